@@ -1,0 +1,107 @@
+// Command portal runs the Portal account portal.
+//
+//	portal [serve] [flags]   start the server (the default)
+//	portal migrate [flags]   apply database migrations and exit
+//	portal keys rotate       publish a new signing key next to the old one
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/portalhq/portal/internal/app"
+	"github.com/portalhq/portal/internal/config"
+	"github.com/portalhq/portal/internal/store"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Getenv, os.Environ(), os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "portal:", err)
+		os.Exit(1)
+	}
+}
+
+// run is main without the process: tests call it in-process.
+func run(ctx context.Context, args []string, getenv func(string) string, environ []string, stdout, stderr io.Writer) error {
+	cmd := "serve"
+	if len(args) > 0 && len(args[0]) > 0 && args[0][0] != '-' {
+		cmd, args = args[0], args[1:]
+	}
+	load := func(args []string) (*config.Config, error) {
+		c, err := config.Load(args, getenv, environ)
+		if errors.Is(err, flag.ErrHelp) {
+			fmt.Fprint(stdout, config.Usage())
+		}
+		return c, err
+	}
+	switch cmd {
+	case "serve":
+		cfg, err := load(args)
+		if err != nil {
+			return err
+		}
+		return serve(ctx, cfg, stderr)
+	case "migrate":
+		cfg, err := load(args)
+		if err != nil {
+			return err
+		}
+		st, err := store.Open(ctx, cfg.DatabaseURL) // Open applies the migrations
+		if err != nil {
+			return err
+		}
+		defer st.Close()
+		fmt.Fprintln(stdout, "migrations applied to", st.Dialect())
+		return nil
+	case "keys":
+		if len(args) == 0 || args[0] != "rotate" {
+			return errors.New("usage: portal keys rotate [flags]")
+		}
+		cfg, err := load(args[1:])
+		if err != nil {
+			return err
+		}
+		p, err := app.Build(ctx, cfg, app.Options{Log: stderr})
+		if err != nil {
+			return err
+		}
+		defer p.Close()
+		kid, err := p.Signer.Rotate(ctx)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "new signing key %s is active; the previous key stays published until its tokens expire\n", kid)
+		return nil
+	case "help":
+		fmt.Fprint(stdout, "usage: portal [serve|migrate|keys rotate] [flags]\n\n", config.Usage())
+		return nil
+	}
+	return fmt.Errorf("unknown command %q (try: portal help)", cmd)
+}
+
+func serve(ctx context.Context, cfg *config.Config, logw io.Writer) error {
+	p, err := app.Build(ctx, cfg, app.Options{Log: logw})
+	if err != nil {
+		return err
+	}
+	defer p.Close()
+	l, err := p.Listen()
+	if err != nil {
+		return err
+	}
+	p.Log.Info("portal is ready", "open", cfg.BaseURL+"/sign-in", "listen", l.Addr().String(),
+		"env", cfg.Env, "database", p.Store.Dialect())
+	if cfg.Dev() {
+		p.Log.Info("development instance: emails are captured at "+cfg.BaseURL+"/dev/outbox",
+			"secret_key", p.SecretKey)
+	}
+	return p.Serve(ctx)
+}

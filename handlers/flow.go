@@ -1,0 +1,128 @@
+package handlers
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/portalhq/portal/internal/apperr"
+	"github.com/portalhq/portal/internal/flow"
+	"github.com/portalhq/portal/internal/ratelimit"
+	"github.com/portalhq/portal/internal/redirect"
+	"github.com/portalhq/portal/internal/session"
+	"github.com/portalhq/portal/views"
+)
+
+// handBack finishes a sign-in or sign-up: it mints a token for the app at
+// target, sets the app cookies and answers 303 there (the portal's home when
+// target is nil).
+func (a *app) handBack(c echo.Context, sess *session.Session, target *url.URL) error {
+	if target == nil {
+		target = a.base.JoinPath("/")
+	}
+	tok, _, err := a.Sessions.Token(c.Request().Context(), sess, redirect.Origin(target))
+	if errors.Is(err, session.ErrSignedOut) {
+		a.clearSessionCookies(c)
+		return c.Redirect(http.StatusSeeOther, "/sign-in")
+	}
+	if err != nil {
+		return err
+	}
+	a.setSessionCookies(c, tok, sess.CreatedAt)
+	return c.Redirect(http.StatusSeeOther, target.String())
+}
+
+// refusedRedirect answers a redirect target outside the allowed origins with
+// a clear page and a 400; the target is never followed (REQ-HDR-05).
+func (a *app) refusedRedirect(c echo.Context, err error) error {
+	a.Log.WarnContext(c.Request().Context(), "redirect refused", "err", err,
+		"request_id", RequestIDFrom(c.Request().Context()))
+	return a.message(c, http.StatusBadRequest, "This link can't be used",
+		"It asks to send you to a site that isn't allowed to use this sign-in page. Go back to the app you came from and try again.",
+		"", "")
+}
+
+// flowGone shows that a sign-in or sign-up can't continue, with a way back.
+func (a *app) flowGone(c echo.Context, err error) error {
+	if e, ok := apperr.As(err); ok && e.Code == apperr.Expired {
+		return a.message(c, http.StatusGone, "This page has expired", e.Message, "/sign-in", "Start again")
+	}
+	return err
+}
+
+// allow applies a per-IP rate limit; msg explains a refusal to a person.
+func (a *app) allow(c echo.Context, what string, w ratelimit.Window) (bool, string) {
+	ok, retry := a.Limiter.Allow(what+":"+ratelimit.IPKey(RealIP(c)), w)
+	if ok {
+		return true, ""
+	}
+	a.Log.WarnContext(c.Request().Context(), "rate limited", "limit", what, "ip", RealIP(c).String(),
+		"request_id", RequestIDFrom(c.Request().Context()))
+	return false, fmt.Sprintf("Too many attempts from your network. Please wait %s and try again.", humanWait(retry))
+}
+
+func humanWait(d time.Duration) string {
+	switch {
+	case d <= time.Minute:
+		return "a minute"
+	case d < time.Hour:
+		return fmt.Sprintf("%d minutes", int(d.Minutes()+0.999))
+	}
+	return "an hour"
+}
+
+func (a *app) meta(c echo.Context) flow.Meta {
+	return flow.Meta{IP: RealIP(c).String(), UserAgent: c.Request().UserAgent()}
+}
+
+// resendWait is the number of seconds before another code may be sent.
+func (a *app) resendWait(c echo.Context, flowID, strategy string) int {
+	v, err := a.SignIn.Repo.LatestVerification(c.Request().Context(), flowID, strategy)
+	if err != nil {
+		return 0
+	}
+	return int(flow.ResendWait(v, a.Clock.Now()).Seconds() + 0.999)
+}
+
+// redirectHidden carries the redirect parameters of q into a form.
+func redirectHidden(q url.Values) []views.Hidden {
+	var out []views.Hidden
+	for _, name := range redirect.Params() {
+		if v := q.Get(name); v != "" {
+			out = append(out, views.Hidden{Name: name, Value: v})
+		}
+	}
+	return out
+}
+
+// withRedirect appends the redirect parameters of q to path.
+func withRedirect(path string, q url.Values) string {
+	keep := url.Values{}
+	for _, name := range redirect.Params() {
+		if v := q.Get(name); v != "" {
+			keep.Set(name, v)
+		}
+	}
+	if len(keep) == 0 {
+		return path
+	}
+	return path + "?" + keep.Encode()
+}
+
+func targetString(u *url.URL) string {
+	if u == nil {
+		return ""
+	}
+	return u.String()
+}
+
+func orHome(s string) string {
+	if s == "" {
+		return "/"
+	}
+	return s
+}

@@ -1,0 +1,76 @@
+// Package handlers is Portal's HTTP layer: the route table, middleware and
+// one file per flow. Handlers are thin: parse, call a service, render. They
+// hold no SQL and no crypto.
+package handlers
+
+import (
+	"context"
+	"log/slog"
+	"net/url"
+	"time"
+
+	"github.com/gorilla/sessions"
+	"github.com/jonboulle/clockwork"
+
+	"github.com/portalhq/portal/internal/config"
+	"github.com/portalhq/portal/internal/notify"
+	"github.com/portalhq/portal/internal/ratelimit"
+	"github.com/portalhq/portal/internal/redirect"
+	"github.com/portalhq/portal/internal/session"
+	"github.com/portalhq/portal/internal/signin"
+	"github.com/portalhq/portal/internal/signup"
+	"github.com/portalhq/portal/internal/token"
+	"github.com/portalhq/portal/internal/user"
+)
+
+// Users is what handlers read about users.
+type Users interface {
+	UserByID(ctx context.Context, id string) (*user.User, error)
+}
+
+// Outbox lists what the development outbox captured.
+type Outbox interface {
+	ListOutbox(ctx context.Context, limit int) ([]notify.OutboxMessage, error)
+}
+
+// Deps is everything the HTTP layer needs, built by cmd/portal.
+type Deps struct {
+	Config    *config.Config
+	Log       *slog.Logger
+	Clock     clockwork.Clock
+	SignIn    *signin.Service
+	SignUp    *signup.Service
+	Sessions  *session.Service
+	Signer    *token.Signer
+	Redirects *redirect.Policy
+	Users     Users
+	Outbox    Outbox // nil unless the dev outbox is in use
+	Limiter   *ratelimit.Limiter
+	Ready     func(ctx context.Context) error
+	// CookieKeys authenticate and encrypt the __client cookie (securecookie
+	// hash key, then block key; pairs may repeat for key rotation).
+	CookieKeys [][]byte
+	// PasswordMin is shown on the sign-up form.
+	PasswordMin int
+}
+
+// app carries the dependencies to every handler.
+type app struct {
+	Deps
+	base    *url.URL
+	clients *sessions.CookieStore
+	limits  limits
+}
+
+// limits are the per-IP caps on costly requests (REQ-RL-02, REQ-RL-04).
+type limits struct {
+	attempt ratelimit.Window // sign-in / verification attempts
+	start   ratelimit.Window // flows started, codes sent
+}
+
+func defaultLimits() limits {
+	return limits{
+		attempt: ratelimit.Window{Limit: 60, Per: 10 * time.Minute},
+		start:   ratelimit.Window{Limit: 30, Per: 10 * time.Minute},
+	}
+}

@@ -1,0 +1,47 @@
+package handlers
+
+import (
+	"errors"
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/portalhq/portal/internal/apperr"
+	"github.com/portalhq/portal/internal/redirect"
+	"github.com/portalhq/portal/internal/session"
+)
+
+// GET /v1/client/handshake?redirect_url=…: a relying app whose token expired
+// sends the browser here. With a live session it gets a fresh token; without
+// one the app cookies are cleared. Either way the answer is 307 back to the
+// app, which never comes back here in a loop: a signed-out browser returns
+// with __client_uat=0 and the app treats it as signed out.
+func (a *app) handshake(c echo.Context) error {
+	raw := c.QueryParam("redirect_url")
+	if raw == "" {
+		return a.message(c, http.StatusBadRequest, "This link can't be used",
+			"The app that sent you here did not say where to return. Go back to the app and try again.", "", "")
+	}
+	target, err := a.Redirects.CheckOrPortal(raw, a.base)
+	if err != nil {
+		return a.refusedRedirect(c, err)
+	}
+	sess, err := a.current(c)
+	if err != nil {
+		return err
+	}
+	if sess == nil {
+		a.clearSessionCookies(c)
+		return c.Redirect(http.StatusTemporaryRedirect, target.String())
+	}
+	tok, _, err := a.Sessions.Token(c.Request().Context(), sess, redirect.Origin(target))
+	if errors.Is(err, session.ErrSignedOut) || apperr.CodeOf(err) == apperr.Unauthorized {
+		a.clearSessionCookies(c)
+		return c.Redirect(http.StatusTemporaryRedirect, target.String())
+	}
+	if err != nil {
+		return err
+	}
+	a.setSessionCookies(c, tok, sess.CreatedAt)
+	return c.Redirect(http.StatusTemporaryRedirect, target.String())
+}

@@ -1,0 +1,80 @@
+package handlers
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/portalhq/portal/internal/apperr"
+	"github.com/portalhq/portal/views"
+)
+
+// GET /: who is signed in, for a person who came to the portal directly.
+func (a *app) home(c echo.Context) error {
+	sess, err := a.current(c)
+	if err != nil {
+		return err
+	}
+	if sess == nil {
+		return c.Redirect(http.StatusSeeOther, "/sign-in")
+	}
+	u, err := a.Users.UserByID(c.Request().Context(), sess.UserID)
+	if errors.Is(err, apperr.ErrNotFound) {
+		return c.Redirect(http.StatusSeeOther, "/sign-in")
+	}
+	if err != nil {
+		return err
+	}
+	return render(c, http.StatusOK, views.HomePage(views.Home{Page: a.page(c, "Signed in"),
+		Name: u.FullName(), Email: u.PrimaryEmail(), SignOutURL: "/sign-out"}))
+}
+
+// GET /.well-known/jwks.json: precomputed bytes, cacheable for a few minutes
+// (rotation keeps the previous key published longer than that).
+func (a *app) jwks(c echo.Context) error {
+	body, etag := a.Signer.JWKSWithETag()
+	h := c.Response().Header()
+	h.Set("Cache-Control", "public, max-age=300")
+	h.Set("ETag", etag)
+	h.Set("Access-Control-Allow-Origin", "*") // public keys; readable by any app
+	if c.Request().Header.Get("If-None-Match") == etag {
+		return c.NoContent(http.StatusNotModified)
+	}
+	return c.Blob(http.StatusOK, "application/json", body)
+}
+
+// GET /healthz: the process is up.
+func (a *app) healthz(c echo.Context) error { return c.String(http.StatusOK, "ok") }
+
+// GET /readyz: the database answers.
+func (a *app) readyz(c echo.Context) error {
+	ctx, cancel := context.WithTimeout(c.Request().Context(), 2*time.Second)
+	defer cancel()
+	if a.Ready != nil {
+		if err := a.Ready(ctx); err != nil {
+			a.Log.WarnContext(ctx, "not ready", "err", err)
+			return c.String(http.StatusServiceUnavailable, "not ready")
+		}
+	}
+	return c.String(http.StatusOK, "ready")
+}
+
+// GET /dev/outbox: the messages the development outbox captured.
+func (a *app) devOutbox(c echo.Context) error {
+	if a.Outbox == nil || !a.Config.Dev() {
+		return echo.ErrNotFound
+	}
+	msgs, err := a.Outbox.ListOutbox(c.Request().Context(), 100)
+	if err != nil {
+		return err
+	}
+	items := make([]views.OutboxItem, 0, len(msgs))
+	for _, m := range msgs {
+		items = append(items, views.OutboxItem{ID: m.ID, Channel: m.Channel, To: m.To, Subject: m.Subject,
+			Text: m.Text, CreatedAt: m.CreatedAt.Format(time.RFC3339)})
+	}
+	return render(c, http.StatusOK, views.OutboxPage(views.Outbox{Page: a.page(c, "Development outbox"), Items: items}))
+}

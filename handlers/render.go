@@ -1,0 +1,131 @@
+package handlers
+
+import (
+	"errors"
+	"net/http"
+	"time"
+
+	"github.com/a-h/templ"
+	"github.com/labstack/echo/v4"
+
+	"github.com/portalhq/portal/internal/apperr"
+	"github.com/portalhq/portal/views"
+)
+
+const day = 24 * time.Hour
+
+// page fills what every page shell needs.
+func (a *app) page(c echo.Context, title string) views.Page {
+	return views.Page{Title: title, AppName: a.Config.AppName, Lang: "en", Nonce: CSPNonce(c),
+		CSRF: CSRFToken(c), DevMode: a.Config.Dev()}
+}
+
+// render writes a templ component as an HTML page with status.
+func render(c echo.Context, status int, comp templ.Component) error {
+	c.Response().Header().Set(echo.HeaderContentType, echo.MIMETextHTMLCharsetUTF8)
+	c.Response().WriteHeader(status)
+	return comp.Render(c.Request().Context(), c.Response())
+}
+
+// message renders the one-sentence page used for errors and notices.
+func (a *app) message(c echo.Context, status int, heading, body, back, backLabel string) error {
+	p := views.Message{Page: a.page(c, heading), Status: status, Heading: heading, Body: body,
+		BackURL: back, BackLabel: backLabel}
+	if status >= 500 {
+		p.RequestID = RequestIDFrom(c.Request().Context())
+	}
+	return render(c, status, views.MessagePage(p))
+}
+
+// statusOf maps an error's code to an HTTP status.
+func statusOf(code apperr.Code) int {
+	switch code {
+	case apperr.Invalid:
+		return http.StatusUnprocessableEntity
+	case apperr.NotFound:
+		return http.StatusNotFound
+	case apperr.Conflict:
+		return http.StatusConflict
+	case apperr.Unauthorized:
+		return http.StatusUnauthorized
+	case apperr.Forbidden:
+		return http.StatusForbidden
+	case apperr.RateLimited:
+		return http.StatusTooManyRequests
+	case apperr.Unavailable:
+		return http.StatusServiceUnavailable
+	case apperr.Expired:
+		return http.StatusGone
+	}
+	return http.StatusInternalServerError
+}
+
+// formErrors turns a safe error into the field messages of a form. ok is
+// false for errors that are not the person's to fix (they go to errorHandler).
+func formErrors(err error) (views.Errors, int, bool) {
+	e, ok := apperr.As(err)
+	if !ok {
+		return nil, 0, false
+	}
+	return views.Errors{e.Field: e.Message}, statusOf(e.Code), true
+}
+
+// errorHandler renders every error that reached Echo: safe errors with their
+// message, anything else as "Something went wrong" with the request ID,
+// the cause going to the log only (REQ-LOG-02).
+func (a *app) errorHandler(err error, c echo.Context) {
+	if c.Response().Committed {
+		return
+	}
+	var he *echo.HTTPError
+	switch {
+	case errors.As(err, &he):
+		heading := http.StatusText(he.Code)
+		body := "Check the address and try again."
+		switch he.Code {
+		case http.StatusNotFound:
+			heading, body = "Page not found", "There's nothing at this address. Check it, or start again from the sign-in page."
+		case http.StatusMethodNotAllowed:
+			heading, body = "Page not found", "This address doesn't accept that kind of request."
+		case http.StatusRequestEntityTooLarge:
+			heading, body = "Too much data", "What you sent is larger than this page accepts."
+		}
+		_ = a.message(c, he.Code, heading, body, "/sign-in", "Go to sign in")
+	default:
+		if e, ok := apperr.As(err); ok && e.Code != "" {
+			if e.Err != nil {
+				a.Log.WarnContext(c.Request().Context(), "request failed", "err", err,
+					"request_id", RequestIDFrom(c.Request().Context()))
+			}
+			_ = a.message(c, statusOf(e.Code), headingFor(e.Code), e.Message, "/sign-in", "Start again")
+			return
+		}
+		a.Log.ErrorContext(c.Request().Context(), "internal error", "err", err,
+			"request_id", RequestIDFrom(c.Request().Context()))
+		_ = a.message(c, http.StatusInternalServerError, "Something went wrong",
+			"Please try again in a moment. If it keeps happening, contact support with the reference below.", "/", "Start again")
+	}
+}
+
+func headingFor(code apperr.Code) string {
+	switch code {
+	case apperr.Expired:
+		return "This page has expired"
+	case apperr.RateLimited:
+		return "Too many attempts"
+	case apperr.Unavailable:
+		return "Please try again"
+	case apperr.Invalid:
+		return "This link can't be used"
+	case apperr.NotFound:
+		return "Not found"
+	}
+	return "Something went wrong"
+}
+
+func maxDuration(a, b time.Duration) time.Duration {
+	if a > b {
+		return a
+	}
+	return b
+}

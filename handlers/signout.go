@@ -1,0 +1,54 @@
+package handlers
+
+import (
+	"errors"
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/portalhq/portal/internal/apperr"
+	"github.com/portalhq/portal/internal/redirect"
+	"github.com/portalhq/portal/views"
+)
+
+// GET /sign-out: a confirmation, since signing out is a POST.
+func (a *app) signOutPage(c echo.Context) error {
+	q := c.QueryParams()
+	if _, err := a.Redirects.ResolveOrPortal(q, redirect.SignIn, a.base); err != nil {
+		return a.refusedRedirect(c, err)
+	}
+	p := views.SignOut{Page: a.page(c, "Sign out"), Action: "/sign-out", Hidden: redirectHidden(q),
+		SignInURL: withRedirect("/sign-in", q)}
+	sess, err := a.current(c)
+	if err != nil {
+		return err
+	}
+	if sess != nil {
+		u, err := a.Users.UserByID(c.Request().Context(), sess.UserID)
+		if err != nil && !errors.Is(err, apperr.ErrNotFound) {
+			return err
+		}
+		if u != nil {
+			p.Email = u.PrimaryEmail()
+		}
+	}
+	return render(c, http.StatusOK, views.SignOutPage(p))
+}
+
+// POST /sign-out: end the session server-side, clear the app cookies, and go
+// back to the app (or the sign-in page).
+func (a *app) signOut(c echo.Context) error {
+	form, _ := c.FormParams()
+	target, err := a.Redirects.ResolveOrPortal(form, redirect.SignIn, a.base)
+	if err != nil {
+		return a.refusedRedirect(c, err)
+	}
+	if err := a.Sessions.SignOut(c.Request().Context(), a.clientID(c)); err != nil {
+		return err
+	}
+	a.clearSessionCookies(c)
+	if target == nil {
+		return c.Redirect(http.StatusSeeOther, "/sign-in")
+	}
+	return c.Redirect(http.StatusSeeOther, target.String())
+}

@@ -1,0 +1,272 @@
+// Package app is Portal's composition root: from a Config it opens the store,
+// builds every service with plain constructors and serves HTTP. cmd/portal
+// calls it, and tests start the same thing in-process.
+package app
+
+import (
+	"context"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/jonboulle/clockwork"
+
+	"github.com/portalhq/portal/handlers"
+	"github.com/portalhq/portal/internal/config"
+	"github.com/portalhq/portal/internal/flow"
+	"github.com/portalhq/portal/internal/id"
+	"github.com/portalhq/portal/internal/mailer"
+	"github.com/portalhq/portal/internal/notify"
+	"github.com/portalhq/portal/internal/password"
+	"github.com/portalhq/portal/internal/ratelimit"
+	"github.com/portalhq/portal/internal/redirect"
+	"github.com/portalhq/portal/internal/session"
+	"github.com/portalhq/portal/internal/signin"
+	"github.com/portalhq/portal/internal/signup"
+	"github.com/portalhq/portal/internal/store"
+	"github.com/portalhq/portal/internal/token"
+)
+
+// Options are what tests inject; zero values mean the real thing.
+type Options struct {
+	Clock  clockwork.Clock
+	Mailer notify.Mailer // replaces SMTP / the dev outbox
+	Log    io.Writer     // log destination; os.Stderr when nil
+	Hasher *password.Hasher
+}
+
+// Portal is a built, not yet serving, instance.
+type Portal struct {
+	Config  *config.Config
+	Log     *slog.Logger
+	Clock   clockwork.Clock
+	Store   *store.Store
+	Signer  *token.Signer
+	Limiter *ratelimit.Limiter
+	Handler http.Handler
+
+	// SecretKey is the Backend API key in force (configured or generated).
+	SecretKey string
+
+	server   *http.Server
+	listener net.Listener
+	cancel   context.CancelFunc
+	done     chan struct{}
+}
+
+// Build opens the store and wires every service.
+func Build(ctx context.Context, cfg *config.Config, opt Options) (*Portal, error) {
+	clock := opt.Clock
+	if clock == nil {
+		clock = clockwork.NewRealClock()
+	}
+	log := newLogger(cfg, opt.Log)
+	st, err := store.Open(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return nil, err
+	}
+	p := &Portal{Config: cfg, Log: log, Clock: clock, Store: st}
+	if err := p.wire(ctx, opt); err != nil {
+		st.Close()
+		return nil, err
+	}
+	return p, nil
+}
+
+func (p *Portal) wire(ctx context.Context, opt Options) error {
+	cfg, st, clock := p.Config, p.Store, p.Clock
+	secrets, err := p.secrets(ctx)
+	if err != nil {
+		return err
+	}
+	p.SecretKey = secrets.apiKey
+	if p.Signer, err = token.NewSigner(ctx, st.Q, clock, cfg.SessionTokenTTL); err != nil {
+		return fmt.Errorf("signing keys: %w", err)
+	}
+	policy, err := redirect.NewPolicy(cfg.AllowedRedirectOrigins)
+	if err != nil {
+		return err
+	}
+	hasher := opt.Hasher
+	if hasher == nil {
+		hasher = password.NewHasher(password.DefaultParams, cfg.HashConcurrency, 0)
+	}
+	send := opt.Mailer
+	var outbox handlers.Outbox
+	switch {
+	case send != nil:
+	case cfg.SMTPURL != "":
+		if send, err = notify.NewSMTP(cfg.SMTPURL, cfg.EmailFrom, notify.WithClock(clock)); err != nil {
+			return err
+		}
+	default:
+		send, outbox = notify.NewDevOutbox(st.Q, p.Log, clock), st.Q
+	}
+	mail := &mailer.Mailer{Clock: clock, Send: send, Events: st.Q, AppName: cfg.AppName, BaseURL: cfg.BaseURL}
+
+	sessions := &session.Service{Clock: clock, Signer: p.Signer, Issuer: cfg.BaseURL, Repo: st.Q,
+		InTx: store.Tx[session.Repo](st),
+		Policy: session.Policy{TokenTTL: cfg.SessionTokenTTL, MaxLifetime: cfg.SessionMaxLifetime,
+			Inactivity: cfg.SessionInactivityTimeout}}
+	codes := &flow.Codes{Clock: clock, Key: secrets.codeKey}
+	minLen := cfg.PasswordMinLength
+	if cfg.RequireMFA {
+		minLen = cfg.PasswordMinLengthMFA
+	}
+	in := &signin.Service{Clock: clock, Repo: st.Q, InTx: store.Tx[signin.Repo](st), Sessions: sessions}
+	for _, f := range enabledFactors(cfg) {
+		switch f {
+		case flow.Password:
+			in.Strategies = append(in.Strategies, &signin.PasswordStrategy{Clock: clock, Hasher: hasher, Repo: st.Q,
+				Lockout: signin.Lockout{Threshold: cfg.LockoutThreshold, Duration: cfg.LockoutDuration}})
+		case flow.EmailCode:
+			in.Strategies = append(in.Strategies, &signin.EmailCodeStrategy{Codes: codes, Store: st.Q, Notifier: mail})
+		}
+	}
+	up := &signup.Service{Clock: clock, Repo: st.Q, InTx: store.Tx[signup.Repo](st), Sessions: sessions,
+		Hasher: hasher, Policy: password.Policy{MinLength: minLen}, Codes: codes, Notifier: mail, AppName: cfg.AppName}
+	p.Limiter = ratelimit.New(clock, 100_000)
+	p.Handler, err = handlers.New(handlers.Deps{Config: cfg, Log: p.Log, Clock: clock, SignIn: in, SignUp: up,
+		Sessions: sessions, Signer: p.Signer, Redirects: policy, Users: st.Q, Outbox: outbox, Limiter: p.Limiter,
+		Ready: st.Ping, CookieKeys: secrets.cookieKeys, PasswordMin: minLen})
+	return err
+}
+
+// enabledFactors are the first factors this slice implements, in the order
+// they are offered.
+func enabledFactors(cfg *config.Config) []string {
+	var out []string
+	for _, f := range cfg.EnabledFactors() {
+		if f == flow.Password || f == flow.EmailCode {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+type secrets struct {
+	apiKey     string
+	cookieKeys [][]byte
+	codeKey    []byte
+}
+
+// secrets takes configured secrets, or in development generates them once
+// and keeps them in the database so restarts keep sessions and keys.
+func (p *Portal) secrets(ctx context.Context) (secrets, error) {
+	cfg, q := p.Config, p.Store.Q
+	get := func(key, configured string, gen func() string) (string, error) {
+		if configured != "" {
+			return configured, nil
+		}
+		if !cfg.Dev() {
+			return "", fmt.Errorf("%s must be set in production", key)
+		}
+		return q.SettingOrInit(ctx, key, gen)
+	}
+	apiKey, err := get("secret_key", cfg.SecretKey, func() string { return "sk_test_" + id.Random(40) })
+	if err != nil {
+		return secrets{}, err
+	}
+	cookie, err := get("cookie_secret", cfg.CookieSecret, func() string { return id.Secret(32) })
+	if err != nil {
+		return secrets{}, err
+	}
+	// Separate keys per purpose, derived from the one cookie secret.
+	derive := func(purpose string) []byte {
+		h := sha256.Sum256([]byte(purpose + "\x00" + cookie))
+		return h[:]
+	}
+	return secrets{apiKey: apiKey, codeKey: derive("codes"),
+		cookieKeys: [][]byte{derive("client-cookie-hash"), derive("client-cookie-block")}}, nil
+}
+
+// Listen binds the configured address (":0"-style addresses pick a port).
+func (p *Portal) Listen() (net.Listener, error) {
+	l, err := net.Listen("tcp", p.Config.Addr)
+	if err != nil {
+		return nil, fmt.Errorf("listen on %s: %w (set PORTAL_ADDR to a free address)", p.Config.Addr, err)
+	}
+	p.listener = l
+	return l, nil
+}
+
+// Serve serves on the listener from Listen until ctx ends, then shuts down
+// gracefully. Background jobs run alongside.
+func (p *Portal) Serve(ctx context.Context) error {
+	if p.listener == nil {
+		if _, err := p.Listen(); err != nil {
+			return err
+		}
+	}
+	cfg := p.Config
+	p.server = &http.Server{Handler: p.Handler, ReadHeaderTimeout: cfg.ReadHeaderTimeout, ReadTimeout: cfg.ReadTimeout,
+		WriteTimeout: cfg.WriteTimeout, IdleTimeout: cfg.IdleTimeout, MaxHeaderBytes: 64 << 10,
+		ErrorLog: slog.NewLogLogger(p.Log.Handler(), slog.LevelWarn)}
+	bg, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go p.Limiter.Run(bg, time.Minute)
+	go p.maintain(bg)
+
+	errc := make(chan error, 1)
+	go func() { errc <- p.server.Serve(p.listener) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	shut, done := context.WithTimeout(context.Background(), 10*time.Second)
+	defer done()
+	if err := p.server.Shutdown(shut); err != nil {
+		return err
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+// maintain reloads signing keys (another machine may have rotated them) and
+// deletes expired flows.
+func (p *Portal) maintain(ctx context.Context) {
+	t := p.Clock.NewTicker(time.Minute)
+	defer t.Stop()
+	n := 0
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.Chan():
+		}
+		if err := p.Signer.Reload(ctx); err != nil && ctx.Err() == nil {
+			p.Log.Warn("reload signing keys", "err", err)
+		}
+		if n++; n%60 == 0 {
+			if _, err := p.Store.Q.DeleteExpiredFlows(ctx, p.Clock.Now().Add(-time.Hour)); err != nil && ctx.Err() == nil {
+				p.Log.Warn("delete expired flows", "err", err)
+			}
+		}
+	}
+}
+
+// Close releases the store.
+func (p *Portal) Close() error { return p.Store.Close() }
+
+func newLogger(cfg *config.Config, w io.Writer) *slog.Logger {
+	if w == nil {
+		w = os.Stderr
+	}
+	var level slog.Level
+	_ = level.UnmarshalText([]byte(strings.ToUpper(cfg.LogLevel)))
+	opts := &slog.HandlerOptions{Level: level}
+	if cfg.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}

@@ -1,0 +1,72 @@
+// Package apperr carries errors that are safe to show to a person.
+//
+// A handler maps Code to an HTTP status and shows Message; any other error
+// becomes "Something went wrong" on the page and the full error in the log.
+package apperr
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Code classifies an error for the transport layer.
+type Code string
+
+const (
+	Invalid      Code = "invalid"      // the input is wrong; 422
+	NotFound     Code = "not_found"    // 404
+	Conflict     Code = "conflict"     // 409
+	Unauthorized Code = "unauthorized" // 401
+	Forbidden    Code = "forbidden"    // 403
+	RateLimited  Code = "rate_limited" // 429
+	Unavailable  Code = "unavailable"  // 503: try again shortly
+	Expired      Code = "expired"      // 410: the flow or code is no longer usable
+)
+
+// Error is an error whose Message was written for the person using the portal.
+type Error struct {
+	Code    Code
+	Message string // shown to the user as is
+	Field   string // form field the message belongs to, if any
+	Err     error  // underlying cause, logged, never shown
+}
+
+func (e *Error) Error() string {
+	if e.Err != nil {
+		return fmt.Sprintf("%s: %s: %v", e.Code, e.Message, e.Err)
+	}
+	return fmt.Sprintf("%s: %s", e.Code, e.Message)
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// New returns an Error with a user-facing message.
+func New(code Code, msg string) *Error { return &Error{Code: code, Message: msg} }
+
+// Field returns an Error tied to a form field.
+func Field(code Code, field, msg string) *Error {
+	return &Error{Code: code, Field: field, Message: msg}
+}
+
+// As returns the *Error in err's chain, if any.
+func As(err error) (*Error, bool) {
+	var e *Error
+	if errors.As(err, &e) {
+		return e, true
+	}
+	return nil, false
+}
+
+// CodeOf returns err's Code, or "" when err is not an *Error.
+func CodeOf(err error) Code {
+	if e, ok := As(err); ok {
+		return e.Code
+	}
+	return ""
+}
+
+// Sentinels the store returns and domain packages test for with errors.Is.
+var (
+	ErrNotFound = errors.New("not found")
+	ErrConflict = errors.New("conflict") // a unique value is taken, or an optimistic update lost its race
+)

@@ -1,0 +1,456 @@
+// Package config loads the portal's settings from defaults, an optional YAML
+// file, PORTAL_* environment variables and command-line flags, in that order
+// of increasing precedence, and refuses unknown keys and unsafe values.
+package config
+
+import (
+	"bytes"
+	"errors"
+	"flag"
+	"fmt"
+	"net/netip"
+	"os"
+	"slices"
+	"strings"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+)
+
+const (
+	Development = "development"
+	Production  = "production"
+)
+
+// Config holds every setting. Zero values mean what the Settings table says
+// (e.g. an empty Factors list means all factors that suit the identifiers).
+type Config struct {
+	File string // config file that was read, if any
+
+	Addr                   string
+	BaseURL                string // no trailing slash, so links are BaseURL + "/path"
+	Env                    string
+	AppName                string
+	DatabaseURL            string
+	AllowedRedirectOrigins []string
+	CookieDomain           string
+	SecretKey              string
+	CookieSecret           string
+
+	SMTPURL          string
+	EmailFrom        string
+	SMSProvider      string
+	TwilioAccountSID string
+	TwilioAuthToken  string
+	TwilioFrom       string
+	TwilioAPIURL     string
+
+	Identifiers      []string
+	Factors          []string
+	SecondFactors    []string
+	RequireMFA       bool
+	PersonalAccounts bool
+	Theme            string
+
+	WebhookURL          string
+	WebhookSecret       string
+	WebhookAllowPrivate bool
+
+	SessionTokenTTL          time.Duration
+	SessionMaxLifetime       time.Duration
+	SessionInactivityTimeout time.Duration // 0 = off
+	SessionCookieHTTPOnly    bool
+	PasswordMinLength        int
+	PasswordMinLengthMFA     int
+	LockoutThreshold         int
+	LockoutDuration          time.Duration
+	TrustedProxies           []netip.Prefix
+
+	LogLevel        string
+	LogFormat       string
+	HashConcurrency int // 0 = number of CPUs
+
+	ReadHeaderTimeout time.Duration
+	ReadTimeout       time.Duration
+	WriteTimeout      time.Duration
+	IdleTimeout       time.Duration
+	MaxBodyBytes      int64
+
+	OAuth map[string]OAuthProvider // by lower-case provider name, e.g. "github"
+	OIDC  map[string]OIDCProvider  // by lower-case name
+}
+
+type OAuthProvider struct {
+	ClientID, ClientSecret string
+	TeamID, KeyID          string // Apple only
+	PrivateKey             string // Apple only
+}
+
+type OIDCProvider struct {
+	Issuer, ClientID, ClientSecret string
+	DisplayName, Icon              string
+}
+
+// Error lists every problem found, each naming its key and the fix.
+type Error struct{ Problems []string }
+
+func (e *Error) Error() string {
+	if len(e.Problems) == 1 {
+		return "config: " + e.Problems[0]
+	}
+	return fmt.Sprintf("config: %d problems:\n  - %s", len(e.Problems), strings.Join(e.Problems, "\n  - "))
+}
+
+type problems []string
+
+func (p *problems) add(format string, a ...any) { *p = append(*p, fmt.Sprintf(format, a...)) }
+
+// Load builds the configuration. args are the arguments after the subcommand
+// name; env reads a variable (os.Getenv); environ lists all of them
+// (os.Environ) so unknown PORTAL_* names and per-provider keys can be found.
+// An empty environment variable counts as unset. A -h/--help argument returns
+// an error matching flag.ErrHelp; print Usage() then.
+func Load(args []string, env func(string) string, environ []string) (*Config, error) {
+	if env == nil {
+		env = func(string) string { return "" }
+	}
+	settings := Settings()
+	c := &Config{OAuth: map[string]OAuthProvider{}, OIDC: map[string]OIDCProvider{}}
+	for _, s := range settings {
+		if err := s.set(c, s.Default); err != nil {
+			panic("config: bad default for " + s.Key + ": " + err.Error())
+		}
+	}
+
+	var errs problems
+	path, flagged, err := parseFlags(settings, args)
+	if err != nil {
+		return nil, err
+	}
+	if path == "" {
+		path = env("PORTAL_CONFIG")
+	}
+	if path != "" {
+		c.File = path
+		applyFile(c, settings, path, &errs)
+	}
+	applyEnv(c, settings, env, environ, &errs)
+	for _, f := range flagged {
+		if err := f.s.set(c, f.value); err != nil {
+			errs.add("--%s: %v", f.s.Flag, err)
+		}
+	}
+
+	if c.LogFormat == "" {
+		c.LogFormat = "text"
+		if c.Env == Production {
+			c.LogFormat = "json"
+		}
+	}
+	c.BaseURL = strings.TrimSuffix(c.BaseURL, "/")
+	errs = append(errs, c.validate()...)
+	if len(errs) > 0 {
+		return nil, &Error{Problems: errs}
+	}
+	return c, nil
+}
+
+type assignment struct {
+	s     Setting
+	value string
+}
+
+// parseFlags records flag values instead of applying them, because flags
+// must win over the file and environment that are read afterwards.
+func parseFlags(settings []Setting, args []string) (string, []assignment, error) {
+	fs := flag.NewFlagSet("portal", flag.ContinueOnError)
+	fs.SetOutput(&bytes.Buffer{})
+	fs.Usage = func() {}
+	path := fs.String("config", "", "")
+	var flagged []assignment
+	for _, s := range settings {
+		record := func(v string) error { flagged = append(flagged, assignment{s, v}); return nil }
+		if s.isBool {
+			fs.BoolFunc(s.Flag, s.Description, record)
+		} else {
+			fs.Func(s.Flag, s.Description, record)
+		}
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return "", nil, err
+		}
+		msg := err.Error()
+		if name, ok := strings.CutPrefix(msg, "flag provided but not defined: -"); ok {
+			var names []string
+			for _, s := range settings {
+				names = append(names, "--"+s.Flag)
+			}
+			msg = "unknown flag --" + name + hint("--"+name, append(names, "--config"))
+		}
+		return "", nil, &Error{Problems: []string{msg}}
+	}
+	if fs.NArg() > 0 {
+		return "", nil, &Error{Problems: []string{fmt.Sprintf("unexpected argument %q (flags are written --name=value)", fs.Arg(0))}}
+	}
+	return *path, flagged, nil
+}
+
+func applyEnv(c *Config, settings []Setting, env func(string) string, environ []string, errs *problems) {
+	known := map[string]bool{"PORTAL_CONFIG": true}
+	for _, s := range settings {
+		known[s.Env] = true
+		if v := env(s.Env); v != "" {
+			if err := s.set(c, v); err != nil {
+				errs.add("%s: %v", s.Env, err)
+			}
+		}
+	}
+	var names []string
+	for _, kv := range environ {
+		// PORTAL_TEST_* belong to the test suite (e.g. PORTAL_TEST_POSTGRES_URL).
+		if name, _, _ := strings.Cut(kv, "="); strings.HasPrefix(name, "PORTAL_") && !known[name] &&
+			!strings.HasPrefix(name, "PORTAL_TEST_") {
+			names = append(names, name)
+		}
+	}
+	slices.Sort(names)
+	for _, name := range slices.Compact(names) {
+		key := strings.TrimPrefix(name, "PORTAL_")
+		if setProvider(c, key, env(name)) {
+			continue
+		}
+		errs.add("unknown setting %s%s", name, hint(name, prefixAll("PORTAL_", candidates(settings, key))))
+	}
+}
+
+func applyFile(c *Config, settings []Setting, path string, errs *problems) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		errs.add("config file: %v", err)
+		return
+	}
+	var doc yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		errs.add("%s: %v", path, err)
+		return
+	}
+	if len(doc.Content) == 0 {
+		return
+	}
+	root := doc.Content[0]
+	if root.Kind != yaml.MappingNode {
+		errs.add("%s: must be a mapping of setting: value", path)
+		return
+	}
+	byKey := map[string]Setting{}
+	for _, s := range settings {
+		byKey[s.Key] = s
+	}
+	seen := map[string]bool{}
+	for i := 0; i+1 < len(root.Content); i += 2 {
+		k, v := root.Content[i], root.Content[i+1]
+		where := fmt.Sprintf("%s:%d: %s", path, k.Line, k.Value)
+		if seen[k.Value] {
+			errs.add("%s: set twice", where)
+			continue
+		}
+		seen[k.Value] = true
+		val, err := yamlValue(v)
+		if err != nil {
+			errs.add("%s: %v", where, err)
+			continue
+		}
+		if s, ok := byKey[k.Value]; ok {
+			if err := s.set(c, val); err != nil {
+				errs.add("%s: %v", where, err)
+			}
+			continue
+		}
+		upper := strings.ToUpper(k.Value)
+		if k.Value == strings.ToLower(k.Value) && setProvider(c, upper, val) {
+			continue
+		}
+		var names []string
+		for _, n := range candidates(settings, upper) {
+			names = append(names, strings.ToLower(n))
+		}
+		errs.add("%s:%d: unknown setting %s%s", path, k.Line, k.Value, hint(k.Value, names))
+	}
+}
+
+// yamlValue flattens a scalar or a list of scalars to the string form used
+// by environment variables, so one parser serves every source.
+func yamlValue(n *yaml.Node) (string, error) {
+	if n.Kind == yaml.AliasNode {
+		n = n.Alias
+	}
+	switch n.Kind {
+	case yaml.ScalarNode:
+		if n.Tag == "!!null" {
+			return "", nil
+		}
+		return n.Value, nil
+	case yaml.SequenceNode:
+		var parts []string
+		for _, e := range n.Content {
+			if e.Kind != yaml.ScalarNode {
+				return "", errors.New("list items must be plain values")
+			}
+			parts = append(parts, e.Value)
+		}
+		return strings.Join(parts, ","), nil
+	}
+	return "", errors.New("must be a value or a list of values")
+}
+
+// setProvider handles the per-provider keys (key without PORTAL_, upper
+// case) and reports whether key was one of them.
+func setProvider(c *Config, key, v string) bool {
+	v = strings.TrimSpace(v)
+	if rest, ok := strings.CutPrefix(key, "OAUTH_"); ok {
+		name, field, ok := splitProvider(rest, oauthFields())
+		if !ok {
+			return false
+		}
+		p := c.OAuth[name]
+		switch field {
+		case "CLIENT_ID":
+			p.ClientID = v
+		case "CLIENT_SECRET":
+			p.ClientSecret = v
+		case "TEAM_ID":
+			p.TeamID = v
+		case "KEY_ID":
+			p.KeyID = v
+		case "PRIVATE_KEY":
+			p.PrivateKey = v
+		}
+		c.OAuth[name] = p
+		return true
+	}
+	if rest, ok := strings.CutPrefix(key, "OIDC_"); ok {
+		name, field, ok := splitProvider(rest, oidcFields())
+		if !ok {
+			return false
+		}
+		p := c.OIDC[name]
+		switch field {
+		case "ISSUER":
+			p.Issuer = v
+		case "CLIENT_ID":
+			p.ClientID = v
+		case "CLIENT_SECRET":
+			p.ClientSecret = v
+		case "DISPLAY_NAME":
+			p.DisplayName = v
+		case "ICON":
+			p.Icon = v
+		}
+		c.OIDC[name] = p
+		return true
+	}
+	return false
+}
+
+func oauthFields() []string {
+	return []string{"CLIENT_ID", "CLIENT_SECRET", "TEAM_ID", "KEY_ID", "PRIVATE_KEY"}
+}
+
+func oidcFields() []string {
+	return []string{"ISSUER", "CLIENT_ID", "CLIENT_SECRET", "DISPLAY_NAME", "ICON"}
+}
+
+func splitProvider(rest string, fields []string) (name, field string, ok bool) {
+	for _, f := range fields {
+		if n, found := strings.CutSuffix(rest, "_"+f); found && validName(n) {
+			return strings.ToLower(n), f, true
+		}
+	}
+	return "", "", false
+}
+
+func validName(n string) bool {
+	return n != "" && n[0] != '_' && strings.Trim(n, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") == ""
+}
+
+// candidates lists valid keys (upper case, without PORTAL_) near key,
+// including per-provider keys built from key's own provider part.
+func candidates(settings []Setting, key string) []string {
+	var out []string
+	for _, s := range settings {
+		out = append(out, strings.TrimPrefix(s.Env, "PORTAL_"))
+	}
+	for prefix, fields := range map[string][]string{"OAUTH_": oauthFields(), "OIDC_": oidcFields()} {
+		rest, ok := strings.CutPrefix(key, prefix)
+		if !ok {
+			continue
+		}
+		names := []string{rest}
+		for i, r := range rest {
+			if r == '_' && i > 0 {
+				names = append(names, rest[:i])
+			}
+		}
+		for _, n := range names {
+			for _, f := range fields {
+				out = append(out, prefix+n+"_"+f)
+			}
+		}
+	}
+	return out
+}
+
+func prefixAll(prefix string, names []string) []string {
+	out := make([]string, len(names))
+	for i, n := range names {
+		out[i] = prefix + n
+	}
+	return out
+}
+
+// hint suggests the nearest valid name, or points at the help when nothing
+// is close enough to be a plausible typo.
+func hint(got string, valid []string) string {
+	best, bestD := "", -1
+	for _, v := range valid {
+		if d := distance(strings.ToLower(got), strings.ToLower(v)); bestD < 0 || d < bestD {
+			best, bestD = v, d
+		}
+	}
+	if bestD < 0 || bestD > len(got)/2 {
+		return " (see portal serve --help for the list)"
+	}
+	return " (did you mean " + best + "?)"
+}
+
+// distance is the Levenshtein edit distance.
+func distance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur := make([]int, len(b)+1)
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev = cur
+	}
+	return prev[len(b)]
+}
+
+// Dev reports whether the portal runs in development mode.
+func (c *Config) Dev() bool { return c.Env == Development }
+
+// Secure reports whether the portal is served over HTTPS, which decides the
+// Secure cookie attribute and __Host- prefixes.
+func (c *Config) Secure() bool { return strings.HasPrefix(c.BaseURL, "https://") }
+
+// SQLitePath returns the database file when DatabaseURL names SQLite.
+func (c *Config) SQLitePath() (string, bool) { return strings.CutPrefix(c.DatabaseURL, "sqlite:") }

@@ -1,0 +1,264 @@
+package config
+
+import (
+	"errors"
+	"flag"
+	"maps"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+)
+
+func load(args []string, vars map[string]string) (*Config, error) {
+	var environ []string
+	for k, v := range vars {
+		environ = append(environ, k+"="+v)
+	}
+	return Load(args, func(k string) string { return vars[k] }, environ)
+}
+
+func mustFail(t *testing.T, args []string, vars map[string]string, want ...string) {
+	t.Helper()
+	_, err := load(args, vars)
+	if err == nil {
+		t.Fatalf("loaded %v %v without error; want %q", args, vars, want)
+	}
+	for _, w := range want {
+		if !strings.Contains(err.Error(), w) {
+			t.Errorf("error %q does not contain %q", err, w)
+		}
+	}
+}
+
+func writeFile(t *testing.T, body string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "portal.yaml")
+	if err := os.WriteFile(path, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func TestDefaults(t *testing.T) {
+	c, err := load(nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := &Config{
+		Addr: "127.0.0.1:4000", BaseURL: "http://localhost:4000", Env: "development", AppName: "Portal",
+		DatabaseURL: "sqlite:./data/portal.db", AllowedRedirectOrigins: []string{"http://localhost:*"},
+		EmailFrom: "Portal <no-reply@localhost>", TwilioAPIURL: "https://api.twilio.com",
+		Identifiers: []string{"email"}, PersonalAccounts: true, Theme: "default",
+		SessionTokenTTL: 60 * time.Second, SessionMaxLifetime: 7 * 24 * time.Hour, SessionCookieHTTPOnly: true,
+		PasswordMinLength: 15, PasswordMinLengthMFA: 8, LockoutThreshold: 10, LockoutDuration: time.Hour,
+		LogLevel: "info", LogFormat: "text",
+		ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 15 * time.Second, WriteTimeout: 30 * time.Second,
+		IdleTimeout: 120 * time.Second, MaxBodyBytes: 1 << 20,
+		OAuth: map[string]OAuthProvider{}, OIDC: map[string]OIDCProvider{},
+	}
+	if !reflect.DeepEqual(c, want) {
+		t.Errorf("defaults:\n got %+v\nwant %+v", c, want)
+	}
+	if path, ok := c.SQLitePath(); !ok || path != "./data/portal.db" {
+		t.Errorf("SQLitePath = %q, %v", path, ok)
+	}
+	if !c.Dev() || c.Secure() {
+		t.Errorf("Dev = %v, Secure = %v", c.Dev(), c.Secure())
+	}
+	if got := c.EnabledFactors(); !reflect.DeepEqual(got, []string{"password", "email_code", "email_link", "passkey"}) {
+		t.Errorf("EnabledFactors = %v", got)
+	}
+}
+
+func TestPrecedenceFileEnvFlag(t *testing.T) {
+	path := writeFile(t, `
+addr: 0.0.0.0:8080
+base_url: https://file.example.com/
+theme: file
+identifiers: [email, username]
+trusted_proxies: "10.0.0.0/8, 192.168.1.1"
+`)
+	vars := map[string]string{
+		"PORTAL_CONFIG":   path,
+		"PORTAL_BASE_URL": "https://env.example.com",
+		"PORTAL_THEME":    "env",
+		"PORTAL_ADDR":     "", // empty counts as unset
+	}
+	c, err := load([]string{"--theme=flag", "--require-mfa"}, vars)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Addr != "0.0.0.0:8080" || c.BaseURL != "https://env.example.com" || c.Theme != "flag" || !c.RequireMFA {
+		t.Errorf("got addr=%s base=%s theme=%s mfa=%v", c.Addr, c.BaseURL, c.Theme, c.RequireMFA)
+	}
+	if !reflect.DeepEqual(c.Identifiers, []string{"email", "username"}) {
+		t.Errorf("identifiers = %v", c.Identifiers)
+	}
+	want := []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8"), netip.MustParsePrefix("192.168.1.1/32")}
+	if !reflect.DeepEqual(c.TrustedProxies, want) {
+		t.Errorf("trusted proxies = %v", c.TrustedProxies)
+	}
+
+	// --config wins over PORTAL_CONFIG.
+	other := writeFile(t, "theme: other\n")
+	c, err = load([]string{"--config", other}, map[string]string{"PORTAL_CONFIG": path})
+	if err != nil || c.Theme != "other" || c.File != other {
+		t.Errorf("--config: %v, %+v", err, c)
+	}
+}
+
+func TestUnknownKeysSuggestNearest(t *testing.T) {
+	mustFail(t, nil, map[string]string{"PORTAL_BASEURL": "x"},
+		"unknown setting PORTAL_BASEURL (did you mean PORTAL_BASE_URL?)")
+	mustFail(t, nil, map[string]string{"PORTAL_OAUTH_GITHUB_CLIENTID": "x"},
+		"did you mean PORTAL_OAUTH_GITHUB_CLIENT_ID?")
+	mustFail(t, []string{"--config", writeFile(t, "addr: :1\ndatabse_url: sqlite:x\n")}, nil,
+		"portal.yaml:2: unknown setting databse_url (did you mean database_url?)")
+	mustFail(t, []string{"--baseurl=x"}, nil, "unknown flag --baseurl (did you mean --base-url?)")
+}
+
+func TestBadValuesNameTheirKey(t *testing.T) {
+	cases := map[string]map[string]string{
+		"PORTAL_ADDR":                       {"PORTAL_ADDR": "4000"},
+		"PORTAL_BASE_URL":                   {"PORTAL_BASE_URL": "https://example.com/portal"},
+		"PORTAL_ENV":                        {"PORTAL_ENV": "prod"},
+		"PORTAL_DATABASE_URL":               {"PORTAL_DATABASE_URL": "mysql://x"},
+		"PORTAL_ALLOWED_REDIRECT_ORIGINS":   {"PORTAL_ALLOWED_REDIRECT_ORIGINS": "https://app.*.example.com"},
+		"PORTAL_COOKIE_DOMAIN":              {"PORTAL_COOKIE_DOMAIN": "other.com"},
+		"PORTAL_SESSION_TOKEN_TTL":          {"PORTAL_SESSION_TOKEN_TTL": "-5s"},
+		"PORTAL_SESSION_MAX_LIFETIME":       {"PORTAL_SESSION_MAX_LIFETIME": "7days"},
+		"PORTAL_PASSWORD_MIN_LENGTH":        {"PORTAL_PASSWORD_MIN_LENGTH": "6"},
+		"PORTAL_PASSWORD_MIN_LENGTH_MFA":    {"PORTAL_PASSWORD_MIN_LENGTH_MFA": "65"},
+		"PORTAL_IDENTIFIERS":                {"PORTAL_IDENTIFIERS": "email,nickname"},
+		"PORTAL_FACTORS":                    {"PORTAL_FACTORS": "password,magic"},
+		"PORTAL_SECOND_FACTORS":             {"PORTAL_SECOND_FACTORS": "sms"},
+		"PORTAL_SMS_PROVIDER":               {"PORTAL_SMS_PROVIDER": "vonage"},
+		"PORTAL_TWILIO_AUTH_TOKEN":          {"PORTAL_SMS_PROVIDER": "twilio", "PORTAL_TWILIO_ACCOUNT_SID": "AC1", "PORTAL_TWILIO_FROM": "+1555"},
+		"PORTAL_SMTP_URL":                   {"PORTAL_SMTP_URL": "http://mail.example.com"},
+		"PORTAL_REQUIRE_MFA":                {"PORTAL_REQUIRE_MFA": "maybe"},
+		"PORTAL_TRUSTED_PROXIES":            {"PORTAL_TRUSTED_PROXIES": "10.0.0.0/33"},
+		"PORTAL_MAX_BODY_BYTES":             {"PORTAL_MAX_BODY_BYTES": "1 parsec"},
+		"PORTAL_SECRET_KEY":                 {"PORTAL_SECRET_KEY": "hunter2"},
+		"PORTAL_LOG_FORMAT":                 {"PORTAL_LOG_FORMAT": "xml"},
+		"PORTAL_OIDC_OKTA_CLIENT_ID":        {"PORTAL_OIDC_OKTA_ISSUER": "https://okta.example.com"},
+		"PORTAL_OAUTH_GITHUB_CLIENT_SECRET": {"PORTAL_OAUTH_GITHUB_CLIENT_ID": "id"},
+	}
+	for key, vars := range cases {
+		t.Run(key, func(t *testing.T) { mustFail(t, nil, vars, key+":") })
+	}
+	mustFail(t, []string{"--lockout-duration=soon"}, nil, "--lockout-duration:")
+	mustFail(t, nil, map[string]string{"PORTAL_CONFIG": writeFile(t, "require_mfa: [a, b]\nenv: {a: 1}\n")},
+		"portal.yaml:1: require_mfa:", "portal.yaml:2: env: must be a value")
+}
+
+func TestAllProblemsReportedTogether(t *testing.T) {
+	_, err := load(nil, map[string]string{"PORTAL_ENV": "staging", "PORTAL_IDENTIFIERS": "fax", "PORTAL_READ_TIMEOUT": "x"})
+	var e *Error
+	if !errors.As(err, &e) || len(e.Problems) != 3 {
+		t.Fatalf("want 3 problems, got %v", err)
+	}
+}
+
+func TestProductionRefusesUnsafeSettings(t *testing.T) {
+	safe := map[string]string{
+		"PORTAL_ENV":                      "production",
+		"PORTAL_BASE_URL":                 "https://accounts.example.com",
+		"PORTAL_SMTP_URL":                 "smtp://u:p@mail.example.com:587",
+		"PORTAL_SECRET_KEY":               "sk_live_abc",
+		"PORTAL_COOKIE_SECRET":            strings.Repeat("k", 32),
+		"PORTAL_ALLOWED_REDIRECT_ORIGINS": "https://*.example.com,http://localhost:3000",
+		"PORTAL_COOKIE_DOMAIN":            "example.com",
+	}
+	c, err := load(nil, safe)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Dev() || !c.Secure() || c.LogFormat != "json" {
+		t.Errorf("Dev=%v Secure=%v LogFormat=%s", c.Dev(), c.Secure(), c.LogFormat)
+	}
+	with := func(kv ...string) map[string]string {
+		m := maps.Clone(safe)
+		for i := 0; i < len(kv); i += 2 {
+			m[kv[i]] = kv[i+1]
+		}
+		return m
+	}
+	cases := map[string]map[string]string{
+		"PORTAL_BASE_URL: http://":         with("PORTAL_BASE_URL", "http://accounts.example.com", "PORTAL_COOKIE_DOMAIN", ""),
+		"PORTAL_SMTP_URL: the dev outbox":  with("PORTAL_SMTP_URL", ""),
+		"PORTAL_SMS_PROVIDER: the dev":     with("PORTAL_IDENTIFIERS", "username", "PORTAL_SECOND_FACTORS", "phone_code"),
+		"PORTAL_SECRET_KEY: required":      with("PORTAL_SECRET_KEY", ""),
+		"PORTAL_COOKIE_SECRET: required":   with("PORTAL_COOKIE_SECRET", ""),
+		"PORTAL_ALLOWED_REDIRECT_ORIGINS:": with("PORTAL_ALLOWED_REDIRECT_ORIGINS", "http://app.example.com"),
+	}
+	for want, vars := range cases {
+		t.Run(want, func(t *testing.T) { mustFail(t, nil, vars, want) })
+	}
+	// Username-only sign-in with password needs no sender at all.
+	if _, err := load(nil, with("PORTAL_SMTP_URL", "", "PORTAL_IDENTIFIERS", "username", "PORTAL_FACTORS", "password,passkey")); err != nil {
+		t.Errorf("username+password in production: %v", err)
+	}
+}
+
+func TestDurationsAndSizes(t *testing.T) {
+	for in, want := range map[string]time.Duration{"7d": 7 * 24 * time.Hour, "1d12h": 36 * time.Hour, "90m": 90 * time.Minute, "0": 0} {
+		if got, err := parseDuration(in); err != nil || got != want {
+			t.Errorf("parseDuration(%q) = %v, %v; want %v", in, got, err, want)
+		}
+	}
+	for _, in := range []string{"7days", "d", "1.5d", "soon"} {
+		if _, err := parseDuration(in); err == nil {
+			t.Errorf("parseDuration(%q) accepted", in)
+		}
+	}
+	for in, want := range map[string]int64{"64KiB": 64 << 10, "1MiB": 1 << 20, "4096": 4096} {
+		if got, err := parseSize(in); err != nil || got != want {
+			t.Errorf("parseSize(%q) = %v, %v; want %v", in, got, err, want)
+		}
+	}
+	c, err := load([]string{"--session-max-lifetime=30d", "--session-inactivity-timeout=1h"}, nil)
+	if err != nil || c.SessionMaxLifetime != 30*24*time.Hour || c.SessionInactivityTimeout != time.Hour {
+		t.Errorf("got %v, %+v", err, c)
+	}
+}
+
+func TestProvidersCollected(t *testing.T) {
+	file := writeFile(t, "oidc_corp_sso_issuer: https://sso.corp.example\noidc_corp_sso_client_id: corp\n")
+	c, err := load(nil, map[string]string{
+		"PORTAL_CONFIG":                     file,
+		"PORTAL_OAUTH_GITHUB_CLIENT_ID":     "gh-id",
+		"PORTAL_OAUTH_GITHUB_CLIENT_SECRET": "gh-secret",
+		"PORTAL_OAUTH_APPLE_CLIENT_ID":      "com.example",
+		"PORTAL_OAUTH_APPLE_TEAM_ID":        "T",
+		"PORTAL_OAUTH_APPLE_KEY_ID":         "K",
+		"PORTAL_OAUTH_APPLE_PRIVATE_KEY":    "-----BEGIN PRIVATE KEY-----",
+		"PORTAL_OIDC_CORP_SSO_DISPLAY_NAME": "Corp",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantOAuth := map[string]OAuthProvider{
+		"github": {ClientID: "gh-id", ClientSecret: "gh-secret"},
+		"apple":  {ClientID: "com.example", TeamID: "T", KeyID: "K", PrivateKey: "-----BEGIN PRIVATE KEY-----"},
+	}
+	wantOIDC := map[string]OIDCProvider{"corp_sso": {Issuer: "https://sso.corp.example", ClientID: "corp", DisplayName: "Corp"}}
+	if !reflect.DeepEqual(c.OAuth, wantOAuth) || !reflect.DeepEqual(c.OIDC, wantOIDC) {
+		t.Errorf("OAuth = %+v\nOIDC = %+v", c.OAuth, c.OIDC)
+	}
+}
+
+func TestHelpAndUsage(t *testing.T) {
+	if _, err := load([]string{"-h"}, nil); !errors.Is(err, flag.ErrHelp) {
+		t.Errorf("-h: %v", err)
+	}
+	usage, md := Usage(), Markdown()
+	for _, s := range Settings() {
+		if !strings.Contains(usage, "--"+s.Flag) || !strings.Contains(md, "`"+s.Env+"`") {
+			t.Errorf("%s missing from help", s.Key)
+		}
+	}
+}

@@ -1,0 +1,334 @@
+package config
+
+import (
+	"cmp"
+	"fmt"
+	"net"
+	"net/mail"
+	"net/netip"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// EnabledFactors returns the first factors offered: the configured ones, or
+// every factor that suits the enabled identifiers.
+func (c *Config) EnabledFactors() []string {
+	if len(c.Factors) > 0 {
+		return slices.Clone(c.Factors)
+	}
+	out := []string{"password"}
+	if c.HasIdentifier("email") {
+		out = append(out, "email_code", "email_link")
+	}
+	if c.HasIdentifier("phone") {
+		out = append(out, "phone_code")
+	}
+	return append(out, "passkey")
+}
+
+// EnabledSecondFactors returns the second factors offered: the configured ones,
+// or all that suit; phone_code only when phone numbers are collected.
+func (c *Config) EnabledSecondFactors() []string {
+	if len(c.SecondFactors) > 0 {
+		return slices.Clone(c.SecondFactors)
+	}
+	out := []string{"totp", "backup_code"}
+	if c.HasIdentifier("phone") {
+		out = append(out, "phone_code")
+	}
+	return out
+}
+
+func (c *Config) HasIdentifier(name string) bool { return slices.Contains(c.Identifiers, name) }
+
+func (c *Config) validate() problems {
+	var p problems
+	if _, port, err := net.SplitHostPort(c.Addr); err != nil || !validPort(port) {
+		p.add("PORTAL_ADDR: %q is not host:port (use e.g. 127.0.0.1:4000 or :4000)", c.Addr)
+	}
+	if err := checkBaseURL(c.BaseURL); err != nil {
+		p.add("PORTAL_BASE_URL: %v (use e.g. https://accounts.example.com)", err)
+	}
+	if c.Env != Development && c.Env != Production {
+		p.add("PORTAL_ENV: %q must be development or production", c.Env)
+	}
+	if c.AppName == "" {
+		p.add("PORTAL_APP_NAME: must not be empty")
+	}
+	if path, ok := c.SQLitePath(); ok {
+		if path == "" {
+			p.add("PORTAL_DATABASE_URL: sqlite: needs a file path, e.g. sqlite:./data/portal.db")
+		}
+	} else if !strings.HasPrefix(c.DatabaseURL, "postgres://") && !strings.HasPrefix(c.DatabaseURL, "postgresql://") {
+		// The value is not echoed: a postgres URL carries a password.
+		p.add("PORTAL_DATABASE_URL: must be sqlite:PATH or postgres://user:pass@host/db")
+	}
+	for _, o := range c.AllowedRedirectOrigins {
+		if err := checkOrigin(o); err != nil {
+			p.add("PORTAL_ALLOWED_REDIRECT_ORIGINS: %q %v", o, err)
+		}
+	}
+	c.validateCookies(&p)
+	c.validateSenders(&p)
+	c.validateMethods(&p)
+	if c.WebhookURL != "" {
+		if u, err := url.Parse(c.WebhookURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			p.add("PORTAL_WEBHOOK_URL: must be an absolute http(s) URL")
+		}
+	}
+	if c.Theme == "" {
+		p.add("PORTAL_THEME: must not be empty (use default)")
+	}
+	c.validateNumbers(&p)
+	if !slices.Contains([]string{"debug", "info", "warn", "error"}, c.LogLevel) {
+		p.add("PORTAL_LOG_LEVEL: %q must be debug, info, warn or error", c.LogLevel)
+	}
+	if c.LogFormat != "text" && c.LogFormat != "json" {
+		p.add("PORTAL_LOG_FORMAT: %q must be text or json", c.LogFormat)
+	}
+	for name, o := range c.OAuth {
+		key := "PORTAL_OAUTH_" + strings.ToUpper(name)
+		appleKey := o.TeamID != "" && o.KeyID != "" && o.PrivateKey != ""
+		if o.ClientID == "" {
+			p.add("%s_CLIENT_ID: required when other %s_* keys are set", key, key)
+		}
+		if o.ClientSecret == "" && !(name == "apple" && appleKey) {
+			p.add("%s_CLIENT_SECRET: required when %s_CLIENT_ID is set", key, key)
+		}
+	}
+	for name, o := range c.OIDC {
+		key := "PORTAL_OIDC_" + strings.ToUpper(name)
+		if u, err := url.Parse(o.Issuer); err != nil || u.Host == "" || !(u.Scheme == "https" || u.Scheme == "http" && c.Dev()) {
+			p.add("%s_ISSUER: must be the provider's https:// issuer URL", key)
+		}
+		if o.ClientID == "" {
+			p.add("%s_CLIENT_ID: required for an OIDC provider", key)
+		}
+	}
+	if c.Env == Production {
+		c.validateProduction(&p)
+	}
+	slices.Sort(p)
+	return p
+}
+
+func (c *Config) validateCookies(p *problems) {
+	if c.SecretKey != "" && !strings.HasPrefix(c.SecretKey, "sk_live_") && !strings.HasPrefix(c.SecretKey, "sk_test_") {
+		p.add("PORTAL_SECRET_KEY: must start with sk_live_ or sk_test_ (leave empty in development to generate one)")
+	}
+	if c.CookieSecret != "" && len(c.CookieSecret) < 32 {
+		p.add("PORTAL_COOKIE_SECRET: must be at least 32 characters (e.g. openssl rand -hex 32)")
+	}
+	if c.CookieDomain == "" {
+		return
+	}
+	d := strings.ToLower(strings.TrimPrefix(c.CookieDomain, "."))
+	if !validHostname(d) || !strings.Contains(d, ".") && d != "localhost" {
+		p.add("PORTAL_COOKIE_DOMAIN: %q must be a domain name such as example.com, without scheme or port", c.CookieDomain)
+		return
+	}
+	// Browsers drop a cookie whose Domain does not cover the host setting it.
+	if u, err := url.Parse(c.BaseURL); err == nil {
+		if h := strings.ToLower(u.Hostname()); h != d && !strings.HasSuffix(h, "."+d) {
+			p.add("PORTAL_COOKIE_DOMAIN: %q must be the base URL's host %q or a parent domain of it", c.CookieDomain, h)
+		}
+	}
+}
+
+func (c *Config) validateSenders(p *problems) {
+	if c.SMTPURL != "" {
+		if u, err := url.Parse(c.SMTPURL); err != nil || (u.Scheme != "smtp" && u.Scheme != "smtps") || u.Hostname() == "" {
+			p.add("PORTAL_SMTP_URL: must be smtp://user:pass@host:port or smtps://… (leave empty for the dev outbox)")
+		}
+	}
+	if _, err := mail.ParseAddress(c.EmailFrom); err != nil {
+		p.add("PORTAL_EMAIL_FROM: %q is not an address (use e.g. Portal <no-reply@example.com>)", c.EmailFrom)
+	}
+	switch c.SMSProvider {
+	case "":
+	case "twilio":
+		for key, v := range map[string]string{"PORTAL_TWILIO_ACCOUNT_SID": c.TwilioAccountSID, "PORTAL_TWILIO_AUTH_TOKEN": c.TwilioAuthToken, "PORTAL_TWILIO_FROM": c.TwilioFrom} {
+			if v == "" {
+				p.add("%s: required when PORTAL_SMS_PROVIDER is twilio", key)
+			}
+		}
+		if u, err := url.Parse(c.TwilioAPIURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			p.add("PORTAL_TWILIO_API_URL: must be an absolute http(s) URL such as https://api.twilio.com")
+		}
+	default:
+		p.add("PORTAL_SMS_PROVIDER: %q must be twilio or empty (dev outbox)", c.SMSProvider)
+	}
+}
+
+func (c *Config) validateMethods(p *problems) {
+	if len(c.Identifiers) == 0 {
+		p.add("PORTAL_IDENTIFIERS: must name at least one of email, phone, username")
+	}
+	checkSet := func(key string, got []string, allowed ...string) {
+		for _, v := range got {
+			if !slices.Contains(allowed, v) {
+				p.add("%s: unknown value %q (allowed: %s)", key, v, strings.Join(allowed, ", "))
+			}
+		}
+	}
+	checkSet("PORTAL_IDENTIFIERS", c.Identifiers, "email", "phone", "username")
+	checkSet("PORTAL_FACTORS", c.Factors, "password", "email_code", "email_link", "phone_code", "passkey")
+	checkSet("PORTAL_SECOND_FACTORS", c.SecondFactors, "totp", "backup_code", "phone_code")
+}
+
+func (c *Config) validateNumbers(p *problems) {
+	for key, d := range map[string]time.Duration{
+		"PORTAL_SESSION_TOKEN_TTL":    c.SessionTokenTTL,
+		"PORTAL_SESSION_MAX_LIFETIME": c.SessionMaxLifetime,
+		"PORTAL_LOCKOUT_DURATION":     c.LockoutDuration,
+		"PORTAL_READ_HEADER_TIMEOUT":  c.ReadHeaderTimeout,
+		"PORTAL_READ_TIMEOUT":         c.ReadTimeout,
+		"PORTAL_WRITE_TIMEOUT":        c.WriteTimeout,
+		"PORTAL_IDLE_TIMEOUT":         c.IdleTimeout,
+	} {
+		if d <= 0 {
+			p.add("%s: must be a positive duration, got %s", key, d)
+		}
+	}
+	if c.SessionInactivityTimeout < 0 {
+		p.add("PORTAL_SESSION_INACTIVITY_TIMEOUT: must be 0 (off) or a positive duration")
+	}
+	// REQ-PW-01: never below 8; above 64 would reject the passphrases people
+	// are told to use.
+	for key, n := range map[string]int{"PORTAL_PASSWORD_MIN_LENGTH": c.PasswordMinLength, "PORTAL_PASSWORD_MIN_LENGTH_MFA": c.PasswordMinLengthMFA} {
+		if n < 8 || n > 64 {
+			p.add("%s: must be between 8 and 64, got %d", key, n)
+		}
+	}
+	if c.LockoutThreshold < 1 {
+		p.add("PORTAL_LOCKOUT_THRESHOLD: must be at least 1, got %d", c.LockoutThreshold)
+	}
+	if c.HashConcurrency < 0 {
+		p.add("PORTAL_HASH_CONCURRENCY: must be 0 (number of CPUs) or more, got %d", c.HashConcurrency)
+	}
+	if c.MaxBodyBytes <= 0 {
+		p.add("PORTAL_MAX_BODY_BYTES: must be positive (use e.g. 1MiB)")
+	}
+}
+
+func (c *Config) validateProduction(p *problems) {
+	const why = "refused in production"
+	if u, err := url.Parse(c.BaseURL); err == nil && u.Scheme == "http" && !isLocal(u.Hostname()) {
+		p.add("PORTAL_BASE_URL: http:// is %s; serve the portal over https://", why)
+	}
+	email := c.HasIdentifier("email")
+	sms := c.HasIdentifier("phone") || slices.Contains(c.SecondFactors, "phone_code")
+	for _, f := range c.EnabledFactors() {
+		email = email || strings.HasPrefix(f, "email_")
+		sms = sms || f == "phone_code"
+	}
+	if email && c.SMTPURL == "" {
+		p.add("PORTAL_SMTP_URL: the dev outbox is %s while email sign-in is enabled; set an SMTP server", why)
+	}
+	if sms && c.SMSProvider == "" {
+		p.add("PORTAL_SMS_PROVIDER: the dev outbox is %s while phone sign-in is enabled; set twilio and its keys", why)
+	}
+	if c.SecretKey == "" {
+		p.add("PORTAL_SECRET_KEY: required in production (sk_live_…)")
+	}
+	if c.CookieSecret == "" {
+		p.add("PORTAL_COOKIE_SECRET: required in production (e.g. openssl rand -hex 32)")
+	}
+	for _, o := range c.AllowedRedirectOrigins {
+		if scheme, host, _, err := splitOrigin(o); err == nil && scheme == "http" && !isLocal(strings.Trim(host, "[]")) {
+			p.add("PORTAL_ALLOWED_REDIRECT_ORIGINS: %q: http:// is %s except for localhost; use https://", o, why)
+		}
+	}
+}
+
+func checkBaseURL(s string) error {
+	u, err := url.Parse(s)
+	switch {
+	case err != nil || u.Host == "":
+		return fmt.Errorf("%q is not an absolute URL", s)
+	case u.Scheme != "http" && u.Scheme != "https":
+		return fmt.Errorf("%q must start with https:// or http://", s)
+	case u.User != nil || u.RawQuery != "" || u.Fragment != "" || u.Path != "":
+		return fmt.Errorf("%q must have no path, query or credentials", s)
+	case !validPort(cmp.Or(u.Port(), "1")):
+		return fmt.Errorf("%q has a bad port", s)
+	}
+	return nil
+}
+
+func splitOrigin(o string) (scheme, host, port string, err error) {
+	scheme, rest, ok := strings.Cut(o, "://")
+	if !ok || (scheme != "http" && scheme != "https") {
+		return "", "", "", fmt.Errorf("must start with https:// or http://")
+	}
+	host = rest
+	if strings.HasPrefix(rest, "[") {
+		end := strings.Index(rest, "]")
+		if end < 0 {
+			return "", "", "", fmt.Errorf("has an unclosed [")
+		}
+		host, port = rest[:end+1], rest[end+1:]
+	} else if i := strings.LastIndexByte(rest, ':'); i >= 0 {
+		host, port = rest[:i], rest[i:]
+	}
+	if port != "" {
+		p, ok := strings.CutPrefix(port, ":")
+		if !ok || p != "*" && !validPort(p) {
+			return "", "", "", fmt.Errorf("must be scheme://host[:port] with no path; the port is a number or *")
+		}
+		port = p
+	}
+	return scheme, host, port, nil
+}
+
+// checkOrigin is a syntax check only; matching is the redirect package's job.
+func checkOrigin(o string) error {
+	_, host, _, err := splitOrigin(o)
+	if err != nil {
+		return err
+	}
+	if inner, ok := strings.CutPrefix(host, "["); ok {
+		if a, err := netip.ParseAddr(strings.TrimSuffix(inner, "]")); err != nil || !a.Is6() {
+			return fmt.Errorf("has a bad IPv6 address")
+		}
+		return nil
+	}
+	name := strings.ToLower(host)
+	if wild, ok := strings.CutPrefix(name, "*."); ok {
+		if !strings.Contains(wild, ".") {
+			return fmt.Errorf("wildcard must cover a registrable domain, e.g. https://*.example.com")
+		}
+		name = wild
+	}
+	if !validHostname(name) {
+		return fmt.Errorf("must be scheme://host[:port] with no path; * is allowed only as the first label (https://*.example.com)")
+	}
+	return nil
+}
+
+func validHostname(h string) bool {
+	if h == "" || len(h) > 253 {
+		return false
+	}
+	for _, label := range strings.Split(h, ".") {
+		if label == "" || len(label) > 63 || label[0] == '-' || label[len(label)-1] == '-' {
+			return false
+		}
+		if strings.Trim(label, "abcdefghijklmnopqrstuvwxyz0123456789-") != "" {
+			return false
+		}
+	}
+	return true
+}
+
+func validPort(p string) bool {
+	n, err := strconv.Atoi(p)
+	return err == nil && n > 0 && n < 65536 || p == "0"
+}
+
+func isLocal(host string) bool {
+	return host == "localhost" || host == "127.0.0.1" || host == "::1"
+}

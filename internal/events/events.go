@@ -1,0 +1,49 @@
+// Package events defines the domain events written in the same transaction as
+// the change they describe (a transactional outbox). Webhook delivery and the
+// audit log read them from the store later.
+package events
+
+import (
+	"context"
+	"encoding/json"
+	"time"
+
+	"github.com/portalhq/portal/internal/id"
+)
+
+// Event types, as Clerk names them.
+const (
+	UserCreated    = "user.created"
+	UserUpdated    = "user.updated"
+	UserDeleted    = "user.deleted"
+	SessionCreated = "session.created"
+	SessionEnded   = "session.ended"
+	SessionRevoked = "session.revoked"
+	SessionRemoved = "session.removed"
+	EmailCreated   = "email.created"
+	SMSCreated     = "sms.created"
+)
+
+// Event is one row of the outbox.
+type Event struct {
+	Seq       int64 // assigned by the store; orders events
+	ID        string
+	Type      string
+	ObjectID  string
+	Data      json.RawMessage
+	CreatedAt time.Time
+}
+
+// New builds an event whose data is obj marshalled to JSON.
+func New(typ, objectID string, obj any, at time.Time) (Event, error) {
+	b, err := json.Marshal(obj)
+	if err != nil {
+		return Event{}, err
+	}
+	return Event{ID: id.New(id.Event), Type: typ, ObjectID: objectID, Data: b, CreatedAt: at}, nil
+}
+
+// Writer appends events; store transactions implement it.
+type Writer interface {
+	InsertEvent(ctx context.Context, e Event) error
+}

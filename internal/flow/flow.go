@@ -1,0 +1,77 @@
+// Package flow holds what sign-in and sign-up flows share: the persisted flow
+// record, one-time verifications (codes) and the strategy contract every
+// factor implements.
+package flow
+
+import (
+	"encoding/json"
+	"time"
+)
+
+// Kinds of flow.
+const (
+	SignIn = "sign_in"
+	SignUp = "sign_up"
+)
+
+// Statuses, as Clerk names them.
+const (
+	NeedsIdentifier     = "needs_identifier"
+	NeedsFirstFactor    = "needs_first_factor"
+	NeedsSecondFactor   = "needs_second_factor"
+	MissingRequirements = "missing_requirements"
+	Complete            = "complete"
+	Abandoned           = "abandoned"
+)
+
+// Lifetime of an unfinished flow.
+const Lifetime = 30 * time.Minute
+
+// Flow is a sign-in or sign-up in progress, bound to the client that began it.
+type Flow struct {
+	ID          string
+	Kind        string
+	ClientID    string
+	Status      string
+	UserID      string // sign-in: the account the identifier names, if any
+	Identifier  string // normalised identifier typed by the person
+	Data        Data
+	RedirectURL string // validated target on completion; "" = the portal's home
+	SessionID   string // set when complete
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+	ExpireAt    time.Time
+	Version     int // optimistic concurrency: updates must match
+}
+
+// Data is the strategy state a flow carries. Secrets are never stored here
+// in clear: the sign-up password is kept as its hash.
+type Data struct {
+	FirstName    string `json:"first_name,omitempty"`
+	LastName     string `json:"last_name,omitempty"`
+	PasswordHash string `json:"password_hash,omitempty"`
+	// ExistingUser marks a sign-up whose email already belongs to someone:
+	// the visitor sees the same steps, the owner gets an email instead.
+	ExistingUser  bool       `json:"existing_user,omitempty"`
+	Strategy      string     `json:"strategy,omitempty"` // the first factor chosen
+	FirstFactorAt *time.Time `json:"first_factor_at,omitempty"`
+}
+
+// Encode marshals d for the store.
+func (d Data) Encode() string {
+	b, _ := json.Marshal(d)
+	return string(b)
+}
+
+// DecodeData parses stored flow data.
+func DecodeData(s string) (Data, error) {
+	var d Data
+	if s == "" {
+		return d, nil
+	}
+	err := json.Unmarshal([]byte(s), &d)
+	return d, err
+}
+
+// Expired reports whether the flow can no longer be used at now.
+func (f *Flow) Expired(now time.Time) bool { return !now.Before(f.ExpireAt) }

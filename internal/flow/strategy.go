@@ -1,0 +1,47 @@
+package flow
+
+import (
+	"context"
+
+	"github.com/portalhq/portal/internal/user"
+)
+
+// Factor strategy names, as Clerk names them.
+const (
+	Password  = "password"
+	EmailCode = "email_code"
+)
+
+// Input is what a person submitted to attempt a factor.
+type Input struct {
+	Password string
+	Code     string
+}
+
+// Meta describes the request, for sessions and logs.
+type Meta struct {
+	IP        string
+	UserAgent string
+}
+
+// Strategy is one factor of a flow. Adding a factor (email_link, passkey,
+// totp, …) means adding a Strategy; the flow code does not change.
+type Strategy interface {
+	Name() string
+	// Offered reports whether the factor can be offered for this flow; u is
+	// nil when the identifier names no account (the factor must then look
+	// offered all the same wherever offering it would reveal that).
+	Offered(f *Flow, u *user.User) bool
+	// Prepare starts the factor, e.g. sends a code.
+	Prepare(ctx context.Context, f *Flow, u *user.User) error
+	// Attempt checks the input; nil means the factor is verified.
+	Attempt(ctx context.Context, f *Flow, u *user.User, in Input) error
+}
+
+// Notifier sends the messages flows need.
+type Notifier interface {
+	SendCode(ctx context.Context, to, code, purpose string) error
+	// SendExistingAccount tells the owner of to that someone tried to sign up
+	// with it, instead of telling the visitor the account exists.
+	SendExistingAccount(ctx context.Context, to string) error
+}

@@ -1,0 +1,53 @@
+// Package id makes the prefixed random identifiers of the contract
+// (user_…, sess_…, client_…) and opaque secrets.
+package id
+
+import (
+	"crypto/rand"
+	"encoding/base64"
+	"math/big"
+)
+
+const alphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+
+// Prefixes of the contract's identifiers.
+const (
+	User         = "user"
+	Session      = "sess"
+	Client       = "client"
+	Identifier   = "idn"
+	SignIn       = "sia"
+	SignUp       = "sua"
+	Event        = "evt"
+	Verification = "ver"
+	Message      = "msg"
+	Org          = "org"
+	OrgMember    = "orgmem"
+	OrgInvite    = "orginv"
+)
+
+// New returns prefix_ followed by 27 base62 characters (160 random bits).
+func New(prefix string) string {
+	return prefix + "_" + Random(27)
+}
+
+// Random returns n base62 characters from crypto/rand.
+func Random(n int) string {
+	b := make([]byte, n)
+	max := big.NewInt(int64(len(alphabet)))
+	for i := range b {
+		v, err := rand.Int(rand.Reader, max)
+		if err != nil {
+			panic(err) // crypto/rand never fails on supported platforms
+		}
+		b[i] = alphabet[v.Int64()]
+	}
+	return string(b)
+}
+
+// Secret returns a URL-safe string of n random bytes (use n ≥ 16, REQ-CR-01).
+func Secret(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return base64.RawURLEncoding.EncodeToString(b)
+}

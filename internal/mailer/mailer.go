@@ -1,0 +1,85 @@
+// Package mailer renders the portal's emails from their templ templates and
+// hands them to a notify.Mailer, recording an email.created event for each.
+package mailer
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/a-h/templ"
+	"github.com/jonboulle/clockwork"
+
+	"github.com/portalhq/portal/internal/apperr"
+	"github.com/portalhq/portal/internal/events"
+	"github.com/portalhq/portal/internal/flow"
+	"github.com/portalhq/portal/internal/id"
+	"github.com/portalhq/portal/internal/notify"
+	"github.com/portalhq/portal/views"
+)
+
+// EventWriter records email.created.
+type EventWriter interface {
+	InsertEvent(ctx context.Context, e events.Event) error
+}
+
+// Mailer implements flow.Notifier.
+type Mailer struct {
+	Clock   clockwork.Clock
+	Send    notify.Mailer
+	Events  EventWriter
+	AppName string
+	BaseURL string
+}
+
+var _ flow.Notifier = (*Mailer)(nil)
+
+// ErrSend is what a person sees when the mail server refuses or is down.
+var ErrSend = apperr.New(apperr.Unavailable, "We couldn't send the email just now. Please try again in a moment.")
+
+// SendCode sends a one-time code.
+func (m *Mailer) SendCode(ctx context.Context, to, code, purpose string) error {
+	p := views.CodeEmail{Email: m.base(), Code: code, Minutes: int(flow.CodeTTL / time.Minute), Purpose: purpose}
+	return m.deliver(ctx, "verification_code", to, views.CodeEmailSubject(p), views.CodeEmailText(p), views.CodeEmailHTML(p))
+}
+
+// SendExistingAccount tells an address's owner that someone tried to sign up with it.
+func (m *Mailer) SendExistingAccount(ctx context.Context, to string) error {
+	p := views.ExistingAccountEmail{Email: m.base(), SignInURL: m.BaseURL + "/sign-in"}
+	return m.deliver(ctx, "sign_up_existing_account", to, views.ExistingAccountEmailSubject(p),
+		views.ExistingAccountEmailText(p), views.ExistingAccountEmailHTML(p))
+}
+
+func (m *Mailer) base() views.Email { return views.Email{AppName: m.AppName, BaseURL: m.BaseURL} }
+
+// emailObject is the email.created payload, shaped like Clerk's email object.
+type emailObject struct {
+	Object            string `json:"object"`
+	ID                string `json:"id"`
+	Slug              string `json:"slug"`
+	ToEmailAddress    string `json:"to_email_address"`
+	Subject           string `json:"subject"`
+	Body              string `json:"body"`
+	BodyPlain         string `json:"body_plain"`
+	Status            string `json:"status"`
+	DeliveredByPortal bool   `json:"delivered_by_clerk"`
+}
+
+func (m *Mailer) deliver(ctx context.Context, slug, to, subject, text string, html templ.Component) error {
+	var buf bytes.Buffer
+	if err := html.Render(ctx, &buf); err != nil {
+		return fmt.Errorf("mailer: render %s: %w", slug, err)
+	}
+	if err := m.Send.SendEmail(ctx, notify.Email{To: to, Subject: subject, Text: text, HTML: buf.String()}); err != nil {
+		return &apperr.Error{Code: ErrSend.Code, Message: ErrSend.Message, Err: err}
+	}
+	now := m.Clock.Now()
+	obj := emailObject{Object: "email", ID: id.New("ema"), Slug: slug, ToEmailAddress: to, Subject: subject,
+		Body: buf.String(), BodyPlain: text, Status: "delivered", DeliveredByPortal: true}
+	e, err := events.New(events.EmailCreated, obj.ID, obj, now)
+	if err != nil {
+		return err
+	}
+	return m.Events.InsertEvent(ctx, e)
+}

@@ -1,0 +1,263 @@
+// Package password hashes, verifies and vets passwords.
+//
+// Hashes are argon2id in the PHC string format, so each stored hash carries the
+// parameters it was made with and can be upgraded on the next sign-in
+// (REQ-PW-08). Every path into argon2 is bounded: input bytes, concurrent
+// computations and parameters read back from storage (REQ-PW-09).
+package password
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/crypto/argon2"
+	"golang.org/x/text/unicode/norm"
+
+	"github.com/portalhq/portal/internal/apperr"
+)
+
+// Params are argon2id cost parameters.
+type Params struct {
+	Memory  uint32 // KiB
+	Time    uint32 // passes over memory
+	Threads uint8
+}
+
+// DefaultParams is the ASVS Appendix C pairing of 19 MiB with two passes:
+// slow enough to hurt offline guessing, cheap enough for a busy sign-in page.
+// Treat it as a constant.
+var DefaultParams = Params{Memory: 19 * 1024, Time: 2, Threads: 1}
+
+const (
+	// MaxBytes caps password input. It is far above any password a person types
+	// (REQ-PW-02 asks for at least 64 characters) and keeps hashing cost fixed.
+	MaxBytes = 1024
+
+	saltLen = 16
+	keyLen  = 32
+
+	// Ceilings for parameters, whether configured or decoded from a stored hash:
+	// a tampered or corrupt row must not make one sign-in allocate gigabytes.
+	maxMemory  = 256 * 1024
+	maxTime    = 10
+	maxThreads = 8
+	minSaltLen = 8 // the argon2 specification's minimum
+	maxSaltLen = 64
+	minKeyLen  = 16
+	maxKeyLen  = 64
+
+	defaultMaxWait = 3 * time.Second
+)
+
+var (
+	// ErrBusy means every hashing slot stayed taken for the whole wait.
+	ErrBusy = &apperr.Error{
+		Code:    apperr.Unavailable,
+		Message: "Too many sign-in attempts are being processed right now. Please try again in a moment.",
+	}
+	// ErrTooLong is returned before any hashing for input over MaxBytes.
+	ErrTooLong = &apperr.Error{
+		Code:    apperr.Invalid,
+		Field:   "password",
+		Message: "That password is too long. Please use a shorter one.",
+	}
+)
+
+// Hasher computes argon2id hashes with a bound on how many run at once, so a
+// burst of sign-ins queues instead of exhausting memory (REQ-PW-09).
+type Hasher struct {
+	params  Params
+	slots   chan struct{}
+	maxWait time.Duration
+	dummy   string // hash with h's params that no password matches
+
+	computed atomic.Int64 // argon2 runs, so tests can see work was done
+}
+
+// NewHasher returns a Hasher using p. maxConcurrent <= 0 means one slot per
+// CPU; maxWait <= 0 means 3 s. It panics when p is outside the bounds Verify
+// accepts, because such hashes could never be verified.
+func NewHasher(p Params, maxConcurrent int, maxWait time.Duration) *Hasher {
+	if err := p.check(); err != nil {
+		panic("password: " + err.Error())
+	}
+	if maxConcurrent <= 0 {
+		maxConcurrent = runtime.NumCPU()
+	}
+	if maxWait <= 0 {
+		maxWait = defaultMaxWait
+	}
+	dummySalt := make([]byte, saltLen)
+	if _, err := rand.Read(dummySalt); err != nil {
+		panic("password: reading random salt: " + err.Error())
+	}
+	// An all-zero key is as good as any: no password derives it, and Verify
+	// does the same argon2 work whatever it is compared with.
+	return &Hasher{
+		params:  p,
+		slots:   make(chan struct{}, maxConcurrent),
+		maxWait: maxWait,
+		dummy:   encode(p, dummySalt, make([]byte, keyLen)),
+	}
+}
+
+// Params reports the parameters new hashes are made with.
+func (h *Hasher) Params() Params { return h.params }
+
+// Hash returns the PHC-encoded argon2id hash of password after NFC
+// normalisation (REQ-PW-02). It returns ErrTooLong or ErrBusy as they apply.
+func (h *Hasher) Hash(ctx context.Context, password string) (string, error) {
+	if len(password) > MaxBytes {
+		return "", ErrTooLong
+	}
+	salt := make([]byte, saltLen)
+	if _, err := rand.Read(salt); err != nil {
+		return "", fmt.Errorf("password: reading salt: %w", err)
+	}
+	key, err := h.derive(ctx, password, salt, h.params, keyLen)
+	if err != nil {
+		return "", err
+	}
+	return encode(h.params, salt, key), nil
+}
+
+// Verify reports whether password matches encoded, comparing the whole
+// normalised input in constant time (REQ-PW-04). needsRehash is true on a
+// match whose hash was made with other parameters than h's; the caller should
+// then store a fresh Hash. A malformed hash, or one whose parameters exceed the
+// ceilings, is an error and costs no hashing (REQ-PW-09).
+func (h *Hasher) Verify(ctx context.Context, password, encoded string) (ok, needsRehash bool, err error) {
+	if len(password) > MaxBytes {
+		return false, false, ErrTooLong
+	}
+	p, salt, want, err := decode(encoded)
+	if err != nil {
+		return false, false, err
+	}
+	got, err := h.derive(ctx, password, salt, p, uint32(len(want)))
+	if err != nil {
+		return false, false, err
+	}
+	if subtle.ConstantTimeCompare(got, want) != 1 {
+		return false, false, nil
+	}
+	stale := p != h.params || len(salt) != saltLen || len(want) != keyLen
+	return true, stale, nil
+}
+
+// DummyVerify does the work of a failed Verify for an identifier that matches
+// no account, so response time does not reveal which accounts exist. It
+// returns the errors Verify would (ErrBusy, ErrTooLong), so an overloaded or
+// over-long attempt looks the same whether the account exists or not.
+func (h *Hasher) DummyVerify(ctx context.Context, password string) error {
+	_, _, err := h.Verify(ctx, password, h.dummy)
+	return err
+}
+
+func (h *Hasher) derive(ctx context.Context, password string, salt []byte, p Params, n uint32) ([]byte, error) {
+	if err := h.acquire(ctx); err != nil {
+		return nil, err
+	}
+	defer func() { <-h.slots }()
+	h.computed.Add(1)
+	pw := norm.NFC.String(password)
+	return argon2.IDKey([]byte(pw), salt, p.Time, p.Memory, p.Threads, n), nil
+}
+
+func (h *Hasher) acquire(ctx context.Context) error {
+	if ctx.Err() != nil {
+		return ErrBusy
+	}
+	select {
+	case h.slots <- struct{}{}:
+		return nil
+	default:
+	}
+	t := time.NewTimer(h.maxWait)
+	defer t.Stop()
+	select {
+	case h.slots <- struct{}{}:
+		return nil
+	case <-t.C:
+		return ErrBusy
+	case <-ctx.Done():
+		return ErrBusy
+	}
+}
+
+func (p Params) check() error {
+	switch {
+	case p.Time < 1 || p.Time > maxTime:
+		return fmt.Errorf("argon2 time %d outside 1..%d", p.Time, maxTime)
+	case p.Threads < 1 || p.Threads > maxThreads:
+		return fmt.Errorf("argon2 threads %d outside 1..%d", p.Threads, maxThreads)
+	case p.Memory < 8*uint32(p.Threads) || p.Memory > maxMemory:
+		return fmt.Errorf("argon2 memory %d KiB outside %d..%d", p.Memory, 8*uint32(p.Threads), maxMemory)
+	}
+	return nil
+}
+
+var b64 = base64.RawStdEncoding
+
+func encode(p Params, salt, key []byte) string {
+	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s",
+		argon2.Version, p.Memory, p.Time, p.Threads, b64.EncodeToString(salt), b64.EncodeToString(key))
+}
+
+var errFormat = errors.New("password: stored hash is not a PHC argon2id string")
+
+func decode(s string) (p Params, salt, key []byte, err error) {
+	parts := strings.Split(s, "$")
+	if len(parts) != 6 || parts[0] != "" || parts[1] != "argon2id" {
+		return p, nil, nil, errFormat
+	}
+	if parts[2] != "v="+strconv.Itoa(argon2.Version) {
+		return p, nil, nil, fmt.Errorf("password: unsupported argon2 version %q", parts[2])
+	}
+	if p, err = parseParams(parts[3]); err != nil {
+		return p, nil, nil, err
+	}
+	if err = p.check(); err != nil {
+		return p, nil, nil, fmt.Errorf("password: refusing stored hash: %w", err)
+	}
+	if salt, err = b64.Strict().DecodeString(parts[4]); err != nil || len(salt) < minSaltLen || len(salt) > maxSaltLen {
+		return p, nil, nil, fmt.Errorf("password: stored hash has a bad salt")
+	}
+	if key, err = b64.Strict().DecodeString(parts[5]); err != nil || len(key) < minKeyLen || len(key) > maxKeyLen {
+		return p, nil, nil, fmt.Errorf("password: stored hash has a bad key")
+	}
+	return p, salt, key, nil
+}
+
+// parseParams reads "m=…,t=…,p=…" strictly, in that order.
+func parseParams(s string) (Params, error) {
+	fields := strings.Split(s, ",")
+	if len(fields) != 3 {
+		return Params{}, errFormat
+	}
+	var v [3]uint64
+	for i, name := range []string{"m", "t", "p"} {
+		num, ok := strings.CutPrefix(fields[i], name+"=")
+		if !ok {
+			return Params{}, errFormat
+		}
+		n, err := strconv.ParseUint(num, 10, 32)
+		if err != nil {
+			return Params{}, fmt.Errorf("password: stored hash parameter %s: %w", name, err)
+		}
+		v[i] = n
+	}
+	if v[2] > 255 {
+		return Params{}, fmt.Errorf("password: stored hash parameter p=%d too large", v[2])
+	}
+	return Params{Memory: uint32(v[0]), Time: uint32(v[1]), Threads: uint8(v[2])}, nil
+}

@@ -1,0 +1,209 @@
+// Package ratelimit is an in-memory keyed rate limiter (REQ-RL-02, REQ-RL-04).
+//
+// Each key is limited by GCRA (the generic cell rate algorithm, a token bucket
+// stored as a single timestamp): a key may spend Limit requests at once, then
+// earns one back every Per/Limit. Over a long run a key never gets more than
+// Limit per Per; in the worst case a burst right after a full refill lets
+// 2·Limit−1 through within one span of length Per. The state is one int64 per
+// key, so the limiter stays small and a key's state expires exactly when it
+// is back to a full bucket.
+//
+// A key must always be used with the same Window: callers namespace their
+// keys ("signin:ip:" + IPKey(addr), "otp:acct:" + userID).
+package ratelimit
+
+import (
+	"context"
+	"hash/maphash"
+	"net/netip"
+	"sync"
+	"time"
+
+	"github.com/jonboulle/clockwork"
+)
+
+// Window is a limit of Limit requests per Per. Limit must be ≥ 1 and Per > 0.
+type Window struct {
+	Limit int
+	Per   time.Duration
+}
+
+// interval is the time it takes to earn one request back.
+func (w Window) interval() int64 {
+	if w.Limit < 1 || w.Per <= 0 {
+		panic("ratelimit: Window needs Limit ≥ 1 and Per > 0")
+	}
+	return int64(w.Per) / int64(w.Limit)
+}
+
+const shardCount = 32
+
+// Limiter is safe for concurrent use. Keys are spread over shards with a
+// per-limiter random hash seed, so contention stays low and nobody can aim
+// their keys at one shard.
+type Limiter struct {
+	clock    clockwork.Clock
+	seed     maphash.Seed
+	perShard int
+	shards   [shardCount]shard
+}
+
+type shard struct {
+	mu sync.Mutex
+	// tat is the "theoretical arrival time" per key, in Unix nanoseconds:
+	// the moment the key's bucket is full again.
+	tat map[string]int64
+}
+
+// New returns a limiter that tracks at most about maxKeys keys.
+//
+// When a shard is full, a new key makes room by dropping the expired keys
+// in a small random sample of that shard or, if none has expired, the sampled
+// key closest to a full bucket: the key whose state is worth least. A flood
+// of fresh keys (say one per IPv6 address) therefore mostly pushes out other
+// fresh keys rather than a heavily penalised account, at a constant cost per
+// new key. The trade-off remains that a forgotten key starts over with a full
+// bucket: size maxKeys well above the number of keys live at once, and keep
+// per-account limits in a limiter apart from per-IP ones so that IP floods
+// cannot evict account counters.
+func New(clock clockwork.Clock, maxKeys int) *Limiter {
+	per := (maxKeys + shardCount - 1) / shardCount
+	if per < 1 {
+		per = 1
+	}
+	l := &Limiter{clock: clock, seed: maphash.MakeSeed(), perShard: per}
+	for i := range l.shards {
+		l.shards[i].tat = make(map[string]int64)
+	}
+	return l
+}
+
+func (l *Limiter) shard(key string) *shard {
+	return &l.shards[maphash.String(l.seed, key)%shardCount]
+}
+
+// Allow spends one request of key's allowance. When the allowance is used up
+// it spends nothing and reports how long until one more request would pass.
+func (l *Limiter) Allow(key string, w Window) (ok bool, retryAfter time.Duration) {
+	return l.take(key, w, true)
+}
+
+// Check reports what Allow would answer without spending anything. Use it
+// with Allow for limits that count only failures: Check before the attempt,
+// Allow after it fails, Reset after it succeeds.
+func (l *Limiter) Check(key string, w Window) (ok bool, retryAfter time.Duration) {
+	return l.take(key, w, false)
+}
+
+func (l *Limiter) take(key string, w Window, spend bool) (bool, time.Duration) {
+	step := w.interval()
+	now := l.clock.Now().UnixNano()
+	s := l.shard(key)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+
+	tat, found := s.tat[key]
+	if tat < now {
+		tat = now
+	}
+	next := tat + step
+	if over := next - now - int64(w.Per); over > 0 {
+		return false, time.Duration(over)
+	}
+	if spend {
+		if !found && len(s.tat) >= l.perShard {
+			s.evict(now)
+		}
+		s.tat[key] = next
+	}
+	return true, 0
+}
+
+// evictSample is how many keys a full shard looks at to pick one to forget.
+// Go randomises where map iteration starts, so this is a random sample.
+const evictSample = 8
+
+// evict drops the expired keys among a sample, or failing that the sampled
+// key nearest expiry. Sampling keeps a full shard O(1) per new key.
+func (s *shard) evict(now int64) {
+	victim, least, dropped, seen := "", int64(0), false, 0
+	for k, t := range s.tat {
+		if seen++; seen > evictSample {
+			break
+		}
+		if t <= now {
+			delete(s.tat, k)
+			dropped = true
+			continue
+		}
+		if victim == "" || t < least {
+			victim, least = k, t
+		}
+	}
+	if !dropped && victim != "" {
+		delete(s.tat, victim)
+	}
+}
+
+// Reset forgets key, giving it a full allowance (after a successful sign-in,
+// for instance).
+func (l *Limiter) Reset(key string) {
+	s := l.shard(key)
+	s.mu.Lock()
+	delete(s.tat, key)
+	s.mu.Unlock()
+}
+
+// Sweep drops every key whose allowance is full again.
+func (l *Limiter) Sweep() {
+	now := l.clock.Now().UnixNano()
+	for i := range l.shards {
+		s := &l.shards[i]
+		s.mu.Lock()
+		for k, t := range s.tat {
+			if t <= now {
+				delete(s.tat, k)
+			}
+		}
+		s.mu.Unlock()
+	}
+}
+
+// Run sweeps every interval until ctx is done. It is optional: a full shard
+// sweeps itself, so Run only returns memory sooner after a burst of keys.
+func (l *Limiter) Run(ctx context.Context, every time.Duration) {
+	t := l.clock.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.Chan():
+			l.Sweep()
+		}
+	}
+}
+
+// Len returns the number of keys tracked.
+func (l *Limiter) Len() int {
+	n := 0
+	for i := range l.shards {
+		s := &l.shards[i]
+		s.mu.Lock()
+		n += len(s.tat)
+		s.mu.Unlock()
+	}
+	return n
+}
+
+// IPKey returns the part of an address that identifies one client: the whole
+// IPv4 address, or the /64 prefix of an IPv6 address, since one subscriber
+// usually holds a whole /64 and could otherwise rotate through it.
+func IPKey(a netip.Addr) string {
+	a = a.Unmap()
+	if a.Is4() || !a.IsValid() {
+		return a.String()
+	}
+	p, _ := a.Prefix(64)
+	return p.String()
+}

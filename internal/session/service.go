@@ -1,0 +1,189 @@
+package session
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jonboulle/clockwork"
+
+	"github.com/portalhq/portal/internal/apperr"
+	"github.com/portalhq/portal/internal/events"
+	"github.com/portalhq/portal/internal/id"
+	"github.com/portalhq/portal/internal/token"
+	"github.com/portalhq/portal/internal/user"
+)
+
+// Repo is what sessions need from the store.
+type Repo interface {
+	CreateClient(ctx context.Context, c Client) error
+	ClientByID(ctx context.Context, id string) (*Client, error)
+	CreateSession(ctx context.Context, s Session) error
+	SessionByID(ctx context.Context, id string) (*Session, error)
+	ActiveSessionsOfClient(ctx context.Context, clientID string) ([]Session, error)
+	EndSession(ctx context.Context, id, status string, at time.Time) (bool, error)
+	TouchSession(ctx context.Context, id string, at time.Time) error
+	UserByID(ctx context.Context, id string) (*user.User, error)
+	InsertEvent(ctx context.Context, e events.Event) error
+}
+
+// Policy holds the session rules an instance configures.
+type Policy struct {
+	TokenTTL    time.Duration // lifetime of a session token (60 s)
+	MaxLifetime time.Duration // absolute session lifetime (7 days)
+	Inactivity  time.Duration // 0 = no inactivity timeout
+}
+
+// touchEvery bounds how often activity is written: a token refresh every
+// minute must not turn into a write every minute per session.
+const touchEvery = time.Minute
+
+// Service keeps clients and sessions and mints session tokens.
+type Service struct {
+	Clock  clockwork.Clock
+	Signer *token.Signer
+	Issuer string
+	Policy Policy
+	Repo   Repo
+	InTx   func(ctx context.Context, fn func(Repo) error) error
+}
+
+// NewClient creates the record of a browser.
+func (s *Service) NewClient(ctx context.Context) (*Client, error) {
+	now := s.Clock.Now()
+	c := Client{ID: id.New(id.Client), CreatedAt: now, UpdatedAt: now}
+	if err := s.Repo.CreateClient(ctx, c); err != nil {
+		return nil, err
+	}
+	return &c, nil
+}
+
+// Start creates a new session for userID on clientID, inside the caller's
+// transaction r. Any session the client had is ended first: every sign-in
+// gets a fresh session (REQ-SES-02).
+func (s *Service) Start(ctx context.Context, r Repo, clientID, userID, ip, ua string, firstFactorAt time.Time) (*Session, error) {
+	now := s.Clock.Now()
+	if err := s.endAll(ctx, r, clientID, Ended, now); err != nil {
+		return nil, err
+	}
+	sess := Session{ID: id.New(id.Session), ClientID: clientID, UserID: userID, Status: Active,
+		FirstFactorAt: firstFactorAt, IP: ip, UserAgent: truncate(ua, 512),
+		CreatedAt: now, UpdatedAt: now, LastActiveAt: now, ExpireAt: now.Add(s.Policy.MaxLifetime)}
+	if err := r.CreateSession(ctx, sess); err != nil {
+		return nil, err
+	}
+	if err := emit(ctx, r, events.SessionCreated, &sess, now); err != nil {
+		return nil, err
+	}
+	return &sess, nil
+}
+
+// Current returns the client's live session, or nil when the client is
+// signed out. A session past its lifetime is marked expired on the way.
+func (s *Service) Current(ctx context.Context, clientID string) (*Session, error) {
+	if clientID == "" {
+		return nil, nil
+	}
+	list, err := s.Repo.ActiveSessionsOfClient(ctx, clientID)
+	if err != nil || len(list) == 0 {
+		return nil, err
+	}
+	now := s.Clock.Now()
+	sess := &list[0]
+	if sess.Live(now, s.Policy.Inactivity) {
+		return sess, nil
+	}
+	err = s.InTx(ctx, func(r Repo) error {
+		ok, err := r.EndSession(ctx, sess.ID, Expired, now)
+		if err != nil || !ok {
+			return err
+		}
+		sess.Status, sess.EndedAt, sess.UpdatedAt = Expired, &now, now
+		return emit(ctx, r, events.SessionEnded, sess, now)
+	})
+	return nil, err
+}
+
+// SignOut ends every active session of the client (status "ended").
+func (s *Service) SignOut(ctx context.Context, clientID string) error {
+	if clientID == "" {
+		return nil
+	}
+	return s.InTx(ctx, func(r Repo) error { return s.endAll(ctx, r, clientID, Ended, s.Clock.Now()) })
+}
+
+func (s *Service) endAll(ctx context.Context, r Repo, clientID, status string, now time.Time) error {
+	list, err := r.ActiveSessionsOfClient(ctx, clientID)
+	if err != nil {
+		return err
+	}
+	for i := range list {
+		ok, err := r.EndSession(ctx, list[i].ID, status, now)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			continue // ended concurrently; its event was written then
+		}
+		list[i].Status, list[i].EndedAt, list[i].UpdatedAt = status, &now, now
+		typ := events.SessionEnded
+		if status == Revoked {
+			typ = events.SessionRevoked
+		}
+		if err := emit(ctx, r, typ, &list[i], now); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// ErrSignedOut means the session can no longer mint tokens.
+var ErrSignedOut = apperr.New(apperr.Unauthorized, "You are signed out.")
+
+// Token mints a session token for sess, for the app at origin azp. It
+// refuses when the user was banned or deleted meanwhile.
+func (s *Service) Token(ctx context.Context, sess *Session, azp string) (string, time.Time, error) {
+	now := s.Clock.Now()
+	u, err := s.Repo.UserByID(ctx, sess.UserID)
+	if errors.Is(err, apperr.ErrNotFound) || (err == nil && u.Banned) {
+		return "", time.Time{}, ErrSignedOut
+	}
+	if err != nil {
+		return "", time.Time{}, err
+	}
+	p := token.SessionParams{Issuer: s.Issuer, UserID: sess.UserID, SessionID: sess.ID, AuthorizedParty: azp,
+		Now: now, TTL: s.Policy.TokenTTL, FirstFactorAt: sess.FirstFactorAt}
+	if sess.SecondFactorAt != nil {
+		p.SecondFactorAt = *sess.SecondFactorAt
+	}
+	claims, err := token.NewSessionClaims(p)
+	if err != nil {
+		return "", time.Time{}, err
+	}
+	tok, err := s.Signer.Sign(claims)
+	if err != nil {
+		return "", time.Time{}, fmt.Errorf("session: sign token: %w", err)
+	}
+	if now.Sub(sess.LastActiveAt) >= touchEvery {
+		if err := s.Repo.TouchSession(ctx, sess.ID, now); err != nil {
+			return "", time.Time{}, err
+		}
+	}
+	return tok, claims.ExpiresAt(), nil
+}
+
+func emit(ctx context.Context, r Repo, typ string, sess *Session, now time.Time) error {
+	e, err := events.New(typ, sess.ID, sess.ToObject(), now)
+	if err != nil {
+		return err
+	}
+	return r.InsertEvent(ctx, e)
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n]
+}

@@ -1,0 +1,46 @@
+// Package session keeps browser clients and their sessions, and mints the
+// short-lived session tokens relying apps verify against the JWKS.
+package session
+
+import "time"
+
+// Session statuses, as Clerk names them.
+const (
+	Active  = "active"
+	Ended   = "ended"   // the person signed out
+	Revoked = "revoked" // ended by the user elsewhere, an admin or the API
+	Expired = "expired" // maximum lifetime or inactivity reached
+)
+
+// Client is one browser: the __client cookie names it.
+type Client struct {
+	ID        string
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+// Session is one signed-in period of a user on a client.
+type Session struct {
+	ID             string
+	ClientID       string
+	UserID         string
+	Status         string
+	FirstFactorAt  time.Time
+	SecondFactorAt *time.Time
+	ActiveOrgID    string
+	IP             string
+	UserAgent      string
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
+	LastActiveAt   time.Time
+	ExpireAt       time.Time // absolute end
+	EndedAt        *time.Time
+}
+
+// Live reports whether the session may still mint tokens at now.
+func (s *Session) Live(now time.Time, inactivity time.Duration) bool {
+	if s.Status != Active || !now.Before(s.ExpireAt) {
+		return false
+	}
+	return inactivity <= 0 || now.Sub(s.LastActiveAt) < inactivity
+}

@@ -1,0 +1,178 @@
+// Package signin is the sign-in flow: identifier first, then a first factor
+// (password, email code, …), persisted so each step is a separate request.
+package signin
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/jonboulle/clockwork"
+
+	"github.com/portalhq/portal/internal/apperr"
+	"github.com/portalhq/portal/internal/flow"
+	"github.com/portalhq/portal/internal/id"
+	"github.com/portalhq/portal/internal/notify"
+	"github.com/portalhq/portal/internal/session"
+	"github.com/portalhq/portal/internal/user"
+)
+
+// Repo is what sign-in needs from the store.
+type Repo interface {
+	session.Repo
+	flow.CodeStore
+	CreateFlow(ctx context.Context, f *flow.Flow) error
+	FlowByID(ctx context.Context, id string) (*flow.Flow, error)
+	UpdateFlow(ctx context.Context, f *flow.Flow) error
+	UserByIdentifier(ctx context.Context, kind, value string) (*user.User, error)
+	RecordFailedSignIn(ctx context.Context, userID string, threshold int, lockFor time.Duration, now time.Time) error
+	RecordSignIn(ctx context.Context, userID string, now time.Time) error
+	SetPassword(ctx context.Context, userID, hash string, at time.Time) error
+}
+
+// Service runs sign-in flows.
+type Service struct {
+	Clock      clockwork.Clock
+	Repo       Repo
+	InTx       func(ctx context.Context, fn func(Repo) error) error
+	Sessions   *session.Service
+	Strategies []flow.Strategy // in the order they are offered
+}
+
+// ErrFlowGone is shown when a flow is unknown, expired, finished or belongs
+// to another browser.
+var ErrFlowGone = apperr.New(apperr.Expired, "This sign-in has expired. Please start again.")
+
+// Start begins a sign-in with the identifier a person typed.
+func (s *Service) Start(ctx context.Context, clientID, identifier, redirectURL string) (*flow.Flow, error) {
+	email, err := notify.ValidAddress(identifier)
+	if err != nil {
+		return nil, apperr.Field(apperr.Invalid, "identifier", "Enter the email address of your account, like name@example.com.")
+	}
+	email = user.NormalizeEmail(email)
+	u, err := s.Repo.UserByIdentifier(ctx, user.Email, email)
+	if err != nil && !errors.Is(err, apperr.ErrNotFound) {
+		return nil, err
+	}
+	now := s.Clock.Now()
+	f := &flow.Flow{ID: id.New(id.SignIn), Kind: flow.SignIn, ClientID: clientID, Status: flow.NeedsFirstFactor,
+		Identifier: email, RedirectURL: redirectURL, CreatedAt: now, UpdatedAt: now, ExpireAt: now.Add(flow.Lifetime)}
+	if u != nil {
+		f.UserID = u.ID
+	}
+	if err := s.Repo.CreateFlow(ctx, f); err != nil {
+		return nil, err
+	}
+	return f, nil
+}
+
+// Load returns the flow when it belongs to clientID and can still be used.
+func (s *Service) Load(ctx context.Context, clientID, flowID string) (*flow.Flow, error) {
+	f, err := s.Repo.FlowByID(ctx, flowID)
+	if errors.Is(err, apperr.ErrNotFound) {
+		return nil, ErrFlowGone
+	}
+	if err != nil {
+		return nil, err
+	}
+	if f.Kind != flow.SignIn || f.ClientID != clientID || f.Expired(s.Clock.Now()) {
+		return nil, ErrFlowGone
+	}
+	return f, nil
+}
+
+// Offered lists the first factors shown for the flow, in order.
+func (s *Service) Offered(ctx context.Context, f *flow.Flow) ([]string, error) {
+	u, err := s.user(ctx, f)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, st := range s.Strategies {
+		if st.Offered(f, u) {
+			out = append(out, st.Name())
+		}
+	}
+	return out, nil
+}
+
+// Prepare starts a factor (e.g. sends the email code) and remembers it as
+// the flow's chosen strategy.
+func (s *Service) Prepare(ctx context.Context, f *flow.Flow, strategy string) error {
+	st, u, err := s.strategy(ctx, f, strategy)
+	if err != nil {
+		return err
+	}
+	if err := st.Prepare(ctx, f, u); err != nil {
+		return err
+	}
+	if f.Data.Strategy == strategy {
+		return nil
+	}
+	f.Data.Strategy, f.UpdatedAt = strategy, s.Clock.Now()
+	return s.save(ctx, s.Repo, f)
+}
+
+// Attempt checks a factor. On success the flow completes and a new session
+// starts, in one transaction.
+func (s *Service) Attempt(ctx context.Context, f *flow.Flow, strategy string, in flow.Input, meta flow.Meta) (*session.Session, error) {
+	if f.Status != flow.NeedsFirstFactor {
+		return nil, ErrFlowGone
+	}
+	st, u, err := s.strategy(ctx, f, strategy)
+	if err != nil {
+		return nil, err
+	}
+	if err := st.Attempt(ctx, f, u, in); err != nil {
+		return nil, err
+	}
+	if u == nil { // a strategy must never verify an unknown account
+		return nil, errors.New("signin: strategy verified a flow without a user")
+	}
+	var sess *session.Session
+	err = s.InTx(ctx, func(r Repo) error {
+		now := s.Clock.Now()
+		if err := r.RecordSignIn(ctx, u.ID, now); err != nil {
+			return err
+		}
+		var err error
+		if sess, err = s.Sessions.Start(ctx, r, f.ClientID, u.ID, meta.IP, meta.UserAgent, now); err != nil {
+			return err
+		}
+		f.Status, f.SessionID, f.UpdatedAt, f.Data.FirstFactorAt = flow.Complete, sess.ID, now, &now
+		return s.save(ctx, r, f)
+	})
+	return sess, err
+}
+
+func (s *Service) strategy(ctx context.Context, f *flow.Flow, name string) (flow.Strategy, *user.User, error) {
+	u, err := s.user(ctx, f)
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, st := range s.Strategies {
+		if st.Name() == name && st.Offered(f, u) {
+			return st, u, nil
+		}
+	}
+	return nil, nil, apperr.New(apperr.Invalid, "That way of signing in isn't available. Choose another.")
+}
+
+func (s *Service) user(ctx context.Context, f *flow.Flow) (*user.User, error) {
+	if f.UserID == "" {
+		return nil, nil
+	}
+	u, err := s.Repo.UserByID(ctx, f.UserID)
+	if errors.Is(err, apperr.ErrNotFound) {
+		return nil, nil
+	}
+	return u, err
+}
+
+func (s *Service) save(ctx context.Context, r Repo, f *flow.Flow) error {
+	err := r.UpdateFlow(ctx, f)
+	if errors.Is(err, apperr.ErrConflict) {
+		return apperr.New(apperr.Conflict, "This sign-in was changed in another tab. Please try again.")
+	}
+	return err
+}

@@ -1,0 +1,127 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"time"
+
+	"github.com/portalhq/portal/internal/flow"
+)
+
+const flowCols = `id, kind, client_id, status, user_id, identifier, data, redirect_url, session_id,
+	created_at, updated_at, expire_at, version`
+
+// CreateFlow inserts a new flow.
+func (q *Q) CreateFlow(ctx context.Context, f *flow.Flow) error {
+	_, err := q.exec(ctx, `INSERT INTO flows (`+flowCols+`) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)`,
+		f.ID, f.Kind, f.ClientID, f.Status, f.UserID, f.Identifier, f.Data.Encode(), f.RedirectURL, f.SessionID,
+		ms(f.CreatedAt), ms(f.UpdatedAt), ms(f.ExpireAt), f.Version)
+	return err
+}
+
+// FlowByID returns a flow.
+func (q *Q) FlowByID(ctx context.Context, id string) (*flow.Flow, error) {
+	var (
+		f                     flow.Flow
+		data                  string
+		created, updated, exp int64
+	)
+	err := q.row(ctx, `SELECT `+flowCols+` FROM flows WHERE id = ?`, id).Scan(&f.ID, &f.Kind, &f.ClientID,
+		&f.Status, &f.UserID, &f.Identifier, &data, &f.RedirectURL, &f.SessionID, &created, &updated, &exp, &f.Version)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, err
+	}
+	if f.Data, err = flow.DecodeData(data); err != nil {
+		return nil, err
+	}
+	f.CreatedAt, f.UpdatedAt, f.ExpireAt = fromMS(created), fromMS(updated), fromMS(exp)
+	return &f, nil
+}
+
+// UpdateFlow saves f when nobody changed it since it was read (its Version),
+// and bumps the version. A lost race is ErrConflict: the step is not applied
+// twice.
+func (q *Q) UpdateFlow(ctx context.Context, f *flow.Flow) error {
+	res, err := q.exec(ctx, `UPDATE flows SET status = ?, user_id = ?, identifier = ?, data = ?,
+		redirect_url = ?, session_id = ?, updated_at = ?, expire_at = ?, version = version + 1
+		WHERE id = ? AND version = ?`, f.Status, f.UserID, f.Identifier, f.Data.Encode(), f.RedirectURL,
+		f.SessionID, ms(f.UpdatedAt), ms(f.ExpireAt), f.ID, f.Version)
+	if err != nil {
+		return err
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return ErrConflict
+	}
+	f.Version++
+	return nil
+}
+
+// DeleteExpiredFlows removes flows (and their verifications) that ended before now.
+func (q *Q) DeleteExpiredFlows(ctx context.Context, now time.Time) (int64, error) {
+	if _, err := q.exec(ctx, `DELETE FROM verifications WHERE expire_at < ?`, ms(now)); err != nil {
+		return 0, err
+	}
+	res, err := q.exec(ctx, `DELETE FROM flows WHERE expire_at < ?`, ms(now))
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
+}
+
+// InsertVerification stores a code's hash.
+func (q *Q) InsertVerification(ctx context.Context, v flow.Verification) error {
+	_, err := q.exec(ctx, `INSERT INTO verifications (id, flow_id, strategy, target, secret_hash, attempts,
+		created_at, expire_at, consumed_at) VALUES (?,?,?,?,?,?,?,?,?)`, v.ID, v.FlowID, v.Strategy, v.Target,
+		v.SecretHash, v.Attempts, ms(v.CreatedAt), ms(v.ExpireAt), msPtr(v.ConsumedAt))
+	return err
+}
+
+// LatestVerification returns the newest verification of a flow for a
+// strategy, or nil when there is none.
+func (q *Q) LatestVerification(ctx context.Context, flowID, strategy string) (*flow.Verification, error) {
+	var (
+		v            flow.Verification
+		created, exp int64
+		consumed     sql.NullInt64
+	)
+	err := q.row(ctx, `SELECT id, flow_id, strategy, target, secret_hash, attempts, created_at, expire_at, consumed_at
+		FROM verifications WHERE flow_id = ? AND strategy = ? ORDER BY created_at DESC, id DESC LIMIT 1`,
+		flowID, strategy).Scan(&v.ID, &v.FlowID, &v.Strategy, &v.Target, &v.SecretHash, &v.Attempts, &created, &exp, &consumed)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	v.CreatedAt, v.ExpireAt, v.ConsumedAt = fromMS(created), fromMS(exp), fromNullMS(consumed)
+	return &v, nil
+}
+
+// CountVerificationAttempt adds a failed attempt unless max was reached.
+func (q *Q) CountVerificationAttempt(ctx context.Context, id string, max int) (bool, error) {
+	res, err := q.exec(ctx, `UPDATE verifications SET attempts = attempts + 1
+		WHERE id = ? AND attempts < ? AND consumed_at IS NULL`, id, max)
+	if err != nil {
+		return false, err
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
+}
+
+// ConsumeVerification marks a verification used, once.
+func (q *Q) ConsumeVerification(ctx context.Context, id string, at time.Time) (bool, error) {
+	res, err := q.exec(ctx, `UPDATE verifications SET consumed_at = ? WHERE id = ? AND consumed_at IS NULL`, ms(at), id)
+	if err != nil {
+		return false, err
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
+}

@@ -1,0 +1,114 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"time"
+
+	"github.com/portalhq/portal/internal/session"
+)
+
+// CreateClient inserts a browser client.
+func (q *Q) CreateClient(ctx context.Context, c session.Client) error {
+	_, err := q.exec(ctx, `INSERT INTO clients (id, created_at, updated_at) VALUES (?,?,?)`,
+		c.ID, ms(c.CreatedAt), ms(c.UpdatedAt))
+	return err
+}
+
+// ClientByID returns a client.
+func (q *Q) ClientByID(ctx context.Context, id string) (*session.Client, error) {
+	var (
+		c    session.Client
+		a, b int64
+	)
+	err := q.row(ctx, `SELECT id, created_at, updated_at FROM clients WHERE id = ?`, id).Scan(&c.ID, &a, &b)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, err
+	}
+	c.CreatedAt, c.UpdatedAt = fromMS(a), fromMS(b)
+	return &c, nil
+}
+
+const sessionCols = `id, client_id, user_id, status, first_factor_at, second_factor_at, active_org_id,
+	ip, user_agent, created_at, updated_at, last_active_at, expire_at, ended_at`
+
+// CreateSession inserts a session.
+func (q *Q) CreateSession(ctx context.Context, s session.Session) error {
+	_, err := q.exec(ctx, `INSERT INTO sessions (`+sessionCols+`) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
+		s.ID, s.ClientID, s.UserID, s.Status, ms(s.FirstFactorAt), msPtr(s.SecondFactorAt), s.ActiveOrgID,
+		s.IP, s.UserAgent, ms(s.CreatedAt), ms(s.UpdatedAt), ms(s.LastActiveAt), ms(s.ExpireAt), msPtr(s.EndedAt))
+	return err
+}
+
+// SessionByID returns a session in any status.
+func (q *Q) SessionByID(ctx context.Context, id string) (*session.Session, error) {
+	return scanSession(q.row(ctx, `SELECT `+sessionCols+` FROM sessions WHERE id = ?`, id))
+}
+
+// ActiveSessionOfClient returns the newest active session of a client.
+func (q *Q) ActiveSessionOfClient(ctx context.Context, clientID string) (*session.Session, error) {
+	return scanSession(q.row(ctx, `SELECT `+sessionCols+` FROM sessions
+		WHERE client_id = ? AND status = 'active' ORDER BY created_at DESC, id DESC LIMIT 1`, clientID))
+}
+
+// ActiveSessionsOfClient lists the client's active sessions.
+func (q *Q) ActiveSessionsOfClient(ctx context.Context, clientID string) ([]session.Session, error) {
+	rows, err := q.query(ctx, `SELECT `+sessionCols+` FROM sessions
+		WHERE client_id = ? AND status = 'active' ORDER BY created_at DESC, id DESC`, clientID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []session.Session
+	for rows.Next() {
+		s, err := scanSession(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, *s)
+	}
+	return out, rows.Err()
+}
+
+// EndSession moves an active session to status; false when it was not active.
+func (q *Q) EndSession(ctx context.Context, id, status string, at time.Time) (bool, error) {
+	res, err := q.exec(ctx, `UPDATE sessions SET status = ?, ended_at = ?, updated_at = ?
+		WHERE id = ? AND status = 'active'`, status, ms(at), ms(at), id)
+	if err != nil {
+		return false, err
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
+}
+
+// TouchSession records activity.
+func (q *Q) TouchSession(ctx context.Context, id string, at time.Time) error {
+	_, err := q.exec(ctx, `UPDATE sessions SET last_active_at = ? WHERE id = ? AND status = 'active'`, ms(at), id)
+	return err
+}
+
+type scanner interface{ Scan(dest ...any) error }
+
+func scanSession(r scanner) (*session.Session, error) {
+	var (
+		s                                  session.Session
+		second, ended                      sql.NullInt64
+		first, created, updated, last, exp int64
+	)
+	err := r.Scan(&s.ID, &s.ClientID, &s.UserID, &s.Status, &first, &second, &s.ActiveOrgID,
+		&s.IP, &s.UserAgent, &created, &updated, &last, &exp, &ended)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, err
+	}
+	s.FirstFactorAt, s.SecondFactorAt = fromMS(first), fromNullMS(second)
+	s.CreatedAt, s.UpdatedAt, s.LastActiveAt, s.ExpireAt = fromMS(created), fromMS(updated), fromMS(last), fromMS(exp)
+	s.EndedAt = fromNullMS(ended)
+	return &s, nil
+}

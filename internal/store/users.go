@@ -1,0 +1,139 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"time"
+
+	"github.com/portalhq/portal/internal/user"
+)
+
+const userCols = `id, first_name, last_name, password_hash, primary_email_id, banned,
+	failed_sign_ins, locked_until, last_sign_in_at, created_at, updated_at`
+
+// CreateUser inserts u and its identifiers. A taken identifier is ErrConflict.
+func (q *Q) CreateUser(ctx context.Context, u *user.User) error {
+	_, err := q.exec(ctx, `INSERT INTO users (`+userCols+`) VALUES (?,?,?,?,?,?,?,?,?,?,?)`,
+		u.ID, u.FirstName, u.LastName, u.PasswordHash, u.PrimaryEmailID, u.Banned,
+		u.FailedSignIns, msPtr(u.LockedUntil), msPtr(u.LastSignInAt), ms(u.CreatedAt), ms(u.UpdatedAt))
+	if err != nil {
+		return err
+	}
+	for _, i := range u.Identifiers {
+		if err := q.CreateIdentifier(ctx, i); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// CreateIdentifier inserts an email address or phone number of a user.
+func (q *Q) CreateIdentifier(ctx context.Context, i user.Identifier) error {
+	_, err := q.exec(ctx, `INSERT INTO identifiers (id, user_id, kind, value, verified_at, created_at, updated_at)
+		VALUES (?,?,?,?,?,?,?)`, i.ID, i.UserID, i.Kind, i.Value, msPtr(i.VerifiedAt), ms(i.CreatedAt), ms(i.UpdatedAt))
+	if isUnique(err) {
+		return ErrConflict
+	}
+	return err
+}
+
+// UserByID returns the user with its identifiers.
+func (q *Q) UserByID(ctx context.Context, id string) (*user.User, error) {
+	u, err := scanUser(q.row(ctx, `SELECT `+userCols+` FROM users WHERE id = ?`, id))
+	if err != nil {
+		return nil, err
+	}
+	return u, q.loadIdentifiers(ctx, u)
+}
+
+// UserByIdentifier finds the user owning kind/value (value normalised).
+func (q *Q) UserByIdentifier(ctx context.Context, kind, value string) (*user.User, error) {
+	var uid string
+	err := q.row(ctx, `SELECT user_id FROM identifiers WHERE kind = ? AND value = ?`, kind, value).Scan(&uid)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, err
+	}
+	return q.UserByID(ctx, uid)
+}
+
+// SetPassword stores a new password hash.
+func (q *Q) SetPassword(ctx context.Context, userID, hash string, at time.Time) error {
+	return q.expectOne(q.exec(ctx, `UPDATE users SET password_hash = ?, updated_at = ? WHERE id = ?`, hash, ms(at), userID))
+}
+
+// RecordFailedSignIn counts a failed password attempt and locks the account
+// for lockFor once threshold consecutive failures are reached, in one
+// statement so concurrent failures are all counted.
+func (q *Q) RecordFailedSignIn(ctx context.Context, userID string, threshold int, lockFor time.Duration, now time.Time) error {
+	return q.expectOne(q.exec(ctx, `UPDATE users SET
+			failed_sign_ins = failed_sign_ins + 1,
+			locked_until = CASE WHEN failed_sign_ins + 1 >= ? THEN ? ELSE locked_until END
+		WHERE id = ?`, threshold, ms(now.Add(lockFor)), userID))
+}
+
+// RecordSignIn resets the failure count after a successful sign-in.
+func (q *Q) RecordSignIn(ctx context.Context, userID string, now time.Time) error {
+	return q.expectOne(q.exec(ctx, `UPDATE users SET failed_sign_ins = 0, locked_until = NULL,
+		last_sign_in_at = ? WHERE id = ?`, ms(now), userID))
+}
+
+func (q *Q) loadIdentifiers(ctx context.Context, u *user.User) error {
+	rows, err := q.query(ctx, `SELECT id, user_id, kind, value, verified_at, created_at, updated_at
+		FROM identifiers WHERE user_id = ? ORDER BY created_at, id`, u.ID)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	u.Identifiers = u.Identifiers[:0]
+	for rows.Next() {
+		var (
+			i        user.Identifier
+			verified sql.NullInt64
+			c, up    int64
+		)
+		if err := rows.Scan(&i.ID, &i.UserID, &i.Kind, &i.Value, &verified, &c, &up); err != nil {
+			return err
+		}
+		i.VerifiedAt, i.CreatedAt, i.UpdatedAt = fromNullMS(verified), fromMS(c), fromMS(up)
+		u.Identifiers = append(u.Identifiers, i)
+	}
+	return rows.Err()
+}
+
+func scanUser(r *sql.Row) (*user.User, error) {
+	var (
+		u                user.User
+		locked, last     sql.NullInt64
+		created, updated int64
+	)
+	err := r.Scan(&u.ID, &u.FirstName, &u.LastName, &u.PasswordHash, &u.PrimaryEmailID, &u.Banned,
+		&u.FailedSignIns, &locked, &last, &created, &updated)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, err
+	}
+	u.LockedUntil, u.LastSignInAt = fromNullMS(locked), fromNullMS(last)
+	u.CreatedAt, u.UpdatedAt = fromMS(created), fromMS(updated)
+	return &u, nil
+}
+
+// expectOne turns "no row changed" into ErrNotFound.
+func (q *Q) expectOne(res sql.Result, err error) error {
+	if err != nil {
+		return err
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return ErrNotFound
+	}
+	return nil
+}

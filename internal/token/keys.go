@@ -1,0 +1,310 @@
+// Package token signs the portal's session JWTs and publishes the keys that
+// verify them (DESIGN.md "The session token", SECURITY.md §1.9).
+//
+// Keys live in the database behind KeyStore so that every portal process signs
+// with the same key and publishes the same JWKS. A process holds a snapshot
+// of the keys; Reload refreshes it after another process has rotated.
+package token
+
+import (
+	"context"
+	"crypto"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/base64"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"sort"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/go-jose/go-jose/v4"
+	"github.com/jonboulle/clockwork"
+)
+
+const (
+	// Alg is the only algorithm the portal signs with or accepts (REQ-JWT-02).
+	Alg = "RS256"
+
+	// PublishLeeway keeps a retired key published a little past the expiry of
+	// the last token it signed. It also covers a process that signs with the
+	// retired key until its next Reload, so call Reload more often than this.
+	PublishLeeway = 5 * time.Minute
+
+	rsaBits    = 2048
+	pemPrivate = "PRIVATE KEY"
+)
+
+var errNoKey = errors.New("token: no signing key that may sign; run portal keys rotate")
+
+// Key is a signing key as the store keeps it.
+type Key struct {
+	KID        string
+	Alg        string // always Alg
+	PrivatePEM []byte // PKCS#8
+	CreatedAt  time.Time
+	RetiredAt  *time.Time // when it stopped signing; nil while it may sign
+}
+
+// KeyStore persists signing keys. SigningKeys returns every stored key.
+type KeyStore interface {
+	SigningKeys(ctx context.Context) ([]Key, error)
+	InsertSigningKey(ctx context.Context, k Key) error
+	RetireSigningKey(ctx context.Context, kid string, at time.Time) error
+	DeleteSigningKey(ctx context.Context, kid string) error
+}
+
+// Signer signs tokens with the active key and publishes the JWKS.
+// It is safe for concurrent use; Sign, JWKS and Verify take no lock.
+type Signer struct {
+	ks     KeyStore
+	clock  clockwork.Clock
+	maxTTL time.Duration
+
+	mu  sync.Mutex // serialises changes of set
+	set atomic.Pointer[keySet]
+}
+
+// loadedKey is a stored key with its parsed material, kept across reloads
+// so a reload does not re-parse PEM or rebuild signers.
+type loadedKey struct {
+	Key
+	priv   *rsa.PrivateKey
+	signer jose.Signer
+}
+
+func (k *loadedKey) publishedUntil(maxTTL time.Duration) (time.Time, bool) {
+	if k.RetiredAt == nil {
+		return time.Time{}, false
+	}
+	return k.RetiredAt.Add(maxTTL + PublishLeeway), true
+}
+
+// NewSigner loads the keys from ks and, when none may sign, generates and
+// stores one. maxTokenTTL is the longest lifetime of any token signed, which
+// bounds how long a retired key stays published.
+func NewSigner(ctx context.Context, ks KeyStore, clock clockwork.Clock, maxTokenTTL time.Duration) (*Signer, error) {
+	if maxTokenTTL <= 0 {
+		return nil, errors.New("token: maxTokenTTL must be positive")
+	}
+	s := &Signer{ks: ks, clock: clock, maxTTL: maxTokenTTL}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.reloadLocked(ctx); err != nil {
+		return nil, err
+	}
+	if s.set.Load().active != nil {
+		return s, nil
+	}
+	if _, err := s.insertNewKey(ctx); err != nil {
+		return nil, err
+	}
+	if err := s.reloadLocked(ctx); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// ActiveKID names the key Sign uses now, "" if there is none.
+func (s *Signer) ActiveKID() string {
+	if k := s.set.Load().active; k != nil {
+		return k.KID
+	}
+	return ""
+}
+
+// Reload re-reads the keys from the store, picking up a rotation made by
+// another process. When the store holds no key that may sign, it fails and
+// so does Sign until a key is rotated in.
+func (s *Signer) Reload(ctx context.Context) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.reloadLocked(ctx); err != nil {
+		return err
+	}
+	if s.set.Load().active == nil {
+		return errNoKey
+	}
+	return nil
+}
+
+// Rotate stores a new key, makes it the active one and retires every other
+// key that could still sign. The retired keys stay published until the
+// tokens they signed have expired (REQ-JWT-07).
+func (s *Signer) Rotate(ctx context.Context) (string, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	// List before inserting, from the store rather than our snapshot: another
+	// process may have added a key we have not loaded. Retiring only keys
+	// that existed before ours means two racing rotations cannot retire each
+	// other's new key; the loser is left for Prune.
+	keys, err := s.ks.SigningKeys(ctx)
+	if err != nil {
+		return "", fmt.Errorf("token: list keys: %w", err)
+	}
+	fresh, err := s.insertNewKey(ctx)
+	if err != nil {
+		return "", err
+	}
+	now := s.clock.Now()
+	for _, k := range keys {
+		if k.RetiredAt == nil {
+			if err := s.ks.RetireSigningKey(ctx, k.KID, now); err != nil {
+				return "", fmt.Errorf("token: retire key %s: %w", k.KID, err)
+			}
+		}
+	}
+	return fresh.KID, s.reloadLocked(ctx)
+}
+
+// Prune deletes keys whose publication window has ended. It also retires
+// unretired keys older than the active one, which two processes starting on
+// an empty store at once would otherwise leave published for ever.
+func (s *Signer) Prune(ctx context.Context) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.reloadLocked(ctx); err != nil {
+		return err
+	}
+	set, now := s.set.Load(), s.clock.Now()
+	for _, k := range set.keys {
+		if until, retired := k.publishedUntil(s.maxTTL); retired && !now.Before(until) {
+			if err := s.ks.DeleteSigningKey(ctx, k.KID); err != nil {
+				return fmt.Errorf("token: delete key %s: %w", k.KID, err)
+			}
+		} else if !retired && k != set.active {
+			if err := s.ks.RetireSigningKey(ctx, k.KID, now); err != nil {
+				return fmt.Errorf("token: retire key %s: %w", k.KID, err)
+			}
+		}
+	}
+	return s.reloadLocked(ctx)
+}
+
+func (s *Signer) reloadLocked(ctx context.Context) error {
+	stored, err := s.ks.SigningKeys(ctx)
+	if err != nil {
+		return fmt.Errorf("token: list keys: %w", err)
+	}
+	known := map[string]*loadedKey{}
+	if old := s.set.Load(); old != nil {
+		for _, k := range old.keys {
+			known[k.KID] = k
+		}
+	}
+	keys := make([]*loadedKey, 0, len(stored))
+	for _, k := range stored {
+		lk := &loadedKey{Key: k}
+		if prev, ok := known[k.KID]; ok {
+			lk.priv, lk.signer = prev.priv, prev.signer
+		} else if lk.priv, lk.signer, err = parseKey(k); err != nil {
+			return err
+		}
+		keys = append(keys, lk)
+	}
+	sort.Slice(keys, func(i, j int) bool { return newer(keys[i].Key, keys[j].Key) })
+	set, err := buildSet(keys, s.maxTTL, s.clock.Now())
+	if err != nil {
+		return err
+	}
+	s.set.Store(set)
+	return nil
+}
+
+// current returns the snapshot, rebuilt first when a retired key's
+// publication window has ended since it was built.
+func (s *Signer) current() *keySet {
+	set := s.set.Load()
+	if set.refreshAt.IsZero() || s.clock.Now().Before(set.refreshAt) {
+		return set
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	set = s.set.Load()
+	now := s.clock.Now()
+	if set.refreshAt.IsZero() || now.Before(set.refreshAt) {
+		return set
+	}
+	next, err := buildSet(set.keys, s.maxTTL, now)
+	if err != nil {
+		// The keys were encoded once already; keep serving the old set.
+		return set
+	}
+	s.set.Store(next)
+	return next
+}
+
+// newer orders keys newest first; the kid breaks ties so that every process
+// picks the same active key.
+func newer(a, b Key) bool {
+	if !a.CreatedAt.Equal(b.CreatedAt) {
+		return a.CreatedAt.After(b.CreatedAt)
+	}
+	return a.KID > b.KID
+}
+
+func (s *Signer) insertNewKey(ctx context.Context) (Key, error) {
+	k, err := generateKey(s.clock.Now())
+	if err != nil {
+		return Key{}, err
+	}
+	if err := s.ks.InsertSigningKey(ctx, k); err != nil {
+		return Key{}, fmt.Errorf("token: store key: %w", err)
+	}
+	return k, nil
+}
+
+// generateKey makes an RSA key whose kid is its RFC 7638 thumbprint, so the
+// kid says nothing but which key it is.
+func generateKey(now time.Time) (Key, error) {
+	priv, err := rsa.GenerateKey(rand.Reader, rsaBits)
+	if err != nil {
+		return Key{}, fmt.Errorf("token: generate key: %w", err)
+	}
+	der, err := x509.MarshalPKCS8PrivateKey(priv)
+	if err != nil {
+		return Key{}, fmt.Errorf("token: encode key: %w", err)
+	}
+	jwk := jose.JSONWebKey{Key: &priv.PublicKey}
+	thumb, err := jwk.Thumbprint(crypto.SHA256)
+	if err != nil {
+		return Key{}, fmt.Errorf("token: thumbprint: %w", err)
+	}
+	return Key{
+		KID:        base64.RawURLEncoding.EncodeToString(thumb),
+		Alg:        Alg,
+		PrivatePEM: pem.EncodeToMemory(&pem.Block{Type: pemPrivate, Bytes: der}),
+		CreatedAt:  now,
+	}, nil
+}
+
+// parseKey fails on anything unexpected: a key we cannot use must stop the
+// portal rather than be skipped silently.
+func parseKey(k Key) (*rsa.PrivateKey, jose.Signer, error) {
+	if k.Alg != Alg {
+		return nil, nil, fmt.Errorf("token: key %s: unsupported alg %q", k.KID, k.Alg)
+	}
+	block, _ := pem.Decode(k.PrivatePEM)
+	if block == nil || block.Type != pemPrivate {
+		return nil, nil, fmt.Errorf("token: key %s: not a PKCS#8 PEM block", k.KID)
+	}
+	parsed, err := x509.ParsePKCS8PrivateKey(block.Bytes)
+	if err != nil {
+		return nil, nil, fmt.Errorf("token: key %s: %w", k.KID, err)
+	}
+	priv, ok := parsed.(*rsa.PrivateKey)
+	if !ok || priv.N.BitLen() < rsaBits {
+		return nil, nil, fmt.Errorf("token: key %s: not an RSA key of at least %d bits", k.KID, rsaBits)
+	}
+	signer, err := jose.NewSigner(
+		jose.SigningKey{Algorithm: jose.RS256, Key: jose.JSONWebKey{Key: priv, KeyID: k.KID}},
+		(&jose.SignerOptions{}).WithType("JWT"),
+	)
+	if err != nil {
+		return nil, nil, fmt.Errorf("token: key %s: %w", k.KID, err)
+	}
+	return priv, signer, nil
+}

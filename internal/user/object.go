@@ -1,0 +1,75 @@
+package user
+
+import "time"
+
+// Object is the user as the Backend API and webhooks show it, shaped like
+// Clerk's user object (timestamps in milliseconds).
+type Object struct {
+	ID                    string         `json:"id"`
+	Object                string         `json:"object"`
+	FirstName             *string        `json:"first_name"`
+	LastName              *string        `json:"last_name"`
+	PrimaryEmailAddressID *string        `json:"primary_email_address_id"`
+	EmailAddresses        []EmailObject  `json:"email_addresses"`
+	PasswordEnabled       bool           `json:"password_enabled"`
+	Banned                bool           `json:"banned"`
+	Locked                bool           `json:"locked"`
+	PublicMetadata        map[string]any `json:"public_metadata"`
+	PrivateMetadata       map[string]any `json:"private_metadata"`
+	UnsafeMetadata        map[string]any `json:"unsafe_metadata"`
+	LastSignInAt          *int64         `json:"last_sign_in_at"`
+	CreatedAt             int64          `json:"created_at"`
+	UpdatedAt             int64          `json:"updated_at"`
+}
+
+// EmailObject is one email address in Object.
+type EmailObject struct {
+	ID           string             `json:"id"`
+	Object       string             `json:"object"`
+	EmailAddress string             `json:"email_address"`
+	Verification *VerificationState `json:"verification"`
+}
+
+// VerificationState says whether and how an identifier was verified.
+type VerificationState struct {
+	Status   string `json:"status"`
+	Strategy string `json:"strategy"`
+}
+
+// ToObject converts u for the API and webhooks at now.
+func (u *User) ToObject(now time.Time) Object {
+	o := Object{
+		ID: u.ID, Object: "user",
+		FirstName: nilIfEmpty(u.FirstName), LastName: nilIfEmpty(u.LastName),
+		PrimaryEmailAddressID: nilIfEmpty(u.PrimaryEmailID),
+		EmailAddresses:        []EmailObject{},
+		PasswordEnabled:       u.PasswordHash != "",
+		Banned:                u.Banned,
+		Locked:                u.Locked(now),
+		PublicMetadata:        map[string]any{}, PrivateMetadata: map[string]any{}, UnsafeMetadata: map[string]any{},
+		CreatedAt: u.CreatedAt.UnixMilli(), UpdatedAt: u.UpdatedAt.UnixMilli(),
+	}
+	if u.LastSignInAt != nil {
+		v := u.LastSignInAt.UnixMilli()
+		o.LastSignInAt = &v
+	}
+	for _, i := range u.Identifiers {
+		if i.Kind != Email {
+			continue
+		}
+		e := EmailObject{ID: i.ID, Object: "email_address", EmailAddress: i.Value,
+			Verification: &VerificationState{Status: "unverified", Strategy: "email_code"}}
+		if i.Verified() {
+			e.Verification.Status = "verified"
+		}
+		o.EmailAddresses = append(o.EmailAddresses, e)
+	}
+	return o
+}
+
+func nilIfEmpty(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}

@@ -1,0 +1,130 @@
+package static
+
+import (
+	"io/fs"
+	"math"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+func readCSS(t *testing.T) string {
+	t.Helper()
+	b, err := fs.ReadFile(FS, "portal.css")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+func TestEmbedsAssets(t *testing.T) {
+	for _, name := range []string{"portal.css", "favicon.svg"} {
+		if _, err := fs.Stat(FS, name); err != nil {
+			t.Errorf("%s not embedded: %v", name, err)
+		}
+	}
+}
+
+// The stylesheet stays small and loads nothing from elsewhere (no fonts, no CDNs).
+func TestStylesheetIsSmallAndSelfContained(t *testing.T) {
+	css := readCSS(t)
+	if len(css) >= 8<<10 {
+		t.Errorf("portal.css is %d bytes, want < 8 KiB", len(css))
+	}
+	for _, bad := range []string{"@import", "url(", "http://", "https://"} {
+		if strings.Contains(css, bad) {
+			t.Errorf("portal.css contains %q", bad)
+		}
+	}
+}
+
+func TestDeclaresThemeVariables(t *testing.T) {
+	vars := rootVars(t)
+	for _, name := range []string{
+		"color-primary", "color-primary-foreground", "color-background", "color-foreground",
+		"color-muted-foreground", "color-muted", "color-input", "color-input-foreground",
+		"color-border", "color-ring", "color-danger", "color-success", "color-warning",
+		"color-neutral", "font-family", "font-family-buttons", "font-size", "font-weight",
+		"border-radius", "spacing",
+	} {
+		if _, ok := vars[name]; !ok {
+			t.Errorf("--%s not declared on :root", name)
+		}
+	}
+}
+
+// WCAG 2.2 AA: 4.5:1 for text (1.4.3), 3:1 for focus rings and input borders (1.4.11).
+func TestDefaultThemeContrast(t *testing.T) {
+	vars := rootVars(t)
+	for _, c := range []struct {
+		fg, bg string
+		min    float64
+	}{
+		{"color-foreground", "color-background", 4.5},
+		{"color-foreground", "color-muted", 4.5},
+		{"color-muted-foreground", "color-background", 4.5},
+		{"color-muted-foreground", "color-muted", 4.5},
+		{"color-primary-foreground", "color-primary", 4.5},
+		{"color-primary", "color-background", 4.5}, // links and reset buttons
+		{"color-primary", "color-muted", 4.5},      // links in the footer
+		{"color-input-foreground", "color-input", 4.5},
+		{"color-danger", "color-background", 4.5},
+		{"color-success", "color-background", 4.5},
+		{"color-warning", "color-background", 4.5},
+		{"color-ring", "color-background", 3},
+		{"color-neutral", "color-input", 3},
+	} {
+		r := contrast(hex(t, vars[c.fg]), hex(t, vars[c.bg]))
+		if r < c.min {
+			t.Errorf("--%s on --%s: %.2f:1, want ≥ %.1f:1", c.fg, c.bg, r, c.min)
+		}
+	}
+}
+
+func rootVars(t *testing.T) map[string]string {
+	t.Helper()
+	root := regexp.MustCompile(`(?s):root\s*\{(.*?)\}`).FindStringSubmatch(readCSS(t))
+	if root == nil {
+		t.Fatal("no :root block")
+	}
+	vars := map[string]string{}
+	for _, m := range regexp.MustCompile(`--([a-z-]+)\s*:\s*([^;]+);`).FindAllStringSubmatch(root[1], -1) {
+		vars[m[1]] = strings.TrimSpace(m[2])
+	}
+	return vars
+}
+
+func hex(t *testing.T, s string) [3]float64 {
+	t.Helper()
+	if len(s) != 7 || s[0] != '#' {
+		t.Fatalf("colour %q is not #rrggbb", s)
+	}
+	var c [3]float64
+	for i := range c {
+		v, err := strconv.ParseUint(s[1+2*i:3+2*i], 16, 8)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c[i] = float64(v) / 255
+	}
+	return c
+}
+
+func luminance(c [3]float64) float64 {
+	lin := func(v float64) float64 {
+		if v <= 0.04045 {
+			return v / 12.92
+		}
+		return math.Pow((v+0.055)/1.055, 2.4)
+	}
+	return 0.2126*lin(c[0]) + 0.7152*lin(c[1]) + 0.0722*lin(c[2])
+}
+
+func contrast(a, b [3]float64) float64 {
+	la, lb := luminance(a), luminance(b)
+	if la < lb {
+		la, lb = lb, la
+	}
+	return (la + 0.05) / (lb + 0.05)
+}

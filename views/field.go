@@ -1,0 +1,149 @@
+package views
+
+import (
+	"strconv"
+	"strings"
+
+	"github.com/a-h/templ"
+)
+
+// field is one labelled input. Pages build it; formField renders it.
+type field struct {
+	Name         string
+	Label        string
+	Type         string
+	Value        string // never rendered for type=password
+	Autocomplete string
+	Hint         string
+	Error        string
+	Required     bool
+	Optional     bool // shows "Optional" beside the label
+	Autofocus    bool
+	Attrs        templ.OrderedAttributes // inputmode, pattern, minlength…
+}
+
+func (f field) id() string      { return f.Name + "-field" }
+func (f field) hintID() string  { return f.Name + "-hint" }
+func (f field) errorID() string { return f.Name + "-error" }
+
+// value keeps typed input across a failed submit, except a password: sending
+// it back would put a secret into the HTML and the browser's cache.
+func (f field) value() string {
+	if f.Type == "password" {
+		return ""
+	}
+	return f.Value
+}
+
+func (f field) describedBy() string {
+	var ids []string
+	if f.Hint != "" {
+		ids = append(ids, f.hintID())
+	}
+	if f.Error != "" {
+		ids = append(ids, f.errorID())
+	}
+	return strings.Join(ids, " ")
+}
+
+// emailAttrs keeps phones and browsers from capitalising or "correcting" an address.
+func emailAttrs() templ.OrderedAttributes {
+	return templ.OrderedAttributes{
+		{Key: "autocapitalize", Value: "none"},
+		{Key: "spellcheck", Value: "false"},
+	}
+}
+
+func codeField(errMsg string) field {
+	return field{
+		Name:         "code",
+		Label:        "Verification code",
+		Type:         "text",
+		Autocomplete: "one-time-code",
+		Error:        errMsg,
+		Required:     true,
+		Autofocus:    true,
+		Attrs: templ.OrderedAttributes{
+			{Key: "inputmode", Value: "numeric"},
+			{Key: "pattern", Value: "[0-9]{6}"},
+			{Key: "maxlength", Value: "6"},
+		},
+	}
+}
+
+// focusFirst puts autofocus on the first field with an error, or else on the
+// first field, so a person lands where there is something to do.
+func focusFirst(fields []field) []field {
+	at := 0
+	for i, f := range fields {
+		if f.Error != "" {
+			at = i
+			break
+		}
+	}
+	if len(fields) > 0 {
+		fields[at].Autofocus = true
+	}
+	return fields
+}
+
+func docTitle(p Page) string {
+	switch {
+	case p.Title == "":
+		return p.AppName
+	case p.AppName == "":
+		return p.Title
+	}
+	return p.Title + " · " + p.AppName
+}
+
+func lang(p Page) string {
+	if p.Lang == "" {
+		return "en"
+	}
+	return p.Lang
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return strconv.Itoa(n) + " " + many
+}
+
+// footerLink is nil when there is nowhere to link to, so the card leaves the footer out.
+func footerLink(text, label, href string) templ.Component {
+	if href == "" {
+		return nil
+	}
+	if label == "" {
+		label = "Go back"
+	}
+	return footerAction(text, label, href)
+}
+
+func signUpFields(p SignUp) []field {
+	var fields []field
+	if p.ShowNames {
+		fields = append(fields,
+			field{Name: "first_name", Label: "First name", Type: "text", Value: p.FirstName, Autocomplete: "given-name",
+				Error: p.Errors["first_name"], Required: p.RequireNames, Optional: !p.RequireNames},
+			field{Name: "last_name", Label: "Last name", Type: "text", Value: p.LastName, Autocomplete: "family-name",
+				Error: p.Errors["last_name"], Required: p.RequireNames, Optional: !p.RequireNames},
+		)
+	}
+	password := field{Name: "password", Label: "Password", Type: "password", Autocomplete: "new-password",
+		Error: p.Errors["password"], Required: true}
+	if p.PasswordMin > 0 {
+		password.Hint = "At least " + plural(p.PasswordMin, "character", "characters") + "."
+		password.Attrs = templ.OrderedAttributes{{Key: "minlength", Value: itoa(p.PasswordMin)}}
+	}
+	fields = append(fields,
+		field{Name: "email_address", Label: "Email address", Type: "email", Value: p.Email, Autocomplete: "email",
+			Error: p.Errors["email_address"], Required: true, Attrs: emailAttrs()},
+		password,
+	)
+	return focusFirst(fields)
+}

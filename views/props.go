@@ -1,0 +1,163 @@
+// Package views holds the templ components of every page and email.
+//
+// Views are dumb: a component receives one of the props structs below and
+// renders it. It calls no service and reads no request.
+package views
+
+// Page is what every page shell needs.
+type Page struct {
+	Title   string // the document title, before " · AppName"
+	AppName string // the instance's name, shown in the header
+	Lang    string // BCP 47 tag for <html lang>; "en" when empty
+	Nonce   string // CSP nonce for any inline <script> or <style>
+	CSRF    string // value of the hidden _csrf field in every POST form
+	DevMode bool   // shows a small "development instance" badge
+}
+
+// Hidden is a hidden form field carried from step to step (flow ID, redirect parameters).
+type Hidden struct {
+	Name  string
+	Value string
+}
+
+// Errors maps a form field name to the message shown beside it. The key ""
+// holds a message for the form as a whole.
+type Errors map[string]string
+
+// Form returns the message for the form as a whole.
+func (e Errors) Form() string { return e[""] }
+
+// Method is another way to finish a sign-in step, offered as a button.
+type Method struct {
+	Strategy string // posted as "strategy"
+	Label    string // e.g. "Email code to j***@example.com"
+}
+
+// SignInStart is /sign-in: the identifier step.
+type SignInStart struct {
+	Page
+	Action     string   // form action, "/sign-in"
+	Identifier string   // what the person typed, or the prefill
+	Hidden     []Hidden // redirect parameters carried to the flow
+	Errors     Errors
+	SignUpURL  string // "Don't have an account? Sign up" link, with the redirect parameters
+}
+
+// SignInPassword is the password step of sign-in.
+type SignInPassword struct {
+	Page
+	Action        string // "/sign-in/factor-one"
+	FlowID        string
+	Identifier    string // shown so the person knows which account
+	ChangeURL     string // back to the identifier step ("Not you?")
+	Errors        Errors
+	OtherMethods  []Method // posted to PrepareAction
+	PrepareAction string   // "/sign-in/factor-one/prepare"
+}
+
+// SignInCode is the step where a code sent by email is entered.
+type SignInCode struct {
+	Page
+	Action       string // "/sign-in/factor-one"
+	ResendAction string // "/sign-in/factor-one/prepare"
+	FlowID       string
+	Strategy     string // "email_code"
+	Destination  string // where the code was sent, masked for display
+	ChangeURL    string
+	Errors       Errors
+	ResendWait   int      // seconds until a new code may be sent; 0 = now
+	OtherMethods []Method // e.g. back to password
+}
+
+// SignUp is /sign-up: the fields the instance requires.
+type SignUp struct {
+	Page
+	Action       string // "/sign-up"
+	Email        string
+	FirstName    string
+	LastName     string
+	ShowNames    bool // first/last name fields shown
+	RequireNames bool // and required
+	PasswordMin  int  // shown as a hint and used for minlength
+	Hidden       []Hidden
+	Errors       Errors
+	SignInURL    string
+}
+
+// SignUpVerify is the step where the emailed sign-up code is entered.
+type SignUpVerify struct {
+	Page
+	Action       string // "/sign-up/verify-email-address"
+	ResendAction string // "/sign-up/verify-email-address/resend"
+	FlowID       string
+	Email        string
+	Errors       Errors
+	ResendWait   int
+	Notice       string // e.g. "A new code is on its way."
+	ChangeURL    string // start sign-up again
+}
+
+// SignOut is the confirmation page at GET /sign-out.
+type SignOut struct {
+	Page
+	Action    string // "/sign-out"
+	Email     string // who is signed in; empty when nobody is
+	Hidden    []Hidden
+	SignInURL string // shown when nobody is signed in
+}
+
+// Home is "/" for a signed-in person with nowhere else to go.
+type Home struct {
+	Page
+	Name       string
+	Email      string
+	SignOutURL string
+}
+
+// Message is a page with a title and a sentence: errors, "signed out", "done".
+type Message struct {
+	Page
+	Status    int    // HTTP status, shown small for support
+	Heading   string // e.g. "This link can't be used"
+	Body      string // a sentence a person understands
+	BackURL   string // optional way back
+	BackLabel string
+	RequestID string // shown for "Something went wrong" so support can find the log
+}
+
+// OutboxItem is one captured message in the development outbox.
+type OutboxItem struct {
+	ID        string
+	Channel   string // "email" or "sms"
+	To        string
+	Subject   string
+	Text      string
+	CreatedAt string
+}
+
+// Outbox is /dev/outbox.
+type Outbox struct {
+	Page
+	Items []OutboxItem
+}
+
+// Email is what every email body needs.
+type Email struct {
+	AppName string
+	BaseURL string
+}
+
+// CodeEmail carries a one-time code ("Your verification code is 123456").
+type CodeEmail struct {
+	Email
+	Code    string
+	Minutes int    // validity
+	Purpose string // "sign-in" or "sign-up"
+}
+
+// ExistingAccountEmail tells the owner of an address that someone tried to sign
+// up with it (instead of revealing to the visitor that the account exists).
+type ExistingAccountEmail struct {
+	Email
+	SignInURL string
+}

@@ -1,0 +1,449 @@
+package views
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/PuerkitoBio/goquery"
+	"github.com/a-h/templ"
+)
+
+const csrf = "csrf-token-42"
+
+func page(title string) Page {
+	return Page{Title: title, AppName: "Acme", CSRF: csrf, DevMode: true}
+}
+
+func render(t *testing.T, c templ.Component) (*goquery.Document, string) {
+	t.Helper()
+	var buf bytes.Buffer
+	if err := c.Render(context.Background(), &buf); err != nil {
+		t.Fatal(err)
+	}
+	doc, err := goquery.NewDocumentFromReader(strings.NewReader(buf.String()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return doc, buf.String()
+}
+
+var others = []Method{{Strategy: "email_code", Label: "Email code to j***@example.com"}}
+
+// fullPages fills every prop a person can influence, errors included.
+func fullPages() map[string]templ.Component {
+	return map[string]templ.Component{
+		"sign-in start": SignInStartPage(SignInStart{
+			Page: page("Sign in"), Action: "/sign-in", Identifier: "jo@example.com",
+			Hidden:    []Hidden{{Name: "redirect_url", Value: "http://localhost:3000/x?a=1&b=2"}},
+			Errors:    Errors{"": "Too many attempts.", "identifier": "Enter a valid email address."},
+			SignUpURL: "/sign-up?redirect_url=x",
+		}),
+		"sign-in password": SignInPasswordPage(SignInPassword{
+			Page: page("Sign in"), Action: "/sign-in/factor-one", FlowID: "sia_1", Identifier: "jo@example.com",
+			ChangeURL: "/sign-in", Errors: Errors{"": "Something is off.", "password": "Password is incorrect."},
+			OtherMethods: others, PrepareAction: "/sign-in/factor-one/prepare",
+		}),
+		"sign-in code": SignInCodePage(SignInCode{
+			Page: page("Sign in"), Action: "/sign-in/factor-one", ResendAction: "/sign-in/factor-one/prepare",
+			FlowID: "sia_1", Strategy: "email_code", Destination: "j***@example.com", ChangeURL: "/sign-in",
+			Errors: Errors{"code": "Incorrect code."}, ResendWait: 30, OtherMethods: others,
+		}),
+		"sign-up": SignUpPage(SignUp{
+			Page: page("Sign up"), Action: "/sign-up", Email: "jo@example.com", FirstName: "Jo", LastName: "Doe",
+			ShowNames: true, RequireNames: true, PasswordMin: 15,
+			Hidden:    []Hidden{{Name: "redirect_url", Value: "http://localhost:3000/"}},
+			Errors:    Errors{"": "Please fix the fields below.", "password": "Too short.", "email_address": "Invalid."},
+			SignInURL: "/sign-in",
+		}),
+		"sign-up verify": SignUpVerifyPage(SignUpVerify{
+			Page: page("Verify"), Action: "/sign-up/verify-email-address",
+			ResendAction: "/sign-up/verify-email-address/resend", FlowID: "sua_1", Email: "jo@example.com",
+			Errors: Errors{"code": "Incorrect code."}, Notice: "A new code is on its way.", ChangeURL: "/sign-up",
+		}),
+		"sign-out": SignOutPage(SignOut{
+			Page: page("Sign out"), Action: "/sign-out", Email: "jo@example.com",
+			Hidden: []Hidden{{Name: "redirect_url", Value: "/"}},
+		}),
+		"signed out": SignOutPage(SignOut{Page: page("Sign out"), Action: "/sign-out", SignInURL: "/sign-in"}),
+		"home":       HomePage(Home{Page: page("Home"), Name: "Jo Doe", Email: "jo@example.com", SignOutURL: "/sign-out"}),
+		"message": MessagePage(Message{
+			Page: page("Not found"), Status: 404, Heading: "Page not found", Body: "There is nothing here.",
+			BackURL: "/", BackLabel: "Home", RequestID: "req_123",
+		}),
+		"outbox": OutboxPage(Outbox{Page: page("Outbox"), Items: []OutboxItem{
+			{ID: "msg_2", Channel: "email", To: "jo@example.com", Subject: "123456 is your code", Text: "Your code:\n  123456", CreatedAt: "12:01"},
+			{ID: "msg_1", Channel: "sms", To: "+15550100", Text: "654321", CreatedAt: "12:00"},
+		}}),
+	}
+}
+
+// emptyPages are the same pages on first visit: no errors, nothing typed.
+func emptyPages() map[string]templ.Component {
+	return map[string]templ.Component{
+		"sign-in start":    SignInStartPage(SignInStart{Page: page("Sign in"), Action: "/sign-in"}),
+		"sign-in password": SignInPasswordPage(SignInPassword{Page: page("Sign in"), Action: "/sign-in/factor-one"}),
+		"sign-in code":     SignInCodePage(SignInCode{Page: page("Sign in"), Action: "/sign-in/factor-one", ResendAction: "/p"}),
+		"sign-up":          SignUpPage(SignUp{Page: page("Sign up"), Action: "/sign-up"}),
+		"sign-up verify":   SignUpVerifyPage(SignUpVerify{Page: page("Verify"), Action: "/v", ResendAction: "/r"}),
+		"outbox":           OutboxPage(Outbox{Page: page("Outbox")}),
+	}
+}
+
+func eachPage(t *testing.T, check func(t *testing.T, doc *goquery.Document, html string)) {
+	for _, set := range []map[string]templ.Component{fullPages(), emptyPages()} {
+		for name, c := range set {
+			t.Run(name, func(t *testing.T) {
+				doc, html := render(t, c)
+				check(t, doc, html)
+			})
+		}
+	}
+}
+
+func TestShell(t *testing.T) {
+	eachPage(t, func(t *testing.T, doc *goquery.Document, html string) {
+		if !strings.HasPrefix(html, "<!doctype html><html lang=\"en\">") {
+			t.Errorf("document starts %.40q", html)
+		}
+		if title := doc.Find("title").Text(); !strings.HasSuffix(title, " · Acme") {
+			t.Errorf("title %q", title)
+		}
+		for _, sel := range []string{`meta[charset="utf-8"]`, `meta[name="viewport"]`, `link[rel="stylesheet"][href="/static/portal.css"]`,
+			"main .cl-card", ".cl-header .cl-headerTitle", ".cl-footer .cl-badge"} {
+			if doc.Find(sel).Length() != 1 {
+				t.Errorf("want one %s", sel)
+			}
+		}
+		if doc.Find("h1").Length() != 1 {
+			t.Error("want exactly one h1")
+		}
+	})
+	doc, _ := render(t, HomePage(Home{Page: Page{AppName: "Acme", Lang: "fr"}}))
+	if doc.Find(".cl-badge").Length() != 0 || doc.Find("html").AttrOr("lang", "") != "fr" {
+		t.Error("badge shown outside development, or lang ignored")
+	}
+}
+
+// REQ-HDR-01: nothing is loaded from elsewhere and there is no inline script for a CSP to allow.
+func TestNoExternalResourcesOrScripts(t *testing.T) {
+	eachPage(t, func(t *testing.T, doc *goquery.Document, _ string) {
+		doc.Find("link[href], script[src], img[src]").Each(func(_ int, s *goquery.Selection) {
+			u := s.AttrOr("href", s.AttrOr("src", ""))
+			if strings.HasPrefix(u, "http://") || strings.HasPrefix(u, "https://") || strings.HasPrefix(u, "//") {
+				t.Errorf("external resource %q", u)
+			}
+		})
+		if doc.Find("script, style, [style]").Length() != 0 {
+			t.Error("inline script or style")
+		}
+	})
+}
+
+func TestEveryInputHasALabel(t *testing.T) {
+	eachPage(t, func(t *testing.T, doc *goquery.Document, _ string) {
+		seen := map[string]bool{}
+		doc.Find("[id]").Each(func(_ int, s *goquery.Selection) {
+			id := s.AttrOr("id", "")
+			if seen[id] {
+				t.Errorf("duplicate id %q", id)
+			}
+			seen[id] = true
+		})
+		doc.Find(`input:not([type="hidden"])`).Each(func(_ int, s *goquery.Selection) {
+			id := s.AttrOr("id", "")
+			if id == "" || doc.Find(`label[for="`+id+`"]`).Length() != 1 {
+				t.Errorf("input %q has no label of its own", s.AttrOr("name", ""))
+			}
+		})
+	})
+}
+
+// REQ-SES-08, REQ-HDR-04: every state change is a POST that carries the CSRF token.
+func TestEveryFormPostsWithCSRF(t *testing.T) {
+	eachPage(t, func(t *testing.T, doc *goquery.Document, _ string) {
+		doc.Find("form").Each(func(_ int, f *goquery.Selection) {
+			if f.AttrOr("method", "") != "post" || f.AttrOr("action", "") == "" {
+				t.Errorf("form method=%q action=%q", f.AttrOr("method", ""), f.AttrOr("action", ""))
+			}
+			if v, _ := f.Find(`input[type="hidden"][name="_csrf"]`).Attr("value"); v != csrf {
+				t.Errorf("form %s: _csrf = %q", f.AttrOr("action", ""), v)
+			}
+			if f.Find(`button[type="submit"]`).Length() == 0 {
+				t.Errorf("form %s has no submit button", f.AttrOr("action", ""))
+			}
+		})
+	})
+}
+
+// REQ-PW-06: the attributes browsers and password managers rely on to autofill.
+func TestAutofillAttributes(t *testing.T) {
+	pages := fullPages()
+	for _, c := range []struct {
+		page, input string
+		want        map[string]string
+	}{
+		{"sign-in start", "identifier", map[string]string{"type": "email", "autocomplete": "username",
+			"autocapitalize": "none", "spellcheck": "false", "required": "", "autofocus": ""}},
+		{"sign-in password", "username", map[string]string{"type": "email", "autocomplete": "username",
+			"value": "jo@example.com", "readonly": ""}},
+		{"sign-in password", "password", map[string]string{"type": "password", "autocomplete": "current-password", "required": ""}},
+		{"sign-in code", "code", map[string]string{"inputmode": "numeric", "autocomplete": "one-time-code",
+			"pattern": "[0-9]{6}", "maxlength": "6", "autofocus": ""}},
+		{"sign-up verify", "code", map[string]string{"inputmode": "numeric", "autocomplete": "one-time-code"}},
+		{"sign-up", "email_address", map[string]string{"type": "email", "autocomplete": "email"}},
+		{"sign-up", "password", map[string]string{"type": "password", "autocomplete": "new-password", "minlength": "15"}},
+		{"sign-up", "first_name", map[string]string{"autocomplete": "given-name", "required": ""}},
+		{"sign-up", "last_name", map[string]string{"autocomplete": "family-name", "required": ""}},
+	} {
+		doc, _ := render(t, pages[c.page])
+		in := doc.Find(`input[name="` + c.input + `"]`)
+		if in.Length() != 1 {
+			t.Errorf("%s: %d inputs named %s", c.page, in.Length(), c.input)
+			continue
+		}
+		for k, v := range c.want {
+			if got, ok := in.Attr(k); !ok || got != v {
+				t.Errorf("%s %s: %s=%q (present %v), want %q", c.page, c.input, k, got, ok, v)
+			}
+		}
+	}
+}
+
+// The account hint for password managers is out of sight but not type=hidden,
+// which password managers ignore.
+func TestPasswordPageCarriesUsernameForPasswordManagers(t *testing.T) {
+	doc, _ := render(t, fullPages()["sign-in password"])
+	in := doc.Find(`form input[name="username"]`)
+	if in.Closest(".visually-hidden").Length() != 1 || in.AttrOr("type", "") == "hidden" {
+		t.Error("username hint must be visually hidden, not type=hidden, inside the form")
+	}
+	if inputNamed(doc, "password").Closest("form").Find(`input[name="username"]`).Length() != 1 {
+		t.Error("username and password must share a form")
+	}
+}
+
+func TestFieldErrorsAreLinkedAndAnnounced(t *testing.T) {
+	pages := fullPages()
+	for _, c := range []struct{ page, input, msg, form string }{
+		{"sign-in start", "identifier", "Enter a valid email address.", "Too many attempts."},
+		{"sign-in password", "password", "Password is incorrect.", "Something is off."},
+		{"sign-in code", "code", "Incorrect code.", ""},
+		{"sign-up", "email_address", "Invalid.", "Please fix the fields below."},
+		{"sign-up", "password", "Too short.", "Please fix the fields below."},
+		{"sign-up verify", "code", "Incorrect code.", ""},
+	} {
+		doc, _ := render(t, pages[c.page])
+		in := doc.Find(`input[name="` + c.input + `"]`)
+		if in.AttrOr("aria-invalid", "") != "true" {
+			t.Errorf("%s %s: aria-invalid missing", c.page, c.input)
+		}
+		found := false
+		for _, id := range strings.Fields(in.AttrOr("aria-describedby", "")) {
+			e := doc.Find("#" + id)
+			if e.Text() == c.msg && e.AttrOr("role", "") == "alert" {
+				found = true
+			}
+		}
+		if !found {
+			t.Errorf("%s %s: error %q not linked by aria-describedby to a role=alert element", c.page, c.input, c.msg)
+		}
+		if c.form != "" {
+			a := doc.Find(`.cl-main > .cl-alert[role="alert"]`).First()
+			if strings.TrimSpace(a.Text()) != c.form || a.Prev().Length() != 0 {
+				t.Errorf("%s: form alert %q, want %q first in the card body", c.page, a.Text(), c.form)
+			}
+		}
+	}
+	eachPage(t, func(t *testing.T, doc *goquery.Document, _ string) {
+		doc.Find(`input[aria-describedby]:not([aria-invalid])`).Each(func(_ int, s *goquery.Selection) {
+			if strings.Contains(s.AttrOr("aria-describedby", ""), "-error") {
+				t.Errorf("%s points at an error it does not have", s.AttrOr("name", ""))
+			}
+		})
+	})
+}
+
+func TestNoErrorsNoAlerts(t *testing.T) {
+	for name, c := range emptyPages() {
+		doc, _ := render(t, c)
+		if n := doc.Find(`[role="alert"], [aria-invalid]`).Length(); n != 0 {
+			t.Errorf("%s: %d alerts on a clean page", name, n)
+		}
+	}
+}
+
+func TestTypedValuesComeBackButPasswordsNever(t *testing.T) {
+	pages := fullPages()
+	for _, c := range []struct{ page, input, want string }{
+		{"sign-in start", "identifier", "jo@example.com"},
+		{"sign-up", "email_address", "jo@example.com"},
+		{"sign-up", "first_name", "Jo"},
+		{"sign-up", "last_name", "Doe"},
+	} {
+		doc, _ := render(t, pages[c.page])
+		if got := doc.Find(`input[name="`+c.input+`"]`).AttrOr("value", ""); got != c.want {
+			t.Errorf("%s %s = %q, want %q", c.page, c.input, got, c.want)
+		}
+	}
+	eachPage(t, func(t *testing.T, doc *goquery.Document, _ string) {
+		doc.Find(`input[type="password"], input[name="code"]`).Each(func(_ int, s *goquery.Selection) {
+			if _, ok := s.Attr("value"); ok {
+				t.Errorf("%s input has a value attribute", s.AttrOr("name", ""))
+			}
+		})
+	})
+}
+
+func TestFlowIDRidesInEveryFlowForm(t *testing.T) {
+	for page, name := range map[string]string{
+		"sign-in password": "sign_in", "sign-in code": "sign_in", "sign-up verify": "sign_up",
+	} {
+		doc, _ := render(t, fullPages()[page])
+		doc.Find("form").Each(func(_ int, f *goquery.Selection) {
+			if f.Find(`input[type="hidden"][name="`+name+`"]`).AttrOr("value", "") == "" {
+				t.Errorf("%s: form %s lacks %s", page, f.AttrOr("action", ""), name)
+			}
+		})
+	}
+	doc, _ := render(t, fullPages()["sign-in password"])
+	b := doc.Find(`form[action="/sign-in/factor-one/prepare"] button[name="strategy"]`)
+	if b.AttrOr("value", "") != "email_code" || b.Text() != others[0].Label {
+		t.Errorf("other method button: value %q text %q", b.AttrOr("value", ""), b.Text())
+	}
+	doc, _ = render(t, fullPages()["sign-up"])
+	if doc.Find(`input[type="hidden"][name="redirect_url"]`).AttrOr("value", "") != "http://localhost:3000/" {
+		t.Error("sign-up drops the redirect parameters")
+	}
+}
+
+func TestSignUpFocusesFirstFieldWithError(t *testing.T) {
+	doc, _ := render(t, fullPages()["sign-up"])
+	if f := doc.Find("[autofocus]"); f.Length() != 1 || f.AttrOr("name", "") != "email_address" {
+		t.Errorf("autofocus on %q", f.AttrOr("name", ""))
+	}
+	doc, _ = render(t, SignUpPage(SignUp{Page: page("Sign up"), ShowNames: true}))
+	if f := doc.Find("[autofocus]"); f.AttrOr("name", "") != "first_name" || f.AttrOr("autocomplete", "") != "given-name" {
+		t.Errorf("autofocus on %q", f.AttrOr("name", ""))
+	}
+	if _, ok := inputNamed(doc, "first_name").Attr("required"); ok || !strings.Contains(doc.Find(`label[for="first_name-field"]`).Text(), "Optional") {
+		t.Error("optional names must say so and not be required")
+	}
+}
+
+func inputNamed(doc *goquery.Document, name string) *goquery.Selection {
+	return doc.Find(`input[name="` + name + `"]`)
+}
+
+func TestResendCode(t *testing.T) {
+	doc, _ := render(t, fullPages()["sign-in code"])
+	b := doc.Find(`form[action="/sign-in/factor-one/prepare"] button:contains("Resend code")`)
+	if _, disabled := b.Attr("disabled"); !disabled || !strings.Contains(doc.Text(), "You can ask for a new code in 30 s") {
+		t.Error("resend must be disabled with the wait in words")
+	}
+	if doc.Find(`form[action="/sign-in/factor-one/prepare"] input[name="strategy"]`).AttrOr("value", "") != "email_code" {
+		t.Error("resend must post the strategy")
+	}
+	doc, _ = render(t, fullPages()["sign-up verify"])
+	b = doc.Find(`form[action="/sign-up/verify-email-address/resend"] button:contains("Resend code")`)
+	if _, disabled := b.Attr("disabled"); disabled || b.Length() != 1 {
+		t.Error("resend must be offered when there is no wait")
+	}
+	if doc.Find(`[role="status"]`).Text() != "A new code is on its way." {
+		t.Error("notice missing")
+	}
+}
+
+// REQ-IN-01 and REQ-HDR-05: what a person typed is escaped, and a dangerous URL never becomes a link.
+func TestUserInputIsEscapedAndURLsSanitized(t *testing.T) {
+	evil := `"><script>alert(1)</script>`
+	_, html := render(t, SignInStartPage(SignInStart{Page: page("x"), Identifier: evil, Errors: Errors{"identifier": evil}}))
+	if strings.Contains(html, "<script>") {
+		t.Error("identifier rendered unescaped")
+	}
+	doc, _ := render(t, SignInPasswordPage(SignInPassword{Page: page("x"), ChangeURL: "javascript:alert(1)"}))
+	if h := doc.Find(".cl-identityPreviewEditButton").AttrOr("href", ""); strings.HasPrefix(h, "javascript:") {
+		t.Errorf("href %q", h)
+	}
+}
+
+func TestIdentityPreview(t *testing.T) {
+	doc, _ := render(t, fullPages()["sign-in password"])
+	p := doc.Find(".cl-identityPreview")
+	if p.Find(".cl-identityPreviewText").Text() != "jo@example.com" ||
+		p.Find("a.cl-identityPreviewEditButton").AttrOr("href", "") != "/sign-in" {
+		t.Errorf("identity preview %q", p.Text())
+	}
+}
+
+func TestSimplePages(t *testing.T) {
+	pages := fullPages()
+	for _, c := range []struct {
+		page string
+		want []string
+		sel  string
+	}{
+		{"message", []string{"Page not found", "There is nothing here.", "Error 404", "Reference: req_123"}, `.cl-footer a[href="/"]`},
+		{"home", []string{"You're signed in as", "Jo Doe", "jo@example.com"}, `form[action="/sign-out"] button:contains("Sign out")`},
+		{"sign-out", []string{"jo@example.com"}, `form[action="/sign-out"] input[name="redirect_url"]`},
+		{"signed out", []string{"You're signed out"}, `a[href="/sign-in"]`},
+		{"outbox", []string{"123456 is your code", "+15550100"}, `tr#msg_2 + tr pre`},
+	} {
+		doc, _ := render(t, pages[c.page])
+		text := strings.Join(strings.Fields(doc.Find("main").Text()), " ")
+		for _, w := range c.want {
+			if !strings.Contains(text, w) {
+				t.Errorf("%s: missing %q in %q", c.page, w, text)
+			}
+		}
+		if doc.Find(c.sel).Length() == 0 {
+			t.Errorf("%s: nothing matches %s", c.page, c.sel)
+		}
+	}
+	doc, _ := render(t, MessagePage(Message{Page: page("Done"), Status: 200, Heading: "Done"}))
+	if strings.Contains(doc.Text(), "Error") || doc.Find(".cl-meta").Length() != 0 {
+		t.Error("status shown for a success")
+	}
+	doc, _ = render(t, fullPages()["outbox"])
+	if got := doc.Find("tr#msg_2 + tr pre").Text(); got != "Your code:\n  123456" {
+		t.Errorf("outbox body %q", got)
+	}
+}
+
+func TestCodeEmail(t *testing.T) {
+	p := CodeEmail{Email: Email{AppName: "Portal", BaseURL: "https://id.example.com"}, Code: "123456", Minutes: 10, Purpose: "sign-in"}
+	if s := CodeEmailSubject(p); s != "123456 is your Portal verification code" {
+		t.Errorf("subject %q", s)
+	}
+	doc, html := render(t, CodeEmailHTML(p))
+	txt := CodeEmailText(p)
+	for _, body := range []string{strings.Join(strings.Fields(doc.Find("body").Text()), " "), txt} {
+		for _, w := range []string{"123456", "expires in 10 minutes", "ignore this email", "sign in to Portal"} {
+			if !strings.Contains(body, w) {
+				t.Errorf("missing %q in %q", w, body)
+			}
+		}
+	}
+	if strings.Contains(html, "<img") || strings.Contains(html, "<link") || strings.Contains(html, "<script") {
+		t.Error("email loads external content")
+	}
+	if !strings.Contains(CodeEmailText(CodeEmail{Code: "1", Minutes: 1}), "expires in 1 minute.") {
+		t.Error("singular minute")
+	}
+}
+
+func TestExistingAccountEmail(t *testing.T) {
+	p := ExistingAccountEmail{Email: Email{AppName: "Portal"}, SignInURL: "https://id.example.com/sign-in"}
+	doc, _ := render(t, ExistingAccountEmailHTML(p))
+	if doc.Find(`a[href="https://id.example.com/sign-in"]`).Length() != 1 {
+		t.Error("sign-in link missing from HTML")
+	}
+	txt := ExistingAccountEmailText(p)
+	if !strings.Contains(txt, "https://id.example.com/sign-in") || !strings.Contains(txt, "ignore this email") {
+		t.Errorf("text body %q", txt)
+	}
+	if ExistingAccountEmailSubject(p) == "" {
+		t.Error("no subject")
+	}
+}
