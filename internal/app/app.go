@@ -197,6 +197,9 @@ func (p *Portal) Listen() (net.Listener, error) {
 	return l, nil
 }
 
+// UseListener makes Serve use l (tests pass one bound to port 0).
+func (p *Portal) UseListener(l net.Listener) { p.listener = l }
+
 // Serve serves on the listener from Listen until ctx ends, then shuts down
 // gracefully. Background jobs run alongside.
 func (p *Portal) Serve(ctx context.Context) error {

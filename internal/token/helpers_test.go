@@ -2,7 +2,6 @@ package token
 
 import (
 	"context"
-	"crypto"
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
@@ -12,9 +11,7 @@ import (
 	"encoding/pem"
 	"errors"
 	"math/big"
-	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 

@@ -1,0 +1,65 @@
+# Portal — the two commands that matter: `make run` and `make test`.
+GO ?= go
+PORTAL_TEST_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/test?sslmode=disable
+export PORTAL_TEST_POSTGRES_URL
+CHROMIUM ?= $(shell command -v chromium || command -v chromium-browser || command -v google-chrome)
+
+.PHONY: run test unit bench generate check-generated lint deps postgres chromium build
+
+## run: start a development portal (SQLite under ./data, dev outbox, no configuration)
+run:
+	$(GO) run ./cmd/portal serve
+
+## build: build the binary into bin/portal
+build:
+	$(GO) build -o bin/portal ./cmd/portal
+
+## test: everything — vet, generated code, unit, store contract on SQLite and PostgreSQL, browser tests
+test: deps check-generated
+	$(GO) vet ./...
+	$(GO) test -count=1 -timeout 18m ./...
+
+## unit: the fast tests only (no browser)
+unit:
+	$(GO) test -count=1 -short ./...
+
+## bench: the benchmark figures the issues name (prints the command and the numbers)
+bench: build
+	$(GO) run ./internal/bench -binary bin/portal
+
+## generate: regenerate templ output (*_templ.go is committed)
+generate:
+	$(GO) tool templ generate
+
+## check-generated: fail when committed templ output is stale
+check-generated:
+	@$(GO) tool templ generate >/dev/null
+	@if [ -n "$$CI" ] && [ -d .git ] && [ -n "$$(git status --porcelain -- '*_templ.go')" ]; then \
+		echo "templ output is stale: run 'make generate' and commit the *_templ.go files"; git status --porcelain -- '*_templ.go'; exit 1; fi
+
+## lint: formatting and vet
+lint:
+	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || (echo "gofmt needed:"; gofmt -l $$(git ls-files '*.go'); exit 1)
+	$(GO) vet ./...
+
+## deps: start or install what the tests need (PostgreSQL running, Chromium installed)
+deps: postgres chromium
+
+postgres:
+	@if ! pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then \
+		echo "starting PostgreSQL..."; \
+		(command -v pg_ctlcluster >/dev/null && ls /etc/postgresql >/dev/null 2>&1 && \
+		 pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql | head -1) main start) || true; \
+		for i in 1 2 3 4 5 6 7 8 9 10; do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 1; done; \
+	fi
+	@pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null || (echo "PostgreSQL is not running on 127.0.0.1:5432 and could not be started. Start it, or set PORTAL_TEST_POSTGRES_URL to a server the tests may use (user with CREATE SCHEMA rights)."; exit 1)
+
+chromium:
+	@if [ -z "$(CHROMIUM)" ]; then \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+			echo "installing Chromium for the browser tests (apt-get install chromium)..."; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+		else \
+			echo "Chromium is needed for the browser tests: install it (Debian: sudo apt-get install chromium) or set CHROMIUM=/path/to/chrome"; exit 1; \
+		fi; \
+	fi
