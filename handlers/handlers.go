@@ -66,11 +66,14 @@ type app struct {
 type limits struct {
 	attempt ratelimit.Window // sign-in / verification attempts
 	start   ratelimit.Window // flows started, codes sent
+	// identifier caps attempts on one email address from anywhere.
+	identifier ratelimit.Window
 }
 
 func defaultLimits() limits {
 	return limits{
-		attempt: ratelimit.Window{Limit: 60, Per: 10 * time.Minute},
-		start:   ratelimit.Window{Limit: 30, Per: 10 * time.Minute},
+		attempt:    ratelimit.Window{Limit: 60, Per: 10 * time.Minute},
+		start:      ratelimit.Window{Limit: 30, Per: 10 * time.Minute},
+		identifier: ratelimit.Window{Limit: 20, Per: 10 * time.Minute},
 	}
 }

@@ -153,6 +153,12 @@ func (a *app) signInAttempt(c echo.Context) error {
 	if ok, msg := a.allow(c, "attempt", a.limits.attempt); !ok {
 		return a.renderFactorOne(c, http.StatusTooManyRequests, f, strategy, views.Errors{"": msg}, "")
 	}
+	// Per identifier too, known or not, so spreading guesses over many
+	// addresses from one network and many networks at one address are both
+	// capped (REQ-RL-02); the account lockout in the store adds to this.
+	if ok, retry := a.Limiter.Allow("identifier:"+f.Identifier, a.limits.identifier); !ok {
+		return a.renderFactorOne(c, http.StatusTooManyRequests, f, strategy, views.Errors{"": "Too many sign-in attempts for this account. Please wait " + humanWait(retry) + " and try again."}, "")
+	}
 	in := flow.Input{Password: c.FormValue("password"), Code: strings.TrimSpace(c.FormValue("code"))}
 	sess, err := a.SignIn.Attempt(ctx, f, strategy, in, a.meta(c))
 	if err != nil {

@@ -65,10 +65,6 @@ func (s *Service) Start(ctx context.Context, clientID string, in Form, redirectU
 	if err != nil {
 		return nil, err
 	}
-	local, _, _ := strings.Cut(email, "@")
-	if err := s.Policy.Check(in.Password, local, s.AppName, "portal"); err != nil {
-		return nil, &FormError{Fields: map[string]string{"password": message(err)}, err: err}
-	}
 	hash, err := s.Hasher.Hash(ctx, in.Password)
 	if err != nil {
 		return nil, err
@@ -200,8 +196,11 @@ func (s *Service) validate(in Form) (email, first, last string, err error) {
 			fields[name] = "Use letters, spaces and punctuation only."
 		}
 	}
+	local, _, _ := strings.Cut(email, "@")
 	if in.Password == "" {
 		fields["password"] = "Enter a password."
+	} else if err := s.Policy.Check(in.Password, local, s.AppName, "portal"); err != nil {
+		fields["password"] = message(err)
 	}
 	if len(fields) > 0 {
 		return "", "", "", &FormError{Fields: fields}
