@@ -190,6 +190,8 @@ func (s *Service) validate(in Form) (email, first, last string, err error) {
 		switch {
 		case s.RequireNames && v == "":
 			fields[name] = "Enter your " + strings.ReplaceAll(name, "_", " ") + "."
+		case !utf8.ValidString(v):
+			fields[name] = "Use letters, spaces and punctuation only."
 		case utf8.RuneCountInString(v) > maxName:
 			fields[name] = "Use at most 100 characters."
 		case strings.ContainsFunc(v, func(r rune) bool { return r < 0x20 || r == 0x7f }):
