@@ -137,8 +137,8 @@ func (m *Mailer) deliver(ctx context.Context, slug, to, subject, text string, ht
 		return &apperr.Error{Code: ErrSend.Code, Message: ErrSend.Message, Err: err}
 	}
 	now := m.Clock.Now()
-	obj := emailObject{Object: "email", ID: id.New("ema"), Slug: slug, ToEmailAddress: to, Subject: subject,
-		Body: buf.String(), BodyPlain: text, Status: "delivered", DeliveredByPortal: true}
+	obj := emailObject{Object: "email", ID: id.New("ema"), Slug: slug, ToEmailAddress: to,
+		Status: "delivered", DeliveredByPortal: true}
 	e, err := events.New(events.EmailCreated, obj.ID, obj, now)
 	if err != nil {
 		return err

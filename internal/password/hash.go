@@ -113,6 +113,11 @@ func NewHasher(p Params, maxConcurrent int, maxWait time.Duration) *Hasher {
 // Params reports the parameters new hashes are made with.
 func (h *Hasher) Params() Params { return h.params }
 
+// Computations reports how many argon2 runs h has done. Tests use it to see
+// that every failed sign-in costs the same work, known account or not
+// (REQ-RL-05).
+func (h *Hasher) Computations() uint64 { return uint64(h.computed.Load()) }
+
 // Hash returns the PHC-encoded argon2id hash of password after NFC
 // normalisation (REQ-PW-02). It returns ErrTooLong or ErrBusy as they apply.
 func (h *Hasher) Hash(ctx context.Context, password string) (string, error) {

@@ -69,7 +69,7 @@ func Parse(input, defaultRegion string) (Number, error) {
 	typ := phonenumbers.GetNumberType(pn)
 	// Non-geographic numbers (region "001": satellite, global services) are
 	// costly to reach and fit no country allowlist.
-	if !textable(typ) || len(region) != 2 {
+	if !textable(typ) || len(region) != 2 || region == "ZZ" {
 		return Number{}, invalid(msgType, fmt.Errorf("phone: number type %d in region %q", typ, region))
 	}
 	return Number{E164: phonenumbers.Format(pn, phonenumbers.E164), Region: region}, nil
@@ -80,10 +80,10 @@ func Parse(input, defaultRegion string) (Number, error) {
 // and shared-cost numbers would bill the portal's owner (SMS pumping), and
 // UAN, voicemail, pager, personal, VoIP and toll-free numbers route to
 // something other than one person's handset. FIXED_LINE stays in because
-// some numbering plans cannot tell landlines from mobiles by the digits
-// alone (FIXED_LINE_OR_MOBILE is the honest case, but metadata is not always
-// that careful), and an SMS to a real landline fails at the provider with a
-// clear error the person sees.
+// the digits cannot always tell: numbers ported between fixed and mobile
+// networks keep them, and some plans mix the two in one range. Texting a
+// real landline fails at the provider with an error the person sees (Twilio
+// 21614/21635, mapped by package sms).
 func textable(t phonenumbers.PhoneNumberType) bool {
 	switch t {
 	case phonenumbers.MOBILE, phonenumbers.FIXED_LINE_OR_MOBILE, phonenumbers.FIXED_LINE:

@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/jonboulle/clockwork"
 
@@ -196,9 +198,15 @@ func emit(ctx context.Context, r Repo, typ string, sess *Session, now time.Time)
 	return r.InsertEvent(ctx, e)
 }
 
+// truncate keeps at most n bytes of valid UTF-8: browsers may send any
+// bytes in a User-Agent, and PostgreSQL refuses invalid UTF-8 in text.
 func truncate(s string, n int) string {
+	s = strings.ToValidUTF8(s, "\uFFFD")
 	if len(s) <= n {
 		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
 	}
 	return s[:n]
 }

@@ -412,6 +412,8 @@ func (s *Service) validate(ctx context.Context, in Form) (flow.Data, error) {
 		case !s.Fields.Shown[f.name]:
 		case s.Fields.Required[f.name] && f.value == "":
 			fields[f.name] = "Enter your " + f.label + "."
+		case !utf8.ValidString(f.value):
+			fields[f.name] = "Use letters, spaces and punctuation only."
 		case utf8.RuneCountInString(f.value) > maxName:
 			fields[f.name] = "Use at most 100 characters."
 		case strings.ContainsFunc(f.value, func(r rune) bool { return r < 0x20 || r == 0x7f }):

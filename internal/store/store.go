@@ -91,10 +91,13 @@ func openSQLite(path string) (*sql.DB, error) {
 	if path == "" {
 		return nil, errors.New("store: sqlite: empty path")
 	}
-	if path != ":memory:" {
-		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-			return nil, fmt.Errorf("store: create directory for %s: %w", path, err)
-		}
+	// Every pooled connection to :memory: would get its own empty database,
+	// migrated on one connection and missing on the others.
+	if path == ":memory:" {
+		return nil, errors.New("store: sqlite: in-memory databases are not supported; use a file (tests: t.TempDir())")
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, fmt.Errorf("store: create directory for %s: %w", path, err)
 	}
 	dsn := "file:" + path + "?_txlock=immediate" +
 		"&_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)" +
@@ -139,6 +142,24 @@ func Tx[R any](s *Store) func(ctx context.Context, fn func(R) error) error {
 	return func(ctx context.Context, fn func(R) error) error {
 		return s.InTx(ctx, func(q *Q) error { return fn(any(q).(R)) })
 	}
+}
+
+// atomic runs fn in a transaction of its own when q is not already inside
+// one, for methods whose several statements must not be left half done.
+func (q *Q) atomic(ctx context.Context, fn func(q *Q) error) error {
+	db, ok := q.db.(*sql.DB)
+	if !ok {
+		return fn(q)
+	}
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	if err := fn(&Q{db: tx, d: q.d}); err != nil {
+		_ = tx.Rollback()
+		return err
+	}
+	return tx.Commit()
 }
 
 // Q runs the store's queries on a pool or inside a transaction.

@@ -12,20 +12,23 @@ import (
 const userCols = `id, first_name, last_name, password_hash, primary_email_id, banned,
 	failed_sign_ins, locked_until, last_sign_in_at, created_at, updated_at`
 
-// CreateUser inserts u and its identifiers. A taken identifier is ErrConflict.
+// CreateUser inserts u and its identifiers, all or nothing. A taken
+// identifier is ErrConflict.
 func (q *Q) CreateUser(ctx context.Context, u *user.User) error {
-	_, err := q.exec(ctx, `INSERT INTO users (`+userCols+`) VALUES (?,?,?,?,?,?,?,?,?,?,?)`,
-		u.ID, u.FirstName, u.LastName, u.PasswordHash, u.PrimaryEmailID, u.Banned,
-		u.FailedSignIns, msPtr(u.LockedUntil), msPtr(u.LastSignInAt), ms(u.CreatedAt), ms(u.UpdatedAt))
-	if err != nil {
-		return err
-	}
-	for _, i := range u.Identifiers {
-		if err := q.CreateIdentifier(ctx, i); err != nil {
+	return q.atomic(ctx, func(q *Q) error {
+		_, err := q.exec(ctx, `INSERT INTO users (`+userCols+`) VALUES (?,?,?,?,?,?,?,?,?,?,?)`,
+			u.ID, u.FirstName, u.LastName, u.PasswordHash, u.PrimaryEmailID, u.Banned,
+			u.FailedSignIns, msPtr(u.LockedUntil), msPtr(u.LastSignInAt), ms(u.CreatedAt), ms(u.UpdatedAt))
+		if err != nil {
 			return err
 		}
-	}
-	return nil
+		for _, i := range u.Identifiers {
+			if err := q.CreateIdentifier(ctx, i); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }
 
 // CreateIdentifier inserts an email address or phone number of a user.
@@ -67,12 +70,18 @@ func (q *Q) SetPassword(ctx context.Context, userID, hash string, at time.Time) 
 
 // RecordFailedSignIn counts a failed password attempt and locks the account
 // for lockFor once threshold consecutive failures are reached, in one
-// statement so concurrent failures are all counted.
+// statement so concurrent failures are all counted. A lock that has run out
+// starts the count again, so one failure after a lockout does not lock the
+// account for another full period (malicious lockout, REQ-RL-02).
 func (q *Q) RecordFailedSignIn(ctx context.Context, userID string, threshold int, lockFor time.Duration, now time.Time) error {
+	const count = `CASE WHEN locked_until IS NOT NULL AND locked_until <= ? THEN 1 ELSE failed_sign_ins + 1 END`
 	return q.expectOne(q.exec(ctx, `UPDATE users SET
-			failed_sign_ins = failed_sign_ins + 1,
-			locked_until = CASE WHEN failed_sign_ins + 1 >= ? THEN ? ELSE locked_until END
-		WHERE id = ?`, threshold, ms(now.Add(lockFor)), userID))
+			failed_sign_ins = `+count+`,
+			locked_until = CASE
+				WHEN `+count+` >= ? THEN ?
+				WHEN locked_until IS NOT NULL AND locked_until <= ? THEN NULL
+				ELSE locked_until END
+		WHERE id = ?`, ms(now), ms(now), threshold, ms(now.Add(lockFor)), ms(now), userID))
 }
 
 // RecordSignIn resets the failure count after a successful sign-in.

@@ -5,12 +5,9 @@ package portaltest
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"io"
 	"net"
-	"os"
-	"strings"
 	"testing"
 	"time"
 
@@ -18,9 +15,9 @@ import (
 
 	"github.com/portalhq/portal/internal/app"
 	"github.com/portalhq/portal/internal/config"
-	"github.com/portalhq/portal/internal/id"
 	"github.com/portalhq/portal/internal/notify"
 	"github.com/portalhq/portal/internal/password"
+	"github.com/portalhq/portal/internal/testutil/pgtest"
 	"github.com/portalhq/portal/internal/testutil/smtptest"
 )
 
@@ -62,7 +59,7 @@ func Start(t testing.TB, opt Options) *Portal {
 		"PORTAL_LOG_LEVEL":    "warn",
 	}
 	if opt.Postgres {
-		env["PORTAL_DATABASE_URL"] = PostgresURL(t)
+		env["PORTAL_DATABASE_URL"] = pgtest.URL(t)
 	}
 	for k, v := range opt.Env {
 		env[k] = v
@@ -117,43 +114,4 @@ func waitReady(t testing.TB, addr string) {
 		time.Sleep(10 * time.Millisecond)
 	}
 	t.Fatalf("portal did not listen on %s", addr)
-}
-
-// DefaultPostgresURL is where make test finds PostgreSQL unless
-// PORTAL_TEST_POSTGRES_URL says otherwise.
-const DefaultPostgresURL = "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
-
-// PostgresURL creates a fresh schema for the test on the test server and
-// returns a URL whose search_path points at it. The schema is dropped at the
-// end. A missing server fails the test with what to do: it never skips.
-func PostgresURL(t testing.TB) string {
-	t.Helper()
-	base := os.Getenv("PORTAL_TEST_POSTGRES_URL")
-	if base == "" {
-		base = DefaultPostgresURL
-	}
-	db, err := sql.Open("pgx", base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if err := db.PingContext(ctx); err != nil {
-		db.Close()
-		t.Fatalf("PostgreSQL is not reachable at %s (%v): start it (make test does: pg_ctlcluster … start) or set PORTAL_TEST_POSTGRES_URL", base, err)
-	}
-	schema := "t_" + strings.ToLower(id.Random(12))
-	if _, err := db.ExecContext(ctx, "CREATE SCHEMA "+schema); err != nil {
-		db.Close()
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		_, _ = db.Exec("DROP SCHEMA " + schema + " CASCADE")
-		db.Close()
-	})
-	sep := "?"
-	if strings.Contains(base, "?") {
-		sep = "&"
-	}
-	return base + sep + "search_path=" + schema
 }

@@ -1,0 +1,112 @@
+package e2e
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/portalhq/portal/internal/testutil/portaltest"
+)
+
+func inputValue(pg *page, name string) (string, bool) {
+	return pg.Doc.Find(`input[name="` + name + `"]`).First().Attr("value")
+}
+
+// REQ-PW-01: a too-short password re-renders the form with the reason,
+// keeping what was typed except the password.
+func TestSignUpShortPasswordKeepsTheForm_REQ_PW_01(t *testing.T) {
+	p := portaltest.Start(t, portaltest.Options{})
+	b := newBrowser(t, p)
+	typed := map[string]string{"email_address": "grace@example.com", "password": "tiny-secret",
+		"first_name": "Grace", "last_name": "Hopper"}
+	pg := b.submit(b.get("/sign-up"), signUpForm, typed)
+
+	if pg.Status != http.StatusUnprocessableEntity {
+		t.Fatalf("status %d, want 422", pg.Status)
+	}
+	if !strings.Contains(pg.text(), "at least 15 characters") {
+		t.Errorf("the page does not say why:\n%s", pg.text())
+	}
+	for _, name := range []string{"email_address", "first_name", "last_name"} {
+		if v, _ := inputValue(pg, name); v != typed[name] {
+			t.Errorf("%s = %q, want %q kept", name, v, typed[name])
+		}
+	}
+	if v, has := inputValue(pg, "password"); has || strings.Contains(pg.Body, typed["password"]) {
+		t.Errorf("the password is echoed back (value %q)", v)
+	}
+	if n := len(p.SMTP.Messages()); n != 0 {
+		t.Errorf("%d emails sent for an invalid form", n)
+	}
+}
+
+// verifyPage starts a sign-up and returns the verify page and the emailed code.
+func verifyPage(t *testing.T, p *portaltest.Portal, b *browser, email string) (*page, string) {
+	t.Helper()
+	pg := b.submit(b.get("/sign-up"), signUpForm, map[string]string{
+		"email_address": email, "password": goodPassword, "first_name": "Ada", "last_name": "Lovelace"})
+	if pg.Status != http.StatusOK {
+		t.Fatalf("sign-up: status %d:\n%s", pg.Status, pg.text())
+	}
+	return pg, p.SMTP.WaitFor(t, email, mailWait).Code()
+}
+
+// otherCode returns a well-formed code that is not code.
+func otherCode(code string) string {
+	d := (code[0]-'0'+1)%10 + '0'
+	return string(d) + code[1:]
+}
+
+// REQ-OTP-04: a wrong code says so; after five wrong codes even the right
+// one is refused.
+func TestWrongCodes_REQ_OTP_04(t *testing.T) {
+	p := portaltest.Start(t, portaltest.Options{})
+	b := newBrowser(t, p)
+	verify, code := verifyPage(t, p, b, "ada@example.com")
+
+	for i := range 5 {
+		pg := b.submit(verify, verifyForm, map[string]string{"code": otherCode(code)})
+		if pg.Status != http.StatusUnprocessableEntity || !strings.Contains(pg.text(), "That code is incorrect") {
+			t.Fatalf("wrong code %d: status %d:\n%s", i+1, pg.Status, pg.text())
+		}
+	}
+	pg := b.submit(verify, verifyForm, map[string]string{"code": code})
+	if !strings.Contains(pg.text(), "Too many incorrect attempts") {
+		t.Errorf("right code after 5 wrong ones: status %d:\n%s", pg.Status, pg.text())
+	}
+	if pg.Status < 400 || pg.setCookie("__session") != nil || pg.Header.Get("Location") != "" {
+		t.Errorf("right code after 5 wrong ones: status %d Location %q, want a refusal", pg.Status, pg.Header.Get("Location"))
+	}
+}
+
+// REQ-OTP-03: a flow belongs to the browser that started it; another
+// browser holding its ID is told it has expired.
+func TestFlowOfAnotherBrowser_REQ_OTP_03(t *testing.T) {
+	p := portaltest.Start(t, portaltest.Options{})
+	owner := newBrowser(t, p)
+	verify, code := verifyPage(t, p, owner, "ada@example.com")
+	signUpID, _ := verify.Doc.Find(verifyForm + ` input[name="sign_up"]`).Attr("value")
+	step := passwordStep(t, owner, "someone@example.com", "")
+	signInID, _ := step.Doc.Find(passwordForm + ` input[name="sign_in"]`).Attr("value")
+
+	thief := newBrowser(t, p)
+	for _, path := range []string{
+		"/sign-up/verify-email-address?sign_up=" + signUpID,
+		"/sign-in/factor-one?sign_in=" + signInID,
+	} {
+		pg := thief.get(path)
+		if pg.Status != http.StatusGone || !strings.Contains(pg.text(), "expired") {
+			t.Errorf("GET %s from another browser: status %d:\n%s", path, pg.Status, pg.text())
+		}
+	}
+	// Even with the right code and a valid CSRF token of its own.
+	pg := thief.submit(verify, verifyForm, map[string]string{"code": code, "_csrf": thief.csrf()})
+	if pg.Status != http.StatusGone || pg.setCookie("__session") != nil {
+		t.Errorf("POST of another browser's flow: status %d:\n%s", pg.Status, pg.text())
+	}
+	// The owner can still finish.
+	done := owner.submit(verify, verifyForm, map[string]string{"code": code})
+	if done.Status != http.StatusOK || done.URL.Path != "/" || owner.cookie("__session") == "" {
+		t.Errorf("the owner could not finish: status %d at %s via %v", done.Status, done.URL, done.Via)
+	}
+}

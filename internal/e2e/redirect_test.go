@@ -1,0 +1,72 @@
+package e2e
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/portalhq/portal/internal/redirect"
+	"github.com/portalhq/portal/internal/testutil/portaltest"
+)
+
+const hostile = "https://evil.example/"
+
+// wantRefused checks the "this link can't be used" page: a 400 that goes
+// nowhere.
+func wantRefused(t *testing.T, what string, pg *page) {
+	t.Helper()
+	if pg.Status != http.StatusBadRequest || pg.Header.Get("Location") != "" {
+		t.Errorf("%s: status %d Location %q, want 400 and no Location", what, pg.Status, pg.Header.Get("Location"))
+	}
+	if !strings.Contains(pg.text(), "This link can't be used") {
+		t.Errorf("%s: page does not explain the refusal:\n%s", what, pg.text())
+	}
+	if strings.Contains(pg.Body, "evil.example") {
+		t.Errorf("%s: the page links to the refused target", what)
+	}
+}
+
+// REQ-HDR-05: every redirect parameter, on every page that takes one, is
+// checked before anything else happens, and a hostile one is refused.
+func TestHostileRedirectParamsAreRefused_REQ_HDR_05(t *testing.T) {
+	p := portaltest.Start(t, portaltest.Options{})
+	b := newBrowser(t, p)
+	for _, name := range redirect.Params() {
+		q := "?" + url.Values{name: {hostile}}.Encode()
+		for _, path := range []string{"/sign-in", "/sign-up", "/sign-out"} {
+			wantRefused(t, "GET "+path+q, b.getRaw(path+q))
+		}
+		// A hostile value hidden among allowed ones is still refused.
+		mixed := "?" + url.Values{"redirect_url": {appURL}, name: {appURL, hostile}}.Encode()
+		wantRefused(t, "GET /sign-in"+mixed, b.getRaw("/sign-in"+mixed))
+		// Forms carry the parameters; a forged form is judged the same way.
+		form := url.Values{"_csrf": {b.csrf()}, "identifier": {"ada@example.com"}, "email_address": {"ada@example.com"},
+			"password": {goodPassword}, name: {hostile}}
+		for _, path := range []string{"/sign-in", "/sign-up", "/sign-out"} {
+			wantRefused(t, "POST "+path+" with "+name, b.postForm(http.MethodPost, path, form, nil))
+		}
+	}
+}
+
+// REQ-HDR-05: after sign-in the browser goes exactly where the app asked,
+// and the force parameter wins over redirect_url.
+func TestSignInRedirectsExactly_REQ_HDR_05(t *testing.T) {
+	p := portaltest.Start(t, portaltest.Options{})
+	signUp(t, p, newBrowser(t, p), "ada@example.com", "")
+
+	b := newBrowser(t, p)
+	wantHandBack(t, signIn(t, b, "ada@example.com", goodPassword, appURL), http.StatusSeeOther, appURL)
+
+	// Signed in already: the sign-in page hands straight back.
+	const other = "http://localhost:8080/welcome?from=portal"
+	q := "/sign-in?" + url.Values{"redirect_url": {appURL}, "sign_in_force_redirect_url": {other}}.Encode()
+	raw := wantHandBack(t, b.getRaw(q), http.StatusSeeOther, other)
+	if c, _ := verify(t, p, raw); c.AZP != "http://localhost:8080" {
+		t.Errorf("azp = %q, want the origin of %s", c.AZP, other)
+	}
+
+	fresh := newBrowser(t, p)
+	pg := fresh.submit(fresh.get(q), signInForm, map[string]string{"identifier": "ada@example.com"})
+	wantHandBack(t, fresh.submit(pg, passwordForm, map[string]string{"password": goodPassword}), http.StatusSeeOther, other)
+}

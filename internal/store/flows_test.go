@@ -1,0 +1,157 @@
+package store_test
+
+import (
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/portalhq/portal/internal/flow"
+	"github.com/portalhq/portal/internal/id"
+	"github.com/portalhq/portal/internal/store"
+)
+
+func testFlows(t *testing.T, open func(t *testing.T) *store.Store) {
+	t.Run("create and get", func(t *testing.T) {
+		s, ctx := open(t), t.Context()
+		want := newFlow(base)
+		want.Status, want.UserID, want.Identifier = flow.NeedsFirstFactor, "user_1", "ada@example.com"
+		want.RedirectURL, want.SessionID = "http://localhost:3000/after", "sess_1"
+		want.Data = flow.Data{FirstName: "Ada", LastName: "Lovelace", PasswordHash: "h", ExistingUser: true,
+			Strategy: flow.Password, FirstFactorAt: ptr(at(time.Second))}
+		if err := s.Q.CreateFlow(ctx, want); err != nil {
+			t.Fatal(err)
+		}
+		got, err := s.Q.FlowByID(ctx, want.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sameFlow(t, got, want)
+		if _, err := s.Q.FlowByID(ctx, id.New(id.SignIn)); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("unknown flow: %v, want ErrNotFound", err)
+		}
+	})
+
+	t.Run("UpdateFlow bumps the version, a stale version is ErrConflict", func(t *testing.T) {
+		s, ctx := open(t), t.Context()
+		f := newFlow(base)
+		if err := s.Q.CreateFlow(ctx, f); err != nil {
+			t.Fatal(err)
+		}
+		stale := *f
+		f.Status, f.UpdatedAt, f.ExpireAt = flow.Complete, at(time.Minute), at(time.Hour)
+		f.Data.Strategy = flow.EmailCode
+		if err := s.Q.UpdateFlow(ctx, f); err != nil {
+			t.Fatal(err)
+		}
+		if f.Version != 1 {
+			t.Errorf("Version after update = %d, want 1", f.Version)
+		}
+		stale.Status = flow.Abandoned
+		if err := s.Q.UpdateFlow(ctx, &stale); !errors.Is(err, store.ErrConflict) {
+			t.Fatalf("update of a stale copy: %v, want ErrConflict", err)
+		}
+		if stale.Version != 0 {
+			t.Errorf("a failed update changed the copy's Version to %d", stale.Version)
+		}
+		got, err := s.Q.FlowByID(ctx, f.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sameFlow(t, got, f)
+		missing := newFlow(base)
+		if err := s.Q.UpdateFlow(ctx, missing); !errors.Is(err, store.ErrConflict) {
+			t.Errorf("update of a missing flow: %v, want ErrConflict", err)
+		}
+	})
+
+	// Two submissions of one step (a double click, a replay) must not both
+	// apply it.
+	t.Run("concurrent updates of one version: exactly one wins", func(t *testing.T) {
+		s, ctx := open(t), t.Context()
+		f := newFlow(base)
+		if err := s.Q.CreateFlow(ctx, f); err != nil {
+			t.Fatal(err)
+		}
+		errs := race(t, s, 20, func(int) error {
+			mine := *f
+			mine.Identifier = id.New("e")
+			return s.Q.UpdateFlow(ctx, &mine)
+		})
+		won := 0
+		for _, err := range errs {
+			switch {
+			case err == nil:
+				won++
+			case !errors.Is(err, store.ErrConflict):
+				t.Errorf("losing update: %v, want ErrConflict", err)
+			}
+		}
+		if won != 1 {
+			t.Errorf("%d updates of version 0 applied, want 1", won)
+		}
+		if got, err := s.Q.FlowByID(ctx, f.ID); err != nil || got.Version != 1 {
+			t.Errorf("stored flow = %+v, %v; want version 1", got, err)
+		}
+	})
+
+	t.Run("DeleteExpiredFlows removes expired flows and their codes", func(t *testing.T) {
+		s, ctx := open(t), t.Context()
+		now := at(time.Hour)
+		expired, live := newFlow(base), newFlow(base)
+		expired.ExpireAt, live.ExpireAt = now.Add(-time.Millisecond), now.Add(time.Minute)
+		for _, f := range []*flow.Flow{expired, live} {
+			if err := s.Q.CreateFlow(ctx, f); err != nil {
+				t.Fatal(err)
+			}
+		}
+		old := newVerification(expired.ID, base)
+		old.ExpireAt = now.Add(-time.Minute)
+		fresh := newVerification(live.ID, base)
+		fresh.ExpireAt = now.Add(time.Minute)
+		for _, v := range []flow.Verification{old, fresh} {
+			if err := s.Q.InsertVerification(ctx, v); err != nil {
+				t.Fatal(err)
+			}
+		}
+		n, err := s.Q.DeleteExpiredFlows(ctx, now)
+		if err != nil || n != 1 {
+			t.Fatalf("DeleteExpiredFlows = %d, %v; want 1", n, err)
+		}
+		if _, err := s.Q.FlowByID(ctx, expired.ID); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("expired flow: %v, want ErrNotFound", err)
+		}
+		if _, err := s.Q.FlowByID(ctx, live.ID); err != nil {
+			t.Errorf("live flow: %v", err)
+		}
+		if v, err := s.Q.LatestVerification(ctx, expired.ID, flow.EmailCode); v != nil || err != nil {
+			t.Errorf("code of the expired flow = %+v, %v; want gone", v, err)
+		}
+		if v, err := s.Q.LatestVerification(ctx, live.ID, flow.EmailCode); v == nil || err != nil {
+			t.Errorf("code of the live flow = %+v, %v", v, err)
+		}
+	})
+}
+
+func newFlow(created time.Time) *flow.Flow {
+	return &flow.Flow{ID: id.New(id.SignIn), Kind: flow.SignIn, ClientID: "client_1", Status: flow.NeedsIdentifier,
+		CreatedAt: created, UpdatedAt: created, ExpireAt: created.Add(flow.Lifetime)}
+}
+
+func sameFlow(t *testing.T, got, want *flow.Flow) {
+	t.Helper()
+	if got.ID != want.ID || got.Kind != want.Kind || got.ClientID != want.ClientID || got.Status != want.Status ||
+		got.UserID != want.UserID || got.Identifier != want.Identifier || got.RedirectURL != want.RedirectURL ||
+		got.SessionID != want.SessionID || got.Version != want.Version {
+		t.Errorf("flow = %+v\nwant %+v", got, want)
+	}
+	gd, wd := got.Data, want.Data
+	if gd.FirstName != wd.FirstName || gd.LastName != wd.LastName || gd.PasswordHash != wd.PasswordHash ||
+		gd.ExistingUser != wd.ExistingUser || gd.Strategy != wd.Strategy ||
+		(gd.FirstFactorAt == nil) != (wd.FirstFactorAt == nil) ||
+		(gd.FirstFactorAt != nil && !gd.FirstFactorAt.Equal(*wd.FirstFactorAt)) {
+		t.Errorf("flow data = %+v\nwant %+v", gd, wd)
+	}
+	sameTime(t, "CreatedAt", got.CreatedAt, want.CreatedAt)
+	sameTime(t, "UpdatedAt", got.UpdatedAt, want.UpdatedAt)
+	sameTime(t, "ExpireAt", got.ExpireAt, want.ExpireAt)
+}

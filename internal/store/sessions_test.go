@@ -1,0 +1,189 @@
+package store_test
+
+import (
+	"errors"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/portalhq/portal/internal/id"
+	"github.com/portalhq/portal/internal/session"
+	"github.com/portalhq/portal/internal/store"
+)
+
+func testSessions(t *testing.T, open func(t *testing.T) *store.Store) {
+	t.Run("client create and get", func(t *testing.T) {
+		s, ctx := open(t), t.Context()
+		c := session.Client{ID: id.New(id.Client), CreatedAt: base, UpdatedAt: at(time.Second)}
+		if err := s.Q.CreateClient(ctx, c); err != nil {
+			t.Fatal(err)
+		}
+		got, err := s.Q.ClientByID(ctx, c.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.ID != c.ID {
+			t.Errorf("ID = %q", got.ID)
+		}
+		sameTime(t, "CreatedAt", got.CreatedAt, c.CreatedAt)
+		sameTime(t, "UpdatedAt", got.UpdatedAt, c.UpdatedAt)
+		if _, err := s.Q.ClientByID(ctx, id.New(id.Client)); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("unknown client: %v, want ErrNotFound", err)
+		}
+	})
+
+	t.Run("session create and get", func(t *testing.T) {
+		s, ctx := open(t), t.Context()
+		want := newSession(t, s, createClient(t, s), base)
+		want.SecondFactorAt, want.ActiveOrgID = ptr(at(time.Second)), "org_1"
+		if err := s.Q.CreateSession(ctx, want); err != nil {
+			t.Fatal(err)
+		}
+		got, err := s.Q.SessionByID(ctx, want.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sameSession(t, got, &want)
+		if _, err := s.Q.SessionByID(ctx, id.New(id.Session)); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("unknown session: %v, want ErrNotFound", err)
+		}
+	})
+
+	t.Run("active sessions of a client, newest first", func(t *testing.T) {
+		s, ctx := open(t), t.Context()
+		c := createClient(t, s)
+		if got, err := s.Q.ActiveSessionsOfClient(ctx, c); err != nil || len(got) != 0 {
+			t.Errorf("ActiveSessionsOfClient of a new client = %v, %v", got, err)
+		}
+		if _, err := s.Q.ActiveSessionOfClient(ctx, c); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("ActiveSessionOfClient of a new client: %v, want ErrNotFound", err)
+		}
+		// Stored out of order so that the order read back is the store's.
+		middle := storeSession(t, s, c, at(time.Second))
+		newest := storeSession(t, s, c, at(2*time.Second))
+		oldest := storeSession(t, s, c, base)
+		ended := storeSession(t, s, c, at(3*time.Second))
+		storeSession(t, s, createClient(t, s), at(4*time.Second))
+		if ok, err := s.Q.EndSession(ctx, ended.ID, session.Ended, at(5*time.Second)); !ok || err != nil {
+			t.Fatalf("EndSession = %v, %v", ok, err)
+		}
+		got, err := s.Q.ActiveSessionsOfClient(ctx, c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ids []string
+		for _, x := range got {
+			ids = append(ids, x.ID)
+		}
+		if want := []string{newest.ID, middle.ID, oldest.ID}; !slices.Equal(ids, want) {
+			t.Errorf("ActiveSessionsOfClient = %v, want %v", ids, want)
+		}
+		one, err := s.Q.ActiveSessionOfClient(ctx, c)
+		if err != nil || one.ID != newest.ID {
+			t.Errorf("ActiveSessionOfClient = %v, %v; want %s", one, err, newest.ID)
+		}
+	})
+
+	t.Run("EndSession only once", func(t *testing.T) {
+		s, ctx := open(t), t.Context()
+		x := storeSession(t, s, createClient(t, s), base)
+		if ok, err := s.Q.EndSession(ctx, x.ID, session.Revoked, at(time.Minute)); !ok || err != nil {
+			t.Fatalf("first EndSession = %v, %v", ok, err)
+		}
+		if ok, err := s.Q.EndSession(ctx, x.ID, session.Ended, at(2*time.Minute)); ok || err != nil {
+			t.Errorf("second EndSession = %v, %v; want false, nil", ok, err)
+		}
+		got, err := s.Q.SessionByID(ctx, x.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Status != session.Revoked {
+			t.Errorf("Status = %q, want the first end's %q", got.Status, session.Revoked)
+		}
+		sameTimePtr(t, "EndedAt", got.EndedAt, ptr(at(time.Minute)))
+		sameTime(t, "UpdatedAt", got.UpdatedAt, at(time.Minute))
+		if ok, err := s.Q.EndSession(ctx, id.New(id.Session), session.Ended, base); ok || err != nil {
+			t.Errorf("EndSession of an unknown session = %v, %v; want false, nil", ok, err)
+		}
+	})
+
+	// Sign-out racing a revocation must emit one session.ended, not two.
+	t.Run("concurrent EndSession: exactly one ends it", func(t *testing.T) {
+		s, ctx := open(t), t.Context()
+		x := storeSession(t, s, createClient(t, s), base)
+		rs := race(t, s, 20, func(int) result {
+			ok, err := s.Q.EndSession(ctx, x.ID, session.Ended, at(time.Minute))
+			return result{ok, err}
+		})
+		if n := countOK(t, rs); n != 1 {
+			t.Errorf("%d EndSession calls ended the session, want 1", n)
+		}
+	})
+
+	t.Run("TouchSession records activity of active sessions only", func(t *testing.T) {
+		s, ctx := open(t), t.Context()
+		c := createClient(t, s)
+		live, gone := storeSession(t, s, c, base), storeSession(t, s, c, base)
+		if ok, err := s.Q.EndSession(ctx, gone.ID, session.Ended, at(time.Minute)); !ok || err != nil {
+			t.Fatalf("EndSession = %v, %v", ok, err)
+		}
+		for _, x := range []session.Session{live, gone} {
+			if err := s.Q.TouchSession(ctx, x.ID, at(2*time.Minute)); err != nil {
+				t.Fatalf("TouchSession: %v", err)
+			}
+		}
+		got, err := s.Q.SessionByID(ctx, live.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sameTime(t, "LastActiveAt of the active session", got.LastActiveAt, at(2*time.Minute))
+		got, err = s.Q.SessionByID(ctx, gone.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sameTime(t, "LastActiveAt of the ended session", got.LastActiveAt, base)
+	})
+}
+
+func createClient(t *testing.T, s *store.Store) string {
+	t.Helper()
+	c := session.Client{ID: id.New(id.Client), CreatedAt: base, UpdatedAt: base}
+	if err := s.Q.CreateClient(t.Context(), c); err != nil {
+		t.Fatal(err)
+	}
+	return c.ID
+}
+
+// newSession builds an active session of a fresh user on clientID.
+func newSession(t *testing.T, s *store.Store, clientID string, created time.Time) session.Session {
+	t.Helper()
+	u := createUser(t, s, id.New("e")+"@example.com")
+	return session.Session{ID: id.New(id.Session), ClientID: clientID, UserID: u.ID, Status: session.Active,
+		FirstFactorAt: created, IP: "192.0.2.1", UserAgent: "test/1", CreatedAt: created, UpdatedAt: created,
+		LastActiveAt: created, ExpireAt: created.Add(7 * 24 * time.Hour)}
+}
+
+func storeSession(t *testing.T, s *store.Store, clientID string, created time.Time) session.Session {
+	t.Helper()
+	x := newSession(t, s, clientID, created)
+	if err := s.Q.CreateSession(t.Context(), x); err != nil {
+		t.Fatal(err)
+	}
+	return x
+}
+
+func sameSession(t *testing.T, got, want *session.Session) {
+	t.Helper()
+	if got.ID != want.ID || got.ClientID != want.ClientID || got.UserID != want.UserID ||
+		got.Status != want.Status || got.ActiveOrgID != want.ActiveOrgID || got.IP != want.IP ||
+		got.UserAgent != want.UserAgent {
+		t.Errorf("session = %+v\nwant %+v", got, want)
+	}
+	sameTime(t, "FirstFactorAt", got.FirstFactorAt, want.FirstFactorAt)
+	sameTimePtr(t, "SecondFactorAt", got.SecondFactorAt, want.SecondFactorAt)
+	sameTime(t, "CreatedAt", got.CreatedAt, want.CreatedAt)
+	sameTime(t, "UpdatedAt", got.UpdatedAt, want.UpdatedAt)
+	sameTime(t, "LastActiveAt", got.LastActiveAt, want.LastActiveAt)
+	sameTime(t, "ExpireAt", got.ExpireAt, want.ExpireAt)
+	sameTimePtr(t, "EndedAt", got.EndedAt, want.EndedAt)
+}

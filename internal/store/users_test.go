@@ -1,0 +1,217 @@
+package store_test
+
+import (
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/portalhq/portal/internal/id"
+	"github.com/portalhq/portal/internal/store"
+	"github.com/portalhq/portal/internal/user"
+)
+
+func testUsers(t *testing.T, open func(t *testing.T) *store.Store) {
+	t.Run("create with identifiers, get by ID and by identifier", func(t *testing.T) {
+		s, ctx := open(t), t.Context()
+		u := newUser("ada@example.com")
+		u.FirstName, u.LastName, u.PasswordHash = "Ada", "Lovelace", "$argon2id$v=19$m=1024,t=1,p=1$c2FsdA$aGFzaA"
+		u.LastSignInAt, u.UpdatedAt = ptr(at(-time.Hour)), at(time.Minute)
+		u.Banned, u.FailedSignIns, u.LockedUntil = true, 2, ptr(at(time.Hour))
+		u.Identifiers[0].VerifiedAt = ptr(at(time.Second))
+		u.Identifiers = append(u.Identifiers, user.Identifier{ID: id.New(id.Identifier), UserID: u.ID,
+			Kind: user.Phone, Value: "+441632960001", CreatedAt: at(time.Second), UpdatedAt: at(time.Second)})
+		if err := s.Q.CreateUser(ctx, u); err != nil {
+			t.Fatal(err)
+		}
+		byID, err := s.Q.UserByID(ctx, u.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sameUser(t, byID, u)
+		for _, i := range u.Identifiers {
+			got, err := s.Q.UserByIdentifier(ctx, i.Kind, i.Value)
+			if err != nil {
+				t.Fatalf("UserByIdentifier(%s): %v", i.Value, err)
+			}
+			sameUser(t, got, u)
+		}
+	})
+
+	t.Run("unknown user is ErrNotFound", func(t *testing.T) {
+		s, ctx := open(t), t.Context()
+		createUser(t, s, "ada@example.com")
+		if _, err := s.Q.UserByID(ctx, id.New(id.User)); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("UserByID: %v, want ErrNotFound", err)
+		}
+		// Same value, other kind: identifiers are unique per kind.
+		if _, err := s.Q.UserByIdentifier(ctx, user.Phone, "ada@example.com"); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("UserByIdentifier: %v, want ErrNotFound", err)
+		}
+		for _, err := range []error{
+			s.Q.SetPassword(ctx, "user_missing", "h", base),
+			s.Q.RecordFailedSignIn(ctx, "user_missing", 3, time.Hour, base),
+			s.Q.RecordSignIn(ctx, "user_missing", base),
+		} {
+			if !errors.Is(err, store.ErrNotFound) {
+				t.Errorf("update of a missing user: %v, want ErrNotFound", err)
+			}
+		}
+	})
+
+	// One account per canonical email (REQ-IN-10): the database refuses a
+	// second owner, and the half-created user goes with the transaction.
+	t.Run("REQ-IN-10 taken identifier is ErrConflict", func(t *testing.T) {
+		s, ctx := open(t), t.Context()
+		first := createUser(t, s, "ada@example.com")
+		second := newUser("ada@example.com")
+		err := s.InTx(ctx, func(q *store.Q) error { return q.CreateUser(ctx, second) })
+		if !errors.Is(err, store.ErrConflict) {
+			t.Fatalf("CreateUser with a taken email: %v, want ErrConflict", err)
+		}
+		if _, err := s.Q.UserByID(ctx, second.ID); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("user of the failed transaction: %v, want ErrNotFound", err)
+		}
+		// Outside a transaction too: no user is left without its email.
+		third := newUser("ada@example.com")
+		if err := s.Q.CreateUser(ctx, third); !errors.Is(err, store.ErrConflict) {
+			t.Fatalf("CreateUser with a taken email: %v, want ErrConflict", err)
+		}
+		if _, err := s.Q.UserByID(ctx, third.ID); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("user of the failed CreateUser: %v, want ErrNotFound", err)
+		}
+		other := createUser(t, s, "grace@example.com")
+		taken := user.Identifier{ID: id.New(id.Identifier), UserID: other.ID, Kind: user.Email,
+			Value: "ada@example.com", CreatedAt: base, UpdatedAt: base}
+		if err := s.Q.CreateIdentifier(ctx, taken); !errors.Is(err, store.ErrConflict) {
+			t.Errorf("CreateIdentifier with a taken email: %v, want ErrConflict", err)
+		}
+		got, err := s.Q.UserByIdentifier(ctx, user.Email, "ada@example.com")
+		if err != nil || got.ID != first.ID {
+			t.Errorf("owner after the conflicts = %v, %v; want %s", got, err, first.ID)
+		}
+	})
+
+	t.Run("concurrent sign-ups with one email: exactly one succeeds", func(t *testing.T) {
+		s, ctx := open(t), t.Context()
+		errs := race(t, s, 10, func(int) error {
+			return s.InTx(ctx, func(q *store.Q) error { return q.CreateUser(ctx, newUser("ada@example.com")) })
+		})
+		won := 0
+		for _, err := range errs {
+			switch {
+			case err == nil:
+				won++
+			case !errors.Is(err, store.ErrConflict):
+				t.Errorf("losing sign-up: %v, want ErrConflict", err)
+			}
+		}
+		if won != 1 {
+			t.Errorf("%d sign-ups succeeded, want 1", won)
+		}
+	})
+
+	t.Run("SetPassword", func(t *testing.T) {
+		s, ctx := open(t), t.Context()
+		u := createUser(t, s, "ada@example.com")
+		if err := s.Q.SetPassword(ctx, u.ID, "new-hash", at(time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+		got, err := s.Q.UserByID(ctx, u.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.PasswordHash != "new-hash" {
+			t.Errorf("PasswordHash = %q", got.PasswordHash)
+		}
+		sameTime(t, "UpdatedAt", got.UpdatedAt, at(time.Hour))
+	})
+
+	// REQ-RL-01: consecutive failures lock the account at the threshold,
+	// not one later; a success resets the count.
+	t.Run("REQ-RL-01 RecordFailedSignIn locks exactly at the threshold, RecordSignIn resets", func(t *testing.T) {
+		s, ctx := open(t), t.Context()
+		u := createUser(t, s, "ada@example.com")
+		const threshold = 3
+		for n := 1; n <= threshold; n++ {
+			now := at(time.Duration(n) * time.Minute)
+			if err := s.Q.RecordFailedSignIn(ctx, u.ID, threshold, time.Hour, now); err != nil {
+				t.Fatal(err)
+			}
+			got, err := s.Q.UserByID(ctx, u.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.FailedSignIns != n {
+				t.Errorf("after %d failures FailedSignIns = %d", n, got.FailedSignIns)
+			}
+			switch {
+			case n < threshold && got.LockedUntil != nil:
+				t.Errorf("locked after %d failures, threshold %d", n, threshold)
+			case n == threshold:
+				sameTimePtr(t, "LockedUntil", got.LockedUntil, ptr(now.Add(time.Hour)))
+				if !got.Locked(now) || got.Locked(now.Add(time.Hour)) {
+					t.Errorf("Locked is wrong around LockedUntil %v", got.LockedUntil)
+				}
+			}
+		}
+		if err := s.Q.RecordSignIn(ctx, u.ID, at(2*time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+		got, err := s.Q.UserByID(ctx, u.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.FailedSignIns != 0 || got.LockedUntil != nil {
+			t.Errorf("after RecordSignIn FailedSignIns = %d, LockedUntil = %v", got.FailedSignIns, got.LockedUntil)
+		}
+		sameTimePtr(t, "LastSignInAt", got.LastSignInAt, ptr(at(2*time.Hour)))
+	})
+
+	// A guessing burst must not slip failures past the counter by racing it.
+	t.Run("REQ-RL-01 concurrent failures are all counted", func(t *testing.T) {
+		s, ctx := open(t), t.Context()
+		u := createUser(t, s, "ada@example.com")
+		const n = 20
+		errs := race(t, s, n, func(int) error { return s.Q.RecordFailedSignIn(ctx, u.ID, n, time.Hour, base) })
+		for _, err := range errs {
+			if err != nil {
+				t.Errorf("RecordFailedSignIn: %v", err)
+			}
+		}
+		got, err := s.Q.UserByID(ctx, u.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.FailedSignIns != n {
+			t.Errorf("FailedSignIns = %d, want %d", got.FailedSignIns, n)
+		}
+		if !got.Locked(base) {
+			t.Errorf("not locked after %d concurrent failures with threshold %d", n, n)
+		}
+	})
+}
+
+func sameUser(t *testing.T, got, want *user.User) {
+	t.Helper()
+	if got.ID != want.ID || got.FirstName != want.FirstName || got.LastName != want.LastName ||
+		got.PasswordHash != want.PasswordHash || got.PrimaryEmailID != want.PrimaryEmailID ||
+		got.Banned != want.Banned || got.FailedSignIns != want.FailedSignIns {
+		t.Errorf("user = %+v\nwant %+v", got, want)
+	}
+	sameTimePtr(t, "LockedUntil", got.LockedUntil, want.LockedUntil)
+	sameTimePtr(t, "LastSignInAt", got.LastSignInAt, want.LastSignInAt)
+	sameTime(t, "CreatedAt", got.CreatedAt, want.CreatedAt)
+	sameTime(t, "UpdatedAt", got.UpdatedAt, want.UpdatedAt)
+	if len(got.Identifiers) != len(want.Identifiers) {
+		t.Fatalf("%d identifiers, want %d", len(got.Identifiers), len(want.Identifiers))
+	}
+	for i, g := range got.Identifiers {
+		w := want.Identifiers[i]
+		if g.ID != w.ID || g.UserID != w.UserID || g.Kind != w.Kind || g.Value != w.Value {
+			t.Errorf("identifier %d = %+v, want %+v", i, g, w)
+		}
+		sameTimePtr(t, "VerifiedAt", g.VerifiedAt, w.VerifiedAt)
+		sameTime(t, "identifier CreatedAt", g.CreatedAt, w.CreatedAt)
+		sameTime(t, "identifier UpdatedAt", g.UpdatedAt, w.UpdatedAt)
+	}
+}
