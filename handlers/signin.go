@@ -147,10 +147,12 @@ func (a *app) renderFactorOne(c echo.Context, status int, f *flow.Flow, strategy
 			others = append(others, views.Method{Strategy: s, Label: a.methodLabel(c, f, s)})
 		}
 	}
-	change := "/sign-in"
+	// "Change" goes back to the identifier step with what was typed.
+	back := url.Values{"identifier": {f.Identifier}}
 	if f.RedirectURL != "" {
-		change += "?redirect_url=" + url.QueryEscape(f.RedirectURL)
+		back.Set("redirect_url", f.RedirectURL)
 	}
+	change := "/sign-in?" + back.Encode()
 	dest, err := a.SignIn.Destination(ctx, f, strategy)
 	if err != nil {
 		return err
