@@ -1,0 +1,73 @@
+package oauth_test
+
+import (
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/portalhq/portal/internal/config"
+	"github.com/portalhq/portal/internal/oauth"
+)
+
+func TestFromConfigOrderAndNames(t *testing.T) {
+	social := map[string]config.OAuthProvider{}
+	for _, n := range []string{"slack", "linkedin", "gitlab", "discord", "microsoft", "google", "github"} {
+		social[n] = config.OAuthProvider{ClientID: n + "-id", ClientSecret: "s"}
+	}
+	ps, err := oauth.FromConfig(social, map[string]config.OIDCProvider{
+		"zeta":     {Issuer: "https://zeta.example", ClientID: "z"},
+		"corp_sso": {Issuer: "https://sso.corp.example", ClientID: "c", DisplayName: "Corp", Icon: "https://corp.example/i.svg"},
+	}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names, displays []string
+	for _, p := range ps {
+		names = append(names, p.Name())
+		displays = append(displays, p.DisplayName())
+	}
+	if got := strings.Join(names, " "); got != "github google microsoft discord gitlab linkedin slack oidc_corp_sso oidc_zeta" {
+		t.Errorf("names = %s", got)
+	}
+	if got := strings.Join(displays, "|"); got != "GitHub|Google|Microsoft|Discord|GitLab|LinkedIn|Slack|Corp|Zeta" {
+		t.Errorf("display names = %s", got)
+	}
+	if ps[7].Icon() != "https://corp.example/i.svg" || ps[0].Icon() != "github" {
+		t.Errorf("icons %q %q", ps[7].Icon(), ps[0].Icon())
+	}
+}
+
+func TestFromConfigRefusesUnknownProvider(t *testing.T) {
+	_, err := oauth.FromConfig(map[string]config.OAuthProvider{"myspace": {ClientID: "x", ClientSecret: "y"}}, nil, nil)
+	if err == nil || !strings.Contains(err.Error(), "PORTAL_OAUTH_MYSPACE_CLIENT_ID") {
+		t.Errorf("err = %v", err)
+	}
+}
+
+func TestFromConfigRefusesBadAppleKey(t *testing.T) {
+	for _, c := range []config.OAuthProvider{
+		{ClientID: "com.example", TeamID: "T", KeyID: "K", PrivateKey: "-----BEGIN PRIVATE KEY-----"},
+		{ClientID: "com.example", PrivateKey: "x"},
+	} {
+		_, err := oauth.FromConfig(map[string]config.OAuthProvider{"apple": c}, nil, nil)
+		if err == nil || !strings.Contains(err.Error(), "PORTAL_OAUTH_APPLE") {
+			t.Errorf("%+v: err = %v", c, err)
+		}
+	}
+}
+
+func TestCallbackURLPerProvider_REQ_OA_03(t *testing.T) {
+	if got := oauth.CallbackURL("https://accounts.example.com/", "oidc_corp"); got != "https://accounts.example.com/v1/oauth_callback/oidc_corp" {
+		t.Errorf("CallbackURL = %q", got)
+	}
+}
+
+func TestAppleName(t *testing.T) {
+	first, last := oauth.AppleName(url.Values{"user": {`{"name":{"firstName":"Tim","lastName":"Berners-Lee"},"email":"t@example.com"}`}})
+	if first != "Tim" || last != "Berners-Lee" {
+		t.Errorf("AppleName = %q %q", first, last)
+	}
+	if first, last := oauth.AppleName(url.Values{}); first != "" || last != "" {
+		t.Errorf("no user field: %q %q", first, last)
+	}
+}

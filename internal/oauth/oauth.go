@@ -1,0 +1,130 @@
+// Package oauth signs people in through outside identity providers: social
+// ones wrapped from goth (GitHub, Microsoft, Discord) and OpenID Connect ones
+// checked with go-oidc (Google, Apple, GitLab, LinkedIn, Slack and any
+// number of generic issuers found by discovery).
+//
+// It is a library for the handlers: it builds authorization URLs with state,
+// nonce and PKCE, exchanges the code, verifies what comes back and returns an
+// Identity. It keeps no state of its own between the two legs of the flow;
+// the caller seals a Pending into a short-lived cookie (Sealer) and checks it
+// on the callback. None of goth's package-level registries or gothic is used.
+package oauth
+
+import (
+	"context"
+	"crypto/subtle"
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// Identity is what a provider says about the person who signed in. An
+// external account is (Provider, Subject), never Email (REQ-OA-04); Email may
+// be used to link to an existing account only when EmailVerified (REQ-OA-05).
+type Identity struct {
+	Provider, Subject, Email string
+	EmailVerified            bool
+	FirstName, LastName      string
+	Username, AvatarURL      string
+	AccessToken              string
+	RefreshToken             string
+	Expiry                   time.Time
+}
+
+// Provider is one configured identity provider.
+type Provider interface {
+	Name() string        // "github", "google", "oidc_<name>"; lower case, the callback path segment
+	DisplayName() string // "GitHub", or the configured display name
+	Icon() string        // a short icon key ("github") or an image URL
+	// FormPost reports that the provider returns to the callback with a
+	// cross-site POST (Apple), so the pending cookie must be SameSite=None.
+	FormPost() bool
+	// Prepare makes the provider ready to use: OpenID providers run
+	// discovery here, on first use, and retry on later calls while the
+	// issuer is unreachable. Cheap once it has succeeded.
+	Prepare(ctx context.Context) error
+	// AuthCodeURL is where to send the browser. It returns "" when Prepare
+	// has not yet succeeded.
+	AuthCodeURL(state, nonce, verifier, redirectURI string) string
+	// Exchange trades the callback's code for an Identity, sending the PKCE
+	// verifier and checking the ID token and its nonce where there is one.
+	Exchange(ctx context.Context, code, nonce, verifier, redirectURI string) (*Identity, error)
+}
+
+// Errors say which check failed; wrapped errors carry the detail for the log.
+// None of the detail is meant for the person signing in.
+var (
+	ErrCookie    = errors.New("oauth: pending sign-in cookie missing or unreadable")
+	ErrExpired   = errors.New("oauth: pending sign-in expired")
+	ErrState     = errors.New("oauth: state mismatch")
+	ErrProvider  = errors.New("oauth: callback for a different provider") // mix-up, REQ-OA-03
+	ErrIssuer    = errors.New("oauth: callback iss does not match the provider")
+	ErrDenied    = errors.New("oauth: the person declined at the provider")
+	ErrCallback  = errors.New("oauth: provider returned an error")
+	ErrDiscovery = errors.New("oauth: OpenID discovery failed")
+	ErrExchange  = errors.New("oauth: code exchange refused")
+	ErrIDToken   = errors.New("oauth: ID token missing or invalid")
+	ErrNonce     = errors.New("oauth: ID token nonce mismatch")
+	ErrProfile   = errors.New("oauth: could not read the user's profile")
+)
+
+// CallbackURL is the redirect URI registered with provider name: one path per
+// provider, so a code can only come back to the provider that issued it
+// (REQ-OA-03).
+func CallbackURL(base, name string) string {
+	return strings.TrimSuffix(base, "/") + "/v1/oauth_callback/" + name
+}
+
+// issuerer is implemented by OpenID providers, whose callbacks may carry iss.
+type issuerer interface{ Issuer() string }
+
+// ParseCallback reads the provider's answer from the callback's query (or,
+// for form_post, its form): the code and state, or the error the provider
+// sent. When the provider names itself with RFC 9207's iss, it must be the
+// issuer this provider was configured with (REQ-OA-03).
+func ParseCallback(p Provider, q url.Values) (code, state string, err error) {
+	state = q.Get("state")
+	if iss := q.Get("iss"); iss != "" {
+		if i, ok := p.(issuerer); ok && subtle.ConstantTimeCompare([]byte(iss), []byte(i.Issuer())) != 1 {
+			return "", state, fmt.Errorf("%w: got %q", ErrIssuer, iss)
+		}
+	}
+	if e := q.Get("error"); e != "" {
+		if e == "access_denied" {
+			return "", state, ErrDenied
+		}
+		return "", state, fmt.Errorf("%w: %s %s", ErrCallback, e, q.Get("error_description"))
+	}
+	code = q.Get("code")
+	if code == "" {
+		return "", state, fmt.Errorf("%w: no code", ErrCallback)
+	}
+	return code, state, nil
+}
+
+// splitName turns a display name into a best-effort first and last name for
+// prefilling a form; providers that send given and family names are not
+// split.
+func splitName(name string) (first, last string) {
+	name = strings.TrimSpace(name)
+	first, last, _ = strings.Cut(name, " ")
+	return first, strings.TrimSpace(last)
+}
+
+// withParams adds params to an authorization URL, keeping what is there.
+// Spaces are written %20: url.Values writes "+", which Apple refuses and
+// every server reads the same as %20.
+func withParams(authURL string, params url.Values) string {
+	u, err := url.Parse(authURL)
+	if err != nil {
+		return ""
+	}
+	q := u.Query()
+	for k, vs := range params {
+		q[k] = vs
+	}
+	u.RawQuery = strings.ReplaceAll(q.Encode(), "+", "%20")
+	return u.String()
+}

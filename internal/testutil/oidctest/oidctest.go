@@ -1,0 +1,344 @@
+// Package oidctest runs a real OpenID provider on loopback for tests: the
+// oauth2-proxy mockoidc server (discovery, JWKS, authorize, token, userinfo,
+// RS256 ID tokens) with a layer that makes it stricter and adds knobs for
+// attack tests.
+//
+// The authorize endpoint approves at once and redirects back with a code, so
+// a plain HTTP client or a browser completes the flow with no login page.
+// Stricter than mockoidc alone: authorization requests must carry a PKCE S256
+// challenge and a nonce, the token request's redirect_uri must be the one the
+// code was issued for, and client_secret_basic works as advertised.
+package oidctest
+
+import (
+	"crypto"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/golang-jwt/jwt/v5"
+	"github.com/oauth2-proxy/mockoidc"
+)
+
+// User is the person who "logs in" at the provider.
+type User struct {
+	Subject, Email        string
+	EmailVerified         bool
+	GivenName, FamilyName string
+	PreferredUsername     string
+	Picture               string
+}
+
+// Server is a running provider. ClientID and ClientSecret are the one client
+// it knows; any redirect_uri is accepted.
+type Server struct {
+	ClientID, ClientSecret string
+
+	m *mockoidc.MockOIDC
+	// serial runs one request at a time: mockoidc's session map has no lock.
+	serial sync.Mutex
+
+	mu                sync.Mutex
+	user              User
+	nonce             *string
+	audience          string
+	otherKey          bool
+	deny              string
+	profileInUserinfo bool
+	redirects         map[string]string // code → redirect_uri it was issued for
+}
+
+// Start runs a provider on 127.0.0.1 until the test ends, with a fresh
+// signing key. The user who logs in is "user-1", ada@example.com, verified,
+// until SetUser says otherwise.
+func Start(t testing.TB) *Server {
+	t.Helper()
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := mockoidc.NewServer(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.CodeChallengeMethodsSupported = []string{"S256"} // never plain
+	s := &Server{
+		ClientID: m.ClientID, ClientSecret: m.ClientSecret, m: m,
+		user:      User{Subject: "user-1", Email: "ada@example.com", EmailVerified: true, GivenName: "Ada", FamilyName: "Lovelace"},
+		redirects: map[string]string{},
+	}
+	if err := m.AddMiddleware(s.intercept); err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Start(ln, nil); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = m.Shutdown() })
+	return s
+}
+
+// Issuer is the issuer URL to discover from.
+func (s *Server) Issuer() string { return s.m.Issuer() }
+
+// SetUser sets who logs in from now on.
+func (s *Server) SetUser(sub, email string, verified bool, given, family string) {
+	s.SetUserInfo(User{Subject: sub, Email: email, EmailVerified: verified, GivenName: given, FamilyName: family})
+}
+
+// SetUserInfo is SetUser with every field.
+func (s *Server) SetUserInfo(u User) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.user = u
+}
+
+// NextIDTokenNonce makes the next ID token carry nonce instead of the one
+// the authorization request sent.
+func (s *Server) NextIDTokenNonce(nonce string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.nonce = &nonce
+}
+
+// NextIDTokenAudience makes the next ID token's aud this instead of the
+// client ID.
+func (s *Server) NextIDTokenAudience(aud string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.audience = aud
+}
+
+// SignNextIDTokenWithOtherKey signs the next ID token with a key that is not
+// in the JWKS, under the published key's kid: a forgery.
+func (s *Server) SignNextIDTokenWithOtherKey() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.otherKey = true
+}
+
+// DenyNext makes the next authorization request redirect back with
+// error=code (e.g. "access_denied") instead of a code.
+func (s *Server) DenyNext(code string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.deny = code
+}
+
+// ProfileInUserinfoOnly keeps email and profile claims out of ID tokens, as
+// OpenID Connect allows for the code flow: clients must ask UserInfo.
+func (s *Server) ProfileInUserinfoOnly() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.profileInUserinfo = true
+}
+
+func (s *Server) intercept(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.serial.Lock()
+		defer s.serial.Unlock()
+		switch r.URL.Path {
+		case mockoidc.AuthorizationEndpoint:
+			s.authorize(w, r, next)
+		case mockoidc.TokenEndpoint:
+			s.token(w, r, next)
+		default:
+			next.ServeHTTP(w, r)
+		}
+	})
+}
+
+func (s *Server) authorize(w http.ResponseWriter, r *http.Request, next http.Handler) {
+	if err := r.ParseForm(); err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	redirect, state := r.Form.Get("redirect_uri"), r.Form.Get("state")
+	if u, err := url.Parse(redirect); err != nil || !u.IsAbs() {
+		http.Error(w, "redirect_uri must be an absolute URL", http.StatusBadRequest)
+		return
+	}
+	s.mu.Lock()
+	deny, user := s.deny, s.user
+	s.deny = ""
+	s.mu.Unlock()
+	back := func(params url.Values) {
+		params.Set("state", state)
+		u, _ := url.Parse(redirect)
+		q := u.Query()
+		for k, v := range params {
+			q[k] = v
+		}
+		u.RawQuery = q.Encode()
+		http.Redirect(w, r, u.String(), http.StatusFound)
+	}
+	switch {
+	case deny != "":
+		back(url.Values{"error": {deny}})
+		return
+	case r.Form.Get("code_challenge") == "" || r.Form.Get("code_challenge_method") != "S256":
+		back(url.Values{"error": {"invalid_request"}, "error_description": {"PKCE with S256 is required"}})
+		return
+	case r.Form.Get("nonce") == "":
+		back(url.Values{"error": {"invalid_request"}, "error_description": {"nonce is required"}})
+		return
+	}
+	s.m.QueueUser(&login{user: user, srv: s})
+	rec := httptest.NewRecorder()
+	next.ServeHTTP(rec, r)
+	if loc, err := url.Parse(rec.Header().Get("Location")); err == nil && rec.Code == http.StatusFound {
+		s.redirects[loc.Query().Get("code")] = redirect
+	}
+	copyResponse(w, rec)
+}
+
+func (s *Server) token(w http.ResponseWriter, r *http.Request, next http.Handler) {
+	if err := r.ParseForm(); err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	// RFC 6749 2.3.1: both parts are form-encoded before Basic encoding.
+	if id, secret, ok := r.BasicAuth(); ok {
+		id, _ = url.QueryUnescape(id)
+		secret, _ = url.QueryUnescape(secret)
+		for _, f := range []url.Values{r.Form, r.PostForm} {
+			f.Set("client_id", id)
+			f.Set("client_secret", secret)
+		}
+	}
+	if r.Form.Get("grant_type") == "authorization_code" {
+		if want, ok := s.redirects[r.Form.Get("code")]; ok && want != r.Form.Get("redirect_uri") {
+			tokenError(w, "invalid_grant", "redirect_uri is not the one the code was issued for")
+			return
+		}
+	}
+	rec := httptest.NewRecorder()
+	next.ServeHTTP(rec, r)
+	if rec.Code != http.StatusOK {
+		copyResponse(w, rec)
+		return
+	}
+	var body map[string]any
+	if err := json.Unmarshal(rec.Body.Bytes(), &body); err != nil {
+		copyResponse(w, rec)
+		return
+	}
+	// mockoidc writes a Go duration (nanoseconds); RFC 6749 says seconds.
+	if ns, ok := body["expires_in"].(float64); ok {
+		body["expires_in"] = int64(ns / 1e9)
+	}
+	s.mu.Lock()
+	forge := s.otherKey
+	s.otherKey = false
+	s.mu.Unlock()
+	if raw, ok := body["id_token"].(string); ok && forge {
+		body["id_token"] = signWithOtherKey(raw)
+	}
+	rec.Body.Reset()
+	_ = json.NewEncoder(rec.Body).Encode(body)
+	rec.Header().Del("Content-Length")
+	copyResponse(w, rec)
+}
+
+// signWithOtherKey keeps the header (and so the kid) and the claims of a
+// JWT and replaces its signature with one from a fresh key.
+func signWithOtherKey(jwt string) string {
+	parts := strings.Split(jwt, ".")
+	if len(parts) != 3 {
+		return jwt
+	}
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		panic(err)
+	}
+	sum := sha256.Sum256([]byte(parts[0] + "." + parts[1]))
+	sig, err := rsa.SignPKCS1v15(rand.Reader, key, crypto.SHA256, sum[:])
+	if err != nil {
+		panic(err)
+	}
+	return parts[0] + "." + parts[1] + "." + base64.RawURLEncoding.EncodeToString(sig)
+}
+
+func tokenError(w http.ResponseWriter, code, desc string) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(http.StatusBadRequest)
+	_ = json.NewEncoder(w).Encode(map[string]string{"error": code, "error_description": desc})
+}
+
+func copyResponse(w http.ResponseWriter, rec *httptest.ResponseRecorder) {
+	for k, v := range rec.Header() {
+		w.Header()[k] = v
+	}
+	w.WriteHeader(rec.Code)
+	_, _ = w.Write(rec.Body.Bytes())
+}
+
+// login is mockoidc's User for one sign-in; its ID token claims apply the
+// server's knobs at the moment the token is issued.
+type login struct {
+	user User
+	srv  *Server
+}
+
+type claims struct {
+	*mockoidc.IDTokenClaims
+	Email             string `json:"email,omitempty"`
+	EmailVerified     *bool  `json:"email_verified,omitempty"`
+	GivenName         string `json:"given_name,omitempty"`
+	FamilyName        string `json:"family_name,omitempty"`
+	PreferredUsername string `json:"preferred_username,omitempty"`
+	Picture           string `json:"picture,omitempty"`
+}
+
+func (l *login) ID() string { return l.user.Subject }
+
+func (l *login) Userinfo(scopes []string) ([]byte, error) {
+	c := l.scoped(scopes)
+	c.IDTokenClaims = &mockoidc.IDTokenClaims{RegisteredClaims: &jwt.RegisteredClaims{Subject: l.user.Subject}}
+	return json.Marshal(c)
+}
+
+func (l *login) Claims(scopes []string, base *mockoidc.IDTokenClaims) (jwt.Claims, error) {
+	s := l.srv
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.nonce != nil {
+		base.Nonce, s.nonce = *s.nonce, nil
+	}
+	if s.audience != "" {
+		base.Audience, s.audience = jwt.ClaimStrings{s.audience}, ""
+	}
+	c := claims{}
+	if !s.profileInUserinfo {
+		c = l.scoped(scopes)
+	}
+	c.IDTokenClaims = base
+	return c, nil
+}
+
+func (l *login) scoped(scopes []string) claims {
+	var c claims
+	u := l.user
+	if slices.Contains(scopes, "email") {
+		verified := u.EmailVerified
+		c.Email, c.EmailVerified = u.Email, &verified
+	}
+	if slices.Contains(scopes, "profile") {
+		c.GivenName, c.FamilyName = u.GivenName, u.FamilyName
+		c.PreferredUsername, c.Picture = u.PreferredUsername, u.Picture
+	}
+	return c
+}
