@@ -15,11 +15,13 @@ import (
 	"github.com/portalhq/portal/internal/config"
 	"github.com/portalhq/portal/internal/flow"
 	"github.com/portalhq/portal/internal/notify"
+	"github.com/portalhq/portal/internal/oauth"
 	"github.com/portalhq/portal/internal/ratelimit"
 	"github.com/portalhq/portal/internal/redirect"
 	"github.com/portalhq/portal/internal/session"
 	"github.com/portalhq/portal/internal/signin"
 	"github.com/portalhq/portal/internal/signup"
+	"github.com/portalhq/portal/internal/social"
 	"github.com/portalhq/portal/internal/token"
 	"github.com/portalhq/portal/internal/user"
 )
@@ -36,12 +38,16 @@ type Outbox interface {
 
 // Deps is everything the HTTP layer needs, built by cmd/portal.
 type Deps struct {
-	Config    *config.Config
-	Log       *slog.Logger
-	Clock     clockwork.Clock
-	SignIn    *signin.Service
-	SignUp    *signup.Service
-	Codes     *flow.Codes // email links are confirmed outside either flow
+	Config *config.Config
+	Log    *slog.Logger
+	Clock  clockwork.Clock
+	SignIn *signin.Service
+	SignUp *signup.Service
+	Codes  *flow.Codes // email links are confirmed outside either flow
+	// OAuth and OpenID providers, in the order their buttons are shown.
+	Providers []oauth.Provider
+	Sealer    *oauth.Sealer
+	Social    *social.Service
 	Sessions  *session.Service
 	Signer    *token.Signer
 	Redirects *redirect.Policy

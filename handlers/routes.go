@@ -18,38 +18,49 @@ type Route struct {
 	Method string
 	Path   string
 	h      func(a *app, c echo.Context) error
+	// NoCSRF, when set, says why the route takes cross-site POSTs: a
+	// provider's form_post callback, protected by its one-time state.
+	NoCSRF string
 }
 
 // Routes is the one route table.
 func Routes() []Route {
 	return []Route{
-		{http.MethodGet, "/", (*app).home},
-		{http.MethodGet, "/sign-in", (*app).signInStart},
-		{http.MethodPost, "/sign-in", (*app).signInSubmitIdentifier},
-		{http.MethodGet, "/sign-in/factor-one", (*app).signInFactorOne},
-		{http.MethodPost, "/sign-in/factor-one", (*app).signInAttempt},
-		{http.MethodPost, "/sign-in/factor-one/prepare", (*app).signInPrepare},
-		{http.MethodGet, "/sign-in/forgot-password", (*app).signInForgot},
-		{http.MethodGet, "/sign-in/reset-password", (*app).signInNewPasswordPage},
-		{http.MethodPost, "/sign-in/reset-password", (*app).signInResetPassword},
-		{http.MethodGet, "/v1/verify", (*app).linkPage},
-		{http.MethodPost, "/v1/verify", (*app).linkConfirm},
-		{http.MethodGet, "/sign-up", (*app).signUpStart},
-		{http.MethodPost, "/sign-up", (*app).signUpSubmit},
-		{http.MethodGet, "/sign-up/verify-email-address", (*app).signUpVerifyPage},
-		{http.MethodPost, "/sign-up/verify-email-address", (*app).signUpVerify},
-		{http.MethodPost, "/sign-up/verify-email-address/resend", (*app).signUpResend},
-		{http.MethodPost, "/sign-up/verify-email-address/switch", (*app).signUpSwitch},
-		{http.MethodGet, "/sign-up/verify-phone-number", (*app).signUpVerifyPage},
-		{http.MethodPost, "/sign-up/verify-phone-number", (*app).signUpVerify},
-		{http.MethodPost, "/sign-up/verify-phone-number/resend", (*app).signUpResend},
-		{http.MethodGet, "/sign-out", (*app).signOutPage},
-		{http.MethodPost, "/sign-out", (*app).signOut},
-		{http.MethodGet, "/v1/client/handshake", (*app).handshake},
-		{http.MethodGet, "/.well-known/jwks.json", (*app).jwks},
-		{http.MethodGet, "/healthz", (*app).healthz},
-		{http.MethodGet, "/readyz", (*app).readyz},
-		{http.MethodGet, "/dev/outbox", (*app).devOutbox},
+		{Method: http.MethodGet, Path: "/", h: (*app).home},
+		{Method: http.MethodGet, Path: "/sign-in", h: (*app).signInStart},
+		{Method: http.MethodPost, Path: "/sign-in", h: (*app).signInSubmitIdentifier},
+		{Method: http.MethodGet, Path: "/sign-in/factor-one", h: (*app).signInFactorOne},
+		{Method: http.MethodPost, Path: "/sign-in/factor-one", h: (*app).signInAttempt},
+		{Method: http.MethodPost, Path: "/sign-in/factor-one/prepare", h: (*app).signInPrepare},
+		{Method: http.MethodGet, Path: "/sign-in/forgot-password", h: (*app).signInForgot},
+		{Method: http.MethodGet, Path: "/sign-in/reset-password", h: (*app).signInNewPasswordPage},
+		{Method: http.MethodPost, Path: "/sign-in/reset-password", h: (*app).signInResetPassword},
+		{Method: http.MethodGet, Path: "/v1/verify", h: (*app).linkPage},
+		{Method: http.MethodPost, Path: "/v1/verify", h: (*app).linkConfirm},
+		{Method: http.MethodGet, Path: "/sign-up", h: (*app).signUpStart},
+		{Method: http.MethodPost, Path: "/sign-up", h: (*app).signUpSubmit},
+		{Method: http.MethodGet, Path: "/sign-up/verify-email-address", h: (*app).signUpVerifyPage},
+		{Method: http.MethodPost, Path: "/sign-up/verify-email-address", h: (*app).signUpVerify},
+		{Method: http.MethodPost, Path: "/sign-up/verify-email-address/resend", h: (*app).signUpResend},
+		{Method: http.MethodPost, Path: "/sign-up/verify-email-address/switch", h: (*app).signUpSwitch},
+		{Method: http.MethodGet, Path: "/sign-up/verify-phone-number", h: (*app).signUpVerifyPage},
+		{Method: http.MethodPost, Path: "/sign-up/verify-phone-number", h: (*app).signUpVerify},
+		{Method: http.MethodPost, Path: "/sign-up/verify-phone-number/resend", h: (*app).signUpResend},
+		{Method: http.MethodGet, Path: "/sign-out", h: (*app).signOutPage},
+		{Method: http.MethodPost, Path: "/sign-out", h: (*app).signOut},
+		{Method: http.MethodGet, Path: "/v1/client/handshake", h: (*app).handshake},
+		{Method: http.MethodGet, Path: "/.well-known/jwks.json", h: (*app).jwks},
+		{Method: http.MethodGet, Path: "/healthz", h: (*app).healthz},
+		{Method: http.MethodGet, Path: "/readyz", h: (*app).readyz},
+		{Method: http.MethodGet, Path: "/dev/outbox", h: (*app).devOutbox},
+		{Method: http.MethodGet, Path: "/user", h: (*app).userProfile},
+		{Method: http.MethodPost, Path: "/user/external-accounts/:id/delete", h: (*app).userDisconnect},
+		{Method: http.MethodGet, Path: "/sign-up/continue", h: (*app).signUpContinuePage},
+		{Method: http.MethodPost, Path: "/sign-up/continue", h: (*app).signUpContinue},
+		{Method: http.MethodGet, Path: "/sign-in/oauth/:provider", h: (*app).oauthStart},
+		{Method: http.MethodGet, Path: "/v1/oauth_callback/:provider", h: (*app).oauthCallback},
+		{Method: http.MethodPost, Path: "/v1/oauth_callback/:provider", h: (*app).oauthCallback,
+			NoCSRF: "Apple's form_post callback is a cross-site POST; the sealed one-time state is its CSRF control (REQ-OA-01)"},
 	}
 }
 
@@ -74,12 +85,19 @@ func New(d Deps) (*echo.Echo, error) {
 	if err != nil {
 		return nil, err
 	}
+	noCSRF := map[string]bool{}
+	for _, r := range Routes() {
+		if r.NoCSRF != "" {
+			noCSRF[r.Method+" "+r.Path] = true
+		}
+	}
 	csrf, err := CSRF(CSRFConfig{
 		BaseURL: d.Config.BaseURL, Secure: a.secureCookies(), Log: d.Log,
 		Exempt: func(c echo.Context) bool {
 			p := c.Request().URL.Path
 			return strings.HasPrefix(p, "/static/") || p == "/.well-known/jwks.json" ||
-				p == "/healthz" || p == "/readyz" || p == "/v1/client/handshake"
+				p == "/healthz" || p == "/readyz" || p == "/v1/client/handshake" ||
+				noCSRF[c.Request().Method+" "+c.Path()]
 		},
 		OnReject: func(c echo.Context, _ string) error {
 			return a.message(c, http.StatusForbidden, "This form has expired",

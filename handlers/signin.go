@@ -47,7 +47,7 @@ func (a *app) renderSignInStart(c echo.Context, status int, identifier string, q
 	}
 	noun := ids.Noun()
 	return render(c, status, views.SignInStartPage(views.SignInStart{
-		Page: a.page(c, "Sign in"), Action: "/sign-in", Identifier: identifier,
+		Page: a.page(c, "Sign in"), Action: "/sign-in", Identifier: identifier, Social: a.socialButtons(q, "sign_in", nil),
 		IdentifierLabel: strings.ToUpper(noun[:1]) + noun[1:], IdentifierType: typ,
 		Hidden: redirectHidden(q), Errors: errs, SignUpURL: withRedirect("/sign-up", q)}))
 }

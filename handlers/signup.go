@@ -36,7 +36,7 @@ func (a *app) signUpStart(c echo.Context) error {
 func (a *app) renderSignUp(c echo.Context, status int, in signup.Form, q url.Values, errs views.Errors) error {
 	fs := a.SignUp.Fields
 	return render(c, status, views.SignUpPage(views.SignUp{
-		Page: a.page(c, "Create your account"), Action: "/sign-up",
+		Page: a.page(c, "Create your account"), Action: "/sign-up", Social: a.socialButtons(q, "sign_up", nil),
 		Email: in.Email, Phone: in.Phone, Username: in.Username, FirstName: in.FirstName, LastName: in.LastName,
 		ShowEmail: fs.Shown[signup.FieldEmail], RequireEmail: fs.Required[signup.FieldEmail],
 		ShowPhone: fs.Shown[signup.FieldPhone], RequirePhone: fs.Required[signup.FieldPhone],
@@ -50,9 +50,7 @@ func (a *app) renderSignUp(c echo.Context, status int, in signup.Form, q url.Val
 func (a *app) signUpSubmit(c echo.Context) error {
 	ctx := c.Request().Context()
 	form, _ := c.FormParams()
-	in := signup.Form{Email: strings.TrimSpace(form.Get("email_address")), Phone: strings.TrimSpace(form.Get("phone_number")),
-		Username: strings.TrimSpace(form.Get("username")), Password: form.Get("password"),
-		FirstName: form.Get("first_name"), LastName: form.Get("last_name")}
+	in := signupForm(form)
 	target, err := a.Redirects.ResolveOrPortal(form, redirect.SignUp, a.base)
 	if err != nil {
 		return a.refusedRedirect(c, err)
@@ -105,6 +103,9 @@ func (a *app) signUpVerifyPage(c echo.Context) error {
 	}
 	if f.Status == flow.Complete {
 		return c.Redirect(http.StatusSeeOther, "/")
+	}
+	if len(f.Data.Missing) > 0 {
+		return c.Redirect(http.StatusSeeOther, "/sign-up/continue?sign_up="+url.QueryEscape(f.ID))
 	}
 	if f.Data.Strategy == "" { // verified elsewhere; nothing left
 		sess, err := a.SignUp.Continue(ctx, f, a.meta(c))
@@ -241,4 +242,18 @@ func (a *app) signUpSwitch(c echo.Context) error {
 		return err
 	}
 	return c.Redirect(http.StatusSeeOther, signUpVerifyURL(f))
+}
+
+type flowT = flow.Flow
+
+// signupForm reads the sign-up fields of a form.
+func signupForm(form url.Values) signup.Form {
+	return signup.Form{Email: strings.TrimSpace(form.Get("email_address")), Phone: strings.TrimSpace(form.Get("phone_number")),
+		Username: strings.TrimSpace(form.Get("username")), Password: form.Get("password"),
+		FirstName: form.Get("first_name"), LastName: form.Get("last_name")}
+}
+
+func asFormError(err error) (*signup.FormError, bool) {
+	var fe *signup.FormError
+	return fe, errors.As(err, &fe)
 }

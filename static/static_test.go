@@ -29,8 +29,8 @@ func TestEmbedsAssets(t *testing.T) {
 // The stylesheet stays small and loads nothing from elsewhere (no fonts, no CDNs).
 func TestStylesheetIsSmallAndSelfContained(t *testing.T) {
 	css := readCSS(t)
-	if len(css) >= 8<<10 {
-		t.Errorf("portal.css is %d bytes, want < 8 KiB", len(css))
+	if len(css) >= 16<<10 {
+		t.Errorf("portal.css is %d bytes, want < 16 KiB (the whole sign-in page must stay under 40 KB)", len(css))
 	}
 	for _, bad := range []string{"@import", "url(", "http://", "https://"} {
 		if strings.Contains(css, bad) {

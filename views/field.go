@@ -176,3 +176,30 @@ func signUpFields(p SignUp) []field {
 	}
 	return focusFirst(fields)
 }
+
+func signUpTitle(p SignUp) string {
+	if p.FlowID != "" {
+		return "Almost there"
+	}
+	return "Create your account"
+}
+
+func signUpSubtitle(p SignUp) string {
+	if p.FlowID != "" && p.Provider != "" {
+		return "Your " + p.Provider + " account is ready to use. We just need a little more."
+	}
+	if p.FlowID != "" {
+		return "We just need a little more to create your account."
+	}
+	return "Welcome! Please fill in the details to get started."
+}
+
+func connectedDetail(a ConnectedAccount) string {
+	switch {
+	case a.Email != "":
+		return a.Email
+	case a.Username != "":
+		return a.Username
+	}
+	return ""
+}

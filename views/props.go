@@ -38,9 +38,17 @@ type Method struct {
 	Label    string // e.g. "Email code to j***@example.com"
 }
 
+// SocialButton starts sign-in with an OAuth or OpenID provider.
+type SocialButton struct {
+	Provider string // "github", "oidc_corp"
+	Label    string // "Continue with GitHub"
+	URL      string // GET /sign-in/oauth/{provider}?…
+}
+
 // SignInStart is /sign-in: the identifier step.
 type SignInStart struct {
 	Page
+	Social []SocialButton
 	Action     string // form action, "/sign-in"
 	Identifier string // what the person typed, or the prefill
 	// IdentifierLabel names what may be typed ("Email address or username");
@@ -128,9 +136,14 @@ type LinkConfirm struct {
 	Button  string
 }
 
-// SignUp is /sign-up: the fields the instance requires.
+// SignUp is /sign-up: the fields the instance requires. The same page, with
+// only the missing fields shown and FlowID set, continues a sign-up through
+// a provider that did not give everything required.
 type SignUp struct {
 	Page
+	Social   []SocialButton
+	FlowID   string // set when continuing a sign-up
+	Provider string // "GitHub", when continuing one through a provider
 	Action          string // "/sign-up"
 	Email           string
 	Phone           string
@@ -255,4 +268,27 @@ type SMSCode struct {
 	Minutes int
 	Purpose string
 	Domain  string // the portal's host, for WebOTP's "@host #code" line
+}
+
+// ConnectedAccount is one provider account on the profile page.
+type ConnectedAccount struct {
+	ID       string
+	Provider string // display name, e.g. "GitHub"
+	Email    string
+	Username string
+}
+
+// UserProfile is /user.
+type UserProfile struct {
+	Page
+	Name       string
+	Email      string
+	Phone      string
+	Username   string
+	Notice     string
+	Errors     Errors
+	Connected  []ConnectedAccount
+	Connect    []SocialButton // providers not connected yet
+	BackURL    string         // the app the person came from
+	SignOutURL string
 }

@@ -25,6 +25,7 @@ import (
 	"github.com/portalhq/portal/internal/id"
 	"github.com/portalhq/portal/internal/mailer"
 	"github.com/portalhq/portal/internal/notify"
+	"github.com/portalhq/portal/internal/oauth"
 	"github.com/portalhq/portal/internal/password"
 	"github.com/portalhq/portal/internal/phone"
 	"github.com/portalhq/portal/internal/ratelimit"
@@ -33,6 +34,7 @@ import (
 	"github.com/portalhq/portal/internal/signin"
 	"github.com/portalhq/portal/internal/signup"
 	"github.com/portalhq/portal/internal/sms"
+	"github.com/portalhq/portal/internal/social"
 	"github.com/portalhq/portal/internal/store"
 	"github.com/portalhq/portal/internal/token"
 )
@@ -186,8 +188,26 @@ func (p *Portal) wire(ctx context.Context, opt Options) error {
 		Fields:   signup.Fields{Shown: set(cfg.SignUpFieldsShown()), Required: set(cfg.SignUpFieldsRequired())},
 		EmailVia: emailVia, EmailAlt: emailAlt, PhoneRegion: cfg.PhoneRegion, Countries: countries,
 		LinkOtherDeviceSession: cfg.EmailLinkOtherDeviceSession}
+	providers, err := oauth.FromConfig(cfg.OAuth, cfg.OIDC, &http.Client{Timeout: 10 * time.Second})
+	if err != nil {
+		return err
+	}
+	for _, pr := range providers {
+		p.Log.Info("sign-in provider enabled: register this callback URL with it", "provider", pr.DisplayName(),
+			"callback_url", oauth.CallbackURL(cfg.BaseURL, pr.Name()))
+		if err := pr.Prepare(ctx); err != nil { // discovery is retried on first use
+			p.Log.Warn("sign-in provider not reachable yet", "provider", pr.Name(), "err", err)
+		}
+	}
+	sealer, err := oauth.NewSealer(secrets.oauthKey)
+	if err != nil {
+		return err
+	}
+	soc := &social.Service{Clock: clock, Repo: st.Q, InTx: store.Tx[social.Repo](st), Sessions: sessions, SignUp: up,
+		Factors: factors}
 	p.Limiter = ratelimit.New(clock, 100_000)
 	p.Handler, err = handlers.New(handlers.Deps{Config: cfg, Log: p.Log, Clock: clock, SignIn: in, SignUp: up, Codes: codes,
+		Providers: providers, Sealer: sealer, Social: soc,
 		Sessions: sessions, Signer: p.Signer, Redirects: policy, Users: st.Q, Outbox: outbox, Limiter: p.Limiter,
 		Ready: st.Ping, CookieKeys: secrets.cookieKeys, PasswordMin: minLen})
 	return err
@@ -202,6 +222,7 @@ func set(list []string) map[string]bool {
 }
 
 type secrets struct {
+	oauthKey   []byte
 	apiKey     string
 	cookieKeys [][]byte
 	codeKey    []byte
@@ -233,7 +254,7 @@ func (p *Portal) secrets(ctx context.Context) (secrets, error) {
 		h := sha256.Sum256([]byte(purpose + "\x00" + cookie))
 		return h[:]
 	}
-	return secrets{apiKey: apiKey, codeKey: derive("codes"),
+	return secrets{apiKey: apiKey, codeKey: derive("codes"), oauthKey: derive("oauth-pending"),
 		cookieKeys: [][]byte{derive("client-cookie-hash"), derive("client-cookie-block")}}, nil
 }
 

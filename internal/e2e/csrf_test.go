@@ -26,12 +26,29 @@ func stateChanging(t *testing.T) map[string]string {
 		case http.MethodGet, http.MethodHead, http.MethodOptions:
 			continue
 		}
+		if r.NoCSRF != "" { // checked by TestOnlyProviderCallbacksSkipCSRF
+			continue
+		}
 		out[r.Method+" "+r.Path] = pathParam.ReplaceAllString(r.Path, "x")
 	}
 	if len(out) == 0 {
 		t.Fatal("the route table has no POST route: is handlers.Routes() still the table?")
 	}
 	return out
+}
+
+// The only routes that take cross-site POSTs are OAuth providers' form_post
+// callbacks, whose one-time sealed state is the CSRF control (REQ-OA-01);
+// anything else marked so is a mistake.
+func TestOnlyProviderCallbacksSkipCSRF(t *testing.T) {
+	for _, r := range handlers.Routes() {
+		if r.NoCSRF == "" {
+			continue
+		}
+		if r.Method != http.MethodPost || !strings.HasPrefix(r.Path, "/v1/oauth_callback/") {
+			t.Errorf("%s %s skips the CSRF check (%q): only provider callbacks may", r.Method, r.Path, r.NoCSRF)
+		}
+	}
 }
 
 // REQ-SES-08, REQ-HDR-04: every state-changing route refuses a request

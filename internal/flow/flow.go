@@ -76,6 +76,23 @@ type Data struct {
 	// PhoneTaken marks a sign-up whose phone number already belongs to
 	// someone: the steps look the same, no text is sent.
 	PhoneTaken bool `json:"phone_taken,omitempty"`
+	// External is the provider account a sign-up through OAuth connects to
+	// the new user; Missing lists the fields the person must still give.
+	External *External `json:"external,omitempty"`
+	Missing  []string  `json:"missing,omitempty"`
+}
+
+// External is what a provider said about the person, kept on a sign-up
+// flow until the account exists.
+type External struct {
+	Provider      string `json:"provider"`
+	Subject       string `json:"subject"`
+	Email         string `json:"email,omitempty"`
+	EmailVerified bool   `json:"email_verified,omitempty"`
+	FirstName     string `json:"first_name,omitempty"`
+	LastName      string `json:"last_name,omitempty"`
+	Username      string `json:"username,omitempty"`
+	AvatarURL     string `json:"avatar_url,omitempty"`
 }
 
 // Encode marshals d for the store.

@@ -97,7 +97,7 @@ var ErrFlowGone = apperr.New(apperr.Expired, "This sign-up has expired. Please s
 // Start validates the form and sends the first verification. Every problem
 // is reported at once, field by field, in a *FormError.
 func (s *Service) Start(ctx context.Context, clientID string, in Form, redirectURL string, m flow.Meta) (*flow.Flow, error) {
-	d, err := s.validate(ctx, in)
+	d, err := s.validate(ctx, in, s.Fields, false)
 	if err != nil {
 		return nil, err
 	}
@@ -256,7 +256,7 @@ func (s *Service) verified(ctx context.Context, f *flow.Flow, strategy string, m
 // Continue completes, in the browser that began it, a sign-up whose email
 // link was confirmed on another device. Nil session: nothing new yet.
 func (s *Service) Continue(ctx context.Context, f *flow.Flow, m flow.Meta) (*session.Session, error) {
-	if f.Status != flow.MissingRequirements || f.Data.Strategy != "" {
+	if f.Status != flow.MissingRequirements || f.Data.Strategy != "" || len(f.Data.Missing) > 0 {
 		return nil, nil
 	}
 	return s.complete(ctx, f, m)
@@ -304,6 +304,11 @@ func (s *Service) complete(ctx context.Context, f *flow.Flow, m flow.Meta) (*ses
 		u.PrimaryEmailID = add(user.Email, f.Data.Email, true)
 		add(user.Phone, f.Data.Phone, true)
 		add(user.Username, f.Data.Username, false)
+		if x := f.Data.External; x != nil {
+			u.ExternalAccounts = []user.ExternalAccount{{ID: id.New("eac"), UserID: u.ID, Provider: x.Provider,
+				Subject: x.Subject, Email: x.Email, EmailVerified: x.EmailVerified, FirstName: x.FirstName,
+				LastName: x.LastName, Username: x.Username, AvatarURL: x.AvatarURL, CreatedAt: now, UpdatedAt: now}}
+		}
 		if err := r.CreateUser(ctx, u); err != nil {
 			if errors.Is(err, apperr.ErrConflict) {
 				return apperr.New(apperr.Conflict, "Someone registered this email address, phone number or username meanwhile. Sign in instead, or start again.")
@@ -352,16 +357,18 @@ func (e *FormError) Unwrap() error { return e.err }
 
 const maxName = 100
 
-// validate checks every field and returns the flow data for a valid form.
-func (s *Service) validate(ctx context.Context, in Form) (flow.Data, error) {
+// validate checks the fields of fs and returns the flow data for a valid
+// form. external is true when a provider account will let the person sign
+// in, so an email address or phone number is not needed for that.
+func (s *Service) validate(ctx context.Context, in Form, fs Fields, external bool) (flow.Data, error) {
 	fields := map[string]string{}
 	var d flow.Data
 	need := func(name, value, msg string) bool {
-		if !s.Fields.Shown[name] {
+		if !fs.Shown[name] {
 			return false
 		}
 		if strings.TrimSpace(value) == "" {
-			if s.Fields.Required[name] {
+			if fs.Required[name] {
 				fields[name] = msg
 			}
 			return false
@@ -409,8 +416,8 @@ func (s *Service) validate(ctx context.Context, in Form) (flow.Data, error) {
 	for _, f := range []struct{ name, value, label string }{
 		{FieldFirstName, first, "first name"}, {FieldLastName, last, "last name"}} {
 		switch {
-		case !s.Fields.Shown[f.name]:
-		case s.Fields.Required[f.name] && f.value == "":
+		case !fs.Shown[f.name]:
+		case fs.Required[f.name] && f.value == "":
 			fields[f.name] = "Enter your " + f.label + "."
 		case !utf8.ValidString(f.value):
 			fields[f.name] = "Use letters, spaces and punctuation only."
@@ -421,20 +428,20 @@ func (s *Service) validate(ctx context.Context, in Form) (flow.Data, error) {
 		}
 	}
 	d.FirstName, d.LastName = first, last
-	if s.Fields.Shown[FieldPassword] {
+	if fs.Shown[FieldPassword] {
 		words := []string{s.AppName, "portal", d.Username}
 		if local, _, ok := strings.Cut(d.Email, "@"); ok {
 			words = append(words, local)
 		}
 		if in.Password == "" {
-			if s.Fields.Required[FieldPassword] {
+			if fs.Required[FieldPassword] {
 				fields[FieldPassword] = "Enter a password."
 			}
 		} else if err := s.Policy.Check(in.Password, words...); err != nil {
 			fields[FieldPassword] = message(err)
 		}
 	}
-	if len(fields) == 0 && d.Email == "" && d.Phone == "" && (d.Username == "" || in.Password == "") {
+	if !external && len(fields) == 0 && d.Email == "" && d.Phone == "" && (d.Username == "" || in.Password == "") {
 		fields[""] = "Enter an email address or phone number so you can sign in later."
 	}
 	if len(fields) > 0 {

@@ -27,6 +27,11 @@ func (q *Q) CreateUser(ctx context.Context, u *user.User) error {
 				return err
 			}
 		}
+		for _, x := range u.ExternalAccounts {
+			if err := q.CreateExternalAccount(ctx, x); err != nil {
+				return err
+			}
+		}
 		return nil
 	})
 }
@@ -47,7 +52,10 @@ func (q *Q) UserByID(ctx context.Context, id string) (*user.User, error) {
 	if err != nil {
 		return nil, err
 	}
-	return u, q.loadIdentifiers(ctx, u)
+	if err := q.loadIdentifiers(ctx, u); err != nil {
+		return nil, err
+	}
+	return u, q.loadExternalAccounts(ctx, u)
 }
 
 // UserByIdentifier finds the user owning kind/value (value normalised).

@@ -5,21 +5,24 @@ import "time"
 // Object is the user as the Backend API and webhooks show it, shaped like
 // Clerk's user object (timestamps in milliseconds).
 type Object struct {
-	ID                    string         `json:"id"`
-	Object                string         `json:"object"`
-	FirstName             *string        `json:"first_name"`
-	LastName              *string        `json:"last_name"`
-	PrimaryEmailAddressID *string        `json:"primary_email_address_id"`
-	EmailAddresses        []EmailObject  `json:"email_addresses"`
-	PasswordEnabled       bool           `json:"password_enabled"`
-	Banned                bool           `json:"banned"`
-	Locked                bool           `json:"locked"`
-	PublicMetadata        map[string]any `json:"public_metadata"`
-	PrivateMetadata       map[string]any `json:"private_metadata"`
-	UnsafeMetadata        map[string]any `json:"unsafe_metadata"`
-	LastSignInAt          *int64         `json:"last_sign_in_at"`
-	CreatedAt             int64          `json:"created_at"`
-	UpdatedAt             int64          `json:"updated_at"`
+	ID                    string           `json:"id"`
+	Object                string           `json:"object"`
+	FirstName             *string          `json:"first_name"`
+	LastName              *string          `json:"last_name"`
+	PrimaryEmailAddressID *string          `json:"primary_email_address_id"`
+	EmailAddresses        []EmailObject    `json:"email_addresses"`
+	PhoneNumbers          []PhoneObject    `json:"phone_numbers"`
+	Username              *string          `json:"username"`
+	ExternalAccounts      []ExternalObject `json:"external_accounts"`
+	PasswordEnabled       bool             `json:"password_enabled"`
+	Banned                bool             `json:"banned"`
+	Locked                bool             `json:"locked"`
+	PublicMetadata        map[string]any   `json:"public_metadata"`
+	PrivateMetadata       map[string]any   `json:"private_metadata"`
+	UnsafeMetadata        map[string]any   `json:"unsafe_metadata"`
+	LastSignInAt          *int64           `json:"last_sign_in_at"`
+	CreatedAt             int64            `json:"created_at"`
+	UpdatedAt             int64            `json:"updated_at"`
 }
 
 // EmailObject is one email address in Object.
@@ -28,6 +31,30 @@ type EmailObject struct {
 	Object       string             `json:"object"`
 	EmailAddress string             `json:"email_address"`
 	Verification *VerificationState `json:"verification"`
+}
+
+// PhoneObject is one phone number in Object.
+type PhoneObject struct {
+	ID           string             `json:"id"`
+	Object       string             `json:"object"`
+	PhoneNumber  string             `json:"phone_number"`
+	Verification *VerificationState `json:"verification"`
+}
+
+// ExternalObject is one connected account in Object, shaped like Clerk's.
+type ExternalObject struct {
+	ID             string             `json:"id"`
+	Object         string             `json:"object"`
+	Provider       string             `json:"provider"` // "oauth_github"
+	ProviderUserID string             `json:"provider_user_id"`
+	EmailAddress   string             `json:"email_address"`
+	FirstName      string             `json:"first_name"`
+	LastName       string             `json:"last_name"`
+	Username       *string            `json:"username"`
+	AvatarURL      string             `json:"avatar_url"`
+	Verification   *VerificationState `json:"verification"`
+	CreatedAt      int64              `json:"created_at"`
+	UpdatedAt      int64              `json:"updated_at"`
 }
 
 // VerificationState says whether and how an identifier was verified.
@@ -43,6 +70,9 @@ func (u *User) ToObject(now time.Time) Object {
 		FirstName: nilIfEmpty(u.FirstName), LastName: nilIfEmpty(u.LastName),
 		PrimaryEmailAddressID: nilIfEmpty(u.PrimaryEmailID),
 		EmailAddresses:        []EmailObject{},
+		PhoneNumbers:          []PhoneObject{},
+		ExternalAccounts:      []ExternalObject{},
+		Username:              nilIfEmpty(u.Username()),
 		PasswordEnabled:       u.PasswordHash != "",
 		Banned:                u.Banned,
 		Locked:                u.Locked(now),
@@ -53,7 +83,22 @@ func (u *User) ToObject(now time.Time) Object {
 		v := u.LastSignInAt.UnixMilli()
 		o.LastSignInAt = &v
 	}
+	for _, x := range u.ExternalAccounts {
+		o.ExternalAccounts = append(o.ExternalAccounts, ExternalObject{ID: x.ID, Object: "external_account",
+			Provider: "oauth_" + x.Provider, ProviderUserID: x.Subject, EmailAddress: x.Email,
+			FirstName: x.FirstName, LastName: x.LastName, Username: nilIfEmpty(x.Username), AvatarURL: x.AvatarURL,
+			Verification: &VerificationState{Status: "verified", Strategy: "oauth_" + x.Provider},
+			CreatedAt:    x.CreatedAt.UnixMilli(), UpdatedAt: x.UpdatedAt.UnixMilli()})
+	}
 	for _, i := range u.Identifiers {
+		if i.Kind == Phone {
+			p := PhoneObject{ID: i.ID, Object: "phone_number", PhoneNumber: i.Value,
+				Verification: &VerificationState{Status: "unverified", Strategy: "phone_code"}}
+			if i.Verified() {
+				p.Verification.Status = "verified"
+			}
+			o.PhoneNumbers = append(o.PhoneNumbers, p)
+		}
 		if i.Kind != Email {
 			continue
 		}

@@ -20,7 +20,26 @@ type User struct {
 	CreatedAt      time.Time
 	UpdatedAt      time.Time
 
-	Identifiers []Identifier // loaded with the user
+	Identifiers      []Identifier      // loaded with the user
+	ExternalAccounts []ExternalAccount // loaded with the user
+}
+
+// ExternalAccount is an account at an OAuth or OpenID provider connected to a
+// user. It is identified by (Provider, Subject), never by email alone
+// (REQ-OA-04). Provider tokens are not kept.
+type ExternalAccount struct {
+	ID            string
+	UserID        string
+	Provider      string // "github", "google", "oidc_corp", …
+	Subject       string // the provider's user ID
+	Email         string
+	EmailVerified bool
+	FirstName     string
+	LastName      string
+	Username      string
+	AvatarURL     string
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
 }
 
 // Identifier kinds.

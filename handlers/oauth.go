@@ -1,0 +1,198 @@
+package handlers
+
+import (
+	"errors"
+	"net/http"
+	"net/url"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/portalhq/portal/internal/apperr"
+	"github.com/portalhq/portal/internal/oauth"
+	"github.com/portalhq/portal/internal/redirect"
+	"github.com/portalhq/portal/internal/social"
+	"github.com/portalhq/portal/views"
+)
+
+// provider finds an enabled provider by name.
+func (a *app) provider(name string) oauth.Provider {
+	for _, p := range a.Providers {
+		if p.Name() == name {
+			return p
+		}
+	}
+	return nil
+}
+
+// socialButtons lists the providers as links that start their flow, with the
+// page's redirect parameters.
+func (a *app) socialButtons(q url.Values, intent string, skip map[string]bool) []views.SocialButton {
+	var out []views.SocialButton
+	for _, p := range a.Providers {
+		if skip[p.Name()] {
+			continue
+		}
+		v := url.Values{"intent": {intent}}
+		for _, name := range redirect.Params() {
+			if s := q.Get(name); s != "" {
+				v.Set(name, s)
+			}
+		}
+		label := "Continue with " + p.DisplayName()
+		if intent == oauth.IntentConnect {
+			label = "Connect " + p.DisplayName()
+		}
+		out = append(out, views.SocialButton{Provider: p.Name(), Label: label,
+			URL: "/sign-in/oauth/" + url.PathEscape(p.Name()) + "?" + v.Encode()})
+	}
+	return out
+}
+
+// GET /sign-in/oauth/:provider: seal the one-time state, nonce and PKCE
+// verifier into a short-lived cookie bound to this browser and provider, and
+// go to the provider. Nothing changes on the server, so a GET is right.
+func (a *app) oauthStart(c echo.Context) error {
+	ctx := c.Request().Context()
+	p := a.provider(c.Param("provider"))
+	if p == nil {
+		return echo.ErrNotFound
+	}
+	q := c.QueryParams()
+	intent := q.Get("intent")
+	kind := redirect.SignIn
+	switch intent {
+	case oauth.IntentSignUp:
+		kind = redirect.SignUp
+	case oauth.IntentConnect:
+	default:
+		intent = oauth.IntentSignIn
+	}
+	target, err := a.Redirects.ResolveOrPortal(q, kind, a.base)
+	if err != nil {
+		return a.refusedRedirect(c, err)
+	}
+	if intent == oauth.IntentConnect {
+		sess, err := a.current(c)
+		if err != nil {
+			return err
+		}
+		if sess == nil {
+			return c.Redirect(http.StatusSeeOther, "/sign-in?redirect_url="+url.QueryEscape(a.base.JoinPath("/user").String()))
+		}
+	}
+	if err := p.Prepare(ctx); err != nil {
+		a.Log.WarnContext(ctx, "oauth provider unavailable", "provider", p.Name(), "err", err)
+		return a.message(c, http.StatusServiceUnavailable, p.DisplayName()+" isn't available right now",
+			"We couldn't reach "+p.DisplayName()+". Please try again in a moment, or sign in another way.", "/sign-in", "Back to sign in")
+	}
+	pend := oauth.NewPending(p.Name(), intent, "", targetString(target), a.Clock.Now())
+	sealed, err := a.Sealer.Seal(pend)
+	if err != nil {
+		return err
+	}
+	c.SetCookie(oauth.PendingCookie(sealed, p.FormPost(), a.secureCookies()))
+	return c.Redirect(http.StatusSeeOther, p.AuthCodeURL(pend.State, pend.Nonce, pend.Verifier, a.callbackURL(p)))
+}
+
+func (a *app) callbackURL(p oauth.Provider) string {
+	return oauth.CallbackURL(a.Config.BaseURL, p.Name())
+}
+
+// GET (or, for form_post providers, POST) /v1/oauth_callback/:provider. The
+// state in the sealed cookie is the CSRF control here (REQ-OA-01); the
+// cookie is cleared whatever happens, so a state is used once.
+func (a *app) oauthCallback(c echo.Context) error {
+	ctx := c.Request().Context()
+	name := c.Param("provider")
+	p := a.provider(name)
+	if p == nil {
+		return echo.ErrNotFound
+	}
+	c.SetCookie(oauth.ClearPendingCookie(p.FormPost(), a.secureCookies()))
+	params := c.QueryParams()
+	if c.Request().Method == http.MethodPost {
+		if !p.FormPost() {
+			return echo.ErrMethodNotAllowed
+		}
+		form, err := c.FormParams()
+		if err != nil {
+			return err
+		}
+		params = form
+	}
+	ck, err := c.Cookie(oauth.PendingCookieName)
+	if err != nil {
+		return a.oauthFailed(c, p, oauth.ErrCookie)
+	}
+	pend, err := a.Sealer.Open(ck.Value, a.Clock.Now())
+	if err != nil {
+		return a.oauthFailed(c, p, err)
+	}
+	code, state, err := oauth.ParseCallback(p, params)
+	if err != nil {
+		return a.oauthFailed(c, p, err)
+	}
+	if err := pend.Check(name, state); err != nil {
+		return a.oauthFailed(c, p, err)
+	}
+	who, err := p.Exchange(ctx, code, pend.Nonce, pend.Verifier, a.callbackURL(p))
+	if err != nil {
+		return a.oauthFailed(c, p, err)
+	}
+	if pend.Intent == oauth.IntentConnect {
+		sess, err := a.current(c)
+		if err != nil {
+			return err
+		}
+		if sess == nil {
+			return a.oauthFailed(c, p, oauth.ErrCookie)
+		}
+		if err := a.Social.Connect(ctx, sess.UserID, who); err != nil {
+			return a.oauthFailed(c, p, err)
+		}
+		return c.Redirect(http.StatusSeeOther, "/user?connected="+url.QueryEscape(p.Name()))
+	}
+	cid, err := a.ensureClient(c)
+	if err != nil {
+		return err
+	}
+	res, err := a.Social.SignIn(ctx, cid, who, pend.RedirectURL, a.meta(c))
+	if err != nil {
+		return a.oauthFailed(c, p, err)
+	}
+	if res.Session != nil {
+		target, _ := a.Redirects.CheckOrPortal(orHome(pend.RedirectURL), a.base)
+		return a.handBack(c, res.Session, target)
+	}
+	if len(res.Flow.Data.Missing) > 0 {
+		return c.Redirect(http.StatusSeeOther, "/sign-up/continue?sign_up="+url.QueryEscape(res.Flow.ID))
+	}
+	return c.Redirect(http.StatusSeeOther, signUpVerifyURL(res.Flow))
+}
+
+// oauthFailed ends a provider sign-in on a page a person understands, with a
+// way back, and no session (REQ-LOG-02: the cause goes to the log).
+func (a *app) oauthFailed(c echo.Context, p oauth.Provider, err error) error {
+	a.Log.WarnContext(c.Request().Context(), "oauth sign-in refused", "provider", p.Name(), "err", err,
+		"request_id", RequestIDFrom(c.Request().Context()))
+	name := p.DisplayName()
+	status, heading, body := http.StatusBadRequest, "Signing in with "+name+" didn't work",
+		"We couldn't confirm your "+name+" account. Please try again, or sign in another way."
+	switch {
+	case errors.Is(err, oauth.ErrDenied):
+		heading, body = "You cancelled signing in with "+name,
+			"Nothing was changed. You can try again, or sign in another way."
+	case errors.Is(err, oauth.ErrCookie), errors.Is(err, oauth.ErrExpired), errors.Is(err, oauth.ErrState),
+		errors.Is(err, oauth.ErrProvider):
+		heading, body = "This sign-in attempt can't be finished",
+			"It expired, was already used, or was started in another browser. Please start again."
+	case errors.Is(err, oauth.ErrDiscovery), errors.Is(err, oauth.ErrProfile):
+		status = http.StatusBadGateway
+		body = name + " didn't answer as expected. Please try again in a moment, or sign in another way."
+	}
+	if e, ok := apperr.As(err); ok && (errors.Is(err, social.ErrLinkRequired) || errors.Is(err, social.ErrTaken) ||
+		e.Code == apperr.Forbidden || e.Code == apperr.Invalid || e.Code == apperr.Conflict) {
+		status, body = statusOf(e.Code), e.Message
+	}
+	return a.message(c, status, heading, body, "/sign-in", "Back to sign in")
+}

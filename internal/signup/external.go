@@ -1,0 +1,97 @@
+package signup
+
+import (
+	"context"
+
+	"github.com/portalhq/portal/internal/flow"
+	"github.com/portalhq/portal/internal/id"
+	"github.com/portalhq/portal/internal/notify"
+	"github.com/portalhq/portal/internal/session"
+	"github.com/portalhq/portal/internal/user"
+)
+
+// StartExternal begins a sign-up through a provider account. It asks only
+// for the required fields the provider did not give; with none missing and
+// the email verified by the provider, the account is created at once and
+// the session returned.
+func (s *Service) StartExternal(ctx context.Context, clientID string, x flow.External, redirectURL string, m flow.Meta) (*flow.Flow, *session.Session, error) {
+	d := flow.Data{FirstName: x.FirstName, LastName: x.LastName, External: &x}
+	if x.Email != "" {
+		if v, err := notify.ValidAddress(x.Email); err == nil {
+			d.Email = user.NormalizeEmail(v)
+			d.EmailVerified = x.EmailVerified
+		}
+	}
+	for _, name := range []string{FieldEmail, FieldPhone, FieldUsername, FieldFirstName, FieldLastName} {
+		if !s.Fields.Required[name] {
+			continue
+		}
+		given := map[string]string{FieldEmail: d.Email, FieldFirstName: d.FirstName, FieldLastName: d.LastName}[name]
+		if given == "" {
+			d.Missing = append(d.Missing, name)
+		}
+	}
+	now := s.Clock.Now()
+	f := &flow.Flow{ID: id.New(id.SignUp), Kind: flow.SignUp, ClientID: clientID, Status: flow.MissingRequirements,
+		Identifier: d.Email, RedirectURL: redirectURL, CreatedAt: now, UpdatedAt: now, ExpireAt: now.Add(flow.Lifetime),
+		Data: d}
+	if len(d.Missing) == 0 {
+		f.Data.Strategy = s.nextStrategy(f)
+	}
+	if err := s.Repo.CreateFlow(ctx, f); err != nil {
+		return nil, nil, err
+	}
+	switch {
+	case len(d.Missing) > 0:
+		return f, nil, nil
+	case f.Data.Strategy == "":
+		sess, err := s.complete(ctx, f, m)
+		return f, sess, err
+	}
+	return f, nil, s.send(ctx, f, m)
+}
+
+// Fields the person still has to give on an external sign-up.
+func (s *Service) MissingFields(f *flow.Flow) Fields {
+	fs := Fields{Shown: map[string]bool{}, Required: map[string]bool{}}
+	for _, name := range f.Data.Missing {
+		fs.Shown[name], fs.Required[name] = true, true
+	}
+	return fs
+}
+
+// Fill takes the missing fields of an external sign-up, then goes on to
+// verification or, with nothing left, creates the account.
+func (s *Service) Fill(ctx context.Context, f *flow.Flow, in Form, m flow.Meta) (*session.Session, error) {
+	if f.Status != flow.MissingRequirements || len(f.Data.Missing) == 0 {
+		return nil, ErrFlowGone
+	}
+	d, err := s.validate(ctx, in, s.MissingFields(f), true)
+	if err != nil {
+		return nil, err
+	}
+	for _, name := range f.Data.Missing {
+		switch name {
+		case FieldEmail:
+			f.Data.Email, f.Data.ExistingUser, f.Identifier = d.Email, d.ExistingUser, d.Email
+		case FieldPhone:
+			f.Data.Phone, f.Data.PhoneTaken = d.Phone, d.PhoneTaken
+		case FieldUsername:
+			f.Data.Username = d.Username
+		case FieldFirstName:
+			f.Data.FirstName = d.FirstName
+		case FieldLastName:
+			f.Data.LastName = d.LastName
+		}
+	}
+	f.Data.Missing = nil
+	f.Data.Strategy = s.nextStrategy(f)
+	f.UpdatedAt = s.Clock.Now()
+	if f.Data.Strategy == "" {
+		return s.complete(ctx, f, m)
+	}
+	if err := s.save(ctx, s.Repo, f); err != nil {
+		return nil, err
+	}
+	return nil, s.send(ctx, f, m)
+}

@@ -1,0 +1,234 @@
+// Package social signs people in and up with accounts at OAuth and OpenID
+// providers, and connects such accounts to existing users, under the
+// linking rules of REQ-OA-04/05: an account is identified by (provider,
+// subject); an email match links only when both sides verified it.
+package social
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/jonboulle/clockwork"
+
+	"github.com/portalhq/portal/internal/apperr"
+	"github.com/portalhq/portal/internal/events"
+	"github.com/portalhq/portal/internal/flow"
+	"github.com/portalhq/portal/internal/id"
+	"github.com/portalhq/portal/internal/oauth"
+	"github.com/portalhq/portal/internal/session"
+	"github.com/portalhq/portal/internal/signup"
+	"github.com/portalhq/portal/internal/user"
+)
+
+// Repo is what social sign-in needs from the store.
+type Repo interface {
+	session.Repo
+	ExternalAccount(ctx context.Context, provider, subject string) (*user.ExternalAccount, error)
+	CreateExternalAccount(ctx context.Context, x user.ExternalAccount) error
+	UpdateExternalAccount(ctx context.Context, x user.ExternalAccount) error
+	DeleteExternalAccount(ctx context.Context, userID, id string) error
+	UserByIdentifier(ctx context.Context, kind, value string) (*user.User, error)
+	RecordSignIn(ctx context.Context, userID string, now time.Time) error
+	TouchUser(ctx context.Context, userID string, at time.Time) error
+}
+
+// Service applies the linking rules.
+type Service struct {
+	Clock    clockwork.Clock
+	Repo     Repo
+	InTx     func(ctx context.Context, fn func(Repo) error) error
+	Sessions *session.Service
+	SignUp   *signup.Service
+	// SignInWithoutPassword lists the first factors that work with a
+	// verified email or phone (email_code, email_link, phone_code), for the
+	// "last way to sign in" rule.
+	Factors []string
+}
+
+// Result is where a provider sign-in ended.
+type Result struct {
+	Session *session.Session // signed in
+	Flow    *flow.Flow       // a sign-up that still needs fields or a verification
+}
+
+var (
+	// ErrLinkRequired: the email belongs to an account, but one side has not
+	// verified it, so linking needs the person to prove they own the account.
+	ErrLinkRequired = apperr.New(apperr.Conflict,
+		"An account with this email address already exists. Sign in to it another way first, then connect this account from your profile.")
+	// ErrTaken: the provider account is connected to someone else.
+	ErrTaken = apperr.New(apperr.Conflict, "This account is already connected to another user of this site.")
+	// ErrLastWay: removing it would leave no way to sign in.
+	ErrLastWay = apperr.New(apperr.Invalid,
+		"You can't disconnect your only way to sign in. Set a password or add another way first.")
+	errBanned = apperr.New(apperr.Forbidden, "This account can't sign in. Contact the site's support.")
+)
+
+// SignIn signs a person in with a provider account, linking it to an
+// account with the same verified email, or begins a sign-up.
+func (s *Service) SignIn(ctx context.Context, clientID string, who *oauth.Identity, redirectURL string, m flow.Meta) (*Result, error) {
+	x, err := s.Repo.ExternalAccount(ctx, who.Provider, who.Subject)
+	if err != nil && !errors.Is(err, apperr.ErrNotFound) {
+		return nil, err
+	}
+	if x != nil {
+		return s.signInUser(ctx, clientID, x.UserID, refreshed(*x, who, s.Clock.Now()), false, m)
+	}
+	if who.Email != "" {
+		u, err := s.Repo.UserByIdentifier(ctx, user.Email, user.NormalizeEmail(who.Email))
+		if err != nil && !errors.Is(err, apperr.ErrNotFound) {
+			return nil, err
+		}
+		if u != nil {
+			if !who.EmailVerified || !u.Has(user.Email, user.NormalizeEmail(who.Email)) {
+				return nil, ErrLinkRequired
+			}
+			now := s.Clock.Now()
+			link := newExternal(u.ID, who, now)
+			return s.signInUser(ctx, clientID, u.ID, link, true, m)
+		}
+	}
+	f, sess, err := s.SignUp.StartExternal(ctx, clientID, external(who), redirectURL, m)
+	if err != nil {
+		return nil, err
+	}
+	return &Result{Session: sess, Flow: f}, nil
+}
+
+// signInUser starts a session for userID, saving x (linked when isNew).
+func (s *Service) signInUser(ctx context.Context, clientID, userID string, x user.ExternalAccount, isNew bool, m flow.Meta) (*Result, error) {
+	var sess *session.Session
+	err := s.InTx(ctx, func(r Repo) error {
+		u, err := r.UserByID(ctx, userID)
+		if err != nil {
+			return err
+		}
+		if u.Banned {
+			return errBanned
+		}
+		now := s.Clock.Now()
+		if isNew {
+			if err := r.CreateExternalAccount(ctx, x); err != nil {
+				if errors.Is(err, apperr.ErrConflict) {
+					return ErrTaken
+				}
+				return err
+			}
+			if err := s.userUpdated(ctx, r, userID, now); err != nil {
+				return err
+			}
+		} else if err := r.UpdateExternalAccount(ctx, x); err != nil {
+			return err
+		}
+		if err := r.RecordSignIn(ctx, userID, now); err != nil {
+			return err
+		}
+		sess, err = s.Sessions.Start(ctx, r, clientID, userID, m.IP, m.UserAgent, now)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &Result{Session: sess}, nil
+}
+
+// Connect adds a provider account to a signed-in user. Any email status is
+// fine: the person proved both ownerships by being signed in to both.
+func (s *Service) Connect(ctx context.Context, userID string, who *oauth.Identity) error {
+	return s.InTx(ctx, func(r Repo) error {
+		x, err := r.ExternalAccount(ctx, who.Provider, who.Subject)
+		switch {
+		case err == nil && x.UserID == userID:
+			return nil // connected already
+		case err == nil:
+			return ErrTaken
+		case !errors.Is(err, apperr.ErrNotFound):
+			return err
+		}
+		now := s.Clock.Now()
+		if err := r.CreateExternalAccount(ctx, newExternal(userID, who, now)); err != nil {
+			if errors.Is(err, apperr.ErrConflict) {
+				return ErrTaken
+			}
+			return err
+		}
+		return s.userUpdated(ctx, r, userID, now)
+	})
+}
+
+// Disconnect removes a provider account of the user, unless it is the last
+// way the user can sign in.
+func (s *Service) Disconnect(ctx context.Context, userID, externalID string) error {
+	return s.InTx(ctx, func(r Repo) error {
+		u, err := r.UserByID(ctx, userID)
+		if err != nil {
+			return err
+		}
+		if s.waysToSignIn(u, externalID) == 0 {
+			return ErrLastWay
+		}
+		if err := r.DeleteExternalAccount(ctx, userID, externalID); err != nil {
+			if errors.Is(err, apperr.ErrNotFound) {
+				return apperr.New(apperr.NotFound, "That connected account was not found.")
+			}
+			return err
+		}
+		return s.userUpdated(ctx, r, userID, s.Clock.Now())
+	})
+}
+
+// waysToSignIn counts the ways u could sign in without the external account
+// except.
+func (s *Service) waysToSignIn(u *user.User, except string) int {
+	n := 0
+	if u.PasswordHash != "" {
+		n++
+	}
+	for _, x := range u.ExternalAccounts {
+		if x.ID != except {
+			n++
+		}
+	}
+	for _, f := range s.Factors {
+		switch {
+		case (f == flow.EmailCode || f == flow.EmailLink) && len(u.VerifiedEmails()) > 0:
+			n++
+		case f == flow.PhoneCode && u.PrimaryPhone() != "":
+			n++
+		}
+	}
+	return n
+}
+
+func (s *Service) userUpdated(ctx context.Context, r Repo, userID string, now time.Time) error {
+	if err := r.TouchUser(ctx, userID, now); err != nil {
+		return err
+	}
+	u, err := r.UserByID(ctx, userID)
+	if err != nil {
+		return err
+	}
+	e, err := events.New(events.UserUpdated, u.ID, u.ToObject(now), now)
+	if err != nil {
+		return err
+	}
+	return r.InsertEvent(ctx, e)
+}
+
+func newExternal(userID string, who *oauth.Identity, now time.Time) user.ExternalAccount {
+	return user.ExternalAccount{ID: id.New("eac"), UserID: userID, Provider: who.Provider, Subject: who.Subject,
+		Email: who.Email, EmailVerified: who.EmailVerified, FirstName: who.FirstName, LastName: who.LastName,
+		Username: who.Username, AvatarURL: who.AvatarURL, CreatedAt: now, UpdatedAt: now}
+}
+
+func refreshed(x user.ExternalAccount, who *oauth.Identity, now time.Time) user.ExternalAccount {
+	x.Email, x.EmailVerified, x.FirstName, x.LastName = who.Email, who.EmailVerified, who.FirstName, who.LastName
+	x.Username, x.AvatarURL, x.UpdatedAt = who.Username, who.AvatarURL, now
+	return x
+}
+
+func external(who *oauth.Identity) flow.External {
+	return flow.External{Provider: who.Provider, Subject: who.Subject, Email: who.Email, EmailVerified: who.EmailVerified,
+		FirstName: who.FirstName, LastName: who.LastName, Username: who.Username, AvatarURL: who.AvatarURL}
+}
