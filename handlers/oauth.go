@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 
@@ -71,6 +72,7 @@ func (a *app) oauthStart(c echo.Context) error {
 	if err != nil {
 		return a.refusedRedirect(c, err)
 	}
+	connectFor := ""
 	if intent == oauth.IntentConnect {
 		sess, err := a.current(c)
 		if err != nil {
@@ -79,6 +81,7 @@ func (a *app) oauthStart(c echo.Context) error {
 		if sess == nil {
 			return c.Redirect(http.StatusSeeOther, "/sign-in?redirect_url="+url.QueryEscape(a.base.JoinPath("/user").String()))
 		}
+		connectFor = sess.UserID
 	}
 	if err := p.Prepare(ctx); err != nil {
 		a.Log.WarnContext(ctx, "oauth provider unavailable", "provider", p.Name(), "err", err)
@@ -86,6 +89,7 @@ func (a *app) oauthStart(c echo.Context) error {
 			"We couldn't reach "+p.DisplayName()+". Please try again in a moment, or sign in another way.", "/sign-in", "Back to sign in")
 	}
 	pend := oauth.NewPending(p.Name(), intent, "", targetString(target), a.Clock.Now())
+	pend.UserID = connectFor
 	sealed, err := a.Sealer.Seal(pend)
 	if err != nil {
 		return err
@@ -122,33 +126,35 @@ func (a *app) oauthCallback(c echo.Context) error {
 	}
 	ck, err := c.Cookie(oauth.PendingCookieName)
 	if err != nil {
-		return a.oauthFailed(c, p, oauth.ErrCookie)
+		return a.oauthFailed(c, p, nil, oauth.ErrCookie)
 	}
 	pend, err := a.Sealer.Open(ck.Value, a.Clock.Now())
 	if err != nil {
-		return a.oauthFailed(c, p, err)
+		return a.oauthFailed(c, p, nil, err)
 	}
 	code, state, err := oauth.ParseCallback(p, params)
 	if err != nil {
-		return a.oauthFailed(c, p, err)
+		return a.oauthFailed(c, p, &pend, err)
 	}
 	if err := pend.Check(name, state); err != nil {
-		return a.oauthFailed(c, p, err)
+		return a.oauthFailed(c, p, &pend, err)
 	}
 	who, err := p.Exchange(ctx, code, pend.Nonce, pend.Verifier, a.callbackURL(p))
 	if err != nil {
-		return a.oauthFailed(c, p, err)
+		return a.oauthFailed(c, p, &pend, err)
 	}
 	if pend.Intent == oauth.IntentConnect {
 		sess, err := a.current(c)
 		if err != nil {
 			return err
 		}
-		if sess == nil {
-			return a.oauthFailed(c, p, oauth.ErrCookie)
+		// The account goes to the user who asked for it: not to whoever
+		// signed in to this browser while the person was at the provider.
+		if sess == nil || pend.UserID == "" || sess.UserID != pend.UserID {
+			return a.oauthFailed(c, p, &pend, oauth.ErrCookie)
 		}
 		if err := a.Social.Connect(ctx, sess.UserID, who); err != nil {
-			return a.oauthFailed(c, p, err)
+			return a.oauthFailed(c, p, &pend, err)
 		}
 		return c.Redirect(http.StatusSeeOther, "/user?connected="+url.QueryEscape(p.Name()))
 	}
@@ -158,7 +164,7 @@ func (a *app) oauthCallback(c echo.Context) error {
 	}
 	res, err := a.Social.SignIn(ctx, cid, who, pend.RedirectURL, a.meta(c))
 	if err != nil {
-		return a.oauthFailed(c, p, err)
+		return a.oauthFailed(c, p, &pend, err)
 	}
 	if res.Session != nil {
 		target, _ := a.Redirects.CheckOrPortal(orHome(pend.RedirectURL), a.base)
@@ -171,16 +177,29 @@ func (a *app) oauthCallback(c echo.Context) error {
 }
 
 // oauthFailed ends a provider sign-in on a page a person understands, with a
-// way back, and no session (REQ-LOG-02: the cause goes to the log).
-func (a *app) oauthFailed(c echo.Context, p oauth.Provider, err error) error {
+// way back to where they started (pend, when the cookie opened, says
+// where), and no session (REQ-LOG-02: the cause goes to the log).
+func (a *app) oauthFailed(c echo.Context, p oauth.Provider, pend *oauth.Pending, err error) error {
 	a.Log.WarnContext(c.Request().Context(), "oauth sign-in refused", "provider", p.Name(), "err", err,
 		"request_id", RequestIDFrom(c.Request().Context()))
 	name := p.DisplayName()
-	status, heading, body := http.StatusBadRequest, "Signing in with "+name+" didn't work",
+	doing, back, backLabel := "signing in with "+name, "/sign-in", "Back to sign in"
+	if pend != nil {
+		switch pend.Intent {
+		case oauth.IntentConnect:
+			doing, back, backLabel = "connecting "+name, "/user", "Back to your account"
+		case oauth.IntentSignUp:
+			back, backLabel = "/sign-up", "Back to sign up"
+		}
+		if pend.Intent != oauth.IntentConnect && pend.RedirectURL != "" {
+			back += "?redirect_url=" + url.QueryEscape(pend.RedirectURL)
+		}
+	}
+	status, heading, body := http.StatusBadRequest, strings.ToUpper(doing[:1])+doing[1:]+" didn't work",
 		"We couldn't confirm your "+name+" account. Please try again, or sign in another way."
 	switch {
 	case errors.Is(err, oauth.ErrDenied):
-		heading, body = "You cancelled signing in with "+name,
+		heading, body = "You cancelled "+doing,
 			"Nothing was changed. You can try again, or sign in another way."
 	case errors.Is(err, oauth.ErrCookie), errors.Is(err, oauth.ErrExpired), errors.Is(err, oauth.ErrState),
 		errors.Is(err, oauth.ErrProvider):
@@ -194,5 +213,5 @@ func (a *app) oauthFailed(c echo.Context, p oauth.Provider, err error) error {
 		e.Code == apperr.Forbidden || e.Code == apperr.Invalid || e.Code == apperr.Conflict) {
 		status, body = statusOf(e.Code), e.Message
 	}
-	return a.message(c, status, heading, body, "/sign-in", "Back to sign in")
+	return a.message(c, status, heading, body, back, backLabel)
 }

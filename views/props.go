@@ -48,7 +48,7 @@ type SocialButton struct {
 // SignInStart is /sign-in: the identifier step.
 type SignInStart struct {
 	Page
-	Social []SocialButton
+	Social     []SocialButton
 	Action     string // form action, "/sign-in"
 	Identifier string // what the person typed, or the prefill
 	// IdentifierLabel names what may be typed ("Email address or username");
@@ -141,9 +141,9 @@ type LinkConfirm struct {
 // a provider that did not give everything required.
 type SignUp struct {
 	Page
-	Social   []SocialButton
-	FlowID   string // set when continuing a sign-up
-	Provider string // "GitHub", when continuing one through a provider
+	Social          []SocialButton
+	FlowID          string // set when continuing a sign-up
+	Provider        string // "GitHub", when continuing one through a provider
 	Action          string // "/sign-up"
 	Email           string
 	Phone           string

@@ -38,11 +38,17 @@ type world struct {
 // portal and the app.
 func start(t *testing.T, clock clockwork.Clock) *world {
 	t.Helper()
+	return startWith(t, portaltest.Options{Clock: clock})
+}
+
+// startWith is start with the portal configured by opt.
+func startWith(t *testing.T, opt portaltest.Options) *world {
+	t.Helper()
 	if testing.Short() {
 		t.Skip("browser test: `make unit` (-short) leaves it out; `make test` runs it")
 	}
 	b := openTab(t, testTimeout)
-	p := portaltest.Start(t, portaltest.Options{Clock: clock})
+	p := portaltest.Start(t, opt)
 	return &world{t: t, p: p, app: startRelyingApp(t, p.URL, p.Clock.Now), b: b}
 }
 

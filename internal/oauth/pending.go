@@ -36,6 +36,7 @@ type Pending struct {
 	FlowID      string    `json:"f,omitempty"`
 	Intent      string    `json:"i,omitempty"`
 	RedirectURL string    `json:"r,omitempty"`
+	UserID      string    `json:"u,omitempty"` // who asked to connect an account (IntentConnect)
 	Created     time.Time `json:"c"`
 }
 
