@@ -44,8 +44,8 @@ type Verification struct {
 type CodeStore interface {
 	LatestVerification(ctx context.Context, flowID, strategy string) (*Verification, error)
 	InsertVerification(ctx context.Context, v Verification) error
-	// CountVerificationAttempt adds one failed attempt unless max is reached;
-	// it reports whether the attempt was counted.
+	// CountVerificationAttempt adds one attempt unless max is reached or the
+	// verification was used; it reports whether the attempt was counted.
 	CountVerificationAttempt(ctx context.Context, id string, max int) (bool, error)
 	// ConsumeVerification marks it used; false when it already was.
 	ConsumeVerification(ctx context.Context, id string, at time.Time) (bool, error)
@@ -113,8 +113,12 @@ func (c *Codes) begin(ctx context.Context, st CodeStore, flowID, strategy, targe
 		return nil, err
 	}
 	if wait := ResendWait(prev, now); wait > 0 {
+		secs, unit := int(wait.Seconds()+0.999), "seconds"
+		if secs == 1 {
+			unit = "second"
+		}
 		return nil, &apperr.Error{Code: apperr.RateLimited, Field: "code",
-			Message: fmt.Sprintf("You can ask for a new code in %d seconds.", int(wait.Seconds()+0.999))}
+			Message: fmt.Sprintf("You can ask for a new code in %d %s.", secs, unit)}
 	}
 	channel := Channel(strategy)
 	if err := c.Limits.check(ctx, st, channel, target, ip, now); err != nil {
@@ -198,6 +202,10 @@ func ResendWait(prev *Verification, now time.Time) time.Duration {
 }
 
 // Check verifies code against the newest code of the flow and consumes it.
+// Every submission, right or wrong, first takes one of the code's attempts
+// in the store: judging first and counting after would let a burst of
+// parallel guesses all be judged against the same stale count
+// (REQ-OTP-04).
 func (c *Codes) Check(ctx context.Context, st CodeStore, flowID, strategy, code string) (*Verification, error) {
 	v, err := st.LatestVerification(ctx, flowID, strategy)
 	if err != nil {
@@ -209,31 +217,48 @@ func (c *Codes) Check(ctx context.Context, st CodeStore, flowID, strategy, code 
 	now := c.Clock.Now()
 	switch {
 	case v.ConsumedAt != nil:
-		return nil, apperr.Field(apperr.Expired, "code", "This code was already used. Ask for a new code.")
+		return nil, errCodeUsed()
 	case !now.Before(v.ExpireAt):
 		return nil, apperr.Field(apperr.Expired, "code", "This code has expired. Ask for a new code.")
 	case v.Attempts >= MaxAttempts:
-		return nil, apperr.Field(apperr.Expired, "code", "Too many incorrect attempts. Ask for a new code.")
+		return nil, errTooManyAttempts()
+	}
+	counted, err := st.CountVerificationAttempt(ctx, v.ID, MaxAttempts)
+	if err != nil {
+		return nil, err
+	}
+	if !counted { // spent meanwhile: used, or out of attempts
+		if cur, err := st.LatestVerification(ctx, flowID, strategy); err == nil && cur != nil &&
+			cur.ID == v.ID && cur.ConsumedAt != nil {
+			return nil, errCodeUsed()
+		}
+		return nil, errTooManyAttempts()
 	}
 	if !validDigits(code) || !hmac.Equal([]byte(c.hash(v.ID, code)), []byte(v.SecretHash)) {
-		counted, err := st.CountVerificationAttempt(ctx, v.ID, MaxAttempts)
-		if err != nil {
-			return nil, err
+		where := "email"
+		if Channel(strategy) == "sms" {
+			where = "text message"
 		}
-		if !counted {
-			return nil, apperr.Field(apperr.Expired, "code", "Too many incorrect attempts. Ask for a new code.")
-		}
-		return nil, apperr.Field(apperr.Invalid, "code", "That code is incorrect. Check the latest email and try again.")
+		return nil, apperr.Field(apperr.Invalid, "code", "That code is incorrect. Check the latest "+where+" and try again.")
 	}
 	ok, err := st.ConsumeVerification(ctx, v.ID, now)
 	if err != nil {
 		return nil, err
 	}
 	if !ok {
-		return nil, apperr.Field(apperr.Expired, "code", "This code was already used. Ask for a new code.")
+		return nil, errCodeUsed()
 	}
 	v.ConsumedAt = &now
 	return v, nil
+}
+
+// The two ways a code is spent; fresh values, so no caller shares one.
+func errCodeUsed() error {
+	return apperr.Field(apperr.Expired, "code", "This code was already used. Ask for a new code.")
+}
+
+func errTooManyAttempts() error {
+	return apperr.Field(apperr.Expired, "code", "Too many incorrect attempts. Ask for a new code.")
 }
 
 func (c *Codes) hash(vid, code string) string {
