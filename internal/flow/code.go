@@ -49,6 +49,8 @@ type CodeStore interface {
 	CountVerificationAttempt(ctx context.Context, id string, max int) (bool, error)
 	// ConsumeVerification marks it used; false when it already was.
 	ConsumeVerification(ctx context.Context, id string, at time.Time) (bool, error)
+	// DeleteVerification removes a verification whose message never left.
+	DeleteVerification(ctx context.Context, id string) error
 	// VerificationByHash finds a link's verification by its token hash.
 	VerificationByHash(ctx context.Context, hash string) (*Verification, error)
 	// CountSends counts verifications sent since q.Since matching q's
@@ -188,6 +190,17 @@ var (
 func linkHash(tok string) string {
 	h := sha256.Sum256([]byte(tok))
 	return hex.EncodeToString(h[:])
+}
+
+// Cancel forgets the newest code or link of the flow for strategy, after its
+// message could not be sent: the person may ask again at once, and it does
+// not count against the send caps.
+func (c *Codes) Cancel(ctx context.Context, st CodeStore, flowID, strategy string) error {
+	v, err := st.LatestVerification(ctx, flowID, strategy)
+	if err != nil || v == nil {
+		return err
+	}
+	return st.DeleteVerification(ctx, v.ID)
 }
 
 // ResendWait is how long until a new code may be sent after prev.
