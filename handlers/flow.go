@@ -11,6 +11,7 @@ import (
 
 	"github.com/portalhq/portal/internal/apperr"
 	"github.com/portalhq/portal/internal/flow"
+	"github.com/portalhq/portal/internal/phone"
 	"github.com/portalhq/portal/internal/ratelimit"
 	"github.com/portalhq/portal/internal/redirect"
 	"github.com/portalhq/portal/internal/session"
@@ -125,4 +126,12 @@ func orHome(s string) string {
 		return "/"
 	}
 	return s
+}
+
+// displayPhone formats an E.164 number for people.
+func (a *app) displayPhone(e164 string) string {
+	if n, err := phone.Parse(e164, ""); err == nil {
+		return n.Display()
+	}
+	return e164
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/jonboulle/clockwork"
 
 	"github.com/portalhq/portal/internal/config"
+	"github.com/portalhq/portal/internal/flow"
 	"github.com/portalhq/portal/internal/notify"
 	"github.com/portalhq/portal/internal/ratelimit"
 	"github.com/portalhq/portal/internal/redirect"
@@ -40,6 +41,7 @@ type Deps struct {
 	Clock     clockwork.Clock
 	SignIn    *signin.Service
 	SignUp    *signup.Service
+	Codes     *flow.Codes // email links are confirmed outside either flow
 	Sessions  *session.Service
 	Signer    *token.Signer
 	Redirects *redirect.Policy

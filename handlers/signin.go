@@ -27,17 +27,35 @@ func (a *app) signInStart(c echo.Context) error {
 	} else if sess != nil {
 		return a.handBack(c, sess, target)
 	}
-	return a.renderSignInStart(c, http.StatusOK, q.Get("email_address"), q, nil)
+	prefill := q.Get("identifier")
+	for _, name := range []string{"email_address", "phone_number", "username"} {
+		if prefill == "" {
+			prefill = q.Get(name)
+		}
+	}
+	return a.renderSignInStart(c, http.StatusOK, prefill, q, nil)
 }
 
 func (a *app) renderSignInStart(c echo.Context, status int, identifier string, q url.Values, errs views.Errors) error {
+	ids := a.SignIn.Identifiers
+	typ := "text"
+	switch {
+	case ids.Email && !ids.Phone && !ids.Username:
+		typ = "email"
+	case ids.Phone && !ids.Email && !ids.Username:
+		typ = "tel"
+	}
+	noun := ids.Noun()
 	return render(c, status, views.SignInStartPage(views.SignInStart{
 		Page: a.page(c, "Sign in"), Action: "/sign-in", Identifier: identifier,
+		IdentifierLabel: strings.ToUpper(noun[:1]) + noun[1:], IdentifierType: typ,
 		Hidden: redirectHidden(q), Errors: errs, SignUpURL: withRedirect("/sign-up", q)}))
 }
 
-// POST /sign-in: start a flow for the identifier.
+// POST /sign-in: start a flow for the identifier, and start its first
+// factor right away when that factor sends something (a code or a link).
 func (a *app) signInSubmitIdentifier(c echo.Context) error {
+	ctx := c.Request().Context()
 	form, _ := c.FormParams()
 	identifier := strings.TrimSpace(form.Get("identifier"))
 	target, err := a.Redirects.ResolveOrPortal(form, redirect.SignIn, a.base)
@@ -51,24 +69,56 @@ func (a *app) signInSubmitIdentifier(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	f, err := a.SignIn.Start(c.Request().Context(), cid, identifier, targetString(target))
+	f, err := a.SignIn.Start(ctx, cid, identifier, targetString(target))
 	if err != nil {
 		if errs, status, ok := formErrors(err); ok {
 			return a.renderSignInStart(c, status, identifier, form, errs)
 		}
 		return err
 	}
-	return c.Redirect(http.StatusSeeOther, "/sign-in/factor-one?sign_in="+url.QueryEscape(f.ID))
+	offered, err := a.SignIn.Offered(ctx, f)
+	if err != nil {
+		return err
+	}
+	if len(offered) > 0 && offered[0] != flow.Password {
+		if err := a.SignIn.Prepare(ctx, f, offered[0], a.meta(c)); err != nil {
+			if errs, status, ok := formErrors(err); ok {
+				return a.renderSignInStart(c, status, identifier, form, views.Errors{"": firstMessage(errs)})
+			}
+			return err
+		}
+	}
+	return c.Redirect(http.StatusSeeOther, factorOneURL(f.ID))
 }
 
-// GET /sign-in/factor-one: the first-factor step of a flow.
+func factorOneURL(flowID string) string {
+	return "/sign-in/factor-one?sign_in=" + url.QueryEscape(flowID)
+}
+
+// GET /sign-in/factor-one: the first-factor step of a flow. While waiting
+// for an email link opened on another device, each (automatic) reload checks
+// whether it was, and completes here when it was.
 func (a *app) signInFactorOne(c echo.Context) error {
-	f, err := a.SignIn.Load(c.Request().Context(), a.clientID(c), c.QueryParam("sign_in"))
+	ctx := c.Request().Context()
+	f, err := a.SignIn.Load(ctx, a.clientID(c), c.QueryParam("sign_in"))
 	if err != nil {
 		return a.flowGone(c, err)
 	}
-	if f.Status == flow.Complete {
+	switch f.Status {
+	case flow.Complete:
 		return c.Redirect(http.StatusSeeOther, "/")
+	case flow.NeedsNewPassword:
+		return c.Redirect(http.StatusSeeOther, "/sign-in/reset-password?sign_in="+url.QueryEscape(f.ID))
+	}
+	if f.Data.LinkVerifiedAt != nil {
+		sess, err := a.SignIn.CompleteLinked(ctx, f, a.meta(c))
+		if err != nil {
+			return a.flowGone(c, err)
+		}
+		if sess != nil {
+			target, _ := a.Redirects.CheckOrPortal(orHome(f.RedirectURL), a.base)
+			return a.handBack(c, sess, target)
+		}
 	}
 	return a.renderFactorOne(c, http.StatusOK, f, f.Data.Strategy, nil, "")
 }
@@ -76,11 +126,16 @@ func (a *app) signInFactorOne(c echo.Context) error {
 // renderFactorOne shows the step for strategy (the flow's chosen one, or the
 // first offered), with the other offered factors as alternatives.
 func (a *app) renderFactorOne(c echo.Context, status int, f *flow.Flow, strategy string, errs views.Errors, notice string) error {
-	offered, err := a.SignIn.Offered(c.Request().Context(), f)
+	ctx := c.Request().Context()
+	offered, err := a.SignIn.Offered(ctx, f)
 	if err != nil {
 		return err
 	}
-	if strategy == "" || !contains(offered, strategy) {
+	resets, err := a.SignIn.ResetOffered(ctx, f)
+	if err != nil {
+		return err
+	}
+	if strategy == "" || !contains(offered, strategy) && !contains(resets, strategy) {
 		strategy = ""
 		if len(offered) > 0 {
 			strategy = offered[0]
@@ -89,33 +144,58 @@ func (a *app) renderFactorOne(c echo.Context, status int, f *flow.Flow, strategy
 	var others []views.Method
 	for _, s := range offered {
 		if s != strategy {
-			others = append(others, views.Method{Strategy: s, Label: methodLabel(s, f.Identifier)})
+			others = append(others, views.Method{Strategy: s, Label: a.methodLabel(c, f, s)})
 		}
 	}
-	change := "/sign-in"
+	// "Change" goes back to the identifier step with what was typed.
+	back := url.Values{"identifier": {f.Identifier}}
 	if f.RedirectURL != "" {
-		change += "?redirect_url=" + url.QueryEscape(f.RedirectURL)
+		back.Set("redirect_url", f.RedirectURL)
+	}
+	change := "/sign-in?" + back.Encode()
+	dest, err := a.SignIn.Destination(ctx, f, strategy)
+	if err != nil {
+		return err
+	}
+	if dest == "" {
+		dest = f.Identifier
 	}
 	switch strategy {
-	case flow.EmailCode:
-		if msg, ok := errs[""]; ok && notice == "" && errs["code"] == "" {
-			errs = views.Errors{"": msg}
+	case flow.EmailCode, flow.PhoneCode, flow.ResetPasswordEmailCode, flow.ResetPasswordPhoneCode:
+		heading := "Check your email"
+		switch strategy {
+		case flow.PhoneCode:
+			heading = "Check your phone"
+		case flow.ResetPasswordEmailCode, flow.ResetPasswordPhoneCode:
+			heading = "Reset your password"
 		}
 		return render(c, status, views.SignInCodePage(views.SignInCode{
-			Page: a.page(c, "Check your email"), Action: "/sign-in/factor-one",
-			ResendAction: "/sign-in/factor-one/prepare", FlowID: f.ID, Strategy: flow.EmailCode,
-			Destination: f.Identifier, ChangeURL: change, Errors: errs,
-			ResendWait: a.resendWait(c, f.ID, flow.EmailCode), OtherMethods: others}))
+			Page: a.page(c, heading), Action: "/sign-in/factor-one", Heading: heading,
+			ResendAction: "/sign-in/factor-one/prepare", FlowID: f.ID, Strategy: strategy,
+			Destination: dest, ChangeURL: change, Errors: errs,
+			ResendWait: a.resendWait(c, f.ID, strategy), OtherMethods: others}))
+	case flow.EmailLink:
+		p := a.page(c, "Check your email")
+		p.Refresh = 3
+		return render(c, status, views.SignInLinkPage(views.SignInLink{Page: p, FlowID: f.ID, FlowField: "sign_in",
+			Destination: dest, ChangeURL: change, ResendAction: "/sign-in/factor-one/prepare",
+			ResendWait: a.resendWait(c, f.ID, strategy), Errors: errs, Notice: notice,
+			OtherMethods: others, OtherAction: "/sign-in/factor-one/prepare"}))
 	case flow.Password:
+		forgot := ""
+		if len(resets) > 0 {
+			forgot = "/sign-in/forgot-password?sign_in=" + url.QueryEscape(f.ID)
+		}
 		return render(c, status, views.SignInPasswordPage(views.SignInPassword{
 			Page: a.page(c, "Enter your password"), Action: "/sign-in/factor-one", FlowID: f.ID,
 			Identifier: f.Identifier, ChangeURL: change, Errors: errs, OtherMethods: others,
-			PrepareAction: "/sign-in/factor-one/prepare"}))
+			PrepareAction: "/sign-in/factor-one/prepare", ForgotURL: forgot}))
 	}
 	return apperr.New(apperr.Unavailable, "No way of signing in is enabled for this account. Contact the site's support.")
 }
 
-// POST /sign-in/factor-one/prepare: choose a factor (and send its code).
+// POST /sign-in/factor-one/prepare: choose a factor (and send its code or
+// link); also "Resend" and "Forgot password?" choices.
 func (a *app) signInPrepare(c echo.Context) error {
 	ctx := c.Request().Context()
 	f, err := a.SignIn.Load(ctx, a.clientID(c), c.FormValue("sign_in"))
@@ -126,17 +206,20 @@ func (a *app) signInPrepare(c echo.Context) error {
 	if ok, msg := a.allow(c, "start", a.limits.start); !ok {
 		return a.renderFactorOne(c, http.StatusTooManyRequests, f, strategy, views.Errors{"": msg}, "")
 	}
-	if err := a.SignIn.Prepare(ctx, f, strategy); err != nil {
+	if err := a.SignIn.Prepare(ctx, f, strategy, a.meta(c)); err != nil {
 		if errs, status, ok := formErrors(err); ok {
-			if strategy == flow.EmailCode && apperr.CodeOf(err) == apperr.RateLimited {
-				// The code already sent still works: show its page.
-				return a.renderFactorOne(c, status, f, strategy, views.Errors{"": errs[errFieldOf(err)]}, "")
+			shown := f.Data.Strategy
+			if apperr.CodeOf(err) == apperr.RateLimited && strategy != "" {
+				shown = strategy // the code already sent still works: show its page
 			}
-			return a.renderFactorOne(c, status, f, f.Data.Strategy, views.Errors{"": errs[errFieldOf(err)]}, "")
+			return a.renderFactorOne(c, status, f, shown, views.Errors{"": firstMessage(errs)}, "")
+		}
+		if err == signin.ErrFlowGone {
+			return a.flowGone(c, err)
 		}
 		return err
 	}
-	return c.Redirect(http.StatusSeeOther, "/sign-in/factor-one?sign_in="+url.QueryEscape(f.ID))
+	return c.Redirect(http.StatusSeeOther, factorOneURL(f.ID))
 }
 
 // POST /sign-in/factor-one: attempt the chosen factor.
@@ -168,14 +251,27 @@ func (a *app) signInAttempt(c echo.Context) error {
 		}
 		return a.renderFactorOne(c, status, f, strategy, errs, "")
 	}
+	if sess == nil { // a verified reset code: choose the new password next
+		return c.Redirect(http.StatusSeeOther, "/sign-in/reset-password?sign_in="+url.QueryEscape(f.ID))
+	}
 	target, _ := a.Redirects.CheckOrPortal(orHome(f.RedirectURL), a.base)
 	return a.handBack(c, sess, target)
 }
 
-func methodLabel(strategy, identifier string) string {
+// methodLabel is the button text offering another factor.
+func (a *app) methodLabel(c echo.Context, f *flow.Flow, strategy string) string {
+	dest, _ := a.SignIn.Destination(c.Request().Context(), f, strategy)
 	switch strategy {
 	case flow.EmailCode:
-		return "Email a code to " + identifier
+		return strings.TrimSpace("Email a code to " + dest)
+	case flow.EmailLink:
+		return strings.TrimSpace("Email a sign-in link to " + dest)
+	case flow.PhoneCode:
+		return strings.TrimSpace("Text a code to " + dest)
+	case flow.ResetPasswordEmailCode:
+		return strings.TrimSpace("Email a reset code to " + dest)
+	case flow.ResetPasswordPhoneCode:
+		return strings.TrimSpace("Text a reset code to " + dest)
 	case flow.Password:
 		return "Sign in with your password"
 	}
@@ -191,9 +287,10 @@ func contains(list []string, s string) bool {
 	return false
 }
 
-func errFieldOf(err error) string {
-	if e, ok := apperr.As(err); ok {
-		return e.Field
+// firstMessage is the message of a one-field error map.
+func firstMessage(errs views.Errors) string {
+	for _, m := range errs {
+		return m
 	}
 	return ""
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/portalhq/portal/internal/apperr"
 	"github.com/portalhq/portal/internal/flow"
 	"github.com/portalhq/portal/internal/redirect"
+	"github.com/portalhq/portal/internal/session"
 	"github.com/portalhq/portal/internal/signup"
 	"github.com/portalhq/portal/views"
 )
@@ -27,21 +28,30 @@ func (a *app) signUpStart(c echo.Context) error {
 	} else if sess != nil {
 		return a.handBack(c, sess, target)
 	}
-	in := signup.Form{Email: q.Get("email_address"), FirstName: q.Get("first_name"), LastName: q.Get("last_name")}
+	in := signup.Form{Email: q.Get("email_address"), Phone: q.Get("phone_number"), Username: q.Get("username"),
+		FirstName: q.Get("first_name"), LastName: q.Get("last_name")}
 	return a.renderSignUp(c, http.StatusOK, in, q, nil)
 }
 
 func (a *app) renderSignUp(c echo.Context, status int, in signup.Form, q url.Values, errs views.Errors) error {
+	fs := a.SignUp.Fields
 	return render(c, status, views.SignUpPage(views.SignUp{
-		Page: a.page(c, "Create your account"), Action: "/sign-up", Email: in.Email,
-		FirstName: in.FirstName, LastName: in.LastName, ShowNames: true, RequireNames: a.SignUp.RequireNames,
+		Page: a.page(c, "Create your account"), Action: "/sign-up",
+		Email: in.Email, Phone: in.Phone, Username: in.Username, FirstName: in.FirstName, LastName: in.LastName,
+		ShowEmail: fs.Shown[signup.FieldEmail], RequireEmail: fs.Required[signup.FieldEmail],
+		ShowPhone: fs.Shown[signup.FieldPhone], RequirePhone: fs.Required[signup.FieldPhone],
+		ShowUsername: fs.Shown[signup.FieldUsername], RequireUsername: fs.Required[signup.FieldUsername],
+		ShowPassword: fs.Shown[signup.FieldPassword],
+		ShowNames:    fs.Shown[signup.FieldFirstName] || fs.Shown[signup.FieldLastName], RequireNames: a.SignUp.RequireNames(),
 		PasswordMin: a.PasswordMin, Hidden: redirectHidden(q), Errors: errs, SignInURL: withRedirect("/sign-in", q)}))
 }
 
-// POST /sign-up: validate, then send the verification code.
+// POST /sign-up: validate, then send the first verification.
 func (a *app) signUpSubmit(c echo.Context) error {
+	ctx := c.Request().Context()
 	form, _ := c.FormParams()
-	in := signup.Form{Email: strings.TrimSpace(form.Get("email_address")), Password: form.Get("password"),
+	in := signup.Form{Email: strings.TrimSpace(form.Get("email_address")), Phone: strings.TrimSpace(form.Get("phone_number")),
+		Username: strings.TrimSpace(form.Get("username")), Password: form.Get("password"),
 		FirstName: form.Get("first_name"), LastName: form.Get("last_name")}
 	target, err := a.Redirects.ResolveOrPortal(form, redirect.SignUp, a.base)
 	if err != nil {
@@ -54,47 +64,116 @@ func (a *app) signUpSubmit(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	f, err := a.SignUp.Start(c.Request().Context(), cid, in, targetString(target))
+	f, err := a.SignUp.Start(ctx, cid, in, targetString(target), a.meta(c))
 	if err != nil {
 		var fe *signup.FormError
 		if errors.As(err, &fe) {
 			return a.renderSignUp(c, http.StatusUnprocessableEntity, in, form, views.Errors(fe.Fields))
 		}
 		if errs, status, ok := formErrors(err); ok {
-			if f != nil { // created, but the email could not be sent: the verify page offers a resend
-				return a.renderSignUpVerify(c, status, f, views.Errors{"": errs[errFieldOf(err)]}, "")
+			if f != nil { // created, but the message could not be sent: the next page offers a resend
+				return a.renderSignUpStep(c, status, f, views.Errors{"": firstMessage(errs)}, "")
 			}
-			return a.renderSignUp(c, status, in, form, views.Errors{"": errs[errFieldOf(err)]})
+			return a.renderSignUp(c, status, in, form, views.Errors{"": firstMessage(errs)})
 		}
 		return err
 	}
-	return c.Redirect(http.StatusSeeOther, "/sign-up/verify-email-address?sign_up="+url.QueryEscape(f.ID))
+	if f.Data.Strategy == "" { // nothing to verify: done
+		sess, err := a.SignUp.Continue(ctx, f, a.meta(c))
+		return a.signUpDone(c, f, sess, err)
+	}
+	return c.Redirect(http.StatusSeeOther, signUpVerifyURL(f))
 }
 
-// GET /sign-up/verify-email-address.
+// signUpVerifyURL is the verification step the flow is on.
+func signUpVerifyURL(f *flow.Flow) string {
+	path := "/sign-up/verify-email-address"
+	if f.Data.Strategy == flow.PhoneCode {
+		path = "/sign-up/verify-phone-number"
+	}
+	return path + "?sign_up=" + url.QueryEscape(f.ID)
+}
+
+// GET /sign-up/verify-email-address and /sign-up/verify-phone-number. While
+// an email link is pending, each automatic reload checks whether it was
+// opened on another device.
 func (a *app) signUpVerifyPage(c echo.Context) error {
-	f, err := a.SignUp.Load(c.Request().Context(), a.clientID(c), c.QueryParam("sign_up"))
+	ctx := c.Request().Context()
+	f, err := a.SignUp.Load(ctx, a.clientID(c), c.QueryParam("sign_up"))
 	if err != nil {
 		return a.flowGone(c, err)
 	}
 	if f.Status == flow.Complete {
 		return c.Redirect(http.StatusSeeOther, "/")
 	}
-	return a.renderSignUpVerify(c, http.StatusOK, f, nil, "")
+	if f.Data.Strategy == "" { // verified elsewhere; nothing left
+		sess, err := a.SignUp.Continue(ctx, f, a.meta(c))
+		return a.signUpDone(c, f, sess, err)
+	}
+	if want := signUpVerifyURL(f); !strings.HasPrefix(want, c.Request().URL.Path+"?") {
+		return c.Redirect(http.StatusSeeOther, want)
+	}
+	return a.renderSignUpStep(c, http.StatusOK, f, nil, "")
 }
 
-func (a *app) renderSignUpVerify(c echo.Context, status int, f *flow.Flow, errs views.Errors, notice string) error {
+func (a *app) signUpDone(c echo.Context, f *flow.Flow, sess *session.Session, err error) error {
+	if err != nil {
+		if e, ok := apperr.As(err); ok {
+			return a.message(c, statusOf(e.Code), headingFor(e.Code), e.Message, "/sign-up", "Start again")
+		}
+		return err
+	}
+	if sess == nil {
+		return c.Redirect(http.StatusSeeOther, signUpVerifyURL(f))
+	}
+	target, _ := a.Redirects.CheckOrPortal(orHome(f.RedirectURL), a.base)
+	return a.handBack(c, sess, target)
+}
+
+// renderSignUpStep shows the current verification: a code form, or the
+// page that waits for the email link.
+func (a *app) renderSignUpStep(c echo.Context, status int, f *flow.Flow, errs views.Errors, notice string) error {
 	change := "/sign-up"
 	if f.RedirectURL != "" {
 		change += "?redirect_url=" + url.QueryEscape(f.RedirectURL)
 	}
+	var others []views.Method
+	if f.Data.Strategy == flow.EmailCode || f.Data.Strategy == flow.EmailLink {
+		for _, s := range []string{a.SignUp.EmailVia, a.SignUp.EmailAlt} {
+			if s != "" && s != f.Data.Strategy {
+				label := "Email me a link instead"
+				if s == flow.EmailCode {
+					label = "Email me a code instead"
+				}
+				others = append(others, views.Method{Strategy: s, Label: label})
+			}
+		}
+	}
+	switch f.Data.Strategy {
+	case flow.EmailLink:
+		p := a.page(c, "Verify your email")
+		p.Refresh = 3
+		return render(c, status, views.SignInLinkPage(views.SignInLink{Page: p, FlowID: f.ID, FlowField: "sign_up",
+			Destination: f.Data.Email, ChangeURL: change, ResendAction: "/sign-up/verify-email-address/resend",
+			ResendWait: a.resendWait(c, f.ID, flow.EmailLink), Errors: errs, Notice: notice,
+			OtherMethods: others, OtherAction: "/sign-up/verify-email-address/switch"}))
+	case flow.PhoneCode:
+		return render(c, status, views.SignUpVerifyPage(views.SignUpVerify{
+			Page: a.page(c, "Verify your phone number"), Heading: "Verify your phone number",
+			Action: "/sign-up/verify-phone-number", ResendAction: "/sign-up/verify-phone-number/resend",
+			FlowID: f.ID, Email: a.displayPhone(f.Data.Phone), Errors: errs, Notice: notice,
+			ResendWait: a.resendWait(c, f.ID, flow.PhoneCode), ChangeURL: change}))
+	}
 	return render(c, status, views.SignUpVerifyPage(views.SignUpVerify{
-		Page: a.page(c, "Verify your email"), Action: "/sign-up/verify-email-address",
-		ResendAction: "/sign-up/verify-email-address/resend", FlowID: f.ID, Email: f.Identifier, Errors: errs,
-		ResendWait: a.resendWait(c, f.ID, flow.EmailCode), Notice: notice, ChangeURL: change}))
+		Page: a.page(c, "Verify your email"), Heading: "Verify your email",
+		Action: "/sign-up/verify-email-address", ResendAction: "/sign-up/verify-email-address/resend",
+		FlowID: f.ID, Email: f.Data.Email, Errors: errs, Notice: notice,
+		ResendWait: a.resendWait(c, f.ID, flow.EmailCode), ChangeURL: change,
+		OtherMethods: others, OtherAction: "/sign-up/verify-email-address/switch"}))
 }
 
-// POST /sign-up/verify-email-address: check the code; create the account.
+// POST /sign-up/verify-email-address and /sign-up/verify-phone-number:
+// check the code; create the account when nothing is left to verify.
 func (a *app) signUpVerify(c echo.Context) error {
 	ctx := c.Request().Context()
 	f, err := a.SignUp.Load(ctx, a.clientID(c), c.FormValue("sign_up"))
@@ -102,7 +181,10 @@ func (a *app) signUpVerify(c echo.Context) error {
 		return a.flowGone(c, err)
 	}
 	if ok, msg := a.allow(c, "attempt", a.limits.attempt); !ok {
-		return a.renderSignUpVerify(c, http.StatusTooManyRequests, f, views.Errors{"": msg}, "")
+		return a.renderSignUpStep(c, http.StatusTooManyRequests, f, views.Errors{"": msg}, "")
+	}
+	if ok, retry := a.Limiter.Allow("sign-up:"+f.Identifier, a.limits.identifier); !ok {
+		return a.renderSignUpStep(c, http.StatusTooManyRequests, f, views.Errors{"": "Too many attempts for this address. Please wait " + humanWait(retry) + " and try again."}, "")
 	}
 	sess, err := a.SignUp.Verify(ctx, f, strings.TrimSpace(c.FormValue("code")), a.meta(c))
 	if err != nil {
@@ -110,13 +192,15 @@ func (a *app) signUpVerify(c echo.Context) error {
 		if !ok || err == signup.ErrFlowGone {
 			return a.flowGone(c, err)
 		}
-		return a.renderSignUpVerify(c, status, f, errs, "")
+		if errs["code"] == "" {
+			errs = views.Errors{"": firstMessage(errs)}
+		}
+		return a.renderSignUpStep(c, status, f, errs, "")
 	}
-	target, _ := a.Redirects.CheckOrPortal(orHome(f.RedirectURL), a.base)
-	return a.handBack(c, sess, target)
+	return a.signUpDone(c, f, sess, nil)
 }
 
-// POST /sign-up/verify-email-address/resend.
+// POST …/resend.
 func (a *app) signUpResend(c echo.Context) error {
 	ctx := c.Request().Context()
 	f, err := a.SignUp.Load(ctx, a.clientID(c), c.FormValue("sign_up"))
@@ -124,13 +208,40 @@ func (a *app) signUpResend(c echo.Context) error {
 		return a.flowGone(c, err)
 	}
 	if ok, msg := a.allow(c, "start", a.limits.start); !ok {
-		return a.renderSignUpVerify(c, http.StatusTooManyRequests, f, views.Errors{"": msg}, "")
+		return a.renderSignUpStep(c, http.StatusTooManyRequests, f, views.Errors{"": msg}, "")
 	}
-	if err := a.SignUp.Resend(ctx, f); err != nil {
+	if err := a.SignUp.Resend(ctx, f, a.meta(c)); err != nil {
 		if e, ok := apperr.As(err); ok {
-			return a.renderSignUpVerify(c, statusOf(e.Code), f, views.Errors{"": e.Message}, "")
+			return a.renderSignUpStep(c, statusOf(e.Code), f, views.Errors{"": e.Message}, "")
 		}
 		return err
 	}
-	return a.renderSignUpVerify(c, http.StatusOK, f, nil, "A new code is on its way to "+f.Identifier+".")
+	what := "A new code"
+	if f.Data.Strategy == flow.EmailLink {
+		what = "A new link"
+	}
+	to := f.Data.Email
+	if f.Data.Strategy == flow.PhoneCode {
+		to = a.displayPhone(f.Data.Phone)
+	}
+	return a.renderSignUpStep(c, http.StatusOK, f, nil, what+" is on its way to "+to+".")
+}
+
+// POST /sign-up/verify-email-address/switch: code ↔ link.
+func (a *app) signUpSwitch(c echo.Context) error {
+	ctx := c.Request().Context()
+	f, err := a.SignUp.Load(ctx, a.clientID(c), c.FormValue("sign_up"))
+	if err != nil {
+		return a.flowGone(c, err)
+	}
+	if ok, msg := a.allow(c, "start", a.limits.start); !ok {
+		return a.renderSignUpStep(c, http.StatusTooManyRequests, f, views.Errors{"": msg}, "")
+	}
+	if err := a.SignUp.Switch(ctx, f, c.FormValue("strategy"), a.meta(c)); err != nil {
+		if e, ok := apperr.As(err); ok {
+			return a.renderSignUpStep(c, statusOf(e.Code), f, views.Errors{"": e.Message}, "")
+		}
+		return err
+	}
+	return c.Redirect(http.StatusSeeOther, signUpVerifyURL(f))
 }

@@ -19,6 +19,8 @@ func codePurpose(p CodeEmail) string {
 		return "Enter this code to sign in to " + p.AppName + "."
 	case "sign-up":
 		return "Enter this code to verify your email address and finish creating your " + p.AppName + " account."
+	case "reset-password":
+		return "Enter this code to choose a new password for your " + p.AppName + " account."
 	}
 	return "Enter this code to verify your email address for " + p.AppName + "."
 }
@@ -60,4 +62,90 @@ func ExistingAccountEmailText(p ExistingAccountEmail) string {
 	}
 	b.WriteString(existingIgnore() + "\n")
 	return b.String()
+}
+
+// LinkEmailSubject names the action the link performs.
+func LinkEmailSubject(p LinkEmail) string {
+	if p.Purpose == "sign-up" {
+		return "Verify your email address for " + p.AppName
+	}
+	return "Your " + p.AppName + " sign-in link"
+}
+
+func linkHeading(p LinkEmail) string {
+	if p.Purpose == "sign-up" {
+		return "Verify your email address"
+	}
+	return "Sign in to " + p.AppName
+}
+
+func linkButton(p LinkEmail) string {
+	if p.Purpose == "sign-up" {
+		return "Verify email address"
+	}
+	return "Sign in"
+}
+
+func linkPurpose(p LinkEmail) string {
+	if p.Purpose == "sign-up" {
+		return "Open this link to verify your email address and finish creating your " + p.AppName + " account."
+	}
+	return "Open this link to sign in to " + p.AppName + ". You can open it on this device or on the one where you asked for it."
+}
+
+func linkExpiry(p LinkEmail) string {
+	return "The link works once and expires in " + plural(p.Minutes, "minute", "minutes") + "."
+}
+
+func linkIgnore(p LinkEmail) string {
+	return "If you didn't ask for this link, you can ignore this email. Never forward it: anyone with it can sign in as you."
+}
+
+// LinkEmailText is the plain-text body of a link email.
+func LinkEmailText(p LinkEmail) string {
+	var b strings.Builder
+	b.WriteString(p.AppName + "\n\n")
+	b.WriteString(linkPurpose(p) + "\n\n")
+	b.WriteString(p.URL + "\n\n")
+	b.WriteString(linkExpiry(p) + "\n\n")
+	b.WriteString(linkIgnore(p) + "\n")
+	return b.String()
+}
+
+func PasswordChangedEmailSubject(p PasswordChangedEmail) string {
+	return "Your " + p.AppName + " password was changed"
+}
+
+func passwordChangedIntro(p PasswordChangedEmail) string {
+	return "The password of your " + p.AppName + " account was changed on " + p.When + "."
+}
+
+func passwordChangedNotYou(p PasswordChangedEmail) string {
+	return "If you did this, there is nothing more to do. If you didn't, reset your password right away at " +
+		p.SignInURL + " (choose \"Forgot password?\") and contact support."
+}
+
+// PasswordChangedEmailText is the plain-text body of the notice.
+func PasswordChangedEmailText(p PasswordChangedEmail) string {
+	return p.AppName + "\n\n" + passwordChangedIntro(p) + "\n\n" + passwordChangedNotYou(p) + "\n"
+}
+
+// SMSCodeText is the text message carrying a code. The last line lets
+// browsers that support WebOTP fill the code in for the person.
+func SMSCodeText(p SMSCode) string {
+	var what string
+	switch p.Purpose {
+	case "sign-up":
+		what = "to verify your phone number"
+	case "reset-password":
+		what = "to reset your password"
+	default:
+		what = "to sign in"
+	}
+	s := p.Code + " is your " + p.AppName + " code " + what + ". It expires in " +
+		plural(p.Minutes, "minute", "minutes") + ". Don't share it."
+	if p.Domain != "" {
+		s += "\n\n@" + p.Domain + " #" + p.Code
+	}
+	return s
 }

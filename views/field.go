@@ -124,6 +124,28 @@ func footerLink(text, label, href string) templ.Component {
 	return footerAction(text, label, href)
 }
 
+func identifierField(p SignInStart) field {
+	f := field{Name: "identifier", Label: p.IdentifierLabel, Type: p.IdentifierType, Value: p.Identifier,
+		Autocomplete: "username", Error: p.Errors["identifier"], Required: true, Autofocus: true, Attrs: emailAttrs()}
+	if f.Label == "" {
+		f.Label = "Email address"
+	}
+	if f.Type == "" {
+		f.Type = "email"
+	}
+	return f
+}
+
+func newPasswordField(errMsg string, min int) field {
+	f := field{Name: "password", Label: "Password", Type: "password", Autocomplete: "new-password",
+		Error: errMsg, Required: true}
+	if min > 0 {
+		f.Hint = "At least " + plural(min, "character", "characters") + "."
+		f.Attrs = templ.OrderedAttributes{{Key: "minlength", Value: itoa(min)}}
+	}
+	return f
+}
+
 func signUpFields(p SignUp) []field {
 	var fields []field
 	if p.ShowNames {
@@ -134,16 +156,23 @@ func signUpFields(p SignUp) []field {
 				Error: p.Errors["last_name"], Required: p.RequireNames, Optional: !p.RequireNames},
 		)
 	}
-	password := field{Name: "password", Label: "Password", Type: "password", Autocomplete: "new-password",
-		Error: p.Errors["password"], Required: true}
-	if p.PasswordMin > 0 {
-		password.Hint = "At least " + plural(p.PasswordMin, "character", "characters") + "."
-		password.Attrs = templ.OrderedAttributes{{Key: "minlength", Value: itoa(p.PasswordMin)}}
+	if p.ShowUsername {
+		fields = append(fields, field{Name: "username", Label: "Username", Type: "text", Value: p.Username,
+			Autocomplete: "username", Error: p.Errors["username"], Required: p.RequireUsername,
+			Optional: !p.RequireUsername, Attrs: emailAttrs()})
 	}
-	fields = append(fields,
-		field{Name: "email_address", Label: "Email address", Type: "email", Value: p.Email, Autocomplete: "email",
-			Error: p.Errors["email_address"], Required: true, Attrs: emailAttrs()},
-		password,
-	)
+	if p.ShowEmail {
+		fields = append(fields, field{Name: "email_address", Label: "Email address", Type: "email", Value: p.Email,
+			Autocomplete: "email", Error: p.Errors["email_address"], Required: p.RequireEmail,
+			Optional: !p.RequireEmail, Attrs: emailAttrs()})
+	}
+	if p.ShowPhone {
+		fields = append(fields, field{Name: "phone_number", Label: "Phone number", Type: "tel", Value: p.Phone,
+			Autocomplete: "tel", Error: p.Errors["phone_number"], Required: p.RequirePhone, Optional: !p.RequirePhone,
+			Hint: "With the country code, like +1 415 555 0100."})
+	}
+	if p.ShowPassword {
+		fields = append(fields, newPasswordField(p.Errors["password"], p.PasswordMin))
+	}
 	return focusFirst(fields)
 }

@@ -12,6 +12,11 @@ type Page struct {
 	Nonce   string // CSP nonce for any inline <script> or <style>
 	CSRF    string // value of the hidden _csrf field in every POST form
 	DevMode bool   // shows a small "development instance" badge
+	// Refresh reloads the page every so many seconds (waiting for a link
+	// opened elsewhere); works without JavaScript.
+	Refresh int
+	// NoReferrer keeps the URL (which holds a secret) out of Referer headers.
+	NoReferrer bool
 }
 
 // Hidden is a hidden form field carried from step to step (flow ID, redirect parameters).
@@ -36,11 +41,15 @@ type Method struct {
 // SignInStart is /sign-in: the identifier step.
 type SignInStart struct {
 	Page
-	Action     string   // form action, "/sign-in"
-	Identifier string   // what the person typed, or the prefill
-	Hidden     []Hidden // redirect parameters carried to the flow
-	Errors     Errors
-	SignUpURL  string // "Don't have an account? Sign up" link, with the redirect parameters
+	Action     string // form action, "/sign-in"
+	Identifier string // what the person typed, or the prefill
+	// IdentifierLabel names what may be typed ("Email address or username");
+	// IdentifierType is the input type ("email", "tel" or "text").
+	IdentifierLabel string
+	IdentifierType  string
+	Hidden          []Hidden // redirect parameters carried to the flow
+	Errors          Errors
+	SignUpURL       string // "Don't have an account? Sign up" link, with the redirect parameters
 }
 
 // SignInPassword is the password step of sign-in.
@@ -53,6 +62,7 @@ type SignInPassword struct {
 	Errors        Errors
 	OtherMethods  []Method // posted to PrepareAction
 	PrepareAction string   // "/sign-in/factor-one/prepare"
+	ForgotURL     string   // "Forgot password?"; empty when no reset is possible
 }
 
 // SignInCode is the step where a code sent by email is entered.
@@ -62,6 +72,7 @@ type SignInCode struct {
 	ResendAction string // "/sign-in/factor-one/prepare"
 	FlowID       string
 	Strategy     string // "email_code"
+	Heading      string // "Check your email", "Check your phone", "Reset your password"
 	Destination  string // where the code was sent, masked for display
 	ChangeURL    string
 	Errors       Errors
@@ -69,19 +80,76 @@ type SignInCode struct {
 	OtherMethods []Method // e.g. back to password
 }
 
+// SignInLink is the step that waits for an emailed link to be opened. The
+// page refreshes itself, so it completes without JavaScript.
+type SignInLink struct {
+	Page
+	FlowID       string
+	FlowField    string // "sign_in" or "sign_up"
+	Destination  string
+	ChangeURL    string
+	ResendAction string
+	ResendWait   int
+	Errors       Errors
+	Notice       string
+	OtherMethods []Method // e.g. "Use a code instead"
+	OtherAction  string
+}
+
+// SignInForgot lists the ways to receive a password-reset code.
+type SignInForgot struct {
+	Page
+	Action  string // "/sign-in/factor-one/prepare"
+	FlowID  string
+	Methods []Method
+	BackURL string
+	Errors  Errors
+}
+
+// SignInNewPassword is the step after a verified reset code.
+type SignInNewPassword struct {
+	Page
+	Action      string // "/sign-in/reset-password"
+	FlowID      string
+	Identifier  string
+	PasswordMin int
+	SignOutAll  bool // "Sign out of all other devices", checked by default
+	Errors      Errors
+}
+
+// LinkConfirm is what opening an emailed link shows: the link is used only
+// when the person presses the button (mail scanners only GET: REQ-OTP-09).
+type LinkConfirm struct {
+	Page
+	Action  string // "/v1/verify"
+	Token   string
+	Heading string
+	Body    string
+	Button  string
+}
+
 // SignUp is /sign-up: the fields the instance requires.
 type SignUp struct {
 	Page
-	Action       string // "/sign-up"
-	Email        string
-	FirstName    string
-	LastName     string
-	ShowNames    bool // first/last name fields shown
-	RequireNames bool // and required
-	PasswordMin  int  // shown as a hint and used for minlength
-	Hidden       []Hidden
-	Errors       Errors
-	SignInURL    string
+	Action          string // "/sign-up"
+	Email           string
+	Phone           string
+	Username        string
+	ShowEmail       bool
+	RequireEmail    bool
+	ShowPhone       bool
+	RequirePhone    bool
+	ShowUsername    bool
+	RequireUsername bool
+	ShowPassword    bool
+	FirstName       string
+	LastName        string
+	ShowNames       bool // first/last name fields shown
+	RequireNames    bool // and required
+	PasswordMin     int  // shown as a hint and used for minlength
+	Hidden          []Hidden
+	Errors          Errors
+	SignInURL       string
 }
 
 // SignUpVerify is the step where the emailed sign-up code is entered.
@@ -90,11 +158,14 @@ type SignUpVerify struct {
 	Action       string // "/sign-up/verify-email-address"
 	ResendAction string // "/sign-up/verify-email-address/resend"
 	FlowID       string
-	Email        string
+	Email        string // where the code went (an email address or a phone number)
+	Heading      string // "Verify your email" / "Verify your phone number"
 	Errors       Errors
 	ResendWait   int
 	Notice       string // e.g. "A new code is on its way."
 	ChangeURL    string // start sign-up again
+	OtherMethods []Method
+	OtherAction  string // "/sign-up/verify/switch"
 }
 
 // SignOut is the confirmation page at GET /sign-out.
@@ -160,4 +231,28 @@ type CodeEmail struct {
 type ExistingAccountEmail struct {
 	Email
 	SignInURL string
+}
+
+// LinkEmail carries a sign-in or verification link (a magic link).
+type LinkEmail struct {
+	Email
+	URL     string
+	Minutes int
+	Purpose string // "sign-in" or "sign-up"
+}
+
+// PasswordChangedEmail tells the owner their password was changed.
+type PasswordChangedEmail struct {
+	Email
+	When      string // e.g. "26 Nov 2026 14:03 UTC"
+	SignInURL string
+}
+
+// SMSCode is the text message carrying a code.
+type SMSCode struct {
+	AppName string
+	Code    string
+	Minutes int
+	Purpose string
+	Domain  string // the portal's host, for WebOTP's "@host #code" line
 }

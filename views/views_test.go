@@ -50,7 +50,7 @@ func fullPages() map[string]templ.Component {
 			FlowID: "sia_1", Strategy: "email_code", Destination: "j***@example.com", ChangeURL: "/sign-in",
 			Errors: Errors{"code": "Incorrect code."}, ResendWait: 30, OtherMethods: others,
 		}),
-		"sign-up": SignUpPage(SignUp{
+		"sign-up": SignUpPage(SignUp{ShowEmail: true, RequireEmail: true, ShowPassword: true,
 			Page: page("Sign up"), Action: "/sign-up", Email: "jo@example.com", FirstName: "Jo", LastName: "Doe",
 			ShowNames: true, RequireNames: true, PasswordMin: 15,
 			Hidden:    []Hidden{{Name: "redirect_url", Value: "http://localhost:3000/"}},
@@ -85,7 +85,7 @@ func emptyPages() map[string]templ.Component {
 		"sign-in start":    SignInStartPage(SignInStart{Page: page("Sign in"), Action: "/sign-in"}),
 		"sign-in password": SignInPasswordPage(SignInPassword{Page: page("Sign in"), Action: "/sign-in/factor-one"}),
 		"sign-in code":     SignInCodePage(SignInCode{Page: page("Sign in"), Action: "/sign-in/factor-one", ResendAction: "/p"}),
-		"sign-up":          SignUpPage(SignUp{Page: page("Sign up"), Action: "/sign-up"}),
+		"sign-up":          SignUpPage(SignUp{ShowEmail: true, RequireEmail: true, ShowPassword: true, Page: page("Sign up"), Action: "/sign-up"}),
 		"sign-up verify":   SignUpVerifyPage(SignUpVerify{Page: page("Verify"), Action: "/v", ResendAction: "/r"}),
 		"outbox":           OutboxPage(Outbox{Page: page("Outbox")}),
 	}
@@ -323,7 +323,7 @@ func TestSignUpFocusesFirstFieldWithError(t *testing.T) {
 	if f := doc.Find("[autofocus]"); f.Length() != 1 || f.AttrOr("name", "") != "email_address" {
 		t.Errorf("autofocus on %q", f.AttrOr("name", ""))
 	}
-	doc, _ = render(t, SignUpPage(SignUp{Page: page("Sign up"), ShowNames: true}))
+	doc, _ = render(t, SignUpPage(SignUp{ShowEmail: true, ShowPassword: true, Page: page("Sign up"), ShowNames: true}))
 	if f := doc.Find("[autofocus]"); f.AttrOr("name", "") != "first_name" || f.AttrOr("autocomplete", "") != "given-name" {
 		t.Errorf("autofocus on %q", f.AttrOr("name", ""))
 	}

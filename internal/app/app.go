@@ -13,6 +13,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -25,11 +26,13 @@ import (
 	"github.com/portalhq/portal/internal/mailer"
 	"github.com/portalhq/portal/internal/notify"
 	"github.com/portalhq/portal/internal/password"
+	"github.com/portalhq/portal/internal/phone"
 	"github.com/portalhq/portal/internal/ratelimit"
 	"github.com/portalhq/portal/internal/redirect"
 	"github.com/portalhq/portal/internal/session"
 	"github.com/portalhq/portal/internal/signin"
 	"github.com/portalhq/portal/internal/signup"
+	"github.com/portalhq/portal/internal/sms"
 	"github.com/portalhq/portal/internal/store"
 	"github.com/portalhq/portal/internal/token"
 )
@@ -38,6 +41,7 @@ import (
 type Options struct {
 	Clock  clockwork.Clock
 	Mailer notify.Mailer // replaces SMTP / the dev outbox
+	SMS    sms.Sender    // replaces Twilio / the dev outbox
 	Log    io.Writer     // log destination; os.Stderr when nil
 	Hasher *password.Hasher
 }
@@ -109,46 +113,92 @@ func (p *Portal) wire(ctx context.Context, opt Options) error {
 	default:
 		send, outbox = notify.NewDevOutbox(st.Q, p.Log, clock), st.Q
 	}
-	mail := &mailer.Mailer{Clock: clock, Send: send, Events: st.Q, AppName: cfg.AppName, BaseURL: cfg.BaseURL}
+	countries, err := phone.NewAllowlist(cfg.SMSCountries)
+	if err != nil {
+		return fmt.Errorf("PORTAL_SMS_COUNTRIES: %w", err)
+	}
+	var texts sms.Sender
+	switch {
+	case opt.SMS != nil:
+		texts = opt.SMS
+	case cfg.SMSProvider == "twilio":
+		if texts, err = sms.NewTwilio(sms.TwilioConfig{AccountSID: cfg.TwilioAccountSID, AuthToken: cfg.TwilioAuthToken,
+			From: cfg.TwilioFrom, APIURL: cfg.TwilioAPIURL, Clock: clock}); err != nil {
+			return err
+		}
+	default:
+		texts = sms.NewDevOutbox(st.Q, p.Log, clock)
+	}
+	mail := &mailer.Mailer{Clock: clock, Send: send, Events: st.Q, AppName: cfg.AppName, BaseURL: cfg.BaseURL,
+		SMS: texts, Countries: countries}
 
 	sessions := &session.Service{Clock: clock, Signer: p.Signer, Issuer: cfg.BaseURL, Repo: st.Q,
 		InTx: store.Tx[session.Repo](st),
 		Policy: session.Policy{TokenTTL: cfg.SessionTokenTTL, MaxLifetime: cfg.SessionMaxLifetime,
 			Inactivity: cfg.SessionInactivityTimeout}}
-	codes := &flow.Codes{Clock: clock, Key: secrets.codeKey}
+	codes := &flow.Codes{Clock: clock, Key: secrets.codeKey, Limits: flow.SendLimits{
+		PerTargetHour: cfg.SendLimitPerIdentifierHour, PerTargetDay: cfg.SendLimitPerIdentifierDay,
+		PerIPHour: cfg.SendLimitPerIPHour, PerIPDay: cfg.SendLimitPerIPDay,
+		SMSPerMinute: cfg.SMSLimitPerMinute, SMSPerHour: cfg.SMSLimitPerHour}}
 	minLen := cfg.PasswordMinLength
 	if cfg.RequireMFA {
 		minLen = cfg.PasswordMinLengthMFA
 	}
-	in := &signin.Service{Clock: clock, Repo: st.Q, InTx: store.Tx[signin.Repo](st), Sessions: sessions}
-	for _, f := range enabledFactors(cfg) {
+	pwPolicy := password.Policy{MinLength: minLen}
+	ids := flow.Identifiers{Email: cfg.HasIdentifier("email"), Phone: cfg.HasIdentifier("phone"),
+		Username: cfg.HasIdentifier("username"), Region: cfg.PhoneRegion}
+	in := &signin.Service{Clock: clock, Repo: st.Q, InTx: store.Tx[signin.Repo](st), Sessions: sessions,
+		Identifiers: ids, Hasher: hasher, Policy: pwPolicy, AppName: cfg.AppName, Notifier: mail,
+		LinkOtherDeviceSession: cfg.EmailLinkOtherDeviceSession}
+	factors := cfg.EnabledFactors()
+	code := func(strategy string) *signin.CodeStrategy {
+		return &signin.CodeStrategy{Strategy: strategy, Codes: codes, Store: st.Q, Notifier: mail}
+	}
+	for _, f := range factors {
 		switch f {
 		case flow.Password:
 			in.Strategies = append(in.Strategies, &signin.PasswordStrategy{Clock: clock, Hasher: hasher, Repo: st.Q,
 				Lockout: signin.Lockout{Threshold: cfg.LockoutThreshold, Duration: cfg.LockoutDuration}})
-		case flow.EmailCode:
-			in.Strategies = append(in.Strategies, &signin.EmailCodeStrategy{Codes: codes, Store: st.Q, Notifier: mail})
+		case flow.EmailCode, flow.PhoneCode:
+			in.Strategies = append(in.Strategies, code(f))
+		case flow.EmailLink:
+			in.Strategies = append(in.Strategies, &signin.LinkStrategy{Codes: codes, Store: st.Q, Notifier: mail,
+				BaseURL: cfg.BaseURL})
 		}
 	}
+	if slices.Contains(factors, flow.Password) { // a password can be reset through what the account can receive
+		if ids.Email {
+			in.Strategies = append(in.Strategies, code(flow.ResetPasswordEmailCode))
+		}
+		if ids.Phone {
+			in.Strategies = append(in.Strategies, code(flow.ResetPasswordPhoneCode))
+		}
+	}
+	emailVia, emailAlt := flow.EmailCode, ""
+	switch {
+	case slices.Contains(factors, flow.EmailCode) && slices.Contains(factors, flow.EmailLink):
+		emailAlt = flow.EmailLink
+	case slices.Contains(factors, flow.EmailLink):
+		emailVia = flow.EmailLink
+	}
 	up := &signup.Service{Clock: clock, Repo: st.Q, InTx: store.Tx[signup.Repo](st), Sessions: sessions,
-		Hasher: hasher, Policy: password.Policy{MinLength: minLen}, Codes: codes, Notifier: mail, AppName: cfg.AppName}
+		Hasher: hasher, Policy: pwPolicy, Codes: codes, Notifier: mail, AppName: cfg.AppName, BaseURL: cfg.BaseURL,
+		Fields:   signup.Fields{Shown: set(cfg.SignUpFieldsShown()), Required: set(cfg.SignUpFieldsRequired())},
+		EmailVia: emailVia, EmailAlt: emailAlt, PhoneRegion: cfg.PhoneRegion, Countries: countries,
+		LinkOtherDeviceSession: cfg.EmailLinkOtherDeviceSession}
 	p.Limiter = ratelimit.New(clock, 100_000)
-	p.Handler, err = handlers.New(handlers.Deps{Config: cfg, Log: p.Log, Clock: clock, SignIn: in, SignUp: up,
+	p.Handler, err = handlers.New(handlers.Deps{Config: cfg, Log: p.Log, Clock: clock, SignIn: in, SignUp: up, Codes: codes,
 		Sessions: sessions, Signer: p.Signer, Redirects: policy, Users: st.Q, Outbox: outbox, Limiter: p.Limiter,
 		Ready: st.Ping, CookieKeys: secrets.cookieKeys, PasswordMin: minLen})
 	return err
 }
 
-// enabledFactors are the first factors this slice implements, in the order
-// they are offered.
-func enabledFactors(cfg *config.Config) []string {
-	var out []string
-	for _, f := range cfg.EnabledFactors() {
-		if f == flow.Password || f == flow.EmailCode {
-			out = append(out, f)
-		}
+func set(list []string) map[string]bool {
+	m := make(map[string]bool, len(list))
+	for _, v := range list {
+		m[v] = true
 	}
-	return out
+	return m
 }
 
 type secrets struct {

@@ -45,12 +45,23 @@ type Config struct {
 	TwilioFrom       string
 	TwilioAPIURL     string
 
-	Identifiers      []string
-	Factors          []string
-	SecondFactors    []string
-	RequireMFA       bool
-	PersonalAccounts bool
-	Theme            string
+	Identifiers                 []string
+	SignUpFields                []string // shown on /sign-up; empty = identifiers, names, password
+	SignUpRequired              []string // required on /sign-up; empty = identifiers and password
+	PhoneRegion                 string   // default region for numbers without +country
+	SMSCountries                []string // allowed SMS destinations (ISO codes); empty = all
+	EmailLinkOtherDeviceSession bool
+	SendLimitPerIdentifierHour  int
+	SendLimitPerIdentifierDay   int
+	SendLimitPerIPHour          int
+	SendLimitPerIPDay           int
+	SMSLimitPerMinute           int
+	SMSLimitPerHour             int
+	Factors                     []string
+	SecondFactors               []string
+	RequireMFA                  bool
+	PersonalAccounts            bool
+	Theme                       string
 
 	WebhookURL          string
 	WebhookSecret       string

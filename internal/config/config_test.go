@@ -54,7 +54,7 @@ func TestDefaults(t *testing.T) {
 		EmailFrom: "Portal <no-reply@localhost>", TwilioAPIURL: "https://api.twilio.com",
 		Identifiers: []string{"email"}, PersonalAccounts: true, Theme: "default",
 		SessionTokenTTL: 60 * time.Second, SessionMaxLifetime: 7 * 24 * time.Hour, SessionCookieHTTPOnly: true,
-		PasswordMinLength: 15, PasswordMinLengthMFA: 8, LockoutThreshold: 10, LockoutDuration: time.Hour,
+		PasswordMinLength: 15, PasswordMinLengthMFA: 8, LockoutThreshold: 10, SendLimitPerIdentifierHour: 10, SendLimitPerIdentifierDay: 20, SendLimitPerIPHour: 30, SendLimitPerIPDay: 100, SMSLimitPerMinute: 30, SMSLimitPerHour: 300, LockoutDuration: time.Hour,
 		LogLevel: "info", LogFormat: "text",
 		ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 15 * time.Second, WriteTimeout: 30 * time.Second,
 		IdleTimeout: 120 * time.Second, MaxBodyBytes: 1 << 20,

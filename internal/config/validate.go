@@ -177,6 +177,72 @@ func (c *Config) validateMethods(p *problems) {
 	checkSet("PORTAL_IDENTIFIERS", c.Identifiers, "email", "phone", "username")
 	checkSet("PORTAL_FACTORS", c.Factors, "password", "email_code", "email_link", "phone_code", "passkey")
 	checkSet("PORTAL_SECOND_FACTORS", c.SecondFactors, "totp", "backup_code", "phone_code")
+	fields := []string{"email_address", "phone_number", "username", "first_name", "last_name", "password"}
+	checkSet("PORTAL_SIGN_UP_FIELDS", c.SignUpFields, fields...)
+	checkSet("PORTAL_SIGN_UP_REQUIRED", c.SignUpRequired, fields...)
+	shown := c.SignUpFieldsShown()
+	for _, f := range c.SignUpRequired {
+		if !slices.Contains(shown, f) {
+			p.add("PORTAL_SIGN_UP_REQUIRED: %q is required but not shown; add it to PORTAL_SIGN_UP_FIELDS", f)
+		}
+	}
+	for _, f := range c.EnabledFactors() {
+		switch {
+		case (f == "email_code" || f == "email_link") && !c.HasIdentifier("email"):
+			p.add("PORTAL_FACTORS: %s needs the email identifier; add email to PORTAL_IDENTIFIERS", f)
+		case f == "phone_code" && !c.HasIdentifier("phone"):
+			p.add("PORTAL_FACTORS: phone_code needs the phone identifier; add phone to PORTAL_IDENTIFIERS")
+		}
+	}
+	if c.PhoneRegion != "" && (len(c.PhoneRegion) != 2 || strings.ToUpper(c.PhoneRegion) != c.PhoneRegion) {
+		p.add("PORTAL_PHONE_DEFAULT_REGION: %q must be a two-letter upper-case ISO code like US", c.PhoneRegion)
+	}
+}
+
+// SignUpFieldsShown is the configured sign-up fields, or by default the
+// identifiers, first and last name, and password when the password factor
+// is enabled.
+func (c *Config) SignUpFieldsShown() []string {
+	if len(c.SignUpFields) > 0 {
+		return slices.Clone(c.SignUpFields)
+	}
+	out := c.identifierFields()
+	out = append(out, "first_name", "last_name")
+	if slices.Contains(c.EnabledFactors(), "password") {
+		out = append(out, "password")
+	}
+	return out
+}
+
+// SignUpFieldsRequired is the configured required fields, or by default the
+// identifiers shown and the password when shown.
+func (c *Config) SignUpFieldsRequired() []string {
+	if len(c.SignUpRequired) > 0 {
+		return slices.Clone(c.SignUpRequired)
+	}
+	shown := c.SignUpFieldsShown()
+	var out []string
+	for _, f := range append(c.identifierFields(), "password") {
+		if slices.Contains(shown, f) {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+func (c *Config) identifierFields() []string {
+	var out []string
+	for _, id := range c.Identifiers {
+		switch id {
+		case "email":
+			out = append(out, "email_address")
+		case "phone":
+			out = append(out, "phone_number")
+		case "username":
+			out = append(out, "username")
+		}
+	}
+	return out
 }
 
 func (c *Config) validateNumbers(p *problems) {

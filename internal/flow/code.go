@@ -29,7 +29,9 @@ type Verification struct {
 	ID         string
 	FlowID     string
 	Strategy   string // "email_code", …
+	Channel    string // "email" or "sms"
 	Target     string // where it was sent
+	IP         string // who asked for it (send caps per network)
 	SecretHash string
 	Attempts   int
 	CreatedAt  time.Time
@@ -42,42 +44,163 @@ type Verification struct {
 type CodeStore interface {
 	LatestVerification(ctx context.Context, flowID, strategy string) (*Verification, error)
 	InsertVerification(ctx context.Context, v Verification) error
-	// CountVerificationAttempt adds one failed attempt unless max is reached;
-	// it reports whether the attempt was counted.
+	// CountVerificationAttempt adds one attempt unless max is reached or the
+	// verification was used; it reports whether the attempt was counted.
 	CountVerificationAttempt(ctx context.Context, id string, max int) (bool, error)
 	// ConsumeVerification marks it used; false when it already was.
 	ConsumeVerification(ctx context.Context, id string, at time.Time) (bool, error)
+	// DeleteVerification removes a verification whose message never left.
+	DeleteVerification(ctx context.Context, id string) error
+	// VerificationByHash finds a link's verification by its token hash.
+	VerificationByHash(ctx context.Context, hash string) (*Verification, error)
+	// CountSends counts verifications sent since q.Since matching q's
+	// non-empty fields.
+	CountSends(ctx context.Context, q SendQuery) (int, error)
 }
 
-// Codes issues and checks one-time codes.
+// SendQuery selects sent verifications for the send caps.
+type SendQuery struct {
+	Channel string
+	Target  string
+	IP      string
+	Since   time.Time
+}
+
+// Codes issues and checks one-time codes and email links.
 type Codes struct {
-	Clock clockwork.Clock
-	Key   []byte // HMAC key; codes are stored as HMAC(key, id:code)
+	Clock  clockwork.Clock
+	Key    []byte // HMAC key; codes are stored as HMAC(key, id:code)
+	Limits SendLimits
 }
 
 // Issue creates a new code for flowID, superseding earlier ones. It refuses
-// while the previous code is younger than ResendAfter.
-func (c *Codes) Issue(ctx context.Context, st CodeStore, flowID, strategy, target string) (string, error) {
-	now := c.Clock.Now()
-	prev, err := st.LatestVerification(ctx, flowID, strategy)
+// while the previous code is younger than ResendAfter, and past the send
+// caps.
+func (c *Codes) Issue(ctx context.Context, st CodeStore, flowID, strategy, target, ip string) (string, error) {
+	v, err := c.begin(ctx, st, flowID, strategy, target, ip)
 	if err != nil {
 		return "", err
-	}
-	if wait := ResendWait(prev, now); wait > 0 {
-		return "", &apperr.Error{Code: apperr.RateLimited, Field: "code",
-			Message: fmt.Sprintf("You can ask for a new code in %d seconds.", int(wait.Seconds()+0.999))}
 	}
 	code, err := randomDigits(CodeDigits)
 	if err != nil {
 		return "", err
 	}
-	v := Verification{ID: id.New(id.Verification), FlowID: flowID, Strategy: strategy, Target: target,
-		CreatedAt: now, ExpireAt: now.Add(CodeTTL)}
 	v.SecretHash = c.hash(v.ID, code)
-	if err := st.InsertVerification(ctx, v); err != nil {
+	if err := st.InsertVerification(ctx, *v); err != nil {
 		return "", err
 	}
 	return code, nil
+}
+
+// IssueLink creates a single-use link token for flowID (REQ-OTP-01..05:
+// 256 random bits, stored as its SHA-256, 10 minutes).
+func (c *Codes) IssueLink(ctx context.Context, st CodeStore, flowID, strategy, target, ip string) (string, error) {
+	v, err := c.begin(ctx, st, flowID, strategy, target, ip)
+	if err != nil {
+		return "", err
+	}
+	tok := id.Secret(32)
+	v.SecretHash = linkHash(tok)
+	if err := st.InsertVerification(ctx, *v); err != nil {
+		return "", err
+	}
+	return tok, nil
+}
+
+// begin applies the cooldown and caps and returns the verification to store.
+func (c *Codes) begin(ctx context.Context, st CodeStore, flowID, strategy, target, ip string) (*Verification, error) {
+	now := c.Clock.Now()
+	prev, err := st.LatestVerification(ctx, flowID, strategy)
+	if err != nil {
+		return nil, err
+	}
+	if wait := ResendWait(prev, now); wait > 0 {
+		secs, unit := int(wait.Seconds()+0.999), "seconds"
+		if secs == 1 {
+			unit = "second"
+		}
+		return nil, &apperr.Error{Code: apperr.RateLimited, Field: "code",
+			Message: fmt.Sprintf("You can ask for a new code in %d %s.", secs, unit)}
+	}
+	channel := Channel(strategy)
+	if err := c.Limits.check(ctx, st, channel, target, ip, now); err != nil {
+		return nil, err
+	}
+	return &Verification{ID: id.New(id.Verification), FlowID: flowID, Strategy: strategy, Channel: channel,
+		Target: target, IP: ip, CreatedAt: now, ExpireAt: now.Add(CodeTTL)}, nil
+}
+
+// CheckLink verifies and consumes a link token.
+func (c *Codes) CheckLink(ctx context.Context, st CodeStore, token string) (*Verification, error) {
+	if len(token) < 40 || len(token) > 64 {
+		return nil, ErrLinkInvalid
+	}
+	v, err := st.VerificationByHash(ctx, linkHash(token))
+	if err != nil {
+		return nil, err
+	}
+	if v == nil {
+		return nil, ErrLinkInvalid
+	}
+	now := c.Clock.Now()
+	if v.ConsumedAt != nil {
+		return nil, ErrLinkUsed
+	}
+	if !now.Before(v.ExpireAt) {
+		return nil, ErrLinkExpired
+	}
+	ok, err := st.ConsumeVerification(ctx, v.ID, now)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, ErrLinkUsed
+	}
+	v.ConsumedAt = &now
+	return v, nil
+}
+
+// PeekLink finds a link's verification without consuming it, for the
+// confirmation page a GET shows (mail scanners prefetch links: REQ-OTP-09).
+func (c *Codes) PeekLink(ctx context.Context, st CodeStore, token string) (*Verification, error) {
+	if len(token) < 40 || len(token) > 64 {
+		return nil, ErrLinkInvalid
+	}
+	v, err := st.VerificationByHash(ctx, linkHash(token))
+	switch {
+	case err != nil:
+		return nil, err
+	case v == nil:
+		return nil, ErrLinkInvalid
+	case v.ConsumedAt != nil:
+		return nil, ErrLinkUsed
+	case !c.Clock.Now().Before(v.ExpireAt):
+		return nil, ErrLinkExpired
+	}
+	return v, nil
+}
+
+// Link errors, shown on a page that offers to ask for a new link.
+var (
+	ErrLinkInvalid = apperr.New(apperr.Invalid, "This link isn't valid. It may have been copied incompletely. Ask for a new one.")
+	ErrLinkExpired = apperr.New(apperr.Expired, "This link has expired. Links work for 10 minutes. Ask for a new one.")
+	ErrLinkUsed    = apperr.New(apperr.Expired, "This link was already used. Each link works once. Ask for a new one if you need to.")
+)
+
+func linkHash(tok string) string {
+	h := sha256.Sum256([]byte(tok))
+	return hex.EncodeToString(h[:])
+}
+
+// Cancel forgets the newest code or link of the flow for strategy, after its
+// message could not be sent: the person may ask again at once, and it does
+// not count against the send caps.
+func (c *Codes) Cancel(ctx context.Context, st CodeStore, flowID, strategy string) error {
+	v, err := st.LatestVerification(ctx, flowID, strategy)
+	if err != nil || v == nil {
+		return err
+	}
+	return st.DeleteVerification(ctx, v.ID)
 }
 
 // ResendWait is how long until a new code may be sent after prev.
@@ -92,6 +215,10 @@ func ResendWait(prev *Verification, now time.Time) time.Duration {
 }
 
 // Check verifies code against the newest code of the flow and consumes it.
+// Every submission, right or wrong, first takes one of the code's attempts
+// in the store: judging first and counting after would let a burst of
+// parallel guesses all be judged against the same stale count
+// (REQ-OTP-04).
 func (c *Codes) Check(ctx context.Context, st CodeStore, flowID, strategy, code string) (*Verification, error) {
 	v, err := st.LatestVerification(ctx, flowID, strategy)
 	if err != nil {
@@ -103,31 +230,48 @@ func (c *Codes) Check(ctx context.Context, st CodeStore, flowID, strategy, code 
 	now := c.Clock.Now()
 	switch {
 	case v.ConsumedAt != nil:
-		return nil, apperr.Field(apperr.Expired, "code", "This code was already used. Ask for a new code.")
+		return nil, errCodeUsed()
 	case !now.Before(v.ExpireAt):
 		return nil, apperr.Field(apperr.Expired, "code", "This code has expired. Ask for a new code.")
 	case v.Attempts >= MaxAttempts:
-		return nil, apperr.Field(apperr.Expired, "code", "Too many incorrect attempts. Ask for a new code.")
+		return nil, errTooManyAttempts()
+	}
+	counted, err := st.CountVerificationAttempt(ctx, v.ID, MaxAttempts)
+	if err != nil {
+		return nil, err
+	}
+	if !counted { // spent meanwhile: used, or out of attempts
+		if cur, err := st.LatestVerification(ctx, flowID, strategy); err == nil && cur != nil &&
+			cur.ID == v.ID && cur.ConsumedAt != nil {
+			return nil, errCodeUsed()
+		}
+		return nil, errTooManyAttempts()
 	}
 	if !validDigits(code) || !hmac.Equal([]byte(c.hash(v.ID, code)), []byte(v.SecretHash)) {
-		counted, err := st.CountVerificationAttempt(ctx, v.ID, MaxAttempts)
-		if err != nil {
-			return nil, err
+		where := "email"
+		if Channel(strategy) == "sms" {
+			where = "text message"
 		}
-		if !counted {
-			return nil, apperr.Field(apperr.Expired, "code", "Too many incorrect attempts. Ask for a new code.")
-		}
-		return nil, apperr.Field(apperr.Invalid, "code", "That code is incorrect. Check the latest email and try again.")
+		return nil, apperr.Field(apperr.Invalid, "code", "That code is incorrect. Check the latest "+where+" and try again.")
 	}
 	ok, err := st.ConsumeVerification(ctx, v.ID, now)
 	if err != nil {
 		return nil, err
 	}
 	if !ok {
-		return nil, apperr.Field(apperr.Expired, "code", "This code was already used. Ask for a new code.")
+		return nil, errCodeUsed()
 	}
 	v.ConsumedAt = &now
 	return v, nil
+}
+
+// The two ways a code is spent; fresh values, so no caller shares one.
+func errCodeUsed() error {
+	return apperr.Field(apperr.Expired, "code", "This code was already used. Ask for a new code.")
+}
+
+func errTooManyAttempts() error {
+	return apperr.Field(apperr.Expired, "code", "Too many incorrect attempts. Ask for a new code.")
 }
 
 func (c *Codes) hash(vid, code string) string {

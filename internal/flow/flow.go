@@ -19,6 +19,7 @@ const (
 	NeedsIdentifier     = "needs_identifier"
 	NeedsFirstFactor    = "needs_first_factor"
 	NeedsSecondFactor   = "needs_second_factor"
+	NeedsNewPassword    = "needs_new_password"
 	MissingRequirements = "missing_requirements"
 	Complete            = "complete"
 	Abandoned           = "abandoned"
@@ -50,11 +51,31 @@ type Data struct {
 	FirstName    string `json:"first_name,omitempty"`
 	LastName     string `json:"last_name,omitempty"`
 	PasswordHash string `json:"password_hash,omitempty"`
+	// Strategy is the factor (sign-in) or verification (sign-up) chosen last.
+	Strategy      string     `json:"strategy,omitempty"`
+	FirstFactorAt *time.Time `json:"first_factor_at,omitempty"`
+
+	// Sign-in: the kind of identifier typed (user.Email, user.Phone, user.Username).
+	IdentifierKind string `json:"identifier_kind,omitempty"`
+	// LinkVerifiedAt is set when an email link for this flow was confirmed
+	// on another device; the flow's own browser then completes by itself.
+	LinkVerifiedAt *time.Time `json:"link_verified_at,omitempty"`
+	// ResetVerifiedAt is set when a password-reset code was verified; the
+	// flow then needs a new password.
+	ResetVerifiedAt *time.Time `json:"reset_verified_at,omitempty"`
+
+	// Sign-up fields.
+	Email         string `json:"email,omitempty"`
+	Phone         string `json:"phone,omitempty"`
+	Username      string `json:"username,omitempty"`
+	EmailVerified bool   `json:"email_verified,omitempty"`
+	PhoneVerified bool   `json:"phone_verified,omitempty"`
 	// ExistingUser marks a sign-up whose email already belongs to someone:
 	// the visitor sees the same steps, the owner gets an email instead.
-	ExistingUser  bool       `json:"existing_user,omitempty"`
-	Strategy      string     `json:"strategy,omitempty"` // the first factor chosen
-	FirstFactorAt *time.Time `json:"first_factor_at,omitempty"`
+	ExistingUser bool `json:"existing_user,omitempty"`
+	// PhoneTaken marks a sign-up whose phone number already belongs to
+	// someone: the steps look the same, no text is sent.
+	PhoneTaken bool `json:"phone_taken,omitempty"`
 }
 
 // Encode marshals d for the store.

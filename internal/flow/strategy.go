@@ -8,9 +8,22 @@ import (
 
 // Factor strategy names, as Clerk names them.
 const (
-	Password  = "password"
-	EmailCode = "email_code"
+	Password               = "password"
+	EmailCode              = "email_code"
+	EmailLink              = "email_link"
+	PhoneCode              = "phone_code"
+	ResetPasswordEmailCode = "reset_password_email_code"
+	ResetPasswordPhoneCode = "reset_password_phone_code"
 )
+
+// Channel is how a strategy's secret travels.
+func Channel(strategy string) string {
+	switch strategy {
+	case PhoneCode, ResetPasswordPhoneCode:
+		return "sms"
+	}
+	return "email"
+}
 
 // Input is what a person submitted to attempt a factor.
 type Input struct {
@@ -18,14 +31,14 @@ type Input struct {
 	Code     string
 }
 
-// Meta describes the request, for sessions and logs.
+// Meta describes the request, for sessions, send caps and logs.
 type Meta struct {
 	IP        string
 	UserAgent string
 }
 
-// Strategy is one factor of a flow. Adding a factor (email_link, passkey,
-// totp, …) means adding a Strategy; the flow code does not change.
+// Strategy is one factor of a flow. Adding a factor (passkey, totp, …)
+// means adding a Strategy; the flow code does not change.
 type Strategy interface {
 	Name() string
 	// Offered reports whether the factor can be offered for this flow; u is
@@ -33,15 +46,19 @@ type Strategy interface {
 	// offered all the same wherever offering it would reveal that).
 	Offered(f *Flow, u *user.User) bool
 	// Prepare starts the factor, e.g. sends a code.
-	Prepare(ctx context.Context, f *Flow, u *user.User) error
+	Prepare(ctx context.Context, f *Flow, u *user.User, m Meta) error
 	// Attempt checks the input; nil means the factor is verified.
 	Attempt(ctx context.Context, f *Flow, u *user.User, in Input) error
 }
 
-// Notifier sends the messages flows need.
+// Notifier sends the messages flows need. purpose is "sign-in", "sign-up"
+// or "reset-password".
 type Notifier interface {
 	SendCode(ctx context.Context, to, code, purpose string) error
+	SendLink(ctx context.Context, to, link, purpose string) error
+	SendSMSCode(ctx context.Context, to, code, purpose string) error
 	// SendExistingAccount tells the owner of to that someone tried to sign up
 	// with it, instead of telling the visitor the account exists.
 	SendExistingAccount(ctx context.Context, to string) error
+	SendPasswordChanged(ctx context.Context, to string) error
 }

@@ -6,6 +6,8 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"net/url"
+	"strings"
 	"time"
 
 	"github.com/a-h/templ"
@@ -16,6 +18,8 @@ import (
 	"github.com/portalhq/portal/internal/flow"
 	"github.com/portalhq/portal/internal/id"
 	"github.com/portalhq/portal/internal/notify"
+	"github.com/portalhq/portal/internal/phone"
+	"github.com/portalhq/portal/internal/sms"
 	"github.com/portalhq/portal/views"
 )
 
@@ -31,6 +35,9 @@ type Mailer struct {
 	Events  EventWriter
 	AppName string
 	BaseURL string
+	// SMS sends text messages (Twilio or the dev outbox); nil disables them.
+	SMS       sms.Sender
+	Countries *phone.Allowlist
 }
 
 var _ flow.Notifier = (*Mailer)(nil)
@@ -42,6 +49,61 @@ var ErrSend = apperr.New(apperr.Unavailable, "We couldn't send the email just no
 func (m *Mailer) SendCode(ctx context.Context, to, code, purpose string) error {
 	p := views.CodeEmail{Email: m.base(), Code: code, Minutes: int(flow.CodeTTL / time.Minute), Purpose: purpose}
 	return m.deliver(ctx, "verification_code", to, views.CodeEmailSubject(p), views.CodeEmailText(p), views.CodeEmailHTML(p))
+}
+
+// SendLink sends a sign-in or verification link.
+func (m *Mailer) SendLink(ctx context.Context, to, link, purpose string) error {
+	p := views.LinkEmail{Email: m.base(), URL: link, Minutes: int(flow.CodeTTL / time.Minute), Purpose: purpose}
+	return m.deliver(ctx, "magic_link_"+strings.ReplaceAll(purpose, "-", "_"), to, views.LinkEmailSubject(p),
+		views.LinkEmailText(p), views.LinkEmailHTML(p))
+}
+
+// SendPasswordChanged tells the owner their password was changed (REQ-PW-07).
+func (m *Mailer) SendPasswordChanged(ctx context.Context, to string) error {
+	p := views.PasswordChangedEmail{Email: m.base(), When: m.Clock.Now().UTC().Format("2 Jan 2006 15:04 UTC"),
+		SignInURL: m.BaseURL + "/sign-in"}
+	return m.deliver(ctx, "password_changed", to, views.PasswordChangedEmailSubject(p),
+		views.PasswordChangedEmailText(p), views.PasswordChangedEmailHTML(p))
+}
+
+// SendSMSCode texts a one-time code, only to numbers in the allowlist.
+func (m *Mailer) SendSMSCode(ctx context.Context, to, code, purpose string) error {
+	if m.SMS == nil {
+		return apperr.New(apperr.Unavailable, "Text messages can't be sent from this site. Please use another way.")
+	}
+	if n, err := phone.Parse(to, ""); err != nil {
+		return err
+	} else if err := m.Countries.Check(n); err != nil {
+		return err
+	}
+	host := ""
+	if u, err := url.Parse(m.BaseURL); err == nil {
+		host = u.Hostname()
+	}
+	body := views.SMSCodeText(views.SMSCode{AppName: m.AppName, Code: code, Minutes: int(flow.CodeTTL / time.Minute),
+		Purpose: purpose, Domain: host})
+	if err := m.SMS.SendSMS(ctx, sms.Message{To: to, Body: body}); err != nil {
+		return err
+	}
+	now := m.Clock.Now()
+	obj := smsObject{Object: "sms_message", ID: id.New("sms"), Slug: "verification_code", ToPhoneNumber: to,
+		Message: body, Status: "delivered", DeliveredByPortal: true}
+	e, err := events.New(events.SMSCreated, obj.ID, obj, now)
+	if err != nil {
+		return err
+	}
+	return m.Events.InsertEvent(ctx, e)
+}
+
+// smsObject is the sms.created payload, shaped like Clerk's SMS message object.
+type smsObject struct {
+	Object            string `json:"object"`
+	ID                string `json:"id"`
+	Slug              string `json:"slug"`
+	ToPhoneNumber     string `json:"to_phone_number"`
+	Message           string `json:"message"`
+	Status            string `json:"status"`
+	DeliveredByPortal bool   `json:"delivered_by_clerk"`
 }
 
 // SendExistingAccount tells an address's owner that someone tried to sign up with it.

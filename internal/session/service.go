@@ -24,6 +24,7 @@ type Repo interface {
 	CreateSession(ctx context.Context, s Session) error
 	SessionByID(ctx context.Context, id string) (*Session, error)
 	ActiveSessionsOfClient(ctx context.Context, clientID string) ([]Session, error)
+	ActiveSessionsOfUser(ctx context.Context, userID string) ([]Session, error)
 	EndSession(ctx context.Context, id, status string, at time.Time) (bool, error)
 	TouchSession(ctx context.Context, id string, at time.Time) error
 	UserByID(ctx context.Context, id string) (*user.User, error)
@@ -115,11 +116,25 @@ func (s *Service) SignOut(ctx context.Context, clientID string) error {
 	return s.InTx(ctx, func(r Repo) error { return s.endAll(ctx, r, clientID, Ended, s.Clock.Now()) })
 }
 
+// RevokeUser ends every active session of a user (status "revoked"), inside
+// the caller's transaction: after a password reset, a ban, a deletion.
+func (s *Service) RevokeUser(ctx context.Context, r Repo, userID string, now time.Time) error {
+	list, err := r.ActiveSessionsOfUser(ctx, userID)
+	if err != nil {
+		return err
+	}
+	return s.end(ctx, r, list, Revoked, now)
+}
+
 func (s *Service) endAll(ctx context.Context, r Repo, clientID, status string, now time.Time) error {
 	list, err := r.ActiveSessionsOfClient(ctx, clientID)
 	if err != nil {
 		return err
 	}
+	return s.end(ctx, r, list, status, now)
+}
+
+func (s *Service) end(ctx context.Context, r Repo, list []Session, status string, now time.Time) error {
 	for i := range list {
 		ok, err := r.EndSession(ctx, list[i].ID, status, now)
 		if err != nil {

@@ -45,7 +45,9 @@ func (p *PasswordStrategy) Offered(_ *flow.Flow, u *user.User) bool {
 	return u == nil || u.PasswordHash != ""
 }
 
-func (p *PasswordStrategy) Prepare(context.Context, *flow.Flow, *user.User) error { return nil }
+func (p *PasswordStrategy) Prepare(context.Context, *flow.Flow, *user.User, flow.Meta) error {
+	return nil
+}
 
 // Attempt does the same hashing work whatever the account's state, so status,
 // message and timing match for known and unknown identifiers.
@@ -59,9 +61,6 @@ func (p *PasswordStrategy) Attempt(ctx context.Context, _ *flow.Flow, u *user.Us
 	}
 	ok, rehash, err := p.Hasher.Verify(ctx, in.Password, u.PasswordHash)
 	if err != nil {
-		if _, safe := apperr.As(err); safe {
-			return err
-		}
 		return err
 	}
 	if !ok {

@@ -1,5 +1,6 @@
 // Package signin is the sign-in flow: identifier first, then a first factor
-// (password, email code, …), persisted so each step is a separate request.
+// (password, email code or link, text-message code), persisted so each step
+// is a separate request; and the password reset that branches off it.
 package signin
 
 import (
@@ -10,9 +11,10 @@ import (
 	"github.com/jonboulle/clockwork"
 
 	"github.com/portalhq/portal/internal/apperr"
+	"github.com/portalhq/portal/internal/events"
 	"github.com/portalhq/portal/internal/flow"
 	"github.com/portalhq/portal/internal/id"
-	"github.com/portalhq/portal/internal/notify"
+	"github.com/portalhq/portal/internal/password"
 	"github.com/portalhq/portal/internal/session"
 	"github.com/portalhq/portal/internal/user"
 )
@@ -32,11 +34,20 @@ type Repo interface {
 
 // Service runs sign-in flows.
 type Service struct {
-	Clock      clockwork.Clock
-	Repo       Repo
-	InTx       func(ctx context.Context, fn func(Repo) error) error
-	Sessions   *session.Service
-	Strategies []flow.Strategy // in the order they are offered
+	Clock       clockwork.Clock
+	Repo        Repo
+	InTx        func(ctx context.Context, fn func(Repo) error) error
+	Sessions    *session.Service
+	Identifiers flow.Identifiers
+	Strategies  []flow.Strategy // in the order they are offered
+	// Password reset.
+	Hasher   *password.Hasher
+	Policy   password.Policy
+	AppName  string
+	Notifier flow.Notifier
+	// LinkOtherDeviceSession lets an email link opened on another device
+	// sign that device in too; by default only the device that asked does.
+	LinkOtherDeviceSession bool
 }
 
 // ErrFlowGone is shown when a flow is unknown, expired, finished or belongs
@@ -45,18 +56,21 @@ var ErrFlowGone = apperr.New(apperr.Expired, "This sign-in has expired. Please s
 
 // Start begins a sign-in with the identifier a person typed.
 func (s *Service) Start(ctx context.Context, clientID, identifier, redirectURL string) (*flow.Flow, error) {
-	email, err := notify.ValidAddress(identifier)
+	kind, value, err := s.Identifiers.Parse(identifier)
 	if err != nil {
-		return nil, apperr.Field(apperr.Invalid, "identifier", "Enter the email address of your account, like name@example.com.")
+		return nil, err
 	}
-	email = user.NormalizeEmail(email)
-	u, err := s.Repo.UserByIdentifier(ctx, user.Email, email)
+	u, err := s.Repo.UserByIdentifier(ctx, kind, value)
 	if err != nil && !errors.Is(err, apperr.ErrNotFound) {
 		return nil, err
 	}
+	if u != nil && !u.Has(kind, value) { // an unverified address signs nobody in
+		u = nil
+	}
 	now := s.Clock.Now()
 	f := &flow.Flow{ID: id.New(id.SignIn), Kind: flow.SignIn, ClientID: clientID, Status: flow.NeedsFirstFactor,
-		Identifier: email, RedirectURL: redirectURL, CreatedAt: now, UpdatedAt: now, ExpireAt: now.Add(flow.Lifetime)}
+		Identifier: value, RedirectURL: redirectURL, CreatedAt: now, UpdatedAt: now, ExpireAt: now.Add(flow.Lifetime),
+		Data: flow.Data{IdentifierKind: kind}}
 	if u != nil {
 		f.UserID = u.ID
 	}
@@ -68,6 +82,17 @@ func (s *Service) Start(ctx context.Context, clientID, identifier, redirectURL s
 
 // Load returns the flow when it belongs to clientID and can still be used.
 func (s *Service) Load(ctx context.Context, clientID, flowID string) (*flow.Flow, error) {
+	f, err := s.byID(ctx, flowID)
+	if err != nil {
+		return nil, err
+	}
+	if f.ClientID != clientID {
+		return nil, ErrFlowGone
+	}
+	return f, nil
+}
+
+func (s *Service) byID(ctx context.Context, flowID string) (*flow.Flow, error) {
 	f, err := s.Repo.FlowByID(ctx, flowID)
 	if errors.Is(err, apperr.ErrNotFound) {
 		return nil, ErrFlowGone
@@ -75,35 +100,73 @@ func (s *Service) Load(ctx context.Context, clientID, flowID string) (*flow.Flow
 	if err != nil {
 		return nil, err
 	}
-	if f.Kind != flow.SignIn || f.ClientID != clientID || f.Expired(s.Clock.Now()) {
+	if f.Kind != flow.SignIn || f.Expired(s.Clock.Now()) {
 		return nil, ErrFlowGone
 	}
 	return f, nil
 }
 
-// Offered lists the first factors shown for the flow, in order.
+// Offered lists the first factors shown for the flow, in order. Password
+// resets are not first factors and are listed by ResetOffered.
 func (s *Service) Offered(ctx context.Context, f *flow.Flow) ([]string, error) {
+	return s.offered(ctx, f, false)
+}
+
+// ResetOffered lists the ways a password reset code can be sent.
+func (s *Service) ResetOffered(ctx context.Context, f *flow.Flow) ([]string, error) {
+	return s.offered(ctx, f, true)
+}
+
+func (s *Service) offered(ctx context.Context, f *flow.Flow, reset bool) ([]string, error) {
 	u, err := s.user(ctx, f)
 	if err != nil {
 		return nil, err
 	}
 	var out []string
 	for _, st := range s.Strategies {
-		if st.Offered(f, u) {
+		if isReset(st.Name()) == reset && st.Offered(f, u) {
 			out = append(out, st.Name())
 		}
 	}
 	return out, nil
 }
 
+func isReset(strategy string) bool {
+	return strategy == flow.ResetPasswordEmailCode || strategy == flow.ResetPasswordPhoneCode
+}
+
+// Destination is where the flow's strategy sends its code or link, as shown
+// to the person: what they typed when it is that, else the account's
+// address partly hidden.
+func (s *Service) Destination(ctx context.Context, f *flow.Flow, strategy string) (string, error) {
+	u, err := s.user(ctx, f)
+	if err != nil {
+		return "", err
+	}
+	target, kind := EmailTarget(f, u), user.Email
+	if flow.Channel(strategy) == "sms" {
+		target, kind = PhoneTarget(f, u), user.Phone
+	}
+	if target == "" || target == f.Identifier {
+		if f.Data.IdentifierKind == kind {
+			return f.Identifier, nil
+		}
+		return "", nil
+	}
+	return Mask(target), nil
+}
+
 // Prepare starts a factor (e.g. sends the email code) and remembers it as
 // the flow's chosen strategy.
-func (s *Service) Prepare(ctx context.Context, f *flow.Flow, strategy string) error {
+func (s *Service) Prepare(ctx context.Context, f *flow.Flow, strategy string, m flow.Meta) error {
+	if f.Status != flow.NeedsFirstFactor {
+		return ErrFlowGone
+	}
 	st, u, err := s.strategy(ctx, f, strategy)
 	if err != nil {
 		return err
 	}
-	if err := st.Prepare(ctx, f, u); err != nil {
+	if err := st.Prepare(ctx, f, u, m); err != nil {
 		return err
 	}
 	if f.Data.Strategy == strategy {
@@ -114,7 +177,8 @@ func (s *Service) Prepare(ctx context.Context, f *flow.Flow, strategy string) er
 }
 
 // Attempt checks a factor. On success the flow completes and a new session
-// starts, in one transaction.
+// starts, in one transaction; a verified reset code instead moves the flow
+// to needs_new_password and returns a nil session.
 func (s *Service) Attempt(ctx context.Context, f *flow.Flow, strategy string, in flow.Input, meta flow.Meta) (*session.Session, error) {
 	if f.Status != flow.NeedsFirstFactor {
 		return nil, ErrFlowGone
@@ -129,8 +193,17 @@ func (s *Service) Attempt(ctx context.Context, f *flow.Flow, strategy string, in
 	if u == nil { // a strategy must never verify an unknown account
 		return nil, errors.New("signin: strategy verified a flow without a user")
 	}
+	if isReset(strategy) {
+		now := s.Clock.Now()
+		f.Status, f.Data.ResetVerifiedAt, f.Data.Strategy, f.UpdatedAt = flow.NeedsNewPassword, &now, strategy, now
+		return nil, s.save(ctx, s.Repo, f)
+	}
+	return s.complete(ctx, f, u, meta)
+}
+
+func (s *Service) complete(ctx context.Context, f *flow.Flow, u *user.User, meta flow.Meta) (*session.Session, error) {
 	var sess *session.Session
-	err = s.InTx(ctx, func(r Repo) error {
+	err := s.InTx(ctx, func(r Repo) error {
 		now := s.Clock.Now()
 		if err := r.RecordSignIn(ctx, u.ID, now); err != nil {
 			return err
@@ -175,4 +248,17 @@ func (s *Service) save(ctx context.Context, r Repo, f *flow.Flow) error {
 		return apperr.New(apperr.Conflict, "This sign-in was changed in another tab. Please try again.")
 	}
 	return err
+}
+
+// emitUserUpdated records user.updated for u, re-read inside r.
+func emitUserUpdated(ctx context.Context, r Repo, userID string, now time.Time) error {
+	u, err := r.UserByID(ctx, userID)
+	if err != nil {
+		return err
+	}
+	e, err := events.New(events.UserUpdated, u.ID, u.ToObject(now), now)
+	if err != nil {
+		return err
+	}
+	return r.InsertEvent(ctx, e)
 }

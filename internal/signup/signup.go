@@ -1,6 +1,6 @@
-// Package signup is the sign-up flow: the fields the instance requires, then
-// verification of the email address by code, then the account and a session
-// are created together.
+// Package signup is the sign-up flow: the fields the instance asks for, then
+// verification of the email address (code or link) and phone number (code),
+// then the account and a session are created together.
 package signup
 
 import (
@@ -17,7 +17,9 @@ import (
 	"github.com/portalhq/portal/internal/id"
 	"github.com/portalhq/portal/internal/notify"
 	"github.com/portalhq/portal/internal/password"
+	"github.com/portalhq/portal/internal/phone"
 	"github.com/portalhq/portal/internal/session"
+	"github.com/portalhq/portal/internal/signin"
 	"github.com/portalhq/portal/internal/user"
 )
 
@@ -32,23 +34,57 @@ type Repo interface {
 	CreateUser(ctx context.Context, u *user.User) error
 }
 
+// Sign-up field names, as posted by the form.
+const (
+	FieldEmail     = "email_address"
+	FieldPhone     = "phone_number"
+	FieldUsername  = "username"
+	FieldFirstName = "first_name"
+	FieldLastName  = "last_name"
+	FieldPassword  = "password"
+)
+
+// Fields says which sign-up fields are shown and which are required.
+type Fields struct {
+	Shown    map[string]bool
+	Required map[string]bool
+}
+
 // Service runs sign-up flows.
 type Service struct {
-	Clock        clockwork.Clock
-	Repo         Repo
-	InTx         func(ctx context.Context, fn func(Repo) error) error
-	Sessions     *session.Service
-	Hasher       *password.Hasher
-	Policy       password.Policy
-	Codes        *flow.Codes
-	Notifier     flow.Notifier
-	AppName      string
-	RequireNames bool
+	Clock    clockwork.Clock
+	Repo     Repo
+	InTx     func(ctx context.Context, fn func(Repo) error) error
+	Sessions *session.Service
+	Hasher   *password.Hasher
+	Policy   password.Policy
+	Codes    *flow.Codes
+	Notifier flow.Notifier
+	AppName  string
+	BaseURL  string
+	Fields   Fields
+	// EmailVia is how email addresses are verified: flow.EmailCode or
+	// flow.EmailLink; EmailAlt, when set, is offered as the other choice.
+	EmailVia string
+	EmailAlt string
+	// PhoneRegion is the default region of phone numbers typed without a
+	// country code; Countries limits where texts may go.
+	PhoneRegion string
+	Countries   *phone.Allowlist
+	// LinkOtherDeviceSession: see signin.Service.
+	LinkOtherDeviceSession bool
+}
+
+// RequireNames reports whether first and last names are required.
+func (s *Service) RequireNames() bool {
+	return s.Fields.Required[FieldFirstName] || s.Fields.Required[FieldLastName]
 }
 
 // Form is what a person submitted on /sign-up.
 type Form struct {
 	Email     string
+	Phone     string
+	Username  string
 	Password  string
 	FirstName string
 	LastName  string
@@ -58,56 +94,127 @@ type Form struct {
 // belongs to another browser.
 var ErrFlowGone = apperr.New(apperr.Expired, "This sign-up has expired. Please start again.")
 
-// Start validates the form and sends the verification code. Every problem is
-// reported at once, field by field, in a *FormError.
-func (s *Service) Start(ctx context.Context, clientID string, in Form, redirectURL string) (*flow.Flow, error) {
-	email, first, last, err := s.validate(in)
+// Start validates the form and sends the first verification. Every problem
+// is reported at once, field by field, in a *FormError.
+func (s *Service) Start(ctx context.Context, clientID string, in Form, redirectURL string, m flow.Meta) (*flow.Flow, error) {
+	d, err := s.validate(ctx, in)
 	if err != nil {
 		return nil, err
 	}
-	hash, err := s.Hasher.Hash(ctx, in.Password)
-	if err != nil {
-		return nil, err
-	}
-	existing, err := s.Repo.UserByIdentifier(ctx, user.Email, email)
-	if err != nil && !errors.Is(err, apperr.ErrNotFound) {
-		return nil, err
+	if s.Fields.Shown[FieldPassword] && in.Password != "" {
+		if d.PasswordHash, err = s.Hasher.Hash(ctx, in.Password); err != nil {
+			return nil, err
+		}
 	}
 	now := s.Clock.Now()
 	f := &flow.Flow{ID: id.New(id.SignUp), Kind: flow.SignUp, ClientID: clientID, Status: flow.MissingRequirements,
-		Identifier: email, RedirectURL: redirectURL, CreatedAt: now, UpdatedAt: now, ExpireAt: now.Add(flow.Lifetime),
-		Data: flow.Data{FirstName: first, LastName: last, PasswordHash: hash, ExistingUser: existing != nil,
-			Strategy: flow.EmailCode}}
+		Identifier: firstNonEmpty(d.Email, d.Phone, d.Username), RedirectURL: redirectURL, CreatedAt: now,
+		UpdatedAt: now, ExpireAt: now.Add(flow.Lifetime), Data: d}
+	f.Data.Strategy = s.nextStrategy(f)
 	if err := s.Repo.CreateFlow(ctx, f); err != nil {
 		return nil, err
 	}
-	return f, s.send(ctx, f)
+	if f.Data.Strategy == "" { // nothing to verify (username and password only)
+		return f, nil
+	}
+	return f, s.send(ctx, f, m)
 }
 
-// Resend sends a new code (after the cooldown).
-func (s *Service) Resend(ctx context.Context, f *flow.Flow) error {
-	if f.Status != flow.MissingRequirements {
+// nextStrategy is the verification the flow needs next, or "".
+func (s *Service) nextStrategy(f *flow.Flow) string {
+	switch {
+	case f.Data.Email != "" && !f.Data.EmailVerified:
+		if f.Data.Strategy == s.EmailAlt && s.EmailAlt != "" {
+			return s.EmailAlt
+		}
+		return s.EmailVia
+	case f.Data.Phone != "" && !f.Data.PhoneVerified:
+		return flow.PhoneCode
+	}
+	return ""
+}
+
+// Resend sends the current verification again (after the cooldown).
+func (s *Service) Resend(ctx context.Context, f *flow.Flow, m flow.Meta) error {
+	if f.Status != flow.MissingRequirements || f.Data.Strategy == "" {
 		return ErrFlowGone
 	}
-	return s.send(ctx, f)
+	return s.send(ctx, f, m)
 }
 
-// send issues a code. When the address already has an account the code goes
-// nowhere and its owner is told instead, so the visitor sees the same steps
-// either way (REQ-RL-05).
-func (s *Service) send(ctx context.Context, f *flow.Flow) error {
-	code, err := s.Codes.Issue(ctx, s.Repo, f.ID, flow.EmailCode, f.Identifier)
-	if err != nil {
+// Switch changes how the email address is verified (code ↔ link) and sends.
+func (s *Service) Switch(ctx context.Context, f *flow.Flow, strategy string, m flow.Meta) error {
+	if f.Status != flow.MissingRequirements || f.Data.Email == "" || f.Data.EmailVerified ||
+		(strategy != s.EmailVia && strategy != s.EmailAlt) || strategy == "" {
+		return apperr.New(apperr.Invalid, "That way of verifying isn't available.")
+	}
+	if f.Data.Strategy == strategy {
+		return nil
+	}
+	f.Data.Strategy, f.UpdatedAt = strategy, s.Clock.Now()
+	if err := s.save(ctx, s.Repo, f); err != nil {
 		return err
 	}
-	if f.Data.ExistingUser {
-		return s.Notifier.SendExistingAccount(ctx, f.Identifier)
+	return s.send(ctx, f, m)
+}
+
+// send issues the current verification; one that could not be sent is
+// forgotten, so the person may ask again at once.
+func (s *Service) send(ctx context.Context, f *flow.Flow, m flow.Meta) error {
+	err := s.sendOnce(ctx, f, m)
+	if e, ok := apperr.As(err); ok && e.Code != apperr.RateLimited && f.Data.Strategy != "" {
+		_ = s.Codes.Cancel(ctx, s.Repo, f.ID, f.Data.Strategy)
 	}
-	return s.Notifier.SendCode(ctx, f.Identifier, code, "sign-up")
+	return err
+}
+
+// sendOnce issues the current verification. When the address already has an
+// account the secret goes nowhere and its owner is told instead, so the
+// visitor sees the same steps either way (REQ-RL-05); a taken phone number
+// gets nothing (a text costs money and would reveal nothing useful).
+func (s *Service) sendOnce(ctx context.Context, f *flow.Flow, m flow.Meta) error {
+	switch f.Data.Strategy {
+	case flow.EmailCode:
+		code, err := s.Codes.Issue(ctx, s.Repo, f.ID, flow.EmailCode, f.Data.Email, m.IP)
+		if err != nil {
+			return err
+		}
+		if f.Data.ExistingUser {
+			return s.Notifier.SendExistingAccount(ctx, f.Data.Email)
+		}
+		return s.Notifier.SendCode(ctx, f.Data.Email, code, "sign-up")
+	case flow.EmailLink:
+		tok, err := s.Codes.IssueLink(ctx, s.Repo, f.ID, flow.EmailLink, f.Data.Email, m.IP)
+		if err != nil {
+			return err
+		}
+		if f.Data.ExistingUser {
+			return s.Notifier.SendExistingAccount(ctx, f.Data.Email)
+		}
+		return s.Notifier.SendLink(ctx, f.Data.Email, signin.LinkURL(s.BaseURL, tok), "sign-up")
+	case flow.PhoneCode:
+		code, err := s.Codes.Issue(ctx, s.Repo, f.ID, flow.PhoneCode, f.Data.Phone, m.IP)
+		if err != nil || f.Data.PhoneTaken {
+			return err
+		}
+		return s.Notifier.SendSMSCode(ctx, f.Data.Phone, code, "sign-up")
+	}
+	return nil
 }
 
 // Load returns the flow when it belongs to clientID and can still be used.
 func (s *Service) Load(ctx context.Context, clientID, flowID string) (*flow.Flow, error) {
+	f, err := s.byID(ctx, flowID)
+	if err != nil {
+		return nil, err
+	}
+	if f.ClientID != clientID {
+		return nil, ErrFlowGone
+	}
+	return f, nil
+}
+
+func (s *Service) byID(ctx context.Context, flowID string) (*flow.Flow, error) {
 	f, err := s.Repo.FlowByID(ctx, flowID)
 	if errors.Is(err, apperr.ErrNotFound) {
 		return nil, ErrFlowGone
@@ -115,32 +222,101 @@ func (s *Service) Load(ctx context.Context, clientID, flowID string) (*flow.Flow
 	if err != nil {
 		return nil, err
 	}
-	if f.Kind != flow.SignUp || f.ClientID != clientID || f.Expired(s.Clock.Now()) {
+	if f.Kind != flow.SignUp || f.Expired(s.Clock.Now()) {
 		return nil, ErrFlowGone
 	}
 	return f, nil
 }
 
-// Verify checks the code and, when right, creates the user, its verified
-// email address and a session in one transaction, with their events.
-func (s *Service) Verify(ctx context.Context, f *flow.Flow, code string, meta flow.Meta) (*session.Session, error) {
+// Verify checks the code of the current verification. When more remains to
+// verify, the next one is sent and the session is nil; when all is done the
+// user, its identifiers and a session are created in one transaction.
+func (s *Service) Verify(ctx context.Context, f *flow.Flow, code string, m flow.Meta) (*session.Session, error) {
 	if f.Status != flow.MissingRequirements {
 		return nil, ErrFlowGone
 	}
-	if _, err := s.Codes.Check(ctx, s.Repo, f.ID, flow.EmailCode, code); err != nil {
+	strategy := f.Data.Strategy
+	if strategy != flow.EmailCode && strategy != flow.PhoneCode {
+		return nil, apperr.New(apperr.Invalid, "Open the link in the email we sent you to continue.")
+	}
+	if _, err := s.Codes.Check(ctx, s.Repo, f.ID, strategy, code); err != nil {
 		return nil, err
 	}
+	return s.verified(ctx, f, strategy, m)
+}
+
+// verified records that strategy's verification succeeded and moves on.
+func (s *Service) verified(ctx context.Context, f *flow.Flow, strategy string, m flow.Meta) (*session.Session, error) {
+	if strategy == flow.PhoneCode {
+		f.Data.PhoneVerified = true
+	} else {
+		f.Data.EmailVerified = true
+	}
+	f.Data.Strategy = s.nextStrategy(f)
+	f.UpdatedAt = s.Clock.Now()
+	if f.Data.Strategy != "" {
+		if err := s.save(ctx, s.Repo, f); err != nil {
+			return nil, err
+		}
+		return nil, s.send(ctx, f, m)
+	}
+	return s.complete(ctx, f, m)
+}
+
+// Continue completes, in the browser that began it, a sign-up whose email
+// link was confirmed on another device. Nil session: nothing new yet.
+func (s *Service) Continue(ctx context.Context, f *flow.Flow, m flow.Meta) (*session.Session, error) {
+	if f.Status != flow.MissingRequirements || f.Data.Strategy != "" {
+		return nil, nil
+	}
+	return s.complete(ctx, f, m)
+}
+
+// ConfirmLink handles a confirmed sign-up link (consumed by the caller).
+func (s *Service) ConfirmLink(ctx context.Context, v *flow.Verification, clientID string, m flow.Meta) (*signin.LinkResult, error) {
+	f, err := s.byID(ctx, v.FlowID)
+	if err != nil {
+		return nil, err
+	}
+	if f.Status != flow.MissingRequirements || f.Data.EmailVerified || f.Data.ExistingUser {
+		return nil, ErrFlowGone
+	}
+	if clientID == f.ClientID {
+		sess, err := s.verified(ctx, f, flow.EmailLink, m)
+		return &signin.LinkResult{Flow: f, Session: sess}, err
+	}
+	// Another device: record the verification; the first browser carries on.
+	f.Data.EmailVerified, f.UpdatedAt = true, s.Clock.Now()
+	f.Data.Strategy = s.nextStrategy(f)
+	if err := s.save(ctx, s.Repo, f); err != nil {
+		return nil, err
+	}
+	return &signin.LinkResult{Flow: f, OtherDevice: true}, nil
+}
+
+func (s *Service) complete(ctx context.Context, f *flow.Flow, m flow.Meta) (*session.Session, error) {
 	var sess *session.Session
 	err := s.InTx(ctx, func(r Repo) error {
 		now := s.Clock.Now()
 		u := &user.User{ID: id.New(id.User), FirstName: f.Data.FirstName, LastName: f.Data.LastName,
 			PasswordHash: f.Data.PasswordHash, CreatedAt: now, UpdatedAt: now, LastSignInAt: &now}
-		email := user.Identifier{ID: id.New(id.Identifier), UserID: u.ID, Kind: user.Email, Value: f.Identifier,
-			VerifiedAt: &now, CreatedAt: now, UpdatedAt: now}
-		u.PrimaryEmailID, u.Identifiers = email.ID, []user.Identifier{email}
+		add := func(kind, value string, verified bool) string {
+			if value == "" {
+				return ""
+			}
+			i := user.Identifier{ID: id.New(id.Identifier), UserID: u.ID, Kind: kind, Value: value, CreatedAt: now, UpdatedAt: now}
+			if verified {
+				i.VerifiedAt = &now
+			}
+			u.Identifiers = append(u.Identifiers, i)
+			return i.ID
+		}
+		u.PrimaryEmailID = add(user.Email, f.Data.Email, true)
+		add(user.Phone, f.Data.Phone, true)
+		add(user.Username, f.Data.Username, false)
 		if err := r.CreateUser(ctx, u); err != nil {
 			if errors.Is(err, apperr.ErrConflict) {
-				return apperr.Field(apperr.Conflict, "code", "This email address was registered meanwhile. Sign in instead.")
+				return apperr.New(apperr.Conflict, "Someone registered this email address, phone number or username meanwhile. Sign in instead, or start again.")
 			}
 			return err
 		}
@@ -151,7 +327,7 @@ func (s *Service) Verify(ctx context.Context, f *flow.Flow, code string, meta fl
 		if err := r.InsertEvent(ctx, e); err != nil {
 			return err
 		}
-		if sess, err = s.Sessions.Start(ctx, r, f.ClientID, u.ID, meta.IP, meta.UserAgent, now); err != nil {
+		if sess, err = s.Sessions.Start(ctx, r, f.ClientID, u.ID, m.IP, m.UserAgent, now); err != nil {
 			return err
 		}
 		f.Status, f.UserID, f.SessionID, f.UpdatedAt, f.Data.FirstFactorAt = flow.Complete, u.ID, sess.ID, now, &now
@@ -167,6 +343,14 @@ func (s *Service) Verify(ctx context.Context, f *flow.Flow, code string, meta fl
 	return sess, err
 }
 
+func (s *Service) save(ctx context.Context, r Repo, f *flow.Flow) error {
+	err := r.UpdateFlow(ctx, f)
+	if errors.Is(err, apperr.ErrConflict) {
+		return apperr.New(apperr.Conflict, "This sign-up was changed in another tab. Please try again.")
+	}
+	return err
+}
+
 // FormError reports problems with several sign-up fields at once.
 type FormError struct {
 	Fields map[string]string // field name → message
@@ -178,36 +362,103 @@ func (e *FormError) Unwrap() error { return e.err }
 
 const maxName = 100
 
-func (s *Service) validate(in Form) (email, first, last string, err error) {
+// validate checks every field and returns the flow data for a valid form.
+func (s *Service) validate(ctx context.Context, in Form) (flow.Data, error) {
 	fields := map[string]string{}
-	email, verr := notify.ValidAddress(in.Email)
-	if verr != nil {
-		fields["email_address"] = message(verr)
+	var d flow.Data
+	need := func(name, value, msg string) bool {
+		if !s.Fields.Shown[name] {
+			return false
+		}
+		if strings.TrimSpace(value) == "" {
+			if s.Fields.Required[name] {
+				fields[name] = msg
+			}
+			return false
+		}
+		return true
 	}
-	email = user.NormalizeEmail(email)
-	first, last = strings.TrimSpace(in.FirstName), strings.TrimSpace(in.LastName)
-	for name, v := range map[string]string{"first_name": first, "last_name": last} {
-		switch {
-		case s.RequireNames && v == "":
-			fields[name] = "Enter your " + strings.ReplaceAll(name, "_", " ") + "."
-		case !utf8.ValidString(v):
-			fields[name] = "Use letters, spaces and punctuation only."
-		case utf8.RuneCountInString(v) > maxName:
-			fields[name] = "Use at most 100 characters."
-		case strings.ContainsFunc(v, func(r rune) bool { return r < 0x20 || r == 0x7f }):
-			fields[name] = "Use letters, spaces and punctuation only."
+	if need(FieldEmail, in.Email, "Enter your email address.") {
+		if v, err := notify.ValidAddress(in.Email); err != nil {
+			fields[FieldEmail] = message(err)
+		} else {
+			d.Email = user.NormalizeEmail(v)
+			taken, err := s.taken(ctx, user.Email, d.Email)
+			if err != nil {
+				return d, err
+			}
+			d.ExistingUser = taken
 		}
 	}
-	local, _, _ := strings.Cut(email, "@")
-	if in.Password == "" {
-		fields["password"] = "Enter a password."
-	} else if err := s.Policy.Check(in.Password, local, s.AppName, "portal"); err != nil {
-		fields["password"] = message(err)
+	if need(FieldPhone, in.Phone, "Enter your phone number.") {
+		if n, err := phone.Parse(in.Phone, s.PhoneRegion); err != nil {
+			fields[FieldPhone] = message(err)
+		} else if err := s.Countries.Check(n); err != nil {
+			fields[FieldPhone] = message(err)
+		} else {
+			d.Phone = n.E164
+			taken, err := s.taken(ctx, user.Phone, d.Phone)
+			if err != nil {
+				return d, err
+			}
+			d.PhoneTaken = taken
+		}
+	}
+	if need(FieldUsername, in.Username, "Choose a username.") {
+		if v, err := user.NormalizeUsername(in.Username); err != nil {
+			fields[FieldUsername] = message(err)
+		} else if taken, err := s.taken(ctx, user.Username, v); err != nil {
+			return d, err
+		} else if taken {
+			fields[FieldUsername] = "That username is taken. Please choose another."
+		} else {
+			d.Username = v
+		}
+	}
+	first, last := strings.TrimSpace(in.FirstName), strings.TrimSpace(in.LastName)
+	for _, f := range []struct{ name, value, label string }{
+		{FieldFirstName, first, "first name"}, {FieldLastName, last, "last name"}} {
+		switch {
+		case !s.Fields.Shown[f.name]:
+		case s.Fields.Required[f.name] && f.value == "":
+			fields[f.name] = "Enter your " + f.label + "."
+		case !utf8.ValidString(f.value):
+			fields[f.name] = "Use letters, spaces and punctuation only."
+		case utf8.RuneCountInString(f.value) > maxName:
+			fields[f.name] = "Use at most 100 characters."
+		case strings.ContainsFunc(f.value, func(r rune) bool { return r < 0x20 || r == 0x7f }):
+			fields[f.name] = "Use letters, spaces and punctuation only."
+		}
+	}
+	d.FirstName, d.LastName = first, last
+	if s.Fields.Shown[FieldPassword] {
+		words := []string{s.AppName, "portal", d.Username}
+		if local, _, ok := strings.Cut(d.Email, "@"); ok {
+			words = append(words, local)
+		}
+		if in.Password == "" {
+			if s.Fields.Required[FieldPassword] {
+				fields[FieldPassword] = "Enter a password."
+			}
+		} else if err := s.Policy.Check(in.Password, words...); err != nil {
+			fields[FieldPassword] = message(err)
+		}
+	}
+	if len(fields) == 0 && d.Email == "" && d.Phone == "" && (d.Username == "" || in.Password == "") {
+		fields[""] = "Enter an email address or phone number so you can sign in later."
 	}
 	if len(fields) > 0 {
-		return "", "", "", &FormError{Fields: fields}
+		return d, &FormError{Fields: fields}
 	}
-	return email, first, last, nil
+	return d, nil
+}
+
+func (s *Service) taken(ctx context.Context, kind, value string) (bool, error) {
+	_, err := s.Repo.UserByIdentifier(ctx, kind, value)
+	if errors.Is(err, apperr.ErrNotFound) {
+		return false, nil
+	}
+	return err == nil, err
 }
 
 func message(err error) string {
@@ -215,4 +466,13 @@ func message(err error) string {
 		return e.Message
 	}
 	return "This value isn't valid."
+}
+
+func firstNonEmpty(v ...string) string {
+	for _, s := range v {
+		if s != "" {
+			return s
+		}
+	}
+	return ""
 }

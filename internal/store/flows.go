@@ -64,9 +64,10 @@ func (q *Q) UpdateFlow(ctx context.Context, f *flow.Flow) error {
 	return nil
 }
 
-// DeleteExpiredFlows removes flows (and their verifications) that ended before now.
+// DeleteExpiredFlows removes flows that ended before now, and verifications
+// older than a day (they are kept that long for the daily send caps).
 func (q *Q) DeleteExpiredFlows(ctx context.Context, now time.Time) (int64, error) {
-	if _, err := q.exec(ctx, `DELETE FROM verifications WHERE expire_at < ?`, ms(now)); err != nil {
+	if _, err := q.exec(ctx, `DELETE FROM verifications WHERE created_at < ?`, ms(now.Add(-25*time.Hour))); err != nil {
 		return 0, err
 	}
 	res, err := q.exec(ctx, `DELETE FROM flows WHERE expire_at < ?`, ms(now))
@@ -78,23 +79,25 @@ func (q *Q) DeleteExpiredFlows(ctx context.Context, now time.Time) (int64, error
 
 // InsertVerification stores a code's hash.
 func (q *Q) InsertVerification(ctx context.Context, v flow.Verification) error {
-	_, err := q.exec(ctx, `INSERT INTO verifications (id, flow_id, strategy, target, secret_hash, attempts,
-		created_at, expire_at, consumed_at) VALUES (?,?,?,?,?,?,?,?,?)`, v.ID, v.FlowID, v.Strategy, v.Target,
-		v.SecretHash, v.Attempts, ms(v.CreatedAt), ms(v.ExpireAt), msPtr(v.ConsumedAt))
+	if v.Channel == "" {
+		v.Channel = flow.Channel(v.Strategy)
+	}
+	_, err := q.exec(ctx, `INSERT INTO verifications (id, flow_id, strategy, channel, target, ip, secret_hash, attempts,
+		created_at, expire_at, consumed_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)`, v.ID, v.FlowID, v.Strategy, v.Channel,
+		v.Target, v.IP, v.SecretHash, v.Attempts, ms(v.CreatedAt), ms(v.ExpireAt), msPtr(v.ConsumedAt))
 	return err
 }
 
-// LatestVerification returns the newest verification of a flow for a
-// strategy, or nil when there is none.
-func (q *Q) LatestVerification(ctx context.Context, flowID, strategy string) (*flow.Verification, error) {
+const verificationCols = `id, flow_id, strategy, channel, target, ip, secret_hash, attempts, created_at, expire_at, consumed_at`
+
+func scanVerification(r scanner) (*flow.Verification, error) {
 	var (
 		v            flow.Verification
 		created, exp int64
 		consumed     sql.NullInt64
 	)
-	err := q.row(ctx, `SELECT id, flow_id, strategy, target, secret_hash, attempts, created_at, expire_at, consumed_at
-		FROM verifications WHERE flow_id = ? AND strategy = ? ORDER BY created_at DESC, id DESC LIMIT 1`,
-		flowID, strategy).Scan(&v.ID, &v.FlowID, &v.Strategy, &v.Target, &v.SecretHash, &v.Attempts, &created, &exp, &consumed)
+	err := r.Scan(&v.ID, &v.FlowID, &v.Strategy, &v.Channel, &v.Target, &v.IP, &v.SecretHash, &v.Attempts,
+		&created, &exp, &consumed)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil
 	}
@@ -103,6 +106,39 @@ func (q *Q) LatestVerification(ctx context.Context, flowID, strategy string) (*f
 	}
 	v.CreatedAt, v.ExpireAt, v.ConsumedAt = fromMS(created), fromMS(exp), fromNullMS(consumed)
 	return &v, nil
+}
+
+// DeleteVerification removes one verification.
+func (q *Q) DeleteVerification(ctx context.Context, id string) error {
+	_, err := q.exec(ctx, `DELETE FROM verifications WHERE id = ?`, id)
+	return err
+}
+
+// VerificationByHash finds a verification by its secret's hash (links), or nil.
+func (q *Q) VerificationByHash(ctx context.Context, hash string) (*flow.Verification, error) {
+	return scanVerification(q.row(ctx, `SELECT `+verificationCols+` FROM verifications WHERE secret_hash = ?`, hash))
+}
+
+// CountSends counts verifications created since q.Since matching q's
+// non-empty fields (the send caps).
+func (q *Q) CountSends(ctx context.Context, sq flow.SendQuery) (int, error) {
+	query, args := `SELECT COUNT(*) FROM verifications WHERE created_at >= ?`, []any{ms(sq.Since)}
+	for _, c := range []struct{ col, v string }{{"channel", sq.Channel}, {"target", sq.Target}, {"ip", sq.IP}} {
+		if c.v != "" {
+			query += " AND " + c.col + " = ?"
+			args = append(args, c.v)
+		}
+	}
+	var n int
+	err := q.row(ctx, query, args...).Scan(&n)
+	return n, err
+}
+
+// LatestVerification returns the newest verification of a flow for a
+// strategy, or nil when there is none.
+func (q *Q) LatestVerification(ctx context.Context, flowID, strategy string) (*flow.Verification, error) {
+	return scanVerification(q.row(ctx, `SELECT `+verificationCols+` FROM verifications
+		WHERE flow_id = ? AND strategy = ? ORDER BY created_at DESC, id DESC LIMIT 1`, flowID, strategy))
 }
 
 // CountVerificationAttempt adds a failed attempt unless max was reached.

@@ -57,8 +57,12 @@ func (q *Q) ActiveSessionOfClient(ctx context.Context, clientID string) (*sessio
 
 // ActiveSessionsOfClient lists the client's active sessions.
 func (q *Q) ActiveSessionsOfClient(ctx context.Context, clientID string) ([]session.Session, error) {
-	rows, err := q.query(ctx, `SELECT `+sessionCols+` FROM sessions
+	return q.sessions(ctx, `SELECT `+sessionCols+` FROM sessions
 		WHERE client_id = ? AND status = 'active' ORDER BY created_at DESC, id DESC`, clientID)
+}
+
+func (q *Q) sessions(ctx context.Context, query string, args ...any) ([]session.Session, error) {
+	rows, err := q.query(ctx, query, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -72,6 +76,12 @@ func (q *Q) ActiveSessionsOfClient(ctx context.Context, clientID string) ([]sess
 		out = append(out, *s)
 	}
 	return out, rows.Err()
+}
+
+// ActiveSessionsOfUser lists the user's active sessions on every client.
+func (q *Q) ActiveSessionsOfUser(ctx context.Context, userID string) ([]session.Session, error) {
+	return q.sessions(ctx, `SELECT `+sessionCols+` FROM sessions
+		WHERE user_id = ? AND status = 'active' ORDER BY created_at DESC, id DESC`, userID)
 }
 
 // EndSession moves an active session to status; false when it was not active.

@@ -25,8 +25,9 @@ type User struct {
 
 // Identifier kinds.
 const (
-	Email = "email_address"
-	Phone = "phone_number"
+	Email    = "email_address"
+	Phone    = "phone_number"
+	Username = "username"
 )
 
 // Identifier is an email address or phone number that belongs to a user.
@@ -56,6 +57,51 @@ func (u *User) PrimaryEmail() string {
 		}
 	}
 	return ""
+}
+
+// PrimaryPhone returns the user's first verified phone number (E.164), or "".
+func (u *User) PrimaryPhone() string {
+	for _, i := range u.Identifiers {
+		if i.Kind == Phone && i.Verified() {
+			return i.Value
+		}
+	}
+	return ""
+}
+
+// Username returns the user's username, or "".
+func (u *User) Username() string {
+	for _, i := range u.Identifiers {
+		if i.Kind == Username {
+			return i.Value
+		}
+	}
+	return ""
+}
+
+// Has reports whether the user has a verified identifier kind/value.
+func (u *User) Has(kind, value string) bool {
+	for _, i := range u.Identifiers {
+		if i.Kind == kind && i.Value == value && (i.Verified() || kind == Username) {
+			return true
+		}
+	}
+	return false
+}
+
+// VerifiedEmails lists the user's verified email addresses, primary first.
+func (u *User) VerifiedEmails() []string {
+	var out []string
+	for _, i := range u.Identifiers {
+		if i.Kind == Email && i.Verified() {
+			if i.ID == u.PrimaryEmailID {
+				out = append([]string{i.Value}, out...)
+			} else {
+				out = append(out, i.Value)
+			}
+		}
+	}
+	return out
 }
 
 // FullName is "First Last" without stray spaces.

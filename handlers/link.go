@@ -1,0 +1,102 @@
+package handlers
+
+import (
+	"errors"
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/portalhq/portal/internal/apperr"
+	"github.com/portalhq/portal/internal/flow"
+	"github.com/portalhq/portal/internal/signin"
+	"github.com/portalhq/portal/views"
+)
+
+// GET /v1/verify?token=…: opening an emailed link shows a page with a
+// button; nothing is used up until the person presses it, so mail scanners
+// that fetch links cannot spend them (REQ-OTP-09). The page sends no Referer.
+func (a *app) linkPage(c echo.Context) error {
+	c.Response().Header().Set("Referrer-Policy", "no-referrer")
+	tok := c.QueryParam("token")
+	v, err := a.Codes.PeekLink(c.Request().Context(), a.SignIn.Repo, tok)
+	if err != nil {
+		return a.linkFailed(c, err)
+	}
+	f, err := a.SignIn.Repo.FlowByID(c.Request().Context(), v.FlowID)
+	if err != nil {
+		return a.linkFailed(c, flow.ErrLinkExpired)
+	}
+	p := views.LinkConfirm{Page: a.page(c, "Sign in"), Action: "/v1/verify", Token: tok,
+		Heading: "Sign in to " + a.Config.AppName, Button: "Sign in",
+		Body: "Press the button to finish signing in as " + v.Target + "."}
+	if f.Kind == flow.SignUp {
+		p.Page.Title, p.Heading, p.Button = "Verify your email", "Verify your email address", "Verify email address"
+		p.Body = "Press the button to verify " + v.Target + " and continue creating your account."
+	}
+	p.Page.NoReferrer = true
+	return render(c, http.StatusOK, views.LinkConfirmPage(p))
+}
+
+// POST /v1/verify: use the link. In the browser that asked for it the flow
+// goes on here; elsewhere this device says so and the first one completes
+// by itself.
+func (a *app) linkConfirm(c echo.Context) error {
+	c.Response().Header().Set("Referrer-Policy", "no-referrer")
+	ctx := c.Request().Context()
+	v, err := a.Codes.CheckLink(ctx, a.SignIn.Repo, c.FormValue("token"))
+	if err != nil {
+		return a.linkFailed(c, err)
+	}
+	f, err := a.SignIn.Repo.FlowByID(ctx, v.FlowID)
+	if err != nil {
+		return a.linkFailed(c, flow.ErrLinkExpired)
+	}
+	cid := a.clientID(c)
+	if f.Kind == flow.SignIn && a.SignIn.LinkOtherDeviceSession && cid != f.ClientID {
+		// The other device is to be signed in too; a device that never
+		// posted to the portal has no client to hold the session yet.
+		if cid, err = a.ensureClient(c); err != nil {
+			return err
+		}
+	}
+	var res *signin.LinkResult
+	if f.Kind == flow.SignUp {
+		res, err = a.SignUp.ConfirmLink(ctx, v, cid, a.meta(c))
+	} else {
+		res, err = a.SignIn.ConfirmLink(ctx, v, cid, a.meta(c))
+	}
+	if err != nil {
+		if _, ok := apperr.As(err); ok {
+			return a.linkFailed(c, err)
+		}
+		return err
+	}
+	if res.Session != nil {
+		target, _ := a.Redirects.CheckOrPortal(orHome(res.Flow.RedirectURL), a.base)
+		return a.handBack(c, res.Session, target)
+	}
+	if res.OtherDevice {
+		heading, body := "You're signed in on your other device",
+			"Go back to the device where you asked for the link: it continues by itself. You can close this page."
+		if f.Kind == flow.SignUp {
+			heading, body = "Your email address is verified",
+				"Go back to the device where you started signing up: it continues by itself. You can close this page."
+		}
+		return a.message(c, http.StatusOK, heading, body, "", "")
+	}
+	// Same browser, sign-up with more to verify.
+	return c.Redirect(http.StatusSeeOther, signUpVerifyURL(res.Flow))
+}
+
+// linkFailed explains an unusable link and offers to ask for a new one.
+func (a *app) linkFailed(c echo.Context, err error) error {
+	e, ok := apperr.As(err)
+	if !ok {
+		return err
+	}
+	status := statusOf(e.Code)
+	if errors.Is(err, flow.ErrLinkInvalid) {
+		status = http.StatusBadRequest
+	}
+	return a.message(c, status, "This link can't be used", e.Message, "/sign-in", "Ask for a new link")
+}

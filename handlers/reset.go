@@ -1,0 +1,75 @@
+package handlers
+
+import (
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/portalhq/portal/internal/flow"
+	"github.com/portalhq/portal/internal/signin"
+	"github.com/portalhq/portal/views"
+)
+
+// GET /sign-in/forgot-password: where to send the reset code.
+func (a *app) signInForgot(c echo.Context) error {
+	ctx := c.Request().Context()
+	f, err := a.SignIn.Load(ctx, a.clientID(c), c.QueryParam("sign_in"))
+	if err != nil {
+		return a.flowGone(c, err)
+	}
+	if f.Status != flow.NeedsFirstFactor {
+		return c.Redirect(http.StatusSeeOther, factorOneURL(f.ID))
+	}
+	resets, err := a.SignIn.ResetOffered(ctx, f)
+	if err != nil {
+		return err
+	}
+	var methods []views.Method
+	for _, s := range resets {
+		methods = append(methods, views.Method{Strategy: s, Label: a.methodLabel(c, f, s)})
+	}
+	return render(c, http.StatusOK, views.SignInForgotPage(views.SignInForgot{Page: a.page(c, "Forgot your password?"),
+		Action: "/sign-in/factor-one/prepare", FlowID: f.ID, Methods: methods, BackURL: factorOneURL(f.ID)}))
+}
+
+// GET /sign-in/reset-password: the new-password form, after a verified code.
+func (a *app) signInNewPasswordPage(c echo.Context) error {
+	f, err := a.SignIn.Load(c.Request().Context(), a.clientID(c), c.QueryParam("sign_in"))
+	if err != nil {
+		return a.flowGone(c, err)
+	}
+	if f.Status != flow.NeedsNewPassword {
+		return c.Redirect(http.StatusSeeOther, factorOneURL(f.ID))
+	}
+	return a.renderNewPassword(c, http.StatusOK, f, true, nil)
+}
+
+func (a *app) renderNewPassword(c echo.Context, status int, f *flow.Flow, signOutAll bool, errs views.Errors) error {
+	return render(c, status, views.SignInNewPasswordPage(views.SignInNewPassword{Page: a.page(c, "Set a new password"),
+		Action: "/sign-in/reset-password", FlowID: f.ID, Identifier: f.Identifier, PasswordMin: a.PasswordMin,
+		SignOutAll: signOutAll, Errors: errs}))
+}
+
+// POST /sign-in/reset-password: set the password, end the other sessions
+// (unless unticked), sign in.
+func (a *app) signInResetPassword(c echo.Context) error {
+	ctx := c.Request().Context()
+	f, err := a.SignIn.Load(ctx, a.clientID(c), c.FormValue("sign_in"))
+	if err != nil {
+		return a.flowGone(c, err)
+	}
+	signOutAll := c.FormValue("sign_out_others") == "true"
+	sess, err := a.SignIn.ResetPassword(ctx, f, c.FormValue("password"), !signOutAll, a.meta(c))
+	if err != nil {
+		errs, status, ok := formErrors(err)
+		if !ok || err == signin.ErrFlowGone {
+			return a.flowGone(c, err)
+		}
+		if errs["password"] == "" {
+			errs = map[string]string{"": firstMessage(errs)}
+		}
+		return a.renderNewPassword(c, status, f, signOutAll, errs)
+	}
+	target, _ := a.Redirects.CheckOrPortal(orHome(f.RedirectURL), a.base)
+	return a.handBack(c, sess, target)
+}

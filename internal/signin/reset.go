@@ -1,0 +1,73 @@
+package signin
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"github.com/portalhq/portal/internal/apperr"
+	"github.com/portalhq/portal/internal/flow"
+	"github.com/portalhq/portal/internal/session"
+)
+
+// resetWindow is how long after the code a new password may be set.
+const resetWindow = 10 * time.Minute
+
+// ResetPassword sets a new password on a flow whose reset code was verified,
+// then signs in. Other sessions of the account end unless keepOthers. The
+// account's owner is told by email afterwards (REQ-PW-07).
+func (s *Service) ResetPassword(ctx context.Context, f *flow.Flow, newPassword string, keepOthers bool, meta flow.Meta) (*session.Session, error) {
+	now := s.Clock.Now()
+	if f.Status != flow.NeedsNewPassword || f.Data.ResetVerifiedAt == nil || now.Sub(*f.Data.ResetVerifiedAt) > resetWindow {
+		return nil, apperr.New(apperr.Expired, "This password reset has expired. Please start again.")
+	}
+	u, err := s.user(ctx, f)
+	if err != nil {
+		return nil, err
+	}
+	if u == nil {
+		return nil, ErrFlowGone
+	}
+	words := []string{s.AppName, "portal", u.Username()}
+	for _, e := range u.VerifiedEmails() {
+		local, _, _ := strings.Cut(e, "@")
+		words = append(words, local)
+	}
+	if err := s.Policy.Check(newPassword, words...); err != nil {
+		return nil, err
+	}
+	hash, err := s.Hasher.Hash(ctx, newPassword)
+	if err != nil {
+		return nil, err
+	}
+	var sess *session.Session
+	err = s.InTx(ctx, func(r Repo) error {
+		now := s.Clock.Now()
+		if err := r.SetPassword(ctx, u.ID, hash, now); err != nil {
+			return err
+		}
+		if !keepOthers {
+			if err := s.Sessions.RevokeUser(ctx, r, u.ID, now); err != nil {
+				return err
+			}
+		}
+		if err := emitUserUpdated(ctx, r, u.ID, now); err != nil {
+			return err
+		}
+		if err := r.RecordSignIn(ctx, u.ID, now); err != nil {
+			return err
+		}
+		if sess, err = s.Sessions.Start(ctx, r, f.ClientID, u.ID, meta.IP, meta.UserAgent, now); err != nil {
+			return err
+		}
+		f.Status, f.SessionID, f.UpdatedAt, f.Data.FirstFactorAt = flow.Complete, sess.ID, now, &now
+		return s.save(ctx, r, f)
+	})
+	if err != nil {
+		return nil, err
+	}
+	if to := u.PrimaryEmail(); to != "" && s.Notifier != nil {
+		_ = s.Notifier.SendPasswordChanged(ctx, to) // the change stands even if the notice fails
+	}
+	return sess, nil
+}
