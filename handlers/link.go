@@ -51,11 +51,19 @@ func (a *app) linkConfirm(c echo.Context) error {
 	if err != nil {
 		return a.linkFailed(c, flow.ErrLinkExpired)
 	}
+	cid := a.clientID(c)
+	if f.Kind == flow.SignIn && a.SignIn.LinkOtherDeviceSession && cid != f.ClientID {
+		// The other device is to be signed in too; a device that never
+		// posted to the portal has no client to hold the session yet.
+		if cid, err = a.ensureClient(c); err != nil {
+			return err
+		}
+	}
 	var res *signin.LinkResult
 	if f.Kind == flow.SignUp {
-		res, err = a.SignUp.ConfirmLink(ctx, v, a.clientID(c), a.meta(c))
+		res, err = a.SignUp.ConfirmLink(ctx, v, cid, a.meta(c))
 	} else {
-		res, err = a.SignIn.ConfirmLink(ctx, v, a.clientID(c), a.meta(c))
+		res, err = a.SignIn.ConfirmLink(ctx, v, cid, a.meta(c))
 	}
 	if err != nil {
 		if _, ok := apperr.As(err); ok {

@@ -184,6 +184,9 @@ func (a *app) signUpVerify(c echo.Context) error {
 	if ok, msg := a.allow(c, "attempt", a.limits.attempt); !ok {
 		return a.renderSignUpStep(c, http.StatusTooManyRequests, f, views.Errors{"": msg}, "")
 	}
+	if ok, retry := a.Limiter.Allow("sign-up:"+f.Identifier, a.limits.identifier); !ok {
+		return a.renderSignUpStep(c, http.StatusTooManyRequests, f, views.Errors{"": "Too many attempts for this address. Please wait " + humanWait(retry) + " and try again."}, "")
+	}
 	sess, err := a.SignUp.Verify(ctx, f, strings.TrimSpace(c.FormValue("code")), a.meta(c))
 	if err != nil {
 		errs, status, ok := formErrors(err)

@@ -52,9 +52,14 @@ func (s *CodeStrategy) Prepare(ctx context.Context, f *flow.Flow, u *user.User, 
 		purpose = "reset-password"
 	}
 	if s.sms() {
-		return s.Notifier.SendSMSCode(ctx, to, code, purpose)
+		err = s.Notifier.SendSMSCode(ctx, to, code, purpose)
+	} else {
+		err = s.Notifier.SendCode(ctx, to, code, purpose)
 	}
-	return s.Notifier.SendCode(ctx, to, code, purpose)
+	if err != nil {
+		_ = s.Codes.Cancel(ctx, s.Store, f.ID, s.Strategy) // unsent: no cooldown, no cap
+	}
+	return err
 }
 
 func (s *CodeStrategy) Attempt(ctx context.Context, f *flow.Flow, _ *user.User, in flow.Input) error {
@@ -87,7 +92,11 @@ func (s *LinkStrategy) Prepare(ctx context.Context, f *flow.Flow, u *user.User, 
 	if err != nil || to == "" {
 		return err
 	}
-	return s.Notifier.SendLink(ctx, to, LinkURL(s.BaseURL, tok), "sign-in")
+	if err := s.Notifier.SendLink(ctx, to, LinkURL(s.BaseURL, tok), "sign-in"); err != nil {
+		_ = s.Codes.Cancel(ctx, s.Store, f.ID, flow.EmailLink)
+		return err
+	}
+	return nil
 }
 
 // ErrOpenLink answers an attempt to type something for a link.

@@ -158,11 +158,21 @@ func (s *Service) Switch(ctx context.Context, f *flow.Flow, strategy string, m f
 	return s.send(ctx, f, m)
 }
 
-// send issues the current verification. When the address already has an
+// send issues the current verification; one that could not be sent is
+// forgotten, so the person may ask again at once.
+func (s *Service) send(ctx context.Context, f *flow.Flow, m flow.Meta) error {
+	err := s.sendOnce(ctx, f, m)
+	if e, ok := apperr.As(err); ok && e.Code != apperr.RateLimited && f.Data.Strategy != "" {
+		_ = s.Codes.Cancel(ctx, s.Repo, f.ID, f.Data.Strategy)
+	}
+	return err
+}
+
+// sendOnce issues the current verification. When the address already has an
 // account the secret goes nowhere and its owner is told instead, so the
 // visitor sees the same steps either way (REQ-RL-05); a taken phone number
 // gets nothing (a text costs money and would reveal nothing useful).
-func (s *Service) send(ctx context.Context, f *flow.Flow, m flow.Meta) error {
+func (s *Service) sendOnce(ctx context.Context, f *flow.Flow, m flow.Meta) error {
 	switch f.Data.Strategy {
 	case flow.EmailCode:
 		code, err := s.Codes.Issue(ctx, s.Repo, f.ID, flow.EmailCode, f.Data.Email, m.IP)

@@ -108,6 +108,12 @@ func scanVerification(r scanner) (*flow.Verification, error) {
 	return &v, nil
 }
 
+// DeleteVerification removes one verification.
+func (q *Q) DeleteVerification(ctx context.Context, id string) error {
+	_, err := q.exec(ctx, `DELETE FROM verifications WHERE id = ?`, id)
+	return err
+}
+
 // VerificationByHash finds a verification by its secret's hash (links), or nil.
 func (q *Q) VerificationByHash(ctx context.Context, hash string) (*flow.Verification, error) {
 	return scanVerification(q.row(ctx, `SELECT `+verificationCols+` FROM verifications WHERE secret_hash = ?`, hash))
