@@ -54,6 +54,9 @@ type Data struct {
 	// Strategy is the factor (sign-in) or verification (sign-up) chosen last.
 	Strategy      string     `json:"strategy,omitempty"`
 	FirstFactorAt *time.Time `json:"first_factor_at,omitempty"`
+	// FirstFactor is the factor that passed when the flow went on to
+	// needs_second_factor; Strategy then names the second factor chosen.
+	FirstFactor string `json:"first_factor,omitempty"`
 
 	// Sign-in: the kind of identifier typed (user.Email, user.Phone, user.Username).
 	IdentifierKind string `json:"identifier_kind,omitempty"`

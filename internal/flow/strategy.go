@@ -14,12 +14,20 @@ const (
 	PhoneCode              = "phone_code"
 	ResetPasswordEmailCode = "reset_password_email_code"
 	ResetPasswordPhoneCode = "reset_password_phone_code"
+	Passkey                = "passkey"
+	// Second factors.
+	TOTP       = "totp"
+	BackupCode = "backup_code"
+	// SecondFactorPhoneCode is the key second-factor text codes are kept
+	// under, apart from a first-factor phone_code of the same flow: a code
+	// sent for one step must not pass the other (REQ-OTP-03).
+	SecondFactorPhoneCode = "second_factor_phone_code"
 )
 
 // Channel is how a strategy's secret travels.
 func Channel(strategy string) string {
 	switch strategy {
-	case PhoneCode, ResetPasswordPhoneCode:
+	case PhoneCode, ResetPasswordPhoneCode, SecondFactorPhoneCode:
 		return "sms"
 	}
 	return "email"
@@ -29,6 +37,10 @@ func Channel(strategy string) string {
 type Input struct {
 	Password string
 	Code     string
+	// A passkey: the ceremony's challenge ID and the browser's
+	// PublicKeyCredential as JSON.
+	ChallengeID string
+	Credential  []byte
 }
 
 // Meta describes the request, for sessions, send caps and logs.

@@ -5,6 +5,7 @@ package mfa
 
 import (
 	"crypto/rand"
+	"encoding/base32"
 	"errors"
 	"fmt"
 	"strings"
@@ -46,6 +47,21 @@ func NewTOTPSecret(issuer, account string) (secret, otpauthURL string, err error
 		return "", "", fmt.Errorf("mfa: generate TOTP secret: %w", err)
 	}
 	return key.Secret(), key.URL(), nil
+}
+
+// TOTPURL is the otpauth:// URL for a secret made by NewTOTPSecret, for
+// showing a pending secret's QR code again.
+func TOTPURL(issuer, account, secret string) (string, error) {
+	raw, err := base32.StdEncoding.WithPadding(base32.NoPadding).DecodeString(strings.ToUpper(secret))
+	if err != nil {
+		return "", fmt.Errorf("mfa: TOTP secret is not base32: %w", err)
+	}
+	key, err := totp.Generate(totp.GenerateOpts{Issuer: issuer, AccountName: account, Period: totpPeriod,
+		Secret: raw, Digits: totpDigits, Algorithm: otp.AlgorithmSHA1})
+	if err != nil {
+		return "", fmt.Errorf("mfa: TOTP URL: %w", err)
+	}
+	return key.URL(), nil
 }
 
 // TOTP checks codes from an authenticator app against Clock.

@@ -156,3 +156,15 @@ func TestTOTPRefusesMalformed(t *testing.T) {
 		t.Error("code accepted for a broken secret")
 	}
 }
+
+// TOTPURL rebuilds exactly the URL NewTOTPSecret gave, so a pending
+// secret's QR code can be drawn again from the secret alone.
+func TestTOTPURL(t *testing.T) {
+	secret, want, err := mfa.NewTOTPSecret("Acme Portal", "ada@example.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := mfa.TOTPURL("Acme Portal", "ada@example.com", secret); err != nil || got != want {
+		t.Errorf("TOTPURL = %s, %v\nwant       %s", got, err, want)
+	}
+}

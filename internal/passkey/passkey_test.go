@@ -3,6 +3,7 @@ package passkey_test
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"errors"
 	"strings"
 	"testing"
@@ -12,9 +13,12 @@ import (
 
 	"github.com/portalhq/portal/internal/apperr"
 	"github.com/portalhq/portal/internal/passkey"
+	"github.com/portalhq/portal/internal/testutil/webauthntest"
 )
 
 const (
+	testRPID    = "example.com" // the parent domain of the origin
+	testOrigin  = "https://accounts.example.com"
 	chromeLinux = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36"
 	flowID      = "sia_flow"
 	msgFailed   = "This passkey couldn't be verified. Try again or use another way to sign in."
@@ -41,7 +45,7 @@ func setup(t *testing.T, edit ...func(*passkey.Config)) *fixture {
 	return f
 }
 
-func (f *fixture) register(t *testing.T, userID string, k *softKey, c ceremony) (*passkey.Credential, error) {
+func (f *fixture) register(t *testing.T, userID string, k *webauthntest.Key, c webauthntest.Ceremony) (*passkey.Credential, error) {
 	t.Helper()
 	ctx := context.Background()
 	existing, _ := f.store.CredentialsOfUser(ctx, userID)
@@ -49,26 +53,26 @@ func (f *fixture) register(t *testing.T, userID string, k *softKey, c ceremony) 
 	if err != nil {
 		return nil, err
 	}
-	return f.svc.FinishRegistration(ctx, userID, challengeID, k.create(t, opts, c), chromeLinux)
+	return f.svc.FinishRegistration(ctx, userID, challengeID, k.Create(t, opts, c), chromeLinux)
 }
 
-func (f *fixture) mustRegister(t *testing.T, userID string, k *softKey) *passkey.Credential {
+func (f *fixture) mustRegister(t *testing.T, userID string, k *webauthntest.Key) *passkey.Credential {
 	t.Helper()
-	cred, err := f.register(t, userID, k, ceremony{})
+	cred, err := f.register(t, userID, k, webauthntest.Ceremony{})
 	if err != nil {
 		t.Fatalf("register: %v", err)
 	}
 	return cred
 }
 
-func (f *fixture) login(t *testing.T, k *softKey, c ceremony) (*passkey.Credential, error) {
+func (f *fixture) login(t *testing.T, k *webauthntest.Key, c webauthntest.Ceremony) (*passkey.Credential, error) {
 	t.Helper()
 	ctx := context.Background()
 	opts, challengeID, err := f.svc.BeginLogin(ctx, flowID)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return f.svc.FinishLogin(ctx, challengeID, flowID, k.get(t, opts, c))
+	return f.svc.FinishLogin(ctx, challengeID, flowID, k.Get(t, opts, c))
 }
 
 // wantRefused checks err is an apperr with the code and, when given, the message.
@@ -85,10 +89,10 @@ func wantRefused(t *testing.T, err error, code apperr.Code, msg string) {
 
 func TestRegisterThenSignIn(t *testing.T) {
 	f := setup(t)
-	k := newSoftKey(t)
+	k := webauthntest.NewKey(t, testOrigin, testRPID)
 	cred := f.mustRegister(t, "user_a", k)
 
-	if !bytes.Equal(cred.ID, k.id) || cred.UserID != "user_a" || cred.Name != "Chrome on Linux" {
+	if !bytes.Equal(cred.ID, k.ID) || cred.UserID != "user_a" || cred.Name != "Chrome on Linux" {
 		t.Errorf("stored %+v", cred)
 	}
 	if !cred.BackupEligible || !cred.BackupState || cred.AttestationType != "none" || cred.LastUsedAt != nil {
@@ -99,7 +103,7 @@ func TestRegisterThenSignIn(t *testing.T) {
 	}
 
 	f.clock.Advance(time.Minute)
-	got, err := f.login(t, k, ceremony{})
+	got, err := f.login(t, k, webauthntest.Ceremony{})
 	if err != nil {
 		t.Fatalf("login: %v", err)
 	}
@@ -117,7 +121,7 @@ func TestRegisterThenSignIn(t *testing.T) {
 // credentials so the authenticator offers the user's passkeys.
 func TestOptions(t *testing.T) {
 	f := setup(t)
-	k := newSoftKey(t)
+	k := webauthntest.NewKey(t, testOrigin, testRPID)
 	f.mustRegister(t, "user_a", k)
 	ctx := context.Background()
 	existing, _ := f.store.CredentialsOfUser(ctx, "user_a")
@@ -128,7 +132,7 @@ func TestOptions(t *testing.T) {
 	for _, want := range []string{
 		`"challenge_id":"pkc_`, `"rp":{"name":"Example","id":"example.com"}`,
 		`"residentKey":"required"`, `"userVerification":"required"`, `"attestation":"none"`,
-		`"excludeCredentials":[{"type":"public-key","id":"` + passkey.EncodeID(k.id) + `"`,
+		`"excludeCredentials":[{"type":"public-key","id":"` + passkey.EncodeID(k.ID) + `"`,
 		`"timeout":300000`,
 	} {
 		if !strings.Contains(string(reg), want) {
@@ -140,8 +144,8 @@ func TestOptions(t *testing.T) {
 		t.Fatal(err)
 	}
 	// REQ-WA-02: challenges of at least 16 random bytes, new each time.
-	c1, _ := b64.DecodeString(parseOptions(t, reg).PublicKey.Challenge)
-	c2, _ := b64.DecodeString(parseOptions(t, login).PublicKey.Challenge)
+	c1, _ := base64.RawURLEncoding.DecodeString(webauthntest.ParseOptions(t, reg).PublicKey.Challenge)
+	c2, _ := base64.RawURLEncoding.DecodeString(webauthntest.ParseOptions(t, login).PublicKey.Challenge)
 	if len(c1) < 16 || len(c2) < 16 || bytes.Equal(c1, c2) {
 		t.Errorf("challenges %x and %x", c1, c2)
 	}
@@ -153,41 +157,41 @@ func TestOptions(t *testing.T) {
 // REQ-WA-02: a challenge is deleted on first use, whether that use succeeds.
 func TestChallengeIsSingleUse(t *testing.T) {
 	f := setup(t)
-	k := newSoftKey(t)
-	k.counter = 1
+	k := webauthntest.NewKey(t, testOrigin, testRPID)
+	k.Counter = 1
 	f.mustRegister(t, "user_a", k)
 	ctx := context.Background()
 
 	opts, challengeID, _ := f.svc.BeginLogin(ctx, flowID)
-	if _, err := f.svc.FinishLogin(ctx, challengeID, flowID, k.get(t, opts, ceremony{})); err != nil {
+	if _, err := f.svc.FinishLogin(ctx, challengeID, flowID, k.Get(t, opts, webauthntest.Ceremony{})); err != nil {
 		t.Fatal(err)
 	}
-	_, err := f.svc.FinishLogin(ctx, challengeID, flowID, k.get(t, opts, ceremony{}))
+	_, err := f.svc.FinishLogin(ctx, challengeID, flowID, k.Get(t, opts, webauthntest.Ceremony{}))
 	wantRefused(t, err, apperr.Expired, "")
 
 	// A failed attempt burns the challenge too: no second guess with it.
 	opts, challengeID, _ = f.svc.BeginLogin(ctx, flowID)
-	_, err = f.svc.FinishLogin(ctx, challengeID, flowID, k.get(t, opts, ceremony{origin: "https://evil.example"}))
+	_, err = f.svc.FinishLogin(ctx, challengeID, flowID, k.Get(t, opts, webauthntest.Ceremony{Origin: "https://evil.example"}))
 	wantRefused(t, err, apperr.Unauthorized, msgFailed)
-	_, err = f.svc.FinishLogin(ctx, challengeID, flowID, k.get(t, opts, ceremony{}))
+	_, err = f.svc.FinishLogin(ctx, challengeID, flowID, k.Get(t, opts, webauthntest.Ceremony{}))
 	wantRefused(t, err, apperr.Expired, "")
 
 	// Registration likewise.
 	reg, regID, _ := f.svc.BeginRegistration(ctx, passkey.UserInfo{ID: "user_b", Name: "b"}, nil)
-	k2 := newSoftKey(t)
-	if _, err := f.svc.FinishRegistration(ctx, "user_b", regID, k2.create(t, reg, ceremony{}), ""); err != nil {
+	k2 := webauthntest.NewKey(t, testOrigin, testRPID)
+	if _, err := f.svc.FinishRegistration(ctx, "user_b", regID, k2.Create(t, reg, webauthntest.Ceremony{}), ""); err != nil {
 		t.Fatal(err)
 	}
-	_, err = f.svc.FinishRegistration(ctx, "user_b", regID, newSoftKey(t).create(t, reg, ceremony{}), "")
+	_, err = f.svc.FinishRegistration(ctx, "user_b", regID, webauthntest.NewKey(t, testOrigin, testRPID).Create(t, reg, webauthntest.Ceremony{}), "")
 	wantRefused(t, err, apperr.Expired, "")
 }
 
 // REQ-WA-02: the response must sign the challenge the server issued.
 func TestChallengeMustMatch(t *testing.T) {
 	f := setup(t)
-	k := newSoftKey(t)
+	k := webauthntest.NewKey(t, testOrigin, testRPID)
 	f.mustRegister(t, "user_a", k)
-	_, err := f.login(t, k, ceremony{challenge: bytes.Repeat([]byte{7}, 32)})
+	_, err := f.login(t, k, webauthntest.Ceremony{Challenge: bytes.Repeat([]byte{7}, 32)})
 	wantRefused(t, err, apperr.Unauthorized, msgFailed)
 }
 
@@ -195,26 +199,26 @@ func TestChallengeMustMatch(t *testing.T) {
 // flow (sign-in) or user (registration).
 func TestChallengeExpiresAndIsBound(t *testing.T) {
 	f := setup(t, func(c *passkey.Config) { c.Timeout = 2 * time.Minute })
-	k := newSoftKey(t)
+	k := webauthntest.NewKey(t, testOrigin, testRPID)
 	f.mustRegister(t, "user_a", k)
 	ctx := context.Background()
 
 	opts, challengeID, _ := f.svc.BeginLogin(ctx, flowID)
 	f.clock.Advance(2 * time.Minute)
-	_, err := f.svc.FinishLogin(ctx, challengeID, flowID, k.get(t, opts, ceremony{}))
+	_, err := f.svc.FinishLogin(ctx, challengeID, flowID, k.Get(t, opts, webauthntest.Ceremony{}))
 	wantRefused(t, err, apperr.Expired, "")
 
 	opts, challengeID, _ = f.svc.BeginLogin(ctx, flowID)
-	_, err = f.svc.FinishLogin(ctx, challengeID, "sia_other", k.get(t, opts, ceremony{}))
+	_, err = f.svc.FinishLogin(ctx, challengeID, "sia_other", k.Get(t, opts, webauthntest.Ceremony{}))
 	wantRefused(t, err, apperr.Unauthorized, msgFailed)
 
 	reg, regID, _ := f.svc.BeginRegistration(ctx, passkey.UserInfo{ID: "user_a", Name: "a"}, nil)
-	_, err = f.svc.FinishRegistration(ctx, "user_b", regID, newSoftKey(t).create(t, reg, ceremony{}), "")
+	_, err = f.svc.FinishRegistration(ctx, "user_b", regID, webauthntest.NewKey(t, testOrigin, testRPID).Create(t, reg, webauthntest.Ceremony{}), "")
 	wantRefused(t, err, apperr.Unauthorized, "")
 
 	// A registration challenge cannot finish a sign-in.
 	reg, regID, _ = f.svc.BeginRegistration(ctx, passkey.UserInfo{ID: "user_a", Name: "a"}, nil)
-	_, err = f.svc.FinishLogin(ctx, regID, flowID, k.get(t, reg, ceremony{}))
+	_, err = f.svc.FinishLogin(ctx, regID, flowID, k.Get(t, reg, webauthntest.Ceremony{}))
 	wantRefused(t, err, apperr.Unauthorized, msgFailed)
 
 	if _, _, err := f.svc.BeginLogin(ctx, ""); err == nil {
@@ -227,26 +231,26 @@ func TestChallengeExpiresAndIsBound(t *testing.T) {
 func TestResponsesThatMustFail(t *testing.T) {
 	for _, tc := range []struct {
 		name string
-		c    ceremony
+		c    webauthntest.Ceremony
 	}{
-		{"REQ-WA-01 wrong type", ceremony{typ: "payment.get"}},
-		{"REQ-WA-03 other origin", ceremony{origin: "https://evil.example"}},
-		{"REQ-WA-03 origin's parent", ceremony{origin: "https://example.com"}},
-		{"REQ-WA-03 http instead of https", ceremony{origin: "http://accounts.example.com"}},
-		{"REQ-WA-03 cross-origin iframe", ceremony{crossOrigin: true}},
-		{"REQ-WA-04 rpIdHash of another domain", ceremony{rpID: "evil.example"}},
-		{"REQ-WA-04 rpIdHash of the origin's host", ceremony{rpID: "accounts.example.com"}},
-		{"REQ-WA-05 UV missing", ceremony{flags: flagUP | flagBE}},
-		{"REQ-WA-05 UP missing", ceremony{flags: flagUV | flagBE}},
-		{"REQ-WA-06 BS without BE", ceremony{flags: flagUP | flagUV | flagBS}},
+		{"REQ-WA-01 wrong type", webauthntest.Ceremony{Type: "payment.get"}},
+		{"REQ-WA-03 other origin", webauthntest.Ceremony{Origin: "https://evil.example"}},
+		{"REQ-WA-03 origin's parent", webauthntest.Ceremony{Origin: "https://example.com"}},
+		{"REQ-WA-03 http instead of https", webauthntest.Ceremony{Origin: "http://accounts.example.com"}},
+		{"REQ-WA-03 cross-origin iframe", webauthntest.Ceremony{CrossOrigin: true}},
+		{"REQ-WA-04 rpIdHash of another domain", webauthntest.Ceremony{RPID: "evil.example"}},
+		{"REQ-WA-04 rpIdHash of the origin's host", webauthntest.Ceremony{RPID: "accounts.example.com"}},
+		{"REQ-WA-05 UV missing", webauthntest.Ceremony{Flags: webauthntest.FlagUP | webauthntest.FlagBE}},
+		{"REQ-WA-05 UP missing", webauthntest.Ceremony{Flags: webauthntest.FlagUV | webauthntest.FlagBE}},
+		{"REQ-WA-06 BS without BE", webauthntest.Ceremony{Flags: webauthntest.FlagUP | webauthntest.FlagUV | webauthntest.FlagBS}},
 	} {
 		t.Run("register/"+tc.name, func(t *testing.T) {
 			f := setup(t)
 			c := tc.c
-			if c.typ != "" {
-				c.typ = "payment.create"
+			if c.Type != "" {
+				c.Type = "payment.create"
 			}
-			_, err := f.register(t, "user_a", newSoftKey(t), c)
+			_, err := f.register(t, "user_a", webauthntest.NewKey(t, testOrigin, testRPID), c)
 			wantRefused(t, err, apperr.Invalid, "This passkey couldn't be added. Try again.")
 			if n, _ := f.store.CredentialsOfUser(context.Background(), "user_a"); len(n) != 0 {
 				t.Error("credential stored")
@@ -254,7 +258,7 @@ func TestResponsesThatMustFail(t *testing.T) {
 		})
 		t.Run("login/"+tc.name, func(t *testing.T) {
 			f := setup(t)
-			k := newSoftKey(t)
+			k := webauthntest.NewKey(t, testOrigin, testRPID)
 			f.mustRegister(t, "user_a", k)
 			_, err := f.login(t, k, tc.c)
 			wantRefused(t, err, apperr.Unauthorized, msgFailed)
@@ -266,7 +270,7 @@ func TestResponsesThatMustFail(t *testing.T) {
 // -9, is not among go-webauthn's defaults).
 func TestAlgorithmNotRequested(t *testing.T) {
 	f := setup(t)
-	_, err := f.register(t, "user_a", newSoftKey(t), ceremony{alg: -9})
+	_, err := f.register(t, "user_a", webauthntest.NewKey(t, testOrigin, testRPID), webauthntest.Ceremony{Alg: -9})
 	wantRefused(t, err, apperr.Invalid, "")
 	if !strings.Contains(err.Error(), "algorithm not supported") {
 		t.Errorf("refused for another reason: %v", err)
@@ -277,28 +281,28 @@ func TestAlgorithmNotRequested(t *testing.T) {
 // differs from the one registered.
 func TestBackupFlagsAtSignIn(t *testing.T) {
 	f := setup(t)
-	k := newSoftKey(t)
-	if _, err := f.register(t, "user_a", k, ceremony{flags: flagUP | flagUV}); err != nil {
+	k := webauthntest.NewKey(t, testOrigin, testRPID)
+	if _, err := f.register(t, "user_a", k, webauthntest.Ceremony{Flags: webauthntest.FlagUP | webauthntest.FlagUV}); err != nil {
 		t.Fatal(err)
 	}
-	for _, flags := range []byte{flagUP | flagUV | flagBS, flagUP | flagUV | flagBE} {
-		_, err := f.login(t, k, ceremony{flags: flags})
+	for _, flags := range []byte{webauthntest.FlagUP | webauthntest.FlagUV | webauthntest.FlagBS, webauthntest.FlagUP | webauthntest.FlagUV | webauthntest.FlagBE} {
+		_, err := f.login(t, k, webauthntest.Ceremony{Flags: flags})
 		wantRefused(t, err, apperr.Unauthorized, msgFailed)
 	}
-	if _, err := f.login(t, k, ceremony{flags: flagUP | flagUV}); err != nil {
+	if _, err := f.login(t, k, webauthntest.Ceremony{Flags: webauthntest.FlagUP | webauthntest.FlagUV}); err != nil {
 		t.Fatal(err)
 	}
 
 	// BS may change for a backup-eligible passkey; the new state is stored.
-	synced := newSoftKey(t)
-	if _, err := f.register(t, "user_b", synced, ceremony{flags: flagUP | flagUV | flagBE}); err != nil {
+	synced := webauthntest.NewKey(t, testOrigin, testRPID)
+	if _, err := f.register(t, "user_b", synced, webauthntest.Ceremony{Flags: webauthntest.FlagUP | webauthntest.FlagUV | webauthntest.FlagBE}); err != nil {
 		t.Fatal(err)
 	}
-	got, err := f.login(t, synced, ceremony{})
+	got, err := f.login(t, synced, webauthntest.Ceremony{})
 	if err != nil || !got.BackupState {
 		t.Fatalf("login: %v %+v", err, got)
 	}
-	if stored, _ := f.store.CredentialByID(context.Background(), synced.id); !stored.BackupState {
+	if stored, _ := f.store.CredentialByID(context.Background(), synced.ID); !stored.BackupState {
 		t.Error("backup state not stored")
 	}
 }
@@ -306,13 +310,13 @@ func TestBackupFlagsAtSignIn(t *testing.T) {
 // REQ-WA-07: a credential ID already registered, to anyone, is refused.
 func TestCredentialRegisteredTwice(t *testing.T) {
 	f := setup(t)
-	k := newSoftKey(t)
+	k := webauthntest.NewKey(t, testOrigin, testRPID)
 	f.mustRegister(t, "user_a", k)
 	for _, user := range []string{"user_a", "user_b"} {
-		_, err := f.register(t, user, k, ceremony{})
+		_, err := f.register(t, user, k, webauthntest.Ceremony{})
 		wantRefused(t, err, apperr.Conflict, "This passkey is already registered.")
 	}
-	if owner, _ := f.store.CredentialByID(context.Background(), k.id); owner.UserID != "user_a" {
+	if owner, _ := f.store.CredentialByID(context.Background(), k.ID); owner.UserID != "user_a" {
 		t.Errorf("credential now belongs to %s", owner.UserID)
 	}
 }
@@ -320,29 +324,29 @@ func TestCredentialRegisteredTwice(t *testing.T) {
 // REQ-WA-08: a discoverable sign-in's userHandle must be the credential's owner.
 func TestUserHandleOfAnotherUser(t *testing.T) {
 	f := setup(t)
-	k := newSoftKey(t)
+	k := webauthntest.NewKey(t, testOrigin, testRPID)
 	f.mustRegister(t, "user_a", k)
-	f.mustRegister(t, "user_b", newSoftKey(t))
+	f.mustRegister(t, "user_b", webauthntest.NewKey(t, testOrigin, testRPID))
 	for _, handle := range [][]byte{[]byte("user_b"), []byte("user_nobody")} {
-		_, err := f.login(t, k, ceremony{userHandle: handle})
+		_, err := f.login(t, k, webauthntest.Ceremony{UserHandle: handle})
 		wantRefused(t, err, apperr.Unauthorized, msgFailed)
 	}
 }
 
 func TestUnknownCredentialOrBadSignature(t *testing.T) {
 	f := setup(t)
-	k := newSoftKey(t)
+	k := webauthntest.NewKey(t, testOrigin, testRPID)
 	f.mustRegister(t, "user_a", k)
 
-	stranger := newSoftKey(t)
-	stranger.userHandle = []byte("user_a")
-	_, err := f.login(t, stranger, ceremony{})
+	stranger := webauthntest.NewKey(t, testOrigin, testRPID)
+	stranger.UserHandle = []byte("user_a")
+	_, err := f.login(t, stranger, webauthntest.Ceremony{})
 	wantRefused(t, err, apperr.Unauthorized, msgFailed)
 
 	// Same credential ID, another key: the signature does not verify.
-	impostor := newSoftKey(t)
-	impostor.id, impostor.userHandle = k.id, k.userHandle
-	_, err = f.login(t, impostor, ceremony{})
+	impostor := webauthntest.NewKey(t, testOrigin, testRPID)
+	impostor.ID, impostor.UserHandle = k.ID, k.UserHandle
+	_, err = f.login(t, impostor, webauthntest.Ceremony{})
 	wantRefused(t, err, apperr.Unauthorized, msgFailed)
 }
 
@@ -351,31 +355,31 @@ func TestUnknownCredentialOrBadSignature(t *testing.T) {
 // at zero (synced passkeys) are fine.
 func TestSignatureCounter(t *testing.T) {
 	f := setup(t)
-	k := newSoftKey(t)
-	k.counter = 5
+	k := webauthntest.NewKey(t, testOrigin, testRPID)
+	k.Counter = 5
 	f.mustRegister(t, "user_a", k)
 
-	if got, err := f.login(t, k, ceremony{}); err != nil || got.SignCount != 6 {
+	if got, err := f.login(t, k, webauthntest.Ceremony{}); err != nil || got.SignCount != 6 {
 		t.Fatalf("login with counter 6: %v, %+v", err, got)
 	}
 	for _, c := range []uint32{6, 3, 0} {
-		_, err := f.login(t, k, ceremony{counter: &c})
+		_, err := f.login(t, k, webauthntest.Ceremony{Counter: &c})
 		wantRefused(t, err, apperr.Unauthorized, msgFailed)
 		if !errors.Is(err, passkey.ErrCloneWarning) {
 			t.Errorf("counter %d: err = %v, want ErrCloneWarning in the chain", c, err)
 		}
 	}
-	if stored, _ := f.store.CredentialByID(context.Background(), k.id); stored.SignCount != 6 {
+	if stored, _ := f.store.CredentialByID(context.Background(), k.ID); stored.SignCount != 6 {
 		t.Errorf("stored counter = %d, want 6", stored.SignCount)
 	}
-	if _, err := f.login(t, k, ceremony{}); err != nil {
+	if _, err := f.login(t, k, webauthntest.Ceremony{}); err != nil {
 		t.Errorf("login with counter 7: %v", err)
 	}
 
-	synced := newSoftKey(t)
+	synced := webauthntest.NewKey(t, testOrigin, testRPID)
 	f.mustRegister(t, "user_b", synced)
 	for range 2 {
-		if _, err := f.login(t, synced, ceremony{}); err != nil {
+		if _, err := f.login(t, synced, webauthntest.Ceremony{}); err != nil {
 			t.Fatalf("zero counter: %v", err)
 		}
 	}
@@ -384,7 +388,7 @@ func TestSignatureCounter(t *testing.T) {
 func TestMaxPerUser(t *testing.T) {
 	f := setup(t, func(c *passkey.Config) { c.MaxPerUser = 2 })
 	ctx := context.Background()
-	f.mustRegister(t, "user_a", newSoftKey(t))
+	f.mustRegister(t, "user_a", webauthntest.NewKey(t, testOrigin, testRPID))
 	// Two registrations started side by side with room for one.
 	existing, _ := f.store.CredentialsOfUser(ctx, "user_a")
 	u := passkey.UserInfo{ID: "user_a", Name: "a"}
@@ -393,13 +397,13 @@ func TestMaxPerUser(t *testing.T) {
 	if err1 != nil || err2 != nil {
 		t.Fatal(err1, err2)
 	}
-	if _, err := f.svc.FinishRegistration(ctx, "user_a", id1, newSoftKey(t).create(t, opts1, ceremony{}), chromeLinux); err != nil {
+	if _, err := f.svc.FinishRegistration(ctx, "user_a", id1, webauthntest.NewKey(t, testOrigin, testRPID).Create(t, opts1, webauthntest.Ceremony{}), chromeLinux); err != nil {
 		t.Fatal(err)
 	}
 	const full = "You already have 2 passkeys. Remove one to add another."
-	_, err := f.svc.FinishRegistration(ctx, "user_a", id2, newSoftKey(t).create(t, opts2, ceremony{}), chromeLinux)
+	_, err := f.svc.FinishRegistration(ctx, "user_a", id2, webauthntest.NewKey(t, testOrigin, testRPID).Create(t, opts2, webauthntest.Ceremony{}), chromeLinux)
 	wantRefused(t, err, apperr.Conflict, full)
-	_, err = f.register(t, "user_a", newSoftKey(t), ceremony{})
+	_, err = f.register(t, "user_a", webauthntest.NewKey(t, testOrigin, testRPID), webauthntest.Ceremony{})
 	wantRefused(t, err, apperr.Conflict, full)
 	if f.svc.MaxPerUser() != 2 {
 		t.Error("MaxPerUser")
@@ -410,9 +414,9 @@ func TestMaxPerUser(t *testing.T) {
 func TestListRenameRemove(t *testing.T) {
 	f := setup(t)
 	ctx := context.Background()
-	first := f.mustRegister(t, "user_a", newSoftKey(t))
+	first := f.mustRegister(t, "user_a", webauthntest.NewKey(t, testOrigin, testRPID))
 	f.clock.Advance(time.Hour)
-	second := f.mustRegister(t, "user_a", newSoftKey(t))
+	second := f.mustRegister(t, "user_a", webauthntest.NewKey(t, testOrigin, testRPID))
 	if second.Name != "Chrome on Linux 2" {
 		t.Errorf("second passkey named %q", second.Name)
 	}
@@ -469,8 +473,8 @@ func TestNewRefusesBadConfig(t *testing.T) {
 // counter value, let a single sign-in through.
 func TestRacingSignIns(t *testing.T) {
 	f := setup(t)
-	k := newSoftKey(t)
-	k.counter = 1
+	k := webauthntest.NewKey(t, testOrigin, testRPID)
+	k.Counter = 1
 	f.mustRegister(t, "user_a", k)
 	ctx := context.Background()
 
@@ -492,15 +496,15 @@ func TestRacingSignIns(t *testing.T) {
 	}
 
 	opts, challengeID, _ := f.svc.BeginLogin(ctx, flowID)
-	same := k.get(t, opts, ceremony{})
+	same := k.Get(t, opts, webauthntest.Ceremony{})
 	if ok := race([]string{challengeID, challengeID}, [][]byte{same, same}); ok != 1 {
 		t.Errorf("one challenge: %d of 2 sign-ins succeeded", ok)
 	}
 
-	counter := k.counter + 1
+	counter := k.Counter + 1
 	opts1, id1, _ := f.svc.BeginLogin(ctx, flowID)
 	opts2, id2, _ := f.svc.BeginLogin(ctx, flowID)
-	responses := [][]byte{k.get(t, opts1, ceremony{counter: &counter}), k.get(t, opts2, ceremony{counter: &counter})}
+	responses := [][]byte{k.Get(t, opts1, webauthntest.Ceremony{Counter: &counter}), k.Get(t, opts2, webauthntest.Ceremony{Counter: &counter})}
 	if ok := race([]string{id1, id2}, responses); ok != 1 {
 		t.Errorf("one counter value: %d of 2 sign-ins succeeded", ok)
 	}

@@ -11,8 +11,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/portalhq/portal/internal/factors"
 	"github.com/portalhq/portal/internal/flow"
 	"github.com/portalhq/portal/internal/notify"
+	"github.com/portalhq/portal/internal/passkey"
 	"github.com/portalhq/portal/internal/session"
 	"github.com/portalhq/portal/internal/signin"
 	"github.com/portalhq/portal/internal/signup"
@@ -32,6 +34,8 @@ var (
 	_ token.KeyStore      = (*store.Q)(nil)
 	_ flow.CodeStore      = (*store.Q)(nil)
 	_ notify.OutboxStore  = (*store.Q)(nil)
+	_ passkey.Store       = (*store.Q)(nil)
+	_ factors.Repo        = (*store.Q)(nil)
 )
 
 func TestContractSQLite(t *testing.T) {

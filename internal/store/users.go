@@ -55,6 +55,9 @@ func (q *Q) UserByID(ctx context.Context, id string) (*user.User, error) {
 	if err := q.loadIdentifiers(ctx, u); err != nil {
 		return nil, err
 	}
+	if err := q.loadFactors(ctx, u); err != nil {
+		return nil, err
+	}
 	return u, q.loadExternalAccounts(ctx, u)
 }
 

@@ -15,6 +15,9 @@ type Object struct {
 	Username              *string          `json:"username"`
 	ExternalAccounts      []ExternalObject `json:"external_accounts"`
 	PasswordEnabled       bool             `json:"password_enabled"`
+	TwoFactorEnabled      bool             `json:"two_factor_enabled"`
+	TOTPEnabled           bool             `json:"totp_enabled"`
+	BackupCodeEnabled     bool             `json:"backup_code_enabled"`
 	Banned                bool             `json:"banned"`
 	Locked                bool             `json:"locked"`
 	PublicMetadata        map[string]any   `json:"public_metadata"`
@@ -74,6 +77,9 @@ func (u *User) ToObject(now time.Time) Object {
 		ExternalAccounts:      []ExternalObject{},
 		Username:              nilIfEmpty(u.Username()),
 		PasswordEnabled:       u.PasswordHash != "",
+		TwoFactorEnabled:      u.HasSecondFactor(),
+		TOTPEnabled:           u.TOTP,
+		BackupCodeEnabled:     u.BackupCodes > 0,
 		Banned:                u.Banned,
 		Locked:                u.Locked(now),
 		PublicMetadata:        map[string]any{}, PrivateMetadata: map[string]any{}, UnsafeMetadata: map[string]any{},

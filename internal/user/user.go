@@ -22,7 +22,18 @@ type User struct {
 
 	Identifiers      []Identifier      // loaded with the user
 	ExternalAccounts []ExternalAccount // loaded with the user
+
+	// Passkeys and second factors, counted when the user is loaded.
+	Passkeys          int
+	TOTP              bool   // an authenticator app is confirmed
+	BackupCodes       int    // unused backup codes
+	SecondFactorPhone string // verified number (E.164) chosen for second-factor codes
 }
+
+// HasSecondFactor reports whether the user enrolled a second factor. Backup
+// codes alone are not one: they recover the others. Email never is
+// (REQ-OTP-07).
+func (u *User) HasSecondFactor() bool { return u.TOTP || u.SecondFactorPhone != "" }
 
 // ExternalAccount is an account at an OAuth or OpenID provider connected to a
 // user. It is identified by (Provider, Subject), never by email alone

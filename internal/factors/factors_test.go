@@ -1,0 +1,354 @@
+package factors_test
+
+import (
+	"crypto/hmac"
+	"crypto/sha1"
+	"encoding/base32"
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jonboulle/clockwork"
+
+	"github.com/portalhq/portal/internal/apperr"
+	"github.com/portalhq/portal/internal/events"
+	"github.com/portalhq/portal/internal/factors"
+	"github.com/portalhq/portal/internal/id"
+	"github.com/portalhq/portal/internal/store"
+	"github.com/portalhq/portal/internal/testutil/pgtest"
+	"github.com/portalhq/portal/internal/user"
+)
+
+// Each test runs on both engines: the single-use rules live in SQL.
+func engines(t *testing.T, fn func(t *testing.T, f *fixture)) {
+	t.Run("sqlite", func(t *testing.T) {
+		fn(t, setup(t, "sqlite:"+filepath.Join(t.TempDir(), "portal.db")))
+	})
+	t.Run("postgres", func(t *testing.T) { fn(t, setup(t, pgtest.URL(t))) })
+}
+
+type fixture struct {
+	st    *store.Store
+	svc   *factors.Service
+	clock *clockwork.FakeClock
+}
+
+func setup(t *testing.T, url string) *fixture {
+	t.Helper()
+	st, err := store.Open(t.Context(), url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	// On a 30-second boundary, so "adjacent window" means exactly that.
+	clock := clockwork.NewFakeClockAt(time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC))
+	key := make([]byte, 32)
+	key[0] = 7
+	svc := &factors.Service{Clock: clock, Repo: st.Q, InTx: store.Tx[factors.Repo](st), Key: key, Issuer: "Acme",
+		FirstFactors: []string{"password", "email_code", "passkey"}, SecondFactors: []string{"totp", "backup_code", "phone_code"}}
+	return &fixture{st: st, svc: svc, clock: clock}
+}
+
+func (f *fixture) user(t *testing.T, phone bool) *user.User {
+	t.Helper()
+	now := f.clock.Now()
+	u := &user.User{ID: id.New(id.User), CreatedAt: now, UpdatedAt: now, PasswordHash: "x"}
+	e := user.Identifier{ID: id.New(id.Identifier), UserID: u.ID, Kind: user.Email, Value: u.ID + "@example.com",
+		VerifiedAt: &now, CreatedAt: now, UpdatedAt: now}
+	u.PrimaryEmailID, u.Identifiers = e.ID, []user.Identifier{e}
+	if phone {
+		u.Identifiers = append(u.Identifiers, user.Identifier{ID: id.New(id.Identifier), UserID: u.ID, Kind: user.Phone,
+			Value: "+441632960001", VerifiedAt: &now, CreatedAt: now, UpdatedAt: now})
+	}
+	if err := f.st.Q.CreateUser(t.Context(), u); err != nil {
+		t.Fatal(err)
+	}
+	return f.reload(t, u)
+}
+
+func (f *fixture) reload(t *testing.T, u *user.User) *user.User {
+	t.Helper()
+	got, err := f.st.Q.UserByID(t.Context(), u.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return got
+}
+
+// code computes the RFC 6238 code for secret at, independently of the
+// package under test.
+func code(t *testing.T, secret string, at time.Time) string {
+	t.Helper()
+	key, err := base32.StdEncoding.WithPadding(base32.NoPadding).DecodeString(secret)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mac := hmac.New(sha1.New, key)
+	_ = binary.Write(mac, binary.BigEndian, uint64(at.Unix()/30))
+	sum := mac.Sum(nil)
+	off := sum[len(sum)-1] & 0x0f
+	return fmt.Sprintf("%06d", (binary.BigEndian.Uint32(sum[off:])&0x7fffffff)%1_000_000)
+}
+
+// enrolTOTP sets up and confirms an authenticator app, returning its secret
+// and the backup codes shown.
+func (f *fixture) enrolTOTP(t *testing.T, u *user.User) (string, []string) {
+	t.Helper()
+	setup, err := f.svc.BeginTOTP(t.Context(), u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	codes, err := f.svc.ConfirmTOTP(t.Context(), u, code(t, setup.Secret, f.clock.Now()))
+	if err != nil {
+		t.Fatalf("ConfirmTOTP: %v", err)
+	}
+	return setup.Secret, codes
+}
+
+func wantBadCode(t *testing.T, what string, err error) {
+	t.Helper()
+	if err != factors.ErrBadCode {
+		t.Errorf("%s: %v, want ErrBadCode", what, err)
+	}
+}
+
+func TestTOTPEnrolment(t *testing.T) {
+	engines(t, func(t *testing.T, f *fixture) {
+		ctx := t.Context()
+		u := f.user(t, false)
+		setup, err := f.svc.BeginTOTP(ctx, u)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.HasPrefix(setup.URL, "otpauth://totp/Acme:") || !strings.Contains(setup.URL, "secret="+setup.Secret) ||
+			!strings.HasPrefix(setup.QRSVG, "<svg") {
+			t.Errorf("setup %+v", setup)
+		}
+		// The secret is sealed at rest.
+		stored, err := f.st.Q.TOTPOfUser(ctx, u.ID)
+		if err != nil || strings.Contains(stored.Secret, setup.Secret) || stored.ConfirmedAt != nil {
+			t.Fatalf("stored %+v, %v", stored, err)
+		}
+		// Shown again while pending, not replaced (the person may be scanning it).
+		if again, _ := f.svc.BeginTOTP(ctx, u); again.Secret != setup.Secret {
+			t.Error("pending secret replaced")
+		}
+		// Pending is not a second factor.
+		if f.reload(t, u).HasSecondFactor() {
+			t.Error("unconfirmed TOTP counts")
+		}
+		_, err = f.svc.ConfirmTOTP(ctx, u, "000000")
+		wantBadCode(t, "wrong confirmation code", err)
+
+		codes, err := f.svc.ConfirmTOTP(ctx, u, code(t, setup.Secret, f.clock.Now()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(codes) != 10 {
+			t.Errorf("%d backup codes at the first second factor, want 10", len(codes))
+		}
+		u = f.reload(t, u)
+		if !u.TOTP || u.BackupCodes != 10 {
+			t.Errorf("after confirm: TOTP %v, %d codes", u.TOTP, u.BackupCodes)
+		}
+		if _, err := f.svc.BeginTOTP(ctx, u); apperr.CodeOf(err) != apperr.Conflict {
+			t.Errorf("BeginTOTP with one confirmed: %v", err)
+		}
+		evs, err := f.st.Q.EventsOfObject(ctx, u.ID)
+		if err != nil || len(evs) == 0 || evs[len(evs)-1].Type != events.UserUpdated {
+			t.Fatalf("events: %v %+v", err, evs)
+		}
+		var obj user.Object
+		if err := json.Unmarshal(evs[len(evs)-1].Data, &obj); err != nil || !obj.TOTPEnabled || !obj.TwoFactorEnabled || !obj.BackupCodeEnabled {
+			t.Errorf("user.updated says %s (%v)", evs[len(evs)-1].Data, err)
+		}
+
+		// Removing the only second factor takes the backup codes with it.
+		if err := f.svc.RemoveTOTP(ctx, u); err != nil {
+			t.Fatal(err)
+		}
+		if u = f.reload(t, u); u.TOTP || u.BackupCodes != 0 {
+			t.Errorf("after remove: TOTP %v, %d codes", u.TOTP, u.BackupCodes)
+		}
+	})
+}
+
+// A pending secret goes stale: confirming it later fails, and a new one is made.
+func TestTOTPPendingExpires(t *testing.T) {
+	engines(t, func(t *testing.T, f *fixture) {
+		u := f.user(t, false)
+		setup, _ := f.svc.BeginTOTP(t.Context(), u)
+		f.clock.Advance(31 * time.Minute)
+		if _, err := f.svc.ConfirmTOTP(t.Context(), u, code(t, setup.Secret, f.clock.Now())); apperr.CodeOf(err) != apperr.NotFound {
+			t.Errorf("stale confirmation: %v", err)
+		}
+		if again, _ := f.svc.BeginTOTP(t.Context(), u); again.Secret == setup.Secret {
+			t.Error("stale secret shown again")
+		}
+	})
+}
+
+// TOTP codes with an injected clock: the current window and one either side
+// pass, older and newer ones do not, and a code passes once only — also
+// against a code of an earlier window once a later one was used.
+func TestTOTPWindowsAndReplay(t *testing.T) {
+	engines(t, func(t *testing.T, f *fixture) {
+		ctx := t.Context()
+		u := f.user(t, false)
+		secret, _ := f.enrolTOTP(t, u) // spends the current window
+		f.clock.Advance(10 * time.Minute)
+		now := f.clock.Now()
+
+		for _, tc := range []struct {
+			name   string
+			offset time.Duration
+			ok     bool
+		}{
+			{"two windows ago", -60 * time.Second, false},
+			{"two windows ahead", 60 * time.Second, false},
+			{"previous window", -30 * time.Second, true},
+			{"previous window again", -30 * time.Second, false},
+			{"current window", 0, true},
+			{"previous window after the current one", -30 * time.Second, false},
+			{"current window again", 0, false},
+			{"next window", 30 * time.Second, true},
+			{"current window after the next one", 0, false},
+		} {
+			err := f.svc.VerifyTOTP(ctx, u.ID, code(t, secret, now.Add(tc.offset)))
+			if tc.ok && err != nil {
+				t.Errorf("%s: %v", tc.name, err)
+			}
+			if !tc.ok {
+				wantBadCode(t, tc.name, err)
+			}
+		}
+		wantBadCode(t, "not digits", f.svc.VerifyTOTP(ctx, u.ID, "12345a"))
+		wantBadCode(t, "no app", f.svc.VerifyTOTP(ctx, f.user(t, false).ID, "123456"))
+	})
+}
+
+// Two requests with the same TOTP code at once: one passes.
+func TestTOTPRace(t *testing.T) {
+	engines(t, func(t *testing.T, f *fixture) {
+		u := f.user(t, false)
+		secret, _ := f.enrolTOTP(t, u)
+		f.clock.Advance(time.Minute)
+		c := code(t, secret, f.clock.Now())
+		if n := raceCount(10, func() error { return f.svc.VerifyTOTP(t.Context(), u.ID, c) }); n != 1 {
+			t.Errorf("%d of 10 racing requests passed, want 1", n)
+		}
+	})
+}
+
+// Backup codes: each works once, even when two requests bring it together.
+func TestBackupCodesSingleUse(t *testing.T) {
+	engines(t, func(t *testing.T, f *fixture) {
+		ctx := t.Context()
+		u := f.user(t, false)
+		_, codes := f.enrolTOTP(t, u)
+		if err := f.svc.UseBackupCode(ctx, u.ID, strings.ToUpper(codes[0])); err != nil {
+			t.Fatalf("first use: %v", err)
+		}
+		wantBadCode(t, "second use", f.svc.UseBackupCode(ctx, u.ID, codes[0]))
+		wantBadCode(t, "made up", f.svc.UseBackupCode(ctx, u.ID, "abcde-fghjk"))
+		if n := raceCount(8, func() error { return f.svc.UseBackupCode(ctx, u.ID, codes[1]) }); n != 1 {
+			t.Errorf("%d of 8 racing uses passed, want 1", n)
+		}
+		if got := f.reload(t, u).BackupCodes; got != 8 {
+			t.Errorf("%d unused, want 8", got)
+		}
+		// Regenerating replaces them all.
+		fresh, err := f.svc.RegenerateBackupCodes(ctx, f.reload(t, u))
+		if err != nil || len(fresh) != 10 {
+			t.Fatalf("regenerate: %d, %v", len(fresh), err)
+		}
+		wantBadCode(t, "old code after regenerating", f.svc.UseBackupCode(ctx, u.ID, codes[2]))
+		if err := f.svc.UseBackupCode(ctx, u.ID, fresh[2]); err != nil {
+			t.Errorf("new code: %v", err)
+		}
+	})
+}
+
+// REQ-OTP-06: text-message codes go only to a number verified before; the
+// first second factor brings backup codes, a second one does not replace
+// them, and removing one keeps them while another remains.
+func TestPhoneAndBackupCodeRules(t *testing.T) {
+	engines(t, func(t *testing.T, f *fixture) {
+		ctx := t.Context()
+		if _, err := f.svc.EnablePhone(ctx, f.user(t, false)); apperr.CodeOf(err) != apperr.Invalid {
+			t.Errorf("no phone: %v", err)
+		}
+		u := f.user(t, true)
+		if _, err := f.svc.RegenerateBackupCodes(ctx, u); apperr.CodeOf(err) != apperr.Invalid {
+			t.Errorf("backup codes without a second factor: %v", err)
+		}
+		codes, err := f.svc.EnablePhone(ctx, u)
+		if err != nil || len(codes) != 10 {
+			t.Fatalf("EnablePhone: %d codes, %v", len(codes), err)
+		}
+		u = f.reload(t, u)
+		if u.SecondFactorPhone != "+441632960001" {
+			t.Errorf("SecondFactorPhone = %q", u.SecondFactorPhone)
+		}
+		if _, more := f.enrolTOTP(t, u); more != nil {
+			t.Error("a second factor after the first issued new backup codes")
+		}
+		if err := f.svc.DisablePhone(ctx, f.reload(t, u)); err != nil {
+			t.Fatal(err)
+		}
+		if u = f.reload(t, u); u.BackupCodes != 10 || !u.TOTP {
+			t.Errorf("after disabling the phone: %d codes, TOTP %v", u.BackupCodes, u.TOTP)
+		}
+		// With MFA required, the last second factor stays.
+		f.svc.RequireMFA = true
+		if err := f.svc.RemoveTOTP(ctx, u); apperr.CodeOf(err) != apperr.Invalid {
+			t.Errorf("removing the last factor with MFA required: %v", err)
+		}
+	})
+}
+
+func TestWaysToSignIn(t *testing.T) {
+	now := time.Now()
+	u := &user.User{Identifiers: []user.Identifier{{Kind: user.Email, Value: "a@example.com", VerifiedAt: &now}}, Passkeys: 2}
+	for _, tc := range []struct {
+		factors []string
+		want    int
+	}{
+		{[]string{"password", "passkey"}, 2},
+		{[]string{"email_code", "email_link", "passkey"}, 4},
+		{[]string{"password"}, 0},
+	} {
+		if got := factors.WaysToSignIn(u, tc.factors); got != tc.want {
+			t.Errorf("WaysToSignIn(%v) = %d, want %d", tc.factors, got, tc.want)
+		}
+	}
+}
+
+// raceCount runs fn from n goroutines released together and counts the nil
+// results; an error that is not ErrBadCode fails through the count.
+func raceCount(n int, fn func() error) int {
+	var (
+		wg    sync.WaitGroup
+		mu    sync.Mutex
+		ok    int
+		start = make(chan struct{})
+	)
+	for range n {
+		wg.Go(func() {
+			<-start
+			if err := fn(); err == nil {
+				mu.Lock()
+				ok++
+				mu.Unlock()
+			}
+		})
+	}
+	close(start)
+	wg.Wait()
+	return ok
+}
