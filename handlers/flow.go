@@ -25,6 +25,14 @@ func (a *app) handBack(c echo.Context, sess *session.Session, target *url.URL) e
 	if target == nil {
 		target = a.base.JoinPath("/")
 	}
+	// An instance that requires a second factor sends people without one
+	// to set it up before any app gets a token.
+	if enrol, err := a.mustEnrol(c, sess, target); err != nil || enrol != "" {
+		if err != nil {
+			return err
+		}
+		return c.Redirect(http.StatusSeeOther, enrol)
+	}
 	tok, _, err := a.Sessions.Token(c.Request().Context(), sess, redirect.Origin(target))
 	if errors.Is(err, session.ErrSignedOut) {
 		a.clearSessionCookies(c)

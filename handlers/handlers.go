@@ -13,9 +13,11 @@ import (
 	"github.com/jonboulle/clockwork"
 
 	"github.com/portalhq/portal/internal/config"
+	"github.com/portalhq/portal/internal/factors"
 	"github.com/portalhq/portal/internal/flow"
 	"github.com/portalhq/portal/internal/notify"
 	"github.com/portalhq/portal/internal/oauth"
+	"github.com/portalhq/portal/internal/passkey"
 	"github.com/portalhq/portal/internal/ratelimit"
 	"github.com/portalhq/portal/internal/redirect"
 	"github.com/portalhq/portal/internal/session"
@@ -60,6 +62,14 @@ type Deps struct {
 	CookieKeys [][]byte
 	// PasswordMin is shown on the sign-up form.
 	PasswordMin int
+	// Passkeys runs WebAuthn registration; Factors manages passkeys and
+	// second factors on /user/security.
+	Passkeys *passkey.Service
+	Factors  *factors.Service
+	// Reverify lists the factors that confirm it's the person before a
+	// sensitive change, in the order offered (password, email_code,
+	// passkey, totp). Adding a factor here is all it takes.
+	Reverify []flow.Strategy
 }
 
 // app carries the dependencies to every handler.

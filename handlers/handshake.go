@@ -34,6 +34,14 @@ func (a *app) handshake(c echo.Context) error {
 		a.clearSessionCookies(c)
 		return c.Redirect(http.StatusTemporaryRedirect, target.String())
 	}
+	// Still to enrol a required second factor: to the app, signed out; its
+	// sign-in page leads back here through the enrolment.
+	if enrol, err := a.mustEnrol(c, sess, target); err != nil {
+		return err
+	} else if enrol != "" {
+		a.clearSessionCookies(c)
+		return c.Redirect(http.StatusTemporaryRedirect, target.String())
+	}
 	tok, _, err := a.Sessions.Token(c.Request().Context(), sess, redirect.Origin(target))
 	if errors.Is(err, session.ErrSignedOut) || apperr.CodeOf(err) == apperr.Unauthorized {
 		a.clearSessionCookies(c)

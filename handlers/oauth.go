@@ -170,6 +170,9 @@ func (a *app) oauthCallback(c echo.Context) error {
 		target, _ := a.Redirects.CheckOrPortal(orHome(pend.RedirectURL), a.base)
 		return a.handBack(c, res.Session, target)
 	}
+	if res.SecondFactor != nil {
+		return a.toFactorTwo(c, res.SecondFactor)
+	}
 	if len(res.Flow.Data.Missing) > 0 {
 		return c.Redirect(http.StatusSeeOther, "/sign-up/continue?sign_up="+url.QueryEscape(res.Flow.ID))
 	}

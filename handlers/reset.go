@@ -70,6 +70,9 @@ func (a *app) signInResetPassword(c echo.Context) error {
 		}
 		return a.renderNewPassword(c, status, f, signOutAll, errs)
 	}
+	if sess == nil { // the account has a second factor: that step comes next
+		return a.toFactorTwo(c, f)
+	}
 	target, _ := a.Redirects.CheckOrPortal(orHome(f.RedirectURL), a.base)
 	return a.handBack(c, sess, target)
 }

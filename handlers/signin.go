@@ -46,10 +46,13 @@ func (a *app) renderSignInStart(c echo.Context, status int, identifier string, q
 		typ = "tel"
 	}
 	noun := ids.Noun()
-	return render(c, status, views.SignInStartPage(views.SignInStart{
+	p := views.SignInStart{
 		Page: a.page(c, "Sign in"), Action: "/sign-in", Identifier: identifier, Social: a.socialButtons(q, "sign_in", nil),
 		IdentifierLabel: strings.ToUpper(noun[:1]) + noun[1:], IdentifierType: typ,
-		Hidden: redirectHidden(q), Errors: errs, SignUpURL: withRedirect("/sign-up", q)}))
+		Hidden: redirectHidden(q), Errors: errs, SignUpURL: withRedirect("/sign-up", q),
+		Passkey: a.passkeyLogin(redirectHidden(q))}
+	p.Page.Passkeys = p.Passkey != nil
+	return render(c, status, views.SignInStartPage(p))
 }
 
 // POST /sign-in: start a flow for the identifier, and start its first
@@ -107,6 +110,8 @@ func (a *app) signInFactorOne(c echo.Context) error {
 	switch f.Status {
 	case flow.Complete:
 		return c.Redirect(http.StatusSeeOther, "/")
+	case flow.NeedsSecondFactor: // the second step cannot be skipped (REQ-IN-09)
+		return c.Redirect(http.StatusSeeOther, factorTwoURL(f.ID))
 	case flow.NeedsNewPassword:
 		return c.Redirect(http.StatusSeeOther, "/sign-in/reset-password?sign_in="+url.QueryEscape(f.ID))
 	}
@@ -118,6 +123,9 @@ func (a *app) signInFactorOne(c echo.Context) error {
 		if sess != nil {
 			target, _ := a.Redirects.CheckOrPortal(orHome(f.RedirectURL), a.base)
 			return a.handBack(c, sess, target)
+		}
+		if f.Status == flow.NeedsSecondFactor {
+			return a.toFactorTwo(c, f)
 		}
 	}
 	return a.renderFactorOne(c, http.StatusOK, f, f.Data.Strategy, nil, "")
@@ -181,6 +189,13 @@ func (a *app) renderFactorOne(c echo.Context, status int, f *flow.Flow, strategy
 			Destination: dest, ChangeURL: change, ResendAction: "/sign-in/factor-one/prepare",
 			ResendWait: a.resendWait(c, f.ID, strategy), Errors: errs, Notice: notice,
 			OtherMethods: others, OtherAction: "/sign-in/factor-one/prepare"}))
+	case flow.Passkey:
+		p := views.SignInPasskey{Page: a.page(c, "Use your passkey"), Identifier: f.Identifier, ChangeURL: change,
+			Form: views.PasskeyForm{Action: "/sign-in/factor-one", OptionsURL: passkeyOptionsURL, Label: "Use your passkey",
+				Hidden: []views.Hidden{{Name: "sign_in", Value: f.ID}, {Name: "strategy", Value: flow.Passkey}}},
+			Errors: errs, OtherMethods: others, PrepareAction: "/sign-in/factor-one/prepare", FlowID: f.ID}
+		p.Page.Passkeys = true
+		return render(c, status, views.SignInPasskeyPage(p))
 	case flow.Password:
 		forgot := ""
 		if len(resets) > 0 {
@@ -242,14 +257,21 @@ func (a *app) signInAttempt(c echo.Context) error {
 	if ok, retry := a.Limiter.Allow("identifier:"+f.Identifier, a.limits.identifier); !ok {
 		return a.renderFactorOne(c, http.StatusTooManyRequests, f, strategy, views.Errors{"": "Too many sign-in attempts for this account. Please wait " + humanWait(retry) + " and try again."}, "")
 	}
-	in := flow.Input{Password: c.FormValue("password"), Code: strings.TrimSpace(c.FormValue("code"))}
+	in := flow.Input{Password: c.FormValue("password"), Code: strings.TrimSpace(c.FormValue("code")),
+		ChallengeID: c.FormValue("challenge_id"), Credential: []byte(c.FormValue("credential"))}
 	sess, err := a.SignIn.Attempt(ctx, f, strategy, in, a.meta(c))
 	if err != nil {
+		if strategy == flow.Passkey {
+			a.passkeyRefused(c, err)
+		}
 		errs, status, ok := formErrors(err)
 		if !ok || err == signin.ErrFlowGone {
 			return a.flowGone(c, err)
 		}
 		return a.renderFactorOne(c, status, f, strategy, errs, "")
+	}
+	if f.Status == flow.NeedsSecondFactor {
+		return a.toFactorTwo(c, f)
 	}
 	if sess == nil { // a verified reset code: choose the new password next
 		return c.Redirect(http.StatusSeeOther, "/sign-in/reset-password?sign_in="+url.QueryEscape(f.ID))
@@ -274,6 +296,8 @@ func (a *app) methodLabel(c echo.Context, f *flow.Flow, strategy string) string 
 		return strings.TrimSpace("Text a reset code to " + dest)
 	case flow.Password:
 		return "Sign in with your password"
+	case flow.Passkey:
+		return "Sign in with a passkey"
 	}
 	return strategy
 }

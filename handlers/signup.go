@@ -128,6 +128,9 @@ func (a *app) signUpDone(c echo.Context, f *flow.Flow, sess *session.Session, er
 		return c.Redirect(http.StatusSeeOther, signUpVerifyURL(f))
 	}
 	target, _ := a.Redirects.CheckOrPortal(orHome(f.RedirectURL), a.base)
+	if a.Config.PasskeyPromptAfterSignUp && a.SignIn.PasskeysEnabled() {
+		return c.Redirect(http.StatusSeeOther, passkeyPromptURL(target))
+	}
 	return a.handBack(c, sess, target)
 }
 

@@ -21,6 +21,8 @@ func codePurpose(p CodeEmail) string {
 		return "Enter this code to verify your email address and finish creating your " + p.AppName + " account."
 	case "reset-password":
 		return "Enter this code to choose a new password for your " + p.AppName + " account."
+	case "verify":
+		return "Enter this code to confirm it's you before changing your " + p.AppName + " account."
 	}
 	return "Enter this code to verify your email address for " + p.AppName + "."
 }

@@ -133,6 +133,9 @@ func identifierField(p SignInStart) field {
 	if f.Type == "" {
 		f.Type = "email"
 	}
+	if p.Passkey != nil { // the browser offers passkeys in this field's autofill
+		f.Autocomplete = "username webauthn"
+	}
 	return f
 }
 
@@ -202,4 +205,31 @@ func connectedDetail(a ConnectedAccount) string {
 		return a.Username
 	}
 	return ""
+}
+
+func backupCodeField(errMsg string) field {
+	return field{Name: "code", Label: "Backup code", Type: "text", Autocomplete: "off", Error: errMsg,
+		Required: true, Autofocus: true, Hint: "One of the codes you saved when you set up the second step, like abcde-fghjk.",
+		Attrs: templ.OrderedAttributes{{Key: "autocapitalize", Value: "none"}, {Key: "spellcheck", Value: "false"},
+			{Key: "maxlength", Value: "40"}}}
+}
+
+func totpCodeField(errMsg string) field {
+	f := codeField(errMsg)
+	f.Label = "Code from your authenticator app"
+	return f
+}
+
+func passkeyAddSubtitle(p PasskeyAdd) string {
+	if p.AfterSignUp {
+		return "Your account is ready. Sign in faster next time with a passkey."
+	}
+	return "Sign in with your fingerprint, face or screen lock."
+}
+
+func passkeyAddSkip(p PasskeyAdd) string {
+	if p.AfterSignUp {
+		return "Not now"
+	}
+	return "Cancel"
 }

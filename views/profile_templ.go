@@ -299,7 +299,7 @@ func UserProfilePage(p UserProfile) templ.Component {
 					return templ_7745c5c3_Err
 				}
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 29, " ")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 29, " <section class=\"cl-profileSection\" aria-labelledby=\"security-heading\"><h2 class=\"cl-profileSectionTitle\" id=\"security-heading\">Security</h2><p class=\"cl-text\"><a href=\"/user/security\">Passkeys and two-step verification</a></p></section>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

@@ -17,6 +17,9 @@ type Page struct {
 	Refresh int
 	// NoReferrer keeps the URL (which holds a secret) out of Referer headers.
 	NoReferrer bool
+	// Passkeys loads /static/passkeys.js, which runs the page's
+	// [data-passkey-*] forms; everything else works without it.
+	Passkeys bool
 }
 
 // Hidden is a hidden form field carried from step to step (flow ID, redirect parameters).
@@ -58,6 +61,9 @@ type SignInStart struct {
 	Hidden          []Hidden // redirect parameters carried to the flow
 	Errors          Errors
 	SignUpURL       string // "Don't have an account? Sign up" link, with the redirect parameters
+	// Passkey, when set, offers "Sign in with a passkey" and passkeys in
+	// the identifier field's autofill (autocomplete="username webauthn").
+	Passkey *PasskeyForm
 }
 
 // SignInPassword is the password step of sign-in.
@@ -291,4 +297,138 @@ type UserProfile struct {
 	Connect    []SocialButton // providers not connected yet
 	BackURL    string         // the app the person came from
 	SignOutURL string
+}
+
+// PasskeyForm is a form static/passkeys.js runs: it fetches the WebAuthn
+// options from OptionsURL, asks the browser, and posts the credential to
+// Action. It stays hidden where the browser has no WebAuthn.
+type PasskeyForm struct {
+	Action     string
+	OptionsURL string
+	Hidden     []Hidden // flow fields, redirect parameters
+	Label      string   // the button
+}
+
+// SignInPasskey is the first-factor step that signs in with a passkey.
+type SignInPasskey struct {
+	Page
+	Identifier    string
+	ChangeURL     string
+	Form          PasskeyForm
+	Errors        Errors
+	OtherMethods  []Method
+	PrepareAction string
+	FlowID        string
+}
+
+// SignInFactorTwo is the second step of sign-in: an authenticator-app code,
+// a backup code or a texted code.
+type SignInFactorTwo struct {
+	Page
+	Action        string // "/sign-in/factor-two"
+	PrepareAction string // "/sign-in/factor-two/prepare": choose another, resend
+	FlowID        string
+	Strategy      string // "totp", "backup_code", "phone_code"
+	Heading       string
+	Subtitle      string
+	ResendWait    int // phone_code: seconds until a new code may be sent
+	Errors        Errors
+	Notice        string
+	OtherMethods  []Method
+	ChangeURL     string // sign in as someone else
+}
+
+// PasskeyItem is one passkey in the list on /user/security.
+type PasskeyItem struct {
+	ID       string // encoded credential ID
+	Name     string
+	Created  string
+	LastUsed string // "" when never used
+}
+
+// UserSecurity is /user/security: passkeys and the second step of sign-in.
+type UserSecurity struct {
+	Page
+	Notice string
+	Errors Errors
+	// Required says the instance requires a second factor the person has
+	// not set up yet; ContinueURL goes back to the app once they have.
+	Required    bool
+	ContinueURL string
+	// Passkeys, when the instance offers them.
+	PasskeysEnabled bool
+	Passkeys        []PasskeyItem
+	MaxPasskeys     int
+	// Second factors: what the instance offers, and what the person has.
+	TOTPEnabled   bool
+	TOTP          bool
+	PhoneEnabled  bool
+	Phone         string // the verified number texts would go to; "" when none
+	PhoneOn       bool
+	BackupEnabled bool
+	BackupCodes   int // unused
+	SecondFactor  bool
+	BackURL       string // /user
+	// Carry is appended to the setup links ("?redirect_url=…") so that a
+	// required enrolment returns to the app afterwards.
+	Carry string
+}
+
+// PasskeyAdd is the page that adds a passkey (also offered after sign-up).
+type PasskeyAdd struct {
+	Page
+	Form        PasskeyForm
+	AfterSignUp bool
+	SkipURL     string // "Not now" after sign-up; "Cancel" otherwise
+	Errors      Errors
+}
+
+// TOTPSetup shows the QR code and the secret of a pending authenticator
+// app, and asks for a code to confirm it.
+type TOTPSetup struct {
+	Page
+	Action  string
+	Secret  string
+	QRSVG   string // drawn by the portal from the otpauth:// URL: no user data, no request
+	Hidden  []Hidden
+	Errors  Errors
+	BackURL string
+}
+
+// BackupCodesShown shows new backup codes, once.
+type BackupCodesShown struct {
+	Page
+	Heading     string
+	Codes       []string
+	ContinueURL string
+}
+
+// Confirm asks to confirm one action.
+type Confirm struct {
+	Page
+	Heading string
+	Body    string
+	Action  string
+	Button  string
+	Hidden  []Hidden
+	BackURL string
+	Errors  Errors
+}
+
+// Reverify is "Confirm it's you": one factor, fresh, before a sensitive
+// change (REQ-SES-06).
+type Reverify struct {
+	Page
+	Action        string // "/user/security/verify"
+	PrepareAction string
+	Strategy      string // "password", "email_code", "totp", "passkey"
+	Next          string // where the change continues
+	Identifier    string // for password managers
+	Destination   string // where an emailed code went
+	ResendWait    int
+	Errors        Errors
+	Notice        string
+	OtherMethods  []Method
+	Passkey       *PasskeyForm
+	BackURL       string
 }

@@ -21,11 +21,13 @@ import (
 
 	"github.com/portalhq/portal/handlers"
 	"github.com/portalhq/portal/internal/config"
+	authfactors "github.com/portalhq/portal/internal/factors"
 	"github.com/portalhq/portal/internal/flow"
 	"github.com/portalhq/portal/internal/id"
 	"github.com/portalhq/portal/internal/mailer"
 	"github.com/portalhq/portal/internal/notify"
 	"github.com/portalhq/portal/internal/oauth"
+	"github.com/portalhq/portal/internal/passkey"
 	"github.com/portalhq/portal/internal/password"
 	"github.com/portalhq/portal/internal/phone"
 	"github.com/portalhq/portal/internal/ratelimit"
@@ -153,6 +155,20 @@ func (p *Portal) wire(ctx context.Context, opt Options) error {
 		Identifiers: ids, Hasher: hasher, Policy: pwPolicy, AppName: cfg.AppName, Notifier: mail,
 		LinkOtherDeviceSession: cfg.EmailLinkOtherDeviceSession}
 	factors := cfg.EnabledFactors()
+	if !cfg.PasskeysPossible() && slices.Contains(factors, flow.Passkey) {
+		p.Log.Warn("passkeys are off: WebAuthn needs the base URL to be a domain name, not an IP address", "base_url", cfg.BaseURL)
+		factors = slices.DeleteFunc(factors, func(f string) bool { return f == flow.Passkey })
+	}
+	rpID, origins := cfg.PasskeyRelyingParty()
+	passkeys, err := passkey.New(passkey.Config{RPID: rpID, RPName: cfg.AppName, Origins: origins,
+		MaxPerUser: cfg.PasskeysMax}, clock, st.Q)
+	if err != nil && slices.Contains(factors, flow.Passkey) {
+		return fmt.Errorf("passkeys: %w", err)
+	}
+	second := &authfactors.Service{Clock: clock, Repo: st.Q, InTx: store.Tx[authfactors.Repo](st), Key: secrets.totpKey,
+		Issuer: cfg.AppName, Passkeys: passkeys, FirstFactors: factors, SecondFactors: cfg.EnabledSecondFactors(),
+		RequireMFA: cfg.RequireMFA}
+	in.Lockout = signin.Lockout{Threshold: cfg.LockoutThreshold, Duration: cfg.LockoutDuration}
 	code := func(strategy string) *signin.CodeStrategy {
 		return &signin.CodeStrategy{Strategy: strategy, Codes: codes, Store: st.Q, Notifier: mail}
 	}
@@ -166,6 +182,18 @@ func (p *Portal) wire(ctx context.Context, opt Options) error {
 		case flow.EmailLink:
 			in.Strategies = append(in.Strategies, &signin.LinkStrategy{Codes: codes, Store: st.Q, Notifier: mail,
 				BaseURL: cfg.BaseURL})
+		case flow.Passkey:
+			in.Strategies = append(in.Strategies, &signin.PasskeyStrategy{Clock: clock, Passkeys: passkeys})
+		}
+	}
+	for _, f := range cfg.EnabledSecondFactors() {
+		switch f {
+		case flow.TOTP:
+			in.SecondFactors = append(in.SecondFactors, &signin.TOTPStrategy{Checker: second})
+		case flow.BackupCode:
+			in.SecondFactors = append(in.SecondFactors, &signin.BackupCodeStrategy{Checker: second})
+		case flow.PhoneCode:
+			in.SecondFactors = append(in.SecondFactors, &signin.SecondFactorPhoneStrategy{Codes: codes, Store: st.Q, Notifier: mail})
 		}
 	}
 	if slices.Contains(factors, flow.Password) { // a password can be reset through what the account can receive
@@ -203,13 +231,30 @@ func (p *Portal) wire(ctx context.Context, opt Options) error {
 	if err != nil {
 		return err
 	}
+	// "Confirm it's you" before sensitive changes reuses the sign-in
+	// factors: a password (failures count towards the lockout), an emailed
+	// code, a passkey, the authenticator app.
+	reverify := []flow.Strategy{&signin.PasswordStrategy{Clock: clock, Hasher: hasher, Repo: st.Q,
+		Lockout: signin.Lockout{Threshold: cfg.LockoutThreshold, Duration: cfg.LockoutDuration}}}
+	if ids.Email {
+		c := code(flow.EmailCode)
+		c.Purpose = "verify"
+		reverify = append(reverify, c)
+	}
+	if slices.Contains(factors, flow.Passkey) {
+		reverify = append(reverify, &signin.PasskeyStrategy{Clock: clock, Passkeys: passkeys})
+	}
+	if slices.Contains(cfg.EnabledSecondFactors(), flow.TOTP) {
+		reverify = append(reverify, &signin.TOTPStrategy{Checker: second})
+	}
 	soc := &social.Service{Clock: clock, Repo: st.Q, InTx: store.Tx[social.Repo](st), Sessions: sessions, SignUp: up,
-		Factors: factors}
+		Factors: factors, SecondStep: in}
 	p.Limiter = ratelimit.New(clock, 100_000)
 	p.Handler, err = handlers.New(handlers.Deps{Config: cfg, Log: p.Log, Clock: clock, SignIn: in, SignUp: up, Codes: codes,
 		Providers: providers, Sealer: sealer, Social: soc,
 		Sessions: sessions, Signer: p.Signer, Redirects: policy, Users: st.Q, Outbox: outbox, Limiter: p.Limiter,
-		Ready: st.Ping, CookieKeys: secrets.cookieKeys, PasswordMin: minLen})
+		Ready: st.Ping, CookieKeys: secrets.cookieKeys, PasswordMin: minLen,
+		Passkeys: passkeys, Factors: second, Reverify: reverify})
 	return err
 }
 
@@ -222,6 +267,7 @@ func set(list []string) map[string]bool {
 }
 
 type secrets struct {
+	totpKey    []byte
 	oauthKey   []byte
 	apiKey     string
 	cookieKeys [][]byte
@@ -254,7 +300,9 @@ func (p *Portal) secrets(ctx context.Context) (secrets, error) {
 		h := sha256.Sum256([]byte(purpose + "\x00" + cookie))
 		return h[:]
 	}
-	return secrets{apiKey: apiKey, codeKey: derive("codes"), oauthKey: derive("oauth-pending"),
+	// TOTP secrets are sealed with a key derived from the cookie secret:
+	// changing that secret makes enrolled authenticator apps unusable.
+	return secrets{apiKey: apiKey, codeKey: derive("codes"), oauthKey: derive("oauth-pending"), totpKey: derive("totp-secret"),
 		cookieKeys: [][]byte{derive("client-cookie-hash"), derive("client-cookie-block")}}, nil
 }
 
@@ -307,7 +355,7 @@ func (p *Portal) Serve(ctx context.Context) error {
 }
 
 // maintain reloads signing keys (another machine may have rotated them) and
-// deletes expired flows.
+// deletes expired flows and passkey ceremonies.
 func (p *Portal) maintain(ctx context.Context) {
 	t := p.Clock.NewTicker(time.Minute)
 	defer t.Stop()
@@ -324,6 +372,9 @@ func (p *Portal) maintain(ctx context.Context) {
 		if n++; n%60 == 0 {
 			if _, err := p.Store.Q.DeleteExpiredFlows(ctx, p.Clock.Now().Add(-time.Hour)); err != nil && ctx.Err() == nil {
 				p.Log.Warn("delete expired flows", "err", err)
+			}
+			if _, err := p.Store.Q.DeleteExpiredPasskeyChallenges(ctx, p.Clock.Now()); err != nil && ctx.Err() == nil {
+				p.Log.Warn("delete expired passkey challenges", "err", err)
 			}
 		}
 	}

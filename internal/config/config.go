@@ -87,6 +87,11 @@ type Config struct {
 	IdleTimeout       time.Duration
 	MaxBodyBytes      int64
 
+	PasskeyRPID              string   // empty = the base URL's host
+	PasskeyOrigins           []string // empty = the base URL's origin
+	PasskeysMax              int
+	PasskeyPromptAfterSignUp bool
+
 	OAuth map[string]OAuthProvider // by lower-case provider name, e.g. "github"
 	OIDC  map[string]OIDCProvider  // by lower-case name
 }

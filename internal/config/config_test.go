@@ -57,7 +57,7 @@ func TestDefaults(t *testing.T) {
 		PasswordMinLength: 15, PasswordMinLengthMFA: 8, LockoutThreshold: 10, SendLimitPerIdentifierHour: 10, SendLimitPerIdentifierDay: 20, SendLimitPerIPHour: 30, SendLimitPerIPDay: 100, SMSLimitPerMinute: 30, SMSLimitPerHour: 300, LockoutDuration: time.Hour,
 		LogLevel: "info", LogFormat: "text",
 		ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 15 * time.Second, WriteTimeout: 30 * time.Second,
-		IdleTimeout: 120 * time.Second, MaxBodyBytes: 1 << 20,
+		IdleTimeout: 120 * time.Second, MaxBodyBytes: 1 << 20, PasskeysMax: 10,
 		OAuth: map[string]OAuthProvider{}, OIDC: map[string]OIDCProvider{},
 	}
 	if !reflect.DeepEqual(c, want) {
@@ -260,5 +260,36 @@ func TestHelpAndUsage(t *testing.T) {
 		if !strings.Contains(usage, "--"+s.Flag) || !strings.Contains(md, "`"+s.Env+"`") {
 			t.Errorf("%s missing from help", s.Key)
 		}
+	}
+}
+
+// Passkey settings: the RP ID defaults to the base URL's host and may be a
+// parent domain of it, never another domain or an IP address; origins are
+// exact https origins.
+func TestPasskeySettings(t *testing.T) {
+	c, err := load(nil, map[string]string{"PORTAL_BASE_URL": "https://accounts.example.com"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if id, origins := c.PasskeyRelyingParty(); id != "accounts.example.com" || len(origins) != 1 || origins[0] != "https://accounts.example.com" {
+		t.Errorf("defaults: %q %v", id, origins)
+	}
+	c, err = load(nil, map[string]string{"PORTAL_BASE_URL": "https://accounts.example.com", "PORTAL_PASSKEY_RP_ID": "example.com",
+		"PORTAL_PASSKEY_ORIGINS": "https://accounts.example.com,https://app.example.com"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if id, origins := c.PasskeyRelyingParty(); id != "example.com" || len(origins) != 2 || !c.PasskeysPossible() {
+		t.Errorf("parent domain: %q %v", id, origins)
+	}
+	mustFail(t, nil, map[string]string{"PORTAL_BASE_URL": "https://accounts.example.com", "PORTAL_PASSKEY_RP_ID": "evil.example"}, "PORTAL_PASSKEY_RP_ID")
+	mustFail(t, nil, map[string]string{"PORTAL_BASE_URL": "https://accounts.example.com", "PORTAL_PASSKEY_RP_ID": "ample.com"}, "PORTAL_PASSKEY_RP_ID")
+	mustFail(t, nil, map[string]string{"PORTAL_PASSKEY_RP_ID": "127.0.0.1"}, "PORTAL_PASSKEY_RP_ID")
+	mustFail(t, nil, map[string]string{"PORTAL_PASSKEY_ORIGINS": "https://app.example.com/login"}, "PORTAL_PASSKEY_ORIGINS")
+	mustFail(t, nil, map[string]string{"PORTAL_PASSKEY_ORIGINS": "http://app.example.com"}, "PORTAL_PASSKEY_ORIGINS")
+	mustFail(t, nil, map[string]string{"PORTAL_PASSKEYS_MAX": "0"}, "PORTAL_PASSKEYS_MAX")
+	c, err = load(nil, map[string]string{"PORTAL_BASE_URL": "http://127.0.0.1:4000"})
+	if err != nil || c.PasskeysPossible() {
+		t.Errorf("base URL at an IP address: %v, passkeys possible %v", err, c != nil && c.PasskeysPossible())
 	}
 }

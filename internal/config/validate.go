@@ -83,6 +83,7 @@ func (c *Config) validate() problems {
 		p.add("PORTAL_THEME: must not be empty (use default)")
 	}
 	c.validateNumbers(&p)
+	c.validatePasskeys(&p)
 	if !slices.Contains([]string{"debug", "info", "warn", "error"}, c.LogLevel) {
 		p.add("PORTAL_LOG_LEVEL: %q must be debug, info, warn or error", c.LogLevel)
 	}
@@ -397,4 +398,57 @@ func validPort(p string) bool {
 
 func isLocal(host string) bool {
 	return host == "localhost" || host == "127.0.0.1" || host == "::1"
+}
+
+// PasskeyRelyingParty is the WebAuthn RP ID and the origins ceremonies may
+// come from: as configured, or the base URL's host and origin.
+func (c *Config) PasskeyRelyingParty() (rpID string, origins []string) {
+	rpID, origins = c.PasskeyRPID, slices.Clone(c.PasskeyOrigins)
+	u, err := url.Parse(c.BaseURL)
+	if err != nil {
+		return rpID, origins
+	}
+	if rpID == "" {
+		rpID = u.Hostname()
+	}
+	if len(origins) == 0 {
+		origins = []string{u.Scheme + "://" + u.Host}
+	}
+	return rpID, origins
+}
+
+// validatePasskeys checks what browsers will enforce anyway, so a mistake
+// shows at start-up rather than as passkeys that never work: the RP ID is
+// a domain the base URL's host is, or is under, and origins are exact.
+func (c *Config) validatePasskeys(p *problems) {
+	if c.PasskeysMax < 1 || c.PasskeysMax > 100 {
+		p.add("PORTAL_PASSKEYS_MAX: must be between 1 and 100, got %d", c.PasskeysMax)
+	}
+	u, err := url.Parse(c.BaseURL)
+	if err != nil {
+		return
+	}
+	rpID, host := c.PasskeyRPID, strings.ToLower(u.Hostname())
+	if rpID == "" {
+		// Derived from the base URL; an IP address there just leaves
+		// passkeys off (see PasskeysPossible).
+	} else if net.ParseIP(rpID) != nil || strings.ContainsAny(rpID, ":/ ") || rpID != strings.ToLower(rpID) {
+		p.add("PORTAL_PASSKEY_RP_ID: %q must be a lower-case domain name such as example.com (IP addresses can't be RP IDs)", rpID)
+	} else if host != rpID && !strings.HasSuffix(host, "."+rpID) {
+		p.add("PORTAL_PASSKEY_RP_ID: %q must be the base URL's host (%s) or a parent domain of it", rpID, host)
+	}
+	for _, o := range c.PasskeyOrigins {
+		ou, err := url.Parse(o)
+		if err != nil || (ou.Scheme != "https" && !(ou.Scheme == "http" && isLocal(ou.Hostname()))) || ou.Host == "" ||
+			ou.Path != "" || ou.RawQuery != "" || ou.User != nil {
+			p.add("PORTAL_PASSKEY_ORIGINS: %q must be an https:// origin without a path (http:// only for localhost)", o)
+		}
+	}
+}
+
+// PasskeysPossible reports whether passkeys can work at all: WebAuthn needs
+// a domain name, and a portal at an IP address has none.
+func (c *Config) PasskeysPossible() bool {
+	rpID, _ := c.PasskeyRelyingParty()
+	return rpID != "" && net.ParseIP(rpID) == nil
 }

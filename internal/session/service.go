@@ -27,6 +27,9 @@ type Repo interface {
 	ActiveSessionsOfUser(ctx context.Context, userID string) ([]Session, error)
 	EndSession(ctx context.Context, id, status string, at time.Time) (bool, error)
 	TouchSession(ctx context.Context, id string, at time.Time) error
+	// RecordSessionFactors moves the session's factor times to first and
+	// second where they are not nil (a reverification).
+	RecordSessionFactors(ctx context.Context, id string, first, second *time.Time) error
 	UserByID(ctx context.Context, id string) (*user.User, error)
 	InsertEvent(ctx context.Context, e events.Event) error
 }
@@ -66,12 +69,18 @@ func (s *Service) NewClient(ctx context.Context) (*Client, error) {
 // transaction r. Any session the client had is ended first: every sign-in
 // gets a fresh session (REQ-SES-02).
 func (s *Service) Start(ctx context.Context, r Repo, clientID, userID, ip, ua string, firstFactorAt time.Time) (*Session, error) {
+	return s.StartFactors(ctx, r, clientID, userID, ip, ua, firstFactorAt, nil)
+}
+
+// StartFactors is Start for a sign-in that verified a second factor too
+// (secondFactorAt), which the token's fva claim reports.
+func (s *Service) StartFactors(ctx context.Context, r Repo, clientID, userID, ip, ua string, firstFactorAt time.Time, secondFactorAt *time.Time) (*Session, error) {
 	now := s.Clock.Now()
 	if err := s.endAll(ctx, r, clientID, Ended, now); err != nil {
 		return nil, err
 	}
 	sess := Session{ID: id.New(id.Session), ClientID: clientID, UserID: userID, Status: Active,
-		FirstFactorAt: firstFactorAt, IP: ip, UserAgent: truncate(ua, 512),
+		FirstFactorAt: firstFactorAt, SecondFactorAt: secondFactorAt, IP: ip, UserAgent: truncate(ua, 512),
 		CreatedAt: now, UpdatedAt: now, LastActiveAt: now, ExpireAt: now.Add(s.Policy.MaxLifetime)}
 	if err := r.CreateSession(ctx, sess); err != nil {
 		return nil, err
@@ -153,6 +162,32 @@ func (s *Service) end(ctx context.Context, r Repo, list []Session, status string
 		}
 	}
 	return nil
+}
+
+// Reverified records that the person verified a factor again during the
+// session (for sensitive actions, REQ-SES-06): first and/or second, at now.
+// The token's fva claim reports it from then on.
+func (s *Service) Reverified(ctx context.Context, sess *Session, first, second bool) error {
+	now := s.Clock.Now()
+	var f, sec *time.Time
+	if first {
+		f = &now
+		sess.FirstFactorAt = now
+	}
+	if second {
+		sec = &now
+		sess.SecondFactorAt = &now
+	}
+	return s.Repo.RecordSessionFactors(ctx, sess.ID, f, sec)
+}
+
+// LastVerifiedAt is when the person last proved who they are in sess: the
+// later of its first and second factor times (a reverification moves them).
+func (sess *Session) LastVerifiedAt() time.Time {
+	if sess.SecondFactorAt != nil && sess.SecondFactorAt.After(sess.FirstFactorAt) {
+		return *sess.SecondFactorAt
+	}
+	return sess.FirstFactorAt
 }
 
 // ErrSignedOut means the session can no longer mint tokens.

@@ -33,7 +33,7 @@ func (s *Service) ConfirmLink(ctx context.Context, v *flow.Verification, clientI
 		return nil, ErrFlowGone
 	}
 	if clientID == f.ClientID {
-		sess, err := s.complete(ctx, f, u, meta)
+		sess, err := s.complete(ctx, f, u, meta, flow.EmailLink)
 		return &LinkResult{Flow: f, Session: sess}, err
 	}
 	now := s.Clock.Now()
@@ -42,7 +42,9 @@ func (s *Service) ConfirmLink(ctx context.Context, v *flow.Verification, clientI
 		return nil, err
 	}
 	res := &LinkResult{Flow: f, OtherDevice: true}
-	if s.LinkOtherDeviceSession && clientID != "" {
+	// The other device gets a session of its own only when no second
+	// factor is due: that step happens in the browser that asked.
+	if s.LinkOtherDeviceSession && clientID != "" && !s.NeedsSecondFactor(u) {
 		if err := s.InTx(ctx, func(r Repo) error {
 			res.Session, err = s.Sessions.Start(ctx, r, clientID, u.ID, meta.IP, meta.UserAgent, now)
 			return err
@@ -55,7 +57,7 @@ func (s *Service) ConfirmLink(ctx context.Context, v *flow.Verification, clientI
 
 // CompleteLinked finishes, in the browser that asked for it, a flow whose
 // link was confirmed on another device. It returns a nil session while the
-// link has not been confirmed yet.
+// link has not been confirmed yet, or when a second factor is due.
 func (s *Service) CompleteLinked(ctx context.Context, f *flow.Flow, meta flow.Meta) (*session.Session, error) {
 	if f.Status != flow.NeedsFirstFactor || f.Data.LinkVerifiedAt == nil {
 		return nil, nil
@@ -64,5 +66,5 @@ func (s *Service) CompleteLinked(ctx context.Context, f *flow.Flow, meta flow.Me
 	if err != nil || u == nil {
 		return nil, ErrFlowGone
 	}
-	return s.complete(ctx, f, u, meta)
+	return s.complete(ctx, f, u, meta, flow.EmailLink)
 }

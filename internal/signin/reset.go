@@ -14,7 +14,8 @@ import (
 const resetWindow = 10 * time.Minute
 
 // ResetPassword sets a new password on a flow whose reset code was verified,
-// then signs in. Other sessions of the account end unless keepOthers. The
+// then signs in, or — for an account with a second factor — moves the flow
+// to needs_second_factor and returns a nil session. Other sessions of the account end unless keepOthers. The
 // account's owner is told by email afterwards (REQ-PW-07).
 func (s *Service) ResetPassword(ctx context.Context, f *flow.Flow, newPassword string, keepOthers bool, meta flow.Meta) (*session.Session, error) {
 	now := s.Clock.Now()
@@ -53,6 +54,11 @@ func (s *Service) ResetPassword(ctx context.Context, f *flow.Flow, newPassword s
 		}
 		if err := emitUserUpdated(ctx, r, u.ID, now); err != nil {
 			return err
+		}
+		if s.NeedsSecondFactor(u) { // the new password stands; signing in takes the second step
+			f.Status, f.Data.FirstFactor, f.Data.FirstFactorAt, f.Data.Strategy, f.UpdatedAt =
+				flow.NeedsSecondFactor, f.Data.Strategy, &now, "", now
+			return s.save(ctx, r, f)
 		}
 		if err := r.RecordSignIn(ctx, u.ID, now); err != nil {
 			return err

@@ -1,6 +1,9 @@
 // Package signin is the sign-in flow: identifier first, then a first factor
-// (password, email code or link, text-message code), persisted so each step
-// is a separate request; and the password reset that branches off it.
+// (password, email code or link, text-message code, passkey), then — for
+// accounts that enrolled one — a second factor (authenticator app, backup
+// code, text-message code), persisted so each step is a separate request;
+// and the password reset that branches off it. A session exists only once
+// every step passed (REQ-IN-09).
 package signin
 
 import (
@@ -40,6 +43,12 @@ type Service struct {
 	Sessions    *session.Service
 	Identifiers flow.Identifiers
 	Strategies  []flow.Strategy // in the order they are offered
+	// SecondFactors are offered after the first to users who enrolled one,
+	// in this order (totp, backup_code, phone_code). Email is never one
+	// (REQ-OTP-07).
+	SecondFactors []flow.Strategy
+	// Lockout counts failed second-factor attempts like failed passwords.
+	Lockout Lockout
 	// Password reset.
 	Hasher   *password.Hasher
 	Policy   password.Policy
@@ -176,9 +185,10 @@ func (s *Service) Prepare(ctx context.Context, f *flow.Flow, strategy string, m 
 	return s.save(ctx, s.Repo, f)
 }
 
-// Attempt checks a factor. On success the flow completes and a new session
-// starts, in one transaction; a verified reset code instead moves the flow
-// to needs_new_password and returns a nil session.
+// Attempt checks a first factor. On success the flow completes and a new
+// session starts, in one transaction. It returns a nil session when the
+// flow moved on instead: to needs_second_factor, or (a verified reset code)
+// to needs_new_password.
 func (s *Service) Attempt(ctx context.Context, f *flow.Flow, strategy string, in flow.Input, meta flow.Meta) (*session.Session, error) {
 	if f.Status != flow.NeedsFirstFactor {
 		return nil, ErrFlowGone
@@ -198,10 +208,29 @@ func (s *Service) Attempt(ctx context.Context, f *flow.Flow, strategy string, in
 		f.Status, f.Data.ResetVerifiedAt, f.Data.Strategy, f.UpdatedAt = flow.NeedsNewPassword, &now, strategy, now
 		return nil, s.save(ctx, s.Repo, f)
 	}
-	return s.complete(ctx, f, u, meta)
+	return s.complete(ctx, f, u, meta, strategy)
 }
 
-func (s *Service) complete(ctx context.Context, f *flow.Flow, u *user.User, meta flow.Meta) (*session.Session, error) {
+// complete ends the first-factor step with first verified. A user with a
+// second factor goes on to needs_second_factor and has no session yet; the
+// others get their session now. A passkey with user verification is
+// possession and a PIN or biometric in one, so it counts as both factors.
+func (s *Service) complete(ctx context.Context, f *flow.Flow, u *user.User, meta flow.Meta, first string) (*session.Session, error) {
+	now := s.Clock.Now()
+	if first != flow.Passkey && s.NeedsSecondFactor(u) {
+		f.Status, f.Data.FirstFactor, f.Data.FirstFactorAt, f.Data.Strategy, f.UpdatedAt =
+			flow.NeedsSecondFactor, first, &now, "", now
+		return nil, s.save(ctx, s.Repo, f)
+	}
+	var second *time.Time
+	if first == flow.Passkey {
+		second = &now
+	}
+	return s.finish(ctx, f, u, meta, now, second)
+}
+
+// finish starts the session and marks the flow complete, in one transaction.
+func (s *Service) finish(ctx context.Context, f *flow.Flow, u *user.User, meta flow.Meta, firstAt time.Time, secondAt *time.Time) (*session.Session, error) {
 	var sess *session.Session
 	err := s.InTx(ctx, func(r Repo) error {
 		now := s.Clock.Now()
@@ -209,13 +238,31 @@ func (s *Service) complete(ctx context.Context, f *flow.Flow, u *user.User, meta
 			return err
 		}
 		var err error
-		if sess, err = s.Sessions.Start(ctx, r, f.ClientID, u.ID, meta.IP, meta.UserAgent, now); err != nil {
+		if sess, err = s.Sessions.StartFactors(ctx, r, f.ClientID, u.ID, meta.IP, meta.UserAgent, firstAt, secondAt); err != nil {
 			return err
 		}
-		f.Status, f.SessionID, f.UpdatedAt, f.Data.FirstFactorAt = flow.Complete, sess.ID, now, &now
+		f.Status, f.SessionID, f.UpdatedAt, f.Data.FirstFactorAt = flow.Complete, sess.ID, now, &firstAt
 		return s.save(ctx, r, f)
 	})
 	return sess, err
+}
+
+// NeedsSecondFactor reports whether u enrolled a second factor this
+// instance offers, so that signing in takes a second step.
+func (s *Service) NeedsSecondFactor(u *user.User) bool {
+	for _, st := range s.SecondFactors {
+		switch st.Name() {
+		case flow.TOTP:
+			if u.TOTP {
+				return true
+			}
+		case flow.PhoneCode:
+			if u.SecondFactorPhone != "" {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 func (s *Service) strategy(ctx context.Context, f *flow.Flow, name string) (flow.Strategy, *user.User, error) {

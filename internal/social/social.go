@@ -13,10 +13,12 @@ import (
 
 	"github.com/portalhq/portal/internal/apperr"
 	"github.com/portalhq/portal/internal/events"
+	"github.com/portalhq/portal/internal/factors"
 	"github.com/portalhq/portal/internal/flow"
 	"github.com/portalhq/portal/internal/id"
 	"github.com/portalhq/portal/internal/oauth"
 	"github.com/portalhq/portal/internal/session"
+	"github.com/portalhq/portal/internal/signin"
 	"github.com/portalhq/portal/internal/signup"
 	"github.com/portalhq/portal/internal/user"
 )
@@ -40,6 +42,9 @@ type Service struct {
 	InTx     func(ctx context.Context, fn func(Repo) error) error
 	Sessions *session.Service
 	SignUp   *signup.Service
+	// SignIn holds the second step for users who enrolled a second factor:
+	// a provider sign-in is their first factor only.
+	SecondStep *signin.Service
 	// SignInWithoutPassword lists the first factors that work with a
 	// verified email or phone (email_code, email_link, phone_code), for the
 	// "last way to sign in" rule.
@@ -50,6 +55,9 @@ type Service struct {
 type Result struct {
 	Session *session.Session // signed in
 	Flow    *flow.Flow       // a sign-up that still needs fields or a verification
+	// SecondFactor is a sign-in waiting for the user's second factor; no
+	// session exists yet.
+	SecondFactor *flow.Flow
 }
 
 var (
@@ -73,7 +81,7 @@ func (s *Service) SignIn(ctx context.Context, clientID string, who *oauth.Identi
 		return nil, err
 	}
 	if x != nil {
-		return s.signInUser(ctx, clientID, x.UserID, refreshed(*x, who, s.Clock.Now()), false, m)
+		return s.signInUser(ctx, clientID, x.UserID, refreshed(*x, who, s.Clock.Now()), false, redirectURL, m)
 	}
 	if who.Email != "" {
 		u, err := s.Repo.UserByIdentifier(ctx, user.Email, user.NormalizeEmail(who.Email))
@@ -86,7 +94,7 @@ func (s *Service) SignIn(ctx context.Context, clientID string, who *oauth.Identi
 			}
 			now := s.Clock.Now()
 			link := newExternal(u.ID, who, now)
-			return s.signInUser(ctx, clientID, u.ID, link, true, m)
+			return s.signInUser(ctx, clientID, u.ID, link, true, redirectURL, m)
 		}
 	}
 	f, sess, err := s.SignUp.StartExternal(ctx, clientID, external(who), redirectURL, m)
@@ -96,9 +104,13 @@ func (s *Service) SignIn(ctx context.Context, clientID string, who *oauth.Identi
 	return &Result{Session: sess, Flow: f}, nil
 }
 
-// signInUser starts a session for userID, saving x (linked when isNew).
-func (s *Service) signInUser(ctx context.Context, clientID, userID string, x user.ExternalAccount, isNew bool, m flow.Meta) (*Result, error) {
-	var sess *session.Session
+// signInUser starts a session for userID, saving x (linked when isNew), or
+// the second step when the user has a second factor.
+func (s *Service) signInUser(ctx context.Context, clientID, userID string, x user.ExternalAccount, isNew bool, redirectURL string, m flow.Meta) (*Result, error) {
+	var (
+		sess   *session.Session
+		second *user.User
+	)
 	err := s.InTx(ctx, func(r Repo) error {
 		u, err := r.UserByID(ctx, userID)
 		if err != nil {
@@ -121,6 +133,10 @@ func (s *Service) signInUser(ctx context.Context, clientID, userID string, x use
 		} else if err := r.UpdateExternalAccount(ctx, x); err != nil {
 			return err
 		}
+		if s.SecondStep != nil && s.SecondStep.NeedsSecondFactor(u) {
+			second = u
+			return nil
+		}
 		if err := r.RecordSignIn(ctx, userID, now); err != nil {
 			return err
 		}
@@ -129,6 +145,13 @@ func (s *Service) signInUser(ctx context.Context, clientID, userID string, x use
 	})
 	if err != nil {
 		return nil, err
+	}
+	if second != nil {
+		f, err := s.SecondStep.StartSecondFactor(ctx, clientID, second, "oauth_"+x.Provider, redirectURL)
+		if err != nil {
+			return nil, err
+		}
+		return &Result{SecondFactor: f}, nil
 	}
 	return &Result{Session: sess}, nil
 }
@@ -181,21 +204,10 @@ func (s *Service) Disconnect(ctx context.Context, userID, externalID string) err
 // waysToSignIn counts the ways u could sign in without the external account
 // except.
 func (s *Service) waysToSignIn(u *user.User, except string) int {
-	n := 0
-	if u.PasswordHash != "" {
-		n++
-	}
+	n := factors.WaysToSignIn(u, s.Factors)
 	for _, x := range u.ExternalAccounts {
-		if x.ID != except {
-			n++
-		}
-	}
-	for _, f := range s.Factors {
-		switch {
-		case (f == flow.EmailCode || f == flow.EmailLink) && len(u.VerifiedEmails()) > 0:
-			n++
-		case f == flow.PhoneCode && u.PrimaryPhone() != "":
-			n++
+		if x.ID == except {
+			n--
 		}
 	}
 	return n

@@ -101,6 +101,13 @@ func (q *Q) TouchSession(ctx context.Context, id string, at time.Time) error {
 	return err
 }
 
+// RecordSessionFactors moves the factor times of an active session forwards
+// (a reverification); nil leaves a time as it is.
+func (q *Q) RecordSessionFactors(ctx context.Context, id string, first, second *time.Time) error {
+	return q.expectOne(q.exec(ctx, `UPDATE sessions SET first_factor_at = COALESCE(?, first_factor_at),
+		second_factor_at = COALESCE(?, second_factor_at) WHERE id = ? AND status = 'active'`, msPtr(first), msPtr(second), id))
+}
+
 type scanner interface{ Scan(dest ...any) error }
 
 func scanSession(r scanner) (*session.Session, error) {

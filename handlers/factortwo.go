@@ -1,0 +1,178 @@
+package handlers
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/portalhq/portal/internal/flow"
+	"github.com/portalhq/portal/internal/signin"
+	"github.com/portalhq/portal/views"
+)
+
+func factorTwoURL(flowID string) string {
+	return "/sign-in/factor-two?sign_in=" + url.QueryEscape(flowID)
+}
+
+// toFactorTwo sends a flow that reached needs_second_factor to its second
+// step, texting the code first when that is the factor shown.
+func (a *app) toFactorTwo(c echo.Context, f *flow.Flow) error {
+	ctx := c.Request().Context()
+	offered, err := a.SignIn.SecondFactorsOffered(ctx, f)
+	if err != nil {
+		return err
+	}
+	if preferred(offered) == flow.PhoneCode {
+		// A failure (caps, an SMS outage) shows on the page, which offers
+		// to resend and the other factors.
+		if err := a.SignIn.PrepareSecondFactor(ctx, f, flow.PhoneCode, a.meta(c)); err != nil {
+			a.Log.WarnContext(ctx, "second-factor text not sent", "err", err, "request_id", RequestIDFrom(ctx))
+		}
+	}
+	return c.Redirect(http.StatusSeeOther, factorTwoURL(f.ID))
+}
+
+// preferred is the second factor shown first: an app or a text before
+// backup codes, which are the way out when the phone is away.
+func preferred(offered []string) string {
+	for _, s := range offered {
+		if s != flow.BackupCode {
+			return s
+		}
+	}
+	if len(offered) > 0 {
+		return offered[0]
+	}
+	return ""
+}
+
+// GET /sign-in/factor-two: the second step of a flow.
+func (a *app) signInFactorTwo(c echo.Context) error {
+	f, err := a.SignIn.Load(c.Request().Context(), a.clientID(c), c.QueryParam("sign_in"))
+	if err != nil {
+		return a.flowGone(c, err)
+	}
+	switch f.Status {
+	case flow.NeedsSecondFactor:
+	case flow.Complete:
+		return c.Redirect(http.StatusSeeOther, "/")
+	default:
+		return c.Redirect(http.StatusSeeOther, factorOneURL(f.ID))
+	}
+	return a.renderFactorTwo(c, http.StatusOK, f, f.Data.Strategy, nil, "")
+}
+
+func (a *app) renderFactorTwo(c echo.Context, status int, f *flow.Flow, strategy string, errs views.Errors, notice string) error {
+	ctx := c.Request().Context()
+	offered, err := a.SignIn.SecondFactorsOffered(ctx, f)
+	if err != nil {
+		return err
+	}
+	if !contains(offered, strategy) {
+		strategy = preferred(offered)
+	}
+	if strategy == "" {
+		return a.message(c, http.StatusConflict, "You can't finish signing in",
+			"Your account needs a second step that isn't available on this site right now. Contact the site's support.",
+			"/sign-in", "Back to sign in")
+	}
+	var others []views.Method
+	for _, s := range offered {
+		if s != strategy {
+			others = append(others, views.Method{Strategy: s, Label: secondFactorLabel(s)})
+		}
+	}
+	p := views.SignInFactorTwo{Page: a.page(c, "Two-step verification"), Action: "/sign-in/factor-two",
+		PrepareAction: "/sign-in/factor-two/prepare", FlowID: f.ID, Strategy: strategy, Errors: errs, Notice: notice,
+		OtherMethods: others, ChangeURL: "/sign-in"}
+	if f.RedirectURL != "" {
+		p.ChangeURL += "?redirect_url=" + url.QueryEscape(f.RedirectURL)
+	}
+	switch strategy {
+	case flow.TOTP:
+		p.Heading, p.Subtitle = "Two-step verification", "Enter the code from your authenticator app."
+	case flow.BackupCode:
+		p.Heading, p.Subtitle = "Enter a backup code", "Use one of the backup codes you saved. Each works once."
+	case flow.PhoneCode:
+		dest, err := a.SignIn.SecondFactorTarget(ctx, f)
+		if err != nil {
+			return err
+		}
+		p.Heading, p.Subtitle = "Check your phone", "Enter the code we texted to "+dest+"."
+		v, err := a.SignIn.Repo.LatestVerification(ctx, f.ID, flow.SecondFactorPhoneCode)
+		if err == nil {
+			p.ResendWait = int(flow.ResendWait(v, a.Clock.Now()).Seconds() + 0.999)
+		}
+	}
+	return render(c, status, views.SignInFactorTwoPage(p))
+}
+
+func secondFactorLabel(strategy string) string {
+	switch strategy {
+	case flow.TOTP:
+		return "Use your authenticator app"
+	case flow.BackupCode:
+		return "Use a backup code"
+	case flow.PhoneCode:
+		return "Text me a code"
+	}
+	return strategy
+}
+
+// POST /sign-in/factor-two/prepare: choose another second factor, or have
+// the code texted again.
+func (a *app) signInPrepareFactorTwo(c echo.Context) error {
+	ctx := c.Request().Context()
+	f, err := a.SignIn.Load(ctx, a.clientID(c), c.FormValue("sign_in"))
+	if err != nil {
+		return a.flowGone(c, err)
+	}
+	strategy := c.FormValue("strategy")
+	if ok, msg := a.allow(c, "start", a.limits.start); !ok {
+		return a.renderFactorTwo(c, http.StatusTooManyRequests, f, f.Data.Strategy, views.Errors{"": msg}, "")
+	}
+	if err := a.SignIn.PrepareSecondFactor(ctx, f, strategy, a.meta(c)); err != nil {
+		if err == signin.ErrFlowGone {
+			return a.flowGone(c, err)
+		}
+		if errs, status, ok := formErrors(err); ok {
+			return a.renderFactorTwo(c, status, f, strategy, views.Errors{"": firstMessage(errs)}, "")
+		}
+		return err
+	}
+	return c.Redirect(http.StatusSeeOther, factorTwoURL(f.ID))
+}
+
+// POST /sign-in/factor-two: check the second factor; the session starts
+// only now (REQ-IN-09).
+func (a *app) signInAttemptFactorTwo(c echo.Context) error {
+	ctx := c.Request().Context()
+	f, err := a.SignIn.Load(ctx, a.clientID(c), c.FormValue("sign_in"))
+	if err != nil {
+		return a.flowGone(c, err)
+	}
+	strategy := c.FormValue("strategy")
+	if ok, msg := a.allow(c, "attempt", a.limits.attempt); !ok {
+		return a.renderFactorTwo(c, http.StatusTooManyRequests, f, strategy, views.Errors{"": msg}, "")
+	}
+	if ok, retry := a.Limiter.Allow("identifier:"+f.Identifier, a.limits.identifier); !ok {
+		return a.renderFactorTwo(c, http.StatusTooManyRequests, f, strategy, views.Errors{"": "Too many sign-in attempts for this account. Please wait " + humanWait(retry) + " and try again."}, "")
+	}
+	in := flow.Input{Code: strings.TrimSpace(c.FormValue("code"))}
+	sess, err := a.SignIn.AttemptSecondFactor(ctx, f, strategy, in, a.meta(c))
+	if err != nil {
+		a.Log.InfoContext(ctx, "second factor refused", "strategy", strategy, "err", err, "request_id", RequestIDFrom(ctx))
+		errs, status, ok := formErrors(err)
+		if !ok || err == signin.ErrFlowGone {
+			return a.flowGone(c, err)
+		}
+		if errs["code"] == "" {
+			errs = views.Errors{"": firstMessage(errs)}
+		}
+		return a.renderFactorTwo(c, status, f, strategy, errs, "")
+	}
+	target, _ := a.Redirects.CheckOrPortal(orHome(f.RedirectURL), a.base)
+	return a.handBack(c, sess, target)
+}

@@ -1,0 +1,455 @@
+package handlers
+
+import (
+	"errors"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/portalhq/portal/internal/apperr"
+	"github.com/portalhq/portal/internal/factors"
+	"github.com/portalhq/portal/internal/passkey"
+	"github.com/portalhq/portal/internal/session"
+	"github.com/portalhq/portal/internal/user"
+	"github.com/portalhq/portal/views"
+)
+
+// /user/security: passkeys and second factors. Viewing needs a session;
+// every change needs a recent verification too (reverify), and each change
+// that a button starts has a GET page of its own, so "Confirm it's you" can
+// come back to it and the person continues where they were.
+const securityPath = "/user/security"
+
+// Notices after a change, by the done= parameter of the redirect.
+var securityNotices = map[string]string{
+	"passkey-added":   "Your passkey is ready. Next time, sign in with it.",
+	"passkey-renamed": "Passkey renamed.",
+	"passkey-removed": "Passkey removed.",
+	"totp-added":      "Your authenticator app is on.",
+	"totp-removed":    "Your authenticator app is removed.",
+	"phone-on":        "Codes by text message are on.",
+	"phone-off":       "Codes by text message are off.",
+}
+
+// GET /user/security.
+func (a *app) userSecurity(c echo.Context) error {
+	_, u, ok, err := a.signedIn(c, securityPath)
+	if !ok {
+		return err
+	}
+	return a.renderSecurity(c, http.StatusOK, u, securityNotices[c.QueryParam("done")], nil)
+}
+
+func (a *app) renderSecurity(c echo.Context, status int, u *user.User, notice string, errs views.Errors) error {
+	ctx := c.Request().Context()
+	fs := a.Factors
+	p := views.UserSecurity{Page: a.page(c, "Security"), Notice: notice, Errors: errs, BackURL: "/user",
+		PasskeysEnabled: a.SignIn.PasskeysEnabled(), MaxPasskeys: a.Passkeys.MaxPerUser(),
+		TOTPEnabled: fs.Enabled(factors.TOTPFactor), TOTP: u.TOTP,
+		PhoneEnabled: fs.Enabled(factors.PhoneFactor), PhoneOn: u.SecondFactorPhone != "",
+		BackupEnabled: fs.Enabled(factors.BackupCodeFactor), BackupCodes: u.BackupCodes, SecondFactor: u.HasSecondFactor()}
+	p.Page.Passkeys = p.PasskeysEnabled
+	if ph := firstNonEmpty(u.SecondFactorPhone, u.PrimaryPhone()); ph != "" {
+		p.Phone = a.displayPhone(ph)
+	}
+	if p.PasskeysEnabled {
+		creds, err := a.Passkeys.Passkeys(ctx, u.ID)
+		if err != nil {
+			return err
+		}
+		for _, k := range creds {
+			item := views.PasskeyItem{ID: passkey.EncodeID(k.ID), Name: k.Name, Created: day2(k.CreatedAt)}
+			if k.LastUsedAt != nil {
+				item.LastUsed = day2(*k.LastUsedAt)
+			}
+			p.Passkeys = append(p.Passkeys, item)
+		}
+	}
+	if target := a.continueTarget(c.QueryParam("redirect_url")); target != "" {
+		p.Carry = "?redirect_url=" + url.QueryEscape(target)
+		p.ContinueURL = continueURL(target)
+	}
+	p.Required = a.Config.RequireMFA && !u.HasSecondFactor() && (p.TOTPEnabled || p.PhoneEnabled)
+	return render(c, status, views.UserSecurityPage(p))
+}
+
+func day2(t time.Time) string { return t.UTC().Format("2 Jan 2006") }
+
+// continueTarget is a redirect target allowed for this instance, or "".
+func (a *app) continueTarget(raw string) string {
+	if raw == "" {
+		return ""
+	}
+	u, err := a.Redirects.CheckOrPortal(raw, a.base)
+	if err != nil || u == nil {
+		return ""
+	}
+	return u.String()
+}
+
+// continueURL goes back to the app through sign-in, which hands the
+// session over (and checks nothing else is due).
+func continueURL(target string) string {
+	if target == "" {
+		return securityPath
+	}
+	return "/sign-in?redirect_url=" + url.QueryEscape(target)
+}
+
+// mustEnrol is where a session goes instead of to the app while the
+// instance requires a second factor and the user has none; "" otherwise.
+func (a *app) mustEnrol(c echo.Context, sess *session.Session, target *url.URL) (string, error) {
+	fs := a.Factors
+	if !a.Config.RequireMFA || fs == nil || !(fs.Enabled(factors.TOTPFactor) || fs.Enabled(factors.PhoneFactor)) {
+		return "", nil
+	}
+	u, err := a.Users.UserByID(c.Request().Context(), sess.UserID)
+	if errors.Is(err, apperr.ErrNotFound) {
+		return "", nil // the token is refused further on
+	}
+	if err != nil || u.HasSecondFactor() {
+		return "", err
+	}
+	return securityPath + "?redirect_url=" + url.QueryEscape(target.String()), nil
+}
+
+// securityFailed shows a refused change on the security page.
+func (a *app) securityFailed(c echo.Context, u *user.User, err error) error {
+	e, ok := apperr.As(err)
+	if !ok {
+		return err
+	}
+	return a.renderSecurity(c, statusOf(e.Code), u, "", views.Errors{"": e.Message})
+}
+
+// --- passkeys ---
+
+// passkeyPromptURL offers a passkey right after sign-up.
+func passkeyPromptURL(target *url.URL) string {
+	v := url.Values{"after": {"sign-up"}}
+	if target != nil {
+		v.Set("redirect_url", target.String())
+	}
+	return securityPath + "/passkeys/new?" + v.Encode()
+}
+
+// GET /user/security/passkeys/new.
+func (a *app) passkeyAddPage(c echo.Context) error {
+	if !a.SignIn.PasskeysEnabled() {
+		return echo.ErrNotFound
+	}
+	_, _, ok, err := a.reverify(c, c.Request().URL.RequestURI())
+	if !ok {
+		return err
+	}
+	return a.renderPasskeyAdd(c, http.StatusOK, c.QueryParam("after") == "sign-up", c.QueryParam("redirect_url"), nil)
+}
+
+func (a *app) renderPasskeyAdd(c echo.Context, status int, afterSignUp bool, redirectURL string, errs views.Errors) error {
+	target := a.continueTarget(redirectURL)
+	hidden := []views.Hidden{}
+	if target != "" {
+		hidden = append(hidden, views.Hidden{Name: "redirect_url", Value: target})
+	}
+	skip := securityPath
+	if afterSignUp {
+		hidden = append(hidden, views.Hidden{Name: "after", Value: "sign-up"})
+		skip = continueURL(target)
+		if target == "" {
+			skip = "/"
+		}
+	}
+	p := views.PasskeyAdd{Page: a.page(c, "Add a passkey"), AfterSignUp: afterSignUp, SkipURL: skip, Errors: errs,
+		Form: views.PasskeyForm{Action: securityPath + "/passkeys", OptionsURL: securityPath + "/passkeys/options",
+			Hidden: hidden, Label: "Add a passkey"}}
+	p.Page.Passkeys = true
+	return render(c, status, views.PasskeyAddPage(p))
+}
+
+// POST /user/security/passkeys/options: WebAuthn creation options (JSON).
+func (a *app) passkeyAddOptions(c echo.Context) error {
+	if !a.SignIn.PasskeysEnabled() {
+		return jsonError(c, http.StatusNotFound, "Passkeys aren't enabled on this site.")
+	}
+	_, u, ok, err := a.reverify(c, securityPath+"/passkeys/new")
+	if !ok {
+		return err
+	}
+	ctx := c.Request().Context()
+	existing, err := a.Passkeys.Passkeys(ctx, u.ID)
+	if err != nil {
+		return a.jsonFail(c, err)
+	}
+	name := firstNonEmpty(u.PrimaryEmail(), u.Username(), u.PrimaryPhone(), u.ID)
+	opts, _, err := a.Passkeys.BeginRegistration(ctx, passkey.UserInfo{ID: u.ID, Name: name, DisplayName: u.FullName()}, existing)
+	if err != nil {
+		return a.jsonFail(c, err)
+	}
+	return c.JSONBlob(http.StatusOK, opts)
+}
+
+// POST /user/security/passkeys: store the passkey the browser created.
+func (a *app) passkeyAdd(c echo.Context) error {
+	if !a.SignIn.PasskeysEnabled() {
+		return echo.ErrNotFound
+	}
+	afterSignUp := c.FormValue("after") == "sign-up"
+	back := securityPath + "/passkeys/new"
+	if afterSignUp {
+		back += "?" + url.Values{"after": {"sign-up"}, "redirect_url": {c.FormValue("redirect_url")}}.Encode()
+	}
+	_, u, ok, err := a.reverify(c, back)
+	if !ok {
+		return err
+	}
+	ctx := c.Request().Context()
+	_, err = a.Factors.FinishPasskey(ctx, u.ID, c.FormValue("challenge_id"), []byte(c.FormValue("credential")), c.Request().UserAgent())
+	if err != nil {
+		a.Log.InfoContext(ctx, "passkey not added", "err", err, "request_id", RequestIDFrom(ctx))
+		if errs, status, ok := formErrors(err); ok {
+			return a.renderPasskeyAdd(c, status, afterSignUp, c.FormValue("redirect_url"), views.Errors{"": firstMessage(errs)})
+		}
+		return err
+	}
+	if afterSignUp {
+		return c.Redirect(http.StatusSeeOther, continueURL(a.continueTarget(c.FormValue("redirect_url"))))
+	}
+	return c.Redirect(http.StatusSeeOther, securityPath+"?done=passkey-added")
+}
+
+// POST /user/security/passkeys/:id/rename. Naming changes nothing about
+// signing in, so it asks for no reverification.
+func (a *app) passkeyRename(c echo.Context) error {
+	_, u, ok, err := a.signedIn(c, securityPath)
+	if !ok {
+		return err
+	}
+	id, err := passkey.DecodeID(c.Param("id"))
+	if err == nil {
+		err = a.Passkeys.Rename(c.Request().Context(), u.ID, id, c.FormValue("name"))
+	}
+	if err != nil {
+		return a.securityFailed(c, u, err)
+	}
+	return c.Redirect(http.StatusSeeOther, securityPath+"?done=passkey-renamed")
+}
+
+// GET and POST /user/security/passkeys/:id/remove.
+func (a *app) passkeyRemove(c echo.Context) error {
+	here := securityPath + "/passkeys/" + url.PathEscape(c.Param("id")) + "/remove"
+	_, u, ok, err := a.reverify(c, here)
+	if !ok {
+		return err
+	}
+	ctx := c.Request().Context()
+	id, err := passkey.DecodeID(c.Param("id"))
+	if err != nil {
+		return a.securityFailed(c, u, err)
+	}
+	creds, err := a.Passkeys.Passkeys(ctx, u.ID)
+	if err != nil {
+		return err
+	}
+	name := ""
+	for _, k := range creds {
+		if string(k.ID) == string(id) {
+			name = k.Name
+		}
+	}
+	if name == "" {
+		return a.securityFailed(c, u, apperr.New(apperr.NotFound, "That passkey no longer exists."))
+	}
+	confirm := views.Confirm{Page: a.page(c, "Remove passkey"), Heading: "Remove passkey",
+		Body:   "Remove “" + name + "”? You won't be able to sign in with it any more. It stays on your device until you delete it there.",
+		Action: here, Button: "Remove passkey", BackURL: securityPath}
+	if c.Request().Method == http.MethodGet {
+		return render(c, http.StatusOK, views.ConfirmPage(confirm))
+	}
+	if err := a.Factors.RemovePasskey(ctx, u, id); err != nil {
+		if e, ok := apperr.As(err); ok {
+			confirm.Errors = views.Errors{"": e.Message}
+			return render(c, statusOf(e.Code), views.ConfirmPage(confirm))
+		}
+		return err
+	}
+	return c.Redirect(http.StatusSeeOther, securityPath+"?done=passkey-removed")
+}
+
+// --- authenticator app ---
+
+// GET /user/security/totp: the QR code and secret, made on the first visit
+// and shown again while pending.
+func (a *app) totpPage(c echo.Context) error {
+	_, u, ok, err := a.reverify(c, c.Request().URL.RequestURI())
+	if !ok {
+		return err
+	}
+	return a.renderTOTP(c, http.StatusOK, u, c.QueryParam("redirect_url"), nil)
+}
+
+func (a *app) renderTOTP(c echo.Context, status int, u *user.User, redirectURL string, errs views.Errors) error {
+	setup, err := a.Factors.BeginTOTP(c.Request().Context(), u)
+	if err != nil {
+		return a.securityFailed(c, u, err)
+	}
+	var hidden []views.Hidden
+	if t := a.continueTarget(redirectURL); t != "" {
+		hidden = append(hidden, views.Hidden{Name: "redirect_url", Value: t})
+	}
+	return render(c, status, views.TOTPSetupPage(views.TOTPSetup{Page: a.page(c, "Set up an authenticator app"),
+		Action: securityPath + "/totp", Secret: setup.Secret, QRSVG: setup.QRSVG, Hidden: hidden, Errors: errs,
+		BackURL: securityPath}))
+}
+
+// POST /user/security/totp: confirm the app with a code.
+func (a *app) totpConfirm(c echo.Context) error {
+	redirectURL := c.FormValue("redirect_url")
+	_, u, ok, err := a.reverify(c, securityPath+"/totp?redirect_url="+url.QueryEscape(redirectURL))
+	if !ok {
+		return err
+	}
+	if ok, msg := a.allow(c, "attempt", a.limits.attempt); !ok {
+		return a.renderTOTP(c, http.StatusTooManyRequests, u, redirectURL, views.Errors{"": msg})
+	}
+	codes, err := a.Factors.ConfirmTOTP(c.Request().Context(), u, strings.TrimSpace(c.FormValue("code")))
+	if err != nil {
+		if e, ok := apperr.As(err); ok && e.Field == "code" {
+			return a.renderTOTP(c, statusOf(e.Code), u, redirectURL, views.Errors{"code": e.Message})
+		}
+		return a.securityFailed(c, u, err)
+	}
+	return a.afterSecondFactor(c, codes, "Your authenticator app is on", "totp-added", redirectURL)
+}
+
+// afterSecondFactor shows the backup codes a first second factor brought,
+// once, or goes back to the list.
+func (a *app) afterSecondFactor(c echo.Context, codes []string, heading, done, redirectURL string) error {
+	target := a.continueTarget(redirectURL)
+	if len(codes) == 0 {
+		if target != "" {
+			return c.Redirect(http.StatusSeeOther, continueURL(target))
+		}
+		return c.Redirect(http.StatusSeeOther, securityPath+"?done="+done)
+	}
+	next := securityPath
+	if target != "" {
+		next = continueURL(target)
+	}
+	return render(c, http.StatusOK, views.BackupCodesPage(views.BackupCodesShown{Page: a.page(c, "Backup codes"),
+		Heading: heading, Codes: codes, ContinueURL: next}))
+}
+
+// GET and POST /user/security/totp/remove.
+func (a *app) totpRemove(c echo.Context) error {
+	here := securityPath + "/totp/remove"
+	_, u, ok, err := a.reverify(c, here)
+	if !ok {
+		return err
+	}
+	confirm := views.Confirm{Page: a.page(c, "Remove authenticator app"), Heading: "Remove authenticator app",
+		Body:   "Signing in will no longer ask for a code from your authenticator app." + lastFactorNote(u, factors.TOTPFactor),
+		Action: here, Button: "Remove", BackURL: securityPath}
+	if c.Request().Method == http.MethodGet {
+		return render(c, http.StatusOK, views.ConfirmPage(confirm))
+	}
+	if err := a.Factors.RemoveTOTP(c.Request().Context(), u); err != nil {
+		return a.confirmFailed(c, confirm, err)
+	}
+	return c.Redirect(http.StatusSeeOther, securityPath+"?done=totp-removed")
+}
+
+func lastFactorNote(u *user.User, removing string) string {
+	other := removing == factors.TOTPFactor && u.SecondFactorPhone != "" || removing == factors.PhoneFactor && u.TOTP
+	if other || u.BackupCodes == 0 {
+		return ""
+	}
+	return " Your backup codes stop working too."
+}
+
+func (a *app) confirmFailed(c echo.Context, p views.Confirm, err error) error {
+	e, ok := apperr.As(err)
+	if !ok {
+		return err
+	}
+	p.Errors = views.Errors{"": e.Message}
+	return render(c, statusOf(e.Code), views.ConfirmPage(p))
+}
+
+// --- text messages ---
+
+// GET and POST /user/security/phone: texts as the second step, with the
+// risk said plainly (REQ-OTP-06).
+func (a *app) phoneEnable(c echo.Context) error {
+	redirectURL := c.FormValue("redirect_url")
+	here := securityPath + "/phone"
+	_, u, ok, err := a.reverify(c, here+"?redirect_url="+url.QueryEscape(redirectURL))
+	if !ok {
+		return err
+	}
+	number := u.PrimaryPhone()
+	if number == "" {
+		return a.securityFailed(c, u, apperr.New(apperr.Invalid, "Add and verify a phone number first."))
+	}
+	var hidden []views.Hidden
+	if t := a.continueTarget(redirectURL); t != "" {
+		hidden = append(hidden, views.Hidden{Name: "redirect_url", Value: t})
+	}
+	confirm := views.Confirm{Page: a.page(c, "Codes by text message"), Heading: "Codes by text message",
+		Body: "Each time you sign in, we'll text a code to " + a.displayPhone(number) + ". Text messages are less safe " +
+			"than an authenticator app or a passkey: someone who takes over your number, for example by moving it to " +
+			"another SIM card, receives your codes.",
+		Action: here, Button: "Turn on", Hidden: hidden, BackURL: securityPath}
+	if c.Request().Method == http.MethodGet {
+		return render(c, http.StatusOK, views.ConfirmPage(confirm))
+	}
+	codes, err := a.Factors.EnablePhone(c.Request().Context(), u)
+	if err != nil {
+		return a.confirmFailed(c, confirm, err)
+	}
+	return a.afterSecondFactor(c, codes, "Codes by text message are on", "phone-on", redirectURL)
+}
+
+// GET and POST /user/security/phone/remove.
+func (a *app) phoneDisable(c echo.Context) error {
+	here := securityPath + "/phone/remove"
+	_, u, ok, err := a.reverify(c, here)
+	if !ok {
+		return err
+	}
+	confirm := views.Confirm{Page: a.page(c, "Turn off text-message codes"), Heading: "Turn off text-message codes",
+		Body:   "Signing in will no longer text you a code." + lastFactorNote(u, factors.PhoneFactor),
+		Action: here, Button: "Turn off", BackURL: securityPath}
+	if c.Request().Method == http.MethodGet {
+		return render(c, http.StatusOK, views.ConfirmPage(confirm))
+	}
+	if err := a.Factors.DisablePhone(c.Request().Context(), u); err != nil {
+		return a.confirmFailed(c, confirm, err)
+	}
+	return c.Redirect(http.StatusSeeOther, securityPath+"?done=phone-off")
+}
+
+// --- backup codes ---
+
+// GET and POST /user/security/backup-codes: new codes replace the old ones.
+func (a *app) backupCodes(c echo.Context) error {
+	here := securityPath + "/backup-codes"
+	_, u, ok, err := a.reverify(c, here)
+	if !ok {
+		return err
+	}
+	confirm := views.Confirm{Page: a.page(c, "New backup codes"), Heading: "Get new backup codes",
+		Body:   "You'll get 10 new codes. The codes you have now stop working.",
+		Action: here, Button: "Get new codes", BackURL: securityPath}
+	if c.Request().Method == http.MethodGet {
+		return render(c, http.StatusOK, views.ConfirmPage(confirm))
+	}
+	codes, err := a.Factors.RegenerateBackupCodes(c.Request().Context(), u)
+	if err != nil {
+		return a.confirmFailed(c, confirm, err)
+	}
+	return render(c, http.StatusOK, views.BackupCodesPage(views.BackupCodesShown{Page: a.page(c, "Backup codes"),
+		Heading: "Your new backup codes", Codes: codes, ContinueURL: securityPath}))
+}
