@@ -28,8 +28,8 @@ func (a *app) signOutPage(c echo.Context) error {
 		if err != nil && !errors.Is(err, apperr.ErrNotFound) {
 			return err
 		}
-		if u != nil {
-			p.Email = u.PrimaryEmail()
+		if u != nil { // accounts without an email are named by what they have
+			p.Email = firstNonEmpty(u.PrimaryEmail(), u.Username(), a.displayPhone(u.PrimaryPhone()))
 		}
 	}
 	return render(c, http.StatusOK, views.SignOutPage(p))

@@ -1,0 +1,341 @@
+package e2e
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha1"
+	"encoding/base32"
+	"encoding/binary"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/PuerkitoBio/goquery"
+	"github.com/jonboulle/clockwork"
+
+	"github.com/portalhq/portal/internal/testutil/portaltest"
+	"github.com/portalhq/portal/internal/user"
+)
+
+// totpCode is the RFC 6238 code of secret at, computed here independently
+// of the portal.
+func totpCode(t *testing.T, secret string, at time.Time) string {
+	t.Helper()
+	key, err := base32.StdEncoding.WithPadding(base32.NoPadding).DecodeString(secret)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mac := hmac.New(sha1.New, key)
+	_ = binary.Write(mac, binary.BigEndian, uint64(at.Unix()/30))
+	sum := mac.Sum(nil)
+	off := sum[len(sum)-1] & 0x0f
+	return fmt.Sprintf("%06d", (binary.BigEndian.Uint32(sum[off:])&0x7fffffff)%1_000_000)
+}
+
+// enrolTOTP sets up an authenticator app from /user/security for the
+// signed-in browser: it reads the secret shown for manual entry, confirms
+// with a code and returns the secret and the backup codes shown once.
+func enrolTOTP(t *testing.T, b *browser, clock clockwork.Clock) (string, []string) {
+	t.Helper()
+	setup := b.get("/user/security/totp")
+	secret := strings.TrimSpace(setup.Doc.Find(`[data-testid=totp-secret]`).Text())
+	if setup.Status != http.StatusOK || len(secret) != 32 || setup.Doc.Find(".cl-qrCode svg path").Length() != 1 {
+		t.Fatalf("TOTP setup page (status %d) without a secret or an inline QR code:\n%s", setup.Status, setup.Body)
+	}
+	done := b.submit(setup, totpForm, map[string]string{"code": totpCode(t, secret, clock.Now())})
+	wantText(t, "after confirming the app", done, http.StatusOK, "Your authenticator app is on", "won't be shown again")
+	var codes []string
+	done.Doc.Find(`[data-testid=backup-codes] code`).Each(func(_ int, s *goquery.Selection) { codes = append(codes, s.Text()) })
+	if len(codes) != 10 {
+		t.Fatalf("%d backup codes shown, want 10:\n%s", len(codes), done.text())
+	}
+	return secret, codes
+}
+
+// REQ-IN-09: after the password, an account with an authenticator app is
+// at needs_second_factor and has no session: no later URL — the first
+// factor step, the sign-in page, the app, the handshake, the portal's own
+// pages — yields one. Then the app's code signs in (once), with both
+// factor ages in fva; a backup code does too, once.
+func TestSecondFactorCannotBeSkipped_REQ_IN_09(t *testing.T) {
+	p, clock := startFake(t, portaltest.Options{})
+	b := newBrowser(t, p)
+	wantHandBack(t, signUp(t, p, b, "ada@example.com", appURL), http.StatusSeeOther, appURL)
+	secret, backup := enrolTOTP(t, b, clock)
+	u, _ := p.Store.Q.UserByIdentifier(context.Background(), user.Email, "ada@example.com")
+	if !u.TOTP || u.BackupCodes != 10 {
+		t.Fatalf("stored: TOTP %v, %d backup codes", u.TOTP, u.BackupCodes)
+	}
+	b.submit(b.get("/sign-out"), signOutForm, nil)
+	clock.Advance(time.Minute)
+
+	in := newBrowser(t, p)
+	second := signIn(t, in, "ada@example.com", goodPassword, appURL)
+	wantText(t, "after the password", second, http.StatusOK, "Two-step verification", "authenticator app")
+	if second.URL.Path != "/sign-in/factor-two" || in.cookie("__session") != "" {
+		t.Fatalf("after the password: at %s, __session %q", second.URL, in.cookie("__session"))
+	}
+	flowID := second.URL.Query().Get("sign_in")
+
+	if pg := in.getRaw("/sign-in/factor-one?sign_in=" + flowID); pg.Status != http.StatusSeeOther ||
+		!strings.HasPrefix(pg.Header.Get("Location"), "/sign-in/factor-two?") {
+		t.Errorf("factor-one of a flow at its second step: %d to %q", pg.Status, pg.Header.Get("Location"))
+	}
+	for _, path := range []string{withRedirect("/sign-in", appURL), "/", "/user", "/user/security", "/sign-up?redirect_url=" + url.QueryEscape(appURL)} {
+		pg := in.getRaw(path)
+		noSession(t, "GET "+path, pg)
+		if loc := pg.Header.Get("Location"); strings.HasPrefix(loc, appOrigin) {
+			t.Errorf("GET %s handed back to %s", path, loc)
+		}
+	}
+	hs := in.getRaw(handshakePath(appURL))
+	if hs.Status != http.StatusTemporaryRedirect || hs.setCookie("__client_uat") == nil || hs.setCookie("__client_uat").Value != "0" {
+		t.Errorf("handshake mid-flow: %d, __client_uat %+v", hs.Status, hs.setCookie("__client_uat"))
+	}
+	noSession(t, "handshake", hs)
+	again := in.postForm(http.MethodPost, "/sign-in/factor-one", url.Values{"_csrf": {in.csrf()}, "sign_in": {flowID},
+		"strategy": {"password"}, "password": {goodPassword}}, nil)
+	noSession(t, "the password again", again)
+	if again.Status != http.StatusGone {
+		t.Errorf("the password again: %d, want 410", again.Status)
+	}
+	emailInstead := in.submit(second, factorTwoForm, map[string]string{"strategy": "email_code", "code": "123456"})
+	wantText(t, "email as a second factor (REQ-OTP-07)", emailInstead, http.StatusUnprocessableEntity, "isn't available")
+	if n := activeSessions(t, p, u.ID); n != 0 {
+		t.Fatalf("%d active sessions before the second factor", n)
+	}
+
+	wantText(t, "a wrong code", in.submit(second, factorTwoForm, map[string]string{"code": "000000"}),
+		http.StatusUnprocessableEntity, "That code is incorrect")
+	clock.Advance(time.Minute)
+	code := totpCode(t, secret, clock.Now())
+	tok := wantHandBack(t, in.submit(second, factorTwoForm, map[string]string{"code": code}), http.StatusSeeOther, appURL)
+	clock.Advance(2 * time.Minute)
+	if got := fva(t, p, wantHandBack(t, in.getRaw(handshakePath(appURL)), http.StatusTemporaryRedirect, appURL)); got != [2]int{3, 2} {
+		t.Errorf("fva two minutes after a second factor given a minute after the first: %v, want [3 2]", got)
+	}
+
+	// The same code cannot sign in again, even in its window.
+	clock.Advance(-2 * time.Minute)
+	if c, _ := verify(t, p, tok); c.Subject != u.ID {
+		t.Errorf("signed in as %s", c.Subject)
+	}
+	replay := newBrowser(t, p)
+	step := signIn(t, replay, "ada@example.com", goodPassword, appURL)
+	wantText(t, "a used code", replay.submit(step, factorTwoForm, map[string]string{"code": code}),
+		http.StatusUnprocessableEntity, "That code is incorrect")
+
+	// A backup code, chosen instead, works once.
+	useBackup := replay.submit(step, factorTwoPrepare, map[string]string{"strategy": "backup_code"})
+	wantText(t, "choosing a backup code", useBackup, http.StatusOK, "Enter a backup code")
+	wantHandBack(t, replay.submit(useBackup, factorTwoForm, map[string]string{"code": strings.ToUpper(backup[0])}), http.StatusSeeOther, appURL)
+	third := newBrowser(t, p)
+	step = third.submit(signIn(t, third, "ada@example.com", goodPassword, appURL), factorTwoPrepare, map[string]string{"strategy": "backup_code"})
+	wantText(t, "a used backup code", third.submit(step, factorTwoForm, map[string]string{"code": backup[0]}),
+		http.StatusUnprocessableEntity, "That code is incorrect")
+	if u, _ = p.Store.Q.UserByID(context.Background(), u.ID); u.BackupCodes != 9 {
+		t.Errorf("%d backup codes left, want 9", u.BackupCodes)
+	}
+}
+
+// Wrong second-factor codes count towards the account lockout like wrong
+// passwords (REQ-RL-01): six digits cannot be guessed at leisure.
+func TestSecondFactorGuessesLockTheAccount_REQ_RL_01(t *testing.T) {
+	p, clock := startFake(t, portaltest.Options{Env: map[string]string{"PORTAL_LOCKOUT_THRESHOLD": "3"}})
+	b := newBrowser(t, p)
+	signUp(t, p, b, "ada@example.com", appURL)
+	secret, _ := enrolTOTP(t, b, clock)
+	clock.Advance(time.Minute)
+	in := newBrowser(t, p)
+	step := signIn(t, in, "ada@example.com", goodPassword, appURL)
+	for range 3 {
+		in.submit(step, factorTwoForm, map[string]string{"code": "000000"})
+	}
+	wantText(t, "the right code after three wrong ones", in.submit(step, factorTwoForm,
+		map[string]string{"code": totpCode(t, secret, clock.Now())}), http.StatusForbidden, "can't sign in right now")
+}
+
+// REQ-OTP-06: codes by text message go to a verified number, after the
+// risk is explained; the code is texted as soon as the password passed. A
+// texted first factor is not asked for again as the second one: the same
+// phone twice is one factor, so the backup code is asked for instead.
+func TestSMSSecondFactor_REQ_OTP_06(t *testing.T) {
+	p, _, tw := startTwilio(t, phoneEnv)
+	b := newBrowser(t, p)
+	wantHandBack(t, signUpByPhone(t, b, tw, "+1 415 555 0100", adaPhone, appURL), http.StatusSeeOther, appURL)
+	enable := b.get("/user/security/phone")
+	wantText(t, "turning texts on", enable, http.StatusOK, "+1 415-555-0100", "less safe")
+	on := b.submit(enable, `form[action="/user/security/phone"]`, nil)
+	wantText(t, "after turning texts on", on, http.StatusOK, "Codes by text message are on")
+	var backup []string
+	on.Doc.Find(`[data-testid=backup-codes] code`).Each(func(_ int, s *goquery.Selection) { backup = append(backup, s.Text()) })
+	b.submit(b.get("/sign-out"), signOutForm, nil)
+
+	in := newBrowser(t, p)
+	step := in.submit(passwordStep(t, in, "+1 415 555 0100", appURL), passwordForm, map[string]string{"password": goodPassword})
+	wantText(t, "after the password", step, http.StatusOK, "Check your phone", "+1••••••0100")
+	wantHandBack(t, in.submit(step, factorTwoForm, map[string]string{"code": smsTo(t, tw, adaPhone).Code()}),
+		http.StatusSeeOther, appURL)
+
+	// A texted first factor: the second step asks for something else.
+	other := newBrowser(t, p)
+	codePage := other.submit(passwordStep(t, other, "+1 415 555 0100", appURL), prepareForm, map[string]string{"strategy": "phone_code"})
+	second := other.submit(codePage, codeForm, map[string]string{"code": smsTo(t, tw, adaPhone).Code()})
+	wantText(t, "after a texted first factor", second, http.StatusOK, "Enter a backup code")
+	if second.Doc.Find(`button[value="phone_code"]`).Length() != 0 {
+		t.Error("the same phone is offered as the second factor")
+	}
+	wantHandBack(t, other.submit(second, factorTwoForm, map[string]string{"code": backup[0]}), http.StatusSeeOther, appURL)
+}
+
+// REQ-SES-06: a change to the second factors needs a factor verified in the
+// last 10 minutes (fake clock). Past that, "Confirm it's you" is asked and
+// the change continues afterwards; the token's fva reports the new age.
+func TestReverificationExpires_REQ_SES_06(t *testing.T) {
+	p, clock := startFake(t, portaltest.Options{})
+	b := newBrowser(t, p)
+	wantHandBack(t, signUp(t, p, b, "ada@example.com", appURL), http.StatusSeeOther, appURL)
+	clock.Advance(9 * time.Minute)
+	if pg := b.get("/user/security/totp"); pg.Doc.Find(totpForm).Length() == 0 {
+		t.Fatalf("nine minutes after signing up: not the setup page:\n%s", pg.text())
+	}
+	clock.Advance(2 * time.Minute)
+	stale := b.getRaw("/user/security/totp")
+	if stale.Status != http.StatusSeeOther || stale.Header.Get("Location") != "/user/security/verify?redirect_url=%2Fuser%2Fsecurity%2Ftotp" {
+		t.Fatalf("eleven minutes after: %d to %q", stale.Status, stale.Header.Get("Location"))
+	}
+	// The POST behind the page is guarded the same way.
+	post := b.postForm(http.MethodPost, "/user/security/totp", url.Values{"_csrf": {b.csrf()}, "code": {"123456"}}, nil)
+	if post.Status != http.StatusSeeOther || !strings.HasPrefix(post.Header.Get("Location"), "/user/security/verify?") {
+		t.Errorf("stale POST: %d to %q", post.Status, post.Header.Get("Location"))
+	}
+	confirm := b.follow(stale)
+	wantText(t, "confirm it's you", confirm, http.StatusOK, "Confirm it's you")
+	wantText(t, "a wrong password", b.submit(confirm, reverifyForm, map[string]string{"password": wrongPassword}),
+		http.StatusUnprocessableEntity, "Password is incorrect")
+	back := b.submit(confirm, reverifyForm, map[string]string{"password": goodPassword})
+	if back.URL.Path != "/user/security/totp" || back.Doc.Find(totpForm).Length() == 0 {
+		t.Fatalf("after confirming: at %s:\n%s", back.URL, back.text())
+	}
+	if got := fva(t, p, wantHandBack(t, b.getRaw(handshakePath(appURL)), http.StatusTemporaryRedirect, appURL)); got != [2]int{0, -1} {
+		t.Errorf("fva after reverifying: %v, want [0 -1]", got)
+	}
+	// "Continue to" never leaves the account pages.
+	for _, next := range []string{"https://evil.example/", "//evil.example/user", "/user/../sign-out", "/sign-in"} {
+		pg := b.submit(b.get("/user/security/verify?redirect_url="+url.QueryEscape(next)), reverifyForm, map[string]string{"password": goodPassword})
+		if pg.URL.Path != "/user/security" {
+			t.Errorf("redirect_url %q: ended at %s", next, pg.URL)
+		}
+	}
+}
+
+// Without a password, the emailed code confirms it's you; an enrolled
+// authenticator app does too, renewing the second factor's age.
+func TestReverifyByEmailCodeOrApp_REQ_SES_06(t *testing.T) {
+	p, clock := startWithOIDCFake(t)
+	b := newBrowser(t, p.Portal)
+	wantHandBack(t, viaProvider(t, b, providerButton(t, b.get(withRedirect("/sign-in", appURL)), corp)), http.StatusSeeOther, appURL)
+	secret, _ := enrolTOTP(t, b, clock)
+	clock.Advance(15 * time.Minute)
+	confirm := b.get("/user/security/backup-codes")
+	wantText(t, "confirm it's you", confirm, http.StatusOK, "Confirm it's you")
+	if confirm.Doc.Find(`input[name=password]`).Length() != 0 {
+		t.Error("a password is asked of an account without one")
+	}
+	sent := b.submit(confirm, `form[action="/user/security/verify/prepare"]`, map[string]string{"strategy": "email_code"})
+	wantText(t, "after asking for the code", sent, http.StatusOK, "a•••@example.com")
+	m := p.SMTP.WaitFor(t, "ada@example.com", mailWait)
+	if !strings.Contains(m.Text, "confirm it's you") {
+		t.Errorf("reverification email:\n%s", m.Text)
+	}
+	back := b.submit(sent, reverifyForm, map[string]string{"code": m.Code()})
+	wantText(t, "after the code", back, http.StatusOK, "Get new backup codes")
+
+	clock.Advance(15 * time.Minute)
+	confirm = b.get("/user/security/backup-codes")
+	useApp := b.submit(confirm, `form[action="/user/security/verify/prepare"]`, map[string]string{"strategy": "totp"})
+	back = b.submit(useApp, reverifyForm, map[string]string{"code": totpCode(t, secret, clock.Now())})
+	wantText(t, "after the app's code", back, http.StatusOK, "Get new backup codes")
+	if got := fva(t, p.Portal, wantHandBack(t, b.getRaw(handshakePath(appURL)), http.StatusTemporaryRedirect, appURL)); got != [2]int{15, 0} {
+		t.Errorf("fva after reverifying with the app: %v, want [15 0]", got)
+	}
+}
+
+// A provider sign-in is a first factor only: an account with a second
+// factor takes the second step before any session exists.
+func TestOAuthSignInThenSecondFactor(t *testing.T) {
+	p, clock := startWithOIDCFake(t)
+	b := newBrowser(t, p.Portal)
+	wantHandBack(t, viaProvider(t, b, providerButton(t, b.get(withRedirect("/sign-in", appURL)), corp)), http.StatusSeeOther, appURL)
+	secret, _ := enrolTOTP(t, b, clock)
+	clock.Advance(time.Minute)
+	in := newBrowser(t, p.Portal)
+	step := viaProvider(t, in, providerButton(t, in.get(withRedirect("/sign-in", appURL)), corp))
+	wantText(t, "after the provider", step, http.StatusOK, "Two-step verification")
+	noSession(t, "the provider's callback", step)
+	wantHandBack(t, in.submit(step, factorTwoForm, map[string]string{"code": totpCode(t, secret, clock.Now())}),
+		http.StatusSeeOther, appURL)
+}
+
+// A password reset of an account with a second factor sets the password,
+// then asks for the second factor before signing in.
+func TestPasswordResetThenSecondFactor(t *testing.T) {
+	p, clock := startFake(t, portaltest.Options{})
+	b := newBrowser(t, p)
+	signUp(t, p, b, "ada@example.com", appURL)
+	secret, _ := enrolTOTP(t, b, clock)
+	clock.Advance(time.Minute)
+	r := newBrowser(t, p)
+	codePage := r.submit(forgotPage(t, r, "ada@example.com"), prepareForm, map[string]string{"strategy": "reset_password_email_code"})
+	choose := r.submit(codePage, codeForm, map[string]string{"code": p.SMTP.WaitFor(t, "ada@example.com", mailWait).Code()})
+	step := r.submit(choose, newPasswordForm, map[string]string{"password": newPassword})
+	wantText(t, "after the new password", step, http.StatusOK, "Two-step verification")
+	noSession(t, "the reset", step)
+	wantHandBack(t, r.submit(step, factorTwoForm, map[string]string{"code": totpCode(t, secret, clock.Now())}),
+		http.StatusSeeOther, appURL)
+}
+
+// PORTAL_REQUIRE_MFA: a person without a second factor is led to set one up
+// right after signing in; no app gets a token until then, through the
+// hand-back or the handshake.
+func TestRequiredMFAEnrolment(t *testing.T) {
+	p, clock := startFake(t, portaltest.Options{Env: map[string]string{"PORTAL_REQUIRE_MFA": "true"}})
+	b := newBrowser(t, p)
+	pg := signUp(t, p, b, "ada@example.com", appURL)
+	noSession(t, "sign-up", pg)
+	wantText(t, "after sign-up", pg, http.StatusOK, "requires a second step")
+	if pg.URL.Path != "/user/security" {
+		t.Fatalf("after sign-up: at %s", pg.URL)
+	}
+	hs := b.getRaw(handshakePath(appURL))
+	noSession(t, "handshake before enrolling", hs)
+	if c := hs.setCookie("__client_uat"); hs.Status != http.StatusTemporaryRedirect || c == nil || c.Value != "0" {
+		t.Errorf("handshake before enrolling: %d, %+v", hs.Status, c)
+	}
+	// The setup link keeps where to go afterwards.
+	href, _ := pg.Doc.Find(`a:contains("Set up an authenticator app")`).Attr("href")
+	setup := b.get(href)
+	secret := strings.TrimSpace(setup.Doc.Find(`[data-testid=totp-secret]`).Text())
+	codes := b.submit(setup, totpForm, map[string]string{"code": totpCode(t, secret, clock.Now())})
+	cont, _ := codes.Doc.Find(`a:contains("I've saved them")`).Attr("href")
+	if cont != "/sign-in?redirect_url="+url.QueryEscape(appURL) {
+		t.Fatalf("continue link %q", cont)
+	}
+	wantHandBack(t, b.follow(b.getRaw(cont)), http.StatusSeeOther, appURL)
+	// The last second factor cannot be removed while it is required.
+	wantText(t, "removing the only second factor", b.submit(b.get("/user/security/totp/remove"), `form[action="/user/security/totp/remove"]`, nil),
+		http.StatusUnprocessableEntity, "requires a second step")
+}
+
+type oidcPortal struct{ *portaltest.Portal }
+
+// startWithOIDCFake is startWithOIDC on a fake clock.
+func startWithOIDCFake(t *testing.T) (oidcPortal, *clockwork.FakeClock) {
+	t.Helper()
+	clock := clockwork.NewFakeClockAt(time.Now())
+	p, _ := startWithOIDC(t, portaltest.Options{Clock: clock})
+	return oidcPortal{p}, clock
+}
