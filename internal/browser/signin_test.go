@@ -222,7 +222,7 @@ func (w *world) expectIdentifierPage() {
 	w.t.Helper()
 	w.b.expectURL(w.p.URL + "/sign-in?redirect_url=")
 	w.b.expectPage("Sign in · Portal", "Sign in to Portal")
-	w.expectAutocomplete("#identifier-field", "username")
+	w.expectAutocomplete("#identifier-field", "username webauthn") // passkeys offered in autofill
 }
 
 // expectPasswordPage checks the password step, which must still say which

@@ -339,3 +339,39 @@ func startWithOIDCFake(t *testing.T) (oidcPortal, *clockwork.FakeClock) {
 	p, _ := startWithOIDC(t, portaltest.Options{Clock: clock})
 	return oidcPortal{p}, clock
 }
+
+// An email link is a first factor only: opened on another device it signs
+// that device in only when no second factor is due (even where the
+// instance lets other devices sign in), and the browser that asked takes
+// the second step; opened in the same browser, the second step follows.
+func TestEmailLinkThenSecondFactor(t *testing.T) {
+	p, clock := startFake(t, portaltest.Options{Env: map[string]string{"PORTAL_FACTORS": "email_link,email_code,password",
+		"PORTAL_EMAIL_LINK_OTHER_DEVICE_SESSION": "true"}})
+	owner := newBrowser(t, p)
+	signUp(t, p, owner, "ada@example.com", "")
+	secret, _ := enrolTOTP(t, owner, clock)
+	clock.Advance(time.Minute)
+
+	for _, sameBrowser := range []bool{false, true} {
+		b := newBrowser(t, p)
+		wait := b.submit(b.get(withRedirect("/sign-in", appURL)), signInForm, map[string]string{"identifier": "ada@example.com"})
+		link := p.SMTP.WaitFor(t, "ada@example.com", mailWait).Link()
+		var step *page
+		if sameBrowser {
+			step = b.submit(b.get(link), linkConfirmForm, nil)
+		} else {
+			phone := newBrowser(t, p)
+			done := phone.submit(phone.get(link), linkConfirmForm, nil)
+			wantText(t, "the other device", done, http.StatusOK, "other device")
+			noSession(t, "the other device", done)
+			if phone.cookie("__session") != "" || phone.getRaw("/").Status != http.StatusSeeOther {
+				t.Error("the other device is signed in")
+			}
+			step = b.get(flowPath(wait))
+		}
+		wantText(t, "the browser that asked", step, http.StatusOK, "Two-step verification")
+		clock.Advance(30 * time.Second)
+		wantHandBack(t, b.submit(step, factorTwoForm, map[string]string{"code": totpCode(t, secret, clock.Now())}),
+			http.StatusSeeOther, appURL)
+	}
+}

@@ -173,3 +173,66 @@ func TestPasskeyManageAndLastWay_REQ_WA_10(t *testing.T) {
 		t.Errorf("passkeys listed after removing one:\n%s", pg.text())
 	}
 }
+
+// Identifier first: an account with a passkey is offered it beside the
+// password; only that account's passkey passes.
+func TestPasskeyAfterIdentifier(t *testing.T) {
+	p := portaltest.Start(t, portaltest.Options{})
+	ada, eve := newBrowser(t, p), newBrowser(t, p)
+	signUp(t, p, ada, "ada@example.com", appURL)
+	signUp(t, p, eve, "eve@example.com", appURL)
+	adaKey, eveKey := newKey(t, p), newKey(t, p)
+	addPasskey(t, ada, adaKey, webauthntest.Ceremony{})
+	addPasskey(t, eve, eveKey, webauthntest.Ceremony{})
+
+	b := newBrowser(t, p)
+	pwd := passwordStep(t, b, "ada@example.com", appURL)
+	if pwd.Doc.Find(`button[value="passkey"]`).Length() != 1 {
+		t.Fatalf("no passkey choice on the password step:\n%s", pwd.text())
+	}
+	pk := b.submit(pwd, prepareForm, map[string]string{"strategy": "passkey"})
+	wantText(t, "the passkey step", pk, http.StatusOK, "Use your passkey", "ada@example.com")
+	form := `form[action="/sign-in/factor-one"][data-passkey-login]`
+	answer := func(k *webauthntest.Key) *page {
+		_, opts := b.passkeyOptions("/sign-in/passkey/options", nil)
+		return b.submit(pk, form, map[string]string{"challenge_id": webauthntest.ParseOptions(t, opts).ChallengeID,
+			"credential": string(k.Get(t, opts, webauthntest.Ceremony{}))})
+	}
+	wantText(t, "another account's passkey", answer(eveKey), http.StatusUnauthorized, "belongs to another account")
+	tok := wantHandBack(t, answer(adaKey), http.StatusSeeOther, appURL)
+	if got := fva(t, p, tok); got != [2]int{0, 0} {
+		t.Errorf("fva %v", got)
+	}
+
+	// An account without passkeys is not offered one (nor is an unknown one).
+	other := newBrowser(t, p)
+	signUp(t, p, other, "bob@example.com", "")
+	for _, who := range []string{"bob@example.com", "nobody@example.com"} {
+		if pg := passwordStep(t, newBrowser(t, p), who, ""); pg.Doc.Find(`button[value="passkey"]`).Length() != 0 {
+			t.Errorf("%s is offered a passkey", who)
+		}
+	}
+}
+
+// PORTAL_PASSKEY_PROMPT_AFTER_SIGN_UP offers a passkey right after sign-up;
+// adding one, or "Not now", goes on to the app.
+func TestPasskeyPromptAfterSignUp(t *testing.T) {
+	p := portaltest.Start(t, portaltest.Options{Env: map[string]string{"PORTAL_PASSKEY_PROMPT_AFTER_SIGN_UP": "true"}})
+	b := newBrowser(t, p)
+	prompt := signUp(t, p, b, "ada@example.com", appURL)
+	wantText(t, "after sign-up", prompt, http.StatusOK, "Add a passkey", "Your account is ready")
+	noSession(t, "the prompt", prompt)
+	skip, _ := prompt.Doc.Find(`footer a:contains("Not now")`).Attr("href")
+	if skip != "/sign-in?redirect_url="+url.QueryEscape(appURL) {
+		t.Errorf("Not now goes to %q", skip)
+	}
+	_, opts := b.passkeyOptions("/user/security/passkeys/options", nil)
+	k := newKey(t, p)
+	done := b.submit(prompt, passkeyAddForm, map[string]string{"challenge_id": webauthntest.ParseOptions(t, opts).ChallengeID,
+		"credential": string(k.Create(t, opts, webauthntest.Ceremony{}))})
+	wantHandBack(t, done, http.StatusSeeOther, appURL)
+
+	other := newBrowser(t, p)
+	prompt = signUp(t, p, other, "bob@example.com", appURL)
+	wantHandBack(t, other.follow(other.getRaw(skip)), http.StatusSeeOther, appURL)
+}
