@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/portalhq/portal/internal/events"
 	"github.com/portalhq/portal/internal/testutil/portaltest"
@@ -235,4 +236,29 @@ func TestPasskeyPromptAfterSignUp(t *testing.T) {
 	other := newBrowser(t, p)
 	prompt = signUp(t, p, other, "bob@example.com", appURL)
 	wantHandBack(t, other.follow(other.getRaw(skip)), http.StatusSeeOther, appURL)
+}
+
+// A passkey confirms it's you too, renewing both factor ages.
+func TestReverifyWithPasskey_REQ_SES_06(t *testing.T) {
+	p, clock := startFake(t, portaltest.Options{})
+	b := newBrowser(t, p)
+	signUp(t, p, b, "ada@example.com", appURL)
+	k := newKey(t, p)
+	addPasskey(t, b, k, webauthntest.Ceremony{})
+	clock.Advance(11 * time.Minute)
+	confirm := b.get("/user/security/passkeys/new")
+	wantText(t, "stale", confirm, http.StatusOK, "Confirm it's you")
+	form := `form[action="/user/security/verify"][data-passkey-login]`
+	if confirm.Doc.Find(form).Length() != 1 || confirm.Doc.Find(`script[src="/static/passkeys.js"]`).Length() != 1 {
+		t.Fatalf("no passkey on the confirmation page:\n%s", confirm.Body)
+	}
+	_, opts := b.passkeyOptions("/sign-in/passkey/options", nil)
+	back := b.submit(confirm, form, map[string]string{"challenge_id": webauthntest.ParseOptions(t, opts).ChallengeID,
+		"credential": string(k.Get(t, opts, webauthntest.Ceremony{}))})
+	if back.URL.Path != "/user/security/passkeys/new" || back.Doc.Find(passkeyAddForm).Length() != 1 {
+		t.Fatalf("after the passkey: at %s:\n%s", back.URL, back.text())
+	}
+	if got := fva(t, p, wantHandBack(t, b.getRaw(handshakePath(appURL)), http.StatusTemporaryRedirect, appURL)); got != [2]int{0, 0} {
+		t.Errorf("fva after reverifying with a passkey: %v, want [0 0]", got)
+	}
 }
