@@ -47,8 +47,8 @@ func (a *app) renderSecurity(c echo.Context, status int, u *user.User, notice st
 	ctx := c.Request().Context()
 	fs := a.Factors
 	p := views.UserSecurity{Page: a.page(c, "Security"), Notice: notice, Errors: errs, BackURL: "/user",
-		PasskeysEnabled: a.SignIn.PasskeysEnabled(), MaxPasskeys: a.Passkeys.MaxPerUser(),
-		TOTPEnabled: fs.Enabled(factors.TOTPFactor), TOTP: u.TOTP,
+		PasskeysEnabled: a.SignIn.PasskeysEnabled(),
+		TOTPEnabled:     fs.Enabled(factors.TOTPFactor), TOTP: u.TOTP,
 		PhoneEnabled: fs.Enabled(factors.PhoneFactor), PhoneOn: u.SecondFactorPhone != "",
 		BackupEnabled: fs.Enabled(factors.BackupCodeFactor), BackupCodes: u.BackupCodes, SecondFactor: u.HasSecondFactor()}
 	p.Page.Passkeys = p.PasskeysEnabled
@@ -56,6 +56,7 @@ func (a *app) renderSecurity(c echo.Context, status int, u *user.User, notice st
 		p.Phone = a.displayPhone(ph)
 	}
 	if p.PasskeysEnabled {
+		p.MaxPasskeys = a.Passkeys.MaxPerUser()
 		creds, err := a.Passkeys.Passkeys(ctx, u.ID)
 		if err != nil {
 			return err
@@ -223,6 +224,9 @@ func (a *app) passkeyAdd(c echo.Context) error {
 // POST /user/security/passkeys/:id/rename. Naming changes nothing about
 // signing in, so it asks for no reverification.
 func (a *app) passkeyRename(c echo.Context) error {
+	if !a.SignIn.PasskeysEnabled() {
+		return echo.ErrNotFound
+	}
 	_, u, ok, err := a.signedIn(c, securityPath)
 	if !ok {
 		return err
@@ -239,6 +243,9 @@ func (a *app) passkeyRename(c echo.Context) error {
 
 // GET and POST /user/security/passkeys/:id/remove.
 func (a *app) passkeyRemove(c echo.Context) error {
+	if !a.SignIn.PasskeysEnabled() {
+		return echo.ErrNotFound
+	}
 	here := securityPath + "/passkeys/" + url.PathEscape(c.Param("id")) + "/remove"
 	_, u, ok, err := a.reverify(c, here)
 	if !ok {

@@ -262,3 +262,25 @@ func TestReverifyWithPasskey_REQ_SES_06(t *testing.T) {
 		t.Errorf("fva after reverifying with a passkey: %v, want [0 0]", got)
 	}
 }
+
+// A portal at an IP address cannot use WebAuthn (RP IDs are domain names):
+// it starts without passkeys and its pages work without them.
+func TestNoPasskeysAtAnIPAddress(t *testing.T) {
+	p := portaltest.Start(t, portaltest.Options{Env: map[string]string{"PORTAL_FACTORS": "password,passkey",
+		"PORTAL_BASE_URL": "http://127.0.0.1:1"}})
+	b := newBrowser(t, p)
+	signUp(t, p, b, "ada@example.com", appURL)
+	b.submit(b.get("/sign-out"), signOutForm, nil)
+	check := func(path string) {
+		pg := b.get(path)
+		if pg.Status != http.StatusOK || strings.Contains(pg.Body, "passkeys.js") || strings.Contains(pg.text(), "Add a passkey") {
+			t.Errorf("%s at an IP address: %d, passkeys offered:\n%s", path, pg.Status, pg.text())
+		}
+	}
+	check("/sign-in")
+	signIn(t, b, "ada@example.com", goodPassword, appURL)
+	check("/user/security")
+	if pg := b.get("/user/security/passkeys/new"); pg.Status != http.StatusNotFound {
+		t.Errorf("/user/security/passkeys/new: %d", pg.Status)
+	}
+}

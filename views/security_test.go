@@ -1,0 +1,105 @@
+package views
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/a-h/templ"
+)
+
+var passkeyLogin = PasskeyForm{Action: "/sign-in/passkey", OptionsURL: "/sign-in/passkey/options",
+	Hidden: []Hidden{{Name: "redirect_url", Value: "http://localhost:3000/"}}, Label: "Sign in with a passkey"}
+
+// securityPages are the pages of issue 5, filled in; eachPage checks them
+// with the others.
+func securityPages() map[string]templ.Component {
+	pk := page("Sign in")
+	pk.Passkeys = true
+	return map[string]templ.Component{
+		"sign-in start with passkeys": SignInStartPage(SignInStart{Page: pk, Action: "/sign-in", Passkey: &passkeyLogin}),
+		"sign-in passkey": SignInPasskeyPage(SignInPasskey{Page: pk, Identifier: "jo@example.com", ChangeURL: "/sign-in",
+			Form: PasskeyForm{Action: "/sign-in/factor-one", OptionsURL: "/sign-in/passkey/options", Label: "Use your passkey",
+				Hidden: []Hidden{{Name: "sign_in", Value: "sia_1"}, {Name: "strategy", Value: "passkey"}}},
+			OtherMethods: others, PrepareAction: "/sign-in/factor-one/prepare", FlowID: "sia_1"}),
+		"factor two totp": SignInFactorTwoPage(SignInFactorTwo{Page: page("Two-step verification"), Action: "/sign-in/factor-two",
+			PrepareAction: "/sign-in/factor-two/prepare", FlowID: "sia_1", Strategy: "totp", Heading: "Two-step verification",
+			Errors: Errors{"code": "That code is incorrect."}, OtherMethods: []Method{{Strategy: "backup_code", Label: "Use a backup code"}},
+			ChangeURL: "/sign-in"}),
+		"factor two phone": SignInFactorTwoPage(SignInFactorTwo{Page: page("Check your phone"), Action: "/sign-in/factor-two",
+			PrepareAction: "/sign-in/factor-two/prepare", FlowID: "sia_1", Strategy: "phone_code", Heading: "Check your phone", ResendWait: 20}),
+		"factor two backup": SignInFactorTwoPage(SignInFactorTwo{Page: page("Backup code"), Action: "/sign-in/factor-two",
+			PrepareAction: "/sign-in/factor-two/prepare", FlowID: "sia_1", Strategy: "backup_code", Heading: "Enter a backup code"}),
+		"security": UserSecurityPage(UserSecurity{Page: pk, Notice: "Passkey renamed.", PasskeysEnabled: true, MaxPasskeys: 10,
+			Passkeys: []PasskeyItem{{ID: "AQID", Name: "Chrome on Linux", Created: "1 Mar 2026", LastUsed: "2 Mar 2026"},
+				{ID: "BAUG", Name: "<b>Phone</b>", Created: "1 Mar 2026"}},
+			TOTPEnabled: true, TOTP: true, PhoneEnabled: true, Phone: "+1 415-555-0100", BackupEnabled: true, BackupCodes: 9,
+			SecondFactor: true, BackURL: "/user", Carry: "?redirect_url=x"}),
+		"passkey add": PasskeyAddPage(PasskeyAdd{Page: pk, AfterSignUp: true, SkipURL: "/",
+			Form: PasskeyForm{Action: "/user/security/passkeys", OptionsURL: "/user/security/passkeys/options", Label: "Add a passkey"}}),
+		"totp setup": TOTPSetupPage(TOTPSetup{Page: page("Authenticator app"), Action: "/user/security/totp", Secret: "JBSWY3DPEHPK3PXP",
+			QRSVG:  `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 29 29"><path d="M4 4h7v1h-7z"/></svg>`,
+			Errors: Errors{"code": "That code is incorrect."}, BackURL: "/user/security"}),
+		"backup codes": BackupCodesPage(BackupCodesShown{Page: page("Backup codes"), Heading: "Your new backup codes",
+			Codes: []string{"abcde-fghjk", "mnpqr-stuvw"}, ContinueURL: "/user/security"}),
+		"confirm": ConfirmPage(Confirm{Page: page("Remove passkey"), Heading: "Remove passkey", Body: "Remove it?",
+			Action: "/user/security/passkeys/AQID/remove", Button: "Remove", BackURL: "/user/security"}),
+		"reverify password": ReverifyPage(Reverify{Page: pk, Action: "/user/security/verify", PrepareAction: "/user/security/verify/prepare",
+			Strategy: "password", Next: "/user/security/totp", Identifier: "jo@example.com", Errors: Errors{"password": "Password is incorrect."},
+			OtherMethods: []Method{{Strategy: "totp", Label: "Use your authenticator app"}},
+			Passkey:      &PasskeyForm{Action: "/user/security/verify", OptionsURL: "/sign-in/passkey/options", Label: "Use a passkey"}}),
+		"reverify email code": ReverifyPage(Reverify{Page: page("Confirm"), Action: "/user/security/verify",
+			PrepareAction: "/user/security/verify/prepare", Strategy: "email_code", Next: "/user/security", Destination: "j•••@example.com"}),
+	}
+}
+
+// With passkeys on, the identifier field offers them in autofill, the
+// page loads the script, and the button's form is what the script expects
+// (static/passkeys.js: data-passkey-login, data-options-url), hidden until
+// the script finds WebAuthn.
+func TestPasskeyForms(t *testing.T) {
+	doc, _ := render(t, securityPages()["sign-in start with passkeys"])
+	if ac := inputNamed(doc, "identifier").AttrOr("autocomplete", ""); ac != "username webauthn" {
+		t.Errorf("identifier autocomplete %q", ac)
+	}
+	if doc.Find(`head script[src="/static/passkeys.js"][defer]`).Length() != 1 {
+		t.Error("passkeys.js not loaded")
+	}
+	f := doc.Find(`form[data-passkey-login][data-passkey-only][data-options-url="/sign-in/passkey/options"][action="/sign-in/passkey"]`)
+	if f.Length() != 1 || f.Find(`[data-passkey-error]`).Length() != 1 ||
+		f.Find(`input[name="redirect_url"]`).AttrOr("value", "") != "http://localhost:3000/" {
+		t.Errorf("passkey form missing or incomplete")
+	}
+	// Without passkeys, neither.
+	doc, _ = render(t, fullPages()["sign-in start"])
+	if doc.Find("script, [data-passkey-login]").Length() != 0 || inputNamed(doc, "identifier").AttrOr("autocomplete", "") != "username" {
+		t.Error("passkey UI without passkeys")
+	}
+	doc, _ = render(t, securityPages()["passkey add"])
+	if doc.Find(`form[data-passkey-register][data-options-url="/user/security/passkeys/options"]`).Length() != 1 {
+		t.Error("no registration form")
+	}
+}
+
+// The QR code is inline SVG (no request, nothing for the CSP to allow);
+// the secret is shown for typing in; names people chose are escaped.
+func TestSecurityPages(t *testing.T) {
+	doc, _ := render(t, securityPages()["totp setup"])
+	if doc.Find(".cl-qrCode svg path").Length() != 1 || doc.Find(`[data-testid=totp-secret]`).Text() != "JBSWY3DPEHPK3PXP" {
+		t.Error("QR code or secret missing")
+	}
+	if in := inputNamed(doc, "code"); in.AttrOr("autocomplete", "") != "one-time-code" || in.AttrOr("inputmode", "") != "numeric" {
+		t.Error("code field attributes")
+	}
+	doc, html := render(t, securityPages()["security"])
+	if strings.Contains(html, "<b>Phone</b>") || doc.Find(`[data-testid=passkey]`).Length() != 2 {
+		t.Error("passkey names not escaped, or not listed")
+	}
+	if doc.Find(`a[href="/user/security/phone/remove"]`).Length() != 0 || doc.Find(`a[href="/user/security/totp/remove"]`).Length() != 1 ||
+		doc.Find(`a[href="/user/security/backup-codes"]`).Length() != 1 {
+		t.Error("second-factor links")
+	}
+	doc, _ = render(t, securityPages()["factor two backup"])
+	if in := inputNamed(doc, "code"); in.AttrOr("inputmode", "") == "numeric" || in.AttrOr("autocomplete", "") != "off" {
+		t.Error("a backup code is letters: no numeric keyboard, no one-time-code autofill")
+	}
+}
