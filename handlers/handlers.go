@@ -14,6 +14,7 @@ import (
 
 	"github.com/portalhq/portal/internal/config"
 	"github.com/portalhq/portal/internal/flow"
+	"github.com/portalhq/portal/internal/i18n"
 	"github.com/portalhq/portal/internal/notify"
 	"github.com/portalhq/portal/internal/oauth"
 	"github.com/portalhq/portal/internal/ratelimit"
@@ -22,6 +23,7 @@ import (
 	"github.com/portalhq/portal/internal/signin"
 	"github.com/portalhq/portal/internal/signup"
 	"github.com/portalhq/portal/internal/social"
+	"github.com/portalhq/portal/internal/theme"
 	"github.com/portalhq/portal/internal/token"
 	"github.com/portalhq/portal/internal/user"
 )
@@ -60,6 +62,11 @@ type Deps struct {
 	CookieKeys [][]byte
 	// PasswordMin is shown on the sign-up form.
 	PasswordMin int
+	// Theme is the appearance (PORTAL_THEME, PORTAL_THEME_CSS); the
+	// default theme when nil.
+	Theme *theme.Live
+	// I18n holds the message catalogs; English by default when nil.
+	I18n *i18n.Catalog
 }
 
 // app carries the dependencies to every handler.

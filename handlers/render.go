@@ -16,8 +16,10 @@ const day = 24 * time.Hour
 
 // page fills what every page shell needs.
 func (a *app) page(c echo.Context, title string) views.Page {
-	return views.Page{Title: title, AppName: a.Config.AppName, Lang: "en", Nonce: CSPNonce(c),
+	p := views.Page{Title: title, AppName: a.Config.AppName, Lang: "en", Nonce: CSPNonce(c),
 		CSRF: CSRFToken(c), DevMode: a.Config.Dev()}
+	a.dress(c, &p)
+	return p
 }
 
 // render writes a templ component as an HTML page with status.

@@ -9,6 +9,8 @@ import (
 	"github.com/gorilla/sessions"
 	"github.com/labstack/echo/v4"
 
+	"github.com/portalhq/portal/internal/i18n"
+	"github.com/portalhq/portal/internal/theme"
 	"github.com/portalhq/portal/static"
 )
 
@@ -61,6 +63,9 @@ func Routes() []Route {
 		{Method: http.MethodGet, Path: "/v1/oauth_callback/:provider", h: (*app).oauthCallback},
 		{Method: http.MethodPost, Path: "/v1/oauth_callback/:provider", h: (*app).oauthCallback,
 			NoCSRF: "Apple's form_post callback is a cross-site POST; the sealed one-time state is its CSRF control (REQ-OA-01)"},
+		{Method: http.MethodGet, Path: "/theme.css", h: (*app).themeCSS},
+		{Method: http.MethodGet, Path: "/theme-custom.css", h: (*app).themeCustomCSS},
+		{Method: http.MethodGet, Path: "/dev/themes", h: (*app).devThemes},
 	}
 }
 
@@ -69,6 +74,16 @@ func New(d Deps) (*echo.Echo, error) {
 	base, err := url.Parse(d.Config.BaseURL)
 	if err != nil {
 		return nil, fmt.Errorf("handlers: base URL: %w", err)
+	}
+	if d.Theme == nil {
+		if d.Theme, err = theme.NewLive("default", "", d.Config.Dev()); err != nil {
+			return nil, err
+		}
+	}
+	if d.I18n == nil {
+		if d.I18n, err = i18n.New(i18n.Source); err != nil {
+			return nil, err
+		}
 	}
 	a := &app{Deps: d, base: base, limits: defaultLimits()}
 	a.clients = sessions.NewCookieStore(d.CookieKeys...)
@@ -81,7 +96,7 @@ func New(d Deps) (*echo.Echo, error) {
 	e.HTTPErrorHandler = a.errorHandler
 	e.IPExtractor = func(r *http.Request) string { return ClientIPFrom(r.Context()).String() }
 
-	secHeaders, err := SecurityHeaders(!d.Config.Dev(), d.Config.AllowedRedirectOrigins)
+	secHeaders, err := SecurityHeaders(!d.Config.Dev(), d.Config.AllowedRedirectOrigins, a.cspExtra)
 	if err != nil {
 		return nil, err
 	}
@@ -95,7 +110,7 @@ func New(d Deps) (*echo.Echo, error) {
 		BaseURL: d.Config.BaseURL, Secure: a.secureCookies(), Log: d.Log,
 		Exempt: func(c echo.Context) bool {
 			p := c.Request().URL.Path
-			return strings.HasPrefix(p, "/static/") || p == "/.well-known/jwks.json" ||
+			return strings.HasPrefix(p, "/static/") || p == "/theme.css" || p == "/theme-custom.css" || p == "/.well-known/jwks.json" ||
 				p == "/healthz" || p == "/readyz" || p == "/v1/client/handshake" ||
 				noCSRF[c.Request().Method+" "+c.Path()]
 		},

@@ -17,6 +17,44 @@ type Page struct {
 	Refresh int
 	// NoReferrer keeps the URL (which holds a secret) out of Referer headers.
 	NoReferrer bool
+
+	// Dir is "rtl" for a right-to-left locale; empty means left to right.
+	Dir string
+	// I18n renders catalog messages in the request's locale.
+	I18n Translator
+	// ThemeCSS is the href of the theme's stylesheet (versioned, so it can
+	// be cached); "/theme.css" when empty. CustomCSS is the owner's own
+	// stylesheet, linked after it; empty when there is none.
+	ThemeCSS  string
+	CustomCSS string
+	// Logo and footer links from the theme's options; empty = not shown.
+	LogoURL       string
+	LogoLink      string
+	LogoPlacement string // "inside" (the default), "outside" or "none"
+	TermsURL      string
+	PrivacyURL    string
+	HelpURL       string
+	// Social button layout from the theme (blockButton, iconButton or auto;
+	// top or bottom) and whether optional sign-up fields are shown.
+	SocialVariant      string
+	SocialPlacement    string
+	ShowOptionalFields bool
+}
+
+// Translator renders catalog messages; internal/i18n's Localizer is one.
+// args are placeholder name/value pairs.
+type Translator interface {
+	T(id string, args ...any) string
+	N(id string, count int, args ...any) string
+}
+
+// T renders a catalog message, or its ID when no translator is set (a
+// visible gap rather than a blank).
+func (p Page) T(id string, args ...any) string {
+	if p.I18n == nil {
+		return id
+	}
+	return p.I18n.T(id, args...)
 }
 
 // Hidden is a hidden form field carried from step to step (flow ID, redirect parameters).
@@ -291,4 +329,25 @@ type UserProfile struct {
 	Connect    []SocialButton // providers not connected yet
 	BackURL    string         // the app the person came from
 	SignOutURL string
+}
+
+// DevThemes is /dev/themes: one page shown in every shipped theme, side by
+// side, for an owner choosing or editing a theme.
+type DevThemes struct {
+	Page
+	Pages  []DevLink  // the pages that can be previewed
+	Frames []DevFrame // one per theme
+}
+
+// DevLink is a page that can be previewed.
+type DevLink struct {
+	Label   string
+	URL     string
+	Current bool
+}
+
+// DevFrame is the previewed page in one theme.
+type DevFrame struct {
+	Theme string
+	URL   string // the page with ?__theme=<theme>
 }

@@ -22,6 +22,7 @@ import (
 	"github.com/portalhq/portal/handlers"
 	"github.com/portalhq/portal/internal/config"
 	"github.com/portalhq/portal/internal/flow"
+	"github.com/portalhq/portal/internal/i18n"
 	"github.com/portalhq/portal/internal/id"
 	"github.com/portalhq/portal/internal/mailer"
 	"github.com/portalhq/portal/internal/notify"
@@ -36,6 +37,7 @@ import (
 	"github.com/portalhq/portal/internal/sms"
 	"github.com/portalhq/portal/internal/social"
 	"github.com/portalhq/portal/internal/store"
+	"github.com/portalhq/portal/internal/theme"
 	"github.com/portalhq/portal/internal/token"
 )
 
@@ -206,10 +208,19 @@ func (p *Portal) wire(ctx context.Context, opt Options) error {
 	soc := &social.Service{Clock: clock, Repo: st.Q, InTx: store.Tx[social.Repo](st), Sessions: sessions, SignUp: up,
 		Factors: factors}
 	p.Limiter = ratelimit.New(clock, 100_000)
+	look, err := theme.NewLive(cfg.Theme, cfg.ThemeCSS, cfg.Dev())
+	if err != nil {
+		return err
+	}
+	catalog, err := i18n.New(cfg.DefaultLocale)
+	if err != nil {
+		return err
+	}
 	p.Handler, err = handlers.New(handlers.Deps{Config: cfg, Log: p.Log, Clock: clock, SignIn: in, SignUp: up, Codes: codes,
 		Providers: providers, Sealer: sealer, Social: soc,
 		Sessions: sessions, Signer: p.Signer, Redirects: policy, Users: st.Q, Outbox: outbox, Limiter: p.Limiter,
-		Ready: st.Ping, CookieKeys: secrets.cookieKeys, PasswordMin: minLen})
+		Ready: st.Ping, CookieKeys: secrets.cookieKeys, PasswordMin: minLen,
+		Theme: look, I18n: catalog})
 	return err
 }
 

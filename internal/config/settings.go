@@ -96,6 +96,8 @@ func Settings() []Setting {
 		setting("write_timeout", "30s", "HTTP server WriteTimeout", duration(func(c *Config) *time.Duration { return &c.WriteTimeout })),
 		setting("idle_timeout", "120s", "HTTP server IdleTimeout", duration(func(c *Config) *time.Duration { return &c.IdleTimeout })),
 		setting("max_body_bytes", "1MiB", "largest request body accepted (bytes, or with KiB/MiB suffix)", size(func(c *Config) *int64 { return &c.MaxBodyBytes })),
+		setting("theme_css", "", "path to the owner's own stylesheet, served at /theme-custom.css after the theme", str(func(c *Config) *string { return &c.ThemeCSS })),
+		setting("default_locale", "en", "language of pages when neither ?locale= nor Accept-Language matches a catalog: en, de, es, fr, ja, pt-BR", str(func(c *Config) *string { return &c.DefaultLocale })),
 	}
 }
 
