@@ -12,6 +12,7 @@ import (
 	"github.com/gorilla/sessions"
 	"github.com/jonboulle/clockwork"
 
+	"github.com/portalhq/portal/internal/account"
 	"github.com/portalhq/portal/internal/config"
 	"github.com/portalhq/portal/internal/flow"
 	"github.com/portalhq/portal/internal/notify"
@@ -60,6 +61,14 @@ type Deps struct {
 	CookieKeys [][]byte
 	// PasswordMin is shown on the sign-up form.
 	PasswordMin int
+	// Account changes accounts on /user; Images serves profile images.
+	Account *account.Service
+	Images  Images
+}
+
+// Images reads stored profile images.
+type Images interface {
+	UserImage(ctx context.Context, id string) (*user.Image, error)
 }
 
 // app carries the dependencies to every handler.

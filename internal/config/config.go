@@ -87,6 +87,8 @@ type Config struct {
 	IdleTimeout       time.Duration
 	MaxBodyBytes      int64
 
+	AllowAccountDeletion bool
+
 	OAuth map[string]OAuthProvider // by lower-case provider name, e.g. "github"
 	OIDC  map[string]OIDCProvider  // by lower-case name
 }

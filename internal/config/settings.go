@@ -96,6 +96,7 @@ func Settings() []Setting {
 		setting("write_timeout", "30s", "HTTP server WriteTimeout", duration(func(c *Config) *time.Duration { return &c.WriteTimeout })),
 		setting("idle_timeout", "120s", "HTTP server IdleTimeout", duration(func(c *Config) *time.Duration { return &c.IdleTimeout })),
 		setting("max_body_bytes", "1MiB", "largest request body accepted (bytes, or with KiB/MiB suffix)", size(func(c *Config) *int64 { return &c.MaxBodyBytes })),
+		setting("allow_account_deletion", "true", "people may delete their own account from /user", boolean(func(c *Config) *bool { return &c.AllowAccountDeletion })),
 	}
 }
 
