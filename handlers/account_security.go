@@ -176,6 +176,9 @@ func (a *app) userDelete(c echo.Context) error {
 	if !ok {
 		return err
 	}
+	if !a.Account.AllowDeletion {
+		return echo.ErrNotFound
+	}
 	typed := c.FormValue("confirmation")
 	if err := a.Account.Delete(c.Request().Context(), sess, typed); err != nil {
 		if errors.Is(err, account.ErrReverify) {

@@ -236,10 +236,14 @@ func (s *Service) complete(ctx context.Context, f *flow.Flow) (*user.Identifier,
 		} else if err != nil {
 			return err
 		}
-		if i.Kind == user.Email && u.Identifier(u.PrimaryEmailID) == nil {
-			if err := r.SetPrimaryEmail(ctx, u.ID, i.ID, now); err != nil {
-				return err
-			}
+		switch {
+		case i.Kind == user.Email && u.Identifier(u.PrimaryEmailID) == nil:
+			err = r.SetPrimaryEmail(ctx, u.ID, i.ID, now)
+		case i.Kind == user.Phone && u.PrimaryPhone() == "":
+			err = r.SetPrimaryPhone(ctx, u.ID, i.ID, now)
+		}
+		if err != nil {
+			return err
 		}
 		f.Status, f.UpdatedAt = flow.Complete, now
 		if err := r.UpdateFlow(ctx, f); errors.Is(err, apperr.ErrConflict) {

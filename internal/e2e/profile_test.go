@@ -1,8 +1,12 @@
 package e2e
 
 import (
+	"bytes"
+	"image"
+	"image/png"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -166,5 +170,120 @@ func TestProfileNamesAndUsername(t *testing.T) {
 	}
 	if n := countEvents(t, p, c.Subject, events.UserUpdated); n != 1 {
 		t.Errorf("%d user.updated events, want 1 (refused forms write none)", n)
+	}
+}
+
+// The profile image: what is uploaded is checked, cropped, resized and
+// re-encoded by the portal, served from the portal under an unguessable
+// URL, and named in user.updated. Only this route accepts bodies over the
+// instance's 1 MiB limit.
+func TestProfileImage(t *testing.T) {
+	p := portaltest.Start(t, portaltest.Options{})
+	b := newBrowser(t, p)
+	c, _ := verify(t, p, wantHandBack(t, signUp(t, p, b, "ada@example.com", appURL), http.StatusSeeOther, appURL))
+	pg := b.get("/user")
+	if got := strings.TrimSpace(pg.Doc.Find(".cl-avatar--initials").Text()); got != "AL" {
+		t.Errorf("initials = %q, want AL", got)
+	}
+
+	var src bytes.Buffer
+	if err := png.Encode(&src, image.NewRGBA(image.Rect(0, 0, 600, 300))); err != nil {
+		t.Fatal(err)
+	}
+	pg = b.upload("/user/profile-image", "me.png", src.Bytes())
+	wantText(t, "after uploading", pg, http.StatusOK, "Your profile image is updated.")
+	imgURL, _ := pg.Doc.Find("img.cl-avatar").Attr("src")
+	if !regexp.MustCompile(`^` + regexp.QuoteMeta(p.URL) + `/images/img_[0-9A-Za-z]{27}\.png$`).MatchString(imgURL) {
+		t.Fatalf("image URL %q", imgURL)
+	}
+	if strings.Contains(imgURL, c.Subject) {
+		t.Error("the image URL names the user")
+	}
+	o := lastUser(t, p, c.Subject)
+	if o.ImageURL != imgURL || !o.HasImage {
+		t.Errorf("user.updated image_url %q has_image %v, want %q", o.ImageURL, o.HasImage, imgURL)
+	}
+	resp, err := http.Get(imgURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := readAll(t, resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != "image/png" ||
+		!strings.Contains(resp.Header.Get("Cache-Control"), "max-age=31536000") || resp.Header.Get("Set-Cookie") != "" {
+		t.Errorf("GET image: %d %v", resp.StatusCode, resp.Header)
+	}
+	if cfg, err := png.DecodeConfig(bytes.NewReader(body)); err != nil || cfg.Width != 256 || cfg.Height != 256 {
+		t.Errorf("served image: %+v, %v; want a 256×256 PNG", cfg, err)
+	}
+
+	for name, tc := range map[string]struct {
+		data   []byte
+		status int
+		msg    string
+	}{
+		"a text file":            {[]byte("#!/bin/sh\necho hi\n"), http.StatusUnprocessableEntity, "isn't an image we can use"},
+		"a file just over 5 MiB": {make([]byte, 5<<20+1024), http.StatusRequestEntityTooLarge, "larger than 5 MB"},
+	} {
+		pg := b.upload("/user/profile-image", "x.png", tc.data)
+		if pg.Status != tc.status || !strings.Contains(messageFor(pg, "image"), tc.msg) {
+			t.Errorf("%s: status %d, message %q; want %d, %q", name, pg.Status, messageFor(pg, "image"), tc.status, tc.msg)
+		}
+	}
+	huge := make([]byte, 7<<20)
+	wantText(t, "7 MiB", b.upload("/user/profile-image", "x.png", huge), http.StatusRequestEntityTooLarge, "This image is too large")
+	if pg := b.upload("/user/profile", "x.png", make([]byte, 2<<20)); pg.Status != http.StatusRequestEntityTooLarge {
+		t.Errorf("2 MiB to another route: status %d, want 413", pg.Status)
+	}
+	if got := lastUser(t, p, c.Subject).ImageURL; got != imgURL {
+		t.Errorf("a refused upload changed the image to %q", got)
+	}
+
+	pg = b.submit(b.get("/user"), `form[action="/user/profile-image/delete"]`, nil)
+	wantText(t, "after removing", pg, http.StatusOK, "Your profile image is removed.")
+	if pg.Doc.Find(".cl-avatar--initials").Length() != 1 || lastUser(t, p, c.Subject).HasImage {
+		t.Error("the image is still shown or in user.updated")
+	}
+	if resp, err := http.Get(imgURL); err != nil || resp.StatusCode != http.StatusNotFound {
+		t.Errorf("old image URL after removal: %v, %v", resp, err)
+	}
+}
+
+// Phone numbers have the same lifecycle when the instance takes them: a
+// texted code adds one, another can be made primary, and sign-in by text
+// then goes to the primary one.
+func TestPhoneNumberLifecycle(t *testing.T) {
+	p, _, tw := startTwilio(t, phoneEnv)
+	b := newBrowser(t, p)
+	signUp(t, p, b, "ada@example.com", "")
+
+	for _, n := range []struct{ typed, e164 string }{{"+1 415 555 0100", adaPhone}, {"+44 7400 123456", ukPhone}} {
+		pg := b.submit(b.get("/user/phone-numbers/new"), `form[action="/user/phone-numbers"]`, map[string]string{"phone_number": n.typed})
+		wantText(t, "after adding "+n.typed, pg, http.StatusOK, "Verify your phone number")
+		m := smsTo(t, tw, n.e164)
+		if !strings.Contains(m.Body, "to add this number to your account") {
+			t.Errorf("text %q does not say what it is for", m.Body)
+		}
+		pg = b.submit(pg, identifierCodeForm, map[string]string{"code": m.Code()})
+		wantText(t, "after the code", pg, http.StatusOK, "The phone number is verified")
+	}
+	ada := wantVerified(t, p, user.Phone, ukPhone)
+	if ada.PrimaryPhone() != adaPhone {
+		t.Fatalf("primary phone %s, want the first one added", ada.PrimaryPhone())
+	}
+	pg := b.get("/user/phone-numbers/" + identifierID(t, ada, ukPhone) + "/primary")
+	pg = b.submit(pg, confirmForm(pg), nil)
+	wantText(t, "after making primary", pg, http.StatusOK, "Your primary phone number is changed.")
+	if o := lastUser(t, p, ada.ID); o.PrimaryPhoneNumberID == nil || *o.PrimaryPhoneNumberID != identifierID(t, ada, ukPhone) {
+		t.Errorf("user.updated primary_phone_number_id = %v", o.PrimaryPhoneNumberID)
+	}
+	in := newBrowser(t, p)
+	codePage := in.submit(passwordStep(t, in, "ada@example.com", appURL), prepareForm, map[string]string{"strategy": "phone_code"})
+	wantHandBack(t, in.submit(codePage, codeForm, map[string]string{"code": smsTo(t, tw, ukPhone).Code()}), http.StatusSeeOther, appURL)
+
+	pg = b.get("/user/phone-numbers/" + identifierID(t, ada, adaPhone) + "/remove")
+	wantText(t, "after removing", b.submit(pg, confirmForm(pg), nil), http.StatusOK, "It is removed from your account.")
+	if len(userByID(t, p, ada.ID).Identifiers) != 2 {
+		t.Error("the number was not removed")
 	}
 }
