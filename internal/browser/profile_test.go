@@ -1,6 +1,10 @@
 package browser
 
 import (
+	"image"
+	"image/png"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -12,9 +16,10 @@ import (
 const workEmail = "ada.work@example.com"
 
 // TestAccountPageWithJavaScriptOff follows a person from the app to the
-// account page and back, with scripts disabled: add a second email address
-// by its emailed code, make it primary, remove the old one, then delete
-// the account and land on a page saying so.
+// account page and back, with scripts disabled: change their name, upload a
+// profile image, add a second email address by its emailed code, make it
+// primary, remove the old one, then delete the account and land on a page
+// saying so.
 func TestAccountPageWithJavaScriptOff(t *testing.T) {
 	t.Parallel()
 	w := start(t, nil)
@@ -25,6 +30,25 @@ func TestAccountPageWithJavaScriptOff(t *testing.T) {
 	b.load("click Manage account on the app", chromedp.Click(chromedp.ID("account")))
 	b.expectURL(w.p.URL + "/user?redirect_url=")
 	b.expectPage("Your account · Portal", "Your account")
+
+	b.typeInto("first_name-field", "Ada")
+	b.typeInto("last_name-field", "King")
+	b.submit("save the profile", `form[action="/user/profile"]`)
+	w.expectNotice("Your profile is saved.")
+	if got := b.text(".cl-avatar--initials"); got != "AK" {
+		b.fatalf("initials = %q, want AK", got)
+	}
+	picture := filepath.Join(t.TempDir(), "me.png")
+	writePNG(t, picture, 640, 480)
+	b.do("choose a picture", chromedp.SetUploadFiles(chromedp.ID("image-field"), []string{picture}))
+	b.submit("upload it", `form[action="/user/profile-image"]`)
+	w.expectNotice("Your profile image is updated.")
+	if src := b.attr("img.cl-avatar", "src"); !strings.HasPrefix(src, w.p.URL+"/images/img_") {
+		b.fatalf("profile image src = %q", src)
+	}
+	if !b.imageLoaded("img.cl-avatar") {
+		b.fatalf("the profile image did not load")
+	}
 
 	b.load("click Add an email address", chromedp.Click(chromedp.CSS(`a[href="/user/email-addresses/new"]`)))
 	b.expectPage("Add an email address · Portal", "Add an email address")
@@ -172,4 +196,33 @@ func (b *tab) count(css string) int {
 
 func jsString(s string) string {
 	return "'" + strings.NewReplacer(`\`, `\\`, `'`, `\'`).Replace(s) + "'"
+}
+
+// imageLoaded reports whether the image css shows decoded pixels.
+func (b *tab) imageLoaded(css string) bool {
+	b.t.Helper()
+	ctx, cancel := b.bounded()
+	defer cancel()
+	ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`(() => { const i = document.querySelector(`+jsString(css)+
+		`); return !!i && i.complete && i.naturalWidth === 256; })()`))
+	if err != nil {
+		b.fatalf("image %s: %v", css, err)
+	}
+	return ok
+}
+
+func writePNG(t *testing.T, path string, w, h int) {
+	t.Helper()
+	img := image.NewRGBA(image.Rect(0, 0, w, h))
+	for i := range img.Pix {
+		img.Pix[i] = uint8(i)
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if err := png.Encode(f, img); err != nil {
+		t.Fatal(err)
+	}
 }
