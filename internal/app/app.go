@@ -208,7 +208,7 @@ func (p *Portal) wire(ctx context.Context, opt Options) error {
 		return err
 	}
 	soc := &social.Service{Clock: clock, Repo: st.Q, InTx: store.Tx[social.Repo](st), Sessions: sessions, SignUp: up,
-		Factors: factors}
+		WaysIn: user.SignInOptions{Email: ids.Email, Phone: ids.Phone, Username: ids.Username, Factors: factors}}
 	acct := &account.Service{Clock: clock, Repo: st.Q, InTx: store.Tx[account.Repo](st), Sessions: sessions,
 		Codes: codes, Notifier: mail, Hasher: hasher, Policy: pwPolicy, Images: avatar.NewResizer(2),
 		Password: &signin.PasswordStrategy{Clock: clock, Hasher: hasher, Repo: st.Q,

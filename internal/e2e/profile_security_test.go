@@ -4,7 +4,9 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -12,6 +14,7 @@ import (
 	"github.com/portalhq/portal/internal/id"
 	"github.com/portalhq/portal/internal/session"
 	"github.com/portalhq/portal/internal/testutil/portaltest"
+	"github.com/portalhq/portal/internal/testutil/twiliotest"
 	"github.com/portalhq/portal/internal/user"
 )
 
@@ -69,7 +72,7 @@ func TestLastWayToSignInCannotBeRemoved(t *testing.T) {
 
 // REQ-AC-02: a session ID of another user, an unknown one and one already
 // ended all get the same answer, and nothing happens to the other user's
-// session. The user's own other devices do sign out, effective at their
+// session (nor to their email address, asked for by its ID). The user's own other devices do sign out, effective at their
 // next token refresh (REQ-SES-05).
 func TestSignOutDeviceByID_REQ_AC_02_REQ_SES_05(t *testing.T) {
 	p := portaltest.Start(t, portaltest.Options{})
@@ -99,6 +102,14 @@ func TestSignOutDeviceByID_REQ_AC_02_REQ_SES_05(t *testing.T) {
 	if got := sessionStatus(t, p, g.SID); got != session.Active {
 		t.Fatalf("grace's session is %s", got)
 	}
+	// Grace's email address by its ID: not found either, whatever the step.
+	gid := identifierID(t, userByID(t, p, g.Subject), "grace@example.com")
+	for _, action := range []string{"remove", "primary"} {
+		path := "/user/email-addresses/" + gid + "/" + action
+		wantText(t, "GET "+path, b.get(path), http.StatusNotFound, "was not found")
+		wantText(t, "POST "+path, b.post(path, nil), http.StatusNotFound, "was not found")
+	}
+	wantVerified(t, p, user.Email, "grace@example.com")
 	wantHandBack(t, grace.getRaw(handshakePath(appURL)), http.StatusTemporaryRedirect, appURL)
 
 	pg = b.submit(b.get("/user"), `form[action="/user/sessions/`+other.SID+`/revoke"]`, nil)
@@ -325,5 +336,45 @@ func TestAccountDeletionCanBeTurnedOff(t *testing.T) {
 	}
 	if _, err := p.Store.Q.UserByID(t.Context(), c.Subject); err != nil {
 		t.Fatalf("the user is gone: %v", err)
+	}
+}
+
+// REQ-AC-06: two removals racing cannot together take away the last way
+// in, each fine on its own. On PostgreSQL, whose transactions do not
+// serialise by themselves, the user's row lock makes check and removal
+// one step.
+func TestConcurrentRemovalsKeepAWayIn_REQ_AC_06(t *testing.T) {
+	tw := twiliotest.Start(t, twilioSID, twilioToken)
+	p := portaltest.Start(t, portaltest.Options{Postgres: true, Env: twilioEnv(tw, map[string]string{
+		"PORTAL_IDENTIFIERS": "email,phone", "PORTAL_FACTORS": "email_code,phone_code",
+		"PORTAL_SIGN_UP_FIELDS": "email_address", "PORTAL_SIGN_UP_REQUIRED": "email_address"})})
+	b := newBrowser(t, p)
+	pg := signUpWith(b, map[string]string{"email_address": "ada@example.com"}, "")
+	b.submit(pg, verifyForm, map[string]string{"code": p.SMTP.WaitFor(t, "ada@example.com", mailWait).Code()})
+	pg = b.submit(b.get("/user/phone-numbers/new"), `form[action="/user/phone-numbers"]`, map[string]string{"phone_number": adaPhone})
+	b.submit(pg, identifierCodeForm, map[string]string{"code": smsTo(t, tw, adaPhone).Code()})
+	ada := wantVerified(t, p, user.Phone, adaPhone)
+
+	paths := []string{
+		"/user/email-addresses/" + identifierID(t, ada, "ada@example.com") + "/remove",
+		"/user/phone-numbers/" + identifierID(t, ada, adaPhone) + "/remove",
+	}
+	results := make([]int, len(paths))
+	start := make(chan struct{})
+	var wg sync.WaitGroup
+	for i, path := range paths {
+		wg.Go(func() {
+			<-start
+			results[i] = b.post(path, nil).Status
+		})
+	}
+	close(start)
+	wg.Wait()
+	slices.Sort(results)
+	if !slices.Equal(results, []int{http.StatusSeeOther, http.StatusUnprocessableEntity}) {
+		t.Errorf("statuses %v, want one removal and one refusal", results)
+	}
+	if u := userByID(t, p, ada.ID); !u.CanSignIn(user.SignInOptions{Email: true, Phone: true, Factors: []string{"email_code", "phone_code"}}) {
+		t.Errorf("the account has no way in left: %+v", u.Identifiers)
 	}
 }
