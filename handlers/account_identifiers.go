@@ -258,12 +258,12 @@ func (a *app) userIdentifierChange(c echo.Context, kind, action string) error {
 	}
 	ctx, id := c.Request().Context(), c.Param("id")
 	done := "removed"
-	if action == "primary" {
+	switch {
+	case action == "primary" && kind == user.Phone:
+		err, done = a.Account.SetPrimary(ctx, sess, u, kind, id), "primary_phone"
+	case action == "primary":
 		err, done = a.Account.SetPrimary(ctx, sess, u, kind, id), "primary_email"
-		if kind == user.Phone {
-			done = "primary_phone"
-		}
-	} else {
+	default:
 		err = a.Account.Remove(ctx, sess, u.ID, kind, id)
 	}
 	if errors.Is(err, account.ErrReverify) {

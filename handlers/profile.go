@@ -88,8 +88,7 @@ var profileNotices = map[string]string{
 func (a *app) renderProfile(c echo.Context, status int, sess *session.Session, u *user.User, notice string,
 	errs views.Errors, form url.Values) error {
 	ctx := c.Request().Context()
-	p := views.UserProfile{Page: a.page(c, "Your account"), Name: u.FullName(), Email: u.PrimaryEmail(),
-		FirstName: u.FirstName, LastName: u.LastName, Username: u.Username(), ShowUsername: a.Account.SignIn.Username,
+	p := views.UserProfile{Page: a.page(c, "Your account"), FirstName: u.FirstName, LastName: u.LastName, Username: u.Username(), ShowUsername: a.Account.SignIn.Username,
 		Initials: u.Initials(), ImageURL: u.ImageURL, ShowPhones: a.Account.SignIn.Phone || u.PrimaryPhone() != "",
 		HasPassword: u.PasswordHash != "", AllowDelete: a.Account.AllowDeletion,
 		Notice: notice, Errors: errs, SignOutURL: "/sign-out", BackURL: a.back(c)}

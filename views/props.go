@@ -281,8 +281,6 @@ type ConnectedAccount struct {
 // UserProfile is /user: a section for each thing the instance enables.
 type UserProfile struct {
 	Page
-	Name         string // full name, shown in the header
-	Email        string // primary email address
 	FirstName    string // as stored, or as typed when the form failed
 	LastName     string
 	Username     string

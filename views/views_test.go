@@ -72,7 +72,7 @@ func fullPages() map[string]templ.Component {
 			Page: page("Not found"), Status: 404, Heading: "Page not found", Body: "There is nothing here.",
 			BackURL: "/", BackLabel: "Home", RequestID: "req_123",
 		}),
-		"user profile": UserProfilePage(UserProfile{Page: page("Your account"), Name: "Jo Doe", Email: "jo@example.com",
+		"user profile": UserProfilePage(UserProfile{Page: page("Your account"),
 			FirstName: "Jo", LastName: "Doe", Username: "jodoe", ShowUsername: true, ImageURL: "/images/img_1.png",
 			Emails:     []ProfileIdentifier{{ID: "idn_1", Value: "jo@example.com", Primary: true, Verified: true}, {ID: "idn_2", Value: "jo@work.example", Verified: true}},
 			ShowPhones: true, Phones: []ProfileIdentifier{{ID: "idn_3", Value: "+1 415-555-0100", Primary: true, Verified: true}},
