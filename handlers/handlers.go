@@ -12,6 +12,7 @@ import (
 	"github.com/gorilla/sessions"
 	"github.com/jonboulle/clockwork"
 
+	"github.com/portalhq/portal/internal/account"
 	"github.com/portalhq/portal/internal/config"
 	"github.com/portalhq/portal/internal/flow"
 	"github.com/portalhq/portal/internal/i18n"
@@ -67,6 +68,14 @@ type Deps struct {
 	Theme *theme.Live
 	// I18n holds the message catalogs; English by default when nil.
 	I18n *i18n.Catalog
+	// Account changes accounts on /user; Images serves profile images.
+	Account *account.Service
+	Images  Images
+}
+
+// Images reads stored profile images.
+type Images interface {
+	UserImage(ctx context.Context, id string) (*user.Image, error)
 }
 
 // app carries the dependencies to every handler.

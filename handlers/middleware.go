@@ -350,15 +350,23 @@ var errTooLarge = echo.NewHTTPError(http.StatusRequestEntityTooLarge, "The reque
 
 // BodyLimit refuses bodies over maxBytes with 413 (REQ-IN-08): at once when
 // Content-Length says so, otherwise when reading passes the limit.
-func BodyLimit(maxBytes int64) echo.MiddlewareFunc {
+func BodyLimit(maxBytes int64) echo.MiddlewareFunc { return BodyLimitPer(maxBytes, nil) }
+
+// BodyLimitPer is BodyLimit with other limits for some routes, keyed by
+// "METHOD /route/path" (Echo's route pattern, known once routed).
+func BodyLimitPer(maxBytes int64, routes map[string]int64) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			r := c.Request()
-			if r.ContentLength > maxBytes {
+			limit := maxBytes
+			if n, ok := routes[r.Method+" "+c.Path()]; ok {
+				limit = n
+			}
+			if r.ContentLength > limit {
 				return errTooLarge
 			}
 			if r.Body != nil && r.Body != http.NoBody {
-				r.Body = http.MaxBytesReader(c.Response(), r.Body, maxBytes)
+				r.Body = http.MaxBytesReader(c.Response(), r.Body, limit)
 			}
 			return next(c)
 		}

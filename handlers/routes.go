@@ -11,6 +11,7 @@ import (
 
 	"github.com/portalhq/portal/internal/i18n"
 	"github.com/portalhq/portal/internal/theme"
+	"github.com/portalhq/portal/internal/user"
 	"github.com/portalhq/portal/static"
 )
 
@@ -23,6 +24,9 @@ type Route struct {
 	// NoCSRF, when set, says why the route takes cross-site POSTs: a
 	// provider's form_post callback, protected by its one-time state.
 	NoCSRF string
+	// MaxBody, when set, replaces the instance's body limit for this route
+	// (the profile image upload).
+	MaxBody int64
 }
 
 // Routes is the one route table.
@@ -66,7 +70,47 @@ func Routes() []Route {
 		{Method: http.MethodGet, Path: "/theme.css", h: (*app).themeCSS},
 		{Method: http.MethodGet, Path: "/theme-custom.css", h: (*app).themeCustomCSS},
 		{Method: http.MethodGet, Path: "/dev/themes", h: (*app).devThemes},
+		// The account page (/user) and its steps.
+		{Method: http.MethodPost, Path: "/user/profile", h: (*app).userProfileSave},
+		{Method: http.MethodPost, Path: "/user/profile-image", h: (*app).userImageUpload, MaxBody: imageUploadLimit},
+		{Method: http.MethodPost, Path: "/user/profile-image/delete", h: (*app).userImageDelete},
+		{Method: http.MethodGet, Path: "/images/:file", h: (*app).image},
+		{Method: http.MethodGet, Path: "/user/verify", h: (*app).userVerifyPage},
+		{Method: http.MethodPost, Path: "/user/verify", h: (*app).userVerify},
+		{Method: http.MethodPost, Path: "/user/verify/prepare", h: (*app).userVerifyPrepare},
+		{Method: http.MethodGet, Path: "/user/email-addresses/new", h: kindPage((*app).userAddIdentifierPage, user.Email)},
+		{Method: http.MethodPost, Path: "/user/email-addresses", h: kindPage((*app).userAddIdentifier, user.Email)},
+		{Method: http.MethodGet, Path: "/user/phone-numbers/new", h: kindPage((*app).userAddIdentifierPage, user.Phone)},
+		{Method: http.MethodPost, Path: "/user/phone-numbers", h: kindPage((*app).userAddIdentifier, user.Phone)},
+		{Method: http.MethodGet, Path: "/user/verify-identifier", h: (*app).userVerifyIdentifierPage},
+		{Method: http.MethodPost, Path: "/user/verify-identifier", h: (*app).userVerifyIdentifier},
+		{Method: http.MethodPost, Path: "/user/verify-identifier/send", h: (*app).userVerifyIdentifierSend},
+		{Method: http.MethodGet, Path: "/user/verify-email", h: (*app).userVerifyEmailPage},
+		{Method: http.MethodPost, Path: "/user/verify-email", h: (*app).userVerifyEmail},
+		{Method: http.MethodGet, Path: "/user/email-addresses/:id/primary", h: identifierStep((*app).userIdentifierConfirm, user.Email, "primary")},
+		{Method: http.MethodPost, Path: "/user/email-addresses/:id/primary", h: identifierStep((*app).userIdentifierChange, user.Email, "primary")},
+		{Method: http.MethodGet, Path: "/user/email-addresses/:id/remove", h: identifierStep((*app).userIdentifierConfirm, user.Email, "remove")},
+		{Method: http.MethodPost, Path: "/user/email-addresses/:id/remove", h: identifierStep((*app).userIdentifierChange, user.Email, "remove")},
+		{Method: http.MethodGet, Path: "/user/phone-numbers/:id/primary", h: identifierStep((*app).userIdentifierConfirm, user.Phone, "primary")},
+		{Method: http.MethodPost, Path: "/user/phone-numbers/:id/primary", h: identifierStep((*app).userIdentifierChange, user.Phone, "primary")},
+		{Method: http.MethodGet, Path: "/user/phone-numbers/:id/remove", h: identifierStep((*app).userIdentifierConfirm, user.Phone, "remove")},
+		{Method: http.MethodPost, Path: "/user/phone-numbers/:id/remove", h: identifierStep((*app).userIdentifierChange, user.Phone, "remove")},
+		{Method: http.MethodGet, Path: "/user/password", h: (*app).userPasswordPage},
+		{Method: http.MethodPost, Path: "/user/password", h: (*app).userPassword},
+		{Method: http.MethodPost, Path: "/user/sessions/:id/revoke", h: (*app).userRevokeSession},
+		{Method: http.MethodPost, Path: "/user/sessions/revoke-others", h: (*app).userRevokeOtherSessions},
+		{Method: http.MethodGet, Path: "/user/delete", h: (*app).userDeletePage},
+		{Method: http.MethodPost, Path: "/user/delete", h: (*app).userDelete},
+		{Method: http.MethodGet, Path: "/user/deleted", h: (*app).userDeleted},
 	}
+}
+
+func kindPage(h func(a *app, c echo.Context, kind string) error, kind string) func(a *app, c echo.Context) error {
+	return func(a *app, c echo.Context) error { return h(a, c, kind) }
+}
+
+func identifierStep(h func(a *app, c echo.Context, kind, action string) error, kind, action string) func(a *app, c echo.Context) error {
+	return func(a *app, c echo.Context) error { return h(a, c, kind, action) }
 }
 
 // New builds the HTTP handler.
@@ -100,17 +144,20 @@ func New(d Deps) (*echo.Echo, error) {
 	if err != nil {
 		return nil, err
 	}
-	noCSRF := map[string]bool{}
+	noCSRF, maxBody := map[string]bool{}, map[string]int64{}
 	for _, r := range Routes() {
 		if r.NoCSRF != "" {
 			noCSRF[r.Method+" "+r.Path] = true
+		}
+		if r.MaxBody > 0 {
+			maxBody[r.Method+" "+r.Path] = r.MaxBody
 		}
 	}
 	csrf, err := CSRF(CSRFConfig{
 		BaseURL: d.Config.BaseURL, Secure: a.secureCookies(), Log: d.Log,
 		Exempt: func(c echo.Context) bool {
 			p := c.Request().URL.Path
-			return strings.HasPrefix(p, "/static/") || p == "/theme.css" || p == "/theme-custom.css" || p == "/.well-known/jwks.json" ||
+			return strings.HasPrefix(p, "/static/") || strings.HasPrefix(p, "/images/") || p == "/theme.css" || p == "/theme-custom.css" || p == "/.well-known/jwks.json" ||
 				p == "/healthz" || p == "/readyz" || p == "/v1/client/handshake" ||
 				noCSRF[c.Request().Method+" "+c.Path()]
 		},
@@ -132,7 +179,7 @@ func New(d Deps) (*echo.Echo, error) {
 		}),
 		secHeaders,
 		NoStore(),
-		BodyLimit(d.Config.MaxBodyBytes),
+		BodyLimitPer(d.Config.MaxBodyBytes, maxBody),
 		FormLimit(100),
 		csrf,
 	)

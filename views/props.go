@@ -316,19 +316,132 @@ type ConnectedAccount struct {
 	Username string
 }
 
-// UserProfile is /user.
+// UserProfile is /user: a section for each thing the instance enables.
 type UserProfile struct {
 	Page
-	Name       string
-	Email      string
-	Phone      string
-	Username   string
-	Notice     string
-	Errors     Errors
-	Connected  []ConnectedAccount
-	Connect    []SocialButton // providers not connected yet
-	BackURL    string         // the app the person came from
-	SignOutURL string
+	FirstName    string // as stored, or as typed when the form failed
+	LastName     string
+	Username     string
+	ShowUsername bool
+	Initials     string // shown when there is no image
+	ImageURL     string
+	Emails       []ProfileIdentifier
+	ShowPhones   bool
+	Phones       []ProfileIdentifier
+	HasPassword  bool
+	Devices      []ProfileDevice
+	AllowDelete  bool
+	Notice       string
+	Errors       Errors
+	Connected    []ConnectedAccount
+	Connect      []SocialButton // providers not connected yet
+	BackURL      string         // the app the person came from
+	SignOutURL   string
+}
+
+// ProfileIdentifier is one email address or phone number on /user.
+type ProfileIdentifier struct {
+	ID       string
+	Value    string // as shown (phone numbers formatted)
+	Primary  bool
+	Verified bool
+}
+
+// ProfileDevice is one active session on /user.
+type ProfileDevice struct {
+	ID         string
+	Browser    string // "Chrome 126"
+	OS         string // "macOS 14.5"; may be empty
+	IP         string
+	SignedIn   string // formatted time
+	LastActive string
+	This       bool
+}
+
+// PrimaryEmailChangedEmail tells the old primary address that the account
+// now uses another one.
+type PrimaryEmailChangedEmail struct {
+	Email
+	NewAddress string
+	When       string // e.g. "26 Nov 2026 14:03 UTC"
+	SignInURL  string
+}
+
+// UserVerify is /user/verify: confirming who one is before a sensitive
+// change, which then continues at Return.
+type UserVerify struct {
+	Page
+	Action        string // "/user/verify"
+	PrepareAction string // "/user/verify/prepare"
+	Return        string
+	Strategy      string // the factor shown: "password", "email_code", "phone_code"
+	Identifier    string // the account, for password managers
+	Destination   string // where a code goes
+	CodeSent      bool
+	ResendWait    int
+	Methods       []Method // the other factors
+	Errors        Errors
+	CancelURL     string
+}
+
+// UserAddIdentifier is the form adding an email address or phone number.
+type UserAddIdentifier struct {
+	Page
+	Action    string
+	Phone     bool // a phone number rather than an email address
+	Value     string
+	Errors    Errors
+	CancelURL string
+}
+
+// UserVerifyIdentifier is the code step of adding an email address or
+// phone number.
+type UserVerifyIdentifier struct {
+	Page
+	Action      string // "/user/verify-identifier"
+	SendAction  string // "/user/verify-identifier/send"
+	FlowID      string
+	Destination string
+	Phone       bool
+	ResendWait  int
+	Notice      string
+	Errors      Errors
+	CancelURL   string
+}
+
+// UserConfirm asks to confirm one change: making an address primary,
+// removing it.
+type UserConfirm struct {
+	Page
+	Heading   string
+	Body      string
+	Action    string
+	Button    string
+	Danger    bool
+	CancelURL string
+}
+
+// UserPassword is /user/password: set or change the password.
+type UserPassword struct {
+	Page
+	Action        string // "/user/password"
+	Identifier    string // the account, for password managers
+	Set           bool   // the account has no password yet
+	AskCurrent    bool
+	PasswordMin   int
+	SignOutOthers bool
+	Errors        Errors
+	CancelURL     string
+}
+
+// UserDelete is /user/delete.
+type UserDelete struct {
+	Page
+	Action       string // "/user/delete"
+	Phrase       string // what to type to confirm
+	Confirmation string // what was typed
+	Errors       Errors
+	CancelURL    string
 }
 
 // DevThemes is /dev/themes: one page shown in every shipped theme, side by

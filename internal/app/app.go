@@ -20,6 +20,8 @@ import (
 	"github.com/jonboulle/clockwork"
 
 	"github.com/portalhq/portal/handlers"
+	"github.com/portalhq/portal/internal/account"
+	"github.com/portalhq/portal/internal/avatar"
 	"github.com/portalhq/portal/internal/config"
 	"github.com/portalhq/portal/internal/flow"
 	"github.com/portalhq/portal/internal/i18n"
@@ -39,6 +41,7 @@ import (
 	"github.com/portalhq/portal/internal/store"
 	"github.com/portalhq/portal/internal/theme"
 	"github.com/portalhq/portal/internal/token"
+	"github.com/portalhq/portal/internal/user"
 )
 
 // Options are what tests inject; zero values mean the real thing.
@@ -80,6 +83,7 @@ func Build(ctx context.Context, cfg *config.Config, opt Options) (*Portal, error
 	if err != nil {
 		return nil, err
 	}
+	st.ServeImagesAt(cfg.BaseURL)
 	p := &Portal{Config: cfg, Log: log, Clock: clock, Store: st}
 	if err := p.wire(ctx, opt); err != nil {
 		st.Close()
@@ -206,7 +210,20 @@ func (p *Portal) wire(ctx context.Context, opt Options) error {
 		return err
 	}
 	soc := &social.Service{Clock: clock, Repo: st.Q, InTx: store.Tx[social.Repo](st), Sessions: sessions, SignUp: up,
-		Factors: factors}
+		WaysIn: user.SignInOptions{Email: ids.Email, Phone: ids.Phone, Username: ids.Username, Factors: factors}}
+	acct := &account.Service{Clock: clock, Repo: st.Q, InTx: store.Tx[account.Repo](st), Sessions: sessions,
+		Codes: codes, Notifier: mail, Hasher: hasher, Policy: pwPolicy, Images: avatar.NewResizer(2),
+		Password: &signin.PasswordStrategy{Clock: clock, Hasher: hasher, Repo: st.Q,
+			Lockout: signin.Lockout{Threshold: cfg.LockoutThreshold, Duration: cfg.LockoutDuration}},
+		SignIn:      user.SignInOptions{Email: ids.Email, Phone: ids.Phone, Username: ids.Username, Factors: factors},
+		PhoneRegion: cfg.PhoneRegion, Countries: countries, AppName: cfg.AppName, BaseURL: cfg.BaseURL,
+		AllowDeletion: cfg.AllowAccountDeletion}
+	acct.ReverifyFactors = []account.Factor{&account.PasswordFactor{Check: acct.Password},
+		&account.CodeFactor{Strategy: flow.EmailCode, Codes: codes, Store: st.Q, Notifier: mail}}
+	if ids.Phone {
+		acct.ReverifyFactors = append(acct.ReverifyFactors,
+			&account.CodeFactor{Strategy: flow.PhoneCode, Codes: codes, Store: st.Q, Notifier: mail})
+	}
 	p.Limiter = ratelimit.New(clock, 100_000)
 	look, err := theme.NewLive(cfg.Theme, cfg.ThemeCSS, cfg.Dev())
 	if err != nil {
@@ -220,7 +237,7 @@ func (p *Portal) wire(ctx context.Context, opt Options) error {
 		Providers: providers, Sealer: sealer, Social: soc,
 		Sessions: sessions, Signer: p.Signer, Redirects: policy, Users: st.Q, Outbox: outbox, Limiter: p.Limiter,
 		Ready: st.Ping, CookieKeys: secrets.cookieKeys, PasswordMin: minLen,
-		Theme: look, I18n: catalog})
+		Theme: look, I18n: catalog, Account: acct, Images: st.Q})
 	return err
 }
 

@@ -69,7 +69,8 @@ func (a *relyingApp) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	claims, err := a.verify(r.Context(), raw)
 	switch {
 	case err == nil:
-		a.render(w, http.StatusOK, appPage{UserID: claims.Subject})
+		a.render(w, http.StatusOK, appPage{UserID: claims.Subject,
+			AccountURL: a.portal + "/user?redirect_url=" + url.QueryEscape(here)})
 	case errors.Is(err, errNoToken) || errors.Is(err, jwt.ErrExpired):
 		// __client_uat=0 means the portal said "signed out"; anything else
 		// (including no cookie yet) means only the portal knows, so ask it.
@@ -160,9 +161,10 @@ func (a *relyingApp) jwks(ctx context.Context) (*jose.JSONWebKeySet, error) {
 }
 
 type appPage struct {
-	UserID    string
-	SignInURL string
-	Rejected  string
+	UserID     string
+	SignInURL  string
+	Rejected   string
+	AccountURL string // the portal's account page, coming back here
 }
 
 // The script only reports whether scripts run, so a test can tell that
@@ -173,6 +175,7 @@ var appTemplate = template.Must(template.New("app").Parse(`<!DOCTYPE html>
 <body>
 <h1>Relying app</h1>
 {{if .UserID}}<p id="signed-in">Signed in as <code id="user-id">{{.UserID}}</code></p>
+<p><a id="account" href="{{.AccountURL}}">Manage account</a></p>
 {{else if .Rejected}}<p id="rejected">Session rejected: {{.Rejected}}</p>
 {{else}}<p id="signed-out">You are signed out.</p>
 <p><a id="sign-in" href="{{.SignInURL}}">Sign in</a></p>

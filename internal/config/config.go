@@ -87,8 +87,9 @@ type Config struct {
 	IdleTimeout       time.Duration
 	MaxBodyBytes      int64
 
-	ThemeCSS      string // owner stylesheet path; empty = none
-	DefaultLocale string
+	ThemeCSS             string // owner stylesheet path; empty = none
+	DefaultLocale        string
+	AllowAccountDeletion bool
 
 	OAuth map[string]OAuthProvider // by lower-case provider name, e.g. "github"
 	OIDC  map[string]OIDCProvider  // by lower-case name

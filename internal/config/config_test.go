@@ -57,7 +57,7 @@ func TestDefaults(t *testing.T) {
 		PasswordMinLength: 15, PasswordMinLengthMFA: 8, LockoutThreshold: 10, SendLimitPerIdentifierHour: 10, SendLimitPerIdentifierDay: 20, SendLimitPerIPHour: 30, SendLimitPerIPDay: 100, SMSLimitPerMinute: 30, SMSLimitPerHour: 300, LockoutDuration: time.Hour,
 		LogLevel: "info", LogFormat: "text",
 		ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 15 * time.Second, WriteTimeout: 30 * time.Second,
-		IdleTimeout: 120 * time.Second, MaxBodyBytes: 1 << 20, DefaultLocale: "en",
+		IdleTimeout: 120 * time.Second, MaxBodyBytes: 1 << 20, DefaultLocale: "en", AllowAccountDeletion: true,
 		OAuth: map[string]OAuthProvider{}, OIDC: map[string]OIDCProvider{},
 	}
 	if !reflect.DeepEqual(c, want) {

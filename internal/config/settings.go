@@ -98,6 +98,7 @@ func Settings() []Setting {
 		setting("max_body_bytes", "1MiB", "largest request body accepted (bytes, or with KiB/MiB suffix)", size(func(c *Config) *int64 { return &c.MaxBodyBytes })),
 		setting("theme_css", "", "path to the owner's own stylesheet, served at /theme-custom.css after the theme", str(func(c *Config) *string { return &c.ThemeCSS })),
 		setting("default_locale", "en", "language of pages when neither ?locale= nor Accept-Language matches a catalog: en, de, es, fr, ja, pt-BR", str(func(c *Config) *string { return &c.DefaultLocale })),
+		setting("allow_account_deletion", "true", "people may delete their own account from /user", boolean(func(c *Config) *bool { return &c.AllowAccountDeletion })),
 	}
 }
 
