@@ -16,6 +16,7 @@ import (
 	"github.com/portalhq/portal/internal/flow"
 	"github.com/portalhq/portal/internal/notify"
 	"github.com/portalhq/portal/internal/oauth"
+	"github.com/portalhq/portal/internal/org"
 	"github.com/portalhq/portal/internal/ratelimit"
 	"github.com/portalhq/portal/internal/redirect"
 	"github.com/portalhq/portal/internal/session"
@@ -60,6 +61,8 @@ type Deps struct {
 	CookieKeys [][]byte
 	// PasswordMin is shown on the sign-up form.
 	PasswordMin int
+	// Orgs runs organizations; nil turns their pages off.
+	Orgs *org.Service
 }
 
 // app carries the dependencies to every handler.

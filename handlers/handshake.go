@@ -30,6 +30,15 @@ func (a *app) handshake(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	if sess != nil && a.Orgs != nil {
+		var pending bool
+		if sess, pending, err = a.handshakeOrg(c, sess); err != nil {
+			return err
+		}
+		if pending { // an organization must be chosen first: signed out to the app until then
+			sess = nil
+		}
+	}
 	if sess == nil {
 		a.clearSessionCookies(c)
 		return c.Redirect(http.StatusTemporaryRedirect, target.String())

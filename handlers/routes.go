@@ -9,6 +9,7 @@ import (
 	"github.com/gorilla/sessions"
 	"github.com/labstack/echo/v4"
 
+	"github.com/portalhq/portal/internal/org"
 	"github.com/portalhq/portal/static"
 )
 
@@ -21,6 +22,10 @@ type Route struct {
 	// NoCSRF, when set, says why the route takes cross-site POSTs: a
 	// provider's form_post callback, protected by its one-time state.
 	NoCSRF string
+	// Org, on organization routes, is what the caller needs: OrgUser,
+	// OrgMember, OrgTicket or a system permission (org:sys_…). The
+	// authorization matrix test is generated from it (REQ-AC-01).
+	Org string
 }
 
 // Routes is the one route table.
@@ -61,6 +66,25 @@ func Routes() []Route {
 		{Method: http.MethodGet, Path: "/v1/oauth_callback/:provider", h: (*app).oauthCallback},
 		{Method: http.MethodPost, Path: "/v1/oauth_callback/:provider", h: (*app).oauthCallback,
 			NoCSRF: "Apple's form_post callback is a cross-site POST; the sealed one-time state is its CSRF control (REQ-OA-01)"},
+		{Method: http.MethodGet, Path: "/create-organization", h: (*app).createOrgPage, Org: OrgUser},
+		{Method: http.MethodPost, Path: "/create-organization", h: (*app).createOrg, Org: OrgUser},
+		{Method: http.MethodGet, Path: "/switch-organization", h: (*app).switchOrgPage, Org: OrgUser},
+		{Method: http.MethodPost, Path: "/switch-organization", h: (*app).switchOrg, Org: OrgMember},
+		{Method: http.MethodGet, Path: "/organization", h: (*app).activeOrgPage, Org: OrgUser},
+		{Method: http.MethodGet, Path: "/organizations/:org_id", h: (*app).orgGeneral, Org: OrgMember},
+		{Method: http.MethodPost, Path: "/organizations/:org_id", h: (*app).orgUpdate, Org: org.PermProfileManage},
+		{Method: http.MethodPost, Path: "/organizations/:org_id/delete", h: (*app).orgDelete, Org: org.PermProfileDelete},
+		{Method: http.MethodPost, Path: "/organizations/:org_id/leave", h: (*app).orgLeave, Org: OrgMember},
+		{Method: http.MethodGet, Path: "/organizations/:org_id/logo", h: (*app).orgLogo, Org: OrgMember},
+		{Method: http.MethodGet, Path: "/organizations/:org_id/members", h: (*app).orgMembers, Org: org.PermMembershipsRead},
+		{Method: http.MethodPost, Path: "/organizations/:org_id/members/:membership_id/role", h: (*app).orgChangeRole, Org: org.PermMembershipsManage},
+		{Method: http.MethodPost, Path: "/organizations/:org_id/members/:membership_id/remove", h: (*app).orgRemoveMember, Org: org.PermMembershipsManage},
+		{Method: http.MethodGet, Path: "/organizations/:org_id/invitations", h: (*app).orgInvitations, Org: org.PermMembershipsManage},
+		{Method: http.MethodPost, Path: "/organizations/:org_id/invitations", h: (*app).orgInvite, Org: org.PermMembershipsManage},
+		{Method: http.MethodPost, Path: "/organizations/:org_id/invitations/:invitation_id/revoke", h: (*app).orgRevoke, Org: org.PermMembershipsManage},
+		{Method: http.MethodPost, Path: "/organizations/:org_id/invitations/:invitation_id/resend", h: (*app).orgResend, Org: org.PermMembershipsManage},
+		{Method: http.MethodGet, Path: org.AcceptPath, h: (*app).acceptInvitationPage, Org: OrgTicket},
+		{Method: http.MethodPost, Path: org.AcceptPath, h: (*app).acceptInvitation, Org: OrgTicket},
 	}
 }
 

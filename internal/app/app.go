@@ -26,6 +26,7 @@ import (
 	"github.com/portalhq/portal/internal/mailer"
 	"github.com/portalhq/portal/internal/notify"
 	"github.com/portalhq/portal/internal/oauth"
+	"github.com/portalhq/portal/internal/org"
 	"github.com/portalhq/portal/internal/password"
 	"github.com/portalhq/portal/internal/phone"
 	"github.com/portalhq/portal/internal/ratelimit"
@@ -205,11 +206,20 @@ func (p *Portal) wire(ctx context.Context, opt Options) error {
 	}
 	soc := &social.Service{Clock: clock, Repo: st.Q, InTx: store.Tx[social.Repo](st), Sessions: sessions, SignUp: up,
 		Factors: factors}
+	roles := cfg.OrgRoles
+	if roles == nil {
+		roles = org.DefaultRoles()
+	}
+	orgs := &org.Service{Clock: clock, Repo: st.Q, InTx: store.Tx[org.Repo](st), Roles: roles,
+		Policy: org.Policy{CreateEnabled: cfg.OrgCreation, CreateLimit: cfg.OrgCreationLimit,
+			MaxMembers: cfg.OrgMaxMembers, InvitationTTL: cfg.OrgInvitationTTL, PersonalAccounts: cfg.PersonalAccounts},
+		Notifier: mail, Passwords: hasher, BaseURL: cfg.BaseURL}
+	sessions.Orgs = orgs
 	p.Limiter = ratelimit.New(clock, 100_000)
 	p.Handler, err = handlers.New(handlers.Deps{Config: cfg, Log: p.Log, Clock: clock, SignIn: in, SignUp: up, Codes: codes,
 		Providers: providers, Sealer: sealer, Social: soc,
 		Sessions: sessions, Signer: p.Signer, Redirects: policy, Users: st.Q, Outbox: outbox, Limiter: p.Limiter,
-		Ready: st.Ping, CookieKeys: secrets.cookieKeys, PasswordMin: minLen})
+		Ready: st.Ping, CookieKeys: secrets.cookieKeys, PasswordMin: minLen, Orgs: orgs})
 	return err
 }
 

@@ -383,3 +383,13 @@ func truncate(s string, n int) string {
 	}
 	return s[:n] + "…"
 }
+
+// HasAccount reports whether an account owns email, so the invitation link
+// can send its holder to sign-in rather than sign-up.
+func (s *Service) HasAccount(ctx context.Context, email string) (bool, error) {
+	_, err := s.Repo.UserByIdentifier(ctx, user.Email, user.NormalizeEmail(email))
+	if errors.Is(err, apperr.ErrNotFound) {
+		return false, nil
+	}
+	return err == nil, err
+}
