@@ -241,9 +241,13 @@ func (a *app) orgHandBack(c echo.Context, sess *session.Session, target *url.URL
 			return nil, nil, true, err
 		}
 	}
-	need, err := a.Orgs.NeedsOrganization(ctx, sess)
+	restored, need, err := a.Orgs.EnsureOrganization(ctx, sess)
 	if err != nil {
 		return nil, nil, true, err
+	}
+	if restored != "" {
+		s := *sess
+		s.ActiveOrgID, sess = restored, &s
 	}
 	if need {
 		return nil, nil, true, c.Redirect(http.StatusSeeOther,
@@ -275,6 +279,10 @@ func (a *app) handshakeOrg(c echo.Context, sess *session.Session) (*session.Sess
 			sess = fresh
 		}
 	}
-	need, err := a.Orgs.NeedsOrganization(ctx, sess)
+	restored, need, err := a.Orgs.EnsureOrganization(ctx, sess)
+	if restored != "" {
+		s := *sess
+		s.ActiveOrgID, sess = restored, &s
+	}
 	return sess, need, err
 }

@@ -92,6 +92,32 @@ func (e *env) person(email string) *person {
 	return &person{User: *u, email: email, actor: org.Actor{UserID: u.ID, SessionID: s.ID, FactorAt: now}}
 }
 
+// newSession starts another session of p's.
+func (e *env) newSession(p *person) *session.Session {
+	e.t.Helper()
+	now := e.clock.Now()
+	s := session.Session{ID: id.New(id.Session), UserID: p.ID, Status: session.Active, FirstFactorAt: now,
+		CreatedAt: now, UpdatedAt: now, LastActiveAt: now, ExpireAt: now.Add(24 * time.Hour)}
+	prev, err := e.st.Q.SessionByID(e.t.Context(), p.actor.SessionID)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	s.ClientID = prev.ClientID
+	if err := e.st.Q.CreateSession(e.t.Context(), s); err != nil {
+		e.t.Fatal(err)
+	}
+	return &s
+}
+
+func (e *env) activeOrgOf(sessionID string) string {
+	e.t.Helper()
+	s, err := e.st.Q.SessionByID(e.t.Context(), sessionID)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return s.ActiveOrgID
+}
+
 // activeOrg is the organization the person's session has active.
 func (e *env) activeOrg(p *person) string {
 	e.t.Helper()

@@ -129,6 +129,9 @@ type Repo interface {
 	UpdateInvitation(ctx context.Context, inv *Invitation, from string) error
 
 	SetSessionActiveOrg(ctx context.Context, sessionID, orgID string, at time.Time) error
+	// LastActiveOrg is the organization most recently active in another
+	// session of the user; "" when none.
+	LastActiveOrg(ctx context.Context, userID, exceptSessionID string) (string, error)
 	// ClearActiveOrg makes sessions of userID ("" = everyone) whose active
 	// organization is orgID fall back to none.
 	ClearActiveOrg(ctx context.Context, orgID, userID string, at time.Time) error

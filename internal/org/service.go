@@ -264,6 +264,28 @@ func (s *Service) NeedsOrganization(ctx context.Context, sess *session.Session) 
 	return c == nil, err
 }
 
+// EnsureOrganization is NeedsOrganization that first tries the
+// organization the user last had active in another session, as Clerk
+// remembers it: a person who must belong to an organization is asked to
+// choose only when none can be restored. It returns the organization made
+// active, if any.
+func (s *Service) EnsureOrganization(ctx context.Context, sess *session.Session) (restored string, needs bool, err error) {
+	if needs, err = s.NeedsOrganization(ctx, sess); !needs || err != nil {
+		return "", needs, err
+	}
+	last, err := s.Repo.LastActiveOrg(ctx, sess.UserID, sess.ID)
+	if err != nil || last == "" {
+		return "", true, err
+	}
+	if c, err := s.OrgClaims(ctx, sess.UserID, last); err != nil || c == nil {
+		return "", true, err
+	}
+	if err := s.Repo.SetSessionActiveOrg(ctx, sess.ID, last, s.Clock.Now()); err != nil {
+		return "", true, notFound(err)
+	}
+	return last, false, nil
+}
+
 // maxMembers is the member limit of o; 0 = none.
 func (s *Service) maxMembers(o *Organization) int {
 	if o.MaxMembers > 0 {

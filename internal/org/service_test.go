@@ -349,6 +349,17 @@ func TestActivateAndPersonalAccounts(t *testing.T) {
 		if need, _ := e.svc.NeedsOrganization(ctx, sess); need {
 			t.Error("an organization is needed although one is active")
 		}
+		// A new session of ada's gets that organization back when it needs one.
+		next := e.newSession(ada)
+		e.clock.Advance(time.Second)
+		restored, need, err := e.svc.EnsureOrganization(ctx, next)
+		if err != nil || need || restored != acme.ID || e.activeOrgOf(next.ID) != acme.ID {
+			t.Errorf("EnsureOrganization = %q, %v, %v", restored, need, err)
+		}
+		e.svc.Policy.PersonalAccounts = true
+		if restored, need, _ := e.svc.EnsureOrganization(ctx, e.newSession(ada)); restored != "" || need {
+			t.Errorf("with personal accounts a new session starts without one: %q %v", restored, need)
+		}
 		list, err := e.svc.ForUser(ctx, ada.ID)
 		if err != nil || len(list) != 2 || list[0].Name != "Acme" {
 			t.Errorf("ForUser = %+v, %v", list, err)

@@ -370,3 +370,15 @@ func (q *Q) ClearActiveOrg(ctx context.Context, orgID, userID string, at time.Ti
 	_, err := q.exec(ctx, query, args...)
 	return err
 }
+
+// LastActiveOrg returns the active organization of the user's most recently
+// changed other session that had one, or "".
+func (q *Q) LastActiveOrg(ctx context.Context, userID, exceptSessionID string) (string, error) {
+	var orgID string
+	err := q.row(ctx, `SELECT active_org_id FROM sessions WHERE user_id = ? AND id <> ? AND active_org_id <> ''
+		ORDER BY updated_at DESC, id LIMIT 1`, userID, exceptSessionID).Scan(&orgID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
+	}
+	return orgID, err
+}

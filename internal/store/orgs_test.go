@@ -9,6 +9,7 @@ import (
 
 	"github.com/portalhq/portal/internal/id"
 	"github.com/portalhq/portal/internal/org"
+	"github.com/portalhq/portal/internal/session"
 	"github.com/portalhq/portal/internal/store"
 	"github.com/portalhq/portal/internal/user"
 )
@@ -308,6 +309,35 @@ func testOrgs(t *testing.T, open func(t *testing.T) *store.Store) {
 		}
 		if err := s.Q.SetSessionActiveOrg(ctx, id.New(id.Session), "org_1", base); !errors.Is(err, store.ErrNotFound) {
 			t.Errorf("unknown session: %v", err)
+		}
+	})
+
+	t.Run("LastActiveOrg is the newest other session's", func(t *testing.T) {
+		s, ctx := open(t), t.Context()
+		c := createClient(t, s)
+		old := storeSession(t, s, c, base)
+		mk := func(created time.Time) session.Session {
+			x := newSession(t, s, c, created)
+			x.UserID = old.UserID
+			if err := s.Q.CreateSession(ctx, x); err != nil {
+				t.Fatal(err)
+			}
+			return x
+		}
+		newer, current := mk(at(time.Second)), mk(at(2*time.Second))
+		if got, err := s.Q.LastActiveOrg(ctx, old.UserID, current.ID); got != "" || err != nil {
+			t.Errorf("no organization ever: %q, %v", got, err)
+		}
+		for _, x := range []struct {
+			id, org string
+			at      time.Time
+		}{{old.ID, "org_old", at(time.Minute)}, {newer.ID, "org_new", at(2 * time.Minute)}, {current.ID, "org_current", at(3 * time.Minute)}} {
+			if err := s.Q.SetSessionActiveOrg(ctx, x.id, x.org, x.at); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if got, err := s.Q.LastActiveOrg(ctx, old.UserID, current.ID); got != "org_new" || err != nil {
+			t.Errorf("LastActiveOrg = %q, %v; want org_new", got, err)
 		}
 	})
 
