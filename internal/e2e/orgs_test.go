@@ -345,3 +345,63 @@ func TestMembersAndInvitationsPages(t *testing.T) {
 		}
 	}
 }
+
+// REQ-AC-07: a refused authorization is logged with who asked for what.
+func TestRefusalsAreLogged_REQ_AC_07(t *testing.T) {
+	log := &syncBuffer{}
+	p := portaltest.Start(t, portaltest.Options{Log: log})
+	ada := signedUp(t, p, "ada@example.com")
+	acme := ada.createOrg(t, p, "Acme")
+	eve := signedUp(t, p, "eve@example.com")
+	mark := log.Len()
+	if pg := eve.b.getRaw("/organizations/" + acme.OrgID + "/members"); pg.Status != http.StatusNotFound {
+		t.Fatalf("outsider reads the members: %d", pg.Status)
+	}
+	got := log.String()[mark:]
+	for _, want := range []string{"authorization refused", eve.id, acme.OrgID, "/organizations/:org_id/members", "not_found"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("the log of the refusal lacks %q:\n%s", want, got)
+		}
+	}
+}
+
+// REQ-AC-03: forms take only their own fields. Extra ones naming a role, a
+// limit, an owner or another organization change nothing.
+func TestExtraFieldsAreIgnored_REQ_AC_03(t *testing.T) {
+	p := portaltest.Start(t, portaltest.Options{})
+	ada := signedUp(t, p, "ada@example.com")
+	acme := ada.createOrg(t, p, "Acme")
+	eve := signedUp(t, p, "eve@example.com")
+	evil := eve.createOrg(t, p, "Evil")
+	ctx := context.Background()
+
+	pg := ada.b.postForm(http.MethodPost, "/organizations/"+acme.OrgID, url.Values{"_csrf": {ada.b.csrf()},
+		"name": {"Acme 2"}, "slug": {"acme-2"}, "max_members": {"1000"}, "created_by": {eve.id}, "id": {evil.OrgID},
+		"logo_version": {"7"}, "organization_id": {evil.OrgID}}, nil)
+	if pg.Status != http.StatusSeeOther {
+		t.Fatalf("update: %d\n%s", pg.Status, pg.text())
+	}
+	o, err := p.Store.Q.OrganizationByID(ctx, acme.OrgID)
+	if err != nil || o.Name != "Acme 2" || o.MaxMembers != 0 || o.CreatedBy != ada.id || o.LogoVersion != 0 {
+		t.Errorf("after an update with extra fields: %+v, %v", o, err)
+	}
+	if e, _ := p.Store.Q.OrganizationByID(ctx, evil.OrgID); e.Name != "Evil" {
+		t.Errorf("another organization changed: %+v", e)
+	}
+	// Joining through the create form does not pick a role either.
+	pg = eve.b.postForm(http.MethodPost, "/create-organization", url.Values{"_csrf": {eve.b.csrf()}, "name": {"Third"},
+		"role": {"org:member"}, "organization_id": {acme.OrgID}, "user_id": {ada.id}}, nil)
+	if pg.Status != http.StatusSeeOther {
+		t.Fatalf("create: %d", pg.Status)
+	}
+	third, err := p.Store.Q.OrganizationBySlug(ctx, "third")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m, err := p.Store.Q.MembershipOf(ctx, third.ID, eve.id); err != nil || m.Role != org.RoleAdmin {
+		t.Errorf("creator's membership = %+v, %v", m, err)
+	}
+	if _, err := p.Store.Q.MembershipOf(ctx, acme.OrgID, eve.id); !errors.Is(err, apperr.ErrNotFound) {
+		t.Errorf("eve joined acme through extra fields: %v", err)
+	}
+}
