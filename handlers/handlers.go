@@ -18,6 +18,7 @@ import (
 	"github.com/portalhq/portal/internal/i18n"
 	"github.com/portalhq/portal/internal/notify"
 	"github.com/portalhq/portal/internal/oauth"
+	"github.com/portalhq/portal/internal/org"
 	"github.com/portalhq/portal/internal/ratelimit"
 	"github.com/portalhq/portal/internal/redirect"
 	"github.com/portalhq/portal/internal/session"
@@ -71,6 +72,8 @@ type Deps struct {
 	// Account changes accounts on /user; Images serves profile images.
 	Account *account.Service
 	Images  Images
+	// Orgs runs organizations; nil turns their pages off.
+	Orgs *org.Service
 }
 
 // Images reads stored profile images.

@@ -10,6 +10,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/portalhq/portal/internal/i18n"
+	"github.com/portalhq/portal/internal/org"
 	"github.com/portalhq/portal/internal/theme"
 	"github.com/portalhq/portal/internal/user"
 	"github.com/portalhq/portal/static"
@@ -27,6 +28,10 @@ type Route struct {
 	// MaxBody, when set, replaces the instance's body limit for this route
 	// (the profile image upload).
 	MaxBody int64
+	// Org, on organization routes, is what the caller needs: OrgUser,
+	// OrgMember, OrgTicket or a system permission (org:sys_…). The
+	// authorization matrix test is generated from it (REQ-AC-01).
+	Org string
 }
 
 // Routes is the one route table.
@@ -102,6 +107,25 @@ func Routes() []Route {
 		{Method: http.MethodGet, Path: "/user/delete", h: (*app).userDeletePage},
 		{Method: http.MethodPost, Path: "/user/delete", h: (*app).userDelete},
 		{Method: http.MethodGet, Path: "/user/deleted", h: (*app).userDeleted},
+		{Method: http.MethodGet, Path: "/create-organization", h: (*app).createOrgPage, Org: OrgUser},
+		{Method: http.MethodPost, Path: "/create-organization", h: (*app).createOrg, Org: OrgUser},
+		{Method: http.MethodGet, Path: "/switch-organization", h: (*app).switchOrgPage, Org: OrgUser},
+		{Method: http.MethodPost, Path: "/switch-organization", h: (*app).switchOrg, Org: OrgMember},
+		{Method: http.MethodGet, Path: "/organization", h: (*app).activeOrgPage, Org: OrgUser},
+		{Method: http.MethodGet, Path: "/organizations/:org_id", h: (*app).orgGeneral, Org: OrgMember},
+		{Method: http.MethodPost, Path: "/organizations/:org_id", h: (*app).orgUpdate, Org: org.PermProfileManage},
+		{Method: http.MethodPost, Path: "/organizations/:org_id/delete", h: (*app).orgDelete, Org: org.PermProfileDelete},
+		{Method: http.MethodPost, Path: "/organizations/:org_id/leave", h: (*app).orgLeave, Org: OrgMember},
+		{Method: http.MethodGet, Path: "/organizations/:org_id/logo", h: (*app).orgLogo, Org: OrgMember},
+		{Method: http.MethodGet, Path: "/organizations/:org_id/members", h: (*app).orgMembers, Org: org.PermMembershipsRead},
+		{Method: http.MethodPost, Path: "/organizations/:org_id/members/:membership_id/role", h: (*app).orgChangeRole, Org: org.PermMembershipsManage},
+		{Method: http.MethodPost, Path: "/organizations/:org_id/members/:membership_id/remove", h: (*app).orgRemoveMember, Org: org.PermMembershipsManage},
+		{Method: http.MethodGet, Path: "/organizations/:org_id/invitations", h: (*app).orgInvitations, Org: org.PermMembershipsManage},
+		{Method: http.MethodPost, Path: "/organizations/:org_id/invitations", h: (*app).orgInvite, Org: org.PermMembershipsManage},
+		{Method: http.MethodPost, Path: "/organizations/:org_id/invitations/:invitation_id/revoke", h: (*app).orgRevoke, Org: org.PermMembershipsManage},
+		{Method: http.MethodPost, Path: "/organizations/:org_id/invitations/:invitation_id/resend", h: (*app).orgResend, Org: org.PermMembershipsManage},
+		{Method: http.MethodGet, Path: org.AcceptPath, h: (*app).acceptInvitationPage, Org: OrgTicket},
+		{Method: http.MethodPost, Path: org.AcceptPath, h: (*app).acceptInvitation, Org: OrgTicket},
 	}
 }
 

@@ -464,3 +464,142 @@ type DevFrame struct {
 	Theme string
 	URL   string // the page with ?__theme=<theme>
 }
+
+// OrgInvitationEmail invites someone to join an organization.
+type OrgInvitationEmail struct {
+	Email
+	OrgName     string
+	InviterName string // "" when the inviter has no name on file
+	URL         string // the one-time link
+	Expires     string // e.g. "3 Dec 2026"
+}
+
+// OrgItem is one organization in the switcher.
+type OrgItem struct {
+	ID      string
+	Name    string
+	Role    string // display name, e.g. "Admin"
+	LogoURL string // "" = initials
+	Active  bool
+}
+
+// SwitchOrg is /switch-organization (OrganizationSwitcher); with Task set it
+// is the choose-organization step of an instance without personal accounts.
+type SwitchOrg struct {
+	Page
+	Task           bool
+	Personal       bool   // offer the personal account
+	PersonalActive bool   // it is the current choice
+	PersonalName   string // the person's name or email
+	Orgs           []OrgItem
+	Hidden         []Hidden // redirect parameters
+	CreateURL      string   // "" when creating organizations is off
+	ProfileURL     string   // the active organization's page; "" when none
+	Errors         Errors
+	Notice         string
+	SignOutURL     string
+}
+
+// CreateOrg is /create-organization.
+type CreateOrg struct {
+	Page
+	Name    string
+	Slug    string
+	Hidden  []Hidden
+	Errors  Errors
+	BackURL string
+}
+
+// OrgNav is the header and tabs of the organization profile.
+type OrgNav struct {
+	OrgID           string
+	Name            string
+	LogoURL         string
+	Role            string // the viewer's role, display name
+	Current         string // "general", "members" or "invitations"
+	ShowMembers     bool
+	ShowInvitations bool
+	Query           string // "?redirect_url=…" carried from tab to tab
+	SwitchURL       string
+	BackURL         string   // the app the person came from
+	Hidden          []Hidden // the redirect_url, carried by every form
+}
+
+// OrgGeneral is the organization's own page: details, settings, leave, delete.
+type OrgGeneral struct {
+	Page
+	Nav           OrgNav
+	Name          string
+	Slug          string
+	HasLogo       bool
+	CanManage     bool
+	CanDelete     bool
+	NeedsPassword bool // deleting asks for the password again
+	Errors        Errors
+	DeleteErrors  Errors
+	LeaveError    string
+	Notice        string
+}
+
+// RoleOption is a role offered in a select.
+type RoleOption struct {
+	Key  string
+	Name string
+}
+
+// OrgMember is one row of the member list.
+type OrgMember struct {
+	ID     string
+	Name   string
+	Email  string
+	Role   string // key, selected in the role select
+	Joined string
+	You    bool
+}
+
+// OrgMembers is the member list with search and pages.
+type OrgMembers struct {
+	Page
+	Nav       OrgNav
+	Query     string
+	Members   []OrgMember
+	Roles     []RoleOption
+	CanManage bool
+	Total     int
+	PageNum   int
+	Pages     int
+	PrevURL   string
+	NextURL   string
+	Errors    Errors
+	Notice    string
+}
+
+// OrgInvitationRow is one pending invitation.
+type OrgInvitationRow struct {
+	ID       string
+	Email    string
+	RoleName string
+	Expires  string
+	Expired  bool
+}
+
+// OrgInvitations is the invite form and the pending invitations.
+type OrgInvitations struct {
+	Page
+	Nav         OrgNav
+	Emails      string // as typed
+	Role        string // selected
+	Roles       []RoleOption
+	Invitations []OrgInvitationRow
+	Errors      Errors
+	Notice      string
+}
+
+// AcceptInvitation asks a signed-in invitee to confirm joining.
+type AcceptInvitation struct {
+	Page
+	OrgName string
+	Email   string
+	Role    string
+	Ticket  string
+}

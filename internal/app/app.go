@@ -29,6 +29,7 @@ import (
 	"github.com/portalhq/portal/internal/mailer"
 	"github.com/portalhq/portal/internal/notify"
 	"github.com/portalhq/portal/internal/oauth"
+	"github.com/portalhq/portal/internal/org"
 	"github.com/portalhq/portal/internal/password"
 	"github.com/portalhq/portal/internal/phone"
 	"github.com/portalhq/portal/internal/ratelimit"
@@ -224,6 +225,15 @@ func (p *Portal) wire(ctx context.Context, opt Options) error {
 		acct.ReverifyFactors = append(acct.ReverifyFactors,
 			&account.CodeFactor{Strategy: flow.PhoneCode, Codes: codes, Store: st.Q, Notifier: mail})
 	}
+	roles := cfg.OrgRoles
+	if roles == nil {
+		roles = org.DefaultRoles()
+	}
+	orgs := &org.Service{Clock: clock, Repo: st.Q, InTx: store.Tx[org.Repo](st), Roles: roles,
+		Policy: org.Policy{CreateEnabled: cfg.OrgCreation, CreateLimit: cfg.OrgCreationLimit,
+			MaxMembers: cfg.OrgMaxMembers, InvitationTTL: cfg.OrgInvitationTTL, PersonalAccounts: cfg.PersonalAccounts},
+		Notifier: mail, Passwords: hasher, BaseURL: cfg.BaseURL}
+	sessions.Orgs = orgs
 	p.Limiter = ratelimit.New(clock, 100_000)
 	look, err := theme.NewLive(cfg.Theme, cfg.ThemeCSS, cfg.Dev())
 	if err != nil {
@@ -237,7 +247,7 @@ func (p *Portal) wire(ctx context.Context, opt Options) error {
 		Providers: providers, Sealer: sealer, Social: soc,
 		Sessions: sessions, Signer: p.Signer, Redirects: policy, Users: st.Q, Outbox: outbox, Limiter: p.Limiter,
 		Ready: st.Ping, CookieKeys: secrets.cookieKeys, PasswordMin: minLen,
-		Theme: look, I18n: catalog, Account: acct, Images: st.Q})
+		Theme: look, I18n: catalog, Account: acct, Images: st.Q, Orgs: orgs})
 	return err
 }
 

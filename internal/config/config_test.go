@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/portalhq/portal/internal/org"
 )
 
 func load(args []string, vars map[string]string) (*Config, error) {
@@ -59,6 +61,7 @@ func TestDefaults(t *testing.T) {
 		ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 15 * time.Second, WriteTimeout: 30 * time.Second,
 		IdleTimeout: 120 * time.Second, MaxBodyBytes: 1 << 20, DefaultLocale: "en", AllowAccountDeletion: true,
 		OAuth: map[string]OAuthProvider{}, OIDC: map[string]OIDCProvider{},
+		OrgCreation: true, OrgCreationLimit: 100, OrgRoles: org.DefaultRoles(), OrgInvitationTTL: 7 * 24 * time.Hour,
 	}
 	if !reflect.DeepEqual(c, want) {
 		t.Errorf("defaults:\n got %+v\nwant %+v", c, want)

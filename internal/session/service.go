@@ -52,6 +52,8 @@ type Service struct {
 	Policy Policy
 	Repo   Repo
 	InTx   func(ctx context.Context, fn func(Repo) error) error
+	// Orgs fills the organization claims; nil leaves them out.
+	Orgs OrgResolver
 }
 
 // NewClient creates the record of a browser.
@@ -226,6 +228,15 @@ func (s *Service) Token(ctx context.Context, sess *Session, azp string) (string,
 		Now: now, TTL: s.Policy.TokenTTL, FirstFactorAt: sess.FirstFactorAt}
 	if sess.SecondFactorAt != nil {
 		p.SecondFactorAt = *sess.SecondFactorAt
+	}
+	if sess.ActiveOrgID != "" && s.Orgs != nil {
+		oc, err := s.Orgs.OrgClaims(ctx, sess.UserID, sess.ActiveOrgID)
+		if err != nil {
+			return "", time.Time{}, err
+		}
+		if oc != nil {
+			p.OrgID, p.OrgSlug, p.OrgRole, p.OrgPermissions = oc.ID, oc.Slug, oc.Role, oc.Permissions
+		}
 	}
 	claims, err := token.NewSessionClaims(p)
 	if err != nil {

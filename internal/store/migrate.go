@@ -25,7 +25,9 @@ func (s *Store) Migrate(ctx context.Context) error {
 	var opts []goose.ProviderOption
 	if s.dialect == Postgres {
 		gd = goose.DialectPostgres
-		locker, err := lock.NewPostgresSessionLocker()
+		// Retry every second (not goose's default 5 s) so parallel test processes
+		// and rolling deploys wait briefly for each other.
+		locker, err := lock.NewPostgresSessionLocker(lock.WithLockTimeout(1, 300))
 		if err != nil {
 			return err
 		}
