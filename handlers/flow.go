@@ -26,12 +26,23 @@ func (a *app) handBack(c echo.Context, sess *session.Session, target *url.URL) e
 		target = a.base.JoinPath("/")
 	}
 	// An instance that requires a second factor sends people without one
-	// to set it up before any app gets a token.
+	// to set it up before any app gets a token; the organization task
+	// (choose or restore one, accept an invitation) comes after it, so the
+	// session is complete before anything is done in an organization.
 	if enrol, err := a.mustEnrol(c, sess, target); err != nil || enrol != "" {
 		if err != nil {
 			return err
 		}
 		return c.Redirect(http.StatusSeeOther, enrol)
+	}
+	if a.Orgs != nil {
+		var (
+			done bool
+			err  error
+		)
+		if sess, target, done, err = a.orgHandBack(c, sess, target); done || err != nil {
+			return err
+		}
 	}
 	tok, _, err := a.Sessions.Token(c.Request().Context(), sess, redirect.Origin(target))
 	if errors.Is(err, session.ErrSignedOut) {

@@ -12,11 +12,14 @@ import (
 	"github.com/gorilla/sessions"
 	"github.com/jonboulle/clockwork"
 
+	"github.com/portalhq/portal/internal/account"
 	"github.com/portalhq/portal/internal/config"
 	"github.com/portalhq/portal/internal/factors"
 	"github.com/portalhq/portal/internal/flow"
+	"github.com/portalhq/portal/internal/i18n"
 	"github.com/portalhq/portal/internal/notify"
 	"github.com/portalhq/portal/internal/oauth"
+	"github.com/portalhq/portal/internal/org"
 	"github.com/portalhq/portal/internal/passkey"
 	"github.com/portalhq/portal/internal/ratelimit"
 	"github.com/portalhq/portal/internal/redirect"
@@ -24,6 +27,7 @@ import (
 	"github.com/portalhq/portal/internal/signin"
 	"github.com/portalhq/portal/internal/signup"
 	"github.com/portalhq/portal/internal/social"
+	"github.com/portalhq/portal/internal/theme"
 	"github.com/portalhq/portal/internal/token"
 	"github.com/portalhq/portal/internal/user"
 )
@@ -66,10 +70,21 @@ type Deps struct {
 	// second factors on /user/security.
 	Passkeys *passkey.Service
 	Factors  *factors.Service
-	// Reverify lists the factors that confirm it's the person before a
-	// sensitive change, in the order offered (password, email_code,
-	// passkey, totp). Adding a factor here is all it takes.
-	Reverify []flow.Strategy
+	// Theme is the appearance (PORTAL_THEME, PORTAL_THEME_CSS); the
+	// default theme when nil.
+	Theme *theme.Live
+	// I18n holds the message catalogs; English by default when nil.
+	I18n *i18n.Catalog
+	// Account changes accounts on /user; Images serves profile images.
+	Account *account.Service
+	Images  Images
+	// Orgs runs organizations; nil turns their pages off.
+	Orgs *org.Service
+}
+
+// Images reads stored profile images.
+type Images interface {
+	UserImage(ctx context.Context, id string) (*user.Image, error)
 }
 
 // app carries the dependencies to every handler.

@@ -36,7 +36,7 @@ var securityNotices = map[string]string{
 
 // GET /user/security.
 func (a *app) userSecurity(c echo.Context) error {
-	_, u, ok, err := a.signedIn(c, securityPath)
+	_, u, ok, err := a.signedIn(c)
 	if !ok {
 		return err
 	}
@@ -117,6 +117,26 @@ func (a *app) mustEnrol(c echo.Context, sess *session.Session, target *url.URL) 
 	return securityPath + "?redirect_url=" + url.QueryEscape(target.String()), nil
 }
 
+// reverified guards a change on /user/security with the check every
+// sensitive account change uses (account.Service.Fresh, the session's
+// reverified_at): it returns the session and user when the person proved
+// who they are within account.ReverifyWindow, and otherwise sends them to
+// /user/verify, which continues to next — a page that shows the change
+// again. A script asking for JSON gets a message to show instead.
+func (a *app) reverified(c echo.Context, next string) (*session.Session, *user.User, bool, error) {
+	sess, u, ok, err := a.signedIn(c)
+	if !ok {
+		return nil, nil, false, err
+	}
+	if a.Account.Fresh(sess) {
+		return sess, u, true, nil
+	}
+	if strings.Contains(c.Request().Header.Get("Accept"), "application/json") {
+		return nil, nil, false, jsonError(c, http.StatusUnauthorized, "For your security, confirm it's you first: reload the page.")
+	}
+	return nil, nil, false, a.reverify(c, next)
+}
+
 // securityFailed shows a refused change on the security page.
 func (a *app) securityFailed(c echo.Context, u *user.User, err error) error {
 	e, ok := apperr.As(err)
@@ -142,7 +162,7 @@ func (a *app) passkeyAddPage(c echo.Context) error {
 	if !a.SignIn.PasskeysEnabled() {
 		return echo.ErrNotFound
 	}
-	_, _, ok, err := a.reverify(c, c.Request().URL.RequestURI())
+	_, _, ok, err := a.reverified(c, c.Request().URL.RequestURI())
 	if !ok {
 		return err
 	}
@@ -175,7 +195,7 @@ func (a *app) passkeyAddOptions(c echo.Context) error {
 	if !a.SignIn.PasskeysEnabled() {
 		return jsonError(c, http.StatusNotFound, "Passkeys aren't enabled on this site.")
 	}
-	_, u, ok, err := a.reverify(c, securityPath+"/passkeys/new")
+	_, u, ok, err := a.reverified(c, securityPath+"/passkeys/new")
 	if !ok {
 		return err
 	}
@@ -202,7 +222,7 @@ func (a *app) passkeyAdd(c echo.Context) error {
 	if afterSignUp {
 		back += "?" + url.Values{"after": {"sign-up"}, "redirect_url": {c.FormValue("redirect_url")}}.Encode()
 	}
-	_, u, ok, err := a.reverify(c, back)
+	_, u, ok, err := a.reverified(c, back)
 	if !ok {
 		return err
 	}
@@ -227,7 +247,7 @@ func (a *app) passkeyRename(c echo.Context) error {
 	if !a.SignIn.PasskeysEnabled() {
 		return echo.ErrNotFound
 	}
-	_, u, ok, err := a.signedIn(c, securityPath)
+	_, u, ok, err := a.signedIn(c)
 	if !ok {
 		return err
 	}
@@ -247,7 +267,7 @@ func (a *app) passkeyRemove(c echo.Context) error {
 		return echo.ErrNotFound
 	}
 	here := securityPath + "/passkeys/" + url.PathEscape(c.Param("id")) + "/remove"
-	_, u, ok, err := a.reverify(c, here)
+	_, u, ok, err := a.reverified(c, here)
 	if !ok {
 		return err
 	}
@@ -290,7 +310,7 @@ func (a *app) passkeyRemove(c echo.Context) error {
 // GET /user/security/totp: the QR code and secret, made on the first visit
 // and shown again while pending.
 func (a *app) totpPage(c echo.Context) error {
-	_, u, ok, err := a.reverify(c, c.Request().URL.RequestURI())
+	_, u, ok, err := a.reverified(c, c.Request().URL.RequestURI())
 	if !ok {
 		return err
 	}
@@ -314,7 +334,7 @@ func (a *app) renderTOTP(c echo.Context, status int, u *user.User, redirectURL s
 // POST /user/security/totp: confirm the app with a code.
 func (a *app) totpConfirm(c echo.Context) error {
 	redirectURL := c.FormValue("redirect_url")
-	_, u, ok, err := a.reverify(c, securityPath+"/totp?redirect_url="+url.QueryEscape(redirectURL))
+	_, u, ok, err := a.reverified(c, securityPath+"/totp?redirect_url="+url.QueryEscape(redirectURL))
 	if !ok {
 		return err
 	}
@@ -352,7 +372,7 @@ func (a *app) afterSecondFactor(c echo.Context, codes []string, heading, done, r
 // GET and POST /user/security/totp/remove.
 func (a *app) totpRemove(c echo.Context) error {
 	here := securityPath + "/totp/remove"
-	_, u, ok, err := a.reverify(c, here)
+	_, u, ok, err := a.reverified(c, here)
 	if !ok {
 		return err
 	}
@@ -392,7 +412,7 @@ func (a *app) confirmFailed(c echo.Context, p views.Confirm, err error) error {
 func (a *app) phoneEnable(c echo.Context) error {
 	redirectURL := c.FormValue("redirect_url")
 	here := securityPath + "/phone"
-	_, u, ok, err := a.reverify(c, here+"?redirect_url="+url.QueryEscape(redirectURL))
+	_, u, ok, err := a.reverified(c, here+"?redirect_url="+url.QueryEscape(redirectURL))
 	if !ok {
 		return err
 	}
@@ -422,7 +442,7 @@ func (a *app) phoneEnable(c echo.Context) error {
 // GET and POST /user/security/phone/remove.
 func (a *app) phoneDisable(c echo.Context) error {
 	here := securityPath + "/phone/remove"
-	_, u, ok, err := a.reverify(c, here)
+	_, u, ok, err := a.reverified(c, here)
 	if !ok {
 		return err
 	}
@@ -443,7 +463,7 @@ func (a *app) phoneDisable(c echo.Context) error {
 // GET and POST /user/security/backup-codes: new codes replace the old ones.
 func (a *app) backupCodes(c echo.Context) error {
 	here := securityPath + "/backup-codes"
-	_, u, ok, err := a.reverify(c, here)
+	_, u, ok, err := a.reverified(c, here)
 	if !ok {
 		return err
 	}

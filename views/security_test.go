@@ -43,12 +43,15 @@ func securityPages() map[string]templ.Component {
 			Codes: []string{"abcde-fghjk", "mnpqr-stuvw"}, ContinueURL: "/user/security"}),
 		"confirm": ConfirmPage(Confirm{Page: page("Remove passkey"), Heading: "Remove passkey", Body: "Remove it?",
 			Action: "/user/security/passkeys/AQID/remove", Button: "Remove", BackURL: "/user/security"}),
-		"reverify password": ReverifyPage(Reverify{Page: pk, Action: "/user/security/verify", PrepareAction: "/user/security/verify/prepare",
-			Strategy: "password", Next: "/user/security/totp", Identifier: "jo@example.com", Errors: Errors{"password": "Password is incorrect."},
-			OtherMethods: []Method{{Strategy: "totp", Label: "Use your authenticator app"}},
-			Passkey:      &PasskeyForm{Action: "/user/security/verify", OptionsURL: "/sign-in/passkey/options", Label: "Use a passkey"}}),
-		"reverify email code": ReverifyPage(Reverify{Page: page("Confirm"), Action: "/user/security/verify",
-			PrepareAction: "/user/security/verify/prepare", Strategy: "email_code", Next: "/user/security", Destination: "j•••@example.com"}),
+		"reverify totp": UserVerifyPage(UserVerify{Page: pk, Action: "/user/verify", PrepareAction: "/user/verify/prepare",
+			Strategy: "totp", Return: "/user/security/totp", Identifier: "jo@example.com", Errors: Errors{"code": "That code is incorrect."},
+			Methods: []Method{{Strategy: "password", Label: "Use your password"}},
+			Passkey: &PasskeyForm{Action: "/user/verify", OptionsURL: "/sign-in/passkey/options", Label: "Use a passkey",
+				Hidden: []Hidden{{Name: "strategy", Value: "passkey"}, {Name: "return", Value: "/user/security/totp"}}}, CancelURL: "/user"}),
+		"reverify passkey only": UserVerifyPage(UserVerify{Page: pk, Action: "/user/verify", PrepareAction: "/user/verify/prepare",
+			Strategy: "passkey", Return: "/user/security", CancelURL: "/user",
+			Passkey: &PasskeyForm{Action: "/user/verify", OptionsURL: "/sign-in/passkey/options", Label: "Use a passkey",
+				Hidden: []Hidden{{Name: "strategy", Value: "passkey"}, {Name: "return", Value: "/user/security"}}}}),
 	}
 }
 
@@ -97,6 +100,16 @@ func TestSecurityPages(t *testing.T) {
 	if doc.Find(`a[href="/user/security/phone/remove"]`).Length() != 0 || doc.Find(`a[href="/user/security/totp/remove"]`).Length() != 1 ||
 		doc.Find(`a[href="/user/security/backup-codes"]`).Length() != 1 {
 		t.Error("second-factor links")
+	}
+	// "Confirm it's you" with the authenticator app: a code field, and a
+	// passkey as the alternative the script takes over.
+	doc, _ = render(t, securityPages()["reverify totp"])
+	if in := inputNamed(doc, "code"); in.AttrOr("autocomplete", "") != "one-time-code" {
+		t.Error("reverify: no one-time-code field for the authenticator app")
+	}
+	if f := doc.Find(`form[data-passkey-login][action="/user/verify"]`); f.Length() != 1 ||
+		f.Find(`input[name="return"]`).AttrOr("value", "") != "/user/security/totp" {
+		t.Error("reverify: passkey form missing or without its return path")
 	}
 	doc, _ = render(t, securityPages()["factor two backup"])
 	if in := inputNamed(doc, "code"); in.AttrOr("inputmode", "") == "numeric" || in.AttrOr("autocomplete", "") != "off" {

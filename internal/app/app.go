@@ -20,13 +20,17 @@ import (
 	"github.com/jonboulle/clockwork"
 
 	"github.com/portalhq/portal/handlers"
+	"github.com/portalhq/portal/internal/account"
+	"github.com/portalhq/portal/internal/avatar"
 	"github.com/portalhq/portal/internal/config"
 	authfactors "github.com/portalhq/portal/internal/factors"
 	"github.com/portalhq/portal/internal/flow"
+	"github.com/portalhq/portal/internal/i18n"
 	"github.com/portalhq/portal/internal/id"
 	"github.com/portalhq/portal/internal/mailer"
 	"github.com/portalhq/portal/internal/notify"
 	"github.com/portalhq/portal/internal/oauth"
+	"github.com/portalhq/portal/internal/org"
 	"github.com/portalhq/portal/internal/passkey"
 	"github.com/portalhq/portal/internal/password"
 	"github.com/portalhq/portal/internal/phone"
@@ -38,7 +42,9 @@ import (
 	"github.com/portalhq/portal/internal/sms"
 	"github.com/portalhq/portal/internal/social"
 	"github.com/portalhq/portal/internal/store"
+	"github.com/portalhq/portal/internal/theme"
 	"github.com/portalhq/portal/internal/token"
+	"github.com/portalhq/portal/internal/user"
 )
 
 // Options are what tests inject; zero values mean the real thing.
@@ -80,6 +86,7 @@ func Build(ctx context.Context, cfg *config.Config, opt Options) (*Portal, error
 	if err != nil {
 		return nil, err
 	}
+	st.ServeImagesAt(cfg.BaseURL)
 	p := &Portal{Config: cfg, Log: log, Clock: clock, Store: st}
 	if err := p.wire(ctx, opt); err != nil {
 		st.Close()
@@ -165,8 +172,11 @@ func (p *Portal) wire(ctx context.Context, opt Options) error {
 	if err != nil && slices.Contains(factors, flow.Passkey) {
 		return fmt.Errorf("passkeys: %w", err)
 	}
+	// One rule keeps every account a way to sign in, whatever is removed
+	// (user.CanSignIn): identifiers, provider accounts, passkeys.
+	waysIn := user.SignInOptions{Email: ids.Email, Phone: ids.Phone, Username: ids.Username, Factors: factors}
 	second := &authfactors.Service{Clock: clock, Repo: st.Q, InTx: store.Tx[authfactors.Repo](st), Key: secrets.totpKey,
-		Issuer: cfg.AppName, Passkeys: passkeys, FirstFactors: factors, SecondFactors: cfg.EnabledSecondFactors(),
+		Issuer: cfg.AppName, Passkeys: passkeys, SignIn: waysIn, SecondFactors: cfg.EnabledSecondFactors(),
 		RequireMFA: cfg.RequireMFA}
 	in.Lockout = signin.Lockout{Threshold: cfg.LockoutThreshold, Duration: cfg.LockoutDuration}
 	code := func(strategy string) *signin.CodeStrategy {
@@ -231,30 +241,55 @@ func (p *Portal) wire(ctx context.Context, opt Options) error {
 	if err != nil {
 		return err
 	}
-	// "Confirm it's you" before sensitive changes reuses the sign-in
-	// factors: a password (failures count towards the lockout), an emailed
+	soc := &social.Service{Clock: clock, Repo: st.Q, InTx: store.Tx[social.Repo](st), Sessions: sessions, SignUp: up,
+		SecondStep: in, WaysIn: waysIn}
+	acct := &account.Service{Clock: clock, Repo: st.Q, InTx: store.Tx[account.Repo](st), Sessions: sessions,
+		Codes: codes, Notifier: mail, Hasher: hasher, Policy: pwPolicy, Images: avatar.NewResizer(2),
+		Password: &signin.PasswordStrategy{Clock: clock, Hasher: hasher, Repo: st.Q,
+			Lockout: signin.Lockout{Threshold: cfg.LockoutThreshold, Duration: cfg.LockoutDuration}},
+		SignIn:      waysIn,
+		PhoneRegion: cfg.PhoneRegion, Countries: countries, AppName: cfg.AppName, BaseURL: cfg.BaseURL,
+		AllowDeletion: cfg.AllowAccountDeletion}
+	// "Confirm it's you" before sensitive changes, in the order offered: a
+	// password (failures count towards the lockout), an emailed or texted
 	// code, a passkey, the authenticator app.
-	reverify := []flow.Strategy{&signin.PasswordStrategy{Clock: clock, Hasher: hasher, Repo: st.Q,
-		Lockout: signin.Lockout{Threshold: cfg.LockoutThreshold, Duration: cfg.LockoutDuration}}}
-	if ids.Email {
-		c := code(flow.EmailCode)
-		c.Purpose = "verify"
-		reverify = append(reverify, c)
+	acct.ReverifyFactors = []account.Factor{&account.PasswordFactor{Check: acct.Password},
+		&account.CodeFactor{Strategy: flow.EmailCode, Codes: codes, Store: st.Q, Notifier: mail}}
+	if ids.Phone {
+		acct.ReverifyFactors = append(acct.ReverifyFactors,
+			&account.CodeFactor{Strategy: flow.PhoneCode, Codes: codes, Store: st.Q, Notifier: mail})
 	}
 	if slices.Contains(factors, flow.Passkey) {
-		reverify = append(reverify, &signin.PasskeyStrategy{Clock: clock, Passkeys: passkeys})
+		acct.ReverifyFactors = append(acct.ReverifyFactors,
+			&account.PasskeyFactor{SignIn: &signin.PasskeyStrategy{Clock: clock, Passkeys: passkeys}})
 	}
 	if slices.Contains(cfg.EnabledSecondFactors(), flow.TOTP) {
-		reverify = append(reverify, &signin.TOTPStrategy{Checker: second})
+		acct.ReverifyFactors = append(acct.ReverifyFactors, &account.TOTPFactor{Clock: clock, Checker: second,
+			Failures: st.Q, Lockout: signin.Lockout{Threshold: cfg.LockoutThreshold, Duration: cfg.LockoutDuration}})
 	}
-	soc := &social.Service{Clock: clock, Repo: st.Q, InTx: store.Tx[social.Repo](st), Sessions: sessions, SignUp: up,
-		Factors: factors, SecondStep: in}
+	roles := cfg.OrgRoles
+	if roles == nil {
+		roles = org.DefaultRoles()
+	}
+	orgs := &org.Service{Clock: clock, Repo: st.Q, InTx: store.Tx[org.Repo](st), Roles: roles,
+		Policy: org.Policy{CreateEnabled: cfg.OrgCreation, CreateLimit: cfg.OrgCreationLimit,
+			MaxMembers: cfg.OrgMaxMembers, InvitationTTL: cfg.OrgInvitationTTL, PersonalAccounts: cfg.PersonalAccounts},
+		Notifier: mail, Passwords: hasher, BaseURL: cfg.BaseURL}
+	sessions.Orgs = orgs
 	p.Limiter = ratelimit.New(clock, 100_000)
+	look, err := theme.NewLive(cfg.Theme, cfg.ThemeCSS, cfg.Dev())
+	if err != nil {
+		return err
+	}
+	catalog, err := i18n.New(cfg.DefaultLocale)
+	if err != nil {
+		return err
+	}
 	p.Handler, err = handlers.New(handlers.Deps{Config: cfg, Log: p.Log, Clock: clock, SignIn: in, SignUp: up, Codes: codes,
 		Providers: providers, Sealer: sealer, Social: soc,
 		Sessions: sessions, Signer: p.Signer, Redirects: policy, Users: st.Q, Outbox: outbox, Limiter: p.Limiter,
 		Ready: st.Ping, CookieKeys: secrets.cookieKeys, PasswordMin: minLen,
-		Passkeys: passkeys, Factors: second, Reverify: reverify})
+		Passkeys: passkeys, Factors: second, Theme: look, I18n: catalog, Account: acct, Images: st.Q, Orgs: orgs})
 	return err
 }
 

@@ -75,11 +75,7 @@ func (b *tab) runThenWaitFor(step string, action chromedp.Action[chromedp.Void],
 // jsClick clicks from script: while an autofill request is pending,
 // Chromium does not acknowledge a mouse event sent over DevTools.
 func jsClick(css string) chromedp.Action[chromedp.Void] {
-	return chromedp.Evaluate[chromedp.Void](`document.querySelector(` + quoteJS(css) + `).click()`)
-}
-
-func quoteJS(s string) string {
-	return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(s) + `"`
+	return chromedp.Evaluate[chromedp.Void](`document.querySelector(` + jsString(css) + `).click()`)
 }
 
 // TestPasskeyJourney: with Chromium's virtual authenticator, a person adds a

@@ -84,6 +84,7 @@ func (c *Config) validate() problems {
 	}
 	c.validateNumbers(&p)
 	c.validatePasskeys(&p)
+	c.validateOrgs(&p)
 	if !slices.Contains([]string{"debug", "info", "warn", "error"}, c.LogLevel) {
 		p.add("PORTAL_LOG_LEVEL: %q must be debug, info, warn or error", c.LogLevel)
 	}

@@ -192,9 +192,10 @@ func TestSMSSecondFactor_REQ_OTP_06(t *testing.T) {
 }
 
 // REQ-SES-06: a change to the second factors needs a factor verified in the
-// last 10 minutes (fake clock). Past that, "Confirm it's you" is asked and
-// the change continues afterwards; the token's fva reports the new age.
-func TestReverificationExpires_REQ_SES_06(t *testing.T) {
+// last 10 minutes (fake clock), the same check as every account change.
+// Past that, /user/verify is asked and the change continues afterwards;
+// the token's fva reports the new age.
+func TestSecurityReverificationExpires_REQ_SES_06(t *testing.T) {
 	p, clock := startFake(t, portaltest.Options{})
 	b := newBrowser(t, p)
 	wantHandBack(t, signUp(t, p, b, "ada@example.com", appURL), http.StatusSeeOther, appURL)
@@ -204,16 +205,16 @@ func TestReverificationExpires_REQ_SES_06(t *testing.T) {
 	}
 	clock.Advance(2 * time.Minute)
 	stale := b.getRaw("/user/security/totp")
-	if stale.Status != http.StatusSeeOther || stale.Header.Get("Location") != "/user/security/verify?redirect_url=%2Fuser%2Fsecurity%2Ftotp" {
+	if stale.Status != http.StatusSeeOther || stale.Header.Get("Location") != "/user/verify?return=%2Fuser%2Fsecurity%2Ftotp" {
 		t.Fatalf("eleven minutes after: %d to %q", stale.Status, stale.Header.Get("Location"))
 	}
 	// The POST behind the page is guarded the same way.
 	post := b.postForm(http.MethodPost, "/user/security/totp", url.Values{"_csrf": {b.csrf()}, "code": {"123456"}}, nil)
-	if post.Status != http.StatusSeeOther || !strings.HasPrefix(post.Header.Get("Location"), "/user/security/verify?") {
+	if post.Status != http.StatusSeeOther || !strings.HasPrefix(post.Header.Get("Location"), "/user/verify?") {
 		t.Errorf("stale POST: %d to %q", post.Status, post.Header.Get("Location"))
 	}
 	confirm := b.follow(stale)
-	wantText(t, "confirm it's you", confirm, http.StatusOK, "Confirm it's you")
+	wantText(t, "confirm it's you", confirm, http.StatusOK, "confirm it's you")
 	wantText(t, "a wrong password", b.submit(confirm, reverifyForm, map[string]string{"password": wrongPassword}),
 		http.StatusUnprocessableEntity, "Password is incorrect")
 	back := b.submit(confirm, reverifyForm, map[string]string{"password": goodPassword})
@@ -225,9 +226,9 @@ func TestReverificationExpires_REQ_SES_06(t *testing.T) {
 	}
 	// "Continue to" never leaves the account pages.
 	for _, next := range []string{"https://evil.example/", "//evil.example/user", "/user/../sign-out", "/sign-in"} {
-		pg := b.submit(b.get("/user/security/verify?redirect_url="+url.QueryEscape(next)), reverifyForm, map[string]string{"password": goodPassword})
-		if pg.URL.Path != "/user/security" {
-			t.Errorf("redirect_url %q: ended at %s", next, pg.URL)
+		pg := b.submit(b.get("/user/verify?return="+url.QueryEscape(next)), reverifyForm, map[string]string{"password": goodPassword})
+		if pg.URL.Path != "/user" {
+			t.Errorf("return %q: ended at %s", next, pg.URL)
 		}
 	}
 }
@@ -241,12 +242,12 @@ func TestReverifyByEmailCodeOrApp_REQ_SES_06(t *testing.T) {
 	secret, _ := enrolTOTP(t, b, clock)
 	clock.Advance(15 * time.Minute)
 	confirm := b.get("/user/security/backup-codes")
-	wantText(t, "confirm it's you", confirm, http.StatusOK, "Confirm it's you")
+	wantText(t, "confirm it's you", confirm, http.StatusOK, "confirm it's you")
 	if confirm.Doc.Find(`input[name=password]`).Length() != 0 {
 		t.Error("a password is asked of an account without one")
 	}
-	sent := b.submit(confirm, `form[action="/user/security/verify/prepare"]`, map[string]string{"strategy": "email_code"})
-	wantText(t, "after asking for the code", sent, http.StatusOK, "a•••@example.com")
+	sent := b.submit(confirm, reverifyPrepare, map[string]string{"strategy": "email_code"})
+	wantText(t, "after asking for the code", sent, http.StatusOK, "ada@example.com") // the signed-in person's own address, unmasked
 	m := p.SMTP.WaitFor(t, "ada@example.com", mailWait)
 	if !strings.Contains(m.Text, "confirm it's you") {
 		t.Errorf("reverification email:\n%s", m.Text)
@@ -256,7 +257,7 @@ func TestReverifyByEmailCodeOrApp_REQ_SES_06(t *testing.T) {
 
 	clock.Advance(15 * time.Minute)
 	confirm = b.get("/user/security/backup-codes")
-	useApp := b.submit(confirm, `form[action="/user/security/verify/prepare"]`, map[string]string{"strategy": "totp"})
+	useApp := b.submit(confirm, reverifyPrepare, map[string]string{"strategy": "totp"})
 	back = b.submit(useApp, reverifyForm, map[string]string{"code": totpCode(t, secret, clock.Now())})
 	wantText(t, "after the app's code", back, http.StatusOK, "Get new backup codes")
 	if got := fva(t, p.Portal, wantHandBack(t, b.getRaw(handshakePath(appURL)), http.StatusTemporaryRedirect, appURL)); got != [2]int{15, 0} {
@@ -328,6 +329,32 @@ func TestRequiredMFAEnrolment(t *testing.T) {
 	// The last second factor cannot be removed while it is required.
 	wantText(t, "removing the only second factor", b.submit(b.get("/user/security/totp/remove"), `form[action="/user/security/totp/remove"]`, nil),
 		http.StatusUnprocessableEntity, "requires a second step")
+}
+
+// With MFA required and organizations required too, the tasks after
+// sign-in come in order: the second factor first (no session reaches an
+// organization without it), then choosing an organization; the app gets a
+// token only after both.
+func TestRequiredMFABeforeOrganizationTask(t *testing.T) {
+	p, clock := startFake(t, portaltest.Options{Env: map[string]string{"PORTAL_REQUIRE_MFA": "true",
+		"PORTAL_PERSONAL_ACCOUNTS": "false"}})
+	b := newBrowser(t, p)
+	pg := signUp(t, p, b, "ada@example.com", appURL)
+	if pg.URL.Path != "/user/security" {
+		t.Fatalf("after sign-up: at %s, want the second-factor setup first", pg.URL)
+	}
+	href, _ := pg.Doc.Find(`a:contains("Set up an authenticator app")`).Attr("href")
+	setup := b.get(href)
+	secret := strings.TrimSpace(setup.Doc.Find(`[data-testid=totp-secret]`).Text())
+	codes := b.submit(setup, totpForm, map[string]string{"code": totpCode(t, secret, clock.Now())})
+	cont, _ := codes.Doc.Find(`a:contains("I've saved them")`).Attr("href")
+	task := b.get(cont)
+	if task.URL.Path != "/switch-organization" || task.URL.Query().Get("redirect_url") != appURL {
+		t.Fatalf("after enrolling: at %s, want the choose-organization task", task.URL)
+	}
+	noSession(t, "the organization task", task)
+	create := b.get(task.Doc.Find(`a[href^="/create-organization"]`).AttrOr("href", ""))
+	wantHandBack(t, b.submit(create, createOrgForm, map[string]string{"name": "Acme"}), http.StatusSeeOther, appURL)
 }
 
 type oidcPortal struct{ *portaltest.Portal }

@@ -24,7 +24,6 @@ const (
 	factorTwoForm     = `form[action="/sign-in/factor-two"]`
 	factorTwoPrepare  = `form[action="/sign-in/factor-two/prepare"]`
 	totpForm          = `form[action="/user/security/totp"]`
-	reverifyForm      = `form[action="/user/security/verify"]`
 )
 
 // newKey is a software passkey as a browser at the portal's origin would

@@ -247,8 +247,8 @@ func TestReverifyWithPasskey_REQ_SES_06(t *testing.T) {
 	addPasskey(t, b, k, webauthntest.Ceremony{})
 	clock.Advance(11 * time.Minute)
 	confirm := b.get("/user/security/passkeys/new")
-	wantText(t, "stale", confirm, http.StatusOK, "Confirm it's you")
-	form := `form[action="/user/security/verify"][data-passkey-login]`
+	wantText(t, "stale", confirm, http.StatusOK, "confirm it's you")
+	form := `form[action="/user/verify"][data-passkey-login]`
 	if confirm.Doc.Find(form).Length() != 1 || confirm.Doc.Find(`script[src="/static/passkeys.js"]`).Length() != 1 {
 		t.Fatalf("no passkey on the confirmation page:\n%s", confirm.Body)
 	}

@@ -72,6 +72,10 @@ type Repo interface {
 
 	SetSecondFactorPhone(ctx context.Context, userID, identifierID string, at time.Time) error
 	DeleteSecondFactorPhone(ctx context.Context, userID string) error
+
+	// DeleteCredential removes one of the user's passkeys; apperr.ErrNotFound
+	// when it is not theirs.
+	DeleteCredential(ctx context.Context, userID string, id []byte) error
 }
 
 // Service applies the rules. It is safe for concurrent use.
@@ -84,9 +88,11 @@ type Service struct {
 	// Issuer names the account in authenticator apps (the app's name).
 	Issuer   string
 	Passkeys *passkey.Service
-	// FirstFactors and SecondFactors are the instance's enabled factors
-	// (config names: password, email_code, …; totp, backup_code, phone_code).
-	FirstFactors  []string
+	// SignIn is what the instance accepts at sign-in, for the rule that an
+	// account always keeps a way in (user.CanSignIn).
+	SignIn user.SignInOptions
+	// SecondFactors are the instance's enabled second factors (config
+	// names: totp, backup_code, phone_code).
 	SecondFactors []string
 	// RequireMFA keeps the last second factor from being removed.
 	RequireMFA bool
@@ -117,6 +123,7 @@ var (
 	errNoPhone    = apperr.New(apperr.Invalid, "Add and verify a phone number first.")
 	errNoFactor   = apperr.New(apperr.Invalid, "Backup codes come with a second step: add an authenticator app or text-message codes first.")
 	errLastWay    = apperr.New(apperr.Invalid, "You can't remove your only way to sign in. Add another way first.")
+	errNoPasskey  = apperr.New(apperr.NotFound, "That passkey no longer exists.")
 	// ErrBadCode answers every wrong, reused or unknown code alike.
 	ErrBadCode = apperr.Field(apperr.Invalid, "code", "That code is incorrect. Try again.")
 )
@@ -419,36 +426,31 @@ func (s *Service) FinishPasskey(ctx context.Context, userID, challengeID string,
 	return cred, s.InTx(ctx, func(r Repo) error { return userUpdated(ctx, r, userID, s.Clock.Now()) })
 }
 
-// RemovePasskey removes a passkey of u, unless it is the last way u can
-// sign in (REQ-WA-10).
+// RemovePasskey removes a passkey of u unless the account would be left
+// without a way to sign in (user.CanSignIn, REQ-WA-10). The rule is judged
+// after the deletion, inside the transaction that holds the user's row
+// lock, so a concurrent removal of another way in cannot slip between the
+// check and the change (REQ-AC-06); a refusal rolls the deletion back.
 func (s *Service) RemovePasskey(ctx context.Context, u *user.User, id []byte) error {
-	if WaysToSignIn(u, s.FirstFactors) <= 1 && slices.Contains(s.FirstFactors, "passkey") {
-		return errLastWay
-	}
-	if err := s.Passkeys.Remove(ctx, u.ID, id); err != nil {
-		return err
-	}
-	return s.InTx(ctx, func(r Repo) error { return userUpdated(ctx, r, u.ID, s.Clock.Now()) })
-}
-
-// WaysToSignIn counts the first factors u could sign in with on an
-// instance offering firstFactors: a password, each connected account, each
-// passkey, and codes or links to a verified address or number.
-func WaysToSignIn(u *user.User, firstFactors []string) int {
-	n := len(u.ExternalAccounts)
-	for _, f := range firstFactors {
-		switch {
-		case f == "password" && u.PasswordHash != "":
-			n++
-		case f == "passkey":
-			n += u.Passkeys
-		case (f == "email_code" || f == "email_link") && len(u.VerifiedEmails()) > 0:
-			n++
-		case f == "phone_code" && u.PrimaryPhone() != "":
-			n++
+	return s.InTx(ctx, func(r Repo) error {
+		now := s.Clock.Now()
+		if err := r.TouchUser(ctx, u.ID, now); err != nil {
+			return fmt.Errorf("factors: lock user: %w", err)
 		}
-	}
-	return n
+		if err := r.DeleteCredential(ctx, u.ID, id); errors.Is(err, apperr.ErrNotFound) {
+			return errNoPasskey
+		} else if err != nil {
+			return err
+		}
+		rest, err := r.UserByID(ctx, u.ID)
+		if err != nil {
+			return err
+		}
+		if !rest.CanSignIn(s.SignIn) {
+			return errLastWay
+		}
+		return userUpdated(ctx, r, u.ID, now)
+	})
 }
 
 func userUpdated(ctx context.Context, r Repo, userID string, now time.Time) error {

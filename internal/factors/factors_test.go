@@ -19,6 +19,7 @@ import (
 	"github.com/portalhq/portal/internal/events"
 	"github.com/portalhq/portal/internal/factors"
 	"github.com/portalhq/portal/internal/id"
+	"github.com/portalhq/portal/internal/passkey"
 	"github.com/portalhq/portal/internal/store"
 	"github.com/portalhq/portal/internal/testutil/pgtest"
 	"github.com/portalhq/portal/internal/user"
@@ -50,7 +51,7 @@ func setup(t *testing.T, url string) *fixture {
 	key := make([]byte, 32)
 	key[0] = 7
 	svc := &factors.Service{Clock: clock, Repo: st.Q, InTx: store.Tx[factors.Repo](st), Key: key, Issuer: "Acme",
-		FirstFactors: []string{"password", "email_code", "passkey"}, SecondFactors: []string{"totp", "backup_code", "phone_code"}}
+		SignIn: user.SignInOptions{Email: true, Factors: []string{"password", "email_code", "passkey"}}, SecondFactors: []string{"totp", "backup_code", "phone_code"}}
 	return &fixture{st: st, svc: svc, clock: clock}
 }
 
@@ -312,21 +313,36 @@ func TestPhoneAndBackupCodeRules(t *testing.T) {
 	})
 }
 
-func TestWaysToSignIn(t *testing.T) {
-	now := time.Now()
-	u := &user.User{Identifiers: []user.Identifier{{Kind: user.Email, Value: "a@example.com", VerifiedAt: &now}}, Passkeys: 2}
-	for _, tc := range []struct {
-		factors []string
-		want    int
-	}{
-		{[]string{"password", "passkey"}, 2},
-		{[]string{"email_code", "email_link", "passkey"}, 4},
-		{[]string{"password"}, 0},
-	} {
-		if got := factors.WaysToSignIn(u, tc.factors); got != tc.want {
-			t.Errorf("WaysToSignIn(%v) = %d, want %d", tc.factors, got, tc.want)
+// A passkey is a way in like any other (user.CanSignIn): the last one
+// stays while nothing else would let the person sign in (REQ-WA-10).
+func TestRemovePasskeyKeepsAWayIn(t *testing.T) {
+	engines(t, func(t *testing.T, f *fixture) {
+		ctx := t.Context()
+		f.svc.SignIn = user.SignInOptions{Email: true, Factors: []string{"passkey"}} // the password and email don't count
+		u := f.user(t, false)
+		for _, b := range []byte{1, 2} {
+			if err := f.st.Q.InsertCredential(ctx, passkey.Credential{ID: []byte{b, 9, 9}, UserID: u.ID, Name: "key",
+				PublicKey: []byte{1}, CreatedAt: f.clock.Now()}); err != nil {
+				t.Fatal(err)
+			}
 		}
-	}
+		if err := f.svc.RemovePasskey(ctx, f.reload(t, u), []byte{7, 7, 7}); apperr.CodeOf(err) != apperr.NotFound {
+			t.Errorf("someone else's or no passkey: %v", err)
+		}
+		if err := f.svc.RemovePasskey(ctx, f.reload(t, u), []byte{1, 9, 9}); err != nil {
+			t.Fatalf("one of two: %v", err)
+		}
+		if err := f.svc.RemovePasskey(ctx, f.reload(t, u), []byte{2, 9, 9}); apperr.CodeOf(err) != apperr.Invalid {
+			t.Errorf("the last way in: %v", err)
+		}
+		if got := f.reload(t, u).Passkeys; got != 1 {
+			t.Errorf("passkeys after a refused removal = %d, want 1", got)
+		}
+		f.svc.SignIn.Factors = append(f.svc.SignIn.Factors, "password")
+		if err := f.svc.RemovePasskey(ctx, f.reload(t, u), []byte{2, 9, 9}); err != nil {
+			t.Errorf("with a password left: %v", err)
+		}
+	})
 }
 
 // raceCount runs fn from n goroutines released together and counts the nil

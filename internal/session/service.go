@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -27,9 +28,9 @@ type Repo interface {
 	ActiveSessionsOfUser(ctx context.Context, userID string) ([]Session, error)
 	EndSession(ctx context.Context, id, status string, at time.Time) (bool, error)
 	TouchSession(ctx context.Context, id string, at time.Time) error
-	// RecordSessionFactors moves the session's factor times to first and
-	// second where they are not nil (a reverification).
-	RecordSessionFactors(ctx context.Context, id string, first, second *time.Time) error
+	// MarkReverified records a reverification at at, moving the first
+	// and/or second factor time with it.
+	MarkReverified(ctx context.Context, id string, at time.Time, first, second bool) error
 	UserByID(ctx context.Context, id string) (*user.User, error)
 	InsertEvent(ctx context.Context, e events.Event) error
 }
@@ -53,6 +54,8 @@ type Service struct {
 	Policy Policy
 	Repo   Repo
 	InTx   func(ctx context.Context, fn func(Repo) error) error
+	// Orgs fills the organization claims; nil leaves them out.
+	Orgs OrgResolver
 }
 
 // NewClient creates the record of a browser.
@@ -80,8 +83,9 @@ func (s *Service) StartFactors(ctx context.Context, r Repo, clientID, userID, ip
 		return nil, err
 	}
 	sess := Session{ID: id.New(id.Session), ClientID: clientID, UserID: userID, Status: Active,
-		FirstFactorAt: firstFactorAt, SecondFactorAt: secondFactorAt, IP: ip, UserAgent: truncate(ua, 512),
-		CreatedAt: now, UpdatedAt: now, LastActiveAt: now, ExpireAt: now.Add(s.Policy.MaxLifetime)}
+		FirstFactorAt: firstFactorAt, SecondFactorAt: secondFactorAt, ReverifiedAt: lastFactor(firstFactorAt, secondFactorAt),
+		IP: ip, UserAgent: truncate(ua, 512), CreatedAt: now, UpdatedAt: now, LastActiveAt: now,
+		ExpireAt: now.Add(s.Policy.MaxLifetime)}
 	if err := r.CreateSession(ctx, sess); err != nil {
 		return nil, err
 	}
@@ -135,6 +139,47 @@ func (s *Service) RevokeUser(ctx context.Context, r Repo, userID string, now tim
 	return s.end(ctx, r, list, Revoked, now)
 }
 
+// ErrNoSuchSession answers a revocation of a session that is not the
+// user's, does not exist or has ended: the same for all three, so that an
+// ID reveals nothing about other people's sessions (REQ-AC-02).
+var ErrNoSuchSession = apperr.New(apperr.NotFound, "That device was not found. It may be signed out already.")
+
+// Revoke ends one active session of userID (status "revoked"). The device
+// finds itself signed out at its next token refresh.
+func (s *Service) Revoke(ctx context.Context, userID, sessionID string) error {
+	return s.InTx(ctx, func(r Repo) error {
+		sess, err := r.SessionByID(ctx, sessionID)
+		if errors.Is(err, apperr.ErrNotFound) || err == nil && (sess.UserID != userID || sess.Status != Active) {
+			return ErrNoSuchSession
+		}
+		if err != nil {
+			return err
+		}
+		return s.end(ctx, r, []Session{*sess}, Revoked, s.Clock.Now())
+	})
+}
+
+// RevokeOthers ends every active session of userID but keep, inside the
+// caller's transaction r, and returns how many it ended.
+func (s *Service) RevokeOthers(ctx context.Context, r Repo, userID, keep string, now time.Time) (int, error) {
+	list, err := r.ActiveSessionsOfUser(ctx, userID)
+	if err != nil {
+		return 0, err
+	}
+	others := slices.DeleteFunc(list, func(x Session) bool { return x.ID == keep })
+	return len(others), s.end(ctx, r, others, Revoked, now)
+}
+
+// Live lists the user's sessions that can still mint tokens, newest first.
+func (s *Service) Live(ctx context.Context, userID string) ([]Session, error) {
+	list, err := s.Repo.ActiveSessionsOfUser(ctx, userID)
+	if err != nil {
+		return nil, err
+	}
+	now := s.Clock.Now()
+	return slices.DeleteFunc(list, func(x Session) bool { return !x.Live(now, s.Policy.Inactivity) }), nil
+}
+
 func (s *Service) endAll(ctx context.Context, r Repo, clientID, status string, now time.Time) error {
 	list, err := r.ActiveSessionsOfClient(ctx, clientID)
 	if err != nil {
@@ -164,30 +209,32 @@ func (s *Service) end(ctx context.Context, r Repo, list []Session, status string
 	return nil
 }
 
-// Reverified records that the person verified a factor again during the
-// session (for sensitive actions, REQ-SES-06): first and/or second, at now.
-// The token's fva claim reports it from then on.
+// Reverified records that the person proved who they are on sess just now
+// (REQ-SES-06): reverified_at, which sensitive changes check, and the
+// factor times the token's fva claim reports — first and/or second,
+// depending on the factor verified. This is the one place both move.
 func (s *Service) Reverified(ctx context.Context, sess *Session, first, second bool) error {
 	now := s.Clock.Now()
-	var f, sec *time.Time
+	if err := s.Repo.MarkReverified(ctx, sess.ID, now, first, second); err != nil {
+		return err
+	}
+	sess.ReverifiedAt = &now
 	if first {
-		f = &now
 		sess.FirstFactorAt = now
 	}
 	if second {
-		sec = &now
 		sess.SecondFactorAt = &now
 	}
-	return s.Repo.RecordSessionFactors(ctx, sess.ID, f, sec)
+	return nil
 }
 
-// LastVerifiedAt is when the person last proved who they are in sess: the
-// later of its first and second factor times (a reverification moves them).
-func (sess *Session) LastVerifiedAt() time.Time {
-	if sess.SecondFactorAt != nil && sess.SecondFactorAt.After(sess.FirstFactorAt) {
-		return *sess.SecondFactorAt
+// lastFactor is when a sign-in last proved who the person is: the later of
+// its factor times.
+func lastFactor(first time.Time, second *time.Time) *time.Time {
+	if second != nil && second.After(first) {
+		return second
 	}
-	return sess.FirstFactorAt
+	return &first
 }
 
 // ErrSignedOut means the session can no longer mint tokens.
@@ -208,6 +255,15 @@ func (s *Service) Token(ctx context.Context, sess *Session, azp string) (string,
 		Now: now, TTL: s.Policy.TokenTTL, FirstFactorAt: sess.FirstFactorAt}
 	if sess.SecondFactorAt != nil {
 		p.SecondFactorAt = *sess.SecondFactorAt
+	}
+	if sess.ActiveOrgID != "" && s.Orgs != nil {
+		oc, err := s.Orgs.OrgClaims(ctx, sess.UserID, sess.ActiveOrgID)
+		if err != nil {
+			return "", time.Time{}, err
+		}
+		if oc != nil {
+			p.OrgID, p.OrgSlug, p.OrgRole, p.OrgPermissions = oc.ID, oc.Slug, oc.Role, oc.Permissions
+		}
 	}
 	claims, err := token.NewSessionClaims(p)
 	if err != nil {

@@ -16,9 +16,6 @@ type CodeStrategy struct {
 	Codes    *flow.Codes
 	Store    flow.CodeStore
 	Notifier flow.Notifier
-	// Purpose words the message ("verify" when a signed-in person confirms
-	// it's them); empty means sign-in or reset, from Strategy.
-	Purpose string
 }
 
 func (s *CodeStrategy) Name() string { return s.Strategy }
@@ -53,9 +50,6 @@ func (s *CodeStrategy) Prepare(ctx context.Context, f *flow.Flow, u *user.User, 
 	purpose := "sign-in"
 	if s.Strategy == flow.ResetPasswordEmailCode || s.Strategy == flow.ResetPasswordPhoneCode {
 		purpose = "reset-password"
-	}
-	if s.Purpose != "" {
-		purpose = s.Purpose
 	}
 	if s.sms() {
 		err = s.Notifier.SendSMSCode(ctx, to, code, purpose)

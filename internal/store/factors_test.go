@@ -162,27 +162,29 @@ func testFactors(t *testing.T, open func(t *testing.T) *store.Store) {
 	})
 }
 
-// A reverification moves the session's factor times (REQ-SES-06); an ended
-// session is not changed.
+// A reverification records reverified_at and moves the session's factor
+// times for the factor used (REQ-SES-06); an ended session is not changed.
 func testSessionFactors(t *testing.T, open func(t *testing.T) *store.Store) {
 	s, ctx := open(t), t.Context()
 	sess := storeSession(t, s, createClient(t, s), base)
-	if err := s.Q.RecordSessionFactors(ctx, sess.ID, nil, ptr(at(time.Minute))); err != nil {
+	if err := s.Q.MarkReverified(ctx, sess.ID, at(time.Minute), false, true); err != nil {
 		t.Fatal(err)
 	}
 	got, _ := s.Q.SessionByID(ctx, sess.ID)
 	sameTime(t, "FirstFactorAt", got.FirstFactorAt, sess.FirstFactorAt)
 	sameTimePtr(t, "SecondFactorAt", got.SecondFactorAt, ptr(at(time.Minute)))
-	if err := s.Q.RecordSessionFactors(ctx, sess.ID, ptr(at(time.Hour)), nil); err != nil {
+	sameTimePtr(t, "ReverifiedAt", got.ReverifiedAt, ptr(at(time.Minute)))
+	if err := s.Q.MarkReverified(ctx, sess.ID, at(time.Hour), true, false); err != nil {
 		t.Fatal(err)
 	}
 	got, _ = s.Q.SessionByID(ctx, sess.ID)
 	sameTime(t, "FirstFactorAt", got.FirstFactorAt, at(time.Hour))
 	sameTimePtr(t, "SecondFactorAt", got.SecondFactorAt, ptr(at(time.Minute)))
+	sameTimePtr(t, "ReverifiedAt", got.ReverifiedAt, ptr(at(time.Hour)))
 	if _, err := s.Q.EndSession(ctx, sess.ID, "ended", at(time.Hour)); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.Q.RecordSessionFactors(ctx, sess.ID, ptr(at(2*time.Hour)), nil); !errors.Is(err, store.ErrNotFound) {
+	if err := s.Q.MarkReverified(ctx, sess.ID, at(2*time.Hour), true, true); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("ended session: %v, want ErrNotFound", err)
 	}
 }

@@ -22,10 +22,18 @@ func (s *Store) Migrate(ctx context.Context) error {
 		return err
 	}
 	gd := goose.DialectSQLite3
-	var opts []goose.ProviderOption
+	// Branches each own a migration number and are merged in whatever order
+	// they finish, so a database may already hold a higher version (00006,
+	// 00007) when a lower one (00005) arrives with a later merge. goose
+	// refuses such a "missing" migration by default; applying it is right
+	// here because numbered migrations of different branches touch
+	// different tables and columns and do not depend on each other's order.
+	opts := []goose.ProviderOption{goose.WithAllowOutofOrder(true)}
 	if s.dialect == Postgres {
 		gd = goose.DialectPostgres
-		locker, err := lock.NewPostgresSessionLocker()
+		// Retry every second (not goose's default 5 s) so parallel test processes
+		// and rolling deploys wait briefly for each other.
+		locker, err := lock.NewPostgresSessionLocker(lock.WithLockTimeout(1, 300))
 		if err != nil {
 			return err
 		}

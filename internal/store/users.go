@@ -10,15 +10,16 @@ import (
 )
 
 const userCols = `id, first_name, last_name, password_hash, primary_email_id, banned,
-	failed_sign_ins, locked_until, last_sign_in_at, created_at, updated_at`
+	failed_sign_ins, locked_until, last_sign_in_at, created_at, updated_at, primary_phone_id`
 
 // CreateUser inserts u and its identifiers, all or nothing. A taken
 // identifier is ErrConflict.
 func (q *Q) CreateUser(ctx context.Context, u *user.User) error {
 	return q.atomic(ctx, func(q *Q) error {
-		_, err := q.exec(ctx, `INSERT INTO users (`+userCols+`) VALUES (?,?,?,?,?,?,?,?,?,?,?)`,
+		_, err := q.exec(ctx, `INSERT INTO users (`+userCols+`) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)`,
 			u.ID, u.FirstName, u.LastName, u.PasswordHash, u.PrimaryEmailID, u.Banned,
-			u.FailedSignIns, msPtr(u.LockedUntil), msPtr(u.LastSignInAt), ms(u.CreatedAt), ms(u.UpdatedAt))
+			u.FailedSignIns, msPtr(u.LockedUntil), msPtr(u.LastSignInAt), ms(u.CreatedAt), ms(u.UpdatedAt),
+			u.PrimaryPhoneID)
 		if err != nil {
 			return err
 		}
@@ -48,9 +49,13 @@ func (q *Q) CreateIdentifier(ctx context.Context, i user.Identifier) error {
 
 // UserByID returns the user with its identifiers.
 func (q *Q) UserByID(ctx context.Context, id string) (*user.User, error) {
-	u, err := scanUser(q.row(ctx, `SELECT `+userCols+` FROM users WHERE id = ?`, id))
+	u, err := scanUser(q.row(ctx, `SELECT `+userCols+`,
+		COALESCE((SELECT i.id FROM user_images i WHERE i.user_id = users.id), '') FROM users WHERE id = ?`, id))
 	if err != nil {
 		return nil, err
+	}
+	if u.ImageID != "" {
+		u.ImageURL = q.images + "/images/" + u.ImageID + ".png"
 	}
 	if err := q.loadIdentifiers(ctx, u); err != nil {
 		return nil, err
@@ -131,7 +136,7 @@ func scanUser(r *sql.Row) (*user.User, error) {
 		created, updated int64
 	)
 	err := r.Scan(&u.ID, &u.FirstName, &u.LastName, &u.PasswordHash, &u.PrimaryEmailID, &u.Banned,
-		&u.FailedSignIns, &locked, &last, &created, &updated)
+		&u.FailedSignIns, &locked, &last, &created, &updated, &u.PrimaryPhoneID, &u.ImageID)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNotFound
 	}

@@ -10,6 +10,9 @@ type Object struct {
 	FirstName             *string          `json:"first_name"`
 	LastName              *string          `json:"last_name"`
 	PrimaryEmailAddressID *string          `json:"primary_email_address_id"`
+	PrimaryPhoneNumberID  *string          `json:"primary_phone_number_id"`
+	ImageURL              string           `json:"image_url"`
+	HasImage              bool             `json:"has_image"`
 	EmailAddresses        []EmailObject    `json:"email_addresses"`
 	PhoneNumbers          []PhoneObject    `json:"phone_numbers"`
 	Username              *string          `json:"username"`
@@ -72,6 +75,8 @@ func (u *User) ToObject(now time.Time) Object {
 		ID: u.ID, Object: "user",
 		FirstName: nilIfEmpty(u.FirstName), LastName: nilIfEmpty(u.LastName),
 		PrimaryEmailAddressID: nilIfEmpty(u.PrimaryEmailID),
+		ImageURL:              u.ImageURL,
+		HasImage:              u.ImageID != "",
 		EmailAddresses:        []EmailObject{},
 		PhoneNumbers:          []PhoneObject{},
 		ExternalAccounts:      []ExternalObject{},
@@ -84,6 +89,13 @@ func (u *User) ToObject(now time.Time) Object {
 		Locked:                u.Locked(now),
 		PublicMetadata:        map[string]any{}, PrivateMetadata: map[string]any{}, UnsafeMetadata: map[string]any{},
 		CreatedAt: u.CreatedAt.UnixMilli(), UpdatedAt: u.UpdatedAt.UnixMilli(),
+	}
+	if p := u.PrimaryPhone(); p != "" {
+		for _, i := range u.Identifiers {
+			if i.Kind == Phone && i.Value == p {
+				o.PrimaryPhoneNumberID = &i.ID
+			}
+		}
 	}
 	if u.LastSignInAt != nil {
 		v := u.LastSignInAt.UnixMilli()
@@ -123,4 +135,11 @@ func nilIfEmpty(s string) *string {
 		return nil
 	}
 	return &s
+}
+
+// Deleted is the user.deleted payload, as Clerk sends it.
+type Deleted struct {
+	ID      string `json:"id"`
+	Object  string `json:"object"`
+	Deleted bool   `json:"deleted"`
 }
