@@ -74,6 +74,7 @@ func (a *app) dress(c echo.Context, p *views.Page) {
 	p.TermsURL, p.PrivacyURL, p.HelpURL = o.TermsPageURL, o.PrivacyPageURL, o.HelpPageURL
 	p.SocialVariant, p.SocialPlacement = o.SocialButtonsVariant, o.SocialButtonsPlacement
 	p.ShowOptionalFields = o.ShowOptionalFields
+	p.HideOptionalFields = !o.ShowOptionalFields
 }
 
 // cspExtra lets the theme's logo load from its own origin, and in

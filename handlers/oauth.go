@@ -43,7 +43,7 @@ func (a *app) socialButtons(q url.Values, intent string, skip map[string]bool) [
 		if intent == oauth.IntentConnect {
 			label = "Connect " + p.DisplayName()
 		}
-		out = append(out, views.SocialButton{Provider: p.Name(), Label: label,
+		out = append(out, views.SocialButton{Provider: p.Name(), Name: p.DisplayName(), Label: label,
 			URL: "/sign-in/oauth/" + url.PathEscape(p.Name()) + "?" + v.Encode()})
 	}
 	return out

@@ -151,7 +151,9 @@ func newPasswordField(errMsg string, min int) field {
 
 func signUpFields(p SignUp) []field {
 	var fields []field
-	if p.ShowNames {
+	optional := !p.HideOptionalFields || p.FlowID != ""
+	if p.ShowNames && (p.RequireNames || optional || p.FirstName != "" || p.LastName != "" ||
+		p.Errors["first_name"] != "" || p.Errors["last_name"] != "") {
 		fields = append(fields,
 			field{Name: "first_name", Label: "First name", Type: "text", Value: p.FirstName, Autocomplete: "given-name",
 				Error: p.Errors["first_name"], Required: p.RequireNames, Optional: !p.RequireNames},
@@ -232,4 +234,23 @@ func passkeyAddSkip(p PasskeyAdd) string {
 		return "Not now"
 	}
 	return "Cancel"
+}
+
+// socialAt is where the theme puts the provider buttons: "top" or "bottom".
+func socialAt(p Page) string {
+	if p.SocialPlacement == "bottom" {
+		return "bottom"
+	}
+	return "top"
+}
+
+// socialCompact reports whether provider buttons are a compact row.
+func socialCompact(p Page, n int) bool {
+	switch p.SocialVariant {
+	case "iconButton":
+		return true
+	case "blockButton":
+		return false
+	}
+	return n >= 3 // "auto", as Clerk does
 }

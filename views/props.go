@@ -42,6 +42,9 @@ type Page struct {
 	SocialVariant      string
 	SocialPlacement    string
 	ShowOptionalFields bool
+	// HideOptionalFields leaves optional sign-up fields out (the theme's
+	// showOptionalFields: false); the zero value shows them.
+	HideOptionalFields bool
 }
 
 // Translator renders catalog messages; internal/i18n's Localizer is one.
@@ -82,6 +85,7 @@ type Method struct {
 // SocialButton starts sign-in with an OAuth or OpenID provider.
 type SocialButton struct {
 	Provider string // "github", "oidc_corp"
+	Name     string // "GitHub", shown alone on icon-style buttons
 	Label    string // "Continue with GitHub"
 	URL      string // GET /sign-in/oauth/{provider}?…
 }

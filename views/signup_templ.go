@@ -43,7 +43,7 @@ func SignUpPage(p SignUp) templ.Component {
 				return templ_7745c5c3_Err
 			}
 			if p.FlowID == "" {
-				templ_7745c5c3_Err = socialButtons(p.Social).Render(ctx, templ_7745c5c3_Buffer)
+				templ_7745c5c3_Err = socialButtons(p.Page, p.Social, "top").Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
@@ -101,6 +101,12 @@ func SignUpPage(p SignUp) templ.Component {
 			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 5, "</form>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
+			}
+			if p.FlowID == "" {
+				templ_7745c5c3_Err = socialButtons(p.Page, p.Social, "bottom").Render(ctx, templ_7745c5c3_Buffer)
+				if templ_7745c5c3_Err != nil {
+					return templ_7745c5c3_Err
+				}
 			}
 			return nil
 		})
@@ -160,7 +166,7 @@ func SignUpVerifyPage(p SignUpVerify) templ.Component {
 			var templ_7745c5c3_Var7 string
 			templ_7745c5c3_Var7, templ_7745c5c3_Err = templruntime.NewAttributeExpression(p.Action).ResolveURL(ctx)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/signup.templ`, Line: 27, Col: 55}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/signup.templ`, Line: 30, Col: 55}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var7)
 			if templ_7745c5c3_Err != nil {
