@@ -15,6 +15,7 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jonboulle/clockwork"
@@ -37,6 +38,7 @@ import (
 	"github.com/portalhq/portal/internal/social"
 	"github.com/portalhq/portal/internal/store"
 	"github.com/portalhq/portal/internal/token"
+	"github.com/portalhq/portal/internal/webhook"
 )
 
 // Options are what tests inject; zero values mean the real thing.
@@ -60,6 +62,10 @@ type Portal struct {
 
 	// SecretKey is the Backend API key in force (configured or generated).
 	SecretKey string
+	// InstanceID names this instance in webhook envelopes.
+	InstanceID    string
+	Webhooks      *webhook.Service
+	WebhookWorker *webhook.Worker
 
 	server   *http.Server
 	listener net.Listener
@@ -205,12 +211,32 @@ func (p *Portal) wire(ctx context.Context, opt Options) error {
 	}
 	soc := &social.Service{Clock: clock, Repo: st.Q, InTx: store.Tx[social.Repo](st), Sessions: sessions, SignUp: up,
 		Factors: factors}
+	if err := p.wireWebhooks(ctx); err != nil {
+		return err
+	}
 	p.Limiter = ratelimit.New(clock, 100_000)
 	p.Handler, err = handlers.New(handlers.Deps{Config: cfg, Log: p.Log, Clock: clock, SignIn: in, SignUp: up, Codes: codes,
 		Providers: providers, Sealer: sealer, Social: soc,
 		Sessions: sessions, Signer: p.Signer, Redirects: policy, Users: st.Q, Outbox: outbox, Limiter: p.Limiter,
 		Ready: st.Ping, CookieKeys: secrets.cookieKeys, PasswordMin: minLen})
 	return err
+}
+
+// wireWebhooks builds the endpoint service and the delivery worker, and
+// brings the PORTAL_WEBHOOK_URL endpoint in line with the configuration.
+func (p *Portal) wireWebhooks(ctx context.Context) error {
+	cfg, st := p.Config, p.Store
+	instance, err := st.Q.SettingOrInit(ctx, "instance_id", func() string { return id.New("ins") })
+	if err != nil {
+		return err
+	}
+	p.InstanceID = instance
+	tx := store.Tx[webhook.Store](st)
+	p.WebhookWorker = &webhook.Worker{Clock: p.Clock, Store: st.Q, InTx: tx, InstanceID: instance, Log: p.Log,
+		Client: webhook.NewHTTPClient(cfg.WebhookAllowPrivate)}
+	p.Webhooks = &webhook.Service{Clock: p.Clock, Store: st.Q, InTx: tx, AllowPrivate: cfg.WebhookAllowPrivate,
+		Wake: p.WebhookWorker.Wake}
+	return p.Webhooks.Configure(ctx, cfg.WebhookURL, cfg.WebhookSecret)
 }
 
 func set(list []string) map[string]bool {
@@ -284,9 +310,14 @@ func (p *Portal) Serve(ctx context.Context) error {
 		WriteTimeout: cfg.WriteTimeout, IdleTimeout: cfg.IdleTimeout, MaxHeaderBytes: 64 << 10,
 		ErrorLog: slog.NewLogLogger(p.Log.Handler(), slog.LevelWarn)}
 	bg, cancel := context.WithCancel(ctx)
-	defer cancel()
+	var deliveries sync.WaitGroup
+	defer func() {
+		cancel()
+		deliveries.Wait() // an attempt in flight ends before the store closes
+	}()
 	go p.Limiter.Run(bg, time.Minute)
 	go p.maintain(bg)
+	deliveries.Go(func() { p.WebhookWorker.Run(bg) })
 
 	errc := make(chan error, 1)
 	go func() { errc <- p.server.Serve(p.listener) }()
