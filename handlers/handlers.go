@@ -12,6 +12,7 @@ import (
 	"github.com/gorilla/sessions"
 	"github.com/jonboulle/clockwork"
 
+	"github.com/portalhq/portal/internal/admin"
 	"github.com/portalhq/portal/internal/config"
 	"github.com/portalhq/portal/internal/flow"
 	"github.com/portalhq/portal/internal/notify"
@@ -24,6 +25,7 @@ import (
 	"github.com/portalhq/portal/internal/social"
 	"github.com/portalhq/portal/internal/token"
 	"github.com/portalhq/portal/internal/user"
+	"github.com/portalhq/portal/internal/webhook"
 )
 
 // Users is what handlers read about users.
@@ -60,6 +62,12 @@ type Deps struct {
 	CookieKeys [][]byte
 	// PasswordMin is shown on the sign-up form.
 	PasswordMin int
+
+	// Backend API.
+	SecretKey  string
+	AdminUsers *admin.Users
+	AdminRepo  admin.Repo
+	Webhooks   *webhook.Service
 }
 
 // app carries the dependencies to every handler.

@@ -21,11 +21,14 @@ type Route struct {
 	// NoCSRF, when set, says why the route takes cross-site POSTs: a
 	// provider's form_post callback, protected by its one-time state.
 	NoCSRF string
+	// API marks a Backend API route: authenticated by the Bearer secret
+	// key, never by cookies, so it needs no CSRF check; errors are JSON.
+	API bool
 }
 
 // Routes is the one route table.
 func Routes() []Route {
-	return []Route{
+	routes := []Route{
 		{Method: http.MethodGet, Path: "/", h: (*app).home},
 		{Method: http.MethodGet, Path: "/sign-in", h: (*app).signInStart},
 		{Method: http.MethodPost, Path: "/sign-in", h: (*app).signInSubmitIdentifier},
@@ -62,6 +65,44 @@ func Routes() []Route {
 		{Method: http.MethodPost, Path: "/v1/oauth_callback/:provider", h: (*app).oauthCallback,
 			NoCSRF: "Apple's form_post callback is a cross-site POST; the sealed one-time state is its CSRF control (REQ-OA-01)"},
 	}
+	return append(routes, apiRoutes()...)
+}
+
+// apiRoutes is the Backend API (backendapi_*.go). Organization,
+// membership and invitation endpoints join here.
+func apiRoutes() []Route {
+	api := func(method, path string, h func(a *app, c echo.Context) error) Route {
+		return Route{Method: method, Path: path, h: apiRoute(h), API: true}
+	}
+	get, post, patch, del := http.MethodGet, http.MethodPost, http.MethodPatch, http.MethodDelete
+	return []Route{
+		api(get, "/v1/users", (*app).apiUsersList),
+		api(get, "/v1/users/count", (*app).apiUsersCount),
+		api(post, "/v1/users", (*app).apiUserCreate),
+		api(get, "/v1/users/:id", (*app).apiUserGet),
+		api(patch, "/v1/users/:id", (*app).apiUserUpdate),
+		api(del, "/v1/users/:id", (*app).apiUserDelete),
+		api(patch, "/v1/users/:id/metadata", (*app).apiUserMetadata),
+		api(post, "/v1/users/:id/ban", (*app).apiUserBan),
+		api(post, "/v1/users/:id/unban", (*app).apiUserUnban),
+		api(post, "/v1/users/:id/lock", (*app).apiUserLock),
+		api(post, "/v1/users/:id/unlock", (*app).apiUserUnlock),
+		api(post, "/v1/users/:id/verify_password", (*app).apiUserVerifyPassword),
+		api(get, "/v1/sessions", (*app).apiSessionsList),
+		api(get, "/v1/sessions/:id", (*app).apiSessionGet),
+		api(post, "/v1/sessions/:id/revoke", (*app).apiSessionRevoke),
+		api(post, "/v1/sessions/:id/tokens", (*app).apiSessionToken),
+		api(get, "/v1/jwks", (*app).apiJWKS),
+		api(get, "/v1/webhooks/endpoints", (*app).apiEndpointsList),
+		api(post, "/v1/webhooks/endpoints", (*app).apiEndpointCreate),
+		api(get, "/v1/webhooks/endpoints/:id", (*app).apiEndpointGet),
+		api(patch, "/v1/webhooks/endpoints/:id", (*app).apiEndpointUpdate),
+		api(del, "/v1/webhooks/endpoints/:id", (*app).apiEndpointDelete),
+		api(get, "/v1/webhooks/endpoints/:id/secret", (*app).apiEndpointSecret),
+		api(post, "/v1/webhooks/endpoints/:id/rotate_secret", (*app).apiEndpointRotate),
+		api(get, "/v1/webhooks/endpoints/:id/deliveries", (*app).apiEndpointDeliveries),
+		api(post, "/v1/webhooks/endpoints/:id/deliveries/:msg/replay", (*app).apiDeliveryReplay),
+	}
 }
 
 // New builds the HTTP handler.
@@ -87,7 +128,7 @@ func New(d Deps) (*echo.Echo, error) {
 	}
 	noCSRF := map[string]bool{}
 	for _, r := range Routes() {
-		if r.NoCSRF != "" {
+		if r.NoCSRF != "" || r.API {
 			noCSRF[r.Method+" "+r.Path] = true
 		}
 	}

@@ -21,6 +21,7 @@ import (
 	"github.com/jonboulle/clockwork"
 
 	"github.com/portalhq/portal/handlers"
+	"github.com/portalhq/portal/internal/admin"
 	"github.com/portalhq/portal/internal/config"
 	"github.com/portalhq/portal/internal/flow"
 	"github.com/portalhq/portal/internal/id"
@@ -218,7 +219,10 @@ func (p *Portal) wire(ctx context.Context, opt Options) error {
 	p.Handler, err = handlers.New(handlers.Deps{Config: cfg, Log: p.Log, Clock: clock, SignIn: in, SignUp: up, Codes: codes,
 		Providers: providers, Sealer: sealer, Social: soc,
 		Sessions: sessions, Signer: p.Signer, Redirects: policy, Users: st.Q, Outbox: outbox, Limiter: p.Limiter,
-		Ready: st.Ping, CookieKeys: secrets.cookieKeys, PasswordMin: minLen})
+		Ready: st.Ping, CookieKeys: secrets.cookieKeys, PasswordMin: minLen,
+		SecretKey: p.SecretKey, AdminRepo: st.Q, Webhooks: p.Webhooks,
+		AdminUsers: &admin.Users{Clock: clock, Repo: st.Q, InTx: store.Tx[admin.Repo](st), Sessions: sessions,
+			Hasher: hasher, Policy: pwPolicy, AppName: cfg.AppName, PhoneRegion: cfg.PhoneRegion}})
 	return err
 }
 

@@ -35,14 +35,31 @@ type hookEvent struct {
 }
 
 func newHookReceiver(t *testing.T, secret string) *hookReceiver {
+	r := &hookReceiver{}
+	r.use(t, secret)
+	newHookServer(t, r)
+	return r
+}
+
+// use makes the receiver verify with secret from now on.
+func (r *hookReceiver) use(t *testing.T, secret string) {
 	wh, err := svix.NewWebhook(secret)
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := &hookReceiver{t: t, wh: wh}
+	r.mu.Lock()
+	r.t, r.wh = t, wh
+	r.mu.Unlock()
+}
+
+// newHookServer serves r and returns its URL.
+func newHookServer(t *testing.T, r *hookReceiver) string {
 	r.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		body, _ := io.ReadAll(req.Body)
-		if err := r.wh.Verify(body, req.Header); err != nil {
+		r.mu.Lock()
+		wh := r.wh
+		r.mu.Unlock()
+		if err := wh.Verify(body, req.Header); err != nil {
 			t.Errorf("webhook does not verify: %v", err)
 			w.WriteHeader(http.StatusBadRequest)
 			return
@@ -57,7 +74,7 @@ func newHookReceiver(t *testing.T, secret string) *hookReceiver {
 		r.mu.Unlock()
 	}))
 	t.Cleanup(r.srv.Close)
-	return r
+	return r.srv.URL + "/hooks"
 }
 
 // waitFor returns the first accepted event of type typ about objectID.
@@ -122,5 +139,126 @@ func TestSignUpIsDeliveredAsWebhooks(t *testing.T) {
 	}
 	if sess.ID == created.ID {
 		t.Error("two events share a webhook-id")
+	}
+}
+
+// count returns how many accepted events have the webhook-id msgID.
+func (r *hookReceiver) count(msgID string) int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	n := 0
+	for _, e := range r.events {
+		if e.ID == msgID {
+			n++
+		}
+	}
+	return n
+}
+
+func (r *hookReceiver) waitCount(msgID string, want int) {
+	r.t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for r.count(msgID) < want && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if got := r.count(msgID); got != want {
+		r.t.Fatalf("%s accepted %d times, want %d", msgID, got, want)
+	}
+}
+
+type endpointJSON struct {
+	Object         string   `json:"object"`
+	ID             string   `json:"id"`
+	URL            string   `json:"url"`
+	EventTypes     []string `json:"event_types"`
+	Disabled       bool     `json:"disabled"`
+	DisabledReason *string  `json:"disabled_reason"`
+	Secret         string   `json:"secret"`
+}
+
+type deliveriesJSON struct {
+	Data []struct {
+		Object    string `json:"object"`
+		MessageID string `json:"message_id"`
+		EventType string `json:"event_type"`
+		Status    string `json:"status"`
+		Attempts  int    `json:"attempts"`
+	} `json:"data"`
+	TotalCount int `json:"total_count"`
+}
+
+// Webhook endpoints are managed through the Backend API: create (the
+// answer carries the secret), deliveries, replay, rotation, update, delete.
+func TestWebhookEndpointsThroughTheBackendAPI(t *testing.T) {
+	p := portaltest.Start(t, portaltest.Options{Env: map[string]string{"PORTAL_WEBHOOK_ALLOW_PRIVATE": "true"}})
+	var ep endpointJSON
+	rcv := &hookReceiver{}
+	srvURL := newHookServer(t, rcv)
+	if r := api(t, p, http.MethodPost, "/v1/webhooks/endpoints",
+		map[string]any{"url": srvURL, "event_types": []string{"user.created"}}, &ep); r.Status != 200 {
+		t.Fatalf("create: %d %s", r.Status, r.Body)
+	}
+	if ep.Object != "webhook_endpoint" || ep.URL != srvURL || len(ep.EventTypes) != 1 || ep.Disabled {
+		t.Errorf("endpoint = %+v", ep)
+	}
+	rcv.use(t, ep.Secret)
+
+	var u struct {
+		ID string `json:"id"`
+	}
+	api(t, p, http.MethodPost, "/v1/users", map[string]any{"email_address": []string{"ada@example.com"},
+		"skip_password_requirement": true}, &u)
+	p.WebhookWorker.Wake()
+	created := rcv.waitFor("user.created", func(d map[string]any) bool { return d["id"] == u.ID })
+
+	var ds deliveriesJSON
+	api(t, p, http.MethodGet, "/v1/webhooks/endpoints/"+ep.ID+"/deliveries", nil, &ds)
+	if ds.TotalCount != 1 || ds.Data[0].MessageID != created.ID || ds.Data[0].Status != "succeeded" ||
+		ds.Data[0].Attempts != 1 || ds.Data[0].Object != "webhook_delivery" {
+		t.Errorf("deliveries = %+v", ds)
+	}
+	if r := api(t, p, http.MethodPost, "/v1/webhooks/endpoints/"+ep.ID+"/deliveries/"+created.ID+"/replay", nil, nil); r.Status != 200 {
+		t.Fatalf("replay: %d %s", r.Status, r.Body)
+	}
+	rcv.waitCount(created.ID, 2)
+
+	var rotated endpointJSON
+	api(t, p, http.MethodPost, "/v1/webhooks/endpoints/"+ep.ID+"/rotate_secret", nil, &rotated)
+	if rotated.Secret == "" || rotated.Secret == ep.Secret {
+		t.Fatalf("rotated secret %q", rotated.Secret)
+	}
+	rcv.use(t, rotated.Secret) // the new secret verifies at once
+	api(t, p, http.MethodPost, "/v1/users", map[string]any{"email_address": []string{"grace@example.com"},
+		"skip_password_requirement": true}, &u)
+	p.WebhookWorker.Wake()
+	rcv.waitFor("user.created", func(d map[string]any) bool { return d["id"] == u.ID })
+
+	var got endpointJSON
+	api(t, p, http.MethodGet, "/v1/webhooks/endpoints/"+ep.ID, nil, &got)
+	if got.Secret != "" {
+		t.Error("GET of an endpoint shows its secret")
+	}
+	api(t, p, http.MethodPatch, "/v1/webhooks/endpoints/"+ep.ID, map[string]any{"disabled": true}, &got)
+	if !got.Disabled || got.DisabledReason == nil {
+		t.Errorf("after disabling: %+v", got)
+	}
+	wantAPIError(t, api(t, p, http.MethodPatch, "/v1/webhooks/endpoints/"+ep.ID,
+		map[string]any{"event_types": []string{"user.nope"}}, nil), http.StatusUnprocessableEntity, "form_param_format_invalid")
+	if r := api(t, p, http.MethodDelete, "/v1/webhooks/endpoints/"+ep.ID, nil, nil); r.Status != 200 {
+		t.Fatalf("delete: %d", r.Status)
+	}
+	wantAPIError(t, api(t, p, http.MethodGet, "/v1/webhooks/endpoints/"+ep.ID, nil, nil), http.StatusNotFound, "resource_not_found")
+}
+
+// REQ-WH-06: without PORTAL_WEBHOOK_ALLOW_PRIVATE, endpoints on internal
+// addresses are refused, with the field named.
+func TestWebhookEndpointOnAnInternalAddressIsRefused_REQ_WH_06(t *testing.T) {
+	p := portaltest.Start(t, portaltest.Options{})
+	for _, url := range []string{"http://127.0.0.1:8080/hook", "http://169.254.169.254/", "http://localhost/x"} {
+		e := wantAPIError(t, api(t, p, http.MethodPost, "/v1/webhooks/endpoints", map[string]any{"url": url}, nil),
+			http.StatusUnprocessableEntity, "form_param_format_invalid")
+		if e.Errors[0].Meta["param_name"] != "url" {
+			t.Errorf("%s: meta = %v", url, e.Errors[0].Meta)
+		}
 	}
 }

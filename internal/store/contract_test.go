@@ -24,6 +24,7 @@ func runContract(t *testing.T, open func(t *testing.T) *store.Store) {
 	t.Run("outbox", func(t *testing.T) { testOutbox(t, open) })
 	t.Run("settings", func(t *testing.T) { testSettings(t, open) })
 	t.Run("tx adapter", func(t *testing.T) { testTxAdapter(t, open) })
+	t.Run("admin", func(t *testing.T) { testAdmin(t, open) })
 }
 
 func testStore(t *testing.T, open func(t *testing.T) *store.Store) {

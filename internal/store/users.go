@@ -10,15 +10,17 @@ import (
 )
 
 const userCols = `id, first_name, last_name, password_hash, primary_email_id, banned,
-	failed_sign_ins, locked_until, last_sign_in_at, created_at, updated_at`
+	failed_sign_ins, locked_until, last_sign_in_at, created_at, updated_at,
+	public_metadata, private_metadata, unsafe_metadata, external_id, admin_locked`
 
 // CreateUser inserts u and its identifiers, all or nothing. A taken
 // identifier is ErrConflict.
 func (q *Q) CreateUser(ctx context.Context, u *user.User) error {
 	return q.atomic(ctx, func(q *Q) error {
-		_, err := q.exec(ctx, `INSERT INTO users (`+userCols+`) VALUES (?,?,?,?,?,?,?,?,?,?,?)`,
+		_, err := q.exec(ctx, `INSERT INTO users (`+userCols+`) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
 			u.ID, u.FirstName, u.LastName, u.PasswordHash, u.PrimaryEmailID, u.Banned,
-			u.FailedSignIns, msPtr(u.LockedUntil), msPtr(u.LastSignInAt), ms(u.CreatedAt), ms(u.UpdatedAt))
+			u.FailedSignIns, msPtr(u.LockedUntil), msPtr(u.LastSignInAt), ms(u.CreatedAt), ms(u.UpdatedAt),
+			metadata(u.PublicMetadata), metadata(u.PrivateMetadata), metadata(u.UnsafeMetadata), u.ExternalID, u.AdminLocked)
 		if err != nil {
 			return err
 		}
@@ -121,14 +123,23 @@ func (q *Q) loadIdentifiers(ctx context.Context, u *user.User) error {
 	return rows.Err()
 }
 
-func scanUser(r *sql.Row) (*user.User, error) {
+// metadata is what a metadata column holds for m: a JSON object, {} when unset.
+func metadata(m []byte) string {
+	if len(m) == 0 {
+		return "{}"
+	}
+	return string(m)
+}
+
+func scanUser(r scanner) (*user.User, error) {
 	var (
-		u                user.User
-		locked, last     sql.NullInt64
-		created, updated int64
+		u                    user.User
+		locked, last         sql.NullInt64
+		created, updated     int64
+		public, priv, unsafe string
 	)
 	err := r.Scan(&u.ID, &u.FirstName, &u.LastName, &u.PasswordHash, &u.PrimaryEmailID, &u.Banned,
-		&u.FailedSignIns, &locked, &last, &created, &updated)
+		&u.FailedSignIns, &locked, &last, &created, &updated, &public, &priv, &unsafe, &u.ExternalID, &u.AdminLocked)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNotFound
 	}
@@ -137,6 +148,7 @@ func scanUser(r *sql.Row) (*user.User, error) {
 	}
 	u.LockedUntil, u.LastSignInAt = fromNullMS(locked), fromNullMS(last)
 	u.CreatedAt, u.UpdatedAt = fromMS(created), fromMS(updated)
+	u.PublicMetadata, u.PrivateMetadata, u.UnsafeMetadata = []byte(public), []byte(priv), []byte(unsafe)
 	return &u, nil
 }
 

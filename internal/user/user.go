@@ -2,6 +2,7 @@
 package user
 
 import (
+	"encoding/json"
 	"strings"
 	"time"
 )
@@ -19,6 +20,18 @@ type User struct {
 	LastSignInAt   *time.Time
 	CreatedAt      time.Time
 	UpdatedAt      time.Time
+
+	// Set through the Backend API. Metadata is a JSON object: public is
+	// readable by the user's front end, private only by the app's backend,
+	// unsafe is writable by the front end too (Clerk's three kinds).
+	PublicMetadata  json.RawMessage
+	PrivateMetadata json.RawMessage
+	UnsafeMetadata  json.RawMessage
+	ExternalID      string // the app's own ID for the user
+	// AdminLocked is a lock set through the Backend API: unlike LockedUntil,
+	// which only stops passwords, it stops every way of signing in until
+	// unlocked.
+	AdminLocked bool
 
 	Identifiers      []Identifier      // loaded with the user
 	ExternalAccounts []ExternalAccount // loaded with the user
@@ -130,7 +143,21 @@ func (u *User) FullName() string {
 
 // Locked reports whether sign-in is refused at now.
 func (u *User) Locked(now time.Time) bool {
-	return u.LockedUntil != nil && now.Before(*u.LockedUntil)
+	return u.AdminLocked || u.LockedUntil != nil && now.Before(*u.LockedUntil)
+}
+
+// CanSignIn is false for a banned or admin-locked account, whatever factor
+// is used.
+func (u *User) CanSignIn() bool { return !u.Banned && !u.AdminLocked }
+
+// PrimaryPhoneID is the ID of the phone number PrimaryPhone returns, or "".
+func (u *User) PrimaryPhoneID() string {
+	for _, i := range u.Identifiers {
+		if i.Kind == Phone && i.Verified() {
+			return i.ID
+		}
+	}
+	return ""
 }
 
 // NormalizeEmail lower-cases an address for lookup and uniqueness.
