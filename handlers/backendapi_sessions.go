@@ -10,22 +10,6 @@ import (
 	"github.com/portalhq/portal/internal/session"
 )
 
-// sessionObject adds to session.Object what Clerk's session carries and the
-// portal does not track yet.
-type sessionObject struct {
-	session.Object
-	LastActiveOrganizationID *string `json:"last_active_organization_id"`
-	Actor                    any     `json:"actor"`
-}
-
-func toSessionObject(s *session.Session) sessionObject {
-	o := sessionObject{Object: s.ToObject()}
-	if s.ActiveOrgID != "" {
-		o.LastActiveOrganizationID = &s.ActiveOrgID
-	}
-	return o
-}
-
 // GET /v1/sessions?user_id=…|client_id=…[&status=…]: a bare array, or
 // {"data","total_count"} with paginated=true.
 func (a *app) apiSessionsList(c echo.Context) error {
@@ -42,9 +26,9 @@ func (a *app) apiSessionsList(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	out := make([]sessionObject, 0, len(list))
+	out := make([]session.Object, 0, len(list))
 	for i := range list {
-		out = append(out, toSessionObject(&list[i]))
+		out = append(out, list[i].ToObject())
 	}
 	if c.QueryParam("paginated") == "true" {
 		return apiJSON(c, http.StatusOK, paginated{Data: out, TotalCount: total})
@@ -58,7 +42,7 @@ func (a *app) apiSessionGet(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return apiJSON(c, http.StatusOK, toSessionObject(s))
+	return apiJSON(c, http.StatusOK, s.ToObject())
 }
 
 // POST /v1/sessions/:id/revoke: the session's tokens stop at their next
@@ -68,7 +52,7 @@ func (a *app) apiSessionRevoke(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return apiJSON(c, http.StatusOK, toSessionObject(s))
+	return apiJSON(c, http.StatusOK, s.ToObject())
 }
 
 // tokenObject is a minted token, as Clerk answers it.

@@ -15,6 +15,7 @@ import (
 	"github.com/portalhq/portal/internal/admin"
 	"github.com/portalhq/portal/internal/config"
 	"github.com/portalhq/portal/internal/flow"
+	"github.com/portalhq/portal/internal/jwttemplate"
 	"github.com/portalhq/portal/internal/notify"
 	"github.com/portalhq/portal/internal/oauth"
 	"github.com/portalhq/portal/internal/ratelimit"
@@ -68,6 +69,7 @@ type Deps struct {
 	AdminUsers *admin.Users
 	AdminRepo  admin.Repo
 	Webhooks   *webhook.Service
+	Templates  *jwttemplate.Service
 }
 
 // app carries the dependencies to every handler.

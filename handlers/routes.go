@@ -65,7 +65,21 @@ func Routes() []Route {
 		{Method: http.MethodPost, Path: "/v1/oauth_callback/:provider", h: (*app).oauthCallback,
 			NoCSRF: "Apple's form_post callback is a cross-site POST; the sealed one-time state is its CSRF control (REQ-OA-01)"},
 	}
+	routes = append(routes, clientTokenRoutes()...)
 	return append(routes, apiRoutes()...)
+}
+
+// clientTokenRoutes serve a relying app's front end (clienttokens.go).
+func clientTokenRoutes() []Route {
+	const why = "a relying app's front end calls it cross-origin with the __client cookie; it only mints a token, " +
+		"answered to allowed origins alone, and refuses any other Origin (REQ-HDR-03)"
+	var out []Route
+	for _, p := range []string{"/v1/client/sessions/:id/tokens", "/v1/client/sessions/:id/tokens/:template"} {
+		out = append(out,
+			Route{Method: http.MethodOptions, Path: p, h: (*app).clientTokenPreflight},
+			Route{Method: http.MethodPost, Path: p, h: (*app).clientToken, NoCSRF: why})
+	}
+	return out
 }
 
 // apiRoutes is the Backend API (backendapi_*.go). Organization,
@@ -92,7 +106,13 @@ func apiRoutes() []Route {
 		api(get, "/v1/sessions/:id", (*app).apiSessionGet),
 		api(post, "/v1/sessions/:id/revoke", (*app).apiSessionRevoke),
 		api(post, "/v1/sessions/:id/tokens", (*app).apiSessionToken),
+		api(post, "/v1/sessions/:id/tokens/:template", (*app).apiSessionTemplateToken),
 		api(get, "/v1/jwks", (*app).apiJWKS),
+		api(get, "/v1/jwt_templates", (*app).apiTemplatesList),
+		api(post, "/v1/jwt_templates", (*app).apiTemplateCreate),
+		api(get, "/v1/jwt_templates/:id", (*app).apiTemplateGet),
+		api(patch, "/v1/jwt_templates/:id", (*app).apiTemplateUpdate),
+		api(del, "/v1/jwt_templates/:id", (*app).apiTemplateDelete),
 		api(get, "/v1/webhooks/endpoints", (*app).apiEndpointsList),
 		api(post, "/v1/webhooks/endpoints", (*app).apiEndpointCreate),
 		api(get, "/v1/webhooks/endpoints/:id", (*app).apiEndpointGet),

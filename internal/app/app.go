@@ -25,6 +25,7 @@ import (
 	"github.com/portalhq/portal/internal/config"
 	"github.com/portalhq/portal/internal/flow"
 	"github.com/portalhq/portal/internal/id"
+	"github.com/portalhq/portal/internal/jwttemplate"
 	"github.com/portalhq/portal/internal/mailer"
 	"github.com/portalhq/portal/internal/notify"
 	"github.com/portalhq/portal/internal/oauth"
@@ -221,6 +222,7 @@ func (p *Portal) wire(ctx context.Context, opt Options) error {
 		Sessions: sessions, Signer: p.Signer, Redirects: policy, Users: st.Q, Outbox: outbox, Limiter: p.Limiter,
 		Ready: st.Ping, CookieKeys: secrets.cookieKeys, PasswordMin: minLen,
 		SecretKey: p.SecretKey, AdminRepo: st.Q, Webhooks: p.Webhooks,
+		Templates: &jwttemplate.Service{Clock: clock, Store: st.Q, Signer: p.Signer, Issuer: cfg.BaseURL},
 		AdminUsers: &admin.Users{Clock: clock, Repo: st.Q, InTx: store.Tx[admin.Repo](st), Sessions: sessions,
 			Hasher: hasher, Policy: pwPolicy, AppName: cfg.AppName, PhoneRegion: cfg.PhoneRegion}})
 	return err

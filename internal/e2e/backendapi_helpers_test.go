@@ -3,6 +3,7 @@ package e2e
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"testing"
@@ -28,11 +29,14 @@ type apiResponse struct {
 }
 
 // apiCall sends a Backend API request with the given Authorization header
-// ("" for none) and a JSON body when body is not nil.
+// ("" for none) and a JSON body when body is not nil (a json.RawMessage
+// byte for byte).
 func apiCall(t *testing.T, p *portaltest.Portal, method, path, auth string, body any) apiResponse {
 	t.Helper()
 	var rd io.Reader
-	if body != nil {
+	if raw, ok := body.(json.RawMessage); ok { // sent as written, not compacted
+		rd = bytes.NewReader(raw)
+	} else if body != nil {
 		b, err := json.Marshal(body)
 		if err != nil {
 			t.Fatal(err)
@@ -102,3 +106,5 @@ func boolPtr(b bool) *bool { return &b }
 func listPage(limit, offset int64) clerk.ListParams {
 	return clerk.ListParams{Limit: &limit, Offset: &offset}
 }
+
+func asAPIError(err error, target **clerk.APIErrorResponse) bool { return errors.As(err, target) }

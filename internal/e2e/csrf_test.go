@@ -26,7 +26,7 @@ func stateChanging(t *testing.T) map[string]string {
 		case http.MethodGet, http.MethodHead, http.MethodOptions:
 			continue
 		}
-		if r.NoCSRF != "" || r.API { // checked by TestOnlyBearerAPIAndProviderCallbacksSkipCSRF
+		if r.NoCSRF != "" || r.API { // checked by TestOnlyBearerAPICallbacksAndTokenEndpointsSkipCSRF
 			continue
 		}
 		out[r.Method+" "+r.Path] = pathParam.ReplaceAllString(r.Path, "x")
@@ -39,10 +39,12 @@ func stateChanging(t *testing.T) map[string]string {
 
 // The only routes that skip the CSRF check are the Backend API, which a
 // cookie never authenticates (TestBackendAPIRefusesRequestsWithoutTheSecretKey
-// shows every one of them refusing a signed-in browser), and OAuth
-// providers' form_post callbacks, whose one-time sealed state is the CSRF
-// control (REQ-OA-01). Anything else marked so is a mistake.
-func TestOnlyBearerAPIAndProviderCallbacksSkipCSRF(t *testing.T) {
+// shows every one of them refusing a signed-in browser); OAuth providers'
+// form_post callbacks, whose one-time sealed state is the CSRF control
+// (REQ-OA-01); and the front-end token endpoints, which change nothing and
+// refuse every Origin but the allowed apps' (TestClientTokenCORS). Anything
+// else marked so is a mistake.
+func TestOnlyBearerAPICallbacksAndTokenEndpointsSkipCSRF(t *testing.T) {
 	for _, r := range handlers.Routes() {
 		switch {
 		case r.API:
@@ -50,7 +52,9 @@ func TestOnlyBearerAPIAndProviderCallbacksSkipCSRF(t *testing.T) {
 				t.Errorf("%s %s: an API route must be a Bearer route under /v1/ outside /v1/client/", r.Method, r.Path)
 			}
 		case r.NoCSRF != "":
-			if r.Method != http.MethodPost || !strings.HasPrefix(r.Path, "/v1/oauth_callback/") {
+			callback := strings.HasPrefix(r.Path, "/v1/oauth_callback/")
+			tokens := strings.HasPrefix(r.Path, "/v1/client/sessions/:id/tokens")
+			if r.Method != http.MethodPost || !callback && !tokens {
 				t.Errorf("%s %s skips the CSRF check (%q): only provider callbacks may", r.Method, r.Path, r.NoCSRF)
 			}
 		}

@@ -25,6 +25,7 @@ func runContract(t *testing.T, open func(t *testing.T) *store.Store) {
 	t.Run("settings", func(t *testing.T) { testSettings(t, open) })
 	t.Run("tx adapter", func(t *testing.T) { testTxAdapter(t, open) })
 	t.Run("admin", func(t *testing.T) { testAdmin(t, open) })
+	t.Run("jwt templates", func(t *testing.T) { testJWTTemplates(t, open) })
 }
 
 func testStore(t *testing.T, open func(t *testing.T) *store.Store) {
