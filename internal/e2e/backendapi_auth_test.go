@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/portalhq/portal/handlers"
 	"github.com/portalhq/portal/internal/testutil/portaltest"
@@ -59,5 +60,25 @@ func TestBackendAPIContentTypeIsExact(t *testing.T) {
 		if ct := r.Header.Get("Content-Type"); ct != "application/json" {
 			t.Errorf("GET %s: Content-Type %q", path, ct)
 		}
+	}
+}
+
+// The key may make 1000 requests per 10 seconds; the next is refused with
+// Retry-After until the window has passed.
+func TestBackendAPIIsRateLimitedPerKey(t *testing.T) {
+	p, clock := startFake(t, portaltest.Options{})
+	for i := range 1000 {
+		if r := apiCall(t, p, http.MethodGet, "/v1/jwks", "Bearer "+p.SecretKey, nil); r.Status != http.StatusOK {
+			t.Fatalf("request %d: %d", i+1, r.Status)
+		}
+	}
+	r := apiCall(t, p, http.MethodGet, "/v1/jwks", "Bearer "+p.SecretKey, nil)
+	wantAPIError(t, r, http.StatusTooManyRequests, "too_many_requests")
+	if r.Header.Get("Retry-After") == "" {
+		t.Error("no Retry-After")
+	}
+	clock.Advance(10 * time.Second)
+	if r := apiCall(t, p, http.MethodGet, "/v1/jwks", "Bearer "+p.SecretKey, nil); r.Status != http.StatusOK {
+		t.Errorf("after the window: %d", r.Status)
 	}
 }

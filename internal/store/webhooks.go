@@ -125,13 +125,6 @@ func (q *Q) LeaseWebhookDelivery(ctx context.Context, endpointID, eventID string
 	return n == 1, err
 }
 
-// ReleaseWebhookDelivery gives up a lease without an attempt.
-func (q *Q) ReleaseWebhookDelivery(ctx context.Context, endpointID, eventID string) error {
-	_, err := q.exec(ctx, `UPDATE webhook_deliveries SET lease_until = NULL WHERE endpoint_id = ? AND event_id = ?`,
-		endpointID, eventID)
-	return err
-}
-
 // WebhookDelivery returns one delivery.
 func (q *Q) WebhookDelivery(ctx context.Context, endpointID, eventID string) (*webhook.Delivery, error) {
 	list, err := q.deliveries(ctx, `SELECT `+deliveryCols+` FROM webhook_deliveries d

@@ -15,19 +15,25 @@ import (
 	"github.com/portalhq/portal/internal/apperr"
 )
 
-// Addresses no webhook may reach unless the instance allows private
-// destinations (REQ-WH-06): what netip classifies, plus ranges it does not.
-var blockedPrefixes = []netip.Prefix{
-	netip.MustParsePrefix("0.0.0.0/8"),       // "this network"
-	netip.MustParsePrefix("100.64.0.0/10"),   // carrier-grade NAT
-	netip.MustParsePrefix("192.0.0.0/24"),    // IETF protocol assignments
-	netip.MustParsePrefix("192.0.2.0/24"),    // documentation
-	netip.MustParsePrefix("198.18.0.0/15"),   // benchmarking
-	netip.MustParsePrefix("198.51.100.0/24"), // documentation
-	netip.MustParsePrefix("203.0.113.0/24"),  // documentation
-	netip.MustParsePrefix("240.0.0.0/4"),     // reserved, broadcast
-	netip.MustParsePrefix("2001:db8::/32"),   // documentation
-	netip.MustParsePrefix("100::/64"),        // discard
+// blockedPrefixes are the ranges netip does not classify that no webhook
+// may reach unless the instance allows private destinations (REQ-WH-06).
+func blockedPrefixes() []netip.Prefix {
+	var out []netip.Prefix
+	for _, p := range []string{
+		"0.0.0.0/8",       // "this network"
+		"100.64.0.0/10",   // carrier-grade NAT
+		"192.0.0.0/24",    // IETF protocol assignments
+		"192.0.2.0/24",    // documentation
+		"198.18.0.0/15",   // benchmarking
+		"198.51.100.0/24", // documentation
+		"203.0.113.0/24",  // documentation
+		"240.0.0.0/4",     // reserved, broadcast
+		"2001:db8::/32",   // documentation
+		"100::/64",        // discard
+	} {
+		out = append(out, netip.MustParsePrefix(p))
+	}
+	return out
 }
 
 // Blocked reports whether a is loopback, private, link-local, multicast,
@@ -48,7 +54,7 @@ func Blocked(a netip.Addr) bool {
 		a.IsInterfaceLocalMulticast() || a.IsMulticast() || a.IsUnspecified() {
 		return true
 	}
-	for _, p := range blockedPrefixes {
+	for _, p := range blockedPrefixes() {
 		if p.Contains(a) {
 			return true
 		}

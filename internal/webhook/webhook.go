@@ -86,7 +86,6 @@ type Store interface {
 	// LeaseWebhookDelivery claims a due delivery until until; false when
 	// another worker holds it or it is no longer pending.
 	LeaseWebhookDelivery(ctx context.Context, endpointID, eventID string, now, until time.Time) (bool, error)
-	ReleaseWebhookDelivery(ctx context.Context, endpointID, eventID string) error
 	WebhookDelivery(ctx context.Context, endpointID, eventID string) (*Delivery, error)
 	WebhookDeliveries(ctx context.Context, endpointID string, limit int) ([]Delivery, error)
 	// SaveWebhookDelivery writes a delivery's state and clears its lease.

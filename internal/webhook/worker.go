@@ -112,33 +112,23 @@ func (w *Worker) Run(ctx context.Context) {
 func (w *Worker) RunOnce(ctx context.Context) (int, error) {
 	total := 0
 	for {
-		now := w.Clock.Now()
-		due, err := w.Store.DueWebhookDeliveries(ctx, now, batch)
+		due, err := w.Store.DueWebhookDeliveries(ctx, w.Clock.Now(), batch)
 		if err != nil {
 			return total, err
 		}
 		byEndpoint := map[string][]Delivery{}
 		var order []string
 		for _, d := range due {
-			ok, err := w.Store.LeaseWebhookDelivery(ctx, d.EndpointID, d.EventID, now, now.Add(lease))
-			if err != nil {
-				return total, err
-			}
-			if !ok {
-				continue
-			}
 			if _, seen := byEndpoint[d.EndpointID]; !seen {
 				order = append(order, d.EndpointID)
 			}
 			byEndpoint[d.EndpointID] = append(byEndpoint[d.EndpointID], d)
 		}
-		if len(order) == 0 {
-			return total, nil
-		}
 		var (
 			wg   sync.WaitGroup
 			mu   sync.Mutex
 			errs []error
+			sent int
 			sem  = make(chan struct{}, parallel)
 		)
 		for _, ep := range order {
@@ -148,7 +138,7 @@ func (w *Worker) RunOnce(ctx context.Context) (int, error) {
 				defer func() { <-sem; wg.Done() }()
 				n, err := w.serve(ctx, list)
 				mu.Lock()
-				total += n
+				sent += n
 				if err != nil {
 					errs = append(errs, err)
 				}
@@ -156,26 +146,32 @@ func (w *Worker) RunOnce(ctx context.Context) (int, error) {
 			}(byEndpoint[ep])
 		}
 		wg.Wait()
+		total += sent
 		if err := errors.Join(errs...); err != nil {
 			return total, err
 		}
-		if len(due) < batch || ctx.Err() != nil {
+		if len(due) < batch || sent == 0 || ctx.Err() != nil {
 			return total, ctx.Err()
 		}
 	}
 }
 
-// serve sends one endpoint's leased deliveries in order. When the context
-// ends, the ones not yet sent are released for the next worker.
+// serve sends one endpoint's deliveries in order, each leased just before
+// it is sent so that a lease never has to outlast more than one attempt.
+// A delivery another worker holds is skipped.
 func (w *Worker) serve(ctx context.Context, list []Delivery) (int, error) {
 	n := 0
-	for i, d := range list {
+	for _, d := range list {
 		if ctx.Err() != nil {
-			release := context.WithoutCancel(ctx)
-			for _, rest := range list[i:] {
-				_ = w.Store.ReleaseWebhookDelivery(release, rest.EndpointID, rest.EventID)
-			}
 			return n, nil
+		}
+		now := w.Clock.Now()
+		ok, err := w.Store.LeaseWebhookDelivery(ctx, d.EndpointID, d.EventID, now, now.Add(lease))
+		if err != nil {
+			return n, err
+		}
+		if !ok {
+			continue
 		}
 		if err := w.attempt(ctx, d); err != nil {
 			return n, fmt.Errorf("webhook %s to %s: %w", d.EventID, d.EndpointID, err)
