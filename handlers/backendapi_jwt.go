@@ -111,7 +111,7 @@ func (a *app) apiTemplateDelete(c echo.Context) error {
 // POST /v1/sessions/:id/tokens/:template
 func (a *app) apiSessionTemplateToken(c echo.Context) error {
 	ctx := c.Request().Context()
-	s, err := a.Sessions.Live(ctx, c.Param("id"))
+	s, err := a.Sessions.LiveSession(ctx, c.Param("id"))
 	if err != nil {
 		return notActive(err)
 	}

@@ -48,7 +48,7 @@ func (a *app) apiSessionGet(c echo.Context) error {
 // POST /v1/sessions/:id/revoke: the session's tokens stop at their next
 // refresh.
 func (a *app) apiSessionRevoke(c echo.Context) error {
-	s, err := a.Sessions.Revoke(c.Request().Context(), c.Param("id"))
+	s, err := a.Sessions.RevokeSession(c.Request().Context(), c.Param("id"))
 	if err != nil {
 		return err
 	}
@@ -65,7 +65,7 @@ type tokenObject struct {
 // user who may still sign in. It has no azp: no app origin asked for it.
 func (a *app) apiSessionToken(c echo.Context) error {
 	ctx := c.Request().Context()
-	s, err := a.Sessions.Live(ctx, c.Param("id"))
+	s, err := a.Sessions.LiveSession(ctx, c.Param("id"))
 	if err != nil {
 		return notActive(err)
 	}

@@ -25,6 +25,15 @@ func (a *app) handBack(c echo.Context, sess *session.Session, target *url.URL) e
 	if target == nil {
 		target = a.base.JoinPath("/")
 	}
+	if a.Orgs != nil {
+		var (
+			done bool
+			err  error
+		)
+		if sess, target, done, err = a.orgHandBack(c, sess, target); done || err != nil {
+			return err
+		}
+	}
 	tok, _, err := a.Sessions.Token(c.Request().Context(), sess, redirect.Origin(target))
 	if errors.Is(err, session.ErrSignedOut) {
 		a.clearSessionCookies(c)

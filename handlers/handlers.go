@@ -12,18 +12,22 @@ import (
 	"github.com/gorilla/sessions"
 	"github.com/jonboulle/clockwork"
 
+	"github.com/portalhq/portal/internal/account"
 	"github.com/portalhq/portal/internal/admin"
 	"github.com/portalhq/portal/internal/config"
 	"github.com/portalhq/portal/internal/flow"
+	"github.com/portalhq/portal/internal/i18n"
 	"github.com/portalhq/portal/internal/jwttemplate"
 	"github.com/portalhq/portal/internal/notify"
 	"github.com/portalhq/portal/internal/oauth"
+	"github.com/portalhq/portal/internal/org"
 	"github.com/portalhq/portal/internal/ratelimit"
 	"github.com/portalhq/portal/internal/redirect"
 	"github.com/portalhq/portal/internal/session"
 	"github.com/portalhq/portal/internal/signin"
 	"github.com/portalhq/portal/internal/signup"
 	"github.com/portalhq/portal/internal/social"
+	"github.com/portalhq/portal/internal/theme"
 	"github.com/portalhq/portal/internal/token"
 	"github.com/portalhq/portal/internal/user"
 	"github.com/portalhq/portal/internal/webhook"
@@ -63,6 +67,16 @@ type Deps struct {
 	CookieKeys [][]byte
 	// PasswordMin is shown on the sign-up form.
 	PasswordMin int
+	// Theme is the appearance (PORTAL_THEME, PORTAL_THEME_CSS); the
+	// default theme when nil.
+	Theme *theme.Live
+	// I18n holds the message catalogs; English by default when nil.
+	I18n *i18n.Catalog
+	// Account changes accounts on /user; Images serves profile images.
+	Account *account.Service
+	Images  Images
+	// Orgs runs organizations; nil turns their pages off.
+	Orgs *org.Service
 
 	// Backend API.
 	SecretKey  string
@@ -70,6 +84,11 @@ type Deps struct {
 	AdminRepo  admin.Repo
 	Webhooks   *webhook.Service
 	Templates  *jwttemplate.Service
+}
+
+// Images reads stored profile images.
+type Images interface {
+	UserImage(ctx context.Context, id string) (*user.Image, error)
 }
 
 // app carries the dependencies to every handler.

@@ -15,7 +15,9 @@ import (
 // sends the browser here. With a live session it gets a fresh token; without
 // one the app cookies are cleared. Either way the answer is 307 back to the
 // app, which never comes back here in a loop: a signed-out browser returns
-// with __client_uat=0 and the app treats it as signed out.
+// with __client_uat=0 and the app treats it as signed out. An
+// organization_id parameter (ID or slug, empty = personal account) makes
+// that organization active first when the person is a member of it.
 func (a *app) handshake(c echo.Context) error {
 	raw := c.QueryParam("redirect_url")
 	if raw == "" {
@@ -29,6 +31,15 @@ func (a *app) handshake(c echo.Context) error {
 	sess, err := a.current(c)
 	if err != nil {
 		return err
+	}
+	if sess != nil && a.Orgs != nil {
+		var pending bool
+		if sess, pending, err = a.handshakeOrg(c, sess); err != nil {
+			return err
+		}
+		if pending { // an organization must be chosen first: signed out to the app until then
+			sess = nil
+		}
 	}
 	if sess == nil {
 		a.clearSessionCookies(c)

@@ -238,7 +238,11 @@ func Recover(log *slog.Logger, render func(c echo.Context) error) echo.Middlewar
 // strict-origin-when-cross-origin, not no-referrer, because with no-referrer
 // Chromium sends Origin: null on same-origin POSTs; a page with a secret in
 // its URL sets no-referrer for itself. HSTS is only sent in production.
-func SecurityHeaders(production bool, formActionSources []string) (echo.MiddlewareFunc, error) {
+//
+// widen, when given, may add to the policy for one request: the origin a
+// theme's logo is served from, and framing by the portal itself for the
+// development theme preview.
+func SecurityHeaders(production bool, formActionSources []string, widen ...func(echo.Context) CSPExtra) (echo.MiddlewareFunc, error) {
 	formAction := []string{"'self'"}
 	for _, p := range formActionSources {
 		s, err := CSPSource(p)
@@ -247,8 +251,7 @@ func SecurityHeaders(production bool, formActionSources []string) (echo.Middlewa
 		}
 		formAction = append(formAction, s)
 	}
-	tail := "; img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action " +
-		strings.Join(formAction, " ") + "; frame-ancestors 'none'"
+	formActions := strings.Join(formAction, " ")
 
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
@@ -257,12 +260,28 @@ func SecurityHeaders(production bool, formActionSources []string) (echo.Middlewa
 			r := c.Request()
 			c.SetRequest(r.WithContext(templ.WithNonce(r.Context(), nonce)))
 
+			var extra CSPExtra
+			for _, w := range widen {
+				e := w(c)
+				extra.ImgSrc = append(extra.ImgSrc, e.ImgSrc...)
+				extra.FrameSelf = extra.FrameSelf || e.FrameSelf
+			}
+			img, frame, xfo := "'self' data:", "'none'", "DENY"
+			for _, src := range extra.ImgSrc {
+				if s, err := CSPSource(src); err == nil {
+					img += " " + s
+				}
+			}
+			if extra.FrameSelf {
+				frame, xfo = "'self'", "SAMEORIGIN"
+			}
 			h := c.Response().Header()
 			h.Set("Content-Security-Policy", "default-src 'self'; script-src 'self' 'nonce-"+nonce+
-				"'; style-src 'self' 'nonce-"+nonce+"'"+tail)
+				"'; style-src 'self' 'nonce-"+nonce+"'; img-src "+img+"; object-src 'none'; base-uri 'none'; form-action "+
+				formActions+"; frame-ancestors "+frame)
 			h.Set("X-Content-Type-Options", "nosniff")
 			h.Set("Referrer-Policy", "strict-origin-when-cross-origin")
-			h.Set("X-Frame-Options", "DENY")
+			h.Set("X-Frame-Options", xfo)
 			h.Set("Cross-Origin-Opener-Policy", "same-origin")
 			h.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=(), usb=()")
 			if production {
@@ -271,6 +290,13 @@ func SecurityHeaders(production bool, formActionSources []string) (echo.Middlewa
 			return next(c)
 		}
 	}, nil
+}
+
+// CSPExtra widens the security policy for one request. ImgSrc entries are
+// origins, checked by CSPSource (anything else is left out).
+type CSPExtra struct {
+	ImgSrc    []string
+	FrameSelf bool
 }
 
 // CSPNonce returns this request's CSP nonce, for <script nonce> and
@@ -324,15 +350,23 @@ var errTooLarge = echo.NewHTTPError(http.StatusRequestEntityTooLarge, "The reque
 
 // BodyLimit refuses bodies over maxBytes with 413 (REQ-IN-08): at once when
 // Content-Length says so, otherwise when reading passes the limit.
-func BodyLimit(maxBytes int64) echo.MiddlewareFunc {
+func BodyLimit(maxBytes int64) echo.MiddlewareFunc { return BodyLimitPer(maxBytes, nil) }
+
+// BodyLimitPer is BodyLimit with other limits for some routes, keyed by
+// "METHOD /route/path" (Echo's route pattern, known once routed).
+func BodyLimitPer(maxBytes int64, routes map[string]int64) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			r := c.Request()
-			if r.ContentLength > maxBytes {
+			limit := maxBytes
+			if n, ok := routes[r.Method+" "+c.Path()]; ok {
+				limit = n
+			}
+			if r.ContentLength > limit {
 				return errTooLarge
 			}
 			if r.Body != nil && r.Body != http.NoBody {
-				r.Body = http.MaxBytesReader(c.Response(), r.Body, maxBytes)
+				r.Body = http.MaxBytesReader(c.Response(), r.Body, limit)
 			}
 			return next(c)
 		}

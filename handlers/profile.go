@@ -5,53 +5,114 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/portalhq/portal/internal/account"
 	"github.com/portalhq/portal/internal/apperr"
+	"github.com/portalhq/portal/internal/avatar"
 	"github.com/portalhq/portal/internal/oauth"
+	"github.com/portalhq/portal/internal/session"
 	"github.com/portalhq/portal/internal/user"
 	"github.com/portalhq/portal/views"
 )
 
-// signedInUser returns the browser's user, or redirects to sign-in and
-// back here (ok false).
-func (a *app) signedInUser(c echo.Context) (*user.User, bool, error) {
+// signedIn returns the browser's session and user, or redirects to sign-in
+// and back (ok false): to the page asked for on a GET, else to /user.
+func (a *app) signedIn(c echo.Context) (*session.Session, *user.User, bool, error) {
 	sess, err := a.current(c)
 	if err != nil {
-		return nil, false, err
+		return nil, nil, false, err
 	}
 	if sess != nil {
 		u, err := a.Users.UserByID(c.Request().Context(), sess.UserID)
 		if err == nil {
-			return u, true, nil
+			return sess, u, true, nil
 		}
 		if !errors.Is(err, apperr.ErrNotFound) {
-			return nil, false, err
+			return nil, nil, false, err
 		}
 	}
 	back := a.base.JoinPath("/user").String()
-	return nil, false, c.Redirect(http.StatusSeeOther, "/sign-in?redirect_url="+url.QueryEscape(back))
+	if c.Request().Method == http.MethodGet {
+		back = a.base.String() + c.Request().URL.RequestURI()
+	}
+	return nil, nil, false, c.Redirect(http.StatusSeeOther, "/sign-in?redirect_url="+url.QueryEscape(back))
 }
 
-// GET /user: the account page.
+// GET /user: the account page. A redirect_url, validated like everywhere,
+// is remembered for the "Back to the app" link.
 func (a *app) userProfile(c echo.Context) error {
-	u, ok, err := a.signedInUser(c)
+	var back *url.URL
+	if raw := c.QueryParam("redirect_url"); raw != "" {
+		t, err := a.Redirects.CheckOrPortal(raw, a.base)
+		if err != nil {
+			return a.refusedRedirect(c, err)
+		}
+		back = t
+	}
+	sess, u, ok, err := a.signedIn(c)
 	if !ok {
 		return err
 	}
-	notice := ""
+	if back != nil {
+		if err := a.rememberBack(c, back.String()); err != nil {
+			return err
+		}
+	}
+	notice := profileNotices[c.QueryParam("done")]
 	if p := a.provider(c.QueryParam("connected")); p != nil {
 		notice = "Your " + p.DisplayName() + " account is connected."
 	}
-	return a.renderProfile(c, http.StatusOK, u, notice, nil)
+	return a.renderProfile(c, http.StatusOK, sess, u, notice, nil, nil)
 }
 
-func (a *app) renderProfile(c echo.Context, status int, u *user.User, notice string, errs views.Errors) error {
-	p := views.UserProfile{Page: a.page(c, "Your account"), Name: u.FullName(), Email: u.PrimaryEmail(),
-		Username: u.Username(), Notice: notice, Errors: errs, SignOutURL: "/sign-out", BackURL: ""}
-	if ph := u.PrimaryPhone(); ph != "" {
-		p.Phone = a.displayPhone(ph)
+// profileNotices are what a change says when it is done (?done=…): fixed
+// sentences, so nothing from the URL reaches the page.
+var profileNotices = map[string]string{
+	"profile":        "Your profile is saved.",
+	"image":          "Your profile image is updated.",
+	"image_removed":  "Your profile image is removed.",
+	"email_added":    "The email address is verified and added to your account.",
+	"phone_added":    "The phone number is verified and added to your account.",
+	"primary_email":  "Your primary email address is changed.",
+	"primary_phone":  "Your primary phone number is changed.",
+	"removed":        "It is removed from your account.",
+	"password":       "Your password is saved.",
+	"signed_out":     "The device is signed out. It can no longer use your account once its current session token runs out.",
+	"signed_out_all": "Every other device is signed out.",
+}
+
+// renderProfile shows /user; form holds what was typed into a failed form.
+func (a *app) renderProfile(c echo.Context, status int, sess *session.Session, u *user.User, notice string,
+	errs views.Errors, form url.Values) error {
+	ctx := c.Request().Context()
+	p := views.UserProfile{Page: a.page(c, "Your account"), FirstName: u.FirstName, LastName: u.LastName, Username: u.Username(), ShowUsername: a.Account.SignIn.Username,
+		Initials: u.Initials(), ImageURL: u.ImageURL, ShowPhones: a.Account.SignIn.Phone || u.PrimaryPhone() != "",
+		HasPassword: u.PasswordHash != "", AllowDelete: a.Account.AllowDeletion,
+		Notice: notice, Errors: errs, SignOutURL: "/sign-out", BackURL: a.back(c)}
+	if form != nil {
+		p.FirstName, p.LastName, p.Username = form.Get("first_name"), form.Get("last_name"), form.Get("username")
+	}
+	for _, i := range u.Identifiers {
+		item := views.ProfileIdentifier{ID: i.ID, Value: i.Value, Verified: i.Verified()}
+		switch i.Kind {
+		case user.Email:
+			item.Primary = i.ID == u.PrimaryEmailID
+			p.Emails = append(p.Emails, item)
+		case user.Phone:
+			item.Value, item.Primary = a.displayPhone(i.Value), i.Value == u.PrimaryPhone()
+			p.Phones = append(p.Phones, item)
+		}
+	}
+	devices, err := a.Account.Devices(ctx, sess)
+	if err != nil {
+		return err
+	}
+	for _, d := range devices {
+		p.Devices = append(p.Devices, views.ProfileDevice{ID: d.SessionID, Browser: d.Browser, OS: d.OS, IP: d.IP,
+			SignedIn: when(d.SignedInAt), LastActive: when(d.LastActiveAt), This: d.This})
 	}
 	connected := map[string]bool{}
 	for _, x := range u.ExternalAccounts {
@@ -67,19 +128,38 @@ func (a *app) renderProfile(c echo.Context, status int, u *user.User, notice str
 	return render(c, status, views.UserProfilePage(p))
 }
 
+func when(t time.Time) string { return t.UTC().Format("2 Jan 2006 15:04 UTC") }
+
+// profileFailed shows a safe error of a change on /user; anything else goes
+// to the error handler.
+func (a *app) profileFailed(c echo.Context, sess *session.Session, u *user.User, err error, form url.Values) error {
+	if errors.Is(err, account.ErrReverify) {
+		return a.reverify(c, "/user")
+	}
+	var fe *account.FormError
+	if errors.As(err, &fe) {
+		return a.renderProfile(c, http.StatusUnprocessableEntity, sess, u, "", views.Errors(fe.Fields), form)
+	}
+	e, ok := apperr.As(err)
+	if !ok {
+		return err
+	}
+	status := statusOf(e.Code)
+	if errors.Is(err, avatar.ErrTooLarge) {
+		status = http.StatusRequestEntityTooLarge
+	}
+	return a.renderProfile(c, status, sess, u, "", views.Errors{e.Field: e.Message}, form)
+}
+
 // POST /user/external-accounts/:id/delete: disconnect, unless it is the last
 // way to sign in.
 func (a *app) userDisconnect(c echo.Context) error {
-	u, ok, err := a.signedInUser(c)
+	sess, u, ok, err := a.signedIn(c)
 	if !ok {
 		return err
 	}
 	if err := a.Social.Disconnect(c.Request().Context(), u.ID, c.Param("id")); err != nil {
-		e, safe := apperr.As(err)
-		if !safe {
-			return err
-		}
-		return a.renderProfile(c, statusOf(e.Code), u, "", views.Errors{"": e.Message})
+		return a.profileFailed(c, sess, u, err, nil)
 	}
 	return c.Redirect(http.StatusSeeOther, "/user")
 }

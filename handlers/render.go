@@ -10,6 +10,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/portalhq/portal/internal/apperr"
+	"github.com/portalhq/portal/internal/avatar"
 	"github.com/portalhq/portal/views"
 )
 
@@ -17,8 +18,10 @@ const day = 24 * time.Hour
 
 // page fills what every page shell needs.
 func (a *app) page(c echo.Context, title string) views.Page {
-	return views.Page{Title: title, AppName: a.Config.AppName, Lang: "en", Nonce: CSPNonce(c),
+	p := views.Page{Title: title, AppName: a.Config.AppName, Lang: "en", Nonce: CSPNonce(c),
 		CSRF: CSRFToken(c), DevMode: a.Config.Dev()}
+	a.dress(c, &p)
+	return p
 }
 
 // render writes a templ component as an HTML page with status.
@@ -94,6 +97,10 @@ func (a *app) errorHandler(err error, c echo.Context) {
 			heading, body = "Page not found", "This address doesn't accept that kind of request."
 		case http.StatusRequestEntityTooLarge:
 			heading, body = "Too much data", "What you sent is larger than this page accepts."
+			if c.Path() == "/user/profile-image" {
+				_ = a.message(c, he.Code, "This image is too large", avatar.ErrTooLarge.Message, "/user", "Back to your account")
+				return
+			}
 		}
 		_ = a.message(c, he.Code, heading, body, "/sign-in", "Go to sign in")
 	default:

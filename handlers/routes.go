@@ -9,6 +9,10 @@ import (
 	"github.com/gorilla/sessions"
 	"github.com/labstack/echo/v4"
 
+	"github.com/portalhq/portal/internal/i18n"
+	"github.com/portalhq/portal/internal/org"
+	"github.com/portalhq/portal/internal/theme"
+	"github.com/portalhq/portal/internal/user"
 	"github.com/portalhq/portal/static"
 )
 
@@ -24,6 +28,13 @@ type Route struct {
 	// API marks a Backend API route: authenticated by the Bearer secret
 	// key, never by cookies, so it needs no CSRF check; errors are JSON.
 	API bool
+	// MaxBody, when set, replaces the instance's body limit for this route
+	// (the profile image upload).
+	MaxBody int64
+	// Org, on organization routes, is what the caller needs: OrgUser,
+	// OrgMember, OrgTicket or a system permission (org:sys_…). The
+	// authorization matrix test is generated from it (REQ-AC-01).
+	Org string
 }
 
 // Routes is the one route table.
@@ -64,6 +75,60 @@ func Routes() []Route {
 		{Method: http.MethodGet, Path: "/v1/oauth_callback/:provider", h: (*app).oauthCallback},
 		{Method: http.MethodPost, Path: "/v1/oauth_callback/:provider", h: (*app).oauthCallback,
 			NoCSRF: "Apple's form_post callback is a cross-site POST; the sealed one-time state is its CSRF control (REQ-OA-01)"},
+		{Method: http.MethodGet, Path: "/theme.css", h: (*app).themeCSS},
+		{Method: http.MethodGet, Path: "/theme-custom.css", h: (*app).themeCustomCSS},
+		{Method: http.MethodGet, Path: "/dev/themes", h: (*app).devThemes},
+		// The account page (/user) and its steps.
+		{Method: http.MethodPost, Path: "/user/profile", h: (*app).userProfileSave},
+		{Method: http.MethodPost, Path: "/user/profile-image", h: (*app).userImageUpload, MaxBody: imageUploadLimit},
+		{Method: http.MethodPost, Path: "/user/profile-image/delete", h: (*app).userImageDelete},
+		{Method: http.MethodGet, Path: "/images/:file", h: (*app).image},
+		{Method: http.MethodGet, Path: "/user/verify", h: (*app).userVerifyPage},
+		{Method: http.MethodPost, Path: "/user/verify", h: (*app).userVerify},
+		{Method: http.MethodPost, Path: "/user/verify/prepare", h: (*app).userVerifyPrepare},
+		{Method: http.MethodGet, Path: "/user/email-addresses/new", h: kindPage((*app).userAddIdentifierPage, user.Email)},
+		{Method: http.MethodPost, Path: "/user/email-addresses", h: kindPage((*app).userAddIdentifier, user.Email)},
+		{Method: http.MethodGet, Path: "/user/phone-numbers/new", h: kindPage((*app).userAddIdentifierPage, user.Phone)},
+		{Method: http.MethodPost, Path: "/user/phone-numbers", h: kindPage((*app).userAddIdentifier, user.Phone)},
+		{Method: http.MethodGet, Path: "/user/verify-identifier", h: (*app).userVerifyIdentifierPage},
+		{Method: http.MethodPost, Path: "/user/verify-identifier", h: (*app).userVerifyIdentifier},
+		{Method: http.MethodPost, Path: "/user/verify-identifier/send", h: (*app).userVerifyIdentifierSend},
+		{Method: http.MethodGet, Path: "/user/verify-email", h: (*app).userVerifyEmailPage},
+		{Method: http.MethodPost, Path: "/user/verify-email", h: (*app).userVerifyEmail},
+		{Method: http.MethodGet, Path: "/user/email-addresses/:id/primary", h: identifierStep((*app).userIdentifierConfirm, user.Email, "primary")},
+		{Method: http.MethodPost, Path: "/user/email-addresses/:id/primary", h: identifierStep((*app).userIdentifierChange, user.Email, "primary")},
+		{Method: http.MethodGet, Path: "/user/email-addresses/:id/remove", h: identifierStep((*app).userIdentifierConfirm, user.Email, "remove")},
+		{Method: http.MethodPost, Path: "/user/email-addresses/:id/remove", h: identifierStep((*app).userIdentifierChange, user.Email, "remove")},
+		{Method: http.MethodGet, Path: "/user/phone-numbers/:id/primary", h: identifierStep((*app).userIdentifierConfirm, user.Phone, "primary")},
+		{Method: http.MethodPost, Path: "/user/phone-numbers/:id/primary", h: identifierStep((*app).userIdentifierChange, user.Phone, "primary")},
+		{Method: http.MethodGet, Path: "/user/phone-numbers/:id/remove", h: identifierStep((*app).userIdentifierConfirm, user.Phone, "remove")},
+		{Method: http.MethodPost, Path: "/user/phone-numbers/:id/remove", h: identifierStep((*app).userIdentifierChange, user.Phone, "remove")},
+		{Method: http.MethodGet, Path: "/user/password", h: (*app).userPasswordPage},
+		{Method: http.MethodPost, Path: "/user/password", h: (*app).userPassword},
+		{Method: http.MethodPost, Path: "/user/sessions/:id/revoke", h: (*app).userRevokeSession},
+		{Method: http.MethodPost, Path: "/user/sessions/revoke-others", h: (*app).userRevokeOtherSessions},
+		{Method: http.MethodGet, Path: "/user/delete", h: (*app).userDeletePage},
+		{Method: http.MethodPost, Path: "/user/delete", h: (*app).userDelete},
+		{Method: http.MethodGet, Path: "/user/deleted", h: (*app).userDeleted},
+		{Method: http.MethodGet, Path: "/create-organization", h: (*app).createOrgPage, Org: OrgUser},
+		{Method: http.MethodPost, Path: "/create-organization", h: (*app).createOrg, Org: OrgUser},
+		{Method: http.MethodGet, Path: "/switch-organization", h: (*app).switchOrgPage, Org: OrgUser},
+		{Method: http.MethodPost, Path: "/switch-organization", h: (*app).switchOrg, Org: OrgMember},
+		{Method: http.MethodGet, Path: "/organization", h: (*app).activeOrgPage, Org: OrgUser},
+		{Method: http.MethodGet, Path: "/organizations/:org_id", h: (*app).orgGeneral, Org: OrgMember},
+		{Method: http.MethodPost, Path: "/organizations/:org_id", h: (*app).orgUpdate, Org: org.PermProfileManage},
+		{Method: http.MethodPost, Path: "/organizations/:org_id/delete", h: (*app).orgDelete, Org: org.PermProfileDelete},
+		{Method: http.MethodPost, Path: "/organizations/:org_id/leave", h: (*app).orgLeave, Org: OrgMember},
+		{Method: http.MethodGet, Path: "/organizations/:org_id/logo", h: (*app).orgLogo, Org: OrgMember},
+		{Method: http.MethodGet, Path: "/organizations/:org_id/members", h: (*app).orgMembers, Org: org.PermMembershipsRead},
+		{Method: http.MethodPost, Path: "/organizations/:org_id/members/:membership_id/role", h: (*app).orgChangeRole, Org: org.PermMembershipsManage},
+		{Method: http.MethodPost, Path: "/organizations/:org_id/members/:membership_id/remove", h: (*app).orgRemoveMember, Org: org.PermMembershipsManage},
+		{Method: http.MethodGet, Path: "/organizations/:org_id/invitations", h: (*app).orgInvitations, Org: org.PermMembershipsManage},
+		{Method: http.MethodPost, Path: "/organizations/:org_id/invitations", h: (*app).orgInvite, Org: org.PermMembershipsManage},
+		{Method: http.MethodPost, Path: "/organizations/:org_id/invitations/:invitation_id/revoke", h: (*app).orgRevoke, Org: org.PermMembershipsManage},
+		{Method: http.MethodPost, Path: "/organizations/:org_id/invitations/:invitation_id/resend", h: (*app).orgResend, Org: org.PermMembershipsManage},
+		{Method: http.MethodGet, Path: org.AcceptPath, h: (*app).acceptInvitationPage, Org: OrgTicket},
+		{Method: http.MethodPost, Path: org.AcceptPath, h: (*app).acceptInvitation, Org: OrgTicket},
 	}
 	routes = append(routes, clientTokenRoutes()...)
 	return append(routes, apiRoutes()...)
@@ -125,11 +190,29 @@ func apiRoutes() []Route {
 	}
 }
 
+func kindPage(h func(a *app, c echo.Context, kind string) error, kind string) func(a *app, c echo.Context) error {
+	return func(a *app, c echo.Context) error { return h(a, c, kind) }
+}
+
+func identifierStep(h func(a *app, c echo.Context, kind, action string) error, kind, action string) func(a *app, c echo.Context) error {
+	return func(a *app, c echo.Context) error { return h(a, c, kind, action) }
+}
+
 // New builds the HTTP handler.
 func New(d Deps) (*echo.Echo, error) {
 	base, err := url.Parse(d.Config.BaseURL)
 	if err != nil {
 		return nil, fmt.Errorf("handlers: base URL: %w", err)
+	}
+	if d.Theme == nil {
+		if d.Theme, err = theme.NewLive("default", "", d.Config.Dev()); err != nil {
+			return nil, err
+		}
+	}
+	if d.I18n == nil {
+		if d.I18n, err = i18n.New(i18n.Source); err != nil {
+			return nil, err
+		}
 	}
 	a := &app{Deps: d, base: base, limits: defaultLimits()}
 	a.clients = sessions.NewCookieStore(d.CookieKeys...)
@@ -142,21 +225,24 @@ func New(d Deps) (*echo.Echo, error) {
 	e.HTTPErrorHandler = a.errorHandler
 	e.IPExtractor = func(r *http.Request) string { return ClientIPFrom(r.Context()).String() }
 
-	secHeaders, err := SecurityHeaders(!d.Config.Dev(), d.Config.AllowedRedirectOrigins)
+	secHeaders, err := SecurityHeaders(!d.Config.Dev(), d.Config.AllowedRedirectOrigins, a.cspExtra)
 	if err != nil {
 		return nil, err
 	}
-	noCSRF := map[string]bool{}
+	noCSRF, maxBody := map[string]bool{}, map[string]int64{}
 	for _, r := range Routes() {
 		if r.NoCSRF != "" || r.API {
 			noCSRF[r.Method+" "+r.Path] = true
+		}
+		if r.MaxBody > 0 {
+			maxBody[r.Method+" "+r.Path] = r.MaxBody
 		}
 	}
 	csrf, err := CSRF(CSRFConfig{
 		BaseURL: d.Config.BaseURL, Secure: a.secureCookies(), Log: d.Log,
 		Exempt: func(c echo.Context) bool {
 			p := c.Request().URL.Path
-			return strings.HasPrefix(p, "/static/") || p == "/.well-known/jwks.json" ||
+			return strings.HasPrefix(p, "/static/") || strings.HasPrefix(p, "/images/") || p == "/theme.css" || p == "/theme-custom.css" || p == "/.well-known/jwks.json" ||
 				p == "/healthz" || p == "/readyz" || p == "/v1/client/handshake" ||
 				noCSRF[c.Request().Method+" "+c.Path()]
 		},
@@ -178,7 +264,7 @@ func New(d Deps) (*echo.Echo, error) {
 		}),
 		secHeaders,
 		NoStore(),
-		BodyLimit(d.Config.MaxBodyBytes),
+		BodyLimitPer(d.Config.MaxBodyBytes, maxBody),
 		FormLimit(100),
 		csrf,
 	)

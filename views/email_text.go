@@ -21,6 +21,10 @@ func codePurpose(p CodeEmail) string {
 		return "Enter this code to verify your email address and finish creating your " + p.AppName + " account."
 	case "reset-password":
 		return "Enter this code to choose a new password for your " + p.AppName + " account."
+	case "add-email":
+		return "Enter this code to add this email address to your " + p.AppName + " account."
+	case "reverify":
+		return "Enter this code to confirm it's you before changing your " + p.AppName + " account."
 	}
 	return "Enter this code to verify your email address for " + p.AppName + "."
 }
@@ -64,31 +68,38 @@ func ExistingAccountEmailText(p ExistingAccountEmail) string {
 	return b.String()
 }
 
+// verifies reports whether the link verifies an address rather than signing in.
+func (p LinkEmail) verifies() bool { return p.Purpose == "sign-up" || p.Purpose == "add-email" }
+
 // LinkEmailSubject names the action the link performs.
 func LinkEmailSubject(p LinkEmail) string {
-	if p.Purpose == "sign-up" {
+	if p.verifies() {
 		return "Verify your email address for " + p.AppName
 	}
 	return "Your " + p.AppName + " sign-in link"
 }
 
 func linkHeading(p LinkEmail) string {
-	if p.Purpose == "sign-up" {
+	if p.verifies() {
 		return "Verify your email address"
 	}
 	return "Sign in to " + p.AppName
 }
 
 func linkButton(p LinkEmail) string {
-	if p.Purpose == "sign-up" {
+	if p.verifies() {
 		return "Verify email address"
 	}
 	return "Sign in"
 }
 
 func linkPurpose(p LinkEmail) string {
-	if p.Purpose == "sign-up" {
+	switch p.Purpose {
+	case "sign-up":
 		return "Open this link to verify your email address and finish creating your " + p.AppName + " account."
+	case "add-email":
+		return "Open this link in the browser where you added this address to your " + p.AppName +
+			" account, to verify it. It works only there."
 	}
 	return "Open this link to sign in to " + p.AppName + ". You can open it on this device or on the one where you asked for it."
 }
@@ -98,6 +109,9 @@ func linkExpiry(p LinkEmail) string {
 }
 
 func linkIgnore(p LinkEmail) string {
+	if p.Purpose == "add-email" {
+		return "If you didn't add this address, you can ignore this email: it won't be added to anything."
+	}
 	return "If you didn't ask for this link, you can ignore this email. Never forward it: anyone with it can sign in as you."
 }
 
@@ -139,6 +153,10 @@ func SMSCodeText(p SMSCode) string {
 		what = "to verify your phone number"
 	case "reset-password":
 		what = "to reset your password"
+	case "add-phone":
+		what = "to add this number to your account"
+	case "reverify":
+		what = "to confirm it's you"
 	default:
 		what = "to sign in"
 	}
@@ -148,4 +166,23 @@ func SMSCodeText(p SMSCode) string {
 		s += "\n\n@" + p.Domain + " #" + p.Code
 	}
 	return s
+}
+
+func PrimaryEmailChangedEmailSubject(p PrimaryEmailChangedEmail) string {
+	return "Your " + p.AppName + " email address was changed"
+}
+
+func primaryEmailChangedIntro(p PrimaryEmailChangedEmail) string {
+	return "On " + p.When + " the primary email address of your " + p.AppName + " account was changed to " +
+		p.NewAddress + ". Messages about your account now go there."
+}
+
+func primaryEmailChangedNotYou(p PrimaryEmailChangedEmail) string {
+	return "If you did this, there is nothing more to do. If you didn't, sign in at " + p.SignInURL +
+		", change your password and contact support right away."
+}
+
+// PrimaryEmailChangedEmailText is the plain-text body of the notice.
+func PrimaryEmailChangedEmailText(p PrimaryEmailChangedEmail) string {
+	return p.AppName + "\n\n" + primaryEmailChangedIntro(p) + "\n\n" + primaryEmailChangedNotYou(p) + "\n"
 }

@@ -17,6 +17,44 @@ type Page struct {
 	Refresh int
 	// NoReferrer keeps the URL (which holds a secret) out of Referer headers.
 	NoReferrer bool
+
+	// Dir is "rtl" for a right-to-left locale; empty means left to right.
+	Dir string
+	// I18n renders catalog messages in the request's locale.
+	I18n Translator
+	// ThemeCSS is the href of the theme's stylesheet (versioned, so it can
+	// be cached); "/theme.css" when empty. CustomCSS is the owner's own
+	// stylesheet, linked after it; empty when there is none.
+	ThemeCSS  string
+	CustomCSS string
+	// Logo and footer links from the theme's options; empty = not shown.
+	LogoURL       string
+	LogoLink      string
+	LogoPlacement string // "inside" (the default), "outside" or "none"
+	TermsURL      string
+	PrivacyURL    string
+	HelpURL       string
+	// Social button layout from the theme (blockButton, iconButton or auto;
+	// top or bottom) and whether optional sign-up fields are shown.
+	SocialVariant      string
+	SocialPlacement    string
+	ShowOptionalFields bool
+}
+
+// Translator renders catalog messages; internal/i18n's Localizer is one.
+// args are placeholder name/value pairs.
+type Translator interface {
+	T(id string, args ...any) string
+	N(id string, count int, args ...any) string
+}
+
+// T renders a catalog message, or its ID when no translator is set (a
+// visible gap rather than a blank).
+func (p Page) T(id string, args ...any) string {
+	if p.I18n == nil {
+		return id
+	}
+	return p.I18n.T(id, args...)
 }
 
 // Hidden is a hidden form field carried from step to step (flow ID, redirect parameters).
@@ -278,17 +316,290 @@ type ConnectedAccount struct {
 	Username string
 }
 
-// UserProfile is /user.
+// UserProfile is /user: a section for each thing the instance enables.
 type UserProfile struct {
 	Page
-	Name       string
-	Email      string
-	Phone      string
-	Username   string
-	Notice     string
-	Errors     Errors
-	Connected  []ConnectedAccount
-	Connect    []SocialButton // providers not connected yet
-	BackURL    string         // the app the person came from
-	SignOutURL string
+	FirstName    string // as stored, or as typed when the form failed
+	LastName     string
+	Username     string
+	ShowUsername bool
+	Initials     string // shown when there is no image
+	ImageURL     string
+	Emails       []ProfileIdentifier
+	ShowPhones   bool
+	Phones       []ProfileIdentifier
+	HasPassword  bool
+	Devices      []ProfileDevice
+	AllowDelete  bool
+	Notice       string
+	Errors       Errors
+	Connected    []ConnectedAccount
+	Connect      []SocialButton // providers not connected yet
+	BackURL      string         // the app the person came from
+	SignOutURL   string
+}
+
+// ProfileIdentifier is one email address or phone number on /user.
+type ProfileIdentifier struct {
+	ID       string
+	Value    string // as shown (phone numbers formatted)
+	Primary  bool
+	Verified bool
+}
+
+// ProfileDevice is one active session on /user.
+type ProfileDevice struct {
+	ID         string
+	Browser    string // "Chrome 126"
+	OS         string // "macOS 14.5"; may be empty
+	IP         string
+	SignedIn   string // formatted time
+	LastActive string
+	This       bool
+}
+
+// PrimaryEmailChangedEmail tells the old primary address that the account
+// now uses another one.
+type PrimaryEmailChangedEmail struct {
+	Email
+	NewAddress string
+	When       string // e.g. "26 Nov 2026 14:03 UTC"
+	SignInURL  string
+}
+
+// UserVerify is /user/verify: confirming who one is before a sensitive
+// change, which then continues at Return.
+type UserVerify struct {
+	Page
+	Action        string // "/user/verify"
+	PrepareAction string // "/user/verify/prepare"
+	Return        string
+	Strategy      string // the factor shown: "password", "email_code", "phone_code"
+	Identifier    string // the account, for password managers
+	Destination   string // where a code goes
+	CodeSent      bool
+	ResendWait    int
+	Methods       []Method // the other factors
+	Errors        Errors
+	CancelURL     string
+}
+
+// UserAddIdentifier is the form adding an email address or phone number.
+type UserAddIdentifier struct {
+	Page
+	Action    string
+	Phone     bool // a phone number rather than an email address
+	Value     string
+	Errors    Errors
+	CancelURL string
+}
+
+// UserVerifyIdentifier is the code step of adding an email address or
+// phone number.
+type UserVerifyIdentifier struct {
+	Page
+	Action      string // "/user/verify-identifier"
+	SendAction  string // "/user/verify-identifier/send"
+	FlowID      string
+	Destination string
+	Phone       bool
+	ResendWait  int
+	Notice      string
+	Errors      Errors
+	CancelURL   string
+}
+
+// UserConfirm asks to confirm one change: making an address primary,
+// removing it.
+type UserConfirm struct {
+	Page
+	Heading   string
+	Body      string
+	Action    string
+	Button    string
+	Danger    bool
+	CancelURL string
+}
+
+// UserPassword is /user/password: set or change the password.
+type UserPassword struct {
+	Page
+	Action        string // "/user/password"
+	Identifier    string // the account, for password managers
+	Set           bool   // the account has no password yet
+	AskCurrent    bool
+	PasswordMin   int
+	SignOutOthers bool
+	Errors        Errors
+	CancelURL     string
+}
+
+// UserDelete is /user/delete.
+type UserDelete struct {
+	Page
+	Action       string // "/user/delete"
+	Phrase       string // what to type to confirm
+	Confirmation string // what was typed
+	Errors       Errors
+	CancelURL    string
+}
+
+// DevThemes is /dev/themes: one page shown in every shipped theme, side by
+// side, for an owner choosing or editing a theme.
+type DevThemes struct {
+	Page
+	Pages  []DevLink  // the pages that can be previewed
+	Frames []DevFrame // one per theme
+}
+
+// DevLink is a page that can be previewed.
+type DevLink struct {
+	Label   string
+	URL     string
+	Current bool
+}
+
+// DevFrame is the previewed page in one theme.
+type DevFrame struct {
+	Theme string
+	URL   string // the page with ?__theme=<theme>
+}
+
+// OrgInvitationEmail invites someone to join an organization.
+type OrgInvitationEmail struct {
+	Email
+	OrgName     string
+	InviterName string // "" when the inviter has no name on file
+	URL         string // the one-time link
+	Expires     string // e.g. "3 Dec 2026"
+}
+
+// OrgItem is one organization in the switcher.
+type OrgItem struct {
+	ID      string
+	Name    string
+	Role    string // display name, e.g. "Admin"
+	LogoURL string // "" = initials
+	Active  bool
+}
+
+// SwitchOrg is /switch-organization (OrganizationSwitcher); with Task set it
+// is the choose-organization step of an instance without personal accounts.
+type SwitchOrg struct {
+	Page
+	Task           bool
+	Personal       bool   // offer the personal account
+	PersonalActive bool   // it is the current choice
+	PersonalName   string // the person's name or email
+	Orgs           []OrgItem
+	Hidden         []Hidden // redirect parameters
+	CreateURL      string   // "" when creating organizations is off
+	ProfileURL     string   // the active organization's page; "" when none
+	Errors         Errors
+	Notice         string
+	SignOutURL     string
+}
+
+// CreateOrg is /create-organization.
+type CreateOrg struct {
+	Page
+	Name    string
+	Slug    string
+	Hidden  []Hidden
+	Errors  Errors
+	BackURL string
+}
+
+// OrgNav is the header and tabs of the organization profile.
+type OrgNav struct {
+	OrgID           string
+	Name            string
+	LogoURL         string
+	Role            string // the viewer's role, display name
+	Current         string // "general", "members" or "invitations"
+	ShowMembers     bool
+	ShowInvitations bool
+	Query           string // "?redirect_url=…" carried from tab to tab
+	SwitchURL       string
+	BackURL         string   // the app the person came from
+	Hidden          []Hidden // the redirect_url, carried by every form
+}
+
+// OrgGeneral is the organization's own page: details, settings, leave, delete.
+type OrgGeneral struct {
+	Page
+	Nav           OrgNav
+	Name          string
+	Slug          string
+	HasLogo       bool
+	CanManage     bool
+	CanDelete     bool
+	NeedsPassword bool // deleting asks for the password again
+	Errors        Errors
+	DeleteErrors  Errors
+	LeaveError    string
+	Notice        string
+}
+
+// RoleOption is a role offered in a select.
+type RoleOption struct {
+	Key  string
+	Name string
+}
+
+// OrgMember is one row of the member list.
+type OrgMember struct {
+	ID     string
+	Name   string
+	Email  string
+	Role   string // key, selected in the role select
+	Joined string
+	You    bool
+}
+
+// OrgMembers is the member list with search and pages.
+type OrgMembers struct {
+	Page
+	Nav       OrgNav
+	Query     string
+	Members   []OrgMember
+	Roles     []RoleOption
+	CanManage bool
+	Total     int
+	PageNum   int
+	Pages     int
+	PrevURL   string
+	NextURL   string
+	Errors    Errors
+	Notice    string
+}
+
+// OrgInvitationRow is one pending invitation.
+type OrgInvitationRow struct {
+	ID       string
+	Email    string
+	RoleName string
+	Expires  string
+	Expired  bool
+}
+
+// OrgInvitations is the invite form and the pending invitations.
+type OrgInvitations struct {
+	Page
+	Nav         OrgNav
+	Emails      string // as typed
+	Role        string // selected
+	Roles       []RoleOption
+	Invitations []OrgInvitationRow
+	Errors      Errors
+	Notice      string
+}
+
+// AcceptInvitation asks a signed-in invitee to confirm joining.
+type AcceptInvitation struct {
+	Page
+	OrgName string
+	Email   string
+	Role    string
+	Ticket  string
 }

@@ -72,6 +72,35 @@ func fullPages() map[string]templ.Component {
 			Page: page("Not found"), Status: 404, Heading: "Page not found", Body: "There is nothing here.",
 			BackURL: "/", BackLabel: "Home", RequestID: "req_123",
 		}),
+		"user profile": UserProfilePage(UserProfile{Page: page("Your account"),
+			FirstName: "Jo", LastName: "Doe", Username: "jodoe", ShowUsername: true, ImageURL: "/images/img_1.png",
+			Emails:     []ProfileIdentifier{{ID: "idn_1", Value: "jo@example.com", Primary: true, Verified: true}, {ID: "idn_2", Value: "jo@work.example", Verified: true}},
+			ShowPhones: true, Phones: []ProfileIdentifier{{ID: "idn_3", Value: "+1 415-555-0100", Primary: true, Verified: true}},
+			HasPassword: true, AllowDelete: true, Notice: "Saved.",
+			Devices: []ProfileDevice{{ID: "sess_1", Browser: "Chrome 126", OS: "macOS 14", IP: "192.0.2.1", SignedIn: "1 Jan", LastActive: "2 Jan", This: true},
+				{ID: "sess_2", Browser: "Safari 17", OS: "iOS 17.5", SignedIn: "1 Jan", LastActive: "1 Jan"}},
+			Errors:    Errors{"": "Something is off.", "first_name": "Too long.", "image": "Not an image."},
+			Connected: []ConnectedAccount{{ID: "eac_1", Provider: "GitHub", Username: "jo"}},
+			Connect:   []SocialButton{{Provider: "google", Label: "Connect Google", URL: "/sign-in/oauth/google?intent=connect"}},
+			BackURL:   "http://localhost:3000/", SignOutURL: "/sign-out"}),
+		"user verify password": UserVerifyPage(UserVerify{Page: page("Confirm"), Action: "/user/verify", PrepareAction: "/user/verify/prepare",
+			Return: "/user/password", Strategy: "password", Identifier: "jo@example.com", Errors: Errors{"password": "Incorrect."},
+			Methods: []Method{{Strategy: "email_code", Label: "Email me a code"}}, CancelURL: "/user"}),
+		"user verify code": UserVerifyPage(UserVerify{Page: page("Confirm"), Action: "/user/verify", PrepareAction: "/user/verify/prepare",
+			Return: "/user", Strategy: "email_code", Destination: "jo@example.com", CodeSent: true, ResendWait: 20,
+			Errors: Errors{"code": "Incorrect code."}, CancelURL: "/user"}),
+		"user add identifier": UserAddIdentifierPage(UserAddIdentifier{Page: page("Add"), Action: "/user/email-addresses",
+			Value: "jo@other.example", Errors: Errors{"email_address": "Invalid."}, CancelURL: "/user"}),
+		"user verify identifier": UserVerifyIdentifierPage(UserVerifyIdentifier{Page: page("Verify"), Action: "/user/verify-identifier",
+			SendAction: "/user/verify-identifier/send", FlowID: "vfy_1", Destination: "jo@other.example", Notice: "Sent.",
+			Errors: Errors{"code": "Incorrect code."}, CancelURL: "/user"}),
+		"user confirm": UserConfirmPage(UserConfirm{Page: page("Remove"), Heading: "Remove jo@work.example?", Body: "Sure?",
+			Action: "/user/email-addresses/idn_2/remove", Button: "Remove", Danger: true, CancelURL: "/user"}),
+		"user password": UserPasswordPage(UserPassword{Page: page("Password"), Action: "/user/password", Identifier: "jo@example.com",
+			AskCurrent: true, PasswordMin: 15, SignOutOthers: true, CancelURL: "/user",
+			Errors: Errors{"current_password": "Incorrect.", "password": "Too short."}}),
+		"user delete": UserDeletePage(UserDelete{Page: page("Delete"), Action: "/user/delete", Phrase: "Delete account",
+			Confirmation: "delete", Errors: Errors{"confirmation": "Type it."}, CancelURL: "/user"}),
 		"outbox": OutboxPage(Outbox{Page: page("Outbox"), Items: []OutboxItem{
 			{ID: "msg_2", Channel: "email", To: "jo@example.com", Subject: "123456 is your code", Text: "Your code:\n  123456", CreatedAt: "12:01"},
 			{ID: "msg_1", Channel: "sms", To: "+15550100", Text: "654321", CreatedAt: "12:00"},
@@ -88,6 +117,9 @@ func emptyPages() map[string]templ.Component {
 		"sign-up":          SignUpPage(SignUp{ShowEmail: true, RequireEmail: true, ShowPassword: true, Page: page("Sign up"), Action: "/sign-up"}),
 		"sign-up verify":   SignUpVerifyPage(SignUpVerify{Page: page("Verify"), Action: "/v", ResendAction: "/r"}),
 		"outbox":           OutboxPage(Outbox{Page: page("Outbox")}),
+		"user profile":     UserProfilePage(UserProfile{Page: page("Your account"), SignOutURL: "/sign-out"}),
+		"user verify":      UserVerifyPage(UserVerify{Page: page("Confirm"), Action: "/v", PrepareAction: "/p", Strategy: "email_code"}),
+		"user password":    UserPasswordPage(UserPassword{Page: page("Password"), Action: "/user/password", Set: true}),
 	}
 }
 
@@ -445,5 +477,34 @@ func TestExistingAccountEmail(t *testing.T) {
 	}
 	if ExistingAccountEmailSubject(p) == "" {
 		t.Error("no subject")
+	}
+}
+
+// The account emails say what happened and what to do if it wasn't you,
+// the same in HTML and text (REQ-PW-07).
+func TestAccountEmails(t *testing.T) {
+	base := Email{AppName: "Portal", BaseURL: "https://id.example.com"}
+	p := PrimaryEmailChangedEmail{Email: base, NewAddress: "jo@new.example", When: "2 Jan 2026 15:04 UTC",
+		SignInURL: "https://id.example.com/sign-in"}
+	doc, _ := render(t, PrimaryEmailChangedEmailHTML(p))
+	for _, body := range []string{strings.Join(strings.Fields(doc.Find("body").Text()), " "), PrimaryEmailChangedEmailText(p)} {
+		for _, w := range []string{"jo@new.example", "2 Jan 2026 15:04 UTC", "If you didn't", "https://id.example.com/sign-in"} {
+			if !strings.Contains(body, w) {
+				t.Errorf("primary email notice: missing %q in %q", w, body)
+			}
+		}
+	}
+	link := LinkEmail{Email: base, URL: "https://id.example.com/user/verify-email?token=x", Minutes: 10, Purpose: "add-email"}
+	if s := LinkEmailSubject(link); s != "Verify your email address for Portal" {
+		t.Errorf("add-email link subject %q", s)
+	}
+	if txt := LinkEmailText(link); !strings.Contains(txt, "browser where you added this address") ||
+		strings.Contains(txt, "sign in as you") {
+		t.Errorf("add-email link text:\n%s", txt)
+	}
+	for purpose, want := range map[string]string{"add-email": "add this email address", "reverify": "confirm it's you"} {
+		if txt := CodeEmailText(CodeEmail{Email: base, Code: "123456", Minutes: 10, Purpose: purpose}); !strings.Contains(txt, want) {
+			t.Errorf("%s code email:\n%s", purpose, txt)
+		}
 	}
 }

@@ -21,14 +21,18 @@ import (
 	"github.com/jonboulle/clockwork"
 
 	"github.com/portalhq/portal/handlers"
+	"github.com/portalhq/portal/internal/account"
 	"github.com/portalhq/portal/internal/admin"
+	"github.com/portalhq/portal/internal/avatar"
 	"github.com/portalhq/portal/internal/config"
 	"github.com/portalhq/portal/internal/flow"
+	"github.com/portalhq/portal/internal/i18n"
 	"github.com/portalhq/portal/internal/id"
 	"github.com/portalhq/portal/internal/jwttemplate"
 	"github.com/portalhq/portal/internal/mailer"
 	"github.com/portalhq/portal/internal/notify"
 	"github.com/portalhq/portal/internal/oauth"
+	"github.com/portalhq/portal/internal/org"
 	"github.com/portalhq/portal/internal/password"
 	"github.com/portalhq/portal/internal/phone"
 	"github.com/portalhq/portal/internal/ratelimit"
@@ -39,7 +43,9 @@ import (
 	"github.com/portalhq/portal/internal/sms"
 	"github.com/portalhq/portal/internal/social"
 	"github.com/portalhq/portal/internal/store"
+	"github.com/portalhq/portal/internal/theme"
 	"github.com/portalhq/portal/internal/token"
+	"github.com/portalhq/portal/internal/user"
 	"github.com/portalhq/portal/internal/webhook"
 )
 
@@ -86,6 +92,7 @@ func Build(ctx context.Context, cfg *config.Config, opt Options) (*Portal, error
 	if err != nil {
 		return nil, err
 	}
+	st.ServeImagesAt(cfg.BaseURL)
 	p := &Portal{Config: cfg, Log: log, Clock: clock, Store: st}
 	if err := p.wire(ctx, opt); err != nil {
 		st.Close()
@@ -212,11 +219,41 @@ func (p *Portal) wire(ctx context.Context, opt Options) error {
 		return err
 	}
 	soc := &social.Service{Clock: clock, Repo: st.Q, InTx: store.Tx[social.Repo](st), Sessions: sessions, SignUp: up,
-		Factors: factors}
+		WaysIn: user.SignInOptions{Email: ids.Email, Phone: ids.Phone, Username: ids.Username, Factors: factors}}
+	acct := &account.Service{Clock: clock, Repo: st.Q, InTx: store.Tx[account.Repo](st), Sessions: sessions,
+		Codes: codes, Notifier: mail, Hasher: hasher, Policy: pwPolicy, Images: avatar.NewResizer(2),
+		Password: &signin.PasswordStrategy{Clock: clock, Hasher: hasher, Repo: st.Q,
+			Lockout: signin.Lockout{Threshold: cfg.LockoutThreshold, Duration: cfg.LockoutDuration}},
+		SignIn:      user.SignInOptions{Email: ids.Email, Phone: ids.Phone, Username: ids.Username, Factors: factors},
+		PhoneRegion: cfg.PhoneRegion, Countries: countries, AppName: cfg.AppName, BaseURL: cfg.BaseURL,
+		AllowDeletion: cfg.AllowAccountDeletion}
+	acct.ReverifyFactors = []account.Factor{&account.PasswordFactor{Check: acct.Password},
+		&account.CodeFactor{Strategy: flow.EmailCode, Codes: codes, Store: st.Q, Notifier: mail}}
+	if ids.Phone {
+		acct.ReverifyFactors = append(acct.ReverifyFactors,
+			&account.CodeFactor{Strategy: flow.PhoneCode, Codes: codes, Store: st.Q, Notifier: mail})
+	}
+	roles := cfg.OrgRoles
+	if roles == nil {
+		roles = org.DefaultRoles()
+	}
+	orgs := &org.Service{Clock: clock, Repo: st.Q, InTx: store.Tx[org.Repo](st), Roles: roles,
+		Policy: org.Policy{CreateEnabled: cfg.OrgCreation, CreateLimit: cfg.OrgCreationLimit,
+			MaxMembers: cfg.OrgMaxMembers, InvitationTTL: cfg.OrgInvitationTTL, PersonalAccounts: cfg.PersonalAccounts},
+		Notifier: mail, Passwords: hasher, BaseURL: cfg.BaseURL}
+	sessions.Orgs = orgs
 	if err := p.wireWebhooks(ctx); err != nil {
 		return err
 	}
 	p.Limiter = ratelimit.New(clock, 100_000)
+	look, err := theme.NewLive(cfg.Theme, cfg.ThemeCSS, cfg.Dev())
+	if err != nil {
+		return err
+	}
+	catalog, err := i18n.New(cfg.DefaultLocale)
+	if err != nil {
+		return err
+	}
 	p.Handler, err = handlers.New(handlers.Deps{Config: cfg, Log: p.Log, Clock: clock, SignIn: in, SignUp: up, Codes: codes,
 		Providers: providers, Sealer: sealer, Social: soc,
 		Sessions: sessions, Signer: p.Signer, Redirects: policy, Users: st.Q, Outbox: outbox, Limiter: p.Limiter,
@@ -224,7 +261,8 @@ func (p *Portal) wire(ctx context.Context, opt Options) error {
 		SecretKey: p.SecretKey, AdminRepo: st.Q, Webhooks: p.Webhooks,
 		Templates: &jwttemplate.Service{Clock: clock, Store: st.Q, Signer: p.Signer, Issuer: cfg.BaseURL},
 		AdminUsers: &admin.Users{Clock: clock, Repo: st.Q, InTx: store.Tx[admin.Repo](st), Sessions: sessions,
-			Hasher: hasher, Policy: pwPolicy, AppName: cfg.AppName, PhoneRegion: cfg.PhoneRegion}})
+			Hasher: hasher, Policy: pwPolicy, AppName: cfg.AppName, PhoneRegion: cfg.PhoneRegion},
+		Theme: look, I18n: catalog, Account: acct, Images: st.Q, Orgs: orgs})
 	return err
 }
 

@@ -66,10 +66,11 @@ func (a *relyingApp) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if ck, err := r.Cookie("__session"); err == nil {
 		raw = ck.Value
 	}
-	claims, err := a.verify(r.Context(), raw)
+	claims, extra, err := a.verifyAll(r.Context(), raw)
 	switch {
 	case err == nil:
-		a.render(w, http.StatusOK, appPage{UserID: claims.Subject})
+		a.render(w, http.StatusOK, appPage{UserID: claims.Subject, OrgID: extra.OrgID, OrgRole: extra.OrgRole,
+			AccountURL: a.portal + "/user?redirect_url=" + url.QueryEscape(here)})
 	case errors.Is(err, errNoToken) || errors.Is(err, jwt.ErrExpired):
 		// __client_uat=0 means the portal said "signed out"; anything else
 		// (including no cookie yet) means only the portal knows, so ask it.
@@ -88,6 +89,8 @@ func (a *relyingApp) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 type appClaims struct {
 	AuthorizedParty string `json:"azp"`
 	SessionID       string `json:"sid"`
+	OrgID           string `json:"org_id"`
+	OrgRole         string `json:"org_role"`
 }
 
 // verify checks the session token as the contract asks of every app:
@@ -96,45 +99,51 @@ type appClaims struct {
 // claims (REQ-JWT-01), iss, exp and nbf (REQ-JWT-04), and azp naming this
 // app (REQ-JWT-06).
 func (a *relyingApp) verify(ctx context.Context, raw string) (*jwt.Claims, error) {
+	c, _, err := a.verifyAll(ctx, raw)
+	return c, err
+}
+
+// verifyAll is verify that also returns the portal's own claims.
+func (a *relyingApp) verifyAll(ctx context.Context, raw string) (*jwt.Claims, *appClaims, error) {
 	if raw == "" {
-		return nil, errNoToken
+		return nil, nil, errNoToken
 	}
 	tok, err := jwt.ParseSigned(raw, []jose.SignatureAlgorithm{jose.RS256})
 	if err != nil {
-		return nil, fmt.Errorf("parse: %w", err)
+		return nil, nil, fmt.Errorf("parse: %w", err)
 	}
 	if len(tok.Headers) != 1 || tok.Headers[0].KeyID == "" {
-		return nil, errors.New("want one signature with a kid")
+		return nil, nil, errors.New("want one signature with a kid")
 	}
 	if typ, _ := tok.Headers[0].ExtraHeaders[jose.HeaderType].(string); typ != "JWT" { // REQ-JWT-05
-		return nil, fmt.Errorf("typ %q is not a session token", typ)
+		return nil, nil, fmt.Errorf("typ %q is not a session token", typ)
 	}
 	keys, err := a.jwks(ctx)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	found := keys.Key(tok.Headers[0].KeyID)
 	if len(found) != 1 {
-		return nil, fmt.Errorf("kid %q is not in the JWKS", tok.Headers[0].KeyID)
+		return nil, nil, fmt.Errorf("kid %q is not in the JWKS", tok.Headers[0].KeyID)
 	}
 	var std jwt.Claims
 	var extra appClaims
 	if err := tok.Claims(found[0].Public(), &std, &extra); err != nil {
-		return nil, fmt.Errorf("signature: %w", err)
+		return nil, nil, fmt.Errorf("signature: %w", err)
 	}
 	if std.Expiry == nil || std.NotBefore == nil {
-		return nil, errors.New("exp and nbf are required")
+		return nil, nil, errors.New("exp and nbf are required")
 	}
 	if err := std.ValidateWithLeeway(jwt.Expected{Issuer: a.portal, Time: a.now()}, tokenLeeway); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if extra.AuthorizedParty != a.origin {
-		return nil, fmt.Errorf("azp %q is not this app (%s)", extra.AuthorizedParty, a.origin)
+		return nil, nil, fmt.Errorf("azp %q is not this app (%s)", extra.AuthorizedParty, a.origin)
 	}
 	if !strings.HasPrefix(std.Subject, "user_") || !strings.HasPrefix(extra.SessionID, "sess_") {
-		return nil, fmt.Errorf("unexpected sub %q / sid %q", std.Subject, extra.SessionID)
+		return nil, nil, fmt.Errorf("unexpected sub %q / sid %q", std.Subject, extra.SessionID)
 	}
-	return &std, nil
+	return &std, &extra, nil
 }
 
 // jwks fetches the key set on every request: a real app caches it and
@@ -160,9 +169,12 @@ func (a *relyingApp) jwks(ctx context.Context) (*jose.JSONWebKeySet, error) {
 }
 
 type appPage struct {
-	UserID    string
-	SignInURL string
-	Rejected  string
+	UserID     string
+	OrgID      string
+	OrgRole    string
+	SignInURL  string
+	Rejected   string
+	AccountURL string // the portal's account page, coming back here
 }
 
 // The script only reports whether scripts run, so a test can tell that
@@ -173,6 +185,8 @@ var appTemplate = template.Must(template.New("app").Parse(`<!DOCTYPE html>
 <body>
 <h1>Relying app</h1>
 {{if .UserID}}<p id="signed-in">Signed in as <code id="user-id">{{.UserID}}</code></p>
+<p><a id="account" href="{{.AccountURL}}">Manage account</a></p>
+<p id="organization">{{if .OrgID}}Organization <code id="org-id">{{.OrgID}}</code> as <code id="org-role">{{.OrgRole}}</code>{{else}}Personal account{{end}}</p>
 {{else if .Rejected}}<p id="rejected">Session rejected: {{.Rejected}}</p>
 {{else}}<p id="signed-out">You are signed out.</p>
 <p><a id="sign-in" href="{{.SignInURL}}">Sign in</a></p>

@@ -5,6 +5,7 @@ package config
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -15,6 +16,8 @@ import (
 	"time"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/portalhq/portal/internal/org"
 )
 
 const (
@@ -87,8 +90,19 @@ type Config struct {
 	IdleTimeout       time.Duration
 	MaxBodyBytes      int64
 
+	ThemeCSS             string // owner stylesheet path; empty = none
+	DefaultLocale        string
+	AllowAccountDeletion bool
+
 	OAuth map[string]OAuthProvider // by lower-case provider name, e.g. "github"
 	OIDC  map[string]OIDCProvider  // by lower-case name
+
+	OrgCreation       bool
+	OrgCreationLimit  int // 0 = no limit
+	OrgMaxMembers     int // 0 = no limit
+	OrgRoles          *org.Roles
+	OrgInvitationTTL  time.Duration
+	OrgAfterCreateURL string // "" = the new organization's page
 }
 
 type OAuthProvider struct {
@@ -267,12 +281,13 @@ func applyFile(c *Config, settings []Setting, path string, errs *problems) {
 			continue
 		}
 		seen[k.Value] = true
-		val, err := yamlValue(v)
+		s, known := byKey[k.Value]
+		val, err := yamlValue(v, known && s.Key == "org_roles")
 		if err != nil {
 			errs.add("%s: %v", where, err)
 			continue
 		}
-		if s, ok := byKey[k.Value]; ok {
+		if known {
 			if err := s.set(c, val); err != nil {
 				errs.add("%s: %v", where, err)
 			}
@@ -292,7 +307,7 @@ func applyFile(c *Config, settings []Setting, path string, errs *problems) {
 
 // yamlValue flattens a scalar or a list of scalars to the string form used
 // by environment variables, so one parser serves every source.
-func yamlValue(n *yaml.Node) (string, error) {
+func yamlValue(n *yaml.Node, allowMap bool) (string, error) {
 	if n.Kind == yaml.AliasNode {
 		n = n.Alias
 	}
@@ -311,6 +326,18 @@ func yamlValue(n *yaml.Node) (string, error) {
 			parts = append(parts, e.Value)
 		}
 		return strings.Join(parts, ","), nil
+	case yaml.MappingNode:
+		if !allowMap {
+			break
+		}
+		// A mapping (org_roles: {org:billing: [org:invoices:read]}) reaches
+		// its setting as JSON, which that setting's parser reads.
+		var m map[string]any
+		if err := n.Decode(&m); err != nil {
+			return "", err
+		}
+		b, err := json.Marshal(m)
+		return string(b), err
 	}
 	return "", errors.New("must be a value or a list of values")
 }

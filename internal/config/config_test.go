@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/portalhq/portal/internal/org"
 )
 
 func load(args []string, vars map[string]string) (*Config, error) {
@@ -57,8 +59,9 @@ func TestDefaults(t *testing.T) {
 		PasswordMinLength: 15, PasswordMinLengthMFA: 8, LockoutThreshold: 10, SendLimitPerIdentifierHour: 10, SendLimitPerIdentifierDay: 20, SendLimitPerIPHour: 30, SendLimitPerIPDay: 100, SMSLimitPerMinute: 30, SMSLimitPerHour: 300, LockoutDuration: time.Hour,
 		LogLevel: "info", LogFormat: "text",
 		ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 15 * time.Second, WriteTimeout: 30 * time.Second,
-		IdleTimeout: 120 * time.Second, MaxBodyBytes: 1 << 20,
+		IdleTimeout: 120 * time.Second, MaxBodyBytes: 1 << 20, DefaultLocale: "en", AllowAccountDeletion: true,
 		OAuth: map[string]OAuthProvider{}, OIDC: map[string]OIDCProvider{},
+		OrgCreation: true, OrgCreationLimit: 100, OrgRoles: org.DefaultRoles(), OrgInvitationTTL: 7 * 24 * time.Hour,
 	}
 	if !reflect.DeepEqual(c, want) {
 		t.Errorf("defaults:\n got %+v\nwant %+v", c, want)

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+
+	"github.com/portalhq/portal/internal/org"
 )
 
 // Setting describes one configuration key. The table returned by Settings is
@@ -96,6 +98,15 @@ func Settings() []Setting {
 		setting("write_timeout", "30s", "HTTP server WriteTimeout", duration(func(c *Config) *time.Duration { return &c.WriteTimeout })),
 		setting("idle_timeout", "120s", "HTTP server IdleTimeout", duration(func(c *Config) *time.Duration { return &c.IdleTimeout })),
 		setting("max_body_bytes", "1MiB", "largest request body accepted (bytes, or with KiB/MiB suffix)", size(func(c *Config) *int64 { return &c.MaxBodyBytes })),
+		setting("theme_css", "", "path to the owner's own stylesheet, served at /theme-custom.css after the theme", str(func(c *Config) *string { return &c.ThemeCSS })),
+		setting("default_locale", "en", "language of pages when neither ?locale= nor Accept-Language matches a catalog: en, de, es, fr, ja, pt-BR", str(func(c *Config) *string { return &c.DefaultLocale })),
+		setting("allow_account_deletion", "true", "people may delete their own account from /user", boolean(func(c *Config) *bool { return &c.AllowAccountDeletion })),
+		setting("org_creation", "true", "whether signed-in users may create organizations", boolean(func(c *Config) *bool { return &c.OrgCreation })),
+		setting("org_creation_limit", "100", "organizations one user may create; 0 = no limit", integer(func(c *Config) *int { return &c.OrgCreationLimit })),
+		setting("org_max_members", "0", "members per organization, pending invitations included; 0 = no limit", integer(func(c *Config) *int { return &c.OrgMaxMembers })),
+		setting("org_roles", "", "custom organization roles: org:role=org:feature:permission …; org:other=… or JSON (see README); org:admin and org:member always exist", orgRoles(func(c *Config) **org.Roles { return &c.OrgRoles })),
+		setting("org_invitation_ttl", "7d", "how long an organization invitation link works", duration(func(c *Config) *time.Duration { return &c.OrgInvitationTTL })),
+		setting("org_after_create_url", "", "where /create-organization lands without a redirect_url; empty = the new organization's page", str(func(c *Config) *string { return &c.OrgAfterCreateURL })),
 	}
 }
 

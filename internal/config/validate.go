@@ -83,6 +83,7 @@ func (c *Config) validate() problems {
 		p.add("PORTAL_THEME: must not be empty (use default)")
 	}
 	c.validateNumbers(&p)
+	c.validateOrgs(&p)
 	if !slices.Contains([]string{"debug", "info", "warn", "error"}, c.LogLevel) {
 		p.add("PORTAL_LOG_LEVEL: %q must be debug, info, warn or error", c.LogLevel)
 	}

@@ -66,6 +66,15 @@ func (m *Mailer) SendPasswordChanged(ctx context.Context, to string) error {
 		views.PasswordChangedEmailText(p), views.PasswordChangedEmailHTML(p))
 }
 
+// SendPrimaryEmailChanged tells the old primary address, to, that the
+// account's primary address is now newAddress (REQ-PW-07).
+func (m *Mailer) SendPrimaryEmailChanged(ctx context.Context, to, newAddress string) error {
+	p := views.PrimaryEmailChangedEmail{Email: m.base(), NewAddress: newAddress,
+		When: m.Clock.Now().UTC().Format("2 Jan 2006 15:04 UTC"), SignInURL: m.BaseURL + "/sign-in"}
+	return m.deliver(ctx, "primary_email_address_changed", to, views.PrimaryEmailChangedEmailSubject(p),
+		views.PrimaryEmailChangedEmailText(p), views.PrimaryEmailChangedEmailHTML(p))
+}
+
 // SendSMSCode texts a one-time code, only to numbers in the allowlist.
 func (m *Mailer) SendSMSCode(ctx context.Context, to, code, purpose string) error {
 	if m.SMS == nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -27,6 +28,7 @@ type Repo interface {
 	ActiveSessionsOfUser(ctx context.Context, userID string) ([]Session, error)
 	EndSession(ctx context.Context, id, status string, at time.Time) (bool, error)
 	TouchSession(ctx context.Context, id string, at time.Time) error
+	MarkReverified(ctx context.Context, id string, at time.Time) error
 	UserByID(ctx context.Context, id string) (*user.User, error)
 	InsertEvent(ctx context.Context, e events.Event) error
 }
@@ -50,6 +52,8 @@ type Service struct {
 	Policy Policy
 	Repo   Repo
 	InTx   func(ctx context.Context, fn func(Repo) error) error
+	// Orgs fills the organization claims; nil leaves them out.
+	Orgs OrgResolver
 }
 
 // NewClient creates the record of a browser.
@@ -74,14 +78,14 @@ func (s *Service) Start(ctx context.Context, r Repo, clientID, userID, ip, ua st
 	if err != nil {
 		return nil, err
 	}
-	if !u.CanSignIn() {
+	if !u.Allowed() {
 		return nil, ErrCannotSignIn
 	}
 	if err := s.endAll(ctx, r, clientID, Ended, now); err != nil {
 		return nil, err
 	}
 	sess := Session{ID: id.New(id.Session), ClientID: clientID, UserID: userID, Status: Active,
-		FirstFactorAt: firstFactorAt, IP: ip, UserAgent: truncate(ua, 512),
+		FirstFactorAt: firstFactorAt, IP: ip, UserAgent: truncate(ua, 512), ReverifiedAt: &firstFactorAt,
 		CreatedAt: now, UpdatedAt: now, LastActiveAt: now, ExpireAt: now.Add(s.Policy.MaxLifetime)}
 	if err := r.CreateSession(ctx, sess); err != nil {
 		return nil, err
@@ -136,6 +140,57 @@ func (s *Service) RevokeUser(ctx context.Context, r Repo, userID string, now tim
 	return s.end(ctx, r, list, Revoked, now)
 }
 
+// ErrNoSuchSession answers a revocation of a session that is not the
+// user's, does not exist or has ended: the same for all three, so that an
+// ID reveals nothing about other people's sessions (REQ-AC-02).
+var ErrNoSuchSession = apperr.New(apperr.NotFound, "That device was not found. It may be signed out already.")
+
+// Revoke ends one active session of userID (status "revoked"). The device
+// finds itself signed out at its next token refresh.
+func (s *Service) Revoke(ctx context.Context, userID, sessionID string) error {
+	return s.InTx(ctx, func(r Repo) error {
+		sess, err := r.SessionByID(ctx, sessionID)
+		if errors.Is(err, apperr.ErrNotFound) || err == nil && (sess.UserID != userID || sess.Status != Active) {
+			return ErrNoSuchSession
+		}
+		if err != nil {
+			return err
+		}
+		return s.end(ctx, r, []Session{*sess}, Revoked, s.Clock.Now())
+	})
+}
+
+// RevokeOthers ends every active session of userID but keep, inside the
+// caller's transaction r, and returns how many it ended.
+func (s *Service) RevokeOthers(ctx context.Context, r Repo, userID, keep string, now time.Time) (int, error) {
+	list, err := r.ActiveSessionsOfUser(ctx, userID)
+	if err != nil {
+		return 0, err
+	}
+	others := slices.DeleteFunc(list, func(x Session) bool { return x.ID == keep })
+	return len(others), s.end(ctx, r, others, Revoked, now)
+}
+
+// Live lists the user's sessions that can still mint tokens, newest first.
+func (s *Service) Live(ctx context.Context, userID string) ([]Session, error) {
+	list, err := s.Repo.ActiveSessionsOfUser(ctx, userID)
+	if err != nil {
+		return nil, err
+	}
+	now := s.Clock.Now()
+	return slices.DeleteFunc(list, func(x Session) bool { return !x.Live(now, s.Policy.Inactivity) }), nil
+}
+
+// Reverified records that the person proved who they are on sess just now.
+func (s *Service) Reverified(ctx context.Context, sess *Session) error {
+	now := s.Clock.Now()
+	if err := s.Repo.MarkReverified(ctx, sess.ID, now); err != nil {
+		return err
+	}
+	sess.ReverifiedAt = &now
+	return nil
+}
+
 func (s *Service) endAll(ctx context.Context, r Repo, clientID, status string, now time.Time) error {
 	list, err := r.ActiveSessionsOfClient(ctx, clientID)
 	if err != nil {
@@ -183,9 +238,9 @@ func (s *Service) Get(ctx context.Context, id string) (*Session, error) {
 	return sess, err
 }
 
-// Live returns the session when it may still mint tokens, else
+// LiveSession returns the session when it may still mint tokens, else
 // ErrSignedOut; a session past its lifetime is marked expired on the way.
-func (s *Service) Live(ctx context.Context, id string) (*Session, error) {
+func (s *Service) LiveSession(ctx context.Context, id string) (*Session, error) {
 	sess, err := s.Get(ctx, id)
 	if err != nil {
 		return nil, err
@@ -210,10 +265,10 @@ func (s *Service) Live(ctx context.Context, id string) (*Session, error) {
 	return nil, ErrSignedOut
 }
 
-// Revoke ends one session (status "revoked"), as an admin or the user does
-// from elsewhere. Its tokens stop at their next refresh. A session that has
-// already ended is returned as it is.
-func (s *Service) Revoke(ctx context.Context, id string) (*Session, error) {
+// RevokeSession ends one session (status "revoked") as the instance's
+// admin does, whoever's it is. Its tokens stop at their next refresh. A
+// session that has already ended is returned as it is.
+func (s *Service) RevokeSession(ctx context.Context, id string) (*Session, error) {
 	err := s.InTx(ctx, func(r Repo) error {
 		sess, err := r.SessionByID(ctx, id)
 		if errors.Is(err, apperr.ErrNotFound) {
@@ -248,6 +303,15 @@ func (s *Service) Token(ctx context.Context, sess *Session, azp string) (string,
 		Now: now, TTL: s.Policy.TokenTTL, FirstFactorAt: sess.FirstFactorAt}
 	if sess.SecondFactorAt != nil {
 		p.SecondFactorAt = *sess.SecondFactorAt
+	}
+	if sess.ActiveOrgID != "" && s.Orgs != nil {
+		oc, err := s.Orgs.OrgClaims(ctx, sess.UserID, sess.ActiveOrgID)
+		if err != nil {
+			return "", time.Time{}, err
+		}
+		if oc != nil {
+			p.OrgID, p.OrgSlug, p.OrgRole, p.OrgPermissions = oc.ID, oc.Slug, oc.Role, oc.Permissions
+		}
 	}
 	claims, err := token.NewSessionClaims(p)
 	if err != nil {

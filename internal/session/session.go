@@ -35,6 +35,16 @@ type Session struct {
 	LastActiveAt   time.Time
 	ExpireAt       time.Time // absolute end
 	EndedAt        *time.Time
+	// ReverifiedAt is when the person last proved who they are on this
+	// session: at sign-in, then on /user/verify. Sensitive account changes
+	// need it recent (REQ-SES-06).
+	ReverifiedAt *time.Time
+}
+
+// ReverifiedWithin reports whether the person proved who they are less than
+// window before now.
+func (s *Session) ReverifiedWithin(now time.Time, window time.Duration) bool {
+	return s.ReverifiedAt != nil && now.Sub(*s.ReverifiedAt) < window
 }
 
 // Live reports whether the session may still mint tokens at now.

@@ -7,6 +7,7 @@ package social
 import (
 	"context"
 	"errors"
+	"slices"
 	"time"
 
 	"github.com/jonboulle/clockwork"
@@ -40,10 +41,9 @@ type Service struct {
 	InTx     func(ctx context.Context, fn func(Repo) error) error
 	Sessions *session.Service
 	SignUp   *signup.Service
-	// SignInWithoutPassword lists the first factors that work with a
-	// verified email or phone (email_code, email_link, phone_code), for the
-	// "last way to sign in" rule.
-	Factors []string
+	// WaysIn is what the instance accepts at sign-in, for the rule that an
+	// account always keeps a way in (user.CanSignIn).
+	WaysIn user.SignInOptions
 }
 
 // Result is where a provider sign-in ended.
@@ -161,11 +161,19 @@ func (s *Service) Connect(ctx context.Context, userID string, who *oauth.Identit
 // way the user can sign in.
 func (s *Service) Disconnect(ctx context.Context, userID, externalID string) error {
 	return s.InTx(ctx, func(r Repo) error {
+		// The row lock first: a concurrent removal of another way in must
+		// see this one's result before it judges (REQ-AC-06).
+		if err := r.TouchUser(ctx, userID, s.Clock.Now()); err != nil {
+			return err
+		}
 		u, err := r.UserByID(ctx, userID)
 		if err != nil {
 			return err
 		}
-		if s.waysToSignIn(u, externalID) == 0 {
+		rest := *u
+		rest.ExternalAccounts = slices.DeleteFunc(slices.Clone(u.ExternalAccounts),
+			func(x user.ExternalAccount) bool { return x.ID == externalID })
+		if !rest.CanSignIn(s.WaysIn) {
 			return ErrLastWay
 		}
 		if err := r.DeleteExternalAccount(ctx, userID, externalID); err != nil {
@@ -176,29 +184,6 @@ func (s *Service) Disconnect(ctx context.Context, userID, externalID string) err
 		}
 		return s.userUpdated(ctx, r, userID, s.Clock.Now())
 	})
-}
-
-// waysToSignIn counts the ways u could sign in without the external account
-// except.
-func (s *Service) waysToSignIn(u *user.User, except string) int {
-	n := 0
-	if u.PasswordHash != "" {
-		n++
-	}
-	for _, x := range u.ExternalAccounts {
-		if x.ID != except {
-			n++
-		}
-	}
-	for _, f := range s.Factors {
-		switch {
-		case (f == flow.EmailCode || f == flow.EmailLink) && len(u.VerifiedEmails()) > 0:
-			n++
-		case f == flow.PhoneCode && u.PrimaryPhone() != "":
-			n++
-		}
-	}
-	return n
 }
 
 func (s *Service) userUpdated(ctx context.Context, r Repo, userID string, now time.Time) error {

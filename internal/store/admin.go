@@ -66,10 +66,6 @@ func userWhere(f admin.UserFilter) (string, []any) {
 
 func placeholders(n int) string { return strings.TrimSuffix(strings.Repeat("?,", n), ",") }
 
-func escapeLike(s string) string {
-	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
-}
-
 // ListUsers returns one page of the users f selects, with their
 // identifiers and connected accounts.
 func (q *Q) ListUsers(ctx context.Context, f admin.UserFilter) ([]*user.User, error) {
@@ -89,14 +85,14 @@ func (q *Q) ListUsers(ctx context.Context, f admin.UserFilter) ([]*user.User, er
 		key = "LOWER(" + key + ")"
 	}
 	order := " ORDER BY (u." + col + " IS NULL), " + key + " " + dir + ", u.id " + dir
-	rows, err := q.query(ctx, `SELECT `+prefixed("u.", userCols)+` FROM users u`+where+order+` LIMIT ? OFFSET ?`,
+	rows, err := q.query(ctx, `SELECT `+prefixed("u.", userCols)+`, `+userImageCol("u")+` FROM users u`+where+order+` LIMIT ? OFFSET ?`,
 		append(args, f.Limit, f.Offset)...)
 	if err != nil {
 		return nil, err
 	}
 	var out []*user.User
 	for rows.Next() {
-		u, err := scanUser(rows)
+		u, err := q.scanUser(rows)
 		if err != nil {
 			rows.Close()
 			return nil, err
@@ -134,21 +130,6 @@ func prefixed(prefix, cols string) string {
 	return strings.Join(parts, ", ")
 }
 
-// LockUser holds the user's row until the transaction ends. SQLite
-// transactions here take the write lock when they begin, which already
-// serialises them.
-func (q *Q) LockUser(ctx context.Context, id string) error {
-	query := `SELECT id FROM users WHERE id = ?`
-	if q.d == Postgres {
-		query += ` FOR UPDATE`
-	}
-	var got string
-	if err := q.row(ctx, query, id).Scan(&got); err != nil {
-		return notFoundIfNoRows(err)
-	}
-	return nil
-}
-
 // SaveUser writes the columns the Backend API changes.
 func (q *Q) SaveUser(ctx context.Context, u *user.User) error {
 	return q.expectOne(q.exec(ctx, `UPDATE users SET first_name = ?, last_name = ?, password_hash = ?,
@@ -168,22 +149,6 @@ func (q *Q) SetIdentifierValue(ctx context.Context, id, value string, at time.Ti
 		return ErrConflict
 	}
 	return err
-}
-
-// DeleteUser removes a user with everything that hangs off it.
-func (q *Q) DeleteUser(ctx context.Context, id string) error {
-	return q.atomic(ctx, func(q *Q) error {
-		for _, stmt := range []string{
-			`DELETE FROM sessions WHERE user_id = ?`,
-			`DELETE FROM identifiers WHERE user_id = ?`,
-			`DELETE FROM external_accounts WHERE user_id = ?`,
-		} {
-			if _, err := q.exec(ctx, stmt, id); err != nil {
-				return err
-			}
-		}
-		return q.expectOne(q.exec(ctx, `DELETE FROM users WHERE id = ?`, id))
-	})
 }
 
 func sessionWhere(f admin.SessionFilter) (string, []any) {

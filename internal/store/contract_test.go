@@ -17,6 +17,7 @@ func runContract(t *testing.T, open func(t *testing.T) *store.Store) {
 	t.Run("store", func(t *testing.T) { testStore(t, open) })
 	t.Run("users", func(t *testing.T) { testUsers(t, open) })
 	t.Run("sessions", func(t *testing.T) { testSessions(t, open) })
+	t.Run("profile", func(t *testing.T) { testProfile(t, open) })
 	t.Run("flows", func(t *testing.T) { testFlows(t, open) })
 	t.Run("verifications", func(t *testing.T) { testVerifications(t, open) })
 	t.Run("signing keys", func(t *testing.T) { testSigningKeys(t, open) })
@@ -26,6 +27,7 @@ func runContract(t *testing.T, open func(t *testing.T) *store.Store) {
 	t.Run("tx adapter", func(t *testing.T) { testTxAdapter(t, open) })
 	t.Run("admin", func(t *testing.T) { testAdmin(t, open) })
 	t.Run("jwt templates", func(t *testing.T) { testJWTTemplates(t, open) })
+	t.Run("organizations", func(t *testing.T) { testOrgs(t, open) })
 }
 
 func testStore(t *testing.T, open func(t *testing.T) *store.Store) {

@@ -34,13 +34,14 @@ func (q *Q) ClientByID(ctx context.Context, id string) (*session.Client, error) 
 }
 
 const sessionCols = `id, client_id, user_id, status, first_factor_at, second_factor_at, active_org_id,
-	ip, user_agent, created_at, updated_at, last_active_at, expire_at, ended_at`
+	ip, user_agent, created_at, updated_at, last_active_at, expire_at, ended_at, reverified_at`
 
 // CreateSession inserts a session.
 func (q *Q) CreateSession(ctx context.Context, s session.Session) error {
-	_, err := q.exec(ctx, `INSERT INTO sessions (`+sessionCols+`) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
+	_, err := q.exec(ctx, `INSERT INTO sessions (`+sessionCols+`) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
 		s.ID, s.ClientID, s.UserID, s.Status, ms(s.FirstFactorAt), msPtr(s.SecondFactorAt), s.ActiveOrgID,
-		s.IP, s.UserAgent, ms(s.CreatedAt), ms(s.UpdatedAt), ms(s.LastActiveAt), ms(s.ExpireAt), msPtr(s.EndedAt))
+		s.IP, s.UserAgent, ms(s.CreatedAt), ms(s.UpdatedAt), ms(s.LastActiveAt), ms(s.ExpireAt), msPtr(s.EndedAt),
+		msPtr(s.ReverifiedAt))
 	return err
 }
 
@@ -101,16 +102,22 @@ func (q *Q) TouchSession(ctx context.Context, id string, at time.Time) error {
 	return err
 }
 
+// MarkReverified records that the person proved who they are on an active
+// session at at.
+func (q *Q) MarkReverified(ctx context.Context, id string, at time.Time) error {
+	return q.expectOne(q.exec(ctx, `UPDATE sessions SET reverified_at = ? WHERE id = ? AND status = 'active'`, ms(at), id))
+}
+
 type scanner interface{ Scan(dest ...any) error }
 
 func scanSession(r scanner) (*session.Session, error) {
 	var (
 		s                                  session.Session
-		second, ended                      sql.NullInt64
+		second, ended, reverified          sql.NullInt64
 		first, created, updated, last, exp int64
 	)
 	err := r.Scan(&s.ID, &s.ClientID, &s.UserID, &s.Status, &first, &second, &s.ActiveOrgID,
-		&s.IP, &s.UserAgent, &created, &updated, &last, &exp, &ended)
+		&s.IP, &s.UserAgent, &created, &updated, &last, &exp, &ended, &reverified)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNotFound
 	}
@@ -119,6 +126,6 @@ func scanSession(r scanner) (*session.Session, error) {
 	}
 	s.FirstFactorAt, s.SecondFactorAt = fromMS(first), fromNullMS(second)
 	s.CreatedAt, s.UpdatedAt, s.LastActiveAt, s.ExpireAt = fromMS(created), fromMS(updated), fromMS(last), fromMS(exp)
-	s.EndedAt = fromNullMS(ended)
+	s.EndedAt, s.ReverifiedAt = fromNullMS(ended), fromNullMS(reverified)
 	return &s, nil
 }

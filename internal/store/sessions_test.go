@@ -36,6 +36,7 @@ func testSessions(t *testing.T, open func(t *testing.T) *store.Store) {
 		s, ctx := open(t), t.Context()
 		want := newSession(t, s, createClient(t, s), base)
 		want.SecondFactorAt, want.ActiveOrgID = ptr(at(time.Second)), "org_1"
+		want.ReverifiedAt = ptr(at(2 * time.Second))
 		if err := s.Q.CreateSession(ctx, want); err != nil {
 			t.Fatal(err)
 		}
@@ -186,4 +187,5 @@ func sameSession(t *testing.T, got, want *session.Session) {
 	sameTime(t, "LastActiveAt", got.LastActiveAt, want.LastActiveAt)
 	sameTime(t, "ExpireAt", got.ExpireAt, want.ExpireAt)
 	sameTimePtr(t, "EndedAt", got.EndedAt, want.EndedAt)
+	sameTimePtr(t, "ReverifiedAt", got.ReverifiedAt, want.ReverifiedAt)
 }

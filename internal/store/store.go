@@ -129,7 +129,7 @@ func (s *Store) InTx(ctx context.Context, fn func(q *Q) error) error {
 	if err != nil {
 		return err
 	}
-	if err := fn(&Q{db: tx, d: s.dialect}); err != nil {
+	if err := fn(&Q{db: tx, d: s.dialect, images: s.Q.images}); err != nil {
 		_ = tx.Rollback()
 		return err
 	}
@@ -155,7 +155,7 @@ func (q *Q) atomic(ctx context.Context, fn func(q *Q) error) error {
 	if err != nil {
 		return err
 	}
-	if err := fn(&Q{db: tx, d: q.d}); err != nil {
+	if err := fn(&Q{db: tx, d: q.d, images: q.images}); err != nil {
 		_ = tx.Rollback()
 		return err
 	}
@@ -170,7 +170,13 @@ type Q struct {
 		QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 	}
 	d Dialect
+	// images is the public base URL profile image URLs are built on.
+	images string
 }
+
+// ServeImagesAt sets the portal's public base URL, which users' image_url
+// is built on. Call it before use; without it image URLs are paths.
+func (s *Store) ServeImagesAt(baseURL string) { s.Q.images = strings.TrimSuffix(baseURL, "/") }
 
 func (q *Q) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
 	return q.db.ExecContext(ctx, q.rebind(query), args...)

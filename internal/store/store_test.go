@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/portalhq/portal/internal/account"
 	"github.com/portalhq/portal/internal/flow"
 	"github.com/portalhq/portal/internal/notify"
 	"github.com/portalhq/portal/internal/session"
@@ -29,6 +30,7 @@ var (
 	_ signin.PasswordRepo = (*store.Q)(nil)
 	_ signup.Repo         = (*store.Q)(nil)
 	_ session.Repo        = (*store.Q)(nil)
+	_ account.Repo        = (*store.Q)(nil)
 	_ token.KeyStore      = (*store.Q)(nil)
 	_ flow.CodeStore      = (*store.Q)(nil)
 	_ notify.OutboxStore  = (*store.Q)(nil)

@@ -10,16 +10,23 @@ import (
 )
 
 const userCols = `id, first_name, last_name, password_hash, primary_email_id, banned,
-	failed_sign_ins, locked_until, last_sign_in_at, created_at, updated_at,
+	failed_sign_ins, locked_until, last_sign_in_at, created_at, updated_at, primary_phone_id,
 	public_metadata, private_metadata, unsafe_metadata, external_id, admin_locked`
+
+// userImageCol follows userCols in every SELECT that scanUser reads: the
+// profile image's ID, "" without one.
+func userImageCol(table string) string {
+	return `COALESCE((SELECT i.id FROM user_images i WHERE i.user_id = ` + table + `.id), '')`
+}
 
 // CreateUser inserts u and its identifiers, all or nothing. A taken
 // identifier is ErrConflict.
 func (q *Q) CreateUser(ctx context.Context, u *user.User) error {
 	return q.atomic(ctx, func(q *Q) error {
-		_, err := q.exec(ctx, `INSERT INTO users (`+userCols+`) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
+		_, err := q.exec(ctx, `INSERT INTO users (`+userCols+`) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
 			u.ID, u.FirstName, u.LastName, u.PasswordHash, u.PrimaryEmailID, u.Banned,
 			u.FailedSignIns, msPtr(u.LockedUntil), msPtr(u.LastSignInAt), ms(u.CreatedAt), ms(u.UpdatedAt),
+			u.PrimaryPhoneID,
 			metadata(u.PublicMetadata), metadata(u.PrivateMetadata), metadata(u.UnsafeMetadata), u.ExternalID, u.AdminLocked)
 		if err != nil {
 			return err
@@ -50,7 +57,7 @@ func (q *Q) CreateIdentifier(ctx context.Context, i user.Identifier) error {
 
 // UserByID returns the user with its identifiers.
 func (q *Q) UserByID(ctx context.Context, id string) (*user.User, error) {
-	u, err := scanUser(q.row(ctx, `SELECT `+userCols+` FROM users WHERE id = ?`, id))
+	u, err := q.scanUser(q.row(ctx, `SELECT `+userCols+`, `+userImageCol("users")+` FROM users WHERE id = ?`, id))
 	if err != nil {
 		return nil, err
 	}
@@ -131,7 +138,7 @@ func metadata(m []byte) string {
 	return string(m)
 }
 
-func scanUser(r scanner) (*user.User, error) {
+func (q *Q) scanUser(r scanner) (*user.User, error) {
 	var (
 		u                    user.User
 		locked, last         sql.NullInt64
@@ -139,7 +146,8 @@ func scanUser(r scanner) (*user.User, error) {
 		public, priv, unsafe string
 	)
 	err := r.Scan(&u.ID, &u.FirstName, &u.LastName, &u.PasswordHash, &u.PrimaryEmailID, &u.Banned,
-		&u.FailedSignIns, &locked, &last, &created, &updated, &public, &priv, &unsafe, &u.ExternalID, &u.AdminLocked)
+		&u.FailedSignIns, &locked, &last, &created, &updated, &u.PrimaryPhoneID,
+		&public, &priv, &unsafe, &u.ExternalID, &u.AdminLocked, &u.ImageID)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNotFound
 	}
@@ -149,6 +157,9 @@ func scanUser(r scanner) (*user.User, error) {
 	u.LockedUntil, u.LastSignInAt = fromNullMS(locked), fromNullMS(last)
 	u.CreatedAt, u.UpdatedAt = fromMS(created), fromMS(updated)
 	u.PublicMetadata, u.PrivateMetadata, u.UnsafeMetadata = []byte(public), []byte(priv), []byte(unsafe)
+	if u.ImageID != "" {
+		u.ImageURL = q.images + "/images/" + u.ImageID + ".png"
+	}
 	return &u, nil
 }
 

@@ -20,6 +20,7 @@ func testUsers(t *testing.T, open func(t *testing.T) *store.Store) {
 		u.Identifiers[0].VerifiedAt = ptr(at(time.Second))
 		u.Identifiers = append(u.Identifiers, user.Identifier{ID: id.New(id.Identifier), UserID: u.ID,
 			Kind: user.Phone, Value: "+441632960001", CreatedAt: at(time.Second), UpdatedAt: at(time.Second)})
+		u.PrimaryPhoneID = u.Identifiers[1].ID
 		if err := s.Q.CreateUser(ctx, u); err != nil {
 			t.Fatal(err)
 		}
@@ -195,7 +196,8 @@ func sameUser(t *testing.T, got, want *user.User) {
 	t.Helper()
 	if got.ID != want.ID || got.FirstName != want.FirstName || got.LastName != want.LastName ||
 		got.PasswordHash != want.PasswordHash || got.PrimaryEmailID != want.PrimaryEmailID ||
-		got.Banned != want.Banned || got.FailedSignIns != want.FailedSignIns {
+		got.Banned != want.Banned || got.FailedSignIns != want.FailedSignIns || got.PrimaryPhoneID != want.PrimaryPhoneID ||
+		got.ImageID != want.ImageID {
 		t.Errorf("user = %+v\nwant %+v", got, want)
 	}
 	sameTimePtr(t, "LockedUntil", got.LockedUntil, want.LockedUntil)

@@ -105,7 +105,8 @@ func (u *User) ToObject(now time.Time) Object {
 		ExternalID: nilIfEmpty(u.ExternalID),
 		FirstName:  nilIfEmpty(u.FirstName), LastName: nilIfEmpty(u.LastName),
 		PrimaryEmailAddressID: nilIfEmpty(u.PrimaryEmailID),
-		PrimaryPhoneNumberID:  nilIfEmpty(u.PrimaryPhoneID()),
+		ImageURL:              u.ImageURL,
+		HasImage:              u.ImageID != "",
 		EmailAddresses:        []EmailObject{},
 		PhoneNumbers:          []PhoneObject{},
 		Web3Wallets:           []any{},
@@ -125,6 +126,13 @@ func (u *User) ToObject(now time.Time) Object {
 	if !u.AdminLocked && u.Locked(now) {
 		left := int64(u.LockedUntil.Sub(now).Seconds())
 		o.LockoutExpiresInSeconds = &left
+	}
+	if p := u.PrimaryPhone(); p != "" {
+		for _, i := range u.Identifiers {
+			if i.Kind == Phone && i.Value == p {
+				o.PrimaryPhoneNumberID = &i.ID
+			}
+		}
 	}
 	if u.LastSignInAt != nil {
 		v := u.LastSignInAt.UnixMilli()
@@ -184,4 +192,11 @@ func nilIfEmpty(s string) *string {
 		return nil
 	}
 	return &s
+}
+
+// Deleted is the user.deleted payload, as Clerk sends it.
+type Deleted struct {
+	ID      string `json:"id"`
+	Object  string `json:"object"`
+	Deleted bool   `json:"deleted"`
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"strings"
 	"time"
+	"unicode"
 )
 
 // User is a person with an account.
@@ -14,6 +15,7 @@ type User struct {
 	LastName       string
 	PasswordHash   string // PHC-encoded argon2id; empty when the account has no password
 	PrimaryEmailID string
+	PrimaryPhoneID string // "" = the first verified phone number
 	Banned         bool
 	FailedSignIns  int        // consecutive failed password attempts
 	LockedUntil    *time.Time // set after too many failures
@@ -32,6 +34,10 @@ type User struct {
 	// which only stops passwords, it stops every way of signing in until
 	// unlocked.
 	AdminLocked bool
+	// ImageID names the profile image, "" when there is none; ImageURL is
+	// where the portal serves it (filled in by the store).
+	ImageID  string
+	ImageURL string
 
 	Identifiers      []Identifier      // loaded with the user
 	ExternalAccounts []ExternalAccount // loaded with the user
@@ -91,14 +97,31 @@ func (u *User) PrimaryEmail() string {
 	return ""
 }
 
-// PrimaryPhone returns the user's first verified phone number (E.164), or "".
+// PrimaryPhone returns the user's primary phone number (E.164): the one
+// chosen, else the first verified one; "" when there is none.
 func (u *User) PrimaryPhone() string {
+	if i := u.Identifier(u.PrimaryPhoneID); i != nil && i.Kind == Phone && i.Verified() {
+		return i.Value
+	}
 	for _, i := range u.Identifiers {
 		if i.Kind == Phone && i.Verified() {
 			return i.Value
 		}
 	}
 	return ""
+}
+
+// Identifier returns the user's identifier with that ID, or nil.
+func (u *User) Identifier(id string) *Identifier {
+	if id == "" {
+		return nil
+	}
+	for i := range u.Identifiers {
+		if u.Identifiers[i].ID == id {
+			return &u.Identifiers[i]
+		}
+	}
+	return nil
 }
 
 // Username returns the user's username, or "".
@@ -146,20 +169,87 @@ func (u *User) Locked(now time.Time) bool {
 	return u.AdminLocked || u.LockedUntil != nil && now.Before(*u.LockedUntil)
 }
 
-// CanSignIn is false for a banned or admin-locked account, whatever factor
-// is used.
-func (u *User) CanSignIn() bool { return !u.Banned && !u.AdminLocked }
-
-// PrimaryPhoneID is the ID of the phone number PrimaryPhone returns, or "".
-func (u *User) PrimaryPhoneID() string {
-	for _, i := range u.Identifiers {
-		if i.Kind == Phone && i.Verified() {
-			return i.ID
-		}
-	}
-	return ""
-}
+// Allowed is false for a banned or admin-locked account, whatever factor
+// is used (CanSignIn asks instead whether a way in is left).
+func (u *User) Allowed() bool { return !u.Banned && !u.AdminLocked }
 
 // NormalizeEmail lower-cases an address for lookup and uniqueness.
 // Validation happens earlier (notify.ValidAddress); this only canonicalises.
 func NormalizeEmail(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
+
+// SignInOptions are what an instance accepts at sign-in: the identifiers a
+// person can type and the first factors ("password", "email_code",
+// "email_link", "phone_code").
+type SignInOptions struct {
+	Email, Phone, Username bool
+	Factors                []string
+}
+
+// CanSignIn reports whether u keeps a way to sign in under o: a connected
+// provider account, or an identifier to type together with a factor that
+// works for the account. Removing a sign-in method must leave this true.
+func (u *User) CanSignIn(o SignInOptions) bool {
+	if len(u.ExternalAccounts) > 0 {
+		return true
+	}
+	email, phone := len(u.VerifiedEmails()) > 0, u.PrimaryPhone() != ""
+	typed := o.Email && email || o.Phone && phone || o.Username && u.Username() != ""
+	if !typed {
+		return false
+	}
+	for _, f := range o.Factors {
+		switch {
+		case f == "password" && u.PasswordHash != "",
+			(f == "email_code" || f == "email_link") && email,
+			f == "phone_code" && phone:
+			return true
+		}
+	}
+	return false
+}
+
+// Without returns a copy of u without the identifier id, to ask whether the
+// account could do without it.
+func (u *User) Without(id string) *User {
+	c := *u
+	c.Identifiers = nil
+	for _, i := range u.Identifiers {
+		if i.ID != id {
+			c.Identifiers = append(c.Identifiers, i)
+		}
+	}
+	if c.PrimaryPhoneID == id {
+		c.PrimaryPhoneID = ""
+	}
+	if c.PrimaryEmailID == id {
+		c.PrimaryEmailID = ""
+	}
+	return &c
+}
+
+// Initials are up to two letters standing in for a missing profile image.
+func (u *User) Initials() string {
+	var out []rune
+	for _, s := range []string{u.FirstName, u.LastName} {
+		for _, r := range strings.TrimSpace(s) {
+			out = append(out, unicode.ToUpper(r))
+			break
+		}
+	}
+	if len(out) == 0 {
+		for _, r := range u.PrimaryEmail() {
+			out = append(out, unicode.ToUpper(r))
+			break
+		}
+	}
+	return string(out)
+}
+
+// Image is a profile image as the portal stores and serves it: a square
+// PNG it made itself from what was uploaded.
+type Image struct {
+	ID        string
+	UserID    string
+	PNG       []byte
+	CreatedAt time.Time
+}

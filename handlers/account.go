@@ -1,0 +1,143 @@
+package handlers
+
+import (
+	"errors"
+	"net/http"
+	"net/url"
+	"path"
+	"regexp"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/portalhq/portal/internal/account"
+	"github.com/portalhq/portal/internal/apperr"
+	"github.com/portalhq/portal/internal/avatar"
+)
+
+// backKey holds, in the __client cookie, the app /user was opened from.
+const backKey = "profile_back"
+
+// rememberBack keeps the (validated) app target for the account pages.
+func (a *app) rememberBack(c echo.Context, target string) error {
+	s, err := a.clients.Get(c.Request(), clientCookie)
+	if err != nil || s.Values[clientIDKey] == nil {
+		return nil // no client yet: nothing to attach it to
+	}
+	s.Values[backKey] = target
+	return s.Save(c.Request(), c.Response())
+}
+
+// back is the app /user was opened from, or "".
+func (a *app) back(c echo.Context) string {
+	s, err := a.clients.Get(c.Request(), clientCookie)
+	if err != nil {
+		return ""
+	}
+	v, _ := s.Values[backKey].(string)
+	if _, err := a.Redirects.CheckOrPortal(v, a.base); v == "" || err != nil {
+		return ""
+	}
+	return v
+}
+
+// reverify sends the browser to confirm who it is, then on to back.
+func (a *app) reverify(c echo.Context, back string) error {
+	return c.Redirect(http.StatusSeeOther, "/user/verify?return="+url.QueryEscape(returnPath(back)))
+}
+
+// returnPath keeps only a path of the account pages, so /user/verify can
+// send nobody anywhere else.
+func returnPath(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || u.Opaque != "" || strings.Contains(raw, `\`) {
+		return "/user"
+	}
+	p := path.Clean(u.Path)
+	if p != "/user" && !strings.HasPrefix(p, "/user/") || p == "/user/verify" || strings.HasPrefix(p, "/user/verify/") {
+		return "/user"
+	}
+	if u.RawQuery != "" {
+		p += "?" + u.RawQuery
+	}
+	return p
+}
+
+// POST /user/profile: names and username.
+func (a *app) userProfileSave(c echo.Context) error {
+	sess, u, ok, err := a.signedIn(c)
+	if !ok {
+		return err
+	}
+	form, _ := c.FormParams()
+	in := account.Profile{FirstName: form.Get("first_name"), LastName: form.Get("last_name"), Username: form.Get("username")}
+	if err := a.Account.UpdateProfile(c.Request().Context(), u, in); err != nil {
+		return a.profileFailed(c, sess, u, err, form)
+	}
+	return c.Redirect(http.StatusSeeOther, "/user?done=profile")
+}
+
+// POST /user/profile-image: a multipart upload, up to avatar.MaxUpload
+// (this route alone accepts bodies that large).
+func (a *app) userImageUpload(c echo.Context) error {
+	sess, u, ok, err := a.signedIn(c)
+	if !ok {
+		return err
+	}
+	fh, err := c.FormFile("image")
+	if err != nil {
+		return a.profileFailed(c, sess, u, apperr.Field(apperr.Invalid, "image", "Choose an image to upload."), nil)
+	}
+	if fh.Size > avatar.MaxUpload {
+		return a.profileFailed(c, sess, u, avatar.ErrTooLarge, nil)
+	}
+	f, err := fh.Open()
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	if err := a.Account.SetImage(c.Request().Context(), u, f); err != nil {
+		return a.profileFailed(c, sess, u, err, nil)
+	}
+	return c.Redirect(http.StatusSeeOther, "/user?done=image")
+}
+
+// imageUploadLimit is the body limit of the upload route: the file and the
+// multipart framing around it.
+const imageUploadLimit = avatar.MaxUpload + 64<<10
+
+// POST /user/profile-image/delete.
+func (a *app) userImageDelete(c echo.Context) error {
+	sess, u, ok, err := a.signedIn(c)
+	if !ok {
+		return err
+	}
+	if err := a.Account.RemoveImage(c.Request().Context(), u); err != nil {
+		return a.profileFailed(c, sess, u, err, nil)
+	}
+	return c.Redirect(http.StatusSeeOther, "/user?done=image_removed")
+}
+
+var imageFileRE = regexp.MustCompile(`^(img_[0-9A-Za-z]{27})\.png$`)
+
+// GET /images/:file: a profile image. Public, like Clerk's image URLs: the
+// random ID in the URL is all that names it, and a new image gets a new
+// URL, so it may be cached for good.
+func (a *app) image(c echo.Context) error {
+	m := imageFileRE.FindStringSubmatch(c.Param("file"))
+	if m == nil {
+		return echo.ErrNotFound
+	}
+	img, err := a.Images.UserImage(c.Request().Context(), m[1])
+	if errors.Is(err, apperr.ErrNotFound) {
+		return echo.ErrNotFound
+	}
+	if err != nil {
+		return err
+	}
+	h := c.Response().Header()
+	h.Set("Cache-Control", "public, max-age=31536000, immutable")
+	h.Set("Cross-Origin-Resource-Policy", "cross-origin") // apps on other origins show it
+	h.Set("Content-Security-Policy", "default-src 'none'; sandbox")
+	return c.Blob(http.StatusOK, "image/png", img.PNG)
+}

@@ -1,0 +1,276 @@
+package handlers
+
+import (
+	"errors"
+	"net/http"
+	"net/url"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/portalhq/portal/internal/account"
+	"github.com/portalhq/portal/internal/apperr"
+	"github.com/portalhq/portal/internal/flow"
+	"github.com/portalhq/portal/internal/user"
+	"github.com/portalhq/portal/views"
+)
+
+// identifierBase is where the pages of one kind of identifier live.
+func identifierBase(kind string) string {
+	if kind == user.Phone {
+		return "/user/phone-numbers"
+	}
+	return "/user/email-addresses"
+}
+
+// GET /user/email-addresses/new, /user/phone-numbers/new.
+func (a *app) userAddIdentifierPage(c echo.Context, kind string) error {
+	sess, _, ok, err := a.signedIn(c)
+	if !ok {
+		return err
+	}
+	if kind == user.Phone && !a.Account.SignIn.Phone {
+		return echo.ErrNotFound
+	}
+	if !a.Account.Fresh(sess) {
+		return a.reverify(c, identifierBase(kind)+"/new")
+	}
+	return a.renderAddIdentifier(c, http.StatusOK, kind, "", nil)
+}
+
+func (a *app) renderAddIdentifier(c echo.Context, status int, kind, value string, errs views.Errors) error {
+	p := views.UserAddIdentifier{Page: a.page(c, "Add an email address"), Action: identifierBase(kind), Phone: kind == user.Phone,
+		Value: value, Errors: errs, CancelURL: "/user"}
+	if p.Phone {
+		p.Page.Title = "Add a phone number"
+	}
+	return render(c, status, views.UserAddIdentifierPage(p))
+}
+
+// POST /user/email-addresses, /user/phone-numbers: send a code to the new
+// address; it is added once the code comes back.
+func (a *app) userAddIdentifier(c echo.Context, kind string) error {
+	sess, u, ok, err := a.signedIn(c)
+	if !ok {
+		return err
+	}
+	if kind == user.Phone && !a.Account.SignIn.Phone {
+		return echo.ErrNotFound
+	}
+	field := "email_address"
+	if kind == user.Phone {
+		field = "phone_number"
+	}
+	value := c.FormValue(field)
+	if ok, msg := a.allow(c, "start", a.limits.start); !ok {
+		return a.renderAddIdentifier(c, http.StatusTooManyRequests, kind, value, views.Errors{"": msg})
+	}
+	add := a.Account.AddEmail
+	if kind == user.Phone {
+		add = a.Account.AddPhone
+	}
+	f, err := add(c.Request().Context(), sess, u, value, a.meta(c))
+	if err != nil {
+		if errors.Is(err, account.ErrReverify) {
+			return a.reverify(c, identifierBase(kind)+"/new")
+		}
+		if errs, status, ok := formErrors(err); ok {
+			return a.renderAddIdentifier(c, status, kind, value, errs)
+		}
+		return err
+	}
+	return c.Redirect(http.StatusSeeOther, "/user/verify-identifier?flow="+url.QueryEscape(f.ID))
+}
+
+// GET /user/verify-identifier?flow=…: the code step of an addition.
+func (a *app) userVerifyIdentifierPage(c echo.Context) error {
+	sess, _, ok, err := a.signedIn(c)
+	if !ok {
+		return err
+	}
+	f, err := a.Account.Pending(c.Request().Context(), sess, c.QueryParam("flow"))
+	if err != nil {
+		return a.pendingGone(c, err)
+	}
+	return a.renderVerifyIdentifier(c, http.StatusOK, f, "", nil)
+}
+
+func (a *app) renderVerifyIdentifier(c echo.Context, status int, f *flow.Flow, notice string, errs views.Errors) error {
+	p := views.UserVerifyIdentifier{Page: a.page(c, "Verify your email address"), Action: "/user/verify-identifier",
+		SendAction: "/user/verify-identifier/send", FlowID: f.ID, Destination: f.Identifier,
+		Phone: f.Data.IdentifierKind == user.Phone, Notice: notice, Errors: errs, CancelURL: "/user"}
+	strategy := flow.EmailCode
+	if p.Phone {
+		p.Page.Title, p.Destination, strategy = "Verify your phone number", a.displayPhone(f.Identifier), flow.PhoneCode
+	}
+	p.ResendWait = a.resendWait(c, f.ID, strategy)
+	return render(c, status, views.UserVerifyIdentifierPage(p))
+}
+
+func (a *app) pendingGone(c echo.Context, err error) error {
+	if e, ok := apperr.As(err); ok {
+		return a.message(c, statusOf(e.Code), "This page has expired", e.Message, "/user", "Back to your account")
+	}
+	return err
+}
+
+// POST /user/verify-identifier: check the code; the address joins the account.
+func (a *app) userVerifyIdentifier(c echo.Context) error {
+	sess, _, ok, err := a.signedIn(c)
+	if !ok {
+		return err
+	}
+	ctx := c.Request().Context()
+	f, err := a.Account.Pending(ctx, sess, c.FormValue("flow"))
+	if err != nil {
+		return a.pendingGone(c, err)
+	}
+	if ok, msg := a.allow(c, "attempt", a.limits.attempt); !ok {
+		return a.renderVerifyIdentifier(c, http.StatusTooManyRequests, f, "", views.Errors{"": msg})
+	}
+	i, err := a.Account.VerifyCode(ctx, sess, f, c.FormValue("code"))
+	if err != nil {
+		if errs, status, ok := formErrors(err); ok {
+			return a.renderVerifyIdentifier(c, status, f, "", errs)
+		}
+		return err
+	}
+	return c.Redirect(http.StatusSeeOther, addedURL(i))
+}
+
+func addedURL(i *user.Identifier) string {
+	if i.Kind == user.Phone {
+		return "/user?done=phone_added"
+	}
+	return "/user?done=email_added"
+}
+
+// POST /user/verify-identifier/send: a new code, or a link instead.
+func (a *app) userVerifyIdentifierSend(c echo.Context) error {
+	sess, _, ok, err := a.signedIn(c)
+	if !ok {
+		return err
+	}
+	ctx := c.Request().Context()
+	f, err := a.Account.Pending(ctx, sess, c.FormValue("flow"))
+	if err != nil {
+		return a.pendingGone(c, err)
+	}
+	if ok, msg := a.allow(c, "start", a.limits.start); !ok {
+		return a.renderVerifyIdentifier(c, http.StatusTooManyRequests, f, "", views.Errors{"": msg})
+	}
+	strategy := c.FormValue("strategy")
+	if err := a.Account.Send(ctx, f, strategy, a.meta(c)); err != nil {
+		if errs, status, ok := formErrors(err); ok {
+			return a.renderVerifyIdentifier(c, status, f, "", views.Errors{"": firstMessage(errs)})
+		}
+		return err
+	}
+	notice := "A new code is on its way."
+	if strategy == flow.EmailLink {
+		notice = "We sent a link too. Open it in this browser, or type the code here."
+	}
+	return a.renderVerifyIdentifier(c, http.StatusOK, f, notice, nil)
+}
+
+// GET /user/verify-email?token=…: an emailed link shows a button first
+// (mail scanners fetch links, REQ-OTP-09), and only on the session that
+// asked for it.
+func (a *app) userVerifyEmailPage(c echo.Context) error {
+	c.Response().Header().Set("Referrer-Policy", "no-referrer")
+	sess, err := a.current(c)
+	if err != nil {
+		return err
+	}
+	tok := c.QueryParam("token")
+	if _, err := a.Account.PeekLink(c.Request().Context(), sess, tok); err != nil {
+		return a.verifyLinkFailed(c, err)
+	}
+	p := views.LinkConfirm{Page: a.page(c, "Verify your email"), Action: "/user/verify-email", Token: tok,
+		Heading: "Verify your email address", Button: "Verify email address",
+		Body: "Press the button to add this address to your account."}
+	p.Page.NoReferrer = true
+	return render(c, http.StatusOK, views.LinkConfirmPage(p))
+}
+
+// POST /user/verify-email: use the link.
+func (a *app) userVerifyEmail(c echo.Context) error {
+	c.Response().Header().Set("Referrer-Policy", "no-referrer")
+	sess, err := a.current(c)
+	if err != nil {
+		return err
+	}
+	i, err := a.Account.ConfirmLink(c.Request().Context(), sess, c.FormValue("token"))
+	if err != nil {
+		return a.verifyLinkFailed(c, err)
+	}
+	return c.Redirect(http.StatusSeeOther, addedURL(i))
+}
+
+func (a *app) verifyLinkFailed(c echo.Context, err error) error {
+	e, ok := apperr.As(err)
+	if !ok {
+		return err
+	}
+	status := statusOf(e.Code)
+	if errors.Is(err, flow.ErrLinkInvalid) {
+		status = http.StatusBadRequest
+	}
+	return a.message(c, status, "This link can't be used", e.Message, "/user", "Go to your account")
+}
+
+// GET /user/{email-addresses,phone-numbers}/:id/{primary,remove}: confirm
+// the change, after reverification.
+func (a *app) userIdentifierConfirm(c echo.Context, kind, action string) error {
+	sess, u, ok, err := a.signedIn(c)
+	if !ok {
+		return err
+	}
+	i := u.Identifier(c.Param("id"))
+	if i == nil || i.Kind != kind || action == "primary" && !i.Verified() {
+		return a.message(c, http.StatusNotFound, "Not found", account.ErrNoSuchIdentifier.Message, "/user", "Back to your account")
+	}
+	here := identifierBase(kind) + "/" + i.ID + "/" + action
+	if !a.Account.Fresh(sess) {
+		return a.reverify(c, here)
+	}
+	shown := i.Value
+	if kind == user.Phone {
+		shown = a.displayPhone(i.Value)
+	}
+	p := views.UserConfirm{Page: a.page(c, "Remove"), Action: here, CancelURL: "/user",
+		Heading: "Remove " + shown + "?", Button: "Remove", Danger: true,
+		Body: "You won't be able to sign in with it or get messages about your account there any more."}
+	if action == "primary" {
+		p.Page.Title, p.Heading, p.Button, p.Danger = "Make primary", "Make "+shown+" primary?", "Make primary", false
+		p.Body = "Messages about your account will go there."
+		if kind == user.Email {
+			p.Body = "Messages about your account will go there, and we'll tell " + u.PrimaryEmail() + " about the change."
+		}
+	}
+	return render(c, http.StatusOK, views.UserConfirmPage(p))
+}
+
+// POST /user/{email-addresses,phone-numbers}/:id/{primary,remove}.
+func (a *app) userIdentifierChange(c echo.Context, kind, action string) error {
+	sess, u, ok, err := a.signedIn(c)
+	if !ok {
+		return err
+	}
+	ctx, id := c.Request().Context(), c.Param("id")
+	done := "removed"
+	switch {
+	case action == "primary" && kind == user.Phone:
+		err, done = a.Account.SetPrimary(ctx, sess, u, kind, id), "primary_phone"
+	case action == "primary":
+		err, done = a.Account.SetPrimary(ctx, sess, u, kind, id), "primary_email"
+	default:
+		err = a.Account.Remove(ctx, sess, u.ID, kind, id)
+	}
+	if errors.Is(err, account.ErrReverify) {
+		return a.reverify(c, identifierBase(kind)+"/"+id+"/"+action)
+	}
+	if err != nil {
+		return a.profileFailed(c, sess, u, err, nil)
+	}
+	return c.Redirect(http.StatusSeeOther, "/user?done="+done)
+}

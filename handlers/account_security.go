@@ -1,0 +1,204 @@
+package handlers
+
+import (
+	"errors"
+	"net/http"
+	"net/url"
+	"slices"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/portalhq/portal/internal/account"
+	"github.com/portalhq/portal/internal/flow"
+	"github.com/portalhq/portal/internal/session"
+	"github.com/portalhq/portal/internal/user"
+	"github.com/portalhq/portal/views"
+)
+
+// GET /user/verify?return=…: confirm who you are, then go on to return.
+func (a *app) userVerifyPage(c echo.Context) error {
+	sess, u, ok, err := a.signedIn(c)
+	if !ok {
+		return err
+	}
+	return a.renderVerify(c, http.StatusOK, sess, u, c.QueryParam("strategy"), returnPath(c.QueryParam("return")), nil)
+}
+
+func (a *app) renderVerify(c echo.Context, status int, sess *session.Session, u *user.User, strategy, back string, errs views.Errors) error {
+	offered := a.Account.ReverifyOffered(u)
+	if len(offered) == 0 {
+		return a.message(c, http.StatusForbidden, "We can't confirm it's you",
+			"This account has no password, email address or phone number to confirm with. Contact the site's support.", "/user", "Back to your account")
+	}
+	if !slices.Contains(offered, strategy) {
+		strategy = offered[0]
+	}
+	p := views.UserVerify{Page: a.page(c, "Confirm it's you"), Action: "/user/verify", PrepareAction: "/user/verify/prepare",
+		Return: back, Strategy: strategy, Identifier: u.PrimaryEmail(), Errors: errs, CancelURL: "/user",
+		Destination: a.Account.ReverifyDestination(u, strategy)}
+	if strategy == flow.PhoneCode {
+		p.Destination = a.displayPhone(p.Destination)
+	}
+	if strategy != flow.Password {
+		v, err := a.SignIn.Repo.LatestVerification(c.Request().Context(), sess.ID, strategy)
+		if err != nil {
+			return err
+		}
+		p.CodeSent = v != nil && v.ConsumedAt == nil && a.Clock.Now().Before(v.ExpireAt)
+		p.ResendWait = a.resendWait(c, sess.ID, strategy)
+	}
+	for _, s := range offered {
+		if s != strategy {
+			p.Methods = append(p.Methods, views.Method{Strategy: s, Label: reverifyLabel(s)})
+		}
+	}
+	return render(c, status, views.UserVerifyPage(p))
+}
+
+func reverifyLabel(strategy string) string {
+	switch strategy {
+	case flow.Password:
+		return "Use your password"
+	case flow.PhoneCode:
+		return "Text me a code"
+	}
+	return "Email me a code"
+}
+
+// POST /user/verify: check the password or code, then continue.
+func (a *app) userVerify(c echo.Context) error {
+	sess, u, ok, err := a.signedIn(c)
+	if !ok {
+		return err
+	}
+	back, strategy := returnPath(c.FormValue("return")), c.FormValue("strategy")
+	if ok, msg := a.allow(c, "attempt", a.limits.attempt); !ok {
+		return a.renderVerify(c, http.StatusTooManyRequests, sess, u, strategy, back, views.Errors{"": msg})
+	}
+	in := flow.Input{Password: c.FormValue("password"), Code: c.FormValue("code")}
+	if err := a.Account.Reverify(c.Request().Context(), sess, u, strategy, in); err != nil {
+		if errs, status, ok := formErrors(err); ok {
+			return a.renderVerify(c, status, sess, u, strategy, back, errs)
+		}
+		return err
+	}
+	return c.Redirect(http.StatusSeeOther, back)
+}
+
+// POST /user/verify/prepare: send a code (or switch to the password).
+func (a *app) userVerifyPrepare(c echo.Context) error {
+	sess, u, ok, err := a.signedIn(c)
+	if !ok {
+		return err
+	}
+	back, strategy := returnPath(c.FormValue("return")), c.FormValue("strategy")
+	if strategy != flow.Password {
+		if ok, msg := a.allow(c, "start", a.limits.start); !ok {
+			return a.renderVerify(c, http.StatusTooManyRequests, sess, u, strategy, back, views.Errors{"": msg})
+		}
+		if err := a.Account.PrepareReverify(c.Request().Context(), sess, u, strategy, a.meta(c)); err != nil {
+			if errs, status, ok := formErrors(err); ok {
+				return a.renderVerify(c, status, sess, u, strategy, back, views.Errors{"": firstMessage(errs)})
+			}
+			return err
+		}
+	}
+	q := url.Values{"return": {back}, "strategy": {strategy}}
+	return c.Redirect(http.StatusSeeOther, "/user/verify?"+q.Encode())
+}
+
+// GET /user/password: set or change the password. Setting a first one
+// needs reverification; changing one asks for the current password unless
+// the session has just proved itself.
+func (a *app) userPasswordPage(c echo.Context) error {
+	sess, u, ok, err := a.signedIn(c)
+	if !ok {
+		return err
+	}
+	if u.PasswordHash == "" && !a.Account.Fresh(sess) {
+		return a.reverify(c, "/user/password")
+	}
+	return a.renderPassword(c, http.StatusOK, sess, u, true, nil)
+}
+
+func (a *app) renderPassword(c echo.Context, status int, sess *session.Session, u *user.User, signOutOthers bool, errs views.Errors) error {
+	return render(c, status, views.UserPasswordPage(views.UserPassword{Page: a.page(c, "Password"), Action: "/user/password",
+		Identifier: u.PrimaryEmail(), Set: u.PasswordHash == "", AskCurrent: a.Account.NeedsCurrentPassword(sess, u),
+		PasswordMin: a.PasswordMin, SignOutOthers: signOutOthers, Errors: errs, CancelURL: "/user"}))
+}
+
+// POST /user/password.
+func (a *app) userPassword(c echo.Context) error {
+	sess, u, ok, err := a.signedIn(c)
+	if !ok {
+		return err
+	}
+	others := c.FormValue("sign_out_others") == "true"
+	if ok, msg := a.allow(c, "attempt", a.limits.attempt); !ok {
+		return a.renderPassword(c, http.StatusTooManyRequests, sess, u, others, views.Errors{"": msg})
+	}
+	in := account.PasswordChange{Current: c.FormValue("current_password"), New: c.FormValue("password"), SignOutOthers: others}
+	if err := a.Account.ChangePassword(c.Request().Context(), sess, u, in); err != nil {
+		if errors.Is(err, account.ErrReverify) {
+			return a.reverify(c, "/user/password")
+		}
+		if errs, status, ok := formErrors(err); ok {
+			return a.renderPassword(c, status, sess, u, others, errs)
+		}
+		return err
+	}
+	return c.Redirect(http.StatusSeeOther, "/user?done=password")
+}
+
+// GET /user/delete: confirm deleting the account (after reverification).
+func (a *app) userDeletePage(c echo.Context) error {
+	sess, _, ok, err := a.signedIn(c)
+	if !ok {
+		return err
+	}
+	if !a.Account.AllowDeletion {
+		return echo.ErrNotFound
+	}
+	if !a.Account.Fresh(sess) {
+		return a.reverify(c, "/user/delete")
+	}
+	return a.renderDelete(c, http.StatusOK, "", nil)
+}
+
+func (a *app) renderDelete(c echo.Context, status int, typed string, errs views.Errors) error {
+	return render(c, status, views.UserDeletePage(views.UserDelete{Page: a.page(c, "Delete account"), Action: "/user/delete",
+		Phrase: account.DeletePhrase, Confirmation: typed, Errors: errs, CancelURL: "/user"}))
+}
+
+// POST /user/delete: delete the account, sign this browser out and say so.
+func (a *app) userDelete(c echo.Context) error {
+	sess, _, ok, err := a.signedIn(c)
+	if !ok {
+		return err
+	}
+	if !a.Account.AllowDeletion {
+		return echo.ErrNotFound
+	}
+	typed := c.FormValue("confirmation")
+	if err := a.Account.Delete(c.Request().Context(), sess, typed); err != nil {
+		if errors.Is(err, account.ErrReverify) {
+			return a.reverify(c, "/user/delete")
+		}
+		if errs, status, ok := formErrors(err); ok {
+			return a.renderDelete(c, status, typed, errs)
+		}
+		return err
+	}
+	a.clearSessionCookies(c)
+	return c.Redirect(http.StatusSeeOther, "/user/deleted")
+}
+
+// GET /user/deleted: the page a deleted account lands on.
+func (a *app) userDeleted(c echo.Context) error {
+	back, label := a.back(c), "Back to the app"
+	if back == "" {
+		back, label = "/sign-up", "Create a new account"
+	}
+	return a.message(c, http.StatusOK, "Your account is deleted",
+		"Your account and everything in it are gone, and you are signed out on every device.", back, label)
+}

@@ -1,0 +1,167 @@
+package handlers
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/portalhq/portal/internal/i18n"
+	"github.com/portalhq/portal/internal/theme"
+	"github.com/portalhq/portal/views"
+)
+
+// previewParam names a shipped theme for one request, in development only:
+// /dev/themes frames each page once per theme with it.
+const previewParam = "__theme"
+
+// theme is the theme for this request: the configured one, or in
+// development a shipped theme named by ?__theme=. The parameter can only
+// name a shipped theme, never a path, so a request cannot make the server
+// read a file.
+func (a *app) theme(c echo.Context) *theme.Theme {
+	if name := a.previewTheme(c); name != "" {
+		if t, err := theme.Load(name, true); err == nil {
+			return t
+		}
+	}
+	t, err := a.Theme.Theme()
+	if err != nil { // a development edit that was refused; the last good theme is in use
+		a.Log.WarnContext(c.Request().Context(), "theme file refused, still using the last good version", "err", err)
+	}
+	return t
+}
+
+func (a *app) previewTheme(c echo.Context) string {
+	if !a.Config.Dev() {
+		return ""
+	}
+	if name := c.QueryParam(previewParam); theme.IsShipped(name) {
+		return name
+	}
+	return ""
+}
+
+// localizer is the request's language: ?locale=, then Accept-Language,
+// then PORTAL_DEFAULT_LOCALE.
+func (a *app) localizer(c echo.Context) *i18n.Localizer {
+	r := c.Request()
+	return a.I18n.Negotiate(r.URL.Query().Get("locale"), r.Header.Get("Accept-Language"))
+}
+
+// dress fills what the theme and the locale decide on a page.
+func (a *app) dress(c echo.Context, p *views.Page) {
+	loc := a.localizer(c)
+	p.Lang, p.I18n = loc.Locale(), loc
+	if loc.Dir() == "rtl" {
+		p.Dir = "rtl"
+	}
+	t := a.theme(c)
+	o := t.Options
+	q := url.Values{"v": {t.Version()}}
+	if name := a.previewTheme(c); name != "" {
+		q.Set(previewParam, name)
+	}
+	p.ThemeCSS = "/theme.css?" + q.Encode()
+	if custom, _ := a.Theme.Custom(); custom != nil {
+		p.CustomCSS = "/theme-custom.css?v=" + custom.Version
+	}
+	if o.ApplicationName != "" {
+		p.AppName = o.ApplicationName
+	}
+	p.LogoURL, p.LogoLink, p.LogoPlacement = o.LogoImageURL, o.LogoLinkURL, o.LogoPlacement
+	p.TermsURL, p.PrivacyURL, p.HelpURL = o.TermsPageURL, o.PrivacyPageURL, o.HelpPageURL
+	p.SocialVariant, p.SocialPlacement = o.SocialButtonsVariant, o.SocialButtonsPlacement
+	p.ShowOptionalFields = o.ShowOptionalFields
+}
+
+// cspExtra lets the theme's logo load from its own origin, and in
+// development lets /dev/themes frame a page it previews.
+func (a *app) cspExtra(c echo.Context) CSPExtra {
+	var e CSPExtra
+	if u, err := url.Parse(a.theme(c).Options.LogoImageURL); err == nil && u.Host != "" {
+		e.ImgSrc = []string{u.Scheme + "://" + u.Host}
+	}
+	e.FrameSelf = a.previewTheme(c) != ""
+	return e
+}
+
+// GET /theme.css: the theme's variables and stylesheets. The page links it
+// with ?v=<version>, which may be cached for good; without a matching
+// version it is revalidated by ETag.
+func (a *app) themeCSS(c echo.Context) error {
+	t := a.theme(c)
+	return serveCSS(c, t.Version(), []byte(t.Stylesheet()))
+}
+
+// GET /theme-custom.css: the owner's stylesheet (PORTAL_THEME_CSS).
+func (a *app) themeCustomCSS(c echo.Context) error {
+	custom, err := a.Theme.Custom()
+	if err != nil {
+		a.Log.WarnContext(c.Request().Context(), "PORTAL_THEME_CSS refused, still serving the last good version", "err", err)
+	}
+	if custom == nil {
+		return echo.ErrNotFound
+	}
+	return serveCSS(c, custom.Version, custom.CSS)
+}
+
+func serveCSS(c echo.Context, version string, body []byte) error {
+	h := c.Response().Header()
+	etag := `"` + version + `"`
+	h.Set("ETag", etag)
+	if c.QueryParam("v") == version {
+		h.Set("Cache-Control", "public, max-age=31536000, immutable")
+	} else {
+		h.Set("Cache-Control", "public, no-cache")
+	}
+	if inm := c.Request().Header.Get("If-None-Match"); inm != "" && strings.Contains(inm, etag) {
+		return c.NoContent(http.StatusNotModified)
+	}
+	return c.Blob(http.StatusOK, "text/css; charset=utf-8", body)
+}
+
+// devPreviewPages are the pages /dev/themes can show; a fixed list, so the
+// preview frames nothing but the portal's own pages.
+var devPreviewPages = []views.DevLink{
+	{Label: "Sign in", URL: "/sign-in"},
+	{Label: "Sign up", URL: "/sign-up"},
+	{Label: "Sign out", URL: "/sign-out"},
+	{Label: "Error page", URL: "/dev/themes/not-found"},
+}
+
+// GET /dev/themes: the chosen page (?page=/sign-up) in every shipped
+// theme, in the locale given by ?locale= if any.
+func (a *app) devThemes(c echo.Context) error {
+	if !a.Config.Dev() {
+		return echo.ErrNotFound
+	}
+	current := c.QueryParam("page")
+	locale := c.QueryParam("locale")
+	pages := make([]views.DevLink, len(devPreviewPages))
+	copy(pages, devPreviewPages)
+	found := false
+	for i := range pages {
+		q := url.Values{"page": {pages[i].URL}}
+		if locale != "" {
+			q.Set("locale", locale)
+		}
+		if pages[i].URL == current {
+			pages[i].Current, found = true, true
+		}
+		pages[i].URL = "/dev/themes?" + q.Encode()
+	}
+	if !found {
+		current, pages[0].Current = devPreviewPages[0].URL, true
+	}
+	var frames []views.DevFrame
+	for _, name := range theme.Shipped() {
+		q := url.Values{previewParam: {name}}
+		if locale != "" {
+			q.Set("locale", locale)
+		}
+		frames = append(frames, views.DevFrame{Theme: name, URL: current + "?" + q.Encode()})
+	}
+	return render(c, http.StatusOK, views.DevThemesPage(views.DevThemes{Page: a.page(c, "Themes"), Pages: pages, Frames: frames}))
+}

@@ -1,0 +1,317 @@
+package handlers
+
+import (
+	"errors"
+	"io"
+	"mime/multipart"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/portalhq/portal/internal/apperr"
+	"github.com/portalhq/portal/internal/org"
+	"github.com/portalhq/portal/internal/redirect"
+	"github.com/portalhq/portal/internal/session"
+	"github.com/portalhq/portal/views"
+)
+
+// What an organization route asks of the caller, besides a system
+// permission (Route.Org).
+const (
+	OrgUser   = "user"   // any signed-in person
+	OrgMember = "member" // any member of the organization the request names
+	OrgTicket = "ticket" // the person an invitation was sent to
+)
+
+// orgActor returns the signed-in person as an organization actor, or
+// answers with a redirect to sign-in and back (ok false). Nothing about
+// the organization named in the request is looked at before this.
+func (a *app) orgActor(c echo.Context) (org.Actor, *session.Session, bool, error) {
+	if a.Orgs == nil {
+		return org.Actor{}, nil, false, echo.ErrNotFound
+	}
+	sess, err := a.current(c)
+	if err != nil {
+		return org.Actor{}, nil, false, err
+	}
+	if sess == nil {
+		back := a.base.JoinPath("/organization").String()
+		if c.Request().Method == http.MethodGet {
+			back = a.base.String() + c.Request().URL.RequestURI()
+		}
+		return org.Actor{}, nil, false, c.Redirect(http.StatusSeeOther, "/sign-in?redirect_url="+url.QueryEscape(back))
+	}
+	return actorOf(sess), sess, true, nil
+}
+
+func actorOf(sess *session.Session) org.Actor {
+	at := sess.FirstFactorAt
+	if sess.SecondFactorAt != nil && sess.SecondFactorAt.After(at) {
+		at = *sess.SecondFactorAt
+	}
+	return org.Actor{UserID: sess.UserID, SessionID: sess.ID, FactorAt: at}
+}
+
+// orgRefused answers a request the caller may not make. Not found and not
+// a member read the same (REQ-AC-02); every refusal is logged (REQ-AC-07).
+// Other safe errors are shown as they are; anything else goes to the error
+// handler.
+func (a *app) orgRefused(c echo.Context, actor org.Actor, err error) error {
+	e, ok := apperr.As(err)
+	if !ok {
+		return err
+	}
+	heading := "Something went wrong"
+	switch e.Code {
+	case apperr.NotFound:
+		heading = "Not found"
+	case apperr.Forbidden:
+		heading = "Not allowed"
+	case apperr.Expired:
+		heading = "This invitation can't be used"
+	case apperr.Conflict, apperr.Invalid:
+		heading = "That didn't work"
+	}
+	if e.Code == apperr.NotFound || e.Code == apperr.Forbidden {
+		a.Log.WarnContext(c.Request().Context(), "authorization refused", "user_id", actor.UserID,
+			"method", c.Request().Method, "route", c.Path(), "org_id", c.Param("org_id"), "code", string(e.Code),
+			"request_id", RequestIDFrom(c.Request().Context()))
+	}
+	return a.message(c, statusOf(e.Code), heading, e.Message, "/organization", "Your organization")
+}
+
+// isRefusal tells the generic refusals (shown as their own page) from
+// errors a form shows beside what was typed.
+func isRefusal(err error) bool {
+	return errors.Is(err, org.ErrNotFound) || errors.Is(err, org.ErrForbidden) || apperr.CodeOf(err) == ""
+}
+
+// GET /organization: the active organization's page, or the switcher when
+// none is active.
+func (a *app) activeOrgPage(c echo.Context) error {
+	actor, sess, ok, err := a.orgActor(c)
+	if !ok {
+		return err
+	}
+	q := backQuery(c.QueryParams())
+	if sess.ActiveOrgID != "" {
+		if _, err := a.Orgs.View(c.Request().Context(), actor, sess.ActiveOrgID); err == nil {
+			return c.Redirect(http.StatusSeeOther, "/organizations/"+sess.ActiveOrgID+q)
+		}
+	}
+	return c.Redirect(http.StatusSeeOther, withRedirect("/switch-organization", c.QueryParams()))
+}
+
+// GET /switch-organization: the person's accounts to choose from.
+func (a *app) switchOrgPage(c echo.Context) error {
+	_, sess, ok, err := a.orgActor(c)
+	if !ok {
+		return err
+	}
+	q := c.QueryParams()
+	if _, err := a.Redirects.ResolveOrPortal(q, redirect.SignIn, a.base); err != nil {
+		return a.refusedRedirect(c, err)
+	}
+	return a.renderSwitch(c, http.StatusOK, sess, q, nil, orgNotice(c.QueryParam("notice")))
+}
+
+func (a *app) renderSwitch(c echo.Context, status int, sess *session.Session, q url.Values, errs views.Errors, notice string) error {
+	ctx := c.Request().Context()
+	list, err := a.Orgs.ForUser(ctx, sess.UserID)
+	if err != nil {
+		return err
+	}
+	need, err := a.Orgs.NeedsOrganization(ctx, sess)
+	if err != nil {
+		return err
+	}
+	p := views.SwitchOrg{Page: a.page(c, "Switch organization"), Task: need, Personal: a.Orgs.Policy.PersonalAccounts,
+		PersonalActive: sess.ActiveOrgID == "", Hidden: redirectHidden(q), Errors: errs, Notice: notice,
+		SignOutURL: "/sign-out"}
+	if need {
+		p.Title = "Choose an organization"
+	}
+	if u, err := a.Users.UserByID(ctx, sess.UserID); err == nil {
+		p.PersonalName = firstNonEmpty(u.FullName(), u.PrimaryEmail(), u.Username())
+	}
+	for _, o := range list {
+		active := o.ID == sess.ActiveOrgID
+		p.Orgs = append(p.Orgs, views.OrgItem{ID: o.ID, Name: o.Name, Role: org.Name(o.Role),
+			LogoURL: org.LogoPath(&o.Organization), Active: active})
+		if active {
+			p.ProfileURL = "/organizations/" + o.ID + backQuery(q)
+		}
+	}
+	if a.Orgs.Policy.CreateEnabled {
+		p.CreateURL = withRedirect("/create-organization", q)
+	}
+	return render(c, status, views.SwitchOrgPage(p))
+}
+
+// POST /switch-organization: make the chosen organization (or, with an
+// empty organization_id, the personal account) active and go back to the
+// app with a token that says so.
+func (a *app) switchOrg(c echo.Context) error {
+	actor, sess, ok, err := a.orgActor(c)
+	if !ok {
+		return err
+	}
+	form, _ := c.FormParams()
+	target, err := a.Redirects.ResolveOrPortal(form, redirect.SignIn, a.base)
+	if err != nil {
+		return a.refusedRedirect(c, err)
+	}
+	o, err := a.Orgs.Activate(c.Request().Context(), actor, form.Get("organization_id"))
+	if errors.Is(err, org.ErrPersonalDisabled) {
+		return a.renderSwitch(c, http.StatusUnprocessableEntity, sess, form, views.Errors{"": err.(*apperr.Error).Message}, "")
+	}
+	if err != nil {
+		return a.orgRefused(c, actor, err)
+	}
+	if target == nil {
+		target = a.base.JoinPath("/")
+		if o != nil {
+			target = a.base.JoinPath("/organizations", o.ID)
+		}
+	}
+	return a.handBackFresh(c, target)
+}
+
+// handBackFresh reads the session again (its active organization just
+// changed) and hands it back to target.
+func (a *app) handBackFresh(c echo.Context, target *url.URL) error {
+	sess, err := a.current(c)
+	if err != nil {
+		return err
+	}
+	if sess == nil {
+		return c.Redirect(http.StatusSeeOther, "/sign-in")
+	}
+	return a.handBack(c, sess, target)
+}
+
+// GET /create-organization.
+func (a *app) createOrgPage(c echo.Context) error {
+	_, _, ok, err := a.orgActor(c)
+	if !ok {
+		return err
+	}
+	q := c.QueryParams()
+	if _, err := a.Redirects.ResolveOrPortal(q, redirect.SignIn, a.base); err != nil {
+		return a.refusedRedirect(c, err)
+	}
+	if !a.Orgs.Policy.CreateEnabled {
+		return a.message(c, http.StatusForbidden, "Not allowed", org.ErrCreateDisabled.Message, "/switch-organization", "Back")
+	}
+	return a.renderCreateOrg(c, http.StatusOK, org.CreateInput{}, q, nil)
+}
+
+func (a *app) renderCreateOrg(c echo.Context, status int, in org.CreateInput, q url.Values, errs views.Errors) error {
+	return render(c, status, views.CreateOrgPage(views.CreateOrg{Page: a.page(c, "Create organization"),
+		Name: in.Name, Slug: in.Slug, Hidden: redirectHidden(q), Errors: errs,
+		BackURL: withRedirect("/switch-organization", q)}))
+}
+
+// POST /create-organization: the creator becomes its admin, it becomes
+// active, and the person goes to redirect_url, the instance's
+// after-create URL, or the new organization's page.
+func (a *app) createOrg(c echo.Context) error {
+	actor, _, ok, err := a.orgActor(c)
+	if !ok {
+		return err
+	}
+	form, _ := c.FormParams()
+	target, err := a.Redirects.ResolveOrPortal(form, redirect.SignUp, a.base)
+	if err != nil {
+		return a.refusedRedirect(c, err)
+	}
+	in := org.CreateInput{Name: form.Get("name"), Slug: strings.TrimSpace(form.Get("slug"))}
+	logo, err := formLogo(c)
+	if err != nil {
+		return a.renderCreateOrg(c, http.StatusUnprocessableEntity, in, form, views.Errors{"logo": messageOf(err)})
+	}
+	in.Logo = logo
+	o, err := a.Orgs.Create(c.Request().Context(), actor, in)
+	if err != nil {
+		errs, status, ok := formErrors(err)
+		if !ok {
+			return err
+		}
+		if errors.Is(err, org.ErrSlugTaken) && in.Slug == "" {
+			in.Slug = org.Slugify(in.Name) // show what was tried, for the person to change
+		}
+		return a.renderCreateOrg(c, status, in, form, errs)
+	}
+	if target == nil && a.Config.OrgAfterCreateURL != "" {
+		target, _ = a.Redirects.CheckOrPortal(a.Config.OrgAfterCreateURL, a.base)
+	}
+	if target == nil {
+		target = a.base.JoinPath("/organizations", o.ID)
+	}
+	return a.handBackFresh(c, target)
+}
+
+// formLogo reads the optional "logo" file of a multipart form.
+func formLogo(c echo.Context) (*org.Logo, error) {
+	fh, err := c.FormFile("logo")
+	if errors.Is(err, http.ErrMissingFile) || errors.Is(err, http.ErrNotMultipart) || (err == nil && fh.Size == 0 && fh.Filename == "") {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, apperr.Field(apperr.Invalid, "logo", "The file could not be read.")
+	}
+	return readLogo(fh)
+}
+
+func readLogo(fh *multipart.FileHeader) (*org.Logo, error) {
+	if fh.Size > org.MaxLogoBytes {
+		return nil, apperr.Field(apperr.Invalid, "logo", "Use an image of at most 512 KB.")
+	}
+	f, err := fh.Open()
+	if err != nil {
+		return nil, apperr.Field(apperr.Invalid, "logo", "The file could not be read.")
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, org.MaxLogoBytes+1))
+	if err != nil {
+		return nil, apperr.Field(apperr.Invalid, "logo", "The file could not be read.")
+	}
+	return org.CheckLogo(data)
+}
+
+func messageOf(err error) string {
+	if e, ok := apperr.As(err); ok {
+		return e.Message
+	}
+	return "Something went wrong."
+}
+
+// backQuery carries the app's redirect_url from page to page of the profile.
+func backQuery(q url.Values) string {
+	if v := q.Get("redirect_url"); v != "" {
+		return "?" + url.Values{"redirect_url": {v}}.Encode()
+	}
+	return ""
+}
+
+// orgNotice turns a notice code in the URL into its sentence; the URL never
+// carries the text itself, so nobody can make the page say something else.
+func orgNotice(code string) string {
+	return map[string]string{
+		"saved":    "Your changes are saved.",
+		"role":     "The role is changed.",
+		"removed":  "The member is removed.",
+		"invited":  "The invitations are on their way.",
+		"resent":   "The invitation was sent again.",
+		"revoked":  "The invitation is revoked.",
+		"left":     "You left the organization.",
+		"deleted":  "The organization is deleted.",
+		"accepted": "Welcome! You joined the organization.",
+	}[code]
+}
+
+// day formats a date for lists.
+func dayOf(t time.Time) string { return t.UTC().Format("2 Jan 2006") }

@@ -1,0 +1,288 @@
+package handlers
+
+import (
+	"errors"
+	"net/http"
+	"net/url"
+
+	"github.com/gorilla/sessions"
+	"github.com/labstack/echo/v4"
+
+	"github.com/portalhq/portal/internal/apperr"
+	"github.com/portalhq/portal/internal/org"
+	"github.com/portalhq/portal/internal/redirect"
+	"github.com/portalhq/portal/internal/session"
+	"github.com/portalhq/portal/internal/user"
+	"github.com/portalhq/portal/views"
+)
+
+// GET /organizations/:org_id/invitations
+func (a *app) orgInvitations(c echo.Context) error {
+	actor, _, ok, err := a.orgActor(c)
+	if !ok {
+		return err
+	}
+	return a.renderInvitations(c, http.StatusOK, actor, "", org.RoleMember, nil, orgNotice(c.QueryParam("notice")))
+}
+
+func (a *app) renderInvitations(c echo.Context, status int, actor org.Actor, emails, role string, errs views.Errors, notice string) error {
+	acc, list, err := a.Orgs.Invitations(c.Request().Context(), actor, c.Param("org_id"))
+	if err != nil {
+		return a.orgRefused(c, actor, err)
+	}
+	p := views.OrgInvitations{Page: a.page(c, acc.Org.Name+" invitations"), Nav: a.orgNav(acc, "invitations", query(c)),
+		Emails: emails, Role: role, Roles: a.roleOptions(), Errors: errs, Notice: notice}
+	now := a.Clock.Now()
+	for _, inv := range list {
+		p.Invitations = append(p.Invitations, views.OrgInvitationRow{ID: inv.ID, Email: inv.Email,
+			RoleName: org.Name(inv.Role), Expires: dayOf(inv.ExpireAt), Expired: !inv.Live(now)})
+	}
+	return render(c, status, views.OrgInvitationsPage(p))
+}
+
+// POST /organizations/:org_id/invitations: invite one or more addresses.
+// The invitee lands on the app this page was opened from.
+func (a *app) orgInvite(c echo.Context) error {
+	actor, _, ok, err := a.orgActor(c)
+	if !ok {
+		return err
+	}
+	form, _ := c.FormParams()
+	target, err := a.Redirects.ResolveOrPortal(form, redirect.SignUp, a.base)
+	if err != nil {
+		return a.refusedRedirect(c, err)
+	}
+	if ok, msg := a.allow(c, "start", a.limits.start); !ok {
+		err = apperr.New(apperr.RateLimited, msg)
+	} else {
+		_, err = a.Orgs.Invite(c.Request().Context(), actor, c.Param("org_id"), org.InviteInput{
+			Emails: org.ParseEmails(form.Get("email_address")), Role: form.Get("role"), RedirectURL: targetString(target)})
+	}
+	if err == nil {
+		return c.Redirect(http.StatusSeeOther, afterPost("/organizations/"+c.Param("org_id")+"/invitations", "invited", form))
+	}
+	if isRefusal(err) {
+		return a.orgRefused(c, actor, err)
+	}
+	errs, status := formErrorsOf(err)
+	return a.renderInvitations(c, status, actor, form.Get("email_address"), form.Get("role"), errs, "")
+}
+
+// POST /organizations/:org_id/invitations/:invitation_id/revoke
+func (a *app) orgRevoke(c echo.Context) error {
+	return a.invitationChange(c, "revoked", func(actor org.Actor) error {
+		return a.Orgs.Revoke(c.Request().Context(), actor, c.Param("org_id"), c.Param("invitation_id"))
+	})
+}
+
+// POST /organizations/:org_id/invitations/:invitation_id/resend
+func (a *app) orgResend(c echo.Context) error {
+	return a.invitationChange(c, "resent", func(actor org.Actor) error {
+		if ok, msg := a.allow(c, "start", a.limits.start); !ok {
+			return apperr.New(apperr.RateLimited, msg)
+		}
+		return a.Orgs.Resend(c.Request().Context(), actor, c.Param("org_id"), c.Param("invitation_id"))
+	})
+}
+
+func (a *app) invitationChange(c echo.Context, notice string, change func(org.Actor) error) error {
+	actor, _, ok, err := a.orgActor(c)
+	if !ok {
+		return err
+	}
+	form, _ := c.FormParams()
+	err = change(actor)
+	if err == nil {
+		return c.Redirect(http.StatusSeeOther, afterPost("/organizations/"+c.Param("org_id")+"/invitations", notice, form))
+	}
+	if isRefusal(err) {
+		return a.orgRefused(c, actor, err)
+	}
+	errs, status := formErrorsOf(err)
+	return a.renderInvitations(c, status, actor, "", org.RoleMember, views.Errors{"": firstMessage(errs)}, "")
+}
+
+// invitationCookie keeps an invitation's ticket while its invitee signs in
+// or up, so that finishing that accepts it (handBack). Sealed like __client.
+const (
+	invitationCookie = "__invitation"
+	invitationMaxAge = 3600
+)
+
+// GET /accept-invitation?ticket=…: the emailed link. Signed out, it goes on
+// to sign-in (an account has the address) or sign-up, the address filled
+// in; signed in as the invitee, it asks to confirm; signed in as someone
+// else, it says so.
+func (a *app) acceptInvitationPage(c echo.Context) error {
+	if a.Orgs == nil {
+		return echo.ErrNotFound
+	}
+	ctx := c.Request().Context()
+	ticket := c.QueryParam("ticket")
+	inv, o, err := a.Orgs.Lookup(ctx, ticket)
+	if err != nil {
+		return a.invitationGone(c, err)
+	}
+	sess, err := a.current(c)
+	if err != nil {
+		return err
+	}
+	if sess == nil {
+		if err := a.keepInvitation(c, ticket); err != nil {
+			return err
+		}
+		target := inv.RedirectURL
+		if target == "" {
+			target = a.base.JoinPath("/organization").String()
+		}
+		q := url.Values{"email_address": {inv.Email}, "redirect_url": {target}}
+		path := "/sign-up"
+		if has, err := a.Orgs.HasAccount(ctx, inv.Email); err != nil {
+			return err
+		} else if has {
+			path = "/sign-in"
+		}
+		return c.Redirect(http.StatusSeeOther, path+"?"+q.Encode())
+	}
+	u, err := a.Users.UserByID(ctx, sess.UserID)
+	if err != nil {
+		return err
+	}
+	if !u.Has(user.Email, inv.Email) {
+		here := a.base.String() + c.Request().URL.RequestURI()
+		return a.message(c, http.StatusForbidden, "This invitation is for someone else", org.ErrWrongAccount.Message+
+			" You're signed in as "+firstNonEmpty(u.PrimaryEmail(), u.Username())+".",
+			"/sign-out?"+url.Values{"redirect_url": {here}}.Encode(), "Sign out")
+	}
+	p := a.page(c, "Join "+o.Name)
+	p.NoReferrer = true // the ticket is in this page's URL
+	return render(c, http.StatusOK, views.AcceptInvitationPage(views.AcceptInvitation{Page: p, OrgName: o.Name,
+		Email: inv.Email, Role: org.Name(inv.Role), Ticket: ticket}))
+}
+
+// POST /accept-invitation: a signed-in invitee joins.
+func (a *app) acceptInvitation(c echo.Context) error {
+	actor, _, ok, err := a.orgActor(c)
+	if !ok {
+		return err
+	}
+	o, inv, err := a.Orgs.Accept(c.Request().Context(), actor, c.FormValue("ticket"))
+	if err != nil {
+		return a.orgRefused(c, actor, err)
+	}
+	return a.handBackFresh(c, a.afterAccept(o, inv))
+}
+
+// afterAccept is where an invitee lands: the invitation's redirect URL, or
+// the organization's page.
+func (a *app) afterAccept(o *org.Organization, inv *org.Invitation) *url.URL {
+	if inv.RedirectURL != "" {
+		if u, err := a.Redirects.CheckOrPortal(inv.RedirectURL, a.base); err == nil {
+			return u
+		}
+	}
+	u := a.base.JoinPath("/organizations", o.ID)
+	u.RawQuery = "notice=accepted"
+	return u
+}
+
+func (a *app) invitationGone(c echo.Context, err error) error {
+	if e, ok := apperr.As(err); ok && e.Code == apperr.Expired {
+		return a.message(c, http.StatusGone, "This invitation can't be used", e.Message, "/sign-in", "Go to sign in")
+	}
+	return err
+}
+
+func (a *app) keepInvitation(c echo.Context, ticket string) error {
+	s, _ := a.clients.New(c.Request(), invitationCookie)
+	s.Values["ticket"] = ticket
+	s.Options = &sessions.Options{Path: "/", MaxAge: invitationMaxAge, HttpOnly: true, Secure: a.secureCookies(),
+		SameSite: http.SameSiteLaxMode}
+	return s.Save(c.Request(), c.Response())
+}
+
+// takeInvitation returns the kept ticket, if any, and forgets it.
+func (a *app) takeInvitation(c echo.Context) string {
+	s, err := a.clients.Get(c.Request(), invitationCookie)
+	if err != nil {
+		return ""
+	}
+	ticket, _ := s.Values["ticket"].(string)
+	if ticket == "" {
+		return ""
+	}
+	s.Options = &sessions.Options{Path: "/", MaxAge: -1, HttpOnly: true, Secure: a.secureCookies(),
+		SameSite: http.SameSiteLaxMode}
+	_ = s.Save(c.Request(), c.Response())
+	return ticket
+}
+
+// orgHandBack is what organizations add to handing a session back to an
+// app: an invitation kept while its invitee signed in or up is accepted
+// (the organization becomes active and its redirect URL the target), and
+// an instance without personal accounts has a person without an
+// organization choose or create one first. done means it answered.
+func (a *app) orgHandBack(c echo.Context, sess *session.Session, target *url.URL) (*session.Session, *url.URL, bool, error) {
+	ctx := c.Request().Context()
+	if ticket := a.takeInvitation(c); ticket != "" {
+		o, inv, err := a.Orgs.Accept(ctx, actorOf(sess), ticket)
+		var e *apperr.Error
+		switch {
+		case err == nil:
+			if fresh, err := a.current(c); err == nil && fresh != nil {
+				sess = fresh
+			}
+			target = a.afterAccept(o, inv)
+		case errors.As(err, &e):
+			// Signed in all the same: the app's handshake hands out the token.
+			return nil, nil, true, a.message(c, statusOf(e.Code), "The invitation couldn't be used", e.Message,
+				target.String(), "Continue")
+		default:
+			return nil, nil, true, err
+		}
+	}
+	restored, need, err := a.Orgs.EnsureOrganization(ctx, sess)
+	if err != nil {
+		return nil, nil, true, err
+	}
+	if restored != "" {
+		s := *sess
+		s.ActiveOrgID, sess = restored, &s
+	}
+	if need {
+		return nil, nil, true, c.Redirect(http.StatusSeeOther,
+			"/switch-organization?"+url.Values{"redirect_url": {target.String()}}.Encode())
+	}
+	return sess, target, false, nil
+}
+
+// handshakeOrg applies the handshake's organization_id (an ID or a slug;
+// empty for the personal account) when the person may use it, and reports
+// whether the session still needs an organization, in which case the app
+// is told the person is signed out until they choose one.
+func (a *app) handshakeOrg(c echo.Context, sess *session.Session) (*session.Session, bool, error) {
+	ctx := c.Request().Context()
+	if refs, ok := c.QueryParams()["organization_id"]; ok {
+		ref := ""
+		if len(refs) > 0 {
+			ref = refs[0]
+		}
+		_, err := a.Orgs.Activate(ctx, actorOf(sess), ref)
+		if err != nil && apperr.CodeOf(err) == "" {
+			return nil, false, err
+		}
+		if err == nil {
+			fresh, err := a.current(c)
+			if err != nil || fresh == nil {
+				return nil, false, err
+			}
+			sess = fresh
+		}
+	}
+	restored, need, err := a.Orgs.EnsureOrganization(ctx, sess)
+	if restored != "" {
+		s := *sess
+		s.ActiveOrgID, sess = restored, &s
+	}
+	return sess, need, err
+}

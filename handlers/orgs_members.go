@@ -1,0 +1,108 @@
+package handlers
+
+import (
+	"net/http"
+	"net/url"
+	"strconv"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/portalhq/portal/internal/org"
+	"github.com/portalhq/portal/views"
+)
+
+// GET /organizations/:org_id/members?query=…&page=…
+func (a *app) orgMembers(c echo.Context) error {
+	actor, _, ok, err := a.orgActor(c)
+	if !ok {
+		return err
+	}
+	return a.renderMembers(c, http.StatusOK, actor, nil, orgNotice(c.QueryParam("notice")))
+}
+
+// renderMembers shows the page of members the query asks for; a refusal
+// (not a member, no org:sys_memberships:read) ends there.
+func (a *app) renderMembers(c echo.Context, status int, actor org.Actor, errs views.Errors, notice string) error {
+	q := query(c)
+	page, _ := strconv.Atoi(c.QueryParam("page"))
+	search := c.QueryParam("query")
+	acc, list, err := a.Orgs.Members(c.Request().Context(), actor, c.Param("org_id"), search, page)
+	if err != nil {
+		return a.orgRefused(c, actor, err)
+	}
+	p := views.OrgMembers{Page: a.page(c, acc.Org.Name+" members"), Nav: a.orgNav(acc, "members", q), Query: search,
+		Roles: a.roleOptions(), CanManage: acc.Can(org.PermMembershipsManage), Total: list.Total,
+		PageNum: list.Page, Pages: list.Pages(), Errors: errs, Notice: notice}
+	for _, m := range list.Members {
+		p.Members = append(p.Members, views.OrgMember{ID: m.ID, Name: firstNonEmpty(fullName(m.FirstName, m.LastName), m.Username),
+			Email: m.Email, Role: m.Role, Joined: dayOf(m.CreatedAt), You: m.UserID == actor.UserID})
+	}
+	link := func(n int) string {
+		v := url.Values{"page": {strconv.Itoa(n)}}
+		if search != "" {
+			v.Set("query", search)
+		}
+		if r := q.Get("redirect_url"); r != "" {
+			v.Set("redirect_url", r)
+		}
+		return "/organizations/" + acc.Org.ID + "/members?" + v.Encode()
+	}
+	if list.Page > 1 {
+		p.PrevURL = link(min(list.Page-1, list.Pages()))
+	}
+	if list.Page < list.Pages() {
+		p.NextURL = link(list.Page + 1)
+	}
+	return render(c, status, views.OrgMembersPage(p))
+}
+
+func (a *app) roleOptions() []views.RoleOption {
+	var out []views.RoleOption
+	for _, k := range a.Orgs.Roles.Keys() {
+		out = append(out, views.RoleOption{Key: k, Name: org.Name(k)})
+	}
+	return out
+}
+
+func fullName(first, last string) string {
+	switch {
+	case first == "":
+		return last
+	case last == "":
+		return first
+	}
+	return first + " " + last
+}
+
+// POST /organizations/:org_id/members/:membership_id/role
+func (a *app) orgChangeRole(c echo.Context) error {
+	return a.memberChange(c, "role", func(actor org.Actor, form url.Values) error {
+		return a.Orgs.ChangeRole(c.Request().Context(), actor, c.Param("org_id"), c.Param("membership_id"), form.Get("role"))
+	})
+}
+
+// POST /organizations/:org_id/members/:membership_id/remove
+func (a *app) orgRemoveMember(c echo.Context) error {
+	return a.memberChange(c, "removed", func(actor org.Actor, _ url.Values) error {
+		return a.Orgs.RemoveMember(c.Request().Context(), actor, c.Param("org_id"), c.Param("membership_id"))
+	})
+}
+
+// memberChange runs a change of the member list and goes back to it: with
+// a notice, or with the reason it was refused (last admin, own role).
+func (a *app) memberChange(c echo.Context, notice string, change func(org.Actor, url.Values) error) error {
+	actor, _, ok, err := a.orgActor(c)
+	if !ok {
+		return err
+	}
+	form, _ := c.FormParams()
+	err = change(actor, form)
+	if err == nil {
+		return c.Redirect(http.StatusSeeOther, afterPost("/organizations/"+c.Param("org_id")+"/members", notice, form))
+	}
+	if isRefusal(err) {
+		return a.orgRefused(c, actor, err)
+	}
+	errs, status := formErrorsOf(err)
+	return a.renderMembers(c, status, actor, views.Errors{"": firstMessage(errs)}, "")
+}

@@ -1,0 +1,331 @@
+package account
+
+import (
+	"context"
+	"errors"
+	"net/url"
+	"strings"
+
+	"github.com/portalhq/portal/internal/apperr"
+	"github.com/portalhq/portal/internal/flow"
+	"github.com/portalhq/portal/internal/id"
+	"github.com/portalhq/portal/internal/notify"
+	"github.com/portalhq/portal/internal/phone"
+	"github.com/portalhq/portal/internal/session"
+	"github.com/portalhq/portal/internal/user"
+)
+
+// An email address or phone number being added is a flow of this kind,
+// bound to the session that added it: the address joins the account only
+// once its code comes back on that session. Until then it is nobody's, so
+// typing someone else's address blocks nothing for them, and tells the
+// person typing nothing about whether it has an account.
+const KindAddIdentifier = "verify_identifier"
+
+// MaxPerKind caps the email addresses (and phone numbers) of one account.
+const MaxPerKind = 10
+
+var (
+	// ErrPendingGone: the addition is unknown, finished, expired or not
+	// this session's.
+	ErrPendingGone = apperr.New(apperr.Expired, "This verification has expired. Please add the address again.")
+	// ErrOtherBrowser: a link opened away from the session that asked for it.
+	ErrOtherBrowser = apperr.New(apperr.Forbidden,
+		"Open this link in the browser where you added the address, while signed in there, or type the code from the email there instead.")
+	// ErrNoSuchIdentifier answers an ID that is not one of the user's.
+	ErrNoSuchIdentifier = apperr.New(apperr.NotFound, "That email address or phone number was not found.")
+	// ErrLastWay: removing it would leave no way to sign in.
+	ErrLastWay = apperr.New(apperr.Invalid,
+		"You can't remove your only way to sign in. Add another email address, phone number or sign-in method first.")
+	errPrimaryEmail = apperr.New(apperr.Invalid,
+		"This is your primary email address. Make another address primary before removing it.")
+	errTakenAfterVerify = apperr.Field(apperr.Conflict, "code",
+		"This address belongs to another account. Sign in to that account to use it, or remove it there first.")
+)
+
+// AddEmail starts adding an email address to u's account and sends it a code.
+func (s *Service) AddEmail(ctx context.Context, sess *session.Session, u *user.User, raw string, m flow.Meta) (*flow.Flow, error) {
+	v, err := notify.ValidAddress(strings.TrimSpace(raw))
+	if err != nil {
+		return nil, apperr.Field(apperr.Invalid, "email_address", "Enter a valid email address, like name@example.com.")
+	}
+	return s.add(ctx, sess, u, user.Email, user.NormalizeEmail(v), "email_address", m)
+}
+
+// AddPhone starts adding a phone number to u's account and texts it a code.
+func (s *Service) AddPhone(ctx context.Context, sess *session.Session, u *user.User, raw string, m flow.Meta) (*flow.Flow, error) {
+	n, err := phone.Parse(raw, s.PhoneRegion)
+	if err == nil {
+		err = s.Countries.Check(n)
+	}
+	if err != nil {
+		if e, ok := apperr.As(err); ok {
+			return nil, apperr.Field(apperr.Invalid, "phone_number", e.Message)
+		}
+		return nil, err
+	}
+	return s.add(ctx, sess, u, user.Phone, n.E164, "phone_number", m)
+}
+
+func (s *Service) add(ctx context.Context, sess *session.Session, u *user.User, kind, value, field string, m flow.Meta) (*flow.Flow, error) {
+	if !s.Fresh(sess) {
+		return nil, ErrReverify
+	}
+	n := 0
+	for _, i := range u.Identifiers {
+		if i.Kind == kind && i.Value == value {
+			return nil, apperr.Field(apperr.Invalid, field, "You've already added this "+noun(kind)+".")
+		}
+		if i.Kind == kind {
+			n++
+		}
+	}
+	if n >= MaxPerKind {
+		return nil, apperr.Field(apperr.Invalid, field, "You can add at most 10 of these. Remove one first.")
+	}
+	now := s.Clock.Now()
+	strategy := flow.EmailCode
+	if kind == user.Phone {
+		strategy = flow.PhoneCode
+	}
+	f := &flow.Flow{ID: id.New("vfy"), Kind: KindAddIdentifier, ClientID: sess.ClientID, SessionID: sess.ID,
+		UserID: u.ID, Status: flow.NeedsFirstFactor, Identifier: value, CreatedAt: now, UpdatedAt: now,
+		ExpireAt: now.Add(flow.Lifetime), Data: flow.Data{IdentifierKind: kind, Strategy: strategy}}
+	if err := s.Repo.CreateFlow(ctx, f); err != nil {
+		return nil, err
+	}
+	if err := s.Send(ctx, f, strategy, m); err != nil {
+		if e, ok := apperr.As(err); ok && e.Field == "code" {
+			return nil, apperr.Field(e.Code, field, e.Message)
+		}
+		return nil, err
+	}
+	return f, nil
+}
+
+func noun(kind string) string {
+	if kind == user.Phone {
+		return "phone number"
+	}
+	return "email address"
+}
+
+// Pending returns the addition flowID when it belongs to sess and can
+// still be verified.
+func (s *Service) Pending(ctx context.Context, sess *session.Session, flowID string) (*flow.Flow, error) {
+	f, err := s.Repo.FlowByID(ctx, flowID)
+	if isNotFound(err) {
+		return nil, ErrPendingGone
+	}
+	if err != nil {
+		return nil, err
+	}
+	if f.Kind != KindAddIdentifier || f.SessionID != sess.ID || f.UserID != sess.UserID ||
+		f.Status != flow.NeedsFirstFactor || f.Expired(s.Clock.Now()) {
+		return nil, ErrPendingGone
+	}
+	return f, nil
+}
+
+// Send sends a code (flow.EmailCode, flow.PhoneCode) or, for an email
+// address, a link (flow.EmailLink) to the address being added.
+func (s *Service) Send(ctx context.Context, f *flow.Flow, strategy string, m flow.Meta) error {
+	want := []string{flow.EmailCode, flow.EmailLink}
+	if f.Data.IdentifierKind == user.Phone {
+		want = []string{flow.PhoneCode}
+	}
+	if !contains(want, strategy) {
+		return errNoFactor
+	}
+	var (
+		secret string
+		err    error
+	)
+	if strategy == flow.EmailLink {
+		secret, err = s.Codes.IssueLink(ctx, s.Repo, f.ID, strategy, f.Identifier, m.IP)
+	} else {
+		secret, err = s.Codes.Issue(ctx, s.Repo, f.ID, strategy, f.Identifier, m.IP)
+	}
+	if err != nil {
+		return err
+	}
+	switch strategy {
+	case flow.EmailLink:
+		err = s.Notifier.SendLink(ctx, f.Identifier, LinkURL(s.BaseURL, secret), "add-email")
+	case flow.PhoneCode:
+		err = s.Notifier.SendSMSCode(ctx, f.Identifier, secret, "add-phone")
+	default:
+		err = s.Notifier.SendCode(ctx, f.Identifier, secret, "add-email")
+	}
+	if err != nil {
+		_ = s.Codes.Cancel(ctx, s.Repo, f.ID, strategy) // unsent: no cooldown, no cap
+		return err
+	}
+	if strategy != flow.EmailLink && f.Data.Strategy != strategy {
+		f.Data.Strategy, f.UpdatedAt = strategy, s.Clock.Now()
+		return s.Repo.UpdateFlow(ctx, f)
+	}
+	return nil
+}
+
+// LinkURL is the address an email verification link points to.
+func LinkURL(base, token string) string {
+	return base + "/user/verify-email?token=" + url.QueryEscape(token)
+}
+
+// VerifyCode checks the code sent to the address being added and, when it
+// is right, adds the address to the account.
+func (s *Service) VerifyCode(ctx context.Context, sess *session.Session, f *flow.Flow, code string) (*user.Identifier, error) {
+	strategy := flow.EmailCode
+	if f.Data.IdentifierKind == user.Phone {
+		strategy = flow.PhoneCode
+	}
+	if _, err := s.Codes.Check(ctx, s.Repo, f.ID, strategy, strings.TrimSpace(code)); err != nil {
+		return nil, err
+	}
+	return s.complete(ctx, f)
+}
+
+// PeekLink finds the addition an email link is for, without using it up.
+func (s *Service) PeekLink(ctx context.Context, sess *session.Session, token string) (*flow.Flow, error) {
+	v, err := s.Codes.PeekLink(ctx, s.Repo, token)
+	if err != nil {
+		return nil, err
+	}
+	f, err := s.Repo.FlowByID(ctx, v.FlowID)
+	if err != nil || f.Kind != KindAddIdentifier || v.Strategy != flow.EmailLink {
+		return nil, flow.ErrLinkInvalid
+	}
+	if sess == nil || f.SessionID != sess.ID {
+		return nil, ErrOtherBrowser
+	}
+	if _, err := s.Pending(ctx, sess, f.ID); err != nil {
+		return nil, err
+	}
+	return f, nil
+}
+
+// ConfirmLink uses an email link on the session that asked for it and adds
+// the address. Elsewhere it refuses: a person tricked into opening a link
+// for an address someone else typed must not attach it to that someone's
+// account.
+func (s *Service) ConfirmLink(ctx context.Context, sess *session.Session, token string) (*user.Identifier, error) {
+	f, err := s.PeekLink(ctx, sess, token)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := s.Codes.CheckLink(ctx, s.Repo, token); err != nil {
+		return nil, err
+	}
+	return s.complete(ctx, f)
+}
+
+// complete adds the verified address of f to its user.
+func (s *Service) complete(ctx context.Context, f *flow.Flow) (*user.Identifier, error) {
+	var added *user.Identifier
+	err := s.InTx(ctx, func(r Repo) error {
+		now := s.Clock.Now()
+		u, err := locked(ctx, r, f.UserID, now)
+		if err != nil {
+			return err
+		}
+		i := user.Identifier{ID: id.New(id.Identifier), UserID: u.ID, Kind: f.Data.IdentifierKind, Value: f.Identifier,
+			VerifiedAt: &now, CreatedAt: now, UpdatedAt: now}
+		if err := r.CreateIdentifier(ctx, i); errors.Is(err, apperr.ErrConflict) {
+			return errTakenAfterVerify
+		} else if err != nil {
+			return err
+		}
+		switch {
+		case i.Kind == user.Email && u.Identifier(u.PrimaryEmailID) == nil:
+			err = r.SetPrimaryEmail(ctx, u.ID, i.ID, now)
+		case i.Kind == user.Phone && u.PrimaryPhone() == "":
+			err = r.SetPrimaryPhone(ctx, u.ID, i.ID, now)
+		}
+		if err != nil {
+			return err
+		}
+		f.Status, f.UpdatedAt = flow.Complete, now
+		if err := r.UpdateFlow(ctx, f); errors.Is(err, apperr.ErrConflict) {
+			return ErrPendingGone
+		} else if err != nil {
+			return err
+		}
+		added = &i
+		return updated(ctx, r, u.ID, now)
+	})
+	return added, err
+}
+
+// SetPrimary makes the verified email address or phone number identifierID
+// the primary one. A new primary email address is announced to the old one.
+func (s *Service) SetPrimary(ctx context.Context, sess *session.Session, u *user.User, kind, identifierID string) error {
+	if !s.Fresh(sess) {
+		return ErrReverify
+	}
+	i := u.Identifier(identifierID)
+	if i == nil || i.Kind != kind || !i.Verified() {
+		return ErrNoSuchIdentifier
+	}
+	old := u.PrimaryEmail()
+	err := s.InTx(ctx, func(r Repo) error {
+		now := s.Clock.Now()
+		set := r.SetPrimaryEmail
+		if kind == user.Phone {
+			set = r.SetPrimaryPhone
+		}
+		if err := set(ctx, u.ID, identifierID, now); isNotFound(err) {
+			return ErrNoSuchIdentifier
+		} else if err != nil {
+			return err
+		}
+		return updated(ctx, r, u.ID, now)
+	})
+	if err != nil {
+		return err
+	}
+	if kind == user.Email && old != "" && old != i.Value {
+		_ = s.Notifier.SendPrimaryEmailChanged(ctx, old, i.Value) // the change stands even if the notice fails
+	}
+	return nil
+}
+
+// Remove takes an email address or phone number off the account, unless the
+// account could not be signed in to without it.
+func (s *Service) Remove(ctx context.Context, sess *session.Session, userID, kind, identifierID string) error {
+	if !s.Fresh(sess) {
+		return ErrReverify
+	}
+	return s.InTx(ctx, func(r Repo) error {
+		now := s.Clock.Now()
+		u, err := locked(ctx, r, userID, now)
+		if err != nil {
+			return err
+		}
+		i := u.Identifier(identifierID)
+		if i == nil || i.Kind != kind {
+			return ErrNoSuchIdentifier
+		}
+		if kind == user.Email && i.ID == u.PrimaryEmailID && len(u.Without(i.ID).VerifiedEmails()) > 0 {
+			return errPrimaryEmail
+		}
+		if !u.Without(i.ID).CanSignIn(s.SignIn) {
+			return ErrLastWay
+		}
+		if err := r.DeleteIdentifier(ctx, u.ID, i.ID); isNotFound(err) {
+			return ErrNoSuchIdentifier
+		} else if err != nil {
+			return err
+		}
+		return updated(ctx, r, u.ID, now)
+	})
+}
+
+func contains(list []string, v string) bool {
+	for _, x := range list {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,115 @@
+package account
+
+import (
+	"context"
+	"errors"
+	"io"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/portalhq/portal/internal/apperr"
+	"github.com/portalhq/portal/internal/id"
+	"github.com/portalhq/portal/internal/user"
+)
+
+// Profile is what the profile form sends.
+type Profile struct {
+	FirstName string
+	LastName  string
+	Username  string // ignored unless the instance has usernames
+}
+
+const maxName = 100
+
+// UpdateProfile changes u's names and, where the instance has usernames,
+// username. Every field's problem is reported at once.
+func (s *Service) UpdateProfile(ctx context.Context, u *user.User, p Profile) error {
+	fields := map[string]string{}
+	first, last := strings.TrimSpace(p.FirstName), strings.TrimSpace(p.LastName)
+	for name, v := range map[string]string{"first_name": first, "last_name": last} {
+		if msg := nameProblem(v); msg != "" {
+			fields[name] = msg
+		}
+	}
+	username := u.Username()
+	if s.SignIn.Username {
+		switch v, err := user.NormalizeUsername(p.Username); {
+		case strings.TrimSpace(p.Username) == "" && username == "":
+		case err != nil:
+			fields["username"] = message(err)
+		default:
+			username = v
+		}
+	}
+	if len(fields) > 0 {
+		return &FormError{Fields: fields}
+	}
+	return s.InTx(ctx, func(r Repo) error {
+		now := s.Clock.Now()
+		if err := r.SetNames(ctx, u.ID, first, last, now); err != nil {
+			return err
+		}
+		if username != u.Username() {
+			err := r.SetUsername(ctx, user.Identifier{ID: id.New(id.Identifier), UserID: u.ID, Value: username,
+				CreatedAt: now, UpdatedAt: now})
+			if errors.Is(err, apperr.ErrConflict) {
+				return &FormError{Fields: map[string]string{"username": "That username is taken. Please choose another."}}
+			}
+			if err != nil {
+				return err
+			}
+		}
+		return updated(ctx, r, u.ID, now)
+	})
+}
+
+func nameProblem(v string) string {
+	switch {
+	case !utf8.ValidString(v), strings.ContainsFunc(v, func(r rune) bool { return r < 0x20 || r == 0x7f }):
+		return "Use letters, spaces and punctuation only."
+	case utf8.RuneCountInString(v) > maxName:
+		return "Use at most 100 characters."
+	}
+	return ""
+}
+
+func message(err error) string {
+	if e, ok := apperr.As(err); ok {
+		return e.Message
+	}
+	return "This value isn't valid."
+}
+
+// SetImage makes the picture read from src u's profile image.
+func (s *Service) SetImage(ctx context.Context, u *user.User, src io.Reader) error {
+	png, err := s.Images.PNG(ctx, src)
+	if err != nil {
+		return err
+	}
+	return s.InTx(ctx, func(r Repo) error {
+		now := s.Clock.Now()
+		if err := r.PutUserImage(ctx, user.Image{ID: id.New("img"), UserID: u.ID, PNG: png, CreatedAt: now}); err != nil {
+			return err
+		}
+		if err := r.TouchUser(ctx, u.ID, now); err != nil {
+			return err
+		}
+		return updated(ctx, r, u.ID, now)
+	})
+}
+
+// RemoveImage takes u's profile image away; initials show instead.
+func (s *Service) RemoveImage(ctx context.Context, u *user.User) error {
+	return s.InTx(ctx, func(r Repo) error {
+		now := s.Clock.Now()
+		if err := r.DeleteUserImage(ctx, u.ID); isNotFound(err) {
+			return nil
+		} else if err != nil {
+			return err
+		}
+		if err := r.TouchUser(ctx, u.ID, now); err != nil {
+			return err
+		}
+		return updated(ctx, r, u.ID, now)
+	})
+}

@@ -1,0 +1,97 @@
+// Package avatar turns an uploaded picture into the portal's profile image:
+// a 256×256 PNG it encoded itself, so that nothing of the upload but its
+// pixels is ever served (no metadata, no polyglot files).
+package avatar
+
+import (
+	"bytes"
+	"context"
+	"image"
+	_ "image/gif" // decoders for image.DecodeConfig and image.Decode
+	_ "image/jpeg"
+	"image/png"
+	"io"
+
+	"golang.org/x/image/draw"
+	_ "golang.org/x/image/webp"
+
+	"github.com/portalhq/portal/internal/apperr"
+)
+
+const (
+	// MaxUpload is the largest file accepted, in bytes.
+	MaxUpload = 5 << 20
+	// Size is the side of the square image the portal keeps.
+	Size = 256
+	// maxPixels bounds the memory one decode takes: a small file can
+	// declare a huge canvas (a decompression bomb).
+	maxPixels = 24_000_000
+	maxSide   = 10_000
+)
+
+// formats are the decoders an upload may use, whatever else is registered.
+var formats = map[string]bool{"png": true, "jpeg": true, "gif": true, "webp": true}
+
+// Errors a person sees next to the upload field.
+var (
+	ErrNotImage = apperr.Field(apperr.Invalid, "image",
+		"This file isn't an image we can use. Choose a PNG, JPEG, GIF or WebP image.")
+	ErrTooLarge = apperr.Field(apperr.Invalid, "image", "This image is larger than 5 MB. Choose a smaller one.")
+	ErrTooBig   = apperr.Field(apperr.Invalid, "image",
+		"This image has too many pixels. Choose one under 10,000 pixels on each side.")
+	errBusy = apperr.New(apperr.Unavailable, "Too many images are being processed right now. Please try again in a moment.")
+)
+
+// Resizer makes profile images, a few at a time: decoding holds the whole
+// picture in memory.
+type Resizer struct{ slots chan struct{} }
+
+// NewResizer allows n images to be processed at once (at least 1).
+func NewResizer(n int) *Resizer {
+	return &Resizer{slots: make(chan struct{}, max(n, 1))}
+}
+
+// PNG reads an upload and returns the profile image: the centred square of
+// the picture, scaled to Size×Size, as PNG.
+func (r *Resizer) PNG(ctx context.Context, src io.Reader) ([]byte, error) {
+	raw, err := io.ReadAll(io.LimitReader(src, MaxUpload+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(raw) > MaxUpload {
+		return nil, ErrTooLarge
+	}
+	cfg, format, err := image.DecodeConfig(bytes.NewReader(raw))
+	if err != nil || !formats[format] {
+		return nil, ErrNotImage
+	}
+	if cfg.Width <= 0 || cfg.Height <= 0 || cfg.Width > maxSide || cfg.Height > maxSide ||
+		cfg.Width*cfg.Height > maxPixels {
+		return nil, ErrTooBig
+	}
+	select {
+	case r.slots <- struct{}{}:
+		defer func() { <-r.slots }()
+	case <-ctx.Done():
+		return nil, errBusy
+	}
+	img, _, err := image.Decode(bytes.NewReader(raw))
+	if err != nil {
+		return nil, ErrNotImage
+	}
+	var out bytes.Buffer
+	if err := png.Encode(&out, square(img)); err != nil {
+		return nil, err
+	}
+	return out.Bytes(), nil
+}
+
+// square crops the centre of img and scales it to Size×Size.
+func square(img image.Image) image.Image {
+	b := img.Bounds()
+	side := min(b.Dx(), b.Dy())
+	x0, y0 := b.Min.X+(b.Dx()-side)/2, b.Min.Y+(b.Dy()-side)/2
+	dst := image.NewNRGBA(image.Rect(0, 0, Size, Size))
+	draw.CatmullRom.Scale(dst, dst.Bounds(), img, image.Rect(x0, y0, x0+side, y0+side), draw.Src, nil)
+	return dst
+}

@@ -1,0 +1,172 @@
+package avatar
+
+import (
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"hash/crc32"
+	"image"
+	"image/color"
+	"image/gif"
+	"image/jpeg"
+	"image/png"
+	"strings"
+	"testing"
+)
+
+var (
+	red   = color.NRGBA{R: 255, A: 255}
+	green = color.NRGBA{G: 255, A: 255}
+	blue  = color.NRGBA{B: 255, A: 255}
+)
+
+// stripes is 400×200: red, then green in the middle half, then blue. Its
+// centred square is all green.
+func stripes() image.Image {
+	img := image.NewNRGBA(image.Rect(0, 0, 400, 200))
+	for x := range 400 {
+		c := green
+		switch {
+		case x < 100:
+			c = red
+		case x >= 300:
+			c = blue
+		}
+		for y := range 200 {
+			img.Set(x, y, c)
+		}
+	}
+	return img
+}
+
+func encoded(t *testing.T, enc func(*bytes.Buffer) error) []byte {
+	t.Helper()
+	var b bytes.Buffer
+	if err := enc(&b); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+// solidWebP writes a lossless WebP of one colour: every prefix code has a
+// single symbol, so the pixels take no bits at all.
+func solidWebP(w, h int, c color.NRGBA) []byte {
+	var bits []bool
+	put := func(v uint32, n int) {
+		for i := range n {
+			bits = append(bits, v>>i&1 == 1)
+		}
+	}
+	put(uint32(w-1), 14)
+	put(uint32(h-1), 14)
+	put(1, 1) // alpha used
+	put(0, 3) // version
+	put(0, 1) // no transform
+	put(0, 1) // no colour cache
+	put(0, 1) // no meta prefix codes
+	for _, sym := range []uint8{c.G, c.R, c.B, c.A} {
+		put(1, 1) // simple code
+		put(0, 1) // one symbol
+		put(1, 1) // eight bits
+		put(uint32(sym), 8)
+	}
+	put(1, 1) // distance code: simple, one one-bit symbol, 0
+	put(0, 1)
+	put(0, 1)
+	put(0, 1)
+	data := []byte{0x2f}
+	for i := 0; i < len(bits); i += 8 {
+		var b byte
+		for j := 0; j < 8 && i+j < len(bits); j++ {
+			if bits[i+j] {
+				b |= 1 << j
+			}
+		}
+		data = append(data, b)
+	}
+	if len(data)%2 == 1 {
+		data = append(data, 0)
+	}
+	chunk := append([]byte("VP8L"), binary.LittleEndian.AppendUint32(nil, uint32(len(data)))...)
+	chunk = append(chunk, data...)
+	out := append([]byte("RIFF"), binary.LittleEndian.AppendUint32(nil, uint32(4+len(chunk)))...)
+	return append(append(out, "WEBP"...), chunk...)
+}
+
+// hugePNG is a valid PNG header declaring a canvas far too large to decode.
+func hugePNG(t *testing.T) []byte {
+	small := encoded(t, func(b *bytes.Buffer) error { return png.Encode(b, image.NewGray(image.Rect(0, 0, 1, 1))) })
+	ihdr := small[8+8 : 8+8+13] // after the signature and the chunk's length and type
+	binary.BigEndian.PutUint32(ihdr[0:], 50_000)
+	binary.BigEndian.PutUint32(ihdr[4:], 50_000)
+	binary.BigEndian.PutUint32(small[8+8+13:], crc32.ChecksumIEEE(small[8+4:8+8+13]))
+	return small
+}
+
+func TestPNGFromEveryAcceptedFormat(t *testing.T) {
+	r := NewResizer(2)
+	cases := map[string]struct {
+		data []byte
+		want color.NRGBA
+	}{
+		"png":  {encoded(t, func(b *bytes.Buffer) error { return png.Encode(b, stripes()) }), green},
+		"jpeg": {encoded(t, func(b *bytes.Buffer) error { return jpeg.Encode(b, stripes(), &jpeg.Options{Quality: 95}) }), green},
+		"gif":  {encoded(t, func(b *bytes.Buffer) error { return gif.Encode(b, stripes(), nil) }), green},
+		"webp": {solidWebP(300, 500, blue), blue},
+	}
+	for name, c := range cases {
+		t.Run(name, func(t *testing.T) {
+			out, err := r.PNG(t.Context(), bytes.NewReader(c.data))
+			if err != nil {
+				t.Fatal(err)
+			}
+			img, err := png.Decode(bytes.NewReader(out))
+			if err != nil {
+				t.Fatalf("the result is not a PNG: %v", err)
+			}
+			if b := img.Bounds(); b.Dx() != Size || b.Dy() != Size {
+				t.Fatalf("size %v, want %d×%d", b, Size, Size)
+			}
+			// The centred square is kept: its corners are the middle colour.
+			for _, p := range []image.Point{{0, 0}, {Size - 1, Size - 1}, {Size / 2, Size / 2}} {
+				got := color.NRGBAModel.Convert(img.At(p.X, p.Y)).(color.NRGBA)
+				if !near(got, c.want) {
+					t.Errorf("pixel %v = %v, want about %v", p, got, c.want)
+				}
+			}
+		})
+	}
+}
+
+func near(a, b color.NRGBA) bool {
+	d := func(x, y uint8) bool { return x-y < 24 || y-x < 24 }
+	return d(a.R, b.R) && d(a.G, b.G) && d(a.B, b.B) && d(a.A, b.A)
+}
+
+func TestRefusals(t *testing.T) {
+	r := NewResizer(1)
+	big := append(encoded(t, func(b *bytes.Buffer) error { return png.Encode(b, stripes()) }), make([]byte, MaxUpload)...)
+	bmp := append([]byte("BM"), make([]byte, 64)...)
+	cases := map[string]struct {
+		data []byte
+		want error
+	}{
+		"text":               {[]byte("<svg xmlns='http://www.w3.org/2000/svg'></svg>"), ErrNotImage},
+		"empty":              {nil, ErrNotImage},
+		"bmp":                {bmp, ErrNotImage},
+		"truncated png":      {encoded(t, func(b *bytes.Buffer) error { return png.Encode(b, stripes()) })[:100], ErrNotImage},
+		"over 5 MiB":         {big, ErrTooLarge},
+		"decompression bomb": {hugePNG(t), ErrTooBig},
+	}
+	for name, c := range cases {
+		t.Run(name, func(t *testing.T) {
+			_, err := r.PNG(t.Context(), bytes.NewReader(c.data))
+			if !errors.Is(err, c.want) {
+				t.Fatalf("err = %v, want %v", err, c.want)
+			}
+			if !strings.Contains(err.Error(), "image") && !strings.Contains(err.Error(), "Choose") {
+				t.Errorf("message %q does not say what to do", err)
+			}
+		})
+	}
+}

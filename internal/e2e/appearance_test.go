@@ -1,0 +1,291 @@
+package e2e
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/PuerkitoBio/goquery"
+
+	"github.com/portalhq/portal/internal/app"
+	"github.com/portalhq/portal/internal/config"
+	"github.com/portalhq/portal/internal/testutil/portaltest"
+	"github.com/portalhq/portal/internal/theme"
+)
+
+// stylesheets lists the page's stylesheet links in document order.
+func stylesheets(pg *page) []string {
+	var out []string
+	pg.Doc.Find(`link[rel="stylesheet"]`).Each(func(_ int, s *goquery.Selection) {
+		out = append(out, s.AttrOr("href", ""))
+	})
+	return out
+}
+
+func TestThemeDarkIsServedAndLinked(t *testing.T) {
+	p := portaltest.Start(t, portaltest.Options{Env: map[string]string{"PORTAL_THEME": "dark"}})
+	b := newBrowser(t, p)
+	pg := b.get("/sign-in")
+	links := stylesheets(pg)
+	if len(links) != 2 || links[0] != "/static/portal.css" || !strings.HasPrefix(links[1], "/theme.css?v=") {
+		t.Fatalf("stylesheets %v, want portal.css then /theme.css?v=…", links)
+	}
+
+	css := b.getRaw(links[1])
+	dark, err := theme.Load("dark", true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if css.Status != http.StatusOK || !strings.HasPrefix(css.Header.Get("Content-Type"), "text/css") {
+		t.Fatalf("theme.css: %d %s", css.Status, css.Header.Get("Content-Type"))
+	}
+	for _, decl := range []string{"--color-background:#212126;", "--color-foreground:#f4f4f5;", "--color-primary:#f4f4f5;"} {
+		if !strings.Contains(css.Body, decl) {
+			t.Errorf("theme.css lacks %s:\n%s", decl, css.Body)
+		}
+	}
+	if css.Body != dark.Stylesheet() {
+		t.Errorf("theme.css differs from the dark theme")
+	}
+	if cc := css.Header.Get("Cache-Control"); cc != "public, max-age=31536000, immutable" {
+		t.Errorf("versioned theme.css Cache-Control %q", cc)
+	}
+	if css.Header.Get("Set-Cookie") != "" {
+		t.Errorf("theme.css sets a cookie: %s", css.Header.Get("Set-Cookie"))
+	}
+	etag := css.Header.Get("ETag")
+	if etag == "" || !strings.Contains(links[1], strings.Trim(etag, `"`)) {
+		t.Errorf("ETag %q does not match the linked version %s", etag, links[1])
+	}
+
+	plain := b.getRaw("/theme.css")
+	if cc := plain.Header.Get("Cache-Control"); cc != "public, no-cache" || plain.Body != css.Body {
+		t.Errorf("unversioned theme.css: Cache-Control %q", cc)
+	}
+	req := b.request(http.MethodGet, "/theme.css", nil)
+	req.Header.Set("If-None-Match", etag)
+	if again := b.send(req); again.Status != http.StatusNotModified || again.Body != "" {
+		t.Errorf("If-None-Match: %d %q", again.Status, again.Body)
+	}
+	if got := b.getRaw("/theme-custom.css"); got.Status != http.StatusNotFound {
+		t.Errorf("theme-custom.css without PORTAL_THEME_CSS: %d", got.Status)
+	}
+}
+
+func TestOwnerThemeOptionsReachThePage(t *testing.T) {
+	dir := t.TempDir()
+	themeFile := filepath.Join(dir, "acme.yaml")
+	write(t, themeFile, `extends: default
+variables:
+  colorPrimary: "#0b5394"
+options:
+  applicationName: Acme
+  logoImageUrl: https://cdn.acme.example/logo.svg
+  logoLinkUrl: https://acme.example/
+  termsPageUrl: https://acme.example/terms
+  privacyPageUrl: https://acme.example/privacy
+  helpPageUrl: https://acme.example/help
+`)
+	customFile := filepath.Join(dir, "acme.css")
+	write(t, customFile, ".cl-card { outline: 2px solid hotpink; }\n")
+	p := portaltest.Start(t, portaltest.Options{Env: map[string]string{
+		"PORTAL_THEME": themeFile, "PORTAL_THEME_CSS": customFile}})
+	b := newBrowser(t, p)
+	pg := b.get("/sign-in")
+
+	links := stylesheets(pg)
+	if len(links) != 3 || !strings.HasPrefix(links[2], "/theme-custom.css?v=") {
+		t.Fatalf("stylesheets %v, want the owner's after the theme", links)
+	}
+	if got := b.getRaw(links[2]); got.Body != ".cl-card { outline: 2px solid hotpink; }\n" {
+		t.Errorf("custom CSS %q", got.Body)
+	}
+	if got := b.getRaw(links[1]); !strings.Contains(got.Body, "--color-primary:#0b5394;") {
+		t.Errorf("owner theme CSS:\n%s", got.Body)
+	}
+	logo := pg.Doc.Find(".cl-card .cl-header .cl-logoBox a.cl-logoLink img.cl-logoImage")
+	if logo.AttrOr("src", "") != "https://cdn.acme.example/logo.svg" || logo.Parent().AttrOr("href", "") != "https://acme.example/" {
+		t.Errorf("logo: %s", pg.Body)
+	}
+	if alt := logo.AttrOr("alt", ""); alt != "Acme home page" {
+		t.Errorf("logo alt %q", alt)
+	}
+	for sel, href := range map[string]string{
+		".cl-footer .cl-footerPagesLink__terms":   "https://acme.example/terms",
+		".cl-footer .cl-footerPagesLink__privacy": "https://acme.example/privacy",
+		".cl-footer .cl-footerPagesLink__help":    "https://acme.example/help",
+	} {
+		if got := pg.Doc.Find(sel).AttrOr("href", ""); got != href {
+			t.Errorf("%s href %q, want %q", sel, got, href)
+		}
+	}
+	if got := pg.Doc.Find(".cl-appName").Text(); got != "Acme" {
+		t.Errorf("application name %q", got)
+	}
+	if csp := pg.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "img-src 'self' data: https://cdn.acme.example;") {
+		t.Errorf("the logo's origin is not allowed by the CSP: %s", csp)
+	}
+
+	// German terms link text when the browser asks for German.
+	de := newBrowser(t, p)
+	de.header = http.Header{"Accept-Language": {"de-DE,de;q=0.9"}}
+	dpg := de.get("/sign-in")
+	if got := dpg.Doc.Find(".cl-footerPagesLink__terms").Text(); got != "Nutzungsbedingungen" {
+		t.Errorf("terms link in German: %q", got)
+	}
+}
+
+// A refused value stops start-up with the file, key and what is accepted.
+func TestBadThemeStopsStartUp(t *testing.T) {
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "bad.yaml")
+	write(t, bad, "variables:\n  colorPrimary: \"red;} body{display:none\"\n")
+	for name, env := range map[string]map[string]string{
+		"bad value":      {"PORTAL_THEME": bad},
+		"unknown theme":  {"PORTAL_THEME": "purple-rain"},
+		"missing css":    {"PORTAL_THEME_CSS": filepath.Join(dir, "nope.css")},
+		"unknown locale": {"PORTAL_DEFAULT_LOCALE": "tlh"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			env["PORTAL_DATABASE_URL"] = "sqlite:" + filepath.Join(t.TempDir(), "portal.db")
+			env["PORTAL_LOG_LEVEL"] = "error"
+			cfg, err := config.Load(nil, func(k string) string { return env[k] }, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			p, err := app.Build(context.Background(), cfg, app.Options{Log: io.Discard})
+			if err == nil {
+				p.Close()
+				t.Fatal("started")
+			}
+			msg := err.Error()
+			switch name {
+			case "bad value":
+				for _, want := range []string{bad, "variables.colorPrimary", "CSS colour"} {
+					if !strings.Contains(msg, want) {
+						t.Errorf("error lacks %q: %s", want, msg)
+					}
+				}
+			case "unknown theme":
+				if !strings.Contains(msg, "shades-of-purple") {
+					t.Errorf("error does not list the shipped themes: %s", msg)
+				}
+			case "missing css":
+				if !strings.Contains(msg, "PORTAL_THEME_CSS") {
+					t.Errorf("error: %s", msg)
+				}
+			case "unknown locale":
+				if !strings.Contains(msg, "PORTAL_DEFAULT_LOCALE") || !strings.Contains(msg, "pt-BR") {
+					t.Errorf("error: %s", msg)
+				}
+			}
+		})
+	}
+}
+
+func TestThemePreviewInDevelopment(t *testing.T) {
+	dir := t.TempDir()
+	mine := filepath.Join(dir, "mine.yaml")
+	write(t, mine, "extends: default\nvariables:\n  colorPrimary: \"#123456\"\n")
+	p := portaltest.Start(t, portaltest.Options{Env: map[string]string{"PORTAL_THEME": mine}})
+	b := newBrowser(t, p)
+
+	pg := b.get("/dev/themes")
+	if pg.Status != http.StatusOK {
+		t.Fatalf("/dev/themes: %d", pg.Status)
+	}
+	var srcs []string
+	pg.Doc.Find("iframe").Each(func(_ int, s *goquery.Selection) {
+		srcs = append(srcs, s.AttrOr("src", ""))
+	})
+	if len(srcs) != len(theme.Shipped()) || srcs[0] != "/sign-in?__theme=auto" {
+		t.Fatalf("iframes %v", srcs)
+	}
+	if got := b.get("/dev/themes?page=/sign-up&locale=ja").Doc.Find("iframe").First().AttrOr("src", ""); got != "/sign-up?__theme=auto&locale=ja" {
+		t.Errorf("sign-up preview frame %q", got)
+	}
+	if got := b.get("/dev/themes?page=https://evil.example/").Doc.Find("iframe").First().AttrOr("src", ""); got != "/sign-in?__theme=auto" {
+		t.Errorf("an unknown page was framed: %q", got)
+	}
+
+	framed := b.get("/sign-in?__theme=neobrutalism")
+	if csp := framed.Header.Get("Content-Security-Policy"); !strings.HasSuffix(csp, "frame-ancestors 'self'") ||
+		framed.Header.Get("X-Frame-Options") != "SAMEORIGIN" {
+		t.Errorf("previewed page cannot be framed by /dev/themes: %s / %s", csp, framed.Header.Get("X-Frame-Options"))
+	}
+	links := stylesheets(framed)
+	if !strings.Contains(links[1], "__theme=neobrutalism") {
+		t.Fatalf("preview links %v", links)
+	}
+	if css := b.getRaw(links[1]).Body; !strings.Contains(css, "--color-primary:#5b21b6;") || !strings.Contains(css, "box-shadow") {
+		t.Errorf("preview theme CSS:\n%s", css)
+	}
+	if plain := b.get("/sign-in"); !strings.HasSuffix(plain.Header.Get("Content-Security-Policy"), "frame-ancestors 'none'") {
+		t.Error("a page is frameable without the preview parameter")
+	}
+	if css := b.getRaw("/theme.css?__theme=../../etc/passwd").Body; !strings.Contains(css, "--color-primary:#123456;") {
+		t.Errorf("a path in __theme was not ignored:\n%s", css)
+	}
+
+	// Editing the theme file shows on the next request, without a restart.
+	write(t, mine, "extends: default\nvariables:\n  colorPrimary: \"#654321\"\n  spacing: 2rem\n")
+	if css := b.getRaw("/theme.css").Body; !strings.Contains(css, "--color-primary:#654321;") {
+		t.Errorf("edited theme not reloaded:\n%s", css)
+	}
+}
+
+func TestThemePreviewIsOffInProduction(t *testing.T) {
+	p := portaltest.Start(t, portaltest.Options{Env: map[string]string{
+		"PORTAL_ENV": "production", "PORTAL_SECRET_KEY": "sk_test_" + strings.Repeat("k", 40),
+		"PORTAL_COOKIE_SECRET": strings.Repeat("c", 40), "PORTAL_SMTP_URL": "smtp://localhost:2525",
+	}})
+	b := newBrowser(t, p)
+	if got := b.getRaw("/dev/themes"); got.Status != http.StatusNotFound {
+		t.Errorf("/dev/themes in production: %d", got.Status)
+	}
+	pg := b.get("/sign-in?__theme=dark")
+	if links := stylesheets(pg); strings.Contains(links[1], "__theme") {
+		t.Errorf("production honoured __theme: %v", links)
+	}
+	if css := b.getRaw("/theme.css?__theme=dark").Body; strings.Contains(css, "--color-background:#212126") {
+		t.Error("production served the dark theme for ?__theme=dark")
+	}
+	if csp := pg.Header.Get("Content-Security-Policy"); !strings.HasSuffix(csp, "frame-ancestors 'none'") {
+		t.Errorf("production page frameable: %s", csp)
+	}
+}
+
+func TestLocaleNegotiationSetsLang(t *testing.T) {
+	p := portaltest.Start(t, portaltest.Options{Env: map[string]string{"PORTAL_DEFAULT_LOCALE": "fr"}})
+	for _, tc := range []struct{ query, accept, lang string }{
+		{"", "", "fr"},
+		{"", "ja,en;q=0.5", "ja"},
+		{"?locale=pt-BR", "ja", "pt-BR"},
+		{"?locale=xx", "es-MX", "es"},
+		{"", "zh-TW", "fr"},
+	} {
+		b := newBrowser(t, p)
+		if tc.accept != "" {
+			b.header = http.Header{"Accept-Language": {tc.accept}}
+		}
+		pg := b.get("/sign-in" + tc.query)
+		html := pg.Doc.Find("html")
+		if got := html.AttrOr("lang", ""); got != tc.lang {
+			t.Errorf("%q / %q: lang %q, want %q", tc.query, tc.accept, got, tc.lang)
+		}
+		if _, has := html.Attr("dir"); has {
+			t.Errorf("%s: dir set for a left-to-right language", tc.lang)
+		}
+	}
+}
+
+func write(t *testing.T, path, body string) {
+	t.Helper()
+	if err := os.WriteFile(path, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -1,0 +1,407 @@
+package e2e
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/portalhq/portal/internal/apperr"
+	"github.com/portalhq/portal/internal/org"
+	"github.com/portalhq/portal/internal/testutil/portaltest"
+)
+
+// Creating an organization makes it active: the token handed back names
+// it, with the creator as org:admin; switching to the personal account and
+// back through the handshake's organization_id changes the next token.
+func TestCreateAndSwitchOrganizations(t *testing.T) {
+	p := portaltest.Start(t, portaltest.Options{})
+	ada := signedUp(t, p, "ada@example.com")
+	if c := ada.token(t, p); c.OrgID != "" {
+		t.Fatalf("a new account's token names organization %q", c.OrgID)
+	}
+	c := ada.createOrg(t, p, "Acme Rockets")
+	o, err := p.Store.Q.OrganizationBySlug(context.Background(), "acme-rockets")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.OrgID != o.ID || c.OrgSlug != "acme-rockets" || c.OrgRole != org.RoleAdmin ||
+		!slices.Contains(c.OrgPermissions, org.PermMembershipsManage) {
+		t.Fatalf("claims after creating = %+v", c)
+	}
+	beta := ada.createOrg(t, p, "Beta")
+
+	// The switcher lists both with the role, and the personal account.
+	pg := ada.b.get(withRedirect("/switch-organization", appURL))
+	wantText(t, "switcher", pg, http.StatusOK, "Personal account", "Acme Rockets", "Beta", "Admin")
+	done := ada.b.submit(pg, switchOrgForm, map[string]string{"organization_id": o.ID})
+	if c := verifyOrg(t, p, wantHandBack(t, done, http.StatusSeeOther, appURL)); c.OrgID != o.ID {
+		t.Errorf("after choosing Acme: org_id %q", c.OrgID)
+	}
+	done = ada.b.submit(ada.b.get(withRedirect("/switch-organization", appURL)), switchOrgForm, map[string]string{"organization_id": ""})
+	if c := verifyOrg(t, p, wantHandBack(t, done, http.StatusSeeOther, appURL)); c.OrgID != "" || c.OrgRole != "" || c.OrgPermissions != nil {
+		t.Errorf("personal account token has organization claims: %+v", c)
+	}
+
+	// The handshake takes organization_id as an ID or a slug.
+	for ref, want := range map[string]string{"acme-rockets": o.ID, beta.OrgID: beta.OrgID, "": ""} {
+		pg := ada.b.getRaw(handshakePath(appURL) + "&organization_id=" + url.QueryEscape(ref))
+		if c := verifyOrg(t, p, wantHandBack(t, pg, http.StatusTemporaryRedirect, appURL)); c.OrgID != want {
+			t.Errorf("handshake organization_id=%q: org_id %q, want %q", ref, c.OrgID, want)
+		}
+	}
+	// Someone else's organization is not taken: the active one stays.
+	eve := signedUp(t, p, "eve@example.com")
+	evil := eve.createOrg(t, p, "Evil")
+	ada.b.getRaw(handshakePath(appURL) + "&organization_id=acme-rockets")
+	pg = ada.b.getRaw(handshakePath(appURL) + "&organization_id=" + evil.OrgID)
+	if c := verifyOrg(t, p, wantHandBack(t, pg, http.StatusTemporaryRedirect, appURL)); c.OrgID != o.ID {
+		t.Errorf("handshake with another's organization: org_id %q, want the active %q", c.OrgID, o.ID)
+	}
+}
+
+// The invitation link leads a new person to sign-up with the address
+// filled in; after the emailed code they are a member, the organization is
+// active and they land on the invitation's redirect URL. The link works once.
+func TestInvitationAcceptedBySigningUp(t *testing.T) {
+	p := portaltest.Start(t, portaltest.Options{})
+	ada := signedUp(t, p, "ada@example.com")
+	acme := ada.createOrg(t, p, "Acme")
+	link := ada.invite(t, p, acme.OrgID, "bob@example.com", org.RoleMember)
+
+	bob := newBrowser(t, p)
+	pg := bob.get(link)
+	if !strings.HasPrefix(pg.URL.Path, "/sign-up") || pg.URL.Query().Get("email_address") != "bob@example.com" ||
+		pg.URL.Query().Get("redirect_url") != appURL {
+		t.Fatalf("invitation link led to %s", pg.URL)
+	}
+	if v, _ := pg.Doc.Find(`input[name="email_address"]`).Attr("value"); v != "bob@example.com" {
+		t.Errorf("sign-up email prefilled with %q", v)
+	}
+	verify := bob.submit(pg, signUpForm, map[string]string{"password": goodPassword, "first_name": "Bob", "last_name": "B"})
+	code := p.SMTP.WaitFor(t, "bob@example.com", mailWait).Code()
+	c := verifyOrg(t, p, wantHandBack(t, bob.submit(verify, verifyForm, map[string]string{"code": code}), http.StatusSeeOther, appURL))
+	if c.OrgID != acme.OrgID || c.OrgRole != org.RoleMember {
+		t.Fatalf("the new member's token = %+v", c)
+	}
+	if _, err := p.Store.Q.MembershipOf(context.Background(), acme.OrgID, c.Subject); err != nil {
+		t.Errorf("membership: %v", err)
+	}
+	// Single use: the link now explains itself and does nothing.
+	again := newBrowser(t, p).get(link)
+	wantText(t, "used link", again, http.StatusGone, "This invitation can't be used")
+}
+
+// An address that already has an account goes to sign-in instead.
+func TestInvitationAcceptedBySigningIn(t *testing.T) {
+	p := portaltest.Start(t, portaltest.Options{})
+	ada := signedUp(t, p, "ada@example.com")
+	carol := signedUp(t, p, "carol@example.com")
+	carol.b.submit(carol.b.get("/sign-out"), signOutForm, nil)
+	acme := ada.createOrg(t, p, "Acme")
+	link := ada.invite(t, p, acme.OrgID, "carol@example.com", org.RoleAdmin)
+
+	pg := carol.b.get(link)
+	if pg.URL.Path != "/sign-in" || pg.Doc.Find(`input[name="identifier"][value="carol@example.com"]`).Length() != 1 {
+		t.Fatalf("invitation link led to %s:\n%s", pg.URL, pg.text())
+	}
+	pwPage := carol.b.submit(pg, signInForm, nil)
+	c := verifyOrg(t, p, wantHandBack(t, carol.b.submit(pwPage, passwordForm, map[string]string{"password": goodPassword}),
+		http.StatusSeeOther, appURL))
+	if c.OrgID != acme.OrgID || c.OrgRole != org.RoleAdmin {
+		t.Fatalf("token after signing in by the invitation = %+v", c)
+	}
+}
+
+// Signed in as the invitee, the link asks to confirm; signed in as someone
+// else it refuses, and that person cannot accept it by posting the ticket
+// either.
+func TestInvitationSignedIn(t *testing.T) {
+	p := portaltest.Start(t, portaltest.Options{})
+	ada := signedUp(t, p, "ada@example.com")
+	bob := signedUp(t, p, "bob@example.com")
+	eve := signedUp(t, p, "eve@example.com")
+	acme := ada.createOrg(t, p, "Acme")
+	link := ada.invite(t, p, acme.OrgID, "bob@example.com", "")
+	ticket := mustParse(t, link).Query().Get("ticket")
+
+	pg := eve.b.get(link)
+	wantText(t, "someone else's invitation", pg, http.StatusForbidden, "This invitation is for someone else", "eve@example.com")
+	forged := eve.b.postForm(http.MethodPost, "/accept-invitation", url.Values{"_csrf": {eve.b.csrf()}, "ticket": {ticket}}, nil)
+	if forged.Status != http.StatusForbidden {
+		t.Errorf("eve posts bob's ticket: status %d", forged.Status)
+	}
+	if _, err := p.Store.Q.MembershipOf(context.Background(), acme.OrgID, eve.id); !errors.Is(err, apperr.ErrNotFound) {
+		t.Errorf("eve became a member: %v", err)
+	}
+
+	pg = bob.b.get(link)
+	wantText(t, "confirmation", pg, http.StatusOK, "Join Acme", "bob@example.com")
+	if pg.Header.Get("Referrer-Policy") == "" && pg.Doc.Find(`meta[name="referrer"][content="no-referrer"]`).Length() != 1 {
+		t.Error("the page with the ticket in its URL may leak it in Referer")
+	}
+	c := verifyOrg(t, p, wantHandBack(t, bob.b.submit(pg, acceptForm, nil), http.StatusSeeOther, appURL))
+	if c.OrgID != acme.OrgID || c.OrgRole != org.RoleMember {
+		t.Errorf("token after confirming = %+v", c)
+	}
+}
+
+// REQ-AC-04: a role change or a removal shows in the member's very next
+// token; the token of a removed member carries no organization.
+func TestRoleChangesReachTheNextToken_REQ_AC_04(t *testing.T) {
+	p := portaltest.Start(t, portaltest.Options{})
+	ada := signedUp(t, p, "ada@example.com")
+	acme := ada.createOrg(t, p, "Acme")
+	bob := newBrowser(t, p)
+	link := ada.invite(t, p, acme.OrgID, "bob@example.com", org.RoleMember)
+	verify := bob.submit(bob.get(link), signUpForm, map[string]string{"password": goodPassword, "first_name": "Bob", "last_name": "B"})
+	bob.submit(verify, verifyForm, map[string]string{"code": p.SMTP.WaitFor(t, "bob@example.com", mailWait).Code()})
+	b := &member{b: bob, email: "bob@example.com"}
+	if c := b.token(t, p); c.OrgRole != org.RoleMember {
+		t.Fatalf("bob's role %q", c.OrgRole)
+	}
+
+	members := ada.b.get("/organizations/" + acme.OrgID + "/members")
+	wantText(t, "members", members, http.StatusOK, "bob@example.com", "ada@example.com", "2 members")
+	form := members.Doc.Find(memberRoleForm)
+	if form.Length() != 1 {
+		t.Fatalf("want one role form (not for ada herself), got %d", form.Length())
+	}
+	pg := ada.b.submit(members, memberRoleForm, map[string]string{"role": org.RoleAdmin})
+	wantText(t, "after the change", pg, http.StatusOK, "The role is changed.")
+	if c := b.token(t, p); c.OrgRole != org.RoleAdmin || !slices.Contains(c.OrgPermissions, org.PermProfileDelete) {
+		t.Errorf("bob's next token after promotion = %+v", c)
+	}
+	members = ada.b.get("/organizations/" + acme.OrgID + "/members")
+	pg = ada.b.submit(members, `form[action$="/remove"]`, nil)
+	wantText(t, "after removing", pg, http.StatusOK, "The member is removed.", "1 member")
+	if c := b.token(t, p); c.OrgID != "" || c.OrgRole != "" {
+		t.Errorf("a removed member's next token = %+v", c)
+	}
+}
+
+// REQ-AC-06 over HTTP: the last admin can neither leave nor demote
+// themselves; the page says why.
+func TestLastAdminStays_REQ_AC_06(t *testing.T) {
+	p := portaltest.Start(t, portaltest.Options{})
+	ada := signedUp(t, p, "ada@example.com")
+	acme := ada.createOrg(t, p, "Acme")
+	general := ada.b.get("/organizations/" + acme.OrgID)
+	pg := ada.b.submit(general, `form[action$="/leave"]`, nil)
+	wantText(t, "last admin leaves", pg, http.StatusConflict, "needs at least one admin")
+	if c := ada.token(t, p); c.OrgID != acme.OrgID {
+		t.Errorf("still active: %+v", c)
+	}
+	self := userMembership(t, p, acme.OrgID, ada.id)
+	pg = ada.b.postForm(http.MethodPost, "/organizations/"+acme.OrgID+"/members/"+self+"/role",
+		url.Values{"_csrf": {ada.b.csrf()}, "role": {org.RoleMember}}, nil)
+	wantText(t, "own role", pg, http.StatusForbidden, "You can't change your own role")
+}
+
+// With PORTAL_PERSONAL_ACCOUNTS=false a person without an organization
+// chooses or creates one after signing in before going back (Clerk's
+// choose-organization task); until then the app sees them signed out.
+func TestMembershipRequired(t *testing.T) {
+	p := portaltest.Start(t, portaltest.Options{Env: map[string]string{"PORTAL_PERSONAL_ACCOUNTS": "false"}})
+	b := newBrowser(t, p)
+	pg := signUp(t, p, b, "ada@example.com", appURL)
+	if pg.URL.Path != "/switch-organization" || pg.URL.Query().Get("redirect_url") != appURL || b.cookie("__session") != "" {
+		t.Fatalf("after sign-up: %d at %s (want the choose-organization step, no token yet)", pg.Status, pg.URL)
+	}
+	wantText(t, "task", pg, http.StatusOK, "Choose an organization", "Create organization")
+	if hs := b.getRaw(handshakePath(appURL)); hs.setCookie("__client_uat") == nil || hs.setCookie("__client_uat").Value != "0" {
+		t.Errorf("the app is not told 'signed out' while an organization is missing")
+	}
+	if strings.Contains(pg.text(), "Personal account") {
+		t.Error("the personal account is offered although personal accounts are off")
+	}
+	refused := b.postForm(http.MethodPost, "/switch-organization", url.Values{"_csrf": {b.csrf()}, "organization_id": {""}}, nil)
+	if refused.Status != http.StatusUnprocessableEntity {
+		t.Errorf("choosing the personal account: status %d", refused.Status)
+	}
+	create := b.get(pg.Doc.Find(`a[href^="/create-organization"]`).AttrOr("href", ""))
+	c := verifyOrg(t, p, wantHandBack(t, b.submit(create, createOrgForm, map[string]string{"name": "Acme"}), http.StatusSeeOther, appURL))
+	if c.OrgSlug != "acme" {
+		t.Errorf("token after creating = %+v", c)
+	}
+	// Signing in again goes straight back with the organization last
+	// active, as Clerk remembers it.
+	b.submit(b.get("/sign-out"), signOutForm, nil)
+	pw := passwordStep(t, b, "ada@example.com", appURL)
+	c = verifyOrg(t, p, wantHandBack(t, b.submit(pw, passwordForm, map[string]string{"password": goodPassword}), http.StatusSeeOther, appURL))
+	if c.OrgSlug != "acme" {
+		t.Errorf("token of the next session = %+v", c)
+	}
+}
+
+// Deleting asks for the organization's name, and for the password when the
+// sign-in is more than ten minutes old (minimal reverification).
+func TestDeleteOrganization(t *testing.T) {
+	p, clock := startFake(t, portaltest.Options{})
+	ada := signedUp(t, p, "ada@example.com")
+	acme := ada.createOrg(t, p, "Acme")
+	clock.Advance(11 * time.Minute)
+	general := ada.b.get("/organizations/" + acme.OrgID)
+	if general.Doc.Find(`form[action$="/delete"] input[name="password"]`).Length() != 1 {
+		t.Fatal("the delete form does not ask for the password after ten minutes")
+	}
+	pg := ada.b.submit(general, `form[action$="/delete"]`, map[string]string{"confirm_name": "Acme", "password": wrongPassword})
+	wantText(t, "wrong password", pg, http.StatusUnprocessableEntity, "Password is incorrect")
+	pg = ada.b.submit(general, `form[action$="/delete"]`, map[string]string{"confirm_name": "Acme", "password": goodPassword})
+	wantText(t, "deleted", pg, http.StatusOK, "The organization is deleted.")
+	if _, err := p.Store.Q.OrganizationByID(context.Background(), acme.OrgID); !errors.Is(err, apperr.ErrNotFound) {
+		t.Errorf("organization after delete: %v", err)
+	}
+	if c := ada.token(t, p); c.OrgID != "" {
+		t.Errorf("token after delete names %q", c.OrgID)
+	}
+}
+
+// Logos: images only (checked by content, SVG refused), served to members
+// with nosniff, and to nobody else.
+func TestOrganizationLogo(t *testing.T) {
+	p := portaltest.Start(t, portaltest.Options{})
+	ada := signedUp(t, p, "ada@example.com")
+	ada.b.get("/create-organization")
+	pg := ada.b.postMultipart("/create-organization", map[string]string{"name": "Acme"}, "logo", "evil.png",
+		[]byte(`<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>`))
+	wantText(t, "svg logo", pg, http.StatusUnprocessableEntity, "Use a PNG, JPEG, GIF or WebP image.")
+	if v, _ := pg.Doc.Find(`input[name="name"]`).Attr("value"); v != "Acme" {
+		t.Errorf("the typed name was lost: %q", v)
+	}
+	pg = ada.b.postMultipart("/create-organization", map[string]string{"name": "Acme"}, "logo", "logo.png", tinyPNG)
+	if pg.Status != http.StatusOK || !strings.HasPrefix(pg.URL.Path, "/organizations/org_") {
+		t.Fatalf("create with a logo: %d at %s", pg.Status, pg.URL)
+	}
+	src := pg.Doc.Find("img.cl-avatar").AttrOr("src", "")
+	if !strings.HasPrefix(src, "/organizations/org_") {
+		t.Fatalf("logo src %q", src)
+	}
+	img := ada.b.getRaw(src)
+	if img.Status != http.StatusOK || img.Header.Get("Content-Type") != "image/png" || img.Header.Get("X-Content-Type-Options") != "nosniff" ||
+		img.Body != string(tinyPNG) {
+		t.Errorf("logo: %d %q %q", img.Status, img.Header.Get("Content-Type"), img.Header.Get("X-Content-Type-Options"))
+	}
+	eve := signedUp(t, p, "eve@example.com")
+	if pg := eve.b.getRaw(src); pg.Status != http.StatusNotFound {
+		t.Errorf("an outsider gets the logo: %d", pg.Status)
+	}
+}
+
+// The member list searches and pages; the invitations tab lists, resends
+// and revokes.
+func TestMembersAndInvitationsPages(t *testing.T) {
+	p := portaltest.Start(t, portaltest.Options{})
+	ada := signedUp(t, p, "ada@example.com")
+	acme := ada.createOrg(t, p, "Acme")
+	ctx := context.Background()
+	for i := range org.PerPage + 2 {
+		u := newTestUser(t, p, "m"+string(rune('a'+i))+"@example.com")
+		addTestMember(t, p, acme.OrgID, u, org.RoleMember)
+	}
+	pg := ada.b.get("/organizations/" + acme.OrgID + "/members")
+	wantText(t, "page 1", pg, http.StatusOK, "Page 1 of 2", "23 members")
+	if n := pg.Doc.Find("tbody tr").Length(); n != org.PerPage {
+		t.Errorf("%d rows on page 1", n)
+	}
+	pg = ada.b.get(pg.Doc.Find(`a[rel="next"]`).AttrOr("href", ""))
+	wantText(t, "page 2", pg, http.StatusOK, "Page 2 of 2")
+	pg = ada.b.get("/organizations/" + acme.OrgID + "/members?query=" + url.QueryEscape("mc@"))
+	if n := pg.Doc.Find("tbody tr").Length(); n != 1 || !strings.Contains(pg.text(), "mc@example.com") {
+		t.Errorf("search: %d rows:\n%s", n, pg.text())
+	}
+
+	first := ada.invite(t, p, acme.OrgID, "zed@example.com", "")
+	inv := ada.b.get("/organizations/" + acme.OrgID + "/invitations")
+	wantText(t, "pending", inv, http.StatusOK, "zed@example.com", "Member")
+	pg = ada.b.submit(inv, `form[action$="/resend"]`, nil)
+	wantText(t, "resent", pg, http.StatusOK, "The invitation was sent again.")
+	second := p.SMTP.WaitFor(t, "zed@example.com", mailWait).Link()
+	if second == first {
+		t.Error("a resent invitation has the same link")
+	}
+	if pg := newBrowser(t, p).get(first); pg.Status != http.StatusGone {
+		t.Errorf("the replaced link: %d", pg.Status)
+	}
+	pg = ada.b.submit(pg, `form[action$="/revoke"]`, nil)
+	wantText(t, "revoked", pg, http.StatusOK, "The invitation is revoked.", "No pending invitations.")
+	if pg := newBrowser(t, p).get(second); pg.Status != http.StatusGone {
+		t.Errorf("the revoked link: %d", pg.Status)
+	}
+	evs, _ := p.Store.Q.EventsAfter(ctx, 0, 1000)
+	var types []string
+	for _, e := range evs {
+		if strings.HasPrefix(e.Type, "organization") {
+			types = append(types, e.Type)
+		}
+	}
+	for _, want := range []string{"organization.created", "organizationMembership.created", "organizationInvitation.created", "organizationInvitation.revoked"} {
+		if !slices.Contains(types, want) {
+			t.Errorf("no %s event in %v", want, types)
+		}
+	}
+}
+
+// REQ-AC-07: a refused authorization is logged with who asked for what.
+func TestRefusalsAreLogged_REQ_AC_07(t *testing.T) {
+	log := &syncBuffer{}
+	p := portaltest.Start(t, portaltest.Options{Log: log})
+	ada := signedUp(t, p, "ada@example.com")
+	acme := ada.createOrg(t, p, "Acme")
+	eve := signedUp(t, p, "eve@example.com")
+	mark := log.Len()
+	if pg := eve.b.getRaw("/organizations/" + acme.OrgID + "/members"); pg.Status != http.StatusNotFound {
+		t.Fatalf("outsider reads the members: %d", pg.Status)
+	}
+	got := log.String()[mark:]
+	for _, want := range []string{"authorization refused", eve.id, acme.OrgID, "/organizations/:org_id/members", "not_found"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("the log of the refusal lacks %q:\n%s", want, got)
+		}
+	}
+}
+
+// REQ-AC-03: forms take only their own fields. Extra ones naming a role, a
+// limit, an owner or another organization change nothing.
+func TestExtraFieldsAreIgnored_REQ_AC_03(t *testing.T) {
+	p := portaltest.Start(t, portaltest.Options{})
+	ada := signedUp(t, p, "ada@example.com")
+	acme := ada.createOrg(t, p, "Acme")
+	eve := signedUp(t, p, "eve@example.com")
+	evil := eve.createOrg(t, p, "Evil")
+	ctx := context.Background()
+
+	pg := ada.b.postForm(http.MethodPost, "/organizations/"+acme.OrgID, url.Values{"_csrf": {ada.b.csrf()},
+		"name": {"Acme 2"}, "slug": {"acme-2"}, "max_members": {"1000"}, "created_by": {eve.id}, "id": {evil.OrgID},
+		"logo_version": {"7"}, "organization_id": {evil.OrgID}}, nil)
+	if pg.Status != http.StatusSeeOther {
+		t.Fatalf("update: %d\n%s", pg.Status, pg.text())
+	}
+	o, err := p.Store.Q.OrganizationByID(ctx, acme.OrgID)
+	if err != nil || o.Name != "Acme 2" || o.MaxMembers != 0 || o.CreatedBy != ada.id || o.LogoVersion != 0 {
+		t.Errorf("after an update with extra fields: %+v, %v", o, err)
+	}
+	if e, _ := p.Store.Q.OrganizationByID(ctx, evil.OrgID); e.Name != "Evil" {
+		t.Errorf("another organization changed: %+v", e)
+	}
+	// Joining through the create form does not pick a role either.
+	pg = eve.b.postForm(http.MethodPost, "/create-organization", url.Values{"_csrf": {eve.b.csrf()}, "name": {"Third"},
+		"role": {"org:member"}, "organization_id": {acme.OrgID}, "user_id": {ada.id}}, nil)
+	if pg.Status != http.StatusSeeOther {
+		t.Fatalf("create: %d", pg.Status)
+	}
+	third, err := p.Store.Q.OrganizationBySlug(ctx, "third")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m, err := p.Store.Q.MembershipOf(ctx, third.ID, eve.id); err != nil || m.Role != org.RoleAdmin {
+		t.Errorf("creator's membership = %+v, %v", m, err)
+	}
+	if _, err := p.Store.Q.MembershipOf(ctx, acme.OrgID, eve.id); !errors.Is(err, apperr.ErrNotFound) {
+		t.Errorf("eve joined acme through extra fields: %v", err)
+	}
+}

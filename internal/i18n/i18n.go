@@ -1,0 +1,178 @@
+// Package i18n holds the message catalogs every user-facing string comes
+// from and picks a person's language: ?locale=, then Accept-Language, then
+// the instance default. Catalogs are TOML files, one per locale, embedded
+// in the binary; messages are go-i18n messages with stable IDs, plural
+// forms and {{.Placeholders}}.
+package i18n
+
+import (
+	"embed"
+	"fmt"
+	"io/fs"
+	"slices"
+	"strings"
+
+	"github.com/BurntSushi/toml"
+	goi18n "github.com/nicksnyder/go-i18n/v2/i18n"
+	"golang.org/x/text/language"
+)
+
+//go:embed locales/*.toml
+var shipped embed.FS
+
+// Source is the locale every other catalog is translated from.
+const Source = "en"
+
+// Catalog is the loaded catalogs; safe for concurrent use once built.
+type Catalog struct {
+	bundle  *goi18n.Bundle
+	tags    []language.Tag // supported locales, the default first
+	matcher language.Matcher
+}
+
+// Locales returns the shipped catalogs' file system (one <locale>.toml
+// each), for tests and tools.
+func Locales() fs.FS {
+	sub, _ := fs.Sub(shipped, "locales")
+	return sub
+}
+
+// New loads the shipped catalogs with defaultLocale as the instance
+// default (PORTAL_DEFAULT_LOCALE).
+func New(defaultLocale string) (*Catalog, error) { return NewFS(Locales(), defaultLocale) }
+
+// NewFS loads every <locale>.toml in fsys. It must hold the English
+// source catalog; defaultLocale must be one of the locales it holds.
+func NewFS(fsys fs.FS, defaultLocale string) (*Catalog, error) {
+	b := goi18n.NewBundle(language.English)
+	b.RegisterUnmarshalFunc("toml", toml.Unmarshal)
+	files, err := fs.Glob(fsys, "*.toml")
+	if err != nil {
+		return nil, err
+	}
+	var tags []language.Tag
+	for _, f := range files {
+		mf, err := b.LoadMessageFileFS(fsys, f)
+		if err != nil {
+			return nil, fmt.Errorf("i18n: %s: %w", f, err)
+		}
+		tags = append(tags, mf.Tag)
+	}
+	if !slices.Contains(tags, language.English) {
+		return nil, fmt.Errorf("i18n: no %s.toml, the source catalog", Source)
+	}
+	def, err := language.Parse(defaultLocale)
+	at := slices.Index(tags, def)
+	if err != nil || at < 0 {
+		return nil, fmt.Errorf("PORTAL_DEFAULT_LOCALE: %q is not a catalog; use one of %s", defaultLocale, strings.Join(names(tags), ", "))
+	}
+	// The matcher answers with its first tag when nothing matches, so the
+	// default goes first.
+	tags[0], tags[at] = tags[at], tags[0]
+	return &Catalog{bundle: b, tags: tags, matcher: language.NewMatcher(tags)}, nil
+}
+
+func names(tags []language.Tag) []string {
+	out := make([]string, len(tags))
+	for i, t := range tags {
+		out[i] = t.String()
+	}
+	slices.Sort(out)
+	return out
+}
+
+// Locales lists the available locales, sorted.
+func (c *Catalog) Locales() []string { return names(c.tags) }
+
+// Default is the instance's default locale.
+func (c *Catalog) Default() string { return c.tags[0].String() }
+
+// Negotiate picks the locale for a request: the ?locale= value when a
+// catalog matches it, else the best match for Accept-Language, else the
+// default. Unparseable input is skipped, never an error.
+func (c *Catalog) Negotiate(query, acceptLanguage string) *Localizer {
+	if q := strings.TrimSpace(query); q != "" && len(q) <= 35 {
+		if t, err := language.Parse(q); err == nil {
+			if tag, ok := c.match(t); ok {
+				return c.localizer(tag)
+			}
+		}
+	}
+	if len(acceptLanguage) <= 1024 {
+		if prefs, _, err := language.ParseAcceptLanguage(acceptLanguage); err == nil && len(prefs) > 0 {
+			if tag, ok := c.match(prefs...); ok {
+				return c.localizer(tag)
+			}
+		}
+	}
+	return c.localizer(c.tags[0])
+}
+
+// For returns the localizer for a locale, or the default's when no
+// catalog matches it (e.g. for an email in a user's stored locale).
+func (c *Catalog) For(locale string) *Localizer { return c.Negotiate(locale, "") }
+
+func (c *Catalog) match(prefs ...language.Tag) (language.Tag, bool) {
+	_, i, conf := c.matcher.Match(prefs...)
+	if conf == language.No {
+		return language.Tag{}, false
+	}
+	return c.tags[i], true
+}
+
+func (c *Catalog) localizer(tag language.Tag) *Localizer {
+	return &Localizer{tag: tag, loc: goi18n.NewLocalizer(c.bundle, tag.String())}
+}
+
+// Localizer renders messages in one locale.
+type Localizer struct {
+	tag language.Tag
+	loc *goi18n.Localizer
+}
+
+// Locale is the BCP 47 tag of the catalog in use, for <html lang>.
+func (l *Localizer) Locale() string { return l.tag.String() }
+
+// Dir is "rtl" for locales written right to left, else "ltr".
+func (l *Localizer) Dir() string {
+	if s, _ := l.tag.Script(); rtlScripts[s.String()] {
+		return "rtl"
+	}
+	return "ltr"
+}
+
+var rtlScripts = map[string]bool{"Arab": true, "Hebr": true, "Thaa": true, "Syrc": true, "Nkoo": true,
+	"Adlm": true, "Rohg": true, "Mand": true, "Samr": true, "Mend": true, "Yezi": true}
+
+// T renders message id; args are placeholder name/value pairs:
+// T("signin.start_title", "App", name). An unknown ID comes back as
+// itself, so a missing message is visible rather than blank.
+func (l *Localizer) T(id string, args ...any) string {
+	return l.render(&goi18n.LocalizeConfig{MessageID: id, TemplateData: data(args)})
+}
+
+// N renders the plural form of message id for count, which is also
+// available to the message as {{.Count}}.
+func (l *Localizer) N(id string, count int, args ...any) string {
+	d := data(args)
+	d["Count"] = count
+	return l.render(&goi18n.LocalizeConfig{MessageID: id, PluralCount: count, TemplateData: d})
+}
+
+func (l *Localizer) render(cfg *goi18n.LocalizeConfig) string {
+	s, err := l.loc.Localize(cfg)
+	if err != nil && s == "" {
+		return cfg.MessageID
+	}
+	return s
+}
+
+func data(args []any) map[string]any {
+	d := make(map[string]any, len(args)/2+1)
+	for i := 0; i+1 < len(args); i += 2 {
+		if k, ok := args[i].(string); ok {
+			d[k] = args[i+1]
+		}
+	}
+	return d
+}

@@ -1,0 +1,276 @@
+package i18n
+
+import (
+	"io/fs"
+	"maps"
+	"slices"
+	"strings"
+	"testing"
+	"testing/fstest"
+	"text/template/parse"
+
+	"github.com/BurntSushi/toml"
+	goi18n "github.com/nicksnyder/go-i18n/v2/i18n"
+)
+
+var shippedLocales = []string{"de", "en", "es", "fr", "ja", "pt-BR"}
+
+func readCatalog(t *testing.T, fsys fs.FS, file string) map[string]*goi18n.Message {
+	t.Helper()
+	data, err := fs.ReadFile(fsys, file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mf, err := goi18n.ParseMessageFileBytes(data, file, map[string]goi18n.UnmarshalFunc{"toml": toml.Unmarshal})
+	if err != nil {
+		t.Fatalf("%s: %v", file, err)
+	}
+	out := map[string]*goi18n.Message{}
+	for _, m := range mf.Messages {
+		out[m.ID] = m
+	}
+	return out
+}
+
+// forms returns a message's plural forms that have text.
+func forms(m *goi18n.Message) map[string]string {
+	out := map[string]string{}
+	for name, s := range map[string]string{"zero": m.Zero, "one": m.One, "two": m.Two, "few": m.Few, "many": m.Many, "other": m.Other} {
+		if s != "" {
+			out[name] = s
+		}
+	}
+	return out
+}
+
+// placeholders lists the {{.Names}} a message uses, across its forms.
+func placeholders(t *testing.T, id string, m *goi18n.Message) []string {
+	t.Helper()
+	seen := map[string]bool{}
+	for form, text := range forms(m) {
+		trees, err := parse.Parse(id, text, "{{", "}}")
+		if err != nil {
+			t.Fatalf("%s (%s): %v", id, form, err)
+		}
+		var walk func(n parse.Node)
+		walk = func(n parse.Node) {
+			switch n := n.(type) {
+			case *parse.ListNode:
+				for _, c := range n.Nodes {
+					walk(c)
+				}
+			case *parse.ActionNode:
+				for _, cmd := range n.Pipe.Cmds {
+					for _, arg := range cmd.Args {
+						walk(arg)
+					}
+				}
+			case *parse.FieldNode:
+				seen[strings.Join(n.Ident, ".")] = true
+			}
+		}
+		for _, tree := range trees {
+			walk(tree.Root)
+		}
+	}
+	return slices.Sorted(maps.Keys(seen))
+}
+
+// Every catalog has every message of the English one, no more, with the
+// same placeholders, and plural messages stay plural.
+func TestCatalogsAreComplete(t *testing.T) {
+	fsys := Locales()
+	files, _ := fs.Glob(fsys, "*.toml")
+	var got []string
+	for _, f := range files {
+		got = append(got, strings.TrimSuffix(f, ".toml"))
+	}
+	if !slices.Equal(got, shippedLocales) {
+		t.Fatalf("catalogs %v, want %v", got, shippedLocales)
+	}
+	en := readCatalog(t, fsys, "en.toml")
+	if len(en) < 100 {
+		t.Fatalf("the English catalog has only %d messages", len(en))
+	}
+	for _, loc := range shippedLocales {
+		if loc == "en" {
+			continue
+		}
+		cat := readCatalog(t, fsys, loc+".toml")
+		for id, src := range en {
+			m, ok := cat[id]
+			if !ok {
+				t.Errorf("%s: missing %s", loc, id)
+				continue
+			}
+			if want, have := placeholders(t, id, src), placeholders(t, id, m); !slices.Equal(want, have) {
+				t.Errorf("%s: %s uses %v, English uses %v", loc, id, have, want)
+			}
+			plural := src.One != ""
+			if _, one := forms(m)["one"]; !plural && (one || len(forms(m)) != 1) {
+				t.Errorf("%s: %s has plural forms, English has none", loc, id)
+			}
+			if m.Other == "" {
+				t.Errorf("%s: %s has no 'other' text", loc, id)
+			}
+		}
+		for id := range cat {
+			if _, ok := en[id]; !ok {
+				t.Errorf("%s: %s is not in the English catalog", loc, id)
+			}
+		}
+	}
+}
+
+// Each message renders in each locale with its placeholders filled, in
+// the plural forms that locale's rules pick for the counts the pages use.
+func TestEveryMessageRendersInEveryLocale(t *testing.T) {
+	c, err := New("en")
+	if err != nil {
+		t.Fatal(err)
+	}
+	en := readCatalog(t, Locales(), "en.toml")
+	for _, loc := range shippedLocales {
+		l := c.For(loc)
+		if l.Locale() != loc {
+			t.Fatalf("For(%s) gave %s", loc, l.Locale())
+		}
+		for id, m := range en {
+			var args []any
+			for _, p := range placeholders(t, id, m) {
+				if p != "Count" {
+					args = append(args, p, "«"+p+"»")
+				}
+			}
+			counts := []int{-1}
+			if m.One != "" {
+				counts = []int{0, 1, 2, 5, 11, 21, 60}
+			}
+			for _, n := range counts {
+				var s string
+				var err error
+				if n < 0 {
+					s, err = l.loc.Localize(&goi18n.LocalizeConfig{MessageID: id, TemplateData: data(args)})
+				} else {
+					d := data(args)
+					d["Count"] = n
+					s, err = l.loc.Localize(&goi18n.LocalizeConfig{MessageID: id, PluralCount: n, TemplateData: d})
+				}
+				if err != nil || s == "" || strings.Contains(s, "<no value>") {
+					t.Errorf("%s %s (count %d): %q, %v", loc, id, n, s, err)
+				}
+			}
+		}
+	}
+}
+
+func TestNegotiate(t *testing.T) {
+	c, err := New("en")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fr, err := New("fr")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		name          string
+		cat           *Catalog
+		query, accept string
+		want          string
+	}{
+		{"nothing: the default", c, "", "", "en"},
+		{"nothing: another default", fr, "", "", "fr"},
+		{"query wins over the header", c, "de", "ja,en;q=0.5", "de"},
+		{"query with a region", c, "de-AT", "", "de"},
+		{"query in lower case", c, "pt-br", "", "pt-BR"},
+		{"bare Portuguese is Brazilian", c, "pt", "", "pt-BR"},
+		{"unknown query falls to the header", c, "xx", "es-MX,es;q=0.9", "es"},
+		{"garbage query falls to the header", c, "<script>", "ja", "ja"},
+		{"over-long query ignored", c, strings.Repeat("a", 100), "fr", "fr"},
+		{"header order by q", c, "", "de;q=0.4, ja;q=0.9, en;q=0.1", "ja"},
+		{"header with regions", c, "", "fr-CA,fr;q=0.9,en;q=0.8", "fr"},
+		{"header, first unsupported", c, "", "zh-CN,es;q=0.5", "es"},
+		{"header, nothing supported", c, "", "zh-CN,ko", "en"},
+		{"header, nothing supported, other default", fr, "", "zh-CN,ko", "fr"},
+		{"garbage header", c, "", ";;;q=abc,,", "en"},
+		{"wildcard header", fr, "", "*", "fr"},
+		{"English variant", fr, "", "en-GB", "en"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			l := tc.cat.Negotiate(tc.query, tc.accept)
+			if l.Locale() != tc.want {
+				t.Errorf("Negotiate(%q, %q) = %s, want %s", tc.query, tc.accept, l.Locale(), tc.want)
+			}
+			if l.Dir() != "ltr" {
+				t.Errorf("dir %s", l.Dir())
+			}
+		})
+	}
+}
+
+func TestLocalizer(t *testing.T) {
+	c, err := New("en")
+	if err != nil {
+		t.Fatal(err)
+	}
+	de, ja := c.For("de"), c.For("ja")
+	if got := de.T("signin.start_title", "App", "Acme"); got != "Bei Acme anmelden" {
+		t.Errorf("de title %q", got)
+	}
+	if got := c.For("en").N("field.password_hint", 1); got != "At least 1 character." {
+		t.Errorf("en one %q", got)
+	}
+	if got := c.For("en").N("field.password_hint", 15); got != "At least 15 characters." {
+		t.Errorf("en other %q", got)
+	}
+	if got := ja.N("error.code.resend_wait", 30); got != "新しいコードは 30 秒後にリクエストできます。" {
+		t.Errorf("ja plural %q", got)
+	}
+	if got := de.T("no.such.message"); got != "no.such.message" {
+		t.Errorf("unknown ID gave %q", got)
+	}
+	// Values are data, never template code.
+	if got := de.T("signin.start_title", "App", "{{.App}}<b>"); got != "Bei {{.App}}<b> anmelden" {
+		t.Errorf("placeholder value was interpreted: %q", got)
+	}
+}
+
+func TestNewRefusesUnknownDefault(t *testing.T) {
+	_, err := New("tlh")
+	if err == nil || !strings.Contains(err.Error(), "PORTAL_DEFAULT_LOCALE") || !strings.Contains(err.Error(), "pt-BR") {
+		t.Errorf("error %v", err)
+	}
+	if _, err := NewFS(fstest.MapFS{"de.toml": {Data: []byte(`x = "y"`)}}, "de"); err == nil {
+		t.Error("a set of catalogs without English was accepted")
+	}
+}
+
+// An owner's right-to-left catalog gets dir="rtl" (and its own lang).
+func TestRightToLeftCatalog(t *testing.T) {
+	en, _ := fs.ReadFile(Locales(), "en.toml")
+	fsys := fstest.MapFS{
+		"en.toml": {Data: en},
+		"ar.toml": {Data: []byte("[button]\ncontinue = \"متابعة\"\n")},
+		"he.toml": {Data: []byte("[button]\ncontinue = \"המשך\"\n")},
+	}
+	c, err := NewFS(fsys, "en")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ accept, lang, dir, text string }{
+		{"ar-EG,ar;q=0.9", "ar", "rtl", "متابعة"},
+		{"he", "he", "rtl", "המשך"},
+		{"en-US", "en", "ltr", "Continue"},
+	} {
+		l := c.Negotiate("", tc.accept)
+		if l.Locale() != tc.lang || l.Dir() != tc.dir || l.T("button.continue") != tc.text {
+			t.Errorf("%s: lang %s dir %s text %q", tc.accept, l.Locale(), l.Dir(), l.T("button.continue"))
+		}
+	}
+	// A message the owner's catalog lacks falls back to English.
+	if got := c.For("ar").T("button.sign_in"); got != "Sign in" {
+		t.Errorf("fallback %q", got)
+	}
+}

@@ -1,0 +1,395 @@
+package org
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+
+	"github.com/portalhq/portal/internal/apperr"
+	"github.com/portalhq/portal/internal/events"
+	"github.com/portalhq/portal/internal/id"
+	"github.com/portalhq/portal/internal/notify"
+	"github.com/portalhq/portal/internal/user"
+)
+
+// Expired marks a pending invitation that ran out and was replaced by a new
+// one to the same address.
+const Expired = "expired"
+
+// MaxInvitesAtOnce bounds one invitation form.
+const MaxInvitesAtOnce = 10
+
+// AcceptPath is the page the invitation link opens.
+const AcceptPath = "/accept-invitation"
+
+// HashTicket is what the store keeps of an invitation ticket. The ticket
+// has 256 random bits, so a plain hash suffices.
+func HashTicket(ticket string) string {
+	h := sha256.Sum256([]byte(ticket))
+	return hex.EncodeToString(h[:])
+}
+
+// ErrWrongAccount: the invitation was sent to an address this account has
+// not verified.
+var ErrWrongAccount = apperr.New(apperr.Forbidden,
+	"This invitation was sent to another email address. Sign in with the account that has that address.")
+
+// InviteInput is the invitation form.
+type InviteInput struct {
+	Emails      []string // one or more addresses
+	Role        string   // "" = org:member
+	RedirectURL string   // already checked against the allowed origins
+}
+
+// ParseEmails splits what was typed into addresses: commas, semicolons,
+// spaces or new lines between them.
+func ParseEmails(s string) []string {
+	return strings.FieldsFunc(s, func(r rune) bool {
+		return r == ',' || r == ';' || r == ' ' || r == '\n' || r == '\r' || r == '\t'
+	})
+}
+
+// Invite invites each address with a role and emails each its link. It
+// needs org:sys_memberships:manage. Invitations count towards the member
+// limit while they are pending.
+func (s *Service) Invite(ctx context.Context, actor Actor, orgID string, in InviteInput) ([]Invitation, error) {
+	role := in.Role
+	if role == "" {
+		role = RoleMember
+	}
+	if !s.Roles.Exists(role) {
+		return nil, apperr.Field(apperr.Invalid, "role", "Choose one of the roles offered.")
+	}
+	emails, err := cleanEmails(in.Emails)
+	if err != nil {
+		return nil, err
+	}
+	var (
+		out     []Invitation
+		tickets []string
+		orgName string
+	)
+	err = s.within(ctx, actor, orgID, PermMembershipsManage, func(r Repo, a *Access) error {
+		orgName = a.Org.Name
+		now := s.Clock.Now()
+		pending, err := r.ListPendingInvitations(ctx, orgID)
+		if err != nil {
+			return err
+		}
+		live := 0
+		for _, p := range pending {
+			if p.Live(now) {
+				live++
+			}
+		}
+		if limit := s.maxMembers(a.Org); limit > 0 {
+			n, err := r.CountMembers(ctx, orgID)
+			if err != nil {
+				return err
+			}
+			if n+live+len(emails) > limit {
+				return ErrMemberLimit
+			}
+		}
+		for _, email := range emails {
+			if err := s.checkInvitable(ctx, r, orgID, email); err != nil {
+				return err
+			}
+			ticket := id.Secret(32)
+			inv := Invitation{ID: id.New(id.OrgInvite), OrgID: orgID, Email: email, Role: role, Status: Pending,
+				TicketHash: HashTicket(ticket), RedirectURL: in.RedirectURL, InviterID: actor.UserID,
+				CreatedAt: now, UpdatedAt: now, ExpireAt: now.Add(s.Policy.InvitationTTL)}
+			if err := r.CreateInvitation(ctx, &inv); err != nil {
+				if errors.Is(err, apperr.ErrConflict) {
+					return alreadyInvited(email)
+				}
+				return err
+			}
+			if err := emit(ctx, r, events.InvitationCreated, inv.ID, invitationObject(&inv), now); err != nil {
+				return err
+			}
+			out = append(out, inv)
+			tickets = append(tickets, ticket)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	inviter := s.inviterName(ctx, actor.UserID)
+	for i := range out {
+		if err := s.send(ctx, &out[i], tickets[i], orgName, inviter); err != nil {
+			return out, err
+		}
+	}
+	return out, nil
+}
+
+func cleanEmails(raw []string) ([]string, error) {
+	var out []string
+	seen := map[string]bool{}
+	for _, e := range raw {
+		if strings.TrimSpace(e) == "" {
+			continue
+		}
+		addr, err := notify.ValidAddress(e)
+		if err != nil {
+			return nil, apperr.Field(apperr.Invalid, "email_address",
+				fmt.Sprintf("%q isn't an email address like name@example.com.", truncate(strings.TrimSpace(e), 80)))
+		}
+		addr = user.NormalizeEmail(addr)
+		if !seen[addr] {
+			seen[addr] = true
+			out = append(out, addr)
+		}
+	}
+	switch {
+	case len(out) == 0:
+		return nil, apperr.Field(apperr.Invalid, "email_address", "Enter at least one email address.")
+	case len(out) > MaxInvitesAtOnce:
+		return nil, apperr.Field(apperr.Invalid, "email_address", "Invite at most 10 people at once.")
+	}
+	return out, nil
+}
+
+// checkInvitable refuses an address that belongs to a member or has a live
+// invitation; an expired one is set aside so a new one can be sent.
+func (s *Service) checkInvitable(ctx context.Context, r Repo, orgID, email string) error {
+	if u, err := r.UserByIdentifier(ctx, user.Email, email); err == nil {
+		if _, err := r.MembershipOf(ctx, orgID, u.ID); err == nil {
+			return apperr.Field(apperr.Conflict, "email_address", email+" is already a member.")
+		} else if !errors.Is(err, apperr.ErrNotFound) {
+			return err
+		}
+	} else if !errors.Is(err, apperr.ErrNotFound) {
+		return err
+	}
+	p, err := r.PendingInvitation(ctx, orgID, email)
+	if errors.Is(err, apperr.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if p.Live(s.Clock.Now()) {
+		return alreadyInvited(email)
+	}
+	p.Status, p.UpdatedAt = Expired, s.Clock.Now()
+	return r.UpdateInvitation(ctx, p, Pending)
+}
+
+func alreadyInvited(email string) error {
+	return apperr.Field(apperr.Conflict, "email_address",
+		email+" has already been invited. Resend that invitation from the list instead.")
+}
+
+// Invitations lists the pending invitations; it needs
+// org:sys_memberships:manage.
+func (s *Service) Invitations(ctx context.Context, actor Actor, orgID string) (*Access, []Invitation, error) {
+	a, err := s.Require(ctx, actor, orgID, PermMembershipsManage)
+	if err != nil {
+		return nil, nil, err
+	}
+	list, err := s.Repo.ListPendingInvitations(ctx, orgID)
+	return a, list, err
+}
+
+// Revoke withdraws a pending invitation; its link stops working.
+func (s *Service) Revoke(ctx context.Context, actor Actor, orgID, invitationID string) error {
+	return s.within(ctx, actor, orgID, PermMembershipsManage, func(r Repo, _ *Access) error {
+		inv, err := pendingIn(ctx, r, orgID, invitationID)
+		if err != nil {
+			return err
+		}
+		now := s.Clock.Now()
+		inv.Status, inv.UpdatedAt = Revoked, now
+		if err := r.UpdateInvitation(ctx, inv, Pending); err != nil {
+			return notFound(conflictAsMissing(err))
+		}
+		return emit(ctx, r, events.InvitationRevoked, inv.ID, invitationObject(inv), now)
+	})
+}
+
+// Resend emails a pending invitation again with a new link, valid for a
+// new period; the old link stops working.
+func (s *Service) Resend(ctx context.Context, actor Actor, orgID, invitationID string) error {
+	var (
+		inv     *Invitation
+		ticket  = id.Secret(32)
+		orgName string
+	)
+	err := s.within(ctx, actor, orgID, PermMembershipsManage, func(r Repo, a *Access) error {
+		var err error
+		if inv, err = pendingIn(ctx, r, orgID, invitationID); err != nil {
+			return err
+		}
+		orgName = a.Org.Name
+		now := s.Clock.Now()
+		inv.TicketHash, inv.UpdatedAt, inv.ExpireAt = HashTicket(ticket), now, now.Add(s.Policy.InvitationTTL)
+		return notFound(conflictAsMissing(r.UpdateInvitation(ctx, inv, Pending)))
+	})
+	if err != nil {
+		return err
+	}
+	return s.send(ctx, inv, ticket, orgName, s.inviterName(ctx, actor.UserID))
+}
+
+func pendingIn(ctx context.Context, r Repo, orgID, invitationID string) (*Invitation, error) {
+	inv, err := r.InvitationByID(ctx, invitationID)
+	if errors.Is(err, apperr.ErrNotFound) || err == nil && (inv.OrgID != orgID || inv.Status != Pending) {
+		return nil, ErrNotFound
+	}
+	return inv, err
+}
+
+func conflictAsMissing(err error) error {
+	if errors.Is(err, apperr.ErrConflict) {
+		return apperr.ErrNotFound
+	}
+	return err
+}
+
+func (s *Service) send(ctx context.Context, inv *Invitation, ticket, orgName, inviter string) error {
+	if s.Notifier == nil {
+		return nil
+	}
+	link := s.BaseURL + AcceptPath + "?" + url.Values{"ticket": {ticket}}.Encode()
+	return s.Notifier.SendOrgInvitation(ctx, inv.Email, InvitationMail{OrgName: orgName, InviterName: inviter,
+		URL: link, ExpireAt: inv.ExpireAt})
+}
+
+func (s *Service) inviterName(ctx context.Context, userID string) string {
+	u, err := s.Repo.UserByID(ctx, userID)
+	if err != nil {
+		return ""
+	}
+	return u.FullName()
+}
+
+// Lookup returns the live invitation a ticket names, with its
+// organization. Unknown, expired, revoked and used tickets all read as
+// ErrInvitationGone.
+func (s *Service) Lookup(ctx context.Context, ticket string) (*Invitation, *Organization, error) {
+	if ticket == "" || len(ticket) > 100 {
+		return nil, nil, ErrInvitationGone
+	}
+	inv, err := s.Repo.InvitationByTicket(ctx, HashTicket(ticket))
+	if err != nil || !inv.Live(s.Clock.Now()) {
+		return nil, nil, gone(err)
+	}
+	o, err := s.Repo.OrganizationByID(ctx, inv.OrgID)
+	if err != nil {
+		return nil, nil, gone(err)
+	}
+	return inv, o, nil
+}
+
+func gone(err error) error {
+	if err == nil || errors.Is(err, apperr.ErrNotFound) {
+		return ErrInvitationGone
+	}
+	return err
+}
+
+// Accept makes the actor a member with the invitation's role and makes the
+// organization active. The invitation is used once (REQ-AC-06), only by an
+// account that verified the invited address, and only while the member
+// limit allows, also when several accept at once.
+func (s *Service) Accept(ctx context.Context, actor Actor, ticket string) (*Organization, *Invitation, error) {
+	if ticket == "" || len(ticket) > 100 {
+		return nil, nil, ErrInvitationGone
+	}
+	var (
+		o   *Organization
+		inv *Invitation
+	)
+	err := s.InTx(ctx, func(r Repo) error {
+		found, err := r.InvitationByTicket(ctx, HashTicket(ticket))
+		if err != nil {
+			return gone(err)
+		}
+		if o, err = r.LockOrganization(ctx, found.OrgID); err != nil {
+			return gone(err)
+		}
+		// Read again under the lock: another accept may have finished meanwhile.
+		if inv, err = r.InvitationByID(ctx, found.ID); err != nil {
+			return gone(err)
+		}
+		now := s.Clock.Now()
+		if inv.TicketHash != found.TicketHash || !inv.Live(now) {
+			return ErrInvitationGone
+		}
+		u, err := r.UserByID(ctx, actor.UserID)
+		if err != nil {
+			return notFound(err)
+		}
+		if !u.Has(user.Email, inv.Email) {
+			return ErrWrongAccount
+		}
+		existing, err := r.MembershipOf(ctx, o.ID, u.ID)
+		if err != nil && !errors.Is(err, apperr.ErrNotFound) {
+			return err
+		}
+		if existing == nil {
+			if limit := s.maxMembers(o); limit > 0 {
+				n, err := r.CountMembers(ctx, o.ID)
+				if err != nil {
+					return err
+				}
+				if n >= limit {
+					return ErrMemberLimit
+				}
+			}
+			role := inv.Role
+			if !s.Roles.Exists(role) {
+				role = RoleMember
+			}
+			m := &Membership{ID: id.New(id.OrgMember), OrgID: o.ID, UserID: u.ID, Role: role, CreatedAt: now, UpdatedAt: now}
+			if err := r.CreateMembership(ctx, m); err != nil {
+				return err
+			}
+			if err := s.emitMembership(ctx, r, events.MembershipCreated, m, o, now); err != nil {
+				return err
+			}
+		}
+		inv.Status, inv.UpdatedAt = Accepted, now
+		if err := r.UpdateInvitation(ctx, inv, Pending); err != nil {
+			return gone(conflictAsMissing(err))
+		}
+		if err := emit(ctx, r, events.InvitationAccepted, inv.ID, invitationObject(inv), now); err != nil {
+			return err
+		}
+		if actor.SessionID == "" {
+			return nil
+		}
+		return r.SetSessionActiveOrg(ctx, actor.SessionID, o.ID, now)
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	return o, inv, nil
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && s[n]&0xC0 == 0x80 {
+		n--
+	}
+	return s[:n] + "…"
+}
+
+// HasAccount reports whether an account owns email, so the invitation link
+// can send its holder to sign-in rather than sign-up.
+func (s *Service) HasAccount(ctx context.Context, email string) (bool, error) {
+	_, err := s.Repo.UserByIdentifier(ctx, user.Email, user.NormalizeEmail(email))
+	if errors.Is(err, apperr.ErrNotFound) {
+		return false, nil
+	}
+	return err == nil, err
+}

@@ -1,0 +1,182 @@
+// Package org is the domain of organizations: a user belongs to any number
+// of them, each membership with a role whose permissions the session token
+// carries while that organization is active. Every change runs in one
+// transaction that holds the organization's row, checks the caller's
+// permission there (REQ-AC-01, REQ-AC-04) and the invariants (REQ-AC-06),
+// and writes its events.
+package org
+
+import (
+	"context"
+	"time"
+
+	"github.com/portalhq/portal/internal/apperr"
+	"github.com/portalhq/portal/internal/events"
+	"github.com/portalhq/portal/internal/user"
+)
+
+// Organization is a tenant of the relying app.
+type Organization struct {
+	ID          string
+	Name        string
+	Slug        string
+	LogoVersion int64 // 0 = no logo; changes with every new logo, for cache busting
+	MaxMembers  int   // 0 = the instance's limit
+	CreatedBy   string
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+}
+
+// Membership says a user belongs to an organization, with a role.
+type Membership struct {
+	ID        string
+	OrgID     string
+	UserID    string
+	Role      string
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+// Invitation statuses, as Clerk names them. An expired invitation keeps
+// "pending" until it is replaced; Live tells.
+const (
+	Pending  = "pending"
+	Accepted = "accepted"
+	Revoked  = "revoked"
+)
+
+// Invitation asks an email address to join an organization. The emailed
+// link carries a ticket; only its SHA-256 is stored.
+type Invitation struct {
+	ID          string
+	OrgID       string
+	Email       string // normalised
+	Role        string
+	Status      string
+	TicketHash  string
+	RedirectURL string // where the person lands after accepting; "" = the organization's page
+	InviterID   string
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+	ExpireAt    time.Time
+}
+
+// Live reports whether the invitation can still be accepted at now.
+func (i *Invitation) Live(now time.Time) bool { return i.Status == Pending && now.Before(i.ExpireAt) }
+
+// Member is a membership with the person's public details, for lists.
+type Member struct {
+	Membership
+	FirstName string
+	LastName  string
+	Email     string
+	Username  string
+}
+
+// UserOrg is one organization of a user, with the user's membership there.
+type UserOrg struct {
+	Organization
+	MembershipID string
+	Role         string
+}
+
+// Logo is an organization's image, stored in the database.
+type Logo struct {
+	ContentType string
+	Data        []byte
+}
+
+// Repo is what organizations need from the store.
+type Repo interface {
+	events.Writer
+	UserByID(ctx context.Context, id string) (*user.User, error)
+	UserByIdentifier(ctx context.Context, kind, value string) (*user.User, error)
+
+	CreateOrganization(ctx context.Context, o *Organization) error // slug taken: ErrConflict
+	OrganizationByID(ctx context.Context, id string) (*Organization, error)
+	OrganizationBySlug(ctx context.Context, slug string) (*Organization, error)
+	// LockOrganization reads the organization and holds it until the
+	// transaction ends, so that every change to its memberships and
+	// invitations runs one after the other.
+	LockOrganization(ctx context.Context, id string) (*Organization, error)
+	UpdateOrganization(ctx context.Context, o *Organization) error // slug taken: ErrConflict
+	DeleteOrganization(ctx context.Context, id string) error
+	SetOrganizationLogo(ctx context.Context, orgID string, logo *Logo) error // nil removes it
+	OrganizationLogo(ctx context.Context, orgID string) (*Logo, error)
+	// LockUser holds the user until the transaction ends (per-user limits).
+	LockUser(ctx context.Context, userID string) error
+	CountOrganizationsCreatedBy(ctx context.Context, userID string) (int, error)
+
+	CreateMembership(ctx context.Context, m *Membership) error // already a member: ErrConflict
+	MembershipByID(ctx context.Context, id string) (*Membership, error)
+	MembershipOf(ctx context.Context, orgID, userID string) (*Membership, error)
+	UpdateMembershipRole(ctx context.Context, id, role string, at time.Time) error
+	DeleteMembership(ctx context.Context, id string) error
+	CountMembers(ctx context.Context, orgID string) (int, error)
+	CountMembersWithRoles(ctx context.Context, orgID string, roles []string) (int, error)
+	// ListMembers pages through the members matching query (name, email or
+	// username; "" = all), oldest first, and returns the total matching.
+	ListMembers(ctx context.Context, orgID, query string, limit, offset int) ([]Member, int, error)
+	OrganizationsOfUser(ctx context.Context, userID string) ([]UserOrg, error)
+
+	CreateInvitation(ctx context.Context, inv *Invitation) error // a live one for the address exists: ErrConflict
+	InvitationByID(ctx context.Context, id string) (*Invitation, error)
+	InvitationByTicket(ctx context.Context, ticketHash string) (*Invitation, error)
+	PendingInvitation(ctx context.Context, orgID, email string) (*Invitation, error)
+	ListPendingInvitations(ctx context.Context, orgID string) ([]Invitation, error)
+	// UpdateInvitation saves inv if its status is still from; otherwise
+	// ErrConflict (someone else accepted or revoked it meanwhile).
+	UpdateInvitation(ctx context.Context, inv *Invitation, from string) error
+
+	SetSessionActiveOrg(ctx context.Context, sessionID, orgID string, at time.Time) error
+	// LastActiveOrg is the organization most recently active in another
+	// session of the user; "" when none.
+	LastActiveOrg(ctx context.Context, userID, exceptSessionID string) (string, error)
+	// ClearActiveOrg makes sessions of userID ("" = everyone) whose active
+	// organization is orgID fall back to none.
+	ClearActiveOrg(ctx context.Context, orgID, userID string, at time.Time) error
+}
+
+// Errors a person sees. Not being a member and the object not existing
+// read the same, so nobody learns what exists in another organization
+// (REQ-AC-02, REQ-AC-05).
+var (
+	ErrNotFound = apperr.New(apperr.NotFound,
+		"We couldn't find that. It may have been removed, or you may not have access to it.")
+	ErrForbidden = apperr.New(apperr.Forbidden,
+		"Your role in this organization doesn't allow that. Ask an admin of the organization.")
+	ErrInvitationGone = apperr.New(apperr.Expired,
+		"This invitation can't be used: it has expired, was withdrawn or was already accepted. Ask for a new one.")
+	ErrOwnRole = apperr.Field(apperr.Forbidden, "role",
+		"You can't change your own role. Ask another admin.")
+	ErrLastAdmin = apperr.New(apperr.Conflict,
+		"An organization needs at least one admin. Make someone else an admin first.")
+	ErrMemberLimit = apperr.New(apperr.Conflict,
+		"This organization has reached its member limit.")
+	ErrCreateDisabled = apperr.New(apperr.Forbidden,
+		"Creating organizations isn't enabled on this site.")
+	ErrCreateLimit = apperr.New(apperr.Conflict,
+		"You've reached the number of organizations you can create.")
+	ErrPersonalDisabled = apperr.New(apperr.Invalid,
+		"This site needs you to choose an organization.")
+	ErrSlugTaken = apperr.Field(apperr.Conflict, "slug",
+		"This slug is taken. Choose another.")
+)
+
+// Policy is what an instance configures about organizations.
+type Policy struct {
+	CreateEnabled    bool          // users may create organizations
+	CreateLimit      int           // organizations one user may create; 0 = no limit
+	MaxMembers       int           // members per organization; 0 = no limit
+	InvitationTTL    time.Duration // how long an invitation link works
+	PersonalAccounts bool          // users may act without an active organization
+}
+
+// Actor is who is asking: the signed-in user and the session they use.
+type Actor struct {
+	UserID    string
+	SessionID string
+	// FactorAt is when the session last verified a factor, for the
+	// reverification that deleting an organization asks for.
+	FactorAt time.Time
+}

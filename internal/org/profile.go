@@ -1,0 +1,157 @@
+package org
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/portalhq/portal/internal/apperr"
+	"github.com/portalhq/portal/internal/events"
+)
+
+// MaxLogoBytes bounds an uploaded logo.
+const MaxLogoBytes = 512 << 10
+
+// ReverifyWindow is how recent a factor must be to delete an organization
+// without entering the password again.
+const ReverifyWindow = 10 * time.Minute
+
+// CheckLogo accepts PNG, JPEG, GIF and WebP images, judged by their bytes
+// and not by what the browser claimed; SVG is refused because it can carry
+// script.
+func CheckLogo(data []byte) (*Logo, error) {
+	if len(data) == 0 {
+		return nil, apperr.Field(apperr.Invalid, "logo", "The file is empty.")
+	}
+	if len(data) > MaxLogoBytes {
+		return nil, apperr.Field(apperr.Invalid, "logo", "Use an image of at most 512 KB.")
+	}
+	switch ct := http.DetectContentType(data); ct {
+	case "image/png", "image/jpeg", "image/gif", "image/webp":
+		return &Logo{ContentType: ct, Data: data}, nil
+	}
+	return nil, apperr.Field(apperr.Invalid, "logo", "Use a PNG, JPEG, GIF or WebP image.")
+}
+
+// UpdateInput is the general settings form.
+type UpdateInput struct {
+	Name       string
+	Slug       string
+	Logo       *Logo // a new logo, checked with CheckLogo
+	RemoveLogo bool
+}
+
+// Update changes the name, slug and logo; it needs org:sys_profile:manage.
+func (s *Service) Update(ctx context.Context, actor Actor, orgID string, in UpdateInput) (*Organization, error) {
+	name, err := CleanName(in.Name)
+	if err != nil {
+		return nil, err
+	}
+	slug := strings.ToLower(strings.TrimSpace(in.Slug))
+	if err := CheckSlug(slug); err != nil {
+		return nil, err
+	}
+	var out *Organization
+	err = s.within(ctx, actor, orgID, PermProfileManage, func(r Repo, a *Access) error {
+		o := *a.Org
+		now := s.Clock.Now()
+		o.Name, o.Slug = name, slug
+		switch {
+		case in.Logo != nil:
+			o.LogoVersion = max(now.UnixMilli(), a.Org.LogoVersion+1)
+			if err := r.SetOrganizationLogo(ctx, o.ID, in.Logo); err != nil {
+				return err
+			}
+		case in.RemoveLogo && o.LogoVersion != 0:
+			o.LogoVersion = 0
+			if err := r.SetOrganizationLogo(ctx, o.ID, nil); err != nil {
+				return err
+			}
+		}
+		out = &o
+		if o == *a.Org {
+			return nil
+		}
+		o.UpdatedAt = now
+		if err := r.UpdateOrganization(ctx, &o); err != nil {
+			if errors.Is(err, apperr.ErrConflict) {
+				return ErrSlugTaken
+			}
+			return notFound(err)
+		}
+		return emit(ctx, r, events.OrganizationUpdated, o.ID, s.object(&o), now)
+	})
+	return out, err
+}
+
+// Delete removes the organization with its memberships and invitations. It
+// needs org:sys_profile:delete, the organization's name typed as a
+// confirmation, and a recent factor: a sign-in within ReverifyWindow, or
+// the password entered again.
+func (s *Service) Delete(ctx context.Context, actor Actor, orgID, confirmName, password string) error {
+	a, err := s.Require(ctx, actor, orgID, PermProfileDelete)
+	if err != nil {
+		return err
+	}
+	if strings.TrimSpace(confirmName) != a.Org.Name {
+		return apperr.Field(apperr.Invalid, "confirm_name", "Type the organization's name exactly as shown to confirm.")
+	}
+	if err := s.reverify(ctx, actor, password); err != nil {
+		return err
+	}
+	return s.within(ctx, actor, orgID, PermProfileDelete, func(r Repo, a *Access) error {
+		now := s.Clock.Now()
+		if err := r.ClearActiveOrg(ctx, orgID, "", now); err != nil {
+			return err
+		}
+		if err := r.DeleteOrganization(ctx, orgID); err != nil {
+			return notFound(err)
+		}
+		return emit(ctx, r, events.OrganizationDeleted, orgID,
+			DeletedObject{Object: "organization", ID: orgID, Slug: a.Org.Slug, Deleted: true}, now)
+	})
+}
+
+// NeedsPassword reports whether deleting now would ask for the password.
+func (s *Service) NeedsPassword(actor Actor) bool {
+	return s.Clock.Now().Sub(actor.FactorAt) > ReverifyWindow
+}
+
+// reverify passes a session that verified a factor within ReverifyWindow,
+// or a correct password. It is the minimal reverification of this issue;
+// a fuller one (any factor, a fresh sign-in step) belongs to the profile.
+func (s *Service) reverify(ctx context.Context, actor Actor, password string) error {
+	if !s.NeedsPassword(actor) {
+		return nil
+	}
+	u, err := s.Repo.UserByID(ctx, actor.UserID)
+	if err != nil {
+		return notFound(err)
+	}
+	if u.PasswordHash == "" || s.Passwords == nil {
+		return apperr.Field(apperr.Forbidden, "password",
+			"For your security, sign out and sign in again, then delete the organization within 10 minutes.")
+	}
+	if password == "" {
+		return apperr.Field(apperr.Invalid, "password", "Enter your password to confirm.")
+	}
+	ok, _, err := s.Passwords.Verify(ctx, password, u.PasswordHash)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return apperr.Field(apperr.Invalid, "password", "Password is incorrect. Try again.")
+	}
+	return nil
+}
+
+// Logo returns the organization's logo to a member.
+func (s *Service) Logo(ctx context.Context, actor Actor, orgID string) (*Logo, error) {
+	if _, err := s.View(ctx, actor, orgID); err != nil {
+		return nil, err
+	}
+	l, err := s.Repo.OrganizationLogo(ctx, orgID)
+	return l, notFound(err)
+}

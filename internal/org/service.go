@@ -1,0 +1,336 @@
+package org
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"time"
+
+	"github.com/jonboulle/clockwork"
+
+	"github.com/portalhq/portal/internal/apperr"
+	"github.com/portalhq/portal/internal/events"
+	"github.com/portalhq/portal/internal/id"
+	"github.com/portalhq/portal/internal/session"
+)
+
+// Notifier sends the invitation email.
+type Notifier interface {
+	SendOrgInvitation(ctx context.Context, to string, m InvitationMail) error
+}
+
+// InvitationMail is what an invitation email says.
+type InvitationMail struct {
+	OrgName     string
+	InviterName string // "" when the inviter has no name on file
+	URL         string // the link with the ticket
+	ExpireAt    time.Time
+}
+
+// Passwords checks a password against a stored hash (password.Hasher).
+type Passwords interface {
+	Verify(ctx context.Context, password, encoded string) (ok, needsRehash bool, err error)
+}
+
+// Service runs organizations.
+type Service struct {
+	Clock     clockwork.Clock
+	Repo      Repo
+	InTx      func(ctx context.Context, fn func(Repo) error) error
+	Roles     *Roles
+	Policy    Policy
+	Notifier  Notifier
+	Passwords Passwords
+	BaseURL   string // invitation links and logo URLs are built from it
+}
+
+var _ session.OrgResolver = (*Service)(nil)
+
+// Access is what the actor may do in one organization.
+type Access struct {
+	Org        *Organization
+	Membership *Membership
+	roles      *Roles
+}
+
+// Can reports whether the actor's role grants perm.
+func (a *Access) Can(perm string) bool { return a.roles.Has(a.Membership.Role, perm) }
+
+// CreateInput is the create-organization form.
+type CreateInput struct {
+	Name string
+	Slug string // "" = derived from the name
+	Logo *Logo  // optional, checked with CheckLogo
+}
+
+// Create makes an organization whose creator is its first admin, and
+// makes it the creator's active organization.
+func (s *Service) Create(ctx context.Context, actor Actor, in CreateInput) (*Organization, error) {
+	if !s.Policy.CreateEnabled {
+		return nil, ErrCreateDisabled
+	}
+	name, err := CleanName(in.Name)
+	if err != nil {
+		return nil, err
+	}
+	slug := strings.ToLower(strings.TrimSpace(in.Slug))
+	if slug == "" {
+		slug = Slugify(name)
+	}
+	if err := CheckSlug(slug); err != nil {
+		return nil, err
+	}
+	now := s.Clock.Now()
+	o := &Organization{ID: id.New(id.Org), Name: name, Slug: slug, CreatedBy: actor.UserID, CreatedAt: now, UpdatedAt: now}
+	if in.Logo != nil {
+		o.LogoVersion = now.UnixMilli()
+	}
+	m := &Membership{ID: id.New(id.OrgMember), OrgID: o.ID, UserID: actor.UserID, Role: RoleAdmin, CreatedAt: now, UpdatedAt: now}
+	err = s.InTx(ctx, func(r Repo) error {
+		// Held so that two creations at once cannot both pass the limit.
+		if err := r.LockUser(ctx, actor.UserID); err != nil {
+			return notFound(err)
+		}
+		if s.Policy.CreateLimit > 0 {
+			n, err := r.CountOrganizationsCreatedBy(ctx, actor.UserID)
+			if err != nil {
+				return err
+			}
+			if n >= s.Policy.CreateLimit {
+				return ErrCreateLimit
+			}
+		}
+		if err := r.CreateOrganization(ctx, o); err != nil {
+			if errors.Is(err, apperr.ErrConflict) {
+				return ErrSlugTaken
+			}
+			return err
+		}
+		if in.Logo != nil {
+			if err := r.SetOrganizationLogo(ctx, o.ID, in.Logo); err != nil {
+				return err
+			}
+		}
+		if err := r.CreateMembership(ctx, m); err != nil {
+			return err
+		}
+		if actor.SessionID != "" {
+			if err := r.SetSessionActiveOrg(ctx, actor.SessionID, o.ID, now); err != nil {
+				return err
+			}
+		}
+		if err := emit(ctx, r, events.OrganizationCreated, o.ID, s.object(o), now); err != nil {
+			return err
+		}
+		return s.emitMembership(ctx, r, events.MembershipCreated, m, o, now)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return o, nil
+}
+
+// ForUser lists the user's organizations with their role in each, by name.
+func (s *Service) ForUser(ctx context.Context, userID string) ([]UserOrg, error) {
+	return s.Repo.OrganizationsOfUser(ctx, userID)
+}
+
+// Find returns the organization named by ref, an ID (org_…) or a slug,
+// when the user is a member of it.
+func (s *Service) Find(ctx context.Context, userID, ref string) (*Organization, error) {
+	var (
+		o   *Organization
+		err error
+	)
+	if strings.HasPrefix(ref, id.Org+"_") {
+		o, err = s.Repo.OrganizationByID(ctx, ref)
+	} else {
+		o, err = s.Repo.OrganizationBySlug(ctx, strings.ToLower(ref))
+	}
+	if err != nil {
+		return nil, notFound(err)
+	}
+	if _, err := s.Repo.MembershipOf(ctx, o.ID, userID); err != nil {
+		return nil, notFound(err)
+	}
+	return o, nil
+}
+
+// Activate makes the organization named by ref (ID or slug) the actor's
+// active one, or ref "" the personal account. It returns the organization,
+// nil for the personal account.
+func (s *Service) Activate(ctx context.Context, actor Actor, ref string) (*Organization, error) {
+	now := s.Clock.Now()
+	if ref == "" {
+		if !s.Policy.PersonalAccounts {
+			return nil, ErrPersonalDisabled
+		}
+		return nil, s.Repo.SetSessionActiveOrg(ctx, actor.SessionID, "", now)
+	}
+	o, err := s.Find(ctx, actor.UserID, ref)
+	if err != nil {
+		return nil, err
+	}
+	return o, s.Repo.SetSessionActiveOrg(ctx, actor.SessionID, o.ID, now)
+}
+
+// View returns what the actor may do in orgID; ErrNotFound unless they are
+// a member. Pages use it to show only what the role allows; every change
+// checks again inside its own transaction.
+func (s *Service) View(ctx context.Context, actor Actor, orgID string) (*Access, error) {
+	return s.access(ctx, s.Repo, actor, orgID, false)
+}
+
+// Require is View that also demands perm.
+func (s *Service) Require(ctx context.Context, actor Actor, orgID, perm string) (*Access, error) {
+	a, err := s.View(ctx, actor, orgID)
+	if err != nil {
+		return nil, err
+	}
+	if !a.Can(perm) {
+		return nil, ErrForbidden
+	}
+	return a, nil
+}
+
+func (s *Service) access(ctx context.Context, r Repo, actor Actor, orgID string, lock bool) (*Access, error) {
+	var (
+		o   *Organization
+		err error
+	)
+	if lock {
+		o, err = r.LockOrganization(ctx, orgID)
+	} else {
+		o, err = r.OrganizationByID(ctx, orgID)
+	}
+	if err != nil {
+		return nil, notFound(err)
+	}
+	m, err := r.MembershipOf(ctx, orgID, actor.UserID)
+	if err != nil {
+		return nil, notFound(err)
+	}
+	return &Access{Org: o, Membership: m, roles: s.Roles}, nil
+}
+
+// within runs fn in a transaction that holds the organization, once the
+// actor is known to be a member whose role grants perm ("" = any member).
+// The check runs after the lock, so a role changed by a concurrent request
+// is seen (REQ-AC-04, REQ-AC-06).
+func (s *Service) within(ctx context.Context, actor Actor, orgID, perm string, fn func(r Repo, a *Access) error) error {
+	return s.InTx(ctx, func(r Repo) error {
+		a, err := s.access(ctx, r, actor, orgID, true)
+		if err != nil {
+			return err
+		}
+		if perm != "" && !a.Can(perm) {
+			return ErrForbidden
+		}
+		return fn(r, a)
+	})
+}
+
+// OrgClaims resolves the session token's organization claims; nil when the
+// user is no longer a member, so the claims are dropped (REQ-AC-04).
+func (s *Service) OrgClaims(ctx context.Context, userID, orgID string) (*session.OrgClaims, error) {
+	m, err := s.Repo.MembershipOf(ctx, orgID, userID)
+	if errors.Is(err, apperr.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	o, err := s.Repo.OrganizationByID(ctx, orgID)
+	if errors.Is(err, apperr.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &session.OrgClaims{ID: o.ID, Slug: o.Slug, Role: m.Role, Permissions: s.Roles.Permissions(m.Role)}, nil
+}
+
+// NeedsOrganization reports whether the session must choose an
+// organization before going back to the app: personal accounts are off and
+// it has no active organization it is still a member of.
+func (s *Service) NeedsOrganization(ctx context.Context, sess *session.Session) (bool, error) {
+	if s.Policy.PersonalAccounts {
+		return false, nil
+	}
+	if sess.ActiveOrgID == "" {
+		return true, nil
+	}
+	c, err := s.OrgClaims(ctx, sess.UserID, sess.ActiveOrgID)
+	return c == nil, err
+}
+
+// EnsureOrganization is NeedsOrganization that first tries the
+// organization the user last had active in another session, as Clerk
+// remembers it: a person who must belong to an organization is asked to
+// choose only when none can be restored. It returns the organization made
+// active, if any.
+func (s *Service) EnsureOrganization(ctx context.Context, sess *session.Session) (restored string, needs bool, err error) {
+	if needs, err = s.NeedsOrganization(ctx, sess); !needs || err != nil {
+		return "", needs, err
+	}
+	last, err := s.Repo.LastActiveOrg(ctx, sess.UserID, sess.ID)
+	if err != nil || last == "" {
+		return "", true, err
+	}
+	if c, err := s.OrgClaims(ctx, sess.UserID, last); err != nil || c == nil {
+		return "", true, err
+	}
+	if err := s.Repo.SetSessionActiveOrg(ctx, sess.ID, last, s.Clock.Now()); err != nil {
+		return "", true, notFound(err)
+	}
+	return last, false, nil
+}
+
+// maxMembers is the member limit of o; 0 = none.
+func (s *Service) maxMembers(o *Organization) int {
+	if o.MaxMembers > 0 {
+		return o.MaxMembers
+	}
+	return s.Policy.MaxMembers
+}
+
+// keepsManager refuses a change that would leave the organization without
+// a member who can manage memberships.
+func (s *Service) keepsManager(ctx context.Context, r Repo, orgID string, m *Membership) error {
+	if !s.Roles.Has(m.Role, PermMembershipsManage) {
+		return nil
+	}
+	n, err := r.CountMembersWithRoles(ctx, orgID, s.Roles.Managers())
+	if err != nil {
+		return err
+	}
+	if n <= 1 {
+		return ErrLastAdmin
+	}
+	return nil
+}
+
+func (s *Service) emitMembership(ctx context.Context, r Repo, typ string, m *Membership, o *Organization, now time.Time) error {
+	u, err := r.UserByID(ctx, m.UserID)
+	if err != nil && !errors.Is(err, apperr.ErrNotFound) {
+		return err
+	}
+	return emit(ctx, r, typ, m.ID, s.membershipObject(m, o, u), now)
+}
+
+func emit(ctx context.Context, r Repo, typ, objectID string, obj any, now time.Time) error {
+	e, err := events.New(typ, objectID, obj, now)
+	if err != nil {
+		return err
+	}
+	return r.InsertEvent(ctx, e)
+}
+
+// notFound turns the store's ErrNotFound into the one message a person
+// sees for anything missing or not theirs.
+func notFound(err error) error {
+	if errors.Is(err, apperr.ErrNotFound) {
+		return ErrNotFound
+	}
+	return err
+}

@@ -1,0 +1,384 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"strings"
+	"time"
+
+	"github.com/portalhq/portal/internal/org"
+)
+
+const orgCols = `id, name, slug, logo_version, max_members, created_by, created_at, updated_at`
+
+// CreateOrganization inserts o; a taken slug is ErrConflict.
+func (q *Q) CreateOrganization(ctx context.Context, o *org.Organization) error {
+	_, err := q.exec(ctx, `INSERT INTO organizations (`+orgCols+`) VALUES (?,?,?,?,?,?,?,?)`,
+		o.ID, o.Name, o.Slug, o.LogoVersion, o.MaxMembers, o.CreatedBy, ms(o.CreatedAt), ms(o.UpdatedAt))
+	if isUnique(err) {
+		return ErrConflict
+	}
+	return err
+}
+
+// OrganizationByID returns an organization.
+func (q *Q) OrganizationByID(ctx context.Context, id string) (*org.Organization, error) {
+	return scanOrg(q.row(ctx, `SELECT `+orgCols+` FROM organizations WHERE id = ?`, id))
+}
+
+// OrganizationBySlug returns the organization with slug.
+func (q *Q) OrganizationBySlug(ctx context.Context, slug string) (*org.Organization, error) {
+	return scanOrg(q.row(ctx, `SELECT `+orgCols+` FROM organizations WHERE slug = ?`, slug))
+}
+
+// LockOrganization reads an organization and, inside a transaction, keeps
+// others from changing it until the transaction ends: FOR UPDATE on
+// PostgreSQL; SQLite transactions already hold the database's write lock
+// from their start (BEGIN IMMEDIATE).
+func (q *Q) LockOrganization(ctx context.Context, id string) (*org.Organization, error) {
+	return scanOrg(q.row(ctx, `SELECT `+orgCols+` FROM organizations WHERE id = ?`+q.forUpdate(), id))
+}
+
+// LockUser holds a user's row until the transaction ends (see LockOrganization).
+func (q *Q) LockUser(ctx context.Context, userID string) error {
+	var id string
+	err := q.row(ctx, `SELECT id FROM users WHERE id = ?`+q.forUpdate(), userID).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return ErrNotFound
+	}
+	return err
+}
+
+func (q *Q) forUpdate() string {
+	if q.d == Postgres {
+		return " FOR UPDATE"
+	}
+	return ""
+}
+
+// UpdateOrganization saves name, slug, logo version and limit; a taken slug is ErrConflict.
+func (q *Q) UpdateOrganization(ctx context.Context, o *org.Organization) error {
+	res, err := q.exec(ctx, `UPDATE organizations SET name = ?, slug = ?, logo_version = ?, max_members = ?,
+		updated_at = ? WHERE id = ?`, o.Name, o.Slug, o.LogoVersion, o.MaxMembers, ms(o.UpdatedAt), o.ID)
+	if isUnique(err) {
+		return ErrConflict
+	}
+	return q.expectOne(res, err)
+}
+
+// DeleteOrganization removes an organization; its logo, memberships and
+// invitations go with it (ON DELETE CASCADE on both engines).
+func (q *Q) DeleteOrganization(ctx context.Context, id string) error {
+	return q.expectOne(q.exec(ctx, `DELETE FROM organizations WHERE id = ?`, id))
+}
+
+// SetOrganizationLogo stores the logo, or removes it when logo is nil.
+func (q *Q) SetOrganizationLogo(ctx context.Context, orgID string, logo *org.Logo) error {
+	if logo == nil {
+		_, err := q.exec(ctx, `DELETE FROM organization_logos WHERE org_id = ?`, orgID)
+		return err
+	}
+	_, err := q.exec(ctx, `INSERT INTO organization_logos (org_id, content_type, data) VALUES (?,?,?)
+		ON CONFLICT (org_id) DO UPDATE SET content_type = excluded.content_type, data = excluded.data`,
+		orgID, logo.ContentType, logo.Data)
+	return err
+}
+
+// OrganizationLogo returns the stored logo.
+func (q *Q) OrganizationLogo(ctx context.Context, orgID string) (*org.Logo, error) {
+	var l org.Logo
+	err := q.row(ctx, `SELECT content_type, data FROM organization_logos WHERE org_id = ?`, orgID).Scan(&l.ContentType, &l.Data)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &l, nil
+}
+
+// CountOrganizationsCreatedBy counts the existing organizations userID created.
+func (q *Q) CountOrganizationsCreatedBy(ctx context.Context, userID string) (int, error) {
+	return q.count(ctx, `SELECT COUNT(*) FROM organizations WHERE created_by = ?`, userID)
+}
+
+func (q *Q) count(ctx context.Context, query string, args ...any) (int, error) {
+	var n int
+	err := q.row(ctx, query, args...).Scan(&n)
+	return n, err
+}
+
+func scanOrg(r scanner) (*org.Organization, error) {
+	var (
+		o                org.Organization
+		created, updated int64
+	)
+	err := r.Scan(&o.ID, &o.Name, &o.Slug, &o.LogoVersion, &o.MaxMembers, &o.CreatedBy, &created, &updated)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, err
+	}
+	o.CreatedAt, o.UpdatedAt = fromMS(created), fromMS(updated)
+	return &o, nil
+}
+
+const memberCols = `id, org_id, user_id, role, created_at, updated_at`
+
+// CreateMembership inserts m; a user already in the organization is ErrConflict.
+func (q *Q) CreateMembership(ctx context.Context, m *org.Membership) error {
+	_, err := q.exec(ctx, `INSERT INTO organization_memberships (`+memberCols+`) VALUES (?,?,?,?,?,?)`,
+		m.ID, m.OrgID, m.UserID, m.Role, ms(m.CreatedAt), ms(m.UpdatedAt))
+	if isUnique(err) {
+		return ErrConflict
+	}
+	return err
+}
+
+// MembershipByID returns a membership.
+func (q *Q) MembershipByID(ctx context.Context, id string) (*org.Membership, error) {
+	return scanMembership(q.row(ctx, `SELECT `+memberCols+` FROM organization_memberships WHERE id = ?`, id))
+}
+
+// MembershipOf returns userID's membership of orgID.
+func (q *Q) MembershipOf(ctx context.Context, orgID, userID string) (*org.Membership, error) {
+	return scanMembership(q.row(ctx, `SELECT `+memberCols+` FROM organization_memberships
+		WHERE org_id = ? AND user_id = ?`, orgID, userID))
+}
+
+// UpdateMembershipRole sets a membership's role.
+func (q *Q) UpdateMembershipRole(ctx context.Context, id, role string, at time.Time) error {
+	return q.expectOne(q.exec(ctx, `UPDATE organization_memberships SET role = ?, updated_at = ? WHERE id = ?`,
+		role, ms(at), id))
+}
+
+// DeleteMembership removes a membership.
+func (q *Q) DeleteMembership(ctx context.Context, id string) error {
+	return q.expectOne(q.exec(ctx, `DELETE FROM organization_memberships WHERE id = ?`, id))
+}
+
+// CountMembers counts an organization's members.
+func (q *Q) CountMembers(ctx context.Context, orgID string) (int, error) {
+	return q.count(ctx, `SELECT COUNT(*) FROM organization_memberships WHERE org_id = ?`, orgID)
+}
+
+// CountMembersWithRoles counts the members holding one of roles.
+func (q *Q) CountMembersWithRoles(ctx context.Context, orgID string, roles []string) (int, error) {
+	if len(roles) == 0 {
+		return 0, nil
+	}
+	args := []any{orgID}
+	for _, r := range roles {
+		args = append(args, r)
+	}
+	return q.count(ctx, `SELECT COUNT(*) FROM organization_memberships WHERE org_id = ? AND role IN (?`+
+		strings.Repeat(",?", len(roles)-1)+`)`, args...)
+}
+
+// ListMembers pages through an organization's members, oldest first,
+// keeping those whose name, email address or username contains query
+// (case-insensitive for ASCII), and returns the number matching.
+func (q *Q) ListMembers(ctx context.Context, orgID, query string, limit, offset int) ([]org.Member, int, error) {
+	where := `m.org_id = ?`
+	args := []any{orgID}
+	if query != "" {
+		like := "%" + escapeLike(strings.ToLower(query)) + "%"
+		where += ` AND (LOWER(u.first_name || ' ' || u.last_name) LIKE ? ESCAPE '\'
+			OR EXISTS (SELECT 1 FROM identifiers i WHERE i.user_id = u.id
+				AND i.kind IN ('email_address', 'username') AND i.value LIKE ? ESCAPE '\'))`
+		args = append(args, like, like)
+	}
+	from := ` FROM organization_memberships m JOIN users u ON u.id = m.user_id WHERE ` + where
+	total, err := q.count(ctx, `SELECT COUNT(*)`+from, args...)
+	if err != nil {
+		return nil, 0, err
+	}
+	rows, err := q.query(ctx, `SELECT m.id, m.org_id, m.user_id, m.role, m.created_at, m.updated_at,
+			u.first_name, u.last_name,
+			COALESCE((SELECT value FROM identifiers WHERE id = u.primary_email_id), ''),
+			COALESCE((SELECT MIN(value) FROM identifiers WHERE user_id = u.id AND kind = 'username'), '')`+
+		from+` ORDER BY m.created_at, m.id LIMIT ? OFFSET ?`, append(args, limit, offset)...)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer rows.Close()
+	var out []org.Member
+	for rows.Next() {
+		var (
+			m                org.Member
+			created, updated int64
+		)
+		if err := rows.Scan(&m.ID, &m.OrgID, &m.UserID, &m.Role, &created, &updated,
+			&m.FirstName, &m.LastName, &m.Email, &m.Username); err != nil {
+			return nil, 0, err
+		}
+		m.CreatedAt, m.UpdatedAt = fromMS(created), fromMS(updated)
+		out = append(out, m)
+	}
+	return out, total, rows.Err()
+}
+
+// escapeLike makes % and _ in a search literal, with \ as the escape.
+func escapeLike(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
+}
+
+// OrganizationsOfUser lists the user's organizations, by name.
+func (q *Q) OrganizationsOfUser(ctx context.Context, userID string) ([]org.UserOrg, error) {
+	rows, err := q.query(ctx, `SELECT o.id, o.name, o.slug, o.logo_version, o.max_members, o.created_by,
+			o.created_at, o.updated_at, m.id, m.role
+		FROM organization_memberships m JOIN organizations o ON o.id = m.org_id
+		WHERE m.user_id = ? ORDER BY LOWER(o.name), o.id`, userID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []org.UserOrg
+	for rows.Next() {
+		var (
+			u                org.UserOrg
+			created, updated int64
+		)
+		if err := rows.Scan(&u.ID, &u.Name, &u.Slug, &u.LogoVersion, &u.MaxMembers, &u.CreatedBy,
+			&created, &updated, &u.MembershipID, &u.Role); err != nil {
+			return nil, err
+		}
+		u.CreatedAt, u.UpdatedAt = fromMS(created), fromMS(updated)
+		out = append(out, u)
+	}
+	return out, rows.Err()
+}
+
+func scanMembership(r scanner) (*org.Membership, error) {
+	var (
+		m                org.Membership
+		created, updated int64
+	)
+	err := r.Scan(&m.ID, &m.OrgID, &m.UserID, &m.Role, &created, &updated)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, err
+	}
+	m.CreatedAt, m.UpdatedAt = fromMS(created), fromMS(updated)
+	return &m, nil
+}
+
+const invitationCols = `id, org_id, email, role, status, ticket_hash, redirect_url, inviter_id,
+	created_at, updated_at, expire_at`
+
+// CreateInvitation inserts inv; a pending invitation to the same address
+// in the organization is ErrConflict.
+func (q *Q) CreateInvitation(ctx context.Context, inv *org.Invitation) error {
+	_, err := q.exec(ctx, `INSERT INTO organization_invitations (`+invitationCols+`) VALUES (?,?,?,?,?,?,?,?,?,?,?)`,
+		inv.ID, inv.OrgID, inv.Email, inv.Role, inv.Status, inv.TicketHash, inv.RedirectURL, inv.InviterID,
+		ms(inv.CreatedAt), ms(inv.UpdatedAt), ms(inv.ExpireAt))
+	if isUnique(err) {
+		return ErrConflict
+	}
+	return err
+}
+
+// InvitationByID returns an invitation.
+func (q *Q) InvitationByID(ctx context.Context, id string) (*org.Invitation, error) {
+	return scanInvitation(q.row(ctx, `SELECT `+invitationCols+` FROM organization_invitations WHERE id = ?`, id))
+}
+
+// InvitationByTicket returns the invitation whose ticket hashes to hash.
+func (q *Q) InvitationByTicket(ctx context.Context, hash string) (*org.Invitation, error) {
+	return scanInvitation(q.row(ctx, `SELECT `+invitationCols+` FROM organization_invitations WHERE ticket_hash = ?`, hash))
+}
+
+// PendingInvitation returns the pending invitation to email, expired or not.
+func (q *Q) PendingInvitation(ctx context.Context, orgID, email string) (*org.Invitation, error) {
+	return scanInvitation(q.row(ctx, `SELECT `+invitationCols+` FROM organization_invitations
+		WHERE org_id = ? AND email = ? AND status = 'pending'`, orgID, email))
+}
+
+// ListPendingInvitations lists pending invitations, newest first.
+func (q *Q) ListPendingInvitations(ctx context.Context, orgID string) ([]org.Invitation, error) {
+	rows, err := q.query(ctx, `SELECT `+invitationCols+` FROM organization_invitations
+		WHERE org_id = ? AND status = 'pending' ORDER BY created_at DESC, id`, orgID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []org.Invitation
+	for rows.Next() {
+		inv, err := scanInvitation(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, *inv)
+	}
+	return out, rows.Err()
+}
+
+// UpdateInvitation saves status, ticket, times and role when the stored
+// status is still from; otherwise ErrConflict.
+func (q *Q) UpdateInvitation(ctx context.Context, inv *org.Invitation, from string) error {
+	res, err := q.exec(ctx, `UPDATE organization_invitations SET status = ?, ticket_hash = ?, role = ?,
+		updated_at = ?, expire_at = ? WHERE id = ? AND status = ?`,
+		inv.Status, inv.TicketHash, inv.Role, ms(inv.UpdatedAt), ms(inv.ExpireAt), inv.ID, from)
+	if err != nil {
+		return err
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return ErrConflict
+	}
+	return nil
+}
+
+func scanInvitation(r scanner) (*org.Invitation, error) {
+	var (
+		i                     org.Invitation
+		created, updated, exp int64
+	)
+	err := r.Scan(&i.ID, &i.OrgID, &i.Email, &i.Role, &i.Status, &i.TicketHash, &i.RedirectURL, &i.InviterID,
+		&created, &updated, &exp)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, err
+	}
+	i.CreatedAt, i.UpdatedAt, i.ExpireAt = fromMS(created), fromMS(updated), fromMS(exp)
+	return &i, nil
+}
+
+// SetSessionActiveOrg sets an active session's organization ("" = none).
+func (q *Q) SetSessionActiveOrg(ctx context.Context, sessionID, orgID string, at time.Time) error {
+	return q.expectOne(q.exec(ctx, `UPDATE sessions SET active_org_id = ?, updated_at = ?
+		WHERE id = ? AND status = 'active'`, orgID, ms(at), sessionID))
+}
+
+// ClearActiveOrg unsets orgID as the active organization of userID's
+// sessions, or of everyone's when userID is "".
+func (q *Q) ClearActiveOrg(ctx context.Context, orgID, userID string, at time.Time) error {
+	query, args := `UPDATE sessions SET active_org_id = '', updated_at = ? WHERE active_org_id = ?`, []any{ms(at), orgID}
+	if userID != "" {
+		query += ` AND user_id = ?`
+		args = append(args, userID)
+	}
+	_, err := q.exec(ctx, query, args...)
+	return err
+}
+
+// LastActiveOrg returns the active organization of the user's most recently
+// changed other session that had one, or "".
+func (q *Q) LastActiveOrg(ctx context.Context, userID, exceptSessionID string) (string, error) {
+	var orgID string
+	err := q.row(ctx, `SELECT active_org_id FROM sessions WHERE user_id = ? AND id <> ? AND active_org_id <> ''
+		ORDER BY updated_at DESC, id LIMIT 1`, userID, exceptSessionID).Scan(&orgID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
+	}
+	return orgID, err
+}

@@ -1,0 +1,390 @@
+// Package theme loads the portal's appearance: a shipped theme from
+// themes/ or an owner's file, with Clerk's variable and option names. Every
+// value is checked against a narrow grammar when the theme is loaded and
+// written out in its checked spelling, so nothing in a theme file can
+// leave the CSS declaration it is put in (REQ-IN-03).
+package theme
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/portalhq/portal/themes"
+)
+
+// Theme is a loaded, validated theme.
+type Theme struct {
+	Name    string // shipped name, or the file's base name
+	Source  string // "themes/<name>.yaml" for a shipped theme, else the path
+	Options Options
+
+	vars    map[string]string // every variable set in the chain, checked
+	dark    map[string]string // overrides under prefers-color-scheme: dark
+	sheets  []string          // stylesheets named by the chain, parent first
+	css     string
+	body    string
+	version string
+	files   []stamp // files on disk the theme was read from
+}
+
+// Error says which file and key hold a value that was refused and what
+// would be accepted instead.
+type Error struct {
+	File    string
+	Key     string // "variables.colorPrimary", "extends", …
+	Value   string
+	Accepts string
+}
+
+func (e *Error) Error() string {
+	v := e.Value
+	if len(v) > 80 {
+		v = v[:80] + "…"
+	}
+	where := e.File + ": " + e.Key
+	if e.Key == "" {
+		where = e.File
+	}
+	msg := fmt.Sprintf("theme: %s: %q is not accepted; use %s", where, v, e.Accepts)
+	if strings.HasPrefix(e.Key, "variables.") || strings.HasPrefix(e.Key, "dark.variables.") {
+		if e.Value == "" {
+			msg += ` (in YAML, quote values that start with #: colorPrimary: "#2f3037")`
+		}
+	}
+	return msg
+}
+
+// file is the format of a theme file (YAML, or JSON, which YAML reads too).
+type file struct {
+	Extends    string            `yaml:"extends"`
+	Stylesheet string            `yaml:"stylesheet"` // a .css file next to the theme, appended to /theme.css
+	Variables  map[string]string `yaml:"variables"`
+	Options    map[string]string `yaml:"options"`
+	Dark       *struct {
+		Extends   string            `yaml:"extends"`
+		Variables map[string]string `yaml:"variables"`
+	} `yaml:"dark"`
+}
+
+type stamp struct {
+	path  string
+	mod   time.Time
+	size  int64
+	found bool
+}
+
+const maxFile = 256 << 10
+
+// Shipped lists the names of the themes built into the binary.
+func Shipped() []string {
+	entries, _ := fs.Glob(themes.FS, "*.yaml")
+	out := make([]string, 0, len(entries))
+	for _, e := range entries {
+		out = append(out, strings.TrimSuffix(e, ".yaml"))
+	}
+	sort.Strings(out)
+	return out
+}
+
+// IsShipped reports whether name is a shipped theme.
+func IsShipped(name string) bool { return slices.Contains(Shipped(), name) }
+
+// isPath tells a file path from a shipped theme's name.
+func isPath(s string) bool {
+	ext := strings.ToLower(filepath.Ext(s))
+	return strings.ContainsAny(s, `/\`) || ext == ".yaml" || ext == ".yml" || ext == ".json"
+}
+
+// Load reads a shipped theme by name or an owner's theme file by path.
+// dev relaxes URLs to accept http://localhost. Any refused value is an
+// *Error naming the file and key.
+func Load(nameOrPath string, dev bool) (*Theme, error) {
+	l := &loader{dev: dev, seen: map[string]bool{}}
+	r, err := l.resolve(nameOrPath, "", "PORTAL_THEME", "")
+	if err != nil {
+		return nil, err
+	}
+	t := &Theme{Name: r.name, Source: r.source, vars: r.vars, dark: r.dark, sheets: r.sheets,
+		files: l.files}
+	merged := map[string]string{}
+	for k, v := range defaultOptions {
+		merged[k] = v
+	}
+	for k, v := range r.options {
+		merged[k] = v
+	}
+	for _, o := range options {
+		if v, ok := merged[o.Name]; ok {
+			o.set(&t.Options, v)
+		}
+	}
+	t.css = t.render()
+	t.body = t.css + strings.Join(t.sheets, "")
+	sum := sha256.Sum256([]byte(t.body))
+	t.version = hex.EncodeToString(sum[:8])
+	return t, nil
+}
+
+type loader struct {
+	dev   bool
+	seen  map[string]bool
+	files []stamp
+}
+
+// resolved is a theme with its parents applied.
+type resolved struct {
+	name, source string
+	vars, dark   map[string]string
+	options      map[string]string
+	sheets       []string
+}
+
+// resolve reads ref (a shipped name, or a path relative to dir) and its
+// chain of parents. from and key say where ref was named, for errors.
+func (l *loader) resolve(ref, dir, from, key string) (*resolved, error) {
+	var (
+		data   []byte
+		source string
+		name   string
+		disk   = isPath(ref)
+		err    error
+	)
+	if disk {
+		source = ref
+		if dir != "" && !filepath.IsAbs(ref) {
+			source = filepath.Join(dir, ref)
+		}
+		name = strings.TrimSuffix(filepath.Base(source), filepath.Ext(source))
+		data, err = l.read(source)
+	} else {
+		if !IsShipped(ref) {
+			return nil, &Error{File: from, Key: key, Value: ref,
+				Accepts: "a shipped theme (" + strings.Join(Shipped(), ", ") + ") or a path to a theme file (.yaml, .yml or .json)"}
+		}
+		name, source = ref, "themes/"+ref+".yaml"
+		data, err = fs.ReadFile(themes.FS, ref+".yaml")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("theme: %s: %w", source, err)
+	}
+	if l.seen[source] || len(l.seen) >= 8 {
+		return nil, &Error{File: source, Key: "extends", Value: ref, Accepts: "a chain of themes without loops, at most 8 long"}
+	}
+	l.seen[source] = true // for this chain only: auto reaches default twice, legitimately
+	defer delete(l.seen, source)
+
+	var f file
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	if err := dec.Decode(&f); err != nil && !errors.Is(err, io.EOF) {
+		return nil, fmt.Errorf("theme: %s: %v (keys: extends, stylesheet, variables, options, dark)", source, cleanYAML(err))
+	}
+
+	r := &resolved{name: name, source: source, vars: map[string]string{}, options: map[string]string{}}
+	here := filepath.Dir(source)
+	if f.Extends != "" {
+		parent, err := l.child(f.Extends, here, disk, source, "extends")
+		if err != nil {
+			return nil, err
+		}
+		r.vars, r.options, r.dark, r.sheets = parent.vars, parent.options, parent.dark, parent.sheets
+	}
+	if err := l.checkVars(source, "variables.", f.Variables, r.vars); err != nil {
+		return nil, err
+	}
+	for k, raw := range f.Options {
+		o, ok := lookupOption(k)
+		if !ok {
+			return nil, &Error{File: source, Key: "options." + k, Value: raw, Accepts: "an option name: " + strings.Join(OptionNames(), ", ")}
+		}
+		v, ok := o.kind.check(raw, l.dev)
+		if !ok {
+			return nil, &Error{File: source, Key: "options." + k, Value: raw, Accepts: o.kind.accepts}
+		}
+		r.options[k] = v
+	}
+	if f.Dark != nil {
+		dark := map[string]string{}
+		switch {
+		case f.Dark.Extends != "":
+			base, err := l.child(f.Dark.Extends, here, disk, source, "dark.extends")
+			if err != nil {
+				return nil, err
+			}
+			dark = base.vars
+		case r.dark != nil:
+			dark = r.dark
+		}
+		if err := l.checkVars(source, "dark.variables.", f.Dark.Variables, dark); err != nil {
+			return nil, err
+		}
+		r.dark = dark
+	}
+	if f.Stylesheet != "" {
+		sheet, err := l.stylesheet(f.Stylesheet, here, disk, source)
+		if err != nil {
+			return nil, err
+		}
+		r.sheets = append(slices.Clip(r.sheets), sheet)
+	}
+	return r, nil
+}
+
+// child resolves a parent theme named in source. Only a theme file on disk
+// may name another file; a shipped theme names shipped themes.
+func (l *loader) child(ref, dir string, disk bool, source, key string) (*resolved, error) {
+	if isPath(ref) && !disk {
+		return nil, &Error{File: source, Key: key, Value: ref, Accepts: "a shipped theme name"}
+	}
+	r, err := l.resolve(ref, dir, source, key)
+	if err != nil {
+		return nil, err
+	}
+	// A fresh copy, so the child's values never write into the parent's maps.
+	out := *r
+	out.vars, out.options = clone(r.vars), clone(r.options)
+	if r.dark != nil {
+		out.dark = clone(r.dark)
+	}
+	return &out, nil
+}
+
+func (l *loader) checkVars(source, prefix string, in, into map[string]string) error {
+	for k, raw := range in {
+		v, ok := lookupVariable(k)
+		if !ok {
+			return &Error{File: source, Key: prefix + k, Value: raw, Accepts: "a variable name: " + strings.Join(VariableNames(), ", ")}
+		}
+		val, ok := v.kind.check(raw, l.dev)
+		if !ok {
+			return &Error{File: source, Key: prefix + k, Value: raw, Accepts: v.kind.accepts}
+		}
+		into[k] = val
+	}
+	return nil
+}
+
+// stylesheet reads the CSS file a theme names. It must sit next to the
+// theme: a bare file name ending in .css.
+func (l *loader) stylesheet(name, dir string, disk bool, source string) (string, error) {
+	if name != filepath.Base(name) || strings.ContainsAny(name, `/\`) || !strings.HasSuffix(name, ".css") || strings.HasPrefix(name, ".") {
+		return "", &Error{File: source, Key: "stylesheet", Value: name, Accepts: "the name of a .css file in the same folder as the theme"}
+	}
+	var (
+		data []byte
+		err  error
+	)
+	if disk {
+		data, err = l.read(filepath.Join(dir, name))
+	} else {
+		data, err = fs.ReadFile(themes.FS, name)
+	}
+	if err != nil {
+		return "", fmt.Errorf("theme: %s: stylesheet: %w", source, err)
+	}
+	return "\n" + strings.TrimSpace(string(data)) + "\n", nil
+}
+
+// read reads a file on disk and remembers it, so a development server can
+// tell when it changed.
+func (l *loader) read(path string) ([]byte, error) {
+	st, err := os.Stat(path)
+	if err != nil {
+		return nil, err
+	}
+	if st.Size() > maxFile {
+		return nil, fmt.Errorf("%s is larger than %d KiB", path, maxFile>>10)
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	l.files = append(l.files, stamp{path: path, mod: st.ModTime(), size: st.Size(), found: true})
+	return data, nil
+}
+
+func cleanYAML(err error) string { return strings.TrimPrefix(err.Error(), "yaml: ") }
+
+func clone(m map[string]string) map[string]string {
+	out := make(map[string]string, len(m))
+	for k, v := range m {
+		out[k] = v
+	}
+	return out
+}
+
+// CSS is the :root block of custom properties static/portal.css reads,
+// and for a theme with dark values, the same under prefers-color-scheme.
+func (t *Theme) CSS() string { return t.css }
+
+// Stylesheet is the whole of /theme.css: CSS followed by any stylesheets
+// the theme's chain names.
+func (t *Theme) Stylesheet() string { return t.body }
+
+// Version is a short hash of Stylesheet, for ETags and cache-busting URLs.
+func (t *Theme) Version() string { return t.version }
+
+// Var returns a variable's checked value and whether the theme sets it.
+func (t *Theme) Var(name string) (string, bool) {
+	v, ok := t.vars[name]
+	return v, ok
+}
+
+// Palette returns the colours in force: the light ones, or with dark, the
+// ones under prefers-color-scheme: dark (nil when the theme has none).
+func (t *Theme) Palette(dark bool) map[string]RGBA {
+	vals := t.vars
+	if dark {
+		if t.dark == nil {
+			return nil
+		}
+		vals = clone(t.vars)
+		for k, v := range t.dark {
+			vals[k] = v
+		}
+	}
+	out := map[string]RGBA{}
+	for k, v := range vals {
+		if _, c, ok := parseColor(v); ok && strings.HasPrefix(k, "color") {
+			out[k] = c
+		}
+	}
+	return out
+}
+
+// HasDark reports whether the theme switches with prefers-color-scheme.
+func (t *Theme) HasDark() bool { return t.dark != nil }
+
+func (t *Theme) render() string {
+	var b strings.Builder
+	b.WriteString(":root{")
+	declarations(&b, t.vars)
+	b.WriteString("}\n")
+	if len(t.dark) > 0 {
+		b.WriteString("@media (prefers-color-scheme: dark){:root{")
+		declarations(&b, t.dark)
+		b.WriteString("}}\n")
+	}
+	return b.String()
+}
+
+func declarations(b *strings.Builder, vals map[string]string) {
+	for _, v := range variables {
+		if val, ok := vals[v.Name]; ok {
+			b.WriteString(v.Property + ":" + val + ";")
+		}
+	}
+}
