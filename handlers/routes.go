@@ -147,11 +147,15 @@ func clientTokenRoutes() []Route {
 	return out
 }
 
-// apiRoutes is the Backend API (backendapi_*.go). Organization,
-// membership and invitation endpoints join here.
+// apiRoutes is the Backend API (backendapi_*.go).
 func apiRoutes() []Route {
 	api := func(method, path string, h func(a *app, c echo.Context) error) Route {
 		return Route{Method: method, Path: path, h: apiRoute(h), API: true}
+	}
+	orgAPI := func(method, path string, h func(a *app, c echo.Context) error) Route {
+		r := api(method, path, h)
+		r.Org = OrgInstance
+		return r
 	}
 	get, post, patch, del := http.MethodGet, http.MethodPost, http.MethodPatch, http.MethodDelete
 	return []Route{
@@ -187,6 +191,20 @@ func apiRoutes() []Route {
 		api(post, "/v1/webhooks/endpoints/:id/rotate_secret", (*app).apiEndpointRotate),
 		api(get, "/v1/webhooks/endpoints/:id/deliveries", (*app).apiEndpointDeliveries),
 		api(post, "/v1/webhooks/endpoints/:id/deliveries/:msg/replay", (*app).apiDeliveryReplay),
+		orgAPI(get, "/v1/organizations", (*app).apiOrgsList),
+		orgAPI(post, "/v1/organizations", (*app).apiOrgCreate),
+		orgAPI(get, "/v1/organizations/:id", (*app).apiOrgGet),
+		orgAPI(patch, "/v1/organizations/:id", (*app).apiOrgUpdate),
+		orgAPI(del, "/v1/organizations/:id", (*app).apiOrgDelete),
+		orgAPI(patch, "/v1/organizations/:id/metadata", (*app).apiOrgMetadata),
+		orgAPI(get, "/v1/organizations/:id/memberships", (*app).apiMembershipsList),
+		orgAPI(post, "/v1/organizations/:id/memberships", (*app).apiMembershipCreate),
+		orgAPI(patch, "/v1/organizations/:id/memberships/:user_id", (*app).apiMembershipUpdate),
+		orgAPI(del, "/v1/organizations/:id/memberships/:user_id", (*app).apiMembershipDelete),
+		orgAPI(get, "/v1/organizations/:id/invitations", (*app).apiInvitationsList),
+		orgAPI(post, "/v1/organizations/:id/invitations", (*app).apiInvitationCreate),
+		orgAPI(get, "/v1/organizations/:id/invitations/:invitation_id", (*app).apiInvitationGet),
+		orgAPI(post, "/v1/organizations/:id/invitations/:invitation_id/revoke", (*app).apiInvitationRevoke),
 	}
 }
 

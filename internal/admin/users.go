@@ -14,6 +14,7 @@ import (
 	"github.com/portalhq/portal/internal/apperr"
 	"github.com/portalhq/portal/internal/events"
 	"github.com/portalhq/portal/internal/id"
+	"github.com/portalhq/portal/internal/metadata"
 	"github.com/portalhq/portal/internal/notify"
 	"github.com/portalhq/portal/internal/password"
 	"github.com/portalhq/portal/internal/phone"
@@ -26,7 +27,6 @@ const (
 	MaxLimit       = 500
 	DefaultLimit   = 10
 	maxFilterItems = 100
-	maxMetadata    = 8 << 10 // bytes of each metadata object, as Clerk
 	maxName        = 100
 )
 
@@ -351,12 +351,9 @@ func (s *Users) MergeMetadata(ctx context.Context, userID string, in Metadata) (
 			if m.patch == nil {
 				continue
 			}
-			merged, err := Merge(*m.into, m.patch)
+			merged, err := metadata.Patch(m.field, *m.into, m.patch)
 			if err != nil {
-				return invalid(m.field, "Give a JSON object.")
-			}
-			if len(merged) > maxMetadata {
-				return invalid(m.field, "Metadata can hold at most 8 KB.")
+				return err
 			}
 			*m.into = merged
 		}
@@ -487,12 +484,9 @@ func setMetadata(u *user.User, m Metadata) error {
 		if f.in == nil {
 			continue
 		}
-		obj, err := Merge(nil, f.in)
+		obj, err := metadata.Set(f.field, f.in)
 		if err != nil {
-			return invalid(f.field, "Give a JSON object.")
-		}
-		if len(obj) > maxMetadata {
-			return invalid(f.field, "Metadata can hold at most 8 KB.")
+			return err
 		}
 		*f.out = obj
 	}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/portalhq/portal/internal/admin"
+	"github.com/portalhq/portal/internal/metadata"
 	"github.com/portalhq/portal/internal/session"
 	"github.com/portalhq/portal/internal/store"
 	"github.com/portalhq/portal/internal/user"
@@ -124,7 +125,7 @@ func testAdmin(t *testing.T, open func(t *testing.T) *store.Store) {
 				if err != nil {
 					return err
 				}
-				merged, err := admin.Merge(got.PublicMetadata, json.RawMessage(fmt.Sprintf(`{"k%d":%d}`, i, i)))
+				merged, err := metadata.Merge(got.PublicMetadata, json.RawMessage(fmt.Sprintf(`{"k%d":%d}`, i, i)))
 				if err != nil {
 					return err
 				}

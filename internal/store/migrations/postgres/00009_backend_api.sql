@@ -6,6 +6,14 @@ ALTER TABLE users ADD COLUMN unsafe_metadata  TEXT NOT NULL DEFAULT '{}';
 ALTER TABLE users ADD COLUMN external_id      TEXT NOT NULL DEFAULT '';
 ALTER TABLE users ADD COLUMN admin_locked     BOOLEAN NOT NULL DEFAULT FALSE;
 
+-- Organizations and invitations carry Clerk's public and private metadata
+-- too (organizations come from 00007, which goose applies first on a fresh
+-- database).
+ALTER TABLE organizations ADD COLUMN public_metadata  TEXT NOT NULL DEFAULT '{}';
+ALTER TABLE organizations ADD COLUMN private_metadata TEXT NOT NULL DEFAULT '{}';
+ALTER TABLE organization_invitations ADD COLUMN public_metadata  TEXT NOT NULL DEFAULT '{}';
+ALTER TABLE organization_invitations ADD COLUMN private_metadata TEXT NOT NULL DEFAULT '{}';
+
 -- Webhook endpoints. event_types is a comma-separated list; empty means
 -- every event. previous_secret keeps signing until previous_secret_until
 -- after a rotation (REQ-WH-04).
@@ -80,6 +88,10 @@ DROP TABLE jwt_templates;
 DROP TABLE webhook_attempts;
 DROP TABLE webhook_deliveries;
 DROP TABLE webhook_endpoints;
+ALTER TABLE organization_invitations DROP COLUMN private_metadata;
+ALTER TABLE organization_invitations DROP COLUMN public_metadata;
+ALTER TABLE organizations DROP COLUMN private_metadata;
+ALTER TABLE organizations DROP COLUMN public_metadata;
 ALTER TABLE users DROP COLUMN admin_locked;
 ALTER TABLE users DROP COLUMN external_id;
 ALTER TABLE users DROP COLUMN unsafe_metadata;

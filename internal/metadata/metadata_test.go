@@ -1,4 +1,4 @@
-package admin
+package metadata
 
 import (
 	"encoding/json"
