@@ -13,10 +13,12 @@ import (
 	"github.com/jonboulle/clockwork"
 
 	"github.com/portalhq/portal/internal/account"
+	"github.com/portalhq/portal/internal/admin"
 	"github.com/portalhq/portal/internal/config"
 	"github.com/portalhq/portal/internal/factors"
 	"github.com/portalhq/portal/internal/flow"
 	"github.com/portalhq/portal/internal/i18n"
+	"github.com/portalhq/portal/internal/jwttemplate"
 	"github.com/portalhq/portal/internal/notify"
 	"github.com/portalhq/portal/internal/oauth"
 	"github.com/portalhq/portal/internal/org"
@@ -30,6 +32,7 @@ import (
 	"github.com/portalhq/portal/internal/theme"
 	"github.com/portalhq/portal/internal/token"
 	"github.com/portalhq/portal/internal/user"
+	"github.com/portalhq/portal/internal/webhook"
 )
 
 // Users is what handlers read about users.
@@ -80,6 +83,13 @@ type Deps struct {
 	Images  Images
 	// Orgs runs organizations; nil turns their pages off.
 	Orgs *org.Service
+
+	// Backend API.
+	SecretKey  string
+	AdminUsers *admin.Users
+	AdminRepo  admin.Repo
+	Webhooks   *webhook.Service
+	Templates  *jwttemplate.Service
 }
 
 // Images reads stored profile images.

@@ -3,6 +3,7 @@ package handlers
 import (
 	"errors"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/a-h/templ"
@@ -81,6 +82,10 @@ func (a *app) errorHandler(err error, c echo.Context) {
 		return
 	}
 	var he *echo.HTTPError
+	if errors.As(err, &he) && isAPIRequest(c) {
+		a.apiHTTPError(c, he)
+		return
+	}
 	switch {
 	case errors.As(err, &he):
 		heading := http.StatusText(he.Code)
@@ -135,4 +140,11 @@ func maxDuration(a, b time.Duration) time.Duration {
 		return a
 	}
 	return b
+}
+
+// isAPIRequest is true for a Backend API call that matched no route: it
+// gets JSON, not an HTML page.
+func isAPIRequest(c echo.Context) bool {
+	return strings.HasPrefix(c.Request().URL.Path, "/v1/") &&
+		strings.HasPrefix(c.Request().Header.Get(echo.HeaderAuthorization), "Bearer ")
 }

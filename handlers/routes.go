@@ -25,6 +25,9 @@ type Route struct {
 	// NoCSRF, when set, says why the route takes cross-site POSTs: a
 	// provider's form_post callback, protected by its one-time state.
 	NoCSRF string
+	// API marks a Backend API route: authenticated by the Bearer secret
+	// key, never by cookies, so it needs no CSRF check; errors are JSON.
+	API bool
 	// MaxBody, when set, replaces the instance's body limit for this route
 	// (the profile image upload).
 	MaxBody int64
@@ -36,7 +39,7 @@ type Route struct {
 
 // Routes is the one route table.
 func Routes() []Route {
-	return []Route{
+	routes := []Route{
 		{Method: http.MethodGet, Path: "/", h: (*app).home},
 		{Method: http.MethodGet, Path: "/sign-in", h: (*app).signInStart},
 		{Method: http.MethodPost, Path: "/sign-in", h: (*app).signInSubmitIdentifier},
@@ -150,6 +153,82 @@ func Routes() []Route {
 		{Method: http.MethodGet, Path: org.AcceptPath, h: (*app).acceptInvitationPage, Org: OrgTicket},
 		{Method: http.MethodPost, Path: org.AcceptPath, h: (*app).acceptInvitation, Org: OrgTicket},
 	}
+	routes = append(routes, clientTokenRoutes()...)
+	return append(routes, apiRoutes()...)
+}
+
+// clientTokenRoutes serve a relying app's front end (clienttokens.go).
+func clientTokenRoutes() []Route {
+	const why = "a relying app's front end calls it cross-origin with the __client cookie; it only mints a token, " +
+		"answered to allowed origins alone, and refuses any other Origin (REQ-HDR-03)"
+	var out []Route
+	for _, p := range []string{"/v1/client/sessions/:id/tokens", "/v1/client/sessions/:id/tokens/:template"} {
+		out = append(out,
+			Route{Method: http.MethodOptions, Path: p, h: (*app).clientTokenPreflight},
+			Route{Method: http.MethodPost, Path: p, h: (*app).clientToken, NoCSRF: why})
+	}
+	return out
+}
+
+// apiRoutes is the Backend API (backendapi_*.go).
+func apiRoutes() []Route {
+	api := func(method, path string, h func(a *app, c echo.Context) error) Route {
+		return Route{Method: method, Path: path, h: apiRoute(h), API: true}
+	}
+	orgAPI := func(method, path string, h func(a *app, c echo.Context) error) Route {
+		r := api(method, path, h)
+		r.Org = OrgInstance
+		return r
+	}
+	get, post, patch, del := http.MethodGet, http.MethodPost, http.MethodPatch, http.MethodDelete
+	return []Route{
+		api(get, "/v1/users", (*app).apiUsersList),
+		api(get, "/v1/users/count", (*app).apiUsersCount),
+		api(post, "/v1/users", (*app).apiUserCreate),
+		api(get, "/v1/users/:id", (*app).apiUserGet),
+		api(patch, "/v1/users/:id", (*app).apiUserUpdate),
+		api(del, "/v1/users/:id", (*app).apiUserDelete),
+		api(patch, "/v1/users/:id/metadata", (*app).apiUserMetadata),
+		api(post, "/v1/users/:id/ban", (*app).apiUserBan),
+		api(post, "/v1/users/:id/unban", (*app).apiUserUnban),
+		api(post, "/v1/users/:id/lock", (*app).apiUserLock),
+		api(post, "/v1/users/:id/unlock", (*app).apiUserUnlock),
+		api(post, "/v1/users/:id/verify_password", (*app).apiUserVerifyPassword),
+		api(get, "/v1/sessions", (*app).apiSessionsList),
+		api(get, "/v1/sessions/:id", (*app).apiSessionGet),
+		api(post, "/v1/sessions/:id/revoke", (*app).apiSessionRevoke),
+		api(post, "/v1/sessions/:id/tokens", (*app).apiSessionToken),
+		api(post, "/v1/sessions/:id/tokens/:template", (*app).apiSessionTemplateToken),
+		api(get, "/v1/jwks", (*app).apiJWKS),
+		api(get, "/v1/jwt_templates", (*app).apiTemplatesList),
+		api(post, "/v1/jwt_templates", (*app).apiTemplateCreate),
+		api(get, "/v1/jwt_templates/:id", (*app).apiTemplateGet),
+		api(patch, "/v1/jwt_templates/:id", (*app).apiTemplateUpdate),
+		api(del, "/v1/jwt_templates/:id", (*app).apiTemplateDelete),
+		api(get, "/v1/webhooks/endpoints", (*app).apiEndpointsList),
+		api(post, "/v1/webhooks/endpoints", (*app).apiEndpointCreate),
+		api(get, "/v1/webhooks/endpoints/:id", (*app).apiEndpointGet),
+		api(patch, "/v1/webhooks/endpoints/:id", (*app).apiEndpointUpdate),
+		api(del, "/v1/webhooks/endpoints/:id", (*app).apiEndpointDelete),
+		api(get, "/v1/webhooks/endpoints/:id/secret", (*app).apiEndpointSecret),
+		api(post, "/v1/webhooks/endpoints/:id/rotate_secret", (*app).apiEndpointRotate),
+		api(get, "/v1/webhooks/endpoints/:id/deliveries", (*app).apiEndpointDeliveries),
+		api(post, "/v1/webhooks/endpoints/:id/deliveries/:msg/replay", (*app).apiDeliveryReplay),
+		orgAPI(get, "/v1/organizations", (*app).apiOrgsList),
+		orgAPI(post, "/v1/organizations", (*app).apiOrgCreate),
+		orgAPI(get, "/v1/organizations/:id", (*app).apiOrgGet),
+		orgAPI(patch, "/v1/organizations/:id", (*app).apiOrgUpdate),
+		orgAPI(del, "/v1/organizations/:id", (*app).apiOrgDelete),
+		orgAPI(patch, "/v1/organizations/:id/metadata", (*app).apiOrgMetadata),
+		orgAPI(get, "/v1/organizations/:id/memberships", (*app).apiMembershipsList),
+		orgAPI(post, "/v1/organizations/:id/memberships", (*app).apiMembershipCreate),
+		orgAPI(patch, "/v1/organizations/:id/memberships/:user_id", (*app).apiMembershipUpdate),
+		orgAPI(del, "/v1/organizations/:id/memberships/:user_id", (*app).apiMembershipDelete),
+		orgAPI(get, "/v1/organizations/:id/invitations", (*app).apiInvitationsList),
+		orgAPI(post, "/v1/organizations/:id/invitations", (*app).apiInvitationCreate),
+		orgAPI(get, "/v1/organizations/:id/invitations/:invitation_id", (*app).apiInvitationGet),
+		orgAPI(post, "/v1/organizations/:id/invitations/:invitation_id/revoke", (*app).apiInvitationRevoke),
+	}
 }
 
 func kindPage(h func(a *app, c echo.Context, kind string) error, kind string) func(a *app, c echo.Context) error {
@@ -193,7 +272,7 @@ func New(d Deps) (*echo.Echo, error) {
 	}
 	noCSRF, maxBody := map[string]bool{}, map[string]int64{}
 	for _, r := range Routes() {
-		if r.NoCSRF != "" {
+		if r.NoCSRF != "" || r.API {
 			noCSRF[r.Method+" "+r.Path] = true
 		}
 		if r.MaxBody > 0 {

@@ -15,18 +15,21 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jonboulle/clockwork"
 
 	"github.com/portalhq/portal/handlers"
 	"github.com/portalhq/portal/internal/account"
+	"github.com/portalhq/portal/internal/admin"
 	"github.com/portalhq/portal/internal/avatar"
 	"github.com/portalhq/portal/internal/config"
 	authfactors "github.com/portalhq/portal/internal/factors"
 	"github.com/portalhq/portal/internal/flow"
 	"github.com/portalhq/portal/internal/i18n"
 	"github.com/portalhq/portal/internal/id"
+	"github.com/portalhq/portal/internal/jwttemplate"
 	"github.com/portalhq/portal/internal/mailer"
 	"github.com/portalhq/portal/internal/notify"
 	"github.com/portalhq/portal/internal/oauth"
@@ -45,6 +48,7 @@ import (
 	"github.com/portalhq/portal/internal/theme"
 	"github.com/portalhq/portal/internal/token"
 	"github.com/portalhq/portal/internal/user"
+	"github.com/portalhq/portal/internal/webhook"
 )
 
 // Options are what tests inject; zero values mean the real thing.
@@ -68,6 +72,10 @@ type Portal struct {
 
 	// SecretKey is the Backend API key in force (configured or generated).
 	SecretKey string
+	// InstanceID names this instance in webhook envelopes.
+	InstanceID    string
+	Webhooks      *webhook.Service
+	WebhookWorker *webhook.Worker
 
 	server   *http.Server
 	listener net.Listener
@@ -276,6 +284,9 @@ func (p *Portal) wire(ctx context.Context, opt Options) error {
 			MaxMembers: cfg.OrgMaxMembers, InvitationTTL: cfg.OrgInvitationTTL, PersonalAccounts: cfg.PersonalAccounts},
 		Notifier: mail, Passwords: hasher, BaseURL: cfg.BaseURL}
 	sessions.Orgs = orgs
+	if err := p.wireWebhooks(ctx); err != nil {
+		return err
+	}
 	p.Limiter = ratelimit.New(clock, 100_000)
 	look, err := theme.NewLive(cfg.Theme, cfg.ThemeCSS, cfg.Dev())
 	if err != nil {
@@ -289,8 +300,30 @@ func (p *Portal) wire(ctx context.Context, opt Options) error {
 		Providers: providers, Sealer: sealer, Social: soc,
 		Sessions: sessions, Signer: p.Signer, Redirects: policy, Users: st.Q, Outbox: outbox, Limiter: p.Limiter,
 		Ready: st.Ping, CookieKeys: secrets.cookieKeys, PasswordMin: minLen,
+		SecretKey: p.SecretKey, AdminRepo: st.Q, Webhooks: p.Webhooks,
+		Templates: &jwttemplate.Service{Clock: clock, Store: st.Q, Signer: p.Signer, Issuer: cfg.BaseURL,
+			Orgs: templateOrgs{orgs}},
+		AdminUsers: &admin.Users{Clock: clock, Repo: st.Q, InTx: store.Tx[admin.Repo](st), Sessions: sessions,
+			Hasher: hasher, Policy: pwPolicy, AppName: cfg.AppName, PhoneRegion: cfg.PhoneRegion},
 		Passkeys: passkeys, Factors: second, Theme: look, I18n: catalog, Account: acct, Images: st.Q, Orgs: orgs})
 	return err
+}
+
+// wireWebhooks builds the endpoint service and the delivery worker, and
+// brings the PORTAL_WEBHOOK_URL endpoint in line with the configuration.
+func (p *Portal) wireWebhooks(ctx context.Context) error {
+	cfg, st := p.Config, p.Store
+	instance, err := st.Q.SettingOrInit(ctx, "instance_id", func() string { return id.New("ins") })
+	if err != nil {
+		return err
+	}
+	p.InstanceID = instance
+	tx := store.Tx[webhook.Store](st)
+	p.WebhookWorker = &webhook.Worker{Clock: p.Clock, Store: st.Q, InTx: tx, InstanceID: instance, Log: p.Log,
+		Client: webhook.NewHTTPClient(cfg.WebhookAllowPrivate)}
+	p.Webhooks = &webhook.Service{Clock: p.Clock, Store: st.Q, InTx: tx, AllowPrivate: cfg.WebhookAllowPrivate,
+		Wake: p.WebhookWorker.Wake}
+	return p.Webhooks.Configure(ctx, cfg.WebhookURL, cfg.WebhookSecret)
 }
 
 func set(list []string) map[string]bool {
@@ -367,9 +400,14 @@ func (p *Portal) Serve(ctx context.Context) error {
 		WriteTimeout: cfg.WriteTimeout, IdleTimeout: cfg.IdleTimeout, MaxHeaderBytes: 64 << 10,
 		ErrorLog: slog.NewLogLogger(p.Log.Handler(), slog.LevelWarn)}
 	bg, cancel := context.WithCancel(ctx)
-	defer cancel()
+	var deliveries sync.WaitGroup
+	defer func() {
+		cancel()
+		deliveries.Wait() // an attempt in flight ends before the store closes
+	}()
 	go p.Limiter.Run(bg, time.Minute)
 	go p.maintain(bg)
+	deliveries.Go(func() { p.WebhookWorker.Run(bg) })
 
 	errc := make(chan error, 1)
 	go func() { errc <- p.server.Serve(p.listener) }()

@@ -26,7 +26,7 @@ func stateChanging(t *testing.T) map[string]string {
 		case http.MethodGet, http.MethodHead, http.MethodOptions:
 			continue
 		}
-		if r.NoCSRF != "" { // checked by TestOnlyProviderCallbacksSkipCSRF
+		if r.NoCSRF != "" || r.API { // checked by TestOnlyBearerAPICallbacksAndTokenEndpointsSkipCSRF
 			continue
 		}
 		out[r.Method+" "+r.Path] = pathParam.ReplaceAllString(r.Path, "x")
@@ -37,16 +37,26 @@ func stateChanging(t *testing.T) map[string]string {
 	return out
 }
 
-// The only routes that take cross-site POSTs are OAuth providers' form_post
-// callbacks, whose one-time sealed state is the CSRF control (REQ-OA-01);
-// anything else marked so is a mistake.
-func TestOnlyProviderCallbacksSkipCSRF(t *testing.T) {
+// The only routes that skip the CSRF check are the Backend API, which a
+// cookie never authenticates (TestBackendAPIRefusesRequestsWithoutTheSecretKey
+// shows every one of them refusing a signed-in browser); OAuth providers'
+// form_post callbacks, whose one-time sealed state is the CSRF control
+// (REQ-OA-01); and the front-end token endpoints, which change nothing and
+// refuse every Origin but the allowed apps' (TestClientTokenCORS). Anything
+// else marked so is a mistake.
+func TestOnlyBearerAPICallbacksAndTokenEndpointsSkipCSRF(t *testing.T) {
 	for _, r := range handlers.Routes() {
-		if r.NoCSRF == "" {
-			continue
-		}
-		if r.Method != http.MethodPost || !strings.HasPrefix(r.Path, "/v1/oauth_callback/") {
-			t.Errorf("%s %s skips the CSRF check (%q): only provider callbacks may", r.Method, r.Path, r.NoCSRF)
+		switch {
+		case r.API:
+			if r.NoCSRF != "" || !strings.HasPrefix(r.Path, "/v1/") || strings.HasPrefix(r.Path, "/v1/client/") {
+				t.Errorf("%s %s: an API route must be a Bearer route under /v1/ outside /v1/client/", r.Method, r.Path)
+			}
+		case r.NoCSRF != "":
+			callback := strings.HasPrefix(r.Path, "/v1/oauth_callback/")
+			tokens := strings.HasPrefix(r.Path, "/v1/client/sessions/:id/tokens")
+			if r.Method != http.MethodPost || !callback && !tokens {
+				t.Errorf("%s %s skips the CSRF check (%q): only provider callbacks may", r.Method, r.Path, r.NoCSRF)
+			}
 		}
 	}
 }

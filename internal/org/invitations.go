@@ -4,10 +4,12 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/portalhq/portal/internal/apperr"
 	"github.com/portalhq/portal/internal/events"
@@ -43,6 +45,13 @@ type InviteInput struct {
 	Emails      []string // one or more addresses
 	Role        string   // "" = org:member
 	RedirectURL string   // already checked against the allowed origins
+
+	// What only the Backend API sets: who the invitation names as the
+	// inviter (a member; "" = nobody), how long it lasts (0 = the
+	// instance's setting) and its metadata.
+	InviterID                       string
+	ExpiresIn                       time.Duration
+	PublicMetadata, PrivateMetadata json.RawMessage
 }
 
 // ParseEmails splits what was typed into addresses: commas, semicolons,
@@ -73,9 +82,23 @@ func (s *Service) Invite(ctx context.Context, actor Actor, orgID string, in Invi
 		tickets []string
 		orgName string
 	)
+	inviter, ttl := actor.UserID, s.Policy.InvitationTTL
+	if actor.instance {
+		inviter = in.InviterID
+		if in.ExpiresIn > 0 {
+			ttl = in.ExpiresIn
+		}
+	}
 	err = s.within(ctx, actor, orgID, PermMembershipsManage, func(r Repo, a *Access) error {
 		orgName = a.Org.Name
 		now := s.Clock.Now()
+		if actor.instance && inviter != "" {
+			if _, err := r.MembershipOf(ctx, orgID, inviter); errors.Is(err, apperr.ErrNotFound) {
+				return apperr.Field(apperr.Invalid, "inviter_user_id", "The inviter must be a member of the organization.")
+			} else if err != nil {
+				return err
+			}
+		}
 		pending, err := r.ListPendingInvitations(ctx, orgID)
 		if err != nil {
 			return err
@@ -101,8 +124,9 @@ func (s *Service) Invite(ctx context.Context, actor Actor, orgID string, in Invi
 			}
 			ticket := id.Secret(32)
 			inv := Invitation{ID: id.New(id.OrgInvite), OrgID: orgID, Email: email, Role: role, Status: Pending,
-				TicketHash: HashTicket(ticket), RedirectURL: in.RedirectURL, InviterID: actor.UserID,
-				CreatedAt: now, UpdatedAt: now, ExpireAt: now.Add(s.Policy.InvitationTTL)}
+				TicketHash: HashTicket(ticket), RedirectURL: in.RedirectURL, InviterID: inviter,
+				CreatedAt: now, UpdatedAt: now, ExpireAt: now.Add(ttl),
+				PublicMetadata: in.PublicMetadata, PrivateMetadata: in.PrivateMetadata}
 			if err := r.CreateInvitation(ctx, &inv); err != nil {
 				if errors.Is(err, apperr.ErrConflict) {
 					return alreadyInvited(email)
@@ -120,9 +144,9 @@ func (s *Service) Invite(ctx context.Context, actor Actor, orgID string, in Invi
 	if err != nil {
 		return nil, err
 	}
-	inviter := s.inviterName(ctx, actor.UserID)
+	inviterName := s.inviterName(ctx, inviter)
 	for i := range out {
-		if err := s.send(ctx, &out[i], tickets[i], orgName, inviter); err != nil {
+		if err := s.send(ctx, &out[i], tickets[i], orgName, inviterName); err != nil {
 			return out, err
 		}
 	}
@@ -263,6 +287,9 @@ func (s *Service) send(ctx context.Context, inv *Invitation, ticket, orgName, in
 }
 
 func (s *Service) inviterName(ctx context.Context, userID string) string {
+	if userID == "" {
+		return ""
+	}
 	u, err := s.Repo.UserByID(ctx, userID)
 	if err != nil {
 		return ""

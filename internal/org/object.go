@@ -1,27 +1,30 @@
 package org
 
 import (
+	"encoding/json"
 	"strconv"
 
+	"github.com/portalhq/portal/internal/metadata"
 	"github.com/portalhq/portal/internal/user"
 )
 
 // Object is the organization as the Backend API and webhooks show it,
 // shaped like Clerk's (timestamps in milliseconds).
 type Object struct {
-	Object                string         `json:"object"`
-	ID                    string         `json:"id"`
-	Name                  string         `json:"name"`
-	Slug                  string         `json:"slug"`
-	ImageURL              string         `json:"image_url"`
-	HasImage              bool           `json:"has_image"`
-	MaxAllowedMemberships int            `json:"max_allowed_memberships"`
-	AdminDeleteEnabled    bool           `json:"admin_delete_enabled"`
-	PublicMetadata        map[string]any `json:"public_metadata"`
-	PrivateMetadata       map[string]any `json:"private_metadata"`
-	CreatedBy             string         `json:"created_by"`
-	CreatedAt             int64          `json:"created_at"`
-	UpdatedAt             int64          `json:"updated_at"`
+	Object                string          `json:"object"`
+	ID                    string          `json:"id"`
+	Name                  string          `json:"name"`
+	Slug                  string          `json:"slug"`
+	ImageURL              string          `json:"image_url"`
+	HasImage              bool            `json:"has_image"`
+	MembersCount          *int            `json:"members_count,omitempty"` // when the API is asked for it
+	MaxAllowedMemberships int             `json:"max_allowed_memberships"`
+	AdminDeleteEnabled    bool            `json:"admin_delete_enabled"`
+	PublicMetadata        json.RawMessage `json:"public_metadata"`
+	PrivateMetadata       json.RawMessage `json:"private_metadata"`
+	CreatedBy             string          `json:"created_by"`
+	CreatedAt             int64           `json:"created_at"`
+	UpdatedAt             int64           `json:"updated_at"`
 }
 
 // DeletedObject is what organization.deleted carries.
@@ -34,17 +37,17 @@ type DeletedObject struct {
 
 // MembershipObject is a membership, shaped like Clerk's.
 type MembershipObject struct {
-	Object          string         `json:"object"`
-	ID              string         `json:"id"`
-	Role            string         `json:"role"`
-	RoleName        string         `json:"role_name"`
-	Permissions     []string       `json:"permissions"`
-	PublicMetadata  map[string]any `json:"public_metadata"`
-	PrivateMetadata map[string]any `json:"private_metadata"`
-	Organization    Object         `json:"organization"`
-	PublicUserData  PublicUserData `json:"public_user_data"`
-	CreatedAt       int64          `json:"created_at"`
-	UpdatedAt       int64          `json:"updated_at"`
+	Object          string          `json:"object"`
+	ID              string          `json:"id"`
+	Role            string          `json:"role"`
+	RoleName        string          `json:"role_name"`
+	Permissions     []string        `json:"permissions"`
+	PublicMetadata  json.RawMessage `json:"public_metadata"`
+	PrivateMetadata json.RawMessage `json:"private_metadata"`
+	Organization    Object          `json:"organization"`
+	PublicUserData  PublicUserData  `json:"public_user_data"`
+	CreatedAt       int64           `json:"created_at"`
+	UpdatedAt       int64           `json:"updated_at"`
 }
 
 // PublicUserData is what other members may know of a member.
@@ -61,19 +64,19 @@ type PublicUserData struct {
 // InvitationObject is an invitation, shaped like Clerk's. It never holds the
 // ticket: events are readable by webhook endpoints.
 type InvitationObject struct {
-	Object          string         `json:"object"`
-	ID              string         `json:"id"`
-	EmailAddress    string         `json:"email_address"`
-	Role            string         `json:"role"`
-	RoleName        string         `json:"role_name"`
-	OrganizationID  string         `json:"organization_id"`
-	InviterUserID   string         `json:"inviter_user_id"`
-	Status          string         `json:"status"`
-	PublicMetadata  map[string]any `json:"public_metadata"`
-	PrivateMetadata map[string]any `json:"private_metadata"`
-	ExpiresAt       int64          `json:"expires_at"`
-	CreatedAt       int64          `json:"created_at"`
-	UpdatedAt       int64          `json:"updated_at"`
+	Object          string          `json:"object"`
+	ID              string          `json:"id"`
+	EmailAddress    string          `json:"email_address"`
+	Role            string          `json:"role"`
+	RoleName        string          `json:"role_name"`
+	OrganizationID  string          `json:"organization_id"`
+	InviterUserID   string          `json:"inviter_user_id"`
+	Status          string          `json:"status"`
+	PublicMetadata  json.RawMessage `json:"public_metadata"`
+	PrivateMetadata json.RawMessage `json:"private_metadata"`
+	ExpiresAt       int64           `json:"expires_at"`
+	CreatedAt       int64           `json:"created_at"`
+	UpdatedAt       int64           `json:"updated_at"`
 }
 
 // ToObject converts o; baseURL builds the logo's address and maxMembers is
@@ -81,7 +84,8 @@ type InvitationObject struct {
 func (o *Organization) ToObject(baseURL string, maxMembers int) Object {
 	obj := Object{Object: "organization", ID: o.ID, Name: o.Name, Slug: o.Slug, HasImage: o.LogoVersion != 0,
 		MaxAllowedMemberships: maxMembers, AdminDeleteEnabled: true,
-		PublicMetadata: map[string]any{}, PrivateMetadata: map[string]any{}, CreatedBy: o.CreatedBy,
+		PublicMetadata: metadata.OrEmpty(o.PublicMetadata), PrivateMetadata: metadata.OrEmpty(o.PrivateMetadata),
+		CreatedBy: o.CreatedBy,
 		CreatedAt: o.CreatedAt.UnixMilli(), UpdatedAt: o.UpdatedAt.UnixMilli()}
 	if o.MaxMembers > 0 {
 		obj.MaxAllowedMemberships = o.MaxMembers
@@ -103,17 +107,12 @@ func LogoPath(o *Organization) string {
 func (s *Service) object(o *Organization) Object { return o.ToObject(s.BaseURL, s.Policy.MaxMembers) }
 
 func (s *Service) membershipObject(m *Membership, o *Organization, u *user.User) MembershipObject {
-	obj := MembershipObject{Object: "organization_membership", ID: m.ID, Role: m.Role, RoleName: Name(m.Role),
-		Permissions: s.Roles.Permissions(m.Role), PublicMetadata: map[string]any{}, PrivateMetadata: map[string]any{},
-		Organization: s.object(o), PublicUserData: PublicUserData{UserID: m.UserID},
-		CreatedAt: m.CreatedAt.UnixMilli(), UpdatedAt: m.UpdatedAt.UnixMilli()}
-	if obj.Permissions == nil {
-		obj.Permissions = []string{}
-	}
+	obj := s.membershipShell(m, o)
 	if u != nil {
 		d := &obj.PublicUserData
 		d.FirstName, d.LastName = nilIfEmpty(u.FirstName), nilIfEmpty(u.LastName)
 		d.Identifier, d.Username = u.PrimaryEmail(), nilIfEmpty(u.Username())
+		d.ImageURL, d.HasImage = u.ImageURL, u.ImageID != ""
 		if d.Identifier == "" {
 			d.Identifier = u.Username()
 		}
@@ -121,10 +120,33 @@ func (s *Service) membershipObject(m *Membership, o *Organization, u *user.User)
 	return obj
 }
 
+// memberObject is membershipObject for a row of the member list.
+func (s *Service) memberObject(m *Member, o *Organization) MembershipObject {
+	obj := s.membershipShell(&m.Membership, o)
+	d := &obj.PublicUserData
+	d.FirstName, d.LastName = nilIfEmpty(m.FirstName), nilIfEmpty(m.LastName)
+	d.Identifier, d.Username = m.Email, nilIfEmpty(m.Username)
+	if d.Identifier == "" {
+		d.Identifier = m.Username
+	}
+	return obj
+}
+
+func (s *Service) membershipShell(m *Membership, o *Organization) MembershipObject {
+	obj := MembershipObject{Object: "organization_membership", ID: m.ID, Role: m.Role, RoleName: Name(m.Role),
+		Permissions: s.Roles.Permissions(m.Role), PublicMetadata: metadata.OrEmpty(nil),
+		PrivateMetadata: metadata.OrEmpty(nil), Organization: s.object(o), PublicUserData: PublicUserData{UserID: m.UserID},
+		CreatedAt: m.CreatedAt.UnixMilli(), UpdatedAt: m.UpdatedAt.UnixMilli()}
+	if obj.Permissions == nil {
+		obj.Permissions = []string{}
+	}
+	return obj
+}
+
 func invitationObject(i *Invitation) InvitationObject {
 	return InvitationObject{Object: "organization_invitation", ID: i.ID, EmailAddress: i.Email, Role: i.Role,
 		RoleName: Name(i.Role), OrganizationID: i.OrgID, InviterUserID: i.InviterID, Status: i.Status,
-		PublicMetadata: map[string]any{}, PrivateMetadata: map[string]any{},
+		PublicMetadata: metadata.OrEmpty(i.PublicMetadata), PrivateMetadata: metadata.OrEmpty(i.PrivateMetadata),
 		ExpiresAt: i.ExpireAt.UnixMilli(), CreatedAt: i.CreatedAt.UnixMilli(), UpdatedAt: i.UpdatedAt.UnixMilli()}
 }
 

@@ -8,6 +8,7 @@ package org
 
 import (
 	"context"
+	"encoding/json"
 	"time"
 
 	"github.com/portalhq/portal/internal/apperr"
@@ -25,6 +26,10 @@ type Organization struct {
 	CreatedBy   string
 	CreatedAt   time.Time
 	UpdatedAt   time.Time
+
+	// Set through the Backend API: JSON objects, public readable by the
+	// app's front end, private by its backend only (Clerk's two kinds).
+	PublicMetadata, PrivateMetadata json.RawMessage
 }
 
 // Membership says a user belongs to an organization, with a role.
@@ -59,6 +64,8 @@ type Invitation struct {
 	CreatedAt   time.Time
 	UpdatedAt   time.Time
 	ExpireAt    time.Time
+
+	PublicMetadata, PrivateMetadata json.RawMessage // set through the Backend API
 }
 
 // Live reports whether the invitation can still be accepted at now.
@@ -117,6 +124,11 @@ type Repo interface {
 	// ListMembers pages through the members matching query (name, email or
 	// username; "" = all), oldest first, and returns the total matching.
 	ListMembers(ctx context.Context, orgID, query string, limit, offset int) ([]Member, int, error)
+	// ListMemberships is ListMembers with the Backend API's filters.
+	ListMemberships(ctx context.Context, orgID string, f MemberFilter) ([]Member, int, error)
+	// ListOrganizations pages through every organization f selects and
+	// returns the total selected.
+	ListOrganizations(ctx context.Context, f OrgFilter) ([]Organization, int, error)
 	OrganizationsOfUser(ctx context.Context, userID string) ([]UserOrg, error)
 
 	CreateInvitation(ctx context.Context, inv *Invitation) error // a live one for the address exists: ErrConflict
@@ -124,6 +136,9 @@ type Repo interface {
 	InvitationByTicket(ctx context.Context, ticketHash string) (*Invitation, error)
 	PendingInvitation(ctx context.Context, orgID, email string) (*Invitation, error)
 	ListPendingInvitations(ctx context.Context, orgID string) ([]Invitation, error)
+	// ListInvitations pages through an organization's invitations of the
+	// given statuses (none = all), newest first, with the total.
+	ListInvitations(ctx context.Context, orgID string, f InvitationFilter) ([]Invitation, int, error)
 	// UpdateInvitation saves inv if its status is still from; otherwise
 	// ErrConflict (someone else accepted or revoked it meanwhile).
 	UpdateInvitation(ctx context.Context, inv *Invitation, from string) error
@@ -179,4 +194,8 @@ type Actor struct {
 	// FactorAt is when the session last verified a factor, for the
 	// reverification that deleting an organization asks for.
 	FactorAt time.Time
+
+	// instance is the Backend API (Admin): every permission without a
+	// membership. Only this package sets it.
+	instance bool
 }

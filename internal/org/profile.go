@@ -71,7 +71,7 @@ func (s *Service) Update(ctx context.Context, actor Actor, orgID string, in Upda
 			}
 		}
 		out = &o
-		if o == *a.Org {
+		if o.Name == a.Org.Name && o.Slug == a.Org.Slug && o.LogoVersion == a.Org.LogoVersion {
 			return nil
 		}
 		o.UpdatedAt = now
@@ -102,16 +102,21 @@ func (s *Service) Delete(ctx context.Context, actor Actor, orgID, confirmName, p
 		return err
 	}
 	return s.within(ctx, actor, orgID, PermProfileDelete, func(r Repo, a *Access) error {
-		now := s.Clock.Now()
-		if err := r.ClearActiveOrg(ctx, orgID, "", now); err != nil {
-			return err
-		}
-		if err := r.DeleteOrganization(ctx, orgID); err != nil {
-			return notFound(err)
-		}
-		return emit(ctx, r, events.OrganizationDeleted, orgID,
-			DeletedObject{Object: "organization", ID: orgID, Slug: a.Org.Slug, Deleted: true}, now)
+		return s.destroy(ctx, r, a.Org)
 	})
+}
+
+// destroy deletes o, held by the caller's transaction r.
+func (s *Service) destroy(ctx context.Context, r Repo, o *Organization) error {
+	now := s.Clock.Now()
+	if err := r.ClearActiveOrg(ctx, o.ID, "", now); err != nil {
+		return err
+	}
+	if err := r.DeleteOrganization(ctx, o.ID); err != nil {
+		return notFound(err)
+	}
+	return emit(ctx, r, events.OrganizationDeleted, o.ID,
+		DeletedObject{Object: "organization", ID: o.ID, Slug: o.Slug, Deleted: true}, now)
 }
 
 // NeedsPassword reports whether deleting now would ask for the password.

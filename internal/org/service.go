@@ -49,12 +49,16 @@ var _ session.OrgResolver = (*Service)(nil)
 // Access is what the actor may do in one organization.
 type Access struct {
 	Org        *Organization
-	Membership *Membership
+	Membership *Membership // nil for the Backend API, which is no member
 	roles      *Roles
+	instance   bool
 }
 
-// Can reports whether the actor's role grants perm.
-func (a *Access) Can(perm string) bool { return a.roles.Has(a.Membership.Role, perm) }
+// Can reports whether the actor's role grants perm; the Backend API may do
+// everything.
+func (a *Access) Can(perm string) bool {
+	return a.instance || a.roles.Has(a.Membership.Role, perm)
+}
 
 // CreateInput is the create-organization form.
 type CreateInput struct {
@@ -206,6 +210,9 @@ func (s *Service) access(ctx context.Context, r Repo, actor Actor, orgID string,
 	if err != nil {
 		return nil, notFound(err)
 	}
+	if actor.instance {
+		return &Access{Org: o, roles: s.Roles, instance: true}, nil
+	}
 	m, err := r.MembershipOf(ctx, orgID, actor.UserID)
 	if err != nil {
 		return nil, notFound(err)
@@ -233,21 +240,32 @@ func (s *Service) within(ctx context.Context, actor Actor, orgID, perm string, f
 // OrgClaims resolves the session token's organization claims; nil when the
 // user is no longer a member, so the claims are dropped (REQ-AC-04).
 func (s *Service) OrgClaims(ctx context.Context, userID, orgID string) (*session.OrgClaims, error) {
-	m, err := s.Repo.MembershipOf(ctx, orgID, userID)
-	if errors.Is(err, apperr.ErrNotFound) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	o, err := s.Repo.OrganizationByID(ctx, orgID)
-	if errors.Is(err, apperr.ErrNotFound) {
-		return nil, nil
-	}
-	if err != nil {
+	o, m, err := s.ActiveMembership(ctx, userID, orgID)
+	if o == nil || err != nil {
 		return nil, err
 	}
 	return &session.OrgClaims{ID: o.ID, Slug: o.Slug, Role: m.Role, Permissions: s.Roles.Permissions(m.Role)}, nil
+}
+
+// ActiveMembership returns the organization a session has active and the
+// user's membership of it; nils when the user is no longer a member or the
+// organization is gone.
+func (s *Service) ActiveMembership(ctx context.Context, userID, orgID string) (*Organization, *Membership, error) {
+	m, err := s.Repo.MembershipOf(ctx, orgID, userID)
+	if errors.Is(err, apperr.ErrNotFound) {
+		return nil, nil, nil
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	o, err := s.Repo.OrganizationByID(ctx, orgID)
+	if errors.Is(err, apperr.ErrNotFound) {
+		return nil, nil, nil
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	return o, m, nil
 }
 
 // NeedsOrganization reports whether the session must choose an

@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"golang.org/x/crypto/argon2"
+	"golang.org/x/crypto/bcrypt"
 	"golang.org/x/text/unicode/norm"
 
 	"github.com/portalhq/portal/internal/apperr"
@@ -144,6 +145,9 @@ func (h *Hasher) Verify(ctx context.Context, password, encoded string) (ok, need
 	if len(password) > MaxBytes {
 		return false, false, ErrTooLong
 	}
+	if isBcrypt(encoded) {
+		return h.verifyBcrypt(ctx, password, encoded)
+	}
 	p, salt, want, err := decode(encoded)
 	if err != nil {
 		return false, false, err
@@ -265,4 +269,71 @@ func parseParams(s string) (Params, error) {
 		return Params{}, fmt.Errorf("password: stored hash parameter p=%d too large", v[2])
 	}
 	return Params{Memory: uint32(v[0]), Time: uint32(v[1]), Threads: uint8(v[2])}, nil
+}
+
+// Imported bcrypt hashes (Backend API password_digest) are verified as they
+// are and replaced by argon2id on the first sign-in that matches. bcrypt
+// reads only 72 bytes: a longer password never matches (instead of matching
+// on its first 72 bytes, SECURITY.md T2), and the person resets it.
+const (
+	bcryptMaxBytes = 72
+	bcryptMaxCost  = 14 // bounds the work a stored hash can ask for (REQ-PW-09)
+)
+
+func isBcrypt(s string) bool {
+	return strings.HasPrefix(s, "$2a$") || strings.HasPrefix(s, "$2b$") || strings.HasPrefix(s, "$2y$")
+}
+
+func checkBcrypt(encoded string) error {
+	cost, err := bcrypt.Cost([]byte(encoded))
+	if err != nil {
+		return fmt.Errorf("password: stored bcrypt hash: %w", err)
+	}
+	if cost > bcryptMaxCost {
+		return fmt.Errorf("password: refusing stored bcrypt hash of cost %d (at most %d)", cost, bcryptMaxCost)
+	}
+	return nil
+}
+
+func (h *Hasher) verifyBcrypt(ctx context.Context, password, encoded string) (ok, needsRehash bool, err error) {
+	if err := checkBcrypt(encoded); err != nil {
+		return false, false, err
+	}
+	if err := h.acquire(ctx); err != nil {
+		return false, false, err
+	}
+	defer func() { <-h.slots }()
+	h.computed.Add(1)
+	if len(password) > bcryptMaxBytes {
+		return false, false, nil
+	}
+	if bcrypt.CompareHashAndPassword([]byte(encoded), []byte(password)) != nil {
+		return false, false, nil
+	}
+	return true, true, nil
+}
+
+// Digest hashers accepted for imported passwords.
+const (
+	DigestArgon2id = "argon2id"
+	DigestBcrypt   = "bcrypt"
+)
+
+// CheckDigest validates a password hash brought from another system: a PHC
+// argon2id string or a bcrypt hash, with parameters Verify will accept.
+func CheckDigest(hasher, digest string) error {
+	bad := func(msg string) error { return apperr.Field(apperr.Invalid, "password_digest", msg) }
+	switch hasher {
+	case DigestBcrypt:
+		if !isBcrypt(digest) || checkBcrypt(digest) != nil {
+			return bad("This is not a bcrypt hash ($2a$, $2b$ or $2y$, cost at most 14).")
+		}
+	case DigestArgon2id:
+		if _, _, _, err := decode(digest); err != nil {
+			return bad("This is not an argon2id hash in the PHC string format with acceptable parameters.")
+		}
+	default:
+		return apperr.Field(apperr.Invalid, "password_hasher", "Use bcrypt or argon2id.")
+	}
+	return nil
 }

@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/crypto/bcrypt"
+
 	"github.com/portalhq/portal/internal/apperr"
 )
 
@@ -187,7 +189,8 @@ func TestAbsurdOrMalformedStoredHashRefused_REQ_PW_09(t *testing.T) {
 		"short salt":           "$argon2id$v=19$m=64,t=1,p=1$AAAA$" + key,
 		"short key":            "$argon2id$v=19$m=64,t=1,p=1$" + salt + "$AAAA",
 		"missing field":        "$argon2id$v=19$m=64,t=1,p=1$" + salt,
-		"bcrypt":               "$2a$10$N9qo8uLOickgx2ZMRZoMyeIjZAgcfl7p92ldGxad68LJZdL17lhWy",
+		"bcrypt cost over 14":  "$2a$15$N9qo8uLOickgx2ZMRZoMyeIjZAgcfl7p92ldGxad68LJZdL17lhWy",
+		"bcrypt malformed":     "$2a$10$N9qo8uLOick",
 		"empty":                "",
 	}
 	for name, enc := range cases {
@@ -313,5 +316,39 @@ func BenchmarkHash(b *testing.B) {
 		if _, err := h.Hash(ctx, "correct horse battery staple"); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// Imported bcrypt hashes verify, ask to be replaced by argon2id, and never
+// match on a prefix of a password longer than bcrypt reads (SECURITY.md T2).
+func TestBcryptImportsVerifyAndAskForRehash(t *testing.T) {
+	h := newFast(t)
+	pw := "correct horse battery staple"
+	digest, err := bcrypt.GenerateFromPassword([]byte(pw), bcrypt.MinCost)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := CheckDigest(DigestBcrypt, string(digest)); err != nil {
+		t.Fatalf("CheckDigest: %v", err)
+	}
+	ok, rehash, err := h.Verify(context.Background(), pw, string(digest))
+	if !ok || !rehash || err != nil {
+		t.Errorf("Verify(right password) = %v, %v, %v; want a match that asks for a rehash", ok, rehash, err)
+	}
+	if ok, _, err := h.Verify(context.Background(), pw+"!", string(digest)); ok || err != nil {
+		t.Errorf("Verify(wrong password) = %v, %v", ok, err)
+	}
+	long := strings.Repeat("x", 72)
+	longDigest, _ := bcrypt.GenerateFromPassword([]byte(long), bcrypt.MinCost)
+	if ok, _, _ := h.Verify(context.Background(), long+"anything", string(longDigest)); ok {
+		t.Error("a password longer than 72 bytes matched on its first 72")
+	}
+	for hasher, digest := range map[string]string{DigestBcrypt: "$2a$04$short", DigestArgon2id: string(digest), "md5": "x"} {
+		if CheckDigest(hasher, digest) == nil {
+			t.Errorf("CheckDigest(%s, %q) accepted", hasher, digest)
+		}
+	}
+	if err := CheckDigest(DigestArgon2id, mustHash(t, h, pw)); err != nil {
+		t.Errorf("CheckDigest(argon2id): %v", err)
 	}
 }

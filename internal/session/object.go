@@ -2,21 +2,28 @@ package session
 
 // Object is the session as the Backend API and webhooks show it (Clerk's shape).
 type Object struct {
-	ID           string `json:"id"`
-	Object       string `json:"object"`
-	ClientID     string `json:"client_id"`
-	UserID       string `json:"user_id"`
-	Status       string `json:"status"`
-	LastActiveAt int64  `json:"last_active_at"`
-	ExpireAt     int64  `json:"expire_at"`
-	AbandonAt    int64  `json:"abandon_at"`
-	CreatedAt    int64  `json:"created_at"`
-	UpdatedAt    int64  `json:"updated_at"`
+	ID                       string  `json:"id"`
+	Object                   string  `json:"object"`
+	ClientID                 string  `json:"client_id"`
+	UserID                   string  `json:"user_id"`
+	Status                   string  `json:"status"`
+	LastActiveOrganizationID *string `json:"last_active_organization_id"`
+	Actor                    any     `json:"actor"` // impersonation is not supported: always null
+	LastActiveAt             int64   `json:"last_active_at"`
+	ExpireAt                 int64   `json:"expire_at"`
+	AbandonAt                int64   `json:"abandon_at"`
+	CreatedAt                int64   `json:"created_at"`
+	UpdatedAt                int64   `json:"updated_at"`
 }
 
 // ToObject converts s for the API and webhooks.
 func (s *Session) ToObject() Object {
-	return Object{ID: s.ID, Object: "session", ClientID: s.ClientID, UserID: s.UserID, Status: s.Status,
+	o := Object{ID: s.ID, Object: "session", ClientID: s.ClientID, UserID: s.UserID, Status: s.Status,
 		LastActiveAt: s.LastActiveAt.UnixMilli(), ExpireAt: s.ExpireAt.UnixMilli(), AbandonAt: s.ExpireAt.UnixMilli(),
 		CreatedAt: s.CreatedAt.UnixMilli(), UpdatedAt: s.UpdatedAt.UnixMilli()}
+	if s.ActiveOrgID != "" {
+		org := s.ActiveOrgID
+		o.LastActiveOrganizationID = &org
+	}
+	return o
 }

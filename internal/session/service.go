@@ -71,6 +71,9 @@ func (s *Service) NewClient(ctx context.Context) (*Client, error) {
 // Start creates a new session for userID on clientID, inside the caller's
 // transaction r. Any session the client had is ended first: every sign-in
 // gets a fresh session (REQ-SES-02).
+//
+// It is the one door every way of signing in goes through, so it is where a
+// banned or admin-locked account is refused, whatever factor was used.
 func (s *Service) Start(ctx context.Context, r Repo, clientID, userID, ip, ua string, firstFactorAt time.Time) (*Session, error) {
 	return s.StartFactors(ctx, r, clientID, userID, ip, ua, firstFactorAt, nil)
 }
@@ -79,6 +82,13 @@ func (s *Service) Start(ctx context.Context, r Repo, clientID, userID, ip, ua st
 // (secondFactorAt), which the token's fva claim reports.
 func (s *Service) StartFactors(ctx context.Context, r Repo, clientID, userID, ip, ua string, firstFactorAt time.Time, secondFactorAt *time.Time) (*Session, error) {
 	now := s.Clock.Now()
+	u, err := r.UserByID(ctx, userID)
+	if err != nil {
+		return nil, err
+	}
+	if !u.Allowed() {
+		return nil, ErrCannotSignIn
+	}
 	if err := s.endAll(ctx, r, clientID, Ended, now); err != nil {
 		return nil, err
 	}
@@ -239,6 +249,71 @@ func lastFactor(first time.Time, second *time.Time) *time.Time {
 
 // ErrSignedOut means the session can no longer mint tokens.
 var ErrSignedOut = apperr.New(apperr.Unauthorized, "You are signed out.")
+
+// ErrCannotSignIn refuses a banned or locked account.
+var ErrCannotSignIn = apperr.New(apperr.Forbidden, "This account can't sign in. Contact the site's support.")
+
+// ErrNotFound answers for a session ID that does not exist.
+var ErrNotFound = apperr.New(apperr.NotFound, "No session with that ID exists.")
+
+// Get returns a session in any status.
+func (s *Service) Get(ctx context.Context, id string) (*Session, error) {
+	sess, err := s.Repo.SessionByID(ctx, id)
+	if errors.Is(err, apperr.ErrNotFound) {
+		return nil, ErrNotFound
+	}
+	return sess, err
+}
+
+// LiveSession returns the session when it may still mint tokens, else
+// ErrSignedOut; a session past its lifetime is marked expired on the way.
+func (s *Service) LiveSession(ctx context.Context, id string) (*Session, error) {
+	sess, err := s.Get(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	now := s.Clock.Now()
+	if sess.Live(now, s.Policy.Inactivity) {
+		return sess, nil
+	}
+	if sess.Status == Active {
+		err = s.InTx(ctx, func(r Repo) error {
+			ok, err := r.EndSession(ctx, sess.ID, Expired, now)
+			if err != nil || !ok {
+				return err
+			}
+			sess.Status, sess.EndedAt, sess.UpdatedAt = Expired, &now, now
+			return emit(ctx, r, events.SessionEnded, sess, now)
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	return nil, ErrSignedOut
+}
+
+// RevokeSession ends one session (status "revoked") as the instance's
+// admin does, whoever's it is. Its tokens stop at their next refresh. A
+// session that has already ended is returned as it is.
+func (s *Service) RevokeSession(ctx context.Context, id string) (*Session, error) {
+	err := s.InTx(ctx, func(r Repo) error {
+		sess, err := r.SessionByID(ctx, id)
+		if errors.Is(err, apperr.ErrNotFound) {
+			return ErrNotFound
+		}
+		if err != nil {
+			return err
+		}
+		if sess.Status != Active {
+			return nil
+		}
+		return s.end(ctx, r, []Session{*sess}, Revoked, s.Clock.Now())
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s.Repo.SessionByID(ctx, id)
+}
 
 // Token mints a session token for sess, for the app at origin azp. It
 // refuses when the user was banned or deleted meanwhile.

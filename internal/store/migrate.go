@@ -4,6 +4,7 @@ import (
 	"context"
 	"embed"
 	"fmt"
+	"hash/fnv"
 	"io/fs"
 
 	"github.com/pressly/goose/v3"
@@ -31,9 +32,16 @@ func (s *Store) Migrate(ctx context.Context) error {
 	opts := []goose.ProviderOption{goose.WithAllowOutofOrder(true)}
 	if s.dialect == Postgres {
 		gd = goose.DialectPostgres
-		// Retry every second (not goose's default 5 s) so parallel test processes
-		// and rolling deploys wait briefly for each other.
-		locker, err := lock.NewPostgresSessionLocker(lock.WithLockTimeout(1, 300))
+		var schema string
+		if err := s.db.QueryRowContext(ctx, `SELECT current_schema()`).Scan(&schema); err != nil {
+			return fmt.Errorf("store: migrate: %w", err)
+		}
+		// The advisory lock is database-wide but each schema has its own
+		// version table, so each schema gets its own lock: parallel test
+		// packages, each in its own schema, need not queue. Retry every
+		// second (not goose's default 5 s) so rolling deploys wait briefly.
+		locker, err := lock.NewPostgresSessionLocker(lock.WithLockID(schemaLockID(schema)),
+			lock.WithLockTimeout(1, 300))
 		if err != nil {
 			return err
 		}
@@ -47,4 +55,11 @@ func (s *Store) Migrate(ctx context.Context) error {
 		return fmt.Errorf("store: migrate: %w", err)
 	}
 	return nil
+}
+
+// schemaLockID is the advisory lock key of schema's migrations.
+func schemaLockID(schema string) int64 {
+	h := fnv.New64a()
+	h.Write([]byte("portal goose " + schema))
+	return int64(h.Sum64())
 }

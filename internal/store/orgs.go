@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"strings"
 	"time"
@@ -10,12 +11,14 @@ import (
 	"github.com/portalhq/portal/internal/org"
 )
 
-const orgCols = `id, name, slug, logo_version, max_members, created_by, created_at, updated_at`
+const orgCols = `id, name, slug, logo_version, max_members, created_by, created_at, updated_at,
+	public_metadata, private_metadata`
 
 // CreateOrganization inserts o; a taken slug is ErrConflict.
 func (q *Q) CreateOrganization(ctx context.Context, o *org.Organization) error {
-	_, err := q.exec(ctx, `INSERT INTO organizations (`+orgCols+`) VALUES (?,?,?,?,?,?,?,?)`,
-		o.ID, o.Name, o.Slug, o.LogoVersion, o.MaxMembers, o.CreatedBy, ms(o.CreatedAt), ms(o.UpdatedAt))
+	_, err := q.exec(ctx, `INSERT INTO organizations (`+orgCols+`) VALUES (?,?,?,?,?,?,?,?,?,?)`,
+		o.ID, o.Name, o.Slug, o.LogoVersion, o.MaxMembers, o.CreatedBy, ms(o.CreatedAt), ms(o.UpdatedAt),
+		metadata(o.PublicMetadata), metadata(o.PrivateMetadata))
 	if isUnique(err) {
 		return ErrConflict
 	}
@@ -57,10 +60,13 @@ func (q *Q) forUpdate() string {
 	return ""
 }
 
-// UpdateOrganization saves name, slug, logo version and limit; a taken slug is ErrConflict.
+// UpdateOrganization saves name, slug, logo version, limit and metadata; a
+// taken slug is ErrConflict.
 func (q *Q) UpdateOrganization(ctx context.Context, o *org.Organization) error {
 	res, err := q.exec(ctx, `UPDATE organizations SET name = ?, slug = ?, logo_version = ?, max_members = ?,
-		updated_at = ? WHERE id = ?`, o.Name, o.Slug, o.LogoVersion, o.MaxMembers, ms(o.UpdatedAt), o.ID)
+		updated_at = ?, public_metadata = ?, private_metadata = ? WHERE id = ?`,
+		o.Name, o.Slug, o.LogoVersion, o.MaxMembers, ms(o.UpdatedAt),
+		metadata(o.PublicMetadata), metadata(o.PrivateMetadata), o.ID)
 	if isUnique(err) {
 		return ErrConflict
 	}
@@ -113,8 +119,10 @@ func scanOrg(r scanner) (*org.Organization, error) {
 	var (
 		o                org.Organization
 		created, updated int64
+		public, private  string
 	)
-	err := r.Scan(&o.ID, &o.Name, &o.Slug, &o.LogoVersion, &o.MaxMembers, &o.CreatedBy, &created, &updated)
+	err := r.Scan(&o.ID, &o.Name, &o.Slug, &o.LogoVersion, &o.MaxMembers, &o.CreatedBy, &created, &updated,
+		&public, &private)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNotFound
 	}
@@ -122,6 +130,7 @@ func scanOrg(r scanner) (*org.Organization, error) {
 		return nil, err
 	}
 	o.CreatedAt, o.UpdatedAt = fromMS(created), fromMS(updated)
+	o.PublicMetadata, o.PrivateMetadata = json.RawMessage(public), json.RawMessage(private)
 	return &o, nil
 }
 
@@ -181,14 +190,35 @@ func (q *Q) CountMembersWithRoles(ctx context.Context, orgID string, roles []str
 // keeping those whose name, email address or username contains query
 // (case-insensitive for ASCII), and returns the number matching.
 func (q *Q) ListMembers(ctx context.Context, orgID, query string, limit, offset int) ([]org.Member, int, error) {
+	return q.ListMemberships(ctx, orgID, org.MemberFilter{Query: query, Limit: limit, Offset: offset})
+}
+
+// ListMemberships is ListMembers with roles and user IDs to keep too (none
+// = all) and an order: "-created_at" is newest first.
+func (q *Q) ListMemberships(ctx context.Context, orgID string, f org.MemberFilter) ([]org.Member, int, error) {
 	where := `m.org_id = ?`
 	args := []any{orgID}
-	if query != "" {
-		like := "%" + escapeLike(strings.ToLower(query)) + "%"
+	if f.Query != "" {
+		like := "%" + escapeLike(strings.ToLower(f.Query)) + "%"
 		where += ` AND (LOWER(u.first_name || ' ' || u.last_name) LIKE ? ESCAPE '\'
 			OR EXISTS (SELECT 1 FROM identifiers i WHERE i.user_id = u.id
 				AND i.kind IN ('email_address', 'username') AND i.value LIKE ? ESCAPE '\'))`
 		args = append(args, like, like)
+	}
+	for _, in := range []struct {
+		col  string
+		vals []string
+	}{{"m.role", f.Roles}, {"m.user_id", f.UserIDs}} {
+		if len(in.vals) > 0 {
+			where += ` AND ` + in.col + ` IN (` + placeholders(len(in.vals)) + `)`
+			for _, v := range in.vals {
+				args = append(args, v)
+			}
+		}
+	}
+	dir := "ASC"
+	if strings.HasPrefix(f.OrderBy, "-") {
+		dir = "DESC"
 	}
 	from := ` FROM organization_memberships m JOIN users u ON u.id = m.user_id WHERE ` + where
 	total, err := q.count(ctx, `SELECT COUNT(*)`+from, args...)
@@ -199,7 +229,7 @@ func (q *Q) ListMembers(ctx context.Context, orgID, query string, limit, offset 
 			u.first_name, u.last_name,
 			COALESCE((SELECT value FROM identifiers WHERE id = u.primary_email_id), ''),
 			COALESCE((SELECT MIN(value) FROM identifiers WHERE user_id = u.id AND kind = 'username'), '')`+
-		from+` ORDER BY m.created_at, m.id LIMIT ? OFFSET ?`, append(args, limit, offset)...)
+		from+` ORDER BY m.created_at `+dir+`, m.id `+dir+` LIMIT ? OFFSET ?`, append(args, f.Limit, f.Offset)...)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -268,14 +298,14 @@ func scanMembership(r scanner) (*org.Membership, error) {
 }
 
 const invitationCols = `id, org_id, email, role, status, ticket_hash, redirect_url, inviter_id,
-	created_at, updated_at, expire_at`
+	created_at, updated_at, expire_at, public_metadata, private_metadata`
 
 // CreateInvitation inserts inv; a pending invitation to the same address
 // in the organization is ErrConflict.
 func (q *Q) CreateInvitation(ctx context.Context, inv *org.Invitation) error {
-	_, err := q.exec(ctx, `INSERT INTO organization_invitations (`+invitationCols+`) VALUES (?,?,?,?,?,?,?,?,?,?,?)`,
+	_, err := q.exec(ctx, `INSERT INTO organization_invitations (`+invitationCols+`) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)`,
 		inv.ID, inv.OrgID, inv.Email, inv.Role, inv.Status, inv.TicketHash, inv.RedirectURL, inv.InviterID,
-		ms(inv.CreatedAt), ms(inv.UpdatedAt), ms(inv.ExpireAt))
+		ms(inv.CreatedAt), ms(inv.UpdatedAt), ms(inv.ExpireAt), metadata(inv.PublicMetadata), metadata(inv.PrivateMetadata))
 	if isUnique(err) {
 		return ErrConflict
 	}
@@ -340,9 +370,10 @@ func scanInvitation(r scanner) (*org.Invitation, error) {
 	var (
 		i                     org.Invitation
 		created, updated, exp int64
+		public, private       string
 	)
 	err := r.Scan(&i.ID, &i.OrgID, &i.Email, &i.Role, &i.Status, &i.TicketHash, &i.RedirectURL, &i.InviterID,
-		&created, &updated, &exp)
+		&created, &updated, &exp, &public, &private)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNotFound
 	}
@@ -350,6 +381,7 @@ func scanInvitation(r scanner) (*org.Invitation, error) {
 		return nil, err
 	}
 	i.CreatedAt, i.UpdatedAt, i.ExpireAt = fromMS(created), fromMS(updated), fromMS(exp)
+	i.PublicMetadata, i.PrivateMetadata = json.RawMessage(public), json.RawMessage(private)
 	return &i, nil
 }
 

@@ -10,16 +10,24 @@ import (
 )
 
 const userCols = `id, first_name, last_name, password_hash, primary_email_id, banned,
-	failed_sign_ins, locked_until, last_sign_in_at, created_at, updated_at, primary_phone_id`
+	failed_sign_ins, locked_until, last_sign_in_at, created_at, updated_at, primary_phone_id,
+	public_metadata, private_metadata, unsafe_metadata, external_id, admin_locked`
+
+// userImageCol follows userCols in every SELECT that scanUser reads: the
+// profile image's ID, "" without one.
+func userImageCol(table string) string {
+	return `COALESCE((SELECT i.id FROM user_images i WHERE i.user_id = ` + table + `.id), '')`
+}
 
 // CreateUser inserts u and its identifiers, all or nothing. A taken
 // identifier is ErrConflict.
 func (q *Q) CreateUser(ctx context.Context, u *user.User) error {
 	return q.atomic(ctx, func(q *Q) error {
-		_, err := q.exec(ctx, `INSERT INTO users (`+userCols+`) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)`,
+		_, err := q.exec(ctx, `INSERT INTO users (`+userCols+`) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
 			u.ID, u.FirstName, u.LastName, u.PasswordHash, u.PrimaryEmailID, u.Banned,
 			u.FailedSignIns, msPtr(u.LockedUntil), msPtr(u.LastSignInAt), ms(u.CreatedAt), ms(u.UpdatedAt),
-			u.PrimaryPhoneID)
+			u.PrimaryPhoneID,
+			metadata(u.PublicMetadata), metadata(u.PrivateMetadata), metadata(u.UnsafeMetadata), u.ExternalID, u.AdminLocked)
 		if err != nil {
 			return err
 		}
@@ -49,13 +57,9 @@ func (q *Q) CreateIdentifier(ctx context.Context, i user.Identifier) error {
 
 // UserByID returns the user with its identifiers.
 func (q *Q) UserByID(ctx context.Context, id string) (*user.User, error) {
-	u, err := scanUser(q.row(ctx, `SELECT `+userCols+`,
-		COALESCE((SELECT i.id FROM user_images i WHERE i.user_id = users.id), '') FROM users WHERE id = ?`, id))
+	u, err := q.scanUser(q.row(ctx, `SELECT `+userCols+`, `+userImageCol("users")+` FROM users WHERE id = ?`, id))
 	if err != nil {
 		return nil, err
-	}
-	if u.ImageID != "" {
-		u.ImageURL = q.images + "/images/" + u.ImageID + ".png"
 	}
 	if err := q.loadIdentifiers(ctx, u); err != nil {
 		return nil, err
@@ -129,14 +133,24 @@ func (q *Q) loadIdentifiers(ctx context.Context, u *user.User) error {
 	return rows.Err()
 }
 
-func scanUser(r *sql.Row) (*user.User, error) {
+// metadata is what a metadata column holds for m: a JSON object, {} when unset.
+func metadata(m []byte) string {
+	if len(m) == 0 {
+		return "{}"
+	}
+	return string(m)
+}
+
+func (q *Q) scanUser(r scanner) (*user.User, error) {
 	var (
-		u                user.User
-		locked, last     sql.NullInt64
-		created, updated int64
+		u                    user.User
+		locked, last         sql.NullInt64
+		created, updated     int64
+		public, priv, unsafe string
 	)
 	err := r.Scan(&u.ID, &u.FirstName, &u.LastName, &u.PasswordHash, &u.PrimaryEmailID, &u.Banned,
-		&u.FailedSignIns, &locked, &last, &created, &updated, &u.PrimaryPhoneID, &u.ImageID)
+		&u.FailedSignIns, &locked, &last, &created, &updated, &u.PrimaryPhoneID,
+		&public, &priv, &unsafe, &u.ExternalID, &u.AdminLocked, &u.ImageID)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNotFound
 	}
@@ -145,6 +159,10 @@ func scanUser(r *sql.Row) (*user.User, error) {
 	}
 	u.LockedUntil, u.LastSignInAt = fromNullMS(locked), fromNullMS(last)
 	u.CreatedAt, u.UpdatedAt = fromMS(created), fromMS(updated)
+	u.PublicMetadata, u.PrivateMetadata, u.UnsafeMetadata = []byte(public), []byte(priv), []byte(unsafe)
+	if u.ImageID != "" {
+		u.ImageURL = q.images + "/images/" + u.ImageID + ".png"
+	}
 	return &u, nil
 }
 

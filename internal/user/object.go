@@ -1,34 +1,50 @@
 package user
 
-import "time"
+import (
+	"encoding/json"
+	"time"
+)
 
 // Object is the user as the Backend API and webhooks show it, shaped like
-// Clerk's user object (timestamps in milliseconds).
+// Clerk's user object (timestamps in milliseconds) so that Clerk's SDKs
+// decode it. Features the portal does not have yet (web3 wallets, SAML,
+// TOTP, passkeys) appear empty or false.
 type Object struct {
-	ID                    string           `json:"id"`
-	Object                string           `json:"object"`
-	FirstName             *string          `json:"first_name"`
-	LastName              *string          `json:"last_name"`
-	PrimaryEmailAddressID *string          `json:"primary_email_address_id"`
-	PrimaryPhoneNumberID  *string          `json:"primary_phone_number_id"`
-	ImageURL              string           `json:"image_url"`
-	HasImage              bool             `json:"has_image"`
-	EmailAddresses        []EmailObject    `json:"email_addresses"`
-	PhoneNumbers          []PhoneObject    `json:"phone_numbers"`
-	Username              *string          `json:"username"`
-	ExternalAccounts      []ExternalObject `json:"external_accounts"`
-	PasswordEnabled       bool             `json:"password_enabled"`
-	TwoFactorEnabled      bool             `json:"two_factor_enabled"`
-	TOTPEnabled           bool             `json:"totp_enabled"`
-	BackupCodeEnabled     bool             `json:"backup_code_enabled"`
-	Banned                bool             `json:"banned"`
-	Locked                bool             `json:"locked"`
-	PublicMetadata        map[string]any   `json:"public_metadata"`
-	PrivateMetadata       map[string]any   `json:"private_metadata"`
-	UnsafeMetadata        map[string]any   `json:"unsafe_metadata"`
-	LastSignInAt          *int64           `json:"last_sign_in_at"`
-	CreatedAt             int64            `json:"created_at"`
-	UpdatedAt             int64            `json:"updated_at"`
+	ID                            string           `json:"id"`
+	Object                        string           `json:"object"`
+	ExternalID                    *string          `json:"external_id"`
+	Username                      *string          `json:"username"`
+	FirstName                     *string          `json:"first_name"`
+	LastName                      *string          `json:"last_name"`
+	ImageURL                      string           `json:"image_url"`
+	HasImage                      bool             `json:"has_image"`
+	PrimaryEmailAddressID         *string          `json:"primary_email_address_id"`
+	PrimaryPhoneNumberID          *string          `json:"primary_phone_number_id"`
+	PrimaryWeb3WalletID           *string          `json:"primary_web3_wallet_id"`
+	PasswordEnabled               bool             `json:"password_enabled"`
+	TwoFactorEnabled              bool             `json:"two_factor_enabled"`
+	TOTPEnabled                   bool             `json:"totp_enabled"`
+	BackupCodeEnabled             bool             `json:"backup_code_enabled"`
+	EmailAddresses                []EmailObject    `json:"email_addresses"`
+	PhoneNumbers                  []PhoneObject    `json:"phone_numbers"`
+	Web3Wallets                   []any            `json:"web3_wallets"`
+	Passkeys                      []any            `json:"passkeys"`
+	ExternalAccounts              []ExternalObject `json:"external_accounts"`
+	SAMLAccounts                  []any            `json:"saml_accounts"`
+	PublicMetadata                json.RawMessage  `json:"public_metadata"`
+	PrivateMetadata               json.RawMessage  `json:"private_metadata"`
+	UnsafeMetadata                json.RawMessage  `json:"unsafe_metadata"`
+	Banned                        bool             `json:"banned"`
+	Locked                        bool             `json:"locked"`
+	LockoutExpiresInSeconds       *int64           `json:"lockout_expires_in_seconds"`
+	VerificationAttemptsRemaining *int64           `json:"verification_attempts_remaining"`
+	DeleteSelfEnabled             bool             `json:"delete_self_enabled"`
+	CreateOrganizationEnabled     bool             `json:"create_organization_enabled"`
+	LastSignInAt                  *int64           `json:"last_sign_in_at"`
+	LastActiveAt                  *int64           `json:"last_active_at"`
+	LegalAcceptedAt               *int64           `json:"legal_accepted_at"`
+	CreatedAt                     int64            `json:"created_at"`
+	UpdatedAt                     int64            `json:"updated_at"`
 }
 
 // EmailObject is one email address in Object.
@@ -36,50 +52,67 @@ type EmailObject struct {
 	ID           string             `json:"id"`
 	Object       string             `json:"object"`
 	EmailAddress string             `json:"email_address"`
+	Reserved     bool               `json:"reserved"`
 	Verification *VerificationState `json:"verification"`
+	LinkedTo     []any              `json:"linked_to"`
 }
 
 // PhoneObject is one phone number in Object.
 type PhoneObject struct {
-	ID           string             `json:"id"`
-	Object       string             `json:"object"`
-	PhoneNumber  string             `json:"phone_number"`
-	Verification *VerificationState `json:"verification"`
+	ID                      string             `json:"id"`
+	Object                  string             `json:"object"`
+	PhoneNumber             string             `json:"phone_number"`
+	Reserved                bool               `json:"reserved"`
+	ReservedForSecondFactor bool               `json:"reserved_for_second_factor"`
+	DefaultSecondFactor     bool               `json:"default_second_factor"`
+	Verification            *VerificationState `json:"verification"`
+	LinkedTo                []any              `json:"linked_to"`
 }
 
 // ExternalObject is one connected account in Object, shaped like Clerk's.
 type ExternalObject struct {
-	ID             string             `json:"id"`
-	Object         string             `json:"object"`
-	Provider       string             `json:"provider"` // "oauth_github"
-	ProviderUserID string             `json:"provider_user_id"`
-	EmailAddress   string             `json:"email_address"`
-	FirstName      string             `json:"first_name"`
-	LastName       string             `json:"last_name"`
-	Username       *string            `json:"username"`
-	AvatarURL      string             `json:"avatar_url"`
-	Verification   *VerificationState `json:"verification"`
-	CreatedAt      int64              `json:"created_at"`
-	UpdatedAt      int64              `json:"updated_at"`
+	ID               string             `json:"id"`
+	Object           string             `json:"object"`
+	Provider         string             `json:"provider"` // "oauth_github"
+	IdentificationID string             `json:"identification_id"`
+	ProviderUserID   string             `json:"provider_user_id"`
+	ApprovedScopes   string             `json:"approved_scopes"`
+	EmailAddress     string             `json:"email_address"`
+	FirstName        string             `json:"first_name"`
+	LastName         string             `json:"last_name"`
+	Username         *string            `json:"username"`
+	AvatarURL        string             `json:"avatar_url"`
+	ImageURL         string             `json:"image_url"`
+	PublicMetadata   json.RawMessage    `json:"public_metadata"`
+	Label            *string            `json:"label"`
+	Verification     *VerificationState `json:"verification"`
+	CreatedAt        int64              `json:"created_at"`
+	UpdatedAt        int64              `json:"updated_at"`
 }
 
 // VerificationState says whether and how an identifier was verified.
 type VerificationState struct {
 	Status   string `json:"status"`
 	Strategy string `json:"strategy"`
+	Attempts *int64 `json:"attempts"`
+	ExpireAt *int64 `json:"expire_at"`
 }
 
 // ToObject converts u for the API and webhooks at now.
 func (u *User) ToObject(now time.Time) Object {
 	o := Object{
 		ID: u.ID, Object: "user",
-		FirstName: nilIfEmpty(u.FirstName), LastName: nilIfEmpty(u.LastName),
+		ExternalID: nilIfEmpty(u.ExternalID),
+		FirstName:  nilIfEmpty(u.FirstName), LastName: nilIfEmpty(u.LastName),
 		PrimaryEmailAddressID: nilIfEmpty(u.PrimaryEmailID),
 		ImageURL:              u.ImageURL,
 		HasImage:              u.ImageID != "",
 		EmailAddresses:        []EmailObject{},
 		PhoneNumbers:          []PhoneObject{},
+		Web3Wallets:           []any{},
+		Passkeys:              []any{},
 		ExternalAccounts:      []ExternalObject{},
+		SAMLAccounts:          []any{},
 		Username:              nilIfEmpty(u.Username()),
 		PasswordEnabled:       u.PasswordHash != "",
 		TwoFactorEnabled:      u.HasSecondFactor(),
@@ -87,8 +120,15 @@ func (u *User) ToObject(now time.Time) Object {
 		BackupCodeEnabled:     u.BackupCodes > 0,
 		Banned:                u.Banned,
 		Locked:                u.Locked(now),
-		PublicMetadata:        map[string]any{}, PrivateMetadata: map[string]any{}, UnsafeMetadata: map[string]any{},
-		CreatedAt: u.CreatedAt.UnixMilli(), UpdatedAt: u.UpdatedAt.UnixMilli(),
+		PublicMetadata:        orEmpty(u.PublicMetadata),
+		PrivateMetadata:       orEmpty(u.PrivateMetadata),
+		UnsafeMetadata:        orEmpty(u.UnsafeMetadata),
+		DeleteSelfEnabled:     true,
+		CreatedAt:             u.CreatedAt.UnixMilli(), UpdatedAt: u.UpdatedAt.UnixMilli(),
+	}
+	if !u.AdminLocked && u.Locked(now) {
+		left := int64(u.LockedUntil.Sub(now).Seconds())
+		o.LockoutExpiresInSeconds = &left
 	}
 	if p := u.PrimaryPhone(); p != "" {
 		for _, i := range u.Identifiers {
@@ -103,14 +143,18 @@ func (u *User) ToObject(now time.Time) Object {
 	}
 	for _, x := range u.ExternalAccounts {
 		o.ExternalAccounts = append(o.ExternalAccounts, ExternalObject{ID: x.ID, Object: "external_account",
-			Provider: "oauth_" + x.Provider, ProviderUserID: x.Subject, EmailAddress: x.Email,
+			Provider: "oauth_" + x.Provider, IdentificationID: x.ID, ProviderUserID: x.Subject, EmailAddress: x.Email,
 			FirstName: x.FirstName, LastName: x.LastName, Username: nilIfEmpty(x.Username), AvatarURL: x.AvatarURL,
+			ImageURL: x.AvatarURL, PublicMetadata: emptyObject(),
 			Verification: &VerificationState{Status: "verified", Strategy: "oauth_" + x.Provider},
 			CreatedAt:    x.CreatedAt.UnixMilli(), UpdatedAt: x.UpdatedAt.UnixMilli()})
+		if o.ImageURL == "" && x.AvatarURL != "" {
+			o.ImageURL, o.HasImage = x.AvatarURL, true
+		}
 	}
 	for _, i := range u.Identifiers {
 		if i.Kind == Phone {
-			p := PhoneObject{ID: i.ID, Object: "phone_number", PhoneNumber: i.Value,
+			p := PhoneObject{ID: i.ID, Object: "phone_number", PhoneNumber: i.Value, LinkedTo: []any{},
 				Verification: &VerificationState{Status: "unverified", Strategy: "phone_code"}}
 			if i.Verified() {
 				p.Verification.Status = "verified"
@@ -120,7 +164,7 @@ func (u *User) ToObject(now time.Time) Object {
 		if i.Kind != Email {
 			continue
 		}
-		e := EmailObject{ID: i.ID, Object: "email_address", EmailAddress: i.Value,
+		e := EmailObject{ID: i.ID, Object: "email_address", EmailAddress: i.Value, LinkedTo: []any{},
 			Verification: &VerificationState{Status: "unverified", Strategy: "email_code"}}
 		if i.Verified() {
 			e.Verification.Status = "verified"
@@ -128,6 +172,22 @@ func (u *User) ToObject(now time.Time) Object {
 		o.EmailAddresses = append(o.EmailAddresses, e)
 	}
 	return o
+}
+
+// DeletedObject is what user.deleted carries and DELETE answers, as Clerk.
+type DeletedObject struct {
+	ID      string `json:"id"`
+	Object  string `json:"object"`
+	Deleted bool   `json:"deleted"`
+}
+
+func emptyObject() json.RawMessage { return json.RawMessage(`{}`) }
+
+func orEmpty(m json.RawMessage) json.RawMessage {
+	if len(m) == 0 {
+		return emptyObject()
+	}
+	return m
 }
 
 func nilIfEmpty(s string) *string {

@@ -2,6 +2,7 @@
 package user
 
 import (
+	"encoding/json"
 	"slices"
 	"strings"
 	"time"
@@ -23,6 +24,17 @@ type User struct {
 	CreatedAt      time.Time
 	UpdatedAt      time.Time
 
+	// Set through the Backend API. Metadata is a JSON object: public is
+	// readable by the user's front end, private only by the app's backend,
+	// unsafe is writable by the front end too (Clerk's three kinds).
+	PublicMetadata  json.RawMessage
+	PrivateMetadata json.RawMessage
+	UnsafeMetadata  json.RawMessage
+	ExternalID      string // the app's own ID for the user
+	// AdminLocked is a lock set through the Backend API: unlike LockedUntil,
+	// which only stops passwords, it stops every way of signing in until
+	// unlocked.
+	AdminLocked bool
 	// ImageID names the profile image, "" when there is none; ImageURL is
 	// where the portal serves it (filled in by the store).
 	ImageID  string
@@ -166,8 +178,12 @@ func (u *User) FullName() string {
 
 // Locked reports whether sign-in is refused at now.
 func (u *User) Locked(now time.Time) bool {
-	return u.LockedUntil != nil && now.Before(*u.LockedUntil)
+	return u.AdminLocked || u.LockedUntil != nil && now.Before(*u.LockedUntil)
 }
+
+// Allowed is false for a banned or admin-locked account, whatever factor
+// is used (CanSignIn asks instead whether a way in is left).
+func (u *User) Allowed() bool { return !u.Banned && !u.AdminLocked }
 
 // NormalizeEmail lower-cases an address for lookup and uniqueness.
 // Validation happens earlier (notify.ValidAddress); this only canonicalises.

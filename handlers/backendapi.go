@@ -1,0 +1,302 @@
+package handlers
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/portalhq/portal/internal/apperr"
+	"github.com/portalhq/portal/internal/ratelimit"
+)
+
+// The Backend API (/v1/…, DESIGN.md "Backend API") is what a relying app's
+// server calls with the instance's secret key, shaped like Clerk's so that
+// Clerk's SDKs work against it. Its routes are marked API in the route
+// table: they take a Bearer key instead of cookies, so they skip the CSRF
+// check, and every answer, error or not, is JSON.
+
+// apiContentType is sent exactly so: Clerk's JS SDK compares the header
+// with this string and treats anything else, a charset included, as text.
+const apiContentType = "application/json"
+
+// apiKeyWindow is the Backend API's rate limit per key: Clerk's 1000
+// requests per 10 s. Failed keys are logged but not limited per IP: the key
+// is too long to guess, and such a limit would let anyone sharing an IP
+// with the app's servers lock them out.
+func apiKeyWindow() ratelimit.Window { return ratelimit.Window{Limit: 1000, Per: 10 * time.Second} }
+
+// apiError is an error shaped for the Backend API.
+type apiError struct {
+	Status      int
+	Code        string
+	Message     string
+	LongMessage string
+	Meta        map[string]any
+}
+
+func (e *apiError) Error() string { return fmt.Sprintf("%d %s: %s", e.Status, e.Code, e.LongMessage) }
+
+type apiErrorJSON struct {
+	Message     string         `json:"message"`
+	LongMessage string         `json:"long_message"`
+	Code        string         `json:"code"`
+	Meta        map[string]any `json:"meta"`
+}
+
+type apiErrorsJSON struct {
+	Errors  []apiErrorJSON `json:"errors"`
+	TraceID string         `json:"clerk_trace_id,omitempty"`
+}
+
+// apiRoute wraps a Backend API handler with the key check and JSON errors.
+func apiRoute(h func(a *app, c echo.Context) error) func(a *app, c echo.Context) error {
+	return func(a *app, c echo.Context) error {
+		err := a.apiAuthorize(c)
+		if err == nil {
+			err = h(a, c)
+		}
+		if err != nil {
+			a.apiFail(c, err)
+		}
+		return nil
+	}
+}
+
+// apiAuthorize checks the Bearer key in constant time (hashes of equal
+// length are compared, so not even the key's length leaks) and spends the
+// key's rate limit. A publishable key is refused with a message saying so.
+func (a *app) apiAuthorize(c echo.Context) error {
+	fail := func(code, msg, long string) error {
+		a.Log.WarnContext(c.Request().Context(), "backend API authentication failed", "code", code,
+			"ip", RealIP(c).String(), "request_id", RequestIDFrom(c.Request().Context()))
+		return &apiError{Status: http.StatusUnauthorized, Code: code, Message: msg, LongMessage: long}
+	}
+	h := c.Request().Header.Get(echo.HeaderAuthorization)
+	if h == "" {
+		return fail("authorization_header_missing", "Authorization header missing",
+			"Send the instance's secret key as Authorization: Bearer sk_….")
+	}
+	key, ok := strings.CutPrefix(h, "Bearer ")
+	if !ok || key == "" {
+		return fail("authorization_header_format_invalid", "Invalid Authorization header",
+			"The Authorization header must be Bearer followed by the secret key.")
+	}
+	if strings.HasPrefix(key, "pk_") {
+		return fail("authentication_invalid", "Publishable keys cannot call the Backend API",
+			"A publishable key (pk_…) is for browsers; the Backend API takes the secret key (sk_…).")
+	}
+	got, want := sha256.Sum256([]byte(key)), sha256.Sum256([]byte(a.SecretKey))
+	if a.SecretKey == "" || subtle.ConstantTimeCompare(got[:], want[:]) != 1 {
+		return fail("authentication_invalid", "Invalid authentication", "The secret key is not this instance's.")
+	}
+	if ok, retry := a.Limiter.Allow("api:key:"+fmt.Sprintf("%x", want[:8]), apiKeyWindow()); !ok {
+		return tooMany(retry)
+	}
+	return nil
+}
+
+func tooMany(retry time.Duration) error {
+	return &apiError{Status: http.StatusTooManyRequests, Code: "too_many_requests", Message: "Too many requests",
+		LongMessage: "Too many requests; retry after " + strconv.Itoa(int(retry.Seconds())+1) + " seconds.",
+		Meta:        map[string]any{"retry_after": int(retry.Seconds()) + 1}}
+}
+
+// apiJSON writes v with the exact content type the SDKs expect.
+func apiJSON(c echo.Context, status int, v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	return c.Blob(status, apiContentType, b)
+}
+
+// apiFail writes err as Clerk's error list. Errors that are not safe to
+// show become a 500 with the request ID; the cause goes to the log only.
+func (a *app) apiFail(c echo.Context, err error) {
+	if c.Response().Committed {
+		return
+	}
+	e := a.toAPIError(c, err)
+	if e.Status == http.StatusTooManyRequests {
+		if s, ok := e.Meta["retry_after"].(int); ok {
+			c.Response().Header().Set("Retry-After", strconv.Itoa(s))
+		}
+	}
+	meta := e.Meta
+	if meta == nil {
+		meta = map[string]any{}
+	}
+	_ = apiJSON(c, e.Status, apiErrorsJSON{
+		Errors:  []apiErrorJSON{{Message: e.Message, LongMessage: e.LongMessage, Code: e.Code, Meta: meta}},
+		TraceID: RequestIDFrom(c.Request().Context())})
+}
+
+func (a *app) toAPIError(c echo.Context, err error) *apiError {
+	var (
+		ae *apiError
+		he *echo.HTTPError
+		ce interface{ APIMeta() map[string]any }
+	)
+	switch {
+	case errors.As(err, &ae):
+		return ae
+	case errors.As(err, &he):
+		msg := http.StatusText(he.Code)
+		return &apiError{Status: he.Code, Code: "request_invalid", Message: msg, LongMessage: fmt.Sprint(he.Message)}
+	}
+	if e, ok := apperr.As(err); ok && e.Code != "" {
+		if e.Err != nil {
+			a.Log.WarnContext(c.Request().Context(), "backend API request failed", "err", err,
+				"request_id", RequestIDFrom(c.Request().Context()))
+		}
+		out := &apiError{Status: statusOf(e.Code), Code: clerkCode(e), Message: shortMessage(e.Code),
+			LongMessage: e.Message}
+		if e.Field != "" {
+			out.Meta = map[string]any{"param_name": e.Field}
+		}
+		if errors.As(err, &ce) {
+			if out.Meta == nil {
+				out.Meta = map[string]any{}
+			}
+			for k, v := range ce.APIMeta() {
+				out.Meta[k] = v
+			}
+		}
+		return out
+	}
+	a.Log.ErrorContext(c.Request().Context(), "backend API internal error", "err", err,
+		"request_id", RequestIDFrom(c.Request().Context()))
+	return &apiError{Status: http.StatusInternalServerError, Code: "internal_clerk_error",
+		Message: "Something went wrong", LongMessage: "Something went wrong; quote the clerk_trace_id when reporting it."}
+}
+
+// clerkCode names a safe error the way Clerk's API does.
+func clerkCode(e *apperr.Error) string {
+	switch e.Code {
+	case apperr.Invalid:
+		return "form_param_format_invalid"
+	case apperr.NotFound:
+		return "resource_not_found"
+	case apperr.Conflict:
+		return "form_identifier_exists"
+	case apperr.Unauthorized:
+		return "authentication_invalid"
+	case apperr.Forbidden:
+		return "authorization_invalid"
+	case apperr.RateLimited:
+		return "too_many_requests"
+	case apperr.Unavailable:
+		return "service_unavailable"
+	case apperr.Expired:
+		return "resource_expired"
+	}
+	return "internal_clerk_error"
+}
+
+func shortMessage(code apperr.Code) string {
+	switch code {
+	case apperr.Invalid:
+		return "is invalid"
+	case apperr.NotFound:
+		return "not found"
+	case apperr.Conflict:
+		return "already exists"
+	case apperr.Unauthorized:
+		return "Unauthorized request"
+	case apperr.Forbidden:
+		return "Forbidden"
+	case apperr.RateLimited:
+		return "Too many requests"
+	case apperr.Unavailable:
+		return "Service unavailable"
+	case apperr.Expired:
+		return "expired"
+	}
+	return "Something went wrong"
+}
+
+// bindJSON reads a JSON body into v; an empty body leaves v as it is.
+func bindJSON(c echo.Context, v any) error {
+	body, err := io.ReadAll(c.Request().Body)
+	var tooBig *http.MaxBytesError
+	if errors.As(err, &tooBig) {
+		return errTooLarge
+	}
+	if err != nil {
+		return err
+	}
+	if len(bytes.TrimSpace(body)) == 0 {
+		return nil
+	}
+	if err := json.Unmarshal(body, v); err != nil {
+		var te *json.UnmarshalTypeError
+		if errors.As(err, &te) {
+			return apperr.Field(apperr.Invalid, te.Field, fmt.Sprintf("%s has the wrong type: want %s.", te.Field, te.Type))
+		}
+		return apperr.New(apperr.Invalid, "The body is not valid JSON.")
+	}
+	return nil
+}
+
+// queryList reads a repeated query parameter, as name=a&name=b or name[]=….
+func queryList(c echo.Context, name string) []string {
+	q := c.QueryParams()
+	return append(append([]string(nil), q[name]...), q[name+"[]"]...)
+}
+
+// queryInt reads an optional integer query parameter.
+func queryInt(c echo.Context, name string) (int, error) {
+	v := c.QueryParam(name)
+	if v == "" {
+		return 0, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil {
+		return 0, apperr.Field(apperr.Invalid, name, name+" must be a whole number.")
+	}
+	return n, nil
+}
+
+// totalCount is GET /v1/users/count's answer.
+type totalCount struct {
+	Object     string `json:"object"`
+	TotalCount int    `json:"total_count"`
+}
+
+// paginated is a list as {"data":[…],"total_count":n}.
+type paginated struct {
+	Data       any `json:"data"`
+	TotalCount int `json:"total_count"`
+}
+
+// deleted is what a DELETE answers.
+type deleted struct {
+	ID      string `json:"id"`
+	Object  string `json:"object"`
+	Deleted bool   `json:"deleted"`
+}
+
+// apiHTTPError answers in JSON a Bearer request that failed before its
+// handler: an unknown path, a wrong method, a body too large.
+func (a *app) apiHTTPError(c echo.Context, he *echo.HTTPError) {
+	code, msg, long := "request_invalid", http.StatusText(he.Code), fmt.Sprint(he.Message)
+	switch he.Code {
+	case http.StatusNotFound:
+		code, long = "resource_not_found", "No Backend API endpoint "+c.Request().Method+" "+c.Request().URL.Path+"."
+	case http.StatusMethodNotAllowed:
+		code = "request_method_not_allowed"
+	case http.StatusRequestEntityTooLarge:
+		code = "request_body_too_large"
+	}
+	a.apiFail(c, &apiError{Status: he.Code, Code: code, Message: msg, LongMessage: long})
+}

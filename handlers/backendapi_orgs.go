@@ -1,0 +1,341 @@
+package handlers
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strconv"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/portalhq/portal/internal/apperr"
+	"github.com/portalhq/portal/internal/org"
+)
+
+// The Backend API's organizations, memberships and invitations, with
+// Clerk's paths: memberships are addressed by the member's user ID. The
+// secret key acts as the instance's owner (org.Admin): no membership or
+// role is asked, but the organization's rules hold.
+
+// OrgInstance marks the Backend API's organization routes in Route.Org:
+// the secret key is the instance's owner, so no membership or permission
+// is checked (the organization matrix skips them; every API route's key
+// check is tested on its own).
+const OrgInstance = "instance"
+
+func (a *app) orgAdmin() (*org.Admin, error) {
+	if a.Orgs == nil {
+		return nil, &apiError{Status: http.StatusForbidden, Code: "organizations_disabled",
+			Message: "Organizations are off", LongMessage: "This instance does not use organizations."}
+	}
+	return a.Orgs.Admin(), nil
+}
+
+// orgAPIError gives the rules an API caller can break Clerk-like codes; the
+// rest keep the general mapping.
+func orgAPIError(err error) error {
+	switch {
+	case errors.Is(err, org.ErrMemberLimit):
+		return &apiError{Status: http.StatusForbidden, Code: "organization_membership_quota_exceeded",
+			Message: "Membership quota exceeded", LongMessage: org.ErrMemberLimit.Message}
+	case errors.Is(err, org.ErrLastAdmin):
+		return &apiError{Status: http.StatusUnprocessableEntity, Code: "organization_minimum_admins_needed",
+			Message: "An admin is needed", LongMessage: org.ErrLastAdmin.Message}
+	}
+	return err
+}
+
+func queryBool(c echo.Context, name string) (bool, error) {
+	v := c.QueryParam(name)
+	if v == "" {
+		return false, nil
+	}
+	b, err := strconv.ParseBool(v)
+	if err != nil {
+		return false, apperr.Field(apperr.Invalid, name, name+" must be true or false.")
+	}
+	return b, nil
+}
+
+func queryPage(c echo.Context) (limit, offset int, err error) {
+	if limit, err = queryInt(c, "limit"); err != nil {
+		return 0, 0, err
+	}
+	offset, err = queryInt(c, "offset")
+	return limit, offset, err
+}
+
+// GET /v1/organizations
+func (a *app) apiOrgsList(c echo.Context) error {
+	adm, err := a.orgAdmin()
+	if err != nil {
+		return err
+	}
+	f := org.OrgFilter{Query: c.QueryParam("query"), UserIDs: queryList(c, "user_id"), OrderBy: c.QueryParam("order_by")}
+	if f.Limit, f.Offset, err = queryPage(c); err != nil {
+		return err
+	}
+	counts, err := queryBool(c, "include_members_count")
+	if err != nil {
+		return err
+	}
+	list, total, err := adm.List(c.Request().Context(), f, counts)
+	if err != nil {
+		return err
+	}
+	return apiJSON(c, http.StatusOK, paginated{Data: list, TotalCount: total})
+}
+
+// orgBody is the JSON of POST and PATCH /v1/organizations, with Clerk's names.
+type orgBody struct {
+	Name                  *string         `json:"name"`
+	Slug                  *string         `json:"slug"`
+	CreatedBy             string          `json:"created_by"`
+	MaxAllowedMemberships *int            `json:"max_allowed_memberships"`
+	PublicMetadata        json.RawMessage `json:"public_metadata"`
+	PrivateMetadata       json.RawMessage `json:"private_metadata"`
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
+// POST /v1/organizations
+func (a *app) apiOrgCreate(c echo.Context) error {
+	adm, err := a.orgAdmin()
+	if err != nil {
+		return err
+	}
+	var b orgBody
+	if err := bindJSON(c, &b); err != nil {
+		return err
+	}
+	o, err := adm.Create(c.Request().Context(), org.AdminCreateInput{Name: deref(b.Name), Slug: deref(b.Slug),
+		CreatedBy: b.CreatedBy, MaxMembers: b.MaxAllowedMemberships,
+		PublicMetadata: b.PublicMetadata, PrivateMetadata: b.PrivateMetadata})
+	if err != nil {
+		return err
+	}
+	return apiJSON(c, http.StatusOK, o)
+}
+
+// GET /v1/organizations/:id, the ID or the slug.
+func (a *app) apiOrgGet(c echo.Context) error {
+	adm, err := a.orgAdmin()
+	if err != nil {
+		return err
+	}
+	counts, err := queryBool(c, "include_members_count")
+	if err != nil {
+		return err
+	}
+	o, err := adm.Get(c.Request().Context(), c.Param("id"), counts)
+	if err != nil {
+		return err
+	}
+	return apiJSON(c, http.StatusOK, o)
+}
+
+// PATCH /v1/organizations/:id
+func (a *app) apiOrgUpdate(c echo.Context) error {
+	adm, err := a.orgAdmin()
+	if err != nil {
+		return err
+	}
+	var b orgBody
+	if err := bindJSON(c, &b); err != nil {
+		return err
+	}
+	o, err := adm.Update(c.Request().Context(), c.Param("id"), org.AdminUpdateInput{Name: b.Name, Slug: b.Slug,
+		MaxMembers: b.MaxAllowedMemberships, PublicMetadata: b.PublicMetadata, PrivateMetadata: b.PrivateMetadata})
+	if err != nil {
+		return err
+	}
+	return apiJSON(c, http.StatusOK, o)
+}
+
+// PATCH /v1/organizations/:id/metadata: a deep merge; null removes a key.
+func (a *app) apiOrgMetadata(c echo.Context) error {
+	adm, err := a.orgAdmin()
+	if err != nil {
+		return err
+	}
+	var b orgBody
+	if err := bindJSON(c, &b); err != nil {
+		return err
+	}
+	o, err := adm.MergeMetadata(c.Request().Context(), c.Param("id"), b.PublicMetadata, b.PrivateMetadata)
+	if err != nil {
+		return err
+	}
+	return apiJSON(c, http.StatusOK, o)
+}
+
+// DELETE /v1/organizations/:id
+func (a *app) apiOrgDelete(c echo.Context) error {
+	adm, err := a.orgAdmin()
+	if err != nil {
+		return err
+	}
+	d, err := adm.Delete(c.Request().Context(), c.Param("id"))
+	if err != nil {
+		return err
+	}
+	return apiJSON(c, http.StatusOK, d)
+}
+
+// GET /v1/organizations/:id/memberships
+func (a *app) apiMembershipsList(c echo.Context) error {
+	adm, err := a.orgAdmin()
+	if err != nil {
+		return err
+	}
+	f := org.MemberFilter{Query: c.QueryParam("query"), Roles: queryList(c, "role"), UserIDs: queryList(c, "user_id"),
+		OrderBy: c.QueryParam("order_by")}
+	if f.Limit, f.Offset, err = queryPage(c); err != nil {
+		return err
+	}
+	list, total, err := adm.Memberships(c.Request().Context(), c.Param("id"), f)
+	if err != nil {
+		return err
+	}
+	return apiJSON(c, http.StatusOK, paginated{Data: list, TotalCount: total})
+}
+
+type membershipBody struct {
+	UserID string `json:"user_id"`
+	Role   string `json:"role"`
+}
+
+// POST /v1/organizations/:id/memberships
+func (a *app) apiMembershipCreate(c echo.Context) error {
+	adm, err := a.orgAdmin()
+	if err != nil {
+		return err
+	}
+	var b membershipBody
+	if err := bindJSON(c, &b); err != nil {
+		return err
+	}
+	if b.UserID == "" {
+		return apperr.Field(apperr.Invalid, "user_id", "Give the ID of the user to add.")
+	}
+	m, err := adm.AddMember(c.Request().Context(), c.Param("id"), b.UserID, b.Role)
+	if err != nil {
+		return orgAPIError(err)
+	}
+	return apiJSON(c, http.StatusOK, m)
+}
+
+// PATCH /v1/organizations/:id/memberships/:user_id
+func (a *app) apiMembershipUpdate(c echo.Context) error {
+	adm, err := a.orgAdmin()
+	if err != nil {
+		return err
+	}
+	var b membershipBody
+	if err := bindJSON(c, &b); err != nil {
+		return err
+	}
+	m, err := adm.SetRole(c.Request().Context(), c.Param("id"), c.Param("user_id"), b.Role)
+	if err != nil {
+		return orgAPIError(err)
+	}
+	return apiJSON(c, http.StatusOK, m)
+}
+
+// DELETE /v1/organizations/:id/memberships/:user_id: the membership as it was.
+func (a *app) apiMembershipDelete(c echo.Context) error {
+	adm, err := a.orgAdmin()
+	if err != nil {
+		return err
+	}
+	m, err := adm.RemoveMember(c.Request().Context(), c.Param("id"), c.Param("user_id"))
+	if err != nil {
+		return orgAPIError(err)
+	}
+	return apiJSON(c, http.StatusOK, m)
+}
+
+// GET /v1/organizations/:id/invitations[?status=…]
+func (a *app) apiInvitationsList(c echo.Context) error {
+	adm, err := a.orgAdmin()
+	if err != nil {
+		return err
+	}
+	f := org.InvitationFilter{Statuses: queryList(c, "status")}
+	if f.Limit, f.Offset, err = queryPage(c); err != nil {
+		return err
+	}
+	list, total, err := adm.Invitations(c.Request().Context(), c.Param("id"), f)
+	if err != nil {
+		return err
+	}
+	return apiJSON(c, http.StatusOK, paginated{Data: list, TotalCount: total})
+}
+
+type invitationBody struct {
+	EmailAddress    string          `json:"email_address"`
+	Role            string          `json:"role"`
+	RedirectURL     string          `json:"redirect_url"`
+	InviterUserID   string          `json:"inviter_user_id"`
+	ExpiresInDays   int             `json:"expires_in_days"`
+	PublicMetadata  json.RawMessage `json:"public_metadata"`
+	PrivateMetadata json.RawMessage `json:"private_metadata"`
+}
+
+// POST /v1/organizations/:id/invitations: stores the invitation and emails
+// its link, as an admin's invitation from the organization's page does.
+func (a *app) apiInvitationCreate(c echo.Context) error {
+	adm, err := a.orgAdmin()
+	if err != nil {
+		return err
+	}
+	var b invitationBody
+	if err := bindJSON(c, &b); err != nil {
+		return err
+	}
+	if b.RedirectURL != "" {
+		u, err := a.Redirects.CheckOrPortal(b.RedirectURL, a.base)
+		if err != nil {
+			return apperr.Field(apperr.Invalid, "redirect_url", "redirect_url must be on the portal or an allowed origin.")
+		}
+		b.RedirectURL = u.String()
+	}
+	inv, err := adm.Invite(c.Request().Context(), c.Param("id"), org.AdminInviteInput{Email: b.EmailAddress,
+		Role: b.Role, RedirectURL: b.RedirectURL, InviterID: b.InviterUserID, ExpiresInDays: b.ExpiresInDays,
+		PublicMetadata: b.PublicMetadata, PrivateMetadata: b.PrivateMetadata})
+	if err != nil {
+		return orgAPIError(err)
+	}
+	return apiJSON(c, http.StatusOK, inv)
+}
+
+// GET /v1/organizations/:id/invitations/:invitation_id
+func (a *app) apiInvitationGet(c echo.Context) error {
+	adm, err := a.orgAdmin()
+	if err != nil {
+		return err
+	}
+	inv, err := adm.Invitation(c.Request().Context(), c.Param("id"), c.Param("invitation_id"))
+	if err != nil {
+		return err
+	}
+	return apiJSON(c, http.StatusOK, inv)
+}
+
+// POST /v1/organizations/:id/invitations/:invitation_id/revoke
+func (a *app) apiInvitationRevoke(c echo.Context) error {
+	adm, err := a.orgAdmin()
+	if err != nil {
+		return err
+	}
+	inv, err := adm.Revoke(c.Request().Context(), c.Param("id"), c.Param("invitation_id"))
+	if err != nil {
+		return err
+	}
+	return apiJSON(c, http.StatusOK, inv)
+}

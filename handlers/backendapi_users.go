@@ -1,0 +1,186 @@
+package handlers
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"strconv"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/portalhq/portal/internal/admin"
+	"github.com/portalhq/portal/internal/apperr"
+	"github.com/portalhq/portal/internal/user"
+)
+
+func (a *app) userObject(u *user.User) user.Object { return u.ToObject(a.Clock.Now()) }
+
+func userFilter(c echo.Context) (admin.UserFilter, error) {
+	f := admin.UserFilter{UserIDs: queryList(c, "user_id"), EmailAddresses: queryList(c, "email_address"),
+		PhoneNumbers: queryList(c, "phone_number"), Usernames: queryList(c, "username"),
+		ExternalIDs: queryList(c, "external_id"), Query: c.QueryParam("query"), OrderBy: c.QueryParam("order_by")}
+	if v := c.QueryParam("banned"); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return f, apperr.Field(apperr.Invalid, "banned", "banned must be true or false.")
+		}
+		f.Banned = &b
+	}
+	var err error
+	if f.Limit, err = queryInt(c, "limit"); err != nil {
+		return f, err
+	}
+	f.Offset, err = queryInt(c, "offset")
+	return f, err
+}
+
+// GET /v1/users: a bare array, as Clerk; the total is at /v1/users/count.
+func (a *app) apiUsersList(c echo.Context) error {
+	f, err := userFilter(c)
+	if err != nil {
+		return err
+	}
+	list, err := a.AdminUsers.List(c.Request().Context(), f)
+	if err != nil {
+		return err
+	}
+	out := make([]user.Object, 0, len(list))
+	for _, u := range list {
+		out = append(out, a.userObject(u))
+	}
+	return apiJSON(c, http.StatusOK, out)
+}
+
+// GET /v1/users/count
+func (a *app) apiUsersCount(c echo.Context) error {
+	f, err := userFilter(c)
+	if err != nil {
+		return err
+	}
+	n, err := a.AdminUsers.Count(c.Request().Context(), f)
+	if err != nil {
+		return err
+	}
+	return apiJSON(c, http.StatusOK, totalCount{Object: "total_count", TotalCount: n})
+}
+
+// GET /v1/users/:id
+func (a *app) apiUserGet(c echo.Context) error {
+	u, err := a.AdminUsers.Get(c.Request().Context(), c.Param("id"))
+	if err != nil {
+		return err
+	}
+	return apiJSON(c, http.StatusOK, a.userObject(u))
+}
+
+// userBody is the JSON of POST and PATCH /v1/users, with Clerk's names.
+type userBody struct {
+	EmailAddress            []string        `json:"email_address"`
+	PhoneNumber             []string        `json:"phone_number"`
+	Username                *string         `json:"username"`
+	Password                *string         `json:"password"`
+	PasswordDigest          *string         `json:"password_digest"`
+	PasswordHasher          *string         `json:"password_hasher"`
+	FirstName               *string         `json:"first_name"`
+	LastName                *string         `json:"last_name"`
+	ExternalID              *string         `json:"external_id"`
+	PrimaryEmailAddressID   *string         `json:"primary_email_address_id"`
+	SkipPasswordChecks      bool            `json:"skip_password_checks"`
+	SkipPasswordRequirement bool            `json:"skip_password_requirement"`
+	SignOutOfOtherSessions  bool            `json:"sign_out_of_other_sessions"`
+	PublicMetadata          json.RawMessage `json:"public_metadata"`
+	PrivateMetadata         json.RawMessage `json:"private_metadata"`
+	UnsafeMetadata          json.RawMessage `json:"unsafe_metadata"`
+}
+
+func (b userBody) metadata() admin.Metadata {
+	return admin.Metadata{Public: b.PublicMetadata, Private: b.PrivateMetadata, Unsafe: b.UnsafeMetadata}
+}
+
+// POST /v1/users
+func (a *app) apiUserCreate(c echo.Context) error {
+	var b userBody
+	if err := bindJSON(c, &b); err != nil {
+		return err
+	}
+	u, err := a.AdminUsers.Create(c.Request().Context(), admin.CreateInput{EmailAddresses: b.EmailAddress,
+		PhoneNumbers: b.PhoneNumber, Username: b.Username, Password: b.Password, PasswordDigest: b.PasswordDigest,
+		PasswordHasher: b.PasswordHasher, FirstName: b.FirstName, LastName: b.LastName, ExternalID: b.ExternalID,
+		SkipPasswordChecks: b.SkipPasswordChecks, SkipPasswordRequirement: b.SkipPasswordRequirement,
+		Metadata: b.metadata()})
+	if err != nil {
+		return err
+	}
+	return apiJSON(c, http.StatusOK, a.userObject(u))
+}
+
+// PATCH /v1/users/:id
+func (a *app) apiUserUpdate(c echo.Context) error {
+	var b userBody
+	if err := bindJSON(c, &b); err != nil {
+		return err
+	}
+	u, err := a.AdminUsers.Update(c.Request().Context(), c.Param("id"), admin.UpdateInput{FirstName: b.FirstName,
+		LastName: b.LastName, Username: b.Username, PrimaryEmailAddressID: b.PrimaryEmailAddressID,
+		Password: b.Password, PasswordDigest: b.PasswordDigest, PasswordHasher: b.PasswordHasher,
+		SkipPasswordChecks: b.SkipPasswordChecks, SignOutOfOtherSessions: b.SignOutOfOtherSessions,
+		ExternalID: b.ExternalID, Metadata: b.metadata()})
+	if err != nil {
+		return err
+	}
+	return apiJSON(c, http.StatusOK, a.userObject(u))
+}
+
+// PATCH /v1/users/:id/metadata: a deep merge; null removes a key.
+func (a *app) apiUserMetadata(c echo.Context) error {
+	var b userBody
+	if err := bindJSON(c, &b); err != nil {
+		return err
+	}
+	u, err := a.AdminUsers.MergeMetadata(c.Request().Context(), c.Param("id"), b.metadata())
+	if err != nil {
+		return err
+	}
+	return apiJSON(c, http.StatusOK, a.userObject(u))
+}
+
+// DELETE /v1/users/:id
+func (a *app) apiUserDelete(c echo.Context) error {
+	if err := a.AdminUsers.Delete(c.Request().Context(), c.Param("id")); err != nil {
+		return err
+	}
+	return apiJSON(c, http.StatusOK, deleted{ID: c.Param("id"), Object: "user", Deleted: true})
+}
+
+// POST /v1/users/:id/{ban,unban,lock,unlock}
+func (a *app) apiUserBan(c echo.Context) error    { return a.userAction(c, a.AdminUsers.Ban) }
+func (a *app) apiUserUnban(c echo.Context) error  { return a.userAction(c, a.AdminUsers.Unban) }
+func (a *app) apiUserLock(c echo.Context) error   { return a.userAction(c, a.AdminUsers.Lock) }
+func (a *app) apiUserUnlock(c echo.Context) error { return a.userAction(c, a.AdminUsers.Unlock) }
+
+func (a *app) userAction(c echo.Context, do func(context.Context, string) (*user.User, error)) error {
+	u, err := do(c.Request().Context(), c.Param("id"))
+	if err != nil {
+		return err
+	}
+	return apiJSON(c, http.StatusOK, a.userObject(u))
+}
+
+// POST /v1/users/:id/verify_password
+func (a *app) apiUserVerifyPassword(c echo.Context) error {
+	var b struct {
+		Password string `json:"password"`
+	}
+	if err := bindJSON(c, &b); err != nil {
+		return err
+	}
+	if err := a.AdminUsers.VerifyPassword(c.Request().Context(), c.Param("id"), b.Password); err != nil {
+		if err == admin.ErrBadPassword {
+			return &apiError{Status: http.StatusUnprocessableEntity, Code: "incorrect_password",
+				Message: "Password is incorrect", LongMessage: "The password does not match.",
+				Meta: map[string]any{"param_name": "password"}}
+		}
+		return err
+	}
+	return apiJSON(c, http.StatusOK, map[string]bool{"verified": true})
+}

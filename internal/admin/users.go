@@ -1,0 +1,494 @@
+package admin
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/jonboulle/clockwork"
+
+	"github.com/portalhq/portal/internal/apperr"
+	"github.com/portalhq/portal/internal/events"
+	"github.com/portalhq/portal/internal/id"
+	"github.com/portalhq/portal/internal/metadata"
+	"github.com/portalhq/portal/internal/notify"
+	"github.com/portalhq/portal/internal/password"
+	"github.com/portalhq/portal/internal/phone"
+	"github.com/portalhq/portal/internal/session"
+	"github.com/portalhq/portal/internal/user"
+)
+
+// Limits on what the API accepts.
+const (
+	MaxLimit       = 500
+	DefaultLimit   = 10
+	maxFilterItems = 100
+	maxName        = 100
+)
+
+// Users runs the Backend API's user operations.
+type Users struct {
+	Clock       clockwork.Clock
+	Repo        Repo
+	InTx        func(ctx context.Context, fn func(Repo) error) error
+	Sessions    *session.Service
+	Hasher      *password.Hasher
+	Policy      password.Policy
+	AppName     string
+	PhoneRegion string
+}
+
+// ErrUserNotFound answers for a user ID that does not exist.
+var ErrUserNotFound = apperr.New(apperr.NotFound, "No user with that ID exists.")
+
+// ErrBadPassword answers verify_password when the password does not match.
+var ErrBadPassword = apperr.Field(apperr.Invalid, "password", "The password is incorrect.")
+
+func invalid(field, msg string) error { return apperr.Field(apperr.Invalid, field, msg) }
+
+// CheckFilter fills defaults and refuses what cannot be served.
+func CheckFilter(f *UserFilter) error {
+	if err := page(&f.Limit, &f.Offset); err != nil {
+		return err
+	}
+	for _, list := range [][]string{f.UserIDs, f.EmailAddresses, f.PhoneNumbers, f.Usernames, f.ExternalIDs} {
+		if len(list) > maxFilterItems {
+			return invalid("", fmt.Sprintf("Give at most %d values per filter.", maxFilterItems))
+		}
+	}
+	for i, e := range f.EmailAddresses {
+		f.EmailAddresses[i] = user.NormalizeEmail(e)
+	}
+	for i, u := range f.Usernames {
+		f.Usernames[i] = strings.ToLower(strings.TrimSpace(u))
+	}
+	if f.OrderBy == "" {
+		f.OrderBy = "-created_at"
+	}
+	if _, ok := OrderColumns()[strings.TrimLeft(f.OrderBy, "+-")]; !ok {
+		return invalid("order_by", "Order by created_at, updated_at, first_name, last_name or last_sign_in_at, "+
+			"with - in front for descending.")
+	}
+	if len(f.Query) > 256 {
+		return invalid("query", "The query is too long.")
+	}
+	return nil
+}
+
+func page(limit, offset *int) error {
+	switch {
+	case *limit == 0:
+		*limit = DefaultLimit
+	case *limit < 1 || *limit > MaxLimit:
+		return invalid("limit", fmt.Sprintf("limit must be between 1 and %d.", MaxLimit))
+	}
+	if *offset < 0 {
+		return invalid("offset", "offset can't be negative.")
+	}
+	return nil
+}
+
+// List returns the users f selects.
+func (s *Users) List(ctx context.Context, f UserFilter) ([]*user.User, error) {
+	if err := CheckFilter(&f); err != nil {
+		return nil, err
+	}
+	return s.Repo.ListUsers(ctx, f)
+}
+
+// Count returns how many users f selects, ignoring its page.
+func (s *Users) Count(ctx context.Context, f UserFilter) (int, error) {
+	if err := CheckFilter(&f); err != nil {
+		return 0, err
+	}
+	return s.Repo.CountUsers(ctx, f)
+}
+
+// Get returns a user.
+func (s *Users) Get(ctx context.Context, userID string) (*user.User, error) {
+	u, err := s.Repo.UserByID(ctx, userID)
+	if errors.Is(err, apperr.ErrNotFound) {
+		return nil, ErrUserNotFound
+	}
+	return u, err
+}
+
+// Metadata is the three metadata objects, each nil when not given.
+type Metadata struct {
+	Public, Private, Unsafe json.RawMessage
+}
+
+// CreateInput is POST /v1/users.
+type CreateInput struct {
+	EmailAddresses          []string
+	PhoneNumbers            []string
+	Username                *string
+	Password                *string
+	PasswordDigest          *string
+	PasswordHasher          *string
+	FirstName, LastName     *string
+	ExternalID              *string
+	SkipPasswordChecks      bool
+	SkipPasswordRequirement bool
+	Metadata
+}
+
+// Create makes a user whose identifiers count as verified (the app vouches
+// for them), with a password, an imported password digest, or neither.
+func (s *Users) Create(ctx context.Context, in CreateInput) (*user.User, error) {
+	now := s.Clock.Now()
+	u := &user.User{ID: id.New(id.User), CreatedAt: now, UpdatedAt: now}
+	if err := s.names(u, in.FirstName, in.LastName); err != nil {
+		return nil, err
+	}
+	if in.ExternalID != nil {
+		u.ExternalID = *in.ExternalID
+	}
+	if err := setMetadata(u, in.Metadata); err != nil {
+		return nil, err
+	}
+	add := func(kind, value string) {
+		u.Identifiers = append(u.Identifiers, user.Identifier{ID: id.New(id.Identifier), UserID: u.ID, Kind: kind,
+			Value: value, VerifiedAt: &now, CreatedAt: now, UpdatedAt: now})
+	}
+	for _, raw := range in.EmailAddresses {
+		v, err := notify.ValidAddress(raw)
+		if err != nil {
+			return nil, invalid("email_address", fmt.Sprintf("%q is not a valid email address.", raw))
+		}
+		add(user.Email, user.NormalizeEmail(v))
+	}
+	for _, raw := range in.PhoneNumbers {
+		n, err := phone.Parse(raw, s.PhoneRegion)
+		if err != nil {
+			return nil, invalid("phone_number", fmt.Sprintf("%q is not a valid phone number.", raw))
+		}
+		add(user.Phone, n.E164)
+	}
+	if in.Username != nil && *in.Username != "" {
+		v, err := user.NormalizeUsername(*in.Username)
+		if err != nil {
+			return nil, err
+		}
+		add(user.Username, v)
+	}
+	if len(u.Identifiers) == 0 {
+		return nil, invalid("email_address", "Give the user an email address, phone number or username.")
+	}
+	for _, i := range u.Identifiers {
+		if i.Kind == user.Email {
+			u.PrimaryEmailID = i.ID
+			break
+		}
+	}
+	hash, err := s.password(ctx, u, in.Password, in.PasswordDigest, in.PasswordHasher, in.SkipPasswordChecks)
+	if err != nil {
+		return nil, err
+	}
+	if hash == "" && !in.SkipPasswordRequirement && u.PrimaryEmailID == "" && u.PrimaryPhone() == "" {
+		return nil, invalid("password", "A user with only a username needs a password to sign in.")
+	}
+	u.PasswordHash = hash
+	err = s.InTx(ctx, func(r Repo) error {
+		if err := r.CreateUser(ctx, u); err != nil {
+			if errors.Is(err, apperr.ErrConflict) {
+				return apperr.Field(apperr.Conflict, "email_address",
+					"That email address, phone number or username is taken. Please try another.")
+			}
+			return err
+		}
+		return emit(ctx, r, events.UserCreated, u.ID, u.ToObject(now), now)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return u, nil
+}
+
+// password returns the hash to store: a new password hashed (after the
+// policy unless skipped), or an imported digest as it is.
+func (s *Users) password(ctx context.Context, u *user.User, pw, digest, hasher *string, skipChecks bool) (string, error) {
+	switch {
+	case pw != nil && digest != nil:
+		return "", invalid("password", "Give either password or password_digest, not both.")
+	case digest != nil:
+		h := ""
+		if hasher != nil {
+			h = *hasher
+		}
+		if err := password.CheckDigest(h, *digest); err != nil {
+			return "", err
+		}
+		return *digest, nil
+	case pw != nil:
+		if skipChecks {
+			if *pw == "" {
+				return "", invalid("password", "Enter a password.")
+			}
+		} else if err := s.Policy.Check(*pw, s.AppName, "portal", u.PrimaryEmail(), u.Username()); err != nil {
+			return "", err
+		}
+		return s.Hasher.Hash(ctx, *pw)
+	}
+	return "", nil
+}
+
+func (s *Users) names(u *user.User, first, last *string) error {
+	for _, f := range []struct {
+		field string
+		in    *string
+		out   *string
+	}{{"first_name", first, &u.FirstName}, {"last_name", last, &u.LastName}} {
+		if f.in == nil {
+			continue
+		}
+		v := strings.TrimSpace(*f.in)
+		if !utf8.ValidString(v) || utf8.RuneCountInString(v) > maxName ||
+			strings.ContainsFunc(v, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
+			return invalid(f.field, "Use at most 100 characters, without control characters.")
+		}
+		*f.out = v
+	}
+	return nil
+}
+
+// UpdateInput is PATCH /v1/users/{id}. Metadata given here replaces the
+// stored object; MergeMetadata merges.
+type UpdateInput struct {
+	FirstName, LastName    *string
+	Username               *string
+	PrimaryEmailAddressID  *string
+	Password               *string
+	PasswordDigest         *string
+	PasswordHasher         *string
+	SkipPasswordChecks     bool
+	SignOutOfOtherSessions bool
+	ExternalID             *string
+	Metadata
+}
+
+// Update changes a user.
+func (s *Users) Update(ctx context.Context, userID string, in UpdateInput) (*user.User, error) {
+	return s.change(ctx, userID, func(r Repo, u *user.User) error {
+		if err := s.names(u, in.FirstName, in.LastName); err != nil {
+			return err
+		}
+		if in.ExternalID != nil {
+			u.ExternalID = *in.ExternalID
+		}
+		if err := setMetadata(u, in.Metadata); err != nil {
+			return err
+		}
+		if in.PrimaryEmailAddressID != nil {
+			ok := false
+			for _, i := range u.Identifiers {
+				ok = ok || (i.ID == *in.PrimaryEmailAddressID && i.Kind == user.Email && i.Verified())
+			}
+			if !ok {
+				return invalid("primary_email_address_id", "That is not one of the user's verified email addresses.")
+			}
+			u.PrimaryEmailID = *in.PrimaryEmailAddressID
+		}
+		if in.Username != nil {
+			if err := s.setUsername(ctx, r, u, *in.Username); err != nil {
+				return err
+			}
+		}
+		if in.Password != nil || in.PasswordDigest != nil {
+			h, err := s.password(ctx, u, in.Password, in.PasswordDigest, in.PasswordHasher, in.SkipPasswordChecks)
+			if err != nil {
+				return err
+			}
+			u.PasswordHash, u.FailedSignIns, u.LockedUntil = h, 0, nil
+			if in.SignOutOfOtherSessions {
+				return s.Sessions.RevokeUser(ctx, r, u.ID, s.Clock.Now())
+			}
+		}
+		return nil
+	})
+}
+
+func (s *Users) setUsername(ctx context.Context, r Repo, u *user.User, raw string) error {
+	v, err := user.NormalizeUsername(raw)
+	if err != nil {
+		return err
+	}
+	now := s.Clock.Now()
+	for _, i := range u.Identifiers {
+		if i.Kind == user.Username {
+			if i.Value == v {
+				return nil
+			}
+			err = r.SetIdentifierValue(ctx, i.ID, v, now)
+			return usernameTaken(err)
+		}
+	}
+	return usernameTaken(r.CreateIdentifier(ctx, user.Identifier{ID: id.New(id.Identifier), UserID: u.ID,
+		Kind: user.Username, Value: v, VerifiedAt: &now, CreatedAt: now, UpdatedAt: now}))
+}
+
+func usernameTaken(err error) error {
+	if errors.Is(err, apperr.ErrConflict) {
+		return apperr.Field(apperr.Conflict, "username", "That username is taken. Please try another.")
+	}
+	return err
+}
+
+// MergeMetadata merges each given object into the stored one, deeply; a key
+// set to null is removed (Clerk's PATCH /v1/users/{id}/metadata).
+func (s *Users) MergeMetadata(ctx context.Context, userID string, in Metadata) (*user.User, error) {
+	return s.change(ctx, userID, func(_ Repo, u *user.User) error {
+		for _, m := range []struct {
+			field string
+			patch json.RawMessage
+			into  *json.RawMessage
+		}{{"public_metadata", in.Public, &u.PublicMetadata}, {"private_metadata", in.Private, &u.PrivateMetadata},
+			{"unsafe_metadata", in.Unsafe, &u.UnsafeMetadata}} {
+			if m.patch == nil {
+				continue
+			}
+			merged, err := metadata.Patch(m.field, *m.into, m.patch)
+			if err != nil {
+				return err
+			}
+			*m.into = merged
+		}
+		return nil
+	})
+}
+
+// Ban stops the user signing in and ends their sessions: apps see it at
+// their next token refresh.
+func (s *Users) Ban(ctx context.Context, userID string) (*user.User, error) {
+	return s.change(ctx, userID, func(r Repo, u *user.User) error {
+		u.Banned = true
+		return s.Sessions.RevokeUser(ctx, r, u.ID, s.Clock.Now())
+	})
+}
+
+// Unban lets the user sign in again.
+func (s *Users) Unban(ctx context.Context, userID string) (*user.User, error) {
+	return s.change(ctx, userID, func(_ Repo, u *user.User) error { u.Banned = false; return nil })
+}
+
+// Lock stops the user signing in, by any factor, until unlocked. Sessions
+// already open go on, as with Clerk.
+func (s *Users) Lock(ctx context.Context, userID string) (*user.User, error) {
+	return s.change(ctx, userID, func(_ Repo, u *user.User) error { u.AdminLocked = true; return nil })
+}
+
+// Unlock lifts both an admin lock and a lockout after failed passwords.
+func (s *Users) Unlock(ctx context.Context, userID string) (*user.User, error) {
+	return s.change(ctx, userID, func(_ Repo, u *user.User) error {
+		u.AdminLocked, u.LockedUntil, u.FailedSignIns = false, nil, 0
+		return nil
+	})
+}
+
+// Delete removes the user after ending their sessions.
+func (s *Users) Delete(ctx context.Context, userID string) error {
+	return s.InTx(ctx, func(r Repo) error {
+		if err := r.LockUser(ctx, userID); err != nil {
+			return notFound(err)
+		}
+		now := s.Clock.Now()
+		if err := s.Sessions.RevokeUser(ctx, r, userID, now); err != nil {
+			return err
+		}
+		if err := r.DeleteUser(ctx, userID); err != nil {
+			return notFound(err)
+		}
+		return emit(ctx, r, events.UserDeleted, userID, user.DeletedObject{ID: userID, Object: "user", Deleted: true}, now)
+	})
+}
+
+// VerifyPassword checks a password the app collected, with the same hashing
+// as sign-in. A match against an old hash upgrades it.
+func (s *Users) VerifyPassword(ctx context.Context, userID, pw string) error {
+	u, err := s.Get(ctx, userID)
+	if err != nil {
+		return err
+	}
+	if u.PasswordHash == "" {
+		return apperr.Field(apperr.Invalid, "password", "This user has no password.")
+	}
+	ok, rehash, err := s.Hasher.Verify(ctx, pw, u.PasswordHash)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return ErrBadPassword
+	}
+	if rehash {
+		if h, err := s.Hasher.Hash(ctx, pw); err == nil {
+			_ = s.Repo.SetPassword(ctx, u.ID, h, s.Clock.Now()) // best effort: the old hash still works
+		}
+	}
+	return nil
+}
+
+// change loads the user with its row held, applies fn, saves and emits
+// user.updated, in one transaction.
+func (s *Users) change(ctx context.Context, userID string, fn func(Repo, *user.User) error) (*user.User, error) {
+	var out *user.User
+	err := s.InTx(ctx, func(r Repo) error {
+		if err := r.LockUser(ctx, userID); err != nil {
+			return notFound(err)
+		}
+		u, err := r.UserByID(ctx, userID)
+		if err != nil {
+			return notFound(err)
+		}
+		if err := fn(r, u); err != nil {
+			return err
+		}
+		now := s.Clock.Now()
+		u.UpdatedAt = now
+		if err := r.SaveUser(ctx, u); err != nil {
+			return err
+		}
+		if out, err = r.UserByID(ctx, userID); err != nil {
+			return err
+		}
+		return emit(ctx, r, events.UserUpdated, u.ID, out.ToObject(now), now)
+	})
+	return out, err
+}
+
+func notFound(err error) error {
+	if errors.Is(err, apperr.ErrNotFound) {
+		return ErrUserNotFound
+	}
+	return err
+}
+
+func emit(ctx context.Context, r Repo, typ, objectID string, obj any, now time.Time) error {
+	e, err := events.New(typ, objectID, obj, now)
+	if err != nil {
+		return err
+	}
+	return r.InsertEvent(ctx, e)
+}
+
+func setMetadata(u *user.User, m Metadata) error {
+	for _, f := range []struct {
+		field string
+		in    json.RawMessage
+		out   *json.RawMessage
+	}{{"public_metadata", m.Public, &u.PublicMetadata}, {"private_metadata", m.Private, &u.PrivateMetadata},
+		{"unsafe_metadata", m.Unsafe, &u.UnsafeMetadata}} {
+		if f.in == nil {
+			continue
+		}
+		obj, err := metadata.Set(f.field, f.in)
+		if err != nil {
+			return err
+		}
+		*f.out = obj
+	}
+	return nil
+}

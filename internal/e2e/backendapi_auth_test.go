@@ -1,0 +1,84 @@
+package e2e
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/portalhq/portal/handlers"
+	"github.com/portalhq/portal/internal/testutil/portaltest"
+)
+
+// Every Backend API route refuses a request without the secret key: none,
+// a wrong one, a publishable key, another scheme; cookies count for nothing
+// there, which is why these routes skip the CSRF check.
+func TestBackendAPIRefusesRequestsWithoutTheSecretKey(t *testing.T) {
+	p := portaltest.Start(t, portaltest.Options{})
+	b := newBrowser(t, p)
+	signUp(t, p, b, "ada@example.com", appURL) // a signed-in browser's cookies are no key either
+	n := 0
+	for _, r := range handlers.Routes() {
+		if !r.API {
+			continue
+		}
+		n++
+		path := pathParam.ReplaceAllString(r.Path, "x")
+		for auth, code := range map[string]string{
+			"":                                   "authorization_header_missing",
+			"Bearer sk_test_wrong":               "authentication_invalid",
+			"Bearer " + p.SecretKey + "x":        "authentication_invalid",
+			"Bearer pk_test_Y2xlcmsuZXhhbXBsZSQ": "authentication_invalid",
+			"Basic " + p.SecretKey:               "authorization_header_format_invalid",
+			"bearer " + p.SecretKey:              "authorization_header_format_invalid",
+		} {
+			res := apiCall(t, p, r.Method, path, auth, nil)
+			e := wantAPIError(t, res, http.StatusUnauthorized, code)
+			if strings.HasPrefix(auth, "Bearer pk_") && !strings.Contains(e.Errors[0].LongMessage, "publishable") {
+				t.Errorf("%s %s: a publishable key is refused without saying so: %+v", r.Method, path, e)
+			}
+		}
+		withCookies := b.postForm(r.Method, path, nil, map[string]string{"Origin": p.URL, "Sec-Fetch-Site": "same-origin"})
+		if withCookies.Status != http.StatusUnauthorized {
+			t.Errorf("%s %s with a signed-in browser's cookies: status %d, want 401", r.Method, path, withCookies.Status)
+		}
+	}
+	if n < 20 {
+		t.Fatalf("only %d API routes in the table", n)
+	}
+	// With the key, an unknown path is a JSON 404, not an HTML page.
+	wantAPIError(t, apiCall(t, p, http.MethodGet, "/v1/nothing_here", "Bearer "+p.SecretKey, nil),
+		http.StatusNotFound, "resource_not_found")
+}
+
+// Answers carry Content-Type: application/json exactly, with no charset:
+// Clerk's JS SDK compares the string.
+func TestBackendAPIContentTypeIsExact(t *testing.T) {
+	p := portaltest.Start(t, portaltest.Options{})
+	for _, path := range []string{"/v1/users", "/v1/users/count", "/v1/jwks", "/v1/users/user_missing"} {
+		r := api(t, p, http.MethodGet, path, nil, nil)
+		if ct := r.Header.Get("Content-Type"); ct != "application/json" {
+			t.Errorf("GET %s: Content-Type %q", path, ct)
+		}
+	}
+}
+
+// The key may make 1000 requests per 10 seconds; the next is refused with
+// Retry-After until the window has passed.
+func TestBackendAPIIsRateLimitedPerKey(t *testing.T) {
+	p, clock := startFake(t, portaltest.Options{})
+	for i := range 1000 {
+		if r := apiCall(t, p, http.MethodGet, "/v1/jwks", "Bearer "+p.SecretKey, nil); r.Status != http.StatusOK {
+			t.Fatalf("request %d: %d", i+1, r.Status)
+		}
+	}
+	r := apiCall(t, p, http.MethodGet, "/v1/jwks", "Bearer "+p.SecretKey, nil)
+	wantAPIError(t, r, http.StatusTooManyRequests, "too_many_requests")
+	if r.Header.Get("Retry-After") == "" {
+		t.Error("no Retry-After")
+	}
+	clock.Advance(10 * time.Second)
+	if r := apiCall(t, p, http.MethodGet, "/v1/jwks", "Bearer "+p.SecretKey, nil); r.Status != http.StatusOK {
+		t.Errorf("after the window: %d", r.Status)
+	}
+}

@@ -1,0 +1,160 @@
+package e2e
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"testing"
+
+	clerkjwks "github.com/clerk/clerk-sdk-go/v2/jwks"
+	"github.com/clerk/clerk-sdk-go/v2/session"
+	"github.com/clerk/clerk-sdk-go/v2/user"
+
+	"github.com/portalhq/portal/internal/testutil/portaltest"
+)
+
+// Clerk's Go SDK lists, reads and revokes sessions, mints a session token
+// that verifies against the JWKS it also fetches; a revoked session's
+// browser is signed out at its next token refresh (REQ-SES-04, REQ-SES-05).
+func TestClerkSDKManagesSessions_REQ_SES_05(t *testing.T) {
+	p := portaltest.Start(t, portaltest.Options{})
+	b := newBrowser(t, p)
+	c, _ := verify(t, p, wantHandBack(t, signUp(t, p, b, "ada@example.com", appURL), http.StatusSeeOther, appURL))
+	cfg := clerkConfig(p)
+	sessions := session.NewClient(cfg)
+	ctx := context.Background()
+
+	list, err := sessions.List(ctx, &session.ListParams{UserID: &c.Subject})
+	if err != nil || list.TotalCount != 1 || len(list.Sessions) != 1 {
+		t.Fatalf("List(user) = %+v, %v", list, err)
+	}
+	s := list.Sessions[0]
+	if s.ID != c.SID || s.Object != "session" || s.UserID != c.Subject || s.Status != "active" || s.ClientID == "" ||
+		s.ExpireAt <= s.CreatedAt || s.LastActiveAt == 0 {
+		t.Errorf("session = %+v", s)
+	}
+	byClient, err := sessions.List(ctx, &session.ListParams{ClientID: &s.ClientID})
+	if err != nil || byClient.TotalCount != 1 || byClient.Sessions[0].ID != c.SID {
+		t.Errorf("List(client) = %+v, %v", byClient, err)
+	}
+	var bare []map[string]any
+	if r := api(t, p, http.MethodGet, "/v1/sessions?user_id="+c.Subject, nil, &bare); r.Status != 200 || len(bare) != 1 {
+		t.Errorf("unpaginated list: %d %s", r.Status, r.Body)
+	}
+	wantAPIError(t, api(t, p, http.MethodGet, "/v1/sessions", nil, nil), http.StatusUnprocessableEntity, "form_param_format_invalid")
+
+	got, err := sessions.Get(ctx, c.SID)
+	if err != nil || got.ID != c.SID {
+		t.Errorf("Get = %+v, %v", got, err)
+	}
+	tok, err := sessions.CreateToken(ctx, &session.CreateTokenParams{ID: c.SID})
+	if err != nil || tok.Object != "token" {
+		t.Fatalf("CreateToken = %+v, %v", tok, err)
+	}
+	minted, kid := verify(t, p, tok.JWT)
+	if minted.Subject != c.Subject || minted.SID != c.SID {
+		t.Errorf("minted token claims = %+v", minted)
+	}
+	set, err := clerkjwks.NewClient(cfg).Get(ctx, &clerkjwks.GetParams{})
+	if err != nil || len(set.Keys) == 0 {
+		t.Fatalf("JWKS = %+v, %v", set, err)
+	}
+	found := false
+	for _, k := range set.Keys {
+		if k.KeyID == "" || k.Algorithm != "RS256" || k.Use != "sig" || k.Key == nil {
+			t.Errorf("JWKS key = %+v", k)
+		}
+		found = found || k.KeyID == kid
+	}
+	if !found {
+		t.Errorf("the token's kid %s is not in GET /v1/jwks", kid)
+	}
+
+	revoked, err := sessions.Revoke(ctx, &session.RevokeParams{ID: c.SID})
+	if err != nil || revoked.Status != "revoked" {
+		t.Fatalf("Revoke = %+v, %v", revoked, err)
+	}
+	signedOut(t, b)
+	_, err = sessions.CreateToken(ctx, &session.CreateTokenParams{ID: c.SID})
+	wantSDKError(t, err, http.StatusUnprocessableEntity, "session_not_active")
+	_, err = sessions.Get(ctx, "sess_missing")
+	wantSDKError(t, err, http.StatusNotFound, "resource_not_found")
+}
+
+// signedOut checks that the browser's next token refresh signs it out.
+func signedOut(t *testing.T, b *browser) {
+	t.Helper()
+	pg := b.getRaw(handshakePath(appURL))
+	if pg.Status != http.StatusTemporaryRedirect || pg.Header.Get("Location") != appURL {
+		t.Fatalf("handshake: %d to %q", pg.Status, pg.Header.Get("Location"))
+	}
+	if c := pg.setCookie("__session"); c == nil || c.Value != "" {
+		t.Errorf("handshake kept a __session cookie: %+v", c)
+	}
+	if c := pg.setCookie("__client_uat"); c == nil || c.Value != "0" {
+		t.Errorf("handshake __client_uat = %+v, want 0", c)
+	}
+}
+
+// Banning takes effect at the next token refresh: the sessions are revoked,
+// the browser is signed out, and the account cannot sign in until unbanned.
+// The change reaches webhooks as user.updated with banned set.
+func TestBanSignsOutAndKeepsOut_REQ_SES_05(t *testing.T) {
+	p := portaltest.Start(t, portaltest.Options{})
+	b := newBrowser(t, p)
+	c, _ := verify(t, p, wantHandBack(t, signUp(t, p, b, "ada@example.com", appURL), http.StatusSeeOther, appURL))
+	users := user.NewClient(clerkConfig(p))
+	ctx := context.Background()
+	if u, err := users.Ban(ctx, c.Subject); err != nil || !u.Banned {
+		t.Fatalf("Ban = %+v, %v", u, err)
+	}
+	if got := sessionStatus(t, p, c.SID); got != "revoked" {
+		t.Errorf("session after the ban: %s, want revoked", got)
+	}
+	signedOut(t, b)
+	noSession(t, "password sign-in of a banned account", signIn(t, newBrowser(t, p), "ada@example.com", goodPassword, appURL))
+
+	evs, _ := p.Store.Q.EventsOfObject(ctx, c.Subject)
+	last := evs[len(evs)-1]
+	var obj map[string]any
+	_ = json.Unmarshal(last.Data, &obj)
+	if last.Type != "user.updated" || obj["banned"] != true {
+		t.Errorf("last event about the user: %s %s", last.Type, last.Data)
+	}
+
+	if _, err := users.Unban(ctx, c.Subject); err != nil {
+		t.Fatal(err)
+	}
+	wantHandBack(t, signIn(t, newBrowser(t, p), "ada@example.com", goodPassword, appURL), http.StatusSeeOther, appURL)
+}
+
+// A banned or locked account is refused whatever factor it signs in with:
+// a texted or emailed code that is right still signs nobody in.
+func TestBannedOrLockedAccountCannotSignInByAnyFactor(t *testing.T) {
+	for _, block := range []string{"ban", "lock"} {
+		t.Run(block, func(t *testing.T) {
+			p := portaltest.Start(t, portaltest.Options{Env: map[string]string{"PORTAL_FACTORS": "password,email_code"}})
+			c, _ := verify(t, p, wantHandBack(t, signUp(t, p, newBrowser(t, p), "ada@example.com", appURL),
+				http.StatusSeeOther, appURL))
+			api(t, p, http.MethodPost, "/v1/users/"+c.Subject+"/"+block, nil, nil)
+
+			noSession(t, "password", signIn(t, newBrowser(t, p), "ada@example.com", goodPassword, appURL))
+			b := newBrowser(t, p)
+			codePage := b.submit(passwordStep(t, b, "ada@example.com", appURL), prepareForm,
+				map[string]string{"strategy": "email_code"})
+			code := p.SMTP.WaitFor(t, "ada@example.com", mailWait).Code()
+			done := b.submit(codePage, codeForm, map[string]string{"code": code})
+			wantText(t, "a right code", done, http.StatusForbidden, "can't sign in")
+			noSession(t, "email code", done)
+		})
+	}
+	t.Run("email link", func(t *testing.T) {
+		p, _, b, wait, link := startLink(t, linkEnv)
+		u := wantVerified(t, p, "email_address", "ada@example.com")
+		api(t, p, http.MethodPost, "/v1/users/"+u.ID+"/ban", nil, nil)
+		done := b.submit(b.get(link), linkConfirmForm, nil)
+		wantText(t, "the link of a banned account", done, http.StatusForbidden, "can't sign in")
+		noSession(t, "email link", done)
+		noSession(t, "the waiting page", b.get(flowPath(wait)))
+	})
+}

@@ -1,0 +1,181 @@
+package e2e
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/clerk/clerk-sdk-go/v2"
+	"github.com/clerk/clerk-sdk-go/v2/user"
+
+	"github.com/portalhq/portal/internal/testutil/portaltest"
+)
+
+func raw(s string) *json.RawMessage { m := json.RawMessage(s); return &m }
+
+func str(s string) *string { return &s }
+
+// wantSDKError checks err is the API error code, as Clerk's SDK decodes it.
+func wantSDKError(t *testing.T, err error, status int, code string) {
+	t.Helper()
+	var apiErr *clerk.APIErrorResponse
+	if !errors.As(err, &apiErr) {
+		t.Fatalf("err = %v, want a *clerk.APIErrorResponse", err)
+	}
+	if apiErr.HTTPStatusCode != status || len(apiErr.Errors) != 1 || apiErr.Errors[0].Code != code {
+		t.Errorf("err = %s, want %d %s", apiErr.Error(), status, code)
+	}
+}
+
+func jsonEqual(t *testing.T, what string, got json.RawMessage, want string) {
+	t.Helper()
+	var a, b any
+	if err := json.Unmarshal(got, &a); err != nil {
+		t.Fatalf("%s: %v in %s", what, err, got)
+	}
+	_ = json.Unmarshal([]byte(want), &b)
+	ga, _ := json.Marshal(a)
+	wb, _ := json.Marshal(b)
+	if string(ga) != string(wb) {
+		t.Errorf("%s = %s, want %s", what, ga, wb)
+	}
+}
+
+// Clerk's Go SDK, pointed at the portal, creates, lists, reads, updates
+// and deletes users, and decodes every answer with the values written.
+func TestClerkSDKManagesUsers(t *testing.T) {
+	p := portaltest.Start(t, portaltest.Options{})
+	users := user.NewClient(clerkConfig(p))
+	ctx := context.Background()
+
+	created, err := users.Create(ctx, &user.CreateParams{
+		EmailAddresses: &[]string{"Ada@Example.com"}, Password: str(goodPassword),
+		FirstName: str("Ada"), LastName: str("Lovelace"), Username: str("ada_l"), ExternalID: str("ext-1"),
+		PublicMetadata:  raw(`{"plan":"pro","limits":{"seats":5}}`),
+		PrivateMetadata: raw(`{"stripe":"cus_1"}`),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if created.Object != "user" || created.ID[:5] != "user_" || *created.FirstName != "Ada" || *created.Username != "ada_l" ||
+		!created.PasswordEnabled || created.TwoFactorEnabled || created.Banned || created.Locked ||
+		created.ExternalID == nil || *created.ExternalID != "ext-1" || created.CreatedAt == 0 {
+		t.Errorf("created = %+v", created)
+	}
+	if len(created.EmailAddresses) != 1 || created.EmailAddresses[0].EmailAddress != "ada@example.com" ||
+		created.EmailAddresses[0].Verification.Status != "verified" || created.PrimaryEmailAddressID == nil ||
+		*created.PrimaryEmailAddressID != created.EmailAddresses[0].ID {
+		t.Errorf("email addresses = %+v", created.EmailAddresses)
+	}
+	jsonEqual(t, "public_metadata", created.PublicMetadata, `{"plan":"pro","limits":{"seats":5}}`)
+	jsonEqual(t, "private_metadata", created.PrivateMetadata, `{"stripe":"cus_1"}`)
+	if created.CreatedAt < p.Clock.Now().Add(-time.Minute).UnixMilli() {
+		t.Errorf("created_at %d is not in milliseconds", created.CreatedAt)
+	}
+
+	// A second user to list and filter against.
+	other, err := users.Create(ctx, &user.CreateParams{EmailAddresses: &[]string{"grace@example.com"},
+		FirstName: str("Grace"), SkipPasswordRequirement: clerk.Bool(true)})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	got, err := users.Get(ctx, created.ID)
+	if err != nil || got.ID != created.ID || *got.LastName != "Lovelace" {
+		t.Errorf("Get = %+v, %v", got, err)
+	}
+	list, err := users.List(ctx, &user.ListParams{EmailAddresses: []string{"ada@example.com"}})
+	if err != nil || list.TotalCount != 1 || len(list.Users) != 1 || list.Users[0].ID != created.ID {
+		t.Errorf("List(email) = %+v, %v", list, err)
+	}
+	all, err := users.List(ctx, &user.ListParams{})
+	if err != nil || all.TotalCount != 2 || len(all.Users) != 2 || all.Users[0].ID != other.ID {
+		t.Errorf("List() = %d users of %d, %v; want both, newest first", len(all.Users), all.TotalCount, err)
+	}
+	byQuery, err := users.List(ctx, &user.ListParams{Query: str("grac")})
+	if err != nil || len(byQuery.Users) != 1 || byQuery.Users[0].ID != other.ID {
+		t.Errorf("List(query=grac) = %+v, %v", byQuery, err)
+	}
+
+	updated, err := users.Update(ctx, created.ID, &user.UpdateParams{FirstName: str("Augusta"),
+		UnsafeMetadata: raw(`{"theme":"dark"}`)})
+	if err != nil || *updated.FirstName != "Augusta" || *updated.LastName != "Lovelace" {
+		t.Fatalf("Update = %+v, %v", updated, err)
+	}
+	jsonEqual(t, "unsafe_metadata", updated.UnsafeMetadata, `{"theme":"dark"}`)
+	merged, err := users.UpdateMetadata(ctx, created.ID, &user.UpdateMetadataParams{
+		PublicMetadata: raw(`{"limits":{"storage":10},"plan":null,"beta":true}`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	jsonEqual(t, "merged public_metadata", merged.PublicMetadata, `{"limits":{"seats":5,"storage":10},"beta":true}`)
+	jsonEqual(t, "private_metadata after a public merge", merged.PrivateMetadata, `{"stripe":"cus_1"}`)
+
+	if v, err := users.VerifyPassword(ctx, &user.VerifyPasswordParams{UserID: created.ID, Password: goodPassword}); err != nil || !v.Verified {
+		t.Errorf("VerifyPassword(right) = %+v, %v", v, err)
+	}
+	_, err = users.VerifyPassword(ctx, &user.VerifyPasswordParams{UserID: created.ID, Password: wrongPassword})
+	wantSDKError(t, err, http.StatusUnprocessableEntity, "incorrect_password")
+
+	for _, step := range []struct {
+		name           string
+		do             func(context.Context, string) (*clerk.User, error)
+		banned, locked bool
+	}{{"ban", users.Ban, true, false}, {"unban", users.Unban, false, false},
+		{"lock", users.Lock, false, true}, {"unlock", users.Unlock, false, false}} {
+		u, err := step.do(ctx, created.ID)
+		if err != nil || u.Banned != step.banned || u.Locked != step.locked {
+			t.Errorf("%s = banned %v locked %v, %v", step.name, u.Banned, u.Locked, err)
+		}
+	}
+
+	del, err := users.Delete(ctx, created.ID)
+	if err != nil || !del.Deleted || del.ID != created.ID || del.Object != "user" {
+		t.Errorf("Delete = %+v, %v", del, err)
+	}
+	_, err = users.Get(ctx, created.ID)
+	wantSDKError(t, err, http.StatusNotFound, "resource_not_found")
+	if n, err := users.Count(ctx, &user.ListParams{}); err != nil || n.TotalCount != 1 || n.Object != "total_count" {
+		t.Errorf("Count after delete = %+v, %v", n, err)
+	}
+}
+
+// Creating users reports the problem with the field it belongs to.
+func TestCreateUserErrors(t *testing.T) {
+	p := portaltest.Start(t, portaltest.Options{})
+	users := user.NewClient(clerkConfig(p))
+	ctx := context.Background()
+	if _, err := users.Create(ctx, &user.CreateParams{EmailAddresses: &[]string{"ada@example.com"}, Password: str(goodPassword)}); err != nil {
+		t.Fatal(err)
+	}
+	for name, c := range map[string]struct {
+		params *user.CreateParams
+		status int
+		code   string
+		param  string
+	}{
+		"taken email":    {&user.CreateParams{EmailAddresses: &[]string{"ADA@example.com"}}, 409, "form_identifier_exists", "email_address"},
+		"bad email":      {&user.CreateParams{EmailAddresses: &[]string{"not-an-email"}}, 422, "form_param_format_invalid", "email_address"},
+		"short password": {&user.CreateParams{EmailAddresses: &[]string{"b@example.com"}, Password: str("short")}, 422, "form_param_format_invalid", "password"},
+		"bad digest": {&user.CreateParams{EmailAddresses: &[]string{"b@example.com"}, PasswordDigest: str("$2a$10$xx"),
+			PasswordHasher: str("bcrypt")}, 422, "form_param_format_invalid", "password_digest"},
+		"metadata not an object":  {&user.CreateParams{EmailAddresses: &[]string{"b@example.com"}, PublicMetadata: raw(`[1]`)}, 422, "form_param_format_invalid", "public_metadata"},
+		"nothing to sign in with": {&user.CreateParams{FirstName: str("X")}, 422, "form_param_format_invalid", "email_address"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			_, err := users.Create(ctx, c.params)
+			wantSDKError(t, err, c.status, c.code)
+			var apiErr *clerk.APIErrorResponse
+			if errors.As(err, &apiErr) && len(apiErr.Errors) == 1 {
+				var meta map[string]any
+				_ = json.Unmarshal(apiErr.Errors[0].Meta, &meta)
+				if meta["param_name"] != c.param {
+					t.Errorf("meta = %s, want param_name %s", apiErr.Errors[0].Meta, c.param)
+				}
+			}
+		})
+	}
+}

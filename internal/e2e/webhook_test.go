@@ -1,0 +1,264 @@
+package e2e
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"testing"
+	"time"
+
+	svix "github.com/svix/svix-webhooks/go"
+
+	"github.com/portalhq/portal/internal/testutil/portaltest"
+	"github.com/portalhq/portal/internal/webhook"
+)
+
+// hookReceiver is a relying app's webhook handler: it verifies each request
+// with Svix's library, as the app would, and keeps what it accepted.
+type hookReceiver struct {
+	t      *testing.T
+	srv    *httptest.Server
+	wh     *svix.Webhook
+	mu     sync.Mutex
+	events []hookEvent
+}
+
+type hookEvent struct {
+	ID         string          `json:"-"`
+	Type       string          `json:"type"`
+	Object     string          `json:"object"`
+	Timestamp  int64           `json:"timestamp"`
+	InstanceID string          `json:"instance_id"`
+	Data       json.RawMessage `json:"data"`
+}
+
+func newHookReceiver(t *testing.T, secret string) *hookReceiver {
+	r := &hookReceiver{}
+	r.use(t, secret)
+	newHookServer(t, r)
+	return r
+}
+
+// use makes the receiver verify with secret from now on.
+func (r *hookReceiver) use(t *testing.T, secret string) {
+	wh, err := svix.NewWebhook(secret)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.mu.Lock()
+	r.t, r.wh = t, wh
+	r.mu.Unlock()
+}
+
+// newHookServer serves r and returns its URL.
+func newHookServer(t *testing.T, r *hookReceiver) string {
+	r.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		body, _ := io.ReadAll(req.Body)
+		r.mu.Lock()
+		wh := r.wh
+		r.mu.Unlock()
+		if err := wh.Verify(body, req.Header); err != nil {
+			t.Errorf("webhook does not verify: %v", err)
+			w.WriteHeader(http.StatusBadRequest)
+			return
+		}
+		var e hookEvent
+		if err := json.Unmarshal(body, &e); err != nil {
+			t.Errorf("webhook body: %v", err)
+		}
+		e.ID = req.Header.Get("svix-id")
+		r.mu.Lock()
+		r.events = append(r.events, e)
+		r.mu.Unlock()
+	}))
+	t.Cleanup(r.srv.Close)
+	return r.srv.URL + "/hooks"
+}
+
+// waitFor returns the first accepted event of type typ about objectID.
+func (r *hookReceiver) waitFor(typ string, match func(data map[string]any) bool) hookEvent {
+	r.t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		r.mu.Lock()
+		for _, e := range r.events {
+			var data map[string]any
+			_ = json.Unmarshal(e.Data, &data)
+			if e.Type == typ && match(data) {
+				r.mu.Unlock()
+				return e
+			}
+		}
+		r.mu.Unlock()
+		time.Sleep(20 * time.Millisecond)
+	}
+	r.t.Fatalf("no %s webhook arrived", typ)
+	return hookEvent{}
+}
+
+// A sign-up reaches the app's webhook handler as user.created and
+// session.created, verified by Svix's library, with the data shaped as the
+// Backend API shapes users and sessions.
+func TestSignUpIsDeliveredAsWebhooks(t *testing.T) {
+	secret := webhook.NewSecret()
+	rcv := newHookReceiver(t, secret)
+	p := portaltest.Start(t, portaltest.Options{Env: map[string]string{
+		"PORTAL_WEBHOOK_URL": rcv.srv.URL + "/clerk", "PORTAL_WEBHOOK_SECRET": secret,
+		"PORTAL_WEBHOOK_ALLOW_PRIVATE": "true"}})
+	c, _ := verify(t, p, wantHandBack(t, signUp(t, p, newBrowser(t, p), "ada@example.com", appURL), http.StatusSeeOther, appURL))
+
+	created := rcv.waitFor("user.created", func(d map[string]any) bool { return d["id"] == c.Subject })
+	var u struct {
+		Object         string `json:"object"`
+		FirstName      string `json:"first_name"`
+		EmailAddresses []struct {
+			EmailAddress string `json:"email_address"`
+			Verification struct {
+				Status string `json:"status"`
+			} `json:"verification"`
+		} `json:"email_addresses"`
+		CreatedAt int64 `json:"created_at"`
+	}
+	if err := json.Unmarshal(created.Data, &u); err != nil {
+		t.Fatal(err)
+	}
+	if u.Object != "user" || u.FirstName != "Ada" || len(u.EmailAddresses) != 1 ||
+		u.EmailAddresses[0].EmailAddress != "ada@example.com" || u.EmailAddresses[0].Verification.Status != "verified" {
+		t.Errorf("user.created data = %s", created.Data)
+	}
+	if created.Object != "event" || created.InstanceID != p.InstanceID || created.Timestamp < u.CreatedAt {
+		t.Errorf("envelope = %+v", created)
+	}
+	sess := rcv.waitFor("session.created", func(d map[string]any) bool { return d["id"] == c.SID })
+	var s map[string]any
+	_ = json.Unmarshal(sess.Data, &s)
+	if s["object"] != "session" || s["user_id"] != c.Subject || s["status"] != "active" {
+		t.Errorf("session.created data = %s", sess.Data)
+	}
+	if sess.ID == created.ID {
+		t.Error("two events share a webhook-id")
+	}
+}
+
+// count returns how many accepted events have the webhook-id msgID.
+func (r *hookReceiver) count(msgID string) int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	n := 0
+	for _, e := range r.events {
+		if e.ID == msgID {
+			n++
+		}
+	}
+	return n
+}
+
+func (r *hookReceiver) waitCount(msgID string, want int) {
+	r.t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for r.count(msgID) < want && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if got := r.count(msgID); got != want {
+		r.t.Fatalf("%s accepted %d times, want %d", msgID, got, want)
+	}
+}
+
+type endpointJSON struct {
+	Object         string   `json:"object"`
+	ID             string   `json:"id"`
+	URL            string   `json:"url"`
+	EventTypes     []string `json:"event_types"`
+	Disabled       bool     `json:"disabled"`
+	DisabledReason *string  `json:"disabled_reason"`
+	Secret         string   `json:"secret"`
+}
+
+type deliveriesJSON struct {
+	Data []struct {
+		Object    string `json:"object"`
+		MessageID string `json:"message_id"`
+		EventType string `json:"event_type"`
+		Status    string `json:"status"`
+		Attempts  int    `json:"attempts"`
+	} `json:"data"`
+	TotalCount int `json:"total_count"`
+}
+
+// Webhook endpoints are managed through the Backend API: create (the
+// answer carries the secret), deliveries, replay, rotation, update, delete.
+func TestWebhookEndpointsThroughTheBackendAPI(t *testing.T) {
+	p := portaltest.Start(t, portaltest.Options{Env: map[string]string{"PORTAL_WEBHOOK_ALLOW_PRIVATE": "true"}})
+	var ep endpointJSON
+	rcv := &hookReceiver{}
+	srvURL := newHookServer(t, rcv)
+	if r := api(t, p, http.MethodPost, "/v1/webhooks/endpoints",
+		map[string]any{"url": srvURL, "event_types": []string{"user.created"}}, &ep); r.Status != 200 {
+		t.Fatalf("create: %d %s", r.Status, r.Body)
+	}
+	if ep.Object != "webhook_endpoint" || ep.URL != srvURL || len(ep.EventTypes) != 1 || ep.Disabled {
+		t.Errorf("endpoint = %+v", ep)
+	}
+	rcv.use(t, ep.Secret)
+
+	var u struct {
+		ID string `json:"id"`
+	}
+	api(t, p, http.MethodPost, "/v1/users", map[string]any{"email_address": []string{"ada@example.com"},
+		"skip_password_requirement": true}, &u)
+	p.WebhookWorker.Wake()
+	created := rcv.waitFor("user.created", func(d map[string]any) bool { return d["id"] == u.ID })
+
+	var ds deliveriesJSON
+	api(t, p, http.MethodGet, "/v1/webhooks/endpoints/"+ep.ID+"/deliveries", nil, &ds)
+	if ds.TotalCount != 1 || ds.Data[0].MessageID != created.ID || ds.Data[0].Status != "succeeded" ||
+		ds.Data[0].Attempts != 1 || ds.Data[0].Object != "webhook_delivery" {
+		t.Errorf("deliveries = %+v", ds)
+	}
+	if r := api(t, p, http.MethodPost, "/v1/webhooks/endpoints/"+ep.ID+"/deliveries/"+created.ID+"/replay", nil, nil); r.Status != 200 {
+		t.Fatalf("replay: %d %s", r.Status, r.Body)
+	}
+	rcv.waitCount(created.ID, 2)
+
+	var rotated endpointJSON
+	api(t, p, http.MethodPost, "/v1/webhooks/endpoints/"+ep.ID+"/rotate_secret", nil, &rotated)
+	if rotated.Secret == "" || rotated.Secret == ep.Secret {
+		t.Fatalf("rotated secret %q", rotated.Secret)
+	}
+	rcv.use(t, rotated.Secret) // the new secret verifies at once
+	api(t, p, http.MethodPost, "/v1/users", map[string]any{"email_address": []string{"grace@example.com"},
+		"skip_password_requirement": true}, &u)
+	p.WebhookWorker.Wake()
+	rcv.waitFor("user.created", func(d map[string]any) bool { return d["id"] == u.ID })
+
+	var got endpointJSON
+	api(t, p, http.MethodGet, "/v1/webhooks/endpoints/"+ep.ID, nil, &got)
+	if got.Secret != "" {
+		t.Error("GET of an endpoint shows its secret")
+	}
+	api(t, p, http.MethodPatch, "/v1/webhooks/endpoints/"+ep.ID, map[string]any{"disabled": true}, &got)
+	if !got.Disabled || got.DisabledReason == nil {
+		t.Errorf("after disabling: %+v", got)
+	}
+	wantAPIError(t, api(t, p, http.MethodPatch, "/v1/webhooks/endpoints/"+ep.ID,
+		map[string]any{"event_types": []string{"user.nope"}}, nil), http.StatusUnprocessableEntity, "form_param_format_invalid")
+	if r := api(t, p, http.MethodDelete, "/v1/webhooks/endpoints/"+ep.ID, nil, nil); r.Status != 200 {
+		t.Fatalf("delete: %d", r.Status)
+	}
+	wantAPIError(t, api(t, p, http.MethodGet, "/v1/webhooks/endpoints/"+ep.ID, nil, nil), http.StatusNotFound, "resource_not_found")
+}
+
+// REQ-WH-06: without PORTAL_WEBHOOK_ALLOW_PRIVATE, endpoints on internal
+// addresses are refused, with the field named.
+func TestWebhookEndpointOnAnInternalAddressIsRefused_REQ_WH_06(t *testing.T) {
+	p := portaltest.Start(t, portaltest.Options{})
+	for _, url := range []string{"http://127.0.0.1:8080/hook", "http://169.254.169.254/", "http://localhost/x"} {
+		e := wantAPIError(t, api(t, p, http.MethodPost, "/v1/webhooks/endpoints", map[string]any{"url": url}, nil),
+			http.StatusUnprocessableEntity, "form_param_format_invalid")
+		if e.Errors[0].Meta["param_name"] != "url" {
+			t.Errorf("%s: meta = %v", url, e.Errors[0].Meta)
+		}
+	}
+}

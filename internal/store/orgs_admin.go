@@ -1,0 +1,96 @@
+package store
+
+import (
+	"context"
+	"strings"
+
+	"github.com/portalhq/portal/internal/org"
+)
+
+// ListOrganizations pages through the organizations f selects (f already
+// checked by org.Admin) and returns how many it selects in all.
+func (q *Q) ListOrganizations(ctx context.Context, f org.OrgFilter) ([]org.Organization, int, error) {
+	var (
+		conds []string
+		args  []any
+	)
+	if f.Query != "" {
+		like := "%" + escapeLike(strings.ToLower(f.Query)) + "%"
+		conds = append(conds, `(LOWER(o.name) LIKE ? ESCAPE '\' OR o.slug LIKE ? ESCAPE '\' OR o.id LIKE ? ESCAPE '\')`)
+		args = append(args, like, like, like)
+	}
+	if len(f.UserIDs) > 0 {
+		conds = append(conds, `EXISTS (SELECT 1 FROM organization_memberships m WHERE m.org_id = o.id
+			AND m.user_id IN (`+placeholders(len(f.UserIDs))+`))`)
+		for _, u := range f.UserIDs {
+			args = append(args, u)
+		}
+	}
+	where := ""
+	if len(conds) > 0 {
+		where = " WHERE " + strings.Join(conds, " AND ")
+	}
+	total, err := q.count(ctx, `SELECT COUNT(*) FROM organizations o`+where, args...)
+	if err != nil {
+		return nil, 0, err
+	}
+	dir := "ASC"
+	if strings.HasPrefix(f.OrderBy, "-") {
+		dir = "DESC"
+	}
+	var key string
+	switch strings.TrimLeft(f.OrderBy, "+-") {
+	case "name":
+		key = "LOWER(o.name)"
+	case "members_count":
+		key = "(SELECT COUNT(*) FROM organization_memberships m WHERE m.org_id = o.id)"
+	default:
+		key = "o.created_at"
+	}
+	rows, err := q.query(ctx, `SELECT `+prefixed("o.", orgCols)+` FROM organizations o`+where+
+		` ORDER BY `+key+` `+dir+`, o.id `+dir+` LIMIT ? OFFSET ?`, append(args, f.Limit, f.Offset)...)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer rows.Close()
+	var out []org.Organization
+	for rows.Next() {
+		o, err := scanOrg(rows)
+		if err != nil {
+			return nil, 0, err
+		}
+		out = append(out, *o)
+	}
+	return out, total, rows.Err()
+}
+
+// ListInvitations pages through an organization's invitations with one of
+// f's statuses (none = all), newest first, and returns how many match.
+func (q *Q) ListInvitations(ctx context.Context, orgID string, f org.InvitationFilter) ([]org.Invitation, int, error) {
+	where, args := ` WHERE org_id = ?`, []any{orgID}
+	if len(f.Statuses) > 0 {
+		where += ` AND status IN (` + placeholders(len(f.Statuses)) + `)`
+		for _, s := range f.Statuses {
+			args = append(args, s)
+		}
+	}
+	total, err := q.count(ctx, `SELECT COUNT(*) FROM organization_invitations`+where, args...)
+	if err != nil {
+		return nil, 0, err
+	}
+	rows, err := q.query(ctx, `SELECT `+invitationCols+` FROM organization_invitations`+where+
+		` ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?`, append(args, f.Limit, f.Offset)...)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer rows.Close()
+	var out []org.Invitation
+	for rows.Next() {
+		inv, err := scanInvitation(rows)
+		if err != nil {
+			return nil, 0, err
+		}
+		out = append(out, *inv)
+	}
+	return out, total, rows.Err()
+}
