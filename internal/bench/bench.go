@@ -118,16 +118,16 @@ func (b *bench) quiet() bool {
 // share of the machine during its window, runs it again once they have gone
 // quiet, up to -retries times. It keeps the run with the least other load.
 func (b *bench) leastDisturbed(measure func() (loadResult, error)) (loadResult, error) {
-	best, err := measure()
-	for i := 0; err == nil && i < b.opt.retries && best.cpu.others >= 0.15; i++ {
-		fmt.Fprintf(b.out, "(other load %.2f cores during the window: %.1f/s)\n", best.cpu.others, best.rate())
+	last, err := measure()
+	best := last
+	for i := 0; err == nil && i < b.opt.retries && last.cpu.others >= noisy; i++ {
+		fmt.Fprintf(b.out, "(other load %.2f cores during the window: %.1f/s)\n", last.cpu.others, last.rate())
 		if !b.quiet() {
 			break // measuring again under the same load would tell nothing new
 		}
 		fmt.Fprintln(b.out, "(measuring again)")
-		var res loadResult
-		if res, err = measure(); err == nil && res.cpu.others < best.cpu.others {
-			best = res
+		if last, err = measure(); err == nil && last.cpu.others < best.cpu.others {
+			best = last
 		}
 	}
 	return best, err
@@ -138,7 +138,7 @@ func (b *bench) leastDisturbed(measure func() (loadResult, error)) (loadResult, 
 // the fastest figures seen, which makes the bound, and so the target, strict.
 func (b *bench) bound(op func() error, cores int, minTime time.Duration, minN int) (bound, error) {
 	best, err := measureBound(b.srv, op, cores, minTime, minN)
-	for i := 0; err == nil && i < b.opt.retries && best.others >= 0.15; i++ {
+	for i := 0; err == nil && i < b.opt.retries && best.others >= noisy; i++ {
 		fmt.Fprintf(b.out, "(other load %.2f cores while timing the bound)\n", best.others)
 		if !b.quiet() {
 			break
@@ -149,6 +149,7 @@ func (b *bench) bound(op func() error, cores int, minTime time.Duration, minN in
 			best.single = min(best.single, again.single)
 			best.parallel = max(best.parallel, again.parallel)
 			best.others = min(best.others, again.others)
+			best.parOther = min(best.parOther, again.parOther)
 		}
 	}
 	return best, err

@@ -20,7 +20,8 @@ type bound struct {
 	single   time.Duration // one operation, single-threaded (fastest batch)
 	cores    int           // parallelism the bound assumes
 	parallel float64       // operations/s with cores goroutines at once
-	others   float64       // cores other processes took meanwhile
+	others   float64       // cores other processes took while single was timed
+	parOther float64       // and while parallel was
 }
 
 // rate is the bound: cores ÷ single-threaded time.
@@ -32,14 +33,14 @@ func (b bound) String() string {
 	return fmt.Sprintf("%v single-threaded (fastest batch) -> bound %d / %v = %.1f/s; "+
 		"%d goroutines at once in-process reach %.1f/s (%.0f%% of the bound: the cores' own scaling)",
 		b.single.Round(time.Microsecond), b.cores, b.single.Round(time.Microsecond), b.rate(),
-		b.cores, b.parallel, 100*b.parallel/b.rate()) + noiseNote(b.others)
+		b.cores, b.parallel, 100*b.parallel/b.rate()) + noiseNote(b.others, b.parOther)
 }
 
-func noiseNote(others float64) string {
-	if others < 0.05 {
+func noiseNote(single, parallel float64) string {
+	if max(single, parallel) < 0.05 {
 		return ""
 	}
-	return fmt.Sprintf(" [other load %.2f cores meanwhile]", others)
+	return fmt.Sprintf(" [other load %.2f cores while timing one, %.2f while timing all at once]", single, parallel)
 }
 
 // rs256Op signs with a 2048-bit key, the size internal/token generates.
@@ -71,15 +72,16 @@ func argon2Op(slots int) (func() error, error) {
 // measureBound times op alone and then on every core at once, while the
 // server under test sits idle.
 func measureBound(srv *server, op func() error, cores int, minTime time.Duration, minN int) (bound, error) {
-	start := time.Now()
-	before := sampleCPU(srv)
+	t0, before := time.Now(), sampleCPU(srv)
 	single, err := timeOp(op, minTime, minN)
 	if err != nil {
 		return bound{}, err
 	}
+	t1, mid := time.Now(), sampleCPU(srv)
 	par, err := parallelRate(op, cores, minTime)
-	others := sampleCPU(srv).since(before, time.Since(start)).others
-	return bound{single: single, cores: cores, parallel: par, others: others}, err
+	return bound{single: single, cores: cores, parallel: par,
+		others:   mid.since(before, t1.Sub(t0)).others,
+		parOther: sampleCPU(srv).since(mid, time.Since(t1)).others}, err
 }
 
 // parallelRate runs op on n goroutines at once for d and returns ops/s.
