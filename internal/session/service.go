@@ -32,6 +32,9 @@ type Repo interface {
 	// and/or second factor time with it.
 	MarkReverified(ctx context.Context, id string, at time.Time, first, second bool) error
 	UserByID(ctx context.Context, id string) (*user.User, error)
+	// UserBanned reports whether the user is banned; ErrNotFound when the
+	// user is gone.
+	UserBanned(ctx context.Context, id string) (bool, error)
 	InsertEvent(ctx context.Context, e events.Event) error
 }
 
@@ -319,8 +322,9 @@ func (s *Service) RevokeSession(ctx context.Context, id string) (*Session, error
 // refuses when the user was banned or deleted meanwhile.
 func (s *Service) Token(ctx context.Context, sess *Session, azp string) (string, time.Time, error) {
 	now := s.Clock.Now()
-	u, err := s.Repo.UserByID(ctx, sess.UserID)
-	if errors.Is(err, apperr.ErrNotFound) || (err == nil && u.Banned) {
+	// One narrow query, not the whole user: this runs on every refresh.
+	banned, err := s.Repo.UserBanned(ctx, sess.UserID)
+	if errors.Is(err, apperr.ErrNotFound) || (err == nil && banned) {
 		return "", time.Time{}, ErrSignedOut
 	}
 	if err != nil {

@@ -70,6 +70,17 @@ func (q *Q) UserByID(ctx context.Context, id string) (*user.User, error) {
 	return u, q.loadExternalAccounts(ctx, u)
 }
 
+// UserBanned reports whether the user is banned (ErrNotFound when there is
+// no such user), for the token refresh, which must stay cheap.
+func (q *Q) UserBanned(ctx context.Context, id string) (bool, error) {
+	var banned bool
+	err := q.row(ctx, `SELECT banned FROM users WHERE id = ?`, id).Scan(&banned)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, ErrNotFound
+	}
+	return banned, err
+}
+
 // UserByIdentifier finds the user owning kind/value (value normalised).
 func (q *Q) UserByIdentifier(ctx context.Context, kind, value string) (*user.User, error) {
 	var uid string

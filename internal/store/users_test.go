@@ -11,6 +11,26 @@ import (
 )
 
 func testUsers(t *testing.T, open func(t *testing.T) *store.Store) {
+	t.Run("UserBanned reads only the ban, and ErrNotFound for a gone user", func(t *testing.T) {
+		s, ctx := open(t), t.Context()
+		free, banned := newUser("free@example.com"), newUser("banned@example.com")
+		banned.Banned = true
+		for _, u := range []*user.User{free, banned} {
+			if err := s.Q.CreateUser(ctx, u); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if b, err := s.Q.UserBanned(ctx, free.ID); err != nil || b {
+			t.Errorf("free user: banned=%v err=%v", b, err)
+		}
+		if b, err := s.Q.UserBanned(ctx, banned.ID); err != nil || !b {
+			t.Errorf("banned user: banned=%v err=%v", b, err)
+		}
+		if _, err := s.Q.UserBanned(ctx, "user_gone"); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("gone user: err=%v, want ErrNotFound", err)
+		}
+	})
+
 	t.Run("create with identifiers, get by ID and by identifier", func(t *testing.T) {
 		s, ctx := open(t), t.Context()
 		u := newUser("ada@example.com")
