@@ -3,8 +3,14 @@ GO ?= go
 PORTAL_TEST_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/test?sslmode=disable
 export PORTAL_TEST_POSTGRES_URL
 CHROMIUM ?= $(shell command -v chromium || command -v chromium-browser || command -v google-chrome)
+# axe-core runs the accessibility checks in Chromium; `make deps` installs it
+# from the npm registry into a cache outside the repository.
+AXE_VERSION := 4.14.1
+CACHE ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/portal-test
+PORTAL_TEST_AXE ?= $(CACHE)/axe/node_modules/axe-core/axe.min.js
+export PORTAL_TEST_AXE
 
-.PHONY: run test unit bench generate check-generated lint deps postgres chromium build
+.PHONY: run test unit bench generate check-generated lint deps postgres chromium axe build screenshots
 
 ## run: start a development portal (SQLite under ./data, dev outbox, no configuration)
 run:
@@ -42,8 +48,14 @@ lint:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || (echo "gofmt needed:"; gofmt -l $$(git ls-files '*.go'); exit 1)
 	$(GO) vet ./...
 
-## deps: start or install what the tests need (PostgreSQL running, Chromium installed)
-deps: postgres chromium
+## screenshots: a PNG of every page in every shipped theme, desktop and phone width, into ./screenshots
+screenshots: chromium axe
+	rm -rf screenshots
+	PORTAL_SCREENSHOTS=$(CURDIR)/screenshots $(GO) test -count=1 -run '^TestEveryPageInEveryTheme$$' ./internal/browser/
+	@echo "written: screenshots/<theme>/<page>.desktop.png and .phone.png"
+
+## deps: start or install what the tests need (PostgreSQL running, Chromium and axe-core installed)
+deps: postgres chromium axe
 
 postgres:
 	@if ! pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then \
@@ -62,4 +74,18 @@ chromium:
 		else \
 			echo "Chromium is needed for the browser tests: install it (Debian: sudo apt-get install chromium) or set CHROMIUM=/path/to/chrome"; exit 1; \
 		fi; \
+	fi
+
+axe:
+	@if ! grep -qs '"version": "$(AXE_VERSION)"' "$(CACHE)/axe/node_modules/axe-core/package.json"; then \
+		if ! command -v npm >/dev/null; then \
+			if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+				echo "installing npm to fetch axe-core (apt-get install npm)..."; \
+				apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm >/dev/null; \
+			else \
+				echo "npm is needed once, to install axe-core $(AXE_VERSION) for the accessibility tests: install it (Debian: sudo apt-get install npm)"; exit 1; \
+			fi; \
+		fi; \
+		echo "installing axe-core $(AXE_VERSION) into $(CACHE)/axe (npm)..."; \
+		npm install --silent --no-audit --no-fund --prefix "$(CACHE)/axe" axe-core@$(AXE_VERSION) >/dev/null || exit 1; \
 	fi

@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"context"
+	"crypto/rand"
 	"crypto/subtle"
 	"encoding/base64"
 	"errors"
@@ -24,11 +25,13 @@ import (
 
 // The middleware below is meant to run in this order, outermost first:
 //
-//	RequestID, ClientIP, Logger, Recover, SecurityHeaders, NoStore,
-//	BodyLimit, FormLimit, CSRF
+//	RequestID, ClientIP, Compress, Logger, Recover, SecurityHeaders,
+//	NoStore, BodyLimit, FormLimit, CSRF
 //
 // Logger sits outside Recover so that a recovered panic is logged as a 500,
 // and RequestID and ClientIP sit outside Logger so that its line has both.
+// Compress sits outside Logger so that the error pages Logger renders are
+// compressed too.
 
 type ctxKey int
 
@@ -526,7 +529,7 @@ func CSRF(cfg CSRFConfig) (echo.MiddlewareFunc, error) {
 					HttpOnly: true, Secure: cfg.Secure, SameSite: http.SameSiteLaxMode,
 				})
 			}
-			c.Set(csrfKey, token)
+			c.Set(csrfKey, maskToken(token))
 
 			switch r.Method {
 			case http.MethodGet, http.MethodHead, http.MethodOptions:
@@ -542,7 +545,7 @@ func CSRF(cfg CSRFConfig) (echo.MiddlewareFunc, error) {
 			if sent == "" {
 				sent = r.PostFormValue(CSRFField)
 			}
-			if subtle.ConstantTimeCompare([]byte(sent), []byte(stored)) != 1 {
+			if subtle.ConstantTimeCompare([]byte(unmaskToken(sent)), []byte(stored)) != 1 {
 				return reject(c, "token mismatch")
 			}
 			return next(c)
@@ -557,8 +560,42 @@ func validToken(s string) bool {
 	return err == nil && len(b) == 32
 }
 
-// CSRFToken returns the token a form must send in its _csrf field.
+// CSRFToken returns the token a form must send in its _csrf field: the
+// cookie's token, masked for this response.
 func CSRFToken(c echo.Context) string {
 	t, _ := c.Get(csrfKey).(string)
 	return t
+}
+
+// maskToken hides the token behind a fresh one-time pad (pad, then token
+// XOR pad), so that no two pages carry the same bytes: a compressed page
+// that also reflects what an attacker typed cannot leak the token through
+// its size (BREACH). The bare token, as in the cookie, is still accepted.
+func maskToken(token string) string {
+	raw, err := base64.RawURLEncoding.DecodeString(token)
+	if err != nil {
+		return token
+	}
+	pad := make([]byte, len(raw))
+	if _, err := rand.Read(pad); err != nil {
+		return token
+	}
+	return base64.RawURLEncoding.EncodeToString(append(pad, xorBytes(raw, pad)...))
+}
+
+// unmaskToken undoes maskToken; anything else comes back unchanged.
+func unmaskToken(sent string) string {
+	b, err := base64.RawURLEncoding.DecodeString(sent)
+	if err != nil || len(b) != 64 {
+		return sent
+	}
+	return base64.RawURLEncoding.EncodeToString(xorBytes(b[32:], b[:32]))
+}
+
+func xorBytes(a, b []byte) []byte {
+	out := make([]byte, len(a))
+	for i := range a {
+		out[i] = a[i] ^ b[i]
+	}
+	return out
 }

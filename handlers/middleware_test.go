@@ -392,6 +392,14 @@ func getToken(t *testing.T, e *echo.Echo) (*http.Cookie, string) {
 	return cookies[0], w.Body.String()
 }
 
+// getTokenWith loads the form page again with the cookie the browser holds.
+func getTokenWith(t *testing.T, e *echo.Echo, ck *http.Cookie) (*http.Cookie, string) {
+	t.Helper()
+	r := httptest.NewRequest(http.MethodGet, testBase+"/sign-in", nil)
+	r.AddCookie(ck)
+	return ck, serve(e, r).Body.String()
+}
+
 func TestCSRFCookieAvailableOnFirstPage_REQ_SES_08(t *testing.T) {
 	var reasons []string
 	for _, secure := range []bool{false, true} {
@@ -401,8 +409,8 @@ func TestCSRFCookieAvailableOnFirstPage_REQ_SES_08(t *testing.T) {
 		if secure {
 			wantName = CSRFCookieSecure
 		}
-		if ck.Name != wantName || ck.Value != token || token == "" {
-			t.Fatalf("cookie %s=%q, page token %q", ck.Name, ck.Value, token)
+		if ck.Name != wantName || unmaskToken(token) != ck.Value || token == ck.Value || token == "" {
+			t.Fatalf("cookie %s=%q, page token %q: want the cookie's token, masked", ck.Name, ck.Value, token)
 		}
 		if !ck.HttpOnly || ck.SameSite != http.SameSiteLaxMode || ck.Path != "/" || ck.Secure != secure {
 			t.Fatalf("cookie attributes: %+v", ck)
@@ -412,8 +420,13 @@ func TestCSRFCookieAvailableOnFirstPage_REQ_SES_08(t *testing.T) {
 		r := httptest.NewRequest(http.MethodGet, testBase+"/sign-in", nil)
 		r.AddCookie(ck)
 		w := serve(e, r)
-		if len(w.Result().Cookies()) != 0 || w.Body.String() != token {
+		if len(w.Result().Cookies()) != 0 || unmaskToken(w.Body.String()) != ck.Value {
 			t.Fatalf("token changed on a later GET: %v %q", w.Result().Cookies(), w.Body.String())
+		}
+		// Pages are compressed: the same token must not appear twice in
+		// the same bytes, or a page's size could give it away (BREACH).
+		if w.Body.String() == token {
+			t.Fatalf("two pages carry the same masked token %q", token)
 		}
 	}
 }
@@ -423,6 +436,11 @@ func TestCSRF_REQ_SES_08_REQ_HDR_04(t *testing.T) {
 	e := csrfEcho(t, true, &reasons)
 	ck, token := getToken(t, e)
 	wrong := strings.Repeat("A", len(token))
+	// The same token masked for another page, the bare token from the
+	// cookie, and a masked token with one bit of the token half flipped.
+	_, token2 := getTokenWith(t, e, ck)
+	tampered := []byte(token)
+	tampered[len(tampered)-2] ^= 1
 	// A token the portal never issued for this browser, but well-formed.
 	otherCk, _ := getToken(t, e)
 
@@ -439,6 +457,9 @@ func TestCSRF_REQ_SES_08_REQ_HDR_04(t *testing.T) {
 	}{
 		{name: "same-origin with token", site: "same-origin", cookie: ck, field: token, want: 200},
 		{name: "token in header", site: "same-origin", cookie: ck, header: token, want: 200},
+		{name: "token masked for another page", site: "same-origin", cookie: ck, field: token2, want: 200},
+		{name: "bare token as in the cookie", site: "same-origin", cookie: ck, field: ck.Value, want: 200},
+		{name: "masked token tampered with", site: "same-origin", cookie: ck, field: string(tampered), want: 403, because: "token mismatch"},
 		{name: "Origin null with Sec-Fetch-Site same-origin", site: "same-origin", origin: "null", cookie: ck, field: token, want: 200},
 		{name: "old browser, own Origin", origin: testBase, cookie: ck, field: token, want: 200},
 		{name: "old browser, no Origin, token only", cookie: ck, field: token, want: 200},

@@ -298,6 +298,7 @@ func New(d Deps) (*echo.Echo, error) {
 	e.Use(
 		RequestID(),
 		ClientIP(d.Config.TrustedProxies),
+		Compress(),
 		Logger(d.Log),
 		Recover(d.Log, func(c echo.Context) error {
 			return a.message(c, http.StatusInternalServerError, "Something went wrong",

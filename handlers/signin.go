@@ -107,6 +107,9 @@ func (a *app) signInFactorOne(c echo.Context) error {
 	if err != nil {
 		return a.flowGone(c, err)
 	}
+	if isWaitProbe(c) {
+		return answerWaitProbe(c, f.Status == flow.NeedsFirstFactor && f.Data.Strategy == flow.EmailLink && f.Data.LinkVerifiedAt == nil)
+	}
 	switch f.Status {
 	case flow.Complete:
 		return c.Redirect(http.StatusSeeOther, "/")

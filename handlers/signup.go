@@ -101,6 +101,9 @@ func (a *app) signUpVerifyPage(c echo.Context) error {
 	if err != nil {
 		return a.flowGone(c, err)
 	}
+	if isWaitProbe(c) {
+		return answerWaitProbe(c, f.Status != flow.Complete && len(f.Data.Missing) == 0 && f.Data.Strategy == flow.EmailLink)
+	}
 	if f.Status == flow.Complete {
 		return c.Redirect(http.StatusSeeOther, "/")
 	}

@@ -20,6 +20,17 @@ var textPairs = [][2]string{
 	{"colorWarning", "colorBackground"},
 	{"colorPrimary", "colorBackground"},
 	{"colorPrimary", "colorMuted"},
+	{"colorForeground", "colorMuted"},      // the chosen organization, hovered buttons, the page behind the card
+	{"colorMutedForeground", "colorInput"}, // placeholders
+}
+
+// nonTextPairs must reach 3:1 (WCAG 1.4.11): the focus ring on the card,
+// and the border that shows where a field or a secondary button is, against
+// both its sides.
+var nonTextPairs = [][2]string{
+	{"colorRing", "colorBackground"},
+	{"colorNeutral", "colorInput"},
+	{"colorNeutral", "colorBackground"},
 }
 
 // Every shipped theme, in light and (for auto) dark, meets WCAG 2.x AA for
@@ -35,16 +46,21 @@ func TestShippedThemesMeetWCAGAAContrast(t *testing.T) {
 			if pal == nil {
 				continue
 			}
-			for _, p := range textPairs {
-				fg, okF := pal[p[0]]
-				bg, okB := pal[p[1]]
-				if !okF || !okB {
-					t.Errorf("%s (dark=%v): %s or %s unset", name, dark, p[0], p[1])
-					continue
-				}
-				if r := Contrast(fg, bg); r < 4.5 {
-					t.Errorf("%s (dark=%v): %s %s on %s %s is %.2f:1, want at least 4.5:1",
-						name, dark, p[0], fg, p[1], bg, r)
+			for _, set := range []struct {
+				pairs [][2]string
+				min   float64
+			}{{textPairs, 4.5}, {nonTextPairs, 3}} {
+				for _, p := range set.pairs {
+					fg, okF := pal[p[0]]
+					bg, okB := pal[p[1]]
+					if !okF || !okB {
+						t.Errorf("%s (dark=%v): %s or %s unset", name, dark, p[0], p[1])
+						continue
+					}
+					if r := Contrast(fg, bg); r < set.min {
+						t.Errorf("%s (dark=%v): %s %s on %s %s is %.2f:1, want at least %.1f:1",
+							name, dark, p[0], fg, p[1], bg, r, set.min)
+					}
 				}
 			}
 		}

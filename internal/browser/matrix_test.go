@@ -1,0 +1,296 @@
+package browser
+
+import (
+	"context"
+	"net/url"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/chromedp"
+
+	"github.com/portalhq/portal/internal/theme"
+)
+
+// matrixTabs is how many pages are checked at once, each in its own tab:
+// axe keeps a processor busy, so one per processor, at least two.
+var matrixTabs = max(2, runtime.NumCPU())
+
+// Viewports: the desktop that axe and the first screenshot see, the
+// narrowest phone the pages must fit, and a common phone for the second
+// screenshot.
+const (
+	desktopWidth, desktopHeight = 1280, 800
+	narrowWidth, narrowHeight   = 320, 640
+	phoneWidth, phoneHeight     = 390, 844
+)
+
+// TestEveryPageInEveryTheme opens every page of the table in every shipped
+// theme (?__theme=, honoured in development) and checks that
+//
+//   - axe-core finds no serious or critical violation: names and labels,
+//     landmarks, ARIA, and the colour contrast of what is actually drawn,
+//     links and buttons included;
+//   - at 320 px wide nothing scrolls sideways;
+//   - every request the page makes goes to the portal itself: no fonts,
+//     scripts or styles from anywhere else.
+//
+// The auto theme is seen with the browser preferring dark, since in light
+// it is the default theme.
+//
+// With PORTAL_SCREENSHOTS=dir (`make screenshots`) it also writes a PNG of
+// each at desktop and phone width into dir/<theme>/.
+func TestEveryPageInEveryTheme(t *testing.T) {
+	t.Parallel()
+	if testing.Short() {
+		t.Skip("browser test: `make unit` (-short) leaves it out; `make test` runs it")
+	}
+	script := axeScript(t)
+	shots, timeout := os.Getenv("PORTAL_SCREENSHOTS"), 5*time.Minute
+	if shots != "" {
+		timeout *= 2
+	}
+	m := startMatrix(t, timeout)
+	started := time.Now()
+
+	type job struct {
+		page  portalPage
+		theme string
+	}
+	jobs := make(chan job)
+	var wg sync.WaitGroup
+	for range matrixTabs {
+		// One tab per person for each worker, opened here on the test's
+		// goroutine.
+		tabs := map[who]*checkedTab{}
+		for _, w := range []who{anon, member, invitee} {
+			tabs[w] = m.checkedTab(w)
+		}
+		wg.Go(func() {
+			for j := range jobs {
+				t.Run(j.theme+"/"+j.page.name, func(t *testing.T) {
+					m.check(tabs[j.page.who].as(t), j.page, j.theme, script, shots)
+				})
+			}
+		})
+	}
+	for _, th := range theme.Shipped() {
+		for _, p := range pages {
+			jobs <- job{p, th}
+		}
+	}
+	close(jobs)
+	wg.Wait()
+	t.Logf("%d pages × %d themes checked in %v", len(pages), len(theme.Shipped()), time.Since(started).Round(time.Second))
+}
+
+// check reaches p in th and runs the checks on it.
+func (m *matrix) check(ct *checkedTab, p portalPage, th, script, shots string) {
+	b := ct.tab
+	t := b.t
+	scheme := "light"
+	if th == "auto" {
+		scheme = "dark"
+	}
+	b.do("desktop viewport, "+scheme+" colour scheme", chromedp.EmulateViewport(desktopWidth, desktopHeight),
+		chromedp.Func(func(ctx context.Context, tt *chromedp.Target) error {
+			_, err := cdp.Call(ctx, tt, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{
+				Features: []*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: scheme}}})
+			return err
+		}))
+	ct.requests.reset()
+	status := m.reach(b, p, th)
+	want := p.status
+	if want == 0 {
+		want = 200
+	}
+	if status != want {
+		b.fatalf("status %d, want %d", status, want)
+	}
+	if h1 := b.text("h1"); !strings.HasPrefix(h1, p.h1) {
+		b.fatalf("h1 %q, want it to start with %q: the state this page needs was not reached", h1, p.h1)
+	}
+	if scheme == "dark" || th == "dark" || th == "shades-of-purple" { // the theme must really apply
+		if bg := b.eval(`getComputedStyle(document.querySelector(".cl-card") || document.body).backgroundColor`); bg == "rgb(255, 255, 255)" {
+			b.fatalf("theme %s is not applied: the card is white", th)
+		}
+	}
+
+	for _, v := range b.axe(script) {
+		if v.blocking() {
+			t.Errorf("axe: %s", v)
+		} else {
+			t.Logf("axe (not blocking): %s", v)
+		}
+	}
+	if shots != "" {
+		b.screenshot(filepath.Join(shots, th, p.name+".desktop.png"))
+	}
+
+	b.do("320 px viewport", chromedp.EmulateViewport(narrowWidth, narrowHeight))
+	if wide := b.eval(overflowScript); wide != "" {
+		t.Errorf("scrolls sideways at %d px wide; sticking out: %s", narrowWidth, wide)
+	}
+	if shots != "" {
+		b.do("phone viewport", chromedp.EmulateViewport(phoneWidth, phoneHeight, chromedp.EmulateMobile, chromedp.EmulateScale(2)))
+		b.screenshot(filepath.Join(shots, th, p.name+".phone.png"))
+	}
+
+	reqs := ct.requests.list()
+	if len(reqs) == 0 {
+		t.Errorf("no request recorded: the check of where requests go did not run")
+	}
+	for _, u := range reqs {
+		if !sameOrigin(u, m.p.URL) {
+			t.Errorf("the page requested %s: everything must come from the portal itself", u)
+		}
+	}
+}
+
+// reach opens p in theme th, submitting its form when it has one.
+func (m *matrix) reach(b *tab, p portalPage, th string) int64 {
+	b.t.Helper()
+	status := b.open(withTheme(m.p.URL+p.path(&m.s), th))
+	if p.submit == nil {
+		return status
+	}
+	// The answer to the POST must be in the same theme, and the browser's
+	// own validation would stop the form before the server sees it.
+	b.do("point the form at the theme", chromedp.Evaluate[chromedp.Void](`(() => {
+		const f = document.querySelector(`+quoteJS(p.submit.form)+`);
+		f.noValidate = true;
+		f.dataset.matrix = "1";
+		f.setAttribute("action", f.getAttribute("action") + (f.getAttribute("action").includes("?") ? "&" : "?") + "__theme=" + `+quoteJS(th)+`);
+	})()`))
+	for id, text := range p.submit.fields {
+		b.typeInto(id, text)
+	}
+	return b.submit("submit the form", `form[data-matrix]`)
+}
+
+func withTheme(u, th string) string {
+	sep := "?"
+	if strings.Contains(u, "?") {
+		sep = "&"
+	}
+	return u + sep + "__theme=" + url.QueryEscape(th)
+}
+
+// overflowScript says what is wider than the viewport, "" when nothing is.
+const overflowScript = `(() => {
+	const root = document.documentElement, width = root.clientWidth;
+	if (root.scrollWidth <= width) return "";
+	const out = [];
+	for (const el of document.body.querySelectorAll("*")) {
+		const r = el.getBoundingClientRect();
+		if (r.right > width + 0.5 && out.length < 5) out.push(el.tagName.toLowerCase() + (el.className ? "." + String(el.className).trim().split(/\s+/).join(".") : "") + " (right edge " + Math.round(r.right) + " px)");
+	}
+	return "page " + root.scrollWidth + " px wide in " + width + " px: " + out.join(", ");
+})()`
+
+func sameOrigin(raw, base string) bool {
+	if strings.HasPrefix(raw, "data:") {
+		return true
+	}
+	u, err := url.Parse(raw)
+	b, _ := url.Parse(base)
+	return err == nil && u.Scheme == b.Scheme && u.Host == b.Host
+}
+
+// checkedTab is a tab that records the URL of every request it makes.
+type checkedTab struct {
+	*tab
+	requests *requestLog
+}
+
+// checkedTab opens a tab in whose browser context, recording requests.
+func (m *matrix) checkedTab(whose who) *checkedTab {
+	b := m.browser[whose].sibling()
+	log := &requestLog{}
+	if err := chromedp.Listen(b.ctx, func(ev any) {
+		if e, ok := ev.(*network.EventRequestWillBeSent); ok {
+			log.add(e.Request.URL)
+		}
+	}); err != nil {
+		b.fatalf("listen to requests: %v", err)
+	}
+	return &checkedTab{tab: b, requests: log}
+}
+
+// as is the same tab reporting to t, a subtest.
+func (ct *checkedTab) as(t *testing.T) *checkedTab {
+	b := *ct.tab
+	b.t = t
+	return &checkedTab{tab: &b, requests: ct.requests}
+}
+
+type requestLog struct {
+	mu   sync.Mutex
+	urls []string
+}
+
+func (l *requestLog) add(u string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.urls = append(l.urls, u)
+}
+
+func (l *requestLog) reset() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.urls = nil
+}
+
+func (l *requestLog) list() []string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return append([]string(nil), l.urls...)
+}
+
+// sibling opens another tab in b's browser context: same cookies, so the
+// same person.
+func (b *tab) sibling() *tab {
+	b.t.Helper()
+	ctx, cancel := chromedp.NewContext(b.ctx)
+	b.t.Cleanup(cancel)
+	if err := chromedp.Do(ctx); err != nil {
+		b.fatalf("new tab: %v", err)
+	}
+	return &tab{t: b.t, ctx: ctx, deadline: b.deadline, output: b.output}
+}
+
+// eval runs a JavaScript expression that returns a string.
+func (b *tab) eval(js string) string {
+	b.t.Helper()
+	ctx, cancel := b.bounded()
+	defer cancel()
+	s, err := chromedp.Run(ctx, chromedp.Evaluate[string](js))
+	if err != nil {
+		b.fatalf("evaluate %.60q: %v", js, err)
+	}
+	return s
+}
+
+// screenshot writes the whole page, not only the viewport, as a PNG.
+func (b *tab) screenshot(path string) {
+	b.t.Helper()
+	ctx, cancel := b.bounded()
+	defer cancel()
+	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		b.fatalf("screenshot: %v", err)
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		b.t.Fatal(err)
+	}
+	if err := os.WriteFile(path, png, 0o644); err != nil {
+		b.t.Fatal(err)
+	}
+}

@@ -1,0 +1,272 @@
+package browser
+
+import (
+	"context"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/portalhq/portal/internal/testutil/oidctest"
+	"github.com/portalhq/portal/internal/testutil/portaltest"
+	"github.com/portalhq/portal/internal/user"
+)
+
+// The people of the page matrix. Grace has an account and is signed in in
+// her own browser; the anonymous browser is half-way through signing in
+// to her account in every way at once, and through three sign-ups; Ada is
+// signed in, with a phone number, an organization and an address being
+// added.
+const (
+	adaEmail      = "ada@example.com"
+	adaPhone      = "+14155550100"
+	adaWorkEmail  = "ada.work@example.com"
+	graceEmail    = "grace@example.com"
+	carolEmail    = "carol@example.com"
+	danEmail      = "dan@example.com"
+	danPhone      = "+14155550101"
+	matrixOrgName = "Acme Rockets"
+)
+
+// whose browser a page is seen in.
+type who int
+
+const (
+	anon    who = iota // nobody signed in
+	member             // Ada, signed in, admin of an organization
+	invitee            // Grace, signed in, invited to Ada's organization
+)
+
+// states are the IDs and links the pages of the matrix need, made once
+// through the real forms.
+type states struct {
+	password, code, link, reset string // sign-in flows (sia_…) for Grace
+	linkPath                    string // the sign-in link emailed to Grace
+	signUpEmail, signUpPhone    string // sign-up flows (sua_…) waiting for a code
+	signUpContinue              string // a provider sign-up missing the email address
+	addEmail, addEmailLink      string // Ada adding an address: its flow and emailed link
+	emailID, phoneID            string // Ada's identifiers
+	orgID, ticket               string
+}
+
+// matrix is a portal configured to show as much as it can (every
+// identifier, a provider button, optional phone and username) and one
+// browser context per person.
+type matrix struct {
+	t       *testing.T
+	p       *portaltest.Portal
+	op      *oidctest.Server
+	browser map[who]*tab
+	s       states
+}
+
+func startMatrix(t *testing.T, timeout time.Duration) *matrix {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("browser test: `make unit` (-short) leaves it out; `make test` runs it")
+	}
+	op := oidctest.Start(t)
+	first := openTab(t, timeout)
+	p := portaltest.Start(t, portaltest.Options{Env: map[string]string{
+		"PORTAL_IDENTIFIERS":             "email,phone,username",
+		"PORTAL_SIGN_UP_REQUIRED":        "email_address,password",
+		"PORTAL_OIDC_CORP_ISSUER":        op.Issuer(),
+		"PORTAL_OIDC_CORP_CLIENT_ID":     op.ClientID,
+		"PORTAL_OIDC_CORP_CLIENT_SECRET": op.ClientSecret,
+		"PORTAL_OIDC_CORP_DISPLAY_NAME":  "Corp SSO",
+	}})
+	m := &matrix{t: t, p: p, op: op, browser: map[who]*tab{
+		anon: first, member: first.otherContext(), invitee: first.otherContext()}}
+	m.setUp()
+	return m
+}
+
+// setUp walks each browser to where the pages need it.
+func (m *matrix) setUp() {
+	m.t.Helper()
+	grace, ada, visitor := m.browser[invitee], m.browser[member], m.browser[anon]
+	s := &m.s
+
+	m.signUp(grace, graceEmail, "")
+	m.signUp(ada, adaEmail, adaPhone)
+	u, err := m.p.Store.Q.UserByIdentifier(context.Background(), user.Email, adaEmail)
+	if err != nil {
+		m.t.Fatalf("Ada is not in the store: %v", err)
+	}
+	for _, i := range u.Identifiers {
+		switch i.Kind {
+		case user.Email:
+			s.emailID = i.ID
+		case user.Phone:
+			s.phoneID = i.ID
+		}
+	}
+	if s.emailID == "" || s.phoneID == "" {
+		m.t.Fatalf("Ada's identifiers: %+v", u.Identifiers)
+	}
+
+	// Ada's organization, with Grace invited.
+	ada.open(m.p.URL + "/create-organization")
+	ada.typeInto("name-field", matrixOrgName)
+	ada.submit("create the organization", `form[action="/create-organization"]`)
+	ada.open(m.p.URL + "/organization")
+	s.orgID = afterPrefix(ada, m.p.URL+"/organizations/")
+	ada.open(m.p.URL + "/organizations/" + s.orgID + "/invitations")
+	ada.typeInto("email_address-field", graceEmail)
+	ada.submit("invite Grace", `form[action$="/invitations"]`)
+	s.ticket = queryOf(m.t, m.p.SMTP.WaitFor(m.t, graceEmail, mailWait).Link(), "ticket")
+
+	// Ada adding an address: the code step, and the link she asked for instead.
+	ada.open(m.p.URL + "/user/email-addresses/new")
+	ada.typeInto("email_address-field", adaWorkEmail)
+	ada.submit("add an address", `form[action="/user/email-addresses"]`)
+	s.addEmail = queryOf(m.t, ada.url(), "flow")
+	m.p.SMTP.WaitFor(m.t, adaWorkEmail, mailWait)
+	ada.load("ask for a link instead", chromedp.Click(chromedp.CSS(`button[value="email_link"]`)))
+	s.addEmailLink = pathOf(m.t, m.p.SMTP.WaitFor(m.t, adaWorkEmail, mailWait).Link())
+	// A code on its way for "confirm it's you", so that page shows its code form.
+	ada.open(m.p.URL + "/user/verify?return=/user/password&strategy=email_code")
+	ada.submit("send a code to confirm it's Ada", `form[action="/user/verify/prepare"]`)
+	m.p.SMTP.WaitFor(m.t, adaEmail, mailWait)
+
+	// Grace's sign-ins, one per way, in the anonymous browser.
+	s.password = m.signInStep(visitor, "")
+	s.code = m.signInStep(visitor, "email_code")
+	m.p.SMTP.WaitFor(m.t, graceEmail, mailWait)
+	s.link = m.signInStep(visitor, "email_link")
+	s.linkPath = pathOf(m.t, m.p.SMTP.WaitFor(m.t, graceEmail, mailWait).Link())
+	s.reset = m.signInStep(visitor, "")
+	visitor.load("click Forgot password?", chromedp.Click(chromedp.CSS(`a[href^="/sign-in/forgot-password"]`)))
+	visitor.load("ask for a reset code", chromedp.Click(chromedp.CSS(`button[value="reset_password_email_code"]`)))
+	visitor.typeInto("code-field", m.p.SMTP.WaitFor(m.t, graceEmail, mailWait).Code())
+	visitor.submit("enter the reset code", `form[action="/sign-in/factor-one"]`)
+	visitor.expectURL(m.p.URL + "/sign-in/reset-password?")
+
+	// Three sign-ups that wait: for an emailed code, for a texted one, and
+	// for the email address a provider did not give.
+	s.signUpEmail = m.signUpStep(visitor, carolEmail, "")
+	s.signUpPhone = m.signUpStep(visitor, danEmail, danPhone)
+	m.enterEmailCode(visitor, danEmail)
+	visitor.expectURL(m.p.URL + "/sign-up/verify-phone-number?")
+	m.op.SetUser("corp-xi", "", false, "Xi", "Li")
+	visitor.open(m.p.URL + "/sign-in")
+	visitor.load("continue with Corp SSO", chromedp.Click(chromedp.CSS(`a.cl-socialButtonsBlockButton__oidc_corp`)))
+	visitor.expectURL(m.p.URL + "/sign-up/continue?")
+	s.signUpContinue = queryOf(m.t, visitor.url(), "sign_up")
+}
+
+const mailWait = 10 * time.Second
+
+// signUp creates an account in b and leaves it signed in; with a phone
+// number, its texted code is entered too.
+func (m *matrix) signUp(b *tab, email, phone string) {
+	m.t.Helper()
+	m.signUpStep(b, email, phone)
+	m.enterEmailCode(b, email)
+	if phone != "" {
+		m.enterTextedCode(b, phone)
+	}
+	b.expectPage("Signed in · Portal", "You're signed in")
+}
+
+// signUpStep fills the sign-up form and returns the flow's ID from the
+// page that waits for the emailed code.
+func (m *matrix) signUpStep(b *tab, email, phone string) string {
+	m.t.Helper()
+	b.open(m.p.URL + "/sign-up")
+	b.typeInto("email_address-field", email)
+	if phone != "" {
+		b.typeInto("phone_number-field", phone)
+	}
+	b.typeInto("password-field", password)
+	b.submit("submit the sign-up form", `form[action="/sign-up"]`)
+	b.expectURL(m.p.URL + "/sign-up/verify-email-address?")
+	return queryOf(m.t, b.url(), "sign_up")
+}
+
+func (m *matrix) enterEmailCode(b *tab, email string) {
+	m.t.Helper()
+	b.typeInto("code-field", m.p.SMTP.WaitFor(m.t, email, mailWait).Code())
+	b.submit("enter the emailed code", `form[action="/sign-up/verify-email-address"]`)
+}
+
+func (m *matrix) enterTextedCode(b *tab, phone string) {
+	m.t.Helper()
+	b.expectURL(m.p.URL + "/sign-up/verify-phone-number?")
+	b.typeInto("code-field", m.textedCode(phone))
+	b.submit("enter the texted code", `form[action="/sign-up/verify-phone-number"]`)
+}
+
+// signInStep starts signing in to Grace's account and, with strategy,
+// chooses that way from the password page. It returns the flow's ID.
+func (m *matrix) signInStep(b *tab, strategy string) string {
+	m.t.Helper()
+	b.open(m.p.URL + "/sign-in")
+	b.typeInto("identifier-field", graceEmail)
+	b.submit("submit Grace's address", `form[action="/sign-in"]`)
+	b.expectURL(m.p.URL + "/sign-in/factor-one?")
+	id := queryOf(m.t, b.url(), "sign_in")
+	if strategy != "" {
+		b.load("choose "+strategy, chromedp.Click(chromedp.CSS(`button[value="`+strategy+`"]`)))
+	}
+	return id
+}
+
+var sixDigits = regexp.MustCompile(`\b[0-9]{6}\b`)
+
+// textedCode reads the newest code texted to number from the development
+// outbox, where texts go without an SMS provider.
+func (m *matrix) textedCode(number string) string {
+	m.t.Helper()
+	deadline := time.Now().Add(mailWait)
+	for time.Now().Before(deadline) {
+		msgs, err := m.p.Store.Q.ListOutbox(context.Background(), 50)
+		if err != nil {
+			m.t.Fatal(err)
+		}
+		for _, msg := range msgs { // newest first
+			if msg.To == number {
+				if code := sixDigits.FindString(msg.Text); code != "" {
+					return code
+				}
+			}
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	m.t.Fatalf("no text to %s in the outbox", number)
+	return ""
+}
+
+func queryOf(t *testing.T, raw, name string) string {
+	t.Helper()
+	u, err := url.Parse(raw)
+	if err != nil || u.Query().Get(name) == "" {
+		t.Fatalf("no %s in %q", name, raw)
+	}
+	return u.Query().Get(name)
+}
+
+// pathOf is a link's path and query, to be opened on the portal.
+func pathOf(t *testing.T, raw string) string {
+	t.Helper()
+	u, err := url.Parse(raw)
+	if err != nil || u.Path == "" {
+		t.Fatalf("not a link: %q", raw)
+	}
+	return u.RequestURI()
+}
+
+// afterPrefix is the path segment after prefix in the tab's address.
+func afterPrefix(b *tab, prefix string) string {
+	b.t.Helper()
+	rest, ok := strings.CutPrefix(b.url(), prefix)
+	if !ok {
+		b.fatalf("at %s, want %s…", b.url(), prefix)
+	}
+	seg, _, _ := strings.Cut(rest, "?")
+	seg, _, _ = strings.Cut(seg, "/")
+	return seg
+}
