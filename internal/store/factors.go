@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/base64"
 	"errors"
 	"time"
 
@@ -149,7 +150,30 @@ func (q *Q) loadFactors(ctx context.Context, u *user.User) error {
 		return err
 	}
 	u.Passkeys, u.TOTP, u.BackupCodes = int(passkeys), totp > 0, int(codes)
-	return nil
+	u.PasskeyList = nil
+	if passkeys == 0 {
+		return nil
+	}
+	rows, err := q.query(ctx, `SELECT id, name, created_at, last_used_at FROM passkey_credentials
+		WHERE user_id = ? ORDER BY created_at, id`, u.ID)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var (
+			id      []byte
+			p       user.PasskeyInfo
+			created int64
+			used    sql.NullInt64
+		)
+		if err := rows.Scan(&id, &p.Name, &created, &used); err != nil {
+			return err
+		}
+		p.ID, p.CreatedAt, p.LastUsedAt = base64.RawURLEncoding.EncodeToString(id), fromMS(created), fromNullMS(used)
+		u.PasskeyList = append(u.PasskeyList, p)
+	}
+	return rows.Err()
 }
 
 // changed reports whether a statement changed exactly one row.

@@ -97,8 +97,16 @@ func testPasskeys(t *testing.T, open func(t *testing.T) *store.Store) {
 		if _, err := s.Q.CredentialByID(ctx, []byte{9}); !errors.Is(err, store.ErrNotFound) {
 			t.Errorf("unknown ID: %v", err)
 		}
-		if got, _ := s.Q.UserByID(ctx, u.ID); got.Passkeys != 2 {
-			t.Errorf("user.Passkeys = %d, want 2", got.Passkeys)
+		owner, _ := s.Q.UserByID(ctx, u.ID)
+		if owner.Passkeys != 2 {
+			t.Errorf("user.Passkeys = %d, want 2", owner.Passkeys)
+		}
+		// The user object lists them by name, as Clerk's does.
+		if len(owner.PasskeyList) != 2 || owner.PasskeyList[0].Name != "Chrome on Linux" || owner.PasskeyList[0].ID == "" {
+			t.Errorf("user.PasskeyList = %+v, want both passkeys with names and IDs", owner.PasskeyList)
+		}
+		if obj := owner.ToObject(base); len(obj.Passkeys) != 2 {
+			t.Errorf("user object lists %d passkeys, want 2", len(obj.Passkeys))
 		}
 	})
 

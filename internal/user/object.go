@@ -110,7 +110,7 @@ func (u *User) ToObject(now time.Time) Object {
 		EmailAddresses:        []EmailObject{},
 		PhoneNumbers:          []PhoneObject{},
 		Web3Wallets:           []any{},
-		Passkeys:              []any{},
+		Passkeys:              passkeyObjects(u.PasskeyList),
 		ExternalAccounts:      []ExternalObject{},
 		SAMLAccounts:          []any{},
 		Username:              nilIfEmpty(u.Username()),
@@ -202,4 +202,27 @@ type Deleted struct {
 	ID      string `json:"id"`
 	Object  string `json:"object"`
 	Deleted bool   `json:"deleted"`
+}
+
+// PasskeyObject is one passkey in Object, shaped like Clerk's.
+type PasskeyObject struct {
+	ID           string             `json:"id"`
+	Object       string             `json:"object"`
+	Name         string             `json:"name"`
+	LastUsedAt   *int64             `json:"last_used_at"`
+	Verification *VerificationState `json:"verification"`
+}
+
+func passkeyObjects(list []PasskeyInfo) []any {
+	out := make([]any, 0, len(list))
+	for _, p := range list {
+		o := PasskeyObject{ID: p.ID, Object: "passkey", Name: p.Name,
+			Verification: &VerificationState{Status: "verified", Strategy: "passkey"}}
+		if p.LastUsedAt != nil {
+			v := p.LastUsedAt.UnixMilli()
+			o.LastUsedAt = &v
+		}
+		out = append(out, o)
+	}
+	return out
 }

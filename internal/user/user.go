@@ -45,9 +45,10 @@ type User struct {
 
 	// Passkeys and second factors, counted when the user is loaded.
 	Passkeys          int
-	TOTP              bool   // an authenticator app is confirmed
-	BackupCodes       int    // unused backup codes
-	SecondFactorPhone string // verified number (E.164) chosen for second-factor codes
+	PasskeyList       []PasskeyInfo // name and use of each, for the API's user object
+	TOTP              bool          // an authenticator app is confirmed
+	BackupCodes       int           // unused backup codes
+	SecondFactorPhone string        // verified number (E.164) chosen for second-factor codes
 }
 
 // HasSecondFactor reports whether the user enrolled a second factor. Backup
@@ -266,4 +267,12 @@ type Image struct {
 	UserID    string
 	PNG       []byte
 	CreatedAt time.Time
+}
+
+// PasskeyInfo is what the user object says about one passkey.
+type PasskeyInfo struct {
+	ID         string // the credential ID, base64url
+	Name       string
+	CreatedAt  time.Time
+	LastUsedAt *time.Time
 }
