@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -29,6 +30,20 @@ func (a *app) orgAdmin() (*org.Admin, error) {
 			Message: "Organizations are off", LongMessage: "This instance does not use organizations."}
 	}
 	return a.Orgs.Admin(), nil
+}
+
+// orgAPI runs fn with the instance-admin side of organizations and answers
+// its result as JSON: the shape of every simple organization endpoint.
+func (a *app) orgAPI(c echo.Context, fn func(ctx context.Context, adm *org.Admin) (any, error)) error {
+	adm, err := a.orgAdmin()
+	if err != nil {
+		return err
+	}
+	v, err := fn(c.Request().Context(), adm)
+	if err != nil {
+		return orgAPIError(err)
+	}
+	return apiJSON(c, http.StatusOK, v)
 }
 
 // orgAPIError gives the rules an API caller can break Clerk-like codes; the
@@ -176,15 +191,9 @@ func (a *app) apiOrgMetadata(c echo.Context) error {
 
 // DELETE /v1/organizations/:id
 func (a *app) apiOrgDelete(c echo.Context) error {
-	adm, err := a.orgAdmin()
-	if err != nil {
-		return err
-	}
-	d, err := adm.Delete(c.Request().Context(), c.Param("id"))
-	if err != nil {
-		return err
-	}
-	return apiJSON(c, http.StatusOK, d)
+	return a.orgAPI(c, func(ctx context.Context, adm *org.Admin) (any, error) {
+		return adm.Delete(ctx, c.Param("id"))
+	})
 }
 
 // GET /v1/organizations/:id/memberships
@@ -249,15 +258,9 @@ func (a *app) apiMembershipUpdate(c echo.Context) error {
 
 // DELETE /v1/organizations/:id/memberships/:user_id: the membership as it was.
 func (a *app) apiMembershipDelete(c echo.Context) error {
-	adm, err := a.orgAdmin()
-	if err != nil {
-		return err
-	}
-	m, err := adm.RemoveMember(c.Request().Context(), c.Param("id"), c.Param("user_id"))
-	if err != nil {
-		return orgAPIError(err)
-	}
-	return apiJSON(c, http.StatusOK, m)
+	return a.orgAPI(c, func(ctx context.Context, adm *org.Admin) (any, error) {
+		return adm.RemoveMember(ctx, c.Param("id"), c.Param("user_id"))
+	})
 }
 
 // GET /v1/organizations/:id/invitations[?status=…]
@@ -316,26 +319,14 @@ func (a *app) apiInvitationCreate(c echo.Context) error {
 
 // GET /v1/organizations/:id/invitations/:invitation_id
 func (a *app) apiInvitationGet(c echo.Context) error {
-	adm, err := a.orgAdmin()
-	if err != nil {
-		return err
-	}
-	inv, err := adm.Invitation(c.Request().Context(), c.Param("id"), c.Param("invitation_id"))
-	if err != nil {
-		return err
-	}
-	return apiJSON(c, http.StatusOK, inv)
+	return a.orgAPI(c, func(ctx context.Context, adm *org.Admin) (any, error) {
+		return adm.Invitation(ctx, c.Param("id"), c.Param("invitation_id"))
+	})
 }
 
 // POST /v1/organizations/:id/invitations/:invitation_id/revoke
 func (a *app) apiInvitationRevoke(c echo.Context) error {
-	adm, err := a.orgAdmin()
-	if err != nil {
-		return err
-	}
-	inv, err := adm.Revoke(c.Request().Context(), c.Param("id"), c.Param("invitation_id"))
-	if err != nil {
-		return err
-	}
-	return apiJSON(c, http.StatusOK, inv)
+	return a.orgAPI(c, func(ctx context.Context, adm *org.Admin) (any, error) {
+		return adm.Revoke(ctx, c.Param("id"), c.Param("invitation_id"))
+	})
 }
