@@ -4,8 +4,12 @@
 package flow
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"time"
+
+	"github.com/portalhq/portal/internal/apperr"
 )
 
 // Kinds of flow.
@@ -116,3 +120,25 @@ func DecodeData(s string) (Data, error) {
 
 // Expired reports whether the flow can no longer be used at now.
 func (f *Flow) Expired(now time.Time) bool { return !now.Before(f.ExpireAt) }
+
+// Finder reads flows; the sign-in and sign-up stores implement it.
+type Finder interface {
+	FlowByID(ctx context.Context, id string) (*Flow, error)
+}
+
+// Find returns the usable flow of kind with flowID: nil and gone when it is
+// unknown, of another kind, or expired at now. clientID, when not empty, must
+// be the browser that began it.
+func Find(ctx context.Context, st Finder, kind, flowID, clientID string, now time.Time, gone error) (*Flow, error) {
+	f, err := st.FlowByID(ctx, flowID)
+	if errors.Is(err, apperr.ErrNotFound) {
+		return nil, gone
+	}
+	if err != nil {
+		return nil, err
+	}
+	if f.Kind != kind || f.Expired(now) || clientID != "" && f.ClientID != clientID {
+		return nil, gone
+	}
+	return f, nil
+}

@@ -91,28 +91,15 @@ func (s *Service) Start(ctx context.Context, clientID, identifier, redirectURL s
 
 // Load returns the flow when it belongs to clientID and can still be used.
 func (s *Service) Load(ctx context.Context, clientID, flowID string) (*flow.Flow, error) {
-	f, err := s.byID(ctx, flowID)
-	if err != nil {
-		return nil, err
-	}
-	if f.ClientID != clientID {
+	if clientID == "" { // a browser without a client began nothing
 		return nil, ErrFlowGone
 	}
-	return f, nil
+	return flow.Find(ctx, s.Repo, flow.SignIn, flowID, clientID, s.Clock.Now(), ErrFlowGone)
 }
 
+// byID returns the flow whichever browser began it (email links).
 func (s *Service) byID(ctx context.Context, flowID string) (*flow.Flow, error) {
-	f, err := s.Repo.FlowByID(ctx, flowID)
-	if errors.Is(err, apperr.ErrNotFound) {
-		return nil, ErrFlowGone
-	}
-	if err != nil {
-		return nil, err
-	}
-	if f.Kind != flow.SignIn || f.Expired(s.Clock.Now()) {
-		return nil, ErrFlowGone
-	}
-	return f, nil
+	return flow.Find(ctx, s.Repo, flow.SignIn, flowID, "", s.Clock.Now(), ErrFlowGone)
 }
 
 // Offered lists the first factors shown for the flow, in order. Password

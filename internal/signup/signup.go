@@ -204,28 +204,15 @@ func (s *Service) sendOnce(ctx context.Context, f *flow.Flow, m flow.Meta) error
 
 // Load returns the flow when it belongs to clientID and can still be used.
 func (s *Service) Load(ctx context.Context, clientID, flowID string) (*flow.Flow, error) {
-	f, err := s.byID(ctx, flowID)
-	if err != nil {
-		return nil, err
-	}
-	if f.ClientID != clientID {
+	if clientID == "" { // a browser without a client began nothing
 		return nil, ErrFlowGone
 	}
-	return f, nil
+	return flow.Find(ctx, s.Repo, flow.SignUp, flowID, clientID, s.Clock.Now(), ErrFlowGone)
 }
 
+// byID returns the flow whichever browser began it (email links).
 func (s *Service) byID(ctx context.Context, flowID string) (*flow.Flow, error) {
-	f, err := s.Repo.FlowByID(ctx, flowID)
-	if errors.Is(err, apperr.ErrNotFound) {
-		return nil, ErrFlowGone
-	}
-	if err != nil {
-		return nil, err
-	}
-	if f.Kind != flow.SignUp || f.Expired(s.Clock.Now()) {
-		return nil, ErrFlowGone
-	}
-	return f, nil
+	return flow.Find(ctx, s.Repo, flow.SignUp, flowID, "", s.Clock.Now(), ErrFlowGone)
 }
 
 // Verify checks the code of the current verification. When more remains to
