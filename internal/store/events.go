@@ -48,67 +48,51 @@ func (q *Q) containsType() string {
 // cursor on PostgreSQL (see InsertEvent): use it for reading history, not
 // for consuming the outbox.
 func (q *Q) EventsAfter(ctx context.Context, after int64, limit int) ([]events.Event, error) {
-	rows, err := q.query(ctx, `SELECT seq, id, type, object_id, data, created_at FROM events
-		WHERE seq > ? ORDER BY seq LIMIT ?`, after, limit)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []events.Event
-	for rows.Next() {
-		var (
-			e    events.Event
-			data []byte
-			at   int64
-		)
-		if err := rows.Scan(&e.Seq, &e.ID, &e.Type, &e.ObjectID, &data, &at); err != nil {
-			return nil, err
-		}
-		e.Data, e.CreatedAt = data, fromMS(at)
-		out = append(out, e)
-	}
-	return out, rows.Err()
+	return q.events(ctx, `SELECT `+eventCols+` FROM events WHERE seq > ? ORDER BY seq LIMIT ?`, after, limit)
 }
 
 // EventsOfObject lists the events about one object, oldest first.
 func (q *Q) EventsOfObject(ctx context.Context, objectID string) ([]events.Event, error) {
-	rows, err := q.query(ctx, `SELECT seq, id, type, object_id, data, created_at FROM events
-		WHERE object_id = ? ORDER BY seq`, objectID)
+	return q.events(ctx, `SELECT `+eventCols+` FROM events WHERE object_id = ? ORDER BY seq`, objectID)
+}
+
+const eventCols = `seq, id, type, object_id, data, created_at`
+
+func (q *Q) events(ctx context.Context, query string, args ...any) ([]events.Event, error) {
+	rows, err := q.query(ctx, query, args...)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
 	var out []events.Event
 	for rows.Next() {
-		var (
-			e    events.Event
-			data []byte
-			at   int64
-		)
-		if err := rows.Scan(&e.Seq, &e.ID, &e.Type, &e.ObjectID, &data, &at); err != nil {
+		e, err := scanEvent(rows)
+		if err != nil {
 			return nil, err
 		}
-		e.Data, e.CreatedAt = data, fromMS(at)
-		out = append(out, e)
+		out = append(out, *e)
 	}
 	return out, rows.Err()
 }
 
-// EventBySeq returns one event.
-func (q *Q) EventBySeq(ctx context.Context, seq int64) (*events.Event, error) {
+func scanEvent(r scanner) (*events.Event, error) {
 	var (
 		e    events.Event
 		data []byte
 		at   int64
 	)
-	err := q.row(ctx, `SELECT seq, id, type, object_id, data, created_at FROM events WHERE seq = ?`, seq).
-		Scan(&e.Seq, &e.ID, &e.Type, &e.ObjectID, &data, &at)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, ErrNotFound
-	}
-	if err != nil {
+	if err := r.Scan(&e.Seq, &e.ID, &e.Type, &e.ObjectID, &data, &at); err != nil {
 		return nil, err
 	}
 	e.Data, e.CreatedAt = data, fromMS(at)
 	return &e, nil
+}
+
+// EventBySeq returns one event.
+func (q *Q) EventBySeq(ctx context.Context, seq int64) (*events.Event, error) {
+	e, err := scanEvent(q.row(ctx, `SELECT `+eventCols+` FROM events WHERE seq = ?`, seq))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, ErrNotFound
+	}
+	return e, err
 }
