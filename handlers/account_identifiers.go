@@ -73,7 +73,7 @@ func (a *app) userAddIdentifier(c echo.Context, kind string) error {
 		if errors.Is(err, account.ErrReverify) {
 			return a.reverify(c, identifierBase(kind)+"/new")
 		}
-		if errs, status, ok := formErrors(err); ok {
+		if errs, status, ok := a.formErrors(c, err); ok {
 			return a.renderAddIdentifier(c, status, kind, value, errs)
 		}
 		return err
@@ -129,7 +129,7 @@ func (a *app) userVerifyIdentifier(c echo.Context) error {
 	}
 	i, err := a.Account.VerifyCode(ctx, sess, f, c.FormValue("code"))
 	if err != nil {
-		if errs, status, ok := formErrors(err); ok {
+		if errs, status, ok := a.formErrors(c, err); ok {
 			return a.renderVerifyIdentifier(c, status, f, "", errs)
 		}
 		return err
@@ -160,7 +160,7 @@ func (a *app) userVerifyIdentifierSend(c echo.Context) error {
 	}
 	strategy := c.FormValue("strategy")
 	if err := a.Account.Send(ctx, f, strategy, a.meta(c)); err != nil {
-		if errs, status, ok := formErrors(err); ok {
+		if errs, status, ok := a.formErrors(c, err); ok {
 			return a.renderVerifyIdentifier(c, status, f, "", views.Errors{"": firstMessage(errs)})
 		}
 		return err

@@ -106,7 +106,7 @@ func (a *app) userVerify(c echo.Context) error {
 		if strategy == flow.Passkey {
 			a.passkeyRefused(c, err)
 		}
-		if errs, status, ok := formErrors(err); ok {
+		if errs, status, ok := a.formErrors(c, err); ok {
 			return a.renderVerify(c, status, sess, u, strategy, back, errs)
 		}
 		return err
@@ -127,7 +127,7 @@ func (a *app) userVerifyPrepare(c echo.Context) error {
 			return a.renderVerify(c, http.StatusTooManyRequests, sess, u, strategy, back, views.Errors{"": msg})
 		}
 		if err := a.Account.PrepareReverify(c.Request().Context(), sess, u, strategy, a.meta(c)); err != nil {
-			if errs, status, ok := formErrors(err); ok {
+			if errs, status, ok := a.formErrors(c, err); ok {
 				return a.renderVerify(c, status, sess, u, strategy, back, views.Errors{"": firstMessage(errs)})
 			}
 			return err
@@ -172,7 +172,7 @@ func (a *app) userPassword(c echo.Context) error {
 		if errors.Is(err, account.ErrReverify) {
 			return a.reverify(c, "/user/password")
 		}
-		if errs, status, ok := formErrors(err); ok {
+		if errs, status, ok := a.formErrors(c, err); ok {
 			return a.renderPassword(c, status, sess, u, others, errs)
 		}
 		return err
@@ -214,7 +214,7 @@ func (a *app) userDelete(c echo.Context) error {
 		if errors.Is(err, account.ErrReverify) {
 			return a.reverify(c, "/user/delete")
 		}
-		if errs, status, ok := formErrors(err); ok {
+		if errs, status, ok := a.formErrors(c, err); ok {
 			return a.renderDelete(c, status, typed, errs)
 		}
 		return err

@@ -7,6 +7,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/portalhq/portal/internal/apperr"
 	"github.com/portalhq/portal/internal/i18n"
 	"github.com/portalhq/portal/internal/theme"
 	"github.com/portalhq/portal/views"
@@ -43,11 +44,47 @@ func (a *app) previewTheme(c echo.Context) string {
 	return ""
 }
 
-// localizer is the request's language: ?locale=, then Accept-Language,
-// then PORTAL_DEFAULT_LOCALE.
+// localeCookie remembers a language chosen with ?locale= so that the
+// forms and redirects that follow keep it without carrying the parameter.
+const localeCookie = "__portal_locale"
+
+// localeKey caches the request's localizer in the Echo context.
+const localeKey = "portal.localizer"
+
+// localizer is the request's language: ?locale= (remembered in a cookie
+// for the pages that follow), then Accept-Language, then
+// PORTAL_DEFAULT_LOCALE. It is negotiated once per request.
 func (a *app) localizer(c echo.Context) *i18n.Localizer {
+	if l, ok := c.Get(localeKey).(*i18n.Localizer); ok {
+		return l
+	}
 	r := c.Request()
-	return a.I18n.Negotiate(r.URL.Query().Get("locale"), r.Header.Get("Accept-Language"))
+	chosen := r.URL.Query().Get("locale")
+	ck, _ := r.Cookie(localeCookie)
+	if loc, ok := a.I18n.Match(chosen); ok {
+		if ck == nil || ck.Value != loc {
+			c.SetCookie(&http.Cookie{Name: localeCookie, Value: loc, Path: "/", MaxAge: 365 * 24 * 3600,
+				HttpOnly: true, Secure: a.secureCookies(), SameSite: http.SameSiteLaxMode})
+		}
+	} else if ck != nil {
+		chosen = ck.Value
+	}
+	l := a.I18n.Negotiate(chosen, r.Header.Get("Accept-Language"))
+	c.Set(localeKey, l)
+	return l
+}
+
+// t renders a catalog message in the request's language.
+func (a *app) t(c echo.Context, id string, args ...any) string {
+	return a.localizer(c).T(id, args...)
+}
+
+// say is a safe error's message in the request's language.
+func (a *app) say(c echo.Context, e *apperr.Error) string {
+	if e.ID == "" {
+		return e.Message
+	}
+	return a.localizer(c).T(e.ID, e.Args...)
 }
 
 // dress fills what the theme and the locale decide on a page.

@@ -137,7 +137,7 @@ func (a *app) signInPrepareFactorTwo(c echo.Context) error {
 		if err == signin.ErrFlowGone {
 			return a.flowGone(c, err)
 		}
-		if errs, status, ok := formErrors(err); ok {
+		if errs, status, ok := a.formErrors(c, err); ok {
 			return a.renderFactorTwo(c, status, f, strategy, views.Errors{"": firstMessage(errs)}, "")
 		}
 		return err
@@ -164,7 +164,7 @@ func (a *app) signInAttemptFactorTwo(c echo.Context) error {
 	sess, err := a.SignIn.AttemptSecondFactor(ctx, f, strategy, in, a.meta(c))
 	if err != nil {
 		a.Log.InfoContext(ctx, "second factor refused", "strategy", strategy, "err", err, "request_id", RequestIDFrom(ctx))
-		errs, status, ok := formErrors(err)
+		errs, status, ok := a.formErrors(c, err)
 		if !ok || err == signin.ErrFlowGone {
 			return a.flowGone(c, err)
 		}

@@ -242,7 +242,7 @@ func (a *app) createOrg(c echo.Context) error {
 	in.Logo = logo
 	o, err := a.Orgs.Create(c.Request().Context(), actor, in)
 	if err != nil {
-		errs, status, ok := formErrors(err)
+		errs, status, ok := a.formErrors(c, err)
 		if !ok {
 			return err
 		}

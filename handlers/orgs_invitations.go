@@ -64,7 +64,7 @@ func (a *app) orgInvite(c echo.Context) error {
 	if isRefusal(err) {
 		return a.orgRefused(c, actor, err)
 	}
-	errs, status := formErrorsOf(err)
+	errs, status := a.formErrorsOf(c, err)
 	return a.renderInvitations(c, status, actor, form.Get("email_address"), form.Get("role"), errs, "")
 }
 
@@ -98,7 +98,7 @@ func (a *app) invitationChange(c echo.Context, notice string, change func(org.Ac
 	if isRefusal(err) {
 		return a.orgRefused(c, actor, err)
 	}
-	errs, status := formErrorsOf(err)
+	errs, status := a.formErrorsOf(c, err)
 	return a.renderInvitations(c, status, actor, "", org.RoleMember, views.Errors{"": firstMessage(errs)}, "")
 }
 

@@ -103,6 +103,6 @@ func (a *app) memberChange(c echo.Context, notice string, change func(org.Actor,
 	if isRefusal(err) {
 		return a.orgRefused(c, actor, err)
 	}
-	errs, status := formErrorsOf(err)
+	errs, status := a.formErrorsOf(c, err)
 	return a.renderMembers(c, status, actor, views.Errors{"": firstMessage(errs)}, "")
 }

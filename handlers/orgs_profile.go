@@ -102,7 +102,7 @@ func (a *app) orgUpdate(c echo.Context) error {
 	if verr != nil {
 		return a.orgRefused(c, actor, verr)
 	}
-	errs, status := formErrorsOf(err)
+	errs, status := a.formErrorsOf(c, err)
 	return a.renderOrgGeneral(c, status, actor, acc, views.OrgGeneral{Name: in.Name, Slug: in.Slug, Errors: errs})
 }
 
@@ -129,7 +129,7 @@ func (a *app) orgDelete(c echo.Context) error {
 	if verr != nil {
 		return a.orgRefused(c, actor, verr)
 	}
-	errs, status := formErrorsOf(err)
+	errs, status := a.formErrorsOf(c, err)
 	return a.renderOrgGeneral(c, status, actor, acc, views.OrgGeneral{Name: acc.Org.Name, Slug: acc.Org.Slug, DeleteErrors: errs})
 }
 
@@ -151,7 +151,7 @@ func (a *app) orgLeave(c echo.Context) error {
 	if verr != nil {
 		return a.orgRefused(c, actor, verr)
 	}
-	errs, status := formErrorsOf(err)
+	errs, status := a.formErrorsOf(c, err)
 	return a.renderOrgGeneral(c, status, actor, acc, views.OrgGeneral{Name: acc.Org.Name, Slug: acc.Org.Slug, LeaveError: firstMessage(errs)})
 }
 
@@ -171,7 +171,7 @@ func (a *app) orgLogo(c echo.Context) error {
 }
 
 // formErrorsOf is formErrors for an error known to be safe to show.
-func formErrorsOf(err error) (views.Errors, int) {
-	errs, status, _ := formErrors(err)
+func (a *app) formErrorsOf(c echo.Context, err error) (views.Errors, int) {
+	errs, status, _ := a.formErrors(c, err)
 	return errs, status
 }

@@ -64,7 +64,7 @@ func (a *app) passkeySignIn(c echo.Context) error {
 	sess, f, err := a.SignIn.SignInWithPasskey(ctx, a.clientID(c), targetString(target), in, a.meta(c))
 	if err != nil {
 		a.passkeyRefused(c, err)
-		if errs, status, ok := formErrors(err); ok {
+		if errs, status, ok := a.formErrors(c, err); ok {
 			return a.renderSignInStart(c, status, "", form, views.Errors{"": firstMessage(errs)})
 		}
 		return err

@@ -214,7 +214,7 @@ func (a *app) signUpContinue(c echo.Context) error {
 		if fe, ok := asFormError(err); ok {
 			return a.renderSignUpContinue(c, http.StatusUnprocessableEntity, f, form, views.Errors(fe.Fields))
 		}
-		if errs, status, ok := formErrors(err); ok {
+		if errs, status, ok := a.formErrors(c, err); ok {
 			return a.renderSignUpContinue(c, status, f, form, views.Errors{"": firstMessage(errs)})
 		}
 		return err

@@ -66,12 +66,13 @@ func statusOf(code apperr.Code) int {
 
 // formErrors turns a safe error into the field messages of a form. ok is
 // false for errors that are not the person's to fix (they go to errorHandler).
-func formErrors(err error) (views.Errors, int, bool) {
+// The message is in the request's language.
+func (a *app) formErrors(c echo.Context, err error) (views.Errors, int, bool) {
 	e, ok := apperr.As(err)
 	if !ok {
 		return nil, 0, false
 	}
-	return views.Errors{e.Field: e.Message}, statusOf(e.Code), true
+	return views.Errors{e.Field: a.say(c, e)}, statusOf(e.Code), true
 }
 
 // errorHandler renders every error that reached Echo: safe errors with their

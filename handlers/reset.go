@@ -61,7 +61,7 @@ func (a *app) signInResetPassword(c echo.Context) error {
 	signOutAll := c.FormValue("sign_out_others") == "true"
 	sess, err := a.SignIn.ResetPassword(ctx, f, c.FormValue("password"), !signOutAll, a.meta(c))
 	if err != nil {
-		errs, status, ok := formErrors(err)
+		errs, status, ok := a.formErrors(c, err)
 		if !ok || err == signin.ErrFlowGone {
 			return a.flowGone(c, err)
 		}

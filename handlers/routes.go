@@ -251,7 +251,7 @@ func New(d Deps) (*echo.Echo, error) {
 		}
 	}
 	if d.I18n == nil {
-		if d.I18n, err = i18n.New(i18n.Source); err != nil {
+		if d.I18n, err = i18n.New(i18n.Source, ""); err != nil {
 			return nil, err
 		}
 	}

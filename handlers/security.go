@@ -230,7 +230,7 @@ func (a *app) passkeyAdd(c echo.Context) error {
 	_, err = a.Factors.FinishPasskey(ctx, u.ID, c.FormValue("challenge_id"), []byte(c.FormValue("credential")), c.Request().UserAgent())
 	if err != nil {
 		a.Log.InfoContext(ctx, "passkey not added", "err", err, "request_id", RequestIDFrom(ctx))
-		if errs, status, ok := formErrors(err); ok {
+		if errs, status, ok := a.formErrors(c, err); ok {
 			return a.renderPasskeyAdd(c, status, afterSignUp, c.FormValue("redirect_url"), views.Errors{"": firstMessage(errs)})
 		}
 		return err

@@ -74,7 +74,7 @@ func (a *app) signInSubmitIdentifier(c echo.Context) error {
 	}
 	f, err := a.SignIn.Start(ctx, cid, identifier, targetString(target))
 	if err != nil {
-		if errs, status, ok := formErrors(err); ok {
+		if errs, status, ok := a.formErrors(c, err); ok {
 			return a.renderSignInStart(c, status, identifier, form, errs)
 		}
 		return err
@@ -85,7 +85,7 @@ func (a *app) signInSubmitIdentifier(c echo.Context) error {
 	}
 	if len(offered) > 0 && offered[0] != flow.Password {
 		if err := a.SignIn.Prepare(ctx, f, offered[0], a.meta(c)); err != nil {
-			if errs, status, ok := formErrors(err); ok {
+			if errs, status, ok := a.formErrors(c, err); ok {
 				return a.renderSignInStart(c, status, identifier, form, views.Errors{"": firstMessage(errs)})
 			}
 			return err
@@ -225,7 +225,7 @@ func (a *app) signInPrepare(c echo.Context) error {
 		return a.renderFactorOne(c, http.StatusTooManyRequests, f, strategy, views.Errors{"": msg}, "")
 	}
 	if err := a.SignIn.Prepare(ctx, f, strategy, a.meta(c)); err != nil {
-		if errs, status, ok := formErrors(err); ok {
+		if errs, status, ok := a.formErrors(c, err); ok {
 			shown := f.Data.Strategy
 			if apperr.CodeOf(err) == apperr.RateLimited && strategy != "" {
 				shown = strategy // the code already sent still works: show its page
@@ -267,7 +267,7 @@ func (a *app) signInAttempt(c echo.Context) error {
 		if strategy == flow.Passkey {
 			a.passkeyRefused(c, err)
 		}
-		errs, status, ok := formErrors(err)
+		errs, status, ok := a.formErrors(c, err)
 		if !ok || err == signin.ErrFlowGone {
 			return a.flowGone(c, err)
 		}

@@ -68,7 +68,7 @@ func (a *app) signUpSubmit(c echo.Context) error {
 		if errors.As(err, &fe) {
 			return a.renderSignUp(c, http.StatusUnprocessableEntity, in, form, views.Errors(fe.Fields))
 		}
-		if errs, status, ok := formErrors(err); ok {
+		if errs, status, ok := a.formErrors(c, err); ok {
 			if f != nil { // created, but the message could not be sent: the next page offers a resend
 				return a.renderSignUpStep(c, status, f, views.Errors{"": firstMessage(errs)}, "")
 			}
@@ -195,7 +195,7 @@ func (a *app) signUpVerify(c echo.Context) error {
 	}
 	sess, err := a.SignUp.Verify(ctx, f, strings.TrimSpace(c.FormValue("code")), a.meta(c))
 	if err != nil {
-		errs, status, ok := formErrors(err)
+		errs, status, ok := a.formErrors(c, err)
 		if !ok || err == signup.ErrFlowGone {
 			return a.flowGone(c, err)
 		}

@@ -11,7 +11,7 @@ import (
 
 func themed(t *testing.T, mod func(p *Page)) Page {
 	t.Helper()
-	cat, err := i18n.New("en")
+	cat, err := i18n.New("en", "")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -63,6 +63,14 @@ func (p Page) T(id string, args ...any) string {
 	return p.I18n.T(id, args...)
 }
 
+// N renders the plural form of a catalog message for count ({{.Count}}).
+func (p Page) N(id string, count int, args ...any) string {
+	if p.I18n == nil {
+		return id
+	}
+	return p.I18n.N(id, count, args...)
+}
+
 // Hidden is a hidden form field carried from step to step (flow ID, redirect parameters).
 type Hidden struct {
 	Name  string

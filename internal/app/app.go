@@ -292,7 +292,7 @@ func (p *Portal) wire(ctx context.Context, opt Options) error {
 	if err != nil {
 		return err
 	}
-	catalog, err := i18n.New(cfg.DefaultLocale)
+	catalog, err := i18n.New(cfg.DefaultLocale, cfg.LocalesDir)
 	if err != nil {
 		return err
 	}

@@ -1,7 +1,10 @@
 // Package apperr carries errors that are safe to show to a person.
 //
-// A handler maps Code to an HTTP status and shows Message; any other error
-// becomes "Something went wrong" on the page and the full error in the log.
+// A handler maps Code to an HTTP status and shows the message in the
+// person's language: the catalog message ID names (internal/i18n), with
+// Args, or Message when there is no ID. Message is the English text, for
+// logs and the Backend API. Any other error becomes "Something went wrong"
+// on the page and the full error in the log.
 package apperr
 
 import (
@@ -26,9 +29,13 @@ const (
 // Error is an error whose Message was written for the person using the portal.
 type Error struct {
 	Code    Code
-	Message string // shown to the user as is
+	Message string // English, shown as is when ID is empty
 	Field   string // form field the message belongs to, if any
 	Err     error  // underlying cause, logged, never shown
+	// ID is the catalog message shown instead of Message, with Args as
+	// its placeholder name/value pairs ("Count", 5).
+	ID   string
+	Args []any
 }
 
 func (e *Error) Error() string {
@@ -46,6 +53,15 @@ func New(code Code, msg string) *Error { return &Error{Code: code, Message: msg}
 // Field returns an Error tied to a form field.
 func Field(code Code, field, msg string) *Error {
 	return &Error{Code: code, Field: field, Message: msg}
+}
+
+// T returns a copy of e shown as catalog message id with args
+// (placeholder name/value pairs): apperr.Field(apperr.Invalid, "code",
+// "This code has expired.").T("error.code.expired").
+func (e *Error) T(id string, args ...any) *Error {
+	c := *e
+	c.ID, c.Args = id, args
+	return &c
 }
 
 // As returns the *Error in err's chain, if any.

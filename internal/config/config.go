@@ -96,6 +96,7 @@ type Config struct {
 	PasskeyPromptAfterSignUp bool
 	ThemeCSS                 string // owner stylesheet path; empty = none
 	DefaultLocale            string
+	LocalesDir               string
 	AllowAccountDeletion     bool
 
 	OAuth map[string]OAuthProvider // by lower-case provider name, e.g. "github"

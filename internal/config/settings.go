@@ -104,6 +104,7 @@ func Settings() []Setting {
 		setting("passkey_prompt_after_sign_up", "false", "offer to add a passkey right after sign-up", boolean(func(c *Config) *bool { return &c.PasskeyPromptAfterSignUp })),
 		setting("theme_css", "", "path to the owner's own stylesheet, served at /theme-custom.css after the theme", str(func(c *Config) *string { return &c.ThemeCSS })),
 		setting("default_locale", "en", "language of pages when neither ?locale= nor Accept-Language matches a catalog: en, de, es, fr, ja, pt-BR", str(func(c *Config) *string { return &c.DefaultLocale })),
+		setting("locales_dir", "", "directory of the owner's own message catalogs (<name>.<locale>.toml): a new language, or replacements for shipped messages", str(func(c *Config) *string { return &c.LocalesDir })),
 		setting("allow_account_deletion", "true", "people may delete their own account from /user", boolean(func(c *Config) *bool { return &c.AllowAccountDeletion })),
 		setting("org_creation", "true", "whether signed-in users may create organizations", boolean(func(c *Config) *bool { return &c.OrgCreation })),
 		setting("org_creation_limit", "100", "organizations one user may create; 0 = no limit", integer(func(c *Config) *int { return &c.OrgCreationLimit })),

@@ -1,14 +1,17 @@
 // Package i18n holds the message catalogs every user-facing string comes
 // from and picks a person's language: ?locale=, then Accept-Language, then
-// the instance default. Catalogs are TOML files, one per locale, embedded
-// in the binary; messages are go-i18n messages with stable IDs, plural
-// forms and {{.Placeholders}}.
+// the instance default. Catalogs are TOML files named <area>.<locale>.toml
+// (core.de.toml, profile.de.toml…), several per locale, embedded in the
+// binary; an owner may add or override catalogs from a directory
+// (PORTAL_LOCALES_DIR). Messages are go-i18n messages with stable IDs,
+// plural forms and {{.Placeholders}}.
 package i18n
 
 import (
 	"embed"
 	"fmt"
 	"io/fs"
+	"os"
 	"slices"
 	"strings"
 
@@ -30,36 +33,54 @@ type Catalog struct {
 	matcher language.Matcher
 }
 
-// Locales returns the shipped catalogs' file system (one <locale>.toml
-// each), for tests and tools.
+// Locales returns the shipped catalogs' file system (<area>.<locale>.toml
+// files), for tests and tools.
 func Locales() fs.FS {
 	sub, _ := fs.Sub(shipped, "locales")
 	return sub
 }
 
 // New loads the shipped catalogs with defaultLocale as the instance
-// default (PORTAL_DEFAULT_LOCALE).
-func New(defaultLocale string) (*Catalog, error) { return NewFS(Locales(), defaultLocale) }
+// default (PORTAL_DEFAULT_LOCALE), then those in ownerDir when it is not
+// empty (PORTAL_LOCALES_DIR): an owner's file may add a locale or replace
+// some shipped messages.
+func New(defaultLocale, ownerDir string) (*Catalog, error) {
+	if ownerDir == "" {
+		return NewFS(defaultLocale, Locales())
+	}
+	if st, err := os.Stat(ownerDir); err != nil || !st.IsDir() {
+		return nil, fmt.Errorf("PORTAL_LOCALES_DIR: %q is not a readable directory; give a directory of <name>.<locale>.toml catalogs, or leave it empty", ownerDir)
+	}
+	return NewFS(defaultLocale, Locales(), os.DirFS(ownerDir))
+}
 
-// NewFS loads every <locale>.toml in fsys. It must hold the English
-// source catalog; defaultLocale must be one of the locales it holds.
-func NewFS(fsys fs.FS, defaultLocale string) (*Catalog, error) {
+// NewFS loads every *.toml in each fsys in turn, later messages replacing
+// earlier ones with the same ID. The files must include the English
+// source catalog; defaultLocale must be one of the locales they hold.
+func NewFS(defaultLocale string, fsyss ...fs.FS) (*Catalog, error) {
 	b := goi18n.NewBundle(language.English)
 	b.RegisterUnmarshalFunc("toml", toml.Unmarshal)
-	files, err := fs.Glob(fsys, "*.toml")
-	if err != nil {
-		return nil, err
-	}
 	var tags []language.Tag
-	for _, f := range files {
-		mf, err := b.LoadMessageFileFS(fsys, f)
+	for _, fsys := range fsyss {
+		files, err := fs.Glob(fsys, "*.toml")
 		if err != nil {
-			return nil, fmt.Errorf("i18n: %s: %w", f, err)
+			return nil, err
 		}
-		tags = append(tags, mf.Tag)
+		for _, f := range files {
+			mf, err := b.LoadMessageFileFS(fsys, f)
+			if err != nil {
+				return nil, fmt.Errorf("i18n: %s: %w", f, err)
+			}
+			if mf.Tag == language.Und {
+				return nil, fmt.Errorf("i18n: %s: name it <name>.<locale>.toml, like profile.de.toml", f)
+			}
+			if !slices.Contains(tags, mf.Tag) {
+				tags = append(tags, mf.Tag)
+			}
+		}
 	}
 	if !slices.Contains(tags, language.English) {
-		return nil, fmt.Errorf("i18n: no %s.toml, the source catalog", Source)
+		return nil, fmt.Errorf("i18n: no %s catalog (*.%s.toml), the source every other is translated from", Source, Source)
 	}
 	def, err := language.Parse(defaultLocale)
 	at := slices.Index(tags, def)
@@ -91,12 +112,8 @@ func (c *Catalog) Default() string { return c.tags[0].String() }
 // catalog matches it, else the best match for Accept-Language, else the
 // default. Unparseable input is skipped, never an error.
 func (c *Catalog) Negotiate(query, acceptLanguage string) *Localizer {
-	if q := strings.TrimSpace(query); q != "" && len(q) <= 35 {
-		if t, err := language.Parse(q); err == nil {
-			if tag, ok := c.match(t); ok {
-				return c.localizer(tag)
-			}
-		}
+	if loc, ok := c.Match(query); ok {
+		return c.localizer(language.Make(loc))
 	}
 	if len(acceptLanguage) <= 1024 {
 		if prefs, _, err := language.ParseAcceptLanguage(acceptLanguage); err == nil && len(prefs) > 0 {
@@ -106,6 +123,20 @@ func (c *Catalog) Negotiate(query, acceptLanguage string) *Localizer {
 		}
 	}
 	return c.localizer(c.tags[0])
+}
+
+// Match is the catalog locale a ?locale= value names, if any.
+func (c *Catalog) Match(query string) (string, bool) {
+	q := strings.TrimSpace(query)
+	if q == "" || len(q) > 35 {
+		return "", false
+	}
+	t, err := language.Parse(q)
+	if err != nil {
+		return "", false
+	}
+	tag, ok := c.match(t)
+	return tag.String(), ok
 }
 
 // For returns the localizer for a locale, or the default's when no
@@ -145,10 +176,16 @@ var rtlScripts = map[string]bool{"Arab": true, "Hebr": true, "Thaa": true, "Syrc
 	"Adlm": true, "Rohg": true, "Mand": true, "Samr": true, "Mend": true, "Yezi": true}
 
 // T renders message id; args are placeholder name/value pairs:
-// T("signin.start_title", "App", name). An unknown ID comes back as
-// itself, so a missing message is visible rather than blank.
+// T("signin.start_title", "App", name). A "Count" int argument picks the
+// plural form, as N does. An unknown ID comes back as itself, so a
+// missing message is visible rather than blank.
 func (l *Localizer) T(id string, args ...any) string {
-	return l.render(&goi18n.LocalizeConfig{MessageID: id, TemplateData: data(args)})
+	d := data(args)
+	cfg := &goi18n.LocalizeConfig{MessageID: id, TemplateData: d}
+	if n, ok := d["Count"].(int); ok {
+		cfg.PluralCount = n
+	}
+	return l.render(cfg)
 }
 
 // N renders the plural form of message id for count, which is also

@@ -32,6 +32,35 @@ func readCatalog(t *testing.T, fsys fs.FS, file string) map[string]*goi18n.Messa
 	return out
 }
 
+// readLocale merges every area catalog of one locale (<area>.<loc>.toml).
+func readLocale(t *testing.T, fsys fs.FS, loc string) map[string]*goi18n.Message {
+	t.Helper()
+	files, _ := fs.Glob(fsys, "*."+loc+".toml")
+	if len(files) == 0 {
+		t.Fatalf("no catalog for %s", loc)
+	}
+	out := map[string]*goi18n.Message{}
+	for _, f := range files {
+		for id, m := range readCatalog(t, fsys, f) {
+			if _, dup := out[id]; dup {
+				t.Errorf("%s: %s is also in another %s file", f, id, loc)
+			}
+			out[id] = m
+		}
+	}
+	return out
+}
+
+// areas lists the area names of a locale's files ("core", "profile"…).
+func areas(fsys fs.FS, loc string) []string {
+	files, _ := fs.Glob(fsys, "*."+loc+".toml")
+	var out []string
+	for _, f := range files {
+		out = append(out, strings.TrimSuffix(f, "."+loc+".toml"))
+	}
+	return out
+}
+
 // forms returns a message's plural forms that have text.
 func forms(m *goi18n.Message) map[string]string {
 	out := map[string]string{}
@@ -81,14 +110,15 @@ func placeholders(t *testing.T, id string, m *goi18n.Message) []string {
 func TestCatalogsAreComplete(t *testing.T) {
 	fsys := Locales()
 	files, _ := fs.Glob(fsys, "*.toml")
-	var got []string
+	seen := map[string]bool{}
 	for _, f := range files {
-		got = append(got, strings.TrimSuffix(f, ".toml"))
+		name := strings.TrimSuffix(f, ".toml")
+		seen[name[strings.LastIndexByte(name, '.')+1:]] = true
 	}
-	if !slices.Equal(got, shippedLocales) {
+	if got := slices.Sorted(maps.Keys(seen)); !slices.Equal(got, shippedLocales) {
 		t.Fatalf("catalogs %v, want %v", got, shippedLocales)
 	}
-	en := readCatalog(t, fsys, "en.toml")
+	en := readLocale(t, fsys, "en")
 	if len(en) < 100 {
 		t.Fatalf("the English catalog has only %d messages", len(en))
 	}
@@ -96,7 +126,10 @@ func TestCatalogsAreComplete(t *testing.T) {
 		if loc == "en" {
 			continue
 		}
-		cat := readCatalog(t, fsys, loc+".toml")
+		if got, want := areas(fsys, loc), areas(fsys, "en"); !slices.Equal(got, want) {
+			t.Errorf("%s has the files %v, English has %v", loc, got, want)
+		}
+		cat := readLocale(t, fsys, loc)
 		for id, src := range en {
 			m, ok := cat[id]
 			if !ok {
@@ -125,11 +158,11 @@ func TestCatalogsAreComplete(t *testing.T) {
 // Each message renders in each locale with its placeholders filled, in
 // the plural forms that locale's rules pick for the counts the pages use.
 func TestEveryMessageRendersInEveryLocale(t *testing.T) {
-	c, err := New("en")
+	c, err := New("en", "")
 	if err != nil {
 		t.Fatal(err)
 	}
-	en := readCatalog(t, Locales(), "en.toml")
+	en := readLocale(t, Locales(), "en")
 	for _, loc := range shippedLocales {
 		l := c.For(loc)
 		if l.Locale() != loc {
@@ -165,11 +198,11 @@ func TestEveryMessageRendersInEveryLocale(t *testing.T) {
 }
 
 func TestNegotiate(t *testing.T) {
-	c, err := New("en")
+	c, err := New("en", "")
 	if err != nil {
 		t.Fatal(err)
 	}
-	fr, err := New("fr")
+	fr, err := New("fr", "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -211,7 +244,7 @@ func TestNegotiate(t *testing.T) {
 }
 
 func TestLocalizer(t *testing.T) {
-	c, err := New("en")
+	c, err := New("en", "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -238,24 +271,22 @@ func TestLocalizer(t *testing.T) {
 }
 
 func TestNewRefusesUnknownDefault(t *testing.T) {
-	_, err := New("tlh")
+	_, err := New("tlh", "")
 	if err == nil || !strings.Contains(err.Error(), "PORTAL_DEFAULT_LOCALE") || !strings.Contains(err.Error(), "pt-BR") {
 		t.Errorf("error %v", err)
 	}
-	if _, err := NewFS(fstest.MapFS{"de.toml": {Data: []byte(`x = "y"`)}}, "de"); err == nil {
+	if _, err := NewFS("de", fstest.MapFS{"core.de.toml": {Data: []byte(`x = "y"`)}}); err == nil {
 		t.Error("a set of catalogs without English was accepted")
 	}
 }
 
 // An owner's right-to-left catalog gets dir="rtl" (and its own lang).
 func TestRightToLeftCatalog(t *testing.T) {
-	en, _ := fs.ReadFile(Locales(), "en.toml")
-	fsys := fstest.MapFS{
-		"en.toml": {Data: en},
-		"ar.toml": {Data: []byte("[button]\ncontinue = \"متابعة\"\n")},
-		"he.toml": {Data: []byte("[button]\ncontinue = \"המשך\"\n")},
+	owner := fstest.MapFS{
+		"mine.ar.toml": {Data: []byte("[button]\ncontinue = \"متابعة\"\n")},
+		"mine.he.toml": {Data: []byte("[button]\ncontinue = \"המשך\"\n")},
 	}
-	c, err := NewFS(fsys, "en")
+	c, err := NewFS("en", Locales(), owner)
 	if err != nil {
 		t.Fatal(err)
 	}
