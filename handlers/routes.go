@@ -312,7 +312,17 @@ func New(d Deps) (*echo.Echo, error) {
 	)
 	for _, r := range Routes() {
 		h := r.h
-		e.Add(r.Method, r.Path, func(c echo.Context) error { return h(a, c) })
+		if r.API || r.Path == "/v1/client/handshake" {
+			e.Add(r.Method, r.Path, func(c echo.Context) error { return h(a, c) })
+			continue
+		}
+		// A person's request: what it renders or sends (pages, emails,
+		// text messages) is in their language.
+		e.Add(r.Method, r.Path, func(c echo.Context) error {
+			req := c.Request()
+			c.SetRequest(req.WithContext(i18n.NewContext(req.Context(), a.localizer(c))))
+			return h(a, c)
+		})
 	}
 	e.GET("/static/*", echo.WrapHandler(staticHandler()))
 	return e, nil

@@ -8,6 +8,7 @@
 package i18n
 
 import (
+	"context"
 	"embed"
 	"fmt"
 	"io/fs"
@@ -153,6 +154,20 @@ func (c *Catalog) match(prefs ...language.Tag) (language.Tag, bool) {
 
 func (c *Catalog) localizer(tag language.Tag) *Localizer {
 	return &Localizer{tag: tag, loc: goi18n.NewLocalizer(c.bundle, tag.String())}
+}
+
+type ctxKey struct{}
+
+// NewContext returns ctx carrying l: the language of the request, for
+// what is rendered below the handlers (emails, text messages).
+func NewContext(ctx context.Context, l *Localizer) context.Context {
+	return context.WithValue(ctx, ctxKey{}, l)
+}
+
+// FromContext is the localizer NewContext put in ctx, or nil.
+func FromContext(ctx context.Context) *Localizer {
+	l, _ := ctx.Value(ctxKey{}).(*Localizer)
+	return l
 }
 
 // Localizer renders messages in one locale.
