@@ -183,8 +183,13 @@ func Logger(log *slog.Logger) echo.MiddlewareFunc {
 			if err != nil {
 				attrs = append(attrs, slog.String("err", err.Error()))
 			}
+			// A 503 is load shed on purpose ("try again" while the password
+			// hashers are busy): worth a warning, not an alarm.
 			level := slog.LevelInfo
-			if res.Status >= 500 {
+			switch {
+			case res.Status == http.StatusServiceUnavailable:
+				level = slog.LevelWarn
+			case res.Status >= 500:
 				level = slog.LevelError
 			}
 			log.LogAttrs(r.Context(), level, "request", attrs...)

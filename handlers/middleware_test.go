@@ -135,6 +135,28 @@ func TestLoggerKeepsSecretsOut_REQ_LOG_01(t *testing.T) {
 	}
 }
 
+// The log level follows the status: a shed 503 ("try again") is a warning,
+// any other 5xx an error, the rest information.
+func TestLoggerLevelFollowsStatus(t *testing.T) {
+	for _, tc := range []struct {
+		status int
+		level  string
+	}{{200, "INFO"}, {422, "INFO"}, {503, "WARN"}, {500, "ERROR"}, {502, "ERROR"}} {
+		var buf bytes.Buffer
+		e := echo.New()
+		e.Use(Logger(slog.New(slog.NewJSONHandler(&buf, nil))))
+		e.GET("/", func(c echo.Context) error { return c.NoContent(tc.status) })
+		serve(e, httptest.NewRequest(http.MethodGet, "/", nil))
+		var got map[string]any
+		if err := json.Unmarshal(buf.Bytes(), &got); err != nil {
+			t.Fatalf("%d: %q: %v", tc.status, buf.String(), err)
+		}
+		if got["level"] != tc.level {
+			t.Errorf("status %d logged at %v, want %s", tc.status, got["level"], tc.level)
+		}
+	}
+}
+
 func TestRecoverAnswersGeneric500_REQ_LOG_02(t *testing.T) {
 	var buf bytes.Buffer
 	log := slog.New(slog.NewJSONHandler(&buf, nil))
