@@ -6,47 +6,74 @@ import (
 
 	"github.com/PuerkitoBio/goquery"
 	"github.com/a-h/templ"
+
+	"github.com/portalhq/portal/internal/i18n"
 )
 
 const hostile = `<script>alert("x")</script>`
 
-func orgNav(current string) OrgNav {
-	return OrgNav{OrgID: "org_1", Name: "Acme " + hostile, LogoURL: "/organizations/org_1/logo?v=1", Role: "Admin",
+func orgNav(tr Translator, current string) OrgNav {
+	return OrgNav{OrgID: "org_1", Name: "Acme " + hostile, LogoURL: "/organizations/org_1/logo?v=1", Role: tr.T("org.role.admin"),
 		Current: current, ShowMembers: true, ShowInvitations: true, Query: "?redirect_url=x", SwitchURL: "/switch-organization",
 		BackURL: "http://localhost:3000/", Hidden: []Hidden{{Name: "redirect_url", Value: "http://localhost:3000/"}}}
 }
 
-// orgPages fills every prop a person can influence with markup.
-func orgPages() map[string]templ.Component {
-	roles := []RoleOption{{Key: "org:admin", Name: "Admin"}, {Key: "org:member", Name: "Member"}}
+// localizer is the shipped catalogs' localizer for a locale.
+func localizer(t *testing.T, locale string) Translator {
+	t.Helper()
+	cat, err := i18n.New("en", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cat.For(locale)
+}
+
+// orgPages fills every prop a person can influence with markup, the
+// texts a handler translates (role names, dates, titles) in tr's language.
+func orgPages(t *testing.T, tr Translator) map[string]templ.Component {
+	pg := func(id string, args ...any) Page {
+		p := page(tr.T(id, args...))
+		p.I18n = tr
+		return p
+	}
+	admin, member := tr.T("org.role.admin"), tr.T("org.role.member")
+	day := func(d int) string {
+		return tr.T("org.date.format", "Day", d, "Month", tr.T("org.month.may"), "Year", 2026)
+	}
+	roles := []RoleOption{{Key: "org:admin", Name: admin}, {Key: "org:member", Name: member}}
 	return map[string]templ.Component{
-		"switch": SwitchOrgPage(SwitchOrg{Page: page("Switch organization"), Personal: true, PersonalName: hostile,
-			Orgs: []OrgItem{{ID: "org_1", Name: hostile, Role: "Admin", LogoURL: "/organizations/org_1/logo?v=1", Active: true},
-				{ID: "org_2", Name: "Beta", Role: "Member"}},
+		"switch": SwitchOrgPage(SwitchOrg{Page: pg("org.switch.title"), Personal: true, PersonalName: hostile,
+			Orgs: []OrgItem{{ID: "org_1", Name: hostile, Role: admin, LogoURL: "/organizations/org_1/logo?v=1", Active: true},
+				{ID: "org_2", Name: "Beta", Role: member}},
 			Hidden: []Hidden{{Name: "redirect_url", Value: "http://localhost:3000/"}}, CreateURL: "/create-organization",
 			ProfileURL: "/organizations/org_1", Errors: Errors{"": "Choose one."}, Notice: "Done."}),
-		"task": SwitchOrgPage(SwitchOrg{Page: page("Choose an organization"), Task: true, SignOutURL: "/sign-out"}),
-		"create": CreateOrgPage(CreateOrg{Page: page("Create organization"), Name: hostile, Slug: "acme",
+		"task": SwitchOrgPage(SwitchOrg{Page: pg("org.switch.task_title"), Task: true, SignOutURL: "/sign-out"}),
+		"empty": SwitchOrgPage(SwitchOrg{Page: pg("org.switch.title")}),
+		"create": CreateOrgPage(CreateOrg{Page: pg("org.create.title"), Name: hostile, Slug: "acme",
 			Errors: Errors{"slug": "Taken.", "": "Fix it."}, BackURL: "/switch-organization"}),
-		"general": OrgGeneralPage(OrgGeneral{Page: page("Acme"), Nav: orgNav("general"), Name: hostile, Slug: "acme",
+		"general": OrgGeneralPage(OrgGeneral{Page: page("Acme"), Nav: orgNav(tr, "general"), Name: hostile, Slug: "acme",
 			HasLogo: true, CanManage: true, CanDelete: true, NeedsPassword: true,
 			Errors: Errors{"name": "Too long."}, DeleteErrors: Errors{"password": "Wrong."}, LeaveError: "Last admin.", Notice: "Saved."}),
-		"general read-only": OrgGeneralPage(OrgGeneral{Page: page("Acme"), Nav: orgNav("general"), Name: hostile, Slug: "acme"}),
-		"members": OrgMembersPage(OrgMembers{Page: page("Members"), Nav: orgNav("members"), Query: hostile, Roles: roles,
-			Members: []OrgMember{{ID: "orgmem_1", Name: hostile, Email: "a@example.com", Role: "org:admin", Joined: "1 May 2026", You: true},
-				{ID: "orgmem_2", Email: "b@example.com", Role: "org:member", Joined: "2 May 2026"}},
-			CanManage: true, Total: 2, PageNum: 1, Pages: 2, NextURL: "/organizations/org_1/members?page=2"}),
-		"invitations": OrgInvitationsPage(OrgInvitations{Page: page("Invitations"), Nav: orgNav("invitations"), Emails: hostile,
+		"general read-only": OrgGeneralPage(OrgGeneral{Page: page("Acme"), Nav: orgNav(tr, "general"), Name: hostile, Slug: "acme"}),
+		"members": OrgMembersPage(OrgMembers{Page: pg("org.members.title", "Org", "Acme"), Nav: orgNav(tr, "members"), Query: hostile, Roles: roles,
+			Members: []OrgMember{{ID: "orgmem_1", Name: hostile, Email: "a@example.com", Role: "org:admin", Joined: day(1), You: true},
+				{ID: "orgmem_2", Email: "b@example.com", Role: "org:member", Joined: day(2)}, {ID: "orgmem_3", Role: "org:member", Joined: day(3)}},
+			CanManage: true, Total: 3, PageNum: 1, Pages: 2, NextURL: "/organizations/org_1/members?page=2", PrevURL: "/organizations/org_1/members?page=1"}),
+		"members empty": OrgMembersPage(OrgMembers{Page: pg("org.members.title", "Org", "Acme"), Nav: orgNav(tr, "members"), Roles: roles,
+			Total: 0, PageNum: 1, Pages: 1}),
+		"invitations": OrgInvitationsPage(OrgInvitations{Page: pg("org.invite.title", "Org", "Acme"), Nav: orgNav(tr, "invitations"), Emails: hostile,
 			Role: "org:member", Roles: roles, Errors: Errors{"email_address": "Bad."},
-			Invitations: []OrgInvitationRow{{ID: "orginv_1", Email: "c@example.com", RoleName: "Member", Expires: "8 May 2026"},
-				{ID: "orginv_2", Email: "d@example.com", RoleName: "Admin", Expired: true}}}),
-		"accept": AcceptInvitationPage(AcceptInvitation{Page: page("Join"), OrgName: hostile, Email: "c@example.com",
-			Role: "Member", Ticket: "t1"}),
+			Invitations: []OrgInvitationRow{{ID: "orginv_1", Email: "c@example.com", RoleName: member, Expires: day(8)},
+				{ID: "orginv_2", Email: "d@example.com", RoleName: admin, Expired: true}}}),
+		"invitations none": OrgInvitationsPage(OrgInvitations{Page: pg("org.invite.title", "Org", "Acme"), Nav: orgNav(tr, "invitations"),
+			Role: "org:member", Roles: roles}),
+		"accept": AcceptInvitationPage(AcceptInvitation{Page: pg("org.accept.title", "Org", "Acme"), OrgName: hostile, Email: "c@example.com",
+			Role: member, Ticket: "t1"}),
 	}
 }
 
 func TestOrgPages(t *testing.T) {
-	for name, c := range orgPages() {
+	for name, c := range orgPages(t, localizer(t, "en")) {
 		t.Run(name, func(t *testing.T) {
 			doc, html := render(t, c)
 			if doc.Find("h1").Length() != 1 {
@@ -96,7 +123,7 @@ func TestOrgPages(t *testing.T) {
 // A person never gets a control to change their own role, and forms that
 // upload a logo are multipart.
 func TestOrgPageDetails(t *testing.T) {
-	pages := orgPages()
+	pages := orgPages(t, localizer(t, "en"))
 	doc, _ := render(t, pages["members"])
 	if doc.Find(`form[action="/organizations/org_1/members/orgmem_1/role"]`).Length() != 0 {
 		t.Error("the viewer's own row has a role form")
