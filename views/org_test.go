@@ -1,8 +1,12 @@
 package views
 
 import (
+	"regexp"
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/BurntSushi/toml"
 
 	"github.com/PuerkitoBio/goquery"
 	"github.com/a-h/templ"
@@ -31,11 +35,12 @@ func localizer(t *testing.T, locale string) Translator {
 // orgPages fills every prop a person can influence with markup, the
 // texts a handler translates (role names, dates, titles) in tr's language.
 func orgPages(t *testing.T, tr Translator) map[string]templ.Component {
-	pg := func(id string, args ...any) Page {
-		p := page(tr.T(id, args...))
+	named := func(title string) Page {
+		p := page(title)
 		p.I18n = tr
 		return p
 	}
+	pg := func(id string, args ...any) Page { return named(tr.T(id, args...)) }
 	admin, member := tr.T("org.role.admin"), tr.T("org.role.member")
 	day := func(d int) string {
 		return tr.T("org.date.format", "Day", d, "Month", tr.T("org.month.may"), "Year", 2026)
@@ -47,14 +52,14 @@ func orgPages(t *testing.T, tr Translator) map[string]templ.Component {
 				{ID: "org_2", Name: "Beta", Role: member}},
 			Hidden: []Hidden{{Name: "redirect_url", Value: "http://localhost:3000/"}}, CreateURL: "/create-organization",
 			ProfileURL: "/organizations/org_1", Errors: Errors{"": "Choose one."}, Notice: "Done."}),
-		"task": SwitchOrgPage(SwitchOrg{Page: pg("org.switch.task_title"), Task: true, SignOutURL: "/sign-out"}),
+		"task":  SwitchOrgPage(SwitchOrg{Page: pg("org.switch.task_title"), Task: true, SignOutURL: "/sign-out"}),
 		"empty": SwitchOrgPage(SwitchOrg{Page: pg("org.switch.title")}),
 		"create": CreateOrgPage(CreateOrg{Page: pg("org.create.title"), Name: hostile, Slug: "acme",
 			Errors: Errors{"slug": "Taken.", "": "Fix it."}, BackURL: "/switch-organization"}),
-		"general": OrgGeneralPage(OrgGeneral{Page: page("Acme"), Nav: orgNav(tr, "general"), Name: hostile, Slug: "acme",
+		"general": OrgGeneralPage(OrgGeneral{Page: named("Acme"), Nav: orgNav(tr, "general"), Name: hostile, Slug: "acme",
 			HasLogo: true, CanManage: true, CanDelete: true, NeedsPassword: true,
 			Errors: Errors{"name": "Too long."}, DeleteErrors: Errors{"password": "Wrong."}, LeaveError: "Last admin.", Notice: "Saved."}),
-		"general read-only": OrgGeneralPage(OrgGeneral{Page: page("Acme"), Nav: orgNav(tr, "general"), Name: hostile, Slug: "acme"}),
+		"general read-only": OrgGeneralPage(OrgGeneral{Page: named("Acme"), Nav: orgNav(tr, "general"), Name: hostile, Slug: "acme"}),
 		"members": OrgMembersPage(OrgMembers{Page: pg("org.members.title", "Org", "Acme"), Nav: orgNav(tr, "members"), Query: hostile, Roles: roles,
 			Members: []OrgMember{{ID: "orgmem_1", Name: hostile, Email: "a@example.com", Role: "org:admin", Joined: day(1), You: true},
 				{ID: "orgmem_2", Email: "b@example.com", Role: "org:member", Joined: day(2)}, {ID: "orgmem_3", Role: "org:member", Joined: day(3)}},
@@ -175,4 +180,134 @@ func TestOrgInvitationEmail(t *testing.T) {
 	if doc.Find(`a[href="`+p.URL+`"]`).Length() != 1 {
 		t.Error("HTML body lacks the link")
 	}
+}
+
+// The organization pages in German: German texts, and none of the English
+// texts of the org catalog left over (REQ: issue #8).
+func TestOrgPagesInGerman(t *testing.T) {
+	en, de := orgMessages(t, "en"), orgMessages(t, "de")
+	want := map[string][]string{
+		"switch":            {"Organisation wechseln", "Persönliches Konto", "Organisation erstellen", "Diese Organisation verwalten", "Administrator"},
+		"task":              {"Organisation auswählen", "Wählen Sie die Organisation, mit der Sie fortfahren möchten."},
+		"empty":             {"Sie sind noch kein Mitglied einer Organisation."},
+		"create":            {"Richten Sie einen gemeinsamen Bereich für Ihr Team ein.", "Kurzname", "Abbrechen", "höchstens 512 KB"},
+		"general":           {"Ihre Rolle: Administrator", "Allgemein", "Logo entfernen", "Speichern", "Organisation verlassen", "Geben Sie zur Bestätigung <script>", "Ihr Passwort", "Zurück zur App"},
+		"general read-only": {"Kurzname", "Organisation verlassen"},
+		"members":           {"Mitglieder suchen", "Beigetreten", "Seite 1 von 2 · 3 Mitglieder", "Rolle ändern", "Ein Mitglied entfernen", "2. Mai 2026", "Weiter"},
+		"members empty":     {"Keine passenden Mitglieder.", "Seite 1 von 1 · 0 Mitglieder"},
+		"invitations":       {"Neue Mitglieder einladen", "E-Mail-Adressen", "Einladungen senden", "Abgelaufen", "Einladung an c@example.com zurückziehen", "8. Mai 2026"},
+		"invitations none":  {"Keine offenen Einladungen."},
+		"accept":            {"Sie wurden eingeladen", "als Mitglied beizutreten", "Nicht jetzt"},
+	}
+	for name, c := range orgPages(t, localizer(t, "de")) {
+		t.Run(name, func(t *testing.T) {
+			doc, _ := render(t, c)
+			shown := shownText(doc)
+			for _, w := range want[name] {
+				if !strings.Contains(shown, w) {
+					t.Errorf("lacks %q:\n%s", w, shown)
+				}
+			}
+			if bare := regexp.MustCompile(`\borg\.[a-z_]+\.[a-z_.]+`).FindString(shown); bare != "" {
+				t.Errorf("shows the bare message ID %q", bare)
+			}
+			for id, texts := range en {
+				if strings.HasPrefix(id, "org.month.") || strings.HasPrefix(id, "org.date.") {
+					continue // data a handler formats; Jan. contains Jan
+				}
+				for _, text := range texts {
+					if slices.Contains(de[id], text) {
+						continue // the same word in both (Name, Logo)
+					}
+					for _, frag := range fragments(text) {
+						if frag.MatchString(shown) {
+							t.Errorf("English %s %q left in the German page", id, frag)
+						}
+					}
+				}
+			}
+		})
+	}
+	if len(want) != len(orgPages(t, localizer(t, "de"))) {
+		t.Error("a page has no German texts to look for")
+	}
+	// The check above finds English where there is some.
+	doc, _ := render(t, orgPages(t, localizer(t, "en"))["general"])
+	found := 0
+	for _, texts := range en {
+		for _, text := range texts {
+			for _, frag := range fragments(text) {
+				if frag.MatchString(shownText(doc)) {
+					found++
+				}
+			}
+		}
+	}
+	if found < 10 {
+		t.Errorf("only %d English texts found in the English page: the check finds nothing", found)
+	}
+}
+
+// shownText is what a person reads or hears: text and the attributes a
+// screen reader or the browser shows.
+func shownText(doc *goquery.Document) string {
+	var b strings.Builder
+	b.WriteString(doc.Text())
+	doc.Find("[aria-label], [placeholder], [alt], [title]").Each(func(_ int, s *goquery.Selection) {
+		for _, a := range []string{"aria-label", "placeholder", "alt", "title"} {
+			b.WriteString("\n" + s.AttrOr(a, ""))
+		}
+	})
+	return b.String()
+}
+
+// orgMessages is each message of the org catalog of a locale, its forms.
+func orgMessages(t *testing.T, locale string) map[string][]string {
+	t.Helper()
+	var raw map[string]any
+	if _, err := toml.DecodeFS(i18n.Locales(), "org."+locale+".toml", &raw); err != nil {
+		t.Fatal(err)
+	}
+	out := map[string][]string{}
+	var walk func(prefix string, m map[string]any)
+	walk = func(prefix string, m map[string]any) {
+		for k, v := range m {
+			switch v := v.(type) {
+			case string:
+				if k == "one" || k == "other" {
+					out[prefix] = append(out[prefix], v)
+				} else {
+					out[prefix+"."+k] = append(out[prefix+"."+k], v)
+				}
+			case map[string]any:
+				walk(strings.TrimPrefix(prefix+"."+k, "."), v)
+			}
+		}
+	}
+	walk("", raw)
+	if len(out) < 50 {
+		t.Fatalf("org.%s.toml has only %d messages", locale, len(out))
+	}
+	return out
+}
+
+// fragments are the word runs of a message between its placeholders, as
+// whole-word patterns ("Join {{.Org}}" → `\bJoin`).
+func fragments(text string) []*regexp.Regexp {
+	var out []*regexp.Regexp
+	for _, f := range regexp.MustCompile(`\{\{[^}]*\}\}`).Split(text, -1) {
+		f = strings.TrimSpace(f)
+		if len([]rune(f)) < 3 || !regexp.MustCompile(`[A-Za-z]{3}`).MatchString(f) {
+			continue
+		}
+		pat := regexp.QuoteMeta(f)
+		if regexp.MustCompile(`^\w`).MatchString(f) {
+			pat = `\b` + pat
+		}
+		if regexp.MustCompile(`\w$`).MatchString(f) {
+			pat += `\b`
+		}
+		out = append(out, regexp.MustCompile(pat))
+	}
+	return out
 }
