@@ -22,8 +22,8 @@ func orgNav(tr Translator, current string) OrgNav {
 		BackURL: "http://localhost:3000/", Hidden: []Hidden{{Name: "redirect_url", Value: "http://localhost:3000/"}}}
 }
 
-// localizer is the shipped catalogs' localizer for a locale.
-func localizer(t *testing.T, locale string) Translator {
+// orgLocalizer is the shipped catalogs' localizer for a locale.
+func orgLocalizer(t *testing.T, locale string) Translator {
 	t.Helper()
 	cat, err := i18n.New("en", "")
 	if err != nil {
@@ -78,7 +78,7 @@ func orgPages(t *testing.T, tr Translator) map[string]templ.Component {
 }
 
 func TestOrgPages(t *testing.T) {
-	for name, c := range orgPages(t, localizer(t, "en")) {
+	for name, c := range orgPages(t, orgLocalizer(t, "en")) {
 		t.Run(name, func(t *testing.T) {
 			doc, html := render(t, c)
 			if doc.Find("h1").Length() != 1 {
@@ -128,7 +128,7 @@ func TestOrgPages(t *testing.T) {
 // A person never gets a control to change their own role, and forms that
 // upload a logo are multipart.
 func TestOrgPageDetails(t *testing.T) {
-	pages := orgPages(t, localizer(t, "en"))
+	pages := orgPages(t, orgLocalizer(t, "en"))
 	doc, _ := render(t, pages["members"])
 	if doc.Find(`form[action="/organizations/org_1/members/orgmem_1/role"]`).Length() != 0 {
 		t.Error("the viewer's own row has a role form")
@@ -199,10 +199,10 @@ func TestOrgPagesInGerman(t *testing.T) {
 		"invitations none":  {"Keine offenen Einladungen."},
 		"accept":            {"Sie wurden eingeladen", "als Mitglied beizutreten", "Nicht jetzt"},
 	}
-	for name, c := range orgPages(t, localizer(t, "de")) {
+	for name, c := range orgPages(t, orgLocalizer(t, "de")) {
 		t.Run(name, func(t *testing.T) {
 			doc, _ := render(t, c)
-			shown := shownText(doc)
+			shown := orgShownText(doc)
 			for _, w := range want[name] {
 				if !strings.Contains(shown, w) {
 					t.Errorf("lacks %q:\n%s", w, shown)
@@ -219,7 +219,7 @@ func TestOrgPagesInGerman(t *testing.T) {
 					if slices.Contains(de[id], text) {
 						continue // the same word in both (Name, Logo)
 					}
-					for _, frag := range fragments(text) {
+					for _, frag := range orgFragments(text) {
 						if frag.MatchString(shown) {
 							t.Errorf("English %s %q left in the German page", id, frag)
 						}
@@ -228,16 +228,16 @@ func TestOrgPagesInGerman(t *testing.T) {
 			}
 		})
 	}
-	if len(want) != len(orgPages(t, localizer(t, "de"))) {
+	if len(want) != len(orgPages(t, orgLocalizer(t, "de"))) {
 		t.Error("a page has no German texts to look for")
 	}
 	// The check above finds English where there is some.
-	doc, _ := render(t, orgPages(t, localizer(t, "en"))["general"])
+	doc, _ := render(t, orgPages(t, orgLocalizer(t, "en"))["general"])
 	found := 0
 	for _, texts := range en {
 		for _, text := range texts {
-			for _, frag := range fragments(text) {
-				if frag.MatchString(shownText(doc)) {
+			for _, frag := range orgFragments(text) {
+				if frag.MatchString(orgShownText(doc)) {
 					found++
 				}
 			}
@@ -248,9 +248,9 @@ func TestOrgPagesInGerman(t *testing.T) {
 	}
 }
 
-// shownText is what a person reads or hears: text and the attributes a
+// orgShownText is what a person reads or hears: text and the attributes a
 // screen reader or the browser shows.
-func shownText(doc *goquery.Document) string {
+func orgShownText(doc *goquery.Document) string {
 	var b strings.Builder
 	b.WriteString(doc.Text())
 	doc.Find("[aria-label], [placeholder], [alt], [title]").Each(func(_ int, s *goquery.Selection) {
@@ -291,9 +291,9 @@ func orgMessages(t *testing.T, locale string) map[string][]string {
 	return out
 }
 
-// fragments are the word runs of a message between its placeholders, as
+// orgFragments are the word runs of a message between its placeholders, as
 // whole-word patterns ("Join {{.Org}}" → `\bJoin`).
-func fragments(text string) []*regexp.Regexp {
+func orgFragments(text string) []*regexp.Regexp {
 	var out []*regexp.Regexp
 	for _, f := range regexp.MustCompile(`\{\{[^}]*\}\}`).Split(text, -1) {
 		f = strings.TrimSpace(f)
