@@ -70,23 +70,23 @@ func (a *app) orgRefused(c echo.Context, actor org.Actor, err error) error {
 	if !ok {
 		return err
 	}
-	heading := "Something went wrong"
+	heading := a.t(c, "page.error_title")
 	switch e.Code {
 	case apperr.NotFound:
-		heading = "Not found"
+		heading = a.t(c, "page.not_found_short")
 	case apperr.Forbidden:
-		heading = "Not allowed"
+		heading = a.t(c, "org.refused.forbidden")
 	case apperr.Expired:
-		heading = "This invitation can't be used"
+		heading = a.t(c, "org.refused.invitation")
 	case apperr.Conflict, apperr.Invalid:
-		heading = "That didn't work"
+		heading = a.t(c, "org.refused.failed")
 	}
 	if e.Code == apperr.NotFound || e.Code == apperr.Forbidden {
 		a.Log.WarnContext(c.Request().Context(), "authorization refused", "user_id", actor.UserID,
 			"method", c.Request().Method, "route", c.Path(), "org_id", c.Param("org_id"), "code", string(e.Code),
 			"request_id", RequestIDFrom(c.Request().Context()))
 	}
-	return a.message(c, statusOf(e.Code), heading, e.Message, "/organization", "Your organization")
+	return a.message(c, statusOf(e.Code), heading, a.say(c, e), "/organization", a.t(c, "org.refused.back"))
 }
 
 // isRefusal tells the generic refusals (shown as their own page) from
@@ -121,7 +121,7 @@ func (a *app) switchOrgPage(c echo.Context) error {
 	if _, err := a.Redirects.ResolveOrPortal(q, redirect.SignIn, a.base); err != nil {
 		return a.refusedRedirect(c, err)
 	}
-	return a.renderSwitch(c, http.StatusOK, sess, q, nil, orgNotice(c.QueryParam("notice")))
+	return a.renderSwitch(c, http.StatusOK, sess, q, nil, a.orgNotice(c, c.QueryParam("notice")))
 }
 
 func (a *app) renderSwitch(c echo.Context, status int, sess *session.Session, q url.Values, errs views.Errors, notice string) error {
@@ -134,18 +134,18 @@ func (a *app) renderSwitch(c echo.Context, status int, sess *session.Session, q 
 	if err != nil {
 		return err
 	}
-	p := views.SwitchOrg{Page: a.page(c, "Switch organization"), Task: need, Personal: a.Orgs.Policy.PersonalAccounts,
+	p := views.SwitchOrg{Page: a.page(c, a.t(c, "org.switch.title")), Task: need, Personal: a.Orgs.Policy.PersonalAccounts,
 		PersonalActive: sess.ActiveOrgID == "", Hidden: redirectHidden(q), Errors: errs, Notice: notice,
 		SignOutURL: "/sign-out"}
 	if need {
-		p.Title = "Choose an organization"
+		p.Title = a.t(c, "org.switch.task_title")
 	}
 	if u, err := a.Users.UserByID(ctx, sess.UserID); err == nil {
 		p.PersonalName = firstNonEmpty(u.FullName(), u.PrimaryEmail(), u.Username())
 	}
 	for _, o := range list {
 		active := o.ID == sess.ActiveOrgID
-		p.Orgs = append(p.Orgs, views.OrgItem{ID: o.ID, Name: o.Name, Role: org.Name(o.Role),
+		p.Orgs = append(p.Orgs, views.OrgItem{ID: o.ID, Name: o.Name, Role: a.roleName(c, o.Role),
 			LogoURL: org.LogoPath(&o.Organization), Active: active})
 		if active {
 			p.ProfileURL = "/organizations/" + o.ID + backQuery(q)
@@ -172,7 +172,7 @@ func (a *app) switchOrg(c echo.Context) error {
 	}
 	o, err := a.Orgs.Activate(c.Request().Context(), actor, form.Get("organization_id"))
 	if errors.Is(err, org.ErrPersonalDisabled) {
-		return a.renderSwitch(c, http.StatusUnprocessableEntity, sess, form, views.Errors{"": err.(*apperr.Error).Message}, "")
+		return a.renderSwitch(c, http.StatusUnprocessableEntity, sess, form, views.Errors{"": a.say(c, org.ErrPersonalDisabled)}, "")
 	}
 	if err != nil {
 		return a.orgRefused(c, actor, err)
@@ -210,13 +210,14 @@ func (a *app) createOrgPage(c echo.Context) error {
 		return a.refusedRedirect(c, err)
 	}
 	if !a.Orgs.Policy.CreateEnabled {
-		return a.message(c, http.StatusForbidden, "Not allowed", org.ErrCreateDisabled.Message, "/switch-organization", "Back")
+		return a.message(c, http.StatusForbidden, a.t(c, "org.refused.forbidden"), a.say(c, org.ErrCreateDisabled),
+			"/switch-organization", a.t(c, "button.go_back"))
 	}
 	return a.renderCreateOrg(c, http.StatusOK, org.CreateInput{}, q, nil)
 }
 
 func (a *app) renderCreateOrg(c echo.Context, status int, in org.CreateInput, q url.Values, errs views.Errors) error {
-	return render(c, status, views.CreateOrgPage(views.CreateOrg{Page: a.page(c, "Create organization"),
+	return render(c, status, views.CreateOrgPage(views.CreateOrg{Page: a.page(c, a.t(c, "org.create.title")),
 		Name: in.Name, Slug: in.Slug, Hidden: redirectHidden(q), Errors: errs,
 		BackURL: withRedirect("/switch-organization", q)}))
 }
@@ -237,7 +238,7 @@ func (a *app) createOrg(c echo.Context) error {
 	in := org.CreateInput{Name: form.Get("name"), Slug: strings.TrimSpace(form.Get("slug"))}
 	logo, err := formLogo(c)
 	if err != nil {
-		return a.renderCreateOrg(c, http.StatusUnprocessableEntity, in, form, views.Errors{"logo": messageOf(err)})
+		return a.renderCreateOrg(c, http.StatusUnprocessableEntity, in, form, views.Errors{"logo": a.sayErr(c, err)})
 	}
 	in.Logo = logo
 	o, err := a.Orgs.Create(c.Request().Context(), actor, in)
@@ -267,32 +268,36 @@ func formLogo(c echo.Context) (*org.Logo, error) {
 		return nil, nil
 	}
 	if err != nil {
-		return nil, apperr.Field(apperr.Invalid, "logo", "The file could not be read.")
+		return nil, errLogoUnreadable
 	}
 	return readLogo(fh)
 }
 
 func readLogo(fh *multipart.FileHeader) (*org.Logo, error) {
 	if fh.Size > org.MaxLogoBytes {
-		return nil, apperr.Field(apperr.Invalid, "logo", "Use an image of at most 512 KB.")
+		return nil, apperr.Field(apperr.Invalid, "logo", "Use an image of at most 512 KB.").T("org.error.logo_too_large")
 	}
 	f, err := fh.Open()
 	if err != nil {
-		return nil, apperr.Field(apperr.Invalid, "logo", "The file could not be read.")
+		return nil, errLogoUnreadable
 	}
 	defer f.Close()
 	data, err := io.ReadAll(io.LimitReader(f, org.MaxLogoBytes+1))
 	if err != nil {
-		return nil, apperr.Field(apperr.Invalid, "logo", "The file could not be read.")
+		return nil, errLogoUnreadable
 	}
 	return org.CheckLogo(data)
 }
 
-func messageOf(err error) string {
+var errLogoUnreadable = apperr.Field(apperr.Invalid, "logo", "The file could not be read.").T("org.error.logo_unreadable")
+
+// sayErr is a safe error's message in the request's language, or the
+// generic apology for anything else.
+func (a *app) sayErr(c echo.Context, err error) string {
 	if e, ok := apperr.As(err); ok {
-		return e.Message
+		return a.say(c, e)
 	}
-	return "Something went wrong."
+	return a.t(c, "page.error_title")
 }
 
 // backQuery carries the app's redirect_url from page to page of the profile.
@@ -305,19 +310,72 @@ func backQuery(q url.Values) string {
 
 // orgNotice turns a notice code in the URL into its sentence; the URL never
 // carries the text itself, so nobody can make the page say something else.
-func orgNotice(code string) string {
-	return map[string]string{
-		"saved":    "Your changes are saved.",
-		"role":     "The role is changed.",
-		"removed":  "The member is removed.",
-		"invited":  "The invitations are on their way.",
-		"resent":   "The invitation was sent again.",
-		"revoked":  "The invitation is revoked.",
-		"left":     "You left the organization.",
-		"deleted":  "The organization is deleted.",
-		"accepted": "Welcome! You joined the organization.",
-	}[code]
+func (a *app) orgNotice(c echo.Context, code string) string {
+	switch code {
+	case "saved":
+		return a.t(c, "org.notice.saved")
+	case "role":
+		return a.t(c, "org.notice.role")
+	case "removed":
+		return a.t(c, "org.notice.removed")
+	case "invited":
+		return a.t(c, "org.notice.invited")
+	case "resent":
+		return a.t(c, "org.notice.resent")
+	case "revoked":
+		return a.t(c, "org.notice.revoked")
+	case "left":
+		return a.t(c, "org.notice.left")
+	case "deleted":
+		return a.t(c, "org.notice.deleted")
+	case "accepted":
+		return a.t(c, "org.notice.accepted")
+	}
+	return ""
 }
 
-// day formats a date for lists.
-func dayOf(t time.Time) string { return t.UTC().Format("2 Jan 2006") }
+// roleName is a role's display name: the built-in roles in the request's
+// language, a role the owner configured as it is named (org.Name).
+func (a *app) roleName(c echo.Context, role string) string {
+	switch role {
+	case org.RoleAdmin:
+		return a.t(c, "org.role.admin")
+	case org.RoleMember:
+		return a.t(c, "org.role.member")
+	}
+	return org.Name(role)
+}
+
+// dayOf formats a date for lists in the request's language, in UTC.
+func (a *app) dayOf(c echo.Context, t time.Time) string {
+	t = t.UTC()
+	return a.t(c, "org.date.format", "Day", t.Day(), "Month", a.month(c, t.Month()), "Year", t.Year())
+}
+
+func (a *app) month(c echo.Context, m time.Month) string {
+	switch m {
+	case time.January:
+		return a.t(c, "org.month.jan")
+	case time.February:
+		return a.t(c, "org.month.feb")
+	case time.March:
+		return a.t(c, "org.month.mar")
+	case time.April:
+		return a.t(c, "org.month.apr")
+	case time.May:
+		return a.t(c, "org.month.may")
+	case time.June:
+		return a.t(c, "org.month.jun")
+	case time.July:
+		return a.t(c, "org.month.jul")
+	case time.August:
+		return a.t(c, "org.month.aug")
+	case time.September:
+		return a.t(c, "org.month.sep")
+	case time.October:
+		return a.t(c, "org.month.oct")
+	case time.November:
+		return a.t(c, "org.month.nov")
+	}
+	return a.t(c, "org.month.dec")
+}

@@ -22,7 +22,7 @@ func (a *app) orgInvitations(c echo.Context) error {
 	if !ok {
 		return err
 	}
-	return a.renderInvitations(c, http.StatusOK, actor, "", org.RoleMember, nil, orgNotice(c.QueryParam("notice")))
+	return a.renderInvitations(c, http.StatusOK, actor, "", org.RoleMember, nil, a.orgNotice(c, c.QueryParam("notice")))
 }
 
 func (a *app) renderInvitations(c echo.Context, status int, actor org.Actor, emails, role string, errs views.Errors, notice string) error {
@@ -30,12 +30,12 @@ func (a *app) renderInvitations(c echo.Context, status int, actor org.Actor, ema
 	if err != nil {
 		return a.orgRefused(c, actor, err)
 	}
-	p := views.OrgInvitations{Page: a.page(c, acc.Org.Name+" invitations"), Nav: a.orgNav(acc, "invitations", query(c)),
-		Emails: emails, Role: role, Roles: a.roleOptions(), Errors: errs, Notice: notice}
+	p := views.OrgInvitations{Page: a.page(c, a.t(c, "org.invite.title", "Org", acc.Org.Name)), Nav: a.orgNav(c, acc, "invitations", query(c)),
+		Emails: emails, Role: role, Roles: a.roleOptions(c), Errors: errs, Notice: notice}
 	now := a.Clock.Now()
 	for _, inv := range list {
 		p.Invitations = append(p.Invitations, views.OrgInvitationRow{ID: inv.ID, Email: inv.Email,
-			RoleName: org.Name(inv.Role), Expires: dayOf(inv.ExpireAt), Expired: !inv.Live(now)})
+			RoleName: a.roleName(c, inv.Role), Expires: a.dayOf(c, inv.ExpireAt), Expired: !inv.Live(now)})
 	}
 	return render(c, status, views.OrgInvitationsPage(p))
 }
@@ -150,14 +150,14 @@ func (a *app) acceptInvitationPage(c echo.Context) error {
 	}
 	if !u.Has(user.Email, inv.Email) {
 		here := a.base.String() + c.Request().URL.RequestURI()
-		return a.message(c, http.StatusForbidden, "This invitation is for someone else", org.ErrWrongAccount.Message+
-			" You're signed in as "+firstNonEmpty(u.PrimaryEmail(), u.Username())+".",
-			"/sign-out?"+url.Values{"redirect_url": {here}}.Encode(), "Sign out")
+		return a.message(c, http.StatusForbidden, a.t(c, "org.invite.wrong_account_title"), a.say(c, org.ErrWrongAccount)+
+			" "+a.t(c, "org.invite.signed_in_as", "Account", firstNonEmpty(u.PrimaryEmail(), u.Username())),
+			"/sign-out?"+url.Values{"redirect_url": {here}}.Encode(), a.t(c, "button.sign_out"))
 	}
-	p := a.page(c, "Join "+o.Name)
+	p := a.page(c, a.t(c, "org.accept.title", "Org", o.Name))
 	p.NoReferrer = true // the ticket is in this page's URL
 	return render(c, http.StatusOK, views.AcceptInvitationPage(views.AcceptInvitation{Page: p, OrgName: o.Name,
-		Email: inv.Email, Role: org.Name(inv.Role), Ticket: ticket}))
+		Email: inv.Email, Role: a.roleName(c, inv.Role), Ticket: ticket}))
 }
 
 // POST /accept-invitation: a signed-in invitee joins.
@@ -188,7 +188,7 @@ func (a *app) afterAccept(o *org.Organization, inv *org.Invitation) *url.URL {
 
 func (a *app) invitationGone(c echo.Context, err error) error {
 	if e, ok := apperr.As(err); ok && e.Code == apperr.Expired {
-		return a.message(c, http.StatusGone, "This invitation can't be used", e.Message, "/sign-in", "Go to sign in")
+		return a.message(c, http.StatusGone, a.t(c, "org.refused.invitation"), a.say(c, e), "/sign-in", a.t(c, "page.go_to_sign_in"))
 	}
 	return err
 }
@@ -235,8 +235,8 @@ func (a *app) orgHandBack(c echo.Context, sess *session.Session, target *url.URL
 			target = a.afterAccept(o, inv)
 		case errors.As(err, &e):
 			// Signed in all the same: the app's handshake hands out the token.
-			return nil, nil, true, a.message(c, statusOf(e.Code), "The invitation couldn't be used", e.Message,
-				target.String(), "Continue")
+			return nil, nil, true, a.message(c, statusOf(e.Code), a.t(c, "org.invite.unusable_title"), a.say(c, e),
+				target.String(), a.t(c, "button.continue"))
 		default:
 			return nil, nil, true, err
 		}

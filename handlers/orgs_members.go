@@ -17,7 +17,7 @@ func (a *app) orgMembers(c echo.Context) error {
 	if !ok {
 		return err
 	}
-	return a.renderMembers(c, http.StatusOK, actor, nil, orgNotice(c.QueryParam("notice")))
+	return a.renderMembers(c, http.StatusOK, actor, nil, a.orgNotice(c, c.QueryParam("notice")))
 }
 
 // renderMembers shows the page of members the query asks for; a refusal
@@ -30,12 +30,12 @@ func (a *app) renderMembers(c echo.Context, status int, actor org.Actor, errs vi
 	if err != nil {
 		return a.orgRefused(c, actor, err)
 	}
-	p := views.OrgMembers{Page: a.page(c, acc.Org.Name+" members"), Nav: a.orgNav(acc, "members", q), Query: search,
-		Roles: a.roleOptions(), CanManage: acc.Can(org.PermMembershipsManage), Total: list.Total,
+	p := views.OrgMembers{Page: a.page(c, a.t(c, "org.members.title", "Org", acc.Org.Name)), Nav: a.orgNav(c, acc, "members", q), Query: search,
+		Roles: a.roleOptions(c), CanManage: acc.Can(org.PermMembershipsManage), Total: list.Total,
 		PageNum: list.Page, Pages: list.Pages(), Errors: errs, Notice: notice}
 	for _, m := range list.Members {
 		p.Members = append(p.Members, views.OrgMember{ID: m.ID, Name: firstNonEmpty(fullName(m.FirstName, m.LastName), m.Username),
-			Email: m.Email, Role: m.Role, Joined: dayOf(m.CreatedAt), You: m.UserID == actor.UserID})
+			Email: m.Email, Role: m.Role, Joined: a.dayOf(c, m.CreatedAt), You: m.UserID == actor.UserID})
 	}
 	link := func(n int) string {
 		v := url.Values{"page": {strconv.Itoa(n)}}
@@ -56,10 +56,10 @@ func (a *app) renderMembers(c echo.Context, status int, actor org.Actor, errs vi
 	return render(c, status, views.OrgMembersPage(p))
 }
 
-func (a *app) roleOptions() []views.RoleOption {
+func (a *app) roleOptions(c echo.Context) []views.RoleOption {
 	var out []views.RoleOption
 	for _, k := range a.Orgs.Roles.Keys() {
-		out = append(out, views.RoleOption{Key: k, Name: org.Name(k)})
+		out = append(out, views.RoleOption{Key: k, Name: a.roleName(c, k)})
 	}
 	return out
 }

@@ -14,9 +14,9 @@ import (
 
 // orgNav is the profile's header and tabs, showing only the tabs the role
 // opens. q carries the app's redirect_url from page to page.
-func (a *app) orgNav(acc *org.Access, current string, q url.Values) views.OrgNav {
+func (a *app) orgNav(c echo.Context, acc *org.Access, current string, q url.Values) views.OrgNav {
 	n := views.OrgNav{OrgID: acc.Org.ID, Name: acc.Org.Name, LogoURL: org.LogoPath(acc.Org),
-		Role: org.Name(acc.Membership.Role), Current: current,
+		Role: a.roleName(c, acc.Membership.Role), Current: current,
 		ShowMembers: acc.Can(org.PermMembershipsRead), ShowInvitations: acc.Can(org.PermMembershipsManage),
 		SwitchURL: "/switch-organization"}
 	if raw := q.Get("redirect_url"); raw != "" {
@@ -60,11 +60,11 @@ func (a *app) orgGeneral(c echo.Context) error {
 		return a.orgRefused(c, actor, err)
 	}
 	return a.renderOrgGeneral(c, http.StatusOK, actor, acc, views.OrgGeneral{Name: acc.Org.Name, Slug: acc.Org.Slug,
-		Notice: orgNotice(c.QueryParam("notice"))})
+		Notice: a.orgNotice(c, c.QueryParam("notice"))})
 }
 
 func (a *app) renderOrgGeneral(c echo.Context, status int, actor org.Actor, acc *org.Access, p views.OrgGeneral) error {
-	p.Page, p.Nav = a.page(c, acc.Org.Name), a.orgNav(acc, "general", query(c))
+	p.Page, p.Nav = a.page(c, acc.Org.Name), a.orgNav(c, acc, "general", query(c))
 	p.HasLogo, p.CanManage, p.CanDelete = acc.Org.LogoVersion != 0, acc.Can(org.PermProfileManage), acc.Can(org.PermProfileDelete)
 	p.NeedsPassword = a.Orgs.NeedsPassword(actor)
 	return render(c, status, views.OrgGeneralPage(p))

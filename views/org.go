@@ -20,59 +20,64 @@ func initial(name string) string {
 
 func switchTitle(p SwitchOrg) string {
 	if p.Task {
-		return "Choose an organization"
+		return p.T("org.switch.task_title")
 	}
-	return "Switch organization"
+	return p.T("org.switch.title")
 }
 
 func switchSubtitle(p SwitchOrg) string {
 	if p.Task {
-		return "Select the organization to continue with."
+		return p.T("org.switch.task_subtitle")
 	}
-	return "Choose the account to continue with."
+	return p.T("org.switch.subtitle")
 }
 
 func switchFooter(p SwitchOrg) templ.Component {
 	if p.ProfileURL == "" {
 		return nil
 	}
-	return footerAction("", "Manage this organization", p.ProfileURL)
+	return footerAction("", p.T("org.switch.manage"), p.ProfileURL)
 }
 
-func orgFooter(n OrgNav) templ.Component { return orgFooterLinks(n) }
+func orgFooter(p Page, n OrgNav) templ.Component { return orgFooterLinks(p, n) }
 
 func createOrgFields(p CreateOrg) []field {
 	return focusFirst([]field{
-		{Name: "name", Label: "Name", Type: "text", Value: p.Name, Autocomplete: "organization",
+		{Name: "name", Label: p.T("org.field.name"), Type: "text", Value: p.Name, Autocomplete: "organization",
 			Error: p.Errors["name"], Required: true, Attrs: templ.OrderedAttributes{{Key: "maxlength", Value: "100"}}},
-		{Name: "slug", Label: "Slug", Type: "text", Value: p.Slug, Autocomplete: "off", Optional: true,
-			Hint:  "Lower-case letters, digits and hyphens, used in addresses. Leave empty to make one from the name.",
-			Error: p.Errors["slug"], Attrs: slugAttrs()},
-		{Name: "logo", Label: "Logo", Type: "file", Optional: true, Hint: "PNG, JPEG, GIF or WebP, at most 512 KB.",
+		{Name: "slug", Label: p.T("org.field.slug"), Type: "text", Value: p.Slug, Autocomplete: "off", Optional: true,
+			Hint: p.T("org.field.slug_hint_create"), Error: p.Errors["slug"], Attrs: slugAttrs()},
+		{Name: "logo", Label: p.T("org.field.logo"), Type: "file", Optional: true, Hint: p.T("org.field.logo_hint"),
 			Error: p.Errors["logo"], Attrs: logoAttrs()},
 	})
 }
 
 func orgSettingsFields(p OrgGeneral) []field {
 	return []field{
-		{Name: "name", Label: "Name", Type: "text", Value: p.Name, Autocomplete: "organization",
+		{Name: "name", Label: p.T("org.field.name"), Type: "text", Value: p.Name, Autocomplete: "organization",
 			Error: p.Errors["name"], Required: true, Attrs: templ.OrderedAttributes{{Key: "maxlength", Value: "100"}}},
-		{Name: "slug", Label: "Slug", Type: "text", Value: p.Slug, Autocomplete: "off", Required: true,
-			Hint: "Lower-case letters, digits and hyphens.", Error: p.Errors["slug"], Attrs: slugAttrs()},
-		{Name: "logo", Label: "New logo", Type: "file", Optional: true, Hint: "PNG, JPEG, GIF or WebP, at most 512 KB.",
+		{Name: "slug", Label: p.T("org.field.slug"), Type: "text", Value: p.Slug, Autocomplete: "off", Required: true,
+			Hint: p.T("org.field.slug_hint"), Error: p.Errors["slug"], Attrs: slugAttrs()},
+		{Name: "logo", Label: p.T("org.field.new_logo"), Type: "file", Optional: true, Hint: p.T("org.field.logo_hint"),
 			Error: p.Errors["logo"], Attrs: logoAttrs()},
 	}
 }
 
 func deleteOrgFields(p OrgGeneral) []field {
-	fields := []field{{Name: "confirm_name", Label: "Type " + p.Name + " to confirm", Type: "text",
+	fields := []field{{Name: "confirm_name", Label: p.T("org.field.confirm_name", "Name", p.Name), Type: "text",
 		Autocomplete: "off", Error: p.DeleteErrors["confirm_name"], Required: true}}
 	if p.NeedsPassword {
-		fields = append(fields, field{Name: "password", Label: "Your password", Type: "password",
-			Autocomplete: "current-password", Hint: "For your security, confirm it's you.",
+		fields = append(fields, field{Name: "password", Label: p.T("org.field.password"), Type: "password",
+			Autocomplete: "current-password", Hint: p.T("org.field.password_hint"),
 			Error: p.DeleteErrors["password"], Required: true})
 	}
 	return fields
+}
+
+func invitationEmailsField(p OrgInvitations) field {
+	return field{Name: "email_address", Label: p.T("org.invite.emails"), Type: "text", Value: p.Emails,
+		Autocomplete: "off", Hint: p.T("org.invite.emails_hint"), Error: p.Errors["email_address"],
+		Required: true, Attrs: emailAttrs()}
 }
 
 func slugAttrs() templ.OrderedAttributes {
@@ -84,14 +89,14 @@ func logoAttrs() templ.OrderedAttributes {
 	return templ.OrderedAttributes{{Key: "accept", Value: "image/png,image/jpeg,image/gif,image/webp"}}
 }
 
-func memberName(m OrgMember) string {
+func memberName(p Page, m OrgMember) string {
 	if m.Name != "" {
 		return m.Name
 	}
 	if m.Email != "" {
 		return m.Email
 	}
-	return "A member"
+	return p.T("org.members.a_member")
 }
 
 func roleName(roles []RoleOption, key string) string {

@@ -1,52 +1,84 @@
 package views
 
 import (
+	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
+	"github.com/BurntSushi/toml"
+
 	"github.com/PuerkitoBio/goquery"
 	"github.com/a-h/templ"
+
+	"github.com/portalhq/portal/internal/i18n"
 )
 
 const hostile = `<script>alert("x")</script>`
 
-func orgNav(current string) OrgNav {
-	return OrgNav{OrgID: "org_1", Name: "Acme " + hostile, LogoURL: "/organizations/org_1/logo?v=1", Role: "Admin",
+func orgNav(tr Translator, current string) OrgNav {
+	return OrgNav{OrgID: "org_1", Name: "Acme " + hostile, LogoURL: "/organizations/org_1/logo?v=1", Role: tr.T("org.role.admin"),
 		Current: current, ShowMembers: true, ShowInvitations: true, Query: "?redirect_url=x", SwitchURL: "/switch-organization",
 		BackURL: "http://localhost:3000/", Hidden: []Hidden{{Name: "redirect_url", Value: "http://localhost:3000/"}}}
 }
 
-// orgPages fills every prop a person can influence with markup.
-func orgPages() map[string]templ.Component {
-	roles := []RoleOption{{Key: "org:admin", Name: "Admin"}, {Key: "org:member", Name: "Member"}}
+// orgLocalizer is the shipped catalogs' localizer for a locale.
+func orgLocalizer(t *testing.T, locale string) Translator {
+	t.Helper()
+	cat, err := i18n.New("en", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cat.For(locale)
+}
+
+// orgPages fills every prop a person can influence with markup, the
+// texts a handler translates (role names, dates, titles) in tr's language.
+func orgPages(t *testing.T, tr Translator) map[string]templ.Component {
+	named := func(title string) Page {
+		p := page(title)
+		p.I18n = tr
+		return p
+	}
+	pg := func(id string, args ...any) Page { return named(tr.T(id, args...)) }
+	admin, member := tr.T("org.role.admin"), tr.T("org.role.member")
+	day := func(d int) string {
+		return tr.T("org.date.format", "Day", d, "Month", tr.T("org.month.may"), "Year", 2026)
+	}
+	roles := []RoleOption{{Key: "org:admin", Name: admin}, {Key: "org:member", Name: member}}
 	return map[string]templ.Component{
-		"switch": SwitchOrgPage(SwitchOrg{Page: page("Switch organization"), Personal: true, PersonalName: hostile,
-			Orgs: []OrgItem{{ID: "org_1", Name: hostile, Role: "Admin", LogoURL: "/organizations/org_1/logo?v=1", Active: true},
-				{ID: "org_2", Name: "Beta", Role: "Member"}},
+		"switch": SwitchOrgPage(SwitchOrg{Page: pg("org.switch.title"), Personal: true, PersonalName: hostile,
+			Orgs: []OrgItem{{ID: "org_1", Name: hostile, Role: admin, LogoURL: "/organizations/org_1/logo?v=1", Active: true},
+				{ID: "org_2", Name: "Beta", Role: member}},
 			Hidden: []Hidden{{Name: "redirect_url", Value: "http://localhost:3000/"}}, CreateURL: "/create-organization",
 			ProfileURL: "/organizations/org_1", Errors: Errors{"": "Choose one."}, Notice: "Done."}),
-		"task": SwitchOrgPage(SwitchOrg{Page: page("Choose an organization"), Task: true, SignOutURL: "/sign-out"}),
-		"create": CreateOrgPage(CreateOrg{Page: page("Create organization"), Name: hostile, Slug: "acme",
+		"task":  SwitchOrgPage(SwitchOrg{Page: pg("org.switch.task_title"), Task: true, SignOutURL: "/sign-out"}),
+		"empty": SwitchOrgPage(SwitchOrg{Page: pg("org.switch.title")}),
+		"create": CreateOrgPage(CreateOrg{Page: pg("org.create.title"), Name: hostile, Slug: "acme",
 			Errors: Errors{"slug": "Taken.", "": "Fix it."}, BackURL: "/switch-organization"}),
-		"general": OrgGeneralPage(OrgGeneral{Page: page("Acme"), Nav: orgNav("general"), Name: hostile, Slug: "acme",
+		"general": OrgGeneralPage(OrgGeneral{Page: named("Acme"), Nav: orgNav(tr, "general"), Name: hostile, Slug: "acme",
 			HasLogo: true, CanManage: true, CanDelete: true, NeedsPassword: true,
 			Errors: Errors{"name": "Too long."}, DeleteErrors: Errors{"password": "Wrong."}, LeaveError: "Last admin.", Notice: "Saved."}),
-		"general read-only": OrgGeneralPage(OrgGeneral{Page: page("Acme"), Nav: orgNav("general"), Name: hostile, Slug: "acme"}),
-		"members": OrgMembersPage(OrgMembers{Page: page("Members"), Nav: orgNav("members"), Query: hostile, Roles: roles,
-			Members: []OrgMember{{ID: "orgmem_1", Name: hostile, Email: "a@example.com", Role: "org:admin", Joined: "1 May 2026", You: true},
-				{ID: "orgmem_2", Email: "b@example.com", Role: "org:member", Joined: "2 May 2026"}},
-			CanManage: true, Total: 2, PageNum: 1, Pages: 2, NextURL: "/organizations/org_1/members?page=2"}),
-		"invitations": OrgInvitationsPage(OrgInvitations{Page: page("Invitations"), Nav: orgNav("invitations"), Emails: hostile,
+		"general read-only": OrgGeneralPage(OrgGeneral{Page: named("Acme"), Nav: orgNav(tr, "general"), Name: hostile, Slug: "acme"}),
+		"members": OrgMembersPage(OrgMembers{Page: pg("org.members.title", "Org", "Acme"), Nav: orgNav(tr, "members"), Query: hostile, Roles: roles,
+			Members: []OrgMember{{ID: "orgmem_1", Name: hostile, Email: "a@example.com", Role: "org:admin", Joined: day(1), You: true},
+				{ID: "orgmem_2", Email: "b@example.com", Role: "org:member", Joined: day(2)}, {ID: "orgmem_3", Role: "org:member", Joined: day(3)}},
+			CanManage: true, Total: 3, PageNum: 1, Pages: 2, NextURL: "/organizations/org_1/members?page=2", PrevURL: "/organizations/org_1/members?page=1"}),
+		"members empty": OrgMembersPage(OrgMembers{Page: pg("org.members.title", "Org", "Acme"), Nav: orgNav(tr, "members"), Roles: roles,
+			Total: 0, PageNum: 1, Pages: 1}),
+		"invitations": OrgInvitationsPage(OrgInvitations{Page: pg("org.invite.title", "Org", "Acme"), Nav: orgNav(tr, "invitations"), Emails: hostile,
 			Role: "org:member", Roles: roles, Errors: Errors{"email_address": "Bad."},
-			Invitations: []OrgInvitationRow{{ID: "orginv_1", Email: "c@example.com", RoleName: "Member", Expires: "8 May 2026"},
-				{ID: "orginv_2", Email: "d@example.com", RoleName: "Admin", Expired: true}}}),
-		"accept": AcceptInvitationPage(AcceptInvitation{Page: page("Join"), OrgName: hostile, Email: "c@example.com",
-			Role: "Member", Ticket: "t1"}),
+			Invitations: []OrgInvitationRow{{ID: "orginv_1", Email: "c@example.com", RoleName: member, Expires: day(8)},
+				{ID: "orginv_2", Email: "d@example.com", RoleName: admin, Expired: true}}}),
+		"invitations none": OrgInvitationsPage(OrgInvitations{Page: pg("org.invite.title", "Org", "Acme"), Nav: orgNav(tr, "invitations"),
+			Role: "org:member", Roles: roles}),
+		"accept": AcceptInvitationPage(AcceptInvitation{Page: pg("org.accept.title", "Org", "Acme"), OrgName: hostile, Email: "c@example.com",
+			Role: member, Ticket: "t1"}),
 	}
 }
 
 func TestOrgPages(t *testing.T) {
-	for name, c := range orgPages() {
+	for name, c := range orgPages(t, orgLocalizer(t, "en")) {
 		t.Run(name, func(t *testing.T) {
 			doc, html := render(t, c)
 			if doc.Find("h1").Length() != 1 {
@@ -96,7 +128,7 @@ func TestOrgPages(t *testing.T) {
 // A person never gets a control to change their own role, and forms that
 // upload a logo are multipart.
 func TestOrgPageDetails(t *testing.T) {
-	pages := orgPages()
+	pages := orgPages(t, orgLocalizer(t, "en"))
 	doc, _ := render(t, pages["members"])
 	if doc.Find(`form[action="/organizations/org_1/members/orgmem_1/role"]`).Length() != 0 {
 		t.Error("the viewer's own row has a role form")
@@ -148,4 +180,134 @@ func TestOrgInvitationEmail(t *testing.T) {
 	if doc.Find(`a[href="`+p.URL+`"]`).Length() != 1 {
 		t.Error("HTML body lacks the link")
 	}
+}
+
+// The organization pages in German: German texts, and none of the English
+// texts of the org catalog left over (REQ: issue #8).
+func TestOrgPagesInGerman(t *testing.T) {
+	en, de := orgMessages(t, "en"), orgMessages(t, "de")
+	want := map[string][]string{
+		"switch":            {"Organisation wechseln", "Persönliches Konto", "Organisation erstellen", "Diese Organisation verwalten", "Administrator"},
+		"task":              {"Organisation auswählen", "Wählen Sie die Organisation, mit der Sie fortfahren möchten."},
+		"empty":             {"Sie sind noch kein Mitglied einer Organisation."},
+		"create":            {"Richten Sie einen gemeinsamen Bereich für Ihr Team ein.", "Kurzname", "Abbrechen", "höchstens 512 KB"},
+		"general":           {"Ihre Rolle: Administrator", "Allgemein", "Logo entfernen", "Speichern", "Organisation verlassen", "Geben Sie zur Bestätigung <script>", "Ihr Passwort", "Zurück zur App"},
+		"general read-only": {"Kurzname", "Organisation verlassen"},
+		"members":           {"Mitglieder suchen", "Beigetreten", "Seite 1 von 2 · 3 Mitglieder", "Rolle ändern", "Ein Mitglied entfernen", "2. Mai 2026", "Weiter"},
+		"members empty":     {"Keine passenden Mitglieder.", "Seite 1 von 1 · 0 Mitglieder"},
+		"invitations":       {"Neue Mitglieder einladen", "E-Mail-Adressen", "Einladungen senden", "Abgelaufen", "Einladung an c@example.com zurückziehen", "8. Mai 2026"},
+		"invitations none":  {"Keine offenen Einladungen."},
+		"accept":            {"Sie wurden eingeladen", "als Mitglied beizutreten", "Nicht jetzt"},
+	}
+	for name, c := range orgPages(t, orgLocalizer(t, "de")) {
+		t.Run(name, func(t *testing.T) {
+			doc, _ := render(t, c)
+			shown := orgShownText(doc)
+			for _, w := range want[name] {
+				if !strings.Contains(shown, w) {
+					t.Errorf("lacks %q:\n%s", w, shown)
+				}
+			}
+			if bare := regexp.MustCompile(`\borg\.[a-z_]+\.[a-z_.]+`).FindString(shown); bare != "" {
+				t.Errorf("shows the bare message ID %q", bare)
+			}
+			for id, texts := range en {
+				if strings.HasPrefix(id, "org.month.") || strings.HasPrefix(id, "org.date.") {
+					continue // data a handler formats; Jan. contains Jan
+				}
+				for _, text := range texts {
+					if slices.Contains(de[id], text) {
+						continue // the same word in both (Name, Logo)
+					}
+					for _, frag := range orgFragments(text) {
+						if frag.MatchString(shown) {
+							t.Errorf("English %s %q left in the German page", id, frag)
+						}
+					}
+				}
+			}
+		})
+	}
+	if len(want) != len(orgPages(t, orgLocalizer(t, "de"))) {
+		t.Error("a page has no German texts to look for")
+	}
+	// The check above finds English where there is some.
+	doc, _ := render(t, orgPages(t, orgLocalizer(t, "en"))["general"])
+	found := 0
+	for _, texts := range en {
+		for _, text := range texts {
+			for _, frag := range orgFragments(text) {
+				if frag.MatchString(orgShownText(doc)) {
+					found++
+				}
+			}
+		}
+	}
+	if found < 10 {
+		t.Errorf("only %d English texts found in the English page: the check finds nothing", found)
+	}
+}
+
+// orgShownText is what a person reads or hears: text and the attributes a
+// screen reader or the browser shows.
+func orgShownText(doc *goquery.Document) string {
+	var b strings.Builder
+	b.WriteString(doc.Text())
+	doc.Find("[aria-label], [placeholder], [alt], [title]").Each(func(_ int, s *goquery.Selection) {
+		for _, a := range []string{"aria-label", "placeholder", "alt", "title"} {
+			b.WriteString("\n" + s.AttrOr(a, ""))
+		}
+	})
+	return b.String()
+}
+
+// orgMessages is each message of the org catalog of a locale, its forms.
+func orgMessages(t *testing.T, locale string) map[string][]string {
+	t.Helper()
+	var raw map[string]any
+	if _, err := toml.DecodeFS(i18n.Locales(), "org."+locale+".toml", &raw); err != nil {
+		t.Fatal(err)
+	}
+	out := map[string][]string{}
+	var walk func(prefix string, m map[string]any)
+	walk = func(prefix string, m map[string]any) {
+		for k, v := range m {
+			switch v := v.(type) {
+			case string:
+				if k == "one" || k == "other" {
+					out[prefix] = append(out[prefix], v)
+				} else {
+					out[prefix+"."+k] = append(out[prefix+"."+k], v)
+				}
+			case map[string]any:
+				walk(strings.TrimPrefix(prefix+"."+k, "."), v)
+			}
+		}
+	}
+	walk("", raw)
+	if len(out) < 50 {
+		t.Fatalf("org.%s.toml has only %d messages", locale, len(out))
+	}
+	return out
+}
+
+// orgFragments are the word runs of a message between its placeholders, as
+// whole-word patterns ("Join {{.Org}}" → `\bJoin`).
+func orgFragments(text string) []*regexp.Regexp {
+	var out []*regexp.Regexp
+	for _, f := range regexp.MustCompile(`\{\{[^}]*\}\}`).Split(text, -1) {
+		f = strings.TrimSpace(f)
+		if len([]rune(f)) < 3 || !regexp.MustCompile(`[A-Za-z]{3}`).MatchString(f) {
+			continue
+		}
+		pat := regexp.QuoteMeta(f)
+		if regexp.MustCompile(`^\w`).MatchString(f) {
+			pat = `\b` + pat
+		}
+		if regexp.MustCompile(`\w$`).MatchString(f) {
+			pat += `\b`
+		}
+		out = append(out, regexp.MustCompile(pat))
+	}
+	return out
 }

@@ -38,7 +38,7 @@ func HashTicket(ticket string) string {
 // ErrWrongAccount: the invitation was sent to an address this account has
 // not verified.
 var ErrWrongAccount = apperr.New(apperr.Forbidden,
-	"This invitation was sent to another email address. Sign in with the account that has that address.")
+	"This invitation was sent to another email address. Sign in with the account that has that address.").T("org.error.wrong_account")
 
 // InviteInput is the invitation form.
 type InviteInput struct {
@@ -71,7 +71,7 @@ func (s *Service) Invite(ctx context.Context, actor Actor, orgID string, in Invi
 		role = RoleMember
 	}
 	if !s.Roles.Exists(role) {
-		return nil, apperr.Field(apperr.Invalid, "role", "Choose one of the roles offered.")
+		return nil, apperr.Field(apperr.Invalid, "role", "Choose one of the roles offered.").T("org.error.role_invalid")
 	}
 	emails, err := cleanEmails(in.Emails)
 	if err != nil {
@@ -162,8 +162,9 @@ func cleanEmails(raw []string) ([]string, error) {
 		}
 		addr, err := notify.ValidAddress(e)
 		if err != nil {
+			shown := truncate(strings.TrimSpace(e), 80)
 			return nil, apperr.Field(apperr.Invalid, "email_address",
-				fmt.Sprintf("%q isn't an email address like name@example.com.", truncate(strings.TrimSpace(e), 80)))
+				fmt.Sprintf("%q isn't an email address like name@example.com.", shown)).T("org.error.email_invalid", "Email", shown)
 		}
 		addr = user.NormalizeEmail(addr)
 		if !seen[addr] {
@@ -173,9 +174,9 @@ func cleanEmails(raw []string) ([]string, error) {
 	}
 	switch {
 	case len(out) == 0:
-		return nil, apperr.Field(apperr.Invalid, "email_address", "Enter at least one email address.")
+		return nil, apperr.Field(apperr.Invalid, "email_address", "Enter at least one email address.").T("org.error.emails_none")
 	case len(out) > MaxInvitesAtOnce:
-		return nil, apperr.Field(apperr.Invalid, "email_address", "Invite at most 10 people at once.")
+		return nil, apperr.Field(apperr.Invalid, "email_address", fmt.Sprintf("Invite at most %d people at once.", MaxInvitesAtOnce)).T("org.error.emails_too_many", "Count", MaxInvitesAtOnce)
 	}
 	return out, nil
 }
@@ -185,7 +186,7 @@ func cleanEmails(raw []string) ([]string, error) {
 func (s *Service) checkInvitable(ctx context.Context, r Repo, orgID, email string) error {
 	if u, err := r.UserByIdentifier(ctx, user.Email, email); err == nil {
 		if _, err := r.MembershipOf(ctx, orgID, u.ID); err == nil {
-			return apperr.Field(apperr.Conflict, "email_address", email+" is already a member.")
+			return apperr.Field(apperr.Conflict, "email_address", email+" is already a member.").T("org.error.already_member", "Email", email)
 		} else if !errors.Is(err, apperr.ErrNotFound) {
 			return err
 		}
@@ -208,7 +209,7 @@ func (s *Service) checkInvitable(ctx context.Context, r Repo, orgID, email strin
 
 func alreadyInvited(email string) error {
 	return apperr.Field(apperr.Conflict, "email_address",
-		email+" has already been invited. Resend that invitation from the list instead.")
+		email+" has already been invited. Resend that invitation from the list instead.").T("org.error.already_invited", "Email", email)
 }
 
 // Invitations lists the pending invitations; it needs

@@ -56,7 +56,7 @@ func (s *Service) Members(ctx context.Context, actor Actor, orgID, query string,
 // and the last admin cannot be demoted (REQ-AC-06).
 func (s *Service) ChangeRole(ctx context.Context, actor Actor, orgID, membershipID, role string) error {
 	if !s.Roles.Exists(role) {
-		return apperr.Field(apperr.Invalid, "role", "Choose one of the roles offered.")
+		return apperr.Field(apperr.Invalid, "role", "Choose one of the roles offered.").T("org.error.role_invalid")
 	}
 	return s.within(ctx, actor, orgID, PermMembershipsManage, func(r Repo, a *Access) error {
 		m, err := memberIn(ctx, r, orgID, membershipID)

@@ -157,25 +157,25 @@ type Repo interface {
 // (REQ-AC-02, REQ-AC-05).
 var (
 	ErrNotFound = apperr.New(apperr.NotFound,
-		"We couldn't find that. It may have been removed, or you may not have access to it.")
+		"We couldn't find that. It may have been removed, or you may not have access to it.").T("org.error.not_found")
 	ErrForbidden = apperr.New(apperr.Forbidden,
-		"Your role in this organization doesn't allow that. Ask an admin of the organization.")
+		"Your role in this organization doesn't allow that. Ask an admin of the organization.").T("org.error.forbidden")
 	ErrInvitationGone = apperr.New(apperr.Expired,
-		"This invitation can't be used: it has expired, was withdrawn or was already accepted. Ask for a new one.")
+		"This invitation can't be used: it has expired, was withdrawn or was already accepted. Ask for a new one.").T("org.error.invitation_gone")
 	ErrOwnRole = apperr.Field(apperr.Forbidden, "role",
-		"You can't change your own role. Ask another admin.")
+		"You can't change your own role. Ask another admin.").T("org.error.own_role")
 	ErrLastAdmin = apperr.New(apperr.Conflict,
-		"An organization needs at least one admin. Make someone else an admin first.")
+		"An organization needs at least one admin. Make someone else an admin first.").T("org.error.last_admin")
 	ErrMemberLimit = apperr.New(apperr.Conflict,
-		"This organization has reached its member limit.")
+		"This organization has reached its member limit.").T("org.error.member_limit")
 	ErrCreateDisabled = apperr.New(apperr.Forbidden,
-		"Creating organizations isn't enabled on this site.")
+		"Creating organizations isn't enabled on this site.").T("org.error.create_disabled")
 	ErrCreateLimit = apperr.New(apperr.Conflict,
-		"You've reached the number of organizations you can create.")
+		"You've reached the number of organizations you can create.").T("org.error.create_limit")
 	ErrPersonalDisabled = apperr.New(apperr.Invalid,
-		"This site needs you to choose an organization.")
+		"This site needs you to choose an organization.").T("org.error.personal_disabled")
 	ErrSlugTaken = apperr.Field(apperr.Conflict, "slug",
-		"This slug is taken. Choose another.")
+		"This slug is taken. Choose another.").T("org.error.slug_taken")
 )
 
 // Policy is what an instance configures about organizations.

@@ -23,16 +23,16 @@ const ReverifyWindow = 10 * time.Minute
 // script.
 func CheckLogo(data []byte) (*Logo, error) {
 	if len(data) == 0 {
-		return nil, apperr.Field(apperr.Invalid, "logo", "The file is empty.")
+		return nil, apperr.Field(apperr.Invalid, "logo", "The file is empty.").T("org.error.logo_empty")
 	}
 	if len(data) > MaxLogoBytes {
-		return nil, apperr.Field(apperr.Invalid, "logo", "Use an image of at most 512 KB.")
+		return nil, apperr.Field(apperr.Invalid, "logo", "Use an image of at most 512 KB.").T("org.error.logo_too_large")
 	}
 	switch ct := http.DetectContentType(data); ct {
 	case "image/png", "image/jpeg", "image/gif", "image/webp":
 		return &Logo{ContentType: ct, Data: data}, nil
 	}
-	return nil, apperr.Field(apperr.Invalid, "logo", "Use a PNG, JPEG, GIF or WebP image.")
+	return nil, apperr.Field(apperr.Invalid, "logo", "Use a PNG, JPEG, GIF or WebP image.").T("org.error.logo_type")
 }
 
 // UpdateInput is the general settings form.
@@ -96,7 +96,7 @@ func (s *Service) Delete(ctx context.Context, actor Actor, orgID, confirmName, p
 		return err
 	}
 	if strings.TrimSpace(confirmName) != a.Org.Name {
-		return apperr.Field(apperr.Invalid, "confirm_name", "Type the organization's name exactly as shown to confirm.")
+		return apperr.Field(apperr.Invalid, "confirm_name", "Type the organization's name exactly as shown to confirm.").T("org.error.confirm_name")
 	}
 	if err := s.reverify(ctx, actor, password); err != nil {
 		return err
@@ -137,17 +137,17 @@ func (s *Service) reverify(ctx context.Context, actor Actor, password string) er
 	}
 	if u.PasswordHash == "" || s.Passwords == nil {
 		return apperr.Field(apperr.Forbidden, "password",
-			"For your security, sign out and sign in again, then delete the organization within 10 minutes.")
+			"For your security, sign out and sign in again, then delete the organization within 10 minutes.").T("org.error.reverify_sign_in")
 	}
 	if password == "" {
-		return apperr.Field(apperr.Invalid, "password", "Enter your password to confirm.")
+		return apperr.Field(apperr.Invalid, "password", "Enter your password to confirm.").T("org.error.password_required")
 	}
 	ok, _, err := s.Passwords.Verify(ctx, password, u.PasswordHash)
 	if err != nil {
 		return err
 	}
 	if !ok {
-		return apperr.Field(apperr.Invalid, "password", "Password is incorrect. Try again.")
+		return apperr.Field(apperr.Invalid, "password", "Password is incorrect. Try again.").T("org.error.password_incorrect")
 	}
 	return nil
 }

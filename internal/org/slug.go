@@ -1,6 +1,7 @@
 package org
 
 import (
+	"fmt"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -54,12 +55,12 @@ func Slugify(name string) string {
 // handshake's organization_id can be an ID or a slug without ambiguity.
 func CheckSlug(s string) error {
 	bad := apperr.Field(apperr.Invalid, "slug",
-		"Use lower-case letters, digits and hyphens, starting and ending with a letter or digit.")
+		"Use lower-case letters, digits and hyphens, starting and ending with a letter or digit.").T("org.error.slug_format")
 	if s == "" {
-		return apperr.Field(apperr.Invalid, "slug", "Enter a slug.")
+		return apperr.Field(apperr.Invalid, "slug", "Enter a slug.").T("org.error.slug_required")
 	}
 	if len(s) > MaxSlugLen {
-		return apperr.Field(apperr.Invalid, "slug", "Use at most 64 characters.")
+		return apperr.Field(apperr.Invalid, "slug", fmt.Sprintf("Use at most %d characters.", MaxSlugLen)).T("org.error.slug_too_long", "Count", MaxSlugLen)
 	}
 	if s[0] == '-' || s[len(s)-1] == '-' {
 		return bad
@@ -79,15 +80,15 @@ func CleanName(s string) (string, error) {
 	s = strings.TrimSpace(s)
 	switch {
 	case s == "":
-		return "", apperr.Field(apperr.Invalid, "name", "Enter a name.")
+		return "", apperr.Field(apperr.Invalid, "name", "Enter a name.").T("org.error.name_required")
 	case !utf8.ValidString(s):
-		return "", apperr.Field(apperr.Invalid, "name", "The name contains characters that can't be used.")
+		return "", apperr.Field(apperr.Invalid, "name", "The name contains characters that can't be used.").T("org.error.name_characters")
 	case utf8.RuneCountInString(s) > MaxNameLen:
-		return "", apperr.Field(apperr.Invalid, "name", "Use at most 100 characters.")
+		return "", apperr.Field(apperr.Invalid, "name", fmt.Sprintf("Use at most %d characters.", MaxNameLen)).T("org.error.name_too_long", "Count", MaxNameLen)
 	}
 	for _, r := range s {
 		if unicode.IsControl(r) || r == '\u2028' || r == '\u2029' {
-			return "", apperr.Field(apperr.Invalid, "name", "The name contains characters that can't be used.")
+			return "", apperr.Field(apperr.Invalid, "name", "The name contains characters that can't be used.").T("org.error.name_characters")
 		}
 	}
 	return s, nil
