@@ -77,6 +77,7 @@ func startMatrix(t *testing.T, timeout time.Duration) *matrix {
 		"PORTAL_OIDC_CORP_CLIENT_ID":     op.ClientID,
 		"PORTAL_OIDC_CORP_CLIENT_SECRET": op.ClientSecret,
 		"PORTAL_OIDC_CORP_DISPLAY_NAME":  "Corp SSO",
+		"PORTAL_LOCALES_DIR":             pseudoCatalogDir(t),
 	}})
 	m := &matrix{t: t, p: p, op: op, browser: map[who]*tab{
 		anon: first, member: first.otherContext(), invitee: first.otherContext()}}
