@@ -101,9 +101,9 @@ var word = regexp.MustCompile(`\p{L}{2,}`)
 // matrixData is what the matrix's pages show that people or the owner
 // typed, or that names a product: data, not the portal's words.
 var matrixData = []string{
-	adaEmail, adaWorkEmail, graceEmail, carolEmail, danEmail, matrixOrgName, "acme-rockets",
+	adaEmail, adaWorkEmail, graceEmail, carolEmail, danEmail, eveEmail, matrixOrgName, "acme-rockets",
 	"Ada", "Grace", "Carol", "Dan", "Xi", "Li", "Corp SSO", "Portal", "localhost",
-	"HeadlessChrome", "Chrome", "Linux", "UTC",
+	"Eve", "Chrome on Linux", "HeadlessChrome", "Chrome", "Linux", "UTC",
 }
 
 // untranslated lists the texts of the page in the pseudo-locale that hold
