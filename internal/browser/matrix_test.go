@@ -42,6 +42,9 @@ const (
 //   - every request the page makes goes to the portal itself: no fonts,
 //     scripts or styles from anywhere else.
 //
+// Each page is also seen once in a pseudo-locale, where every text must
+// come from a catalog (checkTranslated).
+//
 // The auto theme is seen with the browser preferring dark, since in light
 // it is the default theme.
 //
@@ -63,6 +66,9 @@ func TestEveryPageInEveryTheme(t *testing.T) {
 	type job struct {
 		page  portalPage
 		theme string
+		// translated: instead of the theme checks, check that every text
+		// comes from a catalog (checkTranslated).
+		translated bool
 	}
 	jobs := make(chan job)
 	var wg sync.WaitGroup
@@ -75,6 +81,12 @@ func TestEveryPageInEveryTheme(t *testing.T) {
 		}
 		wg.Go(func() {
 			for j := range jobs {
+				if j.translated {
+					t.Run("translated/"+j.page.name, func(t *testing.T) {
+						m.checkTranslated(tabs[j.page.who].as(t), j.page)
+					})
+					continue
+				}
 				t.Run(j.theme+"/"+j.page.name, func(t *testing.T) {
 					m.check(tabs[j.page.who].as(t), j.page, j.theme, script, shots)
 				})
@@ -83,8 +95,11 @@ func TestEveryPageInEveryTheme(t *testing.T) {
 	}
 	for _, th := range theme.Shipped() {
 		for _, p := range pages {
-			jobs <- job{p, th}
+			jobs <- job{page: p, theme: th}
 		}
+	}
+	for _, p := range pages {
+		jobs <- job{page: p, translated: true}
 	}
 	close(jobs)
 	wg.Wait()

@@ -12,6 +12,7 @@ import (
 
 	"github.com/portalhq/portal/internal/testutil/oidctest"
 	"github.com/portalhq/portal/internal/testutil/portaltest"
+	"github.com/portalhq/portal/internal/testutil/totptest"
 	"github.com/portalhq/portal/internal/user"
 )
 
@@ -28,6 +29,7 @@ const (
 	carolEmail    = "carol@example.com"
 	danEmail      = "dan@example.com"
 	danPhone      = "+14155550101"
+	eveEmail      = "eve@example.com"
 	matrixOrgName = "Acme Rockets"
 )
 
@@ -50,6 +52,8 @@ type states struct {
 	addEmail, addEmailLink      string // Ada adding an address: its flow and emailed link
 	emailID, phoneID            string // Ada's identifiers
 	orgID, ticket               string
+	passkeyID                   string // Ada's passkey
+	factorTwo                   string // a sign-in flow (sia_…) for Eve, at her second step
 }
 
 // matrix is a portal configured to show as much as it can (every
@@ -77,6 +81,7 @@ func startMatrix(t *testing.T, timeout time.Duration) *matrix {
 		"PORTAL_OIDC_CORP_CLIENT_ID":     op.ClientID,
 		"PORTAL_OIDC_CORP_CLIENT_SECRET": op.ClientSecret,
 		"PORTAL_OIDC_CORP_DISPLAY_NAME":  "Corp SSO",
+		"PORTAL_LOCALES_DIR":             pseudoCatalogDir(t),
 	}})
 	m := &matrix{t: t, p: p, op: op, browser: map[who]*tab{
 		anon: first, member: first.otherContext(), invitee: first.otherContext()}}
@@ -131,6 +136,30 @@ func (m *matrix) setUp() {
 	ada.open(m.p.URL + "/user/verify?return=/user/password&strategy=email_code")
 	ada.submit("send a code to confirm it's Ada", `form[action="/user/verify/prepare"]`)
 	m.p.SMTP.WaitFor(m.t, adaEmail, mailWait)
+
+	// Ada's passkey, made by Chromium's virtual authenticator, for the
+	// page that removes it (the sign-up just now counts as confirming it's her).
+	ada.addAuthenticator()
+	ada.open(m.p.URL + "/user/security/passkeys/new")
+	ada.runThenWaitFor("create a passkey", chromedp.Click(chromedp.CSS(`form[data-passkey-register] button`)),
+		m.p.URL+"/user/security?done=passkey-added")
+	remove := ada.eval(`document.querySelector('[data-testid=passkey] a[href$="/remove"]').getAttribute("href")`)
+	s.passkeyID = strings.TrimSuffix(strings.TrimPrefix(remove, "/user/security/passkeys/"), "/remove")
+
+	// Eve has an authenticator app, so that signing in to her account
+	// stops at the second step.
+	eve := visitor.otherContext()
+	m.signUp(eve, eveEmail, "")
+	eve.open(m.p.URL + "/user/security/totp")
+	eve.typeInto("code-field", totptest.Code(m.t, eve.text(`[data-testid=totp-secret]`), time.Now()))
+	eve.submit("confirm the authenticator app", `form[action^="/user/security/totp"]`)
+	visitor.open(m.p.URL + "/sign-in")
+	visitor.typeInto("identifier-field", eveEmail)
+	visitor.submit("submit Eve's address", `form[action="/sign-in"]`)
+	visitor.typeInto("password-field", password)
+	visitor.submit("submit Eve's password", `form[action^="/sign-in/factor-one"]`)
+	visitor.expectURL(m.p.URL + "/sign-in/factor-two?")
+	s.factorTwo = queryOf(m.t, visitor.url(), "sign_in")
 
 	// Grace's sign-ins, one per way, in the anonymous browser.
 	s.password = m.signInStep(visitor, "")

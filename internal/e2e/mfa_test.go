@@ -2,11 +2,6 @@ package e2e
 
 import (
 	"context"
-	"crypto/hmac"
-	"crypto/sha1"
-	"encoding/base32"
-	"encoding/binary"
-	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -17,23 +12,13 @@ import (
 	"github.com/jonboulle/clockwork"
 
 	"github.com/portalhq/portal/internal/testutil/portaltest"
+	"github.com/portalhq/portal/internal/testutil/totptest"
 	"github.com/portalhq/portal/internal/user"
 )
 
-// totpCode is the RFC 6238 code of secret at, computed here independently
-// of the portal.
-func totpCode(t *testing.T, secret string, at time.Time) string {
-	t.Helper()
-	key, err := base32.StdEncoding.WithPadding(base32.NoPadding).DecodeString(secret)
-	if err != nil {
-		t.Fatal(err)
-	}
-	mac := hmac.New(sha1.New, key)
-	_ = binary.Write(mac, binary.BigEndian, uint64(at.Unix()/30))
-	sum := mac.Sum(nil)
-	off := sum[len(sum)-1] & 0x0f
-	return fmt.Sprintf("%06d", (binary.BigEndian.Uint32(sum[off:])&0x7fffffff)%1_000_000)
-}
+// totpCode is the RFC 6238 code of secret at, computed independently of
+// the portal.
+func totpCode(t *testing.T, secret string, at time.Time) string { return totptest.Code(t, secret, at) }
 
 // enrolTOTP sets up an authenticator app from /user/security for the
 // signed-in browser: it reads the secret shown for manual entry, confirms

@@ -15,6 +15,7 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/BurntSushi/toml"
 	goi18n "github.com/nicksnyder/go-i18n/v2/i18n"
@@ -227,4 +228,20 @@ func data(args []any) map[string]any {
 		}
 	}
 	return d
+}
+
+// monthIDs name the months' short names in the catalogs, January first.
+var monthIDs = [12]string{"date.month_1", "date.month_2", "date.month_3", "date.month_4", "date.month_5", "date.month_6",
+	"date.month_7", "date.month_8", "date.month_9", "date.month_10", "date.month_11", "date.month_12"}
+
+// Date is t's day in UTC written the locale's way: "26 Nov 2026",
+// "26. Nov. 2026", "2026年11月26日".
+func (l *Localizer) Date(t time.Time) string {
+	t = t.UTC()
+	return l.T("date.day", "Day", t.Day(), "Month", l.T(monthIDs[t.Month()-1]), "Year", t.Year())
+}
+
+// DateTime is t in UTC with its time of day: "26 Nov 2026, 14:03 UTC".
+func (l *Localizer) DateTime(t time.Time) string {
+	return l.T("date.day_time", "Date", l.Date(t), "Time", t.UTC().Format("15:04"))
 }

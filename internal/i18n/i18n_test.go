@@ -8,6 +8,7 @@ import (
 	"testing"
 	"testing/fstest"
 	"text/template/parse"
+	"time"
 
 	"github.com/BurntSushi/toml"
 	goi18n "github.com/nicksnyder/go-i18n/v2/i18n"
@@ -303,5 +304,29 @@ func TestRightToLeftCatalog(t *testing.T) {
 	// A message the owner's catalog lacks falls back to English.
 	if got := c.For("ar").T("button.sign_in"); got != "Sign in" {
 		t.Errorf("fallback %q", got)
+	}
+}
+
+func TestDates(t *testing.T) {
+	c, err := New("en", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := time.Date(2026, time.November, 26, 15, 3, 0, 0, time.FixedZone("CET", 3600))
+	for _, tc := range []struct{ loc, day, dayTime string }{
+		{"en", "26 Nov 2026", "26 Nov 2026, 14:03 UTC"},
+		{"de", "26. Nov. 2026", "26. Nov. 2026, 14:03 UTC"},
+		{"fr", "26 nov. 2026", "26 nov. 2026 à 14:03 UTC"},
+		{"es", "26 nov 2026", "26 nov 2026, 14:03 UTC"},
+		{"pt-BR", "26 de nov. de 2026", "26 de nov. de 2026, 14:03 UTC"},
+		{"ja", "2026年11月26日", "2026年11月26日 14:03 UTC"},
+	} {
+		l := c.For(tc.loc)
+		if got := l.Date(at); got != tc.day {
+			t.Errorf("%s: Date %q, want %q", tc.loc, got, tc.day)
+		}
+		if got := l.DateTime(at); got != tc.dayTime {
+			t.Errorf("%s: DateTime %q, want %q", tc.loc, got, tc.dayTime)
+		}
 	}
 }
