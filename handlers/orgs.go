@@ -347,35 +347,4 @@ func (a *app) roleName(c echo.Context, role string) string {
 }
 
 // dayOf formats a date for lists in the request's language, in UTC.
-func (a *app) dayOf(c echo.Context, t time.Time) string {
-	t = t.UTC()
-	return a.t(c, "org.date.format", "Day", t.Day(), "Month", a.month(c, t.Month()), "Year", t.Year())
-}
-
-func (a *app) month(c echo.Context, m time.Month) string {
-	switch m {
-	case time.January:
-		return a.t(c, "org.month.jan")
-	case time.February:
-		return a.t(c, "org.month.feb")
-	case time.March:
-		return a.t(c, "org.month.mar")
-	case time.April:
-		return a.t(c, "org.month.apr")
-	case time.May:
-		return a.t(c, "org.month.may")
-	case time.June:
-		return a.t(c, "org.month.jun")
-	case time.July:
-		return a.t(c, "org.month.jul")
-	case time.August:
-		return a.t(c, "org.month.aug")
-	case time.September:
-		return a.t(c, "org.month.sep")
-	case time.October:
-		return a.t(c, "org.month.oct")
-	case time.November:
-		return a.t(c, "org.month.nov")
-	}
-	return a.t(c, "org.month.dec")
-}
+func (a *app) dayOf(c echo.Context, t time.Time) string { return a.localizer(c).Date(t) }

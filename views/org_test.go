@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/BurntSushi/toml"
 
@@ -43,7 +44,7 @@ func orgPages(t *testing.T, tr Translator) map[string]templ.Component {
 	pg := func(id string, args ...any) Page { return named(tr.T(id, args...)) }
 	admin, member := tr.T("org.role.admin"), tr.T("org.role.member")
 	day := func(d int) string {
-		return tr.T("org.date.format", "Day", d, "Month", tr.T("org.month.may"), "Year", 2026)
+		return tr.(*i18n.Localizer).Date(time.Date(2026, time.May, d, 12, 0, 0, 0, time.UTC))
 	}
 	roles := []RoleOption{{Key: "org:admin", Name: admin}, {Key: "org:member", Name: member}}
 	return map[string]templ.Component{
@@ -212,9 +213,6 @@ func TestOrgPagesInGerman(t *testing.T) {
 				t.Errorf("shows the bare message ID %q", bare)
 			}
 			for id, texts := range en {
-				if strings.HasPrefix(id, "org.month.") || strings.HasPrefix(id, "org.date.") {
-					continue // data a handler formats; Jan. contains Jan
-				}
 				for _, text := range texts {
 					if slices.Contains(de[id], text) {
 						continue // the same word in both (Name, Logo)
