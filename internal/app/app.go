@@ -148,8 +148,12 @@ func (p *Portal) wire(ctx context.Context, opt Options) error {
 	default:
 		texts = sms.NewDevOutbox(st.Q, p.Log, clock)
 	}
+	catalog, err := i18n.New(cfg.DefaultLocale, cfg.LocalesDir)
+	if err != nil {
+		return err
+	}
 	mail := &mailer.Mailer{Clock: clock, Send: send, Events: st.Q, AppName: cfg.AppName, BaseURL: cfg.BaseURL,
-		SMS: texts, Countries: countries}
+		SMS: texts, Countries: countries, I18n: catalog}
 
 	sessions := &session.Service{Clock: clock, Signer: p.Signer, Issuer: cfg.BaseURL, Repo: st.Q,
 		InTx: store.Tx[session.Repo](st),
@@ -289,10 +293,6 @@ func (p *Portal) wire(ctx context.Context, opt Options) error {
 	}
 	p.Limiter = ratelimit.New(clock, 100_000)
 	look, err := theme.NewLive(cfg.Theme, cfg.ThemeCSS, cfg.Dev())
-	if err != nil {
-		return err
-	}
-	catalog, err := i18n.New(cfg.DefaultLocale, cfg.LocalesDir)
 	if err != nil {
 		return err
 	}
