@@ -2,8 +2,11 @@ package views
 
 import (
 	"context"
+	"regexp"
 	"strings"
 	"sync"
+
+	"github.com/a-h/templ"
 
 	"github.com/portalhq/portal/internal/i18n"
 )
@@ -165,4 +168,25 @@ func smsSentence(p SMSCode) string {
 // short, its last line "@host #code" for WebOTP.
 func SMSCodeText(ctx context.Context, p SMSCode) (string, error) {
 	return PlainText(ctx, SMSCodeMessage(p))
+}
+
+// EmailColors are a theme's primary colours as #rrggbb, for an email's
+// button: the mailer passes them only when they read well on the email's
+// white card, since mail clients ignore the theme's dark mode.
+type EmailColors struct {
+	Primary           string
+	PrimaryForeground string
+}
+
+var hexColor = regexp.MustCompile(`^#[0-9a-fA-F]{6}$`)
+
+// buttonStyle is the button's inline style: the default colours unless
+// both of c are plain #rrggbb values.
+func buttonStyle(c EmailColors) templ.SafeCSS {
+	bg, fg := "#2f3037", "#ffffff"
+	if hexColor.MatchString(c.Primary) && hexColor.MatchString(c.PrimaryForeground) {
+		bg, fg = c.Primary, c.PrimaryForeground
+	}
+	return templ.SafeCSS("display:inline-block;padding:10px 18px;background-color:" + bg + ";color:" + fg +
+		";border-radius:6px;text-decoration:none;font-weight:600;")
 }

@@ -46,7 +46,7 @@ func OrgInvitationEmailHTML(p OrgInvitationEmail) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = emailButton(templ.SafeURL(p.URL), p.T("email.invitation.button")).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = emailButton(p.Email, templ.SafeURL(p.URL), p.T("email.invitation.button")).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

@@ -290,6 +290,8 @@ type Email struct {
 	Lang string
 	Dir  string
 	I18n Translator
+	// Colors are the theme's, for the button; the default when empty.
+	Colors EmailColors
 }
 
 // CodeEmail carries a one-time code ("Your verification code is 123456").

@@ -21,6 +21,7 @@ import (
 	"github.com/portalhq/portal/internal/notify"
 	"github.com/portalhq/portal/internal/phone"
 	"github.com/portalhq/portal/internal/sms"
+	"github.com/portalhq/portal/internal/theme"
 	"github.com/portalhq/portal/views"
 )
 
@@ -44,6 +45,14 @@ type Mailer struct {
 	// Within a request, the request's language (i18n.FromContext) wins.
 	// Nil means English.
 	I18n *i18n.Catalog
+	// Theme gives the button its primary colours (theme.Live); nil keeps
+	// the default ones.
+	Theme Themes
+}
+
+// Themes returns the theme in force; theme.Live is one.
+type Themes interface {
+	Theme() (*theme.Theme, error)
 }
 
 var _ flow.Notifier = (*Mailer)(nil)
@@ -154,11 +163,33 @@ func (m *Mailer) localizer(ctx context.Context) *i18n.Localizer {
 }
 
 func (m *Mailer) base(ctx context.Context) views.Email {
-	e := views.Email{AppName: m.AppName, BaseURL: m.BaseURL}
+	e := views.Email{AppName: m.AppName, BaseURL: m.BaseURL, Colors: m.colors()}
 	if l := m.localizer(ctx); l != nil {
 		e.Lang, e.Dir, e.I18n = l.Locale(), l.Dir(), l
 	}
 	return e
+}
+
+// colors are the theme's primary colours for an email's button, when the
+// button reads well on the email's white card (WCAG: 3:1 against white,
+// 4.5:1 for its label); mail clients ignore the theme's dark mode, so a
+// light primary colour (the dark theme's) keeps the default.
+func (m *Mailer) colors() views.EmailColors {
+	if m.Theme == nil {
+		return views.EmailColors{}
+	}
+	t, _ := m.Theme.Theme() // on a reload error, the last good theme
+	if t == nil {
+		return views.EmailColors{}
+	}
+	pal := t.Palette(false)
+	bg, ok := pal["colorPrimary"]
+	fg, ok2 := pal["colorPrimaryForeground"]
+	white := theme.RGBA{R: 255, G: 255, B: 255, A: 1}
+	if !ok || !ok2 || bg.A != 1 || fg.A != 1 || theme.Contrast(bg, white) < 3 || theme.Contrast(fg, bg) < 4.5 {
+		return views.EmailColors{}
+	}
+	return views.EmailColors{Primary: bg.String(), PrimaryForeground: fg.String()}
 }
 
 // emailObject is the email.created payload, shaped like Clerk's email object.

@@ -17,6 +17,7 @@ import (
 	"github.com/portalhq/portal/internal/org"
 	"github.com/portalhq/portal/internal/phone"
 	"github.com/portalhq/portal/internal/sms"
+	"github.com/portalhq/portal/internal/theme"
 )
 
 type sent struct {
@@ -154,5 +155,28 @@ func TestErrorsCarryCatalogIDs(t *testing.T) {
 	}
 	if ErrSend.ID != "error.email.send" {
 		t.Error("ErrSend lost its ID")
+	}
+}
+
+// The button takes the theme's primary colours when they read well on the
+// email's white card; the dark theme's light button keeps the default.
+func TestButtonInTheThemesColours(t *testing.T) {
+	for name, want := range map[string]string{
+		"neobrutalism": "background-color:#5b21b6;color:#ffffff;",
+		"dark":         "background-color:#2f3037;color:#ffffff;",
+		"default":      "background-color:#2f3037;color:#ffffff;",
+	} {
+		look, err := theme.NewLive(name, "", false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m, s := newMailer(t, "en")
+		m.Theme = look
+		if err := m.SendLink(context.Background(), "ada@example.com", "https://id.example.com/v1/verify?token=x", "sign-in"); err != nil {
+			t.Fatal(err)
+		}
+		if html := s.mails[0].HTML; !strings.Contains(html, want) {
+			t.Errorf("%s theme: the button lacks %q", name, want)
+		}
 	}
 }
