@@ -2,6 +2,7 @@ package views
 
 import (
 	"context"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -117,5 +118,55 @@ func TestMessagesInGerman(t *testing.T) {
 	}
 	if !strings.Contains(sms, "Telefonnummer") || !strings.HasSuffix(sms, "\n\n@id.example.com #654321") {
 		t.Errorf("German SMS %q", sms)
+	}
+}
+
+// bareID is a catalog ID shown instead of its message.
+var bareID = regexp.MustCompile(`\b(email|sms|button|link|signin)\.[a-z_]`)
+
+// In every shipped locale, every email and text message renders whole: no
+// bare catalog ID, no markup in the text, the code where it belongs and
+// the WebOTP line last.
+func TestMessagesInEveryLocale(t *testing.T) {
+	cat, err := i18n.New(i18n.Source, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, loc := range cat.Locales() {
+		l := cat.For(loc)
+		base := Email{AppName: "Tom & Jerry's <Shop>", Lang: l.Locale(), I18n: l}
+		var bodies []templ.Component
+		for _, purpose := range []string{"sign-in", "sign-up", "reset-password", "add-email", "reverify", ""} {
+			bodies = append(bodies, CodeEmailHTML(CodeEmail{Email: base, Code: "123456", Minutes: 10, Purpose: purpose}),
+				LinkEmailHTML(LinkEmail{Email: base, URL: "https://id.example.com/v1/verify?token=x", Minutes: 1, Purpose: purpose}))
+		}
+		bodies = append(bodies,
+			ExistingAccountEmailHTML(ExistingAccountEmail{Email: base, SignInURL: "https://id.example.com/sign-in"}),
+			PasswordChangedEmailHTML(PasswordChangedEmail{Email: base, When: "x", SignInURL: "https://id.example.com/sign-in"}),
+			PrimaryEmailChangedEmailHTML(PrimaryEmailChangedEmail{Email: base, NewAddress: "jo@new.example", When: "x",
+				SignInURL: "https://id.example.com/sign-in"}),
+			OrgInvitationEmailHTML(OrgInvitationEmail{Email: base, OrgName: "R&D", URL: "https://id.example.com/accept"}),
+			OrgInvitationEmailHTML(OrgInvitationEmail{Email: base, OrgName: "R&D", InviterName: "Ada", URL: "https://id.example.com/accept"}))
+		for i, c := range bodies {
+			text := plain(t, c)
+			noMarkup(t, loc, text)
+			if bareID.MatchString(text) {
+				t.Errorf("%s body %d shows a catalog ID:\n%s", loc, i, text)
+			}
+		}
+		for _, purpose := range []string{"sign-in", "sign-up", "reset-password", "add-phone", "reverify"} {
+			for _, minutes := range []int{1, 10} {
+				sms, err := SMSCodeText(context.Background(), SMSCode{AppName: "Acme", Code: "123456", Minutes: minutes,
+					Purpose: purpose, Domain: "id.example.com", I18n: l})
+				if err != nil {
+					t.Fatal(err)
+				}
+				first, last, _ := strings.Cut(sms, "\n\n")
+				if bareID.MatchString(first) || !strings.Contains(first, "123456") || last != "@id.example.com #123456" ||
+					len([]rune(sms)) > 160 {
+					t.Errorf("%s %s SMS (%d characters):\n%s", loc, purpose, len([]rune(sms)), sms)
+				}
+			}
+		}
 	}
 }
