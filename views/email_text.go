@@ -1,71 +1,102 @@
 package views
 
-import "strings"
+import (
+	"context"
+	"regexp"
+	"strings"
+	"sync"
 
-// The sentences live here once so the HTML and plain-text bodies say the same.
+	"github.com/a-h/templ"
+
+	"github.com/portalhq/portal/internal/i18n"
+)
+
+// Every sentence of an email or text message is a catalog message (area
+// "email"), rendered by the message's translator. The HTML components in
+// email.templ use them; the plain-text bodies are those components turned
+// into text (PlainText), so nothing is written twice.
+
+// T renders a catalog message in the email's language.
+func (e Email) T(id string, args ...any) string { return translator(e.I18n).T(id, args...) }
+
+// N renders the plural form of a catalog message for count.
+func (e Email) N(id string, count int, args ...any) string {
+	return translator(e.I18n).N(id, count, args...)
+}
+
+// T renders a catalog message in the text message's language.
+func (p SMSCode) T(id string, args ...any) string { return translator(p.I18n).T(id, args...) }
+
+// N renders the plural form of a catalog message for count.
+func (p SMSCode) N(id string, count int, args ...any) string {
+	return translator(p.I18n).N(id, count, args...)
+}
+
+var (
+	englishOnce sync.Once
+	english     Translator
+)
+
+// translator is t, or the shipped English catalog when t is nil: unlike a
+// page, a message that leaves the portal must never show bare IDs, even
+// if a caller forgot to set the language.
+func translator(t Translator) Translator {
+	if t != nil {
+		return t
+	}
+	englishOnce.Do(func() {
+		c, err := i18n.New(i18n.Source, "")
+		if err != nil {
+			panic("views: the shipped catalogs do not load: " + err.Error())
+		}
+		english = c.For(i18n.Source)
+	})
+	return english
+}
+
+func emailLang(e Email) string {
+	if e.Lang == "" {
+		return i18n.Source
+	}
+	return e.Lang
+}
+
+func emailDir(e Email) string {
+	if e.Dir == "" {
+		return "ltr"
+	}
+	return e.Dir
+}
+
+// oneLine removes line breaks from a subject: it is a header (REQ-IN-04),
+// and names in it come from people.
+func oneLine(s string) string {
+	return strings.NewReplacer("\r\n", " ", "\r", " ", "\n", " ").Replace(s)
+}
 
 // CodeEmailSubject puts the code first so it shows in the inbox preview.
 func CodeEmailSubject(p CodeEmail) string {
-	return p.Code + " is your " + p.AppName + " verification code"
+	return oneLine(p.T("email.code.subject", "Code", p.Code, "App", p.AppName))
 }
 
 func ExistingAccountEmailSubject(p ExistingAccountEmail) string {
-	return "You already have a " + p.AppName + " account"
+	return oneLine(p.T("email.existing.subject", "App", p.AppName))
 }
 
 func codePurpose(p CodeEmail) string {
 	switch p.Purpose {
 	case "sign-in":
-		return "Enter this code to sign in to " + p.AppName + "."
+		return p.T("email.code.purpose_sign_in", "App", p.AppName)
 	case "sign-up":
-		return "Enter this code to verify your email address and finish creating your " + p.AppName + " account."
+		return p.T("email.code.purpose_sign_up", "App", p.AppName)
 	case "reset-password":
-		return "Enter this code to choose a new password for your " + p.AppName + " account."
+		return p.T("email.code.purpose_reset_password", "App", p.AppName)
 	case "add-email":
-		return "Enter this code to add this email address to your " + p.AppName + " account."
+		return p.T("email.code.purpose_add_email", "App", p.AppName)
 	case "reverify":
-		return "Enter this code to confirm it's you before changing your " + p.AppName + " account."
+		return p.T("email.code.purpose_reverify", "App", p.AppName)
 	}
-	return "Enter this code to verify your email address for " + p.AppName + "."
-}
-
-func codeExpiry(p CodeEmail) string {
-	return "The code expires in " + plural(p.Minutes, "minute", "minutes") + "."
-}
-
-func codeIgnore(p CodeEmail) string {
-	return "If you didn't ask for this code, you can ignore this email. Never share it: " +
-		p.AppName + " will never ask you for it."
-}
-
-func existingIntro(p ExistingAccountEmail) string {
-	return "Someone tried to create a new " + p.AppName +
-		" account with this email address. It already belongs to your account, so you can simply sign in."
-}
-
-func existingIgnore() string {
-	return "If this wasn't you, you can ignore this email. Nothing has changed in your account."
-}
-
-func CodeEmailText(p CodeEmail) string {
-	var b strings.Builder
-	b.WriteString(p.AppName + "\n\n")
-	b.WriteString(codePurpose(p) + "\n\n")
-	b.WriteString("    " + p.Code + "\n\n")
-	b.WriteString(codeExpiry(p) + "\n\n")
-	b.WriteString(codeIgnore(p) + "\n")
-	return b.String()
-}
-
-func ExistingAccountEmailText(p ExistingAccountEmail) string {
-	var b strings.Builder
-	b.WriteString(p.AppName + "\n\n")
-	b.WriteString(existingIntro(p) + "\n\n")
-	if p.SignInURL != "" {
-		b.WriteString("Sign in: " + p.SignInURL + "\n\n")
-	}
-	b.WriteString(existingIgnore() + "\n")
-	return b.String()
+	return p.T("email.code.purpose_other", "App", p.AppName)
 }
 
 // verifies reports whether the link verifies an address rather than signing in.
@@ -74,115 +105,88 @@ func (p LinkEmail) verifies() bool { return p.Purpose == "sign-up" || p.Purpose 
 // LinkEmailSubject names the action the link performs.
 func LinkEmailSubject(p LinkEmail) string {
 	if p.verifies() {
-		return "Verify your email address for " + p.AppName
+		return oneLine(p.T("email.link.subject_verify", "App", p.AppName))
 	}
-	return "Your " + p.AppName + " sign-in link"
+	return oneLine(p.T("email.link.subject_sign_in", "App", p.AppName))
 }
 
 func linkHeading(p LinkEmail) string {
 	if p.verifies() {
-		return "Verify your email address"
+		return p.T("link.verify_heading")
 	}
-	return "Sign in to " + p.AppName
+	return p.T("signin.start_title", "App", p.AppName)
 }
 
 func linkButton(p LinkEmail) string {
 	if p.verifies() {
-		return "Verify email address"
+		return p.T("link.verify_button")
 	}
-	return "Sign in"
+	return p.T("button.sign_in")
 }
 
 func linkPurpose(p LinkEmail) string {
 	switch p.Purpose {
 	case "sign-up":
-		return "Open this link to verify your email address and finish creating your " + p.AppName + " account."
+		return p.T("email.link.purpose_sign_up", "App", p.AppName)
 	case "add-email":
-		return "Open this link in the browser where you added this address to your " + p.AppName +
-			" account, to verify it. It works only there."
+		return p.T("email.link.purpose_add_email", "App", p.AppName)
 	}
-	return "Open this link to sign in to " + p.AppName + ". You can open it on this device or on the one where you asked for it."
-}
-
-func linkExpiry(p LinkEmail) string {
-	return "The link works once and expires in " + plural(p.Minutes, "minute", "minutes") + "."
+	return p.T("email.link.purpose_sign_in", "App", p.AppName)
 }
 
 func linkIgnore(p LinkEmail) string {
 	if p.Purpose == "add-email" {
-		return "If you didn't add this address, you can ignore this email: it won't be added to anything."
+		return p.T("email.link.ignore_add_email")
 	}
-	return "If you didn't ask for this link, you can ignore this email. Never forward it: anyone with it can sign in as you."
-}
-
-// LinkEmailText is the plain-text body of a link email.
-func LinkEmailText(p LinkEmail) string {
-	var b strings.Builder
-	b.WriteString(p.AppName + "\n\n")
-	b.WriteString(linkPurpose(p) + "\n\n")
-	b.WriteString(p.URL + "\n\n")
-	b.WriteString(linkExpiry(p) + "\n\n")
-	b.WriteString(linkIgnore(p) + "\n")
-	return b.String()
+	return p.T("email.link.ignore")
 }
 
 func PasswordChangedEmailSubject(p PasswordChangedEmail) string {
-	return "Your " + p.AppName + " password was changed"
-}
-
-func passwordChangedIntro(p PasswordChangedEmail) string {
-	return "The password of your " + p.AppName + " account was changed on " + p.When + "."
-}
-
-func passwordChangedNotYou(p PasswordChangedEmail) string {
-	return "If you did this, there is nothing more to do. If you didn't, reset your password right away at " +
-		p.SignInURL + " (choose \"Forgot password?\") and contact support."
-}
-
-// PasswordChangedEmailText is the plain-text body of the notice.
-func PasswordChangedEmailText(p PasswordChangedEmail) string {
-	return p.AppName + "\n\n" + passwordChangedIntro(p) + "\n\n" + passwordChangedNotYou(p) + "\n"
-}
-
-// SMSCodeText is the text message carrying a code. The last line lets
-// browsers that support WebOTP fill the code in for the person.
-func SMSCodeText(p SMSCode) string {
-	var what string
-	switch p.Purpose {
-	case "sign-up":
-		what = "to verify your phone number"
-	case "reset-password":
-		what = "to reset your password"
-	case "add-phone":
-		what = "to add this number to your account"
-	case "reverify":
-		what = "to confirm it's you"
-	default:
-		what = "to sign in"
-	}
-	s := p.Code + " is your " + p.AppName + " code " + what + ". It expires in " +
-		plural(p.Minutes, "minute", "minutes") + ". Don't share it."
-	if p.Domain != "" {
-		s += "\n\n@" + p.Domain + " #" + p.Code
-	}
-	return s
+	return oneLine(p.T("email.password_changed.subject", "App", p.AppName))
 }
 
 func PrimaryEmailChangedEmailSubject(p PrimaryEmailChangedEmail) string {
-	return "Your " + p.AppName + " email address was changed"
+	return oneLine(p.T("email.primary_changed.subject", "App", p.AppName))
 }
 
-func primaryEmailChangedIntro(p PrimaryEmailChangedEmail) string {
-	return "On " + p.When + " the primary email address of your " + p.AppName + " account was changed to " +
-		p.NewAddress + ". Messages about your account now go there."
+// smsSentence says what the code is for and how long it lasts.
+func smsSentence(p SMSCode) string {
+	switch p.Purpose {
+	case "sign-up":
+		return p.N("sms.code.sign_up", p.Minutes, "Code", p.Code, "App", p.AppName)
+	case "reset-password":
+		return p.N("sms.code.reset_password", p.Minutes, "Code", p.Code, "App", p.AppName)
+	case "add-phone":
+		return p.N("sms.code.add_phone", p.Minutes, "Code", p.Code, "App", p.AppName)
+	case "reverify":
+		return p.N("sms.code.reverify", p.Minutes, "Code", p.Code, "App", p.AppName)
+	}
+	return p.N("sms.code.sign_in", p.Minutes, "Code", p.Code, "App", p.AppName)
 }
 
-func primaryEmailChangedNotYou(p PrimaryEmailChangedEmail) string {
-	return "If you did this, there is nothing more to do. If you didn't, sign in at " + p.SignInURL +
-		", change your password and contact support right away."
+// SMSCodeText is the body of the text message carrying a code: plain,
+// short, its last line "@host #code" for WebOTP.
+func SMSCodeText(ctx context.Context, p SMSCode) (string, error) {
+	return PlainText(ctx, SMSCodeMessage(p))
 }
 
-// PrimaryEmailChangedEmailText is the plain-text body of the notice.
-func PrimaryEmailChangedEmailText(p PrimaryEmailChangedEmail) string {
-	return p.AppName + "\n\n" + primaryEmailChangedIntro(p) + "\n\n" + primaryEmailChangedNotYou(p) + "\n"
+// EmailColors are a theme's primary colours as #rrggbb, for an email's
+// button: the mailer passes them only when they read well on the email's
+// white card, since mail clients ignore the theme's dark mode.
+type EmailColors struct {
+	Primary           string
+	PrimaryForeground string
+}
+
+var hexColor = regexp.MustCompile(`^#[0-9a-fA-F]{6}$`)
+
+// buttonStyle is the button's inline style: the default colours unless
+// both of c are plain #rrggbb values.
+func buttonStyle(c EmailColors) templ.SafeCSS {
+	bg, fg := "#2f3037", "#ffffff"
+	if hexColor.MatchString(c.Primary) && hexColor.MatchString(c.PrimaryForeground) {
+		bg, fg = c.Primary, c.PrimaryForeground
+	}
+	return templ.SafeCSS("display:inline-block;padding:10px 18px;background-color:" + bg + ";color:" + fg +
+		";border-radius:6px;text-decoration:none;font-weight:600;")
 }

@@ -171,7 +171,7 @@ func TestOrgInvitationEmail(t *testing.T) {
 	if s := OrgInvitationEmailSubject(p); strings.ContainsAny(s, "\r\n") || !strings.HasPrefix(s, "Ada invited you to join Rockets") {
 		t.Errorf("subject %q (REQ-IN-04: no line breaks in a header)", s)
 	}
-	text := OrgInvitationEmailText(p)
+	text := plain(t, OrgInvitationEmailHTML(p))
 	for _, want := range []string{"Ada has invited you", p.URL, "expires on 8 May 2026"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("text body lacks %q:\n%s", want, text)

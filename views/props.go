@@ -285,6 +285,13 @@ type Outbox struct {
 type Email struct {
 	AppName string
 	BaseURL string
+	// Lang and Dir are the locale's BCP 47 tag and direction ("rtl" or
+	// empty); I18n renders the catalog messages in it (English when nil).
+	Lang string
+	Dir  string
+	I18n Translator
+	// Colors are the theme's, for the button; the default when empty.
+	Colors EmailColors
 }
 
 // CodeEmail carries a one-time code ("Your verification code is 123456").
@@ -323,7 +330,8 @@ type SMSCode struct {
 	Code    string
 	Minutes int
 	Purpose string
-	Domain  string // the portal's host, for WebOTP's "@host #code" line
+	Domain  string     // the portal's host, for WebOTP's "@host #code" line
+	I18n    Translator // English when nil
 }
 
 // ConnectedAccount is one provider account on the profile page.

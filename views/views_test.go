@@ -451,7 +451,7 @@ func TestCodeEmail(t *testing.T) {
 		t.Errorf("subject %q", s)
 	}
 	doc, html := render(t, CodeEmailHTML(p))
-	txt := CodeEmailText(p)
+	txt := plain(t, CodeEmailHTML(p))
 	for _, body := range []string{strings.Join(strings.Fields(doc.Find("body").Text()), " "), txt} {
 		for _, w := range []string{"123456", "expires in 10 minutes", "ignore this email", "sign in to Portal"} {
 			if !strings.Contains(body, w) {
@@ -462,7 +462,7 @@ func TestCodeEmail(t *testing.T) {
 	if strings.Contains(html, "<img") || strings.Contains(html, "<link") || strings.Contains(html, "<script") {
 		t.Error("email loads external content")
 	}
-	if !strings.Contains(CodeEmailText(CodeEmail{Code: "1", Minutes: 1}), "expires in 1 minute.") {
+	if !strings.Contains(plain(t, CodeEmailHTML(CodeEmail{Code: "1", Minutes: 1})), "expires in 1 minute.") {
 		t.Error("singular minute")
 	}
 }
@@ -473,7 +473,7 @@ func TestExistingAccountEmail(t *testing.T) {
 	if doc.Find(`a[href="https://id.example.com/sign-in"]`).Length() != 1 {
 		t.Error("sign-in link missing from HTML")
 	}
-	txt := ExistingAccountEmailText(p)
+	txt := plain(t, ExistingAccountEmailHTML(p))
 	if !strings.Contains(txt, "https://id.example.com/sign-in") || !strings.Contains(txt, "ignore this email") {
 		t.Errorf("text body %q", txt)
 	}
@@ -489,7 +489,7 @@ func TestAccountEmails(t *testing.T) {
 	p := PrimaryEmailChangedEmail{Email: base, NewAddress: "jo@new.example", When: "2 Jan 2026 15:04 UTC",
 		SignInURL: "https://id.example.com/sign-in"}
 	doc, _ := render(t, PrimaryEmailChangedEmailHTML(p))
-	for _, body := range []string{strings.Join(strings.Fields(doc.Find("body").Text()), " "), PrimaryEmailChangedEmailText(p)} {
+	for _, body := range []string{strings.Join(strings.Fields(doc.Find("body").Text()), " "), plain(t, PrimaryEmailChangedEmailHTML(p))} {
 		for _, w := range []string{"jo@new.example", "2 Jan 2026 15:04 UTC", "If you didn't", "https://id.example.com/sign-in"} {
 			if !strings.Contains(body, w) {
 				t.Errorf("primary email notice: missing %q in %q", w, body)
@@ -500,12 +500,12 @@ func TestAccountEmails(t *testing.T) {
 	if s := LinkEmailSubject(link); s != "Verify your email address for Portal" {
 		t.Errorf("add-email link subject %q", s)
 	}
-	if txt := LinkEmailText(link); !strings.Contains(txt, "browser where you added this address") ||
+	if txt := plain(t, LinkEmailHTML(link)); !strings.Contains(txt, "browser where you added this address") ||
 		strings.Contains(txt, "sign in as you") {
 		t.Errorf("add-email link text:\n%s", txt)
 	}
 	for purpose, want := range map[string]string{"add-email": "add this email address", "reverify": "confirm it's you"} {
-		if txt := CodeEmailText(CodeEmail{Email: base, Code: "123456", Minutes: 10, Purpose: purpose}); !strings.Contains(txt, want) {
+		if txt := plain(t, CodeEmailHTML(CodeEmail{Email: base, Code: "123456", Minutes: 10, Purpose: purpose})); !strings.Contains(txt, want) {
 			t.Errorf("%s code email:\n%s", purpose, txt)
 		}
 	}

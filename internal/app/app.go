@@ -148,8 +148,12 @@ func (p *Portal) wire(ctx context.Context, opt Options) error {
 	default:
 		texts = sms.NewDevOutbox(st.Q, p.Log, clock)
 	}
+	catalog, err := i18n.New(cfg.DefaultLocale, cfg.LocalesDir)
+	if err != nil {
+		return err
+	}
 	mail := &mailer.Mailer{Clock: clock, Send: send, Events: st.Q, AppName: cfg.AppName, BaseURL: cfg.BaseURL,
-		SMS: texts, Countries: countries}
+		SMS: texts, Countries: countries, I18n: catalog}
 
 	sessions := &session.Service{Clock: clock, Signer: p.Signer, Issuer: cfg.BaseURL, Repo: st.Q,
 		InTx: store.Tx[session.Repo](st),
@@ -292,10 +296,7 @@ func (p *Portal) wire(ctx context.Context, opt Options) error {
 	if err != nil {
 		return err
 	}
-	catalog, err := i18n.New(cfg.DefaultLocale, cfg.LocalesDir)
-	if err != nil {
-		return err
-	}
+	mail.Theme = look
 	p.Handler, err = handlers.New(handlers.Deps{Config: cfg, Log: p.Log, Clock: clock, SignIn: in, SignUp: up, Codes: codes,
 		Providers: providers, Sealer: sealer, Social: soc,
 		Sessions: sessions, Signer: p.Signer, Redirects: policy, Users: st.Q, Outbox: outbox, Limiter: p.Limiter,

@@ -16,10 +16,12 @@ import (
 	"github.com/portalhq/portal/internal/apperr"
 	"github.com/portalhq/portal/internal/events"
 	"github.com/portalhq/portal/internal/flow"
+	"github.com/portalhq/portal/internal/i18n"
 	"github.com/portalhq/portal/internal/id"
 	"github.com/portalhq/portal/internal/notify"
 	"github.com/portalhq/portal/internal/phone"
 	"github.com/portalhq/portal/internal/sms"
+	"github.com/portalhq/portal/internal/theme"
 	"github.com/portalhq/portal/views"
 )
 
@@ -38,47 +40,66 @@ type Mailer struct {
 	// SMS sends text messages (Twilio or the dev outbox); nil disables them.
 	SMS       sms.Sender
 	Countries *phone.Allowlist
+	// I18n gives the language of a message sent outside a person's
+	// request (the Backend API's invitations): the instance default.
+	// Within a request, the request's language (i18n.FromContext) wins.
+	// Nil means English.
+	I18n *i18n.Catalog
+	// Theme gives the button its primary colours (theme.Live); nil keeps
+	// the default ones.
+	Theme Themes
+}
+
+// Themes returns the theme in force; theme.Live is one.
+type Themes interface {
+	Theme() (*theme.Theme, error)
 }
 
 var _ flow.Notifier = (*Mailer)(nil)
 
 // ErrSend is what a person sees when the mail server refuses or is down.
-var ErrSend = apperr.New(apperr.Unavailable, "We couldn't send the email just now. Please try again in a moment.")
+var ErrSend = apperr.New(apperr.Unavailable, "We couldn't send the email just now. Please try again in a moment.").
+	T("error.email.send")
+
+// errNoSMS is what a person sees when the instance sends no text messages.
+var errNoSMS = apperr.New(apperr.Unavailable, "Text messages can't be sent from this site. Please use another way.").
+	T("error.sms.unavailable")
 
 // SendCode sends a one-time code.
 func (m *Mailer) SendCode(ctx context.Context, to, code, purpose string) error {
-	p := views.CodeEmail{Email: m.base(), Code: code, Minutes: int(flow.CodeTTL / time.Minute), Purpose: purpose}
-	return m.deliver(ctx, "verification_code", to, views.CodeEmailSubject(p), views.CodeEmailText(p), views.CodeEmailHTML(p))
+	p := views.CodeEmail{Email: m.base(ctx), Code: code, Minutes: int(flow.CodeTTL / time.Minute), Purpose: purpose}
+	return m.deliver(ctx, "verification_code", to, views.CodeEmailSubject(p), views.CodeEmailHTML(p))
 }
 
 // SendLink sends a sign-in or verification link.
 func (m *Mailer) SendLink(ctx context.Context, to, link, purpose string) error {
-	p := views.LinkEmail{Email: m.base(), URL: link, Minutes: int(flow.CodeTTL / time.Minute), Purpose: purpose}
+	p := views.LinkEmail{Email: m.base(ctx), URL: link, Minutes: int(flow.CodeTTL / time.Minute), Purpose: purpose}
 	return m.deliver(ctx, "magic_link_"+strings.ReplaceAll(purpose, "-", "_"), to, views.LinkEmailSubject(p),
-		views.LinkEmailText(p), views.LinkEmailHTML(p))
+		views.LinkEmailHTML(p))
 }
 
 // SendPasswordChanged tells the owner their password was changed (REQ-PW-07).
 func (m *Mailer) SendPasswordChanged(ctx context.Context, to string) error {
-	p := views.PasswordChangedEmail{Email: m.base(), When: m.Clock.Now().UTC().Format("2 Jan 2006 15:04 UTC"),
+	e := m.base(ctx)
+	p := views.PasswordChangedEmail{Email: e, When: m.Clock.Now().UTC().Format(e.T("email.date_time_layout")),
 		SignInURL: m.BaseURL + "/sign-in"}
-	return m.deliver(ctx, "password_changed", to, views.PasswordChangedEmailSubject(p),
-		views.PasswordChangedEmailText(p), views.PasswordChangedEmailHTML(p))
+	return m.deliver(ctx, "password_changed", to, views.PasswordChangedEmailSubject(p), views.PasswordChangedEmailHTML(p))
 }
 
 // SendPrimaryEmailChanged tells the old primary address, to, that the
 // account's primary address is now newAddress (REQ-PW-07).
 func (m *Mailer) SendPrimaryEmailChanged(ctx context.Context, to, newAddress string) error {
-	p := views.PrimaryEmailChangedEmail{Email: m.base(), NewAddress: newAddress,
-		When: m.Clock.Now().UTC().Format("2 Jan 2006 15:04 UTC"), SignInURL: m.BaseURL + "/sign-in"}
+	e := m.base(ctx)
+	p := views.PrimaryEmailChangedEmail{Email: e, NewAddress: newAddress,
+		When: m.Clock.Now().UTC().Format(e.T("email.date_time_layout")), SignInURL: m.BaseURL + "/sign-in"}
 	return m.deliver(ctx, "primary_email_address_changed", to, views.PrimaryEmailChangedEmailSubject(p),
-		views.PrimaryEmailChangedEmailText(p), views.PrimaryEmailChangedEmailHTML(p))
+		views.PrimaryEmailChangedEmailHTML(p))
 }
 
 // SendSMSCode texts a one-time code, only to numbers in the allowlist.
 func (m *Mailer) SendSMSCode(ctx context.Context, to, code, purpose string) error {
 	if m.SMS == nil {
-		return apperr.New(apperr.Unavailable, "Text messages can't be sent from this site. Please use another way.")
+		return errNoSMS
 	}
 	if n, err := phone.Parse(to, ""); err != nil {
 		return err
@@ -89,8 +110,15 @@ func (m *Mailer) SendSMSCode(ctx context.Context, to, code, purpose string) erro
 	if u, err := url.Parse(m.BaseURL); err == nil {
 		host = u.Hostname()
 	}
-	body := views.SMSCodeText(views.SMSCode{AppName: m.AppName, Code: code, Minutes: int(flow.CodeTTL / time.Minute),
-		Purpose: purpose, Domain: host})
+	msg := views.SMSCode{AppName: m.AppName, Code: code, Minutes: int(flow.CodeTTL / time.Minute),
+		Purpose: purpose, Domain: host}
+	if l := m.localizer(ctx); l != nil {
+		msg.I18n = l
+	}
+	body, err := views.SMSCodeText(ctx, msg)
+	if err != nil {
+		return fmt.Errorf("mailer: render sms: %w", err)
+	}
 	if err := m.SMS.SendSMS(ctx, sms.Message{To: to, Body: body}); err != nil {
 		return err
 	}
@@ -117,12 +145,52 @@ type smsObject struct {
 
 // SendExistingAccount tells an address's owner that someone tried to sign up with it.
 func (m *Mailer) SendExistingAccount(ctx context.Context, to string) error {
-	p := views.ExistingAccountEmail{Email: m.base(), SignInURL: m.BaseURL + "/sign-in"}
+	p := views.ExistingAccountEmail{Email: m.base(ctx), SignInURL: m.BaseURL + "/sign-in"}
 	return m.deliver(ctx, "sign_up_existing_account", to, views.ExistingAccountEmailSubject(p),
-		views.ExistingAccountEmailText(p), views.ExistingAccountEmailHTML(p))
+		views.ExistingAccountEmailHTML(p))
 }
 
-func (m *Mailer) base() views.Email { return views.Email{AppName: m.AppName, BaseURL: m.BaseURL} }
+// localizer is the language of a message: the person's request's, else
+// the instance default's; nil (English) when the mailer has no catalog.
+func (m *Mailer) localizer(ctx context.Context) *i18n.Localizer {
+	if l := i18n.FromContext(ctx); l != nil {
+		return l
+	}
+	if m.I18n != nil {
+		return m.I18n.For(m.I18n.Default())
+	}
+	return nil
+}
+
+func (m *Mailer) base(ctx context.Context) views.Email {
+	e := views.Email{AppName: m.AppName, BaseURL: m.BaseURL, Colors: m.colors()}
+	if l := m.localizer(ctx); l != nil {
+		e.Lang, e.Dir, e.I18n = l.Locale(), l.Dir(), l
+	}
+	return e
+}
+
+// colors are the theme's primary colours for an email's button, when the
+// button reads well on the email's white card (WCAG: 3:1 against white,
+// 4.5:1 for its label); mail clients ignore the theme's dark mode, so a
+// light primary colour (the dark theme's) keeps the default.
+func (m *Mailer) colors() views.EmailColors {
+	if m.Theme == nil {
+		return views.EmailColors{}
+	}
+	t, _ := m.Theme.Theme() // on a reload error, the last good theme
+	if t == nil {
+		return views.EmailColors{}
+	}
+	pal := t.Palette(false)
+	bg, ok := pal["colorPrimary"]
+	fg, ok2 := pal["colorPrimaryForeground"]
+	white := theme.RGBA{R: 255, G: 255, B: 255, A: 1}
+	if !ok || !ok2 || bg.A != 1 || fg.A != 1 || theme.Contrast(bg, white) < 3 || theme.Contrast(fg, bg) < 4.5 {
+		return views.EmailColors{}
+	}
+	return views.EmailColors{Primary: bg.String(), PrimaryForeground: fg.String()}
+}
 
 // emailObject is the email.created payload, shaped like Clerk's email object.
 type emailObject struct {
@@ -137,13 +205,21 @@ type emailObject struct {
 	DeliveredByPortal bool   `json:"delivered_by_clerk"`
 }
 
-func (m *Mailer) deliver(ctx context.Context, slug, to, subject, text string, html templ.Component) error {
+// deliver sends the email html renders, with the text body made of the
+// same component (views.PlainText), and records email.created.
+func (m *Mailer) deliver(ctx context.Context, slug, to, subject string, html templ.Component) error {
 	var buf bytes.Buffer
 	if err := html.Render(ctx, &buf); err != nil {
 		return fmt.Errorf("mailer: render %s: %w", slug, err)
 	}
-	if err := m.Send.SendEmail(ctx, notify.Email{To: to, Subject: subject, Text: text, HTML: buf.String()}); err != nil {
-		return &apperr.Error{Code: ErrSend.Code, Message: ErrSend.Message, Err: err}
+	text, err := views.PlainText(ctx, html)
+	if err != nil {
+		return fmt.Errorf("mailer: render %s as text: %w", slug, err)
+	}
+	if err := m.Send.SendEmail(ctx, notify.Email{To: to, Subject: subject, Text: text + "\n", HTML: buf.String()}); err != nil {
+		e := *ErrSend
+		e.Err = err
+		return &e
 	}
 	now := m.Clock.Now()
 	obj := emailObject{Object: "email", ID: id.New("ema"), Slug: slug, ToEmailAddress: to,

@@ -11,8 +11,9 @@ var _ org.Notifier = (*Mailer)(nil)
 
 // SendOrgInvitation emails an organization invitation with its one-time link.
 func (m *Mailer) SendOrgInvitation(ctx context.Context, to string, inv org.InvitationMail) error {
-	p := views.OrgInvitationEmail{Email: m.base(), OrgName: inv.OrgName, InviterName: inv.InviterName, URL: inv.URL,
-		Expires: inv.ExpireAt.UTC().Format("2 Jan 2006")}
+	e := m.base(ctx)
+	p := views.OrgInvitationEmail{Email: e, OrgName: inv.OrgName, InviterName: inv.InviterName, URL: inv.URL,
+		Expires: inv.ExpireAt.UTC().Format(e.T("email.date_layout"))}
 	return m.deliver(ctx, "organization_invitation", to, views.OrgInvitationEmailSubject(p),
-		views.OrgInvitationEmailText(p), views.OrgInvitationEmailHTML(p))
+		views.OrgInvitationEmailHTML(p))
 }

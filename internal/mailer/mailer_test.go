@@ -1,0 +1,182 @@
+package mailer
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jonboulle/clockwork"
+
+	"github.com/portalhq/portal/internal/apperr"
+	"github.com/portalhq/portal/internal/events"
+	"github.com/portalhq/portal/internal/i18n"
+	"github.com/portalhq/portal/internal/notify"
+	"github.com/portalhq/portal/internal/org"
+	"github.com/portalhq/portal/internal/phone"
+	"github.com/portalhq/portal/internal/sms"
+	"github.com/portalhq/portal/internal/theme"
+)
+
+type sent struct {
+	mails []notify.Email
+	texts []sms.Message
+	evs   []events.Event
+	fail  error
+}
+
+func (s *sent) SendEmail(_ context.Context, m notify.Email) error {
+	if s.fail != nil {
+		return s.fail
+	}
+	s.mails = append(s.mails, m)
+	return nil
+}
+
+func (s *sent) SendSMS(_ context.Context, m sms.Message) error {
+	s.texts = append(s.texts, m)
+	return nil
+}
+
+func (s *sent) InsertEvent(_ context.Context, e events.Event) error {
+	s.evs = append(s.evs, e)
+	return nil
+}
+
+const app = `Tom & Jerry's <Shop>`
+
+func newMailer(t *testing.T, defaultLocale string) (*Mailer, *sent) {
+	t.Helper()
+	cat, err := i18n.New(defaultLocale, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	countries, err := phone.NewAllowlist(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &sent{}
+	clock := clockwork.NewFakeClockAt(time.Date(2026, 5, 8, 14, 3, 0, 0, time.UTC))
+	return &Mailer{Clock: clock, Send: s, Events: s, AppName: app, BaseURL: "https://id.example.com",
+		SMS: s, Countries: countries, I18n: cat}, s
+}
+
+func noEntities(t *testing.T, what, s string) {
+	t.Helper()
+	for _, bad := range []string{"&amp;", "&#39;", "&lt;", "&gt;", "&#", "<p", "</", "<a "} {
+		if strings.Contains(s, bad) {
+			t.Errorf("%s carries HTML (%q):\n%s", what, bad, s)
+		}
+	}
+}
+
+// The request's language wins; without one, the instance default.
+func TestLanguageOfAMessage(t *testing.T) {
+	m, s := newMailer(t, "fr")
+	cat, _ := i18n.New("en", "")
+	ctx := i18n.NewContext(context.Background(), cat.For("de"))
+	if err := m.SendCode(ctx, "ada@example.com", "123456", "sign-in"); err != nil {
+		t.Fatal(err)
+	}
+	// No request (the Backend API): the default, French.
+	inv := org.InvitationMail{OrgName: "R&D", URL: "https://id.example.com/accept?ticket=a&b=1",
+		ExpireAt: time.Date(2026, 5, 15, 0, 0, 0, 0, time.UTC)}
+	if err := m.SendOrgInvitation(context.Background(), "bob@example.com", inv); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.SendPasswordChanged(context.Background(), "bob@example.com"); err != nil {
+		t.Fatal(err)
+	}
+	if len(s.mails) != 3 {
+		t.Fatalf("%d emails", len(s.mails))
+	}
+	code, invitation, changed := s.mails[0], s.mails[1], s.mails[2]
+	if code.Subject != "123456 ist Ihr Bestätigungscode für "+app || !strings.Contains(code.Text, "um sich bei "+app+" anzumelden") ||
+		!strings.Contains(code.HTML, `lang="de"`) {
+		t.Errorf("German code email: %q\n%s", code.Subject, code.Text)
+	}
+	if invitation.Subject != "Vous êtes invité à rejoindre R&D sur "+app ||
+		!strings.Contains(invitation.Text, "expire le 15/05/2026.") || !strings.Contains(invitation.Text, "\n\n"+inv.URL+"\n\n") {
+		t.Errorf("French invitation: %q\n%s", invitation.Subject, invitation.Text)
+	}
+	if !strings.Contains(changed.Text, "a été modifié le 08/05/2026 14:03 UTC.") {
+		t.Errorf("French notice:\n%s", changed.Text)
+	}
+	for _, e := range s.mails {
+		noEntities(t, "text body", e.Text)
+		noEntities(t, "subject", e.Subject)
+		if !strings.HasSuffix(e.Text, "\n") || strings.HasSuffix(e.Text, "\n\n") {
+			t.Errorf("text body should end with one line break: %q", e.Text)
+		}
+	}
+	if len(s.evs) != 3 {
+		t.Fatalf("%d events, want an email.created per email", len(s.evs))
+	}
+	for _, e := range s.evs {
+		var obj emailObject
+		if e.Type != events.EmailCreated || json.Unmarshal(e.Data, &obj) != nil || obj.Status != "delivered" {
+			t.Errorf("event %s %s", e.Type, e.Data)
+		}
+	}
+}
+
+func TestSMSInTheRequestsLanguage(t *testing.T) {
+	m, s := newMailer(t, "en")
+	ctx := i18n.NewContext(context.Background(), m.I18n.For("ja"))
+	if err := m.SendSMSCode(ctx, "+14155550100", "654321", "sign-in"); err != nil {
+		t.Fatal(err)
+	}
+	if len(s.texts) != 1 || len(s.evs) != 1 || s.evs[0].Type != events.SMSCreated {
+		t.Fatalf("texts %v, events %v", s.texts, s.evs)
+	}
+	want := app + " のサインイン用コードは 654321 です。有効期限は 10 分です。誰にも教えないでください。\n\n@id.example.com #654321"
+	if got := s.texts[0].Body; got != want {
+		t.Errorf("SMS\n%q\nwant\n%q", got, want)
+	}
+	var obj smsObject
+	if json.Unmarshal(s.evs[0].Data, &obj) != nil || obj.Message != want {
+		t.Errorf("sms.created %s", s.evs[0].Data)
+	}
+}
+
+// A person sees the mailer's errors in their language.
+func TestErrorsCarryCatalogIDs(t *testing.T) {
+	m, s := newMailer(t, "en")
+	s.fail = errors.New("smtp: 451")
+	err := m.SendCode(context.Background(), "ada@example.com", "123456", "sign-in")
+	if e, ok := apperr.As(err); !ok || e.ID != "error.email.send" || !errors.Is(err, s.fail) {
+		t.Errorf("send failure: %v", err)
+	}
+	m.SMS = nil
+	if e, ok := apperr.As(m.SendSMSCode(context.Background(), "+14155550100", "1", "sign-in")); !ok || e.ID != "error.sms.unavailable" {
+		t.Errorf("no SMS: %v", e)
+	}
+	if ErrSend.ID != "error.email.send" {
+		t.Error("ErrSend lost its ID")
+	}
+}
+
+// The button takes the theme's primary colours when they read well on the
+// email's white card; the dark theme's light button keeps the default.
+func TestButtonInTheThemesColours(t *testing.T) {
+	for name, want := range map[string]string{
+		"neobrutalism": "background-color:#5b21b6;color:#ffffff;",
+		"dark":         "background-color:#2f3037;color:#ffffff;",
+		"default":      "background-color:#2f3037;color:#ffffff;",
+	} {
+		look, err := theme.NewLive(name, "", false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m, s := newMailer(t, "en")
+		m.Theme = look
+		if err := m.SendLink(context.Background(), "ada@example.com", "https://id.example.com/v1/verify?token=x", "sign-in"); err != nil {
+			t.Fatal(err)
+		}
+		if html := s.mails[0].HTML; !strings.Contains(html, want) {
+			t.Errorf("%s theme: the button lacks %q", name, want)
+		}
+	}
+}
