@@ -81,7 +81,7 @@ func (m *Mailer) SendLink(ctx context.Context, to, link, purpose string) error {
 // SendPasswordChanged tells the owner their password was changed (REQ-PW-07).
 func (m *Mailer) SendPasswordChanged(ctx context.Context, to string) error {
 	e := m.base(ctx)
-	p := views.PasswordChangedEmail{Email: e, When: m.Clock.Now().UTC().Format(e.T("email.date_time_layout")),
+	p := views.PasswordChangedEmail{Email: e, When: m.dateTime(ctx, m.Clock.Now()),
 		SignInURL: m.BaseURL + "/sign-in"}
 	return m.deliver(ctx, "password_changed", to, views.PasswordChangedEmailSubject(p), views.PasswordChangedEmailHTML(p))
 }
@@ -91,7 +91,7 @@ func (m *Mailer) SendPasswordChanged(ctx context.Context, to string) error {
 func (m *Mailer) SendPrimaryEmailChanged(ctx context.Context, to, newAddress string) error {
 	e := m.base(ctx)
 	p := views.PrimaryEmailChangedEmail{Email: e, NewAddress: newAddress,
-		When: m.Clock.Now().UTC().Format(e.T("email.date_time_layout")), SignInURL: m.BaseURL + "/sign-in"}
+		When: m.dateTime(ctx, m.Clock.Now()), SignInURL: m.BaseURL + "/sign-in"}
 	return m.deliver(ctx, "primary_email_address_changed", to, views.PrimaryEmailChangedEmailSubject(p),
 		views.PrimaryEmailChangedEmailHTML(p))
 }
@@ -160,6 +160,22 @@ func (m *Mailer) localizer(ctx context.Context) *i18n.Localizer {
 		return m.I18n.For(m.I18n.Default())
 	}
 	return nil
+}
+
+// date and dateTime write t the way the message's language does ("26.
+// Nov. 2026"); English without a catalog.
+func (m *Mailer) date(ctx context.Context, t time.Time) string {
+	if l := m.localizer(ctx); l != nil {
+		return l.Date(t)
+	}
+	return t.UTC().Format("2 Jan 2006")
+}
+
+func (m *Mailer) dateTime(ctx context.Context, t time.Time) string {
+	if l := m.localizer(ctx); l != nil {
+		return l.DateTime(t)
+	}
+	return t.UTC().Format("2 Jan 2006, 15:04 UTC")
 }
 
 func (m *Mailer) base(ctx context.Context) views.Email {

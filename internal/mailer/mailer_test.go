@@ -98,10 +98,10 @@ func TestLanguageOfAMessage(t *testing.T) {
 		t.Errorf("German code email: %q\n%s", code.Subject, code.Text)
 	}
 	if invitation.Subject != "Vous êtes invité à rejoindre R&D sur "+app ||
-		!strings.Contains(invitation.Text, "expire le 15/05/2026.") || !strings.Contains(invitation.Text, "\n\n"+inv.URL+"\n\n") {
+		!strings.Contains(invitation.Text, "expire le 15 mai 2026.") || !strings.Contains(invitation.Text, "\n\n"+inv.URL+"\n\n") {
 		t.Errorf("French invitation: %q\n%s", invitation.Subject, invitation.Text)
 	}
-	if !strings.Contains(changed.Text, "a été modifié le 08/05/2026 14:03 UTC.") {
+	if !strings.Contains(changed.Text, "a été modifié le 8 mai 2026 à 14:03 UTC.") {
 		t.Errorf("French notice:\n%s", changed.Text)
 	}
 	for _, e := range s.mails {

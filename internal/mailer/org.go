@@ -13,7 +13,7 @@ var _ org.Notifier = (*Mailer)(nil)
 func (m *Mailer) SendOrgInvitation(ctx context.Context, to string, inv org.InvitationMail) error {
 	e := m.base(ctx)
 	p := views.OrgInvitationEmail{Email: e, OrgName: inv.OrgName, InviterName: inv.InviterName, URL: inv.URL,
-		Expires: inv.ExpireAt.UTC().Format(e.T("email.date_layout"))}
+		Expires: m.date(ctx, inv.ExpireAt)}
 	return m.deliver(ctx, "organization_invitation", to, views.OrgInvitationEmailSubject(p),
 		views.OrgInvitationEmailHTML(p))
 }
