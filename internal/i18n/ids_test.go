@@ -10,8 +10,9 @@ import (
 )
 
 // catalogCall matches a catalog message named in code: p.T("id"),
-// p.N("id", n), a.t(c, "id") in handlers, apperr's .T("id").
-var catalogCall = regexp.MustCompile(`(?:\.T|\.N|\bt)\((?:c, )?"([a-z][a-z0-9_]*(?:\.[a-z0-9_]+)+)"`)
+// p.N("id", n), a.t(c, "id") in handlers, apperr's .T("id"), and an
+// apperr.Error's ID: "id" or .ID = "id".
+var catalogCall = regexp.MustCompile(`(?:(?:\.T|\.N|\bt)\((?:c, )?|\bID:\s*|\.ID\s*=\s*)"([a-z][a-z0-9_]*(?:\.[a-z0-9_]+)+)"`)
 
 // Every message ID the code names is in the English catalog, so that no
 // page shows a bare ID.

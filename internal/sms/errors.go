@@ -34,7 +34,8 @@ func (e *ProviderError) Retryable() bool {
 	return e.Status == http.StatusTooManyRequests || e.Status >= 500 || e.Code == 20429
 }
 
-// Messages for the person whose number the text was for.
+// Messages for the person whose number the text was for, in English; the
+// pages show the catalog messages with the IDs set next to them.
 const (
 	msgUnreachable = "This number can't receive text messages. Check it or use another."
 	msgCountry     = "We can't send text messages to numbers in this country."
@@ -49,7 +50,7 @@ const (
 // our sender number, limits, outages — is Unavailable, which the person can
 // only wait out.
 func forPerson(pe *ProviderError) *apperr.Error {
-	e := &apperr.Error{Code: apperr.Unavailable, Message: msgUnavailable, Err: pe}
+	e := &apperr.Error{Code: apperr.Unavailable, Message: msgUnavailable, ID: "error.sms.failed", Err: pe}
 	switch pe.Code {
 	case 21211, // invalid 'To' number
 		21265, // 'To' is a short code
@@ -59,15 +60,18 @@ func forPerson(pe *ProviderError) *apperr.Error {
 		21614, // 'To' is not a mobile number
 		21635: // 'To' is a landline
 		e.Code, e.Field, e.Message = apperr.Invalid, "phone_number", msgUnreachable
+		e.ID = "error.sms.unreachable"
 	case 21408: // the account's geographic permissions exclude the country
 		e.Code, e.Field, e.Message = apperr.Invalid, "phone_number", msgCountry
+		e.ID = "error.phone.country"
 	case 21610: // the recipient replied STOP
 		e.Code, e.Field, e.Message = apperr.Invalid, "phone_number", msgOptedOut
+		e.ID = "error.sms.opted_out"
 	}
 	return e
 }
 
 // unavailable wraps a failure to get any answer from the provider.
 func unavailable(err error) *apperr.Error {
-	return &apperr.Error{Code: apperr.Unavailable, Message: msgUnavailable, Err: err}
+	return &apperr.Error{Code: apperr.Unavailable, Message: msgUnavailable, ID: "error.sms.failed", Err: err}
 }

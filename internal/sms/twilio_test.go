@@ -12,6 +12,7 @@ import (
 	"github.com/jonboulle/clockwork"
 
 	"github.com/portalhq/portal/internal/apperr"
+	"github.com/portalhq/portal/internal/i18n"
 	"github.com/portalhq/portal/internal/sms"
 	"github.com/portalhq/portal/internal/testutil/twiliotest"
 )
@@ -50,6 +51,10 @@ func TestTwilioSends(t *testing.T) {
 }
 
 func TestTwilioProviderErrors(t *testing.T) {
+	catalog, err := i18n.New("en", "")
+	if err != nil {
+		t.Fatal(err)
+	}
 	tests := []struct {
 		name           string
 		token          string // "" means the right one
@@ -92,6 +97,14 @@ func TestTwilioProviderErrors(t *testing.T) {
 			}
 			if e.Code != tt.wantCode || e.Field != tt.wantField || e.Message != tt.msg {
 				t.Errorf("got {%s %q %q}, want {%s %q %q}", e.Code, e.Field, e.Message, tt.wantCode, tt.wantField, tt.msg)
+			}
+			// Pages show the catalog message: the same sentence in English,
+			// translated in German.
+			if en := catalog.For("en").T(e.ID, e.Args...); en != tt.msg {
+				t.Errorf("catalog message %s is %q, Message %q", e.ID, en, tt.msg)
+			}
+			if de := catalog.For("de").T(e.ID, e.Args...); de == tt.msg || de == e.ID {
+				t.Errorf("no German for %s: %q", e.ID, de)
 			}
 			var pe *sms.ProviderError
 			if !errors.As(err, &pe) {
