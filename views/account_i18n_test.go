@@ -145,7 +145,7 @@ func TestAccountPagesInGerman(t *testing.T) {
 			"E-Mail-Adressen", "Primär", "Nicht bestätigt", "Als primär festlegen", "jo@work.example als primär festlegen",
 			"old@example.com entfernen", "Telefonnummern", "Noch keine.", "Telefonnummer hinzufügen", "Ihr Konto hat ein Passwort.",
 			"Passwort ändern", "Verknüpfte Konten", "GitHub trennen", "Aktive Geräte", "Firefox 128 unter Linux", "Dieses Gerät",
-			"Angemeldet 1 Mar 2026 10:00 UTC · Zuletzt aktiv 2 Mar 2026 10:00 UTC", "Safari 17 unter iOS 17 abmelden",
+			"Angemeldet am 1 Mar 2026 10:00 UTC · Zuletzt aktiv am 2 Mar 2026 10:00 UTC", "Safari 17 unter iOS 17 abmelden",
 			"Auf allen anderen Geräten abmelden", "Konto löschen"},
 		"profile without password": {"Ihr Konto hat noch kein Passwort.", "Passwort festlegen"},
 		"verify password":          {"Passwort eingeben", "Bestätigen Sie zu Ihrer Sicherheit vor dieser Änderung, dass Sie es sind.", "Abbrechen", "Weiter"},
