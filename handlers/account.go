@@ -86,7 +86,7 @@ func (a *app) userImageUpload(c echo.Context) error {
 	}
 	fh, err := c.FormFile("image")
 	if err != nil {
-		return a.profileFailed(c, sess, u, apperr.Field(apperr.Invalid, "image", "Choose an image to upload."), nil)
+		return a.profileFailed(c, sess, u, apperr.Field(apperr.Invalid, "image", "Choose an image to upload.").T("account.error.choose_image"), nil)
 	}
 	if fh.Size > avatar.MaxUpload {
 		return a.profileFailed(c, sess, u, avatar.ErrTooLarge, nil)

@@ -38,10 +38,10 @@ func (a *app) userAddIdentifierPage(c echo.Context, kind string) error {
 }
 
 func (a *app) renderAddIdentifier(c echo.Context, status int, kind, value string, errs views.Errors) error {
-	p := views.UserAddIdentifier{Page: a.page(c, "Add an email address"), Action: identifierBase(kind), Phone: kind == user.Phone,
+	p := views.UserAddIdentifier{Page: a.page(c, a.t(c, "account.identifiers.add_email")), Action: identifierBase(kind), Phone: kind == user.Phone,
 		Value: value, Errors: errs, CancelURL: "/user"}
 	if p.Phone {
-		p.Page.Title = "Add a phone number"
+		p.Page.Title = a.t(c, "account.identifiers.add_phone")
 	}
 	return render(c, status, views.UserAddIdentifierPage(p))
 }
@@ -95,12 +95,12 @@ func (a *app) userVerifyIdentifierPage(c echo.Context) error {
 }
 
 func (a *app) renderVerifyIdentifier(c echo.Context, status int, f *flow.Flow, notice string, errs views.Errors) error {
-	p := views.UserVerifyIdentifier{Page: a.page(c, "Verify your email address"), Action: "/user/verify-identifier",
+	p := views.UserVerifyIdentifier{Page: a.page(c, a.t(c, "link.verify_heading")), Action: "/user/verify-identifier",
 		SendAction: "/user/verify-identifier/send", FlowID: f.ID, Destination: f.Identifier,
 		Phone: f.Data.IdentifierKind == user.Phone, Notice: notice, Errors: errs, CancelURL: "/user"}
 	strategy := flow.EmailCode
 	if p.Phone {
-		p.Page.Title, p.Destination, strategy = "Verify your phone number", a.displayPhone(f.Identifier), flow.PhoneCode
+		p.Page.Title, p.Destination, strategy = a.t(c, "signup.verify_title_phone"), a.displayPhone(f.Identifier), flow.PhoneCode
 	}
 	p.ResendWait = a.resendWait(c, f.ID, strategy)
 	return render(c, status, views.UserVerifyIdentifierPage(p))
@@ -108,7 +108,7 @@ func (a *app) renderVerifyIdentifier(c echo.Context, status int, f *flow.Flow, n
 
 func (a *app) pendingGone(c echo.Context, err error) error {
 	if e, ok := apperr.As(err); ok {
-		return a.message(c, statusOf(e.Code), "This page has expired", e.Message, "/user", "Back to your account")
+		return a.message(c, statusOf(e.Code), a.t(c, "page.expired_title"), a.say(c, e), "/user", a.t(c, "account.back_to_account"))
 	}
 	return err
 }
@@ -165,9 +165,9 @@ func (a *app) userVerifyIdentifierSend(c echo.Context) error {
 		}
 		return err
 	}
-	notice := "A new code is on its way."
+	notice := a.t(c, "signup.code_resent")
 	if strategy == flow.EmailLink {
-		notice = "We sent a link too. Open it in this browser, or type the code here."
+		notice = a.t(c, "account.identifiers.link_sent")
 	}
 	return a.renderVerifyIdentifier(c, http.StatusOK, f, notice, nil)
 }
@@ -185,9 +185,9 @@ func (a *app) userVerifyEmailPage(c echo.Context) error {
 	if _, err := a.Account.PeekLink(c.Request().Context(), sess, tok); err != nil {
 		return a.verifyLinkFailed(c, err)
 	}
-	p := views.LinkConfirm{Page: a.page(c, "Verify your email"), Action: "/user/verify-email", Token: tok,
-		Heading: "Verify your email address", Button: "Verify email address",
-		Body: "Press the button to add this address to your account."}
+	p := views.LinkConfirm{Page: a.page(c, a.t(c, "signup.verify_title_email")), Action: "/user/verify-email", Token: tok,
+		Heading: a.t(c, "link.verify_heading"), Button: a.t(c, "link.verify_button"),
+		Body: a.t(c, "account.identifiers.verify_link_body")}
 	p.Page.NoReferrer = true
 	return render(c, http.StatusOK, views.LinkConfirmPage(p))
 }
@@ -215,7 +215,7 @@ func (a *app) verifyLinkFailed(c echo.Context, err error) error {
 	if errors.Is(err, flow.ErrLinkInvalid) {
 		status = http.StatusBadRequest
 	}
-	return a.message(c, status, "This link can't be used", e.Message, "/user", "Go to your account")
+	return a.message(c, status, a.t(c, "page.link_unusable_title"), a.say(c, e), "/user", a.t(c, "account.go_to_account"))
 }
 
 // GET /user/{email-addresses,phone-numbers}/:id/{primary,remove}: confirm
@@ -227,7 +227,8 @@ func (a *app) userIdentifierConfirm(c echo.Context, kind, action string) error {
 	}
 	i := u.Identifier(c.Param("id"))
 	if i == nil || i.Kind != kind || action == "primary" && !i.Verified() {
-		return a.message(c, http.StatusNotFound, "Not found", account.ErrNoSuchIdentifier.Message, "/user", "Back to your account")
+		return a.message(c, http.StatusNotFound, a.t(c, "page.not_found_short"), a.say(c, account.ErrNoSuchIdentifier), "/user",
+			a.t(c, "account.back_to_account"))
 	}
 	here := identifierBase(kind) + "/" + i.ID + "/" + action
 	if !a.Account.Fresh(sess) {
@@ -237,14 +238,15 @@ func (a *app) userIdentifierConfirm(c echo.Context, kind, action string) error {
 	if kind == user.Phone {
 		shown = a.displayPhone(i.Value)
 	}
-	p := views.UserConfirm{Page: a.page(c, "Remove"), Action: here, CancelURL: "/user",
-		Heading: "Remove " + shown + "?", Button: "Remove", Danger: true,
-		Body: "You won't be able to sign in with it or get messages about your account there any more."}
+	p := views.UserConfirm{Page: a.page(c, a.t(c, "account.remove")), Action: here, CancelURL: "/user",
+		Heading: a.t(c, "account.identifiers.remove_heading", "Value", shown), Button: a.t(c, "account.remove"), Danger: true,
+		Body: a.t(c, "account.identifiers.remove_body")}
 	if action == "primary" {
-		p.Page.Title, p.Heading, p.Button, p.Danger = "Make primary", "Make "+shown+" primary?", "Make primary", false
-		p.Body = "Messages about your account will go there."
+		p.Page.Title, p.Button, p.Danger = a.t(c, "account.identifiers.make_primary"), a.t(c, "account.identifiers.make_primary"), false
+		p.Heading = a.t(c, "account.identifiers.primary_heading", "Value", shown)
+		p.Body = a.t(c, "account.identifiers.primary_body")
 		if kind == user.Email {
-			p.Body = "Messages about your account will go there, and we'll tell " + u.PrimaryEmail() + " about the change."
+			p.Body = a.t(c, "account.identifiers.primary_body_email", "Email", u.PrimaryEmail())
 		}
 	}
 	return render(c, http.StatusOK, views.UserConfirmPage(p))

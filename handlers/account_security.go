@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -27,13 +29,13 @@ func (a *app) userVerifyPage(c echo.Context) error {
 func (a *app) renderVerify(c echo.Context, status int, sess *session.Session, u *user.User, strategy, back string, errs views.Errors) error {
 	offered := a.Account.ReverifyOffered(u)
 	if len(offered) == 0 {
-		return a.message(c, http.StatusForbidden, "We can't confirm it's you",
-			"This account has no password, email address, phone number or passkey to confirm with. Contact the site's support.", "/user", "Back to your account")
+		return a.message(c, http.StatusForbidden, a.t(c, "account.verify.no_factor_title"),
+			a.t(c, "account.verify.no_factor_body"), "/user", a.t(c, "account.back_to_account"))
 	}
 	if !slices.Contains(offered, strategy) {
 		strategy = defaultReverify(offered)
 	}
-	p := views.UserVerify{Page: a.page(c, "Confirm it's you"), Action: "/user/verify", PrepareAction: "/user/verify/prepare",
+	p := views.UserVerify{Page: a.page(c, a.t(c, "account.verify.title")), Action: "/user/verify", PrepareAction: "/user/verify/prepare",
 		Return: back, Strategy: strategy, Identifier: u.PrimaryEmail(), Errors: errs, CancelURL: "/user",
 		Destination: a.Account.ReverifyDestination(u, strategy)}
 	if strategy == flow.PhoneCode {
@@ -52,11 +54,11 @@ func (a *app) renderVerify(c echo.Context, status int, sess *session.Session, u 
 		case s == flow.Passkey:
 			// The sign-in ceremony, bound to this browser's client; the
 			// script posts the assertion back here.
-			p.Passkey = &views.PasskeyForm{Action: "/user/verify", OptionsURL: passkeyOptionsURL, Label: "Use a passkey",
+			p.Passkey = &views.PasskeyForm{Action: "/user/verify", OptionsURL: passkeyOptionsURL, Label: a.t(c, "account.verify.use_passkey"),
 				Hidden: []views.Hidden{{Name: "strategy", Value: flow.Passkey}, {Name: "return", Value: back}}}
 			p.Page.Passkeys = true
 		case s != strategy:
-			p.Methods = append(p.Methods, views.Method{Strategy: s, Label: reverifyLabel(s)})
+			p.Methods = append(p.Methods, views.Method{Strategy: s, Label: a.reverifyLabel(c, s)})
 		}
 	}
 	return render(c, status, views.UserVerifyPage(p))
@@ -73,16 +75,28 @@ func defaultReverify(offered []string) string {
 	return offered[0]
 }
 
-func reverifyLabel(strategy string) string {
+func (a *app) reverifyLabel(c echo.Context, strategy string) string {
 	switch strategy {
 	case flow.Password:
-		return "Use your password"
+		return a.t(c, "account.verify.use_password")
 	case flow.PhoneCode:
-		return "Text me a code"
+		return a.t(c, "account.verify.text_code")
 	case flow.TOTP:
-		return "Use your authenticator app"
+		return a.t(c, "account.verify.use_totp")
 	}
-	return "Email me a code"
+	return a.t(c, "account.verify.email_code")
+}
+
+// accountWait says how long to wait before trying again, in the request's
+// language.
+func (a *app) accountWait(c echo.Context, d time.Duration) string {
+	switch {
+	case d <= time.Minute:
+		return a.t(c, "wait.a_minute")
+	case d < time.Hour:
+		return a.localizer(c).N("wait.minutes", int(d.Minutes()+0.999))
+	}
+	return a.t(c, "wait.an_hour")
 }
 
 // POST /user/verify: check the password, code or passkey, then continue.
@@ -98,7 +112,7 @@ func (a *app) userVerify(c echo.Context) error {
 	// Per account too, so guesses spread over many addresses still stop.
 	if ok, retry := a.Limiter.Allow("reverify:"+u.ID, a.limits.identifier); !ok {
 		return a.renderVerify(c, http.StatusTooManyRequests, sess, u, strategy, back,
-			views.Errors{"": "Too many attempts. Please wait " + humanWait(retry) + " and try again."})
+			views.Errors{"": a.t(c, "account.verify.too_many", "Wait", a.accountWait(c, retry))})
 	}
 	in := flow.Input{Password: c.FormValue("password"), Code: c.FormValue("code"),
 		ChallengeID: c.FormValue("challenge_id"), Credential: []byte(c.FormValue("credential"))}
@@ -152,7 +166,7 @@ func (a *app) userPasswordPage(c echo.Context) error {
 }
 
 func (a *app) renderPassword(c echo.Context, status int, sess *session.Session, u *user.User, signOutOthers bool, errs views.Errors) error {
-	return render(c, status, views.UserPasswordPage(views.UserPassword{Page: a.page(c, "Password"), Action: "/user/password",
+	return render(c, status, views.UserPasswordPage(views.UserPassword{Page: a.page(c, a.t(c, "account.password.heading")), Action: "/user/password",
 		Identifier: u.PrimaryEmail(), Set: u.PasswordHash == "", AskCurrent: a.Account.NeedsCurrentPassword(sess, u),
 		PasswordMin: a.PasswordMin, SignOutOthers: signOutOthers, Errors: errs, CancelURL: "/user"}))
 }
@@ -196,8 +210,24 @@ func (a *app) userDeletePage(c echo.Context) error {
 }
 
 func (a *app) renderDelete(c echo.Context, status int, typed string, errs views.Errors) error {
-	return render(c, status, views.UserDeletePage(views.UserDelete{Page: a.page(c, "Delete account"), Action: "/user/delete",
-		Phrase: account.DeletePhrase, Confirmation: typed, Errors: errs, CancelURL: "/user"}))
+	return render(c, status, views.UserDeletePage(views.UserDelete{Page: a.page(c, a.t(c, "account.delete.heading")), Action: "/user/delete",
+		Phrase: a.deletePhrase(c), Confirmation: typed, Errors: errs, CancelURL: "/user"}))
+}
+
+// deletePhrase is what to type to delete the account, in the request's
+// language; the English phrase is accepted too.
+func (a *app) deletePhrase(c echo.Context) string {
+	return a.t(c, "account.delete.phrase")
+}
+
+// deleteConfirmation maps the phrase typed in the request's language to
+// the one account.Service.Delete checks.
+func (a *app) deleteConfirmation(c echo.Context, typed string) string {
+	norm := func(s string) string { return strings.ToLower(strings.Join(strings.Fields(s), " ")) }
+	if norm(typed) != "" && norm(typed) == norm(a.deletePhrase(c)) {
+		return account.DeletePhrase
+	}
+	return typed
 }
 
 // POST /user/delete: delete the account, sign this browser out and say so.
@@ -210,11 +240,14 @@ func (a *app) userDelete(c echo.Context) error {
 		return echo.ErrNotFound
 	}
 	typed := c.FormValue("confirmation")
-	if err := a.Account.Delete(c.Request().Context(), sess, typed); err != nil {
+	if err := a.Account.Delete(c.Request().Context(), sess, a.deleteConfirmation(c, typed)); err != nil {
 		if errors.Is(err, account.ErrReverify) {
 			return a.reverify(c, "/user/delete")
 		}
 		if errs, status, ok := a.formErrors(c, err); ok {
+			if _, ok := errs["confirmation"]; ok {
+				errs["confirmation"] = a.t(c, "account.error.delete_confirm", "Phrase", a.deletePhrase(c))
+			}
 			return a.renderDelete(c, status, typed, errs)
 		}
 		return err
@@ -225,10 +258,9 @@ func (a *app) userDelete(c echo.Context) error {
 
 // GET /user/deleted: the page a deleted account lands on.
 func (a *app) userDeleted(c echo.Context) error {
-	back, label := a.back(c), "Back to the app"
+	back, label := a.back(c), a.t(c, "account.back_to_app")
 	if back == "" {
-		back, label = "/sign-up", "Create a new account"
+		back, label = "/sign-up", a.t(c, "account.delete.create_new")
 	}
-	return a.message(c, http.StatusOK, "Your account is deleted",
-		"Your account and everything in it are gone, and you are signed out on every device.", back, label)
+	return a.message(c, http.StatusOK, a.t(c, "account.delete.done_title"), a.t(c, "account.delete.done_body"), back, label)
 }

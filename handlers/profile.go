@@ -61,34 +61,48 @@ func (a *app) userProfile(c echo.Context) error {
 			return err
 		}
 	}
-	notice := profileNotices[c.QueryParam("done")]
+	notice := a.profileNotice(c, c.QueryParam("done"))
 	if p := a.provider(c.QueryParam("connected")); p != nil {
-		notice = "Your " + p.DisplayName() + " account is connected."
+		notice = a.t(c, "account.notice.connected", "Provider", p.DisplayName())
 	}
 	return a.renderProfile(c, http.StatusOK, sess, u, notice, nil, nil)
 }
 
-// profileNotices are what a change says when it is done (?done=…): fixed
+// profileNotice is what a change says when it is done (?done=…): fixed
 // sentences, so nothing from the URL reaches the page.
-var profileNotices = map[string]string{
-	"profile":        "Your profile is saved.",
-	"image":          "Your profile image is updated.",
-	"image_removed":  "Your profile image is removed.",
-	"email_added":    "The email address is verified and added to your account.",
-	"phone_added":    "The phone number is verified and added to your account.",
-	"primary_email":  "Your primary email address is changed.",
-	"primary_phone":  "Your primary phone number is changed.",
-	"removed":        "It is removed from your account.",
-	"password":       "Your password is saved.",
-	"signed_out":     "The device is signed out. It can no longer use your account once its current session token runs out.",
-	"signed_out_all": "Every other device is signed out.",
+func (a *app) profileNotice(c echo.Context, done string) string {
+	switch done {
+	case "profile":
+		return a.t(c, "account.notice.profile")
+	case "image":
+		return a.t(c, "account.notice.image")
+	case "image_removed":
+		return a.t(c, "account.notice.image_removed")
+	case "email_added":
+		return a.t(c, "account.notice.email_added")
+	case "phone_added":
+		return a.t(c, "account.notice.phone_added")
+	case "primary_email":
+		return a.t(c, "account.notice.primary_email")
+	case "primary_phone":
+		return a.t(c, "account.notice.primary_phone")
+	case "removed":
+		return a.t(c, "account.notice.removed")
+	case "password":
+		return a.t(c, "account.notice.password")
+	case "signed_out":
+		return a.t(c, "account.notice.signed_out")
+	case "signed_out_all":
+		return a.t(c, "account.notice.signed_out_all")
+	}
+	return ""
 }
 
 // renderProfile shows /user; form holds what was typed into a failed form.
 func (a *app) renderProfile(c echo.Context, status int, sess *session.Session, u *user.User, notice string,
 	errs views.Errors, form url.Values) error {
 	ctx := c.Request().Context()
-	p := views.UserProfile{Page: a.page(c, "Your account"), FirstName: u.FirstName, LastName: u.LastName, Username: u.Username(), ShowUsername: a.Account.SignIn.Username,
+	p := views.UserProfile{Page: a.page(c, a.t(c, "account.title")), FirstName: u.FirstName, LastName: u.LastName, Username: u.Username(), ShowUsername: a.Account.SignIn.Username,
 		Initials: u.Initials(), ImageURL: u.ImageURL, ShowPhones: a.Account.SignIn.Phone || u.PrimaryPhone() != "",
 		HasPassword: u.PasswordHash != "", AllowDelete: a.Account.AllowDeletion,
 		Notice: notice, Errors: errs, SignOutURL: "/sign-out", BackURL: a.back(c)}
@@ -138,7 +152,11 @@ func (a *app) profileFailed(c echo.Context, sess *session.Session, u *user.User,
 	}
 	var fe *account.FormError
 	if errors.As(err, &fe) {
-		return a.renderProfile(c, http.StatusUnprocessableEntity, sess, u, "", views.Errors(fe.Fields), form)
+		errs := views.Errors{}
+		for name, e := range fe.Fields {
+			errs[name] = a.say(c, e)
+		}
+		return a.renderProfile(c, http.StatusUnprocessableEntity, sess, u, "", errs, form)
 	}
 	e, ok := apperr.As(err)
 	if !ok {
@@ -148,7 +166,7 @@ func (a *app) profileFailed(c echo.Context, sess *session.Session, u *user.User,
 	if errors.Is(err, avatar.ErrTooLarge) {
 		status = http.StatusRequestEntityTooLarge
 	}
-	return a.renderProfile(c, status, sess, u, "", views.Errors{e.Field: e.Message}, form)
+	return a.renderProfile(c, status, sess, u, "", views.Errors{e.Field: a.say(c, e)}, form)
 }
 
 // POST /user/external-accounts/:id/delete: disconnect, unless it is the last
@@ -191,7 +209,7 @@ func (a *app) renderSignUpContinue(c echo.Context, status int, f *flowT, form ur
 			provider = p.DisplayName()
 		}
 	}
-	return render(c, status, views.SignUpPage(views.SignUp{Page: a.page(c, "Almost there"), Action: "/sign-up/continue",
+	return render(c, status, views.SignUpPage(views.SignUp{Page: a.page(c, a.t(c, "signup.continue_title")), Action: "/sign-up/continue",
 		FlowID: f.ID, Provider: provider,
 		Email: get("email_address"), Phone: get("phone_number"), Username: get("username"),
 		FirstName: firstNonEmpty(get("first_name"), f.Data.FirstName), LastName: firstNonEmpty(get("last_name"), f.Data.LastName),

@@ -11,6 +11,7 @@ import (
 
 	"github.com/portalhq/portal/internal/apperr"
 	"github.com/portalhq/portal/internal/factors"
+	"github.com/portalhq/portal/internal/mfa"
 	"github.com/portalhq/portal/internal/passkey"
 	"github.com/portalhq/portal/internal/session"
 	"github.com/portalhq/portal/internal/user"
@@ -23,15 +24,26 @@ import (
 // come back to it and the person continues where they were.
 const securityPath = "/user/security"
 
-// Notices after a change, by the done= parameter of the redirect.
-var securityNotices = map[string]string{
-	"passkey-added":   "Your passkey is ready. Next time, sign in with it.",
-	"passkey-renamed": "Passkey renamed.",
-	"passkey-removed": "Passkey removed.",
-	"totp-added":      "Your authenticator app is on.",
-	"totp-removed":    "Your authenticator app is removed.",
-	"phone-on":        "Codes by text message are on.",
-	"phone-off":       "Codes by text message are off.",
+// securityNotice is the notice after a change, by the done= parameter of
+// the redirect: fixed sentences, so nothing from the URL reaches the page.
+func (a *app) securityNotice(c echo.Context, done string) string {
+	switch done {
+	case "passkey-added":
+		return a.t(c, "account.notice.passkey_added")
+	case "passkey-renamed":
+		return a.t(c, "account.notice.passkey_renamed")
+	case "passkey-removed":
+		return a.t(c, "account.notice.passkey_removed")
+	case "totp-added":
+		return a.t(c, "account.notice.totp_added")
+	case "totp-removed":
+		return a.t(c, "account.notice.totp_removed")
+	case "phone-on":
+		return a.t(c, "account.notice.phone_on")
+	case "phone-off":
+		return a.t(c, "account.notice.phone_off")
+	}
+	return ""
 }
 
 // GET /user/security.
@@ -40,13 +52,13 @@ func (a *app) userSecurity(c echo.Context) error {
 	if !ok {
 		return err
 	}
-	return a.renderSecurity(c, http.StatusOK, u, securityNotices[c.QueryParam("done")], nil)
+	return a.renderSecurity(c, http.StatusOK, u, a.securityNotice(c, c.QueryParam("done")), nil)
 }
 
 func (a *app) renderSecurity(c echo.Context, status int, u *user.User, notice string, errs views.Errors) error {
 	ctx := c.Request().Context()
 	fs := a.Factors
-	p := views.UserSecurity{Page: a.page(c, "Security"), Notice: notice, Errors: errs, BackURL: "/user",
+	p := views.UserSecurity{Page: a.page(c, a.t(c, "account.security.title")), Notice: notice, Errors: errs, BackURL: "/user",
 		PasskeysEnabled: a.SignIn.PasskeysEnabled(),
 		TOTPEnabled:     fs.Enabled(factors.TOTPFactor), TOTP: u.TOTP,
 		PhoneEnabled: fs.Enabled(factors.PhoneFactor), PhoneOn: u.SecondFactorPhone != "",
@@ -132,7 +144,7 @@ func (a *app) reverified(c echo.Context, next string) (*session.Session, *user.U
 		return sess, u, true, nil
 	}
 	if strings.Contains(c.Request().Header.Get("Accept"), "application/json") {
-		return nil, nil, false, jsonError(c, http.StatusUnauthorized, "For your security, confirm it's you first: reload the page.")
+		return nil, nil, false, jsonError(c, http.StatusUnauthorized, a.t(c, "account.verify.confirm_first"))
 	}
 	return nil, nil, false, a.reverify(c, next)
 }
@@ -143,7 +155,7 @@ func (a *app) securityFailed(c echo.Context, u *user.User, err error) error {
 	if !ok {
 		return err
 	}
-	return a.renderSecurity(c, statusOf(e.Code), u, "", views.Errors{"": e.Message})
+	return a.renderSecurity(c, statusOf(e.Code), u, "", views.Errors{"": a.say(c, e)})
 }
 
 // --- passkeys ---
@@ -183,9 +195,9 @@ func (a *app) renderPasskeyAdd(c echo.Context, status int, afterSignUp bool, red
 			skip = "/"
 		}
 	}
-	p := views.PasskeyAdd{Page: a.page(c, "Add a passkey"), AfterSignUp: afterSignUp, SkipURL: skip, Errors: errs,
+	p := views.PasskeyAdd{Page: a.page(c, a.t(c, "account.security.add_passkey")), AfterSignUp: afterSignUp, SkipURL: skip, Errors: errs,
 		Form: views.PasskeyForm{Action: securityPath + "/passkeys", OptionsURL: securityPath + "/passkeys/options",
-			Hidden: hidden, Label: "Add a passkey"}}
+			Hidden: hidden, Label: a.t(c, "account.security.add_passkey")}}
 	p.Page.Passkeys = true
 	return render(c, status, views.PasskeyAddPage(p))
 }
@@ -193,7 +205,7 @@ func (a *app) renderPasskeyAdd(c echo.Context, status int, afterSignUp bool, red
 // POST /user/security/passkeys/options: WebAuthn creation options (JSON).
 func (a *app) passkeyAddOptions(c echo.Context) error {
 	if !a.SignIn.PasskeysEnabled() {
-		return jsonError(c, http.StatusNotFound, "Passkeys aren't enabled on this site.")
+		return jsonError(c, http.StatusNotFound, a.t(c, "account.security.passkeys_off"))
 	}
 	_, u, ok, err := a.reverified(c, securityPath+"/passkeys/new")
 	if !ok {
@@ -202,14 +214,23 @@ func (a *app) passkeyAddOptions(c echo.Context) error {
 	ctx := c.Request().Context()
 	existing, err := a.Passkeys.Passkeys(ctx, u.ID)
 	if err != nil {
-		return a.jsonFail(c, err)
+		return a.passkeyJSONFail(c, err)
 	}
 	name := firstNonEmpty(u.PrimaryEmail(), u.Username(), u.PrimaryPhone(), u.ID)
 	opts, _, err := a.Passkeys.BeginRegistration(ctx, passkey.UserInfo{ID: u.ID, Name: name, DisplayName: u.FullName()}, existing)
 	if err != nil {
-		return a.jsonFail(c, err)
+		return a.passkeyJSONFail(c, err)
 	}
 	return c.JSONBlob(http.StatusOK, opts)
+}
+
+// passkeyJSONFail is jsonFail with the message in the request's language,
+// for static/passkeys.js to show.
+func (a *app) passkeyJSONFail(c echo.Context, err error) error {
+	if e, ok := apperr.As(err); ok {
+		return jsonError(c, statusOf(e.Code), a.say(c, e))
+	}
+	return a.jsonFail(c, err)
 }
 
 // POST /user/security/passkeys: store the passkey the browser created.
@@ -287,17 +308,17 @@ func (a *app) passkeyRemove(c echo.Context) error {
 		}
 	}
 	if name == "" {
-		return a.securityFailed(c, u, apperr.New(apperr.NotFound, "That passkey no longer exists."))
+		return a.securityFailed(c, u, apperr.New(apperr.NotFound, "That passkey no longer exists.").T("account.error.passkey_gone"))
 	}
-	confirm := views.Confirm{Page: a.page(c, "Remove passkey"), Heading: "Remove passkey",
-		Body:   "Remove “" + name + "”? You won't be able to sign in with it any more. It stays on your device until you delete it there.",
-		Action: here, Button: "Remove passkey", BackURL: securityPath}
+	confirm := views.Confirm{Page: a.page(c, a.t(c, "account.passkey.remove_title")), Heading: a.t(c, "account.passkey.remove_title"),
+		Body:   a.t(c, "account.passkey.remove_body", "Name", name),
+		Action: here, Button: a.t(c, "account.passkey.remove_title"), BackURL: securityPath}
 	if c.Request().Method == http.MethodGet {
 		return render(c, http.StatusOK, views.ConfirmPage(confirm))
 	}
 	if err := a.Factors.RemovePasskey(ctx, u, id); err != nil {
 		if e, ok := apperr.As(err); ok {
-			confirm.Errors = views.Errors{"": e.Message}
+			confirm.Errors = views.Errors{"": a.say(c, e)}
 			return render(c, statusOf(e.Code), views.ConfirmPage(confirm))
 		}
 		return err
@@ -326,7 +347,7 @@ func (a *app) renderTOTP(c echo.Context, status int, u *user.User, redirectURL s
 	if t := a.continueTarget(redirectURL); t != "" {
 		hidden = append(hidden, views.Hidden{Name: "redirect_url", Value: t})
 	}
-	return render(c, status, views.TOTPSetupPage(views.TOTPSetup{Page: a.page(c, "Set up an authenticator app"),
+	return render(c, status, views.TOTPSetupPage(views.TOTPSetup{Page: a.page(c, a.t(c, "account.security.set_up_totp")),
 		Action: securityPath + "/totp", Secret: setup.Secret, QRSVG: setup.QRSVG, Hidden: hidden, Errors: errs,
 		BackURL: securityPath}))
 }
@@ -344,11 +365,11 @@ func (a *app) totpConfirm(c echo.Context) error {
 	codes, err := a.Factors.ConfirmTOTP(c.Request().Context(), u, strings.TrimSpace(c.FormValue("code")))
 	if err != nil {
 		if e, ok := apperr.As(err); ok && e.Field == "code" {
-			return a.renderTOTP(c, statusOf(e.Code), u, redirectURL, views.Errors{"code": e.Message})
+			return a.renderTOTP(c, statusOf(e.Code), u, redirectURL, views.Errors{"code": a.say(c, e)})
 		}
 		return a.securityFailed(c, u, err)
 	}
-	return a.afterSecondFactor(c, codes, "Your authenticator app is on", "totp-added", redirectURL)
+	return a.afterSecondFactor(c, codes, a.t(c, "account.totp.on_heading"), "totp-added", redirectURL)
 }
 
 // afterSecondFactor shows the backup codes a first second factor brought,
@@ -365,7 +386,7 @@ func (a *app) afterSecondFactor(c echo.Context, codes []string, heading, done, r
 	if target != "" {
 		next = continueURL(target)
 	}
-	return render(c, http.StatusOK, views.BackupCodesPage(views.BackupCodesShown{Page: a.page(c, "Backup codes"),
+	return render(c, http.StatusOK, views.BackupCodesPage(views.BackupCodesShown{Page: a.page(c, a.t(c, "account.backup.title")),
 		Heading: heading, Codes: codes, ContinueURL: next}))
 }
 
@@ -376,9 +397,12 @@ func (a *app) totpRemove(c echo.Context) error {
 	if !ok {
 		return err
 	}
-	confirm := views.Confirm{Page: a.page(c, "Remove authenticator app"), Heading: "Remove authenticator app",
-		Body:   "Signing in will no longer ask for a code from your authenticator app." + lastFactorNote(u, factors.TOTPFactor),
-		Action: here, Button: "Remove", BackURL: securityPath}
+	body := a.t(c, "account.totp.remove_body")
+	if backupCodesStop(u, factors.TOTPFactor) {
+		body = a.t(c, "account.totp.remove_body_backup")
+	}
+	confirm := views.Confirm{Page: a.page(c, a.t(c, "account.totp.remove_title")), Heading: a.t(c, "account.totp.remove_title"),
+		Body: body, Action: here, Button: a.t(c, "account.remove"), BackURL: securityPath}
 	if c.Request().Method == http.MethodGet {
 		return render(c, http.StatusOK, views.ConfirmPage(confirm))
 	}
@@ -388,12 +412,11 @@ func (a *app) totpRemove(c echo.Context) error {
 	return c.Redirect(http.StatusSeeOther, securityPath+"?done=totp-removed")
 }
 
-func lastFactorNote(u *user.User, removing string) string {
+// backupCodesStop reports whether removing this second factor leaves none,
+// so that the backup codes stop working too.
+func backupCodesStop(u *user.User, removing string) bool {
 	other := removing == factors.TOTPFactor && u.SecondFactorPhone != "" || removing == factors.PhoneFactor && u.TOTP
-	if other || u.BackupCodes == 0 {
-		return ""
-	}
-	return " Your backup codes stop working too."
+	return !other && u.BackupCodes > 0
 }
 
 func (a *app) confirmFailed(c echo.Context, p views.Confirm, err error) error {
@@ -401,7 +424,7 @@ func (a *app) confirmFailed(c echo.Context, p views.Confirm, err error) error {
 	if !ok {
 		return err
 	}
-	p.Errors = views.Errors{"": e.Message}
+	p.Errors = views.Errors{"": a.say(c, e)}
 	return render(c, statusOf(e.Code), views.ConfirmPage(p))
 }
 
@@ -418,17 +441,15 @@ func (a *app) phoneEnable(c echo.Context) error {
 	}
 	number := u.PrimaryPhone()
 	if number == "" {
-		return a.securityFailed(c, u, apperr.New(apperr.Invalid, "Add and verify a phone number first."))
+		return a.securityFailed(c, u, apperr.New(apperr.Invalid, "Add and verify a phone number first.").T("account.error.no_phone"))
 	}
 	var hidden []views.Hidden
 	if t := a.continueTarget(redirectURL); t != "" {
 		hidden = append(hidden, views.Hidden{Name: "redirect_url", Value: t})
 	}
-	confirm := views.Confirm{Page: a.page(c, "Codes by text message"), Heading: "Codes by text message",
-		Body: "Each time you sign in, we'll text a code to " + a.displayPhone(number) + ". Text messages are less safe " +
-			"than an authenticator app or a passkey: someone who takes over your number, for example by moving it to " +
-			"another SIM card, receives your codes.",
-		Action: here, Button: "Turn on", Hidden: hidden, BackURL: securityPath}
+	confirm := views.Confirm{Page: a.page(c, a.t(c, "account.sms.title")), Heading: a.t(c, "account.sms.title"),
+		Body:   a.t(c, "account.sms.body", "Phone", a.displayPhone(number)),
+		Action: here, Button: a.t(c, "account.turn_on"), Hidden: hidden, BackURL: securityPath}
 	if c.Request().Method == http.MethodGet {
 		return render(c, http.StatusOK, views.ConfirmPage(confirm))
 	}
@@ -436,7 +457,7 @@ func (a *app) phoneEnable(c echo.Context) error {
 	if err != nil {
 		return a.confirmFailed(c, confirm, err)
 	}
-	return a.afterSecondFactor(c, codes, "Codes by text message are on", "phone-on", redirectURL)
+	return a.afterSecondFactor(c, codes, a.t(c, "account.sms.on_heading"), "phone-on", redirectURL)
 }
 
 // GET and POST /user/security/phone/remove.
@@ -446,9 +467,12 @@ func (a *app) phoneDisable(c echo.Context) error {
 	if !ok {
 		return err
 	}
-	confirm := views.Confirm{Page: a.page(c, "Turn off text-message codes"), Heading: "Turn off text-message codes",
-		Body:   "Signing in will no longer text you a code." + lastFactorNote(u, factors.PhoneFactor),
-		Action: here, Button: "Turn off", BackURL: securityPath}
+	body := a.t(c, "account.sms.off_body")
+	if backupCodesStop(u, factors.PhoneFactor) {
+		body = a.t(c, "account.sms.off_body_backup")
+	}
+	confirm := views.Confirm{Page: a.page(c, a.t(c, "account.sms.off_title")), Heading: a.t(c, "account.sms.off_title"),
+		Body: body, Action: here, Button: a.t(c, "account.turn_off"), BackURL: securityPath}
 	if c.Request().Method == http.MethodGet {
 		return render(c, http.StatusOK, views.ConfirmPage(confirm))
 	}
@@ -467,9 +491,9 @@ func (a *app) backupCodes(c echo.Context) error {
 	if !ok {
 		return err
 	}
-	confirm := views.Confirm{Page: a.page(c, "New backup codes"), Heading: "Get new backup codes",
-		Body:   "You'll get 10 new codes. The codes you have now stop working.",
-		Action: here, Button: "Get new codes", BackURL: securityPath}
+	confirm := views.Confirm{Page: a.page(c, a.t(c, "account.backup.new_title")), Heading: a.t(c, "account.backup.new_heading"),
+		Body:   a.localizer(c).N("account.backup.new_body", mfa.BackupCodeCount),
+		Action: here, Button: a.t(c, "account.security.backup_new"), BackURL: securityPath}
 	if c.Request().Method == http.MethodGet {
 		return render(c, http.StatusOK, views.ConfirmPage(confirm))
 	}
@@ -477,6 +501,6 @@ func (a *app) backupCodes(c echo.Context) error {
 	if err != nil {
 		return a.confirmFailed(c, confirm, err)
 	}
-	return render(c, http.StatusOK, views.BackupCodesPage(views.BackupCodesShown{Page: a.page(c, "Backup codes"),
-		Heading: "Your new backup codes", Codes: codes, ContinueURL: securityPath}))
+	return render(c, http.StatusOK, views.BackupCodesPage(views.BackupCodesShown{Page: a.page(c, a.t(c, "account.backup.title")),
+		Heading: a.t(c, "account.backup.new_done"), Codes: codes, ContinueURL: securityPath}))
 }

@@ -2,89 +2,111 @@ package views
 
 import "github.com/a-h/templ"
 
+// The account pages' texts come from the catalog (internal/i18n, area
+// "account"); the helpers below pick the message and fill the fields.
+
 // imageField is the profile image upload; the server checks type and size
 // again, accept only helps the file picker.
-func imageField(errMsg string) field {
-	return field{Name: "image", Label: "Profile image", Type: "file", Error: errMsg,
-		Hint:  "PNG, JPEG, GIF or WebP, up to 5 MB. It is cropped to a square.",
+func imageField(p Page, errMsg string) field {
+	return field{Name: "image", Label: p.T("account.profile.image_label"), Type: "file", Error: errMsg,
+		Hint:  p.T("account.profile.image_hint"),
 		Attrs: templ.OrderedAttributes{{Key: "accept", Value: "image/png,image/jpeg,image/gif,image/webp"}}}
 }
 
 func profileFields(p UserProfile) []field {
 	fields := []field{
-		{Name: "first_name", Label: "First name", Type: "text", Value: p.FirstName, Autocomplete: "given-name",
+		{Name: "first_name", Label: p.T("field.first_name"), Type: "text", Value: p.FirstName, Autocomplete: "given-name",
 			Error: p.Errors["first_name"], Optional: true},
-		{Name: "last_name", Label: "Last name", Type: "text", Value: p.LastName, Autocomplete: "family-name",
+		{Name: "last_name", Label: p.T("field.last_name"), Type: "text", Value: p.LastName, Autocomplete: "family-name",
 			Error: p.Errors["last_name"], Optional: true},
 	}
 	if p.ShowUsername {
-		fields = append(fields, field{Name: "username", Label: "Username", Type: "text", Value: p.Username,
+		fields = append(fields, field{Name: "username", Label: p.T("field.username"), Type: "text", Value: p.Username,
 			Autocomplete: "username", Error: p.Errors["username"], Attrs: emailAttrs()})
 	}
 	return fields
 }
 
-func deviceName(d ProfileDevice) string {
+func deviceName(p Page, d ProfileDevice) string {
 	if d.OS == "" {
 		return d.Browser
 	}
-	return d.Browser + " on " + d.OS
+	return p.T("account.devices.browser_on_os", "Browser", d.Browser, "OS", d.OS)
 }
 
 func addIdentifierField(p UserAddIdentifier) field {
 	if p.Phone {
-		return field{Name: "phone_number", Label: "Phone number", Type: "tel", Value: p.Value, Autocomplete: "tel",
+		return field{Name: "phone_number", Label: p.T("field.phone_number"), Type: "tel", Value: p.Value, Autocomplete: "tel",
 			Error: p.Errors["phone_number"], Required: true, Autofocus: true,
-			Hint: "With the country code, like +1 415 555 0100. We'll text it a code."}
+			Hint: p.T("account.identifiers.phone_hint")}
 	}
-	return field{Name: "email_address", Label: "Email address", Type: "email", Value: p.Value, Autocomplete: "email",
+	return field{Name: "email_address", Label: p.T("field.email_address"), Type: "email", Value: p.Value, Autocomplete: "email",
 		Error: p.Errors["email_address"], Required: true, Autofocus: true, Attrs: emailAttrs(),
-		Hint: "We'll email it a code to check it's yours."}
+		Hint: p.T("account.identifiers.email_hint")}
 }
 
 func addIdentifierTitle(p UserAddIdentifier) string {
 	if p.Phone {
-		return "Add a phone number"
+		return p.T("account.identifiers.add_phone")
 	}
-	return "Add an email address"
+	return p.T("account.identifiers.add_email")
 }
 
 func verifyIdentifierTitle(p UserVerifyIdentifier) string {
 	if p.Phone {
-		return "Verify your phone number"
+		return p.T("signup.verify_title_phone")
 	}
-	return "Verify your email address"
+	return p.T("link.verify_heading")
 }
 
-func currentPasswordField(errMsg string) field {
-	return field{Name: "current_password", Label: "Current password", Type: "password",
+func currentPasswordField(p Page, errMsg string) field {
+	return field{Name: "current_password", Label: p.T("account.password.current"), Type: "password",
 		Autocomplete: "current-password", Error: errMsg, Required: true}
+}
+
+// accountPasswordField is the new password, in the page's language.
+func accountPasswordField(p Page, errMsg string, min int) field {
+	f := newPasswordField(errMsg, min)
+	f.Label = p.T("field.password")
+	if min > 0 {
+		f.Hint = p.N("field.password_hint", min)
+	}
+	return f
+}
+
+// accountCodeField is the emailed or texted code, in the page's language.
+func accountCodeField(p Page, errMsg string) field {
+	f := codeField(errMsg)
+	f.Label = p.T("field.code")
+	return f
+}
+
+// accountTOTPField is the authenticator app's code, in the page's language.
+func accountTOTPField(p Page, errMsg string) field {
+	f := totpCodeField(errMsg)
+	f.Label = p.T("account.verify.totp_label")
+	return f
 }
 
 func passwordTitle(p UserPassword) string {
 	if p.Set {
-		return "Set a password"
+		return p.T("account.password.set_title")
 	}
-	return "Change your password"
+	return p.T("account.password.change_title")
 }
 
 func verifyTitle(p UserVerify) string {
 	switch p.Strategy {
 	case "password":
-		return "Enter your password"
+		return p.T("signin.password_title")
 	case "totp":
-		return "Enter a code from your authenticator app"
+		return p.T("account.verify.title_totp")
 	case "passkey":
-		return "Use your passkey"
+		return p.T("account.verify.title_passkey")
+	case "phone_code":
+		return p.T("signin.code_title_phone")
 	}
-	return "Check your " + codeWhere(p.Strategy)
-}
-
-func codeWhere(strategy string) string {
-	if strategy == "phone_code" {
-		return "phone"
-	}
-	return "email"
+	return p.T("signin.code_title_email")
 }
 
 func identifierCodeStrategy(p UserVerifyIdentifier) string {
@@ -92,4 +114,18 @@ func identifierCodeStrategy(p UserVerifyIdentifier) string {
 		return "phone_code"
 	}
 	return "email_code"
+}
+
+func passkeyAddSubtitle(p PasskeyAdd) string {
+	if p.AfterSignUp {
+		return p.T("account.passkey.subtitle_after_sign_up")
+	}
+	return p.T("account.passkey.subtitle")
+}
+
+func passkeyAddSkip(p PasskeyAdd) string {
+	if p.AfterSignUp {
+		return p.T("account.not_now")
+	}
+	return p.T("account.cancel")
 }

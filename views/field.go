@@ -222,20 +222,6 @@ func totpCodeField(errMsg string) field {
 	return f
 }
 
-func passkeyAddSubtitle(p PasskeyAdd) string {
-	if p.AfterSignUp {
-		return "Your account is ready. Sign in faster next time with a passkey."
-	}
-	return "Sign in with your fingerprint, face or screen lock."
-}
-
-func passkeyAddSkip(p PasskeyAdd) string {
-	if p.AfterSignUp {
-		return "Not now"
-	}
-	return "Cancel"
-}
-
 // socialAt is where the theme puts the provider buttons: "top" or "bottom".
 func socialAt(p Page) string {
 	if p.SocialPlacement == "bottom" {

@@ -82,11 +82,11 @@ type Service struct {
 }
 
 // ErrReverify means the change needs a fresh proof of identity first.
-var ErrReverify = apperr.New(apperr.Forbidden, "For your security, confirm it's you before making this change.")
+var ErrReverify = apperr.New(apperr.Forbidden, "For your security, confirm it's you before making this change.").T("account.error.reverify")
 
 // FormError reports problems with several fields of a form at once.
 type FormError struct {
-	Fields map[string]string // field name → message
+	Fields map[string]*apperr.Error // field name → its problem
 }
 
 func (e *FormError) Error() string { return "account: invalid form" }

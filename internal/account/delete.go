@@ -14,7 +14,7 @@ import (
 const DeletePhrase = "Delete account"
 
 // ErrDeletionOff answers a deletion on an instance that does not allow it.
-var ErrDeletionOff = apperr.New(apperr.Forbidden, "Accounts can't be deleted here. Contact the site's support.")
+var ErrDeletionOff = apperr.New(apperr.Forbidden, "Accounts can't be deleted here. Contact the site's support.").T("account.error.deletion_off")
 
 // Delete removes the account of sess's user for good: every session ends
 // (REQ-SES-05), user.deleted is written, and the user with everything that
@@ -27,7 +27,8 @@ func (s *Service) Delete(ctx context.Context, sess *session.Session, confirmatio
 		return ErrReverify
 	}
 	if !strings.EqualFold(strings.Join(strings.Fields(confirmation), " "), DeletePhrase) {
-		return apperr.Field(apperr.Invalid, "confirmation", `Type "`+DeletePhrase+`" to confirm.`)
+		return apperr.Field(apperr.Invalid, "confirmation", `Type "`+DeletePhrase+`" to confirm.`).
+			T("account.error.delete_confirm", "Phrase", DeletePhrase)
 	}
 	return s.InTx(ctx, func(r Repo) error {
 		now := s.Clock.Now()

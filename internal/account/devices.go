@@ -46,7 +46,7 @@ func (s *Service) Devices(ctx context.Context, sess *session.Session) ([]Device,
 	return out, nil
 }
 
-var errThisDevice = apperr.New(apperr.Invalid, "To sign out of this device, use Sign out.")
+var errThisDevice = apperr.New(apperr.Invalid, "To sign out of this device, use Sign out.").T("account.error.this_device")
 
 // SignOutDevice ends one other session of the user. Another user's session,
 // an unknown one and an ended one all get the same answer (REQ-AC-02).

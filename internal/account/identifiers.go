@@ -3,6 +3,7 @@ package account
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/url"
 	"strings"
 
@@ -28,28 +29,28 @@ const MaxPerKind = 10
 var (
 	// ErrPendingGone: the addition is unknown, finished, expired or not
 	// this session's.
-	ErrPendingGone = apperr.New(apperr.Expired, "This verification has expired. Please add the address again.")
+	ErrPendingGone = apperr.New(apperr.Expired, "This verification has expired. Please add the address again.").T("account.error.pending_gone")
 	// ErrOtherBrowser: a link opened away from the session that asked for it.
 	ErrOtherBrowser = apperr.New(apperr.Forbidden,
-		"Open this link in the browser where you added the address, while signed in there, or type the code from the email there instead.")
+		"Open this link in the browser where you added the address, while signed in there, or type the code from the email there instead.").T("account.error.other_browser")
 	// ErrNoSuchIdentifier answers an ID that is not one of the user's.
-	ErrNoSuchIdentifier = apperr.New(apperr.NotFound, "That email address or phone number was not found.")
+	ErrNoSuchIdentifier = apperr.New(apperr.NotFound, "That email address or phone number was not found.").T("account.error.no_such_identifier")
 	// ErrLastWay: removing it would leave no way to sign in.
 	ErrLastWay = apperr.New(apperr.Invalid,
-		"You can't remove your only way to sign in. Add another email address, phone number or sign-in method first.")
+		"You can't remove your only way to sign in. Add another email address, phone number or sign-in method first.").T("account.error.last_way_identifier")
 	errSecondFactorPhone = apperr.New(apperr.Invalid,
-		"This number receives your sign-in codes. Turn off codes by text message under Security first.")
+		"This number receives your sign-in codes. Turn off codes by text message under Security first.").T("account.error.second_factor_phone")
 	errPrimaryEmail = apperr.New(apperr.Invalid,
-		"This is your primary email address. Make another address primary before removing it.")
+		"This is your primary email address. Make another address primary before removing it.").T("account.error.primary_email")
 	errTakenAfterVerify = apperr.Field(apperr.Conflict, "code",
-		"This address belongs to another account. Sign in to that account to use it, or remove it there first.")
+		"This address belongs to another account. Sign in to that account to use it, or remove it there first.").T("account.error.taken_after_verify")
 )
 
 // AddEmail starts adding an email address to u's account and sends it a code.
 func (s *Service) AddEmail(ctx context.Context, sess *session.Session, u *user.User, raw string, m flow.Meta) (*flow.Flow, error) {
 	v, err := notify.ValidAddress(strings.TrimSpace(raw))
 	if err != nil {
-		return nil, apperr.Field(apperr.Invalid, "email_address", "Enter a valid email address, like name@example.com.")
+		return nil, apperr.Field(apperr.Invalid, "email_address", "Enter a valid email address, like name@example.com.").T("error.identifier.email_invalid")
 	}
 	return s.add(ctx, sess, u, user.Email, user.NormalizeEmail(v), "email_address", m)
 }
@@ -61,8 +62,10 @@ func (s *Service) AddPhone(ctx context.Context, sess *session.Session, u *user.U
 		err = s.Countries.Check(n)
 	}
 	if err != nil {
-		if e, ok := apperr.As(err); ok {
-			return nil, apperr.Field(apperr.Invalid, "phone_number", e.Message)
+		if _, ok := apperr.As(err); ok {
+			e := fieldError("phone_number", err)
+			e.Code = apperr.Invalid
+			return nil, e
 		}
 		return nil, err
 	}
@@ -76,14 +79,18 @@ func (s *Service) add(ctx context.Context, sess *session.Session, u *user.User, 
 	n := 0
 	for _, i := range u.Identifiers {
 		if i.Kind == kind && i.Value == value {
-			return nil, apperr.Field(apperr.Invalid, field, "You've already added this "+noun(kind)+".")
+			if kind == user.Phone {
+				return nil, apperr.Field(apperr.Invalid, field, "You've already added this phone number.").T("account.error.already_added_phone")
+			}
+			return nil, apperr.Field(apperr.Invalid, field, "You've already added this email address.").T("account.error.already_added_email")
 		}
 		if i.Kind == kind {
 			n++
 		}
 	}
 	if n >= MaxPerKind {
-		return nil, apperr.Field(apperr.Invalid, field, "You can add at most 10 of these. Remove one first.")
+		return nil, apperr.Field(apperr.Invalid, field, fmt.Sprintf("You can add at most %d of these. Remove one first.", MaxPerKind)).
+			T("account.error.too_many_identifiers", "Count", MaxPerKind)
 	}
 	now := s.Clock.Now()
 	strategy := flow.EmailCode
@@ -98,18 +105,11 @@ func (s *Service) add(ctx context.Context, sess *session.Session, u *user.User, 
 	}
 	if err := s.Send(ctx, f, strategy, m); err != nil {
 		if e, ok := apperr.As(err); ok && e.Field == "code" {
-			return nil, apperr.Field(e.Code, field, e.Message)
+			return nil, fieldError(field, e)
 		}
 		return nil, err
 	}
 	return f, nil
-}
-
-func noun(kind string) string {
-	if kind == user.Phone {
-		return "phone number"
-	}
-	return "email address"
 }
 
 // Pending returns the addition flowID when it belongs to sess and can

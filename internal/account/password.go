@@ -32,11 +32,11 @@ func (s *Service) ChangePassword(ctx context.Context, sess *session.Session, u *
 	switch {
 	case s.NeedsCurrentPassword(sess, u):
 		if in.Current == "" {
-			return apperr.Field(apperr.Invalid, "current_password", "Enter your current password.")
+			return apperr.Field(apperr.Invalid, "current_password", "Enter your current password.").T("account.error.enter_current_password")
 		}
 		if err := s.Password.Attempt(ctx, nil, u, flow.Input{Password: in.Current}); err != nil {
 			if e, ok := apperr.As(err); ok && e.Code == apperr.Invalid {
-				return apperr.Field(apperr.Invalid, "current_password", "Your current password is incorrect.")
+				return apperr.Field(apperr.Invalid, "current_password", "Your current password is incorrect.").T("account.error.current_password_wrong")
 			}
 			return err
 		}

@@ -3,6 +3,7 @@ package account
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"strings"
 	"unicode/utf8"
@@ -24,11 +25,11 @@ const maxName = 100
 // UpdateProfile changes u's names and, where the instance has usernames,
 // username. Every field's problem is reported at once.
 func (s *Service) UpdateProfile(ctx context.Context, u *user.User, p Profile) error {
-	fields := map[string]string{}
+	fields := map[string]*apperr.Error{}
 	first, last := strings.TrimSpace(p.FirstName), strings.TrimSpace(p.LastName)
 	for name, v := range map[string]string{"first_name": first, "last_name": last} {
-		if msg := nameProblem(v); msg != "" {
-			fields[name] = msg
+		if e := nameProblem(name, v); e != nil {
+			fields[name] = e
 		}
 	}
 	username := u.Username()
@@ -36,7 +37,7 @@ func (s *Service) UpdateProfile(ctx context.Context, u *user.User, p Profile) er
 		switch v, err := user.NormalizeUsername(p.Username); {
 		case strings.TrimSpace(p.Username) == "" && username == "":
 		case err != nil:
-			fields["username"] = message(err)
+			fields["username"] = fieldError("username", err)
 		default:
 			username = v
 		}
@@ -53,7 +54,8 @@ func (s *Service) UpdateProfile(ctx context.Context, u *user.User, p Profile) er
 			err := r.SetUsername(ctx, user.Identifier{ID: id.New(id.Identifier), UserID: u.ID, Value: username,
 				CreatedAt: now, UpdatedAt: now})
 			if errors.Is(err, apperr.ErrConflict) {
-				return &FormError{Fields: map[string]string{"username": "That username is taken. Please choose another."}}
+				return &FormError{Fields: map[string]*apperr.Error{"username": apperr.Field(apperr.Conflict, "username",
+					"That username is taken. Please choose another.").T("account.error.username_taken")}}
 			}
 			if err != nil {
 				return err
@@ -63,21 +65,25 @@ func (s *Service) UpdateProfile(ctx context.Context, u *user.User, p Profile) er
 	})
 }
 
-func nameProblem(v string) string {
+func nameProblem(field, v string) *apperr.Error {
 	switch {
 	case !utf8.ValidString(v), strings.ContainsFunc(v, func(r rune) bool { return r < 0x20 || r == 0x7f }):
-		return "Use letters, spaces and punctuation only."
+		return apperr.Field(apperr.Invalid, field, "Use letters, spaces and punctuation only.").T("account.error.name_characters")
 	case utf8.RuneCountInString(v) > maxName:
-		return "Use at most 100 characters."
+		return apperr.Field(apperr.Invalid, field, fmt.Sprintf("Use at most %d characters.", maxName)).
+			T("account.error.name_too_long", "Count", maxName)
 	}
-	return ""
+	return nil
 }
 
-func message(err error) string {
+// fieldError is err's safe message (and catalog ID) tied to field.
+func fieldError(field string, err error) *apperr.Error {
 	if e, ok := apperr.As(err); ok {
-		return e.Message
+		c := *e
+		c.Field, c.Err = field, nil
+		return &c
 	}
-	return "This value isn't valid."
+	return apperr.Field(apperr.Invalid, field, "This value isn't valid.").T("account.error.invalid_value")
 }
 
 // SetImage makes the picture read from src u's profile image.

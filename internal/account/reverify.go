@@ -35,7 +35,7 @@ type Factor interface {
 	Renews() (first, second bool)
 }
 
-var errNoFactor = apperr.New(apperr.Invalid, "That way of confirming it's you isn't available. Choose another.")
+var errNoFactor = apperr.New(apperr.Invalid, "That way of confirming it's you isn't available. Choose another.").T("account.error.reverify_unavailable")
 
 // ReverifyOffered lists the factors u can confirm with, in order.
 func (s *Service) ReverifyOffered(u *user.User) []string {
@@ -97,7 +97,7 @@ func (p *PasswordFactor) Renews() (first, second bool) { return true, false }
 
 func (p *PasswordFactor) Attempt(ctx context.Context, _ *session.Session, u *user.User, in flow.Input) error {
 	if in.Password == "" {
-		return apperr.Field(apperr.Invalid, "password", "Enter your password.")
+		return apperr.Field(apperr.Invalid, "password", "Enter your password.").T("account.error.enter_password")
 	}
 	return p.Check.Attempt(ctx, nil, u, in)
 }

@@ -35,11 +35,11 @@ var formats = map[string]bool{"png": true, "jpeg": true, "gif": true, "webp": tr
 // Errors a person sees next to the upload field.
 var (
 	ErrNotImage = apperr.Field(apperr.Invalid, "image",
-		"This file isn't an image we can use. Choose a PNG, JPEG, GIF or WebP image.")
-	ErrTooLarge = apperr.Field(apperr.Invalid, "image", "This image is larger than 5 MB. Choose a smaller one.")
+		"This file isn't an image we can use. Choose a PNG, JPEG, GIF or WebP image.").T("account.error.image_not_image")
+	ErrTooLarge = apperr.Field(apperr.Invalid, "image", "This image is larger than 5 MB. Choose a smaller one.").T("account.error.image_too_large")
 	ErrTooBig   = apperr.Field(apperr.Invalid, "image",
-		"This image has too many pixels. Choose one under 10,000 pixels on each side.")
-	errBusy = apperr.New(apperr.Unavailable, "Too many images are being processed right now. Please try again in a moment.")
+		"This image has too many pixels. Choose one under 10,000 pixels on each side.").T("account.error.image_too_big")
+	errBusy = apperr.New(apperr.Unavailable, "Too many images are being processed right now. Please try again in a moment.").T("account.error.image_busy")
 )
 
 // Resizer makes profile images, a few at a time: decoding holds the whole

@@ -116,16 +116,16 @@ func (s *Service) Enabled(name string) bool { return slices.Contains(s.SecondFac
 const pendingLifetime = 30 * time.Minute
 
 var (
-	errTOTPExists = apperr.New(apperr.Conflict, "You already use an authenticator app. Remove it first to set up another.")
-	errNoTOTP     = apperr.New(apperr.NotFound, "Set up the authenticator app again: this setup has expired.")
-	errDisabled   = apperr.New(apperr.Invalid, "That way of verifying isn't available on this site.")
-	errRequired   = apperr.New(apperr.Invalid, "This site requires a second step when you sign in. Add another one before removing this one.")
-	errNoPhone    = apperr.New(apperr.Invalid, "Add and verify a phone number first.")
-	errNoFactor   = apperr.New(apperr.Invalid, "Backup codes come with a second step: add an authenticator app or text-message codes first.")
-	errLastWay    = apperr.New(apperr.Invalid, "You can't remove your only way to sign in. Add another way first.")
-	errNoPasskey  = apperr.New(apperr.NotFound, "That passkey no longer exists.")
+	errTOTPExists = apperr.New(apperr.Conflict, "You already use an authenticator app. Remove it first to set up another.").T("account.error.totp_exists")
+	errNoTOTP     = apperr.New(apperr.NotFound, "Set up the authenticator app again: this setup has expired.").T("account.error.totp_setup_expired")
+	errDisabled   = apperr.New(apperr.Invalid, "That way of verifying isn't available on this site.").T("account.error.factor_disabled")
+	errRequired   = apperr.New(apperr.Invalid, "This site requires a second step when you sign in. Add another one before removing this one.").T("account.error.factor_required")
+	errNoPhone    = apperr.New(apperr.Invalid, "Add and verify a phone number first.").T("account.error.no_phone")
+	errNoFactor   = apperr.New(apperr.Invalid, "Backup codes come with a second step: add an authenticator app or text-message codes first.").T("account.error.backup_needs_factor")
+	errLastWay    = apperr.New(apperr.Invalid, "You can't remove your only way to sign in. Add another way first.").T("account.error.last_way")
+	errNoPasskey  = apperr.New(apperr.NotFound, "That passkey no longer exists.").T("account.error.passkey_gone")
 	// ErrBadCode answers every wrong, reused or unknown code alike.
-	ErrBadCode = apperr.Field(apperr.Invalid, "code", "That code is incorrect. Try again.")
+	ErrBadCode = apperr.Field(apperr.Invalid, "code", "That code is incorrect. Try again.").T("account.error.bad_code")
 )
 
 // Setup is what a person needs to add an authenticator app.
@@ -236,7 +236,7 @@ func (s *Service) ConfirmTOTP(ctx context.Context, u *user.User, code string) ([
 // factor's backup codes.
 func (s *Service) RemoveTOTP(ctx context.Context, u *user.User) error {
 	if !u.TOTP {
-		return apperr.New(apperr.NotFound, "You don't use an authenticator app.")
+		return apperr.New(apperr.NotFound, "You don't use an authenticator app.").T("account.error.no_totp")
 	}
 	if s.RequireMFA && !s.hasOther(u, TOTPFactor) {
 		return errRequired
@@ -289,7 +289,7 @@ func (s *Service) EnablePhone(ctx context.Context, u *user.User) ([]string, erro
 // DisablePhone stops second-factor codes by text message.
 func (s *Service) DisablePhone(ctx context.Context, u *user.User) error {
 	if u.SecondFactorPhone == "" {
-		return apperr.New(apperr.NotFound, "Text-message codes are already off.")
+		return apperr.New(apperr.NotFound, "Text-message codes are already off.").T("account.error.sms_already_off")
 	}
 	if s.RequireMFA && !s.hasOther(u, PhoneFactor) {
 		return errRequired

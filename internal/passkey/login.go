@@ -95,5 +95,5 @@ func (s *Service) FinishLogin(ctx context.Context, challengeID, flowID string, r
 }
 
 func notVerified(cause error) error {
-	return &apperr.Error{Code: apperr.Unauthorized, Message: msgNotVerified, Err: cause}
+	return fail(apperr.Unauthorized, msgNotVerified, cause)
 }

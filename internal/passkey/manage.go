@@ -43,7 +43,7 @@ func (s *Service) Remove(ctx context.Context, userID string, id []byte) error {
 
 func notFound(err error) error {
 	if errors.Is(err, apperr.ErrNotFound) {
-		return &apperr.Error{Code: apperr.NotFound, Message: msgNotFound, Err: err}
+		return fail(apperr.NotFound, msgNotFound, err)
 	}
 	if err != nil {
 		return fmt.Errorf("passkey: %w", err)
@@ -57,7 +57,8 @@ func cleanName(name string) (string, error) {
 	name = strings.Join(strings.Fields(name), " ")
 	bad := !utf8.ValidString(name) || strings.ContainsFunc(name, unicode.IsControl)
 	if bad || name == "" || utf8.RuneCountInString(name) > MaxNameLength {
-		return "", apperr.Field(apperr.Invalid, "name", fmt.Sprintf("Enter a name of 1 to %d characters.", MaxNameLength))
+		return "", apperr.Field(apperr.Invalid, "name", fmt.Sprintf("Enter a name of 1 to %d characters.", MaxNameLength)).
+			T("account.error.passkey_name", "Count", MaxNameLength)
 	}
 	return name, nil
 }
@@ -69,7 +70,7 @@ func EncodeID(id []byte) string { return base64.RawURLEncoding.EncodeToString(id
 func DecodeID(s string) ([]byte, error) {
 	b, err := base64.RawURLEncoding.DecodeString(s)
 	if err != nil || len(b) == 0 {
-		return nil, &apperr.Error{Code: apperr.NotFound, Message: msgNotFound, Err: fmt.Errorf("passkey: credential ID %q: %v", s, err)}
+		return nil, fail(apperr.NotFound, msgNotFound, fmt.Errorf("passkey: credential ID %q: %v", s, err))
 	}
 	return b, nil
 }

@@ -125,6 +125,25 @@ const (
 	msgNotFound    = "That passkey no longer exists."
 )
 
+// fail is a refusal a person sees, in their language (the catalog's
+// account area) with the English message for logs.
+func fail(code apperr.Code, msg string, cause error) *apperr.Error {
+	e := &apperr.Error{Code: code, Message: msg, Err: cause}
+	switch msg {
+	case msgNotVerified:
+		return e.T("account.error.passkey_not_verified")
+	case msgNotAdded:
+		return e.T("account.error.passkey_not_added")
+	case msgExpired:
+		return e.T("account.error.passkey_too_slow")
+	case msgDuplicate:
+		return e.T("account.error.passkey_duplicate")
+	case msgNotFound:
+		return e.T("account.error.passkey_gone")
+	}
+	return e
+}
+
 // Service runs the ceremonies. It is safe for concurrent use.
 type Service struct {
 	wa    *webauthn.WebAuthn
@@ -179,20 +198,20 @@ func (s *Service) MaxPerUser() int { return s.cfg.MaxPerUser }
 // can be tried against it once only (REQ-WA-02).
 func (s *Service) takeChallenge(ctx context.Context, id, kind, failMsg string) (*Challenge, *webauthn.SessionData, error) {
 	if id == "" {
-		return nil, nil, &apperr.Error{Code: apperr.Expired, Message: msgExpired}
+		return nil, nil, fail(apperr.Expired, msgExpired, nil)
 	}
 	c, err := s.store.TakeChallenge(ctx, id)
 	if errors.Is(err, apperr.ErrNotFound) {
-		return nil, nil, &apperr.Error{Code: apperr.Expired, Message: msgExpired, Err: errors.New("passkey: challenge unknown or already used")}
+		return nil, nil, fail(apperr.Expired, msgExpired, errors.New("passkey: challenge unknown or already used"))
 	}
 	if err != nil {
 		return nil, nil, fmt.Errorf("passkey: take challenge: %w", err)
 	}
 	if c.Kind != kind {
-		return nil, nil, &apperr.Error{Code: apperr.Unauthorized, Message: failMsg, Err: fmt.Errorf("passkey: %s challenge used for %s", c.Kind, kind)}
+		return nil, nil, fail(apperr.Unauthorized, failMsg, fmt.Errorf("passkey: %s challenge used for %s", c.Kind, kind))
 	}
 	if !s.clock.Now().Before(c.ExpiresAt) {
-		return nil, nil, &apperr.Error{Code: apperr.Expired, Message: msgExpired, Err: errors.New("passkey: challenge expired")}
+		return nil, nil, fail(apperr.Expired, msgExpired, errors.New("passkey: challenge expired"))
 	}
 	var sd webauthn.SessionData
 	if err := json.Unmarshal(c.Data, &sd); err != nil {

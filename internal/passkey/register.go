@@ -62,11 +62,11 @@ func (s *Service) FinishRegistration(ctx context.Context, userID, challengeID st
 		return nil, err
 	}
 	if c.UserID == "" || c.UserID != userID {
-		return nil, &apperr.Error{Code: apperr.Unauthorized, Message: msgNotAdded, Err: errors.New("passkey: registration challenge belongs to another user")}
+		return nil, fail(apperr.Unauthorized, msgNotAdded, errors.New("passkey: registration challenge belongs to another user"))
 	}
 	parsed, err := protocol.ParseCredentialCreationResponseBytes(responseJSON)
 	if err != nil {
-		return nil, &apperr.Error{Code: apperr.Invalid, Message: msgNotAdded, Err: describe(err)}
+		return nil, fail(apperr.Invalid, msgNotAdded, describe(err))
 	}
 	existing, err := s.store.CredentialsOfUser(ctx, userID)
 	if err != nil {
@@ -80,11 +80,11 @@ func (s *Service) FinishRegistration(ctx context.Context, userID, challengeID st
 	// against the requested list (REQ-WA-01..07).
 	wc, err := s.wa.CreateCredential(&waUser{id: []byte(userID)}, *sd, parsed)
 	if err != nil {
-		return nil, &apperr.Error{Code: apperr.Invalid, Message: msgNotAdded, Err: describe(err)}
+		return nil, fail(apperr.Invalid, msgNotAdded, describe(err))
 	}
 	// REQ-WA-07: a credential ID already registered, to anyone, is refused.
 	if _, err := s.store.CredentialByID(ctx, wc.ID); err == nil {
-		return nil, &apperr.Error{Code: apperr.Conflict, Message: msgDuplicate, Err: errors.New("passkey: credential ID already registered")}
+		return nil, fail(apperr.Conflict, msgDuplicate, errors.New("passkey: credential ID already registered"))
 	} else if !errors.Is(err, apperr.ErrNotFound) {
 		return nil, fmt.Errorf("passkey: credential by ID: %w", err)
 	}
@@ -105,7 +105,7 @@ func (s *Service) FinishRegistration(ctx context.Context, userID, challengeID st
 		cred.Transports = append(cred.Transports, string(t))
 	}
 	if err := s.store.InsertCredential(ctx, cred); errors.Is(err, apperr.ErrConflict) {
-		return nil, &apperr.Error{Code: apperr.Conflict, Message: msgDuplicate, Err: err}
+		return nil, fail(apperr.Conflict, msgDuplicate, err)
 	} else if err != nil {
 		return nil, fmt.Errorf("passkey: insert credential: %w", err)
 	}
@@ -116,7 +116,8 @@ func (s *Service) checkRoom(have int) error {
 	if have < s.cfg.MaxPerUser {
 		return nil
 	}
-	return apperr.New(apperr.Conflict, fmt.Sprintf("You already have %d passkeys. Remove one to add another.", s.cfg.MaxPerUser))
+	return apperr.New(apperr.Conflict, fmt.Sprintf("You already have %d passkeys. Remove one to add another.", s.cfg.MaxPerUser)).
+		T("account.error.passkey_limit", "Count", s.cfg.MaxPerUser)
 }
 
 // describe keeps go-webauthn's developer detail for the log; its Error()
