@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -124,9 +123,10 @@ func (a *app) renderProfile(c echo.Context, status int, sess *session.Session, u
 	if err != nil {
 		return err
 	}
+	loc := a.localizer(c)
 	for _, d := range devices {
 		p.Devices = append(p.Devices, views.ProfileDevice{ID: d.SessionID, Browser: d.Browser, OS: d.OS, IP: d.IP,
-			SignedIn: when(d.SignedInAt), LastActive: when(d.LastActiveAt), This: d.This})
+			SignedIn: loc.DateTime(d.SignedInAt), LastActive: loc.DateTime(d.LastActiveAt), This: d.This})
 	}
 	connected := map[string]bool{}
 	for _, x := range u.ExternalAccounts {
@@ -142,7 +142,6 @@ func (a *app) renderProfile(c echo.Context, status int, sess *session.Session, u
 	return render(c, status, views.UserProfilePage(p))
 }
 
-func when(t time.Time) string { return t.UTC().Format("2 Jan 2006 15:04 UTC") }
 
 // profileFailed shows a safe error of a change on /user; anything else goes
 // to the error handler.

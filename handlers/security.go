@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -74,9 +73,9 @@ func (a *app) renderSecurity(c echo.Context, status int, u *user.User, notice st
 			return err
 		}
 		for _, k := range creds {
-			item := views.PasskeyItem{ID: passkey.EncodeID(k.ID), Name: k.Name, Created: day2(k.CreatedAt)}
+			item := views.PasskeyItem{ID: passkey.EncodeID(k.ID), Name: k.Name, Created: a.localizer(c).Date(k.CreatedAt)}
 			if k.LastUsedAt != nil {
-				item.LastUsed = day2(*k.LastUsedAt)
+				item.LastUsed = a.localizer(c).Date(*k.LastUsedAt)
 			}
 			p.Passkeys = append(p.Passkeys, item)
 		}
@@ -89,7 +88,6 @@ func (a *app) renderSecurity(c echo.Context, status int, u *user.User, notice st
 	return render(c, status, views.UserSecurityPage(p))
 }
 
-func day2(t time.Time) string { return t.UTC().Format("2 Jan 2006") }
 
 // continueTarget is a redirect target allowed for this instance, or "".
 func (a *app) continueTarget(raw string) string {

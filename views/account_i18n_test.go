@@ -114,7 +114,7 @@ func shown(doc *goquery.Document) string {
 	return b.String()
 }
 
-var bareID = regexp.MustCompile(`\b(account|button|field|signin|signup|page|form|link|method|error|wait)\.[a-z_]+(\.[a-z_]+)*\b`)
+var accountBareID = regexp.MustCompile(`\b(account|button|field|signin|signup|page|form|link|method|error|wait)\.[a-z_]+(\.[a-z_]+)*\b`)
 
 // Every account page reads its texts from the catalog: in German, no
 // English sentence of the account catalog is left and no bare ID shows.
@@ -130,7 +130,7 @@ func TestAccountPagesInGerman(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			doc, _ := render(t, c)
 			text := strings.Join(strings.Fields(shown(doc)), " ")
-			if id := bareID.FindString(text); id != "" {
+			if id := accountBareID.FindString(text); id != "" {
 				t.Errorf("shows the message ID %q", id)
 			}
 			for _, en := range english {
