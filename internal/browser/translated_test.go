@@ -73,11 +73,13 @@ func tomlString(s string) string {
 
 // pageTextsScript lists the texts a person meets on the page: text nodes
 // (the title included) and the attributes that are read out or shown.
+// What <code> shows (a TOTP secret, backup codes) is data.
 const pageTextsScript = `(() => {
 	const out = [];
 	const w = document.createTreeWalker(document.documentElement, NodeFilter.SHOW_TEXT);
 	for (let n; (n = w.nextNode());) {
-		if (["SCRIPT", "STYLE"].includes(n.parentElement.tagName)) continue;
+		// Scripts and styles are not read; <code> holds secrets and codes.
+		if (["SCRIPT", "STYLE", "CODE"].includes(n.parentElement.tagName)) continue;
 		const s = n.nodeValue.trim();
 		if (s) out.push(s);
 	}
