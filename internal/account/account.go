@@ -16,6 +16,7 @@ import (
 	"github.com/portalhq/portal/internal/avatar"
 	"github.com/portalhq/portal/internal/events"
 	"github.com/portalhq/portal/internal/flow"
+	"github.com/portalhq/portal/internal/org"
 	"github.com/portalhq/portal/internal/password"
 	"github.com/portalhq/portal/internal/phone"
 	"github.com/portalhq/portal/internal/session"
@@ -26,6 +27,7 @@ import (
 // Repo is what account management needs from the store.
 type Repo interface {
 	session.Repo
+	org.Repo // deleting an account takes it out of its organizations
 	flow.CodeStore
 	CreateFlow(ctx context.Context, f *flow.Flow) error
 	FlowByID(ctx context.Context, id string) (*flow.Flow, error)
@@ -77,6 +79,9 @@ type Service struct {
 	Countries   *phone.Allowlist
 	AppName     string
 	BaseURL     string // links are built from it, never from the request
+	// Orgs takes a deleted account out of its organizations; nil when the
+	// instance has none to leave (tests).
+	Orgs *org.Service
 	// AllowDeletion lets people delete their own account.
 	AllowDeletion bool
 }

@@ -8,6 +8,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/portalhq/portal/internal/org"
 	"github.com/portalhq/portal/internal/session"
 	"github.com/portalhq/portal/internal/user"
 )
@@ -41,6 +42,7 @@ type SessionFilter struct {
 // Repo is what admin needs from the store.
 type Repo interface {
 	session.Repo
+	org.Repo // deleting a user takes it out of its organizations
 	ListUsers(ctx context.Context, f UserFilter) ([]*user.User, error)
 	CountUsers(ctx context.Context, f UserFilter) (int, error)
 	// LockUser holds the user's row until the transaction ends, so

@@ -16,6 +16,7 @@ import (
 	"github.com/portalhq/portal/internal/id"
 	"github.com/portalhq/portal/internal/metadata"
 	"github.com/portalhq/portal/internal/notify"
+	"github.com/portalhq/portal/internal/org"
 	"github.com/portalhq/portal/internal/password"
 	"github.com/portalhq/portal/internal/phone"
 	"github.com/portalhq/portal/internal/session"
@@ -40,6 +41,9 @@ type Users struct {
 	Policy      password.Policy
 	AppName     string
 	PhoneRegion string
+	// Orgs takes a deleted user out of its organizations, each with its
+	// organizationMembership.deleted; nil in tests without organizations.
+	Orgs *org.Service
 }
 
 // ErrUserNotFound answers for a user ID that does not exist.
@@ -396,6 +400,13 @@ func (s *Users) Delete(ctx context.Context, userID string) error {
 			return notFound(err)
 		}
 		now := s.Clock.Now()
+		// The operator's call: an organization this user alone managed
+		// keeps its other members and waits for a new admin.
+		if s.Orgs != nil {
+			if err := s.Orgs.RemoveUser(ctx, r, userID); err != nil {
+				return err
+			}
+		}
 		if err := s.Sessions.RevokeUser(ctx, r, userID, now); err != nil {
 			return err
 		}

@@ -288,6 +288,7 @@ func (p *Portal) wire(ctx context.Context, opt Options) error {
 			MaxMembers: cfg.OrgMaxMembers, InvitationTTL: cfg.OrgInvitationTTL, PersonalAccounts: cfg.PersonalAccounts},
 		Notifier: mail, Passwords: hasher, BaseURL: cfg.BaseURL}
 	sessions.Orgs = orgs
+	acct.Orgs = orgs
 	if err := p.wireWebhooks(ctx); err != nil {
 		return err
 	}
@@ -305,7 +306,7 @@ func (p *Portal) wire(ctx context.Context, opt Options) error {
 		Templates: &jwttemplate.Service{Clock: clock, Store: st.Q, Signer: p.Signer, Issuer: cfg.BaseURL,
 			Orgs: templateOrgs{orgs}},
 		AdminUsers: &admin.Users{Clock: clock, Repo: st.Q, InTx: store.Tx[admin.Repo](st), Sessions: sessions,
-			Hasher: hasher, Policy: pwPolicy, AppName: cfg.AppName, PhoneRegion: cfg.PhoneRegion},
+			Hasher: hasher, Policy: pwPolicy, AppName: cfg.AppName, PhoneRegion: cfg.PhoneRegion, Orgs: orgs},
 		Passkeys: passkeys, Factors: second, Theme: look, I18n: catalog, Account: acct, Images: st.Q, Orgs: orgs})
 	return err
 }
