@@ -1,0 +1,92 @@
+package views
+
+import (
+	"context"
+	"io"
+	"strings"
+	"sync"
+
+	"github.com/a-h/templ"
+
+	"github.com/portalhq/portal/internal/i18n"
+)
+
+// english renders pages that were given no translator (tests, tools): the
+// source catalog, never bare message IDs.
+var english = sync.OnceValue(func() Translator {
+	c, err := i18n.New(i18n.Source, "")
+	if err != nil {
+		panic("views: the shipped English catalog does not load: " + err.Error())
+	}
+	return c.For(i18n.Source)
+})
+
+type translatorKey struct{}
+
+// localized renders its children with t in the context, so that the small
+// shared components (buttons, fields, the resend form) that take no Page
+// speak the page's language.
+func localized(t Translator) templ.Component {
+	return templ.ComponentFunc(func(ctx context.Context, w io.Writer) error {
+		children := templ.GetChildren(ctx)
+		ctx = templ.ClearChildren(ctx)
+		if t != nil {
+			ctx = context.WithValue(ctx, translatorKey{}, t)
+		}
+		return children.Render(ctx, w)
+	})
+}
+
+// translator is the page's translator from ctx, else the request's
+// localizer, else English.
+func translator(ctx context.Context) Translator {
+	if t, ok := ctx.Value(translatorKey{}).(Translator); ok {
+		return t
+	}
+	if l := i18n.FromContext(ctx); l != nil {
+		return l
+	}
+	return english()
+}
+
+// tr renders a catalog message in the language of the page being rendered.
+func tr(ctx context.Context, id string, args ...any) string {
+	return translator(ctx).T(id, args...)
+}
+
+// trN is tr for a plural message.
+func trN(ctx context.Context, id string, count int, args ...any) string {
+	return translator(ctx).N(id, count, args...)
+}
+
+// around splits a message rendered with one placeholder set to a marker
+// into the text before and after it, so a page can wrap the value in markup
+// (<strong>) wherever the language puts it.
+func around(msg string) (before, after string) {
+	before, after, _ = strings.Cut(msg, marker)
+	return before, after
+}
+
+// marker stands in for a value to be wrapped in markup; it cannot come
+// from a catalog.
+const marker = "\x00"
+
+// msg is a catalog message chosen when a field is built and rendered in
+// the page's language when the field is.
+type msg struct {
+	id    string
+	count int // > 0: a plural message
+}
+
+func (m msg) in(ctx context.Context) string {
+	switch {
+	case m.id == "":
+		return ""
+	case m.count > 0:
+		return trN(ctx, m.id, m.count)
+	}
+	return tr(ctx, m.id)
+}
+
+func before(msg string) string { b, _ := around(msg); return b }
+func after(msg string) string  { _, a := around(msg); return a }
