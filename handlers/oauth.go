@@ -189,7 +189,7 @@ func (a *app) oauthFailed(c echo.Context, p oauth.Provider, pend *oauth.Pending,
 	if pend != nil {
 		switch pend.Intent {
 		case oauth.IntentConnect:
-			connecting, back, backLabel = true, "/user", a.t(c, "oauth.back_to_account")
+			connecting, back, backLabel = true, "/user", a.t(c, "page.back_to_account")
 		case oauth.IntentSignUp:
 			back, backLabel = "/sign-up", a.t(c, "oauth.back_to_sign_up")
 		}

@@ -98,7 +98,8 @@ func (a *app) errorHandler(err error, c echo.Context) {
 		case http.StatusRequestEntityTooLarge:
 			heading, body = a.t(c, "page.too_large_title"), a.t(c, "page.too_large_body")
 			if c.Path() == "/user/profile-image" {
-				_ = a.message(c, he.Code, "This image is too large", avatar.ErrTooLarge.Message, "/user", "Back to your account")
+				_ = a.message(c, he.Code, a.t(c, "page.image_too_large_title"), a.say(c, avatar.ErrTooLarge), "/user",
+					a.t(c, "page.back_to_account"))
 				return
 			}
 		}
