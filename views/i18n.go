@@ -11,9 +11,9 @@ import (
 	"github.com/portalhq/portal/internal/i18n"
 )
 
-// english renders pages that were given no translator (tests, tools): the
+// pageEnglish renders pages that were given no translator (tests, tools): the
 // source catalog, never bare message IDs.
-var english = sync.OnceValue(func() Translator {
+var pageEnglish = sync.OnceValue(func() Translator {
 	c, err := i18n.New(i18n.Source, "")
 	if err != nil {
 		panic("views: the shipped English catalog does not load: " + err.Error())
@@ -37,26 +37,26 @@ func localized(t Translator) templ.Component {
 	})
 }
 
-// translator is the page's translator from ctx, else the request's
+// ctxTranslator is the page's translator from ctx, else the request's
 // localizer, else English.
-func translator(ctx context.Context) Translator {
+func ctxTranslator(ctx context.Context) Translator {
 	if t, ok := ctx.Value(translatorKey{}).(Translator); ok {
 		return t
 	}
 	if l := i18n.FromContext(ctx); l != nil {
 		return l
 	}
-	return english()
+	return pageEnglish()
 }
 
 // tr renders a catalog message in the language of the page being rendered.
 func tr(ctx context.Context, id string, args ...any) string {
-	return translator(ctx).T(id, args...)
+	return ctxTranslator(ctx).T(id, args...)
 }
 
 // trN is tr for a plural message.
 func trN(ctx context.Context, id string, count int, args ...any) string {
-	return translator(ctx).N(id, count, args...)
+	return ctxTranslator(ctx).N(id, count, args...)
 }
 
 // around splits a message rendered with one placeholder set to a marker

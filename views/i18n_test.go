@@ -90,9 +90,9 @@ func signInPages(l Translator) map[string]templ.Component {
 	}
 }
 
-// shown is what a person can read or hear on the page: its text and the
+// visibleText is what a person can read or hear on the page: its text and the
 // attributes read out or shown (aria-label, title, alt, placeholder).
-func shown(doc *goquery.Document) string {
+func visibleText(doc *goquery.Document) string {
 	var b strings.Builder
 	b.WriteString(doc.Find("title").Text())
 	b.WriteString("\n")
@@ -164,7 +164,7 @@ func TestSignInPagesSpeakGerman(t *testing.T) {
 		"Outbox", "Themes", "Preview in")
 	for name, c := range signInPages(de) {
 		doc, _ := render(t, c)
-		text := shown(doc)
+		text := visibleText(doc)
 		for _, e := range english {
 			if strings.Contains(text, e) {
 				t.Errorf("%s: English %q left on the German page:\n%s", name, e, text)
@@ -195,7 +195,7 @@ func TestSignInPagesSpeakGerman(t *testing.T) {
 	pages := signInPages(de)
 	for name, texts := range want {
 		doc, _ := render(t, pages[name])
-		text := shown(doc)
+		text := visibleText(doc)
 		for _, w := range texts {
 			if !strings.Contains(text, w) {
 				t.Errorf("%s: no %q in:\n%s", name, w, text)
@@ -219,7 +219,7 @@ func TestSignedInAsFollowsTheLanguage(t *testing.T) {
 // A page given no translator is in English, not message IDs.
 func TestPageWithoutTranslatorIsEnglish(t *testing.T) {
 	doc, _ := render(t, SignInCodePage(SignInCode{Page: Page{AppName: "Acme"}, Heading: "Check your email", ResendWait: 2}))
-	text := shown(doc)
+	text := visibleText(doc)
 	for _, w := range []string{"Verification code", "Verify", "You can ask for a new code in 2 seconds", "Resend code"} {
 		if !strings.Contains(text, w) {
 			t.Errorf("no %q in %s", w, text)

@@ -66,7 +66,7 @@ func (p Page) N(id string, count int, args ...any) string {
 
 func (p Page) tr() Translator {
 	if p.I18n == nil {
-		return english()
+		return pageEnglish()
 	}
 	return p.I18n
 }
