@@ -26,7 +26,7 @@ func (a *app) provider(name string) oauth.Provider {
 
 // socialButtons lists the providers as links that start their flow, with the
 // page's redirect parameters.
-func (a *app) socialButtons(q url.Values, intent string, skip map[string]bool) []views.SocialButton {
+func (a *app) socialButtons(c echo.Context, q url.Values, intent string, skip map[string]bool) []views.SocialButton {
 	var out []views.SocialButton
 	for _, p := range a.Providers {
 		if skip[p.Name()] {
@@ -38,9 +38,9 @@ func (a *app) socialButtons(q url.Values, intent string, skip map[string]bool) [
 				v.Set(name, s)
 			}
 		}
-		label := "Continue with " + p.DisplayName()
+		label := a.t(c, "social.continue_with", "Provider", p.DisplayName())
 		if intent == oauth.IntentConnect {
-			label = "Connect " + p.DisplayName()
+			label = a.t(c, "social.connect", "Provider", p.DisplayName())
 		}
 		out = append(out, views.SocialButton{Provider: p.Name(), Name: p.DisplayName(), Label: label,
 			URL: "/sign-in/oauth/" + url.PathEscape(p.Name()) + "?" + v.Encode()})

@@ -46,7 +46,7 @@ func (a *app) renderSignInStart(c echo.Context, status int, identifier string, q
 		typ = "tel"
 	}
 	p := views.SignInStart{
-		Page: a.page(c, a.t(c, "button.sign_in")), Action: "/sign-in", Identifier: identifier, Social: a.socialButtons(q, "sign_in", nil),
+		Page: a.page(c, a.t(c, "button.sign_in")), Action: "/sign-in", Identifier: identifier, Social: a.socialButtons(c, q, "sign_in", nil),
 		IdentifierLabel: a.identifierLabel(c, ids), IdentifierType: typ,
 		Hidden: redirectHidden(q), Errors: errs, SignUpURL: withRedirect("/sign-up", q),
 		Passkey: a.passkeyLogin(c, redirectHidden(q))}

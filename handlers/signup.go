@@ -36,7 +36,7 @@ func (a *app) signUpStart(c echo.Context) error {
 func (a *app) renderSignUp(c echo.Context, status int, in signup.Form, q url.Values, errs views.Errors) error {
 	fs := a.SignUp.Fields
 	return render(c, status, views.SignUpPage(views.SignUp{
-		Page: a.page(c, a.t(c, "signup.title")), Action: "/sign-up", Social: a.socialButtons(q, "sign_up", nil),
+		Page: a.page(c, a.t(c, "signup.title")), Action: "/sign-up", Social: a.socialButtons(c, q, "sign_up", nil),
 		Email: in.Email, Phone: in.Phone, Username: in.Username, FirstName: in.FirstName, LastName: in.LastName,
 		ShowEmail: fs.Shown[signup.FieldEmail], RequireEmail: fs.Required[signup.FieldEmail],
 		ShowPhone: fs.Shown[signup.FieldPhone], RequirePhone: fs.Required[signup.FieldPhone],

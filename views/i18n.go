@@ -3,7 +3,6 @@ package views
 import (
 	"context"
 	"io"
-	"strings"
 	"sync"
 
 	"github.com/a-h/templ"
@@ -59,18 +58,6 @@ func trN(ctx context.Context, id string, count int, args ...any) string {
 	return ctxTranslator(ctx).N(id, count, args...)
 }
 
-// around splits a message rendered with one placeholder set to a marker
-// into the text before and after it, so a page can wrap the value in markup
-// (<strong>) wherever the language puts it.
-func around(msg string) (before, after string) {
-	before, after, _ = strings.Cut(msg, marker)
-	return before, after
-}
-
-// marker stands in for a value to be wrapped in markup; it cannot come
-// from a catalog.
-const marker = "\x00"
-
 // msg is a catalog message chosen when a field is built and rendered in
 // the page's language when the field is.
 type msg struct {
@@ -87,6 +74,3 @@ func (m msg) in(ctx context.Context) string {
 	}
 	return tr(ctx, m.id)
 }
-
-func before(msg string) string { b, _ := around(msg); return b }
-func after(msg string) string  { _, a := around(msg); return a }
