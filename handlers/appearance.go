@@ -163,10 +163,20 @@ func serveCSS(c echo.Context, version string, body []byte) error {
 // devPreviewPages are the pages /dev/themes can show; a fixed list, so the
 // preview frames nothing but the portal's own pages.
 var devPreviewPages = []views.DevLink{
-	{Label: "Sign in", URL: "/sign-in"},
-	{Label: "Sign up", URL: "/sign-up"},
-	{Label: "Sign out", URL: "/sign-out"},
-	{Label: "Error page", URL: "/dev/themes/not-found"},
+	{URL: "/sign-in"}, {URL: "/sign-up"}, {URL: "/sign-out"}, {URL: "/dev/themes/not-found"},
+}
+
+// devPageLabel names a page of devPreviewPages.
+func (a *app) devPageLabel(c echo.Context, path string) string {
+	switch path {
+	case "/sign-in":
+		return a.t(c, "button.sign_in")
+	case "/sign-up":
+		return a.t(c, "button.sign_up")
+	case "/sign-out":
+		return a.t(c, "button.sign_out")
+	}
+	return a.t(c, "dev.error_page")
 }
 
 // GET /dev/themes: the chosen page (?page=/sign-up) in every shipped
@@ -181,6 +191,7 @@ func (a *app) devThemes(c echo.Context) error {
 	copy(pages, devPreviewPages)
 	found := false
 	for i := range pages {
+		pages[i].Label = a.devPageLabel(c, pages[i].URL)
 		q := url.Values{"page": {pages[i].URL}}
 		if locale != "" {
 			q.Set("locale", locale)
@@ -201,5 +212,5 @@ func (a *app) devThemes(c echo.Context) error {
 		}
 		frames = append(frames, views.DevFrame{Theme: name, URL: current + "?" + q.Encode()})
 	}
-	return render(c, http.StatusOK, views.DevThemesPage(views.DevThemes{Page: a.page(c, "Themes"), Pages: pages, Frames: frames}))
+	return render(c, http.StatusOK, views.DevThemesPage(views.DevThemes{Page: a.page(c, a.t(c, "dev.themes_title")), Pages: pages, Frames: frames}))
 }

@@ -74,17 +74,16 @@ func (a *app) renderFactorTwo(c echo.Context, status int, f *flow.Flow, strategy
 		strategy = preferred(offered)
 	}
 	if strategy == "" {
-		return a.message(c, http.StatusConflict, "You can't finish signing in",
-			"Your account needs a second step that isn't available on this site right now. Contact the site's support.",
-			"/sign-in", "Back to sign in")
+		return a.message(c, http.StatusConflict, a.t(c, "signin.factor_two_unavailable_title"),
+			a.t(c, "signin.factor_two_unavailable_body"), "/sign-in", a.t(c, "signin.back_to_sign_in"))
 	}
 	var others []views.Method
 	for _, s := range offered {
 		if s != strategy {
-			others = append(others, views.Method{Strategy: s, Label: secondFactorLabel(s)})
+			others = append(others, views.Method{Strategy: s, Label: a.secondFactorLabel(c, s)})
 		}
 	}
-	p := views.SignInFactorTwo{Page: a.page(c, "Two-step verification"), Action: "/sign-in/factor-two",
+	p := views.SignInFactorTwo{Page: a.page(c, a.t(c, "signin.totp_title")), Action: "/sign-in/factor-two",
 		PrepareAction: "/sign-in/factor-two/prepare", FlowID: f.ID, Strategy: strategy, Errors: errs, Notice: notice,
 		OtherMethods: others, ChangeURL: "/sign-in"}
 	if f.RedirectURL != "" {
@@ -92,15 +91,15 @@ func (a *app) renderFactorTwo(c echo.Context, status int, f *flow.Flow, strategy
 	}
 	switch strategy {
 	case flow.TOTP:
-		p.Heading, p.Subtitle = "Two-step verification", "Enter the code from your authenticator app."
+		p.Heading, p.Subtitle = a.t(c, "signin.totp_title"), a.t(c, "signin.totp_subtitle")
 	case flow.BackupCode:
-		p.Heading, p.Subtitle = "Enter a backup code", "Use one of the backup codes you saved. Each works once."
+		p.Heading, p.Subtitle = a.t(c, "signin.backup_code_title"), a.t(c, "signin.backup_code_subtitle")
 	case flow.PhoneCode:
 		dest, err := a.SignIn.SecondFactorTarget(ctx, f)
 		if err != nil {
 			return err
 		}
-		p.Heading, p.Subtitle = "Check your phone", "Enter the code we texted to "+dest+"."
+		p.Heading, p.Subtitle = a.t(c, "signin.code_title_phone"), a.t(c, "signin.texted_subtitle", "Destination", dest)
 		v, err := a.SignIn.Repo.LatestVerification(ctx, f.ID, flow.SecondFactorPhoneCode)
 		if err == nil {
 			p.ResendWait = int(flow.ResendWait(v, a.Clock.Now()).Seconds() + 0.999)
@@ -109,14 +108,14 @@ func (a *app) renderFactorTwo(c echo.Context, status int, f *flow.Flow, strategy
 	return render(c, status, views.SignInFactorTwoPage(p))
 }
 
-func secondFactorLabel(strategy string) string {
+func (a *app) secondFactorLabel(c echo.Context, strategy string) string {
 	switch strategy {
 	case flow.TOTP:
-		return "Use your authenticator app"
+		return a.t(c, "method.totp")
 	case flow.BackupCode:
-		return "Use a backup code"
+		return a.t(c, "method.backup_code")
 	case flow.PhoneCode:
-		return "Text me a code"
+		return a.t(c, "method.text_me_code")
 	}
 	return strategy
 }
@@ -158,7 +157,7 @@ func (a *app) signInAttemptFactorTwo(c echo.Context) error {
 		return a.renderFactorTwo(c, http.StatusTooManyRequests, f, strategy, views.Errors{"": msg}, "")
 	}
 	if ok, retry := a.Limiter.Allow("identifier:"+f.Identifier, a.limits.identifier); !ok {
-		return a.renderFactorTwo(c, http.StatusTooManyRequests, f, strategy, views.Errors{"": "Too many sign-in attempts for this account. Please wait " + humanWait(retry) + " and try again."}, "")
+		return a.renderFactorTwo(c, http.StatusTooManyRequests, f, strategy, views.Errors{"": a.t(c, "error.rate.account", "Wait", a.waitText(c, retry))}, "")
 	}
 	in := flow.Input{Code: strings.TrimSpace(c.FormValue("code"))}
 	sess, err := a.SignIn.AttemptSecondFactor(ctx, f, strategy, in, a.meta(c))

@@ -61,15 +61,14 @@ func (a *app) handBack(c echo.Context, sess *session.Session, target *url.URL) e
 func (a *app) refusedRedirect(c echo.Context, err error) error {
 	a.Log.WarnContext(c.Request().Context(), "redirect refused", "err", err,
 		"request_id", RequestIDFrom(c.Request().Context()))
-	return a.message(c, http.StatusBadRequest, "This link can't be used",
-		"It asks to send you to a site that isn't allowed to use this sign-in page. Go back to the app you came from and try again.",
+	return a.message(c, http.StatusBadRequest, a.t(c, "page.link_unusable_title"), a.t(c, "page.redirect_refused_body"),
 		"", "")
 }
 
 // flowGone shows that a sign-in or sign-up can't continue, with a way back.
 func (a *app) flowGone(c echo.Context, err error) error {
 	if e, ok := apperr.As(err); ok && e.Code == apperr.Expired {
-		return a.message(c, http.StatusGone, "This page has expired", e.Message, "/sign-in", "Start again")
+		return a.message(c, http.StatusGone, a.t(c, "page.expired_title"), a.say(c, e), "/sign-in", a.t(c, "page.start_again"))
 	}
 	return err
 }
@@ -82,9 +81,10 @@ func (a *app) allow(c echo.Context, what string, w ratelimit.Window) (bool, stri
 	}
 	a.Log.WarnContext(c.Request().Context(), "rate limited", "limit", what, "ip", RealIP(c).String(),
 		"request_id", RequestIDFrom(c.Request().Context()))
-	return false, fmt.Sprintf("Too many attempts from your network. Please wait %s and try again.", humanWait(retry))
+	return false, a.t(c, "error.rate.network", "Wait", a.waitText(c, retry))
 }
 
+// humanWait is waitText in English.
 func humanWait(d time.Duration) string {
 	switch {
 	case d <= time.Minute:
@@ -93,6 +93,17 @@ func humanWait(d time.Duration) string {
 		return fmt.Sprintf("%d minutes", int(d.Minutes()+0.999))
 	}
 	return "an hour"
+}
+
+// waitText says how long to wait, roughly, in the request's language.
+func (a *app) waitText(c echo.Context, d time.Duration) string {
+	switch {
+	case d <= time.Minute:
+		return a.t(c, "wait.a_minute")
+	case d < time.Hour:
+		return a.localizer(c).N("wait.minutes", int(d.Minutes()+0.999))
+	}
+	return a.t(c, "wait.an_hour")
 }
 
 func (a *app) meta(c echo.Context) flow.Meta {

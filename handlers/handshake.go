@@ -21,8 +21,7 @@ import (
 func (a *app) handshake(c echo.Context) error {
 	raw := c.QueryParam("redirect_url")
 	if raw == "" {
-		return a.message(c, http.StatusBadRequest, "This link can't be used",
-			"The app that sent you here did not say where to return. Go back to the app and try again.", "", "")
+		return a.message(c, http.StatusBadRequest, a.t(c, "page.link_unusable_title"), a.t(c, "page.no_return_body"), "", "")
 	}
 	target, err := a.Redirects.CheckOrPortal(raw, a.base)
 	if err != nil {

@@ -26,12 +26,12 @@ func (a *app) linkPage(c echo.Context) error {
 	if err != nil {
 		return a.linkFailed(c, flow.ErrLinkExpired)
 	}
-	p := views.LinkConfirm{Page: a.page(c, "Sign in"), Action: "/v1/verify", Token: tok,
-		Heading: "Sign in to " + a.Config.AppName, Button: "Sign in",
-		Body: "Press the button to finish signing in as " + v.Target + "."}
+	p := views.LinkConfirm{Page: a.page(c, a.t(c, "button.sign_in")), Action: "/v1/verify", Token: tok,
+		Button: a.t(c, "button.sign_in"), Body: a.t(c, "link.confirm_sign_in", "Target", v.Target)}
+	p.Heading = a.t(c, "signin.start_title", "App", p.Page.AppName)
 	if f.Kind == flow.SignUp {
-		p.Page.Title, p.Heading, p.Button = "Verify your email", "Verify your email address", "Verify email address"
-		p.Body = "Press the button to verify " + v.Target + " and continue creating your account."
+		p.Page.Title, p.Heading, p.Button = a.t(c, "signup.verify_title_email"), a.t(c, "link.verify_heading"), a.t(c, "link.verify_button")
+		p.Body = a.t(c, "link.confirm_sign_up", "Target", v.Target)
 	}
 	p.Page.NoReferrer = true
 	return render(c, http.StatusOK, views.LinkConfirmPage(p))
@@ -76,11 +76,9 @@ func (a *app) linkConfirm(c echo.Context) error {
 		return a.handBack(c, res.Session, target)
 	}
 	if res.OtherDevice {
-		heading, body := "You're signed in on your other device",
-			"Go back to the device where you asked for the link: it continues by itself. You can close this page."
+		heading, body := a.t(c, "link.other_device_title"), a.t(c, "link.other_device_body")
 		if f.Kind == flow.SignUp {
-			heading, body = "Your email address is verified",
-				"Go back to the device where you started signing up: it continues by itself. You can close this page."
+			heading, body = a.t(c, "link.verified_title"), a.t(c, "link.verified_body")
 		}
 		return a.message(c, http.StatusOK, heading, body, "", "")
 	}
@@ -101,5 +99,5 @@ func (a *app) linkFailed(c echo.Context, err error) error {
 	if errors.Is(err, flow.ErrLinkInvalid) {
 		status = http.StatusBadRequest
 	}
-	return a.message(c, status, "This link can't be used", e.Message, "/sign-in", "Ask for a new link")
+	return a.message(c, status, a.t(c, "page.link_unusable_title"), a.say(c, e), "/sign-in", a.t(c, "link.ask_new"))
 }

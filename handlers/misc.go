@@ -28,7 +28,7 @@ func (a *app) home(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return render(c, http.StatusOK, views.HomePage(views.Home{Page: a.page(c, "Signed in"),
+	return render(c, http.StatusOK, views.HomePage(views.Home{Page: a.page(c, a.t(c, "home.page_title")),
 		Name: u.FullName(), Email: u.PrimaryEmail(), SignOutURL: "/sign-out"}))
 }
 
@@ -76,5 +76,5 @@ func (a *app) devOutbox(c echo.Context) error {
 		items = append(items, views.OutboxItem{ID: m.ID, Channel: m.Channel, To: m.To, Subject: m.Subject,
 			Text: m.Text, CreatedAt: m.CreatedAt.Format(time.RFC3339)})
 	}
-	return render(c, http.StatusOK, views.OutboxPage(views.Outbox{Page: a.page(c, "Development outbox"), Items: items}))
+	return render(c, http.StatusOK, views.OutboxPage(views.Outbox{Page: a.page(c, a.t(c, "dev.outbox_page_title")), Items: items}))
 }

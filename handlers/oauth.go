@@ -4,7 +4,6 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
-	"strings"
 
 	"github.com/labstack/echo/v4"
 
@@ -27,7 +26,7 @@ func (a *app) provider(name string) oauth.Provider {
 
 // socialButtons lists the providers as links that start their flow, with the
 // page's redirect parameters.
-func (a *app) socialButtons(q url.Values, intent string, skip map[string]bool) []views.SocialButton {
+func (a *app) socialButtons(c echo.Context, q url.Values, intent string, skip map[string]bool) []views.SocialButton {
 	var out []views.SocialButton
 	for _, p := range a.Providers {
 		if skip[p.Name()] {
@@ -39,9 +38,9 @@ func (a *app) socialButtons(q url.Values, intent string, skip map[string]bool) [
 				v.Set(name, s)
 			}
 		}
-		label := "Continue with " + p.DisplayName()
+		label := a.t(c, "social.continue_with", "Provider", p.DisplayName())
 		if intent == oauth.IntentConnect {
-			label = "Connect " + p.DisplayName()
+			label = a.t(c, "social.connect", "Provider", p.DisplayName())
 		}
 		out = append(out, views.SocialButton{Provider: p.Name(), Name: p.DisplayName(), Label: label,
 			URL: "/sign-in/oauth/" + url.PathEscape(p.Name()) + "?" + v.Encode()})
@@ -85,8 +84,8 @@ func (a *app) oauthStart(c echo.Context) error {
 	}
 	if err := p.Prepare(ctx); err != nil {
 		a.Log.WarnContext(ctx, "oauth provider unavailable", "provider", p.Name(), "err", err)
-		return a.message(c, http.StatusServiceUnavailable, p.DisplayName()+" isn't available right now",
-			"We couldn't reach "+p.DisplayName()+". Please try again in a moment, or sign in another way.", "/sign-in", "Back to sign in")
+		return a.message(c, http.StatusServiceUnavailable, a.t(c, "oauth.unavailable_title", "Provider", p.DisplayName()),
+			a.t(c, "oauth.unavailable_body", "Provider", p.DisplayName()), "/sign-in", a.t(c, "signin.back_to_sign_in"))
 	}
 	pend := oauth.NewPending(p.Name(), intent, "", targetString(target), a.Clock.Now())
 	pend.UserID = connectFor
@@ -186,35 +185,39 @@ func (a *app) oauthFailed(c echo.Context, p oauth.Provider, pend *oauth.Pending,
 	a.Log.WarnContext(c.Request().Context(), "oauth sign-in refused", "provider", p.Name(), "err", err,
 		"request_id", RequestIDFrom(c.Request().Context()))
 	name := p.DisplayName()
-	doing, back, backLabel := "signing in with "+name, "/sign-in", "Back to sign in"
+	connecting, back, backLabel := false, "/sign-in", a.t(c, "signin.back_to_sign_in")
 	if pend != nil {
 		switch pend.Intent {
 		case oauth.IntentConnect:
-			doing, back, backLabel = "connecting "+name, "/user", "Back to your account"
+			connecting, back, backLabel = true, "/user", a.t(c, "page.back_to_account")
 		case oauth.IntentSignUp:
-			back, backLabel = "/sign-up", "Back to sign up"
+			back, backLabel = "/sign-up", a.t(c, "oauth.back_to_sign_up")
 		}
 		if pend.Intent != oauth.IntentConnect && pend.RedirectURL != "" {
 			back += "?redirect_url=" + url.QueryEscape(pend.RedirectURL)
 		}
 	}
-	status, heading, body := http.StatusBadRequest, strings.ToUpper(doing[:1])+doing[1:]+" didn't work",
-		"We couldn't confirm your "+name+" account. Please try again, or sign in another way."
+	status, heading, body := http.StatusBadRequest, a.t(c, "oauth.failed_sign_in_title", "Provider", name),
+		a.t(c, "oauth.failed_body", "Provider", name)
+	if connecting {
+		heading = a.t(c, "oauth.failed_connect_title", "Provider", name)
+	}
 	switch {
 	case errors.Is(err, oauth.ErrDenied):
-		heading, body = "You cancelled "+doing,
-			"Nothing was changed. You can try again, or sign in another way."
+		heading, body = a.t(c, "oauth.cancelled_sign_in_title", "Provider", name), a.t(c, "oauth.cancelled_body")
+		if connecting {
+			heading = a.t(c, "oauth.cancelled_connect_title", "Provider", name)
+		}
 	case errors.Is(err, oauth.ErrCookie), errors.Is(err, oauth.ErrExpired), errors.Is(err, oauth.ErrState),
 		errors.Is(err, oauth.ErrProvider):
-		heading, body = "This sign-in attempt can't be finished",
-			"It expired, was already used, or was started in another browser. Please start again."
+		heading, body = a.t(c, "oauth.attempt_unusable_title"), a.t(c, "oauth.attempt_unusable_body")
 	case errors.Is(err, oauth.ErrDiscovery), errors.Is(err, oauth.ErrProfile):
 		status = http.StatusBadGateway
-		body = name + " didn't answer as expected. Please try again in a moment, or sign in another way."
+		body = a.t(c, "oauth.bad_answer_body", "Provider", name)
 	}
 	if e, ok := apperr.As(err); ok && (errors.Is(err, social.ErrLinkRequired) || errors.Is(err, social.ErrTaken) ||
 		e.Code == apperr.Forbidden || e.Code == apperr.Invalid || e.Code == apperr.Conflict) {
-		status, body = statusOf(e.Code), e.Message
+		status, body = statusOf(e.Code), a.say(c, e)
 	}
 	return a.message(c, status, heading, body, back, backLabel)
 }

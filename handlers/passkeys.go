@@ -22,12 +22,12 @@ const (
 
 // passkeyLogin is the "Sign in with a passkey" form of /sign-in, carrying
 // the page's redirect parameters; nil when passkeys are off.
-func (a *app) passkeyLogin(hidden []views.Hidden) *views.PasskeyForm {
+func (a *app) passkeyLogin(c echo.Context, hidden []views.Hidden) *views.PasskeyForm {
 	if !a.SignIn.PasskeysEnabled() {
 		return nil
 	}
 	return &views.PasskeyForm{Action: passkeySignInURL, OptionsURL: passkeyOptionsURL, Hidden: hidden,
-		Label: "Sign in with a passkey"}
+		Label: a.t(c, "method.passkey")}
 }
 
 // POST /sign-in/passkey/options: WebAuthn request options for a
@@ -92,10 +92,10 @@ func (a *app) passkeyRefused(c echo.Context, err error) {
 // a generic one (the cause goes to the log).
 func (a *app) jsonFail(c echo.Context, err error) error {
 	if e, ok := apperr.As(err); ok {
-		return jsonError(c, statusOf(e.Code), e.Message)
+		return jsonError(c, statusOf(e.Code), a.say(c, e))
 	}
 	a.Log.ErrorContext(c.Request().Context(), "internal error", "err", err, "request_id", RequestIDFrom(c.Request().Context()))
-	return jsonError(c, http.StatusInternalServerError, "Something went wrong. Please try again.")
+	return jsonError(c, http.StatusInternalServerError, a.t(c, "error.generic.try_again"))
 }
 
 func jsonError(c echo.Context, status int, msg string) error {

@@ -138,7 +138,7 @@ func (a *app) renderProfile(c echo.Context, status int, sess *session.Session, u
 		p.Connected = append(p.Connected, views.ConnectedAccount{ID: x.ID, Provider: name, Email: x.Email, Username: x.Username})
 	}
 	back := url.Values{"redirect_url": {a.base.JoinPath("/user").String()}}
-	p.Connect = a.socialButtons(back, oauth.IntentConnect, connected)
+	p.Connect = a.socialButtons(c, back, oauth.IntentConnect, connected)
 	return render(c, status, views.UserProfilePage(p))
 }
 

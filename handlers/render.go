@@ -89,51 +89,58 @@ func (a *app) errorHandler(err error, c echo.Context) {
 	}
 	switch {
 	case errors.As(err, &he):
-		heading := http.StatusText(he.Code)
-		body := "Check the address and try again."
+		heading, body := a.t(c, "page.bad_request_title"), a.t(c, "page.check_address")
 		switch he.Code {
 		case http.StatusNotFound:
-			heading, body = "Page not found", "There's nothing at this address. Check it, or start again from the sign-in page."
+			heading, body = a.t(c, "page.not_found_title"), a.t(c, "page.not_found_body")
 		case http.StatusMethodNotAllowed:
-			heading, body = "Page not found", "This address doesn't accept that kind of request."
+			heading, body = a.t(c, "page.not_found_title"), a.t(c, "page.wrong_method_body")
 		case http.StatusRequestEntityTooLarge:
-			heading, body = "Too much data", "What you sent is larger than this page accepts."
+			heading, body = a.t(c, "page.too_large_title"), a.t(c, "page.too_large_body")
 			if c.Path() == "/user/profile-image" {
-				_ = a.message(c, he.Code, "This image is too large", avatar.ErrTooLarge.Message, "/user", "Back to your account")
+				_ = a.message(c, he.Code, a.t(c, "page.image_too_large_title"), a.say(c, avatar.ErrTooLarge), "/user",
+					a.t(c, "page.back_to_account"))
 				return
 			}
 		}
-		_ = a.message(c, he.Code, heading, body, "/sign-in", "Go to sign in")
+		_ = a.message(c, he.Code, heading, body, "/sign-in", a.t(c, "page.go_to_sign_in"))
 	default:
 		if e, ok := apperr.As(err); ok && e.Code != "" {
 			if e.Err != nil {
 				a.Log.WarnContext(c.Request().Context(), "request failed", "err", err,
 					"request_id", RequestIDFrom(c.Request().Context()))
 			}
-			_ = a.message(c, statusOf(e.Code), headingFor(e.Code), e.Message, "/sign-in", "Start again")
+			_ = a.message(c, statusOf(e.Code), a.headingFor(c, e.Code), a.say(c, e), "/sign-in", a.t(c, "page.start_again"))
 			return
 		}
 		a.Log.ErrorContext(c.Request().Context(), "internal error", "err", err,
 			"request_id", RequestIDFrom(c.Request().Context()))
-		_ = a.message(c, http.StatusInternalServerError, "Something went wrong",
-			"Please try again in a moment. If it keeps happening, contact support with the reference below.", "/", "Start again")
+		a.somethingWentWrong(c)
 	}
 }
 
-func headingFor(code apperr.Code) string {
+// somethingWentWrong is the page for an error that is not the person's
+// doing; the request ID on it finds the cause in the log.
+func (a *app) somethingWentWrong(c echo.Context) error {
+	return a.message(c, http.StatusInternalServerError, a.t(c, "page.error_title"), a.t(c, "page.error_body"),
+		"/", a.t(c, "page.start_again"))
+}
+
+// headingFor is the heading of the page that shows a safe error.
+func (a *app) headingFor(c echo.Context, code apperr.Code) string {
 	switch code {
 	case apperr.Expired:
-		return "This page has expired"
+		return a.t(c, "page.expired_title")
 	case apperr.RateLimited:
-		return "Too many attempts"
+		return a.t(c, "page.rate_limited_title")
 	case apperr.Unavailable:
-		return "Please try again"
+		return a.t(c, "page.unavailable_title")
 	case apperr.Invalid:
-		return "This link can't be used"
+		return a.t(c, "page.link_unusable_title")
 	case apperr.NotFound:
-		return "Not found"
+		return a.t(c, "page.not_found_short")
 	}
-	return "Something went wrong"
+	return a.t(c, "page.error_title")
 }
 
 func maxDuration(a, b time.Duration) time.Duration {

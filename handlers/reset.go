@@ -28,7 +28,7 @@ func (a *app) signInForgot(c echo.Context) error {
 	for _, s := range resets {
 		methods = append(methods, views.Method{Strategy: s, Label: a.methodLabel(c, f, s)})
 	}
-	return render(c, http.StatusOK, views.SignInForgotPage(views.SignInForgot{Page: a.page(c, "Forgot your password?"),
+	return render(c, http.StatusOK, views.SignInForgotPage(views.SignInForgot{Page: a.page(c, a.t(c, "signin.forgot_title")),
 		Action: "/sign-in/factor-one/prepare", FlowID: f.ID, Methods: methods, BackURL: factorOneURL(f.ID)}))
 }
 
@@ -45,7 +45,7 @@ func (a *app) signInNewPasswordPage(c echo.Context) error {
 }
 
 func (a *app) renderNewPassword(c echo.Context, status int, f *flow.Flow, signOutAll bool, errs views.Errors) error {
-	return render(c, status, views.SignInNewPasswordPage(views.SignInNewPassword{Page: a.page(c, "Set a new password"),
+	return render(c, status, views.SignInNewPasswordPage(views.SignInNewPassword{Page: a.page(c, a.t(c, "signin.new_password_title")),
 		Action: "/sign-in/reset-password", FlowID: f.ID, Identifier: f.Identifier, PasswordMin: a.PasswordMin,
 		SignOutAll: signOutAll, Errors: errs}))
 }

@@ -288,8 +288,8 @@ func New(d Deps) (*echo.Echo, error) {
 				noCSRF[c.Request().Method+" "+c.Path()]
 		},
 		OnReject: func(c echo.Context, _ string) error {
-			return a.message(c, http.StatusForbidden, "This form has expired",
-				"The form was open too long or came from another site. Go back, reload the page and try again.", "/sign-in", "Back to sign in")
+			return a.message(c, http.StatusForbidden, a.t(c, "page.csrf_title"), a.t(c, "page.csrf_body"),
+				"/sign-in", a.t(c, "signin.back_to_sign_in"))
 		},
 	})
 	if err != nil {
@@ -301,8 +301,7 @@ func New(d Deps) (*echo.Echo, error) {
 		Compress(),
 		Logger(d.Log),
 		Recover(d.Log, func(c echo.Context) error {
-			return a.message(c, http.StatusInternalServerError, "Something went wrong",
-				"Please try again in a moment. If it keeps happening, contact support with the reference below.", "/", "Start again")
+			return a.somethingWentWrong(c)
 		}),
 		secHeaders,
 		NoStore(),

@@ -45,12 +45,11 @@ func (a *app) renderSignInStart(c echo.Context, status int, identifier string, q
 	case ids.Phone && !ids.Email && !ids.Username:
 		typ = "tel"
 	}
-	noun := ids.Noun()
 	p := views.SignInStart{
-		Page: a.page(c, "Sign in"), Action: "/sign-in", Identifier: identifier, Social: a.socialButtons(q, "sign_in", nil),
-		IdentifierLabel: strings.ToUpper(noun[:1]) + noun[1:], IdentifierType: typ,
+		Page: a.page(c, a.t(c, "button.sign_in")), Action: "/sign-in", Identifier: identifier, Social: a.socialButtons(c, q, "sign_in", nil),
+		IdentifierLabel: a.identifierLabel(c, ids), IdentifierType: typ,
 		Hidden: redirectHidden(q), Errors: errs, SignUpURL: withRedirect("/sign-up", q),
-		Passkey: a.passkeyLogin(redirectHidden(q))}
+		Passkey: a.passkeyLogin(c, redirectHidden(q))}
 	p.Page.Passkeys = p.Passkey != nil
 	return render(c, status, views.SignInStartPage(p))
 }
@@ -173,12 +172,12 @@ func (a *app) renderFactorOne(c echo.Context, status int, f *flow.Flow, strategy
 	}
 	switch strategy {
 	case flow.EmailCode, flow.PhoneCode, flow.ResetPasswordEmailCode, flow.ResetPasswordPhoneCode:
-		heading := "Check your email"
+		heading := a.t(c, "signin.code_title_email")
 		switch strategy {
 		case flow.PhoneCode:
-			heading = "Check your phone"
+			heading = a.t(c, "signin.code_title_phone")
 		case flow.ResetPasswordEmailCode, flow.ResetPasswordPhoneCode:
-			heading = "Reset your password"
+			heading = a.t(c, "signin.code_title_reset")
 		}
 		return render(c, status, views.SignInCodePage(views.SignInCode{
 			Page: a.page(c, heading), Action: "/sign-in/factor-one", Heading: heading,
@@ -186,15 +185,15 @@ func (a *app) renderFactorOne(c echo.Context, status int, f *flow.Flow, strategy
 			Destination: dest, ChangeURL: change, Errors: errs,
 			ResendWait: a.resendWait(c, f.ID, strategy), OtherMethods: others}))
 	case flow.EmailLink:
-		p := a.page(c, "Check your email")
+		p := a.page(c, a.t(c, "signin.link_title"))
 		p.Refresh = 3
 		return render(c, status, views.SignInLinkPage(views.SignInLink{Page: p, FlowID: f.ID, FlowField: "sign_in",
 			Destination: dest, ChangeURL: change, ResendAction: "/sign-in/factor-one/prepare",
 			ResendWait: a.resendWait(c, f.ID, strategy), Errors: errs, Notice: notice,
 			OtherMethods: others, OtherAction: "/sign-in/factor-one/prepare"}))
 	case flow.Passkey:
-		p := views.SignInPasskey{Page: a.page(c, "Use your passkey"), Identifier: f.Identifier, ChangeURL: change,
-			Form: views.PasskeyForm{Action: "/sign-in/factor-one", OptionsURL: passkeyOptionsURL, Label: "Use your passkey",
+		p := views.SignInPasskey{Page: a.page(c, a.t(c, "signin.passkey_title")), Identifier: f.Identifier, ChangeURL: change,
+			Form: views.PasskeyForm{Action: "/sign-in/factor-one", OptionsURL: passkeyOptionsURL, Label: a.t(c, "button.use_passkey"),
 				Hidden: []views.Hidden{{Name: "sign_in", Value: f.ID}, {Name: "strategy", Value: flow.Passkey}}},
 			Errors: errs, OtherMethods: others, PrepareAction: "/sign-in/factor-one/prepare", FlowID: f.ID}
 		p.Page.Passkeys = true
@@ -205,11 +204,11 @@ func (a *app) renderFactorOne(c echo.Context, status int, f *flow.Flow, strategy
 			forgot = "/sign-in/forgot-password?sign_in=" + url.QueryEscape(f.ID)
 		}
 		return render(c, status, views.SignInPasswordPage(views.SignInPassword{
-			Page: a.page(c, "Enter your password"), Action: "/sign-in/factor-one", FlowID: f.ID,
+			Page: a.page(c, a.t(c, "signin.password_title")), Action: "/sign-in/factor-one", FlowID: f.ID,
 			Identifier: f.Identifier, ChangeURL: change, Errors: errs, OtherMethods: others,
 			PrepareAction: "/sign-in/factor-one/prepare", ForgotURL: forgot}))
 	}
-	return apperr.New(apperr.Unavailable, "No way of signing in is enabled for this account. Contact the site's support.")
+	return apperr.New(apperr.Unavailable, "No way of signing in is enabled for this account. Contact the site's support.").T("error.signin.no_factor")
 }
 
 // POST /sign-in/factor-one/prepare: choose a factor (and send its code or
@@ -258,7 +257,7 @@ func (a *app) signInAttempt(c echo.Context) error {
 	// addresses from one network and many networks at one address are both
 	// capped (REQ-RL-02); the account lockout in the store adds to this.
 	if ok, retry := a.Limiter.Allow("identifier:"+f.Identifier, a.limits.identifier); !ok {
-		return a.renderFactorOne(c, http.StatusTooManyRequests, f, strategy, views.Errors{"": "Too many sign-in attempts for this account. Please wait " + humanWait(retry) + " and try again."}, "")
+		return a.renderFactorOne(c, http.StatusTooManyRequests, f, strategy, views.Errors{"": a.t(c, "error.rate.account", "Wait", a.waitText(c, retry))}, "")
 	}
 	in := flow.Input{Password: c.FormValue("password"), Code: strings.TrimSpace(c.FormValue("code")),
 		ChallengeID: c.FormValue("challenge_id"), Credential: []byte(c.FormValue("credential"))}
@@ -288,21 +287,40 @@ func (a *app) methodLabel(c echo.Context, f *flow.Flow, strategy string) string 
 	dest, _ := a.SignIn.Destination(c.Request().Context(), f, strategy)
 	switch strategy {
 	case flow.EmailCode:
-		return strings.TrimSpace("Email a code to " + dest)
+		return strings.TrimSpace(a.t(c, "method.email_code", "Destination", dest))
 	case flow.EmailLink:
-		return strings.TrimSpace("Email a sign-in link to " + dest)
+		return strings.TrimSpace(a.t(c, "method.email_link", "Destination", dest))
 	case flow.PhoneCode:
-		return strings.TrimSpace("Text a code to " + dest)
+		return strings.TrimSpace(a.t(c, "method.phone_code", "Destination", dest))
 	case flow.ResetPasswordEmailCode:
-		return strings.TrimSpace("Email a reset code to " + dest)
+		return strings.TrimSpace(a.t(c, "method.reset_email_code", "Destination", dest))
 	case flow.ResetPasswordPhoneCode:
-		return strings.TrimSpace("Text a reset code to " + dest)
+		return strings.TrimSpace(a.t(c, "method.reset_phone_code", "Destination", dest))
 	case flow.Password:
-		return "Sign in with your password"
+		return a.t(c, "method.password")
 	case flow.Passkey:
-		return "Sign in with a passkey"
+		return a.t(c, "method.passkey")
 	}
 	return strategy
+}
+
+// identifierLabel names what the sign-in field accepts.
+func (a *app) identifierLabel(c echo.Context, ids flow.Identifiers) string {
+	switch ids.Kinds() {
+	case "phone":
+		return a.t(c, "field.identifier.phone")
+	case "username":
+		return a.t(c, "field.identifier.username")
+	case "email_phone":
+		return a.t(c, "field.identifier.email_phone")
+	case "email_username":
+		return a.t(c, "field.identifier.email_username")
+	case "phone_username":
+		return a.t(c, "field.identifier.phone_username")
+	case "email_phone_username":
+		return a.t(c, "field.identifier.email_phone_username")
+	}
+	return a.t(c, "field.identifier.email")
 }
 
 func contains(list []string, s string) bool {

@@ -17,7 +17,7 @@ func (a *app) signOutPage(c echo.Context) error {
 	if _, err := a.Redirects.ResolveOrPortal(q, redirect.SignIn, a.base); err != nil {
 		return a.refusedRedirect(c, err)
 	}
-	p := views.SignOut{Page: a.page(c, "Sign out"), Action: "/sign-out", Hidden: redirectHidden(q),
+	p := views.SignOut{Page: a.page(c, a.t(c, "signout.title")), Action: "/sign-out", Hidden: redirectHidden(q),
 		SignInURL: withRedirect("/sign-in", q)}
 	sess, err := a.current(c)
 	if err != nil {

@@ -36,7 +36,7 @@ func (a *app) signUpStart(c echo.Context) error {
 func (a *app) renderSignUp(c echo.Context, status int, in signup.Form, q url.Values, errs views.Errors) error {
 	fs := a.SignUp.Fields
 	return render(c, status, views.SignUpPage(views.SignUp{
-		Page: a.page(c, "Create your account"), Action: "/sign-up", Social: a.socialButtons(q, "sign_up", nil),
+		Page: a.page(c, a.t(c, "signup.title")), Action: "/sign-up", Social: a.socialButtons(c, q, "sign_up", nil),
 		Email: in.Email, Phone: in.Phone, Username: in.Username, FirstName: in.FirstName, LastName: in.LastName,
 		ShowEmail: fs.Shown[signup.FieldEmail], RequireEmail: fs.Required[signup.FieldEmail],
 		ShowPhone: fs.Shown[signup.FieldPhone], RequirePhone: fs.Required[signup.FieldPhone],
@@ -66,7 +66,7 @@ func (a *app) signUpSubmit(c echo.Context) error {
 	if err != nil {
 		var fe *signup.FormError
 		if errors.As(err, &fe) {
-			return a.renderSignUp(c, http.StatusUnprocessableEntity, in, form, views.Errors(fe.Fields))
+			return a.renderSignUp(c, http.StatusUnprocessableEntity, in, form, a.fieldErrors(c, fe))
 		}
 		if errs, status, ok := a.formErrors(c, err); ok {
 			if f != nil { // created, but the message could not be sent: the next page offers a resend
@@ -123,7 +123,7 @@ func (a *app) signUpVerifyPage(c echo.Context) error {
 func (a *app) signUpDone(c echo.Context, f *flow.Flow, sess *session.Session, err error) error {
 	if err != nil {
 		if e, ok := apperr.As(err); ok {
-			return a.message(c, statusOf(e.Code), headingFor(e.Code), e.Message, "/sign-up", "Start again")
+			return a.message(c, statusOf(e.Code), a.headingFor(c, e.Code), a.say(c, e), "/sign-up", a.t(c, "page.start_again"))
 		}
 		return err
 	}
@@ -148,9 +148,9 @@ func (a *app) renderSignUpStep(c echo.Context, status int, f *flow.Flow, errs vi
 	if f.Data.Strategy == flow.EmailCode || f.Data.Strategy == flow.EmailLink {
 		for _, s := range []string{a.SignUp.EmailVia, a.SignUp.EmailAlt} {
 			if s != "" && s != f.Data.Strategy {
-				label := "Email me a link instead"
+				label := a.t(c, "method.signup_email_link")
 				if s == flow.EmailCode {
-					label = "Email me a code instead"
+					label = a.t(c, "method.signup_email_code")
 				}
 				others = append(others, views.Method{Strategy: s, Label: label})
 			}
@@ -158,7 +158,7 @@ func (a *app) renderSignUpStep(c echo.Context, status int, f *flow.Flow, errs vi
 	}
 	switch f.Data.Strategy {
 	case flow.EmailLink:
-		p := a.page(c, "Verify your email")
+		p := a.page(c, a.t(c, "signup.verify_title_email"))
 		p.Refresh = 3
 		return render(c, status, views.SignInLinkPage(views.SignInLink{Page: p, FlowID: f.ID, FlowField: "sign_up",
 			Destination: f.Data.Email, ChangeURL: change, ResendAction: "/sign-up/verify-email-address/resend",
@@ -166,13 +166,13 @@ func (a *app) renderSignUpStep(c echo.Context, status int, f *flow.Flow, errs vi
 			OtherMethods: others, OtherAction: "/sign-up/verify-email-address/switch"}))
 	case flow.PhoneCode:
 		return render(c, status, views.SignUpVerifyPage(views.SignUpVerify{
-			Page: a.page(c, "Verify your phone number"), Heading: "Verify your phone number",
+			Page: a.page(c, a.t(c, "signup.verify_title_phone")), Heading: a.t(c, "signup.verify_title_phone"),
 			Action: "/sign-up/verify-phone-number", ResendAction: "/sign-up/verify-phone-number/resend",
 			FlowID: f.ID, Email: a.displayPhone(f.Data.Phone), Errors: errs, Notice: notice,
 			ResendWait: a.resendWait(c, f.ID, flow.PhoneCode), ChangeURL: change}))
 	}
 	return render(c, status, views.SignUpVerifyPage(views.SignUpVerify{
-		Page: a.page(c, "Verify your email"), Heading: "Verify your email",
+		Page: a.page(c, a.t(c, "signup.verify_title_email")), Heading: a.t(c, "signup.verify_title_email"),
 		Action: "/sign-up/verify-email-address", ResendAction: "/sign-up/verify-email-address/resend",
 		FlowID: f.ID, Email: f.Data.Email, Errors: errs, Notice: notice,
 		ResendWait: a.resendWait(c, f.ID, flow.EmailCode), ChangeURL: change,
@@ -191,7 +191,7 @@ func (a *app) signUpVerify(c echo.Context) error {
 		return a.renderSignUpStep(c, http.StatusTooManyRequests, f, views.Errors{"": msg}, "")
 	}
 	if ok, retry := a.Limiter.Allow("sign-up:"+f.Identifier, a.limits.identifier); !ok {
-		return a.renderSignUpStep(c, http.StatusTooManyRequests, f, views.Errors{"": "Too many attempts for this address. Please wait " + humanWait(retry) + " and try again."}, "")
+		return a.renderSignUpStep(c, http.StatusTooManyRequests, f, views.Errors{"": a.t(c, "error.rate.address", "Wait", a.waitText(c, retry))}, "")
 	}
 	sess, err := a.SignUp.Verify(ctx, f, strings.TrimSpace(c.FormValue("code")), a.meta(c))
 	if err != nil {
@@ -219,19 +219,19 @@ func (a *app) signUpResend(c echo.Context) error {
 	}
 	if err := a.SignUp.Resend(ctx, f, a.meta(c)); err != nil {
 		if e, ok := apperr.As(err); ok {
-			return a.renderSignUpStep(c, statusOf(e.Code), f, views.Errors{"": e.Message}, "")
+			return a.renderSignUpStep(c, statusOf(e.Code), f, views.Errors{"": a.say(c, e)}, "")
 		}
 		return err
-	}
-	what := "A new code"
-	if f.Data.Strategy == flow.EmailLink {
-		what = "A new link"
 	}
 	to := f.Data.Email
 	if f.Data.Strategy == flow.PhoneCode {
 		to = a.displayPhone(f.Data.Phone)
 	}
-	return a.renderSignUpStep(c, http.StatusOK, f, nil, what+" is on its way to "+to+".")
+	notice := a.t(c, "signup.code_resent_to", "Destination", to)
+	if f.Data.Strategy == flow.EmailLink {
+		notice = a.t(c, "signup.link_resent_to", "Destination", to)
+	}
+	return a.renderSignUpStep(c, http.StatusOK, f, nil, notice)
 }
 
 // POST /sign-up/verify-email-address/switch: code ↔ link.
@@ -246,7 +246,7 @@ func (a *app) signUpSwitch(c echo.Context) error {
 	}
 	if err := a.SignUp.Switch(ctx, f, c.FormValue("strategy"), a.meta(c)); err != nil {
 		if e, ok := apperr.As(err); ok {
-			return a.renderSignUpStep(c, statusOf(e.Code), f, views.Errors{"": e.Message}, "")
+			return a.renderSignUpStep(c, statusOf(e.Code), f, views.Errors{"": a.say(c, e)}, "")
 		}
 		return err
 	}
@@ -260,6 +260,18 @@ func signupForm(form url.Values) signup.Form {
 	return signup.Form{Email: strings.TrimSpace(form.Get("email_address")), Phone: strings.TrimSpace(form.Get("phone_number")),
 		Username: strings.TrimSpace(form.Get("username")), Password: form.Get("password"),
 		FirstName: form.Get("first_name"), LastName: form.Get("last_name")}
+}
+
+// fieldErrors is a sign-up form's field messages in the request's language.
+func (a *app) fieldErrors(c echo.Context, fe *signup.FormError) views.Errors {
+	out := views.Errors{}
+	for name, m := range fe.Fields {
+		out[name] = m
+		if e := fe.Errors[name]; e != nil {
+			out[name] = a.say(c, e)
+		}
+	}
+	return out
 }
 
 func asFormError(err error) (*signup.FormError, bool) {

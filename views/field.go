@@ -1,6 +1,7 @@
 package views
 
 import (
+	"context"
 	"strconv"
 	"strings"
 
@@ -20,6 +21,9 @@ type field struct {
 	Optional     bool // shows "Optional" beside the label
 	Autofocus    bool
 	Attrs        templ.OrderedAttributes // inputmode, pattern, minlength…
+	// labelMsg and hintMsg are catalog messages shown when Label or Hint
+	// is empty, for fields built without the page at hand.
+	labelMsg, hintMsg msg
 }
 
 func (f field) id() string      { return f.Name + "-field" }
@@ -35,9 +39,25 @@ func (f field) value() string {
 	return f.Value
 }
 
+func (f field) label(ctx context.Context) string {
+	if f.Label != "" {
+		return f.Label
+	}
+	return f.labelMsg.in(ctx)
+}
+
+func (f field) hint(ctx context.Context) string {
+	if f.Hint != "" {
+		return f.Hint
+	}
+	return f.hintMsg.in(ctx)
+}
+
+func (f field) hasHint() bool { return f.Hint != "" || f.hintMsg.id != "" }
+
 func (f field) describedBy() string {
 	var ids []string
-	if f.Hint != "" {
+	if f.hasHint() {
 		ids = append(ids, f.hintID())
 	}
 	if f.Error != "" {
@@ -57,7 +77,7 @@ func emailAttrs() templ.OrderedAttributes {
 func codeField(errMsg string) field {
 	return field{
 		Name:         "code",
-		Label:        "Verification code",
+		labelMsg:     msg{id: "field.code"},
 		Type:         "text",
 		Autocomplete: "one-time-code",
 		Error:        errMsg,
@@ -94,7 +114,7 @@ func docTitle(p Page) string {
 	case p.AppName == "":
 		return p.Title
 	}
-	return p.Title + " · " + p.AppName
+	return p.T("layout.title", "Page", p.Title, "App", p.AppName)
 }
 
 func lang(p Page) string {
@@ -113,13 +133,11 @@ func plural(n int, one, many string) string {
 	return strconv.Itoa(n) + " " + many
 }
 
-// footerLink is nil when there is nowhere to link to, so the card leaves the footer out.
+// footerLink is nil when there is nowhere to link to, so the card leaves
+// the footer out. An empty label says "Go back".
 func footerLink(text, label, href string) templ.Component {
 	if href == "" {
 		return nil
-	}
-	if label == "" {
-		label = "Go back"
 	}
 	return footerAction(text, label, href)
 }
@@ -128,7 +146,7 @@ func identifierField(p SignInStart) field {
 	f := field{Name: "identifier", Label: p.IdentifierLabel, Type: p.IdentifierType, Value: p.Identifier,
 		Autocomplete: "username", Error: p.Errors["identifier"], Required: true, Autofocus: true, Attrs: emailAttrs()}
 	if f.Label == "" {
-		f.Label = "Email address"
+		f.Label = p.T("field.email_address")
 	}
 	if f.Type == "" {
 		f.Type = "email"
@@ -140,10 +158,10 @@ func identifierField(p SignInStart) field {
 }
 
 func newPasswordField(errMsg string, min int) field {
-	f := field{Name: "password", Label: "Password", Type: "password", Autocomplete: "new-password",
+	f := field{Name: "password", labelMsg: msg{id: "field.password"}, Type: "password", Autocomplete: "new-password",
 		Error: errMsg, Required: true}
 	if min > 0 {
-		f.Hint = "At least " + plural(min, "character", "characters") + "."
+		f.hintMsg = msg{id: "field.password_hint", count: min}
 		f.Attrs = templ.OrderedAttributes{{Key: "minlength", Value: itoa(min)}}
 	}
 	return f
@@ -155,26 +173,26 @@ func signUpFields(p SignUp) []field {
 	if p.ShowNames && (p.RequireNames || optional || p.FirstName != "" || p.LastName != "" ||
 		p.Errors["first_name"] != "" || p.Errors["last_name"] != "") {
 		fields = append(fields,
-			field{Name: "first_name", Label: "First name", Type: "text", Value: p.FirstName, Autocomplete: "given-name",
+			field{Name: "first_name", Label: p.T("field.first_name"), Type: "text", Value: p.FirstName, Autocomplete: "given-name",
 				Error: p.Errors["first_name"], Required: p.RequireNames, Optional: !p.RequireNames},
-			field{Name: "last_name", Label: "Last name", Type: "text", Value: p.LastName, Autocomplete: "family-name",
+			field{Name: "last_name", Label: p.T("field.last_name"), Type: "text", Value: p.LastName, Autocomplete: "family-name",
 				Error: p.Errors["last_name"], Required: p.RequireNames, Optional: !p.RequireNames},
 		)
 	}
 	if p.ShowUsername {
-		fields = append(fields, field{Name: "username", Label: "Username", Type: "text", Value: p.Username,
+		fields = append(fields, field{Name: "username", Label: p.T("field.username"), Type: "text", Value: p.Username,
 			Autocomplete: "username", Error: p.Errors["username"], Required: p.RequireUsername,
 			Optional: !p.RequireUsername, Attrs: emailAttrs()})
 	}
 	if p.ShowEmail {
-		fields = append(fields, field{Name: "email_address", Label: "Email address", Type: "email", Value: p.Email,
+		fields = append(fields, field{Name: "email_address", Label: p.T("field.email_address"), Type: "email", Value: p.Email,
 			Autocomplete: "email", Error: p.Errors["email_address"], Required: p.RequireEmail,
 			Optional: !p.RequireEmail, Attrs: emailAttrs()})
 	}
 	if p.ShowPhone {
-		fields = append(fields, field{Name: "phone_number", Label: "Phone number", Type: "tel", Value: p.Phone,
+		fields = append(fields, field{Name: "phone_number", Label: p.T("field.phone_number"), Type: "tel", Value: p.Phone,
 			Autocomplete: "tel", Error: p.Errors["phone_number"], Required: p.RequirePhone, Optional: !p.RequirePhone,
-			Hint: "With the country code, like +1 415 555 0100."})
+			Hint: p.T("field.phone_hint")})
 	}
 	if p.ShowPassword {
 		fields = append(fields, newPasswordField(p.Errors["password"], p.PasswordMin))
@@ -184,19 +202,19 @@ func signUpFields(p SignUp) []field {
 
 func signUpTitle(p SignUp) string {
 	if p.FlowID != "" {
-		return "Almost there"
+		return p.T("signup.continue_title")
 	}
-	return "Create your account"
+	return p.T("signup.title")
 }
 
 func signUpSubtitle(p SignUp) string {
 	if p.FlowID != "" && p.Provider != "" {
-		return "Your " + p.Provider + " account is ready to use. We just need a little more."
+		return p.T("signup.continue_subtitle_provider", "Provider", p.Provider)
 	}
 	if p.FlowID != "" {
-		return "We just need a little more to create your account."
+		return p.T("signup.continue_subtitle")
 	}
-	return "Welcome! Please fill in the details to get started."
+	return p.T("signup.subtitle")
 }
 
 func connectedDetail(a ConnectedAccount) string {
@@ -210,15 +228,15 @@ func connectedDetail(a ConnectedAccount) string {
 }
 
 func backupCodeField(errMsg string) field {
-	return field{Name: "code", Label: "Backup code", Type: "text", Autocomplete: "off", Error: errMsg,
-		Required: true, Autofocus: true, Hint: "One of the codes you saved when you set up the second step, like abcde-fghjk.",
+	return field{Name: "code", labelMsg: msg{id: "field.backup_code"}, Type: "text", Autocomplete: "off", Error: errMsg,
+		Required: true, Autofocus: true, hintMsg: msg{id: "field.backup_code_hint"},
 		Attrs: templ.OrderedAttributes{{Key: "autocapitalize", Value: "none"}, {Key: "spellcheck", Value: "false"},
 			{Key: "maxlength", Value: "40"}}}
 }
 
 func totpCodeField(errMsg string) field {
 	f := codeField(errMsg)
-	f.Label = "Code from your authenticator app"
+	f.labelMsg = msg{id: "field.totp_code"}
 	return f
 }
 

@@ -54,21 +54,21 @@ type Translator interface {
 	N(id string, count int, args ...any) string
 }
 
-// T renders a catalog message, or its ID when no translator is set (a
-// visible gap rather than a blank).
+// T renders a catalog message, in English when no translator is set.
 func (p Page) T(id string, args ...any) string {
-	if p.I18n == nil {
-		return id
-	}
-	return p.I18n.T(id, args...)
+	return p.tr().T(id, args...)
 }
 
 // N renders the plural form of a catalog message for count ({{.Count}}).
 func (p Page) N(id string, count int, args ...any) string {
+	return p.tr().N(id, count, args...)
+}
+
+func (p Page) tr() Translator {
 	if p.I18n == nil {
-		return id
+		return pageEnglish()
 	}
-	return p.I18n.N(id, count, args...)
+	return p.I18n
 }
 
 // Hidden is a hidden form field carried from step to step (flow ID, redirect parameters).

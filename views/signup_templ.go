@@ -94,7 +94,7 @@ func SignUpPage(p SignUp) templ.Component {
 					return templ_7745c5c3_Err
 				}
 			}
-			templ_7745c5c3_Err = submitButton("Create account").Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = submitButton(p.T("button.create_account")).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -110,7 +110,7 @@ func SignUpPage(p SignUp) templ.Component {
 			}
 			return nil
 		})
-		templ_7745c5c3_Err = card(p.Page, signUpTitle(p), signUpSubtitle(p), footerLink("Already have an account?", "Sign in", p.SignInURL)).Render(templ.WithChildren(ctx, templ_7745c5c3_Var2), templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = card(p.Page, signUpTitle(p), signUpSubtitle(p), footerLink(p.T("signup.have_account"), p.T("button.sign_in"), p.SignInURL)).Render(templ.WithChildren(ctx, templ_7745c5c3_Var2), templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -192,7 +192,7 @@ func SignUpVerifyPage(p SignUpVerify) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = submitButton("Verify").Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = submitButton(p.T("button.verify")).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -210,7 +210,7 @@ func SignUpVerifyPage(p SignUpVerify) templ.Component {
 			}
 			return nil
 		})
-		templ_7745c5c3_Err = card(p.Page, p.Heading, "Enter the code we sent to "+p.Email+".", nil).Render(templ.WithChildren(ctx, templ_7745c5c3_Var6), templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = card(p.Page, p.Heading, p.T("signup.verify_subtitle", "Destination", p.Email), nil).Render(templ.WithChildren(ctx, templ_7745c5c3_Var6), templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}

@@ -119,8 +119,8 @@ func (c *Codes) begin(ctx context.Context, st CodeStore, flowID, strategy, targe
 		if secs == 1 {
 			unit = "second"
 		}
-		return nil, &apperr.Error{Code: apperr.RateLimited, Field: "code",
-			Message: fmt.Sprintf("You can ask for a new code in %d %s.", secs, unit)}
+		return nil, apperr.Field(apperr.RateLimited, "code", fmt.Sprintf("You can ask for a new code in %d %s.", secs, unit)).
+			T("error.code.resend_wait", "Count", secs)
 	}
 	channel := Channel(strategy)
 	if err := c.Limits.check(ctx, st, channel, target, ip, now); err != nil {
@@ -182,9 +182,9 @@ func (c *Codes) PeekLink(ctx context.Context, st CodeStore, token string) (*Veri
 
 // Link errors, shown on a page that offers to ask for a new link.
 var (
-	ErrLinkInvalid = apperr.New(apperr.Invalid, "This link isn't valid. It may have been copied incompletely. Ask for a new one.")
-	ErrLinkExpired = apperr.New(apperr.Expired, "This link has expired. Links work for 10 minutes. Ask for a new one.")
-	ErrLinkUsed    = apperr.New(apperr.Expired, "This link was already used. Each link works once. Ask for a new one if you need to.")
+	ErrLinkInvalid = apperr.New(apperr.Invalid, "This link isn't valid. It may have been copied incompletely. Ask for a new one.").T("error.link.invalid")
+	ErrLinkExpired = apperr.New(apperr.Expired, "This link has expired. Links work for 10 minutes. Ask for a new one.").T("error.link.expired")
+	ErrLinkUsed    = apperr.New(apperr.Expired, "This link was already used. Each link works once. Ask for a new one if you need to.").T("error.link.used")
 )
 
 func linkHash(tok string) string {
@@ -225,14 +225,14 @@ func (c *Codes) Check(ctx context.Context, st CodeStore, flowID, strategy, code 
 		return nil, err
 	}
 	if v == nil {
-		return nil, apperr.Field(apperr.Invalid, "code", "No code was sent yet. Ask for a new code.")
+		return nil, apperr.Field(apperr.Invalid, "code", "No code was sent yet. Ask for a new code.").T("error.code.none_sent")
 	}
 	now := c.Clock.Now()
 	switch {
 	case v.ConsumedAt != nil:
 		return nil, errCodeUsed()
 	case !now.Before(v.ExpireAt):
-		return nil, apperr.Field(apperr.Expired, "code", "This code has expired. Ask for a new code.")
+		return nil, apperr.Field(apperr.Expired, "code", "This code has expired. Ask for a new code.").T("error.code.expired")
 	case v.Attempts >= MaxAttempts:
 		return nil, errTooManyAttempts()
 	}
@@ -248,11 +248,10 @@ func (c *Codes) Check(ctx context.Context, st CodeStore, flowID, strategy, code 
 		return nil, errTooManyAttempts()
 	}
 	if !validDigits(code) || !hmac.Equal([]byte(c.hash(v.ID, code)), []byte(v.SecretHash)) {
-		where := "email"
 		if Channel(strategy) == "sms" {
-			where = "text message"
+			return nil, apperr.Field(apperr.Invalid, "code", "That code is incorrect. Check the latest text message and try again.").T("error.code.incorrect_sms")
 		}
-		return nil, apperr.Field(apperr.Invalid, "code", "That code is incorrect. Check the latest "+where+" and try again.")
+		return nil, apperr.Field(apperr.Invalid, "code", "That code is incorrect. Check the latest email and try again.").T("error.code.incorrect_email")
 	}
 	ok, err := st.ConsumeVerification(ctx, v.ID, now)
 	if err != nil {
@@ -267,11 +266,11 @@ func (c *Codes) Check(ctx context.Context, st CodeStore, flowID, strategy, code 
 
 // The two ways a code is spent; fresh values, so no caller shares one.
 func errCodeUsed() error {
-	return apperr.Field(apperr.Expired, "code", "This code was already used. Ask for a new code.")
+	return apperr.Field(apperr.Expired, "code", "This code was already used. Ask for a new code.").T("error.code.used")
 }
 
 func errTooManyAttempts() error {
-	return apperr.Field(apperr.Expired, "code", "Too many incorrect attempts. Ask for a new code.")
+	return apperr.Field(apperr.Expired, "code", "Too many incorrect attempts. Ask for a new code.").T("error.code.too_many")
 }
 
 func (c *Codes) hash(vid, code string) string {

@@ -24,7 +24,7 @@ type Identifiers struct {
 func (ids Identifiers) Parse(raw string) (kind, value string, err error) {
 	raw = strings.TrimSpace(raw)
 	if raw == "" {
-		return "", "", apperr.Field(apperr.Invalid, "identifier", "Enter your "+ids.Noun()+".")
+		return "", "", ids.enter()
 	}
 	switch {
 	case strings.Contains(raw, "@"):
@@ -33,14 +33,14 @@ func (ids Identifiers) Parse(raw string) (kind, value string, err error) {
 		}
 		v, err := notify.ValidAddress(raw)
 		if err != nil {
-			return "", "", apperr.Field(apperr.Invalid, "identifier", "Enter a valid email address, like name@example.com.")
+			return "", "", apperr.Field(apperr.Invalid, "identifier", "Enter a valid email address, like name@example.com.").T("error.identifier.email_invalid")
 		}
 		return user.Email, user.NormalizeEmail(v), nil
 	case ids.Phone && looksLikePhone(raw):
 		n, err := phone.Parse(raw, ids.Region)
 		if err != nil {
 			if e, ok := apperr.As(err); ok {
-				return "", "", apperr.Field(apperr.Invalid, "identifier", e.Message)
+				return "", "", apperr.Field(apperr.Invalid, "identifier", e.Message).T(e.ID, e.Args...)
 			}
 			return "", "", err
 		}
@@ -49,13 +49,53 @@ func (ids Identifiers) Parse(raw string) (kind, value string, err error) {
 		v, err := user.NormalizeUsername(raw)
 		if err != nil {
 			if e, ok := apperr.As(err); ok {
-				return "", "", apperr.Field(apperr.Invalid, "identifier", e.Message)
+				return "", "", apperr.Field(apperr.Invalid, "identifier", e.Message).T(e.ID, e.Args...)
 			}
 			return "", "", err
 		}
 		return user.Username, v, nil
 	}
-	return "", "", apperr.Field(apperr.Invalid, "identifier", "Enter your "+ids.Noun()+".")
+	return "", "", ids.enter()
+}
+
+// enter asks for the identifier when none, or nothing accepted, was typed.
+func (ids Identifiers) enter() *apperr.Error {
+	e := apperr.Field(apperr.Invalid, "identifier", "Enter your "+ids.Noun()+".")
+	switch ids.Kinds() {
+	case "phone":
+		return e.T("error.identifier.phone")
+	case "username":
+		return e.T("error.identifier.username")
+	case "email_phone":
+		return e.T("error.identifier.email_phone")
+	case "email_username":
+		return e.T("error.identifier.email_username")
+	case "phone_username":
+		return e.T("error.identifier.phone_username")
+	case "email_phone_username":
+		return e.T("error.identifier.email_phone_username")
+	}
+	return e.T("error.identifier.email")
+}
+
+// Kinds names the accepted identifiers as a key for choosing a message:
+// "email", "phone", "username", "email_phone", "email_username",
+// "phone_username" or "email_phone_username" ("email" when none is on).
+func (ids Identifiers) Kinds() string {
+	var parts []string
+	if ids.Email {
+		parts = append(parts, "email")
+	}
+	if ids.Phone {
+		parts = append(parts, "phone")
+	}
+	if ids.Username {
+		parts = append(parts, "username")
+	}
+	if len(parts) == 0 {
+		return "email"
+	}
+	return strings.Join(parts, "_")
 }
 
 // Noun names the accepted identifiers for labels and messages, e.g.

@@ -26,9 +26,9 @@ var DefaultSendLimits = SendLimits{PerTargetHour: 10, PerTargetDay: 20, PerIPHou
 	SMSPerMinute: 30, SMSPerHour: 300}
 
 var (
-	errTargetCap = apperr.New(apperr.RateLimited, "Too many codes were sent to this email address or phone number recently. Please wait an hour and try again.")
-	errIPCap     = apperr.New(apperr.RateLimited, "Too many codes were requested from your network recently. Please try again later.")
-	errSMSPaused = apperr.New(apperr.Unavailable, "Text messages are paused for a few minutes because of unusual volume. Please use another way to sign in, or try again later.")
+	errTargetCap = apperr.New(apperr.RateLimited, "Too many codes were sent to this email address or phone number recently. Please wait an hour and try again.").T("error.code.target_cap")
+	errIPCap     = apperr.New(apperr.RateLimited, "Too many codes were requested from your network recently. Please try again later.").T("error.code.ip_cap")
+	errSMSPaused = apperr.New(apperr.Unavailable, "Text messages are paused for a few minutes because of unusual volume. Please use another way to sign in, or try again later.").T("error.code.sms_paused")
 )
 
 func (l SendLimits) check(ctx context.Context, st CodeStore, channel, target, ip string, now time.Time) error {

@@ -64,12 +64,14 @@ var (
 	ErrBusy = &apperr.Error{
 		Code:    apperr.Unavailable,
 		Message: "Too many sign-in attempts are being processed right now. Please try again in a moment.",
+		ID:      "error.password.busy",
 	}
 	// ErrTooLong is returned before any hashing for input over MaxBytes.
 	ErrTooLong = &apperr.Error{
 		Code:    apperr.Invalid,
 		Field:   "password",
 		Message: "That password is too long. Please use a shorter one.",
+		ID:      "error.password.too_long_bytes",
 	}
 )
 

@@ -54,13 +54,13 @@ func (p Policy) Check(password string, context ...string) error {
 		maxLen = DefaultMaxLength
 	}
 	if n < minLen {
-		return invalid(fmt.Sprintf("Your password must be at least %d characters.", minLen))
+		return invalid(fmt.Sprintf("Your password must be at least %d characters.", minLen)).T("error.password.too_short", "Count", minLen)
 	}
 	if n > maxLen {
-		return invalid(fmt.Sprintf("Your password can't be longer than %d characters.", maxLen))
+		return invalid(fmt.Sprintf("Your password can't be longer than %d characters.", maxLen)).T("error.password.too_long", "Count", maxLen)
 	}
 	if Common(pw) {
-		return invalid("This password is too common. Please choose another.")
+		return invalid("This password is too common. Please choose another.").T("error.password.common")
 	}
 	lower := strings.ToLower(pw)
 	for _, w := range context {
@@ -71,7 +71,7 @@ func (p Policy) Check(password string, context ...string) error {
 		if utf8.RuneCountInString(w) >= 3 && strings.Contains(lower, strings.ToLower(w)) {
 			// Naming the word is safe: it is the user's own address or the
 			// site's name, and it tells them exactly what to change.
-			return invalid(fmt.Sprintf("Your password can't contain \"%s\". Words from your email address or this site's name are easy to guess.", w))
+			return invalid(fmt.Sprintf("Your password can't contain \"%s\". Words from your email address or this site's name are easy to guess.", w)).T("error.password.contains", "Word", w)
 		}
 	}
 	return nil

@@ -66,5 +66,5 @@ func (a *Allowlist) Regions() []string {
 // ErrCountryNotAllowed is the error for a number outside the allowlist. It
 // is a function so no caller can change a shared value.
 func ErrCountryNotAllowed() *apperr.Error {
-	return apperr.Field(apperr.Invalid, FieldName, msgCountry)
+	return apperr.Field(apperr.Invalid, FieldName, msgCountry).T("error.phone.country")
 }

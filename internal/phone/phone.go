@@ -59,18 +59,18 @@ func Parse(input, defaultRegion string) (Number, error) {
 	pn, err := phonenumbers.Parse(s, strings.ToUpper(strings.TrimSpace(defaultRegion)))
 	switch {
 	case errors.Is(err, phonenumbers.ErrInvalidCountryCode):
-		return Number{}, invalid(msgNeedCountry, err)
+		return Number{}, invalid(errNeedCountry, err)
 	case err != nil:
-		return Number{}, invalid(msgInvalid, err)
+		return Number{}, invalid(errInvalid, err)
 	case pn.GetExtension() != "" || !phonenumbers.IsValidNumber(pn):
-		return Number{}, invalid(msgInvalid, fmt.Errorf("phone: %q is not a valid number", s))
+		return Number{}, invalid(errInvalid, fmt.Errorf("phone: %q is not a valid number", s))
 	}
 	region := phonenumbers.GetRegionCodeForNumber(pn)
 	typ := phonenumbers.GetNumberType(pn)
 	// Non-geographic numbers (region "001": satellite, global services) are
 	// costly to reach and fit no country allowlist.
 	if !textable(typ) || len(region) != 2 || region == "ZZ" {
-		return Number{}, invalid(msgType, fmt.Errorf("phone: number type %d in region %q", typ, region))
+		return Number{}, invalid(errType, fmt.Errorf("phone: number type %d in region %q", typ, region))
 	}
 	return Number{E164: phonenumbers.Format(pn, phonenumbers.E164), Region: region}, nil
 }
@@ -99,13 +99,13 @@ func textable(t phonenumbers.PhoneNumberType) bool {
 // "tel:" and surrounding spaces.
 func clean(input string) (string, error) {
 	if !utf8.ValidString(input) {
-		return "", invalid(msgCharacters, errors.New("phone: invalid UTF-8"))
+		return "", invalid(errCharacters, errors.New("phone: invalid UTF-8"))
 	}
 	// Controls are refused, not trimmed: "…0100\r\nBcc: …" is an attack,
 	// not a typo.
 	for _, r := range input {
 		if unicode.IsControl(r) || r == '\u2028' || r == '\u2029' {
-			return "", invalid(msgCharacters, errors.New("phone: control character"))
+			return "", invalid(errCharacters, errors.New("phone: control character"))
 		}
 	}
 	s := strings.TrimFunc(input, isSpace)
@@ -113,17 +113,17 @@ func clean(input string) (string, error) {
 		s = strings.TrimFunc(s[4:], isSpace)
 	}
 	if s == "" {
-		return "", invalid(msgNeedCountry, errors.New("phone: empty"))
+		return "", invalid(errNeedCountry, errors.New("phone: empty"))
 	}
 	if utf8.RuneCountInString(s) > MaxInputLen {
-		return "", invalid(msgTooLong, fmt.Errorf("phone: longer than %d characters", MaxInputLen))
+		return "", invalid(errTooLong, fmt.Errorf("phone: longer than %d characters", MaxInputLen))
 	}
 	for i, r := range s {
 		switch {
 		case unicode.IsDigit(r), isSpace(r), strings.ContainsRune("()-./", r):
 		case r == '+' && i == 0:
 		default:
-			return "", invalid(msgCharacters, fmt.Errorf("phone: character %q", r))
+			return "", invalid(errCharacters, fmt.Errorf("phone: character %q", r))
 		}
 	}
 	// The library splits digit groups on ASCII spaces only.
@@ -139,6 +139,18 @@ func clean(input string) (string, error) {
 // that formatted numbers copied from a web page carry.
 func isSpace(r rune) bool { return unicode.Is(unicode.Zs, r) }
 
-func invalid(msg string, cause error) *apperr.Error {
-	return &apperr.Error{Code: apperr.Invalid, Field: FieldName, Message: msg, Err: cause}
+// What a person is told, in the catalog and in English.
+var (
+	errNeedCountry = apperr.Field(apperr.Invalid, FieldName, msgNeedCountry).T("error.phone.need_country")
+	errCharacters  = apperr.Field(apperr.Invalid, FieldName, msgCharacters).T("error.phone.characters")
+	errTooLong     = apperr.Field(apperr.Invalid, FieldName, msgTooLong).T("error.phone.too_long")
+	errInvalid     = apperr.Field(apperr.Invalid, FieldName, msgInvalid).T("error.phone.invalid")
+	errType        = apperr.Field(apperr.Invalid, FieldName, msgType).T("error.phone.type")
+)
+
+// invalid is a copy of what the person is told, with the cause for the log.
+func invalid(told *apperr.Error, cause error) *apperr.Error {
+	e := *told
+	e.Err = cause
+	return &e
 }

@@ -302,6 +302,7 @@ func refused(raw string, reason error) *apperr.Error {
 	return &apperr.Error{
 		Code:    apperr.Invalid,
 		Message: RefusedMessage,
+		ID:      "error.redirect.refused",
 		Err:     fmt.Errorf("redirect target %q refused: %w", shown, reason),
 	}
 }

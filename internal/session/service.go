@@ -155,7 +155,7 @@ func (s *Service) RevokeUser(ctx context.Context, r Repo, userID string, now tim
 // ErrNoSuchSession answers a revocation of a session that is not the
 // user's, does not exist or has ended: the same for all three, so that an
 // ID reveals nothing about other people's sessions (REQ-AC-02).
-var ErrNoSuchSession = apperr.New(apperr.NotFound, "That device was not found. It may be signed out already.")
+var ErrNoSuchSession = apperr.New(apperr.NotFound, "That device was not found. It may be signed out already.").T("error.session.no_device")
 
 // Revoke ends one active session of userID (status "revoked"). The device
 // finds itself signed out at its next token refresh.
@@ -251,10 +251,10 @@ func lastFactor(first time.Time, second *time.Time) *time.Time {
 }
 
 // ErrSignedOut means the session can no longer mint tokens.
-var ErrSignedOut = apperr.New(apperr.Unauthorized, "You are signed out.")
+var ErrSignedOut = apperr.New(apperr.Unauthorized, "You are signed out.").T("error.session.signed_out")
 
 // ErrCannotSignIn refuses a banned or locked account.
-var ErrCannotSignIn = apperr.New(apperr.Forbidden, "This account can't sign in. Contact the site's support.")
+var ErrCannotSignIn = apperr.New(apperr.Forbidden, "This account can't sign in. Contact the site's support.").T("error.session.cannot_sign_in")
 
 // ErrNotFound answers for a session ID that does not exist.
 var ErrNotFound = apperr.New(apperr.NotFound, "No session with that ID exists.")

@@ -100,7 +100,7 @@ func (s *LinkStrategy) Prepare(ctx context.Context, f *flow.Flow, u *user.User, 
 }
 
 // ErrOpenLink answers an attempt to type something for a link.
-var ErrOpenLink = apperr.New(apperr.Invalid, "Open the link in the email we sent you to continue.")
+var ErrOpenLink = apperr.New(apperr.Invalid, "Open the link in the email we sent you to continue.").T("error.signin.open_link")
 
 func (s *LinkStrategy) Attempt(context.Context, *flow.Flow, *user.User, flow.Input) error {
 	return ErrOpenLink

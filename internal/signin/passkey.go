@@ -33,10 +33,10 @@ type PasskeyStrategy struct {
 var (
 	// ErrPasskeyOtherAccount: the passkey chosen belongs to someone other
 	// than the account the identifier named.
-	ErrPasskeyOtherAccount = apperr.New(apperr.Unauthorized, "That passkey belongs to another account. Choose the passkey for this one, or use another way to sign in.")
+	ErrPasskeyOtherAccount = apperr.New(apperr.Unauthorized, "That passkey belongs to another account. Choose the passkey for this one, or use another way to sign in.").T("error.signin.passkey_other_account")
 	// ErrCannotSignIn: the person proved who they are, but the account may
 	// not sign in (banned, or locked after too many failed attempts).
-	ErrCannotSignIn = apperr.New(apperr.Forbidden, "This account can't sign in right now. Try again later or contact the site's support.")
+	ErrCannotSignIn = apperr.New(apperr.Forbidden, "This account can't sign in right now. Try again later or contact the site's support.").T("error.signin.cannot_sign_in_now")
 )
 
 func (p *PasskeyStrategy) Name() string { return flow.Passkey }
@@ -81,7 +81,7 @@ func (s *Service) BeginPasskey(ctx context.Context, clientID string) ([]byte, er
 	return opts, err
 }
 
-var errNoPasskeys = apperr.New(apperr.Invalid, "Passkeys aren't enabled on this site. Sign in another way.")
+var errNoPasskeys = apperr.New(apperr.Invalid, "Passkeys aren't enabled on this site. Sign in another way.").T("error.signin.no_passkeys")
 
 // SignInWithPasskey signs in whoever owns the passkey the browser clientID
 // used, without an identifier typed first (the button, or autofill). It

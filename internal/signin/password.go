@@ -27,7 +27,7 @@ type Lockout struct {
 // ErrBadPassword is the one answer to every failed password attempt: wrong
 // password, unknown account, locked account, account without a password. It
 // reveals nothing about which (REQ-RL-05).
-var ErrBadPassword = apperr.Field(apperr.Invalid, "password", "Password is incorrect. Try again, or use another method.")
+var ErrBadPassword = apperr.Field(apperr.Invalid, "password", "Password is incorrect. Try again, or use another method.").T("error.signin.bad_password")
 
 // PasswordStrategy is the password first factor.
 type PasswordStrategy struct {

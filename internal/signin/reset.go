@@ -20,7 +20,7 @@ const resetWindow = 10 * time.Minute
 func (s *Service) ResetPassword(ctx context.Context, f *flow.Flow, newPassword string, keepOthers bool, meta flow.Meta) (*session.Session, error) {
 	now := s.Clock.Now()
 	if f.Status != flow.NeedsNewPassword || f.Data.ResetVerifiedAt == nil || now.Sub(*f.Data.ResetVerifiedAt) > resetWindow {
-		return nil, apperr.New(apperr.Expired, "This password reset has expired. Please start again.")
+		return nil, apperr.New(apperr.Expired, "This password reset has expired. Please start again.").T("error.signin.reset_expired")
 	}
 	u, err := s.user(ctx, f)
 	if err != nil {

@@ -163,7 +163,7 @@ func (s *Service) secondFactor(ctx context.Context, f *flow.Flow, name string) (
 			return st, u, nil
 		}
 	}
-	return nil, nil, apperr.New(apperr.Invalid, "That way of verifying isn't available. Choose another.")
+	return nil, nil, apperr.New(apperr.Invalid, "That way of verifying isn't available. Choose another.").T("error.signin.factor_unavailable")
 }
 
 // StartSecondFactor begins the second step for u, whose first factor was

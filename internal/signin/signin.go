@@ -61,7 +61,7 @@ type Service struct {
 
 // ErrFlowGone is shown when a flow is unknown, expired, finished or belongs
 // to another browser.
-var ErrFlowGone = apperr.New(apperr.Expired, "This sign-in has expired. Please start again.")
+var ErrFlowGone = apperr.New(apperr.Expired, "This sign-in has expired. Please start again.").T("error.signin.expired")
 
 // Start begins a sign-in with the identifier a person typed.
 func (s *Service) Start(ctx context.Context, clientID, identifier, redirectURL string) (*flow.Flow, error) {
@@ -262,7 +262,7 @@ func (s *Service) strategy(ctx context.Context, f *flow.Flow, name string) (flow
 			return st, u, nil
 		}
 	}
-	return nil, nil, apperr.New(apperr.Invalid, "That way of signing in isn't available. Choose another.")
+	return nil, nil, apperr.New(apperr.Invalid, "That way of signing in isn't available. Choose another.").T("error.signin.strategy_unavailable")
 }
 
 func (s *Service) user(ctx context.Context, f *flow.Flow) (*user.User, error) {
@@ -279,7 +279,7 @@ func (s *Service) user(ctx context.Context, f *flow.Flow) (*user.User, error) {
 func (s *Service) save(ctx context.Context, r Repo, f *flow.Flow) error {
 	err := r.UpdateFlow(ctx, f)
 	if errors.Is(err, apperr.ErrConflict) {
-		return apperr.New(apperr.Conflict, "This sign-in was changed in another tab. Please try again.")
+		return apperr.New(apperr.Conflict, "This sign-in was changed in another tab. Please try again.").T("error.signin.changed")
 	}
 	return err
 }

@@ -6,6 +6,7 @@ package signup
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"unicode/utf8"
 
@@ -92,7 +93,7 @@ type Form struct {
 
 // ErrFlowGone is shown when a sign-up is unknown, expired, finished or
 // belongs to another browser.
-var ErrFlowGone = apperr.New(apperr.Expired, "This sign-up has expired. Please start again.")
+var ErrFlowGone = apperr.New(apperr.Expired, "This sign-up has expired. Please start again.").T("error.signup.expired")
 
 // Start validates the form and sends the first verification. Every problem
 // is reported at once, field by field, in a *FormError.
@@ -146,7 +147,7 @@ func (s *Service) Resend(ctx context.Context, f *flow.Flow, m flow.Meta) error {
 func (s *Service) Switch(ctx context.Context, f *flow.Flow, strategy string, m flow.Meta) error {
 	if f.Status != flow.MissingRequirements || f.Data.Email == "" || f.Data.EmailVerified ||
 		(strategy != s.EmailVia && strategy != s.EmailAlt) || strategy == "" {
-		return apperr.New(apperr.Invalid, "That way of verifying isn't available.")
+		return apperr.New(apperr.Invalid, "That way of verifying isn't available.").T("error.signup.strategy_unavailable")
 	}
 	if f.Data.Strategy == strategy {
 		return nil
@@ -224,7 +225,7 @@ func (s *Service) Verify(ctx context.Context, f *flow.Flow, code string, m flow.
 	}
 	strategy := f.Data.Strategy
 	if strategy != flow.EmailCode && strategy != flow.PhoneCode {
-		return nil, apperr.New(apperr.Invalid, "Open the link in the email we sent you to continue.")
+		return nil, apperr.New(apperr.Invalid, "Open the link in the email we sent you to continue.").T("error.signin.open_link")
 	}
 	if _, err := s.Codes.Check(ctx, s.Repo, f.ID, strategy, code); err != nil {
 		return nil, err
@@ -308,7 +309,7 @@ func (s *Service) complete(ctx context.Context, f *flow.Flow, m flow.Meta) (*ses
 		}
 		if err := r.CreateUser(ctx, u); err != nil {
 			if errors.Is(err, apperr.ErrConflict) {
-				return apperr.New(apperr.Conflict, "Someone registered this email address, phone number or username meanwhile. Sign in instead, or start again.")
+				return apperr.New(apperr.Conflict, "Someone registered this email address, phone number or username meanwhile. Sign in instead, or start again.").T("error.signup.taken")
 			}
 			return err
 		}
@@ -338,14 +339,17 @@ func (s *Service) complete(ctx context.Context, f *flow.Flow, m flow.Meta) (*ses
 func (s *Service) save(ctx context.Context, r Repo, f *flow.Flow) error {
 	err := r.UpdateFlow(ctx, f)
 	if errors.Is(err, apperr.ErrConflict) {
-		return apperr.New(apperr.Conflict, "This sign-up was changed in another tab. Please try again.")
+		return apperr.New(apperr.Conflict, "This sign-up was changed in another tab. Please try again.").T("error.signup.changed")
 	}
 	return err
 }
 
 // FormError reports problems with several sign-up fields at once.
 type FormError struct {
-	Fields map[string]string // field name → message
+	Fields map[string]string // field name → message, in English
+	// Errors holds the same messages as catalog messages, for pages in
+	// the person's language.
+	Errors map[string]*apperr.Error
 	err    error
 }
 
@@ -358,9 +362,9 @@ const maxName = 100
 // form. external is true when a provider account will let the person sign
 // in, so an email address or phone number is not needed for that.
 func (s *Service) validate(ctx context.Context, in Form, fs Fields, external bool) (flow.Data, error) {
-	fields := map[string]string{}
+	fields := map[string]*apperr.Error{}
 	var d flow.Data
-	need := func(name, value, msg string) bool {
+	need := func(name, value string, msg *apperr.Error) bool {
 		if !fs.Shown[name] {
 			return false
 		}
@@ -372,9 +376,9 @@ func (s *Service) validate(ctx context.Context, in Form, fs Fields, external boo
 		}
 		return true
 	}
-	if need(FieldEmail, in.Email, "Enter your email address.") {
+	if need(FieldEmail, in.Email, told("Enter your email address.").T("error.identifier.email")) {
 		if v, err := notify.ValidAddress(in.Email); err != nil {
-			fields[FieldEmail] = message(err)
+			fields[FieldEmail] = orID(message(err), "error.identifier.email_invalid")
 		} else {
 			d.Email = user.NormalizeEmail(v)
 			taken, err := s.taken(ctx, user.Email, d.Email)
@@ -384,7 +388,7 @@ func (s *Service) validate(ctx context.Context, in Form, fs Fields, external boo
 			d.ExistingUser = taken
 		}
 	}
-	if need(FieldPhone, in.Phone, "Enter your phone number.") {
+	if need(FieldPhone, in.Phone, told("Enter your phone number.").T("error.identifier.phone")) {
 		if n, err := phone.Parse(in.Phone, s.PhoneRegion); err != nil {
 			fields[FieldPhone] = message(err)
 		} else if err := s.Countries.Check(n); err != nil {
@@ -398,30 +402,34 @@ func (s *Service) validate(ctx context.Context, in Form, fs Fields, external boo
 			d.PhoneTaken = taken
 		}
 	}
-	if need(FieldUsername, in.Username, "Choose a username.") {
+	if need(FieldUsername, in.Username, told("Choose a username.").T("error.signup.choose_username")) {
 		if v, err := user.NormalizeUsername(in.Username); err != nil {
 			fields[FieldUsername] = message(err)
 		} else if taken, err := s.taken(ctx, user.Username, v); err != nil {
 			return d, err
 		} else if taken {
-			fields[FieldUsername] = "That username is taken. Please choose another."
+			fields[FieldUsername] = told("That username is taken. Please choose another.").T("error.signup.username_taken")
 		} else {
 			d.Username = v
 		}
 	}
 	first, last := strings.TrimSpace(in.FirstName), strings.TrimSpace(in.LastName)
-	for _, f := range []struct{ name, value, label string }{
-		{FieldFirstName, first, "first name"}, {FieldLastName, last, "last name"}} {
+	for _, f := range []struct {
+		name, value string
+		empty       *apperr.Error
+	}{
+		{FieldFirstName, first, told("Enter your first name.").T("error.signup.first_name")},
+		{FieldLastName, last, told("Enter your last name.").T("error.signup.last_name")}} {
 		switch {
 		case !fs.Shown[f.name]:
 		case fs.Required[f.name] && f.value == "":
-			fields[f.name] = "Enter your " + f.label + "."
+			fields[f.name] = f.empty
 		case !utf8.ValidString(f.value):
-			fields[f.name] = "Use letters, spaces and punctuation only."
+			fields[f.name] = told("Use letters, spaces and punctuation only.").T("error.signup.name_characters")
 		case utf8.RuneCountInString(f.value) > maxName:
-			fields[f.name] = "Use at most 100 characters."
+			fields[f.name] = told(fmt.Sprintf("Use at most %d characters.", maxName)).T("error.signup.name_too_long", "Count", maxName)
 		case strings.ContainsFunc(f.value, func(r rune) bool { return r < 0x20 || r == 0x7f }):
-			fields[f.name] = "Use letters, spaces and punctuation only."
+			fields[f.name] = told("Use letters, spaces and punctuation only.").T("error.signup.name_characters")
 		}
 	}
 	d.FirstName, d.LastName = first, last
@@ -432,17 +440,21 @@ func (s *Service) validate(ctx context.Context, in Form, fs Fields, external boo
 		}
 		if in.Password == "" {
 			if fs.Required[FieldPassword] {
-				fields[FieldPassword] = "Enter a password."
+				fields[FieldPassword] = told("Enter a password.").T("error.signup.password_required")
 			}
 		} else if err := s.Policy.Check(in.Password, words...); err != nil {
 			fields[FieldPassword] = message(err)
 		}
 	}
 	if !external && len(fields) == 0 && d.Email == "" && d.Phone == "" && (d.Username == "" || in.Password == "") {
-		fields[""] = "Enter an email address or phone number so you can sign in later."
+		fields[""] = told("Enter an email address or phone number so you can sign in later.").T("error.signup.need_email_or_phone")
 	}
 	if len(fields) > 0 {
-		return d, &FormError{Fields: fields}
+		fe := &FormError{Fields: map[string]string{}, Errors: fields}
+		for name, e := range fields {
+			fe.Fields[name] = e.Message
+		}
+		return d, fe
 	}
 	return d, nil
 }
@@ -455,11 +467,23 @@ func (s *Service) taken(ctx context.Context, kind, value string) (bool, error) {
 	return err == nil, err
 }
 
-func message(err error) string {
-	if e, ok := apperr.As(err); ok {
-		return e.Message
+// orID gives e the catalog message id when it has none.
+func orID(e *apperr.Error, id string) *apperr.Error {
+	if e.ID != "" {
+		return e
 	}
-	return "This value isn't valid."
+	return e.T(id)
+}
+
+// told is a message about a field of the form.
+func told(msg string) *apperr.Error { return apperr.New(apperr.Invalid, msg) }
+
+// message is what a person is told about a value err refused.
+func message(err error) *apperr.Error {
+	if e, ok := apperr.As(err); ok {
+		return e
+	}
+	return told("This value isn't valid.").T("error.signup.invalid_value")
 }
 
 func firstNonEmpty(v ...string) string {

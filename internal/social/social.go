@@ -63,13 +63,13 @@ var (
 	// ErrLinkRequired: the email belongs to an account, but one side has not
 	// verified it, so linking needs the person to prove they own the account.
 	ErrLinkRequired = apperr.New(apperr.Conflict,
-		"An account with this email address already exists. Sign in to it another way first, then connect this account from your profile.")
+		"An account with this email address already exists. Sign in to it another way first, then connect this account from your profile.").T("error.social.link_required")
 	// ErrTaken: the provider account is connected to someone else.
-	ErrTaken = apperr.New(apperr.Conflict, "This account is already connected to another user of this site.")
+	ErrTaken = apperr.New(apperr.Conflict, "This account is already connected to another user of this site.").T("error.social.taken")
 	// ErrLastWay: removing it would leave no way to sign in.
 	ErrLastWay = apperr.New(apperr.Invalid,
-		"You can't disconnect your only way to sign in. Set a password or add another way first.")
-	errBanned = apperr.New(apperr.Forbidden, "This account can't sign in. Contact the site's support.")
+		"You can't disconnect your only way to sign in. Set a password or add another way first.").T("error.social.last_way")
+	errBanned = apperr.New(apperr.Forbidden, "This account can't sign in. Contact the site's support.").T("error.session.cannot_sign_in")
 )
 
 // SignIn signs a person in with a provider account, linking it to an
@@ -200,7 +200,7 @@ func (s *Service) Disconnect(ctx context.Context, userID, externalID string) err
 		}
 		if err := r.DeleteExternalAccount(ctx, userID, externalID); err != nil {
 			if errors.Is(err, apperr.ErrNotFound) {
-				return apperr.New(apperr.NotFound, "That connected account was not found.")
+				return apperr.New(apperr.NotFound, "That connected account was not found.").T("error.social.not_found")
 			}
 			return err
 		}

@@ -1,0 +1,73 @@
+package e2e
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/portalhq/portal/internal/testutil/portaltest"
+)
+
+// A person whose browser asks for German signs up and in in German, and
+// is told what went wrong (a wrong code, a short password, a wrong
+// password, an expired flow) in German too.
+func TestSignInAndSignUpSpeakTheBrowsersLanguage(t *testing.T) {
+	p := portaltest.Start(t, portaltest.Options{})
+	b := newBrowser(t, p)
+	b.header = http.Header{"Accept-Language": {"de-DE,de;q=0.9,en;q=0.5"}}
+
+	start := b.get("/sign-in")
+	if lang := start.Doc.Find("html").AttrOr("lang", ""); lang != "de" {
+		t.Errorf("lang %q, want de", lang)
+	}
+	shows(t, "sign-in", start, "Bei Portal anmelden", "Weiter", "Noch kein Konto?")
+
+	short := b.submit(b.get("/sign-up"), signUpForm, map[string]string{"email_address": "grete@example.com",
+		"password": "tiny-secret", "first_name": "Grete", "last_name": "Hermann"})
+	if short.Status != http.StatusUnprocessableEntity {
+		t.Fatalf("short password: status %d", short.Status)
+	}
+	shows(t, "short password", short, "Ihr Passwort muss mindestens 15 Zeichen lang sein.", "Konto erstellen")
+
+	verify, code := verifyPage(t, p, b, "grete@example.com")
+	shows(t, "verify", verify, "E-Mail-Adresse bestätigen", "Code erneut senden")
+	wrong := b.submit(verify, verifyForm, map[string]string{"code": otherCode(code)})
+	if wrong.Status != http.StatusUnprocessableEntity {
+		t.Fatalf("wrong code: status %d", wrong.Status)
+	}
+	shows(t, "wrong code", wrong, "Der Code ist falsch. Prüfen Sie die neueste E-Mail und versuchen Sie es erneut.")
+	if msg := wrong.Doc.Find("#code-error").Text(); !strings.HasPrefix(msg, "Der Code ist falsch") {
+		t.Errorf("the code field's error is %q", msg)
+	}
+	b.follow(b.submit(wrong, verifyForm, map[string]string{"code": code}))
+
+	out := newBrowser(t, p)
+	out.header = b.header
+	pw := out.submit(passwordStep(t, out, "grete@example.com", ""), passwordForm, map[string]string{"password": wrongPassword})
+	shows(t, "wrong password", pw, "Das Passwort ist falsch", "Passwort vergessen?")
+
+	gone := out.get("/sign-in/factor-one?sign_in=sia_nothing")
+	shows(t, "unknown flow", gone, "Diese Seite ist abgelaufen", "Neu beginnen")
+}
+
+// ?locale= wins over Accept-Language, and the 404 page follows it.
+func TestErrorPagesFollowTheLocale(t *testing.T) {
+	p := portaltest.Start(t, portaltest.Options{})
+	b := newBrowser(t, p)
+	b.header = http.Header{"Accept-Language": {"de"}}
+	pg := b.get("/nowhere?locale=fr")
+	if pg.Status != http.StatusNotFound {
+		t.Fatalf("status %d", pg.Status)
+	}
+	shows(t, "404", pg, "Page introuvable", "Erreur 404")
+}
+
+func shows(t *testing.T, what string, pg *page, texts ...string) {
+	t.Helper()
+	got := strings.Join(strings.Fields(pg.Doc.Text()), " ")
+	for _, w := range texts {
+		if !strings.Contains(got, w) {
+			t.Errorf("%s: no %q in:\n%s", what, w, got)
+		}
+	}
+}
