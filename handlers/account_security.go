@@ -6,7 +6,6 @@ import (
 	"net/url"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -87,18 +86,6 @@ func (a *app) reverifyLabel(c echo.Context, strategy string) string {
 	return a.t(c, "account.verify.email_code")
 }
 
-// accountWait says how long to wait before trying again, in the request's
-// language.
-func (a *app) accountWait(c echo.Context, d time.Duration) string {
-	switch {
-	case d <= time.Minute:
-		return a.t(c, "wait.a_minute")
-	case d < time.Hour:
-		return a.localizer(c).N("wait.minutes", int(d.Minutes()+0.999))
-	}
-	return a.t(c, "wait.an_hour")
-}
-
 // POST /user/verify: check the password, code or passkey, then continue.
 func (a *app) userVerify(c echo.Context) error {
 	sess, u, ok, err := a.signedIn(c)
@@ -112,7 +99,7 @@ func (a *app) userVerify(c echo.Context) error {
 	// Per account too, so guesses spread over many addresses still stop.
 	if ok, retry := a.Limiter.Allow("reverify:"+u.ID, a.limits.identifier); !ok {
 		return a.renderVerify(c, http.StatusTooManyRequests, sess, u, strategy, back,
-			views.Errors{"": a.t(c, "account.verify.too_many", "Wait", a.accountWait(c, retry))})
+			views.Errors{"": a.t(c, "account.verify.too_many", "Wait", a.waitText(c, retry))})
 	}
 	in := flow.Input{Password: c.FormValue("password"), Code: c.FormValue("code"),
 		ChallengeID: c.FormValue("challenge_id"), Credential: []byte(c.FormValue("credential"))}

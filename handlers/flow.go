@@ -2,7 +2,6 @@ package handlers
 
 import (
 	"errors"
-	"fmt"
 	"net/http"
 	"net/url"
 	"time"
@@ -82,17 +81,6 @@ func (a *app) allow(c echo.Context, what string, w ratelimit.Window) (bool, stri
 	a.Log.WarnContext(c.Request().Context(), "rate limited", "limit", what, "ip", RealIP(c).String(),
 		"request_id", RequestIDFrom(c.Request().Context()))
 	return false, a.t(c, "error.rate.network", "Wait", a.waitText(c, retry))
-}
-
-// humanWait is waitText in English.
-func humanWait(d time.Duration) string {
-	switch {
-	case d <= time.Minute:
-		return "a minute"
-	case d < time.Hour:
-		return fmt.Sprintf("%d minutes", int(d.Minutes()+0.999))
-	}
-	return "an hour"
 }
 
 // waitText says how long to wait, roughly, in the request's language.

@@ -229,7 +229,7 @@ func (a *app) signUpContinue(c echo.Context) error {
 	sess, err := a.SignUp.Fill(ctx, f, in, a.meta(c))
 	if err != nil {
 		if fe, ok := asFormError(err); ok {
-			return a.renderSignUpContinue(c, http.StatusUnprocessableEntity, f, form, views.Errors(fe.Fields))
+			return a.renderSignUpContinue(c, http.StatusUnprocessableEntity, f, form, a.fieldErrors(c, fe))
 		}
 		if errs, status, ok := a.formErrors(c, err); ok {
 			return a.renderSignUpContinue(c, status, f, form, views.Errors{"": firstMessage(errs)})

@@ -212,23 +212,14 @@ func (a *app) passkeyAddOptions(c echo.Context) error {
 	ctx := c.Request().Context()
 	existing, err := a.Passkeys.Passkeys(ctx, u.ID)
 	if err != nil {
-		return a.passkeyJSONFail(c, err)
+		return a.jsonFail(c, err)
 	}
 	name := firstNonEmpty(u.PrimaryEmail(), u.Username(), u.PrimaryPhone(), u.ID)
 	opts, _, err := a.Passkeys.BeginRegistration(ctx, passkey.UserInfo{ID: u.ID, Name: name, DisplayName: u.FullName()}, existing)
 	if err != nil {
-		return a.passkeyJSONFail(c, err)
+		return a.jsonFail(c, err)
 	}
 	return c.JSONBlob(http.StatusOK, opts)
-}
-
-// passkeyJSONFail is jsonFail with the message in the request's language,
-// for static/passkeys.js to show.
-func (a *app) passkeyJSONFail(c echo.Context, err error) error {
-	if e, ok := apperr.As(err); ok {
-		return jsonError(c, statusOf(e.Code), a.say(c, e))
-	}
-	return a.jsonFail(c, err)
 }
 
 // POST /user/security/passkeys: store the passkey the browser created.

@@ -79,7 +79,7 @@ const pageTextsScript = `(() => {
 	const w = document.createTreeWalker(document.documentElement, NodeFilter.SHOW_TEXT);
 	for (let n; (n = w.nextNode());) {
 		// Scripts and styles are not read; <code> holds secrets and codes.
-		if (["SCRIPT", "STYLE", "CODE"].includes(n.parentElement.tagName)) continue;
+		if (["SCRIPT", "STYLE", "NOSCRIPT", "CODE"].includes(n.parentElement.tagName)) continue;
 		const s = n.nodeValue.trim();
 		if (s) out.push(s);
 	}
