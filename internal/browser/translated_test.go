@@ -24,8 +24,11 @@ import (
 // next to the shipped ones: every English message wrapped in ⟦ ⟧. A page
 // seen in it shows, outside the brackets, only what does not come from a
 // catalog — which must be data (names, addresses, codes), never words of
-// the portal's own. Esperanto, so that no browser asks for it by chance.
-const pseudoLocale = "eo"
+// the portal's own. It is Arabic, written right to left, so that the same
+// pass proves what an owner's right-to-left catalog gets: dir="rtl" and
+// pages that still fit 320 px. (No browser of the tests asks for Arabic
+// otherwise.)
+const pseudoLocale = "ar"
 
 // pseudoCatalogDir writes the pseudo-locale catalog and returns its
 // directory, for PORTAL_LOCALES_DIR.
@@ -48,8 +51,12 @@ func pseudoCatalogDir(t *testing.T) string {
 		}
 		for _, m := range mf.Messages {
 			if m.One != "" {
-				plurals.WriteString("[" + tomlString(m.ID) + "]\none = " + tomlString(pseudo(m.One)) +
-					"\nother = " + tomlString(pseudo(m.Other)) + "\n")
+				// Arabic has six plural forms; each gets a text.
+				plurals.WriteString("[" + tomlString(m.ID) + "]\none = " + tomlString(pseudo(m.One)))
+				for _, form := range []string{"zero", "two", "few", "many", "other"} {
+					plurals.WriteString("\n" + form + " = " + tomlString(pseudo(m.Other)))
+				}
+				plurals.WriteString("\n")
 				continue
 			}
 			singles.WriteString(tomlString(m.ID) + " = " + tomlString(pseudo(m.Other)) + "\n")
@@ -135,7 +142,8 @@ func untranslated(b *tab) []string {
 }
 
 // checkTranslated reaches p with the browser asking for the pseudo-locale
-// and fails for every text on it that no catalog gave.
+// and fails for every text on it that no catalog gave, and unless the page
+// is laid out right to left and fits 320 px so.
 func (m *matrix) checkTranslated(ct *checkedTab, p portalPage) {
 	b := ct.tab
 	b.do("ask for the pseudo-locale", extraHeaders(network.Headers{"Accept-Language": pseudoLocale}))
@@ -150,6 +158,13 @@ func (m *matrix) checkTranslated(ct *checkedTab, p portalPage) {
 	}
 	for _, s := range untranslated(b) {
 		b.t.Errorf("not from a catalog: %q", s)
+	}
+	if dir := b.eval(`document.documentElement.dir + " " + getComputedStyle(document.querySelector(".cl-card") || document.body).direction`); dir != "rtl rtl" {
+		b.t.Errorf("right-to-left catalog: dir and direction %q, want rtl", dir)
+	}
+	b.do("320 px viewport", chromedp.EmulateViewport(narrowWidth, narrowHeight))
+	if wide := b.eval(overflowScript); wide != "" {
+		b.t.Errorf("right to left, scrolls sideways at %d px wide; sticking out: %s", narrowWidth, wide)
 	}
 }
 
