@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"sync"
-	"time"
 )
 
 // maxStmts bounds the statement cache. The package's queries are constant
@@ -17,8 +16,8 @@ const maxStmts = 512
 // stmts caches, by query text, what running a query needs besides its
 // arguments: the text rebound for the engine and, on SQLite, a prepared
 // statement. Without it SQLite parses and plans every query afresh on
-// every call, which was about a tenth of a token refresh's CPU (the
-// handshake runs three or four small queries). PostgreSQL needs no
+// every call: about 5% of a token refresh's CPU in the bench profile (a
+// handshake runs two to four small queries). PostgreSQL needs no
 // statement here: pgx already prepares each query text once per
 // connection and reuses it (its default statement cache), and a
 // database/sql statement on top would duplicate it and cost a round trip
@@ -34,9 +33,10 @@ type stmts struct {
 
 	m sync.Map // query text -> *stmt
 
-	mu     sync.Mutex // guards n, closed and the adding of entries
-	n      int
-	closed bool
+	mu      sync.Mutex // guards n, closed, pending and the adding of entries
+	n       int
+	closed  bool
+	pending map[string]bool // queries being prepared in the background
 }
 
 type stmt struct {
@@ -45,36 +45,42 @@ type stmt struct {
 }
 
 func newStmts(db *sql.DB, d Dialect) *stmts {
-	return &stmts{db: db, prepare: d == SQLite}
+	return &stmts{db: db, prepare: d == SQLite, pending: map[string]bool{}}
 }
 
 // get returns the cached entry of query, preparing it on first use; nil
-// when it could not be prepared, or the cache is full or closed (the query
-// then runs as it is).
+// when it is not (yet) prepared, or the cache is full or closed: the query
+// then runs as it is.
 func (c *stmts) get(ctx context.Context, q *Q, query string) *stmt {
 	if v, ok := c.m.Load(query); ok {
 		return v.(*stmt)
 	}
 	e := &stmt{sql: q.rebind(query)}
-	if c.prepare {
-		// Prepared on the pool, not on q's transaction, so that it
-		// outlives the transaction. That takes a connection of its own
-		// for a moment: inside a transaction, which holds one already,
-		// wait only briefly, or transactions filling the pool could wait
-		// for each other. A query that fails to prepare is not cached:
-		// running it unprepared reports the same error.
-		pctx := ctx
-		if _, inTx := q.db.(*sql.Tx); inTx {
-			var cancel context.CancelFunc
-			pctx, cancel = context.WithTimeout(ctx, prepareWait)
-			defer cancel()
-		}
-		st, err := c.db.PrepareContext(pctx, e.sql)
-		if err != nil {
-			return nil
-		}
-		e.st = st
+	if !c.prepare {
+		return c.add(query, e)
 	}
+	// Statements are prepared on the pool, not on q's transaction, so that
+	// they outlive it. That takes a connection of its own for a moment; a
+	// transaction holds one already and must not wait for another (the
+	// transactions filling the pool would wait on each other), so inside
+	// one the statement is prepared in the background for next time.
+	if _, inTx := q.db.(*sql.Tx); inTx {
+		c.prepareLater(query, e.sql)
+		return nil
+	}
+	// A query that fails to prepare is not cached: running it unprepared
+	// reports the same error.
+	st, err := c.db.PrepareContext(ctx, e.sql)
+	if err != nil {
+		return nil
+	}
+	e.st = st
+	return c.add(query, e)
+}
+
+// add caches e for query and returns the entry in force for it, or nil
+// when the cache is full or closed.
+func (c *stmts) add(query string, e *stmt) *stmt {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if v, ok := c.m.Load(query); ok { // prepared meanwhile by another caller
@@ -90,9 +96,27 @@ func (c *stmts) get(ctx context.Context, q *Q, query string) *stmt {
 	return e
 }
 
-// prepareWait is how long a transaction waits for a free connection to
-// prepare a statement on before it runs the query unprepared.
-const prepareWait = 50 * time.Millisecond
+// prepareLater prepares query on the pool from a goroutine of its own,
+// which holds no connection while it waits for one; once per query at a
+// time.
+func (c *stmts) prepareLater(query, text string) {
+	c.mu.Lock()
+	if c.closed || c.n >= maxStmts || c.pending[query] {
+		c.mu.Unlock()
+		return
+	}
+	c.pending[query] = true
+	c.mu.Unlock()
+	go func() {
+		st, err := c.db.PrepareContext(context.Background(), text) // fails once the pool is closed
+		c.mu.Lock()
+		delete(c.pending, query)
+		c.mu.Unlock()
+		if err == nil {
+			c.add(query, &stmt{sql: text, st: st})
+		}
+	}()
+}
 
 func (e *stmt) discard() {
 	if e.st != nil {
