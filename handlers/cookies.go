@@ -1,11 +1,16 @@
 package handlers
 
 import (
+	"bytes"
+	"encoding/base64"
 	"errors"
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
 
+	"github.com/gorilla/securecookie"
+	"github.com/gorilla/sessions"
 	"github.com/labstack/echo/v4"
 
 	"github.com/portalhq/portal/internal/apperr"
@@ -26,13 +31,107 @@ func (a *app) secureCookies() bool { return a.Config.Secure() }
 
 // clientID returns the ID of the browser's client, or "" when it has none
 // (or a cookie that does not verify).
+//
+// Every handshake refresh starts here, and decoding the cookie (MAC,
+// decryption and above all gob, which compiles the cookie's types afresh
+// each time) was a few percent of a refresh's CPU. A value that decoded
+// once is remembered with its timestamp (clientIDs), so the same browser
+// coming back skips the decoding; the age check securecookie makes is
+// made again on every use, so a remembered value expires exactly when it
+// would have failed to decode.
 func (a *app) clientID(c echo.Context) string {
-	s, err := a.clients.Get(c.Request(), clientCookie)
+	ck, err := c.Request().Cookie(clientCookie)
 	if err != nil {
 		return ""
 	}
-	v, _ := s.Values[clientIDKey].(string)
-	return v
+	now := time.Now().Unix() // securecookie's clock, not the portal's
+	if id, ok := clientIDs.get(a.clients, ck.Value, now); ok {
+		return id
+	}
+	values := map[any]any{}
+	if err := securecookie.DecodeMulti(clientCookie, ck.Value, &values, a.clients.Codecs...); err != nil {
+		return ""
+	}
+	id, _ := values[clientIDKey].(string)
+	if ts, ok := cookieTimestamp(ck.Value); ok && id != "" {
+		clientIDs.put(a.clients, ck.Value, id, ts)
+	}
+	return id
+}
+
+// clientIDs remembers the client IDs of __client values that decoded, for
+// every app in the process: an entry counts only for the cookie store
+// (keys) that verified it.
+var clientIDs = newDecodedCookies(4096)
+
+// decodedCookies is a bounded map from a cookie value that verified to
+// what it held, in two generations: when the newer fills up, the older is
+// dropped, so the browsers seen recently stay and the memory stays under
+// two generations (a few MB).
+type decodedCookies struct {
+	mu         sync.Mutex
+	size       int
+	cur, older map[string]decodedCookie
+}
+
+type decodedCookie struct {
+	store *sessions.CookieStore
+	id    string
+	ts    int64 // the cookie's own timestamp, unix seconds
+}
+
+func newDecodedCookies(size int) *decodedCookies {
+	return &decodedCookies{size: size, cur: map[string]decodedCookie{}, older: map[string]decodedCookie{}}
+}
+
+// get returns what value held when store decoded it, if it is remembered
+// and still young enough for store's codecs: securecookie refuses a value
+// whose timestamp is older than its max age (the store's MaxAge, which
+// New sets on every codec).
+func (d *decodedCookies) get(store *sessions.CookieStore, value string, now int64) (string, bool) {
+	d.mu.Lock()
+	e, ok := d.cur[value]
+	if !ok {
+		if e, ok = d.older[value]; ok {
+			d.putLocked(value, e)
+		}
+	}
+	d.mu.Unlock()
+	if !ok || e.store != store {
+		return "", false
+	}
+	if maxAge := int64(store.Options.MaxAge); maxAge > 0 && e.ts < now-maxAge {
+		return "", false
+	}
+	return e.id, true
+}
+
+func (d *decodedCookies) put(store *sessions.CookieStore, value, id string, ts int64) {
+	d.mu.Lock()
+	d.putLocked(value, decodedCookie{store: store, id: id, ts: ts})
+	d.mu.Unlock()
+}
+
+func (d *decodedCookies) putLocked(value string, e decodedCookie) {
+	if len(d.cur) >= d.size {
+		d.older, d.cur = d.cur, make(map[string]decodedCookie, d.size)
+	}
+	d.cur[value] = e
+}
+
+// cookieTimestamp reads the timestamp securecookie puts in front of a
+// value: base64url of "date|value|mac" (the MAC covers the date).
+func cookieTimestamp(value string) (int64, bool) {
+	b, err := base64.URLEncoding.DecodeString(value)
+	if err != nil {
+		return 0, false
+	}
+	date, _, ok := bytes.Cut(b, []byte("|"))
+	if !ok {
+		return 0, false
+	}
+	ts, err := strconv.ParseInt(string(date), 10, 64)
+	return ts, err == nil
 }
 
 // ensureClient returns the browser's client, creating it (and its cookie)

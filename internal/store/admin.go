@@ -85,7 +85,7 @@ func (q *Q) ListUsers(ctx context.Context, f admin.UserFilter) ([]*user.User, er
 		key = "LOWER(" + key + ")"
 	}
 	order := " ORDER BY (u." + col + " IS NULL), " + key + " " + dir + ", u.id " + dir
-	rows, err := q.query(ctx, `SELECT `+prefixed("u.", userCols)+`, `+userImageCol("u")+` FROM users u`+where+order+` LIMIT ? OFFSET ?`,
+	rows, err := q.adhoc().query(ctx, `SELECT `+prefixed("u.", userCols)+`, `+userImageCol("u")+` FROM users u`+where+order+` LIMIT ? OFFSET ?`,
 		append(args, f.Limit, f.Offset)...)
 	if err != nil {
 		return nil, err
@@ -118,7 +118,7 @@ func (q *Q) ListUsers(ctx context.Context, f admin.UserFilter) ([]*user.User, er
 func (q *Q) CountUsers(ctx context.Context, f admin.UserFilter) (int, error) {
 	where, args := userWhere(f)
 	var n int
-	err := q.row(ctx, `SELECT COUNT(*) FROM users u`+where, args...).Scan(&n)
+	err := q.adhoc().row(ctx, `SELECT COUNT(*) FROM users u`+where, args...).Scan(&n)
 	return n, err
 }
 

@@ -31,6 +31,7 @@ func runContract(t *testing.T, open func(t *testing.T) *store.Store) {
 	t.Run("admin", func(t *testing.T) { testAdmin(t, open) })
 	t.Run("jwt templates", func(t *testing.T) { testJWTTemplates(t, open) })
 	t.Run("organizations", func(t *testing.T) { testOrgs(t, open) })
+	t.Run("statements", func(t *testing.T) { testStatements(t, open) })
 }
 
 func testStore(t *testing.T, open func(t *testing.T) *store.Store) {

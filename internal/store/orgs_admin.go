@@ -30,7 +30,7 @@ func (q *Q) ListOrganizations(ctx context.Context, f org.OrgFilter) ([]org.Organ
 	if len(conds) > 0 {
 		where = " WHERE " + strings.Join(conds, " AND ")
 	}
-	total, err := q.count(ctx, `SELECT COUNT(*) FROM organizations o`+where, args...)
+	total, err := q.adhoc().count(ctx, `SELECT COUNT(*) FROM organizations o`+where, args...)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -47,7 +47,7 @@ func (q *Q) ListOrganizations(ctx context.Context, f org.OrgFilter) ([]org.Organ
 	default:
 		key = "o.created_at"
 	}
-	rows, err := q.query(ctx, `SELECT `+prefixed("o.", orgCols)+` FROM organizations o`+where+
+	rows, err := q.adhoc().query(ctx, `SELECT `+prefixed("o.", orgCols)+` FROM organizations o`+where+
 		` ORDER BY `+key+` `+dir+`, o.id `+dir+` LIMIT ? OFFSET ?`, append(args, f.Limit, f.Offset)...)
 	if err != nil {
 		return nil, 0, err

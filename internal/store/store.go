@@ -76,7 +76,7 @@ func Open(ctx context.Context, url string) (*Store, error) {
 		return nil, fmt.Errorf("store: connect to %s: %w", redact(url), err)
 	}
 	s := &Store{db: db, dialect: d}
-	s.Q = &Q{db: db, d: d}
+	s.Q = &Q{db: db, d: d, stmts: newStmts(db, d)}
 	if err := s.Migrate(ctx); err != nil {
 		db.Close()
 		return nil, err
@@ -117,8 +117,14 @@ func (s *Store) Dialect() Dialect { return s.dialect }
 // DB exposes the pool for health checks.
 func (s *Store) DB() *sql.DB { return s.db }
 
-// Close closes the pool.
-func (s *Store) Close() error { return s.db.Close() }
+// Close closes the cached statements and the pool.
+func (s *Store) Close() error {
+	err := s.Q.stmts.close()
+	if cerr := s.db.Close(); cerr != nil {
+		err = cerr
+	}
+	return err
+}
 
 // Ping checks the database answers (readiness).
 func (s *Store) Ping(ctx context.Context) error { return s.db.PingContext(ctx) }
@@ -129,7 +135,7 @@ func (s *Store) InTx(ctx context.Context, fn func(q *Q) error) error {
 	if err != nil {
 		return err
 	}
-	if err := fn(&Q{db: tx, d: s.dialect, images: s.Q.images}); err != nil {
+	if err := fn(&Q{db: tx, d: s.dialect, images: s.Q.images, stmts: s.Q.stmts}); err != nil {
 		_ = tx.Rollback()
 		return err
 	}
@@ -155,7 +161,7 @@ func (q *Q) atomic(ctx context.Context, fn func(q *Q) error) error {
 	if err != nil {
 		return err
 	}
-	if err := fn(&Q{db: tx, d: q.d, images: q.images}); err != nil {
+	if err := fn(&Q{db: tx, d: q.d, images: q.images, stmts: q.stmts}); err != nil {
 		_ = tx.Rollback()
 		return err
 	}
@@ -172,22 +178,64 @@ type Q struct {
 	d Dialect
 	// images is the public base URL profile image URLs are built on.
 	images string
+	// stmts caches the rebound text and, on SQLite, the prepared
+	// statement of each query; nil runs every query as it is (adhoc).
+	stmts *stmts
 }
 
 // ServeImagesAt sets the portal's public base URL, which users' image_url
 // is built on. Call it before use; without it image URLs are paths.
 func (s *Store) ServeImagesAt(baseURL string) { s.Q.images = strings.TrimSuffix(baseURL, "/") }
 
+// adhoc is q without the statement cache, for queries built from a
+// filter, whose texts are too many to keep.
+func (q *Q) adhoc() *Q {
+	c := *q
+	c.stmts = nil
+	return &c
+}
+
+// prepared returns the statement to run query with on q (bound to q's
+// transaction when q is in one), or the text to run when there is none.
+func (q *Q) prepared(ctx context.Context, query string) (*sql.Stmt, string) {
+	if q.stmts == nil {
+		return nil, q.rebind(query)
+	}
+	e := q.stmts.get(ctx, q, query)
+	switch {
+	case e == nil:
+		return nil, q.rebind(query)
+	case e.st == nil:
+		return nil, e.sql
+	}
+	if tx, ok := q.db.(*sql.Tx); ok {
+		return tx.StmtContext(ctx, e.st), ""
+	}
+	return e.st, ""
+}
+
 func (q *Q) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	return q.db.ExecContext(ctx, q.rebind(query), args...)
+	st, text := q.prepared(ctx, query)
+	if st != nil {
+		return st.ExecContext(ctx, args...)
+	}
+	return q.db.ExecContext(ctx, text, args...)
 }
 
 func (q *Q) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	return q.db.QueryContext(ctx, q.rebind(query), args...)
+	st, text := q.prepared(ctx, query)
+	if st != nil {
+		return st.QueryContext(ctx, args...)
+	}
+	return q.db.QueryContext(ctx, text, args...)
 }
 
 func (q *Q) row(ctx context.Context, query string, args ...any) *sql.Row {
-	return q.db.QueryRowContext(ctx, q.rebind(query), args...)
+	st, text := q.prepared(ctx, query)
+	if st != nil {
+		return st.QueryRowContext(ctx, args...)
+	}
+	return q.db.QueryRowContext(ctx, text, args...)
 }
 
 // rebind turns ? placeholders into $n for PostgreSQL. The queries in this

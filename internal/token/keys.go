@@ -73,7 +73,7 @@ type Signer struct {
 type loadedKey struct {
 	Key
 	priv   *rsa.PrivateKey
-	signer jose.Signer
+	signer *compactSigner
 }
 
 func (k *loadedKey) publishedUntil(maxTTL time.Duration) (time.Time, bool) {
@@ -283,7 +283,7 @@ func generateKey(now time.Time) (Key, error) {
 
 // parseKey fails on anything unexpected: a key we cannot use must stop the
 // portal rather than be skipped silently.
-func parseKey(k Key) (*rsa.PrivateKey, jose.Signer, error) {
+func parseKey(k Key) (*rsa.PrivateKey, *compactSigner, error) {
 	if k.Alg != Alg {
 		return nil, nil, fmt.Errorf("token: key %s: unsupported alg %q", k.KID, k.Alg)
 	}
@@ -299,10 +299,7 @@ func parseKey(k Key) (*rsa.PrivateKey, jose.Signer, error) {
 	if !ok || priv.N.BitLen() < rsaBits {
 		return nil, nil, fmt.Errorf("token: key %s: not an RSA key of at least %d bits", k.KID, rsaBits)
 	}
-	signer, err := jose.NewSigner(
-		jose.SigningKey{Algorithm: jose.RS256, Key: jose.JSONWebKey{Key: priv, KeyID: k.KID}},
-		(&jose.SignerOptions{}).WithType("JWT"),
-	)
+	signer, err := newCompactSigner(priv, k.KID)
 	if err != nil {
 		return nil, nil, fmt.Errorf("token: key %s: %w", k.KID, err)
 	}

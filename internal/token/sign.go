@@ -1,7 +1,11 @@
 package token
 
 import (
+	"crypto"
+	"crypto/rsa"
+	"crypto/sha256"
 	"crypto/x509"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -37,11 +41,52 @@ func (s *Signer) Sign(claims any) (string, error) {
 	if active == nil {
 		return "", errNoKey
 	}
-	jws, err := active.signer.Sign(payload)
+	tok, err := active.signer.sign(payload)
 	if err != nil {
 		return "", fmt.Errorf("token: sign: %w", err)
 	}
-	return jws.CompactSerialize()
+	return tok, nil
+}
+
+// compactSigner writes an RS256 JWS in compact serialization, the same
+// bytes go-jose's signer produced (a test holds them equal): the protected
+// header {"alg":"RS256","kid":…,"typ":"JWT"} is encoded once per key
+// instead of marshalled on every token, and the token is built in one
+// buffer. Every session token refresh signs, so this is on the hot path.
+type compactSigner struct {
+	priv   *rsa.PrivateKey
+	header string // base64url of the protected header
+}
+
+func newCompactSigner(priv *rsa.PrivateKey, kid string) (*compactSigner, error) {
+	h, err := json.Marshal(struct {
+		Alg string `json:"alg"`
+		KID string `json:"kid"`
+		Typ string `json:"typ"`
+	}{Alg, kid, "JWT"})
+	if err != nil {
+		return nil, err
+	}
+	return &compactSigner{priv: priv, header: base64.RawURLEncoding.EncodeToString(h)}, nil
+}
+
+// sign returns header.payload.signature, each part base64url without
+// padding (RFC 7515 §7.1), the signature RSASSA-PKCS1-v1_5 with SHA-256
+// over the first two parts (RFC 7518 §3.3).
+func (s *compactSigner) sign(payload []byte) (string, error) {
+	enc := base64.RawURLEncoding
+	buf := make([]byte, 0, len(s.header)+1+enc.EncodedLen(len(payload))+1+enc.EncodedLen(s.priv.Size()))
+	buf = append(buf, s.header...)
+	buf = append(buf, '.')
+	buf = enc.AppendEncode(buf, payload)
+	digest := sha256.Sum256(buf)
+	sig, err := rsa.SignPKCS1v15(nil, s.priv, crypto.SHA256, digest[:])
+	if err != nil {
+		return "", err
+	}
+	buf = append(buf, '.')
+	buf = enc.AppendEncode(buf, sig)
+	return string(buf), nil
 }
 
 // Verify checks a session token the way a relying app should and returns its

@@ -1,0 +1,64 @@
+package e2e
+
+import (
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"github.com/jonboulle/clockwork"
+
+	"github.com/portalhq/portal/internal/testutil/portaltest"
+	"github.com/portalhq/portal/internal/token"
+)
+
+// BenchmarkHandshake is `make bench`'s handshake refresh in-process, for
+// profiles and allocation counts: distinct signed-in browsers round-robin
+// on GET /v1/client/handshake through the whole handler stack (no
+// network). sign is the RS256 signature alone on the same key; what the
+// refresh costs beyond it is the handshake's own work.
+//
+//	go test -run '^$' -bench Handshake -benchmem ./internal/e2e/
+func BenchmarkHandshake(b *testing.B) {
+	p := portaltest.Start(b, portaltest.Options{Clock: clockwork.NewFakeClockAt(time.Now())})
+	const browsers = 16
+	var reqs []*http.Request
+	for i := range browsers {
+		br := newBrowser(b, p)
+		email := fmt.Sprintf("bench%02d@example.com", i)
+		verify := br.submit(br.get(withRedirect("/sign-up", appURL)), signUpForm, map[string]string{
+			"email_address": email, "password": goodPassword, "first_name": "Ada", "last_name": "Lovelace"})
+		code := p.SMTP.WaitFor(b, email, mailWait).Code()
+		if done := br.submit(verify, verifyForm, map[string]string{"code": code}); done.Status != http.StatusSeeOther {
+			b.Fatalf("sign-up %d: status %d", i, done.Status)
+		}
+		req := httptest.NewRequest(http.MethodGet, p.URL+handshakePath(appURL), nil)
+		req.Header.Set("Cookie", "__client="+br.cookie("__client"))
+		reqs = append(reqs, req)
+	}
+	b.Run("refresh", func(b *testing.B) {
+		b.ReportAllocs()
+		for i := 0; b.Loop(); i++ {
+			w := httptest.NewRecorder()
+			p.Handler.ServeHTTP(w, reqs[i%browsers])
+			if w.Code != http.StatusTemporaryRedirect || len(w.Header().Values("Set-Cookie")) != 2 {
+				b.Fatalf("status %d, cookies %q", w.Code, w.Header().Values("Set-Cookie"))
+			}
+		}
+	})
+	b.Run("sign", func(b *testing.B) {
+		b.ReportAllocs()
+		now := time.Now()
+		for b.Loop() {
+			c, err := token.NewSessionClaims(token.SessionParams{Issuer: p.URL, UserID: "user_x", SessionID: "sess_x",
+				AuthorizedParty: appOrigin, Now: now, TTL: time.Minute, FirstFactorAt: now})
+			if err != nil {
+				b.Fatal(err)
+			}
+			if _, err := p.Signer.Sign(c); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
