@@ -45,7 +45,7 @@ func (a *app) clientID(c echo.Context) string {
 		return ""
 	}
 	now := time.Now().Unix() // securecookie's clock, not the portal's
-	if id, ok := clientIDs.get(a.clients, ck.Value, now); ok {
+	if id, ok := a.clientIDs.get(a.clients, ck.Value, now); ok {
 		return id
 	}
 	values := map[any]any{}
@@ -54,15 +54,14 @@ func (a *app) clientID(c echo.Context) string {
 	}
 	id, _ := values[clientIDKey].(string)
 	if ts, ok := cookieTimestamp(ck.Value); ok && id != "" {
-		clientIDs.put(a.clients, ck.Value, id, ts)
+		a.clientIDs.put(a.clients, ck.Value, id, ts)
 	}
 	return id
 }
 
-// clientIDs remembers the client IDs of __client values that decoded, for
-// every app in the process: an entry counts only for the cookie store
-// (keys) that verified it.
-var clientIDs = newDecodedCookies(4096)
+// clientIDsKept is how many decoded __client values each generation of
+// app.clientIDs holds.
+const clientIDsKept = 4096
 
 // decodedCookies is a bounded map from a cookie value that verified to
 // what it held, in two generations: when the newer fills up, the older is

@@ -38,14 +38,15 @@ func clientIDOf(a *app, cookie string) string {
 // The remembered decodings answer exactly as decoding would: only for the
 // store whose keys verified the value, and not past the value's max age.
 func TestClientIDRemembersDecodedCookies(t *testing.T) {
-	a, other := &app{clients: clientStore(3600)}, &app{clients: clientStore(3600)}
+	a := &app{clients: clientStore(3600), clientIDs: newDecodedCookies(clientIDsKept)}
+	other := &app{clients: clientStore(3600), clientIDs: a.clientIDs} // one cache, other keys
 	v := clientCookieOf(t, a.clients, "client_1")
 	for i := range 2 { // decoded, then remembered
 		if got := clientIDOf(a, v); got != "client_1" {
 			t.Fatalf("call %d: clientID = %q, want client_1", i, got)
 		}
 	}
-	if _, ok := clientIDs.get(a.clients, v, time.Now().Unix()); !ok {
+	if _, ok := a.clientIDs.get(a.clients, v, time.Now().Unix()); !ok {
 		t.Error("a decoded value is not remembered")
 	}
 	if got := clientIDOf(other, v); got != "" {
@@ -62,10 +63,10 @@ func TestClientIDRemembersDecodedCookies(t *testing.T) {
 	if now := time.Now().Unix(); !ok || ts < now-5 || ts > now {
 		t.Fatalf("cookieTimestamp = %d, %v; want about %d", ts, ok, now)
 	}
-	if _, ok := clientIDs.get(a.clients, v, ts+3600); !ok {
+	if _, ok := a.clientIDs.get(a.clients, v, ts+3600); !ok {
 		t.Error("remembered value refused at its max age")
 	}
-	if _, ok := clientIDs.get(a.clients, v, ts+3601); ok {
+	if _, ok := a.clientIDs.get(a.clients, v, ts+3601); ok {
 		t.Error("remembered value accepted past its max age")
 	}
 }

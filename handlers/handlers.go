@@ -102,7 +102,10 @@ type app struct {
 	Deps
 	base    *url.URL
 	clients *sessions.CookieStore
-	limits  limits
+	// clientIDs remembers the client IDs of __client values that decoded
+	// (clientID).
+	clientIDs *decodedCookies
+	limits    limits
 }
 
 // limits are the per-IP caps on costly requests (REQ-RL-02, REQ-RL-04).

@@ -142,7 +142,6 @@ func (a *app) renderProfile(c echo.Context, status int, sess *session.Session, u
 	return render(c, status, views.UserProfilePage(p))
 }
 
-
 // profileFailed shows a safe error of a change on /user; anything else goes
 // to the error handler.
 func (a *app) profileFailed(c echo.Context, sess *session.Session, u *user.User, err error, form url.Values) error {

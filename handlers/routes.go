@@ -255,7 +255,7 @@ func New(d Deps) (*echo.Echo, error) {
 			return nil, err
 		}
 	}
-	a := &app{Deps: d, base: base, limits: defaultLimits()}
+	a := &app{Deps: d, base: base, limits: defaultLimits(), clientIDs: newDecodedCookies(clientIDsKept)}
 	a.clients = sessions.NewCookieStore(d.CookieKeys...)
 	a.clients.Options = &sessions.Options{Path: "/", HttpOnly: true, Secure: a.secureCookies(),
 		SameSite: http.SameSiteLaxMode, MaxAge: int(maxDuration(d.Config.SessionMaxLifetime, day).Seconds())}

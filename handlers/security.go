@@ -88,7 +88,6 @@ func (a *app) renderSecurity(c echo.Context, status int, u *user.User, notice st
 	return render(c, status, views.UserSecurityPage(p))
 }
 
-
 // continueTarget is a redirect target allowed for this instance, or "".
 func (a *app) continueTarget(raw string) string {
 	if raw == "" {
