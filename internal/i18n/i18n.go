@@ -15,6 +15,7 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/BurntSushi/toml"
@@ -29,10 +30,27 @@ var shipped embed.FS
 const Source = "en"
 
 // Catalog is the loaded catalogs; safe for concurrent use once built.
+//
+// A locale's messages are parsed when a request first needs them (the
+// default's and English at start), each locale in a bundle of its own
+// with English under it for what it lacks: parsing every catalog at start
+// cost tens of milliseconds and megabytes an idle portal does not need.
 type Catalog struct {
-	bundle  *goi18n.Bundle
 	tags    []language.Tag // supported locales, the default first
 	matcher language.Matcher
+	files   map[language.Tag][]catalogFile // each locale's files, in load order
+	bundles map[language.Tag]*lazyBundle
+}
+
+type catalogFile struct {
+	fsys fs.FS
+	name string
+}
+
+type lazyBundle struct {
+	once   sync.Once
+	bundle *goi18n.Bundle
+	err    error
 }
 
 // Locales returns the shipped catalogs' file system (<area>.<locale>.toml
@@ -56,43 +74,97 @@ func New(defaultLocale, ownerDir string) (*Catalog, error) {
 	return NewFS(defaultLocale, Locales(), os.DirFS(ownerDir))
 }
 
-// NewFS loads every *.toml in each fsys in turn, later messages replacing
-// earlier ones with the same ID. The files must include the English
-// source catalog; defaultLocale must be one of the locales they hold.
+// NewFS reads every *.toml in each fsys in turn, later messages
+// replacing earlier ones with the same ID. The files must include the
+// English source catalog; defaultLocale must be one of the locales they
+// hold. Files from fsys after the first (an owner's) are parsed now, so a
+// mistake in them stops start-up; the shipped ones, which tests hold
+// valid, when their locale is first used.
 func NewFS(defaultLocale string, fsyss ...fs.FS) (*Catalog, error) {
-	b := goi18n.NewBundle(language.English)
-	b.RegisterUnmarshalFunc("toml", toml.Unmarshal)
-	var tags []language.Tag
-	for _, fsys := range fsyss {
+	c := &Catalog{files: map[language.Tag][]catalogFile{}, bundles: map[language.Tag]*lazyBundle{}}
+	for i, fsys := range fsyss {
 		files, err := fs.Glob(fsys, "*.toml")
 		if err != nil {
 			return nil, err
 		}
 		for _, f := range files {
-			mf, err := b.LoadMessageFileFS(fsys, f)
-			if err != nil {
-				return nil, fmt.Errorf("i18n: %s: %w", f, err)
-			}
-			if mf.Tag == language.Und {
+			tag, ok := fileLocale(f)
+			if !ok {
 				return nil, fmt.Errorf("i18n: %s: name it <name>.<locale>.toml, like profile.de.toml", f)
 			}
-			if !slices.Contains(tags, mf.Tag) {
-				tags = append(tags, mf.Tag)
+			if i > 0 {
+				if err := checkFile(fsys, f); err != nil {
+					return nil, err
+				}
 			}
+			if _, seen := c.files[tag]; !seen {
+				c.tags = append(c.tags, tag)
+				c.bundles[tag] = &lazyBundle{}
+			}
+			c.files[tag] = append(c.files[tag], catalogFile{fsys, f})
 		}
 	}
-	if !slices.Contains(tags, language.English) {
+	if !slices.Contains(c.tags, language.English) {
 		return nil, fmt.Errorf("i18n: no %s catalog (*.%s.toml), the source every other is translated from", Source, Source)
 	}
 	def, err := language.Parse(defaultLocale)
-	at := slices.Index(tags, def)
+	at := slices.Index(c.tags, def)
 	if err != nil || at < 0 {
-		return nil, fmt.Errorf("PORTAL_DEFAULT_LOCALE: %q is not a catalog; use one of %s", defaultLocale, strings.Join(names(tags), ", "))
+		return nil, fmt.Errorf("PORTAL_DEFAULT_LOCALE: %q is not a catalog; use one of %s", defaultLocale, strings.Join(names(c.tags), ", "))
 	}
 	// The matcher answers with its first tag when nothing matches, so the
 	// default goes first.
-	tags[0], tags[at] = tags[at], tags[0]
-	return &Catalog{bundle: b, tags: tags, matcher: language.NewMatcher(tags)}, nil
+	c.tags[0], c.tags[at] = c.tags[at], c.tags[0]
+	c.matcher = language.NewMatcher(c.tags)
+	if _, err := c.bundle(c.tags[0]); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// fileLocale is the locale a catalog file's name gives: the part between
+// the last two dots of <name>.<locale>.toml.
+func fileLocale(name string) (language.Tag, bool) {
+	base, ok := strings.CutSuffix(name, ".toml")
+	i := strings.LastIndexByte(base, '.')
+	if !ok || i < 0 {
+		return language.Und, false
+	}
+	tag, err := language.Parse(base[i+1:])
+	return tag, err == nil && tag != language.Und
+}
+
+// checkFile parses one catalog file, for its errors only.
+func checkFile(fsys fs.FS, name string) error {
+	data, err := fs.ReadFile(fsys, name)
+	if err == nil {
+		_, err = goi18n.ParseMessageFileBytes(data, name, map[string]goi18n.UnmarshalFunc{"toml": toml.Unmarshal})
+	}
+	if err != nil {
+		return fmt.Errorf("i18n: %s: %w", name, err)
+	}
+	return nil
+}
+
+// bundle is tag's messages over English's, parsed on first use.
+func (c *Catalog) bundle(tag language.Tag) (*goi18n.Bundle, error) {
+	lb := c.bundles[tag]
+	lb.once.Do(func() {
+		b := goi18n.NewBundle(language.English)
+		b.RegisterUnmarshalFunc("toml", toml.Unmarshal)
+		load := c.files[language.English]
+		if tag != language.English {
+			load = append(slices.Clip(load), c.files[tag]...)
+		}
+		for _, f := range load {
+			if _, err := b.LoadMessageFileFS(f.fsys, f.name); err != nil {
+				lb.err = fmt.Errorf("i18n: %s: %w", f.name, err)
+				return
+			}
+		}
+		lb.bundle = b
+	})
+	return lb.bundle, lb.err
 }
 
 func names(tags []language.Tag) []string {
@@ -114,8 +186,8 @@ func (c *Catalog) Default() string { return c.tags[0].String() }
 // catalog matches it, else the best match for Accept-Language, else the
 // default. Unparseable input is skipped, never an error.
 func (c *Catalog) Negotiate(query, acceptLanguage string) *Localizer {
-	if loc, ok := c.Match(query); ok {
-		return c.localizer(language.Make(loc))
+	if tag, ok := c.matchQuery(query); ok {
+		return c.localizer(tag)
 	}
 	if len(acceptLanguage) <= 1024 {
 		if prefs, _, err := language.ParseAcceptLanguage(acceptLanguage); err == nil && len(prefs) > 0 {
@@ -129,16 +201,20 @@ func (c *Catalog) Negotiate(query, acceptLanguage string) *Localizer {
 
 // Match is the catalog locale a ?locale= value names, if any.
 func (c *Catalog) Match(query string) (string, bool) {
+	tag, ok := c.matchQuery(query)
+	return tag.String(), ok
+}
+
+func (c *Catalog) matchQuery(query string) (language.Tag, bool) {
 	q := strings.TrimSpace(query)
 	if q == "" || len(q) > 35 {
-		return "", false
+		return language.Und, false
 	}
 	t, err := language.Parse(q)
 	if err != nil {
-		return "", false
+		return language.Und, false
 	}
-	tag, ok := c.match(t)
-	return tag.String(), ok
+	return c.match(t)
 }
 
 // For returns the localizer for a locale, or the default's when no
@@ -154,7 +230,12 @@ func (c *Catalog) match(prefs ...language.Tag) (language.Tag, bool) {
 }
 
 func (c *Catalog) localizer(tag language.Tag) *Localizer {
-	return &Localizer{tag: tag, loc: goi18n.NewLocalizer(c.bundle, tag.String())}
+	b, err := c.bundle(tag)
+	if err != nil { // a shipped catalog that does not parse: tests keep this from happening
+		tag = language.English
+		b, _ = c.bundle(tag)
+	}
+	return &Localizer{tag: tag, loc: goi18n.NewLocalizer(b, tag.String())}
 }
 
 type ctxKey struct{}
