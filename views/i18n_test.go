@@ -226,3 +226,36 @@ func TestPageWithoutTranslatorIsEnglish(t *testing.T) {
 		t.Errorf("message IDs shown: %s", text)
 	}
 }
+
+// Every page renders in every shipped locale: nothing missing (no bare
+// message ID, no template left unfilled) and the text differs from the
+// English page. (The handlers set lang and dir: the browser tests check
+// those.)
+func TestPagesRenderInEveryLocale(t *testing.T) {
+	cat, err := i18n.New(i18n.Source, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	emailish := regexp.MustCompile(`\S+@\S+`) // data, like jo@account.example
+	bareID := regexp.MustCompile(`\b(button|layout|form|field|signin|method|signup|link|signout|page|wait|error|account|org|date|email)\.[a-z_]+(\.[a-z_0-9]+)*\b`)
+	english := map[string]string{}
+	for name, c := range signInPages(cat.For(i18n.Source)) {
+		doc, _ := render(t, c)
+		english[name] = visibleText(doc)
+	}
+	for _, loc := range cat.Locales() {
+		for name, c := range signInPages(cat.For(loc)) {
+			doc, _ := render(t, c)
+			text := visibleText(doc)
+			if id := bareID.FindString(emailish.ReplaceAllString(text, "")); id != "" {
+				t.Errorf("%s %s: shows the bare ID %q", loc, name, id)
+			}
+			if strings.Contains(text, "<no value>") || strings.Contains(text, "{{") {
+				t.Errorf("%s %s: a placeholder left unfilled:\n%s", loc, name, text)
+			}
+			if loc != i18n.Source && text == english[name] {
+				t.Errorf("%s %s: the same text as in English", loc, name)
+			}
+		}
+	}
+}

@@ -76,6 +76,24 @@ func TestThemeAndLocaleInTheBrowser(t *testing.T) {
 	if got := b.text(".cl-footerPagesLink__terms"); got != "利用規約" {
 		t.Errorf("terms link %q", got)
 	}
+	if got := b.text("h1"); got != "Portal にサインイン" {
+		t.Errorf("title %q", got)
+	}
+	// The choice outlives the parameter: the form posts without it, and
+	// the next step is Japanese still (the __portal_locale cookie).
+	b.typeInto("identifier-field", "someone@example.com")
+	b.submit("submit the identifier", `form[action="/sign-in"]`)
+	b.expectURL(w.p.URL + "/sign-in/factor-one?")
+	if got, lang := b.text("h1"), b.attr("html", "lang"); got != "パスワードを入力" || lang != "ja" {
+		t.Errorf("after the POST: h1 %q, lang %q", got, lang)
+	}
+	if got := b.attr("#password-field", "autocomplete"); got != "current-password" {
+		t.Errorf("password field autocomplete %q", got)
+	}
+	b.open(w.p.URL + "/sign-in?locale=de")
+	if got := b.text("h1"); got != "Bei Portal anmelden" {
+		t.Errorf("after ?locale=de: title %q", got)
+	}
 }
 
 func quoteJS(s string) string { return "'" + strings.ReplaceAll(s, "'", `\'`) + "'" }
