@@ -111,11 +111,15 @@ func (a *app) apiTemplateDelete(c echo.Context) error {
 // POST /v1/sessions/:id/tokens/:template
 func (a *app) apiSessionTemplateToken(c echo.Context) error {
 	ctx := c.Request().Context()
+	lifetime, err := tokenLifetime(c, 0)
+	if err != nil {
+		return err
+	}
 	s, err := a.Sessions.LiveSession(ctx, c.Param("id"))
 	if err != nil {
 		return notActive(err)
 	}
-	tok, err := a.Templates.Mint(ctx, c.Param("template"), s, "")
+	tok, err := a.Templates.Mint(ctx, c.Param("template"), s, "", lifetime)
 	if err != nil {
 		return notActive(err)
 	}
@@ -129,5 +133,5 @@ func (a *app) mintFor(c echo.Context, s *session.Session, template, azp string) 
 		tok, _, err := a.Sessions.Token(c.Request().Context(), s, azp)
 		return tok, err
 	}
-	return a.Templates.Mint(c.Request().Context(), template, s, azp)
+	return a.Templates.Mint(c.Request().Context(), template, s, azp, 0)
 }

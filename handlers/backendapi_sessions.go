@@ -2,11 +2,14 @@ package handlers
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/portalhq/portal/internal/admin"
+	"github.com/portalhq/portal/internal/apperr"
 	"github.com/portalhq/portal/internal/session"
 )
 
@@ -62,18 +65,49 @@ type tokenObject struct {
 }
 
 // POST /v1/sessions/:id/tokens: a session token for a live session of a
-// user who may still sign in. It has no azp: no app origin asked for it.
+// user who may still sign in, for expires_in_seconds when the body gives
+// it. It has no azp: no app origin asked for it.
 func (a *app) apiSessionToken(c echo.Context) error {
 	ctx := c.Request().Context()
+	ttl, err := tokenLifetime(c, a.Sessions.Policy.TokenTTL)
+	if err != nil {
+		return err
+	}
 	s, err := a.Sessions.LiveSession(ctx, c.Param("id"))
 	if err != nil {
 		return notActive(err)
 	}
-	tok, _, err := a.Sessions.Token(ctx, s, "")
+	tok, _, err := a.Sessions.TokenFor(ctx, s, "", ttl)
 	if err != nil {
 		return notActive(err)
 	}
 	return apiJSON(c, http.StatusOK, tokenObject{Object: "token", JWT: tok})
+}
+
+// Token lifetimes the Backend API accepts as expires_in_seconds.
+const (
+	minTokenLifetime = 30 * time.Second
+	maxTokenLifetime = 10 * 365 * 24 * time.Hour
+)
+
+// tokenLifetime reads the optional {"expires_in_seconds": n} body of a
+// token request; def when it is absent or null.
+func tokenLifetime(c echo.Context, def time.Duration) (time.Duration, error) {
+	var body struct {
+		ExpiresIn *int64 `json:"expires_in_seconds"`
+	}
+	if err := bindJSON(c, &body); err != nil {
+		return 0, err
+	}
+	if body.ExpiresIn == nil {
+		return def, nil
+	}
+	d := time.Duration(*body.ExpiresIn) * time.Second
+	if *body.ExpiresIn < int64(minTokenLifetime/time.Second) || *body.ExpiresIn > int64(maxTokenLifetime/time.Second) {
+		return 0, apperr.Field(apperr.Invalid, "expires_in_seconds", fmt.Sprintf(
+			"expires_in_seconds must be between %d and %d.", int64(minTokenLifetime/time.Second), int64(maxTokenLifetime/time.Second)))
+	}
+	return d, nil
 }
 
 // GET /v1/jwks: the same keys as /.well-known/jwks.json.

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"testing"
+	"time"
 
 	clerkjwks "github.com/clerk/clerk-sdk-go/v2/jwks"
 	"github.com/clerk/clerk-sdk-go/v2/session"
@@ -54,6 +55,23 @@ func TestClerkSDKManagesSessions_REQ_SES_05(t *testing.T) {
 	minted, kid := verify(t, p, tok.JWT)
 	if minted.Subject != c.Subject || minted.SID != c.SID {
 		t.Errorf("minted token claims = %+v", minted)
+	}
+	if life := minted.Expiry.Time().Sub(minted.IssuedAt.Time()); life != 60*time.Second {
+		t.Errorf("default lifetime %v, want the instance's 60 s", life)
+	}
+	// expires_in_seconds, as Clerk's SDK sends it, sets the lifetime;
+	// out of range is refused.
+	hour := int64(3600)
+	long, err := sessions.CreateToken(ctx, &session.CreateTokenParams{ID: c.SID, ExpiresInSeconds: &hour})
+	if err != nil {
+		t.Fatalf("CreateToken for an hour: %v", err)
+	}
+	if lc, _ := verify(t, p, long.JWT); lc.Expiry.Time().Sub(lc.IssuedAt.Time()) != time.Hour {
+		t.Errorf("expires_in_seconds 3600 gave a token from %v to %v", lc.IssuedAt.Time(), lc.Expiry.Time())
+	}
+	for _, bad := range []any{5, -1, int64(400_000_000), "60"} {
+		r := api(t, p, http.MethodPost, "/v1/sessions/"+c.SID+"/tokens", map[string]any{"expires_in_seconds": bad}, nil)
+		wantAPIError(t, r, http.StatusUnprocessableEntity, "form_param_format_invalid")
 	}
 	set, err := clerkjwks.NewClient(cfg).Get(ctx, &clerkjwks.GetParams{})
 	if err != nil || len(set.Keys) == 0 {

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/clerk/clerk-sdk-go/v2"
 	"github.com/clerk/clerk-sdk-go/v2/jwttemplate"
@@ -75,6 +76,16 @@ func TestClerkSDKManagesJWTTemplates(t *testing.T) {
 	hasura, err := session.NewClient(cfg).CreateToken(ctx, &session.CreateTokenParams{ID: c.SID, TemplateName: "hasura"})
 	if err != nil {
 		t.Fatal(err)
+	}
+	// expires_in_seconds replaces the template's lifetime for one token.
+	twoMinutes := int64(120)
+	short, err := session.NewClient(cfg).CreateToken(ctx, &session.CreateTokenParams{ID: c.SID, TemplateName: "hasura",
+		ExpiresInSeconds: &twoMinutes})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sc, _ := verify(t, p, short.JWT); sc.Expiry.Time().Sub(sc.IssuedAt.Time()) != 2*time.Minute {
+		t.Errorf("expires_in_seconds 120 on a template: from %v to %v", sc.IssuedAt.Time(), sc.Expiry.Time())
 	}
 	if hc, _ := verify(t, p, hasura.JWT); hc.Subject != c.Subject {
 		t.Errorf("hasura token sub %q", hc.Subject)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/jonboulle/clockwork"
 
@@ -112,7 +113,10 @@ func (s *Service) Delete(ctx context.Context, templateID string) error {
 // Mint renders the template named name for the live session sess and signs
 // it. azp is the origin of the app that asked ("" when a backend did). A
 // banned or deleted user gets session.ErrSignedOut, as for session tokens.
-func (s *Service) Mint(ctx context.Context, name string, sess *session.Session, azp string) (string, error) {
+//
+// lifetime, when not zero, replaces the template's (the Backend API's
+// expires_in_seconds).
+func (s *Service) Mint(ctx context.Context, name string, sess *session.Session, azp string, lifetime time.Duration) (string, error) {
 	t, err := s.Store.JWTTemplateByName(ctx, name)
 	if errors.Is(err, apperr.ErrNotFound) {
 		return "", ErrNotFound
@@ -132,6 +136,9 @@ func (s *Service) Mint(ctx context.Context, name string, sess *session.Session, 
 		if d.Org, err = s.Orgs.ActiveOrg(ctx, sess); err != nil {
 			return "", err
 		}
+	}
+	if lifetime > 0 {
+		t.Lifetime = lifetime
 	}
 	return s.Sign(t, d, azp)
 }

@@ -71,7 +71,7 @@ func (f *fixture) create(t *testing.T, in jwttemplate.Input) *jwttemplate.Templa
 
 func (f *fixture) mint(t *testing.T, name, azp string) string {
 	t.Helper()
-	tok, err := f.svc.Mint(t.Context(), name, f.sess, azp)
+	tok, err := f.svc.Mint(t.Context(), name, f.sess, azp, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -236,7 +236,7 @@ func testTemplateInputIsChecked(t *testing.T, f *fixture) {
 			t.Errorf("%s: accepted", name)
 		}
 	}
-	if _, err := f.svc.Mint(t.Context(), "nope", f.sess, ""); err != jwttemplate.ErrNotFound {
+	if _, err := f.svc.Mint(t.Context(), "nope", f.sess, "", 0); err != jwttemplate.ErrNotFound {
 		t.Errorf("Mint(unknown) = %v", err)
 	}
 	// A string holding the claims is read as the claims.

@@ -321,6 +321,12 @@ func (s *Service) RevokeSession(ctx context.Context, id string) (*Session, error
 // Token mints a session token for sess, for the app at origin azp. It
 // refuses when the user was banned or deleted meanwhile.
 func (s *Service) Token(ctx context.Context, sess *Session, azp string) (string, time.Time, error) {
+	return s.TokenFor(ctx, sess, azp, s.Policy.TokenTTL)
+}
+
+// TokenFor is Token with its own lifetime, for the Backend API's
+// expires_in_seconds.
+func (s *Service) TokenFor(ctx context.Context, sess *Session, azp string, ttl time.Duration) (string, time.Time, error) {
 	now := s.Clock.Now()
 	// One narrow query, not the whole user: this runs on every refresh.
 	banned, err := s.Repo.UserBanned(ctx, sess.UserID)
@@ -331,7 +337,7 @@ func (s *Service) Token(ctx context.Context, sess *Session, azp string) (string,
 		return "", time.Time{}, err
 	}
 	p := token.SessionParams{Issuer: s.Issuer, UserID: sess.UserID, SessionID: sess.ID, AuthorizedParty: azp,
-		Now: now, TTL: s.Policy.TokenTTL, FirstFactorAt: sess.FirstFactorAt}
+		Now: now, TTL: ttl, FirstFactorAt: sess.FirstFactorAt}
 	if sess.SecondFactorAt != nil {
 		p.SecondFactorAt = *sess.SecondFactorAt
 	}
