@@ -430,7 +430,8 @@ func (p *Portal) Serve(ctx context.Context) error {
 }
 
 // maintain reloads signing keys (another machine may have rotated them) and
-// deletes expired flows and passkey ceremonies.
+// deletes expired flows and passkey ceremonies, and events and webhook
+// deliveries past PORTAL_EVENT_RETENTION.
 func (p *Portal) maintain(ctx context.Context) {
 	t := p.Clock.NewTicker(time.Minute)
 	defer t.Stop()
@@ -450,6 +451,13 @@ func (p *Portal) maintain(ctx context.Context) {
 			}
 			if _, err := p.Store.Q.DeleteExpiredPasskeyChallenges(ctx, p.Clock.Now()); err != nil && ctx.Err() == nil {
 				p.Log.Warn("delete expired passkey challenges", "err", err)
+			}
+			if keep := p.Config.EventRetention; keep > 0 {
+				if n, err := p.Store.Q.PruneBefore(ctx, p.Clock.Now().Add(-keep)); err != nil && ctx.Err() == nil {
+					p.Log.Warn("prune old events", "err", err)
+				} else if n > 0 {
+					p.Log.Info("pruned old events and deliveries", "rows", n, "older_than", keep.String())
+				}
 			}
 		}
 	}

@@ -69,6 +69,9 @@ type Config struct {
 	WebhookURL          string
 	WebhookSecret       string
 	WebhookAllowPrivate bool
+	// EventRetention is how long events and finished webhook deliveries
+	// are kept; 0 keeps them for ever.
+	EventRetention time.Duration
 
 	SessionTokenTTL          time.Duration
 	SessionMaxLifetime       time.Duration

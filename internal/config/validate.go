@@ -7,6 +7,7 @@ import (
 	"net/mail"
 	"net/netip"
 	"net/url"
+	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -263,6 +264,14 @@ func (c *Config) validateNumbers(p *problems) {
 	}
 	if c.SessionInactivityTimeout < 0 {
 		p.add("PORTAL_SESSION_INACTIVITY_TIMEOUT: must be 0 (off) or a positive duration")
+	}
+	if c.LocalesDir != "" {
+		if st, err := os.Stat(c.LocalesDir); err != nil || !st.IsDir() {
+			p.add("PORTAL_LOCALES_DIR: %q is not a readable directory; give a directory of <name>.<locale>.toml catalogs, or leave it empty", c.LocalesDir)
+		}
+	}
+	if c.EventRetention != 0 && c.EventRetention < 24*time.Hour {
+		p.add("PORTAL_EVENT_RETENTION: %s is too short for webhook retries and replays; give 1d or more, or 0 to keep everything", c.EventRetention)
 	}
 	// REQ-PW-01: never below 8; above 64 would reject the passphrases people
 	// are told to use.

@@ -1,0 +1,83 @@
+package store_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/portalhq/portal/internal/events"
+	"github.com/portalhq/portal/internal/id"
+	"github.com/portalhq/portal/internal/notify"
+	"github.com/portalhq/portal/internal/store"
+	"github.com/portalhq/portal/internal/webhook"
+)
+
+func testRetention(t *testing.T, open func(t *testing.T) *store.Store) {
+	t.Run("PruneBefore keeps what is young or still waited on", func(t *testing.T) {
+		s, ctx := open(t), t.Context()
+		ep := webhook.Endpoint{ID: "whe_prune", URL: "https://hooks.example.com/in", Secret: "whsec_c2VjcmV0",
+			CreatedAt: at(-90 * 24 * time.Hour), UpdatedAt: at(-90 * 24 * time.Hour)}
+		if err := s.Q.CreateWebhookEndpoint(ctx, ep); err != nil {
+			t.Fatal(err)
+		}
+		old, cut := at(-40*24*time.Hour), at(-30*24*time.Hour)
+		delivered := newEvent(t, events.UserCreated, "user_delivered", old)
+		waiting := newEvent(t, events.UserCreated, "user_waiting", old)
+		young := newEvent(t, events.UserCreated, "user_young", at(0))
+		for _, e := range []events.Event{delivered, waiting, young} {
+			if err := s.Q.InsertEvent(ctx, e); err != nil {
+				t.Fatal(err)
+			}
+		}
+		// The first old event was delivered (with an attempt on record);
+		// the second still waits for its endpoint.
+		d, err := s.Q.WebhookDelivery(ctx, ep.ID, delivered.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		d.Status, d.Attempts, d.UpdatedAt = "succeeded", 1, old
+		if err := s.Q.SaveWebhookDelivery(ctx, *d); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Q.InsertWebhookAttempt(ctx, webhook.Attempt{ID: "wha_1", EndpointID: ep.ID, EventID: delivered.ID,
+			AttemptedAt: old, StatusCode: 204}); err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range []notify.OutboxMessage{
+			{ID: id.New(id.Message), Channel: notify.ChannelEmail, To: "old@example.com", CreatedAt: old},
+			{ID: id.New(id.Message), Channel: notify.ChannelEmail, To: "new@example.com", CreatedAt: at(0)},
+		} {
+			if err := s.Q.SaveOutbox(ctx, m); err != nil {
+				t.Fatal(err)
+			}
+		}
+
+		n, err := s.Q.PruneBefore(ctx, cut)
+		if err != nil || n != 3 { // the done delivery, its event, the old message
+			t.Fatalf("PruneBefore = %d, %v; want 3 rows", n, err)
+		}
+		if evs, _ := s.Q.EventsOfObject(ctx, "user_delivered"); len(evs) != 0 {
+			t.Errorf("the delivered old event is still there")
+		}
+		if evs, _ := s.Q.EventsOfObject(ctx, "user_waiting"); len(evs) != 1 {
+			t.Errorf("the old event a delivery waits on was pruned")
+		}
+		if evs, _ := s.Q.EventsOfObject(ctx, "user_young"); len(evs) != 1 {
+			t.Errorf("the young event was pruned")
+		}
+		if _, err := s.Q.WebhookDelivery(ctx, ep.ID, delivered.ID); err == nil {
+			t.Errorf("the done delivery is still there")
+		}
+		if a, _ := s.Q.WebhookAttempts(ctx, ep.ID, delivered.ID); len(a) != 0 {
+			t.Errorf("%d attempts of the pruned delivery are left", len(a))
+		}
+		if _, err := s.Q.WebhookDelivery(ctx, ep.ID, waiting.ID); err != nil {
+			t.Errorf("the pending delivery: %v", err)
+		}
+		if msgs, _ := s.Q.ListOutbox(ctx, 10); len(msgs) != 1 || msgs[0].To != "new@example.com" {
+			t.Errorf("outbox after pruning: %+v", msgs)
+		}
+		if n, err := s.Q.PruneBefore(ctx, cut); err != nil || n != 0 {
+			t.Errorf("pruning again = %d, %v; want nothing", n, err)
+		}
+	})
+}
