@@ -446,19 +446,27 @@ func (p *Portal) maintain(ctx context.Context) {
 			p.Log.Warn("reload signing keys", "err", err)
 		}
 		if n++; n%60 == 0 {
-			if _, err := p.Store.Q.DeleteExpiredFlows(ctx, p.Clock.Now().Add(-time.Hour)); err != nil && ctx.Err() == nil {
-				p.Log.Warn("delete expired flows", "err", err)
-			}
-			if _, err := p.Store.Q.DeleteExpiredPasskeyChallenges(ctx, p.Clock.Now()); err != nil && ctx.Err() == nil {
-				p.Log.Warn("delete expired passkey challenges", "err", err)
-			}
-			if keep := p.Config.EventRetention; keep > 0 {
-				if n, err := p.Store.Q.PruneBefore(ctx, p.Clock.Now().Add(-keep)); err != nil && ctx.Err() == nil {
-					p.Log.Warn("prune old events", "err", err)
-				} else if n > 0 {
-					p.Log.Info("pruned old events and deliveries", "rows", n, "older_than", keep.String())
-				}
-			}
+			p.Housekeep(ctx)
+		}
+	}
+}
+
+// Housekeep deletes what has expired: flows, passkey ceremonies, and
+// events, finished webhook deliveries and captured messages older than
+// PORTAL_EVENT_RETENTION. maintain runs it hourly; failures are logged.
+func (p *Portal) Housekeep(ctx context.Context) {
+	now := p.Clock.Now()
+	if _, err := p.Store.Q.DeleteExpiredFlows(ctx, now.Add(-time.Hour)); err != nil && ctx.Err() == nil {
+		p.Log.Warn("delete expired flows", "err", err)
+	}
+	if _, err := p.Store.Q.DeleteExpiredPasskeyChallenges(ctx, now); err != nil && ctx.Err() == nil {
+		p.Log.Warn("delete expired passkey challenges", "err", err)
+	}
+	if keep := p.Config.EventRetention; keep > 0 {
+		if n, err := p.Store.Q.PruneBefore(ctx, now.Add(-keep)); err != nil && ctx.Err() == nil {
+			p.Log.Warn("prune old events", "err", err)
+		} else if n > 0 {
+			p.Log.Info("pruned old events and deliveries", "rows", n, "older_than", keep.String())
 		}
 	}
 }
