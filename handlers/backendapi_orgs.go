@@ -256,6 +256,24 @@ func (a *app) apiMembershipUpdate(c echo.Context) error {
 	return apiJSON(c, http.StatusOK, m)
 }
 
+// PATCH /v1/organizations/:id/memberships/:user_id/metadata: a deep merge
+// into the membership's metadata; null removes a key.
+func (a *app) apiMembershipMetadata(c echo.Context) error {
+	adm, err := a.orgAdmin()
+	if err != nil {
+		return err
+	}
+	var b orgBody
+	if err := bindJSON(c, &b); err != nil {
+		return err
+	}
+	m, err := adm.MergeMembershipMetadata(c.Request().Context(), c.Param("id"), c.Param("user_id"), b.PublicMetadata, b.PrivateMetadata)
+	if err != nil {
+		return orgAPIError(err)
+	}
+	return apiJSON(c, http.StatusOK, m)
+}
+
 // DELETE /v1/organizations/:id/memberships/:user_id: the membership as it was.
 func (a *app) apiMembershipDelete(c echo.Context) error {
 	return a.orgAPI(c, func(ctx context.Context, adm *org.Admin) (any, error) {

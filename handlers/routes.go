@@ -223,6 +223,7 @@ func apiRoutes() []Route {
 		orgAPI(get, "/v1/organizations/:id/memberships", (*app).apiMembershipsList),
 		orgAPI(post, "/v1/organizations/:id/memberships", (*app).apiMembershipCreate),
 		orgAPI(patch, "/v1/organizations/:id/memberships/:user_id", (*app).apiMembershipUpdate),
+		orgAPI(patch, "/v1/organizations/:id/memberships/:user_id/metadata", (*app).apiMembershipMetadata),
 		orgAPI(del, "/v1/organizations/:id/memberships/:user_id", (*app).apiMembershipDelete),
 		orgAPI(get, "/v1/organizations/:id/invitations", (*app).apiInvitationsList),
 		orgAPI(post, "/v1/organizations/:id/invitations", (*app).apiInvitationCreate),

@@ -154,6 +154,33 @@ func TestClerkSDKManagesMembershipsAndInvitations_REQ_AC_06(t *testing.T) {
 		t.Errorf("List(role) = %+v, %v", admins, err)
 	}
 
+	// Membership metadata: a deep merge, null removes a key; the list shows
+	// it, private included (a backend reads it); organizationMembership.updated.
+	var merged struct {
+		PublicMetadata  json.RawMessage `json:"public_metadata"`
+		PrivateMetadata json.RawMessage `json:"private_metadata"`
+	}
+	metaPath := "/v1/organizations/" + o.ID + "/memberships/" + bob.ID + "/metadata"
+	api(t, p, http.MethodPatch, metaPath, map[string]any{"public_metadata": map[string]any{"seat": "A1", "team": "red"},
+		"private_metadata": map[string]any{"crm": map[string]any{"id": 7}}}, nil)
+	if r := api(t, p, http.MethodPatch, metaPath, map[string]any{"public_metadata": map[string]any{"team": nil}}, &merged); r.Status != http.StatusOK {
+		t.Fatalf("PATCH membership metadata: %d %s", r.Status, r.Body)
+	}
+	jsonEqual(t, "merged public_metadata", merged.PublicMetadata, `{"seat":"A1"}`)
+	jsonEqual(t, "untouched private_metadata", merged.PrivateMetadata, `{"crm":{"id":7}}`)
+	withMeta, err := members.List(ctx, &organizationmembership.ListParams{OrganizationID: o.ID, UserIDs: []string{bob.ID}})
+	if err != nil || len(withMeta.OrganizationMemberships) != 1 {
+		t.Fatalf("List(user) = %+v, %v", withMeta, err)
+	}
+	jsonEqual(t, "listed public_metadata", withMeta.OrganizationMemberships[0].PublicMetadata, `{"seat":"A1"}`)
+	if n := countEvents(t, p, m.ID, events.MembershipUpdated); n != 2 {
+		t.Errorf("%d organizationMembership.updated for two metadata changes, want 2", n)
+	}
+	wantAPIError(t, api(t, p, http.MethodPatch, metaPath, map[string]any{"public_metadata": []int{1}}, nil),
+		http.StatusUnprocessableEntity, "form_param_format_invalid")
+	wantAPIError(t, api(t, p, http.MethodPatch, "/v1/organizations/"+o.ID+"/memberships/user_nobody/metadata",
+		map[string]any{"public_metadata": map[string]any{}}, nil), http.StatusNotFound, "resource_not_found")
+
 	// The last admin keeps the role and the membership.
 	_, err = members.Update(ctx, &organizationmembership.UpdateParams{OrganizationID: o.ID, UserID: ada.ID,
 		Role: str("org:member")})
@@ -172,13 +199,14 @@ func TestClerkSDKManagesMembershipsAndInvitations_REQ_AC_06(t *testing.T) {
 	_, err = members.Delete(ctx, &organizationmembership.DeleteParams{OrganizationID: o.ID, UserID: ada.ID})
 	wantSDKError(t, err, http.StatusNotFound, "resource_not_found")
 	evs, err := p.Store.Q.EventsOfObject(ctx, m.ID)
-	if err != nil || len(evs) != 2 || evs[1].Type != events.MembershipUpdated {
-		t.Fatalf("membership events = %+v, %v", evs, err)
+	// created, two metadata changes, the promotion
+	if err != nil || len(evs) != 4 || evs[3].Type != events.MembershipUpdated {
+		t.Fatalf("%d membership events (%v), want 4", len(evs), err)
 	}
 	var hooked clerk.OrganizationMembership
-	if err := json.Unmarshal(evs[1].Data, &hooked); err != nil || hooked.Role != "org:admin" ||
+	if err := json.Unmarshal(evs[3].Data, &hooked); err != nil || hooked.Role != "org:admin" ||
 		hooked.Organization.ID != o.ID || hooked.PublicUserData.UserID != bob.ID {
-		t.Errorf("organizationMembership.updated data %s: %v", evs[1].Data, err)
+		t.Errorf("organizationMembership.updated data %s: %v", evs[3].Data, err)
 	}
 
 	invitations := organizationinvitation.NewClient(cfg)

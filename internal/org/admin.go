@@ -264,22 +264,28 @@ func (a *Admin) Update(ctx context.Context, orgID string, in AdminUpdateInput) (
 // set to null is removed (PATCH /v1/organizations/{id}/metadata).
 func (a *Admin) MergeMetadata(ctx context.Context, orgID string, public, private json.RawMessage) (Object, error) {
 	return a.change(ctx, orgID, func(o *Organization) error {
-		for _, m := range []struct {
-			field string
-			patch json.RawMessage
-			into  *json.RawMessage
-		}{{"public_metadata", public, &o.PublicMetadata}, {"private_metadata", private, &o.PrivateMetadata}} {
-			if m.patch == nil {
-				continue
-			}
-			merged, err := metadata.Patch(m.field, *m.into, m.patch)
-			if err != nil {
-				return err
-			}
-			*m.into = merged
-		}
-		return nil
+		return mergeMetadata(&o.PublicMetadata, &o.PrivateMetadata, public, private)
 	})
+}
+
+// mergeMetadata patches the stored public and private metadata with what
+// was given (nil: left as it is).
+func mergeMetadata(storedPublic, storedPrivate *json.RawMessage, public, private json.RawMessage) error {
+	for _, m := range []struct {
+		field string
+		patch json.RawMessage
+		into  *json.RawMessage
+	}{{"public_metadata", public, storedPublic}, {"private_metadata", private, storedPrivate}} {
+		if m.patch == nil {
+			continue
+		}
+		merged, err := metadata.Patch(m.field, *m.into, m.patch)
+		if err != nil {
+			return err
+		}
+		*m.into = merged
+	}
+	return nil
 }
 
 // change applies fn to the organization while holding it, saves it and
@@ -416,6 +422,34 @@ func (a *Admin) membershipObject(ctx context.Context, r Repo, m *Membership, o *
 func (a *Admin) membershipOf(ctx context.Context, orgID, userID string) (*Membership, error) {
 	m, err := a.s.Repo.MembershipOf(ctx, orgID, userID)
 	return m, notFound(err)
+}
+
+// MergeMembershipMetadata merges each given object into the membership's
+// stored one, deeply; a key set to null is removed
+// (PATCH /v1/organizations/{id}/memberships/{user_id}/metadata). It writes
+// organizationMembership.updated.
+func (a *Admin) MergeMembershipMetadata(ctx context.Context, orgID, userID string, public, private json.RawMessage) (MembershipObject, error) {
+	var out MembershipObject
+	err := a.s.within(ctx, a.actor(), orgID, PermMembershipsManage, func(r Repo, acc *Access) error {
+		m, err := r.MembershipOf(ctx, orgID, userID)
+		if err != nil {
+			return notFound(err)
+		}
+		if err := mergeMetadata(&m.PublicMetadata, &m.PrivateMetadata, public, private); err != nil {
+			return err
+		}
+		now := a.s.Clock.Now()
+		m.UpdatedAt = now
+		if err := r.UpdateMembershipMetadata(ctx, m); err != nil {
+			return notFound(err)
+		}
+		if err := a.s.emitMembership(ctx, r, events.MembershipUpdated, m, acc.Org, now); err != nil {
+			return err
+		}
+		out, err = a.membershipObject(ctx, r, m, acc.Org)
+		return err
+	})
+	return out, err
 }
 
 // SetRole changes a member's role; the last admin keeps theirs.

@@ -134,8 +134,8 @@ func (s *Service) memberObject(m *Member, o *Organization) MembershipObject {
 
 func (s *Service) membershipShell(m *Membership, o *Organization) MembershipObject {
 	obj := MembershipObject{Object: "organization_membership", ID: m.ID, Role: m.Role, RoleName: Name(m.Role),
-		Permissions: s.Roles.Permissions(m.Role), PublicMetadata: metadata.OrEmpty(nil),
-		PrivateMetadata: metadata.OrEmpty(nil), Organization: s.object(o), PublicUserData: PublicUserData{UserID: m.UserID},
+		Permissions: s.Roles.Permissions(m.Role), PublicMetadata: metadata.OrEmpty(m.PublicMetadata),
+		PrivateMetadata: metadata.OrEmpty(m.PrivateMetadata), Organization: s.object(o), PublicUserData: PublicUserData{UserID: m.UserID},
 		CreatedAt: m.CreatedAt.UnixMilli(), UpdatedAt: m.UpdatedAt.UnixMilli()}
 	if obj.Permissions == nil {
 		obj.Permissions = []string{}

@@ -34,12 +34,16 @@ type Organization struct {
 
 // Membership says a user belongs to an organization, with a role.
 type Membership struct {
-	ID        string
-	OrgID     string
-	UserID    string
-	Role      string
-	CreatedAt time.Time
-	UpdatedAt time.Time
+	ID     string
+	OrgID  string
+	UserID string
+	Role   string
+	// PublicMetadata and PrivateMetadata are JSON objects the Backend API
+	// sets; nil reads as {}.
+	PublicMetadata  json.RawMessage
+	PrivateMetadata json.RawMessage
+	CreatedAt       time.Time
+	UpdatedAt       time.Time
 }
 
 // Invitation statuses, as Clerk names them. An expired invitation keeps
@@ -118,6 +122,7 @@ type Repo interface {
 	MembershipByID(ctx context.Context, id string) (*Membership, error)
 	MembershipOf(ctx context.Context, orgID, userID string) (*Membership, error)
 	UpdateMembershipRole(ctx context.Context, id, role string, at time.Time) error
+	UpdateMembershipMetadata(ctx context.Context, m *Membership) error
 	DeleteMembership(ctx context.Context, id string) error
 	CountMembers(ctx context.Context, orgID string) (int, error)
 	CountMembersWithRoles(ctx context.Context, orgID string, roles []string) (int, error)

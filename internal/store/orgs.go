@@ -134,12 +134,13 @@ func scanOrg(r scanner) (*org.Organization, error) {
 	return &o, nil
 }
 
-const memberCols = `id, org_id, user_id, role, created_at, updated_at`
+const memberCols = `id, org_id, user_id, role, created_at, updated_at, public_metadata, private_metadata`
 
 // CreateMembership inserts m; a user already in the organization is ErrConflict.
 func (q *Q) CreateMembership(ctx context.Context, m *org.Membership) error {
-	_, err := q.exec(ctx, `INSERT INTO organization_memberships (`+memberCols+`) VALUES (?,?,?,?,?,?)`,
-		m.ID, m.OrgID, m.UserID, m.Role, ms(m.CreatedAt), ms(m.UpdatedAt))
+	_, err := q.exec(ctx, `INSERT INTO organization_memberships (`+memberCols+`) VALUES (?,?,?,?,?,?,?,?)`,
+		m.ID, m.OrgID, m.UserID, m.Role, ms(m.CreatedAt), ms(m.UpdatedAt),
+		metadata(m.PublicMetadata), metadata(m.PrivateMetadata))
 	if isUnique(err) {
 		return ErrConflict
 	}
@@ -161,6 +162,12 @@ func (q *Q) MembershipOf(ctx context.Context, orgID, userID string) (*org.Member
 func (q *Q) UpdateMembershipRole(ctx context.Context, id, role string, at time.Time) error {
 	return q.expectOne(q.exec(ctx, `UPDATE organization_memberships SET role = ?, updated_at = ? WHERE id = ?`,
 		role, ms(at), id))
+}
+
+// UpdateMembershipMetadata saves a membership's metadata.
+func (q *Q) UpdateMembershipMetadata(ctx context.Context, m *org.Membership) error {
+	return q.expectOne(q.exec(ctx, `UPDATE organization_memberships SET public_metadata = ?, private_metadata = ?,
+		updated_at = ? WHERE id = ?`, metadata(m.PublicMetadata), metadata(m.PrivateMetadata), ms(m.UpdatedAt), m.ID))
 }
 
 // DeleteMembership removes a membership.
@@ -226,7 +233,7 @@ func (q *Q) ListMemberships(ctx context.Context, orgID string, f org.MemberFilte
 		return nil, 0, err
 	}
 	rows, err := q.query(ctx, `SELECT m.id, m.org_id, m.user_id, m.role, m.created_at, m.updated_at,
-			u.first_name, u.last_name,
+			m.public_metadata, m.private_metadata, u.first_name, u.last_name,
 			COALESCE((SELECT value FROM identifiers WHERE id = u.primary_email_id), ''),
 			COALESCE((SELECT MIN(value) FROM identifiers WHERE user_id = u.id AND kind = 'username'), '')`+
 		from+` ORDER BY m.created_at `+dir+`, m.id `+dir+` LIMIT ? OFFSET ?`, append(args, f.Limit, f.Offset)...)
@@ -239,12 +246,14 @@ func (q *Q) ListMemberships(ctx context.Context, orgID string, f org.MemberFilte
 		var (
 			m                org.Member
 			created, updated int64
+			public, private  string
 		)
-		if err := rows.Scan(&m.ID, &m.OrgID, &m.UserID, &m.Role, &created, &updated,
+		if err := rows.Scan(&m.ID, &m.OrgID, &m.UserID, &m.Role, &created, &updated, &public, &private,
 			&m.FirstName, &m.LastName, &m.Email, &m.Username); err != nil {
 			return nil, 0, err
 		}
 		m.CreatedAt, m.UpdatedAt = fromMS(created), fromMS(updated)
+		m.PublicMetadata, m.PrivateMetadata = json.RawMessage(public), json.RawMessage(private)
 		out = append(out, m)
 	}
 	return out, total, rows.Err()
@@ -285,8 +294,9 @@ func scanMembership(r scanner) (*org.Membership, error) {
 	var (
 		m                org.Membership
 		created, updated int64
+		public, private  string
 	)
-	err := r.Scan(&m.ID, &m.OrgID, &m.UserID, &m.Role, &created, &updated)
+	err := r.Scan(&m.ID, &m.OrgID, &m.UserID, &m.Role, &created, &updated, &public, &private)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNotFound
 	}
@@ -294,6 +304,7 @@ func scanMembership(r scanner) (*org.Membership, error) {
 		return nil, err
 	}
 	m.CreatedAt, m.UpdatedAt = fromMS(created), fromMS(updated)
+	m.PublicMetadata, m.PrivateMetadata = json.RawMessage(public), json.RawMessage(private)
 	return &m, nil
 }
 

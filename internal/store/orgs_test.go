@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"slices"
 	"testing"
@@ -95,8 +96,21 @@ func testOrgs(t *testing.T, open func(t *testing.T) *store.Store) {
 			t.Errorf("second membership of one user: %v, want ErrConflict", err)
 		}
 		got, err := s.Q.MembershipOf(ctx, o.ID, bob.ID)
-		if err != nil || *got != *mb {
-			t.Errorf("MembershipOf = %+v, %v; want %+v", got, err, mb)
+		if err != nil || got.ID != mb.ID || got.OrgID != mb.OrgID || got.UserID != mb.UserID || got.Role != mb.Role ||
+			!got.CreatedAt.Equal(mb.CreatedAt) || string(got.PublicMetadata) != "{}" || string(got.PrivateMetadata) != "{}" {
+			t.Errorf("MembershipOf = %+v, %v; want %+v with empty metadata", got, err, mb)
+		}
+		got.PublicMetadata, got.PrivateMetadata, got.UpdatedAt = json.RawMessage(`{"seat":"A1"}`), json.RawMessage(`{"crm":7}`), at(time.Minute)
+		if err := s.Q.UpdateMembershipMetadata(ctx, got); err != nil {
+			t.Fatal(err)
+		}
+		again, err := s.Q.MembershipByID(ctx, mb.ID)
+		if err != nil || string(again.PublicMetadata) != `{"seat":"A1"}` || string(again.PrivateMetadata) != `{"crm":7}` ||
+			!again.UpdatedAt.Equal(at(time.Minute).Truncate(time.Millisecond)) {
+			t.Errorf("after UpdateMembershipMetadata: %+v, %v", again, err)
+		}
+		if err := s.Q.UpdateMembershipMetadata(ctx, &org.Membership{ID: "orgmem_missing", UpdatedAt: base}); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("metadata of a missing membership: %v, want ErrNotFound", err)
 		}
 		n, err := s.Q.CountMembers(ctx, o.ID)
 		wantCount(t, "members", n, err, 2)
