@@ -33,7 +33,7 @@ func (a *app) orgAdmin() (*org.Admin, error) {
 }
 
 // orgAPI runs fn with the instance-admin side of organizations and answers
-// its result as JSON: the shape of every simple organization endpoint.
+// its result as JSON: the shape of every organization endpoint.
 func (a *app) orgAPI(c echo.Context, fn func(ctx context.Context, adm *org.Admin) (any, error)) error {
 	adm, err := a.orgAdmin()
 	if err != nil {
@@ -44,6 +44,18 @@ func (a *app) orgAPI(c echo.Context, fn func(ctx context.Context, adm *org.Admin
 		return orgAPIError(err)
 	}
 	return apiJSON(c, http.StatusOK, v)
+}
+
+// orgAPIBody is orgAPI for an endpoint with a JSON body, read into a B
+// before fn runs.
+func orgAPIBody[B any](a *app, c echo.Context, fn func(ctx context.Context, adm *org.Admin, b B) (any, error)) error {
+	return a.orgAPI(c, func(ctx context.Context, adm *org.Admin) (any, error) {
+		var b B
+		if err := bindJSON(c, &b); err != nil {
+			return nil, err
+		}
+		return fn(ctx, adm, b)
+	})
 }
 
 // orgAPIError gives the rules an API caller can break Clerk-like codes; the
@@ -82,23 +94,19 @@ func queryPage(c echo.Context) (limit, offset int, err error) {
 
 // GET /v1/organizations
 func (a *app) apiOrgsList(c echo.Context) error {
-	adm, err := a.orgAdmin()
-	if err != nil {
-		return err
-	}
-	f := org.OrgFilter{Query: c.QueryParam("query"), UserIDs: queryList(c, "user_id"), OrderBy: c.QueryParam("order_by")}
-	if f.Limit, f.Offset, err = queryPage(c); err != nil {
-		return err
-	}
-	counts, err := queryBool(c, "include_members_count")
-	if err != nil {
-		return err
-	}
-	list, total, err := adm.List(c.Request().Context(), f, counts)
-	if err != nil {
-		return err
-	}
-	return apiJSON(c, http.StatusOK, paginated{Data: list, TotalCount: total})
+	return a.orgAPI(c, func(ctx context.Context, adm *org.Admin) (any, error) {
+		f := org.OrgFilter{Query: c.QueryParam("query"), UserIDs: queryList(c, "user_id"), OrderBy: c.QueryParam("order_by")}
+		var err error
+		if f.Limit, f.Offset, err = queryPage(c); err != nil {
+			return nil, err
+		}
+		counts, err := queryBool(c, "include_members_count")
+		if err != nil {
+			return nil, err
+		}
+		list, total, err := adm.List(ctx, f, counts)
+		return paginated{Data: list, TotalCount: total}, err
+	})
 }
 
 // orgBody is the JSON of POST and PATCH /v1/organizations, with Clerk's names.
@@ -120,73 +128,37 @@ func deref(s *string) string {
 
 // POST /v1/organizations
 func (a *app) apiOrgCreate(c echo.Context) error {
-	adm, err := a.orgAdmin()
-	if err != nil {
-		return err
-	}
-	var b orgBody
-	if err := bindJSON(c, &b); err != nil {
-		return err
-	}
-	o, err := adm.Create(c.Request().Context(), org.AdminCreateInput{Name: deref(b.Name), Slug: deref(b.Slug),
-		CreatedBy: b.CreatedBy, MaxMembers: b.MaxAllowedMemberships,
-		PublicMetadata: b.PublicMetadata, PrivateMetadata: b.PrivateMetadata})
-	if err != nil {
-		return err
-	}
-	return apiJSON(c, http.StatusOK, o)
+	return orgAPIBody(a, c, func(ctx context.Context, adm *org.Admin, b orgBody) (any, error) {
+		return adm.Create(ctx, org.AdminCreateInput{Name: deref(b.Name), Slug: deref(b.Slug),
+			CreatedBy: b.CreatedBy, MaxMembers: b.MaxAllowedMemberships,
+			PublicMetadata: b.PublicMetadata, PrivateMetadata: b.PrivateMetadata})
+	})
 }
 
 // GET /v1/organizations/:id, the ID or the slug.
 func (a *app) apiOrgGet(c echo.Context) error {
-	adm, err := a.orgAdmin()
-	if err != nil {
-		return err
-	}
-	counts, err := queryBool(c, "include_members_count")
-	if err != nil {
-		return err
-	}
-	o, err := adm.Get(c.Request().Context(), c.Param("id"), counts)
-	if err != nil {
-		return err
-	}
-	return apiJSON(c, http.StatusOK, o)
+	return a.orgAPI(c, func(ctx context.Context, adm *org.Admin) (any, error) {
+		counts, err := queryBool(c, "include_members_count")
+		if err != nil {
+			return nil, err
+		}
+		return adm.Get(ctx, c.Param("id"), counts)
+	})
 }
 
 // PATCH /v1/organizations/:id
 func (a *app) apiOrgUpdate(c echo.Context) error {
-	adm, err := a.orgAdmin()
-	if err != nil {
-		return err
-	}
-	var b orgBody
-	if err := bindJSON(c, &b); err != nil {
-		return err
-	}
-	o, err := adm.Update(c.Request().Context(), c.Param("id"), org.AdminUpdateInput{Name: b.Name, Slug: b.Slug,
-		MaxMembers: b.MaxAllowedMemberships, PublicMetadata: b.PublicMetadata, PrivateMetadata: b.PrivateMetadata})
-	if err != nil {
-		return err
-	}
-	return apiJSON(c, http.StatusOK, o)
+	return orgAPIBody(a, c, func(ctx context.Context, adm *org.Admin, b orgBody) (any, error) {
+		return adm.Update(ctx, c.Param("id"), org.AdminUpdateInput{Name: b.Name, Slug: b.Slug,
+			MaxMembers: b.MaxAllowedMemberships, PublicMetadata: b.PublicMetadata, PrivateMetadata: b.PrivateMetadata})
+	})
 }
 
 // PATCH /v1/organizations/:id/metadata: a deep merge; null removes a key.
 func (a *app) apiOrgMetadata(c echo.Context) error {
-	adm, err := a.orgAdmin()
-	if err != nil {
-		return err
-	}
-	var b orgBody
-	if err := bindJSON(c, &b); err != nil {
-		return err
-	}
-	o, err := adm.MergeMetadata(c.Request().Context(), c.Param("id"), b.PublicMetadata, b.PrivateMetadata)
-	if err != nil {
-		return err
-	}
-	return apiJSON(c, http.StatusOK, o)
+	return orgAPIBody(a, c, func(ctx context.Context, adm *org.Admin, b orgBody) (any, error) {
+		return adm.MergeMetadata(ctx, c.Param("id"), b.PublicMetadata, b.PrivateMetadata)
+	})
 }
 
 // DELETE /v1/organizations/:id
@@ -198,20 +170,16 @@ func (a *app) apiOrgDelete(c echo.Context) error {
 
 // GET /v1/organizations/:id/memberships
 func (a *app) apiMembershipsList(c echo.Context) error {
-	adm, err := a.orgAdmin()
-	if err != nil {
-		return err
-	}
-	f := org.MemberFilter{Query: c.QueryParam("query"), Roles: queryList(c, "role"), UserIDs: queryList(c, "user_id"),
-		OrderBy: c.QueryParam("order_by")}
-	if f.Limit, f.Offset, err = queryPage(c); err != nil {
-		return err
-	}
-	list, total, err := adm.Memberships(c.Request().Context(), c.Param("id"), f)
-	if err != nil {
-		return err
-	}
-	return apiJSON(c, http.StatusOK, paginated{Data: list, TotalCount: total})
+	return a.orgAPI(c, func(ctx context.Context, adm *org.Admin) (any, error) {
+		f := org.MemberFilter{Query: c.QueryParam("query"), Roles: queryList(c, "role"), UserIDs: queryList(c, "user_id"),
+			OrderBy: c.QueryParam("order_by")}
+		var err error
+		if f.Limit, f.Offset, err = queryPage(c); err != nil {
+			return nil, err
+		}
+		list, total, err := adm.Memberships(ctx, c.Param("id"), f)
+		return paginated{Data: list, TotalCount: total}, err
+	})
 }
 
 type membershipBody struct {
@@ -221,57 +189,27 @@ type membershipBody struct {
 
 // POST /v1/organizations/:id/memberships
 func (a *app) apiMembershipCreate(c echo.Context) error {
-	adm, err := a.orgAdmin()
-	if err != nil {
-		return err
-	}
-	var b membershipBody
-	if err := bindJSON(c, &b); err != nil {
-		return err
-	}
-	if b.UserID == "" {
-		return apperr.Field(apperr.Invalid, "user_id", "Give the ID of the user to add.")
-	}
-	m, err := adm.AddMember(c.Request().Context(), c.Param("id"), b.UserID, b.Role)
-	if err != nil {
-		return orgAPIError(err)
-	}
-	return apiJSON(c, http.StatusOK, m)
+	return orgAPIBody(a, c, func(ctx context.Context, adm *org.Admin, b membershipBody) (any, error) {
+		if b.UserID == "" {
+			return nil, apperr.Field(apperr.Invalid, "user_id", "Give the ID of the user to add.")
+		}
+		return adm.AddMember(ctx, c.Param("id"), b.UserID, b.Role)
+	})
 }
 
 // PATCH /v1/organizations/:id/memberships/:user_id
 func (a *app) apiMembershipUpdate(c echo.Context) error {
-	adm, err := a.orgAdmin()
-	if err != nil {
-		return err
-	}
-	var b membershipBody
-	if err := bindJSON(c, &b); err != nil {
-		return err
-	}
-	m, err := adm.SetRole(c.Request().Context(), c.Param("id"), c.Param("user_id"), b.Role)
-	if err != nil {
-		return orgAPIError(err)
-	}
-	return apiJSON(c, http.StatusOK, m)
+	return orgAPIBody(a, c, func(ctx context.Context, adm *org.Admin, b membershipBody) (any, error) {
+		return adm.SetRole(ctx, c.Param("id"), c.Param("user_id"), b.Role)
+	})
 }
 
 // PATCH /v1/organizations/:id/memberships/:user_id/metadata: a deep merge
 // into the membership's metadata; null removes a key.
 func (a *app) apiMembershipMetadata(c echo.Context) error {
-	adm, err := a.orgAdmin()
-	if err != nil {
-		return err
-	}
-	var b orgBody
-	if err := bindJSON(c, &b); err != nil {
-		return err
-	}
-	m, err := adm.MergeMembershipMetadata(c.Request().Context(), c.Param("id"), c.Param("user_id"), b.PublicMetadata, b.PrivateMetadata)
-	if err != nil {
-		return orgAPIError(err)
-	}
-	return apiJSON(c, http.StatusOK, m)
+	return orgAPIBody(a, c, func(ctx context.Context, adm *org.Admin, b orgBody) (any, error) {
+		return adm.MergeMembershipMetadata(ctx, c.Param("id"), c.Param("user_id"), b.PublicMetadata, b.PrivateMetadata)
+	})
 }
 
 // DELETE /v1/organizations/:id/memberships/:user_id: the membership as it was.
@@ -283,19 +221,15 @@ func (a *app) apiMembershipDelete(c echo.Context) error {
 
 // GET /v1/organizations/:id/invitations[?status=…]
 func (a *app) apiInvitationsList(c echo.Context) error {
-	adm, err := a.orgAdmin()
-	if err != nil {
-		return err
-	}
-	f := org.InvitationFilter{Statuses: queryList(c, "status")}
-	if f.Limit, f.Offset, err = queryPage(c); err != nil {
-		return err
-	}
-	list, total, err := adm.Invitations(c.Request().Context(), c.Param("id"), f)
-	if err != nil {
-		return err
-	}
-	return apiJSON(c, http.StatusOK, paginated{Data: list, TotalCount: total})
+	return a.orgAPI(c, func(ctx context.Context, adm *org.Admin) (any, error) {
+		f := org.InvitationFilter{Statuses: queryList(c, "status")}
+		var err error
+		if f.Limit, f.Offset, err = queryPage(c); err != nil {
+			return nil, err
+		}
+		list, total, err := adm.Invitations(ctx, c.Param("id"), f)
+		return paginated{Data: list, TotalCount: total}, err
+	})
 }
 
 type invitationBody struct {
@@ -311,28 +245,18 @@ type invitationBody struct {
 // POST /v1/organizations/:id/invitations: stores the invitation and emails
 // its link, as an admin's invitation from the organization's page does.
 func (a *app) apiInvitationCreate(c echo.Context) error {
-	adm, err := a.orgAdmin()
-	if err != nil {
-		return err
-	}
-	var b invitationBody
-	if err := bindJSON(c, &b); err != nil {
-		return err
-	}
-	if b.RedirectURL != "" {
-		u, err := a.Redirects.CheckOrPortal(b.RedirectURL, a.base)
-		if err != nil {
-			return apperr.Field(apperr.Invalid, "redirect_url", "redirect_url must be on the portal or an allowed origin.")
+	return orgAPIBody(a, c, func(ctx context.Context, adm *org.Admin, b invitationBody) (any, error) {
+		if b.RedirectURL != "" {
+			u, err := a.Redirects.CheckOrPortal(b.RedirectURL, a.base)
+			if err != nil {
+				return nil, apperr.Field(apperr.Invalid, "redirect_url", "redirect_url must be on the portal or an allowed origin.")
+			}
+			b.RedirectURL = u.String()
 		}
-		b.RedirectURL = u.String()
-	}
-	inv, err := adm.Invite(c.Request().Context(), c.Param("id"), org.AdminInviteInput{Email: b.EmailAddress,
-		Role: b.Role, RedirectURL: b.RedirectURL, InviterID: b.InviterUserID, ExpiresInDays: b.ExpiresInDays,
-		PublicMetadata: b.PublicMetadata, PrivateMetadata: b.PrivateMetadata})
-	if err != nil {
-		return orgAPIError(err)
-	}
-	return apiJSON(c, http.StatusOK, inv)
+		return adm.Invite(ctx, c.Param("id"), org.AdminInviteInput{Email: b.EmailAddress,
+			Role: b.Role, RedirectURL: b.RedirectURL, InviterID: b.InviterUserID, ExpiresInDays: b.ExpiresInDays,
+			PublicMetadata: b.PublicMetadata, PrivateMetadata: b.PrivateMetadata})
+	})
 }
 
 // GET /v1/organizations/:id/invitations/:invitation_id
