@@ -110,7 +110,6 @@ func (a *app) dress(c echo.Context, p *views.Page) {
 	p.LogoURL, p.LogoLink, p.LogoPlacement = o.LogoImageURL, o.LogoLinkURL, o.LogoPlacement
 	p.TermsURL, p.PrivacyURL, p.HelpURL = o.TermsPageURL, o.PrivacyPageURL, o.HelpPageURL
 	p.SocialVariant, p.SocialPlacement = o.SocialButtonsVariant, o.SocialButtonsPlacement
-	p.ShowOptionalFields = o.ShowOptionalFields
 	p.HideOptionalFields = !o.ShowOptionalFields
 }
 

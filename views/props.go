@@ -38,10 +38,9 @@ type Page struct {
 	PrivacyURL    string
 	HelpURL       string
 	// Social button layout from the theme (blockButton, iconButton or auto;
-	// top or bottom) and whether optional sign-up fields are shown.
-	SocialVariant      string
-	SocialPlacement    string
-	ShowOptionalFields bool
+	// top or bottom).
+	SocialVariant   string
+	SocialPlacement string
 	// HideOptionalFields leaves optional sign-up fields out (the theme's
 	// showOptionalFields: false); the zero value shows them.
 	HideOptionalFields bool
