@@ -31,10 +31,9 @@ type Repo interface {
 	// MarkReverified records a reverification at at, moving the first
 	// and/or second factor time with it.
 	MarkReverified(ctx context.Context, id string, at time.Time, first, second bool) error
-	UserByID(ctx context.Context, id string) (*user.User, error)
-	// UserBanned reports whether the user is banned; ErrNotFound when the
-	// user is gone.
-	UserBanned(ctx context.Context, id string) (bool, error)
+	// UserStanding reads only whether the user is banned or locked;
+	// ErrNotFound when the user is gone.
+	UserStanding(ctx context.Context, id string) (user.Standing, error)
 	InsertEvent(ctx context.Context, e events.Event) error
 }
 
@@ -85,11 +84,12 @@ func (s *Service) Start(ctx context.Context, r Repo, clientID, userID, ip, ua st
 // (secondFactorAt), which the token's fva claim reports.
 func (s *Service) StartFactors(ctx context.Context, r Repo, clientID, userID, ip, ua string, firstFactorAt time.Time, secondFactorAt *time.Time) (*Session, error) {
 	now := s.Clock.Now()
-	u, err := r.UserByID(ctx, userID)
+	// Read in the transaction, so a ban or lock that lands meanwhile wins.
+	st, err := r.UserStanding(ctx, userID)
 	if err != nil {
 		return nil, err
 	}
-	if !u.Allowed() {
+	if !st.Allowed() {
 		return nil, ErrCannotSignIn
 	}
 	if err := s.endAll(ctx, r, clientID, Ended, now); err != nil {
@@ -329,8 +329,8 @@ func (s *Service) Token(ctx context.Context, sess *Session, azp string) (string,
 func (s *Service) TokenFor(ctx context.Context, sess *Session, azp string, ttl time.Duration) (string, time.Time, error) {
 	now := s.Clock.Now()
 	// One narrow query, not the whole user: this runs on every refresh.
-	banned, err := s.Repo.UserBanned(ctx, sess.UserID)
-	if errors.Is(err, apperr.ErrNotFound) || (err == nil && banned) {
+	st, err := s.Repo.UserStanding(ctx, sess.UserID)
+	if errors.Is(err, apperr.ErrNotFound) || (err == nil && st.Banned) {
 		return "", time.Time{}, ErrSignedOut
 	}
 	if err != nil {

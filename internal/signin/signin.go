@@ -29,6 +29,7 @@ type Repo interface {
 	CreateFlow(ctx context.Context, f *flow.Flow) error
 	FlowByID(ctx context.Context, id string) (*flow.Flow, error)
 	UpdateFlow(ctx context.Context, f *flow.Flow) error
+	UserByID(ctx context.Context, id string) (*user.User, error)
 	UserByIdentifier(ctx context.Context, kind, value string) (*user.User, error)
 	RecordFailedSignIn(ctx context.Context, userID string, threshold int, lockFor time.Duration, now time.Time) error
 	RecordSignIn(ctx context.Context, userID string, now time.Time) error

@@ -30,6 +30,7 @@ type Repo interface {
 	CreateExternalAccount(ctx context.Context, x user.ExternalAccount) error
 	UpdateExternalAccount(ctx context.Context, x user.ExternalAccount) error
 	DeleteExternalAccount(ctx context.Context, userID, id string) error
+	UserByID(ctx context.Context, id string) (*user.User, error)
 	UserByIdentifier(ctx context.Context, kind, value string) (*user.User, error)
 	RecordSignIn(ctx context.Context, userID string, now time.Time) error
 	TouchUser(ctx context.Context, userID string, at time.Time) error

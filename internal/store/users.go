@@ -70,15 +70,16 @@ func (q *Q) UserByID(ctx context.Context, id string) (*user.User, error) {
 	return u, q.loadExternalAccounts(ctx, u)
 }
 
-// UserBanned reports whether the user is banned (ErrNotFound when there is
-// no such user), for the token refresh, which must stay cheap.
-func (q *Q) UserBanned(ctx context.Context, id string) (bool, error) {
-	var banned bool
-	err := q.row(ctx, `SELECT banned FROM users WHERE id = ?`, id).Scan(&banned)
+// UserStanding reads whether the user is banned or admin-locked
+// (ErrNotFound when there is no such user): one narrow query for the token
+// refresh and the start of a session, which must stay cheap.
+func (q *Q) UserStanding(ctx context.Context, id string) (user.Standing, error) {
+	var st user.Standing
+	err := q.row(ctx, `SELECT banned, admin_locked FROM users WHERE id = ?`, id).Scan(&st.Banned, &st.AdminLocked)
 	if errors.Is(err, sql.ErrNoRows) {
-		return false, ErrNotFound
+		return user.Standing{}, ErrNotFound
 	}
-	return banned, err
+	return st, err
 }
 
 // UserByIdentifier finds the user owning kind/value (value normalised).

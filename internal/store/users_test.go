@@ -11,22 +11,24 @@ import (
 )
 
 func testUsers(t *testing.T, open func(t *testing.T) *store.Store) {
-	t.Run("UserBanned reads only the ban, and ErrNotFound for a gone user", func(t *testing.T) {
+	t.Run("UserStanding reads the ban and the lock, and ErrNotFound for a gone user", func(t *testing.T) {
 		s, ctx := open(t), t.Context()
-		free, banned := newUser("free@example.com"), newUser("banned@example.com")
-		banned.Banned = true
-		for _, u := range []*user.User{free, banned} {
+		free, banned, locked := newUser("free@example.com"), newUser("banned@example.com"), newUser("locked@example.com")
+		banned.Banned, locked.AdminLocked = true, true
+		for _, u := range []*user.User{free, banned, locked} {
 			if err := s.Q.CreateUser(ctx, u); err != nil {
 				t.Fatal(err)
 			}
 		}
-		if b, err := s.Q.UserBanned(ctx, free.ID); err != nil || b {
-			t.Errorf("free user: banned=%v err=%v", b, err)
+		for _, tt := range []struct {
+			u    *user.User
+			want user.Standing
+		}{{free, user.Standing{}}, {banned, user.Standing{Banned: true}}, {locked, user.Standing{AdminLocked: true}}} {
+			if st, err := s.Q.UserStanding(ctx, tt.u.ID); err != nil || st != tt.want || st.Allowed() != (tt.want == user.Standing{}) {
+				t.Errorf("%s: standing=%+v err=%v, want %+v", tt.u.Identifiers[0].Value, st, err, tt.want)
+			}
 		}
-		if b, err := s.Q.UserBanned(ctx, banned.ID); err != nil || !b {
-			t.Errorf("banned user: banned=%v err=%v", b, err)
-		}
-		if _, err := s.Q.UserBanned(ctx, "user_gone"); !errors.Is(err, store.ErrNotFound) {
+		if _, err := s.Q.UserStanding(ctx, "user_gone"); !errors.Is(err, store.ErrNotFound) {
 			t.Errorf("gone user: err=%v, want ErrNotFound", err)
 		}
 	})

@@ -184,7 +184,20 @@ func (u *User) Locked(now time.Time) bool {
 
 // Allowed is false for a banned or admin-locked account, whatever factor
 // is used (CanSignIn asks instead whether a way in is left).
-func (u *User) Allowed() bool { return !u.Banned && !u.AdminLocked }
+func (u *User) Allowed() bool { return u.Standing().Allowed() }
+
+// Standing is what decides whether an account may hold sessions, read on its
+// own where loading the whole user would be waste (every token refresh).
+type Standing struct {
+	Banned      bool
+	AdminLocked bool
+}
+
+// Standing is u's standing.
+func (u *User) Standing() Standing { return Standing{Banned: u.Banned, AdminLocked: u.AdminLocked} }
+
+// Allowed is false for a banned or admin-locked account.
+func (s Standing) Allowed() bool { return !s.Banned && !s.AdminLocked }
 
 // NormalizeEmail lower-cases an address for lookup and uniqueness.
 // Validation happens earlier (notify.ValidAddress); this only canonicalises.
