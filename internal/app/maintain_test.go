@@ -17,12 +17,7 @@ import (
 // machine sharing that database would.
 func build(t *testing.T, db string, clock clockwork.Clock) *Portal {
 	t.Helper()
-	env := map[string]string{"PORTAL_DATABASE_URL": "sqlite:" + db, "PORTAL_LOG_LEVEL": "error"}
-	var environ []string
-	for k, v := range env {
-		environ = append(environ, k+"="+v)
-	}
-	cfg, err := config.Load(nil, func(k string) string { return env[k] }, environ)
+	cfg, err := config.FromMap(map[string]string{"PORTAL_DATABASE_URL": "sqlite:" + db, "PORTAL_LOG_LEVEL": "error"})
 	if err != nil {
 		t.Fatal(err)
 	}

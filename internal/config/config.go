@@ -138,6 +138,16 @@ type problems []string
 
 func (p *problems) add(format string, a ...any) { *p = append(*p, fmt.Sprintf(format, a...)) }
 
+// FromMap is Load from the settings in env and nothing else (no arguments,
+// no process environment): for tests and programs that embed a portal.
+func FromMap(env map[string]string) (*Config, error) {
+	environ := make([]string, 0, len(env))
+	for k, v := range env {
+		environ = append(environ, k+"="+v)
+	}
+	return Load(nil, func(k string) string { return env[k] }, environ)
+}
+
 // Load builds the configuration. args are the arguments after the subcommand
 // name; env reads a variable (os.Getenv); environ lists all of them
 // (os.Environ) so unknown PORTAL_* names and per-provider keys can be found.

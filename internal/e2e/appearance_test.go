@@ -153,7 +153,7 @@ func TestBadThemeStopsStartUp(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			env["PORTAL_DATABASE_URL"] = "sqlite:" + filepath.Join(t.TempDir(), "portal.db")
 			env["PORTAL_LOG_LEVEL"] = "error"
-			cfg, err := config.Load(nil, func(k string) string { return env[k] }, nil)
+			cfg, err := config.FromMap(env)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -64,11 +64,7 @@ func Start(t testing.TB, opt Options) *Portal {
 	for k, v := range opt.Env {
 		env[k] = v
 	}
-	var environ []string
-	for k, v := range env {
-		environ = append(environ, k+"="+v)
-	}
-	cfg, err := config.Load(nil, func(k string) string { return env[k] }, environ)
+	cfg, err := config.FromMap(env)
 	if err != nil {
 		t.Fatal(err)
 	}
