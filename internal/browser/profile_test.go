@@ -38,6 +38,11 @@ func TestAccountPageWithJavaScriptOff(t *testing.T) {
 	if got := b.text(".cl-avatar--initials"); got != "AK" {
 		b.fatalf("initials = %q, want AK", got)
 	}
+	// The organization pages' small square logos once shared this class and
+	// shrank the profile picture to a 32 px square.
+	if got := b.avatarShape(".cl-avatar--initials"); got != "64x64 round" {
+		b.fatalf("initials avatar is %s, want 64x64 round", got)
+	}
 	picture := filepath.Join(t.TempDir(), "me.png")
 	writePNG(t, picture, 640, 480)
 	b.do("choose a picture", chromedp.SetUploadFiles(chromedp.ID("image-field"), []string{picture}))
@@ -48,6 +53,9 @@ func TestAccountPageWithJavaScriptOff(t *testing.T) {
 	}
 	if !b.imageLoaded("img.cl-avatar") {
 		b.fatalf("the profile image did not load")
+	}
+	if got := b.avatarShape("img.cl-avatar"); got != "64x64 round" {
+		b.fatalf("profile image is %s, want 64x64 round", got)
 	}
 
 	b.load("click Add an email address", chromedp.Click(chromedp.CSS(`a[href="/user/email-addresses/new"]`)))
@@ -209,6 +217,21 @@ func (b *tab) imageLoaded(css string) bool {
 		b.fatalf("image %s: %v", css, err)
 	}
 	return ok
+}
+
+// avatarShape is the rendered size of css and whether it is a circle, as
+// "WxH round" or "WxH square".
+func (b *tab) avatarShape(css string) string {
+	b.t.Helper()
+	ctx, cancel := b.bounded()
+	defer cancel()
+	got, err := chromedp.Run(ctx, chromedp.Evaluate[string](`(() => { const e = document.querySelector(`+jsString(css)+
+		`); if (!e) return "missing"; const r = e.getBoundingClientRect();
+		return Math.round(r.width) + "x" + Math.round(r.height) + (getComputedStyle(e).borderRadius === "50%" ? " round" : " square"); })()`))
+	if err != nil {
+		b.fatalf("avatar %s: %v", css, err)
+	}
+	return got
 }
 
 func writePNG(t *testing.T, path string, w, h int) {
