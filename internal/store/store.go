@@ -99,7 +99,10 @@ func openSQLite(path string) (*sql.DB, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("store: create directory for %s: %w", path, err)
 	}
-	dsn := "file:" + path + "?_txlock=immediate" +
+	// The name is read as a URI: a '#' or '?' in it would end the path
+	// early and open another file, a '%' would start an escape.
+	name := strings.NewReplacer("%", "%25", "#", "%23", "?", "%3f").Replace(path)
+	dsn := "file:" + name + "?_txlock=immediate" +
 		"&_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)" +
 		"&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)"
 	db, err := sql.Open("sqlite", dsn)

@@ -174,3 +174,24 @@ func TestOpenBadURL(t *testing.T) {
 		})
 	}
 }
+
+// SQLite reads the file name as a URI, so a '#' or '?' in a directory name
+// (Go names a repeated subtest "name#01") must not end the path early and
+// open a different file, shared with whatever else ends there.
+func TestSQLitePathWithURICharacters(t *testing.T) {
+	for _, dir := range []string{"run#01", "what?", "100%"} {
+		t.Run(dir, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), dir, "portal.db")
+			s := openURL(t, "sqlite:"+path, store.SQLite)
+			if err := s.Q.CreateUser(t.Context(), newUser("ada@example.com")); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := os.Stat(path); err != nil {
+				t.Errorf("the database is not at %s: %v", path, err)
+			}
+			if entries, _ := os.ReadDir(filepath.Dir(filepath.Dir(path))); len(entries) != 1 {
+				t.Errorf("files beside %s: %v", dir, entries)
+			}
+		})
+	}
+}
