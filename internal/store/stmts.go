@@ -37,6 +37,7 @@ type stmts struct {
 	n       int
 	closed  bool
 	pending map[string]bool // queries being prepared in the background
+	bg      sync.WaitGroup  // their goroutines, which Close waits for
 }
 
 type stmt struct {
@@ -106,8 +107,10 @@ func (c *stmts) prepareLater(query, text string) {
 		return
 	}
 	c.pending[query] = true
+	c.bg.Add(1)
 	c.mu.Unlock()
 	go func() {
+		defer c.bg.Done()
 		st, err := c.db.PrepareContext(context.Background(), text) // fails once the pool is closed
 		c.mu.Lock()
 		delete(c.pending, query)
@@ -123,6 +126,10 @@ func (e *stmt) discard() {
 		_ = e.st.Close()
 	}
 }
+
+// wait waits for the statements being prepared in the background; after
+// close no more start.
+func (c *stmts) wait() { c.bg.Wait() }
 
 // close closes every cached statement; later queries run unprepared.
 func (c *stmts) close() error {

@@ -38,3 +38,30 @@ func TestStatementFirstUsedInATransactionIsPreparedForLater(t *testing.T) {
 		t.Fatalf("prepared query: %d, %v", n, err)
 	}
 }
+
+// Close returns only once statements being prepared in the background have
+// let go of their connections: a store that is closed touches its database
+// no more (a test's temporary directory is then removable).
+func TestCloseWaitsForStatementsPreparedInTheBackground(t *testing.T) {
+	// The preparing goroutine races Close; one round in three or so lost
+	// it before Close waited, so 20 rounds show it all but surely.
+	for i := range 20 {
+		s, err := Open(t.Context(), "sqlite:"+filepath.Join(t.TempDir(), "portal.db"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = s.InTx(t.Context(), func(q *Q) error {
+			_, err := q.SettingOrInit(t.Context(), "instance_id", func() string { return "ins_x" })
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Close(); err != nil {
+			t.Fatalf("Close: %v", err)
+		}
+		if n := s.DB().Stats().OpenConnections; n != 0 {
+			t.Fatalf("round %d: %d connections open after Close", i+1, n)
+		}
+	}
+}

@@ -126,6 +126,11 @@ func (s *Store) Close() error {
 	if cerr := s.db.Close(); cerr != nil {
 		err = cerr
 	}
+	// A statement being prepared in the background may hold a connection
+	// of its own, which sql.DB.Close does not wait for. Closing the pool
+	// first ends any wait for one; then the preparations finish, and with
+	// them the last connection.
+	s.Q.stmts.wait()
 	return err
 }
 
