@@ -163,13 +163,9 @@ func (a *app) renderFactorOne(c echo.Context, status int, f *flow.Flow, strategy
 		back.Set("redirect_url", f.RedirectURL)
 	}
 	change := "/sign-in?" + back.Encode()
-	dest, err := a.SignIn.Destination(ctx, f, strategy)
-	if err != nil {
-		return err
-	}
-	if dest == "" {
-		dest = f.Identifier
-	}
+	// The chip shows what was typed; for a username that is the username,
+	// not the account's address (signin.Destination).
+	dest := f.Identifier
 	switch strategy {
 	case flow.EmailCode, flow.PhoneCode, flow.ResetPasswordEmailCode, flow.ResetPasswordPhoneCode:
 		heading := a.t(c, "signin.code_title_email")
@@ -282,20 +278,35 @@ func (a *app) signInAttempt(c echo.Context) error {
 	return a.handBack(c, sess, target)
 }
 
-// methodLabel is the button text offering another factor.
+// methodLabel is the button text offering another factor: "… to" what was
+// typed, or "… to the address on your account" after a username.
 func (a *app) methodLabel(c echo.Context, f *flow.Flow, strategy string) string {
-	dest, _ := a.SignIn.Destination(c.Request().Context(), f, strategy)
+	dest := signin.Destination(f, strategy)
+	if dest == "" {
+		switch strategy {
+		case flow.EmailCode:
+			return a.t(c, "method.email_code_account")
+		case flow.EmailLink:
+			return a.t(c, "method.email_link_account")
+		case flow.PhoneCode:
+			return a.t(c, "method.phone_code_account")
+		case flow.ResetPasswordEmailCode:
+			return a.t(c, "method.reset_email_code_account")
+		case flow.ResetPasswordPhoneCode:
+			return a.t(c, "method.reset_phone_code_account")
+		}
+	}
 	switch strategy {
 	case flow.EmailCode:
-		return strings.TrimSpace(a.t(c, "method.email_code", "Destination", dest))
+		return a.t(c, "method.email_code", "Destination", dest)
 	case flow.EmailLink:
-		return strings.TrimSpace(a.t(c, "method.email_link", "Destination", dest))
+		return a.t(c, "method.email_link", "Destination", dest)
 	case flow.PhoneCode:
-		return strings.TrimSpace(a.t(c, "method.phone_code", "Destination", dest))
+		return a.t(c, "method.phone_code", "Destination", dest)
 	case flow.ResetPasswordEmailCode:
-		return strings.TrimSpace(a.t(c, "method.reset_email_code", "Destination", dest))
+		return a.t(c, "method.reset_email_code", "Destination", dest)
 	case flow.ResetPasswordPhoneCode:
-		return strings.TrimSpace(a.t(c, "method.reset_phone_code", "Destination", dest))
+		return a.t(c, "method.reset_phone_code", "Destination", dest)
 	case flow.Password:
 		return a.t(c, "method.password")
 	case flow.Passkey:

@@ -107,3 +107,51 @@ func TestSignUpDoesNotRevealAccounts_REQ_RL_05(t *testing.T) {
 		t.Errorf("guessed code for an existing address: status %d", guess.Status)
 	}
 }
+
+// REQ-RL-05: the ways in offered after the identifier depend on what kind of
+// identifier was typed, never on the account: one with a password, one without
+// (made through the Backend API), one with a passkey-free username and an
+// unknown address or username all get the same page. After a username the
+// code goes to the account's own address, which the page does not show, even
+// partly hidden.
+func TestSignInChoicesDoNotRevealAccounts_REQ_RL_05(t *testing.T) {
+	p := portaltest.Start(t, portaltest.Options{Env: map[string]string{"PORTAL_IDENTIFIERS": "email,username"}})
+	signUpWith(newBrowser(t, p), map[string]string{"email_address": knownEmail, "username": "known_k", "password": goodPassword}, "")
+	p.SMTP.WaitFor(t, knownEmail, mailWait)
+	for _, body := range []map[string]any{
+		{"email_address": []string{"nopass@example.com"}, "skip_password_requirement": true},
+		{"email_address": []string{"ada@example.com"}, "username": "ada_l", "password": goodPassword},
+	} {
+		if r := api(t, p, http.MethodPost, "/v1/users", body, nil); r.Status != http.StatusOK {
+			t.Fatalf("create %v: %d %s", body, r.Status, r.Body)
+		}
+	}
+	b := newBrowser(t, p)
+	step := func(identifier string) *page { return passwordStep(t, b, identifier, "") }
+
+	known := step(knownEmail)
+	for _, other := range []string{"nopass@example.com", unknownEmail} {
+		sameAnswer(t, "first factor page", known, step(other), knownEmail, other)
+	}
+	for _, want := range []string{"Email a code to " + knownEmail, "Email a sign-in link to " + knownEmail} {
+		if !strings.Contains(known.text(), want) {
+			t.Errorf("after an address: no %q in\n%s", want, known.text())
+		}
+	}
+
+	ada, nobody := step("ada_l"), step("nobody_n")
+	sameAnswer(t, "first factor page after a username", ada, nobody, "ada_l", "nobody_n")
+	if !strings.Contains(ada.text(), "Email a code to the address on your account") || strings.Contains(ada.text(), "@") {
+		t.Errorf("after a username the page should name no address:\n%s", ada.text())
+	}
+	before := len(p.SMTP.Messages())
+	sent := b.submit(ada, prepareForm, map[string]string{"strategy": "email_code"})
+	unsent := b.submit(nobody, prepareForm, map[string]string{"strategy": "email_code"})
+	sameAnswer(t, "the code page after a username", sent, unsent, "ada_l", "nobody_n")
+	if m := p.SMTP.WaitFor(t, "ada@example.com", mailWait); len(m.Code()) != 6 {
+		t.Errorf("ada's code email: %q", m.Subject)
+	}
+	if got := len(p.SMTP.Messages()) - before; got != 1 {
+		t.Errorf("%d emails after asking codes for a username and an unknown one, want 1", got)
+	}
+}

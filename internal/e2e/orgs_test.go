@@ -277,7 +277,7 @@ func TestOrganizationLogo(t *testing.T) {
 	if pg.Status != http.StatusOK || !strings.HasPrefix(pg.URL.Path, "/organizations/org_") {
 		t.Fatalf("create with a logo: %d at %s", pg.Status, pg.URL)
 	}
-	src := pg.Doc.Find("img.cl-avatar").AttrOr("src", "")
+	src := pg.Doc.Find("img.cl-orgAvatar").AttrOr("src", "")
 	if !strings.HasPrefix(src, "/organizations/org_") {
 		t.Fatalf("logo src %q", src)
 	}

@@ -22,14 +22,10 @@ func (s *CodeStrategy) Name() string { return s.Strategy }
 
 func (s *CodeStrategy) sms() bool { return flow.Channel(s.Strategy) == "sms" }
 
-// Offered when the account has somewhere to send the code; for an unknown
-// account, when the identifier itself could receive it (so the steps look
-// the same as for a real one).
-func (s *CodeStrategy) Offered(f *flow.Flow, u *user.User) bool {
-	if s.sms() {
-		return u == nil && f.Data.IdentifierKind == user.Phone || PhoneTarget(f, u) != ""
-	}
-	return u == nil && f.Data.IdentifierKind == user.Email || EmailTarget(f, u) != ""
+// Offered by the kind of identifier typed, never by what the account holds
+// (REQ-RL-05): see Reaches.
+func (s *CodeStrategy) Offered(f *flow.Flow, _ *user.User) bool {
+	return Reaches(f.Data.IdentifierKind, flow.Channel(s.Strategy))
 }
 
 // Prepare issues a code. For an unknown account the code is recorded (so
@@ -78,8 +74,26 @@ type LinkStrategy struct {
 
 func (s *LinkStrategy) Name() string { return flow.EmailLink }
 
-func (s *LinkStrategy) Offered(f *flow.Flow, u *user.User) bool {
-	return u == nil && f.Data.IdentifierKind == user.Email || EmailTarget(f, u) != ""
+// Offered by the kind of identifier typed (REQ-RL-05): see Reaches.
+func (s *LinkStrategy) Offered(f *flow.Flow, _ *user.User) bool {
+	return Reaches(f.Data.IdentifierKind, "email")
+}
+
+// Reaches reports whether a code or link on channel ("email" or "sms") is
+// offered after an identifier of kind was typed. An email address is sent
+// emails and a phone number texts, whether or not an account has them; a
+// username reaches the account's own address and number, when it has them.
+// Offering an account's other address or number instead would tell a
+// visitor that the account exists and what it holds (REQ-RL-05).
+func Reaches(kind, channel string) bool {
+	switch kind {
+	case user.Username:
+		return true
+	case user.Phone:
+		return channel == "sms"
+	default:
+		return channel == "email"
+	}
 }
 
 func (s *LinkStrategy) Prepare(ctx context.Context, f *flow.Flow, u *user.User, m flow.Meta) error {

@@ -39,11 +39,10 @@ type PasswordStrategy struct {
 
 func (p *PasswordStrategy) Name() string { return flow.Password }
 
-// Offered is true for unknown accounts too: hiding the password step would
-// tell the visitor that the account does not exist.
-func (p *PasswordStrategy) Offered(_ *flow.Flow, u *user.User) bool {
-	return u == nil || u.PasswordHash != ""
-}
+// Offered to every identifier: showing the step only to accounts that have a
+// password would tell a visitor which addresses have an account, and which of
+// those have no password (REQ-RL-05). Attempt does the same work for them all.
+func (p *PasswordStrategy) Offered(*flow.Flow, *user.User) bool { return true }
 
 func (p *PasswordStrategy) Prepare(context.Context, *flow.Flow, *user.User, flow.Meta) error {
 	return nil

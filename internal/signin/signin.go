@@ -133,24 +133,17 @@ func isReset(strategy string) bool {
 }
 
 // Destination is where the flow's strategy sends its code or link, as shown
-// to the person: what they typed when it is that, else the account's
-// address partly hidden.
-func (s *Service) Destination(ctx context.Context, f *flow.Flow, strategy string) (string, error) {
-	u, err := s.user(ctx, f)
-	if err != nil {
-		return "", err
+// to the person: what they typed, when that is the address or number it goes
+// to; "" when it goes to the account's own (a username was typed), which is
+// not shown, not even partly hidden: for an unknown username there is none to
+// show, and the difference would give the account away (REQ-RL-05).
+func Destination(f *flow.Flow, strategy string) string {
+	switch {
+	case flow.Channel(strategy) == "sms" && f.Data.IdentifierKind == user.Phone,
+		flow.Channel(strategy) == "email" && f.Data.IdentifierKind == user.Email:
+		return f.Identifier
 	}
-	target, kind := EmailTarget(f, u), user.Email
-	if flow.Channel(strategy) == "sms" {
-		target, kind = PhoneTarget(f, u), user.Phone
-	}
-	if target == "" || target == f.Identifier {
-		if f.Data.IdentifierKind == kind {
-			return f.Identifier, nil
-		}
-		return "", nil
-	}
-	return Mask(target), nil
+	return ""
 }
 
 // Prepare starts a factor (e.g. sends the email code) and remembers it as
