@@ -30,7 +30,9 @@ type Repo interface {
 	FlowByID(ctx context.Context, id string) (*flow.Flow, error)
 	UpdateFlow(ctx context.Context, f *flow.Flow) error
 	UserByID(ctx context.Context, id string) (*user.User, error)
-	UserByIdentifier(ctx context.Context, kind, value string) (*user.User, error)
+	// SignInOwner is the ID of the user an identifier signs in (verified, or
+	// a username); ErrNotFound when none.
+	SignInOwner(ctx context.Context, kind, value string) (string, error)
 	RecordFailedSignIn(ctx context.Context, userID string, threshold int, lockFor time.Duration, now time.Time) error
 	RecordSignIn(ctx context.Context, userID string, now time.Time) error
 	SetPassword(ctx context.Context, userID, hash string, at time.Time) error
@@ -70,20 +72,16 @@ func (s *Service) Start(ctx context.Context, clientID, identifier, redirectURL s
 	if err != nil {
 		return nil, err
 	}
-	u, err := s.Repo.UserByIdentifier(ctx, kind, value)
+	// An unverified address signs nobody in: the flow goes on as for an
+	// unknown one.
+	owner, err := s.Repo.SignInOwner(ctx, kind, value)
 	if err != nil && !errors.Is(err, apperr.ErrNotFound) {
 		return nil, err
-	}
-	if u != nil && !u.Has(kind, value) { // an unverified address signs nobody in
-		u = nil
 	}
 	now := s.Clock.Now()
 	f := &flow.Flow{ID: id.New(id.SignIn), Kind: flow.SignIn, ClientID: clientID, Status: flow.NeedsFirstFactor,
 		Identifier: value, RedirectURL: redirectURL, CreatedAt: now, UpdatedAt: now, ExpireAt: now.Add(flow.Lifetime),
-		Data: flow.Data{IdentifierKind: kind}}
-	if u != nil {
-		f.UserID = u.ID
-	}
+		Data: flow.Data{IdentifierKind: kind}, UserID: owner}
 	if err := s.Repo.CreateFlow(ctx, f); err != nil {
 		return nil, err
 	}

@@ -82,6 +82,20 @@ func (q *Q) UserStanding(ctx context.Context, id string) (user.Standing, error) 
 	return st, err
 }
 
+// SignInOwner is the ID of the user kind/value signs in: an identifier the
+// user verified, or a username; ErrNotFound otherwise. One indexed lookup,
+// whether or not there is an account, so the identifier step takes the same
+// time for both (REQ-RL-05).
+func (q *Q) SignInOwner(ctx context.Context, kind, value string) (string, error) {
+	var uid string
+	err := q.row(ctx, `SELECT user_id FROM identifiers WHERE kind = ? AND value = ? AND (verified_at IS NOT NULL OR kind = ?)`,
+		kind, value, user.Username).Scan(&uid)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", ErrNotFound
+	}
+	return uid, err
+}
+
 // UserByIdentifier finds the user owning kind/value (value normalised).
 func (q *Q) UserByIdentifier(ctx context.Context, kind, value string) (*user.User, error) {
 	var uid string

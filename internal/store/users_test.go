@@ -33,6 +33,32 @@ func testUsers(t *testing.T, open func(t *testing.T) *store.Store) {
 		}
 	})
 
+	t.Run("SignInOwner finds verified identifiers and usernames only", func(t *testing.T) {
+		s, ctx := open(t), t.Context()
+		u := newUser("ada@example.com")
+		u.Identifiers[0].VerifiedAt = ptr(base)
+		u.Identifiers = append(u.Identifiers,
+			user.Identifier{ID: id.New(id.Identifier), UserID: u.ID, Kind: user.Email, Value: "later@example.com", CreatedAt: base, UpdatedAt: base},
+			user.Identifier{ID: id.New(id.Identifier), UserID: u.ID, Kind: user.Username, Value: "ada_l", CreatedAt: base, UpdatedAt: base})
+		if err := s.Q.CreateUser(ctx, u); err != nil {
+			t.Fatal(err)
+		}
+		for _, tt := range []struct {
+			kind, value, want string
+		}{
+			{user.Email, "ada@example.com", u.ID},
+			{user.Username, "ada_l", u.ID},
+			{user.Email, "later@example.com", ""}, // not verified yet
+			{user.Email, "nobody@example.com", ""},
+			{user.Username, "ada@example.com", ""}, // another kind
+		} {
+			got, err := s.Q.SignInOwner(ctx, tt.kind, tt.value)
+			if tt.want == "" && !errors.Is(err, store.ErrNotFound) || tt.want != "" && (err != nil || got != tt.want) {
+				t.Errorf("SignInOwner(%s, %s) = %q, %v; want %q", tt.kind, tt.value, got, err, tt.want)
+			}
+		}
+	})
+
 	t.Run("create with identifiers, get by ID and by identifier", func(t *testing.T) {
 		s, ctx := open(t), t.Context()
 		u := newUser("ada@example.com")
