@@ -19,6 +19,7 @@ import (
 	"github.com/portalhq/portal/internal/org"
 	"github.com/portalhq/portal/internal/password"
 	"github.com/portalhq/portal/internal/phone"
+	"github.com/portalhq/portal/internal/restrict"
 	"github.com/portalhq/portal/internal/session"
 	"github.com/portalhq/portal/internal/signin"
 	"github.com/portalhq/portal/internal/user"
@@ -84,6 +85,9 @@ type Service struct {
 	Orgs *org.Service
 	// AllowDeletion lets people delete their own account.
 	AllowDeletion bool
+	// Restrict refuses email addresses, phone numbers and usernames the
+	// operator's lists exclude (nil: none).
+	Restrict *restrict.Rules
 }
 
 // ErrReverify means the change needs a fresh proof of identity first.

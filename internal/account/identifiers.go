@@ -52,6 +52,9 @@ func (s *Service) AddEmail(ctx context.Context, sess *session.Session, u *user.U
 	if err != nil {
 		return nil, apperr.Field(apperr.Invalid, "email_address", "Enter a valid email address, like name@example.com.").T("error.identifier.email_invalid")
 	}
+	if e := s.Restrict.CheckNew(user.Email, user.NormalizeEmail(v)); e != nil {
+		return nil, e
+	}
 	return s.add(ctx, sess, u, user.Email, user.NormalizeEmail(v), "email_address", m)
 }
 
@@ -68,6 +71,9 @@ func (s *Service) AddPhone(ctx context.Context, sess *session.Session, u *user.U
 			return nil, e
 		}
 		return nil, err
+	}
+	if e := s.Restrict.CheckNew(user.Phone, n.E164); e != nil {
+		return nil, e
 	}
 	return s.add(ctx, sess, u, user.Phone, n.E164, "phone_number", m)
 }

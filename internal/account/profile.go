@@ -39,6 +39,10 @@ func (s *Service) UpdateProfile(ctx context.Context, u *user.User, p Profile) er
 		case err != nil:
 			fields["username"] = fieldError("username", err)
 		default:
+			if e := s.Restrict.CheckNew(user.Username, v); e != nil && v != username {
+				fields["username"] = e // one kept from before the lists changed stays
+				break
+			}
 			username = v
 		}
 	}

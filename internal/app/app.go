@@ -136,6 +136,10 @@ func (p *Portal) wire(ctx context.Context, opt Options) error {
 	if err != nil {
 		return fmt.Errorf("PORTAL_SMS_COUNTRIES: %w", err)
 	}
+	restrictions, err := cfg.Restrictions()
+	if err != nil {
+		return fmt.Errorf("PORTAL_ALLOWLIST, PORTAL_BLOCKLIST: %w", err)
+	}
 	var texts sms.Sender
 	switch {
 	case opt.SMS != nil:
@@ -172,7 +176,7 @@ func (p *Portal) wire(ctx context.Context, opt Options) error {
 		Username: cfg.HasIdentifier("username"), Region: cfg.PhoneRegion}
 	in := &signin.Service{Clock: clock, Repo: st.Q, InTx: store.Tx[signin.Repo](st), Sessions: sessions,
 		Identifiers: ids, Hasher: hasher, Policy: pwPolicy, AppName: cfg.AppName, Notifier: mail,
-		LinkOtherDeviceSession: cfg.EmailLinkOtherDeviceSession}
+		LinkOtherDeviceSession: cfg.EmailLinkOtherDeviceSession, Restrict: restrictions}
 	factors := cfg.EnabledFactors()
 	if !cfg.PasskeysPossible() && slices.Contains(factors, flow.Passkey) {
 		p.Log.Warn("passkeys are off: WebAuthn needs the base URL to be a domain name, not an IP address", "base_url", cfg.BaseURL)
@@ -237,7 +241,7 @@ func (p *Portal) wire(ctx context.Context, opt Options) error {
 		Hasher: hasher, Policy: pwPolicy, Codes: codes, Notifier: mail, AppName: cfg.AppName, BaseURL: cfg.BaseURL,
 		Fields:   signup.Fields{Shown: set(cfg.SignUpFieldsShown()), Required: set(cfg.SignUpFieldsRequired())},
 		EmailVia: emailVia, EmailAlt: emailAlt, PhoneRegion: cfg.PhoneRegion, Countries: countries,
-		LinkOtherDeviceSession: cfg.EmailLinkOtherDeviceSession}
+		LinkOtherDeviceSession: cfg.EmailLinkOtherDeviceSession, Restrict: restrictions}
 	providers, err := oauth.FromConfig(cfg.OAuth, cfg.OIDC, &http.Client{Timeout: 10 * time.Second})
 	if err != nil {
 		return err
@@ -254,14 +258,14 @@ func (p *Portal) wire(ctx context.Context, opt Options) error {
 		return err
 	}
 	soc := &social.Service{Clock: clock, Repo: st.Q, InTx: store.Tx[social.Repo](st), Sessions: sessions, SignUp: up,
-		SecondStep: in, WaysIn: waysIn}
+		SecondStep: in, WaysIn: waysIn, Restrict: restrictions}
 	acct := &account.Service{Clock: clock, Repo: st.Q, InTx: store.Tx[account.Repo](st), Sessions: sessions,
 		Codes: codes, Notifier: mail, Hasher: hasher, Policy: pwPolicy, Images: avatar.NewResizer(2),
 		Password: &signin.PasswordStrategy{Clock: clock, Hasher: hasher, Repo: st.Q,
 			Lockout: signin.Lockout{Threshold: cfg.LockoutThreshold, Duration: cfg.LockoutDuration}},
 		SignIn:      waysIn,
 		PhoneRegion: cfg.PhoneRegion, Countries: countries, AppName: cfg.AppName, BaseURL: cfg.BaseURL,
-		AllowDeletion: cfg.AllowAccountDeletion}
+		AllowDeletion: cfg.AllowAccountDeletion, Restrict: restrictions}
 	// "Confirm it's you" before sensitive changes, in the order offered: a
 	// password (failures count towards the lockout), an emailed or texted
 	// code, a passkey, the authenticator app.

@@ -53,6 +53,9 @@ type Config struct {
 	SignUpRequired              []string // required on /sign-up; empty = identifiers and password
 	PhoneRegion                 string   // default region for numbers without +country
 	SMSCountries                []string // allowed SMS destinations (ISO codes); empty = all
+	Allowlist                   []string // PORTAL_ALLOWLIST entries; see Restrictions
+	Blocklist                   []string
+	BlockEmailSubaddresses      bool
 	EmailLinkOtherDeviceSession bool
 	SendLimitPerIdentifierHour  int
 	SendLimitPerIdentifierDay   int

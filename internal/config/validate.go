@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/portalhq/portal/internal/restrict"
 )
 
 // EnabledFactors returns the first factors offered: the configured ones, or
@@ -83,6 +85,7 @@ func (c *Config) validate() problems {
 	if c.Theme == "" {
 		p.add("PORTAL_THEME: must not be empty (use default)")
 	}
+	c.validateRestrictions(&p)
 	c.validateNumbers(&p)
 	c.validatePasskeys(&p)
 	c.validateOrgs(&p)
@@ -461,4 +464,18 @@ func (c *Config) validatePasskeys(p *problems) {
 func (c *Config) PasskeysPossible() bool {
 	rpID, _ := c.PasskeyRelyingParty()
 	return rpID != "" && net.ParseIP(rpID) == nil
+}
+
+// Restrictions are the allowlist, blocklist and subaddress rule, with phone
+// numbers read in the default region.
+func (c *Config) Restrictions() (*restrict.Rules, error) {
+	return restrict.New(c.Allowlist, c.Blocklist, c.PhoneRegion, c.BlockEmailSubaddresses)
+}
+
+func (c *Config) validateRestrictions(p *problems) {
+	for key, entries := range map[string][]string{"PORTAL_ALLOWLIST": c.Allowlist, "PORTAL_BLOCKLIST": c.Blocklist} {
+		if _, err := restrict.ParseList(entries, c.PhoneRegion); err != nil {
+			p.add("%s: %v", key, err)
+		}
+	}
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/portalhq/portal/internal/flow"
 	"github.com/portalhq/portal/internal/id"
 	"github.com/portalhq/portal/internal/password"
+	"github.com/portalhq/portal/internal/restrict"
 	"github.com/portalhq/portal/internal/session"
 	"github.com/portalhq/portal/internal/user"
 )
@@ -60,6 +61,9 @@ type Service struct {
 	// LinkOtherDeviceSession lets an email link opened on another device
 	// sign that device in too; by default only the device that asked does.
 	LinkOtherDeviceSession bool
+	// Restrict refuses identifiers the operator's lists exclude (nil:
+	// none), judged on what was typed alone.
+	Restrict *restrict.Rules
 }
 
 // ErrFlowGone is shown when a flow is unknown, expired, finished or belongs
@@ -71,6 +75,12 @@ func (s *Service) Start(ctx context.Context, clientID, identifier, redirectURL s
 	kind, value, err := s.Identifiers.Parse(identifier)
 	if err != nil {
 		return nil, err
+	}
+	// Policy, not accounts: the answer is the same whether or not the
+	// identifier has one, so it gives nothing away (REQ-RL-05).
+	if e := s.Restrict.Check(kind, value); e != nil {
+		e.Field = "identifier"
+		return nil, e
 	}
 	// An unverified address signs nobody in: the flow goes on as for an
 	// unknown one.

@@ -3,9 +3,11 @@ package signup
 import (
 	"context"
 
+	"github.com/portalhq/portal/internal/apperr"
 	"github.com/portalhq/portal/internal/flow"
 	"github.com/portalhq/portal/internal/id"
 	"github.com/portalhq/portal/internal/notify"
+	"github.com/portalhq/portal/internal/restrict"
 	"github.com/portalhq/portal/internal/session"
 	"github.com/portalhq/portal/internal/user"
 )
@@ -22,6 +24,11 @@ func (s *Service) StartExternal(ctx context.Context, clientID string, x flow.Ext
 			d.EmailVerified = x.EmailVerified
 		}
 	}
+	if d.Email != "" {
+		if e := s.Restrict.CheckNew(user.Email, d.Email); e != nil {
+			return nil, nil, e
+		}
+	}
 	for _, name := range []string{FieldEmail, FieldPhone, FieldUsername, FieldFirstName, FieldLastName} {
 		if !s.Fields.Required[name] {
 			continue
@@ -30,6 +37,10 @@ func (s *Service) StartExternal(ctx context.Context, clientID string, x flow.Ext
 		if given == "" {
 			d.Missing = append(d.Missing, name)
 		}
+	}
+	// With fields still to give, Fill judges the identifiers all together.
+	if len(d.Missing) == 0 && !s.Restrict.AllowsAny(identifiers(d)...) {
+		return nil, nil, restrict.ErrNoneAllowed("")
 	}
 	now := s.Clock.Now()
 	f := &flow.Flow{ID: id.New(id.SignUp), Kind: flow.SignUp, ClientID: clientID, Status: flow.MissingRequirements,
@@ -70,6 +81,9 @@ func (s *Service) Fill(ctx context.Context, f *flow.Flow, in Form, m flow.Meta) 
 	if err != nil {
 		return nil, err
 	}
+	if err := s.allowedWith(f, d); err != nil {
+		return nil, err
+	}
 	for _, name := range f.Data.Missing {
 		switch name {
 		case FieldEmail:
@@ -94,4 +108,26 @@ func (s *Service) Fill(ctx context.Context, f *flow.Flow, in Form, m flow.Meta) 
 		return nil, err
 	}
 	return nil, s.send(ctx, f, m)
+}
+
+// allowedWith checks the allowlist against the identifiers f would have
+// with the missing fields filled from d, before anything changes.
+func (s *Service) allowedWith(f *flow.Flow, d flow.Data) error {
+	got := f.Data
+	for _, name := range f.Data.Missing {
+		switch name {
+		case FieldEmail:
+			got.Email = d.Email
+		case FieldPhone:
+			got.Phone = d.Phone
+		case FieldUsername:
+			got.Username = d.Username
+		}
+	}
+	if s.Restrict.AllowsAny(identifiers(got)...) {
+		return nil
+	}
+	field := firstGiven(d) // on what was just typed, if anything
+	e := restrict.ErrNoneAllowed(field)
+	return &FormError{Fields: map[string]string{field: e.Message}, Errors: map[string]*apperr.Error{field: e}}
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/portalhq/portal/internal/notify"
 	"github.com/portalhq/portal/internal/password"
 	"github.com/portalhq/portal/internal/phone"
+	"github.com/portalhq/portal/internal/restrict"
 	"github.com/portalhq/portal/internal/session"
 	"github.com/portalhq/portal/internal/signin"
 	"github.com/portalhq/portal/internal/user"
@@ -74,6 +75,9 @@ type Service struct {
 	Countries   *phone.Allowlist
 	// LinkOtherDeviceSession: see signin.Service.
 	LinkOtherDeviceSession bool
+	// Restrict refuses identifiers the operator's lists exclude (nil:
+	// none).
+	Restrict *restrict.Rules
 }
 
 // RequireNames reports whether first and last names are required.
@@ -379,6 +383,8 @@ func (s *Service) validate(ctx context.Context, in Form, fs Fields, external boo
 	if need(FieldEmail, in.Email, told("Enter your email address.").T("error.identifier.email")) {
 		if v, err := notify.ValidAddress(in.Email); err != nil {
 			fields[FieldEmail] = orID(message(err), "error.identifier.email_invalid")
+		} else if e := s.Restrict.CheckNew(user.Email, user.NormalizeEmail(v)); e != nil {
+			fields[FieldEmail] = e
 		} else {
 			d.Email = user.NormalizeEmail(v)
 			taken, err := s.taken(ctx, user.Email, d.Email)
@@ -393,6 +399,8 @@ func (s *Service) validate(ctx context.Context, in Form, fs Fields, external boo
 			fields[FieldPhone] = message(err)
 		} else if err := s.Countries.Check(n); err != nil {
 			fields[FieldPhone] = message(err)
+		} else if e := s.Restrict.CheckNew(user.Phone, n.E164); e != nil {
+			fields[FieldPhone] = e
 		} else {
 			d.Phone = n.E164
 			taken, err := s.taken(ctx, user.Phone, d.Phone)
@@ -405,6 +413,8 @@ func (s *Service) validate(ctx context.Context, in Form, fs Fields, external boo
 	if need(FieldUsername, in.Username, told("Choose a username.").T("error.signup.choose_username")) {
 		if v, err := user.NormalizeUsername(in.Username); err != nil {
 			fields[FieldUsername] = message(err)
+		} else if e := s.Restrict.CheckNew(user.Username, v); e != nil {
+			fields[FieldUsername] = e
 		} else if taken, err := s.taken(ctx, user.Username, v); err != nil {
 			return d, err
 		} else if taken {
@@ -449,6 +459,11 @@ func (s *Service) validate(ctx context.Context, in Form, fs Fields, external boo
 	if !external && len(fields) == 0 && d.Email == "" && d.Phone == "" && (d.Username == "" || in.Password == "") {
 		fields[""] = told("Enter an email address or phone number so you can sign in later.").T("error.signup.need_email_or_phone")
 	}
+	// A provider sign-up judges all its identifiers together (Fill).
+	if !external && len(fields) == 0 && !s.Restrict.AllowsAny(identifiers(d)...) {
+		field := firstGiven(d)
+		fields[field] = restrict.ErrNoneAllowed(field)
+	}
 	if len(fields) > 0 {
 		fe := &FormError{Fields: map[string]string{}, Errors: fields}
 		for name, e := range fields {
@@ -484,6 +499,22 @@ func message(err error) *apperr.Error {
 		return e
 	}
 	return told("This value isn't valid.").T("error.signup.invalid_value")
+}
+
+// identifiers are the identifiers the new account would have.
+func identifiers(d flow.Data) []restrict.Identifier {
+	return []restrict.Identifier{{Kind: user.Email, Value: d.Email}, {Kind: user.Phone, Value: d.Phone},
+		{Kind: user.Username, Value: d.Username}}
+}
+
+// firstGiven is the form field of the first identifier given.
+func firstGiven(d flow.Data) string {
+	for _, i := range identifiers(d) {
+		if i.Value != "" {
+			return i.Kind // the kinds are the field names
+		}
+	}
+	return ""
 }
 
 func firstNonEmpty(v ...string) string {

@@ -17,6 +17,7 @@ import (
 	"github.com/portalhq/portal/internal/flow"
 	"github.com/portalhq/portal/internal/id"
 	"github.com/portalhq/portal/internal/oauth"
+	"github.com/portalhq/portal/internal/restrict"
 	"github.com/portalhq/portal/internal/session"
 	"github.com/portalhq/portal/internal/signin"
 	"github.com/portalhq/portal/internal/signup"
@@ -49,6 +50,9 @@ type Service struct {
 	// WaysIn is what the instance accepts at sign-in, for the rule that an
 	// account always keeps a way in (user.CanSignIn).
 	WaysIn user.SignInOptions
+	// Restrict refuses provider accounts whose email the operator's lists
+	// exclude, for sign-in as for sign-up (nil: none).
+	Restrict *restrict.Rules
 }
 
 // Result is where a provider sign-in ended.
@@ -76,6 +80,11 @@ var (
 // SignIn signs a person in with a provider account, linking it to an
 // account with the same verified email, or begins a sign-up.
 func (s *Service) SignIn(ctx context.Context, clientID string, who *oauth.Identity, redirectURL string, m flow.Meta) (*Result, error) {
+	if who.Email != "" {
+		if e := s.Restrict.Check(user.Email, user.NormalizeEmail(who.Email)); e != nil {
+			return nil, e
+		}
+	}
 	x, err := s.Repo.ExternalAccount(ctx, who.Provider, who.Subject)
 	if err != nil && !errors.Is(err, apperr.ErrNotFound) {
 		return nil, err
