@@ -162,7 +162,7 @@ func (p *Portal) wire(ctx context.Context, opt Options) error {
 	sessions := &session.Service{Clock: clock, Signer: p.Signer, Issuer: cfg.BaseURL, Repo: st.Q,
 		InTx: store.Tx[session.Repo](st),
 		Policy: session.Policy{TokenTTL: cfg.SessionTokenTTL, MaxLifetime: cfg.SessionMaxLifetime,
-			Inactivity: cfg.SessionInactivityTimeout}}
+			Inactivity: cfg.SessionInactivityTimeout}, Restrict: restrictions}
 	codes := &flow.Codes{Clock: clock, Key: secrets.codeKey, Limits: flow.SendLimits{
 		PerTargetHour: cfg.SendLimitPerIdentifierHour, PerTargetDay: cfg.SendLimitPerIdentifierDay,
 		PerIPHour: cfg.SendLimitPerIPHour, PerIPDay: cfg.SendLimitPerIPDay,

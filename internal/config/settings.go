@@ -66,7 +66,7 @@ func Settings() []Setting {
 		setting("sign_up_required", "", "sign-up fields that must be filled; empty = the identifiers and (with the password factor) password", list(func(c *Config) *[]string { return &c.SignUpRequired })),
 		setting("phone_default_region", "", "region (ISO code, e.g. US) assumed for phone numbers typed without +country; empty = the country code is required", str(func(c *Config) *string { return &c.PhoneRegion })),
 		setting("sms_countries", "", "comma-separated ISO country codes text messages may go to; empty = all", list(func(c *Config) *[]string { return &c.SMSCountries })),
-		setting("allowlist", "", "comma-separated identifiers that alone may sign up and sign in: ada@example.com, @example.com (that domain), +14155550100, a username; empty = everyone", list(func(c *Config) *[]string { return &c.Allowlist })),
+		setting("allowlist", "", "comma-separated identifiers that alone may sign up: ada@example.com, @example.com (that domain), +14155550100, a username; empty = everyone", list(func(c *Config) *[]string { return &c.Allowlist })),
 		setting("blocklist", "", "comma-separated identifiers that may not sign up or sign in, in the forms of PORTAL_ALLOWLIST", list(func(c *Config) *[]string { return &c.Blocklist })),
 		setting("block_email_subaddresses", "false", "refuse new email addresses with a + in the local part (ada+x@example.com)", boolean(func(c *Config) *bool { return &c.BlockEmailSubaddresses })),
 		setting("email_link_other_device_session", "false", "an email link opened on another device signs that device in too", boolean(func(c *Config) *bool { return &c.EmailLinkOtherDeviceSession })),

@@ -173,6 +173,32 @@ func TestSignInRefusedForBlockedAddress_REQ_RL_05(t *testing.T) {
 	wantHandBack(t, signIn(t, newBrowser(t, p), "ada@example.com", goodPassword, appURL), http.StatusSeeOther, appURL)
 }
 
+// The allowlist decides who joins, not who signs in: an account the operator
+// made through the Backend API outside it signs in as usual. An account that
+// holds a blocked address cannot sign in by another identifier either: its
+// username and the right password end in "can't sign in", with no session.
+func TestListsAtSignInJudgeTheAccount(t *testing.T) {
+	p := portaltest.Start(t, portaltest.Options{Env: map[string]string{"PORTAL_IDENTIFIERS": "email,username",
+		"PORTAL_ALLOWLIST": "@corp.example", "PORTAL_BLOCKLIST": "@spam.example"}})
+	for _, body := range []map[string]any{
+		{"email_address": []string{"guest@elsewhere.example"}, "password": goodPassword},
+		{"email_address": []string{"eve@spam.example"}, "username": "eve_e", "password": goodPassword},
+	} {
+		if r := api(t, p, http.MethodPost, "/v1/users", body, nil); r.Status != http.StatusOK {
+			t.Fatalf("Backend API create %v: %d %s", body, r.Status, r.Body)
+		}
+	}
+	wantHandBack(t, signIn(t, newBrowser(t, p), "guest@elsewhere.example", goodPassword, appURL), http.StatusSeeOther, appURL)
+
+	pg := signIn(t, newBrowser(t, p), "eve_e", goodPassword, appURL)
+	if pg.Status < 400 || !strings.Contains(pg.text(), "This account can't sign in.") || pg.setCookie("__session") != nil {
+		t.Errorf("eve by username: status %d, session cookie %v:\n%s", pg.Status, pg.setCookie("__session"), pg.text())
+	}
+	if n := count(t, p); n.sessions != 1 {
+		t.Errorf("%d sessions, want only the guest's", n.sessions)
+	}
+}
+
 // PORTAL_BLOCK_EMAIL_SUBADDRESSES refuses new addresses with a "+", at
 // sign-up and on /user; an account that has one already still signs in.
 func TestEmailSubaddressesBlocked(t *testing.T) {

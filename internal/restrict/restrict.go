@@ -157,12 +157,12 @@ func New(allow, block []string, region string, blockSubaddresses bool) (*Rules, 
 	return &Rules{Allow: a, Block: b, BlockSubaddresses: blockSubaddresses}, nil
 }
 
-// Check decides whether someone may sign in with an identifier: refused
-// when it is on the blocklist, or when the allowlist has entries of its
-// kind (addresses and domains for emails) and it matches none. An
-// allowlist of addresses alone thus leaves sign-in by username alone; it is
-// sign-up (AllowsAny) that requires an allowed identifier of some kind.
-// The error's Field is kind.
+// Check decides whether an identifier may join an account: refused when it
+// is on the blocklist, or when the allowlist has entries of its kind
+// (addresses and domains for emails) and it matches none. An allowlist of
+// addresses alone thus leaves usernames alone; AllowsAny requires a new
+// account to have an allowed identifier of some kind. The error's Field is
+// kind.
 func (r *Rules) Check(kind, value string) *apperr.Error {
 	if r == nil {
 		return nil
@@ -171,6 +171,33 @@ func (r *Rules) Check(kind, value string) *apperr.Error {
 		return ErrRefused(kind)
 	}
 	return nil
+}
+
+// CheckSignIn decides whether someone may sign in with an identifier they
+// typed: only the blocklist applies there. The allowlist governs who may
+// join (Check, CheckNew, AllowsAny); an account that exists — made before
+// the list, through the Backend API or by an organization invitation —
+// keeps signing in. The error's Field is kind.
+func (r *Rules) CheckSignIn(kind, value string) *apperr.Error {
+	if r == nil || !r.Block.Matches(kind, value) {
+		return nil
+	}
+	return ErrRefused(kind)
+}
+
+// Blocked reports whether any of ids is on the blocklist: an account that
+// holds one may not sign in, whichever way in it uses (a passkey, a
+// provider, another identifier).
+func (r *Rules) Blocked(ids ...Identifier) bool {
+	if r == nil {
+		return false
+	}
+	for _, id := range ids {
+		if id.Value != "" && r.Block.Matches(id.Kind, id.Value) {
+			return true
+		}
+	}
+	return false
 }
 
 // CheckNew is Check for an identifier joining an account (sign-up, or

@@ -178,3 +178,39 @@ func TestAllowsAny(t *testing.T) {
 		t.Error("without an allowlist every sign-up passes AllowsAny")
 	}
 }
+
+// At sign-in only the blocklist counts: the allowlist decides who joins, and
+// an account that exists outside it (made through the Backend API, by an
+// invitation, before the list) keeps its way in. Blocked catches an account
+// holding a listed identifier whatever was typed.
+func TestCheckSignInAndBlocked(t *testing.T) {
+	rules, err := restrict.New([]string{"@corp.example"}, []string{"mallory@corp.example", "@spam.example"}, "", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		kind, value string
+		refused     bool
+	}{
+		{user.Email, "ada@corp.example", false},
+		{user.Email, "ada@elsewhere.example", false}, // outside the allowlist: signs in all the same
+		{user.Email, "Mallory@corp.example", true},
+		{user.Email, "eve@spam.example", true},
+		{user.Username, "mallory", false},
+	} {
+		if e := rules.CheckSignIn(tc.kind, tc.value); (e != nil) != tc.refused || e != nil && e.Field != tc.kind {
+			t.Errorf("CheckSignIn(%s, %q) = %v, want refused=%v", tc.kind, tc.value, e, tc.refused)
+		}
+	}
+	id := func(kind, value string) restrict.Identifier { return restrict.Identifier{Kind: kind, Value: value} }
+	if !rules.Blocked(id(user.Username, "mallory"), id(user.Email, "eve@spam.example")) {
+		t.Error("an account holding a blocked address is not Blocked")
+	}
+	if rules.Blocked(id(user.Username, "mallory"), id(user.Email, "ada@elsewhere.example"), id(user.Email, "")) {
+		t.Error("an account with no blocked identifier is Blocked")
+	}
+	var none *restrict.Rules
+	if none.CheckSignIn(user.Email, "eve@spam.example") != nil || none.Blocked(id(user.Email, "eve@spam.example")) {
+		t.Error("nil Rules must restrict nothing")
+	}
+}

@@ -14,6 +14,7 @@ import (
 	"github.com/portalhq/portal/internal/apperr"
 	"github.com/portalhq/portal/internal/events"
 	"github.com/portalhq/portal/internal/id"
+	"github.com/portalhq/portal/internal/restrict"
 	"github.com/portalhq/portal/internal/token"
 	"github.com/portalhq/portal/internal/user"
 )
@@ -31,6 +32,9 @@ type Repo interface {
 	// MarkReverified records a reverification at at, moving the first
 	// and/or second factor time with it.
 	MarkReverified(ctx context.Context, id string, at time.Time, first, second bool) error
+	// UserByID loads the whole user, for the blocklist check when one is
+	// in force.
+	UserByID(ctx context.Context, id string) (*user.User, error)
 	// UserStanding reads only whether the user is banned or locked;
 	// ErrNotFound when the user is gone.
 	UserStanding(ctx context.Context, id string) (user.Standing, error)
@@ -58,6 +62,31 @@ type Service struct {
 	InTx   func(ctx context.Context, fn func(Repo) error) error
 	// Orgs fills the organization claims; nil leaves them out.
 	Orgs OrgResolver
+	// Restrict's blocklist shuts out accounts holding a listed identifier,
+	// whichever way in they use (nil: none).
+	Restrict *restrict.Rules
+}
+
+// admitted refuses, like a ban, an account that holds an identifier on the
+// blocklist. The sign-in identifier step refuses a typed one already; this
+// catches the rest: a passkey, a provider, or another identifier of the
+// account. It reads the user only when a blocklist is in force.
+func (s *Service) admitted(ctx context.Context, r Repo, userID string) error {
+	if s.Restrict == nil || s.Restrict.Block.Empty() {
+		return nil
+	}
+	u, err := r.UserByID(ctx, userID)
+	if err != nil {
+		return err
+	}
+	ids := make([]restrict.Identifier, 0, len(u.Identifiers))
+	for _, i := range u.Identifiers {
+		ids = append(ids, restrict.Identifier{Kind: i.Kind, Value: i.Value})
+	}
+	if s.Restrict.Blocked(ids...) {
+		return ErrCannotSignIn
+	}
+	return nil
 }
 
 // NewClient creates the record of a browser.
@@ -91,6 +120,9 @@ func (s *Service) StartFactors(ctx context.Context, r Repo, clientID, userID, ip
 	}
 	if !st.Allowed() {
 		return nil, ErrCannotSignIn
+	}
+	if err := s.admitted(ctx, r, userID); err != nil {
+		return nil, err
 	}
 	if err := s.endAll(ctx, r, clientID, Ended, now); err != nil {
 		return nil, err

@@ -50,8 +50,9 @@ type Service struct {
 	// WaysIn is what the instance accepts at sign-in, for the rule that an
 	// account always keeps a way in (user.CanSignIn).
 	WaysIn user.SignInOptions
-	// Restrict refuses provider accounts whose email the operator's lists
-	// exclude, for sign-in as for sign-up (nil: none).
+	// Restrict refuses provider accounts whose email the blocklist
+	// excludes (nil: none); a sign-up through the provider is judged by
+	// both lists in signup.StartExternal.
 	Restrict *restrict.Rules
 }
 
@@ -81,7 +82,7 @@ var (
 // account with the same verified email, or begins a sign-up.
 func (s *Service) SignIn(ctx context.Context, clientID string, who *oauth.Identity, redirectURL string, m flow.Meta) (*Result, error) {
 	if who.Email != "" {
-		if e := s.Restrict.Check(user.Email, user.NormalizeEmail(who.Email)); e != nil {
+		if e := s.Restrict.CheckSignIn(user.Email, user.NormalizeEmail(who.Email)); e != nil {
 			return nil, e
 		}
 	}
