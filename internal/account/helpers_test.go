@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -13,7 +12,6 @@ import (
 	"github.com/jonboulle/clockwork"
 
 	"github.com/portalhq/portal/internal/account"
-	"github.com/portalhq/portal/internal/apperr"
 	"github.com/portalhq/portal/internal/events"
 	"github.com/portalhq/portal/internal/flow"
 	"github.com/portalhq/portal/internal/id"
@@ -23,7 +21,7 @@ import (
 	"github.com/portalhq/portal/internal/session"
 	"github.com/portalhq/portal/internal/signin"
 	"github.com/portalhq/portal/internal/store"
-	"github.com/portalhq/portal/internal/testutil/pgtest"
+	"github.com/portalhq/portal/internal/testutil/domaintest"
 	"github.com/portalhq/portal/internal/user"
 )
 
@@ -31,12 +29,7 @@ import (
 // fresh database: the "a way in remains" checks lean on the store's row
 // locks as much as on the domain's logic.
 func onEngines(t *testing.T, test func(t *testing.T, e *env)) {
-	t.Run("sqlite", func(t *testing.T) {
-		test(t, newEnv(t, "sqlite:"+filepath.Join(t.TempDir(), "portal.db")))
-	})
-	t.Run("postgres", func(t *testing.T) {
-		test(t, newEnv(t, pgtest.URL(t)))
-	})
+	domaintest.Engines(t, func(t *testing.T, url string) { test(t, newEnv(t, url)) })
 }
 
 // env is the account service wired as app.go wires it, on a real store, a
@@ -59,12 +52,7 @@ var meta = flow.Meta{IP: "192.0.2.1", UserAgent: "Mozilla/5.0 (Macintosh; Intel 
 
 func newEnv(t *testing.T, url string) *env {
 	t.Helper()
-	st, err := store.Open(t.Context(), url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	clock := clockwork.NewFakeClockAt(time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC))
+	st, clock := domaintest.Open(t, url)
 	out, mail := &outbox{}, &invitations{urls: map[string]string{}}
 	countries, err := phone.NewAllowlist(nil)
 	if err != nil {
@@ -167,15 +155,7 @@ func (e *env) identifier(u *user.User, value string) *user.Identifier {
 // eventTypes lists the types of the events about objectID, oldest first.
 func (e *env) eventTypes(objectID string) []string {
 	e.t.Helper()
-	evs, err := e.st.Q.EventsOfObject(e.t.Context(), objectID)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	var out []string
-	for _, ev := range evs {
-		out = append(out, ev.Type)
-	}
-	return out
+	return domaintest.EventTypes(e.t, e.st.Q, objectID)
 }
 
 // lastUserObject decodes the latest user.updated event about userID.
@@ -198,91 +178,12 @@ func (e *env) lastUserObject(userID string) user.Object {
 	return user.Object{}
 }
 
-// wantErr checks that err is the safe error with catalog ID msgID.
-func wantErr(t *testing.T, what string, err error, code apperr.Code, msgID string) {
-	t.Helper()
-	e, ok := apperr.As(err)
-	if !ok || e.Code != code || e.ID != msgID {
-		t.Errorf("%s: error %v, want %s %s", what, err, code, msgID)
-	}
-}
-
 // wantIs checks that err is sentinel.
 func wantIs(t *testing.T, what string, err, sentinel error) {
 	t.Helper()
 	if !errors.Is(err, sentinel) {
 		t.Errorf("%s: error %v, want %v", what, err, sentinel)
 	}
-}
-
-// message is one thing the service would have sent.
-type message struct {
-	Kind    string // "code", "link", "sms", "password_changed", "primary_changed"
-	To      string
-	Secret  string // the code or link; the new address for primary_changed
-	Purpose string
-}
-
-// outbox is the account.Notifier: it keeps messages instead of sending them.
-type outbox struct {
-	mu   sync.Mutex
-	sent []message
-}
-
-func (o *outbox) add(m message) error {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	o.sent = append(o.sent, m)
-	return nil
-}
-
-func (o *outbox) SendCode(_ context.Context, to, code, purpose string) error {
-	return o.add(message{"code", to, code, purpose})
-}
-
-func (o *outbox) SendLink(_ context.Context, to, link, purpose string) error {
-	return o.add(message{"link", to, link, purpose})
-}
-
-func (o *outbox) SendSMSCode(_ context.Context, to, code, purpose string) error {
-	return o.add(message{"sms", to, code, purpose})
-}
-
-func (o *outbox) SendPasswordChanged(_ context.Context, to string) error {
-	return o.add(message{Kind: "password_changed", To: to})
-}
-
-func (o *outbox) SendPrimaryEmailChanged(_ context.Context, to, newAddress string) error {
-	return o.add(message{Kind: "primary_changed", To: to, Secret: newAddress})
-}
-
-func (o *outbox) all() []message {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	return append([]message(nil), o.sent...)
-}
-
-// to lists the messages of kind sent to to, oldest first.
-func (o *outbox) to(kind, to string) []message {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	var out []message
-	for _, m := range o.sent {
-		if m.Kind == kind && m.To == to {
-			out = append(out, m)
-		}
-	}
-	return out
-}
-
-// code is the latest code of kind sent to to.
-func (o *outbox) code(t *testing.T, kind, to string) string {
-	t.Helper()
-	list := o.to(kind, to)
-	if len(list) == 0 {
-		t.Fatalf("no %s sent to %s", kind, to)
-	}
-	return list[len(list)-1].Secret
 }
 
 // invitations keeps the link of the latest invitation to each address.
@@ -322,3 +223,14 @@ func (e *env) org(name string, admin *user.User, adminSess *session.Session, mem
 	}
 	return o
 }
+
+// The recorder and checks every domain package's tests share.
+type (
+	outbox  = domaintest.Outbox
+	message = domaintest.Message
+)
+
+var (
+	wantErr   = domaintest.WantErr
+	otherCode = domaintest.OtherCode
+)

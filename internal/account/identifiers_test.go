@@ -26,7 +26,7 @@ func TestAddEmailThenMakeItPrimary(t *testing.T) {
 			t.Fatal(err)
 		}
 		const added = "ada@work.example"
-		sent := e.out.to("code", added)
+		sent := e.out.To("code", added)
 		if len(sent) != 1 || sent[0].Purpose != "add-email" || f.Identifier != added {
 			t.Fatalf("adding %s: flow for %q, sent %+v", added, f.Identifier, sent)
 		}
@@ -37,7 +37,7 @@ func TestAddEmailThenMakeItPrimary(t *testing.T) {
 			t.Errorf("the addition from another session of Ada's: %v, want ErrPendingGone", err)
 		}
 
-		code := e.out.code(t, "code", added)
+		code := e.out.Latest(t, "code", added)
 		_, err = e.svc.VerifyCode(ctx, sess, f, wrong(code))
 		wantErr(t, "a wrong code", err, apperr.Invalid, "error.code.incorrect_email")
 		if e.user(ada.ID).Has(user.Email, added) {
@@ -64,7 +64,7 @@ func TestAddEmailThenMakeItPrimary(t *testing.T) {
 		if got := e.user(ada.ID).PrimaryEmail(); got != added {
 			t.Errorf("primary %s, want %s", got, added)
 		}
-		if n := e.out.to("primary_changed", "ada@example.com"); len(n) != 1 || n[0].Secret != added {
+		if n := e.out.To("primary_changed", "ada@example.com"); len(n) != 1 || n[0].Secret != added {
 			t.Errorf("the old primary address was told %+v, want one notice naming %s", n, added)
 		}
 	})
@@ -81,7 +81,7 @@ func TestAddSomeoneElsesEmail(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		_, err = e.svc.VerifyCode(ctx, sess, f, e.out.code(t, "code", "bob@example.com"))
+		_, err = e.svc.VerifyCode(ctx, sess, f, e.out.Latest(t, "code", "bob@example.com"))
 		wantErr(t, "verifying Bob's address on Ada's account", err, apperr.Conflict, "account.error.taken_after_verify")
 		if e.user(ada.ID).Has(user.Email, "bob@example.com") || !e.user(bob.ID).Has(user.Email, "bob@example.com") {
 			t.Error("the address moved")

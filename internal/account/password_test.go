@@ -39,7 +39,7 @@ func TestChangePasswordNeedsTheCurrentOne_REQ_PW_07(t *testing.T) {
 		if ok, _, _ := hasher.Verify(ctx, newPassword, e.user(ada.ID).PasswordHash); !ok {
 			t.Error("the new password does not verify")
 		}
-		if n := e.out.to("password_changed", "ada@example.com"); len(n) != 1 {
+		if n := e.out.To("password_changed", "ada@example.com"); len(n) != 1 {
 			t.Errorf("password-changed notices: %d, want 1", len(n))
 		}
 	})
@@ -62,7 +62,7 @@ func TestChangePasswordRefusesWeakOnes_REQ_PW_05(t *testing.T) {
 			wantErr(t, c.name, err, apperr.Invalid, c.wantID)
 		}
 		if e.user(ada.ID).PasswordHash != ada.PasswordHash || len(e.eventTypes(ada.ID)) != 0 ||
-			len(e.out.to("password_changed", "ada@example.com")) != 0 {
+			len(e.out.To("password_changed", "ada@example.com")) != 0 {
 			t.Error("a refused password was stored, announced or notified")
 		}
 	})

@@ -40,7 +40,7 @@ func TestAddRefusedByRestrictions(t *testing.T) {
 				t.Errorf("%s: field %q, want %q", tc.msgID, ae.Field, tc.field)
 			}
 		}
-		if sent := e.out.all(); len(sent) != 0 {
+		if sent := e.out.All(); len(sent) != 0 {
 			t.Errorf("sent %+v for refused additions", sent)
 		}
 		if _, err := e.svc.AddPhone(ctx, sess, ada, "+1 415 555 0199", meta); err != nil {

@@ -46,9 +46,9 @@ func TestReverificationWindow_REQ_SES_06(t *testing.T) {
 			wantIs(t, what, change(), account.ErrReverify)
 		}
 		u := e.user(ada.ID)
-		if len(e.out.all()) != 0 || u.PrimaryEmail() != "ada@example.com" || u.Identifier(work.ID) == nil ||
+		if len(e.out.All()) != 0 || u.PrimaryEmail() != "ada@example.com" || u.Identifier(work.ID) == nil ||
 			e.session(other.ID).Status != session.Active || len(e.eventTypes(ada.ID)) != 0 {
-			t.Fatalf("a refused change had an effect: sent %+v, events %v", e.out.all(), e.eventTypes(ada.ID))
+			t.Fatalf("a refused change had an effect: sent %+v, events %v", e.out.All(), e.eventTypes(ada.ID))
 		}
 
 		err := e.svc.Reverify(ctx, sess, ada, flow.Password, flow.Input{Password: "not-" + pw})
@@ -86,7 +86,7 @@ func TestReverifyWithAnEmailedCode(t *testing.T) {
 		if err := e.svc.PrepareReverify(ctx, sess, ada, flow.EmailCode, meta); err != nil {
 			t.Fatal(err)
 		}
-		sent := e.out.to("code", "ada@example.com")
+		sent := e.out.To("code", "ada@example.com")
 		if len(sent) != 1 || sent[0].Purpose != "reverify" {
 			t.Fatalf("sent %+v, want one reverify code", sent)
 		}

@@ -3,7 +3,6 @@ package org_test
 import (
 	"context"
 	"database/sql"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -17,7 +16,7 @@ import (
 	"github.com/portalhq/portal/internal/password"
 	"github.com/portalhq/portal/internal/session"
 	"github.com/portalhq/portal/internal/store"
-	"github.com/portalhq/portal/internal/testutil/pgtest"
+	"github.com/portalhq/portal/internal/testutil/domaintest"
 	"github.com/portalhq/portal/internal/user"
 )
 
@@ -25,12 +24,7 @@ import (
 // with a fresh database: the invariants are the store's locking as much as
 // the domain's logic, so both engines must hold them.
 func onEngines(t *testing.T, test func(t *testing.T, e *env)) {
-	t.Run("sqlite", func(t *testing.T) {
-		test(t, newEnv(t, "sqlite:"+filepath.Join(t.TempDir(), "portal.db")))
-	})
-	t.Run("postgres", func(t *testing.T) {
-		test(t, newEnv(t, pgtest.URL(t)))
-	})
+	domaintest.Engines(t, func(t *testing.T, url string) { test(t, newEnv(t, url)) })
 }
 
 // env is an organization service on a real store, a fake clock, and a
@@ -49,12 +43,7 @@ var hasher = password.NewHasher(password.Params{Memory: 1024, Time: 1, Threads: 
 
 func newEnv(t *testing.T, url string) *env {
 	t.Helper()
-	st, err := store.Open(t.Context(), url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	clock := clockwork.NewFakeClockAt(time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC))
+	st, clock := domaintest.Open(t, url)
 	mail := &mailbox{}
 	svc := &org.Service{Clock: clock, Repo: st.Q, InTx: store.Tx[org.Repo](st), Roles: org.DefaultRoles(),
 		Policy:   org.Policy{CreateEnabled: true, InvitationTTL: 7 * 24 * time.Hour, PersonalAccounts: true},

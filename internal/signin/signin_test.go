@@ -139,7 +139,7 @@ func TestEmailCodeForUnknownAddressSendsNothing_REQ_RL_05(t *testing.T) {
 		if err := e.prepare(client, f.ID, flow.EmailCode); err != nil {
 			t.Fatalf("Prepare: %v", err)
 		}
-		if n := e.mail.count(); n != 0 {
+		if n := e.mail.Count(); n != 0 {
 			t.Errorf("%d messages sent for an unknown address", n)
 		}
 		v, err := e.st.Q.LatestVerification(t.Context(), f.ID, flow.EmailCode)
@@ -237,7 +237,7 @@ func TestLockedPasswordLeavesEmailCode_REQ_RL_02(t *testing.T) {
 		if err := e.prepare(owner, f.ID, flow.EmailCode); err != nil {
 			t.Fatal(err)
 		}
-		sess, err := e.code(owner, f.ID, e.mail.last(t, "ada@example.com", "code").Secret)
+		sess, err := e.code(owner, f.ID, e.mail.Last(t, "ada@example.com", "code").Secret)
 		if err != nil {
 			t.Fatalf("email code while the password is locked: %v", err)
 		}
@@ -277,7 +277,7 @@ func TestEmailCodeSignIn_REQ_OTP_02_REQ_OTP_04(t *testing.T) {
 				if got := e.load(client, f.ID).Data.Strategy; got != flow.EmailCode {
 					t.Errorf("stored strategy %q, want email_code", got)
 				}
-				m := e.mail.last(t, email, "code")
+				m := e.mail.Last(t, email, "code")
 				if len(m.Secret) != flow.CodeDigits || m.Purpose != "sign-in" {
 					t.Errorf("sent %+v, want a six-digit sign-in code", m)
 				}
@@ -311,7 +311,7 @@ func TestEmailCodeSingleUseAndBoundToFlow_REQ_OTP_03(t *testing.T) {
 		if err := e.prepare(client, first.ID, flow.EmailCode); err != nil {
 			t.Fatal(err)
 		}
-		code := e.mail.last(t, "ada@example.com", "code").Secret
+		code := e.mail.Last(t, "ada@example.com", "code").Secret
 
 		second := e.start(client, "ada@example.com")
 		if err := e.prepare(client, second.ID, flow.EmailCode); err != nil {
@@ -412,7 +412,7 @@ func TestBannedOrLockedByAdminCannotSignIn(t *testing.T) {
 				if err := e.prepare(client, f.ID, flow.EmailCode); err != nil {
 					t.Fatal(err)
 				}
-				sess, err := e.code(client, f.ID, e.mail.last(t, email, "code").Secret)
+				sess, err := e.code(client, f.ID, e.mail.Last(t, email, "code").Secret)
 				wantErr(t, "right code", err, apperr.Forbidden, "error.session.cannot_sign_in")
 				if sess != nil {
 					t.Errorf("session %s for a refused account", sess.ID)

@@ -1,16 +1,12 @@
 package signup_test
 
 import (
-	"context"
-	"path/filepath"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/jonboulle/clockwork"
 
 	"github.com/portalhq/portal/internal/admin"
-	"github.com/portalhq/portal/internal/apperr"
 	"github.com/portalhq/portal/internal/flow"
 	"github.com/portalhq/portal/internal/id"
 	"github.com/portalhq/portal/internal/password"
@@ -18,7 +14,7 @@ import (
 	"github.com/portalhq/portal/internal/session"
 	"github.com/portalhq/portal/internal/signup"
 	"github.com/portalhq/portal/internal/store"
-	"github.com/portalhq/portal/internal/testutil/pgtest"
+	"github.com/portalhq/portal/internal/testutil/domaintest"
 	"github.com/portalhq/portal/internal/token"
 	"github.com/portalhq/portal/internal/user"
 )
@@ -27,12 +23,7 @@ import (
 // fresh database: one account per address and single-use codes are the
 // store's to enforce.
 func onEngines(t *testing.T, test func(t *testing.T, e *env)) {
-	t.Run("sqlite", func(t *testing.T) {
-		test(t, newEnv(t, "sqlite:"+filepath.Join(t.TempDir(), "portal.db")))
-	})
-	t.Run("postgres", func(t *testing.T) {
-		test(t, newEnv(t, pgtest.URL(t)))
-	})
+	domaintest.Engines(t, func(t *testing.T, url string) { test(t, newEnv(t, url)) })
 }
 
 const pw = "velvet-otter-harbour-lantern-42"
@@ -55,12 +46,7 @@ type env struct {
 func newEnv(t *testing.T, url string) *env {
 	t.Helper()
 	ctx := t.Context()
-	st, err := store.Open(ctx, url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	clock := clockwork.NewFakeClockAt(time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC))
+	st, clock := domaintest.Open(t, url)
 	hasher := password.NewHasher(password.Params{Memory: 1024, Time: 1, Threads: 1}, 4, 5*time.Second)
 	signer, err := token.NewSigner(ctx, st.Q, clock, time.Minute)
 	if err != nil {
@@ -179,15 +165,7 @@ func (e *env) rows(table string) int {
 
 func (e *env) eventTypes(objectID string) []string {
 	e.t.Helper()
-	evs, err := e.st.Q.EventsOfObject(e.t.Context(), objectID)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	var out []string
-	for _, ev := range evs {
-		out = append(out, ev.Type)
-	}
-	return out
+	return domaintest.EventTypes(e.t, e.st.Q, objectID)
 }
 
 // noAccount checks that nobody holds email.
@@ -214,99 +192,24 @@ func (e *env) waiting(client, flowID string) {
 
 var meta = flow.Meta{IP: "192.0.2.7", UserAgent: "signup-test"}
 
-// wantErr checks err is the *apperr.Error a person would see: its code and
-// catalog message ID.
-func wantErr(t *testing.T, what string, err error, code apperr.Code, msgID string) {
+// The recorder and checks every domain package's tests share.
+type (
+	outbox  = domaintest.Outbox
+	message = domaintest.Message
+)
+
+var (
+	wantErr   = domaintest.WantErr
+	otherCode = domaintest.OtherCode
+)
+
+// signUpCode is the newest message, which must be a six-digit sign-up code
+// to to.
+func signUpCode(t *testing.T, o *outbox, to string) string {
 	t.Helper()
-	e, ok := apperr.As(err)
-	if !ok {
-		t.Errorf("%s: error %v, want %s %q", what, err, code, msgID)
-		return
-	}
-	if e.Code != code || e.ID != msgID {
-		t.Errorf("%s: %s %q (%s), want %s %q", what, e.Code, e.ID, e.Message, code, msgID)
-	}
-}
-
-// message is one message the portal sent.
-type message struct {
-	Kind    string // "code", "link", "sms", "existing_account", "password_changed"
-	To      string
-	Secret  string // the code or link
-	Purpose string
-}
-
-// outbox records what the service sends, in order. It stands in for the
-// mailer at the flow.Notifier boundary.
-type outbox struct {
-	mu   sync.Mutex
-	sent []message
-}
-
-func (o *outbox) add(m message) error {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	o.sent = append(o.sent, m)
-	return nil
-}
-
-func (o *outbox) SendCode(_ context.Context, to, code, purpose string) error {
-	return o.add(message{"code", to, code, purpose})
-}
-
-func (o *outbox) SendLink(_ context.Context, to, link, purpose string) error {
-	return o.add(message{"link", to, link, purpose})
-}
-
-func (o *outbox) SendSMSCode(_ context.Context, to, code, purpose string) error {
-	return o.add(message{"sms", to, code, purpose})
-}
-
-func (o *outbox) SendExistingAccount(_ context.Context, to string) error {
-	return o.add(message{Kind: "existing_account", To: to})
-}
-
-func (o *outbox) SendPasswordChanged(_ context.Context, to string) error {
-	return o.add(message{Kind: "password_changed", To: to})
-}
-
-// kinds lists the kinds of message sent to to, oldest first.
-func (o *outbox) kinds(to string) []string {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	var out []string
-	for _, m := range o.sent {
-		if m.To == to {
-			out = append(out, m.Kind)
-		}
-	}
-	return out
-}
-
-func (o *outbox) count() int {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	return len(o.sent)
-}
-
-// code is the newest message, which must be a sign-up code to to.
-func (o *outbox) code(t *testing.T, to string) string {
-	t.Helper()
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	if len(o.sent) == 0 {
-		t.Fatalf("nothing was sent; want a code to %s", to)
-	}
-	m := o.sent[len(o.sent)-1]
-	if m.Kind != "code" || m.To != to || m.Purpose != "sign-up" || len(m.Secret) != flow.CodeDigits {
+	m := o.Last(t, to, "code")
+	if m.Purpose != "sign-up" || len(m.Secret) != flow.CodeDigits {
 		t.Fatalf("last message %+v; want a six-digit sign-up code to %s", m, to)
 	}
 	return m.Secret
-}
-
-// otherCode is a six-digit code that is not c.
-func otherCode(c string) string {
-	b := []byte(c)
-	b[0] = '0' + (b[0]-'0'+1)%10
-	return string(b)
 }

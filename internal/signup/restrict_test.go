@@ -33,7 +33,7 @@ func TestExternalSignUpRestricted(t *testing.T) {
 		}
 		nothing := func(what string) {
 			t.Helper()
-			if f, m, u := e.rows("flows"), e.mail.count(), e.users(); f+m+u != 0 {
+			if f, m, u := e.rows("flows"), e.mail.Count(), e.users(); f+m+u != 0 {
 				t.Errorf("%s: %d flows, %d messages, %d users; want none", what, f, m, u)
 			}
 		}
@@ -58,8 +58,8 @@ func TestExternalSignUpRestricted(t *testing.T) {
 		if _, err := e.svc.Fill(ctx, f, signup.Form{Email: "ada@corp.example"}, meta); err != nil {
 			t.Fatalf("filling an allowed address: %v", err)
 		}
-		if e.mail.count() != 1 {
-			t.Errorf("%d messages after an allowed address, want its code", e.mail.count())
+		if e.mail.Count() != 1 {
+			t.Errorf("%d messages after an allowed address, want its code", e.mail.Count())
 		}
 
 		// Email not required: no identifier on the allowlist at all.

@@ -30,7 +30,7 @@ func TestSignUpWithEmailAndPassword_REQ_IN_09(t *testing.T) {
 		if stored.Data.PasswordHash == "" || strings.Contains(stored.Data.PasswordHash, pw) {
 			t.Errorf("stored flow keeps password as %q, want its hash", stored.Data.PasswordHash)
 		}
-		code := e.mail.code(t, "ada@example.com")
+		code := signUpCode(t, e.mail, "ada@example.com")
 		e.noAccount("ada@example.com")
 
 		_, err := e.verify(client, f.ID, otherCode(code))
@@ -108,7 +108,7 @@ func TestSignUpWithTakenEmailRevealsNothing_REQ_RL_05(t *testing.T) {
 				t.Errorf("sign-up as %s: status %q strategy %q", a.f.Data.Email, a.f.Status, a.f.Data.Strategy)
 			}
 		}
-		if got := e.mail.kinds("owner@example.com"); !slices.Equal(got, []string{"existing_account"}) {
+		if got := e.mail.Kinds("owner@example.com"); !slices.Equal(got, []string{"existing_account"}) {
 			t.Errorf("sent to the owner: %v, want only the existing-account notice", got)
 		}
 
@@ -123,10 +123,10 @@ func TestSignUpWithTakenEmailRevealsNothing_REQ_RL_05(t *testing.T) {
 				t.Errorf("resend of %s after 30 s: %v", a.f.Data.Email, err)
 			}
 		}
-		if got := e.mail.kinds("owner@example.com"); !slices.Equal(got, []string{"existing_account", "existing_account"}) {
+		if got := e.mail.Kinds("owner@example.com"); !slices.Equal(got, []string{"existing_account", "existing_account"}) {
 			t.Errorf("sent to the owner: %v, want two existing-account notices", got)
 		}
-		if got := e.mail.kinds("new@example.com"); !slices.Equal(got, []string{"code", "code"}) {
+		if got := e.mail.Kinds("new@example.com"); !slices.Equal(got, []string{"code", "code"}) {
 			t.Errorf("sent to the new address: %v, want two codes", got)
 		}
 
@@ -171,7 +171,7 @@ func TestSignUpRefusedPasswordWritesNothing_REQ_PW_01_REQ_PW_05(t *testing.T) {
 				if n := e.hasher.Computations() - before; n != 0 {
 					t.Errorf("%d argon2 runs for a refused password", n)
 				}
-				if f, v, m, u := e.rows("flows"), e.rows("verifications"), e.mail.count(), e.users(); f+v+m+u != 0 {
+				if f, v, m, u := e.rows("flows"), e.rows("verifications"), e.mail.Count(), e.users(); f+v+m+u != 0 {
 					t.Errorf("left behind: %d flows, %d verifications, %d messages, %d accounts", f, v, m, u)
 				}
 			})
@@ -192,7 +192,7 @@ func TestSignUpResendWaits_REQ_OTP_10(t *testing.T) {
 	onEngines(t, func(t *testing.T, e *env) {
 		client := e.client()
 		f := e.mustStart(client, signup.Form{Email: "ada@example.com", Password: pw})
-		first := e.mail.code(t, "ada@example.com")
+		first := signUpCode(t, e.mail, "ada@example.com")
 
 		e.clock.Advance(flow.ResendAfter - time.Second)
 		err := e.resend(client, f.ID)
@@ -200,7 +200,7 @@ func TestSignUpResendWaits_REQ_OTP_10(t *testing.T) {
 		if ae, _ := apperr.As(err); ae == nil || !slices.Equal(ae.Args, []any{"Count", 1}) {
 			t.Errorf("resend after 29 s: args %v, want a 1-second wait", ae)
 		}
-		if n := e.mail.count(); n != 1 {
+		if n := e.mail.Count(); n != 1 {
 			t.Errorf("%d messages after a refused resend, want 1", n)
 		}
 
@@ -208,7 +208,7 @@ func TestSignUpResendWaits_REQ_OTP_10(t *testing.T) {
 		if err := e.resend(client, f.ID); err != nil {
 			t.Fatalf("resend after 30 s: %v", err)
 		}
-		second := e.mail.code(t, "ada@example.com")
+		second := signUpCode(t, e.mail, "ada@example.com")
 		if second != first { // one time in a million they are the same
 			_, err := e.verify(client, f.ID, first)
 			wantErr(t, "the replaced code", err, apperr.Invalid, "error.code.incorrect_email")
@@ -226,9 +226,9 @@ func TestSignUpTwiceForOneAddress_REQ_IN_10(t *testing.T) {
 	onEngines(t, func(t *testing.T, e *env) {
 		first, second := e.client(), e.client()
 		f1 := e.mustStart(first, signup.Form{Email: "ada@example.com", Password: pw})
-		code1 := e.mail.code(t, "ada@example.com")
+		code1 := signUpCode(t, e.mail, "ada@example.com")
 		f2 := e.mustStart(second, signup.Form{Email: "ada@example.com", Password: pw})
-		code2 := e.mail.code(t, "ada@example.com")
+		code2 := signUpCode(t, e.mail, "ada@example.com")
 
 		if sess, err := e.verify(first, f1.ID, code1); err != nil || sess == nil {
 			t.Fatalf("first sign-up = %v, %v", sess, err)

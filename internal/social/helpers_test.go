@@ -1,10 +1,7 @@
 package social_test
 
 import (
-	"context"
 	"errors"
-	"path/filepath"
-	"sync"
 	"testing"
 	"time"
 
@@ -21,7 +18,7 @@ import (
 	"github.com/portalhq/portal/internal/signup"
 	"github.com/portalhq/portal/internal/social"
 	"github.com/portalhq/portal/internal/store"
-	"github.com/portalhq/portal/internal/testutil/pgtest"
+	"github.com/portalhq/portal/internal/testutil/domaintest"
 	"github.com/portalhq/portal/internal/user"
 )
 
@@ -29,12 +26,7 @@ import (
 // fresh database: "one account per (provider, subject)" is the store's
 // unique index as much as the domain's rule.
 func onEngines(t *testing.T, test func(t *testing.T, e *env)) {
-	t.Run("sqlite", func(t *testing.T) {
-		test(t, newEnv(t, "sqlite:"+filepath.Join(t.TempDir(), "portal.db")))
-	})
-	t.Run("postgres", func(t *testing.T) {
-		test(t, newEnv(t, pgtest.URL(t)))
-	})
+	domaintest.Engines(t, func(t *testing.T, url string) { test(t, newEnv(t, url)) })
 }
 
 // env is the social service wired as app.go wires it, on a real store, a
@@ -55,12 +47,7 @@ var meta = flow.Meta{IP: "192.0.2.1", UserAgent: "Mozilla/5.0 Firefox/127.0"}
 
 func newEnv(t *testing.T, url string) *env {
 	t.Helper()
-	st, err := store.Open(t.Context(), url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	clock := clockwork.NewFakeClockAt(time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC))
+	st, clock := domaintest.Open(t, url)
 	out := &outbox{}
 	countries, err := phone.NewAllowlist(nil)
 	if err != nil {
@@ -159,64 +146,16 @@ func (e *env) liveSessions(userID string) int {
 // eventTypes lists the types of the events about objectID, oldest first.
 func (e *env) eventTypes(objectID string) []string {
 	e.t.Helper()
-	evs, err := e.st.Q.EventsOfObject(e.t.Context(), objectID)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	var out []string
-	for _, ev := range evs {
-		out = append(out, ev.Type)
-	}
-	return out
+	return domaintest.EventTypes(e.t, e.st.Q, objectID)
 }
 
-// wantErr checks that err is the safe error with catalog ID msgID.
-func wantErr(t *testing.T, what string, err error, code apperr.Code, msgID string) {
-	t.Helper()
-	e, ok := apperr.As(err)
-	if !ok || e.Code != code || e.ID != msgID {
-		t.Errorf("%s: error %v, want %s %s", what, err, code, msgID)
-	}
-}
+// The recorder and checks every domain package's tests share.
+type (
+	outbox  = domaintest.Outbox
+	message = domaintest.Message
+)
 
-// message is one thing the services would have sent.
-type message struct{ Kind, To, Secret, Purpose string }
-
-// outbox is the flow.Notifier: it keeps messages instead of sending them.
-type outbox struct {
-	mu   sync.Mutex
-	sent []message
-}
-
-func (o *outbox) add(m message) error {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	o.sent = append(o.sent, m)
-	return nil
-}
-
-func (o *outbox) SendCode(_ context.Context, to, code, purpose string) error {
-	return o.add(message{"code", to, code, purpose})
-}
-
-func (o *outbox) SendLink(_ context.Context, to, link, purpose string) error {
-	return o.add(message{"link", to, link, purpose})
-}
-
-func (o *outbox) SendSMSCode(_ context.Context, to, code, purpose string) error {
-	return o.add(message{"sms", to, code, purpose})
-}
-
-func (o *outbox) SendExistingAccount(_ context.Context, to string) error {
-	return o.add(message{Kind: "existing_account", To: to})
-}
-
-func (o *outbox) SendPasswordChanged(_ context.Context, to string) error {
-	return o.add(message{Kind: "password_changed", To: to})
-}
-
-func (o *outbox) all() []message {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	return append([]message(nil), o.sent...)
-}
+var (
+	wantErr   = domaintest.WantErr
+	otherCode = domaintest.OtherCode
+)

@@ -34,8 +34,8 @@ func TestFirstSignInCreatesTheUser(t *testing.T) {
 		if e.owner(who) != u.ID || len(u.ExternalAccounts) != 1 {
 			t.Errorf("connected to %q, %d external accounts; want %s, 1", e.owner(who), len(u.ExternalAccounts), u.ID)
 		}
-		if !slices.Contains(e.eventTypes(u.ID), events.UserCreated) || len(e.out.all()) != 0 {
-			t.Errorf("events %v, sent %+v: want user.created and nothing sent", e.eventTypes(u.ID), e.out.all())
+		if !slices.Contains(e.eventTypes(u.ID), events.UserCreated) || len(e.out.All()) != 0 {
+			t.Errorf("events %v, sent %+v: want user.created and nothing sent", e.eventTypes(u.ID), e.out.All())
 		}
 	})
 }
@@ -52,7 +52,7 @@ func TestFirstSignInWithAnUnverifiedEmailVerifiesItFirst(t *testing.T) {
 		if res.Session != nil || res.Flow == nil || res.Flow.Data.Strategy != flow.EmailCode {
 			t.Fatalf("result %+v: want a sign-up flow verifying by email code", res)
 		}
-		if sent := e.out.all(); len(sent) != 1 || sent[0].Kind != "code" || sent[0].To != "ada@example.com" {
+		if sent := e.out.All(); len(sent) != 1 || sent[0].Kind != "code" || sent[0].To != "ada@example.com" {
 			t.Errorf("sent %+v, want one code to ada@example.com", sent)
 		}
 		if _, err := e.st.Q.UserByIdentifier(t.Context(), user.Email, "ada@example.com"); !errors.Is(err, apperr.ErrNotFound) {
