@@ -246,7 +246,7 @@ func (a *app) userDelete(c echo.Context) error {
 // GET /user/deleted: the page a deleted account lands on.
 func (a *app) userDeleted(c echo.Context) error {
 	back, label := a.back(c), a.t(c, "account.back_to_app")
-	if back == "" {
+	if back == "" && !a.SignUp.Restricted {
 		back, label = "/sign-up", a.t(c, "account.delete.create_new")
 	}
 	return a.message(c, http.StatusOK, a.t(c, "account.delete.done_title"), a.t(c, "account.delete.done_body"), back, label)

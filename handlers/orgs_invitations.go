@@ -201,6 +201,27 @@ func (a *app) keepInvitation(c echo.Context, ticket string) error {
 	return s.Save(c.Request(), c.Response())
 }
 
+// invitedEmail is the address of the pending invitation the browser keeps,
+// "" when it keeps none or the invitation can no longer be used.
+func (a *app) invitedEmail(c echo.Context) string {
+	if a.Orgs == nil {
+		return ""
+	}
+	s, err := a.clients.Get(c.Request(), invitationCookie)
+	if err != nil {
+		return ""
+	}
+	ticket, _ := s.Values["ticket"].(string)
+	if ticket == "" {
+		return ""
+	}
+	inv, _, err := a.Orgs.Lookup(c.Request().Context(), ticket)
+	if err != nil {
+		return ""
+	}
+	return inv.Email
+}
+
 // takeInvitation returns the kept ticket, if any, and forgets it.
 func (a *app) takeInvitation(c echo.Context) string {
 	s, err := a.clients.Get(c.Request(), invitationCookie)

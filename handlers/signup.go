@@ -28,15 +28,25 @@ func (a *app) signUpStart(c echo.Context) error {
 	} else if sess != nil {
 		return a.handBack(c, sess, target)
 	}
+	if a.SignUp.Restricted && a.invitedEmail(c) == "" {
+		return a.invitationOnly(c)
+	}
 	in := signup.Form{Email: q.Get("email_address"), Phone: q.Get("phone_number"), Username: q.Get("username"),
 		FirstName: q.Get("first_name"), LastName: q.Get("last_name")}
 	return a.renderSignUp(c, http.StatusOK, in, q, nil)
 }
 
+// invitationOnly answers a sign-up on a restricted instance without an
+// invitation: no form, a way to sign in instead.
+func (a *app) invitationOnly(c echo.Context) error {
+	return a.message(c, http.StatusForbidden, a.t(c, "signup.invitation_only_title"), a.say(c, signup.ErrInvitationOnly),
+		"/sign-in", a.t(c, "page.go_to_sign_in"))
+}
+
 func (a *app) renderSignUp(c echo.Context, status int, in signup.Form, q url.Values, errs views.Errors) error {
 	fs := a.SignUp.Fields
 	return render(c, status, views.SignUpPage(views.SignUp{
-		Page: a.page(c, a.t(c, "signup.title")), Action: "/sign-up", Social: a.socialButtons(c, q, "sign_up", nil),
+		Page: a.page(c, a.t(c, "signup.title")), Action: "/sign-up", Social: a.signUpSocial(c, q),
 		Email: in.Email, Phone: in.Phone, Username: in.Username, FirstName: in.FirstName, LastName: in.LastName,
 		ShowEmail: fs.Shown[signup.FieldEmail], RequireEmail: fs.Required[signup.FieldEmail],
 		ShowPhone: fs.Shown[signup.FieldPhone], RequirePhone: fs.Required[signup.FieldPhone],
@@ -51,6 +61,11 @@ func (a *app) signUpSubmit(c echo.Context) error {
 	ctx := c.Request().Context()
 	form, _ := c.FormParams()
 	in := signupForm(form)
+	if a.SignUp.Restricted {
+		if in.Invited = a.invitedEmail(c); in.Invited == "" {
+			return a.invitationOnly(c)
+		}
+	}
 	target, err := a.Redirects.ResolveOrPortal(form, redirect.SignUp, a.base)
 	if err != nil {
 		return a.refusedRedirect(c, err)
@@ -277,4 +292,13 @@ func (a *app) fieldErrors(c echo.Context, fe *signup.FormError) views.Errors {
 func asFormError(err error) (*signup.FormError, bool) {
 	var fe *signup.FormError
 	return fe, errors.As(err, &fe)
+}
+
+// signUpSocial are the sign-up page's provider buttons; none on a restricted
+// instance, where an invitation is taken up through the form.
+func (a *app) signUpSocial(c echo.Context, q url.Values) []views.SocialButton {
+	if a.SignUp.Restricted {
+		return nil
+	}
+	return a.socialButtons(c, q, "sign_up", nil)
 }

@@ -241,7 +241,8 @@ func (p *Portal) wire(ctx context.Context, opt Options) error {
 		Hasher: hasher, Policy: pwPolicy, Codes: codes, Notifier: mail, AppName: cfg.AppName, BaseURL: cfg.BaseURL,
 		Fields:   signup.Fields{Shown: set(cfg.SignUpFieldsShown()), Required: set(cfg.SignUpFieldsRequired())},
 		EmailVia: emailVia, EmailAlt: emailAlt, PhoneRegion: cfg.PhoneRegion, Countries: countries,
-		LinkOtherDeviceSession: cfg.EmailLinkOtherDeviceSession, Restrict: restrictions}
+		LinkOtherDeviceSession: cfg.EmailLinkOtherDeviceSession, Restrict: restrictions,
+		Restricted: cfg.SignUpMode == config.SignUpRestricted}
 	providers, err := oauth.FromConfig(cfg.OAuth, cfg.OIDC, &http.Client{Timeout: 10 * time.Second})
 	if err != nil {
 		return err

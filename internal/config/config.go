@@ -23,6 +23,11 @@ import (
 const (
 	Development = "development"
 	Production  = "production"
+
+	// Sign-up modes (PORTAL_SIGN_UP_MODE), Clerk's "public" and
+	// "restricted" (invite-only).
+	SignUpPublic     = "public"
+	SignUpRestricted = "restricted"
 )
 
 // Config holds every setting. Zero values mean what the Settings table says
@@ -53,6 +58,7 @@ type Config struct {
 	SignUpRequired              []string // required on /sign-up; empty = identifiers and password
 	PhoneRegion                 string   // default region for numbers without +country
 	SMSCountries                []string // allowed SMS destinations (ISO codes); empty = all
+	SignUpMode                  string   // SignUpPublic or SignUpRestricted
 	Allowlist                   []string // PORTAL_ALLOWLIST entries; see Restrictions
 	Blocklist                   []string
 	BlockEmailSubaddresses      bool

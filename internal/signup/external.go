@@ -17,6 +17,9 @@ import (
 // the email verified by the provider, the account is created at once and
 // the session returned.
 func (s *Service) StartExternal(ctx context.Context, clientID string, x flow.External, redirectURL string, m flow.Meta) (*flow.Flow, *session.Session, error) {
+	if s.Restricted { // an invitation is taken up through the sign-up form
+		return nil, nil, ErrInvitationOnly
+	}
 	d := flow.Data{FirstName: x.FirstName, LastName: x.LastName, External: &x}
 	if x.Email != "" {
 		if v, err := notify.ValidAddress(x.Email); err == nil {

@@ -78,6 +78,9 @@ type Service struct {
 	// Restrict refuses identifiers the operator's lists exclude (nil:
 	// none).
 	Restrict *restrict.Rules
+	// Restricted is PORTAL_SIGN_UP_MODE=restricted: only a person holding
+	// an invitation signs up, with the address it was sent to (Form.Invited).
+	Restricted bool
 }
 
 // RequireNames reports whether first and last names are required.
@@ -93,6 +96,30 @@ type Form struct {
 	Password  string
 	FirstName string
 	LastName  string
+	// Invited is the address of a pending invitation the browser holds
+	// (an organization's), which is what lets a restricted instance's
+	// sign-up go ahead; "" without one.
+	Invited string
+}
+
+// ErrInvitationOnly refuses a sign-up on a restricted instance to anyone
+// without an invitation.
+var ErrInvitationOnly = apperr.New(apperr.Forbidden,
+	"Sign-up here is by invitation only. Ask an administrator to invite you.").T("error.signup.invitation_only")
+
+// invitedOnly enforces Restricted: an invitation, and its address.
+func (s *Service) invitedOnly(in Form) error {
+	if !s.Restricted {
+		return nil
+	}
+	if in.Invited == "" {
+		return ErrInvitationOnly
+	}
+	if user.NormalizeEmail(in.Email) != user.NormalizeEmail(in.Invited) {
+		e := apperr.Field(apperr.Invalid, FieldEmail, "Use the address your invitation was sent to.").T("error.signup.invited_address")
+		return &FormError{Fields: map[string]string{FieldEmail: e.Message}, Errors: map[string]*apperr.Error{FieldEmail: e}}
+	}
+	return nil
 }
 
 // ErrFlowGone is shown when a sign-up is unknown, expired, finished or
@@ -102,6 +129,9 @@ var ErrFlowGone = apperr.New(apperr.Expired, "This sign-up has expired. Please s
 // Start validates the form and sends the first verification. Every problem
 // is reported at once, field by field, in a *FormError.
 func (s *Service) Start(ctx context.Context, clientID string, in Form, redirectURL string, m flow.Meta) (*flow.Flow, error) {
+	if err := s.invitedOnly(in); err != nil {
+		return nil, err
+	}
 	d, err := s.validate(ctx, in, s.Fields, false)
 	if err != nil {
 		return nil, err
