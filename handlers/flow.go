@@ -34,11 +34,13 @@ func (a *app) handBack(c echo.Context, sess *session.Session, target *url.URL) e
 		}
 		return c.Redirect(http.StatusSeeOther, enrol)
 	}
+	// An application invitation is accepted before an organization's, so
+	// that the organization's redirect URL, when there is one, wins.
+	target, done, err := a.appInvitationHandBack(c, sess, target)
+	if done || err != nil {
+		return err
+	}
 	if a.Orgs != nil {
-		var (
-			done bool
-			err  error
-		)
 		if sess, target, done, err = a.orgHandBack(c, sess, target); done || err != nil {
 			return err
 		}

@@ -18,6 +18,7 @@ import (
 	"github.com/portalhq/portal/internal/factors"
 	"github.com/portalhq/portal/internal/flow"
 	"github.com/portalhq/portal/internal/i18n"
+	"github.com/portalhq/portal/internal/invitation"
 	"github.com/portalhq/portal/internal/jwttemplate"
 	"github.com/portalhq/portal/internal/notify"
 	"github.com/portalhq/portal/internal/oauth"
@@ -83,6 +84,9 @@ type Deps struct {
 	Images  Images
 	// Orgs runs organizations; nil turns their pages off.
 	Orgs *org.Service
+	// Invitations are application invitations (/v1/invitations); nil
+	// turns their link off.
+	Invitations *invitation.Service
 
 	// Backend API.
 	SecretKey  string

@@ -202,8 +202,12 @@ func (a *app) keepInvitation(c echo.Context, ticket string) error {
 }
 
 // invitedEmail is the address of the pending invitation the browser keeps,
-// "" when it keeps none or the invitation can no longer be used.
+// an application invitation's or else an organization's, "" when it keeps
+// none or the invitation can no longer be used.
 func (a *app) invitedEmail(c echo.Context) string {
+	if email := a.appInvitedEmail(c); email != "" {
+		return email
+	}
 	if a.Orgs == nil {
 		return ""
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/portalhq/portal/internal/i18n"
+	"github.com/portalhq/portal/internal/invitation"
 	"github.com/portalhq/portal/internal/org"
 	"github.com/portalhq/portal/internal/theme"
 	"github.com/portalhq/portal/internal/user"
@@ -150,6 +151,7 @@ func Routes() []Route {
 		{Method: http.MethodPost, Path: "/organizations/:org_id/invitations", h: (*app).orgInvite, Org: org.PermMembershipsManage},
 		{Method: http.MethodPost, Path: "/organizations/:org_id/invitations/:invitation_id/revoke", h: (*app).orgRevoke, Org: org.PermMembershipsManage},
 		{Method: http.MethodPost, Path: "/organizations/:org_id/invitations/:invitation_id/resend", h: (*app).orgResend, Org: org.PermMembershipsManage},
+		{Method: http.MethodGet, Path: invitation.AcceptPath, h: (*app).appInvitationPage},
 		{Method: http.MethodGet, Path: org.AcceptPath, h: (*app).acceptInvitationPage, Org: OrgTicket},
 		{Method: http.MethodPost, Path: org.AcceptPath, h: (*app).acceptInvitation, Org: OrgTicket},
 	}
@@ -214,6 +216,9 @@ func apiRoutes() []Route {
 		api(post, "/v1/webhooks/endpoints/:id/rotate_secret", (*app).apiEndpointRotate),
 		api(get, "/v1/webhooks/endpoints/:id/deliveries", (*app).apiEndpointDeliveries),
 		api(post, "/v1/webhooks/endpoints/:id/deliveries/:msg/replay", (*app).apiDeliveryReplay),
+		api(get, "/v1/invitations", (*app).apiAppInvitationsList),
+		api(post, "/v1/invitations", (*app).apiAppInvitationCreate),
+		api(post, "/v1/invitations/:id/revoke", (*app).apiAppInvitationRevoke),
 		orgAPI(get, "/v1/organizations", (*app).apiOrgsList),
 		orgAPI(post, "/v1/organizations", (*app).apiOrgCreate),
 		orgAPI(get, "/v1/organizations/:id", (*app).apiOrgGet),

@@ -502,6 +502,14 @@ type OrgInvitationEmail struct {
 	Expires     string // e.g. "3 Dec 2026"
 }
 
+// AppInvitationEmail invites someone to sign up (an application
+// invitation, not an organization's).
+type AppInvitationEmail struct {
+	Email
+	URL     string // the one-time link
+	Expires string // e.g. "3 Dec 2026"
+}
+
 // OrgItem is one organization in the switcher.
 type OrgItem struct {
 	ID      string

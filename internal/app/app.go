@@ -29,6 +29,7 @@ import (
 	"github.com/portalhq/portal/internal/flow"
 	"github.com/portalhq/portal/internal/i18n"
 	"github.com/portalhq/portal/internal/id"
+	"github.com/portalhq/portal/internal/invitation"
 	"github.com/portalhq/portal/internal/jwttemplate"
 	"github.com/portalhq/portal/internal/mailer"
 	"github.com/portalhq/portal/internal/notify"
@@ -292,6 +293,8 @@ func (p *Portal) wire(ctx context.Context, opt Options) error {
 		Policy: org.Policy{CreateEnabled: cfg.OrgCreation, CreateLimit: cfg.OrgCreationLimit,
 			MaxMembers: cfg.OrgMaxMembers, InvitationTTL: cfg.OrgInvitationTTL, PersonalAccounts: cfg.PersonalAccounts},
 		Notifier: mail, Passwords: hasher, BaseURL: cfg.BaseURL}
+	invites := &invitation.Service{Clock: clock, Repo: st.Q, InTx: store.Tx[invitation.Repo](st), Notifier: mail,
+		BaseURL: cfg.BaseURL}
 	sessions.Orgs = orgs
 	acct.Orgs = orgs
 	if err := p.wireWebhooks(ctx); err != nil {
@@ -312,7 +315,8 @@ func (p *Portal) wire(ctx context.Context, opt Options) error {
 			Orgs: templateOrgs{orgs}},
 		AdminUsers: &admin.Users{Clock: clock, Repo: st.Q, InTx: store.Tx[admin.Repo](st), Sessions: sessions,
 			Hasher: hasher, Policy: pwPolicy, AppName: cfg.AppName, PhoneRegion: cfg.PhoneRegion, Orgs: orgs},
-		Passkeys: passkeys, Factors: second, Theme: look, I18n: catalog, Account: acct, Images: st.Q, Orgs: orgs})
+		Passkeys: passkeys, Factors: second, Theme: look, I18n: catalog, Account: acct, Images: st.Q, Orgs: orgs,
+		Invitations: invites})
 	return err
 }
 

@@ -24,6 +24,7 @@ const (
 	Org          = "org"
 	OrgMember    = "orgmem"
 	OrgInvite    = "orginv"
+	Invitation   = "inv" // an invitation to the application, Clerk's inv_
 )
 
 // New returns prefix_ followed by 27 base62 characters (160 random bits).

@@ -97,8 +97,8 @@ type Form struct {
 	FirstName string
 	LastName  string
 	// Invited is the address of a pending invitation the browser holds
-	// (an organization's), which is what lets a restricted instance's
-	// sign-up go ahead; "" without one.
+	// (the application's or an organization's), which is what lets a
+	// restricted instance's sign-up go ahead; "" without one.
 	Invited string
 }
 

@@ -1,0 +1,140 @@
+package handlers
+
+import (
+	"net/http"
+	"net/url"
+
+	"github.com/gorilla/sessions"
+	"github.com/labstack/echo/v4"
+
+	"github.com/portalhq/portal/internal/apperr"
+	"github.com/portalhq/portal/internal/invitation"
+	"github.com/portalhq/portal/internal/session"
+)
+
+// Application invitations (Clerk's /v1/invitations; organization ones are
+// in orgs_invitations.go). The emailed link keeps the ticket in a sealed
+// cookie of its own while the invitee signs up, which is what opens
+// sign-up on a restricted instance; handing the session back accepts it.
+
+// appInvitationCookie keeps an application invitation's ticket, sealed like
+// __client, apart from an organization's __invitation so that one does not
+// replace the other.
+const appInvitationCookie = "__app_invitation"
+
+// GET /invitation?ticket=…: the emailed link. It keeps the ticket and goes
+// on to sign-up, the address filled in (to sign-in when an account has it
+// already, as ignore_existing allows), with the invitation's redirect URL
+// when it is an allowed one. A ticket that can't be used gets a 410 page.
+func (a *app) appInvitationPage(c echo.Context) error {
+	if a.Invitations == nil {
+		return echo.ErrNotFound
+	}
+	ctx := c.Request().Context()
+	ticket := c.QueryParam("ticket")
+	inv, err := a.Invitations.Lookup(ctx, ticket)
+	if err != nil {
+		if e, ok := apperr.As(err); ok && e.Code == apperr.Expired {
+			return a.message(c, http.StatusGone, a.t(c, "invitation.gone_title"), a.say(c, e), "/sign-in", a.t(c, "page.go_to_sign_in"))
+		}
+		return err
+	}
+	if err := a.keepAppInvitation(c, ticket); err != nil {
+		return err
+	}
+	q := url.Values{"email_address": {inv.Email}}
+	if target := a.appInvitationTarget(inv); target != nil {
+		q.Set("redirect_url", target.String())
+	}
+	path := "/sign-up"
+	if has, err := a.Invitations.HasAccount(ctx, inv.Email); err != nil {
+		return err
+	} else if has {
+		path = "/sign-in"
+	}
+	return c.Redirect(http.StatusSeeOther, path+"?"+q.Encode())
+}
+
+// appInvitationTarget is the invitation's redirect URL when it is on the
+// portal or an allowed origin, else nil (the usual target then).
+func (a *app) appInvitationTarget(inv *invitation.Invitation) *url.URL {
+	if inv.RedirectURL == "" {
+		return nil
+	}
+	u, err := a.Redirects.CheckOrPortal(inv.RedirectURL, a.base)
+	if err != nil {
+		return nil
+	}
+	return u
+}
+
+func (a *app) keepAppInvitation(c echo.Context, ticket string) error {
+	s, _ := a.clients.New(c.Request(), appInvitationCookie)
+	s.Values["ticket"] = ticket
+	s.Options = &sessions.Options{Path: "/", MaxAge: invitationMaxAge, HttpOnly: true, Secure: a.secureCookies(),
+		SameSite: http.SameSiteLaxMode}
+	return s.Save(c.Request(), c.Response())
+}
+
+// keptAppTicket is the ticket the browser keeps, "" when none.
+func (a *app) keptAppTicket(c echo.Context) string {
+	s, err := a.clients.Get(c.Request(), appInvitationCookie)
+	if err != nil {
+		return ""
+	}
+	ticket, _ := s.Values["ticket"].(string)
+	return ticket
+}
+
+// appInvitedEmail is the address of the live application invitation the
+// browser keeps, "" when none.
+func (a *app) appInvitedEmail(c echo.Context) string {
+	ticket := a.keptAppTicket(c)
+	if a.Invitations == nil || ticket == "" {
+		return ""
+	}
+	inv, err := a.Invitations.Lookup(c.Request().Context(), ticket)
+	if err != nil {
+		return ""
+	}
+	return inv.Email
+}
+
+// takeAppInvitation returns the kept ticket, if any, and forgets it.
+func (a *app) takeAppInvitation(c echo.Context) string {
+	ticket := a.keptAppTicket(c)
+	if ticket == "" {
+		return ""
+	}
+	s, _ := a.clients.Get(c.Request(), appInvitationCookie)
+	s.Options = &sessions.Options{Path: "/", MaxAge: -1, HttpOnly: true, Secure: a.secureCookies(),
+		SameSite: http.SameSiteLaxMode}
+	_ = s.Save(c.Request(), c.Response())
+	return ticket
+}
+
+// appInvitationHandBack accepts an application invitation kept while its
+// invitee signed up (or in): its public metadata lands on the user and its
+// redirect URL, when allowed, becomes the target. done means it answered
+// (the invitation could not be used; the person is signed in all the same).
+func (a *app) appInvitationHandBack(c echo.Context, sess *session.Session, target *url.URL) (*url.URL, bool, error) {
+	if a.Invitations == nil {
+		return target, false, nil
+	}
+	ticket := a.takeAppInvitation(c)
+	if ticket == "" {
+		return target, false, nil
+	}
+	inv, err := a.Invitations.Accept(c.Request().Context(), ticket, sess.UserID)
+	if err != nil {
+		if e, ok := apperr.As(err); ok && e.Code != "" {
+			return nil, true, a.message(c, statusOf(e.Code), a.t(c, "invitation.unusable_title"), a.say(c, e),
+				target.String(), a.t(c, "button.continue"))
+		}
+		return nil, true, err
+	}
+	if u := a.appInvitationTarget(inv); u != nil {
+		target = u
+	}
+	return target, false, nil
+}

@@ -1,0 +1,369 @@
+// Package invitation is Clerk's application invitations: the operator
+// invites an address through the Backend API, the invitee follows the
+// emailed link to sign up (also on a restricted instance), and the new
+// account gets the invitation's public metadata. Organization invitations
+// are the org package's.
+package invitation
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"net/url"
+	"slices"
+	"time"
+
+	"github.com/jonboulle/clockwork"
+
+	"github.com/portalhq/portal/internal/apperr"
+	"github.com/portalhq/portal/internal/events"
+	"github.com/portalhq/portal/internal/id"
+	"github.com/portalhq/portal/internal/metadata"
+	"github.com/portalhq/portal/internal/notify"
+	"github.com/portalhq/portal/internal/user"
+)
+
+// Statuses. A pending invitation past its expiry is shown as expired.
+const (
+	Pending  = "pending"
+	Accepted = "accepted"
+	Revoked  = "revoked"
+	Expired  = "expired" // shown and filtered only; never stored
+)
+
+// AcceptPath is the page the emailed link opens (GET, ?ticket=…).
+const AcceptPath = "/invitation"
+
+const (
+	// DefaultTTL is how long an invitation lasts unless it says otherwise.
+	DefaultTTL = 30 * 24 * time.Hour
+	// MaxDays bounds expires_in_days.
+	MaxDays = 365
+	// DefaultPageSize and MaxPageSize bound List.
+	DefaultPageSize = 10
+	MaxPageSize     = 500
+)
+
+// Invitation is one invitation to sign up. Only the ticket's hash is kept;
+// the ticket itself is in the emailed link.
+type Invitation struct {
+	ID             string
+	Email          string // normalised
+	PublicMetadata json.RawMessage
+	RedirectURL    string // checked against the allowed origins when created
+	TicketHash     string
+	Status         string
+	ExpiresAt      time.Time
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
+	AcceptedUserID string // "" until accepted
+}
+
+// Live reports whether the invitation can still be used at now.
+func (i *Invitation) Live(now time.Time) bool { return i.Status == Pending && now.Before(i.ExpiresAt) }
+
+// Shown is the status as the Backend API reports it: expired for a
+// pending invitation past its expiry.
+func (i *Invitation) Shown(now time.Time) string {
+	if i.Status == Pending && !now.Before(i.ExpiresAt) {
+		return Expired
+	}
+	return i.Status
+}
+
+// HashTicket is what the store keeps of a ticket. The ticket has 256
+// random bits, so a plain hash suffices.
+func HashTicket(ticket string) string {
+	h := sha256.Sum256([]byte(ticket))
+	return hex.EncodeToString(h[:])
+}
+
+// Filter selects invitations for List. A status of expired selects
+// pending invitations past their expiry, pending only the live ones.
+type Filter struct {
+	Statuses []string
+	Now      time.Time // set by List
+	Limit    int
+	Offset   int
+}
+
+// Repo is what the service needs of the store.
+type Repo interface {
+	CreateAppInvitation(ctx context.Context, inv *Invitation) error
+	AppInvitationByID(ctx context.Context, id string) (*Invitation, error)
+	AppInvitationByTicket(ctx context.Context, hash string) (*Invitation, error)
+	// PendingAppInvitations lists the pending invitations to email,
+	// expired or not.
+	PendingAppInvitations(ctx context.Context, email string) ([]Invitation, error)
+	ListAppInvitations(ctx context.Context, f Filter) ([]Invitation, int, error)
+	// UpdateAppInvitation saves status, updated_at and accepted_user_id
+	// when the stored status is still from; otherwise ErrConflict.
+	UpdateAppInvitation(ctx context.Context, inv *Invitation, from string) error
+	UserByID(ctx context.Context, id string) (*user.User, error)
+	UserByIdentifier(ctx context.Context, kind, value string) (*user.User, error)
+	LockUser(ctx context.Context, userID string) error
+	SetPublicMetadata(ctx context.Context, userID string, m json.RawMessage, at time.Time) error
+	InsertEvent(ctx context.Context, e events.Event) error
+}
+
+// Notifier sends the invitation email.
+type Notifier interface {
+	SendAppInvitation(ctx context.Context, to string, m Mail) error
+}
+
+// Mail is what the invitation email says.
+type Mail struct {
+	URL      string // the link with the ticket
+	ExpireAt time.Time
+}
+
+// Service runs application invitations.
+type Service struct {
+	Clock    clockwork.Clock
+	Repo     Repo
+	InTx     func(ctx context.Context, fn func(Repo) error) error
+	Notifier Notifier
+	BaseURL  string // links are built from it
+}
+
+// Errors a person or the Backend API sees.
+var (
+	ErrNotFound = apperr.New(apperr.NotFound, "No invitation has that ID.")
+	ErrGone     = apperr.New(apperr.Expired,
+		"This invitation can't be used: it has expired, was revoked or was already used. Ask for a new one.").T("error.invitation.gone")
+	ErrWrongAccount = apperr.New(apperr.Forbidden,
+		"This invitation was sent to another email address. Use the account with that address.").T("error.invitation.wrong_account")
+	ErrNotPending = apperr.New(apperr.Conflict, "Only a pending invitation can be revoked.")
+)
+
+// CreateInput is POST /v1/invitations.
+type CreateInput struct {
+	Email          string
+	PublicMetadata json.RawMessage // nil = {}
+	RedirectURL    string          // already checked against the allowed origins
+	Notify         bool            // email the link
+	IgnoreExisting bool            // invite even if an account or a pending invitation has the address
+	ExpiresInDays  int             // 0 = DefaultTTL
+}
+
+// Create stores an invitation and, when asked, emails its link. It refuses
+// an address an account has or a live invitation was sent to, unless
+// IgnoreExisting. The link is returned: the ticket is not kept. When the
+// email cannot be sent the invitation stays, and the error says so.
+func (s *Service) Create(ctx context.Context, in CreateInput) (*Invitation, string, error) {
+	if in.ExpiresInDays < 0 || in.ExpiresInDays > MaxDays {
+		return nil, "", apperr.Field(apperr.Invalid, "expires_in_days", "expires_in_days must be between 1 and 365.")
+	}
+	addr, err := notify.ValidAddress(in.Email)
+	if err != nil {
+		return nil, "", apperr.Field(apperr.Invalid, "email_address", "Give an email address like name@example.com.")
+	}
+	email := user.NormalizeEmail(addr)
+	md := json.RawMessage(`{}`)
+	if in.PublicMetadata != nil {
+		if md, err = metadata.Set("public_metadata", in.PublicMetadata); err != nil {
+			return nil, "", err
+		}
+	}
+	ttl := DefaultTTL
+	if in.ExpiresInDays > 0 {
+		ttl = time.Duration(in.ExpiresInDays) * 24 * time.Hour
+	}
+	now := s.Clock.Now()
+	ticket := id.Secret(32)
+	inv := &Invitation{ID: id.New(id.Invitation), Email: email, PublicMetadata: md, RedirectURL: in.RedirectURL,
+		TicketHash: HashTicket(ticket), Status: Pending, ExpiresAt: now.Add(ttl), CreatedAt: now, UpdatedAt: now}
+	err = s.InTx(ctx, func(r Repo) error {
+		if !in.IgnoreExisting {
+			if _, err := r.UserByIdentifier(ctx, user.Email, email); err == nil {
+				return apperr.Field(apperr.Conflict, "email_address", email+" already has an account.")
+			} else if !errors.Is(err, apperr.ErrNotFound) {
+				return err
+			}
+			pending, err := r.PendingAppInvitations(ctx, email)
+			if err != nil {
+				return err
+			}
+			if slices.ContainsFunc(pending, func(p Invitation) bool { return p.Live(now) }) {
+				return apperr.Field(apperr.Conflict, "email_address", email+" has a pending invitation already.")
+			}
+		}
+		return r.CreateAppInvitation(ctx, inv)
+	})
+	if err != nil {
+		return nil, "", err
+	}
+	link := s.Link(ticket)
+	if in.Notify && s.Notifier != nil {
+		if err := s.Notifier.SendAppInvitation(ctx, email, Mail{URL: link, ExpireAt: inv.ExpiresAt}); err != nil {
+			return inv, link, err
+		}
+	}
+	return inv, link, nil
+}
+
+// Link is the emailed link for ticket.
+func (s *Service) Link(ticket string) string {
+	return s.BaseURL + AcceptPath + "?" + url.Values{"ticket": {ticket}}.Encode()
+}
+
+// Lookup returns the live invitation a ticket names. Unknown, expired,
+// revoked and used tickets all read as ErrGone.
+func (s *Service) Lookup(ctx context.Context, ticket string) (*Invitation, error) {
+	if ticket == "" || len(ticket) > 100 {
+		return nil, ErrGone
+	}
+	inv, err := s.Repo.AppInvitationByTicket(ctx, HashTicket(ticket))
+	if err != nil || !inv.Live(s.Clock.Now()) {
+		return nil, gone(err)
+	}
+	return inv, nil
+}
+
+func gone(err error) error {
+	if err == nil || errors.Is(err, apperr.ErrNotFound) {
+		return ErrGone
+	}
+	return err
+}
+
+// List returns the invitations f selects, newest first, and how many
+// there are.
+func (s *Service) List(ctx context.Context, f Filter) ([]Invitation, int, error) {
+	switch {
+	case f.Limit == 0:
+		f.Limit = DefaultPageSize
+	case f.Limit < 1 || f.Limit > MaxPageSize:
+		return nil, 0, apperr.Field(apperr.Invalid, "limit", "limit must be between 1 and 500.")
+	}
+	if f.Offset < 0 {
+		return nil, 0, apperr.Field(apperr.Invalid, "offset", "offset can't be negative.")
+	}
+	for _, st := range f.Statuses {
+		if !slices.Contains([]string{Pending, Accepted, Revoked, Expired}, st) {
+			return nil, 0, apperr.Field(apperr.Invalid, "status", "Give pending, accepted, revoked or expired.")
+		}
+	}
+	f.Now = s.Clock.Now()
+	return s.Repo.ListAppInvitations(ctx, f)
+}
+
+// Revoke withdraws a pending invitation (expired or not); its link stops
+// working.
+func (s *Service) Revoke(ctx context.Context, invitationID string) (*Invitation, error) {
+	var inv *Invitation
+	err := s.InTx(ctx, func(r Repo) error {
+		var err error
+		if inv, err = r.AppInvitationByID(ctx, invitationID); errors.Is(err, apperr.ErrNotFound) {
+			return ErrNotFound
+		} else if err != nil {
+			return err
+		}
+		if inv.Status != Pending {
+			return ErrNotPending
+		}
+		inv.Status, inv.UpdatedAt = Revoked, s.Clock.Now()
+		if err := r.UpdateAppInvitation(ctx, inv, Pending); errors.Is(err, apperr.ErrConflict) {
+			return ErrNotPending
+		} else if err != nil {
+			return err
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return inv, nil
+}
+
+// Accept uses the invitation for userID, whose account must have verified
+// the invited address: the invitation's public metadata is merged into the
+// user's (user.updated) and it is marked accepted, once.
+func (s *Service) Accept(ctx context.Context, ticket, userID string) (*Invitation, error) {
+	if ticket == "" || len(ticket) > 100 {
+		return nil, ErrGone
+	}
+	var inv *Invitation
+	err := s.InTx(ctx, func(r Repo) error {
+		// Held so that two acceptances at once merge one after the other.
+		if err := r.LockUser(ctx, userID); err != nil {
+			return err
+		}
+		var err error
+		if inv, err = r.AppInvitationByTicket(ctx, HashTicket(ticket)); err != nil {
+			return gone(err)
+		}
+		now := s.Clock.Now()
+		if !inv.Live(now) {
+			return ErrGone
+		}
+		u, err := r.UserByID(ctx, userID)
+		if err != nil {
+			return err
+		}
+		if !u.Has(user.Email, inv.Email) {
+			return ErrWrongAccount
+		}
+		inv.Status, inv.UpdatedAt, inv.AcceptedUserID = Accepted, now, u.ID
+		if err := r.UpdateAppInvitation(ctx, inv, Pending); errors.Is(err, apperr.ErrConflict) {
+			return ErrGone
+		} else if err != nil {
+			return err
+		}
+		if string(metadata.OrEmpty(inv.PublicMetadata)) == "{}" {
+			return nil
+		}
+		merged, err := metadata.Merge(u.PublicMetadata, inv.PublicMetadata)
+		if err != nil {
+			return err
+		}
+		if err := r.SetPublicMetadata(ctx, u.ID, merged, now); err != nil {
+			return err
+		}
+		if u, err = r.UserByID(ctx, userID); err != nil {
+			return err
+		}
+		e, err := events.New(events.UserUpdated, u.ID, u.ToObject(now), now)
+		if err != nil {
+			return err
+		}
+		return r.InsertEvent(ctx, e)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return inv, nil
+}
+
+// Object is an invitation as the Backend API shows it, with Clerk's names.
+type Object struct {
+	Object         string          `json:"object"`
+	ID             string          `json:"id"`
+	EmailAddress   string          `json:"email_address"`
+	PublicMetadata json.RawMessage `json:"public_metadata"`
+	Revoked        bool            `json:"revoked"`
+	Status         string          `json:"status"`
+	URL            string          `json:"url,omitempty"` // only when created: the ticket is not kept
+	ExpiresAt      int64           `json:"expires_at"`
+	CreatedAt      int64           `json:"created_at"`
+	UpdatedAt      int64           `json:"updated_at"`
+}
+
+// ToObject converts i as seen at now; link is its URL when known.
+func (i *Invitation) ToObject(now time.Time, link string) Object {
+	return Object{Object: "invitation", ID: i.ID, EmailAddress: i.Email, PublicMetadata: metadata.OrEmpty(i.PublicMetadata),
+		Revoked: i.Status == Revoked, Status: i.Shown(now), URL: link, ExpiresAt: i.ExpiresAt.UnixMilli(),
+		CreatedAt: i.CreatedAt.UnixMilli(), UpdatedAt: i.UpdatedAt.UnixMilli()}
+}
+
+// HasAccount reports whether an account owns email, so the link can send
+// its holder to sign-in rather than sign-up.
+func (s *Service) HasAccount(ctx context.Context, email string) (bool, error) {
+	_, err := s.Repo.UserByIdentifier(ctx, user.Email, user.NormalizeEmail(email))
+	if errors.Is(err, apperr.ErrNotFound) {
+		return false, nil
+	}
+	return err == nil, err
+}
