@@ -56,8 +56,9 @@ func (a *app) apiAppInvitationCreate(c echo.Context) error {
 	return apiJSON(c, http.StatusOK, inv.ToObject(a.Clock.Now(), link))
 }
 
-// GET /v1/invitations (status, repeated; limit, offset). Clerk's SDK asks
-// with paginated=true; the answer is {"data","total_count"} either way.
+// GET /v1/invitations (status, repeated; limit, offset): a bare array as
+// Clerk answers, {"data","total_count"} with paginated=true (which Clerk's
+// SDKs send).
 func (a *app) apiAppInvitationsList(c echo.Context) error {
 	if err := a.invitationsOn(); err != nil {
 		return err
@@ -76,7 +77,10 @@ func (a *app) apiAppInvitationsList(c echo.Context) error {
 	for i := range list {
 		out = append(out, list[i].ToObject(now, ""))
 	}
-	return apiJSON(c, http.StatusOK, paginated{Data: out, TotalCount: total})
+	if c.QueryParam("paginated") == "true" {
+		return apiJSON(c, http.StatusOK, paginated{Data: out, TotalCount: total})
+	}
+	return apiJSON(c, http.StatusOK, out)
 }
 
 // POST /v1/invitations/:id/revoke

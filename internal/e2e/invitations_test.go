@@ -129,9 +129,16 @@ func TestInvitationLinkSignsUpWithMetadata(t *testing.T) {
 	}
 	jsonEqual(t, "bob's public_metadata", u.PublicMetadata, `{"plan":"pro","seats":3}`)
 	var accepted paginatedInvitations
-	api(t, p, http.MethodGet, "/v1/invitations?status=accepted", nil, &accepted)
+	api(t, p, http.MethodGet, "/v1/invitations?status=accepted&paginated=true", nil, &accepted)
 	if accepted.TotalCount != 1 || accepted.Data[0].ID != created.ID || accepted.Data[0].Status != "accepted" {
 		t.Errorf("accepted invitations: %+v", accepted)
+	}
+	var bare []struct {
+		ID string `json:"id"`
+	}
+	if r := api(t, p, http.MethodGet, "/v1/invitations", nil, &bare); r.Status != http.StatusOK || len(bare) != 1 ||
+		bare[0].ID != created.ID {
+		t.Errorf("GET /v1/invitations without paginated=true: %d %s, want a bare array", r.Status, r.Body)
 	}
 
 	again := newBrowser(t, p).get(link)
