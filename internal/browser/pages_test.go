@@ -91,6 +91,9 @@ var pages = []portalPage{
 	{name: "not-found", path: at("/no-such-page"), h1: "Page not found", status: http.StatusNotFound},
 	{name: "refused-redirect", path: at("/sign-in?redirect_url=https%3A%2F%2Fevil.example%2F"), h1: "This link can't be used", status: http.StatusBadRequest},
 	{name: "link-unusable", path: at("/v1/verify?token=not-a-token"), h1: "This link can't be used", status: http.StatusBadRequest},
+	// An application invitation's link: a good ticket only redirects to
+	// sign-up (checked above); one that can't be used gets this page.
+	{name: "invitation-gone", route: "/invitation", path: at("/invitation?ticket=not-a-ticket"), h1: "This invitation can't be used", status: http.StatusGone},
 	{name: "account-deleted", route: "/user/deleted", path: at("/user/deleted"), h1: "Your account is deleted"},
 }
 

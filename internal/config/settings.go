@@ -68,7 +68,7 @@ func Settings() []Setting {
 		setting("sms_countries", "", "comma-separated ISO country codes text messages may go to; empty = all", list(func(c *Config) *[]string { return &c.SMSCountries })),
 		setting("allowlist", "", "comma-separated identifiers that alone may sign up: ada@example.com, @example.com (that domain), +14155550100, a username; empty = everyone", list(func(c *Config) *[]string { return &c.Allowlist })),
 		setting("blocklist", "", "comma-separated identifiers that may not sign up or sign in, in the forms of PORTAL_ALLOWLIST", list(func(c *Config) *[]string { return &c.Blocklist })),
-		setting("sign_up_mode", "public", "public: anyone may sign up; restricted: only people invited to an organization (and users made through the Backend API)", str(func(c *Config) *string { return &c.SignUpMode })),
+		setting("sign_up_mode", "public", "public: anyone may sign up; restricted: only people invited (POST /v1/invitations or to an organization), and users made through the Backend API", str(func(c *Config) *string { return &c.SignUpMode })),
 		setting("block_email_subaddresses", "false", "refuse new email addresses with a + in the local part (ada+x@example.com)", boolean(func(c *Config) *bool { return &c.BlockEmailSubaddresses })),
 		setting("email_link_other_device_session", "false", "an email link opened on another device signs that device in too", boolean(func(c *Config) *bool { return &c.EmailLinkOtherDeviceSession })),
 		setting("send_limit_per_identifier_hour", "10", "codes and links sent to one address or number per hour", integer(func(c *Config) *int { return &c.SendLimitPerIdentifierHour })),
