@@ -163,9 +163,14 @@ func (a *app) renderFactorOne(c echo.Context, status int, f *flow.Flow, strategy
 		back.Set("redirect_url", f.RedirectURL)
 	}
 	change := "/sign-in?" + back.Encode()
-	// The chip shows what was typed; for a username that is the username,
-	// not the account's address (signin.Destination).
-	dest := f.Identifier
+	// The chip shows where the code goes, or else what was typed.
+	dest, err := a.SignIn.Destination(ctx, f, strategy)
+	if err != nil {
+		return err
+	}
+	if dest == "" {
+		dest = f.Identifier
+	}
 	switch strategy {
 	case flow.EmailCode, flow.PhoneCode, flow.ResetPasswordEmailCode, flow.ResetPasswordPhoneCode:
 		heading := a.t(c, "signin.code_title_email")
@@ -278,10 +283,10 @@ func (a *app) signInAttempt(c echo.Context) error {
 	return a.handBack(c, sess, target)
 }
 
-// methodLabel is the button text offering another factor: "… to" what was
-// typed, or "… to the address on your account" after a username.
+// methodLabel is the button text offering another factor: "… to" where it
+// goes, or "… to the address on your account" when that is not shown.
 func (a *app) methodLabel(c echo.Context, f *flow.Flow, strategy string) string {
-	dest := signin.Destination(f, strategy)
+	dest, _ := a.SignIn.Destination(c.Request().Context(), f, strategy)
 	if dest == "" {
 		switch strategy {
 		case flow.EmailCode:

@@ -177,7 +177,8 @@ func (p *Portal) wire(ctx context.Context, opt Options) error {
 		Username: cfg.HasIdentifier("username"), Region: cfg.PhoneRegion}
 	in := &signin.Service{Clock: clock, Repo: st.Q, InTx: store.Tx[signin.Repo](st), Sessions: sessions,
 		Identifiers: ids, Hasher: hasher, Policy: pwPolicy, AppName: cfg.AppName, Notifier: mail,
-		LinkOtherDeviceSession: cfg.EmailLinkOtherDeviceSession, Restrict: restrictions}
+		LinkOtherDeviceSession: cfg.EmailLinkOtherDeviceSession, Restrict: restrictions,
+		Strict: cfg.EnumerationProtection == config.EnumerationStrict}
 	factors := cfg.EnabledFactors()
 	if !cfg.PasskeysPossible() && slices.Contains(factors, flow.Passkey) {
 		p.Log.Warn("passkeys are off: WebAuthn needs the base URL to be a domain name, not an IP address", "base_url", cfg.BaseURL)

@@ -28,6 +28,11 @@ const (
 	// "restricted" (invite-only).
 	SignUpPublic     = "public"
 	SignUpRestricted = "restricted"
+
+	// PORTAL_ENUMERATION_PROTECTION: what the choices after the identifier
+	// may reveal (see signin.Service.Strict).
+	EnumerationStandard = "standard"
+	EnumerationStrict   = "strict"
 )
 
 // Config holds every setting. Zero values mean what the Settings table says
@@ -59,6 +64,7 @@ type Config struct {
 	PhoneRegion                 string   // default region for numbers without +country
 	SMSCountries                []string // allowed SMS destinations (ISO codes); empty = all
 	SignUpMode                  string   // SignUpPublic or SignUpRestricted
+	EnumerationProtection       string   // EnumerationStandard or EnumerationStrict
 	Allowlist                   []string // PORTAL_ALLOWLIST entries; see Restrictions
 	Blocklist                   []string
 	BlockEmailSubaddresses      bool

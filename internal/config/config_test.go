@@ -54,7 +54,7 @@ func TestDefaults(t *testing.T) {
 		Addr: "127.0.0.1:4000", BaseURL: "http://localhost:4000", Env: "development", AppName: "Portal",
 		DatabaseURL: "sqlite:./data/portal.db", AllowedRedirectOrigins: []string{"http://localhost:*"},
 		EmailFrom: "Portal <no-reply@localhost>", TwilioAPIURL: "https://api.twilio.com",
-		Identifiers: []string{"email"}, SignUpMode: SignUpPublic, PersonalAccounts: true, Theme: "default",
+		Identifiers: []string{"email"}, SignUpMode: SignUpPublic, EnumerationProtection: EnumerationStandard, PersonalAccounts: true, Theme: "default",
 		EventRetention: 30 * 24 * time.Hour, SessionTokenTTL: 60 * time.Second, SessionMaxLifetime: 7 * 24 * time.Hour, SessionCookieHTTPOnly: true,
 		PasswordMinLength: 15, PasswordMinLengthMFA: 8, LockoutThreshold: 10, SendLimitPerIdentifierHour: 10, SendLimitPerIdentifierDay: 20, SendLimitPerIPHour: 30, SendLimitPerIPDay: 100, SMSLimitPerMinute: 30, SMSLimitPerHour: 300, LockoutDuration: time.Hour,
 		LogLevel: "info", LogFormat: "text",

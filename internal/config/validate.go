@@ -55,6 +55,9 @@ func (c *Config) validate() problems {
 	if err := checkBaseURL(c.BaseURL); err != nil {
 		p.add("PORTAL_BASE_URL: %v (use e.g. https://accounts.example.com)", err)
 	}
+	if c.EnumerationProtection != EnumerationStandard && c.EnumerationProtection != EnumerationStrict {
+		p.add("PORTAL_ENUMERATION_PROTECTION: %q must be standard or strict", c.EnumerationProtection)
+	}
 	if c.SignUpMode != SignUpPublic && c.SignUpMode != SignUpRestricted {
 		p.add("PORTAL_SIGN_UP_MODE: %q must be public or restricted", c.SignUpMode)
 	}

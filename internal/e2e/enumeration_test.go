@@ -108,14 +108,17 @@ func TestSignUpDoesNotRevealAccounts_REQ_RL_05(t *testing.T) {
 	}
 }
 
-// REQ-RL-05: the ways in offered after the identifier depend on what kind of
-// identifier was typed, never on the account: one with a password, one without
-// (made through the Backend API), one with a passkey-free username and an
-// unknown address or username all get the same page. After a username the
-// code goes to the account's own address, which the page does not show, even
-// partly hidden.
-func TestSignInChoicesDoNotRevealAccounts_REQ_RL_05(t *testing.T) {
-	p := portaltest.Start(t, portaltest.Options{Env: map[string]string{"PORTAL_IDENTIFIERS": "email,username"}})
+// REQ-RL-05 under PORTAL_ENUMERATION_PROTECTION=strict: the ways in offered
+// after the identifier depend on what kind of identifier was typed, never on
+// the account: one with a password, one without (made through the Backend
+// API) and an unknown address get the same page, and so do a known and an
+// unknown username. After a username the code goes to the account's own
+// address, which the page does not show, even partly hidden. (The standard
+// mode offers the factors the account has, as the contract says; see
+// TestPasskeyAfterIdentifier and TestPasswordResetBySMS_REQ_PW_07.)
+func TestStrictSignInChoicesDoNotRevealAccounts_REQ_RL_05(t *testing.T) {
+	p := portaltest.Start(t, portaltest.Options{Env: map[string]string{"PORTAL_IDENTIFIERS": "email,username",
+		"PORTAL_ENUMERATION_PROTECTION": "strict"}})
 	signUpWith(newBrowser(t, p), map[string]string{"email_address": knownEmail, "username": "known_k", "password": goodPassword}, "")
 	p.SMTP.WaitFor(t, knownEmail, mailWait)
 	for _, body := range []map[string]any{
@@ -133,7 +136,7 @@ func TestSignInChoicesDoNotRevealAccounts_REQ_RL_05(t *testing.T) {
 	for _, other := range []string{"nopass@example.com", unknownEmail} {
 		sameAnswer(t, "first factor page", known, step(other), knownEmail, other)
 	}
-	for _, want := range []string{"Email a code to " + knownEmail, "Email a sign-in link to " + knownEmail} {
+	for _, want := range []string{"Email a code to " + knownEmail, "Email a sign-in link to " + knownEmail, "Sign in with a passkey"} {
 		if !strings.Contains(known.text(), want) {
 			t.Errorf("after an address: no %q in\n%s", want, known.text())
 		}

@@ -277,9 +277,8 @@ func TestPhoneNumberLifecycle(t *testing.T) {
 	if o := lastUser(t, p, ada.ID); o.PrimaryPhoneNumberID == nil || *o.PrimaryPhoneNumberID != identifierID(t, ada, ukPhone) {
 		t.Errorf("user.updated primary_phone_number_id = %v", o.PrimaryPhoneNumberID)
 	}
-	// The number added last signs in by text.
 	in := newBrowser(t, p)
-	codePage := in.submit(passwordStep(t, in, "+44 7400 123456", appURL), prepareForm, map[string]string{"strategy": "phone_code"})
+	codePage := in.submit(passwordStep(t, in, "ada@example.com", appURL), prepareForm, map[string]string{"strategy": "phone_code"})
 	wantHandBack(t, in.submit(codePage, codeForm, map[string]string{"code": smsTo(t, tw, ukPhone).Code()}), http.StatusSeeOther, appURL)
 
 	pg = b.get("/user/phone-numbers/" + identifierID(t, ada, adaPhone) + "/remove")

@@ -22,10 +22,14 @@ func (s *CodeStrategy) Name() string { return s.Strategy }
 
 func (s *CodeStrategy) sms() bool { return flow.Channel(s.Strategy) == "sms" }
 
-// Offered by the kind of identifier typed, never by what the account holds
-// (REQ-RL-05): see Reaches.
-func (s *CodeStrategy) Offered(f *flow.Flow, _ *user.User) bool {
-	return Reaches(f.Data.IdentifierKind, flow.Channel(s.Strategy))
+// Offered when the account has somewhere to send the code; for an unknown
+// account, when the identifier itself could receive it (so the steps look
+// the same as for an account that has only what was typed).
+func (s *CodeStrategy) Offered(f *flow.Flow, u *user.User) bool {
+	if s.sms() {
+		return u == nil && f.Data.IdentifierKind == user.Phone || PhoneTarget(f, u) != ""
+	}
+	return u == nil && f.Data.IdentifierKind == user.Email || EmailTarget(f, u) != ""
 }
 
 // Prepare issues a code. For an unknown account the code is recorded (so
@@ -74,13 +78,12 @@ type LinkStrategy struct {
 
 func (s *LinkStrategy) Name() string { return flow.EmailLink }
 
-// Offered by the kind of identifier typed (REQ-RL-05): see Reaches.
-func (s *LinkStrategy) Offered(f *flow.Flow, _ *user.User) bool {
-	return Reaches(f.Data.IdentifierKind, "email")
+func (s *LinkStrategy) Offered(f *flow.Flow, u *user.User) bool {
+	return u == nil && f.Data.IdentifierKind == user.Email || EmailTarget(f, u) != ""
 }
 
-// Reaches reports whether a code or link on channel ("email" or "sms") is
-// offered after an identifier of kind was typed. An email address is sent
+// Reaches is what Service.Strict offers: a code or link on channel ("email"
+// or "sms") after an identifier of kind was typed. An email address is sent
 // emails and a phone number texts, whether or not an account has them; a
 // username reaches the account's own address and number, when it has them.
 // Offering an account's other address or number instead would tell a

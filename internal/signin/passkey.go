@@ -41,10 +41,10 @@ var (
 
 func (p *PasskeyStrategy) Name() string { return flow.Passkey }
 
-// Offered to every identifier: showing the step only to accounts with a
-// passkey would tell a visitor which addresses have an account (REQ-RL-05).
-// A person without a passkey gets the browser's own "no passkey" answer.
-func (p *PasskeyStrategy) Offered(*flow.Flow, *user.User) bool { return true }
+// Offered when the account has a passkey; an unknown account looks like an
+// account without one. (Service.Strict offers it to everyone: a person
+// without a passkey gets the browser's own "no passkey" answer.)
+func (p *PasskeyStrategy) Offered(_ *flow.Flow, u *user.User) bool { return u != nil && u.Passkeys > 0 }
 
 func (p *PasskeyStrategy) Prepare(context.Context, *flow.Flow, *user.User, flow.Meta) error {
 	return nil

@@ -39,10 +39,12 @@ type PasswordStrategy struct {
 
 func (p *PasswordStrategy) Name() string { return flow.Password }
 
-// Offered to every identifier: showing the step only to accounts that have a
-// password would tell a visitor which addresses have an account, and which of
-// those have no password (REQ-RL-05). Attempt does the same work for them all.
-func (p *PasswordStrategy) Offered(*flow.Flow, *user.User) bool { return true }
+// Offered to accounts with a password, and to unknown identifiers too:
+// hiding the step would tell the visitor that the account does not exist.
+// (Service.Strict offers it to everyone; Attempt does the same work for all.)
+func (p *PasswordStrategy) Offered(_ *flow.Flow, u *user.User) bool {
+	return u == nil || u.PasswordHash != ""
+}
 
 func (p *PasswordStrategy) Prepare(context.Context, *flow.Flow, *user.User, flow.Meta) error {
 	return nil

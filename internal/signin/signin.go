@@ -64,6 +64,11 @@ type Service struct {
 	// Restrict refuses identifiers the operator's lists exclude (nil:
 	// none), judged on what was typed alone.
 	Restrict *restrict.Rules
+	// Strict is PORTAL_ENUMERATION_PROTECTION=strict: the ways in offered
+	// after the identifier depend on the kind of identifier typed alone, not
+	// on what the account holds, and an account's own address or number is
+	// never shown (REQ-RL-05).
+	Strict bool
 }
 
 // ErrFlowGone is shown when a flow is unknown, expired, finished or belongs
@@ -129,11 +134,25 @@ func (s *Service) offered(ctx context.Context, f *flow.Flow, reset bool) ([]stri
 	}
 	var out []string
 	for _, st := range s.Strategies {
-		if isReset(st.Name()) == reset && st.Offered(f, u) {
+		if isReset(st.Name()) == reset && s.offers(st, f, u) {
 			out = append(out, st.Name())
 		}
 	}
 	return out, nil
+}
+
+// offers decides whether st is offered on f: by what the account holds, as
+// the contract has it ("the factors this user and instance allow"), or under
+// Strict by the kind of identifier typed alone.
+func (s *Service) offers(st flow.Strategy, f *flow.Flow, u *user.User) bool {
+	if !s.Strict {
+		return st.Offered(f, u)
+	}
+	switch st.Name() {
+	case flow.Password, flow.Passkey:
+		return true
+	}
+	return Reaches(f.Data.IdentifierKind, flow.Channel(st.Name()))
 }
 
 func isReset(strategy string) bool {
@@ -141,17 +160,31 @@ func isReset(strategy string) bool {
 }
 
 // Destination is where the flow's strategy sends its code or link, as shown
-// to the person: what they typed, when that is the address or number it goes
-// to; "" when it goes to the account's own (a username was typed), which is
-// not shown, not even partly hidden: for an unknown username there is none to
-// show, and the difference would give the account away (REQ-RL-05).
-func Destination(f *flow.Flow, strategy string) string {
-	switch {
-	case flow.Channel(strategy) == "sms" && f.Data.IdentifierKind == user.Phone,
-		flow.Channel(strategy) == "email" && f.Data.IdentifierKind == user.Email:
-		return f.Identifier
+// to the person: what they typed when it is that, else the account's address
+// or number partly hidden, or "" when there is none to show. Strict never
+// shows an account's own (for an unknown username there is none, and the
+// difference would give the account away, REQ-RL-05).
+func (s *Service) Destination(ctx context.Context, f *flow.Flow, strategy string) (string, error) {
+	typed := flow.Channel(strategy) == "sms" && f.Data.IdentifierKind == user.Phone ||
+		flow.Channel(strategy) == "email" && f.Data.IdentifierKind == user.Email
+	if typed {
+		return f.Identifier, nil
 	}
-	return ""
+	if s.Strict {
+		return "", nil
+	}
+	u, err := s.user(ctx, f)
+	if err != nil {
+		return "", err
+	}
+	target := EmailTarget(f, u)
+	if flow.Channel(strategy) == "sms" {
+		target = PhoneTarget(f, u)
+	}
+	if target == "" {
+		return "", nil
+	}
+	return Mask(target), nil
 }
 
 // Prepare starts a factor (e.g. sends the email code) and remembers it as
@@ -260,7 +293,7 @@ func (s *Service) strategy(ctx context.Context, f *flow.Flow, name string) (flow
 		return nil, nil, err
 	}
 	for _, st := range s.Strategies {
-		if st.Name() == name && st.Offered(f, u) {
+		if st.Name() == name && s.offers(st, f, u) {
 			return st, u, nil
 		}
 	}
