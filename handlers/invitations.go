@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"errors"
 	"net/http"
 	"net/url"
 
@@ -126,6 +127,12 @@ func (a *app) appInvitationHandBack(c echo.Context, sess *session.Session, targe
 		return target, false, nil
 	}
 	inv, err := a.Invitations.Accept(c.Request().Context(), ticket, sess.UserID)
+	if errors.Is(err, invitation.ErrWrongAccount) {
+		// Someone else signing in on a browser where an invitee once
+		// opened a link: the invitation is not theirs, and not their
+		// concern; it stays pending for its invitee.
+		return target, false, nil
+	}
 	if err != nil {
 		if e, ok := apperr.As(err); ok && e.Code != "" {
 			return nil, true, a.message(c, statusOf(e.Code), a.t(c, "invitation.unusable_title"), a.say(c, e),

@@ -262,3 +262,38 @@ func TestInvitationLinkOfAnAccountSignsIn(t *testing.T) {
 	}
 	jsonEqual(t, "ada's public_metadata", u.PublicMetadata, `{"plan":"pro","beta":true}`)
 }
+
+// Someone else signing in on a browser where an invitee once opened a link
+// goes on to the app as usual; the invitation stays pending for its invitee.
+func TestLeftoverInvitationDoesNotStopAnotherSignIn(t *testing.T) {
+	p := portaltest.Start(t, portaltest.Options{})
+	signUp(t, p, newBrowser(t, p), "ada@example.com", "")
+	var created struct {
+		ID string `json:"id"`
+	}
+	if r := api(t, p, http.MethodPost, "/v1/invitations", map[string]any{"email_address": "bob@example.com"}, &created); r.Status != http.StatusOK {
+		t.Fatalf("POST /v1/invitations: %d %s", r.Status, r.Body)
+	}
+	shared := newBrowser(t, p)
+	shared.get(p.SMTP.WaitFor(t, "bob@example.com", mailWait).Link()) // bob looks, and leaves
+
+	wantHandBack(t, signIn(t, shared, "ada@example.com", goodPassword, appURL), http.StatusSeeOther, appURL)
+	var inv struct {
+		Status string `json:"status"`
+	}
+	var list []struct {
+		ID     string `json:"id"`
+		Status string `json:"status"`
+	}
+	if r := api(t, p, http.MethodGet, "/v1/invitations", nil, &list); r.Status != http.StatusOK {
+		t.Fatalf("GET /v1/invitations: %d %s", r.Status, r.Body)
+	}
+	for _, l := range list {
+		if l.ID == created.ID {
+			inv.Status = l.Status
+		}
+	}
+	if inv.Status != "pending" {
+		t.Errorf("bob's invitation is %q after ada signed in, want pending", inv.Status)
+	}
+}

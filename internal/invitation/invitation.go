@@ -11,6 +11,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/url"
 	"slices"
 	"time"
@@ -136,6 +137,10 @@ var (
 	ErrWrongAccount = apperr.New(apperr.Forbidden,
 		"This invitation was sent to another email address. Use the account with that address.").T("error.invitation.wrong_account")
 	ErrNotPending = apperr.New(apperr.Conflict, "Only a pending invitation can be revoked.")
+	// ErrNotSent: the email failed, and an invitation whose link nobody
+	// has is no use, so it was withdrawn; asking again is not a duplicate.
+	ErrNotSent = apperr.New(apperr.Unavailable,
+		"The invitation email couldn't be sent, so the invitation was withdrawn. Please try again.")
 )
 
 // CreateInput is POST /v1/invitations.
@@ -151,7 +156,8 @@ type CreateInput struct {
 // Create stores an invitation and, when asked, emails its link. It refuses
 // an address an account has or a live invitation was sent to, unless
 // IgnoreExisting. The link is returned: the ticket is not kept. When the
-// email cannot be sent the invitation stays, and the error says so.
+// email cannot be sent the invitation is withdrawn (revoked) and the error
+// is ErrNotSent, so that asking again works.
 func (s *Service) Create(ctx context.Context, in CreateInput) (*Invitation, string, error) {
 	if in.ExpiresInDays < 0 || in.ExpiresInDays > MaxDays {
 		return nil, "", apperr.Field(apperr.Invalid, "expires_in_days", "expires_in_days must be between 1 and 365.")
@@ -198,7 +204,11 @@ func (s *Service) Create(ctx context.Context, in CreateInput) (*Invitation, stri
 	link := s.Link(ticket)
 	if in.Notify && s.Notifier != nil {
 		if err := s.Notifier.SendAppInvitation(ctx, email, Mail{URL: link, ExpireAt: inv.ExpiresAt}); err != nil {
-			return inv, link, err
+			inv.Status, inv.UpdatedAt = Revoked, s.Clock.Now()
+			if rerr := s.Repo.UpdateAppInvitation(ctx, inv, Pending); rerr != nil {
+				return nil, "", errors.Join(err, rerr)
+			}
+			return nil, "", fmt.Errorf("%w (%w)", ErrNotSent, err)
 		}
 	}
 	return inv, link, nil
@@ -315,7 +325,8 @@ func (s *Service) Accept(ctx context.Context, ticket, userID string) (*Invitatio
 		if string(metadata.OrEmpty(inv.PublicMetadata)) == "{}" {
 			return nil
 		}
-		merged, err := metadata.Merge(u.PublicMetadata, inv.PublicMetadata)
+		// Checked like any other change of it: at most 8 KB.
+		merged, err := metadata.Patch("public_metadata", u.PublicMetadata, inv.PublicMetadata)
 		if err != nil {
 			return err
 		}

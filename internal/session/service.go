@@ -368,6 +368,12 @@ func (s *Service) TokenFor(ctx context.Context, sess *Session, azp string, ttl t
 	if err != nil {
 		return "", time.Time{}, err
 	}
+	// A blocklist entry added after the session began ends its tokens too.
+	if err := s.admitted(ctx, s.Repo, sess.UserID); errors.Is(err, ErrCannotSignIn) {
+		return "", time.Time{}, ErrSignedOut
+	} else if err != nil {
+		return "", time.Time{}, err
+	}
 	p := token.SessionParams{Issuer: s.Issuer, UserID: sess.UserID, SessionID: sess.ID, AuthorizedParty: azp,
 		Now: now, TTL: ttl, FirstFactorAt: sess.FirstFactorAt}
 	if sess.SecondFactorAt != nil {
