@@ -3,6 +3,7 @@ package handlers
 import (
 	"encoding/json"
 	"net/http"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 
@@ -63,7 +64,8 @@ func (a *app) apiAppInvitationsList(c echo.Context) error {
 	if err := a.invitationsOn(); err != nil {
 		return err
 	}
-	f := invitation.Filter{Statuses: queryList(c, "status")}
+	f := invitation.Filter{Statuses: queryList(c, "status"), Query: strings.TrimSpace(c.QueryParam("query")),
+		OrderBy: c.QueryParam("order_by")}
 	var err error
 	if f.Limit, f.Offset, err = queryPage(c); err != nil {
 		return err

@@ -69,6 +69,17 @@ func TestClerkSDKManagesInvitations(t *testing.T) {
 		t.Errorf("List(limit 1, offset 1) = %+v, %v", page, err)
 	}
 
+	found, err := invites.List(ctx, &invitation.ListParams{Query: str("BOB"), OrderBy: str("email_address")})
+	if err != nil || found.TotalCount != 1 || found.Invitations[0].ID != bob.ID {
+		t.Errorf("List(query=BOB) = %+v, %v", found, err)
+	}
+	byAddress, err := invites.List(ctx, &invitation.ListParams{OrderBy: str("email_address")})
+	if err != nil || len(byAddress.Invitations) != 2 || byAddress.Invitations[0].ID != bob.ID {
+		t.Errorf("List(order_by=email_address) = %+v, %v", byAddress, err)
+	}
+	_, err = invites.List(ctx, &invitation.ListParams{OrderBy: str("name")})
+	wantSDKError(t, err, http.StatusUnprocessableEntity, "form_param_format_invalid")
+
 	revoked, err := invites.Revoke(ctx, carol.ID)
 	if err != nil || revoked.ID != carol.ID || revoked.Status != "revoked" || !revoked.Revoked {
 		t.Fatalf("Revoke = %+v, %v", revoked, err)

@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"net/url"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/jonboulle/clockwork"
@@ -85,10 +86,18 @@ func HashTicket(ticket string) string {
 // pending invitations past their expiry, pending only the live ones.
 type Filter struct {
 	Statuses []string
-	Now      time.Time // set by List
-	Limit    int
-	Offset   int
+	// Query keeps invitations whose address contains it, in any case.
+	Query string
+	// OrderBy is created_at, email_address or expires_at, "-" first for
+	// descending, as Clerk's; "" is -created_at.
+	OrderBy string
+	Now     time.Time // set by List
+	Limit   int
+	Offset  int
 }
+
+// OrderColumns are the keys Filter.OrderBy accepts.
+var OrderColumns = []string{"created_at", "email_address", "expires_at"}
 
 // Repo is what the service needs of the store.
 type Repo interface {
@@ -255,6 +264,12 @@ func (s *Service) List(ctx context.Context, f Filter) ([]Invitation, int, error)
 		if !slices.Contains([]string{Pending, Accepted, Revoked, Expired}, st) {
 			return nil, 0, apperr.Field(apperr.Invalid, "status", "Give pending, accepted, revoked or expired.")
 		}
+	}
+	if f.OrderBy == "" {
+		f.OrderBy = "-created_at"
+	}
+	if !slices.Contains(OrderColumns, strings.TrimLeft(f.OrderBy, "+-")) {
+		return nil, 0, apperr.Field(apperr.Invalid, "order_by", "order_by must be created_at, email_address or expires_at, with - first for descending.")
 	}
 	f.Now = s.Clock.Now()
 	return s.Repo.ListAppInvitations(ctx, f)

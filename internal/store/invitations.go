@@ -54,6 +54,10 @@ func (q *Q) PendingAppInvitations(ctx context.Context, email string) ([]invitati
 // pending only those before it.
 func (q *Q) ListAppInvitations(ctx context.Context, f invitation.Filter) ([]invitation.Invitation, int, error) {
 	where, args := "", []any{}
+	if f.Query != "" {
+		where = ` WHERE email LIKE ? ESCAPE '\'`
+		args = append(args, "%"+escapeLike(strings.ToLower(f.Query))+"%")
+	}
 	if len(f.Statuses) > 0 {
 		var conds []string
 		for _, s := range f.Statuses {
@@ -69,15 +73,31 @@ func (q *Q) ListAppInvitations(ctx context.Context, f invitation.Filter) ([]invi
 				args = append(args, s)
 			}
 		}
-		where = ` WHERE ` + strings.Join(conds, ` OR `)
+		if where == "" {
+			where = ` WHERE `
+		} else {
+			where += ` AND `
+		}
+		where += `(` + strings.Join(conds, ` OR `) + `)`
 	}
 	a := q.adhoc()
 	total, err := a.count(ctx, `SELECT COUNT(*) FROM invitations`+where, args...)
 	if err != nil {
 		return nil, 0, err
 	}
+	dir := "ASC"
+	if strings.HasPrefix(f.OrderBy, "-") {
+		dir = "DESC"
+	}
+	key := "created_at" // checked by invitation.Service.List
+	switch strings.TrimLeft(f.OrderBy, "+-") {
+	case "email_address":
+		key = "email"
+	case "expires_at":
+		key = "expires_at"
+	}
 	rows, err := a.query(ctx, `SELECT `+appInvitationCols+` FROM invitations`+where+
-		` ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?`, append(args, f.Limit, f.Offset)...)
+		` ORDER BY `+key+` `+dir+`, id `+dir+` LIMIT ? OFFSET ?`, append(args, f.Limit, f.Offset)...)
 	if err != nil {
 		return nil, 0, err
 	}

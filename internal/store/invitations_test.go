@@ -137,13 +137,40 @@ func testAppInvitations(t *testing.T, open func(t *testing.T) *store.Store) {
 			{[]string{invitation.Pending, invitation.Expired}, 1, 1, []string{live.ID}, 2},
 		} {
 			list, total, err := s.Q.ListAppInvitations(ctx, invitation.Filter{Statuses: tc.statuses, Now: now,
-				Limit: tc.limit, Offset: tc.offset})
+				Limit: tc.limit, Offset: tc.offset, OrderBy: "-created_at"})
 			if err != nil {
 				t.Fatal(err)
 			}
 			if got := appInvitationIDs(list); !slices.Equal(got, tc.want) || total != tc.total {
 				t.Errorf("status %v limit %d offset %d: %v of %d, want %v of %d", tc.statuses, tc.limit, tc.offset,
 					got, total, tc.want, tc.total)
+			}
+		}
+	})
+
+	t.Run("list by a piece of the address, ordered as asked", func(t *testing.T) {
+		s, ctx := open(t), t.Context()
+		now := at(time.Hour)
+		bob := createAppInvitation(t, s, "bob@example.com", base)
+		bobby := createAppInvitation(t, s, "bobby_100%@corp.example", at(time.Second))
+		carol := createAppInvitation(t, s, "carol@example.com", at(2*time.Second))
+		for _, tc := range []struct {
+			query, order string
+			want         []string
+		}{
+			{"", "created_at", []string{bob.ID, bobby.ID, carol.ID}},
+			{"", "-email_address", []string{carol.ID, bobby.ID, bob.ID}},
+			{"BOB", "-created_at", []string{bobby.ID, bob.ID}},
+			{"100%", "created_at", []string{bobby.ID}}, // % is a character here, not a wildcard
+			{"_1", "created_at", []string{bobby.ID}},
+			{"example.com", "+email_address", []string{bob.ID, carol.ID}},
+		} {
+			list, total, err := s.Q.ListAppInvitations(ctx, invitation.Filter{Query: tc.query, OrderBy: tc.order, Now: now, Limit: 10})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := appInvitationIDs(list); !slices.Equal(got, tc.want) || total != len(tc.want) {
+				t.Errorf("query %q order %q: %v of %d, want %v", tc.query, tc.order, got, total, tc.want)
 			}
 		}
 	})
