@@ -87,18 +87,27 @@ func (a *app) keptAppTicket(c echo.Context) string {
 	return ticket
 }
 
-// appInvitedEmail is the address of the live application invitation the
-// browser keeps, "" when none.
-func (a *app) appInvitedEmail(c echo.Context) string {
+// keptAppInvitation is the live application invitation the browser keeps,
+// nil when none.
+func (a *app) keptAppInvitation(c echo.Context) *invitation.Invitation {
 	ticket := a.keptAppTicket(c)
 	if a.Invitations == nil || ticket == "" {
-		return ""
+		return nil
 	}
 	inv, err := a.Invitations.Lookup(c.Request().Context(), ticket)
 	if err != nil {
-		return ""
+		return nil
 	}
-	return inv.Email
+	return inv
+}
+
+// appInvitedEmail is the address of the live application invitation the
+// browser keeps, "" when none.
+func (a *app) appInvitedEmail(c echo.Context) string {
+	if inv := a.keptAppInvitation(c); inv != nil {
+		return inv.Email
+	}
+	return ""
 }
 
 // takeAppInvitation returns the kept ticket, if any, and forgets it.
@@ -124,6 +133,13 @@ func (a *app) appInvitationHandBack(c echo.Context, sess *session.Session, targe
 	}
 	ticket := a.takeAppInvitation(c)
 	if ticket == "" {
+		return target, false, nil
+	}
+	// Taken up already as the account was created from it (signup).
+	if inv := a.Invitations.AcceptedBy(c.Request().Context(), ticket, sess.UserID); inv != nil {
+		if u := a.appInvitationTarget(inv); u != nil {
+			target = u
+		}
 		return target, false, nil
 	}
 	inv, err := a.Invitations.Accept(c.Request().Context(), ticket, sess.UserID)

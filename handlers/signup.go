@@ -13,6 +13,7 @@ import (
 	"github.com/portalhq/portal/internal/redirect"
 	"github.com/portalhq/portal/internal/session"
 	"github.com/portalhq/portal/internal/signup"
+	"github.com/portalhq/portal/internal/user"
 	"github.com/portalhq/portal/views"
 )
 
@@ -61,6 +62,9 @@ func (a *app) signUpSubmit(c echo.Context) error {
 	ctx := c.Request().Context()
 	form, _ := c.FormParams()
 	in := signupForm(form)
+	if inv := a.keptAppInvitation(c); inv != nil && user.NormalizeEmail(in.Email) == inv.Email {
+		in.InvitationID = inv.ID // taken up as the account is created
+	}
 	if a.SignUp.Restricted {
 		if in.Invited = a.invitedEmail(c); in.Invited == "" {
 			return a.invitationOnly(c)

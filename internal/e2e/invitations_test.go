@@ -139,6 +139,10 @@ func TestInvitationLinkSignsUpWithMetadata(t *testing.T) {
 		t.Fatal(err)
 	}
 	jsonEqual(t, "bob's public_metadata", u.PublicMetadata, `{"plan":"pro","seats":3}`)
+	// Taken up as the account was made: user.created already carries it,
+	// for webhook consumers that provision from it.
+	createdObj := lastUserObject(t, p, u.ID, "user.created")
+	jsonEqual(t, "user.created public_metadata", createdObj.PublicMetadata, `{"plan":"pro","seats":3}`)
 	var accepted paginatedInvitations
 	api(t, p, http.MethodGet, "/v1/invitations?status=accepted&paginated=true", nil, &accepted)
 	if accepted.TotalCount != 1 || accepted.Data[0].ID != created.ID || accepted.Data[0].Status != "accepted" {

@@ -87,6 +87,9 @@ type Data struct {
 	// the new user; Missing lists the fields the person must still give.
 	External *External `json:"external,omitempty"`
 	Missing  []string  `json:"missing,omitempty"`
+	// InvitationID is the application invitation a sign-up began from,
+	// taken up as the account is created.
+	InvitationID string `json:"invitation_id,omitempty"`
 }
 
 // External is what a provider said about the person, kept on a sign-up

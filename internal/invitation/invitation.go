@@ -66,6 +66,32 @@ type Invitation struct {
 // Live reports whether the invitation can still be used at now.
 func (i *Invitation) Live(now time.Time) bool { return i.Status == Pending && now.Before(i.ExpiresAt) }
 
+// TakeUp marks i accepted by u at now when it can be — pending, unexpired,
+// and u has the invited address verified — and returns u's public metadata
+// with i's merged in (checked like any change of it: at most 8 KB). It
+// changes i only; the caller stores i (from Pending) and the metadata, in one
+// transaction. Service.Accept uses it after sign-in; a sign-up that began
+// from the link uses it as the account is created, so user.created carries
+// the metadata.
+func (i *Invitation) TakeUp(u *user.User, now time.Time) (json.RawMessage, error) {
+	if !i.Live(now) {
+		return nil, ErrGone
+	}
+	if !u.Has(user.Email, i.Email) {
+		return nil, ErrWrongAccount
+	}
+	md := metadata.OrEmpty(u.PublicMetadata)
+	if string(metadata.OrEmpty(i.PublicMetadata)) != "{}" {
+		merged, err := metadata.Patch("public_metadata", u.PublicMetadata, i.PublicMetadata)
+		if err != nil {
+			return nil, err
+		}
+		md = merged
+	}
+	i.Status, i.UpdatedAt, i.AcceptedUserID = Accepted, now, u.ID
+	return md, nil
+}
+
 // Shown is the status as the Backend API reports it: expired for a
 // pending invitation past its expiry.
 func (i *Invitation) Shown(now time.Time) string {
@@ -303,6 +329,19 @@ func (s *Service) Revoke(ctx context.Context, invitationID string) (*Invitation,
 	return inv, nil
 }
 
+// AcceptedBy is the invitation ticket names when userID took it up already
+// (as their account was created from it), else nil.
+func (s *Service) AcceptedBy(ctx context.Context, ticket, userID string) *Invitation {
+	if ticket == "" || len(ticket) > 100 {
+		return nil
+	}
+	inv, err := s.Repo.AppInvitationByTicket(ctx, HashTicket(ticket))
+	if err != nil || inv.Status != Accepted || inv.AcceptedUserID != userID {
+		return nil
+	}
+	return inv
+}
+
 // Accept uses the invitation for userID, whose account must have verified
 // the invited address: the invitation's public metadata is merged into the
 // user's (user.updated) and it is marked accepted, once.
@@ -328,10 +367,10 @@ func (s *Service) Accept(ctx context.Context, ticket, userID string) (*Invitatio
 		if err != nil {
 			return err
 		}
-		if !u.Has(user.Email, inv.Email) {
-			return ErrWrongAccount
+		merged, err := inv.TakeUp(u, now)
+		if err != nil {
+			return err
 		}
-		inv.Status, inv.UpdatedAt, inv.AcceptedUserID = Accepted, now, u.ID
 		if err := r.UpdateAppInvitation(ctx, inv, Pending); errors.Is(err, apperr.ErrConflict) {
 			return ErrGone
 		} else if err != nil {
@@ -339,11 +378,6 @@ func (s *Service) Accept(ctx context.Context, ticket, userID string) (*Invitatio
 		}
 		if string(metadata.OrEmpty(inv.PublicMetadata)) == "{}" {
 			return nil
-		}
-		// Checked like any other change of it: at most 8 KB.
-		merged, err := metadata.Patch("public_metadata", u.PublicMetadata, inv.PublicMetadata)
-		if err != nil {
-			return err
 		}
 		if err := r.SetPublicMetadata(ctx, u.ID, merged, now); err != nil {
 			return err

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/jonboulle/clockwork"
@@ -16,6 +17,7 @@ import (
 	"github.com/portalhq/portal/internal/events"
 	"github.com/portalhq/portal/internal/flow"
 	"github.com/portalhq/portal/internal/id"
+	"github.com/portalhq/portal/internal/invitation"
 	"github.com/portalhq/portal/internal/notify"
 	"github.com/portalhq/portal/internal/password"
 	"github.com/portalhq/portal/internal/phone"
@@ -34,6 +36,10 @@ type Repo interface {
 	UpdateFlow(ctx context.Context, f *flow.Flow) error
 	UserByIdentifier(ctx context.Context, kind, value string) (*user.User, error)
 	CreateUser(ctx context.Context, u *user.User) error
+	AppInvitationByID(ctx context.Context, id string) (*invitation.Invitation, error)
+	// UpdateAppInvitation stores inv's status when the stored one is still
+	// from (else ErrConflict).
+	UpdateAppInvitation(ctx context.Context, inv *invitation.Invitation, from string) error
 }
 
 // Sign-up field names, as posted by the form.
@@ -100,6 +106,9 @@ type Form struct {
 	// (the application's or an organization's), which is what lets a
 	// restricted instance's sign-up go ahead; "" without one.
 	Invited string
+	// InvitationID is an application invitation to the address signed up
+	// with, which the new account takes up as it is created.
+	InvitationID string
 }
 
 // ErrInvitationOnly refuses a sign-up on a restricted instance to anyone
@@ -141,6 +150,7 @@ func (s *Service) Start(ctx context.Context, clientID string, in Form, redirectU
 			return nil, err
 		}
 	}
+	d.InvitationID = in.InvitationID
 	now := s.Clock.Now()
 	f := &flow.Flow{ID: id.New(id.SignUp), Kind: flow.SignUp, ClientID: clientID, Status: flow.MissingRequirements,
 		Identifier: firstNonEmpty(d.Email, d.Phone, d.Username), RedirectURL: redirectURL, CreatedAt: now,
@@ -316,6 +326,29 @@ func (s *Service) ConfirmLink(ctx context.Context, v *flow.Verification, clientI
 	return &signin.LinkResult{Flow: f, OtherDevice: true}, nil
 }
 
+// takeUpInvitation gives u, about to be created, the public metadata of the
+// application invitation the sign-up began from, so that user.created
+// carries it, and returns the invitation, marked accepted, for the caller to
+// store; nil when there is none or it can no longer be used (the sign-up
+// goes ahead all the same).
+func (s *Service) takeUpInvitation(ctx context.Context, r Repo, f *flow.Flow, u *user.User, now time.Time) (*invitation.Invitation, error) {
+	if f.Data.InvitationID == "" {
+		return nil, nil
+	}
+	inv, err := r.AppInvitationByID(ctx, f.Data.InvitationID)
+	if errors.Is(err, apperr.ErrNotFound) {
+		return nil, nil
+	} else if err != nil {
+		return nil, err
+	}
+	md, err := inv.TakeUp(u, now)
+	if err != nil {
+		return nil, nil
+	}
+	u.PublicMetadata = md
+	return inv, nil
+}
+
 func (s *Service) complete(ctx context.Context, f *flow.Flow, m flow.Meta) (*session.Session, error) {
 	var sess *session.Session
 	err := s.InTx(ctx, func(r Repo) error {
@@ -341,11 +374,21 @@ func (s *Service) complete(ctx context.Context, f *flow.Flow, m flow.Meta) (*ses
 				Subject: x.Subject, Email: x.Email, EmailVerified: x.EmailVerified, FirstName: x.FirstName,
 				LastName: x.LastName, Username: x.Username, AvatarURL: x.AvatarURL, CreatedAt: now, UpdatedAt: now}}
 		}
+		taken, err := s.takeUpInvitation(ctx, r, f, u, now)
+		if err != nil {
+			return err
+		}
 		if err := r.CreateUser(ctx, u); err != nil {
 			if errors.Is(err, apperr.ErrConflict) {
 				return apperr.New(apperr.Conflict, "Someone registered this email address, phone number or username meanwhile. Sign in instead, or start again.").T("error.signup.taken")
 			}
 			return err
+		}
+		if taken != nil {
+			// A revocation that landed meanwhile wins; the account stands.
+			if err := r.UpdateAppInvitation(ctx, taken, invitation.Pending); err != nil && !errors.Is(err, apperr.ErrConflict) {
+				return err
+			}
 		}
 		e, err := events.New(events.UserCreated, u.ID, u.ToObject(now), now)
 		if err != nil {
