@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"net/url"
 
-	"github.com/gorilla/sessions"
 	"github.com/labstack/echo/v4"
 
 	"github.com/portalhq/portal/internal/apperr"
@@ -40,7 +39,7 @@ func (a *app) appInvitationPage(c echo.Context) error {
 		}
 		return err
 	}
-	if err := a.keepAppInvitation(c, ticket); err != nil {
+	if err := a.keepTicket(c, appInvitationCookie, ticket); err != nil {
 		return err
 	}
 	q := url.Values{"email_address": {inv.Email}}
@@ -69,28 +68,10 @@ func (a *app) appInvitationTarget(inv *invitation.Invitation) *url.URL {
 	return u
 }
 
-func (a *app) keepAppInvitation(c echo.Context, ticket string) error {
-	s, _ := a.clients.New(c.Request(), appInvitationCookie)
-	s.Values["ticket"] = ticket
-	s.Options = &sessions.Options{Path: "/", MaxAge: invitationMaxAge, HttpOnly: true, Secure: a.secureCookies(),
-		SameSite: http.SameSiteLaxMode}
-	return s.Save(c.Request(), c.Response())
-}
-
-// keptAppTicket is the ticket the browser keeps, "" when none.
-func (a *app) keptAppTicket(c echo.Context) string {
-	s, err := a.clients.Get(c.Request(), appInvitationCookie)
-	if err != nil {
-		return ""
-	}
-	ticket, _ := s.Values["ticket"].(string)
-	return ticket
-}
-
 // keptAppInvitation is the live application invitation the browser keeps,
 // nil when none.
 func (a *app) keptAppInvitation(c echo.Context) *invitation.Invitation {
-	ticket := a.keptAppTicket(c)
+	ticket := a.keptTicket(c, appInvitationCookie)
 	if a.Invitations == nil || ticket == "" {
 		return nil
 	}
@@ -110,19 +91,6 @@ func (a *app) appInvitedEmail(c echo.Context) string {
 	return ""
 }
 
-// takeAppInvitation returns the kept ticket, if any, and forgets it.
-func (a *app) takeAppInvitation(c echo.Context) string {
-	ticket := a.keptAppTicket(c)
-	if ticket == "" {
-		return ""
-	}
-	s, _ := a.clients.Get(c.Request(), appInvitationCookie)
-	s.Options = &sessions.Options{Path: "/", MaxAge: -1, HttpOnly: true, Secure: a.secureCookies(),
-		SameSite: http.SameSiteLaxMode}
-	_ = s.Save(c.Request(), c.Response())
-	return ticket
-}
-
 // appInvitationHandBack accepts an application invitation kept while its
 // invitee signed up (or in): its public metadata lands on the user and its
 // redirect URL, when allowed, becomes the target. done means it answered
@@ -131,7 +99,7 @@ func (a *app) appInvitationHandBack(c echo.Context, sess *session.Session, targe
 	if a.Invitations == nil {
 		return target, false, nil
 	}
-	ticket := a.takeAppInvitation(c)
+	ticket := a.takeTicket(c, appInvitationCookie)
 	if ticket == "" {
 		return target, false, nil
 	}

@@ -128,7 +128,7 @@ func (a *app) acceptInvitationPage(c echo.Context) error {
 		return err
 	}
 	if sess == nil {
-		if err := a.keepInvitation(c, ticket); err != nil {
+		if err := a.keepTicket(c, invitationCookie, ticket); err != nil {
 			return err
 		}
 		target := inv.RedirectURL
@@ -193,12 +193,38 @@ func (a *app) invitationGone(c echo.Context, err error) error {
 	return err
 }
 
-func (a *app) keepInvitation(c echo.Context, ticket string) error {
-	s, _ := a.clients.New(c.Request(), invitationCookie)
+// keepTicket keeps an invitation's ticket in the sealed cookie name for an
+// hour, while its invitee signs in or up.
+func (a *app) keepTicket(c echo.Context, name, ticket string) error {
+	s, _ := a.clients.New(c.Request(), name)
 	s.Values["ticket"] = ticket
 	s.Options = &sessions.Options{Path: "/", MaxAge: invitationMaxAge, HttpOnly: true, Secure: a.secureCookies(),
 		SameSite: http.SameSiteLaxMode}
 	return s.Save(c.Request(), c.Response())
+}
+
+// keptTicket is the ticket the cookie name keeps, "" when none.
+func (a *app) keptTicket(c echo.Context, name string) string {
+	s, err := a.clients.Get(c.Request(), name)
+	if err != nil {
+		return ""
+	}
+	ticket, _ := s.Values["ticket"].(string)
+	return ticket
+}
+
+// takeTicket returns the ticket the cookie name keeps, if any, and forgets
+// it.
+func (a *app) takeTicket(c echo.Context, name string) string {
+	ticket := a.keptTicket(c, name)
+	if ticket == "" {
+		return ""
+	}
+	s, _ := a.clients.Get(c.Request(), name)
+	s.Options = &sessions.Options{Path: "/", MaxAge: -1, HttpOnly: true, Secure: a.secureCookies(),
+		SameSite: http.SameSiteLaxMode}
+	_ = s.Save(c.Request(), c.Response())
+	return ticket
 }
 
 // invitedEmail is the address of the pending invitation the browser keeps,
@@ -208,15 +234,8 @@ func (a *app) invitedEmail(c echo.Context) string {
 	if email := a.appInvitedEmail(c); email != "" {
 		return email
 	}
-	if a.Orgs == nil {
-		return ""
-	}
-	s, err := a.clients.Get(c.Request(), invitationCookie)
-	if err != nil {
-		return ""
-	}
-	ticket, _ := s.Values["ticket"].(string)
-	if ticket == "" {
+	ticket := a.keptTicket(c, invitationCookie)
+	if a.Orgs == nil || ticket == "" {
 		return ""
 	}
 	inv, _, err := a.Orgs.Lookup(c.Request().Context(), ticket)
@@ -226,22 +245,6 @@ func (a *app) invitedEmail(c echo.Context) string {
 	return inv.Email
 }
 
-// takeInvitation returns the kept ticket, if any, and forgets it.
-func (a *app) takeInvitation(c echo.Context) string {
-	s, err := a.clients.Get(c.Request(), invitationCookie)
-	if err != nil {
-		return ""
-	}
-	ticket, _ := s.Values["ticket"].(string)
-	if ticket == "" {
-		return ""
-	}
-	s.Options = &sessions.Options{Path: "/", MaxAge: -1, HttpOnly: true, Secure: a.secureCookies(),
-		SameSite: http.SameSiteLaxMode}
-	_ = s.Save(c.Request(), c.Response())
-	return ticket
-}
-
 // orgHandBack is what organizations add to handing a session back to an
 // app: an invitation kept while its invitee signed in or up is accepted
 // (the organization becomes active and its redirect URL the target), and
@@ -249,7 +252,7 @@ func (a *app) takeInvitation(c echo.Context) string {
 // organization choose or create one first. done means it answered.
 func (a *app) orgHandBack(c echo.Context, sess *session.Session, target *url.URL) (*session.Session, *url.URL, bool, error) {
 	ctx := c.Request().Context()
-	if ticket := a.takeInvitation(c); ticket != "" {
+	if ticket := a.takeTicket(c, invitationCookie); ticket != "" {
 		o, inv, err := a.Orgs.Accept(ctx, actorOf(sess), ticket)
 		var e *apperr.Error
 		switch {
