@@ -218,6 +218,7 @@ func apiRoutes() []Route {
 		api(post, "/v1/webhooks/endpoints/:id/deliveries/:msg/replay", (*app).apiDeliveryReplay),
 		api(get, "/v1/invitations", (*app).apiAppInvitationsList),
 		api(post, "/v1/invitations", (*app).apiAppInvitationCreate),
+		api(post, "/v1/invitations/bulk", (*app).apiAppInvitationBulk),
 		api(post, "/v1/invitations/:id/revoke", (*app).apiAppInvitationRevoke),
 		orgAPI(get, "/v1/organizations", (*app).apiOrgsList),
 		orgAPI(post, "/v1/organizations", (*app).apiOrgCreate),

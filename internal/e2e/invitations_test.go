@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"net/url"
@@ -16,6 +17,7 @@ import (
 	"github.com/portalhq/portal/internal/apperr"
 	"github.com/portalhq/portal/internal/testutil/portaltest"
 	"github.com/portalhq/portal/internal/user"
+	"github.com/portalhq/portal/internal/webhook"
 )
 
 const invitationGone = "This invitation can't be used: it has expired, was revoked or was already used. Ask for a new one."
@@ -311,4 +313,74 @@ func TestLeftoverInvitationDoesNotStopAnotherSignIn(t *testing.T) {
 	if inv.Status != "pending" {
 		t.Errorf("bob's invitation is %q after ada signed in, want pending", inv.Status)
 	}
+}
+
+// Clerk's Go SDK invites several addresses in one request: all or none
+// (one address with an account refuses the lot, naming it), each invitee
+// gets their own link, and the app's webhook handler hears
+// invitation.created and then invitation.revoked, verified by Svix's
+// library, with no link in the data.
+func TestClerkSDKBulkInvitesAndWebhooksHearThem(t *testing.T) {
+	secret := webhook.NewSecret()
+	rcv := newHookReceiver(t, secret)
+	p := portaltest.Start(t, portaltest.Options{Env: map[string]string{
+		"PORTAL_WEBHOOK_URL": rcv.srv.URL + "/clerk", "PORTAL_WEBHOOK_SECRET": secret,
+		"PORTAL_WEBHOOK_ALLOW_PRIVATE": "true"}})
+	invites := invitation.NewClient(clerkConfig(p))
+	ctx := context.Background()
+	if r := api(t, p, http.MethodPost, "/v1/users", map[string]any{"email_address": []string{"ada@example.com"}}, nil); r.Status != http.StatusOK {
+		t.Fatalf("Backend API create: %d %s", r.Status, r.Body)
+	}
+
+	_, err := invites.BulkCreate(ctx, &invitation.BulkCreateParams{Invitations: []*invitation.CreateParams{
+		{EmailAddress: "bob@example.com"}, {EmailAddress: "ada@example.com"}}})
+	wantSDKError(t, err, http.StatusConflict, "form_identifier_exists")
+	if !strings.Contains(err.Error(), "Invitation 2 of 2: ada@example.com already has an account") {
+		t.Errorf("refusal %v does not name the invitation at fault", err)
+	}
+	if list, err := invites.List(ctx, &invitation.ListParams{}); err != nil || list.TotalCount != 0 {
+		t.Fatalf("after a refused bulk request: %+v, %v; want no invitations", list, err)
+	}
+
+	got, err := invites.BulkCreate(ctx, &invitation.BulkCreateParams{Invitations: []*invitation.CreateParams{
+		{EmailAddress: "bob@example.com", PublicMetadata: raw(`{"team":"blue"}`)},
+		{EmailAddress: "carol@example.com", ExpiresInDays: clerk.Int64(3), TemplateSlug: str("invitation")}}})
+	if err != nil || len(got.Invitations) != 2 {
+		t.Fatalf("BulkCreate = %+v, %v", got, err)
+	}
+	for i, want := range []string{"bob@example.com", "carol@example.com"} {
+		inv := got.Invitations[i]
+		if inv.EmailAddress != want || inv.Status != "pending" || !strings.HasPrefix(inv.URL, p.URL+"/invitation?ticket=") {
+			t.Errorf("invitation %d = %+v", i, inv)
+			continue
+		}
+		if link := p.SMTP.WaitFor(t, want, mailWait).Link(); link != inv.URL {
+			t.Errorf("%s was emailed %q, want their invitation's url %q", want, link, inv.URL)
+		}
+		ev := rcv.waitFor("invitation.created", func(d map[string]any) bool { return d["id"] == inv.ID })
+		var data map[string]any
+		if err := json.Unmarshal(ev.Data, &data); err != nil {
+			t.Fatal(err)
+		}
+		if data["object"] != "invitation" || data["email_address"] != want || data["status"] != "pending" || data["url"] != nil {
+			t.Errorf("invitation.created data %s", ev.Data)
+		}
+	}
+	jsonEqual(t, "bob's public_metadata", got.Invitations[0].PublicMetadata, `{"team":"blue"}`)
+	if exp := got.Invitations[1].ExpiresAt; exp == nil || !aboutNow(p, *exp, 3*24*time.Hour) {
+		t.Errorf("carol's expires_at %v, want in 3 days", exp)
+	}
+
+	if _, err := invites.Revoke(ctx, got.Invitations[1].ID); err != nil {
+		t.Fatal(err)
+	}
+	rcv.waitFor("invitation.revoked", func(d map[string]any) bool {
+		return d["id"] == got.Invitations[1].ID && d["status"] == "revoked"
+	})
+
+	_, err = invites.BulkCreate(ctx, &invitation.BulkCreateParams{Invitations: []*invitation.CreateParams{
+		{EmailAddress: "dave@example.com", TemplateSlug: str("waitlist_invitation")}}})
+	wantSDKError(t, err, http.StatusUnprocessableEntity, "form_param_format_invalid")
+	wantAPIError(t, api(t, p, http.MethodPost, "/v1/invitations/bulk", map[string]any{"email_address": "x@example.com"}, nil),
+		http.StatusUnprocessableEntity, "form_param_format_invalid")
 }

@@ -22,6 +22,12 @@ const (
 	SessionRemoved = "session.removed"
 	EmailCreated   = "email.created"
 	SMSCreated     = "sms.created"
+
+	// Application invitations (Clerk's /v1/invitations); organization
+	// invitations are in org.go.
+	AppInvitationCreated  = "invitation.created"
+	AppInvitationAccepted = "invitation.accepted"
+	AppInvitationRevoked  = "invitation.revoked"
 )
 
 // Event is one row of the outbox.

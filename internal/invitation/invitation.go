@@ -112,7 +112,8 @@ func HashTicket(ticket string) string {
 // pending invitations past their expiry, pending only the live ones.
 type Filter struct {
 	Statuses []string
-	// Query keeps invitations whose address contains it, in any case.
+	// Query keeps invitations whose address contains it, in any case, or
+	// whose ID it is.
 	Query string
 	// OrderBy is created_at, email_address or expires_at, "-" first for
 	// descending, as Clerk's; "" is -created_at.
@@ -176,6 +177,8 @@ var (
 	// has is no use, so it was withdrawn; asking again is not a duplicate.
 	ErrNotSent = apperr.New(apperr.Unavailable,
 		"The invitation email couldn't be sent, so the invitation was withdrawn. Please try again.")
+	ErrNotSentBulk = apperr.New(apperr.Unavailable,
+		"An invitation email couldn't be sent, so all the invitations in this request were withdrawn. Please try again.")
 )
 
 // CreateInput is POST /v1/invitations.
@@ -186,7 +189,14 @@ type CreateInput struct {
 	Notify         bool            // email the link
 	IgnoreExisting bool            // invite even if an account or a pending invitation has the address
 	ExpiresInDays  int             // 0 = DefaultTTL
+	// TemplateSlug is Clerk's choice of email: "" or "invitation"; this
+	// instance has no waiting list, so no "waitlist_invitation".
+	TemplateSlug string
 }
+
+// MaxBulk is how many invitations one CreateMany takes, as Clerk's bulk
+// endpoint.
+const MaxBulk = 10
 
 // Create stores an invitation and, when asked, emails its link. It refuses
 // an address an account has or a live invitation was sent to, unless
@@ -194,8 +204,78 @@ type CreateInput struct {
 // email cannot be sent the invitation is withdrawn (revoked) and the error
 // is ErrNotSent, so that asking again works.
 func (s *Service) Create(ctx context.Context, in CreateInput) (*Invitation, string, error) {
+	invs, links, err := s.CreateMany(ctx, []CreateInput{in})
+	if err != nil {
+		return nil, "", err
+	}
+	return invs[0], links[0], nil
+}
+
+// CreateMany is Create for up to MaxBulk addresses at once, all or none:
+// any refusal refuses the lot, naming the invitation at fault, and an
+// email that cannot be sent withdraws them all (ErrNotSent), so the same
+// request can simply be made again. invitation.created is written with
+// each.
+func (s *Service) CreateMany(ctx context.Context, ins []CreateInput) ([]*Invitation, []string, error) {
+	if len(ins) == 0 || len(ins) > MaxBulk {
+		return nil, nil, apperr.New(apperr.Invalid, fmt.Sprintf("Give between 1 and %d invitations.", MaxBulk))
+	}
+	now := s.Clock.Now()
+	invs, links := make([]*Invitation, len(ins)), make([]string, len(ins))
+	seen := map[string]bool{}
+	for i, in := range ins {
+		inv, ticket, err := s.prepare(in, now)
+		if err != nil {
+			return nil, nil, nth(err, i, len(ins))
+		}
+		if seen[inv.Email] {
+			return nil, nil, nth(apperr.Field(apperr.Conflict, "email_address", inv.Email+" is invited twice in this request."), i, len(ins))
+		}
+		seen[inv.Email], invs[i], links[i] = true, inv, s.Link(ticket)
+	}
+	err := s.InTx(ctx, func(r Repo) error {
+		for i, inv := range invs {
+			if !ins[i].IgnoreExisting {
+				if err := invitable(ctx, r, inv.Email, now); err != nil {
+					return nth(err, i, len(ins))
+				}
+			}
+			if err := r.CreateAppInvitation(ctx, inv); err != nil {
+				return err
+			}
+			if err := inv.Record(ctx, r, events.AppInvitationCreated, now); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	for i, inv := range invs {
+		if !ins[i].Notify || s.Notifier == nil {
+			continue
+		}
+		if err := s.Notifier.SendAppInvitation(ctx, inv.Email, Mail{URL: links[i], ExpireAt: inv.ExpiresAt}); err != nil {
+			if werr := s.withdraw(ctx, invs); werr != nil {
+				return nil, nil, errors.Join(err, werr)
+			}
+			if len(invs) > 1 {
+				return nil, nil, fmt.Errorf("%w (%w)", ErrNotSentBulk, err)
+			}
+			return nil, nil, fmt.Errorf("%w (%w)", ErrNotSent, err)
+		}
+	}
+	return invs, links, nil
+}
+
+// prepare checks in and builds its invitation and ticket.
+func (s *Service) prepare(in CreateInput, now time.Time) (*Invitation, string, error) {
 	if in.ExpiresInDays < 0 || in.ExpiresInDays > MaxDays {
 		return nil, "", apperr.Field(apperr.Invalid, "expires_in_days", "expires_in_days must be between 1 and 365.")
+	}
+	if in.TemplateSlug != "" && in.TemplateSlug != "invitation" {
+		return nil, "", apperr.Field(apperr.Invalid, "template_slug", "template_slug can only be invitation: this instance has no waiting list.")
 	}
 	addr, err := notify.ValidAddress(in.Email)
 	if err != nil {
@@ -212,41 +292,65 @@ func (s *Service) Create(ctx context.Context, in CreateInput) (*Invitation, stri
 	if in.ExpiresInDays > 0 {
 		ttl = time.Duration(in.ExpiresInDays) * 24 * time.Hour
 	}
-	now := s.Clock.Now()
 	ticket := id.Secret(32)
-	inv := &Invitation{ID: id.New(id.Invitation), Email: email, PublicMetadata: md, RedirectURL: in.RedirectURL,
-		TicketHash: HashTicket(ticket), Status: Pending, ExpiresAt: now.Add(ttl), CreatedAt: now, UpdatedAt: now}
-	err = s.InTx(ctx, func(r Repo) error {
-		if !in.IgnoreExisting {
-			if _, err := r.UserByIdentifier(ctx, user.Email, email); err == nil {
-				return apperr.Field(apperr.Conflict, "email_address", email+" already has an account.")
-			} else if !errors.Is(err, apperr.ErrNotFound) {
-				return err
-			}
-			pending, err := r.PendingAppInvitations(ctx, email)
-			if err != nil {
-				return err
-			}
-			if slices.ContainsFunc(pending, func(p Invitation) bool { return p.Live(now) }) {
-				return apperr.Field(apperr.Conflict, "email_address", email+" has a pending invitation already.")
-			}
-		}
-		return r.CreateAppInvitation(ctx, inv)
-	})
+	return &Invitation{ID: id.New(id.Invitation), Email: email, PublicMetadata: md, RedirectURL: in.RedirectURL,
+		TicketHash: HashTicket(ticket), Status: Pending, ExpiresAt: now.Add(ttl), CreatedAt: now, UpdatedAt: now}, ticket, nil
+}
+
+// invitable refuses an address an account has or a live invitation was
+// sent to.
+func invitable(ctx context.Context, r Repo, email string, now time.Time) error {
+	if _, err := r.UserByIdentifier(ctx, user.Email, email); err == nil {
+		return apperr.Field(apperr.Conflict, "email_address", email+" already has an account.")
+	} else if !errors.Is(err, apperr.ErrNotFound) {
+		return err
+	}
+	pending, err := r.PendingAppInvitations(ctx, email)
 	if err != nil {
-		return nil, "", err
+		return err
 	}
-	link := s.Link(ticket)
-	if in.Notify && s.Notifier != nil {
-		if err := s.Notifier.SendAppInvitation(ctx, email, Mail{URL: link, ExpireAt: inv.ExpiresAt}); err != nil {
-			inv.Status, inv.UpdatedAt = Revoked, s.Clock.Now()
-			if rerr := s.Repo.UpdateAppInvitation(ctx, inv, Pending); rerr != nil {
-				return nil, "", errors.Join(err, rerr)
+	if slices.ContainsFunc(pending, func(p Invitation) bool { return p.Live(now) }) {
+		return apperr.Field(apperr.Conflict, "email_address", email+" has a pending invitation already.")
+	}
+	return nil
+}
+
+// nth names the invitation at fault when a request has several.
+func nth(err error, i, n int) error {
+	e, ok := apperr.As(err)
+	if n == 1 || !ok {
+		return err
+	}
+	out := *e
+	out.Message = fmt.Sprintf("Invitation %d of %d: %s", i+1, n, e.Message)
+	return &out
+}
+
+// withdraw revokes invs, just created, whose emails could not all be sent.
+func (s *Service) withdraw(ctx context.Context, invs []*Invitation) error {
+	return s.InTx(ctx, func(r Repo) error {
+		now := s.Clock.Now()
+		for _, inv := range invs {
+			inv.Status, inv.UpdatedAt = Revoked, now
+			if err := r.UpdateAppInvitation(ctx, inv, Pending); err != nil {
+				return err
 			}
-			return nil, "", fmt.Errorf("%w (%w)", ErrNotSent, err)
+			if err := inv.Record(ctx, r, events.AppInvitationRevoked, now); err != nil {
+				return err
+			}
 		}
+		return nil
+	})
+}
+
+// Record writes i's webhook event of type typ at now. Its data is the
+// Backend API's object without url: the ticket is in the email alone.
+func (i *Invitation) Record(ctx context.Context, w events.Writer, typ string, now time.Time) error {
+	e, err := events.New(typ, i.ID, i.ToObject(now, ""), now)
+	if err != nil {
+		return err
 	}
-	return inv, link, nil
+	return w.InsertEvent(ctx, e)
 }
 
 // Link is the emailed link for ticket.
@@ -315,13 +419,14 @@ func (s *Service) Revoke(ctx context.Context, invitationID string) (*Invitation,
 		if inv.Status != Pending {
 			return ErrNotPending
 		}
-		inv.Status, inv.UpdatedAt = Revoked, s.Clock.Now()
+		now := s.Clock.Now()
+		inv.Status, inv.UpdatedAt = Revoked, now
 		if err := r.UpdateAppInvitation(ctx, inv, Pending); errors.Is(err, apperr.ErrConflict) {
 			return ErrNotPending
 		} else if err != nil {
 			return err
 		}
-		return nil
+		return inv.Record(ctx, r, events.AppInvitationRevoked, now)
 	})
 	if err != nil {
 		return nil, err
@@ -374,6 +479,9 @@ func (s *Service) Accept(ctx context.Context, ticket, userID string) (*Invitatio
 		if err := r.UpdateAppInvitation(ctx, inv, Pending); errors.Is(err, apperr.ErrConflict) {
 			return ErrGone
 		} else if err != nil {
+			return err
+		}
+		if err := inv.Record(ctx, r, events.AppInvitationAccepted, now); err != nil {
 			return err
 		}
 		if string(metadata.OrEmpty(inv.PublicMetadata)) == "{}" {

@@ -3,6 +3,7 @@ package signup_test
 import (
 	"bytes"
 	"encoding/json"
+	"slices"
 	"testing"
 	"time"
 
@@ -55,6 +56,13 @@ func TestSignUpTakesUpItsInvitation(t *testing.T) {
 				var created user.Object
 				if err := json.Unmarshal(evs[0].Data, &created); err != nil {
 					t.Fatal(err)
+				}
+				wantEvents := []string(nil) // made directly in the store: no invitation.created
+				if tc.taken {
+					wantEvents = []string{events.AppInvitationAccepted}
+				}
+				if got := e.eventTypes(inv.ID); !slices.Equal(got, wantEvents) {
+					t.Errorf("invitation events %v, want %v", got, wantEvents)
 				}
 				if tc.taken {
 					if stored.Status != invitation.Accepted || stored.AcceptedUserID != u.ID ||

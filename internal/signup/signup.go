@@ -386,7 +386,12 @@ func (s *Service) complete(ctx context.Context, f *flow.Flow, m flow.Meta) (*ses
 		}
 		if taken != nil {
 			// A revocation that landed meanwhile wins; the account stands.
-			if err := r.UpdateAppInvitation(ctx, taken, invitation.Pending); err != nil && !errors.Is(err, apperr.ErrConflict) {
+			switch err := r.UpdateAppInvitation(ctx, taken, invitation.Pending); {
+			case err == nil:
+				if err := taken.Record(ctx, r, events.AppInvitationAccepted, now); err != nil {
+					return err
+				}
+			case !errors.Is(err, apperr.ErrConflict):
 				return err
 			}
 		}

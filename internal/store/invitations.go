@@ -55,8 +55,8 @@ func (q *Q) PendingAppInvitations(ctx context.Context, email string) ([]invitati
 func (q *Q) ListAppInvitations(ctx context.Context, f invitation.Filter) ([]invitation.Invitation, int, error) {
 	where, args := "", []any{}
 	if f.Query != "" {
-		where = ` WHERE email LIKE ? ESCAPE '\'`
-		args = append(args, "%"+escapeLike(strings.ToLower(f.Query))+"%")
+		where = ` WHERE (email LIKE ? ESCAPE '\' OR id = ?)`
+		args = append(args, "%"+escapeLike(strings.ToLower(f.Query))+"%", f.Query)
 	}
 	if len(f.Statuses) > 0 {
 		var conds []string

@@ -101,6 +101,7 @@ func EventTypes() []string {
 		"user.created", "user.updated", "user.deleted",
 		"session.created", "session.ended", "session.removed", "session.revoked",
 		"email.created", "sms.created",
+		"invitation.created", "invitation.accepted", "invitation.revoked",
 		"organization.created", "organization.updated", "organization.deleted",
 		"organizationMembership.created", "organizationMembership.updated", "organizationMembership.deleted",
 		"organizationInvitation.created", "organizationInvitation.accepted", "organizationInvitation.revoked",
