@@ -60,10 +60,10 @@ func (a *app) localizer(c echo.Context) *i18n.Localizer {
 	}
 	r := c.Request()
 	chosen := r.URL.Query().Get("locale")
-	ck, _ := r.Cookie(localeCookie)
+	ck, _ := r.Cookie(a.ownCookie(localeCookie))
 	if loc, ok := a.I18n.Match(chosen); ok {
 		if ck == nil || ck.Value != loc {
-			c.SetCookie(&http.Cookie{Name: localeCookie, Value: loc, Path: "/", MaxAge: 365 * 24 * 3600,
+			c.SetCookie(&http.Cookie{Name: a.ownCookie(localeCookie), Value: loc, Path: "/", MaxAge: 365 * 24 * 3600,
 				HttpOnly: true, Secure: a.secureCookies(), SameSite: http.SameSiteLaxMode})
 		}
 	} else if ck != nil {

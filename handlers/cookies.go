@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -28,6 +29,18 @@ const (
 // secureCookies is false only for a plain-http development portal, where
 // Go clients would otherwise drop the cookies (SECURITY.md T6).
 func (a *app) secureCookies() bool { return a.Config.Secure() }
+
+// ownCookie is the name of a cookie only the portal itself reads. Over
+// HTTPS it takes the __Host- prefix, which a browser accepts only from a
+// secure origin, host-only and on Path=/, so neither a sibling subdomain
+// nor a plain-HTTP page can plant or overwrite it (REQ-CK-01). The
+// contract's __client, __session and __client_uat keep their names.
+func (a *app) ownCookie(name string) string {
+	if a.secureCookies() {
+		return "__Host-" + strings.TrimPrefix(name, "__")
+	}
+	return name
+}
 
 // clientID returns the ID of the browser's client, or "" when it has none
 // (or a cookie that does not verify).

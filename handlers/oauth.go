@@ -123,7 +123,7 @@ func (a *app) oauthCallback(c echo.Context) error {
 		}
 		params = form
 	}
-	ck, err := c.Cookie(oauth.PendingCookieName)
+	ck, err := c.Cookie(oauth.PendingCookieName(a.secureCookies()))
 	if err != nil {
 		return a.oauthFailed(c, p, nil, oauth.ErrCookie)
 	}

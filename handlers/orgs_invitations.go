@@ -196,7 +196,7 @@ func (a *app) invitationGone(c echo.Context, err error) error {
 // keepTicket keeps an invitation's ticket in the sealed cookie name for an
 // hour, while its invitee signs in or up.
 func (a *app) keepTicket(c echo.Context, name, ticket string) error {
-	s, _ := a.clients.New(c.Request(), name)
+	s, _ := a.clients.New(c.Request(), a.ownCookie(name))
 	s.Values["ticket"] = ticket
 	s.Options = &sessions.Options{Path: "/", MaxAge: invitationMaxAge, HttpOnly: true, Secure: a.secureCookies(),
 		SameSite: http.SameSiteLaxMode}
@@ -205,7 +205,7 @@ func (a *app) keepTicket(c echo.Context, name, ticket string) error {
 
 // keptTicket is the ticket the cookie name keeps, "" when none.
 func (a *app) keptTicket(c echo.Context, name string) string {
-	s, err := a.clients.Get(c.Request(), name)
+	s, err := a.clients.Get(c.Request(), a.ownCookie(name))
 	if err != nil {
 		return ""
 	}
@@ -220,7 +220,7 @@ func (a *app) takeTicket(c echo.Context, name string) string {
 	if ticket == "" {
 		return ""
 	}
-	s, _ := a.clients.Get(c.Request(), name)
+	s, _ := a.clients.Get(c.Request(), a.ownCookie(name))
 	s.Options = &sessions.Options{Path: "/", MaxAge: -1, HttpOnly: true, Secure: a.secureCookies(),
 		SameSite: http.SameSiteLaxMode}
 	_ = s.Save(c.Request(), c.Response())

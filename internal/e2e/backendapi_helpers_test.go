@@ -51,7 +51,7 @@ func apiCall(t *testing.T, p *portaltest.Portal, method, path, auth string, body
 		req.Header.Set("Authorization", auth)
 	}
 	req.Header.Set("Content-Type", "application/json")
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := p.HTTPClient().Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"bytes"
+	"crypto/tls"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
@@ -51,6 +52,9 @@ func newBrowser(t testing.TB, p *portaltest.Portal) *browser {
 	hc := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error {
 		return http.ErrUseLastResponse
 	}}
+	if p.CertPool != nil { // served over HTTPS (portaltest.Options.TLS)
+		hc.Transport = &http.Transport{TLSClientConfig: &tls.Config{RootCAs: p.CertPool, MinVersion: tls.VersionTLS12}}
+	}
 	return &browser{t: t, base: base, jar: jar, hc: hc}
 }
 
@@ -195,11 +199,11 @@ func (b *browser) submit(pg *page, sel string, fields map[string]string) *page {
 func (b *browser) csrf() string {
 	b.t.Helper()
 	for _, c := range b.jar.Cookies(b.base) {
-		if c.Name == "__csrf" {
+		if c.Name == "__csrf" || c.Name == "__Host-csrf" {
 			return c.Value
 		}
 	}
-	b.t.Fatal("browser has no __csrf cookie yet")
+	b.t.Fatal("browser has no CSRF cookie yet")
 	return ""
 }
 

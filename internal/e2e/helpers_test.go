@@ -110,7 +110,7 @@ type claims struct {
 // jwks fetches the published keys over HTTP, as a relying app does.
 func jwks(t *testing.T, p *portaltest.Portal) *jose.JSONWebKeySet {
 	t.Helper()
-	resp, err := http.Get(p.URL + "/.well-known/jwks.json")
+	resp, err := p.HTTPClient().Get(p.URL + "/.well-known/jwks.json")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -128,8 +128,15 @@ func (s *Sealer) Open(value string, now time.Time) (Pending, error) {
 	return p, nil
 }
 
-// PendingCookieName names the cookie that carries a sealed Pending.
-const PendingCookieName = "__oauth"
+// PendingCookieName names the cookie that carries a sealed Pending: over
+// HTTPS with the __Secure- prefix (REQ-CK-01; __Host- would need Path=/,
+// and the cookie is kept to the callback path).
+func PendingCookieName(secure bool) string {
+	if secure {
+		return "__Secure-oauth"
+	}
+	return "__oauth"
+}
 
 // PendingCookie is the cookie to set before redirecting to the provider:
 // host-only, HttpOnly, limited to the callback path and PendingMaxAge
@@ -138,7 +145,7 @@ const PendingCookieName = "__oauth"
 // survives, and None requires Secure.
 func PendingCookie(value string, formPost, secure bool) *http.Cookie {
 	c := &http.Cookie{
-		Name: PendingCookieName, Value: value, Path: "/v1/oauth_callback/",
+		Name: PendingCookieName(secure), Value: value, Path: "/v1/oauth_callback/",
 		MaxAge: int(PendingMaxAge / time.Second), HttpOnly: true, Secure: secure,
 		SameSite: http.SameSiteLaxMode,
 	}

@@ -111,7 +111,7 @@ func TestSealerNeeds32ByteKeyAndTime(t *testing.T) {
 	}
 }
 
-func TestPendingCookie_REQ_CK_06(t *testing.T) {
+func TestPendingCookie_REQ_CK_06_REQ_CK_01(t *testing.T) {
 	c := oauth.PendingCookie("v", false, false)
 	if !c.HttpOnly || c.SameSite != http.SameSiteLaxMode || c.MaxAge != 600 || c.Path != "/v1/oauth_callback/" || c.Domain != "" {
 		t.Errorf("redirect cookie = %+v", c)
@@ -122,5 +122,10 @@ func TestPendingCookie_REQ_CK_06(t *testing.T) {
 	}
 	if c := oauth.ClearPendingCookie(false, true); c.MaxAge >= 0 || c.Value != "" || !c.Secure {
 		t.Errorf("clearing cookie = %+v", c)
+	}
+	// REQ-CK-01: over HTTPS the name carries the __Secure- prefix (not
+	// __Host-: the cookie is kept to the callback path).
+	if c.Name != "__oauth" || oauth.PendingCookie("v", false, true).Name != "__Secure-oauth" {
+		t.Errorf("names %q over http, %q over https; want __oauth, __Secure-oauth", c.Name, oauth.PendingCookie("v", false, true).Name)
 	}
 }

@@ -5,9 +5,12 @@ package portaltest
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"fmt"
 	"io"
 	"net"
+	"net/http"
 	"testing"
 	"time"
 
@@ -19,13 +22,16 @@ import (
 	"github.com/portalhq/portal/internal/password"
 	"github.com/portalhq/portal/internal/testutil/pgtest"
 	"github.com/portalhq/portal/internal/testutil/smtptest"
+	"github.com/portalhq/portal/internal/testutil/testcert"
 )
 
 // Portal is a running instance.
 type Portal struct {
 	*app.Portal
-	URL  string // http://localhost:PORT
+	URL  string // http://localhost:PORT, or https:// with Options.TLS
 	SMTP *smtptest.Server
+	// CertPool trusts the portal's certificate under Options.TLS; else nil.
+	CertPool *x509.CertPool
 }
 
 // Options adjust the instance.
@@ -35,6 +41,10 @@ type Options struct {
 	Postgres bool              // use a fresh schema on PORTAL_TEST_POSTGRES_URL
 	Hasher   *password.Hasher  // nil = cheap argon2id parameters for speed
 	Log      io.Writer         // nil = discard
+	// TLS serves over HTTPS with a throwaway certificate (Portal.CertPool
+	// trusts it), so the base URL is https:// and cookies are Secure, as
+	// in production.
+	TLS bool
 }
 
 // FastHasher hashes with small argon2id parameters so tests stay fast.
@@ -51,6 +61,15 @@ func Start(t testing.TB, opt Options) *Portal {
 	}
 	port := l.Addr().(*net.TCPAddr).Port
 	base := fmt.Sprintf("http://localhost:%d", port)
+	var pool *x509.CertPool
+	if opt.TLS {
+		cert, certPool, err := testcert.SelfSigned()
+		if err != nil {
+			t.Fatal(err)
+		}
+		l = tls.NewListener(l, &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12})
+		base, pool = fmt.Sprintf("https://localhost:%d", port), certPool
+	}
 	smtp := smtptest.Start(t)
 	env := map[string]string{
 		"PORTAL_ADDR":         l.Addr().String(),
@@ -97,7 +116,17 @@ func Start(t testing.TB, opt Options) *Portal {
 		p.Close()
 	})
 	waitReady(t, l.Addr().String())
-	return &Portal{Portal: p, URL: base, SMTP: smtp}
+	return &Portal{Portal: p, URL: base, SMTP: smtp, CertPool: pool}
+}
+
+// HTTPClient is a client for p that trusts its certificate under
+// Options.TLS; it follows redirects and keeps no cookies.
+func (p *Portal) HTTPClient() *http.Client {
+	if p.CertPool == nil {
+		return http.DefaultClient
+	}
+	return &http.Client{Transport: &http.Transport{
+		TLSClientConfig: &tls.Config{RootCAs: p.CertPool, MinVersion: tls.VersionTLS12}}}
 }
 
 func waitReady(t testing.TB, addr string) {

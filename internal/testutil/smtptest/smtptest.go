@@ -19,6 +19,8 @@ import (
 	gomail "github.com/emersion/go-message/mail"
 	"github.com/emersion/go-sasl"
 	"github.com/emersion/go-smtp"
+
+	"github.com/portalhq/portal/internal/testutil/testcert"
 )
 
 // Message is one mail as the server received it. Treat it as read-only.
@@ -104,7 +106,7 @@ func Start(t testing.TB, opts ...Option) *Server {
 	}
 	scheme := "smtp"
 	if !cfg.noTLS {
-		cert, pool, err := selfSigned()
+		cert, pool, err := testcert.SelfSigned()
 		if err != nil {
 			t.Fatalf("smtptest: certificate: %v", err)
 		}

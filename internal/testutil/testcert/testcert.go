@@ -1,4 +1,6 @@
-package smtptest
+// Package testcert makes throwaway TLS certificates for loopback servers in
+// tests (the SMTP server, a portal served over HTTPS).
+package testcert
 
 import (
 	"crypto/ecdsa"
@@ -12,9 +14,9 @@ import (
 	"time"
 )
 
-// selfSigned makes a throwaway certificate for 127.0.0.1 and localhost and
+// SelfSigned makes a throwaway certificate for 127.0.0.1 and localhost and
 // returns it with a pool that trusts it.
-func selfSigned() (tls.Certificate, *x509.CertPool, error) {
+func SelfSigned() (tls.Certificate, *x509.CertPool, error) {
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		return tls.Certificate{}, nil, err
@@ -22,7 +24,7 @@ func selfSigned() (tls.Certificate, *x509.CertPool, error) {
 	now := time.Now()
 	tmpl := &x509.Certificate{
 		SerialNumber:          big.NewInt(now.UnixNano()),
-		Subject:               pkix.Name{CommonName: "smtptest"},
+		Subject:               pkix.Name{CommonName: "portal test"},
 		NotBefore:             now.Add(-time.Hour),
 		NotAfter:              now.Add(24 * time.Hour),
 		KeyUsage:              x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,

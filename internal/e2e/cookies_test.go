@@ -1,0 +1,170 @@
+package e2e
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jonboulle/clockwork"
+
+	"github.com/portalhq/portal/internal/testutil/oidctest"
+	"github.com/portalhq/portal/internal/testutil/portaltest"
+)
+
+// cookieLog records every Set-Cookie header a browser receives.
+type cookieLog struct {
+	next http.RoundTripper
+	mu   sync.Mutex
+	seen []setCookie
+}
+
+type setCookie struct {
+	raw string // the header as sent
+	url string // the request that got it
+}
+
+func (l *cookieLog) RoundTrip(r *http.Request) (*http.Response, error) {
+	resp, err := l.next.RoundTrip(r)
+	if err == nil && r.URL.Scheme == "https" {
+		l.mu.Lock()
+		for _, h := range resp.Header.Values("Set-Cookie") {
+			l.seen = append(l.seen, setCookie{raw: h, url: r.Method + " " + r.URL.Path})
+		}
+		l.mu.Unlock()
+	}
+	return resp, err
+}
+
+// recordCookies makes b log the cookies the portal sets.
+func recordCookies(b *browser) *cookieLog {
+	next := b.hc.Transport
+	if next == nil {
+		next = http.DefaultTransport
+	}
+	l := &cookieLog{next: next}
+	b.hc.Transport = l
+	return l
+}
+
+// contractCookies are the names DESIGN.md fixes, shared with relying apps,
+// so they cannot take a __Host- prefix.
+var contractCookies = map[string]bool{"__client": true, "__session": true, "__client_uat": true}
+
+// Every cookie the portal sets over HTTPS, on the way through its main
+// journeys (language choice, sign-up with an emailed code, the hand-back,
+// a handshake refresh, an invitation link, a provider sign-in, sign-out):
+//   - REQ-CK-01: Secure, and the portal's own cookies carry the __Host-
+//     prefix (host-only, Path=/) or, kept to a path, __Secure-;
+//   - REQ-CK-02: HttpOnly, except __client_uat, which apps' scripts read;
+//   - REQ-CK-03: SameSite stated on every one;
+//   - REQ-CK-04: name and value within 4096 bytes, and no address, name or
+//     user ID in clear;
+//   - REQ-CK-05: the portal's session cookie expires with the session's
+//     absolute lifetime, yet the server does not rely on that: a browser
+//     that still sends it after the lifetime is signed out.
+func TestEveryCookieIsHardened_REQ_CK_01_to_05(t *testing.T) {
+	op := oidctest.Start(t)
+	clock := clockwork.NewFakeClockAt(time.Now())
+	p := portaltest.Start(t, portaltest.Options{TLS: true, Clock: clock, Env: withOIDC(nil, "corp", corpDisplay, op)})
+	if !strings.HasPrefix(p.URL, "https://") {
+		t.Fatalf("portal at %s, want HTTPS", p.URL)
+	}
+	b := newBrowser(t, p)
+	log := recordCookies(b)
+
+	b.get("/sign-in?locale=de")
+	c, _ := verify(t, p, wantHandBack(t, signUp(t, p, b, "ada@example.com", appURL), http.StatusSeeOther, appURL))
+	clock.Advance(tokenTTL + time.Second)
+	wantHandBack(t, b.getRaw(handshakePath(appURL)), http.StatusTemporaryRedirect, appURL)
+
+	var inv struct {
+		URL string `json:"url"`
+	}
+	if r := api(t, p, http.MethodPost, "/v1/invitations", map[string]any{"email_address": "bob@example.com", "notify": false}, &inv); r.Status != http.StatusOK {
+		t.Fatalf("POST /v1/invitations: %d %s", r.Status, r.Body)
+	}
+	other := newBrowser(t, p)
+	otherLog := recordCookies(other)
+	other.get(inv.URL)
+	viaProvider(t, other, providerButton(t, other.get(withRedirect("/sign-in", appURL)), corp))
+
+	byName := map[string]*http.Cookie{}
+	for _, sc := range append(log.all(), otherLog.all()...) {
+		ck, err := http.ParseSetCookie(sc.raw)
+		if err != nil {
+			t.Errorf("%s: unparsable Set-Cookie %q: %v", sc.url, sc.raw, err)
+			continue
+		}
+		byName[ck.Name] = ck
+		name := ck.Name
+		switch {
+		case contractCookies[name]:
+		case strings.HasPrefix(name, "__Host-"):
+			if ck.Path != "/" || ck.Domain != "" {
+				t.Errorf("%s: %s has Path %q, Domain %q; a __Host- cookie needs Path=/ and no Domain", sc.url, name, ck.Path, ck.Domain)
+			}
+		case strings.HasPrefix(name, "__Secure-"):
+		default:
+			t.Errorf("%s: cookie %s has neither the __Host- nor the __Secure- prefix (REQ-CK-01)", sc.url, name)
+		}
+		if !ck.Secure {
+			t.Errorf("%s: %s is not Secure (REQ-CK-01): %s", sc.url, name, sc.raw)
+		}
+		if !ck.HttpOnly && name != "__client_uat" {
+			t.Errorf("%s: %s is not HttpOnly (REQ-CK-02): %s", sc.url, name, sc.raw)
+		}
+		if !strings.Contains(strings.ToLower(sc.raw), "samesite=") {
+			t.Errorf("%s: %s does not state SameSite (REQ-CK-03): %s", sc.url, name, sc.raw)
+		}
+		if n := len(ck.Name) + len(ck.Value); n > 4096 {
+			t.Errorf("%s: %s is %d bytes (REQ-CK-04)", sc.url, name, n)
+		}
+		for _, pii := range []string{"ada@", "bob@", "example.com", "Ada", "Lovelace", c.Subject, c.SID} {
+			if v, _ := url.QueryUnescape(ck.Value); strings.Contains(ck.Value, pii) || strings.Contains(v, pii) {
+				t.Errorf("%s: %s carries %q in clear (REQ-CK-04): %s", sc.url, name, pii, ck.Value)
+			}
+		}
+	}
+	for _, want := range []string{"__client", "__session", "__client_uat", "__Host-csrf", "__Host-portal_locale",
+		"__Host-app_invitation", "__Secure-oauth"} {
+		if byName[want] == nil {
+			t.Errorf("the journeys never set %s; the audit did not cover it (saw %v)", want, keys(byName))
+		}
+	}
+
+	// REQ-CK-05: __client lasts as long as a session may, no longer.
+	const lifetime = 7 * 24 * time.Hour // PORTAL_SESSION_MAX_LIFETIME default
+	if ck := byName["__client"]; ck == nil || time.Duration(ck.MaxAge)*time.Second != lifetime {
+		t.Errorf("__client Max-Age %v, want the session lifetime %v", ck, lifetime)
+	}
+	// ...but the server ends the session itself: the browser below still
+	// sends __client (its jar runs on the real clock), and is signed out.
+	clock.Advance(lifetime)
+	if b.cookie("__client") == "" {
+		t.Fatal("the browser dropped __client; the check below would prove nothing")
+	}
+	hs := b.getRaw(handshakePath(appURL))
+	if sc := hs.setCookie("__client_uat"); hs.Status != http.StatusTemporaryRedirect || sc == nil || sc.Value != "0" {
+		t.Errorf("handshake past the session's lifetime: %d, __client_uat %v; want 307 signing the app out", hs.Status, sc)
+	}
+	if pg := b.getRaw("/user"); pg.Status != http.StatusSeeOther || !strings.HasPrefix(pg.Header.Get("Location"), "/sign-in") {
+		t.Errorf("GET /user past the session's lifetime: %d to %q, want the sign-in page", pg.Status, pg.Header.Get("Location"))
+	}
+}
+
+func (l *cookieLog) all() []setCookie {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return append([]setCookie(nil), l.seen...)
+}
+
+func keys[V any](m map[string]V) []string {
+	var out []string
+	for k := range m {
+		out = append(out, k)
+	}
+	return out
+}
