@@ -141,7 +141,9 @@ func (s *Service) StartFactors(ctx context.Context, r Repo, clientID, userID, ip
 }
 
 // Current returns the client's live session, or nil when the client is
-// signed out. A session past its lifetime is marked expired on the way.
+// signed out. A session past its lifetime is marked expired on the way; a
+// live one counts the request as activity (REQ-SES-03), written at most
+// once a minute.
 func (s *Service) Current(ctx context.Context, clientID string) (*Session, error) {
 	if clientID == "" {
 		return nil, nil
@@ -153,6 +155,9 @@ func (s *Service) Current(ctx context.Context, clientID string) (*Session, error
 	now := s.Clock.Now()
 	sess := &list[0]
 	if sess.Live(now, s.Policy.Inactivity) {
+		if err := s.touch(ctx, sess, now); err != nil {
+			return nil, err
+		}
 		return sess, nil
 	}
 	err = s.InTx(ctx, func(r Repo) error {
@@ -263,7 +268,7 @@ func (s *Service) Reverified(ctx context.Context, sess *Session, first, second b
 	if err := s.Repo.MarkReverified(ctx, sess.ID, now, first, second); err != nil {
 		return err
 	}
-	sess.ReverifiedAt = &now
+	sess.ReverifiedAt, sess.LastActiveAt = &now, now
 	if first {
 		sess.FirstFactorAt = now
 	}
@@ -396,12 +401,23 @@ func (s *Service) TokenFor(ctx context.Context, sess *Session, azp string, ttl t
 	if err != nil {
 		return "", time.Time{}, fmt.Errorf("session: sign token: %w", err)
 	}
-	if now.Sub(sess.LastActiveAt) >= touchEvery {
-		if err := s.Repo.TouchSession(ctx, sess.ID, now); err != nil {
-			return "", time.Time{}, err
-		}
+	if err := s.touch(ctx, sess, now); err != nil {
+		return "", time.Time{}, err
 	}
 	return tok, claims.ExpiresAt(), nil
+}
+
+// touch records activity on sess at now, when the last record is at least
+// touchEvery old: an idle timeout counts from the last activity.
+func (s *Service) touch(ctx context.Context, sess *Session, now time.Time) error {
+	if now.Sub(sess.LastActiveAt) < touchEvery {
+		return nil
+	}
+	if err := s.Repo.TouchSession(ctx, sess.ID, now); err != nil {
+		return err
+	}
+	sess.LastActiveAt = now
+	return nil
 }
 
 func emit(ctx context.Context, r Repo, typ string, sess *Session, now time.Time) error {

@@ -105,7 +105,8 @@ func (q *Q) TouchSession(ctx context.Context, id string, at time.Time) error {
 // MarkReverified records on an active session that the person proved who
 // they are at at (reverified_at), and moves the factor times the token's fva
 // claim reports for the kind of factor used: first, second or both (a
-// passkey). One statement, so the three never disagree.
+// passkey). Proving it is activity too (last_active_at). One statement, so
+// they never disagree.
 func (q *Q) MarkReverified(ctx context.Context, id string, at time.Time, first, second bool) error {
 	var f, sf *time.Time
 	if first {
@@ -114,8 +115,8 @@ func (q *Q) MarkReverified(ctx context.Context, id string, at time.Time, first, 
 	if second {
 		sf = &at
 	}
-	return q.expectOne(q.exec(ctx, `UPDATE sessions SET reverified_at = ?, first_factor_at = COALESCE(?, first_factor_at),
-		second_factor_at = COALESCE(?, second_factor_at) WHERE id = ? AND status = 'active'`, ms(at), msPtr(f), msPtr(sf), id))
+	return q.expectOne(q.exec(ctx, `UPDATE sessions SET reverified_at = ?, last_active_at = ?, first_factor_at = COALESCE(?, first_factor_at),
+		second_factor_at = COALESCE(?, second_factor_at) WHERE id = ? AND status = 'active'`, ms(at), ms(at), msPtr(f), msPtr(sf), id))
 }
 
 type scanner interface{ Scan(dest ...any) error }
