@@ -128,3 +128,25 @@ func contrast(a, b [3]float64) float64 {
 	}
 	return (la + 0.05) / (lb + 0.05)
 }
+
+// REQ-SES-09: no script the portal ships keeps anything in the browser's
+// storage or touches cookies; the session lives in HttpOnly cookies only.
+// These files are all the script there is: the templates have no inline
+// scripts.
+func TestScriptsKeepNothingInBrowserStorage_REQ_SES_09(t *testing.T) {
+	scripts, err := fs.Glob(FS, "*.js")
+	if err != nil || len(scripts) == 0 {
+		t.Fatalf("no scripts embedded (%v): the check would prove nothing", err)
+	}
+	for _, name := range scripts {
+		b, err := fs.ReadFile(FS, name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, bad := range []string{"localStorage", "sessionStorage", "indexedDB", "document.cookie", "caches."} {
+			if strings.Contains(string(b), bad) {
+				t.Errorf("%s uses %s", name, bad)
+			}
+		}
+	}
+}

@@ -168,7 +168,10 @@ func TestAllProblemsReportedTogether(t *testing.T) {
 	}
 }
 
-func TestProductionRefusesUnsafeSettings(t *testing.T) {
+// REQ-SES-09 among the rest: in production neither the portal nor an app it
+// hands sessions back to may be on http:// (localhost apart), so nothing
+// downgrades after sign-in.
+func TestProductionRefusesUnsafeSettings_REQ_SES_09(t *testing.T) {
 	safe := map[string]string{
 		"PORTAL_ENV":                      "production",
 		"PORTAL_BASE_URL":                 "https://accounts.example.com",
