@@ -145,6 +145,10 @@ func PasswordChangedEmailSubject(p PasswordChangedEmail) string {
 	return oneLine(p.T("email.password_changed.subject", "App", p.AppName))
 }
 
+func SignInLockedEmailSubject(p SignInLockedEmail) string {
+	return oneLine(p.T("email.sign_in_locked.subject", "App", p.AppName))
+}
+
 func PrimaryEmailChangedEmailSubject(p PrimaryEmailChangedEmail) string {
 	return oneLine(p.T("email.primary_changed.subject", "App", p.AppName))
 }

@@ -323,6 +323,15 @@ type PasswordChangedEmail struct {
 	SignInURL string
 }
 
+// SignInLockedEmail tells the owner that failed attempts paused sign-in to
+// their account (REQ-RL-07).
+type SignInLockedEmail struct {
+	Email
+	Attempts   int
+	Until      string // e.g. "26 Nov 2026, 15:03 UTC"
+	AccountURL string // where to change the password and add two-step verification
+}
+
 // SMSCode is the text message carrying a code.
 type SMSCode struct {
 	AppName string

@@ -195,11 +195,6 @@ func (p *PasskeyFactor) Attempt(ctx context.Context, sess *session.Session, u *u
 	return p.SignIn.Attempt(ctx, f, u, in)
 }
 
-// FailureRecorder counts a failed attempt towards the account lockout.
-type FailureRecorder interface {
-	RecordFailedSignIn(ctx context.Context, userID string, threshold int, lockFor time.Duration, now time.Time) error
-}
-
 // TOTPFactor confirms with a code from the authenticator app. Each code
 // works once, and wrong ones count towards the sign-in lockout, as at the
 // second step of sign-in, so six digits cannot be guessed here at leisure
@@ -207,7 +202,7 @@ type FailureRecorder interface {
 type TOTPFactor struct {
 	Clock    clockwork.Clock
 	Checker  signin.Checker
-	Failures FailureRecorder
+	Failures signin.FailureRecorder
 	Lockout  signin.Lockout
 }
 
@@ -227,8 +222,8 @@ func (t *TOTPFactor) Attempt(ctx context.Context, _ *session.Session, u *user.Us
 		return signin.ErrCannotSignIn
 	}
 	err := t.Checker.VerifyTOTP(ctx, u.ID, strings.TrimSpace(in.Code))
-	if e, ok := apperr.As(err); ok && e.Code == apperr.Invalid && t.Lockout.Threshold > 0 {
-		if rerr := t.Failures.RecordFailedSignIn(ctx, u.ID, t.Lockout.Threshold, t.Lockout.Duration, now); rerr != nil {
+	if e, ok := apperr.As(err); ok && e.Code == apperr.Invalid {
+		if rerr := t.Lockout.Fail(ctx, t.Failures, u, now); rerr != nil {
 			return rerr
 		}
 	}

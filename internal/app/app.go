@@ -82,6 +82,26 @@ type Portal struct {
 	listener net.Listener
 	cancel   context.CancelFunc
 	done     chan struct{}
+	// later counts the work requests left running after their answer
+	// (Later); Close waits for it before closing the store.
+	later sync.WaitGroup
+}
+
+// laterTimeout bounds work left running after a request (an email).
+const laterTimeout = time.Minute
+
+// Later runs fn after the request that asked for it, with that request's
+// values (its language) but not its cancellation; a failure is logged.
+func (p *Portal) Later(ctx context.Context, fn func(context.Context) error) {
+	p.later.Add(1)
+	go func() {
+		defer p.later.Done()
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), laterTimeout)
+		defer cancel()
+		if err := fn(ctx); err != nil {
+			p.Log.Warn("background work failed", "err", err)
+		}
+	}()
 }
 
 // Build opens the store and wires every service.
@@ -175,6 +195,8 @@ func (p *Portal) wire(ctx context.Context, opt Options) error {
 	pwPolicy := password.Policy{MinLength: minLen}
 	ids := flow.Identifiers{Email: cfg.HasIdentifier("email"), Phone: cfg.HasIdentifier("phone"),
 		Username: cfg.HasIdentifier("username"), Region: cfg.PhoneRegion}
+	// Failures that lock an account email its owner (REQ-RL-07), after the answer.
+	lockout := signin.Lockout{Threshold: cfg.LockoutThreshold, Duration: cfg.LockoutDuration, Notifier: mail, Later: p.Later}
 	in := &signin.Service{Clock: clock, Repo: st.Q, InTx: store.Tx[signin.Repo](st), Sessions: sessions,
 		Identifiers: ids, Hasher: hasher, Policy: pwPolicy, AppName: cfg.AppName, Notifier: mail,
 		LinkOtherDeviceSession: cfg.EmailLinkOtherDeviceSession, Restrict: restrictions,
@@ -196,7 +218,7 @@ func (p *Portal) wire(ctx context.Context, opt Options) error {
 	second := &authfactors.Service{Clock: clock, Repo: st.Q, InTx: store.Tx[authfactors.Repo](st), Key: secrets.totpKey,
 		Issuer: cfg.AppName, Passkeys: passkeys, SignIn: waysIn, SecondFactors: cfg.EnabledSecondFactors(),
 		RequireMFA: cfg.RequireMFA}
-	in.Lockout = signin.Lockout{Threshold: cfg.LockoutThreshold, Duration: cfg.LockoutDuration}
+	in.Lockout = lockout
 	code := func(strategy string) *signin.CodeStrategy {
 		return &signin.CodeStrategy{Strategy: strategy, Codes: codes, Store: st.Q, Notifier: mail}
 	}
@@ -204,7 +226,7 @@ func (p *Portal) wire(ctx context.Context, opt Options) error {
 		switch f {
 		case flow.Password:
 			in.Strategies = append(in.Strategies, &signin.PasswordStrategy{Clock: clock, Hasher: hasher, Repo: st.Q,
-				Lockout: signin.Lockout{Threshold: cfg.LockoutThreshold, Duration: cfg.LockoutDuration}})
+				Lockout: lockout})
 		case flow.EmailCode, flow.PhoneCode:
 			in.Strategies = append(in.Strategies, code(f))
 		case flow.EmailLink:
@@ -265,7 +287,7 @@ func (p *Portal) wire(ctx context.Context, opt Options) error {
 	acct := &account.Service{Clock: clock, Repo: st.Q, InTx: store.Tx[account.Repo](st), Sessions: sessions,
 		Codes: codes, Notifier: mail, Hasher: hasher, Policy: pwPolicy, Images: avatar.NewResizer(2),
 		Password: &signin.PasswordStrategy{Clock: clock, Hasher: hasher, Repo: st.Q,
-			Lockout: signin.Lockout{Threshold: cfg.LockoutThreshold, Duration: cfg.LockoutDuration}},
+			Lockout: lockout},
 		SignIn:      waysIn,
 		PhoneRegion: cfg.PhoneRegion, Countries: countries, AppName: cfg.AppName, BaseURL: cfg.BaseURL,
 		AllowDeletion: cfg.AllowAccountDeletion, Restrict: restrictions}
@@ -284,7 +306,7 @@ func (p *Portal) wire(ctx context.Context, opt Options) error {
 	}
 	if slices.Contains(cfg.EnabledSecondFactors(), flow.TOTP) {
 		acct.ReverifyFactors = append(acct.ReverifyFactors, &account.TOTPFactor{Clock: clock, Checker: second,
-			Failures: st.Q, Lockout: signin.Lockout{Threshold: cfg.LockoutThreshold, Duration: cfg.LockoutDuration}})
+			Failures: st.Q, Lockout: lockout})
 	}
 	roles := cfg.OrgRoles
 	if roles == nil {
@@ -483,8 +505,12 @@ func (p *Portal) Housekeep(ctx context.Context) {
 	}
 }
 
-// Close releases the store.
-func (p *Portal) Close() error { return p.Store.Close() }
+// Close waits for work left running after requests, then releases the
+// store.
+func (p *Portal) Close() error {
+	p.later.Wait()
+	return p.Store.Close()
+}
 
 func newLogger(cfg *config.Config, w io.Writer) *slog.Logger {
 	if w == nil {

@@ -3,6 +3,7 @@ package e2e
 import (
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -134,5 +135,39 @@ func TestAttemptsPerIdentifierAreLimited_REQ_RL_02(t *testing.T) {
 	}
 	if answers[0] != answers[1] {
 		t.Errorf("the cap reads differently for a known and an unknown address:\n%s\n---\n%s", answers[0], answers[1])
+	}
+}
+
+// REQ-RL-07: the wrong password that locks an account emails its owner,
+// in the language of the page, saying until when and what to do; the
+// person at the keyboard sees the usual answer. Failing as often on an
+// address without an account emails nobody.
+func TestLockEmailsTheOwner_REQ_RL_07(t *testing.T) {
+	p, _ := startFake(t, portaltest.Options{})
+	signUp(t, p, newBrowser(t, p), "ada@example.com", "")
+	before := len(p.SMTP.Messages())
+
+	for _, who := range []string{"ada@example.com", "nobody@example.com"} {
+		b := newBrowser(t, p)
+		b.get("/sign-in?locale=fr")
+		step := passwordStep(t, b, who, appURL)
+		for i := range lockoutThreshold {
+			if pg := b.submit(step, passwordForm, map[string]string{"password": wrongPassword}); pg.Status != http.StatusUnprocessableEntity {
+				t.Fatalf("%s, wrong password %d: %d", who, i+1, pg.Status)
+			}
+		}
+	}
+	m := p.SMTP.WaitFor(t, "ada@example.com", mailWait)
+	if !strings.Contains(m.Subject, "suspendue") || !strings.Contains(m.Text, fmt.Sprintf("%d fois de suite", lockoutThreshold)) ||
+		!strings.Contains(m.Text, p.URL+"/user/security") {
+		t.Errorf("lock email (subject %q):\n%s", m.Subject, m.Text)
+	}
+	for _, m := range p.SMTP.Messages()[before:] {
+		if !slices.Contains(m.To, "ada@example.com") {
+			t.Errorf("an email went to %v", m.To)
+		}
+	}
+	if n := len(p.SMTP.Messages()) - before; n != 1 {
+		t.Errorf("%d emails after the failures, want the one lock email", n)
 	}
 }

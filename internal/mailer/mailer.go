@@ -143,6 +143,14 @@ type smsObject struct {
 	DeliveredByPortal bool   `json:"delivered_by_clerk"`
 }
 
+// SendSignInLocked tells an account's owner that attempts failures locked
+// sign-in to it until until (REQ-RL-07).
+func (m *Mailer) SendSignInLocked(ctx context.Context, to string, attempts int, until time.Time) error {
+	p := views.SignInLockedEmail{Email: m.base(ctx), Attempts: attempts, Until: m.dateTime(ctx, until),
+		AccountURL: m.BaseURL + "/user/security"}
+	return m.deliver(ctx, "sign_in_locked", to, views.SignInLockedEmailSubject(p), views.SignInLockedEmailHTML(p))
+}
+
 // SendExistingAccount tells an address's owner that someone tried to sign up with it.
 func (m *Mailer) SendExistingAccount(ctx context.Context, to string) error {
 	p := views.ExistingAccountEmail{Email: m.base(ctx), SignInURL: m.BaseURL + "/sign-in"}

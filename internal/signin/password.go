@@ -14,14 +14,54 @@ import (
 
 // PasswordRepo is what the password factor needs from the store.
 type PasswordRepo interface {
-	RecordFailedSignIn(ctx context.Context, userID string, threshold int, lockFor time.Duration, now time.Time) error
+	FailureRecorder
 	SetPassword(ctx context.Context, userID, hash string, at time.Time) error
 }
 
-// Lockout is the failed-attempt policy (REQ-RL-01/02).
+// FailureRecorder counts a failed attempt towards an account's lockout and
+// reports whether it locked the account.
+type FailureRecorder interface {
+	RecordFailedSignIn(ctx context.Context, userID string, threshold int, lockFor time.Duration, now time.Time) (bool, error)
+}
+
+// Lockout is the failed-attempt policy (REQ-RL-01/02), and whom to tell
+// when it locks an account (REQ-RL-07).
 type Lockout struct {
 	Threshold int           // consecutive failures before locking (10)
 	Duration  time.Duration // how long the lock lasts (1 h)
+	// Notifier emails the owner when failures lock their account; nil
+	// tells nobody.
+	Notifier LockNotifier
+	// Later runs the email in the background, with ctx's values (the
+	// person's language) but not its end, so the attempt that locks an
+	// account takes no longer than any other (an unknown account never
+	// locks, and a slower answer would tell the two apart). nil runs it at
+	// once (tests).
+	Later func(ctx context.Context, fn func(context.Context) error)
+}
+
+// LockNotifier tells an account's owner that failed attempts locked it.
+type LockNotifier interface {
+	SendSignInLocked(ctx context.Context, to string, attempts int, until time.Time) error
+}
+
+// Fail counts a failed attempt of u's at now; when it locks the account,
+// the owner is told at their primary email address.
+func (l Lockout) Fail(ctx context.Context, r FailureRecorder, u *user.User, now time.Time) error {
+	if l.Threshold <= 0 {
+		return nil
+	}
+	locked, err := r.RecordFailedSignIn(ctx, u.ID, l.Threshold, l.Duration, now)
+	if err != nil || !locked || l.Notifier == nil || u.PrimaryEmail() == "" {
+		return err
+	}
+	to, until := u.PrimaryEmail(), now.Add(l.Duration)
+	send := func(ctx context.Context) error { return l.Notifier.SendSignInLocked(ctx, to, l.Threshold, until) }
+	if l.Later == nil {
+		return send(ctx)
+	}
+	l.Later(ctx, send)
+	return nil
 }
 
 // ErrBadPassword is the one answer to every failed password attempt: wrong
@@ -65,7 +105,7 @@ func (p *PasswordStrategy) Attempt(ctx context.Context, _ *flow.Flow, u *user.Us
 		return err
 	}
 	if !ok {
-		if err := p.Repo.RecordFailedSignIn(ctx, u.ID, p.Lockout.Threshold, p.Lockout.Duration, now); err != nil {
+		if err := p.Lockout.Fail(ctx, p.Repo, u, now); err != nil {
 			return err
 		}
 		return ErrBadPassword

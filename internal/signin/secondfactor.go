@@ -139,8 +139,8 @@ func (s *Service) AttemptSecondFactor(ctx context.Context, f *flow.Flow, strateg
 		return nil, err
 	}
 	if err := st.Attempt(ctx, f, u, in); err != nil {
-		if e, ok := apperr.As(err); ok && e.Code == apperr.Invalid && s.Lockout.Threshold > 0 {
-			if rerr := s.Repo.RecordFailedSignIn(ctx, u.ID, s.Lockout.Threshold, s.Lockout.Duration, now); rerr != nil {
+		if e, ok := apperr.As(err); ok && e.Code == apperr.Invalid {
+			if rerr := s.Lockout.Fail(ctx, s.Repo, u, now); rerr != nil {
 				return nil, rerr
 			}
 		}

@@ -34,7 +34,7 @@ type Repo interface {
 	// SignInOwner is the ID of the user an identifier signs in (verified, or
 	// a username); ErrNotFound when none.
 	SignInOwner(ctx context.Context, kind, value string) (string, error)
-	RecordFailedSignIn(ctx context.Context, userID string, threshold int, lockFor time.Duration, now time.Time) error
+	FailureRecorder
 	RecordSignIn(ctx context.Context, userID string, now time.Time) error
 	SetPassword(ctx context.Context, userID, hash string, at time.Time) error
 }

@@ -1,6 +1,7 @@
 package signin_test
 
 import (
+	"context"
 	"reflect"
 	"slices"
 	"testing"
@@ -10,6 +11,7 @@ import (
 	"github.com/portalhq/portal/internal/flow"
 	"github.com/portalhq/portal/internal/session"
 	"github.com/portalhq/portal/internal/signin"
+	"github.com/portalhq/portal/internal/testutil/domaintest"
 	"github.com/portalhq/portal/internal/user"
 )
 
@@ -424,4 +426,69 @@ func TestBannedOrLockedByAdminCannotSignIn(t *testing.T) {
 			})
 		}
 	})
+}
+
+// REQ-RL-07: the failure that locks an account tells its owner, once, at
+// the primary address — not the failures before it nor the attempts made
+// while it is locked, and never anyone for an account without an address.
+// With Later set, the email waits for it (after the answer).
+func TestLockTellsTheOwner_REQ_RL_07(t *testing.T) {
+	onEngines(t, func(t *testing.T, e *env) {
+		ctx := t.Context()
+		mail := &outbox{}
+		l := signin.Lockout{Threshold: 3, Duration: time.Hour, Notifier: mail}
+		u := e.account("ada@example.com")
+		locked := func(m domaintest.Message) bool { return m.Kind == "sign_in_locked" }
+		for i := range 5 { // three to lock, then two while locked
+			if err := l.Fail(ctx, e.st.Q, u, e.clock.Now()); err != nil {
+				t.Fatal(err)
+			}
+			want := 0
+			if i >= 2 {
+				want = 1
+			}
+			if got := countOf(mail.All(), locked); got != want {
+				t.Fatalf("after %d failures %d lock emails, want %d", i+1, got, want)
+			}
+		}
+		if m := mail.All()[0]; m.To != "ada@example.com" {
+			t.Errorf("lock email to %q, want the owner's address", m.To)
+		}
+
+		noEmail := e.account("ada2@example.com", func(u *user.User) { u.PrimaryEmailID, u.Identifiers = "", nil })
+		for range 3 {
+			if err := l.Fail(ctx, e.st.Q, noEmail, e.clock.Now()); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if !e.user(noEmail.ID).Locked(e.clock.Now()) || mail.Count() != 1 {
+			t.Errorf("account without an address: locked %v, %d emails in all (want locked, still 1)",
+				e.user(noEmail.ID).Locked(e.clock.Now()), mail.Count())
+		}
+
+		var queued []func(context.Context) error
+		l.Later = func(_ context.Context, fn func(context.Context) error) { queued = append(queued, fn) }
+		bob := e.account("bob@example.com")
+		for range 3 {
+			if err := l.Fail(ctx, e.st.Q, bob, e.clock.Now()); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if len(queued) != 1 || mail.Count() != 1 {
+			t.Fatalf("with Later: %d queued, %d sent; want 1 queued, nothing sent yet", len(queued), mail.Count())
+		}
+		if err := queued[0](ctx); err != nil || mail.All()[1].To != "bob@example.com" {
+			t.Errorf("the queued email: %v, sent %+v", err, mail.All())
+		}
+	})
+}
+
+func countOf[T any](list []T, keep func(T) bool) int {
+	n := 0
+	for _, x := range list {
+		if keep(x) {
+			n++
+		}
+	}
+	return n
 }

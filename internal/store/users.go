@@ -118,16 +118,24 @@ func (q *Q) SetPassword(ctx context.Context, userID, hash string, at time.Time) 
 // for lockFor once threshold consecutive failures are reached, in one
 // statement so concurrent failures are all counted. A lock that has run out
 // starts the count again, so one failure after a lockout does not lock the
-// account for another full period (malicious lockout, REQ-RL-02).
-func (q *Q) RecordFailedSignIn(ctx context.Context, userID string, threshold int, lockFor time.Duration, now time.Time) error {
+// account for another full period (malicious lockout, REQ-RL-02). It
+// reports whether this failure locked the account.
+func (q *Q) RecordFailedSignIn(ctx context.Context, userID string, threshold int, lockFor time.Duration, now time.Time) (bool, error) {
 	const count = `CASE WHEN locked_until IS NOT NULL AND locked_until <= ? THEN 1 ELSE failed_sign_ins + 1 END`
-	return q.expectOne(q.exec(ctx, `UPDATE users SET
+	var n int
+	err := q.row(ctx, `UPDATE users SET
 			failed_sign_ins = `+count+`,
 			locked_until = CASE
 				WHEN `+count+` >= ? THEN ?
 				WHEN locked_until IS NOT NULL AND locked_until <= ? THEN NULL
 				ELSE locked_until END
-		WHERE id = ?`, ms(now), ms(now), threshold, ms(now.Add(lockFor)), ms(now), userID))
+		WHERE id = ? RETURNING failed_sign_ins`, ms(now), ms(now), threshold, ms(now.Add(lockFor)), ms(now), userID).Scan(&n)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, ErrNotFound
+	}
+	// Only the attempt that reaches the threshold locks: later ones are
+	// refused before they are counted.
+	return err == nil && n == threshold, err
 }
 
 // RecordSignIn resets the failure count after a successful sign-in.

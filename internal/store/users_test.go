@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"errors"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -96,9 +97,10 @@ func testUsers(t *testing.T, open func(t *testing.T) *store.Store) {
 		if _, err := s.Q.UserByIdentifier(ctx, user.Phone, "ada@example.com"); !errors.Is(err, store.ErrNotFound) {
 			t.Errorf("UserByIdentifier: %v, want ErrNotFound", err)
 		}
+		_, failErr := s.Q.RecordFailedSignIn(ctx, "user_missing", 3, time.Hour, base)
 		for _, err := range []error{
 			s.Q.SetPassword(ctx, "user_missing", "h", base),
-			s.Q.RecordFailedSignIn(ctx, "user_missing", 3, time.Hour, base),
+			failErr,
 			s.Q.RecordSignIn(ctx, "user_missing", base),
 		} {
 			if !errors.Is(err, store.ErrNotFound) {
@@ -183,8 +185,12 @@ func testUsers(t *testing.T, open func(t *testing.T) *store.Store) {
 		const threshold = 3
 		for n := 1; n <= threshold; n++ {
 			now := at(time.Duration(n) * time.Minute)
-			if err := s.Q.RecordFailedSignIn(ctx, u.ID, threshold, time.Hour, now); err != nil {
+			locked, err := s.Q.RecordFailedSignIn(ctx, u.ID, threshold, time.Hour, now)
+			if err != nil {
 				t.Fatal(err)
+			}
+			if locked != (n == threshold) {
+				t.Errorf("failure %d reported locked=%v; only the one reaching the threshold (%d) locks", n, locked, threshold)
 			}
 			got, err := s.Q.UserByID(ctx, u.ID)
 			if err != nil {
@@ -221,7 +227,14 @@ func testUsers(t *testing.T, open func(t *testing.T) *store.Store) {
 		s, ctx := open(t), t.Context()
 		u := createUser(t, s, "ada@example.com")
 		const n = 20
-		errs := race(t, s, n, func(int) error { return s.Q.RecordFailedSignIn(ctx, u.ID, n, time.Hour, base) })
+		var lockers atomic.Int32
+		errs := race(t, s, n, func(int) error {
+			locked, err := s.Q.RecordFailedSignIn(ctx, u.ID, n, time.Hour, base)
+			if locked {
+				lockers.Add(1)
+			}
+			return err
+		})
 		for _, err := range errs {
 			if err != nil {
 				t.Errorf("RecordFailedSignIn: %v", err)
@@ -236,6 +249,9 @@ func testUsers(t *testing.T, open func(t *testing.T) *store.Store) {
 		}
 		if !got.Locked(base) {
 			t.Errorf("not locked after %d concurrent failures with threshold %d", n, n)
+		}
+		if k := lockers.Load(); k != 1 {
+			t.Errorf("%d failures reported locking the account, want exactly one (its owner is told once)", k)
 		}
 	})
 }

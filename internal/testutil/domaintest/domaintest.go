@@ -84,7 +84,7 @@ func OtherCode(c string) string {
 
 // Message is one message the portal sent.
 type Message struct {
-	Kind    string // "code", "link", "sms", "existing_account", "password_changed", "primary_changed"
+	Kind    string // "code", "link", "sms", "existing_account", "password_changed", "primary_changed", "sign_in_locked"
 	To      string
 	Secret  string // the code or link; the new address for "primary_changed"
 	Purpose string
@@ -123,6 +123,10 @@ func (o *Outbox) SendExistingAccount(_ context.Context, to string) error {
 
 func (o *Outbox) SendPasswordChanged(_ context.Context, to string) error {
 	return o.add(Message{Kind: "password_changed", To: to})
+}
+
+func (o *Outbox) SendSignInLocked(_ context.Context, to string, _ int, _ time.Time) error {
+	return o.add(Message{Kind: "sign_in_locked", To: to})
 }
 
 func (o *Outbox) SendPrimaryEmailChanged(_ context.Context, to, newAddress string) error {
