@@ -119,3 +119,31 @@ func TestRenderOrg(t *testing.T) {
 		t.Errorf("rendered %s, want %s", g, want)
 	}
 }
+
+// REQ-IN-05: this parser is written by hand, so its work is bounded by
+// its input rather than by luck: claims over 16 KB and nesting deeper
+// than 32 are refused up front, and the most awkward input within those
+// bounds (maximal nesting, thousands of shortcodes, unclosed braces)
+// compiles or is refused after one pass. A parser that backtracked or
+// recursed without limit would blow the stack or never return here.
+func TestCompileWorkIsBounded_REQ_IN_05(t *testing.T) {
+	refused := map[string]string{
+		"over 16 KB":        `{"a": "` + strings.Repeat("x", 16<<10) + `"}`,
+		"33 levels deep":    strings.Repeat(`{"a": `, 33) + "1" + strings.Repeat("}", 33),
+		"a million opens":   strings.Repeat("[", 1<<20),
+		"unclosed braces":   `{"a": "` + strings.Repeat("{{", 8000) + `"}`,
+		"endless operators": `{"a": "{{` + strings.Repeat("user.id || ", 1400) + `"}`,
+	}
+	for name, claims := range refused {
+		if _, err := Compile([]byte(claims)); err == nil {
+			t.Errorf("%s: compiled", name)
+		}
+	}
+	deepest := strings.Repeat(`{"a": `, 32) + `"{{user.id}}"` + strings.Repeat("}", 32)
+	many := `{"a": "` + strings.Repeat("{{user.id}}", 1400) + `"}`
+	for name, claims := range map[string]string{"32 levels deep": deepest, "1,400 shortcodes": many} {
+		if _, err := Compile([]byte(claims)); err != nil {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+}

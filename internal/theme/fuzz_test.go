@@ -101,3 +101,40 @@ func cssSafe(t *testing.T, name, in, got string) {
 		}
 	}
 }
+
+// REQ-IN-05: the theme's value checks are hand-written parsers, so each
+// caps its input before it looks closer (colours 64 bytes, other values
+// 300, URLs 2,048, texts 100 characters): a megabyte of the most awkward
+// text — nested parentheses, endless lists, escapes — is refused by every
+// check after one look at its length, and the worst input within the caps
+// is judged in one pass.
+func TestChecksBoundTheirWork_REQ_IN_05(t *testing.T) {
+	huge := map[string]string{
+		"parentheses": "rgb(" + strings.Repeat("(", 1<<20),
+		"list":        strings.Repeat("a,", 1<<19),
+		"escapes":     strings.Repeat(`\`, 1<<20),
+		"url":         "https://a.example/" + strings.Repeat("a", 1<<20),
+	}
+	for name, value := range huge {
+		for _, v := range variables {
+			if _, ok := v.kind.check(value, true); ok {
+				t.Errorf("%s accepted a megabyte of %s", v.Name, name)
+			}
+		}
+		for kname, k := range map[string]kind{"url": urlKind, "text": textKind} {
+			if _, ok := k.check(value, true); ok {
+				t.Errorf("%s accepted a megabyte of %s", kname, name)
+			}
+		}
+	}
+	within := []string{"rgb(" + strings.Repeat("(", 59), strings.Repeat("a,", 149), strings.Repeat("1 ", 149),
+		"https://a.example/" + strings.Repeat("a", 2020)}
+	for _, value := range within {
+		for _, v := range variables {
+			v.kind.check(value, true) // judged, accepted or not, without blowing up
+		}
+	}
+	if _, ok := urlKind.check(within[3], true); !ok {
+		t.Error("a 2,038-byte URL was refused; the cap is 2,048")
+	}
+}
