@@ -10,6 +10,8 @@ import (
 	"github.com/portalhq/portal/internal/apperr"
 	"github.com/portalhq/portal/internal/invitation"
 	"github.com/portalhq/portal/internal/session"
+	"github.com/portalhq/portal/internal/signup"
+	"github.com/portalhq/portal/internal/user"
 )
 
 // Application invitations (Clerk's /v1/invitations; organization ones are
@@ -89,6 +91,29 @@ func (a *app) appInvitedEmail(c echo.Context) string {
 		return inv.Email
 	}
 	return ""
+}
+
+// appInvitationTo is the ID of the live application invitation the browser
+// keeps when it was sent to email, "" otherwise: a sign-up with that
+// address takes it up as the account is created.
+func (a *app) appInvitationTo(c echo.Context, email string) string {
+	if email == "" {
+		return ""
+	}
+	if inv := a.keptAppInvitation(c); inv != nil && user.NormalizeEmail(email) == inv.Email {
+		return inv.ID
+	}
+	return ""
+}
+
+// heldInvite is the invitation the browser keeps, as a provider sign-up
+// needs it: the address the form would accept (invitedEmail) and, when the
+// invitation is the application's, its ID.
+func (a *app) heldInvite(c echo.Context) signup.Invite {
+	if inv := a.keptAppInvitation(c); inv != nil {
+		return signup.Invite{Email: inv.Email, AppInvitationID: inv.ID}
+	}
+	return signup.Invite{Email: a.invitedEmail(c)}
 }
 
 // appInvitationHandBack accepts an application invitation kept while its

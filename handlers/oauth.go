@@ -10,6 +10,7 @@ import (
 	"github.com/portalhq/portal/internal/apperr"
 	"github.com/portalhq/portal/internal/oauth"
 	"github.com/portalhq/portal/internal/redirect"
+	"github.com/portalhq/portal/internal/signup"
 	"github.com/portalhq/portal/internal/social"
 	"github.com/portalhq/portal/views"
 )
@@ -161,7 +162,10 @@ func (a *app) oauthCallback(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	res, err := a.Social.SignIn(ctx, cid, who, pend.RedirectURL, a.meta(c))
+	res, err := a.Social.SignIn(ctx, cid, who, a.heldInvite(c), pend.RedirectURL, a.meta(c))
+	if errors.Is(err, signup.ErrInvitedAccount) {
+		return a.notInvitedAccount(c, p, &pend, err)
+	}
 	if err != nil {
 		return a.oauthFailed(c, p, &pend, err)
 	}
@@ -176,6 +180,21 @@ func (a *app) oauthCallback(c echo.Context) error {
 		return c.Redirect(http.StatusSeeOther, "/sign-up/continue?sign_up="+url.QueryEscape(res.Flow.ID))
 	}
 	return c.Redirect(http.StatusSeeOther, signUpVerifyURL(res.Flow))
+}
+
+// notInvitedAccount answers a provider sign-up that a restricted instance
+// refused because the provider did not vouch for the invited address: the
+// sign-up page again, saying so, its form filled in with that address, and
+// its provider buttons for another account. Nothing was made.
+func (a *app) notInvitedAccount(c echo.Context, p oauth.Provider, pend *oauth.Pending, err error) error {
+	a.Log.InfoContext(c.Request().Context(), "oauth sign-up refused: not the invited address", "provider", p.Name(),
+		"request_id", RequestIDFrom(c.Request().Context()))
+	q := url.Values{}
+	if pend.RedirectURL != "" {
+		q.Set("redirect_url", pend.RedirectURL)
+	}
+	e, _ := apperr.As(err)
+	return a.renderSignUp(c, statusOf(e.Code), signup.Form{Email: a.invitedEmail(c)}, q, views.Errors{"": a.say(c, e)})
 }
 
 // oauthFailed ends a provider sign-in on a page a person understands, with a

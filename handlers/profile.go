@@ -225,6 +225,7 @@ func (a *app) signUpContinue(c echo.Context) error {
 	}
 	form, _ := c.FormParams()
 	in := signupForm(form)
+	in.InvitationID = a.appInvitationTo(c, in.Email) // when the provider gave no address
 	sess, err := a.SignUp.Fill(ctx, f, in, a.meta(c))
 	if err != nil {
 		if fe, ok := asFormError(err); ok {

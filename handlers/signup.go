@@ -13,7 +13,6 @@ import (
 	"github.com/portalhq/portal/internal/redirect"
 	"github.com/portalhq/portal/internal/session"
 	"github.com/portalhq/portal/internal/signup"
-	"github.com/portalhq/portal/internal/user"
 	"github.com/portalhq/portal/views"
 )
 
@@ -62,9 +61,7 @@ func (a *app) signUpSubmit(c echo.Context) error {
 	ctx := c.Request().Context()
 	form, _ := c.FormParams()
 	in := signupForm(form)
-	if inv := a.keptAppInvitation(c); inv != nil && user.NormalizeEmail(in.Email) == inv.Email {
-		in.InvitationID = inv.ID // taken up as the account is created
-	}
+	in.InvitationID = a.appInvitationTo(c, in.Email) // taken up as the account is created
 	if a.SignUp.Restricted {
 		if in.Invited = a.invitedEmail(c); in.Invited == "" {
 			return a.invitationOnly(c)
@@ -298,10 +295,11 @@ func asFormError(err error) (*signup.FormError, bool) {
 	return fe, errors.As(err, &fe)
 }
 
-// signUpSocial are the sign-up page's provider buttons; none on a restricted
-// instance, where an invitation is taken up through the form.
+// signUpSocial are the sign-up page's provider buttons; on a restricted
+// instance only for a browser that holds an invitation (an account the
+// provider verified the invited address of takes it up).
 func (a *app) signUpSocial(c echo.Context, q url.Values) []views.SocialButton {
-	if a.SignUp.Restricted {
+	if a.SignUp.Restricted && a.invitedEmail(c) == "" {
 		return nil
 	}
 	return a.socialButtons(c, q, "sign_up", nil)

@@ -12,20 +12,53 @@ import (
 	"github.com/portalhq/portal/internal/user"
 )
 
+// Invite is the pending invitation the browser of a provider sign-up
+// holds, as the caller read it from its cookies; the zero value is none.
+type Invite struct {
+	// Email is the invited address: the application invitation's, or else
+	// an organization invitation's (as Form.Invited).
+	Email string
+	// AppInvitationID is the application invitation to Email, when the
+	// invitation is one: a sign-up with that address takes it up as the
+	// account is created (as Form.InvitationID).
+	AppInvitationID string
+}
+
+// ErrInvitedAccount refuses, on a restricted instance, a provider sign-up
+// whose provider account has no verified address or another one than the
+// invitation's: nothing is made, and the form remains.
+var ErrInvitedAccount = apperr.New(apperr.Forbidden,
+	"To take up your invitation, use an account with the address it was sent to, verified by the provider, or create your account with the form below.").T("error.signup.invited_account")
+
 // StartExternal begins a sign-up through a provider account. It asks only
 // for the required fields the provider did not give; with none missing and
 // the email verified by the provider, the account is created at once and
-// the session returned.
-func (s *Service) StartExternal(ctx context.Context, clientID string, x flow.External, redirectURL string, m flow.Meta) (*flow.Flow, *session.Session, error) {
-	if s.Restricted { // an invitation is taken up through the sign-up form
-		return nil, nil, ErrInvitationOnly
-	}
+// the session returned. On a restricted instance it needs inv, and the
+// provider to have verified the invited address; an application invitation
+// to the provider's address is taken up as the account is created.
+func (s *Service) StartExternal(ctx context.Context, clientID string, x flow.External, inv Invite, redirectURL string, m flow.Meta) (*flow.Flow, *session.Session, error) {
 	d := flow.Data{FirstName: x.FirstName, LastName: x.LastName, External: &x}
 	if x.Email != "" {
 		if v, err := notify.ValidAddress(x.Email); err == nil {
 			d.Email = user.NormalizeEmail(v)
 			d.EmailVerified = x.EmailVerified
 		}
+	}
+	invited := d.Email != "" && inv.Email != "" && d.Email == user.NormalizeEmail(inv.Email)
+	if s.Restricted {
+		if inv.Email == "" {
+			return nil, nil, ErrInvitationOnly
+		}
+		// The provider vouches for the address here as the emailed code
+		// does on the form: an address it did not verify is not enough.
+		if !invited || !d.EmailVerified {
+			return nil, nil, ErrInvitedAccount
+		}
+	}
+	if invited {
+		// An address the provider did not verify is verified by code
+		// before the account exists, which then takes the invitation up.
+		d.InvitationID = inv.AppInvitationID
 	}
 	if d.Email != "" {
 		if e := s.Restrict.CheckNew(user.Email, d.Email); e != nil {
@@ -75,7 +108,10 @@ func (s *Service) MissingFields(f *flow.Flow) Fields {
 }
 
 // Fill takes the missing fields of an external sign-up, then goes on to
-// verification or, with nothing left, creates the account.
+// verification or, with nothing left, creates the account. An invitation
+// the flow began with is taken up then; when the address was missing,
+// in.InvitationID is an application invitation to the one typed (as for
+// Start).
 func (s *Service) Fill(ctx context.Context, f *flow.Flow, in Form, m flow.Meta) (*session.Session, error) {
 	if f.Status != flow.MissingRequirements || len(f.Data.Missing) == 0 {
 		return nil, ErrFlowGone
@@ -91,6 +127,9 @@ func (s *Service) Fill(ctx context.Context, f *flow.Flow, in Form, m flow.Meta) 
 		switch name {
 		case FieldEmail:
 			f.Data.Email, f.Data.ExistingUser, f.Identifier = d.Email, d.ExistingUser, d.Email
+			if in.InvitationID != "" { // the invitation's address, typed here
+				f.Data.InvitationID = in.InvitationID
+			}
 		case FieldPhone:
 			f.Data.Phone, f.Data.PhoneTaken = d.Phone, d.PhoneTaken
 		case FieldUsername:

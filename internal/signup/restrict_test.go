@@ -28,7 +28,7 @@ func TestExternalSignUpRestricted(t *testing.T) {
 		e.svc.Restrict = allowCorp(t)
 		external := func(email string) (*flow.Flow, error) {
 			f, _, err := e.svc.StartExternal(ctx, e.client(), flow.External{Provider: "oauth_corp", Subject: "s-" + email,
-				Email: email, EmailVerified: true, FirstName: "Ada"}, "", meta)
+				Email: email, EmailVerified: true, FirstName: "Ada"}, signup.Invite{}, "", meta)
 			return f, err
 		}
 		nothing := func(what string) {

@@ -11,8 +11,8 @@ import (
 
 // A restricted instance (PORTAL_SIGN_UP_MODE=restricted) signs up only a
 // person holding an invitation, with the address it was sent to; nothing is
-// written or sent for anyone else, and a provider sign-up is refused (an
-// invitation is taken up through the form).
+// written or sent for anyone else, and a provider sign-up without an
+// invitation is refused (external_invitation_test.go has those with one).
 func TestRestrictedSignUpNeedsTheInvitedAddress(t *testing.T) {
 	onEngines(t, func(t *testing.T, e *env) {
 		e.svc.Restricted = true
@@ -36,7 +36,7 @@ func TestRestrictedSignUpNeedsTheInvitedAddress(t *testing.T) {
 		}
 
 		_, _, err = e.svc.StartExternal(t.Context(), client, flow.External{Provider: "github", Subject: "42",
-			Email: "bob@example.com", EmailVerified: true}, "", meta)
+			Email: "bob@example.com", EmailVerified: true}, signup.Invite{}, "", meta)
 		wantErr(t, "provider sign-up", err, apperr.Forbidden, "error.signup.invitation_only")
 	})
 }

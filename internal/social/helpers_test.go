@@ -98,7 +98,7 @@ func (e *env) signIn(who *oauth.Identity) (*social.Result, error) {
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	return e.svc.SignIn(e.t.Context(), c.ID, who, "https://app.example.com/", meta)
+	return e.svc.SignIn(e.t.Context(), c.ID, who, signup.Invite{}, "https://app.example.com/", meta)
 }
 
 // mustSignIn signs in with who and returns the session.

@@ -79,8 +79,11 @@ var (
 )
 
 // SignIn signs a person in with a provider account, linking it to an
-// account with the same verified email, or begins a sign-up.
-func (s *Service) SignIn(ctx context.Context, clientID string, who *oauth.Identity, redirectURL string, m flow.Meta) (*Result, error) {
+// account with the same verified email, or begins a sign-up, which inv (the
+// invitation the browser holds, if any) may open on a restricted instance
+// and which takes an application invitation to the provider's address up
+// (signup.StartExternal).
+func (s *Service) SignIn(ctx context.Context, clientID string, who *oauth.Identity, inv signup.Invite, redirectURL string, m flow.Meta) (*Result, error) {
 	if who.Email != "" {
 		if e := s.Restrict.CheckSignIn(user.Email, user.NormalizeEmail(who.Email)); e != nil {
 			return nil, e
@@ -107,7 +110,7 @@ func (s *Service) SignIn(ctx context.Context, clientID string, who *oauth.Identi
 			return s.signInUser(ctx, clientID, u.ID, link, true, redirectURL, m)
 		}
 	}
-	f, sess, err := s.SignUp.StartExternal(ctx, clientID, external(who), redirectURL, m)
+	f, sess, err := s.SignUp.StartExternal(ctx, clientID, external(who), inv, redirectURL, m)
 	if err != nil {
 		return nil, err
 	}
