@@ -10,6 +10,7 @@ import (
 	"github.com/portalhq/portal/internal/apperr"
 	"github.com/portalhq/portal/internal/oauth"
 	"github.com/portalhq/portal/internal/redirect"
+	"github.com/portalhq/portal/internal/signup"
 	"github.com/portalhq/portal/internal/social"
 	"github.com/portalhq/portal/views"
 )
@@ -218,6 +219,12 @@ func (a *app) oauthFailed(c echo.Context, p oauth.Provider, pend *oauth.Pending,
 	if e, ok := apperr.As(err); ok && (errors.Is(err, social.ErrLinkRequired) || errors.Is(err, social.ErrTaken) ||
 		e.Code == apperr.Forbidden || e.Code == apperr.Invalid || e.Code == apperr.Conflict) {
 		status, body = statusOf(e.Code), a.say(c, e)
+	}
+	if errors.Is(err, signup.ErrInvitationOnly) && a.waitlistOn() {
+		back, backLabel = "/waitlist", a.t(c, "button.join_waitlist")
+		if pend != nil && pend.RedirectURL != "" {
+			back += "?redirect_url=" + url.QueryEscape(pend.RedirectURL)
+		}
 	}
 	return a.message(c, status, heading, body, back, backLabel)
 }
