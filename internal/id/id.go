@@ -25,8 +25,7 @@ const (
 	OrgMember    = "orgmem"
 	OrgInvite    = "orginv"
 	Invitation   = "inv" // an invitation to the application, Clerk's inv_
-	// WaitlistEntry is an address on the waiting list (Clerk's
-	// waitlist_entry objects carry no documented prefix; wle_ is ours).
+	// WaitlistEntry is an address on the waiting list (wle_).
 	WaitlistEntry = "wle"
 )
 
