@@ -92,14 +92,14 @@ func TestClerkSDKManagesTheWaitlist(t *testing.T) {
 		params waitlistentry.ListParams
 		want   []string
 	}{
-		"page":           {waitlistentry.ListParams{ListParams: listPage(1, 1)}, []string{bob.ID}},
-		"query":          {waitlistentry.ListParams{Query: str("BOB")}, []string{bob.ID}},
-		"query by ID":    {waitlistentry.ListParams{Query: str(carol.ID)}, []string{carol.ID}},
-		"by address":     {waitlistentry.ListParams{OrderBy: str("email_address")}, []string{bob.ID, carol.ID}},
-		"by address, -":  {waitlistentry.ListParams{OrderBy: str("-email_address")}, []string{carol.ID, bob.ID}},
-		"pending":        {waitlistentry.ListParams{Statuses: []string{"pending"}}, []string{carol.ID, bob.ID}},
-		"invited, none":  {waitlistentry.ListParams{Statuses: []string{"invited", "completed"}}, nil},
-		"oldest first":   {waitlistentry.ListParams{OrderBy: str("created_at")}, []string{bob.ID, carol.ID}},
+		"page":          {waitlistentry.ListParams{ListParams: listPage(1, 1)}, []string{bob.ID}},
+		"query":         {waitlistentry.ListParams{Query: str("BOB")}, []string{bob.ID}},
+		"query by ID":   {waitlistentry.ListParams{Query: str(carol.ID)}, []string{carol.ID}},
+		"by address":    {waitlistentry.ListParams{OrderBy: str("email_address")}, []string{bob.ID, carol.ID}},
+		"by address, -": {waitlistentry.ListParams{OrderBy: str("-email_address")}, []string{carol.ID, bob.ID}},
+		"pending":       {waitlistentry.ListParams{Statuses: []string{"pending"}}, []string{carol.ID, bob.ID}},
+		"invited, none": {waitlistentry.ListParams{Statuses: []string{"invited", "completed"}}, nil},
+		"oldest first":  {waitlistentry.ListParams{OrderBy: str("created_at")}, []string{bob.ID, carol.ID}},
 	} {
 		got, err := entries.List(ctx, &tc.params)
 		var ids []string

@@ -192,6 +192,11 @@ func (s *Service) Join(ctx context.Context, email string) error {
 	if e := s.Restrict.CheckNew(user.Email, addr); e != nil {
 		return e
 	}
+	// An allowlist of other kinds only (numbers, usernames) would refuse
+	// a sign-up with this address alone, as sign-up's AllowsAny does.
+	if !s.Restrict.AllowsAny(restrict.Identifier{Kind: user.Email, Value: addr}) {
+		return restrict.ErrNoneAllowed("email_address")
+	}
 	created, err := s.add(ctx, addr, false)
 	if err != nil || created == nil {
 		return err

@@ -12,6 +12,7 @@ import (
 	"github.com/portalhq/portal/internal/apperr"
 	"github.com/portalhq/portal/internal/events"
 	"github.com/portalhq/portal/internal/invitation"
+	"github.com/portalhq/portal/internal/restrict"
 	"github.com/portalhq/portal/internal/testutil/domaintest"
 	"github.com/portalhq/portal/internal/waitlist"
 )
@@ -355,6 +356,31 @@ func TestDelete(t *testing.T) {
 		}
 		if err := e.svc.Join(ctx, "bob@example.com"); err != nil || len(e.all()) != 1 || e.all()[0].ID == bob.ID {
 			t.Errorf("joining after deletion: %v, %+v", err, e.all())
+		}
+	})
+}
+
+// With an allowlist, only an address sign-up would take may join: one on
+// the list, and none at all when the list names only phone numbers.
+func TestJoinFollowsTheAllowlist(t *testing.T) {
+	onEngines(t, func(t *testing.T, e *env) {
+		for _, tc := range []struct {
+			allow     []string
+			email, id string
+		}{
+			{[]string{"@example.com"}, "eve@elsewhere.example", "error.restrict.email"},
+			{[]string{"+14155550100"}, "bob@example.com", "error.restrict.none_allowed"},
+		} {
+			rules, err := restrict.New(tc.allow, nil, "", false)
+			if err != nil {
+				t.Fatal(err)
+			}
+			e.svc.Restrict = rules
+			domaintest.WantErr(t, "Join("+tc.email+")", e.svc.Join(t.Context(), tc.email), apperr.Invalid, tc.id)
+		}
+		e.svc.Restrict, _ = restrict.New([]string{"@example.com"}, nil, "", false)
+		if err := e.svc.Join(t.Context(), "bob@example.com"); err != nil || len(e.all()) != 1 {
+			t.Errorf("an allowed address: %v, %d entries", err, len(e.all()))
 		}
 	})
 }
