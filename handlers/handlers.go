@@ -33,6 +33,7 @@ import (
 	"github.com/portalhq/portal/internal/theme"
 	"github.com/portalhq/portal/internal/token"
 	"github.com/portalhq/portal/internal/user"
+	"github.com/portalhq/portal/internal/waitlist"
 	"github.com/portalhq/portal/internal/webhook"
 )
 
@@ -87,6 +88,9 @@ type Deps struct {
 	// Invitations are application invitations (/v1/invitations); nil
 	// turns their link off.
 	Invitations *invitation.Service
+	// Waitlist is the waiting list: /v1/waitlist_entries in every mode,
+	// the /waitlist page in waitlist mode; nil turns both off.
+	Waitlist *waitlist.Service
 
 	// Backend API.
 	SecretKey  string

@@ -238,5 +238,11 @@ func (a *app) oauthFailed(c echo.Context, p oauth.Provider, pend *oauth.Pending,
 		e.Code == apperr.Forbidden || e.Code == apperr.Invalid || e.Code == apperr.Conflict) {
 		status, body = statusOf(e.Code), a.say(c, e)
 	}
+	if errors.Is(err, signup.ErrInvitationOnly) && a.waitlistOn() {
+		back, backLabel = "/waitlist", a.t(c, "button.join_waitlist")
+		if pend != nil && pend.RedirectURL != "" {
+			back += "?redirect_url=" + url.QueryEscape(pend.RedirectURL)
+		}
+	}
 	return a.message(c, status, heading, body, back, backLabel)
 }

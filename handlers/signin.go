@@ -48,7 +48,7 @@ func (a *app) renderSignInStart(c echo.Context, status int, identifier string, q
 	p := views.SignInStart{
 		Page: a.page(c, a.t(c, "button.sign_in")), Action: "/sign-in", Identifier: identifier, Social: a.socialButtons(c, q, "sign_in", nil),
 		IdentifierLabel: a.identifierLabel(c, ids), IdentifierType: typ,
-		Hidden: redirectHidden(q), Errors: errs, SignUpURL: a.signUpLink(q),
+		Hidden: redirectHidden(q), Errors: errs, SignUpURL: a.signUpLink(q), JoinWaitlist: a.waitlistOn(),
 		Passkey: a.passkeyLogin(c, redirectHidden(q))}
 	p.Page.Passkeys = p.Passkey != nil
 	return render(c, status, views.SignInStartPage(p))
@@ -357,8 +357,12 @@ func firstMessage(errs views.Errors) string {
 }
 
 // signUpLink is the sign-in page's "Sign up" link, with q's redirect; none on
-// a restricted instance, where only invitations lead to sign-up.
+// a restricted instance, where only invitations lead to sign-up; the
+// waiting list in waitlist mode.
 func (a *app) signUpLink(q url.Values) string {
+	if a.waitlistOn() {
+		return withRedirect("/waitlist", q)
+	}
 	if a.SignUp.Restricted {
 		return ""
 	}

@@ -29,7 +29,7 @@ func (a *app) signUpStart(c echo.Context) error {
 		return a.handBack(c, sess, target)
 	}
 	if a.SignUp.Restricted && a.invitedEmail(c) == "" {
-		return a.invitationOnly(c)
+		return a.invitationOnly(c, q)
 	}
 	in := signup.Form{Email: q.Get("email_address"), Phone: q.Get("phone_number"), Username: q.Get("username"),
 		FirstName: q.Get("first_name"), LastName: q.Get("last_name")}
@@ -37,8 +37,13 @@ func (a *app) signUpStart(c echo.Context) error {
 }
 
 // invitationOnly answers a sign-up on a restricted instance without an
-// invitation: no form, a way to sign in instead.
-func (a *app) invitationOnly(c echo.Context) error {
+// invitation: no form, a way to sign in instead. In waitlist mode the
+// person goes to the waiting list, with q's redirect parameters and
+// address.
+func (a *app) invitationOnly(c echo.Context, q url.Values) error {
+	if a.waitlistOn() {
+		return c.Redirect(http.StatusSeeOther, waitlistURL(q))
+	}
 	return a.message(c, http.StatusForbidden, a.t(c, "signup.invitation_only_title"), a.say(c, signup.ErrInvitationOnly),
 		"/sign-in", a.t(c, "page.go_to_sign_in"))
 }
@@ -64,7 +69,7 @@ func (a *app) signUpSubmit(c echo.Context) error {
 	in.InvitationID = a.appInvitationTo(c, in.Email) // taken up as the account is created
 	if a.SignUp.Restricted {
 		if in.Invited = a.invitedEmail(c); in.Invited == "" {
-			return a.invitationOnly(c)
+			return a.invitationOnly(c, form)
 		}
 	}
 	target, err := a.Redirects.ResolveOrPortal(form, redirect.SignUp, a.base)

@@ -58,6 +58,9 @@ func TestMessagesCarryNoEntities(t *testing.T) {
 		"link":       LinkEmailHTML(LinkEmail{Email: base, URL: "https://id.example.com/v1/verify?token=a&b=c", Minutes: 10}),
 		"password":   PasswordChangedEmailHTML(PasswordChangedEmail{Email: base, When: "now", SignInURL: "https://id.example.com/sign-in"}),
 		"invitation": OrgInvitationEmailHTML(inv),
+		"waitlist":   WaitlistJoinedEmailHTML(WaitlistJoinedEmail{Email: base}),
+		"waitlist invitation": WaitlistInvitationEmailHTML(AppInvitationEmail{Email: base,
+			URL: "https://id.example.com/invitation?ticket=a&x=1", Expires: "8 May 2026"}),
 	}
 	for name, c := range bodies {
 		text := plain(t, c)
@@ -146,7 +149,15 @@ func TestMessagesInEveryLocale(t *testing.T) {
 			PrimaryEmailChangedEmailHTML(PrimaryEmailChangedEmail{Email: base, NewAddress: "jo@new.example", When: "x",
 				SignInURL: "https://id.example.com/sign-in"}),
 			OrgInvitationEmailHTML(OrgInvitationEmail{Email: base, OrgName: "R&D", URL: "https://id.example.com/accept"}),
-			OrgInvitationEmailHTML(OrgInvitationEmail{Email: base, OrgName: "R&D", InviterName: "Ada", URL: "https://id.example.com/accept"}))
+			OrgInvitationEmailHTML(OrgInvitationEmail{Email: base, OrgName: "R&D", InviterName: "Ada", URL: "https://id.example.com/accept"}),
+			WaitlistJoinedEmailHTML(WaitlistJoinedEmail{Email: base}),
+			WaitlistInvitationEmailHTML(AppInvitationEmail{Email: base, URL: "https://id.example.com/invitation?ticket=x", Expires: "x"}))
+		for _, subject := range []string{WaitlistJoinedEmailSubject(WaitlistJoinedEmail{Email: base}),
+			WaitlistInvitationEmailSubject(AppInvitationEmail{Email: base})} {
+			if bareID.MatchString(subject) || !strings.Contains(subject, base.AppName) {
+				t.Errorf("%s subject %q", loc, subject)
+			}
+		}
 		for i, c := range bodies {
 			text := plain(t, c)
 			noMarkup(t, loc, text)

@@ -258,3 +258,18 @@ func socialCompact(p Page, n int) bool {
 	}
 	return n >= 3 // "auto", as Clerk does
 }
+
+// waitlistField is /waitlist's one field, the address to put on the list.
+func waitlistField(p Waitlist) field {
+	return field{Name: "email_address", Label: p.T("field.email_address"), Type: "email", Value: p.Email,
+		Autocomplete: "email", Error: p.Errors["email_address"], Required: true, Autofocus: true, Attrs: emailAttrs()}
+}
+
+// signUpLabel names the sign-in page's way to join: sign up, or in
+// waitlist mode join the waiting list.
+func signUpLabel(p SignInStart) string {
+	if p.JoinWaitlist {
+		return p.T("button.join_waitlist")
+	}
+	return p.T("button.sign_up")
+}

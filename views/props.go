@@ -110,6 +110,9 @@ type SignInStart struct {
 	Hidden          []Hidden // redirect parameters carried to the flow
 	Errors          Errors
 	SignUpURL       string // "Don't have an account? Sign up" link, with the redirect parameters
+	// JoinWaitlist says SignUpURL is the waiting list (waitlist mode),
+	// so the link reads "Join the waitlist".
+	JoinWaitlist bool
 	// Passkey, when set, offers "Sign in with a passkey" and passkeys in
 	// the identifier field's autofill (autocomplete="username webauthn").
 	Passkey *PasskeyForm
@@ -517,6 +520,22 @@ type AppInvitationEmail struct {
 	Email
 	URL     string // the one-time link
 	Expires string // e.g. "3 Dec 2026"
+}
+
+// Waitlist is /waitlist: the form, or once sent the confirmation.
+type Waitlist struct {
+	Page
+	Action    string // form action, "/waitlist"
+	Email     string // what was typed, or the prefill; the address confirmed
+	Hidden    []Hidden
+	Errors    Errors
+	SignInURL string // "Already have an account? Sign in", with the redirect parameters
+	Joined    bool   // show the confirmation instead of the form
+}
+
+// WaitlistJoinedEmail confirms that an address is on the waiting list.
+type WaitlistJoinedEmail struct {
+	Email
 }
 
 // OrgItem is one organization in the switcher.

@@ -95,7 +95,7 @@ func SignInStartPage(p SignInStart) templ.Component {
 			}
 			return nil
 		})
-		templ_7745c5c3_Err = card(p.Page, p.T("signin.start_title", "App", p.AppName), p.T("signin.start_subtitle"), footerLink(p.T("signin.no_account"), p.T("button.sign_up"), p.SignUpURL)).Render(templ.WithChildren(ctx, templ_7745c5c3_Var2), templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = card(p.Page, p.T("signin.start_title", "App", p.AppName), p.T("signin.start_subtitle"), footerLink(p.T("signin.no_account"), signUpLabel(p), p.SignUpURL)).Render(templ.WithChildren(ctx, templ_7745c5c3_Var2), templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}

@@ -49,6 +49,7 @@ import (
 	"github.com/portalhq/portal/internal/theme"
 	"github.com/portalhq/portal/internal/token"
 	"github.com/portalhq/portal/internal/user"
+	"github.com/portalhq/portal/internal/waitlist"
 	"github.com/portalhq/portal/internal/webhook"
 )
 
@@ -266,7 +267,7 @@ func (p *Portal) wire(ctx context.Context, opt Options) error {
 		Fields:   signup.Fields{Shown: set(cfg.SignUpFieldsShown()), Required: set(cfg.SignUpFieldsRequired())},
 		EmailVia: emailVia, EmailAlt: emailAlt, PhoneRegion: cfg.PhoneRegion, Countries: countries,
 		LinkOtherDeviceSession: cfg.EmailLinkOtherDeviceSession, Restrict: restrictions,
-		Restricted: cfg.SignUpMode == config.SignUpRestricted}
+		Restricted: cfg.InviteOnly()}
 	providers, err := oauth.FromConfig(cfg.OAuth, cfg.OIDC, &http.Client{Timeout: 10 * time.Second})
 	if err != nil {
 		return err
@@ -318,6 +319,10 @@ func (p *Portal) wire(ctx context.Context, opt Options) error {
 		Notifier: mail, Passwords: hasher, BaseURL: cfg.BaseURL}
 	invites := &invitation.Service{Clock: clock, Repo: st.Q, InTx: store.Tx[invitation.Repo](st), Notifier: mail,
 		BaseURL: cfg.BaseURL}
+	// The Backend API keeps the list in every mode (the operator may fill
+	// it before switching to waitlist mode); the page is waitlist mode's.
+	waiting := &waitlist.Service{Clock: clock, Repo: st.Q, InTx: store.Tx[waitlist.Repo](st), Invitations: invites,
+		Notifier: mail, Restrict: restrictions}
 	sessions.Orgs = orgs
 	acct.Orgs = orgs
 	if err := p.wireWebhooks(ctx); err != nil {
@@ -339,7 +344,7 @@ func (p *Portal) wire(ctx context.Context, opt Options) error {
 		AdminUsers: &admin.Users{Clock: clock, Repo: st.Q, InTx: store.Tx[admin.Repo](st), Sessions: sessions,
 			Hasher: hasher, Policy: pwPolicy, AppName: cfg.AppName, PhoneRegion: cfg.PhoneRegion, Orgs: orgs},
 		Passkeys: passkeys, Factors: second, Theme: look, I18n: catalog, Account: acct, Images: st.Q, Orgs: orgs,
-		Invitations: invites})
+		Invitations: invites, Waitlist: waiting})
 	return err
 }
 

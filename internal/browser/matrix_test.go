@@ -16,6 +16,7 @@ import (
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 
+	"github.com/portalhq/portal/internal/testutil/portaltest"
 	"github.com/portalhq/portal/internal/theme"
 )
 
@@ -76,7 +77,7 @@ func TestEveryPageInEveryTheme(t *testing.T) {
 		// One tab per person for each worker, opened here on the test's
 		// goroutine.
 		tabs := map[who]*checkedTab{}
-		for _, w := range []who{anon, member, invitee} {
+		for _, w := range []who{anon, member, invitee, hopeful} {
 			tabs[w] = m.checkedTab(w)
 		}
 		wg.Go(func() {
@@ -163,7 +164,7 @@ func (m *matrix) check(ct *checkedTab, p portalPage, th, script, shots string) {
 		t.Errorf("no request recorded: the check of where requests go did not run")
 	}
 	for _, u := range reqs {
-		if !sameOrigin(u, m.p.URL) {
+		if !sameOrigin(u, m.portalOf(p).URL) {
 			t.Errorf("the page requested %s: everything must come from the portal itself", u)
 		}
 	}
@@ -172,7 +173,7 @@ func (m *matrix) check(ct *checkedTab, p portalPage, th, script, shots string) {
 // reach opens p in theme th, submitting its form when it has one.
 func (m *matrix) reach(b *tab, p portalPage, th string) int64 {
 	b.t.Helper()
-	status := b.open(withTheme(m.p.URL+p.path(&m.s), th))
+	status := b.open(withTheme(m.portalOf(p).URL+p.path(&m.s), th))
 	if p.submit == nil {
 		return status
 	}
@@ -188,6 +189,14 @@ func (m *matrix) reach(b *tab, p portalPage, th string) int64 {
 		b.typeInto(id, text)
 	}
 	return b.submit("submit the form", `form[data-matrix]`)
+}
+
+// portalOf is the portal p is seen on.
+func (m *matrix) portalOf(p portalPage) *portaltest.Portal {
+	if p.waitlist {
+		return m.wl
+	}
+	return m.p
 }
 
 func withTheme(u, th string) string {

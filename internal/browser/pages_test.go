@@ -19,6 +19,9 @@ type portalPage struct {
 	submit *formStep
 	h1     string // the heading it shows, so that a redirect cannot pass for it
 	status int64  // its HTTP status; 0 means 200
+	// waitlist: the page is seen on the matrix's second portal, in
+	// PORTAL_SIGN_UP_MODE=waitlist (elsewhere it answers 404).
+	waitlist bool
 }
 
 // formStep is a form filled and submitted.
@@ -95,6 +98,14 @@ var pages = []portalPage{
 	// sign-up (checked above); one that can't be used gets this page.
 	{name: "invitation-gone", route: "/invitation", path: at("/invitation?ticket=not-a-ticket"), h1: "This invitation can't be used", status: http.StatusGone},
 	{name: "account-deleted", route: "/user/deleted", path: at("/user/deleted"), h1: "Your account is deleted"},
+
+	// Waitlist mode: its own portal, seen by a visitor of that portal alone.
+	{name: "waitlist", route: "/waitlist", who: hopeful, waitlist: true, path: at("/waitlist"), h1: "Join the waitlist"},
+	{name: "waitlist-with-errors", who: hopeful, waitlist: true, path: at("/waitlist"), h1: "Join the waitlist",
+		status: http.StatusUnprocessableEntity,
+		submit: &formStep{form: `form[action^="/waitlist"]`, fields: map[string]string{"email_address-field": "not an address"}}},
+	{name: "waitlist-joined", who: hopeful, waitlist: true, path: at("/waitlist"), h1: "You're on the waitlist",
+		submit: &formStep{form: `form[action^="/waitlist"]`, fields: map[string]string{"email_address-field": danEmail}}},
 }
 
 // notAPage are the GET routes that render no page of their own, and why.

@@ -2,6 +2,7 @@ package browser
 
 import (
 	"context"
+	"maps"
 	"net/url"
 	"regexp"
 	"strings"
@@ -40,6 +41,7 @@ const (
 	anon    who = iota // nobody signed in
 	member             // Ada, signed in, admin of an organization
 	invitee            // Grace, signed in, invited to Ada's organization
+	hopeful            // nobody signed in, on the waitlist portal only
 )
 
 // states are the IDs and links the pages of the matrix need, made once
@@ -60,8 +62,11 @@ type states struct {
 // identifier, a provider button, optional phone and username) and one
 // browser context per person.
 type matrix struct {
-	t       *testing.T
-	p       *portaltest.Portal
+	t *testing.T
+	p *portaltest.Portal
+	// wl is a second portal, configured like p but in waitlist mode, for
+	// the pages only that mode has.
+	wl      *portaltest.Portal
 	op      *oidctest.Server
 	browser map[who]*tab
 	s       states
@@ -74,7 +79,7 @@ func startMatrix(t *testing.T, timeout time.Duration) *matrix {
 	}
 	op := oidctest.Start(t)
 	first := openTab(t, timeout)
-	p := portaltest.Start(t, portaltest.Options{Env: map[string]string{
+	env := map[string]string{
 		"PORTAL_IDENTIFIERS":             "email,phone,username",
 		"PORTAL_SIGN_UP_REQUIRED":        "email_address,password",
 		"PORTAL_OIDC_CORP_ISSUER":        op.Issuer(),
@@ -82,9 +87,14 @@ func startMatrix(t *testing.T, timeout time.Duration) *matrix {
 		"PORTAL_OIDC_CORP_CLIENT_SECRET": op.ClientSecret,
 		"PORTAL_OIDC_CORP_DISPLAY_NAME":  "Corp SSO",
 		"PORTAL_LOCALES_DIR":             pseudoCatalogDir(t),
-	}})
-	m := &matrix{t: t, p: p, op: op, browser: map[who]*tab{
-		anon: first, member: first.otherContext(), invitee: first.otherContext()}}
+	}
+	p := portaltest.Start(t, portaltest.Options{Env: env})
+	wlEnv := maps.Clone(env)
+	wlEnv["PORTAL_SIGN_UP_MODE"] = "waitlist"
+	// Its visitor has a browser context of its own: cookies on localhost
+	// are shared across ports, and the two portals' must not meet.
+	m := &matrix{t: t, p: p, wl: portaltest.Start(t, portaltest.Options{Env: wlEnv}), op: op, browser: map[who]*tab{
+		anon: first, member: first.otherContext(), invitee: first.otherContext(), hopeful: first.otherContext()}}
 	m.setUp()
 	return m
 }

@@ -24,10 +24,12 @@ const (
 	Development = "development"
 	Production  = "production"
 
-	// Sign-up modes (PORTAL_SIGN_UP_MODE), Clerk's "public" and
-	// "restricted" (invite-only).
+	// Sign-up modes (PORTAL_SIGN_UP_MODE), Clerk's "public",
+	// "restricted" (invite-only) and "waitlist" (invite-only, and people
+	// may ask on /waitlist to be invited).
 	SignUpPublic     = "public"
 	SignUpRestricted = "restricted"
+	SignUpWaitlist   = "waitlist"
 
 	// PORTAL_ENUMERATION_PROTECTION: what the choices after the identifier
 	// may reveal (see signin.Service.Strict).
@@ -63,7 +65,7 @@ type Config struct {
 	SignUpRequired              []string // required on /sign-up; empty = identifiers and password
 	PhoneRegion                 string   // default region for numbers without +country
 	SMSCountries                []string // allowed SMS destinations (ISO codes); empty = all
-	SignUpMode                  string   // SignUpPublic or SignUpRestricted
+	SignUpMode                  string   // SignUpPublic, SignUpRestricted or SignUpWaitlist
 	EnumerationProtection       string   // EnumerationStandard or EnumerationStrict
 	Allowlist                   []string // PORTAL_ALLOWLIST entries; see Restrictions
 	Blocklist                   []string
@@ -518,6 +520,16 @@ func distance(a, b string) int {
 
 // Dev reports whether the portal runs in development mode.
 func (c *Config) Dev() bool { return c.Env == Development }
+
+// InviteOnly reports whether only invited people may sign up: restricted
+// and waitlist mode alike (the waitlist adds the page to ask for an
+// invitation, nothing else).
+func (c *Config) InviteOnly() bool {
+	return c.SignUpMode == SignUpRestricted || c.SignUpMode == SignUpWaitlist
+}
+
+// Waitlist reports whether /waitlist takes addresses (waitlist mode).
+func (c *Config) Waitlist() bool { return c.SignUpMode == SignUpWaitlist }
 
 // Secure reports whether the portal is served over HTTPS, which decides the
 // Secure cookie attribute and __Host- prefixes.

@@ -301,3 +301,25 @@ func TestPasskeySettings(t *testing.T) {
 		t.Errorf("base URL at an IP address: %v, passkeys possible %v", err, c != nil && c.PasskeysPossible())
 	}
 }
+
+// PORTAL_SIGN_UP_MODE takes Clerk's three modes; waitlist is invite-only
+// like restricted, with the waiting list on top. Anything else names the
+// choices.
+func TestSignUpModes(t *testing.T) {
+	for mode, want := range map[string][2]bool{"public": {false, false}, "restricted": {true, false}, "waitlist": {true, true}} {
+		c, err := load(nil, map[string]string{"PORTAL_SIGN_UP_MODE": mode})
+		if err != nil {
+			t.Fatalf("%s: %v", mode, err)
+		}
+		if c.InviteOnly() != want[0] || c.Waitlist() != want[1] {
+			t.Errorf("%s: invite-only %v, waitlist %v; want %v", mode, c.InviteOnly(), c.Waitlist(), want)
+		}
+	}
+	if c, err := load([]string{"--sign-up-mode", "waitlist"}, nil); err != nil || !c.Waitlist() {
+		t.Errorf("--sign-up-mode waitlist: %v", err)
+	}
+	mustFail(t, nil, map[string]string{"PORTAL_SIGN_UP_MODE": "closed"}, "PORTAL_SIGN_UP_MODE", "public, restricted or waitlist")
+	if !strings.Contains(Markdown(), "waitlist: as restricted") || !strings.Contains(Usage(), "waitlist: as restricted") {
+		t.Error("the help and the README table do not describe waitlist mode")
+	}
+}

@@ -58,8 +58,8 @@ func (c *Config) validate() problems {
 	if c.EnumerationProtection != EnumerationStandard && c.EnumerationProtection != EnumerationStrict {
 		p.add("PORTAL_ENUMERATION_PROTECTION: %q must be standard or strict", c.EnumerationProtection)
 	}
-	if c.SignUpMode != SignUpPublic && c.SignUpMode != SignUpRestricted {
-		p.add("PORTAL_SIGN_UP_MODE: %q must be public or restricted", c.SignUpMode)
+	if !slices.Contains([]string{SignUpPublic, SignUpRestricted, SignUpWaitlist}, c.SignUpMode) {
+		p.add("PORTAL_SIGN_UP_MODE: %q must be public, restricted or waitlist", c.SignUpMode)
 	}
 	if c.Env != Development && c.Env != Production {
 		p.add("PORTAL_ENV: %q must be development or production", c.Env)

@@ -379,7 +379,7 @@ func TestClerkSDKBulkInvitesAndWebhooksHearThem(t *testing.T) {
 	})
 
 	_, err = invites.BulkCreate(ctx, &invitation.BulkCreateParams{Invitations: []*invitation.CreateParams{
-		{EmailAddress: "dave@example.com", TemplateSlug: str("waitlist_invitation")}}})
+		{EmailAddress: "dave@example.com", TemplateSlug: str("welcome")}}})
 	wantSDKError(t, err, http.StatusUnprocessableEntity, "form_param_format_invalid")
 	wantAPIError(t, api(t, p, http.MethodPost, "/v1/invitations/bulk", map[string]any{"email_address": "x@example.com"}, nil),
 		http.StatusUnprocessableEntity, "form_param_format_invalid")

@@ -28,6 +28,11 @@ const (
 	AppInvitationCreated  = "invitation.created"
 	AppInvitationAccepted = "invitation.accepted"
 	AppInvitationRevoked  = "invitation.revoked"
+
+	// The waiting list (Clerk's /v1/waitlist_entries). Clerk has no
+	// event for a deleted entry, so neither does the portal.
+	WaitlistEntryCreated = "waitlistEntry.created"
+	WaitlistEntryUpdated = "waitlistEntry.updated"
 )
 
 // Event is one row of the outbox.

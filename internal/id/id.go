@@ -25,6 +25,8 @@ const (
 	OrgMember    = "orgmem"
 	OrgInvite    = "orginv"
 	Invitation   = "inv" // an invitation to the application, Clerk's inv_
+	// WaitlistEntry is an address on the waiting list (wle_).
+	WaitlistEntry = "wle"
 )
 
 // New returns prefix_ followed by 27 base62 characters (160 random bits).

@@ -81,7 +81,7 @@ func TestCreateManyIsAllOrNothing(t *testing.T) {
 				apperr.Invalid, "Invitation 3 of 3: Give an email address"},
 			{"the same address twice", []invitation.CreateInput{{Email: "x@example.com"}, {Email: "X@Example.com", IgnoreExisting: true}},
 				apperr.Conflict, "Invitation 2 of 2: x@example.com is invited twice"},
-			{"a waiting-list template", []invitation.CreateInput{{Email: "x@example.com", TemplateSlug: "waitlist_invitation"}},
+			{"an unknown template", []invitation.CreateInput{{Email: "x@example.com", TemplateSlug: "welcome"}},
 				apperr.Invalid, "template_slug"},
 		} {
 			_, _, err := e.svc.CreateMany(t.Context(), tc.ins)
@@ -95,7 +95,7 @@ func TestCreateManyIsAllOrNothing(t *testing.T) {
 
 		invs, links, err := e.svc.CreateMany(t.Context(), []invitation.CreateInput{
 			{Email: "x@example.com", Notify: true, PublicMetadata: json.RawMessage(`{"team":1}`), TemplateSlug: "invitation"},
-			{Email: "y@example.com", Notify: true, ExpiresInDays: 3},
+			{Email: "y@example.com", Notify: true, ExpiresInDays: 3, TemplateSlug: "waitlist_invitation"},
 			{Email: "ada@example.com", IgnoreExisting: true},
 		})
 		if err != nil || len(invs) != 3 || len(links) != 3 {
@@ -114,7 +114,11 @@ func TestCreateManyIsAllOrNothing(t *testing.T) {
 		}
 		mails := e.mail.all()
 		if len(mails) != 2 || mails[0].to != "x@example.com" || mails[1].to != "y@example.com" {
-			t.Errorf("emails %+v, want x and y (ada's had notify false)", mails)
+			t.Fatalf("emails %+v, want x and y (ada's had notify false)", mails)
+		}
+		// template_slug picks the email: y is let in from a waiting list.
+		if mails[0].m.Template != invitation.TemplateInvitation || mails[1].m.Template != invitation.TemplateWaitlist {
+			t.Errorf("email templates %q and %q, want invitation and waitlist_invitation", mails[0].m.Template, mails[1].m.Template)
 		}
 	})
 }

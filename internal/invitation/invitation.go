@@ -154,7 +154,17 @@ type Notifier interface {
 type Mail struct {
 	URL      string // the link with the ticket
 	ExpireAt time.Time
+	// Template is Clerk's template_slug: TemplateInvitation, or
+	// TemplateWaitlist for a person let in from the waiting list, whose
+	// email says so.
+	Template string
 }
+
+// The invitation emails (Clerk's template_slug).
+const (
+	TemplateInvitation = "invitation"
+	TemplateWaitlist   = "waitlist_invitation"
+)
 
 // Service runs application invitations.
 type Service struct {
@@ -189,8 +199,8 @@ type CreateInput struct {
 	Notify         bool            // email the link
 	IgnoreExisting bool            // invite even if an account or a pending invitation has the address
 	ExpiresInDays  int             // 0 = DefaultTTL
-	// TemplateSlug is Clerk's choice of email: "" or "invitation"; this
-	// instance has no waiting list, so no "waitlist_invitation".
+	// TemplateSlug is Clerk's choice of email: "" (TemplateInvitation)
+	// or one of the Template constants.
 	TemplateSlug string
 }
 
@@ -235,16 +245,8 @@ func (s *Service) CreateMany(ctx context.Context, ins []CreateInput) ([]*Invitat
 	}
 	err := s.InTx(ctx, func(r Repo) error {
 		for i, inv := range invs {
-			if !ins[i].IgnoreExisting {
-				if err := invitable(ctx, r, inv.Email, now); err != nil {
-					return nth(err, i, len(ins))
-				}
-			}
-			if err := r.CreateAppInvitation(ctx, inv); err != nil {
-				return err
-			}
-			if err := inv.Record(ctx, r, events.AppInvitationCreated, now); err != nil {
-				return err
+			if err := insert(ctx, r, inv, ins[i].IgnoreExisting, now); err != nil {
+				return nth(err, i, len(ins))
 			}
 		}
 		return nil
@@ -253,10 +255,10 @@ func (s *Service) CreateMany(ctx context.Context, ins []CreateInput) ([]*Invitat
 		return nil, nil, err
 	}
 	for i, inv := range invs {
-		if !ins[i].Notify || s.Notifier == nil {
+		if !ins[i].Notify {
 			continue
 		}
-		if err := s.Notifier.SendAppInvitation(ctx, inv.Email, Mail{URL: links[i], ExpireAt: inv.ExpiresAt}); err != nil {
+		if err := s.Send(ctx, inv, links[i], ins[i].TemplateSlug); err != nil {
 			if werr := s.withdraw(ctx, invs); werr != nil {
 				return nil, nil, errors.Join(err, werr)
 			}
@@ -269,13 +271,56 @@ func (s *Service) CreateMany(ctx context.Context, ins []CreateInput) ([]*Invitat
 	return invs, links, nil
 }
 
+// CreateIn is Create within r, a transaction the caller runs (the
+// waiting list's, which links the invitation to its entry in the same
+// one). It stores the invitation with invitation.created and sends
+// nothing: after committing, the caller sends the link with Send and, when
+// that fails, withdraws the invitation with RevokeIn.
+func (s *Service) CreateIn(ctx context.Context, r Repo, in CreateInput) (*Invitation, string, error) {
+	now := s.Clock.Now()
+	inv, ticket, err := s.prepare(in, now)
+	if err != nil {
+		return nil, "", err
+	}
+	if err := insert(ctx, r, inv, in.IgnoreExisting, now); err != nil {
+		return nil, "", err
+	}
+	return inv, s.Link(ticket), nil
+}
+
+// insert stores inv with its event, refusing an address an account has or
+// a live invitation was sent to unless ignoreExisting.
+func insert(ctx context.Context, r Repo, inv *Invitation, ignoreExisting bool, now time.Time) error {
+	if !ignoreExisting {
+		if err := invitable(ctx, r, inv.Email, now); err != nil {
+			return err
+		}
+	}
+	if err := r.CreateAppInvitation(ctx, inv); err != nil {
+		return err
+	}
+	return inv.Record(ctx, r, events.AppInvitationCreated, now)
+}
+
+// Send emails inv's link with the email template names ("" is
+// TemplateInvitation). Without a notifier it sends nothing.
+func (s *Service) Send(ctx context.Context, inv *Invitation, link, template string) error {
+	if s.Notifier == nil {
+		return nil
+	}
+	if template == "" {
+		template = TemplateInvitation
+	}
+	return s.Notifier.SendAppInvitation(ctx, inv.Email, Mail{URL: link, ExpireAt: inv.ExpiresAt, Template: template})
+}
+
 // prepare checks in and builds its invitation and ticket.
 func (s *Service) prepare(in CreateInput, now time.Time) (*Invitation, string, error) {
 	if in.ExpiresInDays < 0 || in.ExpiresInDays > MaxDays {
 		return nil, "", apperr.Field(apperr.Invalid, "expires_in_days", "expires_in_days must be between 1 and 365.")
 	}
-	if in.TemplateSlug != "" && in.TemplateSlug != "invitation" {
-		return nil, "", apperr.Field(apperr.Invalid, "template_slug", "template_slug can only be invitation: this instance has no waiting list.")
+	if in.TemplateSlug != "" && in.TemplateSlug != TemplateInvitation && in.TemplateSlug != TemplateWaitlist {
+		return nil, "", apperr.Field(apperr.Invalid, "template_slug", "template_slug must be invitation or waitlist_invitation.")
 	}
 	addr, err := notify.ValidAddress(in.Email)
 	if err != nil {
@@ -329,18 +374,33 @@ func nth(err error, i, n int) error {
 // withdraw revokes invs, just created, whose emails could not all be sent.
 func (s *Service) withdraw(ctx context.Context, invs []*Invitation) error {
 	return s.InTx(ctx, func(r Repo) error {
-		now := s.Clock.Now()
 		for _, inv := range invs {
-			inv.Status, inv.UpdatedAt = Revoked, now
-			if err := r.UpdateAppInvitation(ctx, inv, Pending); err != nil {
-				return err
-			}
-			if err := inv.Record(ctx, r, events.AppInvitationRevoked, now); err != nil {
+			if err := s.RevokeIn(ctx, r, inv); err != nil {
 				return err
 			}
 		}
 		return nil
 	})
+}
+
+// RevokeIn revokes inv, pending (expired or not), within r, a transaction
+// the caller runs, with invitation.revoked. An invitation no longer
+// pending in the store is ErrNotPending, and inv is left as it was.
+func (s *Service) RevokeIn(ctx context.Context, r Repo, inv *Invitation) error {
+	if inv.Status != Pending {
+		return ErrNotPending
+	}
+	now := s.Clock.Now()
+	was := *inv
+	inv.Status, inv.UpdatedAt = Revoked, now
+	if err := r.UpdateAppInvitation(ctx, inv, Pending); err != nil {
+		*inv = was
+		if errors.Is(err, apperr.ErrConflict) {
+			return ErrNotPending
+		}
+		return err
+	}
+	return inv.Record(ctx, r, events.AppInvitationRevoked, now)
 }
 
 // Record writes i's webhook event of type typ at now. Its data is the
@@ -416,17 +476,7 @@ func (s *Service) Revoke(ctx context.Context, invitationID string) (*Invitation,
 		} else if err != nil {
 			return err
 		}
-		if inv.Status != Pending {
-			return ErrNotPending
-		}
-		now := s.Clock.Now()
-		inv.Status, inv.UpdatedAt = Revoked, now
-		if err := r.UpdateAppInvitation(ctx, inv, Pending); errors.Is(err, apperr.ErrConflict) {
-			return ErrNotPending
-		} else if err != nil {
-			return err
-		}
-		return inv.Record(ctx, r, events.AppInvitationRevoked, now)
+		return s.RevokeIn(ctx, r, inv)
 	})
 	if err != nil {
 		return nil, err

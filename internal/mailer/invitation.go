@@ -4,13 +4,29 @@ import (
 	"context"
 
 	"github.com/portalhq/portal/internal/invitation"
+	"github.com/portalhq/portal/internal/waitlist"
 	"github.com/portalhq/portal/views"
 )
 
-var _ invitation.Notifier = (*Mailer)(nil)
+var (
+	_ invitation.Notifier = (*Mailer)(nil)
+	_ waitlist.Notifier   = (*Mailer)(nil)
+)
 
-// SendAppInvitation emails an invitation to sign up with its one-time link.
+// SendAppInvitation emails an invitation to sign up with its one-time link,
+// in the email its template names: the plain invitation, or the one that
+// tells a person on the waiting list they are in.
 func (m *Mailer) SendAppInvitation(ctx context.Context, to string, inv invitation.Mail) error {
 	p := views.AppInvitationEmail{Email: m.base(ctx), URL: inv.URL, Expires: m.date(ctx, inv.ExpireAt)}
+	if inv.Template == invitation.TemplateWaitlist {
+		return m.deliver(ctx, "waitlist_invitation", to, views.WaitlistInvitationEmailSubject(p),
+			views.WaitlistInvitationEmailHTML(p))
+	}
 	return m.deliver(ctx, "invitation", to, views.AppInvitationEmailSubject(p), views.AppInvitationEmailHTML(p))
+}
+
+// SendWaitlistJoined confirms to an address that it is on the waiting list.
+func (m *Mailer) SendWaitlistJoined(ctx context.Context, to string) error {
+	p := views.WaitlistJoinedEmail{Email: m.base(ctx)}
+	return m.deliver(ctx, "waitlist_confirmation", to, views.WaitlistJoinedEmailSubject(p), views.WaitlistJoinedEmailHTML(p))
 }

@@ -102,6 +102,7 @@ func EventTypes() []string {
 		"session.created", "session.ended", "session.removed", "session.revoked",
 		"email.created", "sms.created",
 		"invitation.created", "invitation.accepted", "invitation.revoked",
+		"waitlistEntry.created", "waitlistEntry.updated",
 		"organization.created", "organization.updated", "organization.deleted",
 		"organizationMembership.created", "organizationMembership.updated", "organizationMembership.deleted",
 		"organizationInvitation.created", "organizationInvitation.accepted", "organizationInvitation.revoked",
