@@ -322,7 +322,7 @@ func (p *Portal) wire(ctx context.Context, opt Options) error {
 	// The Backend API keeps the list in every mode (the operator may fill
 	// it before switching to waitlist mode); the page is waitlist mode's.
 	waiting := &waitlist.Service{Clock: clock, Repo: st.Q, InTx: store.Tx[waitlist.Repo](st), Invitations: invites,
-		Notifier: mail, Restrict: restrictions}
+		Notifier: mail, Restrict: restrictions, Later: p.Later}
 	sessions.Orgs = orgs
 	acct.Orgs = orgs
 	if err := p.wireWebhooks(ctx); err != nil {

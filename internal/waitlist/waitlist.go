@@ -156,6 +156,11 @@ type Service struct {
 	// blocklist, the allowlist, subaddresses); nil: none. The Backend
 	// API is the operator's and is not restricted, as for users.
 	Restrict *restrict.Rules
+	// Later sends a page join's confirmation after the answer, with ctx's
+	// values but not its end: only a new address gets one, and a slower
+	// answer would tell a visitor the address was new (REQ-RL-05). nil
+	// sends it at once (tests).
+	Later func(ctx context.Context, fn func(context.Context) error)
 }
 
 // Errors a person or the Backend API sees.
@@ -200,6 +205,10 @@ func (s *Service) Join(ctx context.Context, email string) error {
 	created, err := s.add(ctx, addr, false)
 	if err != nil || created == nil {
 		return err
+	}
+	if s.Later != nil {
+		s.Later(ctx, func(ctx context.Context) error { return s.confirm(ctx, created) })
+		return nil
 	}
 	return s.confirm(ctx, created)
 }

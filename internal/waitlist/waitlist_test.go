@@ -1,6 +1,7 @@
 package waitlist_test
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"net/url"
@@ -101,6 +102,32 @@ func TestJoinKeepsTheEntryWhenTheConfirmationFails(t *testing.T) {
 		e.mail.fail(false)
 		if err := e.svc.Join(t.Context(), "bob@example.com"); err != nil || len(e.mail.all()) != 0 {
 			t.Errorf("joining again: %v, %d emails", err, len(e.mail.all()))
+		}
+	})
+}
+
+// With Later set, a page join's confirmation goes out after the answer, so
+// a new address is answered as fast as a listed one (REQ-RL-05); the
+// operator's Create still sends at once and reports a failure.
+func TestJoinConfirmsLater_REQ_RL_05(t *testing.T) {
+	onEngines(t, func(t *testing.T, e *env) {
+		var queued []func(context.Context) error
+		e.svc.Later = func(_ context.Context, fn func(context.Context) error) { queued = append(queued, fn) }
+		if err := e.svc.Join(t.Context(), "bob@example.com"); err != nil {
+			t.Fatal(err)
+		}
+		if err := e.svc.Join(t.Context(), "bob@example.com"); err != nil {
+			t.Fatal(err)
+		}
+		if len(queued) != 1 || len(e.mail.all()) != 0 {
+			t.Fatalf("after two joins: %d queued, %d sent; want one queued for the new address, none sent", len(queued), len(e.mail.all()))
+		}
+		if err := queued[0](t.Context()); err != nil || len(e.mail.all()) != 1 || e.mail.all()[0].to != "bob@example.com" {
+			t.Errorf("the queued confirmation: %v, %+v", err, e.mail.all())
+		}
+		if _, err := e.svc.Create(t.Context(), waitlist.CreateInput{Email: "carol@example.com", Notify: true}); err != nil ||
+			len(queued) != 1 || len(e.mail.all()) != 2 {
+			t.Errorf("Create with notify: %v, %d queued, %d sent; want sent at once", err, len(queued), len(e.mail.all()))
 		}
 	})
 }
