@@ -10,7 +10,7 @@ CACHE ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/portal-test
 PORTAL_TEST_AXE ?= $(CACHE)/axe/node_modules/axe-core/axe.min.js
 export PORTAL_TEST_AXE
 
-.PHONY: run test unit bench generate check-generated lint deps postgres chromium axe build screenshots
+.PHONY: run test unit bench generate check-generated lint deps postgres chromium axe build screenshots vulncheck
 
 ## run: start a development portal (SQLite under ./data, dev outbox, no configuration)
 run:
@@ -20,8 +20,8 @@ run:
 build:
 	$(GO) build -o bin/portal ./cmd/portal
 
-## test: everything — vet, generated code, unit, store contract on SQLite and PostgreSQL, browser tests
-test: deps check-generated
+## test: everything — vet, generated code, known vulnerabilities, unit, store contract on SQLite and PostgreSQL, browser tests
+test: deps check-generated vulncheck
 	$(GO) vet ./...
 	$(GO) test -count=1 -timeout 18m ./...
 
@@ -42,6 +42,10 @@ check-generated:
 	@$(GO) tool templ generate >/dev/null
 	@if [ -n "$$CI" ] && [ -d .git ] && [ -n "$$(git status --porcelain -- '*_templ.go')" ]; then \
 		echo "templ output is stale: run 'make generate' and commit the *_templ.go files"; git status --porcelain -- '*_templ.go'; exit 1; fi
+
+## vulncheck: govulncheck against the Go vulnerability database (REQ-DEP-01); fails on a finding .ci/vulncheck.accepted does not explain
+vulncheck:
+	@CACHE="$(CACHE)" GO="$(GO)" bash .ci/vulncheck
 
 ## lint: formatting and vet
 lint:

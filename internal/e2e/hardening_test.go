@@ -1,8 +1,11 @@
 package e2e
 
 import (
+	"bufio"
 	"context"
+	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -75,6 +78,17 @@ func TestNoTraceListingDebugOrBanner_REQ_HDR_07(t *testing.T) {
 	if resp, body := do("TRACE", "/sign-in"); resp.StatusCode < 400 || strings.Contains(body, "TRACE") ||
 		strings.Contains(body, "Go-http-client") {
 		t.Errorf("TRACE /sign-in: %d %q; want a refusal echoing nothing", resp.StatusCode, body)
+	}
+	// No route answers CONNECT with a 2xx (.ci/vulncheck.accepted relies
+	// on it for GO-2026-6613).
+	conn, err := net.Dial("tcp", strings.TrimPrefix(p.URL, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	fmt.Fprintf(conn, "CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n")
+	if resp, err := http.ReadResponse(bufio.NewReader(conn), nil); err != nil || resp.StatusCode < 400 {
+		t.Errorf("CONNECT: %v, %v; want a refusal", resp, err)
 	}
 	for _, path := range []string{"/static/", "/static", "/themes/", "/debug/pprof/", "/debug/vars", "/metrics",
 		"/.git/config", "/.env", "/static/../go.mod"} {
