@@ -41,7 +41,7 @@ func (a *app) appInvitationPage(c echo.Context) error {
 		}
 		return err
 	}
-	if err := a.keepTicket(c, appInvitationCookie, ticket); err != nil {
+	if err := a.keepTicket(c, appInvitationCookie, ticket, inv.ExpiresAt); err != nil {
 		return err
 	}
 	q := url.Values{"email_address": {inv.Email}}

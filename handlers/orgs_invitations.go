@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"time"
 
 	"github.com/gorilla/sessions"
 	"github.com/labstack/echo/v4"
@@ -104,10 +105,11 @@ func (a *app) invitationChange(c echo.Context, notice string, change func(org.Ac
 
 // invitationCookie keeps an invitation's ticket while its invitee signs in
 // or up, so that finishing that accepts it (handBack). Sealed like __client.
-const (
-	invitationCookie = "__invitation"
-	invitationMaxAge = 3600
-)
+const invitationCookie = "__invitation"
+
+// ticketKept is how long a followed invitation link is remembered at most:
+// long enough to come back to a sign-up form the next day.
+const ticketKept = 24 * time.Hour
 
 // GET /accept-invitation?ticket=…: the emailed link. Signed out, it goes on
 // to sign-in (an account has the address) or sign-up, the address filled
@@ -128,7 +130,7 @@ func (a *app) acceptInvitationPage(c echo.Context) error {
 		return err
 	}
 	if sess == nil {
-		if err := a.keepTicket(c, invitationCookie, ticket); err != nil {
+		if err := a.keepTicket(c, invitationCookie, ticket, inv.ExpireAt); err != nil {
 			return err
 		}
 		target := inv.RedirectURL
@@ -193,12 +195,14 @@ func (a *app) invitationGone(c echo.Context, err error) error {
 	return err
 }
 
-// keepTicket keeps an invitation's ticket in the sealed cookie name for an
-// hour, while its invitee signs in or up.
-func (a *app) keepTicket(c echo.Context, name, ticket string) error {
+// keepTicket keeps an invitation's ticket in the sealed cookie name while
+// its invitee signs in or up: for ticketKept, or until the invitation
+// expires if sooner.
+func (a *app) keepTicket(c echo.Context, name, ticket string, expires time.Time) error {
 	s, _ := a.clients.New(c.Request(), a.ownCookie(name))
 	s.Values["ticket"] = ticket
-	s.Options = &sessions.Options{Path: "/", MaxAge: invitationMaxAge, HttpOnly: true, Secure: a.secureCookies(),
+	keep := min(ticketKept, expires.Sub(a.Clock.Now()))
+	s.Options = &sessions.Options{Path: "/", MaxAge: max(1, int(keep.Seconds())), HttpOnly: true, Secure: a.secureCookies(),
 		SameSite: http.SameSiteLaxMode}
 	return s.Save(c.Request(), c.Response())
 }

@@ -384,3 +384,43 @@ func TestClerkSDKBulkInvitesAndWebhooksHearThem(t *testing.T) {
 	wantAPIError(t, api(t, p, http.MethodPost, "/v1/invitations/bulk", map[string]any{"email_address": "x@example.com"}, nil),
 		http.StatusUnprocessableEntity, "form_param_format_invalid")
 }
+
+// A followed invitation link is remembered for a day — long enough to come
+// back to the sign-up form the next morning — or until the invitation
+// expires, if that is sooner; the restricted sign-up still works then.
+func TestInvitationLinkIsRememberedForADay(t *testing.T) {
+	p, clock := startFake(t, portaltest.Options{Env: map[string]string{"PORTAL_SIGN_UP_MODE": "restricted"}})
+	link := func(email string, days int) string {
+		var created struct {
+			URL string `json:"url"`
+		}
+		if r := api(t, p, http.MethodPost, "/v1/invitations", map[string]any{"email_address": email,
+			"expires_in_days": days, "notify": false}, &created); r.Status != http.StatusOK {
+			t.Fatalf("POST /v1/invitations: %d %s", r.Status, r.Body)
+		}
+		return created.URL
+	}
+	bob := newBrowser(t, p)
+	opened := bob.getRaw(link("bob@example.com", 30))
+	if ck := opened.setCookie("__app_invitation"); ck == nil || ck.MaxAge != 24*3600 {
+		t.Fatalf("a 30-day invitation's link kept %+v, want a day", ck)
+	}
+	carol := newBrowser(t, p)
+	carolLink := link("carol@example.com", 1)
+	clock.Advance(20 * time.Hour)
+	// (within a second: expiry times are kept to the millisecond)
+	if ck := carol.getRaw(carolLink).setCookie("__app_invitation"); ck == nil || ck.MaxAge < 4*3600-1 || ck.MaxAge > 4*3600 {
+		t.Errorf("a link opened 4 hours before its invitation expires kept %+v, want 4 hours", ck)
+	}
+
+	// Bob comes back 20 hours after opening the link (his browser still
+	// has the cookie) and signs up.
+	form := bob.get("/sign-up?email_address=bob%40example.com")
+	if form.Status != http.StatusOK || form.Doc.Find(signUpForm).Length() != 1 {
+		t.Fatalf("the sign-up form 20 hours later: %d\n%s", form.Status, form.text())
+	}
+	verifyPage := bob.submit(form, signUpForm, map[string]string{"password": goodPassword})
+	if verifyPage.Status != http.StatusOK || verifyPage.Doc.Find(verifyForm).Length() != 1 {
+		t.Fatalf("signing up 20 hours later: %d\n%s", verifyPage.Status, verifyPage.text())
+	}
+}
