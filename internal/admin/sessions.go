@@ -21,7 +21,7 @@ func ListSessions(ctx context.Context, r Repo, f SessionFilter) ([]session.Sessi
 	if f.Status != "" && !slices.Contains(SessionStatuses(), f.Status) {
 		return nil, 0, invalid("status", "Unknown session status.")
 	}
-	if err := page(&f.Limit, &f.Offset); err != nil {
+	if err := checkPage(&f.Limit, &f.Offset); err != nil {
 		return nil, 0, err
 	}
 	list, err := r.ListSessions(ctx, f)

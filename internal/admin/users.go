@@ -17,6 +17,7 @@ import (
 	"github.com/portalhq/portal/internal/metadata"
 	"github.com/portalhq/portal/internal/notify"
 	"github.com/portalhq/portal/internal/org"
+	"github.com/portalhq/portal/internal/page"
 	"github.com/portalhq/portal/internal/password"
 	"github.com/portalhq/portal/internal/phone"
 	"github.com/portalhq/portal/internal/session"
@@ -56,7 +57,7 @@ func invalid(field, msg string) error { return apperr.Field(apperr.Invalid, fiel
 
 // CheckFilter fills defaults and refuses what cannot be served.
 func CheckFilter(f *UserFilter) error {
-	if err := page(&f.Limit, &f.Offset); err != nil {
+	if err := checkPage(&f.Limit, &f.Offset); err != nil {
 		return err
 	}
 	for _, list := range [][]string{f.UserIDs, f.EmailAddresses, f.PhoneNumbers, f.Usernames, f.ExternalIDs} {
@@ -83,18 +84,7 @@ func CheckFilter(f *UserFilter) error {
 	return nil
 }
 
-func page(limit, offset *int) error {
-	switch {
-	case *limit == 0:
-		*limit = DefaultLimit
-	case *limit < 1 || *limit > MaxLimit:
-		return invalid("limit", fmt.Sprintf("limit must be between 1 and %d.", MaxLimit))
-	}
-	if *offset < 0 {
-		return invalid("offset", "offset can't be negative.")
-	}
-	return nil
-}
+func checkPage(limit, offset *int) error { return page.Check(limit, offset, DefaultLimit, MaxLimit) }
 
 // List returns the users f selects.
 func (s *Users) List(ctx context.Context, f UserFilter) ([]*user.User, error) {

@@ -24,6 +24,7 @@ import (
 	"github.com/portalhq/portal/internal/id"
 	"github.com/portalhq/portal/internal/metadata"
 	"github.com/portalhq/portal/internal/notify"
+	"github.com/portalhq/portal/internal/page"
 	"github.com/portalhq/portal/internal/user"
 )
 
@@ -441,14 +442,8 @@ func gone(err error) error {
 // List returns the invitations f selects, newest first, and how many
 // there are.
 func (s *Service) List(ctx context.Context, f Filter) ([]Invitation, int, error) {
-	switch {
-	case f.Limit == 0:
-		f.Limit = DefaultPageSize
-	case f.Limit < 1 || f.Limit > MaxPageSize:
-		return nil, 0, apperr.Field(apperr.Invalid, "limit", "limit must be between 1 and 500.")
-	}
-	if f.Offset < 0 {
-		return nil, 0, apperr.Field(apperr.Invalid, "offset", "offset can't be negative.")
+	if err := page.Check(&f.Limit, &f.Offset, DefaultPageSize, MaxPageSize); err != nil {
+		return nil, 0, err
 	}
 	for _, st := range f.Statuses {
 		if !slices.Contains([]string{Pending, Accepted, Revoked, Expired}, st) {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -13,6 +12,7 @@ import (
 	"github.com/portalhq/portal/internal/events"
 	"github.com/portalhq/portal/internal/id"
 	"github.com/portalhq/portal/internal/metadata"
+	"github.com/portalhq/portal/internal/page"
 )
 
 // Admin is what the Backend API does with organizations: the instance's
@@ -66,16 +66,7 @@ type InvitationFilter struct {
 func invalid(field, msg string) error { return apperr.Field(apperr.Invalid, field, msg) }
 
 func checkPage(limit, offset *int) error {
-	switch {
-	case *limit == 0:
-		*limit = DefaultPageSize
-	case *limit < 1 || *limit > MaxPageSize:
-		return invalid("limit", fmt.Sprintf("limit must be between 1 and %d.", MaxPageSize))
-	}
-	if *offset < 0 {
-		return invalid("offset", "offset can't be negative.")
-	}
-	return nil
+	return page.Check(limit, offset, DefaultPageSize, MaxPageSize)
 }
 
 func checkList(field string, list []string) error {
