@@ -50,15 +50,8 @@ func (q *Q) UpdateFlow(ctx context.Context, f *flow.Flow) error {
 		redirect_url = ?, session_id = ?, updated_at = ?, expire_at = ?, version = version + 1
 		WHERE id = ? AND version = ?`, f.Status, f.UserID, f.Identifier, f.Data.Encode(), f.RedirectURL,
 		f.SessionID, ms(f.UpdatedAt), ms(f.ExpireAt), f.ID, f.Version)
-	if err != nil {
+	if err := matchedOne(res, err, nil); err != nil {
 		return err
-	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return err
-	}
-	if n == 0 {
-		return ErrConflict
 	}
 	f.Version++
 	return nil

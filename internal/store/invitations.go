@@ -111,20 +111,7 @@ func (q *Q) ListAppInvitations(ctx context.Context, f invitation.Filter) ([]invi
 func (q *Q) UpdateAppInvitation(ctx context.Context, inv *invitation.Invitation, from string) error {
 	res, err := q.exec(ctx, `UPDATE invitations SET status = ?, updated_at = ?, accepted_user_id = ?
 		WHERE id = ? AND status = ?`, inv.Status, ms(inv.UpdatedAt), inv.AcceptedUserID, inv.ID, from)
-	if err != nil {
-		return err
-	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return err
-	}
-	if n == 0 {
-		if _, err := q.AppInvitationByID(ctx, inv.ID); err != nil {
-			return err
-		}
-		return ErrConflict
-	}
-	return nil
+	return matchedOne(res, err, func() error { _, err := q.AppInvitationByID(ctx, inv.ID); return err })
 }
 
 // SetPublicMetadata replaces a user's public metadata.

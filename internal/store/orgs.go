@@ -364,17 +364,7 @@ func (q *Q) UpdateInvitation(ctx context.Context, inv *org.Invitation, from stri
 	res, err := q.exec(ctx, `UPDATE organization_invitations SET status = ?, ticket_hash = ?, role = ?,
 		updated_at = ?, expire_at = ? WHERE id = ? AND status = ?`,
 		inv.Status, inv.TicketHash, inv.Role, ms(inv.UpdatedAt), ms(inv.ExpireAt), inv.ID, from)
-	if err != nil {
-		return err
-	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return err
-	}
-	if n == 0 {
-		return ErrConflict
-	}
-	return nil
+	return matchedOne(res, err, nil)
 }
 
 func scanInvitation(r scanner) (*org.Invitation, error) {

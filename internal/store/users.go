@@ -201,6 +201,29 @@ func (q *Q) scanUser(r scanner) (*user.User, error) {
 }
 
 // expectOne turns "no row changed" into ErrNotFound.
+// matchedOne answers a conditional UPDATE of one row: nil when it changed
+// the row; otherwise exists's error when the row is gone (ErrNotFound), or
+// ErrConflict when the row is there but no longer matched (another change
+// came first). A nil exists means only ErrConflict.
+func matchedOne(res sql.Result, err error, exists func() error) error {
+	if err != nil {
+		return err
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return err
+	}
+	if n > 0 {
+		return nil
+	}
+	if exists != nil {
+		if err := exists(); err != nil {
+			return err
+		}
+	}
+	return ErrConflict
+}
+
 func (q *Q) expectOne(res sql.Result, err error) error {
 	if err != nil {
 		return err

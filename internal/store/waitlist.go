@@ -107,20 +107,7 @@ func (q *Q) UpdateWaitlistEntry(ctx context.Context, e *waitlist.Entry, fromStat
 	res, err := q.exec(ctx, `UPDATE waitlist_entries SET status = ?, invitation_id = ?, updated_at = ?
 		WHERE id = ? AND status = ? AND COALESCE(invitation_id, '') = ?`,
 		e.Status, nullString(e.InvitationID), ms(e.UpdatedAt), e.ID, fromStatus, fromInvitation)
-	if err != nil {
-		return err
-	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return err
-	}
-	if n == 0 {
-		if _, err := q.WaitlistEntryByID(ctx, e.ID); err != nil {
-			return err
-		}
-		return ErrConflict
-	}
-	return nil
+	return matchedOne(res, err, func() error { _, err := q.WaitlistEntryByID(ctx, e.ID); return err })
 }
 
 // DeleteWaitlistEntry deletes an entry; ErrNotFound when there is none.
