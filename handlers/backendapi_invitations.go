@@ -82,7 +82,7 @@ func (a *app) apiAppInvitationBulk(c echo.Context) error {
 	for i, b := range bs {
 		var err error
 		if ins[i], err = a.invitationInput(b); err != nil {
-			return err
+			return invitation.Nth(err, i, len(bs))
 		}
 	}
 	invs, links, err := a.Invitations.CreateMany(c.Request().Context(), ins)

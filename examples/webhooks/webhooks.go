@@ -38,7 +38,9 @@ type Event struct {
 // Seen remembers which deliveries were handled, so a retry of one is not
 // handled twice. Keep it where the app keeps its data (a table with a
 // unique key on the id), so it outlives the process: retries go on for
-// days.
+// days. Best, claim the id in the same database transaction as the
+// handler's own change: then a crash between the two cannot leave an id
+// claimed whose event was never handled (which the next retry would skip).
 type Seen interface {
 	// Claim records id and reports whether it was new.
 	Claim(ctx context.Context, id string) (bool, error)
@@ -85,7 +87,9 @@ func Handler(secret string, seen Seen, handle func(context.Context, Event) error
 			return
 		}
 		if err := handle(ctx, e); err != nil {
-			_ = seen.Release(ctx, e.ID)
+			// Even when the request has ended: a claim left behind would
+			// answer the retry 200 and lose the event.
+			_ = seen.Release(context.WithoutCancel(ctx), e.ID)
 			http.Error(w, "try again", http.StatusInternalServerError)
 			return
 		}

@@ -13,6 +13,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"runtime/debug"
 	"slices"
 	"strings"
 	"sync"
@@ -84,23 +85,40 @@ type Portal struct {
 	cancel   context.CancelFunc
 	done     chan struct{}
 	// later counts the work requests left running after their answer
-	// (Later); Close waits for it before closing the store.
-	later sync.WaitGroup
+	// (Later); Close waits for it before closing the store, and once
+	// closing (closed, under laterMu) Later starts nothing more.
+	later   sync.WaitGroup
+	laterMu sync.Mutex
+	closed  bool
 }
 
 // laterTimeout bounds work left running after a request (an email).
 const laterTimeout = time.Minute
 
 // Later runs fn after the request that asked for it, with that request's
-// values (its language) but not its cancellation; a failure is logged.
+// values (its language, its request ID) but not its cancellation. A
+// failure is logged, and so is a panic, which ends only fn. Once Close has
+// begun, fn is dropped (logged): the store it would use is closing.
 func (p *Portal) Later(ctx context.Context, fn func(context.Context) error) {
+	p.laterMu.Lock()
+	if p.closed {
+		p.laterMu.Unlock()
+		p.Log.WarnContext(ctx, "background work dropped: the portal is shutting down")
+		return
+	}
 	p.later.Add(1)
+	p.laterMu.Unlock()
 	go func() {
 		defer p.later.Done()
 		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), laterTimeout)
 		defer cancel()
+		defer func() {
+			if r := recover(); r != nil {
+				p.Log.ErrorContext(ctx, "background work panicked", "panic", r, "stack", string(debug.Stack()))
+			}
+		}()
 		if err := fn(ctx); err != nil {
-			p.Log.Warn("background work failed", "err", err)
+			p.Log.WarnContext(ctx, "background work failed", "err", err)
 		}
 	}()
 }
@@ -513,6 +531,9 @@ func (p *Portal) Housekeep(ctx context.Context) {
 // Close waits for work left running after requests, then releases the
 // store.
 func (p *Portal) Close() error {
+	p.laterMu.Lock()
+	p.closed = true
+	p.laterMu.Unlock()
 	p.later.Wait()
 	return p.Store.Close()
 }

@@ -55,7 +55,8 @@ var contractCookies = map[string]bool{"__client": true, "__session": true, "__cl
 
 // Every cookie the portal sets over HTTPS, on the way through its main
 // journeys (language choice, sign-up with an emailed code, the hand-back,
-// a handshake refresh, an invitation link, a provider sign-in, sign-out):
+// a handshake refresh, application and organization invitation links, a
+// provider sign-in):
 //   - REQ-CK-01: Secure, and the portal's own cookies carry the __Host-
 //     prefix (host-only, Path=/) or, kept to a path, __Secure-;
 //   - REQ-CK-02: HttpOnly, except __client_uat, which apps' scripts read;
@@ -91,8 +92,22 @@ func TestEveryCookieIsHardened_REQ_CK_01_to_05(t *testing.T) {
 	other.get(inv.URL)
 	viaProvider(t, other, providerButton(t, other.get(withRedirect("/sign-in", appURL)), corp))
 
+	var acme struct {
+		ID string `json:"id"`
+	}
+	if r := api(t, p, http.MethodPost, "/v1/organizations", map[string]any{"name": "Acme", "created_by": c.Subject}, &acme); r.Status != http.StatusOK {
+		t.Fatalf("POST /v1/organizations: %d %s", r.Status, r.Body)
+	}
+	if r := api(t, p, http.MethodPost, "/v1/organizations/"+acme.ID+"/invitations",
+		map[string]any{"email_address": "cy@example.com", "role": "org:member"}, nil); r.Status != http.StatusOK {
+		t.Fatalf("POST /v1/organizations/%s/invitations: %d %s", acme.ID, r.Status, r.Body)
+	}
+	cy := newBrowser(t, p)
+	cyLog := recordCookies(cy)
+	cy.get(p.SMTP.WaitFor(t, "cy@example.com", mailWait).Link())
+
 	byName := map[string]*http.Cookie{}
-	for _, sc := range append(log.all(), otherLog.all()...) {
+	for _, sc := range append(append(log.all(), otherLog.all()...), cyLog.all()...) {
 		ck, err := http.ParseSetCookie(sc.raw)
 		if err != nil {
 			t.Errorf("%s: unparsable Set-Cookie %q: %v", sc.url, sc.raw, err)
@@ -122,14 +137,14 @@ func TestEveryCookieIsHardened_REQ_CK_01_to_05(t *testing.T) {
 		if n := len(ck.Name) + len(ck.Value); n > 4096 {
 			t.Errorf("%s: %s is %d bytes (REQ-CK-04)", sc.url, name, n)
 		}
-		for _, pii := range []string{"ada@", "bob@", "example.com", "Ada", "Lovelace", c.Subject, c.SID} {
+		for _, pii := range []string{"ada@", "bob@", "cy@", "example.com", "Ada", "Lovelace", c.Subject, c.SID} {
 			if v, _ := url.QueryUnescape(ck.Value); strings.Contains(ck.Value, pii) || strings.Contains(v, pii) {
 				t.Errorf("%s: %s carries %q in clear (REQ-CK-04): %s", sc.url, name, pii, ck.Value)
 			}
 		}
 	}
 	for _, want := range []string{"__client", "__session", "__client_uat", "__Host-csrf", "__Host-portal_locale",
-		"__Host-app_invitation", "__Secure-oauth"} {
+		"__Host-app_invitation", "__Host-invitation", "__Secure-oauth"} {
 		if byName[want] == nil {
 			t.Errorf("the journeys never set %s; the audit did not cover it (saw %v)", want, keys(byName))
 		}

@@ -139,7 +139,8 @@ func TestAttemptsPerIdentifierAreLimited_REQ_RL_02(t *testing.T) {
 }
 
 // REQ-RL-07: the wrong password that locks an account emails its owner,
-// in the language of the page, saying until when and what to do; the
+// saying until when and what to do, in the instance's language (not the
+// one the failing person browses in: they may not be the owner); the
 // person at the keyboard sees the usual answer. Failing as often on an
 // address without an account emails nobody.
 func TestLockEmailsTheOwner_REQ_RL_07(t *testing.T) {
@@ -158,7 +159,7 @@ func TestLockEmailsTheOwner_REQ_RL_07(t *testing.T) {
 		}
 	}
 	m := p.SMTP.WaitFor(t, "ada@example.com", mailWait)
-	if !strings.Contains(m.Subject, "suspendue") || !strings.Contains(m.Text, fmt.Sprintf("%d fois de suite", lockoutThreshold)) ||
+	if !strings.Contains(m.Subject, "is paused") || !strings.Contains(m.Text, fmt.Sprintf("%d times in a row", lockoutThreshold)) ||
 		!strings.Contains(m.Text, p.URL+"/user/security") {
 		t.Errorf("lock email (subject %q):\n%s", m.Subject, m.Text)
 	}

@@ -142,6 +142,8 @@ type Repo interface {
 	UserByID(ctx context.Context, id string) (*user.User, error)
 	UserByIdentifier(ctx context.Context, kind, value string) (*user.User, error)
 	LockUser(ctx context.Context, userID string) error
+	// LockName holds a named lock until the transaction ends.
+	LockName(ctx context.Context, name string) error
 	SetPublicMetadata(ctx context.Context, userID string, m json.RawMessage, at time.Time) error
 	InsertEvent(ctx context.Context, e events.Event) error
 }
@@ -205,6 +207,9 @@ type CreateInput struct {
 	TemplateSlug string
 }
 
+// undoTimeout bounds undoing what a failed send left behind.
+const undoTimeout = 10 * time.Second
+
 // MaxBulk is how many invitations one CreateMany takes, as Clerk's bulk
 // endpoint.
 const MaxBulk = 10
@@ -237,17 +242,17 @@ func (s *Service) CreateMany(ctx context.Context, ins []CreateInput) ([]*Invitat
 	for i, in := range ins {
 		inv, ticket, err := s.prepare(in, now)
 		if err != nil {
-			return nil, nil, nth(err, i, len(ins))
+			return nil, nil, Nth(err, i, len(ins))
 		}
 		if seen[inv.Email] {
-			return nil, nil, nth(apperr.Field(apperr.Conflict, "email_address", inv.Email+" is invited twice in this request."), i, len(ins))
+			return nil, nil, Nth(apperr.Field(apperr.Conflict, "email_address", inv.Email+" is invited twice in this request."), i, len(ins))
 		}
 		seen[inv.Email], invs[i], links[i] = true, inv, s.Link(ticket)
 	}
 	err := s.InTx(ctx, func(r Repo) error {
 		for i, inv := range invs {
 			if err := insert(ctx, r, inv, ins[i].IgnoreExisting, now); err != nil {
-				return nth(err, i, len(ins))
+				return Nth(err, i, len(ins))
 			}
 		}
 		return nil
@@ -293,6 +298,11 @@ func (s *Service) CreateIn(ctx context.Context, r Repo, in CreateInput) (*Invita
 // a live invitation was sent to unless ignoreExisting.
 func insert(ctx context.Context, r Repo, inv *Invitation, ignoreExisting bool, now time.Time) error {
 	if !ignoreExisting {
+		// Two requests for one address at once: the second checks after
+		// the first has written.
+		if err := r.LockName(ctx, "invitation "+inv.Email); err != nil {
+			return err
+		}
 		if err := invitable(ctx, r, inv.Email, now); err != nil {
 			return err
 		}
@@ -361,8 +371,9 @@ func invitable(ctx context.Context, r Repo, email string, now time.Time) error {
 	return nil
 }
 
-// nth names the invitation at fault when a request has several.
-func nth(err error, i, n int) error {
+// Nth names the invitation at fault, the i-th of n in one request, when
+// the request has several.
+func Nth(err error, i, n int) error {
 	e, ok := apperr.As(err)
 	if n == 1 || !ok {
 		return err
@@ -373,7 +384,12 @@ func nth(err error, i, n int) error {
 }
 
 // withdraw revokes invs, just created, whose emails could not all be sent.
+// It runs even when the request has ended (the send may have failed for
+// that very reason): left pending, the unsent invitations would refuse the
+// request made again.
 func (s *Service) withdraw(ctx context.Context, invs []*Invitation) error {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), undoTimeout)
+	defer cancel()
 	return s.InTx(ctx, func(r Repo) error {
 		for _, inv := range invs {
 			if err := s.RevokeIn(ctx, r, inv); err != nil {

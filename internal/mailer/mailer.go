@@ -145,7 +145,14 @@ type smsObject struct {
 
 // SendSignInLocked tells an account's owner that attempts failures locked
 // sign-in to it until until (REQ-RL-07).
+//
+// It is written in the instance's default language, not the page's: the
+// person whose failures locked the account may not be its owner, and must
+// not choose how the owner is told.
 func (m *Mailer) SendSignInLocked(ctx context.Context, to string, attempts int, until time.Time) error {
+	if m.I18n != nil {
+		ctx = i18n.NewContext(ctx, m.I18n.For(m.I18n.Default()))
+	}
 	p := views.SignInLockedEmail{Email: m.base(ctx), Attempts: attempts, Until: m.dateTime(ctx, until),
 		AccountURL: m.BaseURL + "/user/security"}
 	return m.deliver(ctx, "sign_in_locked", to, views.SignInLockedEmailSubject(p), views.SignInLockedEmailHTML(p))

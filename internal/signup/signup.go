@@ -40,6 +40,9 @@ type Repo interface {
 	// UpdateAppInvitation stores inv's status when the stored one is still
 	// from (else ErrConflict).
 	UpdateAppInvitation(ctx context.Context, inv *invitation.Invitation, from string) error
+	// InvitedAddress reports whether a live invitation, the application's
+	// or an organization's, was sent to email.
+	InvitedAddress(ctx context.Context, email string, now time.Time) (bool, error)
 }
 
 // Sign-up field names, as posted by the form.
@@ -373,6 +376,16 @@ func (s *Service) complete(ctx context.Context, f *flow.Flow, m flow.Meta) (*ses
 			u.ExternalAccounts = []user.ExternalAccount{{ID: id.New("eac"), UserID: u.ID, Provider: x.Provider,
 				Subject: x.Subject, Email: x.Email, EmailVerified: x.EmailVerified, FirstName: x.FirstName,
 				LastName: x.LastName, Username: x.Username, AvatarURL: x.AvatarURL, CreatedAt: now, UpdatedAt: now}}
+		}
+		// Invite-only: the invitation that let the sign-up begin must still
+		// stand as the account is made; one revoked meanwhile (or the
+		// waiting-list entry rejected) stops it.
+		if s.Restricted {
+			if ok, err := r.InvitedAddress(ctx, f.Data.Email, now); err != nil {
+				return err
+			} else if !ok {
+				return ErrInvitationOnly
+			}
 		}
 		taken, err := s.takeUpInvitation(ctx, r, f, u, now)
 		if err != nil {

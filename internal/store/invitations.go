@@ -28,6 +28,17 @@ func (q *Q) CreateAppInvitation(ctx context.Context, inv *invitation.Invitation)
 	return err
 }
 
+// InvitedAddress reports whether a live invitation, the application's or
+// an organization's, was sent to email at now.
+func (q *Q) InvitedAddress(ctx context.Context, email string, now time.Time) (bool, error) {
+	var n int
+	err := q.row(ctx, `SELECT
+		(SELECT COUNT(*) FROM invitations WHERE email = ? AND status = 'pending' AND expires_at > ?) +
+		(SELECT COUNT(*) FROM organization_invitations WHERE email = ? AND status = 'pending' AND expire_at > ?)`,
+		email, ms(now), email, ms(now)).Scan(&n)
+	return n > 0, err
+}
+
 // AppInvitationByID returns an invitation.
 func (q *Q) AppInvitationByID(ctx context.Context, id string) (*invitation.Invitation, error) {
 	return scanAppInvitation(q.row(ctx, `SELECT `+appInvitationCols+` FROM invitations WHERE id = ?`, id))

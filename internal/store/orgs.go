@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"hash/fnv"
 	"strings"
 	"time"
 
@@ -50,6 +51,21 @@ func (q *Q) LockUser(ctx context.Context, userID string) error {
 	if errors.Is(err, sql.ErrNoRows) {
 		return ErrNotFound
 	}
+	return err
+}
+
+// LockName holds the lock called name until the transaction ends, so that
+// two transactions that check for something and then write it (an
+// invitation to an address) run one after the other: an advisory lock on
+// PostgreSQL; SQLite transactions already hold the write lock from their
+// start.
+func (q *Q) LockName(ctx context.Context, name string) error {
+	if q.d != Postgres {
+		return nil
+	}
+	h := fnv.New64a()
+	h.Write([]byte("portal lock " + name))
+	_, err := q.exec(ctx, `SELECT pg_advisory_xact_lock(?)`, int64(h.Sum64()))
 	return err
 }
 

@@ -358,8 +358,11 @@ func (s *Service) Invite(ctx context.Context, entryID string, ignoreExisting boo
 }
 
 // undoInvite revokes inv, whose email failed, and puts its entry back as
-// it was (was), each with its event.
+// it was (was), each with its event. It runs even when the request has
+// ended (the send may have failed for that very reason).
 func (s *Service) undoInvite(ctx context.Context, was *Entry, inv *invitation.Invitation) error {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), undoTimeout)
+	defer cancel()
 	return s.InTx(ctx, func(r Repo) error {
 		if err := s.Invitations.RevokeIn(ctx, r, inv); err != nil && !errors.Is(err, invitation.ErrNotPending) {
 			return err
@@ -383,9 +386,12 @@ func (s *Service) undoInvite(ctx context.Context, was *Entry, inv *invitation.In
 	})
 }
 
-// Reject takes an entry off the running: status rejected, and its
-// invitation, while pending, revoked (invitation.revoked) so that its
-// link stops working. A completed entry is ErrCompleted; rejecting a
+// undoTimeout bounds undoing what a failed send left behind.
+const undoTimeout = 10 * time.Second
+
+// Reject takes an entry off the running: status rejected, and every
+// pending invitation to its address revoked (invitation.revoked), so that
+// no link sent to it works. A completed entry is ErrCompleted; rejecting a
 // rejected one changes nothing.
 func (s *Service) Reject(ctx context.Context, entryID string) (*Entry, error) {
 	var e *Entry
@@ -400,9 +406,21 @@ func (s *Service) Reject(ctx context.Context, entryID string) (*Entry, error) {
 		case Rejected:
 			return nil
 		}
+		// Every live link to the address stops working, not only the
+		// latest: a re-invitation (ignore_existing) leaves the earlier
+		// one pending.
+		pending, err := r.PendingAppInvitations(ctx, e.Email)
+		if err != nil {
+			return err
+		}
+		for i := range pending {
+			if err := s.Invitations.RevokeIn(ctx, r, &pending[i]); err != nil && !errors.Is(err, invitation.ErrNotPending) {
+				return err
+			}
+		}
 		inv := e.Invitation
-		if inv != nil && inv.Status == invitation.Pending {
-			if err := s.Invitations.RevokeIn(ctx, r, inv); err != nil {
+		if inv != nil {
+			if inv, err = r.AppInvitationByID(ctx, inv.ID); err != nil {
 				return err
 			}
 		}
