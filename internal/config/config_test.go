@@ -323,3 +323,15 @@ func TestSignUpModes(t *testing.T) {
 		t.Error("the help and the README table do not describe waitlist mode")
 	}
 }
+
+// The README's configuration table is Markdown() exactly, so a setting
+// added here cannot be missing there.
+func TestREADMEListsEverySetting(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(readme), Markdown()) {
+		t.Error("README.md's configuration table differs from config.Markdown(); paste Markdown()'s output over it")
+	}
+}
