@@ -2,6 +2,7 @@ package signup_test
 
 import (
 	"encoding/json"
+	organization "github.com/portalhq/portal/internal/org"
 	"slices"
 	"testing"
 	"time"
@@ -140,6 +141,7 @@ func TestRestrictedProviderSignUpTakesUpTheInvitation(t *testing.T) {
 func TestRestrictedProviderSignUpByOrganizationInvitation(t *testing.T) {
 	onEngines(t, func(t *testing.T, e *env) {
 		e.svc.Restricted = true
+		e.orgInvitation("carol@example.com")
 		org := signup.Invite{Email: "carol@example.com"} // no application invitation
 		_, _, _, err := e.viaProvider("dave@example.com", true, org)
 		wantErr(t, "another address", err, apperr.Forbidden, "error.signup.invited_account")
@@ -222,4 +224,21 @@ func TestProviderSignUpWithMissingFieldsTakesUpTheInvitation(t *testing.T) {
 		}
 		e.invitationTaken("carol@example.com", carol)
 	})
+}
+
+// orgInvitation stores an organization with a live invitation to email, as
+// an invite-only instance needs one standing when the account is made.
+func (e *env) orgInvitation(email string) {
+	e.t.Helper()
+	ctx, now := e.t.Context(), e.clock.Now()
+	o := &organization.Organization{ID: id.New(id.Org), Name: "Acme", Slug: "acme-" + id.Random(6),
+		CreatedAt: now, UpdatedAt: now}
+	if err := e.st.Q.CreateOrganization(ctx, o); err != nil {
+		e.t.Fatal(err)
+	}
+	inv := &organization.Invitation{ID: id.New(id.OrgInvite), OrgID: o.ID, Email: email, Role: "org:member",
+		Status: organization.Pending, TicketHash: id.Secret(32), CreatedAt: now, UpdatedAt: now, ExpireAt: now.Add(24 * time.Hour)}
+	if err := e.st.Q.CreateInvitation(ctx, inv); err != nil {
+		e.t.Fatal(err)
+	}
 }
