@@ -102,9 +102,10 @@ func (a *app) callbackURL(p oauth.Provider) string {
 	return oauth.CallbackURL(a.Config.BaseURL, p.Name())
 }
 
-// GET (or, for form_post providers, POST) /v1/oauth_callback/:provider. The
-// state in the sealed cookie is the CSRF control here (REQ-OA-01); the
-// cookie is cleared whatever happens, so a state is used once.
+// GET /v1/oauth_callback/:provider (a form_post provider's POST comes back
+// here as a GET). The state in the sealed cookie is the CSRF control here
+// (REQ-OA-01); the cookie is cleared whatever happens, so a state is used
+// once.
 func (a *app) oauthCallback(c echo.Context) error {
 	ctx := c.Request().Context()
 	name := c.Param("provider")
@@ -112,18 +113,22 @@ func (a *app) oauthCallback(c echo.Context) error {
 	if p == nil {
 		return echo.ErrNotFound
 	}
-	c.SetCookie(oauth.ClearPendingCookie(p.FormPost(), a.secureCookies()))
-	params := c.QueryParams()
 	if c.Request().Method == http.MethodPost {
 		if !p.FormPost() {
 			return echo.ErrMethodNotAllowed
 		}
+		// The provider's answer is a cross-site POST, which brings no
+		// SameSite=Lax cookie (__client, a kept invitation): go on as a
+		// top-level GET of this same callback, which does. Nothing is
+		// checked or used up here; the GET does all of it.
 		form, err := c.FormParams()
 		if err != nil {
 			return err
 		}
-		params = form
+		return c.Redirect(http.StatusSeeOther, "/v1/oauth_callback/"+url.PathEscape(name)+"?"+form.Encode())
 	}
+	c.SetCookie(oauth.ClearPendingCookie(p.FormPost(), a.secureCookies()))
+	params := c.QueryParams()
 	ck, err := c.Cookie(oauth.PendingCookieName(a.secureCookies()))
 	if err != nil {
 		return a.oauthFailed(c, p, nil, oauth.ErrCookie)

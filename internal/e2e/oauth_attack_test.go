@@ -196,3 +196,34 @@ func TestOAuthCallbackAttacks(t *testing.T) {
 		wantOAuthRefused(t, p, deliver(b, cb), before, http.StatusBadRequest, cantFinish)
 	})
 }
+
+// Apple answers with a cross-site POST (form_post), which browsers send
+// without SameSite=Lax cookies — __client, a kept invitation. The portal
+// turns it into a top-level GET of the same callback, carrying every
+// field, which browsers send with them; the POST itself uses up nothing
+// (the pending cookie stays for the GET).
+func TestFormPostCallbackContinuesAsAGet(t *testing.T) {
+	p := portaltest.Start(t, portaltest.Options{Env: map[string]string{
+		"PORTAL_OAUTH_APPLE_CLIENT_ID": "com.example.portal", "PORTAL_OAUTH_APPLE_CLIENT_SECRET": "s"}})
+	b := newBrowser(t, p)
+	form := url.Values{"code": {"c0de"}, "state": {"st/ate"}, "user": {`{"name":{"firstName":"Ada","lastName":"L"}}`}}
+	pg := b.postForm(http.MethodPost, "/v1/oauth_callback/apple", form, nil)
+	if pg.Status != http.StatusSeeOther {
+		t.Fatalf("form_post callback: %d, want 303 to the GET callback", pg.Status)
+	}
+	loc, err := url.Parse(pg.Header.Get("Location"))
+	if err != nil || loc.Path != "/v1/oauth_callback/apple" || loc.Host != "" {
+		t.Fatalf("form_post callback goes to %q, want this portal's GET callback", pg.Header.Get("Location"))
+	}
+	for k := range form {
+		if loc.Query().Get(k) != form.Get(k) {
+			t.Errorf("field %s: %q on the GET, want %q", k, loc.Query().Get(k), form.Get(k))
+		}
+	}
+	if len(pg.resp.Cookies()) != 0 {
+		t.Errorf("the POST set cookies %v; the GET must find the pending cookie as it was", pg.resp.Cookies())
+	}
+	if r := b.postForm(http.MethodPost, "/v1/oauth_callback/"+corp, form, nil); r.Status != http.StatusMethodNotAllowed && r.Status != http.StatusNotFound {
+		t.Errorf("POST to a provider that does not use form_post: %d", r.Status)
+	}
+}
