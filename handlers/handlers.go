@@ -28,6 +28,7 @@ import (
 	"github.com/portalhq/portal/internal/redirect"
 	"github.com/portalhq/portal/internal/session"
 	"github.com/portalhq/portal/internal/signin"
+	"github.com/portalhq/portal/internal/signintoken"
 	"github.com/portalhq/portal/internal/signup"
 	"github.com/portalhq/portal/internal/social"
 	"github.com/portalhq/portal/internal/theme"
@@ -91,6 +92,10 @@ type Deps struct {
 	// Waitlist is the waiting list: /v1/waitlist_entries in every mode,
 	// the /waitlist page in waitlist mode; nil turns both off.
 	Waitlist *waitlist.Service
+	// SignInTokens are the Backend API's sign-in tokens
+	// (/v1/sign_in_tokens); nil turns the endpoints off. Their links are
+	// used through SignIn.
+	SignInTokens *signintoken.Service
 
 	// Backend API.
 	SecretKey  string

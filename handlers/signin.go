@@ -11,6 +11,7 @@ import (
 	"github.com/portalhq/portal/internal/flow"
 	"github.com/portalhq/portal/internal/redirect"
 	"github.com/portalhq/portal/internal/signin"
+	"github.com/portalhq/portal/internal/signintoken"
 	"github.com/portalhq/portal/views"
 )
 
@@ -21,6 +22,9 @@ func (a *app) signInStart(c echo.Context) error {
 	target, err := a.Redirects.ResolveOrPortal(q, redirect.SignIn, a.base)
 	if err != nil {
 		return a.refusedRedirect(c, err)
+	}
+	if q.Has(signintoken.Param) && a.SignIn.Tickets != nil { // a sign-in token's link
+		return a.ticketPage(c, q)
 	}
 	if sess, err := a.current(c); err != nil {
 		return err

@@ -194,6 +194,18 @@ type LinkConfirm struct {
 	Button  string
 }
 
+// TicketConfirm is /sign-in?__clerk_ticket=…: the confirmation a sign-in
+// token's link shows before it is used.
+type TicketConfirm struct {
+	Page
+	Action  string   // "/sign-in/ticket"
+	Hidden  []Hidden // the token and the redirect parameters
+	Heading string
+	Account string // the account it signs in to: its address or username
+	Body    string
+	Button  string
+}
+
 // SignUp is /sign-up: the fields the instance requires. The same page, with
 // only the missing fields shown and FlowID set, continues a sign-up through
 // a provider that did not give everything required.

@@ -43,6 +43,7 @@ import (
 	"github.com/portalhq/portal/internal/redirect"
 	"github.com/portalhq/portal/internal/session"
 	"github.com/portalhq/portal/internal/signin"
+	"github.com/portalhq/portal/internal/signintoken"
 	"github.com/portalhq/portal/internal/signup"
 	"github.com/portalhq/portal/internal/sms"
 	"github.com/portalhq/portal/internal/social"
@@ -220,6 +221,8 @@ func (p *Portal) wire(ctx context.Context, opt Options) error {
 		Identifiers: ids, Hasher: hasher, Policy: pwPolicy, AppName: cfg.AppName, Notifier: mail,
 		LinkOtherDeviceSession: cfg.EmailLinkOtherDeviceSession, Restrict: restrictions,
 		Strict: cfg.EnumerationProtection == config.EnumerationStrict}
+	tickets := &signintoken.Service{Clock: clock, Repo: st.Q, InTx: store.Tx[signintoken.Repo](st), BaseURL: cfg.BaseURL}
+	in.Tickets = tickets
 	factors := cfg.EnabledFactors()
 	if !cfg.PasskeysPossible() && slices.Contains(factors, flow.Passkey) {
 		p.Log.Warn("passkeys are off: WebAuthn needs the base URL to be a domain name, not an IP address", "base_url", cfg.BaseURL)
@@ -362,7 +365,7 @@ func (p *Portal) wire(ctx context.Context, opt Options) error {
 		AdminUsers: &admin.Users{Clock: clock, Repo: st.Q, InTx: store.Tx[admin.Repo](st), Sessions: sessions,
 			Hasher: hasher, Policy: pwPolicy, AppName: cfg.AppName, PhoneRegion: cfg.PhoneRegion, Orgs: orgs},
 		Passkeys: passkeys, Factors: second, Theme: look, I18n: catalog, Account: acct, Images: st.Q, Orgs: orgs,
-		Invitations: invites, Waitlist: waiting})
+		Invitations: invites, Waitlist: waiting, SignInTokens: tickets})
 	return err
 }
 

@@ -52,6 +52,8 @@ var pages = []portalPage{
 	{name: "sign-in-code", route: "/sign-in/factor-one", path: flow("/sign-in/factor-one?sign_in=", (*states).codeFlow), h1: "Check your email"},
 	{name: "sign-in-link-sent", route: "/sign-in/factor-one", path: flow("/sign-in/factor-one?sign_in=", (*states).linkFlow), h1: "Check your email"},
 	{name: "sign-in-link-opened", route: "/v1/verify", path: func(s *states) string { return s.linkPath }, h1: "Sign in to Portal"},
+	// A sign-in token's link (Clerk's __clerk_ticket) confirms before it signs in.
+	{name: "sign-in-token", route: "/sign-in", path: flow("/sign-in?__clerk_ticket=", (*states).signInTicket), h1: "Sign in to Portal"},
 	{name: "forgot-password", route: "/sign-in/forgot-password", path: flow("/sign-in/forgot-password?sign_in=", (*states).passwordFlow), h1: "Forgot your password?"},
 	{name: "reset-password", route: "/sign-in/reset-password", path: flow("/sign-in/reset-password?sign_in=", (*states).resetFlow), h1: "Set a new password"},
 	{name: "sign-up-verify-email", route: "/sign-up/verify-email-address", path: flow("/sign-up/verify-email-address?sign_up=", (*states).signUpEmailFlow), h1: "Verify your email"},
@@ -96,6 +98,7 @@ var pages = []portalPage{
 	{name: "link-unusable", path: at("/v1/verify?token=not-a-token"), h1: "This link can't be used", status: http.StatusBadRequest},
 	// An application invitation's link: a good ticket only redirects to
 	// sign-up (checked above); one that can't be used gets this page.
+	{name: "sign-in-token-gone", route: "/sign-in", path: at("/sign-in?__clerk_ticket=not-a-ticket"), h1: "This sign-in link can't be used", status: http.StatusGone},
 	{name: "invitation-gone", route: "/invitation", path: at("/invitation?ticket=not-a-ticket"), h1: "This invitation can't be used", status: http.StatusGone},
 	{name: "account-deleted", route: "/user/deleted", path: at("/user/deleted"), h1: "Your account is deleted"},
 
@@ -146,6 +149,7 @@ func (s *states) orgMembers() string         { return s.orgID + "/members" }
 func (s *states) orgInvitations() string     { return s.orgID + "/invitations" }
 func (s *states) invitation() string         { return s.ticket }
 func (s *states) factorTwoFlow() string      { return s.factorTwo }
+func (s *states) signInTicket() string       { return s.ticketSignIn }
 func (s *states) passkeyRemove() string      { return s.passkeyID + "/remove" }
 
 // Every GET route either is a page of the table or is listed with the

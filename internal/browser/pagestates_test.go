@@ -11,6 +11,8 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/portalhq/portal/internal/id"
+	"github.com/portalhq/portal/internal/signintoken"
 	"github.com/portalhq/portal/internal/testutil/oidctest"
 	"github.com/portalhq/portal/internal/testutil/portaltest"
 	"github.com/portalhq/portal/internal/testutil/totptest"
@@ -56,6 +58,7 @@ type states struct {
 	orgID, ticket               string
 	passkeyID                   string // Ada's passkey
 	factorTwo                   string // a sign-in flow (sia_…) for Eve, at her second step
+	ticketSignIn                string // a sign-in token for Grace (the __clerk_ticket value)
 }
 
 // matrix is a portal configured to show as much as it can (every
@@ -121,6 +124,19 @@ func (m *matrix) setUp() {
 	}
 	if s.emailID == "" || s.phoneID == "" {
 		m.t.Fatalf("Ada's identifiers: %+v", u.Identifiers)
+	}
+
+	// A sign-in token for Grace, as POST /v1/sign_in_tokens makes one.
+	g, err := m.p.Store.Q.UserByIdentifier(context.Background(), user.Email, graceEmail)
+	if err != nil {
+		m.t.Fatalf("Grace is not in the store: %v", err)
+	}
+	s.ticketSignIn = id.Secret(32)
+	now := time.Now()
+	if err := m.p.Store.Q.CreateSignInToken(context.Background(), &signintoken.Token{ID: id.New(id.SignInToken), UserID: g.ID,
+		TokenHash: signintoken.Hash(s.ticketSignIn), Status: signintoken.Pending, ExpiresAt: now.Add(time.Hour),
+		CreatedAt: now, UpdatedAt: now}); err != nil {
+		m.t.Fatal(err)
 	}
 
 	// Ada's organization, with Grace invited.

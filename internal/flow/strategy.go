@@ -15,6 +15,9 @@ const (
 	ResetPasswordEmailCode = "reset_password_email_code"
 	ResetPasswordPhoneCode = "reset_password_phone_code"
 	Passkey                = "passkey"
+	// Ticket is a Backend API sign-in token (internal/signintoken) used
+	// from its link: a first factor, as Clerk's ticket strategy.
+	Ticket = "ticket"
 	// Second factors.
 	TOTP       = "totp"
 	BackupCode = "backup_code"

@@ -27,6 +27,8 @@ const (
 	Invitation   = "inv" // an invitation to the application, Clerk's inv_
 	// WaitlistEntry is an address on the waiting list (wle_).
 	WaitlistEntry = "wle"
+	// SignInToken is a Backend API sign-in token (Clerk's sit_).
+	SignInToken = "sit"
 )
 
 // New returns prefix_ followed by 27 base62 characters (160 random bits).

@@ -20,6 +20,7 @@ import (
 	"github.com/portalhq/portal/internal/password"
 	"github.com/portalhq/portal/internal/restrict"
 	"github.com/portalhq/portal/internal/session"
+	"github.com/portalhq/portal/internal/signintoken"
 	"github.com/portalhq/portal/internal/user"
 )
 
@@ -37,6 +38,8 @@ type Repo interface {
 	FailureRecorder
 	RecordSignIn(ctx context.Context, userID string, now time.Time) error
 	SetPassword(ctx context.Context, userID, hash string, at time.Time) error
+	// Sign-in tokens are spent in the transaction that signs in.
+	signintoken.Spender
 }
 
 // Service runs sign-in flows.
@@ -69,6 +72,9 @@ type Service struct {
 	// on what the account holds, and an account's own address or number is
 	// never shown (REQ-RL-05).
 	Strict bool
+	// Tickets are the Backend API's sign-in tokens (nil: their links
+	// sign nobody in).
+	Tickets *signintoken.Service
 }
 
 // ErrFlowGone is shown when a flow is unknown, expired, finished or belongs
