@@ -4,7 +4,9 @@ package id
 
 import (
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/base64"
+	"encoding/hex"
 	"math/big"
 )
 
@@ -48,6 +50,14 @@ func Random(n int) string {
 		b[i] = alphabet[v.Int64()]
 	}
 	return string(b)
+}
+
+// HashSecret is what the store keeps of a secret made by Secret(32) (an
+// invitation's ticket, a sign-in token): its SHA-256 in hex. 256 random
+// bits need no slow hash.
+func HashSecret(secret string) string {
+	h := sha256.Sum256([]byte(secret))
+	return hex.EncodeToString(h[:])
 }
 
 // Secret returns a URL-safe string of n random bytes (use n ≥ 16, REQ-CR-01).

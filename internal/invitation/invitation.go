@@ -7,8 +7,6 @@ package invitation
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -104,10 +102,7 @@ func (i *Invitation) Shown(now time.Time) string {
 
 // HashTicket is what the store keeps of a ticket. The ticket has 256
 // random bits, so a plain hash suffices.
-func HashTicket(ticket string) string {
-	h := sha256.Sum256([]byte(ticket))
-	return hex.EncodeToString(h[:])
-}
+func HashTicket(ticket string) string { return id.HashSecret(ticket) }
 
 // Filter selects invitations for List. A status of expired selects
 // pending invitations past their expiry, pending only the live ones.

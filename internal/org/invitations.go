@@ -2,8 +2,6 @@ package org
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -30,10 +28,7 @@ const AcceptPath = "/accept-invitation"
 
 // HashTicket is what the store keeps of an invitation ticket. The ticket
 // has 256 random bits, so a plain hash suffices.
-func HashTicket(ticket string) string {
-	h := sha256.Sum256([]byte(ticket))
-	return hex.EncodeToString(h[:])
-}
+func HashTicket(ticket string) string { return id.HashSecret(ticket) }
 
 // ErrWrongAccount: the invitation was sent to an address this account has
 // not verified.

@@ -11,8 +11,6 @@ package signintoken
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"net/url"
 	"time"
@@ -67,10 +65,7 @@ func (t *Token) Live(now time.Time) bool { return t.Status == Pending && now.Bef
 
 // Hash is what the store keeps of a token: a plain SHA-256, as for an
 // invitation's ticket (256 random bits need no slow hash).
-func Hash(ticket string) string {
-	h := sha256.Sum256([]byte(ticket))
-	return hex.EncodeToString(h[:])
-}
+func Hash(ticket string) string { return id.HashSecret(ticket) }
 
 // Repo is what the service needs of the store.
 type Repo interface {
