@@ -12,8 +12,10 @@ const pruneBatch = 500
 // PruneBefore deletes what is older than before and no longer needed:
 // webhook deliveries that are done (succeeded or given up; their attempts
 // go with them by cascade), then events no delivery still waits on, then
-// the messages the development outbox captured. A pending delivery keeps
-// its event, however old. It returns how many rows went.
+// the messages the development outbox captured, then sign-in tokens used,
+// revoked or expired before it (their hashes serve nothing then). A
+// pending delivery keeps its event, however old. It returns how many rows
+// went.
 func (q *Q) PruneBefore(ctx context.Context, before time.Time) (int64, error) {
 	steps := []string{
 		`DELETE FROM webhook_deliveries WHERE (endpoint_id, event_id) IN (SELECT endpoint_id, event_id
@@ -21,6 +23,8 @@ func (q *Q) PruneBefore(ctx context.Context, before time.Time) (int64, error) {
 		`DELETE FROM events WHERE seq IN (SELECT seq FROM events e WHERE e.created_at < ?
 			AND NOT EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.event_id = e.id) LIMIT ?)`,
 		`DELETE FROM outbox_messages WHERE id IN (SELECT id FROM outbox_messages WHERE created_at < ? LIMIT ?)`,
+		`DELETE FROM sign_in_tokens WHERE id IN (SELECT id FROM sign_in_tokens
+			WHERE CASE WHEN status = 'pending' THEN expires_at ELSE updated_at END < ? LIMIT ?)`,
 	}
 	var total int64
 	for _, step := range steps {

@@ -7,6 +7,7 @@ import (
 	"github.com/portalhq/portal/internal/events"
 	"github.com/portalhq/portal/internal/id"
 	"github.com/portalhq/portal/internal/notify"
+	"github.com/portalhq/portal/internal/signintoken"
 	"github.com/portalhq/portal/internal/store"
 	"github.com/portalhq/portal/internal/webhook"
 )
@@ -78,6 +79,36 @@ func testRetention(t *testing.T, open func(t *testing.T) *store.Store) {
 		}
 		if n, err := s.Q.PruneBefore(ctx, cut); err != nil || n != 0 {
 			t.Errorf("pruning again = %d, %v; want nothing", n, err)
+		}
+	})
+
+	t.Run("PruneBefore drops sign-in tokens that ended before the cut", func(t *testing.T) {
+		s, ctx := open(t), t.Context()
+		u := createUser(t, s, "ada@example.com")
+		old, cut := at(-40*24*time.Hour), at(-30*24*time.Hour)
+		tokens := map[string]signintoken.Token{
+			"used long ago":        {Status: signintoken.Accepted, ExpiresAt: at(0), UpdatedAt: old},
+			"expired unused":       {Status: signintoken.Pending, ExpiresAt: old, UpdatedAt: old},
+			"revoked recently":     {Status: signintoken.Revoked, ExpiresAt: at(0), UpdatedAt: at(-time.Hour)},
+			"old but still usable": {Status: signintoken.Pending, ExpiresAt: at(24 * time.Hour), UpdatedAt: old},
+		}
+		ids := map[string]string{}
+		for name, tk := range tokens {
+			tk.ID, tk.UserID, tk.TokenHash, tk.CreatedAt = id.New(id.SignInToken), u.ID, id.HashSecret(name), old
+			if err := s.Q.CreateSignInToken(ctx, &tk); err != nil {
+				t.Fatal(err)
+			}
+			ids[name] = tk.ID
+		}
+		if n, err := s.Q.PruneBefore(ctx, cut); err != nil || n != 2 {
+			t.Fatalf("PruneBefore = %d, %v; want the used and the expired token", n, err)
+		}
+		for name, keep := range map[string]bool{"used long ago": false, "expired unused": false,
+			"revoked recently": true, "old but still usable": true} {
+			_, err := s.Q.SignInTokenByID(ctx, ids[name])
+			if kept := err == nil; kept != keep {
+				t.Errorf("%s: kept %v, want %v (%v)", name, kept, keep, err)
+			}
 		}
 	})
 }
