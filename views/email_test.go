@@ -59,8 +59,8 @@ func TestMessagesCarryNoEntities(t *testing.T) {
 		"password":   PasswordChangedEmailHTML(PasswordChangedEmail{Email: base, When: "now", SignInURL: "https://id.example.com/sign-in"}),
 		"invitation": OrgInvitationEmailHTML(inv),
 		"waitlist":   WaitlistJoinedEmailHTML(WaitlistJoinedEmail{Email: base}),
-		"waitlist invitation": WaitlistInvitationEmailHTML(AppInvitationEmail{Email: base,
-			URL: "https://id.example.com/invitation?ticket=a&x=1", Expires: "8 May 2026"}),
+		"waitlist invitation": AppInvitationEmailHTML(AppInvitationEmail{Email: base,
+			URL: "https://id.example.com/invitation?ticket=a&x=1", Expires: "8 May 2026", Waitlist: true}),
 	}
 	for name, c := range bodies {
 		text := plain(t, c)
@@ -151,9 +151,9 @@ func TestMessagesInEveryLocale(t *testing.T) {
 			OrgInvitationEmailHTML(OrgInvitationEmail{Email: base, OrgName: "R&D", URL: "https://id.example.com/accept"}),
 			OrgInvitationEmailHTML(OrgInvitationEmail{Email: base, OrgName: "R&D", InviterName: "Ada", URL: "https://id.example.com/accept"}),
 			WaitlistJoinedEmailHTML(WaitlistJoinedEmail{Email: base}),
-			WaitlistInvitationEmailHTML(AppInvitationEmail{Email: base, URL: "https://id.example.com/invitation?ticket=x", Expires: "x"}))
+			AppInvitationEmailHTML(AppInvitationEmail{Email: base, URL: "https://id.example.com/invitation?ticket=x", Expires: "x", Waitlist: true}))
 		for _, subject := range []string{WaitlistJoinedEmailSubject(WaitlistJoinedEmail{Email: base}),
-			WaitlistInvitationEmailSubject(AppInvitationEmail{Email: base})} {
+			AppInvitationEmailSubject(AppInvitationEmail{Email: base, Waitlist: true})} {
 			if bareID.MatchString(subject) || !strings.Contains(subject, base.AppName) {
 				t.Errorf("%s subject %q", loc, subject)
 			}

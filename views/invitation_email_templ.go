@@ -26,6 +26,7 @@ func AppInvitationEmailHTML(p AppInvitationEmail) templ.Component {
 		}
 		ctx = templ.InitializeContext(ctx)
 		ctx = templ.ClearChildren(ctx)
+		_, heading, intro := p.text()
 		templ_7745c5c3_Var2 := templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
 			templ_7745c5c3_W, ctx := templ_7745c5c3_Input.Writer, templ_7745c5c3_Input.Context
 			templ_7745c5c3_Buffer, templ_7745c5c3_IsBuffer := templruntime.GetBuffer(templ_7745c5c3_W)
@@ -38,11 +39,11 @@ func AppInvitationEmailHTML(p AppInvitationEmail) templ.Component {
 				}()
 			}
 			ctx = templ.InitializeContext(ctx)
-			templ_7745c5c3_Err = emailHeading(p.T("email.app_invitation.heading", "App", p.AppName)).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = emailHeading(p.T(heading, "App", p.AppName)).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = emailParagraph(p.T("email.app_invitation.intro", "App", p.AppName)).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = emailParagraph(p.T(intro, "App", p.AppName)).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

@@ -532,6 +532,9 @@ type AppInvitationEmail struct {
 	Email
 	URL     string // the one-time link
 	Expires string // e.g. "3 Dec 2026"
+	// Waitlist is template_slug waitlist_invitation: the email says the
+	// person is off the waiting list.
+	Waitlist bool
 }
 
 // Waitlist is /waitlist: the form, or once sent the confirmation.

@@ -17,12 +17,13 @@ var (
 // in the email its template names: the plain invitation, or the one that
 // tells a person on the waiting list they are in.
 func (m *Mailer) SendAppInvitation(ctx context.Context, to string, inv invitation.Mail) error {
-	p := views.AppInvitationEmail{Email: m.base(ctx), URL: inv.URL, Expires: m.date(ctx, inv.ExpireAt)}
-	if inv.Template == invitation.TemplateWaitlist {
-		return m.deliver(ctx, "waitlist_invitation", to, views.WaitlistInvitationEmailSubject(p),
-			views.WaitlistInvitationEmailHTML(p))
+	p := views.AppInvitationEmail{Email: m.base(ctx), URL: inv.URL, Expires: m.date(ctx, inv.ExpireAt),
+		Waitlist: inv.Template == invitation.TemplateWaitlist}
+	kind := "invitation"
+	if p.Waitlist {
+		kind = "waitlist_invitation"
 	}
-	return m.deliver(ctx, "invitation", to, views.AppInvitationEmailSubject(p), views.AppInvitationEmailHTML(p))
+	return m.deliver(ctx, kind, to, views.AppInvitationEmailSubject(p), views.AppInvitationEmailHTML(p))
 }
 
 // SendWaitlistJoined confirms to an address that it is on the waiting list.
