@@ -13,6 +13,7 @@ import (
 	"github.com/clerk/clerk-sdk-go/v2/signintoken"
 
 	"github.com/portalhq/portal/internal/testutil/portaltest"
+	"github.com/portalhq/portal/internal/user"
 )
 
 const ticketForm = `form[action="/sign-in/ticket"]`
@@ -206,4 +207,37 @@ func TestSignInTokenOfABannedUser(t *testing.T) {
 func isAPIStatus(err error, status int) bool {
 	var e *clerk.APIErrorResponse
 	return errors.As(err, &e) && e.HTTPStatusCode == status
+}
+
+// REQ-IN-09: a sign-in token is a first factor only. For an account with
+// an authenticator app, using one leads to the second step with no
+// session; the app's code then signs in and lands on the target.
+func TestSignInTokenStillAsksForTheSecondFactor_REQ_IN_09(t *testing.T) {
+	p, clock := startFake(t, portaltest.Options{})
+	owner := newBrowser(t, p)
+	wantHandBack(t, signUp(t, p, owner, "ada@example.com", appURL), http.StatusSeeOther, appURL)
+	secret, _ := enrolTOTP(t, owner, clock)
+	u, err := p.Store.Q.UserByIdentifier(context.Background(), user.Email, "ada@example.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tok struct {
+		URL string `json:"url"`
+	}
+	if r := api(t, p, http.MethodPost, "/v1/sign_in_tokens", map[string]any{"user_id": u.ID}, &tok); r.Status != http.StatusOK {
+		t.Fatalf("POST /v1/sign_in_tokens: %d %s", r.Status, r.Body)
+	}
+	clock.Advance(time.Minute) // a fresh TOTP step, not the one used to enrol
+	link := mustParse(t, tok.URL)
+	b := newBrowser(t, p)
+	second := b.submit(b.get(link.RequestURI()+"&redirect_url="+url.QueryEscape(appURL)), ticketForm, nil)
+	if second.URL.Path != "/sign-in/factor-two" || b.cookie("__session") != "" || second.Doc.Find(factorTwoForm).Length() != 1 {
+		t.Fatalf("after the token: %d at %s with session %q, want the second step and no session:\n%s",
+			second.Status, second.URL, b.cookie("__session"), second.text())
+	}
+	c, _ := verify(t, p, wantHandBack(t, b.submit(second, factorTwoForm, map[string]string{"code": totpCode(t, secret, clock.Now())}),
+		http.StatusSeeOther, appURL))
+	if c.Subject != u.ID {
+		t.Errorf("signed in as %s, want %s", c.Subject, u.ID)
+	}
 }
