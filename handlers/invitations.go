@@ -110,10 +110,15 @@ func (a *app) appInvitationTo(c echo.Context, email string) string {
 // needs it: the address the form would accept (invitedEmail) and, when the
 // invitation is the application's, its ID.
 func (a *app) heldInvite(c echo.Context) signup.Invite {
+	org := a.orgInvitedEmail(c)
 	if inv := a.keptAppInvitation(c); inv != nil {
-		return signup.Invite{Email: inv.Email, AppInvitationID: inv.ID}
+		held := signup.Invite{Email: inv.Email, AppInvitationID: inv.ID}
+		if org != inv.Email {
+			held.AlsoEmail = org
+		}
+		return held
 	}
-	return signup.Invite{Email: a.invitedEmail(c)}
+	return signup.Invite{Email: org}
 }
 
 // appInvitationHandBack accepts an application invitation kept while its

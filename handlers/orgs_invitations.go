@@ -235,9 +235,28 @@ func (a *app) takeTicket(c echo.Context, name string) string {
 // an application invitation's or else an organization's, "" when it keeps
 // none or the invitation can no longer be used.
 func (a *app) invitedEmail(c echo.Context) string {
-	if email := a.appInvitedEmail(c); email != "" {
-		return email
+	first, _ := a.invitedEmails(c)
+	return first
+}
+
+// invitedEmails are the addresses of the live invitations the browser
+// keeps: the application invitation's first, else an organization
+// invitation's; also is the organization invitation's address when the
+// browser keeps both and it differs.
+func (a *app) invitedEmails(c echo.Context) (first, also string) {
+	app, org := a.appInvitedEmail(c), a.orgInvitedEmail(c)
+	switch {
+	case app == "":
+		return org, ""
+	case org == app:
+		return app, ""
 	}
+	return app, org
+}
+
+// orgInvitedEmail is the address of the live organization invitation the
+// browser keeps, "" when none.
+func (a *app) orgInvitedEmail(c echo.Context) string {
 	ticket := a.keptTicket(c, invitationCookie)
 	if a.Orgs == nil || ticket == "" {
 		return ""

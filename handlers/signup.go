@@ -68,7 +68,7 @@ func (a *app) signUpSubmit(c echo.Context) error {
 	in := signupForm(form)
 	in.InvitationID = a.appInvitationTo(c, in.Email) // taken up as the account is created
 	if a.SignUp.Restricted {
-		if in.Invited = a.invitedEmail(c); in.Invited == "" {
+		if in.Invited, in.AlsoInvited = a.invitedEmails(c); in.Invited == "" {
 			return a.invitationOnly(c, form)
 		}
 	}

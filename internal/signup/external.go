@@ -16,8 +16,10 @@ import (
 // holds, as the caller read it from its cookies; the zero value is none.
 type Invite struct {
 	// Email is the invited address: the application invitation's, or else
-	// an organization invitation's (as Form.Invited).
-	Email string
+	// an organization invitation's (as Form.Invited). AlsoEmail is an
+	// organization invitation's other address when the browser holds both
+	// (as Form.AlsoInvited).
+	Email, AlsoEmail string
 	// AppInvitationID is the application invitation to Email, when the
 	// invitation is one: a sign-up with that address takes it up as the
 	// account is created (as Form.InvitationID).
@@ -44,7 +46,7 @@ func (s *Service) StartExternal(ctx context.Context, clientID string, x flow.Ext
 			d.EmailVerified = x.EmailVerified
 		}
 	}
-	invited := d.Email != "" && inv.Email != "" && d.Email == user.NormalizeEmail(inv.Email)
+	invited := isInvited(d.Email, inv.Email, inv.AlsoEmail)
 	if s.Restricted {
 		if inv.Email == "" {
 			return nil, nil, ErrInvitationOnly
@@ -55,7 +57,7 @@ func (s *Service) StartExternal(ctx context.Context, clientID string, x flow.Ext
 			return nil, nil, ErrInvitedAccount
 		}
 	}
-	if invited {
+	if isInvited(d.Email, inv.Email) {
 		// An address the provider did not verify is verified by code
 		// before the account exists, which then takes the invitation up.
 		d.InvitationID = inv.AppInvitationID

@@ -2,7 +2,7 @@ package signup_test
 
 import (
 	"encoding/json"
-	organization "github.com/portalhq/portal/internal/org"
+	"errors"
 	"slices"
 	"testing"
 	"time"
@@ -12,6 +12,7 @@ import (
 	"github.com/portalhq/portal/internal/flow"
 	"github.com/portalhq/portal/internal/id"
 	"github.com/portalhq/portal/internal/invitation"
+	organization "github.com/portalhq/portal/internal/org"
 	"github.com/portalhq/portal/internal/session"
 	"github.com/portalhq/portal/internal/signup"
 	"github.com/portalhq/portal/internal/user"
@@ -241,4 +242,40 @@ func (e *env) orgInvitation(email string) {
 	if err := e.st.Q.CreateInvitation(ctx, inv); err != nil {
 		e.t.Fatal(err)
 	}
+}
+
+// A browser holding an application invitation and an organization
+// invitation to another address: either address signs up on a restricted
+// instance, on the form or through a provider; only the application
+// invitation's address takes that invitation up.
+func TestRestrictedSignUpWithBothKindsOfInvitation(t *testing.T) {
+	onEngines(t, func(t *testing.T, e *env) {
+		e.svc.Restricted = true
+		app := e.appInvitation("ada@example.com")
+		e.orgInvitation("carol@example.com")
+		both := signup.Invite{Email: app.Email, AppInvitationID: app.AppInvitationID, AlsoEmail: "carol@example.com"}
+
+		_, _, sess, err := e.viaProvider("carol@example.com", true, both)
+		if err != nil || sess == nil {
+			t.Fatalf("the organization invitation's address through a provider: %v, %v; want a session", sess, err)
+		}
+		if stored, err := e.st.Q.AppInvitationByID(t.Context(), app.AppInvitationID); err != nil || stored.Status != invitation.Pending {
+			t.Errorf("the application invitation after carol's sign-up: %+v, %v; want it pending", stored, err)
+		}
+		f := e.mustStart(e.client(), signup.Form{Email: "Carol2@example.com", Password: pw, Invited: app.Email,
+			AlsoInvited: "carol2@example.com"})
+		if f.Status != flow.MissingRequirements {
+			t.Errorf("the form with the other invited address: status %q", f.Status)
+		}
+		_, err = e.start(e.client(), signup.Form{Email: "eve@example.com", Password: pw, Invited: app.Email,
+			AlsoInvited: "carol@example.com"})
+		var fe *signup.FormError
+		if !errors.As(err, &fe) {
+			t.Errorf("an address neither invitation was sent to: %v, want a field error", err)
+		}
+		if _, _, _, err := e.viaProvider("ada@example.com", true, both); err != nil {
+			t.Fatalf("the application invitation's address: %v", err)
+		}
+		e.invitationTaken("ada@example.com", app)
+	})
 }

@@ -107,8 +107,10 @@ type Form struct {
 	LastName  string
 	// Invited is the address of a pending invitation the browser holds
 	// (the application's or an organization's), which is what lets a
-	// restricted instance's sign-up go ahead; "" without one.
-	Invited string
+	// restricted instance's sign-up go ahead; "" without one. AlsoInvited
+	// is an organization invitation's other address, when the browser
+	// holds an application invitation too.
+	Invited, AlsoInvited string
 	// InvitationID is an application invitation to the address signed up
 	// with, which the new account takes up as it is created.
 	InvitationID string
@@ -119,6 +121,17 @@ type Form struct {
 var ErrInvitationOnly = apperr.New(apperr.Forbidden,
 	"Sign-up here is by invitation only. Ask an administrator to invite you.").T("error.signup.invitation_only")
 
+// isInvited reports whether email is one of the invited addresses.
+func isInvited(email string, invited ...string) bool {
+	email = user.NormalizeEmail(email)
+	for _, i := range invited {
+		if email != "" && i != "" && email == user.NormalizeEmail(i) {
+			return true
+		}
+	}
+	return false
+}
+
 // invitedOnly enforces Restricted: an invitation, and its address.
 func (s *Service) invitedOnly(in Form) error {
 	if !s.Restricted {
@@ -127,7 +140,7 @@ func (s *Service) invitedOnly(in Form) error {
 	if in.Invited == "" {
 		return ErrInvitationOnly
 	}
-	if user.NormalizeEmail(in.Email) != user.NormalizeEmail(in.Invited) {
+	if !isInvited(in.Email, in.Invited, in.AlsoInvited) {
 		e := apperr.Field(apperr.Invalid, FieldEmail, "Use the address your invitation was sent to.").T("error.signup.invited_address")
 		return &FormError{Fields: map[string]string{FieldEmail: e.Message}, Errors: map[string]*apperr.Error{FieldEmail: e}}
 	}
