@@ -37,7 +37,7 @@ func (a *app) appInvitationPage(c echo.Context) error {
 	inv, err := a.Invitations.Lookup(ctx, ticket)
 	if err != nil {
 		if e, ok := apperr.As(err); ok && e.Code == apperr.Expired {
-			return a.message(c, http.StatusGone, a.t(c, "invitation.gone_title"), a.say(c, e), "/sign-in", a.t(c, "page.go_to_sign_in"))
+			return a.message(c, http.StatusGone, a.t(c, "invitation.gone_title"), a.t(c, "invitation.gone_body"), "/sign-in", a.t(c, "page.go_to_sign_in"))
 		}
 		return err
 	}

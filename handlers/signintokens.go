@@ -93,7 +93,7 @@ func (a *app) ticketFailed(c echo.Context, err error) error {
 		return err
 	}
 	if e.Code == apperr.Expired {
-		return a.message(c, http.StatusGone, a.t(c, "sign_in_token.gone_title"), a.say(c, e), "/sign-in", a.t(c, "page.go_to_sign_in"))
+		return a.message(c, http.StatusGone, a.t(c, "sign_in_token.gone_title"), a.t(c, "sign_in_token.gone_body"), "/sign-in", a.t(c, "page.go_to_sign_in"))
 	}
 	return a.message(c, statusOf(e.Code), a.t(c, "page.error_title"), a.say(c, e), "/sign-in", a.t(c, "page.go_to_sign_in"))
 }

@@ -20,7 +20,14 @@ import (
 	"github.com/portalhq/portal/internal/webhook"
 )
 
-const invitationGone = "This invitation can't be used: it has expired, was revoked or was already used. Ask for a new one."
+// invitationGone is what the hand-back says of an invitation that can no
+// longer be used; the link's own page says invitationGoneTitle and
+// invitationGoneBody.
+const (
+	invitationGone      = "This invitation can't be used: it has expired, was revoked or was already used. Ask for a new one."
+	invitationGoneTitle = "This invitation can't be used"
+	invitationGoneBody  = "It has expired, was revoked or was already used. Ask for a new one."
+)
 
 // Clerk's Go SDK creates, lists and revokes application invitations
 // through the portal: the answers decode with the values written, the link
@@ -159,7 +166,7 @@ func TestInvitationLinkSignsUpWithMetadata(t *testing.T) {
 	}
 
 	again := newBrowser(t, p).get(link)
-	wantText(t, "the used link", again, http.StatusGone, invitationGone)
+	wantText(t, "the used link", again, http.StatusGone, invitationGoneTitle, invitationGoneBody)
 	if again.setCookie("__app_invitation") != nil {
 		t.Error("the used link set the invitation cookie")
 	}
@@ -182,7 +189,7 @@ func TestRevokedInvitationLinkIsGone(t *testing.T) {
 	if r := api(t, p, http.MethodPost, "/v1/invitations/"+created.ID+"/revoke", nil, nil); r.Status != http.StatusOK {
 		t.Fatalf("revoke: %d %s", r.Status, r.Body)
 	}
-	wantText(t, "the revoked link", newBrowser(t, p).get(created.URL), http.StatusGone, invitationGone)
+	wantText(t, "the revoked link", newBrowser(t, p).get(created.URL), http.StatusGone, invitationGoneTitle, invitationGoneBody)
 
 	// bob kept the cookie from before the revocation: signing up works
 	// (the instance is public) but gives him nothing from the invitation.

@@ -36,8 +36,10 @@ func apiUser(t *testing.T, p *portaltest.Portal, email string) string {
 // that it set no session.
 func wantTicketGone(t *testing.T, pg *page, what string) {
 	t.Helper()
-	if pg.Status != http.StatusGone || !strings.Contains(pg.text(), "This sign-in link can't be used") {
-		t.Errorf("%s: %d %q, want 410 and the gone page", what, pg.Status, pg.text())
+	if pg.Status != http.StatusGone || !strings.Contains(pg.text(), "This sign-in link can't be used") ||
+		!strings.Contains(pg.text(), "It has expired, was revoked or was already used.") ||
+		strings.Contains(pg.text(), "used: it has expired") {
+		t.Errorf("%s: %d %q, want 410 and the gone page, saying why once", what, pg.Status, pg.text())
 	}
 	if c := pg.setCookie("__session"); c != nil && c.Value != "" {
 		t.Errorf("%s set a session token", what)
