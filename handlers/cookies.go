@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"sync"
@@ -172,6 +173,17 @@ func (a *app) ensureClient(c echo.Context) (string, error) {
 // current returns the browser's live session, or nil.
 func (a *app) current(c echo.Context) (*session.Session, error) {
 	return a.Sessions.Current(c.Request().Context(), a.clientID(c))
+}
+
+// handBackSignedIn hands a browser that is signed in already back to
+// target, as the sign-in, sign-up and waitlist pages do; done reports that
+// it answered.
+func (a *app) handBackSignedIn(c echo.Context, target *url.URL) (done bool, err error) {
+	sess, err := a.current(c)
+	if err != nil || sess == nil {
+		return false, err
+	}
+	return true, a.handBack(c, sess, target)
 }
 
 // setSessionCookies hands a fresh token to the relying apps.

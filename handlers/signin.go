@@ -26,10 +26,8 @@ func (a *app) signInStart(c echo.Context) error {
 	if q.Has(signintoken.Param) && a.SignIn.Tickets != nil { // a sign-in token's link
 		return a.ticketPage(c, q)
 	}
-	if sess, err := a.current(c); err != nil {
+	if done, err := a.handBackSignedIn(c, target); done || err != nil {
 		return err
-	} else if sess != nil {
-		return a.handBack(c, sess, target)
 	}
 	prefill := q.Get("identifier")
 	for _, name := range []string{"email_address", "phone_number", "username"} {

@@ -23,10 +23,8 @@ func (a *app) signUpStart(c echo.Context) error {
 	if err != nil {
 		return a.refusedRedirect(c, err)
 	}
-	if sess, err := a.current(c); err != nil {
+	if done, err := a.handBackSignedIn(c, target); done || err != nil {
 		return err
-	} else if sess != nil {
-		return a.handBack(c, sess, target)
 	}
 	if a.SignUp.Restricted && a.invitedEmail(c) == "" {
 		return a.invitationOnly(c, q)

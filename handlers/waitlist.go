@@ -47,10 +47,8 @@ func (a *app) waitlistPage(c echo.Context) error {
 	if err != nil {
 		return a.refusedRedirect(c, err)
 	}
-	if sess, err := a.current(c); err != nil {
+	if done, err := a.handBackSignedIn(c, target); done || err != nil {
 		return err
-	} else if sess != nil {
-		return a.handBack(c, sess, target)
 	}
 	return a.renderWaitlist(c, http.StatusOK, q.Get("email_address"), q, nil, false)
 }
