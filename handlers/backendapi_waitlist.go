@@ -45,25 +45,59 @@ func (a *app) apiWaitlistList(c echo.Context) error {
 	return apiJSON(c, http.StatusOK, paginated{Data: out, TotalCount: total})
 }
 
-// POST /v1/waitlist_entries {email_address, notify}: notify (default true)
-// emails a new entry its confirmation.
+// waitlistEntryBody is what POST /v1/waitlist_entries takes, and each
+// element of the bulk endpoint's array.
+type waitlistEntryBody struct {
+	EmailAddress string `json:"email_address"`
+	Notify       *bool  `json:"notify"` // default true: email a new entry its confirmation
+}
+
+func (b waitlistEntryBody) input() waitlist.CreateInput {
+	return waitlist.CreateInput{Email: b.EmailAddress, Notify: b.Notify == nil || *b.Notify}
+}
+
+// POST /v1/waitlist_entries {email_address, notify}
 func (a *app) apiWaitlistCreate(c echo.Context) error {
 	if err := a.waitlistAPIOn(); err != nil {
 		return err
 	}
-	var b struct {
-		EmailAddress string `json:"email_address"`
-		Notify       *bool  `json:"notify"`
-	}
+	var b waitlistEntryBody
 	if err := bindJSON(c, &b); err != nil {
 		return err
 	}
-	e, err := a.Waitlist.Create(c.Request().Context(), waitlist.CreateInput{Email: b.EmailAddress,
-		Notify: b.Notify == nil || *b.Notify})
+	e, err := a.Waitlist.Create(c.Request().Context(), b.input())
 	if err != nil {
 		return err
 	}
 	return apiJSON(c, http.StatusOK, e.ToObject(a.Clock.Now()))
+}
+
+// POST /v1/waitlist_entries/bulk: an array of what POST
+// /v1/waitlist_entries takes, up to 50, added all together or not at
+// all; the answer is the array of entries in the same order, an address
+// on the list already answering its entry, as Clerk's.
+func (a *app) apiWaitlistBulk(c echo.Context) error {
+	if err := a.waitlistAPIOn(); err != nil {
+		return err
+	}
+	var bs []waitlistEntryBody
+	if err := bindJSON(c, &bs); err != nil {
+		return err
+	}
+	ins := make([]waitlist.CreateInput, len(bs))
+	for i, b := range bs {
+		ins[i] = b.input()
+	}
+	es, err := a.Waitlist.CreateMany(c.Request().Context(), ins)
+	if err != nil {
+		return err
+	}
+	now := a.Clock.Now()
+	out := make([]waitlist.Object, len(es))
+	for i, e := range es {
+		out[i] = e.ToObject(now)
+	}
+	return apiJSON(c, http.StatusOK, out)
 }
 
 // POST /v1/waitlist_entries/:id/invite {ignore_existing}

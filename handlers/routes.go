@@ -227,6 +227,7 @@ func apiRoutes() []Route {
 		api(post, "/v1/sign_in_tokens/:id/revoke", (*app).apiSignInTokenRevoke),
 		api(get, "/v1/waitlist_entries", (*app).apiWaitlistList),
 		api(post, "/v1/waitlist_entries", (*app).apiWaitlistCreate),
+		api(post, "/v1/waitlist_entries/bulk", (*app).apiWaitlistBulk),
 		api(post, "/v1/waitlist_entries/:id/invite", (*app).apiWaitlistInvite),
 		api(post, "/v1/waitlist_entries/:id/reject", (*app).apiWaitlistReject),
 		api(del, "/v1/waitlist_entries/:id", (*app).apiWaitlistDelete),

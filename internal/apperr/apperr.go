@@ -86,3 +86,16 @@ var (
 	ErrNotFound = errors.New("not found")
 	ErrConflict = errors.New("conflict") // a unique value is taken, or an optimistic update lost its race
 )
+
+// Nth names the item at fault, the i-th of n in one request (what, e.g.
+// "Invitation"), in err's message when the request has several; other
+// errors are returned as they are.
+func Nth(err error, what string, i, n int) error {
+	e, ok := As(err)
+	if n == 1 || !ok {
+		return err
+	}
+	out := *e
+	out.Message = fmt.Sprintf("%s %d of %d: %s", what, i+1, n, e.Message)
+	return &out
+}

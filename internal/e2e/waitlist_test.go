@@ -365,3 +365,56 @@ func TestWaitlistPageOnlyInWaitlistMode(t *testing.T) {
 		}
 	}
 }
+
+// POST /v1/waitlist_entries/bulk, Clerk's (not in clerk-sdk-go v2.4.2):
+// an array in, the entries out in the same order — an address on the
+// list already answers its entry and gets no second email — all or none,
+// the refusal naming the entry at fault.
+func TestWaitlistBulkCreate(t *testing.T) {
+	p := portaltest.Start(t, portaltest.Options{})
+	var bob waitlistEntryJSON
+	if r := api(t, p, http.MethodPost, "/v1/waitlist_entries", map[string]any{"email_address": "bob@example.com",
+		"notify": false}, &bob); r.Status != http.StatusOK {
+		t.Fatalf("create bob: %d %s", r.Status, r.Body)
+	}
+	var got []waitlistEntryJSON
+	r := api(t, p, http.MethodPost, "/v1/waitlist_entries/bulk", []map[string]any{
+		{"email_address": "Carol@Example.com"}, {"email_address": "bob@example.com"},
+		{"email_address": "dave@example.com", "notify": false}}, &got)
+	if r.Status != http.StatusOK || len(got) != 3 {
+		t.Fatalf("bulk: %d %s", r.Status, r.Body)
+	}
+	if got[0].EmailAddress != "carol@example.com" || got[1].ID != bob.ID || got[2].EmailAddress != "dave@example.com" ||
+		got[0].Object != "waitlist_entry" || got[0].Status != "pending" || !strings.HasPrefix(got[2].ID, "wle_") {
+		t.Errorf("bulk answered %s", r.Body)
+	}
+	// carol's confirmation (notify defaults to true) arrives; nobody else's.
+	p.SMTP.WaitFor(t, "carol@example.com", mailWait)
+	for _, m := range p.SMTP.Messages() {
+		if slices.Contains(m.To, "bob@example.com") || slices.Contains(m.To, "dave@example.com") {
+			t.Errorf("%v was emailed", m.To)
+		}
+	}
+
+	if r := api(t, p, http.MethodPost, "/v1/users", map[string]any{"email_address": []string{"ada@example.com"},
+		"skip_password_requirement": true}, nil); r.Status != http.StatusOK {
+		t.Fatalf("Backend API create: %d %s", r.Status, r.Body)
+	}
+	e := wantAPIError(t, api(t, p, http.MethodPost, "/v1/waitlist_entries/bulk", []map[string]any{
+		{"email_address": "erin@example.com"}, {"email_address": "ada@example.com"}}, nil),
+		http.StatusConflict, "form_identifier_exists")
+	if msg := e.Errors[0].Message + " " + e.Errors[0].LongMessage; !strings.Contains(msg, "Entry 2 of 2") {
+		t.Errorf("refusal %+v does not name the entry at fault", e.Errors[0])
+	}
+	wantAPIError(t, api(t, p, http.MethodPost, "/v1/waitlist_entries/bulk", []map[string]any{
+		{"email_address": "erin@example.com"}, {"email_address": "ERIN@example.com"}}, nil),
+		http.StatusUnprocessableEntity, "form_param_format_invalid")
+	wantAPIError(t, api(t, p, http.MethodPost, "/v1/waitlist_entries/bulk", map[string]any{"email_address": "erin@example.com"}, nil),
+		http.StatusUnprocessableEntity, "form_param_format_invalid")
+	var list struct {
+		TotalCount int `json:"total_count"`
+	}
+	if api(t, p, http.MethodGet, "/v1/waitlist_entries", nil, &list); list.TotalCount != 3 {
+		t.Errorf("%d entries after the refusals, want bob, carol and dave", list.TotalCount)
+	}
+}

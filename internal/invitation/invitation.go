@@ -368,15 +368,7 @@ func invitable(ctx context.Context, r Repo, email string, now time.Time) error {
 
 // Nth names the invitation at fault, the i-th of n in one request, when
 // the request has several.
-func Nth(err error, i, n int) error {
-	e, ok := apperr.As(err)
-	if n == 1 || !ok {
-		return err
-	}
-	out := *e
-	out.Message = fmt.Sprintf("Invitation %d of %d: %s", i+1, n, e.Message)
-	return &out
-}
+func Nth(err error, i, n int) error { return apperr.Nth(err, "Invitation", i, n) }
 
 // withdraw revokes invs, just created, whose emails could not all be sent.
 // It runs even when the request has ended (the send may have failed for

@@ -226,64 +226,158 @@ type CreateInput struct {
 // confirmation; when that fails the entry is kept and the error is
 // ErrNotNotified.
 func (s *Service) Create(ctx context.Context, in CreateInput) (*Entry, error) {
-	addr, err := notify.ValidAddress(in.Email)
-	if err != nil {
-		return nil, apperr.Field(apperr.Invalid, "email_address", "Give an email address like name@example.com.")
-	}
-	addr = user.NormalizeEmail(addr)
-	created, err := s.add(ctx, addr, true)
+	es, err := s.CreateMany(ctx, []CreateInput{in})
 	if err != nil {
 		return nil, err
 	}
-	if created == nil {
-		e, err := s.Repo.WaitlistEntryByEmail(ctx, addr)
-		if errors.Is(err, apperr.ErrNotFound) { // deleted meanwhile
-			return nil, ErrNotFound
-		}
-		return e, err
+	return es[0], nil
+}
+
+// MaxBulk is how many entries one CreateMany takes, as Clerk's
+// POST /v1/waitlist_entries/bulk.
+const MaxBulk = 50
+
+// CreateMany is the operator's POST /v1/waitlist_entries/bulk: Create for
+// up to MaxBulk addresses, all or none. A malformed address, one given
+// twice or one with an account refuses the lot, naming the entry at
+// fault; an address on the list already answers its entry, unchanged.
+// The answer is in the order asked. Confirmations go to the new entries
+// asked to be notified, after the entries are stored; when any fails the
+// entries are kept and the error is ErrNotNotified, so asking again
+// answers the same entries and sends nothing.
+func (s *Service) CreateMany(ctx context.Context, ins []CreateInput) ([]*Entry, error) {
+	if len(ins) == 0 || len(ins) > MaxBulk {
+		return nil, apperr.New(apperr.Invalid, fmt.Sprintf("Give between 1 and %d waitlist entries.", MaxBulk))
 	}
-	if in.Notify {
-		if err := s.confirm(ctx, created); err != nil {
-			return nil, err
+	addrs := make([]string, len(ins))
+	for i, in := range ins {
+		addr, err := operatorAddress(in.Email)
+		if err != nil {
+			return nil, apperr.Nth(err, "Entry", i, len(ins))
+		}
+		if slices.Contains(addrs[:i], addr) {
+			return nil, apperr.Nth(apperr.Field(apperr.Invalid, "email_address",
+				addr+" is given twice in this request."), "Entry", i, len(ins))
+		}
+		addrs[i] = addr
+	}
+	out, created, err := s.addAll(ctx, addrs, true)
+	if err != nil {
+		return nil, apperr.Nth(err, "Entry", failedAt(err), len(ins))
+	}
+	var unsent []error
+	for i, e := range out {
+		if created[i] && ins[i].Notify {
+			if err := s.confirm(ctx, e); err != nil {
+				unsent = append(unsent, err)
+			}
 		}
 	}
-	return created, nil
+	switch {
+	case len(unsent) == 1 && len(ins) == 1:
+		return nil, unsent[0]
+	case len(unsent) > 0:
+		return nil, fmt.Errorf("%w (%w)", apperr.New(apperr.Unavailable, fmt.Sprintf(
+			"The addresses were added to the waitlist, but %d of the confirmation emails couldn't be sent.",
+			len(unsent))), errors.Join(unsent...))
+	}
+	return out, nil
+}
+
+// operatorAddress checks and normalises an address the Backend API gives.
+func operatorAddress(email string) (string, error) {
+	addr, err := notify.ValidAddress(email)
+	if err != nil {
+		return "", apperr.Field(apperr.Invalid, "email_address", "Give an email address like name@example.com.")
+	}
+	return user.NormalizeEmail(addr), nil
+}
+
+// entryError is an error about the i-th address of an addAll.
+type entryError struct {
+	i   int
+	err error
+}
+
+func (e *entryError) Error() string { return e.err.Error() }
+func (e *entryError) Unwrap() error { return e.err }
+
+// failedAt is the index of the address an addAll error is about; 0 when
+// it is about none (a store failure: naming the first changes nothing).
+func failedAt(err error) int {
+	var ee *entryError
+	if errors.As(err, &ee) {
+		return ee.i
+	}
+	return 0
 }
 
 // add stores a new pending entry for addr with waitlistEntry.created and
 // returns it; nil, without error, when addr is on the list already or,
 // unless refuseAccounts, when an account has it.
 func (s *Service) add(ctx context.Context, addr string, refuseAccounts bool) (*Entry, error) {
-	now := s.Clock.Now()
-	e := &Entry{ID: id.New(id.WaitlistEntry), Email: addr, Status: Pending, CreatedAt: now, UpdatedAt: now}
-	err := s.InTx(ctx, func(r Repo) error {
-		if _, err := r.UserByIdentifier(ctx, user.Email, addr); err == nil {
-			if refuseAccounts {
-				return apperr.Field(apperr.Conflict, "email_address", addr+" already has an account.")
-			}
-			e = nil
-			return nil
-		} else if !errors.Is(err, apperr.ErrNotFound) {
-			return err
-		}
-		if _, err := r.WaitlistEntryByEmail(ctx, addr); err == nil {
-			e = nil
-			return nil
-		} else if !errors.Is(err, apperr.ErrNotFound) {
-			return err
-		}
-		if err := r.CreateWaitlistEntry(ctx, e); err != nil {
-			return err
-		}
-		return e.record(ctx, r, events.WaitlistEntryCreated, now)
-	})
-	if errors.Is(err, apperr.ErrConflict) { // the same address joined at the same moment
+	out, created, err := s.addAll(ctx, []string{addr}, refuseAccounts)
+	var ee *entryError
+	switch {
+	case errors.As(err, &ee):
+		return nil, ee.err
+	case errors.Is(err, apperr.ErrConflict): // joined elsewhere twice at the same moment: it is on the list
 		return nil, nil
-	}
-	if err != nil {
+	case err != nil:
 		return nil, err
 	}
-	return e, nil
+	if !created[0] {
+		return nil, nil
+	}
+	return out[0], nil
+}
+
+// addAll stores, in one transaction, a new pending entry with
+// waitlistEntry.created for each address not on the list already, and
+// returns every address's entry with whether it is new. An address an
+// account has is refused when refuseAccounts (an *entryError naming it),
+// otherwise it gets no entry: its out is nil. When the same address
+// joins at the same moment elsewhere (the store's ErrConflict) the
+// transaction is run once more, which then finds that entry.
+func (s *Service) addAll(ctx context.Context, addrs []string, refuseAccounts bool) (out []*Entry, created []bool, err error) {
+	for attempt := 0; ; attempt++ {
+		now := s.Clock.Now()
+		out, created = make([]*Entry, len(addrs)), make([]bool, len(addrs))
+		err = s.InTx(ctx, func(r Repo) error {
+			for i, addr := range addrs {
+				if _, err := r.UserByIdentifier(ctx, user.Email, addr); err == nil {
+					if refuseAccounts {
+						return &entryError{i, apperr.Field(apperr.Conflict, "email_address", addr+" already has an account.")}
+					}
+					continue
+				} else if !errors.Is(err, apperr.ErrNotFound) {
+					return err
+				}
+				if e, err := r.WaitlistEntryByEmail(ctx, addr); err == nil {
+					out[i] = e
+					continue
+				} else if !errors.Is(err, apperr.ErrNotFound) {
+					return err
+				}
+				e := &Entry{ID: id.New(id.WaitlistEntry), Email: addr, Status: Pending, CreatedAt: now, UpdatedAt: now}
+				if err := r.CreateWaitlistEntry(ctx, e); err != nil {
+					return err
+				}
+				if err := e.record(ctx, r, events.WaitlistEntryCreated, now); err != nil {
+					return err
+				}
+				out[i], created[i] = e, true
+			}
+			return nil
+		})
+		if !errors.Is(err, apperr.ErrConflict) || attempt == 1 {
+			break
+		}
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	return out, created, nil
 }
 
 func (s *Service) confirm(ctx context.Context, e *Entry) error {
