@@ -148,6 +148,7 @@ func (a *app) oauthCallback(c echo.Context) error {
 	if err != nil {
 		return a.oauthFailed(c, p, &pend, err)
 	}
+	oauth.CallbackProfile(p, params, who)
 	if pend.Intent == oauth.IntentConnect {
 		sess, err := a.current(c)
 		if err != nil {

@@ -2,6 +2,11 @@ package browser
 
 import (
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"encoding/pem"
 	"testing"
 
 	"github.com/chromedp/chromedp"
@@ -58,4 +63,71 @@ func TestSignUpAndInThroughOpenIDProvider(t *testing.T) {
 	w.expectIdentifierPage()
 	b.load("click Continue with Corp SSO again", chromedp.Click(chromedp.CSS(button)))
 	w.expectSignedIn(u.ID)
+}
+
+// TestSignUpAndInWithApple goes through Sign in with Apple's own shape of
+// the flow in Chromium, against a stand-in that answers as Apple does
+// (oidctest.ActAsApple): a client secret the portal signs with the team's
+// ES256 key, an answer POSTed cross-site by the provider's page
+// (form_post), the person's name only in that post's unsigned "user" field
+// and only the first time, email_verified as a string. The person lands on
+// the app signed in, named as Apple said; signing in again, when Apple
+// sends no name, finds the same account and keeps the name.
+func TestSignUpAndInWithApple(t *testing.T) {
+	t.Parallel()
+	op := oidctest.Start(t)
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	der, err := x509.MarshalPKCS8PrivateKey(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	op.ActAsApple(oidctest.Apple{TeamID: "TEAM123456", KeyID: "KEY1234567", Key: &key.PublicKey})
+	op.SetUser("001234.abcdef.1234", email, true, "Ada", "Lovelace")
+	w := startWith(t, portaltest.Options{Env: map[string]string{
+		"PORTAL_OAUTH_APPLE_ISSUER":      op.Issuer(),
+		"PORTAL_OAUTH_APPLE_CLIENT_ID":   op.ClientID,
+		"PORTAL_OAUTH_APPLE_TEAM_ID":     "TEAM123456",
+		"PORTAL_OAUTH_APPLE_KEY_ID":      "KEY1234567",
+		"PORTAL_OAUTH_APPLE_PRIVATE_KEY": string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der})),
+	}})
+	b := w.b
+	const button = `a.cl-socialButtonsBlockButton__apple`
+	signInWithApple := func(step string) {
+		b.open(w.app.URL)
+		b.load("click Sign in on the app", chromedp.Click(chromedp.ID("sign-in")))
+		w.expectIdentifierPage()
+		if got := b.text(button); got != "Continue with Apple" {
+			b.fatalf("provider button says %q", got)
+		}
+		// Apple's page posts its answer by itself; wait for the app.
+		b.do(step, chromedp.Click(chromedp.CSS(button)), chromedp.WaitVisible(chromedp.ID("signed-in")))
+	}
+
+	signInWithApple("continue with Apple, the first time")
+	u, err := w.p.Store.Q.UserByIdentifier(context.Background(), user.Email, email)
+	if err != nil {
+		b.fatalf("no user was created through Apple: %v", err)
+	}
+	w.expectSignedIn(u.ID)
+	if u.FirstName != "Ada" || u.LastName != "Lovelace" {
+		t.Errorf("new user named %q %q, want Apple's Ada Lovelace", u.FirstName, u.LastName)
+	}
+	if len(u.ExternalAccounts) != 1 || u.ExternalAccounts[0].Subject != "001234.abcdef.1234" ||
+		u.ExternalAccounts[0].Provider != "apple" {
+		t.Errorf("external accounts %+v", u.ExternalAccounts)
+	}
+	if idn := u.Identifiers[0]; idn.Value != email || idn.VerifiedAt == nil {
+		t.Errorf("email %+v, want verified (Apple's \"true\")", idn)
+	}
+
+	w.signOut()
+	signInWithApple("continue with Apple again")
+	w.expectSignedIn(u.ID)
+	again, err := w.p.Store.Q.UserByID(context.Background(), u.ID)
+	if err != nil || again.FirstName != "Ada" || again.LastName != "Lovelace" {
+		t.Errorf("after a sign-in without Apple's name: %+v, %v", again, err)
+	}
 }

@@ -134,6 +134,9 @@ type OAuthProvider struct {
 	ClientID, ClientSecret string
 	TeamID, KeyID          string // Apple only
 	PrivateKey             string // Apple only
+	// Issuer replaces an OpenID provider's own issuer URL: a self-managed
+	// GitLab's, or a stand-in's in tests. "" keeps the provider's.
+	Issuer string
 }
 
 type OIDCProvider struct {
@@ -398,6 +401,8 @@ func setProvider(c *Config, key, v string) bool {
 			p.KeyID = v
 		case "PRIVATE_KEY":
 			p.PrivateKey = v
+		case "ISSUER":
+			p.Issuer = v
 		}
 		c.OAuth[name] = p
 		return true
@@ -427,7 +432,7 @@ func setProvider(c *Config, key, v string) bool {
 }
 
 func oauthFields() []string {
-	return []string{"CLIENT_ID", "CLIENT_SECRET", "TEAM_ID", "KEY_ID", "PRIVATE_KEY"}
+	return []string{"CLIENT_ID", "CLIENT_SECRET", "TEAM_ID", "KEY_ID", "PRIVATE_KEY", "ISSUER"}
 }
 
 func oidcFields() []string {

@@ -151,6 +151,8 @@ func TestBadValuesNameTheirKey(t *testing.T) {
 		"PORTAL_LOG_FORMAT":                 {"PORTAL_LOG_FORMAT": "xml"},
 		"PORTAL_OIDC_OKTA_CLIENT_ID":        {"PORTAL_OIDC_OKTA_ISSUER": "https://okta.example.com"},
 		"PORTAL_OAUTH_GITHUB_CLIENT_SECRET": {"PORTAL_OAUTH_GITHUB_CLIENT_ID": "id"},
+		"PORTAL_OAUTH_GITLAB_ISSUER": {"PORTAL_OAUTH_GITLAB_CLIENT_ID": "id", "PORTAL_OAUTH_GITLAB_CLIENT_SECRET": "s",
+			"PORTAL_OAUTH_GITLAB_ISSUER": "gitlab.example.com"},
 	}
 	for key, vars := range cases {
 		t.Run(key, func(t *testing.T) { mustFail(t, nil, vars, key+":") })

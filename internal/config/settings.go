@@ -300,7 +300,7 @@ func Markdown() string {
 
 func dynamicSettings() [][2]string {
 	return [][2]string{
-		{"PORTAL_OAUTH_<PROVIDER>_CLIENT_ID, _CLIENT_SECRET", "enable a goth provider (GITHUB, GOOGLE, …); APPLE also takes _TEAM_ID, _KEY_ID, _PRIVATE_KEY"},
+		{"PORTAL_OAUTH_<PROVIDER>_CLIENT_ID, _CLIENT_SECRET", "enable a goth provider (GITHUB, GOOGLE, …); APPLE also takes _TEAM_ID, _KEY_ID, _PRIVATE_KEY; the OpenID ones (GOOGLE, APPLE, GITLAB, LINKEDIN, SLACK) take _ISSUER for another issuer, e.g. a self-managed GitLab's"},
 		{"PORTAL_OIDC_<NAME>_ISSUER, _CLIENT_ID, _CLIENT_SECRET, _DISPLAY_NAME, _ICON", "a generic OpenID Connect provider found by discovery"},
 	}
 }

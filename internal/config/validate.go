@@ -110,10 +110,13 @@ func (c *Config) validate() problems {
 		if o.ClientSecret == "" && !(name == "apple" && appleKey) {
 			p.add("%s_CLIENT_SECRET: required when %s_CLIENT_ID is set", key, key)
 		}
+		if o.Issuer != "" && !c.issuerURL(o.Issuer) {
+			p.add("%s_ISSUER: must be the provider's https:// issuer URL, e.g. https://gitlab.example.com", key)
+		}
 	}
 	for name, o := range c.OIDC {
 		key := "PORTAL_OIDC_" + strings.ToUpper(name)
-		if u, err := url.Parse(o.Issuer); err != nil || u.Host == "" || !(u.Scheme == "https" || u.Scheme == "http" && c.Dev()) {
+		if !c.issuerURL(o.Issuer) {
 			p.add("%s_ISSUER: must be the provider's https:// issuer URL", key)
 		}
 		if o.ClientID == "" {
@@ -484,4 +487,11 @@ func (c *Config) validateRestrictions(p *problems) {
 			p.add("%s: %v", key, err)
 		}
 	}
+}
+
+// issuerURL reports whether s can be an OpenID issuer: an https URL with
+// a host, or http in development (a provider on loopback).
+func (c *Config) issuerURL(s string) bool {
+	u, err := url.Parse(s)
+	return err == nil && u.Host != "" && (u.Scheme == "https" || u.Scheme == "http" && c.Dev())
 }

@@ -86,6 +86,16 @@ func appleSecret(key *ecdsa.PrivateKey, teamID, keyID, clientID string, now time
 	return jws.CompactSerialize()
 }
 
+// CallbackProfile adds to who what a provider sends beside the code rather
+// than in its ID token: the name Apple posts on a person's first sign-in
+// (its ID tokens carry none), when who has no name. It is not signed, so
+// it only ever fills in a name, never says who anyone is.
+func CallbackProfile(p Provider, params url.Values, who *Identity) {
+	if p.Name() == "apple" && who.FirstName == "" && who.LastName == "" {
+		who.FirstName, who.LastName = AppleName(params)
+	}
+}
+
 // AppleName reads the name Apple posts to the callback beside the code, on
 // the first sign-in only. It is not signed: use it to prefill a form, never
 // to identify anyone.

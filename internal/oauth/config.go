@@ -62,6 +62,12 @@ func builtin(name string, c config.OAuthProvider, client *http.Client) (Provider
 		return nil, fmt.Errorf("client ID is empty")
 	}
 	switch name {
+	case "github", "microsoft", "discord":
+		if c.Issuer != "" {
+			return nil, fmt.Errorf("ISSUER is for OpenID providers (Google, Apple, GitLab, LinkedIn, Slack); %s is not one", name)
+		}
+	}
+	switch name {
 	case "github":
 		return NewGitHub(c.ClientID, c.ClientSecret, nil, client), nil
 	case "microsoft":
@@ -69,7 +75,11 @@ func builtin(name string, c config.OAuthProvider, client *http.Client) (Provider
 	case "discord":
 		return newDiscord(c.ClientID, c.ClientSecret, client), nil
 	case "apple":
-		return newApple(c, client)
+		p, err := newApple(c, client)
+		if err == nil && c.Issuer != "" {
+			p.(*oidcProvider).issuer = c.Issuer
+		}
+		return p, err
 	}
 	p := &oidcProvider{
 		name: name, clientID: c.ClientID, secret: staticSecret(c.ClientSecret),
@@ -89,6 +99,9 @@ func builtin(name string, c config.OAuthProvider, client *http.Client) (Provider
 		// openid.connect.token takes code_verifier; discovery does not say so.
 		p.display, p.icon, p.issuer = "Slack", "slack", "https://slack.com"
 		p.pkce, p.tokenAuth = pkceAlways, oauth2.AuthStyleInParams
+	}
+	if c.Issuer != "" {
+		p.issuer = c.Issuer
 	}
 	return p, nil
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/portalhq/portal/internal/config"
 	"github.com/portalhq/portal/internal/oauth"
+	"github.com/portalhq/portal/internal/testutil/oidctest"
 )
 
 func TestFromConfigOrderAndNames(t *testing.T) {
@@ -69,5 +70,28 @@ func TestAppleName(t *testing.T) {
 	}
 	if first, last := oauth.AppleName(url.Values{}); first != "" || last != "" {
 		t.Errorf("no user field: %q %q", first, last)
+	}
+}
+
+// _ISSUER points an OpenID provider somewhere else, as a self-managed
+// GitLab needs: discovery and the authorization URL use it. A provider
+// that is not OpenID refuses it.
+func TestFromConfigIssuer(t *testing.T) {
+	op := oidctest.Start(t)
+	ps, err := oauth.FromConfig(map[string]config.OAuthProvider{"gitlab": {ClientID: "id", ClientSecret: "s",
+		Issuer: op.Issuer()}}, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := ps[0].Prepare(t.Context()); err != nil {
+		t.Fatalf("discovery at the configured issuer: %v", err)
+	}
+	if u := ps[0].AuthCodeURL("st", "no", "ve", "https://accounts.example.com/v1/oauth_callback/gitlab"); !strings.HasPrefix(u, op.Issuer()) {
+		t.Errorf("GitLab sends people to %s, want the configured issuer %s", u, op.Issuer())
+	}
+	_, err = oauth.FromConfig(map[string]config.OAuthProvider{"github": {ClientID: "id", ClientSecret: "s",
+		Issuer: "https://github.example.com"}}, nil, nil)
+	if err == nil || !strings.Contains(err.Error(), "PORTAL_OAUTH_GITHUB_*: ISSUER is for OpenID providers") {
+		t.Errorf("GitHub with an issuer: %v", err)
 	}
 }

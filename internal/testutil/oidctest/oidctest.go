@@ -12,20 +12,29 @@ package oidctest
 
 import (
 	"crypto"
+	"crypto/ecdsa"
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
+	"fmt"
+	"html"
+	"io"
+	"maps"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
+	"github.com/go-jose/go-jose/v4"
 	"github.com/golang-jwt/jwt/v5"
 	"github.com/oauth2-proxy/mockoidc"
 )
@@ -56,6 +65,38 @@ type Server struct {
 	deny              string
 	profileInUserinfo bool
 	redirects         map[string]string // code → redirect_uri it was issued for
+	apple             *Apple            // answer as Sign in with Apple does; nil: plain OpenID
+	appleSeen         map[string]bool   // subjects Apple has posted a name for
+}
+
+// Apple describes the client Sign in with Apple knows: the team and key
+// whose ES256-signed JWT is its client secret.
+type Apple struct {
+	TeamID, KeyID string
+	Key           *ecdsa.PublicKey
+}
+
+// AppleAudience is the aud Apple requires in a client secret, whatever
+// issuer URL the stand-in runs at.
+const AppleAudience = "https://appleid.apple.com"
+
+// ActAsApple makes the provider answer as Sign in with Apple does, to a
+// client configured with ClientID and a as its team and key:
+//   - authorization requests must ask for response_mode=form_post, and
+//     take Apple's scopes (name, email; openid is implied);
+//   - the answer is a page whose form POSTs code and state to the
+//     redirect_uri, cross-site, by itself (and with a button without
+//     JavaScript); on a subject's first authorization with the name scope
+//     it also posts Apple's unsigned "user" JSON with the person's name;
+//   - the token endpoint takes as client secret only a fresh ES256 JWT
+//     signed with a.Key (iss the team, sub the client, aud AppleAudience,
+//     kid the key);
+//   - ID tokens carry no name, and email_verified and is_private_email as
+//     the strings "true"/"false".
+func (s *Server) ActAsApple(a Apple) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.apple, s.appleSeen = &a, map[string]bool{}
 }
 
 // Start runs a provider on 127.0.0.1 until the test ends, with a fresh
@@ -172,9 +213,33 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request, next http.Han
 		return
 	}
 	s.mu.Lock()
-	deny, user := s.deny, s.user
+	deny, user, apple := s.deny, s.user, s.apple
 	s.deny = ""
 	s.mu.Unlock()
+	var postName bool
+	if apple != nil {
+		if r.Form.Get("response_mode") != "form_post" {
+			http.Error(w, "invalid_request: Apple requires response_mode=form_post when asking for name or email", http.StatusBadRequest)
+			return
+		}
+		scopes := strings.Fields(r.Form.Get("scope"))
+		for _, sc := range scopes {
+			if sc != "name" && sc != "email" && sc != "openid" {
+				http.Error(w, "invalid_scope: "+sc, http.StatusBadRequest)
+				return
+			}
+		}
+		// mockoidc knows no "name"; Apple issues an ID token without "openid".
+		mapped := []string{"openid"}
+		if slices.Contains(scopes, "email") {
+			mapped = append(mapped, "email")
+		}
+		r.Form.Set("scope", strings.Join(mapped, " "))
+		s.mu.Lock()
+		postName = slices.Contains(scopes, "name") && !s.appleSeen[user.Subject]
+		s.appleSeen[user.Subject] = true
+		s.mu.Unlock()
+	}
 	back := func(params url.Values) {
 		params.Set("state", state)
 		u, _ := url.Parse(redirect)
@@ -199,10 +264,44 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request, next http.Han
 	s.m.QueueUser(&login{user: user, srv: s})
 	rec := httptest.NewRecorder()
 	next.ServeHTTP(rec, r)
-	if loc, err := url.Parse(rec.Header().Get("Location")); err == nil && rec.Code == http.StatusFound {
-		s.redirects[loc.Query().Get("code")] = redirect
+	loc, err := url.Parse(rec.Header().Get("Location"))
+	if err != nil || rec.Code != http.StatusFound {
+		copyResponse(w, rec)
+		return
 	}
-	copyResponse(w, rec)
+	s.redirects[loc.Query().Get("code")] = redirect
+	if apple == nil {
+		copyResponse(w, rec)
+		return
+	}
+	fields := url.Values{"code": {loc.Query().Get("code")}, "state": {state}}
+	if postName {
+		var who struct {
+			Name struct {
+				FirstName string `json:"firstName"`
+				LastName  string `json:"lastName"`
+			} `json:"name"`
+			Email string `json:"email"`
+		}
+		who.Name.FirstName, who.Name.LastName, who.Email = user.GivenName, user.FamilyName, user.Email
+		b, _ := json.Marshal(who)
+		fields.Set("user", string(b))
+	}
+	formPost(w, redirect, fields)
+}
+
+// formPost answers with Apple's kind of page: a form that POSTs fields to
+// action as soon as it loads.
+func formPost(w http.ResponseWriter, action string, fields url.Values) {
+	var b strings.Builder
+	b.WriteString(`<!doctype html><html lang="en"><head><title>Sign in with Apple</title></head>` +
+		`<body onload="document.forms[0].submit()"><form method="post" action="` + html.EscapeString(action) + `">`)
+	for _, k := range slices.Sorted(maps.Keys(fields)) {
+		b.WriteString(`<input type="hidden" name="` + html.EscapeString(k) + `" value="` + html.EscapeString(fields.Get(k)) + `">`)
+	}
+	b.WriteString(`<button type="submit">Continue</button></form></body></html>`)
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	_, _ = io.WriteString(w, b.String())
 }
 
 func (s *Server) token(w http.ResponseWriter, r *http.Request, next http.Handler) {
@@ -217,6 +316,18 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request, next http.Handler
 		for _, f := range []url.Values{r.Form, r.PostForm} {
 			f.Set("client_id", id)
 			f.Set("client_secret", secret)
+		}
+	}
+	s.mu.Lock()
+	apple := s.apple
+	s.mu.Unlock()
+	if apple != nil {
+		if err := apple.checkSecret(r.Form.Get("client_secret"), r.Form.Get("client_id")); err != nil {
+			tokenError(w, "invalid_client", err.Error())
+			return
+		}
+		for _, f := range []url.Values{r.Form, r.PostForm} {
+			f.Set("client_secret", s.ClientSecret)
 		}
 	}
 	if r.Form.Get("grant_type") == "authorization_code" {
@@ -272,6 +383,38 @@ func signWithOtherKey(jwt string) string {
 	return parts[0] + "." + parts[1] + "." + base64.RawURLEncoding.EncodeToString(sig)
 }
 
+// checkSecret verifies an Apple client secret: an ES256 JWT signed with
+// a.Key under a.KeyID, from the team, about clientID, for Apple, not
+// expired and living at most six months (Apple's limit).
+func (a *Apple) checkSecret(secret, clientID string) error {
+	jws, err := jose.ParseSigned(secret, []jose.SignatureAlgorithm{jose.ES256})
+	if err != nil {
+		return fmt.Errorf("client_secret is not an ES256 JWT: %v", err)
+	}
+	if len(jws.Signatures) != 1 || jws.Signatures[0].Header.KeyID != a.KeyID {
+		return errors.New("client_secret names another key")
+	}
+	payload, err := jws.Verify(a.Key)
+	if err != nil {
+		return errors.New("client_secret is not signed with the team's key")
+	}
+	var c struct {
+		Iss, Sub, Aud string
+		Iat, Exp      int64
+	}
+	if err := json.Unmarshal(payload, &c); err != nil {
+		return err
+	}
+	now := time.Now().Unix()
+	switch {
+	case c.Iss != a.TeamID || c.Sub != clientID || c.Aud != AppleAudience:
+		return fmt.Errorf("client_secret is for iss %q sub %q aud %q", c.Iss, c.Sub, c.Aud)
+	case c.Exp <= now || c.Iat > now+60 || c.Exp-c.Iat > 180*24*3600:
+		return errors.New("client_secret has expired or lives too long")
+	}
+	return nil
+}
+
 func tokenError(w http.ResponseWriter, code, desc string) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(http.StatusBadRequest)
@@ -295,8 +438,10 @@ type login struct {
 
 type claims struct {
 	*mockoidc.IDTokenClaims
-	Email             string `json:"email,omitempty"`
-	EmailVerified     *bool  `json:"email_verified,omitempty"`
+	Email string `json:"email,omitempty"`
+	// EmailVerified is a bool, or Apple's "true"/"false".
+	EmailVerified     any    `json:"email_verified,omitempty"`
+	IsPrivateEmail    string `json:"is_private_email,omitempty"` // Apple's, "true"/"false"
 	GivenName         string `json:"given_name,omitempty"`
 	FamilyName        string `json:"family_name,omitempty"`
 	PreferredUsername string `json:"preferred_username,omitempty"`
@@ -324,6 +469,10 @@ func (l *login) Claims(scopes []string, base *mockoidc.IDTokenClaims) (jwt.Claim
 	c := claims{}
 	if !s.profileInUserinfo {
 		c = l.scoped(scopes)
+	}
+	if s.apple != nil && c.Email != "" {
+		c.EmailVerified = strconv.FormatBool(l.user.EmailVerified)
+		c.IsPrivateEmail = strconv.FormatBool(strings.HasSuffix(c.Email, "@privaterelay.appleid.com"))
 	}
 	c.IDTokenClaims = base
 	return c, nil
