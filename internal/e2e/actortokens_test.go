@@ -152,6 +152,15 @@ func TestActorTokensImpersonate(t *testing.T) {
 		t.Error("Bob's own browser shows the impersonation banner")
 	}
 
+	// Standing in is not proving who Bob is: deleting his account asks for
+	// his own factor first, changing his password for the current one.
+	if pg := b.get("/user/delete"); pg.URL.Path != "/user/verify" || pg.Doc.Find(impersonationBanner).Length() != 1 {
+		t.Errorf("/user/delete while impersonating: %d at %s, want confirm-it's-you, with the banner", pg.Status, pg.URL)
+	}
+	if pg := b.get("/user/password"); pg.Doc.Find(`input[name="current_password"]`).Length() != 1 {
+		t.Errorf("/user/password while impersonating: %d, want it to ask for the current password", pg.Status)
+	}
+
 	// A handshake after the token expired keeps act and sid.
 	clock.Advance(2 * time.Minute)
 	fresh := wantHandBack(t, b.getRaw(handshakePath(appURL)), http.StatusTemporaryRedirect, appURL)
