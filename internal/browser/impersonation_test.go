@@ -20,7 +20,7 @@ import (
 // token with a JOSE library — sees who is acting. Every portal page then
 // shows the banner at the top, naming both, and its Sign out button ends
 // the impersonation only: Ada's own browser stays signed in, without a
-// banner.
+// banner. Support's browser runs no JavaScript.
 func TestImpersonation(t *testing.T) {
 	t.Parallel()
 	w := start(t, nil)
@@ -40,6 +40,7 @@ func TestImpersonation(t *testing.T) {
 	}
 
 	support := w.b.otherContext()
+	support.disableJavaScript() // forms and links only: nothing here needs scripts
 	support.open(*tok.URL + "&redirect_url=" + url.QueryEscape(w.app.URL))
 	support.expectPage("Sign in · Portal", "Sign in as "+email+" on behalf of support@example.com")
 	if got := support.text(".cl-identityPreviewText"); got != email {

@@ -140,7 +140,8 @@ func TestActorTokensImpersonate(t *testing.T) {
 	}
 
 	// Every portal page says so, with a way out.
-	for _, path := range []string{"/user", "/user/security", "/create-organization", "/"} {
+	for _, path := range []string{"/user", "/user/security", "/user/verify?return=/user", "/create-organization",
+		"/switch-organization", "/sign-out", "/"} {
 		pg := b.get(path)
 		banner := pg.Doc.Find(impersonationBanner)
 		if pg.Status != http.StatusOK || banner.Length() != 1 ||
