@@ -170,10 +170,19 @@ func (a *app) ensureClient(c echo.Context) (string, error) {
 	return cl.ID, nil
 }
 
-// current returns the browser's live session, or nil.
+// current returns the browser's live session, or nil. The page rendered
+// for the request reads it again (a.page: the impersonation banner)
+// without another query.
 func (a *app) current(c echo.Context) (*session.Session, error) {
-	return a.Sessions.Current(c.Request().Context(), a.clientID(c))
+	sess, err := a.Sessions.Current(c.Request().Context(), a.clientID(c))
+	if err == nil {
+		c.Set(currentKey, sess)
+	}
+	return sess, err
 }
+
+// currentKey holds, in the request's context, the session a.current found.
+const currentKey = "portal.currentSession"
 
 // handBackSignedIn hands a browser that is signed in already back to
 // target, as the sign-in, sign-up and waitlist pages do; done reports that

@@ -49,11 +49,16 @@ func (a *app) orgActor(c echo.Context) (org.Actor, *session.Session, bool, error
 
 // actorOf names the caller; FactorAt is when the session last proved who
 // it is — its reverified_at (sign-in or /user/verify), or for a session
-// from before that was recorded, the later of its factor times.
+// from before that was recorded, the later of its factor times. An
+// impersonation session's actor token proved nothing of the person: only
+// a reverification counts there.
 func actorOf(sess *session.Session) org.Actor {
-	at := sess.FirstFactorAt
-	if sess.SecondFactorAt != nil && sess.SecondFactorAt.After(at) {
-		at = *sess.SecondFactorAt
+	var at time.Time
+	if !sess.Impersonated() {
+		at = sess.FirstFactorAt
+		if sess.SecondFactorAt != nil && sess.SecondFactorAt.After(at) {
+			at = *sess.SecondFactorAt
+		}
 	}
 	if sess.ReverifiedAt != nil && sess.ReverifiedAt.After(at) {
 		at = *sess.ReverifiedAt

@@ -21,6 +21,7 @@ func (a *app) page(c echo.Context, title string) views.Page {
 	p := views.Page{Title: title, AppName: a.Config.AppName, Lang: "en", Nonce: CSPNonce(c),
 		CSRF: CSRFToken(c), DevMode: a.Config.Dev()}
 	a.dress(c, &p)
+	p.Impersonation = a.impersonation(c)
 	return p
 }
 

@@ -225,6 +225,8 @@ func apiRoutes() []Route {
 		api(post, "/v1/invitations/:id/revoke", (*app).apiAppInvitationRevoke),
 		api(post, "/v1/sign_in_tokens", (*app).apiSignInTokenCreate),
 		api(post, "/v1/sign_in_tokens/:id/revoke", (*app).apiSignInTokenRevoke),
+		api(post, "/v1/actor_tokens", (*app).apiActorTokenCreate),
+		api(post, "/v1/actor_tokens/:id/revoke", (*app).apiActorTokenRevoke),
 		api(get, "/v1/waitlist_entries", (*app).apiWaitlistList),
 		api(post, "/v1/waitlist_entries", (*app).apiWaitlistCreate),
 		api(post, "/v1/waitlist_entries/bulk", (*app).apiWaitlistBulk),

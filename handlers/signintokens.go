@@ -15,7 +15,8 @@ import (
 )
 
 // Sign-in tokens, Clerk's /v1/sign_in_tokens: the Backend API makes a
-// one-time link, /sign-in?__clerk_ticket=…, that signs a user in. Opening
+// one-time link, /sign-in?__clerk_ticket=…, that signs a user in (actor
+// tokens, actortokens.go, use the same link and pages). Opening
 // it only shows whose account it opens and a button (mail scanners fetch
 // links, REQ-OTP-09; no session without the person's action, REQ-SES-07);
 // the button's POST uses the token and signs in like every other way.
@@ -29,7 +30,7 @@ const ticketAction = "/sign-in/ticket"
 func (a *app) ticketPage(c echo.Context, q url.Values) error {
 	c.Response().Header().Set("Referrer-Policy", "no-referrer")
 	ticket := q.Get(signintoken.Param)
-	_, u, err := a.SignIn.Tickets.Peek(c.Request().Context(), ticket)
+	t, u, err := a.SignIn.Tickets.Peek(c.Request().Context(), ticket)
 	if err != nil {
 		return a.ticketFailed(c, err)
 	}
@@ -39,6 +40,9 @@ func (a *app) ticketPage(c echo.Context, q url.Values) error {
 		Account: account, Button: a.t(c, "sign_in_token.continue", "Account", account)}
 	p.Heading = a.t(c, "signin.start_title", "App", p.Page.AppName)
 	p.Body = a.t(c, "sign_in_token.confirm_body", "App", p.Page.AppName, "Account", account)
+	if t.Impersonates() {
+		a.actorConfirm(c, &p, t)
+	}
 	p.Page.NoReferrer = true
 	return render(c, http.StatusOK, views.TicketConfirmPage(p))
 }

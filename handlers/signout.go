@@ -17,12 +17,12 @@ func (a *app) signOutPage(c echo.Context) error {
 	if _, err := a.Redirects.ResolveOrPortal(q, redirect.SignIn, a.base); err != nil {
 		return a.refusedRedirect(c, err)
 	}
-	p := views.SignOut{Page: a.page(c, a.t(c, "signout.title")), Action: "/sign-out", Hidden: redirectHidden(q),
-		SignInURL: withRedirect("/sign-in", q)}
 	sess, err := a.current(c)
 	if err != nil {
 		return err
 	}
+	p := views.SignOut{Page: a.page(c, a.t(c, "signout.title")), Action: "/sign-out", Hidden: redirectHidden(q),
+		SignInURL: withRedirect("/sign-in", q)}
 	if sess != nil {
 		u, err := a.Users.UserByID(c.Request().Context(), sess.UserID)
 		if err != nil && !errors.Is(err, apperr.ErrNotFound) {
@@ -46,6 +46,7 @@ func (a *app) signOut(c echo.Context) error {
 	if err := a.Sessions.SignOut(c.Request().Context(), a.clientID(c)); err != nil {
 		return err
 	}
+	c.Set(currentKey, nil)
 	a.clearSessionCookies(c)
 	if target == nil {
 		return c.Redirect(http.StatusSeeOther, "/sign-in")

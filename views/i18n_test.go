@@ -83,10 +83,15 @@ func signInPages(l Translator) map[string]templ.Component {
 			OtherMethods: []Method{{Strategy: "email_link", Label: l.T("method.signup_email_link")}}, OtherAction: "/o"}),
 		"link confirm": LinkConfirmPage(LinkConfirm{Page: pg("x"), Heading: l.T("link.verify_heading"),
 			Body: l.T("link.confirm_sign_up", "Target", "jo@example.com"), Button: l.T("link.verify_button"), Action: "/v1/verify"}),
-		"sign-out":      SignOutPage(SignOut{Page: pg("x"), Action: "/sign-out", Email: "jo@example.com"}),
-		"signed out":    SignOutPage(SignOut{Page: pg("x"), Action: "/sign-out", SignInURL: "/sign-in"}),
-		"home":          HomePage(Home{Page: pg("x"), Name: "Jo Doe", Email: "jo@example.com", SignOutURL: "/sign-out"}),
-		"home, no name": HomePage(Home{Page: pg("x"), Email: "jo@example.com", SignOutURL: "/sign-out"}),
+		"sign-out":           SignOutPage(SignOut{Page: pg("x"), Action: "/sign-out", Email: "jo@example.com"}),
+		"signed out":         SignOutPage(SignOut{Page: pg("x"), Action: "/sign-out", SignInURL: "/sign-in"}),
+		"home":               HomePage(Home{Page: pg("x"), Name: "Jo Doe", Email: "jo@example.com", SignOutURL: "/sign-out"}),
+		"home, no name":      HomePage(Home{Page: pg("x"), Email: "jo@example.com", SignOutURL: "/sign-out"}),
+		"home, impersonated": HomePage(Home{Page: impersonated(pg("x")), Email: "jo@example.com", SignOutURL: "/sign-out"}),
+		"actor token": TicketConfirmPage(TicketConfirm{Page: pg("x"), Action: "/sign-in/ticket", Account: "jo@example.com",
+			Heading: l.T("actor_token.confirm_title", "Account", "jo@example.com", "Actor", "support@example.com"),
+			Body:    l.N("actor_token.confirm_body", 30, "App", "Acme", "Account", "jo@example.com", "Actor", "support@example.com"),
+			Button:  l.T("actor_token.continue", "Account", "jo@example.com")}),
 		"message": MessagePage(Message{Page: pg("x"), Status: 500, Heading: l.T("page.error_title"),
 			Body: l.T("page.error_body"), BackURL: "/"}),
 		"outbox, empty": OutboxPage(Outbox{Page: pg("x")}),
@@ -245,7 +250,7 @@ func TestPagesRenderInEveryLocale(t *testing.T) {
 		t.Fatal(err)
 	}
 	emailish := regexp.MustCompile(`\S+@\S+`) // data, like jo@account.example
-	bareID := regexp.MustCompile(`\b(button|layout|form|field|signin|method|signup|link|signout|page|wait|error|account|org|date|email)\.[a-z_]+(\.[a-z_0-9]+)*\b`)
+	bareID := regexp.MustCompile(`\b(button|layout|form|field|signin|method|signup|link|signout|page|wait|error|account|org|date|email|actor_token|impersonation)\.[a-z_]+(\.[a-z_0-9]+)*\b`)
 	english := map[string]string{}
 	for name, c := range signInPages(cat.For(i18n.Source)) {
 		doc, _ := render(t, c)

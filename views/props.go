@@ -44,6 +44,15 @@ type Page struct {
 	// HideOptionalFields leaves optional sign-up fields out (the theme's
 	// showOptionalFields: false); the zero value shows them.
 	HideOptionalFields bool
+	// Impersonation, set while someone acts for the user (an actor
+	// token's session), shows the banner that says so on every page.
+	Impersonation *Impersonation
+}
+
+// Impersonation names the two people of an impersonation session.
+type Impersonation struct {
+	Account string // the user's account: their address, username or number
+	Actor   string // who acts for them: their account, or the actor's sub
 }
 
 // Translator renders catalog messages; internal/i18n's Localizer is one.

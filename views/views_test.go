@@ -29,6 +29,12 @@ func render(t *testing.T, c templ.Component) (*goquery.Document, string) {
 	return doc, buf.String()
 }
 
+// impersonated is p seen in an impersonation session.
+func impersonated(p Page) Page {
+	p.Impersonation = &Impersonation{Account: "jo@example.com", Actor: "support@example.com"}
+	return p
+}
+
 var others = []Method{{Strategy: "email_code", Label: "Email code to j***@example.com"}}
 
 // fullPages fills every prop a person can influence, errors included.
@@ -68,6 +74,8 @@ func fullPages() map[string]templ.Component {
 		}),
 		"signed out": SignOutPage(SignOut{Page: page("Sign out"), Action: "/sign-out", SignInURL: "/sign-in"}),
 		"home":       HomePage(Home{Page: page("Home"), Name: "Jo Doe", Email: "jo@example.com", SignOutURL: "/sign-out"}),
+		"home, impersonated": HomePage(Home{Page: impersonated(page("Home")), Name: "Jo Doe", Email: "jo@example.com",
+			SignOutURL: "/sign-out"}),
 		"message": MessagePage(Message{
 			Page: page("Not found"), Status: 404, Heading: "Page not found", Body: "There is nothing here.",
 			BackURL: "/", BackLabel: "Home", RequestID: "req_123",
@@ -508,5 +516,29 @@ func TestAccountEmails(t *testing.T) {
 		if txt := plain(t, CodeEmailHTML(CodeEmail{Email: base, Code: "123456", Minutes: 10, Purpose: purpose})); !strings.Contains(txt, want) {
 			t.Errorf("%s code email:\n%s", purpose, txt)
 		}
+	}
+}
+
+// While someone acts for the user, every page says so before anything
+// else, names both, and offers the way out; other pages carry no banner.
+func TestImpersonationBanner(t *testing.T) {
+	doc, _ := render(t, fullPages()["home, impersonated"])
+	banner := doc.Find(`body > aside[data-testid="impersonation"]`)
+	if banner.Length() != 1 || !banner.Next().Is("main") {
+		t.Fatalf("want one banner, right before main")
+	}
+	if label := banner.AttrOr("aria-label", ""); label != "Impersonation" {
+		t.Errorf("aria-label %q", label)
+	}
+	if text := strings.TrimSpace(banner.Find("p").Text()); text != "You are signed in as jo@example.com, impersonated by support@example.com." {
+		t.Errorf("banner says %q", text)
+	}
+	form := banner.Find(`form[method="post"][action="/sign-out"]`)
+	if form.Find(`button[type="submit"]`).Text() != "Sign out" || form.Find(`input[name="_csrf"]`).AttrOr("value", "") != csrf {
+		t.Errorf("the banner's sign-out form is not right")
+	}
+	plain, _ := render(t, fullPages()["home"])
+	if plain.Find(`[data-testid="impersonation"]`).Length() != 0 {
+		t.Error("a banner outside an impersonation")
 	}
 }

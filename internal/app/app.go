@@ -221,7 +221,8 @@ func (p *Portal) wire(ctx context.Context, opt Options) error {
 		Identifiers: ids, Hasher: hasher, Policy: pwPolicy, AppName: cfg.AppName, Notifier: mail,
 		LinkOtherDeviceSession: cfg.EmailLinkOtherDeviceSession, Restrict: restrictions,
 		Strict: cfg.EnumerationProtection == config.EnumerationStrict}
-	tickets := &signintoken.Service{Clock: clock, Repo: st.Q, InTx: store.Tx[signintoken.Repo](st), BaseURL: cfg.BaseURL}
+	tickets := &signintoken.Service{Clock: clock, Repo: st.Q, InTx: store.Tx[signintoken.Repo](st), BaseURL: cfg.BaseURL,
+		SessionLifetime: cfg.SessionMaxLifetime}
 	in.Tickets = tickets
 	factors := cfg.EnabledFactors()
 	if !cfg.PasskeysPossible() && slices.Contains(factors, flow.Passkey) {

@@ -77,7 +77,7 @@ func TestEveryPageInEveryTheme(t *testing.T) {
 		// One tab per person for each worker, opened here on the test's
 		// goroutine.
 		tabs := map[who]*checkedTab{}
-		for _, w := range []who{anon, member, invitee, hopeful} {
+		for _, w := range []who{anon, member, invitee, hopeful, impersonator} {
 			tabs[w] = m.checkedTab(w)
 		}
 		wg.Go(func() {
@@ -107,6 +107,14 @@ func TestEveryPageInEveryTheme(t *testing.T) {
 	t.Logf("%d pages × %d themes checked in %v", len(pages), len(theme.Shipped()), time.Since(started).Round(time.Second))
 }
 
+// expectShown checks that the page shows what marks its state.
+func (p portalPage) expectShown(b *tab) {
+	b.t.Helper()
+	if p.shows != "" && b.eval(`String(!!document.querySelector(`+quoteJS(p.shows)+`)?.checkVisibility())`) != "true" {
+		b.fatalf("%s is not shown: the state this page needs was not reached", p.shows)
+	}
+}
+
 // check reaches p in th and runs the checks on it.
 func (m *matrix) check(ct *checkedTab, p portalPage, th, script, shots string) {
 	b := ct.tab
@@ -133,6 +141,7 @@ func (m *matrix) check(ct *checkedTab, p portalPage, th, script, shots string) {
 	if h1 := b.text("h1"); !strings.HasPrefix(h1, p.h1) {
 		b.fatalf("h1 %q, want it to start with %q: the state this page needs was not reached", h1, p.h1)
 	}
+	p.expectShown(b)
 	if scheme == "dark" || th == "dark" || th == "shades-of-purple" { // the theme must really apply
 		if bg := b.eval(`getComputedStyle(document.querySelector(".cl-card") || document.body).backgroundColor`); bg == "rgb(255, 255, 255)" {
 			b.fatalf("theme %s is not applied: the card is white", th)

@@ -18,7 +18,10 @@ type portalPage struct {
 	// at path, browser validation off, so that the server's messages show.
 	submit *formStep
 	h1     string // the heading it shows, so that a redirect cannot pass for it
-	status int64  // its HTTP status; 0 means 200
+	// shows, when set, is a CSS selector the page must show besides its
+	// heading: the mark of a state the heading alone does not tell.
+	shows  string
+	status int64 // its HTTP status; 0 means 200
 	// waitlist: the page is seen on the matrix's second portal, in
 	// PORTAL_SIGN_UP_MODE=waitlist (elsewhere it answers 404).
 	waitlist bool
@@ -54,6 +57,9 @@ var pages = []portalPage{
 	{name: "sign-in-link-opened", route: "/v1/verify", path: func(s *states) string { return s.linkPath }, h1: "Sign in to Portal"},
 	// A sign-in token's link (Clerk's __clerk_ticket) confirms before it signs in.
 	{name: "sign-in-token", route: "/sign-in", path: flow("/sign-in?__clerk_ticket=", (*states).signInTicket), h1: "Sign in to Portal"},
+	// An actor token's link says it starts an impersonation.
+	{name: "actor-token", route: "/sign-in", path: flow("/sign-in?__clerk_ticket=", (*states).actorTicket),
+		h1: "Sign in as " + graceEmail + " on behalf of " + adaEmail},
 	{name: "forgot-password", route: "/sign-in/forgot-password", path: flow("/sign-in/forgot-password?sign_in=", (*states).passwordFlow), h1: "Forgot your password?"},
 	{name: "reset-password", route: "/sign-in/reset-password", path: flow("/sign-in/reset-password?sign_in=", (*states).resetFlow), h1: "Set a new password"},
 	{name: "sign-up-verify-email", route: "/sign-up/verify-email-address", path: flow("/sign-up/verify-email-address?sign_up=", (*states).signUpEmailFlow), h1: "Verify your email"},
@@ -90,6 +96,9 @@ var pages = []portalPage{
 	{name: "organization", route: "/organizations/:org_id", who: member, path: flow("/organizations/", (*states).org), h1: matrixOrgName},
 	{name: "organization-members", route: "/organizations/:org_id/members", who: member, path: flow("/organizations/", (*states).orgMembers), h1: matrixOrgName},
 	{name: "organization-invitations", route: "/organizations/:org_id/invitations", who: member, path: flow("/organizations/", (*states).orgInvitations), h1: matrixOrgName},
+	// Impersonating: every page carries the banner; one page shows it here.
+	{name: "account-impersonated", route: "/user", who: impersonator, path: at("/user"), h1: "Your account",
+		shows: `aside[data-testid="impersonation"]`},
 	{name: "accept-invitation", route: "/accept-invitation", who: invitee, path: flow("/accept-invitation?ticket=", (*states).invitation), h1: "Join " + matrixOrgName},
 
 	// Messages and errors: one template, reached several ways.
@@ -150,6 +159,7 @@ func (s *states) orgInvitations() string     { return s.orgID + "/invitations" }
 func (s *states) invitation() string         { return s.ticket }
 func (s *states) factorTwoFlow() string      { return s.factorTwo }
 func (s *states) signInTicket() string       { return s.ticketSignIn }
+func (s *states) actorTicket() string        { return s.ticketActor }
 func (s *states) passkeyRemove() string      { return s.passkeyID + "/remove" }
 
 // Every GET route either is a page of the table or is listed with the

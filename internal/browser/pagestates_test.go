@@ -2,6 +2,7 @@ package browser
 
 import (
 	"context"
+	"encoding/json"
 	"maps"
 	"net/url"
 	"regexp"
@@ -40,10 +41,11 @@ const (
 type who int
 
 const (
-	anon    who = iota // nobody signed in
-	member             // Ada, signed in, admin of an organization
-	invitee            // Grace, signed in, invited to Ada's organization
-	hopeful            // nobody signed in, on the waitlist portal only
+	anon         who = iota // nobody signed in
+	member                  // Ada, signed in, admin of an organization
+	invitee                 // Grace, signed in, invited to Ada's organization
+	hopeful                 // nobody signed in, on the waitlist portal only
+	impersonator            // Ada's support, signed in as Grace through an actor token
 )
 
 // states are the IDs and links the pages of the matrix need, made once
@@ -59,6 +61,7 @@ type states struct {
 	passkeyID                   string // Ada's passkey
 	factorTwo                   string // a sign-in flow (sia_…) for Eve, at her second step
 	ticketSignIn                string // a sign-in token for Grace (the __clerk_ticket value)
+	ticketActor                 string // an actor token for Grace, Ada acting (the __clerk_ticket value)
 }
 
 // matrix is a portal configured to show as much as it can (every
@@ -97,7 +100,8 @@ func startMatrix(t *testing.T, timeout time.Duration) *matrix {
 	// Its visitor has a browser context of its own: cookies on localhost
 	// are shared across ports, and the two portals' must not meet.
 	m := &matrix{t: t, p: p, wl: portaltest.Start(t, portaltest.Options{Env: wlEnv}), op: op, browser: map[who]*tab{
-		anon: first, member: first.otherContext(), invitee: first.otherContext(), hopeful: first.otherContext()}}
+		anon: first, member: first.otherContext(), invitee: first.otherContext(), hopeful: first.otherContext(),
+		impersonator: first.otherContext()}}
 	m.setUp()
 	return m
 }
@@ -138,6 +142,24 @@ func (m *matrix) setUp() {
 		CreatedAt: now, UpdatedAt: now}); err != nil {
 		m.t.Fatal(err)
 	}
+
+	// Two actor tokens for Grace with Ada acting, as POST /v1/actor_tokens
+	// makes them: one waits on its confirmation page, the other signs the
+	// impersonator's browser in (an hour's session, longer than the matrix).
+	actor := json.RawMessage(`{"sub":"` + u.ID + `"}`)
+	impTicket := id.Secret(32)
+	s.ticketActor = id.Secret(32)
+	for _, ticket := range []string{s.ticketActor, impTicket} {
+		if err := m.p.Store.Q.CreateSignInToken(context.Background(), &signintoken.Token{ID: id.New(id.ActorToken), UserID: g.ID,
+			TokenHash: signintoken.Hash(ticket), Status: signintoken.Pending, ExpiresAt: now.Add(time.Hour),
+			CreatedAt: now, UpdatedAt: now, Actor: actor, SessionMax: time.Hour}); err != nil {
+			m.t.Fatal(err)
+		}
+	}
+	imp := m.browser[impersonator]
+	imp.open(m.p.URL + "/sign-in?__clerk_ticket=" + impTicket)
+	imp.submit("sign in as Grace on Ada's behalf", `form[action="/sign-in/ticket"]`)
+	imp.expectPage("Signed in · Portal", "You're signed in")
 
 	// Ada's organization, with Grace invited.
 	ada.open(m.p.URL + "/create-organization")

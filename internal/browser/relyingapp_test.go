@@ -70,7 +70,7 @@ func (a *relyingApp) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case err == nil:
 		a.render(w, http.StatusOK, appPage{UserID: claims.Subject, OrgID: extra.OrgID, OrgRole: extra.OrgRole,
-			AccountURL: a.portal + "/user?redirect_url=" + url.QueryEscape(here)})
+			Actor: actorSub(extra.Actor), AccountURL: a.portal + "/user?redirect_url=" + url.QueryEscape(here)})
 	case errors.Is(err, errNoToken) || errors.Is(err, jwt.ErrExpired):
 		// __client_uat=0 means the portal said "signed out"; anything else
 		// (including no cookie yet) means only the portal knows, so ask it.
@@ -85,12 +85,20 @@ func (a *relyingApp) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+// actorSub is the sub of an act claim, "" without one.
+func actorSub(act map[string]any) string {
+	sub, _ := act["sub"].(string)
+	return sub
+}
+
 // appClaims are the claims the app reads besides the registered ones.
 type appClaims struct {
 	AuthorizedParty string `json:"azp"`
 	SessionID       string `json:"sid"`
 	OrgID           string `json:"org_id"`
 	OrgRole         string `json:"org_role"`
+	// Actor is the act claim of an impersonation session.
+	Actor map[string]any `json:"act"`
 }
 
 // verify checks the session token as the contract asks of every app:
@@ -172,6 +180,7 @@ type appPage struct {
 	UserID     string
 	OrgID      string
 	OrgRole    string
+	Actor      string // who acts for the user, in an impersonation session
 	SignInURL  string
 	Rejected   string
 	AccountURL string // the portal's account page, coming back here
@@ -186,6 +195,7 @@ var appTemplate = template.Must(template.New("app").Parse(`<!DOCTYPE html>
 <h1>Relying app</h1>
 {{if .UserID}}<p id="signed-in">Signed in as <code id="user-id">{{.UserID}}</code></p>
 <p><a id="account" href="{{.AccountURL}}">Manage account</a></p>
+{{if .Actor}}<p id="actor">Impersonated by <code>{{.Actor}}</code></p>{{end}}
 <p id="organization">{{if .OrgID}}Organization <code id="org-id">{{.OrgID}}</code> as <code id="org-role">{{.OrgRole}}</code>{{else}}Personal account{{end}}</p>
 {{else if .Rejected}}<p id="rejected">Session rejected: {{.Rejected}}</p>
 {{else}}<p id="signed-out">You are signed out.</p>

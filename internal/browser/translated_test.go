@@ -156,6 +156,7 @@ func (m *matrix) checkTranslated(ct *checkedTab, p portalPage) {
 	if h1 := strings.NewReplacer("⟦", "", "⟧", "").Replace(b.text("h1")); !strings.HasPrefix(h1, p.h1) {
 		b.fatalf("h1 %q, want it to start with %q: the state this page needs was not reached", h1, p.h1)
 	}
+	p.expectShown(b)
 	for _, s := range untranslated(b) {
 		b.t.Errorf("not from a catalog: %q", s)
 	}

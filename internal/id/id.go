@@ -31,6 +31,8 @@ const (
 	WaitlistEntry = "wle"
 	// SignInToken is a Backend API sign-in token (Clerk's sit_).
 	SignInToken = "sit"
+	// ActorToken is a Backend API actor token, for impersonation (Clerk's act_).
+	ActorToken = "act"
 )
 
 // New returns prefix_ followed by 27 base62 characters (160 random bits).

@@ -108,6 +108,20 @@ func TestRenderValues(t *testing.T) {
 	}
 }
 
+// {{session.actor}} is the actor object of an impersonation session, as
+// Clerk's templates expose it, and null in any other session.
+func TestRenderSessionActor(t *testing.T) {
+	claims := `{"act": "{{session.actor}}", "who": "{{session.actor || 'self'}}"}`
+	imp := Data{User: testUser(), Session: &session.Session{ID: "sess_1", Actor: json.RawMessage(`{"sub":"user_support","n":1}`)}}
+	if g, _ := json.Marshal(render(t, claims, imp)); string(g) != `{"act":{"n":1,"sub":"user_support"},"who":{"n":1,"sub":"user_support"}}` {
+		t.Errorf("impersonation session: rendered %s", g)
+	}
+	own := Data{User: testUser(), Session: &session.Session{ID: "sess_2"}}
+	if g, _ := json.Marshal(render(t, claims, own)); string(g) != `{"act":null,"who":"self"}` {
+		t.Errorf("the user's own session: rendered %s", g)
+	}
+}
+
 // The organization claims come from the active organization when there is one.
 func TestRenderOrg(t *testing.T) {
 	d := Data{User: testUser(), Org: &Org{ID: "org_1", Slug: "acme", Name: "Acme", Role: "org:admin",

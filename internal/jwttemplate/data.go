@@ -54,6 +54,11 @@ func (v *values) lookup(path []string) any {
 			return nil
 		}
 		return v.d.Session.ID
+	case "session.actor": // the actor object of an impersonation session, else null
+		if v.d.Session == nil || !v.d.Session.Impersonated() {
+			return nil
+		}
+		return v.walk(key, v.d.Session.Actor, nil)
 	}
 	if path[0] == "user" {
 		return userValue(u, path[1])

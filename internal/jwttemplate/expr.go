@@ -29,7 +29,7 @@ func Shortcodes() []string {
 		"user.created_at", "user.updated_at", "user.public_metadata", "user.unsafe_metadata",
 		"org.id", "org.slug", "org.name", "org.image_url", "org.public_metadata",
 		"org_membership.role", "org_membership.permissions", "org_membership.public_metadata",
-		"session.id",
+		"session.id", "session.actor",
 	}
 }
 

@@ -2,6 +2,7 @@ package session
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -113,24 +114,62 @@ func (s *Service) Start(ctx context.Context, r Repo, clientID, userID, ip, ua st
 // (secondFactorAt), which the token's fva claim reports.
 func (s *Service) StartFactors(ctx context.Context, r Repo, clientID, userID, ip, ua string, firstFactorAt time.Time, secondFactorAt *time.Time) (*Session, error) {
 	now := s.Clock.Now()
+	return s.start(ctx, r, Session{ClientID: clientID, UserID: userID, FirstFactorAt: firstFactorAt,
+		SecondFactorAt: secondFactorAt, ReverifiedAt: lastFactor(firstFactorAt, secondFactorAt), IP: ip, UserAgent: ua,
+		ExpireAt: now.Add(s.Policy.MaxLifetime)})
+}
+
+// Impersonation is what an actor token gives the session it starts.
+type Impersonation struct {
+	Actor json.RawMessage // the actor object, with its sub
+	// MaxLifetime caps the session's lifetime (the token's
+	// session_max_duration_in_seconds); the instance's own cap still holds.
+	MaxLifetime time.Duration
+}
+
+// StartImpersonation is Start for an actor token: a session of userID in
+// which imp.Actor acts for them. Its lifetime is imp.MaxLifetime at most
+// and it ends after ImpersonationInactivity without activity.
+//
+// The token is the first factor (fva reports it, as for a sign-in token),
+// but the session does not count as the person having proved who they are
+// (reverified_at is left empty): changing the account's password, email,
+// phone, second factors or deleting it asks for the user's own factor,
+// which the one impersonating does not have. Bans, locks and the blocklist
+// refuse it as they refuse every sign-in.
+func (s *Service) StartImpersonation(ctx context.Context, r Repo, clientID, userID, ip, ua string, imp Impersonation) (*Session, error) {
+	if len(imp.Actor) == 0 {
+		return nil, errors.New("session: an impersonation needs its actor")
+	}
+	now := s.Clock.Now()
+	life := s.Policy.MaxLifetime
+	if imp.MaxLifetime > 0 && (life <= 0 || imp.MaxLifetime < life) {
+		life = imp.MaxLifetime
+	}
+	return s.start(ctx, r, Session{ClientID: clientID, UserID: userID, FirstFactorAt: now, IP: ip, UserAgent: ua,
+		ExpireAt: now.Add(life), Actor: imp.Actor})
+}
+
+// start creates sess (its factor times, expiry and actor set by the
+// caller) as the client's one active session.
+func (s *Service) start(ctx context.Context, r Repo, sess Session) (*Session, error) {
+	now := s.Clock.Now()
 	// Read in the transaction, so a ban or lock that lands meanwhile wins.
-	st, err := r.UserStanding(ctx, userID)
+	st, err := r.UserStanding(ctx, sess.UserID)
 	if err != nil {
 		return nil, err
 	}
 	if !st.Allowed() {
 		return nil, ErrCannotSignIn
 	}
-	if err := s.admitted(ctx, r, userID); err != nil {
+	if err := s.admitted(ctx, r, sess.UserID); err != nil {
 		return nil, err
 	}
-	if err := s.endAll(ctx, r, clientID, Ended, now); err != nil {
+	if err := s.endAll(ctx, r, sess.ClientID, Ended, now); err != nil {
 		return nil, err
 	}
-	sess := Session{ID: id.New(id.Session), ClientID: clientID, UserID: userID, Status: Active,
-		FirstFactorAt: firstFactorAt, SecondFactorAt: secondFactorAt, ReverifiedAt: lastFactor(firstFactorAt, secondFactorAt),
-		IP: ip, UserAgent: truncate(ua, 512), CreatedAt: now, UpdatedAt: now, LastActiveAt: now,
-		ExpireAt: now.Add(s.Policy.MaxLifetime)}
+	sess.ID, sess.Status, sess.UserAgent = id.New(id.Session), Active, truncate(sess.UserAgent, 512)
+	sess.CreatedAt, sess.UpdatedAt, sess.LastActiveAt = now, now, now
 	if err := r.CreateSession(ctx, sess); err != nil {
 		return nil, err
 	}
@@ -380,7 +419,7 @@ func (s *Service) TokenFor(ctx context.Context, sess *Session, azp string, ttl t
 		return "", time.Time{}, err
 	}
 	p := token.SessionParams{Issuer: s.Issuer, UserID: sess.UserID, SessionID: sess.ID, AuthorizedParty: azp,
-		Now: now, TTL: ttl, FirstFactorAt: sess.FirstFactorAt}
+		Now: now, TTL: ttl, FirstFactorAt: sess.FirstFactorAt, Actor: sess.Actor}
 	if sess.SecondFactorAt != nil {
 		p.SecondFactorAt = *sess.SecondFactorAt
 	}

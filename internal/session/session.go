@@ -2,7 +2,10 @@
 // short-lived session tokens relying apps verify against the JWKS.
 package session
 
-import "time"
+import (
+	"encoding/json"
+	"time"
+)
 
 // Session statuses, as Clerk names them.
 const (
@@ -39,7 +42,19 @@ type Session struct {
 	// session: at sign-in, then on /user/verify. Sensitive account changes
 	// need it recent (REQ-SES-06).
 	ReverifiedAt *time.Time
+	// Actor is set on an impersonation session only (one an actor token
+	// started): the actor object, {"sub":"user_…",…}, which its tokens
+	// carry as the act claim and the Backend API as actor.
+	Actor json.RawMessage
 }
+
+// ImpersonationInactivity ends an impersonation session after this long
+// without activity, whatever the instance's own inactivity timeout: Clerk's
+// 10 minutes.
+const ImpersonationInactivity = 10 * time.Minute
+
+// Impersonated reports whether someone else acts for the user in s.
+func (s *Session) Impersonated() bool { return len(s.Actor) > 0 }
 
 // ReverifiedWithin reports whether the person proved who they are less than
 // window before now.
@@ -47,10 +62,15 @@ func (s *Session) ReverifiedWithin(now time.Time, window time.Duration) bool {
 	return s.ReverifiedAt != nil && now.Sub(*s.ReverifiedAt) < window
 }
 
-// Live reports whether the session may still mint tokens at now.
+// Live reports whether the session may still mint tokens at now, given
+// the instance's inactivity timeout (0: none). An impersonation session
+// has ImpersonationInactivity at most.
 func (s *Session) Live(now time.Time, inactivity time.Duration) bool {
 	if s.Status != Active || !now.Before(s.ExpireAt) {
 		return false
+	}
+	if s.Impersonated() && (inactivity <= 0 || inactivity > ImpersonationInactivity) {
+		inactivity = ImpersonationInactivity
 	}
 	return inactivity <= 0 || now.Sub(s.LastActiveAt) < inactivity
 }

@@ -27,6 +27,14 @@ import (
 // two uses at once one wins, the other is signintoken.ErrGone. A browser
 // signed in as someone else is signed in as the token's user instead, as
 // with every sign-in (one session per browser).
+//
+// An actor token starts an impersonation session instead
+// (session.Service.StartImpersonation): no second factor is asked, since
+// standing in for the user is what it is for, while a ban, a lock or the
+// blocklist still refuse it, as Clerk's actor tokens are refused for a
+// user who may not sign in. It is not the user's own sign-in, so the
+// user's last sign-in is left as it was (Clerk leaves last_sign_in_at so
+// too) and so is their count of failed attempts.
 func (s *Service) SignInWithTicket(ctx context.Context, clientID, ticket, redirectURL string, meta flow.Meta) (*session.Session, *flow.Flow, error) {
 	if s.Tickets == nil {
 		return nil, nil, signintoken.ErrGone
@@ -50,6 +58,14 @@ func (s *Service) SignInWithTicket(ctx context.Context, clientID, ticket, redire
 		}
 		now := s.Clock.Now()
 		f.UpdatedAt, f.Data.FirstFactor, f.Data.FirstFactorAt = now, flow.Ticket, &now
+		if t.Impersonates() {
+			imp := session.Impersonation{Actor: t.Actor, MaxLifetime: t.SessionMax}
+			if sess, err = s.Sessions.StartImpersonation(ctx, r, clientID, u.ID, meta.IP, meta.UserAgent, imp); err != nil {
+				return err
+			}
+			f.Status, f.SessionID = flow.Complete, sess.ID
+			return r.CreateFlow(ctx, f)
+		}
 		if s.NeedsSecondFactor(u) {
 			f.Status = flow.NeedsSecondFactor
 			return r.CreateFlow(ctx, f)

@@ -5,13 +5,19 @@
 // press of its button uses the token (REQ-OTP-09, REQ-SES-07), and the
 // sign-in itself goes through the signin package like every other.
 //
+// Clerk's actor tokens (actor.go) are sign-in tokens with an actor: the
+// same links, single use and revocation, but the session they start is an
+// impersonation, in which the actor acts for the user.
+//
 // Only the token's hash is kept: the token and its link are answered once,
 // when the token is created.
 package signintoken
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"net/url"
 	"time"
 
@@ -49,7 +55,7 @@ const (
 	maxTicket = 100
 )
 
-// Token is one sign-in token.
+// Token is one sign-in token, or an actor token.
 type Token struct {
 	ID        string
 	UserID    string
@@ -58,7 +64,15 @@ type Token struct {
 	ExpiresAt time.Time
 	CreatedAt time.Time
 	UpdatedAt time.Time
+	// Actor is set on an actor token only: the actor object, with its
+	// "sub", compact JSON.
+	Actor json.RawMessage
+	// SessionMax is an actor token's session_max_duration_in_seconds.
+	SessionMax time.Duration
 }
+
+// Impersonates reports whether t is an actor token.
+func (t *Token) Impersonates() bool { return len(t.Actor) > 0 }
 
 // Live reports whether t can still be used at now.
 func (t *Token) Live(now time.Time) bool { return t.Status == Pending && now.Before(t.ExpiresAt) }
@@ -91,6 +105,9 @@ type Service struct {
 	Repo    Repo
 	InTx    func(ctx context.Context, fn func(Repo) error) error
 	BaseURL string // links are built from it
+	// SessionLifetime is the instance's session lifetime, which bounds an
+	// actor token's session_max_duration_in_seconds (0: MaxSeconds).
+	SessionLifetime time.Duration
 }
 
 // Errors a person or the Backend API sees.
@@ -116,17 +133,50 @@ type CreateInput struct {
 // Create makes a token for a user who may sign in and returns it with its
 // token and link, which are not kept.
 func (s *Service) Create(ctx context.Context, in CreateInput) (*Token, string, string, error) {
-	ttl := DefaultTTL
-	if in.ExpiresInSeconds != nil {
-		if n := *in.ExpiresInSeconds; n < 1 || n > MaxSeconds {
-			return nil, "", "", apperr.Field(apperr.Invalid, "expires_in_seconds", "expires_in_seconds must be between 1 and 2592000 (30 days).")
-		}
-		ttl = time.Duration(*in.ExpiresInSeconds) * time.Second
+	ttl, err := lifetime("expires_in_seconds", in.ExpiresInSeconds, DefaultTTL, MaxSeconds)
+	if err != nil {
+		return nil, "", "", err
 	}
-	if in.UserID == "" {
+	return s.create(ctx, &Token{ID: id.New(id.SignInToken), UserID: in.UserID}, ttl, ErrCannotSignIn)
+}
+
+// lifetime reads an optional number of seconds between 1 and maxSeconds
+// (def when absent).
+func lifetime(param string, seconds *int64, def time.Duration, maxSeconds int64) (time.Duration, error) {
+	if seconds == nil {
+		return def, nil
+	}
+	if n := *seconds; n < 1 || n > maxSeconds {
+		return 0, apperr.Field(apperr.Invalid, param, fmt.Sprintf("%s must be between 1 and %d (%s).", param, maxSeconds, span(maxSeconds)))
+	}
+	return time.Duration(*seconds) * time.Second, nil
+}
+
+// span says n seconds in the largest whole unit.
+func span(n int64) string {
+	unit, name := int64(1), "second"
+	for _, u := range []struct {
+		secs int64
+		name string
+	}{{86400, "day"}, {3600, "hour"}, {60, "minute"}} {
+		if n >= u.secs && n%u.secs == 0 {
+			unit, name = u.secs, u.name
+			break
+		}
+	}
+	if n/unit != 1 {
+		name += "s"
+	}
+	return fmt.Sprintf("%d %s", n/unit, name)
+}
+
+// create fills in and stores t (its ID, user and, for an actor token, its
+// actor set) for a user who may sign in; refused answers one who may not.
+func (s *Service) create(ctx context.Context, t *Token, ttl time.Duration, refused error) (*Token, string, string, error) {
+	if t.UserID == "" {
 		return nil, "", "", apperr.Field(apperr.Invalid, "user_id", "Give the user_id of the user the token signs in.")
 	}
-	u, err := s.Repo.UserByID(ctx, in.UserID)
+	u, err := s.Repo.UserByID(ctx, t.UserID)
 	if errors.Is(err, apperr.ErrNotFound) {
 		return nil, "", "", ErrUserNotFound
 	} else if err != nil {
@@ -134,11 +184,10 @@ func (s *Service) Create(ctx context.Context, in CreateInput) (*Token, string, s
 	}
 	now := s.Clock.Now()
 	if u.Banned || u.Locked(now) {
-		return nil, "", "", ErrCannotSignIn
+		return nil, "", "", refused
 	}
 	ticket := id.Secret(32)
-	t := &Token{ID: id.New(id.SignInToken), UserID: u.ID, TokenHash: Hash(ticket), Status: Pending,
-		ExpiresAt: now.Add(ttl), CreatedAt: now, UpdatedAt: now}
+	t.TokenHash, t.Status, t.ExpiresAt, t.CreatedAt, t.UpdatedAt = Hash(ticket), Pending, now.Add(ttl), now, now
 	if err := s.Repo.CreateSignInToken(ctx, t); err != nil {
 		return nil, "", "", err
 	}
@@ -150,23 +199,28 @@ func (s *Service) Link(ticket string) string {
 	return s.BaseURL + Path + "?" + url.Values{Param: {ticket}}.Encode()
 }
 
-// Revoke withdraws a pending token (expired or not); its link stops
-// working. An accepted or revoked one is ErrNotPending.
+// Revoke withdraws a pending sign-in token (expired or not); its link
+// stops working. An accepted or revoked one is ErrNotPending; an actor
+// token is not a sign-in token (ErrNotFound).
 func (s *Service) Revoke(ctx context.Context, tokenID string) (*Token, error) {
+	return s.revoke(ctx, tokenID, false, ErrNotFound, ErrNotPending)
+}
+
+func (s *Service) revoke(ctx context.Context, tokenID string, actor bool, notFound, notPending error) (*Token, error) {
 	var t *Token
 	err := s.InTx(ctx, func(r Repo) error {
 		var err error
-		if t, err = r.SignInTokenByID(ctx, tokenID); errors.Is(err, apperr.ErrNotFound) {
-			return ErrNotFound
+		if t, err = r.SignInTokenByID(ctx, tokenID); errors.Is(err, apperr.ErrNotFound) || err == nil && t.Impersonates() != actor {
+			return notFound
 		} else if err != nil {
 			return err
 		}
 		if t.Status != Pending {
-			return ErrNotPending
+			return notPending
 		}
 		t.Status, t.UpdatedAt = Revoked, s.Clock.Now()
 		if err := r.UpdateSignInToken(ctx, t, Pending); errors.Is(err, apperr.ErrConflict) {
-			return ErrNotPending
+			return notPending
 		} else if err != nil {
 			return err
 		}

@@ -34,14 +34,14 @@ func (q *Q) ClientByID(ctx context.Context, id string) (*session.Client, error) 
 }
 
 const sessionCols = `id, client_id, user_id, status, first_factor_at, second_factor_at, active_org_id,
-	ip, user_agent, created_at, updated_at, last_active_at, expire_at, ended_at, reverified_at`
+	ip, user_agent, created_at, updated_at, last_active_at, expire_at, ended_at, reverified_at, actor`
 
 // CreateSession inserts a session.
 func (q *Q) CreateSession(ctx context.Context, s session.Session) error {
-	_, err := q.exec(ctx, `INSERT INTO sessions (`+sessionCols+`) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
+	_, err := q.exec(ctx, `INSERT INTO sessions (`+sessionCols+`) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
 		s.ID, s.ClientID, s.UserID, s.Status, ms(s.FirstFactorAt), msPtr(s.SecondFactorAt), s.ActiveOrgID,
 		s.IP, s.UserAgent, ms(s.CreatedAt), ms(s.UpdatedAt), ms(s.LastActiveAt), ms(s.ExpireAt), msPtr(s.EndedAt),
-		msPtr(s.ReverifiedAt))
+		msPtr(s.ReverifiedAt), rawJSON(s.Actor))
 	return err
 }
 
@@ -126,9 +126,10 @@ func scanSession(r scanner) (*session.Session, error) {
 		s                                  session.Session
 		second, ended, reverified          sql.NullInt64
 		first, created, updated, last, exp int64
+		actor                              sql.NullString
 	)
 	err := r.Scan(&s.ID, &s.ClientID, &s.UserID, &s.Status, &first, &second, &s.ActiveOrgID,
-		&s.IP, &s.UserAgent, &created, &updated, &last, &exp, &ended, &reverified)
+		&s.IP, &s.UserAgent, &created, &updated, &last, &exp, &ended, &reverified, &actor)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNotFound
 	}
@@ -137,6 +138,6 @@ func scanSession(r scanner) (*session.Session, error) {
 	}
 	s.FirstFactorAt, s.SecondFactorAt = fromMS(first), fromNullMS(second)
 	s.CreatedAt, s.UpdatedAt, s.LastActiveAt, s.ExpireAt = fromMS(created), fromMS(updated), fromMS(last), fromMS(exp)
-	s.EndedAt, s.ReverifiedAt = fromNullMS(ended), fromNullMS(reverified)
+	s.EndedAt, s.ReverifiedAt, s.Actor = fromNullMS(ended), fromNullMS(reverified), fromRawJSON(actor)
 	return &s, nil
 }

@@ -1,6 +1,7 @@
 package store_test
 
 import (
+	"encoding/json"
 	"errors"
 	"slices"
 	"testing"
@@ -47,6 +48,29 @@ func testSessions(t *testing.T, open func(t *testing.T) *store.Store) {
 		sameSession(t, got, &want)
 		if _, err := s.Q.SessionByID(ctx, id.New(id.Session)); !errors.Is(err, store.ErrNotFound) {
 			t.Errorf("unknown session: %v, want ErrNotFound", err)
+		}
+	})
+
+	t.Run("an impersonation session keeps its actor; others have none", func(t *testing.T) {
+		s, ctx := open(t), t.Context()
+		client := createClient(t, s)
+		imp := newSession(t, s, client, base)
+		imp.Actor = json.RawMessage(`{"reason":"ticket 7","sub":"user_support"}`)
+		own := newSession(t, s, client, at(time.Second))
+		for _, x := range []session.Session{imp, own} {
+			if err := s.Q.CreateSession(ctx, x); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for _, want := range []session.Session{imp, own} {
+			got, err := s.Q.SessionByID(ctx, want.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			sameSession(t, got, &want)
+		}
+		if got, _ := s.Q.SessionByID(ctx, own.ID); got.Actor != nil || got.Impersonated() {
+			t.Errorf("the user's own session has actor %q", got.Actor)
 		}
 	})
 
@@ -177,7 +201,7 @@ func sameSession(t *testing.T, got, want *session.Session) {
 	t.Helper()
 	if got.ID != want.ID || got.ClientID != want.ClientID || got.UserID != want.UserID ||
 		got.Status != want.Status || got.ActiveOrgID != want.ActiveOrgID || got.IP != want.IP ||
-		got.UserAgent != want.UserAgent {
+		got.UserAgent != want.UserAgent || string(got.Actor) != string(want.Actor) {
 		t.Errorf("session = %+v\nwant %+v", got, want)
 	}
 	sameTime(t, "FirstFactorAt", got.FirstFactorAt, want.FirstFactorAt)

@@ -4,18 +4,24 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"time"
 
 	"github.com/portalhq/portal/internal/signintoken"
 )
 
-// Sign-in tokens (internal/signintoken): only the token's hash is kept.
+// Sign-in and actor tokens (internal/signintoken): only the token's hash
+// is kept. An actor token is a sign-in token with an actor.
 
-const signInTokenCols = `id, user_id, token_hash, status, expires_at, created_at, updated_at`
+const signInTokenCols = `id, user_id, token_hash, status, expires_at, created_at, updated_at, actor, session_max_seconds`
 
 // CreateSignInToken inserts t; a token hash in use is ErrConflict.
 func (q *Q) CreateSignInToken(ctx context.Context, t *signintoken.Token) error {
-	_, err := q.exec(ctx, `INSERT INTO sign_in_tokens (`+signInTokenCols+`) VALUES (?,?,?,?,?,?,?)`,
-		t.ID, t.UserID, t.TokenHash, t.Status, ms(t.ExpiresAt), ms(t.CreatedAt), ms(t.UpdatedAt))
+	var sessionMax any
+	if t.SessionMax > 0 {
+		sessionMax = int64(t.SessionMax / time.Second)
+	}
+	_, err := q.exec(ctx, `INSERT INTO sign_in_tokens (`+signInTokenCols+`) VALUES (?,?,?,?,?,?,?,?,?)`,
+		t.ID, t.UserID, t.TokenHash, t.Status, ms(t.ExpiresAt), ms(t.CreatedAt), ms(t.UpdatedAt), rawJSON(t.Actor), sessionMax)
 	if isUnique(err) {
 		return ErrConflict
 	}
@@ -45,8 +51,10 @@ func scanSignInToken(r scanner) (*signintoken.Token, error) {
 	var (
 		t                     signintoken.Token
 		expires, created, upd int64
+		actor                 sql.NullString
+		sessionMax            sql.NullInt64
 	)
-	err := r.Scan(&t.ID, &t.UserID, &t.TokenHash, &t.Status, &expires, &created, &upd)
+	err := r.Scan(&t.ID, &t.UserID, &t.TokenHash, &t.Status, &expires, &created, &upd, &actor, &sessionMax)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNotFound
 	}
@@ -54,5 +62,6 @@ func scanSignInToken(r scanner) (*signintoken.Token, error) {
 		return nil, err
 	}
 	t.ExpiresAt, t.CreatedAt, t.UpdatedAt = fromMS(expires), fromMS(created), fromMS(upd)
+	t.Actor, t.SessionMax = fromRawJSON(actor), time.Duration(sessionMax.Int64)*time.Second
 	return &t, nil
 }

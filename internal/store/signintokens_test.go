@@ -1,6 +1,7 @@
 package store_test
 
 import (
+	"encoding/json"
 	"errors"
 	"testing"
 	"time"
@@ -19,7 +20,8 @@ func newSignInToken(userID, ticket string, created time.Time) *signintoken.Token
 
 func sameSignInToken(t *testing.T, got, want *signintoken.Token) {
 	t.Helper()
-	if got.ID != want.ID || got.UserID != want.UserID || got.TokenHash != want.TokenHash || got.Status != want.Status {
+	if got.ID != want.ID || got.UserID != want.UserID || got.TokenHash != want.TokenHash || got.Status != want.Status ||
+		string(got.Actor) != string(want.Actor) || got.SessionMax != want.SessionMax {
 		t.Errorf("token = %+v, want %+v", got, want)
 	}
 	sameTime(t, "expires_at", got.ExpiresAt, want.ExpiresAt)
@@ -95,6 +97,29 @@ func testSignInTokens(t *testing.T, open func(t *testing.T) *store.Store) {
 		ghost := newSignInToken(u.ID, "ghost", base)
 		if err := s.Q.UpdateSignInToken(ctx, ghost, signintoken.Pending); !errors.Is(err, store.ErrNotFound) {
 			t.Errorf("updating a missing token: %v, want ErrNotFound", err)
+		}
+	})
+
+	t.Run("an actor token keeps its actor and session lifetime", func(t *testing.T) {
+		s, ctx := open(t), t.Context()
+		u := createUser(t, s, "bob@example.com")
+		tok := newSignInToken(u.ID, "ticket-1", base)
+		tok.ID, tok.Actor, tok.SessionMax = id.New(id.ActorToken), json.RawMessage(`{"sub":"user_support"}`), 90*time.Minute
+		plain := newSignInToken(u.ID, "ticket-2", base)
+		for _, x := range []*signintoken.Token{tok, plain} {
+			if err := s.Q.CreateSignInToken(ctx, x); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for _, want := range []*signintoken.Token{tok, plain} {
+			got, err := s.Q.SignInTokenByHash(ctx, want.TokenHash)
+			if err != nil {
+				t.Fatal(err)
+			}
+			sameSignInToken(t, got, want)
+			if got.Impersonates() != (want == tok) {
+				t.Errorf("%s: Impersonates() = %v", want.ID, got.Impersonates())
+			}
 		}
 	})
 

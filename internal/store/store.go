@@ -7,6 +7,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -295,6 +296,22 @@ func msPtr(t *time.Time) any {
 }
 
 func fromMS(v int64) time.Time { return time.UnixMilli(v).UTC() }
+
+// rawJSON stores an optional JSON value (an actor object) as text, NULL
+// when there is none.
+func rawJSON(v json.RawMessage) any {
+	if len(v) == 0 {
+		return nil
+	}
+	return string(v)
+}
+
+func fromRawJSON(v sql.NullString) json.RawMessage {
+	if !v.Valid || v.String == "" {
+		return nil
+	}
+	return json.RawMessage(v.String)
+}
 
 func fromNullMS(v sql.NullInt64) *time.Time {
 	if !v.Valid {

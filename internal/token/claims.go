@@ -1,6 +1,7 @@
 package token
 
 import (
+	"encoding/json"
 	"errors"
 	"time"
 
@@ -29,6 +30,10 @@ type SessionClaims struct {
 	OrgSlug        string   `json:"org_slug,omitempty"`
 	OrgRole        string   `json:"org_role,omitempty"`
 	OrgPermissions []string `json:"org_permissions,omitempty"`
+	// Actor is Clerk's act claim (RFC 8693's): in an impersonation
+	// session, who acts for the user, as the actor token named them
+	// ({"sub":"user_…"}); absent otherwise.
+	Actor json.RawMessage `json:"act,omitempty"`
 }
 
 // ExpiresAt is Expiry as a time.
@@ -50,6 +55,9 @@ type SessionParams struct {
 	OrgSlug        string
 	OrgRole        string
 	OrgPermissions []string
+
+	// Actor is set in an impersonation session only: the act claim.
+	Actor json.RawMessage
 }
 
 // NewSessionClaims fills in the times, a random jti (REQ-CR-01) and fva.
@@ -81,6 +89,7 @@ func NewSessionClaims(p SessionParams) (SessionClaims, error) {
 		OrgSlug:         p.OrgSlug,
 		OrgRole:         p.OrgRole,
 		OrgPermissions:  p.OrgPermissions,
+		Actor:           p.Actor,
 	}, nil
 }
 

@@ -498,6 +498,19 @@ func TestNewSessionClaims(t *testing.T) {
 			t.Errorf("claim %q present without an active organization", k)
 		}
 	}
+	if _, ok := m["act"]; ok {
+		t.Errorf("act present outside an impersonation session: %s", b)
+	}
+	imp := p
+	imp.Actor = json.RawMessage(`{"sub":"user_support","reason":"ticket 42"}`)
+	ic, _ := NewSessionClaims(imp)
+	b, _ = json.Marshal(ic)
+	var act struct {
+		Act map[string]any `json:"act"`
+	}
+	if err := json.Unmarshal(b, &act); err != nil || act.Act["sub"] != "user_support" || act.Act["reason"] != "ticket 42" {
+		t.Errorf("an impersonation session's claims %s: want act to be the actor object", b)
+	}
 
 	p.SecondFactorAt = now.Add(time.Minute) // another process's clock ahead
 	if c, _ := NewSessionClaims(p); c.FVA != [2]int{0, 0} {
