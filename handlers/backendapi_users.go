@@ -3,8 +3,10 @@ package handlers
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -91,6 +93,22 @@ type userBody struct {
 	PublicMetadata          json.RawMessage `json:"public_metadata"`
 	PrivateMetadata         json.RawMessage `json:"private_metadata"`
 	UnsafeMetadata          json.RawMessage `json:"unsafe_metadata"`
+	LegalAcceptedAt         *string         `json:"legal_accepted_at"` // RFC 3339
+	SkipLegalChecks         bool            `json:"skip_legal_checks"`
+}
+
+// legalAcceptedAt is legal_accepted_at read as Clerk takes it (RFC 3339,
+// e.g. 2024-10-20T07:15:20.902Z); nil when not given.
+func (b userBody) legalAcceptedAt() (*time.Time, error) {
+	if b.LegalAcceptedAt == nil || *b.LegalAcceptedAt == "" {
+		return nil, nil
+	}
+	at, err := time.Parse(time.RFC3339, *b.LegalAcceptedAt)
+	if err != nil {
+		return nil, apperr.Field(apperr.Invalid, "legal_accepted_at",
+			"legal_accepted_at must be a date and time in RFC 3339 format, such as 2024-10-20T07:15:20.902Z.")
+	}
+	return &at, nil
 }
 
 func (b userBody) metadata() admin.Metadata {
@@ -103,11 +121,20 @@ func (a *app) apiUserCreate(c echo.Context) error {
 	if err := bindJSON(c, &b); err != nil {
 		return err
 	}
+	legal, err := b.legalAcceptedAt()
+	if err != nil {
+		return err
+	}
 	u, err := a.AdminUsers.Create(c.Request().Context(), admin.CreateInput{EmailAddresses: b.EmailAddress,
 		PhoneNumbers: b.PhoneNumber, Username: b.Username, Password: b.Password, PasswordDigest: b.PasswordDigest,
 		PasswordHasher: b.PasswordHasher, FirstName: b.FirstName, LastName: b.LastName, ExternalID: b.ExternalID,
 		SkipPasswordChecks: b.SkipPasswordChecks, SkipPasswordRequirement: b.SkipPasswordRequirement,
-		Metadata: b.metadata()})
+		LegalAcceptedAt: legal, SkipLegalChecks: b.SkipLegalChecks, Metadata: b.metadata()})
+	if errors.Is(err, admin.ErrLegalRequired) {
+		// Clerk's code for a parameter the instance's settings require.
+		return &apiError{Status: http.StatusUnprocessableEntity, Code: "form_param_missing", Message: "is missing",
+			LongMessage: admin.ErrLegalRequired.Message, Meta: map[string]any{"param_name": "legal_accepted_at"}}
+	}
 	if err != nil {
 		return err
 	}
@@ -120,11 +147,15 @@ func (a *app) apiUserUpdate(c echo.Context) error {
 	if err := bindJSON(c, &b); err != nil {
 		return err
 	}
+	legal, err := b.legalAcceptedAt()
+	if err != nil {
+		return err
+	}
 	u, err := a.AdminUsers.Update(c.Request().Context(), c.Param("id"), admin.UpdateInput{FirstName: b.FirstName,
 		LastName: b.LastName, Username: b.Username, PrimaryEmailAddressID: b.PrimaryEmailAddressID,
 		Password: b.Password, PasswordDigest: b.PasswordDigest, PasswordHasher: b.PasswordHasher,
 		SkipPasswordChecks: b.SkipPasswordChecks, SignOutOfOtherSessions: b.SignOutOfOtherSessions,
-		ExternalID: b.ExternalID, Metadata: b.metadata()})
+		ExternalID: b.ExternalID, LegalAcceptedAt: legal, Metadata: b.metadata()})
 	if err != nil {
 		return err
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/portalhq/portal/internal/avatar"
 	"github.com/portalhq/portal/internal/oauth"
 	"github.com/portalhq/portal/internal/session"
+	"github.com/portalhq/portal/internal/signup"
 	"github.com/portalhq/portal/internal/user"
 	"github.com/portalhq/portal/views"
 )
@@ -213,7 +214,8 @@ func (a *app) renderSignUpContinue(c echo.Context, status int, f *flowT, form ur
 		FirstName: firstNonEmpty(get("first_name"), f.Data.FirstName), LastName: firstNonEmpty(get("last_name"), f.Data.LastName),
 		ShowEmail: fs.Shown["email_address"], RequireEmail: true, ShowPhone: fs.Shown["phone_number"], RequirePhone: true,
 		ShowUsername: fs.Shown["username"], RequireUsername: true,
-		ShowNames: fs.Shown["first_name"] || fs.Shown["last_name"], RequireNames: true, Errors: errs}))
+		ShowNames: fs.Shown["first_name"] || fs.Shown["last_name"], RequireNames: true, Errors: errs,
+		Legal: a.legalBox(fs.Shown[signup.FieldLegal], form != nil && ticked(form.Get(signup.FieldLegal)))}))
 }
 
 // POST /sign-up/continue.

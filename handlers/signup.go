@@ -56,7 +56,17 @@ func (a *app) renderSignUp(c echo.Context, status int, in signup.Form, q url.Val
 		ShowUsername: fs.Shown[signup.FieldUsername], RequireUsername: fs.Required[signup.FieldUsername],
 		ShowPassword: fs.Shown[signup.FieldPassword],
 		ShowNames:    fs.Shown[signup.FieldFirstName] || fs.Shown[signup.FieldLastName], RequireNames: a.SignUp.RequireNames(),
-		PasswordMin: a.PasswordMin, Hidden: redirectHidden(q), Errors: errs, SignInURL: withRedirect("/sign-in", q)}))
+		PasswordMin: a.PasswordMin, Hidden: redirectHidden(q), Errors: errs, SignInURL: withRedirect("/sign-in", q),
+		Legal: a.legalBox(a.SignUp.LegalConsent, in.LegalAccepted)}))
+}
+
+// legalBox is the consent box with the instance's documents when asked is
+// set, else nil (no box).
+func (a *app) legalBox(asked, ticked bool) *views.LegalConsent {
+	if !asked {
+		return nil
+	}
+	return &views.LegalConsent{TermsURL: a.Config.TermsURL, PrivacyURL: a.Config.PrivacyURL, Checked: ticked}
 }
 
 // POST /sign-up: validate, then send the first verification.
@@ -278,8 +288,13 @@ type flowT = flow.Flow
 func signupForm(form url.Values) signup.Form {
 	return signup.Form{Email: strings.TrimSpace(form.Get("email_address")), Phone: strings.TrimSpace(form.Get("phone_number")),
 		Username: strings.TrimSpace(form.Get("username")), Password: form.Get("password"),
-		FirstName: form.Get("first_name"), LastName: form.Get("last_name")}
+		FirstName: form.Get("first_name"), LastName: form.Get("last_name"),
+		LegalAccepted: ticked(form.Get(signup.FieldLegal))}
 }
+
+// ticked reads a checkbox: sent with a value (the box's own is "true")
+// when ticked, absent when not.
+func ticked(v string) bool { return v != "" && v != "false" && v != "0" }
 
 // fieldErrors is a sign-up form's field messages in the request's language.
 func (a *app) fieldErrors(c echo.Context, fe *signup.FormError) views.Errors {

@@ -242,6 +242,17 @@ type SignUp struct {
 	Hidden          []Hidden
 	Errors          Errors
 	SignInURL       string
+	// Legal, when set, is the box agreeing to the legal documents
+	// (PORTAL_LEGAL_CONSENT); its message is Errors["legal_accepted"].
+	Legal *LegalConsent
+}
+
+// LegalConsent is the box people tick to agree to the instance's legal
+// documents, each linked when configured.
+type LegalConsent struct {
+	TermsURL   string // "" when there are no terms of service
+	PrivacyURL string // "" when there is no privacy policy
+	Checked    bool   // ticked when the form was sent
 }
 
 // SignUpVerify is the step where the emailed sign-up code is entered.

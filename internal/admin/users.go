@@ -45,7 +45,17 @@ type Users struct {
 	// Orgs takes a deleted user out of its organizations, each with its
 	// organizationMembership.deleted; nil in tests without organizations.
 	Orgs *org.Service
+	// LegalConsent is PORTAL_LEGAL_CONSENT: as in Clerk, a user created
+	// here needs legal_accepted_at, or skip_legal_checks (for users
+	// brought over from elsewhere).
+	LegalConsent bool
 }
+
+// ErrLegalRequired refuses a user without legal_accepted_at on an instance
+// that asks for consent, unless skip_legal_checks says to.
+var ErrLegalRequired = apperr.Field(apperr.Invalid, "legal_accepted_at",
+	"This instance requires consent to its legal documents: give legal_accepted_at (when the user agreed, "+
+		"in RFC 3339), or skip_legal_checks: true for a user brought over from elsewhere.")
 
 // ErrUserNotFound answers for a user ID that does not exist.
 var ErrUserNotFound = apperr.New(apperr.NotFound, "No user with that ID exists.")
@@ -128,6 +138,10 @@ type CreateInput struct {
 	ExternalID              *string
 	SkipPasswordChecks      bool
 	SkipPasswordRequirement bool
+	// LegalAcceptedAt is when the user agreed to the legal documents;
+	// SkipLegalChecks lets a user without it be made while consent is on.
+	LegalAcceptedAt *time.Time
+	SkipLegalChecks bool
 	Metadata
 }
 
@@ -136,6 +150,12 @@ type CreateInput struct {
 func (s *Users) Create(ctx context.Context, in CreateInput) (*user.User, error) {
 	now := s.Clock.Now()
 	u := &user.User{ID: id.New(id.User), CreatedAt: now, UpdatedAt: now}
+	if in.LegalAcceptedAt != nil {
+		at := in.LegalAcceptedAt.UTC()
+		u.LegalAcceptedAt = &at
+	} else if s.LegalConsent && !in.SkipLegalChecks {
+		return nil, ErrLegalRequired
+	}
 	if err := s.names(u, in.FirstName, in.LastName); err != nil {
 		return nil, err
 	}
@@ -262,6 +282,7 @@ type UpdateInput struct {
 	SkipPasswordChecks     bool
 	SignOutOfOtherSessions bool
 	ExternalID             *string
+	LegalAcceptedAt        *time.Time // when the user agreed to the legal documents
 	Metadata
 }
 
@@ -273,6 +294,10 @@ func (s *Users) Update(ctx context.Context, userID string, in UpdateInput) (*use
 		}
 		if in.ExternalID != nil {
 			u.ExternalID = *in.ExternalID
+		}
+		if in.LegalAcceptedAt != nil {
+			at := in.LegalAcceptedAt.UTC()
+			u.LegalAcceptedAt = &at
 		}
 		if err := setMetadata(u, in.Metadata); err != nil {
 			return err

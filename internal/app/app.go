@@ -289,7 +289,7 @@ func (p *Portal) wire(ctx context.Context, opt Options) error {
 		Fields:   signup.Fields{Shown: set(cfg.SignUpFieldsShown()), Required: set(cfg.SignUpFieldsRequired())},
 		EmailVia: emailVia, EmailAlt: emailAlt, PhoneRegion: cfg.PhoneRegion, Countries: countries,
 		LinkOtherDeviceSession: cfg.EmailLinkOtherDeviceSession, Restrict: restrictions,
-		Restricted: cfg.InviteOnly()}
+		Restricted: cfg.InviteOnly(), LegalConsent: cfg.LegalConsent}
 	providers, err := oauth.FromConfig(cfg.OAuth, cfg.OIDC, &http.Client{Timeout: 10 * time.Second})
 	if err != nil {
 		return err
@@ -364,7 +364,8 @@ func (p *Portal) wire(ctx context.Context, opt Options) error {
 		Templates: &jwttemplate.Service{Clock: clock, Store: st.Q, Signer: p.Signer, Issuer: cfg.BaseURL,
 			Orgs: templateOrgs{orgs}},
 		AdminUsers: &admin.Users{Clock: clock, Repo: st.Q, InTx: store.Tx[admin.Repo](st), Sessions: sessions,
-			Hasher: hasher, Policy: pwPolicy, AppName: cfg.AppName, PhoneRegion: cfg.PhoneRegion, Orgs: orgs},
+			Hasher: hasher, Policy: pwPolicy, AppName: cfg.AppName, PhoneRegion: cfg.PhoneRegion, Orgs: orgs,
+			LegalConsent: cfg.LegalConsent},
 		Passkeys: passkeys, Factors: second, Theme: look, I18n: catalog, Account: acct, Images: st.Q, Orgs: orgs,
 		Invitations: invites, Waitlist: waiting, SignInTokens: tickets})
 	return err

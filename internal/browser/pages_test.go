@@ -66,6 +66,11 @@ var pages = []portalPage{
 	{name: "sign-up-verify-phone", route: "/sign-up/verify-phone-number", path: flow("/sign-up/verify-phone-number?sign_up=", (*states).signUpPhoneFlow), h1: "Verify your phone number"},
 	{name: "sign-in-factor-two", route: "/sign-in/factor-two", path: flow("/sign-in/factor-two?sign_in=", (*states).factorTwoFlow), h1: "Two-step verification"},
 	{name: "sign-up-continue", route: "/sign-up/continue", path: flow("/sign-up/continue?sign_up=", (*states).signUpContinueFlow), h1: "Almost there"},
+	// PORTAL_LEGAL_CONSENT: the consent step of a provider sign-up, and the
+	// same step sent without the box ticked.
+	{name: "sign-up-consent", route: "/sign-up/continue", path: flow("/sign-up/continue?sign_up=", (*states).signUpConsentFlow), h1: "Almost there"},
+	{name: "sign-up-consent-not-ticked", path: flow("/sign-up/continue?sign_up=", (*states).signUpConsentFlow), h1: "Almost there",
+		status: http.StatusUnprocessableEntity, submit: &formStep{form: `form[action^="/sign-up/continue"]`}},
 
 	// Signed in.
 	{name: "home", route: "/", who: member, path: at("/"), h1: "You're signed in"},
@@ -148,6 +153,7 @@ func (s *states) resetFlow() string          { return s.reset }
 func (s *states) signUpEmailFlow() string    { return s.signUpEmail }
 func (s *states) signUpPhoneFlow() string    { return s.signUpPhone }
 func (s *states) signUpContinueFlow() string { return s.signUpContinue }
+func (s *states) signUpConsentFlow() string  { return s.signUpConsent }
 func (s *states) addEmailFlow() string       { return s.addEmail }
 func (s *states) emailPrimary() string       { return s.emailID + "/primary" }
 func (s *states) emailRemove() string        { return s.emailID + "/remove" }

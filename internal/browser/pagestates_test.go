@@ -54,7 +54,8 @@ type states struct {
 	password, code, link, reset string // sign-in flows (sia_…) for Grace
 	linkPath                    string // the sign-in link emailed to Grace
 	signUpEmail, signUpPhone    string // sign-up flows (sua_…) waiting for a code
-	signUpContinue              string // a provider sign-up missing the email address
+	signUpContinue              string // a provider sign-up missing the email address (and the consent box)
+	signUpConsent               string // a provider sign-up missing the consent box alone
 	addEmail, addEmailLink      string // Ada adding an address: its flow and emailed link
 	emailID, phoneID            string // Ada's identifiers
 	orgID, ticket               string
@@ -93,6 +94,11 @@ func startMatrix(t *testing.T, timeout time.Duration) *matrix {
 		"PORTAL_OIDC_CORP_CLIENT_SECRET": op.ClientSecret,
 		"PORTAL_OIDC_CORP_DISPLAY_NAME":  "Corp SSO",
 		"PORTAL_LOCALES_DIR":             pseudoCatalogDir(t),
+		// Sign-up asks for consent, so that its box is checked on every
+		// sign-up page, and the step that asks for it alone is a page.
+		"PORTAL_LEGAL_CONSENT": "true",
+		"PORTAL_TERMS_URL":     "https://acme.example/terms",
+		"PORTAL_PRIVACY_URL":   "https://acme.example/privacy",
 	}
 	p := portaltest.Start(t, portaltest.Options{Env: env})
 	wlEnv := maps.Clone(env)
@@ -233,6 +239,12 @@ func (m *matrix) setUp() {
 	visitor.load("continue with Corp SSO", chromedp.Click(chromedp.CSS(`a.cl-socialButtonsBlockButton__oidc_corp`)))
 	visitor.expectURL(m.p.URL + "/sign-up/continue?")
 	s.signUpContinue = queryOf(m.t, visitor.url(), "sign_up")
+	// A provider that gave everything: only the consent box is left.
+	m.op.SetUser("corp-yu", "yu@example.com", true, "Xi", "Li")
+	visitor.open(m.p.URL + "/sign-in")
+	visitor.load("continue with Corp SSO again", chromedp.Click(chromedp.CSS(`a.cl-socialButtonsBlockButton__oidc_corp`)))
+	visitor.expectURL(m.p.URL + "/sign-up/continue?")
+	s.signUpConsent = queryOf(m.t, visitor.url(), "sign_up")
 }
 
 const mailWait = 10 * time.Second
@@ -259,6 +271,7 @@ func (m *matrix) signUpStep(b *tab, email, phone string) string {
 		b.typeInto("phone_number-field", phone)
 	}
 	b.typeInto("password-field", password)
+	b.do("tick the consent box", chromedp.Click(chromedp.ID("legal_accepted-field")))
 	b.submit("submit the sign-up form", `form[action="/sign-up"]`)
 	b.expectURL(m.p.URL + "/sign-up/verify-email-address?")
 	return queryOf(m.t, b.url(), "sign_up")

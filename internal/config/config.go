@@ -67,6 +67,9 @@ type Config struct {
 	SMSCountries                []string // allowed SMS destinations (ISO codes); empty = all
 	SignUpMode                  string   // SignUpPublic, SignUpRestricted or SignUpWaitlist
 	EnumerationProtection       string   // EnumerationStandard or EnumerationStrict
+	LegalConsent                bool     // sign-up needs the terms ticked (Clerk's express consent)
+	TermsURL                    string   // the terms of service the consent box links to
+	PrivacyURL                  string   // the privacy policy it links to
 	Allowlist                   []string // PORTAL_ALLOWLIST entries; see Restrictions
 	Blocklist                   []string
 	BlockEmailSubaddresses      bool

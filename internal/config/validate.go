@@ -92,6 +92,7 @@ func (c *Config) validate() problems {
 		p.add("PORTAL_THEME: must not be empty (use default)")
 	}
 	c.validateRestrictions(&p)
+	c.validateLegal(&p)
 	c.validateNumbers(&p)
 	c.validatePasskeys(&p)
 	c.validateOrgs(&p)
@@ -473,6 +474,26 @@ func (c *Config) validatePasskeys(p *problems) {
 func (c *Config) PasskeysPossible() bool {
 	rpID, _ := c.PasskeyRelyingParty()
 	return rpID != "" && net.ParseIP(rpID) == nil
+}
+
+// validateLegal checks the consent box's documents: each an absolute
+// http(s) URL people can open, and at least one when the box is asked for
+// (there would be nothing to agree to).
+func (c *Config) validateLegal(p *problems) {
+	for key, v := range map[string]string{"PORTAL_TERMS_URL": c.TermsURL, "PORTAL_PRIVACY_URL": c.PrivacyURL} {
+		if v == "" {
+			continue
+		}
+		u, err := url.Parse(v)
+		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.User != nil ||
+			strings.ContainsAny(v, " \t\r\n\"'<>`\\") {
+			p.add("%s: %q must be an absolute http(s) URL of the page, such as https://example.com/legal", key, v)
+		}
+	}
+	if c.LegalConsent && c.TermsURL == "" && c.PrivacyURL == "" {
+		p.add("PORTAL_LEGAL_CONSENT: needs the documents people agree to: set PORTAL_TERMS_URL, PORTAL_PRIVACY_URL or both " +
+			"(absolute https:// URLs), or leave PORTAL_LEGAL_CONSENT false")
+	}
 }
 
 // Restrictions are the allowlist, blocklist and subaddress rule, with phone

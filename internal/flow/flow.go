@@ -90,6 +90,9 @@ type Data struct {
 	// InvitationID is the application invitation a sign-up began from,
 	// taken up as the account is created.
 	InvitationID string `json:"invitation_id,omitempty"`
+	// LegalAcceptedAt is when the person ticked the box agreeing to the
+	// instance's legal documents; the account is created with it.
+	LegalAcceptedAt *time.Time `json:"legal_accepted_at,omitempty"`
 }
 
 // External is what a provider said about the person, kept on a sign-up

@@ -80,6 +80,11 @@ func (s *Service) StartExternal(ctx context.Context, clientID string, x flow.Ext
 	if len(d.Missing) == 0 && !s.Restrict.AllowsAny(identifiers(d)...) {
 		return nil, nil, restrict.ErrNoneAllowed("")
 	}
+	if s.LegalConsent {
+		// A provider cannot agree for the person: they tick the box on the
+		// step that asks for what is missing, before any account exists.
+		d.Missing = append(d.Missing, FieldLegal)
+	}
 	now := s.Clock.Now()
 	f := &flow.Flow{ID: id.New(id.SignUp), Kind: flow.SignUp, ClientID: clientID, Status: flow.MissingRequirements,
 		Identifier: d.Email, RedirectURL: redirectURL, CreatedAt: now, UpdatedAt: now, ExpireAt: now.Add(flow.Lifetime),
@@ -100,7 +105,8 @@ func (s *Service) StartExternal(ctx context.Context, clientID string, x flow.Ext
 	return f, nil, s.send(ctx, f, m)
 }
 
-// Fields the person still has to give on an external sign-up.
+// MissingFields are the fields the person still has to give on an
+// external sign-up (FieldLegal among them when the box is to be ticked).
 func (s *Service) MissingFields(f *flow.Flow) Fields {
 	fs := Fields{Shown: map[string]bool{}, Required: map[string]bool{}}
 	for _, name := range f.Data.Missing {
@@ -140,6 +146,9 @@ func (s *Service) Fill(ctx context.Context, f *flow.Flow, in Form, m flow.Meta) 
 			f.Data.FirstName = d.FirstName
 		case FieldLastName:
 			f.Data.LastName = d.LastName
+		case FieldLegal:
+			now := s.Clock.Now()
+			f.Data.LegalAcceptedAt = &now
 		}
 	}
 	f.Data.Missing = nil

@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -53,6 +54,9 @@ const (
 	FieldFirstName = "first_name"
 	FieldLastName  = "last_name"
 	FieldPassword  = "password"
+	// FieldLegal is the box agreeing to the instance's legal documents,
+	// named as Clerk names the missing requirement.
+	FieldLegal = "legal_accepted"
 )
 
 // Fields says which sign-up fields are shown and which are required.
@@ -90,6 +94,11 @@ type Service struct {
 	// Restricted is PORTAL_SIGN_UP_MODE=restricted: only a person holding
 	// an invitation signs up, with the address it was sent to (Form.Invited).
 	Restricted bool
+	// LegalConsent is PORTAL_LEGAL_CONSENT: no account is made until the
+	// person has ticked the box agreeing to the legal documents, on the
+	// form or, through a provider, on the step that asks for what is
+	// missing (FieldLegal); the time becomes the user's LegalAcceptedAt.
+	LegalConsent bool
 }
 
 // RequireNames reports whether first and last names are required.
@@ -114,6 +123,35 @@ type Form struct {
 	// InvitationID is an application invitation to the address signed up
 	// with, which the new account takes up as it is created.
 	InvitationID string
+	// LegalAccepted is the consent box, ticked.
+	LegalAccepted bool
+}
+
+// ErrLegalRequired is the consent box's message when it was not ticked.
+var ErrLegalRequired = apperr.Field(apperr.Invalid, FieldLegal,
+	"Tick the box to agree to the terms before you continue.").T("error.signup.legal_required")
+
+// formFields are the form's fields: the instance's, and the consent box
+// when it is asked for.
+func (s *Service) formFields() Fields {
+	if !s.LegalConsent {
+		return s.Fields
+	}
+	fs := Fields{Shown: maps.Clone(s.Fields.Shown), Required: maps.Clone(s.Fields.Required)}
+	if fs.Shown == nil {
+		fs.Shown = map[string]bool{}
+	}
+	if fs.Required == nil {
+		fs.Required = map[string]bool{}
+	}
+	fs.Shown[FieldLegal], fs.Required[FieldLegal] = true, true
+	return fs
+}
+
+// needsLegal reports whether f may not make an account yet: consent is
+// asked for and was not given on it.
+func (s *Service) needsLegal(f *flow.Flow) bool {
+	return s.LegalConsent && f.Data.LegalAcceptedAt == nil
 }
 
 // ErrInvitationOnly refuses a sign-up on a restricted instance to anyone
@@ -157,7 +195,7 @@ func (s *Service) Start(ctx context.Context, clientID string, in Form, redirectU
 	if err := s.invitedOnly(in); err != nil {
 		return nil, err
 	}
-	d, err := s.validate(ctx, in, s.Fields, false)
+	d, err := s.validate(ctx, in, s.formFields(), false)
 	if err != nil {
 		return nil, err
 	}
@@ -168,6 +206,9 @@ func (s *Service) Start(ctx context.Context, clientID string, in Form, redirectU
 	}
 	d.InvitationID = in.InvitationID
 	now := s.Clock.Now()
+	if s.LegalConsent && in.LegalAccepted {
+		d.LegalAcceptedAt = &now
+	}
 	f := &flow.Flow{ID: id.New(id.SignUp), Kind: flow.SignUp, ClientID: clientID, Status: flow.MissingRequirements,
 		Identifier: firstNonEmpty(d.Email, d.Phone, d.Username), RedirectURL: redirectURL, CreatedAt: now,
 		UpdatedAt: now, ExpireAt: now.Add(flow.Lifetime), Data: d}
@@ -366,11 +407,19 @@ func (s *Service) takeUpInvitation(ctx context.Context, r Repo, f *flow.Flow, u 
 }
 
 func (s *Service) complete(ctx context.Context, f *flow.Flow, m flow.Meta) (*session.Session, error) {
+	if s.needsLegal(f) {
+		// A flow begun before consent was asked for: the box is what it
+		// still needs, on the step that asks for missing fields. No
+		// account without it, whichever way the flow got here.
+		f.Data.Missing, f.UpdatedAt = append(f.Data.Missing, FieldLegal), s.Clock.Now()
+		return nil, s.save(ctx, s.Repo, f)
+	}
 	var sess *session.Session
 	err := s.InTx(ctx, func(r Repo) error {
 		now := s.Clock.Now()
 		u := &user.User{ID: id.New(id.User), FirstName: f.Data.FirstName, LastName: f.Data.LastName,
-			PasswordHash: f.Data.PasswordHash, CreatedAt: now, UpdatedAt: now, LastSignInAt: &now}
+			PasswordHash: f.Data.PasswordHash, CreatedAt: now, UpdatedAt: now, LastSignInAt: &now,
+			LegalAcceptedAt: f.Data.LegalAcceptedAt}
 		add := func(kind, value string, verified bool) string {
 			if value == "" {
 				return ""
@@ -567,6 +616,9 @@ func (s *Service) validate(ctx context.Context, in Form, fs Fields, external boo
 	if !external && len(fields) == 0 && !s.Restrict.AllowsAny(identifiers(d)...) {
 		field := firstGiven(d)
 		fields[field] = restrict.ErrNoneAllowed(field)
+	}
+	if fs.Required[FieldLegal] && !in.LegalAccepted {
+		fields[FieldLegal] = ErrLegalRequired
 	}
 	if len(fields) > 0 {
 		fe := &FormError{Fields: map[string]string{}, Errors: fields}

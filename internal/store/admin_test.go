@@ -80,10 +80,11 @@ func testAdmin(t *testing.T, open func(t *testing.T) *store.Store) {
 		}
 	})
 
-	t.Run("SaveUser keeps metadata, external ID and locks", func(t *testing.T) {
+	t.Run("SaveUser keeps metadata, external ID, locks and legal acceptance", func(t *testing.T) {
 		s, ctx := open(t), t.Context()
 		u := createUser(t, s, "ada@example.com")
 		u.FirstName, u.ExternalID, u.AdminLocked, u.Banned = "Ada", "ext", true, true
+		u.LegalAcceptedAt = ptr(at(30 * time.Minute))
 		u.PublicMetadata, u.PrivateMetadata = json.RawMessage(`{"a":1}`), json.RawMessage(`{"b":[1,2]}`)
 		u.UpdatedAt = at(time.Hour)
 		if err := s.Q.SaveUser(ctx, u); err != nil {
@@ -97,6 +98,7 @@ func testAdmin(t *testing.T, open func(t *testing.T) *store.Store) {
 			string(got.UnsafeMetadata) != "{}" {
 			t.Errorf("saved user = %+v", got)
 		}
+		sameTimePtr(t, "LegalAcceptedAt", got.LegalAcceptedAt, u.LegalAcceptedAt)
 		for what, pair := range map[string][2]json.RawMessage{"public": {got.PublicMetadata, u.PublicMetadata},
 			"private": {got.PrivateMetadata, u.PrivateMetadata}} {
 			var a, b any

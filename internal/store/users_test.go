@@ -66,6 +66,7 @@ func testUsers(t *testing.T, open func(t *testing.T) *store.Store) {
 		u.FirstName, u.LastName, u.PasswordHash = "Ada", "Lovelace", "$argon2id$v=19$m=1024,t=1,p=1$c2FsdA$aGFzaA"
 		u.LastSignInAt, u.UpdatedAt = ptr(at(-time.Hour)), at(time.Minute)
 		u.Banned, u.FailedSignIns, u.LockedUntil = true, 2, ptr(at(time.Hour))
+		u.LegalAcceptedAt = ptr(at(-2 * time.Minute))
 		u.Identifiers[0].VerifiedAt = ptr(at(time.Second))
 		u.Identifiers = append(u.Identifiers, user.Identifier{ID: id.New(id.Identifier), UserID: u.ID,
 			Kind: user.Phone, Value: "+441632960001", CreatedAt: at(time.Second), UpdatedAt: at(time.Second)})
@@ -266,6 +267,7 @@ func sameUser(t *testing.T, got, want *user.User) {
 	}
 	sameTimePtr(t, "LockedUntil", got.LockedUntil, want.LockedUntil)
 	sameTimePtr(t, "LastSignInAt", got.LastSignInAt, want.LastSignInAt)
+	sameTimePtr(t, "LegalAcceptedAt", got.LegalAcceptedAt, want.LegalAcceptedAt)
 	sameTime(t, "CreatedAt", got.CreatedAt, want.CreatedAt)
 	sameTime(t, "UpdatedAt", got.UpdatedAt, want.UpdatedAt)
 	if len(got.Identifiers) != len(want.Identifiers) {

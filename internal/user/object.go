@@ -141,6 +141,10 @@ func (u *User) ToObject(now time.Time) Object {
 		v := u.LastSignInAt.UnixMilli()
 		o.LastSignInAt = &v
 	}
+	if u.LegalAcceptedAt != nil {
+		v := u.LegalAcceptedAt.UnixMilli()
+		o.LegalAcceptedAt = &v
+	}
 	for _, x := range u.ExternalAccounts {
 		o.ExternalAccounts = append(o.ExternalAccounts, ExternalObject{ID: x.ID, Object: "external_account",
 			Provider: "oauth_" + x.Provider, IdentificationID: x.ID, ProviderUserID: x.Subject, EmailAddress: x.Email,

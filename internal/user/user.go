@@ -21,8 +21,12 @@ type User struct {
 	FailedSignIns  int        // consecutive failed password attempts
 	LockedUntil    *time.Time // set after too many failures
 	LastSignInAt   *time.Time
-	CreatedAt      time.Time
-	UpdatedAt      time.Time
+	// LegalAcceptedAt is when the person agreed to the instance's legal
+	// documents (PORTAL_LEGAL_CONSENT) or when the Backend API said they
+	// did; nil otherwise.
+	LegalAcceptedAt *time.Time
+	CreatedAt       time.Time
+	UpdatedAt       time.Time
 
 	// Set through the Backend API. Metadata is a JSON object: public is
 	// readable by the user's front end, private only by the app's backend,
