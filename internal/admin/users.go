@@ -48,7 +48,7 @@ type Users struct {
 }
 
 // ErrUserNotFound answers for a user ID that does not exist.
-var ErrUserNotFound = apperr.New(apperr.NotFound, "No user with that ID exists.")
+var ErrUserNotFound = user.ErrNoUser
 
 // ErrBadPassword answers verify_password when the password does not match.
 var ErrBadPassword = apperr.Field(apperr.Invalid, "password", "The password is incorrect.")
