@@ -96,7 +96,7 @@ func (a *app) userImageUpload(c echo.Context) error {
 		return err
 	}
 	defer f.Close()
-	if err := a.Account.SetImage(c.Request().Context(), u, f); err != nil {
+	if err := a.Account.SetImage(c.Request().Context(), u.ID, f); err != nil {
 		return a.profileFailed(c, sess, u, err, nil)
 	}
 	return c.Redirect(http.StatusSeeOther, "/user?done=image")
@@ -112,7 +112,7 @@ func (a *app) userImageDelete(c echo.Context) error {
 	if !ok {
 		return err
 	}
-	if err := a.Account.RemoveImage(c.Request().Context(), u); err != nil {
+	if err := a.Account.RemoveImage(c.Request().Context(), u.ID); err != nil {
 		return a.profileFailed(c, sess, u, err, nil)
 	}
 	return c.Redirect(http.StatusSeeOther, "/user?done=image_removed")

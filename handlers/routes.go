@@ -185,6 +185,8 @@ func apiRoutes() []Route {
 		r.Org = OrgInstance
 		return r
 	}
+	// upload lets a route take a profile image (avatar.MaxUpload).
+	upload := func(r Route) Route { r.MaxBody = imageUploadLimit; return r }
 	get, post, patch, del := http.MethodGet, http.MethodPost, http.MethodPatch, http.MethodDelete
 	return []Route{
 		api(get, "/v1/users", (*app).apiUsersList),
@@ -199,6 +201,21 @@ func apiRoutes() []Route {
 		api(post, "/v1/users/:id/lock", (*app).apiUserLock),
 		api(post, "/v1/users/:id/unlock", (*app).apiUserUnlock),
 		api(post, "/v1/users/:id/verify_password", (*app).apiUserVerifyPassword),
+		api(del, "/v1/users/:id/mfa", (*app).apiUserDeleteMFA),
+		api(del, "/v1/users/:id/totp", (*app).apiUserDeleteTOTP),
+		api(del, "/v1/users/:id/backup_code", (*app).apiUserDeleteBackupCodes),
+		api(del, "/v1/users/:id/passkeys/:passkey_id", (*app).apiUserDeletePasskey),
+		api(del, "/v1/users/:id/external_accounts/:external_account_id", (*app).apiUserDeleteExternalAccount),
+		upload(api(post, "/v1/users/:id/profile_image", (*app).apiUserSetImage)),
+		api(del, "/v1/users/:id/profile_image", (*app).apiUserDeleteImage),
+		api(post, "/v1/email_addresses", identifierRoute((*app).apiIdentifierCreate, user.Email)),
+		api(get, "/v1/email_addresses/:id", identifierRoute((*app).apiIdentifierGet, user.Email)),
+		api(patch, "/v1/email_addresses/:id", identifierRoute((*app).apiIdentifierUpdate, user.Email)),
+		api(del, "/v1/email_addresses/:id", identifierRoute((*app).apiIdentifierDelete, user.Email)),
+		api(post, "/v1/phone_numbers", identifierRoute((*app).apiIdentifierCreate, user.Phone)),
+		api(get, "/v1/phone_numbers/:id", identifierRoute((*app).apiIdentifierGet, user.Phone)),
+		api(patch, "/v1/phone_numbers/:id", identifierRoute((*app).apiIdentifierUpdate, user.Phone)),
+		api(del, "/v1/phone_numbers/:id", identifierRoute((*app).apiIdentifierDelete, user.Phone)),
 		api(get, "/v1/sessions", (*app).apiSessionsList),
 		api(get, "/v1/sessions/:id", (*app).apiSessionGet),
 		api(post, "/v1/sessions/:id/revoke", (*app).apiSessionRevoke),

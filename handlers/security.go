@@ -304,7 +304,7 @@ func (a *app) passkeyRemove(c echo.Context) error {
 	if c.Request().Method == http.MethodGet {
 		return render(c, http.StatusOK, views.ConfirmPage(confirm))
 	}
-	if err := a.Factors.RemovePasskey(ctx, u, id); err != nil {
+	if err := a.Factors.RemovePasskey(ctx, u.ID, id); err != nil {
 		if e, ok := apperr.As(err); ok {
 			confirm.Errors = views.Errors{"": a.say(c, e)}
 			return render(c, statusOf(e.Code), views.ConfirmPage(confirm))

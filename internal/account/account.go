@@ -15,6 +15,7 @@ import (
 	"github.com/portalhq/portal/internal/apperr"
 	"github.com/portalhq/portal/internal/avatar"
 	"github.com/portalhq/portal/internal/events"
+	"github.com/portalhq/portal/internal/factors"
 	"github.com/portalhq/portal/internal/flow"
 	"github.com/portalhq/portal/internal/org"
 	"github.com/portalhq/portal/internal/password"
@@ -44,6 +45,13 @@ type Repo interface {
 	PutUserImage(ctx context.Context, img user.Image) error
 	DeleteUserImage(ctx context.Context, userID string) error
 	DeleteUser(ctx context.Context, userID string) error
+	// IdentifierOwner is the user identifierID belongs to.
+	IdentifierOwner(ctx context.Context, identifierID string) (string, error)
+	// VerifyIdentifier marks an unverified identifier of userID verified.
+	VerifyIdentifier(ctx context.Context, userID, identifierID string, at time.Time) error
+	// factors.Repo: the operator reserves a number for second-factor codes
+	// in the same transaction as the other changes to it.
+	factors.Repo
 }
 
 // Notifier sends what account changes send.
@@ -88,6 +96,9 @@ type Service struct {
 	// Restrict refuses email addresses, phone numbers and usernames the
 	// operator's lists exclude (nil: none).
 	Restrict *restrict.Rules
+	// Factors reserves phone numbers for second-factor codes when the
+	// operator asks (nil: refused).
+	Factors *factors.Service
 }
 
 // ErrReverify means the change needs a fresh proof of identity first.
@@ -114,6 +125,17 @@ func locked(ctx context.Context, r Repo, userID string, now time.Time) (*user.Us
 		return nil, err
 	}
 	return r.UserByID(ctx, userID)
+}
+
+// lockUser holds userID's row for the transaction without changing it;
+// user.ErrNoUser when there is no such user.
+func lockUser(ctx context.Context, r Repo, userID string) error {
+	if err := r.LockUser(ctx, userID); isNotFound(err) {
+		return user.ErrNoUser
+	} else if err != nil {
+		return err
+	}
+	return nil
 }
 
 // updated writes user.updated with the user as it now is.

@@ -13,6 +13,7 @@ import (
 
 	"github.com/portalhq/portal/internal/account"
 	"github.com/portalhq/portal/internal/events"
+	"github.com/portalhq/portal/internal/factors"
 	"github.com/portalhq/portal/internal/flow"
 	"github.com/portalhq/portal/internal/id"
 	"github.com/portalhq/portal/internal/org"
@@ -78,6 +79,9 @@ func newEnv(t *testing.T, url string) *env {
 		Notifier: mail, Passwords: hasher, BaseURL: "https://accounts.example.com"}
 	sessions.Orgs = orgs
 	svc.Orgs = orgs
+	svc.Factors = &factors.Service{Clock: clock, Repo: st.Q, InTx: store.Tx[factors.Repo](st),
+		Key: []byte("account-test-totp-key-0123456789"), Issuer: "Acme", SignIn: svc.SignIn,
+		SecondFactors: []string{factors.TOTPFactor, factors.BackupCodeFactor, factors.PhoneFactor}}
 	return &env{t: t, st: st, clock: clock, out: out, svc: svc, orgs: orgs, mail: mail}
 }
 

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/portalhq/portal/internal/apperr"
 	"github.com/portalhq/portal/internal/flow"
@@ -48,28 +49,23 @@ var (
 
 // AddEmail starts adding an email address to u's account and sends it a code.
 func (s *Service) AddEmail(ctx context.Context, sess *session.Session, u *user.User, raw string, m flow.Meta) (*flow.Flow, error) {
-	v, err := notify.ValidAddress(strings.TrimSpace(raw))
+	v, err := parseEmail(raw)
 	if err != nil {
-		return nil, apperr.Field(apperr.Invalid, "email_address", "Enter a valid email address, like name@example.com.").T("error.identifier.email_invalid")
+		return nil, err
 	}
-	if e := s.Restrict.CheckNew(user.Email, user.NormalizeEmail(v)); e != nil {
+	if e := s.Restrict.CheckNew(user.Email, v); e != nil {
 		return nil, e
 	}
-	return s.add(ctx, sess, u, user.Email, user.NormalizeEmail(v), "email_address", m)
+	return s.add(ctx, sess, u, user.Email, v, "email_address", m)
 }
 
 // AddPhone starts adding a phone number to u's account and texts it a code.
 func (s *Service) AddPhone(ctx context.Context, sess *session.Session, u *user.User, raw string, m flow.Meta) (*flow.Flow, error) {
-	n, err := phone.Parse(raw, s.PhoneRegion)
+	n, err := s.parsePhone(raw)
 	if err == nil {
-		err = s.Countries.Check(n)
+		err = s.textable(n)
 	}
 	if err != nil {
-		if _, ok := apperr.As(err); ok {
-			e := fieldError("phone_number", err)
-			e.Code = apperr.Invalid
-			return nil, e
-		}
 		return nil, err
 	}
 	if e := s.Restrict.CheckNew(user.Phone, n.E164); e != nil {
@@ -78,23 +74,56 @@ func (s *Service) AddPhone(ctx context.Context, sess *session.Session, u *user.U
 	return s.add(ctx, sess, u, user.Phone, n.E164, "phone_number", m)
 }
 
-func (s *Service) add(ctx context.Context, sess *session.Session, u *user.User, kind, value, field string, m flow.Meta) (*flow.Flow, error) {
-	if !s.Fresh(sess) {
-		return nil, ErrReverify
+// parseEmail validates an email address and returns it normalised.
+func parseEmail(raw string) (string, error) {
+	v, err := notify.ValidAddress(strings.TrimSpace(raw))
+	if err != nil {
+		return "", apperr.Field(apperr.Invalid, "email_address", "Enter a valid email address, like name@example.com.").T("error.identifier.email_invalid")
 	}
+	return user.NormalizeEmail(v), nil
+}
+
+// parsePhone reads a phone number as a person types it (package phone).
+func (s *Service) parsePhone(raw string) (phone.Number, error) {
+	n, err := phone.Parse(raw, s.PhoneRegion)
+	return n, phoneError(err)
+}
+
+// textable refuses a number in a country the portal does not text.
+func (s *Service) textable(n phone.Number) error { return phoneError(s.Countries.Check(n)) }
+
+func phoneError(err error) error {
+	if _, ok := apperr.As(err); ok {
+		e := fieldError("phone_number", err)
+		e.Code = apperr.Invalid
+		return e
+	}
+	return err
+}
+
+// addable reports why u cannot take value of kind: it has it already
+// (have), or it has MaxPerKind of the kind (full).
+func addable(u *user.User, kind, value string) (have, full bool) {
 	n := 0
 	for _, i := range u.Identifiers {
-		if i.Kind == kind && i.Value == value {
-			if kind == user.Phone {
-				return nil, apperr.Field(apperr.Invalid, field, "You've already added this phone number.").T("account.error.already_added_phone")
-			}
-			return nil, apperr.Field(apperr.Invalid, field, "You've already added this email address.").T("account.error.already_added_email")
-		}
+		have = have || i.Kind == kind && i.Value == value
 		if i.Kind == kind {
 			n++
 		}
 	}
-	if n >= MaxPerKind {
+	return have, n >= MaxPerKind
+}
+
+func (s *Service) add(ctx context.Context, sess *session.Session, u *user.User, kind, value, field string, m flow.Meta) (*flow.Flow, error) {
+	if !s.Fresh(sess) {
+		return nil, ErrReverify
+	}
+	switch have, full := addable(u, kind, value); {
+	case have && kind == user.Phone:
+		return nil, apperr.Field(apperr.Invalid, field, "You've already added this phone number.").T("account.error.already_added_phone")
+	case have:
+		return nil, apperr.Field(apperr.Invalid, field, "You've already added this email address.").T("account.error.already_added_email")
+	case full:
 		return nil, apperr.Field(apperr.Invalid, field, fmt.Sprintf("You can add at most %d of these. Remove one first.", MaxPerKind)).
 			T("account.error.too_many_identifiers", "Count", MaxPerKind)
 	}
@@ -310,28 +339,36 @@ func (s *Service) Remove(ctx context.Context, sess *session.Session, userID, kin
 		if err != nil {
 			return err
 		}
-		i := u.Identifier(identifierID)
-		if i == nil || i.Kind != kind {
-			return ErrNoSuchIdentifier
-		}
-		if kind == user.Email && i.ID == u.PrimaryEmailID && len(u.Without(i.ID).VerifiedEmails()) > 0 {
-			return errPrimaryEmail
-		}
-		if !u.Without(i.ID).CanSignIn(s.SignIn) {
-			return ErrLastWay
-		}
-		// Removing it would silently take the second factor with it (and,
-		// where MFA is required, the last one): that is turned off first.
-		if kind == user.Phone && i.Value == u.SecondFactorPhone {
-			return errSecondFactorPhone
-		}
-		if err := r.DeleteIdentifier(ctx, u.ID, i.ID); isNotFound(err) {
-			return ErrNoSuchIdentifier
-		} else if err != nil {
-			return err
-		}
-		return updated(ctx, r, u.ID, now)
+		return removeIdentifier(ctx, r, u, kind, identifierID, s.SignIn, now)
 	})
+}
+
+// removeIdentifier deletes the identifier of the locked user u under the
+// rules that keep the account usable: the primary email address goes last,
+// a way to sign in remains (user.CanSignIn), and a number that receives
+// second-factor codes is released first.
+func removeIdentifier(ctx context.Context, r Repo, u *user.User, kind, identifierID string, o user.SignInOptions, now time.Time) error {
+	i := u.Identifier(identifierID)
+	if i == nil || i.Kind != kind {
+		return ErrNoSuchIdentifier
+	}
+	if kind == user.Email && i.ID == u.PrimaryEmailID && len(u.Without(i.ID).VerifiedEmails()) > 0 {
+		return errPrimaryEmail
+	}
+	if !u.Without(i.ID).CanSignIn(o) {
+		return ErrLastWay
+	}
+	// Removing it would silently take the second factor with it (and,
+	// where MFA is required, the last one): that is turned off first.
+	if kind == user.Phone && i.Value == u.SecondFactorPhone {
+		return errSecondFactorPhone
+	}
+	if err := r.DeleteIdentifier(ctx, u.ID, i.ID); isNotFound(err) {
+		return ErrNoSuchIdentifier
+	} else if err != nil {
+		return err
+	}
+	return updated(ctx, r, u.ID, now)
 }
 
 func contains(list []string, v string) bool {

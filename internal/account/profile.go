@@ -90,36 +90,45 @@ func fieldError(field string, err error) *apperr.Error {
 	return apperr.Field(apperr.Invalid, field, "This value isn't valid.").T("account.error.invalid_value")
 }
 
-// SetImage makes the picture read from src u's profile image.
-func (s *Service) SetImage(ctx context.Context, u *user.User, src io.Reader) error {
+// SetImage makes the picture read from src userID's profile image — for
+// the person on /user and the operator through the Backend API alike.
+// user.ErrNoUser when there is no such user.
+func (s *Service) SetImage(ctx context.Context, userID string, src io.Reader) error {
 	png, err := s.Images.PNG(ctx, src)
 	if err != nil {
 		return err
 	}
 	return s.InTx(ctx, func(r Repo) error {
 		now := s.Clock.Now()
-		if err := r.PutUserImage(ctx, user.Image{ID: id.New("img"), UserID: u.ID, PNG: png, CreatedAt: now}); err != nil {
+		if err := lockUser(ctx, r, userID); err != nil {
 			return err
 		}
-		if err := r.TouchUser(ctx, u.ID, now); err != nil {
+		if err := r.PutUserImage(ctx, user.Image{ID: id.New("img"), UserID: userID, PNG: png, CreatedAt: now}); err != nil {
 			return err
 		}
-		return updated(ctx, r, u.ID, now)
+		if err := r.TouchUser(ctx, userID, now); err != nil {
+			return err
+		}
+		return updated(ctx, r, userID, now)
 	})
 }
 
-// RemoveImage takes u's profile image away; initials show instead.
-func (s *Service) RemoveImage(ctx context.Context, u *user.User) error {
+// RemoveImage takes userID's profile image away; initials show instead.
+// Without an image nothing changes and no event is written.
+func (s *Service) RemoveImage(ctx context.Context, userID string) error {
 	return s.InTx(ctx, func(r Repo) error {
 		now := s.Clock.Now()
-		if err := r.DeleteUserImage(ctx, u.ID); isNotFound(err) {
+		if err := lockUser(ctx, r, userID); err != nil {
+			return err
+		}
+		if err := r.DeleteUserImage(ctx, userID); isNotFound(err) {
 			return nil
 		} else if err != nil {
 			return err
 		}
-		if err := r.TouchUser(ctx, u.ID, now); err != nil {
+		if err := r.TouchUser(ctx, userID, now); err != nil {
 			return err
 		}
-		return updated(ctx, r, u.ID, now)
+		return updated(ctx, r, userID, now)
 	})
 }

@@ -58,7 +58,7 @@ var ErrLegalRequired = apperr.Field(apperr.Invalid, "legal_accepted_at",
 		"in RFC 3339), or skip_legal_checks: true for a user brought over from elsewhere.")
 
 // ErrUserNotFound answers for a user ID that does not exist.
-var ErrUserNotFound = apperr.New(apperr.NotFound, "No user with that ID exists.")
+var ErrUserNotFound = user.ErrNoUser
 
 // ErrBadPassword answers verify_password when the password does not match.
 var ErrBadPassword = apperr.Field(apperr.Invalid, "password", "The password is incorrect.")

@@ -313,7 +313,7 @@ func (p *Portal) wire(ctx context.Context, opt Options) error {
 			Lockout: lockout},
 		SignIn:      waysIn,
 		PhoneRegion: cfg.PhoneRegion, Countries: countries, AppName: cfg.AppName, BaseURL: cfg.BaseURL,
-		AllowDeletion: cfg.AllowAccountDeletion, Restrict: restrictions}
+		AllowDeletion: cfg.AllowAccountDeletion, Restrict: restrictions, Factors: second}
 	// "Confirm it's you" before sensitive changes, in the order offered: a
 	// password (failures count towards the lockout), an emailed or texted
 	// code, a passkey, the authenticator app.

@@ -46,6 +46,9 @@ type BackupCode struct {
 // Repo is what factors needs from the store.
 type Repo interface {
 	UserByID(ctx context.Context, id string) (*user.User, error)
+	// LockUser holds the user's row until the transaction ends;
+	// apperr.ErrNotFound when there is no such user.
+	LockUser(ctx context.Context, userID string) error
 	TouchUser(ctx context.Context, userID string, at time.Time) error
 	InsertEvent(ctx context.Context, e events.Event) error
 
@@ -122,8 +125,9 @@ var (
 	errRequired   = apperr.New(apperr.Invalid, "This site requires a second step when you sign in. Add another one before removing this one.").T("account.error.factor_required")
 	errNoPhone    = apperr.New(apperr.Invalid, "Add and verify a phone number first.").T("account.error.no_phone")
 	errNoFactor   = apperr.New(apperr.Invalid, "Backup codes come with a second step: add an authenticator app or text-message codes first.").T("account.error.backup_needs_factor")
-	errLastWay    = apperr.New(apperr.Invalid, "You can't remove your only way to sign in. Add another way first.").T("account.error.last_way")
-	errNoPasskey  = apperr.New(apperr.NotFound, "That passkey no longer exists.").T("account.error.passkey_gone")
+	// ErrLastWay: removing the passkey would leave no way to sign in.
+	ErrLastWay   = apperr.New(apperr.Invalid, "You can't remove your only way to sign in. Add another way first.").T("account.error.last_way")
+	errNoPasskey = apperr.New(apperr.NotFound, "That passkey no longer exists.").T("account.error.passkey_gone")
 	// ErrBadCode answers every wrong, reused or unknown code alike.
 	ErrBadCode = apperr.Field(apperr.Invalid, "code", "That code is incorrect. Try again.").T("account.error.bad_code")
 )
@@ -235,24 +239,115 @@ func (s *Service) ConfirmTOTP(ctx context.Context, u *user.User, code string) ([
 // RemoveTOTP removes the authenticator app; with it goes the last second
 // factor's backup codes.
 func (s *Service) RemoveTOTP(ctx context.Context, u *user.User) error {
-	if !u.TOTP {
-		return apperr.New(apperr.NotFound, "You don't use an authenticator app.").T("account.error.no_totp")
-	}
-	if s.RequireMFA && !s.hasOther(u, TOTPFactor) {
-		return errRequired
-	}
+	return s.removeOwn(ctx, u.ID, TOTPFactor)
+}
+
+// removeOwn takes one of a person's own second factors away, unless the
+// instance requires a second factor and it is their last. The rules are
+// judged on the user as it is under its row lock.
+func (s *Service) removeOwn(ctx context.Context, userID, factor string) error {
 	return s.InTx(ctx, func(r Repo) error {
-		now := s.Clock.Now()
-		if err := r.DeleteTOTP(ctx, u.ID); err != nil && !errors.Is(err, apperr.ErrNotFound) {
+		u, err := lockedUser(ctx, r, userID)
+		if err != nil {
 			return err
 		}
-		if !s.hasOther(u, TOTPFactor) {
-			if err := r.DeleteBackupCodes(ctx, u.ID); err != nil {
-				return err
-			}
+		switch {
+		case factor == TOTPFactor && !u.TOTP:
+			return apperr.New(apperr.NotFound, "You don't use an authenticator app.").T("account.error.no_totp")
+		case factor == PhoneFactor && u.SecondFactorPhone == "":
+			return apperr.New(apperr.NotFound, "Text-message codes are already off.").T("account.error.sms_already_off")
+		case s.RequireMFA && !s.hasOther(u, factor):
+			return errRequired
 		}
-		return userUpdated(ctx, r, u.ID, now)
+		return s.remove(ctx, r, u, []string{factor}, s.Clock.Now())
 	})
+}
+
+// Reset takes second factors of userID away at the operator's request
+// (the Backend API's DELETE /v1/users/{id}/mfa, …/totp, …/backup_code):
+// TOTPFactor, PhoneFactor (the number stays, it only stops receiving
+// codes) and BackupCodeFactor. It is how support lets in someone who lost
+// their phone, so unlike a person's own removal it needs no recent
+// verification and RequireMFA does not stop it: where a second factor is
+// required the person enrols one again at their next sign-in. Backup codes
+// still go with the last second factor. What is already gone is no error;
+// user.updated is written only when something went. apperr.ErrNotFound
+// user.ErrNoUser
+// when there is no such user.
+func (s *Service) Reset(ctx context.Context, userID string, which ...string) error {
+	return s.InTx(ctx, func(r Repo) error {
+		u, err := lockedUser(ctx, r, userID)
+		if err != nil {
+			return err
+		}
+		return s.remove(ctx, r, u, which, s.Clock.Now())
+	})
+}
+
+// ReleasePhone stops second-factor codes by text message for u, whose row
+// the caller's transaction r holds, under the same rules as Reset; the
+// caller writes user.updated. It reports whether anything changed.
+func (s *Service) ReleasePhone(ctx context.Context, r Repo, u *user.User) (bool, error) {
+	return s.drop(ctx, r, u, []string{PhoneFactor})
+}
+
+// remove drops the factors and writes user.updated when anything went.
+func (s *Service) remove(ctx context.Context, r Repo, u *user.User, which []string, now time.Time) error {
+	changed, err := s.drop(ctx, r, u, which)
+	if err != nil || !changed {
+		return err
+	}
+	return userUpdated(ctx, r, u.ID, now)
+}
+
+// drop deletes the named second factors of the locked user u and, when no
+// second factor is left, its backup codes (they recover the others, and
+// count for nothing alone). It reports whether u lost anything.
+func (s *Service) drop(ctx context.Context, r Repo, u *user.User, which []string) (bool, error) {
+	left, changed := *u, false
+	gone := func(err error) error {
+		if errors.Is(err, apperr.ErrNotFound) {
+			return nil
+		}
+		return err
+	}
+	for _, f := range which {
+		var err error
+		switch f {
+		case TOTPFactor: // an unconfirmed setup goes too
+			err = gone(r.DeleteTOTP(ctx, u.ID))
+			changed, left.TOTP = changed || u.TOTP, false
+		case PhoneFactor:
+			err = gone(r.DeleteSecondFactorPhone(ctx, u.ID))
+			changed, left.SecondFactorPhone = changed || u.SecondFactorPhone != "", ""
+		case BackupCodeFactor:
+			err = r.DeleteBackupCodes(ctx, u.ID)
+			changed, left.BackupCodes = changed || u.BackupCodes > 0, 0
+		default:
+			return false, fmt.Errorf("factors: no second factor %q", f)
+		}
+		if err != nil {
+			return false, err
+		}
+	}
+	if !left.HasSecondFactor() && left.BackupCodes > 0 {
+		if err := r.DeleteBackupCodes(ctx, u.ID); err != nil {
+			return false, err
+		}
+		changed = true
+	}
+	return changed, nil
+}
+
+// lockedUser holds userID's row for the transaction and reads the user;
+// user.ErrNoUser when there is none.
+func lockedUser(ctx context.Context, r Repo, userID string) (*user.User, error) {
+	if err := r.LockUser(ctx, userID); errors.Is(err, apperr.ErrNotFound) {
+		return nil, user.ErrNoUser
+	} else if err != nil {
+		return nil, err
+	}
+	return r.UserByID(ctx, userID)
 }
 
 // EnablePhone makes u's verified phone number receive a code at each
@@ -274,11 +369,8 @@ func (s *Service) EnablePhone(ctx context.Context, u *user.User) ([]string, erro
 	var plain []string
 	err := s.InTx(ctx, func(r Repo) error {
 		now := s.Clock.Now()
-		if err := r.SetSecondFactorPhone(ctx, u.ID, idn, now); err != nil {
-			return err
-		}
 		var err error
-		if plain, err = s.firstFactorCodes(ctx, r, u, now); err != nil {
+		if plain, err = s.ReservePhone(ctx, r, u, idn, now); err != nil {
 			return err
 		}
 		return userUpdated(ctx, r, u.ID, now)
@@ -286,26 +378,26 @@ func (s *Service) EnablePhone(ctx context.Context, u *user.User) ([]string, erro
 	return plain, err
 }
 
+// ReservePhone makes u's verified phone number identifierID the one that
+// receives second-factor codes, inside the caller's transaction r (which
+// writes user.updated). When it is u's first second factor, the new backup
+// codes are returned, to be shown once.
+func (s *Service) ReservePhone(ctx context.Context, r Repo, u *user.User, identifierID string, now time.Time) ([]string, error) {
+	if !s.Enabled(PhoneFactor) {
+		return nil, errDisabled
+	}
+	if i := u.Identifier(identifierID); i == nil || i.Kind != user.Phone || !i.Verified() {
+		return nil, errNoPhone
+	}
+	if err := r.SetSecondFactorPhone(ctx, u.ID, identifierID, now); err != nil {
+		return nil, err
+	}
+	return s.firstFactorCodes(ctx, r, u, now)
+}
+
 // DisablePhone stops second-factor codes by text message.
 func (s *Service) DisablePhone(ctx context.Context, u *user.User) error {
-	if u.SecondFactorPhone == "" {
-		return apperr.New(apperr.NotFound, "Text-message codes are already off.").T("account.error.sms_already_off")
-	}
-	if s.RequireMFA && !s.hasOther(u, PhoneFactor) {
-		return errRequired
-	}
-	return s.InTx(ctx, func(r Repo) error {
-		now := s.Clock.Now()
-		if err := r.DeleteSecondFactorPhone(ctx, u.ID); err != nil && !errors.Is(err, apperr.ErrNotFound) {
-			return err
-		}
-		if !s.hasOther(u, PhoneFactor) {
-			if err := r.DeleteBackupCodes(ctx, u.ID); err != nil {
-				return err
-			}
-		}
-		return userUpdated(ctx, r, u.ID, now)
-	})
+	return s.removeOwn(ctx, u.ID, PhoneFactor)
 }
 
 // RegenerateBackupCodes replaces every backup code of u with new ones, to
@@ -426,30 +518,32 @@ func (s *Service) FinishPasskey(ctx context.Context, userID, challengeID string,
 	return cred, s.InTx(ctx, func(r Repo) error { return userUpdated(ctx, r, userID, s.Clock.Now()) })
 }
 
-// RemovePasskey removes a passkey of u unless the account would be left
-// without a way to sign in (user.CanSignIn, REQ-WA-10). The rule is judged
-// after the deletion, inside the transaction that holds the user's row
-// lock, so a concurrent removal of another way in cannot slip between the
-// check and the change (REQ-AC-06); a refusal rolls the deletion back.
-func (s *Service) RemovePasskey(ctx context.Context, u *user.User, id []byte) error {
+// RemovePasskey removes a passkey of userID unless the account would be
+// left without a way to sign in (user.CanSignIn, REQ-WA-10) — for the
+// person on /user/security and the operator through the Backend API alike.
+// The rule is judged after the deletion, inside the transaction that holds
+// the user's row lock, so a concurrent removal of another way in cannot
+// slip between the check and the change (REQ-AC-06); a refusal rolls the
+// deletion back. user.ErrNoUser when there is no such user.
+func (s *Service) RemovePasskey(ctx context.Context, userID string, id []byte) error {
 	return s.InTx(ctx, func(r Repo) error {
 		now := s.Clock.Now()
-		if err := r.TouchUser(ctx, u.ID, now); err != nil {
-			return fmt.Errorf("factors: lock user: %w", err)
+		if _, err := lockedUser(ctx, r, userID); err != nil {
+			return err
 		}
-		if err := r.DeleteCredential(ctx, u.ID, id); errors.Is(err, apperr.ErrNotFound) {
+		if err := r.DeleteCredential(ctx, userID, id); errors.Is(err, apperr.ErrNotFound) {
 			return errNoPasskey
 		} else if err != nil {
 			return err
 		}
-		rest, err := r.UserByID(ctx, u.ID)
+		rest, err := r.UserByID(ctx, userID)
 		if err != nil {
 			return err
 		}
 		if !rest.CanSignIn(s.SignIn) {
-			return errLastWay
+			return ErrLastWay
 		}
-		return userUpdated(ctx, r, u.ID, now)
+		return userUpdated(ctx, r, userID, now)
 	})
 }
 

@@ -326,20 +326,20 @@ func TestRemovePasskeyKeepsAWayIn(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		if err := f.svc.RemovePasskey(ctx, f.reload(t, u), []byte{7, 7, 7}); apperr.CodeOf(err) != apperr.NotFound {
+		if err := f.svc.RemovePasskey(ctx, u.ID, []byte{7, 7, 7}); apperr.CodeOf(err) != apperr.NotFound {
 			t.Errorf("someone else's or no passkey: %v", err)
 		}
-		if err := f.svc.RemovePasskey(ctx, f.reload(t, u), []byte{1, 9, 9}); err != nil {
+		if err := f.svc.RemovePasskey(ctx, u.ID, []byte{1, 9, 9}); err != nil {
 			t.Fatalf("one of two: %v", err)
 		}
-		if err := f.svc.RemovePasskey(ctx, f.reload(t, u), []byte{2, 9, 9}); apperr.CodeOf(err) != apperr.Invalid {
+		if err := f.svc.RemovePasskey(ctx, u.ID, []byte{2, 9, 9}); apperr.CodeOf(err) != apperr.Invalid {
 			t.Errorf("the last way in: %v", err)
 		}
 		if got := f.reload(t, u).Passkeys; got != 1 {
 			t.Errorf("passkeys after a refused removal = %d, want 1", got)
 		}
 		f.svc.SignIn.Factors = append(f.svc.SignIn.Factors, "password")
-		if err := f.svc.RemovePasskey(ctx, f.reload(t, u), []byte{2, 9, 9}); err != nil {
+		if err := f.svc.RemovePasskey(ctx, u.ID, []byte{2, 9, 9}); err != nil {
 			t.Errorf("with a password left: %v", err)
 		}
 	})
@@ -367,4 +367,91 @@ func raceCount(n int, fn func() error) int {
 	close(start)
 	wg.Wait()
 	return ok
+}
+
+// countUpdated counts the user.updated events about userID.
+func (f *fixture) countUpdated(t *testing.T, userID string) int {
+	t.Helper()
+	evs, err := f.st.Q.EventsOfObject(t.Context(), userID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, e := range evs {
+		if e.Type == events.UserUpdated {
+			n++
+		}
+	}
+	return n
+}
+
+// The operator's reset (the Backend API's DELETE …/mfa, …/totp,
+// …/backup_code) takes what it names, even the last second factor where
+// one is required; backup codes still go with the last second factor; one
+// user.updated when something went, none when nothing did.
+func TestResetByTheOperator(t *testing.T) {
+	engines(t, func(t *testing.T, f *fixture) {
+		ctx := t.Context()
+		f.svc.RequireMFA = true
+		u := f.user(t, true)
+		if _, err := f.svc.EnablePhone(ctx, u); err != nil {
+			t.Fatal(err)
+		}
+		f.enrolTOTP(t, f.reload(t, u))
+		before := f.countUpdated(t, u.ID)
+
+		// Backup codes alone: the second factors stay.
+		if err := f.svc.Reset(ctx, u.ID, factors.BackupCodeFactor); err != nil {
+			t.Fatal(err)
+		}
+		got := f.reload(t, u)
+		if got.BackupCodes != 0 || !got.TOTP || got.SecondFactorPhone == "" {
+			t.Errorf("after resetting backup codes: %d codes, TOTP %v, phone %q", got.BackupCodes, got.TOTP, got.SecondFactorPhone)
+		}
+		if n := f.countUpdated(t, u.ID) - before; n != 1 {
+			t.Errorf("%d user.updated for the backup codes, want 1", n)
+		}
+		if err := f.svc.Reset(ctx, u.ID, factors.BackupCodeFactor); err != nil {
+			t.Fatal(err)
+		}
+		if n := f.countUpdated(t, u.ID) - before; n != 1 {
+			t.Errorf("resetting nothing wrote an event (%d in all)", n)
+		}
+
+		// The app while the phone stays: codes made again stay too.
+		if _, err := f.svc.RegenerateBackupCodes(ctx, f.reload(t, u)); err != nil {
+			t.Fatal(err)
+		}
+		if err := f.svc.Reset(ctx, u.ID, factors.TOTPFactor); err != nil {
+			t.Fatal(err)
+		}
+		if got = f.reload(t, u); got.TOTP || got.SecondFactorPhone == "" || got.BackupCodes != 10 {
+			t.Errorf("after resetting the app: TOTP %v, phone %q, %d codes", got.TOTP, got.SecondFactorPhone, got.BackupCodes)
+		}
+		// The phone, the last second factor, with MFA required: the backup
+		// codes go with it; the number stays on the account.
+		if err := f.svc.Reset(ctx, u.ID, factors.PhoneFactor); err != nil {
+			t.Fatalf("the last second factor with MFA required: %v", err)
+		}
+		if got = f.reload(t, u); got.HasSecondFactor() || got.BackupCodes != 0 || got.PrimaryPhone() != "+441632960001" {
+			t.Errorf("after resetting the phone: second factor %v, %d codes, phone %q", got.HasSecondFactor(), got.BackupCodes, got.PrimaryPhone())
+		}
+
+		// Everything at once, from a user with all of it.
+		v := f.user(t, false)
+		f.enrolTOTP(t, v)
+		if err := f.svc.Reset(ctx, v.ID, factors.TOTPFactor, factors.PhoneFactor, factors.BackupCodeFactor); err != nil {
+			t.Fatal(err)
+		}
+		if got = f.reload(t, v); got.TOTP || got.BackupCodes != 0 {
+			t.Errorf("after resetting everything: TOTP %v, %d codes", got.TOTP, got.BackupCodes)
+		}
+		if _, err := f.st.Q.TOTPOfUser(ctx, v.ID); err == nil {
+			t.Error("the app's secret was kept")
+		}
+
+		if err := f.svc.Reset(ctx, "user_missing", factors.TOTPFactor); err != user.ErrNoUser {
+			t.Errorf("an unknown user: %v, want user.ErrNoUser", err)
+		}
+	})
 }

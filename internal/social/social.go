@@ -194,12 +194,15 @@ func (s *Service) Connect(ctx context.Context, userID string, who *oauth.Identit
 }
 
 // Disconnect removes a provider account of the user, unless it is the last
-// way the user can sign in.
+// way the user can sign in — for the person on /user and the operator
+// through the Backend API alike. user.ErrNoUser when there is no such user.
 func (s *Service) Disconnect(ctx context.Context, userID, externalID string) error {
 	return s.InTx(ctx, func(r Repo) error {
 		// The row lock first: a concurrent removal of another way in must
 		// see this one's result before it judges (REQ-AC-06).
-		if err := r.TouchUser(ctx, userID, s.Clock.Now()); err != nil {
+		if err := r.TouchUser(ctx, userID, s.Clock.Now()); errors.Is(err, apperr.ErrNotFound) {
+			return user.ErrNoUser
+		} else if err != nil {
 			return err
 		}
 		u, err := r.UserByID(ctx, userID)
@@ -209,18 +212,22 @@ func (s *Service) Disconnect(ctx context.Context, userID, externalID string) err
 		rest := *u
 		rest.ExternalAccounts = slices.DeleteFunc(slices.Clone(u.ExternalAccounts),
 			func(x user.ExternalAccount) bool { return x.ID == externalID })
+		if len(rest.ExternalAccounts) == len(u.ExternalAccounts) {
+			return errNoExternal
+		}
 		if !rest.CanSignIn(s.WaysIn) {
 			return ErrLastWay
 		}
-		if err := r.DeleteExternalAccount(ctx, userID, externalID); err != nil {
-			if errors.Is(err, apperr.ErrNotFound) {
-				return apperr.New(apperr.NotFound, "That connected account was not found.").T("error.social.not_found")
-			}
+		if err := r.DeleteExternalAccount(ctx, userID, externalID); errors.Is(err, apperr.ErrNotFound) {
+			return errNoExternal
+		} else if err != nil {
 			return err
 		}
 		return s.userUpdated(ctx, r, userID, s.Clock.Now())
 	})
 }
+
+var errNoExternal = apperr.New(apperr.NotFound, "That connected account was not found.").T("error.social.not_found")
 
 func (s *Service) userUpdated(ctx context.Context, r Repo, userID string, now time.Time) error {
 	if err := r.TouchUser(ctx, userID, now); err != nil {

@@ -227,6 +227,10 @@ func TestDisconnectKeepsAWayIn(t *testing.T) {
 		if e.owner(bobs) != bob.ID {
 			t.Error("Bob's provider account was disconnected")
 		}
+		// The operator's call (the Backend API) on a user that is not there.
+		if err := e.svc.Disconnect(ctx, "user_missing", x.ID); err != user.ErrNoUser {
+			t.Errorf("an unknown user: %v, want user.ErrNoUser", err)
+		}
 
 		hash, _ := hasher.Hash(ctx, "velvet-otter-harbour-lantern-42")
 		if err := e.st.Q.SetPassword(ctx, ada.ID, hash, e.clock.Now()); err != nil {

@@ -114,3 +114,21 @@ func (q *Q) UserImage(ctx context.Context, id string) (*user.Image, error) {
 	img.CreatedAt = fromMS(at)
 	return &img, nil
 }
+
+// IdentifierOwner returns the ID of the user an email address, phone number
+// or username identifierID belongs to; ErrNotFound when there is none.
+func (q *Q) IdentifierOwner(ctx context.Context, identifierID string) (string, error) {
+	var uid string
+	err := q.row(ctx, `SELECT user_id FROM identifiers WHERE id = ?`, identifierID).Scan(&uid)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", ErrNotFound
+	}
+	return uid, err
+}
+
+// VerifyIdentifier marks the unverified identifier id of userID verified
+// at at; ErrNotFound when it is not an unverified identifier of that user.
+func (q *Q) VerifyIdentifier(ctx context.Context, userID, id string, at time.Time) error {
+	return q.expectOne(q.exec(ctx, `UPDATE identifiers SET verified_at = ?, updated_at = ?
+		WHERE id = ? AND user_id = ? AND verified_at IS NULL`, ms(at), ms(at), id, userID))
+}

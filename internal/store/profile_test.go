@@ -133,6 +133,34 @@ func testProfile(t *testing.T, open func(t *testing.T) *store.Store) {
 		addIdentifier(t, s, other.ID, user.Phone, "+441632960001", true)
 	})
 
+	t.Run("IdentifierOwner and VerifyIdentifier", func(t *testing.T) {
+		s, ctx := open(t), t.Context()
+		u := createUser(t, s, "ada@example.com")
+		other := createUser(t, s, "grace@example.com")
+		pending := addIdentifier(t, s, u.ID, user.Email, "ada@work.example", false)
+		if owner, err := s.Q.IdentifierOwner(ctx, pending); err != nil || owner != u.ID {
+			t.Errorf("IdentifierOwner = %q, %v; want %s", owner, err, u.ID)
+		}
+		if _, err := s.Q.IdentifierOwner(ctx, "idn_missing"); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("IdentifierOwner of a missing identifier: %v, want ErrNotFound", err)
+		}
+		if err := s.Q.VerifyIdentifier(ctx, other.ID, pending, at(time.Hour)); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("verifying another user's identifier: %v, want ErrNotFound", err)
+		}
+		if err := s.Q.VerifyIdentifier(ctx, u.ID, pending, at(time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+		got := reload(t, s, u.ID).Identifier(pending)
+		if got == nil || got.VerifiedAt == nil {
+			t.Fatalf("after VerifyIdentifier: %+v", got)
+		}
+		sameTime(t, "VerifiedAt", *got.VerifiedAt, at(time.Hour))
+		if err := s.Q.VerifyIdentifier(ctx, u.ID, pending, at(2*time.Hour)); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("verifying a verified identifier: %v, want ErrNotFound", err)
+		}
+		sameTime(t, "VerifiedAt after a second verification", *reload(t, s, u.ID).Identifier(pending).VerifiedAt, at(time.Hour))
+	})
+
 	t.Run("profile images: put replaces, URL follows, delete", func(t *testing.T) {
 		s, ctx := open(t), t.Context()
 		s.ServeImagesAt("https://accounts.example.com/")

@@ -162,6 +162,10 @@ func (u *User) ToObject(now time.Time) Object {
 				Verification: &VerificationState{Status: "unverified", Strategy: "phone_code"}}
 			if i.Verified() {
 				p.Verification.Status = "verified"
+				// The one number that receives second-factor codes is
+				// both reserved for them and the default, as Clerk says.
+				p.ReservedForSecondFactor = i.Value == u.SecondFactorPhone
+				p.DefaultSecondFactor = p.ReservedForSecondFactor
 			}
 			o.PhoneNumbers = append(o.PhoneNumbers, p)
 		}
@@ -176,6 +180,26 @@ func (u *User) ToObject(now time.Time) Object {
 		o.EmailAddresses = append(o.EmailAddresses, e)
 	}
 	return o
+}
+
+// EmailAddress returns the email address with that ID, or nil.
+func (o Object) EmailAddress(id string) *EmailObject {
+	for i := range o.EmailAddresses {
+		if o.EmailAddresses[i].ID == id {
+			return &o.EmailAddresses[i]
+		}
+	}
+	return nil
+}
+
+// PhoneNumber returns the phone number with that ID, or nil.
+func (o Object) PhoneNumber(id string) *PhoneObject {
+	for i := range o.PhoneNumbers {
+		if o.PhoneNumbers[i].ID == id {
+			return &o.PhoneNumbers[i]
+		}
+	}
+	return nil
 }
 
 // DeletedObject is what user.deleted carries and DELETE answers, as Clerk.

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"time"
 	"unicode"
+
+	"github.com/portalhq/portal/internal/apperr"
 )
 
 // User is a person with an account.
@@ -54,6 +56,9 @@ type User struct {
 	BackupCodes       int           // unused backup codes
 	SecondFactorPhone string        // verified number (E.164) chosen for second-factor codes
 }
+
+// ErrNoUser answers an operation on a user ID that does not exist.
+var ErrNoUser = apperr.New(apperr.NotFound, "No user with that ID exists.")
 
 // HasSecondFactor reports whether the user enrolled a second factor. Backup
 // codes alone are not one: they recover the others. Email never is
