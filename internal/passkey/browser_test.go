@@ -366,10 +366,21 @@ func (b *browser) clickThenWaitFor(step string, click chromedp.Action[chromedp.V
 func (b *browser) text(css string) string {
 	b.t.Helper()
 	var s string
+	// Read by script, again until there is text: on a loaded machine the
+	// page may load twice (the autofill request and the click both sign
+	// in), and a DevTools node found in the first goes stale under a query.
+	read := chromedp.Evaluate[string](fmt.Sprintf(`(document.querySelector(%q) || {}).innerText || ""`, css))
 	b.run("text of "+css, func(ctx context.Context) error {
-		var err error
-		s, err = chromedp.Run(ctx, chromedp.Text(chromedp.CSS(css), chromedp.NodeVisible))
-		return err
+		for {
+			var err error
+			if s, err = chromedp.Run(ctx, read); err == nil && strings.TrimSpace(s) != "" {
+				return nil
+			}
+			if ctx.Err() != nil {
+				return fmt.Errorf("no text in %s (%v)", css, err)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
 	})
 	return strings.TrimSpace(s)
 }
