@@ -13,6 +13,7 @@ import (
 	"github.com/portalhq/portal/internal/account"
 	"github.com/portalhq/portal/internal/apperr"
 	"github.com/portalhq/portal/internal/avatar"
+	"github.com/portalhq/portal/internal/oauth"
 )
 
 // backKey holds, in the __client cookie, the app /user was opened from.
@@ -54,7 +55,10 @@ func returnPath(raw string) string {
 		return "/user"
 	}
 	p := path.Clean(u.Path)
-	if p != "/user" && !strings.HasPrefix(p, "/user/") || p == "/user/verify" || strings.HasPrefix(p, "/user/verify/") {
+	// Connecting a provider account from /user starts at its sign-in
+	// path, which confirms first and comes back there.
+	connect := strings.HasPrefix(p, "/sign-in/oauth/") && u.Query().Get("intent") == oauth.IntentConnect
+	if !connect && (p != "/user" && !strings.HasPrefix(p, "/user/") || p == "/user/verify" || strings.HasPrefix(p, "/user/verify/")) {
 		return "/user"
 	}
 	if u.RawQuery != "" {

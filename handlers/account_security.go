@@ -26,6 +26,9 @@ func (a *app) userVerifyPage(c echo.Context) error {
 }
 
 func (a *app) renderVerify(c echo.Context, status int, sess *session.Session, u *user.User, strategy, back string, errs views.Errors) error {
+	if sess.Impersonated() {
+		return a.impersonationCannotVerify(c, u)
+	}
 	offered := a.Account.ReverifyOffered(u)
 	if len(offered) == 0 {
 		return a.message(c, http.StatusForbidden, a.t(c, "account.verify.no_factor_title"),
@@ -92,6 +95,9 @@ func (a *app) userVerify(c echo.Context) error {
 	if !ok {
 		return err
 	}
+	if sess.Impersonated() { // no guess counts toward the person's lockout
+		return a.impersonationCannotVerify(c, u)
+	}
 	back, strategy := returnPath(c.FormValue("return")), c.FormValue("strategy")
 	if ok, msg := a.allow(c, "attempt", a.limits.attempt); !ok {
 		return a.renderVerify(c, http.StatusTooManyRequests, sess, u, strategy, back, views.Errors{"": msg})
@@ -121,6 +127,9 @@ func (a *app) userVerifyPrepare(c echo.Context) error {
 	sess, u, ok, err := a.signedIn(c)
 	if !ok {
 		return err
+	}
+	if sess.Impersonated() { // and sends the person no code
+		return a.impersonationCannotVerify(c, u)
 	}
 	back, strategy := returnPath(c.FormValue("return")), c.FormValue("strategy")
 	if a.Account.ReverifySends(u, strategy) {
@@ -250,4 +259,14 @@ func (a *app) userDeleted(c echo.Context) error {
 		back, label = "/sign-up", a.t(c, "account.delete.create_new")
 	}
 	return a.message(c, http.StatusOK, a.t(c, "account.delete.done_title"), a.t(c, "account.delete.done_body"), back, label)
+}
+
+// impersonationCannotVerify answers an impersonation session asking to
+// confirm it is the person: it cannot (that is what it is not), so every
+// change that asks for it — a new password, address, passkey, second
+// factor or connected account, deleting the account — stays the person's.
+func (a *app) impersonationCannotVerify(c echo.Context, u *user.User) error {
+	who := ticketAccount(u)
+	return a.message(c, http.StatusForbidden, a.t(c, "account.verify.impersonated_title", "Account", who),
+		a.t(c, "account.verify.impersonated_body", "Account", who), "/user", a.t(c, "account.back_to_account"))
 }

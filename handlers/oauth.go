@@ -74,12 +74,12 @@ func (a *app) oauthStart(c echo.Context) error {
 	}
 	connectFor := ""
 	if intent == oauth.IntentConnect {
-		sess, err := a.current(c)
-		if err != nil {
+		// A connected account is a new way in, so the person confirms it
+		// is them first, as for a passkey (REQ-SES-06); an impersonation
+		// session cannot, and so cannot give anyone a way in as the user.
+		sess, _, ok, err := a.reverified(c, c.Request().URL.RequestURI())
+		if !ok {
 			return err
-		}
-		if sess == nil {
-			return c.Redirect(http.StatusSeeOther, "/sign-in?redirect_url="+url.QueryEscape(a.base.JoinPath("/user").String()))
 		}
 		connectFor = sess.UserID
 	}

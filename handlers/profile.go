@@ -171,7 +171,9 @@ func (a *app) profileFailed(c echo.Context, sess *session.Session, u *user.User,
 // POST /user/external-accounts/:id/delete: disconnect, unless it is the last
 // way to sign in.
 func (a *app) userDisconnect(c echo.Context) error {
-	sess, u, ok, err := a.signedIn(c)
+	// Removing a way in asks the person to confirm it is them, as the
+	// other removals do (REQ-SES-06).
+	sess, u, ok, err := a.reverified(c, "/user")
 	if !ok {
 		return err
 	}

@@ -42,7 +42,7 @@ func TestImpersonation(t *testing.T) {
 	support := w.b.otherContext()
 	support.disableJavaScript() // forms and links only: nothing here needs scripts
 	support.open(*tok.URL + "&redirect_url=" + url.QueryEscape(w.app.URL))
-	support.expectPage("Sign in · Portal", "Sign in as "+email+" on behalf of support@example.com")
+	support.expectPage("Sign in · Portal", "Sign in as "+email+", impersonated by support@example.com")
 	if got := support.text(".cl-identityPreviewText"); got != email {
 		support.fatalf("the page shows the account %q, want %q", got, email)
 	}

@@ -59,7 +59,7 @@ var pages = []portalPage{
 	{name: "sign-in-token", route: "/sign-in", path: flow("/sign-in?__clerk_ticket=", (*states).signInTicket), h1: "Sign in to Portal"},
 	// An actor token's link says it starts an impersonation.
 	{name: "actor-token", route: "/sign-in", path: flow("/sign-in?__clerk_ticket=", (*states).actorTicket),
-		h1: "Sign in as " + graceEmail + " on behalf of " + adaEmail},
+		h1: "Sign in as " + graceEmail + ", impersonated by " + adaEmail},
 	{name: "forgot-password", route: "/sign-in/forgot-password", path: flow("/sign-in/forgot-password?sign_in=", (*states).passwordFlow), h1: "Forgot your password?"},
 	{name: "reset-password", route: "/sign-in/reset-password", path: flow("/sign-in/reset-password?sign_in=", (*states).resetFlow), h1: "Set a new password"},
 	{name: "sign-up-verify-email", route: "/sign-up/verify-email-address", path: flow("/sign-up/verify-email-address?sign_up=", (*states).signUpEmailFlow), h1: "Verify your email"},

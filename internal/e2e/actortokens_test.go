@@ -95,7 +95,7 @@ func TestActorTokensImpersonate(t *testing.T) {
 			t.Fatalf("GET the link: %d, want the confirmation page:\n%s", confirm.Status, confirm.text())
 		}
 	}
-	if h1 := strings.TrimSpace(confirm.Doc.Find("h1").Text()); h1 != "Sign in as bob@example.com on behalf of ada@example.com" {
+	if h1 := strings.TrimSpace(confirm.Doc.Find("h1").Text()); h1 != "Sign in as bob@example.com, impersonated by ada@example.com" {
 		t.Errorf("h1 = %q", h1)
 	}
 	if body := confirm.text(); !strings.Contains(body, "This starts an impersonation session") || !strings.Contains(body, "It ends after 20 minutes.") {
@@ -144,7 +144,11 @@ func TestActorTokensImpersonate(t *testing.T) {
 		"/switch-organization", "/sign-out", "/"} {
 		pg := b.get(path)
 		banner := pg.Doc.Find(impersonationBanner)
-		if pg.Status != http.StatusOK || banner.Length() != 1 ||
+		want := http.StatusOK
+		if strings.HasPrefix(path, "/user/verify") {
+			want = http.StatusForbidden // only Bob can confirm it's him
+		}
+		if pg.Status != want || banner.Length() != 1 ||
 			strings.Join(strings.Fields(banner.Find("p").Text()), " ") != "You are signed in as bob@example.com, impersonated by ada@example.com." {
 			t.Errorf("%s: %d, banner %q", path, pg.Status, banner.Text())
 		}
@@ -155,8 +159,9 @@ func TestActorTokensImpersonate(t *testing.T) {
 
 	// Standing in is not proving who Bob is: deleting his account asks for
 	// his own factor first, changing his password for the current one.
-	if pg := b.get("/user/delete"); pg.URL.Path != "/user/verify" || pg.Doc.Find(impersonationBanner).Length() != 1 {
-		t.Errorf("/user/delete while impersonating: %d at %s, want confirm-it's-you, with the banner", pg.Status, pg.URL)
+	if pg := b.get("/user/delete"); pg.URL.Path != "/user/verify" || pg.Status != http.StatusForbidden ||
+		!strings.Contains(pg.text(), "Only bob@example.com can confirm this") || pg.Doc.Find(impersonationBanner).Length() != 1 {
+		t.Errorf("/user/delete while impersonating: %d at %s, want the page saying only Bob can confirm it, with the banner", pg.Status, pg.URL)
 	}
 	if pg := b.get("/user/password"); pg.Doc.Find(`input[name="current_password"]`).Length() != 1 {
 		t.Errorf("/user/password while impersonating: %d, want it to ask for the current password", pg.Status)
@@ -290,7 +295,7 @@ func TestImpersonationByAnOutsideActorIsDeliveredAsWebhook(t *testing.T) {
 	}
 	b := newBrowser(t, p)
 	confirm := b.get(mustParse(t, tok.URL).RequestURI() + "&redirect_url=" + url.QueryEscape(appURL))
-	if h1 := strings.TrimSpace(confirm.Doc.Find("h1").Text()); h1 != "Sign in as ada@example.com on behalf of desk-7" {
+	if h1 := strings.TrimSpace(confirm.Doc.Find("h1").Text()); h1 != "Sign in as ada@example.com, impersonated by desk-7" {
 		t.Errorf("h1 = %q", h1)
 	}
 	c, _ := verify(t, p, wantHandBack(t, b.submit(confirm, ticketForm, nil), http.StatusSeeOther, appURL))

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -13,6 +14,7 @@ import (
 	"github.com/portalhq/portal/internal/apperr"
 	"github.com/portalhq/portal/internal/events"
 	"github.com/portalhq/portal/internal/id"
+	"github.com/portalhq/portal/internal/testutil/oidctest"
 	"github.com/portalhq/portal/internal/testutil/portaltest"
 	"github.com/portalhq/portal/internal/user"
 )
@@ -208,6 +210,43 @@ func TestOAuthConnectThenDisconnect(t *testing.T) {
 	if pg.Status != http.StatusBadRequest || linkedTo(t, p, "corp-dana") != "" {
 		t.Errorf("a connect finished by another user: status %d, corp-dana linked to %q (gus is %s):\n%s",
 			pg.Status, linkedTo(t, p, "corp-dana"), userByEmail(t, p, "gus@example.com").ID, pg.text())
+	}
+}
+
+// Connecting or disconnecting a provider account adds or removes a way in,
+// so it asks the person to confirm it is them when their last proof is
+// older than the reverification window, as a passkey does (REQ-SES-06);
+// once confirmed, the connect goes on to the provider by itself.
+func TestOAuthConnectAndDisconnectAskToConfirm_REQ_SES_06(t *testing.T) {
+	op := oidctest.Start(t)
+	p, clock := startFake(t, portaltest.Options{Env: withOIDC(map[string]string{}, "corp", corpDisplay, op)})
+	b := newBrowser(t, p)
+	signUp(t, p, b, "dana@example.com", appURL)
+	dana := userByEmail(t, p, "dana@example.com")
+	op.SetUser("corp-dana", "dana@corp.example", true, "Dana", "D")
+
+	clock.Advance(11 * time.Minute)
+	start := providerButton(t, b.get("/user"), corp)
+	wantReverify(t, "connect", b.getRaw(start), start)
+	if got := linkedTo(t, p, "corp-dana"); got != "" {
+		t.Fatalf("connected without confirming: %s", got)
+	}
+	pg := b.get(start)
+	pg = b.send(b.request(http.MethodPost, "/user/verify", url.Values{"_csrf": {b.csrf()}, "strategy": {"password"},
+		"password": {goodPassword}, "return": {pg.URL.Query().Get("return")}}))
+	if loc := pg.Header.Get("Location"); pg.Status != http.StatusSeeOther || loc != start {
+		t.Fatalf("after confirming: %d to %q, want back to %s", pg.Status, loc, start)
+	}
+	pg = viaProvider(t, b, start)
+	if got := linkedTo(t, p, "corp-dana"); got != dana.ID || !strings.Contains(pg.text(), "Your "+corpDisplay+" account is connected.") {
+		t.Fatalf("after confirming and the provider: corp-dana linked to %q:\n%s", got, pg.text())
+	}
+
+	clock.Advance(11 * time.Minute)
+	action, _ := b.get("/user").Doc.Find(`form[action^="/user/external-accounts/"]`).Attr("action")
+	wantReverify(t, "disconnect", b.post(action, nil), "/user")
+	if got := linkedTo(t, p, "corp-dana"); got != dana.ID {
+		t.Errorf("disconnected without confirming")
 	}
 }
 

@@ -33,8 +33,10 @@ func (e *ClaimsError) APIMeta() map[string]any {
 }
 
 // Reserved claims are set by the portal on every token; a template cannot
-// override them.
-func Reserved() []string { return []string{"azp", "exp", "iat", "iss", "jti", "nbf", "sub"} }
+// override them. act is the actor of an impersonation session, as in the
+// session token: absent otherwise, so that no template (say one copying
+// metadata the user writes) can make a token look like an impersonation.
+func Reserved() []string { return []string{"act", "azp", "exp", "iat", "iss", "jti", "nbf", "sub"} }
 
 const maxClaimsBytes = 16 << 10
 
@@ -69,7 +71,11 @@ type Compiled struct{ root *node }
 
 // Compile parses claims and checks every shortcode, reporting the first
 // problem with its position.
-func Compile(claims []byte) (*Compiled, error) {
+func Compile(claims []byte) (*Compiled, error) { return compile(claims, true) }
+
+// compile is Compile; without reserved it lets reserved claims through, for
+// templates stored before a claim became reserved: Sign overwrites them.
+func compile(claims []byte, reserved bool) (*Compiled, error) {
 	p := &parser{src: claims}
 	if len(claims) > maxClaimsBytes {
 		return nil, p.errAt(0, "the claims are larger than 16 KB")
@@ -89,6 +95,9 @@ func Compile(claims []byte) (*Compiled, error) {
 		return nil, p.errAt(at, "unexpected data after the claims object")
 	}
 	for i, f := range root.object {
+		if !reserved {
+			break
+		}
 		for _, r := range Reserved() {
 			if f.key == r {
 				return nil, p.errAt(p.keyPos[i], fmt.Sprintf("%q is set by the portal and can't be overridden", r))

@@ -111,13 +111,13 @@ func TestRenderValues(t *testing.T) {
 // {{session.actor}} is the actor object of an impersonation session, as
 // Clerk's templates expose it, and null in any other session.
 func TestRenderSessionActor(t *testing.T) {
-	claims := `{"act": "{{session.actor}}", "who": "{{session.actor || 'self'}}"}`
+	claims := `{"actor": "{{session.actor}}", "who": "{{session.actor || 'self'}}"}`
 	imp := Data{User: testUser(), Session: &session.Session{ID: "sess_1", Actor: json.RawMessage(`{"sub":"user_support","n":1}`)}}
-	if g, _ := json.Marshal(render(t, claims, imp)); string(g) != `{"act":{"n":1,"sub":"user_support"},"who":{"n":1,"sub":"user_support"}}` {
+	if g, _ := json.Marshal(render(t, claims, imp)); string(g) != `{"actor":{"n":1,"sub":"user_support"},"who":{"n":1,"sub":"user_support"}}` {
 		t.Errorf("impersonation session: rendered %s", g)
 	}
 	own := Data{User: testUser(), Session: &session.Session{ID: "sess_2"}}
-	if g, _ := json.Marshal(render(t, claims, own)); string(g) != `{"act":null,"who":"self"}` {
+	if g, _ := json.Marshal(render(t, claims, own)); string(g) != `{"actor":null,"who":"self"}` {
 		t.Errorf("the user's own session: rendered %s", g)
 	}
 }

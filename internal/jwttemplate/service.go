@@ -145,13 +145,17 @@ func (s *Service) Mint(ctx context.Context, name string, sess *session.Session, 
 
 // Sign renders t against d, adds the fixed claims and signs.
 func (s *Service) Sign(t *Template, d Data, azp string) (string, error) {
-	c, err := Compile(t.Claims)
+	c, err := compile(t.Claims, false)
 	if err != nil {
 		return "", fmt.Errorf("jwttemplate %s: stored claims: %w", t.Name, err)
 	}
 	claims := c.Render(d)
 	now := s.Clock.Now()
 	claims["iss"], claims["sub"], claims["jti"] = s.Issuer, d.User.ID, id.Secret(16)
+	delete(claims, "act")
+	if d.Session != nil && d.Session.Impersonated() {
+		claims["act"] = d.Session.Actor
+	}
 	claims["iat"], claims["nbf"] = now.Unix(), now.Add(-t.AllowedClockSkew).Unix()
 	claims["exp"] = now.Add(t.Lifetime).Unix()
 	if azp != "" {

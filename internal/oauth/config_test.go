@@ -95,3 +95,24 @@ func TestFromConfigIssuer(t *testing.T) {
 		t.Errorf("GitHub with an issuer: %v", err)
 	}
 }
+
+// What a provider says about a person is held to the portal's own form
+// rules before anything is stored (REQ-IN-02): control characters out,
+// spaces tidied, lengths bounded; what cannot be kept is dropped.
+func TestIdentityTidy_REQ_IN_02(t *testing.T) {
+	who := &oauth.Identity{FirstName: "  Ada\x00\r\n  Augusta ", LastName: strings.Repeat("L", 101),
+		Username: "ada\nlovelace", Email: "ada@example.com\x00", EmailVerified: true,
+		AvatarURL: "https://img.example/" + strings.Repeat("a", 3000)}
+	who.Tidy()
+	if who.FirstName != "Ada Augusta" || who.LastName != "" || who.Username != "" || who.AvatarURL != "" ||
+		who.Email != "" || who.EmailVerified {
+		t.Errorf("tidied to %+v", who)
+	}
+	ok := &oauth.Identity{FirstName: "Grace", LastName: "Hopper", Username: "grace", Email: " grace@example.com ", EmailVerified: true,
+		AvatarURL: "https://img.example/g.png"}
+	ok.Tidy()
+	if ok.FirstName != "Grace" || ok.LastName != "Hopper" || ok.Username != "grace" || ok.Email != "grace@example.com" ||
+		!ok.EmailVerified || ok.AvatarURL != "https://img.example/g.png" {
+		t.Errorf("a clean identity changed: %+v", ok)
+	}
+}

@@ -18,6 +18,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 )
 
 // Identity is what a provider says about the person who signed in. An
@@ -31,6 +33,47 @@ type Identity struct {
 	AccessToken              string
 	RefreshToken             string
 	Expiry                   time.Time
+}
+
+// Bounds of what Tidy keeps: names as the sign-up form's, the rest as the
+// store's columns comfortably hold.
+const (
+	maxName     = 100
+	maxUsername = 100
+	maxURL      = 2048
+	maxEmail    = 320
+)
+
+// Tidy holds what a provider said about a person to the rules the portal's
+// own forms keep: valid UTF-8, no control characters (a name's become
+// spaces), no surrounding or repeated spaces in names, and bounded
+// lengths. A value that cannot be kept — a name over 100 characters, a
+// username, email address or picture URL that is malformed or too long —
+// is dropped, as
+// if the provider had not sent it: a sign-up then asks for what it needs.
+// Providers answer for the person, and some of what they send (Apple's
+// name) is not even signed.
+func (who *Identity) Tidy() {
+	name := func(s string) string {
+		s = strings.Join(strings.FieldsFunc(strings.ToValidUTF8(s, ""), func(r rune) bool {
+			return unicode.IsSpace(r) || unicode.IsControl(r)
+		}), " ")
+		if utf8.RuneCountInString(s) > maxName {
+			return ""
+		}
+		return s
+	}
+	plain := func(s string, limit int) string {
+		if !utf8.ValidString(s) || len(s) > limit || strings.ContainsFunc(s, unicode.IsControl) {
+			return ""
+		}
+		return s
+	}
+	who.FirstName, who.LastName = name(who.FirstName), name(who.LastName)
+	who.Username, who.AvatarURL = plain(strings.TrimSpace(who.Username), maxUsername), plain(who.AvatarURL, maxURL)
+	if who.Email = plain(strings.TrimSpace(who.Email), maxEmail); who.Email == "" {
+		who.EmailVerified = false
+	}
 }
 
 // Provider is one configured identity provider.

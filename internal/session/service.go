@@ -131,12 +131,13 @@ type Impersonation struct {
 // which imp.Actor acts for them. Its lifetime is imp.MaxLifetime at most
 // and it ends after ImpersonationInactivity without activity.
 //
-// The token is the first factor (fva reports it, as for a sign-in token),
-// but the session does not count as the person having proved who they are
-// (reverified_at is left empty): changing the account's password, email,
-// phone, second factors or deleting it asks for the user's own factor,
-// which the one impersonating does not have. Bans, locks and the blocklist
-// refuse it as they refuse every sign-in.
+// The session does not count as the person having proved who they are:
+// reverified_at stays empty, /user/verify refuses it, and so changing the
+// account's password, email, phone, second factors or connected accounts
+// or deleting it is left to the person; its tokens' fva is [-1, -1], so
+// an app asking for a recent factor does not get one either. Its tokens
+// end by the session's end, whatever lifetime is asked. Bans, locks and
+// the blocklist refuse it as they refuse every sign-in.
 func (s *Service) StartImpersonation(ctx context.Context, r Repo, clientID, userID, ip, ua string, imp Impersonation) (*Session, error) {
 	if len(imp.Actor) == 0 {
 		return nil, errors.New("session: an impersonation needs its actor")
@@ -417,6 +418,13 @@ func (s *Service) TokenFor(ctx context.Context, sess *Session, azp string, ttl t
 		return "", time.Time{}, ErrSignedOut
 	} else if err != nil {
 		return "", time.Time{}, err
+	}
+	if sess.Impersonated() {
+		// An impersonation's cap holds for its tokens too, the Backend
+		// API's expires_in_seconds included.
+		if left := sess.ExpireAt.Sub(now); left < ttl {
+			ttl = max(time.Second, left)
+		}
 	}
 	p := token.SessionParams{Issuer: s.Issuer, UserID: sess.UserID, SessionID: sess.ID, AuthorizedParty: azp,
 		Now: now, TTL: ttl, FirstFactorAt: sess.FirstFactorAt, Actor: sess.Actor}

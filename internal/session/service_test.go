@@ -1,9 +1,12 @@
 package session_test
 
 import (
+	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"regexp"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -193,4 +196,66 @@ func TestTimeouts_REQ_SES_03(t *testing.T) {
 			t.Errorf("LiveSession past the lifetime: %v", err)
 		}
 	})
+}
+
+// An impersonation session's tokens end by the session's end however long
+// a lifetime is asked (the Backend API's expires_in_seconds), and say no
+// factor of the user's was verified; the user's own session's tokens keep
+// the lifetime asked.
+func TestImpersonationTokensEndWithTheSession(t *testing.T) {
+	onEngines(t, func(t *testing.T, e *env) {
+		_, own := e.signIn()
+		support, err := e.svc.NewClient(t.Context()) // the support agent's browser
+		if err != nil {
+			t.Fatal(err)
+		}
+		var imp *session.Session
+		err = e.svc.InTx(t.Context(), func(r session.Repo) error {
+			var err error
+			imp, err = e.svc.StartImpersonation(t.Context(), r, support.ID, own.UserID, "203.0.113.9", "Firefox",
+				session.Impersonation{Actor: []byte(`{"sub":"user_support"}`), MaxLifetime: 30 * time.Minute})
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		claims := func(s *session.Session, ttl time.Duration) (exp int64, fva [2]int) {
+			t.Helper()
+			tok, _, err := e.svc.TokenFor(t.Context(), s, "https://app.example.com", ttl)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var c struct {
+				Exp int64  `json:"exp"`
+				FVA [2]int `json:"fva"`
+			}
+			if err := json.Unmarshal(jwtPayload(t, tok), &c); err != nil {
+				t.Fatal(err)
+			}
+			return c.Exp, c.FVA
+		}
+		e.clock.Advance(20 * time.Minute)
+		exp, fva := claims(imp, 24*time.Hour)
+		if want := imp.ExpireAt.Unix(); exp != want || fva != [2]int{-1, -1} {
+			t.Errorf("impersonation token asked for a day: exp %d (session ends %d), fva %v; want the session's end and [-1 -1]", exp, want, fva)
+		}
+		if exp, _ := claims(own, 24*time.Hour); exp != e.clock.Now().Add(24*time.Hour).Unix() {
+			t.Errorf("the user's own session's token for a day: exp %d", exp)
+		}
+	})
+}
+
+// jwtPayload decodes a compact JWS's payload (the signature is the token
+// package's to check).
+func jwtPayload(t *testing.T, tok string) []byte {
+	t.Helper()
+	parts := strings.Split(tok, ".")
+	if len(parts) != 3 {
+		t.Fatalf("not a compact JWS: %q", tok)
+	}
+	b, err := base64.RawURLEncoding.DecodeString(parts[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }

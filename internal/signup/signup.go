@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -411,7 +412,10 @@ func (s *Service) complete(ctx context.Context, f *flow.Flow, m flow.Meta) (*ses
 		// A flow begun before consent was asked for: the box is what it
 		// still needs, on the step that asks for missing fields. No
 		// account without it, whichever way the flow got here.
-		f.Data.Missing, f.UpdatedAt = append(f.Data.Missing, FieldLegal), s.Clock.Now()
+		if !slices.Contains(f.Data.Missing, FieldLegal) {
+			f.Data.Missing = append(f.Data.Missing, FieldLegal)
+		}
+		f.UpdatedAt = s.Clock.Now()
 		return nil, s.save(ctx, s.Repo, f)
 	}
 	var sess *session.Session

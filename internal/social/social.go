@@ -84,6 +84,7 @@ var (
 // and which takes an application invitation to the provider's address up
 // (signup.StartExternal).
 func (s *Service) SignIn(ctx context.Context, clientID string, who *oauth.Identity, inv signup.Invite, redirectURL string, m flow.Meta) (*Result, error) {
+	who.Tidy()
 	if who.Email != "" {
 		if e := s.Restrict.CheckSignIn(user.Email, user.NormalizeEmail(who.Email)); e != nil {
 			return nil, e
@@ -172,6 +173,7 @@ func (s *Service) signInUser(ctx context.Context, clientID, userID string, x use
 // Connect adds a provider account to a signed-in user. Any email status is
 // fine: the person proved both ownerships by being signed in to both.
 func (s *Service) Connect(ctx context.Context, userID string, who *oauth.Identity) error {
+	who.Tidy()
 	return s.InTx(ctx, func(r Repo) error {
 		x, err := r.ExternalAccount(ctx, who.Provider, who.Subject)
 		switch {
@@ -251,7 +253,12 @@ func newExternal(userID string, who *oauth.Identity, now time.Time) user.Externa
 }
 
 func refreshed(x user.ExternalAccount, who *oauth.Identity, now time.Time) user.ExternalAccount {
-	x.Email, x.EmailVerified, x.FirstName, x.LastName = who.Email, who.EmailVerified, who.FirstName, who.LastName
+	x.Email, x.EmailVerified = who.Email, who.EmailVerified
+	// Apple sends a name once, on the first sign-in: a sign-in with none
+	// keeps the one stored.
+	if who.FirstName != "" || who.LastName != "" {
+		x.FirstName, x.LastName = who.FirstName, who.LastName
+	}
 	x.Username, x.AvatarURL, x.UpdatedAt = who.Username, who.AvatarURL, now
 	return x
 }

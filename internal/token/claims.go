@@ -71,9 +71,14 @@ func NewSessionClaims(p SessionParams) (SessionClaims, error) {
 		return SessionClaims{}, errors.New("token: first factor time is required")
 	}
 	iat := p.Now.Unix()
-	second := -1
+	fva := [2]int{minutesSince(p.Now, p.FirstFactorAt), -1}
 	if !p.SecondFactorAt.IsZero() {
-		second = minutesSince(p.Now, p.SecondFactorAt)
+		fva[1] = minutesSince(p.Now, p.SecondFactorAt)
+	}
+	if len(p.Actor) > 0 {
+		// An impersonation verified no factor of the user's: an app that
+		// asks for a recent one (reverification) does not get it.
+		fva = [2]int{-1, -1}
 	}
 	return SessionClaims{
 		Issuer:          p.Issuer,
@@ -84,7 +89,7 @@ func NewSessionClaims(p SessionParams) (SessionClaims, error) {
 		NotBefore:       iat - int64(NotBeforeSkew/time.Second),
 		Expiry:          iat + int64(p.TTL/time.Second),
 		ID:              id.Secret(16),
-		FVA:             [2]int{minutesSince(p.Now, p.FirstFactorAt), second},
+		FVA:             fva,
 		OrgID:           p.OrgID,
 		OrgSlug:         p.OrgSlug,
 		OrgRole:         p.OrgRole,

@@ -511,6 +511,9 @@ func TestNewSessionClaims(t *testing.T) {
 	if err := json.Unmarshal(b, &act); err != nil || act.Act["sub"] != "user_support" || act.Act["reason"] != "ticket 42" {
 		t.Errorf("an impersonation session's claims %s: want act to be the actor object", b)
 	}
+	if ic.FVA != [2]int{-1, -1} {
+		t.Errorf("an impersonation session's fva = %v, want [-1 -1]: no factor of the user's was verified", ic.FVA)
+	}
 
 	p.SecondFactorAt = now.Add(time.Minute) // another process's clock ahead
 	if c, _ := NewSessionClaims(p); c.FVA != [2]int{0, 0} {

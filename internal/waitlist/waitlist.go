@@ -262,6 +262,9 @@ func (s *Service) CreateMany(ctx context.Context, ins []CreateInput) ([]*Entry, 
 		addrs[i] = addr
 	}
 	out, created, err := s.addAll(ctx, addrs, true)
+	if errors.Is(err, apperr.ErrConflict) { // the same addresses joining elsewhere, twice over
+		return nil, apperr.New(apperr.Conflict, "Some of these addresses were added at the same moment by another request. Send the request again.")
+	}
 	if err != nil {
 		return nil, apperr.Nth(err, "Entry", failedAt(err), len(ins))
 	}
