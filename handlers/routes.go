@@ -139,6 +139,8 @@ func Routes() []Route {
 		{Method: http.MethodPost, Path: "/create-organization", h: (*app).createOrg, Org: OrgUser},
 		{Method: http.MethodGet, Path: "/switch-organization", h: (*app).switchOrgPage, Org: OrgUser},
 		{Method: http.MethodPost, Path: "/switch-organization", h: (*app).switchOrg, Org: OrgMember},
+		{Method: http.MethodPost, Path: "/switch-organization/invitations/:invitation_id/accept", h: (*app).joinInvitation, Org: OrgInvitee},
+		{Method: http.MethodPost, Path: "/switch-organization/invitations/:invitation_id/decline", h: (*app).declineInvitation, Org: OrgInvitee},
 		{Method: http.MethodGet, Path: "/organization", h: (*app).activeOrgPage, Org: OrgUser},
 		{Method: http.MethodGet, Path: "/organizations/:org_id", h: (*app).orgGeneral, Org: OrgMember},
 		{Method: http.MethodPost, Path: "/organizations/:org_id", h: (*app).orgUpdate, Org: org.PermProfileManage},

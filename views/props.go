@@ -562,6 +562,14 @@ type OrgItem struct {
 	Active  bool
 }
 
+// OrgInvitationItem is an invitation waiting for the person, in the
+// switcher.
+type OrgInvitationItem struct {
+	ID      string
+	OrgName string
+	Role    string // display name
+}
+
 // SwitchOrg is /switch-organization (OrganizationSwitcher); with Task set it
 // is the choose-organization step of an instance without personal accounts.
 type SwitchOrg struct {
@@ -571,9 +579,10 @@ type SwitchOrg struct {
 	PersonalActive bool   // it is the current choice
 	PersonalName   string // the person's name or email
 	Orgs           []OrgItem
-	Hidden         []Hidden // redirect parameters
-	CreateURL      string   // "" when creating organizations is off
-	ProfileURL     string   // the active organization's page; "" when none
+	Invitations    []OrgInvitationItem // waiting for the person: Join or decline
+	Hidden         []Hidden            // redirect parameters
+	CreateURL      string              // "" when creating organizations is off
+	ProfileURL     string              // the active organization's page; "" when none
 	Errors         Errors
 	Notice         string
 	SignOutURL     string

@@ -87,6 +87,8 @@ var pages = []portalPage{
 	{name: "delete-account", route: "/user/delete", who: member, path: at("/user/delete"), h1: "Delete"},
 	{name: "create-organization", route: "/create-organization", who: member, path: at("/create-organization"), h1: "Create organization"},
 	{name: "switch-organization", route: "/switch-organization", who: member, path: at("/switch-organization"), h1: "Switch organization"},
+	// Grace's invitation to Ada's organization waits for her there, to join or decline.
+	{name: "switch-organization-invited", route: "/switch-organization", who: invitee, path: at("/switch-organization"), h1: "Switch organization"},
 	{name: "organization", route: "/organizations/:org_id", who: member, path: flow("/organizations/", (*states).org), h1: matrixOrgName},
 	{name: "organization-members", route: "/organizations/:org_id/members", who: member, path: flow("/organizations/", (*states).orgMembers), h1: matrixOrgName},
 	{name: "organization-invitations", route: "/organizations/:org_id/invitations", who: member, path: flow("/organizations/", (*states).orgInvitations), h1: matrixOrgName},

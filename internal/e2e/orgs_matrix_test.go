@@ -184,7 +184,7 @@ func idSets(r handlers.Route) []string {
 	switch {
 	case r.Org == handlers.OrgUser:
 		return []string{"A's IDs"}
-	case r.Org == handlers.OrgTicket:
+	case r.Org == handlers.OrgTicket, r.Org == handlers.OrgInvitee:
 		return []string{"A's IDs", "B's IDs", "a made-up organization"}
 	case strings.Contains(r.Path, ":membership_id") || strings.Contains(r.Path, ":invitation_id"):
 		return []string{"A's IDs", "B's IDs", "A with B's object", "A with a made-up object", "a made-up organization"}
@@ -223,6 +223,8 @@ func (m *matrix) expect(r handlers.Route, who matrixActor, ids matrixIDs, roles 
 			return gone
 		}
 		return forbidden // the callers are never the invitee
+	case r.Org == handlers.OrgInvitee:
+		return notFound // the callers are never the invitee: someone else's invitation reads as missing
 	}
 	mem, err := m.p.Store.Q.MembershipOf(context.Background(), ids.org, who.userID)
 	switch {

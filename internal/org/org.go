@@ -91,6 +91,13 @@ type UserOrg struct {
 	Role         string
 }
 
+// UserInvitation is an invitation waiting for a user, with its
+// organization.
+type UserInvitation struct {
+	Invitation
+	Org Organization
+}
+
 // Logo is an organization's image, stored in the database.
 type Logo struct {
 	ContentType string
@@ -147,6 +154,10 @@ type Repo interface {
 	// UpdateInvitation saves inv if its status is still from; otherwise
 	// ErrConflict (someone else accepted or revoked it meanwhile).
 	UpdateInvitation(ctx context.Context, inv *Invitation, from string) error
+	// InvitationsForUser lists the pending invitations to any of emails
+	// that have not expired at now, from organizations userID is not a
+	// member of, oldest first.
+	InvitationsForUser(ctx context.Context, userID string, emails []string, now time.Time) ([]UserInvitation, error)
 
 	SetSessionActiveOrg(ctx context.Context, sessionID, orgID string, at time.Time) error
 	// LastActiveOrg is the organization most recently active in another
