@@ -384,6 +384,14 @@ func (a *app) orgNotice(c echo.Context, code string) string {
 		return a.t(c, "org.notice.accepted")
 	case "declined":
 		return a.t(c, "org.notice.declined")
+	case "domain_added":
+		return a.t(c, "org.notice.domain_added")
+	case "domain_verified":
+		return a.t(c, "org.notice.domain_verified")
+	case "code_sent":
+		return a.t(c, "org.notice.code_sent")
+	case "domain_removed":
+		return a.t(c, "org.notice.domain_removed")
 	}
 	return ""
 }

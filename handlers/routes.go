@@ -147,6 +147,12 @@ func Routes() []Route {
 		{Method: http.MethodPost, Path: "/organizations/:org_id/delete", h: (*app).orgDelete, Org: org.PermProfileDelete},
 		{Method: http.MethodPost, Path: "/organizations/:org_id/leave", h: (*app).orgLeave, Org: OrgMember},
 		{Method: http.MethodGet, Path: "/organizations/:org_id/logo", h: (*app).orgLogo, Org: OrgMember},
+		{Method: http.MethodPost, Path: "/organizations/:org_id/domains", h: (*app).orgAddDomain, Org: org.PermDomainsManage},
+		{Method: http.MethodGet, Path: "/organizations/:org_id/domains/:domain_id", h: (*app).orgDomainPage, Org: org.PermDomainsManage},
+		{Method: http.MethodPost, Path: "/organizations/:org_id/domains/:domain_id/send-code", h: (*app).orgDomainSendCode, Org: org.PermDomainsManage},
+		{Method: http.MethodPost, Path: "/organizations/:org_id/domains/:domain_id/verify", h: (*app).orgDomainVerify, Org: org.PermDomainsManage},
+		{Method: http.MethodPost, Path: "/organizations/:org_id/domains/:domain_id/enrollment", h: (*app).orgDomainEnrollment, Org: org.PermDomainsManage},
+		{Method: http.MethodPost, Path: "/organizations/:org_id/domains/:domain_id/remove", h: (*app).orgDomainRemove, Org: org.PermDomainsManage},
 		{Method: http.MethodGet, Path: "/organizations/:org_id/members", h: (*app).orgMembers, Org: org.PermMembershipsRead},
 		{Method: http.MethodPost, Path: "/organizations/:org_id/members/:membership_id/role", h: (*app).orgChangeRole, Org: org.PermMembershipsManage},
 		{Method: http.MethodPost, Path: "/organizations/:org_id/members/:membership_id/remove", h: (*app).orgRemoveMember, Org: org.PermMembershipsManage},
@@ -247,6 +253,10 @@ func apiRoutes() []Route {
 		orgAPI(post, "/v1/organizations/:id/invitations", (*app).apiInvitationCreate),
 		orgAPI(get, "/v1/organizations/:id/invitations/:invitation_id", (*app).apiInvitationGet),
 		orgAPI(post, "/v1/organizations/:id/invitations/:invitation_id/revoke", (*app).apiInvitationRevoke),
+		orgAPI(get, "/v1/organizations/:id/domains", (*app).apiDomainsList),
+		orgAPI(post, "/v1/organizations/:id/domains", (*app).apiDomainCreate),
+		orgAPI(patch, "/v1/organizations/:id/domains/:domain_id", (*app).apiDomainUpdate),
+		orgAPI(del, "/v1/organizations/:id/domains/:domain_id", (*app).apiDomainDelete),
 	}
 }
 

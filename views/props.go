@@ -627,6 +627,41 @@ type OrgGeneral struct {
 	DeleteErrors  Errors
 	LeaveError    string
 	Notice        string
+
+	// Verified domains, for those whose role shows them.
+	ShowDomains   bool
+	ManageDomains bool
+	Domains       []OrgDomainRow
+	DomainName    string // as typed in the add form
+	DomainErrors  Errors
+}
+
+// OrgDomainRow is one verified domain in the organization's settings.
+type OrgDomainRow struct {
+	ID        string
+	Name      string
+	Verified  bool
+	Automatic bool // automatic_invitation
+}
+
+// OrgDomain is one domain's page: verify it with an emailed code, choose
+// how people with an address there join, or remove it.
+type OrgDomain struct {
+	Page
+	Nav                OrgNav
+	ID                 string
+	Name               string
+	Verified           bool
+	AffiliationEmail   string
+	Mode               string // the enrollment mode chosen
+	PendingInvitations int
+	CodeSentTo         string // where the code that can be entered now went; "" for none
+	Email              string // as typed in the send form
+	Errors             Errors // the send form
+	CodeError          string
+	ModeError          string
+	RemoveError        string
+	Notice             string
 }
 
 // RoleOption is a role offered in a select.

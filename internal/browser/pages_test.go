@@ -90,6 +90,16 @@ var pages = []portalPage{
 	// Grace's invitation to Ada's organization waits for her there, to join or decline.
 	{name: "switch-organization-invited", route: "/switch-organization", who: invitee, path: at("/switch-organization"), h1: "Switch organization"},
 	{name: "organization", route: "/organizations/:org_id", who: member, path: flow("/organizations/", (*states).org), h1: matrixOrgName},
+	{name: "organization-with-errors", who: member, path: flow("/organizations/", (*states).org), h1: matrixOrgName,
+		status: http.StatusUnprocessableEntity,
+		submit: &formStep{form: `form[action$="/domains"]`, fields: map[string]string{"domain-field": "gmail.com"}}},
+	{name: "organization-domain-code-sent", route: "/organizations/:org_id/domains/:domain_id", who: member,
+		path: flow("/organizations/", (*states).orgDomainCodeSent), h1: matrixOrgName},
+	{name: "organization-domain-with-errors", who: member, path: flow("/organizations/", (*states).orgDomainNew), h1: matrixOrgName,
+		status: http.StatusUnprocessableEntity,
+		submit: &formStep{form: `form[data-testid=domain-email]`, fields: map[string]string{"email_address-field": "it@elsewhere.test"}}},
+	{name: "organization-domain-verified", route: "/organizations/:org_id/domains/:domain_id", who: member,
+		path: flow("/organizations/", (*states).orgDomainVerified), h1: matrixOrgName},
 	{name: "organization-members", route: "/organizations/:org_id/members", who: member, path: flow("/organizations/", (*states).orgMembers), h1: matrixOrgName},
 	{name: "organization-invitations", route: "/organizations/:org_id/invitations", who: member, path: flow("/organizations/", (*states).orgInvitations), h1: matrixOrgName},
 	{name: "accept-invitation", route: "/accept-invitation", who: invitee, path: flow("/accept-invitation?ticket=", (*states).invitation), h1: "Join " + matrixOrgName},
@@ -149,6 +159,9 @@ func (s *states) phoneRemove() string        { return s.phoneID + "/remove" }
 func (s *states) org() string                { return s.orgID }
 func (s *states) orgMembers() string         { return s.orgID + "/members" }
 func (s *states) orgInvitations() string     { return s.orgID + "/invitations" }
+func (s *states) orgDomainCodeSent() string  { return s.orgID + "/domains/" + s.domainCodeSent }
+func (s *states) orgDomainNew() string       { return s.orgID + "/domains/" + s.domainNew }
+func (s *states) orgDomainVerified() string  { return s.orgID + "/domains/" + s.domainVerified }
 func (s *states) invitation() string         { return s.ticket }
 func (s *states) factorTwoFlow() string      { return s.factorTwo }
 func (s *states) signInTicket() string       { return s.ticketSignIn }

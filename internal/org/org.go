@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/portalhq/portal/internal/apperr"
-	"github.com/portalhq/portal/internal/events"
+	"github.com/portalhq/portal/internal/flow"
 	"github.com/portalhq/portal/internal/user"
 )
 
@@ -106,7 +106,9 @@ type Logo struct {
 
 // Repo is what organizations need from the store.
 type Repo interface {
-	events.Writer
+	EnrollRepo
+	DomainRepo
+	flow.CodeStore // the codes that verify domains
 	UserByID(ctx context.Context, id string) (*user.User, error)
 	UserByIdentifier(ctx context.Context, kind, value string) (*user.User, error)
 
