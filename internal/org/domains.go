@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"net/netip"
 	"slices"
 	"strings"
@@ -496,7 +497,13 @@ func (s *Service) enrollExisting(ctx context.Context, r Repo, o *Organization, d
 		byUser[a.UserID] = append(byUser[a.UserID], a.Email)
 	}
 	for _, userID := range order {
-		if err := s.enrollOne(ctx, r, o, userID, byUser[userID]); err != nil {
+		u, err := r.UserByID(ctx, userID)
+		if errors.Is(err, apperr.ErrNotFound) {
+			continue
+		} else if err != nil {
+			return err
+		}
+		if err := s.enrollOne(ctx, r, o, userID, byUser[userID], u.VerifiedEmails()); err != nil {
 			return err
 		}
 	}
@@ -511,52 +518,58 @@ func (s *Service) enrollExisting(ctx context.Context, r Repo, o *Organization, d
 // invitations are not emailed: the person finds them on
 // /switch-organization, as Clerk shows them in its components.
 func (s *Service) Enroll(ctx context.Context, r EnrollRepo, u *user.User, emails []string) error {
-	byDomain := map[string][]string{}
 	var domains []string
 	for _, e := range u.VerifiedEmails() {
-		d := domainOf(e)
-		if !slices.Contains(emails, e) || d == "" {
-			continue
-		}
-		if _, seen := byDomain[d]; !seen {
+		if d := domainOf(e); slices.Contains(emails, e) && d != "" && !slices.Contains(domains, d) {
 			domains = append(domains, d)
 		}
-		byDomain[d] = append(byDomain[d], e)
 	}
+	// Every domain's lock first, in one order, before any organization's:
+	// a change to one domain holds its lock and then its organization's,
+	// which an address at two of an organization's domains must not cross.
+	slices.Sort(domains)
 	for _, name := range domains {
 		if err := r.LockName(ctx, domainLock(name)); err != nil {
 			return err
 		}
+	}
+	// The organizations inviting at any of them, each once with every
+	// address of u's at its domains, and held in one order.
+	addrs := map[string][]string{}
+	for _, name := range domains {
 		list, err := r.VerifiedDomainsNamed(ctx, name, AutomaticInvitation)
 		if err != nil {
 			return err
 		}
-		var atDomain []string
-		for _, e := range u.VerifiedEmails() {
-			if domainOf(e) == name {
-				atDomain = append(atDomain, e)
+		for _, d := range list {
+			for _, e := range u.VerifiedEmails() {
+				if domainOf(e) == name && !slices.Contains(addrs[d.OrgID], e) {
+					addrs[d.OrgID] = append(addrs[d.OrgID], e)
+				}
 			}
 		}
-		for _, d := range list {
-			o, err := r.LockOrganization(ctx, d.OrgID)
-			if errors.Is(err, apperr.ErrNotFound) {
-				continue
-			} else if err != nil {
-				return err
-			}
-			if err := s.enrollOne(ctx, r, o, u.ID, atDomain); err != nil {
-				return err
-			}
+	}
+	orgIDs := slices.Sorted(maps.Keys(addrs))
+	for _, orgID := range orgIDs {
+		o, err := r.LockOrganization(ctx, orgID)
+		if errors.Is(err, apperr.ErrNotFound) {
+			continue
+		} else if err != nil {
+			return err
+		}
+		if err := s.enrollOne(ctx, r, o, u.ID, addrs[orgID], u.VerifiedEmails()); err != nil {
+			return err
 		}
 	}
 	return nil
 }
 
 // enrollOne invites userID into o at the first of addrs (their verified
-// addresses at the domain), with the member role, unless they are a
-// member, one of addrs has a live invitation there, or the member limit
-// (pending invitations included) leaves no room. o is held by r.
-func (s *Service) enrollOne(ctx context.Context, r EnrollRepo, o *Organization, userID string, addrs []string) error {
+// addresses at o's domains), with the member role, unless they are a
+// member, one of all (every verified address of theirs) has a live
+// invitation there, or the member limit (pending invitations included)
+// leaves no room. o is held by r.
+func (s *Service) enrollOne(ctx context.Context, r EnrollRepo, o *Organization, userID string, addrs, all []string) error {
 	if len(addrs) == 0 {
 		return nil
 	}
@@ -566,7 +579,7 @@ func (s *Service) enrollOne(ctx context.Context, r EnrollRepo, o *Organization, 
 		return err
 	}
 	now := s.Clock.Now()
-	for _, e := range addrs {
+	for _, e := range all { // addrs are among them
 		p, err := r.PendingInvitation(ctx, o.ID, e)
 		if errors.Is(err, apperr.ErrNotFound) {
 			continue

@@ -428,3 +428,47 @@ func TestAutomaticInvitationsWhileSigningUp(t *testing.T) {
 		}
 	})
 }
+
+// An organization with two domains invites a person with addresses at
+// both once, whether the addresses or the domains come second.
+func TestOneAutomaticInvitationPerOrganization(t *testing.T) {
+	onEngines(t, func(t *testing.T, e *env) {
+		ctx := t.Context()
+		ada := e.person("ada@a.test")
+		acme := e.create(ada, "Acme")
+		e.addEmail(ada, "ada@b.test", true)
+		carol := e.person("carol@a.test")
+		e.addEmail(carol, "carol@b.test", true)
+		for _, name := range []string{"a.test", "b.test"} {
+			d := e.domain(ada, acme, name) // Ada's own addresses verify them
+			if _, err := e.svc.SetEnrollmentMode(ctx, ada.actor, acme.ID, d.ID, org.AutomaticInvitation); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if got := e.waiting(carol); len(got) != 1 {
+			t.Errorf("carol waits for %q, want one invitation", got)
+		}
+		// Dan arrives with addresses at both at once (as the Backend API
+		// may create him).
+		now := e.clock.Now()
+		dan := &user.User{ID: id.New(id.User), CreatedAt: now, UpdatedAt: now}
+		for _, a := range []string{"dan@b.test", "dan@a.test"} {
+			dan.Identifiers = append(dan.Identifiers, user.Identifier{ID: id.New(id.Identifier), UserID: dan.ID,
+				Kind: user.Email, Value: a, VerifiedAt: &now, CreatedAt: now, UpdatedAt: now})
+		}
+		dan.PrimaryEmailID = dan.Identifiers[0].ID
+		err := store.Tx[org.Repo](e.st)(ctx, func(r org.Repo) error {
+			if err := r.(users).CreateUser(ctx, dan); err != nil {
+				return err
+			}
+			return e.svc.Enroll(ctx, r, dan, dan.VerifiedEmails())
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		list, err := e.svc.Waiting(ctx, dan.ID)
+		if err != nil || len(list) != 1 {
+			t.Errorf("dan waits for %+v, %v; want one invitation", list, err)
+		}
+	})
+}
