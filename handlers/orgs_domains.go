@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"net/http"
+	"net/url"
 
 	"github.com/labstack/echo/v4"
 
@@ -96,20 +97,20 @@ func (a *app) orgDomainSendCode(c echo.Context) error {
 
 // POST /organizations/:org_id/domains/:domain_id/verify: the code.
 func (a *app) orgDomainVerify(c echo.Context) error {
-	return a.domainChange(c, "domain_verified", func(actor org.Actor, form map[string][]string) error {
+	return a.domainChange(c, "domain_verified", func(actor org.Actor, form url.Values) error {
 		if ok, msg := a.allow(c, "attempt", a.limits.attempt); !ok {
 			return apperr.Field(apperr.RateLimited, "code", msg)
 		}
-		_, err := a.Orgs.VerifyDomain(c.Request().Context(), actor, c.Param("org_id"), c.Param("domain_id"), first(form["code"]))
+		_, err := a.Orgs.VerifyDomain(c.Request().Context(), actor, c.Param("org_id"), c.Param("domain_id"), form.Get("code"))
 		return err
 	}, func(p *views.OrgDomain, msg string) { p.CodeError = msg })
 }
 
 // POST /organizations/:org_id/domains/:domain_id/enrollment
 func (a *app) orgDomainEnrollment(c echo.Context) error {
-	return a.domainChange(c, "saved", func(actor org.Actor, form map[string][]string) error {
+	return a.domainChange(c, "saved", func(actor org.Actor, form url.Values) error {
 		_, err := a.Orgs.SetEnrollmentMode(c.Request().Context(), actor, c.Param("org_id"), c.Param("domain_id"),
-			first(form["enrollment_mode"]))
+			form.Get("enrollment_mode"))
 		return err
 	}, func(p *views.OrgDomain, msg string) { p.ModeError = msg })
 }
@@ -135,7 +136,7 @@ func (a *app) orgDomainRemove(c echo.Context) error {
 
 // domainChange runs a change from a domain's page: back to the page with a
 // notice, or the page again with the message where show puts it.
-func (a *app) domainChange(c echo.Context, notice string, change func(org.Actor, map[string][]string) error,
+func (a *app) domainChange(c echo.Context, notice string, change func(org.Actor, url.Values) error,
 	show func(p *views.OrgDomain, msg string)) error {
 	actor, _, ok, err := a.orgActor(c)
 	if !ok {
@@ -153,11 +154,4 @@ func (a *app) domainChange(c echo.Context, notice string, change func(org.Actor,
 	var p views.OrgDomain
 	show(&p, firstMessage(errs))
 	return a.renderDomain(c, status, actor, p)
-}
-
-func first(v []string) string {
-	if len(v) == 0 {
-		return ""
-	}
-	return v[0]
 }
