@@ -24,6 +24,9 @@ const (
 	OrgUser   = "user"   // any signed-in person
 	OrgMember = "member" // any member of the organization the request names
 	OrgTicket = "ticket" // the person an invitation was sent to
+	// OrgInvitee: the person to one of whose verified addresses the
+	// invitation the request names (:invitation_id) was sent.
+	OrgInvitee = "invitee"
 )
 
 // orgActor returns the signed-in person as an organization actor, or
@@ -148,6 +151,13 @@ func (a *app) renderSwitch(c echo.Context, status int, sess *session.Session, q 
 	if u, err := a.Users.UserByID(ctx, sess.UserID); err == nil {
 		p.PersonalName = firstNonEmpty(u.FullName(), u.PrimaryEmail(), u.Username())
 	}
+	waiting, err := a.Orgs.Waiting(ctx, sess.UserID)
+	if err != nil {
+		return err
+	}
+	for _, w := range waiting {
+		p.Invitations = append(p.Invitations, views.OrgInvitationItem{ID: w.ID, OrgName: w.Org.Name, Role: a.roleName(c, w.Role)})
+	}
 	for _, o := range list {
 		active := o.ID == sess.ActiveOrgID
 		p.Orgs = append(p.Orgs, views.OrgItem{ID: o.ID, Name: o.Name, Role: a.roleName(c, o.Role),
@@ -189,6 +199,48 @@ func (a *app) switchOrg(c echo.Context) error {
 		}
 	}
 	return a.handBackFresh(c, target)
+}
+
+// POST /switch-organization/invitations/:invitation_id/accept: "Join" on
+// an invitation waiting for the person. They become a member and come back
+// to the switcher, where the organization is now theirs to choose.
+func (a *app) joinInvitation(c echo.Context) error {
+	return a.answerInvitation(c, "accepted", func(actor org.Actor) error {
+		_, err := a.Orgs.Join(c.Request().Context(), actor, c.Param("invitation_id"))
+		return err
+	})
+}
+
+// POST /switch-organization/invitations/:invitation_id/decline
+func (a *app) declineInvitation(c echo.Context) error {
+	return a.answerInvitation(c, "declined", func(actor org.Actor) error {
+		return a.Orgs.Decline(c.Request().Context(), actor, c.Param("invitation_id"))
+	})
+}
+
+func (a *app) answerInvitation(c echo.Context, notice string, answer func(org.Actor) error) error {
+	actor, sess, ok, err := a.orgActor(c)
+	if !ok {
+		return err
+	}
+	form, _ := c.FormParams()
+	if _, err := a.Redirects.ResolveOrPortal(form, redirect.SignIn, a.base); err != nil {
+		return a.refusedRedirect(c, err)
+	}
+	err = answer(actor)
+	if err == nil {
+		back := withRedirect("/switch-organization", form)
+		sep := "?"
+		if strings.Contains(back, "?") {
+			sep = "&"
+		}
+		return c.Redirect(http.StatusSeeOther, back+sep+"notice="+notice)
+	}
+	if isRefusal(err) {
+		return a.orgRefused(c, actor, err)
+	}
+	errs, status := a.formErrorsOf(c, err)
+	return a.renderSwitch(c, status, sess, form, views.Errors{"": firstMessage(errs)}, "")
 }
 
 // handBackFresh reads the session again (its active organization just
@@ -335,6 +387,16 @@ func (a *app) orgNotice(c echo.Context, code string) string {
 		return a.t(c, "org.notice.deleted")
 	case "accepted":
 		return a.t(c, "org.notice.accepted")
+	case "declined":
+		return a.t(c, "org.notice.declined")
+	case "domain_added":
+		return a.t(c, "org.notice.domain_added")
+	case "domain_verified":
+		return a.t(c, "org.notice.domain_verified")
+	case "code_sent":
+		return a.t(c, "org.notice.code_sent")
+	case "domain_removed":
+		return a.t(c, "org.notice.domain_removed")
 	}
 	return ""
 }

@@ -67,6 +67,17 @@ func (a *app) renderOrgGeneral(c echo.Context, status int, actor org.Actor, acc 
 	p.Page, p.Nav = a.page(c, acc.Org.Name), a.orgNav(c, acc, "general", query(c))
 	p.HasLogo, p.CanManage, p.CanDelete = acc.Org.LogoVersion != 0, acc.Can(org.PermProfileManage), acc.Can(org.PermProfileDelete)
 	p.NeedsPassword = a.Orgs.NeedsPassword(actor)
+	if acc.Can(org.PermDomainsRead) {
+		list, err := a.Orgs.Domains(c.Request().Context(), actor, acc.Org.ID)
+		if err != nil {
+			return a.orgRefused(c, actor, err)
+		}
+		p.ShowDomains, p.ManageDomains = true, acc.Can(org.PermDomainsManage)
+		for _, d := range list {
+			p.Domains = append(p.Domains, views.OrgDomainRow{ID: d.ID, Name: d.Name, Verified: d.Verified(),
+				Automatic: d.EnrollmentMode == org.AutomaticInvitation})
+		}
+	}
 	return render(c, status, views.OrgGeneralPage(p))
 }
 

@@ -26,11 +26,16 @@ func TestEmbedsAssets(t *testing.T) {
 	}
 }
 
-// The stylesheet stays small and loads nothing from elsewhere (no fonts, no CDNs).
+// The stylesheet stays small and loads nothing from elsewhere (no fonts, no
+// CDNs). What a person waits for is the wire: /sign-in with everything it
+// loads, gzipped, stays under 40 KB (internal/browser's
+// TestSignInIsLightAndSelfContained). This raw ceiling, 20 KiB since the
+// organization pages' invitations and verified domains, keeps the one
+// stylesheet every page loads from growing unnoticed.
 func TestStylesheetIsSmallAndSelfContained(t *testing.T) {
 	css := readCSS(t)
-	if len(css) >= 16<<10 {
-		t.Errorf("portal.css is %d bytes, want < 16 KiB (the whole sign-in page must stay under 40 KB)", len(css))
+	if len(css) >= 20<<10 {
+		t.Errorf("portal.css is %d bytes, want < 20 KiB (and the whole sign-in page on the wire under 40 KB)", len(css))
 	}
 	for _, bad := range []string{"@import", "url(", "http://", "https://"} {
 		if strings.Contains(css, bad) {

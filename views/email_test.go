@@ -139,7 +139,7 @@ func TestMessagesInEveryLocale(t *testing.T) {
 		l := cat.For(loc)
 		base := Email{AppName: "Tom & Jerry's <Shop>", Lang: l.Locale(), I18n: l}
 		var bodies []templ.Component
-		for _, purpose := range []string{"sign-in", "sign-up", "reset-password", "add-email", "reverify", ""} {
+		for _, purpose := range []string{"sign-in", "sign-up", "reset-password", "add-email", "reverify", "verify-domain", ""} {
 			bodies = append(bodies, CodeEmailHTML(CodeEmail{Email: base, Code: "123456", Minutes: 10, Purpose: purpose}),
 				LinkEmailHTML(LinkEmail{Email: base, URL: "https://id.example.com/v1/verify?token=x", Minutes: 1, Purpose: purpose}))
 		}

@@ -95,6 +95,8 @@ func codePurpose(p CodeEmail) string {
 		return p.T("email.code.purpose_add_email", "App", p.AppName)
 	case "reverify":
 		return p.T("email.code.purpose_reverify", "App", p.AppName)
+	case "verify-domain":
+		return p.T("email.code.purpose_verify_domain", "App", p.AppName)
 	}
 	return p.T("email.code.purpose_other", "App", p.AppName)
 }

@@ -111,3 +111,31 @@ func roleName(roles []RoleOption, key string) string {
 	}
 	return n
 }
+
+func domainNameField(p OrgGeneral) field {
+	// Named "domain", not "name": the settings form above has a name field.
+	return field{Name: "domain", Label: p.T("org.domains.name"), Type: "text", Value: p.DomainName, Autocomplete: "off",
+		Hint: p.T("org.domains.name_hint"), Error: p.DomainErrors["name"], Required: true, Autofocus: p.DomainErrors["name"] != "",
+		Attrs: templ.OrderedAttributes{{Key: "maxlength", Value: "253"}, {Key: "autocapitalize", Value: "none"},
+			{Key: "spellcheck", Value: "false"}}}
+}
+
+func domainEmailField(p OrgDomain) field {
+	return field{Name: "email_address", Label: p.T("org.domains.email", "Domain", p.Name), Type: "email", Value: p.Email,
+		Autocomplete: "email", Hint: p.T("org.domains.email_hint"), Error: p.Errors["email_address"], Required: true,
+		Autofocus: p.CodeSentTo == "", Attrs: emailAttrs()}
+}
+
+// enrollmentOption is one choice of a domain's enrollment mode.
+type enrollmentOption struct {
+	Value, Label, Hint string
+}
+
+// enrollmentOptions are the modes a domain can have. Clerk's third,
+// automatic_suggestion, is not offered: Portal has no suggestions yet.
+func enrollmentOptions(p OrgDomain) []enrollmentOption {
+	return []enrollmentOption{
+		{"manual_invitation", p.T("org.domains.mode_manual"), p.T("org.domains.mode_manual_hint")},
+		{"automatic_invitation", p.T("org.domains.mode_automatic"), p.T("org.domains.mode_automatic_hint", "Domain", p.Name)},
+	}
+}

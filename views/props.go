@@ -582,6 +582,14 @@ type OrgItem struct {
 	Active  bool
 }
 
+// OrgInvitationItem is an invitation waiting for the person, in the
+// switcher.
+type OrgInvitationItem struct {
+	ID      string
+	OrgName string
+	Role    string // display name
+}
+
 // SwitchOrg is /switch-organization (OrganizationSwitcher); with Task set it
 // is the choose-organization step of an instance without personal accounts.
 type SwitchOrg struct {
@@ -591,9 +599,10 @@ type SwitchOrg struct {
 	PersonalActive bool   // it is the current choice
 	PersonalName   string // the person's name or email
 	Orgs           []OrgItem
-	Hidden         []Hidden // redirect parameters
-	CreateURL      string   // "" when creating organizations is off
-	ProfileURL     string   // the active organization's page; "" when none
+	Invitations    []OrgInvitationItem // waiting for the person: Join or decline
+	Hidden         []Hidden            // redirect parameters
+	CreateURL      string              // "" when creating organizations is off
+	ProfileURL     string              // the active organization's page; "" when none
 	Errors         Errors
 	Notice         string
 	SignOutURL     string
@@ -638,6 +647,41 @@ type OrgGeneral struct {
 	DeleteErrors  Errors
 	LeaveError    string
 	Notice        string
+
+	// Verified domains, for those whose role shows them.
+	ShowDomains   bool
+	ManageDomains bool
+	Domains       []OrgDomainRow
+	DomainName    string // as typed in the add form
+	DomainErrors  Errors
+}
+
+// OrgDomainRow is one verified domain in the organization's settings.
+type OrgDomainRow struct {
+	ID        string
+	Name      string
+	Verified  bool
+	Automatic bool // automatic_invitation
+}
+
+// OrgDomain is one domain's page: verify it with an emailed code, choose
+// how people with an address there join, or remove it.
+type OrgDomain struct {
+	Page
+	Nav                OrgNav
+	ID                 string
+	Name               string
+	Verified           bool
+	AffiliationEmail   string
+	Mode               string // the enrollment mode chosen
+	PendingInvitations int
+	CodeSentTo         string // where the code that can be entered now went; "" for none
+	Email              string // as typed in the send form
+	Errors             Errors // the send form
+	CodeError          string
+	ModeError          string
+	RemoveError        string
+	Notice             string
 }
 
 // RoleOption is a role offered in a select.

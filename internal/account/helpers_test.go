@@ -76,7 +76,7 @@ func newEnv(t *testing.T, url string) *env {
 		&account.CodeFactor{Strategy: flow.PhoneCode, Codes: codes, Store: st.Q, Notifier: out}}
 	orgs := &org.Service{Clock: clock, Repo: st.Q, InTx: store.Tx[org.Repo](st), Roles: org.DefaultRoles(),
 		Policy:   org.Policy{CreateEnabled: true, InvitationTTL: 7 * 24 * time.Hour, PersonalAccounts: true},
-		Notifier: mail, Passwords: hasher, BaseURL: "https://accounts.example.com"}
+		Notifier: orgMail{mail, out}, Passwords: hasher, BaseURL: "https://accounts.example.com", Codes: codes}
 	sessions.Orgs = orgs
 	svc.Orgs = orgs
 	svc.Factors = &factors.Service{Clock: clock, Repo: st.Q, InTx: store.Tx[factors.Repo](st),
@@ -191,6 +191,13 @@ func wantIs(t *testing.T, what string, err, sentinel error) {
 }
 
 // invitations keeps the link of the latest invitation to each address.
+// orgMail is what organizations send: the invitations, and the codes that
+// verify domains through the outbox.
+type orgMail struct {
+	*invitations
+	*outbox
+}
+
 type invitations struct {
 	mu   sync.Mutex
 	urls map[string]string

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -281,6 +282,14 @@ func (s *Service) complete(ctx context.Context, f *flow.Flow) (*user.Identifier,
 		}
 		if err != nil {
 			return err
+		}
+		if i.Kind == user.Email && s.Orgs != nil {
+			// Verified domains in automatic_invitation mode invite the address.
+			withNew := *u
+			withNew.Identifiers = append(slices.Clone(u.Identifiers), i)
+			if err := s.Orgs.Enroll(ctx, r, &withNew, []string{i.Value}); err != nil {
+				return err
+			}
 		}
 		f.Status, f.UpdatedAt = flow.Complete, now
 		if err := r.UpdateFlow(ctx, f); errors.Is(err, apperr.ErrConflict) {

@@ -215,7 +215,14 @@ func (s *Users) Create(ctx context.Context, in CreateInput) (*user.User, error) 
 			}
 			return err
 		}
-		return emit(ctx, r, events.UserCreated, u.ID, u.ToObject(now), now)
+		if err := emit(ctx, r, events.UserCreated, u.ID, u.ToObject(now), now); err != nil {
+			return err
+		}
+		if s.Orgs == nil {
+			return nil
+		}
+		// Verified domains in automatic_invitation mode invite its addresses.
+		return s.Orgs.Enroll(ctx, r, u, u.VerifiedEmails())
 	})
 	if err != nil {
 		return nil, err

@@ -338,7 +338,8 @@ func (p *Portal) wire(ctx context.Context, opt Options) error {
 	orgs := &org.Service{Clock: clock, Repo: st.Q, InTx: store.Tx[org.Repo](st), Roles: roles,
 		Policy: org.Policy{CreateEnabled: cfg.OrgCreation, CreateLimit: cfg.OrgCreationLimit,
 			MaxMembers: cfg.OrgMaxMembers, InvitationTTL: cfg.OrgInvitationTTL, PersonalAccounts: cfg.PersonalAccounts},
-		Notifier: mail, Passwords: hasher, BaseURL: cfg.BaseURL}
+		Notifier: mail, Passwords: hasher, BaseURL: cfg.BaseURL, Codes: codes}
+	up.Domains = orgs
 	invites := &invitation.Service{Clock: clock, Repo: st.Q, InTx: store.Tx[invitation.Repo](st), Notifier: mail,
 		BaseURL: cfg.BaseURL}
 	// The Backend API keeps the list in every mode (the operator may fill

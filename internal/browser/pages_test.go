@@ -98,7 +98,19 @@ var pages = []portalPage{
 	{name: "delete-account", route: "/user/delete", who: member, path: at("/user/delete"), h1: "Delete"},
 	{name: "create-organization", route: "/create-organization", who: member, path: at("/create-organization"), h1: "Create organization"},
 	{name: "switch-organization", route: "/switch-organization", who: member, path: at("/switch-organization"), h1: "Switch organization"},
+	// Grace's invitation to Ada's organization waits for her there, to join or decline.
+	{name: "switch-organization-invited", route: "/switch-organization", who: invitee, path: at("/switch-organization"), h1: "Switch organization"},
 	{name: "organization", route: "/organizations/:org_id", who: member, path: flow("/organizations/", (*states).org), h1: matrixOrgName},
+	{name: "organization-with-errors", who: member, path: flow("/organizations/", (*states).org), h1: matrixOrgName,
+		status: http.StatusUnprocessableEntity,
+		submit: &formStep{form: `form[action$="/domains"]`, fields: map[string]string{"domain-field": "gmail.com"}}},
+	{name: "organization-domain-code-sent", route: "/organizations/:org_id/domains/:domain_id", who: member,
+		path: flow("/organizations/", (*states).orgDomainCodeSent), h1: matrixOrgName},
+	{name: "organization-domain-with-errors", who: member, path: flow("/organizations/", (*states).orgDomainNew), h1: matrixOrgName,
+		status: http.StatusUnprocessableEntity,
+		submit: &formStep{form: `form[data-testid=domain-email]`, fields: map[string]string{"email_address-field": "it@elsewhere.test"}}},
+	{name: "organization-domain-verified", route: "/organizations/:org_id/domains/:domain_id", who: member,
+		path: flow("/organizations/", (*states).orgDomainVerified), h1: matrixOrgName},
 	{name: "organization-members", route: "/organizations/:org_id/members", who: member, path: flow("/organizations/", (*states).orgMembers), h1: matrixOrgName},
 	{name: "organization-invitations", route: "/organizations/:org_id/invitations", who: member, path: flow("/organizations/", (*states).orgInvitations), h1: matrixOrgName},
 	// Impersonating: every page carries the banner; one page shows it here.
@@ -162,6 +174,9 @@ func (s *states) phoneRemove() string        { return s.phoneID + "/remove" }
 func (s *states) org() string                { return s.orgID }
 func (s *states) orgMembers() string         { return s.orgID + "/members" }
 func (s *states) orgInvitations() string     { return s.orgID + "/invitations" }
+func (s *states) orgDomainCodeSent() string  { return s.orgID + "/domains/" + s.domainCodeSent }
+func (s *states) orgDomainNew() string       { return s.orgID + "/domains/" + s.domainNew }
+func (s *states) orgDomainVerified() string  { return s.orgID + "/domains/" + s.domainVerified }
 func (s *states) invitation() string         { return s.ticket }
 func (s *states) factorTwoFlow() string      { return s.factorTwo }
 func (s *states) signInTicket() string       { return s.ticketSignIn }

@@ -63,6 +63,9 @@ type states struct {
 	factorTwo                   string // a sign-in flow (sia_…) for Eve, at her second step
 	ticketSignIn                string // a sign-in token for Grace (the __clerk_ticket value)
 	ticketActor                 string // an actor token for Grace, Ada acting (the __clerk_ticket value)
+	// Ada's organization's domains: one with a code on its way, one
+	// without, one her own address verified.
+	domainCodeSent, domainNew, domainVerified string
 }
 
 // matrix is a portal configured to show as much as it can (every
@@ -177,6 +180,21 @@ func (m *matrix) setUp() {
 	ada.typeInto("email_address-field", graceEmail)
 	ada.submit("invite Grace", `form[action$="/invitations"]`)
 	s.ticket = queryOf(m.t, m.p.SMTP.WaitFor(m.t, graceEmail, mailWait).Link(), "ticket")
+
+	// Its verified domains: example.com, which Ada's own address verifies
+	// as it is added; one waiting for the code sent to an address there;
+	// one just added.
+	domain := func(name string) string {
+		ada.open(m.p.URL + "/organizations/" + s.orgID)
+		ada.typeInto("domain-field", name)
+		ada.submit("add the domain "+name, `form[action$="/domains"]`)
+		return afterPrefix(ada, m.p.URL+"/organizations/"+s.orgID+"/domains/")
+	}
+	s.domainVerified, s.domainCodeSent, s.domainNew = domain("example.com"), domain("acme-rockets.test"), domain("beta-rockets.test")
+	ada.open(m.p.URL + "/organizations/" + s.orgID + "/domains/" + s.domainCodeSent)
+	ada.typeInto("email_address-field", "it@acme-rockets.test")
+	ada.submit("send a code to verify acme-rockets.test", `form[data-testid=domain-email]`)
+	m.p.SMTP.WaitFor(m.t, "it@acme-rockets.test", mailWait)
 
 	// Ada adding an address: the code step, and the link she asked for instead.
 	ada.open(m.p.URL + "/user/email-addresses/new")

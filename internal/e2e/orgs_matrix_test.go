@@ -128,6 +128,9 @@ type matrixSide struct {
 	target string // membership of the other admin
 	inv    string
 	ticket string
+	// An unverified domain (to send a code for, to remove) and a verified
+	// one (whose "verify" and enrollment mode succeed).
+	domain, verified string
 }
 
 type matrixFixture struct{ a, b matrixSide }
@@ -137,6 +140,8 @@ type matrixIDs struct {
 	set                         string
 	org, orgName                string
 	membership, invitation, tkt string
+	domain, verified            string
+	domainName                  string // of domain
 }
 
 // fixture makes organizations A (admin, member, another admin) and B (the
@@ -171,6 +176,19 @@ func (m *matrix) fixture() matrixFixture {
 			m.t.Fatal(err)
 		}
 		s.inv = inv.ID
+		for i, name := range []string{slug + ".test", "verified-" + slug + ".test"} {
+			d := &org.Domain{ID: id.New(org.DomainPrefix), OrgID: o.ID, Name: name, EnrollmentMode: org.ManualInvitation,
+				CreatedAt: now, UpdatedAt: now}
+			if i == 1 {
+				d.VerifiedAt = &now
+				s.verified = d.ID
+			} else {
+				s.domain = d.ID
+			}
+			if err := m.p.Store.Q.CreateDomain(ctx, d); err != nil {
+				m.t.Fatal(err)
+			}
+		}
 		return s
 	}
 	return matrixFixture{
@@ -184,9 +202,10 @@ func idSets(r handlers.Route) []string {
 	switch {
 	case r.Org == handlers.OrgUser:
 		return []string{"A's IDs"}
-	case r.Org == handlers.OrgTicket:
+	case r.Org == handlers.OrgTicket, r.Org == handlers.OrgInvitee:
 		return []string{"A's IDs", "B's IDs", "a made-up organization"}
-	case strings.Contains(r.Path, ":membership_id") || strings.Contains(r.Path, ":invitation_id"):
+	case strings.Contains(r.Path, ":membership_id") || strings.Contains(r.Path, ":invitation_id") ||
+		strings.Contains(r.Path, ":domain_id"):
 		return []string{"A's IDs", "B's IDs", "A with B's object", "A with a made-up object", "a made-up organization"}
 	}
 	return []string{"A's IDs", "B's IDs", "a made-up organization"}
@@ -195,14 +214,18 @@ func idSets(r handlers.Route) []string {
 func (fx matrixFixture) ids(set string) matrixIDs {
 	a, b := fx.a, fx.b
 	made := matrixIDs{set: set, org: id.New(id.Org), orgName: "Nothing", membership: id.New(id.OrgMember),
-		invitation: id.New(id.OrgInvite), tkt: id.Secret(32)}
+		invitation: id.New(id.OrgInvite), tkt: id.Secret(32), domain: id.New(org.DomainPrefix),
+		verified: id.New(org.DomainPrefix), domainName: "nothing.test"}
 	switch set {
 	case "A's IDs":
-		return matrixIDs{set: set, org: a.org.ID, orgName: a.org.Name, membership: a.target, invitation: a.inv, tkt: a.ticket}
+		return matrixIDs{set: set, org: a.org.ID, orgName: a.org.Name, membership: a.target, invitation: a.inv, tkt: a.ticket,
+			domain: a.domain, verified: a.verified, domainName: a.org.Slug + ".test"}
 	case "B's IDs":
-		return matrixIDs{set: set, org: b.org.ID, orgName: b.org.Name, membership: b.target, invitation: b.inv, tkt: b.ticket}
+		return matrixIDs{set: set, org: b.org.ID, orgName: b.org.Name, membership: b.target, invitation: b.inv, tkt: b.ticket,
+			domain: b.domain, verified: b.verified, domainName: b.org.Slug + ".test"}
 	case "A with B's object":
-		return matrixIDs{set: set, org: a.org.ID, orgName: a.org.Name, membership: b.target, invitation: b.inv, tkt: b.ticket}
+		return matrixIDs{set: set, org: a.org.ID, orgName: a.org.Name, membership: b.target, invitation: b.inv, tkt: b.ticket,
+			domain: b.domain, verified: b.verified, domainName: b.org.Slug + ".test"}
 	case "A with a made-up object":
 		made.org, made.orgName = a.org.ID, a.org.Name
 	}
@@ -223,6 +246,8 @@ func (m *matrix) expect(r handlers.Route, who matrixActor, ids matrixIDs, roles 
 			return gone
 		}
 		return forbidden // the callers are never the invitee
+	case r.Org == handlers.OrgInvitee:
+		return notFound // the callers are never the invitee: someone else's invitation reads as missing
 	}
 	mem, err := m.p.Store.Q.MembershipOf(context.Background(), ids.org, who.userID)
 	switch {
@@ -239,7 +264,12 @@ func (m *matrix) expect(r handlers.Route, who matrixActor, ids matrixIDs, roles 
 // do sends r as who would: the path's IDs filled in, and a form that would
 // succeed for a caller who may.
 func (m *matrix) do(who matrixActor, r handlers.Route, ids matrixIDs) *page {
-	path := strings.NewReplacer(":org_id", ids.org, ":membership_id", ids.membership, ":invitation_id", ids.invitation).Replace(r.Path)
+	domain := ids.domain
+	if strings.HasSuffix(r.Path, "/verify") || strings.HasSuffix(r.Path, "/enrollment") {
+		domain = ids.verified
+	}
+	path := strings.NewReplacer(":org_id", ids.org, ":membership_id", ids.membership, ":invitation_id", ids.invitation,
+		":domain_id", domain).Replace(r.Path)
 	fresh := strings.ToLower(id.Random(8))
 	form := url.Values{}
 	switch r.Method + " " + r.Path {
@@ -258,6 +288,14 @@ func (m *matrix) do(who matrixActor, r handlers.Route, ids matrixIDs) *page {
 	case "POST /organizations/:org_id/invitations":
 		form.Set("email_address", "new-"+fresh+"@example.com")
 		form.Set("role", org.RoleMember)
+	case "POST /organizations/:org_id/domains":
+		form.Set("domain", "new-"+fresh+".test")
+	case "POST /organizations/:org_id/domains/:domain_id/send-code":
+		form.Set("email_address", "it@"+ids.domainName)
+	case "POST /organizations/:org_id/domains/:domain_id/verify":
+		form.Set("code", "123456")
+	case "POST /organizations/:org_id/domains/:domain_id/enrollment":
+		form.Set("enrollment_mode", org.AutomaticInvitation)
 	case "POST " + org.AcceptPath:
 		form.Set("ticket", ids.tkt)
 	case "GET " + org.AcceptPath:

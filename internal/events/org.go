@@ -11,4 +11,7 @@ const (
 	InvitationCreated   = "organizationInvitation.created"
 	InvitationAccepted  = "organizationInvitation.accepted"
 	InvitationRevoked   = "organizationInvitation.revoked"
+	DomainCreated       = "organizationDomain.created"
+	DomainUpdated       = "organizationDomain.updated"
+	DomainDeleted       = "organizationDomain.deleted"
 )

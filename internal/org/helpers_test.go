@@ -11,6 +11,7 @@ import (
 	"github.com/jonboulle/clockwork"
 
 	"github.com/portalhq/portal/internal/events"
+	"github.com/portalhq/portal/internal/flow"
 	"github.com/portalhq/portal/internal/id"
 	"github.com/portalhq/portal/internal/org"
 	"github.com/portalhq/portal/internal/password"
@@ -47,7 +48,8 @@ func newEnv(t *testing.T, url string) *env {
 	mail := &mailbox{}
 	svc := &org.Service{Clock: clock, Repo: st.Q, InTx: store.Tx[org.Repo](st), Roles: org.DefaultRoles(),
 		Policy:   org.Policy{CreateEnabled: true, InvitationTTL: 7 * 24 * time.Hour, PersonalAccounts: true},
-		Notifier: mail, Passwords: hasher, BaseURL: "https://accounts.example.com"}
+		Notifier: mail, Passwords: hasher, BaseURL: "https://accounts.example.com",
+		Codes: &flow.Codes{Clock: clock, Key: []byte("org-test-key-0123456789abcdefgh!"), Limits: flow.DefaultSendLimits}}
 	return &env{t: t, st: st, svc: svc, clock: clock, mail: mail}
 }
 
@@ -182,8 +184,9 @@ func (e *env) allEvents() []events.Event {
 
 // mailbox keeps the invitation emails the service sends.
 type mailbox struct {
-	mu   sync.Mutex
-	sent map[string][]org.InvitationMail
+	mu    sync.Mutex
+	sent  map[string][]org.InvitationMail
+	codes map[string][]string // purpose and code
 }
 
 func (m *mailbox) SendOrgInvitation(_ context.Context, to string, mail org.InvitationMail) error {
@@ -194,6 +197,33 @@ func (m *mailbox) SendOrgInvitation(_ context.Context, to string, mail org.Invit
 	}
 	m.sent[to] = append(m.sent[to], mail)
 	return nil
+}
+
+// SendCode keeps the codes that verify domains.
+func (m *mailbox) SendCode(_ context.Context, to, code, purpose string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.codes == nil {
+		m.codes = map[string][]string{}
+	}
+	m.codes[to] = append(m.codes[to], purpose+" "+code)
+	return nil
+}
+
+// code is the latest code sent to to for purpose.
+func (m *mailbox) code(t *testing.T, to, purpose string) string {
+	t.Helper()
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	list := m.codes[to]
+	if len(list) == 0 {
+		t.Fatalf("no code sent to %s", to)
+	}
+	p, code, _ := strings.Cut(list[len(list)-1], " ")
+	if p != purpose {
+		t.Fatalf("the latest code to %s is for %q, want %q", to, p, purpose)
+	}
+	return code
 }
 
 // ticket is the ticket of the latest invitation emailed to to.

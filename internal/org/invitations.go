@@ -326,14 +326,65 @@ func (s *Service) Accept(ctx context.Context, actor Actor, ticket string) (*Orga
 	if ticket == "" || len(ticket) > 100 {
 		return nil, nil, ErrInvitationGone
 	}
+	hash := HashTicket(ticket)
+	return s.accept(ctx, actor, true, func(r Repo) (*Invitation, error) {
+		inv, err := r.InvitationByTicket(ctx, hash)
+		if err != nil {
+			return nil, gone(err)
+		}
+		return inv, nil
+	}, func(inv *Invitation, u *user.User, now time.Time) error {
+		// A resent invitation has a new ticket: the old link is gone.
+		if inv.TicketHash != hash || !inv.Live(now) {
+			return ErrInvitationGone
+		}
+		if !u.Has(user.Email, inv.Email) {
+			return ErrWrongAccount
+		}
+		return nil
+	})
+}
+
+// Join accepts, from the list of the actor's invitations
+// (/switch-organization, Clerk's OrganizationList), the invitation sent to
+// one of their verified addresses: they become a member with its role, as
+// by the emailed link, but the active organization stays as it is. An
+// invitation that is not the actor's reads as missing (REQ-AC-02).
+func (s *Service) Join(ctx context.Context, actor Actor, invitationID string) (*Organization, error) {
+	o, _, err := s.accept(ctx, actor, false, func(r Repo) (*Invitation, error) {
+		inv, err := r.InvitationByID(ctx, invitationID)
+		return inv, notFound(err)
+	}, invitee)
+	return o, err
+}
+
+// invitee passes an invitation sent to one of u's verified addresses that
+// can still be accepted; someone else's reads as missing.
+func invitee(inv *Invitation, u *user.User, now time.Time) error {
+	if !u.Has(user.Email, inv.Email) {
+		return ErrNotFound
+	}
+	if !inv.Live(now) {
+		return ErrInvitationGone
+	}
+	return nil
+}
+
+// accept is what accepting an invitation does, however it was named: find
+// reads it, check judges it again under the organization's lock, then the
+// actor becomes a member (unless they are one already), the invitation is
+// marked accepted, and with activate the organization becomes the
+// session's active one. The events are written in the same transaction.
+func (s *Service) accept(ctx context.Context, actor Actor, activate bool, find func(r Repo) (*Invitation, error),
+	check func(inv *Invitation, u *user.User, now time.Time) error) (*Organization, *Invitation, error) {
 	var (
 		o   *Organization
 		inv *Invitation
 	)
 	err := s.InTx(ctx, func(r Repo) error {
-		found, err := r.InvitationByTicket(ctx, HashTicket(ticket))
+		found, err := find(r)
 		if err != nil {
-			return gone(err)
+			return err
 		}
 		if o, err = r.LockOrganization(ctx, found.OrgID); err != nil {
 			return gone(err)
@@ -343,15 +394,12 @@ func (s *Service) Accept(ctx context.Context, actor Actor, ticket string) (*Orga
 			return gone(err)
 		}
 		now := s.Clock.Now()
-		if inv.TicketHash != found.TicketHash || !inv.Live(now) {
-			return ErrInvitationGone
-		}
 		u, err := r.UserByID(ctx, actor.UserID)
 		if err != nil {
 			return notFound(err)
 		}
-		if !u.Has(user.Email, inv.Email) {
-			return ErrWrongAccount
+		if err := check(inv, u, now); err != nil {
+			return err
 		}
 		existing, err := r.MembershipOf(ctx, o.ID, u.ID)
 		if err != nil && !errors.Is(err, apperr.ErrNotFound) {
@@ -386,7 +434,7 @@ func (s *Service) Accept(ctx context.Context, actor Actor, ticket string) (*Orga
 		if err := emit(ctx, r, events.InvitationAccepted, inv.ID, invitationObject(inv), now); err != nil {
 			return err
 		}
-		if actor.SessionID == "" {
+		if !activate || actor.SessionID == "" {
 			return nil
 		}
 		return r.SetSessionActiveOrg(ctx, actor.SessionID, o.ID, now)
@@ -395,6 +443,59 @@ func (s *Service) Accept(ctx context.Context, actor Actor, ticket string) (*Orga
 		return nil, nil, err
 	}
 	return o, inv, nil
+}
+
+// Decline turns down an invitation sent to one of the actor's verified
+// addresses. Clerk's invitation knows no "declined" status, so it is
+// revoked, as if its organization had withdrawn it, and
+// organizationInvitation.revoked is written; the organization may invite
+// the address again. Someone else's invitation reads as missing.
+func (s *Service) Decline(ctx context.Context, actor Actor, invitationID string) error {
+	return s.InTx(ctx, func(r Repo) error {
+		found, err := r.InvitationByID(ctx, invitationID)
+		if err != nil {
+			return notFound(err)
+		}
+		if _, err := r.LockOrganization(ctx, found.OrgID); err != nil {
+			return notFound(err)
+		}
+		inv, err := r.InvitationByID(ctx, found.ID)
+		if err != nil {
+			return notFound(err)
+		}
+		u, err := r.UserByID(ctx, actor.UserID)
+		if err != nil {
+			return notFound(err)
+		}
+		if !u.Has(user.Email, inv.Email) {
+			return ErrNotFound
+		}
+		if inv.Status != Pending {
+			return ErrInvitationGone
+		}
+		now := s.Clock.Now()
+		inv.Status, inv.UpdatedAt = Revoked, now
+		if err := r.UpdateInvitation(ctx, inv, Pending); err != nil {
+			return gone(conflictAsMissing(err))
+		}
+		return emit(ctx, r, events.InvitationRevoked, inv.ID, invitationObject(inv), now)
+	})
+}
+
+// Waiting lists the invitations waiting for the user, as Clerk's
+// OrganizationSwitcher shows them: those sent to any of their verified
+// addresses that can still be accepted, from organizations they are not a
+// member of, with each organization.
+func (s *Service) Waiting(ctx context.Context, userID string) ([]UserInvitation, error) {
+	u, err := s.Repo.UserByID(ctx, userID)
+	if err != nil {
+		return nil, notFound(err)
+	}
+	emails := u.VerifiedEmails()
+	if len(emails) == 0 {
+		return nil, nil
+	}
+	return s.Repo.InvitationsForUser(ctx, userID, emails, s.Clock.Now())
 }
 
 func truncate(s string, n int) string {

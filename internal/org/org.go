@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/portalhq/portal/internal/apperr"
-	"github.com/portalhq/portal/internal/events"
+	"github.com/portalhq/portal/internal/flow"
 	"github.com/portalhq/portal/internal/user"
 )
 
@@ -91,6 +91,13 @@ type UserOrg struct {
 	Role         string
 }
 
+// UserInvitation is an invitation waiting for a user, with its
+// organization.
+type UserInvitation struct {
+	Invitation
+	Org Organization
+}
+
 // Logo is an organization's image, stored in the database.
 type Logo struct {
 	ContentType string
@@ -99,7 +106,9 @@ type Logo struct {
 
 // Repo is what organizations need from the store.
 type Repo interface {
-	events.Writer
+	EnrollRepo
+	DomainRepo
+	flow.CodeStore // the codes that verify domains
 	UserByID(ctx context.Context, id string) (*user.User, error)
 	UserByIdentifier(ctx context.Context, kind, value string) (*user.User, error)
 
@@ -147,6 +156,10 @@ type Repo interface {
 	// UpdateInvitation saves inv if its status is still from; otherwise
 	// ErrConflict (someone else accepted or revoked it meanwhile).
 	UpdateInvitation(ctx context.Context, inv *Invitation, from string) error
+	// InvitationsForUser lists the pending invitations to any of emails
+	// that have not expired at now, from organizations userID is not a
+	// member of, oldest first.
+	InvitationsForUser(ctx context.Context, userID string, emails []string, now time.Time) ([]UserInvitation, error)
 
 	SetSessionActiveOrg(ctx context.Context, sessionID, orgID string, at time.Time) error
 	// LastActiveOrg is the organization most recently active in another

@@ -23,11 +23,14 @@ const (
 	PermProfileDelete     = "org:sys_profile:delete"     // delete the organization
 	PermMembershipsRead   = "org:sys_memberships:read"   // see the members
 	PermMembershipsManage = "org:sys_memberships:manage" // invite, change roles, remove
+	PermDomainsRead       = "org:sys_domains:read"       // see the verified domains
+	PermDomainsManage     = "org:sys_domains:manage"     // add, verify, set the enrollment mode, remove
 )
 
 // SystemPermissions lists the system permissions in display order.
 func SystemPermissions() []string {
-	return []string{PermProfileManage, PermProfileDelete, PermMembershipsRead, PermMembershipsManage}
+	return []string{PermProfileManage, PermProfileDelete, PermMembershipsRead, PermMembershipsManage,
+		PermDomainsRead, PermDomainsManage}
 }
 
 // Limits of the role configuration, so a typo cannot make every token huge.

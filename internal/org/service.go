@@ -10,13 +10,16 @@ import (
 
 	"github.com/portalhq/portal/internal/apperr"
 	"github.com/portalhq/portal/internal/events"
+	"github.com/portalhq/portal/internal/flow"
 	"github.com/portalhq/portal/internal/id"
 	"github.com/portalhq/portal/internal/session"
 )
 
-// Notifier sends the invitation email.
+// Notifier sends the invitation email and the codes that verify domains.
 type Notifier interface {
 	SendOrgInvitation(ctx context.Context, to string, m InvitationMail) error
+	// SendCode sends a one-time code; purpose is "verify-domain".
+	SendCode(ctx context.Context, to, code, purpose string) error
 }
 
 // InvitationMail is what an invitation email says.
@@ -42,6 +45,8 @@ type Service struct {
 	Notifier  Notifier
 	Passwords Passwords
 	BaseURL   string // invitation links and logo URLs are built from it
+	// Codes issues and checks the codes that verify domains.
+	Codes *flow.Codes
 }
 
 var _ session.OrgResolver = (*Service)(nil)
@@ -336,7 +341,7 @@ func (s *Service) emitMembership(ctx context.Context, r Repo, typ string, m *Mem
 	return emit(ctx, r, typ, m.ID, s.membershipObject(m, o, u), now)
 }
 
-func emit(ctx context.Context, r Repo, typ, objectID string, obj any, now time.Time) error {
+func emit(ctx context.Context, r events.Writer, typ, objectID string, obj any, now time.Time) error {
 	e, err := events.New(typ, objectID, obj, now)
 	if err != nil {
 		return err

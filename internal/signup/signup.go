@@ -21,6 +21,7 @@ import (
 	"github.com/portalhq/portal/internal/id"
 	"github.com/portalhq/portal/internal/invitation"
 	"github.com/portalhq/portal/internal/notify"
+	"github.com/portalhq/portal/internal/org"
 	"github.com/portalhq/portal/internal/password"
 	"github.com/portalhq/portal/internal/phone"
 	"github.com/portalhq/portal/internal/restrict"
@@ -45,6 +46,14 @@ type Repo interface {
 	// InvitedAddress reports whether a live invitation, the application's
 	// or an organization's, was sent to email.
 	InvitedAddress(ctx context.Context, email string, now time.Time) (bool, error)
+	org.EnrollRepo // automatic invitations of verified domains
+}
+
+// Enroller gives a new account, in the transaction that creates it, the
+// automatic invitations of the organizations that verified the domain of
+// one of its addresses (org.Service.Enroll).
+type Enroller interface {
+	Enroll(ctx context.Context, r org.EnrollRepo, u *user.User, emails []string) error
 }
 
 // Sign-up field names, as posted by the form.
@@ -100,6 +109,8 @@ type Service struct {
 	// form or, through a provider, on the step that asks for what is
 	// missing (FieldLegal); the time becomes the user's LegalAcceptedAt.
 	LegalConsent bool
+	// Domains, when set, gives the new account its automatic invitations.
+	Domains Enroller
 }
 
 // RequireNames reports whether first and last names are required.
@@ -480,6 +491,11 @@ func (s *Service) complete(ctx context.Context, f *flow.Flow, m flow.Meta) (*ses
 		}
 		if err := r.InsertEvent(ctx, e); err != nil {
 			return err
+		}
+		if s.Domains != nil {
+			if err := s.Domains.Enroll(ctx, r, u, u.VerifiedEmails()); err != nil {
+				return err
+			}
 		}
 		if sess, err = s.Sessions.Start(ctx, r, f.ClientID, u.ID, m.IP, m.UserAgent, now); err != nil {
 			return err

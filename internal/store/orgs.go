@@ -383,6 +383,52 @@ func (q *Q) UpdateInvitation(ctx context.Context, inv *org.Invitation, from stri
 	return matchedOne(res, err, nil)
 }
 
+// InvitationsForUser lists the live pending invitations to any of emails
+// from organizations userID does not belong to, oldest first, each with its
+// organization.
+func (q *Q) InvitationsForUser(ctx context.Context, userID string, emails []string, now time.Time) ([]org.UserInvitation, error) {
+	if len(emails) == 0 {
+		return nil, nil
+	}
+	args := make([]any, 0, len(emails)+2)
+	for _, e := range emails {
+		args = append(args, e)
+	}
+	args = append(args, ms(now), userID)
+	rows, err := q.adhoc().query(ctx, `SELECT `+prefixed("i.", invitationCols)+`, `+prefixed("o.", orgCols)+`
+		FROM organization_invitations i JOIN organizations o ON o.id = i.org_id
+		WHERE i.email IN (`+placeholders(len(emails))+`) AND i.status = 'pending' AND i.expire_at > ?
+			AND NOT EXISTS (SELECT 1 FROM organization_memberships m WHERE m.org_id = i.org_id AND m.user_id = ?)
+		ORDER BY i.created_at, i.id`, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []org.UserInvitation
+	for rows.Next() {
+		var (
+			ui                      org.UserInvitation
+			iCreated, iUpdated, exp int64
+			iPublic, iPrivate       string
+			oCreated, oUpdated      int64
+			oPublic, oPrivate       string
+		)
+		i, o := &ui.Invitation, &ui.Org
+		if err := rows.Scan(&i.ID, &i.OrgID, &i.Email, &i.Role, &i.Status, &i.TicketHash, &i.RedirectURL, &i.InviterID,
+			&iCreated, &iUpdated, &exp, &iPublic, &iPrivate,
+			&o.ID, &o.Name, &o.Slug, &o.LogoVersion, &o.MaxMembers, &o.CreatedBy, &oCreated, &oUpdated,
+			&oPublic, &oPrivate); err != nil {
+			return nil, err
+		}
+		i.CreatedAt, i.UpdatedAt, i.ExpireAt = fromMS(iCreated), fromMS(iUpdated), fromMS(exp)
+		i.PublicMetadata, i.PrivateMetadata = json.RawMessage(iPublic), json.RawMessage(iPrivate)
+		o.CreatedAt, o.UpdatedAt = fromMS(oCreated), fromMS(oUpdated)
+		o.PublicMetadata, o.PrivateMetadata = json.RawMessage(oPublic), json.RawMessage(oPrivate)
+		out = append(out, ui)
+	}
+	return out, rows.Err()
+}
+
 func scanInvitation(r scanner) (*org.Invitation, error) {
 	var (
 		i                     org.Invitation

@@ -267,6 +267,39 @@ func testOrgs(t *testing.T, open func(t *testing.T) *store.Store) {
 		}
 	})
 
+	t.Run("InvitationsForUser: live pending ones to the addresses, outside the user's organizations", func(t *testing.T) {
+		s, ctx := open(t), t.Context()
+		u := createUser(t, s, "ada@example.com")
+		acme, beta, gamma, mine := createOrg(t, s, "acme"), createOrg(t, s, "beta"), createOrg(t, s, "gamma"), createOrg(t, s, "mine")
+		addMember(t, s, mine.ID, u.ID, org.RoleMember, base)
+		first, second := newInvitation(beta.ID, "ada@work.example"), newInvitation(acme.ID, "ada@example.com")
+		second.CreatedAt = at(time.Second)
+		expired := newInvitation(gamma.ID, "ada@example.com")
+		expired.ExpireAt = at(time.Minute)
+		accepted := newInvitation(gamma.ID, "ada@work.example")
+		accepted.Status = org.Accepted
+		for _, inv := range []*org.Invitation{second, first, expired, accepted,
+			newInvitation(mine.ID, "ada@example.com"), newInvitation(acme.ID, "someone@example.com")} {
+			if err := s.Q.CreateInvitation(ctx, inv); err != nil {
+				t.Fatal(err)
+			}
+		}
+		list, err := s.Q.InvitationsForUser(ctx, u.ID, []string{"ada@example.com", "ada@work.example"}, at(2*time.Minute))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(list) != 2 {
+			t.Fatalf("InvitationsForUser = %+v, want two", list)
+		}
+		sameInvitation(t, &list[0].Invitation, first)
+		sameOrg(t, &list[0].Org, beta)
+		sameInvitation(t, &list[1].Invitation, second)
+		sameOrg(t, &list[1].Org, acme)
+		if list, err := s.Q.InvitationsForUser(ctx, u.ID, nil, base); err != nil || len(list) != 0 {
+			t.Errorf("without addresses: %+v, %v", list, err)
+		}
+	})
+
 	t.Run("deleting an organization deletes what belongs to it", func(t *testing.T) {
 		s, ctx := open(t), t.Context()
 		o, keep := createOrg(t, s, "acme"), createOrg(t, s, "keep")

@@ -106,5 +106,6 @@ func EventTypes() []string {
 		"organization.created", "organization.updated", "organization.deleted",
 		"organizationMembership.created", "organizationMembership.updated", "organizationMembership.deleted",
 		"organizationInvitation.created", "organizationInvitation.accepted", "organizationInvitation.revoked",
+		"organizationDomain.created", "organizationDomain.updated", "organizationDomain.deleted",
 	}
 }

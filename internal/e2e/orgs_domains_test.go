@@ -1,0 +1,135 @@
+package e2e
+
+import (
+	"context"
+	"net/http"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/portalhq/portal/internal/events"
+	"github.com/portalhq/portal/internal/org"
+	"github.com/portalhq/portal/internal/testutil/portaltest"
+)
+
+func domainForm(orgID string) string { return `form[action="/organizations/` + orgID + `/domains"]` }
+
+// domainStepForm is a form of a domain's page, from the path of the page.
+func domainStepForm(path, step string) string {
+	return `form[action="` + path + `/` + step + `"]`
+}
+
+// An admin adds a verified domain on the organization's settings, verifies
+// it with a code emailed to an address there, and turns on automatic
+// invitations: the person who already has an address there, the one who
+// signs up with one and the one who adds one on /user each find an
+// invitation on /switch-organization (REQ-OTP-01…05 through the code
+// machinery). Every form keeps what was typed when it is refused and says
+// why.
+func TestVerifiedDomainsOnTheOrganizationPage(t *testing.T) {
+	p := portaltest.Start(t, portaltest.Options{})
+	ada := signedUp(t, p, "ada@example.com")
+	carol := signedUp(t, p, "carol@acme-rockets.test") // has an address there already
+	acme := ada.createOrg(t, p, "Acme Rockets")
+	bob := signedUp(t, p, "bob@example.com")
+	ada.invite(t, p, acme.OrgID, "bob@example.com", org.RoleMember)
+	bob.b.submit(bob.b.get("/switch-organization"), joinForm(pendingTo(t, p, acme.OrgID, "bob@example.com")), nil)
+
+	settings := ada.b.get("/organizations/" + acme.OrgID)
+	wantText(t, "the settings", settings, http.StatusOK, "Verified domains", "No domains yet.")
+	if pg := bob.b.get("/organizations/" + acme.OrgID); pg.Doc.Find(`[data-testid="org-domains"]`).Length() != 0 {
+		t.Error("a member without org:sys_domains:read sees the domains")
+	}
+
+	refused := ada.b.submit(settings, domainForm(acme.OrgID), map[string]string{"domain": "Gmail.com"})
+	wantText(t, "a free email domain", refused, http.StatusUnprocessableEntity,
+		"gmail.com is a free email service anyone can sign up with")
+	if v, _ := refused.Doc.Find(`#domain-field`).Attr("value"); v != "Gmail.com" {
+		t.Errorf("the domain field kept %q", v)
+	}
+	if refused.Doc.Find(`#domain-field[aria-invalid="true"]`).Length() != 1 {
+		t.Error("the refused field is not marked invalid")
+	}
+
+	added := ada.b.submit(settings, domainForm(acme.OrgID), map[string]string{"domain": "Acme-Rockets.test"})
+	wantText(t, "after adding", added, http.StatusOK, "The domain is added.", "acme-rockets.test", "Unverified",
+		"enter an email address at acme-rockets.test")
+	domainID := strings.TrimPrefix(added.URL.Path, "/organizations/"+acme.OrgID+"/domains/")
+	dp := added.URL.Path
+	if !strings.HasPrefix(domainID, "orgdmn_") {
+		t.Fatalf("after adding the browser is at %s", added.URL)
+	}
+
+	elsewhere := ada.b.submit(added, domainStepForm(dp, "send-code"), map[string]string{"email_address": "it@elsewhere.test"})
+	wantText(t, "an address elsewhere", elsewhere, http.StatusUnprocessableEntity,
+		"Enter an address at acme-rockets.test, like name@acme-rockets.test.")
+	if v, _ := elsewhere.Doc.Find(`#email_address-field`).Attr("value"); v != "it@elsewhere.test" {
+		t.Errorf("the email field kept %q", v)
+	}
+	sent := ada.b.submit(elsewhere, domainStepForm(dp, "send-code"), map[string]string{"email_address": "it@acme-rockets.test"})
+	wantText(t, "after sending", sent, http.StatusOK, "The code is on its way.", "We sent a code to it@acme-rockets.test.")
+	mail := p.SMTP.WaitFor(t, "it@acme-rockets.test", mailWait)
+	if !strings.Contains(mail.Text, "to verify that your organization uses this email domain") {
+		t.Errorf("the code email says:\n%s", mail.Text)
+	}
+	wrong := ada.b.submit(sent, domainStepForm(dp, "verify"), map[string]string{"code": otherCode(mail.Code())})
+	wantText(t, "a wrong code", wrong, http.StatusUnprocessableEntity, "That code is incorrect.")
+	verified := ada.b.submit(wrong, domainStepForm(dp, "verify"), map[string]string{"code": mail.Code()})
+	wantText(t, "after the code", verified, http.StatusOK, "The domain is verified.", "Verified with it@acme-rockets.test.",
+		"Manual invitations", "Automatic invitations")
+
+	saved := ada.b.submit(verified, domainStepForm(dp, "enrollment"), map[string]string{"enrollment_mode": "automatic_invitation"})
+	wantText(t, "after choosing automatic invitations", saved, http.StatusOK, "Your changes are saved.",
+		"1 pending invitation to an address at acme-rockets.test.")
+	if saved.Doc.Find(`input[name="enrollment_mode"][value="automatic_invitation"][checked]`).Length() != 1 {
+		t.Error("the chosen mode is not checked")
+	}
+	suggestion := ada.b.postForm(http.MethodPost, dp+"/enrollment",
+		map[string][]string{"_csrf": {ada.b.csrf()}, "enrollment_mode": {"automatic_suggestion"}}, nil)
+	wantText(t, "automatic suggestions", suggestion, http.StatusUnprocessableEntity, "Automatic suggestions aren't available on this site yet.")
+	if got := eventTypes(eventsOf(t, p, domainID)); !slices.Equal(got,
+		[]string{events.DomainCreated, events.DomainUpdated, events.DomainUpdated}) {
+		t.Errorf("events of the domain = %v", got)
+	}
+
+	// Carol, who had an address there, finds the invitation.
+	wantText(t, "carol's switcher", carol.b.get("/switch-organization"), http.StatusOK, "Invitations", "Acme Rockets", "Member")
+	// Dave signs up with an address there: the invitation is waiting.
+	dave := signedUp(t, p, "dave@acme-rockets.test")
+	wantText(t, "dave's switcher", dave.b.get("/switch-organization"), http.StatusOK, "Invitations", "Acme Rockets")
+	// Bob, a member already, gets none for the address he adds there.
+	addEmail(t, p, bob.b, "bob@acme-rockets.test")
+	if _, err := p.Store.Q.PendingInvitation(context.Background(), acme.OrgID, "bob@acme-rockets.test"); err == nil {
+		t.Error("a member was invited for a new address")
+	}
+	// Eve adds an address there on /user: the invitation follows.
+	eve := signedUp(t, p, "eve@example.com")
+	addEmail(t, p, eve.b, "eve@acme-rockets.test")
+	wantText(t, "eve's switcher", eve.b.get("/switch-organization"), http.StatusOK, "Invitations", "Acme Rockets")
+	n := 0
+	for _, m := range p.SMTP.Messages() {
+		if slices.Contains(m.To, "carol@acme-rockets.test") {
+			n++
+		}
+	}
+	if n != 1 { // the sign-up code only
+		t.Errorf("carol was sent %d emails; automatic invitations are not emailed", n)
+	}
+
+	page := ada.b.get(dp)
+	removed := ada.b.submit(page, domainStepForm(dp, "remove"), nil)
+	wantText(t, "after removing", removed, http.StatusOK, "The domain is removed.", "No domains yet.")
+	if removed.URL.Path != "/organizations/"+acme.OrgID {
+		t.Errorf("after removing the browser is at %s", removed.URL)
+	}
+}
+
+// The admin's own verified address at the domain verifies it as it is
+// added, as Clerk does.
+func TestOwnAddressVerifiesTheDomainAtOnce(t *testing.T) {
+	p := portaltest.Start(t, portaltest.Options{})
+	ada := signedUp(t, p, "ada@acme.test")
+	acme := ada.createOrg(t, p, "Acme")
+	pg := ada.b.submit(ada.b.get("/organizations/"+acme.OrgID), domainForm(acme.OrgID), map[string]string{"domain": "acme.test"})
+	wantText(t, "after adding", pg, http.StatusOK, "The domain is verified.", "Verified with ada@acme.test.")
+}
