@@ -272,3 +272,42 @@ func (a *app) apiInvitationRevoke(c echo.Context) error {
 		return adm.Revoke(ctx, c.Param("id"), c.Param("invitation_id"))
 	})
 }
+
+// GET /v1/users/:id/organization_memberships: the user's memberships,
+// newest first, each with its organization.
+func (a *app) apiUserMemberships(c echo.Context) error {
+	return a.orgAPI(c, func(ctx context.Context, adm *org.Admin) (any, error) {
+		limit, offset, err := queryPage(c)
+		if err != nil {
+			return nil, err
+		}
+		list, total, err := adm.UserMemberships(ctx, c.Param("id"), limit, offset)
+		return paginated{Data: list, TotalCount: total}, err
+	})
+}
+
+// GET /v1/users/:id/organization_invitations[?status=…]: the invitations
+// sent to the user's verified addresses, pending ones unless asked.
+func (a *app) apiUserInvitations(c echo.Context) error {
+	return a.orgAPI(c, func(ctx context.Context, adm *org.Admin) (any, error) {
+		f := org.InvitationFilter{Statuses: queryList(c, "status")}
+		var err error
+		if f.Limit, f.Offset, err = queryPage(c); err != nil {
+			return nil, err
+		}
+		list, total, err := adm.UserInvitations(ctx, c.Param("id"), f)
+		return paginated{Data: list, TotalCount: total}, err
+	})
+}
+
+// GET /v1/organization_memberships: every organization's memberships.
+func (a *app) apiInstanceMemberships(c echo.Context) error {
+	return a.orgAPI(c, func(ctx context.Context, adm *org.Admin) (any, error) {
+		limit, offset, err := queryPage(c)
+		if err != nil {
+			return nil, err
+		}
+		list, total, err := adm.InstanceMemberships(ctx, c.QueryParam("order_by"), limit, offset)
+		return paginated{Data: list, TotalCount: total}, err
+	})
+}

@@ -277,6 +277,9 @@ func apiRoutes() []Route {
 		orgAPI(post, "/v1/organizations/:id/domains", (*app).apiDomainCreate),
 		orgAPI(patch, "/v1/organizations/:id/domains/:domain_id", (*app).apiDomainUpdate),
 		orgAPI(del, "/v1/organizations/:id/domains/:domain_id", (*app).apiDomainDelete),
+		orgAPI(get, "/v1/organization_memberships", (*app).apiInstanceMemberships),
+		orgAPI(get, "/v1/users/:id/organization_memberships", (*app).apiUserMemberships),
+		orgAPI(get, "/v1/users/:id/organization_invitations", (*app).apiUserInvitations),
 	}
 }
 

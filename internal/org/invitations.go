@@ -495,7 +495,8 @@ func (s *Service) Waiting(ctx context.Context, userID string) ([]UserInvitation,
 	if len(emails) == 0 {
 		return nil, nil
 	}
-	return s.Repo.InvitationsForUser(ctx, userID, emails, s.Clock.Now())
+	list, _, err := s.Repo.InvitationsForUser(ctx, userID, UserInvitationFilter{Emails: emails, Joinable: true, Now: s.Clock.Now()})
+	return list, err
 }
 
 func truncate(s string, n int) string {

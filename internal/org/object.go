@@ -77,6 +77,18 @@ type InvitationObject struct {
 	ExpiresAt       int64           `json:"expires_at"`
 	CreatedAt       int64           `json:"created_at"`
 	UpdatedAt       int64           `json:"updated_at"`
+	// PublicOrganizationData names the organization in a user's invitation
+	// list, as Clerk's does; other answers and events leave it out.
+	PublicOrganizationData *PublicOrganizationData `json:"public_organization_data,omitempty"`
+}
+
+// PublicOrganizationData is what an invitee may know of the organization.
+type PublicOrganizationData struct {
+	ID       string `json:"id"`
+	Name     string `json:"name"`
+	Slug     string `json:"slug"`
+	ImageURL string `json:"image_url,omitempty"`
+	HasImage bool   `json:"has_image"`
 }
 
 // ToObject converts o; baseURL builds the logo's address and maxMembers is
@@ -141,6 +153,11 @@ func (s *Service) membershipShell(m *Membership, o *Organization) MembershipObje
 		obj.Permissions = []string{}
 	}
 	return obj
+}
+
+func (s *Service) publicOrgData(o *Organization) *PublicOrganizationData {
+	obj := s.object(o)
+	return &PublicOrganizationData{ID: obj.ID, Name: obj.Name, Slug: obj.Slug, ImageURL: obj.ImageURL, HasImage: obj.HasImage}
 }
 
 func invitationObject(i *Invitation) InvitationObject {

@@ -75,6 +75,15 @@ type Invitation struct {
 // Live reports whether the invitation can still be accepted at now.
 func (i *Invitation) Live(now time.Time) bool { return i.Status == Pending && now.Before(i.ExpireAt) }
 
+// Shown is the status a user's invitation list reports at now: expired for
+// a pending invitation past its expiry, as for one that was replaced.
+func (i *Invitation) Shown(now time.Time) string {
+	if i.Status == Pending && !now.Before(i.ExpireAt) {
+		return Expired
+	}
+	return i.Status
+}
+
 // Member is a membership with the person's public details, for lists.
 type Member struct {
 	Membership
@@ -91,11 +100,33 @@ type UserOrg struct {
 	Role         string
 }
 
-// UserInvitation is an invitation waiting for a user, with its
-// organization.
+// OrgMember is a membership with its organization and the member's public
+// details: a row of a list that spans organizations.
+type OrgMember struct {
+	Member
+	Org Organization
+}
+
+// UserInvitation is an invitation sent to a user, with its organization.
 type UserInvitation struct {
 	Invitation
 	Org Organization
+}
+
+// UserInvitationFilter selects the invitations sent to a user's addresses.
+type UserInvitationFilter struct {
+	Emails []string // the user's verified addresses; none selects nothing
+	// Statuses keeps the invitations with one of these statuses as Shown
+	// at Now (none = every one): pending only before its expiry, expired a
+	// pending one past it or a replaced one.
+	Statuses []string
+	// Joinable keeps only what the user can accept at Now — pending, not
+	// expired, from organizations they are not a member of — oldest first,
+	// as the switcher offers them. Otherwise the newest come first.
+	Joinable bool
+	Now      time.Time
+	Limit    int // 0 = all of them
+	Offset   int
 }
 
 // Logo is an organization's image, stored in the database.
@@ -143,6 +174,10 @@ type Repo interface {
 	// ListOrganizations pages through every organization f selects and
 	// returns the total selected.
 	ListOrganizations(ctx context.Context, f OrgFilter) ([]Organization, int, error)
+	// ListInstanceMemberships pages through the memberships f selects
+	// across organizations, each with its organization, and returns the
+	// total selected.
+	ListInstanceMemberships(ctx context.Context, f InstanceMemberFilter) ([]OrgMember, int, error)
 	OrganizationsOfUser(ctx context.Context, userID string) ([]UserOrg, error)
 
 	CreateInvitation(ctx context.Context, inv *Invitation) error // a live one for the address exists: ErrConflict
@@ -156,10 +191,10 @@ type Repo interface {
 	// UpdateInvitation saves inv if its status is still from; otherwise
 	// ErrConflict (someone else accepted or revoked it meanwhile).
 	UpdateInvitation(ctx context.Context, inv *Invitation, from string) error
-	// InvitationsForUser lists the pending invitations to any of emails
-	// that have not expired at now, from organizations userID is not a
-	// member of, oldest first.
-	InvitationsForUser(ctx context.Context, userID string, emails []string, now time.Time) ([]UserInvitation, error)
+	// InvitationsForUser pages through the invitations f selects among
+	// those sent to userID's addresses, each with its organization, and
+	// returns the total selected.
+	InvitationsForUser(ctx context.Context, userID string, f UserInvitationFilter) ([]UserInvitation, int, error)
 
 	SetSessionActiveOrg(ctx context.Context, sessionID, orgID string, at time.Time) error
 	// LastActiveOrg is the organization most recently active in another

@@ -131,22 +131,32 @@ func (q *Q) count(ctx context.Context, query string, args ...any) (int, error) {
 	return n, err
 }
 
-func scanOrg(r scanner) (*org.Organization, error) {
+// orgDest is where a row's orgCols go, and done what makes o of them once
+// they are scanned: scanOrg and the rows that join an organization share it.
+func orgDest(o *org.Organization) (dest []any, done func()) {
 	var (
-		o                org.Organization
 		created, updated int64
 		public, private  string
 	)
-	err := r.Scan(&o.ID, &o.Name, &o.Slug, &o.LogoVersion, &o.MaxMembers, &o.CreatedBy, &created, &updated,
-		&public, &private)
+	dest = []any{&o.ID, &o.Name, &o.Slug, &o.LogoVersion, &o.MaxMembers, &o.CreatedBy, &created, &updated,
+		&public, &private}
+	return dest, func() {
+		o.CreatedAt, o.UpdatedAt = fromMS(created), fromMS(updated)
+		o.PublicMetadata, o.PrivateMetadata = json.RawMessage(public), json.RawMessage(private)
+	}
+}
+
+func scanOrg(r scanner) (*org.Organization, error) {
+	var o org.Organization
+	dest, done := orgDest(&o)
+	err := r.Scan(dest...)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNotFound
 	}
 	if err != nil {
 		return nil, err
 	}
-	o.CreatedAt, o.UpdatedAt = fromMS(created), fromMS(updated)
-	o.PublicMetadata, o.PrivateMetadata = json.RawMessage(public), json.RawMessage(private)
+	done()
 	return &o, nil
 }
 
@@ -248,31 +258,48 @@ func (q *Q) ListMemberships(ctx context.Context, orgID string, f org.MemberFilte
 	if err != nil {
 		return nil, 0, err
 	}
-	rows, err := q.query(ctx, `SELECT m.id, m.org_id, m.user_id, m.role, m.created_at, m.updated_at,
-			m.public_metadata, m.private_metadata, u.first_name, u.last_name,
-			COALESCE((SELECT value FROM identifiers WHERE id = u.primary_email_id), ''),
-			COALESCE((SELECT MIN(value) FROM identifiers WHERE user_id = u.id AND kind = 'username'), '')`+
-		from+` ORDER BY m.created_at `+dir+`, m.id `+dir+` LIMIT ? OFFSET ?`, append(args, f.Limit, f.Offset)...)
+	rows, err := q.query(ctx, `SELECT `+memberRowCols+from+` ORDER BY m.created_at `+dir+`, m.id `+dir+` LIMIT ? OFFSET ?`,
+		append(args, f.Limit, f.Offset)...)
 	if err != nil {
 		return nil, 0, err
 	}
 	defer rows.Close()
 	var out []org.Member
 	for rows.Next() {
-		var (
-			m                org.Member
-			created, updated int64
-			public, private  string
-		)
-		if err := rows.Scan(&m.ID, &m.OrgID, &m.UserID, &m.Role, &created, &updated, &public, &private,
-			&m.FirstName, &m.LastName, &m.Email, &m.Username); err != nil {
+		var m org.Member
+		dest, done := memberDest(&m)
+		if err := rows.Scan(dest...); err != nil {
 			return nil, 0, err
 		}
-		m.CreatedAt, m.UpdatedAt = fromMS(created), fromMS(updated)
-		m.PublicMetadata, m.PrivateMetadata = json.RawMessage(public), json.RawMessage(private)
+		done()
 		out = append(out, m)
 	}
 	return out, total, rows.Err()
+}
+
+// memberRowCols are a membership m and the public details of its user u;
+// memberEmail and memberUsername are the user's primary address and
+// username, also keys the instance's membership list orders by.
+const (
+	memberEmail    = `COALESCE((SELECT value FROM identifiers WHERE id = u.primary_email_id), '')`
+	memberUsername = `COALESCE((SELECT MIN(value) FROM identifiers WHERE user_id = u.id AND kind = 'username'), '')`
+	memberRowCols  = `m.id, m.org_id, m.user_id, m.role, m.created_at, m.updated_at,
+		m.public_metadata, m.private_metadata, u.first_name, u.last_name, ` + memberEmail + `, ` + memberUsername
+)
+
+// memberDest is where a row's memberRowCols go, and done what makes m of
+// them once they are scanned.
+func memberDest(m *org.Member) (dest []any, done func()) {
+	var (
+		created, updated int64
+		public, private  string
+	)
+	dest = []any{&m.ID, &m.OrgID, &m.UserID, &m.Role, &created, &updated, &public, &private,
+		&m.FirstName, &m.LastName, &m.Email, &m.Username}
+	return dest, func() {
+		m.CreatedAt, m.UpdatedAt = fromMS(created), fromMS(updated)
+		m.PublicMetadata, m.PrivateMetadata = json.RawMessage(public), json.RawMessage(private)
+	}
 }
 
 // escapeLike makes % and _ in a search literal, with \ as the escape.
@@ -383,68 +410,104 @@ func (q *Q) UpdateInvitation(ctx context.Context, inv *org.Invitation, from stri
 	return matchedOne(res, err, nil)
 }
 
-// InvitationsForUser lists the live pending invitations to any of emails
-// from organizations userID does not belong to, oldest first, each with its
-// organization.
-func (q *Q) InvitationsForUser(ctx context.Context, userID string, emails []string, now time.Time) ([]org.UserInvitation, error) {
-	if len(emails) == 0 {
-		return nil, nil
+// InvitationsForUser pages through the invitations to any of f.Emails
+// that f selects, each with its organization, and returns how many it
+// selects. Statuses are read as org.Invitation.Shown reports them at f.Now.
+func (q *Q) InvitationsForUser(ctx context.Context, userID string, f org.UserInvitationFilter) ([]org.UserInvitation, int, error) {
+	if len(f.Emails) == 0 {
+		return nil, 0, nil
 	}
-	args := make([]any, 0, len(emails)+2)
-	for _, e := range emails {
+	where := ` WHERE i.email IN (` + placeholders(len(f.Emails)) + `)`
+	args := make([]any, 0, len(f.Emails)+len(f.Statuses)+2)
+	for _, e := range f.Emails {
 		args = append(args, e)
 	}
-	args = append(args, ms(now), userID)
-	rows, err := q.adhoc().query(ctx, `SELECT `+prefixed("i.", invitationCols)+`, `+prefixed("o.", orgCols)+`
-		FROM organization_invitations i JOIN organizations o ON o.id = i.org_id
-		WHERE i.email IN (`+placeholders(len(emails))+`) AND i.status = 'pending' AND i.expire_at > ?
-			AND NOT EXISTS (SELECT 1 FROM organization_memberships m WHERE m.org_id = i.org_id AND m.user_id = ?)
-		ORDER BY i.created_at, i.id`, args...)
+	if f.Joinable {
+		where += ` AND i.status = 'pending' AND i.expire_at > ?
+			AND NOT EXISTS (SELECT 1 FROM organization_memberships m WHERE m.org_id = i.org_id AND m.user_id = ?)`
+		args = append(args, ms(f.Now), userID)
+	}
+	if len(f.Statuses) > 0 {
+		var conds []string
+		for _, st := range f.Statuses {
+			switch st {
+			case org.Pending:
+				conds = append(conds, `(i.status = 'pending' AND i.expire_at > ?)`)
+				args = append(args, ms(f.Now))
+			case org.Expired:
+				conds = append(conds, `(i.status = 'expired' OR (i.status = 'pending' AND i.expire_at <= ?))`)
+				args = append(args, ms(f.Now))
+			default:
+				conds = append(conds, `i.status = ?`)
+				args = append(args, st)
+			}
+		}
+		where += ` AND (` + strings.Join(conds, ` OR `) + `)`
+	}
+	from := ` FROM organization_invitations i JOIN organizations o ON o.id = i.org_id` + where
+	order, page := ` ORDER BY i.created_at DESC, i.id DESC`, ``
+	if f.Joinable {
+		order = ` ORDER BY i.created_at, i.id`
+	}
+	a := q.adhoc()
+	total := -1
+	if f.Limit > 0 {
+		n, err := a.count(ctx, `SELECT COUNT(*)`+from, args...)
+		if err != nil {
+			return nil, 0, err
+		}
+		total, page = n, ` LIMIT ? OFFSET ?`
+		args = append(args, f.Limit, f.Offset)
+	}
+	rows, err := a.query(ctx, `SELECT `+prefixed("i.", invitationCols)+`, `+prefixed("o.", orgCols)+from+order+page, args...)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	defer rows.Close()
 	var out []org.UserInvitation
 	for rows.Next() {
-		var (
-			ui                      org.UserInvitation
-			iCreated, iUpdated, exp int64
-			iPublic, iPrivate       string
-			oCreated, oUpdated      int64
-			oPublic, oPrivate       string
-		)
-		i, o := &ui.Invitation, &ui.Org
-		if err := rows.Scan(&i.ID, &i.OrgID, &i.Email, &i.Role, &i.Status, &i.TicketHash, &i.RedirectURL, &i.InviterID,
-			&iCreated, &iUpdated, &exp, &iPublic, &iPrivate,
-			&o.ID, &o.Name, &o.Slug, &o.LogoVersion, &o.MaxMembers, &o.CreatedBy, &oCreated, &oUpdated,
-			&oPublic, &oPrivate); err != nil {
-			return nil, err
+		var ui org.UserInvitation
+		idest, idone := invitationDest(&ui.Invitation)
+		odest, odone := orgDest(&ui.Org)
+		if err := rows.Scan(append(idest, odest...)...); err != nil {
+			return nil, 0, err
 		}
-		i.CreatedAt, i.UpdatedAt, i.ExpireAt = fromMS(iCreated), fromMS(iUpdated), fromMS(exp)
-		i.PublicMetadata, i.PrivateMetadata = json.RawMessage(iPublic), json.RawMessage(iPrivate)
-		o.CreatedAt, o.UpdatedAt = fromMS(oCreated), fromMS(oUpdated)
-		o.PublicMetadata, o.PrivateMetadata = json.RawMessage(oPublic), json.RawMessage(oPrivate)
+		idone()
+		odone()
 		out = append(out, ui)
 	}
-	return out, rows.Err()
+	if total < 0 {
+		total = len(out)
+	}
+	return out, total, rows.Err()
 }
 
-func scanInvitation(r scanner) (*org.Invitation, error) {
+// invitationDest is where a row's invitationCols go, and done what makes i
+// of them once they are scanned.
+func invitationDest(i *org.Invitation) (dest []any, done func()) {
 	var (
-		i                     org.Invitation
 		created, updated, exp int64
 		public, private       string
 	)
-	err := r.Scan(&i.ID, &i.OrgID, &i.Email, &i.Role, &i.Status, &i.TicketHash, &i.RedirectURL, &i.InviterID,
-		&created, &updated, &exp, &public, &private)
+	dest = []any{&i.ID, &i.OrgID, &i.Email, &i.Role, &i.Status, &i.TicketHash, &i.RedirectURL, &i.InviterID,
+		&created, &updated, &exp, &public, &private}
+	return dest, func() {
+		i.CreatedAt, i.UpdatedAt, i.ExpireAt = fromMS(created), fromMS(updated), fromMS(exp)
+		i.PublicMetadata, i.PrivateMetadata = json.RawMessage(public), json.RawMessage(private)
+	}
+}
+
+func scanInvitation(r scanner) (*org.Invitation, error) {
+	var i org.Invitation
+	dest, done := invitationDest(&i)
+	err := r.Scan(dest...)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNotFound
 	}
 	if err != nil {
 		return nil, err
 	}
-	i.CreatedAt, i.UpdatedAt, i.ExpireAt = fromMS(created), fromMS(updated), fromMS(exp)
-	i.PublicMetadata, i.PrivateMetadata = json.RawMessage(public), json.RawMessage(private)
+	done()
 	return &i, nil
 }
 

@@ -94,3 +94,66 @@ func (q *Q) ListInvitations(ctx context.Context, orgID string, f org.InvitationF
 	}
 	return out, total, rows.Err()
 }
+
+// instanceMemberKeys are the order_by keys of ListInstanceMemberships and
+// the expressions they order by.
+var instanceMemberKeys = map[string]string{
+	"created_at":    "m.created_at",
+	"email_address": memberEmail,
+	"phone_number":  `COALESCE((SELECT value FROM identifiers WHERE id = u.primary_phone_id), '')`,
+	"first_name":    "LOWER(u.first_name)",
+	"last_name":     "LOWER(u.last_name)",
+	"username":      memberUsername,
+}
+
+// ListInstanceMemberships pages through memberships across organizations
+// (f already checked by org.Admin), each with its organization and the
+// member's public details, and returns how many f selects. Members without
+// the value ordered by (no phone number, no username) come last either way.
+func (q *Q) ListInstanceMemberships(ctx context.Context, f org.InstanceMemberFilter) ([]org.OrgMember, int, error) {
+	from := ` FROM organization_memberships m JOIN users u ON u.id = m.user_id JOIN organizations o ON o.id = m.org_id`
+	var args []any
+	if f.UserID != "" {
+		from += ` WHERE m.user_id = ?`
+		args = append(args, f.UserID)
+	}
+	a := q.adhoc()
+	total, err := a.count(ctx, `SELECT COUNT(*)`+from, args...)
+	if err != nil {
+		return nil, 0, err
+	}
+	dir := "ASC"
+	if strings.HasPrefix(f.OrderBy, "-") {
+		dir = "DESC"
+	}
+	name := strings.TrimLeft(f.OrderBy, "+-")
+	key, ok := instanceMemberKeys[name]
+	if !ok {
+		name, dir = "created_at", "DESC"
+		key = instanceMemberKeys[name]
+	}
+	order := ` ORDER BY `
+	if name != "created_at" {
+		order += `(` + key + ` = ''), `
+	}
+	order += key + ` ` + dir + `, m.id ` + dir
+	rows, err := a.query(ctx, `SELECT `+memberRowCols+`, `+prefixed("o.", orgCols)+from+order+` LIMIT ? OFFSET ?`,
+		append(args, f.Limit, f.Offset)...)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer rows.Close()
+	var out []org.OrgMember
+	for rows.Next() {
+		var om org.OrgMember
+		mdest, mdone := memberDest(&om.Member)
+		odest, odone := orgDest(&om.Org)
+		if err := rows.Scan(append(mdest, odest...)...); err != nil {
+			return nil, 0, err
+		}
+		mdone()
+		odone()
+		out = append(out, om)
+	}
+	return out, total, rows.Err()
+}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -284,19 +285,189 @@ func testOrgs(t *testing.T, open func(t *testing.T) *store.Store) {
 				t.Fatal(err)
 			}
 		}
-		list, err := s.Q.InvitationsForUser(ctx, u.ID, []string{"ada@example.com", "ada@work.example"}, at(2*time.Minute))
+		list, total, err := s.Q.InvitationsForUser(ctx, u.ID, org.UserInvitationFilter{
+			Emails: []string{"ada@example.com", "ada@work.example"}, Joinable: true, Now: at(2 * time.Minute)})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(list) != 2 {
-			t.Fatalf("InvitationsForUser = %+v, want two", list)
+		if len(list) != 2 || total != 2 {
+			t.Fatalf("InvitationsForUser = %+v (total %d), want two", list, total)
 		}
 		sameInvitation(t, &list[0].Invitation, first)
 		sameOrg(t, &list[0].Org, beta)
 		sameInvitation(t, &list[1].Invitation, second)
 		sameOrg(t, &list[1].Org, acme)
-		if list, err := s.Q.InvitationsForUser(ctx, u.ID, nil, base); err != nil || len(list) != 0 {
+		if list, _, err := s.Q.InvitationsForUser(ctx, u.ID, org.UserInvitationFilter{Joinable: true, Now: base}); err != nil || len(list) != 0 {
 			t.Errorf("without addresses: %+v, %v", list, err)
+		}
+	})
+
+	t.Run("InvitationsForUser: by status as shown, newest first, in pages", func(t *testing.T) {
+		s, ctx := open(t), t.Context()
+		u := createUser(t, s, "ada@example.com")
+		acme, beta, mine := createOrg(t, s, "acme"), createOrg(t, s, "beta"), createOrg(t, s, "mine")
+		addMember(t, s, mine.ID, u.ID, org.RoleMember, base)
+		invs := map[string]*org.Invitation{}
+		for i, c := range []struct{ name, orgID, email, status string }{
+			{"pending", acme.ID, "ada@example.com", org.Pending},
+			{"accepted", mine.ID, "ada@work.example", org.Accepted}, // she is a member there: still hers
+			{"revoked", beta.ID, "ada@example.com", org.Revoked},
+			{"replaced", acme.ID, "ada@work.example", org.Expired},
+			{"ran out", beta.ID, "ada@work.example", org.Pending},
+			{"someone else's", acme.ID, "bob@example.com", org.Pending},
+		} {
+			inv := newInvitation(c.orgID, c.email)
+			inv.Status, inv.CreatedAt = c.status, at(time.Duration(i)*time.Second)
+			if c.name == "ran out" {
+				inv.ExpireAt = at(time.Minute)
+			}
+			if err := s.Q.CreateInvitation(ctx, inv); err != nil {
+				t.Fatal(err)
+			}
+			invs[c.name] = inv
+		}
+		ids := func(list []org.UserInvitation) []string {
+			var out []string
+			for _, ui := range list {
+				for name, inv := range invs {
+					if inv.ID == ui.ID {
+						out = append(out, name)
+					}
+				}
+				if ui.Org.ID != ui.OrgID {
+					t.Errorf("invitation %s comes with organization %s", ui.ID, ui.Org.ID)
+				}
+			}
+			return out
+		}
+		emails := []string{"ada@example.com", "ada@work.example"}
+		for _, c := range []struct {
+			statuses []string
+			want     []string
+		}{
+			{nil, []string{"ran out", "replaced", "revoked", "accepted", "pending"}},
+			{[]string{org.Pending}, []string{"pending"}},
+			{[]string{org.Expired}, []string{"ran out", "replaced"}},
+			{[]string{org.Accepted, org.Revoked}, []string{"revoked", "accepted"}},
+		} {
+			list, total, err := s.Q.InvitationsForUser(ctx, u.ID, org.UserInvitationFilter{Emails: emails,
+				Statuses: c.statuses, Now: at(2 * time.Minute), Limit: 10})
+			if got := ids(list); err != nil || !slices.Equal(got, c.want) || total != len(c.want) {
+				t.Errorf("statuses %v: %q (total %d), %v; want %q", c.statuses, got, total, err, c.want)
+			}
+		}
+		// Before "ran out" expires it is pending.
+		list, _, err := s.Q.InvitationsForUser(ctx, u.ID, org.UserInvitationFilter{Emails: emails,
+			Statuses: []string{org.Pending}, Now: base, Limit: 10})
+		if got := ids(list); err != nil || !slices.Equal(got, []string{"ran out", "pending"}) {
+			t.Errorf("pending before the expiry: %q, %v", got, err)
+		}
+		page, total, err := s.Q.InvitationsForUser(ctx, u.ID, org.UserInvitationFilter{Emails: emails,
+			Now: at(2 * time.Minute), Limit: 2, Offset: 2})
+		if got := ids(page); err != nil || !slices.Equal(got, []string{"revoked", "accepted"}) || total != 5 {
+			t.Errorf("second page of 2: %q (total %d), %v", got, total, err)
+		}
+		sameInvitation(t, &page[0].Invitation, invs["revoked"])
+		sameOrg(t, &page[0].Org, beta)
+		if list, total, err := s.Q.InvitationsForUser(ctx, u.ID, org.UserInvitationFilter{Emails: []string{"ada@work.example"},
+			Statuses: []string{org.Accepted}, Now: base, Limit: 10}); err != nil || len(list) != 1 || total != 1 {
+			t.Errorf("accepted ones to one address: %+v (total %d), %v", list, total, err)
+		}
+	})
+
+	t.Run("ListInstanceMemberships: across organizations, a user's or everyone's, in Clerk's orders", func(t *testing.T) {
+		s, ctx := open(t), t.Context()
+		acme, beta := createOrg(t, s, "acme"), createOrg(t, s, "beta")
+		people := map[string]*user.User{}
+		for _, who := range []struct{ first, last, email, phone, username string }{
+			{"Ada", "Lovelace", "ada@example.com", "+14155550101", "countess"},
+			{"bob", "Zed", "bob@example.com", "", "builder"},
+			{"Cy", "adams", "cy@example.com", "+14155550100", ""},
+		} {
+			u := newUser(who.email)
+			u.FirstName, u.LastName = who.first, who.last
+			if who.phone != "" {
+				p := user.Identifier{ID: id.New(id.Identifier), UserID: u.ID, Kind: user.Phone, Value: who.phone,
+					CreatedAt: base, UpdatedAt: base}
+				u.PrimaryPhoneID, u.Identifiers = p.ID, append(u.Identifiers, p)
+			}
+			if who.username != "" {
+				u.Identifiers = append(u.Identifiers, user.Identifier{ID: id.New(id.Identifier), UserID: u.ID,
+					Kind: user.Username, Value: who.username, CreatedAt: base, UpdatedAt: base})
+			}
+			if err := s.Q.CreateUser(ctx, u); err != nil {
+				t.Fatal(err)
+			}
+			people[who.first] = u
+		}
+		// Created in this order: Ada in Acme, Bob in Acme, Ada in Beta, Cy in Beta.
+		names := map[string]string{}
+		for i, m := range []struct {
+			o   *org.Organization
+			who string
+		}{{acme, "Ada"}, {acme, "bob"}, {beta, "Ada"}, {beta, "Cy"}} {
+			names[addMember(t, s, m.o.ID, people[m.who].ID, org.RoleMember, at(time.Duration(i)*time.Second)).ID] = m.who + "@" + m.o.Slug
+		}
+		list := func(f org.InstanceMemberFilter) ([]string, int) {
+			t.Helper()
+			if f.Limit == 0 {
+				f.Limit = 10
+			}
+			rows, total, err := s.Q.ListInstanceMemberships(ctx, f)
+			if err != nil {
+				t.Fatalf("ListInstanceMemberships(%+v): %v", f, err)
+			}
+			var out []string
+			for _, r := range rows {
+				if r.Org.ID != r.OrgID {
+					t.Errorf("membership %s comes with organization %s", r.ID, r.Org.ID)
+				}
+				out = append(out, names[r.ID])
+			}
+			return out, total
+		}
+		for _, c := range []struct {
+			orderBy string
+			want    []string
+		}{
+			{"-created_at", []string{"Cy@beta", "Ada@beta", "bob@acme", "Ada@acme"}},
+			{"created_at", []string{"Ada@acme", "bob@acme", "Ada@beta", "Cy@beta"}},
+			{"+first_name", []string{"Ada@acme", "Ada@beta", "bob@acme", "Cy@beta"}},
+			{"-last_name", []string{"bob@acme", "Ada@beta", "Ada@acme", "Cy@beta"}},
+			{"-email_address", []string{"Cy@beta", "bob@acme", "Ada@beta", "Ada@acme"}},
+			{"phone_number", []string{"Cy@beta", "Ada@acme", "Ada@beta", "bob@acme"}},  // no number last
+			{"-phone_number", []string{"Ada@beta", "Ada@acme", "Cy@beta", "bob@acme"}}, // either way
+			{"username", []string{"bob@acme", "Ada@acme", "Ada@beta", "Cy@beta"}},
+		} {
+			got, total := list(org.InstanceMemberFilter{OrderBy: c.orderBy})
+			// Equal keys (Ada twice) fall back on the membership ID.
+			if c.orderBy != "-created_at" && c.orderBy != "created_at" {
+				got, c.want = adaInOrder(got), adaInOrder(c.want)
+			}
+			if !slices.Equal(got, c.want) || total != 4 {
+				t.Errorf("order_by %s: %q (total %d), want %q", c.orderBy, got, total, c.want)
+			}
+		}
+		got, total := list(org.InstanceMemberFilter{OrderBy: "-created_at", Limit: 2, Offset: 1})
+		if !slices.Equal(got, []string{"Ada@beta", "bob@acme"}) || total != 4 {
+			t.Errorf("second page: %q (total %d)", got, total)
+		}
+		got, total = list(org.InstanceMemberFilter{UserID: people["Ada"].ID, OrderBy: "-created_at"})
+		if !slices.Equal(got, []string{"Ada@beta", "Ada@acme"}) || total != 2 {
+			t.Errorf("Ada's: %q (total %d)", got, total)
+		}
+		rows, _, err := s.Q.ListInstanceMemberships(ctx, org.InstanceMemberFilter{UserID: people["Ada"].ID, OrderBy: "created_at", Limit: 1})
+		if err != nil || len(rows) != 1 {
+			t.Fatalf("Ada's first: %+v, %v", rows, err)
+		}
+		if r := rows[0]; r.UserID != people["Ada"].ID || r.Role != org.RoleMember || r.FirstName != "Ada" ||
+			r.LastName != "Lovelace" || r.Email != "ada@example.com" || r.Username != "countess" ||
+			string(r.PublicMetadata) != "{}" {
+			t.Errorf("Ada's membership row = %+v", r)
+		}
+		sameOrg(t, &rows[0].Org, acme)
+		if got, total := list(org.InstanceMemberFilter{UserID: "user_nobody"}); len(got) != 0 || total != 0 {
+			t.Errorf("nobody's: %q (total %d)", got, total)
 		}
 	})
 
@@ -413,6 +584,22 @@ func testOrgs(t *testing.T, open func(t *testing.T) *store.Store) {
 			t.Errorf("after %d locked increments: %d", n, got.MaxMembers)
 		}
 	})
+}
+
+// adaInOrder makes the order of Ada's two memberships, equal on every key
+// but the creation, not matter: the store breaks such ties by ID.
+func adaInOrder(list []string) []string {
+	out := slices.Clone(list)
+	var at []int
+	for i, s := range out {
+		if strings.HasPrefix(s, "Ada@") {
+			at = append(at, i)
+		}
+	}
+	if len(at) == 2 {
+		out[at[0]], out[at[1]] = "Ada@", "Ada@"
+	}
+	return out
 }
 
 func newOrg(slug string) *org.Organization {
