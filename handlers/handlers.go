@@ -26,6 +26,7 @@ import (
 	"github.com/portalhq/portal/internal/passkey"
 	"github.com/portalhq/portal/internal/ratelimit"
 	"github.com/portalhq/portal/internal/redirect"
+	"github.com/portalhq/portal/internal/restrict"
 	"github.com/portalhq/portal/internal/session"
 	"github.com/portalhq/portal/internal/signin"
 	"github.com/portalhq/portal/internal/signintoken"
@@ -92,6 +93,9 @@ type Deps struct {
 	// Waitlist is the waiting list: /v1/waitlist_entries in every mode,
 	// the /waitlist page in waitlist mode; nil turns both off.
 	Waitlist *waitlist.Service
+	// Lists are the allowlist and blocklist entries of
+	// /v1/allowlist_identifiers and /v1/blocklist_identifiers.
+	Lists *restrict.Service
 	// SignInTokens are the Backend API's sign-in tokens
 	// (/v1/sign_in_tokens); nil turns the endpoints off. Their links are
 	// used through SignIn.

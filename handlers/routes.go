@@ -12,6 +12,7 @@ import (
 	"github.com/portalhq/portal/internal/i18n"
 	"github.com/portalhq/portal/internal/invitation"
 	"github.com/portalhq/portal/internal/org"
+	"github.com/portalhq/portal/internal/restrict"
 	"github.com/portalhq/portal/internal/theme"
 	"github.com/portalhq/portal/internal/user"
 	"github.com/portalhq/portal/static"
@@ -258,6 +259,12 @@ func apiRoutes() []Route {
 		api(post, "/v1/waitlist_entries/:id/invite", (*app).apiWaitlistInvite),
 		api(post, "/v1/waitlist_entries/:id/reject", (*app).apiWaitlistReject),
 		api(del, "/v1/waitlist_entries/:id", (*app).apiWaitlistDelete),
+		api(get, "/v1/allowlist_identifiers", listRoute((*app).apiListEntries, restrict.Allowlist)),
+		api(post, "/v1/allowlist_identifiers", listRoute((*app).apiAddEntry, restrict.Allowlist)),
+		api(del, "/v1/allowlist_identifiers/:id", listRoute((*app).apiDeleteEntry, restrict.Allowlist)),
+		api(get, "/v1/blocklist_identifiers", listRoute((*app).apiListEntries, restrict.Blocklist)),
+		api(post, "/v1/blocklist_identifiers", listRoute((*app).apiAddEntry, restrict.Blocklist)),
+		api(del, "/v1/blocklist_identifiers/:id", listRoute((*app).apiDeleteEntry, restrict.Blocklist)),
 		orgAPI(get, "/v1/organizations", (*app).apiOrgsList),
 		orgAPI(post, "/v1/organizations", (*app).apiOrgCreate),
 		orgAPI(get, "/v1/organizations/:id", (*app).apiOrgGet),

@@ -54,7 +54,9 @@ func (s *Service) AddEmail(ctx context.Context, sess *session.Session, u *user.U
 	if err != nil {
 		return nil, err
 	}
-	if e := s.Restrict.CheckNew(user.Email, v); e != nil {
+	if e, err := s.Restrict.CheckNew(ctx, user.Email, v); err != nil {
+		return nil, err
+	} else if e != nil {
 		return nil, e
 	}
 	return s.add(ctx, sess, u, user.Email, v, "email_address", m)
@@ -69,7 +71,9 @@ func (s *Service) AddPhone(ctx context.Context, sess *session.Session, u *user.U
 	if err != nil {
 		return nil, err
 	}
-	if e := s.Restrict.CheckNew(user.Phone, n.E164); e != nil {
+	if e, err := s.Restrict.CheckNew(ctx, user.Phone, n.E164); err != nil {
+		return nil, err
+	} else if e != nil {
 		return nil, e
 	}
 	return s.add(ctx, sess, u, user.Phone, n.E164, "phone_number", m)

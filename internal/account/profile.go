@@ -39,8 +39,13 @@ func (s *Service) UpdateProfile(ctx context.Context, u *user.User, p Profile) er
 		case err != nil:
 			fields["username"] = fieldError("username", err)
 		default:
-			if e := s.Restrict.CheckNew(user.Username, v); e != nil && v != username {
-				fields["username"] = e // one kept from before the lists changed stays
+			if v == username { // one kept from before the lists changed stays
+				break
+			}
+			if e, err := s.Restrict.CheckNew(ctx, user.Username, v); err != nil {
+				return err
+			} else if e != nil {
+				fields["username"] = e
 				break
 			}
 			username = v

@@ -41,6 +41,7 @@ import (
 	"github.com/portalhq/portal/internal/phone"
 	"github.com/portalhq/portal/internal/ratelimit"
 	"github.com/portalhq/portal/internal/redirect"
+	"github.com/portalhq/portal/internal/restrict"
 	"github.com/portalhq/portal/internal/session"
 	"github.com/portalhq/portal/internal/signin"
 	"github.com/portalhq/portal/internal/signintoken"
@@ -181,6 +182,10 @@ func (p *Portal) wire(ctx context.Context, opt Options) error {
 	if err != nil {
 		return fmt.Errorf("PORTAL_ALLOWLIST, PORTAL_BLOCKLIST: %w", err)
 	}
+	// The entries added through the Backend API count with the configured
+	// ones, read from the database at every check (every machine sees a
+	// change at once).
+	restrictions.Stored = st.Q
 	var texts sms.Sender
 	switch {
 	case opt.SMS != nil:
@@ -346,6 +351,8 @@ func (p *Portal) wire(ctx context.Context, opt Options) error {
 	// it before switching to waitlist mode); the page is waitlist mode's.
 	waiting := &waitlist.Service{Clock: clock, Repo: st.Q, InTx: store.Tx[waitlist.Repo](st), Invitations: invites,
 		Notifier: mail, Restrict: restrictions, Later: p.Later}
+	lists := &restrict.Service{Clock: clock, Repo: st.Q, InTx: store.Tx[restrict.Repo](st), Invitations: invites,
+		Region: cfg.PhoneRegion, Configured: restrictions}
 	sessions.Orgs = orgs
 	acct.Orgs = orgs
 	if err := p.wireWebhooks(ctx); err != nil {
@@ -368,7 +375,7 @@ func (p *Portal) wire(ctx context.Context, opt Options) error {
 			Hasher: hasher, Policy: pwPolicy, AppName: cfg.AppName, PhoneRegion: cfg.PhoneRegion, Orgs: orgs,
 			LegalConsent: cfg.LegalConsent},
 		Passkeys: passkeys, Factors: second, Theme: look, I18n: catalog, Account: acct, Images: st.Q, Orgs: orgs,
-		Invitations: invites, Waitlist: waiting, SignInTokens: tickets})
+		Invitations: invites, Waitlist: waiting, SignInTokens: tickets, Lists: lists})
 	return err
 }
 

@@ -33,6 +33,10 @@ const (
 	SignInToken = "sit"
 	// ActorToken is a Backend API actor token, for impersonation (Clerk's act_).
 	ActorToken = "act"
+	// AllowlistIdentifier and BlocklistIdentifier are entries the Backend
+	// API adds to the allowlist and blocklist (Clerk's alid_, blid_).
+	AllowlistIdentifier = "alid"
+	BlocklistIdentifier = "blid"
 )
 
 // New returns prefix_ followed by 27 base62 characters (160 random bits).

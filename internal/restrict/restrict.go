@@ -1,12 +1,18 @@
 // Package restrict decides which identifiers may sign up and sign in: the
 // operator's allowlist and blocklist (Clerk's "Restrictions") and the
-// refusal of email subaddresses (ada+spam@example.com) at sign-up.
+// refusal of email subaddresses (ada+spam@example.com) at sign-up. The
+// lists come from the configuration and from the Backend API
+// (/v1/allowlist_identifiers, /v1/blocklist_identifiers; Service), whose
+// entries the store keeps and every decision reads afresh.
 //
-// A decision depends only on the identifier typed, never on an account, so
-// a refusal at the sign-in identifier step says nothing about who has one.
+// A decision about a typed identifier depends only on it, never on an
+// account, so a refusal at the sign-in identifier step says nothing about
+// who has one; UserBlocked alone judges an account, once it has proved
+// who it is.
 package restrict
 
 import (
+	"context"
 	"fmt"
 	"strings"
 
@@ -16,68 +22,99 @@ import (
 	"github.com/portalhq/portal/internal/user"
 )
 
-// List is a parsed allowlist or blocklist.
-type List struct {
-	emails, domains, phones, usernames map[string]bool
-}
+// KindDomain is the kind of Key a domain entry (@example.com) has; the
+// other kinds are user.Email, user.Phone and user.Username.
+const KindDomain = "domain"
 
-// ParseList reads entries: a full email address (ada@example.com), a domain
-// written @example.com (addresses at exactly that domain), a phone number
-// in any form package phone accepts (national forms read in region), or a
-// username. Digits without a "+" that form both a valid national number
-// and a valid username count as both. An entry that is none of these is an
-// error naming it.
-func ParseList(entries []string, region string) (*List, error) {
-	l := &List{emails: map[string]bool{}, domains: map[string]bool{}, phones: map[string]bool{}, usernames: map[string]bool{}}
-	for _, raw := range entries {
-		if err := l.add(strings.TrimSpace(raw), region); err != nil {
-			return nil, err
+// Key is one thing an entry matches, in canonical form: an address
+// (user.Email, lower-cased), a domain (KindDomain, lower-cased, without
+// the @), a number (user.Phone, E.164) or a username (user.Username,
+// lower-cased). Most entries have one key; digits that are both a number
+// and a username have two.
+type Key struct{ Kind, Value string }
+
+// KeysOf are the keys an identifier of kind (user.Email, user.Phone,
+// user.Username) with canonical value is on a list by: an address also by
+// its domain.
+func KeysOf(kind, value string) []Key {
+	switch kind {
+	case user.Email:
+		v := user.NormalizeEmail(value)
+		keys := []Key{{user.Email, v}}
+		if at := strings.LastIndexByte(v, '@'); at >= 0 {
+			keys = append(keys, Key{KindDomain, v[at+1:]})
 		}
+		return keys
+	case user.Phone:
+		return []Key{{user.Phone, value}}
+	case user.Username:
+		return []Key{{user.Username, strings.ToLower(value)}}
 	}
-	return l, nil
+	return nil
 }
 
-func (l *List) add(s, region string) error {
-	const forms = "write ada@example.com, @example.com, +14155550100 or a username"
+// Entry is one parsed entry of a list.
+type Entry struct {
+	// Identifier is the entry as the Backend API shows it: the address,
+	// *@domain (Clerk's way of writing a domain), the number in E.164 or
+	// the username, lower-cased; digits that count as both a number and a
+	// username, as typed.
+	Identifier string
+	// Type is Clerk's identifier_type: email_address (domains too),
+	// phone_number, or username (Portal's own).
+	Type string
+	Keys []Key
+}
+
+const forms = "write ada@example.com, @example.com, +14155550100 or a username"
+
+// ParseEntry reads one entry: a full email address (ada@example.com), a
+// domain written @example.com or *@example.com (addresses at exactly that
+// domain), a phone number in any form package phone accepts (national
+// forms read in region), or a username. Digits without a "+" that form
+// both a valid national number and a valid username count as both. An
+// entry that is none of these is an error naming it; so is an empty one.
+func ParseEntry(raw, region string) (Entry, error) {
+	s := strings.TrimSpace(raw)
 	switch {
 	case s == "":
-		return nil
-	case strings.HasPrefix(s, "@"):
-		d := strings.ToLower(s[1:])
+		return Entry{}, fmt.Errorf("the entry is empty (%s)", forms)
+	case strings.HasPrefix(s, "@"), strings.HasPrefix(s, "*@"):
+		d := strings.ToLower(strings.TrimPrefix(strings.TrimPrefix(s, "*"), "@"))
 		if _, err := notify.ValidAddress("x@" + d); err != nil || d == "" || strings.Contains(d, "@") {
-			return fmt.Errorf("%q is not a domain (%s)", s, forms)
+			return Entry{}, fmt.Errorf("%q is not a domain (%s)", s, forms)
 		}
-		l.domains[d] = true
+		return Entry{Identifier: "*@" + d, Type: user.Email, Keys: []Key{{KindDomain, d}}}, nil
 	case strings.Contains(s, "@"):
 		v, err := notify.ValidAddress(s)
 		if err != nil {
-			return fmt.Errorf("%q is not an email address (%s)", s, forms)
+			return Entry{}, fmt.Errorf("%q is not an email address (%s)", s, forms)
 		}
-		l.emails[user.NormalizeEmail(v)] = true
+		v = user.NormalizeEmail(v)
+		return Entry{Identifier: v, Type: user.Email, Keys: []Key{{user.Email, v}}}, nil
 	case looksLikePhone(s):
 		n, perr := phone.Parse(s, region)
 		u, uerr := user.NormalizeUsername(s)
-		if perr != nil && uerr != nil {
-			msg := perr.Error()
-			if e, ok := apperr.As(perr); ok {
-				msg = e.Message
-			}
-			return fmt.Errorf("%q is not a phone number: %s (%s)", s, msg, forms)
+		switch {
+		case perr == nil && uerr == nil:
+			return Entry{Identifier: u, Type: user.Phone, Keys: []Key{{user.Phone, n.E164}, {user.Username, u}}}, nil
+		case perr == nil:
+			return Entry{Identifier: n.E164, Type: user.Phone, Keys: []Key{{user.Phone, n.E164}}}, nil
+		case uerr == nil:
+			return Entry{Identifier: u, Type: user.Username, Keys: []Key{{user.Username, u}}}, nil
 		}
-		if perr == nil {
-			l.phones[n.E164] = true
+		msg := perr.Error()
+		if e, ok := apperr.As(perr); ok {
+			msg = e.Message
 		}
-		if uerr == nil {
-			l.usernames[u] = true
-		}
+		return Entry{}, fmt.Errorf("%q is not a phone number: %s (%s)", s, msg, forms)
 	default:
 		u, err := user.NormalizeUsername(s)
 		if err != nil {
-			return fmt.Errorf("%q is not an email address, @domain, phone number or username (%s)", s, forms)
+			return Entry{}, fmt.Errorf("%q is not an email address, @domain, phone number or username (%s)", s, forms)
 		}
-		l.usernames[u] = true
+		return Entry{Identifier: u, Type: user.Username, Keys: []Key{{user.Username, u}}}, nil
 	}
-	return nil
 }
 
 // looksLikePhone: written only with what phone numbers are written with,
@@ -94,54 +131,96 @@ func looksLikePhone(s string) bool {
 	return true
 }
 
-// Empty reports whether l has no entries.
-func (l *List) Empty() bool {
-	return l == nil || len(l.emails)+len(l.domains)+len(l.phones)+len(l.usernames) == 0
+// List is a parsed allowlist or blocklist from the configuration.
+type List struct {
+	keys  map[Key]bool
+	kinds map[string]int // how many keys of each kind
 }
 
-// covers reports whether l has entries for identifiers of kind.
-func (l *List) covers(kind string) bool {
-	if l == nil {
-		return false
+// ParseList reads entries as ParseEntry does, skipping empty ones (a
+// trailing comma in the setting).
+func ParseList(entries []string, region string) (*List, error) {
+	l := &List{keys: map[Key]bool{}, kinds: map[string]int{}}
+	for _, raw := range entries {
+		if strings.TrimSpace(raw) == "" {
+			continue
+		}
+		e, err := ParseEntry(raw, region)
+		if err != nil {
+			return nil, err
+		}
+		for _, k := range e.Keys {
+			if !l.keys[k] {
+				l.keys[k] = true
+				l.kinds[k.Kind]++
+			}
+		}
 	}
-	switch kind {
-	case user.Email:
-		return len(l.emails)+len(l.domains) > 0
-	case user.Phone:
-		return len(l.phones) > 0
-	case user.Username:
-		return len(l.usernames) > 0
-	}
-	return false
+	return l, nil
 }
+
+// Empty reports whether l has no entries.
+func (l *List) Empty() bool { return l == nil || len(l.keys) == 0 }
+
+// Has reports whether k is on l.
+func (l *List) Has(k Key) bool { return l != nil && l.keys[k] }
+
+// hasKind reports whether l has keys of kind.
+func (l *List) hasKind(kind string) bool { return l != nil && l.kinds[kind] > 0 }
 
 // Matches reports whether the identifier of kind (user.Email, user.Phone,
 // user.Username) with canonical value (an address, E.164, a username) is
 // on l. Emails and domains compare without regard to case.
 func (l *List) Matches(kind, value string) bool {
-	if l == nil {
-		return false
-	}
-	switch kind {
-	case user.Email:
-		v := user.NormalizeEmail(value)
-		at := strings.LastIndexByte(v, '@')
-		return l.emails[v] || at >= 0 && l.domains[v[at+1:]]
-	case user.Phone:
-		return l.phones[value]
-	case user.Username:
-		return l.usernames[strings.ToLower(value)]
+	for _, k := range KeysOf(kind, value) {
+		if l.Has(k) {
+			return true
+		}
 	}
 	return false
 }
 
-// Rules are an instance's restrictions. A nil *Rules restricts nothing.
+// Source is where the entries the operator adds through the Backend API
+// are kept (the store). Every decision reads it afresh, so an entry added
+// or removed on one machine counts on all of them at once.
+type Source interface {
+	// StoredRestrictions reports which of keys are on the stored lists and
+	// which kinds of key the stored allowlist has.
+	StoredRestrictions(ctx context.Context, keys []Key) (Found, error)
+	UserSource
+}
+
+// UserSource judges an account against the stored blocklist.
+type UserSource interface {
+	// StoredBlocklistHolds reports whether any identifier of the user is
+	// on the stored blocklist (an address by itself or its domain).
+	StoredBlocklistHolds(ctx context.Context, userID string) (bool, error)
+}
+
+// Found is what a Source holds of some keys.
+type Found struct {
+	Allowed, Blocked map[Key]bool
+	// AllowKinds are the kinds of key the stored allowlist has, whatever
+	// was asked.
+	AllowKinds map[string]bool
+}
+
+// Rules are an instance's restrictions: the lists from the configuration
+// and, with Stored, the entries added through the Backend API, which
+// count exactly as configured ones do. A nil *Rules restricts nothing.
+//
+// The allowlist is in force when it has any entry, configured or stored;
+// each kind of identifier is judged against the entries of its own kind
+// (see Check), and a new account needs one listed identifier (AllowsAny).
 type Rules struct {
-	Allow *List // when not empty, only identifiers on it (see Check)
+	Allow *List // configured; see Check
 	Block *List
 	// BlockSubaddresses refuses new email addresses whose local part has
 	// a "+".
 	BlockSubaddresses bool
+	// Stored holds the entries added at run time; nil: the configured
+	// lists alone.
+	Stored Source
 }
 
 // New parses the allowlist and blocklist; errors name the list.
@@ -157,62 +236,147 @@ func New(allow, block []string, region string, blockSubaddresses bool) (*Rules, 
 	return &Rules{Allow: a, Block: b, BlockSubaddresses: blockSubaddresses}, nil
 }
 
-// Check decides whether an identifier may join an account: refused when it
-// is on the blocklist, or when the allowlist has entries of its kind
-// (addresses and domains for emails) and it matches none. An allowlist of
-// addresses alone thus leaves usernames alone; AllowsAny requires a new
-// account to have an allowed identifier of some kind. The error's Field is
-// kind.
-func (r *Rules) Check(kind, value string) *apperr.Error {
-	if r == nil {
-		return nil
-	}
-	if r.Block.Matches(kind, value) || r.Allow.covers(kind) && !r.Allow.Matches(kind, value) {
-		return ErrRefused(kind)
-	}
-	return nil
+// view is what both sources say of some keys.
+type view struct {
+	r     *Rules
+	found Found
 }
 
-// CheckSignIn decides whether someone may sign in with an identifier they
-// typed: only the blocklist applies there. The allowlist governs who may
-// join (Check, CheckNew, AllowsAny); an account that exists — made before
-// the list, through the Backend API or by an organization invitation —
-// keeps signing in. The error's Field is kind.
-func (r *Rules) CheckSignIn(kind, value string) *apperr.Error {
-	if r == nil || !r.Block.Matches(kind, value) {
-		return nil
+// look reads what the stored lists hold of the identifiers' keys, in one
+// query.
+func (r *Rules) look(ctx context.Context, ids ...Identifier) (view, error) {
+	v := view{r: r}
+	if r.Stored == nil {
+		return v, nil
 	}
-	return ErrRefused(kind)
-}
-
-// Blocked reports whether any of ids is on the blocklist: an account that
-// holds one may not sign in, whichever way in it uses (a passkey, a
-// provider, another identifier).
-func (r *Rules) Blocked(ids ...Identifier) bool {
-	if r == nil {
-		return false
-	}
+	var keys []Key
 	for _, id := range ids {
-		if id.Value != "" && r.Block.Matches(id.Kind, id.Value) {
+		if id.Value != "" {
+			keys = append(keys, KeysOf(id.Kind, id.Value)...)
+		}
+	}
+	f, err := r.Stored.StoredRestrictions(ctx, keys)
+	if err != nil {
+		return v, fmt.Errorf("restrict: read the stored lists: %w", err)
+	}
+	v.found = f
+	return v, nil
+}
+
+func (v view) blocked(kind, value string) bool {
+	for _, k := range KeysOf(kind, value) {
+		if v.r.Block.Has(k) || v.found.Blocked[k] {
 			return true
 		}
 	}
 	return false
 }
 
+func (v view) allowed(kind, value string) bool {
+	for _, k := range KeysOf(kind, value) {
+		if v.r.Allow.Has(k) || v.found.Allowed[k] {
+			return true
+		}
+	}
+	return false
+}
+
+// covers reports whether the allowlist has entries for identifiers of
+// kind: addresses and domains for emails.
+func (v view) covers(kind string) bool {
+	has := func(k string) bool { return v.r.Allow.hasKind(k) || v.found.AllowKinds[k] }
+	if kind == user.Email {
+		return has(user.Email) || has(KindDomain)
+	}
+	return has(kind)
+}
+
+// allowEmpty reports whether the allowlist has no entries at all.
+func (v view) allowEmpty() bool { return v.r.Allow.Empty() && len(v.found.AllowKinds) == 0 }
+
+// Check decides whether an identifier may join an account: refused when it
+// is on the blocklist, or when the allowlist has entries of its kind
+// (addresses and domains for emails) and it matches none. An allowlist of
+// addresses alone thus leaves usernames alone; AllowsAny requires a new
+// account to have an allowed identifier of some kind. The refusal's Field
+// is kind; err is a failure to read the stored lists.
+func (r *Rules) Check(ctx context.Context, kind, value string) (refusal *apperr.Error, err error) {
+	if r == nil {
+		return nil, nil
+	}
+	v, err := r.look(ctx, Identifier{kind, value})
+	if err != nil {
+		return nil, err
+	}
+	if v.blocked(kind, value) || v.covers(kind) && !v.allowed(kind, value) {
+		return ErrRefused(kind), nil
+	}
+	return nil, nil
+}
+
+// CheckSignIn decides whether someone may sign in with an identifier they
+// typed: only the blocklist applies there. The allowlist governs who may
+// join (Check, CheckNew, AllowsAny); an account that exists — made before
+// the list, through the Backend API or by an organization invitation —
+// keeps signing in. The refusal's Field is kind.
+func (r *Rules) CheckSignIn(ctx context.Context, kind, value string) (refusal *apperr.Error, err error) {
+	if r == nil {
+		return nil, nil
+	}
+	v, err := r.look(ctx, Identifier{kind, value})
+	if err != nil || !v.blocked(kind, value) {
+		return nil, err
+	}
+	return ErrRefused(kind), nil
+}
+
+// UserBlocked reports whether an account holds an identifier on the
+// blocklist: such an account may not sign in, whichever way in it uses (a
+// passkey, a provider, another identifier). ids loads the account's
+// identifiers, asked for only when the configured blocklist has entries;
+// the stored one is judged by in (the caller's transaction, which may
+// hold an account not yet committed), or Stored when in is nil.
+func (r *Rules) UserBlocked(ctx context.Context, in UserSource, userID string, ids func() ([]Identifier, error)) (bool, error) {
+	if r == nil {
+		return false, nil
+	}
+	if !r.Block.Empty() {
+		list, err := ids()
+		if err != nil {
+			return false, err
+		}
+		for _, id := range list {
+			if id.Value != "" && r.Block.Matches(id.Kind, id.Value) {
+				return true, nil
+			}
+		}
+	}
+	if r.Stored == nil {
+		return false, nil
+	}
+	if in == nil {
+		in = r.Stored
+	}
+	held, err := in.StoredBlocklistHolds(ctx, userID)
+	if err != nil {
+		return false, fmt.Errorf("restrict: read the stored blocklist: %w", err)
+	}
+	return held, nil
+}
+
 // CheckNew is Check for an identifier joining an account (sign-up, or
 // added on /user), which also refuses email subaddresses when configured.
-func (r *Rules) CheckNew(kind, value string) *apperr.Error {
+func (r *Rules) CheckNew(ctx context.Context, kind, value string) (refusal *apperr.Error, err error) {
 	if r == nil {
-		return nil
+		return nil, nil
 	}
 	if kind == user.Email && r.BlockSubaddresses {
 		local, _, _ := strings.Cut(value, "@")
 		if strings.Contains(local, "+") {
-			return ErrSubaddress()
+			return ErrSubaddress(), nil
 		}
 	}
-	return r.Check(kind, value)
+	return r.Check(ctx, kind, value)
 }
 
 // Identifier is one identifier of a new account.
@@ -222,16 +386,52 @@ type Identifier struct{ Kind, Value string }
 // allowlist: with one in force, at least one of ids must be on it, so an
 // allowlist of addresses cannot be passed by signing up with a phone
 // number or username alone. Empty values are ignored.
-func (r *Rules) AllowsAny(ids ...Identifier) bool {
-	if r == nil || r.Allow.Empty() {
-		return true
+func (r *Rules) AllowsAny(ctx context.Context, ids ...Identifier) (bool, error) {
+	if r == nil {
+		return true, nil
+	}
+	v, err := r.look(ctx, ids...)
+	if err != nil {
+		return false, err
+	}
+	if v.allowEmpty() {
+		return true, nil
 	}
 	for _, id := range ids {
-		if id.Value != "" && r.Allow.Matches(id.Kind, id.Value) {
-			return true
+		if id.Value != "" && v.allowed(id.Kind, id.Value) {
+			return true, nil
 		}
 	}
-	return false
+	return false, nil
+}
+
+// CheckAccount judges the identifiers of a new account together, with one
+// read of the stored lists: each as Check does (the refusal names the
+// first refused), then AllowsAny (ErrNoneAllowed on no field). Sign-up
+// runs it again as the account is made, so that an entry added or removed
+// since the form was sent counts.
+func (r *Rules) CheckAccount(ctx context.Context, ids ...Identifier) (refusal *apperr.Error, err error) {
+	if r == nil {
+		return nil, nil
+	}
+	v, err := r.look(ctx, ids...)
+	if err != nil {
+		return nil, err
+	}
+	listed := v.allowEmpty()
+	for _, id := range ids {
+		if id.Value == "" {
+			continue
+		}
+		if v.blocked(id.Kind, id.Value) || v.covers(id.Kind) && !v.allowed(id.Kind, id.Value) {
+			return ErrRefused(id.Kind), nil
+		}
+		listed = listed || v.allowed(id.Kind, id.Value)
+	}
+	if !listed {
+		return ErrNoneAllowed(""), nil
+	}
+	return nil, nil
 }
 
 // ErrRefused is the refusal of an identifier of kind, whichever list

@@ -1,9 +1,12 @@
 package restrict_test
 
 import (
+	"context"
+	"slices"
 	"strings"
 	"testing"
 
+	"github.com/portalhq/portal/internal/apperr"
 	"github.com/portalhq/portal/internal/restrict"
 	"github.com/portalhq/portal/internal/user"
 )
@@ -102,7 +105,7 @@ func TestCheck(t *testing.T) {
 		{user.Username, "ada", ""},
 		{user.Username, "BadName", "error.restrict.username"},
 	} {
-		e := rules.Check(tc.kind, tc.value)
+		e := check(t, rules.Check, tc.kind, tc.value)
 		switch {
 		case tc.wantID == "" && e != nil:
 			t.Errorf("Check(%s, %q) = %v, want allowed", tc.kind, tc.value, e)
@@ -113,8 +116,8 @@ func TestCheck(t *testing.T) {
 		}
 	}
 	var none *restrict.Rules
-	if none.Check(user.Email, "a@b.example") != nil || none.CheckNew(user.Email, "a+b@b.example") != nil ||
-		!none.AllowsAny() {
+	if check(t, none.Check, user.Email, "a@b.example") != nil || check(t, none.CheckNew, user.Email, "a+b@b.example") != nil ||
+		!allowsAny(t, none) {
 		t.Error("nil Rules must restrict nothing")
 	}
 }
@@ -135,7 +138,7 @@ func TestCheckNewBlocksSubaddresses(t *testing.T) {
 			t.Fatal(err)
 		}
 		got := ""
-		if e := rules.CheckNew(user.Email, tc.value); e != nil {
+		if e := check(t, rules.CheckNew, user.Email, tc.value); e != nil {
 			got = e.ID
 			if e.Field != user.Email {
 				t.Errorf("field = %q", e.Field)
@@ -146,7 +149,7 @@ func TestCheckNewBlocksSubaddresses(t *testing.T) {
 		}
 		// Signing in with such an address is not refused: the account
 		// exists already.
-		if e := rules.Check(user.Email, tc.value); e != nil {
+		if e := check(t, rules.Check, user.Email, tc.value); e != nil {
 			t.Errorf("Check(%q) = %v, want allowed", tc.value, e)
 		}
 	}
@@ -169,12 +172,12 @@ func TestAllowsAny(t *testing.T) {
 		{[]restrict.Identifier{email(""), name}, false},
 		{nil, false},
 	} {
-		if got := rules.AllowsAny(tc.ids...); got != tc.want {
+		if got := allowsAny(t, rules, tc.ids...); got != tc.want {
 			t.Errorf("AllowsAny(%v) = %v, want %v", tc.ids, got, tc.want)
 		}
 	}
 	open, _ := restrict.New(nil, []string{"@evil.example"}, "", false)
-	if !open.AllowsAny(phone) {
+	if !allowsAny(t, open, phone) {
 		t.Error("without an allowlist every sign-up passes AllowsAny")
 	}
 }
@@ -198,19 +201,88 @@ func TestCheckSignInAndBlocked(t *testing.T) {
 		{user.Email, "eve@spam.example", true},
 		{user.Username, "mallory", false},
 	} {
-		if e := rules.CheckSignIn(tc.kind, tc.value); (e != nil) != tc.refused || e != nil && e.Field != tc.kind {
+		if e := check(t, rules.CheckSignIn, tc.kind, tc.value); (e != nil) != tc.refused || e != nil && e.Field != tc.kind {
 			t.Errorf("CheckSignIn(%s, %q) = %v, want refused=%v", tc.kind, tc.value, e, tc.refused)
 		}
 	}
 	id := func(kind, value string) restrict.Identifier { return restrict.Identifier{Kind: kind, Value: value} }
-	if !rules.Blocked(id(user.Username, "mallory"), id(user.Email, "eve@spam.example")) {
+	if !blocked(t, rules, id(user.Username, "mallory"), id(user.Email, "eve@spam.example")) {
 		t.Error("an account holding a blocked address is not Blocked")
 	}
-	if rules.Blocked(id(user.Username, "mallory"), id(user.Email, "ada@elsewhere.example"), id(user.Email, "")) {
+	if blocked(t, rules, id(user.Username, "mallory"), id(user.Email, "ada@elsewhere.example"), id(user.Email, "")) {
 		t.Error("an account with no blocked identifier is Blocked")
 	}
 	var none *restrict.Rules
-	if none.CheckSignIn(user.Email, "eve@spam.example") != nil || none.Blocked(id(user.Email, "eve@spam.example")) {
+	if check(t, none.CheckSignIn, user.Email, "eve@spam.example") != nil || blocked(t, none, id(user.Email, "eve@spam.example")) {
 		t.Error("nil Rules must restrict nothing")
+	}
+}
+
+// check runs a decision with no stored lists, which cannot fail.
+func check(t *testing.T, f func(context.Context, string, string) (*apperr.Error, error), kind, value string) *apperr.Error {
+	t.Helper()
+	e, err := f(t.Context(), kind, value)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+func allowsAny(t *testing.T, r *restrict.Rules, ids ...restrict.Identifier) bool {
+	t.Helper()
+	ok, err := r.AllowsAny(t.Context(), ids...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ok
+}
+
+// blocked is UserBlocked for an account holding ids.
+func blocked(t *testing.T, r *restrict.Rules, ids ...restrict.Identifier) bool {
+	t.Helper()
+	ok, err := r.UserBlocked(t.Context(), nil, "user_x", func() ([]restrict.Identifier, error) { return ids, nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ok
+}
+
+// One entry is one identifier as the Backend API shows it, of Clerk's type,
+// and the keys it matches by; Clerk's *@domain is a domain in the
+// configuration as well.
+func TestParseEntry(t *testing.T) {
+	for _, tc := range []struct {
+		raw, identifier, typ string
+		keys                 []restrict.Key
+	}{
+		{"Ada@Example.COM", "ada@example.com", user.Email, []restrict.Key{{Kind: user.Email, Value: "ada@example.com"}}},
+		{"@Corp.example", "*@corp.example", user.Email, []restrict.Key{{Kind: restrict.KindDomain, Value: "corp.example"}}},
+		{"*@corp.example", "*@corp.example", user.Email, []restrict.Key{{Kind: restrict.KindDomain, Value: "corp.example"}}},
+		{"(415) 555-0100", "+14155550100", user.Phone, []restrict.Key{{Kind: user.Phone, Value: "+14155550100"}}},
+		{"4155550100", "4155550100", user.Phone, []restrict.Key{{Kind: user.Phone, Value: "+14155550100"},
+			{Kind: user.Username, Value: "4155550100"}}},
+		{"Grace_H", "grace_h", user.Username, []restrict.Key{{Kind: user.Username, Value: "grace_h"}}},
+	} {
+		e, err := restrict.ParseEntry(tc.raw, "US")
+		if err != nil {
+			t.Errorf("ParseEntry(%q): %v", tc.raw, err)
+			continue
+		}
+		if e.Identifier != tc.identifier || e.Type != tc.typ || !slices.Equal(e.Keys, tc.keys) {
+			t.Errorf("ParseEntry(%q) = %+v, want %s (%s) %v", tc.raw, e, tc.identifier, tc.typ, tc.keys)
+		}
+	}
+	for _, raw := range []string{"*@", "*@a@b.example", "*corp.example", ""} {
+		if e, err := restrict.ParseEntry(raw, "US"); err == nil {
+			t.Errorf("ParseEntry(%q) = %+v, want an error", raw, e)
+		}
+	}
+	if !mustList(t, "", "*@corp.example").Matches(user.Email, "Ada@CORP.example") {
+		t.Error("*@domain in the configuration does not match an address at the domain")
+	}
+	got := restrict.KeysOf(user.Email, "Ada@Corp.Example")
+	want := []restrict.Key{{Kind: user.Email, Value: "ada@corp.example"}, {Kind: restrict.KindDomain, Value: "corp.example"}}
+	if !slices.Equal(got, want) {
+		t.Errorf("KeysOf(address) = %v, want %v", got, want)
 	}
 }

@@ -40,6 +40,9 @@ type Repo interface {
 	// ErrNotFound when the user is gone.
 	UserStanding(ctx context.Context, id string) (user.Standing, error)
 	InsertEvent(ctx context.Context, e events.Event) error
+	// StoredBlocklistHolds judges the user against the blocklist entries
+	// added through the Backend API.
+	restrict.UserSource
 }
 
 // Policy holds the session rules an instance configures.
@@ -71,20 +74,25 @@ type Service struct {
 // admitted refuses, like a ban, an account that holds an identifier on the
 // blocklist. The sign-in identifier step refuses a typed one already; this
 // catches the rest: a passkey, a provider, or another identifier of the
-// account. It reads the user only when a blocklist is in force.
+// account. It reads the whole user only when the configured blocklist has
+// entries; the stored one is judged by one query in r, which may be the
+// transaction that is creating the account.
 func (s *Service) admitted(ctx context.Context, r Repo, userID string) error {
-	if s.Restrict == nil || s.Restrict.Block.Empty() {
-		return nil
-	}
-	u, err := r.UserByID(ctx, userID)
+	blocked, err := s.Restrict.UserBlocked(ctx, r, userID, func() ([]restrict.Identifier, error) {
+		u, err := r.UserByID(ctx, userID)
+		if err != nil {
+			return nil, err
+		}
+		ids := make([]restrict.Identifier, 0, len(u.Identifiers))
+		for _, i := range u.Identifiers {
+			ids = append(ids, restrict.Identifier{Kind: i.Kind, Value: i.Value})
+		}
+		return ids, nil
+	})
 	if err != nil {
 		return err
 	}
-	ids := make([]restrict.Identifier, 0, len(u.Identifiers))
-	for _, i := range u.Identifiers {
-		ids = append(ids, restrict.Identifier{Kind: i.Kind, Value: i.Value})
-	}
-	if s.Restrict.Blocked(ids...) {
+	if blocked {
 		return ErrCannotSignIn
 	}
 	return nil

@@ -89,7 +89,9 @@ func (s *Service) Start(ctx context.Context, clientID, identifier, redirectURL s
 	}
 	// Policy, not accounts: the answer is the same whether or not the
 	// identifier has one, so it gives nothing away (REQ-RL-05).
-	if e := s.Restrict.CheckSignIn(kind, value); e != nil {
+	if e, err := s.Restrict.CheckSignIn(ctx, kind, value); err != nil {
+		return nil, err
+	} else if e != nil {
 		e.Field = "identifier"
 		return nil, e
 	}

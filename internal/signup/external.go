@@ -63,7 +63,9 @@ func (s *Service) StartExternal(ctx context.Context, clientID string, x flow.Ext
 		d.InvitationID = inv.AppInvitationID
 	}
 	if d.Email != "" {
-		if e := s.Restrict.CheckNew(user.Email, d.Email); e != nil {
+		if e, err := s.Restrict.CheckNew(ctx, user.Email, d.Email); err != nil {
+			return nil, nil, err
+		} else if e != nil {
 			return nil, nil, e
 		}
 	}
@@ -77,8 +79,12 @@ func (s *Service) StartExternal(ctx context.Context, clientID string, x flow.Ext
 		}
 	}
 	// With fields still to give, Fill judges the identifiers all together.
-	if len(d.Missing) == 0 && !s.Restrict.AllowsAny(identifiers(d)...) {
-		return nil, nil, restrict.ErrNoneAllowed("")
+	if len(d.Missing) == 0 {
+		if ok, err := s.Restrict.AllowsAny(ctx, identifiers(d)...); err != nil {
+			return nil, nil, err
+		} else if !ok {
+			return nil, nil, restrict.ErrNoneAllowed("")
+		}
 	}
 	if s.LegalConsent {
 		// A provider cannot agree for the person: they tick the box on the
@@ -128,7 +134,7 @@ func (s *Service) Fill(ctx context.Context, f *flow.Flow, in Form, m flow.Meta) 
 	if err != nil {
 		return nil, err
 	}
-	if err := s.allowedWith(f, d); err != nil {
+	if err := s.allowedWith(ctx, f, d); err != nil {
 		return nil, err
 	}
 	for _, name := range f.Data.Missing {
@@ -165,7 +171,7 @@ func (s *Service) Fill(ctx context.Context, f *flow.Flow, in Form, m flow.Meta) 
 
 // allowedWith checks the allowlist against the identifiers f would have
 // with the missing fields filled from d, before anything changes.
-func (s *Service) allowedWith(f *flow.Flow, d flow.Data) error {
+func (s *Service) allowedWith(ctx context.Context, f *flow.Flow, d flow.Data) error {
 	got := f.Data
 	for _, name := range f.Data.Missing {
 		switch name {
@@ -177,8 +183,8 @@ func (s *Service) allowedWith(f *flow.Flow, d flow.Data) error {
 			got.Username = d.Username
 		}
 	}
-	if s.Restrict.AllowsAny(identifiers(got)...) {
-		return nil
+	if ok, err := s.Restrict.AllowsAny(ctx, identifiers(got)...); err != nil || ok {
+		return err
 	}
 	field := firstGiven(d) // on what was just typed, if anything
 	e := restrict.ErrNoneAllowed(field)

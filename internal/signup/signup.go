@@ -429,6 +429,13 @@ func (s *Service) complete(ctx context.Context, f *flow.Flow, m flow.Meta) (*ses
 		f.UpdatedAt = s.Clock.Now()
 		return nil, s.save(ctx, s.Repo, f)
 	}
+	// The lists may have changed since the form was sent (entries come and
+	// go through the Backend API): they judge the account as it is made.
+	if e, err := s.Restrict.CheckAccount(ctx, identifiers(f.Data)...); err != nil {
+		return nil, err
+	} else if e != nil {
+		return nil, e
+	}
 	var sess *session.Session
 	err := s.InTx(ctx, func(r Repo) error {
 		now := s.Clock.Now()
@@ -556,7 +563,9 @@ func (s *Service) validate(ctx context.Context, in Form, fs Fields, external boo
 	if need(FieldEmail, in.Email, told("Enter your email address.").T("error.identifier.email")) {
 		if v, err := notify.ValidAddress(in.Email); err != nil {
 			fields[FieldEmail] = orID(message(err), "error.identifier.email_invalid")
-		} else if e := s.Restrict.CheckNew(user.Email, user.NormalizeEmail(v)); e != nil {
+		} else if e, err := s.Restrict.CheckNew(ctx, user.Email, user.NormalizeEmail(v)); err != nil {
+			return d, err
+		} else if e != nil {
 			fields[FieldEmail] = e
 		} else {
 			d.Email = user.NormalizeEmail(v)
@@ -572,7 +581,9 @@ func (s *Service) validate(ctx context.Context, in Form, fs Fields, external boo
 			fields[FieldPhone] = message(err)
 		} else if err := s.Countries.Check(n); err != nil {
 			fields[FieldPhone] = message(err)
-		} else if e := s.Restrict.CheckNew(user.Phone, n.E164); e != nil {
+		} else if e, err := s.Restrict.CheckNew(ctx, user.Phone, n.E164); err != nil {
+			return d, err
+		} else if e != nil {
 			fields[FieldPhone] = e
 		} else {
 			d.Phone = n.E164
@@ -586,7 +597,9 @@ func (s *Service) validate(ctx context.Context, in Form, fs Fields, external boo
 	if need(FieldUsername, in.Username, told("Choose a username.").T("error.signup.choose_username")) {
 		if v, err := user.NormalizeUsername(in.Username); err != nil {
 			fields[FieldUsername] = message(err)
-		} else if e := s.Restrict.CheckNew(user.Username, v); e != nil {
+		} else if e, err := s.Restrict.CheckNew(ctx, user.Username, v); err != nil {
+			return d, err
+		} else if e != nil {
 			fields[FieldUsername] = e
 		} else if taken, err := s.taken(ctx, user.Username, v); err != nil {
 			return d, err
@@ -633,9 +646,13 @@ func (s *Service) validate(ctx context.Context, in Form, fs Fields, external boo
 		fields[""] = told("Enter an email address or phone number so you can sign in later.").T("error.signup.need_email_or_phone")
 	}
 	// A provider sign-up judges all its identifiers together (Fill).
-	if !external && len(fields) == 0 && !s.Restrict.AllowsAny(identifiers(d)...) {
-		field := firstGiven(d)
-		fields[field] = restrict.ErrNoneAllowed(field)
+	if !external && len(fields) == 0 {
+		if ok, err := s.Restrict.AllowsAny(ctx, identifiers(d)...); err != nil {
+			return d, err
+		} else if !ok {
+			field := firstGiven(d)
+			fields[field] = restrict.ErrNoneAllowed(field)
+		}
 	}
 	if fs.Required[FieldLegal] && !in.LegalAccepted {
 		fields[FieldLegal] = ErrLegalRequired

@@ -86,7 +86,9 @@ var (
 func (s *Service) SignIn(ctx context.Context, clientID string, who *oauth.Identity, inv signup.Invite, redirectURL string, m flow.Meta) (*Result, error) {
 	who.Tidy()
 	if who.Email != "" {
-		if e := s.Restrict.CheckSignIn(user.Email, user.NormalizeEmail(who.Email)); e != nil {
+		if e, err := s.Restrict.CheckSignIn(ctx, user.Email, user.NormalizeEmail(who.Email)); err != nil {
+			return nil, err
+		} else if e != nil {
 			return nil, e
 		}
 	}

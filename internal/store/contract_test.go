@@ -34,6 +34,7 @@ func runContract(t *testing.T, open func(t *testing.T) *store.Store) {
 	t.Run("organization domains", func(t *testing.T) { testDomains(t, open) })
 	t.Run("app invitations", func(t *testing.T) { testAppInvitations(t, open) })
 	t.Run("waitlist", func(t *testing.T) { testWaitlist(t, open) })
+	t.Run("restrictions", func(t *testing.T) { testRestrictions(t, open) })
 	t.Run("sign-in tokens", func(t *testing.T) { testSignInTokens(t, open) })
 	t.Run("statements", func(t *testing.T) { testStatements(t, open) })
 	t.Run("retention", func(t *testing.T) { testRetention(t, open) })

@@ -195,12 +195,16 @@ func (s *Service) Join(ctx context.Context, email string) error {
 		return apperr.Field(apperr.Invalid, "email_address", "Enter a valid email address, like name@example.com.").T("error.identifier.email_invalid")
 	}
 	addr = user.NormalizeEmail(addr)
-	if e := s.Restrict.CheckNew(user.Email, addr); e != nil {
+	if e, err := s.Restrict.CheckNew(ctx, user.Email, addr); err != nil {
+		return err
+	} else if e != nil {
 		return e
 	}
 	// An allowlist of other kinds only (numbers, usernames) would refuse
 	// a sign-up with this address alone, as sign-up's AllowsAny does.
-	if !s.Restrict.AllowsAny(restrict.Identifier{Kind: user.Email, Value: addr}) {
+	if ok, err := s.Restrict.AllowsAny(ctx, restrict.Identifier{Kind: user.Email, Value: addr}); err != nil {
+		return err
+	} else if !ok {
 		return restrict.ErrNoneAllowed("email_address")
 	}
 	created, err := s.add(ctx, addr, false)
