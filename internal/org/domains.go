@@ -89,11 +89,11 @@ type DomainRepo interface {
 	// CountPendingInvitationsAt counts an organization's pending
 	// invitations to addresses at domain that have not expired at now.
 	CountPendingInvitationsAt(ctx context.Context, orgID, domain string, now time.Time) (int, error)
-	// CountPendingSuggestionsAt is in SuggestionRepo.
 }
 
-// EnrollRepo is what automatic invitations need inside the transaction of
-// whoever verified an address: sign-up, /user, the domain's own changes.
+// EnrollRepo is what automatic invitations and suggestions need inside the
+// transaction of whoever verified an address: sign-up, /user, the domain's
+// own changes.
 type EnrollRepo interface {
 	events.Writer
 	// LockName holds a named lock until the transaction ends.
