@@ -27,6 +27,9 @@ const (
 	// OrgInvitee: the person to one of whose verified addresses the
 	// invitation the request names (:invitation_id) was sent.
 	OrgInvitee = "invitee"
+	// OrgSuggested: the person the suggestion the request names
+	// (:suggestion_id) was made to.
+	OrgSuggested = "suggested"
 )
 
 // orgActor returns the signed-in person as an organization actor, or
@@ -158,6 +161,14 @@ func (a *app) renderSwitch(c echo.Context, status int, sess *session.Session, q 
 	for _, w := range waiting {
 		p.Invitations = append(p.Invitations, views.OrgInvitationItem{ID: w.ID, OrgName: w.Org.Name, Role: a.roleName(c, w.Role)})
 	}
+	suggested, err := a.Orgs.Suggestions(ctx, sess.UserID)
+	if err != nil {
+		return err
+	}
+	for _, s := range suggested {
+		p.Suggestions = append(p.Suggestions, views.OrgSuggestionItem{ID: s.ID, OrgName: s.Org.Name, Email: s.Email,
+			Requested: s.Status == org.Requested})
+	}
 	for _, o := range list {
 		active := o.ID == sess.ActiveOrgID
 		p.Orgs = append(p.Orgs, views.OrgItem{ID: o.ID, Name: o.Name, Role: a.roleName(c, o.Role),
@@ -218,6 +229,19 @@ func (a *app) declineInvitation(c echo.Context) error {
 	})
 }
 
+// POST /switch-organization/suggestions/:suggestion_id/request: "Request
+// to join" on an organization suggested to the person. Back on the
+// switcher, the suggestion reads "Requested" until an admin answers.
+func (a *app) requestToJoin(c echo.Context) error {
+	return a.answerInvitation(c, "requested", func(actor org.Actor) error {
+		_, err := a.Orgs.RequestToJoin(c.Request().Context(), actor, c.Param("suggestion_id"))
+		return err
+	})
+}
+
+// answerInvitation runs the person's answer to what waits for them on the
+// switcher (an invitation, a suggestion) and comes back to it with notice,
+// or with the reason it could not be done.
 func (a *app) answerInvitation(c echo.Context, notice string, answer func(org.Actor) error) error {
 	actor, sess, ok, err := a.orgActor(c)
 	if !ok {
@@ -397,6 +421,12 @@ func (a *app) orgNotice(c echo.Context, code string) string {
 		return a.t(c, "org.notice.code_sent")
 	case "domain_removed":
 		return a.t(c, "org.notice.domain_removed")
+	case "requested":
+		return a.t(c, "org.notice.requested")
+	case "request_accepted":
+		return a.t(c, "org.notice.request_accepted")
+	case "request_rejected":
+		return a.t(c, "org.notice.request_rejected")
 	}
 	return ""
 }

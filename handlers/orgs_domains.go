@@ -63,7 +63,8 @@ func (a *app) renderDomain(c echo.Context, status int, actor org.Actor, p views.
 	}
 	p.Page, p.Nav = a.page(c, a.t(c, "org.domains.title", "Domain", st.Name)), a.orgNav(c, acc, "general", query(c))
 	p.ID, p.Name, p.Verified, p.AffiliationEmail = st.ID, st.Name, st.Verified(), st.AffiliationEmail
-	p.Mode, p.PendingInvitations, p.CodeSentTo = st.EnrollmentMode, st.PendingInvitations, st.CodeSentTo
+	p.Mode, p.PendingInvitations, p.PendingSuggestions, p.CodeSentTo = st.EnrollmentMode, st.PendingInvitations,
+		st.PendingSuggestions, st.CodeSentTo
 	if p.Email == "" {
 		p.Email = st.CodeSentTo
 	}

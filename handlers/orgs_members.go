@@ -37,23 +37,31 @@ func (a *app) renderMembers(c echo.Context, status int, actor org.Actor, errs vi
 		p.Members = append(p.Members, views.OrgMember{ID: m.ID, Name: firstNonEmpty(fullName(m.FirstName, m.LastName), m.Username),
 			Email: m.Email, Role: m.Role, Joined: a.dayOf(c, m.CreatedAt), You: m.UserID == actor.UserID})
 	}
-	link := func(n int) string {
-		v := url.Values{"page": {strconv.Itoa(n)}}
-		if search != "" {
-			v.Set("query", search)
-		}
-		if r := q.Get("redirect_url"); r != "" {
-			v.Set("redirect_url", r)
-		}
-		return "/organizations/" + acc.Org.ID + "/members?" + v.Encode()
+	var extra url.Values
+	if search != "" {
+		extra = url.Values{"query": {search}}
 	}
+	path := "/organizations/" + acc.Org.ID + "/members"
 	if list.Page > 1 {
-		p.PrevURL = link(min(list.Page-1, list.Pages()))
+		p.PrevURL = pageURL(path, min(list.Page-1, list.Pages()), q, extra)
 	}
 	if list.Page < list.Pages() {
-		p.NextURL = link(list.Page + 1)
+		p.NextURL = pageURL(path, list.Page+1, q, extra)
 	}
 	return render(c, status, views.OrgMembersPage(p))
+}
+
+// pageURL is page n of the list at path, with extra (a search) and the
+// app's redirect_url from q.
+func pageURL(path string, n int, q, extra url.Values) string {
+	v := url.Values{"page": {strconv.Itoa(n)}}
+	for k, vals := range extra {
+		v[k] = vals
+	}
+	if r := q.Get("redirect_url"); r != "" {
+		v.Set("redirect_url", r)
+	}
+	return path + "?" + v.Encode()
 }
 
 func (a *app) roleOptions(c echo.Context) []views.RoleOption {

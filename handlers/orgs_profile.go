@@ -19,6 +19,15 @@ func (a *app) orgNav(c echo.Context, acc *org.Access, current string, q url.Valu
 		Role: a.roleName(c, acc.Membership.Role), Current: current,
 		ShowMembers: acc.Can(org.PermMembershipsRead), ShowInvitations: acc.Can(org.PermMembershipsManage),
 		SwitchURL: "/switch-organization"}
+	// The requests tab, with how many wait, while the organization takes
+	// requests; a failure to tell hides the tab, and the page itself says
+	// more if the database is down.
+	show, waiting, err := a.Orgs.TakesRequests(c.Request().Context(), acc)
+	if err != nil {
+		a.Log.ErrorContext(c.Request().Context(), "requests tab", "org_id", acc.Org.ID, "err", err,
+			"request_id", RequestIDFrom(c.Request().Context()))
+	}
+	n.ShowRequests, n.Requests = show || current == "requests", waiting
 	if raw := q.Get("redirect_url"); raw != "" {
 		if u, err := a.Redirects.CheckOrPortal(raw, a.base); err == nil {
 			n.BackURL, n.Query = u.String(), backQuery(q)
@@ -75,7 +84,7 @@ func (a *app) renderOrgGeneral(c echo.Context, status int, actor org.Actor, acc 
 		p.ShowDomains, p.ManageDomains = true, acc.Can(org.PermDomainsManage)
 		for _, d := range list {
 			p.Domains = append(p.Domains, views.OrgDomainRow{ID: d.ID, Name: d.Name, Verified: d.Verified(),
-				Automatic: d.EnrollmentMode == org.AutomaticInvitation})
+				Mode: d.EnrollmentMode})
 		}
 	}
 	return render(c, status, views.OrgGeneralPage(p))

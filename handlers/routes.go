@@ -34,7 +34,8 @@ type Route struct {
 	// (the profile image upload).
 	MaxBody int64
 	// Org, on organization routes, is what the caller needs: OrgUser,
-	// OrgMember, OrgTicket or a system permission (org:sys_…). The
+	// OrgMember, OrgTicket, OrgInvitee, OrgSuggested or a system
+	// permission (org:sys_…). The
 	// authorization matrix test is generated from it (REQ-AC-01).
 	Org string
 }
@@ -142,6 +143,7 @@ func Routes() []Route {
 		{Method: http.MethodPost, Path: "/switch-organization", h: (*app).switchOrg, Org: OrgMember},
 		{Method: http.MethodPost, Path: "/switch-organization/invitations/:invitation_id/accept", h: (*app).joinInvitation, Org: OrgInvitee},
 		{Method: http.MethodPost, Path: "/switch-organization/invitations/:invitation_id/decline", h: (*app).declineInvitation, Org: OrgInvitee},
+		{Method: http.MethodPost, Path: "/switch-organization/suggestions/:suggestion_id/request", h: (*app).requestToJoin, Org: OrgSuggested},
 		{Method: http.MethodGet, Path: "/organization", h: (*app).activeOrgPage, Org: OrgUser},
 		{Method: http.MethodGet, Path: "/organizations/:org_id", h: (*app).orgGeneral, Org: OrgMember},
 		{Method: http.MethodPost, Path: "/organizations/:org_id", h: (*app).orgUpdate, Org: org.PermProfileManage},
@@ -161,6 +163,9 @@ func Routes() []Route {
 		{Method: http.MethodPost, Path: "/organizations/:org_id/invitations", h: (*app).orgInvite, Org: org.PermMembershipsManage},
 		{Method: http.MethodPost, Path: "/organizations/:org_id/invitations/:invitation_id/revoke", h: (*app).orgRevoke, Org: org.PermMembershipsManage},
 		{Method: http.MethodPost, Path: "/organizations/:org_id/invitations/:invitation_id/resend", h: (*app).orgResend, Org: org.PermMembershipsManage},
+		{Method: http.MethodGet, Path: "/organizations/:org_id/requests", h: (*app).orgRequests, Org: org.PermMembershipsManage},
+		{Method: http.MethodPost, Path: "/organizations/:org_id/requests/:request_id/accept", h: (*app).orgAcceptRequest, Org: org.PermMembershipsManage},
+		{Method: http.MethodPost, Path: "/organizations/:org_id/requests/:request_id/reject", h: (*app).orgRejectRequest, Org: org.PermMembershipsManage},
 		{Method: http.MethodGet, Path: invitation.AcceptPath, h: (*app).appInvitationPage},
 		{Method: http.MethodGet, Path: "/waitlist", h: (*app).waitlistPage},
 		{Method: http.MethodPost, Path: "/waitlist", h: (*app).waitlistJoin},

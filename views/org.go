@@ -131,11 +131,38 @@ type enrollmentOption struct {
 	Value, Label, Hint string
 }
 
-// enrollmentOptions are the modes a domain can have. Clerk's third,
-// automatic_suggestion, is not offered: Portal has no suggestions yet.
+// enrollmentOptions are the modes a domain can have, Clerk's three.
 func enrollmentOptions(p OrgDomain) []enrollmentOption {
 	return []enrollmentOption{
 		{"manual_invitation", p.T("org.domains.mode_manual"), p.T("org.domains.mode_manual_hint")},
 		{"automatic_invitation", p.T("org.domains.mode_automatic"), p.T("org.domains.mode_automatic_hint", "Domain", p.Name)},
+		{"automatic_suggestion", p.T("org.domains.mode_suggestion"), p.T("org.domains.mode_suggestion_hint", "Domain", p.Name)},
 	}
+}
+
+// offersHeading names what waits for the person on the switcher.
+func offersHeading(p SwitchOrg) string {
+	switch {
+	case len(p.Suggestions) == 0:
+		return p.T("org.switch.invitations")
+	case len(p.Invitations) == 0:
+		return p.T("org.switch.suggestions")
+	}
+	return p.T("org.switch.offers")
+}
+
+// requestsTab is the requests tab's label, with how many wait.
+func requestsTab(p Page, n OrgNav) string {
+	if n.Requests == 0 {
+		return p.T("org.nav.requests")
+	}
+	return p.N("org.nav.requests_count", n.Requests)
+}
+
+// requesterName names the person of a request in its buttons' labels.
+func requesterName(r OrgRequestRow) string {
+	if r.Name != "" {
+		return r.Name
+	}
+	return r.Email
 }

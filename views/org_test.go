@@ -23,6 +23,13 @@ func orgNav(tr Translator, current string) OrgNav {
 		BackURL: "http://localhost:3000/", Hidden: []Hidden{{Name: "redirect_url", Value: "http://localhost:3000/"}}}
 }
 
+// requestsNav is the profile's tabs on the requests page, two waiting.
+func requestsNav(tr Translator) OrgNav {
+	n := orgNav(tr, "requests")
+	n.ShowRequests, n.Requests = true, 2
+	return n
+}
+
 // orgLocalizer is the shipped catalogs' localizer for a locale.
 func orgLocalizer(t *testing.T, locale string) Translator {
 	t.Helper()
@@ -53,6 +60,11 @@ func orgPages(t *testing.T, tr Translator) map[string]templ.Component {
 				{ID: "org_2", Name: "Beta", Role: member}},
 			Hidden: []Hidden{{Name: "redirect_url", Value: "http://localhost:3000/"}}, CreateURL: "/create-organization",
 			ProfileURL: "/organizations/org_1", Errors: Errors{"": "Choose one."}, Notice: "Done."}),
+		"switch offers": SwitchOrgPage(SwitchOrg{Page: pg("org.switch.title"), Personal: true, PersonalName: "Carol",
+			Invitations: []OrgInvitationItem{{ID: "orginv_1", OrgName: hostile, Role: member}},
+			Suggestions: []OrgSuggestionItem{{ID: "orgsugg_1", OrgName: "Acme " + hostile, Email: "carol@acme.test"},
+				{ID: "orgsugg_2", OrgName: "Beta", Email: "carol@beta.test", Requested: true}},
+			Hidden: []Hidden{{Name: "redirect_url", Value: "http://localhost:3000/"}}}),
 		"task":  SwitchOrgPage(SwitchOrg{Page: pg("org.switch.task_title"), Task: true, SignOutURL: "/sign-out"}),
 		"empty": SwitchOrgPage(SwitchOrg{Page: pg("org.switch.title")}),
 		"create": CreateOrgPage(CreateOrg{Page: pg("org.create.title"), Name: hostile, Slug: "acme",
@@ -73,6 +85,12 @@ func orgPages(t *testing.T, tr Translator) map[string]templ.Component {
 				{ID: "orginv_2", Email: "d@example.com", RoleName: admin, Expired: true}}}),
 		"invitations none": OrgInvitationsPage(OrgInvitations{Page: pg("org.invite.title", "Org", "Acme"), Nav: orgNav(tr, "invitations"),
 			Role: "org:member", Roles: roles}),
+		"requests": OrgRequestsPage(OrgRequests{Page: pg("org.requests.title", "Org", "Acme"), Nav: requestsNav(tr),
+			Requests: []OrgRequestRow{{ID: "orgsugg_1", Name: hostile, Email: "carol@acme.test", Asked: day(3)},
+				{ID: "orgsugg_2", Email: "dan@acme.test", Asked: day(4)}},
+			Total: 21, PageNum: 1, Pages: 2, NextURL: "/organizations/org_1/requests?page=2", Errors: Errors{"": "Full."}, Notice: "Done."}),
+		"requests none": OrgRequestsPage(OrgRequests{Page: pg("org.requests.title", "Org", "Acme"), Nav: requestsNav(tr),
+			PageNum: 1, Pages: 1}),
 		"accept": AcceptInvitationPage(AcceptInvitation{Page: pg("org.accept.title", "Org", "Acme"), OrgName: hostile, Email: "c@example.com",
 			Role: member, Ticket: "t1"}),
 	}
@@ -159,6 +177,45 @@ func TestOrgPageDetails(t *testing.T) {
 		doc.Find(`button[name="organization_id"][value="org_1"][aria-current="true"]`).Length() != 1 {
 		t.Error("the switcher lacks the personal account or does not mark the active organization")
 	}
+	// What waits for the person: an invitation to join or decline, a
+	// suggestion to request, one requested that only says so.
+	doc, _ = render(t, pages["switch offers"])
+	if got := doc.Find("#org-invitations").Text(); got != "Invitations and suggestions" {
+		t.Errorf("the offers are headed %q", got)
+	}
+	if doc.Find(`[data-testid="org-invitation"] form[action="/switch-organization/invitations/orginv_1/accept"]`).Length() != 1 {
+		t.Error("the invitation has no Join form")
+	}
+	ask := doc.Find(`[data-testid="org-suggestion"]#orgsugg_1 form[action="/switch-organization/suggestions/orgsugg_1/request"] button`)
+	if ask.Text() != "Request to join" || ask.AttrOr("aria-label", "") != "Request to join Acme "+hostile {
+		t.Errorf("the suggestion's button reads %q (%q)", ask.Text(), ask.AttrOr("aria-label", ""))
+	}
+	if !strings.Contains(doc.Find(`#orgsugg_1`).Text(), "Suggested for carol@acme.test") {
+		t.Errorf("the suggestion says %q", doc.Find(`#orgsugg_1`).Text())
+	}
+	asked := doc.Find(`[data-testid="org-suggestion"]#orgsugg_2`)
+	if asked.Find("form").Length() != 0 || asked.Find(`[data-testid="requested"]`).Text() != "Requested" {
+		t.Errorf("the requested suggestion reads %q", asked.Text())
+	}
+	doc, _ = render(t, pages["requests"])
+	if got := doc.Find(`nav a[aria-current="page"]`).Text(); got != "Requests (2)" {
+		t.Errorf("the current tab reads %q", got)
+	}
+	for _, r := range []struct{ id, name string }{{"orgsugg_1", hostile}, {"orgsugg_2", "dan@acme.test"}} {
+		for _, answer := range []string{"accept", "reject"} {
+			b := doc.Find(`tr#` + r.id + ` form[action="/organizations/org_1/requests/` + r.id + `/` + answer + `"] button`)
+			if b.Length() != 1 || !strings.HasSuffix(b.AttrOr("aria-label", ""), "the request of "+r.name) {
+				t.Errorf("%s of %s: %d buttons labelled %q", answer, r.id, b.Length(), b.AttrOr("aria-label", ""))
+			}
+		}
+	}
+	if doc.Find(`a[rel="next"]`).AttrOr("href", "") != "/organizations/org_1/requests?page=2" {
+		t.Error("no link to the next page of requests")
+	}
+	doc, _ = render(t, pages["requests none"])
+	if doc.Find("table").Length() != 0 || !strings.Contains(doc.Text(), "No requests to join.") || doc.Find(".cl-pager").Length() != 0 {
+		t.Error("an empty requests page shows a table or a pager, or does not say it is empty")
+	}
 	doc, _ = render(t, pages["task"])
 	if doc.Find(`button[name="organization_id"][value=""]`).Length() != 0 || doc.Find("h1").Text() != "Choose an organization" {
 		t.Error("the choose-organization step offers the personal account")
@@ -199,6 +256,9 @@ func TestOrgPagesInGerman(t *testing.T) {
 		"invitations":       {"Neue Mitglieder einladen", "E-Mail-Adressen", "Einladungen senden", "Abgelaufen", "Einladung an c@example.com zurückziehen", "8. Mai 2026"},
 		"invitations none":  {"Keine offenen Einladungen."},
 		"accept":            {"Sie wurden eingeladen", "als Mitglied beizutreten", "Nicht jetzt"},
+		"switch offers":     {"Einladungen und Vorschläge", "Beitreten", "Beitritt anfragen", "Vorgeschlagen für carol@acme.test", "Angefragt", "Wartet darauf, dass ein Administrator Sie aufnimmt."},
+		"requests":          {"Anfragen (2)", "Beitrittsanfragen", "Annehmen", "Anfrage von dan@acme.test ablehnen", "Angefragt am", "3. Mai 2026", "Seite 1 von 2 · 21 Anfragen"},
+		"requests none":     {"Keine Beitrittsanfragen."},
 	}
 	for name, c := range orgPages(t, orgLocalizer(t, "de")) {
 		t.Run(name, func(t *testing.T) {

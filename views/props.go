@@ -590,6 +590,15 @@ type OrgInvitationItem struct {
 	Role    string // display name
 }
 
+// OrgSuggestionItem is an organization suggested to the person, in the
+// switcher: "Request to join", or "Requested" once they asked.
+type OrgSuggestionItem struct {
+	ID        string
+	OrgName   string
+	Email     string // the person's address that the organization's domain matched
+	Requested bool
+}
+
 // SwitchOrg is /switch-organization (OrganizationSwitcher); with Task set it
 // is the choose-organization step of an instance without personal accounts.
 type SwitchOrg struct {
@@ -600,6 +609,7 @@ type SwitchOrg struct {
 	PersonalName   string // the person's name or email
 	Orgs           []OrgItem
 	Invitations    []OrgInvitationItem // waiting for the person: Join or decline
+	Suggestions    []OrgSuggestionItem // suggested to the person: request to join
 	Hidden         []Hidden            // redirect parameters
 	CreateURL      string              // "" when creating organizations is off
 	ProfileURL     string              // the active organization's page; "" when none
@@ -624,9 +634,11 @@ type OrgNav struct {
 	Name            string
 	LogoURL         string
 	Role            string // the viewer's role, display name
-	Current         string // "general", "members" or "invitations"
+	Current         string // "general", "members", "invitations" or "requests"
 	ShowMembers     bool
 	ShowInvitations bool
+	ShowRequests    bool
+	Requests        int    // requests to join waiting for an answer
 	Query           string // "?redirect_url=…" carried from tab to tab
 	SwitchURL       string
 	BackURL         string   // the app the person came from
@@ -658,10 +670,10 @@ type OrgGeneral struct {
 
 // OrgDomainRow is one verified domain in the organization's settings.
 type OrgDomainRow struct {
-	ID        string
-	Name      string
-	Verified  bool
-	Automatic bool // automatic_invitation
+	ID       string
+	Name     string
+	Verified bool
+	Mode     string // the enrollment mode
 }
 
 // OrgDomain is one domain's page: verify it with an emailed code, choose
@@ -675,6 +687,7 @@ type OrgDomain struct {
 	AffiliationEmail   string
 	Mode               string // the enrollment mode chosen
 	PendingInvitations int
+	PendingSuggestions int    // suggestions made through it that nobody asked for yet
 	CodeSentTo         string // where the code that can be entered now went; "" for none
 	Email              string // as typed in the send form
 	Errors             Errors // the send form
@@ -736,6 +749,28 @@ type OrgInvitations struct {
 	Invitations []OrgInvitationRow
 	Errors      Errors
 	Notice      string
+}
+
+// OrgRequests is the organization's requests to join, to accept or reject.
+type OrgRequests struct {
+	Page
+	Nav      OrgNav
+	Requests []OrgRequestRow
+	Total    int
+	PageNum  int
+	Pages    int
+	PrevURL  string
+	NextURL  string
+	Errors   Errors
+	Notice   string
+}
+
+// OrgRequestRow is one request to join.
+type OrgRequestRow struct {
+	ID    string
+	Name  string // "" when the person has no name on file
+	Email string // their address at the organization's domain
+	Asked string // the day they asked, formatted
 }
 
 // AcceptInvitation asks a signed-in invitee to confirm joining.

@@ -288,7 +288,7 @@ func (s *Service) complete(ctx context.Context, f *flow.Flow) (*user.Identifier,
 			return err
 		}
 		if i.Kind == user.Email && s.Orgs != nil {
-			// Verified domains in automatic_invitation mode invite the address.
+			// Verified domains invite the address or suggest their organizations.
 			withNew := *u
 			withNew.Identifiers = append(slices.Clone(u.Identifiers), i)
 			if err := s.Orgs.Enroll(ctx, r, &withNew, []string{i.Value}); err != nil {

@@ -221,7 +221,7 @@ func (s *Users) Create(ctx context.Context, in CreateInput) (*user.User, error) 
 		if s.Orgs == nil {
 			return nil
 		}
-		// Verified domains in automatic_invitation mode invite its addresses.
+		// Verified domains invite its addresses or suggest their organizations.
 		return s.Orgs.Enroll(ctx, r, u, u.VerifiedEmails())
 	})
 	if err != nil {

@@ -77,7 +77,7 @@ func TestEveryPageInEveryTheme(t *testing.T) {
 		// One tab per person for each worker, opened here on the test's
 		// goroutine.
 		tabs := map[who]*checkedTab{}
-		for _, w := range []who{anon, member, invitee, hopeful, impersonator} {
+		for _, w := range people {
 			tabs[w] = m.checkedTab(w)
 		}
 		wg.Go(func() {

@@ -99,7 +99,13 @@ var pages = []portalPage{
 	{name: "create-organization", route: "/create-organization", who: member, path: at("/create-organization"), h1: "Create organization"},
 	{name: "switch-organization", route: "/switch-organization", who: member, path: at("/switch-organization"), h1: "Switch organization"},
 	// Grace's invitation to Ada's organization waits for her there, to join or decline.
-	{name: "switch-organization-invited", route: "/switch-organization", who: invitee, path: at("/switch-organization"), h1: "Switch organization"},
+	{name: "switch-organization-invited", route: "/switch-organization", who: invitee, path: at("/switch-organization"), h1: "Switch organization",
+		shows: `[data-testid="org-invitation"]`},
+	// Ada's organization is suggested to Heidi, to request to join; Eve asked already.
+	{name: "switch-organization-suggested", route: "/switch-organization", who: suggested, path: at("/switch-organization"), h1: "Switch organization",
+		shows: `[data-testid="org-suggestion"] form[action$="/request"]`},
+	{name: "switch-organization-requested", route: "/switch-organization", who: requester, path: at("/switch-organization"), h1: "Switch organization",
+		shows: `[data-testid="org-suggestion"] [data-testid="requested"]`},
 	{name: "organization", route: "/organizations/:org_id", who: member, path: flow("/organizations/", (*states).org), h1: matrixOrgName},
 	{name: "organization-with-errors", who: member, path: flow("/organizations/", (*states).org), h1: matrixOrgName,
 		status: http.StatusUnprocessableEntity,
@@ -113,6 +119,9 @@ var pages = []portalPage{
 		path: flow("/organizations/", (*states).orgDomainVerified), h1: matrixOrgName},
 	{name: "organization-members", route: "/organizations/:org_id/members", who: member, path: flow("/organizations/", (*states).orgMembers), h1: matrixOrgName},
 	{name: "organization-invitations", route: "/organizations/:org_id/invitations", who: member, path: flow("/organizations/", (*states).orgInvitations), h1: matrixOrgName},
+	// Eve's request to join, to accept or reject.
+	{name: "organization-requests", route: "/organizations/:org_id/requests", who: member, path: flow("/organizations/", (*states).orgRequests), h1: matrixOrgName,
+		shows: `[data-testid="org-request"]`},
 	// Impersonating: every page carries the banner; one page shows it here.
 	{name: "account-impersonated", route: "/user", who: impersonator, path: at("/user"), h1: "Your account",
 		shows: `aside[data-testid="impersonation"]`},
@@ -174,6 +183,7 @@ func (s *states) phoneRemove() string        { return s.phoneID + "/remove" }
 func (s *states) org() string                { return s.orgID }
 func (s *states) orgMembers() string         { return s.orgID + "/members" }
 func (s *states) orgInvitations() string     { return s.orgID + "/invitations" }
+func (s *states) orgRequests() string        { return s.orgID + "/requests" }
 func (s *states) orgDomainCodeSent() string  { return s.orgID + "/domains/" + s.domainCodeSent }
 func (s *states) orgDomainNew() string       { return s.orgID + "/domains/" + s.domainNew }
 func (s *states) orgDomainVerified() string  { return s.orgID + "/domains/" + s.domainVerified }

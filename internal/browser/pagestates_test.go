@@ -34,6 +34,7 @@ const (
 	danEmail      = "dan@example.com"
 	danPhone      = "+14155550101"
 	eveEmail      = "eve@example.com"
+	heidiEmail    = "heidi@example.com"
 	matrixOrgName = "Acme Rockets"
 )
 
@@ -46,7 +47,12 @@ const (
 	invitee                 // Grace, signed in, invited to Ada's organization
 	hopeful                 // nobody signed in, on the waitlist portal only
 	impersonator            // Ada's support, signed in as Grace through an actor token
+	suggested               // Heidi, signed in, with Ada's organization suggested to her
+	requester               // Eve, signed in, who asked to join Ada's organization
 )
+
+// people are everyone a page can be seen as.
+var people = []who{anon, member, invitee, hopeful, impersonator, suggested, requester}
 
 // states are the IDs and links the pages of the matrix need, made once
 // through the real forms.
@@ -64,7 +70,8 @@ type states struct {
 	ticketSignIn                string // a sign-in token for Grace (the __clerk_ticket value)
 	ticketActor                 string // an actor token for Grace, Ada acting (the __clerk_ticket value)
 	// Ada's organization's domains: one with a code on its way, one
-	// without, one her own address verified.
+	// without, one her own address verified (which suggests the
+	// organization to people at example.com).
 	domainCodeSent, domainNew, domainVerified string
 }
 
@@ -110,7 +117,7 @@ func startMatrix(t *testing.T, timeout time.Duration) *matrix {
 	// are shared across ports, and the two portals' must not meet.
 	m := &matrix{t: t, p: p, wl: portaltest.Start(t, portaltest.Options{Env: wlEnv}), op: op, browser: map[who]*tab{
 		anon: first, member: first.otherContext(), invitee: first.otherContext(), hopeful: first.otherContext(),
-		impersonator: first.otherContext()}}
+		impersonator: first.otherContext(), suggested: first.otherContext()}}
 	m.setUp()
 	return m
 }
@@ -195,6 +202,13 @@ func (m *matrix) setUp() {
 	ada.typeInto("email_address-field", "it@acme-rockets.test")
 	ada.submit("send a code to verify acme-rockets.test", `form[data-testid=domain-email]`)
 	m.p.SMTP.WaitFor(m.t, "it@acme-rockets.test", mailWait)
+	// example.com suggests the organization: to Heidi, who signs up at it,
+	// and to Eve (below), who asks to join. Grace, invited, is not
+	// suggested it.
+	ada.open(m.p.URL + "/organizations/" + s.orgID + "/domains/" + s.domainVerified)
+	ada.do("choose automatic suggestions", chromedp.Click(chromedp.ID("mode-automatic_suggestion")))
+	ada.submit("save the enrollment mode", `form[action$="/enrollment"]`)
+	m.signUp(m.browser[suggested], heidiEmail, "")
 
 	// Ada adding an address: the code step, and the link she asked for instead.
 	ada.open(m.p.URL + "/user/email-addresses/new")
@@ -221,7 +235,11 @@ func (m *matrix) setUp() {
 	// Eve has an authenticator app, so that signing in to her account
 	// stops at the second step.
 	eve := visitor.otherContext()
+	m.browser[requester] = eve
 	m.signUp(eve, eveEmail, "")
+	eve.open(m.p.URL + "/switch-organization")
+	eve.submit("ask to join Ada's organization", `[data-testid=org-suggestion] form[action$="/request"]`)
+	eve.expectURL(m.p.URL + "/switch-organization?")
 	eve.open(m.p.URL + "/user/security/totp")
 	eve.typeInto("code-field", totptest.Code(m.t, eve.text(`[data-testid=totp-secret]`), time.Now()))
 	eve.submit("confirm the authenticator app", `form[action^="/user/security/totp"]`)

@@ -89,8 +89,8 @@ func TestClerkSDKManagesOrganizationDomains(t *testing.T) {
 		{map[string]any{"name": "gmail.com"}, "name", "free email service"},
 		{map[string]any{"name": "co.uk"}, "name", "shared by many unrelated sites"},
 		{map[string]any{"name": "not a domain"}, "name", "isn't a domain name"},
-		{map[string]any{"name": "gamma.test", "enrollment_mode": "automatic_suggestion"}, "enrollment_mode", "suggestions aren't available"},
-		{map[string]any{"name": "gamma.test", "enrollment_mode": "everyone"}, "enrollment_mode", "manual_invitation or automatic_invitation"},
+		{map[string]any{"name": "gamma.test", "enrollment_mode": "everyone"}, "enrollment_mode",
+			"manual_invitation, automatic_invitation or automatic_suggestion"},
 	} {
 		e := wantAPIError(t, api(t, p, http.MethodPost, "/v1/organizations/"+acme.ID+"/domains", c.body, nil),
 			http.StatusUnprocessableEntity, "form_param_format_invalid")
@@ -139,6 +139,88 @@ func TestClerkSDKManagesOrganizationDomains(t *testing.T) {
 	if err := json.Unmarshal(evs[len(evs)-1].Data, &del); err != nil || !sameMap(del,
 		map[string]any{"object": "organization_domain", "id": beta.ID, "deleted": true}) {
 		t.Errorf("organizationDomain.deleted carries %v, %v", del, err)
+	}
+}
+
+// Through Clerk's Go SDK, a domain in automatic_suggestion mode suggests
+// the organization to the people with an address there: those there
+// already when it is created or verified, and a user the Backend API
+// creates; total_pending_suggestions counts them, nobody is invited, and
+// no event but the domain's is written (Clerk has none for suggestions).
+// Another mode withdraws the suggestions nobody asked for.
+func TestClerkSDKDomainSuggests(t *testing.T) {
+	p := portaltest.Start(t, portaltest.Options{})
+	ctx := context.Background()
+	carol, dan := newTestUser(t, p, "carol@acme.test"), newTestUser(t, p, "dan@beta.test")
+	acme, err := organization.NewClient(clerkConfig(p)).Create(ctx, &organization.CreateParams{Name: str("Acme")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	domains := organizationdomain.NewClient(clerkConfig(p))
+	suggested := func(u string) string {
+		t.Helper()
+		s, err := p.Store.Q.LatestSuggestion(ctx, acme.ID, u)
+		if err != nil {
+			return "none"
+		}
+		return s.Status
+	}
+
+	d, err := domains.Create(ctx, acme.ID, &organizationdomain.CreateParams{Name: str("acme.test"),
+		EnrollmentMode: str("automatic_suggestion")})
+	if err != nil || d.EnrollmentMode != "automatic_suggestion" || d.TotalPendingSuggestions != 1 || d.TotalPendingInvitations != 0 {
+		t.Fatalf("created = %+v, %v; want one pending suggestion", d, err)
+	}
+	if got := suggested(carol.ID); got != "pending" {
+		t.Errorf("carol's suggestion is %s", got)
+	}
+	if got := eventTypes(eventsOf(t, p, d.ID)); !slices.Equal(got, []string{events.DomainCreated}) {
+		t.Errorf("events of the domain = %v", got)
+	}
+	invs, err := organizationinvitation.NewClient(clerkConfig(p)).List(ctx, &organizationinvitation.ListParams{OrganizationID: acme.ID})
+	if err != nil || invs.TotalCount != 0 {
+		t.Errorf("invitations of a suggesting domain = %+v, %v", invs, err)
+	}
+
+	// A user the Backend API creates with an address there is suggested it too.
+	var frank map[string]any
+	if r := api(t, p, http.MethodPost, "/v1/users", map[string]any{"email_address": []string{"frank@acme.test"},
+		"skip_password_requirement": true}, &frank); r.Status != http.StatusOK {
+		t.Fatalf("create a user: %d %s", r.Status, r.Body)
+	}
+	frankID, _ := frank["id"].(string)
+	if got := suggested(frankID); got != "pending" {
+		t.Errorf("frank's suggestion is %s", got)
+	}
+	list, err := domains.List(ctx, acme.ID, &organizationdomain.ListParams{EnrollmentModes: &[]string{"automatic_suggestion"}})
+	if err != nil || list.TotalCount != 1 || list.OrganizationDomains[0].TotalPendingSuggestions != 2 {
+		t.Errorf("List(automatic_suggestion) = %+v, %v; want acme.test with 2 pending suggestions", list, err)
+	}
+
+	// An unverified domain in that mode suggests nothing until it is verified.
+	beta, err := domains.Create(ctx, acme.ID, &organizationdomain.CreateParams{Name: str("beta.test"),
+		EnrollmentMode: str("automatic_suggestion"), Verified: clerk.Bool(false)})
+	if err != nil || beta.TotalPendingSuggestions != 0 || suggested(dan.ID) != "none" {
+		t.Fatalf("unverified = %+v, %v; dan's suggestion %s", beta, err, suggested(dan.ID))
+	}
+	beta, err = domains.Update(ctx, &organizationdomain.UpdateParams{OrganizationID: acme.ID, DomainID: beta.ID,
+		Verified: clerk.Bool(true)})
+	if err != nil || suggested(dan.ID) != "pending" {
+		t.Errorf("verified = %+v, %v; dan's suggestion %s", beta, err, suggested(dan.ID))
+	}
+
+	manual, err := domains.Update(ctx, &organizationdomain.UpdateParams{OrganizationID: acme.ID, DomainID: d.ID,
+		EnrollmentMode: str("manual_invitation")})
+	if err != nil || manual.EnrollmentMode != "manual_invitation" || manual.TotalPendingSuggestions != 0 {
+		t.Errorf("back to manual = %+v, %v", manual, err)
+	}
+	for _, u := range []string{carol.ID, frankID} {
+		if got := suggested(u); got != "withdrawn" {
+			t.Errorf("a suggestion of acme.test after manual_invitation is %s", got)
+		}
+	}
+	if got := suggested(dan.ID); got != "pending" {
+		t.Errorf("beta.test's suggestion after acme.test stopped is %s", got)
 	}
 }
 

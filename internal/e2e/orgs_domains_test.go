@@ -76,7 +76,7 @@ func TestVerifiedDomainsOnTheOrganizationPage(t *testing.T) {
 	wantText(t, "a wrong code", wrong, http.StatusUnprocessableEntity, "That code is incorrect.")
 	verified := ada.b.submit(wrong, domainStepForm(dp, "verify"), map[string]string{"code": mail.Code()})
 	wantText(t, "after the code", verified, http.StatusOK, "The domain is verified.", "Verified with it@acme-rockets.test.",
-		"Manual invitations", "Automatic invitations")
+		"Manual invitations", "Automatic invitations", "Automatic suggestions")
 
 	saved := ada.b.submit(verified, domainStepForm(dp, "enrollment"), map[string]string{"enrollment_mode": "automatic_invitation"})
 	wantText(t, "after choosing automatic invitations", saved, http.StatusOK, "Your changes are saved.",
@@ -84,9 +84,10 @@ func TestVerifiedDomainsOnTheOrganizationPage(t *testing.T) {
 	if saved.Doc.Find(`input[name="enrollment_mode"][value="automatic_invitation"][checked]`).Length() != 1 {
 		t.Error("the chosen mode is not checked")
 	}
-	suggestion := ada.b.postForm(http.MethodPost, dp+"/enrollment",
-		map[string][]string{"_csrf": {ada.b.csrf()}, "enrollment_mode": {"automatic_suggestion"}}, nil)
-	wantText(t, "automatic suggestions", suggestion, http.StatusUnprocessableEntity, "Automatic suggestions aren't available on this site yet.")
+	unknown := ada.b.postForm(http.MethodPost, dp+"/enrollment",
+		map[string][]string{"_csrf": {ada.b.csrf()}, "enrollment_mode": {"everyone"}}, nil)
+	wantText(t, "an unknown mode", unknown, http.StatusUnprocessableEntity,
+		"Choose manual_invitation, automatic_invitation or automatic_suggestion.")
 	if got := eventTypes(eventsOf(t, p, domainID)); !slices.Equal(got,
 		[]string{events.DomainCreated, events.DomainUpdated, events.DomainUpdated}) {
 		t.Errorf("events of the domain = %v", got)

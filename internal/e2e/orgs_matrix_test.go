@@ -29,7 +29,8 @@ import (
 func TestOrganizationAuthorizationMatrix_REQ_AC_01_REQ_AC_02_REQ_AC_05(t *testing.T) {
 	p := portaltest.Start(t, portaltest.Options{Env: map[string]string{"PORTAL_TRUSTED_PROXIES": "127.0.0.1"}})
 	roles := org.DefaultRoles()
-	m := &matrix{t: t, p: p, targetA: newTestUser(t, p, "target-a@example.com"), targetB: newTestUser(t, p, "target-b@example.com")}
+	m := &matrix{t: t, p: p, targetA: newTestUser(t, p, "target-a@example.com"), targetB: newTestUser(t, p, "target-b@example.com"),
+		suggested: newTestUser(t, p, "suggested@example.com"), requester: newTestUser(t, p, "requester@example.com")}
 	for i, name := range []string{"outsider", "member", "admin"} {
 		u := signedUp(t, p, name+"@example.com")
 		// Each caller from an address of its own, so per-IP limits count
@@ -119,6 +120,9 @@ type matrix struct {
 	p                *portaltest.Portal
 	actors           []matrixActor
 	targetA, targetB *user.User
+	// Two people no organization has: one each is suggested (not asked
+	// for yet), one each asked to join.
+	suggested, requester *user.User
 }
 
 // matrixSide is one organization of a fixture: another admin besides the
@@ -131,6 +135,8 @@ type matrixSide struct {
 	// An unverified domain (to send a code for, to remove) and a verified
 	// one (whose "verify" and enrollment mode succeed).
 	domain, verified string
+	// A suggestion nobody asked for yet, and a request to join.
+	suggestion, request string
 }
 
 type matrixFixture struct{ a, b matrixSide }
@@ -142,6 +148,7 @@ type matrixIDs struct {
 	membership, invitation, tkt string
 	domain, verified            string
 	domainName                  string // of domain
+	suggestion, request         string
 }
 
 // fixture makes organizations A (admin, member, another admin) and B (the
@@ -189,6 +196,16 @@ func (m *matrix) fixture() matrixFixture {
 				m.t.Fatal(err)
 			}
 		}
+		suggested := &org.Suggestion{ID: id.New(org.SuggestionPrefix), OrgID: o.ID, UserID: m.suggested.ID,
+			Email: m.suggested.PrimaryEmail(), Status: org.Suggested, CreatedAt: now, UpdatedAt: now}
+		requested := &org.Suggestion{ID: id.New(org.SuggestionPrefix), OrgID: o.ID, UserID: m.requester.ID,
+			Email: m.requester.PrimaryEmail(), Status: org.Requested, RequestedAt: &now, CreatedAt: now, UpdatedAt: now}
+		for _, sg := range []*org.Suggestion{suggested, requested} {
+			if err := m.p.Store.Q.CreateSuggestion(ctx, sg); err != nil {
+				m.t.Fatal(err)
+			}
+		}
+		s.suggestion, s.request = suggested.ID, requested.ID
 		return s
 	}
 	return matrixFixture{
@@ -202,10 +219,10 @@ func idSets(r handlers.Route) []string {
 	switch {
 	case r.Org == handlers.OrgUser:
 		return []string{"A's IDs"}
-	case r.Org == handlers.OrgTicket, r.Org == handlers.OrgInvitee:
+	case r.Org == handlers.OrgTicket, r.Org == handlers.OrgInvitee, r.Org == handlers.OrgSuggested:
 		return []string{"A's IDs", "B's IDs", "a made-up organization"}
 	case strings.Contains(r.Path, ":membership_id") || strings.Contains(r.Path, ":invitation_id") ||
-		strings.Contains(r.Path, ":domain_id"):
+		strings.Contains(r.Path, ":domain_id") || strings.Contains(r.Path, ":request_id"):
 		return []string{"A's IDs", "B's IDs", "A with B's object", "A with a made-up object", "a made-up organization"}
 	}
 	return []string{"A's IDs", "B's IDs", "a made-up organization"}
@@ -215,17 +232,18 @@ func (fx matrixFixture) ids(set string) matrixIDs {
 	a, b := fx.a, fx.b
 	made := matrixIDs{set: set, org: id.New(id.Org), orgName: "Nothing", membership: id.New(id.OrgMember),
 		invitation: id.New(id.OrgInvite), tkt: id.Secret(32), domain: id.New(org.DomainPrefix),
-		verified: id.New(org.DomainPrefix), domainName: "nothing.test"}
+		verified: id.New(org.DomainPrefix), domainName: "nothing.test", suggestion: id.New(org.SuggestionPrefix),
+		request: id.New(org.SuggestionPrefix)}
 	switch set {
 	case "A's IDs":
 		return matrixIDs{set: set, org: a.org.ID, orgName: a.org.Name, membership: a.target, invitation: a.inv, tkt: a.ticket,
-			domain: a.domain, verified: a.verified, domainName: a.org.Slug + ".test"}
+			domain: a.domain, verified: a.verified, domainName: a.org.Slug + ".test", suggestion: a.suggestion, request: a.request}
 	case "B's IDs":
 		return matrixIDs{set: set, org: b.org.ID, orgName: b.org.Name, membership: b.target, invitation: b.inv, tkt: b.ticket,
-			domain: b.domain, verified: b.verified, domainName: b.org.Slug + ".test"}
+			domain: b.domain, verified: b.verified, domainName: b.org.Slug + ".test", suggestion: b.suggestion, request: b.request}
 	case "A with B's object":
 		return matrixIDs{set: set, org: a.org.ID, orgName: a.org.Name, membership: b.target, invitation: b.inv, tkt: b.ticket,
-			domain: b.domain, verified: b.verified, domainName: b.org.Slug + ".test"}
+			domain: b.domain, verified: b.verified, domainName: b.org.Slug + ".test", suggestion: b.suggestion, request: b.request}
 	case "A with a made-up object":
 		made.org, made.orgName = a.org.ID, a.org.Name
 	}
@@ -248,6 +266,8 @@ func (m *matrix) expect(r handlers.Route, who matrixActor, ids matrixIDs, roles 
 		return forbidden // the callers are never the invitee
 	case r.Org == handlers.OrgInvitee:
 		return notFound // the callers are never the invitee: someone else's invitation reads as missing
+	case r.Org == handlers.OrgSuggested:
+		return notFound // nor the person suggested: someone else's suggestion reads as missing
 	}
 	mem, err := m.p.Store.Q.MembershipOf(context.Background(), ids.org, who.userID)
 	switch {
@@ -269,7 +289,7 @@ func (m *matrix) do(who matrixActor, r handlers.Route, ids matrixIDs) *page {
 		domain = ids.verified
 	}
 	path := strings.NewReplacer(":org_id", ids.org, ":membership_id", ids.membership, ":invitation_id", ids.invitation,
-		":domain_id", domain).Replace(r.Path)
+		":domain_id", domain, ":suggestion_id", ids.suggestion, ":request_id", ids.request).Replace(r.Path)
 	fresh := strings.ToLower(id.Random(8))
 	form := url.Values{}
 	switch r.Method + " " + r.Path {

@@ -362,14 +362,8 @@ func (a *Admin) AddMember(ctx context.Context, orgID, userID, role string) (Memb
 	}
 	var out MembershipObject
 	err := a.s.within(ctx, a.actor(), orgID, PermMembershipsManage, func(r Repo, acc *Access) error {
-		if limit := a.s.maxMembers(acc.Org); limit > 0 {
-			n, err := r.CountMembers(ctx, orgID)
-			if err != nil {
-				return err
-			}
-			if n >= limit {
-				return ErrMemberLimit
-			}
+		if err := a.s.checkRoom(ctx, r, acc.Org); err != nil {
+			return err
 		}
 		now := a.s.Clock.Now()
 		m := &Membership{ID: id.New(id.OrgMember), OrgID: orgID, UserID: userID, Role: role, CreatedAt: now, UpdatedAt: now}

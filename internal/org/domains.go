@@ -24,12 +24,11 @@ import (
 // Verified domains, as Clerk has them: an organization names an email
 // domain it owns and proves it by a code sent to an address there
 // (affiliation). Once verified, its enrollment mode says what people with
-// a verified address at that domain get: nothing (manual_invitation), or a
-// pending invitation with the member role (automatic_invitation), which
-// they see on /switch-organization and are not emailed.
-// automatic_suggestion, Clerk's third mode, is refused: Portal has no
-// suggestions yet, and the mode must not be accepted only to behave like
-// manual_invitation.
+// a verified address at that domain get: nothing (manual_invitation), a
+// pending invitation with the member role (automatic_invitation), or a
+// suggestion to ask to join, which an admin answers
+// (automatic_suggestion, suggestions.go). They see either on
+// /switch-organization and are not emailed.
 
 // Enrollment modes, as Clerk names them.
 const (
@@ -92,8 +91,9 @@ type DomainRepo interface {
 	CountPendingInvitationsAt(ctx context.Context, orgID, domain string, now time.Time) (int, error)
 }
 
-// EnrollRepo is what automatic invitations need inside the transaction of
-// whoever verified an address: sign-up, /user, the domain's own changes.
+// EnrollRepo is what automatic invitations and suggestions need inside the
+// transaction of whoever verified an address: sign-up, /user, the domain's
+// own changes.
 type EnrollRepo interface {
 	events.Writer
 	// LockName holds a named lock until the transaction ends.
@@ -108,6 +108,10 @@ type EnrollRepo interface {
 	ListPendingInvitations(ctx context.Context, orgID string) ([]Invitation, error)
 	CreateInvitation(ctx context.Context, inv *Invitation) error
 	UpdateInvitation(ctx context.Context, inv *Invitation, from string) error
+	// LatestSuggestion is the newest suggestion of orgID to userID,
+	// whatever its status.
+	LatestSuggestion(ctx context.Context, orgID, userID string) (*Suggestion, error)
+	CreateSuggestion(ctx context.Context, s *Suggestion) error // an open one exists: ErrConflict
 }
 
 // UserAddress is one verified email address of a user.
@@ -127,9 +131,7 @@ var (
 	ErrDomainUnverified = apperr.Field(apperr.Invalid, "enrollment_mode",
 		"Verify the domain before choosing how people join through it.").T("org.error.domain_unverified")
 	ErrEnrollmentMode = apperr.Field(apperr.Invalid, "enrollment_mode",
-		"Choose manual_invitation or automatic_invitation.").T("org.error.enrollment_mode")
-	ErrSuggestionsUnsupported = apperr.Field(apperr.Invalid, "enrollment_mode",
-		"Automatic suggestions aren't available on this site yet. Choose automatic invitations or manual invitations.").T("org.error.suggestions_unsupported")
+		"Choose manual_invitation, automatic_invitation or automatic_suggestion.").T("org.error.enrollment_mode")
 )
 
 // CleanDomain checks a domain name as typed (example.com, @example.com,
@@ -199,13 +201,14 @@ func domainLock(name string) string { return "org-domain:" + name }
 
 func checkMode(mode string) error {
 	switch mode {
-	case ManualInvitation, AutomaticInvitation:
+	case ManualInvitation, AutomaticInvitation, AutomaticSuggestion:
 		return nil
-	case AutomaticSuggestion:
-		return ErrSuggestionsUnsupported
 	}
 	return ErrEnrollmentMode
 }
+
+// suggesting reports whether d suggests its organization now.
+func (d *Domain) suggesting() bool { return d.Verified() && d.EnrollmentMode == AutomaticSuggestion }
 
 // DomainState is a domain as its page shows it.
 type DomainState struct {
@@ -214,6 +217,7 @@ type DomainState struct {
 	// to; "" when there is none.
 	CodeSentTo         string
 	PendingInvitations int
+	PendingSuggestions int // suggestions made through it not yet asked for
 }
 
 // Domains lists an organization's domains, by name; it needs
@@ -249,6 +253,9 @@ func (s *Service) DomainPage(ctx context.Context, actor Actor, orgID, domainID s
 		}
 	}
 	if st.PendingInvitations, err = s.Repo.CountPendingInvitationsAt(ctx, orgID, d.Name, now); err != nil {
+		return nil, nil, err
+	}
+	if st.PendingSuggestions, err = s.Repo.CountPendingSuggestionsAt(ctx, orgID, d.Name); err != nil {
 		return nil, nil, err
 	}
 	return a, st, nil
@@ -415,24 +422,28 @@ func (s *Service) VerifyDomain(ctx context.Context, actor Actor, orgID, domainID
 		if d.Verified() {
 			return nil
 		}
-		now := s.Clock.Now()
+		before, now := *d, s.Clock.Now()
 		d.VerifiedAt, d.AffiliationEmail, d.UpdatedAt = &now, v.Target, now
-		return s.saveDomain(ctx, r, a.Org, d, true)
+		return s.saveDomain(ctx, r, a.Org, &before, d)
 	})
 	return out, err
 }
 
-// saveDomain stores d, writes organizationDomain.updated and, when d has
-// just become one that invites, invites its people.
-func (s *Service) saveDomain(ctx context.Context, r Repo, o *Organization, d *Domain, enroll bool) error {
+// saveDomain stores d, changed from before, and writes
+// organizationDomain.updated. A domain that stopped suggesting withdraws
+// the suggestions it made that nobody asked for yet; one that invites or
+// suggests now does so to its people.
+func (s *Service) saveDomain(ctx context.Context, r Repo, o *Organization, before, d *Domain) error {
 	if err := r.UpdateDomain(ctx, d); err != nil {
 		return notFound(err)
 	}
+	if before.suggesting() && !d.suggesting() {
+		if _, err := r.WithdrawSuggestionsAt(ctx, o.ID, d.Name, s.Clock.Now()); err != nil {
+			return err
+		}
+	}
 	if err := s.emitDomain(ctx, r, events.DomainUpdated, d); err != nil {
 		return err
-	}
-	if !enroll {
-		return nil
 	}
 	return s.enrollExisting(ctx, r, o, d)
 }
@@ -452,14 +463,16 @@ func (s *Service) SetEnrollmentMode(ctx context.Context, actor Actor, orgID, dom
 		if d.EnrollmentMode == mode {
 			return nil
 		}
+		before := *d
 		d.EnrollmentMode, d.UpdatedAt = mode, s.Clock.Now()
-		return s.saveDomain(ctx, r, a.Org, d, true)
+		return s.saveDomain(ctx, r, a.Org, &before, d)
 	})
 	return out, err
 }
 
 // RemoveDomain removes a domain from the organization; it needs
-// org:sys_domains:manage. Invitations it gave stay as they are.
+// org:sys_domains:manage. Invitations it gave and requests to join made
+// through it stay as they are; suggestions nobody asked for are withdrawn.
 func (s *Service) RemoveDomain(ctx context.Context, actor Actor, orgID, domainID string) error {
 	return s.withinDomain(ctx, actor, orgID, domainID, func(r Repo, _ *Access, d *Domain) error {
 		return s.deleteDomain(ctx, r, d)
@@ -470,15 +483,20 @@ func (s *Service) deleteDomain(ctx context.Context, r Repo, d *Domain) error {
 	if err := r.DeleteDomain(ctx, d.ID); err != nil {
 		return notFound(err)
 	}
+	if d.suggesting() {
+		if _, err := r.WithdrawSuggestionsAt(ctx, d.OrgID, d.Name, s.Clock.Now()); err != nil {
+			return err
+		}
+	}
 	return emit(ctx, r, events.DomainDeleted, d.ID, DeletedDomain{Object: "organization_domain", ID: d.ID, Deleted: true},
 		s.Clock.Now())
 }
 
-// enrollExisting gives every person with a verified address at d an
-// automatic invitation, when d is verified and in automatic_invitation
-// mode. o is held by the caller's transaction r.
+// enrollExisting gives every person with a verified address at d what d's
+// mode gives (an automatic invitation, or a suggestion), when d is
+// verified. o is held by the caller's transaction r.
 func (s *Service) enrollExisting(ctx context.Context, r Repo, o *Organization, d *Domain) error {
-	if !d.Verified() || d.EnrollmentMode != AutomaticInvitation {
+	if !d.Verified() || d.EnrollmentMode != AutomaticInvitation && d.EnrollmentMode != AutomaticSuggestion {
 		return nil
 	}
 	if err := r.LockName(ctx, domainLock(d.Name)); err != nil {
@@ -496,6 +514,10 @@ func (s *Service) enrollExisting(ctx context.Context, r Repo, o *Organization, d
 		}
 		byUser[a.UserID] = append(byUser[a.UserID], a.Email)
 	}
+	give := s.enrollOne
+	if d.EnrollmentMode == AutomaticSuggestion {
+		give = s.suggestOne
+	}
 	for _, userID := range order {
 		u, err := r.UserByID(ctx, userID)
 		if errors.Is(err, apperr.ErrNotFound) {
@@ -503,20 +525,21 @@ func (s *Service) enrollExisting(ctx context.Context, r Repo, o *Organization, d
 		} else if err != nil {
 			return err
 		}
-		if err := s.enrollOne(ctx, r, o, userID, byUser[userID], u.VerifiedEmails()); err != nil {
+		if err := give(ctx, r, o, userID, byUser[userID], u.VerifiedEmails()); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// Enroll gives u the automatic invitations its newly verified addresses
-// emails earn: one from each organization that verified the domain of one
-// of them in automatic_invitation mode, unless u is a member already or
-// has a live invitation there. It runs in the transaction r of whoever
-// verified the addresses (sign-up, /user), after they are stored. The
-// invitations are not emailed: the person finds them on
-// /switch-organization, as Clerk shows them in its components.
+// Enroll gives u what its newly verified addresses emails earn: an
+// automatic invitation from each organization that verified the domain of
+// one of them in automatic_invitation mode, and a suggestion from each
+// that did in automatic_suggestion mode (an organization doing both
+// invites), unless u is a member already or has one there. It runs in the
+// transaction r of whoever verified the addresses (sign-up, /user, the
+// Backend API), after they are stored. Nothing is emailed: the person finds
+// them on /switch-organization, as Clerk shows them in its components.
 func (s *Service) Enroll(ctx context.Context, r EnrollRepo, u *user.User, emails []string) error {
 	var domains []string
 	for _, e := range u.VerifiedEmails() {
@@ -533,18 +556,22 @@ func (s *Service) Enroll(ctx context.Context, r EnrollRepo, u *user.User, emails
 			return err
 		}
 	}
-	// The organizations inviting at any of them, each once with every
-	// address of u's at its domains, and held in one order.
+	// The organizations inviting or suggesting at any of them, each once
+	// with every address of u's at its domains, and held in one order.
 	addrs := map[string][]string{}
+	invites := map[string]bool{}
 	for _, name := range domains {
-		list, err := r.VerifiedDomainsNamed(ctx, name, AutomaticInvitation)
-		if err != nil {
-			return err
-		}
-		for _, d := range list {
-			for _, e := range u.VerifiedEmails() {
-				if domainOf(e) == name && !slices.Contains(addrs[d.OrgID], e) {
-					addrs[d.OrgID] = append(addrs[d.OrgID], e)
+		for _, mode := range []string{AutomaticInvitation, AutomaticSuggestion} {
+			list, err := r.VerifiedDomainsNamed(ctx, name, mode)
+			if err != nil {
+				return err
+			}
+			for _, d := range list {
+				invites[d.OrgID] = invites[d.OrgID] || mode == AutomaticInvitation
+				for _, e := range u.VerifiedEmails() {
+					if domainOf(e) == name && !slices.Contains(addrs[d.OrgID], e) {
+						addrs[d.OrgID] = append(addrs[d.OrgID], e)
+					}
 				}
 			}
 		}
@@ -557,7 +584,11 @@ func (s *Service) Enroll(ctx context.Context, r EnrollRepo, u *user.User, emails
 		} else if err != nil {
 			return err
 		}
-		if err := s.enrollOne(ctx, r, o, u.ID, addrs[orgID], u.VerifiedEmails()); err != nil {
+		give := s.suggestOne
+		if invites[orgID] {
+			give = s.enrollOne
+		}
+		if err := give(ctx, r, o, u.ID, addrs[orgID], u.VerifiedEmails()); err != nil {
 			return err
 		}
 	}

@@ -18,7 +18,8 @@ type DomainObject struct {
 	AffiliationEmailAddress *string             `json:"affiliation_email_address"`
 	Verification            *DomainVerification `json:"verification"`
 	TotalPendingInvitations int                 `json:"total_pending_invitations"`
-	// TotalPendingSuggestions is always 0: Portal has no suggestions.
+	// TotalPendingSuggestions counts the suggestions made through the
+	// domain that nobody asked for yet.
 	TotalPendingSuggestions int   `json:"total_pending_suggestions"`
 	CreatedAt               int64 `json:"created_at"`
 	UpdatedAt               int64 `json:"updated_at"`
@@ -43,7 +44,8 @@ type DeletedDomain struct {
 }
 
 // domainObject builds d's object from what r holds: the latest code's
-// attempts and expiry, and the pending invitations at the domain.
+// attempts and expiry, and the pending invitations and suggestions at the
+// domain.
 func (s *Service) domainObject(ctx context.Context, r Repo, d *Domain) (DomainObject, error) {
 	obj := DomainObject{Object: "organization_domain", ID: d.ID, OrganizationID: d.OrgID, Name: d.Name,
 		EnrollmentMode: d.EnrollmentMode, CreatedAt: d.CreatedAt.UnixMilli(), UpdatedAt: d.UpdatedAt.UnixMilli()}
@@ -68,6 +70,9 @@ func (s *Service) domainObject(ctx context.Context, r Repo, d *Domain) (DomainOb
 	if obj.TotalPendingInvitations, err = r.CountPendingInvitationsAt(ctx, d.OrgID, d.Name, s.Clock.Now()); err != nil {
 		return DomainObject{}, err
 	}
+	if obj.TotalPendingSuggestions, err = r.CountPendingSuggestionsAt(ctx, d.OrgID, d.Name); err != nil {
+		return DomainObject{}, err
+	}
 	return obj, nil
 }
 
@@ -87,8 +92,9 @@ type AdminDomainInput struct {
 }
 
 // CreateDomain adds a domain to an organization, verified unless asked
-// otherwise; a verified one in automatic_invitation mode invites the people
-// who have an address there.
+// otherwise; a verified one in automatic_invitation or
+// automatic_suggestion mode invites the people who have an address there,
+// or suggests the organization to them.
 func (a *Admin) CreateDomain(ctx context.Context, orgID string, in AdminDomainInput) (DomainObject, error) {
 	name, err := CleanDomain(in.Name)
 	if err != nil {
@@ -187,7 +193,7 @@ func (a *Admin) UpdateDomain(ctx context.Context, orgID, domainID string, in Adm
 		}
 		if d.EnrollmentMode != before.EnrollmentMode || d.Verified() != before.Verified() {
 			d.UpdatedAt = a.s.Clock.Now()
-			if err := a.s.saveDomain(ctx, r, acc.Org, d, true); err != nil {
+			if err := a.s.saveDomain(ctx, r, acc.Org, &before, d); err != nil {
 				return err
 			}
 		}

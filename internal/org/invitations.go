@@ -406,24 +406,10 @@ func (s *Service) accept(ctx context.Context, actor Actor, activate bool, find f
 			return err
 		}
 		if existing == nil {
-			if limit := s.maxMembers(o); limit > 0 {
-				n, err := r.CountMembers(ctx, o.ID)
-				if err != nil {
-					return err
-				}
-				if n >= limit {
-					return ErrMemberLimit
-				}
-			}
-			role := inv.Role
-			if !s.Roles.Exists(role) {
-				role = RoleMember
-			}
-			m := &Membership{ID: id.New(id.OrgMember), OrgID: o.ID, UserID: u.ID, Role: role, CreatedAt: now, UpdatedAt: now}
-			if err := r.CreateMembership(ctx, m); err != nil {
+			if err := s.checkRoom(ctx, r, o); err != nil {
 				return err
 			}
-			if err := s.emitMembership(ctx, r, events.MembershipCreated, m, o, now); err != nil {
+			if _, err := s.newMember(ctx, r, o, u.ID, inv.Role, now); err != nil {
 				return err
 			}
 		}

@@ -139,6 +139,7 @@ type Logo struct {
 type Repo interface {
 	EnrollRepo
 	DomainRepo
+	SuggestionRepo
 	flow.CodeStore // the codes that verify domains
 	UserByID(ctx context.Context, id string) (*user.User, error)
 	UserByIdentifier(ctx context.Context, kind, value string) (*user.User, error)

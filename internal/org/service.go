@@ -317,6 +317,37 @@ func (s *Service) maxMembers(o *Organization) int {
 	return s.Policy.MaxMembers
 }
 
+// checkRoom refuses one more member when o is full. o is held by r, so
+// several joining at once cannot all pass.
+func (s *Service) checkRoom(ctx context.Context, r Repo, o *Organization) error {
+	limit := s.maxMembers(o)
+	if limit <= 0 {
+		return nil
+	}
+	n, err := r.CountMembers(ctx, o.ID)
+	if err != nil {
+		return err
+	}
+	if n >= limit {
+		return ErrMemberLimit
+	}
+	return nil
+}
+
+// newMember makes userID a member of o (held by r) with role and writes
+// organizationMembership.created, as joining by an invitation or by an
+// accepted request does.
+func (s *Service) newMember(ctx context.Context, r Repo, o *Organization, userID, role string, now time.Time) (*Membership, error) {
+	if !s.Roles.Exists(role) {
+		role = RoleMember
+	}
+	m := &Membership{ID: id.New(id.OrgMember), OrgID: o.ID, UserID: userID, Role: role, CreatedAt: now, UpdatedAt: now}
+	if err := r.CreateMembership(ctx, m); err != nil {
+		return nil, err
+	}
+	return m, s.emitMembership(ctx, r, events.MembershipCreated, m, o, now)
+}
+
 // keepsManager refuses a change that would leave the organization without
 // a member who can manage memberships.
 func (s *Service) keepsManager(ctx context.Context, r Repo, orgID string, m *Membership) error {

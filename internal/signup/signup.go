@@ -46,7 +46,7 @@ type Repo interface {
 	// InvitedAddress reports whether a live invitation, the application's
 	// or an organization's, was sent to email.
 	InvitedAddress(ctx context.Context, email string, now time.Time) (bool, error)
-	org.EnrollRepo // automatic invitations of verified domains
+	org.EnrollRepo // automatic invitations and suggestions of verified domains
 }
 
 // Enroller gives a new account, in the transaction that creates it, the
@@ -109,7 +109,8 @@ type Service struct {
 	// form or, through a provider, on the step that asks for what is
 	// missing (FieldLegal); the time becomes the user's LegalAcceptedAt.
 	LegalConsent bool
-	// Domains, when set, gives the new account its automatic invitations.
+	// Domains, when set, gives the new account its automatic invitations
+	// and suggestions.
 	Domains Enroller
 }
 

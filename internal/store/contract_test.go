@@ -32,6 +32,7 @@ func runContract(t *testing.T, open func(t *testing.T) *store.Store) {
 	t.Run("jwt templates", func(t *testing.T) { testJWTTemplates(t, open) })
 	t.Run("organizations", func(t *testing.T) { testOrgs(t, open) })
 	t.Run("organization domains", func(t *testing.T) { testDomains(t, open) })
+	t.Run("organization suggestions", func(t *testing.T) { testSuggestions(t, open) })
 	t.Run("app invitations", func(t *testing.T) { testAppInvitations(t, open) })
 	t.Run("waitlist", func(t *testing.T) { testWaitlist(t, open) })
 	t.Run("restrictions", func(t *testing.T) { testRestrictions(t, open) })
