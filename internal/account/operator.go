@@ -260,6 +260,13 @@ func (s *Service) apply(ctx context.Context, r Repo, u *user.User, identifierID 
 				return false, err
 			}
 			i.VerifiedAt, changed = &now, true
+			if i.Kind == user.Email && s.Orgs != nil {
+				// Verified domains invite the address or suggest their
+				// organizations, as when the person verifies it on /user.
+				if err := s.Orgs.Enroll(ctx, r, u, []string{i.Value}); err != nil {
+					return false, err
+				}
+			}
 		case !*c.Verified && i.Verified():
 			return false, errUnverify
 		}

@@ -370,7 +370,7 @@ func (p *Portal) wire(ctx context.Context, opt Options) error {
 		Ready: st.Ping, CookieKeys: secrets.cookieKeys, PasswordMin: minLen,
 		SecretKey: p.SecretKey, AdminRepo: st.Q, Webhooks: p.Webhooks,
 		Templates: &jwttemplate.Service{Clock: clock, Store: st.Q, Signer: p.Signer, Issuer: cfg.BaseURL,
-			Orgs: templateOrgs{orgs}},
+			Orgs: templateOrgs{orgs}, Admit: sessions.Admit},
 		AdminUsers: &admin.Users{Clock: clock, Repo: st.Q, InTx: store.Tx[admin.Repo](st), Sessions: sessions,
 			Hasher: hasher, Policy: pwPolicy, AppName: cfg.AppName, PhoneRegion: cfg.PhoneRegion, Orgs: orgs,
 			LegalConsent: cfg.LegalConsent},

@@ -43,6 +43,10 @@ type Service struct {
 	Signer Signer
 	Issuer string
 	Orgs   OrgSource // nil: no organization claims
+	// Admit is session.Service.Admit: whether the session may have a
+	// token now (bans, deletion, the blocklist) and for how long at most
+	// (an impersonation's end). nil: only a ban or deletion refuses.
+	Admit func(ctx context.Context, sess *session.Session, ttl time.Duration) (time.Duration, error)
 }
 
 // ErrNotFound answers for a template that does not exist.
@@ -124,6 +128,14 @@ func (s *Service) Mint(ctx context.Context, name string, sess *session.Session, 
 	if err != nil {
 		return "", err
 	}
+	if lifetime > 0 {
+		t.Lifetime = lifetime
+	}
+	if s.Admit != nil {
+		if t.Lifetime, err = s.Admit(ctx, sess, t.Lifetime); err != nil {
+			return "", err
+		}
+	}
 	u, err := s.Store.UserByID(ctx, sess.UserID)
 	if errors.Is(err, apperr.ErrNotFound) || (err == nil && u.Banned) {
 		return "", session.ErrSignedOut
@@ -136,9 +148,6 @@ func (s *Service) Mint(ctx context.Context, name string, sess *session.Session, 
 		if d.Org, err = s.Orgs.ActiveOrg(ctx, sess); err != nil {
 			return "", err
 		}
-	}
-	if lifetime > 0 {
-		t.Lifetime = lifetime
 	}
 	return s.Sign(t, d, azp)
 }

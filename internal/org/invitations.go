@@ -456,10 +456,10 @@ func (s *Service) Decline(ctx context.Context, actor Actor, invitationID string)
 		if !u.Has(user.Email, inv.Email) {
 			return ErrNotFound
 		}
-		if inv.Status != Pending {
+		now := s.Clock.Now()
+		if !inv.Live(now) { // used, revoked or expired: Join refuses it too
 			return ErrInvitationGone
 		}
-		now := s.Clock.Now()
 		inv.Status, inv.UpdatedAt = Revoked, now
 		if err := r.UpdateInvitation(ctx, inv, Pending); err != nil {
 			return gone(conflictAsMissing(err))

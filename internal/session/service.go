@@ -403,6 +403,34 @@ func (s *Service) RevokeSession(ctx context.Context, id string) (*Session, error
 	return s.Repo.SessionByID(ctx, id)
 }
 
+// Admit decides whether a token of sess may be minted now, for any kind
+// of token (the session token, a JWT template's): ErrSignedOut when the
+// user was banned or deleted meanwhile, or holds an identifier blocked
+// since the session began. It returns ttl, cut for an impersonation so
+// that its tokens end by the session's end (the Backend API's
+// expires_in_seconds included).
+func (s *Service) Admit(ctx context.Context, sess *Session, ttl time.Duration) (time.Duration, error) {
+	// One narrow query, not the whole user: this runs on every refresh.
+	st, err := s.Repo.UserStanding(ctx, sess.UserID)
+	if errors.Is(err, apperr.ErrNotFound) || (err == nil && st.Banned) {
+		return 0, ErrSignedOut
+	}
+	if err != nil {
+		return 0, err
+	}
+	if err := s.admitted(ctx, s.Repo, sess.UserID); errors.Is(err, ErrCannotSignIn) {
+		return 0, ErrSignedOut
+	} else if err != nil {
+		return 0, err
+	}
+	if sess.Impersonated() {
+		if left := sess.ExpireAt.Sub(s.Clock.Now()); left < ttl {
+			ttl = max(time.Second, left)
+		}
+	}
+	return ttl, nil
+}
+
 // Token mints a session token for sess, for the app at origin azp. It
 // refuses when the user was banned or deleted meanwhile.
 func (s *Service) Token(ctx context.Context, sess *Session, azp string) (string, time.Time, error) {
@@ -413,26 +441,9 @@ func (s *Service) Token(ctx context.Context, sess *Session, azp string) (string,
 // expires_in_seconds.
 func (s *Service) TokenFor(ctx context.Context, sess *Session, azp string, ttl time.Duration) (string, time.Time, error) {
 	now := s.Clock.Now()
-	// One narrow query, not the whole user: this runs on every refresh.
-	st, err := s.Repo.UserStanding(ctx, sess.UserID)
-	if errors.Is(err, apperr.ErrNotFound) || (err == nil && st.Banned) {
-		return "", time.Time{}, ErrSignedOut
-	}
+	ttl, err := s.Admit(ctx, sess, ttl)
 	if err != nil {
 		return "", time.Time{}, err
-	}
-	// A blocklist entry added after the session began ends its tokens too.
-	if err := s.admitted(ctx, s.Repo, sess.UserID); errors.Is(err, ErrCannotSignIn) {
-		return "", time.Time{}, ErrSignedOut
-	} else if err != nil {
-		return "", time.Time{}, err
-	}
-	if sess.Impersonated() {
-		// An impersonation's cap holds for its tokens too, the Backend
-		// API's expires_in_seconds included.
-		if left := sess.ExpireAt.Sub(now); left < ttl {
-			ttl = max(time.Second, left)
-		}
 	}
 	p := token.SessionParams{Issuer: s.Issuer, UserID: sess.UserID, SessionID: sess.ID, AuthorizedParty: azp,
 		Now: now, TTL: ttl, FirstFactorAt: sess.FirstFactorAt, Actor: sess.Actor}
