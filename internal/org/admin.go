@@ -391,6 +391,9 @@ func (a *Admin) addMember(ctx context.Context, r Repo, o *Organization, m *Membe
 		}
 		return err
 	}
+	if err := closeSuggestion(ctx, r, o.ID, m.UserID, m.CreatedAt); err != nil {
+		return err
+	}
 	return a.s.emitMembership(ctx, r, events.MembershipCreated, m, o, m.CreatedAt)
 }
 

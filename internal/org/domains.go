@@ -438,7 +438,7 @@ func (s *Service) saveDomain(ctx context.Context, r Repo, o *Organization, befor
 		return notFound(err)
 	}
 	if before.suggesting() && !d.suggesting() {
-		if _, err := r.WithdrawSuggestionsAt(ctx, o.ID, d.Name, s.Clock.Now()); err != nil {
+		if _, err := r.WithdrawUncoveredSuggestions(ctx, o.ID, s.Clock.Now()); err != nil {
 			return err
 		}
 	}
@@ -484,7 +484,7 @@ func (s *Service) deleteDomain(ctx context.Context, r Repo, d *Domain) error {
 		return notFound(err)
 	}
 	if d.suggesting() {
-		if _, err := r.WithdrawSuggestionsAt(ctx, d.OrgID, d.Name, s.Clock.Now()); err != nil {
+		if _, err := r.WithdrawUncoveredSuggestions(ctx, d.OrgID, s.Clock.Now()); err != nil {
 			return err
 		}
 	}

@@ -33,6 +33,10 @@ func (p MemberPage) Pages() int {
 }
 
 // Members lists the members matching query (name, email address or
+// MaxPage bounds the page number of a list: beyond it the offset would
+// overflow (a 500 on PostgreSQL, which refuses a negative OFFSET).
+const MaxPage = 1 << 20
+
 // username), page by page; it needs org:sys_memberships:read.
 func (s *Service) Members(ctx context.Context, actor Actor, orgID, query string, page int) (*Access, MemberPage, error) {
 	a, err := s.Require(ctx, actor, orgID, PermMembershipsRead)
@@ -43,7 +47,7 @@ func (s *Service) Members(ctx context.Context, actor Actor, orgID, query string,
 	if utf8.RuneCountInString(query) > maxQueryLen || !utf8.ValidString(query) {
 		query = ""
 	}
-	page = max(page, 1)
+	page = min(max(page, 1), MaxPage)
 	list, total, err := s.Repo.ListMembers(ctx, orgID, query, PerPage, (page-1)*PerPage)
 	if err != nil {
 		return nil, MemberPage{}, err

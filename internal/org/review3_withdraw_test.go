@@ -9,7 +9,7 @@ import (
 
 // REVIEW3 (defect): a suggestion kept when its own domain stops
 // suggesting (because another suggesting domain of the organization still
-// covers the person) is never withdrawn afterwards. WithdrawSuggestionsAt
+// covers the person) is never withdrawn afterwards. WithdrawSuggestionsAt (now WithdrawUncoveredSuggestions)
 // selects suggestions by the domain of the address they were made for, so
 // when the second domain stops too, the suggestion, made for an address at
 // the first, is not matched: the organization stays suggested, and the

@@ -345,6 +345,9 @@ func (s *Service) newMember(ctx context.Context, r Repo, o *Organization, userID
 	if err := r.CreateMembership(ctx, m); err != nil {
 		return nil, err
 	}
+	if err := closeSuggestion(ctx, r, o.ID, userID, now); err != nil {
+		return nil, err
+	}
 	return m, s.emitMembership(ctx, r, events.MembershipCreated, m, o, now)
 }
 

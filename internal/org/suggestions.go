@@ -86,11 +86,11 @@ type SuggestionRepo interface {
 	// for, made for addresses at exactly domain, of people who are not
 	// members.
 	CountPendingSuggestionsAt(ctx context.Context, orgID, domain string) (int, error)
-	// WithdrawSuggestionsAt withdraws orgID's suggestions not yet asked
-	// for that were made for addresses at domain, except those of people
-	// whom another verified domain of orgID in automatic_suggestion mode
-	// still suggests it to; it returns how many.
-	WithdrawSuggestionsAt(ctx context.Context, orgID, domain string, at time.Time) (int, error)
+	// WithdrawUncoveredSuggestions withdraws orgID's suggestions not yet
+	// asked for of people whom no verified domain of orgID in
+	// automatic_suggestion mode suggests it to any more, whatever address
+	// each was made for; it returns how many.
+	WithdrawUncoveredSuggestions(ctx context.Context, orgID string, at time.Time) (int, error)
 }
 
 // Errors of suggestions.
@@ -182,7 +182,7 @@ func (s *Service) MembershipRequests(ctx context.Context, actor Actor, orgID str
 	if err != nil {
 		return nil, RequestPage{}, err
 	}
-	page = max(page, 1)
+	page = min(max(page, 1), MaxPage)
 	list, total, err := s.Repo.ListMembershipRequests(ctx, orgID, PerPage, (page-1)*PerPage)
 	if err != nil {
 		return nil, RequestPage{}, err
@@ -212,7 +212,7 @@ func (s *Service) TakesRequests(ctx context.Context, a *Access) (bool, int, erro
 // organizationMembership.created. It needs org:sys_memberships:manage; a
 // request of another organization reads as missing (REQ-AC-02).
 func (s *Service) AcceptRequest(ctx context.Context, actor Actor, orgID, requestID string) error {
-	return s.answerRequest(ctx, actor, orgID, requestID, func(r Repo, o *Organization, sg *Suggestion, now time.Time) error {
+	return s.answerRequest(ctx, actor, orgID, requestID, Accepted, func(r Repo, o *Organization, sg *Suggestion, now time.Time) error {
 		if _, err := r.MembershipOf(ctx, o.ID, sg.UserID); errors.Is(err, apperr.ErrNotFound) {
 			if err := s.checkRoom(ctx, r, o); err != nil {
 				return err
@@ -223,7 +223,6 @@ func (s *Service) AcceptRequest(ctx context.Context, actor Actor, orgID, request
 		} else if err != nil {
 			return err
 		}
-		sg.Status = Accepted
 		return nil
 	})
 }
@@ -232,17 +231,18 @@ func (s *Service) AcceptRequest(ctx context.Context, actor Actor, orgID, request
 // that person no more (it may still invite them). It needs
 // org:sys_memberships:manage.
 func (s *Service) RejectRequest(ctx context.Context, actor Actor, orgID, requestID string) error {
-	return s.answerRequest(ctx, actor, orgID, requestID, func(_ Repo, _ *Organization, sg *Suggestion, _ time.Time) error {
-		sg.Status = Rejected
-		return nil
-	})
+	return s.answerRequest(ctx, actor, orgID, requestID, Rejected, nil)
 }
 
 // answerRequest runs answer on a request of orgID, under the
 // organization's lock once the actor's role is checked there, and saves
 // the status answer sets.
-func (s *Service) answerRequest(ctx context.Context, actor Actor, orgID, requestID string,
-	answer func(r Repo, o *Organization, sg *Suggestion, now time.Time) error) error {
+// answerRequest gives request requestID of orgID the status answer and
+// then, in the same transaction, runs then (nil: nothing more): the
+// request is closed first, so that what then does (a membership, which
+// closes the person's open suggestion) finds it answered.
+func (s *Service) answerRequest(ctx context.Context, actor Actor, orgID, requestID, answer string,
+	then func(r Repo, o *Organization, sg *Suggestion, now time.Time) error) error {
 	return s.within(ctx, actor, orgID, PermMembershipsManage, func(r Repo, a *Access) error {
 		sg, err := r.SuggestionByID(ctx, requestID)
 		if errors.Is(err, apperr.ErrNotFound) || err == nil && sg.OrgID != orgID {
@@ -261,17 +261,17 @@ func (s *Service) answerRequest(ctx context.Context, actor Actor, orgID, request
 			return err
 		}
 		now := s.Clock.Now()
-		if err := answer(r, a.Org, sg, now); err != nil {
-			return err
-		}
-		sg.UpdatedAt = now
+		sg.Status, sg.UpdatedAt = answer, now
 		if err := r.UpdateSuggestion(ctx, sg, Requested); err != nil {
 			if errors.Is(err, apperr.ErrConflict) || errors.Is(err, apperr.ErrNotFound) {
 				return ErrRequestGone
 			}
 			return err
 		}
-		return nil
+		if then == nil {
+			return nil
+		}
+		return then(r, a.Org, sg, now)
 	})
 }
 
@@ -325,4 +325,24 @@ func orMissing(err error) error {
 		return apperr.ErrNotFound
 	}
 	return err
+}
+
+// closeSuggestion marks userID's open suggestion or request of orgID
+// accepted, in the transaction that makes them a member whichever way (an
+// invitation, the Backend API, the request itself): an open one left
+// behind would come back, request and all, should they ever be removed.
+func closeSuggestion(ctx context.Context, r Repo, orgID, userID string, now time.Time) error {
+	sg, err := r.LatestSuggestion(ctx, orgID, userID)
+	if errors.Is(err, apperr.ErrNotFound) {
+		return nil
+	}
+	if err != nil || !sg.Open() {
+		return err
+	}
+	from := sg.Status
+	sg.Status, sg.UpdatedAt = Accepted, now
+	if err := r.UpdateSuggestion(ctx, sg, from); err != nil && !errors.Is(err, apperr.ErrConflict) {
+		return err
+	}
+	return nil
 }

@@ -44,10 +44,20 @@ func (q *Q) LockOrganization(ctx context.Context, id string) (*org.Organization,
 	return scanOrg(q.row(ctx, `SELECT `+orgCols+` FROM organizations WHERE id = ?`+q.forUpdate(), id))
 }
 
-// LockUser holds a user's row until the transaction ends (see LockOrganization).
+// LockUser holds a user's row until the transaction ends (see
+// LockOrganization) against other changes of the user, but not against
+// rows that merely point at it: on PostgreSQL FOR NO KEY UPDATE, which a
+// foreign-key check's FOR KEY SHARE does not wait for. With FOR UPDATE, a
+// transaction holding the user and then locking an organization (an
+// address verified, enrolling it) and one holding the organization and
+// then adding the user as a member deadlocked.
 func (q *Q) LockUser(ctx context.Context, userID string) error {
+	lock := ""
+	if q.d == Postgres {
+		lock = " FOR NO KEY UPDATE"
+	}
 	var id string
-	err := q.row(ctx, `SELECT id FROM users WHERE id = ?`+q.forUpdate(), userID).Scan(&id)
+	err := q.row(ctx, `SELECT id FROM users WHERE id = ?`+lock, userID).Scan(&id)
 	if errors.Is(err, sql.ErrNoRows) {
 		return ErrNotFound
 	}

@@ -138,21 +138,21 @@ func (q *Q) CountPendingSuggestionsAt(ctx context.Context, orgID, domain string)
 		orgID, "%@"+escapeLike(strings.ToLower(domain)))
 }
 
-// WithdrawSuggestionsAt withdraws orgID's suggestions not yet asked for
-// that were made for addresses at domain, but not those of people with a
-// verified address at another verified domain of orgID in
-// automatic_suggestion mode (which still suggests it to them); it returns
-// how many. Domain names hold only letters, digits, dots and hyphens
+// WithdrawUncoveredSuggestions withdraws orgID's suggestions not yet asked
+// for of people no verified domain of orgID in automatic_suggestion mode
+// suggests it to any more (through any verified address of theirs,
+// whichever address the suggestion was made for); it returns how many.
+// Domain names hold only letters, digits, dots and hyphens
 // (org.CleanDomain), so a stored name is safe in a LIKE pattern.
-func (q *Q) WithdrawSuggestionsAt(ctx context.Context, orgID, domain string, at time.Time) (int, error) {
+func (q *Q) WithdrawUncoveredSuggestions(ctx context.Context, orgID string, at time.Time) (int, error) {
 	res, err := q.exec(ctx, `UPDATE organization_suggestions SET status = 'withdrawn', updated_at = ?
-		WHERE org_id = ? AND status = 'pending' AND email LIKE ? ESCAPE '\'
+		WHERE org_id = ? AND status = 'pending'
 			AND NOT EXISTS (SELECT 1 FROM identifiers i JOIN organization_domains d
 				ON d.org_id = organization_suggestions.org_id AND d.verified_at IS NOT NULL
 					AND d.enrollment_mode = 'automatic_suggestion' AND i.value LIKE ('%@' || d.name)
 				WHERE i.user_id = organization_suggestions.user_id AND i.kind = 'email_address'
 					AND i.verified_at IS NOT NULL)`,
-		ms(at), orgID, "%@"+escapeLike(strings.ToLower(domain)))
+		ms(at), orgID)
 	if err != nil {
 		return 0, err
 	}

@@ -192,9 +192,10 @@ func testSuggestions(t *testing.T, open func(t *testing.T) *store.Store) {
 		n, err := s.Q.CountPendingSuggestionsAt(ctx, acme.ID, "acme.test")
 		wantCount(t, "CountPendingSuggestionsAt(acme.test)", n, err, 2) // Frank's and Hank's
 
-		// Withdrawing acme.test's: not those asked for, not another
-		// domain's, not those another suggesting domain of Acme still
-		// makes (Hank has an address at b.test too).
+		// Withdrawing those no suggesting domain stands behind any more
+		// (here none suggests but b.test): not those asked for, not
+		// those another suggesting domain of Acme still makes (Hank has
+		// an address at b.test too), whatever address they were made for.
 		now := at(time.Hour)
 		b := newDomain(acme.ID, "b.test")
 		b.VerifiedAt, b.EnrollmentMode = &now, org.AutomaticSuggestion
@@ -204,15 +205,15 @@ func testSuggestions(t *testing.T, open func(t *testing.T) *store.Store) {
 		if err := s.Q.CreateIdentifier(ctx, two); err != nil {
 			t.Fatal(err)
 		}
-		n, err = s.Q.WithdrawSuggestionsAt(ctx, acme.ID, "acme.test", now)
-		wantCount(t, "WithdrawSuggestionsAt(acme.test)", n, err, 2) // Frank's and the member's
+		n, err = s.Q.WithdrawUncoveredSuggestions(ctx, acme.ID, now)
+		wantCount(t, "WithdrawUncoveredSuggestions", n, err, 3) // Frank's, Ivy's and the member's
 		frankNow, err := s.Q.LatestSuggestion(ctx, acme.ID, frank.ID)
 		if err != nil || frankNow.Status != org.Withdrawn {
 			t.Errorf("Frank's suggestion after withdrawing = %+v, %v", frankNow, err)
 		} else {
 			sameTime(t, "withdrawn UpdatedAt", frankNow.UpdatedAt, now)
 		}
-		for u, want := range map[*user.User]string{hank: org.Suggested, ivy: org.Suggested, ada: org.Requested} {
+		for u, want := range map[*user.User]string{hank: org.Suggested, ivy: org.Withdrawn, ada: org.Requested} {
 			if got, err := s.Q.LatestSuggestion(ctx, acme.ID, u.ID); err != nil || got.Status != want {
 				t.Errorf("%s's suggestion after withdrawing = %+v, %v; want %s", u.PrimaryEmail(), got, err, want)
 			}
@@ -225,8 +226,8 @@ func testSuggestions(t *testing.T, open func(t *testing.T) *store.Store) {
 		if err := s.Q.UpdateDomain(ctx, b); err != nil {
 			t.Fatal(err)
 		}
-		n, err = s.Q.WithdrawSuggestionsAt(ctx, acme.ID, "acme.test", now)
-		wantCount(t, "WithdrawSuggestionsAt once b.test invites", n, err, 1)
+		n, err = s.Q.WithdrawUncoveredSuggestions(ctx, acme.ID, now)
+		wantCount(t, "WithdrawUncoveredSuggestions once b.test invites", n, err, 1)
 	})
 
 	t.Run("deleting the organization or the person deletes their suggestions", func(t *testing.T) {
