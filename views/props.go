@@ -334,6 +334,9 @@ type CodeEmail struct {
 	Code    string
 	Minutes int    // validity
 	Purpose string // "sign-in" or "sign-up"
+	// OrgName and Domain name who asks, for a domain's code
+	// ("verify-domain").
+	OrgName, Domain string
 }
 
 // ExistingAccountEmail tells the owner of an address that someone tried to sign

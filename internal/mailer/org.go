@@ -2,7 +2,9 @@ package mailer
 
 import (
 	"context"
+	"time"
 
+	"github.com/portalhq/portal/internal/flow"
 	"github.com/portalhq/portal/internal/org"
 	"github.com/portalhq/portal/views"
 )
@@ -16,4 +18,12 @@ func (m *Mailer) SendOrgInvitation(ctx context.Context, to string, inv org.Invit
 		Expires: m.date(ctx, inv.ExpireAt)}
 	return m.deliver(ctx, "organization_invitation", to, views.OrgInvitationEmailSubject(p),
 		views.OrgInvitationEmailHTML(p))
+}
+
+// SendDomainCode emails the code that verifies an organization's domain,
+// naming the organization and the domain.
+func (m *Mailer) SendDomainCode(ctx context.Context, to, code string, d org.DomainCodeMail) error {
+	p := views.CodeEmail{Email: m.base(ctx), Code: code, Minutes: int(flow.CodeTTL / time.Minute), Purpose: "verify-domain",
+		OrgName: d.OrgName, Domain: d.Domain}
+	return m.deliver(ctx, "verification_code", to, views.CodeEmailSubject(p), views.CodeEmailHTML(p))
 }

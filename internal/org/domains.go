@@ -366,7 +366,7 @@ func (s *Service) createDomain(ctx context.Context, r Repo, o *Organization, d *
 // SendDomainCode sends a code to an address at the domain, to verify it;
 // it needs org:sys_domains:manage. ip counts towards the send caps.
 func (s *Service) SendDomainCode(ctx context.Context, actor Actor, orgID, domainID, email, ip string) error {
-	_, st, err := s.DomainPage(ctx, actor, orgID, domainID)
+	a, st, err := s.DomainPage(ctx, actor, orgID, domainID)
 	if err != nil {
 		return err
 	}
@@ -393,7 +393,7 @@ func (s *Service) SendDomainCode(ctx context.Context, actor Actor, orgID, domain
 		}
 		return err
 	}
-	if err := s.Notifier.SendCode(ctx, addr, code, "verify-domain"); err != nil {
+	if err := s.Notifier.SendDomainCode(ctx, addr, code, DomainCodeMail{OrgName: a.Org.Name, Domain: st.Name}); err != nil {
 		_ = s.Codes.Cancel(ctx, s.Repo, st.ID, domainCode) // unsent: no cooldown, no cap
 		return err
 	}

@@ -127,6 +127,9 @@ func TestAddAndVerifyDomain(t *testing.T) {
 			t.Fatal(err)
 		}
 		code := e.mail.code(t, "it@acme-rockets.test", "verify-domain")
+		if m := e.mail.domainMails[len(e.mail.domainMails)-1]; m.OrgName != acme.Name || m.Domain != "acme-rockets.test" {
+			t.Errorf("the code's email names %+v, want the organization and the domain", m)
+		}
 		v, err := e.st.Q.LatestVerification(ctx, d.ID, flow.EmailCode)
 		if err != nil || v == nil || v.SecretHash == code || len(v.SecretHash) != 64 || v.Target != "it@acme-rockets.test" {
 			t.Fatalf("stored verification = %+v, %v", v, err)

@@ -184,9 +184,10 @@ func (e *env) allEvents() []events.Event {
 
 // mailbox keeps the invitation emails the service sends.
 type mailbox struct {
-	mu    sync.Mutex
-	sent  map[string][]org.InvitationMail
-	codes map[string][]string // purpose and code
+	mu          sync.Mutex
+	sent        map[string][]org.InvitationMail
+	codes       map[string][]string // purpose and code
+	domainMails []org.DomainCodeMail
 }
 
 func (m *mailbox) SendOrgInvitation(_ context.Context, to string, mail org.InvitationMail) error {
@@ -199,14 +200,15 @@ func (m *mailbox) SendOrgInvitation(_ context.Context, to string, mail org.Invit
 	return nil
 }
 
-// SendCode keeps the codes that verify domains.
-func (m *mailbox) SendCode(_ context.Context, to, code, purpose string) error {
+// SendDomainCode keeps the codes that verify domains, with whom they name.
+func (m *mailbox) SendDomainCode(_ context.Context, to, code string, d org.DomainCodeMail) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.codes == nil {
 		m.codes = map[string][]string{}
 	}
-	m.codes[to] = append(m.codes[to], purpose+" "+code)
+	m.codes[to] = append(m.codes[to], "verify-domain "+code)
+	m.domainMails = append(m.domainMails, d)
 	return nil
 }
 

@@ -18,8 +18,15 @@ import (
 // Notifier sends the invitation email and the codes that verify domains.
 type Notifier interface {
 	SendOrgInvitation(ctx context.Context, to string, m InvitationMail) error
-	// SendCode sends a one-time code; purpose is "verify-domain".
-	SendCode(ctx context.Context, to, code, purpose string) error
+	// SendDomainCode sends the one-time code that verifies a domain.
+	SendDomainCode(ctx context.Context, to, code string, m DomainCodeMail) error
+}
+
+// DomainCodeMail is what the email with a domain's code says besides the
+// code: which organization asked, for which domain — so that someone who
+// did not expect it knows what they would be vouching for.
+type DomainCodeMail struct {
+	OrgName, Domain string
 }
 
 // InvitationMail is what an invitation email says.
