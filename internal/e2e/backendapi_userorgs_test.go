@@ -64,12 +64,22 @@ func TestClerkSDKListsAUsersMemberships(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	withImage, err := users.UpdateProfileImage(ctx, ada.ID, &clerkuser.UpdateProfileImageParams{File: pngFile(t, 300, 300)})
+	if err != nil || withImage.ImageURL == nil || *withImage.ImageURL == "" {
+		t.Fatalf("UpdateProfileImage = %+v, %v", withImage, err)
+	}
 	list, err := users.ListOrganizationMemberships(ctx, ada.ID, &clerkuser.ListOrganizationMembershipsParams{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if got := membershipOrgs(t, list, ada.ID); list.TotalCount != 2 || !sameSet(got, []string{"Acme", "Beta"}) {
 		t.Fatalf("Ada's memberships: %q (total %d)", got, list.TotalCount)
+	}
+	// Her public data shows her profile image, as on the user object.
+	for _, m := range list.OrganizationMemberships {
+		if d := m.PublicUserData; d.ImageURL == nil || *d.ImageURL != *withImage.ImageURL || !d.HasImage {
+			t.Errorf("membership %s: public_user_data image_url %v has_image %v, want %s", m.ID, deref(d.ImageURL), d.HasImage, *withImage.ImageURL)
+		}
 	}
 	for _, m := range list.OrganizationMemberships {
 		want := map[string]string{acme.ID: "org:admin", beta.ID: "org:member"}[m.Organization.ID]

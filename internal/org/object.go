@@ -138,6 +138,7 @@ func (s *Service) memberObject(m *Member, o *Organization) MembershipObject {
 	d := &obj.PublicUserData
 	d.FirstName, d.LastName = nilIfEmpty(m.FirstName), nilIfEmpty(m.LastName)
 	d.Identifier, d.Username = m.Email, nilIfEmpty(m.Username)
+	d.ImageURL, d.HasImage = m.ImageURL, m.ImageURL != ""
 	if d.Identifier == "" {
 		d.Identifier = m.Username
 	}

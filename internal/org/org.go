@@ -91,6 +91,7 @@ type Member struct {
 	LastName  string
 	Email     string
 	Username  string
+	ImageURL  string // the profile image's URL, "" without one
 }
 
 // UserOrg is one organization of a user, with the user's membership there.

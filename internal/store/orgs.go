@@ -277,7 +277,7 @@ func (q *Q) ListMemberships(ctx context.Context, orgID string, f org.MemberFilte
 	var out []org.Member
 	for rows.Next() {
 		var m org.Member
-		dest, done := memberDest(&m)
+		dest, done := q.memberDest(&m)
 		if err := rows.Scan(dest...); err != nil {
 			return nil, 0, err
 		}
@@ -287,28 +287,35 @@ func (q *Q) ListMemberships(ctx context.Context, orgID string, f org.MemberFilte
 	return out, total, rows.Err()
 }
 
-// memberRowCols are a membership m and the public details of its user u;
-// memberEmail and memberUsername are the user's primary address and
-// username, also keys the instance's membership list orders by.
+// memberRowCols are a membership m and the public details of its user u,
+// their profile image's ID last; memberEmail and memberUsername are the
+// user's primary address and username, also keys the instance's
+// membership list orders by.
 const (
 	memberEmail    = `COALESCE((SELECT value FROM identifiers WHERE id = u.primary_email_id), '')`
 	memberUsername = `COALESCE((SELECT MIN(value) FROM identifiers WHERE user_id = u.id AND kind = 'username'), '')`
-	memberRowCols  = `m.id, m.org_id, m.user_id, m.role, m.created_at, m.updated_at,
-		m.public_metadata, m.private_metadata, u.first_name, u.last_name, ` + memberEmail + `, ` + memberUsername
 )
+
+var memberRowCols = `m.id, m.org_id, m.user_id, m.role, m.created_at, m.updated_at,
+		m.public_metadata, m.private_metadata, u.first_name, u.last_name, ` + memberEmail + `, ` + memberUsername +
+	`, ` + userImageCol("u")
 
 // memberDest is where a row's memberRowCols go, and done what makes m of
 // them once they are scanned.
-func memberDest(m *org.Member) (dest []any, done func()) {
+func (q *Q) memberDest(m *org.Member) (dest []any, done func()) {
 	var (
 		created, updated int64
 		public, private  string
+		image            string
 	)
 	dest = []any{&m.ID, &m.OrgID, &m.UserID, &m.Role, &created, &updated, &public, &private,
-		&m.FirstName, &m.LastName, &m.Email, &m.Username}
+		&m.FirstName, &m.LastName, &m.Email, &m.Username, &image}
 	return dest, func() {
 		m.CreatedAt, m.UpdatedAt = fromMS(created), fromMS(updated)
 		m.PublicMetadata, m.PrivateMetadata = json.RawMessage(public), json.RawMessage(private)
+		if image != "" {
+			m.ImageURL = q.images + "/images/" + image + ".png"
+		}
 	}
 }
 

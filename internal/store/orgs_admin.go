@@ -146,7 +146,7 @@ func (q *Q) ListInstanceMemberships(ctx context.Context, f org.InstanceMemberFil
 	var out []org.OrgMember
 	for rows.Next() {
 		var om org.OrgMember
-		mdest, mdone := memberDest(&om.Member)
+		mdest, mdone := q.memberDest(&om.Member)
 		odest, odone := orgDest(&om.Org)
 		if err := rows.Scan(append(mdest, odest...)...); err != nil {
 			return nil, 0, err
