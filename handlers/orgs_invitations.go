@@ -87,6 +87,17 @@ func (a *app) orgResend(c echo.Context) error {
 }
 
 func (a *app) invitationChange(c echo.Context, notice string, change func(org.Actor) error) error {
+	return a.orgListChange(c, "invitations", notice, change, func(actor org.Actor, status int, errs views.Errors) error {
+		return a.renderInvitations(c, status, actor, "", org.RoleMember, errs, "")
+	})
+}
+
+// orgListChange makes a change from one of an organization's lists (list,
+// the path under /organizations/:org_id/) and goes back to it with a
+// notice, or shows it again (again) with the reason the change could not
+// be made; a refusal (no such organization, no permission) gets its page.
+func (a *app) orgListChange(c echo.Context, list, notice string, change func(org.Actor) error,
+	again func(actor org.Actor, status int, errs views.Errors) error) error {
 	actor, _, ok, err := a.orgActor(c)
 	if !ok {
 		return err
@@ -94,13 +105,13 @@ func (a *app) invitationChange(c echo.Context, notice string, change func(org.Ac
 	form, _ := c.FormParams()
 	err = change(actor)
 	if err == nil {
-		return c.Redirect(http.StatusSeeOther, afterPost("/organizations/"+c.Param("org_id")+"/invitations", notice, form))
+		return c.Redirect(http.StatusSeeOther, afterPost("/organizations/"+c.Param("org_id")+"/"+list, notice, form))
 	}
 	if isRefusal(err) {
 		return a.orgRefused(c, actor, err)
 	}
 	errs, status := a.formErrorsOf(c, err)
-	return a.renderInvitations(c, status, actor, "", org.RoleMember, views.Errors{"": firstMessage(errs)}, "")
+	return again(actor, status, views.Errors{"": firstMessage(errs)})
 }
 
 // invitationCookie keeps an invitation's ticket while its invitee signs in

@@ -69,18 +69,7 @@ func (a *app) orgRejectRequest(c echo.Context) error {
 // notice, or with the reason it could not be done (the member limit, an
 // answer given meanwhile).
 func (a *app) requestChange(c echo.Context, notice string, change func(org.Actor) error) error {
-	actor, _, ok, err := a.orgActor(c)
-	if !ok {
-		return err
-	}
-	form, _ := c.FormParams()
-	err = change(actor)
-	if err == nil {
-		return c.Redirect(http.StatusSeeOther, afterPost("/organizations/"+c.Param("org_id")+"/requests", notice, form))
-	}
-	if isRefusal(err) {
-		return a.orgRefused(c, actor, err)
-	}
-	errs, status := a.formErrorsOf(c, err)
-	return a.renderRequests(c, status, actor, views.Errors{"": firstMessage(errs)}, "")
+	return a.orgListChange(c, "requests", notice, change, func(actor org.Actor, status int, errs views.Errors) error {
+		return a.renderRequests(c, status, actor, errs, "")
+	})
 }

@@ -595,6 +595,34 @@ func (s *Service) Enroll(ctx context.Context, r EnrollRepo, u *user.User, emails
 	return nil
 }
 
+// offerable reports whether o may offer itself to userID (an automatic
+// invitation or a suggestion): not while they are a member or hold a live
+// invitation there to any of all (every verified address of theirs). It
+// also returns the pending but expired invitation there to first, if any.
+// o is held by r.
+func offerable(ctx context.Context, r EnrollRepo, o *Organization, userID, first string, all []string, now time.Time) (ok bool, expired *Invitation, err error) {
+	if _, err := r.MembershipOf(ctx, o.ID, userID); err == nil {
+		return false, nil, nil
+	} else if !errors.Is(err, apperr.ErrNotFound) {
+		return false, nil, err
+	}
+	for _, e := range all {
+		p, err := r.PendingInvitation(ctx, o.ID, e)
+		if errors.Is(err, apperr.ErrNotFound) {
+			continue
+		} else if err != nil {
+			return false, nil, err
+		}
+		if p.Live(now) {
+			return false, nil, nil
+		}
+		if e == first {
+			expired = p
+		}
+	}
+	return true, expired, nil
+}
+
 // enrollOne invites userID into o at the first of addrs (their verified
 // addresses at o's domains), with the member role, unless they are a
 // member, one of all (every verified address of theirs) has a live
@@ -604,46 +632,21 @@ func (s *Service) enrollOne(ctx context.Context, r EnrollRepo, o *Organization, 
 	if len(addrs) == 0 {
 		return nil
 	}
-	if _, err := r.MembershipOf(ctx, o.ID, userID); err == nil {
-		return nil
-	} else if !errors.Is(err, apperr.ErrNotFound) {
+	now := s.Clock.Now()
+	ok, expired, err := offerable(ctx, r, o, userID, addrs[0], all, now)
+	if err != nil || !ok {
 		return err
 	}
-	now := s.Clock.Now()
-	for _, e := range all { // addrs are among them
-		p, err := r.PendingInvitation(ctx, o.ID, e)
-		if errors.Is(err, apperr.ErrNotFound) {
-			continue
-		} else if err != nil {
+	if expired != nil { // set aside for the new one
+		expired.Status, expired.UpdatedAt = Expired, now
+		if err := r.UpdateInvitation(ctx, expired, Pending); err != nil {
 			return err
-		}
-		if p.Live(now) {
-			return nil
-		}
-		if e == addrs[0] { // an expired one is set aside for the new one
-			p.Status, p.UpdatedAt = Expired, now
-			if err := r.UpdateInvitation(ctx, p, Pending); err != nil {
-				return err
-			}
 		}
 	}
-	if limit := s.maxMembers(o); limit > 0 {
-		n, err := r.CountMembers(ctx, o.ID)
-		if err != nil {
-			return err
-		}
-		pending, err := r.ListPendingInvitations(ctx, o.ID)
-		if err != nil {
-			return err
-		}
-		for _, p := range pending {
-			if p.Live(now) {
-				n++
-			}
-		}
-		if n >= limit {
-			return nil // no room: the organization invites by hand once it has some
-		}
+	if taken, limit, err := s.seatsTaken(ctx, r, o, now); err != nil {
+		return err
+	} else if limit > 0 && taken >= limit {
+		return nil // no room: the organization invites by hand once it has some
 	}
 	inv := Invitation{ID: id.New(id.OrgInvite), OrgID: o.ID, Email: addrs[0], Role: RoleMember, Status: Pending,
 		TicketHash: HashTicket(id.Secret(32)), CreatedAt: now, UpdatedAt: now, ExpireAt: now.Add(s.Policy.InvitationTTL)}

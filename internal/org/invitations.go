@@ -94,24 +94,10 @@ func (s *Service) Invite(ctx context.Context, actor Actor, orgID string, in Invi
 				return err
 			}
 		}
-		pending, err := r.ListPendingInvitations(ctx, orgID)
-		if err != nil {
+		if taken, limit, err := s.seatsTaken(ctx, r, a.Org, now); err != nil {
 			return err
-		}
-		live := 0
-		for _, p := range pending {
-			if p.Live(now) {
-				live++
-			}
-		}
-		if limit := s.maxMembers(a.Org); limit > 0 {
-			n, err := r.CountMembers(ctx, orgID)
-			if err != nil {
-				return err
-			}
-			if n+live+len(emails) > limit {
-				return ErrMemberLimit
-			}
+		} else if limit > 0 && taken+len(emails) > limit {
+			return ErrMemberLimit
 		}
 		for _, email := range emails {
 			if err := s.checkInvitable(ctx, r, orgID, email); err != nil {

@@ -341,6 +341,28 @@ func (s *Service) checkRoom(ctx context.Context, r Repo, o *Organization) error 
 	return nil
 }
 
+// seatsTaken counts o's members and live pending invitations (each one a
+// member to be) against its member limit, which it returns too; limit 0
+// means none, and then nothing is counted. o is held by r.
+func (s *Service) seatsTaken(ctx context.Context, r EnrollRepo, o *Organization, now time.Time) (taken, limit int, err error) {
+	if limit = s.maxMembers(o); limit <= 0 {
+		return 0, 0, nil
+	}
+	if taken, err = r.CountMembers(ctx, o.ID); err != nil {
+		return 0, 0, err
+	}
+	pending, err := r.ListPendingInvitations(ctx, o.ID)
+	if err != nil {
+		return 0, 0, err
+	}
+	for _, p := range pending {
+		if p.Live(now) {
+			taken++
+		}
+	}
+	return taken, limit, nil
+}
+
 // newMember makes userID a member of o (held by r) with role and writes
 // organizationMembership.created, as joining by an invitation or by an
 // accepted request does.

@@ -284,22 +284,10 @@ func (s *Service) suggestOne(ctx context.Context, r EnrollRepo, o *Organization,
 	if len(addrs) == 0 {
 		return nil
 	}
-	if _, err := r.MembershipOf(ctx, o.ID, userID); err == nil {
-		return nil
-	} else if !errors.Is(err, apperr.ErrNotFound) {
-		return err
-	}
 	now := s.Clock.Now()
-	for _, e := range all {
-		p, err := r.PendingInvitation(ctx, o.ID, e)
-		if errors.Is(err, apperr.ErrNotFound) {
-			continue
-		} else if err != nil {
-			return err
-		}
-		if p.Live(now) {
-			return nil // an invitation is more than a suggestion
-		}
+	// An invitation is more than a suggestion.
+	if ok, _, err := offerable(ctx, r, o, userID, addrs[0], all, now); err != nil || !ok {
+		return err
 	}
 	last, err := r.LatestSuggestion(ctx, o.ID, userID)
 	if err == nil && (last.Open() || last.Status == Rejected) {
