@@ -59,7 +59,8 @@ type MemberFilter struct {
 
 // InvitationFilter selects an organization's invitations.
 type InvitationFilter struct {
-	Statuses      []string // none = every status
+	Statuses      []string // none = every status; read as Invitation.Shown reports them at Now
+	Now           time.Time
 	Limit, Offset int
 }
 
@@ -493,13 +494,14 @@ func (a *Admin) Invitations(ctx context.Context, orgID string, f InvitationFilte
 	if _, err := a.s.Repo.OrganizationByID(ctx, orgID); err != nil {
 		return nil, 0, notFound(err)
 	}
+	f.Now = a.s.Clock.Now()
 	list, total, err := a.s.Repo.ListInvitations(ctx, orgID, f)
 	if err != nil {
 		return nil, 0, err
 	}
 	out := make([]InvitationObject, 0, len(list))
 	for i := range list {
-		out = append(out, invitationObject(&list[i]))
+		out = append(out, invitationObject(&list[i], f.Now))
 	}
 	return out, total, nil
 }
@@ -542,7 +544,7 @@ func (a *Admin) Invite(ctx context.Context, orgID string, in AdminInviteInput) (
 	list, err := a.s.Invite(ctx, a.actor(), orgID, inv)
 	if len(list) == 1 {
 		// Stored even when the email could not be sent; the error says so.
-		return invitationObject(&list[0]), err
+		return invitationObject(&list[0], a.s.Clock.Now()), err
 	}
 	return InvitationObject{}, err
 }
@@ -556,7 +558,7 @@ func (a *Admin) Invitation(ctx context.Context, orgID, invitationID string) (Inv
 	if err != nil {
 		return InvitationObject{}, err
 	}
-	return invitationObject(inv), nil
+	return invitationObject(inv, a.s.Clock.Now()), nil
 }
 
 // Revoke withdraws a pending invitation; its link stops working.

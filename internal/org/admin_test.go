@@ -125,6 +125,28 @@ func TestAdminKeepsTheRules_REQ_AC_06(t *testing.T) {
 			t.Errorf("Invitations = %+v, %d, %v", list, total, err)
 		}
 
+		// An invitation left past its expiry reads "expired" wherever it
+		// shows, as the status filter counts it, not "pending".
+		e.clock.Advance(time.Second)
+		late, err := adm.Invite(ctx, o.ID, org.AdminInviteInput{Email: "eve@example.com", Role: org.RoleMember, ExpiresInDays: 1})
+		if err != nil || late.Status != org.Pending {
+			t.Fatalf("Invite = %+v, %v", late, err)
+		}
+		e.clock.Advance(25 * time.Hour)
+		if got, err := adm.Invitation(ctx, o.ID, late.ID); err != nil || got.Status != org.Expired {
+			t.Errorf("Invitation past expiry = %q, %v; want expired", got.Status, err)
+		}
+		list, total, err = adm.Invitations(ctx, o.ID, org.InvitationFilter{Statuses: []string{org.Expired}})
+		if err != nil || total != 1 || len(list) != 1 || list[0].ID != late.ID || list[0].Status != org.Expired {
+			t.Errorf("Invitations(expired) = %+v, %d, %v", list, total, err)
+		}
+		if list, _, _ = adm.Invitations(ctx, o.ID, org.InvitationFilter{}); len(list) == 0 || list[0].ID != late.ID || list[0].Status != org.Expired {
+			t.Errorf("Invitations() first = %+v; want the late one, expired", list)
+		}
+		if _, total, _ = adm.Invitations(ctx, o.ID, org.InvitationFilter{Statuses: []string{org.Pending}}); total != 0 {
+			t.Errorf("Invitations(pending) counts %d; the only pending one has expired", total)
+		}
+
 		// Deleting asks no password and writes organization.deleted.
 		d, err := adm.Delete(ctx, o.ID)
 		if err != nil || !d.Deleted || d.ID != o.ID || d.Slug != "acme" {

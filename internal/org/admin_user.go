@@ -104,8 +104,7 @@ func (a *Admin) UserInvitations(ctx context.Context, userID string, f Invitation
 	}
 	out := make([]InvitationObject, 0, len(list))
 	for i := range list {
-		obj := invitationObject(&list[i].Invitation)
-		obj.Status = list[i].Shown(now)
+		obj := invitationObject(&list[i].Invitation, now)
 		obj.PublicOrganizationData = a.s.publicOrgData(&list[i].Org)
 		out = append(out, obj)
 	}

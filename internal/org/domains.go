@@ -653,5 +653,5 @@ func (s *Service) enrollOne(ctx context.Context, r EnrollRepo, o *Organization, 
 	if err := r.CreateInvitation(ctx, &inv); err != nil {
 		return err
 	}
-	return emit(ctx, r, events.InvitationCreated, inv.ID, invitationObject(&inv), now)
+	return emit(ctx, r, events.InvitationCreated, inv.ID, invitationObject(&inv, now), now)
 }

@@ -114,7 +114,7 @@ func (s *Service) Invite(ctx context.Context, actor Actor, orgID string, in Invi
 				}
 				return err
 			}
-			if err := emit(ctx, r, events.InvitationCreated, inv.ID, invitationObject(&inv), now); err != nil {
+			if err := emit(ctx, r, events.InvitationCreated, inv.ID, invitationObject(&inv, now), now); err != nil {
 				return err
 			}
 			out = append(out, inv)
@@ -216,7 +216,7 @@ func (s *Service) Revoke(ctx context.Context, actor Actor, orgID, invitationID s
 		if err := r.UpdateInvitation(ctx, inv, Pending); err != nil {
 			return notFound(conflictAsMissing(err))
 		}
-		return emit(ctx, r, events.InvitationRevoked, inv.ID, invitationObject(inv), now)
+		return emit(ctx, r, events.InvitationRevoked, inv.ID, invitationObject(inv, now), now)
 	})
 }
 
@@ -403,7 +403,7 @@ func (s *Service) accept(ctx context.Context, actor Actor, activate bool, find f
 		if err := r.UpdateInvitation(ctx, inv, Pending); err != nil {
 			return gone(conflictAsMissing(err))
 		}
-		if err := emit(ctx, r, events.InvitationAccepted, inv.ID, invitationObject(inv), now); err != nil {
+		if err := emit(ctx, r, events.InvitationAccepted, inv.ID, invitationObject(inv, now), now); err != nil {
 			return err
 		}
 		if !activate || actor.SessionID == "" {
@@ -450,7 +450,7 @@ func (s *Service) Decline(ctx context.Context, actor Actor, invitationID string)
 		if err := r.UpdateInvitation(ctx, inv, Pending); err != nil {
 			return gone(conflictAsMissing(err))
 		}
-		return emit(ctx, r, events.InvitationRevoked, inv.ID, invitationObject(inv), now)
+		return emit(ctx, r, events.InvitationRevoked, inv.ID, invitationObject(inv, now), now)
 	})
 }
 

@@ -3,6 +3,7 @@ package org
 import (
 	"encoding/json"
 	"strconv"
+	"time"
 
 	"github.com/portalhq/portal/internal/metadata"
 	"github.com/portalhq/portal/internal/user"
@@ -161,9 +162,12 @@ func (s *Service) publicOrgData(o *Organization) *PublicOrganizationData {
 	return &PublicOrganizationData{ID: obj.ID, Name: obj.Name, Slug: obj.Slug, ImageURL: obj.ImageURL, HasImage: obj.HasImage}
 }
 
-func invitationObject(i *Invitation) InvitationObject {
+// invitationObject is i as the Backend API and webhooks show it at now: a
+// pending invitation past its expiry reads "expired", as the status filter
+// counts it.
+func invitationObject(i *Invitation, now time.Time) InvitationObject {
 	return InvitationObject{Object: "organization_invitation", ID: i.ID, EmailAddress: i.Email, Role: i.Role,
-		RoleName: Name(i.Role), OrganizationID: i.OrgID, InviterUserID: i.InviterID, Status: i.Status,
+		RoleName: Name(i.Role), OrganizationID: i.OrgID, InviterUserID: i.InviterID, Status: i.Shown(now),
 		PublicMetadata: metadata.OrEmpty(i.PublicMetadata), PrivateMetadata: metadata.OrEmpty(i.PrivateMetadata),
 		ExpiresAt: i.ExpireAt.UnixMilli(), CreatedAt: i.CreatedAt.UnixMilli(), UpdatedAt: i.UpdatedAt.UnixMilli()}
 }

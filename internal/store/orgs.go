@@ -427,6 +427,27 @@ func (q *Q) UpdateInvitation(ctx context.Context, inv *org.Invitation, from stri
 	return matchedOne(res, err, nil)
 }
 
+// shownStatusIn is the condition (on organization_invitations as i) that
+// keeps the invitations whose status, as org.Invitation.Shown reports it at
+// now, is one of statuses, and its arguments.
+func shownStatusIn(statuses []string, now time.Time) (string, []any) {
+	conds, args := make([]string, 0, len(statuses)), make([]any, 0, len(statuses))
+	for _, st := range statuses {
+		switch st {
+		case org.Pending:
+			conds = append(conds, `(i.status = 'pending' AND i.expire_at > ?)`)
+			args = append(args, ms(now))
+		case org.Expired:
+			conds = append(conds, `(i.status = 'expired' OR (i.status = 'pending' AND i.expire_at <= ?))`)
+			args = append(args, ms(now))
+		default:
+			conds = append(conds, `i.status = ?`)
+			args = append(args, st)
+		}
+	}
+	return `(` + strings.Join(conds, ` OR `) + `)`, args
+}
+
 // InvitationsForUser pages through the invitations to any of f.Emails
 // that f selects, each with its organization, and returns how many it
 // selects. Statuses are read as org.Invitation.Shown reports them at f.Now.
@@ -445,21 +466,9 @@ func (q *Q) InvitationsForUser(ctx context.Context, userID string, f org.UserInv
 		args = append(args, ms(f.Now), userID)
 	}
 	if len(f.Statuses) > 0 {
-		var conds []string
-		for _, st := range f.Statuses {
-			switch st {
-			case org.Pending:
-				conds = append(conds, `(i.status = 'pending' AND i.expire_at > ?)`)
-				args = append(args, ms(f.Now))
-			case org.Expired:
-				conds = append(conds, `(i.status = 'expired' OR (i.status = 'pending' AND i.expire_at <= ?))`)
-				args = append(args, ms(f.Now))
-			default:
-				conds = append(conds, `i.status = ?`)
-				args = append(args, st)
-			}
-		}
-		where += ` AND (` + strings.Join(conds, ` OR `) + `)`
+		cond, more := shownStatusIn(f.Statuses, f.Now)
+		where += ` AND ` + cond
+		args = append(args, more...)
 	}
 	from := ` FROM organization_invitations i JOIN organizations o ON o.id = i.org_id` + where
 	order, page := ` ORDER BY i.created_at DESC, i.id DESC`, ``

@@ -65,21 +65,21 @@ func (q *Q) ListOrganizations(ctx context.Context, f org.OrgFilter) ([]org.Organ
 }
 
 // ListInvitations pages through an organization's invitations with one of
-// f's statuses (none = all), newest first, and returns how many match.
+// f's statuses (none = all) as org.Invitation.Shown reports them at f.Now,
+// newest first, and returns how many match.
 func (q *Q) ListInvitations(ctx context.Context, orgID string, f org.InvitationFilter) ([]org.Invitation, int, error) {
-	where, args := ` WHERE org_id = ?`, []any{orgID}
+	where, args := ` WHERE i.org_id = ?`, []any{orgID}
 	if len(f.Statuses) > 0 {
-		where += ` AND status IN (` + placeholders(len(f.Statuses)) + `)`
-		for _, s := range f.Statuses {
-			args = append(args, s)
-		}
+		cond, more := shownStatusIn(f.Statuses, f.Now)
+		where += ` AND ` + cond
+		args = append(args, more...)
 	}
-	total, err := q.count(ctx, `SELECT COUNT(*) FROM organization_invitations`+where, args...)
+	total, err := q.count(ctx, `SELECT COUNT(*) FROM organization_invitations i`+where, args...)
 	if err != nil {
 		return nil, 0, err
 	}
-	rows, err := q.query(ctx, `SELECT `+invitationCols+` FROM organization_invitations`+where+
-		` ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?`, append(args, f.Limit, f.Offset)...)
+	rows, err := q.query(ctx, `SELECT `+invitationCols+` FROM organization_invitations i`+where+
+		` ORDER BY i.created_at DESC, i.id DESC LIMIT ? OFFSET ?`, append(args, f.Limit, f.Offset)...)
 	if err != nil {
 		return nil, 0, err
 	}
