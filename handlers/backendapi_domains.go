@@ -50,13 +50,14 @@ func (a *app) apiDomainCreate(c echo.Context) error {
 type domainUpdateBody struct {
 	EnrollmentMode *string `json:"enrollment_mode"`
 	Verified       *bool   `json:"verified"`
+	DeletePending  bool    `json:"delete_pending"`
 }
 
 // PATCH /v1/organizations/:id/domains/:domain_id
 func (a *app) apiDomainUpdate(c echo.Context) error {
 	return orgAPIBody(a, c, func(ctx context.Context, adm *org.Admin, b domainUpdateBody) (any, error) {
 		return adm.UpdateDomain(ctx, c.Param("id"), c.Param("domain_id"), org.AdminDomainUpdate{
-			EnrollmentMode: b.EnrollmentMode, Verified: b.Verified})
+			EnrollmentMode: b.EnrollmentMode, Verified: b.Verified, DeletePending: b.DeletePending})
 	})
 }
 

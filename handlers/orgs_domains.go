@@ -111,7 +111,7 @@ func (a *app) orgDomainVerify(c echo.Context) error {
 func (a *app) orgDomainEnrollment(c echo.Context) error {
 	return a.domainChange(c, "saved", func(actor org.Actor, form url.Values) error {
 		_, err := a.Orgs.SetEnrollmentMode(c.Request().Context(), actor, c.Param("org_id"), c.Param("domain_id"),
-			form.Get("enrollment_mode"))
+			form.Get("enrollment_mode"), form.Get("delete_pending") == "true")
 		return err
 	}, func(p *views.OrgDomain, msg string) { p.ModeError = msg })
 }

@@ -40,7 +40,7 @@ func TestReview3AcceptingARequestWhileTheAPIVerifiesAnAddressDoesNotDeadlock(t *
 	if err != nil || !d.Verified() {
 		t.Fatalf("add acme.test: %+v, %v", d, err)
 	}
-	if _, err := e.orgs.SetEnrollmentMode(ctx, adaActor, acme.ID, d.ID, org.AutomaticSuggestion); err != nil {
+	if _, err := e.orgs.SetEnrollmentMode(ctx, adaActor, acme.ID, d.ID, org.AutomaticSuggestion, false); err != nil {
 		t.Fatal(err)
 	}
 	list, err := e.orgs.Suggestions(ctx, carol.ID)

@@ -120,7 +120,30 @@ func TestVerifiedDomainsOnTheOrganizationPage(t *testing.T) {
 		t.Errorf("carol was sent %d emails; automatic invitations are not emailed", n)
 	}
 
+	// Going back to manual invitations, the admin may take back what the
+	// domain gave and nobody used: a checkbox, offered while any waits.
 	page := ada.b.get(dp)
+	wantText(t, "the domain page", page, http.StatusOK, "3 pending invitations to addresses at acme-rockets.test.")
+	box := page.Doc.Find(domainStepForm(dp, "enrollment") + ` input#delete_pending-field[type="checkbox"][name="delete_pending"]`)
+	if box.Length() != 1 || box.Is("[checked]") {
+		t.Fatal("no unchecked delete_pending checkbox in the enrollment form")
+	}
+	if l := strings.TrimSpace(page.Doc.Find(`label[for="delete_pending-field"]`).Text()); l !=
+		"Also revoke the pending invitations and withdraw the suggestions to addresses at acme-rockets.test" {
+		t.Errorf("the checkbox's label says %q", l)
+	}
+	cleared := ada.b.submit(page, domainStepForm(dp, "enrollment"),
+		map[string]string{"enrollment_mode": "manual_invitation", "delete_pending": "true"})
+	wantText(t, "after clearing", cleared, http.StatusOK, "Your changes are saved.",
+		"0 pending invitations to addresses at acme-rockets.test.")
+	if cleared.Doc.Find(`#delete_pending-field`).Length() != 0 {
+		t.Error("the checkbox is still offered with nothing pending")
+	}
+	if pg := carol.b.get("/switch-organization"); strings.Contains(pg.Doc.Find("main").Text(), "Acme Rockets") {
+		t.Error("carol's revoked invitation still shows on her switcher")
+	}
+
+	page = ada.b.get(dp)
 	removed := ada.b.submit(page, domainStepForm(dp, "remove"), nil)
 	wantText(t, "after removing", removed, http.StatusOK, "The domain is removed.", "No domains yet.")
 	if removed.URL.Path != "/organizations/"+acme.OrgID {

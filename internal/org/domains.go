@@ -449,8 +449,11 @@ func (s *Service) saveDomain(ctx context.Context, r Repo, o *Organization, befor
 }
 
 // SetEnrollmentMode chooses what people with a verified address at a
-// verified domain get; it needs org:sys_domains:manage.
-func (s *Service) SetEnrollmentMode(ctx context.Context, actor Actor, orgID, domainID, mode string) (*Domain, error) {
+// verified domain get; it needs org:sys_domains:manage. With deletePending
+// it also revokes the pending invitations to addresses at the domain and
+// withdraws the suggestions nobody asked for yet (Clerk's delete_pending),
+// so that a change of mode applies to everyone at once.
+func (s *Service) SetEnrollmentMode(ctx context.Context, actor Actor, orgID, domainID, mode string, deletePending bool) (*Domain, error) {
 	var out *Domain
 	err := s.withinDomain(ctx, actor, orgID, domainID, func(r Repo, a *Access, d *Domain) error {
 		out = d
@@ -460,6 +463,11 @@ func (s *Service) SetEnrollmentMode(ctx context.Context, actor Actor, orgID, dom
 		if !d.Verified() {
 			return ErrDomainUnverified
 		}
+		if deletePending {
+			if err := s.deletePendingAt(ctx, r, d); err != nil {
+				return err
+			}
+		}
 		if d.EnrollmentMode == mode {
 			return nil
 		}
@@ -468,6 +476,33 @@ func (s *Service) SetEnrollmentMode(ctx context.Context, actor Actor, orgID, dom
 		return s.saveDomain(ctx, r, a.Org, &before, d)
 	})
 	return out, err
+}
+
+// deletePendingAt revokes d's organization's live invitations to
+// addresses at d, each with its organizationInvitation.revoked, and
+// withdraws its suggestions there that nobody asked for. Requests to join
+// stay: a person made them.
+func (s *Service) deletePendingAt(ctx context.Context, r Repo, d *Domain) error {
+	now := s.Clock.Now()
+	list, err := r.ListPendingInvitations(ctx, d.OrgID)
+	if err != nil {
+		return err
+	}
+	for i := range list {
+		inv := &list[i]
+		if !inv.Live(now) || domainOf(inv.Email) != d.Name {
+			continue
+		}
+		inv.Status, inv.UpdatedAt = Revoked, now
+		if err := r.UpdateInvitation(ctx, inv, Pending); err != nil {
+			return err
+		}
+		if err := emit(ctx, r, events.InvitationRevoked, inv.ID, invitationObject(inv, now), now); err != nil {
+			return err
+		}
+	}
+	_, err = r.WithdrawSuggestionsAt(ctx, d.OrgID, d.Name, now)
+	return err
 }
 
 // RemoveDomain removes a domain from the organization; it needs

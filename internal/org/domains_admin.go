@@ -166,11 +166,14 @@ func (a *Admin) Domains(ctx context.Context, orgID string, f DomainFilter) ([]Do
 type AdminDomainUpdate struct {
 	EnrollmentMode *string
 	Verified       *bool
+	DeletePending  bool // revoke the pending invitations and withdraw the suggestions at the domain
 }
 
 // UpdateDomain changes a domain's enrollment mode or marks it verified or
 // unverified. Unlike the organization's page, the mode may be set on an
-// unverified domain: it applies once the domain is verified.
+// unverified domain: it applies once the domain is verified. DeletePending
+// first clears what the domain gave and nobody used, as on the domain's
+// page.
 func (a *Admin) UpdateDomain(ctx context.Context, orgID, domainID string, in AdminDomainUpdate) (DomainObject, error) {
 	if in.EnrollmentMode != nil {
 		if err := checkMode(*in.EnrollmentMode); err != nil {
@@ -179,6 +182,11 @@ func (a *Admin) UpdateDomain(ctx context.Context, orgID, domainID string, in Adm
 	}
 	var out DomainObject
 	err := a.s.withinDomain(ctx, a.actor(), orgID, domainID, func(r Repo, acc *Access, d *Domain) error {
+		if in.DeletePending {
+			if err := a.s.deletePendingAt(ctx, r, d); err != nil {
+				return err
+			}
+		}
 		before := *d
 		if in.EnrollmentMode != nil {
 			d.EnrollmentMode = *in.EnrollmentMode

@@ -228,14 +228,14 @@ func TestDomainAuthorization_REQ_AC_01_REQ_AC_02(t *testing.T) {
 				return e.svc.SendDomainCode(ctx, bob.actor, acme.ID, d.ID, "it@acme.test", "192.0.2.1")
 			}, org.ErrForbidden},
 			{"member sets the mode", func() error {
-				_, err := e.svc.SetEnrollmentMode(ctx, bob.actor, acme.ID, d.ID, org.AutomaticInvitation)
+				_, err := e.svc.SetEnrollmentMode(ctx, bob.actor, acme.ID, d.ID, org.AutomaticInvitation, false)
 				return err
 			}, org.ErrForbidden},
 			{"member removes", func() error { return e.svc.RemoveDomain(ctx, bob.actor, acme.ID, d.ID) }, org.ErrForbidden},
 			// The permission is judged before what was typed.
 			{"member adds a free email domain", func() error { _, err := e.svc.AddDomain(ctx, bob.actor, acme.ID, "gmail.com"); return err }, org.ErrForbidden},
 			{"member sets an unknown mode", func() error {
-				_, err := e.svc.SetEnrollmentMode(ctx, bob.actor, acme.ID, d.ID, "everyone")
+				_, err := e.svc.SetEnrollmentMode(ctx, bob.actor, acme.ID, d.ID, "everyone", false)
 				return err
 			}, org.ErrForbidden},
 			{"member sends a code elsewhere", func() error {
@@ -259,13 +259,13 @@ func TestDomainAuthorization_REQ_AC_01_REQ_AC_02(t *testing.T) {
 		if n := len(e.allEvents()); n != before {
 			t.Errorf("refusals wrote %d events", n-before)
 		}
-		_, err := e.svc.SetEnrollmentMode(ctx, ada.actor, acme.ID, d.ID, org.AutomaticInvitation)
+		_, err := e.svc.SetEnrollmentMode(ctx, ada.actor, acme.ID, d.ID, org.AutomaticInvitation, false)
 		domaintest.WantErr(t, "the mode of an unverified domain", err, apperr.Invalid, "org.error.domain_unverified")
 		e.verify(ada, d, "it@acme.test")
-		if _, err = e.svc.SetEnrollmentMode(ctx, ada.actor, acme.ID, d.ID, org.AutomaticSuggestion); err != nil {
+		if _, err = e.svc.SetEnrollmentMode(ctx, ada.actor, acme.ID, d.ID, org.AutomaticSuggestion, false); err != nil {
 			t.Errorf("automatic suggestions: %v", err)
 		}
-		_, err = e.svc.SetEnrollmentMode(ctx, ada.actor, acme.ID, d.ID, "everyone")
+		_, err = e.svc.SetEnrollmentMode(ctx, ada.actor, acme.ID, d.ID, "everyone", false)
 		domaintest.WantErr(t, "an unknown mode", err, apperr.Invalid, "org.error.enrollment_mode")
 	})
 }
@@ -291,7 +291,7 @@ func TestAutomaticInvitations(t *testing.T) {
 		if got := e.waiting(carol); len(got) != 0 {
 			t.Fatalf("manual_invitation invited carol: %q", got)
 		}
-		if _, err := e.svc.SetEnrollmentMode(ctx, ada.actor, acme.ID, d.ID, org.AutomaticInvitation); err != nil {
+		if _, err := e.svc.SetEnrollmentMode(ctx, ada.actor, acme.ID, d.ID, org.AutomaticInvitation, false); err != nil {
 			t.Fatal(err)
 		}
 		if got := e.waiting(carol); !slices.Equal(got, []string{"Acme carol@acme.test org:member"}) {
@@ -320,7 +320,7 @@ func TestAutomaticInvitations(t *testing.T) {
 
 		// Setting the mode again, or back and forth, invites nobody twice.
 		for _, mode := range []string{org.AutomaticInvitation, org.ManualInvitation, org.AutomaticInvitation} {
-			if _, err := e.svc.SetEnrollmentMode(ctx, ada.actor, acme.ID, d.ID, mode); err != nil {
+			if _, err := e.svc.SetEnrollmentMode(ctx, ada.actor, acme.ID, d.ID, mode, false); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -355,7 +355,7 @@ func TestAutomaticInvitations(t *testing.T) {
 			t.Fatalf("expired invitation still waits: %q", got)
 		}
 		for _, mode := range []string{org.ManualInvitation, org.AutomaticInvitation} {
-			if _, err := e.svc.SetEnrollmentMode(ctx, ada.actor, acme.ID, d.ID, mode); err != nil {
+			if _, err := e.svc.SetEnrollmentMode(ctx, ada.actor, acme.ID, d.ID, mode, false); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -374,7 +374,7 @@ func TestAutomaticInvitationsKeepTheMemberLimit(t *testing.T) {
 		carol, dan := e.person("carol@acme.test"), e.person("dan@acme.test")
 		e.svc.Policy.MaxMembers = 2
 		d := e.domain(ada, acme, "acme.test")
-		if _, err := e.svc.SetEnrollmentMode(t.Context(), ada.actor, acme.ID, d.ID, org.AutomaticInvitation); err != nil {
+		if _, err := e.svc.SetEnrollmentMode(t.Context(), ada.actor, acme.ID, d.ID, org.AutomaticInvitation, false); err != nil {
 			t.Fatal(err)
 		}
 		n := len(e.waiting(carol)) + len(e.waiting(dan))
@@ -397,7 +397,7 @@ func TestAutomaticInvitationsWhileSigningUp(t *testing.T) {
 		signUps := make([]*user.User, n)
 		race(t, e.st, n+1, func(i int) error {
 			if i == n {
-				_, err := e.svc.SetEnrollmentMode(ctx, ada.actor, acme.ID, d.ID, org.AutomaticInvitation)
+				_, err := e.svc.SetEnrollmentMode(ctx, ada.actor, acme.ID, d.ID, org.AutomaticInvitation, false)
 				if err != nil {
 					t.Errorf("set the mode: %v", err)
 				}
@@ -445,7 +445,7 @@ func TestOneAutomaticInvitationPerOrganization(t *testing.T) {
 		e.addEmail(carol, "carol@b.test", true)
 		for _, name := range []string{"a.test", "b.test"} {
 			d := e.domain(ada, acme, name) // Ada's own addresses verify them
-			if _, err := e.svc.SetEnrollmentMode(ctx, ada.actor, acme.ID, d.ID, org.AutomaticInvitation); err != nil {
+			if _, err := e.svc.SetEnrollmentMode(ctx, ada.actor, acme.ID, d.ID, org.AutomaticInvitation, false); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -473,6 +473,92 @@ func TestOneAutomaticInvitationPerOrganization(t *testing.T) {
 		list, err := e.svc.Waiting(ctx, dan.ID)
 		if err != nil || len(list) != 1 {
 			t.Errorf("dan waits for %+v, %v; want one invitation", list, err)
+		}
+	})
+}
+
+// Changing the mode with deletePending (Clerk's "delete pending
+// invitations and suggestions") revokes the live invitations to addresses
+// at the domain, automatic or by hand, each with its event, and withdraws
+// the suggestions nobody asked for; invitations elsewhere and requests a
+// person made stay. The Backend API's delete_pending does the same.
+func TestEnrollmentModeChangeDeletesPending(t *testing.T) {
+	onEngines(t, func(t *testing.T, e *env) {
+		ctx := t.Context()
+		ada := e.person("ada@acme.test")
+		acme := e.create(ada, "Acme")
+		carol, dan, gus := e.person("carol@acme.test"), e.person("dan@acme.test"), e.person("gus@acme.test")
+		d := e.domain(ada, acme, "acme.test")
+		if _, err := e.svc.SetEnrollmentMode(ctx, ada.actor, acme.ID, d.ID, org.AutomaticInvitation, false); err != nil {
+			t.Fatal(err)
+		}
+		e.invite(ada, acme, "hal@acme.test", org.RoleAdmin)       // by hand, at the domain
+		e.invite(ada, acme, "ivy@elsewhere.test", org.RoleMember) // elsewhere: stays
+		if got := e.waiting(carol); len(got) != 1 {
+			t.Fatalf("carol waits for %q", got)
+		}
+
+		// To suggestions: carol and dan are invited already, gus is not.
+		if _, err := e.svc.SetEnrollmentMode(ctx, ada.actor, acme.ID, d.ID, org.AutomaticSuggestion, true); err != nil {
+			t.Fatal(err)
+		}
+		pending, err := e.st.Q.ListPendingInvitations(ctx, acme.ID)
+		if err != nil || len(pending) != 1 || pending[0].Email != "ivy@elsewhere.test" {
+			t.Fatalf("pending invitations after delete_pending = %+v, %v; want only ivy's", pending, err)
+		}
+		for _, p := range []*person{carol, dan, gus} {
+			if got := e.waiting(p); len(got) != 0 {
+				t.Errorf("%s still waits for %q", p.email, got)
+			}
+		}
+		revoked, _, err := e.svc.Admin().Invitations(ctx, acme.ID, org.InvitationFilter{Statuses: []string{org.Revoked}})
+		if err != nil || len(revoked) != 4 { // carol, dan, gus (automatic), hal (by hand)
+			t.Fatalf("revoked = %+v, %v", revoked, err)
+		}
+		for _, inv := range revoked {
+			if got := e.eventTypes(inv.ID); !slices.Equal(got, []string{events.InvitationCreated, events.InvitationRevoked}) {
+				t.Errorf("events of %s's invitation = %v", inv.EmailAddress, got)
+			}
+		}
+		// The new mode then suggests the organization to everyone there.
+		for _, p := range []*person{carol, dan, gus} {
+			if got := e.suggested(p); len(got) != 1 {
+				t.Errorf("%s is suggested %q", p.email, got)
+			}
+		}
+
+		// Carol asks to join; the others' suggestions are withdrawn, her
+		// request stays.
+		if _, err := e.svc.RequestToJoin(ctx, carol.actor, e.suggestionOf(carol).ID); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.svc.SetEnrollmentMode(ctx, ada.actor, acme.ID, d.ID, org.AutomaticSuggestion, true); err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range []*person{dan, gus} {
+			if got := e.suggested(p); len(got) != 0 {
+				t.Errorf("%s is still suggested %q", p.email, got)
+			}
+		}
+		if _, page, err := e.svc.MembershipRequests(ctx, ada.actor, acme.ID, 1); err != nil || page.Total != 1 {
+			t.Errorf("requests after delete_pending = %+v, %v; want carol's", page, err)
+		}
+
+		// Without delete_pending nothing given is taken back.
+		e.invite(ada, acme, "jo@acme.test", org.RoleMember)
+		if _, err := e.svc.SetEnrollmentMode(ctx, ada.actor, acme.ID, d.ID, org.ManualInvitation, false); err != nil {
+			t.Fatal(err)
+		}
+		if p, _ := e.st.Q.PendingInvitation(ctx, acme.ID, "jo@acme.test"); p == nil {
+			t.Error("a mode change without delete_pending revoked jo's invitation")
+		}
+		// Through the Backend API.
+		obj, err := e.svc.Admin().UpdateDomain(ctx, acme.ID, d.ID, org.AdminDomainUpdate{DeletePending: true})
+		if err != nil || obj.TotalPendingInvitations != 0 || obj.EnrollmentMode != org.ManualInvitation {
+			t.Errorf("UpdateDomain(delete_pending) = %+v, %v", obj, err)
+		}
+		if p, err := e.st.Q.PendingInvitation(ctx, acme.ID, "jo@acme.test"); err == nil {
+			t.Errorf("jo's invitation is still pending after the Backend API's delete_pending: %+v", p)
 		}
 	})
 }

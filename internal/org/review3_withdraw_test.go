@@ -31,7 +31,7 @@ func TestReview3SuggestionKeptByAnotherDomainIsWithdrawnWhenThatOneStops(t *test
 			t.Fatalf("frank is suggested %q", got)
 		}
 		// acme.test stops; acme-labs.test still covers frank: kept, as documented.
-		if _, err := e.svc.SetEnrollmentMode(ctx, ada.actor, acme.ID, first.ID, org.ManualInvitation); err != nil {
+		if _, err := e.svc.SetEnrollmentMode(ctx, ada.actor, acme.ID, first.ID, org.ManualInvitation, false); err != nil {
 			t.Fatal(err)
 		}
 		if got := e.suggested(frank); len(got) != 1 {

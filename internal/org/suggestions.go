@@ -91,6 +91,10 @@ type SuggestionRepo interface {
 	// automatic_suggestion mode suggests it to any more, whatever address
 	// each was made for; it returns how many.
 	WithdrawUncoveredSuggestions(ctx context.Context, orgID string, at time.Time) (int, error)
+	// WithdrawSuggestionsAt withdraws orgID's suggestions not yet asked
+	// for that were made for addresses at exactly domain; it returns how
+	// many.
+	WithdrawSuggestionsAt(ctx context.Context, orgID, domain string, at time.Time) (int, error)
 }
 
 // Errors of suggestions.

@@ -51,7 +51,7 @@ func (e *env) suggesting(admin *person, o *org.Organization, name string) *org.D
 	if !d.Verified() {
 		e.t.Fatalf("%s is not verified by %s", name, admin.email)
 	}
-	d, err := e.svc.SetEnrollmentMode(e.t.Context(), admin.actor, o.ID, d.ID, org.AutomaticSuggestion)
+	d, err := e.svc.SetEnrollmentMode(e.t.Context(), admin.actor, o.ID, d.ID, org.AutomaticSuggestion, false)
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -123,7 +123,7 @@ func TestAutomaticSuggestions(t *testing.T) {
 		}
 
 		// Setting the mode again suggests nobody twice.
-		if _, err := e.svc.SetEnrollmentMode(ctx, ada.actor, acme.ID, d.ID, org.AutomaticSuggestion); err != nil {
+		if _, err := e.svc.SetEnrollmentMode(ctx, ada.actor, acme.ID, d.ID, org.AutomaticSuggestion, false); err != nil {
 			t.Fatal(err)
 		}
 		if got := e.suggested(carol); len(got) != 1 {
@@ -289,7 +289,7 @@ func TestRejectAndGoneAddress(t *testing.T) {
 		err := e.svc.AcceptRequest(ctx, ada.actor, acme.ID, sg.ID)
 		domaintest.WantErr(t, "accepting a rejected request", err, apperr.Conflict, "org.error.request_gone")
 		for _, mode := range []string{org.ManualInvitation, org.AutomaticSuggestion} {
-			if _, err := e.svc.SetEnrollmentMode(ctx, ada.actor, acme.ID, d.ID, mode); err != nil {
+			if _, err := e.svc.SetEnrollmentMode(ctx, ada.actor, acme.ID, d.ID, mode, false); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -336,7 +336,7 @@ func TestSuggestionsWithdrawnWhenTheDomainStops(t *testing.T) {
 		if _, err := e.svc.RequestToJoin(ctx, dan.actor, e.suggestionOf(dan).ID); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := e.svc.SetEnrollmentMode(ctx, ada.actor, acme.ID, d.ID, org.ManualInvitation); err != nil {
+		if _, err := e.svc.SetEnrollmentMode(ctx, ada.actor, acme.ID, d.ID, org.ManualInvitation, false); err != nil {
 			t.Fatal(err)
 		}
 		if got := e.suggested(carol); len(got) != 0 {
@@ -349,21 +349,21 @@ func TestSuggestionsWithdrawnWhenTheDomainStops(t *testing.T) {
 			t.Errorf("requests after manual_invitation: %q", got)
 		}
 		// Suggesting again: carol's comes back.
-		if _, err := e.svc.SetEnrollmentMode(ctx, ada.actor, acme.ID, d.ID, org.AutomaticSuggestion); err != nil {
+		if _, err := e.svc.SetEnrollmentMode(ctx, ada.actor, acme.ID, d.ID, org.AutomaticSuggestion, false); err != nil {
 			t.Fatal(err)
 		}
 		if got := e.suggested(carol); len(got) != 1 {
 			t.Errorf("suggesting again, carol is suggested %q", got)
 		}
 		// Inviting instead: carol is invited, her suggestion withdrawn.
-		if _, err := e.svc.SetEnrollmentMode(ctx, ada.actor, acme.ID, d.ID, org.AutomaticInvitation); err != nil {
+		if _, err := e.svc.SetEnrollmentMode(ctx, ada.actor, acme.ID, d.ID, org.AutomaticInvitation, false); err != nil {
 			t.Fatal(err)
 		}
 		if got, inv := e.suggested(carol), e.waiting(carol); len(got) != 0 || len(inv) != 1 {
 			t.Errorf("after automatic_invitation carol is suggested %q and invited %q", got, inv)
 		}
 		// An organization that has invited someone does not suggest itself to them.
-		if _, err := e.svc.SetEnrollmentMode(ctx, ada.actor, acme.ID, d.ID, org.AutomaticSuggestion); err != nil {
+		if _, err := e.svc.SetEnrollmentMode(ctx, ada.actor, acme.ID, d.ID, org.AutomaticSuggestion, false); err != nil {
 			t.Fatal(err)
 		}
 		if got := e.suggested(carol); len(got) != 0 {
@@ -446,7 +446,7 @@ func TestAutomaticSuggestionsWhileSigningUp(t *testing.T) {
 		signUps := make([]*user.User, n)
 		race(t, e.st, n+1, func(i int) error {
 			if i == n {
-				_, err := e.svc.SetEnrollmentMode(ctx, ada.actor, acme.ID, d.ID, org.AutomaticSuggestion)
+				_, err := e.svc.SetEnrollmentMode(ctx, ada.actor, acme.ID, d.ID, org.AutomaticSuggestion, false)
 				if err != nil {
 					t.Errorf("set the mode: %v", err)
 				}

@@ -160,6 +160,19 @@ func (q *Q) WithdrawUncoveredSuggestions(ctx context.Context, orgID string, at t
 	return int(n), err
 }
 
+// WithdrawSuggestionsAt withdraws orgID's suggestions not yet asked for
+// that were made for addresses at exactly domain; it returns how many.
+func (q *Q) WithdrawSuggestionsAt(ctx context.Context, orgID, domain string, at time.Time) (int, error) {
+	res, err := q.exec(ctx, `UPDATE organization_suggestions SET status = 'withdrawn', updated_at = ?
+		WHERE org_id = ? AND status = 'pending' AND email LIKE ? ESCAPE '\'`,
+		ms(at), orgID, "%@"+escapeLike(strings.ToLower(domain)))
+	if err != nil {
+		return 0, err
+	}
+	n, err := res.RowsAffected()
+	return int(n), err
+}
+
 // suggestionRow holds the columns of a suggestion that need converting.
 type suggestionRow struct {
 	requested        sql.NullInt64
