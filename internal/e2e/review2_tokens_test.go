@@ -4,11 +4,13 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
+	"strings"
 	"testing"
 
 	"github.com/go-jose/go-jose/v4"
 	"github.com/go-jose/go-jose/v4/jwt"
 
+	"github.com/portalhq/portal/internal/events"
 	"github.com/portalhq/portal/internal/testutil/portaltest"
 )
 
@@ -107,4 +109,39 @@ func TestReview2BlocklistEndsTemplateTokensToo(t *testing.T) {
 	if r := api(t, p, http.MethodPost, "/v1/sessions/"+c.SID+"/tokens/app", nil, &out); r.Status != plain.Status {
 		t.Errorf("template token of the blocked account: %d %s; the session token is refused with %d", r.Status, r.Body, plain.Status)
 	}
+}
+
+// A blocklist entry added while a browser is signed in: the next time the
+// portal would hand that browser to an app, the session ends (revoked,
+// with session.revoked) and the browser sees the sign-in form — before,
+// /sign-in sent it to /sign-in for ever, since the session the token was
+// refused for stayed active. /user then asks to sign in, and signing in
+// again is refused.
+func TestBlockedAccountIsSignedOutWithoutALoop(t *testing.T) {
+	p := portaltest.Start(t, portaltest.Options{})
+	b := newBrowser(t, p)
+	c, _ := verify(t, p, wantHandBack(t, signUp(t, p, b, "ada@blocked.example", appURL), http.StatusSeeOther, appURL))
+	if r := api(t, p, http.MethodPost, "/v1/blocklist_identifiers", map[string]any{"identifier": "*@blocked.example"}, nil); r.Status != http.StatusOK {
+		t.Fatalf("block: %d %s", r.Status, r.Body)
+	}
+	first := b.getRaw(withRedirect("/sign-in", appURL))
+	if first.Status != http.StatusSeeOther || first.Header.Get("Location") != "/sign-in" {
+		t.Fatalf("/sign-in of the blocked account: %d to %q, want 303 to /sign-in", first.Status, first.Header.Get("Location"))
+	}
+	again := b.getRaw("/sign-in")
+	if again.Status != http.StatusOK || again.Doc.Find(signInForm).Length() != 1 {
+		t.Fatalf("after the refused hand-back /sign-in answers %d to %q, want the form", again.Status, again.Header.Get("Location"))
+	}
+	var sess struct{ Status string }
+	if r := api(t, p, http.MethodGet, "/v1/sessions/"+c.SID, nil, &sess); r.Status != http.StatusOK || sess.Status != "revoked" {
+		t.Errorf("the session is %q (%d), want revoked", sess.Status, r.Status)
+	}
+	if got := eventTypes(eventsOf(t, p, c.SID)); len(got) == 0 || got[len(got)-1] != events.SessionRevoked {
+		t.Errorf("session events %v, want session.revoked last", got)
+	}
+	if pg := b.getRaw("/user"); pg.Status != http.StatusSeeOther || !strings.HasPrefix(pg.Header.Get("Location"), "/sign-in") {
+		t.Errorf("/user answers %d to %q, want sign-in", pg.Status, pg.Header.Get("Location"))
+	}
+	refused := b.submit(b.get(withRedirect("/sign-in", appURL)), signInForm, map[string]string{"identifier": "ada@blocked.example"})
+	wantText(t, "signing in again", refused, http.StatusUnprocessableEntity, "This email address can't be used to sign up or sign in here.")
 }

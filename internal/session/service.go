@@ -406,20 +406,23 @@ func (s *Service) RevokeSession(ctx context.Context, id string) (*Session, error
 // Admit decides whether a token of sess may be minted now, for any kind
 // of token (the session token, a JWT template's): ErrSignedOut when the
 // user was banned or deleted meanwhile, or holds an identifier blocked
-// since the session began. It returns ttl, cut for an impersonation so
-// that its tokens end by the session's end (the Backend API's
-// expires_in_seconds included).
+// since the session began. A refused session is ended then and there
+// (status "revoked", session.revoked), so that the portal's own pages,
+// which find the client's session without asking this, sign the browser
+// out too instead of handing it back to sign-in again and again. It
+// returns ttl, cut for an impersonation so that its tokens end by the
+// session's end (the Backend API's expires_in_seconds included).
 func (s *Service) Admit(ctx context.Context, sess *Session, ttl time.Duration) (time.Duration, error) {
 	// One narrow query, not the whole user: this runs on every refresh.
 	st, err := s.Repo.UserStanding(ctx, sess.UserID)
 	if errors.Is(err, apperr.ErrNotFound) || (err == nil && st.Banned) {
-		return 0, ErrSignedOut
+		return 0, s.refuse(ctx, sess)
 	}
 	if err != nil {
 		return 0, err
 	}
 	if err := s.admitted(ctx, s.Repo, sess.UserID); errors.Is(err, ErrCannotSignIn) {
-		return 0, ErrSignedOut
+		return 0, s.refuse(ctx, sess)
 	} else if err != nil {
 		return 0, err
 	}
@@ -429,6 +432,21 @@ func (s *Service) Admit(ctx context.Context, sess *Session, ttl time.Duration) (
 		}
 	}
 	return ttl, nil
+}
+
+// refuse ends sess, which may mint no token any more, and answers
+// ErrSignedOut.
+func (s *Service) refuse(ctx context.Context, sess *Session) error {
+	if sess.Status != Active {
+		return ErrSignedOut
+	}
+	err := s.InTx(ctx, func(r Repo) error {
+		return s.end(ctx, r, []Session{*sess}, Revoked, s.Clock.Now())
+	})
+	if err != nil {
+		return err
+	}
+	return ErrSignedOut
 }
 
 // Token mints a session token for sess, for the app at origin azp. It
