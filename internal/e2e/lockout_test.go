@@ -65,6 +65,11 @@ func TestLockedAccountCanUseEmailCode_REQ_RL_02(t *testing.T) {
 	for range lockoutThreshold {
 		attacker.submit(step, passwordForm, map[string]string{"password": wrongPassword})
 	}
+	// The owner is told of the lock (REQ-RL-07), after the answer; wait
+	// for that email so that it is not taken for the code's.
+	if m := p.SMTP.WaitFor(t, "ada@example.com", mailWait); !strings.Contains(m.Subject, "is paused") {
+		t.Fatalf("the email after the lock is %q, want the lock notice", m.Subject)
+	}
 
 	b := newBrowser(t, p)
 	codePage := b.submit(passwordStep(t, b, "ada@example.com", appURL), `form[action="/sign-in/factor-one/prepare"]`,
