@@ -359,6 +359,18 @@ func (p *Portal) wire(ctx context.Context, opt Options) error {
 		return err
 	}
 	p.Limiter = ratelimit.New(clock, 100_000)
+	templates := &jwttemplate.Service{Clock: clock, Store: st.Q, Signer: p.Signer, Issuer: cfg.BaseURL,
+		Orgs: templateOrgs{orgs}, Admit: sessions.Admit}
+	if cfg.SessionTokenClaims != "" { // checked by config.Validate
+		custom, err := jwttemplate.CompileSession([]byte(cfg.SessionTokenClaims))
+		if err != nil {
+			return fmt.Errorf("PORTAL_SESSION_TOKEN_CLAIMS: %w", err)
+		}
+		sessions.CustomClaims = templates.SessionClaims(custom, func(ctx context.Context, sess *session.Session, size int) {
+			p.Log.ErrorContext(ctx, "custom session claims left out of the token: larger than the limit",
+				"user_id", sess.UserID, "session_id", sess.ID, "bytes", size, "limit", jwttemplate.MaxSessionClaimsBytes)
+		})
+	}
 	look, err := theme.NewLive(cfg.Theme, cfg.ThemeCSS, cfg.Dev())
 	if err != nil {
 		return err
@@ -369,8 +381,7 @@ func (p *Portal) wire(ctx context.Context, opt Options) error {
 		Sessions: sessions, Signer: p.Signer, Redirects: policy, Users: st.Q, Outbox: outbox, Limiter: p.Limiter,
 		Ready: st.Ping, CookieKeys: secrets.cookieKeys, PasswordMin: minLen,
 		SecretKey: p.SecretKey, AdminRepo: st.Q, Webhooks: p.Webhooks,
-		Templates: &jwttemplate.Service{Clock: clock, Store: st.Q, Signer: p.Signer, Issuer: cfg.BaseURL,
-			Orgs: templateOrgs{orgs}, Admit: sessions.Admit},
+		Templates: templates,
 		AdminUsers: &admin.Users{Clock: clock, Repo: st.Q, InTx: store.Tx[admin.Repo](st), Sessions: sessions,
 			Hasher: hasher, Policy: pwPolicy, AppName: cfg.AppName, PhoneRegion: cfg.PhoneRegion, Orgs: orgs,
 			LegalConsent: cfg.LegalConsent},

@@ -96,6 +96,7 @@ type Config struct {
 	SessionTokenTTL          time.Duration
 	SessionMaxLifetime       time.Duration
 	SessionInactivityTimeout time.Duration // 0 = off
+	SessionTokenClaims       string        // JSON claims with shortcodes; empty = none
 	SessionCookieHTTPOnly    bool
 	PasswordMinLength        int
 	PasswordMinLengthMFA     int

@@ -93,6 +93,7 @@ func Settings() []Setting {
 		setting("session_token_ttl", "60s", "lifetime of the __session JWT", duration(func(c *Config) *time.Duration { return &c.SessionTokenTTL })),
 		setting("session_max_lifetime", "7d", "absolute session lifetime (Go duration or days, e.g. 7d)", duration(func(c *Config) *time.Duration { return &c.SessionMaxLifetime })),
 		setting("session_inactivity_timeout", "0", "session ends after this long without activity; 0 = off", duration(func(c *Config) *time.Duration { return &c.SessionInactivityTimeout })),
+		setting("session_token_claims", "", "custom claims of every __session token, a JSON object with JWT template shortcodes, e.g. {\"metadata\":\"{{user.public_metadata}}\"}; 1.2 KB at most as rendered; the token's own claims can't be overridden", str(func(c *Config) *string { return &c.SessionTokenClaims })),
 		setting("session_cookie_httponly", "true", "mark the __session cookie HttpOnly", boolean(func(c *Config) *bool { return &c.SessionCookieHTTPOnly })),
 		setting("password_min_length", "15", "minimum password length for password-only accounts (8–64)", integer(func(c *Config) *int { return &c.PasswordMinLength })),
 		setting("password_min_length_mfa", "8", "minimum password length when a second factor is mandatory (8–64)", integer(func(c *Config) *int { return &c.PasswordMinLengthMFA })),

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/portalhq/portal/internal/jwttemplate"
 	"github.com/portalhq/portal/internal/restrict"
 )
 
@@ -277,6 +278,12 @@ func (c *Config) validateNumbers(p *problems) {
 	}
 	if c.SessionInactivityTimeout < 0 {
 		p.add("PORTAL_SESSION_INACTIVITY_TIMEOUT: must be 0 (off) or a positive duration")
+	}
+	if c.SessionTokenClaims != "" {
+		if _, err := jwttemplate.CompileSession([]byte(c.SessionTokenClaims)); err != nil {
+			p.add("PORTAL_SESSION_TOKEN_CLAIMS: %v; give a JSON object of claims with JWT template shortcodes, "+
+				`like {"metadata":"{{user.public_metadata}}"}`, err)
+		}
 	}
 	if c.LocalesDir != "" {
 		if st, err := os.Stat(c.LocalesDir); err != nil || !st.IsDir() {

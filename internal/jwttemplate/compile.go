@@ -69,13 +69,23 @@ type part struct {
 // Compiled is a template's claims checked and ready to render.
 type Compiled struct{ root *node }
 
+// SessionReserved are the claims the session token has of its own, which
+// its custom claims (PORTAL_SESSION_TOKEN_CLAIMS) cannot override.
+func SessionReserved() []string {
+	return append(Reserved(), "sid", "fva", "org_id", "org_slug", "org_role", "org_permissions")
+}
+
 // Compile parses claims and checks every shortcode, reporting the first
 // problem with its position.
-func Compile(claims []byte) (*Compiled, error) { return compile(claims, true) }
+func Compile(claims []byte) (*Compiled, error) { return compile(claims, Reserved()) }
 
-// compile is Compile; without reserved it lets reserved claims through, for
-// templates stored before a claim became reserved: Sign overwrites them.
-func compile(claims []byte, reserved bool) (*Compiled, error) {
+// CompileSession is Compile for the session token's custom claims.
+func CompileSession(claims []byte) (*Compiled, error) { return compile(claims, SessionReserved()) }
+
+// compile is Compile with the claims reserved; with none it lets reserved
+// claims through, for templates stored before a claim became reserved:
+// Sign overwrites them.
+func compile(claims []byte, reserved []string) (*Compiled, error) {
 	p := &parser{src: claims}
 	if len(claims) > maxClaimsBytes {
 		return nil, p.errAt(0, "the claims are larger than 16 KB")
@@ -95,10 +105,7 @@ func compile(claims []byte, reserved bool) (*Compiled, error) {
 		return nil, p.errAt(at, "unexpected data after the claims object")
 	}
 	for i, f := range root.object {
-		if !reserved {
-			break
-		}
-		for _, r := range Reserved() {
+		for _, r := range reserved {
 			if f.key == r {
 				return nil, p.errAt(p.keyPos[i], fmt.Sprintf("%q is set by the portal and can't be overridden", r))
 			}

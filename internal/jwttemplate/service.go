@@ -2,6 +2,7 @@ package jwttemplate
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -154,7 +155,7 @@ func (s *Service) Mint(ctx context.Context, name string, sess *session.Session, 
 
 // Sign renders t against d, adds the fixed claims and signs.
 func (s *Service) Sign(t *Template, d Data, azp string) (string, error) {
-	c, err := compile(t.Claims, false)
+	c, err := compile(t.Claims, nil)
 	if err != nil {
 		return "", fmt.Errorf("jwttemplate %s: stored claims: %w", t.Name, err)
 	}
@@ -174,4 +175,41 @@ func (s *Service) Sign(t *Template, d Data, azp string) (string, error) {
 		return signCustom(t, claims)
 	}
 	return s.Signer.Sign(claims)
+}
+
+// MaxSessionClaimsBytes bounds the session token's custom claims as
+// rendered, as Clerk bounds them (1.2 KB), so that the __session cookie
+// stays well under browsers' 4 KB.
+const MaxSessionClaimsBytes = 1200
+
+// SessionClaims returns what renders c, the instance's custom session token
+// claims, for a session: from its user and active organization, as a
+// template's token would be. Claims that render larger than
+// MaxSessionClaimsBytes are left out of the token (a user's own
+// unsafe_metadata could otherwise push its cookie past what browsers
+// keep) and reported to tooBig.
+func (s *Service) SessionClaims(c *Compiled, tooBig func(ctx context.Context, sess *session.Session, size int)) func(context.Context, *session.Session) (map[string]any, error) {
+	return func(ctx context.Context, sess *session.Session) (map[string]any, error) {
+		u, err := s.Store.UserByID(ctx, sess.UserID)
+		if errors.Is(err, apperr.ErrNotFound) {
+			return nil, session.ErrSignedOut
+		}
+		if err != nil {
+			return nil, err
+		}
+		d := Data{User: u, Session: sess}
+		if s.Orgs != nil {
+			if d.Org, err = s.Orgs.ActiveOrg(ctx, sess); err != nil {
+				return nil, err
+			}
+		}
+		claims := c.Render(d)
+		if raw, err := json.Marshal(claims); err != nil {
+			return nil, err
+		} else if len(raw) > MaxSessionClaimsBytes {
+			tooBig(ctx, sess, len(raw))
+			return nil, nil
+		}
+		return claims, nil
+	}
 }

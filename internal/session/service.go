@@ -69,6 +69,9 @@ type Service struct {
 	// Restrict's blocklist shuts out accounts holding a listed identifier,
 	// whichever way in they use (nil: none).
 	Restrict *restrict.Rules
+	// CustomClaims renders the instance's custom session token claims for
+	// sess (PORTAL_SESSION_TOKEN_CLAIMS, through jwttemplate); nil: none.
+	CustomClaims func(ctx context.Context, sess *Session) (map[string]any, error)
 }
 
 // admitted refuses, like a ban, an account that holds an identifier on the
@@ -465,6 +468,11 @@ func (s *Service) TokenFor(ctx context.Context, sess *Session, azp string, ttl t
 	}
 	p := token.SessionParams{Issuer: s.Issuer, UserID: sess.UserID, SessionID: sess.ID, AuthorizedParty: azp,
 		Now: now, TTL: ttl, FirstFactorAt: sess.FirstFactorAt, Actor: sess.Actor}
+	if s.CustomClaims != nil {
+		if p.Custom, err = s.CustomClaims(ctx, sess); err != nil {
+			return "", time.Time{}, err
+		}
+	}
 	if sess.SecondFactorAt != nil {
 		p.SecondFactorAt = *sess.SecondFactorAt
 	}

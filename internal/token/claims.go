@@ -34,6 +34,27 @@ type SessionClaims struct {
 	// session, who acts for the user, as the actor token named them
 	// ({"sub":"user_…"}); absent otherwise.
 	Actor json.RawMessage `json:"act,omitempty"`
+	// Custom holds the instance's custom claims (PORTAL_SESSION_TOKEN_CLAIMS),
+	// none of them named as a claim above; they follow the others.
+	Custom map[string]any `json:"-"`
+}
+
+// MarshalJSON writes the claims above, then Custom's in the order of their
+// names.
+func (c SessionClaims) MarshalJSON() ([]byte, error) {
+	type plain SessionClaims
+	std, err := json.Marshal(plain(c))
+	if err != nil || len(c.Custom) == 0 {
+		return std, err
+	}
+	custom, err := json.Marshal(c.Custom)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]byte, 0, len(std)+len(custom))
+	out = append(out, std[:len(std)-1]...)
+	out = append(out, ',')
+	return append(out, custom[1:]...), nil
 }
 
 // ExpiresAt is Expiry as a time.
@@ -58,6 +79,8 @@ type SessionParams struct {
 
 	// Actor is set in an impersonation session only: the act claim.
 	Actor json.RawMessage
+	// Custom are the instance's custom claims, rendered for this session.
+	Custom map[string]any
 }
 
 // NewSessionClaims fills in the times, a random jti (REQ-CR-01) and fva.
@@ -95,6 +118,7 @@ func NewSessionClaims(p SessionParams) (SessionClaims, error) {
 		OrgRole:         p.OrgRole,
 		OrgPermissions:  p.OrgPermissions,
 		Actor:           p.Actor,
+		Custom:          p.Custom,
 	}, nil
 }
 
