@@ -244,9 +244,19 @@ func TestOAuthConnectAndDisconnectAskToConfirm_REQ_SES_06(t *testing.T) {
 
 	clock.Advance(11 * time.Minute)
 	action, _ := b.get("/user").Doc.Find(`form[action^="/user/external-accounts/"]`).Attr("action")
-	wantReverify(t, "disconnect", b.post(action, nil), "/user")
+	wantReverify(t, "disconnect", b.post(action, nil), action)
 	if got := linkedTo(t, p, "corp-dana"); got != dana.ID {
 		t.Errorf("disconnected without confirming")
+	}
+	// Once confirmed, a page asks for the press again, which disconnects.
+	pg = b.submit(b.follow(b.post(action, nil)), reverifyForm, map[string]string{"password": goodPassword})
+	wantText(t, "after confirming", pg, http.StatusOK, "Disconnect "+corpDisplay)
+	if got := linkedTo(t, p, "corp-dana"); got != dana.ID {
+		t.Errorf("disconnected before the press on the confirmation page")
+	}
+	b.submit(pg, confirmForm(pg), nil)
+	if got := linkedTo(t, p, "corp-dana"); got != "" {
+		t.Errorf("after confirming and pressing: corp-dana still linked to %s", got)
 	}
 }
 
