@@ -94,6 +94,8 @@ func (a *app) profileNotice(c echo.Context, done string) string {
 		return a.t(c, "account.notice.signed_out")
 	case "signed_out_all":
 		return a.t(c, "account.notice.signed_out_all")
+	case "disconnected":
+		return a.t(c, "account.notice.disconnected")
 	}
 	return ""
 }
@@ -198,7 +200,7 @@ func (a *app) userDisconnect(c echo.Context) error {
 	if err := a.Social.Disconnect(c.Request().Context(), u.ID, c.Param("id")); err != nil {
 		return a.profileFailed(c, sess, u, err, nil)
 	}
-	return c.Redirect(http.StatusSeeOther, "/user")
+	return c.Redirect(http.StatusSeeOther, "/user?done=disconnected")
 }
 
 // GET /sign-up/continue: the fields a provider sign-up still needs.

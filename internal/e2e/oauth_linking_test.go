@@ -168,7 +168,8 @@ func TestOAuthAccountCannotBeTakenOver(t *testing.T) {
 }
 
 // A signed-in user connects a provider account from /user, with any email
-// status (being signed in to both proves both), then disconnects it.
+// status (being signed in to both proves both), then disconnects it, and
+// each is said to be done.
 func TestOAuthConnectThenDisconnect(t *testing.T) {
 	p, op := startWithOIDC(t, portaltest.Options{})
 	b := newBrowser(t, p)
@@ -190,6 +191,9 @@ func TestOAuthConnectThenDisconnect(t *testing.T) {
 	pg = b.submit(pg, `form[action^="/user/external-accounts/"]`, nil)
 	if pg.Status != http.StatusOK || pg.URL.Path != "/user" {
 		t.Fatalf("disconnect: status %d at %s:\n%s", pg.Status, pg.URL, pg.text())
+	}
+	if !strings.Contains(pg.text(), "The account is disconnected.") {
+		t.Errorf("after disconnecting, /user does not say it is done:\n%s", pg.text())
 	}
 	if got := linkedTo(t, p, "corp-dana"); got != "" {
 		t.Errorf("corp-dana is still linked to %s", got)
