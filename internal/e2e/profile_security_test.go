@@ -298,6 +298,12 @@ func TestChangePassword_REQ_PW_07(t *testing.T) {
 	if _, on := pg.Doc.Find("#sign_out_others-field").Attr("checked"); !on {
 		t.Error("signing out other devices is not offered by default")
 	}
+	// Two password fields, each labelled for what it is.
+	for id, want := range map[string]string{"current_password-field": "Current password", "password-field": "New password"} {
+		if got := strings.TrimSpace(pg.Doc.Find(`label[for="` + id + `"]`).Contents().First().Text()); got != want {
+			t.Errorf("label of #%s = %q, want %q", id, got, want)
+		}
+	}
 	const newPassword = "quartz-meadow-pelican-umbrella-7"
 	pg = b.submit(pg, passwordPageForm, map[string]string{"current_password": wrongPassword, "password": newPassword})
 	if pg.Status != http.StatusUnprocessableEntity || messageFor(pg, "current_password") != "Your current password is incorrect." {
