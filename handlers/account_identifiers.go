@@ -10,6 +10,7 @@ import (
 	"github.com/portalhq/portal/internal/account"
 	"github.com/portalhq/portal/internal/apperr"
 	"github.com/portalhq/portal/internal/flow"
+	"github.com/portalhq/portal/internal/session"
 	"github.com/portalhq/portal/internal/user"
 	"github.com/portalhq/portal/views"
 )
@@ -83,13 +84,13 @@ func (a *app) userAddIdentifier(c echo.Context, kind string) error {
 
 // GET /user/verify-identifier?flow=…: the code step of an addition.
 func (a *app) userVerifyIdentifierPage(c echo.Context) error {
-	sess, _, ok, err := a.signedIn(c)
+	sess, u, ok, err := a.signedIn(c)
 	if !ok {
 		return err
 	}
 	f, err := a.Account.Pending(c.Request().Context(), sess, c.QueryParam("flow"))
 	if err != nil {
-		return a.pendingGone(c, err)
+		return a.pendingGone(c, sess, u, c.QueryParam("flow"), err)
 	}
 	return a.renderVerifyIdentifier(c, http.StatusOK, f, "", nil)
 }
@@ -106,7 +107,13 @@ func (a *app) renderVerifyIdentifier(c echo.Context, status int, f *flow.Flow, n
 	return render(c, status, views.UserVerifyIdentifierPage(p))
 }
 
-func (a *app) pendingGone(c echo.Context, err error) error {
+// pendingGone answers an addition that cannot be verified any more: done
+// already (by this session, the address still there) goes to the account
+// page saying so; otherwise the reason.
+func (a *app) pendingGone(c echo.Context, sess *session.Session, u *user.User, flowID string, err error) error {
+	if f, ok := a.Account.Added(c.Request().Context(), sess, u, flowID); ok {
+		return c.Redirect(http.StatusSeeOther, addedURL(f.Data.IdentifierKind))
+	}
 	if e, ok := apperr.As(err); ok {
 		return a.message(c, statusOf(e.Code), a.t(c, "page.expired_title"), a.say(c, e), "/user", a.t(c, "account.back_to_account"))
 	}
@@ -115,14 +122,14 @@ func (a *app) pendingGone(c echo.Context, err error) error {
 
 // POST /user/verify-identifier: check the code; the address joins the account.
 func (a *app) userVerifyIdentifier(c echo.Context) error {
-	sess, _, ok, err := a.signedIn(c)
+	sess, u, ok, err := a.signedIn(c)
 	if !ok {
 		return err
 	}
 	ctx := c.Request().Context()
 	f, err := a.Account.Pending(ctx, sess, c.FormValue("flow"))
 	if err != nil {
-		return a.pendingGone(c, err)
+		return a.pendingGone(c, sess, u, c.FormValue("flow"), err)
 	}
 	if ok, msg := a.allow(c, "attempt", a.limits.attempt); !ok {
 		return a.renderVerifyIdentifier(c, http.StatusTooManyRequests, f, "", views.Errors{"": msg})
@@ -134,11 +141,11 @@ func (a *app) userVerifyIdentifier(c echo.Context) error {
 		}
 		return err
 	}
-	return c.Redirect(http.StatusSeeOther, addedURL(i))
+	return c.Redirect(http.StatusSeeOther, addedURL(i.Kind))
 }
 
-func addedURL(i *user.Identifier) string {
-	if i.Kind == user.Phone {
+func addedURL(kind string) string {
+	if kind == user.Phone {
 		return "/user?done=phone_added"
 	}
 	return "/user?done=email_added"
@@ -146,14 +153,14 @@ func addedURL(i *user.Identifier) string {
 
 // POST /user/verify-identifier/send: a new code, or a link instead.
 func (a *app) userVerifyIdentifierSend(c echo.Context) error {
-	sess, _, ok, err := a.signedIn(c)
+	sess, u, ok, err := a.signedIn(c)
 	if !ok {
 		return err
 	}
 	ctx := c.Request().Context()
 	f, err := a.Account.Pending(ctx, sess, c.FormValue("flow"))
 	if err != nil {
-		return a.pendingGone(c, err)
+		return a.pendingGone(c, sess, u, c.FormValue("flow"), err)
 	}
 	if ok, msg := a.allow(c, "start", a.limits.start); !ok {
 		return a.renderVerifyIdentifier(c, http.StatusTooManyRequests, f, "", views.Errors{"": msg})
@@ -203,7 +210,7 @@ func (a *app) userVerifyEmail(c echo.Context) error {
 	if err != nil {
 		return a.verifyLinkFailed(c, err)
 	}
-	return c.Redirect(http.StatusSeeOther, addedURL(i))
+	return c.Redirect(http.StatusSeeOther, addedURL(i.Kind))
 }
 
 func (a *app) verifyLinkFailed(c echo.Context, err error) error {

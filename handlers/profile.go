@@ -94,6 +94,8 @@ func (a *app) profileNotice(c echo.Context, done string) string {
 		return a.t(c, "account.notice.signed_out")
 	case "signed_out_all":
 		return a.t(c, "account.notice.signed_out_all")
+	case "disconnected":
+		return a.t(c, "account.notice.disconnected")
 	}
 	return ""
 }
@@ -168,19 +170,37 @@ func (a *app) profileFailed(c echo.Context, sess *session.Session, u *user.User,
 	return a.renderProfile(c, status, sess, u, "", views.Errors{e.Field: a.say(c, e)}, form)
 }
 
-// POST /user/external-accounts/:id/delete: disconnect, unless it is the last
-// way to sign in.
+// GET and POST /user/external-accounts/:id/delete: disconnect, unless it is
+// the last way to sign in. The button on /user posts here; the GET page,
+// where "Confirm it's you" comes back to, asks for the press again.
 func (a *app) userDisconnect(c echo.Context) error {
 	// Removing a way in asks the person to confirm it is them, as the
 	// other removals do (REQ-SES-06).
-	sess, u, ok, err := a.reverified(c, "/user")
+	here := "/user/external-accounts/" + url.PathEscape(c.Param("id")) + "/delete"
+	sess, u, ok, err := a.reverified(c, here)
 	if !ok {
 		return err
+	}
+	if c.Request().Method == http.MethodGet {
+		for _, x := range u.ExternalAccounts {
+			if x.ID != c.Param("id") {
+				continue
+			}
+			name := x.Provider
+			if pr := a.provider(x.Provider); pr != nil {
+				name = pr.DisplayName()
+			}
+			return render(c, http.StatusOK, views.UserConfirmPage(views.UserConfirm{Page: a.page(c, a.t(c, "account.connected.disconnect")),
+				Action: here, CancelURL: "/user", Heading: a.t(c, "account.connected.disconnect_label", "Provider", name),
+				Body: firstNonEmpty(x.Email, x.Username), Button: a.t(c, "account.connected.disconnect"), Danger: true}))
+		}
+		return a.message(c, http.StatusNotFound, a.t(c, "page.not_found_short"), a.t(c, "error.social.not_found"), "/user",
+			a.t(c, "account.back_to_account"))
 	}
 	if err := a.Social.Disconnect(c.Request().Context(), u.ID, c.Param("id")); err != nil {
 		return a.profileFailed(c, sess, u, err, nil)
 	}
-	return c.Redirect(http.StatusSeeOther, "/user")
+	return c.Redirect(http.StatusSeeOther, "/user?done=disconnected")
 }
 
 // GET /sign-up/continue: the fields a provider sign-up still needs.

@@ -357,6 +357,11 @@ func (a *app) totpConfirm(c echo.Context) error {
 		return a.renderTOTP(c, http.StatusTooManyRequests, u, redirectURL, views.Errors{"": msg})
 	}
 	codes, err := a.Factors.ConfirmTOTP(c.Request().Context(), u, strings.TrimSpace(c.FormValue("code")))
+	if errors.Is(err, factors.ErrTOTPExists) {
+		// A second press, or a stale tab: the app is on, so say that (or
+		// go on) rather than ask to remove it.
+		return a.afterSecondFactor(c, nil, "", "totp-added", redirectURL)
+	}
 	if err != nil {
 		if e, ok := apperr.As(err); ok && e.Field == "code" {
 			return a.renderTOTP(c, statusOf(e.Code), u, redirectURL, views.Errors{"code": a.say(c, e)})

@@ -64,10 +64,14 @@ func currentPasswordField(p Page, errMsg string) field {
 		Autocomplete: "current-password", Error: errMsg, Required: true}
 }
 
-// accountPasswordField is the new password, in the page's language.
-func accountPasswordField(p Page, errMsg string, min int) field {
+// accountPasswordField is the new password, in the page's language;
+// change labels it "New password", beside the current one.
+func accountPasswordField(p Page, errMsg string, min int, change bool) field {
 	f := newPasswordField(errMsg, min)
 	f.Label = p.T("field.password")
+	if change {
+		f.Label = p.T("account.password.new")
+	}
 	if min > 0 {
 		f.Hint = p.N("field.password_hint", min)
 	}

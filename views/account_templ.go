@@ -720,7 +720,7 @@ func UserPasswordPage(p UserPassword) templ.Component {
 					return templ_7745c5c3_Err
 				}
 			}
-			templ_7745c5c3_Err = formField(accountPasswordField(p.Page, p.Errors["password"], p.PasswordMin)).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = formField(accountPasswordField(p.Page, p.Errors["password"], p.PasswordMin, !p.Set)).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

@@ -169,6 +169,18 @@ func (s *Service) Pending(ctx context.Context, sess *session.Session, flowID str
 	return f, nil
 }
 
+// Added returns the addition flowID when sess finished it and its address
+// is still on u's account: a second press of Verify, or the code page
+// opened again, is told the address is added, not that it expired.
+func (s *Service) Added(ctx context.Context, sess *session.Session, u *user.User, flowID string) (*flow.Flow, bool) {
+	f, err := s.Repo.FlowByID(ctx, flowID)
+	if err != nil || f.Kind != KindAddIdentifier || f.SessionID != sess.ID || f.UserID != u.ID ||
+		f.Status != flow.Complete || !u.Has(f.Data.IdentifierKind, f.Identifier) {
+		return nil, false
+	}
+	return f, true
+}
+
 // Send sends a code (flow.EmailCode, flow.PhoneCode) or, for an email
 // address, a link (flow.EmailLink) to the address being added.
 func (s *Service) Send(ctx context.Context, f *flow.Flow, strategy string, m flow.Meta) error {

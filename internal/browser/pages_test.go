@@ -96,6 +96,10 @@ var pages = []portalPage{
 	{name: "text-message-codes-off", route: "/user/security/phone/remove", who: member, path: at("/user/security/phone/remove"), h1: "Turn off text-message codes"},
 	{name: "new-backup-codes", route: "/user/security/backup-codes", who: member, path: at("/user/security/backup-codes"), h1: "Get new backup codes"},
 	{name: "delete-account", route: "/user/delete", who: member, path: at("/user/delete"), h1: "Delete"},
+	// "Confirm it's you" comes back to these when a press on /user was stale.
+	{name: "sign-out-device", route: "/user/sessions/:id/revoke", who: member, path: flow("/user/sessions/", (*states).deviceRevoke), h1: "Sign out"},
+	{name: "sign-out-other-devices", route: "/user/sessions/revoke-others", who: member, path: at("/user/sessions/revoke-others"), h1: "Sign out of all other devices"},
+	{name: "disconnect", route: "/user/external-accounts/:id/delete", who: member, path: flow("/user/external-accounts/", (*states).disconnect), h1: "Disconnect Corp SSO"},
 	{name: "create-organization", route: "/create-organization", who: member, path: at("/create-organization"), h1: "Create organization"},
 	{name: "switch-organization", route: "/switch-organization", who: member, path: at("/switch-organization"), h1: "Switch organization"},
 	// Grace's invitation to Ada's organization waits for her there, to join or decline.
@@ -192,6 +196,8 @@ func (s *states) factorTwoFlow() string      { return s.factorTwo }
 func (s *states) signInTicket() string       { return s.ticketSignIn }
 func (s *states) actorTicket() string        { return s.ticketActor }
 func (s *states) passkeyRemove() string      { return s.passkeyID + "/remove" }
+func (s *states) deviceRevoke() string       { return s.otherSession + "/revoke" }
+func (s *states) disconnect() string         { return s.externalID + "/delete" }
 
 // Every GET route either is a page of the table or is listed with the
 // reason it is not, so that a new page cannot miss the accessibility,

@@ -6,6 +6,7 @@ import (
 	"maps"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -13,6 +14,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/portalhq/portal/internal/id"
+	"github.com/portalhq/portal/internal/session"
 	"github.com/portalhq/portal/internal/signintoken"
 	"github.com/portalhq/portal/internal/testutil/oidctest"
 	"github.com/portalhq/portal/internal/testutil/portaltest"
@@ -66,6 +68,7 @@ type states struct {
 	emailID, phoneID            string // Ada's identifiers
 	orgID, ticket               string
 	passkeyID                   string // Ada's passkey
+	otherSession, externalID    string // Ada's second device, and her connected Corp SSO account
 	factorTwo                   string // a sign-in flow (sia_…) for Eve, at her second step
 	ticketSignIn                string // a sign-in token for Grace (the __clerk_ticket value)
 	ticketActor                 string // an actor token for Grace, Ada acting (the __clerk_ticket value)
@@ -231,6 +234,29 @@ func (m *matrix) setUp() {
 		m.p.URL+"/user/security?done=passkey-added")
 	remove := ada.eval(`document.querySelector('[data-testid=passkey] a[href$="/remove"]').getAttribute("href")`)
 	s.passkeyID = strings.TrimSuffix(strings.TrimPrefix(remove, "/user/security/passkeys/"), "/remove")
+
+	// Ada signed in on a second device, and her Corp SSO account
+	// connected, for the pages that sign the device out and disconnect it.
+	laptop := ada.otherContext()
+	laptop.open(m.p.URL + "/sign-in")
+	laptop.typeInto("identifier-field", adaEmail)
+	laptop.submit("submit Ada's address on her laptop", `form[action="/sign-in"]`)
+	laptop.typeInto("password-field", password)
+	laptop.submit("submit Ada's password on her laptop", `form[action^="/sign-in/factor-one"]`)
+	laptop.expectPage("Signed in · Portal", "You're signed in")
+	m.op.SetUser("corp-ada", adaEmail, true, "Ada", "Lovelace")
+	ada.open(m.p.URL + "/user")
+	ada.load("connect Corp SSO", chromedp.Click(chromedp.CSS(`a.cl-socialButtonsBlockButton__oidc_corp`)))
+	ada.expectURL(m.p.URL + "/user?connected=")
+	sessions, err := m.p.Store.Q.ActiveSessionsOfUser(context.Background(), u.ID)
+	if err != nil || len(sessions) != 2 {
+		m.t.Fatalf("Ada's sessions: %v %+v", err, sessions)
+	}
+	s.otherSession = slices.MaxFunc(sessions, func(a, b session.Session) int { return a.CreatedAt.Compare(b.CreatedAt) }).ID
+	if u, err = m.p.Store.Q.UserByID(context.Background(), u.ID); err != nil || len(u.ExternalAccounts) != 1 {
+		m.t.Fatalf("Ada's connected accounts: %v %+v", err, u)
+	}
+	s.externalID = u.ExternalAccounts[0].ID
 
 	// Eve has an authenticator app, so that signing in to her account
 	// stops at the second step.

@@ -316,6 +316,31 @@ func TestRequiredMFAEnrolment(t *testing.T) {
 		http.StatusUnprocessableEntity, "requires a second step")
 }
 
+// Pressing "Turn on" twice (or again from a stale tab) finds the app on:
+// the second answer says so, or goes on to the app when it was the setup
+// asked for after sign-in, instead of "Remove it first to set up another".
+func TestTurningOnTheAuthenticatorAppTwice(t *testing.T) {
+	p, clock := startFake(t, portaltest.Options{})
+	b := newBrowser(t, p)
+	signUp(t, p, b, "ada@example.com", "")
+	setup := b.get("/user/security/totp")
+	code := totpCode(t, strings.TrimSpace(setup.Doc.Find(`[data-testid=totp-secret]`).Text()), clock.Now())
+	wantText(t, "the first press", b.submit(setup, totpForm, map[string]string{"code": code}), http.StatusOK, "Your authenticator app is on")
+	again := b.submit(setup, totpForm, map[string]string{"code": code})
+	wantText(t, "the second press", again, http.StatusOK, "Your authenticator app is on.", "10 unused codes")
+	if again.URL.Path != "/user/security" || strings.Contains(again.text(), "Remove it first") {
+		t.Errorf("the second press: at %s:\n%s", again.URL, again.text())
+	}
+
+	p, clock = startFake(t, portaltest.Options{Env: map[string]string{"PORTAL_REQUIRE_MFA": "true"}})
+	b = newBrowser(t, p)
+	href, _ := signUp(t, p, b, "ada@example.com", appURL).Doc.Find(`a:contains("Set up an authenticator app")`).Attr("href")
+	setup = b.get(href)
+	code = totpCode(t, strings.TrimSpace(setup.Doc.Find(`[data-testid=totp-secret]`).Text()), clock.Now())
+	wantText(t, "the first press, asked for after sign-up", b.submit(setup, totpForm, map[string]string{"code": code}), http.StatusOK, "I've saved them")
+	wantHandBack(t, b.submit(setup, totpForm, map[string]string{"code": code}), http.StatusSeeOther, appURL)
+}
+
 // With MFA required and organizations required too, the tasks after
 // sign-in come in order: the second factor first (no session reaches an
 // organization without it), then choosing an organization; the app gets a

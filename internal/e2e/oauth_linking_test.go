@@ -168,7 +168,8 @@ func TestOAuthAccountCannotBeTakenOver(t *testing.T) {
 }
 
 // A signed-in user connects a provider account from /user, with any email
-// status (being signed in to both proves both), then disconnects it.
+// status (being signed in to both proves both), then disconnects it, and
+// each is said to be done.
 func TestOAuthConnectThenDisconnect(t *testing.T) {
 	p, op := startWithOIDC(t, portaltest.Options{})
 	b := newBrowser(t, p)
@@ -190,6 +191,9 @@ func TestOAuthConnectThenDisconnect(t *testing.T) {
 	pg = b.submit(pg, `form[action^="/user/external-accounts/"]`, nil)
 	if pg.Status != http.StatusOK || pg.URL.Path != "/user" {
 		t.Fatalf("disconnect: status %d at %s:\n%s", pg.Status, pg.URL, pg.text())
+	}
+	if !strings.Contains(pg.text(), "The account is disconnected.") {
+		t.Errorf("after disconnecting, /user does not say it is done:\n%s", pg.text())
 	}
 	if got := linkedTo(t, p, "corp-dana"); got != "" {
 		t.Errorf("corp-dana is still linked to %s", got)
@@ -244,9 +248,19 @@ func TestOAuthConnectAndDisconnectAskToConfirm_REQ_SES_06(t *testing.T) {
 
 	clock.Advance(11 * time.Minute)
 	action, _ := b.get("/user").Doc.Find(`form[action^="/user/external-accounts/"]`).Attr("action")
-	wantReverify(t, "disconnect", b.post(action, nil), "/user")
+	wantReverify(t, "disconnect", b.post(action, nil), action)
 	if got := linkedTo(t, p, "corp-dana"); got != dana.ID {
 		t.Errorf("disconnected without confirming")
+	}
+	// Once confirmed, a page asks for the press again, which disconnects.
+	pg = b.submit(b.follow(b.post(action, nil)), reverifyForm, map[string]string{"password": goodPassword})
+	wantText(t, "after confirming", pg, http.StatusOK, "Disconnect "+corpDisplay)
+	if got := linkedTo(t, p, "corp-dana"); got != dana.ID {
+		t.Errorf("disconnected before the press on the confirmation page")
+	}
+	b.submit(pg, confirmForm(pg), nil)
+	if got := linkedTo(t, p, "corp-dana"); got != "" {
+		t.Errorf("after confirming and pressing: corp-dana still linked to %s", got)
 	}
 }
 

@@ -199,7 +199,7 @@ func TestReverificationExpires_REQ_SES_06(t *testing.T) {
 	for path, back := range map[string]string{
 		"/user/email-addresses":                     "/user/email-addresses/new",
 		"/user/email-addresses/" + own + "/primary": "/user/email-addresses/" + own + "/primary",
-		"/user/sessions/revoke-others":              "/user",
+		"/user/sessions/revoke-others":              "/user/sessions/revoke-others",
 		"/user/delete":                              "/user/delete",
 	} {
 		wantReverify(t, "POST "+path, b.post(path, url.Values{"email_address": {"x@example.com"}, "confirmation": {"Delete account"}}), back)
@@ -245,6 +245,43 @@ func TestReverificationExpires_REQ_SES_06(t *testing.T) {
 	}
 }
 
+// REQ-SES-05, REQ-SES-06: "Sign out" beside another device, or "Sign out of
+// all other devices", pressed when the last proof is old, asks the person
+// to confirm it's them and then still signs the device out, after one more
+// press on a page that says which — not back on /user with nothing done.
+func TestSigningOutDevicesAfterConfirming_REQ_SES_05_REQ_SES_06(t *testing.T) {
+	p, clock := startFake(t, portaltest.Options{})
+	b := newBrowser(t, p)
+	signUp(t, p, b, "ada@example.com", appURL)
+	phone, laptop := newBrowser(t, p), newBrowser(t, p)
+	phone.header = http.Header{"User-Agent": {"Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1"}}
+	other, _ := verify(t, p, wantHandBack(t, signIn(t, phone, "ada@example.com", goodPassword, appURL), http.StatusSeeOther, appURL))
+	third, _ := verify(t, p, wantHandBack(t, signIn(t, laptop, "ada@example.com", goodPassword, appURL), http.StatusSeeOther, appURL))
+
+	clock.Advance(11 * time.Minute)
+	pg := b.submit(b.get("/user"), `form[action="/user/sessions/`+other.SID+`/revoke"]`, nil)
+	wantText(t, "the stale press", pg, http.StatusOK, "confirm it's you")
+	pg = b.submit(pg, reverifyForm, map[string]string{"password": goodPassword})
+	wantText(t, "after confirming", pg, http.StatusOK, "Sign out Safari 17 on iOS 17.5")
+	if sessionStatus(t, p, other.SID) != session.Active {
+		t.Fatal("the phone was signed out before the press on the confirmation page")
+	}
+	wantText(t, "after the press", b.submit(pg, confirmForm(pg), nil), http.StatusOK, "The device is signed out.")
+	signedOutAtHandshake(t, "the phone", phone)
+
+	clock.Advance(11 * time.Minute)
+	pg = b.submit(b.get("/user"), `form[action="/user/sessions/revoke-others"]`, nil)
+	pg = b.submit(pg, reverifyForm, map[string]string{"password": goodPassword})
+	wantText(t, "after confirming", pg, http.StatusOK, "Sign out of all other devices")
+	wantText(t, "after the press", b.submit(pg, confirmForm(pg), nil), http.StatusOK, "Every other device is signed out.")
+	if got := sessionStatus(t, p, third.SID); got == session.Active {
+		t.Errorf("the laptop's session is %s", got)
+	}
+
+	// A device already signed out gets the usual answer.
+	wantText(t, "the page of a signed-out device", b.get("/user/sessions/"+other.SID+"/revoke"), http.StatusNotFound, "That device was not found")
+}
+
 // REQ-PW-07: changing the password takes the current one (or a fresh
 // reverification), explains the policy next to the field, can sign out
 // every other device (REQ-SES-05) and is announced by email.
@@ -260,6 +297,12 @@ func TestChangePassword_REQ_PW_07(t *testing.T) {
 	wantText(t, "the password page", pg, http.StatusOK, "Change your password", "Sign out of all other devices")
 	if _, on := pg.Doc.Find("#sign_out_others-field").Attr("checked"); !on {
 		t.Error("signing out other devices is not offered by default")
+	}
+	// Two password fields, each labelled for what it is.
+	for id, want := range map[string]string{"current_password-field": "Current password", "password-field": "New password"} {
+		if got := strings.TrimSpace(pg.Doc.Find(`label[for="` + id + `"]`).Contents().First().Text()); got != want {
+			t.Errorf("label of #%s = %q, want %q", id, got, want)
+		}
 	}
 	const newPassword = "quartz-meadow-pelican-umbrella-7"
 	pg = b.submit(pg, passwordPageForm, map[string]string{"current_password": wrongPassword, "password": newPassword})

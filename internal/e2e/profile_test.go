@@ -96,6 +96,34 @@ func TestAddingSomeoneElsesAddress(t *testing.T) {
 	}
 }
 
+// Pressing Verify twice, or coming back to the code page afterwards, says
+// the address is added — not that the verification expired and the
+// address must be added again, when it is on the account already. Once the
+// address is removed, the old page is expired again.
+func TestVerifyingAnAddedAddressAgain(t *testing.T) {
+	p := portaltest.Start(t, portaltest.Options{})
+	b := newBrowser(t, p)
+	signUp(t, p, b, "ada@example.com", "")
+	codePage := b.submit(b.get("/user/email-addresses/new"), addEmailForm, map[string]string{"email_address": "ada@work.example"})
+	code := p.SMTP.WaitFor(t, "ada@work.example", mailWait).Code()
+	wantText(t, "the first press", b.submit(codePage, identifierCodeForm, map[string]string{"code": code}),
+		http.StatusOK, "The email address is verified")
+	wantText(t, "the second press", b.submit(codePage, identifierCodeForm, map[string]string{"code": code}),
+		http.StatusOK, "The email address is verified", "ada@work.example")
+	wantText(t, "back to the code page", b.get(codePage.URL.RequestURI()), http.StatusOK, "The email address is verified")
+	wantText(t, "a new code asked for afterwards", b.submit(codePage, identifierSendForm, nil), http.StatusOK, "The email address is verified")
+
+	ada := wantVerified(t, p, user.Email, "ada@work.example")
+	rm := b.get("/user/email-addresses/" + identifierID(t, ada, "ada@work.example") + "/remove")
+	wantText(t, "removing it", b.submit(rm, confirmForm(rm), nil), http.StatusOK, "It is removed")
+	wantText(t, "the code page after the removal", b.get(codePage.URL.RequestURI()), http.StatusGone, "has expired")
+	wantText(t, "the code after the removal", b.submit(codePage, identifierCodeForm, map[string]string{"code": code}),
+		http.StatusGone, "has expired")
+	if u := userByEmail(t, p, "ada@example.com"); u.Has(user.Email, "ada@work.example") {
+		t.Error("the removed address came back")
+	}
+}
+
 // An emailed link adds the address only in the browser that asked for it:
 // a person tricked into opening a link for an address someone else typed
 // must not attach it to that someone's account.

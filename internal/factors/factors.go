@@ -119,7 +119,8 @@ func (s *Service) Enabled(name string) bool { return slices.Contains(s.SecondFac
 const pendingLifetime = 30 * time.Minute
 
 var (
-	errTOTPExists = apperr.New(apperr.Conflict, "You already use an authenticator app. Remove it first to set up another.").T("account.error.totp_exists")
+	// ErrTOTPExists: the user has an authenticator app already.
+	ErrTOTPExists = apperr.New(apperr.Conflict, "You already use an authenticator app. Remove it first to set up another.").T("account.error.totp_exists")
 	errNoTOTP     = apperr.New(apperr.NotFound, "Set up the authenticator app again: this setup has expired.").T("account.error.totp_setup_expired")
 	errDisabled   = apperr.New(apperr.Invalid, "That way of verifying isn't available on this site.").T("account.error.factor_disabled")
 	errRequired   = apperr.New(apperr.Invalid, "This site requires a second step when you sign in. Add another one before removing this one.").T("account.error.factor_required")
@@ -148,7 +149,7 @@ func (s *Service) BeginTOTP(ctx context.Context, u *user.User) (*Setup, error) {
 	t, err := s.Repo.TOTPOfUser(ctx, u.ID)
 	switch {
 	case err == nil && t.ConfirmedAt != nil:
-		return nil, errTOTPExists
+		return nil, ErrTOTPExists
 	case err == nil && now.Sub(t.CreatedAt) < pendingLifetime:
 		secret, err := open(s.Key, u.ID, t.Secret)
 		if err != nil {
@@ -167,7 +168,7 @@ func (s *Service) BeginTOTP(ctx context.Context, u *user.User) (*Setup, error) {
 		return nil, err
 	}
 	if err := s.Repo.SaveTOTP(ctx, TOTP{UserID: u.ID, Secret: sealed, CreatedAt: now}); errors.Is(err, apperr.ErrConflict) {
-		return nil, errTOTPExists
+		return nil, ErrTOTPExists
 	} else if err != nil {
 		return nil, err
 	}
@@ -208,7 +209,7 @@ func (s *Service) ConfirmTOTP(ctx context.Context, u *user.User, code string) ([
 		return nil, err
 	}
 	if t.ConfirmedAt != nil {
-		return nil, errTOTPExists
+		return nil, ErrTOTPExists
 	}
 	secret, err := open(s.Key, u.ID, t.Secret)
 	if err != nil {
@@ -226,7 +227,7 @@ func (s *Service) ConfirmTOTP(ctx context.Context, u *user.User, code string) ([
 			return err
 		}
 		if !ok {
-			return errTOTPExists
+			return ErrTOTPExists
 		}
 		if plain, err = s.firstFactorCodes(ctx, r, u, now); err != nil {
 			return err
