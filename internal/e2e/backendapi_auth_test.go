@@ -51,6 +51,29 @@ func TestBackendAPIRefusesRequestsWithoutTheSecretKey(t *testing.T) {
 		http.StatusNotFound, "resource_not_found")
 }
 
+// A POST, PATCH or DELETE with the key to a path or method the API does not
+// have (a typo, an empty ID) is answered in JSON too, 404 or 405, not with
+// the HTML page that refuses a form without its CSRF token: nothing is
+// routed there, so there is nothing for the check to protect.
+func TestBackendAPIUnknownPathsAnswerJSONWhateverTheMethod(t *testing.T) {
+	p := portaltest.Start(t, portaltest.Options{})
+	for _, c := range []struct {
+		method, path string
+		status       int
+		code         string
+	}{
+		{http.MethodPost, "/v1/user", http.StatusNotFound, "resource_not_found"},
+		{http.MethodPatch, "/v1/users/", http.StatusNotFound, "resource_not_found"},
+		{http.MethodDelete, "/v1/organizations/org_x/membership/user_x", http.StatusNotFound, "resource_not_found"},
+		{http.MethodPut, "/v1/users/user_x", http.StatusMethodNotAllowed, "request_method_not_allowed"},
+		{http.MethodDelete, "/v1/jwks", http.StatusMethodNotAllowed, "request_method_not_allowed"},
+	} {
+		t.Run(c.method+" "+c.path, func(t *testing.T) {
+			wantAPIError(t, apiCall(t, p, c.method, c.path, "Bearer "+p.SecretKey, nil), c.status, c.code)
+		})
+	}
+}
+
 // Answers carry Content-Type: application/json exactly, with no charset:
 // Clerk's JS SDK compares the string.
 func TestBackendAPIContentTypeIsExact(t *testing.T) {
