@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"encoding/json"
 	"net/http"
 	"strings"
 	"testing"
@@ -70,6 +71,32 @@ func TestBackendAPIUnknownPathsAnswerJSONWhateverTheMethod(t *testing.T) {
 	} {
 		t.Run(c.method+" "+c.path, func(t *testing.T) {
 			wantAPIError(t, apiCall(t, p, c.method, c.path, "Bearer "+p.SecretKey, nil), c.status, c.code)
+		})
+	}
+}
+
+// A body of the wrong JSON shape is answered in the API's words, naming
+// the field and the JSON it takes, never the portal's Go types.
+func TestBackendAPIWrongTypesAreNamedInJSONTerms(t *testing.T) {
+	p := portaltest.Start(t, portaltest.Options{})
+	for _, c := range []struct {
+		path, body, param, want string
+	}{
+		{"/v1/users", `[]`, "", "The body must be a JSON object."},
+		{"/v1/organizations", `"acme"`, "", "The body must be a JSON object."},
+		{"/v1/invitations/bulk", `{"email_address":"a@example.com"}`, "", "The body must be an array of JSON objects."},
+		{"/v1/users", `{"email_address":"a@example.com"}`, "email_address", "email_address must be an array of strings, not a string."},
+		{"/v1/users", `{"skip_password_checks":"yes"}`, "skip_password_checks", "skip_password_checks must be true or false, not a string."},
+		{"/v1/organizations", `{"name":"Acme","max_allowed_memberships":"5"}`, "max_allowed_memberships", "max_allowed_memberships must be a whole number, not a string."},
+		{"/v1/sessions/sess_x/tokens", `{"expires_in_seconds":1.5}`, "expires_in_seconds", "expires_in_seconds must be a whole number, not 1.5."},
+		{"/v1/waitlist_entries/bulk", `[{"email_address":["a@example.com"]}]`, "email_address", "email_address must be a string, not an array."},
+	} {
+		t.Run(c.path+" "+c.body, func(t *testing.T) {
+			e := wantAPIError(t, apiCall(t, p, http.MethodPost, c.path, "Bearer "+p.SecretKey, json.RawMessage(c.body)),
+				http.StatusUnprocessableEntity, "form_param_format_invalid")
+			if got := e.Errors[0]; got.LongMessage != c.want || c.param != "" && got.Meta["param_name"] != c.param {
+				t.Errorf("error = %q %v, want %q naming %q", got.LongMessage, got.Meta, c.want, c.param)
+			}
 		})
 	}
 }
