@@ -57,6 +57,19 @@ var ErrLegalRequired = apperr.Field(apperr.Invalid, "legal_accepted_at",
 	"This instance requires consent to its legal documents: give legal_accepted_at (when the user agreed, "+
 		"in RFC 3339), or skip_legal_checks: true for a user brought over from elsewhere.")
 
+// taken names the identifier of ids another user has, looked up after the
+// refused insert (outside its transaction, which PostgreSQL has aborted);
+// err when none is found (the same one given twice, or a race).
+func (s *Users) taken(ctx context.Context, ids []user.Identifier, err error) error {
+	what := map[string]string{user.Email: "email address", user.Phone: "phone number", user.Username: "username"}
+	for _, i := range ids {
+		if _, lookErr := s.Repo.UserByIdentifier(ctx, i.Kind, i.Value); lookErr == nil {
+			return apperr.Field(apperr.Conflict, i.Kind, "That "+what[i.Kind]+" is taken. Please try another.")
+		}
+	}
+	return err
+}
+
 // ErrUserNotFound answers for a user ID that does not exist.
 var ErrUserNotFound = user.ErrNoUser
 
@@ -224,6 +237,9 @@ func (s *Users) Create(ctx context.Context, in CreateInput) (*user.User, error) 
 		// Verified domains invite its addresses or suggest their organizations.
 		return s.Orgs.Enroll(ctx, r, u, u.VerifiedEmails())
 	})
+	if apperr.CodeOf(err) == apperr.Conflict {
+		return nil, s.taken(ctx, u.Identifiers, err)
+	}
 	if err != nil {
 		return nil, err
 	}

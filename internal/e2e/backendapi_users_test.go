@@ -148,7 +148,8 @@ func TestCreateUserErrors(t *testing.T) {
 	p := portaltest.Start(t, portaltest.Options{})
 	users := user.NewClient(clerkConfig(p))
 	ctx := context.Background()
-	if _, err := users.Create(ctx, &user.CreateParams{EmailAddresses: &[]string{"ada@example.com"}, Password: str(goodPassword)}); err != nil {
+	if _, err := users.Create(ctx, &user.CreateParams{EmailAddresses: &[]string{"ada@example.com"}, Password: str(goodPassword),
+		PhoneNumbers: &[]string{"+14155550100"}, Username: str("ada_l")}); err != nil {
 		t.Fatal(err)
 	}
 	for name, c := range map[string]struct {
@@ -157,7 +158,12 @@ func TestCreateUserErrors(t *testing.T) {
 		code   string
 		param  string
 	}{
-		"taken email":    {&user.CreateParams{EmailAddresses: &[]string{"ADA@example.com"}}, 409, "form_identifier_exists", "email_address"},
+		"taken email": {&user.CreateParams{EmailAddresses: &[]string{"ADA@example.com"}}, 409, "form_identifier_exists", "email_address"},
+		// The field that is taken is named, not the first one given.
+		"taken username": {&user.CreateParams{EmailAddresses: &[]string{"b@example.com"}, Username: str("Ada_L"), Password: str(goodPassword)},
+			409, "form_identifier_exists", "username"},
+		"taken phone": {&user.CreateParams{EmailAddresses: &[]string{"b@example.com"}, PhoneNumbers: &[]string{"+1 415 555 0100"}},
+			409, "form_identifier_exists", "phone_number"},
 		"bad email":      {&user.CreateParams{EmailAddresses: &[]string{"not-an-email"}}, 422, "form_param_format_invalid", "email_address"},
 		"short password": {&user.CreateParams{EmailAddresses: &[]string{"b@example.com"}, Password: str("short")}, 422, "form_param_format_invalid", "password"},
 		"bad digest": {&user.CreateParams{EmailAddresses: &[]string{"b@example.com"}, PasswordDigest: str("$2a$10$xx"),
