@@ -50,6 +50,10 @@ func (b templateBody) input() jwttemplate.Input {
 // GET /v1/jwt_templates: a bare array, or {"data","total_count"} with
 // paginated=true.
 func (a *app) apiTemplatesList(c echo.Context) error {
+	wrapped, err := queryBool(c, "paginated")
+	if err != nil {
+		return err
+	}
 	list, err := a.Templates.List(c.Request().Context())
 	if err != nil {
 		return err
@@ -58,7 +62,7 @@ func (a *app) apiTemplatesList(c echo.Context) error {
 	for i := range list {
 		out = append(out, toTemplateObject(&list[i]))
 	}
-	if c.QueryParam("paginated") == "true" {
+	if wrapped {
 		return apiJSON(c, http.StatusOK, paginated{Data: out, TotalCount: len(out)})
 	}
 	return apiJSON(c, http.StatusOK, out)

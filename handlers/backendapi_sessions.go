@@ -25,6 +25,10 @@ func (a *app) apiSessionsList(c echo.Context) error {
 	if f.Offset, err = queryInt(c, "offset"); err != nil {
 		return err
 	}
+	wrapped, err := queryBool(c, "paginated")
+	if err != nil {
+		return err
+	}
 	list, total, err := admin.ListSessions(c.Request().Context(), a.AdminRepo, f)
 	if err != nil {
 		return err
@@ -33,7 +37,7 @@ func (a *app) apiSessionsList(c echo.Context) error {
 	for i := range list {
 		out = append(out, list[i].ToObject())
 	}
-	if c.QueryParam("paginated") == "true" {
+	if wrapped {
 		return apiJSON(c, http.StatusOK, paginated{Data: out, TotalCount: total})
 	}
 	return apiJSON(c, http.StatusOK, out)

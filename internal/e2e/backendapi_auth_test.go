@@ -101,6 +101,30 @@ func TestBackendAPIWrongTypesAreNamedInJSONTerms(t *testing.T) {
 	}
 }
 
+// paginated takes true or false on every list that has it; a misspelled
+// value is refused, as on /v1/allowlist_identifiers, rather than quietly
+// answering the bare array.
+func TestBackendAPIPaginatedIsTrueOrFalse(t *testing.T) {
+	p := portaltest.Start(t, portaltest.Options{})
+	var u struct{ ID string }
+	api(t, p, http.MethodPost, "/v1/users", map[string]any{"email_address": []string{"ada@example.com"}}, &u)
+	for _, path := range []string{"/v1/sessions?user_id=" + u.ID + "&", "/v1/invitations?", "/v1/jwt_templates?",
+		"/v1/allowlist_identifiers?"} {
+		e := wantAPIError(t, api(t, p, http.MethodGet, path+"paginated=yes", nil, nil),
+			http.StatusUnprocessableEntity, "form_param_format_invalid")
+		if e.Errors[0].Meta["param_name"] != "paginated" {
+			t.Errorf("%s: meta %v, want param_name paginated", path, e.Errors[0].Meta)
+		}
+		var page struct {
+			Data       []any `json:"data"`
+			TotalCount *int  `json:"total_count"`
+		}
+		if r := api(t, p, http.MethodGet, path+"paginated=true", nil, &page); r.Status != http.StatusOK || page.TotalCount == nil {
+			t.Errorf("%s paginated=true: %d %s", path, r.Status, r.Body)
+		}
+	}
+}
+
 // Answers carry Content-Type: application/json exactly, with no charset:
 // Clerk's JS SDK compares the string.
 func TestBackendAPIContentTypeIsExact(t *testing.T) {
