@@ -258,6 +258,33 @@ func TestWebhookEndpointsThroughTheBackendAPI(t *testing.T) {
 	wantAPIError(t, api(t, p, http.MethodGet, "/v1/webhooks/endpoints/"+ep.ID, nil, nil), http.StatusNotFound, "resource_not_found")
 }
 
+// An endpoint's delivery list takes limit from 1 to 250 and refuses
+// other values, as every Backend API list refuses a limit out of its
+// range, instead of answering 50 in silence; total_count counts every
+// delivery, not the page.
+func TestWebhookDeliveriesPage(t *testing.T) {
+	p := portaltest.Start(t, portaltest.Options{Env: map[string]string{"PORTAL_WEBHOOK_ALLOW_PRIVATE": "true"}})
+	var ep endpointJSON
+	api(t, p, http.MethodPost, "/v1/webhooks/endpoints",
+		map[string]any{"url": newHookServer(t, &hookReceiver{}), "event_types": []string{"user.created"}}, &ep)
+	for _, email := range []string{"ada@example.com", "grace@example.com", "edsger@example.com"} {
+		api(t, p, http.MethodPost, "/v1/users", map[string]any{"email_address": []string{email},
+			"skip_password_requirement": true}, nil)
+	}
+	path := "/v1/webhooks/endpoints/" + ep.ID + "/deliveries"
+	for _, limit := range []string{"-1", "251", "1000"} {
+		e := wantAPIError(t, api(t, p, http.MethodGet, path+"?limit="+limit, nil, nil),
+			http.StatusUnprocessableEntity, "form_param_format_invalid")
+		if e.Errors[0].Meta["param_name"] != "limit" {
+			t.Errorf("limit=%s: meta %v", limit, e.Errors[0].Meta)
+		}
+	}
+	var ds deliveriesJSON
+	if r := api(t, p, http.MethodGet, path+"?limit=2", nil, &ds); r.Status != http.StatusOK || len(ds.Data) != 2 || ds.TotalCount != 3 {
+		t.Errorf("limit=2: %d, %d deliveries, total_count %d; want 2 of 3", r.Status, len(ds.Data), ds.TotalCount)
+	}
+}
+
 // REQ-WH-06: without PORTAL_WEBHOOK_ALLOW_PRIVATE, endpoints on internal
 // addresses are refused, with the field named.
 func TestWebhookEndpointOnAnInternalAddressIsRefused_REQ_WH_06(t *testing.T) {

@@ -144,6 +144,11 @@ func (q *Q) WebhookDeliveries(ctx context.Context, endpointID string, limit int)
 		WHERE d.endpoint_id = ? ORDER BY d.event_seq DESC LIMIT ?`, endpointID, limit)
 }
 
+// CountWebhookDeliveries counts an endpoint's deliveries.
+func (q *Q) CountWebhookDeliveries(ctx context.Context, endpointID string) (int, error) {
+	return q.count(ctx, `SELECT COUNT(*) FROM webhook_deliveries WHERE endpoint_id = ?`, endpointID)
+}
+
 // SaveWebhookDelivery writes the state of a delivery and clears its lease.
 func (q *Q) SaveWebhookDelivery(ctx context.Context, d webhook.Delivery) error {
 	return q.expectOne(q.exec(ctx, `UPDATE webhook_deliveries SET status = ?, tries = ?, attempts = ?,

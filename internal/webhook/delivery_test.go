@@ -408,6 +408,13 @@ func TestEventTypeFilter(t *testing.T) {
 				t.Errorf("delivery of %s to %s: err %v, want queued=%v", c.ev, c.ep, err, c.want)
 			}
 		}
+		// The list counts each endpoint's own deliveries, beyond its page.
+		for ep, want := range map[string]int{users.ID: 1, all.ID: 2} {
+			list, total, err := h.svc.Deliveries(t.Context(), ep, 1)
+			if err != nil || len(list) != 1 || total != want {
+				t.Errorf("Deliveries(%s, 1) = %d, total %d, %v; want 1 of %d", ep, len(list), total, err, want)
+			}
+		}
 		if _, err := h.svc.Create(t.Context(), webhook.Input{URL: ptr(h.rcv.URL()), EventTypes: &[]string{"user.creatd"}}); err == nil {
 			t.Error("an unknown event type was accepted")
 		}

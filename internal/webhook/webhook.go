@@ -88,6 +88,7 @@ type Store interface {
 	LeaseWebhookDelivery(ctx context.Context, endpointID, eventID string, now, until time.Time) (bool, error)
 	WebhookDelivery(ctx context.Context, endpointID, eventID string) (*Delivery, error)
 	WebhookDeliveries(ctx context.Context, endpointID string, limit int) ([]Delivery, error)
+	CountWebhookDeliveries(ctx context.Context, endpointID string) (int, error)
 	// SaveWebhookDelivery writes a delivery's state and clears its lease.
 	SaveWebhookDelivery(ctx context.Context, d Delivery) error
 	InsertWebhookAttempt(ctx context.Context, a Attempt) error
