@@ -29,6 +29,9 @@ func (a *app) apiSessionsList(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	if err := a.Sessions.ExpireStale(c.Request().Context(), f.UserID, f.ClientID); err != nil {
+		return err
+	}
 	list, total, err := admin.ListSessions(c.Request().Context(), a.AdminRepo, f)
 	if err != nil {
 		return err
@@ -43,9 +46,13 @@ func (a *app) apiSessionsList(c echo.Context) error {
 	return apiJSON(c, http.StatusOK, out)
 }
 
-// GET /v1/sessions/:id
+// GET /v1/sessions/:id: a session past its lifetime reads expired.
 func (a *app) apiSessionGet(c echo.Context) error {
-	s, err := a.Sessions.Get(c.Request().Context(), c.Param("id"))
+	ctx := c.Request().Context()
+	if _, err := a.Sessions.LiveSession(ctx, c.Param("id")); err != nil && !errors.Is(err, session.ErrSignedOut) {
+		return err
+	}
+	s, err := a.Sessions.Get(ctx, c.Param("id"))
 	if err != nil {
 		return err
 	}
