@@ -167,18 +167,17 @@ func (a *app) apiEndpointRotate(c echo.Context) error {
 	return apiJSON(c, http.StatusOK, toEndpointObject(e, true))
 }
 
-// GET /v1/webhooks/endpoints/:id/deliveries?limit= (1–250, default 50):
-// newest first; total_count counts them all.
+// GET /v1/webhooks/endpoints/:id/deliveries?limit= (1–250, default 50)
+// &offset=: newest first; total_count counts them all.
 func (a *app) apiEndpointDeliveries(c echo.Context) error {
-	limit, err := queryInt(c, "limit")
+	limit, offset, err := queryPage(c)
 	if err != nil {
 		return err
 	}
-	var offset int
 	if err := page.Check(&limit, &offset, 50, 250); err != nil {
 		return err
 	}
-	list, total, err := a.Webhooks.Deliveries(c.Request().Context(), c.Param("id"), limit)
+	list, total, err := a.Webhooks.Deliveries(c.Request().Context(), c.Param("id"), limit, offset)
 	if err != nil {
 		return err
 	}

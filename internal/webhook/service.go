@@ -178,13 +178,13 @@ func (s *Service) RotateSecret(ctx context.Context, endpointID string) (*Endpoin
 	return out, err
 }
 
-// Deliveries lists the endpoint's most recent deliveries, newest first,
-// and how many it has in all.
-func (s *Service) Deliveries(ctx context.Context, endpointID string, limit int) ([]Delivery, int, error) {
+// Deliveries lists a page of the endpoint's deliveries, newest first, and
+// how many it has in all.
+func (s *Service) Deliveries(ctx context.Context, endpointID string, limit, offset int) ([]Delivery, int, error) {
 	if _, err := s.Get(ctx, endpointID); err != nil {
 		return nil, 0, err
 	}
-	list, err := s.Store.WebhookDeliveries(ctx, endpointID, limit)
+	list, err := s.Store.WebhookDeliveries(ctx, endpointID, limit, offset)
 	if err != nil {
 		return nil, 0, err
 	}
