@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"reflect"
 	"strconv"
 	"strings"
 	"time"
@@ -241,11 +242,57 @@ func bindJSON(c echo.Context, v any) error {
 	if err := json.Unmarshal(body, v); err != nil {
 		var te *json.UnmarshalTypeError
 		if errors.As(err, &te) {
-			return apperr.Field(apperr.Invalid, te.Field, fmt.Sprintf("%s has the wrong type: want %s.", te.Field, te.Type))
+			if te.Field == "" {
+				return apperr.New(apperr.Invalid, "The body must be "+jsonKind(te.Type)+".")
+			}
+			return apperr.Field(apperr.Invalid, te.Field, fmt.Sprintf("%s must be %s, not %s.", te.Field, jsonKind(te.Type), jsonValue(te.Value)))
 		}
 		return apperr.New(apperr.Invalid, "The body is not valid JSON.")
 	}
 	return nil
+}
+
+// jsonKind names what a field of type t takes in JSON, for a caller who
+// knows the API's JSON and not the portal's Go types.
+func jsonKind(t reflect.Type) string {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	switch t.Kind() {
+	case reflect.String:
+		return "a string"
+	case reflect.Bool:
+		return "true or false"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return "a whole number"
+	case reflect.Float32, reflect.Float64:
+		return "a number"
+	case reflect.Slice, reflect.Array:
+		if e := jsonKind(t.Elem()); strings.HasPrefix(e, "a ") || strings.HasPrefix(e, "an ") {
+			_, noun, _ := strings.Cut(e, " ")
+			return "an array of " + noun + "s"
+		}
+		return "an array"
+	case reflect.Struct, reflect.Map:
+		return "a JSON object"
+	}
+	return "another type"
+}
+
+// jsonValue names the JSON a caller sent, as json.UnmarshalTypeError's
+// Value gives it ("string", "array", "number 1.5", …).
+func jsonValue(v string) string {
+	if n, ok := strings.CutPrefix(v, "number "); ok {
+		return n
+	}
+	switch v {
+	case "array", "object":
+		return "an " + v
+	case "bool":
+		return "a boolean"
+	}
+	return "a " + v
 }
 
 // queryList reads a repeated query parameter, as name=a&name=b or name[]=….

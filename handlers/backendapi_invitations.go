@@ -110,6 +110,10 @@ func (a *app) apiAppInvitationsList(c echo.Context) error {
 	if f.Limit, f.Offset, err = queryPage(c); err != nil {
 		return err
 	}
+	wrapped, err := queryBool(c, "paginated")
+	if err != nil {
+		return err
+	}
 	list, total, err := a.Invitations.List(c.Request().Context(), f)
 	if err != nil {
 		return err
@@ -119,7 +123,7 @@ func (a *app) apiAppInvitationsList(c echo.Context) error {
 	for i := range list {
 		out = append(out, list[i].ToObject(now, ""))
 	}
-	if c.QueryParam("paginated") == "true" {
+	if wrapped {
 		return apiJSON(c, http.StatusOK, paginated{Data: out, TotalCount: total})
 	}
 	return apiJSON(c, http.StatusOK, out)

@@ -47,10 +47,18 @@ func (b templateBody) input() jwttemplate.Input {
 		CustomSigningKey: b.CustomSigningKey, SigningAlgorithm: b.SigningAlgorithm, SigningKey: b.SigningKey}
 }
 
-// GET /v1/jwt_templates: a bare array, or {"data","total_count"} with
-// paginated=true.
+// GET /v1/jwt_templates (limit, offset): a bare array, or
+// {"data","total_count"} with paginated=true.
 func (a *app) apiTemplatesList(c echo.Context) error {
-	list, err := a.Templates.List(c.Request().Context())
+	wrapped, err := queryBool(c, "paginated")
+	if err != nil {
+		return err
+	}
+	limit, offset, err := queryPage(c)
+	if err != nil {
+		return err
+	}
+	list, total, err := a.Templates.List(c.Request().Context(), limit, offset)
 	if err != nil {
 		return err
 	}
@@ -58,8 +66,8 @@ func (a *app) apiTemplatesList(c echo.Context) error {
 	for i := range list {
 		out = append(out, toTemplateObject(&list[i]))
 	}
-	if c.QueryParam("paginated") == "true" {
-		return apiJSON(c, http.StatusOK, paginated{Data: out, TotalCount: len(out)})
+	if wrapped {
+		return apiJSON(c, http.StatusOK, paginated{Data: out, TotalCount: total})
 	}
 	return apiJSON(c, http.StatusOK, out)
 }

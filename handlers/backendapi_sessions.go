@@ -25,6 +25,13 @@ func (a *app) apiSessionsList(c echo.Context) error {
 	if f.Offset, err = queryInt(c, "offset"); err != nil {
 		return err
 	}
+	wrapped, err := queryBool(c, "paginated")
+	if err != nil {
+		return err
+	}
+	if err := a.Sessions.ExpireStale(c.Request().Context(), f.UserID, f.ClientID); err != nil {
+		return err
+	}
 	list, total, err := admin.ListSessions(c.Request().Context(), a.AdminRepo, f)
 	if err != nil {
 		return err
@@ -33,15 +40,19 @@ func (a *app) apiSessionsList(c echo.Context) error {
 	for i := range list {
 		out = append(out, list[i].ToObject())
 	}
-	if c.QueryParam("paginated") == "true" {
+	if wrapped {
 		return apiJSON(c, http.StatusOK, paginated{Data: out, TotalCount: total})
 	}
 	return apiJSON(c, http.StatusOK, out)
 }
 
-// GET /v1/sessions/:id
+// GET /v1/sessions/:id: a session past its lifetime reads expired.
 func (a *app) apiSessionGet(c echo.Context) error {
-	s, err := a.Sessions.Get(c.Request().Context(), c.Param("id"))
+	ctx := c.Request().Context()
+	if _, err := a.Sessions.LiveSession(ctx, c.Param("id")); err != nil && !errors.Is(err, session.ErrSignedOut) {
+		return err
+	}
+	s, err := a.Sessions.Get(ctx, c.Param("id"))
 	if err != nil {
 		return err
 	}

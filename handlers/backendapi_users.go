@@ -205,6 +205,13 @@ func (a *app) apiUserVerifyPassword(c echo.Context) error {
 	if err := bindJSON(c, &b); err != nil {
 		return err
 	}
+	if b.Password == "" {
+		if _, err := a.AdminUsers.Get(c.Request().Context(), c.Param("id")); err != nil {
+			return err // an unknown user first, whatever was sent
+		}
+		return &apiError{Status: http.StatusUnprocessableEntity, Code: "form_param_missing", Message: "is missing",
+			LongMessage: "Give the password to check.", Meta: map[string]any{"param_name": "password"}}
+	}
 	if err := a.AdminUsers.VerifyPassword(c.Request().Context(), c.Param("id"), b.Password); err != nil {
 		if err == admin.ErrBadPassword {
 			return &apiError{Status: http.StatusUnprocessableEntity, Code: "incorrect_password",

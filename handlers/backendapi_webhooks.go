@@ -5,6 +5,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/portalhq/portal/internal/page"
 	"github.com/portalhq/portal/internal/webhook"
 )
 
@@ -166,16 +167,17 @@ func (a *app) apiEndpointRotate(c echo.Context) error {
 	return apiJSON(c, http.StatusOK, toEndpointObject(e, true))
 }
 
-// GET /v1/webhooks/endpoints/:id/deliveries?limit=: newest first.
+// GET /v1/webhooks/endpoints/:id/deliveries?limit= (1–250, default 50)
+// &offset=: newest first; total_count counts them all.
 func (a *app) apiEndpointDeliveries(c echo.Context) error {
-	limit, err := queryInt(c, "limit")
+	limit, offset, err := queryPage(c)
 	if err != nil {
 		return err
 	}
-	if limit <= 0 || limit > 250 {
-		limit = 50
+	if err := page.Check(&limit, &offset, 50, 250); err != nil {
+		return err
 	}
-	list, err := a.Webhooks.Deliveries(c.Request().Context(), c.Param("id"), limit)
+	list, total, err := a.Webhooks.Deliveries(c.Request().Context(), c.Param("id"), limit, offset)
 	if err != nil {
 		return err
 	}
@@ -183,7 +185,7 @@ func (a *app) apiEndpointDeliveries(c echo.Context) error {
 	for i := range list {
 		out = append(out, toDeliveryObject(&list[i]))
 	}
-	return apiJSON(c, http.StatusOK, paginated{Data: out, TotalCount: len(out)})
+	return apiJSON(c, http.StatusOK, paginated{Data: out, TotalCount: total})
 }
 
 // POST /v1/webhooks/endpoints/:id/deliveries/:msg/replay: sent again, with

@@ -337,8 +337,9 @@ func New(d Deps) (*echo.Echo, error) {
 	if err != nil {
 		return nil, err
 	}
-	noCSRF, maxBody := map[string]bool{}, map[string]int64{}
+	noCSRF, routed, maxBody := map[string]bool{}, map[string]bool{}, map[string]int64{}
 	for _, r := range Routes() {
+		routed[r.Method+" "+r.Path] = true
 		if r.NoCSRF != "" || r.API {
 			noCSRF[r.Method+" "+r.Path] = true
 		}
@@ -352,7 +353,11 @@ func New(d Deps) (*echo.Echo, error) {
 			p := c.Request().URL.Path
 			return strings.HasPrefix(p, "/static/") || strings.HasPrefix(p, "/images/") || p == "/theme.css" || p == "/theme-custom.css" || p == "/.well-known/jwks.json" ||
 				p == "/healthz" || p == "/readyz" || p == "/v1/client/handshake" ||
-				noCSRF[c.Request().Method+" "+c.Path()]
+				noCSRF[c.Request().Method+" "+c.Path()] ||
+				// A Bearer request that reaches no handler (a path or
+				// method the API lacks) gets its JSON 404 or 405: there
+				// is nothing behind it for the check to protect.
+				isAPIRequest(c) && !routed[c.Request().Method+" "+c.Path()]
 		},
 		OnReject: func(c echo.Context, _ string) error {
 			return a.message(c, http.StatusForbidden, a.t(c, "page.csrf_title"), a.t(c, "page.csrf_body"),

@@ -57,6 +57,29 @@ var ErrLegalRequired = apperr.Field(apperr.Invalid, "legal_accepted_at",
 	"This instance requires consent to its legal documents: give legal_accepted_at (when the user agreed, "+
 		"in RFC 3339), or skip_legal_checks: true for a user brought over from elsewhere.")
 
+// taken names the identifier or external ID of u another user has, looked
+// up after the refused insert (outside its transaction, which PostgreSQL
+// has aborted); err when none is found (the same one given twice, or a
+// race).
+func (s *Users) taken(ctx context.Context, u *user.User, err error) error {
+	what := map[string]string{user.Email: "email address", user.Phone: "phone number", user.Username: "username"}
+	for _, i := range u.Identifiers {
+		if _, lookErr := s.Repo.UserByIdentifier(ctx, i.Kind, i.Value); lookErr == nil {
+			return apperr.Field(apperr.Conflict, i.Kind, "That "+what[i.Kind]+" is taken. Please try another.")
+		}
+	}
+	if u.ExternalID != "" {
+		if n, lookErr := s.Repo.CountUsers(ctx, UserFilter{ExternalIDs: []string{u.ExternalID}}); lookErr == nil && n > 0 {
+			return errExternalIDTaken
+		}
+	}
+	return err
+}
+
+// errExternalIDTaken refuses an external ID another user has: it is unique
+// within the instance, as Clerk documents it.
+var errExternalIDTaken = apperr.Field(apperr.Conflict, "external_id", "That external ID is taken. Please try another.")
+
 // ErrUserNotFound answers for a user ID that does not exist.
 var ErrUserNotFound = user.ErrNoUser
 
@@ -224,6 +247,9 @@ func (s *Users) Create(ctx context.Context, in CreateInput) (*user.User, error) 
 		// Verified domains invite its addresses or suggest their organizations.
 		return s.Orgs.Enroll(ctx, r, u, u.VerifiedEmails())
 	})
+	if apperr.CodeOf(err) == apperr.Conflict {
+		return nil, s.taken(ctx, u, err)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -295,7 +321,7 @@ type UpdateInput struct {
 
 // Update changes a user.
 func (s *Users) Update(ctx context.Context, userID string, in UpdateInput) (*user.User, error) {
-	return s.change(ctx, userID, func(r Repo, u *user.User) error {
+	u, err := s.change(ctx, userID, func(r Repo, u *user.User) error {
 		if err := s.names(u, in.FirstName, in.LastName); err != nil {
 			return err
 		}
@@ -336,6 +362,12 @@ func (s *Users) Update(ctx context.Context, userID string, in UpdateInput) (*use
 		}
 		return nil
 	})
+	// Saving the row refuses only an external ID another user has (a
+	// taken username is named where it is set).
+	if errors.Is(err, apperr.ErrConflict) && in.ExternalID != nil {
+		return nil, errExternalIDTaken
+	}
+	return u, err
 }
 
 func (s *Users) setUsername(ctx context.Context, r Repo, u *user.User, raw string) error {

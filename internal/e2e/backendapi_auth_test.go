@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"encoding/json"
 	"net/http"
 	"strings"
 	"testing"
@@ -49,6 +50,79 @@ func TestBackendAPIRefusesRequestsWithoutTheSecretKey(t *testing.T) {
 	// With the key, an unknown path is a JSON 404, not an HTML page.
 	wantAPIError(t, apiCall(t, p, http.MethodGet, "/v1/nothing_here", "Bearer "+p.SecretKey, nil),
 		http.StatusNotFound, "resource_not_found")
+}
+
+// A POST, PATCH or DELETE with the key to a path or method the API does not
+// have (a typo, an empty ID) is answered in JSON too, 404 or 405, not with
+// the HTML page that refuses a form without its CSRF token: nothing is
+// routed there, so there is nothing for the check to protect.
+func TestBackendAPIUnknownPathsAnswerJSONWhateverTheMethod(t *testing.T) {
+	p := portaltest.Start(t, portaltest.Options{})
+	for _, c := range []struct {
+		method, path string
+		status       int
+		code         string
+	}{
+		{http.MethodPost, "/v1/user", http.StatusNotFound, "resource_not_found"},
+		{http.MethodPatch, "/v1/users/", http.StatusNotFound, "resource_not_found"},
+		{http.MethodDelete, "/v1/organizations/org_x/membership/user_x", http.StatusNotFound, "resource_not_found"},
+		{http.MethodPut, "/v1/users/user_x", http.StatusMethodNotAllowed, "request_method_not_allowed"},
+		{http.MethodDelete, "/v1/jwks", http.StatusMethodNotAllowed, "request_method_not_allowed"},
+	} {
+		t.Run(c.method+" "+c.path, func(t *testing.T) {
+			wantAPIError(t, apiCall(t, p, c.method, c.path, "Bearer "+p.SecretKey, nil), c.status, c.code)
+		})
+	}
+}
+
+// A body of the wrong JSON shape is answered in the API's words, naming
+// the field and the JSON it takes, never the portal's Go types.
+func TestBackendAPIWrongTypesAreNamedInJSONTerms(t *testing.T) {
+	p := portaltest.Start(t, portaltest.Options{})
+	for _, c := range []struct {
+		path, body, param, want string
+	}{
+		{"/v1/users", `[]`, "", "The body must be a JSON object."},
+		{"/v1/organizations", `"acme"`, "", "The body must be a JSON object."},
+		{"/v1/invitations/bulk", `{"email_address":"a@example.com"}`, "", "The body must be an array of JSON objects."},
+		{"/v1/users", `{"email_address":"a@example.com"}`, "email_address", "email_address must be an array of strings, not a string."},
+		{"/v1/users", `{"skip_password_checks":"yes"}`, "skip_password_checks", "skip_password_checks must be true or false, not a string."},
+		{"/v1/organizations", `{"name":"Acme","max_allowed_memberships":"5"}`, "max_allowed_memberships", "max_allowed_memberships must be a whole number, not a string."},
+		{"/v1/sessions/sess_x/tokens", `{"expires_in_seconds":1.5}`, "expires_in_seconds", "expires_in_seconds must be a whole number, not 1.5."},
+		{"/v1/waitlist_entries/bulk", `[{"email_address":["a@example.com"]}]`, "email_address", "email_address must be a string, not an array."},
+	} {
+		t.Run(c.path+" "+c.body, func(t *testing.T) {
+			e := wantAPIError(t, apiCall(t, p, http.MethodPost, c.path, "Bearer "+p.SecretKey, json.RawMessage(c.body)),
+				http.StatusUnprocessableEntity, "form_param_format_invalid")
+			if got := e.Errors[0]; got.LongMessage != c.want || c.param != "" && got.Meta["param_name"] != c.param {
+				t.Errorf("error = %q %v, want %q naming %q", got.LongMessage, got.Meta, c.want, c.param)
+			}
+		})
+	}
+}
+
+// paginated takes true or false on every list that has it; a misspelled
+// value is refused, as on /v1/allowlist_identifiers, rather than quietly
+// answering the bare array.
+func TestBackendAPIPaginatedIsTrueOrFalse(t *testing.T) {
+	p := portaltest.Start(t, portaltest.Options{})
+	var u struct{ ID string }
+	api(t, p, http.MethodPost, "/v1/users", map[string]any{"email_address": []string{"ada@example.com"}}, &u)
+	for _, path := range []string{"/v1/sessions?user_id=" + u.ID + "&", "/v1/invitations?", "/v1/jwt_templates?",
+		"/v1/allowlist_identifiers?"} {
+		e := wantAPIError(t, api(t, p, http.MethodGet, path+"paginated=yes", nil, nil),
+			http.StatusUnprocessableEntity, "form_param_format_invalid")
+		if e.Errors[0].Meta["param_name"] != "paginated" {
+			t.Errorf("%s: meta %v, want param_name paginated", path, e.Errors[0].Meta)
+		}
+		var page struct {
+			Data       []any `json:"data"`
+			TotalCount *int  `json:"total_count"`
+		}
+		if r := api(t, p, http.MethodGet, path+"paginated=true", nil, &page); r.Status != http.StatusOK || page.TotalCount == nil {
+			t.Errorf("%s paginated=true: %d %s", path, r.Status, r.Body)
+		}
+	}
 }
 
 // Answers carry Content-Type: application/json exactly, with no charset:

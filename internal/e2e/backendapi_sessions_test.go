@@ -117,6 +117,41 @@ func signedOut(t *testing.T, b *browser) {
 // Banning takes effect at the next token refresh: the sessions are revoked,
 // the browser is signed out, and the account cannot sign in until unbanned.
 // The change reaches webhooks as user.updated with banned set.
+// A session past its lifetime reads "expired" in the Backend API at once,
+// not "active" until its browser comes back, and the status filter and
+// total_count agree with what the objects say (REQ-SES-03).
+func TestBackendAPISessionPastItsLifetimeReadsExpired_REQ_SES_03(t *testing.T) {
+	p, clock := startFake(t, portaltest.Options{})
+	b := newBrowser(t, p)
+	c, _ := verify(t, p, wantHandBack(t, signUp(t, p, b, "ada@example.com", appURL), http.StatusSeeOther, appURL))
+	g, _ := verify(t, p, wantHandBack(t, signUp(t, p, newBrowser(t, p), "grace@example.com", appURL), http.StatusSeeOther, appURL))
+	clock.Advance(8 * 24 * time.Hour) // past the default 7-day lifetime; the browsers do not come back
+
+	// Grace's session read by its ID, Ada's through the list: each on its own.
+	var one struct {
+		Status   string `json:"status"`
+		ExpireAt int64  `json:"expire_at"`
+	}
+	if r := api(t, p, http.MethodGet, "/v1/sessions/"+g.SID, nil, &one); r.Status != 200 || one.Status != "expired" {
+		t.Errorf("GET session past expire_at %d (now %d): %d %s; want status expired", one.ExpireAt, clock.Now().UnixMilli(), r.Status, r.Body)
+	}
+	var page struct {
+		Data []struct {
+			ID     string `json:"id"`
+			Status string `json:"status"`
+		} `json:"data"`
+		TotalCount int `json:"total_count"`
+	}
+	api(t, p, http.MethodGet, "/v1/sessions?paginated=true&status=active&user_id="+c.Subject, nil, &page)
+	if page.TotalCount != 0 || len(page.Data) != 0 {
+		t.Errorf("status=active lists %+v, total %d; the only session has expired", page.Data, page.TotalCount)
+	}
+	api(t, p, http.MethodGet, "/v1/sessions?paginated=true&status=expired&user_id="+c.Subject, nil, &page)
+	if page.TotalCount != 1 || len(page.Data) != 1 || page.Data[0].ID != c.SID || page.Data[0].Status != "expired" {
+		t.Errorf("status=expired lists %+v, total %d; want the session", page.Data, page.TotalCount)
+	}
+}
+
 func TestBanSignsOutAndKeepsOut_REQ_SES_05(t *testing.T) {
 	p := portaltest.Start(t, portaltest.Options{})
 	b := newBrowser(t, p)

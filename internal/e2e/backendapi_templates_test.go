@@ -127,6 +127,42 @@ func TestClerkSDKManagesJWTTemplates(t *testing.T) {
 	wantSDKError(t, err, http.StatusNotFound, "resource_not_found")
 }
 
+// GET /v1/jwt_templates pages with limit and offset, as Clerk's JS SDK
+// sends them, and total_count counts every template, not the page; a
+// limit or offset out of range is refused as on every list.
+func TestBackendAPIJWTTemplatesPage(t *testing.T) {
+	p := portaltest.Start(t, portaltest.Options{})
+	for _, name := range []string{"convex", "hasura", "supabase"} {
+		api(t, p, http.MethodPost, "/v1/jwt_templates", map[string]any{"name": name, "claims": map[string]any{"aud": name}}, nil)
+	}
+	type named struct{ Name string }
+	var page struct {
+		Data       []named `json:"data"`
+		TotalCount int     `json:"total_count"`
+	}
+	if r := api(t, p, http.MethodGet, "/v1/jwt_templates?paginated=true&limit=1&offset=1", nil, &page); r.Status != http.StatusOK ||
+		len(page.Data) != 1 || page.Data[0].Name != "hasura" || page.TotalCount != 3 {
+		t.Errorf("limit=1&offset=1: %d %s; want hasura of 3", r.Status, r.Body)
+	}
+	var bare []named
+	if r := api(t, p, http.MethodGet, "/v1/jwt_templates?limit=2", nil, &bare); r.Status != http.StatusOK ||
+		len(bare) != 2 || bare[0].Name != "convex" || bare[1].Name != "hasura" {
+		t.Errorf("limit=2, bare: %d %s; want convex, hasura", r.Status, r.Body)
+	}
+	for query, param := range map[string]string{"limit=501": "limit", "limit=-1": "limit", "limit=ten": "limit",
+		"offset=-1": "offset"} {
+		e := wantAPIError(t, api(t, p, http.MethodGet, "/v1/jwt_templates?"+query, nil, nil),
+			http.StatusUnprocessableEntity, "form_param_format_invalid")
+		if e.Errors[0].Meta["param_name"] != param {
+			t.Errorf("%s: the error names %v", query, e.Errors[0].Meta)
+		}
+	}
+	if e := wantAPIError(t, api(t, p, http.MethodGet, "/v1/jwt_templates?limit=501", nil, nil),
+		http.StatusUnprocessableEntity, "form_param_format_invalid"); e.Errors[0].LongMessage != "limit must be between 1 and 500." {
+		t.Errorf("limit=501 says %q", e.Errors[0].LongMessage)
+	}
+}
+
 // The front end's getToken() and getToken({template}): the browser's
 // __client cookie, CORS for the allowed app origins only (REQ-HDR-03), the
 // app's origin as azp.

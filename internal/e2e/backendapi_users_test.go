@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -119,6 +120,13 @@ func TestClerkSDKManagesUsers(t *testing.T) {
 	}
 	_, err = users.VerifyPassword(ctx, &user.VerifyPasswordParams{UserID: created.ID, Password: wrongPassword})
 	wantSDKError(t, err, http.StatusUnprocessableEntity, "incorrect_password")
+	// A body without the password says it is missing, not that it is wrong.
+	e := wantAPIError(t, api(t, p, http.MethodPost, "/v1/users/"+created.ID+"/verify_password", map[string]any{"pasword": goodPassword}, nil),
+		http.StatusUnprocessableEntity, "form_param_missing")
+	if e.Errors[0].Meta["param_name"] != "password" {
+		t.Errorf("verify_password without a password: meta %v", e.Errors[0].Meta)
+	}
+	wantAPIError(t, api(t, p, http.MethodPost, "/v1/users/user_missing/verify_password", nil, nil), http.StatusNotFound, "resource_not_found")
 
 	for _, step := range []struct {
 		name           string
@@ -143,12 +151,64 @@ func TestClerkSDKManagesUsers(t *testing.T) {
 	}
 }
 
+// PATCH /v1/users/{id} refuses another user's external_id as a taken
+// username is refused, naming external_id; users without one, and a user
+// keeping its own, are not refused.
+func TestUpdateUserTakenExternalID(t *testing.T) {
+	p := portaltest.Start(t, portaltest.Options{})
+	users := user.NewClient(clerkConfig(p))
+	ctx := context.Background()
+	var ada, grace *clerk.User
+	for _, u := range []struct {
+		into  **clerk.User
+		email string
+	}{{&ada, "ada@example.com"}, {&grace, "grace@example.com"}} {
+		created, err := users.Create(ctx, &user.CreateParams{EmailAddresses: &[]string{u.email}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		*u.into = created
+	}
+	if _, err := users.Update(ctx, ada.ID, &user.UpdateParams{ExternalID: str("crm-1")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := users.Update(ctx, ada.ID, &user.UpdateParams{ExternalID: str("crm-1"), FirstName: str("Ada")}); err != nil {
+		t.Errorf("ada keeping her own external_id: %v", err)
+	}
+	_, err := users.Update(ctx, grace.ID, &user.UpdateParams{ExternalID: str("crm-1"), FirstName: str("Grace")})
+	wantSDKError(t, err, http.StatusConflict, "form_identifier_exists")
+	var apiErr *clerk.APIErrorResponse
+	if errors.As(err, &apiErr) && len(apiErr.Errors) == 1 {
+		var meta map[string]any
+		_ = json.Unmarshal(apiErr.Errors[0].Meta, &meta)
+		if meta["param_name"] != "external_id" || !strings.Contains(apiErr.Errors[0].LongMessage, "external ID is taken") {
+			t.Errorf("error = %+v, meta %s; want external_id named", apiErr.Errors[0], apiErr.Errors[0].Meta)
+		}
+	}
+	if got, err := users.Get(ctx, grace.ID); err != nil || got.FirstName != nil || got.ExternalID != nil {
+		t.Errorf("grace after the refused change = %+v, %v; want her unchanged", got, err)
+	}
+	if list, err := users.List(ctx, &user.ListParams{ExternalIDs: []string{"crm-1"}}); err != nil || len(list.Users) != 1 ||
+		list.Users[0].ID != ada.ID {
+		t.Errorf("users with external_id crm-1 = %+v, %v; want ada alone", list, err)
+	}
+	// Once ada gives it up, grace may have it.
+	if _, err := users.Update(ctx, ada.ID, &user.UpdateParams{ExternalID: str("")}); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := users.Update(ctx, grace.ID, &user.UpdateParams{ExternalID: str("crm-1")}); err != nil ||
+		got.ExternalID == nil || *got.ExternalID != "crm-1" {
+		t.Errorf("grace taking the external_id ada gave up = %+v, %v", got, err)
+	}
+}
+
 // Creating users reports the problem with the field it belongs to.
 func TestCreateUserErrors(t *testing.T) {
 	p := portaltest.Start(t, portaltest.Options{})
 	users := user.NewClient(clerkConfig(p))
 	ctx := context.Background()
-	if _, err := users.Create(ctx, &user.CreateParams{EmailAddresses: &[]string{"ada@example.com"}, Password: str(goodPassword)}); err != nil {
+	if _, err := users.Create(ctx, &user.CreateParams{EmailAddresses: &[]string{"ada@example.com"}, Password: str(goodPassword),
+		PhoneNumbers: &[]string{"+14155550100"}, Username: str("ada_l"), ExternalID: str("crm-1")}); err != nil {
 		t.Fatal(err)
 	}
 	for name, c := range map[string]struct {
@@ -157,7 +217,15 @@ func TestCreateUserErrors(t *testing.T) {
 		code   string
 		param  string
 	}{
-		"taken email":    {&user.CreateParams{EmailAddresses: &[]string{"ADA@example.com"}}, 409, "form_identifier_exists", "email_address"},
+		"taken email": {&user.CreateParams{EmailAddresses: &[]string{"ADA@example.com"}}, 409, "form_identifier_exists", "email_address"},
+		// The field that is taken is named, not the first one given.
+		"taken username": {&user.CreateParams{EmailAddresses: &[]string{"b@example.com"}, Username: str("Ada_L"), Password: str(goodPassword)},
+			409, "form_identifier_exists", "username"},
+		"taken phone": {&user.CreateParams{EmailAddresses: &[]string{"b@example.com"}, PhoneNumbers: &[]string{"+1 415 555 0100"}},
+			409, "form_identifier_exists", "phone_number"},
+		// external_id is unique within the instance, as Clerk documents it.
+		"taken external_id": {&user.CreateParams{EmailAddresses: &[]string{"b@example.com"}, ExternalID: str("crm-1")},
+			409, "form_identifier_exists", "external_id"},
 		"bad email":      {&user.CreateParams{EmailAddresses: &[]string{"not-an-email"}}, 422, "form_param_format_invalid", "email_address"},
 		"short password": {&user.CreateParams{EmailAddresses: &[]string{"b@example.com"}, Password: str("short")}, 422, "form_param_format_invalid", "password"},
 		"bad digest": {&user.CreateParams{EmailAddresses: &[]string{"b@example.com"}, PasswordDigest: str("$2a$10$xx"),

@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -256,6 +257,49 @@ func TestWebhookEndpointsThroughTheBackendAPI(t *testing.T) {
 		t.Fatalf("delete: %d", r.Status)
 	}
 	wantAPIError(t, api(t, p, http.MethodGet, "/v1/webhooks/endpoints/"+ep.ID, nil, nil), http.StatusNotFound, "resource_not_found")
+}
+
+// An endpoint's delivery list takes limit from 1 to 250 and refuses
+// other values, as every Backend API list refuses a limit out of its
+// range, instead of answering 50 in silence; total_count counts every
+// delivery, not the page; offset pages past the newest deliveries.
+func TestWebhookDeliveriesPage(t *testing.T) {
+	p := portaltest.Start(t, portaltest.Options{Env: map[string]string{"PORTAL_WEBHOOK_ALLOW_PRIVATE": "true"}})
+	var ep endpointJSON
+	api(t, p, http.MethodPost, "/v1/webhooks/endpoints",
+		map[string]any{"url": newHookServer(t, &hookReceiver{}), "event_types": []string{"user.created"}}, &ep)
+	for _, email := range []string{"ada@example.com", "grace@example.com", "edsger@example.com"} {
+		api(t, p, http.MethodPost, "/v1/users", map[string]any{"email_address": []string{email},
+			"skip_password_requirement": true}, nil)
+	}
+	path := "/v1/webhooks/endpoints/" + ep.ID + "/deliveries"
+	for _, limit := range []string{"-1", "251", "1000"} {
+		e := wantAPIError(t, api(t, p, http.MethodGet, path+"?limit="+limit, nil, nil),
+			http.StatusUnprocessableEntity, "form_param_format_invalid")
+		if e.Errors[0].Meta["param_name"] != "limit" {
+			t.Errorf("limit=%s: meta %v", limit, e.Errors[0].Meta)
+		}
+	}
+	var ds deliveriesJSON
+	if r := api(t, p, http.MethodGet, path+"?limit=2", nil, &ds); r.Status != http.StatusOK || len(ds.Data) != 2 || ds.TotalCount != 3 {
+		t.Errorf("limit=2: %d, %d deliveries, total_count %d; want 2 of 3", r.Status, len(ds.Data), ds.TotalCount)
+	}
+	var all deliveriesJSON
+	if api(t, p, http.MethodGet, path, nil, &all); len(all.Data) != 3 {
+		t.Fatalf("the whole list has %d deliveries, want 3", len(all.Data))
+	}
+	for offset := range 3 {
+		var one deliveriesJSON
+		r := api(t, p, http.MethodGet, fmt.Sprintf("%s?limit=1&offset=%d", path, offset), nil, &one)
+		if r.Status != http.StatusOK || len(one.Data) != 1 || one.Data[0].MessageID != all.Data[offset].MessageID || one.TotalCount != 3 {
+			t.Errorf("limit=1&offset=%d: %d %s; want %s of 3", offset, r.Status, r.Body, all.Data[offset].MessageID)
+		}
+	}
+	e := wantAPIError(t, api(t, p, http.MethodGet, path+"?offset=-1", nil, nil),
+		http.StatusUnprocessableEntity, "form_param_format_invalid")
+	if e.Errors[0].Meta["param_name"] != "offset" {
+		t.Errorf("offset=-1: meta %v", e.Errors[0].Meta)
+	}
 }
 
 // REQ-WH-06: without PORTAL_WEBHOOK_ALLOW_PRIVATE, endpoints on internal

@@ -11,6 +11,7 @@ import (
 
 	"github.com/portalhq/portal/internal/apperr"
 	"github.com/portalhq/portal/internal/id"
+	"github.com/portalhq/portal/internal/page"
 	"github.com/portalhq/portal/internal/session"
 	"github.com/portalhq/portal/internal/user"
 )
@@ -20,7 +21,9 @@ type Store interface {
 	CreateJWTTemplate(ctx context.Context, t Template) error
 	JWTTemplate(ctx context.Context, id string) (*Template, error)
 	JWTTemplateByName(ctx context.Context, name string) (*Template, error)
-	JWTTemplates(ctx context.Context) ([]Template, error)
+	// JWTTemplates returns a page of the templates by name, and how many
+	// there are in all.
+	JWTTemplates(ctx context.Context, limit, offset int) ([]Template, int, error)
 	UpdateJWTTemplate(ctx context.Context, t Template) error
 	DeleteJWTTemplate(ctx context.Context, id string) error
 	UserByID(ctx context.Context, id string) (*user.User, error)
@@ -84,8 +87,22 @@ func (s *Service) Get(ctx context.Context, templateID string) (*Template, error)
 	return t, err
 }
 
-// List returns every template, by name.
-func (s *Service) List(ctx context.Context) ([]Template, error) { return s.Store.JWTTemplates(ctx) }
+// DefaultPageSize and MaxPageSize bound List. Clerk's Go SDK sends no
+// limit for templates and reads the first page only: the default is the
+// largest page, as for the allowlist.
+const (
+	DefaultPageSize = 500
+	MaxPageSize     = 500
+)
+
+// List returns a page of the templates, by name, and how many there are;
+// a zero limit is the default.
+func (s *Service) List(ctx context.Context, limit, offset int) ([]Template, int, error) {
+	if err := page.Check(&limit, &offset, DefaultPageSize, MaxPageSize); err != nil {
+		return nil, 0, err
+	}
+	return s.Store.JWTTemplates(ctx, limit, offset)
+}
 
 // Update changes a template.
 func (s *Service) Update(ctx context.Context, templateID string, in Input) (*Template, error) {

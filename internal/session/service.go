@@ -281,6 +281,31 @@ func (s *Service) Live(ctx context.Context, userID string) ([]Session, error) {
 	return slices.DeleteFunc(list, func(x Session) bool { return !x.Live(now, s.Policy.Inactivity) }), nil
 }
 
+// ExpireStale marks expired, with session.ended, the active sessions of
+// the user (else of the client) that are past their lifetime or idle
+// timeout, as their browser's next request would: so that the Backend API
+// shows them as they are and its status filter counts them so.
+func (s *Service) ExpireStale(ctx context.Context, userID, clientID string) error {
+	var (
+		list []Session
+		err  error
+	)
+	if userID != "" {
+		list, err = s.Repo.ActiveSessionsOfUser(ctx, userID)
+	} else {
+		list, err = s.Repo.ActiveSessionsOfClient(ctx, clientID)
+	}
+	if err != nil {
+		return err
+	}
+	now := s.Clock.Now()
+	stale := slices.DeleteFunc(list, func(x Session) bool { return x.Live(now, s.Policy.Inactivity) })
+	if len(stale) == 0 {
+		return nil
+	}
+	return s.InTx(ctx, func(r Repo) error { return s.end(ctx, r, stale, Expired, now) })
+}
+
 func (s *Service) endAll(ctx context.Context, r Repo, clientID, status string, now time.Time) error {
 	list, err := r.ActiveSessionsOfClient(ctx, clientID)
 	if err != nil {

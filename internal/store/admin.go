@@ -130,9 +130,10 @@ func prefixed(prefix, cols string) string {
 	return strings.Join(parts, ", ")
 }
 
-// SaveUser writes the columns the Backend API changes.
+// SaveUser writes the columns the Backend API changes; an external ID
+// another user has is ErrConflict.
 func (q *Q) SaveUser(ctx context.Context, u *user.User) error {
-	return q.expectOne(q.exec(ctx, `UPDATE users SET first_name = ?, last_name = ?, password_hash = ?,
+	err := q.expectOne(q.exec(ctx, `UPDATE users SET first_name = ?, last_name = ?, password_hash = ?,
 			primary_email_id = ?, banned = ?, failed_sign_ins = ?, locked_until = ?, public_metadata = ?,
 			private_metadata = ?, unsafe_metadata = ?, external_id = ?, admin_locked = ?, legal_accepted_at = ?,
 			updated_at = ?
@@ -140,6 +141,10 @@ func (q *Q) SaveUser(ctx context.Context, u *user.User) error {
 		u.FirstName, u.LastName, u.PasswordHash, u.PrimaryEmailID, u.Banned, u.FailedSignIns, msPtr(u.LockedUntil),
 		metadata(u.PublicMetadata), metadata(u.PrivateMetadata), metadata(u.UnsafeMetadata), u.ExternalID,
 		u.AdminLocked, msPtr(u.LegalAcceptedAt), ms(u.UpdatedAt), u.ID))
+	if isUnique(err) {
+		return ErrConflict
+	}
+	return err
 }
 
 // SetIdentifierValue changes an identifier's value (a new username); a

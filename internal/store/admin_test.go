@@ -113,6 +113,37 @@ func testAdmin(t *testing.T, open func(t *testing.T) *store.Store) {
 		}
 	})
 
+	// external_id is unique, as Clerk documents it; '' is no ID and repeats.
+	t.Run("external ID is one user's", func(t *testing.T) {
+		s, ctx := open(t), t.Context()
+		ada, grace := newUser("ada@example.com"), newUser("grace@example.com")
+		ada.ExternalID, grace.ExternalID = "crm-1", "crm-1"
+		if err := s.Q.CreateUser(ctx, ada); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Q.CreateUser(ctx, grace); !errors.Is(err, store.ErrConflict) {
+			t.Errorf("a second user with external ID crm-1: %v, want ErrConflict", err)
+		}
+		grace.ExternalID = ""
+		edsger := newUser("edsger@example.com")
+		for _, u := range []*user.User{grace, edsger} {
+			if err := s.Q.CreateUser(ctx, u); err != nil {
+				t.Fatalf("users without an external ID: %v", err)
+			}
+		}
+		grace.ExternalID = "crm-1"
+		if err := s.Q.SaveUser(ctx, grace); !errors.Is(err, store.ErrConflict) {
+			t.Errorf("SaveUser onto ada's external ID: %v, want ErrConflict", err)
+		}
+		ada.ExternalID = ""
+		if err := s.Q.SaveUser(ctx, ada); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Q.SaveUser(ctx, grace); err != nil {
+			t.Errorf("SaveUser onto an external ID given up: %v", err)
+		}
+	})
+
 	// LockUser makes read-modify-write of a user safe: concurrent merges
 	// each keep the keys the others wrote.
 	t.Run("LockUser serialises concurrent changes", func(t *testing.T) {

@@ -33,22 +33,27 @@ func (q *Q) JWTTemplateByName(ctx context.Context, name string) (*jwttemplate.Te
 	return scanTemplate(q.row(ctx, `SELECT `+templateCols+` FROM jwt_templates WHERE name = ?`, name))
 }
 
-// JWTTemplates lists every template by name.
-func (q *Q) JWTTemplates(ctx context.Context) ([]jwttemplate.Template, error) {
-	rows, err := q.query(ctx, `SELECT `+templateCols+` FROM jwt_templates ORDER BY name`)
+// JWTTemplates returns a page of the templates by name, and how many
+// there are in all.
+func (q *Q) JWTTemplates(ctx context.Context, limit, offset int) ([]jwttemplate.Template, int, error) {
+	total, err := q.count(ctx, `SELECT COUNT(*) FROM jwt_templates`)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
+	}
+	rows, err := q.query(ctx, `SELECT `+templateCols+` FROM jwt_templates ORDER BY name LIMIT ? OFFSET ?`, limit, offset)
+	if err != nil {
+		return nil, 0, err
 	}
 	defer rows.Close()
 	out := []jwttemplate.Template{}
 	for rows.Next() {
 		t, err := scanTemplate(rows)
 		if err != nil {
-			return nil, err
+			return nil, 0, err
 		}
 		out = append(out, *t)
 	}
-	return out, rows.Err()
+	return out, total, rows.Err()
 }
 
 // UpdateJWTTemplate writes every field but the ID and creation time.

@@ -45,9 +45,14 @@ func testJWTTemplates(t *testing.T, open func(t *testing.T) *store.Store) {
 		if err := s.Q.CreateJWTTemplate(ctx, other); err != nil {
 			t.Fatal(err)
 		}
-		list, err := s.Q.JWTTemplates(ctx)
-		if err != nil || len(list) != 2 || list[0].Name != "hasura" {
-			t.Errorf("list = %+v, %v", list, err)
+		list, total, err := s.Q.JWTTemplates(ctx, 10, 0)
+		if err != nil || len(list) != 2 || total != 2 || list[0].Name != "hasura" {
+			t.Errorf("list = %+v, %d, %v", list, total, err)
+		}
+		// A page counts every template, not itself.
+		list, total, err = s.Q.JWTTemplates(ctx, 1, 1)
+		if err != nil || len(list) != 1 || total != 2 || list[0].Name != "supabase" {
+			t.Errorf("limit 1 offset 1 = %+v, %d, %v; want supabase of 2", list, total, err)
 		}
 		other.Name = "supabase"
 		if err := s.Q.UpdateJWTTemplate(ctx, other); !errors.Is(err, store.ErrConflict) {

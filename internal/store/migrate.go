@@ -3,9 +3,11 @@ package store
 import (
 	"context"
 	"embed"
+	"errors"
 	"fmt"
 	"hash/fnv"
 	"io/fs"
+	"strings"
 
 	"github.com/pressly/goose/v3"
 	"github.com/pressly/goose/v3/lock"
@@ -52,9 +54,75 @@ func (s *Store) Migrate(ctx context.Context) error {
 		return fmt.Errorf("store: migrations: %w", err)
 	}
 	if _, err := p.Up(ctx); err != nil {
-		return fmt.Errorf("store: migrate: %w", err)
+		return fmt.Errorf("store: migrate: %w", s.explain(ctx, err))
 	}
 	return nil
+}
+
+// uniqueExternalID is the migration that makes external_id unique.
+const uniqueExternalID = 20
+
+// explain turns a migration that failed on data only the operator can put
+// right into a message saying what to change; any other error stays as it
+// is. A database where users share an external_id (allowed before 00020)
+// does not migrate until they no longer do: the portal cannot tell which
+// user the app means by it, so it changes nobody's ID on its own.
+func (s *Store) explain(ctx context.Context, err error) error {
+	var pe *goose.PartialError
+	if !errors.As(err, &pe) || pe.Failed == nil || pe.Failed.Source == nil || pe.Failed.Source.Version != uniqueExternalID {
+		return err
+	}
+	shared, lookErr := s.sharedExternalIDs(ctx)
+	if lookErr != nil || shared == "" {
+		return err
+	}
+	return fmt.Errorf("migration 00020 makes each user's external_id unique, as Clerk documents it, but users share one: %s. "+
+		"Give each of them its own external_id or none, then start the portal again: with the previous release, "+
+		`PATCH /v1/users/{id} {"external_id": ""}, or in the database, UPDATE users SET external_id = '' WHERE id = '…' (%w)`,
+		shared, err)
+}
+
+// sharedExternalIDs lists the external IDs more than one user has, with
+// their users, oldest first, as `"crm-1" (user_a, user_b)`; a few of each.
+func (s *Store) sharedExternalIDs(ctx context.Context) (string, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT external_id, id FROM users WHERE external_id IN
+		(SELECT external_id FROM users WHERE external_id <> '' GROUP BY external_id HAVING COUNT(*) > 1)
+		ORDER BY external_id, created_at, id`)
+	if err != nil {
+		return "", err
+	}
+	defer rows.Close()
+	const most = 5
+	var (
+		ids   []string
+		users = map[string][]string{}
+	)
+	for rows.Next() {
+		var ext, userID string
+		if err := rows.Scan(&ext, &userID); err != nil {
+			return "", err
+		}
+		if users[ext] == nil {
+			ids = append(ids, ext)
+		}
+		users[ext] = append(users[ext], userID)
+	}
+	if err := rows.Err(); err != nil {
+		return "", err
+	}
+	parts := make([]string, 0, most+1)
+	for i, ext := range ids {
+		if i == most {
+			parts = append(parts, fmt.Sprintf("and %d more", len(ids)-most))
+			break
+		}
+		who := users[ext]
+		if len(who) > most {
+			who = append(who[:most:most], fmt.Sprintf("%d more", len(who)-most))
+		}
+		parts = append(parts, fmt.Sprintf("%q (%s)", ext, strings.Join(who, ", ")))
+	}
+	return strings.Join(parts, ", "), nil
 }
 
 // schemaLockID is the advisory lock key of schema's migrations.

@@ -74,3 +74,51 @@ func checkLateMigration(t *testing.T, url string) {
 		t.Errorf("00005's table after the late migration: %v", err)
 	}
 }
+
+// A database from before 00020 where two users share an external_id does
+// not migrate: the error names the ID, the users and what to do, and once
+// one of them has another ID the portal starts.
+func TestSharedExternalIDStopsMigrationWithWhatToDo(t *testing.T) {
+	t.Run("sqlite", func(t *testing.T) {
+		path := t.TempDir() + "/portal.db"
+		migrateWithout(t, "sqlite", "file:"+path, goose.DialectSQLite3, "migrations/sqlite", "00020_")
+		checkSharedExternalID(t, "sqlite", "file:"+path, "sqlite:"+path)
+	})
+	t.Run("postgres", func(t *testing.T) {
+		url := pgtest.URL(t)
+		migrateWithout(t, "pgx", url, goose.DialectPostgres, "migrations/postgres", "00020_")
+		checkSharedExternalID(t, "pgx", url, url)
+	})
+}
+
+func checkSharedExternalID(t *testing.T, driver, dsn, url string) {
+	t.Helper()
+	db, err := sql.Open(driver, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.ExecContext(t.Context(), `INSERT INTO users (id, external_id, created_at, updated_at) VALUES
+		('user_a', 'crm-1', 1, 1), ('user_b', 'crm-1', 2, 2), ('user_c', '', 3, 3), ('user_d', '', 4, 4)`); err != nil {
+		t.Fatal(err)
+	}
+	s, err := store.Open(t.Context(), url)
+	if err == nil {
+		s.Close()
+		t.Fatal("migrated with two users sharing external_id crm-1")
+	}
+	for _, want := range []string{`"crm-1" (user_a, user_b)`, "makes each user's external_id unique", "PATCH /v1/users/{id}",
+		"UPDATE users SET external_id = ''"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q does not say %q", err, want)
+		}
+	}
+	if _, err := db.ExecContext(t.Context(), `UPDATE users SET external_id = 'crm-2' WHERE id = 'user_b'`); err != nil {
+		t.Fatal(err)
+	}
+	s, err = store.Open(t.Context(), url)
+	if err != nil {
+		t.Fatalf("Open once the external IDs differ: %v", err)
+	}
+	s.Close()
+}

@@ -20,7 +20,7 @@ func userImageCol(table string) string {
 }
 
 // CreateUser inserts u and its identifiers, all or nothing. A taken
-// identifier is ErrConflict.
+// identifier or external ID is ErrConflict.
 func (q *Q) CreateUser(ctx context.Context, u *user.User) error {
 	return q.atomic(ctx, func(q *Q) error {
 		_, err := q.exec(ctx, `INSERT INTO users (`+userCols+`) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
@@ -29,6 +29,9 @@ func (q *Q) CreateUser(ctx context.Context, u *user.User) error {
 			u.PrimaryPhoneID,
 			metadata(u.PublicMetadata), metadata(u.PrivateMetadata), metadata(u.UnsafeMetadata), u.ExternalID, u.AdminLocked,
 			msPtr(u.LegalAcceptedAt))
+		if isUnique(err) {
+			return ErrConflict
+		}
 		if err != nil {
 			return err
 		}

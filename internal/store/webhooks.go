@@ -139,9 +139,14 @@ func (q *Q) WebhookDelivery(ctx context.Context, endpointID, eventID string) (*w
 }
 
 // WebhookDeliveries lists an endpoint's latest deliveries, newest first.
-func (q *Q) WebhookDeliveries(ctx context.Context, endpointID string, limit int) ([]webhook.Delivery, error) {
+func (q *Q) WebhookDeliveries(ctx context.Context, endpointID string, limit, offset int) ([]webhook.Delivery, error) {
 	return q.deliveries(ctx, `SELECT `+deliveryCols+` FROM webhook_deliveries d
-		WHERE d.endpoint_id = ? ORDER BY d.event_seq DESC LIMIT ?`, endpointID, limit)
+		WHERE d.endpoint_id = ? ORDER BY d.event_seq DESC LIMIT ? OFFSET ?`, endpointID, limit, offset)
+}
+
+// CountWebhookDeliveries counts an endpoint's deliveries.
+func (q *Q) CountWebhookDeliveries(ctx context.Context, endpointID string) (int, error) {
+	return q.count(ctx, `SELECT COUNT(*) FROM webhook_deliveries WHERE endpoint_id = ?`, endpointID)
 }
 
 // SaveWebhookDelivery writes the state of a delivery and clears its lease.

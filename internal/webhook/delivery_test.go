@@ -408,6 +408,17 @@ func TestEventTypeFilter(t *testing.T) {
 				t.Errorf("delivery of %s to %s: err %v, want queued=%v", c.ev, c.ep, err, c.want)
 			}
 		}
+		// The list counts each endpoint's own deliveries, beyond its page.
+		for ep, want := range map[string]int{users.ID: 1, all.ID: 2} {
+			list, total, err := h.svc.Deliveries(t.Context(), ep, 1, 0)
+			if err != nil || len(list) != 1 || total != want {
+				t.Errorf("Deliveries(%s, 1, 0) = %d, total %d, %v; want 1 of %d", ep, len(list), total, err, want)
+			}
+		}
+		// offset reaches past the newest page.
+		if list, _, err := h.svc.Deliveries(t.Context(), all.ID, 1, 1); err != nil || len(list) != 1 || list[0].EventID != a.ID {
+			t.Errorf("Deliveries(all, 1, 1) = %+v, %v; want the older delivery, of %s", list, err, a.ID)
+		}
 		if _, err := h.svc.Create(t.Context(), webhook.Input{URL: ptr(h.rcv.URL()), EventTypes: &[]string{"user.creatd"}}); err == nil {
 			t.Error("an unknown event type was accepted")
 		}

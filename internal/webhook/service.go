@@ -178,12 +178,18 @@ func (s *Service) RotateSecret(ctx context.Context, endpointID string) (*Endpoin
 	return out, err
 }
 
-// Deliveries lists the endpoint's most recent deliveries, newest first.
-func (s *Service) Deliveries(ctx context.Context, endpointID string, limit int) ([]Delivery, error) {
+// Deliveries lists a page of the endpoint's deliveries, newest first, and
+// how many it has in all.
+func (s *Service) Deliveries(ctx context.Context, endpointID string, limit, offset int) ([]Delivery, int, error) {
 	if _, err := s.Get(ctx, endpointID); err != nil {
-		return nil, err
+		return nil, 0, err
 	}
-	return s.Store.WebhookDeliveries(ctx, endpointID, limit)
+	list, err := s.Store.WebhookDeliveries(ctx, endpointID, limit, offset)
+	if err != nil {
+		return nil, 0, err
+	}
+	total, err := s.Store.CountWebhookDeliveries(ctx, endpointID)
+	return list, total, err
 }
 
 // Attempts lists the attempts of one delivery, oldest first.

@@ -87,7 +87,10 @@ type Store interface {
 	// another worker holds it or it is no longer pending.
 	LeaseWebhookDelivery(ctx context.Context, endpointID, eventID string, now, until time.Time) (bool, error)
 	WebhookDelivery(ctx context.Context, endpointID, eventID string) (*Delivery, error)
-	WebhookDeliveries(ctx context.Context, endpointID string, limit int) ([]Delivery, error)
+	// WebhookDeliveries returns a page of the endpoint's deliveries, newest
+	// first.
+	WebhookDeliveries(ctx context.Context, endpointID string, limit, offset int) ([]Delivery, error)
+	CountWebhookDeliveries(ctx context.Context, endpointID string) (int, error)
 	// SaveWebhookDelivery writes a delivery's state and clears its lease.
 	SaveWebhookDelivery(ctx context.Context, d Delivery) error
 	InsertWebhookAttempt(ctx context.Context, a Attempt) error
