@@ -74,6 +74,26 @@ func (a *app) flowGone(c echo.Context, err error) error {
 	return err
 }
 
+// finished answers a page or a form of a flow that is complete already: a
+// reload, the back button, or the same form sent twice (a double click). A
+// browser that is still signed in goes on to the flow's app, as the first
+// answer sent it; any other is told the flow is gone (gone), or for a page
+// (gone nil) sent to the portal's home.
+func (a *app) finished(c echo.Context, f *flow.Flow, gone error) error {
+	sess, err := a.current(c)
+	if err != nil {
+		return err
+	}
+	if sess != nil {
+		target, _ := a.Redirects.CheckOrPortal(orHome(f.RedirectURL), a.base)
+		return a.handBack(c, sess, target)
+	}
+	if gone == nil {
+		return c.Redirect(http.StatusSeeOther, "/")
+	}
+	return a.flowGone(c, gone)
+}
+
 // allow applies a per-IP rate limit; msg explains a refusal to a person.
 func (a *app) allow(c echo.Context, what string, w ratelimit.Window) (bool, string) {
 	ok, retry := a.Limiter.Allow(what+":"+ratelimit.IPKey(RealIP(c)), w)

@@ -113,7 +113,7 @@ func (a *app) signInFactorOne(c echo.Context) error {
 	}
 	switch f.Status {
 	case flow.Complete:
-		return c.Redirect(http.StatusSeeOther, "/")
+		return a.finished(c, f, nil)
 	case flow.NeedsSecondFactor: // the second step cannot be skipped (REQ-IN-09)
 		return c.Redirect(http.StatusSeeOther, factorTwoURL(f.ID))
 	case flow.NeedsNewPassword:
@@ -248,6 +248,9 @@ func (a *app) signInAttempt(c echo.Context) error {
 	f, err := a.SignIn.Load(ctx, a.clientID(c), c.FormValue("sign_in"))
 	if err != nil {
 		return a.flowGone(c, err)
+	}
+	if f.Status == flow.Complete {
+		return a.finished(c, f, signin.ErrFlowGone)
 	}
 	strategy := c.FormValue("strategy")
 	if strategy == "" {

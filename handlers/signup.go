@@ -134,7 +134,7 @@ func (a *app) signUpVerifyPage(c echo.Context) error {
 		return answerWaitProbe(c, f.Status != flow.Complete && len(f.Data.Missing) == 0 && f.Data.Strategy == flow.EmailLink)
 	}
 	if f.Status == flow.Complete {
-		return c.Redirect(http.StatusSeeOther, "/")
+		return a.finished(c, f, nil)
 	}
 	if len(f.Data.Missing) > 0 {
 		return c.Redirect(http.StatusSeeOther, "/sign-up/continue?sign_up="+url.QueryEscape(f.ID))
@@ -215,6 +215,9 @@ func (a *app) signUpVerify(c echo.Context) error {
 	f, err := a.SignUp.Load(ctx, a.clientID(c), c.FormValue("sign_up"))
 	if err != nil {
 		return a.flowGone(c, err)
+	}
+	if f.Status == flow.Complete {
+		return a.finished(c, f, signup.ErrFlowGone)
 	}
 	if ok, msg := a.allow(c, "attempt", a.limits.attempt); !ok {
 		return a.renderSignUpStep(c, http.StatusTooManyRequests, f, views.Errors{"": msg}, "")

@@ -110,3 +110,30 @@ func TestFlowOfAnotherBrowser_REQ_OTP_03(t *testing.T) {
 		t.Errorf("the owner could not finish: status %d at %s via %v", done.Status, done.URL, done.Via)
 	}
 }
+
+// A second submit of a step that already signed the browser in (a double
+// click, or the back button and the form sent again) goes on to the app as
+// the first did, rather than saying the sign-in or sign-up has expired; a
+// reload of the step's page does too. A browser that signed out since is
+// still told it has expired, and gets no session.
+func TestSecondSubmitAfterFinishingGoesToTheApp(t *testing.T) {
+	p := portaltest.Start(t, portaltest.Options{})
+	up := newBrowser(t, p)
+	verify := up.submit(up.get(withRedirect("/sign-up", appURL)), signUpForm, map[string]string{
+		"email_address": "ada@example.com", "password": goodPassword})
+	code := p.SMTP.WaitFor(t, "ada@example.com", mailWait).Code()
+	wantHandBack(t, up.submit(verify, verifyForm, map[string]string{"code": code}), http.StatusSeeOther, appURL)
+	wantHandBack(t, up.submit(verify, verifyForm, map[string]string{"code": code}), http.StatusSeeOther, appURL)
+	wantHandBack(t, up.get(flowPath(verify)), http.StatusSeeOther, appURL)
+
+	in := newBrowser(t, p)
+	step := passwordStep(t, in, "ada@example.com", appURL)
+	wantHandBack(t, in.submit(step, passwordForm, map[string]string{"password": goodPassword}), http.StatusSeeOther, appURL)
+	wantHandBack(t, in.submit(step, passwordForm, map[string]string{"password": goodPassword}), http.StatusSeeOther, appURL)
+	wantHandBack(t, in.get(flowPath(step)), http.StatusSeeOther, appURL)
+
+	in.submit(in.get("/sign-out"), signOutForm, nil)
+	again := in.submit(step, passwordForm, map[string]string{"password": goodPassword})
+	wantText(t, "the same form after signing out", again, http.StatusGone, "expired")
+	noSession(t, "the same form after signing out", again)
+}
