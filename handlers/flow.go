@@ -14,6 +14,7 @@ import (
 	"github.com/portalhq/portal/internal/ratelimit"
 	"github.com/portalhq/portal/internal/redirect"
 	"github.com/portalhq/portal/internal/session"
+	"github.com/portalhq/portal/internal/signup"
 	"github.com/portalhq/portal/views"
 )
 
@@ -66,10 +67,15 @@ func (a *app) refusedRedirect(c echo.Context, err error) error {
 		"", "")
 }
 
-// flowGone shows that a sign-in or sign-up can't continue, with a way back.
+// flowGone shows that a sign-in or sign-up can't continue, with a way back
+// to the start of the same.
 func (a *app) flowGone(c echo.Context, err error) error {
 	if e, ok := apperr.As(err); ok && e.Code == apperr.Expired {
-		return a.message(c, http.StatusGone, a.t(c, "page.expired_title"), a.say(c, e), "/sign-in", a.t(c, "page.start_again"))
+		start := "/sign-in"
+		if err == signup.ErrFlowGone {
+			start = "/sign-up"
+		}
+		return a.message(c, http.StatusGone, a.t(c, "page.expired_title"), a.say(c, e), start, a.t(c, "page.start_again"))
 	}
 	return err
 }

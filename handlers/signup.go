@@ -250,6 +250,9 @@ func (a *app) signUpResend(c echo.Context) error {
 		return a.renderSignUpStep(c, http.StatusTooManyRequests, f, views.Errors{"": msg}, "")
 	}
 	if err := a.SignUp.Resend(ctx, f, a.meta(c)); err != nil {
+		if err == signup.ErrFlowGone {
+			return a.flowGone(c, err)
+		}
 		if e, ok := apperr.As(err); ok {
 			return a.renderSignUpStep(c, statusOf(e.Code), f, views.Errors{"": a.say(c, e)}, "")
 		}

@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/portalhq/portal/internal/testutil/portaltest"
 )
@@ -136,4 +137,35 @@ func TestSecondSubmitAfterFinishingGoesToTheApp(t *testing.T) {
 	again := in.submit(step, passwordForm, map[string]string{"password": goodPassword})
 	wantText(t, "the same form after signing out", again, http.StatusGone, "expired")
 	noSession(t, "the same form after signing out", again)
+}
+
+// A sign-up that is over (finished, or expired) says so on its own page
+// with a way to start the sign-up again, also when "Resend code" is
+// pressed on a page left open, rather than showing the code form again
+// with the message above it; and "Start again" goes to the sign-up form,
+// not to sign-in.
+func TestFinishedSignUpResendSaysStartAgain(t *testing.T) {
+	p, clock := startFake(t, portaltest.Options{})
+	b := newBrowser(t, p)
+	verify, code := verifyPage(t, p, b, "ada@example.com")
+	b.submit(verify, verifyForm, map[string]string{"code": code})
+	b.submit(b.get("/sign-out"), signOutForm, nil)
+
+	resend := b.submit(verify, `form[action="/sign-up/verify-email-address/resend"]`, nil)
+	wantText(t, "resend of a finished sign-up", resend, http.StatusGone, "This sign-up has expired")
+	if n := resend.Doc.Find(verifyForm).Length(); n != 0 {
+		t.Errorf("the expired sign-up still shows its code form:\n%s", resend.Body)
+	}
+	if href := resend.Doc.Find(`a:contains("Start again")`).AttrOr("href", ""); href != "/sign-up" {
+		t.Errorf("Start again goes to %q, want /sign-up", href)
+	}
+
+	other := newBrowser(t, p)
+	stale, _ := verifyPage(t, p, other, "bob@example.com")
+	clock.Advance(3 * time.Hour)
+	gone := other.get(flowPath(stale))
+	wantText(t, "an expired sign-up", gone, http.StatusGone, "This sign-up has expired")
+	if href := gone.Doc.Find(`a:contains("Start again")`).AttrOr("href", ""); href != "/sign-up" {
+		t.Errorf("Start again on an expired sign-up goes to %q, want /sign-up", href)
+	}
 }
