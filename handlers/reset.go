@@ -5,6 +5,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/portalhq/portal/internal/apperr"
 	"github.com/portalhq/portal/internal/flow"
 	"github.com/portalhq/portal/internal/signin"
 	"github.com/portalhq/portal/views"
@@ -62,7 +63,7 @@ func (a *app) signInResetPassword(c echo.Context) error {
 	sess, err := a.SignIn.ResetPassword(ctx, f, c.FormValue("password"), !signOutAll, a.meta(c))
 	if err != nil {
 		errs, status, ok := a.formErrors(c, err)
-		if !ok || err == signin.ErrFlowGone {
+		if !ok || err == signin.ErrFlowGone || apperr.CodeOf(err) == apperr.Expired { // the reset's ten minutes are over
 			return a.flowGone(c, err)
 		}
 		if errs["password"] == "" {
