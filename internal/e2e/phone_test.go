@@ -162,3 +162,16 @@ func TestSMSBreaker_REQ_OTP_10(t *testing.T) {
 	wantHandBack(t, b.submit(resent, phoneVerifyForm, map[string]string{"code": smsTo(t, tw, bobPhone).Code()}),
 		http.StatusSeeOther, appURL)
 }
+
+// An account with a phone number and no email address is named by its
+// number on the portal's home page, not by an empty "()" or nothing at all.
+func TestHomeNamesAPhoneOnlyAccount(t *testing.T) {
+	p, _, tw := startTwilio(t, phoneEnv)
+	named := signUpByPhone(t, newBrowser(t, p), tw, "+1 415 555 0100", adaPhone, "")
+	wantText(t, "home after a phone sign-up with a name", named, http.StatusOK, "You're signed in as Ada (+1 415-555-0100).")
+
+	b := newBrowser(t, p)
+	verify := signUpWith(b, map[string]string{"phone_number": "+1 415 555 0101", "password": goodPassword}, "")
+	unnamed := b.submit(verify, phoneVerifyForm, map[string]string{"code": smsTo(t, tw, bobPhone).Code()})
+	wantText(t, "home after a phone sign-up without a name", unnamed, http.StatusOK, "You're signed in as +1 415-555-0101.")
+}
