@@ -169,9 +169,18 @@ func (a *app) signUpDone(c echo.Context, f *flow.Flow, sess *session.Session, er
 // renderSignUpStep shows the current verification: a code form, or the
 // page that waits for the email link.
 func (a *app) renderSignUpStep(c echo.Context, status int, f *flow.Flow, errs views.Errors, notice string) error {
+	// "Change" goes back to the form with what was typed, but the password.
+	back := url.Values{}
+	for name, v := range map[string]string{"email_address": f.Data.Email, "phone_number": f.Data.Phone,
+		"username": f.Data.Username, "first_name": f.Data.FirstName, "last_name": f.Data.LastName,
+		"redirect_url": f.RedirectURL} {
+		if v != "" {
+			back.Set(name, v)
+		}
+	}
 	change := "/sign-up"
-	if f.RedirectURL != "" {
-		change += "?redirect_url=" + url.QueryEscape(f.RedirectURL)
+	if len(back) > 0 {
+		change += "?" + back.Encode()
 	}
 	var others []views.Method
 	if f.Data.Strategy == flow.EmailCode || f.Data.Strategy == flow.EmailLink {

@@ -169,3 +169,35 @@ func TestFinishedSignUpResendSaysStartAgain(t *testing.T) {
 		t.Errorf("Start again on an expired sign-up goes to %q, want /sign-up", href)
 	}
 }
+
+// "Change" on the verify step goes back to the sign-up form with what was
+// typed (all but the password) and the app to return to, so that fixing a
+// mistyped address does not mean typing everything again.
+func TestSignUpChangeKeepsWhatWasTyped(t *testing.T) {
+	p := portaltest.Start(t, portaltest.Options{})
+	b := newBrowser(t, p)
+	typed := map[string]string{"email_address": "ada@exmaple.com", "first_name": "Ada", "last_name": "Lovelace"}
+	fields := map[string]string{"password": goodPassword}
+	for k, v := range typed {
+		fields[k] = v
+	}
+	verify := signUpWith(b, fields, appURL)
+	wantText(t, "after the sign-up form", verify, http.StatusOK, "Verify your email")
+	href, ok := verify.Doc.Find(`a.cl-identityPreviewEditButton`).Attr("href")
+	if !ok {
+		t.Fatalf("the verify step has no Change link:\n%s", verify.Body)
+	}
+	form := b.get(href)
+	wantText(t, "after Change", form, http.StatusOK, "Create your account")
+	for name, want := range typed {
+		if v, _ := inputValue(form, name); v != want {
+			t.Errorf("after Change %s = %q, want %q kept", name, v, want)
+		}
+	}
+	if v, _ := inputValue(form, "password"); v != "" {
+		t.Errorf("after Change the password is filled in")
+	}
+	if v, _ := inputValue(form, "redirect_url"); v != appURL {
+		t.Errorf("after Change redirect_url = %q, want %q", v, appURL)
+	}
+}
