@@ -135,6 +135,21 @@ func (a *app) resendWait(c echo.Context, flowID, strategy string) int {
 	return int(flow.ResendWait(v, a.Clock.Now()).Seconds() + 0.999)
 }
 
+// signInAgainURL is the way back to sign-in from a refused form: it keeps
+// the redirect parameters the form (or its address) carried when the
+// policy allows every one of them, so the person still ends in their app,
+// and drops them all otherwise.
+func (a *app) signInAgainURL(c echo.Context) string {
+	q, err := c.FormParams()
+	if err != nil {
+		return "/sign-in"
+	}
+	if _, err := a.Redirects.ResolveOrPortal(q, redirect.SignIn, a.base); err != nil {
+		return "/sign-in"
+	}
+	return withRedirect("/sign-in", q)
+}
+
 // redirectHidden carries the redirect parameters of q into a form.
 func redirectHidden(q url.Values) []views.Hidden {
 	var out []views.Hidden
