@@ -71,13 +71,28 @@ func (a *app) refusedRedirect(c echo.Context, err error) error {
 // to the start of the same.
 func (a *app) flowGone(c echo.Context, err error) error {
 	if e, ok := apperr.As(err); ok && e.Code == apperr.Expired {
-		start := "/sign-in"
+		start := a.startAgainURL(c, "/sign-in", flow.SignIn, "sign_in", a.SignIn.Repo)
 		if err == signup.ErrFlowGone {
-			start = "/sign-up"
+			start = a.startAgainURL(c, "/sign-up", flow.SignUp, "sign_up", a.SignUp.Repo)
 		}
 		return a.message(c, http.StatusGone, a.t(c, "page.expired_title"), a.say(c, e), start, a.t(c, "page.start_again"))
 	}
 	return err
+}
+
+// startAgainURL is start with the redirect URL of the flow the request
+// names (its param, as every step of the flow carries it), when this
+// browser began that flow and the target still passes the redirect check;
+// plain start otherwise.
+func (a *app) startAgainURL(c echo.Context, start, kind, param string, st flow.Finder) string {
+	f := flow.Began(c.Request().Context(), st, kind, c.FormValue(param), a.clientID(c))
+	if f == nil || f.RedirectURL == "" {
+		return start
+	}
+	if _, err := a.Redirects.CheckOrPortal(f.RedirectURL, a.base); err != nil {
+		return start
+	}
+	return withRedirect(start, url.Values{"redirect_url": {f.RedirectURL}})
 }
 
 // finished answers a page or a form of a flow that is complete already: a

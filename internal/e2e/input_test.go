@@ -170,6 +170,47 @@ func TestFinishedSignUpResendSaysStartAgain(t *testing.T) {
 	}
 }
 
+// "Start again" on an expired sign-in or sign-up keeps the app the flow
+// was to return to, so starting over still ends there; another browser
+// opening the same flow's address learns nothing of it and starts plain.
+func TestStartAgainKeepsTheAppToReturnTo(t *testing.T) {
+	p, clock := startFake(t, portaltest.Options{})
+	signUp(t, p, newBrowser(t, p), "ada@example.com", "")
+	startAgain := func(pg *page) string {
+		t.Helper()
+		return pg.Doc.Find(`a:contains("Start again")`).AttrOr("href", "")
+	}
+
+	b := newBrowser(t, p)
+	pw := passwordStep(t, b, "ada@example.com", appURL)
+	up := b.submit(b.get(withRedirect("/sign-up", appURL)), signUpForm, map[string]string{
+		"email_address": "bob@example.com", "password": goodPassword, "first_name": "Bob", "last_name": "Babbage"})
+	if up.Status != http.StatusOK {
+		t.Fatalf("sign-up: status %d:\n%s", up.Status, up.text())
+	}
+	clock.Advance(31 * time.Minute) // past the flows' half hour
+
+	late := b.submit(pw, passwordForm, map[string]string{"password": goodPassword})
+	wantText(t, "an expired sign-in", late, http.StatusGone, "This sign-in has expired")
+	if href, want := startAgain(late), withRedirect("/sign-in", appURL); href != want {
+		t.Fatalf("Start again on an expired sign-in goes to %q, want %q", href, want)
+	}
+	wantHandBack(t, b.submit(b.submit(b.get(startAgain(late)), signInForm, map[string]string{"identifier": "ada@example.com"}),
+		passwordForm, map[string]string{"password": goodPassword}), http.StatusSeeOther, appURL)
+
+	gone := b.get(flowPath(up))
+	wantText(t, "an expired sign-up", gone, http.StatusGone, "This sign-up has expired")
+	if href, want := startAgain(gone), withRedirect("/sign-up", appURL); href != want {
+		t.Errorf("Start again on an expired sign-up goes to %q, want %q", href, want)
+	}
+
+	other := newBrowser(t, p)
+	passwordStep(t, other, "ada@example.com", "")
+	if href := startAgain(other.get(flowPath(pw))); href != "/sign-in" {
+		t.Errorf("another browser's Start again goes to %q, want a plain /sign-in", href)
+	}
+}
+
 // "Change" on the verify step goes back to the sign-up form with what was
 // typed (all but the password) and the app to return to, so that fixing a
 // mistyped address does not mean typing everything again.
