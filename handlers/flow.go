@@ -15,6 +15,7 @@ import (
 	"github.com/portalhq/portal/internal/redirect"
 	"github.com/portalhq/portal/internal/session"
 	"github.com/portalhq/portal/internal/signup"
+	"github.com/portalhq/portal/internal/user"
 	"github.com/portalhq/portal/views"
 )
 
@@ -202,6 +203,25 @@ func orHome(s string) string {
 		return "/"
 	}
 	return s
+}
+
+// shownIdentifier is what the person typed to sign in, as the pages show
+// it: a phone number formatted as sign-up shows it, anything else as is.
+func (a *app) shownIdentifier(f *flow.Flow) string {
+	if f.Data.IdentifierKind == user.Phone {
+		return a.displayPhone(f.Identifier)
+	}
+	return f.Identifier
+}
+
+// destination is where strategy's code or link goes, for the page: the
+// typed identifier shown as shownIdentifier does, or a masked address.
+func (a *app) destination(c echo.Context, f *flow.Flow, strategy string) (string, error) {
+	dest, err := a.SignIn.Destination(c.Request().Context(), f, strategy)
+	if err != nil || dest != f.Identifier {
+		return dest, err
+	}
+	return a.shownIdentifier(f), nil
 }
 
 // displayPhone formats an E.164 number for people.

@@ -47,7 +47,7 @@ func (a *app) signInNewPasswordPage(c echo.Context) error {
 
 func (a *app) renderNewPassword(c echo.Context, status int, f *flow.Flow, signOutAll bool, errs views.Errors) error {
 	return render(c, status, views.SignInNewPasswordPage(views.SignInNewPassword{Page: a.page(c, a.t(c, "signin.new_password_title")),
-		Action: "/sign-in/reset-password", FlowID: f.ID, Identifier: f.Identifier, PasswordMin: a.PasswordMin,
+		Action: "/sign-in/reset-password", FlowID: f.ID, Identifier: f.Identifier, Shown: a.shownIdentifier(f), PasswordMin: a.PasswordMin,
 		SignOutAll: signOutAll, Errors: errs}))
 }
 

@@ -166,12 +166,12 @@ func (a *app) renderFactorOne(c echo.Context, status int, f *flow.Flow, strategy
 	}
 	change := "/sign-in?" + back.Encode()
 	// The chip shows where the code goes, or else what was typed.
-	dest, err := a.SignIn.Destination(ctx, f, strategy)
+	dest, err := a.destination(c, f, strategy)
 	if err != nil {
 		return err
 	}
 	if dest == "" {
-		dest = f.Identifier
+		dest = a.shownIdentifier(f)
 	}
 	switch strategy {
 	case flow.EmailCode, flow.PhoneCode, flow.ResetPasswordEmailCode, flow.ResetPasswordPhoneCode:
@@ -195,7 +195,7 @@ func (a *app) renderFactorOne(c echo.Context, status int, f *flow.Flow, strategy
 			ResendWait: a.resendWait(c, f.ID, strategy), Errors: errs, Notice: notice,
 			OtherMethods: others, OtherAction: "/sign-in/factor-one/prepare"}))
 	case flow.Passkey:
-		p := views.SignInPasskey{Page: a.page(c, a.t(c, "signin.passkey_title")), Identifier: f.Identifier, ChangeURL: change,
+		p := views.SignInPasskey{Page: a.page(c, a.t(c, "signin.passkey_title")), Identifier: a.shownIdentifier(f), ChangeURL: change,
 			Form: views.PasskeyForm{Action: "/sign-in/factor-one", OptionsURL: passkeyOptionsURL, Label: a.t(c, "button.use_passkey"),
 				Hidden: []views.Hidden{{Name: "sign_in", Value: f.ID}, {Name: "strategy", Value: flow.Passkey}}},
 			Errors: errs, OtherMethods: others, PrepareAction: "/sign-in/factor-one/prepare", FlowID: f.ID}
@@ -208,7 +208,7 @@ func (a *app) renderFactorOne(c echo.Context, status int, f *flow.Flow, strategy
 		}
 		return render(c, status, views.SignInPasswordPage(views.SignInPassword{
 			Page: a.page(c, a.t(c, "signin.password_title")), Action: "/sign-in/factor-one", FlowID: f.ID,
-			Identifier: f.Identifier, ChangeURL: change, Errors: errs, OtherMethods: others,
+			Identifier: f.Identifier, Shown: a.shownIdentifier(f), ChangeURL: change, Errors: errs, OtherMethods: others,
 			PrepareAction: "/sign-in/factor-one/prepare", ForgotURL: forgot}))
 	}
 	return apperr.New(apperr.Unavailable, "No way of signing in is enabled for this account. Contact the site's support.").T("error.signin.no_factor")
@@ -291,7 +291,7 @@ func (a *app) signInAttempt(c echo.Context) error {
 // methodLabel is the button text offering another factor: "… to" where it
 // goes, or "… to the address on your account" when that is not shown.
 func (a *app) methodLabel(c echo.Context, f *flow.Flow, strategy string) string {
-	dest, _ := a.SignIn.Destination(c.Request().Context(), f, strategy)
+	dest, _ := a.destination(c, f, strategy)
 	if dest == "" {
 		switch strategy {
 		case flow.EmailCode:

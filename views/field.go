@@ -177,6 +177,18 @@ func identifierField(p SignInStart) field {
 	return f
 }
 
+// shown is the identifier in the identity preview: as people read it,
+// while the password managers' field keeps the account's own form.
+func (p SignInPassword) shown() string    { return orIdentifier(p.Shown, p.Identifier) }
+func (p SignInNewPassword) shown() string { return orIdentifier(p.Shown, p.Identifier) }
+
+func orIdentifier(shown, identifier string) string {
+	if shown != "" {
+		return shown
+	}
+	return identifier
+}
+
 func newPasswordField(errMsg string, min int) field {
 	f := field{Name: "password", labelMsg: msg{id: "field.password"}, Type: "password", Autocomplete: "new-password",
 		Error: errMsg, Required: true}

@@ -105,7 +105,7 @@ func TestPasswordResetBySMS_REQ_PW_07(t *testing.T) {
 
 	b := newBrowser(t, p)
 	forgot := forgotPage(t, b, "+1 415 555 0100")
-	wantText(t, "the reset choices", forgot, http.StatusOK, "Text a reset code to +14155550100", "Email a reset code to a•••@example.com")
+	wantText(t, "the reset choices", forgot, http.StatusOK, "Text a reset code to +1 415-555-0100", "Email a reset code to a•••@example.com")
 	codePage := b.submit(forgot, prepareForm, map[string]string{"strategy": "reset_password_phone_code"})
 	wantText(t, "after choosing a text", codePage, http.StatusOK, "Reset your password")
 	m := smsTo(t, tw, adaPhone)
