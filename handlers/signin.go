@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"maps"
 	"net/http"
 	"net/url"
 	"strings"
@@ -93,6 +94,18 @@ func (a *app) signInSubmitIdentifier(c echo.Context) error {
 		}
 	}
 	return c.Redirect(http.StatusSeeOther, factorOneURL(f.ID))
+}
+
+// onlyPassword words a wrong password for a step that offers no other way
+// in and no reset: there is no "other method" to point to. It depends only
+// on what the page shows, so it tells nothing about the account.
+func (a *app) onlyPassword(c echo.Context, errs views.Errors) views.Errors {
+	if errs["password"] != a.say(c, signin.ErrBadPassword) {
+		return errs
+	}
+	out := maps.Clone(errs)
+	out["password"] = a.t(c, "error.signin.bad_password_retry")
+	return out
 }
 
 func factorOneURL(flowID string) string {
@@ -205,6 +218,9 @@ func (a *app) renderFactorOne(c echo.Context, status int, f *flow.Flow, strategy
 		forgot := ""
 		if len(resets) > 0 {
 			forgot = "/sign-in/forgot-password?sign_in=" + url.QueryEscape(f.ID)
+		}
+		if len(others) == 0 && forgot == "" {
+			errs = a.onlyPassword(c, errs)
 		}
 		return render(c, status, views.SignInPasswordPage(views.SignInPassword{
 			Page: a.page(c, a.t(c, "signin.password_title")), Action: "/sign-in/factor-one", FlowID: f.ID,

@@ -123,3 +123,34 @@ func TestNameAndUsernameFieldsCarryTheServersLimits(t *testing.T) {
 		}
 	}
 }
+
+// On an instance with usernames only there is no other way in than the
+// password and no reset, so a wrong password is not told to "use another
+// method"; unknown usernames get the same answer. Where the page does
+// offer more ("Forgot password?"), the message still points to it.
+func TestUsernameOnlyWrongPasswordOffersNoOtherMethod(t *testing.T) {
+	p := portaltest.Start(t, portaltest.Options{Env: map[string]string{"PORTAL_IDENTIFIERS": "username"}})
+	up := signUpWith(newBrowser(t, p), map[string]string{"username": "ada_l", "password": goodPassword,
+		"first_name": "Ada", "last_name": "Lovelace"}, appURL)
+	wantHandBack(t, up, http.StatusSeeOther, appURL)
+
+	for _, who := range []string{"ada_l", "nobody_here"} {
+		b := newBrowser(t, p)
+		step := passwordStep(t, b, who, "")
+		if n := step.Doc.Find(prepareForm).Length() + step.Doc.Find(`a:contains("Forgot password?")`).Length(); n != 0 {
+			t.Fatalf("%s: the password step offers %d other ways in:\n%s", who, n, step.text())
+		}
+		wrong := b.submit(step, passwordForm, map[string]string{"password": wrongPassword})
+		if got := messageFor(wrong, "password"); wrong.Status != http.StatusUnprocessableEntity || got != "Password is incorrect. Try again." {
+			t.Errorf("%s: status %d, password error %q; want 422 and %q", who, wrong.Status, got, "Password is incorrect. Try again.")
+		}
+	}
+
+	q := portaltest.Start(t, portaltest.Options{})
+	signUp(t, q, newBrowser(t, q), "ada@example.com", "")
+	b := newBrowser(t, q)
+	wrong := b.submit(passwordStep(t, b, "ada@example.com", ""), passwordForm, map[string]string{"password": wrongPassword})
+	if got := messageFor(wrong, "password"); !strings.Contains(got, "or use another method") {
+		t.Errorf("with Forgot password? on the page the error is %q; want it to point there", got)
+	}
+}
