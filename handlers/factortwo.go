@@ -57,7 +57,7 @@ func (a *app) signInFactorTwo(c echo.Context) error {
 	switch f.Status {
 	case flow.NeedsSecondFactor:
 	case flow.Complete:
-		return c.Redirect(http.StatusSeeOther, "/")
+		return a.finished(c, f, nil)
 	default:
 		return c.Redirect(http.StatusSeeOther, factorOneURL(f.ID))
 	}
@@ -151,6 +151,9 @@ func (a *app) signInAttemptFactorTwo(c echo.Context) error {
 	f, err := a.SignIn.Load(ctx, a.clientID(c), c.FormValue("sign_in"))
 	if err != nil {
 		return a.flowGone(c, err)
+	}
+	if f.Status == flow.Complete {
+		return a.finished(c, f, signin.ErrFlowGone)
 	}
 	strategy := c.FormValue("strategy")
 	if ok, msg := a.allow(c, "attempt", a.limits.attempt); !ok {

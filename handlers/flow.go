@@ -14,6 +14,8 @@ import (
 	"github.com/portalhq/portal/internal/ratelimit"
 	"github.com/portalhq/portal/internal/redirect"
 	"github.com/portalhq/portal/internal/session"
+	"github.com/portalhq/portal/internal/signup"
+	"github.com/portalhq/portal/internal/user"
 	"github.com/portalhq/portal/views"
 )
 
@@ -66,12 +68,52 @@ func (a *app) refusedRedirect(c echo.Context, err error) error {
 		"", "")
 }
 
-// flowGone shows that a sign-in or sign-up can't continue, with a way back.
+// flowGone shows that a sign-in or sign-up can't continue, with a way back
+// to the start of the same.
 func (a *app) flowGone(c echo.Context, err error) error {
 	if e, ok := apperr.As(err); ok && e.Code == apperr.Expired {
-		return a.message(c, http.StatusGone, a.t(c, "page.expired_title"), a.say(c, e), "/sign-in", a.t(c, "page.start_again"))
+		start := a.startAgainURL(c, "/sign-in", flow.SignIn, "sign_in", a.SignIn.Repo)
+		if err == signup.ErrFlowGone {
+			start = a.startAgainURL(c, "/sign-up", flow.SignUp, "sign_up", a.SignUp.Repo)
+		}
+		return a.message(c, http.StatusGone, a.t(c, "page.expired_title"), a.say(c, e), start, a.t(c, "page.start_again"))
 	}
 	return err
+}
+
+// startAgainURL is start with the redirect URL of the flow the request
+// names (its param, as every step of the flow carries it), when this
+// browser began that flow and the target still passes the redirect check;
+// plain start otherwise.
+func (a *app) startAgainURL(c echo.Context, start, kind, param string, st flow.Finder) string {
+	f := flow.Began(c.Request().Context(), st, kind, c.FormValue(param), a.clientID(c))
+	if f == nil || f.RedirectURL == "" {
+		return start
+	}
+	if _, err := a.Redirects.CheckOrPortal(f.RedirectURL, a.base); err != nil {
+		return start
+	}
+	return withRedirect(start, url.Values{"redirect_url": {f.RedirectURL}})
+}
+
+// finished answers a page or a form of a flow that is complete already: a
+// reload, the back button, or the same form sent twice (a double click). A
+// browser that is still signed in goes on to the flow's app, as the first
+// answer sent it; any other is told the flow is gone (gone), or for a page
+// (gone nil) sent to the portal's home.
+func (a *app) finished(c echo.Context, f *flow.Flow, gone error) error {
+	sess, err := a.current(c)
+	if err != nil {
+		return err
+	}
+	if sess != nil {
+		target, _ := a.Redirects.CheckOrPortal(orHome(f.RedirectURL), a.base)
+		return a.handBack(c, sess, target)
+	}
+	if gone == nil {
+		return c.Redirect(http.StatusSeeOther, "/")
+	}
+	return a.flowGone(c, gone)
 }
 
 // allow applies a per-IP rate limit; msg explains a refusal to a person.
@@ -107,6 +149,21 @@ func (a *app) resendWait(c echo.Context, flowID, strategy string) int {
 		return 0
 	}
 	return int(flow.ResendWait(v, a.Clock.Now()).Seconds() + 0.999)
+}
+
+// signInAgainURL is the way back to sign-in from a refused form: it keeps
+// the redirect parameters the form (or its address) carried when the
+// policy allows every one of them, so the person still ends in their app,
+// and drops them all otherwise.
+func (a *app) signInAgainURL(c echo.Context) string {
+	q, err := c.FormParams()
+	if err != nil {
+		return "/sign-in"
+	}
+	if _, err := a.Redirects.ResolveOrPortal(q, redirect.SignIn, a.base); err != nil {
+		return "/sign-in"
+	}
+	return withRedirect("/sign-in", q)
 }
 
 // redirectHidden carries the redirect parameters of q into a form.
@@ -146,6 +203,25 @@ func orHome(s string) string {
 		return "/"
 	}
 	return s
+}
+
+// shownIdentifier is what the person typed to sign in, as the pages show
+// it: a phone number formatted as sign-up shows it, anything else as is.
+func (a *app) shownIdentifier(f *flow.Flow) string {
+	if f.Data.IdentifierKind == user.Phone {
+		return a.displayPhone(f.Identifier)
+	}
+	return f.Identifier
+}
+
+// destination is where strategy's code or link goes, for the page: the
+// typed identifier shown as shownIdentifier does, or a masked address.
+func (a *app) destination(c echo.Context, f *flow.Flow, strategy string) (string, error) {
+	dest, err := a.SignIn.Destination(c.Request().Context(), f, strategy)
+	if err != nil || dest != f.Identifier {
+		return dest, err
+	}
+	return a.shownIdentifier(f), nil
 }
 
 // displayPhone formats an E.164 number for people.

@@ -28,8 +28,13 @@ func (a *app) home(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	// Accounts without an email are named by what they have, as on /sign-out.
+	name, who := u.FullName(), firstNonEmpty(u.PrimaryEmail(), u.Username(), a.displayPhone(u.PrimaryPhone()))
+	if who == "" {
+		name, who = "", name
+	}
 	return render(c, http.StatusOK, views.HomePage(views.Home{Page: a.page(c, a.t(c, "home.page_title")),
-		Name: u.FullName(), Email: u.PrimaryEmail(), SignOutURL: "/sign-out"}))
+		Name: name, Email: who, SignOutURL: "/sign-out"}))
 }
 
 // GET /.well-known/jwks.json: precomputed bytes, cacheable for a few minutes

@@ -95,7 +95,7 @@ func (a *app) errorHandler(err error, c echo.Context) {
 		case http.StatusNotFound:
 			heading, body = a.t(c, "page.not_found_title"), a.t(c, "page.not_found_body")
 		case http.StatusMethodNotAllowed:
-			heading, body = a.t(c, "page.not_found_title"), a.t(c, "page.wrong_method_body")
+			heading, body = a.t(c, "page.wrong_method_title"), a.t(c, "page.wrong_method_body")
 		case http.StatusRequestEntityTooLarge:
 			heading, body = a.t(c, "page.too_large_title"), a.t(c, "page.too_large_body")
 			if c.Path() == "/user/profile-image" {

@@ -5,6 +5,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/portalhq/portal/internal/apperr"
 	"github.com/portalhq/portal/internal/flow"
 	"github.com/portalhq/portal/internal/signin"
 	"github.com/portalhq/portal/views"
@@ -46,7 +47,7 @@ func (a *app) signInNewPasswordPage(c echo.Context) error {
 
 func (a *app) renderNewPassword(c echo.Context, status int, f *flow.Flow, signOutAll bool, errs views.Errors) error {
 	return render(c, status, views.SignInNewPasswordPage(views.SignInNewPassword{Page: a.page(c, a.t(c, "signin.new_password_title")),
-		Action: "/sign-in/reset-password", FlowID: f.ID, Identifier: f.Identifier, PasswordMin: a.PasswordMin,
+		Action: "/sign-in/reset-password", FlowID: f.ID, Identifier: f.Identifier, Shown: a.shownIdentifier(f), PasswordMin: a.PasswordMin,
 		SignOutAll: signOutAll, Errors: errs}))
 }
 
@@ -62,7 +63,7 @@ func (a *app) signInResetPassword(c echo.Context) error {
 	sess, err := a.SignIn.ResetPassword(ctx, f, c.FormValue("password"), !signOutAll, a.meta(c))
 	if err != nil {
 		errs, status, ok := a.formErrors(c, err)
-		if !ok || err == signin.ErrFlowGone {
+		if !ok || err == signin.ErrFlowGone || apperr.CodeOf(err) == apperr.Expired { // the reset's ten minutes are over
 			return a.flowGone(c, err)
 		}
 		if errs["password"] == "" {

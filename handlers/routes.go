@@ -361,7 +361,7 @@ func New(d Deps) (*echo.Echo, error) {
 		},
 		OnReject: func(c echo.Context, _ string) error {
 			return a.message(c, http.StatusForbidden, a.t(c, "page.csrf_title"), a.t(c, "page.csrf_body"),
-				"/sign-in", a.t(c, "signin.back_to_sign_in"))
+				a.signInAgainURL(c), a.t(c, "signin.back_to_sign_in"))
 		},
 	})
 	if err != nil {

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"maps"
 	"net/http"
 	"net/url"
 	"strings"
@@ -95,6 +96,18 @@ func (a *app) signInSubmitIdentifier(c echo.Context) error {
 	return c.Redirect(http.StatusSeeOther, factorOneURL(f.ID))
 }
 
+// onlyPassword words a wrong password for a step that offers no other way
+// in and no reset: there is no "other method" to point to. It depends only
+// on what the page shows, so it tells nothing about the account.
+func (a *app) onlyPassword(c echo.Context, errs views.Errors) views.Errors {
+	if errs["password"] != a.say(c, signin.ErrBadPassword) {
+		return errs
+	}
+	out := maps.Clone(errs)
+	out["password"] = a.t(c, "error.signin.bad_password_retry")
+	return out
+}
+
 func factorOneURL(flowID string) string {
 	return "/sign-in/factor-one?sign_in=" + url.QueryEscape(flowID)
 }
@@ -113,7 +126,7 @@ func (a *app) signInFactorOne(c echo.Context) error {
 	}
 	switch f.Status {
 	case flow.Complete:
-		return c.Redirect(http.StatusSeeOther, "/")
+		return a.finished(c, f, nil)
 	case flow.NeedsSecondFactor: // the second step cannot be skipped (REQ-IN-09)
 		return c.Redirect(http.StatusSeeOther, factorTwoURL(f.ID))
 	case flow.NeedsNewPassword:
@@ -166,12 +179,12 @@ func (a *app) renderFactorOne(c echo.Context, status int, f *flow.Flow, strategy
 	}
 	change := "/sign-in?" + back.Encode()
 	// The chip shows where the code goes, or else what was typed.
-	dest, err := a.SignIn.Destination(ctx, f, strategy)
+	dest, err := a.destination(c, f, strategy)
 	if err != nil {
 		return err
 	}
 	if dest == "" {
-		dest = f.Identifier
+		dest = a.shownIdentifier(f)
 	}
 	switch strategy {
 	case flow.EmailCode, flow.PhoneCode, flow.ResetPasswordEmailCode, flow.ResetPasswordPhoneCode:
@@ -195,7 +208,7 @@ func (a *app) renderFactorOne(c echo.Context, status int, f *flow.Flow, strategy
 			ResendWait: a.resendWait(c, f.ID, strategy), Errors: errs, Notice: notice,
 			OtherMethods: others, OtherAction: "/sign-in/factor-one/prepare"}))
 	case flow.Passkey:
-		p := views.SignInPasskey{Page: a.page(c, a.t(c, "signin.passkey_title")), Identifier: f.Identifier, ChangeURL: change,
+		p := views.SignInPasskey{Page: a.page(c, a.t(c, "signin.passkey_title")), Identifier: a.shownIdentifier(f), ChangeURL: change,
 			Form: views.PasskeyForm{Action: "/sign-in/factor-one", OptionsURL: passkeyOptionsURL, Label: a.t(c, "button.use_passkey"),
 				Hidden: []views.Hidden{{Name: "sign_in", Value: f.ID}, {Name: "strategy", Value: flow.Passkey}}},
 			Errors: errs, OtherMethods: others, PrepareAction: "/sign-in/factor-one/prepare", FlowID: f.ID}
@@ -206,9 +219,12 @@ func (a *app) renderFactorOne(c echo.Context, status int, f *flow.Flow, strategy
 		if len(resets) > 0 {
 			forgot = "/sign-in/forgot-password?sign_in=" + url.QueryEscape(f.ID)
 		}
+		if len(others) == 0 && forgot == "" {
+			errs = a.onlyPassword(c, errs)
+		}
 		return render(c, status, views.SignInPasswordPage(views.SignInPassword{
 			Page: a.page(c, a.t(c, "signin.password_title")), Action: "/sign-in/factor-one", FlowID: f.ID,
-			Identifier: f.Identifier, ChangeURL: change, Errors: errs, OtherMethods: others,
+			Identifier: f.Identifier, Shown: a.shownIdentifier(f), ChangeURL: change, Errors: errs, OtherMethods: others,
 			PrepareAction: "/sign-in/factor-one/prepare", ForgotURL: forgot}))
 	}
 	return apperr.New(apperr.Unavailable, "No way of signing in is enabled for this account. Contact the site's support.").T("error.signin.no_factor")
@@ -249,6 +265,9 @@ func (a *app) signInAttempt(c echo.Context) error {
 	if err != nil {
 		return a.flowGone(c, err)
 	}
+	if f.Status == flow.Complete {
+		return a.finished(c, f, signin.ErrFlowGone)
+	}
 	strategy := c.FormValue("strategy")
 	if strategy == "" {
 		strategy = flow.Password
@@ -288,7 +307,7 @@ func (a *app) signInAttempt(c echo.Context) error {
 // methodLabel is the button text offering another factor: "… to" where it
 // goes, or "… to the address on your account" when that is not shown.
 func (a *app) methodLabel(c echo.Context, f *flow.Flow, strategy string) string {
-	dest, _ := a.SignIn.Destination(c.Request().Context(), f, strategy)
+	dest, _ := a.destination(c, f, strategy)
 	if dest == "" {
 		switch strategy {
 		case flow.EmailCode:

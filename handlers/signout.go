@@ -32,6 +32,9 @@ func (a *app) signOutPage(c echo.Context) error {
 			p.Email = firstNonEmpty(u.PrimaryEmail(), u.Username(), a.displayPhone(u.PrimaryPhone()))
 		}
 	}
+	if p.Email == "" { // the page says nobody is signed in; so does its title
+		p.Page.Title = a.t(c, "signout.done_title")
+	}
 	return render(c, http.StatusOK, views.SignOutPage(p))
 }
 

@@ -134,7 +134,7 @@ func (a *app) signUpVerifyPage(c echo.Context) error {
 		return answerWaitProbe(c, f.Status != flow.Complete && len(f.Data.Missing) == 0 && f.Data.Strategy == flow.EmailLink)
 	}
 	if f.Status == flow.Complete {
-		return c.Redirect(http.StatusSeeOther, "/")
+		return a.finished(c, f, nil)
 	}
 	if len(f.Data.Missing) > 0 {
 		return c.Redirect(http.StatusSeeOther, "/sign-up/continue?sign_up="+url.QueryEscape(f.ID))
@@ -169,9 +169,18 @@ func (a *app) signUpDone(c echo.Context, f *flow.Flow, sess *session.Session, er
 // renderSignUpStep shows the current verification: a code form, or the
 // page that waits for the email link.
 func (a *app) renderSignUpStep(c echo.Context, status int, f *flow.Flow, errs views.Errors, notice string) error {
+	// "Change" goes back to the form with what was typed, but the password.
+	back := url.Values{}
+	for name, v := range map[string]string{"email_address": f.Data.Email, "phone_number": f.Data.Phone,
+		"username": f.Data.Username, "first_name": f.Data.FirstName, "last_name": f.Data.LastName,
+		"redirect_url": f.RedirectURL} {
+		if v != "" {
+			back.Set(name, v)
+		}
+	}
 	change := "/sign-up"
-	if f.RedirectURL != "" {
-		change += "?redirect_url=" + url.QueryEscape(f.RedirectURL)
+	if len(back) > 0 {
+		change += "?" + back.Encode()
 	}
 	var others []views.Method
 	if f.Data.Strategy == flow.EmailCode || f.Data.Strategy == flow.EmailLink {
@@ -216,6 +225,9 @@ func (a *app) signUpVerify(c echo.Context) error {
 	if err != nil {
 		return a.flowGone(c, err)
 	}
+	if f.Status == flow.Complete {
+		return a.finished(c, f, signup.ErrFlowGone)
+	}
 	if ok, msg := a.allow(c, "attempt", a.limits.attempt); !ok {
 		return a.renderSignUpStep(c, http.StatusTooManyRequests, f, views.Errors{"": msg}, "")
 	}
@@ -247,6 +259,9 @@ func (a *app) signUpResend(c echo.Context) error {
 		return a.renderSignUpStep(c, http.StatusTooManyRequests, f, views.Errors{"": msg}, "")
 	}
 	if err := a.SignUp.Resend(ctx, f, a.meta(c)); err != nil {
+		if err == signup.ErrFlowGone {
+			return a.flowGone(c, err)
+		}
 		if e, ok := apperr.As(err); ok {
 			return a.renderSignUpStep(c, statusOf(e.Code), f, views.Errors{"": a.say(c, e)}, "")
 		}

@@ -16,13 +16,13 @@ func imageField(p Page, errMsg string) field {
 func profileFields(p UserProfile) []field {
 	fields := []field{
 		{Name: "first_name", Label: p.T("field.first_name"), Type: "text", Value: p.FirstName, Autocomplete: "given-name",
-			Error: p.Errors["first_name"], Optional: true},
+			Error: p.Errors["first_name"], Optional: true, Attrs: nameAttrs()},
 		{Name: "last_name", Label: p.T("field.last_name"), Type: "text", Value: p.LastName, Autocomplete: "family-name",
-			Error: p.Errors["last_name"], Optional: true},
+			Error: p.Errors["last_name"], Optional: true, Attrs: nameAttrs()},
 	}
 	if p.ShowUsername {
 		fields = append(fields, field{Name: "username", Label: p.T("field.username"), Type: "text", Value: p.Username,
-			Autocomplete: "username", Error: p.Errors["username"], Attrs: emailAttrs()})
+			Autocomplete: "username", Error: p.Errors["username"], Attrs: usernameAttrs()})
 	}
 	return fields
 }

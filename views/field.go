@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	"github.com/a-h/templ"
+
+	"github.com/portalhq/portal/internal/user"
 )
 
 // field is one labelled input. Pages build it; formField renders it.
@@ -72,6 +74,24 @@ func emailAttrs() templ.OrderedAttributes {
 		{Key: "autocapitalize", Value: "none"},
 		{Key: "spellcheck", Value: "false"},
 	}
+}
+
+// usernameAttrs are emailAttrs with the lengths user.NormalizeUsername
+// allows (it trims first, and usernames are ASCII, so browsers count the
+// same characters).
+func usernameAttrs() templ.OrderedAttributes {
+	return append(emailAttrs(), templ.OrderedAttributes{
+		{Key: "minlength", Value: itoa(user.UsernameMin)},
+		{Key: "maxlength", Value: itoa(user.UsernameMax)},
+	}...)
+}
+
+// nameMax is the most characters sign-up and the account page accept in a
+// first or last name.
+const nameMax = 100
+
+func nameAttrs() templ.OrderedAttributes {
+	return templ.OrderedAttributes{{Key: "maxlength", Value: itoa(nameMax)}}
 }
 
 func codeField(errMsg string) field {
@@ -157,6 +177,18 @@ func identifierField(p SignInStart) field {
 	return f
 }
 
+// shown is the identifier in the identity preview: as people read it,
+// while the password managers' field keeps the account's own form.
+func (p SignInPassword) shown() string    { return orIdentifier(p.Shown, p.Identifier) }
+func (p SignInNewPassword) shown() string { return orIdentifier(p.Shown, p.Identifier) }
+
+func orIdentifier(shown, identifier string) string {
+	if shown != "" {
+		return shown
+	}
+	return identifier
+}
+
 func newPasswordField(errMsg string, min int) field {
 	f := field{Name: "password", labelMsg: msg{id: "field.password"}, Type: "password", Autocomplete: "new-password",
 		Error: errMsg, Required: true}
@@ -174,15 +206,15 @@ func signUpFields(p SignUp) []field {
 		p.Errors["first_name"] != "" || p.Errors["last_name"] != "") {
 		fields = append(fields,
 			field{Name: "first_name", Label: p.T("field.first_name"), Type: "text", Value: p.FirstName, Autocomplete: "given-name",
-				Error: p.Errors["first_name"], Required: p.RequireNames, Optional: !p.RequireNames},
+				Error: p.Errors["first_name"], Required: p.RequireNames, Optional: !p.RequireNames, Attrs: nameAttrs()},
 			field{Name: "last_name", Label: p.T("field.last_name"), Type: "text", Value: p.LastName, Autocomplete: "family-name",
-				Error: p.Errors["last_name"], Required: p.RequireNames, Optional: !p.RequireNames},
+				Error: p.Errors["last_name"], Required: p.RequireNames, Optional: !p.RequireNames, Attrs: nameAttrs()},
 		)
 	}
 	if p.ShowUsername {
 		fields = append(fields, field{Name: "username", Label: p.T("field.username"), Type: "text", Value: p.Username,
 			Autocomplete: "username", Error: p.Errors["username"], Required: p.RequireUsername,
-			Optional: !p.RequireUsername, Attrs: emailAttrs()})
+			Optional: !p.RequireUsername, Attrs: usernameAttrs()})
 	}
 	if p.ShowEmail {
 		fields = append(fields, field{Name: "email_address", Label: p.T("field.email_address"), Type: "email", Value: p.Email,

@@ -132,7 +132,8 @@ type SignInPassword struct {
 	Page
 	Action        string // "/sign-in/factor-one"
 	FlowID        string
-	Identifier    string // shown so the person knows which account
+	Identifier    string // the account's identifier, for password managers
+	Shown         string // Identifier as people read it (a formatted phone number); empty shows Identifier
 	ChangeURL     string // back to the identifier step ("Not you?")
 	Errors        Errors
 	OtherMethods  []Method // posted to PrepareAction
@@ -186,7 +187,8 @@ type SignInNewPassword struct {
 	Page
 	Action      string // "/sign-in/reset-password"
 	FlowID      string
-	Identifier  string
+	Identifier  string // the account's identifier, for password managers
+	Shown       string // Identifier as people read it; empty shows Identifier
 	PasswordMin int
 	SignOutAll  bool // "Sign out of all other devices", checked by default
 	Errors      Errors

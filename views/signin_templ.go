@@ -136,7 +136,7 @@ func SignInPasswordPage(p SignInPassword) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = identityPreview(p.Identifier, p.ChangeURL).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = identityPreview(p.shown(), p.ChangeURL).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -640,7 +640,7 @@ func SignInNewPasswordPage(p SignInNewPassword) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = identityPreview(p.Identifier, "").Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = identityPreview(p.shown(), "").Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

@@ -124,3 +124,36 @@ func TestCrossSiteSignOutIsIgnored_REQ_SES_08(t *testing.T) {
 	}
 	wantHandBack(t, b.getRaw(handshakePath(appURL)), http.StatusTemporaryRedirect, appURL)
 }
+
+// A sign-in form sent after its CSRF token went stale gets the "form has
+// expired" page, whose link back to sign-in keeps the app's redirect_url,
+// so signing in from there still ends in the app. A redirect_url the
+// policy refuses is dropped from the link, never offered.
+func TestTheExpiredFormPageKeepsTheRedirect(t *testing.T) {
+	p := portaltest.Start(t, portaltest.Options{})
+	signUp(t, p, newBrowser(t, p), "ada@example.com", "")
+
+	b := newBrowser(t, p)
+	refused := b.submit(b.get(withRedirect("/sign-in", appURL)), signInForm,
+		map[string]string{"identifier": "ada@example.com", "_csrf": "stale"})
+	if refused.Status != http.StatusForbidden {
+		t.Fatalf("stale token: status %d, want 403:\n%s", refused.Status, refused.text())
+	}
+	back, ok := refused.Doc.Find(`a[href^="/sign-in"]`).Attr("href")
+	if want := withRedirect("/sign-in", appURL); !ok || back != want {
+		t.Fatalf("the way back is %q, want %q", back, want)
+	}
+	pw := b.submit(b.get(back), signInForm, map[string]string{"identifier": "ada@example.com"})
+	if pw.Doc.Find(passwordForm).Length() == 0 {
+		t.Fatalf("the way back leads to no password step: status %d\n%s", pw.Status, pw.text())
+	}
+	wantHandBack(t, b.submit(pw, passwordForm, map[string]string{"password": goodPassword}), http.StatusSeeOther, appURL)
+
+	forged := b.postForm(http.MethodPost, "/sign-in", url.Values{"_csrf": {"stale"}, "redirect_url": {hostile}}, nil)
+	if forged.Status != http.StatusForbidden {
+		t.Fatalf("forged: status %d, want 403", forged.Status)
+	}
+	if back, _ := forged.Doc.Find(`a[href^="/sign-in"]`).Attr("href"); back != "/sign-in" || strings.Contains(forged.Body, "evil.example") {
+		t.Errorf("with a refused redirect_url the way back is %q; want a plain /sign-in and no trace of it", back)
+	}
+}

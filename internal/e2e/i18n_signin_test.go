@@ -71,3 +71,30 @@ func shows(t *testing.T, what string, pg *page, texts ...string) {
 		}
 	}
 }
+
+// A form's address opened in the browser (a bookmarked or reloaded POST)
+// is a 405 that says the page can't be opened directly, not that it
+// doesn't exist, in the request's language.
+func TestAFormAddressOpenedDirectlySaysSo(t *testing.T) {
+	p := portaltest.Start(t, portaltest.Options{})
+	b := newBrowser(t, p)
+	for _, c := range []struct{ locale, heading, body, notFound string }{
+		{"en", "This page can't be opened directly", "only takes what a form sends", "Page not found"},
+		{"fr", "Cette page ne peut pas être ouverte directement", "ne reçoit que ce qu’envoie un formulaire", "Page introuvable"},
+	} {
+		pg := b.get("/sign-in/factor-one/prepare?locale=" + c.locale)
+		if pg.Status != http.StatusMethodNotAllowed {
+			t.Fatalf("%s: status %d", c.locale, pg.Status)
+		}
+		shows(t, c.locale, pg, c.heading, c.body)
+		if h := strings.TrimSpace(pg.Doc.Find("h1").Text()); h != c.heading {
+			t.Errorf("%s: heading %q, want %q", c.locale, h, c.heading)
+		}
+		if strings.Contains(pg.Doc.Text(), c.notFound) {
+			t.Errorf("%s: the page still says %q", c.locale, c.notFound)
+		}
+		if href := pg.Doc.Find(`a[href="/sign-in"]`).Length(); href == 0 {
+			t.Errorf("%s: no way back to sign-in", c.locale)
+		}
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/portalhq/portal/internal/testutil/portaltest"
 )
@@ -108,5 +109,136 @@ func TestFlowOfAnotherBrowser_REQ_OTP_03(t *testing.T) {
 	done := owner.submit(verify, verifyForm, map[string]string{"code": code})
 	if done.Status != http.StatusOK || done.URL.Path != "/" || owner.cookie("__session") == "" {
 		t.Errorf("the owner could not finish: status %d at %s via %v", done.Status, done.URL, done.Via)
+	}
+}
+
+// A second submit of a step that already signed the browser in (a double
+// click, or the back button and the form sent again) goes on to the app as
+// the first did, rather than saying the sign-in or sign-up has expired; a
+// reload of the step's page does too. A browser that signed out since is
+// still told it has expired, and gets no session.
+func TestSecondSubmitAfterFinishingGoesToTheApp(t *testing.T) {
+	p := portaltest.Start(t, portaltest.Options{})
+	up := newBrowser(t, p)
+	verify := up.submit(up.get(withRedirect("/sign-up", appURL)), signUpForm, map[string]string{
+		"email_address": "ada@example.com", "password": goodPassword})
+	code := p.SMTP.WaitFor(t, "ada@example.com", mailWait).Code()
+	wantHandBack(t, up.submit(verify, verifyForm, map[string]string{"code": code}), http.StatusSeeOther, appURL)
+	wantHandBack(t, up.submit(verify, verifyForm, map[string]string{"code": code}), http.StatusSeeOther, appURL)
+	wantHandBack(t, up.get(flowPath(verify)), http.StatusSeeOther, appURL)
+
+	in := newBrowser(t, p)
+	step := passwordStep(t, in, "ada@example.com", appURL)
+	wantHandBack(t, in.submit(step, passwordForm, map[string]string{"password": goodPassword}), http.StatusSeeOther, appURL)
+	wantHandBack(t, in.submit(step, passwordForm, map[string]string{"password": goodPassword}), http.StatusSeeOther, appURL)
+	wantHandBack(t, in.get(flowPath(step)), http.StatusSeeOther, appURL)
+
+	in.submit(in.get("/sign-out"), signOutForm, nil)
+	again := in.submit(step, passwordForm, map[string]string{"password": goodPassword})
+	wantText(t, "the same form after signing out", again, http.StatusGone, "expired")
+	noSession(t, "the same form after signing out", again)
+}
+
+// A sign-up that is over (finished, or expired) says so on its own page
+// with a way to start the sign-up again, also when "Resend code" is
+// pressed on a page left open, rather than showing the code form again
+// with the message above it; and "Start again" goes to the sign-up form,
+// not to sign-in.
+func TestFinishedSignUpResendSaysStartAgain(t *testing.T) {
+	p, clock := startFake(t, portaltest.Options{})
+	b := newBrowser(t, p)
+	verify, code := verifyPage(t, p, b, "ada@example.com")
+	b.submit(verify, verifyForm, map[string]string{"code": code})
+	b.submit(b.get("/sign-out"), signOutForm, nil)
+
+	resend := b.submit(verify, `form[action="/sign-up/verify-email-address/resend"]`, nil)
+	wantText(t, "resend of a finished sign-up", resend, http.StatusGone, "This sign-up has expired")
+	if n := resend.Doc.Find(verifyForm).Length(); n != 0 {
+		t.Errorf("the expired sign-up still shows its code form:\n%s", resend.Body)
+	}
+	if href := resend.Doc.Find(`a:contains("Start again")`).AttrOr("href", ""); href != "/sign-up" {
+		t.Errorf("Start again goes to %q, want /sign-up", href)
+	}
+
+	other := newBrowser(t, p)
+	stale, _ := verifyPage(t, p, other, "bob@example.com")
+	clock.Advance(3 * time.Hour)
+	gone := other.get(flowPath(stale))
+	wantText(t, "an expired sign-up", gone, http.StatusGone, "This sign-up has expired")
+	if href := gone.Doc.Find(`a:contains("Start again")`).AttrOr("href", ""); href != "/sign-up" {
+		t.Errorf("Start again on an expired sign-up goes to %q, want /sign-up", href)
+	}
+}
+
+// "Start again" on an expired sign-in or sign-up keeps the app the flow
+// was to return to, so starting over still ends there; another browser
+// opening the same flow's address learns nothing of it and starts plain.
+func TestStartAgainKeepsTheAppToReturnTo(t *testing.T) {
+	p, clock := startFake(t, portaltest.Options{})
+	signUp(t, p, newBrowser(t, p), "ada@example.com", "")
+	startAgain := func(pg *page) string {
+		t.Helper()
+		return pg.Doc.Find(`a:contains("Start again")`).AttrOr("href", "")
+	}
+
+	b := newBrowser(t, p)
+	pw := passwordStep(t, b, "ada@example.com", appURL)
+	up := b.submit(b.get(withRedirect("/sign-up", appURL)), signUpForm, map[string]string{
+		"email_address": "bob@example.com", "password": goodPassword, "first_name": "Bob", "last_name": "Babbage"})
+	if up.Status != http.StatusOK {
+		t.Fatalf("sign-up: status %d:\n%s", up.Status, up.text())
+	}
+	clock.Advance(31 * time.Minute) // past the flows' half hour
+
+	late := b.submit(pw, passwordForm, map[string]string{"password": goodPassword})
+	wantText(t, "an expired sign-in", late, http.StatusGone, "This sign-in has expired")
+	if href, want := startAgain(late), withRedirect("/sign-in", appURL); href != want {
+		t.Fatalf("Start again on an expired sign-in goes to %q, want %q", href, want)
+	}
+	wantHandBack(t, b.submit(b.submit(b.get(startAgain(late)), signInForm, map[string]string{"identifier": "ada@example.com"}),
+		passwordForm, map[string]string{"password": goodPassword}), http.StatusSeeOther, appURL)
+
+	gone := b.get(flowPath(up))
+	wantText(t, "an expired sign-up", gone, http.StatusGone, "This sign-up has expired")
+	if href, want := startAgain(gone), withRedirect("/sign-up", appURL); href != want {
+		t.Errorf("Start again on an expired sign-up goes to %q, want %q", href, want)
+	}
+
+	other := newBrowser(t, p)
+	passwordStep(t, other, "ada@example.com", "")
+	if href := startAgain(other.get(flowPath(pw))); href != "/sign-in" {
+		t.Errorf("another browser's Start again goes to %q, want a plain /sign-in", href)
+	}
+}
+
+// "Change" on the verify step goes back to the sign-up form with what was
+// typed (all but the password) and the app to return to, so that fixing a
+// mistyped address does not mean typing everything again.
+func TestSignUpChangeKeepsWhatWasTyped(t *testing.T) {
+	p := portaltest.Start(t, portaltest.Options{})
+	b := newBrowser(t, p)
+	typed := map[string]string{"email_address": "ada@exmaple.com", "first_name": "Ada", "last_name": "Lovelace"}
+	fields := map[string]string{"password": goodPassword}
+	for k, v := range typed {
+		fields[k] = v
+	}
+	verify := signUpWith(b, fields, appURL)
+	wantText(t, "after the sign-up form", verify, http.StatusOK, "Verify your email")
+	href, ok := verify.Doc.Find(`a.cl-identityPreviewEditButton`).Attr("href")
+	if !ok {
+		t.Fatalf("the verify step has no Change link:\n%s", verify.Body)
+	}
+	form := b.get(href)
+	wantText(t, "after Change", form, http.StatusOK, "Create your account")
+	for name, want := range typed {
+		if v, _ := inputValue(form, name); v != want {
+			t.Errorf("after Change %s = %q, want %q kept", name, v, want)
+		}
+	}
+	if v, _ := inputValue(form, "password"); v != "" {
+		t.Errorf("after Change the password is filled in")
+	}
+	if v, _ := inputValue(form, "redirect_url"); v != appURL {
+		t.Errorf("after Change redirect_url = %q, want %q", v, appURL)
 	}
 }

@@ -52,12 +52,49 @@ func TestPhoneSignUpAndSignIn_REQ_IN_07(t *testing.T) {
 	in := newBrowser(t, p)
 	step := passwordStep(t, in, "+1 415 555 0100", appURL)
 	codePage := in.submit(step, prepareForm, map[string]string{"strategy": "phone_code"})
-	wantText(t, "after choosing the text", codePage, http.StatusOK, "Check your phone", "+14155550100")
+	wantText(t, "after choosing the text", codePage, http.StatusOK, "Check your phone", "+1 415-555-0100")
 	m = smsTo(t, tw, adaPhone)
 	if !strings.Contains(m.Body, "to sign in") {
 		t.Errorf("sign-in text %q does not say what it is for", m.Body)
 	}
 	wantHandBack(t, in.submit(codePage, codeForm, map[string]string{"code": m.Code()}), http.StatusSeeOther, appURL)
+}
+
+// The sign-in steps show a typed phone number as sign-up does ("+1
+// 415-555-0100", not "+14155550100"): on the password step, its "Text a
+// code" choice, the code step, the reset choices and the new-password
+// step. Password managers still get the number as the account keeps it.
+func TestSignInShowsThePhoneNumberAsSignUpDoes(t *testing.T) {
+	p, _, tw := startTwilio(t, phoneEnv)
+	wantHandBack(t, signUpByPhone(t, newBrowser(t, p), tw, "+1 (415) 555-0100", adaPhone, appURL), http.StatusSeeOther, appURL)
+	const shown = "+1 415-555-0100"
+	formatted := func(what string, pg *page, texts ...string) {
+		t.Helper()
+		wantText(t, what, pg, http.StatusOK, texts...)
+		if strings.Contains(pg.text(), adaPhone) {
+			t.Errorf("%s shows the raw %s:\n%s", what, adaPhone, pg.text())
+		}
+	}
+
+	b := newBrowser(t, p)
+	step := passwordStep(t, b, "+1 415 555 0100", "")
+	formatted("the password step", step, shown, "Text a code to "+shown)
+	if v := step.Doc.Find(`input[name="username"]`).AttrOr("value", ""); v != adaPhone {
+		t.Errorf("the password manager's username is %q, want %q", v, adaPhone)
+	}
+	formatted("the code step", b.submit(step, prepareForm, map[string]string{"strategy": "phone_code"}), "Check your phone", shown)
+	smsTo(t, tw, adaPhone)
+
+	r := newBrowser(t, p)
+	forgot := forgotPage(t, r, "+1 415 555 0100")
+	formatted("the reset choices", forgot, "Text a reset code to "+shown)
+	codePage := r.submit(forgot, prepareForm, map[string]string{"strategy": "reset_password_phone_code"})
+	formatted("the reset code step", codePage, shown)
+	choose := newPasswordPage(t, r.submit(codePage, codeForm, map[string]string{"code": smsTo(t, tw, adaPhone).Code()}))
+	formatted("the new-password step", choose, shown)
+	if v := choose.Doc.Find(`input[name="username"]`).AttrOr("value", ""); v != adaPhone {
+		t.Errorf("the new-password step's username for password managers is %q, want %q", v, adaPhone)
+	}
 }
 
 // With phone numbers only, national input is read in the default region;
@@ -161,4 +198,17 @@ func TestSMSBreaker_REQ_OTP_10(t *testing.T) {
 	wantText(t, "a minute later", resent, http.StatusOK, "A new code is on its way")
 	wantHandBack(t, b.submit(resent, phoneVerifyForm, map[string]string{"code": smsTo(t, tw, bobPhone).Code()}),
 		http.StatusSeeOther, appURL)
+}
+
+// An account with a phone number and no email address is named by its
+// number on the portal's home page, not by an empty "()" or nothing at all.
+func TestHomeNamesAPhoneOnlyAccount(t *testing.T) {
+	p, _, tw := startTwilio(t, phoneEnv)
+	named := signUpByPhone(t, newBrowser(t, p), tw, "+1 415 555 0100", adaPhone, "")
+	wantText(t, "home after a phone sign-up with a name", named, http.StatusOK, "You're signed in as Ada (+1 415-555-0100).")
+
+	b := newBrowser(t, p)
+	verify := signUpWith(b, map[string]string{"phone_number": "+1 415 555 0101", "password": goodPassword}, "")
+	unnamed := b.submit(verify, phoneVerifyForm, map[string]string{"code": smsTo(t, tw, bobPhone).Code()})
+	wantText(t, "home after a phone sign-up without a name", unnamed, http.StatusOK, "You're signed in as +1 415-555-0101.")
 }

@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/portalhq/portal/internal/session"
 	"github.com/portalhq/portal/internal/testutil/portaltest"
@@ -104,7 +105,7 @@ func TestPasswordResetBySMS_REQ_PW_07(t *testing.T) {
 
 	b := newBrowser(t, p)
 	forgot := forgotPage(t, b, "+1 415 555 0100")
-	wantText(t, "the reset choices", forgot, http.StatusOK, "Text a reset code to +14155550100", "Email a reset code to a•••@example.com")
+	wantText(t, "the reset choices", forgot, http.StatusOK, "Text a reset code to +1 415-555-0100", "Email a reset code to a•••@example.com")
 	codePage := b.submit(forgot, prepareForm, map[string]string{"strategy": "reset_password_phone_code"})
 	wantText(t, "after choosing a text", codePage, http.StatusOK, "Reset your password")
 	m := smsTo(t, tw, adaPhone)
@@ -123,4 +124,28 @@ func TestPasswordResetBySMS_REQ_PW_07(t *testing.T) {
 		t.Errorf("email after the reset: %q, want the password-changed notice", n.Subject)
 	}
 	oldPasswordFails(t, p, adaPhone)
+}
+
+// REQ-PW-07: a new password sent more than ten minutes after the reset
+// code was verified is refused on a page that says the reset has expired
+// and offers to start again, not on the new-password form, which could
+// only be refused again; the password stays as it was.
+func TestPasswordResetWindowOver_REQ_PW_07(t *testing.T) {
+	p, clock := startFake(t, portaltest.Options{})
+	signUp(t, p, newBrowser(t, p), "ada@example.com", "")
+	b := newBrowser(t, p)
+	codePage := b.submit(forgotPage(t, b, "ada@example.com"), prepareForm, map[string]string{"strategy": "reset_password_email_code"})
+	choose := newPasswordPage(t, b.submit(codePage, codeForm, map[string]string{"code": p.SMTP.WaitFor(t, "ada@example.com", mailWait).Code()}))
+
+	clock.Advance(11 * time.Minute)
+	late := b.submit(choose, newPasswordForm, map[string]string{"password": newPassword})
+	wantText(t, "a new password after 11 minutes", late, http.StatusGone, "This password reset has expired")
+	if late.Doc.Find(newPasswordForm).Length() != 0 {
+		t.Errorf("the expired reset shows the new-password form again:\n%s", late.text())
+	}
+	if late.Doc.Find(`a:contains("Start again")`).Length() == 0 {
+		t.Errorf("the expired reset offers no way to start again:\n%s", late.Body)
+	}
+	noSession(t, "a new password after 11 minutes", late)
+	wantHandBack(t, signIn(t, newBrowser(t, p), "ada@example.com", goodPassword, appURL), http.StatusSeeOther, appURL)
 }

@@ -99,3 +99,26 @@ func types(evs []events.Event) []string {
 	}
 	return out
 }
+
+// GET /sign-out in a browser nobody is signed in on says so in the tab's
+// title too (the title is what a screen reader announces first), not
+// "Sign out" over a page that has nothing to sign out of; its Sign in link
+// keeps the app to return to.
+func TestSignOutPageTitleWhenSignedOut(t *testing.T) {
+	p := portaltest.Start(t, portaltest.Options{})
+	b := newBrowser(t, p)
+	pg := b.get(withRedirect("/sign-out", appURL))
+	wantText(t, "/sign-out signed out", pg, http.StatusOK, "You're signed out")
+	if got := pg.Doc.Find("title").Text(); got != "You're signed out · Portal" {
+		t.Errorf("title %q, want %q", got, "You're signed out · Portal")
+	}
+	if href := pg.Doc.Find(`a:contains("Sign in")`).AttrOr("href", ""); href != withRedirect("/sign-in", appURL) {
+		t.Errorf("Sign in goes to %q, want %q", href, withRedirect("/sign-in", appURL))
+	}
+
+	signUp(t, p, b, "ada@example.com", "")
+	pg = b.get("/sign-out")
+	if got := pg.Doc.Find("title").Text(); got != "Sign out · Portal" || pg.Doc.Find(signOutForm).Length() != 1 {
+		t.Errorf("signed in: title %q and %d sign-out forms, want %q and one", got, pg.Doc.Find(signOutForm).Length(), "Sign out · Portal")
+	}
+}

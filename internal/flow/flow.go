@@ -148,3 +148,18 @@ func Find(ctx context.Context, st Finder, kind, flowID, clientID string, now tim
 	}
 	return f, nil
 }
+
+// Began returns the flow of kind with flowID that the browser clientID
+// began, usable or not (expired, finished), or nil: what the page saying
+// it is over may still use of it, such as the app it was to return to.
+// Without a clientID nothing is known.
+func Began(ctx context.Context, st Finder, kind, flowID, clientID string) *Flow {
+	if flowID == "" || clientID == "" {
+		return nil
+	}
+	f, err := st.FlowByID(ctx, flowID)
+	if err != nil || f.Kind != kind || f.ClientID != clientID {
+		return nil
+	}
+	return f
+}
