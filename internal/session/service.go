@@ -514,7 +514,11 @@ func (s *Service) TokenFor(ctx context.Context, sess *Session, azp string, ttl t
 	if err != nil {
 		return "", time.Time{}, err
 	}
-	tok, err := s.Signer.Sign(claims)
+	payload, err := claims.JSON()
+	if err != nil {
+		return "", time.Time{}, fmt.Errorf("session: encode token: %w", err)
+	}
+	tok, err := s.Signer.SignPayload(payload)
 	if err != nil {
 		return "", time.Time{}, fmt.Errorf("session: sign token: %w", err)
 	}

@@ -37,6 +37,12 @@ func (s *Signer) Sign(claims any) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("token: encode claims: %w", err)
 	}
+	return s.SignPayload(payload)
+}
+
+// SignPayload signs payload, JSON claims already encoded, with the active
+// key.
+func (s *Signer) SignPayload(payload []byte) (string, error) {
 	active := s.set.Load().active
 	if active == nil {
 		return "", errNoKey

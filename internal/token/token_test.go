@@ -601,3 +601,29 @@ func BenchmarkJWKS(b *testing.B) {
 		}
 	})
 }
+
+// The payload carries custom claims after the token's own, in name order;
+// without any it is exactly the claims' JSON.
+func TestSessionClaimsJSONAppendsCustomClaims(t *testing.T) {
+	c := sessionClaims(t, time.Now())
+	plain, err := json.Marshal(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := c.JSON(); err != nil || string(got) != string(plain) {
+		t.Fatalf("JSON() without custom claims = %s, %v; want %s", got, err, plain)
+	}
+	c.Custom = map[string]any{"zeta": 1, "metadata": map[string]any{"plan": "pro"}}
+	got, err := c.JSON()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := string(plain[:len(plain)-1]) + `,"metadata":{"plan":"pro"},"zeta":1}`
+	if string(got) != want {
+		t.Errorf("JSON() = %s\nwant     %s", got, want)
+	}
+	var back map[string]any
+	if err := json.Unmarshal(got, &back); err != nil || back["sid"] != c.SessionID || back["zeta"] != float64(1) {
+		t.Errorf("the payload does not read back: %v, %v", back, err)
+	}
+}
