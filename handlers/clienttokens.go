@@ -79,6 +79,16 @@ func (a *app) clientToken(c echo.Context) error {
 		a.apiFail(c, err)
 		return nil
 	}
+	if s != nil {
+		// Still to enrol a required second factor: signed out to the app,
+		// as the handshake says (README, PORTAL_REQUIRE_MFA).
+		if enrol, err := a.mustEnrol(c, s, a.base); err != nil {
+			a.apiFail(c, err)
+			return nil
+		} else if enrol != "" {
+			s = nil
+		}
+	}
 	if s == nil || s.ID != c.Param("id") {
 		a.apiFail(c, &apiError{Status: http.StatusUnauthorized, Code: "signed_out", Message: "Signed out",
 			LongMessage: "This browser has no such active session."})

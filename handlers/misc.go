@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -45,10 +46,24 @@ func (a *app) jwks(c echo.Context) error {
 	h.Set("Cache-Control", "public, max-age=300")
 	h.Set("ETag", etag)
 	h.Set("Access-Control-Allow-Origin", "*") // public keys; readable by any app
-	if c.Request().Header.Get("If-None-Match") == etag {
+	if etagMatches(c.Request().Header.Get("If-None-Match"), etag) {
 		return c.NoContent(http.StatusNotModified)
 	}
 	return c.Blob(http.StatusOK, "application/json", body)
+}
+
+// etagMatches reports whether an If-None-Match header names etag, as RFC
+// 9110 §13.1.2 has it: "*", or a comma-separated list of tags compared
+// weakly (W/ ignored). Caches send every tag they hold, and proxies that
+// compress weaken tags, so an exact string compare would miss both.
+func etagMatches(header, etag string) bool {
+	for _, t := range strings.Split(header, ",") {
+		t = strings.TrimSpace(t)
+		if t == "*" || strings.TrimPrefix(t, "W/") == strings.TrimPrefix(etag, "W/") {
+			return true
+		}
+	}
+	return false
 }
 
 // GET /healthz: the process is up.

@@ -3,6 +3,7 @@ package e2e
 import (
 	"context"
 	"errors"
+	"io"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -160,5 +161,65 @@ func TestKeyRotation_REQ_JWT_07(t *testing.T) {
 	}
 	if len(set.Key(newKID)) != 1 {
 		t.Errorf("new kid %q not published", newKID)
+	}
+}
+
+// DESIGN "The session token": every published key names its kid, alg and
+// use, and the JWKS can be revalidated as HTTP caches and JWKS clients do
+// (RFC 9110 §13.1.2): If-None-Match compares weakly, may list several tags
+// (a cache holding several) or be "*", and a changed key set is answered
+// in full (REQ-JWT-07).
+func TestJWKSRevalidation(t *testing.T) {
+	p, _ := startFake(t, portaltest.Options{})
+	hc := p.HTTPClient()
+	get := func(inm string) (*http.Response, []byte) {
+		t.Helper()
+		req, err := http.NewRequest(http.MethodGet, p.URL+"/.well-known/jwks.json", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if inm != "" {
+			req.Header.Set("If-None-Match", inm)
+		}
+		resp, err := hc.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		body, err := io.ReadAll(resp.Body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return resp, body
+	}
+
+	first, _ := get("")
+	etag := first.Header.Get("ETag")
+	if first.StatusCode != http.StatusOK || !strings.HasPrefix(etag, `"`) || first.Header.Get("Cache-Control") != "public, max-age=300" {
+		t.Fatalf("JWKS: %d ETag %q Cache-Control %q", first.StatusCode, etag, first.Header.Get("Cache-Control"))
+	}
+	for _, k := range jwks(t, p).Keys {
+		if k.KeyID == "" || k.Algorithm != "RS256" || k.Use != "sig" || !k.IsPublic() {
+			t.Errorf("published key kid=%q alg=%q use=%q public=%v", k.KeyID, k.Algorithm, k.Use, k.IsPublic())
+		}
+	}
+	for _, inm := range []string{etag, "W/" + etag, `"older", ` + etag, `W/"older",W/` + etag, "*"} {
+		resp, body := get(inm)
+		if resp.StatusCode != http.StatusNotModified || len(body) != 0 || resp.Header.Get("ETag") != etag {
+			t.Errorf("If-None-Match: %s: %d ETag %q, want 304 with %q", inm, resp.StatusCode, resp.Header.Get("ETag"), etag)
+		}
+	}
+	for _, inm := range []string{`"older"`, `W/"older"`, strings.Trim(etag, `"`)} {
+		if resp, body := get(inm); resp.StatusCode != http.StatusOK || len(body) == 0 {
+			t.Errorf("If-None-Match: %s: %d with %d bytes, want the key set", inm, resp.StatusCode, len(body))
+		}
+	}
+
+	if _, err := p.Signer.Rotate(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	resp, body := get(etag)
+	if resp.StatusCode != http.StatusOK || resp.Header.Get("ETag") == etag || len(body) == 0 {
+		t.Errorf("after a rotation, If-None-Match with the old tag: %d ETag %q, want the new key set", resp.StatusCode, resp.Header.Get("ETag"))
 	}
 }
