@@ -2,7 +2,7 @@
 //
 //	portal [serve] [flags]   start the server (the default)
 //	portal migrate [flags]   apply database migrations and exit
-//	portal keys rotate       publish a new signing key next to the old one
+//	portal keys rotate       publish a new signing key, signing from 10 minutes on (--now: at once)
 package main
 
 import (
@@ -14,11 +14,14 @@ import (
 	"os"
 	"os/signal"
 	"runtime/debug"
+	"slices"
 	"syscall"
+	"time"
 
 	"github.com/portalhq/portal/internal/app"
 	"github.com/portalhq/portal/internal/config"
 	"github.com/portalhq/portal/internal/store"
+	"github.com/portalhq/portal/internal/token"
 )
 
 func main() {
@@ -64,9 +67,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, environ
 		return nil
 	case "keys":
 		if len(args) == 0 || args[0] != "rotate" {
-			return errors.New("usage: portal keys rotate [flags]")
+			return errors.New("usage: portal keys rotate [--now] [flags]")
 		}
-		cfg, err := load(args[1:])
+		now := slices.Contains(args[1:], "--now")
+		cfg, err := load(slices.DeleteFunc(slices.Clone(args[1:]), func(a string) bool { return a == "--now" }))
 		if err != nil {
 			return err
 		}
@@ -75,11 +79,21 @@ func run(ctx context.Context, args []string, getenv func(string) string, environ
 			return err
 		}
 		defer p.Close()
-		kid, err := p.Signer.Rotate(ctx)
+		if now { // a key thought compromised: sign with a new one at once
+			kid, err := p.Signer.Rotate(ctx)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(stdout, "new signing key %s is active now; the previous key stays published until its tokens expire\n", kid)
+			return nil
+		}
+		kid, at, err := p.Signer.Stage(ctx, token.StageAhead)
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(stdout, "new signing key %s is active; the previous key stays published until its tokens expire\n", kid)
+		fmt.Fprintf(stdout, "new signing key %s is published now and signs from %s (in %v), on every machine; "+
+			"the previous key stays published until its tokens expire (--now switches at once)\n",
+			kid, at.UTC().Format(time.RFC3339), token.StageAhead)
 		return nil
 	case "help":
 		fmt.Fprint(stdout, "usage: portal [serve|migrate|keys rotate] [flags]\n\n", config.Usage())

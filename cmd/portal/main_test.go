@@ -48,8 +48,8 @@ func TestBadConfigurationNamesTheKey(t *testing.T) {
 }
 
 // TestServeThenRotateKeys starts the real server with no configuration but a
-// database and address, signs nothing, rotates the key from a second
-// command, and sees both keys published (REQ-JWT-07).
+// database and address, signs nothing, stages a new key from a second
+// command, and sees both keys published (REQ-JWT-07); --now rotates at once.
 func TestServeThenRotateKeys(t *testing.T) {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -85,8 +85,8 @@ func TestServeThenRotateKeys(t *testing.T) {
 	if err := run(context.Background(), []string{"keys", "rotate"}, getenv, environ, &out, io.Discard); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(out.String(), "new signing key") {
-		t.Fatalf("rotate output = %q", out.String())
+	if !strings.Contains(out.String(), "new signing key") || !strings.Contains(out.String(), "signs from") {
+		t.Fatalf("rotate output = %q; want the staged key and when it signs", out.String())
 	}
 	// The running server picks the new key up at its next reload (every
 	// minute); a second process on the same database sees it at once.
@@ -106,6 +106,14 @@ func TestServeThenRotateKeys(t *testing.T) {
 	waitFor(t, "http://"+addr2+"/readyz")
 	if n := len(jwksKIDs(t, "http://"+addr2)); n != 2 {
 		t.Fatalf("JWKS after rotation has %d keys, want the new and the old one", n)
+	}
+	// --now, for a key thought compromised, switches at once.
+	out.Reset()
+	if err := run(context.Background(), []string{"keys", "rotate", "--now"}, getenv, environ, &out, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "is active now") {
+		t.Fatalf("rotate --now output = %q", out.String())
 	}
 }
 

@@ -532,11 +532,15 @@ func (p *Portal) maintain(ctx context.Context) {
 	}
 }
 
-// Housekeep deletes what has expired: flows, passkey ceremonies, and
+// Housekeep deletes what has expired: signing keys past their publication
+// (retiring those a staged key replaced), flows, passkey ceremonies, and
 // events, finished webhook deliveries and captured messages older than
 // PORTAL_EVENT_RETENTION. maintain runs it hourly; failures are logged.
 func (p *Portal) Housekeep(ctx context.Context) {
 	now := p.Clock.Now()
+	if err := p.Signer.Prune(ctx); err != nil && ctx.Err() == nil {
+		p.Log.Warn("prune signing keys", "err", err)
+	}
 	if _, err := p.Store.Q.DeleteExpiredFlows(ctx, now.Add(-time.Hour)); err != nil && ctx.Err() == nil {
 		p.Log.Warn("delete expired flows", "err", err)
 	}

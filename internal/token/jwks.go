@@ -19,19 +19,29 @@ type keySet struct {
 	published map[string]*rsa.PublicKey
 	jwks      []byte
 	etag      string
-	refreshAt time.Time // when a published retired key drops out; zero if none
+	refreshAt time.Time // when a published retired key drops out or a staged one starts signing; zero if neither
 }
 
 func buildSet(keys []*loadedKey, maxTTL time.Duration, now time.Time) (*keySet, error) {
 	set := &keySet{keys: keys, published: map[string]*rsa.PublicKey{}}
 	jwks := jose.JSONWebKeySet{Keys: []jose.JSONWebKey{}}
 	for _, k := range keys {
-		if until, retired := k.publishedUntil(maxTTL); retired {
+		until, retired := k.publishedUntil(maxTTL)
+		if !retired && set.active != nil {
+			// A newer key signs: this one stopped when that one started,
+			// whether or not Prune has recorded it yet.
+			until, retired = set.active.CreatedAt.Add(maxTTL+PublishLeeway), true
+		}
+		if retired {
 			if !now.Before(until) {
 				continue
 			}
 			if set.refreshAt.IsZero() || until.Before(set.refreshAt) {
 				set.refreshAt = until
+			}
+		} else if k.CreatedAt.After(now) { // staged: published, not signing yet
+			if set.refreshAt.IsZero() || k.CreatedAt.Before(set.refreshAt) {
+				set.refreshAt = k.CreatedAt
 			}
 		} else if set.active == nil {
 			set.active = k

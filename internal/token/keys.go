@@ -34,6 +34,13 @@ const (
 	// retired key until its next Reload, so call Reload more often than this.
 	PublishLeeway = 5 * time.Minute
 
+	// StageAhead is how long a staged key (Stage, `portal keys rotate`) is
+	// published before it signs: longer than the JWKS may be cached
+	// (max-age 300 s), plus the minute in which every portal process
+	// reloads the keys, so that an app refetching the JWKS for a new kid,
+	// through any cache or from any machine, finds it.
+	StageAhead = 10 * time.Minute
+
 	rsaBits    = 2048
 	pemPrivate = "PRIVATE KEY"
 )
@@ -45,8 +52,10 @@ type Key struct {
 	KID        string
 	Alg        string // always Alg
 	PrivatePEM []byte // PKCS#8
-	CreatedAt  time.Time
-	RetiredAt  *time.Time // when it stopped signing; nil while it may sign
+	// CreatedAt is when the key may start signing: its creation, or a
+	// moment ahead for a staged key, published until then without signing.
+	CreatedAt time.Time
+	RetiredAt *time.Time // when it stopped signing; nil while it may sign
 }
 
 // KeyStore persists signing keys. SigningKeys returns every stored key.
@@ -110,7 +119,7 @@ func NewSigner(ctx context.Context, ks KeyStore, clock clockwork.Clock, maxToken
 
 // ActiveKID names the key Sign uses now, "" if there is none.
 func (s *Signer) ActiveKID() string {
-	if k := s.set.Load().active; k != nil {
+	if k := s.current().active; k != nil {
 		return k.KID
 	}
 	return ""
@@ -160,9 +169,29 @@ func (s *Signer) Rotate(ctx context.Context) (string, error) {
 	return fresh.KID, s.reloadLocked(ctx)
 }
 
+// Stage stores a new key that is published at once and signs from ahead
+// on, when the keys that sign now give way to it (Prune then retires them,
+// and they stay published until their tokens have expired). Every process
+// publishes it from its next Reload and switches to it at the same moment,
+// so no app meets a token whose key it cannot fetch (REQ-JWT-07). It
+// returns the key's kid and when it starts signing.
+func (s *Signer) Stage(ctx context.Context, ahead time.Duration) (string, time.Time, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	k, err := generateKey(s.clock.Now().Add(ahead))
+	if err != nil {
+		return "", time.Time{}, err
+	}
+	if err := s.ks.InsertSigningKey(ctx, k); err != nil {
+		return "", time.Time{}, fmt.Errorf("token: store key: %w", err)
+	}
+	return k.KID, k.CreatedAt, s.reloadLocked(ctx)
+}
+
 // Prune deletes keys whose publication window has ended. It also retires
-// unretired keys older than the active one, which two processes starting on
-// an empty store at once would otherwise leave published for ever.
+// unretired keys other than the active one that may sign already: those a
+// staged key has replaced, and those two processes starting on an empty
+// store at once would otherwise leave published for ever.
 func (s *Signer) Prune(ctx context.Context) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -171,13 +200,19 @@ func (s *Signer) Prune(ctx context.Context) error {
 	}
 	set, now := s.set.Load(), s.clock.Now()
 	for _, k := range set.keys {
-		if until, retired := k.publishedUntil(s.maxTTL); retired && !now.Before(until) {
+		until, retired := k.publishedUntil(s.maxTTL)
+		if !retired && set.active != nil && k != set.active && !k.CreatedAt.After(now) {
+			// Replaced when the active key started signing: recorded as
+			// such, so that its publication ends when buildSet ended it.
+			at := set.active.CreatedAt
+			if err := s.ks.RetireSigningKey(ctx, k.KID, at); err != nil {
+				return fmt.Errorf("token: retire key %s: %w", k.KID, err)
+			}
+			until, retired = at.Add(s.maxTTL+PublishLeeway), true
+		}
+		if retired && !now.Before(until) {
 			if err := s.ks.DeleteSigningKey(ctx, k.KID); err != nil {
 				return fmt.Errorf("token: delete key %s: %w", k.KID, err)
-			}
-		} else if !retired && k != set.active {
-			if err := s.ks.RetireSigningKey(ctx, k.KID, now); err != nil {
-				return fmt.Errorf("token: retire key %s: %w", k.KID, err)
 			}
 		}
 	}

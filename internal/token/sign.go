@@ -43,7 +43,7 @@ func (s *Signer) Sign(claims any) (string, error) {
 // SignPayload signs payload, JSON claims already encoded, with the active
 // key.
 func (s *Signer) SignPayload(payload []byte) (string, error) {
-	active := s.set.Load().active
+	active := s.current().active
 	if active == nil {
 		return "", errNoKey
 	}

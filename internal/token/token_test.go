@@ -627,3 +627,58 @@ func TestSessionClaimsJSONAppendsCustomClaims(t *testing.T) {
 		t.Errorf("the payload does not read back: %v, %v", back, err)
 	}
 }
+
+// A staged key (portal keys rotate) is published at once, on every process
+// from its next reload, and signs only from StageAhead on, when every
+// process switches to it; the key it replaces stays published until its
+// last tokens have expired, whether or not Prune has run (REQ-JWT-07).
+func TestStagedKeyIsPublishedBeforeItSigns_REQ_JWT_07(t *testing.T) {
+	ctx := context.Background()
+	clock := clockwork.NewFakeClockAt(start)
+	ks := newMemStore()
+	a, b := newSigner(t, ks, clock), newSigner(t, ks, clock) // two processes
+	oldKID := a.ActiveKID()
+
+	newKID, at, err := a.Stage(ctx, StageAhead)
+	if err != nil || !at.Equal(start.Add(StageAhead)) || newKID == oldKID {
+		t.Fatalf("Stage = %s, %v, %v", newKID, at, err)
+	}
+	if err := b.Reload(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for name, s := range map[string]*Signer{"a": a, "b": b} {
+		if got := publishedKIDs(t, s.JWKS()); !slices.Equal(got, []string{newKID, oldKID}) {
+			t.Errorf("%s publishes %v while the new key waits, want both", name, got)
+		}
+		if kidOf(t, sign(t, s, sessionClaims(t, clock.Now()))) != oldKID || s.ActiveKID() != oldKID {
+			t.Errorf("%s signs with the staged key before its time", name)
+		}
+	}
+	if err := a.Prune(ctx); err != nil || ks.len() != 2 {
+		t.Fatalf("Prune before the switch: %v, %d keys; it must leave the staged key alone", err, ks.len())
+	}
+	if k, _ := ks.get(newKID); k.RetiredAt != nil {
+		t.Fatal("Prune retired the staged key")
+	}
+
+	clock.Advance(StageAhead)
+	oldTok := forge(t, gojwt.SigningMethodRS256, storedPrivateKey(t, ks, oldKID),
+		map[string]any{"kid": oldKID}, validMapClaims(clock.Now()))
+	for name, s := range map[string]*Signer{"a": a, "b": b} { // no reload needed
+		if kidOf(t, sign(t, s, sessionClaims(t, clock.Now()))) != newKID || s.ActiveKID() != newKID {
+			t.Errorf("%s does not sign with the new key at its time", name)
+		}
+		if _, err := s.Verify(oldTok, issuer); err != nil {
+			t.Errorf("%s refuses a token the old key signed just before the switch: %v", name, err)
+		}
+	}
+
+	// Without Prune the old key still drops out once its tokens are over.
+	clock.Advance(ttl + PublishLeeway)
+	if got := publishedKIDs(t, b.JWKS()); !slices.Equal(got, []string{newKID}) {
+		t.Errorf("after the old key's last tokens b publishes %v, want only the new key", got)
+	}
+	if err := a.Prune(ctx); err != nil || ks.len() != 1 {
+		t.Errorf("Prune after the window: %v, %d keys left", err, ks.len())
+	}
+}
