@@ -412,3 +412,20 @@ func TestEmailLinkThenSecondFactor(t *testing.T) {
 			http.StatusSeeOther, appURL)
 	}
 }
+
+// A code pasted from the email with the space or line break around it
+// confirms it's you, as it signs in; it is not taken for a wrong code
+// that uses up one of the code's attempts (REQ-SES-06, REQ-OTP-04).
+func TestReverifyCodePastedWithSpaces_REQ_SES_06(t *testing.T) {
+	p, clock := startFake(t, portaltest.Options{})
+	b := newBrowser(t, p)
+	signUp(t, p, b, "ada@example.com", "")
+	clock.Advance(15 * time.Minute)
+	confirm := b.get("/user/security/totp")
+	sent := b.submit(confirm, reverifyPrepare, map[string]string{"strategy": "email_code"})
+	code := p.SMTP.WaitFor(t, "ada@example.com", mailWait).Code()
+	back := b.submit(sent, reverifyForm, map[string]string{"code": " " + code + "\n"})
+	if back.URL.Path != "/user/security/totp" || back.Doc.Find(totpForm).Length() == 0 {
+		t.Fatalf("after the pasted code: %d at %s:\n%s", back.Status, back.URL, back.text())
+	}
+}
