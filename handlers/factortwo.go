@@ -128,6 +128,9 @@ func (a *app) signInPrepareFactorTwo(c echo.Context) error {
 	if err != nil {
 		return a.flowGone(c, err)
 	}
+	if f.Status == flow.Complete {
+		return a.finished(c, f, signin.ErrFlowGone)
+	}
 	strategy := c.FormValue("strategy")
 	if ok, msg := a.allow(c, "start", a.limits.start); !ok {
 		return a.renderFactorTwo(c, http.StatusTooManyRequests, f, f.Data.Strategy, views.Errors{"": msg}, "")

@@ -429,3 +429,19 @@ func TestReverifyCodePastedWithSpaces_REQ_SES_06(t *testing.T) {
 		t.Fatalf("after the pasted code: %d at %s:\n%s", back.Status, back.URL, back.text())
 	}
 }
+
+// Back on the second step after signing in (the back button, a stale
+// tab), choosing another way goes on to the app, as pressing Continue
+// again does, instead of saying the sign-in expired.
+func TestOtherSecondFactorAfterSigningIn(t *testing.T) {
+	p, clock := startFake(t, portaltest.Options{})
+	b := newBrowser(t, p)
+	signUp(t, p, b, "ada@example.com", "")
+	secret, _ := enrolTOTP(t, b, clock)
+	clock.Advance(time.Minute)
+	in := newBrowser(t, p)
+	step := signIn(t, in, "ada@example.com", goodPassword, appURL)
+	wantHandBack(t, in.submit(step, factorTwoForm, map[string]string{"code": totpCode(t, secret, clock.Now())}),
+		http.StatusSeeOther, appURL)
+	wantHandBack(t, in.submit(step, factorTwoPrepare, map[string]string{"strategy": "backup_code"}), http.StatusSeeOther, appURL)
+}
