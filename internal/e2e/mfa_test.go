@@ -445,3 +445,34 @@ func TestOtherSecondFactorAfterSigningIn(t *testing.T) {
 		http.StatusSeeOther, appURL)
 	wantHandBack(t, in.submit(step, factorTwoPrepare, map[string]string{"strategy": "backup_code"}), http.StatusSeeOther, appURL)
 }
+
+// When the text with the second-step code could not be sent as the
+// password passed (here Twilio is overloaded), the page says so and
+// offers to send it again, instead of asking for a code "we texted" that
+// never came; "Resend code" then texts one that signs in.
+func TestSecondFactorTextNotSent(t *testing.T) {
+	p, _, tw := startTwilio(t, phoneEnv)
+	b := newBrowser(t, p)
+	wantHandBack(t, signUpByPhone(t, b, tw, "+1 415 555 0100", adaPhone, appURL), http.StatusSeeOther, appURL)
+	b.submit(b.get("/user/security/phone"), `form[action="/user/security/phone"]`, nil)
+	b.submit(b.get("/sign-out"), signOutForm, nil)
+
+	in := newBrowser(t, p)
+	texts := len(tw.Messages())
+	tw.FailNext(http.StatusServiceUnavailable, 30001, "Queue overflow")
+	step := in.submit(passwordStep(t, in, "+1 415 555 0100", appURL), passwordForm, map[string]string{"password": goodPassword})
+	wantText(t, "after the failed text", step, http.StatusOK, "couldn't text a code to +1••••••0100", "Resend code")
+	if strings.Contains(step.text(), "we texted") {
+		t.Errorf("the page says a code was texted:\n%s", step.text())
+	}
+	if n := len(tw.Messages()); n != texts {
+		t.Fatalf("%d texts sent through a failing provider", n-texts)
+	}
+	sent := in.submit(step, `form[action="/sign-in/factor-two/prepare"]:has(input[name=strategy][value=phone_code])`, nil)
+	wantText(t, "after Resend code", sent, http.StatusOK, "Enter the code we texted to +1••••••0100")
+	if strings.Contains(sent.text(), "couldn't text") {
+		t.Errorf("after the text was sent, the page still says it wasn't:\n%s", sent.text())
+	}
+	wantHandBack(t, in.submit(sent, factorTwoForm, map[string]string{"code": smsTo(t, tw, adaPhone).Code()}),
+		http.StatusSeeOther, appURL)
+}
