@@ -104,6 +104,14 @@ func (a *app) renderFactorTwo(c echo.Context, status int, f *flow.Flow, strategy
 		if err == nil {
 			p.ResendWait = int(flow.ResendWait(v, a.Clock.Now()).Seconds() + 0.999)
 		}
+		// The text sent when the first step passed failed (an outage, a
+		// cap): say so rather than ask for a code that never came.
+		if err == nil && v == nil {
+			p.Subtitle = ""
+			if len(errs) == 0 {
+				p.Errors = views.Errors{"": a.t(c, "signin.text_not_sent", "Destination", dest)}
+			}
+		}
 	}
 	return render(c, status, views.SignInFactorTwoPage(p))
 }
@@ -127,6 +135,9 @@ func (a *app) signInPrepareFactorTwo(c echo.Context) error {
 	f, err := a.SignIn.Load(ctx, a.clientID(c), c.FormValue("sign_in"))
 	if err != nil {
 		return a.flowGone(c, err)
+	}
+	if f.Status == flow.Complete {
+		return a.finished(c, f, signin.ErrFlowGone)
 	}
 	strategy := c.FormValue("strategy")
 	if ok, msg := a.allow(c, "start", a.limits.start); !ok {

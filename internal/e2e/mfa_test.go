@@ -433,3 +433,67 @@ func TestEmailLinkThenSecondFactor(t *testing.T) {
 			http.StatusSeeOther, appURL)
 	}
 }
+
+// A code pasted from the email with the space or line break around it
+// confirms it's you, as it signs in; it is not taken for a wrong code
+// that uses up one of the code's attempts (REQ-SES-06, REQ-OTP-04).
+func TestReverifyCodePastedWithSpaces_REQ_SES_06(t *testing.T) {
+	p, clock := startFake(t, portaltest.Options{})
+	b := newBrowser(t, p)
+	signUp(t, p, b, "ada@example.com", "")
+	clock.Advance(15 * time.Minute)
+	confirm := b.get("/user/security/totp")
+	sent := b.submit(confirm, reverifyPrepare, map[string]string{"strategy": "email_code"})
+	code := p.SMTP.WaitFor(t, "ada@example.com", mailWait).Code()
+	back := b.submit(sent, reverifyForm, map[string]string{"code": " " + code + "\n"})
+	if back.URL.Path != "/user/security/totp" || back.Doc.Find(totpForm).Length() == 0 {
+		t.Fatalf("after the pasted code: %d at %s:\n%s", back.Status, back.URL, back.text())
+	}
+}
+
+// Back on the second step after signing in (the back button, a stale
+// tab), choosing another way goes on to the app, as pressing Continue
+// again does, instead of saying the sign-in expired.
+func TestOtherSecondFactorAfterSigningIn(t *testing.T) {
+	p, clock := startFake(t, portaltest.Options{})
+	b := newBrowser(t, p)
+	signUp(t, p, b, "ada@example.com", "")
+	secret, _ := enrolTOTP(t, b, clock)
+	clock.Advance(time.Minute)
+	in := newBrowser(t, p)
+	step := signIn(t, in, "ada@example.com", goodPassword, appURL)
+	wantHandBack(t, in.submit(step, factorTwoForm, map[string]string{"code": totpCode(t, secret, clock.Now())}),
+		http.StatusSeeOther, appURL)
+	wantHandBack(t, in.submit(step, factorTwoPrepare, map[string]string{"strategy": "backup_code"}), http.StatusSeeOther, appURL)
+}
+
+// When the text with the second-step code could not be sent as the
+// password passed (here Twilio is overloaded), the page says so and
+// offers to send it again, instead of asking for a code "we texted" that
+// never came; "Resend code" then texts one that signs in.
+func TestSecondFactorTextNotSent(t *testing.T) {
+	p, _, tw := startTwilio(t, phoneEnv)
+	b := newBrowser(t, p)
+	wantHandBack(t, signUpByPhone(t, b, tw, "+1 415 555 0100", adaPhone, appURL), http.StatusSeeOther, appURL)
+	b.submit(b.get("/user/security/phone"), `form[action="/user/security/phone"]`, nil)
+	b.submit(b.get("/sign-out"), signOutForm, nil)
+
+	in := newBrowser(t, p)
+	texts := len(tw.Messages())
+	tw.FailNext(http.StatusServiceUnavailable, 30001, "Queue overflow")
+	step := in.submit(passwordStep(t, in, "+1 415 555 0100", appURL), passwordForm, map[string]string{"password": goodPassword})
+	wantText(t, "after the failed text", step, http.StatusOK, "couldn't text a code to +1••••••0100", "Resend code")
+	if strings.Contains(step.text(), "we texted") {
+		t.Errorf("the page says a code was texted:\n%s", step.text())
+	}
+	if n := len(tw.Messages()); n != texts {
+		t.Fatalf("%d texts sent through a failing provider", n-texts)
+	}
+	sent := in.submit(step, `form[action="/sign-in/factor-two/prepare"]:has(input[name=strategy][value=phone_code])`, nil)
+	wantText(t, "after Resend code", sent, http.StatusOK, "Enter the code we texted to +1••••••0100")
+	if strings.Contains(sent.text(), "couldn't text") {
+		t.Errorf("after the text was sent, the page still says it wasn't:\n%s", sent.text())
+	}
+	wantHandBack(t, in.submit(sent, factorTwoForm, map[string]string{"code": smsTo(t, tw, adaPhone).Code()}),
+		http.StatusSeeOther, appURL)
+}
