@@ -284,3 +284,32 @@ func TestNoPasskeysAtAnIPAddress(t *testing.T) {
 		t.Errorf("/user/security/passkeys/new: %d", pg.Status)
 	}
 }
+
+// REQ-RL-01/02: wrong passwords lock the password (and codes), not the
+// passkey, which cannot be guessed: someone who locks another person's
+// password out does not lock them out of their passkey. The operator's lock
+// (POST /v1/users/{id}/lock) still refuses it.
+func TestPasswordLockoutLeavesThePasskey_REQ_RL_01_REQ_RL_02(t *testing.T) {
+	p := portaltest.Start(t, portaltest.Options{})
+	b := newBrowser(t, p)
+	c, _ := verify(t, p, wantHandBack(t, signUp(t, p, b, "ada@example.com", appURL), http.StatusSeeOther, appURL))
+	k := newKey(t, p)
+	addPasskey(t, b, k, webauthntest.Ceremony{})
+
+	attacker := newBrowser(t, p)
+	step := passwordStep(t, attacker, "ada@example.com", "")
+	for range lockoutThreshold {
+		attacker.submit(step, passwordForm, map[string]string{"password": wrongPassword})
+	}
+	if pg := signIn(t, newBrowser(t, p), "ada@example.com", goodPassword, appURL); pg.Status == http.StatusSeeOther {
+		t.Fatal("the password still works after the lockout (precondition)")
+	}
+	wantHandBack(t, signInWithPasskey(t, newBrowser(t, p), k, webauthntest.Ceremony{}, appURL), http.StatusSeeOther, appURL)
+
+	if r := api(t, p, http.MethodPost, "/v1/users/"+c.Subject+"/lock", nil, nil); r.Status != http.StatusOK {
+		t.Fatalf("lock: %d %s", r.Status, r.Body)
+	}
+	if pg := signInWithPasskey(t, newBrowser(t, p), k, webauthntest.Ceremony{}, appURL); pg.Status == http.StatusSeeOther {
+		t.Errorf("a passkey signed in to an account the operator locked: %d to %q", pg.Status, pg.Header.Get("Location"))
+	}
+}

@@ -60,13 +60,26 @@ func (p *PasskeyStrategy) Attempt(ctx context.Context, f *flow.Flow, u *user.Use
 	if u == nil || cred.UserID != u.ID {
 		return ErrPasskeyOtherAccount
 	}
-	return canSignIn(u, p.Clock.Now())
+	return passkeyMaySignIn(u)
 }
 
 // canSignIn applies the account rules the password factor applies (banned,
 // locked) to factors that identify the person on their own.
 func canSignIn(u *user.User, now time.Time) error {
 	if u.Banned || u.Locked(now) {
+		return ErrCannotSignIn
+	}
+	return nil
+}
+
+// passkeyMaySignIn is canSignIn for a passkey: a ban or the operator's lock
+// refuse it, but not the lock wrong passwords or codes set. A passkey
+// cannot be guessed, and that lock stops the guessing of what can
+// (REQ-RL-01: it disables the authenticator attacked), so someone locking
+// another person's password out does not lock out their passkey too
+// (REQ-RL-02, malicious lockout).
+func passkeyMaySignIn(u *user.User) error {
+	if !u.Allowed() {
 		return ErrCannotSignIn
 	}
 	return nil
@@ -106,7 +119,7 @@ func (s *Service) SignInWithPasskey(ctx context.Context, clientID, redirectURL s
 	if err != nil {
 		return nil, nil, err
 	}
-	if err := canSignIn(u, s.Clock.Now()); err != nil {
+	if err := passkeyMaySignIn(u); err != nil {
 		return nil, nil, err
 	}
 	f := s.newFlowFor(clientID, u, redirectURL)
