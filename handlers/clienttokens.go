@@ -89,6 +89,21 @@ func (a *app) clientToken(c echo.Context) error {
 			s = nil
 		}
 	}
+	if s != nil && a.Orgs != nil {
+		// Still to choose an organization (PORTAL_PERSONAL_ACCOUNTS=false):
+		// signed out to the app too, as the handshake says.
+		restored, need, err := a.Orgs.EnsureOrganization(c.Request().Context(), s)
+		if err != nil {
+			a.apiFail(c, err)
+			return nil
+		}
+		if need {
+			s = nil
+		} else if restored != "" {
+			fresh := *s
+			fresh.ActiveOrgID, s = restored, &fresh
+		}
+	}
 	if s == nil || s.ID != c.Param("id") {
 		a.apiFail(c, &apiError{Status: http.StatusUnauthorized, Code: "signed_out", Message: "Signed out",
 			LongMessage: "This browser has no such active session."})
