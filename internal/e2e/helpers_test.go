@@ -126,6 +126,16 @@ func jwks(t *testing.T, p *portaltest.Portal) *jose.JSONWebKeySet {
 // returns its claims and kid. It does not judge the times: see valid.
 func verify(t *testing.T, p *portaltest.Portal, raw string) (claims, string) {
 	t.Helper()
+	var c claims
+	kid := verifyInto(t, p, raw, &c)
+	return c, kid
+}
+
+// verifyInto checks raw's RS256 signature against the JWKS fetched over
+// HTTP, as a relying app does, decodes its claims into out and returns its
+// kid.
+func verifyInto(t *testing.T, p *portaltest.Portal, raw string, out any) string {
+	t.Helper()
 	tok, err := jwt.ParseSigned(raw, []jose.SignatureAlgorithm{jose.RS256})
 	if err != nil {
 		t.Fatalf("parse token: %v", err)
@@ -135,11 +145,28 @@ func verify(t *testing.T, p *portaltest.Portal, raw string) (claims, string) {
 	if len(keys) != 1 {
 		t.Fatalf("kid %q: %d keys in the JWKS, want 1", kid, len(keys))
 	}
-	var c claims
-	if err := tok.Claims(keys[0].Key, &c); err != nil {
+	if err := tok.Claims(keys[0].Key, out); err != nil {
 		t.Fatalf("token does not verify against the JWKS: %v", err)
 	}
-	return c, kid
+	return kid
+}
+
+// activeSessionOf is the ID of the one active session of the account with
+// email, found through the Backend API as an app's server would.
+func activeSessionOf(t *testing.T, p *portaltest.Portal, email string) string {
+	t.Helper()
+	var users, sessions []struct {
+		ID string `json:"id"`
+	}
+	api(t, p, http.MethodGet, "/v1/users?email_address="+url.QueryEscape(email), nil, &users)
+	if len(users) != 1 {
+		t.Fatalf("users named %s: %d", email, len(users))
+	}
+	api(t, p, http.MethodGet, "/v1/sessions?status=active&user_id="+users[0].ID, nil, &sessions)
+	if len(sessions) != 1 {
+		t.Fatalf("active sessions of %s: %d, want one", email, len(sessions))
+	}
+	return sessions[0].ID
 }
 
 // valid judges the claims as a relying app would at now, without leeway.

@@ -303,21 +303,7 @@ func TestRequiredMFAEnrolment(t *testing.T) {
 	}
 	// Nor does the app's front end, asking for the session's token with
 	// the browser's cookie (getToken), whatever it knows of the session.
-	var sessions []struct {
-		ID string `json:"id"`
-	}
-	var users []struct {
-		ID string `json:"id"`
-	}
-	api(t, p, http.MethodGet, "/v1/users?email_address=ada@example.com", nil, &users)
-	if len(users) != 1 {
-		t.Fatalf("users named ada@example.com: %d", len(users))
-	}
-	api(t, p, http.MethodGet, "/v1/sessions?status=active&user_id="+users[0].ID, nil, &sessions)
-	if len(sessions) != 1 {
-		t.Fatalf("active sessions before enrolling: %d, want the one signed in", len(sessions))
-	}
-	tok := b.postForm(http.MethodPost, "/v1/client/sessions/"+sessions[0].ID+"/tokens", nil,
+	tok := b.postForm(http.MethodPost, "/v1/client/sessions/"+activeSessionOf(t, p, "ada@example.com")+"/tokens", nil,
 		map[string]string{"Origin": appOrigin, "Sec-Fetch-Site": "same-site"})
 	if tok.Status != http.StatusUnauthorized || strings.Contains(tok.Body, "jwt") {
 		t.Errorf("client token before enrolling: %d %s, want 401 as for a signed-out browser", tok.Status, tok.Body)

@@ -9,9 +9,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/go-jose/go-jose/v4"
-	"github.com/go-jose/go-jose/v4/jwt"
-
 	"github.com/portalhq/portal/internal/id"
 	"github.com/portalhq/portal/internal/org"
 	"github.com/portalhq/portal/internal/testutil/portaltest"
@@ -39,18 +36,8 @@ type orgClaims struct {
 // its claims, organization ones included.
 func verifyOrg(t *testing.T, p *portaltest.Portal, raw string) orgClaims {
 	t.Helper()
-	tok, err := jwt.ParseSigned(raw, []jose.SignatureAlgorithm{jose.RS256})
-	if err != nil {
-		t.Fatalf("parse token: %v", err)
-	}
-	keys := jwks(t, p).Key(tok.Headers[0].KeyID)
-	if len(keys) != 1 {
-		t.Fatalf("token's kid is not in the JWKS")
-	}
 	var c orgClaims
-	if err := tok.Claims(keys[0].Key, &c); err != nil {
-		t.Fatalf("token does not verify against the JWKS: %v", err)
-	}
+	verifyInto(t, p, raw, &c)
 	return c
 }
 

@@ -216,18 +216,7 @@ func TestMembershipRequired(t *testing.T) {
 	if hs := b.getRaw(handshakePath(appURL)); hs.setCookie("__client_uat") == nil || hs.setCookie("__client_uat").Value != "0" {
 		t.Errorf("the app is not told 'signed out' while an organization is missing")
 	}
-	var users, sessions []struct {
-		ID string `json:"id"`
-	}
-	api(t, p, http.MethodGet, "/v1/users?email_address=ada@example.com", nil, &users)
-	if len(users) != 1 {
-		t.Fatalf("users named ada@example.com: %d", len(users))
-	}
-	api(t, p, http.MethodGet, "/v1/sessions?status=active&user_id="+users[0].ID, nil, &sessions)
-	if len(sessions) != 1 {
-		t.Fatalf("active sessions while choosing: %d, want the one signed in", len(sessions))
-	}
-	if tok := b.postForm(http.MethodPost, "/v1/client/sessions/"+sessions[0].ID+"/tokens", nil,
+	if tok := b.postForm(http.MethodPost, "/v1/client/sessions/"+activeSessionOf(t, p, "ada@example.com")+"/tokens", nil,
 		map[string]string{"Origin": appOrigin, "Sec-Fetch-Site": "same-site"}); tok.Status != http.StatusUnauthorized || strings.Contains(tok.Body, "jwt") {
 		t.Errorf("client token while an organization is missing: %d %s, want 401 as for a signed-out browser", tok.Status, tok.Body)
 	}

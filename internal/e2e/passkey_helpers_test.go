@@ -10,9 +10,6 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/go-jose/go-jose/v4"
-	"github.com/go-jose/go-jose/v4/jwt"
-
 	"github.com/portalhq/portal/internal/testutil/portaltest"
 	"github.com/portalhq/portal/internal/testutil/webauthntest"
 )
@@ -84,20 +81,10 @@ func signInWithPasskey(t *testing.T, b *browser, k *webauthntest.Key, c webauthn
 // fva reads the token's fva claim after checking its signature.
 func fva(t *testing.T, p *portaltest.Portal, raw string) [2]int {
 	t.Helper()
-	tok, err := jwt.ParseSigned(raw, []jose.SignatureAlgorithm{jose.RS256})
-	if err != nil {
-		t.Fatal(err)
-	}
-	keys := jwks(t, p).Key(tok.Headers[0].KeyID)
-	if len(keys) != 1 {
-		t.Fatal("token key not in the JWKS")
-	}
 	var c struct {
 		FVA [2]int `json:"fva"`
 	}
-	if err := tok.Claims(keys[0].Key, &c); err != nil {
-		t.Fatal(err)
-	}
+	verifyInto(t, p, raw, &c)
 	return c.FVA
 }
 

@@ -5,9 +5,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/go-jose/go-jose/v4"
-	"github.com/go-jose/go-jose/v4/jwt"
-
 	"github.com/portalhq/portal/internal/testutil/portaltest"
 )
 
@@ -15,18 +12,8 @@ import (
 // returns every claim.
 func claimsOf(t *testing.T, p *portaltest.Portal, raw string) map[string]any {
 	t.Helper()
-	tok, err := jwt.ParseSigned(raw, []jose.SignatureAlgorithm{jose.RS256})
-	if err != nil {
-		t.Fatalf("parse token: %v", err)
-	}
-	keys := jwks(t, p).Key(tok.Headers[0].KeyID)
-	if len(keys) != 1 {
-		t.Fatalf("kid %q not in the JWKS", tok.Headers[0].KeyID)
-	}
 	var all map[string]any
-	if err := tok.Claims(keys[0].Key, &all); err != nil {
-		t.Fatalf("token does not verify: %v", err)
-	}
+	verifyInto(t, p, raw, &all)
 	return all
 }
 
