@@ -261,6 +261,26 @@ func TestDeleteOrganization(t *testing.T) {
 	}
 }
 
+// A rename that is refused (a bad slug) shows the form again with what was
+// typed, but deleting still asks for the name the organization has: typing
+// the unsaved one would not match.
+func TestDeleteConfirmationNamesTheSavedNameAfterARefusedSave(t *testing.T) {
+	p := portaltest.Start(t, portaltest.Options{})
+	ada := signedUp(t, p, "ada@example.com")
+	acme := ada.createOrg(t, p, "Acme")
+	general := ada.b.get("/organizations/" + acme.OrgID)
+	pg := ada.b.submit(general, `form[action="/organizations/`+acme.OrgID+`"]`, map[string]string{"name": "Acme Rockets", "slug": "-bad-"})
+	wantText(t, "refused save", pg, http.StatusUnprocessableEntity, "Use lower-case letters")
+	if v := pg.Doc.Find(`input[name="name"]`).AttrOr("value", ""); v != "Acme Rockets" {
+		t.Errorf("the typed name was lost: %q", v)
+	}
+	if label := pg.Doc.Find(`label[for="confirm_name-field"]`).Text(); !strings.Contains(label, "Type Acme to confirm") {
+		t.Fatalf("the delete form asks for %q", label)
+	}
+	pg = ada.b.submit(pg, `form[action$="/delete"]`, map[string]string{"confirm_name": "Acme"})
+	wantText(t, "deleted", pg, http.StatusOK, "The organization is deleted.")
+}
+
 // Logos: images only (checked by content, SVG refused), served to members
 // with nosniff, and to nobody else.
 func TestOrganizationLogo(t *testing.T) {
