@@ -150,7 +150,8 @@ func (a *app) orgDelete(c echo.Context) error {
 		return a.orgRefused(c, actor, verr)
 	}
 	errs, status := a.formErrorsOf(c, err)
-	return a.renderOrgGeneral(c, status, actor, acc, views.OrgGeneral{Name: acc.Org.Name, Slug: acc.Org.Slug, DeleteErrors: errs})
+	return a.renderOrgGeneral(c, status, actor, acc, views.OrgGeneral{Name: acc.Org.Name, Slug: acc.Org.Slug,
+		ConfirmName: form.Get("confirm_name"), DeleteErrors: errs})
 }
 
 // POST /organizations/:org_id/leave.

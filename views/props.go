@@ -661,6 +661,7 @@ type OrgGeneral struct {
 	CanDelete     bool
 	NeedsPassword bool // deleting asks for the password again
 	Errors        Errors
+	ConfirmName   string // as typed in the delete form
 	DeleteErrors  Errors
 	LeaveError    string
 	Notice        string

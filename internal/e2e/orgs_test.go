@@ -251,6 +251,13 @@ func TestDeleteOrganization(t *testing.T) {
 	}
 	pg := ada.b.submit(general, `form[action$="/delete"]`, map[string]string{"confirm_name": "Acme", "password": wrongPassword})
 	wantText(t, "wrong password", pg, http.StatusUnprocessableEntity, "Password is incorrect")
+	// The name typed to confirm stays; the password never does.
+	if v := pg.Doc.Find(`form[action$="/delete"] input[name="confirm_name"]`).AttrOr("value", ""); v != "Acme" {
+		t.Errorf("after a wrong password the typed name is %q", v)
+	}
+	if v, ok := pg.Doc.Find(`form[action$="/delete"] input[name="password"]`).Attr("value"); ok && v != "" {
+		t.Errorf("the password is sent back: %q", v)
+	}
 	pg = ada.b.submit(general, `form[action$="/delete"]`, map[string]string{"confirm_name": "Acme", "password": goodPassword})
 	wantText(t, "deleted", pg, http.StatusOK, "The organization is deleted.")
 	if _, err := p.Store.Q.OrganizationByID(context.Background(), acme.OrgID); !errors.Is(err, apperr.ErrNotFound) {
