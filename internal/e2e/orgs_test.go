@@ -268,6 +268,30 @@ func TestDeleteOrganization(t *testing.T) {
 	}
 }
 
+// A person without a password is not asked for one to delete: after ten
+// minutes the page says to sign in again instead of showing a password
+// field they cannot fill; within them the form works.
+func TestDeleteWithoutAPasswordAsksToSignInAgain(t *testing.T) {
+	p, clock := startFake(t, portaltest.Options{Env: map[string]string{"PORTAL_FACTORS": "email_code"}})
+	ada := signedUp(t, p, "ada@example.com")
+	acme := ada.createOrg(t, p, "Acme")
+	clock.Advance(11 * time.Minute)
+	general := ada.b.get("/organizations/" + acme.OrgID)
+	wantText(t, "stale sign-in", general, http.StatusOK, "sign out and sign in again")
+	if n := general.Doc.Find(`input[name="password"], form[action$="/delete"]`).Length(); n != 0 {
+		t.Fatalf("a person without a password is offered the delete form with a password field (%d elements)", n)
+	}
+
+	bob := signedUp(t, p, "bob@example.com")
+	beta := bob.createOrg(t, p, "Beta")
+	general = bob.b.get("/organizations/" + beta.OrgID)
+	if general.Doc.Find(`input[name="password"]`).Length() != 0 {
+		t.Fatal("a fresh sign-in is asked for a password")
+	}
+	pg := bob.b.submit(general, `form[action$="/delete"]`, map[string]string{"confirm_name": "Beta"})
+	wantText(t, "deleted", pg, http.StatusOK, "The organization is deleted.")
+}
+
 // A rename that is refused (a bad slug) shows the form again with what was
 // typed, but deleting still asks for the name the organization has: typing
 // the unsaved one would not match.
