@@ -218,6 +218,9 @@ func (a *app) switchOrg(c echo.Context) error {
 func (a *app) joinInvitation(c echo.Context) error {
 	return a.answerInvitation(c, "accepted", func(actor org.Actor) error {
 		_, err := a.Orgs.Join(c.Request().Context(), actor, c.Param("invitation_id"))
+		if errors.Is(err, org.ErrJoinedAlready) {
+			return nil // pressed twice: the first press joined
+		}
 		return err
 	})
 }
