@@ -397,6 +397,26 @@ func TestMembersAndInvitationsPages(t *testing.T) {
 	}
 }
 
+// An invitation form opened before its role was taken out of the
+// configuration (or tampered with) says why nothing was sent, next to the
+// role, and keeps the addresses typed.
+func TestInvitationWithARoleNoLongerOfferedSaysSo(t *testing.T) {
+	p := portaltest.Start(t, portaltest.Options{})
+	ada := signedUp(t, p, "ada@example.com")
+	acme := ada.createOrg(t, p, "Acme")
+	pg := ada.b.get("/organizations/" + acme.OrgID + "/invitations")
+	pg = ada.b.submit(pg, `form[action="/organizations/`+acme.OrgID+`/invitations"]`,
+		map[string]string{"email_address": "zed@example.com", "role": "org:billing"})
+	wantText(t, "unknown role", pg, http.StatusUnprocessableEntity, "Choose one of the roles offered.")
+	if v := pg.Doc.Find(`input[name="email_address"]`).AttrOr("value", ""); v != "zed@example.com" {
+		t.Errorf("the typed addresses were lost: %q", v)
+	}
+	sel := pg.Doc.Find(`select[name="role"]`)
+	if sel.AttrOr("aria-invalid", "") != "true" || pg.Doc.Find("#"+sel.AttrOr("aria-describedby", "none")).Text() != "Choose one of the roles offered." {
+		t.Errorf("the message is not tied to the role field")
+	}
+}
+
 // REQ-AC-07: a refused authorization is logged with who asked for what.
 func TestRefusalsAreLogged_REQ_AC_07(t *testing.T) {
 	log := &syncBuffer{}
