@@ -64,6 +64,47 @@ func TestCreateAndSwitchOrganizations(t *testing.T) {
 	}
 }
 
+// A double click on "Create organization" (or the form sent again from the
+// back button right after) creates one organization and takes the person
+// where the first press did, not to "This slug is taken". Later, the same
+// name is refused as before.
+func TestCreateOrganizationPressedTwice(t *testing.T) {
+	p, clock := startFake(t, portaltest.Options{})
+	ada := signedUp(t, p, "ada@example.com")
+	form := ada.b.get(withRedirect("/create-organization", appURL))
+	first := verifyOrg(t, p, wantHandBack(t, ada.b.submit(form, createOrgForm, map[string]string{"name": "Acme"}), http.StatusSeeOther, appURL))
+	again := ada.b.submit(form, createOrgForm, map[string]string{"name": "Acme"})
+	if again.Status != http.StatusSeeOther {
+		t.Fatalf("second press: %d:\n%s", again.Status, again.text())
+	}
+	if c := verifyOrg(t, p, wantHandBack(t, again, http.StatusSeeOther, appURL)); c.OrgID != first.OrgID {
+		t.Errorf("second press names %q, the first created %q", c.OrgID, first.OrgID)
+	}
+	if list, err := p.Store.Q.OrganizationsOfUser(context.Background(), ada.id); err != nil || len(list) != 1 {
+		t.Errorf("organizations after pressing twice: %d, %v", len(list), err)
+	}
+
+	clock.Advance(10 * time.Minute)
+	later := ada.b.submit(form, createOrgForm, map[string]string{"name": "Acme"})
+	wantText(t, "the same name later", later, http.StatusConflict, "This slug is taken.")
+	// Someone else's organization of that name is no press of theirs.
+	bob := signedUp(t, p, "bob@example.com")
+	ada.createOrg(t, p, "Beta")
+	pg := bob.b.submit(bob.b.get("/create-organization"), createOrgForm, map[string]string{"name": "Beta"})
+	wantText(t, "another's slug", pg, http.StatusConflict, "This slug is taken.")
+
+	// The first press may take the last organization one may create.
+	limited := portaltest.Start(t, portaltest.Options{Env: map[string]string{"PORTAL_ORG_CREATION_LIMIT": "1"}})
+	carol := signedUp(t, limited, "carol@example.com")
+	form = carol.b.get(withRedirect("/create-organization", appURL))
+	first = verifyOrg(t, limited, wantHandBack(t, carol.b.submit(form, createOrgForm, map[string]string{"name": "Gamma"}), http.StatusSeeOther, appURL))
+	if c := verifyOrg(t, limited, wantHandBack(t, carol.b.submit(form, createOrgForm, map[string]string{"name": "Gamma"}), http.StatusSeeOther, appURL)); c.OrgID != first.OrgID {
+		t.Errorf("second press at the limit names %q, the first created %q", c.OrgID, first.OrgID)
+	}
+	pg = carol.b.submit(form, createOrgForm, map[string]string{"name": "Delta"})
+	wantText(t, "past the limit", pg, http.StatusConflict, "You've reached the number of organizations you can create.")
+}
+
 // The invitation link leads a new person to sign-up with the address
 // filled in; after the emailed code they are a member, the organization is
 // active and they land on the invitation's redirect URL. The link works once.
