@@ -97,7 +97,13 @@ func (a *app) orgRefused(c echo.Context, actor org.Actor, err error) error {
 			"method", c.Request().Method, "route", c.Path(), "org_id", c.Param("org_id"), "code", string(e.Code),
 			"request_id", RequestIDFrom(c.Request().Context()))
 	}
-	return a.message(c, statusOf(e.Code), heading, a.say(c, e), "/organization", a.t(c, "org.refused.back"))
+	back := "/organization"
+	if q := query(c); q.Get("redirect_url") != "" {
+		if _, err := a.Redirects.CheckOrPortal(q.Get("redirect_url"), a.base); err == nil {
+			back += backQuery(q) // the way back to the app goes on from there
+		}
+	}
+	return a.message(c, statusOf(e.Code), heading, a.say(c, e), back, a.t(c, "org.refused.back"))
 }
 
 // isRefusal tells the generic refusals (shown as their own page) from

@@ -458,6 +458,25 @@ func TestInvitationWithARoleNoLongerOfferedSaysSo(t *testing.T) {
 	}
 }
 
+// Removing a member twice (a double click) ends on the "not found" page
+// (REQ-AC-02: missing and not theirs read alike); its way back keeps the
+// app's redirect_url, so "Back to the app" is still offered there.
+func TestRefusalPageKeepsTheWayBackToTheApp(t *testing.T) {
+	p := portaltest.Start(t, portaltest.Options{})
+	ada := signedUp(t, p, "ada@example.com")
+	acme := ada.createOrg(t, p, "Acme")
+	mid := addTestMember(t, p, acme.OrgID, newTestUser(t, p, "bob@example.com"), org.RoleMember)
+	members := ada.b.get("/organizations/" + acme.OrgID + "/members?redirect_url=" + url.QueryEscape(appURL))
+	wantText(t, "removed", ada.b.submit(members, `form[action$="/`+mid+`/remove"]`, nil), http.StatusOK, "The member is removed.")
+	again := ada.b.submit(members, `form[action$="/`+mid+`/remove"]`, nil)
+	wantText(t, "removed again", again, http.StatusNotFound, "We couldn't find that.")
+	back := again.Doc.Find(`a:contains("Your organization")`).AttrOr("href", "")
+	pg := ada.b.get(back)
+	if pg.Doc.Find(`a[href="` + appURL + `"]`).Length() == 0 {
+		t.Errorf("the refusal's way back (%q) lost the app's redirect_url:\n%s", back, pg.text())
+	}
+}
+
 // REQ-AC-07: a refused authorization is logged with who asked for what.
 func TestRefusalsAreLogged_REQ_AC_07(t *testing.T) {
 	log := &syncBuffer{}
