@@ -66,6 +66,11 @@ func TestVerifiedDomainsOnTheOrganizationPage(t *testing.T) {
 	if v, _ := elsewhere.Doc.Find(`#email_address-field`).Attr("value"); v != "it@elsewhere.test" {
 		t.Errorf("the email field kept %q", v)
 	}
+	// Nothing typed (a browser that does not check required) is asked for
+	// an address, not told that "" is no email address.
+	empty := ada.b.submit(added, domainStepForm(dp, "send-code"), map[string]string{"email_address": " "})
+	wantText(t, "no address", empty, http.StatusUnprocessableEntity,
+		"Enter an address at acme-rockets.test, like name@acme-rockets.test.")
 	sent := ada.b.submit(elsewhere, domainStepForm(dp, "send-code"), map[string]string{"email_address": "it@acme-rockets.test"})
 	wantText(t, "after sending", sent, http.StatusOK, "The code is on its way.", "We sent a code to it@acme-rockets.test.")
 	mail := p.SMTP.WaitFor(t, "it@acme-rockets.test", mailWait)
