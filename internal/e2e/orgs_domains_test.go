@@ -165,3 +165,22 @@ func TestOwnAddressVerifiesTheDomainAtOnce(t *testing.T) {
 	pg := ada.b.submit(ada.b.get("/organizations/"+acme.OrgID), domainForm(acme.OrgID), map[string]string{"domain": "acme.test"})
 	wantText(t, "after adding", pg, http.StatusOK, "The domain is verified.", "Verified with ada@acme.test.")
 }
+
+// A domain page left open while the domain was verified in another tab:
+// "Send code" there says it is verified, instead of a 409 whose message
+// the verified page has no place for.
+func TestSendCodeForADomainVerifiedMeanwhile(t *testing.T) {
+	p := portaltest.Start(t, portaltest.Options{})
+	ada := signedUp(t, p, "ada@example.com")
+	acme := ada.createOrg(t, p, "Acme")
+	stale := ada.b.submit(ada.b.get("/organizations/"+acme.OrgID), domainForm(acme.OrgID), map[string]string{"domain": "acme.test"})
+	dp := stale.URL.Path
+
+	other := ada.b.submit(stale, domainStepForm(dp, "send-code"), map[string]string{"email_address": "it@acme.test"})
+	code := p.SMTP.WaitFor(t, "it@acme.test", mailWait).Code()
+	wantText(t, "verified in the other tab", ada.b.submit(other, domainStepForm(dp, "verify"), map[string]string{"code": code}),
+		http.StatusOK, "The domain is verified.")
+
+	pg := ada.b.submit(stale, domainStepForm(dp, "send-code"), map[string]string{"email_address": "it@acme.test"})
+	wantText(t, "send code from the stale page", pg, http.StatusOK, "The domain is verified.", "Verified with it@acme.test.")
+}
