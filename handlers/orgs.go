@@ -365,7 +365,7 @@ func formLogo(c echo.Context) (*org.Logo, error) {
 
 func readLogo(fh *multipart.FileHeader) (*org.Logo, error) {
 	if fh.Size > org.MaxLogoBytes {
-		return nil, apperr.Field(apperr.Invalid, "logo", "Use an image of at most 512 KB.").T("org.error.logo_too_large")
+		return nil, errLogoTooLarge
 	}
 	f, err := fh.Open()
 	if err != nil {
@@ -379,7 +379,25 @@ func readLogo(fh *multipart.FileHeader) (*org.Logo, error) {
 	return org.CheckLogo(data)
 }
 
-var errLogoUnreadable = apperr.Field(apperr.Invalid, "logo", "The file could not be read.").T("org.error.logo_unreadable")
+var (
+	errLogoUnreadable = apperr.Field(apperr.Invalid, "logo", "The file could not be read.").T("org.error.logo_unreadable")
+	errLogoTooLarge   = apperr.Field(apperr.Invalid, "logo", "Use an image of at most 512 KB.").T("org.error.logo_too_large")
+)
+
+// logoForm is the page of the form with a logo that c posted, "" for any
+// other request. Such a form may carry a photo straight from a phone: its
+// routes take up to imageUploadLimit, so the form itself can refuse a logo
+// over org.MaxLogoBytes and keep what was typed; past that, the error page
+// leads back here.
+func logoForm(c echo.Context) string {
+	switch c.Request().Method + " " + c.Path() {
+	case "POST /create-organization":
+		return "/create-organization"
+	case "POST /organizations/:org_id":
+		return "/organizations/" + url.PathEscape(c.Param("org_id"))
+	}
+	return ""
+}
 
 // sayErr is a safe error's message in the request's language, or the
 // generic apology for anything else.

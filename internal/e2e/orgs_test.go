@@ -384,6 +384,30 @@ func TestOrganizationLogo(t *testing.T) {
 	}
 }
 
+// A logo straight from a phone (a few MB) is refused on the form, which
+// keeps what was typed, as a smaller one over 512 KB is; one past even the
+// upload limit gets a page that says what to do and leads back to the form,
+// not "Too much data" and a way to sign-in.
+func TestLargeLogoIsRefusedOnTheForm(t *testing.T) {
+	p := portaltest.Start(t, portaltest.Options{})
+	ada := signedUp(t, p, "ada@example.com")
+	acme := ada.createOrg(t, p, "Acme")
+	photo := append(append([]byte{}, tinyPNG...), make([]byte, 3<<20)...)
+	ada.b.get("/create-organization")
+	pg := ada.b.postMultipart("/create-organization", map[string]string{"name": "Beta"}, "logo", "photo.png", photo)
+	wantText(t, "a 3 MB logo", pg, http.StatusUnprocessableEntity, "Use an image of at most 512 KB.")
+	if v := pg.Doc.Find(`input[name="name"]`).AttrOr("value", ""); v != "Beta" {
+		t.Errorf("the typed name was lost: %q", v)
+	}
+
+	huge := append(append([]byte{}, tinyPNG...), make([]byte, 8<<20)...)
+	pg = ada.b.postMultipart("/organizations/"+acme.OrgID, map[string]string{"name": "Acme", "slug": "acme"}, "logo", "huge.png", huge)
+	wantText(t, "an 8 MB logo", pg, http.StatusRequestEntityTooLarge, "Use an image of at most 512 KB.")
+	if pg.Doc.Find(`a[href="/organizations/`+acme.OrgID+`"]`).Length() != 1 || pg.Doc.Find(`a[href^="/sign-in"]`).Length() != 0 {
+		t.Errorf("the page does not lead back to the settings:\n%s", pg.Body)
+	}
+}
+
 // The member list searches and pages; the invitations tab lists, resends
 // and revokes.
 func TestMembersAndInvitationsPages(t *testing.T) {
