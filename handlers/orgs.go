@@ -183,7 +183,9 @@ func (a *app) renderSwitch(c echo.Context, status int, sess *session.Session, q 
 			p.ProfileURL = "/organizations/" + o.ID + backQuery(q)
 		}
 	}
-	if a.Orgs.Policy.CreateEnabled {
+	if can, err := a.Orgs.CanCreate(ctx, sess.UserID); err != nil {
+		return err
+	} else if can {
 		p.CreateURL = withRedirect("/create-organization", q)
 	}
 	return render(c, status, views.SwitchOrgPage(p))
@@ -291,7 +293,7 @@ func (a *app) handBackFresh(c echo.Context, target *url.URL) error {
 
 // GET /create-organization.
 func (a *app) createOrgPage(c echo.Context) error {
-	_, _, ok, err := a.orgActor(c)
+	_, sess, ok, err := a.orgActor(c)
 	if !ok {
 		return err
 	}
@@ -302,6 +304,12 @@ func (a *app) createOrgPage(c echo.Context) error {
 	if !a.Orgs.Policy.CreateEnabled {
 		return a.message(c, http.StatusForbidden, a.t(c, "org.refused.forbidden"), a.say(c, org.ErrCreateDisabled),
 			"/switch-organization", a.t(c, "button.go_back"))
+	}
+	if can, err := a.Orgs.CanCreate(c.Request().Context(), sess.UserID); err != nil {
+		return err
+	} else if !can { // said before the form is filled in, not after
+		return a.message(c, http.StatusConflict, a.t(c, "org.refused.failed"), a.say(c, org.ErrCreateLimit),
+			withRedirect("/switch-organization", q), a.t(c, "button.go_back"))
 	}
 	return a.renderCreateOrg(c, http.StatusOK, org.CreateInput{}, q, nil)
 }

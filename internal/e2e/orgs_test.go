@@ -105,6 +105,28 @@ func TestCreateOrganizationPressedTwice(t *testing.T) {
 	wantText(t, "past the limit", pg, http.StatusConflict, "You've reached the number of organizations you can create.")
 }
 
+// Someone who created as many organizations as they may is not offered
+// "Create organization" on the switcher, and the form itself says so
+// before they fill it in.
+func TestCreateOrganizationNotOfferedPastTheLimit(t *testing.T) {
+	p := portaltest.Start(t, portaltest.Options{Env: map[string]string{"PORTAL_ORG_CREATION_LIMIT": "1"}})
+	ada := signedUp(t, p, "ada@example.com")
+	if pg := ada.b.get(withRedirect("/switch-organization", appURL)); pg.Doc.Find(`a[href^="/create-organization"]`).Length() != 1 {
+		t.Fatal("create is not offered below the limit")
+	}
+	ada.createOrg(t, p, "Acme")
+	pg := ada.b.get(withRedirect("/switch-organization", appURL))
+	wantText(t, "switcher at the limit", pg, http.StatusOK, "Acme")
+	if pg.Doc.Find(`a[href^="/create-organization"]`).Length() != 0 {
+		t.Error("create is offered at the limit")
+	}
+	pg = ada.b.get(withRedirect("/create-organization", appURL))
+	wantText(t, "the form at the limit", pg, http.StatusConflict, "You've reached the number of organizations you can create.")
+	if pg.Doc.Find(createOrgForm).Length() != 0 {
+		t.Error("the form is shown at the limit")
+	}
+}
+
 // The invitation link leads a new person to sign-up with the address
 // filled in; after the emailed code they are a member, the organization is
 // active and they land on the invitation's redirect URL. The link works once.

@@ -169,6 +169,19 @@ func (s *Service) createdJustNow(ctx context.Context, actor Actor, name, slug st
 	return o
 }
 
+// CanCreate reports whether the user may create an organization now: the
+// instance allows it and they are below its creation limit.
+func (s *Service) CanCreate(ctx context.Context, userID string) (bool, error) {
+	if !s.Policy.CreateEnabled {
+		return false, nil
+	}
+	if s.Policy.CreateLimit <= 0 {
+		return true, nil
+	}
+	n, err := s.Repo.CountOrganizationsCreatedBy(ctx, userID)
+	return n < s.Policy.CreateLimit, err
+}
+
 // ForUser lists the user's organizations with their role in each, by name.
 func (s *Service) ForUser(ctx context.Context, userID string) ([]UserOrg, error) {
 	return s.Repo.OrganizationsOfUser(ctx, userID)
