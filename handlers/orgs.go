@@ -236,7 +236,11 @@ func (a *app) joinInvitation(c echo.Context) error {
 // POST /switch-organization/invitations/:invitation_id/decline
 func (a *app) declineInvitation(c echo.Context) error {
 	return a.answerInvitation(c, "declined", func(actor org.Actor) error {
-		return a.Orgs.Decline(c.Request().Context(), actor, c.Param("invitation_id"))
+		err := a.Orgs.Decline(c.Request().Context(), actor, c.Param("invitation_id"))
+		if errors.Is(err, org.ErrDeclinedAlready) {
+			return nil // nothing left to join: as declined
+		}
+		return err
 	})
 }
 

@@ -143,6 +143,29 @@ func TestJoinPressedTwice_REQ_AC_06(t *testing.T) {
 	}
 }
 
+// Pressing "Decline" twice, or on an invitation withdrawn meanwhile, ends
+// as declining does: nothing is left to join. The invitation is revoked
+// once.
+func TestDeclinePressedTwice(t *testing.T) {
+	p := portaltest.Start(t, portaltest.Options{})
+	ada := signedUp(t, p, "ada@example.com")
+	acme := ada.createOrg(t, p, "Acme")
+	bob := signedUp(t, p, "bob@example.com")
+	ada.invite(t, p, acme.OrgID, "bob@example.com", "")
+	inv := pendingTo(t, p, acme.OrgID, "bob@example.com")
+
+	pg := bob.b.get(withRedirect("/switch-organization", appURL))
+	wantText(t, "first decline", bob.b.submit(pg, declineForm(inv), nil), http.StatusOK, "You declined the invitation.")
+	again := bob.b.submit(pg, declineForm(inv), nil)
+	wantText(t, "second decline", again, http.StatusOK, "You declined the invitation.")
+	if strings.Contains(again.text(), "Ask for a new one") {
+		t.Errorf("the second press says:\n%s", again.text())
+	}
+	if got := eventTypes(eventsOf(t, p, inv)); !slices.Equal(got, []string{events.InvitationCreated, events.InvitationRevoked}) {
+		t.Errorf("events of the invitation = %v", got)
+	}
+}
+
 // Joining a full organization says so on the switcher, which stays as it
 // was; someone else's invitation cannot be joined or declined (404, nothing
 // written), and the forms need the CSRF token (REQ-SES-08).

@@ -452,6 +452,9 @@ func (s *Service) Decline(ctx context.Context, actor Actor, invitationID string)
 		}
 		now := s.Clock.Now()
 		if !inv.Live(now) { // used, revoked or expired: Join refuses it too
+			if inv.Status != Accepted {
+				return ErrDeclinedAlready
+			}
 			return ErrInvitationGone
 		}
 		inv.Status, inv.UpdatedAt = Revoked, now

@@ -222,6 +222,12 @@ var (
 	// button): the first answer made them a member, so pages take it as done.
 	ErrJoinedAlready = &apperr.Error{Code: apperr.Expired, Message: ErrInvitationGone.Message, ID: ErrInvitationGone.ID,
 		Err: ErrInvitationGone}
+	// ErrDeclinedAlready is ErrInvitationGone (errors.Is) when the person
+	// declines an invitation that was withdrawn, declined or ran out, not
+	// accepted: nothing is left to join, so pages take it as declined (a
+	// second press of "Decline", say).
+	ErrDeclinedAlready = &apperr.Error{Code: apperr.Expired, Message: ErrInvitationGone.Message, ID: ErrInvitationGone.ID,
+		Err: ErrInvitationGone}
 	ErrOwnRole = apperr.Field(apperr.Forbidden, "role",
 		"You can't change your own role. Ask another admin.").T("org.error.own_role")
 	ErrLastAdmin = apperr.New(apperr.Conflict,
