@@ -97,7 +97,13 @@ func (a *app) orgRefused(c echo.Context, actor org.Actor, err error) error {
 			"method", c.Request().Method, "route", c.Path(), "org_id", c.Param("org_id"), "code", string(e.Code),
 			"request_id", RequestIDFrom(c.Request().Context()))
 	}
-	return a.message(c, statusOf(e.Code), heading, a.say(c, e), "/organization", a.t(c, "org.refused.back"))
+	back := "/organization"
+	if q := query(c); q.Get("redirect_url") != "" {
+		if _, err := a.Redirects.CheckOrPortal(q.Get("redirect_url"), a.base); err == nil {
+			back += backQuery(q) // the way back to the app goes on from there
+		}
+	}
+	return a.message(c, statusOf(e.Code), heading, a.say(c, e), back, a.t(c, "org.refused.back"))
 }
 
 // isRefusal tells the generic refusals (shown as their own page) from
@@ -177,7 +183,9 @@ func (a *app) renderSwitch(c echo.Context, status int, sess *session.Session, q 
 			p.ProfileURL = "/organizations/" + o.ID + backQuery(q)
 		}
 	}
-	if a.Orgs.Policy.CreateEnabled {
+	if can, err := a.Orgs.CanCreate(ctx, sess.UserID); err != nil {
+		return err
+	} else if can {
 		p.CreateURL = withRedirect("/create-organization", q)
 	}
 	return render(c, status, views.SwitchOrgPage(p))
@@ -218,6 +226,9 @@ func (a *app) switchOrg(c echo.Context) error {
 func (a *app) joinInvitation(c echo.Context) error {
 	return a.answerInvitation(c, "accepted", func(actor org.Actor) error {
 		_, err := a.Orgs.Join(c.Request().Context(), actor, c.Param("invitation_id"))
+		if errors.Is(err, org.ErrJoinedAlready) {
+			return nil // pressed twice: the first press joined
+		}
 		return err
 	})
 }
@@ -225,7 +236,11 @@ func (a *app) joinInvitation(c echo.Context) error {
 // POST /switch-organization/invitations/:invitation_id/decline
 func (a *app) declineInvitation(c echo.Context) error {
 	return a.answerInvitation(c, "declined", func(actor org.Actor) error {
-		return a.Orgs.Decline(c.Request().Context(), actor, c.Param("invitation_id"))
+		err := a.Orgs.Decline(c.Request().Context(), actor, c.Param("invitation_id"))
+		if errors.Is(err, org.ErrDeclinedAlready) {
+			return nil // nothing left to join: as declined
+		}
+		return err
 	})
 }
 
@@ -282,7 +297,7 @@ func (a *app) handBackFresh(c echo.Context, target *url.URL) error {
 
 // GET /create-organization.
 func (a *app) createOrgPage(c echo.Context) error {
-	_, _, ok, err := a.orgActor(c)
+	_, sess, ok, err := a.orgActor(c)
 	if !ok {
 		return err
 	}
@@ -293,6 +308,12 @@ func (a *app) createOrgPage(c echo.Context) error {
 	if !a.Orgs.Policy.CreateEnabled {
 		return a.message(c, http.StatusForbidden, a.t(c, "org.refused.forbidden"), a.say(c, org.ErrCreateDisabled),
 			"/switch-organization", a.t(c, "button.go_back"))
+	}
+	if can, err := a.Orgs.CanCreate(c.Request().Context(), sess.UserID); err != nil {
+		return err
+	} else if !can { // said before the form is filled in, not after
+		return a.message(c, http.StatusConflict, a.t(c, "org.refused.failed"), a.say(c, org.ErrCreateLimit),
+			withRedirect("/switch-organization", q), a.t(c, "button.go_back"))
 	}
 	return a.renderCreateOrg(c, http.StatusOK, org.CreateInput{}, q, nil)
 }
@@ -356,7 +377,7 @@ func formLogo(c echo.Context) (*org.Logo, error) {
 
 func readLogo(fh *multipart.FileHeader) (*org.Logo, error) {
 	if fh.Size > org.MaxLogoBytes {
-		return nil, apperr.Field(apperr.Invalid, "logo", "Use an image of at most 512 KB.").T("org.error.logo_too_large")
+		return nil, errLogoTooLarge
 	}
 	f, err := fh.Open()
 	if err != nil {
@@ -370,7 +391,25 @@ func readLogo(fh *multipart.FileHeader) (*org.Logo, error) {
 	return org.CheckLogo(data)
 }
 
-var errLogoUnreadable = apperr.Field(apperr.Invalid, "logo", "The file could not be read.").T("org.error.logo_unreadable")
+var (
+	errLogoUnreadable = apperr.Field(apperr.Invalid, "logo", "The file could not be read.").T("org.error.logo_unreadable")
+	errLogoTooLarge   = apperr.Field(apperr.Invalid, "logo", "Use an image of at most 512 KB.").T("org.error.logo_too_large")
+)
+
+// logoForm is the page of the form with a logo that c posted, "" for any
+// other request. Such a form may carry a photo straight from a phone: its
+// routes take up to imageUploadLimit, so the form itself can refuse a logo
+// over org.MaxLogoBytes and keep what was typed; past that, the error page
+// leads back here.
+func logoForm(c echo.Context) string {
+	switch c.Request().Method + " " + c.Path() {
+	case "POST /create-organization":
+		return "/create-organization"
+	case "POST /organizations/:org_id":
+		return "/organizations/" + url.PathEscape(c.Param("org_id"))
+	}
+	return ""
+}
 
 // sayErr is a safe error's message in the request's language, or the
 // generic apology for anything else.

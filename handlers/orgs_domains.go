@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"errors"
 	"net/http"
 	"net/url"
 
@@ -88,6 +89,9 @@ func (a *app) orgDomainSendCode(c echo.Context) error {
 	}
 	if err == nil {
 		return c.Redirect(http.StatusSeeOther, afterPost(domainPath(c), "code_sent", form))
+	}
+	if errors.Is(err, org.ErrDomainVerified) { // verified meanwhile (another tab): nothing left to send
+		return c.Redirect(http.StatusSeeOther, afterPost(domainPath(c), "domain_verified", form))
 	}
 	if isRefusal(err) {
 		return a.orgRefused(c, actor, err)

@@ -180,7 +180,7 @@ func (a *app) acceptInvitation(c echo.Context) error {
 		return err
 	}
 	o, inv, err := a.Orgs.Accept(c.Request().Context(), actor, c.FormValue("ticket"))
-	if err != nil {
+	if err != nil && !errors.Is(err, org.ErrJoinedAlready) { // pressed twice: the first press joined
 		return a.orgRefused(c, actor, err)
 	}
 	return a.handBackFresh(c, a.afterAccept(o, inv))
@@ -290,7 +290,7 @@ func (a *app) orgHandBack(c echo.Context, sess *session.Session, target *url.URL
 		o, inv, err := a.Orgs.Accept(ctx, actorOf(sess), ticket)
 		var e *apperr.Error
 		switch {
-		case err == nil:
+		case err == nil, errors.Is(err, org.ErrJoinedAlready):
 			if fresh, err := a.current(c); err == nil && fresh != nil {
 				sess = fresh
 			}

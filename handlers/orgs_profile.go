@@ -76,6 +76,13 @@ func (a *app) renderOrgGeneral(c echo.Context, status int, actor org.Actor, acc 
 	p.Page, p.Nav = a.page(c, acc.Org.Name), a.orgNav(c, acc, "general", query(c))
 	p.HasLogo, p.CanManage, p.CanDelete = acc.Org.LogoVersion != 0, acc.Can(org.PermProfileManage), acc.Can(org.PermProfileDelete)
 	p.NeedsPassword = a.Orgs.NeedsPassword(actor)
+	if p.CanDelete && p.NeedsPassword {
+		again, err := a.Orgs.MustSignInAgain(c.Request().Context(), actor)
+		if err != nil {
+			return a.orgRefused(c, actor, err)
+		}
+		p.NeedsPassword, p.SignInAgain = !again, again
+	}
 	if acc.Can(org.PermDomainsRead) {
 		list, err := a.Orgs.Domains(c.Request().Context(), actor, acc.Org.ID)
 		if err != nil {
@@ -150,7 +157,8 @@ func (a *app) orgDelete(c echo.Context) error {
 		return a.orgRefused(c, actor, verr)
 	}
 	errs, status := a.formErrorsOf(c, err)
-	return a.renderOrgGeneral(c, status, actor, acc, views.OrgGeneral{Name: acc.Org.Name, Slug: acc.Org.Slug, DeleteErrors: errs})
+	return a.renderOrgGeneral(c, status, actor, acc, views.OrgGeneral{Name: acc.Org.Name, Slug: acc.Org.Slug,
+		ConfirmName: form.Get("confirm_name"), DeleteErrors: errs})
 }
 
 // POST /organizations/:org_id/leave.

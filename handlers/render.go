@@ -103,6 +103,11 @@ func (a *app) errorHandler(err error, c echo.Context) {
 					a.t(c, "page.back_to_account"))
 				return
 			}
+			if form := logoForm(c); form != "" && errors.Is(err, errTooLarge) {
+				_ = a.message(c, he.Code, a.t(c, "page.image_too_large_title"), a.sayErr(c, errLogoTooLarge), form,
+					a.t(c, "button.go_back"))
+				return
+			}
 		}
 		_ = a.message(c, he.Code, heading, body, "/sign-in", a.t(c, "page.go_to_sign_in"))
 	default:

@@ -64,8 +64,10 @@ func orgSettingsFields(p OrgGeneral) []field {
 }
 
 func deleteOrgFields(p OrgGeneral) []field {
-	fields := []field{{Name: "confirm_name", Label: p.T("org.field.confirm_name", "Name", p.Name), Type: "text",
-		Autocomplete: "off", Error: p.DeleteErrors["confirm_name"], Required: true}}
+	// The saved name (Nav), not p.Name: after a refused rename that is what
+	// was typed, and deleting compares with the saved one.
+	fields := []field{{Name: "confirm_name", Label: p.T("org.field.confirm_name", "Name", p.Nav.Name), Type: "text",
+		Value: p.ConfirmName, Autocomplete: "off", Error: p.DeleteErrors["confirm_name"], Required: true}}
 	if p.NeedsPassword {
 		fields = append(fields, field{Name: "password", Label: p.T("org.field.password"), Type: "password",
 			Autocomplete: "current-password", Hint: p.T("org.field.password_hint"),

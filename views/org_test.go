@@ -249,7 +249,7 @@ func TestOrgPagesInGerman(t *testing.T) {
 		"task":              {"Organisation auswählen", "Wählen Sie die Organisation, mit der Sie fortfahren möchten."},
 		"empty":             {"Sie sind noch kein Mitglied einer Organisation."},
 		"create":            {"Richten Sie einen gemeinsamen Bereich für Ihr Team ein.", "Kurzname", "Abbrechen", "höchstens 512 KB"},
-		"general":           {"Ihre Rolle: Administrator", "Allgemein", "Logo entfernen", "Speichern", "Organisation verlassen", "Geben Sie zur Bestätigung <script>", "Ihr Passwort", "Zurück zur App"},
+		"general":           {"Ihre Rolle: Administrator", "Allgemein", "Logo entfernen", "Speichern", "Organisation verlassen", "Geben Sie zur Bestätigung Acme <script>", "Ihr Passwort", "Zurück zur App"},
 		"general read-only": {"Kurzname", "Organisation verlassen"},
 		"members":           {"Mitglieder suchen", "Beigetreten", "Seite 1 von 2 · 3 Mitglieder", "Rolle ändern", "Ein Mitglied entfernen", "2. Mai 2026", "Weiter"},
 		"members empty":     {"Keine passenden Mitglieder.", "Seite 1 von 1 · 0 Mitglieder"},

@@ -660,7 +660,9 @@ type OrgGeneral struct {
 	CanManage     bool
 	CanDelete     bool
 	NeedsPassword bool // deleting asks for the password again
+	SignInAgain   bool // deleting needs a fresh sign-in: no password to ask for
 	Errors        Errors
+	ConfirmName   string // as typed in the delete form
 	DeleteErrors  Errors
 	LeaveError    string
 	Notice        string

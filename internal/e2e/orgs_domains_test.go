@@ -66,6 +66,11 @@ func TestVerifiedDomainsOnTheOrganizationPage(t *testing.T) {
 	if v, _ := elsewhere.Doc.Find(`#email_address-field`).Attr("value"); v != "it@elsewhere.test" {
 		t.Errorf("the email field kept %q", v)
 	}
+	// Nothing typed (a browser that does not check required) is asked for
+	// an address, not told that "" is no email address.
+	empty := ada.b.submit(added, domainStepForm(dp, "send-code"), map[string]string{"email_address": " "})
+	wantText(t, "no address", empty, http.StatusUnprocessableEntity,
+		"Enter an address at acme-rockets.test, like name@acme-rockets.test.")
 	sent := ada.b.submit(elsewhere, domainStepForm(dp, "send-code"), map[string]string{"email_address": "it@acme-rockets.test"})
 	wantText(t, "after sending", sent, http.StatusOK, "The code is on its way.", "We sent a code to it@acme-rockets.test.")
 	mail := p.SMTP.WaitFor(t, "it@acme-rockets.test", mailWait)
@@ -159,4 +164,23 @@ func TestOwnAddressVerifiesTheDomainAtOnce(t *testing.T) {
 	acme := ada.createOrg(t, p, "Acme")
 	pg := ada.b.submit(ada.b.get("/organizations/"+acme.OrgID), domainForm(acme.OrgID), map[string]string{"domain": "acme.test"})
 	wantText(t, "after adding", pg, http.StatusOK, "The domain is verified.", "Verified with ada@acme.test.")
+}
+
+// A domain page left open while the domain was verified in another tab:
+// "Send code" there says it is verified, instead of a 409 whose message
+// the verified page has no place for.
+func TestSendCodeForADomainVerifiedMeanwhile(t *testing.T) {
+	p := portaltest.Start(t, portaltest.Options{})
+	ada := signedUp(t, p, "ada@example.com")
+	acme := ada.createOrg(t, p, "Acme")
+	stale := ada.b.submit(ada.b.get("/organizations/"+acme.OrgID), domainForm(acme.OrgID), map[string]string{"domain": "acme.test"})
+	dp := stale.URL.Path
+
+	other := ada.b.submit(stale, domainStepForm(dp, "send-code"), map[string]string{"email_address": "it@acme.test"})
+	code := p.SMTP.WaitFor(t, "it@acme.test", mailWait).Code()
+	wantText(t, "verified in the other tab", ada.b.submit(other, domainStepForm(dp, "verify"), map[string]string{"code": code}),
+		http.StatusOK, "The domain is verified.")
+
+	pg := ada.b.submit(stale, domainStepForm(dp, "send-code"), map[string]string{"email_address": "it@acme.test"})
+	wantText(t, "send code from the stale page", pg, http.StatusOK, "The domain is verified.", "Verified with it@acme.test.")
 }

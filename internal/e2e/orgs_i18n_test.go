@@ -21,7 +21,9 @@ func TestOrganizationPagesInGerman(t *testing.T) {
 
 	create := ada.b.get(withRedirect("/create-organization", appURL))
 	wantText(t, "create page", create, http.StatusOK, "Organisation erstellen", "Kurzname")
-	taken := ada.b.submit(create, createOrgForm, map[string]string{"name": "Acme Rockets"})
+	// Another name with the same slug: the same name again this soon would
+	// be taken for the same press of the button (a double click).
+	taken := ada.b.submit(create, createOrgForm, map[string]string{"name": "Acme rockets"})
 	wantText(t, "taken slug", taken, http.StatusConflict, "Dieser Kurzname ist vergeben. Wählen Sie einen anderen.")
 	if slug := taken.Doc.Find(`input[name="slug"]`).AttrOr("value", ""); slug != "acme-rockets" {
 		t.Errorf("the slug tried is not shown to change: %q", slug)

@@ -64,6 +64,69 @@ func TestCreateAndSwitchOrganizations(t *testing.T) {
 	}
 }
 
+// A double click on "Create organization" (or the form sent again from the
+// back button right after) creates one organization and takes the person
+// where the first press did, not to "This slug is taken". Later, the same
+// name is refused as before.
+func TestCreateOrganizationPressedTwice(t *testing.T) {
+	p, clock := startFake(t, portaltest.Options{})
+	ada := signedUp(t, p, "ada@example.com")
+	form := ada.b.get(withRedirect("/create-organization", appURL))
+	first := verifyOrg(t, p, wantHandBack(t, ada.b.submit(form, createOrgForm, map[string]string{"name": "Acme"}), http.StatusSeeOther, appURL))
+	again := ada.b.submit(form, createOrgForm, map[string]string{"name": "Acme"})
+	if again.Status != http.StatusSeeOther {
+		t.Fatalf("second press: %d:\n%s", again.Status, again.text())
+	}
+	if c := verifyOrg(t, p, wantHandBack(t, again, http.StatusSeeOther, appURL)); c.OrgID != first.OrgID {
+		t.Errorf("second press names %q, the first created %q", c.OrgID, first.OrgID)
+	}
+	if list, err := p.Store.Q.OrganizationsOfUser(context.Background(), ada.id); err != nil || len(list) != 1 {
+		t.Errorf("organizations after pressing twice: %d, %v", len(list), err)
+	}
+
+	clock.Advance(10 * time.Minute)
+	later := ada.b.submit(form, createOrgForm, map[string]string{"name": "Acme"})
+	wantText(t, "the same name later", later, http.StatusConflict, "This slug is taken.")
+	// Someone else's organization of that name is no press of theirs.
+	bob := signedUp(t, p, "bob@example.com")
+	ada.createOrg(t, p, "Beta")
+	pg := bob.b.submit(bob.b.get("/create-organization"), createOrgForm, map[string]string{"name": "Beta"})
+	wantText(t, "another's slug", pg, http.StatusConflict, "This slug is taken.")
+
+	// The first press may take the last organization one may create.
+	limited := portaltest.Start(t, portaltest.Options{Env: map[string]string{"PORTAL_ORG_CREATION_LIMIT": "1"}})
+	carol := signedUp(t, limited, "carol@example.com")
+	form = carol.b.get(withRedirect("/create-organization", appURL))
+	first = verifyOrg(t, limited, wantHandBack(t, carol.b.submit(form, createOrgForm, map[string]string{"name": "Gamma"}), http.StatusSeeOther, appURL))
+	if c := verifyOrg(t, limited, wantHandBack(t, carol.b.submit(form, createOrgForm, map[string]string{"name": "Gamma"}), http.StatusSeeOther, appURL)); c.OrgID != first.OrgID {
+		t.Errorf("second press at the limit names %q, the first created %q", c.OrgID, first.OrgID)
+	}
+	pg = carol.b.submit(form, createOrgForm, map[string]string{"name": "Delta"})
+	wantText(t, "past the limit", pg, http.StatusConflict, "You've reached the number of organizations you can create.")
+}
+
+// Someone who created as many organizations as they may is not offered
+// "Create organization" on the switcher, and the form itself says so
+// before they fill it in.
+func TestCreateOrganizationNotOfferedPastTheLimit(t *testing.T) {
+	p := portaltest.Start(t, portaltest.Options{Env: map[string]string{"PORTAL_ORG_CREATION_LIMIT": "1"}})
+	ada := signedUp(t, p, "ada@example.com")
+	if pg := ada.b.get(withRedirect("/switch-organization", appURL)); pg.Doc.Find(`a[href^="/create-organization"]`).Length() != 1 {
+		t.Fatal("create is not offered below the limit")
+	}
+	ada.createOrg(t, p, "Acme")
+	pg := ada.b.get(withRedirect("/switch-organization", appURL))
+	wantText(t, "switcher at the limit", pg, http.StatusOK, "Acme")
+	if pg.Doc.Find(`a[href^="/create-organization"]`).Length() != 0 {
+		t.Error("create is offered at the limit")
+	}
+	pg = ada.b.get(withRedirect("/create-organization", appURL))
+	wantText(t, "the form at the limit", pg, http.StatusConflict, "You've reached the number of organizations you can create.")
+	if pg.Doc.Find(createOrgForm).Length() != 0 {
+		t.Error("the form is shown at the limit")
+	}
+}
+
 // The invitation link leads a new person to sign-up with the address
 // filled in; after the emailed code they are a member, the organization is
 // active and they land on the invitation's redirect URL. The link works once.
@@ -255,6 +318,13 @@ func TestDeleteOrganization(t *testing.T) {
 	}
 	pg := ada.b.submit(general, `form[action$="/delete"]`, map[string]string{"confirm_name": "Acme", "password": wrongPassword})
 	wantText(t, "wrong password", pg, http.StatusUnprocessableEntity, "Password is incorrect")
+	// The name typed to confirm stays; the password never does.
+	if v := pg.Doc.Find(`form[action$="/delete"] input[name="confirm_name"]`).AttrOr("value", ""); v != "Acme" {
+		t.Errorf("after a wrong password the typed name is %q", v)
+	}
+	if v, ok := pg.Doc.Find(`form[action$="/delete"] input[name="password"]`).Attr("value"); ok && v != "" {
+		t.Errorf("the password is sent back: %q", v)
+	}
 	pg = ada.b.submit(general, `form[action$="/delete"]`, map[string]string{"confirm_name": "Acme", "password": goodPassword})
 	wantText(t, "deleted", pg, http.StatusOK, "The organization is deleted.")
 	if _, err := p.Store.Q.OrganizationByID(context.Background(), acme.OrgID); !errors.Is(err, apperr.ErrNotFound) {
@@ -263,6 +333,50 @@ func TestDeleteOrganization(t *testing.T) {
 	if c := ada.token(t, p); c.OrgID != "" {
 		t.Errorf("token after delete names %q", c.OrgID)
 	}
+}
+
+// A person without a password is not asked for one to delete: after ten
+// minutes the page says to sign in again instead of showing a password
+// field they cannot fill; within them the form works.
+func TestDeleteWithoutAPasswordAsksToSignInAgain(t *testing.T) {
+	p, clock := startFake(t, portaltest.Options{Env: map[string]string{"PORTAL_FACTORS": "email_code"}})
+	ada := signedUp(t, p, "ada@example.com")
+	acme := ada.createOrg(t, p, "Acme")
+	clock.Advance(11 * time.Minute)
+	general := ada.b.get("/organizations/" + acme.OrgID)
+	wantText(t, "stale sign-in", general, http.StatusOK, "sign out and sign in again")
+	if n := general.Doc.Find(`input[name="password"], form[action$="/delete"]`).Length(); n != 0 {
+		t.Fatalf("a person without a password is offered the delete form with a password field (%d elements)", n)
+	}
+
+	bob := signedUp(t, p, "bob@example.com")
+	beta := bob.createOrg(t, p, "Beta")
+	general = bob.b.get("/organizations/" + beta.OrgID)
+	if general.Doc.Find(`input[name="password"]`).Length() != 0 {
+		t.Fatal("a fresh sign-in is asked for a password")
+	}
+	pg := bob.b.submit(general, `form[action$="/delete"]`, map[string]string{"confirm_name": "Beta"})
+	wantText(t, "deleted", pg, http.StatusOK, "The organization is deleted.")
+}
+
+// A rename that is refused (a bad slug) shows the form again with what was
+// typed, but deleting still asks for the name the organization has: typing
+// the unsaved one would not match.
+func TestDeleteConfirmationNamesTheSavedNameAfterARefusedSave(t *testing.T) {
+	p := portaltest.Start(t, portaltest.Options{})
+	ada := signedUp(t, p, "ada@example.com")
+	acme := ada.createOrg(t, p, "Acme")
+	general := ada.b.get("/organizations/" + acme.OrgID)
+	pg := ada.b.submit(general, `form[action="/organizations/`+acme.OrgID+`"]`, map[string]string{"name": "Acme Rockets", "slug": "-bad-"})
+	wantText(t, "refused save", pg, http.StatusUnprocessableEntity, "Use lower-case letters")
+	if v := pg.Doc.Find(`input[name="name"]`).AttrOr("value", ""); v != "Acme Rockets" {
+		t.Errorf("the typed name was lost: %q", v)
+	}
+	if label := pg.Doc.Find(`label[for="confirm_name-field"]`).Text(); !strings.Contains(label, "Type Acme to confirm") {
+		t.Fatalf("the delete form asks for %q", label)
+	}
+	pg = ada.b.submit(pg, `form[action$="/delete"]`, map[string]string{"confirm_name": "Acme"})
+	wantText(t, "deleted", pg, http.StatusOK, "The organization is deleted.")
 }
 
 // Logos: images only (checked by content, SVG refused), served to members
@@ -293,6 +407,30 @@ func TestOrganizationLogo(t *testing.T) {
 	eve := signedUp(t, p, "eve@example.com")
 	if pg := eve.b.getRaw(src); pg.Status != http.StatusNotFound {
 		t.Errorf("an outsider gets the logo: %d", pg.Status)
+	}
+}
+
+// A logo straight from a phone (a few MB) is refused on the form, which
+// keeps what was typed, as a smaller one over 512 KB is; one past even the
+// upload limit gets a page that says what to do and leads back to the form,
+// not "Too much data" and a way to sign-in.
+func TestLargeLogoIsRefusedOnTheForm(t *testing.T) {
+	p := portaltest.Start(t, portaltest.Options{})
+	ada := signedUp(t, p, "ada@example.com")
+	acme := ada.createOrg(t, p, "Acme")
+	photo := append(append([]byte{}, tinyPNG...), make([]byte, 3<<20)...)
+	ada.b.get("/create-organization")
+	pg := ada.b.postMultipart("/create-organization", map[string]string{"name": "Beta"}, "logo", "photo.png", photo)
+	wantText(t, "a 3 MB logo", pg, http.StatusUnprocessableEntity, "Use an image of at most 512 KB.")
+	if v := pg.Doc.Find(`input[name="name"]`).AttrOr("value", ""); v != "Beta" {
+		t.Errorf("the typed name was lost: %q", v)
+	}
+
+	huge := append(append([]byte{}, tinyPNG...), make([]byte, 8<<20)...)
+	pg = ada.b.postMultipart("/organizations/"+acme.OrgID, map[string]string{"name": "Acme", "slug": "acme"}, "logo", "huge.png", huge)
+	wantText(t, "an 8 MB logo", pg, http.StatusRequestEntityTooLarge, "Use an image of at most 512 KB.")
+	if pg.Doc.Find(`a[href="/organizations/`+acme.OrgID+`"]`).Length() != 1 || pg.Doc.Find(`a[href^="/sign-in"]`).Length() != 0 {
+		t.Errorf("the page does not lead back to the settings:\n%s", pg.Body)
 	}
 }
 
@@ -347,6 +485,45 @@ func TestMembersAndInvitationsPages(t *testing.T) {
 		if !slices.Contains(types, want) {
 			t.Errorf("no %s event in %v", want, types)
 		}
+	}
+}
+
+// An invitation form opened before its role was taken out of the
+// configuration (or tampered with) says why nothing was sent, next to the
+// role, and keeps the addresses typed.
+func TestInvitationWithARoleNoLongerOfferedSaysSo(t *testing.T) {
+	p := portaltest.Start(t, portaltest.Options{})
+	ada := signedUp(t, p, "ada@example.com")
+	acme := ada.createOrg(t, p, "Acme")
+	pg := ada.b.get("/organizations/" + acme.OrgID + "/invitations")
+	pg = ada.b.submit(pg, `form[action="/organizations/`+acme.OrgID+`/invitations"]`,
+		map[string]string{"email_address": "zed@example.com", "role": "org:billing"})
+	wantText(t, "unknown role", pg, http.StatusUnprocessableEntity, "Choose one of the roles offered.")
+	if v := pg.Doc.Find(`input[name="email_address"]`).AttrOr("value", ""); v != "zed@example.com" {
+		t.Errorf("the typed addresses were lost: %q", v)
+	}
+	sel := pg.Doc.Find(`select[name="role"]`)
+	if sel.AttrOr("aria-invalid", "") != "true" || pg.Doc.Find("#"+sel.AttrOr("aria-describedby", "none")).Text() != "Choose one of the roles offered." {
+		t.Errorf("the message is not tied to the role field")
+	}
+}
+
+// Removing a member twice (a double click) ends on the "not found" page
+// (REQ-AC-02: missing and not theirs read alike); its way back keeps the
+// app's redirect_url, so "Back to the app" is still offered there.
+func TestRefusalPageKeepsTheWayBackToTheApp(t *testing.T) {
+	p := portaltest.Start(t, portaltest.Options{})
+	ada := signedUp(t, p, "ada@example.com")
+	acme := ada.createOrg(t, p, "Acme")
+	mid := addTestMember(t, p, acme.OrgID, newTestUser(t, p, "bob@example.com"), org.RoleMember)
+	members := ada.b.get("/organizations/" + acme.OrgID + "/members?redirect_url=" + url.QueryEscape(appURL))
+	wantText(t, "removed", ada.b.submit(members, `form[action$="/`+mid+`/remove"]`, nil), http.StatusOK, "The member is removed.")
+	again := ada.b.submit(members, `form[action$="/`+mid+`/remove"]`, nil)
+	wantText(t, "removed again", again, http.StatusNotFound, "We couldn't find that.")
+	back := again.Doc.Find(`a:contains("Your organization")`).AttrOr("href", "")
+	pg := ada.b.get(back)
+	if pg.Doc.Find(`a[href="` + appURL + `"]`).Length() == 0 {
+		t.Errorf("the refusal's way back (%q) lost the app's redirect_url:\n%s", back, pg.text())
 	}
 }
 

@@ -100,6 +100,72 @@ func TestSwitcherShowsWaitingInvitations(t *testing.T) {
 	}
 }
 
+// REQ-AC-06: pressing "Join" twice (a double click, or the form again from
+// the back button) is not an error once the first made the person a
+// member: they land where the first would have taken them, and the
+// invitation is still used once. The same for the emailed link's "Join".
+func TestJoinPressedTwice_REQ_AC_06(t *testing.T) {
+	p := portaltest.Start(t, portaltest.Options{})
+	ada := signedUp(t, p, "ada@example.com")
+	acme := ada.createOrg(t, p, "Acme")
+	bob := signedUp(t, p, "bob@example.com")
+	ada.invite(t, p, acme.OrgID, "bob@example.com", "")
+	inv := pendingTo(t, p, acme.OrgID, "bob@example.com")
+
+	pg := bob.b.get(withRedirect("/switch-organization", appURL))
+	wantText(t, "first join", bob.b.submit(pg, joinForm(inv), nil), http.StatusOK, "Welcome! You joined the organization.")
+	again := bob.b.submit(pg, joinForm(inv), nil)
+	wantText(t, "second join", again, http.StatusOK, "Welcome! You joined the organization.")
+	if strings.Contains(again.text(), "can't be used") || again.URL.Query().Get("redirect_url") != appURL {
+		t.Errorf("the second join at %s says:\n%s", again.URL, again.text())
+	}
+	if got := eventTypes(eventsOf(t, p, inv)); !slices.Equal(got, []string{events.InvitationCreated, events.InvitationAccepted}) {
+		t.Errorf("events of the invitation = %v", got)
+	}
+
+	link := ada.invite(t, p, acme.OrgID, "carol@example.com", "")
+	carol := signedUp(t, p, "carol@example.com")
+	confirm := carol.b.get(link)
+	verifyOrg(t, p, wantHandBack(t, carol.b.submit(confirm, acceptForm, nil), http.StatusSeeOther, appURL))
+	c := verifyOrg(t, p, wantHandBack(t, carol.b.submit(confirm, acceptForm, nil), http.StatusSeeOther, appURL))
+	if c.OrgID != acme.OrgID {
+		t.Errorf("token after the second press = %+v", c)
+	}
+	// Someone else posting the used ticket still learns nothing.
+	eve := signedUp(t, p, "eve@example.com")
+	ticket := mustParse(t, link).Query().Get("ticket")
+	if pg := eve.b.postForm(http.MethodPost, "/accept-invitation", url.Values{"_csrf": {eve.b.csrf()}, "ticket": {ticket}}, nil); pg.Status != http.StatusGone {
+		t.Errorf("eve posts carol's used ticket: status %d", pg.Status)
+	}
+	// Nor does someone else's used invitation become theirs to "join".
+	if pg := eve.b.postForm(http.MethodPost, "/switch-organization/invitations/"+inv+"/accept", url.Values{"_csrf": {eve.b.csrf()}}, nil); pg.Status != http.StatusNotFound {
+		t.Errorf("eve joins by bob's used invitation: status %d", pg.Status)
+	}
+}
+
+// Pressing "Decline" twice, or on an invitation withdrawn meanwhile, ends
+// as declining does: nothing is left to join. The invitation is revoked
+// once.
+func TestDeclinePressedTwice(t *testing.T) {
+	p := portaltest.Start(t, portaltest.Options{})
+	ada := signedUp(t, p, "ada@example.com")
+	acme := ada.createOrg(t, p, "Acme")
+	bob := signedUp(t, p, "bob@example.com")
+	ada.invite(t, p, acme.OrgID, "bob@example.com", "")
+	inv := pendingTo(t, p, acme.OrgID, "bob@example.com")
+
+	pg := bob.b.get(withRedirect("/switch-organization", appURL))
+	wantText(t, "first decline", bob.b.submit(pg, declineForm(inv), nil), http.StatusOK, "You declined the invitation.")
+	again := bob.b.submit(pg, declineForm(inv), nil)
+	wantText(t, "second decline", again, http.StatusOK, "You declined the invitation.")
+	if strings.Contains(again.text(), "Ask for a new one") {
+		t.Errorf("the second press says:\n%s", again.text())
+	}
+	if got := eventTypes(eventsOf(t, p, inv)); !slices.Equal(got, []string{events.InvitationCreated, events.InvitationRevoked}) {
+		t.Errorf("events of the invitation = %v", got)
+	}
+}
+
 // Joining a full organization says so on the switcher, which stays as it
 // was; someone else's invitation cannot be joined or declined (404, nothing
 // written), and the forms need the CSRF token (REQ-SES-08).

@@ -373,6 +373,11 @@ func (s *Service) SendDomainCode(ctx context.Context, actor Actor, orgID, domain
 	if st.Verified() {
 		return ErrDomainVerified
 	}
+	elsewhere := apperr.Field(apperr.Invalid, "email_address",
+		fmt.Sprintf("Enter an address at %s, like name@%s.", st.Name, st.Name)).T("org.error.domain_email_elsewhere", "Domain", st.Name)
+	if strings.TrimSpace(email) == "" {
+		return elsewhere
+	}
 	addr, err := notify.ValidAddress(email)
 	if err != nil {
 		shown := truncate(strings.TrimSpace(email), 80)
@@ -381,8 +386,7 @@ func (s *Service) SendDomainCode(ctx context.Context, actor Actor, orgID, domain
 	}
 	addr = user.NormalizeEmail(addr)
 	if domainOf(addr) != st.Name {
-		return apperr.Field(apperr.Invalid, "email_address",
-			fmt.Sprintf("Enter an address at %s, like name@%s.", st.Name, st.Name)).T("org.error.domain_email_elsewhere", "Domain", st.Name)
+		return elsewhere
 	}
 	code, err := s.Codes.Issue(ctx, s.Repo, st.ID, domainCode, addr, ip)
 	if err != nil {

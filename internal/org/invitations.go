@@ -384,11 +384,16 @@ func (s *Service) accept(ctx context.Context, actor Actor, activate bool, find f
 		if err != nil {
 			return notFound(err)
 		}
-		if err := check(inv, u, now); err != nil {
-			return err
-		}
 		existing, err := r.MembershipOf(ctx, o.ID, u.ID)
 		if err != nil && !errors.Is(err, apperr.ErrNotFound) {
+			return err
+		}
+		// Answered again: the invitation to one of the actor's addresses is
+		// accepted and they are a member. Still single use (REQ-AC-06).
+		if inv.Status == Accepted && existing != nil && u.Has(user.Email, inv.Email) {
+			return ErrJoinedAlready
+		}
+		if err := check(inv, u, now); err != nil {
 			return err
 		}
 		if existing == nil {
@@ -411,6 +416,9 @@ func (s *Service) accept(ctx context.Context, actor Actor, activate bool, find f
 		}
 		return r.SetSessionActiveOrg(ctx, actor.SessionID, o.ID, now)
 	})
+	if errors.Is(err, ErrJoinedAlready) {
+		return o, inv, err // where the first answer led
+	}
 	if err != nil {
 		return nil, nil, err
 	}
@@ -444,6 +452,9 @@ func (s *Service) Decline(ctx context.Context, actor Actor, invitationID string)
 		}
 		now := s.Clock.Now()
 		if !inv.Live(now) { // used, revoked or expired: Join refuses it too
+			if inv.Status != Accepted {
+				return ErrDeclinedAlready
+			}
 			return ErrInvitationGone
 		}
 		inv.Status, inv.UpdatedAt = Revoked, now

@@ -217,6 +217,17 @@ var (
 		"Your role in this organization doesn't allow that. Ask an admin of the organization.").T("org.error.forbidden")
 	ErrInvitationGone = apperr.New(apperr.Expired,
 		"This invitation can't be used: it has expired, was withdrawn or was already accepted. Ask for a new one.").T("org.error.invitation_gone")
+	// ErrJoinedAlready is ErrInvitationGone (errors.Is) when the one who
+	// accepted the invitation answers it again (a double click, the back
+	// button): the first answer made them a member, so pages take it as done.
+	ErrJoinedAlready = &apperr.Error{Code: apperr.Expired, Message: ErrInvitationGone.Message, ID: ErrInvitationGone.ID,
+		Err: ErrInvitationGone}
+	// ErrDeclinedAlready is ErrInvitationGone (errors.Is) when the person
+	// declines an invitation that was withdrawn, declined or ran out, not
+	// accepted: nothing is left to join, so pages take it as declined (a
+	// second press of "Decline", say).
+	ErrDeclinedAlready = &apperr.Error{Code: apperr.Expired, Message: ErrInvitationGone.Message, ID: ErrInvitationGone.ID,
+		Err: ErrInvitationGone}
 	ErrOwnRole = apperr.Field(apperr.Forbidden, "role",
 		"You can't change your own role. Ask another admin.").T("org.error.own_role")
 	ErrLastAdmin = apperr.New(apperr.Conflict,

@@ -124,6 +124,20 @@ func (s *Service) NeedsPassword(actor Actor) bool {
 	return s.Clock.Now().Sub(actor.FactorAt) > ReverifyWindow
 }
 
+// MustSignInAgain reports whether deleting now is refused until the
+// person signs in again: their factor is older than ReverifyWindow and
+// they have no password to confirm with (reverify).
+func (s *Service) MustSignInAgain(ctx context.Context, actor Actor) (bool, error) {
+	if !s.NeedsPassword(actor) {
+		return false, nil
+	}
+	u, err := s.Repo.UserByID(ctx, actor.UserID)
+	if err != nil {
+		return false, notFound(err)
+	}
+	return u.PasswordHash == "" || s.Passwords == nil, nil
+}
+
 // reverify passes a session that verified a factor within ReverifyWindow,
 // or a correct password. It is the minimal reverification of this issue;
 // a fuller one (any factor, a fresh sign-in step) belongs to the profile.

@@ -140,10 +140,46 @@ func (s *Service) Create(ctx context.Context, actor Actor, in CreateInput) (*Org
 		}
 		return s.emitMembership(ctx, r, events.MembershipCreated, m, o, now)
 	})
+	if errors.Is(err, ErrSlugTaken) || errors.Is(err, ErrCreateLimit) { // the first press may have taken the last one
+		if same := s.createdJustNow(ctx, actor, name, slug); same != nil {
+			return same, nil
+		}
+	}
 	if err != nil {
 		return nil, err
 	}
 	return o, nil
+}
+
+// pressedAgain is how soon after creating an organization the same form
+// sent again (a double click, the back button) is taken for the same press.
+const pressedAgain = time.Minute
+
+// createdJustNow is the organization with slug the actor created with name
+// within pressedAgain and still belongs to, nil if none: a form sent twice
+// then goes where the first went instead of "This slug is taken".
+func (s *Service) createdJustNow(ctx context.Context, actor Actor, name, slug string) *Organization {
+	o, err := s.Repo.OrganizationBySlug(ctx, slug)
+	if err != nil || o.CreatedBy != actor.UserID || o.Name != name || s.Clock.Since(o.CreatedAt) > pressedAgain {
+		return nil
+	}
+	if _, err := s.Repo.MembershipOf(ctx, o.ID, actor.UserID); err != nil {
+		return nil
+	}
+	return o
+}
+
+// CanCreate reports whether the user may create an organization now: the
+// instance allows it and they are below its creation limit.
+func (s *Service) CanCreate(ctx context.Context, userID string) (bool, error) {
+	if !s.Policy.CreateEnabled {
+		return false, nil
+	}
+	if s.Policy.CreateLimit <= 0 {
+		return true, nil
+	}
+	n, err := s.Repo.CountOrganizationsCreatedBy(ctx, userID)
+	return n < s.Policy.CreateLimit, err
 }
 
 // ForUser lists the user's organizations with their role in each, by name.
