@@ -70,6 +70,12 @@ func Routes() []Route {
 		{Method: http.MethodGet, Path: "/.well-known/jwks.json", h: (*app).jwks},
 		{Method: http.MethodGet, Path: "/healthz", h: (*app).healthz},
 		{Method: http.MethodGet, Path: "/readyz", h: (*app).readyz},
+		// HEAD, which load balancers' health checks and caches revalidating
+		// the JWKS may send: the GET's answer without its body (net/http
+		// drops it).
+		{Method: http.MethodHead, Path: "/.well-known/jwks.json", h: (*app).jwks},
+		{Method: http.MethodHead, Path: "/healthz", h: (*app).healthz},
+		{Method: http.MethodHead, Path: "/readyz", h: (*app).readyz},
 		{Method: http.MethodGet, Path: "/dev/outbox", h: (*app).devOutbox},
 		{Method: http.MethodGet, Path: "/user", h: (*app).userProfile},
 		{Method: http.MethodGet, Path: "/user/external-accounts/:id/delete", h: (*app).userDisconnect},

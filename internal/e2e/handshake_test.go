@@ -223,3 +223,29 @@ func TestJWKSRevalidation(t *testing.T) {
 		t.Errorf("after a rotation, If-None-Match with the old tag: %d ETag %q, want the new key set", resp.StatusCode, resp.Header.Get("ETag"))
 	}
 }
+
+// HEAD, as load balancers' health checks and some caches send it, answers
+// like GET without a body, on the JWKS and the health endpoints.
+func TestHeadOnJWKSAndHealth(t *testing.T) {
+	p := portaltest.Start(t, portaltest.Options{})
+	hc := p.HTTPClient()
+	for _, path := range []string{"/.well-known/jwks.json", "/healthz", "/readyz"} {
+		get, err := hc.Get(p.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		get.Body.Close()
+		head, err := hc.Head(p.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(head.Body)
+		head.Body.Close()
+		if head.StatusCode != http.StatusOK || get.StatusCode != http.StatusOK || len(body) != 0 ||
+			head.Header.Get("Content-Type") != get.Header.Get("Content-Type") || head.Header.Get("ETag") != get.Header.Get("ETag") {
+			t.Errorf("HEAD %s: %d %q ETag %q with %d bytes; GET: %d %q ETag %q", path, head.StatusCode,
+				head.Header.Get("Content-Type"), head.Header.Get("ETag"), len(body), get.StatusCode,
+				get.Header.Get("Content-Type"), get.Header.Get("ETag"))
+		}
+	}
+}
