@@ -53,14 +53,22 @@ func (a *app) orgInvite(c echo.Context) error {
 	if err != nil {
 		return a.refusedRedirect(c, err)
 	}
+	var made []org.Invitation
 	if ok, msg := a.allow(c, "start", a.limits.start); !ok {
 		err = apperr.New(apperr.RateLimited, msg)
 	} else {
-		_, err = a.Orgs.Invite(c.Request().Context(), actor, c.Param("org_id"), org.InviteInput{
+		made, err = a.Orgs.Invite(c.Request().Context(), actor, c.Param("org_id"), org.InviteInput{
 			Emails: org.ParseEmails(form.Get("email_address")), Role: form.Get("role"), RedirectURL: targetString(target)})
 	}
 	if err == nil {
 		return c.Redirect(http.StatusSeeOther, afterPost("/organizations/"+c.Param("org_id")+"/invitations", "invited", form))
+	}
+	if len(made) > 0 && apperr.CodeOf(err) == apperr.Unavailable {
+		// Saved, but the mail server refused: "try again" would only say
+		// "already invited", so the list says what to do instead (Resend).
+		a.Log.WarnContext(c.Request().Context(), "organization invitation saved but not emailed", "err", err,
+			"request_id", RequestIDFrom(c.Request().Context()))
+		return c.Redirect(http.StatusSeeOther, afterPost("/organizations/"+c.Param("org_id")+"/invitations", "invited_unsent", form))
 	}
 	if isRefusal(err) {
 		return a.orgRefused(c, actor, err)

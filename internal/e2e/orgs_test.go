@@ -586,3 +586,27 @@ func TestExtraFieldsAreIgnored_REQ_AC_03(t *testing.T) {
 		t.Errorf("eve joined acme through extra fields: %v", err)
 	}
 }
+
+// When the mail server refuses an invitation that is already saved, the
+// admin is told so and pointed at Resend — not told to "try again", which
+// would only answer "already invited" — and Resend sends it once the mail
+// server takes it.
+func TestInvitationSavedButNotEmailed(t *testing.T) {
+	p := portaltest.Start(t, portaltest.Options{})
+	ada := signedUp(t, p, "ada@example.com")
+	acme := ada.createOrg(t, p, "Acme")
+	p.SMTP.Refuse("zed@example.com")
+	pg := ada.b.get("/organizations/" + acme.OrgID + "/invitations")
+	pg = ada.b.submit(pg, `form[action="/organizations/`+acme.OrgID+`/invitations"]`, map[string]string{"email_address": "zed@example.com"})
+	wantText(t, "after a refused email", pg, http.StatusOK,
+		"The invitations are saved, but the email couldn't be sent just now. Press Resend beside each in a moment.", "zed@example.com")
+	if pg.URL.Path != "/organizations/"+acme.OrgID+"/invitations" {
+		t.Errorf("after inviting: at %s", pg.URL)
+	}
+	p.SMTP.Accept("zed@example.com")
+	pg = ada.b.submit(pg, `form[action$="/resend"]`, nil)
+	wantText(t, "resent", pg, http.StatusOK, "The invitation was sent again.")
+	if link := p.SMTP.WaitFor(t, "zed@example.com", mailWait).Link(); !strings.Contains(link, "/accept-invitation?ticket=") {
+		t.Errorf("the resent invitation's link = %q", link)
+	}
+}

@@ -66,6 +66,22 @@ type Server struct {
 	msgs    []Message
 	seen    map[string]int // address → len(msgs) when WaitFor last returned for it
 	arrived chan struct{}  // closed and replaced on every new message
+	refused map[string]bool
+}
+
+// Refuse makes the server refuse mail to addr (550 at RCPT), as a mail
+// server that is down or rejects the recipient does; Accept undoes it.
+func (s *Server) Refuse(addr string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.refused[normal(addr)] = true
+}
+
+// Accept takes mail to addr again.
+func (s *Server) Accept(addr string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.refused, normal(addr))
 }
 
 type config struct {
@@ -91,7 +107,7 @@ func Start(t testing.TB, opts ...Option) *Server {
 	for _, o := range opts {
 		o(&cfg)
 	}
-	s := &Server{seen: map[string]int{}, arrived: make(chan struct{})}
+	s := &Server{seen: map[string]int{}, arrived: make(chan struct{}), refused: map[string]bool{}}
 	s.srv = smtp.NewServer(smtp.BackendFunc(func(c *smtp.Conn) (smtp.Session, error) {
 		return &session{srv: s, conn: c}, nil
 	}))
@@ -217,6 +233,12 @@ func (s *session) Mail(from string, _ *smtp.MailOptions) error {
 }
 
 func (s *session) Rcpt(to string, _ *smtp.RcptOptions) error {
+	s.srv.mu.Lock()
+	refused := s.srv.refused[normal(to)]
+	s.srv.mu.Unlock()
+	if refused {
+		return &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: "mailbox unavailable"}
+	}
 	s.to = append(s.to, to)
 	return nil
 }
