@@ -522,7 +522,7 @@ func TestRefusalPageKeepsTheWayBackToTheApp(t *testing.T) {
 	wantText(t, "removed again", again, http.StatusNotFound, "We couldn't find that.")
 	back := again.Doc.Find(`a:contains("Your organization")`).AttrOr("href", "")
 	pg := ada.b.get(back)
-	if pg.Doc.Find(`a[href="` + appURL + `"]`).Length() == 0 {
+	if pg.Doc.Find(`a[href="`+appURL+`"]`).Length() == 0 {
 		t.Errorf("the refusal's way back (%q) lost the app's redirect_url:\n%s", back, pg.text())
 	}
 }
