@@ -20,9 +20,8 @@ run:
 build:
 	$(GO) build -o bin/portal ./cmd/portal
 
-## test: everything — vet, generated code, known vulnerabilities, unit, store contract on SQLite and PostgreSQL, browser tests
-test: deps check-generated vulncheck
-	$(GO) vet ./...
+## test: everything — formatting and vet, generated code, known vulnerabilities, unit, store contract on SQLite and PostgreSQL, browser tests
+test: deps check-generated lint vulncheck
 	$(GO) test -count=1 -timeout 18m ./...
 
 ## unit: the fast tests only (no browser)
@@ -49,7 +48,7 @@ vulncheck:
 
 ## lint: formatting and vet
 lint:
-	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || (echo "gofmt needed:"; gofmt -l $$(git ls-files '*.go'); exit 1)
+	@test -z "$$(gofmt -l .)" || (echo "gofmt needed (run gofmt -w on these):"; gofmt -l .; exit 1)
 	$(GO) vet ./...
 
 ## screenshots: a PNG of every page in every shipped theme, desktop and phone width, into ./screenshots
