@@ -154,20 +154,30 @@ func (s *Service) Mint(ctx context.Context, name string, sess *session.Session, 
 			return "", err
 		}
 	}
-	u, err := s.Store.UserByID(ctx, sess.UserID)
-	if errors.Is(err, apperr.ErrNotFound) || (err == nil && u.Banned) {
-		return "", session.ErrSignedOut
-	}
+	d, err := s.data(ctx, sess)
 	if err != nil {
 		return "", err
+	}
+	return s.Sign(t, d, azp)
+}
+
+// data is what a token of sess is rendered from: its user and active
+// organization. A banned or deleted user gets session.ErrSignedOut.
+func (s *Service) data(ctx context.Context, sess *session.Session) (Data, error) {
+	u, err := s.Store.UserByID(ctx, sess.UserID)
+	if errors.Is(err, apperr.ErrNotFound) || (err == nil && u.Banned) {
+		return Data{}, session.ErrSignedOut
+	}
+	if err != nil {
+		return Data{}, err
 	}
 	d := Data{User: u, Session: sess}
 	if s.Orgs != nil {
 		if d.Org, err = s.Orgs.ActiveOrg(ctx, sess); err != nil {
-			return "", err
+			return Data{}, err
 		}
 	}
-	return s.Sign(t, d, azp)
+	return d, nil
 }
 
 // Sign renders t against d, adds the fixed claims and signs.
@@ -200,33 +210,25 @@ func (s *Service) Sign(t *Template, d Data, azp string) (string, error) {
 const MaxSessionClaimsBytes = 1200
 
 // SessionClaims returns what renders c, the instance's custom session token
-// claims, for a session: from its user and active organization, as a
-// template's token would be. Claims that render larger than
-// MaxSessionClaimsBytes are left out of the token (a user's own
+// claims, for a session, as a JSON object: from its user and active
+// organization, as a template's token would be. Claims that render larger
+// than MaxSessionClaimsBytes are left out of the token (a user's own
 // unsafe_metadata could otherwise push its cookie past what browsers
 // keep) and reported to tooBig.
-func (s *Service) SessionClaims(c *Compiled, tooBig func(ctx context.Context, sess *session.Session, size int)) func(context.Context, *session.Session) (map[string]any, error) {
-	return func(ctx context.Context, sess *session.Session) (map[string]any, error) {
-		u, err := s.Store.UserByID(ctx, sess.UserID)
-		if errors.Is(err, apperr.ErrNotFound) {
-			return nil, session.ErrSignedOut
-		}
+func (s *Service) SessionClaims(c *Compiled, tooBig func(ctx context.Context, sess *session.Session, size int)) func(context.Context, *session.Session) (json.RawMessage, error) {
+	return func(ctx context.Context, sess *session.Session) (json.RawMessage, error) {
+		d, err := s.data(ctx, sess)
 		if err != nil {
 			return nil, err
 		}
-		d := Data{User: u, Session: sess}
-		if s.Orgs != nil {
-			if d.Org, err = s.Orgs.ActiveOrg(ctx, sess); err != nil {
-				return nil, err
-			}
-		}
-		claims := c.Render(d)
-		if raw, err := json.Marshal(claims); err != nil {
+		raw, err := json.Marshal(c.Render(d))
+		if err != nil {
 			return nil, err
-		} else if len(raw) > MaxSessionClaimsBytes {
+		}
+		if len(raw) > MaxSessionClaimsBytes {
 			tooBig(ctx, sess, len(raw))
 			return nil, nil
 		}
-		return claims, nil
+		return raw, nil
 	}
 }

@@ -71,7 +71,7 @@ type Service struct {
 	Restrict *restrict.Rules
 	// CustomClaims renders the instance's custom session token claims for
 	// sess (PORTAL_SESSION_TOKEN_CLAIMS, through jwttemplate); nil: none.
-	CustomClaims func(ctx context.Context, sess *Session) (map[string]any, error)
+	CustomClaims func(ctx context.Context, sess *Session) (json.RawMessage, error)
 }
 
 // admitted refuses, like a ban, an account that holds an identifier on the

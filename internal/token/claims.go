@@ -1,6 +1,7 @@
 package token
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"time"
@@ -36,20 +37,20 @@ type SessionClaims struct {
 	Actor json.RawMessage `json:"act,omitempty"`
 	// Custom holds the instance's custom claims (PORTAL_SESSION_TOKEN_CLAIMS),
 	// none of them named as a claim above; they follow the others.
-	Custom map[string]any `json:"-"`
+	Custom json.RawMessage `json:"-"` // a JSON object
 }
 
-// JSON is the token's payload: the claims above, then Custom's in the
-// order of their names. (Not a MarshalJSON method: encoding/json would then
-// re-check every token's bytes, which costs more than writing them.)
+// JSON is the token's payload: the claims above, then Custom's as they
+// are. (Not a MarshalJSON method: encoding/json would then re-check every
+// token's bytes, which costs more than writing them.)
 func (c SessionClaims) JSON() ([]byte, error) {
 	std, err := json.Marshal(c)
-	if err != nil || len(c.Custom) == 0 {
+	custom := bytes.TrimSpace(c.Custom)
+	if err != nil || len(custom) < 2 || string(custom) == "{}" {
 		return std, err
 	}
-	custom, err := json.Marshal(c.Custom)
-	if err != nil {
-		return nil, err
+	if custom[0] != '{' || custom[len(custom)-1] != '}' {
+		return nil, errors.New("token: custom claims must be a JSON object")
 	}
 	out := make([]byte, 0, len(std)+len(custom))
 	out = append(out, std[:len(std)-1]...)
@@ -79,8 +80,9 @@ type SessionParams struct {
 
 	// Actor is set in an impersonation session only: the act claim.
 	Actor json.RawMessage
-	// Custom are the instance's custom claims, rendered for this session.
-	Custom map[string]any
+	// Custom are the instance's custom claims, rendered for this session:
+	// a JSON object.
+	Custom json.RawMessage
 }
 
 // NewSessionClaims fills in the times, a random jti (REQ-CR-01) and fva.

@@ -613,7 +613,7 @@ func TestSessionClaimsJSONAppendsCustomClaims(t *testing.T) {
 	if got, err := c.JSON(); err != nil || string(got) != string(plain) {
 		t.Fatalf("JSON() without custom claims = %s, %v; want %s", got, err, plain)
 	}
-	c.Custom = map[string]any{"zeta": 1, "metadata": map[string]any{"plan": "pro"}}
+	c.Custom = json.RawMessage(`{"metadata":{"plan":"pro"},"zeta":1}`)
 	got, err := c.JSON()
 	if err != nil {
 		t.Fatal(err)
