@@ -79,30 +79,9 @@ func (a *app) clientToken(c echo.Context) error {
 		a.apiFail(c, err)
 		return nil
 	}
-	if s != nil {
-		// Still to enrol a required second factor: signed out to the app,
-		// as the handshake says (README, PORTAL_REQUIRE_MFA).
-		if enrol, err := a.mustEnrol(c, s, a.base); err != nil {
-			a.apiFail(c, err)
-			return nil
-		} else if enrol != "" {
-			s = nil
-		}
-	}
-	if s != nil && a.Orgs != nil {
-		// Still to choose an organization (PORTAL_PERSONAL_ACCOUNTS=false):
-		// signed out to the app too, as the handshake says.
-		restored, need, err := a.Orgs.EnsureOrganization(c.Request().Context(), s)
-		if err != nil {
-			a.apiFail(c, err)
-			return nil
-		}
-		if need {
-			s = nil
-		} else if restored != "" {
-			fresh := *s
-			fresh.ActiveOrgID, s = restored, &fresh
-		}
+	if s, err = a.forApps(c, s, a.base); err != nil {
+		a.apiFail(c, err)
+		return nil
 	}
 	if s == nil || s.ID != c.Param("id") {
 		a.apiFail(c, &apiError{Status: http.StatusUnauthorized, Code: "signed_out", Message: "Signed out",

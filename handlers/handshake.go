@@ -3,6 +3,7 @@ package handlers
 import (
 	"errors"
 	"net/http"
+	"net/url"
 
 	"github.com/labstack/echo/v4"
 
@@ -31,24 +32,8 @@ func (a *app) handshake(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	// Still to enrol a required second factor: to the app, signed out; its
-	// sign-in page leads back here through the enrolment. This comes before
-	// the organization task, as in handBack.
-	if sess != nil {
-		if enrol, err := a.mustEnrol(c, sess, target); err != nil {
-			return err
-		} else if enrol != "" {
-			sess = nil
-		}
-	}
-	if sess != nil && a.Orgs != nil {
-		var pending bool
-		if sess, pending, err = a.handshakeOrg(c, sess); err != nil {
-			return err
-		}
-		if pending { // an organization must be chosen first: signed out to the app until then
-			sess = nil
-		}
+	if sess, err = a.forApps(c, sess, target); err != nil {
+		return err
 	}
 	if sess == nil {
 		a.clearSessionCookies(c)
@@ -64,4 +49,26 @@ func (a *app) handshake(c echo.Context) error {
 	}
 	a.setSessionCookies(c, tok, sess.CreatedAt)
 	return c.Redirect(http.StatusTemporaryRedirect, target.String())
+}
+
+// forApps is sess as the relying apps may see it, for the handshake and
+// the front end's token endpoint: nil (signed out) while a required second
+// factor is still to enrol — the app's sign-in page leads through the
+// enrolment — or an organization must be chosen first; this order is
+// handBack's. The request's organization_id, when there is one, is applied.
+func (a *app) forApps(c echo.Context, sess *session.Session, target *url.URL) (*session.Session, error) {
+	if sess == nil {
+		return nil, nil
+	}
+	if enrol, err := a.mustEnrol(c, sess, target); err != nil || enrol != "" {
+		return nil, err
+	}
+	if a.Orgs == nil {
+		return sess, nil
+	}
+	sess, pending, err := a.handshakeOrg(c, sess)
+	if err != nil || pending {
+		return nil, err
+	}
+	return sess, nil
 }

@@ -332,7 +332,9 @@ func (a *app) orgHandBack(c echo.Context, sess *session.Session, target *url.URL
 // is told the person is signed out until they choose one.
 func (a *app) handshakeOrg(c echo.Context, sess *session.Session) (*session.Session, bool, error) {
 	ctx := c.Request().Context()
-	if refs, ok := c.QueryParams()["organization_id"]; ok {
+	// Only the handshake (a GET) chooses an organization by its URL; the
+	// front end's token endpoint (a POST) mints for the session as it is.
+	if refs, ok := c.QueryParams()["organization_id"]; ok && c.Request().Method == http.MethodGet {
 		ref := ""
 		if len(refs) > 0 {
 			ref = refs[0]
