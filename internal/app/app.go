@@ -359,6 +359,10 @@ func (p *Portal) wire(ctx context.Context, opt Options) error {
 		return err
 	}
 	p.Limiter = ratelimit.New(clock, 100_000)
+	if st.Dialect() == store.Postgres {
+		// Several machines may share this database: so do the limits.
+		p.Limiter.Share(st.Q, func(err error) { p.Log.Warn("shared rate limit; this process's own limit applied", "err", err) })
+	}
 	templates := &jwttemplate.Service{Clock: clock, Store: st.Q, Signer: p.Signer, Issuer: cfg.BaseURL,
 		Orgs: templateOrgs{orgs}, Admit: sessions.Admit}
 	if cfg.SessionTokenClaims != "" { // checked by config.Validate
@@ -533,7 +537,8 @@ func (p *Portal) maintain(ctx context.Context) {
 }
 
 // Housekeep deletes what has expired: signing keys past their publication
-// (retiring those a staged key replaced), flows, passkey ceremonies, and
+// (retiring those a staged key replaced), flows, passkey ceremonies, shared
+// rate-limit state whose allowance is full again, and
 // events, finished webhook deliveries and captured messages older than
 // PORTAL_EVENT_RETENTION. maintain runs it hourly; failures are logged.
 func (p *Portal) Housekeep(ctx context.Context) {
@@ -546,6 +551,9 @@ func (p *Portal) Housekeep(ctx context.Context) {
 	}
 	if _, err := p.Store.Q.DeleteExpiredPasskeyChallenges(ctx, now); err != nil && ctx.Err() == nil {
 		p.Log.Warn("delete expired passkey challenges", "err", err)
+	}
+	if _, err := p.Store.Q.DeleteSpentRates(ctx, now); err != nil && ctx.Err() == nil {
+		p.Log.Warn("delete spent rate limits", "err", err)
 	}
 	if keep := p.Config.EventRetention; keep > 0 {
 		if n, err := p.Store.Q.PruneBefore(ctx, now.Add(-keep)); err != nil && ctx.Err() == nil {

@@ -10,10 +10,16 @@
 //
 // A key must always be used with the same Window: callers namespace their
 // keys ("signin:ip:" + IPKey(addr), "otp:acct:" + userID).
+//
+// On several machines, Share adds a second, shared copy of the state (the
+// database), so that a limit holds across all of them rather than once per
+// process.
 package ratelimit
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"hash/maphash"
 	"net/netip"
 	"sync"
@@ -46,6 +52,33 @@ type Limiter struct {
 	seed     maphash.Seed
 	perShard int
 	shards   [shardCount]shard
+
+	shared   Shared
+	onShared func(error)
+}
+
+// Shared keeps GCRA state where every process of an instance sees it. Take
+// spends one request of key's allowance at now (Unix nanoseconds), one
+// request being earned back every step nanoseconds and at most per
+// nanoseconds of debt allowed: the same rule as the in-memory limiter, done
+// atomically by the implementation. When it refuses, retryAfter says how long
+// until one more would pass.
+type Shared interface {
+	TakeRate(ctx context.Context, key string, now, step, per int64) (ok bool, retryAfter time.Duration, err error)
+}
+
+// sharedTimeout bounds one call to the shared state; past it, or on any error,
+// the process's own decision stands.
+const sharedTimeout = 2 * time.Second
+
+// Share makes Allow spend from s as well, after this process's own state
+// allows the request: the own state turns a flood away without a round trip,
+// the shared one makes the limit hold across processes. s sees only a
+// SHA-256 of each key (keys hold addresses). When s fails, Allow goes by the
+// process's own state and reports the error to onErr. Check and Reset act on
+// the process's own state only. Call Share before the limiter is used.
+func (l *Limiter) Share(s Shared, onErr func(error)) {
+	l.shared, l.onShared = s, onErr
 }
 
 type shard struct {
@@ -85,7 +118,21 @@ func (l *Limiter) shard(key string) *shard {
 // Allow spends one request of key's allowance. When the allowance is used up
 // it spends nothing and reports how long until one more request would pass.
 func (l *Limiter) Allow(key string, w Window) (ok bool, retryAfter time.Duration) {
-	return l.take(key, w, true)
+	ok, retryAfter = l.take(key, w, true)
+	if !ok || l.shared == nil {
+		return ok, retryAfter
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), sharedTimeout)
+	defer cancel()
+	sum := sha256.Sum256([]byte(key))
+	ok, retryAfter, err := l.shared.TakeRate(ctx, hex.EncodeToString(sum[:]), l.clock.Now().UnixNano(), w.interval(), int64(w.Per))
+	if err != nil {
+		if l.onShared != nil {
+			l.onShared(err)
+		}
+		return true, 0
+	}
+	return ok, retryAfter
 }
 
 // Check reports what Allow would answer without spending anything. Use it

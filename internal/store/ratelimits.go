@@ -1,0 +1,48 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"time"
+)
+
+// TakeRate spends one request of key's shared allowance at now, by the same
+// GCRA rule as the in-memory limiter (ratelimit.Shared): the allowance is
+// spent only when the key's theoretical arrival time, moved on by step, stays
+// within per of now. One statement does the check and the spending, so
+// concurrent callers on any number of machines never overspend. When it
+// refuses, retryAfter is how long until one more request would pass.
+func (q *Q) TakeRate(ctx context.Context, key string, now, step, per int64) (ok bool, retryAfter time.Duration, err error) {
+	var tat int64
+	err = q.row(ctx, `INSERT INTO rate_limits (key, tat) VALUES (?, ?)
+		ON CONFLICT (key) DO UPDATE SET tat = (CASE WHEN rate_limits.tat < ? THEN ? ELSE rate_limits.tat END) + ?
+		WHERE (CASE WHEN rate_limits.tat < ? THEN ? ELSE rate_limits.tat END) + ? - ? <= ?
+		RETURNING tat`,
+		key, now+step, now, now, step, now, now, step, now, per).Scan(&tat)
+	if err == nil {
+		return true, 0, nil
+	}
+	if !errors.Is(err, sql.ErrNoRows) {
+		return false, 0, err
+	}
+	// Refused: say how long until the allowance has room for one more.
+	if err := q.row(ctx, `SELECT tat FROM rate_limits WHERE key = ?`, key).Scan(&tat); err != nil {
+		return false, 0, err
+	}
+	over := max(tat, now) + step - now - per
+	if over <= 0 { // earned back in between: the next try passes
+		over = 1
+	}
+	return false, time.Duration(over), nil
+}
+
+// DeleteSpentRates deletes the shared rate-limit state that is worth nothing
+// any more: keys whose allowance is full again at now.
+func (q *Q) DeleteSpentRates(ctx context.Context, now time.Time) (int64, error) {
+	res, err := q.exec(ctx, `DELETE FROM rate_limits WHERE tat <= ?`, now.UnixNano())
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
+}
