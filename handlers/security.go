@@ -84,7 +84,11 @@ func (a *app) renderSecurity(c echo.Context, status int, u *user.User, notice st
 		p.Carry = "?redirect_url=" + url.QueryEscape(target)
 		p.ContinueURL = continueURL(target)
 	}
-	p.Required = a.Config.RequireMFA && !u.HasSecondFactor() && (p.TOTPEnabled || p.PhoneEnabled)
+	// Required as mustEnrol decides it: a multi-factor session (a passkey
+	// sign-in) is not told it must set up a second step.
+	sess, _ := c.Get(currentKey).(*session.Session)
+	p.Required = a.Config.RequireMFA && !u.HasSecondFactor() && (p.TOTPEnabled || p.PhoneEnabled) &&
+		(sess == nil || !sess.MultiFactor())
 	return render(c, status, views.UserSecurityPage(p))
 }
 
@@ -110,7 +114,8 @@ func continueURL(target string) string {
 }
 
 // mustEnrol is where a session goes instead of to the app while the
-// instance requires a second factor and the user has none; "" otherwise.
+// instance requires a second factor, the user has none and the session is
+// single-factor; "" otherwise.
 func (a *app) mustEnrol(c echo.Context, sess *session.Session, target *url.URL) (string, error) {
 	fs := a.Factors
 	if !a.Config.RequireMFA || fs == nil || !(fs.Enabled(factors.TOTPFactor) || fs.Enabled(factors.PhoneFactor)) {
@@ -120,6 +125,13 @@ func (a *app) mustEnrol(c echo.Context, sess *session.Session, target *url.URL) 
 	// person, which enrolling asks): support reaches the app as the user,
 	// who is asked to enrol at their own next sign-in.
 	if sess.Impersonated() {
+		return "", nil
+	}
+	// A session that is multi-factor already — a passkey sign-in, which
+	// verified the user — has what the requirement asks, as in Clerk: it
+	// goes on without an authenticator app. Signing in with a password
+	// later starts a single-factor session, which is sent here again.
+	if sess.MultiFactor() {
 		return "", nil
 	}
 	u, err := a.Users.UserByID(c.Request().Context(), sess.UserID)

@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"math/big"
 	"time"
@@ -214,6 +215,11 @@ func ResendWait(prev *Verification, now time.Time) time.Duration {
 	return 0
 }
 
+// ErrNoCodeSent is in the chain of Check's error when the flow has no code
+// of that strategy to check against: nothing was guessed, so callers that
+// count failures (the sign-in lockout) leave it out.
+var ErrNoCodeSent = errors.New("flow: no code was sent")
+
 // Check verifies code against the newest code of the flow and consumes it.
 // Every submission, right or wrong, first takes one of the code's attempts
 // in the store: judging first and counting after would let a burst of
@@ -225,7 +231,9 @@ func (c *Codes) Check(ctx context.Context, st CodeStore, flowID, strategy, code 
 		return nil, err
 	}
 	if v == nil {
-		return nil, apperr.Field(apperr.Invalid, "code", "No code was sent yet. Ask for a new code.").T("error.code.none_sent")
+		e := apperr.Field(apperr.Invalid, "code", "No code was sent yet. Ask for a new code.").T("error.code.none_sent")
+		e.Err = ErrNoCodeSent
+		return nil, e
 	}
 	now := c.Clock.Now()
 	switch {

@@ -56,6 +56,14 @@ const ImpersonationInactivity = 10 * time.Minute
 // Impersonated reports whether someone else acts for the user in s.
 func (s *Session) Impersonated() bool { return len(s.Actor) > 0 }
 
+// MultiFactor reports whether the person proved a second factor on this
+// session: the second step of sign-in, a passkey (which verifies the user,
+// so is possession and a PIN or biometric in one) at sign-in, or a
+// confirmation with either since. SecondFactorAt, the token's fva[1], is
+// when; a session without one proved a single factor, whatever the account
+// has enrolled since.
+func (s *Session) MultiFactor() bool { return s.SecondFactorAt != nil }
+
 // ReverifiedWithin reports whether the person proved who they are less than
 // window before now.
 func (s *Session) ReverifiedWithin(now time.Time, window time.Duration) bool {

@@ -2,6 +2,8 @@ package signin
 
 import (
 	"context"
+	"errors"
+	"strings"
 
 	"github.com/portalhq/portal/internal/apperr"
 	"github.com/portalhq/portal/internal/flow"
@@ -122,10 +124,15 @@ func (s *Service) PrepareSecondFactor(ctx context.Context, f *flow.Flow, strateg
 	return s.save(ctx, s.Repo, f)
 }
 
+// ErrEnterCode answers a second step submitted without a code.
+var ErrEnterCode = apperr.Field(apperr.Invalid, "code", "Enter the code to continue.").T("error.code.empty")
+
 // AttemptSecondFactor checks the second factor and, when it passes, starts
-// the session with both factor times. A failure counts towards the
+// the session with both factor times. A wrong code counts towards the
 // account's lockout like a wrong password (REQ-RL-01), so six-digit codes
-// cannot be guessed at leisure.
+// cannot be guessed at leisure. An answer that checks nothing — no code
+// typed, or a texted code before any was sent — guesses nothing either: it
+// is told what to do and does not count.
 func (s *Service) AttemptSecondFactor(ctx context.Context, f *flow.Flow, strategy string, in flow.Input, meta flow.Meta) (*session.Session, error) {
 	if f.Status != flow.NeedsSecondFactor || f.Data.FirstFactorAt == nil {
 		return nil, ErrFlowGone
@@ -138,8 +145,11 @@ func (s *Service) AttemptSecondFactor(ctx context.Context, f *flow.Flow, strateg
 	if err := canSignIn(u, now); err != nil {
 		return nil, err
 	}
+	if in.Code = strings.TrimSpace(in.Code); in.Code == "" {
+		return nil, ErrEnterCode
+	}
 	if err := st.Attempt(ctx, f, u, in); err != nil {
-		if e, ok := apperr.As(err); ok && e.Code == apperr.Invalid {
+		if e, ok := apperr.As(err); ok && e.Code == apperr.Invalid && !errors.Is(err, flow.ErrNoCodeSent) {
 			if rerr := s.Lockout.Fail(ctx, s.Repo, u, now); rerr != nil {
 				return nil, rerr
 			}
