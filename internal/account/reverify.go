@@ -221,7 +221,11 @@ func (t *TOTPFactor) Attempt(ctx context.Context, _ *session.Session, u *user.Us
 	if u.Locked(now) {
 		return signin.ErrCannotSignIn
 	}
-	err := t.Checker.VerifyTOTP(ctx, u.ID, strings.TrimSpace(in.Code))
+	code := strings.TrimSpace(in.Code)
+	if code == "" { // checks nothing, so guesses nothing: not a failure
+		return signin.ErrEnterCode
+	}
+	err := t.Checker.VerifyTOTP(ctx, u.ID, code)
 	if e, ok := apperr.As(err); ok && e.Code == apperr.Invalid {
 		if rerr := t.Lockout.Fail(ctx, t.Failures, u, now); rerr != nil {
 			return rerr

@@ -98,3 +98,29 @@ func TestSecondFactorCodeBeforeAnyWasSentDoesNotCount_REQ_RL_01(t *testing.T) {
 	}
 	wantHandBack(t, in.submit(sent, factorTwoForm, map[string]string{"code": code}), http.StatusSeeOther, appURL)
 }
+
+// REQ-RL-01: confirming it's you with the authenticator app counts wrong
+// codes towards the same lockout as sign-in, but an empty code checks
+// nothing: it is asked to be typed, ten times over, and does not count.
+func TestReverifyWithTheAppEmptyCodeDoesNotCount_REQ_RL_01(t *testing.T) {
+	p, clock := startFake(t, portaltest.Options{})
+	b := newBrowser(t, p)
+	signUp(t, p, b, "ada@example.com", "")
+	secret, _ := enrolTOTP(t, b, clock)
+	clock.Advance(15 * time.Minute)
+
+	useApp := b.submit(b.get("/user/security/backup-codes"), reverifyPrepare, map[string]string{"strategy": "totp"})
+	for range 10 {
+		wantText(t, "an empty code", b.submit(useApp, reverifyForm, map[string]string{"code": " "}),
+			http.StatusUnprocessableEntity, "Enter the code to continue")
+	}
+	if n := failedSignIns(t, p, user.Email, "ada@example.com"); n != 0 {
+		t.Fatalf("%d failures counted for empty codes, want 0", n)
+	}
+	b.submit(useApp, reverifyForm, map[string]string{"code": "000000"})
+	if n := failedSignIns(t, p, user.Email, "ada@example.com"); n != 1 {
+		t.Fatalf("%d failures counted after a wrong code, want 1", n)
+	}
+	wantText(t, "after the app's code", b.submit(useApp, reverifyForm, map[string]string{"code": totpCode(t, secret, clock.Now())}),
+		http.StatusOK, "Get new backup codes")
+}
