@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"mime"
+	"net/http"
 	"path"
 	"strings"
 
@@ -19,11 +20,44 @@ const compressMinLength = 256
 //
 // Compressed pages carry the CSRF token; CSRFToken masks it afresh in
 // every response so that compression cannot leak it (BREACH).
+//
+// A strong ETag names one representation's exact bytes, and the gzipped
+// bytes are another representation than the identity ones (RFC 9110
+// §8.8.3), so a handler's strong tag is weakened (W/"…") on every answer
+// that may go out gzipped: a 200, or the 304 that stands for one. Only
+// If-None-Match is used on these routes, and it compares weakly, so a
+// cache holding either coding's tag still gets its 304; a client that
+// takes no gzip keeps the strong tag of the identity bytes.
 func Compress() echo.MiddlewareFunc {
-	return middleware.GzipWithConfig(middleware.GzipConfig{
+	gzip := middleware.GzipWithConfig(middleware.GzipConfig{
 		Skipper:   func(c echo.Context) bool { return !compressible(c) },
 		MinLength: compressMinLength,
 	})
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		h := gzip(next)
+		return func(c echo.Context) error {
+			if compressible(c) && acceptsGzip(c.Request()) {
+				res := c.Response()
+				res.Before(func() { weakenETag(res.Header()) })
+			}
+			return h(c)
+		}
+	}
+}
+
+// acceptsGzip is the test echo's gzip middleware makes: the word gzip
+// anywhere in Accept-Encoding. It must stay the same test, so that every
+// answer that may be compressed carries a weak tag.
+func acceptsGzip(r *http.Request) bool {
+	return strings.Contains(r.Header.Get(echo.HeaderAcceptEncoding), "gzip")
+}
+
+// weakenETag turns a strong ETag into the weak one with the same opaque
+// tag; a weak one or none is left as it is.
+func weakenETag(h http.Header) {
+	if t := h.Get("ETag"); strings.HasPrefix(t, `"`) {
+		h.Set("ETag", "W/"+t)
+	}
 }
 
 // compressible decides by route before the handler runs, since the

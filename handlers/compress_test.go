@@ -71,3 +71,59 @@ func TestCompress(t *testing.T) {
 		})
 	}
 }
+
+// A strong ETag names one representation's bytes (RFC 9110 §8.8.3): on an
+// answer that may go out gzipped, a 200 or the 304 standing for one, it
+// is weakened; the identity bytes, and routes never compressed, keep it.
+func TestCompressWeakensStrongETags(t *testing.T) {
+	doc := strings.Repeat(`{"kid":"k"}`, 100)
+	png := append([]byte("\x89PNG\r\n\x1a\n"), bytes.Repeat([]byte{0}, 4096)...)
+	const tag = `"v1"`
+	conditional := func(c echo.Context, body func() error) error {
+		c.Response().Header().Set("ETag", tag)
+		if etagMatches(c.Request().Header.Get("If-None-Match"), tag) {
+			return c.NoContent(http.StatusNotModified)
+		}
+		return body()
+	}
+	e := echo.New()
+	e.Use(Compress())
+	e.GET("/doc.json", func(c echo.Context) error {
+		return conditional(c, func() error { return c.Blob(http.StatusOK, "application/json", []byte(doc)) })
+	})
+	e.GET("/images/:file", func(c echo.Context) error {
+		return conditional(c, func() error { return c.Blob(http.StatusOK, "image/png", png) })
+	})
+	e.GET("/weak.json", func(c echo.Context) error {
+		c.Response().Header().Set("ETag", `W/"v1"`)
+		return c.Blob(http.StatusOK, "application/json", []byte(doc))
+	})
+	for _, tc := range []struct {
+		path, acceptEncoding, inm string
+		status                    int
+		gzipped                   bool
+		etag                      string
+	}{
+		{"/doc.json", "gzip", "", http.StatusOK, true, `W/"v1"`},
+		{"/doc.json", "gzip", `W/"v1"`, http.StatusNotModified, false, `W/"v1"`},
+		{"/doc.json", "gzip", tag, http.StatusNotModified, false, `W/"v1"`},
+		{"/doc.json", "", "", http.StatusOK, false, tag},
+		{"/doc.json", "identity", `W/"v1"`, http.StatusNotModified, false, tag},
+		{"/images/a.png", "gzip", "", http.StatusOK, false, tag},
+		{"/weak.json", "gzip", "", http.StatusOK, true, `W/"v1"`},
+	} {
+		r := httptest.NewRequest(http.MethodGet, tc.path, nil)
+		if tc.acceptEncoding != "" {
+			r.Header.Set("Accept-Encoding", tc.acceptEncoding)
+		}
+		if tc.inm != "" {
+			r.Header.Set("If-None-Match", tc.inm)
+		}
+		w := serve(e, r)
+		gzipped := w.Header().Get("Content-Encoding") == "gzip"
+		if w.Code != tc.status || gzipped != tc.gzipped || w.Header().Get("ETag") != tc.etag {
+			t.Errorf("%s (Accept-Encoding %q, If-None-Match %q): %d gzip %v ETag %q; want %d gzip %v ETag %q", tc.path,
+				tc.acceptEncoding, tc.inm, w.Code, gzipped, w.Header().Get("ETag"), tc.status, tc.gzipped, tc.etag)
+		}
+	}
+}

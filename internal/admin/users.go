@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/jonboulle/clockwork"
@@ -30,6 +31,10 @@ const (
 	DefaultLimit   = 10
 	maxFilterItems = 100
 	maxName        = 100
+	// MaxExternalID is the longest external_id taken, in bytes: it is the
+	// app's own key for the user, which the app stores in a column sized
+	// in bytes and puts in logs, URLs and the JWT templates' claims.
+	MaxExternalID = 255
 )
 
 // Users runs the Backend API's user operations.
@@ -183,6 +188,9 @@ func (s *Users) Create(ctx context.Context, in CreateInput) (*user.User, error) 
 		return nil, err
 	}
 	if in.ExternalID != nil {
+		if err := checkExternalID(*in.ExternalID); err != nil {
+			return nil, err
+		}
 		u.ExternalID = *in.ExternalID
 	}
 	if err := setMetadata(u, in.Metadata); err != nil {
@@ -303,6 +311,18 @@ func (s *Users) names(u *user.User, first, last *string) error {
 	return nil
 }
 
+// checkExternalID refuses an external_id longer than MaxExternalID bytes or
+// holding a control character (C0, DEL or C1: a line break would split
+// the lines of a log or a CSV export, a NUL cuts C strings short). It is
+// kept as given otherwise: "" removes it, and spaces are the app's to use.
+func checkExternalID(v string) error {
+	if len(v) > MaxExternalID || !utf8.ValidString(v) || strings.ContainsFunc(v, unicode.IsControl) {
+		return invalid("external_id", fmt.Sprintf("external_id must be at most %d bytes of text, without control "+
+			"characters such as line breaks or tabs.", MaxExternalID))
+	}
+	return nil
+}
+
 // UpdateInput is PATCH /v1/users/{id}. Metadata given here replaces the
 // stored object; MergeMetadata merges.
 type UpdateInput struct {
@@ -326,6 +346,9 @@ func (s *Users) Update(ctx context.Context, userID string, in UpdateInput) (*use
 			return err
 		}
 		if in.ExternalID != nil {
+			if err := checkExternalID(*in.ExternalID); err != nil {
+				return err
+			}
 			u.ExternalID = *in.ExternalID
 		}
 		if in.LegalAcceptedAt != nil {

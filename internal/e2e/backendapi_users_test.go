@@ -247,3 +247,59 @@ func TestCreateUserErrors(t *testing.T) {
 		})
 	}
 }
+
+// external_id is at most 255 bytes (not characters: an app stores it in a
+// column sized in bytes) without control characters, on POST and PATCH
+// alike; a refusal is the API's usual 422 naming external_id, and a
+// refused PATCH changes nothing.
+func TestExternalIDLengthAndCharacters(t *testing.T) {
+	p := portaltest.Start(t, portaltest.Options{})
+	longest := strings.Repeat("é", 127) + "x" // 255 bytes, 128 characters
+	var ada struct {
+		ID         string  `json:"id"`
+		ExternalID *string `json:"external_id"`
+	}
+	if r := api(t, p, http.MethodPost, "/v1/users", map[string]any{"email_address": []string{"ada@example.com"},
+		"external_id": longest}, &ada); r.Status != http.StatusOK || ada.ExternalID == nil || *ada.ExternalID != longest {
+		t.Fatalf("POST with a 255-byte external_id: %d %s", r.Status, r.Body)
+	}
+	if r := api(t, p, http.MethodPatch, "/v1/users/"+ada.ID, map[string]any{"external_id": "crm 1/ünïcode-ok"}, nil); r.Status != http.StatusOK {
+		t.Fatalf("PATCH with spaces and letters: %d %s", r.Status, r.Body)
+	}
+	for name, v := range map[string]string{
+		"256 bytes":        strings.Repeat("é", 128),
+		"newline":          "crm\n1",
+		"tab":              "crm\t1",
+		"NUL":              "crm\x001",
+		"DEL":              "crm\x7f1",
+		"C1 control (NEL)": "crm\u00851",
+	} {
+		t.Run(name, func(t *testing.T) {
+			r := apiCall(t, p, http.MethodPost, "/v1/users", "Bearer "+p.SecretKey,
+				map[string]any{"email_address": []string{"grace@example.com"}, "external_id": v})
+			if e := wantAPIError(t, r, http.StatusUnprocessableEntity, "form_param_format_invalid"); e.Errors[0].Meta["param_name"] != "external_id" ||
+				!strings.Contains(e.Errors[0].LongMessage, "255 bytes") {
+				t.Errorf("POST: %+v, want external_id named with its limit", e.Errors[0])
+			}
+			r = apiCall(t, p, http.MethodPatch, "/v1/users/"+ada.ID, "Bearer "+p.SecretKey,
+				map[string]any{"external_id": v, "first_name": "Ada"})
+			if e := wantAPIError(t, r, http.StatusUnprocessableEntity, "form_param_format_invalid"); e.Errors[0].Meta["param_name"] != "external_id" {
+				t.Errorf("PATCH: %+v, want external_id named", e.Errors[0])
+			}
+		})
+	}
+	var got struct {
+		FirstName  *string `json:"first_name"`
+		ExternalID *string `json:"external_id"`
+	}
+	api(t, p, http.MethodGet, "/v1/users/"+ada.ID, nil, &got)
+	if got.FirstName != nil || got.ExternalID == nil || *got.ExternalID != "crm 1/ünïcode-ok" {
+		t.Errorf("ada after the refused changes: first_name %v external_id %v; want them as they were", got.FirstName, got.ExternalID)
+	}
+	var n struct {
+		TotalCount int `json:"total_count"`
+	}
+	if api(t, p, http.MethodGet, "/v1/users/count", nil, &n); n.TotalCount != 1 {
+		t.Errorf("%d users, want ada alone: a refused POST creates nobody", n.TotalCount)
+	}
+}

@@ -164,88 +164,143 @@ func TestKeyRotation_REQ_JWT_07(t *testing.T) {
 	}
 }
 
+// jwksGet fetches /.well-known/jwks.json asking for one content coding
+// (gzip or identity) with If-None-Match inm when not "". The body is read
+// as sent, compressed or not.
+func jwksGet(t *testing.T, p *portaltest.Portal, coding, inm string) (*http.Response, []byte) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodGet, p.URL+"/.well-known/jwks.json", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Accept-Encoding", coding) // set, so the client neither adds gzip nor undoes it
+	if inm != "" {
+		req.Header.Set("If-None-Match", inm)
+	}
+	resp, err := p.HTTPClient().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp, body
+}
+
 // DESIGN "The session token": every published key names its kid, alg and
 // use, and the JWKS can be revalidated as HTTP caches and JWKS clients do
-// (RFC 9110 §13.1.2): If-None-Match compares weakly, may list several tags
-// (a cache holding several) or be "*", and a changed key set is answered
-// in full (REQ-JWT-07).
+// (RFC 9110 §13.1.2), whichever coding they take it in: If-None-Match
+// compares weakly, may list several tags (a cache holding several) or be
+// "*", and a changed key set is answered in full (REQ-JWT-07).
 func TestJWKSRevalidation(t *testing.T) {
 	p, _ := startFake(t, portaltest.Options{})
-	hc := p.HTTPClient()
-	get := func(inm string) (*http.Response, []byte) {
-		t.Helper()
-		req, err := http.NewRequest(http.MethodGet, p.URL+"/.well-known/jwks.json", nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if inm != "" {
-			req.Header.Set("If-None-Match", inm)
-		}
-		resp, err := hc.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		body, err := io.ReadAll(resp.Body)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return resp, body
-	}
-
-	first, _ := get("")
-	etag := first.Header.Get("ETag")
-	if first.StatusCode != http.StatusOK || !strings.HasPrefix(etag, `"`) || first.Header.Get("Cache-Control") != "public, max-age=300" {
-		t.Fatalf("JWKS: %d ETag %q Cache-Control %q", first.StatusCode, etag, first.Header.Get("Cache-Control"))
-	}
 	for _, k := range jwks(t, p).Keys {
 		if k.KeyID == "" || k.Algorithm != "RS256" || k.Use != "sig" || !k.IsPublic() {
 			t.Errorf("published key kid=%q alg=%q use=%q public=%v", k.KeyID, k.Algorithm, k.Use, k.IsPublic())
 		}
 	}
-	for _, inm := range []string{etag, "W/" + etag, `"older", ` + etag, `W/"older",W/` + etag, "*"} {
-		resp, body := get(inm)
-		if resp.StatusCode != http.StatusNotModified || len(body) != 0 || resp.Header.Get("ETag") != etag {
-			t.Errorf("If-None-Match: %s: %d ETag %q, want 304 with %q", inm, resp.StatusCode, resp.Header.Get("ETag"), etag)
+	tags := map[string]string{}
+	for _, coding := range []string{"gzip", "identity"} {
+		first, _ := jwksGet(t, p, coding, "")
+		etag := first.Header.Get("ETag")
+		opaque := strings.TrimPrefix(etag, "W/") // the quoted tag, weak or not
+		if first.StatusCode != http.StatusOK || !strings.HasPrefix(opaque, `"`) || first.Header.Get("Cache-Control") != "public, max-age=300" {
+			t.Fatalf("JWKS (%s): %d ETag %q Cache-Control %q", coding, first.StatusCode, etag, first.Header.Get("Cache-Control"))
 		}
-	}
-	for _, inm := range []string{`"older"`, `W/"older"`, strings.Trim(etag, `"`)} {
-		if resp, body := get(inm); resp.StatusCode != http.StatusOK || len(body) == 0 {
-			t.Errorf("If-None-Match: %s: %d with %d bytes, want the key set", inm, resp.StatusCode, len(body))
+		tags[coding] = etag
+		for _, inm := range []string{etag, opaque, "W/" + opaque, `"older", ` + etag, `W/"older",W/` + opaque, "*"} {
+			resp, body := jwksGet(t, p, coding, inm)
+			if resp.StatusCode != http.StatusNotModified || len(body) != 0 || resp.Header.Get("ETag") != etag {
+				t.Errorf("%s, If-None-Match: %s: %d ETag %q, want 304 with %q", coding, inm, resp.StatusCode, resp.Header.Get("ETag"), etag)
+			}
+		}
+		for _, inm := range []string{`"older"`, `W/"older"`, strings.Trim(opaque, `"`)} {
+			if resp, body := jwksGet(t, p, coding, inm); resp.StatusCode != http.StatusOK || len(body) == 0 {
+				t.Errorf("%s, If-None-Match: %s: %d with %d bytes, want the key set", coding, inm, resp.StatusCode, len(body))
+			}
 		}
 	}
 
 	if _, err := p.Signer.Rotate(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	resp, body := get(etag)
-	if resp.StatusCode != http.StatusOK || resp.Header.Get("ETag") == etag || len(body) == 0 {
-		t.Errorf("after a rotation, If-None-Match with the old tag: %d ETag %q, want the new key set", resp.StatusCode, resp.Header.Get("ETag"))
+	for coding, etag := range tags {
+		resp, body := jwksGet(t, p, coding, tags["gzip"]+", "+tags["identity"])
+		if resp.StatusCode != http.StatusOK || resp.Header.Get("ETag") == etag || len(body) == 0 {
+			t.Errorf("%s, after a rotation, If-None-Match with the old tags: %d ETag %q, want the new key set",
+				coding, resp.StatusCode, resp.Header.Get("ETag"))
+		}
+	}
+}
+
+// RFC 9110 §8.8.3: a strong ETag names one representation's exact bytes,
+// so the gzip-coded JWKS and the identity one must not share one. Portal
+// weakens the tag of what may go out compressed (W/"…", as nginx does)
+// and keeps the strong one for the identity bytes; since If-None-Match
+// compares weakly, a cache holding either still gets its 304, answered
+// with the tag of the coding it asked for.
+func TestJWKSETagPerContentCoding(t *testing.T) {
+	p, _ := startFake(t, portaltest.Options{})
+	gz, gzBody := jwksGet(t, p, "gzip", "")
+	id, idBody := jwksGet(t, p, "identity", "")
+	if gz.StatusCode != http.StatusOK || gz.Header.Get("Content-Encoding") != "gzip" || len(gzBody) == 0 {
+		t.Fatalf("JWKS asked for gzip: %d Content-Encoding %q", gz.StatusCode, gz.Header.Get("Content-Encoding"))
+	}
+	if id.StatusCode != http.StatusOK || id.Header.Get("Content-Encoding") != "" || len(idBody) == 0 {
+		t.Fatalf("JWKS asked for identity: %d Content-Encoding %q", id.StatusCode, id.Header.Get("Content-Encoding"))
+	}
+	gzTag, idTag := gz.Header.Get("ETag"), id.Header.Get("ETag")
+	strong := func(tag string) bool { return strings.HasPrefix(tag, `"`) }
+	if gzTag == "" || idTag == "" || (strong(gzTag) && strong(idTag) && gzTag == idTag) {
+		t.Fatalf("ETag gzip %q, identity %q: two content codings share one strong tag (RFC 9110 §8.8.3)", gzTag, idTag)
+	}
+	if !strong(idTag) {
+		t.Errorf("identity ETag %q, want it strong: its bytes are the only ones it names", idTag)
+	}
+	for coding, want := range map[string]string{"gzip": gzTag, "identity": idTag} {
+		for _, inm := range []string{gzTag, idTag} {
+			resp, body := jwksGet(t, p, coding, inm)
+			if resp.StatusCode != http.StatusNotModified || len(body) != 0 || resp.Header.Get("ETag") != want {
+				t.Errorf("%s with If-None-Match %s: %d ETag %q, want 304 with %q", coding, inm, resp.StatusCode, resp.Header.Get("ETag"), want)
+			}
+		}
 	}
 }
 
 // HEAD, as load balancers' health checks and some caches send it, answers
-// like GET without a body, on the JWKS and the health endpoints.
+// like GET without a body, on the JWKS and the health endpoints, whichever
+// content coding the two ask for (Go's client asks for gzip on GET only,
+// so both set it here).
 func TestHeadOnJWKSAndHealth(t *testing.T) {
 	p := portaltest.Start(t, portaltest.Options{})
 	hc := p.HTTPClient()
+	do := func(method, path, coding string) (*http.Response, []byte) {
+		t.Helper()
+		req, err := http.NewRequest(method, p.URL+path, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Accept-Encoding", coding)
+		resp, err := hc.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		return resp, body
+	}
 	for _, path := range []string{"/.well-known/jwks.json", "/healthz", "/readyz"} {
-		get, err := hc.Get(p.URL + path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		get.Body.Close()
-		head, err := hc.Head(p.URL + path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		body, _ := io.ReadAll(head.Body)
-		head.Body.Close()
-		if head.StatusCode != http.StatusOK || get.StatusCode != http.StatusOK || len(body) != 0 ||
-			head.Header.Get("Content-Type") != get.Header.Get("Content-Type") || head.Header.Get("ETag") != get.Header.Get("ETag") {
-			t.Errorf("HEAD %s: %d %q ETag %q with %d bytes; GET: %d %q ETag %q", path, head.StatusCode,
-				head.Header.Get("Content-Type"), head.Header.Get("ETag"), len(body), get.StatusCode,
-				get.Header.Get("Content-Type"), get.Header.Get("ETag"))
+		for _, coding := range []string{"gzip", "identity"} {
+			get, _ := do(http.MethodGet, path, coding)
+			head, body := do(http.MethodHead, path, coding)
+			if head.StatusCode != http.StatusOK || get.StatusCode != http.StatusOK || len(body) != 0 ||
+				head.Header.Get("Content-Type") != get.Header.Get("Content-Type") || head.Header.Get("ETag") != get.Header.Get("ETag") {
+				t.Errorf("HEAD %s (%s): %d %q ETag %q with %d bytes; GET: %d %q ETag %q", path, coding, head.StatusCode,
+					head.Header.Get("Content-Type"), head.Header.Get("ETag"), len(body), get.StatusCode,
+					get.Header.Get("Content-Type"), get.Header.Get("ETag"))
+			}
 		}
 	}
 }

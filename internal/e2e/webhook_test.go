@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -312,5 +313,72 @@ func TestWebhookEndpointOnAnInternalAddressIsRefused_REQ_WH_06(t *testing.T) {
 		if e.Errors[0].Meta["param_name"] != "url" {
 			t.Errorf("%s: meta = %v", url, e.Errors[0].Meta)
 		}
+	}
+}
+
+// email.created says that an email went out and to whom, never what it
+// said: its subject and bodies carry one-time codes and sign-in links,
+// which a webhook receiver (and every log and queue it passes through)
+// must not be able to use (REQ-OTP-05 keeps them hashed at rest for the
+// same reason). The fields are present, as in Clerk's email object, and
+// empty; the recipient, the kind (slug) and the status are there.
+func TestEmailCreatedWebhookCarriesNoCodeOrLink(t *testing.T) {
+	secret := webhook.NewSecret()
+	rcv := newHookReceiver(t, secret)
+	env := map[string]string{"PORTAL_WEBHOOK_URL": rcv.srv.URL + "/clerk", "PORTAL_WEBHOOK_SECRET": secret,
+		"PORTAL_WEBHOOK_ALLOW_PRIVATE": "true"}
+	for k, v := range linkEnv {
+		env[k] = v
+	}
+	p := portaltest.Start(t, portaltest.Options{Env: env}) // a real clock, for the delivery worker
+	signUp(t, p, newBrowser(t, p), "ada@example.com", "")  // an email with a code
+	b := newBrowser(t, p)                                  // then one with a sign-in link
+	b.submit(b.get("/sign-in"), signInForm, map[string]string{"identifier": "ada@example.com"})
+	link := p.SMTP.WaitFor(t, "ada@example.com", mailWait).Link()
+
+	var code, subjects []string
+	for _, m := range p.SMTP.Messages() {
+		if c := m.Code(); c != "" {
+			code = append(code, c)
+		}
+		subjects = append(subjects, m.Subject)
+	}
+	if len(code) != 1 || link == "" || len(subjects) != 2 {
+		t.Fatalf("emails: codes %v, link %q, subjects %q; want a code email and a link email", code, link, subjects)
+	}
+	secrets := []string{code[0], link, tokenOf(t, link)}
+	secrets = append(secrets, subjects...)
+
+	slugs := map[string]bool{}
+	deadline := time.Now().Add(10 * time.Second)
+	for len(slugs) < 2 && time.Now().Before(deadline) {
+		rcv.mu.Lock()
+		for _, e := range rcv.events {
+			var m map[string]any
+			if e.Type != "email.created" || json.Unmarshal(e.Data, &m) != nil || slugs[fmt.Sprint(m["slug"])] {
+				continue
+			}
+			slugs[fmt.Sprint(m["slug"])] = true
+			for _, s := range secrets {
+				if strings.Contains(string(e.Data), s) {
+					t.Errorf("email.created %s carries %q", e.Data, s)
+				}
+			}
+			id, _ := m["id"].(string)
+			if m["object"] != "email" || !strings.HasPrefix(id, "ema_") || m["to_email_address"] != "ada@example.com" ||
+				m["status"] != "delivered" || m["delivered_by_clerk"] != true {
+				t.Errorf("email.created data = %s, want object, id, to_email_address, status and delivered_by_clerk", e.Data)
+			}
+			for _, empty := range []string{"subject", "body", "body_plain"} {
+				if v, ok := m[empty]; !ok || v != "" {
+					t.Errorf("email.created %s = %v (present %v), want present and empty", empty, v, ok)
+				}
+			}
+		}
+		rcv.mu.Unlock()
+		time.Sleep(20 * time.Millisecond)
+	}
+	if !slugs["verification_code"] || !slugs["magic_link_sign_in"] {
+		t.Errorf("email.created slugs %v, want verification_code and magic_link_sign_in", slugs)
 	}
 }
