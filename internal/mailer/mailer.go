@@ -123,8 +123,12 @@ func (m *Mailer) SendSMSCode(ctx context.Context, to, code, purpose string) erro
 		return err
 	}
 	now := m.Clock.Now()
+	// The message is left out, as email.created leaves out subject and body:
+	// it holds the code, which the webhook, the events table and whatever
+	// logs the receiver keeps would otherwise carry in clear (codes are
+	// stored only hashed, REQ-OTP-05).
 	obj := smsObject{Object: "sms_message", ID: id.New("sms"), Slug: "verification_code", ToPhoneNumber: to,
-		Message: body, Status: "delivered", DeliveredByPortal: true}
+		Status: "delivered", DeliveredByPortal: true}
 	e, err := events.New(events.SMSCreated, obj.ID, obj, now)
 	if err != nil {
 		return err
