@@ -74,12 +74,18 @@ func (a *app) signInSubmitIdentifier(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	f, err := a.SignIn.Start(ctx, cid, identifier, targetString(target))
+	f, again, err := a.SignIn.Start(ctx, cid, identifier, targetString(target))
 	if err != nil {
 		if errs, status, ok := a.formErrors(c, err); ok {
 			return a.renderSignInStart(c, status, identifier, form, errs)
 		}
 		return err
+	}
+	if again {
+		// The same identifier sent a moment ago (a double click): this
+		// answer lands where that one does, on its flow, and sends no
+		// second code; the first is on its way.
+		return c.Redirect(http.StatusSeeOther, factorOneURL(f.ID))
 	}
 	offered, err := a.SignIn.Offered(ctx, f)
 	if err != nil {

@@ -91,7 +91,7 @@ func (a *app) signUpSubmit(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	f, err := a.SignUp.Start(ctx, cid, in, targetString(target), a.meta(c))
+	f, again, err := a.SignUp.Start(ctx, cid, in, targetString(target), a.meta(c))
 	if err != nil {
 		var fe *signup.FormError
 		if errors.As(err, &fe) {
@@ -104,6 +104,11 @@ func (a *app) signUpSubmit(c echo.Context) error {
 			return a.renderSignUp(c, status, in, form, views.Errors{"": firstMessage(errs)})
 		}
 		return err
+	}
+	if again {
+		// The same form sent a moment ago (a double click): this answer
+		// lands where that one does, on its flow, and nothing more is sent.
+		return c.Redirect(http.StatusSeeOther, signUpVerifyURL(f))
 	}
 	if f.Data.Strategy == "" { // nothing to verify: done
 		sess, err := a.SignUp.Continue(ctx, f, a.meta(c))

@@ -127,6 +127,24 @@ func DecodeData(s string) (Data, error) {
 // Expired reports whether the flow can no longer be used at now.
 func (f *Flow) Expired(now time.Time) bool { return !now.Before(f.ExpireAt) }
 
+// SameStartWindow is how long after a sign-in or sign-up was started from a
+// form the same start from the same browser (a double click, Enter and then
+// a click, the form sent again at once) goes on with that flow instead of
+// beginning another: it sends nothing, so the code already on its way is
+// the one that works.
+const SameStartWindow = 10 * time.Second
+
+// OnceCreator stores the flows a form starts, once per start.
+type OnceCreator interface {
+	// CreateFlowOnce stores f unless a flow of f's kind that f's client
+	// created at or after since satisfies same: it returns that flow then,
+	// and created false. The starts of one client are serialized in the
+	// store (across every portal sharing it), so of two identical starts
+	// sent together exactly one stores its flow. same runs while they are
+	// held: it must be quick and must not touch the store.
+	CreateFlowOnce(ctx context.Context, f *Flow, since time.Time, same func(*Flow) bool) (got *Flow, created bool, err error)
+}
+
 // Finder reads flows; the sign-in and sign-up stores implement it.
 type Finder interface {
 	FlowByID(ctx context.Context, id string) (*Flow, error)

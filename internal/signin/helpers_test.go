@@ -123,7 +123,7 @@ func (e *env) client() string {
 // start begins a sign-in on client with what the person typed.
 func (e *env) start(client, identifier string) *flow.Flow {
 	e.t.Helper()
-	f, err := e.svc.Start(e.t.Context(), client, identifier, "")
+	f, _, err := e.svc.Start(e.t.Context(), client, identifier, "")
 	if err != nil {
 		e.t.Fatalf("Start(%q): %v", identifier, err)
 	}

@@ -29,6 +29,7 @@ type Repo interface {
 	session.Repo
 	flow.CodeStore
 	CreateFlow(ctx context.Context, f *flow.Flow) error
+	flow.OnceCreator
 	FlowByID(ctx context.Context, id string) (*flow.Flow, error)
 	UpdateFlow(ctx context.Context, f *flow.Flow) error
 	UserByID(ctx context.Context, id string) (*user.User, error)
@@ -81,34 +82,43 @@ type Service struct {
 // to another browser.
 var ErrFlowGone = apperr.New(apperr.Expired, "This sign-in has expired. Please start again.").T("error.signin.expired")
 
-// Start begins a sign-in with the identifier a person typed.
-func (s *Service) Start(ctx context.Context, clientID, identifier, redirectURL string) (*flow.Flow, error) {
+// Start begins a sign-in with the identifier a person typed. The same start
+// from the same browser a moment before (flow.SameStartWindow: a double
+// click) is not begun again: Start returns that flow, with again set, and
+// the caller sends nothing for it.
+func (s *Service) Start(ctx context.Context, clientID, identifier, redirectURL string) (f *flow.Flow, again bool, err error) {
 	kind, value, err := s.Identifiers.Parse(identifier)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	// Policy, not accounts: the answer is the same whether or not the
 	// identifier has one, so it gives nothing away (REQ-RL-05).
 	if e, err := s.Restrict.CheckSignIn(ctx, kind, value); err != nil {
-		return nil, err
+		return nil, false, err
 	} else if e != nil {
 		e.Field = "identifier"
-		return nil, e
+		return nil, false, e
 	}
 	// An unverified address signs nobody in: the flow goes on as for an
 	// unknown one.
 	owner, err := s.Repo.SignInOwner(ctx, kind, value)
 	if err != nil && !errors.Is(err, apperr.ErrNotFound) {
-		return nil, err
+		return nil, false, err
 	}
 	now := s.Clock.Now()
-	f := &flow.Flow{ID: id.New(id.SignIn), Kind: flow.SignIn, ClientID: clientID, Status: flow.NeedsFirstFactor,
+	f = &flow.Flow{ID: id.New(id.SignIn), Kind: flow.SignIn, ClientID: clientID, Status: flow.NeedsFirstFactor,
 		Identifier: value, RedirectURL: redirectURL, CreatedAt: now, UpdatedAt: now, ExpireAt: now.Add(flow.Lifetime),
 		Data: flow.Data{IdentifierKind: kind}, UserID: owner}
-	if err := s.Repo.CreateFlow(ctx, f); err != nil {
-		return nil, err
+	// Whether the account exists plays no part in what counts as the same
+	// start (REQ-RL-05).
+	got, created, err := s.Repo.CreateFlowOnce(ctx, f, now.Add(-flow.SameStartWindow), func(o *flow.Flow) bool {
+		return o.Status == flow.NeedsFirstFactor && o.Data.FirstFactor == "" && o.Identifier == value &&
+			o.Data.IdentifierKind == kind && o.RedirectURL == redirectURL && !o.Expired(now)
+	})
+	if err != nil {
+		return nil, false, err
 	}
-	return f, nil
+	return got, !created, nil
 }
 
 // Load returns the flow when it belongs to clientID and can still be used.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"reflect"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -315,6 +316,9 @@ func TestEmailCodeSingleUseAndBoundToFlow_REQ_OTP_03(t *testing.T) {
 		}
 		code := e.mail.Last(t, "ada@example.com", "code").Secret
 
+		// Past the moment in which the same start goes on with the first
+		// flow (a double click), so that this one is a flow of its own.
+		e.clock.Advance(flow.SameStartWindow + time.Second)
 		second := e.start(client, "ada@example.com")
 		if err := e.prepare(client, second.ID, flow.EmailCode); err != nil {
 			t.Fatal(err)
@@ -491,4 +495,49 @@ func countOf[T any](list []T, keep func(T) bool) int {
 		}
 	}
 	return n
+}
+
+// The same identifier sent again from the same browser a moment later (a
+// double click) goes on with the first flow, known account or not; another
+// identifier, redirect or browser, a later moment, or a first flow that
+// has moved on, starts one of its own.
+func TestSameStartGoesOnWithTheFirstFlow(t *testing.T) {
+	onEngines(t, func(t *testing.T, e *env) {
+		ctx := t.Context()
+		e.account("ada@example.com")
+		for _, who := range []string{"ada@example.com", "nobody@example.com"} {
+			client := e.client()
+			first := e.start(client, who)
+			e.clock.Advance(flow.SameStartWindow - time.Second)
+			got, again, err := e.svc.Start(ctx, client, " "+strings.ToUpper(who), "")
+			if err != nil || !again || got.ID != first.ID {
+				t.Fatalf("%s again: flow %v again %v, %v; want %s again", who, got, again, err, first.ID)
+			}
+			for _, c := range []struct{ what, client, identifier, target string }{
+				{"another identifier", client, "grace@example.com", ""},
+				{"another redirect", client, who, "http://localhost:3000/after"},
+				{"another browser", e.client(), who, ""},
+			} {
+				f, again, err := e.svc.Start(ctx, c.client, c.identifier, c.target)
+				if err != nil || again || f.ID == first.ID {
+					t.Errorf("%s, %s: flow %v again %v, %v; want a sign-in of its own", who, c.what, f, again, err)
+				}
+			}
+			e.clock.Advance(2 * time.Second)
+			if f, again, err := e.svc.Start(ctx, client, who, ""); err != nil || again || f.ID == first.ID {
+				t.Errorf("%s later: flow %v again %v, %v; want a new sign-in", who, f, again, err)
+			}
+		}
+
+		client := e.client()
+		first := e.start(client, "ada@example.com")
+		stored := e.load(client, first.ID)
+		stored.Status = flow.Complete
+		if err := e.st.Q.UpdateFlow(ctx, stored); err != nil {
+			t.Fatal(err)
+		}
+		if f, again, err := e.svc.Start(ctx, client, "ada@example.com", ""); err != nil || again || f.ID == first.ID {
+			t.Errorf("after the first completed: flow %v again %v, %v; want a new sign-in", f, again, err)
+		}
+	})
 }

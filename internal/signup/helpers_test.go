@@ -109,7 +109,8 @@ func (e *env) client() string {
 // start submits the sign-up form on client.
 func (e *env) start(client string, in signup.Form) (*flow.Flow, error) {
 	e.t.Helper()
-	return e.svc.Start(e.t.Context(), client, in, "", meta)
+	f, _, err := e.svc.Start(e.t.Context(), client, in, "", meta)
+	return f, err
 }
 
 func (e *env) mustStart(client string, in signup.Form) *flow.Flow {

@@ -35,6 +35,7 @@ type Repo interface {
 	session.Repo
 	flow.CodeStore
 	CreateFlow(ctx context.Context, f *flow.Flow) error
+	flow.OnceCreator
 	FlowByID(ctx context.Context, id string) (*flow.Flow, error)
 	UpdateFlow(ctx context.Context, f *flow.Flow) error
 	UserByIdentifier(ctx context.Context, kind, value string) (*user.User, error)
@@ -204,17 +205,22 @@ var ErrFlowGone = apperr.New(apperr.Expired, "This sign-up has expired. Please s
 
 // Start validates the form and sends the first verification. Every problem
 // is reported at once, field by field, in a *FormError.
-func (s *Service) Start(ctx context.Context, clientID string, in Form, redirectURL string, m flow.Meta) (*flow.Flow, error) {
+//
+// The same form sent again from the same browser a moment before
+// (flow.SameStartWindow: a double click) starts nothing new: Start returns
+// that flow, with again set, and sends nothing, so neither a second code
+// nor (the address has an account) a second note to its owner goes out.
+func (s *Service) Start(ctx context.Context, clientID string, in Form, redirectURL string, m flow.Meta) (f *flow.Flow, again bool, err error) {
 	if err := s.invitedOnly(in); err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	d, err := s.validate(ctx, in, s.formFields(), false)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	if s.Fields.Shown[FieldPassword] && in.Password != "" {
 		if d.PasswordHash, err = s.Hasher.Hash(ctx, in.Password); err != nil {
-			return nil, err
+			return nil, false, err
 		}
 	}
 	d.InvitationID = in.InvitationID
@@ -222,17 +228,49 @@ func (s *Service) Start(ctx context.Context, clientID string, in Form, redirectU
 	if s.LegalConsent && in.LegalAccepted {
 		d.LegalAcceptedAt = &now
 	}
-	f := &flow.Flow{ID: id.New(id.SignUp), Kind: flow.SignUp, ClientID: clientID, Status: flow.MissingRequirements,
+	f = &flow.Flow{ID: id.New(id.SignUp), Kind: flow.SignUp, ClientID: clientID, Status: flow.MissingRequirements,
 		Identifier: firstNonEmpty(d.Email, d.Phone, d.Username), RedirectURL: redirectURL, CreatedAt: now,
 		UpdatedAt: now, ExpireAt: now.Add(flow.Lifetime), Data: d}
 	f.Data.Strategy = s.nextStrategy(f)
-	if err := s.Repo.CreateFlow(ctx, f); err != nil {
-		return nil, err
+	if prev, err := s.createOnce(ctx, f, in.Password, now); err != nil || prev != nil {
+		return prev, prev != nil, err
 	}
 	if f.Data.Strategy == "" { // nothing to verify (username and password only)
-		return f, nil
+		return f, false, nil
 	}
-	return f, s.send(ctx, f, m)
+	return f, false, s.send(ctx, f, m)
+}
+
+// createOnce stores f, the start of a sign-up from its form, unless the
+// same start is a moment old: it returns that flow then, and nil after
+// storing f. The same start is the same fields, redirect, invitation and
+// consent, and the same password, which only the stored hash can tell:
+// that is checked after the store has answered, so that the slow hash does
+// not hold up other starts. Whether the address or number has an account
+// plays no part (REQ-RL-05).
+func (s *Service) createOnce(ctx context.Context, f *flow.Flow, password string, now time.Time) (*flow.Flow, error) {
+	d := f.Data
+	prev, created, err := s.Repo.CreateFlowOnce(ctx, f, now.Add(-flow.SameStartWindow), func(o *flow.Flow) bool {
+		od := o.Data
+		return o.Status == flow.MissingRequirements && od.External == nil && len(od.Missing) == 0 &&
+			o.RedirectURL == f.RedirectURL && od.Email == d.Email && od.Phone == d.Phone &&
+			od.Username == d.Username && od.FirstName == d.FirstName && od.LastName == d.LastName &&
+			(od.PasswordHash == "") == (d.PasswordHash == "") && od.InvitationID == d.InvitationID &&
+			(od.LegalAcceptedAt == nil) == (d.LegalAcceptedAt == nil) && !o.Expired(now)
+	})
+	if err != nil || created {
+		return nil, err
+	}
+	if d.PasswordHash == "" {
+		return prev, nil
+	}
+	if ok, _, err := s.Hasher.Verify(ctx, password, prev.Data.PasswordHash); err != nil {
+		return nil, err
+	} else if ok {
+		return prev, nil
+	}
+	// The same fields with another password: a start of its own.
+	return nil, s.Repo.CreateFlow(ctx, f)
 }
 
 // nextStrategy is the verification the flow needs next, or "".

@@ -249,3 +249,79 @@ func TestSignUpTwiceForOneAddress_REQ_IN_10(t *testing.T) {
 		}
 	})
 }
+
+// The same form sent again from the same browser a moment later (a double
+// click) goes on with the first flow and sends nothing; anything that
+// makes it another sign-up (another field, another password, another
+// browser, a later moment) starts one of its own.
+func TestSameStartGoesOnWithTheFirstFlow(t *testing.T) {
+	onEngines(t, func(t *testing.T, e *env) {
+		ctx := t.Context()
+		client := e.client()
+		in := signup.Form{Email: "ada@example.com", Password: pw, FirstName: "Ada", LastName: "Lovelace"}
+		first, again, err := e.svc.Start(ctx, client, in, "", meta)
+		if err != nil || again {
+			t.Fatalf("first Start: again %v, %v", again, err)
+		}
+		sent := e.mail.Count()
+
+		e.clock.Advance(flow.SameStartWindow - time.Second)
+		typed := in
+		typed.Email, typed.FirstName = " Ada@Example.com", "Ada " // as typed: the same once normalised
+		got, again, err := e.svc.Start(ctx, client, typed, "", meta)
+		if err != nil || !again || got.ID != first.ID {
+			t.Fatalf("the same form again: flow %v again %v, %v; want %s again", got, again, err, first.ID)
+		}
+		if n := e.mail.Count(); n != sent {
+			t.Errorf("%d messages sent for the same form, want none", n-sent)
+		}
+
+		for _, c := range []struct {
+			what   string
+			client string
+			in     signup.Form
+			target string
+		}{
+			{"another password", client, signup.Form{Email: in.Email, Password: pw + "!", FirstName: "Ada", LastName: "Lovelace"}, ""},
+			{"another name", client, signup.Form{Email: in.Email, Password: pw, FirstName: "Augusta", LastName: "Lovelace"}, ""},
+			{"another redirect", client, in, "http://localhost:3000/after"},
+			{"another browser", e.client(), in, ""},
+		} {
+			f, again, err := e.svc.Start(ctx, c.client, c.in, c.target, meta)
+			if err != nil {
+				t.Fatalf("%s: %v", c.what, err)
+			}
+			if again || f.ID == first.ID {
+				t.Errorf("%s: went on with the first flow, want a sign-up of its own", c.what)
+			}
+		}
+
+		e.clock.Advance(2 * time.Second) // the first is past the window
+		f, again, err := e.svc.Start(ctx, client, in, "", meta)
+		if err != nil || again || f.ID == first.ID {
+			t.Errorf("the same form later: flow %v again %v, %v; want a new sign-up", f, again, err)
+		}
+	})
+}
+
+// REQ-RL-05: the same form with a taken address is treated as with a new
+// one: it goes on with the first flow, and the owner is told once.
+func TestSameStartTellsTheOwnerOnce_REQ_RL_05(t *testing.T) {
+	onEngines(t, func(t *testing.T, e *env) {
+		ctx := t.Context()
+		e.owner("ada@example.com")
+		client := e.client()
+		in := signup.Form{Email: "ada@example.com", Password: pw, FirstName: "Ada", LastName: "Lovelace"}
+		first, _, err := e.svc.Start(ctx, client, in, "", meta)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, again, err := e.svc.Start(ctx, client, in, "", meta)
+		if err != nil || !again || got.ID != first.ID {
+			t.Fatalf("the same form again: flow %v again %v, %v; want %s again", got, again, err, first.ID)
+		}
+		if kinds := e.mail.Kinds("ada@example.com"); len(kinds) != 1 {
+			t.Errorf("the owner got %v, want one message", kinds)
+		}
+	})
+}

@@ -22,16 +22,21 @@ func (q *Q) CreateFlow(ctx context.Context, f *flow.Flow) error {
 
 // FlowByID returns a flow.
 func (q *Q) FlowByID(ctx context.Context, id string) (*flow.Flow, error) {
+	f, err := scanFlow(q.row(ctx, `SELECT `+flowCols+` FROM flows WHERE id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, ErrNotFound
+	}
+	return f, err
+}
+
+func scanFlow(r scanner) (*flow.Flow, error) {
 	var (
 		f                     flow.Flow
 		data                  string
 		created, updated, exp int64
 	)
-	err := q.row(ctx, `SELECT `+flowCols+` FROM flows WHERE id = ?`, id).Scan(&f.ID, &f.Kind, &f.ClientID,
-		&f.Status, &f.UserID, &f.Identifier, &data, &f.RedirectURL, &f.SessionID, &created, &updated, &exp, &f.Version)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, ErrNotFound
-	}
+	err := r.Scan(&f.ID, &f.Kind, &f.ClientID, &f.Status, &f.UserID, &f.Identifier, &data, &f.RedirectURL,
+		&f.SessionID, &created, &updated, &exp, &f.Version)
 	if err != nil {
 		return nil, err
 	}
@@ -40,6 +45,49 @@ func (q *Q) FlowByID(ctx context.Context, id string) (*flow.Flow, error) {
 	}
 	f.CreatedAt, f.UpdatedAt, f.ExpireAt = fromMS(created), fromMS(updated), fromMS(exp)
 	return &f, nil
+}
+
+// CreateFlowOnce stores f unless a flow of its kind that its client created
+// since then satisfies same (flow.OnceCreator). The client's starts take
+// turns: on PostgreSQL an advisory lock named after the client, held to the
+// end of the transaction, so two portals behind a load balancer queue too;
+// SQLite transactions hold the database's write lock from their start.
+func (q *Q) CreateFlowOnce(ctx context.Context, f *flow.Flow, since time.Time, same func(*flow.Flow) bool) (*flow.Flow, bool, error) {
+	var got *flow.Flow
+	err := q.atomic(ctx, func(q *Q) error {
+		if err := q.LockName(ctx, "flow start "+f.ClientID); err != nil {
+			return err
+		}
+		rows, err := q.query(ctx, `SELECT `+flowCols+` FROM flows
+			WHERE client_id = ? AND kind = ? AND created_at >= ? ORDER BY created_at DESC, id DESC`,
+			f.ClientID, f.Kind, ms(since))
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			o, err := scanFlow(rows)
+			if err != nil {
+				return err
+			}
+			if same(o) {
+				got = o
+				return nil
+			}
+		}
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		rows.Close()
+		return q.CreateFlow(ctx, f)
+	})
+	if err != nil {
+		return nil, false, err
+	}
+	if got != nil {
+		return got, false, nil
+	}
+	return f, true, nil
 }
 
 // UpdateFlow saves f when nobody changed it since it was read (its Version),

@@ -94,6 +94,90 @@ func testFlows(t *testing.T, open func(t *testing.T) *store.Store) {
 		}
 	})
 
+	// Two identical starts sent together (a double click) must end on one
+	// flow: the client's starts take turns, so exactly one stores its own
+	// and every other finds it.
+	t.Run("CreateFlowOnce: of concurrent identical starts exactly one creates", func(t *testing.T) {
+		s, ctx := open(t), t.Context()
+		client := createClient(t, s)
+		same := func(o *flow.Flow) bool { return o.Identifier == "ada@example.com" }
+		type got struct {
+			id      string
+			created bool
+			err     error
+		}
+		rs := race(t, s, 10, func(int) got {
+			f := newFlow(base)
+			f.ClientID, f.Identifier = client, "ada@example.com"
+			g, created, err := s.Q.CreateFlowOnce(ctx, f, base.Add(-time.Second), same)
+			if err != nil {
+				return got{err: err}
+			}
+			return got{id: g.ID, created: created}
+		})
+		created := 0
+		for _, r := range rs {
+			if r.err != nil {
+				t.Fatalf("CreateFlowOnce: %v", r.err)
+			}
+			if r.created {
+				created++
+			}
+			if r.id != rs[0].id {
+				t.Errorf("starts ended on %s and %s, want one flow", rs[0].id, r.id)
+			}
+		}
+		if created != 1 {
+			t.Errorf("%d starts created a flow, want 1", created)
+		}
+		var n int
+		if err := s.DB().QueryRowContext(ctx, `SELECT COUNT(*) FROM flows`).Scan(&n); err != nil || n != 1 {
+			t.Errorf("%d flows stored (%v), want 1", n, err)
+		}
+	})
+
+	t.Run("CreateFlowOnce looks only at the client's flows of the kind since the time given", func(t *testing.T) {
+		s, ctx := open(t), t.Context()
+		client := createClient(t, s)
+		old := newFlow(base)
+		old.ClientID, old.Identifier = client, "ada@example.com"
+		if err := s.Q.CreateFlow(ctx, old); err != nil {
+			t.Fatal(err)
+		}
+		all := func(*flow.Flow) bool { return true }
+		for _, c := range []struct {
+			what  string
+			f     *flow.Flow
+			since time.Time
+		}{
+			{"created before since", newFlow(at(time.Minute)), at(time.Second)},
+			{"another client", newFlow(at(time.Minute)), base},
+			{"another kind", newFlow(at(time.Minute)), base},
+		} {
+			c.f.ClientID = client
+			switch c.what {
+			case "another client":
+				c.f.ClientID = createClient(t, s)
+			case "another kind":
+				c.f.Kind = flow.SignUp
+			}
+			got, created, err := s.Q.CreateFlowOnce(ctx, c.f, c.since, all)
+			if err != nil || !created || got.ID != c.f.ID {
+				t.Errorf("%s: got %v, created %v, %v; want its own flow created", c.what, got, created, err)
+			}
+		}
+		f := newFlow(at(time.Minute))
+		f.ClientID = client
+		got, created, err := s.Q.CreateFlowOnce(ctx, f, base, func(o *flow.Flow) bool { return o.ID == old.ID })
+		if err != nil || created || got.ID != old.ID {
+			t.Fatalf("a match: got %v, created %v, %v; want %s", got, created, err, old.ID)
+		}
+		sameFlow(t, got, old)
+		if _, err := s.Q.FlowByID(ctx, f.ID); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("the matched start stored its flow too: %v", err)
+		}
+	})
+
 	// Codes outlive their flow by a day: the daily send caps count them.
 	t.Run("DeleteExpiredFlows removes expired flows and day-old codes", func(t *testing.T) {
 		s, ctx := open(t), t.Context()
