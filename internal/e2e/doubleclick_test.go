@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/PuerkitoBio/goquery"
 
@@ -163,5 +164,37 @@ func TestDoubleClickEmailCodeSignInSendsOneCode(t *testing.T) {
 		codePage := b.get(landing)
 		wantText(t, "the code page", codePage, http.StatusOK, "Check your email")
 		wantHandBack(t, b.submit(codePage, codeForm, map[string]string{"code": mails[0].Code()}), http.StatusSeeOther, appURL)
+	})
+}
+
+// "Send a new code" pressed twice at once, past the 30 s wait, sends one
+// new code, not two (both requests used to pass the wait before either
+// stored its code): the second is told to wait, and the code sent signs
+// in; on both engines (REQ-OTP-03: one live code per flow).
+func TestDoubleClickResendSendsOneCode_REQ_OTP_03(t *testing.T) {
+	engines(t, func(t *testing.T, postgres bool) {
+		p, clock := startFake(t, portaltest.Options{Postgres: postgres})
+		signUp(t, p, newBrowser(t, p), "ada@example.com", "")
+		b := newBrowser(t, p)
+		codePage := b.submit(passwordStep(t, b, "ada@example.com", appURL), prepareForm, map[string]string{"strategy": "email_code"})
+		wantText(t, "the code page", codePage, http.StatusOK, "Check your email")
+		before := len(mailTo(p.SMTP, "ada@example.com"))
+		clock.Advance(31 * time.Second)
+
+		resend := `form[action="/sign-in/factor-one/prepare"]:has(input[name="strategy"][value="email_code"])`
+		action, vals := b.formValues(codePage, resend, nil)
+		answers := sendTwice(t, b, action, vals)
+		mails := mailTo(p.SMTP, "ada@example.com")[before:]
+		if len(mails) != 1 {
+			t.Fatalf("%d emails after a double-clicked resend, want 1 (answers %d and %d)", len(mails),
+				answers[0].Status, answers[1].Status)
+		}
+		again := b.get(withRedirect("/sign-in/factor-one", appURL))
+		for _, pg := range answers {
+			if pg.Status == http.StatusSeeOther {
+				again = b.follow(pg)
+			}
+		}
+		wantHandBack(t, b.submit(again, codeForm, map[string]string{"code": mails[0].Code()}), http.StatusSeeOther, appURL)
 	})
 }

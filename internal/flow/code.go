@@ -45,6 +45,11 @@ type Verification struct {
 type CodeStore interface {
 	LatestVerification(ctx context.Context, flowID, strategy string) (*Verification, error)
 	InsertVerification(ctx context.Context, v Verification) error
+	// InsertVerificationOnce stores v unless its flow has a verification of
+	// the same strategy created after since; it reports whether it stored
+	// v. Check and insert are one step, so two requests at once (a
+	// double-clicked "Resend") cannot both pass the cooldown.
+	InsertVerificationOnce(ctx context.Context, v Verification, since time.Time) (bool, error)
 	// CountVerificationAttempt adds one attempt unless max is reached or the
 	// verification was used; it reports whether the attempt was counted.
 	CountVerificationAttempt(ctx context.Context, id string, max int) (bool, error)
@@ -87,7 +92,7 @@ func (c *Codes) Issue(ctx context.Context, st CodeStore, flowID, strategy, targe
 		return "", err
 	}
 	v.SecretHash = c.hash(v.ID, code)
-	if err := st.InsertVerification(ctx, *v); err != nil {
+	if err := c.insert(ctx, st, v); err != nil {
 		return "", err
 	}
 	return code, nil
@@ -102,10 +107,21 @@ func (c *Codes) IssueLink(ctx context.Context, st CodeStore, flowID, strategy, t
 	}
 	tok := id.Secret(32)
 	v.SecretHash = linkHash(tok)
-	if err := st.InsertVerification(ctx, *v); err != nil {
+	if err := c.insert(ctx, st, v); err != nil {
 		return "", err
 	}
 	return tok, nil
+}
+
+// insert stores v unless another request stored one for the same flow and
+// strategy since begin looked (both pressed within the cooldown): then the
+// cooldown's answer, and the code already on its way is the one to use.
+func (c *Codes) insert(ctx context.Context, st CodeStore, v *Verification) error {
+	ok, err := st.InsertVerificationOnce(ctx, *v, v.CreatedAt.Add(-ResendAfter))
+	if err != nil || ok {
+		return err
+	}
+	return resendWaitError(ResendAfter)
 }
 
 // begin applies the cooldown and caps and returns the verification to store.
@@ -116,12 +132,7 @@ func (c *Codes) begin(ctx context.Context, st CodeStore, flowID, strategy, targe
 		return nil, err
 	}
 	if wait := ResendWait(prev, now); wait > 0 {
-		secs, unit := int(wait.Seconds()+0.999), "seconds"
-		if secs == 1 {
-			unit = "second"
-		}
-		return nil, apperr.Field(apperr.RateLimited, "code", fmt.Sprintf("You can ask for a new code in %d %s.", secs, unit)).
-			T("error.code.resend_wait", "Count", secs)
+		return nil, resendWaitError(wait)
 	}
 	channel := Channel(strategy)
 	if err := c.Limits.check(ctx, st, channel, target, ip, now); err != nil {
@@ -129,6 +140,16 @@ func (c *Codes) begin(ctx context.Context, st CodeStore, flowID, strategy, targe
 	}
 	return &Verification{ID: id.New(id.Verification), FlowID: flowID, Strategy: strategy, Channel: channel,
 		Target: target, IP: ip, CreatedAt: now, ExpireAt: now.Add(CodeTTL)}, nil
+}
+
+// resendWaitError says how long until a new code may be asked for.
+func resendWaitError(wait time.Duration) error {
+	secs, unit := int(wait.Seconds()+0.999), "seconds"
+	if secs == 1 {
+		unit = "second"
+	}
+	return apperr.Field(apperr.RateLimited, "code", fmt.Sprintf("You can ask for a new code in %d %s.", secs, unit)).
+		T("error.code.resend_wait", "Count", secs)
 }
 
 // CheckLink verifies and consumes a link token.

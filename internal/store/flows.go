@@ -129,6 +129,29 @@ func (q *Q) InsertVerification(ctx context.Context, v flow.Verification) error {
 	return err
 }
 
+// InsertVerificationOnce stores v unless v's flow has a verification of
+// v's strategy created after since (flow.CodeStore). Concurrent calls for
+// one flow take turns: a PostgreSQL advisory lock, SQLite's write lock.
+func (q *Q) InsertVerificationOnce(ctx context.Context, v flow.Verification, since time.Time) (bool, error) {
+	inserted := false
+	err := q.atomic(ctx, func(q *Q) error {
+		if err := q.LockName(ctx, "verification "+v.FlowID+" "+v.Strategy); err != nil {
+			return err
+		}
+		var n int
+		if err := q.row(ctx, `SELECT COUNT(*) FROM verifications WHERE flow_id = ? AND strategy = ? AND created_at > ?`,
+			v.FlowID, v.Strategy, ms(since)).Scan(&n); err != nil {
+			return err
+		}
+		if n > 0 {
+			return nil
+		}
+		inserted = true
+		return q.InsertVerification(ctx, v)
+	})
+	return inserted && err == nil, err
+}
+
 const verificationCols = `id, flow_id, strategy, channel, target, ip, secret_hash, attempts, created_at, expire_at, consumed_at`
 
 func scanVerification(r scanner) (*flow.Verification, error) {

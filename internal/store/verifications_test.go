@@ -1,6 +1,8 @@
 package store_test
 
 import (
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -10,6 +12,45 @@ import (
 )
 
 func testVerifications(t *testing.T, open func(t *testing.T) *store.Store) {
+	// A double-clicked "Resend": of concurrent inserts for one flow and
+	// strategy within the cooldown exactly one is stored; another strategy,
+	// another flow, or a code older than since do not stand in the way.
+	t.Run("InsertVerificationOnce: one of concurrent inserts", func(t *testing.T) {
+		s, ctx := open(t), t.Context()
+		since := base.Add(-flow.ResendAfter)
+		var stored atomic.Int32
+		var wg sync.WaitGroup
+		errs := make(chan error, 20)
+		for range 20 {
+			wg.Go(func() {
+				ok, err := s.Q.InsertVerificationOnce(ctx, newVerification("sia_1", base), since)
+				if err != nil {
+					errs <- err
+				} else if ok {
+					stored.Add(1)
+				}
+			})
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			t.Fatal(err)
+		}
+		if n := stored.Load(); n != 1 {
+			t.Fatalf("%d of 20 concurrent inserts stored, want 1", n)
+		}
+		phone := newVerification("sia_1", base)
+		phone.Strategy = flow.PhoneCode
+		for what, v := range map[string]flow.Verification{"another strategy": phone, "another flow": newVerification("sia_2", base)} {
+			if ok, err := s.Q.InsertVerificationOnce(ctx, v, since); err != nil || !ok {
+				t.Errorf("%s: stored %v, err %v; want stored", what, ok, err)
+			}
+		}
+		later := base.Add(flow.ResendAfter + time.Second)
+		if ok, err := s.Q.InsertVerificationOnce(ctx, newVerification("sia_1", later), later.Add(-flow.ResendAfter)); err != nil || !ok {
+			t.Errorf("past the cooldown: stored %v, err %v; want stored", ok, err)
+		}
+	})
 	t.Run("latest by created_at", func(t *testing.T) {
 		s, ctx := open(t), t.Context()
 		if v, err := s.Q.LatestVerification(ctx, "sia_none", flow.EmailCode); v != nil || err != nil {
