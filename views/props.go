@@ -787,6 +787,7 @@ type AcceptInvitation struct {
 	Email   string
 	Role    string
 	Ticket  string
+	NotNow  string // "Not now": back to the app the invitation was sent from; "" = home
 }
 
 // PasskeyForm is a form static/passkeys.js runs: it fetches the WebAuthn
