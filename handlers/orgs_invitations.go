@@ -112,6 +112,9 @@ func (a *app) orgListChange(c echo.Context, list, notice string, change func(org
 	}
 	form, _ := c.FormParams()
 	err = change(actor)
+	if code := removedAlreadyNotice(err); code != "" {
+		err, notice = nil, code // pressed again: what it was for is done
+	}
 	if err == nil {
 		return c.Redirect(http.StatusSeeOther, afterPost("/organizations/"+c.Param("org_id")+"/"+list, notice, form))
 	}

@@ -105,6 +105,9 @@ func (a *app) memberChange(c echo.Context, notice string, change func(org.Actor,
 	}
 	form, _ := c.FormParams()
 	err = change(actor, form)
+	if code := removedAlreadyNotice(err); code != "" {
+		err, notice = nil, code
+	}
 	if err == nil {
 		return c.Redirect(http.StatusSeeOther, afterPost("/organizations/"+c.Param("org_id")+"/members", notice, form))
 	}

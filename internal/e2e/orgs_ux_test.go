@@ -3,6 +3,7 @@ package e2e
 import (
 	"context"
 	"net/http"
+	"net/url"
 	"testing"
 	"time"
 
@@ -39,5 +40,93 @@ func TestAcceptInvitationNotNowGoesBackToTheApp(t *testing.T) {
 	wantText(t, "confirmation", pg, http.StatusOK, "Join Acme")
 	if href := pg.Doc.Find(`a:contains("Not now")`).AttrOr("href", ""); href != "/" {
 		t.Errorf(`"Not now" with a disallowed app leads to %q, want "/"`, href)
+	}
+}
+
+// Pressing Remove again (a stale tab, a double click) on something this
+// organization already removed goes back to its list with a plain notice.
+// REQ-AC-02 stays: an ID of another organization, even one removed there,
+// reads exactly as one that never existed.
+func TestRemovingTwiceSaysAlreadyRemoved_REQ_AC_02(t *testing.T) {
+	p := portaltest.Start(t, portaltest.Options{})
+	ada := signedUp(t, p, "ada@example.com")
+	acme := ada.createOrg(t, p, "Acme")
+	eve := signedUp(t, p, "eve@example.com")
+	evil := eve.createOrg(t, p, "Evil")
+	ctx := context.Background()
+	seed := func(orgID, email, domain string) (mid, invID, domainID string) {
+		now := p.Clock.Now()
+		mid = addTestMember(t, p, orgID, newTestUser(t, p, email), org.RoleMember)
+		inv := &org.Invitation{ID: id.New(id.OrgInvite), OrgID: orgID, Email: "invitee-" + email, Role: org.RoleMember,
+			Status: org.Pending, TicketHash: org.HashTicket(id.Secret(32)), CreatedAt: now, UpdatedAt: now,
+			ExpireAt: now.Add(24 * time.Hour)}
+		if err := p.Store.Q.CreateInvitation(ctx, inv); err != nil {
+			t.Fatal(err)
+		}
+		d := &org.Domain{ID: id.New(org.DomainPrefix), OrgID: orgID, Name: domain, EnrollmentMode: org.ManualInvitation,
+			CreatedAt: now, UpdatedAt: now}
+		if err := p.Store.Q.CreateDomain(ctx, d); err != nil {
+			t.Fatal(err)
+		}
+		return mid, inv.ID, d.ID
+	}
+	aMember, aInv, aDomain := seed(acme.OrgID, "bob@example.com", "acme.test")
+	bMember, bInv, bDomain := seed(evil.OrgID, "mallory@example.com", "evil.test")
+
+	base := "/organizations/" + acme.OrgID
+	back := "?redirect_url=" + url.QueryEscape(appURL)
+	members := ada.b.get(base + "/members" + back)
+	invitations := ada.b.get(base + "/invitations" + back)
+	domain := ada.b.get(base + "/domains/" + aDomain + back)
+	wantText(t, "removed", ada.b.submit(members, `form[action$="/`+aMember+`/remove"]`, nil), http.StatusOK, "The member is removed.")
+	wantText(t, "revoked", ada.b.submit(invitations, `form[action$="/`+aInv+`/revoke"]`, nil), http.StatusOK, "The invitation is revoked.")
+	wantText(t, "domain removed", ada.b.submit(domain, `form[action$="/`+aDomain+`/remove"]`, nil), http.StatusOK, "The domain is removed.")
+
+	for _, c := range []struct {
+		what, sel, path, says string
+		page                  *page
+	}{
+		{"member", `form[action$="/` + aMember + `/remove"]`, base + "/members", "That member was already removed.", members},
+		{"invitation", `form[action$="/` + aInv + `/revoke"]`, base + "/invitations", "That invitation was already revoked or declined.", invitations},
+		{"domain", `form[action$="/` + aDomain + `/remove"]`, base, "That domain was already removed.", domain},
+	} {
+		again := ada.b.submit(c.page, c.sel, nil)
+		wantText(t, c.what+" removed again", again, http.StatusOK, c.says)
+		if again.URL.Path != c.path || again.URL.Query().Get("redirect_url") != appURL {
+			t.Errorf("%s removed again: landed on %s, want its list with the way back to the app", c.what, again.URL)
+		}
+	}
+
+	// Another organization's objects, removed there, read as made up here.
+	eve.b.post("/organizations/"+evil.OrgID+"/members/"+bMember+"/remove", nil)
+	eve.b.post("/organizations/"+evil.OrgID+"/invitations/"+bInv+"/revoke", nil)
+	eve.b.post("/organizations/"+evil.OrgID+"/domains/"+bDomain+"/remove", nil)
+	if _, err := p.Store.Q.MembershipByID(ctx, bMember); err == nil {
+		t.Fatal("the other organization's member was not removed")
+	}
+	for _, c := range []struct{ what, theirs, madeUp string }{
+		{"member", "/members/" + bMember + "/remove", "/members/" + id.New(id.OrgMember) + "/remove"},
+		{"invitation", "/invitations/" + bInv + "/revoke", "/invitations/" + id.New(id.OrgInvite) + "/revoke"},
+		{"domain", "/domains/" + bDomain + "/remove", "/domains/" + id.New(org.DomainPrefix) + "/remove"},
+	} {
+		theirs := ada.b.postForm(http.MethodPost, base+c.theirs, url.Values{"_csrf": {ada.b.csrf()}}, nil)
+		madeUp := ada.b.postForm(http.MethodPost, base+c.madeUp, url.Values{"_csrf": {ada.b.csrf()}}, nil)
+		if theirs.Status != http.StatusNotFound || madeUp.Status != http.StatusNotFound {
+			t.Errorf("%s of another organization: %d, made up: %d; want 404 for both", c.what, theirs.Status, madeUp.Status)
+		}
+		if normalise(theirs.Body) != normalise(madeUp.Body) {
+			t.Errorf("%s of another organization reads differently from a made-up one:\n%s\n---\n%s", c.what, theirs.text(), madeUp.text())
+		}
+	}
+
+	// Someone who may not manage the organization learns nothing either.
+	bobby := signedUp(t, p, "bobby@example.com")
+	u, err := p.Store.Q.UserByID(ctx, bobby.id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	addTestMember(t, p, acme.OrgID, u, org.RoleMember)
+	if pg := bobby.b.postForm(http.MethodPost, base+"/members/"+aMember+"/remove", url.Values{"_csrf": {bobby.b.csrf()}}, nil); pg.Status != http.StatusForbidden {
+		t.Errorf("a member without the permission removes a removed member: %d", pg.Status)
 	}
 }

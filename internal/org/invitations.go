@@ -205,9 +205,15 @@ func (s *Service) Invitations(ctx context.Context, actor Actor, orgID string) (*
 }
 
 // Revoke withdraws a pending invitation; its link stops working.
+// One of this organization's that is no longer pending says what became
+// of it (ErrInvitationRevokedAlready, …) to a person who may manage it;
+// one of another organization reads as missing (REQ-AC-02).
 func (s *Service) Revoke(ctx context.Context, actor Actor, orgID, invitationID string) error {
 	return s.within(ctx, actor, orgID, PermMembershipsManage, func(r Repo, _ *Access) error {
 		inv, err := pendingIn(ctx, r, orgID, invitationID)
+		if errors.Is(err, ErrNotFound) && !actor.instance {
+			return answeredAlready(ctx, r, orgID, invitationID)
+		}
 		if err != nil {
 			return err
 		}
@@ -250,6 +256,27 @@ func pendingIn(ctx context.Context, r Repo, orgID, invitationID string) (*Invita
 		return nil, ErrNotFound
 	}
 	return inv, err
+}
+
+// answeredAlready is why invitationID, not pending, cannot be revoked: what
+// became of it when it is orgID's, else ErrNotFound.
+func answeredAlready(ctx context.Context, r Repo, orgID, invitationID string) error {
+	inv, err := r.InvitationByID(ctx, invitationID)
+	switch {
+	case errors.Is(err, apperr.ErrNotFound) || err == nil && inv.OrgID != orgID:
+		return ErrNotFound
+	case err != nil:
+		return err
+	}
+	switch inv.Status {
+	case Revoked:
+		return ErrInvitationRevokedAlready
+	case Accepted:
+		return ErrInvitationAcceptedAlready
+	case Expired:
+		return ErrInvitationReplacedAlready
+	}
+	return ErrNotFound
 }
 
 func conflictAsMissing(err error) error {

@@ -89,14 +89,39 @@ func (s *Service) ChangeRole(ctx context.Context, actor Actor, orgID, membership
 
 // RemoveMember takes a member out of the organization; it needs
 // org:sys_memberships:manage and keeps an admin.
+//
+// A membership this organization removed already is
+// ErrMemberRemovedAlready for a person who may manage it (not for the
+// Backend API, which answers as for any missing membership).
 func (s *Service) RemoveMember(ctx context.Context, actor Actor, orgID, membershipID string) error {
 	return s.within(ctx, actor, orgID, PermMembershipsManage, func(r Repo, a *Access) error {
 		m, err := memberIn(ctx, r, orgID, membershipID)
+		if errors.Is(err, ErrNotFound) {
+			return removedAlready(ctx, r, actor, orgID, membershipID, ErrMemberRemovedAlready)
+		}
 		if err != nil {
 			return err
 		}
 		return s.remove(ctx, r, a.Org, m)
 	})
+}
+
+// removedAlready is what removing objectID again answers, once the actor
+// is known to manage orgID: already, when orgID noted removing it
+// (RecordRemoval), else ErrNotFound — an ID of another organization, or
+// one that never existed, reads the same (REQ-AC-02).
+func removedAlready(ctx context.Context, r Repo, actor Actor, orgID, objectID string, already error) error {
+	if actor.instance {
+		return ErrNotFound
+	}
+	gone, err := r.WasRemoved(ctx, orgID, objectID)
+	if err != nil {
+		return err
+	}
+	if gone {
+		return already
+	}
+	return ErrNotFound
 }
 
 // Leave takes the actor out of the organization; an admin leaves only when
@@ -114,6 +139,9 @@ func (s *Service) remove(ctx context.Context, r Repo, o *Organization, m *Member
 	now := s.Clock.Now()
 	if err := r.DeleteMembership(ctx, m.ID); err != nil {
 		return notFound(err)
+	}
+	if err := r.RecordRemoval(ctx, o.ID, m.ID, now); err != nil {
+		return err
 	}
 	if err := r.ClearActiveOrg(ctx, o.ID, m.UserID, now); err != nil {
 		return err
