@@ -34,8 +34,13 @@ func (a *app) renderMembers(c echo.Context, status int, actor org.Actor, errs vi
 		Roles: a.roleOptions(c), CanManage: acc.Can(org.PermMembershipsManage), Total: list.Total,
 		PageNum: list.Page, Pages: list.Pages(), Errors: errs, Notice: notice}
 	for _, m := range list.Members {
-		p.Members = append(p.Members, views.OrgMember{ID: m.ID, Name: firstNonEmpty(fullName(m.FirstName, m.LastName), m.Username),
-			Email: m.Email, Role: m.Role, Joined: a.dayOf(c, m.CreatedAt), You: m.UserID == actor.UserID})
+		row := views.OrgMember{ID: m.ID, Name: firstNonEmpty(fullName(m.FirstName, m.LastName), m.Username),
+			Email: m.Email, Role: m.Role, RoleName: a.roleName(c, m.Role), Unoffered: !a.Orgs.Roles.Exists(m.Role),
+			Joined: a.dayOf(c, m.CreatedAt), You: m.UserID == actor.UserID}
+		if row.Unoffered {
+			row.RoleName = a.t(c, "org.members.role_unoffered", "Role", m.Role)
+		}
+		p.Members = append(p.Members, row)
 	}
 	var extra url.Values
 	if search != "" {

@@ -712,12 +712,16 @@ type RoleOption struct {
 
 // OrgMember is one row of the member list.
 type OrgMember struct {
-	ID     string
-	Name   string
-	Email  string
-	Role   string // key, selected in the role select
-	Joined string
-	You    bool
+	ID       string
+	Name     string
+	Email    string
+	Role     string // key, selected in the role select
+	RoleName string // its option's label
+	// Unoffered: Role is not one of the configured roles (PORTAL_ORG_ROLES
+	// changed); the select shows it, selected, besides them.
+	Unoffered bool
+	Joined    string
+	You       bool
 }
 
 // OrgMembers is the member list with search and pages.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"strings"
 	"testing"
 	"time"
 
@@ -40,6 +41,37 @@ func TestAcceptInvitationNotNowGoesBackToTheApp(t *testing.T) {
 	wantText(t, "confirmation", pg, http.StatusOK, "Join Acme")
 	if href := pg.Doc.Find(`a:contains("Not now")`).AttrOr("href", ""); href != "/" {
 		t.Errorf(`"Not now" with a disallowed app leads to %q, want "/"`, href)
+	}
+}
+
+// A member whose role is no longer configured shows that role selected,
+// marked as no longer offered; saving the form as it is keeps it.
+func TestMemberWithARoleNoLongerOfferedKeepsIt(t *testing.T) {
+	p := portaltest.Start(t, portaltest.Options{})
+	ada := signedUp(t, p, "ada@example.com")
+	acme := ada.createOrg(t, p, "Acme")
+	mid := addTestMember(t, p, acme.OrgID, newTestUser(t, p, "bob@example.com"), "org:billing")
+	pg := ada.b.get("/organizations/" + acme.OrgID + "/members")
+	sel := pg.Doc.Find("#role-" + mid + " option[selected]")
+	if sel.Length() != 1 || sel.AttrOr("value", "") != "org:billing" || !strings.Contains(sel.Text(), "no longer offered") {
+		t.Fatalf("selected option %q %q, want org:billing marked as no longer offered", sel.AttrOr("value", ""), sel.Text())
+	}
+	if pg.Doc.Find("#role-"+mid+` option[value="`+org.RoleAdmin+`"]`).Length() != 1 {
+		t.Error("the configured roles are no longer offered beside it")
+	}
+	saved := ada.b.submit(pg, `form[action$="/`+mid+`/role"]`, map[string]string{"role": sel.AttrOr("value", "")})
+	if saved.Status != http.StatusOK || strings.Contains(saved.text(), "Choose one of the roles offered") {
+		t.Fatalf("saving unchanged: %d\n%s", saved.Status, saved.text())
+	}
+	m, err := p.Store.Q.MembershipByID(context.Background(), mid)
+	if err != nil || m.Role != "org:billing" {
+		t.Errorf("after saving unchanged: %+v, %v", m, err)
+	}
+	// Changing it to a role that is offered still works.
+	pg = ada.b.submit(saved, `form[action$="/`+mid+`/role"]`, map[string]string{"role": org.RoleMember})
+	wantText(t, "changed", pg, http.StatusOK, "The role is changed.")
+	if m, _ := p.Store.Q.MembershipByID(context.Background(), mid); m.Role != org.RoleMember {
+		t.Errorf("after changing it: %q", m.Role)
 	}
 }
 

@@ -66,7 +66,7 @@ func (s *Service) Invite(ctx context.Context, actor Actor, orgID string, in Invi
 		role = RoleMember
 	}
 	if !s.Roles.Exists(role) {
-		return nil, apperr.Field(apperr.Invalid, "role", "Choose one of the roles offered.").T("org.error.role_invalid")
+		return nil, errRoleInvalid
 	}
 	emails, err := cleanEmails(in.Emails)
 	if err != nil {
@@ -187,6 +187,10 @@ func (s *Service) checkInvitable(ctx context.Context, r Repo, orgID, email strin
 	p.Status, p.UpdatedAt = Expired, s.Clock.Now()
 	return r.UpdateInvitation(ctx, p, Pending)
 }
+
+// errRoleInvalid refuses a role the instance does not configure (a form
+// opened before PORTAL_ORG_ROLES changed, or tampered with).
+var errRoleInvalid = apperr.Field(apperr.Invalid, "role", "Choose one of the roles offered.").T("org.error.role_invalid")
 
 func alreadyInvited(email string) error {
 	return apperr.Field(apperr.Conflict, "email_address",

@@ -58,10 +58,10 @@ func (s *Service) Members(ctx context.Context, actor Actor, orgID, query string,
 // ChangeRole gives a member another role. It needs
 // org:sys_memberships:manage; nobody changes their own role (REQ-AC-03),
 // and the last admin cannot be demoted (REQ-AC-06).
+//
+// A member keeps a role no longer configured (PORTAL_ORG_ROLES changed)
+// when the form sends it back unchanged; it cannot be given anew.
 func (s *Service) ChangeRole(ctx context.Context, actor Actor, orgID, membershipID, role string) error {
-	if !s.Roles.Exists(role) {
-		return apperr.Field(apperr.Invalid, "role", "Choose one of the roles offered.").T("org.error.role_invalid")
-	}
 	return s.within(ctx, actor, orgID, PermMembershipsManage, func(r Repo, a *Access) error {
 		m, err := memberIn(ctx, r, orgID, membershipID)
 		if err != nil {
@@ -72,6 +72,9 @@ func (s *Service) ChangeRole(ctx context.Context, actor Actor, orgID, membership
 		}
 		if m.Role == role {
 			return nil
+		}
+		if !s.Roles.Exists(role) {
+			return errRoleInvalid
 		}
 		if !s.Roles.Has(role, PermMembershipsManage) {
 			if err := s.keepsManager(ctx, r, orgID, m); err != nil {

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"testing"
 
+	"github.com/portalhq/portal/internal/apperr"
 	"github.com/portalhq/portal/internal/org"
 )
 
@@ -52,6 +53,32 @@ func TestRemovingAgainSaysAlreadyRemoved_REQ_AC_02(t *testing.T) {
 		// The Backend API's removal answers as for any missing membership.
 		if _, err := e.svc.Admin().RemoveMember(ctx, acme.ID, bob.ID); !errors.Is(err, org.ErrNotFound) {
 			t.Errorf("Backend API: %v", err)
+		}
+	})
+}
+
+// A member keeps a role no longer configured when the form sends it back
+// unchanged; nobody can be given it anew.
+func TestRoleNoLongerConfiguredIsKeptUnchanged(t *testing.T) {
+	onEngines(t, func(t *testing.T, e *env) {
+		ctx := t.Context()
+		ada, bob, cy := e.person("ada@example.com"), e.person("bob@example.com"), e.person("cy@example.com")
+		acme := e.create(ada, "Acme")
+		bobs, cys := e.join(ada, bob, acme, org.RoleMember), e.join(ada, cy, acme, org.RoleMember)
+		if err := e.st.Q.UpdateMembershipRole(ctx, bobs.ID, "org:billing", e.clock.Now()); err != nil {
+			t.Fatal(err)
+		}
+		if err := e.svc.ChangeRole(ctx, ada.actor, acme.ID, bobs.ID, "org:billing"); err != nil {
+			t.Errorf("saving the role unchanged: %v", err)
+		}
+		if m := e.membership(acme, bob); m.Role != "org:billing" {
+			t.Errorf("role after saving it unchanged: %q", m.Role)
+		}
+		if err := e.svc.ChangeRole(ctx, ada.actor, acme.ID, cys.ID, "org:billing"); apperr.CodeOf(err) != apperr.Invalid {
+			t.Errorf("giving a role no longer configured: %v", err)
+		}
+		if err := e.svc.ChangeRole(ctx, cy.actor, acme.ID, bobs.ID, "org:nope"); !errors.Is(err, org.ErrForbidden) {
+			t.Errorf("a member without the permission, with a made-up role: %v (the permission comes first)", err)
 		}
 	})
 }
