@@ -737,8 +737,11 @@ type OrgMembers struct {
 	Pages     int
 	PrevURL   string
 	NextURL   string
-	Errors    Errors
+	Errors    Errors // "query": beside the search box
 	Notice    string
+	// Hidden goes with every change made from the list: the app's
+	// redirect_url, and the page and search to come back to.
+	Hidden []Hidden
 }
 
 // OrgInvitationRow is one pending invitation.

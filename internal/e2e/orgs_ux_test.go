@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -12,6 +13,81 @@ import (
 	"github.com/portalhq/portal/internal/org"
 	"github.com/portalhq/portal/internal/testutil/portaltest"
 )
+
+// A refused change on the members page (here a role nobody offers, as a
+// form opened before PORTAL_ORG_ROLES changed would send) comes back on the
+// page and with the search the person was looking at; so does a change
+// that went through.
+func TestMembersPageKeepsPageAndSearchAfterAChange(t *testing.T) {
+	p := portaltest.Start(t, portaltest.Options{})
+	ada := signedUp(t, p, "ada@example.com")
+	acme := ada.createOrg(t, p, "Acme")
+	for i := range org.PerPage + 3 {
+		addTestMember(t, p, acme.OrgID, newTestUser(t, p, fmt.Sprintf("team-%02d@example.com", i)), org.RoleMember)
+	}
+	addTestMember(t, p, acme.OrgID, newTestUser(t, p, "other@example.com"), org.RoleMember)
+	members := "/organizations/" + acme.OrgID + "/members"
+	pg := ada.b.get(members + "?query=team-&redirect_url=" + url.QueryEscape(appURL))
+	wantText(t, "search", pg, http.StatusOK, "Page 1 of 2")
+	pg = ada.b.get(pg.Doc.Find(`a[rel="next"]`).AttrOr("href", ""))
+	wantText(t, "page 2 of the search", pg, http.StatusOK, "Page 2 of 2")
+	rows := func(pg *page) string { return pg.Doc.Find("tbody td.cl-wrap").Text() }
+	page2 := rows(pg)
+	wantSearchPage := func(what string, pg *page) {
+		t.Helper()
+		if !strings.Contains(pg.text(), "Page 2 of 2") || rows(pg) != page2 {
+			t.Errorf("%s: not page 2 of the search any more:\n%s", what, pg.text())
+		}
+		if v := pg.Doc.Find(`input[name="query"][type="search"]`).AttrOr("value", ""); v != "team-" {
+			t.Errorf("%s: the search box holds %q, want what was typed", what, v)
+		}
+		if pg.Doc.Find(`a[href="`+appURL+`"]`).Length() == 0 {
+			t.Errorf("%s: the way back to the app is lost", what)
+		}
+	}
+
+	refused := ada.b.submit(pg, memberRoleForm, map[string]string{"role": "org:nope"})
+	wantText(t, "refused change", refused, http.StatusUnprocessableEntity, "Choose one of the roles offered.")
+	wantSearchPage("after a refused change", refused)
+
+	done := ada.b.submit(refused, memberRoleForm, map[string]string{"role": org.RoleAdmin})
+	wantText(t, "role changed", done, http.StatusOK, "The role is changed.")
+	wantSearchPage("after a change", done)
+
+	// Removing the members of the last page ends on the page before it,
+	// still searching.
+	for range 3 {
+		done = ada.b.submit(done, `form[action$="/remove"]`, nil)
+		wantText(t, "removed", done, http.StatusOK, "The member is removed.")
+	}
+	wantText(t, "page 2 emptied", done, http.StatusOK, "Page 1 of 1", "20 members")
+	if v := done.Doc.Find(`input[name="query"][type="search"]`).AttrOr("value", ""); v != "team-" || strings.Contains(done.text(), "other@example.com") {
+		t.Errorf("the search is lost after emptying its last page (box %q)", v)
+	}
+}
+
+// A search longer than the portal takes (REQ-IN-07) is not run, and the
+// page says so next to the search box instead of silently listing
+// everyone; what was typed stays in the box.
+func TestMemberSearchTooLongSaysSo(t *testing.T) {
+	p := portaltest.Start(t, portaltest.Options{})
+	ada := signedUp(t, p, "ada@example.com")
+	acme := ada.createOrg(t, p, "Acme")
+	long := strings.Repeat("é", 101)
+	pg := ada.b.get("/organizations/" + acme.OrgID + "/members?query=" + url.QueryEscape(long))
+	wantText(t, "long search", pg, http.StatusUnprocessableEntity, "at most 100 characters")
+	box := pg.Doc.Find(`input[name="query"][type="search"]`)
+	if v := box.AttrOr("value", ""); v != long {
+		t.Errorf("the search box holds %q, want what was typed", v)
+	}
+	if box.AttrOr("aria-invalid", "") != "true" ||
+		!strings.Contains(pg.Doc.Find("#"+box.AttrOr("aria-describedby", "none")).Text(), "at most 100 characters") {
+		t.Errorf("the message is not tied to the search box")
+	}
+	if pg := ada.b.get("/organizations/" + acme.OrgID + "/members?query=" + url.QueryEscape(strings.Repeat("é", 100))); pg.Status != http.StatusOK {
+		t.Errorf("a search of exactly 100 characters: %d", pg.Status)
+	}
+}
 
 // "Not now" on the invitation's confirmation goes back to the app it was
 // sent from, when that app is still allowed, else to the portal's home.

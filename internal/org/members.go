@@ -32,19 +32,30 @@ func (p MemberPage) Pages() int {
 	return (p.Total + p.PerPage - 1) / p.PerPage
 }
 
-// Members lists the members matching query (name, email address or
 // MaxPage bounds the page number of a list: beyond it the offset would
 // overflow (a 500 on PostgreSQL, which refuses a negative OFFSET).
 const MaxPage = 1 << 20
 
-// username), page by page; it needs org:sys_memberships:read.
+// CheckMemberSearch tells whether query is a member search the list runs:
+// ErrQueryTooLong past maxQueryLen characters, for the page to say so
+// beside the search box. Members itself runs none of those.
+func CheckMemberSearch(query string) error {
+	if utf8.RuneCountInString(strings.TrimSpace(query)) > maxQueryLen {
+		return ErrQueryTooLong
+	}
+	return nil
+}
+
+// Members lists the members matching query (name, email address or
+// username), page by page; it needs org:sys_memberships:read. A query
+// CheckMemberSearch refuses, or that is not UTF-8, lists everyone.
 func (s *Service) Members(ctx context.Context, actor Actor, orgID, query string, page int) (*Access, MemberPage, error) {
 	a, err := s.Require(ctx, actor, orgID, PermMembershipsRead)
 	if err != nil {
 		return nil, MemberPage{}, err
 	}
 	query = strings.TrimSpace(query)
-	if utf8.RuneCountInString(query) > maxQueryLen || !utf8.ValidString(query) {
+	if CheckMemberSearch(query) != nil || !utf8.ValidString(query) {
 		query = ""
 	}
 	page = min(max(page, 1), MaxPage)

@@ -247,6 +247,8 @@ var (
 		"That invitation was already accepted.").T("org.error.invitation_accepted_already")
 	ErrInvitationReplacedAlready = apperr.New(apperr.Conflict,
 		"That invitation had expired and was replaced by a newer one.").T("org.error.invitation_replaced_already")
+	ErrQueryTooLong = apperr.Field(apperr.Invalid, "query",
+		"Search with at most 100 characters.").T("org.error.query_too_long")
 	ErrOwnRole = apperr.Field(apperr.Forbidden, "role",
 		"You can't change your own role. Ask another admin.").T("org.error.own_role")
 	ErrLastAdmin = apperr.New(apperr.Conflict,
