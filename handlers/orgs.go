@@ -469,8 +469,34 @@ func (a *app) orgNotice(c echo.Context, code string) string {
 	case "request_rejected":
 		return a.t(c, "org.notice.request_rejected")
 	}
+	for _, e := range removedAlready {
+		if code == noticeCode(e) {
+			return a.say(c, e)
+		}
+	}
 	return ""
 }
+
+// removedAlready are the answers to removing again what an organization
+// already removed: the pages go back to the list with the answer as a
+// notice (noticeCode).
+var removedAlready = []*apperr.Error{org.ErrMemberRemovedAlready, org.ErrDomainRemovedAlready,
+	org.ErrInvitationRevokedAlready, org.ErrInvitationAcceptedAlready, org.ErrInvitationReplacedAlready}
+
+// removedAlreadyNotice is the notice code for err when it is one of
+// removedAlready, else "".
+func removedAlreadyNotice(err error) string {
+	for _, e := range removedAlready {
+		if errors.Is(err, e) {
+			return noticeCode(e)
+		}
+	}
+	return ""
+}
+
+// noticeCode is the code of e as a notice: its message ID without the
+// "org.error." every one of removedAlready has.
+func noticeCode(e *apperr.Error) string { return strings.TrimPrefix(e.ID, "org.error.") }
 
 // roleName is a role's display name: the built-in roles in the request's
 // language, a role the owner configured as it is named (org.Name).

@@ -129,8 +129,12 @@ func (a *app) orgDomainRemove(c echo.Context) error {
 	}
 	form, _ := c.FormParams()
 	err = a.Orgs.RemoveDomain(c.Request().Context(), actor, c.Param("org_id"), c.Param("domain_id"))
+	notice := "domain_removed"
+	if code := removedAlreadyNotice(err); code != "" {
+		err, notice = nil, code // pressed again (a stale tab): it is gone all the same
+	}
 	if err == nil {
-		return c.Redirect(http.StatusSeeOther, afterPost("/organizations/"+c.Param("org_id"), "domain_removed", form))
+		return c.Redirect(http.StatusSeeOther, afterPost("/organizations/"+c.Param("org_id"), notice, form))
 	}
 	if isRefusal(err) {
 		return a.orgRefused(c, actor, err)

@@ -112,6 +112,9 @@ func (a *app) orgListChange(c echo.Context, list, notice string, change func(org
 	}
 	form, _ := c.FormParams()
 	err = change(actor)
+	if code := removedAlreadyNotice(err); code != "" {
+		err, notice = nil, code // pressed again: what it was for is done
+	}
 	if err == nil {
 		return c.Redirect(http.StatusSeeOther, afterPost("/organizations/"+c.Param("org_id")+"/"+list, notice, form))
 	}
@@ -178,7 +181,19 @@ func (a *app) acceptInvitationPage(c echo.Context) error {
 	p := a.page(c, a.t(c, "org.accept.title", "Org", o.Name))
 	p.NoReferrer = true // the ticket is in this page's URL
 	return render(c, http.StatusOK, views.AcceptInvitationPage(views.AcceptInvitation{Page: p, OrgName: o.Name,
-		Email: inv.Email, Role: a.roleName(c, inv.Role), Ticket: ticket}))
+		Email: inv.Email, Role: a.roleName(c, inv.Role), Ticket: ticket, NotNow: a.invitationApp(inv)}))
+}
+
+// invitationApp is where "Not now" leads: the app the invitation was sent
+// from while it is still allowed, else the portal's home, as a sign-in
+// without a redirect_url ends.
+func (a *app) invitationApp(inv *org.Invitation) string {
+	if inv.RedirectURL != "" {
+		if u, err := a.Redirects.CheckOrPortal(inv.RedirectURL, a.base); err == nil {
+			return u.String()
+		}
+	}
+	return "/"
 }
 
 // POST /accept-invitation: a signed-in invitee joins.

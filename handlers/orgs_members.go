@@ -20,13 +20,29 @@ func (a *app) orgMembers(c echo.Context) error {
 	return a.renderMembers(c, http.StatusOK, actor, nil, a.orgNotice(c, c.QueryParam("notice")))
 }
 
-// renderMembers shows the page of members the query asks for; a refusal
+// renderMembers shows the page of members the request asks for: its page
+// and query come from the URL, or for a POST from the form's hidden
+// fields, so a refused change shows the page the person was on. A refusal
 // (not a member, no org:sys_memberships:read) ends there.
 func (a *app) renderMembers(c echo.Context, status int, actor org.Actor, errs views.Errors, notice string) error {
 	q := query(c)
-	page, _ := strconv.Atoi(c.QueryParam("page"))
-	search := c.QueryParam("query")
-	acc, list, err := a.Orgs.Members(c.Request().Context(), actor, c.Param("org_id"), search, page)
+	page, _ := strconv.Atoi(q.Get("page"))
+	search, run := q.Get("query"), q.Get("query")
+	if err := org.CheckMemberSearch(search); err != nil {
+		// Said beside the box, with what was typed in it; the list is
+		// everyone's meanwhile.
+		errs = withError(errs, "query", a.sayErr(c, err))
+		run, page = "", 1
+		if status == http.StatusOK {
+			status = http.StatusUnprocessableEntity
+		}
+	}
+	acc, list, err := a.Orgs.Members(c.Request().Context(), actor, c.Param("org_id"), run, page)
+	if err == nil && list.Page > list.Pages() {
+		// Past the end (the last member of the last page was just
+		// removed): the last page there is.
+		acc, list, err = a.Orgs.Members(c.Request().Context(), actor, c.Param("org_id"), run, list.Pages())
+	}
 	if err != nil {
 		return a.orgRefused(c, actor, err)
 	}
@@ -34,12 +50,22 @@ func (a *app) renderMembers(c echo.Context, status int, actor org.Actor, errs vi
 		Roles: a.roleOptions(c), CanManage: acc.Can(org.PermMembershipsManage), Total: list.Total,
 		PageNum: list.Page, Pages: list.Pages(), Errors: errs, Notice: notice}
 	for _, m := range list.Members {
-		p.Members = append(p.Members, views.OrgMember{ID: m.ID, Name: firstNonEmpty(fullName(m.FirstName, m.LastName), m.Username),
-			Email: m.Email, Role: m.Role, Joined: a.dayOf(c, m.CreatedAt), You: m.UserID == actor.UserID})
+		row := views.OrgMember{ID: m.ID, Name: firstNonEmpty(fullName(m.FirstName, m.LastName), m.Username),
+			Email: m.Email, Role: m.Role, RoleName: a.roleName(c, m.Role), Unoffered: !a.Orgs.Roles.Exists(m.Role),
+			Joined: a.dayOf(c, m.CreatedAt), You: m.UserID == actor.UserID}
+		if row.Unoffered {
+			row.RoleName = a.t(c, "org.members.role_unoffered", "Role", m.Role)
+		}
+		p.Members = append(p.Members, row)
+	}
+	p.Hidden = append(p.Hidden, p.Nav.Hidden...)
+	if list.Page > 1 {
+		p.Hidden = append(p.Hidden, views.Hidden{Name: "page", Value: strconv.Itoa(list.Page)})
 	}
 	var extra url.Values
 	if search != "" {
 		extra = url.Values{"query": {search}}
+		p.Hidden = append(p.Hidden, views.Hidden{Name: "query", Value: search})
 	}
 	path := "/organizations/" + acc.Org.ID + "/members"
 	if list.Page > 1 {
@@ -49,6 +75,18 @@ func (a *app) renderMembers(c echo.Context, status int, actor org.Actor, errs vi
 		p.NextURL = pageURL(path, list.Page+1, q, extra)
 	}
 	return render(c, status, views.OrgMembersPage(p))
+}
+
+// withError is errs with msg for field, errs itself when msg is "".
+func withError(errs views.Errors, field, msg string) views.Errors {
+	if msg == "" {
+		return errs
+	}
+	out := views.Errors{field: msg}
+	for k, v := range errs {
+		out[k] = v
+	}
+	return out
 }
 
 // pageURL is page n of the list at path, with extra (a search) and the
@@ -105,8 +143,18 @@ func (a *app) memberChange(c echo.Context, notice string, change func(org.Actor,
 	}
 	form, _ := c.FormParams()
 	err = change(actor, form)
+	if code := removedAlreadyNotice(err); code != "" {
+		err, notice = nil, code
+	}
 	if err == nil {
-		return c.Redirect(http.StatusSeeOther, afterPost("/organizations/"+c.Param("org_id")+"/members", notice, form))
+		// Back to the page and search the change was made from.
+		back := afterPost("/organizations/"+c.Param("org_id")+"/members", notice, form)
+		for _, k := range []string{"page", "query"} {
+			if v := form.Get(k); v != "" {
+				back += "&" + url.Values{k: {v}}.Encode()
+			}
+		}
+		return c.Redirect(http.StatusSeeOther, back)
 	}
 	if isRefusal(err) {
 		return a.orgRefused(c, actor, err)

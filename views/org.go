@@ -101,6 +101,14 @@ func memberName(p Page, m OrgMember) string {
 	return p.T("org.members.a_member")
 }
 
+// orHome is href, or the portal's home when it is "".
+func orHome(href string) string {
+	if href == "" {
+		return "/"
+	}
+	return href
+}
+
 func roleName(roles []RoleOption, key string) string {
 	for _, r := range roles {
 		if r.Key == key {

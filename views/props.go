@@ -712,12 +712,16 @@ type RoleOption struct {
 
 // OrgMember is one row of the member list.
 type OrgMember struct {
-	ID     string
-	Name   string
-	Email  string
-	Role   string // key, selected in the role select
-	Joined string
-	You    bool
+	ID       string
+	Name     string
+	Email    string
+	Role     string // key, selected in the role select
+	RoleName string // its option's label
+	// Unoffered: Role is not one of the configured roles (PORTAL_ORG_ROLES
+	// changed); the select shows it, selected, besides them.
+	Unoffered bool
+	Joined    string
+	You       bool
 }
 
 // OrgMembers is the member list with search and pages.
@@ -733,8 +737,11 @@ type OrgMembers struct {
 	Pages     int
 	PrevURL   string
 	NextURL   string
-	Errors    Errors
+	Errors    Errors // "query": beside the search box
 	Notice    string
+	// Hidden goes with every change made from the list: the app's
+	// redirect_url, and the page and search to come back to.
+	Hidden []Hidden
 }
 
 // OrgInvitationRow is one pending invitation.
@@ -787,6 +794,7 @@ type AcceptInvitation struct {
 	Email   string
 	Role    string
 	Ticket  string
+	NotNow  string // "Not now": back to the app the invitation was sent from; "" = home
 }
 
 // PasskeyForm is a form static/passkeys.js runs: it fetches the WebAuthn

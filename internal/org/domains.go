@@ -512,15 +512,27 @@ func (s *Service) deletePendingAt(ctx context.Context, r Repo, d *Domain) error 
 // RemoveDomain removes a domain from the organization; it needs
 // org:sys_domains:manage. Invitations it gave and requests to join made
 // through it stay as they are; suggestions nobody asked for are withdrawn.
+// One this organization removed already is ErrDomainRemovedAlready.
 func (s *Service) RemoveDomain(ctx context.Context, actor Actor, orgID, domainID string) error {
-	return s.withinDomain(ctx, actor, orgID, domainID, func(r Repo, _ *Access, d *Domain) error {
+	err := s.withinDomain(ctx, actor, orgID, domainID, func(r Repo, _ *Access, d *Domain) error {
 		return s.deleteDomain(ctx, r, d)
+	})
+	if !errors.Is(err, ErrNotFound) {
+		return err
+	}
+	// Missing, or not the actor's to see: told apart only for a person who
+	// manages the organization, and about its own domains.
+	return s.within(ctx, actor, orgID, PermDomainsManage, func(r Repo, _ *Access) error {
+		return removedAlready(ctx, r, actor, orgID, domainID, ErrDomainRemovedAlready)
 	})
 }
 
 func (s *Service) deleteDomain(ctx context.Context, r Repo, d *Domain) error {
 	if err := r.DeleteDomain(ctx, d.ID); err != nil {
 		return notFound(err)
+	}
+	if err := r.RecordRemoval(ctx, d.OrgID, d.ID, s.Clock.Now()); err != nil {
+		return err
 	}
 	if d.suggesting() {
 		if _, err := r.WithdrawUncoveredSuggestions(ctx, d.OrgID, s.Clock.Now()); err != nil {

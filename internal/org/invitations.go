@@ -66,7 +66,7 @@ func (s *Service) Invite(ctx context.Context, actor Actor, orgID string, in Invi
 		role = RoleMember
 	}
 	if !s.Roles.Exists(role) {
-		return nil, apperr.Field(apperr.Invalid, "role", "Choose one of the roles offered.").T("org.error.role_invalid")
+		return nil, errRoleInvalid
 	}
 	emails, err := cleanEmails(in.Emails)
 	if err != nil {
@@ -188,6 +188,10 @@ func (s *Service) checkInvitable(ctx context.Context, r Repo, orgID, email strin
 	return r.UpdateInvitation(ctx, p, Pending)
 }
 
+// errRoleInvalid refuses a role the instance does not configure (a form
+// opened before PORTAL_ORG_ROLES changed, or tampered with).
+var errRoleInvalid = apperr.Field(apperr.Invalid, "role", "Choose one of the roles offered.").T("org.error.role_invalid")
+
 func alreadyInvited(email string) error {
 	return apperr.Field(apperr.Conflict, "email_address",
 		email+" has already been invited. Resend that invitation from the list instead.").T("org.error.already_invited", "Email", email)
@@ -205,9 +209,15 @@ func (s *Service) Invitations(ctx context.Context, actor Actor, orgID string) (*
 }
 
 // Revoke withdraws a pending invitation; its link stops working.
+// One of this organization's that is no longer pending says what became
+// of it (ErrInvitationRevokedAlready, …) to a person who may manage it;
+// one of another organization reads as missing (REQ-AC-02).
 func (s *Service) Revoke(ctx context.Context, actor Actor, orgID, invitationID string) error {
 	return s.within(ctx, actor, orgID, PermMembershipsManage, func(r Repo, _ *Access) error {
 		inv, err := pendingIn(ctx, r, orgID, invitationID)
+		if errors.Is(err, ErrNotFound) && !actor.instance {
+			return answeredAlready(ctx, r, orgID, invitationID)
+		}
 		if err != nil {
 			return err
 		}
@@ -250,6 +260,27 @@ func pendingIn(ctx context.Context, r Repo, orgID, invitationID string) (*Invita
 		return nil, ErrNotFound
 	}
 	return inv, err
+}
+
+// answeredAlready is why invitationID, not pending, cannot be revoked: what
+// became of it when it is orgID's, else ErrNotFound.
+func answeredAlready(ctx context.Context, r Repo, orgID, invitationID string) error {
+	inv, err := r.InvitationByID(ctx, invitationID)
+	switch {
+	case errors.Is(err, apperr.ErrNotFound) || err == nil && inv.OrgID != orgID:
+		return ErrNotFound
+	case err != nil:
+		return err
+	}
+	switch inv.Status {
+	case Revoked:
+		return ErrInvitationRevokedAlready
+	case Accepted:
+		return ErrInvitationAcceptedAlready
+	case Expired:
+		return ErrInvitationReplacedAlready
+	}
+	return ErrNotFound
 }
 
 func conflictAsMissing(err error) error {

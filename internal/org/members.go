@@ -32,19 +32,30 @@ func (p MemberPage) Pages() int {
 	return (p.Total + p.PerPage - 1) / p.PerPage
 }
 
-// Members lists the members matching query (name, email address or
 // MaxPage bounds the page number of a list: beyond it the offset would
 // overflow (a 500 on PostgreSQL, which refuses a negative OFFSET).
 const MaxPage = 1 << 20
 
-// username), page by page; it needs org:sys_memberships:read.
+// CheckMemberSearch tells whether query is a member search the list runs:
+// ErrQueryTooLong past maxQueryLen characters, for the page to say so
+// beside the search box. Members itself runs none of those.
+func CheckMemberSearch(query string) error {
+	if utf8.RuneCountInString(strings.TrimSpace(query)) > maxQueryLen {
+		return ErrQueryTooLong
+	}
+	return nil
+}
+
+// Members lists the members matching query (name, email address or
+// username), page by page; it needs org:sys_memberships:read. A query
+// CheckMemberSearch refuses, or that is not UTF-8, lists everyone.
 func (s *Service) Members(ctx context.Context, actor Actor, orgID, query string, page int) (*Access, MemberPage, error) {
 	a, err := s.Require(ctx, actor, orgID, PermMembershipsRead)
 	if err != nil {
 		return nil, MemberPage{}, err
 	}
 	query = strings.TrimSpace(query)
-	if utf8.RuneCountInString(query) > maxQueryLen || !utf8.ValidString(query) {
+	if CheckMemberSearch(query) != nil || !utf8.ValidString(query) {
 		query = ""
 	}
 	page = min(max(page, 1), MaxPage)
@@ -58,10 +69,10 @@ func (s *Service) Members(ctx context.Context, actor Actor, orgID, query string,
 // ChangeRole gives a member another role. It needs
 // org:sys_memberships:manage; nobody changes their own role (REQ-AC-03),
 // and the last admin cannot be demoted (REQ-AC-06).
+//
+// A member keeps a role no longer configured (PORTAL_ORG_ROLES changed)
+// when the form sends it back unchanged; it cannot be given anew.
 func (s *Service) ChangeRole(ctx context.Context, actor Actor, orgID, membershipID, role string) error {
-	if !s.Roles.Exists(role) {
-		return apperr.Field(apperr.Invalid, "role", "Choose one of the roles offered.").T("org.error.role_invalid")
-	}
 	return s.within(ctx, actor, orgID, PermMembershipsManage, func(r Repo, a *Access) error {
 		m, err := memberIn(ctx, r, orgID, membershipID)
 		if err != nil {
@@ -72,6 +83,9 @@ func (s *Service) ChangeRole(ctx context.Context, actor Actor, orgID, membership
 		}
 		if m.Role == role {
 			return nil
+		}
+		if !s.Roles.Exists(role) {
+			return errRoleInvalid
 		}
 		if !s.Roles.Has(role, PermMembershipsManage) {
 			if err := s.keepsManager(ctx, r, orgID, m); err != nil {
@@ -89,14 +103,39 @@ func (s *Service) ChangeRole(ctx context.Context, actor Actor, orgID, membership
 
 // RemoveMember takes a member out of the organization; it needs
 // org:sys_memberships:manage and keeps an admin.
+//
+// A membership this organization removed already is
+// ErrMemberRemovedAlready for a person who may manage it (not for the
+// Backend API, which answers as for any missing membership).
 func (s *Service) RemoveMember(ctx context.Context, actor Actor, orgID, membershipID string) error {
 	return s.within(ctx, actor, orgID, PermMembershipsManage, func(r Repo, a *Access) error {
 		m, err := memberIn(ctx, r, orgID, membershipID)
+		if errors.Is(err, ErrNotFound) {
+			return removedAlready(ctx, r, actor, orgID, membershipID, ErrMemberRemovedAlready)
+		}
 		if err != nil {
 			return err
 		}
 		return s.remove(ctx, r, a.Org, m)
 	})
+}
+
+// removedAlready is what removing objectID again answers, once the actor
+// is known to manage orgID: already, when orgID noted removing it
+// (RecordRemoval), else ErrNotFound — an ID of another organization, or
+// one that never existed, reads the same (REQ-AC-02).
+func removedAlready(ctx context.Context, r Repo, actor Actor, orgID, objectID string, already error) error {
+	if actor.instance {
+		return ErrNotFound
+	}
+	gone, err := r.WasRemoved(ctx, orgID, objectID)
+	if err != nil {
+		return err
+	}
+	if gone {
+		return already
+	}
+	return ErrNotFound
 }
 
 // Leave takes the actor out of the organization; an admin leaves only when
@@ -114,6 +153,9 @@ func (s *Service) remove(ctx context.Context, r Repo, o *Organization, m *Member
 	now := s.Clock.Now()
 	if err := r.DeleteMembership(ctx, m.ID); err != nil {
 		return notFound(err)
+	}
+	if err := r.RecordRemoval(ctx, o.ID, m.ID, now); err != nil {
+		return err
 	}
 	if err := r.ClearActiveOrg(ctx, o.ID, m.UserID, now); err != nil {
 		return err

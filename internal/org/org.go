@@ -166,6 +166,11 @@ type Repo interface {
 	UpdateMembershipRole(ctx context.Context, id, role string, at time.Time) error
 	UpdateMembershipMetadata(ctx context.Context, m *Membership) error
 	DeleteMembership(ctx context.Context, id string) error
+	// RecordRemoval notes that orgID removed the object id (a membership, a
+	// domain), so that removing it again can say so; WasRemoved tells it,
+	// only to that organization (REQ-AC-02).
+	RecordRemoval(ctx context.Context, orgID, id string, at time.Time) error
+	WasRemoved(ctx context.Context, orgID, id string) (bool, error)
 	CountMembers(ctx context.Context, orgID string) (int, error)
 	CountMembersWithRoles(ctx context.Context, orgID string, roles []string) (int, error)
 	// ListMembers pages through the members matching query (name, email or
@@ -228,6 +233,22 @@ var (
 	// second press of "Decline", say).
 	ErrDeclinedAlready = &apperr.Error{Code: apperr.Expired, Message: ErrInvitationGone.Message, ID: ErrInvitationGone.ID,
 		Err: ErrInvitationGone}
+	// Removing again what the organization already removed (a stale tab, a
+	// double click): the pages go back to the list and say so. Only a
+	// person who may manage the organization is told, and only about its
+	// own objects; anything else stays ErrNotFound (REQ-AC-02).
+	ErrMemberRemovedAlready = apperr.New(apperr.Conflict,
+		"That member was already removed.").T("org.error.member_removed_already")
+	ErrDomainRemovedAlready = apperr.New(apperr.Conflict,
+		"That domain was already removed.").T("org.error.domain_removed_already")
+	ErrInvitationRevokedAlready = apperr.New(apperr.Conflict,
+		"That invitation was already revoked or declined.").T("org.error.invitation_revoked_already")
+	ErrInvitationAcceptedAlready = apperr.New(apperr.Conflict,
+		"That invitation was already accepted.").T("org.error.invitation_accepted_already")
+	ErrInvitationReplacedAlready = apperr.New(apperr.Conflict,
+		"That invitation had expired and was replaced by a newer one.").T("org.error.invitation_replaced_already")
+	ErrQueryTooLong = apperr.Field(apperr.Invalid, "query",
+		"Search with at most 100 characters.").T("org.error.query_too_long")
 	ErrOwnRole = apperr.Field(apperr.Forbidden, "role",
 		"You can't change your own role. Ask another admin.").T("org.error.own_role")
 	ErrLastAdmin = apperr.New(apperr.Conflict,

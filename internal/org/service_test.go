@@ -295,8 +295,13 @@ func TestInvitationsExpireAndResendAndRevoke(t *testing.T) {
 		if _, _, err := e.svc.Accept(ctx, bob.actor, third); !errors.Is(err, org.ErrInvitationGone) {
 			t.Errorf("revoked invitation: %v", err)
 		}
-		if err := e.svc.Revoke(ctx, ada.actor, acme.ID, newer.ID); !errors.Is(err, org.ErrNotFound) {
+		// Revoking twice says it is done; the replaced one says what became
+		// of it (the pages go back to the list with that as a notice).
+		if err := e.svc.Revoke(ctx, ada.actor, acme.ID, newer.ID); !errors.Is(err, org.ErrInvitationRevokedAlready) {
 			t.Errorf("revoking twice: %v", err)
+		}
+		if err := e.svc.Revoke(ctx, ada.actor, acme.ID, inv.ID); !errors.Is(err, org.ErrInvitationReplacedAlready) {
+			t.Errorf("revoking the replaced one: %v", err)
 		}
 	})
 }

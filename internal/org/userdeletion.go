@@ -55,6 +55,9 @@ func (s *Service) RemoveUser(ctx context.Context, r Repo, userID string) error {
 		if err := r.DeleteMembership(ctx, m.ID); err != nil {
 			return err
 		}
+		if err := r.RecordRemoval(ctx, o.ID, m.ID, now); err != nil {
+			return err
+		}
 		if err := s.emitMembership(ctx, r, events.MembershipDeleted, m, o, now); err != nil {
 			return err
 		}

@@ -211,6 +211,21 @@ func (q *Q) DeleteMembership(ctx context.Context, id string) error {
 	return q.expectOne(q.exec(ctx, `DELETE FROM organization_memberships WHERE id = ?`, id))
 }
 
+// RecordRemoval notes that orgID removed the object id (a membership, a
+// domain) at at, in the transaction that removes it.
+func (q *Q) RecordRemoval(ctx context.Context, orgID, id string, at time.Time) error {
+	_, err := q.exec(ctx, `INSERT INTO organization_removals (id, org_id, removed_at) VALUES (?,?,?)
+		ON CONFLICT (id) DO NOTHING`, id, orgID, ms(at))
+	return err
+}
+
+// WasRemoved reports whether orgID removed the object id (RecordRemoval);
+// an object of another organization is false.
+func (q *Q) WasRemoved(ctx context.Context, orgID, id string) (bool, error) {
+	n, err := q.count(ctx, `SELECT COUNT(*) FROM organization_removals WHERE id = ? AND org_id = ?`, id, orgID)
+	return n > 0, err
+}
+
 // CountMembers counts an organization's members.
 func (q *Q) CountMembers(ctx context.Context, orgID string) (int, error) {
 	return q.count(ctx, `SELECT COUNT(*) FROM organization_memberships WHERE org_id = ?`, orgID)

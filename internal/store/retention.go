@@ -13,9 +13,10 @@ const pruneBatch = 500
 // webhook deliveries that are done (succeeded or given up; their attempts
 // go with them by cascade), then events no delivery still waits on, then
 // the messages the development outbox captured, then sign-in tokens used,
-// revoked or expired before it (their hashes serve nothing then). A
-// pending delivery keeps its event, however old. It returns how many rows
-// went.
+// revoked or expired before it (their hashes serve nothing then), and the
+// notes of what organizations removed (after that, pressing Remove again
+// reads "not found"). A pending delivery keeps its event, however old. It
+// returns how many rows went.
 func (q *Q) PruneBefore(ctx context.Context, before time.Time) (int64, error) {
 	steps := []string{
 		`DELETE FROM webhook_deliveries WHERE (endpoint_id, event_id) IN (SELECT endpoint_id, event_id
@@ -25,6 +26,8 @@ func (q *Q) PruneBefore(ctx context.Context, before time.Time) (int64, error) {
 		`DELETE FROM outbox_messages WHERE id IN (SELECT id FROM outbox_messages WHERE created_at < ? LIMIT ?)`,
 		`DELETE FROM sign_in_tokens WHERE id IN (SELECT id FROM sign_in_tokens
 			WHERE CASE WHEN status = 'pending' THEN expires_at ELSE updated_at END < ? LIMIT ?)`,
+		`DELETE FROM organization_removals WHERE id IN (SELECT id FROM organization_removals
+			WHERE removed_at < ? LIMIT ?)`,
 	}
 	var total int64
 	for _, step := range steps {

@@ -111,4 +111,41 @@ func testRetention(t *testing.T, open func(t *testing.T) *store.Store) {
 			}
 		}
 	})
+	t.Run("removals are told only to their organization and pruned", func(t *testing.T) {
+		s, ctx := open(t), t.Context()
+		a, b := createOrg(t, s, "removals-a"), createOrg(t, s, "removals-b")
+		cut := at(-30 * 24 * time.Hour)
+		old, recent := id.New(id.OrgMember), id.New(id.OrgMember)
+		for _, r := range []struct {
+			id string
+			at time.Time
+		}{{old, at(-40 * 24 * time.Hour)}, {recent, at(-time.Hour)}} {
+			if err := s.Q.RecordRemoval(ctx, a.ID, r.id, r.at); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := s.Q.RecordRemoval(ctx, a.ID, recent, at(0)); err != nil {
+			t.Errorf("recording a removal twice: %v", err)
+		}
+		for _, c := range []struct {
+			org, id string
+			want    bool
+		}{{a.ID, recent, true}, {b.ID, recent, false}, {a.ID, id.New(id.OrgMember), false}} {
+			if got, err := s.Q.WasRemoved(ctx, c.org, c.id); err != nil || got != c.want {
+				t.Errorf("WasRemoved(%s, %s) = %v, %v; want %v", c.org, c.id, got, err, c.want)
+			}
+		}
+		if n, err := s.Q.PruneBefore(ctx, cut); err != nil || n != 1 {
+			t.Fatalf("PruneBefore = %d, %v; want the old removal", n, err)
+		}
+		if got, _ := s.Q.WasRemoved(ctx, a.ID, old); got {
+			t.Error("a removal older than the cut is still told")
+		}
+		if err := s.Q.DeleteOrganization(ctx, a.ID); err != nil {
+			t.Fatal(err)
+		}
+		if got, _ := s.Q.WasRemoved(ctx, a.ID, recent); got {
+			t.Error("the removals of a deleted organization stay")
+		}
+	})
 }

@@ -1,0 +1,240 @@
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/portalhq/portal/internal/id"
+	"github.com/portalhq/portal/internal/org"
+	"github.com/portalhq/portal/internal/testutil/portaltest"
+)
+
+// A refused change on the members page (here a role nobody offers, as a
+// form opened before PORTAL_ORG_ROLES changed would send) comes back on the
+// page and with the search the person was looking at; so does a change
+// that went through.
+func TestMembersPageKeepsPageAndSearchAfterAChange(t *testing.T) {
+	p := portaltest.Start(t, portaltest.Options{})
+	ada := signedUp(t, p, "ada@example.com")
+	acme := ada.createOrg(t, p, "Acme")
+	for i := range org.PerPage + 3 {
+		addTestMember(t, p, acme.OrgID, newTestUser(t, p, fmt.Sprintf("team-%02d@example.com", i)), org.RoleMember)
+	}
+	addTestMember(t, p, acme.OrgID, newTestUser(t, p, "other@example.com"), org.RoleMember)
+	members := "/organizations/" + acme.OrgID + "/members"
+	pg := ada.b.get(members + "?query=team-&redirect_url=" + url.QueryEscape(appURL))
+	wantText(t, "search", pg, http.StatusOK, "Page 1 of 2")
+	pg = ada.b.get(pg.Doc.Find(`a[rel="next"]`).AttrOr("href", ""))
+	wantText(t, "page 2 of the search", pg, http.StatusOK, "Page 2 of 2")
+	rows := func(pg *page) string { return pg.Doc.Find("tbody td.cl-wrap").Text() }
+	page2 := rows(pg)
+	wantSearchPage := func(what string, pg *page) {
+		t.Helper()
+		if !strings.Contains(pg.text(), "Page 2 of 2") || rows(pg) != page2 {
+			t.Errorf("%s: not page 2 of the search any more:\n%s", what, pg.text())
+		}
+		if v := pg.Doc.Find(`input[name="query"][type="search"]`).AttrOr("value", ""); v != "team-" {
+			t.Errorf("%s: the search box holds %q, want what was typed", what, v)
+		}
+		if pg.Doc.Find(`a[href="`+appURL+`"]`).Length() == 0 {
+			t.Errorf("%s: the way back to the app is lost", what)
+		}
+	}
+
+	refused := ada.b.submit(pg, memberRoleForm, map[string]string{"role": "org:nope"})
+	wantText(t, "refused change", refused, http.StatusUnprocessableEntity, "Choose one of the roles offered.")
+	wantSearchPage("after a refused change", refused)
+
+	done := ada.b.submit(refused, memberRoleForm, map[string]string{"role": org.RoleAdmin})
+	wantText(t, "role changed", done, http.StatusOK, "The role is changed.")
+	wantSearchPage("after a change", done)
+
+	// Removing the members of the last page ends on the page before it,
+	// still searching.
+	for range 3 {
+		done = ada.b.submit(done, `form[action$="/remove"]`, nil)
+		wantText(t, "removed", done, http.StatusOK, "The member is removed.")
+	}
+	wantText(t, "page 2 emptied", done, http.StatusOK, "Page 1 of 1", "20 members")
+	if v := done.Doc.Find(`input[name="query"][type="search"]`).AttrOr("value", ""); v != "team-" || strings.Contains(done.text(), "other@example.com") {
+		t.Errorf("the search is lost after emptying its last page (box %q)", v)
+	}
+}
+
+// A search longer than the portal takes (REQ-IN-07) is not run, and the
+// page says so next to the search box instead of silently listing
+// everyone; what was typed stays in the box.
+func TestMemberSearchTooLongSaysSo(t *testing.T) {
+	p := portaltest.Start(t, portaltest.Options{})
+	ada := signedUp(t, p, "ada@example.com")
+	acme := ada.createOrg(t, p, "Acme")
+	long := strings.Repeat("é", 101)
+	pg := ada.b.get("/organizations/" + acme.OrgID + "/members?query=" + url.QueryEscape(long))
+	wantText(t, "long search", pg, http.StatusUnprocessableEntity, "at most 100 characters")
+	box := pg.Doc.Find(`input[name="query"][type="search"]`)
+	if v := box.AttrOr("value", ""); v != long {
+		t.Errorf("the search box holds %q, want what was typed", v)
+	}
+	if box.AttrOr("aria-invalid", "") != "true" ||
+		!strings.Contains(pg.Doc.Find("#"+box.AttrOr("aria-describedby", "none")).Text(), "at most 100 characters") {
+		t.Errorf("the message is not tied to the search box")
+	}
+	if pg := ada.b.get("/organizations/" + acme.OrgID + "/members?query=" + url.QueryEscape(strings.Repeat("é", 100))); pg.Status != http.StatusOK {
+		t.Errorf("a search of exactly 100 characters: %d", pg.Status)
+	}
+}
+
+// "Not now" on the invitation's confirmation goes back to the app it was
+// sent from, when that app is still allowed, else to the portal's home.
+func TestAcceptInvitationNotNowGoesBackToTheApp(t *testing.T) {
+	p := portaltest.Start(t, portaltest.Options{})
+	ada := signedUp(t, p, "ada@example.com")
+	bob := signedUp(t, p, "bob@example.com")
+	acme := ada.createOrg(t, p, "Acme")
+	link := ada.invite(t, p, acme.OrgID, "bob@example.com", org.RoleMember)
+	pg := bob.b.get(link)
+	wantText(t, "confirmation", pg, http.StatusOK, "Join Acme")
+	if href := pg.Doc.Find(`a:contains("Not now")`).AttrOr("href", ""); href != appURL {
+		t.Errorf(`"Not now" leads to %q, want the app the invitation came from (%s)`, href, appURL)
+	}
+
+	// An invitation whose app is no longer allowed falls back to home.
+	ticket := id.Secret(32)
+	now := p.Clock.Now()
+	inv := &org.Invitation{ID: id.New(id.OrgInvite), OrgID: acme.OrgID, Email: "carol@example.com", Role: org.RoleMember,
+		Status: org.Pending, TicketHash: org.HashTicket(ticket), RedirectURL: "https://elsewhere.example/app",
+		CreatedAt: now, UpdatedAt: now, ExpireAt: now.Add(24 * time.Hour)}
+	if err := p.Store.Q.CreateInvitation(context.Background(), inv); err != nil {
+		t.Fatal(err)
+	}
+	carol := signedUp(t, p, "carol@example.com")
+	pg = carol.b.get(org.AcceptPath + "?ticket=" + ticket)
+	wantText(t, "confirmation", pg, http.StatusOK, "Join Acme")
+	if href := pg.Doc.Find(`a:contains("Not now")`).AttrOr("href", ""); href != "/" {
+		t.Errorf(`"Not now" with a disallowed app leads to %q, want "/"`, href)
+	}
+}
+
+// A member whose role is no longer configured shows that role selected,
+// marked as no longer offered; saving the form as it is keeps it.
+func TestMemberWithARoleNoLongerOfferedKeepsIt(t *testing.T) {
+	p := portaltest.Start(t, portaltest.Options{})
+	ada := signedUp(t, p, "ada@example.com")
+	acme := ada.createOrg(t, p, "Acme")
+	mid := addTestMember(t, p, acme.OrgID, newTestUser(t, p, "bob@example.com"), "org:billing")
+	pg := ada.b.get("/organizations/" + acme.OrgID + "/members")
+	sel := pg.Doc.Find("#role-" + mid + " option[selected]")
+	if sel.Length() != 1 || sel.AttrOr("value", "") != "org:billing" || !strings.Contains(sel.Text(), "no longer offered") {
+		t.Fatalf("selected option %q %q, want org:billing marked as no longer offered", sel.AttrOr("value", ""), sel.Text())
+	}
+	if pg.Doc.Find("#role-"+mid+` option[value="`+org.RoleAdmin+`"]`).Length() != 1 {
+		t.Error("the configured roles are no longer offered beside it")
+	}
+	saved := ada.b.submit(pg, `form[action$="/`+mid+`/role"]`, map[string]string{"role": sel.AttrOr("value", "")})
+	if saved.Status != http.StatusOK || strings.Contains(saved.text(), "Choose one of the roles offered") {
+		t.Fatalf("saving unchanged: %d\n%s", saved.Status, saved.text())
+	}
+	m, err := p.Store.Q.MembershipByID(context.Background(), mid)
+	if err != nil || m.Role != "org:billing" {
+		t.Errorf("after saving unchanged: %+v, %v", m, err)
+	}
+	// Changing it to a role that is offered still works.
+	pg = ada.b.submit(saved, `form[action$="/`+mid+`/role"]`, map[string]string{"role": org.RoleMember})
+	wantText(t, "changed", pg, http.StatusOK, "The role is changed.")
+	if m, _ := p.Store.Q.MembershipByID(context.Background(), mid); m.Role != org.RoleMember {
+		t.Errorf("after changing it: %q", m.Role)
+	}
+}
+
+// Pressing Remove again (a stale tab, a double click) on something this
+// organization already removed goes back to its list with a plain notice.
+// REQ-AC-02 stays: an ID of another organization, even one removed there,
+// reads exactly as one that never existed.
+func TestRemovingTwiceSaysAlreadyRemoved_REQ_AC_02(t *testing.T) {
+	p := portaltest.Start(t, portaltest.Options{})
+	ada := signedUp(t, p, "ada@example.com")
+	acme := ada.createOrg(t, p, "Acme")
+	eve := signedUp(t, p, "eve@example.com")
+	evil := eve.createOrg(t, p, "Evil")
+	ctx := context.Background()
+	seed := func(orgID, email, domain string) (mid, invID, domainID string) {
+		now := p.Clock.Now()
+		mid = addTestMember(t, p, orgID, newTestUser(t, p, email), org.RoleMember)
+		inv := &org.Invitation{ID: id.New(id.OrgInvite), OrgID: orgID, Email: "invitee-" + email, Role: org.RoleMember,
+			Status: org.Pending, TicketHash: org.HashTicket(id.Secret(32)), CreatedAt: now, UpdatedAt: now,
+			ExpireAt: now.Add(24 * time.Hour)}
+		if err := p.Store.Q.CreateInvitation(ctx, inv); err != nil {
+			t.Fatal(err)
+		}
+		d := &org.Domain{ID: id.New(org.DomainPrefix), OrgID: orgID, Name: domain, EnrollmentMode: org.ManualInvitation,
+			CreatedAt: now, UpdatedAt: now}
+		if err := p.Store.Q.CreateDomain(ctx, d); err != nil {
+			t.Fatal(err)
+		}
+		return mid, inv.ID, d.ID
+	}
+	aMember, aInv, aDomain := seed(acme.OrgID, "bob@example.com", "acme.test")
+	bMember, bInv, bDomain := seed(evil.OrgID, "mallory@example.com", "evil.test")
+
+	base := "/organizations/" + acme.OrgID
+	back := "?redirect_url=" + url.QueryEscape(appURL)
+	members := ada.b.get(base + "/members" + back)
+	invitations := ada.b.get(base + "/invitations" + back)
+	domain := ada.b.get(base + "/domains/" + aDomain + back)
+	wantText(t, "removed", ada.b.submit(members, `form[action$="/`+aMember+`/remove"]`, nil), http.StatusOK, "The member is removed.")
+	wantText(t, "revoked", ada.b.submit(invitations, `form[action$="/`+aInv+`/revoke"]`, nil), http.StatusOK, "The invitation is revoked.")
+	wantText(t, "domain removed", ada.b.submit(domain, `form[action$="/`+aDomain+`/remove"]`, nil), http.StatusOK, "The domain is removed.")
+
+	for _, c := range []struct {
+		what, sel, path, says string
+		page                  *page
+	}{
+		{"member", `form[action$="/` + aMember + `/remove"]`, base + "/members", "That member was already removed.", members},
+		{"invitation", `form[action$="/` + aInv + `/revoke"]`, base + "/invitations", "That invitation was already revoked or declined.", invitations},
+		{"domain", `form[action$="/` + aDomain + `/remove"]`, base, "That domain was already removed.", domain},
+	} {
+		again := ada.b.submit(c.page, c.sel, nil)
+		wantText(t, c.what+" removed again", again, http.StatusOK, c.says)
+		if again.URL.Path != c.path || again.URL.Query().Get("redirect_url") != appURL {
+			t.Errorf("%s removed again: landed on %s, want its list with the way back to the app", c.what, again.URL)
+		}
+	}
+
+	// Another organization's objects, removed there, read as made up here.
+	eve.b.post("/organizations/"+evil.OrgID+"/members/"+bMember+"/remove", nil)
+	eve.b.post("/organizations/"+evil.OrgID+"/invitations/"+bInv+"/revoke", nil)
+	eve.b.post("/organizations/"+evil.OrgID+"/domains/"+bDomain+"/remove", nil)
+	if _, err := p.Store.Q.MembershipByID(ctx, bMember); err == nil {
+		t.Fatal("the other organization's member was not removed")
+	}
+	for _, c := range []struct{ what, theirs, madeUp string }{
+		{"member", "/members/" + bMember + "/remove", "/members/" + id.New(id.OrgMember) + "/remove"},
+		{"invitation", "/invitations/" + bInv + "/revoke", "/invitations/" + id.New(id.OrgInvite) + "/revoke"},
+		{"domain", "/domains/" + bDomain + "/remove", "/domains/" + id.New(org.DomainPrefix) + "/remove"},
+	} {
+		theirs := ada.b.postForm(http.MethodPost, base+c.theirs, url.Values{"_csrf": {ada.b.csrf()}}, nil)
+		madeUp := ada.b.postForm(http.MethodPost, base+c.madeUp, url.Values{"_csrf": {ada.b.csrf()}}, nil)
+		if theirs.Status != http.StatusNotFound || madeUp.Status != http.StatusNotFound {
+			t.Errorf("%s of another organization: %d, made up: %d; want 404 for both", c.what, theirs.Status, madeUp.Status)
+		}
+		if normalise(theirs.Body) != normalise(madeUp.Body) {
+			t.Errorf("%s of another organization reads differently from a made-up one:\n%s\n---\n%s", c.what, theirs.text(), madeUp.text())
+		}
+	}
+
+	// Someone who may not manage the organization learns nothing either.
+	bobby := signedUp(t, p, "bobby@example.com")
+	u, err := p.Store.Q.UserByID(ctx, bobby.id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	addTestMember(t, p, acme.OrgID, u, org.RoleMember)
+	if pg := bobby.b.postForm(http.MethodPost, base+"/members/"+aMember+"/remove", url.Values{"_csrf": {bobby.b.csrf()}}, nil); pg.Status != http.StatusForbidden {
+		t.Errorf("a member without the permission removes a removed member: %d", pg.Status)
+	}
+}
