@@ -3,7 +3,6 @@ package handlers
 import (
 	"bytes"
 	"encoding/base64"
-	"errors"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -15,7 +14,7 @@ import (
 	"github.com/gorilla/sessions"
 	"github.com/labstack/echo/v4"
 
-	"github.com/portalhq/portal/internal/apperr"
+	"github.com/portalhq/portal/internal/id"
 	"github.com/portalhq/portal/internal/session"
 )
 
@@ -147,27 +146,46 @@ func cookieTimestamp(value string) (int64, bool) {
 	return ts, err == nil
 }
 
-// ensureClient returns the browser's client, creating it (and its cookie)
-// when missing. Only POSTs create clients, so crawlers and load on GET pages
-// write nothing.
+// ensureClient returns the browser's client, creating its record when
+// missing. Only POSTs create records, so crawlers and load on GET pages
+// write nothing. A browser whose cookie holds an ID with no record yet (as
+// primeClient hands out) gets the record under that ID; so does the second
+// of two first requests sent at once, which finds the first's record.
+// Without a cookie that verifies, the browser gets a new client and its
+// cookie.
 func (a *app) ensureClient(c echo.Context) (string, error) {
+	ctx := c.Request().Context()
 	if cid := a.clientID(c); cid != "" {
-		if _, err := a.Sessions.Repo.ClientByID(c.Request().Context(), cid); err == nil {
-			return cid, nil
-		} else if !errors.Is(err, apperr.ErrNotFound) {
+		cl, err := a.Sessions.ClaimClient(ctx, cid)
+		if err != nil {
 			return "", err
 		}
+		return cl.ID, nil
 	}
-	cl, err := a.Sessions.NewClient(c.Request().Context())
+	cl, err := a.Sessions.NewClient(ctx)
 	if err != nil {
 		return "", err
 	}
-	s, _ := a.clients.New(c.Request(), clientCookie)
-	s.Values[clientIDKey] = cl.ID
-	if err := s.Save(c.Request(), c.Response()); err != nil {
-		return "", err
+	return cl.ID, a.setClientCookie(c, cl.ID)
+}
+
+// primeClient gives a browser without a __client cookie that verifies one
+// holding a fresh client ID, and writes no record: the sign-in and sign-up
+// pages call it, so that the forms they show, even sent twice at once
+// before any record exists, reach ensureClient with one ID and so start
+// one flow. The ID is minted here and travels only in the signed cookie.
+func (a *app) primeClient(c echo.Context) error {
+	if a.clientID(c) != "" {
+		return nil
 	}
-	return cl.ID, nil
+	return a.setClientCookie(c, id.New(id.Client))
+}
+
+// setClientCookie sets the browser's __client cookie to hold cid alone.
+func (a *app) setClientCookie(c echo.Context, cid string) error {
+	s, _ := a.clients.New(c.Request(), clientCookie)
+	s.Values[clientIDKey] = cid
+	return s.Save(c.Request(), c.Response())
 }
 
 // current returns the browser's live session, or nil. The page rendered

@@ -30,6 +30,9 @@ func (a *app) signInStart(c echo.Context) error {
 	if done, err := a.handBackSignedIn(c, target); done || err != nil {
 		return err
 	}
+	if err := a.primeClient(c); err != nil {
+		return err
+	}
 	prefill := q.Get("identifier")
 	for _, name := range []string{"email_address", "phone_number", "username"} {
 		if prefill == "" {

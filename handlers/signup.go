@@ -29,6 +29,9 @@ func (a *app) signUpStart(c echo.Context) error {
 	if a.SignUp.Restricted && a.invitedEmail(c) == "" {
 		return a.invitationOnly(c, q)
 	}
+	if err := a.primeClient(c); err != nil {
+		return err
+	}
 	in := signup.Form{Email: q.Get("email_address"), Phone: q.Get("phone_number"), Username: q.Get("username"),
 		FirstName: q.Get("first_name"), LastName: q.Get("last_name")}
 	return a.renderSignUp(c, http.StatusOK, in, q, nil)

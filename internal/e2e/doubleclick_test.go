@@ -198,3 +198,49 @@ func TestDoubleClickResendSendsOneCode_REQ_OTP_03(t *testing.T) {
 		wantHandBack(t, b.submit(again, codeForm, map[string]string{"code": mails[0].Code()}), http.StatusSeeOther, appURL)
 	})
 }
+
+// A browser's first visit: no cookie at all, the sign-up page, and its form
+// sent twice at once. The page gave the browser its client's ID (and wrote
+// no client), so both answers start one sign-up: one email, whose code
+// creates the account; on both engines.
+func TestDoubleClickFirstVisitSignUpSendsOneCode(t *testing.T) {
+	engines(t, func(t *testing.T, postgres bool) {
+		p := portaltest.Start(t, portaltest.Options{Postgres: postgres})
+		b := newBrowser(t, p)
+		form := b.get(withRedirect("/sign-up", appURL))
+		if b.cookie("__client") == "" {
+			t.Errorf("GET /sign-up gave a new browser no __client cookie")
+		}
+		action, vals := b.formValues(form, signUpForm, map[string]string{
+			"email_address": "ada@example.com", "password": goodPassword, "first_name": "Ada", "last_name": "Lovelace"})
+		landing := sameLanding(t, "first sign-up sent twice", sendTwice(t, b, action, vals), "/sign-up/verify-email-address?")
+		mails := mailTo(p.SMTP, "ada@example.com")
+		if len(mails) != 1 {
+			t.Fatalf("%d emails to ada@example.com, want 1", len(mails))
+		}
+		wantHandBack(t, b.submit(b.get(landing), verifyForm, map[string]string{"code": mails[0].Code()}), http.StatusSeeOther, appURL)
+	})
+}
+
+// The same for an email-code sign-in from a browser that never visited
+// before: one code, and it signs in; on both engines.
+func TestDoubleClickFirstVisitEmailCodeSignInSendsOneCode(t *testing.T) {
+	engines(t, func(t *testing.T, postgres bool) {
+		p := portaltest.Start(t, portaltest.Options{Postgres: postgres, Env: map[string]string{"PORTAL_FACTORS": "email_code"}})
+		wantHandBack(t, signUp(t, p, newBrowser(t, p), "ada@example.com", appURL), http.StatusSeeOther, appURL)
+		before := len(mailTo(p.SMTP, "ada@example.com"))
+
+		b := newBrowser(t, p)
+		form := b.get(withRedirect("/sign-in", appURL))
+		if b.cookie("__client") == "" {
+			t.Errorf("GET /sign-in gave a new browser no __client cookie")
+		}
+		action, vals := b.formValues(form, signInForm, map[string]string{"identifier": "ada@example.com"})
+		landing := sameLanding(t, "first identifier sent twice", sendTwice(t, b, action, vals), "/sign-in/factor-one?")
+		mails := mailTo(p.SMTP, "ada@example.com")[before:]
+		if len(mails) != 1 {
+			t.Fatalf("%d sign-in emails, want 1", len(mails))
+		}
+		wantHandBack(t, b.submit(b.get(landing), codeForm, map[string]string{"code": mails[0].Code()}), http.StatusSeeOther, appURL)
+	})
+}

@@ -111,6 +111,33 @@ func (s *Service) NewClient(ctx context.Context) (*Client, error) {
 	return &c, nil
 }
 
+// ClaimClient returns the client clientID, creating its record when there
+// is none yet. The ID is one the portal minted and handed to the browser
+// in its signed __client cookie before any record existed (the sign-in
+// and sign-up pages do that, so that a page view writes nothing); it
+// never comes from anything the browser could choose. Two first requests
+// racing both end on the one record: the loser of the insert reads the
+// winner's.
+func (s *Service) ClaimClient(ctx context.Context, clientID string) (*Client, error) {
+	if !strings.HasPrefix(clientID, id.Client+"_") {
+		return nil, fmt.Errorf("session: %q is not a client ID", clientID)
+	}
+	c, err := s.Repo.ClientByID(ctx, clientID)
+	if err == nil || !errors.Is(err, apperr.ErrNotFound) {
+		return c, err
+	}
+	now := s.Clock.Now()
+	nc := Client{ID: clientID, CreatedAt: now, UpdatedAt: now}
+	err = s.Repo.CreateClient(ctx, nc)
+	if errors.Is(err, apperr.ErrConflict) {
+		return s.Repo.ClientByID(ctx, clientID)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &nc, nil
+}
+
 // Start creates a new session for userID on clientID, inside the caller's
 // transaction r. Any session the client had is ended first: every sign-in
 // gets a fresh session (REQ-SES-02).

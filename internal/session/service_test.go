@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -258,4 +259,37 @@ func jwtPayload(t *testing.T, tok string) []byte {
 		t.Fatal(err)
 	}
 	return b
+}
+
+// ClaimClient creates the record of a client whose ID the portal handed
+// out before any record existed; several first requests at once all end
+// on that one record, and only a client ID is taken.
+func TestClaimClientCreatesOnceUnderTheGivenID(t *testing.T) {
+	onEngines(t, func(t *testing.T, e *env) {
+		ctx := t.Context()
+		cid := id.New(id.Client)
+		if _, err := e.st.Q.ClientByID(ctx, cid); !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("before the claim: %v, want not found", err)
+		}
+		var (
+			got  [4]*session.Client
+			errs [4]error
+			wg   sync.WaitGroup
+		)
+		for i := range got {
+			wg.Go(func() { got[i], errs[i] = e.svc.ClaimClient(ctx, cid) })
+		}
+		wg.Wait()
+		for i := range got {
+			if errs[i] != nil || got[i] == nil || got[i].ID != cid {
+				t.Fatalf("claim %d: %+v, %v; want client %s", i, got[i], errs[i], cid)
+			}
+		}
+		if _, err := e.st.Q.ClientByID(ctx, cid); err != nil {
+			t.Fatalf("after the claims: %v", err)
+		}
+		if _, err := e.svc.ClaimClient(ctx, id.New(id.Session)); err == nil {
+			t.Errorf("a session ID was claimed as a client")
+		}
+	})
 }

@@ -9,10 +9,14 @@ import (
 	"github.com/portalhq/portal/internal/session"
 )
 
-// CreateClient inserts a browser client.
+// CreateClient inserts a browser client; ErrConflict when its ID is
+// taken.
 func (q *Q) CreateClient(ctx context.Context, c session.Client) error {
 	_, err := q.exec(ctx, `INSERT INTO clients (id, created_at, updated_at) VALUES (?,?,?)`,
 		c.ID, ms(c.CreatedAt), ms(c.UpdatedAt))
+	if isUnique(err) {
+		return ErrConflict
+	}
 	return err
 }
 
