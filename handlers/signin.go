@@ -251,7 +251,7 @@ func (a *app) signInPrepare(c echo.Context) error {
 	if ok, msg := a.allow(c, "start", a.limits.start); !ok {
 		return a.renderFactorOne(c, http.StatusTooManyRequests, f, strategy, views.Errors{"": msg}, "")
 	}
-	if err := a.SignIn.Prepare(ctx, f, strategy, a.meta(c)); err != nil {
+	if err := a.SignIn.Choose(ctx, f, strategy, a.meta(c)); err != nil {
 		if errs, status, ok := a.formErrors(c, err); ok {
 			shown := f.Data.Strategy
 			if apperr.CodeOf(err) == apperr.RateLimited && strategy != "" {

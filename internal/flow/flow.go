@@ -56,7 +56,11 @@ type Data struct {
 	LastName     string `json:"last_name,omitempty"`
 	PasswordHash string `json:"password_hash,omitempty"`
 	// Strategy is the factor (sign-in) or verification (sign-up) chosen last.
-	Strategy      string     `json:"strategy,omitempty"`
+	Strategy string `json:"strategy,omitempty"`
+	// Chosen is set once the person picked a factor on the page (rather
+	// than the one the start chose for them): the flow has moved on from
+	// its start, so the same start again begins afresh.
+	Chosen        bool       `json:"chosen,omitempty"`
 	FirstFactorAt *time.Time `json:"first_factor_at,omitempty"`
 	// FirstFactor is the factor that passed when the flow went on to
 	// needs_second_factor; Strategy then names the second factor chosen.

@@ -112,7 +112,7 @@ func (s *Service) Start(ctx context.Context, clientID, identifier, redirectURL s
 	// Whether the account exists plays no part in what counts as the same
 	// start (REQ-RL-05).
 	got, created, err := s.Repo.CreateFlowOnce(ctx, f, now.Add(-flow.SameStartWindow), func(o *flow.Flow) bool {
-		return o.Status == flow.NeedsFirstFactor && o.Data.FirstFactor == "" && o.Identifier == value &&
+		return o.Status == flow.NeedsFirstFactor && o.Data.FirstFactor == "" && !o.Data.Chosen && o.Identifier == value &&
 			o.Data.IdentifierKind == kind && o.RedirectURL == redirectURL && !o.Expired(now)
 	})
 	if err != nil {
@@ -208,6 +208,10 @@ func (s *Service) Destination(ctx context.Context, f *flow.Flow, strategy string
 // Prepare starts a factor (e.g. sends the email code) and remembers it as
 // the flow's chosen strategy.
 func (s *Service) Prepare(ctx context.Context, f *flow.Flow, strategy string, m flow.Meta) error {
+	return s.prepare(ctx, f, strategy, m, false)
+}
+
+func (s *Service) prepare(ctx context.Context, f *flow.Flow, strategy string, m flow.Meta, chosen bool) error {
 	if f.Status != flow.NeedsFirstFactor {
 		return ErrFlowGone
 	}
@@ -218,11 +222,18 @@ func (s *Service) Prepare(ctx context.Context, f *flow.Flow, strategy string, m 
 	if err := st.Prepare(ctx, f, u, m); err != nil {
 		return err
 	}
-	if f.Data.Strategy == strategy {
+	if f.Data.Strategy == strategy && (f.Data.Chosen || !chosen) {
 		return nil
 	}
-	f.Data.Strategy, f.UpdatedAt = strategy, s.Clock.Now()
+	f.Data.Strategy, f.Data.Chosen, f.UpdatedAt = strategy, f.Data.Chosen || chosen, s.Clock.Now()
 	return s.save(ctx, s.Repo, f)
+}
+
+// Choose is Prepare for a factor the person picked on the page ("Email a
+// code instead"): from then on the same identifier typed again starts a new
+// sign-in instead of coming back to this one (Start).
+func (s *Service) Choose(ctx context.Context, f *flow.Flow, strategy string, m flow.Meta) error {
+	return s.prepare(ctx, f, strategy, m, true)
 }
 
 // Attempt checks a first factor. On success the flow completes and a new

@@ -539,5 +539,17 @@ func TestSameStartGoesOnWithTheFirstFlow(t *testing.T) {
 		if f, again, err := e.svc.Start(ctx, client, "ada@example.com", ""); err != nil || again || f.ID == first.ID {
 			t.Errorf("after the first completed: flow %v again %v, %v; want a new sign-in", f, again, err)
 		}
+
+		// The person picked another way in on the page ("Email a code
+		// instead"), then typed the identifier again: they start afresh, on
+		// the step the start gives, not on the factor they had picked.
+		client = e.client()
+		first = e.start(client, "ada@example.com")
+		if err := e.svc.Choose(ctx, e.load(client, first.ID), flow.EmailCode, meta); err != nil {
+			t.Fatal(err)
+		}
+		if f, again, err := e.svc.Start(ctx, client, "ada@example.com", ""); err != nil || again || f.ID == first.ID {
+			t.Errorf("after choosing a factor: flow %v again %v, %v; want a new sign-in", f, again, err)
+		}
 	})
 }
