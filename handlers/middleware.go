@@ -21,6 +21,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/portalhq/portal/internal/id"
+	"github.com/portalhq/portal/internal/session"
 )
 
 // The middleware below is meant to run in this order, outermost first:
@@ -553,9 +554,21 @@ func CSRF(cfg CSRFConfig) (echo.MiddlewareFunc, error) {
 			if subtle.ConstantTimeCompare([]byte(unmaskToken(sent)), []byte(stored)) != 1 {
 				return reject(c, "token mismatch")
 			}
+			// A sign-in this request makes remembers the browser by this
+			// secret, which a host-only cookie keeps from other sites
+			// (session.Successor: the same form sent twice).
+			c.SetRequest(r.WithContext(session.WithHandoff(r.Context(), stored)))
 			return next(c)
 		}
 	}, nil
+}
+
+// csrfSecret is the browser's CSRF secret (its cookie's token), or "".
+func csrfSecret(c echo.Context) string {
+	if t := CSRFToken(c); t != "" {
+		return unmaskToken(t)
+	}
+	return ""
 }
 
 // validToken accepts only what CSRF itself issues, so that a junk cookie is

@@ -169,6 +169,9 @@ func (a *app) signUpDone(c echo.Context, f *flow.Flow, sess *session.Session, er
 	}
 	target, _ := a.Redirects.CheckOrPortal(orHome(f.RedirectURL), a.base)
 	if a.Config.PasskeyPromptAfterSignUp && a.SignIn.PasskeysEnabled() {
+		if err := a.adopt(c, sess); err != nil {
+			return err
+		}
 		return c.Redirect(http.StatusSeeOther, passkeyPromptURL(target))
 	}
 	return a.handBack(c, sess, target)
