@@ -14,6 +14,7 @@ import (
 	"github.com/portalhq/portal/internal/ratelimit"
 	"github.com/portalhq/portal/internal/redirect"
 	"github.com/portalhq/portal/internal/session"
+	"github.com/portalhq/portal/internal/signin"
 	"github.com/portalhq/portal/internal/signup"
 	"github.com/portalhq/portal/internal/user"
 	"github.com/portalhq/portal/views"
@@ -135,6 +136,13 @@ func (a *app) signedInBy(c echo.Context) (done bool, err error) {
 	return true, a.handBack(c, sess, target)
 }
 
+// sameBrowser reports whether the request comes from the browser that
+// began f, known by its CSRF secret (flow.Data.Browser). A flow begun
+// before flows kept it counts as this browser's, as before.
+func (a *app) sameBrowser(c echo.Context, f *flow.Flow) bool {
+	return f.Data.Browser == "" || session.SameBrowser(f.Data.Browser, csrfSecret(c))
+}
+
 // startAgainURL is start with the redirect URL of the flow the request
 // names (its param, as every step of the flow carries it), when this
 // browser began that flow and the target still passes the redirect check;
@@ -178,6 +186,29 @@ func (a *app) finished(c echo.Context, f *flow.Flow, gone error) error {
 		return c.Redirect(http.StatusSeeOther, "/")
 	}
 	return a.flowGone(c, gone)
+}
+
+// completedMeanwhile answers a final form whose attempt failed because the
+// same form, sent at the same moment (a double click), completed the flow
+// first: that copy saved the flow before this one could (a conflict) or
+// used up its code. This one then goes on as finished says; done reports
+// that it answered. Any other failure is left to the caller.
+func (a *app) completedMeanwhile(c echo.Context, f *flow.Flow) (done bool, err error) {
+	var (
+		g    *flow.Flow
+		gone error
+	)
+	if f.Kind == flow.SignUp {
+		g, err = a.SignUp.Load(c.Request().Context(), a.clientID(c), f.ID)
+		gone = signup.ErrFlowGone
+	} else {
+		g, err = a.SignIn.Load(c.Request().Context(), a.clientID(c), f.ID)
+		gone = signin.ErrFlowGone
+	}
+	if err != nil || g.Status != flow.Complete {
+		return false, nil
+	}
+	return true, a.finished(c, g, gone)
 }
 
 // allow applies a per-IP rate limit; msg explains a refusal to a person.

@@ -536,6 +536,13 @@ func CSRF(cfg CSRFConfig) (echo.MiddlewareFunc, error) {
 				})
 			}
 			c.Set(csrfKey, maskToken(token))
+			// The browser's secret, which a host-only cookie keeps from
+			// other sites: a flow begun here remembers the browser by it
+			// (flow.Data.Browser), and a sign-in this request makes, so
+			// that the same form sent twice can follow (session.Successor).
+			// A POST reaches the handler only with the cookie's own value.
+			r = r.WithContext(session.WithHandoff(r.Context(), token))
+			c.SetRequest(r)
 
 			switch r.Method {
 			case http.MethodGet, http.MethodHead, http.MethodOptions:
@@ -554,10 +561,6 @@ func CSRF(cfg CSRFConfig) (echo.MiddlewareFunc, error) {
 			if subtle.ConstantTimeCompare([]byte(unmaskToken(sent)), []byte(stored)) != 1 {
 				return reject(c, "token mismatch")
 			}
-			// A sign-in this request makes remembers the browser by this
-			// secret, which a host-only cookie keeps from other sites
-			// (session.Successor: the same form sent twice).
-			c.SetRequest(r.WithContext(session.WithHandoff(r.Context(), stored)))
 			return next(c)
 		}
 	}, nil

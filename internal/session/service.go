@@ -253,6 +253,19 @@ func handoffFrom(ctx context.Context) string {
 	return v
 }
 
+// BrowserMark is the hash of the secret ctx carries (WithHandoff), or ""
+// when it carries none: a flow keeps it, so that only the browser that
+// began the flow finishes it where no form is sent (an email link opened
+// on another device, SameBrowser).
+func BrowserMark(ctx context.Context) string { return handoffHash(handoffFrom(ctx)) }
+
+// SameBrowser reports whether secret is the one mark was made from; an
+// empty mark or secret is nobody's.
+func SameBrowser(mark, secret string) bool {
+	h := handoffHash(secret)
+	return mark != "" && h != "" && subtle.ConstantTimeCompare([]byte(mark), []byte(h)) == 1
+}
+
 func handoffHash(secret string) string {
 	if secret == "" {
 		return ""
@@ -286,7 +299,7 @@ func (s *Service) Successor(ctx context.Context, oldClientID, sessionID, secret 
 	if err != nil {
 		return nil, err
 	}
-	if c.Handoff == "" || subtle.ConstantTimeCompare([]byte(c.Handoff), []byte(handoffHash(secret))) != 1 {
+	if !SameBrowser(c.Handoff, secret) {
 		return nil, nil
 	}
 	return sess, nil

@@ -21,7 +21,7 @@ type Client struct {
 	CreatedAt time.Time
 	UpdatedAt time.Time
 	// Handoff is, for a client a sign-in made, the hash of the signing-in
-	// browser's secret (HandoffKey); "" otherwise.
+	// browser's secret (WithHandoff); "" otherwise.
 	Handoff string
 }
 
