@@ -184,8 +184,11 @@ func (a *app) primeClient(c echo.Context) error {
 	return a.setClientCookie(c, id.New(id.Client))
 }
 
-// setClientCookie sets the browser's __client cookie to hold cid alone;
-// the rest of the request sees the browser as cid's already.
+// setClientCookie sets the browser's __client cookie to hold cid; the rest
+// of the request sees the browser as cid's already. Whatever else the
+// cookie the browser sent held (the account pages' back link, which is
+// checked again where it is used) is kept: New decodes it, and a cookie
+// that does not verify gives an empty one.
 func (a *app) setClientCookie(c echo.Context, cid string) error {
 	s, _ := a.clients.New(c.Request(), clientCookie)
 	s.Values[clientIDKey] = cid
