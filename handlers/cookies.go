@@ -53,6 +53,9 @@ func (a *app) ownCookie(name string) string {
 // made again on every use, so a remembered value expires exactly when it
 // would have failed to decode.
 func (a *app) clientID(c echo.Context) string {
+	if id, ok := c.Get(newClientKey).(string); ok { // set by this response
+		return id
+	}
 	ck, err := c.Request().Cookie(clientCookie)
 	if err != nil {
 		return ""
@@ -181,12 +184,24 @@ func (a *app) primeClient(c echo.Context) error {
 	return a.setClientCookie(c, id.New(id.Client))
 }
 
-// setClientCookie sets the browser's __client cookie to hold cid alone.
+// setClientCookie sets the browser's __client cookie to hold cid; the rest
+// of the request sees the browser as cid's already. Whatever else the
+// cookie the browser sent held (the account pages' back link, which is
+// checked again where it is used) is kept: New decodes it, and a cookie
+// that does not verify gives an empty one.
 func (a *app) setClientCookie(c echo.Context, cid string) error {
 	s, _ := a.clients.New(c.Request(), clientCookie)
 	s.Values[clientIDKey] = cid
-	return s.Save(c.Request(), c.Response())
+	if err := s.Save(c.Request(), c.Response()); err != nil {
+		return err
+	}
+	c.Set(newClientKey, cid)
+	return nil
 }
+
+// newClientKey holds, in the request's context, the client ID this
+// response's __client cookie gives the browser.
+const newClientKey = "portal.newClient"
 
 // current returns the browser's live session, or nil. The page rendered
 // for the request reads it again (a.page: the impersonation banner)

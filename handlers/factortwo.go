@@ -176,6 +176,9 @@ func (a *app) signInAttemptFactorTwo(c echo.Context) error {
 	in := flow.Input{Code: strings.TrimSpace(c.FormValue("code"))}
 	sess, err := a.SignIn.AttemptSecondFactor(ctx, f, strategy, in, a.meta(c))
 	if err != nil {
+		if done, err := a.completedMeanwhile(c, f); done || err != nil {
+			return err
+		}
 		a.Log.InfoContext(ctx, "second factor refused", "strategy", strategy, "err", err, "request_id", RequestIDFrom(ctx))
 		errs, status, ok := a.formErrors(c, err)
 		if !ok || err == signin.ErrFlowGone {

@@ -14,6 +14,7 @@ import (
 	"github.com/portalhq/portal/internal/ratelimit"
 	"github.com/portalhq/portal/internal/redirect"
 	"github.com/portalhq/portal/internal/session"
+	"github.com/portalhq/portal/internal/signin"
 	"github.com/portalhq/portal/internal/signup"
 	"github.com/portalhq/portal/internal/user"
 	"github.com/portalhq/portal/views"
@@ -25,6 +26,10 @@ import (
 func (a *app) handBack(c echo.Context, sess *session.Session, target *url.URL) error {
 	if target == nil {
 		target = a.base.JoinPath("/")
+	}
+	// Before any of the redirects below.
+	if err := a.adopt(c, sess); err != nil {
+		return err
 	}
 	// An instance that requires a second factor sends people without one
 	// to set it up before any app gets a token; the organization task
@@ -59,6 +64,20 @@ func (a *app) handBack(c echo.Context, sess *session.Session, target *url.URL) e
 	return c.Redirect(http.StatusSeeOther, target.String())
 }
 
+// adopt gives the browser sess's client: a sign-in puts its session on a
+// new client (REQ-SES-02), and the browser that signed in gets that
+// client's cookie in the same response, whatever page comes next.
+func (a *app) adopt(c echo.Context, sess *session.Session) error {
+	if sess.ClientID == a.clientID(c) {
+		return nil
+	}
+	if err := a.setClientCookie(c, sess.ClientID); err != nil {
+		return err
+	}
+	c.Set(currentKey, sess)
+	return nil
+}
+
 // refusedRedirect answers a redirect target outside the allowed origins with
 // a clear page and a 400; the target is never followed (REQ-HDR-05).
 func (a *app) refusedRedirect(c echo.Context, err error) error {
@@ -72,6 +91,9 @@ func (a *app) refusedRedirect(c echo.Context, err error) error {
 // to the start of the same.
 func (a *app) flowGone(c echo.Context, err error) error {
 	if e, ok := apperr.As(err); ok && e.Code == apperr.Expired {
+		if done, err := a.signedInBy(c); done || err != nil {
+			return err
+		}
 		start := a.startAgainURL(c, "/sign-in", flow.SignIn, "sign_in", a.SignIn.Repo)
 		if err == signup.ErrFlowGone {
 			start = a.startAgainURL(c, "/sign-up", flow.SignUp, "sign_up", a.SignUp.Repo)
@@ -79,6 +101,46 @@ func (a *app) flowGone(c echo.Context, err error) error {
 		return a.message(c, http.StatusGone, a.t(c, "page.expired_title"), a.say(c, e), start, a.t(c, "page.start_again"))
 	}
 	return err
+}
+
+// signedInBy answers a request naming a complete flow (its sign_in or
+// sign_up parameter) from the browser the flow signed in: that browser now
+// holds the flow's new client, not the one the flow was begun with, so the
+// flow no longer loads for it (a reload, the back button, another tab
+// waiting for an email link). It goes on to the flow's app as the first
+// answer sent it, while the session lasts; done reports that it answered.
+func (a *app) signedInBy(c echo.Context) (done bool, err error) {
+	if c.Request().Method != http.MethodGet { // a form sent again is not gone on with
+		return false, nil
+	}
+	var f *flow.Flow
+	for _, k := range []struct {
+		param string
+		st    flow.Finder
+	}{{"sign_in", a.SignIn.Repo}, {"sign_up", a.SignUp.Repo}} {
+		if v := c.FormValue(k.param); v != "" {
+			if f, err = k.st.FlowByID(c.Request().Context(), v); err != nil {
+				return false, nil
+			}
+			break
+		}
+	}
+	if f == nil || f.Status != flow.Complete || f.SessionID == "" {
+		return false, nil
+	}
+	sess, err := a.current(c)
+	if err != nil || sess == nil || sess.ID != f.SessionID {
+		return false, err
+	}
+	target, _ := a.Redirects.CheckOrPortal(orHome(f.RedirectURL), a.base)
+	return true, a.handBack(c, sess, target)
+}
+
+// sameBrowser reports whether the request comes from the browser that
+// began f, known by its CSRF secret (flow.Data.Browser). A flow begun
+// before flows kept it counts as this browser's, as before.
+func (a *app) sameBrowser(c echo.Context, f *flow.Flow) bool {
+	return f.Data.Browser == "" || session.SameBrowser(f.Data.Browser, csrfSecret(c))
 }
 
 // startAgainURL is start with the redirect URL of the flow the request
@@ -106,6 +168,16 @@ func (a *app) finished(c echo.Context, f *flow.Flow, gone error) error {
 	if err != nil {
 		return err
 	}
+	if sess == nil && f.Status == flow.Complete && f.ClientID == a.clientID(c) {
+		// The same final form sent twice: the first answer moved the
+		// browser to the flow's new client, and this one still carries the
+		// old cookie. It follows for a few seconds, when it proves itself
+		// the browser that signed in: it holds this flow's client and ID
+		// (Load checked both) and the secret the sign-in was made with.
+		if sess, err = a.Sessions.Successor(c.Request().Context(), f.ClientID, f.SessionID, csrfSecret(c)); err != nil {
+			return err
+		}
+	}
 	if sess != nil {
 		target, _ := a.Redirects.CheckOrPortal(orHome(f.RedirectURL), a.base)
 		return a.handBack(c, sess, target)
@@ -114,6 +186,29 @@ func (a *app) finished(c echo.Context, f *flow.Flow, gone error) error {
 		return c.Redirect(http.StatusSeeOther, "/")
 	}
 	return a.flowGone(c, gone)
+}
+
+// completedMeanwhile answers a final form whose attempt failed because the
+// same form, sent at the same moment (a double click), completed the flow
+// first: that copy saved the flow before this one could (a conflict) or
+// used up its code. This one then goes on as finished says; done reports
+// that it answered. Any other failure is left to the caller.
+func (a *app) completedMeanwhile(c echo.Context, f *flow.Flow) (done bool, err error) {
+	var (
+		g    *flow.Flow
+		gone error
+	)
+	if f.Kind == flow.SignUp {
+		g, err = a.SignUp.Load(c.Request().Context(), a.clientID(c), f.ID)
+		gone = signup.ErrFlowGone
+	} else {
+		g, err = a.SignIn.Load(c.Request().Context(), a.clientID(c), f.ID)
+		gone = signin.ErrFlowGone
+	}
+	if err != nil || g.Status != flow.Complete {
+		return false, nil
+	}
+	return true, a.finished(c, g, gone)
 }
 
 // allow applies a per-IP rate limit; msg explains a refusal to a person.

@@ -21,6 +21,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/portalhq/portal/internal/id"
+	"github.com/portalhq/portal/internal/session"
 )
 
 // The middleware below is meant to run in this order, outermost first:
@@ -535,6 +536,13 @@ func CSRF(cfg CSRFConfig) (echo.MiddlewareFunc, error) {
 				})
 			}
 			c.Set(csrfKey, maskToken(token))
+			// The browser's secret, which a host-only cookie keeps from
+			// other sites: a flow begun here remembers the browser by it
+			// (flow.Data.Browser), and a sign-in this request makes, so
+			// that the same form sent twice can follow (session.Successor).
+			// A POST reaches the handler only with the cookie's own value.
+			r = r.WithContext(session.WithHandoff(r.Context(), token))
+			c.SetRequest(r)
 
 			switch r.Method {
 			case http.MethodGet, http.MethodHead, http.MethodOptions:
@@ -556,6 +564,14 @@ func CSRF(cfg CSRFConfig) (echo.MiddlewareFunc, error) {
 			return next(c)
 		}
 	}, nil
+}
+
+// csrfSecret is the browser's CSRF secret (its cookie's token), or "".
+func csrfSecret(c echo.Context) string {
+	if t := CSRFToken(c); t != "" {
+		return unmaskToken(t)
+	}
+	return ""
 }
 
 // validToken accepts only what CSRF itself issues, so that a junk cookie is

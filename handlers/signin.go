@@ -131,7 +131,8 @@ func (a *app) signInFactorOne(c echo.Context) error {
 		return a.flowGone(c, err)
 	}
 	if isWaitProbe(c) {
-		return answerWaitProbe(c, f.Status == flow.NeedsFirstFactor && f.Data.Strategy == flow.EmailLink && f.Data.LinkVerifiedAt == nil)
+		return answerWaitProbe(c, f.Status == flow.NeedsFirstFactor && f.Data.Strategy == flow.EmailLink &&
+			(f.Data.LinkVerifiedAt == nil || !a.sameBrowser(c, f)))
 	}
 	switch f.Status {
 	case flow.Complete:
@@ -141,7 +142,9 @@ func (a *app) signInFactorOne(c echo.Context) error {
 	case flow.NeedsNewPassword:
 		return c.Redirect(http.StatusSeeOther, "/sign-in/reset-password?sign_in="+url.QueryEscape(f.ID))
 	}
-	if f.Data.LinkVerifiedAt != nil {
+	// Only the browser that asked for the link is signed in by it, not
+	// another holding the flow's client cookie (REQ-SES-02).
+	if f.Data.LinkVerifiedAt != nil && a.sameBrowser(c, f) {
 		sess, err := a.SignIn.CompleteLinked(ctx, f, a.meta(c))
 		if err != nil {
 			return a.flowGone(c, err)
@@ -294,6 +297,9 @@ func (a *app) signInAttempt(c echo.Context) error {
 		ChallengeID: c.FormValue("challenge_id"), Credential: []byte(c.FormValue("credential"))}
 	sess, err := a.SignIn.Attempt(ctx, f, strategy, in, a.meta(c))
 	if err != nil {
+		if done, err := a.completedMeanwhile(c, f); done || err != nil {
+			return err
+		}
 		if strategy == flow.Passkey {
 			a.passkeyRefused(c, err)
 		}

@@ -139,7 +139,8 @@ func (a *app) signUpVerifyPage(c echo.Context) error {
 		return a.flowGone(c, err)
 	}
 	if isWaitProbe(c) {
-		return answerWaitProbe(c, f.Status != flow.Complete && len(f.Data.Missing) == 0 && f.Data.Strategy == flow.EmailLink)
+		return answerWaitProbe(c, f.Status != flow.Complete && len(f.Data.Missing) == 0 &&
+			(f.Data.Strategy == flow.EmailLink || f.Data.Strategy == "" && !a.sameBrowser(c, f)))
 	}
 	if f.Status == flow.Complete {
 		return a.finished(c, f, nil)
@@ -148,6 +149,11 @@ func (a *app) signUpVerifyPage(c echo.Context) error {
 		return c.Redirect(http.StatusSeeOther, "/sign-up/continue?sign_up="+url.QueryEscape(f.ID))
 	}
 	if f.Data.Strategy == "" { // verified elsewhere; nothing left
+		// Only in the browser that began the sign-up, not another
+		// holding the flow's client cookie (REQ-SES-02).
+		if !a.sameBrowser(c, f) {
+			return a.flowGone(c, signup.ErrFlowGone)
+		}
 		sess, err := a.SignUp.Continue(ctx, f, a.meta(c))
 		return a.signUpDone(c, f, sess, err)
 	}
@@ -169,6 +175,9 @@ func (a *app) signUpDone(c echo.Context, f *flow.Flow, sess *session.Session, er
 	}
 	target, _ := a.Redirects.CheckOrPortal(orHome(f.RedirectURL), a.base)
 	if a.Config.PasskeyPromptAfterSignUp && a.SignIn.PasskeysEnabled() {
+		if err := a.adopt(c, sess); err != nil {
+			return err
+		}
 		return c.Redirect(http.StatusSeeOther, passkeyPromptURL(target))
 	}
 	return a.handBack(c, sess, target)
@@ -244,6 +253,9 @@ func (a *app) signUpVerify(c echo.Context) error {
 	}
 	sess, err := a.SignUp.Verify(ctx, f, strings.TrimSpace(c.FormValue("code")), a.meta(c))
 	if err != nil {
+		if done, err := a.completedMeanwhile(c, f); done || err != nil {
+			return err
+		}
 		errs, status, ok := a.formErrors(c, err)
 		if !ok || err == signup.ErrFlowGone {
 			return a.flowGone(c, err)

@@ -71,6 +71,11 @@ type Data struct {
 	// LinkVerifiedAt is set when an email link for this flow was confirmed
 	// on another device; the flow's own browser then completes by itself.
 	LinkVerifiedAt *time.Time `json:"link_verified_at,omitempty"`
+	// Browser is the mark of the browser that began the flow
+	// (session.BrowserMark: a hash of its CSRF secret). A link confirmed
+	// on another device completes the flow only in that browser, not in
+	// another that holds the flow's client cookie (REQ-SES-02).
+	Browser string `json:"browser,omitempty"`
 	// ResetVerifiedAt is set when a password-reset code was verified; the
 	// flow then needs a new password.
 	ResetVerifiedAt *time.Time `json:"reset_verified_at,omitempty"`

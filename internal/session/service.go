@@ -2,6 +2,9 @@ package session
 
 import (
 	"context"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -138,9 +141,11 @@ func (s *Service) ClaimClient(ctx context.Context, clientID string) (*Client, er
 	return &nc, nil
 }
 
-// Start creates a new session for userID on clientID, inside the caller's
-// transaction r. Any session the client had is ended first: every sign-in
-// gets a fresh session (REQ-SES-02).
+// Start creates a new session for userID, inside the caller's transaction
+// r, on a new client that succeeds clientID: the browser signing in gets a
+// new session and a new client (REQ-SES-02), whose ID the returned
+// session's ClientID holds and the caller hands to that browser. Any
+// session clientID had is ended first.
 //
 // It is the one door every way of signing in goes through, so it is where a
 // banned or admin-locked account is refused, whatever factor was used.
@@ -204,9 +209,20 @@ func (s *Service) start(ctx context.Context, r Repo, sess Session) (*Session, er
 	if err := s.admitted(ctx, r, sess.UserID); err != nil {
 		return nil, err
 	}
-	if err := s.endAll(ctx, r, sess.ClientID, Ended, now); err != nil {
+	if sess.ClientID != "" {
+		if err := s.endAll(ctx, r, sess.ClientID, Ended, now); err != nil {
+			return nil, err
+		}
+	}
+	// The session lives on a client of its own, new with this sign-in:
+	// whoever held the browser's client before (a __client value planted
+	// in the browser from elsewhere, say) does not share it (REQ-SES-02).
+	// The caller gives the browser the new client's cookie.
+	nc := Client{ID: id.New(id.Client), CreatedAt: now, UpdatedAt: now, Handoff: handoffHash(handoffFrom(ctx))}
+	if err := r.CreateClient(ctx, nc); err != nil {
 		return nil, err
 	}
+	sess.ClientID = nc.ID
 	sess.ID, sess.Status, sess.UserAgent = id.New(id.Session), Active, truncate(sess.UserAgent, 512)
 	sess.CreatedAt, sess.UpdatedAt, sess.LastActiveAt = now, now, now
 	if err := r.CreateSession(ctx, sess); err != nil {
@@ -216,6 +232,77 @@ func (s *Service) start(ctx context.Context, r Repo, sess Session) (*Session, er
 		return nil, err
 	}
 	return &sess, nil
+}
+
+// HandoffWindow is how long after a sign-in the same final form, sent
+// again by the same browser with the old client (a double click), is led
+// to the new client.
+const HandoffWindow = 10 * time.Second
+
+type handoffKey struct{}
+
+// WithHandoff returns ctx carrying secret, a value only the browser making
+// the request holds (its CSRF secret): a session started under ctx
+// remembers its hash, so that Successor can recognise the same browser.
+func WithHandoff(ctx context.Context, secret string) context.Context {
+	return context.WithValue(ctx, handoffKey{}, secret)
+}
+
+func handoffFrom(ctx context.Context) string {
+	v, _ := ctx.Value(handoffKey{}).(string)
+	return v
+}
+
+// BrowserMark is the hash of the secret ctx carries (WithHandoff), or ""
+// when it carries none: a flow keeps it, so that only the browser that
+// began the flow finishes it where no form is sent (an email link opened
+// on another device, SameBrowser).
+func BrowserMark(ctx context.Context) string { return handoffHash(handoffFrom(ctx)) }
+
+// SameBrowser reports whether secret is the one mark was made from; an
+// empty mark or secret is nobody's.
+func SameBrowser(mark, secret string) bool {
+	h := handoffHash(secret)
+	return mark != "" && h != "" && subtle.ConstantTimeCompare([]byte(mark), []byte(h)) == 1
+}
+
+func handoffHash(secret string) string {
+	if secret == "" {
+		return ""
+	}
+	sum := sha256.Sum256([]byte("portal client handoff\x00" + secret))
+	return hex.EncodeToString(sum[:])
+}
+
+// Successor returns the session sessionID when a browser still holding
+// oldClientID may be led to it: the session is live, began on a new client
+// less than HandoffWindow ago, and that sign-in was made by a request that
+// held secret, which only the same browser has. The caller checks that
+// the session is the one the browser's own flow (of oldClientID) ended in.
+// Anything else returns nil.
+func (s *Service) Successor(ctx context.Context, oldClientID, sessionID, secret string) (*Session, error) {
+	if oldClientID == "" || sessionID == "" || secret == "" {
+		return nil, nil
+	}
+	sess, err := s.Repo.SessionByID(ctx, sessionID)
+	if errors.Is(err, apperr.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	now := s.Clock.Now()
+	if sess.ClientID == oldClientID || !sess.Live(now, s.Policy.Inactivity) || now.Sub(sess.CreatedAt) > HandoffWindow {
+		return nil, nil
+	}
+	c, err := s.Repo.ClientByID(ctx, sess.ClientID)
+	if err != nil {
+		return nil, err
+	}
+	if !SameBrowser(c.Handoff, secret) {
+		return nil, nil
+	}
+	return sess, nil
 }
 
 // Current returns the client's live session, or nil when the client is

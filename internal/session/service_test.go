@@ -62,7 +62,13 @@ func (e *env) signIn() (*session.Client, *session.Session) {
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	return c, e.start(c.ID, u.ID)
+	sess := e.start(c.ID, u.ID)
+	// The session lives on the client the sign-in made (REQ-SES-02).
+	nc, err := e.st.Q.ClientByID(ctx, sess.ClientID)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return nc, sess
 }
 
 func (e *env) start(clientID, userID string) *session.Session {
@@ -116,6 +122,13 @@ func TestSessionsAreServerSideReferences_REQ_SES_01_REQ_SES_02(t *testing.T) {
 			t.Errorf("second sign-in on the client: session %s (first %s, now %s); want a new one, the first ended",
 				second.ID, first.ID, e.status(first.ID))
 		}
+		// The new session is on a new client: whoever holds the old
+		// client's cookie is signed out (fixation).
+		if second.ClientID == c.ID || e.current(c.ID) != nil {
+			t.Errorf("second sign-in: client %s (old %s, current there %+v); want a new client, the old signed out",
+				second.ClientID, c.ID, e.current(c.ID))
+		}
+		c = &session.Client{ID: second.ClientID}
 		if got := e.current(c.ID); got == nil || got.ID != second.ID {
 			t.Errorf("current = %+v, want the second session", got)
 		}

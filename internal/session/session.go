@@ -20,6 +20,9 @@ type Client struct {
 	ID        string
 	CreatedAt time.Time
 	UpdatedAt time.Time
+	// Handoff is, for a client a sign-in made, the hash of the signing-in
+	// browser's secret (WithHandoff); "" otherwise.
+	Handoff string
 }
 
 // Session is one signed-in period of a user on a client.

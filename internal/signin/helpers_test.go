@@ -169,8 +169,13 @@ func (e *env) signedIn(sess *session.Session, client, flowID, userID string) {
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	if got.Status != session.Active || got.UserID != userID || got.ClientID != client || !got.FirstFactorAt.Equal(e.clock.Now()) {
-		e.t.Errorf("stored session = %+v, want active for %s on %s, first factor now", got, userID, client)
+	// The session is on a new client the sign-in made, which the caller
+	// gives the browser that was on client (REQ-SES-02).
+	if got.Status != session.Active || got.UserID != userID || got.ClientID == "" || got.ClientID == client || !got.FirstFactorAt.Equal(e.clock.Now()) {
+		e.t.Errorf("stored session = %+v, want active for %s on a new client succeeding %s, first factor now", got, userID, client)
+	}
+	if _, err := e.st.Q.ClientByID(e.t.Context(), got.ClientID); err != nil {
+		e.t.Errorf("the session's client %s: %v", got.ClientID, err)
 	}
 	f, err := e.st.Q.FlowByID(e.t.Context(), flowID)
 	if err != nil {

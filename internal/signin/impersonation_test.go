@@ -119,15 +119,15 @@ func TestImpersonationSessionLifetime(t *testing.T) {
 			t.Fatal(err)
 		}
 		e.clock.Advance(9 * time.Minute)
-		if cur, err := e.sessions.Current(ctx, client); err != nil || cur == nil || cur.ID != imp.ID {
+		if cur, err := e.sessions.Current(ctx, imp.ClientID); err != nil || cur == nil || cur.ID != imp.ID {
 			t.Fatalf("after 9 idle minutes: %+v %v, want the session still", cur, err)
 		}
 		e.clock.Advance(9 * time.Minute) // active 9 minutes ago: still in
-		if cur, _ := e.sessions.Current(ctx, client); cur == nil {
+		if cur, _ := e.sessions.Current(ctx, imp.ClientID); cur == nil {
 			t.Fatal("9 minutes after the last activity the session ended")
 		}
 		e.clock.Advance(10 * time.Minute)
-		if cur, _ := e.sessions.Current(ctx, client); cur != nil {
+		if cur, _ := e.sessions.Current(ctx, imp.ClientID); cur != nil {
 			t.Errorf("10 idle minutes: session %s still live, want it expired", cur.ID)
 		}
 		if got, _ := e.st.Q.SessionByID(ctx, imp.ID); got.Status != session.Expired {
@@ -142,21 +142,22 @@ func TestImpersonationSessionLifetime(t *testing.T) {
 			t.Fatal(err)
 		}
 		e.clock.Advance(30 * time.Minute)
-		if cur, _ := e.sessions.Current(ctx, own); cur == nil || cur.ID != mine.ID || cur.Impersonated() {
+		if cur, _ := e.sessions.Current(ctx, mine.ClientID); cur == nil || cur.ID != mine.ID || cur.Impersonated() {
 			t.Errorf("the user's own session after 30 idle minutes: %+v", cur)
 		}
 
 		// Past its lifetime, activity or not.
 		client2 := e.client()
 		_, short := e.actorTicketFor(u.ID, 300)
-		if _, _, err := e.svc.SignInWithTicket(ctx, client2, short, "", meta); err != nil {
+		brief, _, err := e.svc.SignInWithTicket(ctx, client2, short, "", meta)
+		if err != nil {
 			t.Fatal(err)
 		}
 		for range 5 {
 			e.clock.Advance(time.Minute)
-			e.sessions.Current(ctx, client2)
+			e.sessions.Current(ctx, brief.ClientID)
 		}
-		if cur, _ := e.sessions.Current(ctx, client2); cur != nil {
+		if cur, _ := e.sessions.Current(ctx, brief.ClientID); cur != nil {
 			t.Errorf("5 busy minutes into a 300 s impersonation: still live")
 		}
 	})

@@ -108,7 +108,7 @@ func (s *Service) Start(ctx context.Context, clientID, identifier, redirectURL s
 	now := s.Clock.Now()
 	f = &flow.Flow{ID: id.New(id.SignIn), Kind: flow.SignIn, ClientID: clientID, Status: flow.NeedsFirstFactor,
 		Identifier: value, RedirectURL: redirectURL, CreatedAt: now, UpdatedAt: now, ExpireAt: now.Add(flow.Lifetime),
-		Data: flow.Data{IdentifierKind: kind}, UserID: owner}
+		Data: flow.Data{IdentifierKind: kind, Browser: session.BrowserMark(ctx)}, UserID: owner}
 	// Whether the account exists plays no part in what counts as the same
 	// start (REQ-RL-05).
 	got, created, err := s.Repo.CreateFlowOnce(ctx, f, now.Add(-flow.SameStartWindow), func(o *flow.Flow) bool {

@@ -365,6 +365,7 @@ func TestSignInAgainEndsTheClientsSession_REQ_SES_02(t *testing.T) {
 		}
 		onPhone := signIn(phone)
 		old := signIn(laptop)
+		laptop = old.ClientID // the browser holds the client its sign-in made
 		e.clock.Advance(time.Minute)
 		fresh := signIn(laptop)
 		if fresh.ID == old.ID {
@@ -381,7 +382,7 @@ func TestSignInAgainEndsTheClientsSession_REQ_SES_02(t *testing.T) {
 		if types := e.eventTypes(old.ID); !slices.Equal(types, []string{"session.created", "session.ended"}) {
 			t.Errorf("events of the previous session = %v", types)
 		}
-		active, err := e.st.Q.ActiveSessionsOfClient(t.Context(), laptop)
+		active, err := e.st.Q.ActiveSessionsOfClient(t.Context(), fresh.ClientID)
 		if err != nil || len(active) != 1 || active[0].ID != fresh.ID {
 			t.Errorf("laptop's active sessions = %v, %v; want only the new one", active, err)
 		}

@@ -226,7 +226,7 @@ func TestTicketReplacesAnotherUsersSession(t *testing.T) {
 		}
 		e.clock.Advance(time.Second)
 		_, ticket := e.ticketFor(ada.ID)
-		sess, _, err := e.svc.SignInWithTicket(ctx, client, ticket, "", meta)
+		sess, _, err := e.svc.SignInWithTicket(ctx, old.ClientID, ticket, "", meta)
 		if err != nil {
 			t.Fatal(err)
 		}

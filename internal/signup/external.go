@@ -95,6 +95,7 @@ func (s *Service) StartExternal(ctx context.Context, clientID string, x flow.Ext
 	f := &flow.Flow{ID: id.New(id.SignUp), Kind: flow.SignUp, ClientID: clientID, Status: flow.MissingRequirements,
 		Identifier: d.Email, RedirectURL: redirectURL, CreatedAt: now, UpdatedAt: now, ExpireAt: now.Add(flow.Lifetime),
 		Data: d}
+	f.Data.Browser = session.BrowserMark(ctx)
 	if len(d.Missing) == 0 {
 		f.Data.Strategy = s.nextStrategy(f)
 	}

@@ -231,6 +231,7 @@ func (s *Service) Start(ctx context.Context, clientID string, in Form, redirectU
 	f = &flow.Flow{ID: id.New(id.SignUp), Kind: flow.SignUp, ClientID: clientID, Status: flow.MissingRequirements,
 		Identifier: firstNonEmpty(d.Email, d.Phone, d.Username), RedirectURL: redirectURL, CreatedAt: now,
 		UpdatedAt: now, ExpireAt: now.Add(flow.Lifetime), Data: d}
+	f.Data.Browser = session.BrowserMark(ctx)
 	f.Data.Strategy = s.nextStrategy(f)
 	if prev, err := s.createOnce(ctx, f, in.Password, now); err != nil || prev != nil {
 		return prev, prev != nil, err

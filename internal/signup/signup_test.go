@@ -60,8 +60,8 @@ func TestSignUpWithEmailAndPassword_REQ_IN_09(t *testing.T) {
 			t.Errorf("events of the user = %v, want [user.created]", types)
 		}
 		got, err := e.st.Q.SessionByID(t.Context(), sess.ID)
-		if err != nil || got.Status != session.Active || got.UserID != u.ID || got.ClientID != client {
-			t.Errorf("stored session = %+v, %v; want active for the new user on the client", got, err)
+		if err != nil || got.Status != session.Active || got.UserID != u.ID || got.ClientID == "" || got.ClientID == client {
+			t.Errorf("stored session = %+v, %v; want active for the new user on a new client (REQ-SES-02)", got, err)
 		}
 		if types := e.eventTypes(sess.ID); !slices.Equal(types, []string{"session.created"}) {
 			t.Errorf("events of the session = %v, want [session.created]", types)

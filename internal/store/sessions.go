@@ -12,8 +12,8 @@ import (
 // CreateClient inserts a browser client; ErrConflict when its ID is
 // taken.
 func (q *Q) CreateClient(ctx context.Context, c session.Client) error {
-	_, err := q.exec(ctx, `INSERT INTO clients (id, created_at, updated_at) VALUES (?,?,?)`,
-		c.ID, ms(c.CreatedAt), ms(c.UpdatedAt))
+	_, err := q.exec(ctx, `INSERT INTO clients (id, created_at, updated_at, handoff) VALUES (?,?,?,?)`,
+		c.ID, ms(c.CreatedAt), ms(c.UpdatedAt), c.Handoff)
 	if isUnique(err) {
 		return ErrConflict
 	}
@@ -26,7 +26,7 @@ func (q *Q) ClientByID(ctx context.Context, id string) (*session.Client, error) 
 		c    session.Client
 		a, b int64
 	)
-	err := q.row(ctx, `SELECT id, created_at, updated_at FROM clients WHERE id = ?`, id).Scan(&c.ID, &a, &b)
+	err := q.row(ctx, `SELECT id, created_at, updated_at, handoff FROM clients WHERE id = ?`, id).Scan(&c.ID, &a, &b, &c.Handoff)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNotFound
 	}
