@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -90,6 +91,7 @@ type matrix struct {
 	op      *oidctest.Server
 	browser map[who]*tab
 	s       states
+	signIns int // sign-in steps begun, each with a target of its own
 }
 
 func startMatrix(t *testing.T, timeout time.Duration) *matrix {
@@ -356,7 +358,11 @@ func (m *matrix) enterTextedCode(b *tab, phone string) {
 // chooses that way from the password page. It returns the flow's ID.
 func (m *matrix) signInStep(b *tab, strategy string) string {
 	m.t.Helper()
-	b.open(m.p.URL + "/sign-in")
+	// Each step a sign-in of its own: the same identifier from the same
+	// browser within seconds would otherwise go on with the flow before (a
+	// double click), so each names another page of the portal to return to.
+	m.signIns++
+	b.open(m.p.URL + "/sign-in?redirect_url=" + url.QueryEscape(m.p.URL+"/user?sign_in="+strconv.Itoa(m.signIns)))
 	b.typeInto("identifier-field", graceEmail)
 	b.submit("submit Grace's address", `form[action="/sign-in"]`)
 	b.expectURL(m.p.URL + "/sign-in/factor-one?")
