@@ -538,7 +538,8 @@ func (p *Portal) maintain(ctx context.Context) {
 
 // Housekeep deletes what has expired: signing keys past their publication
 // (retiring those a staged key replaced), flows, passkey ceremonies, shared
-// rate-limit state whose allowance is full again, and
+// rate-limit state whose allowance is full again, clients a day old that
+// never held a session and have no flow, and
 // events, finished webhook deliveries and captured messages older than
 // PORTAL_EVENT_RETENTION. maintain runs it hourly; failures are logged.
 func (p *Portal) Housekeep(ctx context.Context) {
@@ -554,6 +555,9 @@ func (p *Portal) Housekeep(ctx context.Context) {
 	}
 	if _, err := p.Store.Q.DeleteSpentRates(ctx, now); err != nil && ctx.Err() == nil {
 		p.Log.Warn("delete spent rate limits", "err", err)
+	}
+	if _, err := p.Store.Q.DeleteIdleClients(ctx, now.Add(-24*time.Hour)); err != nil && ctx.Err() == nil {
+		p.Log.Warn("delete idle clients", "err", err)
 	}
 	if keep := p.Config.EventRetention; keep > 0 {
 		if n, err := p.Store.Q.PruneBefore(ctx, now.Add(-keep)); err != nil && ctx.Err() == nil {

@@ -20,6 +20,24 @@ func (q *Q) CreateClient(ctx context.Context, c session.Client) error {
 	return err
 }
 
+// DeleteIdleClients deletes the clients made before that hold no session,
+// live or past, and no flow: a browser's client from before it signed in
+// (every sign-in moves the browser to a new client), or one that only ever
+// began flows, once those have expired and been deleted. A browser still
+// holding such a client's cookie is given the client again when it next
+// needs one (session.Service.ClaimClient), so nothing a person sees
+// changes. Clients with sessions stay: their sessions are the account's
+// history.
+func (q *Q) DeleteIdleClients(ctx context.Context, before time.Time) (int64, error) {
+	res, err := q.exec(ctx, `DELETE FROM clients WHERE created_at < ?
+		AND NOT EXISTS (SELECT 1 FROM sessions WHERE sessions.client_id = clients.id)
+		AND NOT EXISTS (SELECT 1 FROM flows WHERE flows.client_id = clients.id)`, ms(before))
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
+}
+
 // ClientByID returns a client.
 func (q *Q) ClientByID(ctx context.Context, id string) (*session.Client, error) {
 	var (

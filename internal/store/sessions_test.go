@@ -33,6 +33,41 @@ func testSessions(t *testing.T, open func(t *testing.T) *store.Store) {
 		}
 	})
 
+	// Every sign-in moves the browser to a new client (REQ-SES-02), so the
+	// old ones are deleted a day on, unless a session (the account's
+	// history) or a flow still names them.
+	t.Run("DeleteIdleClients keeps clients with sessions, flows or youth", func(t *testing.T) {
+		s, ctx := open(t), t.Context()
+		idle, withSession, withEnded, withFlow := createClient(t, s), createClient(t, s), createClient(t, s), createClient(t, s)
+		storeSession(t, s, withSession, base)
+		ended := storeSession(t, s, withEnded, base)
+		if _, err := s.Q.EndSession(ctx, ended.ID, session.Ended, at(time.Minute)); err != nil {
+			t.Fatal(err)
+		}
+		f := newFlow(base)
+		f.ClientID = withFlow
+		if err := s.Q.CreateFlow(ctx, f); err != nil {
+			t.Fatal(err)
+		}
+		young := session.Client{ID: id.New(id.Client), CreatedAt: at(25 * time.Hour), UpdatedAt: at(25 * time.Hour)}
+		if err := s.Q.CreateClient(ctx, young); err != nil {
+			t.Fatal(err)
+		}
+		n, err := s.Q.DeleteIdleClients(ctx, at(24*time.Hour))
+		if err != nil || n != 1 {
+			t.Fatalf("DeleteIdleClients = %d, %v; want 1 (the idle client only)", n, err)
+		}
+		if _, err := s.Q.ClientByID(ctx, idle); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("idle client: %v, want deleted", err)
+		}
+		for what, cid := range map[string]string{"with a session": withSession, "with an ended session": withEnded,
+			"with a flow": withFlow, "made after the cut-off": young.ID} {
+			if _, err := s.Q.ClientByID(ctx, cid); err != nil {
+				t.Errorf("client %s: %v, want kept", what, err)
+			}
+		}
+	})
+
 	t.Run("session create and get", func(t *testing.T) {
 		s, ctx := open(t), t.Context()
 		want := newSession(t, s, createClient(t, s), base)
