@@ -170,10 +170,33 @@ func Find(ctx context.Context, st Finder, kind, flowID, clientID string, now tim
 	if err != nil {
 		return nil, err
 	}
-	if f.Kind != kind || f.Expired(now) || clientID != "" && f.ClientID != clientID {
+	if f.Kind != kind || f.Expired(now) {
+		return nil, gone
+	}
+	// A finished flow is also the browser's after the sign-in it ended in
+	// moved the browser to a new client (REQ-SES-02): the same final form
+	// sent again, or the back button, goes on as the first answer did.
+	if clientID != "" && f.ClientID != clientID && !(f.Status == Complete && previousOwner(ctx, st, f, clientID)) {
 		return nil, gone
 	}
 	return f, nil
+}
+
+// clientHistory is what a Finder may know besides: the client a browser
+// held before its last sign-in.
+type clientHistory interface {
+	PreviousClient(ctx context.Context, clientID string) (string, error)
+}
+
+// previousOwner reports whether f was begun by the client the browser
+// holding clientID held before its last sign-in.
+func previousOwner(ctx context.Context, st Finder, f *Flow, clientID string) bool {
+	h, ok := st.(clientHistory)
+	if !ok {
+		return false
+	}
+	prev, err := h.PreviousClient(ctx, clientID)
+	return err == nil && prev != "" && prev == f.ClientID
 }
 
 // Began returns the flow of kind with flowID that the browser clientID
@@ -185,7 +208,7 @@ func Began(ctx context.Context, st Finder, kind, flowID, clientID string) *Flow 
 		return nil
 	}
 	f, err := st.FlowByID(ctx, flowID)
-	if err != nil || f.Kind != kind || f.ClientID != clientID {
+	if err != nil || f.Kind != kind || f.ClientID != clientID && !previousOwner(ctx, st, f, clientID) {
 		return nil
 	}
 	return f

@@ -218,7 +218,8 @@ func (s *Service) start(ctx context.Context, r Repo, sess Session) (*Session, er
 	// whoever held the browser's client before (a __client value planted
 	// in the browser from elsewhere, say) does not share it (REQ-SES-02).
 	// The caller gives the browser the new client's cookie.
-	nc := Client{ID: id.New(id.Client), CreatedAt: now, UpdatedAt: now, Handoff: handoffHash(handoffFrom(ctx))}
+	nc := Client{ID: id.New(id.Client), CreatedAt: now, UpdatedAt: now, Handoff: handoffHash(handoffFrom(ctx)),
+		PreviousID: sess.ClientID}
 	if err := r.CreateClient(ctx, nc); err != nil {
 		return nil, err
 	}

@@ -23,6 +23,9 @@ type Client struct {
 	// Handoff is, for a client a sign-in made, the hash of the signing-in
 	// browser's secret (WithHandoff); "" otherwise.
 	Handoff string
+	// PreviousID is, for a client a sign-in made, the client the browser
+	// held before it; "" otherwise.
+	PreviousID string
 }
 
 // Session is one signed-in period of a user on a client.

@@ -12,8 +12,8 @@ import (
 // CreateClient inserts a browser client; ErrConflict when its ID is
 // taken.
 func (q *Q) CreateClient(ctx context.Context, c session.Client) error {
-	_, err := q.exec(ctx, `INSERT INTO clients (id, created_at, updated_at, handoff) VALUES (?,?,?,?)`,
-		c.ID, ms(c.CreatedAt), ms(c.UpdatedAt), c.Handoff)
+	_, err := q.exec(ctx, `INSERT INTO clients (id, created_at, updated_at, handoff, previous_id) VALUES (?,?,?,?,?)`,
+		c.ID, ms(c.CreatedAt), ms(c.UpdatedAt), c.Handoff, c.PreviousID)
 	if isUnique(err) {
 		return ErrConflict
 	}
@@ -38,13 +38,25 @@ func (q *Q) DeleteIdleClients(ctx context.Context, before time.Time) (int64, err
 	return res.RowsAffected()
 }
 
+// PreviousClient returns the client the browser holding clientID held
+// before its last sign-in, or "" (flow.Find).
+func (q *Q) PreviousClient(ctx context.Context, clientID string) (string, error) {
+	var prev string
+	err := q.row(ctx, `SELECT previous_id FROM clients WHERE id = ?`, clientID).Scan(&prev)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
+	}
+	return prev, err
+}
+
 // ClientByID returns a client.
 func (q *Q) ClientByID(ctx context.Context, id string) (*session.Client, error) {
 	var (
 		c    session.Client
 		a, b int64
 	)
-	err := q.row(ctx, `SELECT id, created_at, updated_at, handoff FROM clients WHERE id = ?`, id).Scan(&c.ID, &a, &b, &c.Handoff)
+	err := q.row(ctx, `SELECT id, created_at, updated_at, handoff, previous_id FROM clients WHERE id = ?`, id).
+		Scan(&c.ID, &a, &b, &c.Handoff, &c.PreviousID)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNotFound
 	}
