@@ -194,9 +194,6 @@ func (a *app) finished(c echo.Context, f *flow.Flow, gone error) error {
 // used up its code. This one then goes on as finished says; done reports
 // that it answered. Any other failure is left to the caller.
 func (a *app) completedMeanwhile(c echo.Context, f *flow.Flow) (done bool, err error) {
-	if f.Status == flow.Complete { // complete before this request: not meanwhile
-		return false, nil
-	}
 	var (
 		g    *flow.Flow
 		gone error

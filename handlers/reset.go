@@ -56,6 +56,9 @@ func (a *app) renderNewPassword(c echo.Context, status int, f *flow.Flow, signOu
 func (a *app) signInResetPassword(c echo.Context) error {
 	ctx := c.Request().Context()
 	f, err := a.SignIn.Load(ctx, a.clientID(c), c.FormValue("sign_in"))
+	if err == nil && f.Status == flow.Complete {
+		err = signin.ErrFlowGone // a finished reset is not replayed, nor handed back again
+	}
 	if err != nil {
 		return a.flowGone(c, err)
 	}
