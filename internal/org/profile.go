@@ -106,11 +106,30 @@ func (s *Service) Delete(ctx context.Context, actor Actor, orgID, confirmName, p
 	})
 }
 
-// destroy deletes o, held by the caller's transaction r.
+// destroy deletes o, held by the caller's transaction r. Its verified
+// domains go with it, each writing organizationDomain.deleted before
+// organization.deleted, in the same transaction: a webhook consumer that
+// mirrors domains learns they are gone as when one is removed by itself,
+// and nobody is left believing that o's domain still invites or suggests.
 func (s *Service) destroy(ctx context.Context, r Repo, o *Organization) error {
 	now := s.Clock.Now()
 	if err := r.ClearActiveOrg(ctx, o.ID, "", now); err != nil {
 		return err
+	}
+	for offset := 0; ; offset += MaxDomains {
+		domains, total, err := r.ListDomains(ctx, o.ID, DomainFilter{Limit: MaxDomains, Offset: offset})
+		if err != nil {
+			return err
+		}
+		for _, d := range domains {
+			if err := emit(ctx, r, events.DomainDeleted, d.ID,
+				DeletedDomain{Object: "organization_domain", ID: d.ID, Deleted: true}, now); err != nil {
+				return err
+			}
+		}
+		if len(domains) == 0 || offset+len(domains) >= total {
+			break
+		}
 	}
 	if err := r.DeleteOrganization(ctx, o.ID); err != nil {
 		return notFound(err)
