@@ -75,7 +75,8 @@ func (a *Admin) memberships(ctx context.Context, f InstanceMemberFilter) ([]Memb
 // UserInvitations lists the invitations sent to any of a user's verified
 // addresses, newest first, whatever organization sent them and whether or
 // not the user is a member there. With no status asked for, the pending
-// ones (Clerk's default); an invitation past its expiry reads expired.
+// ones (Clerk's default); an invitation past its expiry reads expired,
+// but for an automatic one whose domain still invites, which is renewed.
 func (a *Admin) UserInvitations(ctx context.Context, userID string, f InvitationFilter) ([]InvitationObject, int, error) {
 	if err := checkPage(&f.Limit, &f.Offset); err != nil {
 		return nil, 0, err
@@ -95,6 +96,11 @@ func (a *Admin) UserInvitations(ctx context.Context, userID string, f Invitation
 	emails := u.VerifiedEmails()
 	if len(emails) == 0 {
 		return []InvitationObject{}, 0, nil
+	}
+	// As on the person's own list (Waiting): automatic invitations whose
+	// domain still invites are renewed before they are shown.
+	if err := a.s.renewStanding(ctx, userID, emails); err != nil {
+		return nil, 0, err
 	}
 	now := a.s.Clock.Now()
 	list, total, err := a.s.Repo.InvitationsForUser(ctx, userID, UserInvitationFilter{Emails: emails,

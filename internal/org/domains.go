@@ -706,3 +706,113 @@ func (s *Service) enrollOne(ctx context.Context, r EnrollRepo, o *Organization, 
 	}
 	return emit(ctx, r, events.InvitationCreated, inv.ID, invitationObject(&inv, now), now)
 }
+
+// An automatic invitation stands as long as its domain invites: Clerk's
+// people at such a domain "can join anytime". It is an ordinary pending
+// invitation with an expiry (the member limit counts it only while it is
+// live, and the Backend API shows that expiry), renewed when it matters
+// rather than made to last for ever: one past its expiry, still pending,
+// with the member role, to an address at a domain its organization still
+// has verified in automatic_invitation mode (standing) is renewed where
+// the person's invitations are listed (Waiting, the Backend API's
+// UserInvitations), and Join and Decline take it as live. Only a pending
+// one is renewed: a declined invitation is revoked (Decline) and stays so,
+// as does one an admin revoked, and the person is not offered it again.
+// Renewing keeps the invitation, gives it a new period and a new ticket
+// (the link of an emailed one that ran out stays dead), and changes
+// nothing else; it is still accepted once (REQ-AC-06), under the
+// organization's lock.
+
+// standing reports whether inv, past its expiry, still stands (above). r
+// should hold inv's organization when inv is about to be used.
+func standing(ctx context.Context, r EnrollRepo, inv *Invitation, now time.Time) (bool, error) {
+	if inv.Status != Pending || now.Before(inv.ExpireAt) || inv.Role != RoleMember {
+		return false, nil
+	}
+	list, err := r.VerifiedDomainsNamed(ctx, domainOf(inv.Email), AutomaticInvitation)
+	if err != nil {
+		return false, err
+	}
+	return slices.ContainsFunc(list, func(d Domain) bool { return d.OrgID == inv.OrgID }), nil
+}
+
+// renewal gives inv a new period and ticket, so that it is live again.
+func (s *Service) renewal(inv *Invitation, now time.Time) {
+	inv.TicketHash, inv.UpdatedAt, inv.ExpireAt = HashTicket(id.Secret(32)), now, now.Add(s.Policy.InvitationTTL)
+}
+
+// renewStanding renews the standing invitations to emails (userID's
+// verified addresses), at most one per organization and none from an
+// organization they are a member of, hold a live invitation from, or that
+// is full (it may invite them again once it has room). Nothing is written
+// when nothing stands.
+func (s *Service) renewStanding(ctx context.Context, userID string, emails []string) error {
+	if len(emails) == 0 {
+		return nil
+	}
+	now := s.Clock.Now()
+	list, _, err := s.Repo.InvitationsForUser(ctx, userID, UserInvitationFilter{Emails: emails,
+		Statuses: []string{Expired}, Now: now})
+	if err != nil {
+		return err
+	}
+	byOrg := map[string][]string{}
+	for i := range list {
+		ok, err := standing(ctx, s.Repo, &list[i].Invitation, now)
+		if err != nil {
+			return err
+		}
+		if ok {
+			byOrg[list[i].OrgID] = append(byOrg[list[i].OrgID], list[i].ID)
+		}
+	}
+	if len(byOrg) == 0 {
+		return nil
+	}
+	return s.InTx(ctx, func(r Repo) error {
+		for _, orgID := range slices.Sorted(maps.Keys(byOrg)) { // one order of locks
+			o, err := r.LockOrganization(ctx, orgID)
+			if errors.Is(err, apperr.ErrNotFound) {
+				continue
+			} else if err != nil {
+				return err
+			}
+			if err := s.renewOne(ctx, r, o, userID, byOrg[orgID], emails); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// renewOne renews the first of ids (userID's invitations from o, held by
+// r) that still stands, unless offerable says o may not offer itself to
+// them or o is full.
+func (s *Service) renewOne(ctx context.Context, r Repo, o *Organization, userID string, ids, all []string) error {
+	now := s.Clock.Now()
+	if ok, _, err := offerable(ctx, r, o, userID, "", all, now); err != nil || !ok {
+		return err
+	}
+	for _, invID := range ids {
+		inv, err := r.InvitationByID(ctx, invID)
+		if err != nil {
+			return notFound(err)
+		}
+		if ok, err := standing(ctx, r, inv, now); err != nil {
+			return err
+		} else if !ok {
+			continue
+		}
+		if taken, limit, err := s.seatsTaken(ctx, r, o, now); err != nil {
+			return err
+		} else if limit > 0 && taken >= limit {
+			return nil
+		}
+		s.renewal(inv, now)
+		if err := r.UpdateInvitation(ctx, inv, Pending); !errors.Is(err, apperr.ErrConflict) {
+			return err
+		}
+		return nil // answered meanwhile: nothing left to renew
+	}
+	return nil
+}

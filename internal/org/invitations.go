@@ -350,7 +350,7 @@ func (s *Service) Accept(ctx context.Context, actor Actor, ticket string) (*Orga
 			return nil, gone(err)
 		}
 		return inv, nil
-	}, func(inv *Invitation, u *user.User, now time.Time) error {
+	}, func(_ context.Context, _ Repo, inv *Invitation, u *user.User, now time.Time) error {
 		// A resent invitation has a new ticket: the old link is gone.
 		if inv.TicketHash != hash || !inv.Live(now) {
 			return ErrInvitationGone
@@ -371,19 +371,27 @@ func (s *Service) Join(ctx context.Context, actor Actor, invitationID string) (*
 	o, _, err := s.accept(ctx, actor, false, func(r Repo) (*Invitation, error) {
 		inv, err := r.InvitationByID(ctx, invitationID)
 		return inv, notFound(err)
-	}, invitee)
+	}, s.invitee)
 	return o, err
 }
 
 // invitee passes an invitation sent to one of u's verified addresses that
-// can still be accepted; someone else's reads as missing.
-func invitee(inv *Invitation, u *user.User, now time.Time) error {
+// can still be accepted, or that ran out but still stands (an automatic
+// invitation whose domain still invites: it is renewed as it is
+// accepted); someone else's reads as missing. r holds its organization.
+func (s *Service) invitee(ctx context.Context, r Repo, inv *Invitation, u *user.User, now time.Time) error {
 	if !u.Has(user.Email, inv.Email) {
 		return ErrNotFound
 	}
-	if !inv.Live(now) {
+	if inv.Live(now) {
+		return nil
+	}
+	if ok, err := standing(ctx, r, inv, now); err != nil {
+		return err
+	} else if !ok {
 		return ErrInvitationGone
 	}
+	s.renewal(inv, now)
 	return nil
 }
 
@@ -393,7 +401,7 @@ func invitee(inv *Invitation, u *user.User, now time.Time) error {
 // marked accepted, and with activate the organization becomes the
 // session's active one. The events are written in the same transaction.
 func (s *Service) accept(ctx context.Context, actor Actor, activate bool, find func(r Repo) (*Invitation, error),
-	check func(inv *Invitation, u *user.User, now time.Time) error) (*Organization, *Invitation, error) {
+	check func(ctx context.Context, r Repo, inv *Invitation, u *user.User, now time.Time) error) (*Organization, *Invitation, error) {
 	var (
 		o   *Organization
 		inv *Invitation
@@ -424,7 +432,7 @@ func (s *Service) accept(ctx context.Context, actor Actor, activate bool, find f
 		if inv.Status == Accepted && existing != nil && u.Has(user.Email, inv.Email) {
 			return ErrJoinedAlready
 		}
-		if err := check(inv, u, now); err != nil {
+		if err := check(ctx, r, inv, u, now); err != nil {
 			return err
 		}
 		if existing == nil {
@@ -456,6 +464,14 @@ func (s *Service) accept(ctx context.Context, actor Actor, activate bool, find f
 	return o, inv, nil
 }
 
+// joinable reports whether Join would take inv at now: live, or standing.
+func (s *Service) joinable(ctx context.Context, r Repo, inv *Invitation, now time.Time) (bool, error) {
+	if inv.Live(now) {
+		return true, nil
+	}
+	return standing(ctx, r, inv, now)
+}
+
 // Decline turns down an invitation sent to one of the actor's verified
 // addresses. Clerk's invitation knows no "declined" status, so it is
 // revoked, as if its organization had withdrawn it, and
@@ -482,7 +498,12 @@ func (s *Service) Decline(ctx context.Context, actor Actor, invitationID string)
 			return ErrNotFound
 		}
 		now := s.Clock.Now()
-		if !inv.Live(now) { // used, revoked or expired: Join refuses it too
+		// Used, revoked or expired: Join refuses it too. An automatic
+		// invitation that ran out but still stands is declined for good,
+		// or it would be renewed and offered again.
+		if live, err := s.joinable(ctx, r, inv, now); err != nil {
+			return err
+		} else if !live {
 			if inv.Status != Accepted {
 				return ErrDeclinedAlready
 			}
@@ -499,7 +520,8 @@ func (s *Service) Decline(ctx context.Context, actor Actor, invitationID string)
 // Waiting lists the invitations waiting for the user, as Clerk's
 // OrganizationSwitcher shows them: those sent to any of their verified
 // addresses that can still be accepted, from organizations they are not a
-// member of, with each organization.
+// member of, with each organization. Automatic invitations past their
+// expiry whose domain still invites are renewed (renewStanding).
 func (s *Service) Waiting(ctx context.Context, userID string) ([]UserInvitation, error) {
 	u, err := s.Repo.UserByID(ctx, userID)
 	if err != nil {
@@ -508,6 +530,11 @@ func (s *Service) Waiting(ctx context.Context, userID string) ([]UserInvitation,
 	emails := u.VerifiedEmails()
 	if len(emails) == 0 {
 		return nil, nil
+	}
+	// An automatic invitation that ran out while its domain still invites
+	// is renewed first: it waits as long as the domain invites.
+	if err := s.renewStanding(ctx, userID, emails); err != nil {
+		return nil, err
 	}
 	list, _, err := s.Repo.InvitationsForUser(ctx, userID, UserInvitationFilter{Emails: emails, Joinable: true, Now: s.Clock.Now()})
 	return list, err
