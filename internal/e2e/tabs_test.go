@@ -91,3 +91,31 @@ func TestPlantedClientsFlowNotTakenUpAfterSignIn_REQ_SES_02(t *testing.T) {
 		t.Errorf("the victim's browser finished the attacker's sign-up: %d to %q", done.Status, done.Header.Get("Location"))
 	}
 }
+
+// The verify form of a sign-up left open in another tab, sent twice (a
+// double click) after this browser signed in elsewhere: the second copy,
+// which still carries the client the browser held before the sign-up
+// finished, follows to the app too (REQ-SES-02's 10 s handoff), instead of
+// saying the sign-up has expired.
+func TestSignUpInOneTabAfterSigningInInAnotherDoubleSubmit_REQ_SES_02(t *testing.T) {
+	p := portaltest.Start(t, portaltest.Options{})
+	signUp(t, p, newBrowser(t, p), "ada@example.com", "")
+
+	b := newBrowser(t, p)
+	verifyPage := b.submit(b.get(withRedirect("/sign-up", appURL)), signUpForm, map[string]string{
+		"email_address": "grace@example.com", "password": goodPassword, "first_name": "Grace", "last_name": "Hopper"})
+	code := p.SMTP.WaitFor(t, "grace@example.com", mailWait).Code()
+	wantHandBack(t, signIn(t, b, "ada@example.com", goodPassword, appURL), http.StatusSeeOther, appURL)
+
+	held := b.cookie("__client")
+	wantHandBack(t, b.submit(verifyPage, verifyForm, map[string]string{"code": code}), http.StatusSeeOther, appURL)
+	b.jar.SetCookies(b.base, []*http.Cookie{{Name: "__client", Value: held, Path: "/"}}) // the second copy's cookie
+	second := b.submit(verifyPage, verifyForm, map[string]string{"code": code})
+	tok := wantHandBack(t, second, http.StatusSeeOther, appURL)
+	if c, _ := verify(t, p, tok); c.SID != activeSessionOf(t, p, "grace@example.com") {
+		t.Errorf("the second answer's token is not Grace's session")
+	}
+	if second.setCookie("__client") == nil {
+		t.Errorf("the second answer does not give the browser the new client")
+	}
+}

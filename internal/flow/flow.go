@@ -207,6 +207,13 @@ type clientHistory interface {
 	PreviousClient(ctx context.Context, clientID string) (string, error)
 }
 
+// PreviousOwner reports whether f was begun by the client the browser
+// holding clientID held before its last sign-in (st must know clients'
+// history; false otherwise).
+func PreviousOwner(ctx context.Context, st Finder, f *Flow, clientID string) bool {
+	return previousOwner(ctx, st, f, clientID)
+}
+
 // previousOwner reports whether f was begun by the client the browser
 // holding clientID held before its last sign-in.
 func previousOwner(ctx context.Context, st Finder, f *Flow, clientID string) bool {
