@@ -168,13 +168,16 @@ func (a *app) finished(c echo.Context, f *flow.Flow, gone error) error {
 	if err != nil {
 		return err
 	}
-	if sess == nil && f.Status == flow.Complete && f.ClientID == a.clientID(c) {
+	if cid := a.clientID(c); sess == nil && f.Status == flow.Complete &&
+		(f.ClientID == cid || flow.PreviousOwner(c.Request().Context(), a.SignIn.Repo, f, cid)) {
 		// The same final form sent twice: the first answer moved the
 		// browser to the flow's new client, and this one still carries the
 		// old cookie. It follows for a few seconds, when it proves itself
-		// the browser that signed in: it holds this flow's client and ID
-		// (Load checked both) and the secret the sign-in was made with.
-		if sess, err = a.Sessions.Successor(c.Request().Context(), f.ClientID, f.SessionID, csrfSecret(c)); err != nil {
+		// the browser that signed in: it holds this flow's client (or, for
+		// a flow left open in another tab while the browser signed in
+		// there, the client that one moved it to) and ID (Load checked
+		// both), and the secret the sign-in was made with.
+		if sess, err = a.Sessions.Successor(c.Request().Context(), cid, f.SessionID, csrfSecret(c)); err != nil {
 			return err
 		}
 	}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/portalhq/portal/internal/apperr"
+	"github.com/portalhq/portal/internal/session"
 )
 
 // Kinds of flow.
@@ -161,7 +162,8 @@ type Finder interface {
 
 // Find returns the usable flow of kind with flowID: nil and gone when it is
 // unknown, of another kind, or expired at now. clientID, when not empty, must
-// be the browser that began it.
+// be the browser that began it (or, after a sign-in moved that browser to
+// a new client, the browser holding it: see below).
 func Find(ctx context.Context, st Finder, kind, flowID, clientID string, now time.Time, gone error) (*Flow, error) {
 	f, err := st.FlowByID(ctx, flowID)
 	if errors.Is(err, apperr.ErrNotFound) {
@@ -173,12 +175,29 @@ func Find(ctx context.Context, st Finder, kind, flowID, clientID string, now tim
 	if f.Kind != kind || f.Expired(now) {
 		return nil, gone
 	}
+	if clientID == "" || f.ClientID == clientID {
+		return f, nil
+	}
+	if !previousOwner(ctx, st, f, clientID) {
+		return nil, gone
+	}
 	// A finished flow is also the browser's after the sign-in it ended in
 	// moved the browser to a new client (REQ-SES-02): the same final form
 	// sent again, or the back button, goes on as the first answer did.
-	if clientID != "" && f.ClientID != clientID && !(f.Status == Complete && previousOwner(ctx, st, f, clientID)) {
+	if f.Status == Complete {
+		return f, nil
+	}
+	// An unfinished one stays the browser's when the sign-in came from
+	// another of its tabs: the page left open there (a code to type, a
+	// sign-up to verify) goes on. Only in the browser that began it, known
+	// by its CSRF secret, which no sibling site can plant: a flow someone
+	// else began with a __client they planted here is not taken up. It
+	// goes on as the browser's current client's, whose session its
+	// sign-in then replaces (the browser holds one session).
+	if !session.SameBrowser(f.Data.Browser, session.SecretFrom(ctx)) {
 		return nil, gone
 	}
+	f.ClientID = clientID
 	return f, nil
 }
 
@@ -186,6 +205,13 @@ func Find(ctx context.Context, st Finder, kind, flowID, clientID string, now tim
 // held before its last sign-in.
 type clientHistory interface {
 	PreviousClient(ctx context.Context, clientID string) (string, error)
+}
+
+// PreviousOwner reports whether f was begun by the client the browser
+// holding clientID held before its last sign-in (st must know clients'
+// history; false otherwise).
+func PreviousOwner(ctx context.Context, st Finder, f *Flow, clientID string) bool {
+	return previousOwner(ctx, st, f, clientID)
 }
 
 // previousOwner reports whether f was begun by the client the browser

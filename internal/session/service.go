@@ -260,6 +260,9 @@ func handoffFrom(ctx context.Context) string {
 // on another device, SameBrowser).
 func BrowserMark(ctx context.Context) string { return handoffHash(handoffFrom(ctx)) }
 
+// SecretFrom is the browser secret ctx carries (WithHandoff), or "".
+func SecretFrom(ctx context.Context) string { return handoffFrom(ctx) }
+
 // SameBrowser reports whether secret is the one mark was made from; an
 // empty mark or secret is nobody's.
 func SameBrowser(mark, secret string) bool {
