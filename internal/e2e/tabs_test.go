@@ -119,3 +119,23 @@ func TestSignUpInOneTabAfterSigningInInAnotherDoubleSubmit_REQ_SES_02(t *testing
 		t.Errorf("the second answer does not give the browser the new client")
 	}
 }
+
+// An email link asked for in one tab, opened in a third tab after a second
+// tab of the same browser signed in: it is this browser's own link, so it
+// signs in here and goes on to the app, rather than saying the person was
+// signed in on another device.
+func TestLinkOpenedInThisBrowserAfterAnotherTabSignedIn_REQ_SES_02(t *testing.T) {
+	p, _, b, _, link := startLink(t, linkEnv)
+
+	// The second tab signs in with the password.
+	other := b.submit(b.get(withRedirect("/sign-in", appOrigin+"/other")), signInForm, map[string]string{"identifier": "ada@example.com"})
+	pw := b.submit(other, `form.cl-alternativeMethods`, map[string]string{"strategy": "password"})
+	first, _ := verify(t, p, wantHandBack(t, b.submit(pw, passwordForm, map[string]string{"password": goodPassword}), http.StatusSeeOther, appOrigin+"/other"))
+
+	// The third tab opens the first tab's link.
+	done := b.submit(b.get(link), linkConfirmForm, nil)
+	wantHandBack(t, done, http.StatusSeeOther, appURL)
+	if st := sessionStatus(t, p, first.SID); st != "ended" {
+		t.Errorf("the second tab's session is %q, want ended: the browser holds one session", st)
+	}
+}

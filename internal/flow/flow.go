@@ -187,18 +187,39 @@ func Find(ctx context.Context, st Finder, kind, flowID, clientID string, now tim
 	if f.Status == Complete {
 		return f, nil
 	}
-	// An unfinished one stays the browser's when the sign-in came from
-	// another of its tabs: the page left open there (a code to type, a
-	// sign-up to verify) goes on. Only in the browser that began it, known
-	// by its CSRF secret, which no sibling site can plant: a flow someone
-	// else began with a __client they planted here is not taken up. It
-	// goes on as the browser's current client's, whose session its
-	// sign-in then replaces (the browser holds one session).
-	if !session.SameBrowser(f.Data.Browser, session.SecretFrom(ctx)) {
+	if !takeUp(ctx, f, clientID) {
 		return nil, gone
 	}
-	f.ClientID = clientID
 	return f, nil
+}
+
+// takeUp moves an unfinished flow of the browser's previous client to its
+// current one, clientID, when the sign-in came from another of its tabs:
+// the page left open there (a code to type, a sign-up to verify, an email
+// link to open) goes on. Only in the browser that began it, known by its
+// CSRF secret (in ctx), which no sibling site can plant: a flow someone
+// else began with a __client they planted here is not taken up. It goes on
+// as the current client's, whose session its sign-in then replaces (the
+// browser holds one session).
+func takeUp(ctx context.Context, f *Flow, clientID string) bool {
+	if !session.SameBrowser(f.Data.Browser, session.SecretFrom(ctx)) {
+		return false
+	}
+	f.ClientID = clientID
+	return true
+}
+
+// OwnedBy reports whether the browser holding clientID began f: with that
+// client, or with the one it held before its last sign-in (then only in
+// the same browser, and f is moved to clientID, as Find does).
+func OwnedBy(ctx context.Context, st Finder, f *Flow, clientID string) bool {
+	if clientID == "" {
+		return false
+	}
+	if f.ClientID == clientID {
+		return true
+	}
+	return previousOwner(ctx, st, f, clientID) && takeUp(ctx, f, clientID)
 }
 
 // clientHistory is what a Finder may know besides: the client a browser

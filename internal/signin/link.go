@@ -32,7 +32,7 @@ func (s *Service) ConfirmLink(ctx context.Context, v *flow.Verification, clientI
 	if err != nil || u == nil {
 		return nil, ErrFlowGone
 	}
-	if clientID == f.ClientID {
+	if flow.OwnedBy(ctx, s.Repo, f, clientID) { // this browser asked, in this tab or another
 		sess, err := s.complete(ctx, f, u, meta, flow.EmailLink)
 		return &LinkResult{Flow: f, Session: sess}, err
 	}

@@ -422,7 +422,7 @@ func (s *Service) ConfirmLink(ctx context.Context, v *flow.Verification, clientI
 	if f.Status != flow.MissingRequirements || f.Data.EmailVerified || f.Data.ExistingUser {
 		return nil, ErrFlowGone
 	}
-	if clientID == f.ClientID {
+	if flow.OwnedBy(ctx, s.Repo, f, clientID) { // this browser asked, in this tab or another
 		sess, err := s.verified(ctx, f, flow.EmailLink, m)
 		return &signin.LinkResult{Flow: f, Session: sess}, err
 	}
