@@ -250,6 +250,9 @@ func (a *app) signInPrepare(c echo.Context) error {
 	if err != nil {
 		return a.flowGone(c, err)
 	}
+	if f.Status == flow.Complete { // "Resend" on a page left behind after signing in
+		return a.finished(c, f, signin.ErrFlowGone)
+	}
 	strategy := c.FormValue("strategy")
 	if ok, msg := a.allow(c, "start", a.limits.start); !ok {
 		return a.renderFactorOne(c, http.StatusTooManyRequests, f, strategy, views.Errors{"": msg}, "")

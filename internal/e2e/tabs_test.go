@@ -3,6 +3,7 @@ package e2e
 import (
 	"net/http"
 	"testing"
+	"time"
 
 	"github.com/portalhq/portal/internal/testutil/portaltest"
 )
@@ -137,5 +138,25 @@ func TestLinkOpenedInThisBrowserAfterAnotherTabSignedIn_REQ_SES_02(t *testing.T)
 	wantHandBack(t, done, http.StatusSeeOther, appURL)
 	if st := sessionStatus(t, p, first.SID); st != "ended" {
 		t.Errorf("the second tab's session is %q, want ended: the browser holds one session", st)
+	}
+}
+
+// "Resend code" pressed on a code page left behind after the code signed
+// in (the back button, another tab) goes on to the app, as the other
+// buttons of a finished sign-in do, and sends nothing.
+func TestResendOnAFinishedSignInGoesToTheApp(t *testing.T) {
+	p, clock := startFake(t, portaltest.Options{Env: map[string]string{"PORTAL_FACTORS": "email_code"}})
+	signUp(t, p, newBrowser(t, p), "ada@example.com", "")
+	b := newBrowser(t, p)
+	codePage := b.submit(b.get(withRedirect("/sign-in", appURL)), signInForm, map[string]string{"identifier": "ada@example.com"})
+	code := p.SMTP.WaitFor(t, "ada@example.com", mailWait).Code()
+	wantHandBack(t, b.submit(codePage, codeForm, map[string]string{"code": code}), http.StatusSeeOther, appURL)
+	before := len(mailTo(p.SMTP, "ada@example.com"))
+	clock.Advance(31 * time.Second)
+
+	resend := `form[action="/sign-in/factor-one/prepare"]:has(input[name="strategy"][value="email_code"])`
+	wantHandBack(t, b.submit(codePage, resend, nil), http.StatusSeeOther, appURL)
+	if n := len(mailTo(p.SMTP, "ada@example.com")) - before; n != 0 {
+		t.Errorf("%d emails sent by Resend on a finished sign-in, want none", n)
 	}
 }
