@@ -436,6 +436,8 @@ func (a *app) orgNotice(c echo.Context, code string) string {
 		return a.t(c, "org.notice.saved")
 	case "role":
 		return a.t(c, "org.notice.role")
+	case "role_unchanged":
+		return a.t(c, "org.notice.role_unchanged")
 	case "removed":
 		return a.t(c, "org.notice.removed")
 	case "invited":

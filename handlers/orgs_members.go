@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"errors"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -57,6 +58,9 @@ func (a *app) renderMembers(c echo.Context, status int, actor org.Actor, errs vi
 			row.RoleName = a.t(c, "org.members.role_unoffered", "Role", m.Role)
 		}
 		p.Members = append(p.Members, row)
+		if q.Get("notice") == "role_unchanged" && q.Get("member") == row.ID {
+			p.Notice = a.t(c, "org.notice.role_unchanged_named", "Name", row.Name, "Role", row.RoleName)
+		}
 	}
 	p.Hidden = append(p.Hidden, p.Nav.Hidden...)
 	if list.Page > 1 {
@@ -146,9 +150,18 @@ func (a *app) memberChange(c echo.Context, notice string, change func(org.Actor,
 	if code := removedAlreadyNotice(err); code != "" {
 		err, notice = nil, code
 	}
+	var member string
+	if errors.Is(err, org.ErrRoleUnchanged) {
+		// Nothing changed: the list says so, naming the member
+		// (renderMembers).
+		err, notice, member = nil, "role_unchanged", c.Param("membership_id")
+	}
 	if err == nil {
 		// Back to the page and search the change was made from.
 		back := afterPost("/organizations/"+c.Param("org_id")+"/members", notice, form)
+		if member != "" {
+			back += "&" + url.Values{"member": {member}}.Encode()
+		}
 		for _, k := range []string{"page", "query"} {
 			if v := form.Get(k); v != "" {
 				back += "&" + url.Values{k: {v}}.Encode()

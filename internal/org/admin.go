@@ -450,7 +450,7 @@ func (a *Admin) SetRole(ctx context.Context, orgID, userID, role string) (Member
 	if err != nil {
 		return MembershipObject{}, err
 	}
-	if err := a.s.ChangeRole(ctx, a.actor(), orgID, m.ID, role); err != nil {
+	if err := a.s.ChangeRole(ctx, a.actor(), orgID, m.ID, role); err != nil && !errors.Is(err, ErrRoleUnchanged) {
 		return MembershipObject{}, err
 	}
 	return a.current(ctx, orgID, userID)

@@ -231,7 +231,8 @@ func (s *Service) Revoke(ctx context.Context, actor Actor, orgID, invitationID s
 }
 
 // Resend emails a pending invitation again with a new link, valid for a
-// new period; the old link stops working.
+// new period; the old link stops working. One that is no longer pending
+// says what became of it, as for Revoke.
 func (s *Service) Resend(ctx context.Context, actor Actor, orgID, invitationID string) error {
 	var (
 		inv     *Invitation
@@ -240,7 +241,11 @@ func (s *Service) Resend(ctx context.Context, actor Actor, orgID, invitationID s
 	)
 	err := s.within(ctx, actor, orgID, PermMembershipsManage, func(r Repo, a *Access) error {
 		var err error
-		if inv, err = pendingIn(ctx, r, orgID, invitationID); err != nil {
+		inv, err = pendingIn(ctx, r, orgID, invitationID)
+		if errors.Is(err, ErrNotFound) && !actor.instance {
+			return answeredAlready(ctx, r, orgID, invitationID)
+		}
+		if err != nil {
 			return err
 		}
 		orgName = a.Org.Name

@@ -66,15 +66,28 @@ func (s *Service) Members(ctx context.Context, actor Actor, orgID, query string,
 	return a, MemberPage{Members: list, Total: total, Page: page, PerPage: PerPage}, nil
 }
 
+// ErrRoleUnchanged is ChangeRole's answer when the member has the role
+// already: nothing was changed, and the page says so rather than claiming
+// a change.
+var ErrRoleUnchanged = errors.New("org: the member has that role already")
+
 // ChangeRole gives a member another role. It needs
 // org:sys_memberships:manage; nobody changes their own role (REQ-AC-03),
-// and the last admin cannot be demoted (REQ-AC-06).
+// and the last admin cannot be demoted (REQ-AC-06). The member's own role
+// is ErrRoleUnchanged, and changes nothing.
 //
 // A member keeps a role no longer configured (PORTAL_ORG_ROLES changed)
 // when the form sends it back unchanged; it cannot be given anew.
+//
+// A membership this organization removed already is
+// ErrMemberRemovedAlready for a person who may manage it, as for
+// RemoveMember.
 func (s *Service) ChangeRole(ctx context.Context, actor Actor, orgID, membershipID, role string) error {
 	return s.within(ctx, actor, orgID, PermMembershipsManage, func(r Repo, a *Access) error {
 		m, err := memberIn(ctx, r, orgID, membershipID)
+		if errors.Is(err, ErrNotFound) {
+			return removedAlready(ctx, r, actor, orgID, membershipID, ErrMemberRemovedAlready)
+		}
 		if err != nil {
 			return err
 		}
@@ -82,7 +95,7 @@ func (s *Service) ChangeRole(ctx context.Context, actor Actor, orgID, membership
 			return ErrOwnRole
 		}
 		if m.Role == role {
-			return nil
+			return ErrRoleUnchanged
 		}
 		if !s.Roles.Exists(role) {
 			return errRoleInvalid

@@ -68,8 +68,8 @@ func TestRoleNoLongerConfiguredIsKeptUnchanged(t *testing.T) {
 		if err := e.st.Q.UpdateMembershipRole(ctx, bobs.ID, "org:billing", e.clock.Now()); err != nil {
 			t.Fatal(err)
 		}
-		if err := e.svc.ChangeRole(ctx, ada.actor, acme.ID, bobs.ID, "org:billing"); err != nil {
-			t.Errorf("saving the role unchanged: %v", err)
+		if err := e.svc.ChangeRole(ctx, ada.actor, acme.ID, bobs.ID, "org:billing"); !errors.Is(err, org.ErrRoleUnchanged) {
+			t.Errorf("saving the role unchanged: %v, want ErrRoleUnchanged", err)
 		}
 		if m := e.membership(acme, bob); m.Role != "org:billing" {
 			t.Errorf("role after saving it unchanged: %q", m.Role)
