@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 
@@ -34,6 +35,9 @@ func (a *app) renderMembers(c echo.Context, status int, actor org.Actor, errs vi
 		// everyone's meanwhile.
 		errs = withError(errs, "query", a.sayErr(c, err))
 		run, page = "", 1
+		// What can be shown of it: characters that are not UTF-8 are
+		// left out, as the message says.
+		search = strings.ToValidUTF8(search, "")
 		if status == http.StatusOK {
 			status = http.StatusUnprocessableEntity
 		}

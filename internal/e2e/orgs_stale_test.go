@@ -128,3 +128,22 @@ func TestRoleAndResendOnWhatIsGoneSaySo_REQ_AC_02(t *testing.T) {
 		}
 	}
 }
+
+// A member search that is not valid UTF-8 (a hand-made or mangled link) is
+// not run silently as everyone: the page says so beside the search box,
+// as for a search too long, and the box keeps what can be shown of it.
+func TestMemberSearchNotUTF8SaysSo(t *testing.T) {
+	p := portaltest.Start(t, portaltest.Options{})
+	ada := signedUp(t, p, "ada@example.com")
+	acme := ada.createOrg(t, p, "Acme")
+	pg := ada.b.get("/organizations/" + acme.OrgID + "/members?query=b%FFob")
+	wantText(t, "search not UTF-8", pg, http.StatusUnprocessableEntity, "characters that can't be read")
+	box := pg.Doc.Find(`input[name="query"][type="search"]`)
+	if v := box.AttrOr("value", ""); v != "bob" {
+		t.Errorf("the search box holds %q, want what can be shown of what was typed (bob)", v)
+	}
+	if box.AttrOr("aria-invalid", "") != "true" ||
+		!strings.Contains(pg.Doc.Find("#"+box.AttrOr("aria-describedby", "none")).Text(), "characters that can't be read") {
+		t.Errorf("the message is not tied to the search box")
+	}
+}

@@ -37,9 +37,13 @@ func (p MemberPage) Pages() int {
 const MaxPage = 1 << 20
 
 // CheckMemberSearch tells whether query is a member search the list runs:
-// ErrQueryTooLong past maxQueryLen characters, for the page to say so
-// beside the search box. Members itself runs none of those.
+// ErrQueryUnreadable when it is not UTF-8, ErrQueryTooLong past
+// maxQueryLen characters, for the page to say so beside the search box.
+// Members itself runs none of those.
 func CheckMemberSearch(query string) error {
+	if !utf8.ValidString(query) {
+		return ErrQueryUnreadable
+	}
 	if utf8.RuneCountInString(strings.TrimSpace(query)) > maxQueryLen {
 		return ErrQueryTooLong
 	}
@@ -48,14 +52,14 @@ func CheckMemberSearch(query string) error {
 
 // Members lists the members matching query (name, email address or
 // username), page by page; it needs org:sys_memberships:read. A query
-// CheckMemberSearch refuses, or that is not UTF-8, lists everyone.
+// CheckMemberSearch refuses lists everyone.
 func (s *Service) Members(ctx context.Context, actor Actor, orgID, query string, page int) (*Access, MemberPage, error) {
 	a, err := s.Require(ctx, actor, orgID, PermMembershipsRead)
 	if err != nil {
 		return nil, MemberPage{}, err
 	}
 	query = strings.TrimSpace(query)
-	if CheckMemberSearch(query) != nil || !utf8.ValidString(query) {
+	if CheckMemberSearch(query) != nil {
 		query = ""
 	}
 	page = min(max(page, 1), MaxPage)

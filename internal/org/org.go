@@ -249,6 +249,8 @@ var (
 		"That invitation had expired and was replaced by a newer one.").T("org.error.invitation_replaced_already")
 	ErrQueryTooLong = apperr.Field(apperr.Invalid, "query",
 		"Search with at most 100 characters.").T("org.error.query_too_long")
+	ErrQueryUnreadable = apperr.Field(apperr.Invalid, "query",
+		"The search had characters that can't be read, and they were left out. Check it and search again.").T("org.error.query_unreadable")
 	ErrOwnRole = apperr.Field(apperr.Forbidden, "role",
 		"You can't change your own role. Ask another admin.").T("org.error.own_role")
 	ErrLastAdmin = apperr.New(apperr.Conflict,

@@ -2,6 +2,7 @@ package org_test
 
 import (
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -93,4 +94,22 @@ func TestChangeRoleUnchangedSaysSo(t *testing.T) {
 			t.Errorf("Backend API, role unchanged: %v", err)
 		}
 	})
+}
+
+// A member search that is not UTF-8 is refused with its own reason, so
+// the page can say so rather than list everyone silently.
+func TestCheckMemberSearch(t *testing.T) {
+	for _, c := range []struct {
+		query string
+		want  error
+	}{
+		{"bob", nil},
+		{strings.Repeat("é", 100), nil},
+		{strings.Repeat("é", 101), org.ErrQueryTooLong},
+		{"b\xffob", org.ErrQueryUnreadable},
+	} {
+		if err := org.CheckMemberSearch(c.query); !errors.Is(err, c.want) || c.want == nil && err != nil {
+			t.Errorf("CheckMemberSearch(%q) = %v, want %v", c.query, err, c.want)
+		}
+	}
 }
