@@ -342,8 +342,32 @@ func (a *app) apiHTTPError(c echo.Context, he *echo.HTTPError) {
 		code, long = "resource_not_found", "No Backend API endpoint "+c.Request().Method+" "+c.Request().URL.Path+"."
 	case http.StatusMethodNotAllowed:
 		code = "request_method_not_allowed"
+		long = "The Backend API has no " + c.Request().Method + " " + c.Request().URL.Path + "."
+		if allowed := allowedMethods(c); allowed != "" {
+			long = c.Request().Method + " " + c.Request().URL.Path + " is not allowed; the path takes " + allowed + "."
+		}
 	case http.StatusRequestEntityTooLarge:
 		code = "request_body_too_large"
 	}
 	a.apiFail(c, &apiError{Status: he.Code, Code: code, Message: msg, LongMessage: long})
+}
+
+// allowedMethods lists the methods the request's path takes, from the Allow
+// header Echo's router sets on a 405, leaving out OPTIONS, which Echo
+// answers on every path by itself.
+func allowedMethods(c echo.Context) string {
+	allow := c.Response().Header().Get(echo.HeaderAllow)
+	if allow == "" {
+		allow, _ = c.Get(echo.ContextKeyHeaderAllow).(string)
+		if allow != "" {
+			c.Response().Header().Set(echo.HeaderAllow, allow)
+		}
+	}
+	var out []string
+	for m := range strings.SplitSeq(allow, ",") {
+		if m = strings.TrimSpace(m); m != "" && m != http.MethodOptions {
+			out = append(out, m)
+		}
+	}
+	return strings.Join(out, ", ")
 }
