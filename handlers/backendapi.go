@@ -10,6 +10,7 @@ import (
 	"io"
 	"net/http"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -162,6 +163,11 @@ func (a *app) toAPIError(c echo.Context, err error) *apiError {
 		}
 		out := &apiError{Status: statusOf(e.Code), Code: clerkCode(e), Message: shortMessage(e.Code),
 			LongMessage: e.Message}
+		if e.Code == apperr.Invalid && e.Field != "" && paramAbsent(c, e.Field) {
+			// Clerk's code for a required parameter not sent; one sent
+			// but malformed stays form_param_format_invalid.
+			out.Code, out.Message = "form_param_missing", "is missing"
+		}
 		if e.Field != "" {
 			out.Meta = map[string]any{"param_name": e.Field}
 		}
@@ -226,6 +232,51 @@ func shortMessage(code apperr.Code) string {
 	return "Something went wrong"
 }
 
+// apiBodyKey keeps the JSON body bindJSON read, for paramAbsent.
+const apiBodyKey = "portal.api_body"
+
+// paramAbsent reports whether the request gave no value for name: not in
+// the path, the query, a multipart form or the JSON body, or given there
+// as null, "" or []. Of a JSON array of objects (the bulk endpoints) it is
+// absent when no object gives it. A nested name (with . or [) is never
+// called absent: the caller sent its parent.
+func paramAbsent(c echo.Context, name string) bool {
+	if strings.ContainsAny(name, ".[") || c.Param(name) != "" ||
+		slices.ContainsFunc(queryList(c, name), func(v string) bool { return v != "" }) {
+		return false
+	}
+	if f := c.Request().MultipartForm; f != nil && (len(f.Value[name]) > 0 || len(f.File[name]) > 0) {
+		return false
+	}
+	body, _ := c.Get(apiBodyKey).([]byte)
+	if len(body) == 0 {
+		return true
+	}
+	var v any
+	if json.Unmarshal(body, &v) != nil {
+		return false // not JSON: the error is about the body, not a missing name
+	}
+	given := func(obj any) bool {
+		m, ok := obj.(map[string]any)
+		if !ok {
+			return false
+		}
+		switch x := m[name].(type) {
+		case nil:
+			return false
+		case string:
+			return x != ""
+		case []any:
+			return len(x) > 0
+		}
+		return true
+	}
+	if list, ok := v.([]any); ok {
+		return !slices.ContainsFunc(list, given)
+	}
+	return !given(v)
+}
+
 // bindJSON reads a JSON body into v; an empty body leaves v as it is.
 func bindJSON(c echo.Context, v any) error {
 	body, err := io.ReadAll(c.Request().Body)
@@ -239,6 +290,7 @@ func bindJSON(c echo.Context, v any) error {
 	if len(bytes.TrimSpace(body)) == 0 {
 		return nil
 	}
+	c.Set(apiBodyKey, body)
 	if err := json.Unmarshal(body, v); err != nil {
 		var te *json.UnmarshalTypeError
 		if errors.As(err, &te) {
