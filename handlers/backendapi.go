@@ -10,6 +10,7 @@ import (
 	"io"
 	"net/http"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -162,6 +163,11 @@ func (a *app) toAPIError(c echo.Context, err error) *apiError {
 		}
 		out := &apiError{Status: statusOf(e.Code), Code: clerkCode(e), Message: shortMessage(e.Code),
 			LongMessage: e.Message}
+		if e.Code == apperr.Invalid && e.Field != "" && paramAbsent(c, e.Field) {
+			// Clerk's code for a required parameter not sent; one sent
+			// but malformed stays form_param_format_invalid.
+			out.Code, out.Message = "form_param_missing", "is missing"
+		}
 		if e.Field != "" {
 			out.Meta = map[string]any{"param_name": e.Field}
 		}
@@ -226,6 +232,51 @@ func shortMessage(code apperr.Code) string {
 	return "Something went wrong"
 }
 
+// apiBodyKey keeps the JSON body bindJSON read, for paramAbsent.
+const apiBodyKey = "portal.api_body"
+
+// paramAbsent reports whether the request gave no value for name: not in
+// the path, the query, a multipart form or the JSON body, or given there
+// as null, "" or []. Of a JSON array of objects (the bulk endpoints) it is
+// absent when no object gives it. A nested name (with . or [) is never
+// called absent: the caller sent its parent.
+func paramAbsent(c echo.Context, name string) bool {
+	if strings.ContainsAny(name, ".[") || c.Param(name) != "" ||
+		slices.ContainsFunc(queryList(c, name), func(v string) bool { return v != "" }) {
+		return false
+	}
+	if f := c.Request().MultipartForm; f != nil && (len(f.Value[name]) > 0 || len(f.File[name]) > 0) {
+		return false
+	}
+	body, _ := c.Get(apiBodyKey).([]byte)
+	if len(body) == 0 {
+		return true
+	}
+	var v any
+	if json.Unmarshal(body, &v) != nil {
+		return false // not JSON: the error is about the body, not a missing name
+	}
+	given := func(obj any) bool {
+		m, ok := obj.(map[string]any)
+		if !ok {
+			return false
+		}
+		switch x := m[name].(type) {
+		case nil:
+			return false
+		case string:
+			return x != ""
+		case []any:
+			return len(x) > 0
+		}
+		return true
+	}
+	if list, ok := v.([]any); ok {
+		return !slices.ContainsFunc(list, given)
+	}
+	return !given(v)
+}
+
 // bindJSON reads a JSON body into v; an empty body leaves v as it is.
 func bindJSON(c echo.Context, v any) error {
 	body, err := io.ReadAll(c.Request().Body)
@@ -239,6 +290,7 @@ func bindJSON(c echo.Context, v any) error {
 	if len(bytes.TrimSpace(body)) == 0 {
 		return nil
 	}
+	c.Set(apiBodyKey, body)
 	if err := json.Unmarshal(body, v); err != nil {
 		var te *json.UnmarshalTypeError
 		if errors.As(err, &te) {
@@ -342,8 +394,32 @@ func (a *app) apiHTTPError(c echo.Context, he *echo.HTTPError) {
 		code, long = "resource_not_found", "No Backend API endpoint "+c.Request().Method+" "+c.Request().URL.Path+"."
 	case http.StatusMethodNotAllowed:
 		code = "request_method_not_allowed"
+		long = "The Backend API has no " + c.Request().Method + " " + c.Request().URL.Path + "."
+		if allowed := allowedMethods(c); allowed != "" {
+			long = c.Request().Method + " " + c.Request().URL.Path + " is not allowed; the path takes " + allowed + "."
+		}
 	case http.StatusRequestEntityTooLarge:
 		code = "request_body_too_large"
 	}
 	a.apiFail(c, &apiError{Status: he.Code, Code: code, Message: msg, LongMessage: long})
+}
+
+// allowedMethods lists the methods the request's path takes, from the Allow
+// header Echo's router sets on a 405, leaving out OPTIONS, which Echo
+// answers on every path by itself.
+func allowedMethods(c echo.Context) string {
+	allow := c.Response().Header().Get(echo.HeaderAllow)
+	if allow == "" {
+		allow, _ = c.Get(echo.ContextKeyHeaderAllow).(string)
+		if allow != "" {
+			c.Response().Header().Set(echo.HeaderAllow, allow)
+		}
+	}
+	var out []string
+	for m := range strings.SplitSeq(allow, ",") {
+		if m = strings.TrimSpace(m); m != "" && m != http.MethodOptions {
+			out = append(out, m)
+		}
+	}
+	return strings.Join(out, ", ")
 }

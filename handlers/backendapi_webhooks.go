@@ -91,9 +91,14 @@ func (b endpointBody) input() webhook.Input {
 		Secret: b.Secret}
 }
 
-// GET /v1/webhooks/endpoints
+// GET /v1/webhooks/endpoints?limit= (1–500, default 500)&offset=: oldest
+// first; total_count counts them all.
 func (a *app) apiEndpointsList(c echo.Context) error {
-	list, err := a.Webhooks.List(c.Request().Context())
+	limit, offset, err := queryPage(c)
+	if err != nil {
+		return err
+	}
+	list, total, err := a.Webhooks.List(c.Request().Context(), limit, offset)
 	if err != nil {
 		return err
 	}
@@ -101,7 +106,7 @@ func (a *app) apiEndpointsList(c echo.Context) error {
 	for i := range list {
 		out = append(out, toEndpointObject(&list[i], false))
 	}
-	return apiJSON(c, http.StatusOK, paginated{Data: out, TotalCount: len(out)})
+	return apiJSON(c, http.StatusOK, paginated{Data: out, TotalCount: total})
 }
 
 // POST /v1/webhooks/endpoints: the answer carries the new secret.

@@ -229,12 +229,15 @@ func TestActorTokenRefusals(t *testing.T) {
 	ada := apiUser(t, p, "ada@example.com")
 	actor := json.RawMessage(`{"sub":"user_support"}`)
 
-	for name, body := range map[string]map[string]any{
-		"no actor":            {"user_id": ada},
-		"actor without sub":   {"user_id": ada, "actor": map[string]any{"name": "Support"}},
-		"actor not an object": {"user_id": ada, "actor": "user_support"},
+	for name, c := range map[string]struct {
+		body map[string]any
+		code string
+	}{
+		"no actor":            {map[string]any{"user_id": ada}, "form_param_missing"},
+		"actor without sub":   {map[string]any{"user_id": ada, "actor": map[string]any{"name": "Support"}}, "form_param_format_invalid"},
+		"actor not an object": {map[string]any{"user_id": ada, "actor": "user_support"}, "form_param_format_invalid"},
 	} {
-		e := wantAPIError(t, api(t, p, http.MethodPost, "/v1/actor_tokens", body, nil), http.StatusUnprocessableEntity, "form_param_format_invalid")
+		e := wantAPIError(t, api(t, p, http.MethodPost, "/v1/actor_tokens", c.body, nil), http.StatusUnprocessableEntity, c.code)
 		if e.Errors[0].Meta["param_name"] != "actor" || !strings.Contains(e.Errors[0].LongMessage, `"sub"`) {
 			t.Errorf("%s: %+v, want param_name actor and a message naming sub", name, e.Errors[0])
 		}

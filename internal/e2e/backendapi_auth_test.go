@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -71,6 +72,85 @@ func TestBackendAPIUnknownPathsAnswerJSONWhateverTheMethod(t *testing.T) {
 	} {
 		t.Run(c.method+" "+c.path, func(t *testing.T) {
 			wantAPIError(t, apiCall(t, p, c.method, c.path, "Bearer "+p.SecretKey, nil), c.status, c.code)
+		})
+	}
+}
+
+// A wrong method is answered as the unknown path is: the long_message
+// names the method and the path, and lists the methods the path takes,
+// which the Allow header carries too.
+func TestBackendAPIWrongMethodNamesTheMethodsAllowed(t *testing.T) {
+	p := portaltest.Start(t, portaltest.Options{})
+	for _, c := range []struct {
+		method, path string
+		allowed      []string
+	}{
+		{http.MethodPut, "/v1/users/user_x", []string{"GET", "PATCH", "DELETE"}},
+		{http.MethodDelete, "/v1/jwks", []string{"GET"}},
+		{http.MethodPatch, "/v1/webhooks/endpoints", []string{"GET", "POST"}},
+	} {
+		r := apiCall(t, p, c.method, c.path, "Bearer "+p.SecretKey, nil)
+		long := wantAPIError(t, r, http.StatusMethodNotAllowed, "request_method_not_allowed").Errors[0].LongMessage
+		if !strings.Contains(long, c.method+" "+c.path) {
+			t.Errorf("%s %s: long_message %q does not name the method and path", c.method, c.path, long)
+		}
+		allow := r.Header.Get("Allow")
+		for _, m := range c.allowed {
+			if !strings.Contains(long, m) || !strings.Contains(allow, m) {
+				t.Errorf("%s %s: long_message %q, Allow %q; want both to list %s", c.method, c.path, long, allow, m)
+			}
+		}
+		if strings.Contains(allow, c.method) {
+			t.Errorf("%s %s: Allow %q lists the refused method", c.method, c.path, allow)
+		}
+	}
+}
+
+// A required parameter that is absent (not sent, null, "" or []) is 422
+// form_param_missing naming it, as Clerk's API answers, on every endpoint
+// alike; one present but malformed stays form_param_format_invalid.
+func TestBackendAPIAbsentParameterIsMissingNotMalformed(t *testing.T) {
+	p := portaltest.Start(t, portaltest.Options{Env: map[string]string{"PORTAL_WEBHOOK_ALLOW_PRIVATE": "true"}})
+	var u struct{ ID string }
+	api(t, p, http.MethodPost, "/v1/users", map[string]any{"email_address": []string{"ada@example.com"}}, &u)
+	var o struct{ ID string }
+	api(t, p, http.MethodPost, "/v1/organizations", map[string]any{"name": "Acme", "created_by": u.ID}, &o)
+	org := "/v1/organizations/" + o.ID
+	for _, c := range []struct {
+		method, path string
+		body         any
+		param, code  string
+	}{
+		{http.MethodPost, "/v1/users", map[string]any{}, "email_address", "form_param_missing"},
+		{http.MethodPost, "/v1/users", map[string]any{"email_address": []string{}}, "email_address", "form_param_missing"},
+		{http.MethodPost, "/v1/email_addresses", map[string]any{}, "user_id", "form_param_missing"},
+		{http.MethodPost, "/v1/email_addresses", map[string]any{"user_id": u.ID}, "email_address", "form_param_missing"},
+		{http.MethodPost, "/v1/email_addresses", map[string]any{"user_id": u.ID, "email_address": "nope"}, "email_address", "form_param_format_invalid"},
+		{http.MethodPost, "/v1/phone_numbers", map[string]any{"user_id": u.ID, "phone_number": nil}, "phone_number", "form_param_missing"},
+		{http.MethodPost, "/v1/jwt_templates", map[string]any{}, "name", "form_param_missing"},
+		{http.MethodPost, "/v1/webhooks/endpoints", map[string]any{}, "url", "form_param_missing"},
+		{http.MethodPost, "/v1/webhooks/endpoints", map[string]any{"url": "not a url"}, "url", "form_param_format_invalid"},
+		{http.MethodPost, "/v1/invitations", map[string]any{}, "email_address", "form_param_missing"},
+		{http.MethodPost, "/v1/invitations", map[string]any{"email_address": "nope"}, "email_address", "form_param_format_invalid"},
+		{http.MethodPost, "/v1/sign_in_tokens", map[string]any{"user_id": ""}, "user_id", "form_param_missing"},
+		{http.MethodPost, "/v1/actor_tokens", map[string]any{"user_id": u.ID}, "actor", "form_param_missing"},
+		{http.MethodPost, "/v1/waitlist_entries", map[string]any{}, "email_address", "form_param_missing"},
+		{http.MethodPost, "/v1/waitlist_entries/bulk", []any{map[string]any{}}, "email_address", "form_param_missing"},
+		{http.MethodPost, "/v1/organizations", map[string]any{}, "name", "form_param_missing"},
+		{http.MethodPost, org + "/memberships", map[string]any{}, "user_id", "form_param_missing"},
+		{http.MethodPost, org + "/memberships", map[string]any{"user_id": u.ID}, "role", "form_param_missing"},
+		{http.MethodPost, org + "/invitations", map[string]any{}, "email_address", "form_param_missing"},
+		{http.MethodPost, org + "/domains", map[string]any{}, "name", "form_param_missing"},
+		{http.MethodGet, "/v1/sessions", nil, "user_id", "form_param_missing"},
+		// Unchanged: these answered form_param_missing already.
+		{http.MethodPost, "/v1/allowlist_identifiers", map[string]any{}, "identifier", "form_param_missing"},
+		{http.MethodPost, "/v1/users/" + u.ID + "/verify_password", map[string]any{}, "password", "form_param_missing"},
+	} {
+		t.Run(fmt.Sprintf("%s %s %v", c.method, c.path, c.body), func(t *testing.T) {
+			e := wantAPIError(t, api(t, p, c.method, c.path, c.body, nil), http.StatusUnprocessableEntity, c.code)
+			if got := e.Errors[0]; got.Meta["param_name"] != c.param {
+				t.Errorf("meta %v, want param_name %s", got.Meta, c.param)
+			}
 		})
 	}
 }

@@ -42,7 +42,7 @@ func TestClerkSDKManagesSessions_REQ_SES_05(t *testing.T) {
 	if r := api(t, p, http.MethodGet, "/v1/sessions?user_id="+c.Subject, nil, &bare); r.Status != 200 || len(bare) != 1 {
 		t.Errorf("unpaginated list: %d %s", r.Status, r.Body)
 	}
-	wantAPIError(t, api(t, p, http.MethodGet, "/v1/sessions", nil, nil), http.StatusUnprocessableEntity, "form_param_format_invalid")
+	wantAPIError(t, api(t, p, http.MethodGet, "/v1/sessions", nil, nil), http.StatusUnprocessableEntity, "form_param_missing")
 
 	got, err := sessions.Get(ctx, c.SID)
 	if err != nil || got.ID != c.SID {

@@ -343,7 +343,7 @@ func TestClerkSDKEmailAddresses(t *testing.T) {
 			http.StatusUnprocessableEntity, "form_identifier_exists"},
 		"malformed": {&emailaddress.CreateParams{UserID: &ada.ID, EmailAddress: str("not-an-address")},
 			http.StatusUnprocessableEntity, "form_param_format_invalid"},
-		"no user_id":      {&emailaddress.CreateParams{EmailAddress: str("x@example.com")}, http.StatusUnprocessableEntity, "form_param_format_invalid"},
+		"no user_id":      {&emailaddress.CreateParams{EmailAddress: str("x@example.com")}, http.StatusUnprocessableEntity, "form_param_missing"},
 		"an unknown user": {&emailaddress.CreateParams{UserID: str("user_missing"), EmailAddress: str("x@example.com")}, http.StatusNotFound, "resource_not_found"},
 	} {
 		t.Run(what, func(t *testing.T) {

@@ -231,7 +231,7 @@ func TestCreateUserErrors(t *testing.T) {
 		"bad digest": {&user.CreateParams{EmailAddresses: &[]string{"b@example.com"}, PasswordDigest: str("$2a$10$xx"),
 			PasswordHasher: str("bcrypt")}, 422, "form_param_format_invalid", "password_digest"},
 		"metadata not an object":  {&user.CreateParams{EmailAddresses: &[]string{"b@example.com"}, PublicMetadata: raw(`[1]`)}, 422, "form_param_format_invalid", "public_metadata"},
-		"nothing to sign in with": {&user.CreateParams{FirstName: str("X")}, 422, "form_param_format_invalid", "email_address"},
+		"nothing to sign in with": {&user.CreateParams{FirstName: str("X")}, 422, "form_param_missing", "email_address"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			_, err := users.Create(ctx, c.params)

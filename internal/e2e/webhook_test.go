@@ -382,3 +382,50 @@ func TestEmailCreatedWebhookCarriesNoCodeOrLink(t *testing.T) {
 		t.Errorf("email.created slugs %v, want verification_code and magic_link_sign_in", slugs)
 	}
 }
+
+// The endpoint list takes limit (1–500, default 500) and offset as the
+// other Backend API lists do: a bad value is 422 naming it, not ignored,
+// and a page holds limit endpoints while total_count counts them all.
+func TestWebhookEndpointsListPages(t *testing.T) {
+	p := portaltest.Start(t, portaltest.Options{Env: map[string]string{"PORTAL_WEBHOOK_ALLOW_PRIVATE": "true"}})
+	srvURL := newHookServer(t, &hookReceiver{})
+	for i := range 3 {
+		if r := api(t, p, http.MethodPost, "/v1/webhooks/endpoints",
+			map[string]any{"url": fmt.Sprintf("%s/%d", srvURL, i)}, nil); r.Status != http.StatusOK {
+			t.Fatalf("create: %d %s", r.Status, r.Body)
+		}
+	}
+	const path = "/v1/webhooks/endpoints"
+	for _, q := range []struct{ query, param string }{
+		{"limit=0x", "limit"}, {"limit=-1", "limit"}, {"limit=501", "limit"}, {"offset=-1", "offset"}, {"offset=a", "offset"},
+	} {
+		e := wantAPIError(t, api(t, p, http.MethodGet, path+"?"+q.query, nil, nil),
+			http.StatusUnprocessableEntity, "form_param_format_invalid")
+		if e.Errors[0].Meta["param_name"] != q.param {
+			t.Errorf("%s: meta %v, want param_name %s", q.query, e.Errors[0].Meta, q.param)
+		}
+	}
+	type list struct {
+		Data       []endpointJSON `json:"data"`
+		TotalCount int            `json:"total_count"`
+	}
+	var all list
+	if r := api(t, p, http.MethodGet, path, nil, &all); r.Status != http.StatusOK || len(all.Data) != 3 || all.TotalCount != 3 {
+		t.Fatalf("whole list: %d %s; want 3 of 3", r.Status, r.Body)
+	}
+	var two list
+	if api(t, p, http.MethodGet, path+"?limit=2", nil, &two); len(two.Data) != 2 || two.TotalCount != 3 {
+		t.Errorf("limit=2: %d endpoints, total_count %d; want 2 of 3", len(two.Data), two.TotalCount)
+	}
+	for offset := range 4 {
+		var one list
+		api(t, p, http.MethodGet, fmt.Sprintf("%s?limit=1&offset=%d", path, offset), nil, &one)
+		want := 1
+		if offset == 3 {
+			want = 0
+		}
+		if len(one.Data) != want || one.TotalCount != 3 || want == 1 && one.Data[0].ID != all.Data[offset].ID {
+			t.Errorf("limit=1&offset=%d: %+v; want %d of 3 in the whole list's order", offset, one, want)
+		}
+	}
+}

@@ -230,7 +230,7 @@ func TestConfiguredEndpoint(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		list, _ := h.svc.List(ctx)
+		list, _, _ := h.svc.List(ctx, 0, 0)
 		if len(list) != 1 || list[0].URL != h.rcv.URL() || list[0].Secret != secret || list[0].ID != webhook.ConfiguredID {
 			t.Fatalf("endpoints = %+v", list)
 		}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/portalhq/portal/internal/apperr"
 	"github.com/portalhq/portal/internal/id"
+	"github.com/portalhq/portal/internal/page"
 )
 
 // RotationOverlap is how long the previous secret keeps signing after a
@@ -78,9 +79,27 @@ func (s *Service) Get(ctx context.Context, endpointID string) (*Endpoint, error)
 	return e, err
 }
 
-// List returns every endpoint, oldest first.
-func (s *Service) List(ctx context.Context) ([]Endpoint, error) {
-	return s.Store.WebhookEndpoints(ctx)
+// DefaultPageSize and MaxPageSize bound List. The list answered every
+// endpoint before it took a limit: the default is the largest page, so
+// that a caller that sends none still reads them all.
+const (
+	DefaultPageSize = 500
+	MaxPageSize     = 500
+)
+
+// List returns a page of the endpoints, oldest first, and how many there
+// are; a zero limit is the default. Endpoints are few (an instance's
+// receivers), so the page is cut from the whole list.
+func (s *Service) List(ctx context.Context, limit, offset int) ([]Endpoint, int, error) {
+	if err := page.Check(&limit, &offset, DefaultPageSize, MaxPageSize); err != nil {
+		return nil, 0, err
+	}
+	all, err := s.Store.WebhookEndpoints(ctx)
+	if err != nil {
+		return nil, 0, err
+	}
+	from := min(offset, len(all))
+	return all[from:min(from+limit, len(all))], len(all), nil
 }
 
 // Update changes an endpoint. Enabling a disabled endpoint clears its
