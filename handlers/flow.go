@@ -91,9 +91,6 @@ func (a *app) refusedRedirect(c echo.Context, err error) error {
 // to the start of the same.
 func (a *app) flowGone(c echo.Context, err error) error {
 	if e, ok := apperr.As(err); ok && e.Code == apperr.Expired {
-		if done, err := a.signedInBy(c); done || err != nil {
-			return err
-		}
 		start := a.startAgainURL(c, "/sign-in", flow.SignIn, "sign_in", a.SignIn.Repo)
 		if err == signup.ErrFlowGone {
 			start = a.startAgainURL(c, "/sign-up", flow.SignUp, "sign_up", a.SignUp.Repo)
@@ -101,39 +98,6 @@ func (a *app) flowGone(c echo.Context, err error) error {
 		return a.message(c, http.StatusGone, a.t(c, "page.expired_title"), a.say(c, e), start, a.t(c, "page.start_again"))
 	}
 	return err
-}
-
-// signedInBy answers a request naming a complete flow (its sign_in or
-// sign_up parameter) from the browser the flow signed in: that browser now
-// holds the flow's new client, not the one the flow was begun with, so the
-// flow no longer loads for it (a reload, the back button, another tab
-// waiting for an email link). It goes on to the flow's app as the first
-// answer sent it, while the session lasts; done reports that it answered.
-func (a *app) signedInBy(c echo.Context) (done bool, err error) {
-	if c.Request().Method != http.MethodGet { // a form sent again is not gone on with
-		return false, nil
-	}
-	var f *flow.Flow
-	for _, k := range []struct {
-		param string
-		st    flow.Finder
-	}{{"sign_in", a.SignIn.Repo}, {"sign_up", a.SignUp.Repo}} {
-		if v := c.FormValue(k.param); v != "" {
-			if f, err = k.st.FlowByID(c.Request().Context(), v); err != nil {
-				return false, nil
-			}
-			break
-		}
-	}
-	if f == nil || f.Status != flow.Complete || f.SessionID == "" {
-		return false, nil
-	}
-	sess, err := a.current(c)
-	if err != nil || sess == nil || sess.ID != f.SessionID {
-		return false, err
-	}
-	target, _ := a.Redirects.CheckOrPortal(orHome(f.RedirectURL), a.base)
-	return true, a.handBack(c, sess, target)
 }
 
 // sameBrowser reports whether the request comes from the browser that
