@@ -52,7 +52,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, environ
 		if err != nil {
 			return err
 		}
-		return serve(ctx, cfg, stderr)
+		return serve(ctx, cfg, getenv, stderr)
 	case "migrate":
 		cfg, err := load(args)
 		if err != nil {
@@ -102,12 +102,14 @@ func run(ctx context.Context, args []string, getenv func(string) string, environ
 	return fmt.Errorf("unknown command %q (try: portal help)", cmd)
 }
 
-func serve(ctx context.Context, cfg *config.Config, logw io.Writer) error {
+func serve(ctx context.Context, cfg *config.Config, getenv func(string) string, logw io.Writer) error {
 	p, err := app.Build(ctx, cfg, app.Options{Log: logw})
 	if err != nil {
 		return err
 	}
 	defer p.Close()
+	pace := planGC(getenv, p.Hasher.Slots(), int64(p.Hasher.Params().Memory)<<10, cgroupMemoryMax())
+	pace.apply()
 	l, err := p.Listen()
 	if err != nil {
 		return err
@@ -118,6 +120,10 @@ func serve(ctx context.Context, cfg *config.Config, logw io.Writer) error {
 	go debug.FreeOSMemory()
 	p.Log.Info("portal is ready", "open", cfg.BaseURL+"/sign-in", "listen", l.Addr().String(),
 		"env", cfg.Env, "database", p.Store.Dialect())
+	if pace != (gcPace{}) {
+		p.Log.Debug("garbage collector paced for password hashing (GOGC or GOMEMLIMIT override)",
+			"gogc", pace.Percent, "memory_limit_mib", pace.Limit>>20)
+	}
 	if cfg.Dev() {
 		p.Log.Info("development instance: emails are captured at "+cfg.BaseURL+"/dev/outbox",
 			"secret_key", p.SecretKey)

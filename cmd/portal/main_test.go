@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -51,6 +52,7 @@ func TestBadConfigurationNamesTheKey(t *testing.T) {
 // database and address, signs nothing, stages a new key from a second
 // command, and sees both keys published (REQ-JWT-07); --now rotates at once.
 func TestServeThenRotateKeys(t *testing.T) {
+	restoreGC(t)
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -75,6 +77,12 @@ func TestServeThenRotateKeys(t *testing.T) {
 	}()
 	base := "http://" + addr
 	waitFor(t, base+"/readyz")
+	// No GOGC or GOMEMLIMIT in this environment: serve paces the collector
+	// for the hash slots (one per CPU).
+	want := planGC(getenv, runtime.NumCPU(), 19<<20, cgroupMemoryMax())
+	if p, l := gcSettings(); p != 200 || l != want.Limit {
+		t.Errorf("serving: GOGC %d, memory limit %d; want 200, %d", p, l, want.Limit)
+	}
 	if !strings.Contains(logs.String(), "/sign-in") || !strings.Contains(logs.String(), "sk_test_") {
 		t.Errorf("start-up log should print the URL to open and the secret key:\n%s", logs.String())
 	}

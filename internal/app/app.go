@@ -73,6 +73,7 @@ type Portal struct {
 	Store   *store.Store
 	Signer  *token.Signer
 	Limiter *ratelimit.Limiter
+	Hasher  *password.Hasher
 	Handler http.Handler
 
 	// SecretKey is the Backend API key in force (configured or generated).
@@ -163,6 +164,7 @@ func (p *Portal) wire(ctx context.Context, opt Options) error {
 	if hasher == nil {
 		hasher = password.NewHasher(password.DefaultParams, cfg.HashConcurrency, 0)
 	}
+	p.Hasher = hasher
 	send := opt.Mailer
 	var outbox handlers.Outbox
 	switch {

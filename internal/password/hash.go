@@ -116,6 +116,9 @@ func NewHasher(p Params, maxConcurrent int, maxWait time.Duration) *Hasher {
 // Params reports the parameters new hashes are made with.
 func (h *Hasher) Params() Params { return h.params }
 
+// Slots reports how many hashes are computed at once at most.
+func (h *Hasher) Slots() int { return cap(h.slots) }
+
 // Computations reports how many argon2 runs h has done. Tests use it to see
 // that every failed sign-in costs the same work, known account or not
 // (REQ-RL-05).

@@ -1,0 +1,80 @@
+package main
+
+import (
+	"os"
+	"runtime/debug"
+	"strconv"
+	"strings"
+)
+
+// gcPace is how the garbage collector runs in a serving portal.
+type gcPace struct {
+	Percent int   // GOGC; 0 leaves the runtime's value
+	Limit   int64 // soft memory limit in bytes; 0 leaves the runtime's value
+}
+
+// gcBaseBytes is what a portal holds besides the hashes in flight (the
+// store's caches, catalogs, templates, open connections) with room to spare.
+const gcBaseBytes = 64 << 20
+
+// planGC chooses the collector's pace for a portal with slots argon2id
+// computations of hashBytes each at once, unless the operator chose one with
+// GOGC or GOMEMLIMIT (then the runtime's own reading of them stands).
+//
+// Every password hash allocates argon2id's work area (19 MiB by default;
+// x/crypto allocates it inside IDKey) and drops it at the end, so under
+// sign-in load the live heap is little more than the hashes in flight, and
+// with Go's default GOGC=100 a collection runs every two or three hashes;
+// each one also hands freed pages back to the kernel for the next hash to
+// fault in again. Collecting at three times the live heap (GOGC=200) halves
+// that; `go run ./internal/bench -only password` measures the gain (README,
+// Performance). A soft memory limit then keeps the peak near where the
+// default had it when hundreds of attempts arrive at once: three work areas
+// per slot plus gcBaseBytes, which is above the live heap of any ordinary
+// load, so the limit is not something the collector chases. In a container
+// with less memory than that (cgroupMax > 0, from cgroupMemoryMax), the
+// limit is nine tenths of the container's.
+func planGC(getenv func(string) string, slots int, hashBytes, cgroupMax int64) gcPace {
+	if getenv("GOGC") != "" || getenv("GOMEMLIMIT") != "" {
+		return gcPace{}
+	}
+	limit := gcBaseBytes + 3*int64(max(slots, 1))*hashBytes
+	if cgroupMax > 0 {
+		limit = min(limit, cgroupMax/10*9)
+	}
+	return gcPace{Percent: 200, Limit: limit}
+}
+
+// apply sets p in the runtime.
+func (p gcPace) apply() {
+	if p.Percent != 0 {
+		debug.SetGCPercent(p.Percent)
+	}
+	if p.Limit != 0 {
+		debug.SetMemoryLimit(p.Limit)
+	}
+}
+
+// cgroupMemoryMax reads the memory limit of the cgroup this process runs in
+// (version 2, else version 1); 0 when there is none or it cannot be read.
+func cgroupMemoryMax() int64 {
+	for _, path := range []string{"/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes"} {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			continue
+		}
+		return parseCgroupMax(string(b))
+	}
+	return 0
+}
+
+// parseCgroupMax reads a cgroup memory limit file's content: a byte count,
+// or "max" (version 2) or a value near MaxInt64 (version 1) for none.
+func parseCgroupMax(s string) int64 {
+	s = strings.TrimSpace(s)
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || n <= 0 || n >= 1<<62 {
+		return 0
+	}
+	return n
+}
