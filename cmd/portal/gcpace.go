@@ -15,7 +15,7 @@ type gcPace struct {
 
 // gcBaseBytes is what a portal holds besides the hashes in flight (the
 // store's caches, catalogs, templates, open connections) with room to spare.
-const gcBaseBytes = 64 << 20
+const gcBaseBytes = 48 << 20
 
 // planGC chooses the collector's pace for a portal with slots argon2id
 // computations of hashBytes each at once, unless the operator chose one with

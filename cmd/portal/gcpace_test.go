@@ -18,9 +18,9 @@ func TestPlanGCPacesForTheHashSlots(t *testing.T) {
 		cgroupMax int64
 		want      gcPace
 	}{
-		{"two slots", none, 2, 0, gcPace{Percent: 200, Limit: 64*mib + 6*hash}},
-		{"eight slots", none, 8, 0, gcPace{Percent: 200, Limit: 64*mib + 24*hash}},
-		{"a container with room", none, 2, 1 << 30, gcPace{Percent: 200, Limit: 64*mib + 6*hash}},
+		{"two slots", none, 2, 0, gcPace{Percent: 200, Limit: 48*mib + 6*hash}},
+		{"eight slots", none, 8, 0, gcPace{Percent: 200, Limit: 48*mib + 24*hash}},
+		{"a container with room", none, 2, 1 << 30, gcPace{Percent: 200, Limit: 48*mib + 6*hash}},
 		{"a small container", none, 2, 128 * mib, gcPace{Percent: 200, Limit: 128 * mib / 10 * 9}},
 		{"GOGC chosen", func(k string) string { return map[string]string{"GOGC": "100"}[k] }, 2, 0, gcPace{}},
 		{"GOMEMLIMIT chosen", func(k string) string { return map[string]string{"GOMEMLIMIT": "1GiB"}[k] }, 2, 0, gcPace{}},
