@@ -540,10 +540,11 @@ func (p *Portal) maintain(ctx context.Context) {
 
 // Housekeep deletes what has expired: signing keys past their publication
 // (retiring those a staged key replaced), flows, passkey ceremonies, shared
-// rate-limit state whose allowance is full again, clients a day old that
-// never held a session and have no flow, and
-// events, finished webhook deliveries and captured messages older than
-// PORTAL_EVENT_RETENTION. maintain runs it hourly; failures are logged.
+// rate-limit state whose allowance is full again, sessions that ended or
+// ran out longer ago than PORTAL_EVENT_RETENTION, clients a day old that
+// hold no session and have no flow, and events, finished webhook
+// deliveries and captured messages older than PORTAL_EVENT_RETENTION.
+// maintain runs it hourly; failures are logged.
 func (p *Portal) Housekeep(ctx context.Context) {
 	now := p.Clock.Now()
 	if err := p.Signer.Prune(ctx); err != nil && ctx.Err() == nil {
@@ -558,10 +559,18 @@ func (p *Portal) Housekeep(ctx context.Context) {
 	if _, err := p.Store.Q.DeleteSpentRates(ctx, now); err != nil && ctx.Err() == nil {
 		p.Log.Warn("delete spent rate limits", "err", err)
 	}
+	keep := p.Config.EventRetention
+	if keep > 0 { // before the idle clients: the clients of these go with them
+		if n, err := p.Store.Q.DeleteFinishedSessions(ctx, now.Add(-keep)); err != nil && ctx.Err() == nil {
+			p.Log.Warn("delete finished sessions", "err", err)
+		} else if n > 0 {
+			p.Log.Info("deleted finished sessions", "rows", n, "older_than", keep.String())
+		}
+	}
 	if _, err := p.Store.Q.DeleteIdleClients(ctx, now.Add(-24*time.Hour)); err != nil && ctx.Err() == nil {
 		p.Log.Warn("delete idle clients", "err", err)
 	}
-	if keep := p.Config.EventRetention; keep > 0 {
+	if keep > 0 {
 		if n, err := p.Store.Q.PruneBefore(ctx, now.Add(-keep)); err != nil && ctx.Err() == nil {
 			p.Log.Warn("prune old events", "err", err)
 		} else if n > 0 {

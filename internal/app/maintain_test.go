@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"errors"
 	"path/filepath"
 	"testing"
 	"time"
@@ -11,6 +12,9 @@ import (
 	"github.com/portalhq/portal/internal/config"
 	"github.com/portalhq/portal/internal/events"
 	"github.com/portalhq/portal/internal/id"
+	"github.com/portalhq/portal/internal/session"
+	"github.com/portalhq/portal/internal/store"
+	"github.com/portalhq/portal/internal/user"
 )
 
 // build makes a portal on the SQLite file db, with clock, as a second
@@ -90,4 +94,67 @@ func TestMaintainReloadsKeysAndHousekeepsHourly(t *testing.T) {
 	clock.Advance(31 * 24 * time.Hour)
 	eventually(t, "31 days on, the event is still there: housekeeping did not run on the first tick after the jump",
 		func() bool { return countOld() == 0 })
+}
+
+// Housekeeping keeps a session that ended for PORTAL_EVENT_RETENTION (30
+// days by default), then deletes it and the client that held it; with
+// retention 0 both stay for ever. A live session and its client stay.
+func TestHousekeepDeletesFinishedSessionsAndTheirClients(t *testing.T) {
+	for _, c := range []struct {
+		retention string
+		gone      bool
+	}{{"", true}, {"0", false}} {
+		settings := map[string]string{"PORTAL_DATABASE_URL": "sqlite:" + filepath.Join(t.TempDir(), "portal.db"), "PORTAL_LOG_LEVEL": "error"}
+		if c.retention != "" {
+			settings["PORTAL_EVENT_RETENTION"] = c.retention
+		}
+		cfg, err := config.FromMap(settings)
+		if err != nil {
+			t.Fatal(err)
+		}
+		start := time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
+		clock := clockwork.NewFakeClockAt(start)
+		p, err := Build(t.Context(), cfg, Options{Clock: clock})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx := t.Context()
+		signedIn := func(at time.Time) (clientID, sessionID string) {
+			u := &user.User{ID: id.New(id.User), CreatedAt: at, UpdatedAt: at}
+			if err := p.Store.Q.CreateUser(ctx, u); err != nil {
+				t.Fatal(err)
+			}
+			cl := session.Client{ID: id.New(id.Client), CreatedAt: at, UpdatedAt: at}
+			if err := p.Store.Q.CreateClient(ctx, cl); err != nil {
+				t.Fatal(err)
+			}
+			s := session.Session{ID: id.New(id.Session), ClientID: cl.ID, UserID: u.ID, Status: session.Active,
+				FirstFactorAt: at, CreatedAt: at, UpdatedAt: at, LastActiveAt: at, ExpireAt: at.Add(7 * 24 * time.Hour)}
+			if err := p.Store.Q.CreateSession(ctx, s); err != nil {
+				t.Fatal(err)
+			}
+			return cl.ID, s.ID
+		}
+		oldClient, oldSession := signedIn(start)
+		if _, err := p.Store.Q.EndSession(ctx, oldSession, session.Ended, start.Add(time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+		clock.Advance(31 * 24 * time.Hour)
+		liveClient, liveSession := signedIn(clock.Now().Add(-48 * time.Hour))
+		p.Housekeep(ctx)
+
+		_, errS := p.Store.Q.SessionByID(ctx, oldSession)
+		_, errC := p.Store.Q.ClientByID(ctx, oldClient)
+		if gone := errors.Is(errS, store.ErrNotFound) && errors.Is(errC, store.ErrNotFound); gone != c.gone {
+			t.Errorf("retention %q: a session signed out 31 days ago and its client: session %v, client %v; want deleted %v",
+				c.retention, errS, errC, c.gone)
+		}
+		if _, err := p.Store.Q.SessionByID(ctx, liveSession); err != nil {
+			t.Errorf("retention %q: live session: %v, want kept", c.retention, err)
+		}
+		if _, err := p.Store.Q.ClientByID(ctx, liveClient); err != nil {
+			t.Errorf("retention %q: live session's client: %v, want kept", c.retention, err)
+		}
+		p.Close()
+	}
 }

@@ -89,7 +89,7 @@ func Settings() []Setting {
 		setting("webhook_url", "", "one webhook endpoint configured at start", str(func(c *Config) *string { return &c.WebhookURL })),
 		setting("webhook_secret", "", "signing secret of that endpoint", str(func(c *Config) *string { return &c.WebhookSecret })),
 		setting("webhook_allow_private", "false", "allow webhook endpoints on loopback and private addresses (development, tests)", boolean(func(c *Config) *bool { return &c.WebhookAllowPrivate })),
-		setting("event_retention", "30d", "how long events, finished webhook deliveries, captured development messages, spent sign-in tokens and the notes of what organizations removed (which let a second Remove say \"already removed\") are kept (0 = for ever)", duration(func(c *Config) *time.Duration { return &c.EventRetention })),
+		setting("event_retention", "30d", "how long events, finished webhook deliveries, captured development messages, spent sign-in tokens, the notes of what organizations removed (which let a second Remove say \"already removed\") and sessions after they ended or ran out are kept (0 = for ever)", duration(func(c *Config) *time.Duration { return &c.EventRetention })),
 		setting("session_token_ttl", "60s", "lifetime of the __session JWT", duration(func(c *Config) *time.Duration { return &c.SessionTokenTTL })),
 		setting("session_max_lifetime", "7d", "absolute session lifetime (Go duration or days, e.g. 7d)", duration(func(c *Config) *time.Duration { return &c.SessionMaxLifetime })),
 		setting("session_inactivity_timeout", "0", "session ends after this long without activity; 0 = off", duration(func(c *Config) *time.Duration { return &c.SessionInactivityTimeout })),

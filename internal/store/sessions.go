@@ -20,14 +20,26 @@ func (q *Q) CreateClient(ctx context.Context, c session.Client) error {
 	return err
 }
 
+// DeleteFinishedSessions deletes the sessions that ended (signed out,
+// revoked, expired) before that, or whose maximum lifetime ran out before
+// it (a session left to lapse may still read "active"). It reports how
+// many went. Their clients are then idle for DeleteIdleClients.
+func (q *Q) DeleteFinishedSessions(ctx context.Context, before time.Time) (int64, error) {
+	res, err := q.exec(ctx, `DELETE FROM sessions WHERE expire_at < ? OR ended_at < ?`, ms(before), ms(before))
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
+}
+
 // DeleteIdleClients deletes the clients made before that hold no session,
 // live or past, and no flow: a browser's client from before it signed in
 // (every sign-in moves the browser to a new client), or one that only ever
 // began flows, once those have expired and been deleted. A browser still
 // holding such a client's cookie is given the client again when it next
 // needs one (session.Service.ClaimClient), so nothing a person sees
-// changes. Clients with sessions stay: their sessions are the account's
-// history.
+// changes. Clients with sessions stay until DeleteFinishedSessions has
+// removed those: they are the account's history until then.
 func (q *Q) DeleteIdleClients(ctx context.Context, before time.Time) (int64, error) {
 	res, err := q.exec(ctx, `DELETE FROM clients WHERE created_at < ?
 		AND NOT EXISTS (SELECT 1 FROM sessions WHERE sessions.client_id = clients.id)

@@ -68,6 +68,45 @@ func testSessions(t *testing.T, open func(t *testing.T) *store.Store) {
 		}
 	})
 
+	// Sessions are the account's history for PORTAL_EVENT_RETENTION after
+	// they end or run out; then housekeeping deletes them, and their
+	// clients become idle.
+	t.Run("DeleteFinishedSessions deletes what ended or ran out before the cut-off", func(t *testing.T) {
+		s, ctx := open(t), t.Context()
+		client := createClient(t, s)
+		active := storeSession(t, s, client, base)                // runs out at base+7d
+		endedEarly := storeSession(t, s, client, base)            // signed out at base+1h
+		endedLate := storeSession(t, s, client, base)             // revoked at base+9d
+		lapsed := storeSession(t, s, client, at(-8*24*time.Hour)) // ran out at base-1d, still "active"
+		if _, err := s.Q.EndSession(ctx, endedEarly.ID, session.Ended, at(time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Q.EndSession(ctx, endedLate.ID, session.Revoked, at(9*24*time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+		n, err := s.Q.DeleteFinishedSessions(ctx, at(2*time.Hour))
+		if err != nil || n != 2 {
+			t.Fatalf("DeleteFinishedSessions = %d, %v; want 2 (signed out and ran out before the cut-off)", n, err)
+		}
+		for what, x := range map[string]session.Session{"signed out before": endedEarly, "ran out before": lapsed} {
+			if _, err := s.Q.SessionByID(ctx, x.ID); !errors.Is(err, store.ErrNotFound) {
+				t.Errorf("session %s the cut-off: %v, want deleted", what, err)
+			}
+		}
+		for what, x := range map[string]session.Session{"active": active, "revoked after the cut-off": endedLate} {
+			if _, err := s.Q.SessionByID(ctx, x.ID); err != nil {
+				t.Errorf("session %s: %v, want kept", what, err)
+			}
+		}
+		// Once its last session goes, the client is idle.
+		if n, err := s.Q.DeleteFinishedSessions(ctx, at(10*24*time.Hour)); err != nil || n != 2 {
+			t.Fatalf("DeleteFinishedSessions ten days on = %d, %v; want 2", n, err)
+		}
+		if n, err := s.Q.DeleteIdleClients(ctx, at(24*time.Hour)); err != nil || n != 1 {
+			t.Fatalf("DeleteIdleClients after its sessions went = %d, %v; want 1", n, err)
+		}
+	})
+
 	t.Run("session create and get", func(t *testing.T) {
 		s, ctx := open(t), t.Context()
 		want := newSession(t, s, createClient(t, s), base)
