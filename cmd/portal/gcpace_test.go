@@ -1,7 +1,6 @@
 package main
 
 import (
-	"math"
 	"runtime/debug"
 	"testing"
 )
@@ -73,5 +72,4 @@ func TestGCPaceApply(t *testing.T) {
 	if p, l := gcSettings(); p != 250 || l != 300*mib {
 		t.Errorf("the zero pace changed the settings: GOGC %d, limit %d", p, l)
 	}
-	debug.SetMemoryLimit(math.MaxInt64)
 }

@@ -118,6 +118,7 @@ func TestHousekeepDeletesFinishedSessionsAndTheirClients(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		t.Cleanup(func() { p.Close() })
 		ctx := t.Context()
 		signedIn := func(at time.Time) (clientID, sessionID string) {
 			u := &user.User{ID: id.New(id.User), CreatedAt: at, UpdatedAt: at}
@@ -155,6 +156,5 @@ func TestHousekeepDeletesFinishedSessionsAndTheirClients(t *testing.T) {
 		if _, err := p.Store.Q.ClientByID(ctx, liveClient); err != nil {
 			t.Errorf("retention %q: live session's client: %v, want kept", c.retention, err)
 		}
-		p.Close()
 	}
 }
