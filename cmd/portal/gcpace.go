@@ -1,10 +1,12 @@
 package main
 
 import (
+	"context"
 	"os"
 	"runtime/debug"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // gcPace is how the garbage collector runs in a serving portal.
@@ -77,4 +79,44 @@ func parseCgroupMax(s string) int64 {
 		return 0
 	}
 	return n
+}
+
+// idleReturn decides when to hand memory back to the OS. Under the pace
+// above, a spell of password hashing leaves the heap near its soft limit,
+// and Go returns it only over the next collections, which an idle portal
+// makes one every two minutes; so once a whole minute has passed without a
+// hash after a busy one, serve returns it at once (debug.FreeOSMemory: one
+// collection).
+type idleReturn struct {
+	seen uint64 // hashes computed, at the last tick
+	busy bool   // some were computed since the last return
+}
+
+// step takes the count of hashes computed so far at a tick and reports
+// whether to return memory now.
+func (r *idleReturn) step(hashes uint64) bool {
+	defer func() { r.seen = hashes }()
+	switch {
+	case hashes != r.seen:
+		r.busy = true
+	case r.busy:
+		r.busy = false
+		return true
+	}
+	return false
+}
+
+// returnWhenIdle runs r on every tick until ctx ends.
+func returnWhenIdle(ctx context.Context, tick <-chan time.Time, hashes func() uint64) {
+	r := idleReturn{seen: hashes()}
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick:
+		}
+		if r.step(hashes()) {
+			debug.FreeOSMemory()
+		}
+	}
 }

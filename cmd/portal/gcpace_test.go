@@ -73,3 +73,25 @@ func TestGCPaceApply(t *testing.T) {
 		t.Errorf("the zero pace changed the settings: GOGC %d, limit %d", p, l)
 	}
 }
+
+// After a minute with hashes, the first whole minute without one returns
+// memory, once; a minute that was idle all along does not.
+func TestIdleReturnAfterHashingStops(t *testing.T) {
+	r := idleReturn{}
+	for i, c := range []struct {
+		hashes uint64
+		want   bool
+	}{
+		{0, false},  // idle from the start
+		{5, false},  // hashing
+		{9, false},  // still hashing
+		{9, true},   // a minute without a hash: return
+		{9, false},  // returned already
+		{10, false}, // one more hash
+		{10, true},  // and a quiet minute after it
+	} {
+		if got := r.step(c.hashes); got != c.want {
+			t.Errorf("tick %d (%d hashes so far): step = %v, want %v", i, c.hashes, got, c.want)
+		}
+	}
+}

@@ -121,6 +121,9 @@ func serve(ctx context.Context, cfg *config.Config, getenv func(string) string, 
 	p.Log.Info("portal is ready", "open", cfg.BaseURL+"/sign-in", "listen", l.Addr().String(),
 		"env", cfg.Env, "database", p.Store.Dialect())
 	if pace != (gcPace{}) {
+		tick := time.NewTicker(time.Minute)
+		defer tick.Stop()
+		go returnWhenIdle(ctx, tick.C, p.Hasher.Computations)
 		p.Log.Debug("garbage collector paced for password hashing; GOGC or GOMEMLIMIT in the environment leave it to Go",
 			"gogc", pace.Percent, "memory_limit_mib", pace.Limit>>20)
 	}
