@@ -2,6 +2,7 @@
 //
 //	portal [serve] [flags]   start the server (the default)
 //	portal migrate [flags]   apply database migrations and exit
+//	portal backup FILE       write a consistent copy of the SQLite database to FILE
 //	portal keys rotate       publish a new signing key, signing from 10 minutes on (--now: at once)
 package main
 
@@ -15,6 +16,7 @@ import (
 	"os/signal"
 	"runtime/debug"
 	"slices"
+	"strings"
 	"syscall"
 	"time"
 
@@ -65,6 +67,20 @@ func run(ctx context.Context, args []string, getenv func(string) string, environ
 		defer st.Close()
 		fmt.Fprintln(stdout, "migrations applied to", st.Dialect())
 		return nil
+	case "backup":
+		if len(args) == 0 || strings.HasPrefix(args[0], "-") {
+			return errors.New("usage: portal backup FILE [flags] (a consistent copy of the SQLite database, while portals run)")
+		}
+		to := args[0]
+		cfg, err := load(args[1:])
+		if err != nil {
+			return err
+		}
+		if err := store.Backup(ctx, cfg.DatabaseURL, to); err != nil {
+			return err
+		}
+		fmt.Fprintln(stdout, "backup written to", to)
+		return nil
 	case "keys":
 		if len(args) == 0 || args[0] != "rotate" {
 			return errors.New("usage: portal keys rotate [--now] [flags]")
@@ -96,7 +112,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, environ
 			kid, at.UTC().Format(time.RFC3339), token.StageAhead)
 		return nil
 	case "help":
-		fmt.Fprint(stdout, "usage: portal [serve|migrate|keys rotate] [flags]\n\n", config.Usage())
+		fmt.Fprint(stdout, "usage: portal [serve|migrate|backup FILE|keys rotate] [flags]\n\n", config.Usage())
 		return nil
 	}
 	return fmt.Errorf("unknown command %q (try: portal help)", cmd)
