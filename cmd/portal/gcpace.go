@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"runtime/debug"
+	"runtime/metrics"
 	"strconv"
 	"strings"
 	"time"
@@ -45,6 +46,56 @@ func planGC(getenv func(string) string, slots int, hashBytes, cgroupMax int64) g
 		limit = min(limit, cgroupMax/10*9)
 	}
 	return gcPace{Percent: 200, Limit: limit}
+}
+
+// limitFollower keeps the soft memory limit above what the portal holds
+// besides its hashes. planGC's limit assumes that is under gcBaseBytes; a
+// portal that outgrows it (rate-limit counters for a flood of addresses,
+// thousands of slow requests open at once) would otherwise make the
+// collector chase the limit, at up to half the CPU, just when it is busiest.
+type limitFollower struct {
+	planned   int64 // planGC's limit, the floor
+	hashes    int64 // slots × one work area: the most hashes hold at once
+	cgroupMax int64 // the container's memory, 0 for none
+}
+
+// limitFor is the soft limit for a live heap of live bytes, as the last
+// collection found it. What the portal holds besides hashes is taken as
+// live less every slot's work area (the least it can be), and gets twice
+// its size plus three work areas per slot, rounded up to 8 MiB so small
+// changes leave the limit as it is; never less than planned, and never more
+// than nine tenths of the container's memory.
+func (f limitFollower) limitFor(live int64) int64 {
+	const step = 8 << 20
+	others := max(live-f.hashes, 0)
+	want := (2*others + 3*f.hashes + step - 1) / step * step
+	limit := max(f.planned, want)
+	if f.cgroupMax > 0 {
+		limit = min(limit, max(f.planned, f.cgroupMax/10*9))
+	}
+	return limit
+}
+
+// followLive re-reads the live heap on every tick until ctx ends and moves
+// the soft limit to f.limitFor it when that differs.
+func followLive(ctx context.Context, tick <-chan time.Time, f limitFollower) {
+	sample := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
+	current := f.planned
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick:
+		}
+		metrics.Read(sample)
+		if sample[0].Value.Kind() != metrics.KindUint64 {
+			return // not measured by this runtime
+		}
+		if want := f.limitFor(int64(sample[0].Value.Uint64())); want != current {
+			debug.SetMemoryLimit(want)
+			current = want
+		}
+	}
 }
 
 // apply sets p in the runtime.

@@ -1,8 +1,12 @@
 package main
 
 import (
+	"context"
+	"runtime"
 	"runtime/debug"
+	"runtime/metrics"
 	"testing"
+	"time"
 )
 
 const mib = 1 << 20
@@ -94,4 +98,62 @@ func TestIdleReturnAfterHashingStops(t *testing.T) {
 			t.Errorf("tick %d (%d hashes so far): step = %v, want %v", i, c.hashes, got, c.want)
 		}
 	}
+}
+
+// The limit stays where planGC put it while the portal holds little besides
+// its hashes, and rises with what it holds beyond them, within the container.
+func TestLimitFollowsWhatThePortalHolds(t *testing.T) {
+	hash := int64(19 * mib)
+	f := limitFollower{planned: 48*mib + 6*hash, hashes: 2 * hash}
+	small := limitFollower{planned: 200 * mib, hashes: 2 * hash, cgroupMax: 256 * mib}
+	cases := []struct {
+		name string
+		f    limitFollower
+		live int64
+		want int64
+	}{
+		{"idle", f, 4 * mib, f.planned},
+		{"two hashes in flight", f, 2*hash + 4*mib, f.planned},
+		{"a base of 20 MiB is within the plan", f, 2*hash + 20*mib, f.planned},
+		{"more than that raises it", f, 2*hash + 40*mib, 80*mib + 6*hash + 6*mib}, // 194 MiB rounded up to 200
+		{"by 8 MiB steps", f, 2*hash + 41*mib, 200 * mib},
+		{"the next step", f, 2*hash + 44*mib, 208 * mib},
+		{"a live heap of hashes alone", f, 2 * hash, f.planned},
+		{"within the container", small, 2*hash + 200*mib, 256 * mib / 10 * 9},
+		{"never under the plan, container or not", limitFollower{planned: 300 * mib, cgroupMax: 256 * mib}, 0, 300 * mib},
+	}
+	for _, c := range cases {
+		if got := c.f.limitFor(c.live); got != c.want {
+			t.Errorf("%s: limitFor(%d MiB) = %d MiB, want %d MiB", c.name, c.live/mib, got/mib, c.want/mib)
+		}
+	}
+}
+
+// followLive moves the runtime's limit to what the live heap calls for.
+func TestFollowLiveSetsTheLimit(t *testing.T) {
+	restoreGC(t)
+	debug.SetMemoryLimit(16 * mib)
+	held := make([]byte, 64*mib)
+	for i := range held {
+		held[i] = byte(i)
+	}
+	runtime.GC() // the live heap now counts held
+	f := limitFollower{planned: 16 * mib}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	tick := make(chan time.Time)
+	done := make(chan struct{})
+	go func() { followLive(ctx, tick, f); close(done) }()
+	tick <- time.Now()
+	tick <- time.Now() // taken only once the first tick was handled
+	_, limit := gcSettings()
+	sample := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
+	metrics.Read(sample)
+	if want := f.limitFor(int64(sample[0].Value.Uint64())); limit != want || limit < 128*mib {
+		t.Errorf("limit %d MiB after a tick with %d MiB live, want %d MiB (at least twice what is held)",
+			limit/mib, sample[0].Value.Uint64()/mib, want/mib)
+	}
+	runtime.KeepAlive(held)
+	cancel()
+	<-done
 }

@@ -124,7 +124,8 @@ func serve(ctx context.Context, cfg *config.Config, getenv func(string) string, 
 		return err
 	}
 	defer p.Close()
-	pace := planGC(getenv, p.Hasher.Slots(), int64(p.Hasher.Params().Memory)<<10, cgroupMemoryMax())
+	hashBytes, cgroupMax := int64(p.Hasher.Params().Memory)<<10, cgroupMemoryMax()
+	pace := planGC(getenv, p.Hasher.Slots(), hashBytes, cgroupMax)
 	pace.apply()
 	l, err := p.Listen()
 	if err != nil {
@@ -140,6 +141,10 @@ func serve(ctx context.Context, cfg *config.Config, getenv func(string) string, 
 		tick := time.NewTicker(time.Minute)
 		defer tick.Stop()
 		go returnWhenIdle(ctx, tick.C, p.Hasher.Computations)
+		follow := time.NewTicker(10 * time.Second)
+		defer follow.Stop()
+		go followLive(ctx, follow.C, limitFollower{planned: pace.Limit,
+			hashes: int64(p.Hasher.Slots()) * hashBytes, cgroupMax: cgroupMax})
 		p.Log.Debug("garbage collector paced for password hashing; GOGC or GOMEMLIMIT in the environment leave it to Go",
 			"gogc", pace.Percent, "memory_limit_mib", pace.Limit>>20)
 	}
