@@ -7,7 +7,10 @@ import (
 	"time"
 
 	"github.com/portalhq/portal/internal/events"
+	"github.com/portalhq/portal/internal/id"
 	"github.com/portalhq/portal/internal/org"
+	"github.com/portalhq/portal/internal/store"
+	"github.com/portalhq/portal/internal/user"
 )
 
 // pendingTo is the pending invitation of o to email, expired or not.
@@ -72,8 +75,9 @@ func TestAutomaticInvitationStandsWhileItsDomainInvites_REQ_AC_06(t *testing.T) 
 }
 
 // Declining an automatic invitation, before or after its expiry, revokes
-// it for good: it is not renewed nor offered again, also when the mode is
-// set again without change.
+// it for good: it is not renewed nor offered again, when the mode is set
+// again, with or without a change in between, nor when the person verifies
+// another address at the domain.
 func TestDeclinedAutomaticInvitationStaysDeclined(t *testing.T) {
 	onEngines(t, func(t *testing.T, e *env) {
 		ctx := t.Context()
@@ -107,6 +111,46 @@ func TestDeclinedAutomaticInvitationStaysDeclined(t *testing.T) {
 		}
 		if _, err := e.svc.Join(ctx, dan.actor, danInv.ID); !errors.Is(err, org.ErrInvitationGone) {
 			t.Errorf("joining through a declined invitation: %v, want it gone", err)
+		}
+
+		// The domain set to invite again, after a spell of manual
+		// invitations: erin, who never declined, is invited; carol and
+		// dan are not asked again.
+		erin := e.person("erin@acme.test")
+		for _, mode := range []string{org.ManualInvitation, org.AutomaticInvitation} {
+			if _, err := e.svc.SetEnrollmentMode(ctx, ada.actor, acme.ID, d.ID, mode, false); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if got := e.waiting(erin); !slices.Equal(got, []string{"Acme erin@acme.test org:member"}) {
+			t.Errorf("erin, at the domain, waits for %q", got)
+		}
+		// Nor when carol verifies another address there.
+		now := e.clock.Now()
+		work := user.Identifier{ID: id.New(id.Identifier), UserID: carol.ID, Kind: user.Email, Value: "carol.work@acme.test",
+			VerifiedAt: &now, CreatedAt: now, UpdatedAt: now}
+		withWork := carol.User
+		withWork.Identifiers = append(slices.Clone(carol.Identifiers), work)
+		if err := store.Tx[org.Repo](e.st)(ctx, func(r org.Repo) error {
+			if err := r.(identifiers).CreateIdentifier(ctx, work); err != nil {
+				return err
+			}
+			return e.svc.Enroll(ctx, r, &withWork, []string{work.Value})
+		}); err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range []*person{carol, dan} {
+			if got := e.waiting(p); len(got) != 0 {
+				t.Errorf("%s declined and is asked again: %q", p.email, got)
+			}
+		}
+		if _, err := e.st.Q.PendingInvitation(ctx, acme.ID, "carol.work@acme.test"); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("an invitation to carol's new address: %v", err)
+		}
+		// The admins can still invite her by hand.
+		e.invite(ada, acme, "carol.work@acme.test", org.RoleMember)
+		if got := e.waiting(carol); !slices.Equal(got, []string{"Acme carol.work@acme.test org:member"}) {
+			t.Errorf("invited by hand, carol waits for %q", got)
 		}
 	})
 }

@@ -268,6 +268,46 @@ func testOrgs(t *testing.T, open func(t *testing.T) *store.Store) {
 		}
 	})
 
+	t.Run("declines: recorded per invitation, found by organization and address", func(t *testing.T) {
+		s, ctx := open(t), t.Context()
+		acme, beta := createOrg(t, s, "acme"), createOrg(t, s, "beta")
+		declined, revoked := newInvitation(acme.ID, "ada@example.com"), newInvitation(acme.ID, "bob@example.com")
+		for _, inv := range []*org.Invitation{declined, revoked, newInvitation(beta.ID, "ada@example.com")} {
+			if err := s.Q.CreateInvitation(ctx, inv); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for _, inv := range []*org.Invitation{declined, revoked} {
+			inv.Status, inv.UpdatedAt = org.Revoked, at(time.Minute)
+			if err := s.Q.UpdateInvitation(ctx, inv, org.Pending); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := s.Q.RecordDecline(ctx, declined.ID, at(time.Minute)); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Q.RecordDecline(ctx, "orginv_missing", at(time.Minute)); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("RecordDecline of no invitation: %v, want ErrNotFound", err)
+		}
+		for _, c := range []struct {
+			org, email string
+			want       bool
+		}{
+			{acme.ID, "ada@example.com", true},  // declined
+			{acme.ID, "bob@example.com", false}, // revoked by an admin
+			{beta.ID, "ada@example.com", false}, // another organization's
+			{acme.ID, "cy@example.com", false},  // never invited
+		} {
+			if got, err := s.Q.Declined(ctx, c.org, c.email); err != nil || got != c.want {
+				t.Errorf("Declined(%s, %s) = %v, %v; want %v", c.org, c.email, got, err, c.want)
+			}
+		}
+		// The invitation itself reads as before: revoked.
+		if got, err := s.Q.InvitationByID(ctx, declined.ID); err != nil || got.Status != org.Revoked {
+			t.Errorf("declined invitation reads %+v, %v", got, err)
+		}
+	})
+
 	t.Run("InvitationsForUser: live pending ones to the addresses, outside the user's organizations", func(t *testing.T) {
 		s, ctx := open(t), t.Context()
 		u := createUser(t, s, "ada@example.com")
