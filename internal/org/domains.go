@@ -108,9 +108,9 @@ type EnrollRepo interface {
 	ListPendingInvitations(ctx context.Context, orgID string) ([]Invitation, error)
 	CreateInvitation(ctx context.Context, inv *Invitation) error
 	UpdateInvitation(ctx context.Context, inv *Invitation, from string) error
-	// Declined reports whether an invitation of orgID to email was ever
-	// declined by the person (RecordDecline).
-	Declined(ctx context.Context, orgID, email string) (bool, error)
+	// Declined reports whether userID ever declined an invitation of
+	// orgID (RecordDecline).
+	Declined(ctx context.Context, orgID, userID string) (bool, error)
 	// LatestSuggestion is the newest suggestion of orgID to userID,
 	// whatever its status.
 	LatestSuggestion(ctx context.Context, orgID, userID string) (*Suggestion, error)
@@ -652,10 +652,10 @@ func (s *Service) Enroll(ctx context.Context, r EnrollRepo, u *user.User, emails
 // offerable reports whether o may offer itself to userID (an automatic
 // invitation or a suggestion): not while they are a member or hold a live
 // invitation there to any of all (every verified address of theirs), nor
-// once they declined one of its invitations to any of them — a person who
-// said no is not asked again because they verified another address there
-// or the domain was set to invite again; the organization's admins can
-// still invite them by hand. It also returns the pending but expired
+// once they declined one of its invitations — a person who said no is not
+// asked again because they verified another address there or the domain
+// was set to invite again; the organization's admins can still invite them
+// by hand. It also returns the pending but expired
 // invitation there to first, if any. o is held by r.
 func offerable(ctx context.Context, r EnrollRepo, o *Organization, userID, first string, all []string, now time.Time) (ok bool, expired *Invitation, err error) {
 	if _, err := r.MembershipOf(ctx, o.ID, userID); err == nil {
@@ -663,10 +663,10 @@ func offerable(ctx context.Context, r EnrollRepo, o *Organization, userID, first
 	} else if !errors.Is(err, apperr.ErrNotFound) {
 		return false, nil, err
 	}
+	if declined, err := r.Declined(ctx, o.ID, userID); err != nil || declined {
+		return false, nil, err
+	}
 	for _, e := range all {
-		if declined, err := r.Declined(ctx, o.ID, e); err != nil || declined {
-			return false, nil, err
-		}
 		p, err := r.PendingInvitation(ctx, o.ID, e)
 		if errors.Is(err, apperr.ErrNotFound) {
 			continue

@@ -518,7 +518,7 @@ func (s *Service) Decline(ctx context.Context, actor Actor, invitationID string)
 		if err := r.UpdateInvitation(ctx, inv, Pending); err != nil {
 			return gone(conflictAsMissing(err))
 		}
-		if err := r.RecordDecline(ctx, inv.ID, now); err != nil {
+		if err := r.RecordDecline(ctx, inv.ID, u.ID, now); err != nil {
 			return err
 		}
 		return emit(ctx, r, events.InvitationRevoked, inv.ID, invitationObject(inv, now), now)

@@ -198,8 +198,9 @@ type Repo interface {
 	// UpdateInvitation saves inv if its status is still from; otherwise
 	// ErrConflict (someone else accepted or revoked it meanwhile).
 	UpdateInvitation(ctx context.Context, inv *Invitation, from string) error
-	// RecordDecline notes that the invitation's addressee declined it.
-	RecordDecline(ctx context.Context, invitationID string, at time.Time) error
+	// RecordDecline notes that userID, the invitation's addressee,
+	// declined it.
+	RecordDecline(ctx context.Context, invitationID, userID string, at time.Time) error
 	// InvitationsForUser pages through the invitations f selects among
 	// those sent to userID's addresses, each with its organization, and
 	// returns the total selected.

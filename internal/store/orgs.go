@@ -442,18 +442,19 @@ func (q *Q) UpdateInvitation(ctx context.Context, inv *org.Invitation, from stri
 	return matchedOne(res, err, nil)
 }
 
-// RecordDecline notes that the person the invitation was sent to declined
-// it (at), as opposed to an admin revoking it.
-func (q *Q) RecordDecline(ctx context.Context, invitationID string, at time.Time) error {
-	return q.expectOne(q.exec(ctx, `UPDATE organization_invitations SET declined_at = ? WHERE id = ?`, ms(at), invitationID))
+// RecordDecline notes that userID, whom the invitation was sent to,
+// declined it (at), as opposed to an admin revoking it.
+func (q *Q) RecordDecline(ctx context.Context, invitationID, userID string, at time.Time) error {
+	return q.expectOne(q.exec(ctx, `UPDATE organization_invitations SET declined_at = ?, declined_by = ? WHERE id = ?`,
+		ms(at), userID, invitationID))
 }
 
-// Declined reports whether an invitation of orgID to email was ever
-// declined (RecordDecline).
-func (q *Q) Declined(ctx context.Context, orgID, email string) (bool, error) {
+// Declined reports whether userID ever declined an invitation of orgID
+// (RecordDecline).
+func (q *Q) Declined(ctx context.Context, orgID, userID string) (bool, error) {
 	var n int
-	err := q.row(ctx, `SELECT count(*) FROM organization_invitations
-		WHERE org_id = ? AND email = ? AND declined_at IS NOT NULL`, orgID, email).Scan(&n)
+	err := q.row(ctx, `SELECT count(*) FROM organization_invitations WHERE org_id = ? AND declined_by = ?`,
+		orgID, userID).Scan(&n)
 	return n > 0, err
 }
 

@@ -268,8 +268,9 @@ func testOrgs(t *testing.T, open func(t *testing.T) *store.Store) {
 		}
 	})
 
-	t.Run("declines: recorded per invitation, found by organization and address", func(t *testing.T) {
+	t.Run("declines: recorded per invitation, found by organization and person", func(t *testing.T) {
 		s, ctx := open(t), t.Context()
+		ada, bob := createUser(t, s, "ada@example.com"), createUser(t, s, "bob@example.com")
 		acme, beta := createOrg(t, s, "acme"), createOrg(t, s, "beta")
 		declined, revoked := newInvitation(acme.ID, "ada@example.com"), newInvitation(acme.ID, "bob@example.com")
 		for _, inv := range []*org.Invitation{declined, revoked, newInvitation(beta.ID, "ada@example.com")} {
@@ -283,23 +284,23 @@ func testOrgs(t *testing.T, open func(t *testing.T) *store.Store) {
 				t.Fatal(err)
 			}
 		}
-		if err := s.Q.RecordDecline(ctx, declined.ID, at(time.Minute)); err != nil {
+		if err := s.Q.RecordDecline(ctx, declined.ID, ada.ID, at(time.Minute)); err != nil {
 			t.Fatal(err)
 		}
-		if err := s.Q.RecordDecline(ctx, "orginv_missing", at(time.Minute)); !errors.Is(err, store.ErrNotFound) {
+		if err := s.Q.RecordDecline(ctx, "orginv_missing", ada.ID, at(time.Minute)); !errors.Is(err, store.ErrNotFound) {
 			t.Errorf("RecordDecline of no invitation: %v, want ErrNotFound", err)
 		}
 		for _, c := range []struct {
-			org, email string
-			want       bool
+			org, user, name string
+			want            bool
 		}{
-			{acme.ID, "ada@example.com", true},  // declined
-			{acme.ID, "bob@example.com", false}, // revoked by an admin
-			{beta.ID, "ada@example.com", false}, // another organization's
-			{acme.ID, "cy@example.com", false},  // never invited
+			{acme.ID, ada.ID, "ada at acme", true},  // declined
+			{acme.ID, bob.ID, "bob at acme", false}, // revoked by an admin
+			{beta.ID, ada.ID, "ada at beta", false}, // another organization's
+			{acme.ID, "user_nobody", "nobody at acme", false},
 		} {
-			if got, err := s.Q.Declined(ctx, c.org, c.email); err != nil || got != c.want {
-				t.Errorf("Declined(%s, %s) = %v, %v; want %v", c.org, c.email, got, err, c.want)
+			if got, err := s.Q.Declined(ctx, c.org, c.user); err != nil || got != c.want {
+				t.Errorf("Declined(%s) = %v, %v; want %v", c.name, got, err, c.want)
 			}
 		}
 		// The invitation itself reads as before: revoked.
