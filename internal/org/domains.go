@@ -655,8 +655,8 @@ func (s *Service) Enroll(ctx context.Context, r EnrollRepo, u *user.User, emails
 // once they declined one of its invitations — a person who said no is not
 // asked again because they verified another address there or the domain
 // was set to invite again; the organization's admins can still invite them
-// by hand. It also returns the pending but expired
-// invitation there to first, if any. o is held by r.
+// by hand. It also returns the pending but expired invitation there to
+// first, if any. o is held by r.
 func offerable(ctx context.Context, r EnrollRepo, o *Organization, userID, first string, all []string, now time.Time) (ok bool, expired *Invitation, err error) {
 	if _, err := r.MembershipOf(ctx, o.ID, userID); err == nil {
 		return false, nil, nil
