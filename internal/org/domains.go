@@ -108,8 +108,13 @@ type EnrollRepo interface {
 	ListPendingInvitations(ctx context.Context, orgID string) ([]Invitation, error)
 	CreateInvitation(ctx context.Context, inv *Invitation) error
 	UpdateInvitation(ctx context.Context, inv *Invitation, from string) error
-	// Declined reports whether userID ever declined an invitation of
-	// orgID (RecordDecline).
+	// Declined reports whether userID declined an invitation of orgID
+	// (RecordDecline) and has not been a member since (CreateMembership
+	// answers a decline). orgID's verified domains then offer it to them
+	// no more (enrollOne, suggestOne): not when they verify another
+	// address there, nor when a domain is set to invite again. The admins
+	// can still invite them by hand, and such an invitation stands and is
+	// renewed like any other.
 	Declined(ctx context.Context, orgID, userID string) (bool, error)
 	// LatestSuggestion is the newest suggestion of orgID to userID,
 	// whatever its status.
@@ -651,19 +656,13 @@ func (s *Service) Enroll(ctx context.Context, r EnrollRepo, u *user.User, emails
 
 // offerable reports whether o may offer itself to userID (an automatic
 // invitation or a suggestion): not while they are a member or hold a live
-// invitation there to any of all (every verified address of theirs), nor
-// once they declined one of its invitations — a person who said no is not
-// asked again because they verified another address there or the domain
-// was set to invite again; the organization's admins can still invite them
-// by hand. It also returns the pending but expired invitation there to
-// first, if any. o is held by r.
+// invitation there to any of all (every verified address of theirs). It
+// also returns the pending but expired invitation there to first, if any.
+// o is held by r.
 func offerable(ctx context.Context, r EnrollRepo, o *Organization, userID, first string, all []string, now time.Time) (ok bool, expired *Invitation, err error) {
 	if _, err := r.MembershipOf(ctx, o.ID, userID); err == nil {
 		return false, nil, nil
 	} else if !errors.Is(err, apperr.ErrNotFound) {
-		return false, nil, err
-	}
-	if declined, err := r.Declined(ctx, o.ID, userID); err != nil || declined {
 		return false, nil, err
 	}
 	for _, e := range all {
@@ -686,8 +685,8 @@ func offerable(ctx context.Context, r EnrollRepo, o *Organization, userID, first
 // enrollOne invites userID into o at the first of addrs (their verified
 // addresses at o's domains), with the member role, unless they are a
 // member, one of all (every verified address of theirs) has a live
-// invitation there, or the member limit (pending invitations included)
-// leaves no room. o is held by r.
+// invitation there, they declined one of o's (Declined), or the member limit
+// (pending invitations included) leaves no room. o is held by r.
 func (s *Service) enrollOne(ctx context.Context, r EnrollRepo, o *Organization, userID string, addrs, all []string) error {
 	if len(addrs) == 0 {
 		return nil
@@ -695,6 +694,9 @@ func (s *Service) enrollOne(ctx context.Context, r EnrollRepo, o *Organization, 
 	now := s.Clock.Now()
 	ok, expired, err := offerable(ctx, r, o, userID, addrs[0], all, now)
 	if err != nil || !ok {
+		return err
+	}
+	if said, err := r.Declined(ctx, o.ID, userID); err != nil || said {
 		return err
 	}
 	if expired != nil { // set aside for the new one

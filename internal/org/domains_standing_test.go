@@ -153,10 +153,62 @@ func TestDeclinedAutomaticInvitationStaysDeclined(t *testing.T) {
 		if _, err := e.st.Q.PendingInvitation(ctx, acme.ID, "carol.work@acme.test"); !errors.Is(err, store.ErrNotFound) {
 			t.Errorf("an invitation to carol's new address: %v", err)
 		}
-		// The admins can still invite her by hand.
+		// The admins can still invite her by hand, and that invitation
+		// stands as any other: past its expiry her list renews it.
 		e.invite(ada, acme, "carol.work@acme.test", org.RoleMember)
+		hand := e.pendingTo(acme, "carol.work@acme.test")
+		e.clock.Advance(30 * 24 * time.Hour)
 		if got := e.waiting(carol); !slices.Equal(got, []string{"Acme carol.work@acme.test org:member"}) {
-			t.Errorf("invited by hand, carol waits for %q", got)
+			t.Errorf("invited by hand, carol waits for %q after its expiry", got)
+		}
+		if renewed := e.pendingTo(acme, "carol.work@acme.test"); renewed.ID != hand.ID || !renewed.ExpireAt.After(e.clock.Now()) {
+			t.Errorf("the hand invitation was not renewed: %+v", renewed)
+		}
+		// Joining answers her decline: removed later, she is invited
+		// again once the domain is set to invite again.
+		if _, err := e.svc.Join(ctx, carol.actor, hand.ID); err != nil {
+			t.Fatal(err)
+		}
+		if err := e.svc.RemoveMember(ctx, ada.actor, acme.ID, e.membership(acme, carol).ID); err != nil {
+			t.Fatal(err)
+		}
+		for _, mode := range []string{org.ManualInvitation, org.AutomaticInvitation} {
+			if _, err := e.svc.SetEnrollmentMode(ctx, ada.actor, acme.ID, d.ID, mode, false); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if got := e.waiting(carol); len(got) != 1 {
+			t.Errorf("carol, a member since her decline and removed, waits for %q; want Acme's invitation", got)
+		}
+	})
+}
+
+// Declining an organization's invitation withdraws its suggestion to the
+// person, not yet asked for, and its domains suggest it to them no more.
+func TestDeclineWithdrawsTheSuggestion(t *testing.T) {
+	onEngines(t, func(t *testing.T, e *env) {
+		ctx := t.Context()
+		ada := e.person("ada@acme.test")
+		acme := e.create(ada, "Acme")
+		carol := e.person("carol@acme.test")
+		d := e.suggesting(ada, acme, "acme.test")
+		if got := e.suggested(carol); !slices.Equal(got, []string{"Acme carol@acme.test " + org.Suggested}) {
+			t.Fatalf("carol is suggested %q", got)
+		}
+		e.invite(ada, acme, "carol@acme.test", org.RoleMember)
+		if err := e.svc.Decline(ctx, carol.actor, e.pendingTo(acme, "carol@acme.test").ID); err != nil {
+			t.Fatal(err)
+		}
+		if got := e.suggested(carol); len(got) != 0 {
+			t.Errorf("after declining Acme's invitation carol is suggested %q", got)
+		}
+		for _, mode := range []string{org.ManualInvitation, org.AutomaticSuggestion} {
+			if _, err := e.svc.SetEnrollmentMode(ctx, ada.actor, acme.ID, d.ID, mode, false); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if got := e.suggested(carol); len(got) != 0 {
+			t.Errorf("with the domain suggesting again carol is suggested %q", got)
 		}
 	})
 }

@@ -521,6 +521,16 @@ func (s *Service) Decline(ctx context.Context, actor Actor, invitationID string)
 		if err := r.RecordDecline(ctx, inv.ID, u.ID, now); err != nil {
 			return err
 		}
+		// The organization's suggestion to them, not yet asked for, goes
+		// with it: its domains offer it to them no more (Declined).
+		if sg, err := r.LatestSuggestion(ctx, inv.OrgID, u.ID); err == nil && sg.Status == Suggested {
+			sg.Status, sg.UpdatedAt = Withdrawn, now
+			if err := r.UpdateSuggestion(ctx, sg, Suggested); err != nil && !errors.Is(err, apperr.ErrConflict) {
+				return err
+			}
+		} else if err != nil && !errors.Is(err, apperr.ErrNotFound) {
+			return err
+		}
 		return emit(ctx, r, events.InvitationRevoked, inv.ID, invitationObject(inv, now), now)
 	})
 }

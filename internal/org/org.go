@@ -160,7 +160,9 @@ type Repo interface {
 	LockUser(ctx context.Context, userID string) error
 	CountOrganizationsCreatedBy(ctx context.Context, userID string) (int, error)
 
-	CreateMembership(ctx context.Context, m *Membership) error // already a member: ErrConflict
+	// CreateMembership adds m (already a member: ErrConflict). Becoming a
+	// member answers any earlier decline of the person's (Declined).
+	CreateMembership(ctx context.Context, m *Membership) error
 	MembershipByID(ctx context.Context, id string) (*Membership, error)
 	MembershipOf(ctx context.Context, orgID, userID string) (*Membership, error)
 	UpdateMembershipRole(ctx context.Context, id, role string, at time.Time) error

@@ -282,8 +282,8 @@ func (s *Service) answerRequest(ctx context.Context, actor Actor, orgID, request
 // suggestOne suggests o to userID through the first of addrs (their
 // verified addresses at o's domains), unless they are a member, may join
 // through a live invitation to one of all (every verified address of
-// theirs), have an open suggestion there, or were turned down by it. o is
-// held by r.
+// theirs), have an open suggestion there, were turned down by it, or
+// declined one of its invitations (Declined). o is held by r.
 func (s *Service) suggestOne(ctx context.Context, r EnrollRepo, o *Organization, userID string, addrs, all []string) error {
 	if len(addrs) == 0 {
 		return nil
@@ -291,6 +291,9 @@ func (s *Service) suggestOne(ctx context.Context, r EnrollRepo, o *Organization,
 	now := s.Clock.Now()
 	// An invitation is more than a suggestion.
 	if ok, _, err := offerable(ctx, r, o, userID, addrs[0], all, now); err != nil || !ok {
+		return err
+	}
+	if said, err := r.Declined(ctx, o.ID, userID); err != nil || said {
 		return err
 	}
 	last, err := r.LatestSuggestion(ctx, o.ID, userID)

@@ -174,13 +174,21 @@ const memberCols = `id, org_id, user_id, role, created_at, updated_at, public_me
 
 // CreateMembership inserts m; a user already in the organization is ErrConflict.
 func (q *Q) CreateMembership(ctx context.Context, m *org.Membership) error {
-	_, err := q.exec(ctx, `INSERT INTO organization_memberships (`+memberCols+`) VALUES (?,?,?,?,?,?,?,?)`,
-		m.ID, m.OrgID, m.UserID, m.Role, ms(m.CreatedAt), ms(m.UpdatedAt),
-		metadata(m.PublicMetadata), metadata(m.PrivateMetadata))
-	if isUnique(err) {
-		return ErrConflict
-	}
-	return err
+	return q.atomic(ctx, func(q *Q) error {
+		_, err := q.exec(ctx, `INSERT INTO organization_memberships (`+memberCols+`) VALUES (?,?,?,?,?,?,?,?)`,
+			m.ID, m.OrgID, m.UserID, m.Role, ms(m.CreatedAt), ms(m.UpdatedAt),
+			metadata(m.PublicMetadata), metadata(m.PrivateMetadata))
+		if isUnique(err) {
+			return ErrConflict
+		} else if err != nil {
+			return err
+		}
+		// Joining answers an earlier decline (Declined); declined_at
+		// stays as the record of it.
+		_, err = q.exec(ctx, `UPDATE organization_invitations SET declined_by = NULL WHERE org_id = ? AND declined_by = ?`,
+			m.OrgID, m.UserID)
+		return err
+	})
 }
 
 // MembershipByID returns a membership.
@@ -449,8 +457,8 @@ func (q *Q) RecordDecline(ctx context.Context, invitationID, userID string, at t
 		ms(at), userID, invitationID))
 }
 
-// Declined reports whether userID ever declined an invitation of orgID
-// (RecordDecline).
+// Declined reports whether userID declined an invitation of orgID
+// (RecordDecline) and has not joined it since (CreateMembership).
 func (q *Q) Declined(ctx context.Context, orgID, userID string) (bool, error) {
 	var n int
 	err := q.row(ctx, `SELECT count(*) FROM organization_invitations WHERE org_id = ? AND declined_by = ?`,

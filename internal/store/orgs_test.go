@@ -307,6 +307,21 @@ func testOrgs(t *testing.T, open func(t *testing.T) *store.Store) {
 		if got, err := s.Q.InvitationByID(ctx, declined.ID); err != nil || got.Status != org.Revoked {
 			t.Errorf("declined invitation reads %+v, %v", got, err)
 		}
+		// Joining answers the decline, at that organization only.
+		beta2 := newInvitation(beta.ID, "ada2@example.com")
+		if err := s.Q.CreateInvitation(ctx, beta2); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Q.RecordDecline(ctx, beta2.ID, ada.ID, at(time.Minute)); err != nil {
+			t.Fatal(err)
+		}
+		addMember(t, s, acme.ID, ada.ID, org.RoleMember, at(2*time.Minute))
+		if got, err := s.Q.Declined(ctx, acme.ID, ada.ID); err != nil || got {
+			t.Errorf("Declined(ada at acme) after she joined = %v, %v; want false", got, err)
+		}
+		if got, err := s.Q.Declined(ctx, beta.ID, ada.ID); err != nil || !got {
+			t.Errorf("Declined(ada at beta) = %v, %v; want true, joining acme answers nothing at beta", got, err)
+		}
 	})
 
 	t.Run("InvitationsForUser: live pending ones to the addresses, outside the user's organizations", func(t *testing.T) {
