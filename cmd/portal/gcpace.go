@@ -49,7 +49,7 @@ func planGC(getenv func(string) string, slots int, hashBytes, cgroupMax int64) g
 }
 
 // limitFollower keeps the soft memory limit above what the portal holds
-// besides its hashes. planGC's limit assumes that is under gcBaseBytes; a
+// besides its hashes, re-read every 10 s. planGC's limit assumes that is under gcBaseBytes; a
 // portal that outgrows it (rate-limit counters for a flood of addresses,
 // thousands of slow requests open at once) would otherwise make the
 // collector chase the limit, at up to half the CPU, just when it is busiest.
@@ -59,15 +59,15 @@ type limitFollower struct {
 	cgroupMax int64 // the container's memory, 0 for none
 }
 
-// limitFor is the soft limit for a live heap of live bytes, as the last
-// collection found it. What the portal holds besides hashes is taken as
-// live less every slot's work area (the least it can be), and gets twice
-// its size plus three work areas per slot, rounded up to 8 MiB so small
-// changes leave the limit as it is; never less than planned, and never more
-// than nine tenths of the container's memory.
-func (f limitFollower) limitFor(live int64) int64 {
+// limitFor is the soft limit for a portal holding held bytes (heldBytes).
+// What it holds besides hashes is taken as held less every slot's work
+// area (the least it can be), and gets twice its size plus three work
+// areas per slot, rounded up to 8 MiB so small changes leave the limit as
+// it is; never less than planned, and never more than nine tenths of the
+// container's memory.
+func (f limitFollower) limitFor(held int64) int64 {
 	const step = 8 << 20
-	others := max(live-f.hashes, 0)
+	others := max(held-f.hashes, 0)
 	want := (2*others + 3*f.hashes + step - 1) / step * step
 	limit := max(f.planned, want)
 	if f.cgroupMax > 0 {
@@ -76,10 +76,41 @@ func (f limitFollower) limitFor(live int64) int64 {
 	return limit
 }
 
-// followLive re-reads the live heap on every tick until ctx ends and moves
-// the soft limit to f.limitFor it when that differs.
+// heldMetrics are what heldBytes reads.
+var heldMetrics = []string{
+	"/gc/heap/live:bytes",
+	"/memory/classes/total:bytes",
+	"/memory/classes/heap/objects:bytes",
+	"/memory/classes/heap/unused:bytes",
+	"/memory/classes/heap/free:bytes",
+	"/memory/classes/heap/released:bytes",
+}
+
+// heldBytes is the memory a collection cannot give back: the heap the
+// last one found alive, and what the runtime holds outside the heap
+// (goroutine stacks, its own metadata), which the memory limit counts too
+// — thousands of open connections hold as much in stacks as in heap. 0
+// when the runtime does not report them.
+func heldBytes() int64 {
+	samples := make([]metrics.Sample, len(heldMetrics))
+	for i, name := range heldMetrics {
+		samples[i].Name = name
+	}
+	metrics.Read(samples)
+	v := make([]int64, len(samples))
+	for i, s := range samples {
+		if s.Value.Kind() != metrics.KindUint64 {
+			return 0
+		}
+		v[i] = int64(s.Value.Uint64())
+	}
+	live, total, objects, unused, free, released := v[0], v[1], v[2], v[3], v[4], v[5]
+	return live + max(total-objects-unused-free-released, 0)
+}
+
+// followLive re-reads what the portal holds on every tick until ctx ends
+// and moves the soft limit to f.limitFor it when that differs.
 func followLive(ctx context.Context, tick <-chan time.Time, f limitFollower) {
-	sample := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
 	current := f.planned
 	for {
 		select {
@@ -87,11 +118,11 @@ func followLive(ctx context.Context, tick <-chan time.Time, f limitFollower) {
 			return
 		case <-tick:
 		}
-		metrics.Read(sample)
-		if sample[0].Value.Kind() != metrics.KindUint64 {
-			return // not measured by this runtime
+		held := heldBytes()
+		if held == 0 {
+			return // not reported by this runtime
 		}
-		if want := f.limitFor(int64(sample[0].Value.Uint64())); want != current {
+		if want := f.limitFor(held); want != current {
 			debug.SetMemoryLimit(want)
 			current = want
 		}

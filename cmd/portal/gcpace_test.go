@@ -4,7 +4,7 @@ import (
 	"context"
 	"runtime"
 	"runtime/debug"
-	"runtime/metrics"
+	"sync"
 	"testing"
 	"time"
 )
@@ -120,7 +120,8 @@ func TestLimitFollowsWhatThePortalHolds(t *testing.T) {
 		{"the next step", f, 2*hash + 44*mib, 208 * mib},
 		{"a live heap of hashes alone", f, 2 * hash, f.planned},
 		{"within the container", small, 2*hash + 200*mib, 256 * mib / 10 * 9},
-		{"never under the plan, container or not", limitFollower{planned: 300 * mib, cgroupMax: 256 * mib}, 0, 300 * mib},
+		{"a container smaller than the plan keeps planGC's nine tenths", limitFollower{planned: 128 * mib / 10 * 9,
+			hashes: 2 * hash, cgroupMax: 128 * mib}, 2*hash + 200*mib, 128 * mib / 10 * 9},
 	}
 	for _, c := range cases {
 		if got := c.f.limitFor(c.live); got != c.want {
@@ -129,31 +130,74 @@ func TestLimitFollowsWhatThePortalHolds(t *testing.T) {
 	}
 }
 
-// followLive moves the runtime's limit to what the live heap calls for.
+// followLive moves the runtime's limit to what the portal holds, and back.
 func TestFollowLiveSetsTheLimit(t *testing.T) {
 	restoreGC(t)
-	debug.SetMemoryLimit(16 * mib)
-	held := make([]byte, 64*mib)
-	for i := range held {
-		held[i] = byte(i)
-	}
-	runtime.GC() // the live heap now counts held
-	f := limitFollower{planned: 16 * mib}
+	f := limitFollower{planned: 64 * mib}
+	debug.SetMemoryLimit(f.planned)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	tick := make(chan time.Time)
 	done := make(chan struct{})
 	go func() { followLive(ctx, tick, f); close(done) }()
-	tick <- time.Now()
-	tick <- time.Now() // taken only once the first tick was handled
-	_, limit := gcSettings()
-	sample := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
-	metrics.Read(sample)
-	if want := f.limitFor(int64(sample[0].Value.Uint64())); limit != want || limit < 128*mib {
-		t.Errorf("limit %d MiB after a tick with %d MiB live, want %d MiB (at least twice what is held)",
-			limit/mib, sample[0].Value.Uint64()/mib, want/mib)
+	step := func() int64 {
+		tick <- time.Now()
+		tick <- time.Now() // taken only once the first tick was handled
+		_, limit := gcSettings()
+		return limit
+	}
+
+	held := make([]byte, 128*mib)
+	for i := range held {
+		held[i] = byte(i)
+	}
+	runtime.GC() // the live heap now counts held
+	limit := step()
+	want := f.limitFor(heldBytes())
+	if limit < 256*mib || limit < want-8*mib || limit > want+8*mib {
+		t.Errorf("limit %d MiB holding 128 MiB, want about %d MiB (at least twice what is held)", limit/mib, want/mib)
 	}
 	runtime.KeepAlive(held)
+
+	held = nil
+	runtime.GC()
+	if limit := step(); limit != f.planned {
+		t.Errorf("limit %d MiB once that was let go, want the planned %d MiB", limit/mib, f.planned/mib)
+	}
 	cancel()
 	<-done
+}
+
+// heldBytes counts the live heap and what the runtime holds outside it.
+func TestHeldBytesCountsStacks(t *testing.T) {
+	runtime.GC()
+	before := heldBytes()
+	// 200 goroutines each with a grown stack (64 KiB at least).
+	const n = 200
+	var ready, release sync.WaitGroup
+	ready.Add(n)
+	release.Add(1)
+	for range n {
+		go func() {
+			var grow func(int) int
+			grow = func(d int) int {
+				var pad [1024]byte
+				if d == 0 {
+					ready.Done()
+					release.Wait()
+					return int(pad[0])
+				}
+				return grow(d-1) + int(pad[d%len(pad)])
+			}
+			grow(64)
+		}()
+	}
+	ready.Wait()
+	runtime.GC()
+	during := heldBytes()
+	release.Done()
+	if during-before < n*64<<10 {
+		t.Errorf("held %d KiB before and %d KiB with %d goroutines on 64 KiB stacks; want the stacks counted",
+			before>>10, during>>10, n)
+	}
 }
