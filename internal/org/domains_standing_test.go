@@ -123,11 +123,7 @@ func TestDeclinedAutomaticInvitationStaysDeclined(t *testing.T) {
 			t.Fatal(err)
 		}
 		dana := e.person("dan@acme.test")
-		for _, mode := range []string{org.ManualInvitation, org.AutomaticInvitation} {
-			if _, err := e.svc.SetEnrollmentMode(ctx, ada.actor, acme.ID, d.ID, mode, false); err != nil {
-				t.Fatal(err)
-			}
-		}
+		e.setModes(ada, d, org.ManualInvitation, org.AutomaticInvitation)
 		for p, want := range map[*person]string{erin: "Acme erin@acme.test org:member", dana: "Acme dan@acme.test org:member"} {
 			if got := e.waiting(p); !slices.Equal(got, []string{want}) {
 				t.Errorf("%s, at the domain, waits for %q", p.FirstName, got)
@@ -172,11 +168,7 @@ func TestDeclinedAutomaticInvitationStaysDeclined(t *testing.T) {
 		if err := e.svc.RemoveMember(ctx, ada.actor, acme.ID, e.membership(acme, carol).ID); err != nil {
 			t.Fatal(err)
 		}
-		for _, mode := range []string{org.ManualInvitation, org.AutomaticInvitation} {
-			if _, err := e.svc.SetEnrollmentMode(ctx, ada.actor, acme.ID, d.ID, mode, false); err != nil {
-				t.Fatal(err)
-			}
-		}
+		e.setModes(ada, d, org.ManualInvitation, org.AutomaticInvitation)
 		if got := e.waiting(carol); len(got) != 1 {
 			t.Errorf("carol, a member since her decline and removed, waits for %q; want Acme's invitation", got)
 		}
@@ -202,11 +194,7 @@ func TestDeclineWithdrawsTheSuggestion(t *testing.T) {
 		if got := e.suggested(carol); len(got) != 0 {
 			t.Errorf("after declining Acme's invitation carol is suggested %q", got)
 		}
-		for _, mode := range []string{org.ManualInvitation, org.AutomaticSuggestion} {
-			if _, err := e.svc.SetEnrollmentMode(ctx, ada.actor, acme.ID, d.ID, mode, false); err != nil {
-				t.Fatal(err)
-			}
-		}
+		e.setModes(ada, d, org.ManualInvitation, org.AutomaticSuggestion)
 		if got := e.suggested(carol); len(got) != 0 {
 			t.Errorf("with the domain suggesting again carol is suggested %q", got)
 		}

@@ -88,6 +88,17 @@ func (e *env) verify(admin *person, d *org.Domain, address string) {
 	}
 }
 
+// setModes sets d's enrollment mode to each of modes in turn, as admin,
+// without deleting what was given.
+func (e *env) setModes(admin *person, d *org.Domain, modes ...string) {
+	e.t.Helper()
+	for _, mode := range modes {
+		if _, err := e.svc.SetEnrollmentMode(e.t.Context(), admin.actor, d.OrgID, d.ID, mode, false); err != nil {
+			e.t.Fatalf("setting %s to %s: %v", d.Name, mode, err)
+		}
+	}
+}
+
 func (e *env) domainNow(d *org.Domain) *org.Domain {
 	e.t.Helper()
 	got, err := e.st.Q.DomainByID(e.t.Context(), d.ID)
@@ -319,11 +330,7 @@ func TestAutomaticInvitations(t *testing.T) {
 		}
 
 		// Setting the mode again, or back and forth, invites nobody twice.
-		for _, mode := range []string{org.AutomaticInvitation, org.ManualInvitation, org.AutomaticInvitation} {
-			if _, err := e.svc.SetEnrollmentMode(ctx, ada.actor, acme.ID, d.ID, mode, false); err != nil {
-				t.Fatal(err)
-			}
-		}
+		e.setModes(ada, d, org.AutomaticInvitation, org.ManualInvitation, org.AutomaticInvitation)
 		if again, _ := e.st.Q.ListPendingInvitations(ctx, acme.ID); len(again) != 2 {
 			t.Errorf("after setting the mode again: %d pending invitations", len(again))
 		}

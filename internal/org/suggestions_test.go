@@ -288,11 +288,7 @@ func TestRejectAndGoneAddress(t *testing.T) {
 		}
 		err := e.svc.AcceptRequest(ctx, ada.actor, acme.ID, sg.ID)
 		domaintest.WantErr(t, "accepting a rejected request", err, apperr.Conflict, "org.error.request_gone")
-		for _, mode := range []string{org.ManualInvitation, org.AutomaticSuggestion} {
-			if _, err := e.svc.SetEnrollmentMode(ctx, ada.actor, acme.ID, d.ID, mode, false); err != nil {
-				t.Fatal(err)
-			}
-		}
+		e.setModes(ada, d, org.ManualInvitation, org.AutomaticSuggestion)
 		if got := e.suggested(dan); len(got) != 0 {
 			t.Errorf("after the mode was set again dan is suggested %q", got)
 		}
