@@ -3,6 +3,7 @@ package org_test
 import (
 	"errors"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -169,7 +170,7 @@ func TestDeclinedAutomaticInvitationStaysDeclined(t *testing.T) {
 			t.Fatal(err)
 		}
 		e.setModes(ada, d, org.ManualInvitation, org.AutomaticInvitation)
-		if got := e.waiting(carol); len(got) != 1 {
+		if got := e.waiting(carol); len(got) != 1 || !strings.HasPrefix(got[0], "Acme carol") {
 			t.Errorf("carol, a member since her decline and removed, waits for %q; want Acme's invitation", got)
 		}
 	})
