@@ -635,3 +635,130 @@ func textual(in *goquery.Selection) bool {
 	}
 	return false
 }
+
+// formRuleBreaks lists what breaks the forms' markup rules on pg: submit
+// buttons are buttons that say their type; every field a person fills in
+// has a label; passwords say whether they are current or new, codes are
+// one-time codes typed on a number pad, addresses say what they are; no
+// two elements share an id.
+func formRuleBreaks(pg *page) []string {
+	var out []string
+	ids := map[string]int{}
+	pg.Doc.Find("[id]").Each(func(_ int, s *goquery.Selection) { ids[s.AttrOr("id", "")]++ })
+	for id, n := range ids {
+		if n > 1 {
+			out = append(out, fmt.Sprintf("id %q is used %d times", id, n))
+		}
+	}
+	pg.Doc.Find("form").Each(func(_ int, f *goquery.Selection) {
+		where := f.AttrOr("action", "(no action)")
+		f.Find(`input[type="submit"], input[type="image"], input[type="button"], input[type="reset"]`).Each(func(_ int, s *goquery.Selection) {
+			out = append(out, where+": an <input type="+s.AttrOr("type", "")+"> where a <button> belongs")
+		})
+		f.Find("button").Each(func(_ int, s *goquery.Selection) {
+			if _, ok := s.Attr("type"); !ok {
+				out = append(out, where+": a <button> without a type")
+			}
+		})
+		if strings.EqualFold(f.AttrOr("method", "get"), "post") && f.Find(`button[type="submit"]`).Length() == 0 {
+			out = append(out, where+": no submit button")
+		}
+		f.Find(`[role="button"], a[onclick]`).Each(func(_ int, s *goquery.Selection) {
+			out = append(out, where+": "+goquery.NodeName(s)+" acting as a button")
+		})
+		f.Find("input, select, textarea").Each(func(_ int, in *goquery.Selection) {
+			typ := in.AttrOr("type", "text")
+			if goquery.NodeName(in) != "input" {
+				typ = goquery.NodeName(in)
+			}
+			name := in.AttrOr("name", "")
+			field := where + " " + name
+			if typ == "hidden" {
+				return
+			}
+			id := in.AttrOr("id", "")
+			_, aria := in.Attr("aria-label")
+			_, ariaBy := in.Attr("aria-labelledby")
+			if (id == "" || pg.Doc.Find(`label[for="`+id+`"]`).Length() == 0) && in.ParentsFiltered("label").Length() == 0 && !aria && !ariaBy {
+				out = append(out, field+": no label")
+			}
+			ac := in.AttrOr("autocomplete", "")
+			switch {
+			case typ == "password":
+				if ac != "current-password" && ac != "new-password" {
+					out = append(out, fmt.Sprintf("%s: a password with autocomplete %q", field, ac))
+				}
+			case ac == "one-time-code" || strings.HasPrefix(in.AttrOr("pattern", ""), "[0-9]"):
+				if ac != "one-time-code" || in.AttrOr("inputmode", "") != "numeric" {
+					out = append(out, fmt.Sprintf("%s: a code with autocomplete %q inputmode %q", field, ac, in.AttrOr("inputmode", "")))
+				}
+			case typ == "email" || name == "identifier" || name == "username":
+				if ac == "" {
+					out = append(out, field+": an address without autocomplete")
+				}
+			}
+		})
+	})
+	return out
+}
+
+// Every page with a form, signed in or out, follows the markup rules
+// (formRuleBreaks).
+func TestFormsMarkup(t *testing.T) {
+	p := portaltest.Start(t, portaltest.Options{})
+	b := newBrowser(t, p)
+	signUp(t, p, b, "ada@example.com", "")
+	acme := (&member{b: b}).createOrg(t, p, "Acme")
+	pages := []*page{}
+	visit := func(b *browser, refs ...string) {
+		for _, ref := range refs {
+			pages = append(pages, b.get(ref))
+		}
+	}
+	visit(b, "/user", "/user/security", "/user/password", "/user/delete", "/user/email-addresses/new",
+		"/user/security/totp", "/user/security/passkeys/new", "/switch-organization", "/create-organization",
+		"/organizations/"+acme.OrgID, "/organizations/"+acme.OrgID+"/members", "/organizations/"+acme.OrgID+"/invitations",
+		"/sign-out")
+	anon := newBrowser(t, p)
+	visit(anon, "/sign-in", "/sign-up")
+	forgot := forgotPage(t, anon, "ada@example.com")
+	pages = append(pages, passwordStep(t, anon, "ada@example.com", ""), forgot,
+		anon.submit(forgot, prepareForm, map[string]string{"strategy": "reset_password_email_code"}))
+	up, _ := verifyPage(t, p, anon, "bob@example.com")
+	pages = append(pages, up)
+	for _, pg := range pages {
+		if pg.Status >= 400 {
+			t.Errorf("%s: status %d", pg.URL.RequestURI(), pg.Status)
+		}
+		for _, e := range formRuleBreaks(pg) {
+			t.Errorf("%s: %s", pg.URL.Path, e)
+		}
+	}
+}
+
+// A logo that only starts like an image (a PNG signature with nothing
+// usable after it) is refused on the settings form with a message and what
+// was typed kept; the rename sent with it is not saved.
+func TestBrokenLogoIsRefusedAndNothingSaved(t *testing.T) {
+	p := portaltest.Start(t, portaltest.Options{})
+	ada := signedUp(t, p, "ada@example.com")
+	acme := ada.createOrg(t, p, "Acme")
+	broken := append([]byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"), make([]byte, 32)...)
+	for path, fields := range map[string]map[string]string{
+		"/create-organization":         {"name": "Beta", "slug": "beta"},
+		"/organizations/" + acme.OrgID: {"name": "Renamed", "slug": "renamed"},
+	} {
+		before := lastEvent(t, p)
+		pg := ada.b.postMultipart(path, fields, "logo", "logo.png", broken)
+		wantText(t, path, pg, http.StatusUnprocessableEntity, "Use a PNG, JPEG, GIF or WebP image.")
+		if v := pg.Doc.Find(`input[name="name"]`).AttrOr("value", ""); v != fields["name"] {
+			t.Errorf("%s: name came back as %q, want %q", path, v, fields["name"])
+		}
+		if evs := eventsAfter(t, p, before); len(evs) != 0 {
+			t.Errorf("%s: refused, yet %d events were written, first %s", path, len(evs), evs[0].Type)
+		}
+	}
+	if o, err := p.Store.Q.OrganizationByID(context.Background(), acme.OrgID); err != nil || o.Name != "Acme" {
+		t.Errorf("the organization after the refused save: %+v, %v", o, err)
+	}
+}

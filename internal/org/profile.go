@@ -1,11 +1,18 @@
 package org
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"image"
+	_ "image/gif" // decoders for image.DecodeConfig
+	_ "image/jpeg"
+	_ "image/png"
 	"net/http"
 	"strings"
 	"time"
+
+	_ "golang.org/x/image/webp"
 
 	"github.com/portalhq/portal/internal/apperr"
 	"github.com/portalhq/portal/internal/events"
@@ -30,7 +37,13 @@ func CheckLogo(data []byte) (*Logo, error) {
 	}
 	switch ct := http.DetectContentType(data); ct {
 	case "image/png", "image/jpeg", "image/gif", "image/webp":
-		return &Logo{ContentType: ct, Data: data}, nil
+		// The first bytes name the format; a file cut short or broken
+		// past them would be saved as a logo no browser can show, so the
+		// image's header must decode as that format too.
+		cfg, format, err := image.DecodeConfig(bytes.NewReader(data))
+		if err == nil && "image/"+format == ct && cfg.Width > 0 && cfg.Height > 0 {
+			return &Logo{ContentType: ct, Data: data}, nil
+		}
 	}
 	return nil, apperr.Field(apperr.Invalid, "logo", "Use a PNG, JPEG, GIF or WebP image.").T("org.error.logo_type")
 }

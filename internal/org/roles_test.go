@@ -1,6 +1,9 @@
 package org_test
 
 import (
+	"bytes"
+	"image"
+	"image/png"
 	"slices"
 	"strings"
 	"testing"
@@ -150,7 +153,7 @@ func TestCheckSlugAndName_REQ_IN_07(t *testing.T) {
 }
 
 func TestCheckLogo(t *testing.T) {
-	png := append([]byte("\x89PNG\r\n\x1a\n"), make([]byte, 32)...)
+	png := onePixelPNG(t)
 	if l, err := org.CheckLogo(png); err != nil || l.ContentType != "image/png" {
 		t.Errorf("PNG: %+v, %v", l, err)
 	}
@@ -159,6 +162,11 @@ func TestCheckLogo(t *testing.T) {
 		"html":  []byte("<html><script>alert(1)</script>"),
 		"empty": nil,
 		"huge":  append(png, make([]byte, org.MaxLogoBytes)...),
+		// A format's first bytes and nothing usable after them: a file cut
+		// short, or a broken one, that no browser could show.
+		"PNG signature alone": append([]byte("\x89PNG\r\n\x1a\n"), make([]byte, 32)...),
+		"GIF with no size":    []byte("GIF89a\x00\x00\x00\x00\x00\x00\x00"),
+		"JPEG marker alone":   append([]byte{0xff, 0xd8, 0xff}, []byte("garbage")...),
 	} {
 		if _, err := org.CheckLogo(data); err == nil {
 			t.Errorf("%s accepted as a logo", name)
@@ -171,4 +179,14 @@ func TestParseEmails(t *testing.T) {
 	if !slices.Equal(got, []string{"a@x.com", "b@x.com", "c@x.com", "d@x.com", "e@x.com"}) {
 		t.Errorf("ParseEmails = %v", got)
 	}
+}
+
+// onePixelPNG is the smallest real PNG, a logo CheckLogo takes.
+func onePixelPNG(t *testing.T) []byte {
+	t.Helper()
+	var b bytes.Buffer
+	if err := png.Encode(&b, image.NewGray(image.Rect(0, 0, 1, 1))); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
 }

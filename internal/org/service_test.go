@@ -377,7 +377,10 @@ func TestUpdateAndLogo(t *testing.T) {
 		ctx := t.Context()
 		ada := e.person("ada@example.com")
 		acme, beta := e.create(ada, "Acme"), e.create(ada, "Beta")
-		png, _ := org.CheckLogo(append([]byte("\x89PNG\r\n\x1a\n"), make([]byte, 16)...))
+		png, err := org.CheckLogo(onePixelPNG(t))
+		if err != nil {
+			t.Fatal(err)
+		}
 		o, err := e.svc.Update(ctx, ada.actor, acme.ID, org.UpdateInput{Name: "Acme Inc", Slug: "acme-inc", Logo: png})
 		if err != nil || o.Name != "Acme Inc" || o.Slug != "acme-inc" || o.LogoVersion == 0 {
 			t.Fatalf("Update = %+v, %v", o, err)
