@@ -314,8 +314,10 @@ func (p *Portal) wire(ctx context.Context, opt Options) error {
 	}
 	soc := &social.Service{Clock: clock, Repo: st.Q, InTx: store.Tx[social.Repo](st), Sessions: sessions, SignUp: up,
 		SecondStep: in, WaysIn: waysIn, Restrict: restrictions}
+	// Profile images and organization logos are decoded a few at a time.
+	images := avatar.NewResizer(2)
 	acct := &account.Service{Clock: clock, Repo: st.Q, InTx: store.Tx[account.Repo](st), Sessions: sessions,
-		Codes: codes, Notifier: mail, Hasher: hasher, Policy: pwPolicy, Images: avatar.NewResizer(2),
+		Codes: codes, Notifier: mail, Hasher: hasher, Policy: pwPolicy, Images: images,
 		Password: &signin.PasswordStrategy{Clock: clock, Hasher: hasher, Repo: st.Q,
 			Lockout: lockout},
 		SignIn:      waysIn,
@@ -345,7 +347,7 @@ func (p *Portal) wire(ctx context.Context, opt Options) error {
 	orgs := &org.Service{Clock: clock, Repo: st.Q, InTx: store.Tx[org.Repo](st), Roles: roles,
 		Policy: org.Policy{CreateEnabled: cfg.OrgCreation, CreateLimit: cfg.OrgCreationLimit,
 			MaxMembers: cfg.OrgMaxMembers, InvitationTTL: cfg.OrgInvitationTTL, PersonalAccounts: cfg.PersonalAccounts},
-		Notifier: mail, Passwords: hasher, BaseURL: cfg.BaseURL, Codes: codes}
+		Notifier: mail, Passwords: hasher, BaseURL: cfg.BaseURL, Codes: codes, Images: images}
 	up.Domains = orgs
 	invites := &invitation.Service{Clock: clock, Repo: st.Q, InTx: store.Tx[invitation.Repo](st), Notifier: mail,
 		BaseURL: cfg.BaseURL}

@@ -64,6 +64,14 @@ func (e *Error) T(id string, args ...any) *Error {
 	return &c
 }
 
+// On returns a copy of e tied to form field field: the same refusal met
+// on another form.
+func (e *Error) On(field string) *Error {
+	c := *e
+	c.Field = field
+	return &c
+}
+
 // As returns the *Error in err's chain, if any.
 func As(err error) (*Error, bool) {
 	var e *Error

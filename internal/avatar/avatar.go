@@ -1,6 +1,7 @@
-// Package avatar turns an uploaded picture into the portal's profile image:
-// a 256×256 PNG it encoded itself, so that nothing of the upload but its
-// pixels is ever served (no metadata, no polyglot files).
+// Package avatar turns an uploaded picture into a profile image (a
+// 256×256 square) or an organization's logo (the whole picture within
+// 256×256): a PNG the portal encoded itself, so that nothing of the upload
+// but its pixels is ever served (no metadata, no polyglot files).
 package avatar
 
 import (
@@ -61,6 +62,22 @@ func (r *Resizer) PNG(ctx context.Context, src io.Reader) ([]byte, error) {
 	if len(raw) > MaxUpload {
 		return nil, ErrTooLarge
 	}
+	return r.encode(ctx, raw, square)
+}
+
+// FitPNG returns the whole of the picture in raw (at most MaxUpload
+// bytes), scaled down to fit Size×Size and never enlarged, as PNG: for a
+// logo, which a square crop would cut.
+func (r *Resizer) FitPNG(ctx context.Context, raw []byte) ([]byte, error) {
+	if len(raw) > MaxUpload {
+		return nil, ErrTooLarge
+	}
+	return r.encode(ctx, raw, fit)
+}
+
+// encode decodes raw, bounded in pixels and in decodes at once, and
+// encodes shape of it as PNG.
+func (r *Resizer) encode(ctx context.Context, raw []byte, shape func(image.Image) image.Image) ([]byte, error) {
 	cfg, format, err := image.DecodeConfig(bytes.NewReader(raw))
 	if err != nil || !formats[format] {
 		return nil, ErrNotImage
@@ -80,7 +97,7 @@ func (r *Resizer) PNG(ctx context.Context, src io.Reader) ([]byte, error) {
 		return nil, ErrNotImage
 	}
 	var out bytes.Buffer
-	if err := png.Encode(&out, square(img)); err != nil {
+	if err := png.Encode(&out, shape(img)); err != nil {
 		return nil, err
 	}
 	return out.Bytes(), nil
@@ -93,5 +110,25 @@ func square(img image.Image) image.Image {
 	x0, y0 := b.Min.X+(b.Dx()-side)/2, b.Min.Y+(b.Dy()-side)/2
 	dst := image.NewNRGBA(image.Rect(0, 0, Size, Size))
 	draw.CatmullRom.Scale(dst, dst.Bounds(), img, image.Rect(x0, y0, x0+side, y0+side), draw.Src, nil)
+	return dst
+}
+
+// fit scales img down to fit Size×Size, keeping its proportions; a picture
+// that already fits keeps its size.
+func fit(img image.Image) image.Image {
+	b := img.Bounds()
+	w, h := b.Dx(), b.Dy()
+	if w <= Size && h <= Size {
+		dst := image.NewNRGBA(image.Rect(0, 0, w, h))
+		draw.Draw(dst, dst.Bounds(), img, b.Min, draw.Src)
+		return dst
+	}
+	if w >= h {
+		w, h = Size, max(1, h*Size/w)
+	} else {
+		w, h = max(1, w*Size/h), Size
+	}
+	dst := image.NewNRGBA(image.Rect(0, 0, w, h))
+	draw.CatmullRom.Scale(dst, dst.Bounds(), img, b, draw.Src, nil)
 	return dst
 }

@@ -170,3 +170,61 @@ func TestRefusals(t *testing.T) {
 		})
 	}
 }
+
+// A logo keeps the whole picture: scaled down to fit, in proportion, or
+// left at its size when it fits already.
+func TestFitPNGKeepsTheWholePicture(t *testing.T) {
+	r := NewResizer(1)
+	small := image.NewNRGBA(image.Rect(0, 0, 40, 10))
+	for x := range 40 {
+		for y := range 10 {
+			small.Set(x, y, red)
+		}
+	}
+	cases := map[string]struct {
+		data          []byte
+		width, height int
+		corners       [2]color.NRGBA // left and right edge, half way down
+	}{
+		"wide png":  {encoded(t, func(b *bytes.Buffer) error { return png.Encode(b, stripes()) }), Size, Size / 2, [2]color.NRGBA{red, blue}},
+		"wide jpeg": {encoded(t, func(b *bytes.Buffer) error { return jpeg.Encode(b, stripes(), &jpeg.Options{Quality: 95}) }), Size, Size / 2, [2]color.NRGBA{red, blue}},
+		"tall webp": {solidWebP(300, 500, blue), Size * 300 / 500, Size, [2]color.NRGBA{blue, blue}},
+		"small gif": {encoded(t, func(b *bytes.Buffer) error { return gif.Encode(b, small, nil) }), 40, 10, [2]color.NRGBA{red, red}},
+		"small png": {encoded(t, func(b *bytes.Buffer) error { return png.Encode(b, small) }), 40, 10, [2]color.NRGBA{red, red}},
+	}
+	for name, c := range cases {
+		t.Run(name, func(t *testing.T) {
+			out, err := r.FitPNG(t.Context(), c.data)
+			if err != nil {
+				t.Fatal(err)
+			}
+			img, err := png.Decode(bytes.NewReader(out))
+			if err != nil {
+				t.Fatalf("the result is not a PNG: %v", err)
+			}
+			if b := img.Bounds(); b.Dx() != c.width || b.Dy() != c.height {
+				t.Fatalf("size %v, want %d×%d", b, c.width, c.height)
+			}
+			mid := img.Bounds().Dy() / 2
+			for i, x := range []int{0, img.Bounds().Dx() - 1} {
+				got := color.NRGBAModel.Convert(img.At(x, mid)).(color.NRGBA)
+				if !near(got, c.corners[i]) {
+					t.Errorf("pixel (%d,%d) = %v, want about %v", x, mid, got, c.corners[i])
+				}
+			}
+		})
+	}
+	for name, c := range map[string]struct {
+		data []byte
+		want error
+	}{
+		"svg":                {[]byte("<svg xmlns='http://www.w3.org/2000/svg'></svg>"), ErrNotImage},
+		"truncated png":      {encoded(t, func(b *bytes.Buffer) error { return png.Encode(b, stripes()) })[:100], ErrNotImage},
+		"decompression bomb": {hugePNG(t), ErrTooBig},
+		"over 5 MiB":         {make([]byte, MaxUpload+1), ErrTooLarge},
+	} {
+		if _, err := r.FitPNG(t.Context(), c.data); !errors.Is(err, c.want) {
+			t.Errorf("%s: err = %v, want %v", name, err, c.want)
+		}
+	}
+}

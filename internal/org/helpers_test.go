@@ -10,6 +10,7 @@ import (
 
 	"github.com/jonboulle/clockwork"
 
+	"github.com/portalhq/portal/internal/avatar"
 	"github.com/portalhq/portal/internal/events"
 	"github.com/portalhq/portal/internal/flow"
 	"github.com/portalhq/portal/internal/id"
@@ -49,7 +50,8 @@ func newEnv(t *testing.T, url string) *env {
 	svc := &org.Service{Clock: clock, Repo: st.Q, InTx: store.Tx[org.Repo](st), Roles: org.DefaultRoles(),
 		Policy:   org.Policy{CreateEnabled: true, InvitationTTL: 7 * 24 * time.Hour, PersonalAccounts: true},
 		Notifier: mail, Passwords: hasher, BaseURL: "https://accounts.example.com",
-		Codes: &flow.Codes{Clock: clock, Key: []byte("org-test-key-0123456789abcdefgh!"), Limits: flow.DefaultSendLimits}}
+		Codes:  &flow.Codes{Clock: clock, Key: []byte("org-test-key-0123456789abcdefgh!"), Limits: flow.DefaultSendLimits},
+		Images: avatar.NewResizer(1)}
 	return &env{t: t, st: st, svc: svc, clock: clock, mail: mail}
 }
 

@@ -15,6 +15,7 @@ import (
 	_ "golang.org/x/image/webp"
 
 	"github.com/portalhq/portal/internal/apperr"
+	"github.com/portalhq/portal/internal/avatar"
 	"github.com/portalhq/portal/internal/events"
 )
 
@@ -27,7 +28,8 @@ const ReverifyWindow = 10 * time.Minute
 
 // CheckLogo accepts PNG, JPEG, GIF and WebP images, judged by their bytes
 // and not by what the browser claimed; SVG is refused because it can carry
-// script.
+// script. It reads headers only: Create and Update decode the picture and
+// keep the PNG they encode of it (encodeLogo).
 func CheckLogo(data []byte) (*Logo, error) {
 	if len(data) == 0 {
 		return nil, apperr.Field(apperr.Invalid, "logo", "The file is empty.").T("org.error.logo_empty")
@@ -45,7 +47,28 @@ func CheckLogo(data []byte) (*Logo, error) {
 			return &Logo{ContentType: ct, Data: data}, nil
 		}
 	}
-	return nil, apperr.Field(apperr.Invalid, "logo", "Use a PNG, JPEG, GIF or WebP image.").T("org.error.logo_type")
+	return nil, errLogoType
+}
+
+var errLogoType = apperr.Field(apperr.Invalid, "logo", "Use a PNG, JPEG, GIF or WebP image.").T("org.error.logo_type")
+
+// encodeLogo turns a checked logo into the one the portal keeps: the whole
+// picture within 256×256, a PNG encoded here, so that nothing of the
+// upload but its pixels is ever served. nil stays nil.
+func (s *Service) encodeLogo(ctx context.Context, l *Logo) (*Logo, error) {
+	if l == nil {
+		return nil, nil
+	}
+	data, err := s.Images.FitPNG(ctx, l.Data)
+	switch {
+	case errors.Is(err, avatar.ErrNotImage):
+		return nil, errLogoType
+	case errors.Is(err, avatar.ErrTooBig):
+		return nil, avatar.ErrTooBig.On("logo")
+	case err != nil:
+		return nil, err
+	}
+	return &Logo{ContentType: "image/png", Data: data}, nil
 }
 
 // UpdateInput is the general settings form.
@@ -65,6 +88,15 @@ func (s *Service) Update(ctx context.Context, actor Actor, orgID string, in Upda
 	slug := strings.ToLower(strings.TrimSpace(in.Slug))
 	if err := CheckSlug(slug); err != nil {
 		return nil, err
+	}
+	if in.Logo != nil {
+		// Decoding is work: only for someone who may change the logo.
+		if _, err := s.Require(ctx, actor, orgID, PermProfileManage); err != nil {
+			return nil, err
+		}
+		if in.Logo, err = s.encodeLogo(ctx, in.Logo); err != nil {
+			return nil, err
+		}
 	}
 	var out *Organization
 	err = s.within(ctx, actor, orgID, PermProfileManage, func(r Repo, a *Access) error {

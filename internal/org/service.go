@@ -9,6 +9,7 @@ import (
 	"github.com/jonboulle/clockwork"
 
 	"github.com/portalhq/portal/internal/apperr"
+	"github.com/portalhq/portal/internal/avatar"
 	"github.com/portalhq/portal/internal/events"
 	"github.com/portalhq/portal/internal/flow"
 	"github.com/portalhq/portal/internal/id"
@@ -54,6 +55,8 @@ type Service struct {
 	BaseURL   string // invitation links and logo URLs are built from it
 	// Codes issues and checks the codes that verify domains.
 	Codes *flow.Codes
+	// Images re-encodes logos: only pixels the portal encoded are served.
+	Images *avatar.Resizer
 }
 
 var _ session.OrgResolver = (*Service)(nil)
@@ -94,6 +97,9 @@ func (s *Service) Create(ctx context.Context, actor Actor, in CreateInput) (*Org
 		slug = Slugify(name)
 	}
 	if err := CheckSlug(slug); err != nil {
+		return nil, err
+	}
+	if in.Logo, err = s.encodeLogo(ctx, in.Logo); err != nil {
 		return nil, err
 	}
 	now := s.Clock.Now()

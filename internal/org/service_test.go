@@ -1,7 +1,10 @@
 package org_test
 
 import (
+	"bytes"
 	"errors"
+	"image"
+	"image/png"
 	"slices"
 	"strings"
 	"testing"
@@ -377,11 +380,11 @@ func TestUpdateAndLogo(t *testing.T) {
 		ctx := t.Context()
 		ada := e.person("ada@example.com")
 		acme, beta := e.create(ada, "Acme"), e.create(ada, "Beta")
-		png, err := org.CheckLogo(onePixelPNG(t))
+		logo, err := org.CheckLogo(onePixelPNG(t))
 		if err != nil {
 			t.Fatal(err)
 		}
-		o, err := e.svc.Update(ctx, ada.actor, acme.ID, org.UpdateInput{Name: "Acme Inc", Slug: "acme-inc", Logo: png})
+		o, err := e.svc.Update(ctx, ada.actor, acme.ID, org.UpdateInput{Name: "Acme Inc", Slug: "acme-inc", Logo: logo})
 		if err != nil || o.Name != "Acme Inc" || o.Slug != "acme-inc" || o.LogoVersion == 0 {
 			t.Fatalf("Update = %+v, %v", o, err)
 		}
@@ -397,6 +400,21 @@ func TestUpdateAndLogo(t *testing.T) {
 		}
 		if _, err := e.svc.Logo(ctx, ada.actor, acme.ID); !errors.Is(err, org.ErrNotFound) {
 			t.Errorf("removed logo: %v", err)
+		}
+		// A file whose header is whole but whose pixels are cut short
+		// passes CheckLogo; decoding it refuses it, and nothing changes.
+		var big bytes.Buffer
+		if err := png.Encode(&big, image.NewGray(image.Rect(0, 0, 64, 64))); err != nil {
+			t.Fatal(err)
+		}
+		cut, err := org.CheckLogo(big.Bytes()[:big.Len()-20])
+		if err != nil {
+			t.Fatalf("a header-whole PNG refused by CheckLogo: %v", err)
+		}
+		if _, err := e.svc.Update(ctx, ada.actor, acme.ID, org.UpdateInput{Name: "Acme Inc", Slug: "acme-inc", Logo: cut}); err == nil {
+			t.Error("a PNG cut short was saved as the logo")
+		} else if ae, ok := apperr.As(err); !ok || ae.Field != "logo" || ae.ID != "org.error.logo_type" {
+			t.Errorf("a PNG cut short: %v", err)
 		}
 		before := len(e.eventTypes(acme.ID))
 		if _, err := e.svc.Update(ctx, ada.actor, acme.ID, org.UpdateInput{Name: "Acme Inc", Slug: "acme-inc"}); err != nil {
