@@ -104,12 +104,15 @@ func (a *app) userVerify(c echo.Context) error {
 	}
 	// Per account too, so guesses spread over many addresses still stop.
 	if ok, retry := a.Limiter.Allow("reverify:"+u.ID, a.limits.identifier); !ok {
+		a.logLimited(c, "reverify", u.ID)
 		return a.renderVerify(c, http.StatusTooManyRequests, sess, u, strategy, back,
 			views.Errors{"": a.t(c, "account.verify.too_many", "Wait", a.waitText(c, retry))})
 	}
 	in := flow.Input{Password: c.FormValue("password"), Code: strings.TrimSpace(c.FormValue("code")),
 		ChallengeID: c.FormValue("challenge_id"), Credential: []byte(c.FormValue("credential"))}
-	if err := a.Account.Reverify(c.Request().Context(), sess, u, strategy, in); err != nil {
+	err = a.Account.Reverify(c.Request().Context(), sess, u, strategy, in)
+	a.logAttempt(c, stepReverify, strategy, u.ID, err)
+	if err != nil {
 		if strategy == flow.Passkey {
 			a.passkeyRefused(c, err)
 		}

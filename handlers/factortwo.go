@@ -171,6 +171,7 @@ func (a *app) signInAttemptFactorTwo(c echo.Context) error {
 		return a.renderFactorTwo(c, http.StatusTooManyRequests, f, strategy, views.Errors{"": msg}, "")
 	}
 	if ok, retry := a.Limiter.Allow("identifier:"+f.Identifier, a.limits.identifier); !ok {
+		a.logLimited(c, "identifier", f.UserID)
 		return a.renderFactorTwo(c, http.StatusTooManyRequests, f, strategy, views.Errors{"": a.t(c, "error.rate.account", "Wait", a.waitText(c, retry))}, "")
 	}
 	in := flow.Input{Code: strings.TrimSpace(c.FormValue("code"))}
@@ -179,7 +180,7 @@ func (a *app) signInAttemptFactorTwo(c echo.Context) error {
 		if done, err := a.completedMeanwhile(c, f); done || err != nil {
 			return err
 		}
-		a.Log.InfoContext(ctx, "second factor refused", "strategy", strategy, "err", err, "request_id", RequestIDFrom(ctx))
+		a.logAttempt(c, stepSecondFactor, strategy, f.UserID, err)
 		errs, status, ok := a.formErrors(c, err)
 		if !ok || err == signin.ErrFlowGone {
 			return a.flowGone(c, err)
@@ -189,6 +190,7 @@ func (a *app) signInAttemptFactorTwo(c echo.Context) error {
 		}
 		return a.renderFactorTwo(c, status, f, strategy, errs, "")
 	}
+	a.logAttempt(c, stepSecondFactor, strategy, f.UserID, nil)
 	target, _ := a.Redirects.CheckOrPortal(orHome(f.RedirectURL), a.base)
 	return a.handBack(c, sess, target)
 }

@@ -184,8 +184,7 @@ func (a *app) allow(c echo.Context, what string, w ratelimit.Window) (bool, stri
 	if ok {
 		return true, ""
 	}
-	a.Log.WarnContext(c.Request().Context(), "rate limited", "limit", what, "ip", RealIP(c).String(),
-		"request_id", RequestIDFrom(c.Request().Context()))
+	a.logLimited(c, what, "")
 	return false, a.t(c, "error.rate.network", "Wait", a.waitText(c, retry))
 }
 

@@ -45,11 +45,17 @@ func (a *app) linkConfirm(c echo.Context) error {
 	ctx := c.Request().Context()
 	v, err := a.Codes.CheckLink(ctx, a.SignIn.Repo, c.FormValue("token"))
 	if err != nil {
+		a.logAttempt(c, stepFirstFactor, flow.EmailLink, "", err)
 		return a.linkFailed(c, err)
 	}
 	f, err := a.SignIn.Repo.FlowByID(ctx, v.FlowID)
 	if err != nil {
+		a.logAttempt(c, stepFirstFactor, flow.EmailLink, "", flow.ErrLinkExpired)
 		return a.linkFailed(c, flow.ErrLinkExpired)
+	}
+	step := stepFirstFactor
+	if f.Kind == flow.SignUp {
+		step = stepSignUp
 	}
 	cid := a.clientID(c)
 	if f.Kind == flow.SignIn && a.SignIn.LinkOtherDeviceSession && cid != f.ClientID {
@@ -65,6 +71,7 @@ func (a *app) linkConfirm(c echo.Context) error {
 	} else {
 		res, err = a.SignIn.ConfirmLink(ctx, v, cid, a.meta(c))
 	}
+	a.logAttempt(c, step, flow.EmailLink, f.UserID, err)
 	if err != nil {
 		if _, ok := apperr.As(err); ok {
 			return a.linkFailed(c, err)

@@ -47,6 +47,10 @@ func TestRequestIDIsFreshAndIgnoresClientValue(t *testing.T) {
 	}
 }
 
+// REQ-RL-06: the client address is the TCP peer unless the peer is a
+// trusted proxy; then X-Forwarded-For is walked from the right, and hops
+// the client wrote, X-Real-IP and garbage are never believed. The running
+// portal's rate limits are held to it in internal/e2e/clientip_test.go.
 func TestClientIPIgnoresSpoofedHeaders_REQ_RL_06(t *testing.T) {
 	trusted := []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8"), netip.MustParsePrefix("fd00::/8")}
 	cases := []struct {
@@ -92,6 +96,9 @@ func TestClientIPIgnoresSpoofedHeaders_REQ_RL_06(t *testing.T) {
 	}
 }
 
+// REQ-LOG-01: the request line carries no query string, body, cookie or
+// Authorization. Whole flows through the portal's log, attempts and locks
+// included, are in internal/e2e/logging_test.go.
 func TestLoggerKeepsSecretsOut_REQ_LOG_01(t *testing.T) {
 	var buf bytes.Buffer
 	log := slog.New(slog.NewJSONHandler(&buf, nil))
@@ -215,6 +222,9 @@ func newSecurityEcho(t *testing.T, production bool, sources []string) *echo.Echo
 	return e
 }
 
+// REQ-HDR-01, REQ-HDR-02: the policy headers SecurityHeaders sets, HSTS
+// for a year with subdomains in production only. That every answer of the
+// portal carries them is internal/e2e/headers_test.go.
 func TestSecurityHeaders_REQ_HDR_01_02(t *testing.T) {
 	e := newSecurityEcho(t, false, []string{"http://localhost:*", "https://*.example.com", "https://app.example.org/"})
 	w := serve(e, httptest.NewRequest(http.MethodGet, "/", nil))
@@ -295,6 +305,8 @@ func TestCSPSourceRefusesInjection(t *testing.T) {
 	}
 }
 
+// REQ-HDR-06: no-store unless a handler says otherwise; which routes do is
+// held to a list in internal/e2e/headers_test.go.
 func TestNoStoreIsDefaultAndOverridable_REQ_HDR_06(t *testing.T) {
 	e := echo.New()
 	e.Use(NoStore())
@@ -319,6 +331,8 @@ func formBody(fields int) string {
 	return v.Encode()
 }
 
+// REQ-IN-08: body and form-field limits, chunked bodies included. The
+// server's timeouts and header limit are internal/e2e/limits_test.go.
 func TestBodyAndFormLimits_REQ_IN_08(t *testing.T) {
 	e := echo.New()
 	e.Use(BodyLimit(1<<16), FormLimit(100))

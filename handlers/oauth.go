@@ -175,6 +175,11 @@ func (a *app) oauthCallback(c echo.Context) error {
 	if err != nil {
 		return a.oauthFailed(c, p, &pend, err)
 	}
+	uid := sessionUser(res.Session)
+	if res.SecondFactor != nil {
+		uid = res.SecondFactor.UserID
+	}
+	a.logAttempt(c, stepFirstFactor, "oauth", uid, nil)
 	if res.Session != nil {
 		target, _ := a.Redirects.CheckOrPortal(orHome(pend.RedirectURL), a.base)
 		return a.handBack(c, res.Session, target)
@@ -209,6 +214,7 @@ func (a *app) notInvitedAccount(c echo.Context, p oauth.Provider, pend *oauth.Pe
 func (a *app) oauthFailed(c echo.Context, p oauth.Provider, pend *oauth.Pending, err error) error {
 	a.Log.WarnContext(c.Request().Context(), "oauth sign-in refused", "provider", p.Name(), "err", err,
 		"request_id", RequestIDFrom(c.Request().Context()))
+	a.logAttempt(c, stepFirstFactor, "oauth", "", err)
 	name := p.DisplayName()
 	connecting, back, backLabel := false, "/sign-in", a.t(c, "signin.back_to_sign_in")
 	if pend != nil {

@@ -63,12 +63,14 @@ func (a *app) passkeySignIn(c echo.Context) error {
 	in := flow.Input{ChallengeID: form.Get("challenge_id"), Credential: []byte(form.Get("credential"))}
 	sess, f, err := a.SignIn.SignInWithPasskey(ctx, a.clientID(c), targetString(target), in, a.meta(c))
 	if err != nil {
+		a.logAttempt(c, stepFirstFactor, flow.Passkey, "", err)
 		a.passkeyRefused(c, err)
 		if errs, status, ok := a.formErrors(c, err); ok {
 			return a.renderSignInStart(c, status, "", form, views.Errors{"": firstMessage(errs)})
 		}
 		return err
 	}
+	a.logAttempt(c, stepFirstFactor, flow.Passkey, f.UserID, nil)
 	if sess == nil { // not expected: a passkey is both factors
 		return c.Redirect(http.StatusSeeOther, factorTwoURL(f.ID))
 	}

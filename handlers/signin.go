@@ -294,6 +294,7 @@ func (a *app) signInAttempt(c echo.Context) error {
 	// addresses from one network and many networks at one address are both
 	// capped (REQ-RL-02); the account lockout in the store adds to this.
 	if ok, retry := a.Limiter.Allow("identifier:"+f.Identifier, a.limits.identifier); !ok {
+		a.logLimited(c, "identifier", f.UserID)
 		return a.renderFactorOne(c, http.StatusTooManyRequests, f, strategy, views.Errors{"": a.t(c, "error.rate.account", "Wait", a.waitText(c, retry))}, "")
 	}
 	in := flow.Input{Password: c.FormValue("password"), Code: strings.TrimSpace(c.FormValue("code")),
@@ -303,6 +304,7 @@ func (a *app) signInAttempt(c echo.Context) error {
 		if done, err := a.completedMeanwhile(c, f); done || err != nil {
 			return err
 		}
+		a.logAttempt(c, stepFirstFactor, strategy, f.UserID, err)
 		if strategy == flow.Passkey {
 			a.passkeyRefused(c, err)
 		}
@@ -312,6 +314,7 @@ func (a *app) signInAttempt(c echo.Context) error {
 		}
 		return a.renderFactorOne(c, status, f, strategy, errs, "")
 	}
+	a.logAttempt(c, stepFirstFactor, strategy, f.UserID, nil)
 	if f.Status == flow.NeedsSecondFactor {
 		return a.toFactorTwo(c, f)
 	}

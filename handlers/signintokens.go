@@ -81,8 +81,10 @@ func (a *app) signInTicket(c echo.Context) error {
 	}
 	sess, f, err := a.SignIn.SignInWithTicket(ctx, cid, form.Get(signintoken.Param), targetString(target), a.meta(c))
 	if err != nil {
+		a.logAttempt(c, stepFirstFactor, flow.Ticket, "", err)
 		return a.ticketFailed(c, err)
 	}
+	a.logAttempt(c, stepFirstFactor, flow.Ticket, f.UserID, nil)
 	if f.Status == flow.NeedsSecondFactor {
 		return a.toFactorTwo(c, f)
 	}

@@ -249,13 +249,16 @@ func (a *app) signUpVerify(c echo.Context) error {
 		return a.renderSignUpStep(c, http.StatusTooManyRequests, f, views.Errors{"": msg}, "")
 	}
 	if ok, retry := a.Limiter.Allow("sign-up:"+f.Identifier, a.limits.identifier); !ok {
+		a.logLimited(c, "sign-up", "")
 		return a.renderSignUpStep(c, http.StatusTooManyRequests, f, views.Errors{"": a.t(c, "error.rate.address", "Wait", a.waitText(c, retry))}, "")
 	}
+	factor := f.Data.Strategy // Verify moves the flow on to what is left
 	sess, err := a.SignUp.Verify(ctx, f, strings.TrimSpace(c.FormValue("code")), a.meta(c))
 	if err != nil {
 		if done, err := a.completedMeanwhile(c, f); done || err != nil {
 			return err
 		}
+		a.logAttempt(c, stepSignUp, factor, "", err)
 		errs, status, ok := a.formErrors(c, err)
 		if !ok || err == signup.ErrFlowGone {
 			return a.flowGone(c, err)
@@ -265,6 +268,7 @@ func (a *app) signUpVerify(c echo.Context) error {
 		}
 		return a.renderSignUpStep(c, status, f, errs, "")
 	}
+	a.logAttempt(c, stepSignUp, factor, sessionUser(sess), nil)
 	return a.signUpDone(c, f, sess, nil)
 }
 

@@ -223,7 +223,8 @@ func (p *Portal) wire(ctx context.Context, opt Options) error {
 	ids := flow.Identifiers{Email: cfg.HasIdentifier("email"), Phone: cfg.HasIdentifier("phone"),
 		Username: cfg.HasIdentifier("username"), Region: cfg.PhoneRegion}
 	// Failures that lock an account email its owner (REQ-RL-07), after the answer.
-	lockout := signin.Lockout{Threshold: cfg.LockoutThreshold, Duration: cfg.LockoutDuration, Notifier: mail, Later: p.Later}
+	lockout := signin.Lockout{Threshold: cfg.LockoutThreshold, Duration: cfg.LockoutDuration, Notifier: mail, Later: p.Later,
+		Log: p.Log}
 	in := &signin.Service{Clock: clock, Repo: st.Q, InTx: store.Tx[signin.Repo](st), Sessions: sessions,
 		Identifiers: ids, Hasher: hasher, Policy: pwPolicy, AppName: cfg.AppName, Notifier: mail,
 		LinkOtherDeviceSession: cfg.EmailLinkOtherDeviceSession, Restrict: restrictions,

@@ -2,6 +2,7 @@ package signin
 
 import (
 	"context"
+	"log/slog"
 	"time"
 
 	"github.com/jonboulle/clockwork"
@@ -38,6 +39,9 @@ type Lockout struct {
 	// locks, and a slower answer would tell the two apart). nil runs it at
 	// once (tests).
 	Later func(ctx context.Context, fn func(context.Context) error)
+	// Log records each lock, an anti-automation trigger (REQ-LOG-01); nil
+	// records nothing.
+	Log *slog.Logger
 }
 
 // LockNotifier tells an account's owner that failed attempts locked it.
@@ -52,10 +56,17 @@ func (l Lockout) Fail(ctx context.Context, r FailureRecorder, u *user.User, now 
 		return nil
 	}
 	locked, err := r.RecordFailedSignIn(ctx, u.ID, l.Threshold, l.Duration, now)
-	if err != nil || !locked || l.Notifier == nil || u.PrimaryEmail() == "" {
+	if err != nil || !locked {
 		return err
 	}
 	to, until := u.PrimaryEmail(), now.Add(l.Duration)
+	if l.Log != nil {
+		l.Log.LogAttrs(ctx, slog.LevelWarn, "account locked after failed attempts",
+			slog.String("user_id", u.ID), slog.Int("attempts", l.Threshold), slog.Time("until", until))
+	}
+	if l.Notifier == nil || to == "" {
+		return nil
+	}
 	send := func(ctx context.Context) error { return l.Notifier.SendSignInLocked(ctx, to, l.Threshold, until) }
 	if l.Later == nil {
 		return send(ctx)

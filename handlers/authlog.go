@@ -1,0 +1,76 @@
+package handlers
+
+import (
+	"log/slog"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/portalhq/portal/internal/apperr"
+	"github.com/portalhq/portal/internal/flow"
+	"github.com/portalhq/portal/internal/session"
+)
+
+// Steps an authentication attempt belongs to, as logged.
+const (
+	stepFirstFactor  = "first_factor"
+	stepSecondFactor = "second_factor"
+	stepSignUp       = "sign_up_verification"
+	stepReverify     = "reverification" // before a sensitive change (REQ-SES-06)
+)
+
+// loggedFactors are the strategy names an attempt is logged under; anything else
+// a form sent is logged as "other", so the log never carries what a visitor
+// typed (REQ-LOG-01 encode log data).
+var loggedFactors = map[string]bool{
+	flow.Password: true, flow.EmailCode: true, flow.EmailLink: true, flow.PhoneCode: true,
+	flow.ResetPasswordEmailCode: true, flow.ResetPasswordPhoneCode: true, flow.Passkey: true,
+	flow.Ticket: true, flow.TOTP: true, flow.BackupCode: true, "oauth": true,
+}
+
+// logAttempt records one authentication attempt (REQ-LOG-01): the step,
+// the factor, whether it passed and, when it did not, the error's code —
+// never the identifier typed, the secret, or the error's text, which may
+// quote input. userID is the account the flow names, "" when none does.
+func (a *app) logAttempt(c echo.Context, step, factor, userID string, err error) {
+	if !loggedFactors[factor] {
+		factor = "other"
+	}
+	ctx := c.Request().Context()
+	attrs := []slog.Attr{
+		slog.String("step", step),
+		slog.String("factor", factor),
+		slog.String("outcome", "succeeded"),
+		slog.String("user_id", userID),
+		slog.String("ip", RealIP(c).String()),
+		slog.String("request_id", RequestIDFrom(ctx)),
+	}
+	if err != nil {
+		reason := string(apperr.CodeOf(err))
+		if reason == "" {
+			reason = "internal"
+		}
+		attrs[2] = slog.String("outcome", "failed")
+		attrs = append(attrs, slog.String("reason", reason))
+	}
+	a.Log.LogAttrs(ctx, slog.LevelInfo, "authentication attempt", attrs...)
+}
+
+// logLimited records that a rate limit refused a request (REQ-LOG-01
+// anti-automation triggers): which limit, and the account when it is one
+// limited per account.
+func (a *app) logLimited(c echo.Context, limit, userID string) {
+	ctx := c.Request().Context()
+	a.Log.LogAttrs(ctx, slog.LevelWarn, "rate limited",
+		slog.String("limit", limit),
+		slog.String("user_id", userID),
+		slog.String("ip", RealIP(c).String()),
+		slog.String("request_id", RequestIDFrom(ctx)))
+}
+
+// sessionUser is the user a session belongs to, "" without one.
+func sessionUser(s *session.Session) string {
+	if s == nil {
+		return ""
+	}
+	return s.UserID
+}
