@@ -163,6 +163,13 @@ func (a *app) toAPIError(c echo.Context, err error) *apiError {
 		}
 		out := &apiError{Status: statusOf(e.Code), Code: clerkCode(e), Message: shortMessage(e.Code),
 			LongMessage: e.Message}
+		if e.Code == apperr.Conflict && e.Field != "" {
+			// A value another record holds already (an email address, a
+			// slug, a template's name): Clerk's form_identifier_exists,
+			// which its API answers with 422 on every endpoint, never the
+			// 409 the pages use.
+			out.Status = http.StatusUnprocessableEntity
+		}
 		if e.Code == apperr.Invalid && e.Field != "" && paramAbsent(c, e.Field) {
 			// Clerk's code for a required parameter not sent; one sent
 			// but malformed stays form_param_format_invalid.
