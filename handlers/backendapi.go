@@ -300,15 +300,28 @@ func bindJSON(c echo.Context, v any) error {
 	c.Set(apiBodyKey, body)
 	if err := json.Unmarshal(body, v); err != nil {
 		var te *json.UnmarshalTypeError
-		if errors.As(err, &te) {
-			if te.Field == "" {
-				return apperr.New(apperr.Invalid, "The body must be "+jsonKind(te.Type)+".")
-			}
-			return apperr.Field(apperr.Invalid, te.Field, fmt.Sprintf("%s must be %s, not %s.", te.Field, jsonKind(te.Type), jsonValue(te.Value)))
+		if errors.As(err, &te) && te.Field != "" {
+			// Sent, but of the wrong JSON type: malformed, never missing,
+			// whatever the value ([] and "" read as absent elsewhere).
+			return &apiError{Status: http.StatusUnprocessableEntity, Code: "form_param_format_invalid",
+				Message: shortMessage(apperr.Invalid), Meta: map[string]any{"param_name": te.Field},
+				LongMessage: fmt.Sprintf("%s must be %s, not %s.", te.Field, jsonKind(te.Type), jsonValue(te.Value))}
 		}
-		return apperr.New(apperr.Invalid, "The body is not valid JSON.")
+		long := "The body is not valid JSON."
+		if te != nil {
+			long = "The body must be " + jsonKind(te.Type) + "."
+		}
+		return errBodyInvalid(long)
 	}
 	return nil
+}
+
+// errBodyInvalid is Clerk's answer to a body it cannot read as the
+// endpoint's JSON at all (not JSON, or an array where an object belongs):
+// 400 request_body_invalid, as its Backend API errors index documents.
+func errBodyInvalid(long string) error {
+	return &apiError{Status: http.StatusBadRequest, Code: "request_body_invalid", Message: "Request body invalid",
+		LongMessage: long}
 }
 
 // jsonKind names what a field of type t takes in JSON, for a caller who
