@@ -170,13 +170,17 @@ func (a *app) toAPIError(c echo.Context, err error) *apiError {
 			// 409 the pages use.
 			out.Status = http.StatusUnprocessableEntity
 		}
-		if e.Code == apperr.Invalid && e.Field != "" && paramAbsent(c, e.Field) {
+		if e.Code == apperr.Invalid && e.Field != "" && paramAbsent(c, e.Field, e.Item) {
 			// Clerk's code for a required parameter not sent; one sent
 			// but malformed stays form_param_format_invalid.
 			out.Code, out.Message = "form_param_missing", "is missing"
 		}
 		if e.Field != "" {
 			out.Meta = map[string]any{"param_name": e.Field}
+			if e.Item > 0 {
+				// Which element of a bulk array the field is of, from 0.
+				out.Meta["index"] = e.Item - 1
+			}
 		}
 		if errors.As(err, &ce) {
 			if out.Meta == nil {
@@ -245,9 +249,10 @@ const apiBodyKey = "portal.api_body"
 // paramAbsent reports whether the request gave no value for name: not in
 // the path, the query, a multipart form or the JSON body, or given there
 // as null, "" or []. Of a JSON array of objects (the bulk endpoints) it is
-// absent when no object gives it. A nested name (with . or [) is never
+// absent when the item-th object (from 1) does not give it, or, when item
+// is 0, when no object gives it. A nested name (with . or [) is never
 // called absent: the caller sent its parent.
-func paramAbsent(c echo.Context, name string) bool {
+func paramAbsent(c echo.Context, name string, item int) bool {
 	if strings.ContainsAny(name, ".[") || c.Param(name) != "" ||
 		slices.ContainsFunc(queryList(c, name), func(v string) bool { return v != "" }) {
 		return false
@@ -279,6 +284,9 @@ func paramAbsent(c echo.Context, name string) bool {
 		return true
 	}
 	if list, ok := v.([]any); ok {
+		if item > 0 {
+			return item <= len(list) && !given(list[item-1])
+		}
 		return !slices.ContainsFunc(list, given)
 	}
 	return !given(v)
