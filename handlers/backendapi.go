@@ -324,6 +324,28 @@ func bindJSON(c echo.Context, v any) error {
 	return nil
 }
 
+// formNotJSON refuses a form where a JSON body belongs. FormLimit has read
+// such a body already, so bindJSON would find it empty and answer that
+// every field is missing; Clerk's API takes JSON and answers another
+// Content-Type with 415 unsupported_content_type.
+func formNotJSON(c echo.Context) error {
+	r := c.Request()
+	mt, _, _ := mime.ParseMediaType(r.Header.Get(echo.HeaderContentType))
+	given := false
+	switch mt {
+	case echo.MIMEApplicationForm:
+		given = len(r.PostForm) > 0
+	case echo.MIMEMultipartForm:
+		given = r.MultipartForm != nil && (len(r.MultipartForm.Value) > 0 || len(r.MultipartForm.File) > 0)
+	}
+	if !given {
+		return nil
+	}
+	return &apiError{Status: http.StatusUnsupportedMediaType, Code: "unsupported_content_type",
+		Message:     "Content-Type is unsupported",
+		LongMessage: "Content-Type " + mt + " is unsupported here: send the body as JSON, with Content-Type: application/json."}
+}
+
 // errBodyInvalid is Clerk's answer to a body it cannot read as the
 // endpoint's JSON at all (not JSON, or an array where an object belongs):
 // 400 request_body_invalid, as its Backend API errors index documents.
