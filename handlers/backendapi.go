@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"mime"
 	"net/http"
 	"reflect"
 	"slices"
@@ -294,6 +295,9 @@ func paramAbsent(c echo.Context, name string, item int) bool {
 
 // bindJSON reads a JSON body into v; an empty body leaves v as it is.
 func bindJSON(c echo.Context, v any) error {
+	if err := formNotJSON(c); err != nil {
+		return err
+	}
 	body, err := io.ReadAll(c.Request().Body)
 	var tooBig *http.MaxBytesError
 	if errors.As(err, &tooBig) {
@@ -414,6 +418,18 @@ func queryInt(c echo.Context, name string) (int, error) {
 		return 0, apperr.Field(apperr.Invalid, name, name+" must be a whole number.")
 	}
 	return n, nil
+}
+
+// queryLimit reads the optional limit of a list. A limit of 0 given in the
+// query is out of range, as -1 is (Clerk's lists take 1 to 500): it is
+// read as -1, for page.Check to refuse, since a zero limit further in means
+// "not given, use the default".
+func queryLimit(c echo.Context) (int, error) {
+	n, err := queryInt(c, "limit")
+	if err == nil && n == 0 && c.QueryParam("limit") != "" {
+		n = -1
+	}
+	return n, err
 }
 
 // totalCount is GET /v1/users/count's answer.
