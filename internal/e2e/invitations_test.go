@@ -94,7 +94,7 @@ func TestClerkSDKManagesInvitations(t *testing.T) {
 		t.Fatalf("Revoke = %+v, %v", revoked, err)
 	}
 	_, err = invites.Revoke(ctx, carol.ID)
-	wantSDKError(t, err, http.StatusUnprocessableEntity, "form_identifier_exists")
+	wantSDKError(t, err, http.StatusConflict, "form_identifier_exists")
 	_, err = invites.Revoke(ctx, "inv_missing")
 	wantSDKError(t, err, http.StatusNotFound, "resource_not_found")
 
@@ -389,7 +389,7 @@ func TestClerkSDKBulkInvitesAndWebhooksHearThem(t *testing.T) {
 		{EmailAddress: "dave@example.com", TemplateSlug: str("welcome")}}})
 	wantSDKError(t, err, http.StatusUnprocessableEntity, "form_param_format_invalid")
 	wantAPIError(t, api(t, p, http.MethodPost, "/v1/invitations/bulk", map[string]any{"email_address": "x@example.com"}, nil),
-		http.StatusUnprocessableEntity, "form_param_format_invalid")
+		http.StatusBadRequest, "request_body_invalid")
 }
 
 // A followed invitation link is remembered for a day — long enough to come

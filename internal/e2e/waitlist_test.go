@@ -410,7 +410,7 @@ func TestWaitlistBulkCreate(t *testing.T) {
 		{"email_address": "erin@example.com"}, {"email_address": "ERIN@example.com"}}, nil),
 		http.StatusUnprocessableEntity, "form_param_format_invalid")
 	wantAPIError(t, api(t, p, http.MethodPost, "/v1/waitlist_entries/bulk", map[string]any{"email_address": "erin@example.com"}, nil),
-		http.StatusUnprocessableEntity, "form_param_format_invalid")
+		http.StatusBadRequest, "request_body_invalid")
 	var list struct {
 		TotalCount int `json:"total_count"`
 	}
