@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"mime"
 	"net/http"
 	"reflect"
 	"slices"
@@ -163,13 +164,24 @@ func (a *app) toAPIError(c echo.Context, err error) *apiError {
 		}
 		out := &apiError{Status: statusOf(e.Code), Code: clerkCode(e), Message: shortMessage(e.Code),
 			LongMessage: e.Message}
-		if e.Code == apperr.Invalid && e.Field != "" && paramAbsent(c, e.Field) {
+		if e.Code == apperr.Conflict && e.Field != "" {
+			// A value another record holds already (an email address, a
+			// slug, a template's name): Clerk's form_identifier_exists,
+			// which its API answers with 422 on every endpoint, never the
+			// 409 the pages use.
+			out.Status = http.StatusUnprocessableEntity
+		}
+		if e.Code == apperr.Invalid && e.Field != "" && paramAbsent(c, e.Field, e.Item) {
 			// Clerk's code for a required parameter not sent; one sent
 			// but malformed stays form_param_format_invalid.
 			out.Code, out.Message = "form_param_missing", "is missing"
 		}
 		if e.Field != "" {
 			out.Meta = map[string]any{"param_name": e.Field}
+			if e.Item > 0 {
+				// Which element of a bulk array the field is of, from 0.
+				out.Meta["index"] = e.Item - 1
+			}
 		}
 		if errors.As(err, &ce) {
 			if out.Meta == nil {
@@ -238,9 +250,10 @@ const apiBodyKey = "portal.api_body"
 // paramAbsent reports whether the request gave no value for name: not in
 // the path, the query, a multipart form or the JSON body, or given there
 // as null, "" or []. Of a JSON array of objects (the bulk endpoints) it is
-// absent when no object gives it. A nested name (with . or [) is never
+// absent when the item-th object (from 1) does not give it, or, when item
+// is 0, when no object gives it. A nested name (with . or [) is never
 // called absent: the caller sent its parent.
-func paramAbsent(c echo.Context, name string) bool {
+func paramAbsent(c echo.Context, name string, item int) bool {
 	if strings.ContainsAny(name, ".[") || c.Param(name) != "" ||
 		slices.ContainsFunc(queryList(c, name), func(v string) bool { return v != "" }) {
 		return false
@@ -272,6 +285,9 @@ func paramAbsent(c echo.Context, name string) bool {
 		return true
 	}
 	if list, ok := v.([]any); ok {
+		if item > 0 {
+			return item <= len(list) && !given(list[item-1])
+		}
 		return !slices.ContainsFunc(list, given)
 	}
 	return !given(v)
@@ -279,6 +295,9 @@ func paramAbsent(c echo.Context, name string) bool {
 
 // bindJSON reads a JSON body into v; an empty body leaves v as it is.
 func bindJSON(c echo.Context, v any) error {
+	if err := formNotJSON(c); err != nil {
+		return err
+	}
 	body, err := io.ReadAll(c.Request().Body)
 	var tooBig *http.MaxBytesError
 	if errors.As(err, &tooBig) {
@@ -293,15 +312,50 @@ func bindJSON(c echo.Context, v any) error {
 	c.Set(apiBodyKey, body)
 	if err := json.Unmarshal(body, v); err != nil {
 		var te *json.UnmarshalTypeError
-		if errors.As(err, &te) {
-			if te.Field == "" {
-				return apperr.New(apperr.Invalid, "The body must be "+jsonKind(te.Type)+".")
-			}
-			return apperr.Field(apperr.Invalid, te.Field, fmt.Sprintf("%s must be %s, not %s.", te.Field, jsonKind(te.Type), jsonValue(te.Value)))
+		if errors.As(err, &te) && te.Field != "" {
+			// Sent, but of the wrong JSON type: malformed, never missing,
+			// whatever the value ([] and "" read as absent elsewhere).
+			return &apiError{Status: http.StatusUnprocessableEntity, Code: "form_param_format_invalid",
+				Message: shortMessage(apperr.Invalid), Meta: map[string]any{"param_name": te.Field},
+				LongMessage: fmt.Sprintf("%s must be %s, not %s.", te.Field, jsonKind(te.Type), jsonValue(te.Value))}
 		}
-		return apperr.New(apperr.Invalid, "The body is not valid JSON.")
+		long := "The body is not valid JSON."
+		if te != nil {
+			long = "The body must be " + jsonKind(te.Type) + "."
+		}
+		return errBodyInvalid(long)
 	}
 	return nil
+}
+
+// formNotJSON refuses a form where a JSON body belongs. FormLimit has read
+// such a body already, so bindJSON would find it empty and answer that
+// every field is missing; Clerk's API takes JSON and answers another
+// Content-Type with 415 unsupported_content_type.
+func formNotJSON(c echo.Context) error {
+	r := c.Request()
+	mt, _, _ := mime.ParseMediaType(r.Header.Get(echo.HeaderContentType))
+	given := false
+	switch mt {
+	case echo.MIMEApplicationForm:
+		given = len(r.PostForm) > 0
+	case echo.MIMEMultipartForm:
+		given = r.MultipartForm != nil && (len(r.MultipartForm.Value) > 0 || len(r.MultipartForm.File) > 0)
+	}
+	if !given {
+		return nil
+	}
+	return &apiError{Status: http.StatusUnsupportedMediaType, Code: "unsupported_content_type",
+		Message:     "Content-Type is unsupported",
+		LongMessage: "Content-Type " + mt + " is unsupported here: send the body as JSON, with Content-Type: application/json."}
+}
+
+// errBodyInvalid is Clerk's answer to a body it cannot read as the
+// endpoint's JSON at all (not JSON, or an array where an object belongs):
+// 400 request_body_invalid, as its Backend API errors index documents.
+func errBodyInvalid(long string) error {
+	return &apiError{Status: http.StatusBadRequest, Code: "request_body_invalid", Message: "Request body invalid",
+		LongMessage: long}
 }
 
 // jsonKind names what a field of type t takes in JSON, for a caller who
@@ -364,6 +418,18 @@ func queryInt(c echo.Context, name string) (int, error) {
 		return 0, apperr.Field(apperr.Invalid, name, name+" must be a whole number.")
 	}
 	return n, nil
+}
+
+// queryLimit reads the optional limit of a list. A limit of 0 given in the
+// query is out of range, as -1 is (Clerk's lists take 1 to 500): it is
+// read as -1, for page.Check to refuse, since a zero limit further in means
+// "not given, use the default".
+func queryLimit(c echo.Context) (int, error) {
+	n, err := queryInt(c, "limit")
+	if err == nil && n == 0 && c.QueryParam("limit") != "" {
+		n = -1
+	}
+	return n, err
 }
 
 // totalCount is GET /v1/users/count's answer.

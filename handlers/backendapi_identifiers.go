@@ -101,15 +101,9 @@ func (a *app) apiIdentifierDelete(c echo.Context, kind string) error {
 	return apiJSON(c, http.StatusOK, deleted{ID: c.Param("id"), Object: kind, Deleted: true})
 }
 
-// identifierError answers a taken address as Clerk does (422
-// form_identifier_exists: its API has no 409 for these endpoints).
-func identifierError(err error) error {
-	if e, ok := apperr.As(err); ok && e.Code == apperr.Conflict {
-		return &apiError{Status: http.StatusUnprocessableEntity, Code: "form_identifier_exists",
-			Message: "already exists", LongMessage: e.Message, Meta: map[string]any{"param_name": e.Field}}
-	}
-	return lastWay(err)
-}
+// identifierError answers the rule that keeps every account a way to sign
+// in; a taken address is the general mapping's form_identifier_exists.
+func identifierError(err error) error { return lastWay(err) }
 
 func identifierRoute(h func(a *app, c echo.Context, kind string) error, kind string) func(a *app, c echo.Context) error {
 	return func(a *app, c echo.Context) error { return h(a, c, kind) }

@@ -63,11 +63,14 @@ func (a *app) apiAddEntry(c echo.Context, list string) error {
 		return &apiError{Status: http.StatusUnprocessableEntity, Code: "form_param_missing", Message: "is missing",
 			LongMessage: restrict.ErrMissing.Message, Meta: map[string]any{"param_name": "identifier"}}
 	case apperr.CodeOf(err) == apperr.Conflict:
-		// On the list already: Clerk's API answers these endpoints' refusals
-		// with 422, never 409.
+		// On the list already: Clerk's own refusal for these two lists,
+		// 400 duplicate_record (its Backend API errors index, "Duplicate
+		// Allowlist Identifier" and "Duplicate Blocklist Identifier"),
+		// not the form_identifier_exists of a taken user identifier.
 		ae, _ := apperr.As(err)
-		return &apiError{Status: http.StatusUnprocessableEntity, Code: "form_identifier_exists",
-			Message: "already exists", LongMessage: ae.Message, Meta: map[string]any{"param_name": "identifier"}}
+		return &apiError{Status: http.StatusBadRequest, Code: "duplicate_record",
+			Message: "duplicate " + list + " identifier", LongMessage: ae.Message,
+			Meta: map[string]any{"param_name": "identifier"}}
 	case err != nil:
 		return err
 	}

@@ -85,7 +85,7 @@ func queryBool(c echo.Context, name string) (bool, error) {
 }
 
 func queryPage(c echo.Context) (limit, offset int, err error) {
-	if limit, err = queryInt(c, "limit"); err != nil {
+	if limit, err = queryLimit(c); err != nil {
 		return 0, 0, err
 	}
 	offset, err = queryInt(c, "offset")

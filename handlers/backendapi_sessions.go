@@ -19,7 +19,7 @@ func (a *app) apiSessionsList(c echo.Context) error {
 	f := admin.SessionFilter{UserID: c.QueryParam("user_id"), ClientID: c.QueryParam("client_id"),
 		Status: c.QueryParam("status")}
 	var err error
-	if f.Limit, err = queryInt(c, "limit"); err != nil {
+	if f.Limit, err = queryLimit(c); err != nil {
 		return err
 	}
 	if f.Offset, err = queryInt(c, "offset"); err != nil {

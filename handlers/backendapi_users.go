@@ -29,7 +29,7 @@ func userFilter(c echo.Context) (admin.UserFilter, error) {
 		f.Banned = &b
 	}
 	var err error
-	if f.Limit, err = queryInt(c, "limit"); err != nil {
+	if f.Limit, err = queryLimit(c); err != nil {
 		return f, err
 	}
 	f.Offset, err = queryInt(c, "offset")

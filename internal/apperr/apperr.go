@@ -36,6 +36,9 @@ type Error struct {
 	// its placeholder name/value pairs ("Count", 5).
 	ID   string
 	Args []any
+	// Item is the position, from 1, of the item at fault when the request
+	// gives several (a bulk endpoint's array); 0 when it is about none.
+	Item int
 }
 
 func (e *Error) Error() string {
@@ -105,5 +108,6 @@ func Nth(err error, what string, i, n int) error {
 	}
 	out := *e
 	out.Message = fmt.Sprintf("%s %d of %d: %s", what, i+1, n, e.Message)
+	out.Item = i + 1
 	return &out
 }

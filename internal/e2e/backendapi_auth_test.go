@@ -156,7 +156,10 @@ func TestBackendAPIAbsentParameterIsMissingNotMalformed(t *testing.T) {
 }
 
 // A body of the wrong JSON shape is answered in the API's words, naming
-// the field and the JSON it takes, never the portal's Go types.
+// the field and the JSON it takes, never the portal's Go types. A body that
+// is not the endpoint's JSON at all is Clerk's 400 request_body_invalid; a
+// field of the wrong type is 422 form_param_format_invalid naming it, even
+// when what was sent ([] or "") would read as absent.
 func TestBackendAPIWrongTypesAreNamedInJSONTerms(t *testing.T) {
 	p := portaltest.Start(t, portaltest.Options{})
 	for _, c := range []struct {
@@ -165,15 +168,21 @@ func TestBackendAPIWrongTypesAreNamedInJSONTerms(t *testing.T) {
 		{"/v1/users", `[]`, "", "The body must be a JSON object."},
 		{"/v1/organizations", `"acme"`, "", "The body must be a JSON object."},
 		{"/v1/invitations/bulk", `{"email_address":"a@example.com"}`, "", "The body must be an array of JSON objects."},
+		{"/v1/users", `{"email_address":["a@example.com"]`, "", "The body is not valid JSON."},
 		{"/v1/users", `{"email_address":"a@example.com"}`, "email_address", "email_address must be an array of strings, not a string."},
 		{"/v1/users", `{"skip_password_checks":"yes"}`, "skip_password_checks", "skip_password_checks must be true or false, not a string."},
+		{"/v1/users", `{"email_address":["a@example.com"],"username":[]}`, "username", "username must be a string, not an array."},
+		{"/v1/jwt_templates", `{"name":[]}`, "name", "name must be a string, not an array."},
 		{"/v1/organizations", `{"name":"Acme","max_allowed_memberships":"5"}`, "max_allowed_memberships", "max_allowed_memberships must be a whole number, not a string."},
 		{"/v1/sessions/sess_x/tokens", `{"expires_in_seconds":1.5}`, "expires_in_seconds", "expires_in_seconds must be a whole number, not 1.5."},
 		{"/v1/waitlist_entries/bulk", `[{"email_address":["a@example.com"]}]`, "email_address", "email_address must be a string, not an array."},
 	} {
 		t.Run(c.path+" "+c.body, func(t *testing.T) {
-			e := wantAPIError(t, apiCall(t, p, http.MethodPost, c.path, "Bearer "+p.SecretKey, json.RawMessage(c.body)),
-				http.StatusUnprocessableEntity, "form_param_format_invalid")
+			status, code := http.StatusUnprocessableEntity, "form_param_format_invalid"
+			if c.param == "" {
+				status, code = http.StatusBadRequest, "request_body_invalid"
+			}
+			e := wantAPIError(t, apiCall(t, p, http.MethodPost, c.path, "Bearer "+p.SecretKey, json.RawMessage(c.body)), status, code)
 			if got := e.Errors[0]; got.LongMessage != c.want || c.param != "" && got.Meta["param_name"] != c.param {
 				t.Errorf("error = %q %v, want %q naming %q", got.LongMessage, got.Meta, c.want, c.param)
 			}

@@ -77,7 +77,7 @@ func TestClerkSDKManagesOrganizations(t *testing.T) {
 	jsonEqual(t, "merged public_metadata", merged.PublicMetadata, `{"seats":3}`)
 	jsonEqual(t, "merged private_metadata", merged.PrivateMetadata, `{"stripe":"cus_1","crm":{"id":1}}`)
 	_, err = orgs.Update(ctx, other.ID, &organization.UpdateParams{Slug: str("acme-2")})
-	wantSDKError(t, err, http.StatusConflict, "form_identifier_exists")
+	wantSDKError(t, err, http.StatusUnprocessableEntity, "form_identifier_exists")
 	_, err = orgs.Create(ctx, &organization.CreateParams{Name: str("Ghost's"), CreatedBy: str("user_missing")})
 	wantSDKError(t, err, http.StatusNotFound, "resource_not_found")
 
@@ -133,7 +133,7 @@ func TestClerkSDKManagesMembershipsAndInvitations_REQ_AC_06(t *testing.T) {
 	jsonEqual(t, "membership public_metadata", m.PublicMetadata, `{}`)
 	_, err = members.Create(ctx, &organizationmembership.CreateParams{OrganizationID: o.ID, UserID: str(bob.ID),
 		Role: str("org:member")})
-	wantSDKError(t, err, http.StatusConflict, "form_identifier_exists")
+	wantSDKError(t, err, http.StatusUnprocessableEntity, "form_identifier_exists")
 	_, err = members.Create(ctx, &organizationmembership.CreateParams{OrganizationID: o.ID, UserID: str(bob.ID),
 		Role: str("org:owner")})
 	wantSDKError(t, err, http.StatusUnprocessableEntity, "form_param_format_invalid")
@@ -229,7 +229,7 @@ func TestClerkSDKManagesMembershipsAndInvitations_REQ_AC_06(t *testing.T) {
 	}
 	_, err = invitations.Create(ctx, &organizationinvitation.CreateParams{OrganizationID: o.ID,
 		EmailAddress: str("cy@example.com"), Role: str("org:member")})
-	wantSDKError(t, err, http.StatusConflict, "form_identifier_exists")
+	wantSDKError(t, err, http.StatusUnprocessableEntity, "form_identifier_exists")
 	_, err = invitations.Create(ctx, &organizationinvitation.CreateParams{OrganizationID: o.ID,
 		EmailAddress: str("dee@example.com"), Role: str("org:member"), RedirectURL: str("https://evil.example/")})
 	wantSDKError(t, err, http.StatusUnprocessableEntity, "form_param_format_invalid")

@@ -211,3 +211,46 @@ func TestBannedOrLockedAccountCannotSignInByAnyFactor(t *testing.T) {
 		noSession(t, "the waiting page", b.get(flowPath(wait)))
 	})
 }
+
+// A session that ended is kept for PORTAL_EVENT_RETENTION, then pruned.
+// After that the Backend API answers for its ID as Clerk answers for a
+// session it does not have (404 resource_not_found, Clerk's SessionNotFound):
+// the app that kept the ID learns it names nothing now, rather than a
+// status that would claim to know what became of it.
+func TestBackendAPIPrunedSessionIsNotFound(t *testing.T) {
+	p, clock := startFake(t, portaltest.Options{})
+	signUp(t, p, newBrowser(t, p), "ada@example.com", appURL)
+	var users []struct{ ID string }
+	api(t, p, http.MethodGet, "/v1/users?email_address=ada@example.com", nil, &users)
+	if len(users) != 1 {
+		t.Fatalf("users %+v", users)
+	}
+	var sessions []struct{ ID, Status string }
+	api(t, p, http.MethodGet, "/v1/sessions?user_id="+users[0].ID, nil, &sessions)
+	if len(sessions) != 1 {
+		t.Fatalf("sessions %+v", sessions)
+	}
+	id := sessions[0].ID
+	if r := api(t, p, http.MethodPost, "/v1/sessions/"+id+"/revoke", nil, nil); r.Status != http.StatusOK {
+		t.Fatalf("revoke: %d %s", r.Status, r.Body)
+	}
+	clock.Advance(29 * 24 * time.Hour)
+	p.Housekeep(t.Context())
+	var got struct{ Status string }
+	if r := api(t, p, http.MethodGet, "/v1/sessions/"+id, nil, &got); r.Status != http.StatusOK || got.Status != "revoked" {
+		t.Fatalf("day 29: %d %s, want the revoked session", r.Status, r.Body)
+	}
+	clock.Advance(2 * 24 * time.Hour)
+	p.Housekeep(t.Context())
+	for _, c := range []struct{ method, path string }{
+		{http.MethodGet, "/v1/sessions/" + id},
+		{http.MethodPost, "/v1/sessions/" + id + "/revoke"},
+		{http.MethodPost, "/v1/sessions/" + id + "/tokens"},
+	} {
+		wantAPIError(t, api(t, p, c.method, c.path, nil, nil), http.StatusNotFound, "resource_not_found")
+	}
+	api(t, p, http.MethodGet, "/v1/sessions?user_id="+users[0].ID, nil, &sessions)
+	if len(sessions) != 0 {
+		t.Errorf("day 31: sessions %+v, want the pruned one gone from the list too", sessions)
+	}
+}

@@ -118,7 +118,7 @@ func TestClerkSDKManagesJWTTemplates(t *testing.T) {
 	_, err = templates.Create(ctx, &jwttemplate.CreateParams{Name: str("bad"), Claims: json.RawMessage(`{"sub":"me"}`)})
 	wantSDKError(t, err, http.StatusUnprocessableEntity, "form_param_format_invalid")
 	_, err = templates.Create(ctx, &jwttemplate.CreateParams{Name: str("hasura"), Claims: json.RawMessage(`{}`)})
-	wantSDKError(t, err, http.StatusConflict, "form_identifier_exists")
+	wantSDKError(t, err, http.StatusUnprocessableEntity, "form_identifier_exists")
 
 	if del, err := templates.Delete(ctx, created.ID); err != nil || !del.Deleted {
 		t.Errorf("Delete = %+v, %v", del, err)

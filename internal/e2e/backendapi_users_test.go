@@ -176,7 +176,7 @@ func TestUpdateUserTakenExternalID(t *testing.T) {
 		t.Errorf("ada keeping her own external_id: %v", err)
 	}
 	_, err := users.Update(ctx, grace.ID, &user.UpdateParams{ExternalID: str("crm-1"), FirstName: str("Grace")})
-	wantSDKError(t, err, http.StatusConflict, "form_identifier_exists")
+	wantSDKError(t, err, http.StatusUnprocessableEntity, "form_identifier_exists")
 	var apiErr *clerk.APIErrorResponse
 	if errors.As(err, &apiErr) && len(apiErr.Errors) == 1 {
 		var meta map[string]any
@@ -217,15 +217,15 @@ func TestCreateUserErrors(t *testing.T) {
 		code   string
 		param  string
 	}{
-		"taken email": {&user.CreateParams{EmailAddresses: &[]string{"ADA@example.com"}}, 409, "form_identifier_exists", "email_address"},
+		"taken email": {&user.CreateParams{EmailAddresses: &[]string{"ADA@example.com"}}, 422, "form_identifier_exists", "email_address"},
 		// The field that is taken is named, not the first one given.
 		"taken username": {&user.CreateParams{EmailAddresses: &[]string{"b@example.com"}, Username: str("Ada_L"), Password: str(goodPassword)},
-			409, "form_identifier_exists", "username"},
+			422, "form_identifier_exists", "username"},
 		"taken phone": {&user.CreateParams{EmailAddresses: &[]string{"b@example.com"}, PhoneNumbers: &[]string{"+1 415 555 0100"}},
-			409, "form_identifier_exists", "phone_number"},
+			422, "form_identifier_exists", "phone_number"},
 		// external_id is unique within the instance, as Clerk documents it.
 		"taken external_id": {&user.CreateParams{EmailAddresses: &[]string{"b@example.com"}, ExternalID: str("crm-1")},
-			409, "form_identifier_exists", "external_id"},
+			422, "form_identifier_exists", "external_id"},
 		"bad email":      {&user.CreateParams{EmailAddresses: &[]string{"not-an-email"}}, 422, "form_param_format_invalid", "email_address"},
 		"short password": {&user.CreateParams{EmailAddresses: &[]string{"b@example.com"}, Password: str("short")}, 422, "form_param_format_invalid", "password"},
 		"bad digest": {&user.CreateParams{EmailAddresses: &[]string{"b@example.com"}, PasswordDigest: str("$2a$10$xx"),

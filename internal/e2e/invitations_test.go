@@ -64,7 +64,7 @@ func TestClerkSDKManagesInvitations(t *testing.T) {
 		}
 	}
 	_, err = invites.Create(ctx, &invitation.CreateParams{EmailAddress: "bob@example.com"})
-	wantSDKError(t, err, http.StatusConflict, "form_identifier_exists")
+	wantSDKError(t, err, http.StatusUnprocessableEntity, "form_identifier_exists")
 	_, err = invites.Create(ctx, &invitation.CreateParams{EmailAddress: "dave@example.com", RedirectURL: str("https://evil.example/")})
 	wantSDKError(t, err, http.StatusUnprocessableEntity, "form_param_format_invalid")
 
@@ -267,7 +267,7 @@ func TestInvitationLinkOfAnAccountSignsIn(t *testing.T) {
 		t.Fatalf("Backend API create: %d %s", r.Status, r.Body)
 	}
 	wantAPIError(t, api(t, p, http.MethodPost, "/v1/invitations", map[string]any{"email_address": "ada@example.com"}, nil),
-		http.StatusConflict, "form_identifier_exists")
+		http.StatusUnprocessableEntity, "form_identifier_exists")
 	var created struct {
 		URL string `json:"url"`
 	}
@@ -341,7 +341,7 @@ func TestClerkSDKBulkInvitesAndWebhooksHearThem(t *testing.T) {
 
 	_, err := invites.BulkCreate(ctx, &invitation.BulkCreateParams{Invitations: []*invitation.CreateParams{
 		{EmailAddress: "bob@example.com"}, {EmailAddress: "ada@example.com"}}})
-	wantSDKError(t, err, http.StatusConflict, "form_identifier_exists")
+	wantSDKError(t, err, http.StatusUnprocessableEntity, "form_identifier_exists")
 	if !strings.Contains(err.Error(), "Invitation 2 of 2: ada@example.com already has an account") {
 		t.Errorf("refusal %v does not name the invitation at fault", err)
 	}
@@ -389,7 +389,7 @@ func TestClerkSDKBulkInvitesAndWebhooksHearThem(t *testing.T) {
 		{EmailAddress: "dave@example.com", TemplateSlug: str("welcome")}}})
 	wantSDKError(t, err, http.StatusUnprocessableEntity, "form_param_format_invalid")
 	wantAPIError(t, api(t, p, http.MethodPost, "/v1/invitations/bulk", map[string]any{"email_address": "x@example.com"}, nil),
-		http.StatusUnprocessableEntity, "form_param_format_invalid")
+		http.StatusBadRequest, "request_body_invalid")
 }
 
 // A followed invitation link is remembered for a day — long enough to come

@@ -63,13 +63,14 @@ func TestBlocklistIdentifiersThroughClerkSDK(t *testing.T) {
 		t.Errorf("handshake of the blocked account's session: %d, __session %+v; want it cleared", hs.Status, sc)
 	}
 
-	// A second entry for the same domain, however written, is refused.
+	// A second entry for the same domain, however written, is refused as
+	// Clerk refuses a duplicate list entry: 400 duplicate_record.
 	_, err = blocklist.Create(ctx, &blocklistidentifier.CreateParams{Identifier: clerk.String("@blocked.example")})
 	var apiErr *clerk.APIErrorResponse
-	if !asAPIError(err, &apiErr) || apiErr.HTTPStatusCode != http.StatusUnprocessableEntity ||
-		apiErr.Errors[0].Code != "form_identifier_exists" ||
+	if !asAPIError(err, &apiErr) || apiErr.HTTPStatusCode != http.StatusBadRequest ||
+		apiErr.Errors[0].Code != "duplicate_record" ||
 		apiErr.Errors[0].LongMessage != "*@blocked.example is on the blocklist already ("+entry.ID+")." {
-		t.Errorf("duplicate: %v, want 422 form_identifier_exists naming the entry", err)
+		t.Errorf("duplicate: %v, want 400 duplicate_record naming the entry", err)
 	}
 
 	deleted, err := blocklist.Delete(ctx, entry.ID)

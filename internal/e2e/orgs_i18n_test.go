@@ -55,7 +55,7 @@ func TestOrganizationPagesInGerman(t *testing.T) {
 	// The Backend API answers in English whatever the language asked for.
 	r := apiCall(t, p, http.MethodPost, "/v1/organizations", "Bearer "+p.SecretKey,
 		map[string]any{"name": "Acme Rockets", "slug": "acme-rockets", "created_by": ada.id})
-	if r.Status != http.StatusConflict || !strings.Contains(string(r.Body), "This slug is taken. Choose another.") {
+	if r.Status != http.StatusUnprocessableEntity || !strings.Contains(string(r.Body), "This slug is taken. Choose another.") {
 		t.Errorf("Backend API: %d %s", r.Status, r.Body)
 	}
 }

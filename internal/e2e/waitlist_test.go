@@ -79,7 +79,7 @@ func TestClerkSDKManagesTheWaitlist(t *testing.T) {
 		t.Fatalf("Backend API create: %d %s", r.Status, r.Body)
 	}
 	_, err = entries.Create(ctx, &waitlistentry.CreateParams{EmailAddress: "ada@example.com"})
-	wantSDKError(t, err, http.StatusConflict, "form_identifier_exists")
+	wantSDKError(t, err, http.StatusUnprocessableEntity, "form_identifier_exists")
 	_, err = entries.Create(ctx, &waitlistentry.CreateParams{EmailAddress: "not an address"})
 	wantSDKError(t, err, http.StatusUnprocessableEntity, "form_param_format_invalid")
 
@@ -154,7 +154,7 @@ func TestClerkSDKManagesTheWaitlist(t *testing.T) {
 		t.Errorf("pending invitations %+v, want bob's", pending)
 	}
 	wantAPIError(t, api(t, p, http.MethodPost, "/v1/waitlist_entries/"+bob.ID+"/invite", nil, nil),
-		http.StatusConflict, "form_identifier_exists")
+		http.StatusUnprocessableEntity, "form_identifier_exists")
 	wantAPIError(t, api(t, p, http.MethodPost, "/v1/waitlist_entries/wle_missing/invite", nil, nil),
 		http.StatusNotFound, "resource_not_found")
 
@@ -402,7 +402,7 @@ func TestWaitlistBulkCreate(t *testing.T) {
 	}
 	e := wantAPIError(t, api(t, p, http.MethodPost, "/v1/waitlist_entries/bulk", []map[string]any{
 		{"email_address": "erin@example.com"}, {"email_address": "ada@example.com"}}, nil),
-		http.StatusConflict, "form_identifier_exists")
+		http.StatusUnprocessableEntity, "form_identifier_exists")
 	if msg := e.Errors[0].Message + " " + e.Errors[0].LongMessage; !strings.Contains(msg, "Entry 2 of 2") {
 		t.Errorf("refusal %+v does not name the entry at fault", e.Errors[0])
 	}
@@ -410,7 +410,7 @@ func TestWaitlistBulkCreate(t *testing.T) {
 		{"email_address": "erin@example.com"}, {"email_address": "ERIN@example.com"}}, nil),
 		http.StatusUnprocessableEntity, "form_param_format_invalid")
 	wantAPIError(t, api(t, p, http.MethodPost, "/v1/waitlist_entries/bulk", map[string]any{"email_address": "erin@example.com"}, nil),
-		http.StatusUnprocessableEntity, "form_param_format_invalid")
+		http.StatusBadRequest, "request_body_invalid")
 	var list struct {
 		TotalCount int `json:"total_count"`
 	}
