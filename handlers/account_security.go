@@ -38,7 +38,7 @@ func (a *app) renderVerify(c echo.Context, status int, sess *session.Session, u 
 		strategy = defaultReverify(offered)
 	}
 	p := views.UserVerify{Page: a.page(c, a.t(c, "account.verify.title")), Action: "/user/verify", PrepareAction: "/user/verify/prepare",
-		Return: back, Strategy: strategy, Identifier: u.PrimaryEmail(), Errors: errs, CancelURL: "/user",
+		Return: back, Strategy: strategy, Identifier: u.AccountName(), Errors: errs, CancelURL: "/user",
 		Destination: a.Account.ReverifyDestination(u, strategy)}
 	if strategy == flow.PhoneCode {
 		p.Destination = a.displayPhone(p.Destination)
@@ -166,7 +166,7 @@ func (a *app) userPasswordPage(c echo.Context) error {
 
 func (a *app) renderPassword(c echo.Context, status int, sess *session.Session, u *user.User, signOutOthers bool, errs views.Errors) error {
 	return render(c, status, views.UserPasswordPage(views.UserPassword{Page: a.page(c, a.t(c, "account.password.heading")), Action: "/user/password",
-		Identifier: u.PrimaryEmail(), Set: u.PasswordHash == "", AskCurrent: a.Account.NeedsCurrentPassword(sess, u),
+		Identifier: u.AccountName(), Set: u.PasswordHash == "", AskCurrent: a.Account.NeedsCurrentPassword(sess, u),
 		PasswordMin: a.PasswordMin, SignOutOthers: signOutOthers, Errors: errs, CancelURL: "/user"}))
 }
 

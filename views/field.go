@@ -308,3 +308,17 @@ func signUpLabel(p SignInStart) string {
 	}
 	return p.T("button.sign_up")
 }
+
+// accountNameInput is the type and label of the hidden field that tells a
+// password manager which account a password belongs to: an email address,
+// a phone number (E.164, as the flow keeps it) or a username.
+func accountNameInput(identifier string) (inputType, labelKey string) {
+	switch {
+	case strings.Contains(identifier, "@"):
+		return "email", "field.email_address"
+	case strings.HasPrefix(identifier, "+"):
+		return "tel", "field.phone_number"
+	default:
+		return "text", "field.username"
+	}
+}

@@ -542,3 +542,23 @@ func TestImpersonationBanner(t *testing.T) {
 		t.Error("a banner outside an impersonation")
 	}
 }
+
+// The hidden field that names the account for password managers says what
+// the person signs in with: an email address, a phone number or a username.
+func TestPasswordFormNamesTheAccount(t *testing.T) {
+	for identifier, want := range map[string][2]string{
+		"jo@example.com": {"email", "Email address"},
+		"+14155550100":   {"tel", "Phone number"},
+		"jo_doe":         {"text", "Username"},
+	} {
+		doc, _ := render(t, SignInPasswordPage(SignInPassword{Page: page("Sign in"), Action: "/sign-in/factor-one",
+			FlowID: "sia_1", Identifier: identifier}))
+		in := doc.Find("#username-field")
+		if in.AttrOr("type", "") != want[0] || in.AttrOr("value", "") != identifier || in.AttrOr("autocomplete", "") != "username" {
+			t.Errorf("%s: input type=%q value=%q autocomplete=%q", identifier, in.AttrOr("type", ""), in.AttrOr("value", ""), in.AttrOr("autocomplete", ""))
+		}
+		if got := strings.TrimSpace(doc.Find(`label[for="username-field"]`).Text()); got != want[1] {
+			t.Errorf("%s: label %q, want %q", identifier, got, want[1])
+		}
+	}
+}

@@ -156,6 +156,18 @@ func (u *User) Username() string {
 	return ""
 }
 
+// AccountName is what a password manager files the account's password
+// under: the primary email address, else the username, else the primary
+// phone number; "" when the account has none of them.
+func (u *User) AccountName() string {
+	for _, name := range []string{u.PrimaryEmail(), u.Username(), u.PrimaryPhone()} {
+		if name != "" {
+			return name
+		}
+	}
+	return ""
+}
+
 // Has reports whether the user has a verified identifier kind/value.
 func (u *User) Has(kind, value string) bool {
 	for _, i := range u.Identifiers {

@@ -66,3 +66,21 @@ func TestInitials(t *testing.T) {
 		}
 	}
 }
+
+func TestAccountName(t *testing.T) {
+	now := time.Now()
+	email := Identifier{ID: "idn_e", Kind: Email, Value: "ada@example.com", VerifiedAt: &now}
+	phone := Identifier{ID: "idn_p", Kind: Phone, Value: "+14155550100", VerifiedAt: &now}
+	username := Identifier{ID: "idn_n", Kind: Username, Value: "ada"}
+	for want, ids := range map[string][]Identifier{
+		"ada@example.com": {phone, username, email},
+		"ada":             {phone, username},
+		"+14155550100":    {phone},
+		"":                nil,
+	} {
+		u := User{Identifiers: ids}
+		if got := u.AccountName(); got != want {
+			t.Errorf("AccountName of %v = %q, want %q", ids, got, want)
+		}
+	}
+}
