@@ -161,6 +161,27 @@ func (a *app) apiOrgMetadata(c echo.Context) error {
 	})
 }
 
+// PUT /v1/organizations/:id/logo: a multipart upload in the field file
+// (uploader_user_id, Clerk's credit for the upload, is not kept), checked
+// and re-encoded as the organization page's upload is.
+func (a *app) apiOrgSetLogo(c echo.Context) error {
+	return a.orgAPI(c, func(ctx context.Context, adm *org.Admin) (any, error) {
+		data, err := apiUpload(c, org.MaxLogoBytes)
+		if err != nil {
+			return nil, err
+		}
+		o, err := adm.SetLogo(ctx, c.Param("id"), data)
+		return o, fileField(err)
+	})
+}
+
+// DELETE /v1/organizations/:id/logo
+func (a *app) apiOrgDeleteLogo(c echo.Context) error {
+	return a.orgAPI(c, func(ctx context.Context, adm *org.Admin) (any, error) {
+		return adm.RemoveLogo(ctx, c.Param("id"))
+	})
+}
+
 // DELETE /v1/organizations/:id
 func (a *app) apiOrgDelete(c echo.Context) error {
 	return a.orgAPI(c, func(ctx context.Context, adm *org.Admin) (any, error) {

@@ -1,7 +1,9 @@
 package handlers
 
 import (
+	"bytes"
 	"errors"
+	"io"
 	"net/http"
 
 	"github.com/labstack/echo/v4"
@@ -90,33 +92,39 @@ func (a *app) apiUserSetImage(c echo.Context) error {
 	if _, err := a.AdminUsers.Get(ctx, userID); err != nil {
 		return err // an unknown user first, whatever was sent
 	}
-	fh, err := c.FormFile("file")
-	if err != nil {
-		return apperr.Field(apperr.Invalid, "file", "Send the image as the multipart form field file.")
-	}
-	if fh.Size > avatar.MaxUpload {
-		return fileField(avatar.ErrTooLarge)
-	}
-	f, err := fh.Open()
+	data, err := apiUpload(c, avatar.MaxUpload)
 	if err != nil {
 		return err
 	}
-	defer f.Close()
-	if err := a.Account.SetImage(ctx, userID, f); err != nil {
+	if err := a.Account.SetImage(ctx, userID, bytes.NewReader(data)); err != nil {
 		return fileField(err)
 	}
 	return a.apiUserGet(c)
 }
 
 // fileField names the API's multipart field in an upload error, which
-// avatar names after /user's form field.
+// the domain names after the page's form field (/user's image, an
+// organization's logo).
 func fileField(err error) error {
-	if e, ok := apperr.As(err); ok && e.Field == "image" {
-		f := *e
-		f.Field = "file"
-		return &f
+	if e, ok := apperr.As(err); ok && (e.Field == "image" || e.Field == "logo") {
+		return e.On("file")
 	}
 	return err
+}
+
+// apiUpload reads the multipart field file, up to one byte past max: the
+// domain's check refuses a file over its limit in its own words.
+func apiUpload(c echo.Context, max int64) ([]byte, error) {
+	fh, err := c.FormFile("file")
+	if err != nil {
+		return nil, apperr.Field(apperr.Invalid, "file", "Send the image as the multipart form field file.")
+	}
+	f, err := fh.Open()
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return io.ReadAll(io.LimitReader(f, max+1))
 }
 
 // DELETE /v1/users/:id/profile_image

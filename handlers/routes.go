@@ -212,7 +212,7 @@ func apiRoutes() []Route {
 	}
 	// upload lets a route take a profile image (avatar.MaxUpload).
 	upload := func(r Route) Route { r.MaxBody = imageUploadLimit; return r }
-	get, post, patch, del := http.MethodGet, http.MethodPost, http.MethodPatch, http.MethodDelete
+	get, post, patch, put, del := http.MethodGet, http.MethodPost, http.MethodPatch, http.MethodPut, http.MethodDelete
 	return []Route{
 		api(get, "/v1/users", (*app).apiUsersList),
 		api(get, "/v1/users/count", (*app).apiUsersCount),
@@ -286,6 +286,8 @@ func apiRoutes() []Route {
 		orgAPI(get, "/v1/organizations/:id", (*app).apiOrgGet),
 		orgAPI(patch, "/v1/organizations/:id", (*app).apiOrgUpdate),
 		orgAPI(del, "/v1/organizations/:id", (*app).apiOrgDelete),
+		upload(orgAPI(put, "/v1/organizations/:id/logo", (*app).apiOrgSetLogo)),
+		orgAPI(del, "/v1/organizations/:id/logo", (*app).apiOrgDeleteLogo),
 		orgAPI(patch, "/v1/organizations/:id/metadata", (*app).apiOrgMetadata),
 		orgAPI(get, "/v1/organizations/:id/memberships", (*app).apiMembershipsList),
 		orgAPI(post, "/v1/organizations/:id/memberships", (*app).apiMembershipCreate),

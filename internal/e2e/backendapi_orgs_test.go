@@ -1,9 +1,14 @@
 package e2e
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
+	"image"
+	"image/png"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -359,4 +364,74 @@ func sameMap(got, want map[string]any) bool {
 		}
 	}
 	return true
+}
+
+// readSeekFile is an uploaded file for the SDK's multipart params.
+type readSeekFile struct{ *bytes.Reader }
+
+func (readSeekFile) Close() error { return nil }
+
+// Clerk's SDK sets and removes an organization's logo; the portal keeps a
+// PNG it encoded of the picture, served to members, and refuses what is no
+// image with the multipart field named.
+func TestClerkSDKSetsOrganizationLogo(t *testing.T) {
+	p := portaltest.Start(t, portaltest.Options{})
+	ada := signedUp(t, p, "ada@example.com")
+	orgs := organization.NewClient(clerkConfig(p))
+	ctx := context.Background()
+	acme, err := orgs.Create(ctx, &organization.CreateParams{Name: str("Acme"), CreatedBy: str(ada.id)})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	var wide bytes.Buffer
+	if err := png.Encode(&wide, image.NewGray(image.Rect(0, 0, 600, 300))); err != nil {
+		t.Fatal(err)
+	}
+	upload := append(wide.Bytes(), "<html><script>alert(1)</script>"...)
+	withLogo, err := orgs.UpdateLogo(ctx, acme.ID, &organization.UpdateLogoParams{
+		File: readSeekFile{bytes.NewReader(upload)}, UploaderUserID: str(ada.id)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !withLogo.HasImage || withLogo.ImageURL == nil || !strings.Contains(*withLogo.ImageURL, "/organizations/"+acme.ID+"/logo") {
+		t.Fatalf("after UpdateLogo: has_image %v, image_url %v", withLogo.HasImage, withLogo.ImageURL)
+	}
+	u, err := url.Parse(*withLogo.ImageURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	img := ada.b.getRaw(u.RequestURI())
+	cfg, err := png.DecodeConfig(strings.NewReader(img.Body))
+	if img.Status != http.StatusOK || err != nil || cfg.Width != 256 || cfg.Height != 128 || strings.Contains(img.Body, "<script") {
+		t.Errorf("the logo served: %d, %+v, %v (want a 256×128 PNG of the pixels only)", img.Status, cfg, err)
+	}
+
+	_, err = orgs.UpdateLogo(ctx, acme.ID, &organization.UpdateLogoParams{
+		File: readSeekFile{bytes.NewReader([]byte(`<svg xmlns="http://www.w3.org/2000/svg"/>`))}})
+	var apiErr *clerk.APIErrorResponse
+	if !errors.As(err, &apiErr) || apiErr.HTTPStatusCode != http.StatusUnprocessableEntity ||
+		len(apiErr.Errors) != 1 || apiErr.Errors[0].Meta == nil {
+		t.Fatalf("an SVG logo: %v", err)
+	}
+	if meta := string(apiErr.Errors[0].Meta); !strings.Contains(meta, `"param_name":"file"`) {
+		t.Errorf("an SVG logo: meta %s does not name the field file", meta)
+	}
+	if got, err := orgs.Get(ctx, acme.ID); err != nil || !got.HasImage || *got.ImageURL != *withLogo.ImageURL {
+		t.Errorf("a refused upload changed the logo: %+v, %v", got, err)
+	}
+
+	removed, err := orgs.DeleteLogo(ctx, acme.ID)
+	if err != nil || removed.HasImage || (removed.ImageURL != nil && *removed.ImageURL != "") {
+		t.Fatalf("after DeleteLogo: %+v, %v", removed, err)
+	}
+	if pg := ada.b.getRaw(u.RequestURI()); pg.Status != http.StatusNotFound {
+		t.Errorf("the removed logo is still served: %d", pg.Status)
+	}
+	if again, err := orgs.DeleteLogo(ctx, acme.ID); err != nil || again.HasImage {
+		t.Errorf("DeleteLogo without a logo = %+v, %v", again, err)
+	}
+	if _, err := orgs.DeleteLogo(ctx, "org_unknown"); !errors.As(err, &apiErr) || apiErr.HTTPStatusCode != http.StatusNotFound {
+		t.Errorf("an unknown organization: %v", err)
+	}
 }

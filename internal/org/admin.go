@@ -233,7 +233,7 @@ type AdminUpdateInput struct {
 
 // Update changes an organization.
 func (a *Admin) Update(ctx context.Context, orgID string, in AdminUpdateInput) (Object, error) {
-	return a.change(ctx, orgID, func(o *Organization) error {
+	return a.change(ctx, orgID, func(_ Repo, o *Organization, _ time.Time) error {
 		if in.Name != nil {
 			name, err := CleanName(*in.Name)
 			if err != nil {
@@ -255,7 +255,7 @@ func (a *Admin) Update(ctx context.Context, orgID string, in AdminUpdateInput) (
 // MergeMetadata merges each given object into the stored one, deeply; a key
 // set to null is removed (PATCH /v1/organizations/{id}/metadata).
 func (a *Admin) MergeMetadata(ctx context.Context, orgID string, public, private json.RawMessage) (Object, error) {
-	return a.change(ctx, orgID, func(o *Organization) error {
+	return a.change(ctx, orgID, func(_ Repo, o *Organization, _ time.Time) error {
 		return mergeMetadata(&o.PublicMetadata, &o.PrivateMetadata, public, private)
 	})
 }
@@ -282,14 +282,14 @@ func mergeMetadata(storedPublic, storedPrivate *json.RawMessage, public, private
 
 // change applies fn to the organization while holding it, saves it and
 // writes organization.updated.
-func (a *Admin) change(ctx context.Context, orgID string, fn func(o *Organization) error) (Object, error) {
+func (a *Admin) change(ctx context.Context, orgID string, fn func(r Repo, o *Organization, now time.Time) error) (Object, error) {
 	var out *Organization
 	err := a.s.within(ctx, a.actor(), orgID, PermProfileManage, func(r Repo, acc *Access) error {
 		o := *acc.Org
-		if err := fn(&o); err != nil {
+		now := a.s.Clock.Now()
+		if err := fn(r, &o, now); err != nil {
 			return err
 		}
-		now := a.s.Clock.Now()
 		o.UpdatedAt = now
 		if err := r.UpdateOrganization(ctx, &o); err != nil {
 			if errors.Is(err, apperr.ErrConflict) {
@@ -304,6 +304,41 @@ func (a *Admin) change(ctx context.Context, orgID string, fn func(o *Organizatio
 		return Object{}, err
 	}
 	return a.s.object(out), nil
+}
+
+// SetLogo replaces the organization's logo with the image in data
+// (PUT /v1/organizations/{id}/logo), checked and re-encoded as an admin's
+// upload is.
+func (a *Admin) SetLogo(ctx context.Context, orgID string, data []byte) (Object, error) {
+	if _, err := a.s.View(ctx, a.actor(), orgID); err != nil {
+		return Object{}, err // an unknown organization first, whatever was sent
+	}
+	logo, err := CheckLogo(data)
+	if err == nil {
+		logo, err = a.s.encodeLogo(ctx, logo)
+	}
+	if err != nil {
+		return Object{}, err
+	}
+	return a.change(ctx, orgID, func(r Repo, o *Organization, now time.Time) error {
+		return putLogo(ctx, r, o, logo, false, now)
+	})
+}
+
+// RemoveLogo removes the organization's logo (DELETE
+// /v1/organizations/{id}/logo); an organization without one is answered
+// as it is.
+func (a *Admin) RemoveLogo(ctx context.Context, orgID string) (Object, error) {
+	acc, err := a.s.View(ctx, a.actor(), orgID)
+	if err != nil {
+		return Object{}, err
+	}
+	if acc.Org.LogoVersion == 0 {
+		return a.s.object(acc.Org), nil
+	}
+	return a.change(ctx, orgID, func(r Repo, o *Organization, now time.Time) error {
+		return putLogo(ctx, r, o, nil, true, now)
+	})
 }
 
 // Delete removes an organization with its memberships and invitations.

@@ -71,6 +71,21 @@ func (s *Service) encodeLogo(ctx context.Context, l *Logo) (*Logo, error) {
 	return &Logo{ContentType: "image/png", Data: data}, nil
 }
 
+// putLogo stores logo (encoded by encodeLogo) as o's, with a new version
+// for browsers to fetch, or removes o's logo when remove is set and logo is
+// nil; neither leaves o as it is.
+func putLogo(ctx context.Context, r Repo, o *Organization, logo *Logo, remove bool, now time.Time) error {
+	switch {
+	case logo != nil:
+		o.LogoVersion = max(now.UnixMilli(), o.LogoVersion+1)
+	case remove && o.LogoVersion != 0:
+		o.LogoVersion = 0
+	default:
+		return nil
+	}
+	return r.SetOrganizationLogo(ctx, o.ID, logo)
+}
+
 // UpdateInput is the general settings form.
 type UpdateInput struct {
 	Name       string
@@ -103,17 +118,8 @@ func (s *Service) Update(ctx context.Context, actor Actor, orgID string, in Upda
 		o := *a.Org
 		now := s.Clock.Now()
 		o.Name, o.Slug = name, slug
-		switch {
-		case in.Logo != nil:
-			o.LogoVersion = max(now.UnixMilli(), a.Org.LogoVersion+1)
-			if err := r.SetOrganizationLogo(ctx, o.ID, in.Logo); err != nil {
-				return err
-			}
-		case in.RemoveLogo && o.LogoVersion != 0:
-			o.LogoVersion = 0
-			if err := r.SetOrganizationLogo(ctx, o.ID, nil); err != nil {
-				return err
-			}
+		if err := putLogo(ctx, r, &o, in.Logo, in.RemoveLogo, now); err != nil {
+			return err
 		}
 		out = &o
 		if o.Name == a.Org.Name && o.Slug == a.Org.Slug && o.LogoVersion == a.Org.LogoVersion {
