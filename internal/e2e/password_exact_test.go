@@ -4,7 +4,10 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 	"unicode/utf8"
+
+	"github.com/PuerkitoBio/goquery"
 
 	"golang.org/x/text/unicode/norm"
 
@@ -57,4 +60,39 @@ func TestPasswordVerifiedWhole_REQ_PW_02_REQ_PW_04(t *testing.T) {
 	for _, pw := range []string{decomposed, composed} {
 		wantHandBack(t, signIn(t, newBrowser(t, p), "ada@example.com", pw, appURL), http.StatusSeeOther, appURL)
 	}
+}
+
+// REQ-PW-03 through the portal: a password of lowercase letters and spaces
+// only is taken (no composition rules); the sign-up and password pages ask
+// for no hint and no security question; and a year later, on the same
+// password, sign-in goes straight back to the app — no expiry, no forced
+// change.
+func TestNoCompositionRulesHintsOrExpiry_REQ_PW_03(t *testing.T) {
+	p, clock := startFake(t, portaltest.Options{})
+	const plain = "lanterns over quiet water"
+	b := newBrowser(t, p)
+	form := b.get(withRedirect("/sign-up", appURL))
+	verify := b.submit(form, signUpForm, map[string]string{
+		"email_address": "ada@example.com", "password": plain, "first_name": "Ada", "last_name": "Lovelace"})
+	if verify.Status != http.StatusOK {
+		t.Fatalf("sign-up with a lowercase-only password: %d\n%s", verify.Status, verify.text())
+	}
+	wantHandBack(t, b.submit(verify, verifyForm, map[string]string{"code": p.SMTP.WaitFor(t, "ada@example.com", mailWait).Code()}),
+		http.StatusSeeOther, appURL)
+	change := b.get("/user/password")
+	for _, pg := range []*page{form, change} {
+		pg.Doc.Find("input, select, textarea").Each(func(_ int, s *goquery.Selection) {
+			name, _ := s.Attr("name")
+			if n := strings.ToLower(name); strings.Contains(n, "hint") || strings.Contains(n, "question") || strings.Contains(n, "answer") {
+				t.Errorf("%s asks for %q", pg.URL.Path, name)
+			}
+		})
+		if txt := strings.ToLower(pg.text()); strings.Contains(txt, "security question") || strings.Contains(txt, "password hint") ||
+			strings.Contains(txt, "uppercase") || strings.Contains(txt, "special character") {
+			t.Errorf("%s speaks of hints, questions or composition rules:\n%s", pg.URL.Path, pg.text())
+		}
+	}
+
+	clock.Advance(366 * 24 * time.Hour)
+	wantHandBack(t, signIn(t, newBrowser(t, p), "ada@example.com", plain, appURL), http.StatusSeeOther, appURL)
 }
