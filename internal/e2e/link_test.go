@@ -1,7 +1,11 @@
 package e2e
 
 import (
+	"encoding/json"
+	"io"
 	"net/http"
+	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -216,3 +220,73 @@ func TestSignUpByLink(t *testing.T) {
 		wantVerified(t, p, user.Email, "bob@example.com")
 	})
 }
+
+// REQ-OTP-08 beyond the magic link, with the proxy trusted
+// (PORTAL_TRUSTED_PROXIES) and every request naming another host in
+// X-Forwarded-Host, X-Forwarded-Proto and Forwarded: the sign-up code's
+// email, the sign-in link, an organization's invitation sent from its page
+// and an application invitation sent through the Backend API (its email
+// and the url in the answer) all point at PORTAL_BASE_URL and never name
+// that host.
+func TestEveryEmailedLinkIgnoresForwardedHost_REQ_OTP_08(t *testing.T) {
+	env := map[string]string{"PORTAL_TRUSTED_PROXIES": "127.0.0.1/32"}
+	for k, v := range linkEnv {
+		env[k] = v
+	}
+	p, _ := startFake(t, portaltest.Options{Env: env})
+	const evil = "evil.example"
+	forwarded := http.Header{"X-Forwarded-Host": {evil}, "X-Forwarded-Proto": {"https"},
+		"Forwarded": {"for=198.51.100.7;host=" + evil + ";proto=https"}, "X-Forwarded-For": {"198.51.100.7"}}
+	b := newBrowser(t, p)
+	b.header = forwarded
+	wantHandBack(t, signUp(t, p, b, "ada@example.com", appURL), http.StatusSeeOther, appURL)
+
+	lb := newBrowser(t, p)
+	lb.header = forwarded
+	wantText(t, "the identifier step", lb.submit(lb.get(withRedirect("/sign-in", appURL)), signInForm,
+		map[string]string{"identifier": "ada@example.com"}), http.StatusOK, "Check your email")
+	p.SMTP.WaitFor(t, "ada@example.com", mailWait)
+
+	ada := &member{b: b, email: "ada@example.com"}
+	org := ada.createOrg(t, p, "Acme")
+	ada.invite(t, p, org.OrgID, "bob@example.com", "org:member")
+
+	body := strings.NewReader(`{"email_address":"cy@example.com","notify":true}`)
+	req, err := http.NewRequest(http.MethodPost, p.URL+"/v1/invitations", body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header = forwarded.Clone()
+	req.Header.Set("Authorization", "Bearer "+p.SecretKey)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := p.HTTPClient().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	answer, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	var inv struct {
+		URL string `json:"url"`
+	}
+	if resp.StatusCode != http.StatusOK || json.Unmarshal(answer, &inv) != nil || !strings.HasPrefix(inv.URL, p.URL+"/") {
+		t.Errorf("POST /v1/invitations with a forwarded host: %d, url %q; want it on %s", resp.StatusCode, inv.URL, p.URL)
+	}
+	p.SMTP.WaitFor(t, "cy@example.com", mailWait)
+
+	msgs := p.SMTP.Messages()
+	if len(msgs) < 4 {
+		t.Fatalf("%d emails, want at least the four above", len(msgs))
+	}
+	for _, m := range msgs {
+		if strings.Contains(string(m.Data), evil) {
+			t.Errorf("the email to %v %q names %s:\n%s", m.To, m.Subject, evil, m.Text)
+		}
+		for _, l := range linkRE.FindAllString(m.Text+" "+m.HTML, -1) {
+			if u, err := url.Parse(l); err == nil && !strings.HasPrefix(l, p.URL) && strings.Contains(u.Host, "localhost") {
+				t.Errorf("the email to %v %q links to %s, not %s", m.To, m.Subject, l, p.URL)
+			}
+		}
+	}
+}
+
+var linkRE = regexp.MustCompile(`https?://[^\s<>"']+`)

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"testing"
+	"time"
 
 	"github.com/portalhq/portal/internal/testutil/portaltest"
 )
@@ -63,4 +64,87 @@ func TestAttemptLimitSpansPathways_REQ_RL_03(t *testing.T) {
 
 	other := from("198.51.100.2")
 	wantHandBack(t, signIn(t, other, "ada@example.com", goodPassword, appURL), http.StatusSeeOther, appURL)
+}
+
+// REQ-RL-03, the second step: a network that has spent its attempt budget
+// cannot finish a sign-in with an authenticator app's code, a backup code
+// or a texted code either — each the right one, each on a second step the
+// network reached with the right password before spending the budget —
+// while another network still signs in with the second factor.
+func TestAttemptLimitSpansSecondFactors_REQ_RL_03(t *testing.T) {
+	const perIP = 60 // attempts per 10 minutes
+	env := map[string]string{"PORTAL_TRUSTED_PROXIES": "127.0.0.1/32"}
+	for k, v := range phoneEnv {
+		env[k] = v
+	}
+	p, clock, tw := startTwilio(t, env)
+	from := func(ip string) *browser {
+		b := newBrowser(t, p)
+		b.header = http.Header{"X-Forwarded-For": {ip}}
+		return b
+	}
+
+	// Ada has an authenticator app and backup codes; Bob, a phone number
+	// that gets codes by text message.
+	ada := from("198.51.100.1")
+	wantHandBack(t, signUp(t, p, ada, "ada@example.com", appURL), http.StatusSeeOther, appURL)
+	secret, backup := enrolTOTP(t, ada, clock)
+	bob := from("198.51.100.1")
+	wantHandBack(t, signUpByPhone(t, bob, tw, "+1 415 555 0100", adaPhone, appURL), http.StatusSeeOther, appURL)
+	wantText(t, "turning texts on", bob.submit(bob.get("/user/security/phone"), `form[action="/user/security/phone"]`, nil),
+		http.StatusOK, "Codes by text message are on")
+	clock.Advance(time.Minute)
+
+	// The attacker's network knows both passwords and readies each second
+	// step before spending its budget.
+	attacker := "203.0.113.9"
+	totpBrowser := from(attacker)
+	totpStep := signIn(t, totpBrowser, "ada@example.com", goodPassword, appURL)
+	wantText(t, "the app's step", totpStep, http.StatusOK, "authenticator app")
+	backupBrowser := from(attacker)
+	backupStep := backupBrowser.submit(signIn(t, backupBrowser, "ada@example.com", goodPassword, appURL),
+		factorTwoPrepare, map[string]string{"strategy": "backup_code"})
+	wantText(t, "the backup code step", backupStep, http.StatusOK, "Enter a backup code")
+	smsBrowser := from(attacker)
+	smsStep := smsBrowser.submit(passwordStep(t, smsBrowser, "+1 415 555 0100", appURL), passwordForm,
+		map[string]string{"password": goodPassword})
+	wantText(t, "the texted step", smsStep, http.StatusOK, "Check your phone")
+	smsCode := smsTo(t, tw, adaPhone).Code()
+
+	// Wrong passwords on other identifiers use up what is left.
+	b := from(attacker)
+	var step *page
+	limited := false
+	for n := range perIP {
+		if n%10 == 0 {
+			step = passwordStep(t, b, fmt.Sprintf("nobody%d@example.com", n), "")
+		}
+		pg := b.submit(step, passwordForm, map[string]string{"password": wrongPassword})
+		if pg.Status == http.StatusTooManyRequests {
+			limited = true
+			break
+		}
+		if pg.Status != http.StatusUnprocessableEntity {
+			t.Fatalf("password attempt %d: status %d", n+1, pg.Status)
+		}
+	}
+	if !limited {
+		t.Fatalf("%d attempts from one network and none refused", perIP)
+	}
+
+	code := totpCode(t, secret, clock.Now())
+	for what, pg := range map[string]*page{
+		"the right app code":    totpBrowser.submit(totpStep, factorTwoForm, map[string]string{"code": code}),
+		"the right backup code": backupBrowser.submit(backupStep, factorTwoForm, map[string]string{"code": backup[0]}),
+		"the right texted code": smsBrowser.submit(smsStep, factorTwoForm, map[string]string{"code": smsCode}),
+	} {
+		if pg.Status != http.StatusTooManyRequests || pg.setCookie("__session") != nil {
+			t.Errorf("%s after the network's budget is spent: status %d, want 429 and no session", what, pg.Status)
+		}
+	}
+
+	// Another network is unaffected, and the codes still work there.
+	other := from("198.51.100.2")
+	wantHandBack(t, other.submit(signIn(t, other, "ada@example.com", goodPassword, appURL), factorTwoForm,
+		map[string]string{"code": code}), http.StatusSeeOther, appURL)
 }

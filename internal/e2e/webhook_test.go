@@ -1,6 +1,8 @@
 package e2e
 
 import (
+	"crypto/rand"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -427,5 +429,90 @@ func TestWebhookEndpointsListPages(t *testing.T) {
 		if len(one.Data) != want || one.TotalCount != 3 || want == 1 && one.Data[0].ID != all.Data[offset].ID {
 			t.Errorf("limit=1&offset=%d: %+v; want %d of 3 in the whole list's order", offset, one, want)
 		}
+	}
+}
+
+// REQ-WH-02 through the Backend API: each endpoint gets a secret of its
+// own, whsec_ and the base64 of 24 to 64 random bytes; a secret supplied
+// on creation is taken only in that form (too short, too long, without the
+// prefix or not base64 is refused and creates nothing), and none can be
+// set afterwards, only rotated.
+func TestWebhookSecretsPerEndpoint_REQ_WH_02(t *testing.T) {
+	p := portaltest.Start(t, portaltest.Options{Env: map[string]string{"PORTAL_WEBHOOK_ALLOW_PRIVATE": "true"}})
+	srvURL := newHookServer(t, &hookReceiver{})
+	create := func(secret *string) (*endpointJSON, int) {
+		t.Helper()
+		body := map[string]any{"url": srvURL}
+		if secret != nil {
+			body["secret"] = *secret
+		}
+		var ep endpointJSON
+		r := api(t, p, http.MethodPost, "/v1/webhooks/endpoints", body, &ep)
+		return &ep, r.Status
+	}
+	secretBytes := func(s string) int {
+		raw, ok := strings.CutPrefix(s, "whsec_")
+		key, err := base64.StdEncoding.DecodeString(raw)
+		if !ok || err != nil {
+			return -1
+		}
+		return len(key)
+	}
+
+	seen := map[string]bool{}
+	for range 3 {
+		ep, status := create(nil)
+		if status != http.StatusOK {
+			t.Fatalf("create: %d", status)
+		}
+		if n := secretBytes(ep.Secret); n < 24 || n > 64 {
+			t.Errorf("generated secret %q: %d bytes, want whsec_ and 24 to 64", ep.Secret, n)
+		}
+		if seen[ep.Secret] {
+			t.Errorf("secret %q given to two endpoints", ep.Secret)
+		}
+		seen[ep.Secret] = true
+	}
+
+	random := func(n int) []byte {
+		b := make([]byte, n)
+		if _, err := rand.Read(b); err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	for what, s := range map[string]string{
+		"16 bytes":        "whsec_" + base64.StdEncoding.EncodeToString(random(16)),
+		"65 bytes":        "whsec_" + base64.StdEncoding.EncodeToString(random(65)),
+		"no prefix":       base64.StdEncoding.EncodeToString(random(32)),
+		"not base64":      "whsec_" + strings.Repeat("!", 44),
+		"a password":      "whsec_correct horse battery staple",
+		"the prefix only": "whsec_",
+	} {
+		if _, status := create(&s); status < 400 || status >= 500 {
+			t.Errorf("a supplied secret of %s: %d, want a 4xx", what, status)
+		}
+	}
+	var list struct {
+		TotalCount int `json:"total_count"`
+	}
+	if api(t, p, http.MethodGet, "/v1/webhooks/endpoints", nil, &list); list.TotalCount != 3 {
+		t.Errorf("%d endpoints after the refusals, want 3", list.TotalCount)
+	}
+
+	good := "whsec_" + base64.StdEncoding.EncodeToString(random(24))
+	ep, status := create(&good)
+	if status != http.StatusOK || ep.Secret != good {
+		t.Fatalf("a supplied secret of 24 bytes: %d, secret %q", status, ep.Secret)
+	}
+	other := "whsec_" + base64.StdEncoding.EncodeToString(random(32))
+	if r := api(t, p, http.MethodPatch, "/v1/webhooks/endpoints/"+ep.ID, map[string]any{"secret": other}, nil); r.Status < 400 || r.Status >= 500 {
+		t.Errorf("setting a secret on an existing endpoint: %d, want a 4xx", r.Status)
+	}
+	var got struct {
+		Secret string `json:"secret"`
+	}
+	if api(t, p, http.MethodGet, "/v1/webhooks/endpoints/"+ep.ID+"/secret", nil, &got); got.Secret != good {
+		t.Errorf("after the refused PATCH the secret is %q, want %q", got.Secret, good)
 	}
 }

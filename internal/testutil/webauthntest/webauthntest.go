@@ -64,6 +64,7 @@ type Ceremony struct {
 	UserHandle  []byte
 	Alg         int64 // COSE algorithm declared for the key; ES256 when 0
 	CrossOrigin bool
+	TopOrigin   string // clientData.topOrigin when set
 	Challenge   []byte // replaces the server's challenge
 }
 
@@ -116,9 +117,13 @@ func (k *Key) clientData(t testing.TB, c Ceremony, challenge string) []byte {
 	if c.Challenge != nil {
 		challenge = b64.EncodeToString(c.Challenge)
 	}
-	cd, err := json.Marshal(map[string]any{
+	fields := map[string]any{
 		"type": c.Type, "challenge": challenge, "origin": c.Origin, "crossOrigin": c.CrossOrigin,
-	})
+	}
+	if c.TopOrigin != "" {
+		fields["topOrigin"] = c.TopOrigin
+	}
+	cd, err := json.Marshal(fields)
 	if err != nil {
 		t.Fatal(err)
 	}
