@@ -164,14 +164,21 @@ func (a *app) toAPIError(c echo.Context, err error) *apiError {
 		}
 		out := &apiError{Status: statusOf(e.Code), Code: clerkCode(e), Message: shortMessage(e.Code),
 			LongMessage: e.Message}
-		if e.Code == apperr.Conflict && e.Field != "" {
+		switch own, ok := apiCodes[e.APICode]; {
+		case ok:
+			// A refusal with a code of its own, whatever endpoint meets it.
+			out.Status, out.Code, out.Message = own.status, e.APICode, own.message
+		case e.APICode != "":
+			// A code the table below lacks: answered, with the general status.
+			out.Code = e.APICode
+		case e.Code == apperr.Conflict && e.Field != "":
 			// A value another record holds already (an email address, a
 			// slug, a template's name): Clerk's form_identifier_exists,
 			// which its API answers with 422 on every endpoint, never the
 			// 409 the pages use.
-			out.Status = http.StatusUnprocessableEntity
+			out.Status, out.Code, out.Message = http.StatusUnprocessableEntity, "form_identifier_exists", "already exists"
 		}
-		if e.Code == apperr.Invalid && e.Field != "" && paramAbsent(c, e.Field, e.Item) {
+		if e.APICode == "" && e.Code == apperr.Invalid && e.Field != "" && paramAbsent(c, e.Field, e.Item) {
 			// Clerk's code for a required parameter not sent; one sent
 			// but malformed stays form_param_format_invalid.
 			out.Code, out.Message = "form_param_missing", "is missing"
@@ -199,6 +206,39 @@ func (a *app) toAPIError(c echo.Context, err error) *apiError {
 		Message: "Something went wrong", LongMessage: "Something went wrong; quote the clerk_trace_id when reporting it."}
 }
 
+// apiCodes gives each Backend API code a domain error may carry
+// (apperr.Error.APICode) its status and short message: Clerk's status for
+// Clerk's code, as its errors index (clerk/clerk-docs data/api_errors.json,
+// the source of its Backend API errors page) lists it. Every code here is
+// in that index; where Clerk does not say which endpoint answers it (a
+// value given twice in a bulk array, a race lost), it is the index's code
+// for what happened.
+var apiCodes = map[string]struct {
+	status  int
+	message string
+}{
+	// Application invitations (POST /v1/invitations, …/bulk, …/{id}/revoke).
+	"duplicate_record":            {http.StatusBadRequest, "duplicate record"},
+	"invitation_already_revoked":  {http.StatusBadRequest, "already revoked"},
+	"invitation_already_accepted": {http.StatusBadRequest, "already accepted"},
+	"form_param_duplicate":        {http.StatusUnprocessableEntity, "is duplicate"},
+	// Sign-in and actor tokens no longer pending.
+	"sign_in_token_cannot_be_revoked_code": {http.StatusBadRequest, "cannot revoke"},
+	"actor_token_cannot_be_revoked_code":   {http.StatusBadRequest, "cannot revoke"},
+	// Organizations.
+	"organization_invitation_not_pending":                  {http.StatusNotFound, "not pending"},
+	"organization_invitation_not_unique":                   {http.StatusBadRequest, "invitation not unique"},
+	"already_a_member_in_organization":                     {http.StatusBadRequest, "already a member"},
+	"organization_membership_quota_exceeded":               {http.StatusForbidden, "Membership quota exceeded"},
+	"organization_minimum_admins_needed":                   {http.StatusUnprocessableEntity, "An admin is needed"},
+	"organization_domain_already_exists_same_organization": {http.StatusUnprocessableEntity, "domain already exists"},
+	"organization_domain_quota_exceeded":                   {http.StatusForbidden, "Domain quota exceeded"},
+	// Waitlist entries.
+	"waitlist_entry_already_completed": {http.StatusConflict, "already completed"},
+	// A conditional update that lost its race: Clerk's ResourceBusy.
+	"resource_locked": {http.StatusConflict, "resource busy"},
+}
+
 // clerkCode names a safe error the way Clerk's API does.
 func clerkCode(e *apperr.Error) string {
 	switch e.Code {
@@ -207,7 +247,9 @@ func clerkCode(e *apperr.Error) string {
 	case apperr.NotFound:
 		return "resource_not_found"
 	case apperr.Conflict:
-		return "form_identifier_exists"
+		// Clerk's generic refusal, for a conflict that names no field and
+		// has no code of its own (apiCodes).
+		return "conflict"
 	case apperr.Unauthorized:
 		return "authentication_invalid"
 	case apperr.Forbidden:
@@ -229,7 +271,7 @@ func shortMessage(code apperr.Code) string {
 	case apperr.NotFound:
 		return "not found"
 	case apperr.Conflict:
-		return "already exists"
+		return "conflict"
 	case apperr.Unauthorized:
 		return "Unauthorized request"
 	case apperr.Forbidden:

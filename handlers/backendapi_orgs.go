@@ -3,7 +3,6 @@ package handlers
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"net/http"
 	"strconv"
 
@@ -41,7 +40,7 @@ func (a *app) orgAPI(c echo.Context, fn func(ctx context.Context, adm *org.Admin
 	}
 	v, err := fn(c.Request().Context(), adm)
 	if err != nil {
-		return orgAPIError(err)
+		return err
 	}
 	return apiJSON(c, http.StatusOK, v)
 }
@@ -56,20 +55,6 @@ func orgAPIBody[B any](a *app, c echo.Context, fn func(ctx context.Context, adm 
 		}
 		return fn(ctx, adm, b)
 	})
-}
-
-// orgAPIError gives the rules an API caller can break Clerk-like codes; the
-// rest keep the general mapping.
-func orgAPIError(err error) error {
-	switch {
-	case errors.Is(err, org.ErrMemberLimit):
-		return &apiError{Status: http.StatusForbidden, Code: "organization_membership_quota_exceeded",
-			Message: "Membership quota exceeded", LongMessage: org.ErrMemberLimit.Message}
-	case errors.Is(err, org.ErrLastAdmin):
-		return &apiError{Status: http.StatusUnprocessableEntity, Code: "organization_minimum_admins_needed",
-			Message: "An admin is needed", LongMessage: org.ErrLastAdmin.Message}
-	}
-	return err
 }
 
 func queryBool(c echo.Context, name string) (bool, error) {

@@ -39,6 +39,12 @@ type Error struct {
 	// Item is the position, from 1, of the item at fault when the request
 	// gives several (a bulk endpoint's array); 0 when it is about none.
 	Item int
+	// APICode is the Backend API's code for this refusal when it has one
+	// of its own, Clerk's where Clerk documents one (an invitation revoked
+	// already: invitation_already_revoked); the handlers give each such
+	// code its status. Empty, the code follows from Code. The pages do not
+	// read it.
+	APICode string
 }
 
 func (e *Error) Error() string {
@@ -64,6 +70,14 @@ func Field(code Code, field, msg string) *Error {
 func (e *Error) T(id string, args ...any) *Error {
 	c := *e
 	c.ID, c.Args = id, args
+	return &c
+}
+
+// Coded returns a copy of e that the Backend API answers with code (see
+// APICode).
+func (e *Error) Coded(code string) *Error {
+	c := *e
+	c.APICode = code
 	return &c
 }
 

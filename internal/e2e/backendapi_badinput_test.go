@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/portalhq/portal/handlers"
+	portalorg "github.com/portalhq/portal/internal/org"
 	"github.com/portalhq/portal/internal/testutil/portaltest"
 )
 
@@ -93,6 +94,29 @@ func TestBackendAPIBadInputAnswers(t *testing.T) {
 	api(t, p, http.MethodPost, "/v1/users", map[string]any{"email_address": []string{"ada@example.com"}}, &u)
 	api(t, p, http.MethodPost, "/v1/organizations", map[string]any{"name": "Acme", "created_by": u.ID}, &o)
 	org := "/v1/organizations/" + o.ID
+	// What is no longer pending, and what is there already.
+	must := func(method, path string, body, out any) {
+		t.Helper()
+		if r := api(t, p, method, path, body, out); r.Status != http.StatusOK {
+			t.Fatalf("%s %s: %d %s", method, path, r.Status, r.Body)
+		}
+	}
+	var inv, sit, act, oinv, full struct{ ID string }
+	must("POST", "/v1/invitations", map[string]any{"email_address": "inv@example.com", "notify": false}, &inv)
+	must("POST", "/v1/invitations/"+inv.ID+"/revoke", nil, nil)
+	must("POST", "/v1/invitations", map[string]any{"email_address": "pending@example.com", "notify": false}, nil)
+	must("POST", "/v1/sign_in_tokens", map[string]any{"user_id": u.ID}, &sit)
+	must("POST", "/v1/sign_in_tokens/"+sit.ID+"/revoke", nil, nil)
+	must("POST", "/v1/actor_tokens", map[string]any{"user_id": u.ID, "actor": map[string]any{"sub": "user_support"}}, &act)
+	must("POST", "/v1/actor_tokens/"+act.ID+"/revoke", nil, nil)
+	must("POST", org+"/invitations", map[string]any{"email_address": "cy@example.com", "role": "org:member"}, &oinv)
+	must("POST", org+"/invitations/"+oinv.ID+"/revoke", nil, nil)
+	must("POST", org+"/invitations", map[string]any{"email_address": "dee@example.com", "role": "org:member"}, nil)
+	must("POST", org+"/domains", map[string]any{"name": "acme.test"}, nil)
+	must("POST", "/v1/organizations", map[string]any{"name": "Full", "created_by": u.ID}, &full)
+	for i := range portalorg.MaxDomains {
+		must("POST", "/v1/organizations/"+full.ID+"/domains", map[string]any{"name": fmt.Sprintf("d%d.test", i)}, nil)
+	}
 	const (
 		missing   = "form_param_missing"
 		malformed = "form_param_format_invalid"
@@ -161,6 +185,33 @@ func TestBackendAPIBadInputAnswers(t *testing.T) {
 		{"order_by unknown", "GET", "/v1/users?order_by=password", ``, 422, malformed, "order_by", noIndex},
 		{"order_by bare minus", "GET", "/v1/organizations?order_by=-", ``, 422, malformed, "order_by", noIndex},
 		{"sessions without a filter", "GET", "/v1/sessions", ``, 422, missing, "user_id", noIndex},
+		// Conflicts: Clerk's own code for each, not form_identifier_exists
+		// (a value another record holds), which names no field here or is
+		// not what happened.
+		{"invitation pending already", "POST", "/v1/invitations", `{"email_address":"pending@example.com"}`,
+			400, "duplicate_record", "email_address", noIndex},
+		{"invited twice in one request", "POST", "/v1/invitations/bulk",
+			`[{"email_address":"x@example.com"},{"email_address":"x@example.com"}]`, 422, "form_param_duplicate", "email_address", 1},
+		{"waitlisted twice in one request", "POST", "/v1/waitlist_entries/bulk",
+			`[{"email_address":"x@example.com"},{"email_address":"x@example.com"}]`, 422, "form_param_duplicate", "email_address", 1},
+		{"invitation revoked already", "POST", "/v1/invitations/" + inv.ID + "/revoke", ``,
+			400, "invitation_already_revoked", "", noIndex},
+		{"sign-in token revoked already", "POST", "/v1/sign_in_tokens/" + sit.ID + "/revoke", ``,
+			400, "sign_in_token_cannot_be_revoked_code", "", noIndex},
+		{"actor token revoked already", "POST", "/v1/actor_tokens/" + act.ID + "/revoke", ``,
+			400, "actor_token_cannot_be_revoked_code", "", noIndex},
+		{"organization invitation revoked already", "POST", org + "/invitations/" + oinv.ID + "/revoke", ``,
+			404, "organization_invitation_not_pending", "", noIndex},
+		{"organization invitation pending already", "POST", org + "/invitations", `{"email_address":"dee@example.com","role":"org:member"}`,
+			400, "organization_invitation_not_unique", "email_address", noIndex},
+		{"member invited", "POST", org + "/invitations", `{"email_address":"ada@example.com","role":"org:member"}`,
+			400, "already_a_member_in_organization", "email_address", noIndex},
+		{"member added again", "POST", org + "/memberships", `{"user_id":"` + u.ID + `","role":"org:member"}`,
+			400, "already_a_member_in_organization", "user_id", noIndex},
+		{"domain added again", "POST", org + "/domains", `{"name":"acme.test"}`,
+			422, "organization_domain_already_exists_same_organization", "name", noIndex},
+		{"domain past the quota", "POST", "/v1/organizations/" + full.ID + "/domains", `{"name":"more.test"}`,
+			403, "organization_domain_quota_exceeded", "name", noIndex},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			var b any

@@ -73,7 +73,7 @@ func TestClerkSDKManagesOrganizationDomains(t *testing.T) {
 		t.Fatalf("unverified domain = %+v, %v", beta, err)
 	}
 	_, err = domains.Create(ctx, acme.ID, &organizationdomain.CreateParams{Name: str("acme.test")})
-	wantSDKError(t, err, http.StatusUnprocessableEntity, "form_identifier_exists")
+	wantSDKError(t, err, http.StatusUnprocessableEntity, "organization_domain_already_exists_same_organization")
 	if _, err := domains.Create(ctx, other.ID, &organizationdomain.CreateParams{Name: str("acme.test")}); err != nil {
 		t.Errorf("another organization adds the same domain: %v", err)
 	}

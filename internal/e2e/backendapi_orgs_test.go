@@ -138,7 +138,7 @@ func TestClerkSDKManagesMembershipsAndInvitations_REQ_AC_06(t *testing.T) {
 	jsonEqual(t, "membership public_metadata", m.PublicMetadata, `{}`)
 	_, err = members.Create(ctx, &organizationmembership.CreateParams{OrganizationID: o.ID, UserID: str(bob.ID),
 		Role: str("org:member")})
-	wantSDKError(t, err, http.StatusUnprocessableEntity, "form_identifier_exists")
+	wantSDKError(t, err, http.StatusBadRequest, "already_a_member_in_organization")
 	_, err = members.Create(ctx, &organizationmembership.CreateParams{OrganizationID: o.ID, UserID: str(bob.ID),
 		Role: str("org:owner")})
 	wantSDKError(t, err, http.StatusUnprocessableEntity, "form_param_format_invalid")
@@ -234,7 +234,7 @@ func TestClerkSDKManagesMembershipsAndInvitations_REQ_AC_06(t *testing.T) {
 	}
 	_, err = invitations.Create(ctx, &organizationinvitation.CreateParams{OrganizationID: o.ID,
 		EmailAddress: str("cy@example.com"), Role: str("org:member")})
-	wantSDKError(t, err, http.StatusUnprocessableEntity, "form_identifier_exists")
+	wantSDKError(t, err, http.StatusBadRequest, "organization_invitation_not_unique")
 	_, err = invitations.Create(ctx, &organizationinvitation.CreateParams{OrganizationID: o.ID,
 		EmailAddress: str("dee@example.com"), Role: str("org:member"), RedirectURL: str("https://evil.example/")})
 	wantSDKError(t, err, http.StatusUnprocessableEntity, "form_param_format_invalid")
@@ -261,6 +261,13 @@ func TestClerkSDKManagesMembershipsAndInvitations_REQ_AC_06(t *testing.T) {
 		t.Fatalf("Revoke = %+v, %v", revoked, err)
 	}
 	_, err = invitations.Revoke(ctx, &organizationinvitation.RevokeParams{OrganizationID: o.ID, ID: inv.ID})
+	wantSDKError(t, err, http.StatusNotFound, "organization_invitation_not_pending")
+	// Another organization's is not found, whatever became of it.
+	other, err := organization.NewClient(cfg).Create(ctx, &organization.CreateParams{Name: str("Other"), CreatedBy: str(ada.ID)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = invitations.Revoke(ctx, &organizationinvitation.RevokeParams{OrganizationID: other.ID, ID: inv.ID})
 	wantSDKError(t, err, http.StatusNotFound, "resource_not_found")
 	pending := []string{"pending"}
 	if none, err := invitations.List(ctx, &organizationinvitation.ListParams{OrganizationID: o.ID, Statuses: &pending}); err != nil || none.TotalCount != 0 {

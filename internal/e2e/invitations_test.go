@@ -64,7 +64,7 @@ func TestClerkSDKManagesInvitations(t *testing.T) {
 		}
 	}
 	_, err = invites.Create(ctx, &invitation.CreateParams{EmailAddress: "bob@example.com"})
-	wantSDKError(t, err, http.StatusUnprocessableEntity, "form_identifier_exists")
+	wantSDKError(t, err, http.StatusBadRequest, "duplicate_record")
 	_, err = invites.Create(ctx, &invitation.CreateParams{EmailAddress: "dave@example.com", RedirectURL: str("https://evil.example/")})
 	wantSDKError(t, err, http.StatusUnprocessableEntity, "form_param_format_invalid")
 
@@ -94,7 +94,7 @@ func TestClerkSDKManagesInvitations(t *testing.T) {
 		t.Fatalf("Revoke = %+v, %v", revoked, err)
 	}
 	_, err = invites.Revoke(ctx, carol.ID)
-	wantSDKError(t, err, http.StatusConflict, "form_identifier_exists")
+	wantSDKError(t, err, http.StatusBadRequest, "invitation_already_revoked")
 	_, err = invites.Revoke(ctx, "inv_missing")
 	wantSDKError(t, err, http.StatusNotFound, "resource_not_found")
 
@@ -157,6 +157,8 @@ func TestInvitationLinkSignsUpWithMetadata(t *testing.T) {
 	if accepted.TotalCount != 1 || accepted.Data[0].ID != created.ID || accepted.Data[0].Status != "accepted" {
 		t.Errorf("accepted invitations: %+v", accepted)
 	}
+	wantAPIError(t, api(t, p, http.MethodPost, "/v1/invitations/"+created.ID+"/revoke", nil, nil),
+		http.StatusBadRequest, "invitation_already_accepted")
 	var bare []struct {
 		ID string `json:"id"`
 	}

@@ -154,7 +154,7 @@ func TestClerkSDKManagesTheWaitlist(t *testing.T) {
 		t.Errorf("pending invitations %+v, want bob's", pending)
 	}
 	wantAPIError(t, api(t, p, http.MethodPost, "/v1/waitlist_entries/"+bob.ID+"/invite", nil, nil),
-		http.StatusUnprocessableEntity, "form_identifier_exists")
+		http.StatusBadRequest, "duplicate_record")
 	wantAPIError(t, api(t, p, http.MethodPost, "/v1/waitlist_entries/wle_missing/invite", nil, nil),
 		http.StatusNotFound, "resource_not_found")
 
@@ -265,6 +265,10 @@ func TestWaitlistJourney(t *testing.T) {
 	if len(after.Data) != 1 || after.Data[0].ID != entry.ID || after.Data[0].Status != "completed" ||
 		after.Data[0].Invitation == nil || after.Data[0].Invitation.Status != "accepted" {
 		t.Errorf("bob's entry after sign-up: %+v", after.Data)
+	}
+	for _, act := range []string{"invite", "reject"} {
+		wantAPIError(t, api(t, p, http.MethodPost, "/v1/waitlist_entries/"+entry.ID+"/"+act, nil, nil),
+			http.StatusConflict, "waitlist_entry_already_completed")
 	}
 }
 

@@ -53,8 +53,8 @@ func TestInvitationEvents(t *testing.T) {
 		if _, err := e.svc.Revoke(t.Context(), gone.ID); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := e.svc.Revoke(t.Context(), gone.ID); !errors.Is(err, invitation.ErrNotPending) {
-			t.Errorf("second Revoke: %v", err)
+		if _, err := e.svc.Revoke(t.Context(), gone.ID); !errors.Is(err, invitation.ErrRevokedAlready) {
+			t.Errorf("second Revoke: %v, want ErrRevokedAlready", err)
 		}
 		if got := domaintest.EventTypes(t, e.st.Q, gone.ID); !slices.Equal(got, []string{events.AppInvitationCreated, events.AppInvitationRevoked}) {
 			t.Errorf("events after Revoke (twice): %v", got)

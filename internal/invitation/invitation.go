@@ -180,7 +180,12 @@ var (
 		"This invitation can't be used: it has expired, was revoked or was already used. Ask for a new one.").T("error.invitation.gone")
 	ErrWrongAccount = apperr.New(apperr.Forbidden,
 		"This invitation was sent to another email address. Use the account with that address.").T("error.invitation.wrong_account")
-	ErrNotPending = apperr.New(apperr.Conflict, "Only a pending invitation can be revoked.")
+	// Only a pending invitation can be revoked: one revoked or accepted
+	// already is refused with what became of it (NotPending reports both).
+	ErrRevokedAlready = apperr.New(apperr.Conflict,
+		"This invitation was revoked already; only a pending invitation can be revoked.").Coded("invitation_already_revoked")
+	ErrAcceptedAlready = apperr.New(apperr.Conflict,
+		"This invitation was accepted already; only a pending invitation can be revoked.").Coded("invitation_already_accepted")
 	// ErrNotSent: the email failed, and an invitation whose link nobody
 	// has is no use, so it was withdrawn; asking again is not a duplicate.
 	ErrNotSent = apperr.New(apperr.Unavailable,
@@ -240,7 +245,8 @@ func (s *Service) CreateMany(ctx context.Context, ins []CreateInput) ([]*Invitat
 			return nil, nil, Nth(err, i, len(ins))
 		}
 		if seen[inv.Email] {
-			return nil, nil, Nth(apperr.Field(apperr.Conflict, "email_address", inv.Email+" is invited twice in this request."), i, len(ins))
+			return nil, nil, Nth(apperr.Field(apperr.Conflict, "email_address", inv.Email+" is invited twice in this request.").
+				Coded("form_param_duplicate"), i, len(ins))
 		}
 		seen[inv.Email], invs[i], links[i] = true, inv, s.Link(ticket)
 	}
@@ -361,7 +367,8 @@ func invitable(ctx context.Context, r Repo, email string, now time.Time) error {
 		return err
 	}
 	if slices.ContainsFunc(pending, func(p Invitation) bool { return p.Live(now) }) {
-		return apperr.Field(apperr.Conflict, "email_address", email+" has a pending invitation already.")
+		return apperr.Field(apperr.Conflict, "email_address", email+" has a pending invitation already.").
+			Coded("duplicate_record")
 	}
 	return nil
 }
@@ -389,10 +396,11 @@ func (s *Service) withdraw(ctx context.Context, invs []*Invitation) error {
 
 // RevokeIn revokes inv, pending (expired or not), within r, a transaction
 // the caller runs, with invitation.revoked. An invitation no longer
-// pending in the store is ErrNotPending, and inv is left as it was.
+// pending in the store is ErrRevokedAlready or ErrAcceptedAlready
+// (NotPending), and inv is left as it was.
 func (s *Service) RevokeIn(ctx context.Context, r Repo, inv *Invitation) error {
 	if inv.Status != Pending {
-		return ErrNotPending
+		return notPending(inv.Status)
 	}
 	now := s.Clock.Now()
 	was := *inv
@@ -400,11 +408,30 @@ func (s *Service) RevokeIn(ctx context.Context, r Repo, inv *Invitation) error {
 	if err := r.UpdateAppInvitation(ctx, inv, Pending); err != nil {
 		*inv = was
 		if errors.Is(err, apperr.ErrConflict) {
-			return ErrNotPending
+			// Accepted or revoked meanwhile: say which, as when it was so
+			// before.
+			if cur, err := r.AppInvitationByID(ctx, inv.ID); err == nil && cur.Status != Pending {
+				return notPending(cur.Status)
+			}
+			return ErrRevokedAlready
 		}
 		return err
 	}
 	return inv.Record(ctx, r, events.AppInvitationRevoked, now)
+}
+
+// notPending is why an invitation in status cannot be revoked.
+func notPending(status string) error {
+	if status == Accepted {
+		return ErrAcceptedAlready
+	}
+	return ErrRevokedAlready
+}
+
+// NotPending reports whether err refuses to revoke an invitation because
+// it is no longer pending (revoked or accepted already).
+func NotPending(err error) bool {
+	return errors.Is(err, ErrRevokedAlready) || errors.Is(err, ErrAcceptedAlready)
 }
 
 // Record writes i's webhook event of type typ at now. Its data is the

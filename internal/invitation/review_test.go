@@ -63,3 +63,25 @@ func TestAcceptKeepsTheMetadataCeiling(t *testing.T) {
 		}
 	})
 }
+
+// Revoking an invitation that was accepted after it was read says so: the
+// conditional update loses its race and the refusal is what became of it
+// (invitation_already_accepted to the Backend API), not "revoked".
+func TestRevokeAfterAStaleReadSaysWhatBecameOfIt(t *testing.T) {
+	onEngines(t, func(t *testing.T, e *env) {
+		ctx := t.Context()
+		inv, _ := e.invite(invitation.CreateInput{Email: "bob@example.com"})
+		stale := *inv
+		accepted := *inv
+		accepted.Status = invitation.Accepted
+		if err := e.st.Q.UpdateAppInvitation(ctx, &accepted, invitation.Pending); err != nil {
+			t.Fatal(err)
+		}
+		if err := e.svc.RevokeIn(ctx, e.st.Q, &stale); !errors.Is(err, invitation.ErrAcceptedAlready) {
+			t.Errorf("RevokeIn after it was accepted: %v, want ErrAcceptedAlready", err)
+		}
+		if stale.Status != invitation.Pending {
+			t.Errorf("the stale copy reads %q, want it left as it was", stale.Status)
+		}
+	})
+}

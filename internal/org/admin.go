@@ -423,7 +423,8 @@ func (a *Admin) addMember(ctx context.Context, r Repo, o *Organization, m *Membe
 	}
 	if err := r.CreateMembership(ctx, m); err != nil {
 		if errors.Is(err, apperr.ErrConflict) {
-			return apperr.Field(apperr.Conflict, field, "That user is already a member of the organization.")
+			return apperr.Field(apperr.Conflict, field, "That user is already a member of the organization.").
+				Coded("already_a_member_in_organization")
 		}
 		return err
 	}

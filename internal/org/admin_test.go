@@ -95,8 +95,8 @@ func TestAdminKeepsTheRules_REQ_AC_06(t *testing.T) {
 		if _, _, err := e.svc.Accept(ctx, cy.actor, ticket); !errors.Is(err, org.ErrInvitationGone) {
 			t.Errorf("second acceptance: %v", err)
 		}
-		if _, err := adm.Revoke(ctx, o.ID, inv.ID); !errors.Is(err, org.ErrNotFound) {
-			t.Errorf("revoking an accepted invitation: %v", err)
+		if _, err := adm.Revoke(ctx, o.ID, inv.ID); !errors.Is(err, org.ErrInvitationAcceptedAlready) {
+			t.Errorf("revoking an accepted invitation: %v, want ErrInvitationAcceptedAlready", err)
 		}
 		if _, err := adm.RemoveMember(ctx, o.ID, cy.ID); err != nil {
 			t.Fatal(err)

@@ -131,9 +131,11 @@ type UserAddress struct {
 // Errors of verified domains.
 var (
 	ErrDomainTaken = apperr.Field(apperr.Conflict, "name",
-		"This organization has this domain already.").T("org.error.domain_taken")
+		"This organization has this domain already.").T("org.error.domain_taken").
+		Coded("organization_domain_already_exists_same_organization")
 	ErrDomainLimit = apperr.Field(apperr.Conflict, "name",
-		fmt.Sprintf("An organization can have at most %d domains. Remove one first.", MaxDomains)).T("org.error.domain_limit", "Count", MaxDomains)
+		fmt.Sprintf("An organization can have at most %d domains. Remove one first.", MaxDomains)).T("org.error.domain_limit", "Count", MaxDomains).
+		Coded("organization_domain_quota_exceeded")
 	ErrDomainVerified = apperr.New(apperr.Conflict,
 		"This domain is verified already.").T("org.error.domain_verified")
 	ErrDomainUnverified = apperr.Field(apperr.Invalid, "enrollment_mode",

@@ -167,7 +167,8 @@ func cleanEmails(raw []string) ([]string, error) {
 func (s *Service) checkInvitable(ctx context.Context, r Repo, orgID, email string) error {
 	if u, err := r.UserByIdentifier(ctx, user.Email, email); err == nil {
 		if _, err := r.MembershipOf(ctx, orgID, u.ID); err == nil {
-			return apperr.Field(apperr.Conflict, "email_address", email+" is already a member.").T("org.error.already_member", "Email", email)
+			return apperr.Field(apperr.Conflict, "email_address", email+" is already a member.").T("org.error.already_member", "Email", email).
+				Coded("already_a_member_in_organization")
 		} else if !errors.Is(err, apperr.ErrNotFound) {
 			return err
 		}
@@ -194,7 +195,8 @@ var errRoleInvalid = apperr.Field(apperr.Invalid, "role", "Choose one of the rol
 
 func alreadyInvited(email string) error {
 	return apperr.Field(apperr.Conflict, "email_address",
-		email+" has already been invited. Resend that invitation from the list instead.").T("org.error.already_invited", "Email", email)
+		email+" has already been invited. Resend that invitation from the list instead.").T("org.error.already_invited", "Email", email).
+		Coded("organization_invitation_not_unique")
 }
 
 // Invitations lists the pending invitations; it needs
@@ -210,12 +212,13 @@ func (s *Service) Invitations(ctx context.Context, actor Actor, orgID string) (*
 
 // Revoke withdraws a pending invitation; its link stops working.
 // One of this organization's that is no longer pending says what became
-// of it (ErrInvitationRevokedAlready, …) to a person who may manage it;
-// one of another organization reads as missing (REQ-AC-02).
+// of it (ErrInvitationRevokedAlready, …) to a person who may manage it and
+// to the Backend API (Clerk's organization_invitation_not_pending); one of
+// another organization reads as missing (REQ-AC-02).
 func (s *Service) Revoke(ctx context.Context, actor Actor, orgID, invitationID string) error {
 	return s.within(ctx, actor, orgID, PermMembershipsManage, func(r Repo, _ *Access) error {
 		inv, err := pendingIn(ctx, r, orgID, invitationID)
-		if errors.Is(err, ErrNotFound) && !actor.instance {
+		if errors.Is(err, ErrNotFound) {
 			return answeredAlready(ctx, r, orgID, invitationID)
 		}
 		if err != nil {

@@ -247,11 +247,14 @@ var (
 	ErrDomainRemovedAlready = apperr.New(apperr.Conflict,
 		"That domain was already removed.").T("org.error.domain_removed_already")
 	ErrInvitationRevokedAlready = apperr.New(apperr.Conflict,
-		"That invitation was already revoked or declined.").T("org.error.invitation_revoked_already")
+		"That invitation was already revoked or declined.").T("org.error.invitation_revoked_already").
+		Coded("organization_invitation_not_pending")
 	ErrInvitationAcceptedAlready = apperr.New(apperr.Conflict,
-		"That invitation was already accepted.").T("org.error.invitation_accepted_already")
+		"That invitation was already accepted.").T("org.error.invitation_accepted_already").
+		Coded("organization_invitation_not_pending")
 	ErrInvitationReplacedAlready = apperr.New(apperr.Conflict,
-		"That invitation had expired and was replaced by a newer one.").T("org.error.invitation_replaced_already")
+		"That invitation had expired and was replaced by a newer one.").T("org.error.invitation_replaced_already").
+		Coded("organization_invitation_not_pending")
 	ErrQueryTooLong = apperr.Field(apperr.Invalid, "query",
 		"Search with at most 100 characters.").T("org.error.query_too_long")
 	ErrQueryUnreadable = apperr.Field(apperr.Invalid, "query",
@@ -259,9 +262,11 @@ var (
 	ErrOwnRole = apperr.Field(apperr.Forbidden, "role",
 		"You can't change your own role. Ask another admin.").T("org.error.own_role")
 	ErrLastAdmin = apperr.New(apperr.Conflict,
-		"An organization needs at least one admin. Make someone else an admin first.").T("org.error.last_admin")
+		"An organization needs at least one admin. Make someone else an admin first.").T("org.error.last_admin").
+		Coded("organization_minimum_admins_needed")
 	ErrMemberLimit = apperr.New(apperr.Conflict,
-		"This organization has reached its member limit.").T("org.error.member_limit")
+		"This organization has reached its member limit.").T("org.error.member_limit").
+		Coded("organization_membership_quota_exceeded")
 	ErrCreateDisabled = apperr.New(apperr.Forbidden,
 		"Creating organizations isn't enabled on this site.").T("org.error.create_disabled")
 	ErrCreateLimit = apperr.New(apperr.Conflict,

@@ -221,7 +221,7 @@ func (s *Service) undo(ctx context.Context, st *Stored, inv *invitation.Invitati
 		if err := r.DeleteRestriction(ctx, st.List, st.ID); err != nil && !errors.Is(err, apperr.ErrNotFound) {
 			return err
 		}
-		if err := s.Invitations.RevokeIn(ctx, r, inv); err != nil && !errors.Is(err, invitation.ErrNotPending) {
+		if err := s.Invitations.RevokeIn(ctx, r, inv); err != nil && !invitation.NotPending(err) {
 			return err
 		}
 		return nil

@@ -38,7 +38,7 @@ var (
 	// not sign in now: the session it would start is refused too.
 	ErrActorCannotSignIn = apperr.Field(apperr.Invalid, "user_id",
 		"This user is banned or locked and can't sign in, so no actor token can be made for them.")
-	ErrActorNotPending = apperr.New(apperr.Conflict, "Only a pending actor token can be revoked.")
+	ErrActorNotPending = apperr.New(apperr.Conflict, "Only a pending actor token can be revoked.").Coded("actor_token_cannot_be_revoked_code")
 
 	errActor = apperr.Field(apperr.Invalid, "actor",
 		`Give the actor as a JSON object whose "sub" is the ID of who impersonates the user, such as {"sub":"user_…"}.`)

@@ -118,7 +118,7 @@ var (
 	// now; the link would only lead to a refusal.
 	ErrCannotSignIn = apperr.Field(apperr.Invalid, "user_id",
 		"This user is banned or locked and can't sign in, so no sign-in token can be made for them.")
-	ErrNotPending = apperr.New(apperr.Conflict, "Only a pending sign-in token can be revoked.")
+	ErrNotPending = apperr.New(apperr.Conflict, "Only a pending sign-in token can be revoked.").Coded("sign_in_token_cannot_be_revoked_code")
 	// ErrGone: unknown, used, revoked and expired tokens read alike.
 	ErrGone = apperr.New(apperr.Expired,
 		"This sign-in link can't be used: it has expired, was revoked or was already used. Ask for a new one.").T("error.sign_in_token.gone")

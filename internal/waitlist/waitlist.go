@@ -176,7 +176,8 @@ var (
 	// revoked and the entry put back as it was; inviting again works.
 	ErrNotSent = apperr.New(apperr.Unavailable,
 		"The invitation email couldn't be sent, so the entry was left as it was. Please try again.")
-	ErrCompleted = apperr.New(apperr.Conflict, "This person has signed up already: their invitation was accepted.")
+	ErrCompleted = apperr.New(apperr.Conflict, "This person has signed up already: their invitation was accepted.").
+			Coded("waitlist_entry_already_completed")
 )
 
 // Join puts email on the list from the /waitlist page. Its answer reveals
@@ -261,13 +262,14 @@ func (s *Service) CreateMany(ctx context.Context, ins []CreateInput) ([]*Entry, 
 		}
 		if slices.Contains(addrs[:i], addr) {
 			return nil, apperr.Nth(apperr.Field(apperr.Invalid, "email_address",
-				addr+" is given twice in this request."), "Entry", i, len(ins))
+				addr+" is given twice in this request.").Coded("form_param_duplicate"), "Entry", i, len(ins))
 		}
 		addrs[i] = addr
 	}
 	out, created, err := s.addAll(ctx, addrs, true)
 	if errors.Is(err, apperr.ErrConflict) { // the same addresses joining elsewhere, twice over
-		return nil, apperr.New(apperr.Conflict, "Some of these addresses were added at the same moment by another request. Send the request again.")
+		return nil, apperr.New(apperr.Conflict, "Some of these addresses were added at the same moment by another request. Send the request again.").
+			Coded("resource_locked")
 	}
 	if err != nil {
 		return nil, apperr.Nth(err, "Entry", failedAt(err), len(ins))
@@ -465,7 +467,7 @@ func (s *Service) undoInvite(ctx context.Context, was *Entry, inv *invitation.In
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), undoTimeout)
 	defer cancel()
 	return s.InTx(ctx, func(r Repo) error {
-		if err := s.Invitations.RevokeIn(ctx, r, inv); err != nil && !errors.Is(err, invitation.ErrNotPending) {
+		if err := s.Invitations.RevokeIn(ctx, r, inv); err != nil && !invitation.NotPending(err) {
 			return err
 		}
 		e, err := load(ctx, r, was.ID)
@@ -515,7 +517,7 @@ func (s *Service) Reject(ctx context.Context, entryID string) (*Entry, error) {
 			return err
 		}
 		for i := range pending {
-			if err := s.Invitations.RevokeIn(ctx, r, &pending[i]); err != nil && !errors.Is(err, invitation.ErrNotPending) {
+			if err := s.Invitations.RevokeIn(ctx, r, &pending[i]); err != nil && !invitation.NotPending(err) {
 				return err
 			}
 		}
@@ -563,7 +565,7 @@ func (s *Service) change(ctx context.Context, r Repo, e *Entry, status string, i
 		e.InvitationID = inv.ID
 	}
 	if err := r.UpdateWaitlistEntry(ctx, e, from, fromInv); errors.Is(err, apperr.ErrConflict) {
-		return apperr.New(apperr.Conflict, "The entry changed at the same moment. Please try again.")
+		return apperr.New(apperr.Conflict, "The entry changed at the same moment. Please try again.").Coded("resource_locked")
 	} else if errors.Is(err, apperr.ErrNotFound) {
 		return ErrNotFound
 	} else if err != nil {

@@ -411,3 +411,35 @@ func TestJoinFollowsTheAllowlist(t *testing.T) {
 		}
 	})
 }
+
+// lostRace is a Repo on which every write of an entry loses its race: the
+// store's ErrConflict, as when another request wrote first.
+type lostRace struct{ waitlist.Repo }
+
+func (lostRace) CreateWaitlistEntry(context.Context, *waitlist.Entry) error {
+	return apperr.ErrConflict
+}
+func (lostRace) UpdateWaitlistEntry(context.Context, *waitlist.Entry, string, string) error {
+	return apperr.ErrConflict
+}
+
+// A write that lost its race, twice over for a bulk add, is refused with
+// the advice to try again and the Backend API's resource_locked (Clerk's
+// answer for a resource another request is changing), not as a taken value.
+func TestALostRaceIsResourceLocked(t *testing.T) {
+	onEngines(t, func(t *testing.T, e *env) {
+		ctx := t.Context()
+		bob := e.create("bob@example.com")
+		inTx := e.svc.InTx
+		e.svc.InTx = func(ctx context.Context, fn func(waitlist.Repo) error) error {
+			return inTx(ctx, func(r waitlist.Repo) error { return fn(lostRace{r}) })
+		}
+		_, rejectErr := e.svc.Reject(ctx, bob.ID)
+		_, bulkErr := e.svc.CreateMany(ctx, []waitlist.CreateInput{{Email: "cy@example.com"}, {Email: "dee@example.com"}})
+		for what, err := range map[string]error{"Reject": rejectErr, "CreateMany": bulkErr} {
+			if ae, ok := apperr.As(err); !ok || ae.Code != apperr.Conflict || ae.APICode != "resource_locked" {
+				t.Errorf("%s: %v, want a conflict coded resource_locked", what, err)
+			}
+		}
+	})
+}
