@@ -412,7 +412,7 @@ func TestWaitlistBulkCreate(t *testing.T) {
 	}
 	wantAPIError(t, api(t, p, http.MethodPost, "/v1/waitlist_entries/bulk", []map[string]any{
 		{"email_address": "erin@example.com"}, {"email_address": "ERIN@example.com"}}, nil),
-		http.StatusUnprocessableEntity, "form_param_format_invalid")
+		http.StatusUnprocessableEntity, "form_param_duplicate")
 	wantAPIError(t, api(t, p, http.MethodPost, "/v1/waitlist_entries/bulk", map[string]any{"email_address": "erin@example.com"}, nil),
 		http.StatusBadRequest, "request_body_invalid")
 	var list struct {
