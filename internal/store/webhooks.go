@@ -149,6 +149,14 @@ func (q *Q) CountWebhookDeliveries(ctx context.Context, endpointID string) (int,
 	return q.count(ctx, `SELECT COUNT(*) FROM webhook_deliveries WHERE endpoint_id = ?`, endpointID)
 }
 
+// DeferWebhookDeliveries moves the endpoint's pending deliveries due before
+// until to until.
+func (q *Q) DeferWebhookDeliveries(ctx context.Context, endpointID string, until time.Time) error {
+	_, err := q.exec(ctx, `UPDATE webhook_deliveries SET next_attempt_at = ?
+		WHERE endpoint_id = ? AND status = 'pending' AND next_attempt_at < ?`, ms(until), endpointID, ms(until))
+	return err
+}
+
 // SaveWebhookDelivery writes the state of a delivery and clears its lease.
 func (q *Q) SaveWebhookDelivery(ctx context.Context, d webhook.Delivery) error {
 	return q.expectOne(q.exec(ctx, `UPDATE webhook_deliveries SET status = ?, tries = ?, attempts = ?,

@@ -3,6 +3,7 @@ package webhook_test
 import (
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -12,6 +13,7 @@ import (
 	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
 	svix "github.com/svix/svix-webhooks/go"
 
+	"github.com/portalhq/portal/internal/events"
 	"github.com/portalhq/portal/internal/webhook"
 )
 
@@ -216,7 +218,7 @@ func TestOrderPerObject(t *testing.T) {
 		h.rcv.set(func(_ http.ResponseWriter, r *http.Request, _ []byte) int {
 			if r.Header.Get("svix-id") == firstID && failFirst > 0 {
 				failFirst--
-				return http.StatusBadGateway
+				return http.StatusInternalServerError // not a throttle: other objects go on
 			}
 			return http.StatusOK
 		})
@@ -426,3 +428,130 @@ func TestEventTypeFilter(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// REQ-WH-05: each retry waits the schedule's wait plus jitter of up to a
+// tenth of it, so that deliveries that failed together come back spread.
+func TestRetriesAreJittered_REQ_WH_05(t *testing.T) {
+	engines(t, func(t *testing.T, h *harness) {
+		h.rcv.set(statusAnswer(http.StatusInternalServerError))
+		ep := h.endpoint()
+		evs := []events.Event{h.emit("user.updated", "user_1", nil), h.emit("user.updated", "user_2", nil)}
+		w := h.jitteredWorker()
+		if n := h.run(w); n != 2 {
+			t.Fatalf("first attempts: %d sent, want 2", n)
+		}
+		sched := webhook.Schedule()
+		jittered := false
+		for try := 1; try < len(sched); try++ {
+			var nexts []time.Time
+			for _, ev := range evs {
+				d := h.delivery(ep.ID, ev.ID)
+				wait := d.NextAttemptAt.Sub(*d.LastAttemptAt)
+				if wait < sched[try] || wait > sched[try]+sched[try]/10 {
+					t.Fatalf("retry %d of %s waits %v, want %v plus at most a tenth", try, ev.ObjectID, wait, sched[try])
+				}
+				jittered = jittered || wait != sched[try]
+				nexts = append(nexts, *d.NextAttemptAt)
+			}
+			if try >= 2 && nexts[0].Equal(nexts[1]) {
+				t.Errorf("retry %d: both deliveries come back at the same moment, %v", try, nexts[0])
+			}
+			h.clock.Advance(sched[try] + sched[try]/10)
+			if n := h.run(w); n != 2 {
+				t.Fatalf("retry %d: %d sent, want 2", try, n)
+			}
+		}
+		if !jittered {
+			t.Error("no retry had any jitter")
+		}
+	})
+}
+
+func TestJitterIsUpToATenth(t *testing.T) {
+	const wait = 10 * time.Hour
+	lo, hi := wait, time.Duration(0)
+	for range 1000 {
+		j := webhook.Jitter(wait)
+		if j < 0 || j >= wait/10 {
+			t.Fatalf("Jitter(%v) = %v, want [0, %v)", wait, j, wait/10)
+		}
+		lo, hi = min(lo, j), max(hi, j)
+	}
+	if lo > wait/100 || hi < wait/10-wait/100 {
+		t.Errorf("1000 jitters of %v span only [%v, %v]", wait, lo, hi)
+	}
+	if webhook.Jitter(0) != 0 {
+		t.Error("an immediate attempt got jitter")
+	}
+}
+
+// REQ-WH-05: an endpoint that answers 429, 502 or 504 is spared: nothing
+// more is sent to it that round, and its other deliveries wait as long as
+// the refused one (or its Retry-After); a 503 is an ordinary failure.
+func TestThrottlingEndpointIsSpared_REQ_WH_05(t *testing.T) {
+	for _, c := range []struct {
+		status     int
+		retryAfter string
+		spared     bool
+		wait       time.Duration
+	}{
+		{http.StatusTooManyRequests, "", true, 5 * time.Second},
+		{http.StatusTooManyRequests, "120", true, 2 * time.Minute},
+		{http.StatusBadGateway, "", true, 5 * time.Second},
+		{http.StatusGatewayTimeout, "", true, 5 * time.Second},
+		{http.StatusServiceUnavailable, "", false, 5 * time.Second},
+	} {
+		t.Run(fmt.Sprintf("%d %q", c.status, c.retryAfter), func(t *testing.T) {
+			engines(t, func(t *testing.T, h *harness) {
+				refuse := true
+				h.rcv.set(func(w http.ResponseWriter, _ *http.Request, _ []byte) int {
+					if !refuse {
+						return http.StatusOK
+					}
+					if c.retryAfter != "" {
+						w.Header().Set("Retry-After", c.retryAfter)
+					}
+					return c.status
+				})
+				ep := h.endpoint()
+				other := h.endpoint()
+				evs := []events.Event{h.emit("user.updated", "user_1", nil), h.emit("user.updated", "user_2", nil),
+					h.emit("user.updated", "user_3", nil)}
+				w := h.worker()
+				sent := h.run(w)
+				want := 6 // three deliveries to each of two endpoints
+				if c.spared {
+					want = 2 // the first to each
+				}
+				if sent != want {
+					t.Fatalf("first round: %d sent, want %d", sent, want)
+				}
+				// The second endpoint shares the receiver, so it is refused and
+				// spared the same way: each endpoint on its own.
+				start := h.clock.Now()
+				for _, e := range []*webhook.Endpoint{ep, other} {
+					for i, ev := range evs {
+						d := h.delivery(e.ID, ev.ID)
+						if want := start.Add(c.wait); !d.NextAttemptAt.Equal(want) {
+							t.Errorf("endpoint %s delivery %d: next attempt at +%v, want +%v", e.ID, i+1,
+								d.NextAttemptAt.Sub(start), c.wait)
+						}
+						if tried := d.Attempts > 0; c.spared && tried != (i == 0) {
+							t.Errorf("endpoint %s delivery %d: %d attempts; only the first is sent to a throttling endpoint",
+								e.ID, i+1, d.Attempts)
+						}
+					}
+				}
+				h.clock.Advance(c.wait - time.Second)
+				if n := h.run(w); n != 0 {
+					t.Errorf("%d sent to a throttling endpoint before its wait", n)
+				}
+				refuse = false
+				h.clock.Advance(time.Second)
+				if n := h.run(w); n != 6 {
+					t.Errorf("after the wait: %d sent, want all 6", n)
+				}
+			})
+		})
+	}
+}

@@ -55,7 +55,16 @@ func newHarness(t *testing.T, url string) *harness {
 
 // worker is a new worker on the harness's database: calling it again is a
 // restarted portal.
+// worker is a worker of h whose retries wait the schedule exactly (no
+// jitter), so that tests can step the clock to each; jitteredWorker has
+// the jitter a portal runs with.
 func (h *harness) worker() *webhook.Worker {
+	w := h.jitteredWorker()
+	w.Jitter = func(time.Duration) time.Duration { return 0 }
+	return w
+}
+
+func (h *harness) jitteredWorker() *webhook.Worker {
 	return &webhook.Worker{Clock: h.clock, Store: h.st.Q, InTx: store.Tx[webhook.Store](h.st),
 		Client: webhook.NewHTTPClient(true), InstanceID: "ins_test", Log: slog.New(slog.DiscardHandler)}
 }

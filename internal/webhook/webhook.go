@@ -91,6 +91,9 @@ type Store interface {
 	// first.
 	WebhookDeliveries(ctx context.Context, endpointID string, limit, offset int) ([]Delivery, error)
 	CountWebhookDeliveries(ctx context.Context, endpointID string) (int, error)
+	// DeferWebhookDeliveries makes the endpoint's pending deliveries due
+	// before until due at until: the endpoint asked to be spared.
+	DeferWebhookDeliveries(ctx context.Context, endpointID string, until time.Time) error
 	// SaveWebhookDelivery writes a delivery's state and clears its lease.
 	SaveWebhookDelivery(ctx context.Context, d Delivery) error
 	InsertWebhookAttempt(ctx context.Context, a Attempt) error

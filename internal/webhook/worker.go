@@ -3,6 +3,8 @@ package webhook
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -20,8 +22,9 @@ import (
 	"github.com/portalhq/portal/internal/id"
 )
 
-// Schedule is Svix's: the wait before each attempt, the first immediate.
-// After the last one fails the delivery is failed (about 27 hours in all).
+// Schedule is Svix's: the wait before each attempt, the first immediate,
+// each retry's wait lengthened by up to a tenth (Jitter). After the last
+// one fails the delivery is failed (27 to 30 hours in all).
 func Schedule() []time.Duration {
 	return []time.Duration{0, 5 * time.Second, 5 * time.Minute, 30 * time.Minute,
 		2 * time.Hour, 5 * time.Hour, 10 * time.Hour, 10 * time.Hour}
@@ -69,6 +72,10 @@ type Worker struct {
 	Poll time.Duration
 	// Timeout bounds one attempt; zero means AttemptTimeout.
 	Timeout time.Duration
+	// Jitter is added to each retry's wait; nil means Jitter, up to a
+	// tenth of the wait at random, so that many deliveries failed at once
+	// do not all come back at once.
+	Jitter func(wait time.Duration) time.Duration
 
 	wakeOnce sync.Once
 	wake     chan struct{}
@@ -158,7 +165,8 @@ func (w *Worker) RunOnce(ctx context.Context) (int, error) {
 
 // serve sends one endpoint's deliveries in order, each leased just before
 // it is sent so that a lease never has to outlast more than one attempt.
-// A delivery another worker holds is skipped.
+// A delivery another worker holds is skipped; an endpoint that asks to be
+// spared (throttles) gets no more this round.
 func (w *Worker) serve(ctx context.Context, list []Delivery) (int, error) {
 	n := 0
 	for _, d := range list {
@@ -173,40 +181,44 @@ func (w *Worker) serve(ctx context.Context, list []Delivery) (int, error) {
 		if !ok {
 			continue
 		}
-		if err := w.attempt(ctx, d); err != nil {
+		res, err := w.attempt(ctx, d)
+		if err != nil {
 			return n, fmt.Errorf("webhook %s to %s: %w", d.EventID, d.EndpointID, err)
 		}
 		n++
+		if res.throttles() {
+			return n, nil
+		}
 	}
 	return n, nil
 }
 
 // attempt sends one delivery and records the outcome.
-func (w *Worker) attempt(ctx context.Context, d Delivery) error {
+func (w *Worker) attempt(ctx context.Context, d Delivery) (result, error) {
 	ep, err := w.Store.WebhookEndpoint(ctx, d.EndpointID)
 	if err != nil {
-		return err
+		return result{}, err
 	}
 	ev, err := w.Store.EventBySeq(ctx, d.EventSeq)
 	if err != nil {
-		return err
+		return result{}, err
 	}
 	body, err := w.body(ev)
 	if err != nil {
-		return err
+		return result{}, err
 	}
 	keys, err := signingKeys(ep, w.Clock.Now())
 	if err != nil {
-		return err
+		return result{}, err
 	}
 	sentAt := w.Clock.Now()
 	res := w.send(ctx, ep.URL, signedHeaders(keys, d.EventID, sentAt, body), body)
 	if ctx.Err() != nil {
 		// Shutting down: the answer, if any, is unknown. The lease lapses
 		// and another worker sends it again.
-		return nil
+		return res, nil
 	}
-	return w.record(ctx, d, res, sentAt)
+	return res, w.record(ctx, d, res, sentAt)
 }
 
 func (w *Worker) body(ev *events.Event) ([]byte, error) {
@@ -240,6 +252,14 @@ type result struct {
 }
 
 func (r result) ok() bool { return r.err == "" && r.status >= 200 && r.status < 300 }
+
+// throttles reports an answer that asks the sender to slow down: too many
+// requests, or a gateway in front of the receiver that could not get an
+// answer from it.
+func (r result) throttles() bool {
+	return r.status == http.StatusTooManyRequests || r.status == http.StatusBadGateway ||
+		r.status == http.StatusGatewayTimeout
+}
 
 func (w *Worker) send(ctx context.Context, url string, h http.Header, body []byte) result {
 	timeout := w.Timeout
@@ -295,7 +315,18 @@ func (w *Worker) record(ctx context.Context, d Delivery, res result, at time.Tim
 				ep.FailingSince, epChanged = nil, true
 			}
 		} else {
-			next(&d, res, at)
+			next(&d, res, at, w.jitter)
+			if res.throttles() {
+				// The endpoint's other deliveries wait as long as this
+				// one: none is sent to it before the next try.
+				until := at.Add(max(Schedule()[1], min(res.retryAfter, maxRetryAfter)))
+				if d.NextAttemptAt != nil {
+					until = *d.NextAttemptAt
+				}
+				if err := st.DeferWebhookDeliveries(ctx, ep.ID, until); err != nil {
+					return err
+				}
+			}
 			if ep.FailingSince == nil {
 				ep.FailingSince, epChanged = &at, true
 			}
@@ -324,16 +355,34 @@ func (w *Worker) record(ctx context.Context, d Delivery, res result, at time.Tim
 
 // next schedules the attempt after a failed one, or fails the delivery when
 // the schedule is spent. A Retry-After longer than the schedule's wait is
-// honoured, up to a day.
-func next(d *Delivery, res result, at time.Time) {
+// honoured, up to a day; the schedule's wait gets jitter on top.
+func next(d *Delivery, res result, at time.Time, jitter func(time.Duration) time.Duration) {
 	sched := Schedule()
 	if d.Tries >= len(sched) {
 		d.Status, d.NextAttemptAt = Failed, nil
 		return
 	}
-	wait := max(sched[d.Tries], min(res.retryAfter, maxRetryAfter))
+	wait := sched[d.Tries] + jitter(sched[d.Tries])
+	wait = max(wait, min(res.retryAfter, maxRetryAfter))
 	t := at.Add(wait)
 	d.Status, d.NextAttemptAt = Pending, &t
+}
+
+func (w *Worker) jitter(wait time.Duration) time.Duration {
+	if w.Jitter != nil {
+		return w.Jitter(wait)
+	}
+	return Jitter(wait)
+}
+
+// Jitter is a random duration from zero up to a tenth of wait.
+func Jitter(wait time.Duration) time.Duration {
+	if wait < 10 {
+		return 0
+	}
+	var b [8]byte
+	_, _ = rand.Read(b[:]) // crypto/rand.Read does not fail
+	return time.Duration(binary.LittleEndian.Uint64(b[:]) % uint64(wait/10))
 }
 
 // retryAfter reads a Retry-After header: seconds, or an HTTP date.
