@@ -23,6 +23,7 @@ func runContract(t *testing.T, open func(t *testing.T) *store.Store) {
 	t.Run("signing keys", func(t *testing.T) { testSigningKeys(t, open) })
 	t.Run("events", func(t *testing.T) { testEvents(t, open) })
 	t.Run("outbox", func(t *testing.T) { testOutbox(t, open) })
+	t.Run("webhook leases", func(t *testing.T) { testWebhookLeases(t, open) })
 	t.Run("settings", func(t *testing.T) { testSettings(t, open) })
 	t.Run("tx adapter", func(t *testing.T) { testTxAdapter(t, open) })
 	t.Run("passkeys", func(t *testing.T) { testPasskeys(t, open) })

@@ -99,25 +99,31 @@ const deliveryCols = `d.endpoint_id, d.event_id, d.event_seq, d.event_type, d.ob
 	d.next_attempt_at, d.last_attempt_at, d.last_status_code, d.last_error, d.created_at, d.updated_at`
 
 // DueWebhookDeliveries lists what a worker should send at now: pending,
-// due, not leased, for an enabled endpoint, and not behind an earlier
-// pending delivery about the same object to the same endpoint (so each
-// object's events arrive in order). Oldest event first.
+// due, not leased, for an enabled endpoint not being spared (throttled),
+// and not behind an earlier pending delivery about the same object to the
+// same endpoint (so each object's events arrive in order). Oldest event
+// first.
 func (q *Q) DueWebhookDeliveries(ctx context.Context, now time.Time, limit int) ([]webhook.Delivery, error) {
 	return q.deliveries(ctx, `SELECT `+deliveryCols+` FROM webhook_deliveries d
 		JOIN webhook_endpoints e ON e.id = d.endpoint_id
 		WHERE d.status = 'pending' AND d.next_attempt_at <= ? AND (d.lease_until IS NULL OR d.lease_until <= ?)
-			AND e.disabled = ?
+			AND e.disabled = ? AND (e.throttled_until IS NULL OR e.throttled_until <= ?)
 			AND NOT EXISTS (SELECT 1 FROM webhook_deliveries p WHERE p.endpoint_id = d.endpoint_id
 				AND p.object_id = d.object_id AND p.event_seq < d.event_seq AND p.status = 'pending')
-		ORDER BY d.event_seq LIMIT ?`, ms(now), ms(now), false, limit)
+		ORDER BY d.event_seq LIMIT ?`, ms(now), ms(now), false, ms(now), limit)
 }
 
-// LeaseWebhookDelivery claims a pending delivery until until, unless
-// another worker holds an unexpired lease on it.
+// LeaseWebhookDelivery claims a pending delivery until until when it is
+// still due at now and its endpoint is not being spared, unless another
+// worker holds an unexpired lease on it: a worker acting on a list it read
+// earlier does not send what was rescheduled or throttled meanwhile.
 func (q *Q) LeaseWebhookDelivery(ctx context.Context, endpointID, eventID string, now, until time.Time) (bool, error) {
 	res, err := q.exec(ctx, `UPDATE webhook_deliveries SET lease_until = ?
-		WHERE endpoint_id = ? AND event_id = ? AND status = 'pending' AND (lease_until IS NULL OR lease_until <= ?)`,
-		ms(until), endpointID, eventID, ms(now))
+		WHERE endpoint_id = ? AND event_id = ? AND status = 'pending' AND next_attempt_at <= ?
+			AND (lease_until IS NULL OR lease_until <= ?)
+			AND NOT EXISTS (SELECT 1 FROM webhook_endpoints e
+				WHERE e.id = webhook_deliveries.endpoint_id AND e.throttled_until > ?)`,
+		ms(until), endpointID, eventID, ms(now), ms(now), ms(now))
 	if err != nil {
 		return false, err
 	}
@@ -149,12 +155,12 @@ func (q *Q) CountWebhookDeliveries(ctx context.Context, endpointID string) (int,
 	return q.count(ctx, `SELECT COUNT(*) FROM webhook_deliveries WHERE endpoint_id = ?`, endpointID)
 }
 
-// DeferWebhookDeliveries moves the endpoint's pending deliveries due before
-// until to until.
-func (q *Q) DeferWebhookDeliveries(ctx context.Context, endpointID string, until time.Time) error {
-	_, err := q.exec(ctx, `UPDATE webhook_deliveries SET next_attempt_at = ?
-		WHERE endpoint_id = ? AND status = 'pending' AND next_attempt_at < ?`, ms(until), endpointID, ms(until))
-	return err
+// ThrottleWebhookEndpoint spares the endpoint until until: no delivery to
+// it is due before then. Only this column is written, so an operator's
+// change to the endpoint at the same moment is not lost.
+func (q *Q) ThrottleWebhookEndpoint(ctx context.Context, endpointID string, until time.Time) error {
+	return q.expectOne(q.exec(ctx, `UPDATE webhook_endpoints SET throttled_until = ? WHERE id = ?`,
+		ms(until), endpointID))
 }
 
 // SaveWebhookDelivery writes the state of a delivery and clears its lease.

@@ -84,16 +84,17 @@ type Store interface {
 	// same object to the same endpoint; oldest event first.
 	DueWebhookDeliveries(ctx context.Context, now time.Time, limit int) ([]Delivery, error)
 	// LeaseWebhookDelivery claims a due delivery until until; false when
-	// another worker holds it or it is no longer pending.
+	// another worker holds it, it is no longer pending or due, or its
+	// endpoint is being spared.
 	LeaseWebhookDelivery(ctx context.Context, endpointID, eventID string, now, until time.Time) (bool, error)
 	WebhookDelivery(ctx context.Context, endpointID, eventID string) (*Delivery, error)
 	// WebhookDeliveries returns a page of the endpoint's deliveries, newest
 	// first.
 	WebhookDeliveries(ctx context.Context, endpointID string, limit, offset int) ([]Delivery, error)
 	CountWebhookDeliveries(ctx context.Context, endpointID string) (int, error)
-	// DeferWebhookDeliveries makes the endpoint's pending deliveries due
-	// before until due at until: the endpoint asked to be spared.
-	DeferWebhookDeliveries(ctx context.Context, endpointID string, until time.Time) error
+	// ThrottleWebhookEndpoint spares the endpoint until until: none of its
+	// deliveries is due or leased before then.
+	ThrottleWebhookEndpoint(ctx context.Context, endpointID string, until time.Time) error
 	// SaveWebhookDelivery writes a delivery's state and clears its lease.
 	SaveWebhookDelivery(ctx context.Context, d Delivery) error
 	InsertWebhookAttempt(ctx context.Context, a Attempt) error

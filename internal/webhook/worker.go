@@ -39,6 +39,9 @@ const (
 	// maxRetryAfter caps how long a receiver's Retry-After can hold a
 	// delivery back.
 	maxRetryAfter = 24 * time.Hour
+	// throttlePause is how long an endpoint that answered 429, 502 or 504
+	// without a Retry-After is spared.
+	throttlePause = 5 * time.Second
 	// lease is how long a worker holds a delivery it is sending; a worker
 	// that dies mid-attempt releases it by letting it lapse, and the
 	// delivery is sent again (at least once).
@@ -317,13 +320,12 @@ func (w *Worker) record(ctx context.Context, d Delivery, res result, at time.Tim
 		} else {
 			next(&d, res, at, w.jitter)
 			if res.throttles() {
-				// The endpoint's other deliveries wait as long as this
-				// one: none is sent to it before the next try.
-				until := at.Add(max(Schedule()[1], min(res.retryAfter, maxRetryAfter)))
-				if d.NextAttemptAt != nil {
-					until = *d.NextAttemptAt
-				}
-				if err := st.DeferWebhookDeliveries(ctx, ep.ID, until); err != nil {
+				// The endpoint is spared for what it asked (Retry-After),
+				// else for a short pause: nothing queued, before or after
+				// this answer, is sent to it meanwhile. The refused
+				// delivery keeps its own schedule.
+				until := at.Add(max(throttlePause, min(res.retryAfter, maxRetryAfter)))
+				if err := st.ThrottleWebhookEndpoint(ctx, ep.ID, until); err != nil {
 					return err
 				}
 			}
