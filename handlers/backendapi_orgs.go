@@ -151,6 +151,9 @@ func (a *app) apiOrgMetadata(c echo.Context) error {
 // and re-encoded as the organization page's upload is.
 func (a *app) apiOrgSetLogo(c echo.Context) error {
 	return a.orgAPI(c, func(ctx context.Context, adm *org.Admin) (any, error) {
+		if _, err := adm.Get(ctx, c.Param("id"), false); err != nil {
+			return nil, err // an unknown organization first, whatever was sent
+		}
 		data, err := apiUpload(c, org.MaxLogoBytes)
 		if err != nil {
 			return nil, err

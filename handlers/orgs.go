@@ -377,7 +377,7 @@ func formLogo(c echo.Context) (*org.Logo, error) {
 
 func readLogo(fh *multipart.FileHeader) (*org.Logo, error) {
 	if fh.Size > org.MaxLogoBytes {
-		return nil, errLogoTooLarge
+		return nil, org.ErrLogoTooLarge
 	}
 	f, err := fh.Open()
 	if err != nil {
@@ -393,7 +393,6 @@ func readLogo(fh *multipart.FileHeader) (*org.Logo, error) {
 
 var (
 	errLogoUnreadable = apperr.Field(apperr.Invalid, "logo", "The file could not be read.").T("org.error.logo_unreadable")
-	errLogoTooLarge   = apperr.Field(apperr.Invalid, "logo", "Use an image of at most 512 KB.").T("org.error.logo_too_large")
 )
 
 // logoForm is the page of the form with a logo that c posted, "" for any

@@ -11,6 +11,7 @@ import (
 
 	"github.com/portalhq/portal/internal/apperr"
 	"github.com/portalhq/portal/internal/avatar"
+	"github.com/portalhq/portal/internal/org"
 	"github.com/portalhq/portal/views"
 )
 
@@ -104,7 +105,7 @@ func (a *app) errorHandler(err error, c echo.Context) {
 				return
 			}
 			if form := logoForm(c); form != "" && errors.Is(err, errTooLarge) {
-				_ = a.message(c, he.Code, a.t(c, "page.image_too_large_title"), a.sayErr(c, errLogoTooLarge), form,
+				_ = a.message(c, he.Code, a.t(c, "page.image_too_large_title"), a.sayErr(c, org.ErrLogoTooLarge), form,
 					a.t(c, "button.go_back"))
 				return
 			}

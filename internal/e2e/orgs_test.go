@@ -418,10 +418,10 @@ func TestOrganizationLogo(t *testing.T) {
 	}
 }
 
-// A logo straight from a phone (a few MB) is refused on the form, which
-// keeps what was typed, as a smaller one over 512 KB is; one past even the
-// upload limit gets a page that says what to do and leads back to the form,
-// not "Too much data" and a way to sign-in.
+// A logo straight from a phone (a few MB) is taken and scaled down; one
+// over 5 MB is refused on the form, which keeps what was typed; one past
+// even the upload limit gets a page that says what to do and leads back to
+// the form, not "Too much data" and a way to sign-in.
 func TestLargeLogoIsRefusedOnTheForm(t *testing.T) {
 	p := portaltest.Start(t, portaltest.Options{})
 	ada := signedUp(t, p, "ada@example.com")
@@ -429,14 +429,21 @@ func TestLargeLogoIsRefusedOnTheForm(t *testing.T) {
 	photo := append(append([]byte{}, tinyPNG...), make([]byte, 3<<20)...)
 	ada.b.get("/create-organization")
 	pg := ada.b.postMultipart("/create-organization", map[string]string{"name": "Beta"}, "logo", "photo.png", photo)
-	wantText(t, "a 3 MB logo", pg, http.StatusUnprocessableEntity, "Use an image of at most 512 KB.")
-	if v := pg.Doc.Find(`input[name="name"]`).AttrOr("value", ""); v != "Beta" {
+	if pg.Status != http.StatusOK || !strings.HasPrefix(pg.URL.Path, "/organizations/org_") {
+		t.Errorf("a 3 MB photo as the logo: %d at %s", pg.Status, pg.URL)
+	}
+
+	over := append(append([]byte{}, tinyPNG...), make([]byte, org.MaxLogoBytes+1-len(tinyPNG))...)
+	ada.b.get("/create-organization")
+	pg = ada.b.postMultipart("/create-organization", map[string]string{"name": "Gamma"}, "logo", "photo.png", over)
+	wantText(t, "a logo over 5 MB", pg, http.StatusUnprocessableEntity, "Use an image of at most 5 MB.")
+	if v := pg.Doc.Find(`input[name="name"]`).AttrOr("value", ""); v != "Gamma" {
 		t.Errorf("the typed name was lost: %q", v)
 	}
 
 	huge := append(append([]byte{}, tinyPNG...), make([]byte, 8<<20)...)
 	pg = ada.b.postMultipart("/organizations/"+acme.OrgID, map[string]string{"name": "Acme", "slug": "acme"}, "logo", "huge.png", huge)
-	wantText(t, "an 8 MB logo", pg, http.StatusRequestEntityTooLarge, "Use an image of at most 512 KB.")
+	wantText(t, "an 8 MB logo", pg, http.StatusRequestEntityTooLarge, "Use an image of at most 5 MB.")
 	if pg.Doc.Find(`a[href="/organizations/`+acme.OrgID+`"]`).Length() != 1 || pg.Doc.Find(`a[href^="/sign-in"]`).Length() != 0 {
 		t.Errorf("the page does not lead back to the settings:\n%s", pg.Body)
 	}

@@ -19,8 +19,9 @@ import (
 	"github.com/portalhq/portal/internal/events"
 )
 
-// MaxLogoBytes bounds an uploaded logo.
-const MaxLogoBytes = 512 << 10
+// MaxLogoBytes bounds an uploaded logo: a photo straight from a phone
+// fits, and is scaled down (encodeLogo).
+const MaxLogoBytes = avatar.MaxUpload
 
 // ReverifyWindow is how recent a factor must be to delete an organization
 // without entering the password again.
@@ -35,7 +36,7 @@ func CheckLogo(data []byte) (*Logo, error) {
 		return nil, apperr.Field(apperr.Invalid, "logo", "The file is empty.").T("org.error.logo_empty")
 	}
 	if len(data) > MaxLogoBytes {
-		return nil, apperr.Field(apperr.Invalid, "logo", "Use an image of at most 512 KB.").T("org.error.logo_too_large")
+		return nil, ErrLogoTooLarge
 	}
 	switch ct := http.DetectContentType(data); ct {
 	case "image/png", "image/jpeg", "image/gif", "image/webp":
@@ -50,7 +51,11 @@ func CheckLogo(data []byte) (*Logo, error) {
 	return nil, errLogoType
 }
 
-var errLogoType = apperr.Field(apperr.Invalid, "logo", "Use a PNG, JPEG, GIF or WebP image.").T("org.error.logo_type")
+var (
+	errLogoType = apperr.Field(apperr.Invalid, "logo", "Use a PNG, JPEG, GIF or WebP image.").T("org.error.logo_type")
+	// ErrLogoTooLarge refuses a logo over MaxLogoBytes.
+	ErrLogoTooLarge = apperr.Field(apperr.Invalid, "logo", "Use an image of at most 5 MB.").T("org.error.logo_too_large")
+)
 
 // encodeLogo turns a checked logo into the one the portal keeps: the whole
 // picture within 256×256, a PNG encoded here, so that nothing of the

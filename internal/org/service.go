@@ -99,6 +99,17 @@ func (s *Service) Create(ctx context.Context, actor Actor, in CreateInput) (*Org
 	if err := CheckSlug(slug); err != nil {
 		return nil, err
 	}
+	if in.Logo != nil && s.Policy.CreateLimit > 0 {
+		// Decoding is work: not for someone the limit refuses anyway (the
+		// transaction checks it again).
+		n, err := s.Repo.CountOrganizationsCreatedBy(ctx, actor.UserID)
+		if err != nil {
+			return nil, err
+		}
+		if n >= s.Policy.CreateLimit {
+			return nil, ErrCreateLimit
+		}
+	}
 	if in.Logo, err = s.encodeLogo(ctx, in.Logo); err != nil {
 		return nil, err
 	}
