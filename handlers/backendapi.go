@@ -207,35 +207,44 @@ func (a *app) toAPIError(c echo.Context, err error) *apiError {
 }
 
 // apiCodes gives each Backend API code a domain error may carry
-// (apperr.Error.APICode) its status and short message: Clerk's status for
-// Clerk's code, as its errors index (clerk/clerk-docs data/api_errors.json,
-// the source of its Backend API errors page) lists it. Every code here is
-// in that index; where Clerk does not say which endpoint answers it (a
-// value given twice in a bulk array, a race lost), it is the index's code
-// for what happened.
+// (apperr.Error.APICode) its status and short message. Every code here but
+// the one marked Portal's own is Clerk's, answered with Clerk's status, as
+// its errors index lists it (clerk/clerk-docs data/api_errors.json, the
+// source of its Backend API errors page; each checked against the index at
+// clerk-docs a7cebf5, August 2026, entry name after each code below).
+// Where Clerk does not say which endpoint answers a code (a value given
+// twice in a bulk array, a race lost), it is the index's code for what
+// happened. TestAPICodesHaveStatuses finds every code the sources attach
+// and fails on one this table lacks.
 var apiCodes = map[string]struct {
 	status  int
 	message string
 }{
 	// Application invitations (POST /v1/invitations, …/bulk, …/{id}/revoke).
-	"duplicate_record":            {http.StatusBadRequest, "duplicate record"},
-	"invitation_already_revoked":  {http.StatusBadRequest, "already revoked"},
-	"invitation_already_accepted": {http.StatusBadRequest, "already accepted"},
-	"form_param_duplicate":        {http.StatusUnprocessableEntity, "is duplicate"},
+	"duplicate_record":            {http.StatusBadRequest, "duplicate record"},      // DuplicateInvitations
+	"invitation_already_revoked":  {http.StatusBadRequest, "already revoked"},       // InvitationAlreadyRevoked
+	"invitation_already_accepted": {http.StatusBadRequest, "already accepted"},      // InvitationAlreadyAccepted
+	"form_param_duplicate":        {http.StatusUnprocessableEntity, "is duplicate"}, // FormDuplicateParameterValue
 	// Sign-in and actor tokens no longer pending.
-	"sign_in_token_cannot_be_revoked_code": {http.StatusBadRequest, "cannot revoke"},
-	"actor_token_cannot_be_revoked_code":   {http.StatusBadRequest, "cannot revoke"},
+	"sign_in_token_cannot_be_revoked_code": {http.StatusBadRequest, "cannot revoke"}, // SignInTokenCannotBeRevoked
+	"actor_token_cannot_be_revoked_code":   {http.StatusBadRequest, "cannot revoke"}, // ActorTokenCannotBeRevoked
 	// Organizations.
-	"organization_invitation_not_pending":                  {http.StatusNotFound, "not pending"},
-	"organization_invitation_not_unique":                   {http.StatusBadRequest, "invitation not unique"},
-	"already_a_member_in_organization":                     {http.StatusBadRequest, "already a member"},
-	"organization_membership_quota_exceeded":               {http.StatusForbidden, "Membership quota exceeded"},
-	"organization_minimum_admins_needed":                   {http.StatusUnprocessableEntity, "An admin is needed"},
-	"organization_domain_already_exists_same_organization": {http.StatusUnprocessableEntity, "domain already exists"},
-	"organization_domain_quota_exceeded":                   {http.StatusForbidden, "Domain quota exceeded"},
-	// Waitlist entries.
+	"organization_invitation_not_pending":                  {http.StatusNotFound, "not pending"},                      // OrganizationInvitationNotPending
+	"organization_invitation_not_unique":                   {http.StatusBadRequest, "invitation not unique"},          // OrganizationInvitationNotUnique
+	"already_a_member_in_organization":                     {http.StatusBadRequest, "already a member"},               // AlreadyAMemberOfOrganization
+	"organization_membership_quota_exceeded":               {http.StatusForbidden, "Membership quota exceeded"},       // OrganizationMembershipQuotaExceeded
+	"organization_domain_already_exists_same_organization": {http.StatusUnprocessableEntity, "domain already exists"}, // OrganizationDomainAlreadyExistsForSameOrganization
+	"organization_domain_quota_exceeded":                   {http.StatusForbidden, "Domain quota exceeded"},           // OrganizationDomainQuotaExceeded
+	// Portal's own, not in Clerk's index: the last admin can be neither
+	// removed nor demoted. (Clerk's nearest is 400
+	// organization_minimum_permissions_needed, "at least one organization
+	// member with the minimum required permissions"; this code and status
+	// are what the organizations endpoints have answered from the start.)
+	"organization_minimum_admins_needed": {http.StatusUnprocessableEntity, "An admin is needed"},
+	// Waitlist entries: WaitlistEntryAlreadyCompleted, in the index since
+	// clerk-docs d0101ff (May 2025), 409, Backend API.
 	"waitlist_entry_already_completed": {http.StatusConflict, "already completed"},
-	// A conditional update that lost its race: Clerk's ResourceBusy.
+	// A conditional update that lost its race: ResourceBusy.
 	"resource_locked": {http.StatusConflict, "resource busy"},
 }
 

@@ -66,7 +66,7 @@ func (a *app) apiIdentifierCreate(c echo.Context, kind string) error {
 	}
 	out, err := a.Account.OperatorAdd(c.Request().Context(), *b.UserID, kind, *raw, b.change(kind))
 	if err != nil {
-		return identifierError(err)
+		return err
 	}
 	return apiJSON(c, http.StatusOK, a.identifierAnswer(out.User, kind, out.ID, out.BackupCodes))
 }
@@ -88,7 +88,7 @@ func (a *app) apiIdentifierUpdate(c echo.Context, kind string) error {
 	}
 	out, err := a.Account.OperatorUpdate(c.Request().Context(), kind, c.Param("id"), b.change(kind))
 	if err != nil {
-		return identifierError(err)
+		return err
 	}
 	return apiJSON(c, http.StatusOK, a.identifierAnswer(out.User, kind, out.ID, out.BackupCodes))
 }
@@ -96,14 +96,10 @@ func (a *app) apiIdentifierUpdate(c echo.Context, kind string) error {
 // DELETE /v1/email_addresses/:id, DELETE /v1/phone_numbers/:id
 func (a *app) apiIdentifierDelete(c echo.Context, kind string) error {
 	if _, err := a.Account.OperatorRemove(c.Request().Context(), kind, c.Param("id")); err != nil {
-		return identifierError(err)
+		return lastWay(err) // removing the last way to sign in: identification_deletion_failed
 	}
 	return apiJSON(c, http.StatusOK, deleted{ID: c.Param("id"), Object: kind, Deleted: true})
 }
-
-// identifierError answers the rule that keeps every account a way to sign
-// in; a taken address is the general mapping's form_identifier_exists.
-func identifierError(err error) error { return lastWay(err) }
 
 func identifierRoute(h func(a *app, c echo.Context, kind string) error, kind string) func(a *app, c echo.Context) error {
 	return func(a *app, c echo.Context) error { return h(a, c, kind) }
