@@ -6,7 +6,6 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/portalhq/portal/internal/apperr"
 	"github.com/portalhq/portal/internal/restrict"
 )
 
@@ -62,15 +61,6 @@ func (a *app) apiAddEntry(c echo.Context, list string) error {
 	case errors.Is(err, restrict.ErrMissing):
 		return &apiError{Status: http.StatusUnprocessableEntity, Code: "form_param_missing", Message: "is missing",
 			LongMessage: restrict.ErrMissing.Message, Meta: map[string]any{"param_name": "identifier"}}
-	case apperr.CodeOf(err) == apperr.Conflict:
-		// On the list already: Clerk's own refusal for these two lists,
-		// 400 duplicate_record (its Backend API errors index, "Duplicate
-		// Allowlist Identifier" and "Duplicate Blocklist Identifier"),
-		// not the form_identifier_exists of a taken user identifier.
-		ae, _ := apperr.As(err)
-		return &apiError{Status: http.StatusBadRequest, Code: "duplicate_record",
-			Message: "duplicate " + list + " identifier", LongMessage: ae.Message,
-			Meta: map[string]any{"param_name": "identifier"}}
 	case err != nil:
 		return err
 	}

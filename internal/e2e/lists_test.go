@@ -137,7 +137,10 @@ func TestAllowlistIdentifiersThroughClerkSDK(t *testing.T) {
 	}
 
 	// Refusals, shaped as Clerk's: a malformed identifier, none at all, a
-	// phone number to notify (Portal invites by email only).
+	// phone number to notify (Portal invites by email only), an address
+	// with an account to notify (the invitation's own refusal, a taken
+	// identifier, not the list's duplicate_record).
+	apiUser(t, p, "held@example.com")
 	for _, tc := range []struct {
 		body       string
 		code, want string
@@ -145,6 +148,7 @@ func TestAllowlistIdentifiersThroughClerkSDK(t *testing.T) {
 		{`{"identifier":"not an address"}`, "form_param_format_invalid", `"not an address" is not an email address, @domain, phone number or username`},
 		{`{}`, "form_param_missing", "Give the identifier to add"},
 		{`{"identifier":"+14155550100","notify":true}`, "form_param_format_invalid", "Portal sends invitations by email only"},
+		{`{"identifier":"held@example.com","notify":true}`, "form_identifier_exists", "held@example.com already has an account."},
 	} {
 		r := api(t, p, http.MethodPost, "/v1/allowlist_identifiers", json.RawMessage(tc.body), nil)
 		if e := wantAPIError(t, r, http.StatusUnprocessableEntity, tc.code); !strings.Contains(e.Errors[0].LongMessage, tc.want) {

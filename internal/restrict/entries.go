@@ -121,6 +121,12 @@ var (
 		"The invitation email couldn't be sent, so the identifier was not added. Please try again.")
 )
 
+// onTheList is the Backend API's code for an identifier a list holds
+// already: Clerk's 400 duplicate_record ("Duplicate Allowlist Identifier",
+// "Duplicate Blocklist Identifier" in its errors index), not the
+// form_identifier_exists of a taken user identifier.
+const onTheList = "duplicate_record"
+
 // Add puts raw on list, parsed and normalised as a configured entry
 // (ParseEntry). An identifier the list holds already, configured or
 // stored, is refused (Conflict, naming it). With notify an email address
@@ -148,7 +154,7 @@ func (s *Service) Add(ctx context.Context, list, raw string, notify bool) (*Stor
 	if s.configured(list, e.Keys) {
 		setting := map[string]string{Allowlist: "PORTAL_ALLOWLIST", Blocklist: "PORTAL_BLOCKLIST"}[list]
 		return nil, apperr.Field(apperr.Conflict, "identifier",
-			fmt.Sprintf("%s is on the %s already, through %s.", e.Identifier, list, setting))
+			fmt.Sprintf("%s is on the %s already, through %s.", e.Identifier, list, setting)).Coded(onTheList)
 	}
 	now := s.Clock.Now()
 	st := &Stored{ID: id.New(prefix(list)), List: list, Entry: e, CreatedAt: now, UpdatedAt: now}
@@ -160,7 +166,7 @@ func (s *Service) Add(ctx context.Context, list, raw string, notify bool) (*Stor
 		switch held, err := r.RestrictionHolding(ctx, list, e.Keys); {
 		case err == nil:
 			return apperr.Field(apperr.Conflict, "identifier",
-				fmt.Sprintf("%s is on the %s already (%s).", e.Identifier, list, held.ID))
+				fmt.Sprintf("%s is on the %s already (%s).", e.Identifier, list, held.ID)).Coded(onTheList)
 		case !errors.Is(err, apperr.ErrNotFound):
 			return err
 		}
@@ -174,7 +180,7 @@ func (s *Service) Add(ctx context.Context, list, raw string, notify bool) (*Stor
 		}
 		if err := r.CreateRestriction(ctx, st); errors.Is(err, apperr.ErrConflict) {
 			// Added elsewhere at the same moment.
-			return apperr.Field(apperr.Conflict, "identifier", fmt.Sprintf("%s is on the %s already.", e.Identifier, list))
+			return apperr.Field(apperr.Conflict, "identifier", fmt.Sprintf("%s is on the %s already.", e.Identifier, list)).Coded(onTheList)
 		} else if err != nil {
 			return err
 		}
