@@ -135,6 +135,11 @@ func (a *app) userVerifyIdentifier(c echo.Context) error {
 		return a.renderVerifyIdentifier(c, http.StatusTooManyRequests, f, "", views.Errors{"": msg})
 	}
 	i, err := a.Account.VerifyCode(ctx, sess, f, c.FormValue("code"))
+	factor := flow.EmailCode
+	if f.Data.IdentifierKind == user.Phone {
+		factor = flow.PhoneCode
+	}
+	a.logAttempt(c, stepIdentifier, factor, u.ID, err)
 	if err != nil {
 		if errs, status, ok := a.formErrors(c, err); ok {
 			return a.renderVerifyIdentifier(c, status, f, "", errs)
@@ -207,6 +212,7 @@ func (a *app) userVerifyEmail(c echo.Context) error {
 		return err
 	}
 	i, err := a.Account.ConfirmLink(c.Request().Context(), sess, c.FormValue("token"))
+	a.logAttempt(c, stepIdentifier, flow.EmailLink, sessionUser(sess), err)
 	if err != nil {
 		return a.verifyLinkFailed(c, err)
 	}

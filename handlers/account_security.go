@@ -180,7 +180,8 @@ func (a *app) userPassword(c echo.Context) error {
 	if ok, msg := a.allow(c, "attempt", a.limits.attempt); !ok {
 		return a.renderPassword(c, http.StatusTooManyRequests, sess, u, others, views.Errors{"": msg})
 	}
-	in := account.PasswordChange{Current: c.FormValue("current_password"), New: c.FormValue("password"), SignOutOthers: others}
+	in := account.PasswordChange{Current: c.FormValue("current_password"), New: c.FormValue("password"), SignOutOthers: others,
+		Checked: func(err error) { a.logAttempt(c, stepPasswordChange, flow.Password, u.ID, err) }}
 	if err := a.Account.ChangePassword(c.Request().Context(), sess, u, in); err != nil {
 		if errors.Is(err, account.ErrReverify) {
 			return a.reverify(c, "/user/password")

@@ -16,6 +16,19 @@ const (
 	stepSecondFactor = "second_factor"
 	stepSignUp       = "sign_up_verification"
 	stepReverify     = "reverification" // before a sensitive change (REQ-SES-06)
+	// The current password asked on /user/password (REQ-PW-07).
+	stepPasswordChange = "password_change"
+	// The password asked before deleting an organization.
+	stepOrgDeletion = "organization_deletion"
+	// A password the relying app's backend asked the Backend API to check
+	// (POST /v1/users/{id}/verify_password).
+	stepBackendAPI = "backend_api"
+	// A code or link proving a new email address or phone number.
+	stepIdentifier = "identifier_verification"
+	// The first code from an authenticator app being set up.
+	stepEnrollment = "factor_enrollment"
+	// A code proving an address at an organization's domain.
+	stepDomain = "domain_verification"
 )
 
 // loggedFactors are the strategy names an attempt is logged under; anything else

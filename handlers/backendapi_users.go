@@ -12,6 +12,7 @@ import (
 
 	"github.com/portalhq/portal/internal/admin"
 	"github.com/portalhq/portal/internal/apperr"
+	"github.com/portalhq/portal/internal/flow"
 	"github.com/portalhq/portal/internal/user"
 )
 
@@ -212,7 +213,26 @@ func (a *app) apiUserVerifyPassword(c echo.Context) error {
 		return &apiError{Status: http.StatusUnprocessableEntity, Code: "form_param_missing", Message: "is missing",
 			LongMessage: "Give the password to check.", Meta: map[string]any{"param_name": "password"}}
 	}
-	if err := a.AdminUsers.VerifyPassword(c.Request().Context(), c.Param("id"), b.Password); err != nil {
+	// Every check is logged as an authentication attempt (REQ-LOG-01), with
+	// the user when one exists — never the password.
+	//
+	// It does not count towards the account's lockout, nor is a locked
+	// account's password refused: Clerk, whose API this follows, documents
+	// its lockout as counting failed sign-in attempts and verify_password as
+	// a plain check for the app's own flows, with no locked outcome. The
+	// caller holds the secret key and could set the password or mint a
+	// sign-in token anyway, so counting would protect nothing from it, while
+	// it would let an app's retry loop or its users lock people out of
+	// sign-in through a path the portal cannot throttle per client
+	// (malicious lockout, REQ-RL-02). An app that relays people's guesses
+	// here must limit them itself; the log lines show it when it does not.
+	err := a.AdminUsers.VerifyPassword(c.Request().Context(), c.Param("id"), b.Password)
+	userID := c.Param("id")
+	if apperr.CodeOf(err) == apperr.NotFound || errors.Is(err, apperr.ErrNotFound) {
+		userID = ""
+	}
+	a.logAttempt(c, stepBackendAPI, flow.Password, userID, err)
+	if err != nil {
 		if err == admin.ErrBadPassword {
 			return &apiError{Status: http.StatusUnprocessableEntity, Code: "incorrect_password",
 				Message: "Password is incorrect", LongMessage: "The password does not match.",

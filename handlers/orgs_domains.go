@@ -8,6 +8,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/portalhq/portal/internal/apperr"
+	"github.com/portalhq/portal/internal/flow"
 	"github.com/portalhq/portal/internal/org"
 	"github.com/portalhq/portal/views"
 )
@@ -107,6 +108,9 @@ func (a *app) orgDomainVerify(c echo.Context) error {
 			return apperr.Field(apperr.RateLimited, "code", msg)
 		}
 		_, err := a.Orgs.VerifyDomain(c.Request().Context(), actor, c.Param("org_id"), c.Param("domain_id"), form.Get("code"))
+		if err == nil || !isRefusal(err) { // a refusal comes before any code is checked
+			a.logAttempt(c, stepDomain, flow.EmailCode, actor.UserID, err)
+		}
 		return err
 	}, func(p *views.OrgDomain, msg string) { p.CodeError = msg })
 }

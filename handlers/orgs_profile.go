@@ -8,6 +8,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/portalhq/portal/internal/apperr"
+	"github.com/portalhq/portal/internal/flow"
 	"github.com/portalhq/portal/internal/org"
 	"github.com/portalhq/portal/views"
 )
@@ -144,7 +145,8 @@ func (a *app) orgDelete(c echo.Context) error {
 	if ok, msg := a.allow(c, "attempt", a.limits.attempt); !ok {
 		err = apperr.New(apperr.RateLimited, msg)
 	} else {
-		err = a.Orgs.Delete(c.Request().Context(), actor, id, form.Get("confirm_name"), form.Get("password"))
+		err = a.Orgs.DeleteChecked(c.Request().Context(), actor, id, form.Get("confirm_name"), form.Get("password"),
+			func(err error) { a.logAttempt(c, stepOrgDeletion, flow.Password, actor.UserID, err) })
 	}
 	if err == nil {
 		return c.Redirect(http.StatusSeeOther, afterPost("/switch-organization", "deleted", form))

@@ -10,6 +10,7 @@ import (
 
 	"github.com/portalhq/portal/internal/apperr"
 	"github.com/portalhq/portal/internal/factors"
+	"github.com/portalhq/portal/internal/flow"
 	"github.com/portalhq/portal/internal/mfa"
 	"github.com/portalhq/portal/internal/passkey"
 	"github.com/portalhq/portal/internal/session"
@@ -369,6 +370,9 @@ func (a *app) totpConfirm(c echo.Context) error {
 		return a.renderTOTP(c, http.StatusTooManyRequests, u, redirectURL, views.Errors{"": msg})
 	}
 	codes, err := a.Factors.ConfirmTOTP(c.Request().Context(), u, strings.TrimSpace(c.FormValue("code")))
+	if !errors.Is(err, factors.ErrTOTPExists) { // else nothing was checked
+		a.logAttempt(c, stepEnrollment, flow.TOTP, u.ID, err)
+	}
 	if errors.Is(err, factors.ErrTOTPExists) {
 		// A second press, or a stale tab: the app is on, so say that (or
 		// go on) rather than ask to remove it.

@@ -76,7 +76,7 @@ func newEnv(t *testing.T, url string) *env {
 		&account.CodeFactor{Strategy: flow.PhoneCode, Codes: codes, Store: st.Q, Notifier: out}}
 	orgs := &org.Service{Clock: clock, Repo: st.Q, InTx: store.Tx[org.Repo](st), Roles: org.DefaultRoles(),
 		Policy:   org.Policy{CreateEnabled: true, InvitationTTL: 7 * 24 * time.Hour, PersonalAccounts: true},
-		Notifier: orgMail{mail, out}, Passwords: hasher, BaseURL: "https://accounts.example.com", Codes: codes}
+		Notifier: orgMail{mail, out}, Passwords: svc.Password, BaseURL: "https://accounts.example.com", Codes: codes}
 	sessions.Orgs = orgs
 	svc.Orgs = orgs
 	svc.Factors = &factors.Service{Clock: clock, Repo: st.Q, InTx: store.Tx[factors.Repo](st),

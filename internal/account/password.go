@@ -16,6 +16,10 @@ type PasswordChange struct {
 	New     string
 	// SignOutOthers ends every other session of the account (REQ-SES-05).
 	SignOutOthers bool
+	// Checked, when not nil, hears the outcome of the current-password
+	// check (nil when it matched) each time one is made, for the attempt
+	// log (REQ-LOG-01).
+	Checked func(error)
 }
 
 // NeedsCurrentPassword reports whether the password form must ask for the
@@ -34,7 +38,11 @@ func (s *Service) ChangePassword(ctx context.Context, sess *session.Session, u *
 		if in.Current == "" {
 			return apperr.Field(apperr.Invalid, "current_password", "Enter your current password.").T("account.error.enter_current_password")
 		}
-		if err := s.Password.Attempt(ctx, nil, u, flow.Input{Password: in.Current}); err != nil {
+		err := s.Password.Attempt(ctx, nil, u, flow.Input{Password: in.Current})
+		if in.Checked != nil {
+			in.Checked(err)
+		}
+		if err != nil {
 			if e, ok := apperr.As(err); ok && e.Code == apperr.Invalid {
 				return apperr.Field(apperr.Invalid, "current_password", "Your current password is incorrect.").T("account.error.current_password_wrong")
 			}

@@ -495,7 +495,8 @@ func (s *Users) Delete(ctx context.Context, userID string) error {
 }
 
 // VerifyPassword checks a password the app collected, with the same hashing
-// as sign-in. A match against an old hash upgrades it.
+// as sign-in. A match against an old hash upgrades it. A failure does not
+// count towards the sign-in lockout (see the handler for why).
 func (s *Users) VerifyPassword(ctx context.Context, userID, pw string) error {
 	u, err := s.Get(ctx, userID)
 	if err != nil {

@@ -348,7 +348,7 @@ func (p *Portal) wire(ctx context.Context, opt Options) error {
 	orgs := &org.Service{Clock: clock, Repo: st.Q, InTx: store.Tx[org.Repo](st), Roles: roles,
 		Policy: org.Policy{CreateEnabled: cfg.OrgCreation, CreateLimit: cfg.OrgCreationLimit,
 			MaxMembers: cfg.OrgMaxMembers, InvitationTTL: cfg.OrgInvitationTTL, PersonalAccounts: cfg.PersonalAccounts},
-		Notifier: mail, Passwords: hasher, BaseURL: cfg.BaseURL, Codes: codes, Images: images}
+		Notifier: mail, Passwords: acct.Password, BaseURL: cfg.BaseURL, Codes: codes, Images: images}
 	up.Domains = orgs
 	invites := &invitation.Service{Clock: clock, Repo: st.Q, InTx: store.Tx[invitation.Repo](st), Notifier: mail,
 		BaseURL: cfg.BaseURL}

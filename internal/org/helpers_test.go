@@ -17,6 +17,7 @@ import (
 	"github.com/portalhq/portal/internal/org"
 	"github.com/portalhq/portal/internal/password"
 	"github.com/portalhq/portal/internal/session"
+	"github.com/portalhq/portal/internal/signin"
 	"github.com/portalhq/portal/internal/store"
 	"github.com/portalhq/portal/internal/testutil/domaintest"
 	"github.com/portalhq/portal/internal/user"
@@ -41,6 +42,9 @@ type env struct {
 
 const pw = "velvet-otter-harbour-lantern-42"
 
+// lockoutThreshold is the failed passwords that lock an account, as at sign-in.
+const lockoutThreshold = 5
+
 var hasher = password.NewHasher(password.Params{Memory: 1024, Time: 1, Threads: 1}, 4, 5*time.Second)
 
 func newEnv(t *testing.T, url string) *env {
@@ -49,7 +53,9 @@ func newEnv(t *testing.T, url string) *env {
 	mail := &mailbox{}
 	svc := &org.Service{Clock: clock, Repo: st.Q, InTx: store.Tx[org.Repo](st), Roles: org.DefaultRoles(),
 		Policy:   org.Policy{CreateEnabled: true, InvitationTTL: 7 * 24 * time.Hour, PersonalAccounts: true},
-		Notifier: mail, Passwords: hasher, BaseURL: "https://accounts.example.com",
+		Notifier: mail, BaseURL: "https://accounts.example.com",
+		Passwords: &signin.PasswordStrategy{Clock: clock, Hasher: hasher, Repo: st.Q,
+			Lockout: signin.Lockout{Threshold: lockoutThreshold, Duration: time.Hour}},
 		Codes:  &flow.Codes{Clock: clock, Key: []byte("org-test-key-0123456789abcdefgh!"), Limits: flow.DefaultSendLimits},
 		Images: avatar.NewResizer(1)}
 	return &env{t: t, st: st, svc: svc, clock: clock, mail: mail}

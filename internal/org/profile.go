@@ -147,6 +147,13 @@ func (s *Service) Update(ctx context.Context, actor Actor, orgID string, in Upda
 // confirmation, and a recent factor: a sign-in within ReverifyWindow, or
 // the password entered again.
 func (s *Service) Delete(ctx context.Context, actor Actor, orgID, confirmName, password string) error {
+	return s.DeleteChecked(ctx, actor, orgID, confirmName, password, nil)
+}
+
+// DeleteChecked is Delete that reports the password check: checked, when
+// not nil, is called once with the outcome if a password was checked (nil
+// when it matched), so the caller can log the attempt (REQ-LOG-01).
+func (s *Service) DeleteChecked(ctx context.Context, actor Actor, orgID, confirmName, password string, checked func(error)) error {
 	a, err := s.Require(ctx, actor, orgID, PermProfileDelete)
 	if err != nil {
 		return err
@@ -154,7 +161,7 @@ func (s *Service) Delete(ctx context.Context, actor Actor, orgID, confirmName, p
 	if strings.TrimSpace(confirmName) != a.Org.Name {
 		return apperr.Field(apperr.Invalid, "confirm_name", "Type the organization's name exactly as shown to confirm.").T("org.error.confirm_name")
 	}
-	if err := s.reverify(ctx, actor, password); err != nil {
+	if err := s.reverify(ctx, actor, password, checked); err != nil {
 		return err
 	}
 	return s.within(ctx, actor, orgID, PermProfileDelete, func(r Repo, a *Access) error {
@@ -216,7 +223,10 @@ func (s *Service) MustSignInAgain(ctx context.Context, actor Actor) (bool, error
 // reverify passes a session that verified a factor within ReverifyWindow,
 // or a correct password. It is the minimal reverification of this issue;
 // a fuller one (any factor, a fresh sign-in step) belongs to the profile.
-func (s *Service) reverify(ctx context.Context, actor Actor, password string) error {
+// The password goes through Passwords, sign-in's check: a wrong one counts
+// towards the account's lockout, and a locked account's is refused.
+// checked, when not nil, hears the outcome of a password check.
+func (s *Service) reverify(ctx context.Context, actor Actor, password string, checked func(error)) error {
 	if !s.NeedsPassword(actor) {
 		return nil
 	}
@@ -231,14 +241,14 @@ func (s *Service) reverify(ctx context.Context, actor Actor, password string) er
 	if password == "" {
 		return apperr.Field(apperr.Invalid, "password", "Enter your password to confirm.").T("org.error.password_required")
 	}
-	ok, _, err := s.Passwords.Verify(ctx, password, u.PasswordHash)
-	if err != nil {
-		return err
+	err = s.checkPassword(ctx, u, password)
+	if checked != nil {
+		checked(err)
 	}
-	if !ok {
+	if apperr.CodeOf(err) == apperr.Invalid { // wrong, or the account is locked: one answer
 		return apperr.Field(apperr.Invalid, "password", "Password is incorrect. Try again.").T("org.error.password_incorrect")
 	}
-	return nil
+	return err
 }
 
 // Logo returns the organization's logo to a member.

@@ -14,6 +14,7 @@ import (
 	"github.com/portalhq/portal/internal/flow"
 	"github.com/portalhq/portal/internal/id"
 	"github.com/portalhq/portal/internal/session"
+	"github.com/portalhq/portal/internal/user"
 )
 
 // Notifier sends the invitation email and the codes that verify domains.
@@ -38,9 +39,18 @@ type InvitationMail struct {
 	ExpireAt    time.Time
 }
 
-// Passwords checks a password against a stored hash (password.Hasher).
+// Passwords checks a user's password the way sign-in does: a wrong one, or
+// any one for a locked account, fails and counts towards the account's
+// lockout (signin.PasswordStrategy, the check account.Service uses too), so
+// the organization-deletion prompt is no easier a place to guess passwords
+// than the sign-in page (REQ-RL-01, REQ-RL-03).
 type Passwords interface {
-	Verify(ctx context.Context, password, encoded string) (ok, needsRehash bool, err error)
+	Attempt(ctx context.Context, f *flow.Flow, u *user.User, in flow.Input) error
+}
+
+// checkPassword checks u's password with Passwords (see there).
+func (s *Service) checkPassword(ctx context.Context, u *user.User, password string) error {
+	return s.Passwords.Attempt(ctx, nil, u, flow.Input{Password: password})
 }
 
 // Service runs organizations.
