@@ -158,6 +158,9 @@ func (a *app) userPasswordPage(c echo.Context) error {
 	if !ok {
 		return err
 	}
+	if sess.Impersonated() && a.Account.NeedsCurrentPassword(sess, u) {
+		return a.impersonationCannotVerify(c, u) // the current password is the person's
+	}
 	if u.PasswordHash == "" && !a.Account.Fresh(sess) {
 		return a.reverify(c, "/user/password")
 	}
@@ -175,6 +178,9 @@ func (a *app) userPassword(c echo.Context) error {
 	sess, u, ok, err := a.signedIn(c)
 	if !ok {
 		return err
+	}
+	if sess.Impersonated() && a.Account.NeedsCurrentPassword(sess, u) {
+		return a.impersonationCannotVerify(c, u) // no guess counts toward the person's lockout
 	}
 	others := c.FormValue("sign_out_others") == "true"
 	if ok, msg := a.allow(c, "attempt", a.limits.attempt); !ok {
@@ -268,7 +274,9 @@ func (a *app) userDeleted(c echo.Context) error {
 // impersonationCannotVerify answers an impersonation session asking to
 // confirm it is the person: it cannot (that is what it is not), so every
 // change that asks for it — a new password, address, passkey, second
-// factor or connected account, deleting the account — stays the person's.
+// factor or connected account, deleting the account or an organization —
+// stays the person's, and no guess at their password counts toward their
+// lockout.
 func (a *app) impersonationCannotVerify(c echo.Context, u *user.User) error {
 	who := ticketAccount(u)
 	return a.message(c, http.StatusForbidden, a.t(c, "account.verify.impersonated_title", "Account", who),

@@ -136,9 +136,16 @@ func (a *app) orgUpdate(c echo.Context) error {
 
 // POST /organizations/:org_id/delete.
 func (a *app) orgDelete(c echo.Context) error {
-	actor, _, ok, err := a.orgActor(c)
+	actor, sess, ok, err := a.orgActor(c)
 	if !ok {
 		return err
+	}
+	if sess.Impersonated() && a.Orgs.NeedsPassword(actor) {
+		u, err := a.Users.UserByID(c.Request().Context(), sess.UserID)
+		if err != nil {
+			return err
+		}
+		return a.impersonationCannotVerify(c, u) // the password is the person's
 	}
 	form, _ := c.FormParams()
 	id := c.Param("org_id")

@@ -50,10 +50,8 @@ func (a *app) ticketPage(c echo.Context, q url.Values) error {
 // ticketAccount names the account a token signs in to: its primary email
 // address, else its username, else its phone number.
 func ticketAccount(u *user.User) string {
-	for _, s := range []string{u.PrimaryEmail(), u.Username(), u.PrimaryPhone()} {
-		if s != "" {
-			return s
-		}
+	if name := u.AccountName(); name != "" {
+		return name
 	}
 	return u.ID
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -163,8 +164,29 @@ func TestActorTokensImpersonate(t *testing.T) {
 		!strings.Contains(pg.text(), "Only bob@example.com can confirm this") || pg.Doc.Find(impersonationBanner).Length() != 1 {
 		t.Errorf("/user/delete while impersonating: %d at %s, want the page saying only Bob can confirm it, with the banner", pg.Status, pg.URL)
 	}
-	if pg := b.get("/user/password"); pg.Doc.Find(`input[name="current_password"]`).Length() != 1 {
-		t.Errorf("/user/password while impersonating: %d, want it to ask for the current password", pg.Status)
+	// Nor can it give his password: changing it, or deleting his
+	// organization, is refused with that page, and no guess at his password
+	// counts toward his lockout.
+	if pg := b.get("/user/password"); pg.Status != http.StatusForbidden || !strings.Contains(pg.text(), "Only bob@example.com can confirm this") {
+		t.Errorf("/user/password while impersonating: %d, want the page saying only Bob can confirm it", pg.Status)
+	}
+	bobCo := (&member{b: owner}).createOrg(t, p, "Bob Co")
+	for i := range 11 {
+		pw := url.Values{"current_password": {"not-bobs-password-" + strconv.Itoa(i)}, "password": {"another-long-password-1"}}
+		if pg := b.post("/user/password", pw); pg.Status != http.StatusForbidden {
+			t.Fatalf("POST /user/password while impersonating: %d, want 403", pg.Status)
+		}
+		del := url.Values{"confirm_name": {"Bob Co"}, "password": {"not-bobs-password-" + strconv.Itoa(i)}}
+		if pg := b.post("/organizations/"+bobCo.OrgID+"/delete", del); pg.Status != http.StatusForbidden ||
+			!strings.Contains(pg.text(), "Only bob@example.com can confirm this") {
+			t.Fatalf("deleting Bob's organization while impersonating: %d, want the page saying only Bob can confirm it", pg.Status)
+		}
+	}
+	var bobNow struct {
+		Locked bool `json:"locked"`
+	}
+	if r := api(t, p, http.MethodGet, "/v1/users/"+bob, nil, &bobNow); r.Status != http.StatusOK || bobNow.Locked {
+		t.Errorf("Bob after 22 guesses by his impersonator: %d, locked %v; want not locked", r.Status, bobNow.Locked)
 	}
 
 	// A handshake after the token expired keeps act and sid.
