@@ -369,3 +369,30 @@ func orgFragments(text string) []*regexp.Regexp {
 	}
 	return out
 }
+
+// An impersonation session is not offered a deletion form asking for a
+// password it cannot give; the page says who can delete.
+func TestOrgDeletionInImpersonation(t *testing.T) {
+	tr := orgLocalizer(t, "en")
+	p := page("Acme")
+	p.I18n = tr
+	general := OrgGeneral{Page: p, Nav: orgNav(tr, "general"), Name: "Acme", Slug: "acme", CanManage: true, CanDelete: true,
+		NeedsPassword: true}
+	doc, _ := render(t, OrgGeneralPage(general))
+	if doc.Find(`form[action="/organizations/org_1/delete"] input[name="password"]`).Length() != 1 {
+		t.Fatal("the person's own page has no password field to delete with")
+	}
+	general.Page = impersonated(general.Page)
+	doc, _ = render(t, OrgGeneralPage(general))
+	if doc.Find(`form[action="/organizations/org_1/delete"]`).Length() != 0 {
+		t.Error("an impersonation session is offered the deletion form")
+	}
+	if text := doc.Find(`section[aria-labelledby="org-delete"]`).Text(); !strings.Contains(text, "This change needs jo@example.com to confirm it's them") {
+		t.Errorf("the deletion section says %q", strings.Join(strings.Fields(text), " "))
+	}
+	general.NeedsPassword = false // a recent factor: nothing to ask
+	doc, _ = render(t, OrgGeneralPage(general))
+	if doc.Find(`form[action="/organizations/org_1/delete"]`).Length() != 1 {
+		t.Error("no deletion form when no password is asked")
+	}
+}
