@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jonboulle/clockwork"
+
 	"github.com/portalhq/portal/internal/testutil/portaltest"
 )
 
@@ -35,20 +37,8 @@ func logLines(t *testing.T, log *syncBuffer) []map[string]any {
 // cookies, the secret key — while every authentication attempt is there
 // with its factor, failures and the lock included.
 func TestLogsKeepSecretsOutButRecordAttempts_REQ_LOG_01(t *testing.T) {
-	log := &syncBuffer{}
-	p, clock := startFake(t, portaltest.Options{Log: log, Env: map[string]string{
-		"PORTAL_LOG_LEVEL": "debug", "PORTAL_LOG_FORMAT": "json"}})
-	var secrets []string
-	keep := func(what, s string) {
-		t.Helper()
-		if s == "" {
-			t.Fatalf("no %s to look for", what)
-		}
-		secrets = append(secrets, s)
-	}
-	keep("password", goodPassword)
-	keep("wrong password", wrongPassword)
-	keep("secret key", p.SecretKey)
+	p, clock, log := startLogged(t)
+	keep := log.keep
 
 	// Sign-up with an emailed code.
 	b := newBrowser(t, p)
@@ -131,17 +121,12 @@ func TestLogsKeepSecretsOutButRecordAttempts_REQ_LOG_01(t *testing.T) {
 	}
 	p.SMTP.WaitFor(t, "ada@example.com", mailWait) // the lock notice
 
-	text := log.String()
-	for _, s := range secrets {
-		if strings.Contains(text, s) {
-			t.Errorf("the log holds a secret %q", s)
-		}
-	}
+	log.wantNoSecrets()
 
 	// Every attempt is there, with its step, factor and outcome.
 	count := map[string]int{}
 	var locked, apiRefused bool
-	for _, l := range logLines(t, log) {
+	for _, l := range logLines(t, log.syncBuffer) {
 		switch l["msg"] {
 		case "authentication attempt":
 			key := fmt.Sprint(l["step"], " ", l["factor"], " ", l["outcome"])
@@ -179,6 +164,47 @@ func TestLogsKeepSecretsOutButRecordAttempts_REQ_LOG_01(t *testing.T) {
 		t.Error("the wrong secret key is not logged")
 	}
 	if t.Failed() {
-		t.Log(text)
+		t.Log(log.String())
+	}
+}
+
+// watchedLog is a portal's log, written as JSON at debug level, and the
+// secrets a test saw go by, none of which may be in it (REQ-LOG-01).
+type watchedLog struct {
+	*syncBuffer
+	t       *testing.T
+	secrets []string
+}
+
+// startLogged starts a portal on a fake clock whose log w watches, with
+// the passwords and the secret key already kept.
+func startLogged(t *testing.T) (*portaltest.Portal, *clockwork.FakeClock, *watchedLog) {
+	t.Helper()
+	w := &watchedLog{syncBuffer: &syncBuffer{}, t: t}
+	p, clock := startFake(t, portaltest.Options{Log: w.syncBuffer, Env: map[string]string{
+		"PORTAL_LOG_LEVEL": "debug", "PORTAL_LOG_FORMAT": "json"}})
+	w.keep("password", goodPassword)
+	w.keep("wrong password", wrongPassword)
+	w.keep("secret key", p.SecretKey)
+	return p, clock, w
+}
+
+// keep records a secret the log must not hold; an empty one is a broken test.
+func (w *watchedLog) keep(what, s string) {
+	w.t.Helper()
+	if s == "" {
+		w.t.Fatalf("no %s to look for", what)
+	}
+	w.secrets = append(w.secrets, s)
+}
+
+// wantNoSecrets fails the test for each kept secret the log holds.
+func (w *watchedLog) wantNoSecrets() {
+	w.t.Helper()
+	text := w.String()
+	for _, s := range w.secrets {
+		if strings.Contains(text, s) {
+			w.t.Errorf("the log holds a secret %q", s)
+		}
 	}
 }
