@@ -151,14 +151,20 @@ func (a *app) apiOrgMetadata(c echo.Context) error {
 // and re-encoded as the organization page's upload is.
 func (a *app) apiOrgSetLogo(c echo.Context) error {
 	return a.orgAPI(c, func(ctx context.Context, adm *org.Admin) (any, error) {
-		if _, err := adm.Get(ctx, c.Param("id"), false); err != nil {
-			return nil, err // an unknown organization first, whatever was sent
+		// An unknown organization first, whatever was sent; by its ID, as
+		// SetLogo and the other changes name it (a slug is for reading).
+		o, err := adm.Get(ctx, c.Param("id"), false)
+		if err != nil {
+			return nil, err
+		}
+		if o.ID != c.Param("id") {
+			return nil, org.ErrNotFound
 		}
 		data, err := apiUpload(c, org.MaxLogoBytes)
 		if err != nil {
 			return nil, err
 		}
-		o, err := adm.SetLogo(ctx, c.Param("id"), data)
+		o, err = adm.SetLogo(ctx, c.Param("id"), data)
 		return o, fileField(err)
 	})
 }

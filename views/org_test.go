@@ -390,7 +390,15 @@ func TestOrgDeletionInImpersonation(t *testing.T) {
 	if text := doc.Find(`section[aria-labelledby="org-delete"]`).Text(); !strings.Contains(text, "This change needs jo@example.com to confirm it's them") {
 		t.Errorf("the deletion section says %q", strings.Join(strings.Fields(text), " "))
 	}
-	general.NeedsPassword = false // a recent factor: nothing to ask
+	// A person without a password must sign in again to delete; their
+	// impersonator is told only the person can, not to sign in again.
+	general.NeedsPassword, general.SignInAgain = false, true
+	doc, _ = render(t, OrgGeneralPage(general))
+	if text := strings.Join(strings.Fields(doc.Find(`section[aria-labelledby="org-delete"]`).Text()), " "); strings.Contains(text, "sign in again") ||
+		!strings.Contains(text, "This change needs jo@example.com to confirm it's them") {
+		t.Errorf("impersonating a person without a password, the deletion section says %q", text)
+	}
+	general.NeedsPassword, general.SignInAgain = false, false // a recent factor: nothing to ask
 	doc, _ = render(t, OrgGeneralPage(general))
 	if doc.Find(`form[action="/organizations/org_1/delete"]`).Length() != 1 {
 		t.Error("no deletion form when no password is asked")

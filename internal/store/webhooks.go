@@ -155,12 +155,14 @@ func (q *Q) CountWebhookDeliveries(ctx context.Context, endpointID string) (int,
 	return q.count(ctx, `SELECT COUNT(*) FROM webhook_deliveries WHERE endpoint_id = ?`, endpointID)
 }
 
-// ThrottleWebhookEndpoint spares the endpoint until until: no delivery to
-// it is due before then. Only this column is written, so an operator's
-// change to the endpoint at the same moment is not lost.
+// ThrottleWebhookEndpoint spares the endpoint until until, or until a later
+// time another answer asked for: a short pause recorded after a long
+// Retry-After (two workers, two deliveries) does not cut it. Only this
+// column is written, so an operator's change at the same moment is kept.
 func (q *Q) ThrottleWebhookEndpoint(ctx context.Context, endpointID string, until time.Time) error {
-	return q.expectOne(q.exec(ctx, `UPDATE webhook_endpoints SET throttled_until = ? WHERE id = ?`,
-		ms(until), endpointID))
+	return q.expectOne(q.exec(ctx, `UPDATE webhook_endpoints
+		SET throttled_until = CASE WHEN throttled_until IS NULL OR throttled_until < ? THEN ? ELSE throttled_until END
+		WHERE id = ?`, ms(until), ms(until), endpointID))
 }
 
 // SaveWebhookDelivery writes the state of a delivery and clears its lease.

@@ -80,6 +80,17 @@ func testWebhookLeases(t *testing.T, open func(t *testing.T) *store.Store) {
 	if lease(now, at(2*time.Minute)) {
 		t.Error("a leased delivery was leased again")
 	}
+	// A long throttle, then a short one recorded after it (another
+	// worker's answer): the long one stands.
+	if err := s.Q.ThrottleWebhookEndpoint(ctx, ep.ID, at(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Q.ThrottleWebhookEndpoint(ctx, ep.ID, at(3*time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	if got := due(at(30 * time.Minute)); len(got) != 0 {
+		t.Errorf("due half an hour into an hour's throttle = %v (a shorter one cut it)", got)
+	}
 	if got, err := s.Q.WebhookEndpoint(ctx, ep.ID); err != nil || got.URL != ep.URL {
 		t.Errorf("the endpoint after throttling = %+v, %v", got, err)
 	}
