@@ -1,10 +1,8 @@
 package e2e
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -294,19 +292,7 @@ func TestBackendAPIRefusedRequestsWriteNothing(t *testing.T) {
 func TestBackendAPIBodyContentType(t *testing.T) {
 	p := portaltest.Start(t, portaltest.Options{})
 	send := func(ct, body string) apiResponse {
-		req, err := http.NewRequest(http.MethodPost, p.URL+"/v1/users", bytes.NewReader([]byte(body)))
-		if err != nil {
-			t.Fatal(err)
-		}
-		req.Header.Set("Authorization", "Bearer "+p.SecretKey)
-		req.Header.Set("Content-Type", ct)
-		resp, err := p.HTTPClient().Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		return apiResponse{Status: resp.StatusCode, Header: resp.Header, Body: b}
+		return apiSend(t, p, http.MethodPost, "/v1/users", "Bearer "+p.SecretKey, ct, strings.NewReader(body))
 	}
 	wantAPIError(t, send("application/x-www-form-urlencoded", "email_address=b%40example.com"),
 		http.StatusUnsupportedMediaType, "unsupported_content_type")

@@ -43,14 +43,21 @@ func apiCall(t *testing.T, p *portaltest.Portal, method, path, auth string, body
 		}
 		rd = bytes.NewReader(b)
 	}
-	req, err := http.NewRequest(method, p.URL+path, rd)
+	return apiSend(t, p, method, path, auth, "application/json", rd)
+}
+
+// apiSend sends a Backend API request whose body is sent as given, under
+// contentType.
+func apiSend(t *testing.T, p *portaltest.Portal, method, path, auth, contentType string, body io.Reader) apiResponse {
+	t.Helper()
+	req, err := http.NewRequest(method, p.URL+path, body)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if auth != "" {
 		req.Header.Set("Authorization", auth)
 	}
-	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Content-Type", contentType)
 	resp, err := p.HTTPClient().Do(req)
 	if err != nil {
 		t.Fatal(err)
