@@ -379,14 +379,35 @@ func (t *Theme) render() string {
 	var b strings.Builder
 	b.WriteString(":root{")
 	declarations(&b, t.vars)
+	scheme(&b, t.Palette(false))
 	b.WriteString("}\n")
 	if len(t.dark) > 0 {
 		b.WriteString("@media (prefers-color-scheme: dark){:root{")
 		declarations(&b, t.dark)
+		scheme(&b, t.Palette(true))
 		b.WriteString("}}\n")
 	}
 	return b.String()
 }
+
+// scheme declares the color-scheme the palette's background calls for, so
+// that what the browser draws itself (a file input's button, a select's
+// arrow, scroll bars) is light on a light page and dark on a dark one.
+func scheme(b *strings.Builder, palette map[string]RGBA) {
+	bg, ok := palette["colorBackground"]
+	if !ok {
+		return
+	}
+	if bg.over(RGBA{255, 255, 255, 1}).Luminance() < darkBelow { // a translucent one shows the white page
+		b.WriteString("--color-scheme:dark;")
+	} else {
+		b.WriteString("--color-scheme:light;")
+	}
+}
+
+// darkBelow is the luminance under which white text reads better than
+// black on a background: the background is dark.
+const darkBelow = 0.179
 
 func declarations(b *strings.Builder, vals map[string]string) {
 	for _, v := range variables {

@@ -330,3 +330,39 @@ func TestNewLiveStopsOnBadFiles(t *testing.T) {
 		t.Errorf("missing custom CSS: %v", err)
 	}
 }
+
+// The page's color-scheme follows its background, so that what the
+// browser draws itself (a file input's button, a select's arrow) is dark on
+// a dark theme: light for default, dark for dark, each in its place for
+// auto, and light for a translucent background over the white page.
+func TestColorSchemeFollowsTheBackground(t *testing.T) {
+	scheme := func(b block) string {
+		for _, d := range b.decls {
+			if d[0] == "--color-scheme" {
+				return d[1]
+			}
+		}
+		return ""
+	}
+	for name, want := range map[string][]string{"default": {"light"}, "dark": {"dark"}, "auto": {"light", "dark"}} {
+		th, err := Load(name, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		blocks, err := parseCSS(th.CSS())
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, b := range blocks {
+			got = append(got, scheme(b))
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("%s: color-scheme %v, want %v", name, got, want)
+		}
+	}
+	th := &Theme{vars: map[string]string{"colorBackground": "rgba(0, 0, 0, .05)"}}
+	if blocks, _ := parseCSS(th.render()); scheme(blocks[0]) != "light" {
+		t.Errorf("a faint translucent background: %v", blocks)
+	}
+}
