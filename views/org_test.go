@@ -404,3 +404,15 @@ func TestOrgDeletionInImpersonation(t *testing.T) {
 		t.Error("no deletion form when no password is asked")
 	}
 }
+
+// An address in a table wraps after its @ and before its dots, and its
+// markup is escaped.
+func TestBreakableAddress(t *testing.T) {
+	var b strings.Builder
+	if err := breakable(`grace.o'<b>@example.com`).Render(t.Context(), &b); err != nil {
+		t.Fatal(err)
+	}
+	if want := `<span class="cl-address">grace<wbr>.o&#39;&lt;b&gt;@<wbr>example<wbr>.com</span>`; b.String() != want {
+		t.Errorf("breakable = %q, want %q", b.String(), want)
+	}
+}
