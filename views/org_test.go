@@ -252,7 +252,7 @@ func TestOrgPagesInGerman(t *testing.T) {
 		"general":           {"Ihre Rolle: Administrator", "Allgemein", "Logo entfernen", "Speichern", "Organisation verlassen", "Geben Sie zur Bestätigung Acme <script>", "Ihr Passwort", "Zurück zur App"},
 		"general read-only": {"Kurzname", "Organisation verlassen"},
 		"members":           {"Mitglieder suchen", "Beigetreten", "Seite 1 von 2 · 3 Mitglieder", "Rolle ändern", "Ein Mitglied entfernen", "2. Mai 2026", "Weiter"},
-		"members empty":     {"Keine passenden Mitglieder.", "Seite 1 von 1 · 0 Mitglieder"},
+		"members empty":     {"Keine passenden Mitglieder."},
 		"invitations":       {"Neue Mitglieder einladen", "E-Mail-Adressen", "Einladungen senden", "Abgelaufen", "Einladung an c@example.com zurückziehen", "8. Mai 2026"},
 		"invitations none":  {"Keine offenen Einladungen."},
 		"accept":            {"Sie wurden eingeladen", "als Mitglied beizutreten", "Nicht jetzt"},
