@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -56,9 +57,14 @@ func (a *app) userSecurity(c echo.Context) error {
 }
 
 func (a *app) renderSecurity(c echo.Context, status int, u *user.User, notice string, errs views.Errors) error {
+	return a.renderSecurityWith(c, status, u, notice, errs, views.PasskeyRename{})
+}
+
+// renderSecurityWith is renderSecurity with a refused passkey rename open.
+func (a *app) renderSecurityWith(c echo.Context, status int, u *user.User, notice string, errs views.Errors, rename views.PasskeyRename) error {
 	ctx := c.Request().Context()
 	fs := a.Factors
-	p := views.UserSecurity{Page: a.page(c, a.t(c, "account.security.title")), Notice: notice, Errors: errs, BackURL: "/user",
+	p := views.UserSecurity{Page: a.page(c, a.t(c, "account.security.title")), Notice: notice, Errors: errs, BackURL: "/user", Rename: rename,
 		PasskeysEnabled: a.SignIn.PasskeysEnabled(),
 		TOTPEnabled:     fs.Enabled(factors.TOTPFactor), TOTP: u.TOTP,
 		PhoneEnabled: fs.Enabled(factors.PhoneFactor), PhoneOn: u.SecondFactorPhone != "",
@@ -80,6 +86,10 @@ func (a *app) renderSecurity(c echo.Context, status int, u *user.User, notice st
 			}
 			p.Passkeys = append(p.Passkeys, item)
 		}
+	}
+	if rename.Error != "" && !slices.ContainsFunc(p.Passkeys, func(k views.PasskeyItem) bool { return k.ID == rename.ID }) {
+		// Not one of the listed passkeys: say it at the top.
+		p.Rename, p.Errors = views.PasskeyRename{}, views.Errors{"": rename.Error}
 	}
 	if target := a.continueTarget(c.QueryParam("redirect_url")); target != "" {
 		p.Carry = "?redirect_url=" + url.QueryEscape(target)
@@ -282,6 +292,10 @@ func (a *app) passkeyRename(c echo.Context) error {
 	id, err := passkey.DecodeID(c.Param("id"))
 	if err == nil {
 		err = a.Passkeys.Rename(c.Request().Context(), u.ID, id, c.FormValue("name"))
+	}
+	if e, ok := apperr.As(err); ok && e.Code == apperr.Invalid {
+		return a.renderSecurityWith(c, statusOf(e.Code), u, "", nil,
+			views.PasskeyRename{ID: c.Param("id"), Value: c.FormValue("name"), Error: a.say(c, e)})
 	}
 	if err != nil {
 		return a.securityFailed(c, u, err)

@@ -844,6 +844,21 @@ type PasskeyItem struct {
 	LastUsed string // "" when never used
 }
 
+// PasskeyRename is a rename that was refused: which passkey, what was typed
+// and why.
+type PasskeyRename struct {
+	ID, Value, Error string
+}
+
+// value is what the passkey's rename box holds: what was typed when its
+// rename was refused, else its name.
+func (r PasskeyRename) value(k PasskeyItem) string {
+	if r.ID == k.ID {
+		return r.Value
+	}
+	return k.Name
+}
+
 // UserSecurity is /user/security: passkeys and the second step of sign-in.
 type UserSecurity struct {
 	Page
@@ -857,6 +872,7 @@ type UserSecurity struct {
 	PasskeysEnabled bool
 	Passkeys        []PasskeyItem
 	MaxPasskeys     int
+	Rename          PasskeyRename // a refused rename, shown open again
 	// Second factors: what the instance offers, and what the person has.
 	TOTPEnabled   bool
 	TOTP          bool

@@ -149,6 +149,10 @@ func TestPasskeyJourney(t *testing.T) {
 
 	// Rename, then remove (a password remains, so it may go).
 	b.open(w.p.URL + "/user/security")
+	if b.eval(`String(document.querySelector(".cl-passkeyRename input[name=name]").checkVisibility())`) != "false" {
+		b.fatalf("the rename box shows the name a second time before Rename is pressed")
+	}
+	b.do("open Rename", chromedp.Click(chromedp.CSS(`.cl-passkeyRename summary`)))
 	b.do("clear the name", chromedp.Evaluate[chromedp.Void](`document.querySelector(".cl-passkeyRename input[name=name]").value = ""`))
 	b.do("type a name", chromedp.SendKeys(chromedp.CSS(`.cl-passkeyRename input[name=name]`), "Work laptop"))
 	b.load("rename", chromedp.Click(chromedp.CSS(`.cl-passkeyRename button`)))

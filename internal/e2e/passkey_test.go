@@ -155,7 +155,23 @@ func TestPasskeyManageAndLastWay_REQ_WA_10(t *testing.T) {
 	wantText(t, "removing the only way", b.submit(b.get(removePath), `form[action="`+removePath+`"]`, nil),
 		http.StatusUnprocessableEntity, "You can't remove your only way to sign in.")
 
-	renamed := b.submit(list, `form[action="/user/security/passkeys/`+id+`/rename"]`, map[string]string{"name": "  Work   laptop "})
+	// The name shows once; its rename box waits behind "Rename". A name
+	// refused opens it again holding what was typed, the reason tied to it.
+	renameForm := `form[action="/user/security/passkeys/` + id + `/rename"]`
+	if list.Doc.Find(`details.cl-passkeyRename[open]`).Length() != 0 {
+		t.Errorf("a rename box is open before anyone asked")
+	}
+	long := strings.Repeat("laptop ", 10)
+	refused := b.submit(list, renameForm, map[string]string{"name": long})
+	wantText(t, "long name", refused, http.StatusUnprocessableEntity, "Enter a name of 1 to 50 characters.")
+	box := refused.Doc.Find(`details.cl-passkeyRename[open] input#rename-` + id)
+	if box.AttrOr("value", "") != long || box.AttrOr("aria-invalid", "") != "true" || box.AttrOr("aria-describedby", "") != "rename-"+id+"-error" {
+		t.Errorf("the refused rename is not open with what was typed and why:\n%s", refused.Body)
+	}
+	if refused.Doc.Find(`.cl-alert[role=alert]`).Length() != 0 {
+		t.Errorf("the reason is shown twice, at the top and by the box")
+	}
+	renamed := b.submit(refused, renameForm, map[string]string{"name": "  Work   laptop "})
 	wantText(t, "renamed", renamed, http.StatusOK, "Passkey renamed.", "Work laptop")
 
 	// Someone else cannot rename or remove it.
