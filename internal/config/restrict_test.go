@@ -56,7 +56,7 @@ func TestBadRestrictionEntriesStopStartUp(t *testing.T) {
 	// Without a default region a national number with punctuation is
 	// neither a number nor a username; the message says how to write it.
 	mustFail(t, nil, map[string]string{"PORTAL_BLOCKLIST": "(415) 555-0100"},
-		`PORTAL_BLOCKLIST: "(415) 555-0100" is not a phone number: Enter a phone number with its country code`)
+		`PORTAL_BLOCKLIST: "(415) 555-0100" is not a phone number: Start the number with + and its country code`)
 	mustFail(t, nil, map[string]string{"PORTAL_BLOCK_EMAIL_SUBADDRESSES": "sometimes"},
 		`PORTAL_BLOCK_EMAIL_SUBADDRESSES: "sometimes" is not true or false`)
 }

@@ -91,7 +91,7 @@ func TestBadPhoneNumbers_REQ_IN_07_REQ_OTP_10(t *testing.T) {
 		{"letters", "12ab", "Use only digits", "Enter your email address or phone number"},
 		{"40 digits", "+" + strings.Repeat("1234567890", 4), "too long", "too long"},
 		{"CR LF", "+14155550100\r\nBcc: x@y.com", "Use only digits", "name@example.com"},
-		{"no country code", "415 555 0100", "country code", "country code"},
+		{"no country code", "415 555 0100", "Start the number with + and its country code.", "country code"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			b := b.in(t)
@@ -99,6 +99,12 @@ func TestBadPhoneNumbers_REQ_IN_07_REQ_OTP_10(t *testing.T) {
 			wantText(t, "sign-up", up, http.StatusUnprocessableEntity, c.says)
 			if msg := up.Doc.Find(".cl-formFieldErrorText").Text(); strings.TrimSpace(msg) == "" {
 				t.Errorf("sign-up: no message beside the field:\n%s", up.text())
+			}
+			// The error adds to the hint under the field; it does not
+			// repeat it in other words.
+			hint := up.Doc.Find("#phone_number-hint").Text()
+			if hint == "" || strings.Contains(up.Doc.Find("#phone_number-error").Text(), "like +1") {
+				t.Errorf("sign-up: hint %q, error %q", hint, up.Doc.Find("#phone_number-error").Text())
 			}
 			in := b.submit(b.get("/sign-in"), signInForm, map[string]string{"identifier": c.number})
 			wantText(t, "sign-in", in, http.StatusUnprocessableEntity, c.inSays)

@@ -24,7 +24,7 @@ const MaxInputLen = 32
 
 // Messages shown to the person typing the number.
 const (
-	msgNeedCountry = "Enter a phone number with its country code, like +1 415 555 0100."
+	msgNeedCountry = "Start the number with + and its country code."
 	msgCharacters  = "Use only digits, spaces and + ( ) - . / in a phone number."
 	msgTooLong     = "This phone number is too long."
 	msgInvalid     = "This phone number isn't valid."

@@ -51,7 +51,7 @@ func TestParseAccepts(t *testing.T) {
 // premium-rate or otherwise costly destinations.
 func TestParseRejects(t *testing.T) {
 	const (
-		needCountry = "Enter a phone number with its country code, like +1 415 555 0100."
+		needCountry = "Start the number with + and its country code."
 		characters  = "Use only digits, spaces and + ( ) - . / in a phone number."
 		tooLong     = "This phone number is too long."
 		invalid     = "This phone number isn't valid."
