@@ -177,7 +177,7 @@ func (a *app) orgLeave(c echo.Context) error {
 		return err
 	}
 	form, _ := c.FormParams()
-	err = a.Orgs.Leave(c.Request().Context(), actor, c.Param("org_id"))
+	err = a.Orgs.Leave(c.Request().Context(), actor, c.Param("org_id"), form.Get("confirm_name"))
 	if err == nil {
 		return c.Redirect(http.StatusSeeOther, afterPost("/switch-organization", "left", form))
 	}
@@ -189,7 +189,8 @@ func (a *app) orgLeave(c echo.Context) error {
 		return a.orgRefused(c, actor, verr)
 	}
 	errs, status := a.formErrorsOf(c, err)
-	return a.renderOrgGeneral(c, status, actor, acc, views.OrgGeneral{Name: acc.Org.Name, Slug: acc.Org.Slug, LeaveError: firstMessage(errs)})
+	return a.renderOrgGeneral(c, status, actor, acc, views.OrgGeneral{Name: acc.Org.Name, Slug: acc.Org.Slug,
+		LeaveConfirm: form.Get("confirm_name"), LeaveErrors: errs})
 }
 
 // GET /organizations/:org_id/logo: to members only. The URL changes with

@@ -13,6 +13,7 @@ import (
 // field is one labelled input. Pages build it; formField renders it.
 type field struct {
 	Name         string
+	Key          string // the base of its element IDs when not Name (two forms on a page with one field name)
 	Label        string
 	Type         string
 	Value        string // never rendered for type=password
@@ -28,9 +29,16 @@ type field struct {
 	labelMsg, hintMsg msg
 }
 
-func (f field) id() string      { return f.Name + "-field" }
-func (f field) hintID() string  { return f.Name + "-hint" }
-func (f field) errorID() string { return f.Name + "-error" }
+func (f field) id() string      { return f.key() + "-field" }
+func (f field) hintID() string  { return f.key() + "-hint" }
+func (f field) errorID() string { return f.key() + "-error" }
+
+func (f field) key() string {
+	if f.Key != "" {
+		return f.Key
+	}
+	return f.Name
+}
 
 // value keeps typed input across a failed submit, except a password: sending
 // it back would put a secret into the HTML and the browser's cache.

@@ -79,6 +79,13 @@ func deleteOrgFields(p OrgGeneral) []field {
 	return fields
 }
 
+// leaveOrgField asks for the organization's name before leaving it; its
+// IDs differ from the delete form's field of the same name.
+func leaveOrgField(p OrgGeneral) field {
+	return field{Name: "confirm_name", Key: "leave_confirm_name", Label: p.T("org.field.confirm_name", "Name", p.Nav.Name),
+		Type: "text", Value: p.LeaveConfirm, Autocomplete: "off", Error: p.LeaveErrors["confirm_name"], Required: true}
+}
+
 func invitationEmailsField(p OrgInvitations) field {
 	return field{Name: "email_address", Label: p.T("org.invite.emails"), Type: "text", Value: p.Emails,
 		Autocomplete: "off", Hint: p.T("org.invite.emails_hint"), Error: p.Errors["email_address"],

@@ -71,7 +71,7 @@ func orgPages(t *testing.T, tr Translator) map[string]templ.Component {
 			Errors: Errors{"slug": "Taken.", "": "Fix it."}, BackURL: "/switch-organization"}),
 		"general": OrgGeneralPage(OrgGeneral{Page: named("Acme"), Nav: orgNav(tr, "general"), Name: hostile, Slug: "acme",
 			HasLogo: true, CanManage: true, CanDelete: true, NeedsPassword: true,
-			Errors: Errors{"name": "Too long."}, DeleteErrors: Errors{"password": "Wrong."}, LeaveError: "Last admin.", Notice: "Saved."}),
+			Errors: Errors{"name": "Too long."}, DeleteErrors: Errors{"password": "Wrong."}, LeaveErrors: Errors{"": "Last admin."}, Notice: "Saved."}),
 		"general read-only": OrgGeneralPage(OrgGeneral{Page: named("Acme"), Nav: orgNav(tr, "general"), Name: hostile, Slug: "acme"}),
 		"members": OrgMembersPage(OrgMembers{Page: pg("org.members.title", "Org", "Acme"), Nav: orgNav(tr, "members"), Query: hostile, Roles: roles,
 			Members: []OrgMember{{ID: "orgmem_1", Name: hostile, Email: "a@example.com", Role: "org:admin", Joined: day(1), You: true},

@@ -664,7 +664,8 @@ type OrgGeneral struct {
 	Errors        Errors
 	ConfirmName   string // as typed in the delete form
 	DeleteErrors  Errors
-	LeaveError    string
+	LeaveConfirm  string // as typed in the leave form
+	LeaveErrors   Errors
 	Notice        string
 
 	// Verified domains, for those whose role shows them.

@@ -300,6 +300,8 @@ func (m *matrix) do(who matrixActor, r handlers.Route, ids matrixIDs) *page {
 	case "POST /organizations/:org_id":
 		form.Set("name", "Renamed")
 		form.Set("slug", "renamed-"+fresh)
+	case "POST /organizations/:org_id/leave":
+		form.Set("confirm_name", ids.orgName)
 	case "POST /organizations/:org_id/delete":
 		form.Set("confirm_name", ids.orgName)
 		form.Set("password", goodPassword)

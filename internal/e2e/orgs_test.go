@@ -266,6 +266,42 @@ func TestLastAdminStays_REQ_AC_06(t *testing.T) {
 	wantText(t, "own role", pg, http.StatusForbidden, "You can't change your own role")
 }
 
+// Leaving says what it costs and is confirmed by the organization's name,
+// like deleting it: a stray click takes no one out. A name that does not
+// match keeps the member, the page holding what was typed.
+func TestLeavingIsConfirmed(t *testing.T) {
+	p := portaltest.Start(t, portaltest.Options{})
+	ada := signedUp(t, p, "ada@example.com")
+	acme := ada.createOrg(t, p, "Acme")
+	bob := signedUp(t, p, "bob@example.com")
+	bobUser, err := p.Store.Q.UserByID(context.Background(), bob.id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	addTestMember(t, p, acme.OrgID, bobUser, org.RoleMember)
+
+	general := bob.b.get("/organizations/" + acme.OrgID)
+	wantText(t, "general", general, http.StatusOK, "You lose access to Acme", "Type Acme to confirm")
+	if general.Doc.Find(`#leave_confirm_name-field`).Length() != 1 || general.Doc.Find(`label[for="leave_confirm_name-field"]`).Length() != 1 {
+		t.Errorf("the leave form's name box is not labelled:\n%s", general.Body)
+	}
+	refused := bob.b.submit(general, `form[action$="/leave"]`, map[string]string{"confirm_name": "acme"})
+	wantText(t, "wrong name", refused, http.StatusUnprocessableEntity, "Type the organization's name exactly as shown to confirm.")
+	if v := refused.Doc.Find(`#leave_confirm_name-field`).AttrOr("value", ""); v != "acme" {
+		t.Errorf("the name typed is not kept: %q", v)
+	}
+	if refused.Doc.Find(`#leave_confirm_name-error`).Length() != 1 {
+		t.Errorf("the reason is not by the leave form's box:\n%s", refused.Body)
+	}
+	userMembership(t, p, acme.OrgID, bob.id) // still a member
+
+	left := bob.b.submit(refused, `form[action$="/leave"]`, map[string]string{"confirm_name": "Acme"})
+	wantText(t, "left", left, http.StatusOK, "You left the organization.")
+	if _, err := p.Store.Q.MembershipOf(context.Background(), acme.OrgID, bob.id); err == nil {
+		t.Error("still a member after leaving")
+	}
+}
+
 // With PORTAL_PERSONAL_ACCOUNTS=false a person without an organization
 // chooses or creates one after signing in before going back (Clerk's
 // choose-organization task); until then the app sees them signed out.

@@ -155,10 +155,17 @@ func removedAlready(ctx context.Context, r Repo, actor Actor, orgID, objectID st
 	return ErrNotFound
 }
 
-// Leave takes the actor out of the organization; an admin leaves only when
-// another admin remains.
-func (s *Service) Leave(ctx context.Context, actor Actor, orgID string) error {
+// Leave takes the actor out of the organization, confirmed by its name
+// typed as shown; an admin leaves only when another admin remains.
+func (s *Service) Leave(ctx context.Context, actor Actor, orgID, confirmName string) error {
 	return s.within(ctx, actor, orgID, "", func(r Repo, a *Access) error {
+		// The last admin hears so before the typed name matters.
+		if err := s.keepsManager(ctx, r, a.Org.ID, a.Membership); err != nil {
+			return err
+		}
+		if err := confirmed(a.Org, confirmName); err != nil {
+			return err
+		}
 		return s.remove(ctx, r, a.Org, a.Membership)
 	})
 }

@@ -158,8 +158,8 @@ func (s *Service) DeleteChecked(ctx context.Context, actor Actor, orgID, confirm
 	if err != nil {
 		return err
 	}
-	if strings.TrimSpace(confirmName) != a.Org.Name {
-		return apperr.Field(apperr.Invalid, "confirm_name", "Type the organization's name exactly as shown to confirm.").T("org.error.confirm_name")
+	if err := confirmed(a.Org, confirmName); err != nil {
+		return err
 	}
 	if err := s.reverify(ctx, actor, password, checked); err != nil {
 		return err
@@ -167,6 +167,15 @@ func (s *Service) DeleteChecked(ctx context.Context, actor Actor, orgID, confirm
 	return s.within(ctx, actor, orgID, PermProfileDelete, func(r Repo, a *Access) error {
 		return s.destroy(ctx, r, a.Org)
 	})
+}
+
+// confirmed checks the organization's name typed to confirm a step that
+// cannot be taken back (deleting it, leaving it).
+func confirmed(o *Organization, typed string) error {
+	if strings.TrimSpace(typed) != o.Name {
+		return apperr.Field(apperr.Invalid, "confirm_name", "Type the organization's name exactly as shown to confirm.").T("org.error.confirm_name")
+	}
+	return nil
 }
 
 // destroy deletes o, held by the caller's transaction r. Its verified

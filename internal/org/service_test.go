@@ -112,13 +112,13 @@ func TestAuthorization_REQ_AC_01_REQ_AC_02_REQ_AC_05(t *testing.T) {
 			{"member deletes", func() error { return e.svc.Delete(ctx, bob.actor, acme.ID, "Acme", "") }, org.ErrForbidden},
 			{"outsider changes a role", func() error { return e.svc.ChangeRole(ctx, eve.actor, acme.ID, bobM.ID, org.RoleAdmin) }, org.ErrNotFound},
 			{"outsider lists members", func() error { _, _, err := e.svc.Members(ctx, eve.actor, acme.ID, "", 1); return err }, org.ErrNotFound},
-			{"outsider leaves", func() error { return e.svc.Leave(ctx, eve.actor, acme.ID) }, org.ErrNotFound},
+			{"outsider leaves", func() error { return e.svc.Leave(ctx, eve.actor, acme.ID, "Acme") }, org.ErrNotFound},
 			{"outsider activates", func() error { _, err := e.svc.Activate(ctx, eve.actor, acme.Slug); return err }, org.ErrNotFound},
 			{"outsider reads the logo", func() error { _, err := e.svc.Logo(ctx, eve.actor, acme.ID); return err }, org.ErrNotFound},
 			{"admin uses another organization's membership", func() error { return e.svc.RemoveMember(ctx, ada.actor, acme.ID, eveM.ID) }, org.ErrNotFound},
 			{"admin uses another organization's invitation", func() error { return e.svc.Revoke(ctx, ada.actor, acme.ID, evilInv.ID) }, org.ErrNotFound},
 			{"admin resends another organization's invitation", func() error { return e.svc.Resend(ctx, ada.actor, acme.ID, evilInv.ID) }, org.ErrNotFound},
-			{"unknown organization", func() error { return e.svc.Leave(ctx, ada.actor, "org_nope") }, org.ErrNotFound},
+			{"unknown organization", func() error { return e.svc.Leave(ctx, ada.actor, "org_nope", "Acme") }, org.ErrNotFound},
 		} {
 			if err := c.do(); !errors.Is(err, c.want) {
 				t.Errorf("%s: %v, want %v", c.name, err, c.want)
@@ -157,13 +157,26 @@ func TestInvariants_REQ_AC_03_REQ_AC_06(t *testing.T) {
 			t.Errorf("events of the membership = %v", got)
 		}
 		// Now ada is the last admin.
-		if err := e.svc.Leave(ctx, ada.actor, acme.ID); !errors.Is(err, org.ErrLastAdmin) {
+		if err := e.svc.Leave(ctx, ada.actor, acme.ID, "Acme"); !errors.Is(err, org.ErrLastAdmin) {
 			t.Errorf("last admin leaves: %v", err)
+		}
+		// The last admin hears why before the typed name matters.
+		if err := e.svc.Leave(ctx, ada.actor, acme.ID, ""); !errors.Is(err, org.ErrLastAdmin) {
+			t.Errorf("last admin leaves without the name: %v", err)
 		}
 		if err := e.svc.RemoveMember(ctx, ada.actor, acme.ID, adaM.ID); !errors.Is(err, org.ErrLastAdmin) {
 			t.Errorf("last admin removes herself: %v", err)
 		}
-		if err := e.svc.Leave(ctx, bob.actor, acme.ID); err != nil {
+		// Leaving is confirmed by the organization's name, as shown.
+		for _, typed := range []string{"", "acme", "Acme Rockets"} {
+			if ae, ok := apperr.As(e.svc.Leave(ctx, bob.actor, acme.ID, typed)); !ok || ae.Field != "confirm_name" {
+				t.Errorf("leave confirmed by %q: %v", typed, ae)
+			}
+		}
+		if _, err := e.st.Q.MembershipOf(ctx, acme.ID, bob.ID); err != nil {
+			t.Errorf("a refused leave took the membership: %v", err)
+		}
+		if err := e.svc.Leave(ctx, bob.actor, acme.ID, " Acme "); err != nil {
 			t.Errorf("a member leaves: %v", err)
 		}
 		if _, err := e.st.Q.MembershipOf(ctx, acme.ID, bob.ID); !errors.Is(err, apperr.ErrNotFound) {

@@ -32,7 +32,7 @@ func TestResendAndChangeRoleOnWhatIsGoneSayWhat_REQ_AC_02(t *testing.T) {
 		if err := e.svc.RemoveMember(ctx, ada.actor, acme.ID, bobs.ID); err != nil {
 			t.Fatal(err)
 		}
-		if err := e.svc.Leave(ctx, cy.actor, acme.ID); err != nil {
+		if err := e.svc.Leave(ctx, cy.actor, acme.ID, "Acme"); err != nil {
 			t.Fatal(err)
 		}
 
