@@ -296,6 +296,7 @@ func apiRoutes() []Route {
 		orgAPI(del, "/v1/organizations/:id/memberships/:user_id", (*app).apiMembershipDelete),
 		orgAPI(get, "/v1/organizations/:id/invitations", (*app).apiInvitationsList),
 		orgAPI(post, "/v1/organizations/:id/invitations", (*app).apiInvitationCreate),
+		orgAPI(post, "/v1/organizations/:id/invitations/bulk", (*app).apiInvitationBulk),
 		orgAPI(get, "/v1/organizations/:id/invitations/:invitation_id", (*app).apiInvitationGet),
 		orgAPI(post, "/v1/organizations/:id/invitations/:invitation_id/revoke", (*app).apiInvitationRevoke),
 		orgAPI(get, "/v1/organizations/:id/domains", (*app).apiDomainsList),

@@ -61,56 +61,117 @@ func ParseEmails(s string) []string {
 // needs org:sys_memberships:manage. Invitations count towards the member
 // limit while they are pending.
 func (s *Service) Invite(ctx context.Context, actor Actor, orgID string, in InviteInput) ([]Invitation, error) {
-	role := in.Role
-	if role == "" {
-		role = RoleMember
-	}
-	if !s.Roles.Exists(role) {
-		return nil, errRoleInvalid
-	}
 	emails, err := cleanEmails(in.Emails)
 	if err != nil {
 		return nil, err
 	}
-	var (
-		out     []Invitation
-		tickets []string
-		orgName string
-	)
-	inviter, ttl := actor.UserID, s.Policy.InvitationTTL
-	if actor.instance {
-		inviter = in.InviterID
-		if in.ExpiresIn > 0 {
-			ttl = in.ExpiresIn
+	items := make([]InviteInput, len(emails))
+	for i, email := range emails {
+		items[i] = in
+		items[i].Emails = []string{email}
+	}
+	return s.invite(ctx, actor, orgID, items, false)
+}
+
+// InviteEach is Invite for invitations that differ in more than the
+// address (the Backend API's bulk request): each of ins names one address
+// and grants its own role, with its own inviter, expiry and metadata. They
+// are made together or none is: a refusal names the one at fault ("Invitation
+// 2 of 3: …"), and an address given twice is form_param_duplicate.
+func (s *Service) InviteEach(ctx context.Context, actor Actor, orgID string, ins []InviteInput) ([]Invitation, error) {
+	if len(ins) == 0 || len(ins) > MaxInvitesAtOnce {
+		return nil, apperr.New(apperr.Invalid, fmt.Sprintf("Give between 1 and %d invitations.", MaxInvitesAtOnce))
+	}
+	items := make([]InviteInput, len(ins))
+	seen := map[string]bool{}
+	for i, in := range ins {
+		if len(in.Emails) != 1 || strings.TrimSpace(in.Emails[0]) == "" {
+			return nil, nthInvitation(apperr.Field(apperr.Invalid, "email_address", "Give one email address to invite."), i, len(ins))
+		}
+		emails, err := cleanEmails(in.Emails)
+		if err != nil {
+			return nil, nthInvitation(err, i, len(ins))
+		}
+		if seen[emails[0]] {
+			return nil, nthInvitation(apperr.Field(apperr.Conflict, "email_address", emails[0]+" is invited twice in this request.").
+				Coded("form_param_duplicate"), i, len(ins))
+		}
+		seen[emails[0]] = true
+		items[i] = in
+		items[i].Emails = emails
+	}
+	return s.invite(ctx, actor, orgID, items, true)
+}
+
+func nthInvitation(err error, i, n int) error { return apperr.Nth(err, "Invitation", i, n) }
+
+// invite stores items, each with one cleaned address, in one transaction
+// with their events, then emails each its link. numbered names the item at
+// fault in a refusal.
+func (s *Service) invite(ctx context.Context, actor Actor, orgID string, items []InviteInput, numbered bool) ([]Invitation, error) {
+	nth := func(err error, i int) error {
+		if numbered {
+			return nthInvitation(err, i, len(items))
+		}
+		return err
+	}
+	roles := make([]string, len(items))
+	for i, in := range items {
+		roles[i] = in.Role
+		if roles[i] == "" {
+			roles[i] = RoleMember
+		}
+		if !s.Roles.Exists(roles[i]) {
+			return nil, nth(errRoleInvalid, i)
 		}
 	}
-	err = s.within(ctx, actor, orgID, PermMembershipsManage, func(r Repo, a *Access) error {
+	var (
+		out      []Invitation
+		tickets  []string
+		inviters []string
+		orgName  string
+	)
+	err := s.within(ctx, actor, orgID, PermMembershipsManage, func(r Repo, a *Access) error {
 		orgName = a.Org.Name
 		now := s.Clock.Now()
-		if actor.instance && inviter != "" {
-			if _, err := r.MembershipOf(ctx, orgID, inviter); errors.Is(err, apperr.ErrNotFound) {
-				return apperr.Field(apperr.Invalid, "inviter_user_id", "The inviter must be a member of the organization.")
-			} else if err != nil {
-				return err
+		members := map[string]bool{}
+		for i, in := range items {
+			inviter, ttl := actor.UserID, s.Policy.InvitationTTL
+			if actor.instance {
+				inviter = in.InviterID
+				if in.ExpiresIn > 0 {
+					ttl = in.ExpiresIn
+				}
 			}
+			if actor.instance && inviter != "" && !members[inviter] {
+				if _, err := r.MembershipOf(ctx, orgID, inviter); errors.Is(err, apperr.ErrNotFound) {
+					return nth(apperr.Field(apperr.Invalid, "inviter_user_id", "The inviter must be a member of the organization."), i)
+				} else if err != nil {
+					return err
+				}
+				members[inviter] = true
+			}
+			inviters = append(inviters, inviter)
+			items[i].InviterID, items[i].ExpiresIn = inviter, ttl
 		}
 		if taken, limit, err := s.seatsTaken(ctx, r, a.Org, now); err != nil {
 			return err
-		} else if limit > 0 && taken+len(emails) > limit {
+		} else if limit > 0 && taken+len(items) > limit {
 			return ErrMemberLimit
 		}
-		for _, email := range emails {
+		for i, in := range items {
+			email := in.Emails[0]
 			if err := s.checkInvitable(ctx, r, orgID, email); err != nil {
-				return err
+				return nth(err, i)
 			}
 			ticket := id.Secret(32)
-			inv := Invitation{ID: id.New(id.OrgInvite), OrgID: orgID, Email: email, Role: role, Status: Pending,
-				TicketHash: HashTicket(ticket), RedirectURL: in.RedirectURL, InviterID: inviter,
-				CreatedAt: now, UpdatedAt: now, ExpireAt: now.Add(ttl),
+			inv := Invitation{ID: id.New(id.OrgInvite), OrgID: orgID, Email: email, Role: roles[i], Status: Pending,
+				TicketHash: HashTicket(ticket), RedirectURL: in.RedirectURL, InviterID: in.InviterID,
+				CreatedAt: now, UpdatedAt: now, ExpireAt: now.Add(in.ExpiresIn),
 				PublicMetadata: in.PublicMetadata, PrivateMetadata: in.PrivateMetadata}
 			if err := r.CreateInvitation(ctx, &inv); err != nil {
 				if errors.Is(err, apperr.ErrConflict) {
-					return alreadyInvited(email)
+					return nth(alreadyInvited(email), i)
 				}
 				return err
 			}
@@ -125,9 +186,14 @@ func (s *Service) Invite(ctx context.Context, actor Actor, orgID string, in Invi
 	if err != nil {
 		return nil, err
 	}
-	inviterName := s.inviterName(ctx, inviter)
+	names := map[string]string{}
 	for i := range out {
-		if err := s.send(ctx, &out[i], tickets[i], orgName, inviterName); err != nil {
+		name, ok := names[inviters[i]]
+		if !ok {
+			name = s.inviterName(ctx, inviters[i])
+			names[inviters[i]] = name
+		}
+		if err := s.send(ctx, &out[i], tickets[i], orgName, name); err != nil {
 			return out, err
 		}
 	}
