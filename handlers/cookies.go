@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -192,11 +193,25 @@ func (a *app) primeClient(c echo.Context) error {
 func (a *app) setClientCookie(c echo.Context, cid string) error {
 	s, _ := a.clients.New(c.Request(), clientCookie)
 	s.Values[clientIDKey] = cid
+	dropSetCookie(c.Response().Header(), clientCookie) // a second setting replaces the first
 	if err := s.Save(c.Request(), c.Response()); err != nil {
 		return err
 	}
 	c.Set(newClientKey, cid)
 	return nil
+}
+
+// dropSetCookie takes back what the response so far sets for the cookie
+// name, so that one response sets a cookie once (a request that made a
+// client and then signed in, moving to the session's new client).
+func dropSetCookie(h http.Header, name string) {
+	prefix := name + "="
+	kept := slices.DeleteFunc(slices.Clone(h.Values("Set-Cookie")), func(v string) bool { return strings.HasPrefix(v, prefix) })
+	if len(kept) == 0 {
+		h.Del("Set-Cookie")
+		return
+	}
+	h["Set-Cookie"] = kept
 }
 
 // newClientKey holds, in the request's context, the client ID this

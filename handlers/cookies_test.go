@@ -88,3 +88,35 @@ func TestDecodedCookiesStayBounded(t *testing.T) {
 		t.Errorf("%d entries, want at most 2 generations of 2", n)
 	}
 }
+
+// A response sets __client once: a request that made a client and then
+// moved to a sign-in's new one sends only the last, other cookies kept.
+func TestClientCookieSetOncePerResponse(t *testing.T) {
+	a := &app{clients: clientStore(3600), clientIDs: newDecodedCookies(clientIDsKept)}
+	rec := httptest.NewRecorder()
+	c := echo.New().NewContext(httptest.NewRequest(http.MethodPost, "/", nil), rec)
+	http.SetCookie(c.Response(), &http.Cookie{Name: "__session", Value: "t"})
+	for _, id := range []string{"client_1", "client_2"} {
+		if err := a.setClientCookie(c, id); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var clients, others int
+	for _, h := range rec.Header().Values("Set-Cookie") {
+		ck, err := http.ParseSetCookie(h)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ck.Name != clientCookie {
+			others++
+			continue
+		}
+		clients++
+		if got := clientIDOf(a, ck.Value); got != "client_2" {
+			t.Errorf("__client holds %q, want the last, client_2", got)
+		}
+	}
+	if clients != 1 || others != 1 {
+		t.Errorf("Set-Cookie: %d __client, %d others, want 1 and 1: %q", clients, others, rec.Header().Values("Set-Cookie"))
+	}
+}

@@ -22,14 +22,16 @@ type cookieLog struct {
 	next http.RoundTripper
 	mu   sync.Mutex
 	seen []setCookie
+	n    int // responses so far
 	// elsewhere is everything else the browser exchanged — request URLs,
 	// Location headers and response bodies — where a token must not be.
 	elsewhere []string
 }
 
 type setCookie struct {
-	raw string // the header as sent
-	url string // the request that got it
+	raw  string // the header as sent
+	url  string // the request that got it
+	resp int    // which response of the browser's it came in
 }
 
 func (l *cookieLog) RoundTrip(r *http.Request) (*http.Response, error) {
@@ -42,8 +44,9 @@ func (l *cookieLog) RoundTrip(r *http.Request) (*http.Response, error) {
 			return nil, rerr
 		}
 		l.mu.Lock()
+		l.n++
 		for _, h := range resp.Header.Values("Set-Cookie") {
-			l.seen = append(l.seen, setCookie{raw: h, url: r.Method + " " + r.URL.Path})
+			l.seen = append(l.seen, setCookie{raw: h, url: r.Method + " " + r.URL.Path, resp: l.n})
 		}
 		l.elsewhere = append(l.elsewhere, r.URL.String(), resp.Header.Get("Location"), string(body))
 		l.mu.Unlock()
@@ -126,6 +129,25 @@ func TestEveryCookieIsHardened_REQ_CK_01_to_05(t *testing.T) {
 	type secret struct{ name, value string }
 	var secrets []secret
 	byName := map[string]*http.Cookie{}
+	for i, l := range []*cookieLog{log, otherLog, cyLog} {
+		// One answer sets a cookie once: a second value in the same
+		// response leaves the browser to pick, and a reader of the
+		// headers to wonder which.
+		type set struct {
+			resp int
+			name string
+		}
+		seen := map[set]string{}
+		for _, sc := range l.all() {
+			if ck, err := http.ParseSetCookie(sc.raw); err == nil {
+				k := set{sc.resp, ck.Name}
+				if first, dup := seen[k]; dup {
+					t.Errorf("browser %d, %s sets %s twice in one response:\n%s\n%s", i, sc.url, ck.Name, first, sc.raw)
+				}
+				seen[k] = sc.raw
+			}
+		}
+	}
 	for _, sc := range append(append(log.all(), otherLog.all()...), cyLog.all()...) {
 		ck, err := http.ParseSetCookie(sc.raw)
 		if err != nil {

@@ -107,7 +107,13 @@ func TestSignInTokens_REQ_OTP_09(t *testing.T) {
 		t.Errorf("POST without CSRF: %d, want 403", pg.Status)
 	}
 
-	raw := wantHandBack(t, b.submit(confirm, ticketForm, nil), http.StatusSeeOther, appURL)
+	used := b.submit(confirm, ticketForm, nil)
+	raw := wantHandBack(t, used, http.StatusSeeOther, appURL)
+	// One __client for the new session's client, not the request's own
+	// and then that one: the browser would have to pick.
+	if n := countSetCookies(used, "__client"); n != 1 {
+		t.Errorf("the hand-back sets __client %d times:\n%q", n, used.Header.Values("Set-Cookie"))
+	}
 	c, _ := verify(t, p, raw)
 	if c.Subject != ada {
 		t.Errorf("session token for %q, want Ada %s", c.Subject, ada)
@@ -241,4 +247,15 @@ func TestSignInTokenStillAsksForTheSecondFactor_REQ_IN_09(t *testing.T) {
 	if c.Subject != u.ID {
 		t.Errorf("signed in as %s, want %s", c.Subject, u.ID)
 	}
+}
+
+// countSetCookies counts the Set-Cookie headers of pg for the cookie name.
+func countSetCookies(pg *page, name string) int {
+	n := 0
+	for _, h := range pg.Header.Values("Set-Cookie") {
+		if ck, err := http.ParseSetCookie(h); err == nil && ck.Name == name {
+			n++
+		}
+	}
+	return n
 }
