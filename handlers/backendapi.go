@@ -361,7 +361,13 @@ func bindJSON(c echo.Context, v any) error {
 		return nil
 	}
 	c.Set(apiBodyKey, body)
-	if err := json.Unmarshal(body, v); err != nil {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		if name, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
+			name, _ = strconv.Unquote(name)
+			return errParamUnknown(name, unknownAt(body, name))
+		}
 		var te *json.UnmarshalTypeError
 		if errors.As(err, &te) && te.Field != "" {
 			// Sent, but of the wrong JSON type: malformed, never missing,
@@ -376,7 +382,40 @@ func bindJSON(c echo.Context, v any) error {
 		}
 		return errBodyInvalid(long)
 	}
+	if _, err := dec.Token(); err != io.EOF { // one JSON value, nothing after it
+		return errBodyInvalid("The body is not valid JSON.")
+	}
 	return nil
+}
+
+// errParamUnknown answers a body naming a field the endpoint does not take,
+// as Clerk's API does: 422 form_param_unknown. Ignoring it would let a
+// caller believe something was done that was not (an imported
+// authenticator secret, say).
+// Of a bulk array, index is the item that holds it (from 0), else -1.
+func errParamUnknown(name string, index int) error {
+	meta := map[string]any{"param_name": name}
+	if index >= 0 {
+		meta["index"] = index
+	}
+	return &apiError{Status: http.StatusUnprocessableEntity, Code: "form_param_unknown", Message: "is unknown",
+		LongMessage: name + " is not a valid parameter for this request.", Meta: meta}
+}
+
+// unknownAt is the index of the first object of a JSON array body that
+// gives name, or -1 (the body is an object, or no item gives it as such:
+// the name belongs to a nested object).
+func unknownAt(body []byte, name string) int {
+	var items []map[string]json.RawMessage
+	if json.Unmarshal(body, &items) != nil {
+		return -1
+	}
+	for i, it := range items {
+		if _, ok := it[name]; ok {
+			return i
+		}
+	}
+	return -1
 }
 
 // formNotJSON refuses a form where a JSON body belongs. FormLimit has read

@@ -144,7 +144,11 @@ func TestBackendAPIBadInputAnswers(t *testing.T) {
 		// misspelt name.
 		{"null body", "POST", "/v1/users", `null`, 422, missing, "email_address", noIndex},
 		{"no body", "POST", "/v1/organizations", ``, 422, missing, "name", noIndex},
-		{"camelCase name", "POST", "/v1/invitations", `{"emailAddress":"b@example.com"}`, 422, missing, "email_address", noIndex},
+		// A name the endpoint does not take is named, not ignored: the
+		// caller learns of the typo instead of believing it was applied.
+		{"camelCase name", "POST", "/v1/invitations", `{"emailAddress":"b@example.com"}`, 422, "form_param_unknown", "emailAddress", noIndex},
+		{"field Portal does not take", "POST", "/v1/users", `{"email_address":["t@example.com"],"totp_secret":"JBSWY3DPEHPK3PXP"}`, 422, "form_param_unknown", "totp_secret", noIndex},
+		{"unknown field in a bulk item", "POST", "/v1/invitations/bulk", `[{"email_address":"c@example.com"},{"email_address":"d@example.com","notfy":false}]`, 422, "form_param_unknown", "notfy", 1},
 		{"null field", "POST", "/v1/organizations", `{"name":null}`, 422, missing, "name", noIndex},
 		// Bulk arrays: the item at fault is named, whichever it is.
 		{"bulk item without the field", "POST", "/v1/invitations/bulk",

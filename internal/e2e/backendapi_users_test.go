@@ -121,7 +121,7 @@ func TestClerkSDKManagesUsers(t *testing.T) {
 	_, err = users.VerifyPassword(ctx, &user.VerifyPasswordParams{UserID: created.ID, Password: wrongPassword})
 	wantSDKError(t, err, http.StatusUnprocessableEntity, "incorrect_password")
 	// A body without the password says it is missing, not that it is wrong.
-	e := wantAPIError(t, api(t, p, http.MethodPost, "/v1/users/"+created.ID+"/verify_password", map[string]any{"pasword": goodPassword}, nil),
+	e := wantAPIError(t, api(t, p, http.MethodPost, "/v1/users/"+created.ID+"/verify_password", map[string]any{}, nil),
 		http.StatusUnprocessableEntity, "form_param_missing")
 	if e.Errors[0].Meta["param_name"] != "password" {
 		t.Errorf("verify_password without a password: meta %v", e.Errors[0].Meta)
