@@ -29,12 +29,35 @@ func userFilter(c echo.Context) (admin.UserFilter, error) {
 		}
 		f.Banned = &b
 	}
+	for name, into := range map[string]**time.Time{"created_at_after": &f.CreatedAfter, "created_at_before": &f.CreatedBefore,
+		"last_active_at_after": &f.ActiveAfter, "last_active_at_since": &f.ActiveSince, "last_active_at_before": &f.ActiveBefore} {
+		t, err := queryMillis(c, name)
+		if err != nil {
+			return f, err
+		}
+		*into = t
+	}
 	var err error
 	if f.Limit, err = queryLimit(c); err != nil {
 		return f, err
 	}
 	f.Offset, err = queryInt(c, "offset")
 	return f, err
+}
+
+// queryMillis reads an optional time given as Unix milliseconds, as
+// Clerk's list filters take them; nil when not given.
+func queryMillis(c echo.Context, name string) (*time.Time, error) {
+	v := c.QueryParam(name)
+	if v == "" {
+		return nil, nil
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || n < 0 {
+		return nil, apperr.Field(apperr.Invalid, name, name+" must be a time in Unix milliseconds, like 1700000000000.")
+	}
+	t := time.UnixMilli(n)
+	return &t, nil
 }
 
 // GET /v1/users: a bare array, as Clerk; the total is at /v1/users/count.

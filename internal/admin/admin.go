@@ -23,14 +23,20 @@ type UserFilter struct {
 	ExternalIDs    []string
 	Query          string // part of an ID, name, email, phone or username
 	Banned         *bool
-	OrderBy        string // one of OrderBy's keys, with + or - (default -created_at)
-	Limit, Offset  int
+	// Times, each a bound when not nil: created after or before, last
+	// active after (or at, ActiveSince) or before. A user never active
+	// matches no activity bound.
+	CreatedAfter, CreatedBefore            *time.Time
+	ActiveAfter, ActiveSince, ActiveBefore *time.Time
+	OrderBy                                string // one of OrderBy's keys, with + or - (default -created_at)
+	Limit, Offset                          int
 }
 
 // OrderColumns maps the order_by names the API accepts to their columns.
 func OrderColumns() map[string]string {
 	return map[string]string{"created_at": "created_at", "updated_at": "updated_at",
-		"first_name": "first_name", "last_name": "last_name", "last_sign_in_at": "last_sign_in_at"}
+		"first_name": "first_name", "last_name": "last_name", "last_sign_in_at": "last_sign_in_at",
+		"last_active_at": "last_active_at"}
 }
 
 // SessionFilter selects sessions by user and/or client, and status.

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -301,5 +302,82 @@ func TestExternalIDLengthAndCharacters(t *testing.T) {
 	}
 	if api(t, p, http.MethodGet, "/v1/users/count", nil, &n); n.TotalCount != 1 {
 		t.Errorf("%d users, want ada alone: a refused POST creates nobody", n.TotalCount)
+	}
+}
+
+// A user's last_active_at is when they last signed in or used a session,
+// as Clerk's: null before, set at sign-up, moved by a token refresh a
+// minute on; the list filters and orders by it and by creation time.
+func TestUserLastActiveAt(t *testing.T) {
+	p, clock := startFake(t, portaltest.Options{})
+	type listed struct {
+		ID           string `json:"id"`
+		LastActiveAt *int64 `json:"last_active_at"`
+		CreatedAt    int64  `json:"created_at"`
+	}
+	idle := apiUser(t, p, "idle@example.com") // made by the API: never active
+	clock.Advance(time.Second)
+	ada := signedUp(t, p, "ada@example.com")
+	signedUpAt := clock.Now().UnixMilli()
+
+	get := func(id string) listed {
+		t.Helper()
+		var u listed
+		if r := api(t, p, http.MethodGet, "/v1/users/"+id, nil, &u); r.Status != http.StatusOK {
+			t.Fatalf("GET user: %d %s", r.Status, r.Body)
+		}
+		return u
+	}
+	if u := get(idle); u.LastActiveAt != nil {
+		t.Errorf("a user never signed in has last_active_at %d", *u.LastActiveAt)
+	}
+	if u := get(ada.id); u.LastActiveAt == nil || *u.LastActiveAt != signedUpAt {
+		t.Fatalf("after sign-up last_active_at = %v, want %d", u.LastActiveAt, signedUpAt)
+	}
+
+	clock.Advance(2 * time.Minute)
+	ada.token(t, p) // the app refreshes its token through the handshake
+	refreshedAt := clock.Now().UnixMilli()
+	if u := get(ada.id); u.LastActiveAt == nil || *u.LastActiveAt != refreshedAt {
+		t.Fatalf("after a refresh last_active_at = %v, want %d", u.LastActiveAt, refreshedAt)
+	}
+
+	list := func(query string) string {
+		t.Helper()
+		var us []listed
+		if r := api(t, p, http.MethodGet, "/v1/users?"+query, nil, &us); r.Status != http.StatusOK {
+			t.Fatalf("GET /v1/users?%s: %d %s", query, r.Status, r.Body)
+		}
+		var ids []string
+		for _, u := range us {
+			switch u.ID {
+			case idle:
+				ids = append(ids, "idle")
+			case ada.id:
+				ids = append(ids, "ada")
+			}
+		}
+		return strings.Join(ids, " ")
+	}
+	ms := func(v int64) string { return strconv.FormatInt(v, 10) }
+	for query, want := range map[string]string{
+		"order_by=-last_active_at":                            "ada idle", // never active last, either way
+		"order_by=%2Blast_active_at":                          "ada idle",
+		"last_active_at_after=" + ms(signedUpAt):              "ada",
+		"last_active_at_after=" + ms(refreshedAt):             "",
+		"last_active_at_since=" + ms(refreshedAt):             "ada",
+		"last_active_at_before=" + ms(refreshedAt+1):          "ada",
+		"last_active_at_before=" + ms(refreshedAt):            "",
+		"created_at_before=" + ms(signedUpAt-500):             "idle",
+		"created_at_after=" + ms(signedUpAt-500) + "&limit=5": "ada",
+	} {
+		if got := list(query); got != want {
+			t.Errorf("GET /v1/users?%s lists %q, want %q", query, got, want)
+		}
+	}
+	e := wantAPIError(t, api(t, p, http.MethodGet, "/v1/users?last_active_at_after=yesterday", nil, nil),
+		http.StatusUnprocessableEntity, "form_param_format_invalid")
+	if e.Errors[0].Meta["param_name"] != "last_active_at_after" {
+		t.Errorf("a malformed time names %v", e.Errors[0].Meta)
 	}
 }

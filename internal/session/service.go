@@ -229,6 +229,11 @@ func (s *Service) start(ctx context.Context, r Repo, sess Session) (*Session, er
 	if err := r.CreateSession(ctx, sess); err != nil {
 		return nil, err
 	}
+	// Signing in is activity: the user's last_active_at (an
+	// impersonation's is not).
+	if err := r.TouchSession(ctx, sess.ID, now); err != nil {
+		return nil, err
+	}
 	if err := emit(ctx, r, events.SessionCreated, &sess, now); err != nil {
 		return nil, err
 	}

@@ -48,6 +48,17 @@ func userWhere(f admin.UserFilter) (string, []any) {
 		conds = append(conds, "u.banned = ?")
 		args = append(args, *f.Banned)
 	}
+	bound := func(expr string, t *time.Time) {
+		if t != nil {
+			conds = append(conds, expr+" ?")
+			args = append(args, ms(*t))
+		}
+	}
+	bound("u.created_at >", f.CreatedAfter)
+	bound("u.created_at <", f.CreatedBefore)
+	bound("u.last_active_at >", f.ActiveAfter)
+	bound("u.last_active_at >=", f.ActiveSince)
+	bound("u.last_active_at <", f.ActiveBefore)
 	if q := strings.TrimSpace(f.Query); q != "" {
 		like := "%" + escapeLike(strings.ToLower(q)) + "%"
 		conds = append(conds, `(LOWER(u.id) LIKE ? ESCAPE '\' OR LOWER(u.first_name) LIKE ? ESCAPE '\'

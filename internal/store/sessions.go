@@ -142,10 +142,18 @@ func (q *Q) EndSession(ctx context.Context, id, status string, at time.Time) (bo
 	return n == 1, err
 }
 
-// TouchSession records activity.
+// TouchSession records activity on an active session and, unless it is an
+// impersonation, on its user (user.last_active_at), together.
 func (q *Q) TouchSession(ctx context.Context, id string, at time.Time) error {
-	_, err := q.exec(ctx, `UPDATE sessions SET last_active_at = ? WHERE id = ? AND status = 'active'`, ms(at), id)
-	return err
+	return q.atomic(ctx, func(q *Q) error {
+		if _, err := q.exec(ctx, `UPDATE sessions SET last_active_at = ? WHERE id = ? AND status = 'active'`, ms(at), id); err != nil {
+			return err
+		}
+		_, err := q.exec(ctx, `UPDATE users SET last_active_at = ?
+			WHERE id = (SELECT user_id FROM sessions WHERE id = ? AND status = 'active' AND actor IS NULL)
+			AND (last_active_at IS NULL OR last_active_at < ?)`, ms(at), id, ms(at))
+		return err
+	})
 }
 
 // MarkReverified records on an active session that the person proved who

@@ -3,6 +3,7 @@ package store_test
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"slices"
 	"testing"
 	"time"
@@ -241,6 +242,42 @@ func testSessions(t *testing.T, open func(t *testing.T) *store.Store) {
 			t.Fatal(err)
 		}
 		sameTime(t, "LastActiveAt of the ended session", got.LastActiveAt, base)
+	})
+
+	t.Run("TouchSession records the user's activity, not an impersonation's, never backwards", func(t *testing.T) {
+		s, ctx := open(t), t.Context()
+		c := createClient(t, s)
+		own := storeSession(t, s, c, base)
+		imp := newSession(t, s, c, base)
+		imp.Actor = json.RawMessage(`{"sub":"user_support"}`)
+		if err := s.Q.CreateSession(ctx, imp); err != nil {
+			t.Fatal(err)
+		}
+		activity := func(userID string) *time.Time {
+			t.Helper()
+			u, err := s.Q.UserByID(ctx, userID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return u.LastActiveAt
+		}
+		if a := activity(own.UserID); a != nil {
+			t.Fatalf("a user never active has last_active_at %v", a)
+		}
+		for _, step := range []struct {
+			at   time.Duration
+			want time.Duration
+		}{{5 * time.Minute, 5 * time.Minute}, {3 * time.Minute, 5 * time.Minute}, {9 * time.Minute, 9 * time.Minute}} {
+			for _, x := range []session.Session{own, imp} {
+				if err := s.Q.TouchSession(ctx, x.ID, at(step.at)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			sameTimePtr(t, fmt.Sprintf("last_active_at after a touch at %v", step.at), activity(own.UserID), ptr(at(step.want)))
+		}
+		if a := activity(imp.UserID); a != nil {
+			t.Errorf("an impersonation made its user active: %v", a)
+		}
 	})
 }
 

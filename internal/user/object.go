@@ -137,6 +137,10 @@ func (u *User) ToObject(now time.Time) Object {
 			}
 		}
 	}
+	if u.LastActiveAt != nil {
+		v := u.LastActiveAt.UnixMilli()
+		o.LastActiveAt = &v
+	}
 	if u.LastSignInAt != nil {
 		v := u.LastSignInAt.UnixMilli()
 		o.LastSignInAt = &v

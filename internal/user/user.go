@@ -23,6 +23,7 @@ type User struct {
 	FailedSignIns  int        // consecutive failed password attempts
 	LockedUntil    *time.Time // set after too many failures
 	LastSignInAt   *time.Time
+	LastActiveAt   *time.Time // signed in or used a session; not by impersonation
 	// LegalAcceptedAt is when the person agreed to the instance's legal
 	// documents (PORTAL_LEGAL_CONSENT) or when the Backend API said they
 	// did; nil otherwise.
