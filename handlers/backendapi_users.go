@@ -290,9 +290,11 @@ func (a *app) apiUserVerifyTOTP(c echo.Context) error {
 	// lock its users out of sign-in (malicious lockout, REQ-RL-02). Unlike a
 	// password, six digits are few, so the codes checked here for one user
 	// are limited on their own (verifyTOTPWindow): every check is spent
-	// before it is made — in the database too on several machines — so
-	// neither a slow guesser nor one spread over processes gets past it; a
-	// success gives this process's count back (the shared one keeps it, so
+	// before it is made — in the database too on several machines — so a
+	// guesser gets one code every 6 minutes at most after the first 10,
+	// however it spreads them over processes (about 3 in 10^6 a guess, the
+	// app's skew accepting three windows); a success gives this process's
+	// count back (the shared one keeps it, so
 	// on several machines successes count too: an app checking one user's
 	// codes more than 10 times an hour is not a person typing them).
 	key := "verify_totp:" + u.ID
