@@ -244,6 +244,11 @@ var apiCodes = map[string]struct {
 	// Waitlist entries: WaitlistEntryAlreadyCompleted, in the index since
 	// clerk-docs d0101ff (May 2025), 409, Backend API.
 	"waitlist_entry_already_completed": {http.StatusConflict, "already completed"},
+	// POST /v1/users/{id}/verify_totp: a user without an authenticator app
+	// or backup codes (TOTPDisabled), a code that is not theirs
+	// (IncorrectTOTP), both in the index for the Backend API.
+	"totp_disabled":       {http.StatusBadRequest, "TOTP is disabled"},
+	"totp_incorrect_code": {http.StatusUnprocessableEntity, "incorrect TOTP"},
 	// A conditional update that lost its race: ResourceBusy.
 	"resource_locked": {http.StatusConflict, "resource busy"},
 }

@@ -6,13 +6,16 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/portalhq/portal/internal/admin"
 	"github.com/portalhq/portal/internal/apperr"
+	"github.com/portalhq/portal/internal/factors"
 	"github.com/portalhq/portal/internal/flow"
+	"github.com/portalhq/portal/internal/ratelimit"
 	"github.com/portalhq/portal/internal/user"
 )
 
@@ -264,4 +267,76 @@ func (a *app) apiUserVerifyPassword(c echo.Context) error {
 		return err
 	}
 	return apiJSON(c, http.StatusOK, map[string]bool{"verified": true})
+}
+
+// verifyTOTPWindow limits the codes POST /v1/users/{id}/verify_totp checks
+// for one user: 10 at once, then one every 6 minutes, the pace of the
+// sign-in lockout's default (10 failures, then an hour). A success starts
+// the count over. Six digits cannot be guessed through the API at leisure
+// (REQ-OTP-04, REQ-RL-01); see apiUserVerifyTOTP.
+func verifyTOTPWindow() ratelimit.Window { return ratelimit.Window{Limit: 10, Per: time.Hour} }
+
+// POST /v1/users/:id/verify_totp: a code from the user's authenticator app
+// or one of their backup codes, which this spends (Clerk's verify_totp).
+func (a *app) apiUserVerifyTOTP(c echo.Context) error {
+	var b struct {
+		Code string `json:"code"`
+	}
+	if err := bindJSON(c, &b); err != nil {
+		return err
+	}
+	ctx, userID := c.Request().Context(), c.Param("id")
+	if strings.TrimSpace(b.Code) == "" {
+		if _, err := a.AdminUsers.Get(ctx, userID); err != nil {
+			return err // an unknown user first, whatever was sent
+		}
+		return &apiError{Status: http.StatusUnprocessableEntity, Code: "form_param_missing", Message: "is missing",
+			LongMessage: "Give the code to check.", Meta: map[string]any{"param_name": "code"}}
+	}
+	// Every check is logged as an authentication attempt (REQ-LOG-01),
+	// under what the code was checked as, with the user when one exists —
+	// never the code.
+	u, err := a.AdminUsers.Get(ctx, userID)
+	if err == nil && !a.Factors.CodeCheckable(u) {
+		err = factors.ErrNoCodeToCheck
+	}
+	if err != nil {
+		if apperr.CodeOf(err) == apperr.NotFound || errors.Is(err, apperr.ErrNotFound) {
+			userID = ""
+		}
+		a.logAttempt(c, stepBackendAPI, flow.TOTP, userID, err)
+		return err
+	}
+	// As with verify_password, a failure does not count towards the
+	// account's lockout, nor is a locked account's code refused: the
+	// caller holds the secret key, and counting would let an app's retries
+	// lock its users out of sign-in (malicious lockout, REQ-RL-02). Unlike a
+	// password, six digits are few, so the codes checked here for one user
+	// are limited on their own (verifyTOTPWindow): every check is spent
+	// before it is made — in the database too on several machines — so a
+	// guesser gets one code every 6 minutes at most after the first 10,
+	// however it spreads them over processes (about 3 in 10^6 a guess, the
+	// app's skew accepting three windows); a success gives this process's
+	// count back (the shared one keeps it, so
+	// on several machines successes count too: an app checking one user's
+	// codes more than 10 times an hour is not a person typing them).
+	key := "verify_totp:" + u.ID
+	if ok, retry := a.Limiter.Allow(key, verifyTOTPWindow()); !ok {
+		a.logLimited(c, "verify_totp", u.ID)
+		return tooMany(retry)
+	}
+	factor, err := a.Factors.VerifyCode(ctx, u, b.Code)
+	a.logAttempt(c, stepBackendAPI, factor, u.ID, err)
+	if err != nil {
+		return err
+	}
+	a.Limiter.Reset(key)
+	return apiJSON(c, http.StatusOK, verifiedCode{Verified: true, CodeType: factor})
+}
+
+// verifiedCode is verify_totp's answer; CodeType is "totp" or
+// "backup_code".
+type verifiedCode struct {
+	Verified bool   `json:"verified"`
+	CodeType string `json:"code_type"`
 }

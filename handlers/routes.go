@@ -226,6 +226,7 @@ func apiRoutes() []Route {
 		api(post, "/v1/users/:id/lock", (*app).apiUserLock),
 		api(post, "/v1/users/:id/unlock", (*app).apiUserUnlock),
 		api(post, "/v1/users/:id/verify_password", (*app).apiUserVerifyPassword),
+		api(post, "/v1/users/:id/verify_totp", (*app).apiUserVerifyTOTP),
 		api(del, "/v1/users/:id/mfa", (*app).apiUserDeleteMFA),
 		api(del, "/v1/users/:id/totp", (*app).apiUserDeleteTOTP),
 		api(del, "/v1/users/:id/backup_code", (*app).apiUserDeleteBackupCodes),

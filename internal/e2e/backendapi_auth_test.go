@@ -145,6 +145,7 @@ func TestBackendAPIAbsentParameterIsMissingNotMalformed(t *testing.T) {
 		// Unchanged: these answered form_param_missing already.
 		{http.MethodPost, "/v1/allowlist_identifiers", map[string]any{}, "identifier", "form_param_missing"},
 		{http.MethodPost, "/v1/users/" + u.ID + "/verify_password", map[string]any{}, "password", "form_param_missing"},
+		{http.MethodPost, "/v1/users/" + u.ID + "/verify_totp", map[string]any{}, "code", "form_param_missing"},
 	} {
 		t.Run(fmt.Sprintf("%s %s %v", c.method, c.path, c.body), func(t *testing.T) {
 			e := wantAPIError(t, api(t, p, c.method, c.path, c.body, nil), http.StatusUnprocessableEntity, c.code)

@@ -509,6 +509,57 @@ func (s *Service) UseBackupCode(ctx context.Context, userID, code string) error 
 	return nil
 }
 
+var (
+	// ErrNoCodeToCheck: the user has neither an authenticator app nor
+	// backup codes the instance accepts, so there is nothing to check a
+	// code against (the Backend API's verify_totp, Clerk's totp_disabled).
+	ErrNoCodeToCheck = apperr.New(apperr.Invalid,
+		"This user has no authenticator app or backup codes to check a code against.").Coded("totp_disabled")
+	// ErrIncorrectCode answers verify_totp for a wrong, spent or malformed
+	// code alike (Clerk's totp_incorrect_code).
+	ErrIncorrectCode = apperr.Field(apperr.Invalid, "code",
+		"The code is neither the user's current authenticator-app code nor one of their unused backup codes.").Coded("totp_incorrect_code")
+)
+
+// CodeCheckable reports whether u has something VerifyCode can check a
+// code against: an authenticator app, or backup codes, each as sign-in
+// offers them (the instance accepts the factor; backup codes only beside
+// another second factor).
+func (s *Service) CodeCheckable(u *user.User) bool {
+	return s.checksTOTP(u) || s.checksBackupCodes(u)
+}
+
+func (s *Service) checksTOTP(u *user.User) bool { return s.Enabled(TOTPFactor) && u.TOTP }
+
+func (s *Service) checksBackupCodes(u *user.User) bool {
+	return s.Enabled(BackupCodeFactor) && u.HasSecondFactor() && u.BackupCodes > 0
+}
+
+// VerifyCode checks a code an app collected from u — one from their
+// authenticator app or one of their backup codes — with the checks sign-in's
+// second step makes (VerifyTOTP, UseBackupCode): an app code's time step is
+// spent, so neither this nor sign-in accepts that code again, and a backup
+// code is spent. Sign-in writes no event for either, nor does this. It
+// answers what the code was checked as, TOTPFactor or BackupCodeFactor, told
+// by its shape (mfa.LooksLikeBackupCode), on failure too. A failure is
+// ErrIncorrectCode whatever the cause; it does not count towards the
+// lockout, so the caller limits guesses.
+func (s *Service) VerifyCode(ctx context.Context, u *user.User, code string) (string, error) {
+	factor, check, offered := TOTPFactor, s.VerifyTOTP, s.checksTOTP(u)
+	if mfa.LooksLikeBackupCode(code) {
+		factor, check, offered = BackupCodeFactor, s.UseBackupCode, s.checksBackupCodes(u)
+	}
+	if !offered {
+		return factor, ErrIncorrectCode
+	}
+	if err := check(ctx, u.ID, code); errors.Is(err, ErrBadCode) {
+		return factor, ErrIncorrectCode
+	} else if err != nil {
+		return factor, err
+	}
+	return factor, nil
+}
+
 // FinishPasskey adds the passkey the browser created (see
 // passkey.Service.FinishRegistration) and records the change.
 func (s *Service) FinishPasskey(ctx context.Context, userID, challengeID string, response []byte, userAgent string) (*passkey.Credential, error) {

@@ -455,3 +455,73 @@ func TestResetByTheOperator(t *testing.T) {
 		}
 	})
 }
+
+// VerifyCode (the Backend API's verify_totp) checks a code as sign-in's
+// second step does, telling an app's code from a backup code by its shape:
+// an app code once, shared with sign-in's replay guard, a backup code
+// spent; whatever is wrong is ErrIncorrectCode, naming what it was
+// checked as. Only the factors sign-in would offer are checked
+// (REQ-OTP-03).
+func TestVerifyCode(t *testing.T) {
+	engines(t, func(t *testing.T, f *fixture) {
+		ctx := t.Context()
+		check := func(what string, u *user.User, code, wantFactor string, wantErr error) {
+			t.Helper()
+			got, err := f.svc.VerifyCode(ctx, f.reload(t, u), code)
+			if got != wantFactor || err != wantErr {
+				t.Errorf("%s: %q, %v; want %q, %v", what, got, err, wantFactor, wantErr)
+			}
+		}
+		bare := f.user(t, false)
+		if f.svc.CodeCheckable(bare) {
+			t.Error("a user without a second factor has codes to check")
+		}
+
+		u := f.user(t, false)
+		secret, backup := f.enrolTOTP(t, u)
+		if !f.svc.CodeCheckable(f.reload(t, u)) {
+			t.Fatal("an enrolled user has nothing to check")
+		}
+		check("the code that confirmed the app", u, code(t, secret, f.clock.Now()), factors.TOTPFactor, factors.ErrIncorrectCode)
+		f.clock.Advance(time.Minute)
+		now := code(t, secret, f.clock.Now())
+		check("the app's code", u, now, factors.TOTPFactor, nil)
+		check("the same code again", u, now, factors.TOTPFactor, factors.ErrIncorrectCode)
+		f.clock.Advance(time.Minute)
+		if err := f.svc.VerifyTOTP(ctx, u.ID, code(t, secret, f.clock.Now())); err != nil {
+			t.Fatalf("sign-in's check: %v", err)
+		}
+		check("a code sign-in used", u, code(t, secret, f.clock.Now()), factors.TOTPFactor, factors.ErrIncorrectCode)
+		check("letters", u, "12a456", factors.TOTPFactor, factors.ErrIncorrectCode)
+		check("a backup code, typed loosely", u, " "+strings.ToUpper(backup[0])+" ", factors.BackupCodeFactor, nil)
+		check("the same backup code again", u, backup[0], factors.BackupCodeFactor, factors.ErrIncorrectCode)
+		if err := f.svc.UseBackupCode(ctx, u.ID, backup[1]); err != nil {
+			t.Fatal(err)
+		}
+		check("a backup code sign-in used", u, backup[1], factors.BackupCodeFactor, factors.ErrIncorrectCode)
+		check("a made-up backup code", u, "abcde-fghjk", factors.BackupCodeFactor, factors.ErrIncorrectCode)
+		if got := f.reload(t, u).BackupCodes; got != 8 {
+			t.Errorf("%d backup codes left, want 8", got)
+		}
+
+		// Text-message codes and backup codes: six digits are no backup
+		// code, and there is no app to check them against.
+		p := f.user(t, true)
+		codes, err := f.svc.EnablePhone(ctx, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		check("six digits without an app", p, "123456", factors.TOTPFactor, factors.ErrIncorrectCode)
+		check("a backup code without an app", p, codes[0], factors.BackupCodeFactor, nil)
+
+		// A factor the instance no longer offers is not checked.
+		f.svc.SecondFactors = []string{"phone_code"}
+		if f.svc.CodeCheckable(f.reload(t, u)) {
+			t.Error("factors the instance turned off are checkable")
+		}
+		check("a backup code the instance turned off", u, backup[2], factors.BackupCodeFactor, factors.ErrIncorrectCode)
+		if got := f.reload(t, u).BackupCodes; got != 8 {
+			t.Errorf("a refused backup code was spent: %d left", got)
+		}
+	})
+}

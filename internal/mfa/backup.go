@@ -74,6 +74,11 @@ func NormalizeBackupCode(code string) string {
 	}, code)
 }
 
+// LooksLikeBackupCode reports whether code, normalized, is as long as a
+// backup code: what tells one from an authenticator app's six digits when
+// a single field takes either. It says nothing about whether it is right.
+func LooksLikeBackupCode(code string) bool { return len(NormalizeBackupCode(code)) == backupLength }
+
 // MatchBackupCode reports which of hashed (if any) the typed code is. It
 // checks every entry, so the time taken does not say which one matched.
 //

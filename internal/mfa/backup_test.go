@@ -80,3 +80,20 @@ func TestNormalizeBackupCode(t *testing.T) {
 		t.Errorf("got %q", got)
 	}
 }
+
+// A backup code is told from an app's six digits by its length, however
+// it is typed; anything else is not one.
+func TestLooksLikeBackupCode(t *testing.T) {
+	plain, _, err := mfa.GenerateBackupCodes(1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for code, want := range map[string]bool{
+		plain[0]: true, strings.ToUpper(plain[0]): true, " abcde fghij ": true, "abcdefghij": true,
+		"123456": false, "123 456": false, "": false, "abcde-fghi": false, "abcde-fghijk": false,
+	} {
+		if got := mfa.LooksLikeBackupCode(code); got != want {
+			t.Errorf("LooksLikeBackupCode(%q) = %v, want %v", code, got, want)
+		}
+	}
+}
