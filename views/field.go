@@ -127,14 +127,37 @@ func focusFirst(fields []field) []field {
 	return fields
 }
 
-func docTitle(p Page) string {
+// docTitle is the window title, the first thing a screen reader says of
+// a page. A form sent back with something to fix says so first ("Error:
+// Sign in · Portal"), as the page looks much as it did before sending.
+func docTitle(ctx context.Context, p Page) string {
+	t := p.AppName
 	switch {
 	case p.Title == "":
-		return p.AppName
 	case p.AppName == "":
-		return p.Title
+		t = p.Title
+	default:
+		t = p.T("layout.title", "Page", p.Title, "App", p.AppName)
 	}
-	return p.T("layout.title", "Page", p.Title, "App", p.AppName)
+	if FormError(ctx) {
+		return p.T("layout.title_error", "Title", t)
+	}
+	return t
+}
+
+type formErrorKey struct{}
+
+// WithFormError marks the page rendered with ctx as a form sent back with
+// something to fix (the handler answered 4xx with the form): its title
+// starts with "Error:".
+func WithFormError(ctx context.Context) context.Context {
+	return context.WithValue(ctx, formErrorKey{}, true)
+}
+
+// FormError reports whether ctx carries WithFormError.
+func FormError(ctx context.Context) bool {
+	v, _ := ctx.Value(formErrorKey{}).(bool)
+	return v
 }
 
 func lang(p Page) string {
