@@ -22,6 +22,10 @@ import (
 //
 //   - A form sent back with a mistake looks much as it did; its title
 //     says "Error:" first, so the person knows before anything else.
+//   - A change made on the account page comes back with its outcome
+//     ("Your profile is saved.") focused, so it is said at once: a status
+//     message already there when the page loads is no live region to a
+//     screen reader.
 func TestWhatAScreenReaderSays(t *testing.T) {
 	t.Parallel()
 	w := startWith(t, portaltest.Options{})
@@ -37,6 +41,15 @@ func TestWhatAScreenReaderSays(t *testing.T) {
 	b.expectHeard("Error: Sign in · Portal", "textbox", "Email address", "Enter a valid email address")
 
 	w.signUpOnPortal(b, email)
+	b.open(w.p.URL + "/user")
+	b.expectHeard("Your account · Portal", "", "", "")
+	b.tabTo("#first_name-field")
+	b.keys("Ada")
+	b.press("save the profile with Enter", kb.Enter)
+	b.expectURL(w.p.URL + "/user?done=profile")
+	b.expectHeard("Your account · Portal", "status", "", "Your profile is saved.")
+	b.tabTo("#first_name-field") // Tab goes on from the notice into the page
+
 	b.open(w.p.URL + "/user/delete")
 	b.expectHeard("Delete account · Portal", "textbox", `Type "Delete account" to confirm`, "")
 	b.keys("delete")
