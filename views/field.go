@@ -22,7 +22,11 @@ type field struct {
 	Required     bool
 	Optional     bool // shows "Optional" beside the label
 	Autofocus    bool
-	Attrs        templ.OrderedAttributes // inputmode, pattern, minlength…
+	// DescribedBy names elements outside the field that a screen reader
+	// reads with it, before its hint: what a page says above its only
+	// field, which the focus skips when it lands on that field.
+	DescribedBy string
+	Attrs       templ.OrderedAttributes // inputmode, pattern, minlength…
 	// labelMsg and hintMsg are catalog messages shown when Label or Hint
 	// is empty, for fields built without the page at hand.
 	labelMsg, hintMsg msg
@@ -57,8 +61,14 @@ func (f field) hint(ctx context.Context) string {
 
 func (f field) hasHint() bool { return f.Hint != "" || f.hintMsg.id != "" }
 
+// subtitleID is the ID of the card's subtitle, for a field's DescribedBy.
+const subtitleID = "page-subtitle"
+
 func (f field) describedBy() string {
 	var ids []string
+	if f.DescribedBy != "" {
+		ids = append(ids, f.DescribedBy)
+	}
 	if f.hasHint() {
 		ids = append(ids, f.hintID())
 	}

@@ -26,6 +26,8 @@ import (
 //     ("Your profile is saved.") focused, so it is said at once: a status
 //     message already there when the page loads is no live region to a
 //     screen reader.
+//   - The delete confirmation's field, focused as the page loads, carries
+//     what deleting does, which the focus would otherwise skip.
 func TestWhatAScreenReaderSays(t *testing.T) {
 	t.Parallel()
 	w := startWith(t, portaltest.Options{})
@@ -51,12 +53,13 @@ func TestWhatAScreenReaderSays(t *testing.T) {
 	b.tabTo("#first_name-field") // Tab goes on from the notice into the page
 
 	b.open(w.p.URL + "/user/delete")
-	b.expectHeard("Delete account · Portal", "textbox", `Type "Delete account" to confirm`, "")
+	b.expectHeard("Delete account · Portal", "textbox", `Type "Delete account" to confirm`,
+		"This deletes your account and everything in it, and signs you out everywhere. It can't be undone.")
 	b.keys("delete")
 	if st := b.press("confirm with the wrong phrase", kb.Enter); st != http.StatusUnprocessableEntity {
 		b.fatalf("the wrong phrase: status %d, want 422", st)
 	}
-	b.expectHeard("Error: Delete account · Portal", "textbox", `Type "Delete account" to confirm`, "")
+	b.expectHeard("Error: Delete account · Portal", "textbox", `Type "Delete account" to confirm`, "It can't be undone.")
 	b.expectFieldError("confirmation")
 }
 
