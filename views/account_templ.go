@@ -472,7 +472,7 @@ func UserVerifyIdentifierPage(p UserVerifyIdentifier) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = formField(accountCodeField(p.Page, p.Errors["code"])).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = formField(accountCodeField(p.Page, p.Errors["code"]).withNotice(p.Notice)).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

@@ -64,6 +64,19 @@ func (f field) hasHint() bool { return f.Hint != "" || f.hintMsg.id != "" }
 // subtitleID is the ID of the card's subtitle, for a field's DescribedBy.
 const subtitleID = "page-subtitle"
 
+// noticeID is the ID of a page's notice (the notice component).
+const noticeID = "notice"
+
+// withNotice has a screen reader read the page's notice ("We sent a new
+// code") with the field, which takes the focus as the page loads; nothing
+// when there is no notice.
+func (f field) withNotice(notice string) field {
+	if notice != "" {
+		f.DescribedBy = strings.TrimSpace(noticeID + " " + f.DescribedBy)
+	}
+	return f
+}
+
 func (f field) describedBy() string {
 	var ids []string
 	if f.DescribedBy != "" {

@@ -26,6 +26,8 @@ import (
 //     ("Your profile is saved.") focused, so it is said at once: a status
 //     message already there when the page loads is no live region to a
 //     screen reader.
+//   - A page whose code field takes the focus names its notice ("We sent
+//     a link too.") in the field's description.
 //   - The delete confirmation's field, focused as the page loads, carries
 //     what deleting does, which the focus would otherwise skip.
 func TestWhatAScreenReaderSays(t *testing.T) {
@@ -51,6 +53,17 @@ func TestWhatAScreenReaderSays(t *testing.T) {
 	b.expectURL(w.p.URL + "/user?done=profile")
 	b.expectHeard("Your account · Portal", "status", "", "Your profile is saved.")
 	b.tabTo("#first_name-field") // Tab goes on from the notice into the page
+
+	// Adding an address: asking for a link as well says it was sent, in
+	// the code field's description.
+	b.open(w.p.URL + "/user/email-addresses/new")
+	b.keys("grace@example.com")
+	b.press("add the address with Enter", kb.Enter)
+	b.expectHeard("Verify your email address · Portal", "textbox", "Verification code", "")
+	b.tabTo(`button[value="email_link"]`)
+	b.press("ask for a link with Enter", kb.Enter)
+	b.expectHeard("Verify your email address · Portal", "textbox", "Verification code",
+		"We sent a link too. Open it in this browser, or type the code here.")
 
 	b.open(w.p.URL + "/user/delete")
 	b.expectHeard("Delete account · Portal", "textbox", `Type "Delete account" to confirm`,
@@ -122,7 +135,7 @@ func (b *tab) expectHeard(page, role, name, description string) {
 	for deadline := time.Now().Add(2 * time.Second); ; time.Sleep(50 * time.Millisecond) {
 		h = b.hear()
 		said := h.description
-		if role == "status" {
+		if role == "status" || role == "alert" {
 			said = h.text
 		}
 		if h.page == page && h.role == role && h.name == name && strings.Contains(said, description) {
