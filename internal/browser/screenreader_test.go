@@ -27,7 +27,8 @@ import (
 //     message already there when the page loads is no live region to a
 //     screen reader.
 //   - A page whose code field takes the focus names its notice ("We sent
-//     a link too.") in the field's description.
+//     a link too.") in the field's description; a message about the form
+//     as a whole, tied to no field, takes the focus itself.
 //   - The delete confirmation's field, focused as the page loads, carries
 //     what deleting does, which the focus would otherwise skip.
 func TestWhatAScreenReaderSays(t *testing.T) {
@@ -55,7 +56,8 @@ func TestWhatAScreenReaderSays(t *testing.T) {
 	b.tabTo("#first_name-field") // Tab goes on from the notice into the page
 
 	// Adding an address: asking for a link as well says it was sent, in
-	// the code field's description.
+	// the code field's description; asking again too soon focuses the
+	// message saying why nothing was sent.
 	b.open(w.p.URL + "/user/email-addresses/new")
 	b.keys("grace@example.com")
 	b.press("add the address with Enter", kb.Enter)
@@ -64,6 +66,14 @@ func TestWhatAScreenReaderSays(t *testing.T) {
 	b.press("ask for a link with Enter", kb.Enter)
 	b.expectHeard("Verify your email address · Portal", "textbox", "Verification code",
 		"We sent a link too. Open it in this browser, or type the code here.")
+	b.tabTo(`button[value="email_link"]`)
+	if st := b.press("ask for a link again at once", kb.Enter); st != http.StatusTooManyRequests {
+		b.fatalf("a second link at once: status %d, want 429", st)
+	}
+	b.expectHeard("Error: Verify your email address · Portal", "alert", "", "")
+	if got := b.hear().text; !strings.Contains(got, "second") {
+		b.fatalf("the focused alert says %q, want the wait", got)
+	}
 
 	b.open(w.p.URL + "/user/delete")
 	b.expectHeard("Delete account · Portal", "textbox", `Type "Delete account" to confirm`,
