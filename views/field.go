@@ -128,8 +128,9 @@ func codeField(errMsg string) field {
 		Autofocus:    true,
 		Attrs: templ.OrderedAttributes{
 			{Key: "inputmode", Value: "numeric"},
-			{Key: "pattern", Value: "[0-9]{6}"},
-			{Key: "maxlength", Value: "6"},
+			// No maxlength: it cuts a pasted " 123456" to " 12345". Spaces
+			// around the code are allowed, the handlers trim them.
+			{Key: "pattern", Value: `\s*[0-9]{6}\s*`},
 		},
 	}
 }
