@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"strings"
@@ -26,11 +27,27 @@ func (a *app) page(c echo.Context, title string) views.Page {
 	return p
 }
 
-// render writes a templ component as an HTML page with status.
+// render writes a templ component as an HTML page with status. A page
+// answered 4xx is a form sent back with something to fix, and its title
+// says so (views.WithFormError); message pages go through renderMessage.
 func render(c echo.Context, status int, comp templ.Component) error {
+	ctx := c.Request().Context()
+	if status >= 400 && status < 500 {
+		ctx = views.WithFormError(ctx)
+	}
+	return write(ctx, c, status, comp)
+}
+
+// renderMessage is render for a page whose heading names what went wrong
+// ("Link expired"): its title is that heading alone.
+func renderMessage(c echo.Context, status int, comp templ.Component) error {
+	return write(c.Request().Context(), c, status, comp)
+}
+
+func write(ctx context.Context, c echo.Context, status int, comp templ.Component) error {
 	c.Response().Header().Set(echo.HeaderContentType, echo.MIMETextHTMLCharsetUTF8)
 	c.Response().WriteHeader(status)
-	return comp.Render(c.Request().Context(), c.Response())
+	return comp.Render(ctx, c.Response())
 }
 
 // message renders the one-sentence page used for errors and notices.
@@ -40,7 +57,7 @@ func (a *app) message(c echo.Context, status int, heading, body, back, backLabel
 	if status >= 500 {
 		p.RequestID = RequestIDFrom(c.Request().Context())
 	}
-	return render(c, status, views.MessagePage(p))
+	return renderMessage(c, status, views.MessagePage(p))
 }
 
 // statusOf maps an error's code to an HTTP status.

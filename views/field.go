@@ -23,7 +23,11 @@ type field struct {
 	Required     bool
 	Optional     bool // shows "Optional" beside the label
 	Autofocus    bool
-	Attrs        templ.OrderedAttributes // inputmode, pattern, minlength…
+	// DescribedBy names elements outside the field that a screen reader
+	// reads with it, before its hint: what a page says above its only
+	// field, which the focus skips when it lands on that field.
+	DescribedBy string
+	Attrs       templ.OrderedAttributes // inputmode, pattern, minlength…
 	// labelMsg and hintMsg are catalog messages shown when Label or Hint
 	// is empty, for fields built without the page at hand.
 	labelMsg, hintMsg msg
@@ -65,8 +69,27 @@ func (f field) hint(ctx context.Context) string {
 
 func (f field) hasHint() bool { return f.Hint != "" || f.hintMsg.id != "" }
 
+// subtitleID is the ID of the card's subtitle, for a field's DescribedBy.
+const subtitleID = "page-subtitle"
+
+// noticeID is the ID of a page's notice (the notice component).
+const noticeID = "notice"
+
+// withNotice has a screen reader read the page's notice ("We sent a new
+// code") with the field, which takes the focus as the page loads; nothing
+// when there is no notice.
+func (f field) withNotice(notice string) field {
+	if notice != "" {
+		f.DescribedBy = strings.TrimSpace(noticeID + " " + f.DescribedBy)
+	}
+	return f
+}
+
 func (f field) describedBy() string {
 	var ids []string
+	if f.DescribedBy != "" {
+		ids = append(ids, f.DescribedBy)
+	}
 	if f.hasHint() {
 		ids = append(ids, f.hintID())
 	}
@@ -113,8 +136,9 @@ func codeField(errMsg string) field {
 		Autofocus:    true,
 		Attrs: templ.OrderedAttributes{
 			{Key: "inputmode", Value: "numeric"},
-			{Key: "pattern", Value: "[0-9]{6}"},
-			{Key: "maxlength", Value: "6"},
+			// No maxlength: it cuts a pasted " 123456" to " 12345". Spaces
+			// around the code are allowed, the handlers trim them.
+			{Key: "pattern", Value: `\s*[0-9]{6}\s*`},
 		},
 	}
 }
@@ -135,14 +159,37 @@ func focusFirst(fields []field) []field {
 	return fields
 }
 
-func docTitle(p Page) string {
+// docTitle is the window title, the first thing a screen reader says of
+// a page. A form sent back with something to fix says so first ("Error:
+// Sign in · Portal"), as the page looks much as it did before sending.
+func docTitle(ctx context.Context, p Page) string {
+	t := p.AppName
 	switch {
 	case p.Title == "":
-		return p.AppName
 	case p.AppName == "":
-		return p.Title
+		t = p.Title
+	default:
+		t = p.T("layout.title", "Page", p.Title, "App", p.AppName)
 	}
-	return p.T("layout.title", "Page", p.Title, "App", p.AppName)
+	if FormError(ctx) {
+		return p.T("layout.title_error", "Title", t)
+	}
+	return t
+}
+
+type formErrorKey struct{}
+
+// WithFormError marks the page rendered with ctx as a form sent back with
+// something to fix (the handler answered 4xx with the form): its title
+// starts with "Error:".
+func WithFormError(ctx context.Context) context.Context {
+	return context.WithValue(ctx, formErrorKey{}, true)
+}
+
+// FormError reports whether ctx carries WithFormError.
+func FormError(ctx context.Context) bool {
+	v, _ := ctx.Value(formErrorKey{}).(bool)
+	return v
 }
 
 func lang(p Page) string {

@@ -99,11 +99,11 @@ func SwitchOrgPage(p SwitchOrg) templ.Component {
 				}()
 			}
 			ctx = templ.InitializeContext(ctx)
-			templ_7745c5c3_Err = formAlert(p.Errors.Form()).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = errorsAlert(p.Errors).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = notice(p.Notice).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = doneNotice(p.Notice).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -720,7 +720,7 @@ func CreateOrgPage(p CreateOrg) templ.Component {
 				}()
 			}
 			ctx = templ.InitializeContext(ctx)
-			templ_7745c5c3_Err = formAlert(p.Errors.Form()).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = errorsAlert(p.Errors).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -1024,7 +1024,7 @@ func OrgGeneralPage(p OrgGeneral) templ.Component {
 				}()
 			}
 			ctx = templ.InitializeContext(ctx)
-			templ_7745c5c3_Err = notice(p.Notice).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = doneNotice(p.Notice).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -1046,7 +1046,7 @@ func OrgGeneralPage(p OrgGeneral) templ.Component {
 				return templ_7745c5c3_Err
 			}
 			if p.CanManage {
-				templ_7745c5c3_Err = formAlert(p.Errors.Form()).Render(ctx, templ_7745c5c3_Buffer)
+				templ_7745c5c3_Err = errorsAlert(p.Errors).Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
@@ -1316,7 +1316,7 @@ func OrgGeneralPage(p OrgGeneral) templ.Component {
 						return templ_7745c5c3_Err
 					}
 				} else {
-					templ_7745c5c3_Err = formAlert(p.DeleteErrors.Form()).Render(ctx, templ_7745c5c3_Buffer)
+					templ_7745c5c3_Err = errorsAlert(p.DeleteErrors).Render(ctx, templ_7745c5c3_Buffer)
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err
 					}
@@ -1667,7 +1667,7 @@ func orgDomainsSection(p OrgGeneral) templ.Component {
 			}
 		}
 		if p.ManageDomains {
-			templ_7745c5c3_Err = formAlert(p.DomainErrors.Form()).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = errorsAlert(p.DomainErrors).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -1940,7 +1940,7 @@ func OrgDomainPage(p OrgDomain) templ.Component {
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = formAlert(p.Errors.Form()).Render(ctx, templ_7745c5c3_Buffer)
+				templ_7745c5c3_Err = errorsAlert(p.Errors).Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
@@ -2361,11 +2361,11 @@ func OrgMembersPage(p OrgMembers) templ.Component {
 				}()
 			}
 			ctx = templ.InitializeContext(ctx)
-			templ_7745c5c3_Err = formAlert(p.Errors.Form()).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = errorsAlert(p.Errors).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = notice(p.Notice).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = doneNotice(p.Notice).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -3075,11 +3075,11 @@ func OrgRequestsPage(p OrgRequests) templ.Component {
 				}()
 			}
 			ctx = templ.InitializeContext(ctx)
-			templ_7745c5c3_Err = formAlert(p.Errors.Form()).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = errorsAlert(p.Errors).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = notice(p.Notice).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = doneNotice(p.Notice).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -3399,11 +3399,11 @@ func OrgInvitationsPage(p OrgInvitations) templ.Component {
 				}()
 			}
 			ctx = templ.InitializeContext(ctx)
-			templ_7745c5c3_Err = formAlert(p.Errors.Form()).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = errorsAlert(p.Errors).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = notice(p.Notice).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = doneNotice(p.Notice).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

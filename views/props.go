@@ -92,6 +92,16 @@ type Errors map[string]string
 // Form returns the message for the form as a whole.
 func (e Errors) Form() string { return e[""] }
 
+// onFields reports whether a field has a message of its own.
+func (e Errors) onFields() bool {
+	for name, msg := range e {
+		if name != "" && msg != "" {
+			return true
+		}
+	}
+	return false
+}
+
 // Method is another way to finish a sign-in step, offered as a button.
 type Method struct {
 	Strategy string // posted as "strategy"

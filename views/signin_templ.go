@@ -38,7 +38,7 @@ func SignInStartPage(p SignInStart) templ.Component {
 				}()
 			}
 			ctx = templ.InitializeContext(ctx)
-			templ_7745c5c3_Err = formAlert(p.Errors.Form()).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = errorsAlert(p.Errors).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -132,7 +132,7 @@ func SignInPasswordPage(p SignInPassword) templ.Component {
 				}()
 			}
 			ctx = templ.InitializeContext(ctx)
-			templ_7745c5c3_Err = formAlert(p.Errors.Form()).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = errorsAlert(p.Errors).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -264,7 +264,7 @@ func SignInCodePage(p SignInCode) templ.Component {
 				}()
 			}
 			ctx = templ.InitializeContext(ctx)
-			templ_7745c5c3_Err = formAlert(p.Errors.Form()).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = errorsAlert(p.Errors).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -360,11 +360,11 @@ func SignInLinkPage(p SignInLink) templ.Component {
 				}()
 			}
 			ctx = templ.InitializeContext(ctx)
-			templ_7745c5c3_Err = formAlert(p.Errors.Form()).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = errorsAlert(p.Errors).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = notice(p.Notice).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = doneNotice(p.Notice).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -516,7 +516,7 @@ func SignInForgotPage(p SignInForgot) templ.Component {
 				}()
 			}
 			ctx = templ.InitializeContext(ctx)
-			templ_7745c5c3_Err = formAlert(p.Errors.Form()).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = errorsAlert(p.Errors).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -636,7 +636,7 @@ func SignInNewPasswordPage(p SignInNewPassword) templ.Component {
 				}()
 			}
 			ctx = templ.InitializeContext(ctx)
-			templ_7745c5c3_Err = formAlert(p.Errors.Form()).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = errorsAlert(p.Errors).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

@@ -82,7 +82,7 @@ func WaitlistPage(p Waitlist) templ.Component {
 					}()
 				}
 				ctx = templ.InitializeContext(ctx)
-				templ_7745c5c3_Err = formAlert(p.Errors.Form()).Render(ctx, templ_7745c5c3_Buffer)
+				templ_7745c5c3_Err = errorsAlert(p.Errors).Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}

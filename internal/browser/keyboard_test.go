@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/cdproto/input"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 
@@ -248,4 +249,30 @@ func (b *tab) expectFieldError(name string) {
 	if strings.TrimSpace(got.Error) == "" {
 		b.fatalf("field %s: empty error message", name)
 	}
+}
+
+// TestPastedCode: a code copied from an email often comes with a space
+// before or after it. Pasted into the code field, it is all there (no
+// maxlength cuts its last digit) and the form goes (the portal trims it).
+func TestPastedCode(t *testing.T) {
+	t.Parallel()
+	w := startWith(t, portaltest.Options{})
+	b := w.b
+	b.open(w.p.URL + "/sign-up")
+	b.typeInto("email_address-field", email)
+	b.typeInto("password-field", password)
+	b.submit("submit the sign-up form", `form[action="/sign-up"]`)
+	b.expectPage("Verify your email · Portal", "Verify your email")
+	pasted := " " + w.p.SMTP.WaitFor(t, email, 10*time.Second).Code() + " "
+	b.do("focus the code field", chromedp.Focus(chromedp.ID("code-field")))
+	ctx, cancel := b.bounded()
+	defer cancel()
+	if _, err := chromedp.Call(ctx, input.InsertText, input.InsertTextParams{Text: pasted}); err != nil {
+		b.fatalf("paste the code: %v", err)
+	}
+	if got := b.value("#code-field"); got != pasted {
+		b.fatalf("the code field holds %q after pasting %q", got, pasted)
+	}
+	b.press("submit the code with Enter", kb.Enter)
+	b.expectPage("Signed in · Portal", "You're signed in")
 }

@@ -68,7 +68,7 @@ func TestSignUpWithTheConsentBox(t *testing.T) {
 	if st := b.submit("press Create account, box not ticked", `form[action="/sign-up"]`); st != http.StatusUnprocessableEntity {
 		b.fatalf("status %d, want 422", st)
 	}
-	b.expectPage("Create your account · Portal", "Create your account")
+	b.expectPage("Error: Create your account · Portal", "Create your account")
 	if got := b.text("#legal_accepted-error"); got != "Tick the box to agree to the terms before you continue." {
 		b.fatalf("beside the box: %q", got)
 	}
