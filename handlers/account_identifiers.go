@@ -134,7 +134,7 @@ func (a *app) userVerifyIdentifier(c echo.Context) error {
 	if ok, msg := a.allow(c, "attempt", a.limits.attempt); !ok {
 		return a.renderVerifyIdentifier(c, http.StatusTooManyRequests, f, "", views.Errors{"": msg})
 	}
-	i, err := a.Account.VerifyCode(ctx, sess, f, c.FormValue("code"))
+	i, err := a.Account.VerifyCode(ctx, sess, f, flow.CleanCode(c.FormValue("code")))
 	factor := flow.EmailCode
 	if f.Data.IdentifierKind == user.Phone {
 		factor = flow.PhoneCode

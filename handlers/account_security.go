@@ -108,7 +108,7 @@ func (a *app) userVerify(c echo.Context) error {
 		return a.renderVerify(c, http.StatusTooManyRequests, sess, u, strategy, back,
 			views.Errors{"": a.t(c, "account.verify.too_many", "Wait", a.waitText(c, retry))})
 	}
-	in := flow.Input{Password: c.FormValue("password"), Code: strings.TrimSpace(c.FormValue("code")),
+	in := flow.Input{Password: c.FormValue("password"), Code: flow.CleanCode(c.FormValue("code")),
 		ChallengeID: c.FormValue("challenge_id"), Credential: []byte(c.FormValue("credential"))}
 	err = a.Account.Reverify(c.Request().Context(), sess, u, strategy, in)
 	a.logAttempt(c, stepReverify, strategy, u.ID, err)

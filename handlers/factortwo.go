@@ -3,7 +3,6 @@ package handlers
 import (
 	"net/http"
 	"net/url"
-	"strings"
 
 	"github.com/labstack/echo/v4"
 
@@ -174,7 +173,7 @@ func (a *app) signInAttemptFactorTwo(c echo.Context) error {
 		a.logLimited(c, "identifier", f.UserID)
 		return a.renderFactorTwo(c, http.StatusTooManyRequests, f, strategy, views.Errors{"": a.t(c, "error.rate.account", "Wait", a.waitText(c, retry))}, "")
 	}
-	in := flow.Input{Code: strings.TrimSpace(c.FormValue("code"))}
+	in := flow.Input{Code: flow.CleanCode(c.FormValue("code"))}
 	sess, err := a.SignIn.AttemptSecondFactor(ctx, f, strategy, in, a.meta(c))
 	if err != nil {
 		if done, err := a.completedMeanwhile(c, f); done || err != nil {

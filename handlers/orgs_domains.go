@@ -107,7 +107,7 @@ func (a *app) orgDomainVerify(c echo.Context) error {
 		if ok, msg := a.allow(c, "attempt", a.limits.attempt); !ok {
 			return apperr.Field(apperr.RateLimited, "code", msg)
 		}
-		_, err := a.Orgs.VerifyDomain(c.Request().Context(), actor, c.Param("org_id"), c.Param("domain_id"), form.Get("code"))
+		_, err := a.Orgs.VerifyDomain(c.Request().Context(), actor, c.Param("org_id"), c.Param("domain_id"), flow.CleanCode(form.Get("code")))
 		if err == nil || !isRefusal(err) { // a refusal comes before any code is checked
 			a.logAttempt(c, stepDomain, flow.EmailCode, actor.UserID, err)
 		}

@@ -383,7 +383,7 @@ func (a *app) totpConfirm(c echo.Context) error {
 	if ok, msg := a.allow(c, "attempt", a.limits.attempt); !ok {
 		return a.renderTOTP(c, http.StatusTooManyRequests, u, redirectURL, views.Errors{"": msg})
 	}
-	codes, err := a.Factors.ConfirmTOTP(c.Request().Context(), u, strings.TrimSpace(c.FormValue("code")))
+	codes, err := a.Factors.ConfirmTOTP(c.Request().Context(), u, flow.CleanCode(c.FormValue("code")))
 	if !errors.Is(err, factors.ErrTOTPExists) { // else nothing was checked
 		a.logAttempt(c, stepEnrollment, flow.TOTP, u.ID, err)
 	}

@@ -297,7 +297,7 @@ func (a *app) signInAttempt(c echo.Context) error {
 		a.logLimited(c, "identifier", f.UserID)
 		return a.renderFactorOne(c, http.StatusTooManyRequests, f, strategy, views.Errors{"": a.t(c, "error.rate.account", "Wait", a.waitText(c, retry))}, "")
 	}
-	in := flow.Input{Password: c.FormValue("password"), Code: strings.TrimSpace(c.FormValue("code")),
+	in := flow.Input{Password: c.FormValue("password"), Code: flow.CleanCode(c.FormValue("code")),
 		ChallengeID: c.FormValue("challenge_id"), Credential: []byte(c.FormValue("credential"))}
 	sess, err := a.SignIn.Attempt(ctx, f, strategy, in, a.meta(c))
 	if err != nil {

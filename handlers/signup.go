@@ -253,7 +253,7 @@ func (a *app) signUpVerify(c echo.Context) error {
 		return a.renderSignUpStep(c, http.StatusTooManyRequests, f, views.Errors{"": a.t(c, "error.rate.address", "Wait", a.waitText(c, retry))}, "")
 	}
 	factor := f.Data.Strategy // Verify moves the flow on to what is left
-	sess, err := a.SignUp.Verify(ctx, f, strings.TrimSpace(c.FormValue("code")), a.meta(c))
+	sess, err := a.SignUp.Verify(ctx, f, flow.CleanCode(c.FormValue("code")), a.meta(c))
 	if err != nil {
 		if done, err := a.completedMeanwhile(c, f); done || err != nil {
 			return err

@@ -135,10 +135,11 @@ func codeField(errMsg string) field {
 		Required:     true,
 		Autofocus:    true,
 		Attrs: templ.OrderedAttributes{
+			// No maxlength (it cuts a pasted " 123456" to " 12345") and no
+			// pattern: "123 456", full-width digits and spaces around are
+			// read (flow.CleanCode), and anything else gets the portal's
+			// own message in the page's language, not the browser's.
 			{Key: "inputmode", Value: "numeric"},
-			// No maxlength: it cuts a pasted " 123456" to " 12345". Spaces
-			// around the code are allowed, the handlers trim them.
-			{Key: "pattern", Value: `\s*[0-9]{6}\s*`},
 		},
 	}
 }

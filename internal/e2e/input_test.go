@@ -242,3 +242,19 @@ func TestSignUpChangeKeepsWhatWasTyped(t *testing.T) {
 		t.Errorf("after Change redirect_url = %q, want %q", v, appURL)
 	}
 }
+
+// A code is read as people type it: in full-width digits from a Japanese
+// keyboard, in two groups, with spaces around; the code field leaves that
+// to the portal (no pattern for the browser to refuse it with a message
+// of its own, in its own language).
+func TestCodesAsTyped(t *testing.T) {
+	p := portaltest.Start(t, portaltest.Options{})
+	b := newBrowser(t, p)
+	verify, code := verifyPage(t, p, b, "ada@example.com")
+	if _, ok := verify.Doc.Find(`#code-field`).Attr("pattern"); ok {
+		t.Errorf("the code field has a pattern: the browser would refuse \"123 456\" in words of its own")
+	}
+	fullWidth := strings.Map(func(r rune) rune { return r - '0' + '０' }, code)
+	typed := " " + fullWidth[:9] + " " + fullWidth[9:] + " " // three full-width digits are 9 bytes
+	wantText(t, "code typed in groups of full-width digits", b.submit(verify, verifyForm, map[string]string{"code": typed}), http.StatusOK, "You're signed in")
+}

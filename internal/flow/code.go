@@ -9,9 +9,12 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
+	"strings"
 	"time"
+	"unicode"
 
 	"github.com/jonboulle/clockwork"
+	"golang.org/x/text/width"
 
 	"github.com/portalhq/portal/internal/apperr"
 	"github.com/portalhq/portal/internal/id"
@@ -240,6 +243,24 @@ func ResendWait(prev *Verification, now time.Time) time.Duration {
 // of that strategy to check against: nothing was guessed, so callers that
 // count failures (the sign-in lockout) leave it out.
 var ErrNoCodeSent = errors.New("flow: no code was sent")
+
+// CleanCode reads a code as a person types or pastes it: full-width digits
+// (a Japanese keyboard's) as ASCII, the spaces around it dropped, and a
+// six-digit code written in groups ("123 456", "123-456") joined. Anything
+// else is left for its checker (backup codes have their own form).
+func CleanCode(typed string) string {
+	s := strings.TrimFunc(width.Narrow.String(typed), unicode.IsSpace)
+	joined := strings.Map(func(r rune) rune {
+		if r == '-' || unicode.IsSpace(r) {
+			return -1
+		}
+		return r
+	}, s)
+	if len(joined) == CodeDigits && strings.Trim(joined, "0123456789") == "" {
+		return joined
+	}
+	return s
+}
 
 // Check verifies code against the newest code of the flow and consumes it.
 // Every submission, right or wrong, first takes one of the code's attempts

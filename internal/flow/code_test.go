@@ -328,3 +328,27 @@ func mustAtoi(t *testing.T, s string) int {
 	}
 	return n
 }
+
+// A code reads as typed or pasted: full-width digits, spaces around it and
+// groups of three; what is not a six-digit code is only trimmed.
+func TestCleanCode(t *testing.T) {
+	for typed, want := range map[string]string{
+		"123456":         "123456",
+		" 123456\n":      "123456",
+		"123 456":        "123456",
+		"123-456":        "123456",
+		"123\u00a0456":   "123456", // a no-break space from a web page
+		"１２３４５６":         "123456", // full-width, from a Japanese keyboard
+		"１２３ ４５６":        "123456",
+		"12345":          "12345",
+		"1234567":        "1234567",
+		"12a456":         "12a456",
+		" abcd-efgh-23 ": "abcd-efgh-23", // a backup code: its checker reads it
+		"ａｂｃｄ-ｅｆｇｈ-２３":   "abcd-efgh-23",
+		"":               "",
+	} {
+		if got := flow.CleanCode(typed); got != want {
+			t.Errorf("CleanCode(%q) = %q, want %q", typed, got, want)
+		}
+	}
+}
