@@ -39,10 +39,10 @@ func (a *app) userRevokeSession(c echo.Context) error {
 				if d.OS != "" {
 					name = a.t(c, "account.devices.browser_on_os", "Browser", d.Browser, "OS", d.OS)
 				}
-				return render(c, http.StatusOK, views.UserConfirmPage(views.UserConfirm{Page: a.page(c, a.t(c, "button.sign_out")),
+				return a.confirm(c, views.UserConfirm{Page: a.page(c, a.t(c, "button.sign_out")),
 					Action: here, CancelURL: "/user#devices", Heading: a.t(c, "account.devices.sign_out_label", "Device", name),
 					Body:   a.t(c, "account.devices.detail", "SignedIn", loc.DateTime(d.SignedInAt), "LastActive", loc.DateTime(d.LastActiveAt)),
-					Button: a.t(c, "button.sign_out"), Danger: true}))
+					Button: a.t(c, "button.sign_out"), Danger: true})
 			}
 		}
 		return a.message(c, http.StatusNotFound, a.t(c, "page.not_found_short"), a.say(c, session.ErrNoSuchSession), "/user",
@@ -69,9 +69,9 @@ func (a *app) userRevokeOtherSessions(c echo.Context) error {
 		if !a.Account.Fresh(sess) {
 			return a.reverify(c, here)
 		}
-		return render(c, http.StatusOK, views.UserConfirmPage(views.UserConfirm{Page: a.page(c, a.t(c, "signin.sign_out_others")),
+		return a.confirm(c, views.UserConfirm{Page: a.page(c, a.t(c, "signin.sign_out_others")),
 			Action: here, CancelURL: "/user#devices", Heading: a.t(c, "signin.sign_out_others"),
-			Button: a.t(c, "signin.sign_out_others"), Danger: true}))
+			Button: a.t(c, "signin.sign_out_others"), Danger: true})
 	}
 	_, err = a.Account.SignOutOthers(c.Request().Context(), sess)
 	if errors.Is(err, account.ErrReverify) {

@@ -262,6 +262,16 @@ func (a *app) userIdentifierConfirm(c echo.Context, kind, action string) error {
 			p.Body = a.t(c, "account.identifiers.primary_body_email", "Email", u.PrimaryEmail())
 		}
 	}
+	return a.confirm(c, p)
+}
+
+// confirm renders a confirmation page titled by its question ("Remove
+// ada@example.com?"), which is what a screen reader says first and a tab
+// shows: the verb alone does not say what it acts on.
+func (a *app) confirm(c echo.Context, p views.UserConfirm) error {
+	if p.Heading != "" {
+		p.Page.Title = p.Heading
+	}
 	return render(c, http.StatusOK, views.UserConfirmPage(p))
 }
 

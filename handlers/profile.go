@@ -190,9 +190,9 @@ func (a *app) userDisconnect(c echo.Context) error {
 			if pr := a.provider(x.Provider); pr != nil {
 				name = pr.DisplayName()
 			}
-			return render(c, http.StatusOK, views.UserConfirmPage(views.UserConfirm{Page: a.page(c, a.t(c, "account.connected.disconnect")),
+			return a.confirm(c, views.UserConfirm{Page: a.page(c, a.t(c, "account.connected.disconnect")),
 				Action: here, CancelURL: "/user", Heading: a.t(c, "account.connected.disconnect_label", "Provider", name),
-				Body: firstNonEmpty(x.Email, x.Username), Button: a.t(c, "account.connected.disconnect"), Danger: true}))
+				Body: firstNonEmpty(x.Email, x.Username), Button: a.t(c, "account.connected.disconnect"), Danger: true})
 		}
 		return a.message(c, http.StatusNotFound, a.t(c, "page.not_found_short"), a.t(c, "error.social.not_found"), "/user",
 			a.t(c, "account.back_to_account"))

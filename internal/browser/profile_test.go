@@ -69,7 +69,7 @@ func TestAccountPageWithJavaScriptOff(t *testing.T) {
 	w.expectNotice("The email address is verified and added to your account.")
 
 	b.load("click Make primary", chromedp.Click(chromedp.CSS(`a[aria-label="Make `+workEmail+` primary"]`)))
-	b.expectPage("Make primary · Portal", "Make "+workEmail+" primary?")
+	b.expectPage("Make "+workEmail+" primary? · Portal", "Make "+workEmail+" primary?")
 	b.submit("confirm", `form[action$="/primary"]`)
 	w.expectNotice("Your primary email address is changed.")
 	if m := w.p.SMTP.WaitFor(t, email, 10*time.Second); !strings.Contains(m.Text, workEmail) {
@@ -77,7 +77,7 @@ func TestAccountPageWithJavaScriptOff(t *testing.T) {
 	}
 
 	b.load("click Remove on the old address", chromedp.Click(chromedp.CSS(`a[aria-label="Remove `+email+`"]`)))
-	b.expectPage("Remove · Portal", "Remove "+email+"?")
+	b.expectPage("Remove "+email+"? · Portal", "Remove "+email+"?")
 	b.submit("confirm", `form[action$="/remove"]`)
 	w.expectNotice("It is removed from your account.")
 	if got := b.text("#emails .cl-identifierList"); !strings.Contains(got, workEmail) || strings.Contains(got, email) {
