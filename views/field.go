@@ -80,8 +80,15 @@ const noticeID = "notice"
 // when there is no notice.
 func (f field) withNotice(notice string) field {
 	if notice != "" {
-		f.DescribedBy = strings.TrimSpace(noticeID + " " + f.DescribedBy)
+		f = f.alsoDescribedBy(noticeID)
 	}
+	return f
+}
+
+// alsoDescribedBy ties the element with the given id (a sentence about the
+// field that is not its hint) to the field, before what it has.
+func (f field) alsoDescribedBy(id string) field {
+	f.DescribedBy = strings.TrimSpace(id + " " + f.DescribedBy)
 	return f
 }
 

@@ -73,6 +73,16 @@ func TestVerifiedDomainsOnTheOrganizationPage(t *testing.T) {
 		"Enter an address at acme-rockets.test, like name@acme-rockets.test.")
 	sent := ada.b.submit(elsewhere, domainStepForm(dp, "send-code"), map[string]string{"email_address": "it@acme-rockets.test"})
 	wantText(t, "after sending", sent, http.StatusOK, "The code is on its way.", "We sent a code to it@acme-rockets.test.")
+	// The code field, which takes the focus, is described by the notice
+	// and the sentence saying where the code went: a screen reader says
+	// them with the field.
+	var said []string
+	for _, id := range strings.Fields(sent.Doc.Find(`#code-field`).AttrOr("aria-describedby", "")) {
+		said = append(said, strings.TrimSpace(sent.Doc.Find("#"+id).Text()))
+	}
+	if got := strings.Join(said, " "); !strings.Contains(got, "The code is on its way.") || !strings.Contains(got, "We sent a code to it@acme-rockets.test.") {
+		t.Errorf("the code field is described as %q", got)
+	}
 	mail := p.SMTP.WaitFor(t, "it@acme-rockets.test", mailWait)
 	// Whoever gets it learns who asks, for what, and that ignoring it is safe.
 	if text := strings.Join(strings.Fields(mail.Text), " "); !strings.Contains(text,
