@@ -86,7 +86,8 @@ func TestSignUpSignOutSignInAgain(t *testing.T) {
 	if st := b.submit("submit a wrong password", `form[action="/sign-in/factor-one"]`); st != http.StatusUnprocessableEntity {
 		b.fatalf("wrong password: status %d, want 422", st)
 	}
-	w.expectPasswordPage()
+	// The page sent back says so first, in its title.
+	b.expectPage("Error: Enter your password · Portal", "Enter your password")
 	if got := b.text("#password-error"); !regexp.MustCompile(`^Password is incorrect`).MatchString(got) {
 		b.fatalf("password error = %q, want it to start with %q", got, "Password is incorrect")
 	}
