@@ -20,6 +20,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/jonboulle/clockwork"
+
 	"github.com/portalhq/portal/internal/app"
 	"github.com/portalhq/portal/internal/config"
 	"github.com/portalhq/portal/internal/store"
@@ -90,20 +92,27 @@ func run(ctx context.Context, args []string, getenv func(string) string, environ
 		if err != nil {
 			return err
 		}
-		p, err := app.Build(ctx, cfg, app.Options{Log: stderr})
+		// Only the keys: building the whole portal would also bring the
+		// deployment in line with this command's configuration (the
+		// PORTAL_WEBHOOK_URL endpoint), which need not be the serving one.
+		st, err := store.Open(ctx, cfg.DatabaseURL)
 		if err != nil {
 			return err
 		}
-		defer p.Close()
+		defer st.Close()
+		signer, err := token.NewSigner(ctx, st.Q, clockwork.NewRealClock(), cfg.SessionTokenTTL)
+		if err != nil {
+			return fmt.Errorf("signing keys: %w", err)
+		}
 		if now { // a key thought compromised: sign with a new one at once
-			kid, err := p.Signer.Rotate(ctx)
+			kid, err := signer.Rotate(ctx)
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(stdout, "new signing key %s is active now; the previous key stays published until its tokens expire\n", kid)
+			fmt.Fprintf(stdout, "new signing key %s is active now (machines already running switch to it within a minute); the previous key stays published until its tokens expire\n", kid)
 			return nil
 		}
-		kid, at, err := p.Signer.Stage(ctx, token.StageAhead)
+		kid, at, err := signer.Stage(ctx, token.StageAhead)
 		if err != nil {
 			return err
 		}

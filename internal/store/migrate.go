@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"embed"
 	"errors"
 	"fmt"
@@ -34,10 +35,19 @@ func (s *Store) Migrate(ctx context.Context) error {
 	opts := []goose.ProviderOption{goose.WithAllowOutofOrder(true)}
 	if s.dialect == Postgres {
 		gd = goose.DialectPostgres
-		var schema string
-		if err := s.db.QueryRowContext(ctx, `SELECT current_schema()`).Scan(&schema); err != nil {
+		var current sql.NullString
+		if err := s.db.QueryRowContext(ctx, `SELECT current_schema()`).Scan(&current); err != nil {
 			return fmt.Errorf("store: migrate: %w", err)
 		}
+		if !current.Valid { // search_path names no schema that exists
+			var path string
+			if err := s.db.QueryRowContext(ctx, `SHOW search_path`).Scan(&path); err != nil {
+				return fmt.Errorf("store: migrate: %w", err)
+			}
+			return fmt.Errorf("store: migrate: the database has no schema on the search_path (%s) to put the "+
+				"portal's tables in: create it first (CREATE SCHEMA …), or name one that exists", path)
+		}
+		schema := current.String
 		// The advisory lock is database-wide but each schema has its own
 		// version table, so each schema gets its own lock: parallel test
 		// packages, each in its own schema, need not queue. Retry every

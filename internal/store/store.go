@@ -135,8 +135,21 @@ func (s *Store) Close() error {
 	return err
 }
 
-// Ping checks the database answers (readiness).
-func (s *Store) Ping(ctx context.Context) error { return s.db.PingContext(ctx) }
+// Ping checks the database answers (readiness). A connection the server
+// ended (a restart, a failover) is found out only by using it, and a
+// ping, unlike a query, is not retried on another connection; a failed
+// ping drops its connection, so each idle one is tried, then a new one.
+// A database that is down fails them all at once.
+func (s *Store) Ping(ctx context.Context) error {
+	err := s.db.PingContext(ctx)
+	for range s.db.Stats().Idle + 1 {
+		if err == nil || ctx.Err() != nil {
+			break
+		}
+		err = s.db.PingContext(ctx)
+	}
+	return err
+}
 
 // InTx runs fn in a transaction, committing when it returns nil.
 func (s *Store) InTx(ctx context.Context, fn func(q *Q) error) error {

@@ -256,7 +256,7 @@ func (s *Service) Configure(ctx context.Context, rawURL, secret string) error {
 			return fmt.Errorf("PORTAL_WEBHOOK_SECRET: %w", err)
 		}
 	}
-	return s.InTx(ctx, func(st Store) error {
+	configure := func(st Store) error {
 		e, err := st.WebhookEndpoint(ctx, ConfiguredID)
 		if err != nil && !errors.Is(err, apperr.ErrNotFound) {
 			return err
@@ -289,5 +289,12 @@ func (s *Service) Configure(ctx context.Context, rawURL, secret string) error {
 		}
 		e.URL, e.UpdatedAt = u.String(), now
 		return st.UpdateWebhookEndpoint(ctx, *e)
-	})
+	}
+	err := s.InTx(ctx, configure)
+	if errors.Is(err, apperr.ErrConflict) {
+		// Another portal on the database, starting at the same moment,
+		// created the endpoint first: bring that one in line instead.
+		err = s.InTx(ctx, configure)
+	}
+	return err
 }

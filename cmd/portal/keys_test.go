@@ -1,0 +1,65 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"strings"
+	"testing"
+
+	"github.com/jonboulle/clockwork"
+
+	"github.com/portalhq/portal/internal/store"
+	"github.com/portalhq/portal/internal/webhook"
+)
+
+// portal keys rotate changes the signing keys and nothing else. Run with
+// less than the serving configuration (here without PORTAL_WEBHOOK_URL, as
+// from an operator's shell), it used to bring the deployment in line with
+// that configuration, disabling the configured webhook endpoint for every
+// machine ("PORTAL_WEBHOOK_URL is no longer set").
+func TestRotateKeysChangesNothingElse(t *testing.T) {
+	ctx := context.Background()
+	db := "sqlite:" + t.TempDir() + "/p.db"
+	st, err := store.Open(ctx, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hooks := &webhook.Service{Clock: clockwork.NewRealClock(), Store: st.Q, InTx: store.Tx[webhook.Store](st),
+		AllowPrivate: true}
+	if err := hooks.Configure(ctx, "http://127.0.0.1:9/hook", ""); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+
+	getenv, environ := envOf(map[string]string{"PORTAL_DATABASE_URL": db})
+	for _, args := range [][]string{{"keys", "rotate"}, {"keys", "rotate", "--now"}} {
+		var out bytes.Buffer
+		if err := run(ctx, args, getenv, environ, &out, io.Discard); err != nil {
+			t.Fatalf("%v: %v", args, err)
+		}
+		if !strings.Contains(out.String(), "new signing key") {
+			t.Fatalf("%v output = %q", args, out.String())
+		}
+	}
+
+	st, err = store.Open(ctx, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	ep, err := st.Q.WebhookEndpoint(ctx, webhook.ConfiguredID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ep.Disabled {
+		t.Errorf("portal keys rotate disabled the configured webhook endpoint: %q", ep.DisabledReason)
+	}
+	keys, err := st.Q.SigningKeys(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(keys) != 3 { // the first, the staged one, the one of --now
+		t.Errorf("%d signing keys stored, want 3", len(keys))
+	}
+}
