@@ -251,6 +251,10 @@ var apiCodes = map[string]struct {
 	"totp_incorrect_code": {http.StatusUnprocessableEntity, "incorrect TOTP"},
 	// A conditional update that lost its race: ResourceBusy.
 	"resource_locked": {http.StatusConflict, "resource busy"},
+	// POST /v1/sessions on a production instance:
+	// InvalidRequestForEnvironment, "Request only valid for <envTypes>
+	// instances.", in the index for the Backend API.
+	"request_invalid_for_environment": {http.StatusBadRequest, "Invalid request for environment"},
 }
 
 // clerkCode names a safe error the way Clerk's API does.

@@ -59,6 +59,54 @@ func (a *app) apiSessionGet(c echo.Context) error {
 	return apiJSON(c, http.StatusOK, s.ToObject())
 }
 
+// Refusals of POST /v1/sessions.
+var (
+	// errDevelopmentOnly: a production instance starts no session that
+	// nobody signed in to. Clerk's code for a request only valid on
+	// another kind of instance (InvalidRequestForEnvironment), which its
+	// createSession, "only available for development instances", answers.
+	errDevelopmentOnly = apperr.New(apperr.Forbidden,
+		"Request only valid for development instances: this portal runs in production (PORTAL_ENV), "+
+			"where a session starts only when someone signs in.").Coded("request_invalid_for_environment")
+	// errSessionUserRefused answers for a user who may not sign in, as
+	// POST /v1/sign_in_tokens answers for one: 422 on user_id.
+	errSessionUserRefused = apperr.Field(apperr.Invalid, "user_id",
+		"This user is banned, locked or holds a blocked identifier, so they can't sign in and no session can be created for them.")
+)
+
+// POST /v1/sessions: a new active session of user_id, as Clerk's
+// createSession, answered as GET /v1/sessions/{id} answers it. A
+// development instance's only: it signs a user in with nothing but the
+// secret key, for a relying app's end-to-end tests (then POST
+// /v1/sessions/{id}/tokens mints its token). The session starts as every
+// sign-in's does, on a client of its own, and proved no factor
+// (session.StartUnproved).
+func (a *app) apiSessionCreate(c echo.Context) error {
+	if !a.Config.Dev() {
+		return errDevelopmentOnly
+	}
+	var body struct {
+		UserID string `json:"user_id"`
+	}
+	if err := bindJSON(c, &body); err != nil {
+		return err
+	}
+	if body.UserID == "" {
+		return apperr.Field(apperr.Invalid, "user_id", "Give the user_id of the user the session is for.")
+	}
+	ctx := c.Request().Context()
+	s, err := a.Sessions.StartUnproved(ctx, body.UserID, RealIP(c).String(), c.Request().UserAgent())
+	if errors.Is(err, session.ErrCannotSignIn) {
+		return errSessionUserRefused
+	}
+	if err != nil {
+		return err
+	}
+	a.Log.InfoContext(ctx, "backend API started a session without a sign-in", "user_id", s.UserID,
+		"session_id", s.ID, "ip", RealIP(c).String(), "request_id", RequestIDFrom(ctx))
+	return apiJSON(c, http.StatusOK, s.ToObject())
+}
+
 // POST /v1/sessions/:id/revoke: the session's tokens stop at their next
 // refresh.
 func (a *app) apiSessionRevoke(c echo.Context) error {

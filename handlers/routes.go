@@ -243,6 +243,7 @@ func apiRoutes() []Route {
 		api(patch, "/v1/phone_numbers/:id", identifierRoute((*app).apiIdentifierUpdate, user.Phone)),
 		api(del, "/v1/phone_numbers/:id", identifierRoute((*app).apiIdentifierDelete, user.Phone)),
 		api(get, "/v1/sessions", (*app).apiSessionsList),
+		api(post, "/v1/sessions", (*app).apiSessionCreate),
 		api(get, "/v1/sessions/:id", (*app).apiSessionGet),
 		api(post, "/v1/sessions/:id/revoke", (*app).apiSessionRevoke),
 		api(post, "/v1/sessions/:id/tokens", (*app).apiSessionToken),

@@ -194,6 +194,41 @@ func (s *Service) StartImpersonation(ctx context.Context, r Repo, clientID, user
 		ExpireAt: now.Add(life), Actor: imp.Actor})
 }
 
+// ErrUserNotFound answers StartUnproved for a user that does not exist.
+var ErrUserNotFound = apperr.New(apperr.NotFound, "No user was found with that ID.")
+
+// StartUnproved starts a session of userID that nobody signed in to: the
+// Backend API's POST /v1/sessions, which only a development instance
+// answers, so that a relying app's end-to-end tests get a signed-in user
+// without driving a browser. It goes through the one door every sign-in
+// uses (start), in a transaction of its own that writes session.created
+// with it: bans, locks and the blocklist refuse it (ErrCannotSignIn), and
+// lifetime, inactivity, revocation and last_active_at are those of any
+// session. Its client is a new one that no browser holds, so no browser
+// is signed in by it (REQ-SES-07).
+//
+// It proved no factor of the user's: FirstFactorAt stays zero, so its
+// tokens' fva is [-1, -1] (an app asking for a recent factor does not get
+// one), and reverified_at stays empty, so the portal's sensitive changes
+// still ask for full re-authentication (REQ-SES-06). It is not an
+// impersonation: it has no actor, and its tokens no act claim.
+func (s *Service) StartUnproved(ctx context.Context, userID, ip, ua string) (*Session, error) {
+	var sess *Session
+	err := s.InTx(ctx, func(r Repo) error {
+		var err error
+		sess, err = s.start(ctx, r, Session{UserID: userID, IP: ip, UserAgent: ua,
+			ExpireAt: s.Clock.Now().Add(s.Policy.MaxLifetime)})
+		if errors.Is(err, apperr.ErrNotFound) {
+			return ErrUserNotFound
+		}
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return sess, nil
+}
+
 // start creates sess (its factor times, expiry and actor set by the
 // caller) as the client's one active session.
 func (s *Service) start(ctx context.Context, r Repo, sess Session) (*Session, error) {
@@ -615,7 +650,7 @@ func (s *Service) TokenFor(ctx context.Context, sess *Session, azp string, ttl t
 		return "", time.Time{}, err
 	}
 	p := token.SessionParams{Issuer: s.Issuer, UserID: sess.UserID, SessionID: sess.ID, AuthorizedParty: azp,
-		Now: now, TTL: ttl, FirstFactorAt: sess.FirstFactorAt, Actor: sess.Actor}
+		Now: now, TTL: ttl, FirstFactorAt: sess.FirstFactorAt, NoFirstFactor: !sess.ProvedFirstFactor(), Actor: sess.Actor}
 	if s.CustomClaims != nil {
 		if p.Custom, err = s.CustomClaims(ctx, sess); err != nil {
 			return "", time.Time{}, err

@@ -30,10 +30,13 @@ type Client struct {
 
 // Session is one signed-in period of a user on a client.
 type Session struct {
-	ID             string
-	ClientID       string
-	UserID         string
-	Status         string
+	ID       string
+	ClientID string
+	UserID   string
+	Status   string
+	// FirstFactorAt is when the sign-in proved the first factor; zero
+	// for a session nobody signed in to (StartUnproved), whose tokens'
+	// fva[0] is then -1.
 	FirstFactorAt  time.Time
 	SecondFactorAt *time.Time
 	ActiveOrgID    string
@@ -61,6 +64,11 @@ const ImpersonationInactivity = 10 * time.Minute
 
 // Impersonated reports whether someone else acts for the user in s.
 func (s *Session) Impersonated() bool { return len(s.Actor) > 0 }
+
+// ProvedFirstFactor reports whether a first factor of the user's was
+// proved on this session: false only for one that nobody signed in to
+// (StartUnproved) and that no one has reverified since.
+func (s *Session) ProvedFirstFactor() bool { return !s.FirstFactorAt.IsZero() }
 
 // MultiFactor reports whether the person proved a second factor on this
 // session: the second step of sign-in, a passkey (which verifies the user,

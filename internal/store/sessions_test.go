@@ -149,6 +149,33 @@ func testSessions(t *testing.T, open func(t *testing.T) *store.Store) {
 		}
 	})
 
+	// POST /v1/sessions starts a session nobody signed in to: no first
+	// factor, a zero FirstFactorAt, which reads back zero (so its tokens'
+	// fva[0] stays -1) until a reverification gives it one.
+	t.Run("a session without a first factor reads back zero until reverified", func(t *testing.T) {
+		s, ctx := open(t), t.Context()
+		want := newSession(t, s, createClient(t, s), base)
+		want.FirstFactorAt = time.Time{}
+		if err := s.Q.CreateSession(ctx, want); err != nil {
+			t.Fatal(err)
+		}
+		got, err := s.Q.SessionByID(ctx, want.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !got.FirstFactorAt.IsZero() || got.ProvedFirstFactor() {
+			t.Errorf("FirstFactorAt = %v, want the zero time", got.FirstFactorAt)
+		}
+		if err := s.Q.MarkReverified(ctx, want.ID, at(time.Minute), true, false); err != nil {
+			t.Fatal(err)
+		}
+		if got, _ = s.Q.SessionByID(ctx, want.ID); !got.ProvedFirstFactor() {
+			t.Errorf("after a reverification FirstFactorAt = %v", got.FirstFactorAt)
+		} else {
+			sameTime(t, "FirstFactorAt", got.FirstFactorAt, at(time.Minute))
+		}
+	})
+
 	t.Run("active sessions of a client, newest first", func(t *testing.T) {
 		s, ctx := open(t), t.Context()
 		c := createClient(t, s)

@@ -71,6 +71,11 @@ type SessionParams struct {
 	TTL             time.Duration
 	FirstFactorAt   time.Time
 	SecondFactorAt  time.Time // zero when no second factor was verified
+	// NoFirstFactor says that no first factor was proved in the session
+	// (one the Backend API started without a sign-in): FirstFactorAt is
+	// zero and fva[0] is -1. Without it a zero FirstFactorAt is refused,
+	// as a session that forgot to record its sign-in.
+	NoFirstFactor bool
 
 	// Set while an organization is active.
 	OrgID          string
@@ -92,11 +97,14 @@ func NewSessionClaims(p SessionParams) (SessionClaims, error) {
 		return SessionClaims{}, errors.New("token: issuer, user and session are required")
 	case p.TTL < time.Second:
 		return SessionClaims{}, errors.New("token: TTL must be at least a second")
-	case p.FirstFactorAt.IsZero():
+	case p.FirstFactorAt.IsZero() && !p.NoFirstFactor:
 		return SessionClaims{}, errors.New("token: first factor time is required")
 	}
 	iat := p.Now.Unix()
-	fva := [2]int{minutesSince(p.Now, p.FirstFactorAt), -1}
+	fva := [2]int{-1, -1}
+	if !p.NoFirstFactor {
+		fva[0] = minutesSince(p.Now, p.FirstFactorAt)
+	}
 	if !p.SecondFactorAt.IsZero() {
 		fva[1] = minutesSince(p.Now, p.SecondFactorAt)
 	}

@@ -515,6 +515,18 @@ func TestNewSessionClaims(t *testing.T) {
 		t.Errorf("an impersonation session's fva = %v, want [-1 -1]: no factor of the user's was verified", ic.FVA)
 	}
 
+	// A session nobody signed in to (the Backend API's POST /v1/sessions)
+	// proved no first factor: fva[0] is -1, and its zero time is no error.
+	unproved := p
+	unproved.FirstFactorAt, unproved.NoFirstFactor = time.Time{}, true
+	if uc, err := NewSessionClaims(unproved); err != nil || uc.FVA != [2]int{-1, -1} {
+		t.Errorf("a session without a first factor: fva %v, %v; want [-1 -1]", uc.FVA, err)
+	}
+	unproved.SecondFactorAt = now.Add(-2 * time.Minute)
+	if uc, _ := NewSessionClaims(unproved); uc.FVA != [2]int{-1, 2} {
+		t.Errorf("a session without a first factor but with a second: fva %v, want [-1 2]", uc.FVA)
+	}
+
 	p.SecondFactorAt = now.Add(time.Minute) // another process's clock ahead
 	if c, _ := NewSessionClaims(p); c.FVA != [2]int{0, 0} {
 		t.Errorf("fva with a factor time in the future = %v", c.FVA)
