@@ -176,7 +176,7 @@ func (a *app) signInAttemptFactorTwo(c echo.Context) error {
 	in := flow.Input{Code: flow.CleanCode(c.FormValue("code"))}
 	sess, err := a.SignIn.AttemptSecondFactor(ctx, f, strategy, in, a.meta(c))
 	if err != nil {
-		if done, err := a.completedMeanwhile(c, f); done || err != nil {
+		if done, err := a.completedMeanwhile(c, f, err); done || err != nil {
 			return err
 		}
 		a.logAttempt(c, stepSecondFactor, strategy, f.UserID, err)

@@ -160,23 +160,44 @@ func (a *app) finished(c echo.Context, f *flow.Flow, gone error) error {
 // first: that copy saved the flow before this one could (a conflict) or
 // used up its code. This one then goes on as finished says; done reports
 // that it answered. Any other failure is left to the caller.
-func (a *app) completedMeanwhile(c echo.Context, f *flow.Flow) (done bool, err error) {
-	var (
-		g    *flow.Flow
-		gone error
-	)
+func (a *app) completedMeanwhile(c echo.Context, f *flow.Flow, failed error) (done bool, err error) {
+	load := func() (*flow.Flow, error) {
+		if f.Kind == flow.SignUp {
+			return a.SignUp.Load(c.Request().Context(), a.clientID(c), f.ID)
+		}
+		return a.SignIn.Load(c.Request().Context(), a.clientID(c), f.ID)
+	}
+	gone := signin.ErrFlowGone
 	if f.Kind == flow.SignUp {
-		g, err = a.SignUp.Load(c.Request().Context(), a.clientID(c), f.ID)
 		gone = signup.ErrFlowGone
-	} else {
-		g, err = a.SignIn.Load(c.Request().Context(), a.clientID(c), f.ID)
-		gone = signin.ErrFlowGone
 	}
-	if err != nil || g.Status != flow.Complete {
-		return false, nil
+	// A code found used was most likely used by the same form sent a
+	// moment earlier (a double click), which is finishing the flow now:
+	// wait for it a little, so this answer, the one the browser shows,
+	// lands where that one does instead of saying the code was used.
+	wait := time.Duration(0)
+	if errors.Is(failed, flow.ErrCodeUsed) {
+		wait = codeUsedWait
 	}
-	return true, a.finished(c, g, gone)
+	for deadline := time.Now().Add(wait); ; {
+		g, err := load()
+		if err == nil && g.Status == flow.Complete {
+			return true, a.finished(c, g, gone)
+		}
+		if err != nil || !time.Now().Before(deadline) {
+			return false, nil
+		}
+		select {
+		case <-c.Request().Context().Done():
+			return false, nil
+		case <-time.After(25 * time.Millisecond):
+		}
+	}
 }
+
+// codeUsedWait bounds how long a request whose code another one used waits
+// for that one to finish the flow (see completedMeanwhile).
+const codeUsedWait = 3 * time.Second
 
 // allow applies a per-IP rate limit; msg explains a refusal to a person.
 func (a *app) allow(c echo.Context, what string, w ratelimit.Window) (bool, string) {

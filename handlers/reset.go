@@ -65,7 +65,7 @@ func (a *app) signInResetPassword(c echo.Context) error {
 	signOutAll := c.FormValue("sign_out_others") == "true"
 	sess, err := a.SignIn.ResetPassword(ctx, f, c.FormValue("password"), !signOutAll, a.meta(c))
 	if err != nil {
-		if done, err := a.completedMeanwhile(c, f); done || err != nil {
+		if done, err := a.completedMeanwhile(c, f, err); done || err != nil {
 			return err
 		}
 		errs, status, ok := a.formErrors(c, err)

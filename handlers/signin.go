@@ -301,7 +301,7 @@ func (a *app) signInAttempt(c echo.Context) error {
 		ChallengeID: c.FormValue("challenge_id"), Credential: []byte(c.FormValue("credential"))}
 	sess, err := a.SignIn.Attempt(ctx, f, strategy, in, a.meta(c))
 	if err != nil {
-		if done, err := a.completedMeanwhile(c, f); done || err != nil {
+		if done, err := a.completedMeanwhile(c, f, err); done || err != nil {
 			return err
 		}
 		a.logAttempt(c, stepFirstFactor, strategy, f.UserID, err)

@@ -255,7 +255,7 @@ func (a *app) signUpVerify(c echo.Context) error {
 	factor := f.Data.Strategy // Verify moves the flow on to what is left
 	sess, err := a.SignUp.Verify(ctx, f, flow.CleanCode(c.FormValue("code")), a.meta(c))
 	if err != nil {
-		if done, err := a.completedMeanwhile(c, f); done || err != nil {
+		if done, err := a.completedMeanwhile(c, f, err); done || err != nil {
 			return err
 		}
 		a.logAttempt(c, stepSignUp, factor, "", err)

@@ -163,7 +163,14 @@ func TestDoubleClickEmailCodeSignInSendsOneCode(t *testing.T) {
 		}
 		codePage := b.get(landing)
 		wantText(t, "the code page", codePage, http.StatusOK, "Check your email")
-		wantHandBack(t, b.submit(codePage, codeForm, map[string]string{"code": mails[0].Code()}), http.StatusSeeOther, appURL)
+		// The code sent twice at once too: both answers hand back, one
+		// having waited for the other to finish.
+		action, vals = b.formValues(codePage, codeForm, map[string]string{"code": mails[0].Code()})
+		for i, ans := range sendTwice(t, b, action, vals) {
+			if ans.Status != http.StatusSeeOther || ans.Header.Get("Location") != appURL || ans.setCookie("__session") == nil {
+				t.Fatalf("code sent twice, answer %d: %d to %q, want the hand-back:\n%s", i+1, ans.Status, ans.Header.Get("Location"), ans.text())
+			}
+		}
 	})
 }
 
@@ -243,4 +250,28 @@ func TestDoubleClickFirstVisitEmailCodeSignInSendsOneCode(t *testing.T) {
 		}
 		wantHandBack(t, b.submit(b.get(landing), codeForm, map[string]string{"code": mails[0].Code()}), http.StatusSeeOther, appURL)
 	})
+}
+
+// The last code sent twice at once (a double click on Verify): the first
+// answer makes the account, and the second, which finds the code used,
+// waits for it and lands in the same place instead of saying the code was
+// already used — the browser shows the second answer.
+func TestDoubleClickFinalCodeLandsOnce(t *testing.T) {
+	p := portaltest.Start(t, portaltest.Options{})
+	for i := range 5 {
+		b := newBrowser(t, p)
+		email := "ada" + string(rune('a'+i)) + "@example.com"
+		pg := b.submit(b.get(withRedirect("/sign-up", appURL)), signUpForm, map[string]string{
+			"email_address": email, "password": goodPassword, "first_name": "Ada", "last_name": "Lovelace"})
+		code := p.SMTP.WaitFor(t, email, mailWait).Code()
+		action, vals := b.formValues(pg, verifyForm, map[string]string{"code": code})
+		twice := sendTwice(t, b, action, vals)
+		for j, ans := range twice {
+			if ans.Status != http.StatusSeeOther || ans.setCookie("__session") == nil {
+				t.Fatalf("try %d, answer %d: %d to %q, want the hand-back with a session:\n%s", i+1, j+1, ans.Status,
+					ans.Header.Get("Location"), ans.text())
+			}
+		}
+		userID(t, p, email) // one account: made once
+	}
 }

@@ -315,8 +315,15 @@ func (c *Codes) Check(ctx context.Context, st CodeStore, flowID, strategy, code 
 }
 
 // The two ways a code is spent; fresh values, so no caller shares one.
+// ErrCodeUsed is what the refusal of a code used already wraps: a request
+// that finds its code used by another one sent at the same moment (a
+// double click) may wait for that one to finish the flow.
+var ErrCodeUsed = errors.New("flow: code already used")
+
 func errCodeUsed() error {
-	return apperr.Field(apperr.Expired, "code", "This code was already used. Ask for a new code.").T("error.code.used")
+	e := apperr.Field(apperr.Expired, "code", "This code was already used. Ask for a new code.").T("error.code.used")
+	e.Err = ErrCodeUsed
+	return e
 }
 
 func errTooManyAttempts() error {
