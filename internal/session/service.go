@@ -195,7 +195,7 @@ func (s *Service) StartImpersonation(ctx context.Context, r Repo, clientID, user
 }
 
 // ErrUserNotFound answers StartUnproved for a user that does not exist.
-var ErrUserNotFound = apperr.New(apperr.NotFound, "No user was found with that ID.")
+var ErrUserNotFound = apperr.New(apperr.NotFound, "No user with that ID exists.")
 
 // StartUnproved starts a session of userID that nobody signed in to: the
 // Backend API's POST /v1/sessions, which only a development instance
