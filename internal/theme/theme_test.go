@@ -270,6 +270,8 @@ func TestLiveReloadsInDevelopment(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	var loaded []string
+	live.Loaded = func(th *Theme) { v, _ := th.Var("colorPrimary"); loaded = append(loaded, v) }
 	th, _ := live.Theme()
 	if v, _ := th.Var("colorPrimary"); v != "#111111" {
 		t.Fatalf("colorPrimary %q", v)
@@ -300,6 +302,9 @@ func TestLiveReloadsInDevelopment(t *testing.T) {
 	th, err = live.Theme()
 	if v, _ := th.Var("colorPrimary"); err != nil || v != "#f4f4f5" {
 		t.Fatalf("after the fix: %q, %v", v, err)
+	}
+	if want := []string{"#222222", "#f4f4f5"}; !reflect.DeepEqual(loaded, want) {
+		t.Errorf("Loaded was called with %v, want %v (each good reload, once)", loaded, want)
 	}
 	touch(custom, ".cl-card{color:blue}")
 	c, err := live.Custom()
