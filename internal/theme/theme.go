@@ -314,6 +314,11 @@ func (l *loader) stylesheet(name, dir string, disk bool, source string) (string,
 	} else {
 		data, err = fs.ReadFile(themes.FS, name)
 	}
+	if errors.Is(err, fs.ErrNotExist) {
+		return "", &Error{File: source, Key: "stylesheet", Value: name,
+			Problem: fmt.Sprintf("no file %s next to the theme (looked for %s)", name, filepath.Join(dir, name)),
+			Accepts: "the name of a .css file in the same folder as the theme, or leave the stylesheet line out (it is optional)"}
+	}
 	if err != nil {
 		return "", fmt.Errorf("theme: %s: stylesheet: %w", source, err)
 	}

@@ -371,3 +371,37 @@ func TestColorSchemeFollowsTheBackground(t *testing.T) {
 		t.Errorf("a faint translucent background: %v", blocks)
 	}
 }
+
+// The README's example theme loads as written, once the stylesheet it
+// names sits next to it; without that file the error says to add it or
+// leave the line out.
+func TestReadmeThemeExample(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	const open = "```yaml\n# acme.yaml — PORTAL_THEME=./acme.yaml\n"
+	_, body, ok := strings.Cut(string(readme), open)
+	if !ok {
+		t.Fatal("README has no acme.yaml example")
+	}
+	body, _, _ = strings.Cut(body, "```")
+	dir := t.TempDir()
+	path := writeTheme(t, dir, "acme.yaml", body)
+	_, err = Load(path, false)
+	var te *Error
+	if !errors.As(err, &te) || te.Key != "stylesheet" || !strings.Contains(err.Error(), "leave the stylesheet line out") {
+		t.Fatalf("without acme.css: %v, want an error on stylesheet saying it may be left out", err)
+	}
+	writeTheme(t, dir, "acme.css", ".cl-card { box-shadow: none; }")
+	th, err := Load(path, false)
+	if err != nil {
+		t.Fatalf("the README's example theme is refused: %v", err)
+	}
+	if v, _ := th.Var("colorPrimary"); v != "#0b5394" || th.Options.ApplicationName != "Acme" || !th.HasDark() {
+		t.Errorf("colorPrimary %q, applicationName %q, dark %v", v, th.Options.ApplicationName, th.HasDark())
+	}
+	if ps := th.ContrastProblems(); len(ps) != 0 {
+		t.Errorf("the README's example has contrast problems: %v", ps)
+	}
+}
