@@ -74,3 +74,22 @@ func TestUnquotedFontListIsShownQuoted(t *testing.T) {
 		t.Errorf("error does not show %s: %v", want, err)
 	}
 }
+
+// A stylesheet given where a theme belongs, and a key written twice, are
+// said plainly.
+func TestStylesheetAsThemeAndDuplicateKey(t *testing.T) {
+	dir := t.TempDir()
+	css := writeTheme(t, dir, "brand.css", ".cl-card { color: red; }")
+	for _, ref := range []string{css, "brand.css"} {
+		_, err := Load(ref, false)
+		var te *Error
+		if !errors.As(err, &te) || te.File != "PORTAL_THEME" || !strings.Contains(err.Error(), ref+" is a stylesheet") || !strings.Contains(err.Error(), "PORTAL_THEME_CSS") {
+			t.Errorf("PORTAL_THEME=%s: %v, want an error pointing to PORTAL_THEME_CSS", ref, err)
+		}
+	}
+	_, err := Load(writeTheme(t, dir, "dup.yaml", "variables:\n  colorPrimary: '#111111'\n  colorPrimary: '#222222'\n"), false)
+	if err == nil || !strings.Contains(err.Error(), `line 3: mapping key "colorPrimary" already defined at line 2`) ||
+		strings.Contains(err.Error(), "unmarshal") || strings.Contains(err.Error(), "\n") {
+		t.Errorf("duplicate key: %v", err)
+	}
+}

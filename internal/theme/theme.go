@@ -179,6 +179,11 @@ func (l *loader) resolve(ref, dir, from, key string) (*resolved, error) {
 		disk   = isPath(ref)
 		err    error
 	)
+	if strings.EqualFold(filepath.Ext(ref), ".css") {
+		return nil, &Error{File: from, Key: key, Value: ref, Problem: ref + " is a stylesheet, not a theme file",
+			Accepts: "a theme file (.yaml, .yml or .json) here, and name the stylesheet in it (stylesheet: " + filepath.Base(ref) +
+				") or in PORTAL_THEME_CSS"}
+	}
 	if disk {
 		source = ref
 		if dir != "" && !filepath.IsAbs(ref) {
@@ -343,7 +348,15 @@ func (l *loader) read(path string) ([]byte, error) {
 	return data, nil
 }
 
-func cleanYAML(err error) string { return strings.TrimPrefix(err.Error(), "yaml: ") }
+// cleanYAML is the YAML decoder's message without its package prefix and
+// the heading it puts over a list of type errors.
+func cleanYAML(err error) string {
+	s := strings.TrimPrefix(err.Error(), "yaml: ")
+	if rest, ok := strings.CutPrefix(s, "unmarshal errors:\n"); ok {
+		s = strings.Join(strings.Fields(rest), " ")
+	}
+	return s
+}
 
 func clone(m map[string]string) map[string]string {
 	out := make(map[string]string, len(m))
