@@ -384,6 +384,10 @@ func (p *Portal) wire(ctx context.Context, opt Options) error {
 	if err != nil {
 		return err
 	}
+	look.Loaded = func(t *theme.Theme) { warnContrast(p.Log, t) }
+	if t, _ := look.Theme(); t != nil {
+		warnContrast(p.Log, t)
+	}
 	mail.Theme = look
 	p.Handler, err = handlers.New(handlers.Deps{Config: cfg, Log: p.Log, Clock: clock, SignIn: in, SignUp: up, Codes: codes,
 		Providers: providers, Sealer: sealer, Social: soc,
@@ -603,4 +607,16 @@ func newLogger(cfg *config.Config, w io.Writer) *slog.Logger {
 		return slog.New(slog.NewJSONHandler(w, opts))
 	}
 	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+// warnContrast logs each pair of the theme's colours that the pages paint
+// one on the other below WCAG AA, so an owner's brand colour that leaves
+// a button's label or a link hard to read is told of at start-up (and in
+// development on each save) rather than found by a user. The portal starts
+// anyway: the theme is the owner's to decide.
+func warnContrast(log *slog.Logger, t *theme.Theme) {
+	for _, c := range t.ContrastProblems() {
+		log.Warn("theme: colours below WCAG AA contrast; change one of the two variables",
+			"theme", t.Source, "pair", c.String())
+	}
 }

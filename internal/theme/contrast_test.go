@@ -2,36 +2,9 @@ package theme
 
 import (
 	"math"
+	"strings"
 	"testing"
 )
-
-// textPairs are the text colour / background pairs static/portal.css
-// actually paints: body text and hints in the card, the footer's muted
-// text and links on its tinted band, button labels, typed input, links,
-// and alerts and badges on the card.
-var textPairs = [][2]string{
-	{"colorForeground", "colorBackground"},
-	{"colorMutedForeground", "colorBackground"},
-	{"colorMutedForeground", "colorMuted"},
-	{"colorPrimaryForeground", "colorPrimary"},
-	{"colorInputForeground", "colorInput"},
-	{"colorDanger", "colorBackground"},
-	{"colorSuccess", "colorBackground"},
-	{"colorWarning", "colorBackground"},
-	{"colorPrimary", "colorBackground"},
-	{"colorPrimary", "colorMuted"},
-	{"colorForeground", "colorMuted"},      // the chosen organization, hovered buttons, the page behind the card
-	{"colorMutedForeground", "colorInput"}, // placeholders
-}
-
-// nonTextPairs must reach 3:1 (WCAG 1.4.11): the focus ring on the card,
-// and the border that shows where a field or a secondary button is, against
-// both its sides.
-var nonTextPairs = [][2]string{
-	{"colorRing", "colorBackground"},
-	{"colorNeutral", "colorInput"},
-	{"colorNeutral", "colorBackground"},
-}
 
 // Every shipped theme, in light and (for auto) dark, meets WCAG 2.x AA for
 // normal text: 4.5:1.
@@ -90,6 +63,57 @@ func TestContrastKnownValues(t *testing.T) {
 	for _, tc := range cases {
 		if got := Contrast(c(tc.fg), c(tc.bg)); math.Abs(got-tc.want) > 0.02 {
 			t.Errorf("%s on %s = %.3f, want %.2f", tc.fg, tc.bg, got, tc.want)
+		}
+	}
+}
+
+// An owner's brand colour that leaves text hard to read is reported pair
+// by pair, in light and dark, also when the file extends nothing (the page
+// then draws the rest from static/portal.css, that is the default theme).
+func TestOwnerThemeContrastProblems(t *testing.T) {
+	dir := t.TempDir()
+	names := func(ps []ContrastProblem) map[string]bool {
+		out := map[string]bool{}
+		for _, p := range ps {
+			key := p.Foreground + "/" + p.Background
+			if p.Dark {
+				key = "dark " + key
+			}
+			out[key] = true
+		}
+		return out
+	}
+	yellow, err := Load(writeTheme(t, dir, "yellow.yaml", "variables:\n  colorPrimary: '#ffff00'\n  colorPrimaryForeground: white\n"), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := names(yellow.ContrastProblems())
+	for _, want := range []string{"colorPrimaryForeground/colorPrimary", "colorPrimary/colorBackground", "colorPrimary/colorMuted"} {
+		if !got[want] {
+			t.Errorf("%s not reported; got %v", want, got)
+		}
+	}
+	if len(got) != 3 {
+		t.Errorf("reported %v, want the three pairs with yellow", got)
+	}
+	msg := yellow.ContrastProblems()[0].String()
+	if !strings.Contains(msg, "1.07:1") || !strings.Contains(msg, "4.5:1") || !strings.Contains(msg, "#ffff00") {
+		t.Errorf("message %q does not give the colours, the ratio and what AA asks", msg)
+	}
+
+	dark, err := Load(writeTheme(t, dir, "auto-navy.yaml", "extends: auto\ndark:\n  extends: dark\n  variables: {colorPrimary: navy, colorRing: '#222222'}\n"), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got = names(dark.ContrastProblems())
+	if !got["dark colorPrimaryForeground/colorPrimary"] || !got["dark colorRing/colorBackground"] || got["colorPrimary/colorBackground"] {
+		t.Errorf("dark problems %v", got)
+	}
+
+	for _, name := range Shipped() {
+		th, _ := Load(name, false)
+		if ps := th.ContrastProblems(); len(ps) != 0 {
+			t.Errorf("%s: %v", name, ps)
 		}
 	}
 }

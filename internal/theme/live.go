@@ -16,6 +16,11 @@ type Live struct {
 	ref, customPath string
 	dev             bool
 
+	// Loaded, when set, is called with each theme read again in
+	// development after its file changed (the caller sees the first one
+	// from NewLive), for instance to log its contrast problems.
+	Loaded func(*Theme)
+
 	mu        sync.Mutex
 	theme     *Theme
 	custom    *Custom
@@ -68,6 +73,9 @@ func (l *Live) Theme() (*Theme, error) {
 		return l.theme, err
 	}
 	l.theme, l.themeErr = t, nil
+	if l.Loaded != nil {
+		l.Loaded(t)
+	}
 	return t, nil
 }
 

@@ -17,6 +17,7 @@ import (
 	"path/filepath"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -45,8 +46,10 @@ type Theme struct {
 // would be accepted instead.
 type Error struct {
 	File    string
+	Line    int    // the line in File, when known (0: not said)
 	Key     string // "variables.colorPrimary", "extends", …
 	Value   string
+	Problem string // what is wrong, when it is not the value ("unknown key"); else the value is quoted
 	Accepts string
 }
 
@@ -55,13 +58,20 @@ func (e *Error) Error() string {
 	if len(v) > 80 {
 		v = v[:80] + "…"
 	}
-	where := e.File + ": " + e.Key
-	if e.Key == "" {
-		where = e.File
+	where := e.File
+	if e.Line > 0 {
+		where += ":" + strconv.Itoa(e.Line)
 	}
-	msg := fmt.Sprintf("theme: %s: %q is not accepted; use %s", where, v, e.Accepts)
+	if e.Key != "" {
+		where += ": " + e.Key
+	}
+	what := fmt.Sprintf("%q is not accepted", v)
+	if e.Problem != "" {
+		what = e.Problem
+	}
+	msg := fmt.Sprintf("theme: %s: %s; use %s", where, what, e.Accepts)
 	if strings.HasPrefix(e.Key, "variables.") || strings.HasPrefix(e.Key, "dark.variables.") {
-		if e.Value == "" {
+		if e.Value == "" && e.Problem == "" {
 			msg += ` (in YAML, quote values that start with #: colorPrimary: "#2f3037")`
 		}
 	}
@@ -169,6 +179,11 @@ func (l *loader) resolve(ref, dir, from, key string) (*resolved, error) {
 		disk   = isPath(ref)
 		err    error
 	)
+	if strings.EqualFold(filepath.Ext(ref), ".css") {
+		return nil, &Error{File: from, Key: key, Value: ref, Problem: ref + " is a stylesheet, not a theme file",
+			Accepts: "a theme file (.yaml, .yml or .json) here, and name the stylesheet in it (stylesheet: " + filepath.Base(ref) +
+				") or in PORTAL_THEME_CSS"}
+	}
 	if disk {
 		source = ref
 		if dir != "" && !filepath.IsAbs(ref) {
@@ -193,6 +208,9 @@ func (l *loader) resolve(ref, dir, from, key string) (*resolved, error) {
 	l.seen[source] = true // for this chain only: auto reaches default twice, legitimately
 	defer delete(l.seen, source)
 
+	if err := checkShape(source, data); err != nil {
+		return nil, err
+	}
 	var f file
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
@@ -215,7 +233,8 @@ func (l *loader) resolve(ref, dir, from, key string) (*resolved, error) {
 	for k, raw := range f.Options {
 		o, ok := lookupOption(k)
 		if !ok {
-			return nil, &Error{File: source, Key: "options." + k, Value: raw, Accepts: "an option name: " + strings.Join(OptionNames(), ", ")}
+			return nil, &Error{File: source, Key: "options." + k, Value: raw, Problem: "unknown option",
+				Accepts: suggest(k, OptionNames(), "an option name: ")}
 		}
 		v, ok := o.kind.check(raw, l.dev)
 		if !ok {
@@ -273,7 +292,8 @@ func (l *loader) checkVars(source, prefix string, in, into map[string]string) er
 	for k, raw := range in {
 		v, ok := lookupVariable(k)
 		if !ok {
-			return &Error{File: source, Key: prefix + k, Value: raw, Accepts: "a variable name: " + strings.Join(VariableNames(), ", ")}
+			return &Error{File: source, Key: prefix + k, Value: raw, Problem: "unknown variable",
+				Accepts: suggest(k, VariableNames(), "a variable name: ")}
 		}
 		val, ok := v.kind.check(raw, l.dev)
 		if !ok {
@@ -299,6 +319,11 @@ func (l *loader) stylesheet(name, dir string, disk bool, source string) (string,
 	} else {
 		data, err = fs.ReadFile(themes.FS, name)
 	}
+	if errors.Is(err, fs.ErrNotExist) {
+		return "", &Error{File: source, Key: "stylesheet", Value: name,
+			Problem: fmt.Sprintf("no file %s next to the theme (looked for %s)", name, filepath.Join(dir, name)),
+			Accepts: "the name of a .css file in the same folder as the theme, or leave the stylesheet line out (it is optional)"}
+	}
 	if err != nil {
 		return "", fmt.Errorf("theme: %s: stylesheet: %w", source, err)
 	}
@@ -323,7 +348,15 @@ func (l *loader) read(path string) ([]byte, error) {
 	return data, nil
 }
 
-func cleanYAML(err error) string { return strings.TrimPrefix(err.Error(), "yaml: ") }
+// cleanYAML is the YAML decoder's message without its package prefix and
+// the heading it puts over a list of type errors.
+func cleanYAML(err error) string {
+	s := strings.TrimPrefix(err.Error(), "yaml: ")
+	if rest, ok := strings.CutPrefix(s, "unmarshal errors:\n"); ok {
+		s = strings.Join(strings.Fields(rest), " ")
+	}
+	return s
+}
 
 func clone(m map[string]string) map[string]string {
 	out := make(map[string]string, len(m))

@@ -270,6 +270,8 @@ func TestLiveReloadsInDevelopment(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	var loaded []string
+	live.Loaded = func(th *Theme) { v, _ := th.Var("colorPrimary"); loaded = append(loaded, v) }
 	th, _ := live.Theme()
 	if v, _ := th.Var("colorPrimary"); v != "#111111" {
 		t.Fatalf("colorPrimary %q", v)
@@ -300,6 +302,9 @@ func TestLiveReloadsInDevelopment(t *testing.T) {
 	th, err = live.Theme()
 	if v, _ := th.Var("colorPrimary"); err != nil || v != "#f4f4f5" {
 		t.Fatalf("after the fix: %q, %v", v, err)
+	}
+	if want := []string{"#222222", "#f4f4f5"}; !reflect.DeepEqual(loaded, want) {
+		t.Errorf("Loaded was called with %v, want %v (each good reload, once)", loaded, want)
 	}
 	touch(custom, ".cl-card{color:blue}")
 	c, err := live.Custom()
@@ -364,5 +369,39 @@ func TestColorSchemeFollowsTheBackground(t *testing.T) {
 	th := &Theme{vars: map[string]string{"colorBackground": "rgba(0, 0, 0, .05)"}}
 	if blocks, _ := parseCSS(th.render()); scheme(blocks[0]) != "light" {
 		t.Errorf("a faint translucent background: %v", blocks)
+	}
+}
+
+// The README's example theme loads as written, once the stylesheet it
+// names sits next to it; without that file the error says to add it or
+// leave the line out.
+func TestReadmeThemeExample(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	const open = "```yaml\n# acme.yaml — PORTAL_THEME=./acme.yaml\n"
+	_, body, ok := strings.Cut(string(readme), open)
+	if !ok {
+		t.Fatal("README has no acme.yaml example")
+	}
+	body, _, _ = strings.Cut(body, "```")
+	dir := t.TempDir()
+	path := writeTheme(t, dir, "acme.yaml", body)
+	_, err = Load(path, false)
+	var te *Error
+	if !errors.As(err, &te) || te.Key != "stylesheet" || !strings.Contains(err.Error(), "leave the stylesheet line out") {
+		t.Fatalf("without acme.css: %v, want an error on stylesheet saying it may be left out", err)
+	}
+	writeTheme(t, dir, "acme.css", ".cl-card { box-shadow: none; }")
+	th, err := Load(path, false)
+	if err != nil {
+		t.Fatalf("the README's example theme is refused: %v", err)
+	}
+	if v, _ := th.Var("colorPrimary"); v != "#0b5394" || th.Options.ApplicationName != "Acme" || !th.HasDark() {
+		t.Errorf("colorPrimary %q, applicationName %q, dark %v", v, th.Options.ApplicationName, th.HasDark())
+	}
+	if ps := th.ContrastProblems(); len(ps) != 0 {
+		t.Errorf("the README's example has contrast problems: %v", ps)
 	}
 }
