@@ -250,7 +250,10 @@ func (l *loader) resolve(ref, dir, from, key string) (*resolved, error) {
 			if err != nil {
 				return nil, err
 			}
-			dark = base.vars
+			// Only the base's colours: fonts, sizes, radius and spacing
+			// do not change with the colour scheme, so the theme's own
+			// (or inherited) ones hold in dark mode too.
+			dark = colours(base.vars)
 		case r.dark != nil:
 			dark = r.dark
 		}
@@ -448,4 +451,15 @@ func declarations(b *strings.Builder, vals map[string]string) {
 			b.WriteString(v.Property + ":" + val + ";")
 		}
 	}
+}
+
+// colours is the colour variables of vars.
+func colours(vars map[string]string) map[string]string {
+	out := map[string]string{}
+	for k, v := range vars {
+		if x, ok := lookupVariable(k); ok && strings.HasPrefix(x.Property, "--color-") {
+			out[k] = v
+		}
+	}
+	return out
 }

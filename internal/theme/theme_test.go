@@ -51,9 +51,17 @@ func TestShippedThemesLoad(t *testing.T) {
 	if blocks[1].prelude != "@media (prefers-color-scheme: dark) :root" {
 		t.Errorf("auto's second block is %q", blocks[1].prelude)
 	}
+	// auto's dark block is the dark theme's colours (and colour scheme):
+	// fonts, sizes and radius do not change with the scheme.
 	darkBlocks, _ := parseCSS(dark.CSS())
-	if !reflect.DeepEqual(blocks[1].decls, darkBlocks[0].decls) {
-		t.Errorf("auto's dark block differs from the dark theme:\n%v\n%v", blocks[1].decls, darkBlocks[0].decls)
+	var darkColours [][2]string
+	for _, d := range darkBlocks[0].decls {
+		if strings.HasPrefix(d[0], "--color-") {
+			darkColours = append(darkColours, d)
+		}
+	}
+	if !reflect.DeepEqual(blocks[1].decls, darkColours) {
+		t.Errorf("auto's dark block is not the dark theme's colours:\n%v\n%v", blocks[1].decls, darkColours)
 	}
 	neo, _ := Load("neobrutalism", false)
 	if !strings.Contains(neo.Stylesheet(), "box-shadow: 8px 8px 0") {
@@ -403,5 +411,28 @@ func TestReadmeThemeExample(t *testing.T) {
 	}
 	if ps := th.ContrastProblems(); len(ps) != 0 {
 		t.Errorf("the README's example has contrast problems: %v", ps)
+	}
+}
+
+// An owner's theme extending auto keeps its fonts, sizes and radius in
+// dark mode: only colours switch with prefers-color-scheme.
+func TestOwnFontsHoldInDarkMode(t *testing.T) {
+	path := writeTheme(t, t.TempDir(), "acme.yaml", "extends: auto\nvariables:\n  colorPrimary: '#c2410c'\n"+
+		"  fontFamily: '\"Inter\", sans-serif'\n  borderRadius: 2px\n  spacing: 0.75rem\n")
+	th, err := Load(path, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	blocks, err := parseCSS(th.CSS())
+	if err != nil || len(blocks) != 2 {
+		t.Fatalf("CSS: %v, %d blocks\n%s", err, len(blocks), th.CSS())
+	}
+	for _, d := range blocks[1].decls {
+		if !strings.HasPrefix(d[0], "--color-") {
+			t.Errorf("dark mode sets %s: %s over the theme's own", d[0], d[1])
+		}
+	}
+	if v, _ := th.Var("fontFamily"); v != `"Inter", sans-serif` {
+		t.Errorf("fontFamily = %q", v)
 	}
 }
