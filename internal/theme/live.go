@@ -3,8 +3,11 @@ package theme
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
+	"path/filepath"
 	"sync"
 )
 
@@ -103,6 +106,10 @@ func (l *Live) Dev() bool { return l.dev }
 
 func readCustom(path string) (*Custom, stamp, error) {
 	st, err := os.Stat(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		abs, _ := filepath.Abs(path)
+		return nil, stamp{}, fmt.Errorf("PORTAL_THEME_CSS: no file %s (looked for %s): give the path of a .css file, or leave PORTAL_THEME_CSS unset", path, abs)
+	}
 	if err != nil {
 		return nil, stamp{}, fmt.Errorf("PORTAL_THEME_CSS: %w", err)
 	}

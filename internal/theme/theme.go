@@ -193,8 +193,11 @@ func (l *loader) resolve(ref, dir, from, key string) (*resolved, error) {
 		data, err = l.read(source)
 	} else {
 		if !IsShipped(ref) {
-			return nil, &Error{File: from, Key: key, Value: ref,
-				Accepts: "a shipped theme (" + strings.Join(Shipped(), ", ") + ") or a path to a theme file (.yaml, .yml or .json)"}
+			accepts := "a shipped theme (" + strings.Join(Shipped(), ", ") + ") or a path to a theme file (.yaml, .yml or .json)"
+			if IsShipped(strings.ToLower(ref)) { // Dark: names are lower-case
+				accepts = strings.ToLower(ref) + " (theme names are lower-case), or " + accepts
+			}
+			return nil, &Error{File: from, Key: key, Value: ref, Accepts: accepts}
 		}
 		name, source = ref, "themes/"+ref+".yaml"
 		data, err = fs.ReadFile(themes.FS, ref+".yaml")

@@ -436,3 +436,15 @@ func TestOwnFontsHoldInDarkMode(t *testing.T) {
 		t.Errorf("fontFamily = %q", v)
 	}
 }
+
+// Two start-up mistakes answered with what to do: a shipped theme's name
+// written with capitals, and a PORTAL_THEME_CSS file that is not there.
+func TestThemeNameCaseAndMissingCustomCSS(t *testing.T) {
+	if _, err := Load("Dark", false); err == nil || !strings.Contains(err.Error(), "dark (theme names are lower-case)") {
+		t.Errorf("PORTAL_THEME=Dark: %v", err)
+	}
+	_, err := NewLive("default", "brand.css", false)
+	if err == nil || !strings.Contains(err.Error(), "no file brand.css (looked for /") || strings.Contains(err.Error(), "stat ") {
+		t.Errorf("a missing PORTAL_THEME_CSS: %v", err)
+	}
+}
