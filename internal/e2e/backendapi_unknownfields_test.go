@@ -3,8 +3,10 @@ package e2e
 import (
 	"encoding/json"
 	"net/http"
+	"strings"
 	"testing"
 
+	"github.com/portalhq/portal/internal/admin"
 	"github.com/portalhq/portal/internal/testutil/portaltest"
 )
 
@@ -53,6 +55,19 @@ func TestBackendAPIUnknownFieldsOfSharedBodies(t *testing.T) {
 	} {
 		if r := apiCall(t, p, c.method, c.path, "Bearer "+p.SecretKey, json.RawMessage(c.body)); r.Status != http.StatusOK {
 			t.Errorf("%s %s %s: %d %s", c.method, c.path, c.body, r.Status, r.Body)
+		}
+	}
+}
+
+// A refused order_by on GET /v1/users lists what it may be, every column
+// the list sorts by (last_active_at among them since it became one).
+func TestBackendAPIUsersOrderByRefusalNamesEveryColumn(t *testing.T) {
+	p := portaltest.Start(t, portaltest.Options{})
+	e := wantAPIError(t, apiCall(t, p, http.MethodGet, "/v1/users?order_by=password", "Bearer "+p.SecretKey, nil),
+		http.StatusUnprocessableEntity, "form_param_format_invalid")
+	for name := range admin.OrderColumns() {
+		if !strings.Contains(e.Errors[0].LongMessage, name) {
+			t.Errorf("long_message %q does not name %s", e.Errors[0].LongMessage, name)
 		}
 	}
 }
