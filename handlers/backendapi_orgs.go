@@ -104,6 +104,23 @@ type orgBody struct {
 	PrivateMetadata       json.RawMessage `json:"private_metadata"`
 }
 
+// orgUpdateBody is the JSON of PATCH /v1/organizations/{id}: orgBody
+// without created_by, which only creating takes.
+type orgUpdateBody struct {
+	Name                  *string         `json:"name"`
+	Slug                  *string         `json:"slug"`
+	MaxAllowedMemberships *int            `json:"max_allowed_memberships"`
+	PublicMetadata        json.RawMessage `json:"public_metadata"`
+	PrivateMetadata       json.RawMessage `json:"private_metadata"`
+}
+
+// metadataBody is the JSON of the metadata endpoints of organizations and
+// memberships: the two metadata objects and nothing else.
+type metadataBody struct {
+	PublicMetadata  json.RawMessage `json:"public_metadata"`
+	PrivateMetadata json.RawMessage `json:"private_metadata"`
+}
+
 func deref(s *string) string {
 	if s == nil {
 		return ""
@@ -133,7 +150,7 @@ func (a *app) apiOrgGet(c echo.Context) error {
 
 // PATCH /v1/organizations/:id
 func (a *app) apiOrgUpdate(c echo.Context) error {
-	return orgAPIBody(a, c, func(ctx context.Context, adm *org.Admin, b orgBody) (any, error) {
+	return orgAPIBody(a, c, func(ctx context.Context, adm *org.Admin, b orgUpdateBody) (any, error) {
 		return adm.Update(ctx, c.Param("id"), org.AdminUpdateInput{Name: b.Name, Slug: b.Slug,
 			MaxMembers: b.MaxAllowedMemberships, PublicMetadata: b.PublicMetadata, PrivateMetadata: b.PrivateMetadata})
 	})
@@ -141,7 +158,7 @@ func (a *app) apiOrgUpdate(c echo.Context) error {
 
 // PATCH /v1/organizations/:id/metadata: a deep merge; null removes a key.
 func (a *app) apiOrgMetadata(c echo.Context) error {
-	return orgAPIBody(a, c, func(ctx context.Context, adm *org.Admin, b orgBody) (any, error) {
+	return orgAPIBody(a, c, func(ctx context.Context, adm *org.Admin, b metadataBody) (any, error) {
 		return adm.MergeMetadata(ctx, c.Param("id"), b.PublicMetadata, b.PrivateMetadata)
 	})
 }
@@ -202,6 +219,12 @@ type membershipBody struct {
 	Role   string `json:"role"`
 }
 
+// membershipUpdateBody is the JSON of PATCH …/memberships/{user_id},
+// whose path names the member.
+type membershipUpdateBody struct {
+	Role string `json:"role"`
+}
+
 // POST /v1/organizations/:id/memberships
 func (a *app) apiMembershipCreate(c echo.Context) error {
 	return orgAPIBody(a, c, func(ctx context.Context, adm *org.Admin, b membershipBody) (any, error) {
@@ -214,7 +237,7 @@ func (a *app) apiMembershipCreate(c echo.Context) error {
 
 // PATCH /v1/organizations/:id/memberships/:user_id
 func (a *app) apiMembershipUpdate(c echo.Context) error {
-	return orgAPIBody(a, c, func(ctx context.Context, adm *org.Admin, b membershipBody) (any, error) {
+	return orgAPIBody(a, c, func(ctx context.Context, adm *org.Admin, b membershipUpdateBody) (any, error) {
 		return adm.SetRole(ctx, c.Param("id"), c.Param("user_id"), b.Role)
 	})
 }
@@ -222,7 +245,7 @@ func (a *app) apiMembershipUpdate(c echo.Context) error {
 // PATCH /v1/organizations/:id/memberships/:user_id/metadata: a deep merge
 // into the membership's metadata; null removes a key.
 func (a *app) apiMembershipMetadata(c echo.Context) error {
-	return orgAPIBody(a, c, func(ctx context.Context, adm *org.Admin, b orgBody) (any, error) {
+	return orgAPIBody(a, c, func(ctx context.Context, adm *org.Admin, b metadataBody) (any, error) {
 		return adm.MergeMembershipMetadata(ctx, c.Param("id"), c.Param("user_id"), b.PublicMetadata, b.PrivateMetadata)
 	})
 }

@@ -124,13 +124,44 @@ type userBody struct {
 	SkipLegalChecks         bool            `json:"skip_legal_checks"`
 }
 
+// userUpdateBody is the JSON of PATCH /v1/users/{id}: userBody without
+// what only creating takes (addresses and numbers have endpoints of their
+// own), so that those are refused as unknown rather than dropped.
+type userUpdateBody struct {
+	Username               *string         `json:"username"`
+	Password               *string         `json:"password"`
+	PasswordDigest         *string         `json:"password_digest"`
+	PasswordHasher         *string         `json:"password_hasher"`
+	FirstName              *string         `json:"first_name"`
+	LastName               *string         `json:"last_name"`
+	ExternalID             *string         `json:"external_id"`
+	PrimaryEmailAddressID  *string         `json:"primary_email_address_id"`
+	SkipPasswordChecks     bool            `json:"skip_password_checks"`
+	SignOutOfOtherSessions bool            `json:"sign_out_of_other_sessions"`
+	PublicMetadata         json.RawMessage `json:"public_metadata"`
+	PrivateMetadata        json.RawMessage `json:"private_metadata"`
+	UnsafeMetadata         json.RawMessage `json:"unsafe_metadata"`
+	LegalAcceptedAt        *string         `json:"legal_accepted_at"` // RFC 3339
+	SkipLegalChecks        bool            `json:"skip_legal_checks"`
+}
+
+// userMetadataBody is the JSON of PATCH /v1/users/{id}/metadata: the
+// three metadata objects and nothing else.
+type userMetadataBody struct {
+	PublicMetadata  json.RawMessage `json:"public_metadata"`
+	PrivateMetadata json.RawMessage `json:"private_metadata"`
+	UnsafeMetadata  json.RawMessage `json:"unsafe_metadata"`
+}
+
+func (b userBody) legalAcceptedAt() (*time.Time, error) { return legalAcceptedAt(b.LegalAcceptedAt) }
+
 // legalAcceptedAt is legal_accepted_at read as Clerk takes it (RFC 3339,
 // e.g. 2024-10-20T07:15:20.902Z); nil when not given.
-func (b userBody) legalAcceptedAt() (*time.Time, error) {
-	if b.LegalAcceptedAt == nil || *b.LegalAcceptedAt == "" {
+func legalAcceptedAt(given *string) (*time.Time, error) {
+	if given == nil || *given == "" {
 		return nil, nil
 	}
-	at, err := time.Parse(time.RFC3339, *b.LegalAcceptedAt)
+	at, err := time.Parse(time.RFC3339, *given)
 	if err != nil {
 		return nil, apperr.Field(apperr.Invalid, "legal_accepted_at",
 			"legal_accepted_at must be a date and time in RFC 3339 format, such as 2024-10-20T07:15:20.902Z.")
@@ -170,11 +201,11 @@ func (a *app) apiUserCreate(c echo.Context) error {
 
 // PATCH /v1/users/:id
 func (a *app) apiUserUpdate(c echo.Context) error {
-	var b userBody
+	var b userUpdateBody
 	if err := bindJSON(c, &b); err != nil {
 		return err
 	}
-	legal, err := b.legalAcceptedAt()
+	legal, err := legalAcceptedAt(b.LegalAcceptedAt)
 	if err != nil {
 		return err
 	}
@@ -182,7 +213,8 @@ func (a *app) apiUserUpdate(c echo.Context) error {
 		LastName: b.LastName, Username: b.Username, PrimaryEmailAddressID: b.PrimaryEmailAddressID,
 		Password: b.Password, PasswordDigest: b.PasswordDigest, PasswordHasher: b.PasswordHasher,
 		SkipPasswordChecks: b.SkipPasswordChecks, SignOutOfOtherSessions: b.SignOutOfOtherSessions,
-		ExternalID: b.ExternalID, LegalAcceptedAt: legal, Metadata: b.metadata()})
+		ExternalID: b.ExternalID, LegalAcceptedAt: legal,
+		Metadata: admin.Metadata{Public: b.PublicMetadata, Private: b.PrivateMetadata, Unsafe: b.UnsafeMetadata}})
 	if err != nil {
 		return err
 	}
@@ -191,11 +223,12 @@ func (a *app) apiUserUpdate(c echo.Context) error {
 
 // PATCH /v1/users/:id/metadata: a deep merge; null removes a key.
 func (a *app) apiUserMetadata(c echo.Context) error {
-	var b userBody
+	var b userMetadataBody
 	if err := bindJSON(c, &b); err != nil {
 		return err
 	}
-	u, err := a.AdminUsers.MergeMetadata(c.Request().Context(), c.Param("id"), b.metadata())
+	u, err := a.AdminUsers.MergeMetadata(c.Request().Context(), c.Param("id"),
+		admin.Metadata{Public: b.PublicMetadata, Private: b.PrivateMetadata, Unsafe: b.UnsafeMetadata})
 	if err != nil {
 		return err
 	}

@@ -184,6 +184,12 @@ func (a *app) completedMeanwhile(c echo.Context, f *flow.Flow, failed error) (do
 		if err == nil && g.Status == flow.Complete {
 			return true, a.finished(c, g, gone)
 		}
+		if err == nil && wait > 0 && g.Version != f.Version {
+			// The other request moved the flow on to a step before its
+			// end (a second factor, the next address to verify): no end
+			// is coming to wait for. Go where that one went.
+			return true, c.Redirect(http.StatusSeeOther, stepURL(g))
+		}
 		if err != nil || !time.Now().Before(deadline) {
 			return false, nil
 		}
@@ -193,6 +199,21 @@ func (a *app) completedMeanwhile(c echo.Context, f *flow.Flow, failed error) (do
 		case <-time.After(25 * time.Millisecond):
 		}
 	}
+}
+
+// stepURL is the page of the step f is at, for a flow that is not
+// complete: what a reload of the flow's pages would show.
+func stepURL(f *flow.Flow) string {
+	if f.Kind == flow.SignUp {
+		return signUpVerifyURL(f)
+	}
+	switch f.Status {
+	case flow.NeedsSecondFactor:
+		return factorTwoURL(f.ID)
+	case flow.NeedsNewPassword:
+		return "/sign-in/reset-password?sign_in=" + url.QueryEscape(f.ID)
+	}
+	return factorOneURL(f.ID)
 }
 
 // codeUsedWait bounds how long a request whose code another one used waits

@@ -280,8 +280,14 @@ func (a *app) signInAttempt(c echo.Context) error {
 	if err != nil {
 		return a.flowGone(c, err)
 	}
-	if f.Status == flow.Complete {
+	switch f.Status {
+	case flow.Complete:
 		return a.finished(c, f, signin.ErrFlowGone)
+	case flow.NeedsSecondFactor, flow.NeedsNewPassword:
+		// Past this step already: the same form sent a moment earlier (a
+		// double click) moved it on. Go where that one went, as a reload
+		// of this step's page does.
+		return c.Redirect(http.StatusSeeOther, stepURL(f))
 	}
 	strategy := c.FormValue("strategy")
 	if strategy == "" {

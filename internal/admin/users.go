@@ -113,7 +113,7 @@ func CheckFilter(f *UserFilter) error {
 		f.OrderBy = "-created_at"
 	}
 	if _, ok := OrderColumns()[strings.TrimLeft(f.OrderBy, "+-")]; !ok {
-		return invalid("order_by", "Order by created_at, updated_at, first_name, last_name or last_sign_in_at, "+
+		return invalid("order_by", "Order by created_at, updated_at, first_name, last_name, last_sign_in_at or last_active_at, "+
 			"with - in front for descending.")
 	}
 	if len(f.Query) > 256 {

@@ -194,10 +194,48 @@ func (s *Service) invite(ctx context.Context, actor Actor, orgID string, items [
 			names[inviters[i]] = name
 		}
 		if err := s.send(ctx, &out[i], tickets[i], orgName, name); err != nil {
-			return out, err
+			if !numbered {
+				return out, err
+			}
+			// The Backend API's bulk request is all or none: an invitation
+			// not emailed could never be used, and left pending each would
+			// refuse the same request sent again. Withdraw them all.
+			if werr := s.withdraw(ctx, out); werr != nil {
+				return nil, errors.Join(err, werr)
+			}
+			return nil, err
 		}
 	}
 	return out, nil
+}
+
+// withdrawTimeout bounds withdrawing invitations whose emails could not
+// all be sent.
+const withdrawTimeout = 10 * time.Second
+
+// withdraw revokes invs, just made, whose emails could not all be sent,
+// with organizationInvitation.revoked. It runs even when the request has
+// ended (the send may have failed for that very reason). One accepted
+// meanwhile (its email went out first) is left as it is.
+func (s *Service) withdraw(ctx context.Context, invs []Invitation) error {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), withdrawTimeout)
+	defer cancel()
+	return s.InTx(ctx, func(r Repo) error {
+		now := s.Clock.Now()
+		for i := range invs {
+			inv := invs[i]
+			inv.Status, inv.UpdatedAt = Revoked, now
+			if err := r.UpdateInvitation(ctx, &inv, Pending); errors.Is(err, apperr.ErrConflict) {
+				continue
+			} else if err != nil {
+				return err
+			}
+			if err := emit(ctx, r, events.InvitationRevoked, inv.ID, invitationObject(&inv, now), now); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }
 
 func cleanEmails(raw []string) ([]string, error) {

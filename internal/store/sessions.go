@@ -144,14 +144,20 @@ func (q *Q) EndSession(ctx context.Context, id, status string, at time.Time) (bo
 
 // TouchSession records activity on an active session and, unless it is an
 // impersonation, on its user (user.last_active_at), together.
+//
+// The user's row is written first: every transaction that writes both a
+// user and their sessions (a ban, a password change signing out the other
+// devices, a sign-in ending the client's session) locks the user first.
+// Locking the session first would, on PostgreSQL, deadlock with those, and
+// one of the two would be aborted.
 func (q *Q) TouchSession(ctx context.Context, id string, at time.Time) error {
 	return q.atomic(ctx, func(q *Q) error {
-		if _, err := q.exec(ctx, `UPDATE sessions SET last_active_at = ? WHERE id = ? AND status = 'active'`, ms(at), id); err != nil {
+		if _, err := q.exec(ctx, `UPDATE users SET last_active_at = ?
+			WHERE id = (SELECT user_id FROM sessions WHERE id = ? AND status = 'active' AND actor IS NULL)
+			AND (last_active_at IS NULL OR last_active_at < ?)`, ms(at), id, ms(at)); err != nil {
 			return err
 		}
-		_, err := q.exec(ctx, `UPDATE users SET last_active_at = ?
-			WHERE id = (SELECT user_id FROM sessions WHERE id = ? AND status = 'active' AND actor IS NULL)
-			AND (last_active_at IS NULL OR last_active_at < ?)`, ms(at), id, ms(at))
+		_, err := q.exec(ctx, `UPDATE sessions SET last_active_at = ? WHERE id = ? AND status = 'active'`, ms(at), id)
 		return err
 	})
 }
