@@ -33,6 +33,12 @@ type Repo interface {
 	ActiveSessionsOfUser(ctx context.Context, userID string) ([]Session, error)
 	EndSession(ctx context.Context, id, status string, at time.Time) (bool, error)
 	TouchSession(ctx context.Context, id string, at time.Time) error
+	// LockUser holds the user's row until the transaction ends (ErrNotFound
+	// when there is none): a sign-in takes it before it touches sessions,
+	// as a ban does, so the two never wait on each other in a circle.
+	LockUser(ctx context.Context, id string) error
+	// MarkUserActive moves the user's last_active_at to at, never back.
+	MarkUserActive(ctx context.Context, userID string, at time.Time) error
 	// MarkReverified records a reverification at at, moving the first
 	// and/or second factor time with it.
 	MarkReverified(ctx context.Context, id string, at time.Time, first, second bool) error
@@ -234,6 +240,12 @@ func (s *Service) StartUnproved(ctx context.Context, userID, ip, ua string) (*Se
 func (s *Service) start(ctx context.Context, r Repo, sess Session) (*Session, error) {
 	now := s.Clock.Now()
 	// Read in the transaction, so a ban or lock that lands meanwhile wins.
+	// The user's row first, then its standing: a ban that lands meanwhile
+	// is waited for and read, and the lock order is the ban's (user, then
+	// sessions), whatever the caller did before.
+	if err := r.LockUser(ctx, sess.UserID); err != nil {
+		return nil, err
+	}
 	st, err := r.UserStanding(ctx, sess.UserID)
 	if err != nil {
 		return nil, err
@@ -266,8 +278,10 @@ func (s *Service) start(ctx context.Context, r Repo, sess Session) (*Session, er
 	}
 	// Signing in is activity: the user's last_active_at (an
 	// impersonation's is not).
-	if err := r.TouchSession(ctx, sess.ID, now); err != nil {
-		return nil, err
+	if !sess.Impersonated() {
+		if err := r.MarkUserActive(ctx, sess.UserID, now); err != nil {
+			return nil, err
+		}
 	}
 	if err := emit(ctx, r, events.SessionCreated, &sess, now); err != nil {
 		return nil, err

@@ -162,6 +162,13 @@ func (q *Q) TouchSession(ctx context.Context, id string, at time.Time) error {
 	})
 }
 
+// MarkUserActive moves the user's last_active_at to at, never back.
+func (q *Q) MarkUserActive(ctx context.Context, userID string, at time.Time) error {
+	_, err := q.exec(ctx, `UPDATE users SET last_active_at = ? WHERE id = ? AND (last_active_at IS NULL OR last_active_at < ?)`,
+		ms(at), userID, ms(at))
+	return err
+}
+
 // MarkReverified records on an active session that the person proved who
 // they are at at (reverified_at), and moves the factor times the token's fva
 // claim reports for the kind of factor used: first, second or both (a
