@@ -245,6 +245,13 @@ func (a *app) signUpVerify(c echo.Context) error {
 	if f.Status == flow.Complete {
 		return a.finished(c, f, signup.ErrFlowGone)
 	}
+	// A code form for a step the sign-up has left (the email's, sent again
+	// by a double click after the first press moved on to the phone): to
+	// the step it is at, its code's attempts untouched.
+	if posted := codeStepOf(c.Path()); posted != "" && posted != f.Data.Strategy &&
+		(f.Data.Strategy == flow.EmailCode || f.Data.Strategy == flow.PhoneCode) {
+		return c.Redirect(http.StatusSeeOther, signUpVerifyURL(f))
+	}
 	if ok, msg := a.allow(c, "attempt", a.limits.attempt); !ok {
 		return a.renderSignUpStep(c, http.StatusTooManyRequests, f, views.Errors{"": msg}, "")
 	}
@@ -360,4 +367,15 @@ func (a *app) signUpSocial(c echo.Context, q url.Values) []views.SocialButton {
 		return nil
 	}
 	return a.socialButtons(c, q, "sign_up", nil)
+}
+
+// codeStepOf is the code strategy a sign-up verification route is for.
+func codeStepOf(path string) string {
+	switch path {
+	case "/sign-up/verify-email-address":
+		return flow.EmailCode
+	case "/sign-up/verify-phone-number":
+		return flow.PhoneCode
+	}
+	return ""
 }

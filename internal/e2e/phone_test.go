@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -211,4 +212,33 @@ func TestHomeNamesAPhoneOnlyAccount(t *testing.T) {
 	verify := signUpWith(b, map[string]string{"phone_number": "+1 415 555 0101", "password": goodPassword}, "")
 	unnamed := b.submit(verify, phoneVerifyForm, map[string]string{"code": smsTo(t, tw, bobPhone).Code()})
 	wantText(t, "home after a phone sign-up without a name", unnamed, http.StatusOK, "You're signed in as +1 415-555-0101.")
+}
+
+// A sign-up that verifies the email address and then the phone number:
+// the email's code form sent again after the first press moved on (a late
+// double click, or Back and resend) goes to the phone step and costs the
+// texted code none of its attempts, instead of being judged against it.
+func TestStaleEmailCodeFormGoesToThePhoneStep(t *testing.T) {
+	p, _, tw := startTwilio(t, map[string]string{"PORTAL_IDENTIFIERS": "email,phone",
+		"PORTAL_SIGN_UP_REQUIRED": "email_address,phone_number,password"})
+	b := newBrowser(t, p)
+	verifyEmail := signUpWith(b, map[string]string{"email_address": "ada@example.com", "phone_number": "+1 415 555 0123",
+		"password": goodPassword, "first_name": "Ada"}, appURL)
+	wantText(t, "the email step", verifyEmail, http.StatusOK, "Verify your email")
+	code := p.SMTP.WaitFor(t, "ada@example.com", mailWait).Code()
+	phoneStep := b.submit(verifyEmail, verifyForm, map[string]string{"code": code})
+	wantText(t, "the phone step", phoneStep, http.StatusOK, "Verify your phone number")
+
+	again := b.follow(b.postForm(http.MethodPost, "/sign-up/verify-email-address", url.Values{"_csrf": {b.csrf()},
+		"sign_up": {verifyEmail.Doc.Find(verifyForm+` input[name="sign_up"]`).AttrOr("value", "")}, "code": {code}}, nil))
+	wantText(t, "the email form sent again", again, http.StatusOK, "Verify your phone number")
+	if strings.Contains(again.text(), "incorrect") {
+		t.Errorf("the email code was judged against the texted one:\n%s", again.text())
+	}
+	texted := smsTo(t, tw, "+14155550123").Code()
+	for range 4 { // the texted code keeps all five of its attempts
+		wantText(t, "a wrong texted code", b.submit(again, phoneVerifyForm, map[string]string{"code": otherCode(texted)}),
+			http.StatusUnprocessableEntity, "That code is incorrect")
+	}
+	wantHandBack(t, b.submit(again, phoneVerifyForm, map[string]string{"code": texted}), http.StatusSeeOther, appURL)
 }
