@@ -394,7 +394,81 @@ func bindJSON(c echo.Context, v any) error {
 	if _, err := dec.Token(); err != io.EOF { // one JSON value, nothing after it
 		return errBodyInvalid("The body is not valid JSON.")
 	}
+	// Go's decoder matches names regardless of case; Clerk's API does not,
+	// so neither does this one ("Password" is not password).
+	if name, index, ok := wrongCase(body, reflect.TypeOf(v)); ok {
+		return errParamUnknown(name, index)
+	}
 	return nil
+}
+
+// wrongCase finds a top-level name of body (of each object, for an array
+// body) that is not spelled exactly as one of t's JSON field names, and
+// the item holding it (-1 for an object body). Bodies decoded into maps or
+// other non-struct types have no fixed names and pass.
+func wrongCase(body []byte, t reflect.Type) (name string, index int, found bool) {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	array := t.Kind() == reflect.Slice
+	if array {
+		t = t.Elem()
+		for t.Kind() == reflect.Pointer {
+			t = t.Elem()
+		}
+	}
+	if t.Kind() != reflect.Struct {
+		return "", -1, false
+	}
+	names := jsonNames(t, map[string]bool{})
+	check := func(obj map[string]json.RawMessage, i int) (string, int, bool) {
+		for k := range obj {
+			if !names[k] {
+				return k, i, true
+			}
+		}
+		return "", -1, false
+	}
+	if array {
+		var items []map[string]json.RawMessage
+		if json.Unmarshal(body, &items) != nil {
+			return "", -1, false
+		}
+		for i, it := range items {
+			if n, at, ok := check(it, i); ok {
+				return n, at, true
+			}
+		}
+		return "", -1, false
+	}
+	var obj map[string]json.RawMessage
+	if json.Unmarshal(body, &obj) != nil {
+		return "", -1, false
+	}
+	return check(obj, -1)
+}
+
+// jsonNames adds the JSON names of t's fields to into, those of embedded
+// structs included, and returns it.
+func jsonNames(t reflect.Type, into map[string]bool) map[string]bool {
+	for i := range t.NumField() {
+		f := t.Field(i)
+		tag, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		ft := f.Type
+		if ft.Kind() == reflect.Pointer {
+			ft = ft.Elem()
+		}
+		switch {
+		case tag == "-":
+		case f.Anonymous && tag == "" && ft.Kind() == reflect.Struct:
+			jsonNames(ft, into)
+		case tag != "":
+			into[tag] = true
+		case f.IsExported():
+			into[f.Name] = true
+		}
+	}
+	return into
 }
 
 // errParamUnknown answers a body naming a field the endpoint does not take,

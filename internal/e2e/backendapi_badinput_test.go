@@ -147,6 +147,8 @@ func TestBackendAPIBadInputAnswers(t *testing.T) {
 		// A name the endpoint does not take is named, not ignored: the
 		// caller learns of the typo instead of believing it was applied.
 		{"camelCase name", "POST", "/v1/invitations", `{"emailAddress":"b@example.com"}`, 422, "form_param_unknown", "emailAddress", noIndex},
+		{"a name in other letter case", "POST", "/v1/invitations", `{"Email_Address":"b@example.com"}`, 422, "form_param_unknown", "Email_Address", noIndex},
+		{"a bulk item's name in other letter case", "POST", "/v1/invitations/bulk", `[{"email_address":"e@example.com"},{"EMAIL_ADDRESS":"f@example.com"}]`, 422, "form_param_unknown", "EMAIL_ADDRESS", 1},
 		{"field Portal does not take", "POST", "/v1/users", `{"email_address":["t@example.com"],"totp_secret":"JBSWY3DPEHPK3PXP"}`, 422, "form_param_unknown", "totp_secret", noIndex},
 		{"unknown field in a bulk item", "POST", "/v1/invitations/bulk", `[{"email_address":"c@example.com"},{"email_address":"d@example.com","notfy":false}]`, 422, "form_param_unknown", "notfy", 1},
 		{"null field", "POST", "/v1/organizations", `{"name":null}`, 422, missing, "name", noIndex},
