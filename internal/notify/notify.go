@@ -121,6 +121,13 @@ func compose(from *mail.Address, to string, m Email, now time.Time) ([]byte, err
 		h.SetSubject(m.Subject)
 	}
 	h.SetMessageID(id.Random(27) + "@" + domainOf(from.Address))
+	// Every message is sent by the portal itself, not written by a person
+	// (RFC 3834 §5): vacation responders and other auto-repliers must not
+	// answer it, and some filters use the mark to tell transactional mail
+	// from a person's. Exchange ignores Auto-Submitted and reads its own
+	// header instead.
+	h.Set("Auto-Submitted", "auto-generated")
+	h.Set("X-Auto-Response-Suppress", "All")
 
 	var buf bytes.Buffer
 	w, err := gomail.CreateInlineWriter(&buf, h)

@@ -66,6 +66,13 @@ func TestSMTPDeliversMultipartOverSTARTTLS(t *testing.T) {
 	if id, err := got.Header.MessageID(); err != nil || !strings.HasSuffix(id, "@portal.example") {
 		t.Errorf("message id %q, %v", id, err)
 	}
+	// RFC 3834: an automatic message says so, so that auto-repliers stay quiet.
+	if v := got.Header.Get("Auto-Submitted"); v != "auto-generated" {
+		t.Errorf("Auto-Submitted %q, want auto-generated", v)
+	}
+	if v := got.Header.Get("X-Auto-Response-Suppress"); v != "All" {
+		t.Errorf("X-Auto-Response-Suppress %q, want All", v)
+	}
 	to, err := got.Header.AddressList("To")
 	if err != nil || len(to) != 1 || to[0].Name != "Zoë Ådahl, \"admin\"" || to[0].Address != "ada@example.com" {
 		t.Errorf("To header %v, %v", to, err)
