@@ -96,7 +96,7 @@ func codePurpose(p CodeEmail) string {
 	case "reverify":
 		return p.T("email.code.purpose_reverify", "App", p.AppName)
 	case "verify-domain":
-		return p.T("email.code.purpose_verify_domain", "App", p.AppName, "Org", p.OrgName, "Domain", p.Domain)
+		return p.T("email.code.purpose_verify_domain", "App", p.AppName, "Org", shownName(p.OrgName), "Domain", p.Domain)
 	}
 	return p.T("email.code.purpose_other", "App", p.AppName)
 }

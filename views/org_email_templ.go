@@ -38,7 +38,7 @@ func OrgInvitationEmailHTML(p OrgInvitationEmail) templ.Component {
 				}()
 			}
 			ctx = templ.InitializeContext(ctx)
-			templ_7745c5c3_Err = emailHeading(p.T("email.invitation.heading", "Org", p.OrgName)).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = emailHeading(orgInvitationHeading(p)).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

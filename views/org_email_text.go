@@ -1,18 +1,24 @@
 package views
 
-// OrgInvitationEmailSubject names who invites and where. Names are one line
-// already (validated); line breaks are removed once more because a subject
-// is a header (REQ-IN-04).
+// OrgInvitationEmailSubject names who invites and where. The names are
+// people's, shown through shownName; line breaks are removed once more
+// because a subject is a header (REQ-IN-04).
 func OrgInvitationEmailSubject(p OrgInvitationEmail) string {
-	if p.InviterName != "" {
-		return oneLine(p.T("email.invitation.subject_from", "Inviter", p.InviterName, "Org", p.OrgName, "App", p.AppName))
+	org, inviter := shownName(p.OrgName), shownName(p.InviterName)
+	if inviter != "" {
+		return oneLine(p.T("email.invitation.subject_from", "Inviter", inviter, "Org", org, "App", p.AppName))
 	}
-	return oneLine(p.T("email.invitation.subject", "Org", p.OrgName, "App", p.AppName))
+	return oneLine(p.T("email.invitation.subject", "Org", org, "App", p.AppName))
+}
+
+func orgInvitationHeading(p OrgInvitationEmail) string {
+	return p.T("email.invitation.heading", "Org", shownName(p.OrgName))
 }
 
 func orgInvitationIntro(p OrgInvitationEmail) string {
-	if p.InviterName != "" {
-		return p.T("email.invitation.intro_from", "Inviter", p.InviterName, "Org", p.OrgName, "App", p.AppName)
+	org, inviter := shownName(p.OrgName), shownName(p.InviterName)
+	if inviter != "" {
+		return p.T("email.invitation.intro_from", "Inviter", inviter, "Org", org, "App", p.AppName)
 	}
-	return p.T("email.invitation.intro", "Org", p.OrgName, "App", p.AppName)
+	return p.T("email.invitation.intro", "Org", org, "App", p.AppName)
 }

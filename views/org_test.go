@@ -1,6 +1,7 @@
 package views
 
 import (
+	"context"
 	"regexp"
 	"slices"
 	"strings"
@@ -414,5 +415,43 @@ func TestBreakableAddress(t *testing.T) {
 	}
 	if want := `<span class="cl-address">grace<wbr>.o&#39;&lt;b&gt;@<wbr>example<wbr>.com</span>`; b.String() != want {
 		t.Errorf("breakable = %q, want %q", b.String(), want)
+	}
+}
+
+// Names people chose reach an invitation's subject and bodies, and a domain
+// code's, without the controls that could make them, or the sentence around
+// them, display as something else: "‮moc.knab‬" would read "bank.com".
+// A name too long for a subject is cut.
+func TestEmailsShowNamesWithoutBidiControls(t *testing.T) {
+	const rlo = "Acme \u202Emoc.knab\u202C \u2066x\u2069 \u200F"
+	long := strings.Repeat("Ä", 150)
+	bidi := regexp.MustCompile("[\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]")
+	inv := OrgInvitationEmail{Email: Email{AppName: "Portal"}, OrgName: rlo, InviterName: "Ada\u2028" + long,
+		URL: "https://accounts.example.com/accept-invitation?ticket=abc", Expires: "8 May 2026"}
+	code := CodeEmail{Email: Email{AppName: "Portal"}, Code: "123456", Minutes: 10, Purpose: "verify-domain",
+		OrgName: rlo, Domain: "acme.example"}
+	var html strings.Builder
+	if err := OrgInvitationEmailHTML(inv).Render(context.Background(), &html); err != nil {
+		t.Fatal(err)
+	}
+	for what, s := range map[string]string{
+		"invitation subject": OrgInvitationEmailSubject(inv),
+		"invitation text":    plain(t, OrgInvitationEmailHTML(inv)),
+		"invitation html":    html.String(),
+		"domain code text":   plain(t, CodeEmailHTML(code)),
+	} {
+		if bidi.MatchString(s) {
+			t.Errorf("%s keeps a bidi control: %q", what, s)
+		}
+		if !strings.Contains(s, "Acme moc.knab x") {
+			t.Errorf("%s lacks the name's letters: %q", what, s)
+		}
+	}
+	s := OrgInvitationEmailSubject(inv)
+	if !strings.HasPrefix(s, "Ada "+strings.Repeat("Ä", 96)+"… invited you") || strings.Contains(s, strings.Repeat("Ä", 97)) {
+		t.Errorf("a long inviter name is not cut to %d characters: %q", maxShownName, s)
+	}
+	if !strings.HasSuffix(s, "on Portal") {
+		t.Errorf("subject lost the app's name: %q", s)
 	}
 }
