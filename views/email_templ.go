@@ -340,7 +340,7 @@ func CodeEmailHTML(p CodeEmail) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = emailNote(p.T("email.code.ignore", "App", p.AppName)).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = emailNote(codeIgnore(p)).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

@@ -181,3 +181,28 @@ func TestMessagesInEveryLocale(t *testing.T) {
 		}
 	}
 }
+
+// A code to confirm a change is asked for from inside the account, so one
+// the owner did not ask for means someone else is signed in: its email,
+// in every locale, says so and where to act, instead of "ignore this".
+func TestReverifyCodeEmailSaysSomeoneMayBeSignedIn(t *testing.T) {
+	cat, err := i18n.New(i18n.Source, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, loc := range cat.Locales() {
+		l := cat.For(loc)
+		base := Email{AppName: "Acme", BaseURL: "https://id.example.com", Lang: l.Locale(), I18n: l}
+		reverify := plain(t, CodeEmailHTML(CodeEmail{Email: base, Code: "123456", Minutes: 10, Purpose: "reverify"}))
+		signIn := plain(t, CodeEmailHTML(CodeEmail{Email: base, Code: "123456", Minutes: 10, Purpose: "sign-in"}))
+		if strings.Contains(reverify, l.T("email.code.ignore", "App", "Acme")) {
+			t.Errorf("%s: the reverify code email tells the owner to ignore it:\n%s", loc, reverify)
+		}
+		if !strings.Contains(reverify, "https://id.example.com/user") {
+			t.Errorf("%s: the reverify code email does not say where to act:\n%s", loc, reverify)
+		}
+		if !strings.Contains(signIn, l.T("email.code.ignore", "App", "Acme")) {
+			t.Errorf("%s: the sign-in code email lost its note:\n%s", loc, signIn)
+		}
+	}
+}

@@ -101,6 +101,17 @@ func codePurpose(p CodeEmail) string {
 	return p.T("email.code.purpose_other", "App", p.AppName)
 }
 
+// codeIgnore is the last paragraph of a code email. A code to confirm a
+// change to an account is asked for from inside it: one the owner did not
+// ask for means someone else is signed in, and ignoring the email, as for
+// a sign-in code, would leave them there.
+func codeIgnore(p CodeEmail) string {
+	if p.Purpose == "reverify" {
+		return p.T("email.code.ignore_reverify", "App", p.AppName, "URL", p.BaseURL+"/user")
+	}
+	return p.T("email.code.ignore", "App", p.AppName)
+}
+
 // verifies reports whether the link verifies an address rather than signing in.
 func (p LinkEmail) verifies() bool { return p.Purpose == "sign-up" || p.Purpose == "add-email" }
 
