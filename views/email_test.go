@@ -206,3 +206,15 @@ func TestReverifyCodeEmailSaysSomeoneMayBeSignedIn(t *testing.T) {
 		}
 	}
 }
+
+// English picks "a" or "an" by sound, which a template cannot know of the
+// instance's name: the existing-account subject names the app after "on",
+// so that "Acme" does not read "a Acme".
+func TestExistingAccountSubjectReadsForAnyAppName(t *testing.T) {
+	for _, app := range []string{"Acme", "Umbrella", "Portal"} {
+		s := ExistingAccountEmailSubject(ExistingAccountEmail{Email: Email{AppName: app}})
+		if s != "You already have an account on "+app {
+			t.Errorf("subject %q", s)
+		}
+	}
+}
