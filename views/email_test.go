@@ -79,6 +79,22 @@ func TestMessagesCarryNoEntities(t *testing.T) {
 	if text := plain(t, bodies["link"]); !strings.Contains(text, "\n\nhttps://id.example.com/v1/verify?token=a&b=c\n\n") {
 		t.Errorf("link not on a line of its own:\n%s", text)
 	}
+	// A security notice's way in is a button too, and its address a line
+	// of its own in the text, not only words inside a sentence.
+	for name, c := range map[string]templ.Component{
+		"password": bodies["password"],
+		"primary": PrimaryEmailChangedEmailHTML(PrimaryEmailChangedEmail{Email: base, When: "now", NewAddress: "b@example.com",
+			SignInURL: "https://id.example.com/sign-in"}),
+		"locked": SignInLockedEmailHTML(SignInLockedEmail{Email: base, Attempts: 10, Until: "later", AccountURL: "https://id.example.com/user"}),
+	} {
+		doc, _ := render(t, c)
+		if doc.Find(`a[href^="https://id.example.com/"]`).Length() != 1 {
+			t.Errorf("%s: no button to act on the notice", name)
+		}
+		if text := plain(t, c); !regexp.MustCompile(`\n\nhttps://id\.example\.com/\S+\n`).MatchString(text + "\n") {
+			t.Errorf("%s: the address is not on a line of its own:\n%s", name, text)
+		}
+	}
 	sms, err := SMSCodeText(context.Background(), SMSCode{AppName: app, Code: "123456", Minutes: 10, Domain: "id.example.com"})
 	if err != nil {
 		t.Fatal(err)
