@@ -242,3 +242,26 @@ func TestRemovingTwiceSaysAlreadyRemoved_REQ_AC_02(t *testing.T) {
 		t.Errorf("a member without the permission removes a removed member: %d", pg.Status)
 	}
 }
+
+// The only member of an organization, its admin, who tries to leave it is
+// not told to make someone else an admin (there is nobody): the page says
+// deleting the organization is the way out. With a second member the last
+// admin is told to make them an admin first.
+func TestOnlyMemberLeavingIsToldToDelete(t *testing.T) {
+	p := portaltest.Start(t, portaltest.Options{})
+	ada := signedUp(t, p, "ada@example.com")
+	acme := ada.createOrg(t, p, "Acme")
+
+	general := ada.b.get("/organizations/" + acme.OrgID)
+	alone := ada.b.submit(general, `form[action$="/leave"]`, map[string]string{"confirm_name": "Acme"})
+	wantText(t, "the only member leaves", alone, http.StatusConflict,
+		"You're the only member of this organization, so nobody can take over. Delete the organization instead")
+	if strings.Contains(alone.text(), "Make someone else an admin first.") {
+		t.Errorf("the only member is told to make someone else an admin:\n%s", alone.text())
+	}
+	userMembership(t, p, acme.OrgID, ada.id)
+
+	addTestMember(t, p, acme.OrgID, newTestUser(t, p, "bob@example.com"), org.RoleMember)
+	lastAdmin := ada.b.submit(general, `form[action$="/leave"]`, map[string]string{"confirm_name": "Acme"})
+	wantText(t, "the last admin leaves", lastAdmin, http.StatusConflict, "Make someone else an admin first.")
+}
