@@ -265,3 +265,34 @@ func TestOnlyMemberLeavingIsToldToDelete(t *testing.T) {
 	lastAdmin := ada.b.submit(general, `form[action$="/leave"]`, map[string]string{"confirm_name": "Acme"})
 	wantText(t, "the last admin leaves", lastAdmin, http.StatusConflict, "Make someone else an admin first.")
 }
+
+// A form with a logo sent back for another field (a slug taken, a name
+// left empty) asks for the logo again beside its file box: the browser
+// cannot fill a file in, so pressing the button again as the page stands
+// would make or save the organization without the logo that was chosen.
+func TestFormSentBackAsksForTheLogoAgain(t *testing.T) {
+	p := portaltest.Start(t, portaltest.Options{})
+	ada := signedUp(t, p, "ada@example.com")
+	acme := ada.createOrg(t, p, "Acme")
+	const again = "Choose the logo again: a file can't be kept when the form comes back."
+
+	taken := ada.b.postMultipart(withRedirect("/create-organization", appURL),
+		map[string]string{"name": "Acme Two", "slug": "acme"}, "logo", "logo.png", tinyPNG)
+	wantText(t, "slug taken, logo sent", taken, http.StatusConflict, "This slug is taken.", again)
+	if got := taken.Doc.Find(`#logo-error`).Text(); got != again {
+		t.Errorf("the file box's message = %q", got)
+	}
+	noLogo := ada.b.postMultipart(withRedirect("/create-organization", appURL),
+		map[string]string{"name": "Acme Two", "slug": "acme"}, "", "", nil)
+	wantText(t, "slug taken, no logo", noLogo, http.StatusConflict, "This slug is taken.")
+	if strings.Contains(noLogo.text(), again) {
+		t.Error("asks for a logo again that was never chosen")
+	}
+
+	general := ada.b.postMultipart("/organizations/"+acme.OrgID,
+		map[string]string{"name": "", "slug": "acme"}, "logo", "logo.png", tinyPNG)
+	wantText(t, "name empty, logo sent", general, http.StatusUnprocessableEntity, again)
+	if o, err := p.Store.Q.OrganizationByID(context.Background(), acme.OrgID); err != nil || o.LogoVersion != 0 {
+		t.Errorf("organization after the refused save: %+v, %v", o, err)
+	}
+}
