@@ -5,9 +5,12 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/PuerkitoBio/goquery"
 
 	"github.com/portalhq/portal/internal/id"
 	"github.com/portalhq/portal/internal/org"
@@ -294,5 +297,27 @@ func TestFormSentBackAsksForTheLogoAgain(t *testing.T) {
 	wantText(t, "name empty, logo sent", general, http.StatusUnprocessableEntity, again)
 	if o, err := p.Store.Q.OrganizationByID(context.Background(), acme.OrgID); err != nil || o.LogoVersion != 0 {
 		t.Errorf("organization after the refused save: %+v, %v", o, err)
+	}
+}
+
+// Each row's Change role button names its member, as Remove does: someone
+// going through the page's buttons with a screen reader hears whose role a
+// button changes, not the same "Change role" on every row.
+func TestChangeRoleButtonsNameTheirMember(t *testing.T) {
+	p := portaltest.Start(t, portaltest.Options{})
+	ada := signedUp(t, p, "ada@example.com")
+	acme := ada.createOrg(t, p, "Acme")
+	for _, e := range []string{"bob@example.com", "carol@example.com"} {
+		addTestMember(t, p, acme.OrgID, newTestUser(t, p, e), org.RoleMember)
+	}
+	pg := ada.b.get("/organizations/" + acme.OrgID + "/members")
+	var names []string
+	pg.Doc.Find(memberRoleForm + ` button[type="submit"]`).Each(func(_ int, b *goquery.Selection) {
+		names = append(names, b.AttrOr("aria-label", b.Text()))
+	})
+	want := []string{"Change role of bob", "Change role of carol"}
+	slices.Sort(names)
+	if !slices.Equal(names, want) {
+		t.Errorf("the Change role buttons are named %q, want %q", names, want)
 	}
 }
