@@ -352,6 +352,7 @@ func (a *app) createOrg(c echo.Context) error {
 		if errors.Is(err, org.ErrSlugTaken) && in.Slug == "" {
 			in.Slug = org.Slugify(in.Name) // show what was tried, for the person to change
 		}
+		errs = a.logoAgain(c, logo, errs)
 		return a.renderCreateOrg(c, status, in, form, errs)
 	}
 	if target == nil && a.Config.OrgAfterCreateURL != "" {
@@ -361,6 +362,19 @@ func (a *app) createOrg(c echo.Context) error {
 		target = a.base.JoinPath("/organizations", o.ID)
 	}
 	return a.handBackFresh(c, target)
+}
+
+// logoAgain asks for the logo once more when a form that came with a good
+// one is sent back for another field: a browser cannot fill a file input
+// in, and the form sent again as it stands would go without the logo.
+func (a *app) logoAgain(c echo.Context, logo *org.Logo, errs views.Errors) views.Errors {
+	if logo != nil && errs["logo"] == "" {
+		if errs == nil {
+			errs = views.Errors{}
+		}
+		errs["logo"] = a.t(c, "org.error.logo_again")
+	}
+	return errs
 }
 
 // formLogo reads the optional "logo" file of a multipart form.

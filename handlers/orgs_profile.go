@@ -131,6 +131,7 @@ func (a *app) orgUpdate(c echo.Context) error {
 		return a.orgRefused(c, actor, verr)
 	}
 	errs, status := a.formErrorsOf(c, err)
+	errs = a.logoAgain(c, logo, errs)
 	return a.renderOrgGeneral(c, status, actor, acc, views.OrgGeneral{Name: in.Name, Slug: in.Slug, Errors: errs})
 }
 

@@ -254,6 +254,7 @@ func TestLastAdminStays_REQ_AC_06(t *testing.T) {
 	p := portaltest.Start(t, portaltest.Options{})
 	ada := signedUp(t, p, "ada@example.com")
 	acme := ada.createOrg(t, p, "Acme")
+	addTestMember(t, p, acme.OrgID, newTestUser(t, p, "bob@example.com"), org.RoleMember)
 	general := ada.b.get("/organizations/" + acme.OrgID)
 	pg := ada.b.submit(general, `form[action$="/leave"]`, nil)
 	wantText(t, "last admin leaves", pg, http.StatusConflict, "needs at least one admin")

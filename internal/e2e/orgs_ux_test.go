@@ -5,9 +5,12 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/PuerkitoBio/goquery"
 
 	"github.com/portalhq/portal/internal/id"
 	"github.com/portalhq/portal/internal/org"
@@ -240,5 +243,81 @@ func TestRemovingTwiceSaysAlreadyRemoved_REQ_AC_02(t *testing.T) {
 	addTestMember(t, p, acme.OrgID, u, org.RoleMember)
 	if pg := bobby.b.postForm(http.MethodPost, base+"/members/"+aMember+"/remove", url.Values{"_csrf": {bobby.b.csrf()}}, nil); pg.Status != http.StatusForbidden {
 		t.Errorf("a member without the permission removes a removed member: %d", pg.Status)
+	}
+}
+
+// The only member of an organization, its admin, who tries to leave it is
+// not told to make someone else an admin (there is nobody): the page says
+// deleting the organization is the way out. With a second member the last
+// admin is told to make them an admin first.
+func TestOnlyMemberLeavingIsToldToDelete(t *testing.T) {
+	p := portaltest.Start(t, portaltest.Options{})
+	ada := signedUp(t, p, "ada@example.com")
+	acme := ada.createOrg(t, p, "Acme")
+
+	general := ada.b.get("/organizations/" + acme.OrgID)
+	alone := ada.b.submit(general, `form[action$="/leave"]`, map[string]string{"confirm_name": "Acme"})
+	wantText(t, "the only member leaves", alone, http.StatusConflict,
+		"You're the only member of this organization, so nobody can take over. Delete the organization instead")
+	if strings.Contains(alone.text(), "Make someone else an admin first.") {
+		t.Errorf("the only member is told to make someone else an admin:\n%s", alone.text())
+	}
+	userMembership(t, p, acme.OrgID, ada.id)
+
+	addTestMember(t, p, acme.OrgID, newTestUser(t, p, "bob@example.com"), org.RoleMember)
+	lastAdmin := ada.b.submit(general, `form[action$="/leave"]`, map[string]string{"confirm_name": "Acme"})
+	wantText(t, "the last admin leaves", lastAdmin, http.StatusConflict, "Make someone else an admin first.")
+}
+
+// A form with a logo sent back for another field (a slug taken, a name
+// left empty) asks for the logo again beside its file box: the browser
+// cannot fill a file in, so pressing the button again as the page stands
+// would make or save the organization without the logo that was chosen.
+func TestFormSentBackAsksForTheLogoAgain(t *testing.T) {
+	p := portaltest.Start(t, portaltest.Options{})
+	ada := signedUp(t, p, "ada@example.com")
+	acme := ada.createOrg(t, p, "Acme")
+	const again = "Choose the logo again: a file can't be kept when the form comes back."
+
+	taken := ada.b.postMultipart(withRedirect("/create-organization", appURL),
+		map[string]string{"name": "Acme Two", "slug": "acme"}, "logo", "logo.png", tinyPNG)
+	wantText(t, "slug taken, logo sent", taken, http.StatusConflict, "This slug is taken.", again)
+	if got := taken.Doc.Find(`#logo-error`).Text(); got != again {
+		t.Errorf("the file box's message = %q", got)
+	}
+	noLogo := ada.b.postMultipart(withRedirect("/create-organization", appURL),
+		map[string]string{"name": "Acme Two", "slug": "acme"}, "", "", nil)
+	wantText(t, "slug taken, no logo", noLogo, http.StatusConflict, "This slug is taken.")
+	if strings.Contains(noLogo.text(), again) {
+		t.Error("asks for a logo again that was never chosen")
+	}
+
+	general := ada.b.postMultipart("/organizations/"+acme.OrgID,
+		map[string]string{"name": "", "slug": "acme"}, "logo", "logo.png", tinyPNG)
+	wantText(t, "name empty, logo sent", general, http.StatusUnprocessableEntity, again)
+	if o, err := p.Store.Q.OrganizationByID(context.Background(), acme.OrgID); err != nil || o.LogoVersion != 0 {
+		t.Errorf("organization after the refused save: %+v, %v", o, err)
+	}
+}
+
+// Each row's Change role button names its member, as Remove does: someone
+// going through the page's buttons with a screen reader hears whose role a
+// button changes, not the same "Change role" on every row.
+func TestChangeRoleButtonsNameTheirMember(t *testing.T) {
+	p := portaltest.Start(t, portaltest.Options{})
+	ada := signedUp(t, p, "ada@example.com")
+	acme := ada.createOrg(t, p, "Acme")
+	for _, e := range []string{"bob@example.com", "carol@example.com"} {
+		addTestMember(t, p, acme.OrgID, newTestUser(t, p, e), org.RoleMember)
+	}
+	pg := ada.b.get("/organizations/" + acme.OrgID + "/members")
+	var names []string
+	pg.Doc.Find(memberRoleForm + ` button[type="submit"]`).Each(func(_ int, b *goquery.Selection) {
+		names = append(names, b.AttrOr("aria-label", b.Text()))
+	})
+	want := []string{"Change role of bob", "Change role of carol"}
+	slices.Sort(names)
+	if !slices.Equal(names, want) {
+		t.Errorf("the Change role buttons are named %q, want %q", names, want)
 	}
 }

@@ -159,8 +159,17 @@ func removedAlready(ctx context.Context, r Repo, actor Actor, orgID, objectID st
 // typed as shown; an admin leaves only when another admin remains.
 func (s *Service) Leave(ctx context.Context, actor Actor, orgID, confirmName string) error {
 	return s.within(ctx, actor, orgID, "", func(r Repo, a *Access) error {
-		// The last admin hears so before the typed name matters.
+		// The last admin hears so before the typed name matters; the only
+		// member hears that deleting is the way out.
 		if err := s.keepsManager(ctx, r, a.Org.ID, a.Membership); err != nil {
+			if !errors.Is(err, ErrLastAdmin) {
+				return err
+			}
+			if n, cerr := r.CountMembers(ctx, a.Org.ID); cerr != nil {
+				return cerr
+			} else if n <= 1 {
+				return ErrLastMember
+			}
 			return err
 		}
 		if err := confirmed(a.Org, confirmName); err != nil {

@@ -24,7 +24,7 @@ func TestPageErrorsNameTheirMessage(t *testing.T) {
 	_, tooMany := cleanEmails(many)
 	for name, err := range map[string]error{
 		"not found": ErrNotFound, "forbidden": ErrForbidden, "invitation gone": ErrInvitationGone,
-		"own role": ErrOwnRole, "last admin": ErrLastAdmin, "member limit": ErrMemberLimit,
+		"own role": ErrOwnRole, "last admin": ErrLastAdmin, "last member": ErrLastMember, "member limit": ErrMemberLimit,
 		"create disabled": ErrCreateDisabled, "create limit": ErrCreateLimit, "personal": ErrPersonalDisabled,
 		"slug taken": ErrSlugTaken, "wrong account": ErrWrongAccount, "already invited": alreadyInvited("a@example.com"),
 		"empty slug": CheckSlug(""), "long slug": CheckSlug(strings.Repeat("a", MaxSlugLen+1)), "bad slug": CheckSlug("-a"),

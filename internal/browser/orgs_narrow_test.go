@@ -1,0 +1,68 @@
+package browser
+
+import (
+	"context"
+	"net/url"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/jonboulle/clockwork"
+
+	"github.com/portalhq/portal/internal/id"
+	"github.com/portalhq/portal/internal/org"
+	"github.com/portalhq/portal/internal/user"
+)
+
+// outOfSight lists the buttons and selects of the page's tables that a
+// person at this width cannot see without scrolling the table sideways:
+// those reaching past the right edge of their .cl-tableScroll box.
+const outOfSight = `JSON.stringify([...document.querySelectorAll(".cl-tableScroll")].flatMap(box => {
+	const edge = box.getBoundingClientRect().right + 0.5;
+	return [...box.querySelectorAll("button, select")].filter(el => el.getBoundingClientRect().right > edge)
+		.map(el => (el.getAttribute("aria-label") || el.textContent.trim() || el.id));
+}))`
+
+// TestOrganizationTablesFitAPhone: at 320 px, with the names and addresses
+// people really have, an admin sees every row's role menu and its Change
+// role and Remove buttons on the members page, Resend and Revoke on the
+// invitations page, and Accept and Reject on the requests page, without
+// having to find out that the table scrolls sideways.
+func TestOrganizationTablesFitAPhone(t *testing.T) {
+	t.Parallel()
+	w := start(t, clockwork.NewFakeClockAt(time.Now()))
+	ada := w.b
+	w.signUp()
+	ada.open(w.p.URL + "/create-organization?redirect_url=" + url.QueryEscape(w.app.URL))
+	ada.typeInto("name-field", "Acme")
+	ada.submit("create the organization", `form[action="/create-organization"]`)
+	orgID := ada.text("#org-id")
+
+	ctx, now := context.Background(), w.p.Clock.Now()
+	person := func(first, last, email string) *user.User {
+		u := &user.User{ID: id.New(id.User), FirstName: first, LastName: last, CreatedAt: now, UpdatedAt: now}
+		e := user.Identifier{ID: id.New(id.Identifier), UserID: u.ID, Kind: user.Email, Value: email, VerifiedAt: &now,
+			CreatedAt: now, UpdatedAt: now}
+		u.PrimaryEmailID, u.Identifiers = e.ID, []user.Identifier{e}
+		if err := w.p.Store.Q.CreateUser(ctx, u); err != nil {
+			t.Fatal(err)
+		}
+		return u
+	}
+	bart := person("Bartholomew", "Featherstonehaugh-Smythe", "bartholomew.featherstonehaugh@engineering.example.com")
+	if err := w.p.Store.Q.CreateMembership(ctx, &org.Membership{ID: id.New(id.OrgMember), OrgID: orgID, UserID: bart.ID,
+		Role: org.RoleMember, CreatedAt: now, UpdatedAt: now}); err != nil {
+		t.Fatal(err)
+	}
+	ada.open(w.p.URL + "/organizations/" + orgID + "/invitations")
+	ada.typeInto("email_address-field", "maximilian.oberhollenzer@engineering.example.com")
+	ada.submit("send the invitation", `form[action$="/invitations"]`)
+
+	ada.do("320 px viewport", chromedp.EmulateViewport(narrowWidth, narrowHeight))
+	for _, tab := range []string{"/members", "/invitations"} {
+		ada.open(w.p.URL + "/organizations/" + orgID + tab)
+		if got := ada.eval(outOfSight); got != "[]" {
+			ada.fatalf("at 320 px, %s hides past the table's edge: %s", tab, got)
+		}
+	}
+}
