@@ -156,6 +156,11 @@ func (a *app) renderSwitch(c echo.Context, status int, sess *session.Session, q 
 		SignOutURL: "/sign-out"}
 	if need {
 		p.Title = a.t(c, "org.switch.task_title")
+	} else if raw := q.Get("redirect_url"); raw != "" {
+		// Leaving without choosing keeps the app's current choice.
+		if u, err := a.Redirects.CheckOrPortal(raw, a.base); err == nil {
+			p.BackURL = u.String()
+		}
 	}
 	if u, err := a.Users.UserByID(ctx, sess.UserID); err == nil {
 		p.PersonalName = firstNonEmpty(u.FullName(), u.PrimaryEmail(), u.Username())

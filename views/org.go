@@ -36,10 +36,10 @@ func switchSubtitle(p SwitchOrg) string {
 }
 
 func switchFooter(p SwitchOrg) templ.Component {
-	if p.ProfileURL == "" {
+	if p.ProfileURL == "" && p.BackURL == "" {
 		return nil
 	}
-	return footerAction("", p.T("org.switch.manage"), p.ProfileURL)
+	return switchFooterLinks(p)
 }
 
 func orgFooter(p Page, n OrgNav) templ.Component { return orgFooterLinks(p, n) }

@@ -628,6 +628,7 @@ type SwitchOrg struct {
 	Hidden         []Hidden            // redirect parameters
 	CreateURL      string              // "" when creating organizations is off
 	ProfileURL     string              // the active organization's page; "" when none
+	BackURL        string              // the app the switcher was opened from, unchanged; "" when none or a choice is required
 	Errors         Errors
 	Notice         string
 	SignOutURL     string

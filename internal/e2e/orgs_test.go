@@ -39,6 +39,10 @@ func TestCreateAndSwitchOrganizations(t *testing.T) {
 	// The switcher lists both with the role, and the personal account.
 	pg := ada.b.get(withRedirect("/switch-organization", appURL))
 	wantText(t, "switcher", pg, http.StatusOK, "Personal account", "Acme Rockets", "Beta", "Admin")
+	// Opened from the app, it has a way back that leaves the choice alone.
+	if back := pg.Doc.Find(`.cl-footerAction a[href="` + appURL + `"]`); strings.TrimSpace(back.Text()) != "Back to the app" {
+		t.Errorf("the switcher has no way back to the app:\n%s", pg.Body)
+	}
 	done := ada.b.submit(pg, switchOrgForm, map[string]string{"organization_id": o.ID})
 	if c := verifyOrg(t, p, wantHandBack(t, done, http.StatusSeeOther, appURL)); c.OrgID != o.ID {
 		t.Errorf("after choosing Acme: org_id %q", c.OrgID)
@@ -314,6 +318,9 @@ func TestMembershipRequired(t *testing.T) {
 		t.Fatalf("after sign-up: %d at %s (want the choose-organization step, no token yet)", pg.Status, pg.URL)
 	}
 	wantText(t, "task", pg, http.StatusOK, "Choose an organization", "Create organization")
+	if pg.Doc.Find(`a[href="`+appURL+`"]`).Length() != 0 {
+		t.Error("the required choice offers a way back to the app, which would see the person signed out")
+	}
 	if hs := b.getRaw(handshakePath(appURL)); hs.setCookie("__client_uat") == nil || hs.setCookie("__client_uat").Value != "0" {
 		t.Errorf("the app is not told 'signed out' while an organization is missing")
 	}
