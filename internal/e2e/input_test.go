@@ -258,3 +258,21 @@ func TestCodesAsTyped(t *testing.T) {
 	typed := " " + fullWidth[:9] + " " + fullWidth[9:] + " " // three full-width digits are 9 bytes
 	wantText(t, "code typed in groups of full-width digits", b.submit(verify, verifyForm, map[string]string{"code": typed}), http.StatusOK, "You're signed in")
 }
+
+// A code sent late in a sign-up's half hour works for the ten minutes its
+// email promises: sending it extends the sign-up to at least as long.
+func TestLateCodeLivesAsLongAsItsEmailSays(t *testing.T) {
+	p, clock := startFake(t, portaltest.Options{})
+	b := newBrowser(t, p)
+	verify, _ := verifyPage(t, p, b, "ada@example.com")
+	clock.Advance(25 * time.Minute)
+	resent := b.submit(verify, `form[action="/sign-up/verify-email-address/resend"]`, nil)
+	wantText(t, "resent", resent, http.StatusOK, "ada@example.com")
+	mails := mailTo(p.SMTP, "ada@example.com")
+	if len(mails) != 2 || !strings.Contains(mails[1].Text, "10 minutes") {
+		t.Fatalf("%d emails; the last says:\n%s", len(mails), mails[len(mails)-1].Text)
+	}
+	clock.Advance(8 * time.Minute) // 33 minutes in: past the sign-up's first half hour
+	wantText(t, "the late code", b.submit(resent, verifyForm, map[string]string{"code": mails[1].Code()}),
+		http.StatusOK, "You're signed in")
+}

@@ -92,12 +92,14 @@ func (q *Q) CreateFlowOnce(ctx context.Context, f *flow.Flow, since time.Time, s
 
 // UpdateFlow saves f when nobody changed it since it was read (its Version),
 // and bumps the version. A lost race is ErrConflict: the step is not applied
-// twice.
+// twice. The expiry only moves later: a code sent meanwhile may have
+// extended it (InsertVerificationOnce).
 func (q *Q) UpdateFlow(ctx context.Context, f *flow.Flow) error {
 	res, err := q.exec(ctx, `UPDATE flows SET status = ?, user_id = ?, identifier = ?, data = ?,
-		redirect_url = ?, session_id = ?, updated_at = ?, expire_at = ?, version = version + 1
+		redirect_url = ?, session_id = ?, updated_at = ?,
+		expire_at = CASE WHEN expire_at > ? THEN expire_at ELSE ? END, version = version + 1
 		WHERE id = ? AND version = ?`, f.Status, f.UserID, f.Identifier, f.Data.Encode(), f.RedirectURL,
-		f.SessionID, ms(f.UpdatedAt), ms(f.ExpireAt), f.ID, f.Version)
+		f.SessionID, ms(f.UpdatedAt), ms(f.ExpireAt), ms(f.ExpireAt), f.ID, f.Version)
 	if err := matchedOne(res, err, nil); err != nil {
 		return err
 	}
@@ -147,7 +149,15 @@ func (q *Q) InsertVerificationOnce(ctx context.Context, v flow.Verification, sin
 			return nil
 		}
 		inserted = true
-		return q.InsertVerification(ctx, v)
+		if err := q.InsertVerification(ctx, v); err != nil {
+			return err
+		}
+		// The flow lives at least as long as the code or link it sent, so
+		// that "it expires in 10 minutes" holds for one sent late in the
+		// flow's half hour.
+		_, err := q.exec(ctx, `UPDATE flows SET expire_at = ? WHERE id = ? AND expire_at < ?`,
+			ms(v.ExpireAt), v.FlowID, ms(v.ExpireAt))
+		return err
 	})
 	return inserted && err == nil, err
 }
