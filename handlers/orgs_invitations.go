@@ -181,7 +181,7 @@ func (a *app) acceptInvitationPage(c echo.Context) error {
 	p := a.page(c, a.t(c, "org.accept.title", "Org", o.Name))
 	p.NoReferrer = true // the ticket is in this page's URL
 	return render(c, http.StatusOK, views.AcceptInvitationPage(views.AcceptInvitation{Page: p, OrgName: o.Name,
-		Email: inv.Email, Role: a.roleName(c, inv.Role), Ticket: ticket, NotNow: a.invitationApp(inv)}))
+		Inviter: a.Orgs.InviterName(ctx, inv), Email: inv.Email, Role: a.roleName(c, inv.Role), Ticket: ticket, NotNow: a.invitationApp(inv)}))
 }
 
 // invitationApp is where "Not now" leads: the app the invitation was sent

@@ -803,10 +803,19 @@ type OrgRequestRow struct {
 type AcceptInvitation struct {
 	Page
 	OrgName string
+	Inviter string // who sent it, as the email names them; "" when unknown
 	Email   string
 	Role    string
 	Ticket  string
 	NotNow  string // "Not now": back to the app the invitation was sent from; "" = home
+}
+
+// acceptSubtitle says who invited the person, when known, as the email did.
+func acceptSubtitle(p AcceptInvitation) string {
+	if name := shownName(p.Inviter); name != "" {
+		return p.T("org.accept.subtitle_from", "Inviter", name, "Org", p.OrgName, "Role", p.Role)
+	}
+	return p.T("org.accept.subtitle", "Org", p.OrgName, "Role", p.Role)
 }
 
 // PasskeyForm is a form static/passkeys.js runs: it fetches the WebAuthn

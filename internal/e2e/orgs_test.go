@@ -208,7 +208,8 @@ func TestInvitationSignedIn(t *testing.T) {
 	}
 
 	pg = bob.b.get(link)
-	wantText(t, "confirmation", pg, http.StatusOK, "Join Acme", "bob@example.com")
+	// It says who invited them, as the email did.
+	wantText(t, "confirmation", pg, http.StatusOK, "Join Acme", "bob@example.com", "Ada Lovelace invited you to join Acme as Member.")
 	if pg.Header.Get("Referrer-Policy") == "" && pg.Doc.Find(`meta[name="referrer"][content="no-referrer"]`).Length() != 1 {
 		t.Error("the page with the ticket in its URL may leak it in Referer")
 	}

@@ -411,6 +411,12 @@ func (s *Service) send(ctx context.Context, inv *Invitation, ticket, orgName, in
 		URL: link, ExpireAt: inv.ExpireAt})
 }
 
+// InviterName is the name of who sent inv, as its email gives it; "" when
+// nobody (the Backend API) or no name is on file.
+func (s *Service) InviterName(ctx context.Context, inv *Invitation) string {
+	return s.inviterName(ctx, inv.InviterID)
+}
+
 func (s *Service) inviterName(ctx context.Context, userID string) string {
 	if userID == "" {
 		return ""
