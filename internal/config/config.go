@@ -18,6 +18,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/portalhq/portal/internal/org"
+	"github.com/portalhq/portal/internal/spelling"
 )
 
 const (
@@ -494,37 +495,11 @@ func prefixAll(prefix string, names []string) []string {
 // hint suggests the nearest valid name, or points at the help when nothing
 // is close enough to be a plausible typo.
 func hint(got string, valid []string) string {
-	best, bestD := "", -1
-	for _, v := range valid {
-		if d := distance(strings.ToLower(got), strings.ToLower(v)); bestD < 0 || d < bestD {
-			best, bestD = v, d
-		}
-	}
+	best, bestD := spelling.Nearest(got, valid)
 	if bestD < 0 || bestD > len(got)/2 {
 		return " (see portal serve --help for the list)"
 	}
 	return " (did you mean " + best + "?)"
-}
-
-// distance is the Levenshtein edit distance.
-func distance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur := make([]int, len(b)+1)
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev = cur
-	}
-	return prev[len(b)]
 }
 
 // Dev reports whether the portal runs in development mode.

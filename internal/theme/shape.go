@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/portalhq/portal/internal/spelling"
 )
 
 // topKeys are the keys a theme file may have, in the order errors list them.
@@ -43,33 +45,10 @@ func suggest(name string, names []string, intro string) string {
 			return n + " (names are case-sensitive)"
 		}
 	}
-	for _, n := range names {
-		if distance(strings.ToLower(n), strings.ToLower(name)) <= 2 {
-			return n + " (the nearest name; all of them: " + strings.Join(names, ", ") + ")"
-		}
+	if n, d := spelling.Nearest(name, names); d >= 0 && d <= 2 {
+		return n + " (the nearest name; all of them: " + strings.Join(names, ", ") + ")"
 	}
 	return intro + strings.Join(names, ", ")
-}
-
-// distance is the Levenshtein distance of two short names.
-func distance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur := make([]int, len(b)+1)
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev = cur
-	}
-	return prev[len(b)]
 }
 
 // checkShape reads a theme file as a YAML tree before it is decoded, so
