@@ -379,6 +379,7 @@ func bindJSON(c echo.Context, v any) error {
 		}
 		var te *json.UnmarshalTypeError
 		if errors.As(err, &te) && te.Field != "" {
+			te.Field = jsonPath(te.Field, reflect.TypeOf(v))
 			// Sent, but of the wrong JSON type: malformed, never missing,
 			// whatever the value ([] and "" read as absent elsewhere).
 			return &apiError{Status: http.StatusUnprocessableEntity, Code: "form_param_format_invalid",
@@ -400,6 +401,36 @@ func bindJSON(c echo.Context, v any) error {
 		return errParamUnknown(name, index)
 	}
 	return nil
+}
+
+// jsonPath is the JSON name of a field encoding/json reports by its path
+// through t: without the Go names of the embedded structs that path goes
+// through ("userUpdateBody.username" is username).
+func jsonPath(field string, t reflect.Type) string {
+	embedded := map[string]bool{}
+	var walk func(t reflect.Type)
+	walk = func(t reflect.Type) {
+		for t.Kind() == reflect.Pointer || t.Kind() == reflect.Slice {
+			t = t.Elem()
+		}
+		if t.Kind() != reflect.Struct {
+			return
+		}
+		for i := range t.NumField() {
+			if f := t.Field(i); f.Anonymous && f.Tag.Get("json") == "" && !embedded[f.Name] {
+				embedded[f.Name] = true
+				walk(f.Type)
+			}
+		}
+	}
+	walk(t)
+	var kept []string
+	for _, part := range strings.Split(field, ".") {
+		if !embedded[part] {
+			kept = append(kept, part)
+		}
+	}
+	return strings.Join(kept, ".")
 }
 
 // wrongCase finds a top-level name of body (of each object, for an array

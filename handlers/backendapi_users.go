@@ -102,55 +102,44 @@ func (a *app) apiUserGet(c echo.Context) error {
 	return apiJSON(c, http.StatusOK, a.userObject(u))
 }
 
-// userBody is the JSON of POST and PATCH /v1/users, with Clerk's names.
-type userBody struct {
-	EmailAddress            []string        `json:"email_address"`
-	PhoneNumber             []string        `json:"phone_number"`
-	Username                *string         `json:"username"`
-	Password                *string         `json:"password"`
-	PasswordDigest          *string         `json:"password_digest"`
-	PasswordHasher          *string         `json:"password_hasher"`
-	FirstName               *string         `json:"first_name"`
-	LastName                *string         `json:"last_name"`
-	ExternalID              *string         `json:"external_id"`
-	PrimaryEmailAddressID   *string         `json:"primary_email_address_id"`
-	SkipPasswordChecks      bool            `json:"skip_password_checks"`
-	SkipPasswordRequirement bool            `json:"skip_password_requirement"`
-	SignOutOfOtherSessions  bool            `json:"sign_out_of_other_sessions"`
-	PublicMetadata          json.RawMessage `json:"public_metadata"`
-	PrivateMetadata         json.RawMessage `json:"private_metadata"`
-	UnsafeMetadata          json.RawMessage `json:"unsafe_metadata"`
-	LegalAcceptedAt         *string         `json:"legal_accepted_at"` // RFC 3339
-	SkipLegalChecks         bool            `json:"skip_legal_checks"`
-}
-
-// userUpdateBody is the JSON of PATCH /v1/users/{id}: userBody without
-// what only creating takes (addresses and numbers have endpoints of their
-// own), so that those are refused as unknown rather than dropped.
-type userUpdateBody struct {
-	Username               *string         `json:"username"`
-	Password               *string         `json:"password"`
-	PasswordDigest         *string         `json:"password_digest"`
-	PasswordHasher         *string         `json:"password_hasher"`
-	FirstName              *string         `json:"first_name"`
-	LastName               *string         `json:"last_name"`
-	ExternalID             *string         `json:"external_id"`
-	PrimaryEmailAddressID  *string         `json:"primary_email_address_id"`
-	SkipPasswordChecks     bool            `json:"skip_password_checks"`
-	SignOutOfOtherSessions bool            `json:"sign_out_of_other_sessions"`
-	PublicMetadata         json.RawMessage `json:"public_metadata"`
-	PrivateMetadata        json.RawMessage `json:"private_metadata"`
-	UnsafeMetadata         json.RawMessage `json:"unsafe_metadata"`
-	LegalAcceptedAt        *string         `json:"legal_accepted_at"` // RFC 3339
-	SkipLegalChecks        bool            `json:"skip_legal_checks"`
-}
-
 // userMetadataBody is the JSON of PATCH /v1/users/{id}/metadata: the
 // three metadata objects and nothing else.
 type userMetadataBody struct {
 	PublicMetadata  json.RawMessage `json:"public_metadata"`
 	PrivateMetadata json.RawMessage `json:"private_metadata"`
 	UnsafeMetadata  json.RawMessage `json:"unsafe_metadata"`
+}
+
+func (b userMetadataBody) metadata() admin.Metadata {
+	return admin.Metadata{Public: b.PublicMetadata, Private: b.PrivateMetadata, Unsafe: b.UnsafeMetadata}
+}
+
+// userUpdateBody is the JSON of PATCH /v1/users/{id}, with Clerk's names:
+// what creating takes but the addresses and numbers (they have endpoints
+// of their own), so that those are refused as unknown rather than dropped.
+type userUpdateBody struct {
+	Username               *string `json:"username"`
+	Password               *string `json:"password"`
+	PasswordDigest         *string `json:"password_digest"`
+	PasswordHasher         *string `json:"password_hasher"`
+	FirstName              *string `json:"first_name"`
+	LastName               *string `json:"last_name"`
+	ExternalID             *string `json:"external_id"`
+	PrimaryEmailAddressID  *string `json:"primary_email_address_id"`
+	SkipPasswordChecks     bool    `json:"skip_password_checks"`
+	SignOutOfOtherSessions bool    `json:"sign_out_of_other_sessions"`
+	LegalAcceptedAt        *string `json:"legal_accepted_at"` // RFC 3339
+	SkipLegalChecks        bool    `json:"skip_legal_checks"`
+	userMetadataBody
+}
+
+// userBody is the JSON of POST /v1/users: the update's fields and what
+// only creating takes.
+type userBody struct {
+	EmailAddress            []string `json:"email_address"`
+	PhoneNumber             []string `json:"phone_number"`
+	SkipPasswordRequirement bool     `json:"skip_password_requirement"`
+	userUpdateBody
 }
 
 func (b userBody) legalAcceptedAt() (*time.Time, error) { return legalAcceptedAt(b.LegalAcceptedAt) }
@@ -167,10 +156,6 @@ func legalAcceptedAt(given *string) (*time.Time, error) {
 			"legal_accepted_at must be a date and time in RFC 3339 format, such as 2024-10-20T07:15:20.902Z.")
 	}
 	return &at, nil
-}
-
-func (b userBody) metadata() admin.Metadata {
-	return admin.Metadata{Public: b.PublicMetadata, Private: b.PrivateMetadata, Unsafe: b.UnsafeMetadata}
 }
 
 // POST /v1/users
@@ -213,8 +198,7 @@ func (a *app) apiUserUpdate(c echo.Context) error {
 		LastName: b.LastName, Username: b.Username, PrimaryEmailAddressID: b.PrimaryEmailAddressID,
 		Password: b.Password, PasswordDigest: b.PasswordDigest, PasswordHasher: b.PasswordHasher,
 		SkipPasswordChecks: b.SkipPasswordChecks, SignOutOfOtherSessions: b.SignOutOfOtherSessions,
-		ExternalID: b.ExternalID, LegalAcceptedAt: legal,
-		Metadata: admin.Metadata{Public: b.PublicMetadata, Private: b.PrivateMetadata, Unsafe: b.UnsafeMetadata}})
+		ExternalID: b.ExternalID, LegalAcceptedAt: legal, Metadata: b.metadata()})
 	if err != nil {
 		return err
 	}
@@ -227,8 +211,7 @@ func (a *app) apiUserMetadata(c echo.Context) error {
 	if err := bindJSON(c, &b); err != nil {
 		return err
 	}
-	u, err := a.AdminUsers.MergeMetadata(c.Request().Context(), c.Param("id"),
-		admin.Metadata{Public: b.PublicMetadata, Private: b.PrivateMetadata, Unsafe: b.UnsafeMetadata})
+	u, err := a.AdminUsers.MergeMetadata(c.Request().Context(), c.Param("id"), b.metadata())
 	if err != nil {
 		return err
 	}
