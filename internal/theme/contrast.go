@@ -56,18 +56,20 @@ func (p ContrastProblem) String() string {
 // owner's theme is told of its own when it loads.
 func (t *Theme) ContrastProblems() []ContrastProblem {
 	var out []ContrastProblem
+	// A theme that extends nothing leaves the rest to static/portal.css,
+	// which says what the default theme says.
+	var fallback map[string]RGBA
+	if base, err := Load("default", false); err == nil && t.Source != base.Source {
+		fallback = base.Palette(false)
+	}
 	for _, dark := range []bool{false, true} {
 		pal := t.Palette(dark)
 		if pal == nil {
 			continue
 		}
-		// A theme that extends nothing leaves the rest to static/portal.css,
-		// which says what the default theme says.
-		if base, err := Load("default", false); err == nil && t.Source != base.Source {
-			for k, v := range base.Palette(false) {
-				if _, ok := pal[k]; !ok {
-					pal[k] = v
-				}
+		for k, v := range fallback {
+			if _, ok := pal[k]; !ok {
+				pal[k] = v
 			}
 		}
 		for _, set := range []struct {
