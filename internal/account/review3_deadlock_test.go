@@ -2,7 +2,6 @@ package account_test
 
 import (
 	"testing"
-	"time"
 
 	"github.com/portalhq/portal/internal/account"
 	"github.com/portalhq/portal/internal/org"
@@ -67,13 +66,13 @@ func TestReview3AcceptingARequestWhileTheAPIVerifiesAnAddressDoesNotDeadlock(t *
 	<-held
 	accepted := make(chan error, 1)
 	go func() { accepted <- e.orgs.AcceptRequest(ctx, adaActor, acme.ID, list[0].ID) }()
-	waitForLockWaiters(t, e.st, 1)
+	pgtest.WaitForLockWaiters(t, e.st.DB(), 1)
 	verified := make(chan error, 1)
 	go func() {
 		_, err := e.svc.OperatorAdd(ctx, carol.ID, user.Email, "carol.b@acme.test", account.IdentifierChange{Verified: new(true)})
 		verified <- err
 	}()
-	waitForLockWaiters(t, e.st, 2)
+	pgtest.WaitForLockWaiters(t, e.st.DB(), 2)
 	close(release)
 	if err := <-holder; err != nil {
 		t.Fatal(err)
@@ -84,23 +83,4 @@ func TestReview3AcceptingARequestWhileTheAPIVerifiesAnAddressDoesNotDeadlock(t *
 	if err := <-verified; err != nil {
 		t.Errorf("verifying carol's second address through the Backend API: %v", err)
 	}
-}
-
-// waitForLockWaiters waits until n of the database's connections wait for
-// a lock.
-func waitForLockWaiters(t *testing.T, st *store.Store, n int) {
-	t.Helper()
-	for range 500 {
-		var got int
-		err := st.DB().QueryRowContext(t.Context(), `SELECT COUNT(*) FROM pg_stat_activity
-			WHERE datname = current_database() AND wait_event_type = 'Lock'`).Scan(&got)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if got >= n {
-			return
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	t.Fatalf("fewer than %d transactions came to wait for a lock", n)
 }

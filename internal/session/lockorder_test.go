@@ -1,7 +1,6 @@
 package session_test
 
 import (
-	"context"
 	"testing"
 	"time"
 
@@ -42,7 +41,7 @@ func TestSignInTakesTheUserBeforeTheSessions(t *testing.T) {
 				return err
 			})
 		}()
-		waitForALockWait(t, st)
+		pgtest.WaitForLockWaiters(t, st.DB(), 1)
 		_, err := q.EndSession(ctx, first.ID, session.Revoked, clock.Now())
 		return err
 	})
@@ -52,22 +51,4 @@ func TestSignInTakesTheUserBeforeTheSessions(t *testing.T) {
 	if err := <-started; err != nil {
 		t.Errorf("the sign-in: %v", err)
 	}
-}
-
-// waitForALockWait returns once another connection of the test's database
-// waits for a lock (the sign-in, held up by the ban), or after a few
-// seconds.
-func waitForALockWait(t *testing.T, st *store.Store) {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
-	defer cancel()
-	for ctx.Err() == nil {
-		var n int
-		if err := st.DB().QueryRowContext(ctx, `SELECT count(*) FROM pg_stat_activity
-			WHERE datname = current_database() AND wait_event_type = 'Lock'`).Scan(&n); err == nil && n > 0 {
-			return
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	t.Log("the sign-in never waited for a lock")
 }

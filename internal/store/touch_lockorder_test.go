@@ -1,7 +1,6 @@
 package store_test
 
 import (
-	"context"
 	"testing"
 	"time"
 
@@ -30,7 +29,7 @@ func TestTouchSessionLocksTheUserBeforeTheSession(t *testing.T) {
 		}
 		close(locked)
 		go func() { touched <- s.Q.TouchSession(ctx, sess.ID, at(time.Minute)) }()
-		waitForLockWait(t, s)
+		pgtest.WaitForLockWaiters(t, s.DB(), 1)
 		_, err := q.EndSession(ctx, sess.ID, session.Revoked, at(time.Minute))
 		return err
 	})
@@ -41,23 +40,4 @@ func TestTouchSessionLocksTheUserBeforeTheSession(t *testing.T) {
 	if err := <-touched; err != nil {
 		t.Errorf("TouchSession: %v", err)
 	}
-}
-
-// waitForLockWait returns once another connection of the test's database
-// waits for a row lock (the touch, blocked by the transaction holding the
-// user), or after a few seconds.
-func waitForLockWait(t *testing.T, s *store.Store) {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
-	defer cancel()
-	for ctx.Err() == nil {
-		var n int
-		if err := s.DB().QueryRowContext(ctx, `SELECT count(*) FROM pg_stat_activity
-			WHERE datname = current_database() AND wait_event_type = 'Lock'
-			AND query LIKE '%last_active_at%'`).Scan(&n); err == nil && n > 0 {
-			return
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	t.Log("the touch never waited for a lock")
 }

@@ -70,3 +70,24 @@ func redacted(raw string) string {
 	}
 	return u.Redacted()
 }
+
+// WaitForLockWaiters returns once n connections to the test's database
+// wait for a lock — the transactions a deadlock test holds up — and fails
+// the test when they do not come to within ten seconds.
+func WaitForLockWaiters(t testing.TB, db *sql.DB, n int) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		var got int
+		err := db.QueryRowContext(t.Context(), `SELECT COUNT(*) FROM pg_stat_activity
+			WHERE datname = current_database() AND wait_event_type = 'Lock'`).Scan(&got)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got >= n {
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Fatalf("fewer than %d transactions came to wait for a lock", n)
+}
