@@ -10,6 +10,8 @@ import (
 	"testing"
 
 	"github.com/labstack/echo/v4"
+
+	"github.com/portalhq/portal/static"
 )
 
 // Text goes out gzipped to browsers that accept it; raster images, tiny
@@ -125,5 +127,27 @@ func TestCompressWeakensStrongETags(t *testing.T) {
 			t.Errorf("%s (Accept-Encoding %q, If-None-Match %q): %d gzip %v ETag %q; want %d gzip %v ETag %q", tc.path,
 				tc.acceptEncoding, tc.inm, w.Code, gzipped, w.Header().Get("ETag"), tc.status, tc.gzipped, tc.etag)
 		}
+	}
+}
+
+// The stylesheet goes out as static.Stylesheet has it, without the
+// comments portal.css keeps for its editors, typed as CSS.
+func TestStylesheetIsServedWithoutComments(t *testing.T) {
+	e := echo.New()
+	e.GET("/static/*", echo.WrapHandler(staticHandler()))
+	w := serve(e, httptest.NewRequest(http.MethodGet, "/static/portal.css", nil))
+	if w.Code != http.StatusOK || w.Header().Get("Content-Type") != "text/css; charset=utf-8" {
+		t.Fatalf("status %d, Content-Type %q", w.Code, w.Header().Get("Content-Type"))
+	}
+	raw, err := static.FS.ReadFile("portal.css")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := w.Body.String()
+	if body != string(static.Stylesheet()) || strings.Contains(body, "/*") || len(body) >= len(raw) {
+		t.Errorf("served %d bytes (file %d), comments left: %v", len(body), len(raw), strings.Contains(body, "/*"))
+	}
+	if !strings.Contains(body, ".cl-formFieldInput") {
+		t.Error("the rules are missing")
 	}
 }

@@ -31,15 +31,21 @@ func BenchmarkPasswordSignInOverhead(b *testing.B) {
 	// Each account may sign in 20 times in 10 minutes: 1,024 of them last
 	// about 50 s of sign-ins (-benchtime up to 40s).
 	const users = 1024
-	for i := range users {
+	for i := 0; i < users; {
 		body := fmt.Sprintf(`{"email_address":["bench%04d@example.com"],"password":%q}`, i, goodPassword)
 		req := httptest.NewRequest(http.MethodPost, p.URL+"/v1/users", strings.NewReader(body))
 		req.Header.Set("Authorization", "Bearer "+p.SecretKey)
 		req.Header.Set("Content-Type", "application/json")
 		w := httptest.NewRecorder()
 		p.Handler.ServeHTTP(w, req)
+		if w.Code == http.StatusTooManyRequests {
+			// The secret key's own rate limit, as Clerk's: wait it out.
+			time.Sleep(time.Second)
+			continue
+		}
+		i++
 		if w.Code != http.StatusOK {
-			b.Fatalf("creating user %d: status %d: %s", i, w.Code, w.Body)
+			b.Fatalf("creating user %d: status %d: %s", i-1, w.Code, w.Body)
 		}
 	}
 	b.ReportAllocs()
