@@ -235,12 +235,11 @@ var apiCodes = map[string]struct {
 	"organization_membership_quota_exceeded":               {http.StatusForbidden, "Membership quota exceeded"},       // OrganizationMembershipQuotaExceeded
 	"organization_domain_already_exists_same_organization": {http.StatusUnprocessableEntity, "domain already exists"}, // OrganizationDomainAlreadyExistsForSameOrganization
 	"organization_domain_quota_exceeded":                   {http.StatusForbidden, "Domain quota exceeded"},           // OrganizationDomainQuotaExceeded
-	// Portal's own, not in Clerk's index: the last admin can be neither
-	// removed nor demoted. (Clerk's nearest is 400
-	// organization_minimum_permissions_needed, "at least one organization
-	// member with the minimum required permissions"; this code and status
-	// are what the organizations endpoints have answered from the start.)
-	"organization_minimum_admins_needed": {http.StatusUnprocessableEntity, "An admin is needed"},
+	// The last admin can be neither removed nor demoted:
+	// OrganizationMinimumPermissionsNeeded, "at least one organization
+	// member with the minimum required permissions" (the role holding
+	// every permission is admin here).
+	"organization_minimum_permissions_needed": {http.StatusBadRequest, "minimum organization permissions needed"},
 	// Waitlist entries: WaitlistEntryAlreadyCompleted, in the index since
 	// clerk-docs d0101ff (May 2025), 409, Backend API.
 	"waitlist_entry_already_completed": {http.StatusConflict, "already completed"},

@@ -25,8 +25,9 @@ const OrgInstance = "instance"
 
 func (a *app) orgAdmin() (*org.Admin, error) {
 	if a.Orgs == nil {
-		return nil, &apiError{Status: http.StatusForbidden, Code: "organizations_disabled",
-			Message: "Organizations are off", LongMessage: "This instance does not use organizations."}
+		// Clerk's OrganizationNotEnabledInInstance.
+		return nil, &apiError{Status: http.StatusForbidden, Code: "organization_not_enabled_in_instance",
+			Message: "access denied", LongMessage: "This instance does not use organizations."}
 	}
 	return a.Orgs.Admin(), nil
 }

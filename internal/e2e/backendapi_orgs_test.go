@@ -189,9 +189,9 @@ func TestClerkSDKManagesMembershipsAndInvitations_REQ_AC_06(t *testing.T) {
 	// The last admin keeps the role and the membership.
 	_, err = members.Update(ctx, &organizationmembership.UpdateParams{OrganizationID: o.ID, UserID: ada.ID,
 		Role: str("org:member")})
-	wantSDKError(t, err, http.StatusUnprocessableEntity, "organization_minimum_admins_needed")
+	wantSDKError(t, err, http.StatusBadRequest, "organization_minimum_permissions_needed")
 	_, err = members.Delete(ctx, &organizationmembership.DeleteParams{OrganizationID: o.ID, UserID: ada.ID})
-	wantSDKError(t, err, http.StatusUnprocessableEntity, "organization_minimum_admins_needed")
+	wantSDKError(t, err, http.StatusBadRequest, "organization_minimum_permissions_needed")
 	promoted, err := members.Update(ctx, &organizationmembership.UpdateParams{OrganizationID: o.ID, UserID: bob.ID,
 		Role: str("org:admin")})
 	if err != nil || promoted.Role != "org:admin" || promoted.ID != m.ID {

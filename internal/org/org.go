@@ -263,12 +263,12 @@ var (
 		"You can't change your own role. Ask another admin.").T("org.error.own_role")
 	ErrLastAdmin = apperr.New(apperr.Conflict,
 		"An organization needs at least one admin. Make someone else an admin first.").T("org.error.last_admin").
-		Coded("organization_minimum_admins_needed")
+		Coded("organization_minimum_permissions_needed")
 	// ErrLastMember is ErrLastAdmin said to the only member, for whom
 	// making someone else an admin is no way out.
 	ErrLastMember = apperr.New(apperr.Conflict,
 		"You're the only member of this organization, so nobody can take over. Delete the organization instead, or invite someone and make them an admin first.").T("org.error.last_member").
-		Coded("organization_minimum_admins_needed")
+		Coded("organization_minimum_permissions_needed")
 	ErrMemberLimit = apperr.New(apperr.Conflict,
 		"This organization has reached its member limit.").T("org.error.member_limit").
 		Coded("organization_membership_quota_exceeded")
