@@ -107,6 +107,9 @@ func (a *app) dress(c echo.Context, p *views.Page) {
 		p.AppName = o.ApplicationName
 	}
 	p.LogoURL, p.LogoLink, p.LogoPlacement = o.LogoImageURL, o.LogoLinkURL, o.LogoPlacement
+	if logo := t.Logo(); logo != nil {
+		p.LogoURL = logo.URL()
+	}
 	p.TermsURL, p.PrivacyURL, p.HelpURL = o.TermsPageURL, o.PrivacyPageURL, o.HelpPageURL
 	p.SocialVariant, p.SocialPlacement = o.SocialButtonsVariant, o.SocialButtonsPlacement
 	p.HideOptionalFields = !o.ShowOptionalFields
@@ -143,7 +146,38 @@ func (a *app) themeCustomCSS(c echo.Context) error {
 	return serveCSS(c, custom.Version, custom.CSS)
 }
 
+// logoCSP is the policy of the theme's logo file. In a page's <img> an
+// image runs nothing and fetches nothing whatever it holds; opened on its
+// own, an SVG is a document of the portal's origin, and this keeps it
+// inert: no script, no request, a sandbox (its own styles apply).
+const logoCSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; sandbox"
+
+// GET /theme-logo: the logo file the theme names (options.logoImageFile),
+// as read at start-up (in development, again when it changes). Linked
+// with ?v=<version> like /theme.css, and public: emails show it too.
+func (a *app) themeLogo(c echo.Context) error {
+	t, _ := a.Theme.Theme() // the configured theme: a previewed shipped theme has no file
+	logo := t.Logo()
+	if logo == nil {
+		return echo.ErrNotFound
+	}
+	h := c.Response().Header()
+	h.Set("Content-Security-Policy", logoCSP)
+	h.Set("Cross-Origin-Resource-Policy", "cross-origin") // mail read on another origin shows it
+	ct := logo.Type
+	if ct == "image/svg+xml" { // checked as XML, which Go reads as UTF-8 only
+		ct += "; charset=utf-8"
+	}
+	return serveVersioned(c, logo.Version, ct, logo.Data)
+}
+
 func serveCSS(c echo.Context, version string, body []byte) error {
+	return serveVersioned(c, version, "text/css; charset=utf-8", body)
+}
+
+// serveVersioned serves body with an ETag of its version, cached for good
+// when asked for by that version (?v=), else revalidated.
+func serveVersioned(c echo.Context, version, contentType string, body []byte) error {
 	h := c.Response().Header()
 	etag := `"` + version + `"`
 	h.Set("ETag", etag)
@@ -155,7 +189,7 @@ func serveCSS(c echo.Context, version string, body []byte) error {
 	if etagMatches(c.Request().Header.Get("If-None-Match"), etag) {
 		return c.NoContent(http.StatusNotModified)
 	}
-	return c.Blob(http.StatusOK, "text/css; charset=utf-8", body)
+	return c.Blob(http.StatusOK, contentType, body)
 }
 
 // devPreviewPages are the pages /dev/themes can show; a fixed list, so the

@@ -338,6 +338,17 @@ type Email struct {
 	I18n Translator
 	// Colors are the theme's, for the button; the default when empty.
 	Colors EmailColors
+	// Logo is the theme's logo above the app's name; none when its URL
+	// is empty.
+	Logo EmailLogo
+}
+
+// EmailLogo is an image at the top of an email: an absolute URL (a mail
+// client has no page to resolve a path against) and the size to draw it,
+// 0 for a size not known.
+type EmailLogo struct {
+	URL           string
+	Width, Height int
 }
 
 // CodeEmail carries a one-time code ("Your verification code is 123456").
