@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -224,14 +225,28 @@ func TestThemePreviewInDevelopment(t *testing.T) {
 	pg.Doc.Find("iframe").Each(func(_ int, s *goquery.Selection) {
 		srcs = append(srcs, s.AttrOr("src", ""))
 	})
-	if len(srcs) != len(theme.Shipped()) || srcs[0] != "/sign-in?__theme=auto" {
+	// The owner's theme first, marked as the one in use, then every shipped one.
+	if len(srcs) != len(theme.Shipped())+1 || srcs[0] != "/sign-in?__theme=in-use" || srcs[1] != "/sign-in?__theme=auto" {
 		t.Fatalf("iframes %v", srcs)
 	}
-	if got := b.get("/dev/themes?page=/sign-up&locale=ja").Doc.Find("iframe").First().AttrOr("src", ""); got != "/sign-up?__theme=auto&locale=ja" {
+	if got := strings.Join(strings.Fields(pg.Doc.Find("figcaption").First().Text()), " "); got != "mine (in use) "+mine {
+		t.Errorf("first caption %q", got)
+	}
+	if pg.Doc.Find(`[data-testid="theme-refused"], [data-testid="theme-contrast"]`).Length() != 0 {
+		t.Errorf("problems shown for a theme that has none: %s", pg.Doc.Find(".cl-alert").Text())
+	}
+	if got := b.get("/dev/themes?page=/sign-up&locale=ja").Doc.Find("iframe").Eq(1).AttrOr("src", ""); got != "/sign-up?__theme=auto&locale=ja" {
 		t.Errorf("sign-up preview frame %q", got)
 	}
-	if got := b.get("/dev/themes?page=https://evil.example/").Doc.Find("iframe").First().AttrOr("src", ""); got != "/sign-in?__theme=auto" {
+	if got := b.get("/dev/themes?page=https://evil.example/").Doc.Find("iframe").First().AttrOr("src", ""); got != "/sign-in?__theme=in-use" {
 		t.Errorf("an unknown page was framed: %q", got)
+	}
+	inUse := b.get("/sign-in?__theme=in-use")
+	if csp := inUse.Header.Get("Content-Security-Policy"); !strings.HasSuffix(csp, "frame-ancestors 'self'") {
+		t.Errorf("the theme in use cannot be framed by /dev/themes: %s", csp)
+	}
+	if css := b.getRaw(stylesheets(inUse)[1]).Body; !strings.Contains(css, "--color-primary:#123456;") {
+		t.Errorf("the in-use frame is not in the owner's theme:\n%s", css)
 	}
 
 	framed := b.get("/sign-in?__theme=neobrutalism")
@@ -257,6 +272,40 @@ func TestThemePreviewInDevelopment(t *testing.T) {
 	write(t, mine, "extends: default\nvariables:\n  colorPrimary: \"#654321\"\n  spacing: 2rem\n")
 	if css := b.getRaw("/theme.css").Body; !strings.Contains(css, "--color-primary:#654321;") {
 		t.Errorf("edited theme not reloaded:\n%s", css)
+	}
+
+	// A refused edit keeps the last good theme, and /dev/themes says why
+	// (not only the log); so does a colour pair below WCAG AA.
+	write(t, mine, "extends: default\nvariables:\n  colorPrimary: \"#ffff00\"\n  spacing: 2rem\n")
+	if css := b.getRaw("/theme.css").Body; !strings.Contains(css, "--color-primary:#ffff00;") {
+		t.Fatalf("edited theme not reloaded:\n%s", css)
+	}
+	low := b.get("/dev/themes").Doc.Find(`[data-testid="theme-contrast"] li`).Text()
+	if !strings.Contains(low, "colorPrimaryForeground #ffffff on colorPrimary #ffff00 is 1.07:1") {
+		t.Errorf("contrast problem not shown: %q", low)
+	}
+	write(t, mine, "extends: default\nvariables:\n  colorPrimary: \"#ffff00\"\n  colorBorder: nope\n  spacing: 2rem\n")
+	refused := b.get("/dev/themes?locale=en").Doc.Find(`[data-testid="theme-refused"]`)
+	if text := refused.Text(); !strings.Contains(text, "A change was refused") || !strings.Contains(text, mine+": variables.colorBorder: \"nope\"") {
+		t.Errorf("refused edit not shown: %q", text)
+	}
+	if css := b.getRaw("/theme.css").Body; !strings.Contains(css, "--color-primary:#ffff00;") {
+		t.Errorf("the last good theme is not kept:\n%s", css)
+	}
+	write(t, mine, "extends: default\nvariables:\n  colorPrimary: \"#123456\"\n")
+	if n := b.get("/dev/themes").Doc.Find(".cl-alert").Length(); n != 0 {
+		t.Errorf("%d alerts after the theme was fixed", n)
+	}
+}
+
+// A shipped theme in use is framed once, first, marked as in use.
+func TestThemePreviewOfAShippedThemeInUse(t *testing.T) {
+	p := portaltest.Start(t, portaltest.Options{Env: map[string]string{"PORTAL_THEME": "dark"}})
+	pg := newBrowser(t, p).get("/dev/themes")
+	var names []string
+	pg.Doc.Find("figcaption").Each(func(_ int, s *goquery.Selection) { names = append(names, strings.Join(strings.Fields(s.Text()), " ")) })
+	if len(names) != len(theme.Shipped()) || names[0] != "dark (in use) themes/dark.yaml" || slices.Contains(names[1:], "dark") {
+		t.Errorf("captions %q", names)
 	}
 }
 
