@@ -13,15 +13,20 @@ import (
 )
 
 // previewParam names a shipped theme for one request, in development only:
-// /dev/themes frames each page once per theme with it.
-const previewParam = "__theme"
+// /dev/themes frames each page once per theme with it. Its value
+// previewInUse frames the configured theme itself (no shipped theme has
+// that name).
+const (
+	previewParam = "__theme"
+	previewInUse = "in-use"
+)
 
 // theme is the theme for this request: the configured one, or in
 // development a shipped theme named by ?__theme=. The parameter can only
 // name a shipped theme, never a path, so a request cannot make the server
 // read a file.
 func (a *app) theme(c echo.Context) *theme.Theme {
-	if name := a.previewTheme(c); name != "" {
+	if name := a.previewTheme(c); name != "" && name != previewInUse {
 		if t, err := theme.Load(name, true); err == nil {
 			return t
 		}
@@ -37,7 +42,7 @@ func (a *app) previewTheme(c echo.Context) string {
 	if !a.Config.Dev() {
 		return ""
 	}
-	if name := c.QueryParam(previewParam); theme.IsShipped(name) {
+	if name := c.QueryParam(previewParam); name == previewInUse || theme.IsShipped(name) {
 		return name
 	}
 	return ""
@@ -107,6 +112,9 @@ func (a *app) dress(c echo.Context, p *views.Page) {
 		p.AppName = o.ApplicationName
 	}
 	p.LogoURL, p.LogoLink, p.LogoPlacement = o.LogoImageURL, o.LogoLinkURL, o.LogoPlacement
+	if logo := t.Logo(); logo != nil {
+		p.LogoURL = logo.URL()
+	}
 	p.TermsURL, p.PrivacyURL, p.HelpURL = o.TermsPageURL, o.PrivacyPageURL, o.HelpPageURL
 	p.SocialVariant, p.SocialPlacement = o.SocialButtonsVariant, o.SocialButtonsPlacement
 	p.HideOptionalFields = !o.ShowOptionalFields
@@ -143,7 +151,38 @@ func (a *app) themeCustomCSS(c echo.Context) error {
 	return serveCSS(c, custom.Version, custom.CSS)
 }
 
+// logoCSP is the policy of the theme's logo file. In a page's <img> an
+// image runs nothing and fetches nothing whatever it holds; opened on its
+// own, an SVG is a document of the portal's origin, and this keeps it
+// inert: no script, no request, a sandbox (its own styles apply).
+const logoCSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; sandbox"
+
+// GET /theme-logo: the logo file the theme names (options.logoImageFile),
+// as read at start-up (in development, again when it changes). Linked
+// with ?v=<version> like /theme.css, and public: emails show it too.
+func (a *app) themeLogo(c echo.Context) error {
+	t, _ := a.Theme.Theme() // the configured theme: a previewed shipped theme has no file
+	logo := t.Logo()
+	if logo == nil {
+		return echo.ErrNotFound
+	}
+	h := c.Response().Header()
+	h.Set("Content-Security-Policy", logoCSP)
+	h.Set("Cross-Origin-Resource-Policy", "cross-origin") // mail read on another origin shows it
+	ct := logo.Type
+	if ct == "image/svg+xml" { // checked as XML, which Go reads as UTF-8 only
+		ct += "; charset=utf-8"
+	}
+	return serveVersioned(c, logo.Version, ct, logo.Data)
+}
+
 func serveCSS(c echo.Context, version string, body []byte) error {
+	return serveVersioned(c, version, "text/css; charset=utf-8", body)
+}
+
+// serveVersioned serves body with an ETag of its version, cached for good
+// when asked for by that version (?v=), else revalidated.
+func serveVersioned(c echo.Context, version, contentType string, body []byte) error {
 	h := c.Response().Header()
 	etag := `"` + version + `"`
 	h.Set("ETag", etag)
@@ -155,7 +194,7 @@ func serveCSS(c echo.Context, version string, body []byte) error {
 	if etagMatches(c.Request().Header.Get("If-None-Match"), etag) {
 		return c.NoContent(http.StatusNotModified)
 	}
-	return c.Blob(http.StatusOK, "text/css; charset=utf-8", body)
+	return c.Blob(http.StatusOK, contentType, body)
 }
 
 // devPreviewPages are the pages /dev/themes can show; a fixed list, so the
@@ -177,8 +216,11 @@ func (a *app) devPageLabel(c echo.Context, path string) string {
 	return a.t(c, "dev.error_page")
 }
 
-// GET /dev/themes: the chosen page (?page=/sign-up) in every shipped
-// theme, in the locale given by ?locale= if any.
+// GET /dev/themes: the chosen page (?page=/sign-up) in the configured
+// theme, then in every other shipped theme, in the locale given by
+// ?locale= if any; above them, what the owner should fix: a change to a
+// theme file that was refused (the pages keep the last good version, so
+// the log was the only place to see it) and the colours below WCAG AA.
 func (a *app) devThemes(c echo.Context) error {
 	if !a.Config.Dev() {
 		return echo.ErrNotFound
@@ -202,13 +244,34 @@ func (a *app) devThemes(c echo.Context) error {
 	if !found {
 		current, pages[0].Current = devPreviewPages[0].URL, true
 	}
-	var frames []views.DevFrame
-	for _, name := range theme.Shipped() {
-		q := url.Values{previewParam: {name}}
+	frame := func(preview string) string {
+		q := url.Values{previewParam: {preview}}
 		if locale != "" {
 			q.Set("locale", locale)
 		}
-		frames = append(frames, views.DevFrame{Theme: name, URL: current + "?" + q.Encode()})
+		return current + "?" + q.Encode()
 	}
-	return render(c, http.StatusOK, views.DevThemesPage(views.DevThemes{Page: a.page(c, a.t(c, "dev.themes_title")), Pages: pages, Frames: frames}))
+
+	p := views.DevThemes{Page: a.page(c, a.t(c, "dev.themes_title")), Pages: pages}
+	inUse, err := a.Theme.Theme()
+	if err != nil {
+		p.Refused = append(p.Refused, err.Error())
+	}
+	if _, err := a.Theme.Custom(); err != nil {
+		p.Refused = append(p.Refused, err.Error())
+	}
+	for _, problem := range inUse.ContrastProblems() {
+		p.Contrast = append(p.Contrast, problem.String())
+	}
+	source := inUse.Source
+	if css := a.Theme.CustomPath(); css != "" {
+		source += " + " + css
+	}
+	p.Frames = append(p.Frames, views.DevFrame{Theme: inUse.Name, URL: frame(previewInUse), InUse: true, Source: source})
+	for _, name := range theme.Shipped() {
+		if inUse.Source != "themes/"+name+".yaml" { // the theme in use is framed already
+			p.Frames = append(p.Frames, views.DevFrame{Theme: name, URL: frame(name)})
+		}
+	}
+	return render(c, http.StatusOK, views.DevThemesPage(p))
 }

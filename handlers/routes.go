@@ -115,6 +115,7 @@ func Routes() []Route {
 		{Method: http.MethodPost, Path: "/user/security/backup-codes", h: (*app).backupCodes},
 		{Method: http.MethodGet, Path: "/theme.css", h: (*app).themeCSS},
 		{Method: http.MethodGet, Path: "/theme-custom.css", h: (*app).themeCustomCSS},
+		{Method: http.MethodGet, Path: theme.LogoPath, h: (*app).themeLogo},
 		{Method: http.MethodGet, Path: "/dev/themes", h: (*app).devThemes},
 		// The account page (/user) and its steps.
 		{Method: http.MethodPost, Path: "/user/profile", h: (*app).userProfileSave},
@@ -366,7 +367,8 @@ func New(d Deps) (*echo.Echo, error) {
 		BaseURL: d.Config.BaseURL, Secure: a.secureCookies(), Log: d.Log,
 		Exempt: func(c echo.Context) bool {
 			p := c.Request().URL.Path
-			return strings.HasPrefix(p, "/static/") || strings.HasPrefix(p, "/images/") || p == "/theme.css" || p == "/theme-custom.css" || p == "/.well-known/jwks.json" ||
+			return strings.HasPrefix(p, "/static/") || strings.HasPrefix(p, "/images/") || p == "/theme.css" || p == "/theme-custom.css" || p == theme.LogoPath ||
+				p == "/.well-known/jwks.json" ||
 				p == "/healthz" || p == "/readyz" || p == "/v1/client/handshake" ||
 				noCSRF[c.Request().Method+" "+c.Path()] ||
 				// A Bearer request that reaches no handler (a path or

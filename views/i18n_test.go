@@ -102,7 +102,9 @@ func signInPages(l Translator) map[string]templ.Component {
 		"outbox, empty": OutboxPage(Outbox{Page: pg("x")}),
 		"outbox":        OutboxPage(Outbox{Page: pg("x"), Items: []OutboxItem{{ID: "m1", Channel: "email", To: "jo@example.com"}}}),
 		"themes": DevThemesPage(DevThemes{Page: pg("x"), Pages: []DevLink{{Label: l.T("dev.error_page"), URL: "/"}},
-			Frames: []DevFrame{{Theme: "dark", URL: "/sign-in?__theme=dark"}}}),
+			Frames: []DevFrame{{Theme: "acme", URL: "/sign-in?__theme=in-use", InUse: true, Source: "acme.yaml"},
+				{Theme: "dark", URL: "/sign-in?__theme=dark"}},
+			Refused: []string{"theme: acme.yaml: variables.colorPrimary: …"}, Contrast: []string{"colorPrimary #ffff00 on …"}}),
 	}
 }
 
@@ -213,7 +215,8 @@ func TestSignInPagesSpeakGerman(t *testing.T) {
 		"home":           {"Sie sind als Jo Doe (jo@example.com) angemeldet."},
 		"message":        {"Fehler 500", "Zurück"},
 		"outbox":         {"Postausgang", "Betreff"},
-		"themes":         {"Designs", "Vorschau im Design dark", "Seite für die Vorschau"},
+		"themes": {"Designs", "Vorschau im Design dark", "Seite für die Vorschau", "acme (in Verwendung)",
+			"Vorschau im verwendeten Design acme", "Eine Änderung wurde abgelehnt", "Farben des verwendeten Designs"},
 	}
 	pages := signInPages(de)
 	for name, texts := range want {

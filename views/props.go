@@ -338,6 +338,17 @@ type Email struct {
 	I18n Translator
 	// Colors are the theme's, for the button; the default when empty.
 	Colors EmailColors
+	// Logo is the theme's logo above the app's name; none when its URL
+	// is empty.
+	Logo EmailLogo
+}
+
+// EmailLogo is an image at the top of an email: an absolute URL (a mail
+// client has no page to resolve a path against) and the size to draw it,
+// 0 for a size not known.
+type EmailLogo struct {
+	URL           string
+	Width, Height int
 }
 
 // CodeEmail carries a one-time code ("Your verification code is 123456").
@@ -531,12 +542,18 @@ type UserDelete struct {
 	CancelURL    string
 }
 
-// DevThemes is /dev/themes: one page shown in every shipped theme, side by
-// side, for an owner choosing or editing a theme.
+// DevThemes is /dev/themes: one page shown in the theme in use and in
+// every other shipped theme, side by side, for an owner choosing or
+// editing a theme.
 type DevThemes struct {
 	Page
 	Pages  []DevLink  // the pages that can be previewed
-	Frames []DevFrame // one per theme
+	Frames []DevFrame // one per theme, the one in use first
+	// Refused are the errors of a change to the theme's files that was
+	// refused: the pages show the last version that loaded.
+	Refused []string
+	// Contrast are the pairs of the theme's colours below WCAG AA.
+	Contrast []string
 }
 
 // DevLink is a page that can be previewed.
@@ -548,8 +565,10 @@ type DevLink struct {
 
 // DevFrame is the previewed page in one theme.
 type DevFrame struct {
-	Theme string
-	URL   string // the page with ?__theme=<theme>
+	Theme  string
+	URL    string // the page with ?__theme=<theme>
+	InUse  bool   // the configured theme
+	Source string // where the theme in use was read from (InUse only)
 }
 
 // OrgInvitationEmail invites someone to join an organization.

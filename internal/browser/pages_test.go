@@ -158,6 +158,7 @@ var notAPage = map[string]string{
 	"/readyz":                      "plain text for probes",
 	"/theme.css":                   "a stylesheet",
 	"/theme-custom.css":            "a stylesheet",
+	"/theme-logo":                  "an image",
 	"/images/:file":                "an image",
 	"/organizations/:org_id/logo":  "an image",
 	"/sign-in/oauth/:provider":     "redirects to the provider",

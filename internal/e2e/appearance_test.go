@@ -1,11 +1,15 @@
 package e2e
 
 import (
+	"bytes"
 	"context"
+	"image"
+	pngenc "image/png"
 	"io"
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -144,10 +148,17 @@ func TestBadThemeStopsStartUp(t *testing.T) {
 	dir := t.TempDir()
 	bad := filepath.Join(dir, "bad.yaml")
 	write(t, bad, "variables:\n  colorPrimary: \"red;} body{display:none\"\n")
+	logoless := filepath.Join(dir, "logoless.yaml")
+	write(t, logoless, "options:\n  logoImageFile: img/logo.png\n")
+	textLogo := filepath.Join(dir, "textlogo.yaml")
+	write(t, filepath.Join(dir, "notes.png"), "just some notes\n")
+	write(t, textLogo, "options:\n  logoImageFile: notes.png\n")
 	for name, env := range map[string]map[string]string{
 		"bad value":      {"PORTAL_THEME": bad},
 		"unknown theme":  {"PORTAL_THEME": "purple-rain"},
 		"missing css":    {"PORTAL_THEME_CSS": filepath.Join(dir, "nope.css")},
+		"missing logo":   {"PORTAL_THEME": logoless},
+		"text as logo":   {"PORTAL_THEME": textLogo},
 		"unknown locale": {"PORTAL_DEFAULT_LOCALE": "tlh"},
 	} {
 		t.Run(name, func(t *testing.T) {
@@ -178,6 +189,18 @@ func TestBadThemeStopsStartUp(t *testing.T) {
 				if !strings.Contains(msg, "PORTAL_THEME_CSS") {
 					t.Errorf("error: %s", msg)
 				}
+			case "missing logo":
+				for _, want := range []string{logoless, "options.logoImageFile", "no file img/logo.png", filepath.Join(dir, "img", "logo.png")} {
+					if !strings.Contains(msg, want) {
+						t.Errorf("error lacks %q: %s", want, msg)
+					}
+				}
+			case "text as logo":
+				for _, want := range []string{"options.logoImageFile", "is not a PNG, JPEG, WebP, GIF or SVG image"} {
+					if !strings.Contains(msg, want) {
+						t.Errorf("error lacks %q: %s", want, msg)
+					}
+				}
 			case "unknown locale":
 				if !strings.Contains(msg, "PORTAL_DEFAULT_LOCALE") || !strings.Contains(msg, "pt-BR") {
 					t.Errorf("error: %s", msg)
@@ -202,14 +225,28 @@ func TestThemePreviewInDevelopment(t *testing.T) {
 	pg.Doc.Find("iframe").Each(func(_ int, s *goquery.Selection) {
 		srcs = append(srcs, s.AttrOr("src", ""))
 	})
-	if len(srcs) != len(theme.Shipped()) || srcs[0] != "/sign-in?__theme=auto" {
+	// The owner's theme first, marked as the one in use, then every shipped one.
+	if len(srcs) != len(theme.Shipped())+1 || srcs[0] != "/sign-in?__theme=in-use" || srcs[1] != "/sign-in?__theme=auto" {
 		t.Fatalf("iframes %v", srcs)
 	}
-	if got := b.get("/dev/themes?page=/sign-up&locale=ja").Doc.Find("iframe").First().AttrOr("src", ""); got != "/sign-up?__theme=auto&locale=ja" {
+	if got := strings.Join(strings.Fields(pg.Doc.Find("figcaption").First().Text()), " "); got != "mine (in use) "+mine {
+		t.Errorf("first caption %q", got)
+	}
+	if pg.Doc.Find(`[data-testid="theme-refused"], [data-testid="theme-contrast"]`).Length() != 0 {
+		t.Errorf("problems shown for a theme that has none: %s", pg.Doc.Find(".cl-alert").Text())
+	}
+	if got := b.get("/dev/themes?page=/sign-up&locale=ja").Doc.Find("iframe").Eq(1).AttrOr("src", ""); got != "/sign-up?__theme=auto&locale=ja" {
 		t.Errorf("sign-up preview frame %q", got)
 	}
-	if got := b.get("/dev/themes?page=https://evil.example/").Doc.Find("iframe").First().AttrOr("src", ""); got != "/sign-in?__theme=auto" {
+	if got := b.get("/dev/themes?page=https://evil.example/").Doc.Find("iframe").First().AttrOr("src", ""); got != "/sign-in?__theme=in-use" {
 		t.Errorf("an unknown page was framed: %q", got)
+	}
+	inUse := b.get("/sign-in?__theme=in-use")
+	if csp := inUse.Header.Get("Content-Security-Policy"); !strings.HasSuffix(csp, "frame-ancestors 'self'") {
+		t.Errorf("the theme in use cannot be framed by /dev/themes: %s", csp)
+	}
+	if css := b.getRaw(stylesheets(inUse)[1]).Body; !strings.Contains(css, "--color-primary:#123456;") {
+		t.Errorf("the in-use frame is not in the owner's theme:\n%s", css)
 	}
 
 	framed := b.get("/sign-in?__theme=neobrutalism")
@@ -235,6 +272,40 @@ func TestThemePreviewInDevelopment(t *testing.T) {
 	write(t, mine, "extends: default\nvariables:\n  colorPrimary: \"#654321\"\n  spacing: 2rem\n")
 	if css := b.getRaw("/theme.css").Body; !strings.Contains(css, "--color-primary:#654321;") {
 		t.Errorf("edited theme not reloaded:\n%s", css)
+	}
+
+	// A refused edit keeps the last good theme, and /dev/themes says why
+	// (not only the log); so does a colour pair below WCAG AA.
+	write(t, mine, "extends: default\nvariables:\n  colorPrimary: \"#ffff00\"\n  spacing: 2rem\n")
+	if css := b.getRaw("/theme.css").Body; !strings.Contains(css, "--color-primary:#ffff00;") {
+		t.Fatalf("edited theme not reloaded:\n%s", css)
+	}
+	low := b.get("/dev/themes").Doc.Find(`[data-testid="theme-contrast"] li`).Text()
+	if !strings.Contains(low, "colorPrimaryForeground #ffffff on colorPrimary #ffff00 is 1.07:1") {
+		t.Errorf("contrast problem not shown: %q", low)
+	}
+	write(t, mine, "extends: default\nvariables:\n  colorPrimary: \"#ffff00\"\n  colorBorder: nope\n  spacing: 2rem\n")
+	refused := b.get("/dev/themes?locale=en").Doc.Find(`[data-testid="theme-refused"]`)
+	if text := refused.Text(); !strings.Contains(text, "A change was refused") || !strings.Contains(text, mine+": variables.colorBorder: \"nope\"") {
+		t.Errorf("refused edit not shown: %q", text)
+	}
+	if css := b.getRaw("/theme.css").Body; !strings.Contains(css, "--color-primary:#ffff00;") {
+		t.Errorf("the last good theme is not kept:\n%s", css)
+	}
+	write(t, mine, "extends: default\nvariables:\n  colorPrimary: \"#123456\"\n")
+	if n := b.get("/dev/themes").Doc.Find(".cl-alert").Length(); n != 0 {
+		t.Errorf("%d alerts after the theme was fixed", n)
+	}
+}
+
+// A shipped theme in use is framed once, first, marked as in use.
+func TestThemePreviewOfAShippedThemeInUse(t *testing.T) {
+	p := portaltest.Start(t, portaltest.Options{Env: map[string]string{"PORTAL_THEME": "dark"}})
+	pg := newBrowser(t, p).get("/dev/themes")
+	var names []string
+	pg.Doc.Find("figcaption").Each(func(_ int, s *goquery.Selection) { names = append(names, strings.Join(strings.Fields(s.Text()), " ")) })
+	if len(names) != len(theme.Shipped()) || names[0] != "dark (in use) themes/dark.yaml" || slices.Contains(names[1:], "dark") {
+		t.Errorf("captions %q", names)
 	}
 }
 
@@ -285,7 +356,126 @@ func TestLocaleNegotiationSetsLang(t *testing.T) {
 
 func write(t *testing.T, path, body string) {
 	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		t.Fatal(err)
+	}
 	if err := os.WriteFile(path, []byte(body), 0o600); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// A logo file the theme names is served by the portal itself, with a
+// version in its URL, an ETag, and a policy that keeps an SVG opened on
+// its own inert (REQ-HDR-01: no script runs at the portal's origin, even
+// from a file that slipped past the check); every page shows it from the
+// portal's own origin, and emails from the public URL.
+func TestOwnerLogoFileIsServed_REQ_HDR_01(t *testing.T) {
+	dir := t.TempDir()
+	svg := `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 40 40"><circle cx="20" cy="20" r="18" fill="#0b5394"/></svg>` + "\n"
+	write(t, filepath.Join(dir, "brand", "logo.svg"), svg)
+	themeFile := filepath.Join(dir, "acme.yaml")
+	write(t, themeFile, "extends: default\noptions:\n  applicationName: Acme\n  logoImageFile: brand/logo.svg\n")
+	p := portaltest.Start(t, portaltest.Options{Env: map[string]string{"PORTAL_THEME": themeFile}})
+	b := newBrowser(t, p)
+
+	th, err := theme.Load(themeFile, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "/theme-logo?v=" + th.Logo().Version
+	for _, path := range []string{"/sign-in", "/sign-up"} {
+		pg := b.get(path)
+		if got := pg.Doc.Find(".cl-card .cl-logoBox img.cl-logoImage").AttrOr("src", ""); got != want {
+			t.Errorf("%s: logo src %q, want %q", path, got, want)
+		}
+		if csp := pg.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "img-src 'self' data:;") {
+			t.Errorf("%s: a logo of the portal's own widened img-src: %s", path, csp)
+		}
+	}
+
+	logo := b.getRaw(want)
+	if logo.Status != http.StatusOK || logo.Body != svg {
+		t.Fatalf("logo: %d %q", logo.Status, logo.Body)
+	}
+	h := logo.Header
+	wantSecurityHeaders(t, "GET "+want, "/theme-logo", false, logo.Status, h, logo.Body)
+	if ct := h.Get("Content-Type"); ct != "image/svg+xml; charset=utf-8" {
+		t.Errorf("Content-Type %q", ct)
+	}
+	csp := h.Get("Content-Security-Policy")
+	for _, part := range []string{"default-src 'none'", "sandbox"} {
+		if !strings.Contains(csp, part) {
+			t.Errorf("logo CSP %q lacks %s", csp, part)
+		}
+	}
+	if strings.Contains(csp, "script-src") || strings.Contains(csp, "allow-scripts") {
+		t.Errorf("logo CSP %q allows scripts", csp)
+	}
+	if h.Get("X-Content-Type-Options") != "nosniff" || h.Get("Cross-Origin-Resource-Policy") != "cross-origin" {
+		t.Errorf("nosniff %q, CORP %q", h.Get("X-Content-Type-Options"), h.Get("Cross-Origin-Resource-Policy"))
+	}
+	if cc := h.Get("Cache-Control"); cc != "public, max-age=31536000, immutable" {
+		t.Errorf("versioned logo Cache-Control %q", cc)
+	}
+	if h.Get("Set-Cookie") != "" {
+		t.Errorf("the logo sets a cookie: %s", h.Get("Set-Cookie"))
+	}
+	etag := h.Get("ETag")
+	if strings.Trim(strings.TrimPrefix(etag, "W/"), `"`) != th.Logo().Version {
+		t.Errorf("ETag %q, version %s", etag, th.Logo().Version)
+	}
+	if plain := b.getRaw("/theme-logo"); plain.Header.Get("Cache-Control") != "public, no-cache" || plain.Body != svg {
+		t.Errorf("unversioned logo: %q", plain.Header.Get("Cache-Control"))
+	}
+	req := b.request(http.MethodGet, "/theme-logo", nil)
+	req.Header.Set("If-None-Match", etag)
+	if again := b.send(req); again.Status != http.StatusNotModified || again.Body != "" {
+		t.Errorf("If-None-Match: %d %q", again.Status, again.Body)
+	}
+	// The preview of a shipped theme has no logo file; the logo route
+	// still serves the configured theme's, whatever ?__theme= says.
+	if got := b.getRaw("/theme-logo?__theme=dark"); got.Body != svg {
+		t.Errorf("?__theme= changed the logo served: %d", got.Status)
+	}
+}
+
+// A PNG logo file heads the emails by the portal's public URL
+// (PORTAL_BASE_URL, never the request's Host: REQ-OTP-08).
+func TestOwnerLogoFileInEmails_REQ_OTP_08(t *testing.T) {
+	dir := t.TempDir()
+	var png bytes.Buffer
+	if err := pngenc.Encode(&png, image.NewNRGBA(image.Rect(0, 0, 80, 40))); err != nil {
+		t.Fatal(err)
+	}
+	write(t, filepath.Join(dir, "logo.png"), png.String())
+	themeFile := filepath.Join(dir, "acme.yaml")
+	write(t, themeFile, "options:\n  logoImageFile: logo.png\n")
+	p := portaltest.Start(t, portaltest.Options{Env: map[string]string{"PORTAL_THEME": themeFile}})
+	b := newBrowser(t, p)
+	b.submit(b.get("/sign-up"), signUpForm, map[string]string{
+		"email_address": "ada@example.com", "password": goodPassword, "first_name": "Ada", "last_name": "Lovelace"})
+	msg := p.SMTP.WaitFor(t, "ada@example.com", mailWait)
+	th, err := theme.Load(themeFile, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := p.URL + "/theme-logo?v=" + th.Logo().Version
+	if !strings.Contains(msg.HTML, `<img src="`+src+`" alt="" width="80" height="40"`) {
+		t.Errorf("email lacks the logo %s:\n%s", src, msg.HTML)
+	}
+	logo := b.getRaw(strings.TrimPrefix(src, p.URL))
+	if logo.Status != http.StatusOK || logo.Header.Get("Content-Type") != "image/png" || logo.Body != png.String() {
+		t.Errorf("logo: %d %s", logo.Status, logo.Header.Get("Content-Type"))
+	}
+	if csp := logo.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "sandbox") {
+		t.Errorf("logo CSP %q", csp)
+	}
+}
+
+// Without a logo file, there is nothing at /theme-logo.
+func TestNoLogoFileNoLogoRoute(t *testing.T) {
+	p := portaltest.Start(t, portaltest.Options{})
+	if got := newBrowser(t, p).getRaw("/theme-logo"); got.Status != http.StatusNotFound {
+		t.Errorf("/theme-logo without a logo file: %d", got.Status)
 	}
 }

@@ -20,6 +20,7 @@ var cacheable = map[string]bool{
 	"/.well-known/jwks.json":      true,
 	"/theme.css":                  true,
 	"/theme-custom.css":           true,
+	"/theme-logo":                 true,
 	"/images/:file":               true, // public by design, as Clerk's image URLs
 	"/organizations/:org_id/logo": true, // private, to members
 }

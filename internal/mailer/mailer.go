@@ -7,6 +7,7 @@ import (
 	"context"
 	"fmt"
 	"net/url"
+	"path"
 	"strings"
 	"time"
 
@@ -198,7 +199,11 @@ func (m *Mailer) dateTime(ctx context.Context, t time.Time) string {
 }
 
 func (m *Mailer) base(ctx context.Context) views.Email {
-	e := views.Email{AppName: m.AppName, BaseURL: m.BaseURL, Colors: m.colors()}
+	var t *theme.Theme
+	if m.Theme != nil {
+		t, _ = m.Theme.Theme() // on a reload error, the last good theme
+	}
+	e := views.Email{AppName: m.AppName, BaseURL: m.BaseURL, Colors: colors(t), Logo: m.logo(t)}
 	if l := m.localizer(ctx); l != nil {
 		e.Lang, e.Dir, e.I18n = l.Locale(), l.Dir(), l
 	}
@@ -209,11 +214,7 @@ func (m *Mailer) base(ctx context.Context) views.Email {
 // button reads well on the email's white card (WCAG: 3:1 against white,
 // 4.5:1 for its label); mail clients ignore the theme's dark mode, so a
 // light primary colour (the dark theme's) keeps the default.
-func (m *Mailer) colors() views.EmailColors {
-	if m.Theme == nil {
-		return views.EmailColors{}
-	}
-	t, _ := m.Theme.Theme() // on a reload error, the last good theme
+func colors(t *theme.Theme) views.EmailColors {
 	if t == nil {
 		return views.EmailColors{}
 	}
@@ -225,6 +226,38 @@ func (m *Mailer) colors() views.EmailColors {
 		return views.EmailColors{}
 	}
 	return views.EmailColors{Primary: bg.String(), PrimaryForeground: fg.String()}
+}
+
+// emailLogoHeight is the height an email draws the logo at, and
+// emailLogoWidth the most width it may take.
+const emailLogoHeight, emailLogoWidth = 40, 200
+
+// logo is the theme's logo for an email's head, as pages show it unless
+// the theme places none: a file the portal serves by its public URL (a
+// mail client resolves no path), or the theme's logo URL. Only PNG, JPEG
+// and GIF: Gmail and Outlook show neither SVG nor WebP, and a broken
+// image is worse than the app's name alone.
+func (m *Mailer) logo(t *theme.Theme) views.EmailLogo {
+	if t == nil || t.Options.LogoPlacement == "none" {
+		return views.EmailLogo{}
+	}
+	if l := t.Logo(); l != nil {
+		if !l.Raster() {
+			return views.EmailLogo{}
+		}
+		w, h := l.Width*emailLogoHeight/l.Height, emailLogoHeight
+		if w > emailLogoWidth {
+			w, h = emailLogoWidth, max(1, l.Height*emailLogoWidth/l.Width)
+		}
+		return views.EmailLogo{URL: strings.TrimSuffix(m.BaseURL, "/") + l.URL(), Width: max(1, w), Height: h}
+	}
+	if u, err := url.Parse(t.Options.LogoImageURL); err == nil && u.Host != "" {
+		switch strings.ToLower(path.Ext(u.Path)) {
+		case ".png", ".jpg", ".jpeg", ".gif":
+			return views.EmailLogo{URL: t.Options.LogoImageURL}
+		}
+	}
+	return views.EmailLogo{}
 }
 
 // emailObject is the email.created payload, shaped like Clerk's email object.

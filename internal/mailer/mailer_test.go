@@ -1,9 +1,14 @@
 package mailer
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
+	"image"
+	"image/png"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -180,5 +185,104 @@ func TestButtonInTheThemesColours(t *testing.T) {
 		if html := s.mails[0].HTML; !strings.Contains(html, want) {
 			t.Errorf("%s theme: the button lacks %q", name, want)
 		}
+	}
+}
+
+// The theme's logo heads every email, by an absolute URL: a file the
+// theme names is served by the portal at its public URL, drawn 40 px high;
+// SVG and WebP, which several mail clients do not show, and a theme that
+// places no logo leave the app's name alone. The text body says nothing
+// of it.
+func TestLogoInEmails(t *testing.T) {
+	dir := t.TempDir()
+	img := image.NewNRGBA(image.Rect(0, 0, 120, 40))
+	var b bytes.Buffer
+	if err := png.Encode(&b, img); err != nil {
+		t.Fatal(err)
+	}
+	write := func(name string, data []byte) string {
+		t.Helper()
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, data, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	write("logo.png", b.Bytes())
+	write("logo.svg", []byte(`<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 1 1"/>`))
+	cases := []struct {
+		name, options string
+		want          string // the <img>'s tag, "" for none
+	}{
+		{"png file", "logoImageFile: logo.png",
+			`<img src="https://id.example.com/theme-logo?v=VERSION" alt="" width="120" height="40"`},
+		{"svg file", "logoImageFile: logo.svg", ""},
+		{"png URL", "logoImageUrl: https://cdn.acme.example/brand/Logo.PNG?x=1",
+			`<img src="https://cdn.acme.example/brand/Logo.PNG?x=1" alt="" height="40"`},
+		{"svg URL", "logoImageUrl: https://cdn.acme.example/logo.svg", ""},
+		{"no placement", "logoImageFile: logo.png\n  logoPlacement: none", ""},
+		{"no logo", "applicationName: Acme", ""},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			look, err := theme.NewLive(write("acme.yaml", []byte("options:\n  "+c.options+"\n")), "", false)
+			if err != nil {
+				t.Fatal(err)
+			}
+			m, s := newMailer(t, "en")
+			m.Theme = look
+			if err := m.SendCode(context.Background(), "ada@example.com", "123456", "sign-in"); err != nil {
+				t.Fatal(err)
+			}
+			html := s.mails[0].HTML
+			if c.want == "" {
+				if strings.Contains(html, "<img") {
+					t.Errorf("an image in the email:\n%s", html)
+				}
+				return
+			}
+			th, _ := look.Theme()
+			want := c.want
+			if th.Logo() != nil {
+				want = strings.Replace(want, "VERSION", th.Logo().Version, 1)
+			}
+			if !strings.Contains(html, want) {
+				t.Errorf("email lacks %s:\n%s", want, html)
+			}
+			if i, j := strings.Index(html, "<img"), strings.Index(html, `color:#52525b;">Tom`); i < 0 || j < i {
+				t.Errorf("the logo is not above the app's name")
+			}
+			if strings.Contains(s.mails[0].Text, "logo") || strings.Contains(s.mails[0].Text, "http") {
+				t.Errorf("text body mentions the logo:\n%s", s.mails[0].Text)
+			}
+		})
+	}
+}
+
+// A wide logo is drawn at most 200 px wide, keeping its proportions.
+func TestWideLogoInEmails(t *testing.T) {
+	dir := t.TempDir()
+	var b bytes.Buffer
+	if err := png.Encode(&b, image.NewNRGBA(image.Rect(0, 0, 1000, 50))); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "wide.png"), b.Bytes(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(dir, "acme.yaml")
+	if err := os.WriteFile(file, []byte("options:\n  logoImageFile: wide.png\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	look, err := theme.NewLive(file, "", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, s := newMailer(t, "en")
+	m.Theme = look
+	if err := m.SendCode(context.Background(), "ada@example.com", "123456", "sign-in"); err != nil {
+		t.Fatal(err)
+	}
+	if html := s.mails[0].HTML; !strings.Contains(html, `alt="" width="200" height="10"`) {
+		t.Errorf("wide logo:\n%s", html)
 	}
 }

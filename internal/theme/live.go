@@ -101,6 +101,9 @@ func (l *Live) Custom() (*Custom, error) {
 	return c, nil
 }
 
+// CustomPath is PORTAL_THEME_CSS, the owner's stylesheet ("" for none).
+func (l *Live) CustomPath() string { return l.customPath }
+
 // Dev reports whether files are re-read when they change.
 func (l *Live) Dev() bool { return l.dev }
 

@@ -36,6 +36,7 @@ type Theme struct {
 	vars    map[string]string // every variable set in the chain, checked
 	dark    map[string]string // overrides under prefers-color-scheme: dark
 	sheets  []string          // stylesheets named by the chain, parent first
+	logo    *Logo             // options.logoImageFile, read
 	css     string
 	body    string
 	version string
@@ -135,7 +136,7 @@ func Load(nameOrPath string, dev bool) (*Theme, error) {
 		return nil, err
 	}
 	t := &Theme{Name: r.name, Source: r.source, vars: r.vars, dark: r.dark, sheets: r.sheets,
-		files: l.files}
+		logo: r.logo, files: l.files}
 	merged := map[string]string{}
 	for k, v := range defaultOptions {
 		merged[k] = v
@@ -167,6 +168,7 @@ type resolved struct {
 	vars, dark   map[string]string
 	options      map[string]string
 	sheets       []string
+	logo         *Logo
 }
 
 // resolve reads ref (a shipped name, or a path relative to dir) and its
@@ -228,10 +230,16 @@ func (l *loader) resolve(ref, dir, from, key string) (*resolved, error) {
 		if err != nil {
 			return nil, err
 		}
-		r.vars, r.options, r.dark, r.sheets = parent.vars, parent.options, parent.dark, parent.sheets
+		r.vars, r.options, r.dark, r.sheets, r.logo = parent.vars, parent.options, parent.dark, parent.sheets, parent.logo
 	}
 	if err := l.checkVars(source, "variables.", f.Variables, r.vars); err != nil {
 		return nil, err
+	}
+	_, hasURL := f.Options["logoImageUrl"]
+	file, hasFile := f.Options["logoImageFile"]
+	if hasURL && hasFile {
+		return nil, &Error{File: source, Key: "options.logoImageFile", Value: file, Problem: "logoImageUrl is set too",
+			Accepts: "one of logoImageUrl (an image on the web) and logoImageFile (a file on this machine)"}
 	}
 	for k, raw := range f.Options {
 		o, ok := lookupOption(k)
@@ -244,6 +252,19 @@ func (l *loader) resolve(ref, dir, from, key string) (*resolved, error) {
 			return nil, &Error{File: source, Key: "options." + k, Value: raw, Accepts: o.kind.accepts}
 		}
 		r.options[k] = v
+	}
+	// Either logo setting of this file replaces the other one a parent set.
+	switch {
+	case hasURL:
+		delete(r.options, "logoImageFile")
+		r.logo = nil
+	case hasFile:
+		logo, err := l.logo(r.options["logoImageFile"], here, disk, source)
+		if err != nil {
+			return nil, err
+		}
+		delete(r.options, "logoImageUrl")
+		r.options["logoImageFile"], r.logo = logo.File, logo
 	}
 	if f.Dark != nil {
 		dark := map[string]string{}
@@ -382,6 +403,10 @@ func (t *Theme) Stylesheet() string { return t.body }
 
 // Version is a short hash of Stylesheet, for ETags and cache-busting URLs.
 func (t *Theme) Version() string { return t.version }
+
+// Logo returns the logo file the theme names (options.logoImageFile), or
+// nil: a theme without a logo, or with one on the web (Options.LogoImageURL).
+func (t *Theme) Logo() *Logo { return t.logo }
 
 // Var returns a variable's checked value and whether the theme sets it.
 func (t *Theme) Var(name string) (string, bool) {

@@ -380,9 +380,10 @@ func TestColorSchemeFollowsTheBackground(t *testing.T) {
 	}
 }
 
-// The README's example theme loads as written, once the stylesheet it
-// names sits next to it; without that file the error says to add it or
-// leave the line out.
+// The README's example theme loads as written, once the logo and the
+// stylesheet it names sit next to it; without the logo the error says
+// where it was looked for, without the stylesheet that the line may be
+// left out.
 func TestReadmeThemeExample(t *testing.T) {
 	readme, err := os.ReadFile("../../README.md")
 	if err != nil {
@@ -398,6 +399,11 @@ func TestReadmeThemeExample(t *testing.T) {
 	path := writeTheme(t, dir, "acme.yaml", body)
 	_, err = Load(path, false)
 	var te *Error
+	if !errors.As(err, &te) || te.Key != "options.logoImageFile" || !strings.Contains(err.Error(), filepath.Join(dir, "brand", "logo.svg")) {
+		t.Fatalf("without brand/logo.svg: %v, want an error on options.logoImageFile saying where it looked", err)
+	}
+	writeFile(t, filepath.Join(dir, "brand", "logo.svg"), []byte(svgLogo))
+	_, err = Load(path, false)
 	if !errors.As(err, &te) || te.Key != "stylesheet" || !strings.Contains(err.Error(), "leave the stylesheet line out") {
 		t.Fatalf("without acme.css: %v, want an error on stylesheet saying it may be left out", err)
 	}
@@ -405,6 +411,9 @@ func TestReadmeThemeExample(t *testing.T) {
 	th, err := Load(path, false)
 	if err != nil {
 		t.Fatalf("the README's example theme is refused: %v", err)
+	}
+	if th.Logo() == nil || th.Logo().Type != "image/svg+xml" {
+		t.Errorf("logo %+v", th.Logo())
 	}
 	if v, _ := th.Var("colorPrimary"); v != "#0b5394" || th.Options.ApplicationName != "Acme" || !th.HasDark() {
 		t.Errorf("colorPrimary %q, applicationName %q, dark %v", v, th.Options.ApplicationName, th.HasDark())

@@ -28,7 +28,11 @@ var (
 		"a font weight: a whole number from 1 to 1000 (400 is regular, 700 bold), normal, bold, lighter or bolder"}
 	urlKind = kind{parseURL,
 		"an absolute https:// URL (http://localhost is accepted in development) without spaces, quotes or < > \\ ; { }"}
-	textKind = kind{func(v string, _ bool) (string, bool) { return parseText(v) },
+	// logoURLKind is urlKind, telling an owner who gave a file where a
+	// file goes.
+	logoURLKind = kind{parseURL, urlKind.accepts + "; for a file on this machine, use logoImageFile: path/to/logo.svg"}
+	fileKind    = kind{func(v string, _ bool) (string, bool) { return parsePath(v) }, logoAccepts}
+	textKind    = kind{func(v string, _ bool) (string, bool) { return parseText(v) },
 		"plain text of up to 100 characters, without control characters"}
 	boolKind = kind{func(v string, _ bool) (string, bool) {
 		b, err := strconv.ParseBool(strings.TrimSpace(v))
@@ -214,6 +218,21 @@ func parseText(v string) (string, bool) {
 	}
 	for _, r := range s {
 		if unicode.IsControl(r) || r == '\u2028' || r == '\u2029' {
+			return "", false
+		}
+	}
+	return s, true
+}
+
+// parsePath accepts a file path: what the file holds is checked when it
+// is read.
+func parsePath(v string) (string, bool) {
+	s := strings.TrimSpace(v)
+	if s == "" || len(s) > 4096 {
+		return "", false
+	}
+	for _, r := range s {
+		if unicode.IsControl(r) {
 			return "", false
 		}
 	}

@@ -41,7 +41,8 @@ type option struct {
 
 var options = []option{
 	{"applicationName", textKind, func(o *Options, v string) { o.ApplicationName = v }},
-	{"logoImageUrl", urlKind, func(o *Options, v string) { o.LogoImageURL = v }},
+	{"logoImageUrl", logoURLKind, func(o *Options, v string) { o.LogoImageURL = v }},
+	{"logoImageFile", fileKind, func(o *Options, v string) { o.LogoImageFile = v }},
 	{"logoLinkUrl", urlKind, func(o *Options, v string) { o.LogoLinkURL = v }},
 	{"logoPlacement", enumKind("inside", "outside", "none"), func(o *Options, v string) { o.LogoPlacement = v }},
 	{"socialButtonsVariant", enumKind("blockButton", "iconButton", "auto"), func(o *Options, v string) { o.SocialButtonsVariant = v }},
@@ -57,6 +58,7 @@ var options = []option{
 type Options struct {
 	ApplicationName        string // overrides PORTAL_APP_NAME on pages when set
 	LogoImageURL           string
+	LogoImageFile          string // the logo's file, as read (see Theme.Logo); set instead of LogoImageURL
 	LogoLinkURL            string
 	LogoPlacement          string // inside, outside or none
 	SocialButtonsVariant   string // blockButton, iconButton or auto
