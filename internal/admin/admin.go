@@ -61,6 +61,7 @@ type Repo interface {
 	// SaveUser writes the columns the Backend API changes.
 	SaveUser(ctx context.Context, u *user.User) error
 	SetPassword(ctx context.Context, userID, hash string, at time.Time) error
+	RehashPassword(ctx context.Context, userID, oldHash, newHash string) error
 	DeleteUser(ctx context.Context, id string) error
 	ListSessions(ctx context.Context, f SessionFilter) ([]session.Session, error)
 	CountSessions(ctx context.Context, f SessionFilter) (int, error)

@@ -514,7 +514,7 @@ func (s *Users) VerifyPassword(ctx context.Context, userID, pw string) error {
 	}
 	if rehash {
 		if h, err := s.Hasher.Hash(ctx, pw); err == nil {
-			_ = s.Repo.SetPassword(ctx, u.ID, h, s.Clock.Now()) // best effort: the old hash still works
+			_ = s.Repo.RehashPassword(ctx, u.ID, u.PasswordHash, h) // best effort: the old hash still works
 		}
 	}
 	return nil

@@ -16,7 +16,9 @@ import (
 // PasswordRepo is what the password factor needs from the store.
 type PasswordRepo interface {
 	FailureRecorder
-	SetPassword(ctx context.Context, userID, hash string, at time.Time) error
+	// RehashPassword stores a stronger hash of the same password (a
+	// compromised mark stays: it is still that password).
+	RehashPassword(ctx context.Context, userID, oldHash, newHash string) error
 }
 
 // FailureRecorder counts a failed attempt towards an account's lockout and
@@ -123,7 +125,7 @@ func (p *PasswordStrategy) Attempt(ctx context.Context, _ *flow.Flow, u *user.Us
 	}
 	if rehash {
 		if h, err := p.Hasher.Hash(ctx, in.Password); err == nil {
-			_ = p.Repo.SetPassword(ctx, u.ID, h, now) // best effort: the old hash still works
+			_ = p.Repo.RehashPassword(ctx, u.ID, u.PasswordHash, h) // best effort: the old hash still works
 		}
 	}
 	return nil

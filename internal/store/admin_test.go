@@ -113,6 +113,27 @@ func testAdmin(t *testing.T, open func(t *testing.T) *store.Store) {
 		}
 	})
 
+	// set_compromised and unset_compromised go through SaveUser.
+	t.Run("SaveUser sets and clears the compromised mark", func(t *testing.T) {
+		s, ctx := open(t), t.Context()
+		u := createUser(t, s, "ada@example.com")
+		u.PasswordHash = "hash"
+		for _, mark := range []*time.Time{ptr(at(time.Hour)), nil} {
+			u.PasswordCompromisedAt = mark
+			if err := s.Q.SaveUser(ctx, u); err != nil {
+				t.Fatal(err)
+			}
+			got, err := s.Q.UserByID(ctx, u.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			sameTimePtr(t, "PasswordCompromisedAt", got.PasswordCompromisedAt, mark)
+			if got.PasswordCompromised() != (mark != nil) {
+				t.Errorf("PasswordCompromised() = %v with the mark %v", got.PasswordCompromised(), mark)
+			}
+		}
+	})
+
 	// external_id is unique, as Clerk documents it; '' is no ID and repeats.
 	t.Run("external ID is one user's", func(t *testing.T) {
 		s, ctx := open(t), t.Context()

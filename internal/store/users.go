@@ -11,7 +11,8 @@ import (
 
 const userCols = `id, first_name, last_name, password_hash, primary_email_id, banned,
 	failed_sign_ins, locked_until, last_sign_in_at, created_at, updated_at, primary_phone_id,
-	public_metadata, private_metadata, unsafe_metadata, external_id, admin_locked, legal_accepted_at, last_active_at`
+	public_metadata, private_metadata, unsafe_metadata, external_id, admin_locked, legal_accepted_at, last_active_at,
+	password_compromised_at`
 
 // userImageCol follows userCols in every SELECT that scanUser reads: the
 // profile image's ID, "" without one.
@@ -23,12 +24,12 @@ func userImageCol(table string) string {
 // identifier or external ID is ErrConflict.
 func (q *Q) CreateUser(ctx context.Context, u *user.User) error {
 	return q.atomic(ctx, func(q *Q) error {
-		_, err := q.exec(ctx, `INSERT INTO users (`+userCols+`) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
+		_, err := q.exec(ctx, `INSERT INTO users (`+userCols+`) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
 			u.ID, u.FirstName, u.LastName, u.PasswordHash, u.PrimaryEmailID, u.Banned,
 			u.FailedSignIns, msPtr(u.LockedUntil), msPtr(u.LastSignInAt), ms(u.CreatedAt), ms(u.UpdatedAt),
 			u.PrimaryPhoneID,
 			metadata(u.PublicMetadata), metadata(u.PrivateMetadata), metadata(u.UnsafeMetadata), u.ExternalID, u.AdminLocked,
-			msPtr(u.LegalAcceptedAt), msPtr(u.LastActiveAt))
+			msPtr(u.LegalAcceptedAt), msPtr(u.LastActiveAt), msPtr(u.PasswordCompromisedAt))
 		if isUnique(err) {
 			return ErrConflict
 		}
@@ -113,9 +114,24 @@ func (q *Q) UserByIdentifier(ctx context.Context, kind, value string) (*user.Use
 	return q.UserByID(ctx, uid)
 }
 
-// SetPassword stores a new password hash.
+// SetPassword stores a new password hash. A new password is no longer the
+// one marked as compromised: the mark goes with the old one.
 func (q *Q) SetPassword(ctx context.Context, userID, hash string, at time.Time) error {
-	return q.expectOne(q.exec(ctx, `UPDATE users SET password_hash = ?, updated_at = ? WHERE id = ?`, hash, ms(at), userID))
+	return q.expectOne(q.exec(ctx, `UPDATE users SET password_hash = ?, password_compromised_at = NULL, updated_at = ?
+		WHERE id = ?`, hash, ms(at), userID))
+}
+
+// RehashPassword replaces the stored hash of the same password with newHash
+// (stronger parameters), only while the stored hash is still oldHash: a
+// password set meanwhile is not overwritten (ErrConflict). It is the same
+// password, so a compromised mark stays and nothing the user object shows
+// changes, not even updated_at. ErrNotFound when there is no such user.
+func (q *Q) RehashPassword(ctx context.Context, userID, oldHash, newHash string) error {
+	res, err := q.exec(ctx, `UPDATE users SET password_hash = ? WHERE id = ? AND password_hash = ?`, newHash, userID, oldHash)
+	return matchedOne(res, err, func() error {
+		_, err := q.UserStanding(ctx, userID)
+		return err
+	})
 }
 
 // RecordFailedSignIn counts a failed password attempt and locks the account
@@ -183,13 +199,13 @@ func (q *Q) scanUser(r scanner) (*user.User, error) {
 	var (
 		u                    user.User
 		locked, last, legal  sql.NullInt64
-		active               sql.NullInt64
+		active, compromised  sql.NullInt64
 		created, updated     int64
 		public, priv, unsafe string
 	)
 	err := r.Scan(&u.ID, &u.FirstName, &u.LastName, &u.PasswordHash, &u.PrimaryEmailID, &u.Banned,
 		&u.FailedSignIns, &locked, &last, &created, &updated, &u.PrimaryPhoneID,
-		&public, &priv, &unsafe, &u.ExternalID, &u.AdminLocked, &legal, &active, &u.ImageID)
+		&public, &priv, &unsafe, &u.ExternalID, &u.AdminLocked, &legal, &active, &compromised, &u.ImageID)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNotFound
 	}
@@ -197,7 +213,7 @@ func (q *Q) scanUser(r scanner) (*user.User, error) {
 		return nil, err
 	}
 	u.LockedUntil, u.LastSignInAt, u.LegalAcceptedAt = fromNullMS(locked), fromNullMS(last), fromNullMS(legal)
-	u.LastActiveAt = fromNullMS(active)
+	u.LastActiveAt, u.PasswordCompromisedAt = fromNullMS(active), fromNullMS(compromised)
 	u.CreatedAt, u.UpdatedAt = fromMS(created), fromMS(updated)
 	u.PublicMetadata, u.PrivateMetadata, u.UnsafeMetadata = []byte(public), []byte(priv), []byte(unsafe)
 	if u.ImageID != "" {

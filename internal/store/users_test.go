@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/portalhq/portal/internal/admin"
 	"github.com/portalhq/portal/internal/id"
 	"github.com/portalhq/portal/internal/store"
 	"github.com/portalhq/portal/internal/user"
@@ -176,6 +177,74 @@ func testUsers(t *testing.T, open func(t *testing.T) *store.Store) {
 			t.Errorf("PasswordHash = %q", got.PasswordHash)
 		}
 		sameTime(t, "UpdatedAt", got.UpdatedAt, at(time.Hour))
+	})
+
+	// A password marked as compromised keeps its mark through CreateUser,
+	// UserByID and the user lists; a new password (SetPassword) clears
+	// it, a stronger hash of the same one (RehashPassword) does not.
+	t.Run("the compromised mark: kept, cleared by a new password only", func(t *testing.T) {
+		s, ctx := open(t), t.Context()
+		u := newUser("ada@example.com")
+		u.PasswordHash, u.PasswordCompromisedAt = "old-hash", ptr(at(time.Minute))
+		if err := s.Q.CreateUser(ctx, u); err != nil {
+			t.Fatal(err)
+		}
+		load := func(what string) *user.User {
+			t.Helper()
+			got, err := s.Q.UserByID(ctx, u.ID)
+			if err != nil {
+				t.Fatalf("%s: %v", what, err)
+			}
+			return got
+		}
+		got := load("created")
+		sameTimePtr(t, "PasswordCompromisedAt", got.PasswordCompromisedAt, u.PasswordCompromisedAt)
+		if !got.PasswordCompromised() {
+			t.Error("PasswordCompromised() = false for a marked password")
+		}
+		listed, err := s.Q.ListUsers(ctx, admin.UserFilter{UserIDs: []string{u.ID}, OrderBy: "-created_at", Limit: 10})
+		if err != nil || len(listed) != 1 {
+			t.Fatalf("ListUsers = %v, %v", listed, err)
+		}
+		sameTimePtr(t, "listed PasswordCompromisedAt", listed[0].PasswordCompromisedAt, u.PasswordCompromisedAt)
+
+		if err := s.Q.RehashPassword(ctx, u.ID, "old-hash", "stronger-hash"); err != nil {
+			t.Fatalf("RehashPassword: %v", err)
+		}
+		got = load("rehashed")
+		if got.PasswordHash != "stronger-hash" {
+			t.Errorf("PasswordHash after RehashPassword = %q", got.PasswordHash)
+		}
+		sameTimePtr(t, "PasswordCompromisedAt after RehashPassword", got.PasswordCompromisedAt, u.PasswordCompromisedAt)
+		sameTime(t, "UpdatedAt after RehashPassword", got.UpdatedAt, base)
+
+		if err := s.Q.SetPassword(ctx, u.ID, "new-hash", at(time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+		got = load("new password")
+		if got.PasswordCompromisedAt != nil || got.PasswordCompromised() {
+			t.Errorf("PasswordCompromisedAt after SetPassword = %v, want nil", got.PasswordCompromisedAt)
+		}
+	})
+
+	// A rehash computed from a hash that changed meanwhile (the person set
+	// a new password while the old one was being verified) must not put
+	// the old password back.
+	t.Run("RehashPassword refuses a hash that changed meanwhile", func(t *testing.T) {
+		s, ctx := open(t), t.Context()
+		u := createUser(t, s, "ada@example.com")
+		if err := s.Q.SetPassword(ctx, u.ID, "new-hash", at(time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Q.RehashPassword(ctx, u.ID, "", "rehash-of-old"); !errors.Is(err, store.ErrConflict) {
+			t.Errorf("RehashPassword from a stale hash = %v, want ErrConflict", err)
+		}
+		if got, err := s.Q.UserByID(ctx, u.ID); err != nil || got.PasswordHash != "new-hash" {
+			t.Errorf("PasswordHash = %q, %v; want the new password's", got.PasswordHash, err)
+		}
+		if err := s.Q.RehashPassword(ctx, "user_missing", "a", "b"); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("RehashPassword of a missing user = %v, want ErrNotFound", err)
+		}
 	})
 
 	// REQ-RL-01: consecutive failures lock the account at the threshold,

@@ -42,6 +42,10 @@ type User struct {
 	// which only stops passwords, it stops every way of signing in until
 	// unlocked.
 	AdminLocked bool
+	// PasswordCompromisedAt is when the operator marked the password as
+	// compromised (Clerk's set_compromised); nil when it is not. A new
+	// password clears it.
+	PasswordCompromisedAt *time.Time
 	// ImageID names the profile image, "" when there is none; ImageURL is
 	// where the portal serves it (filled in by the store).
 	ImageID  string
@@ -197,6 +201,12 @@ func (u *User) VerifiedEmails() []string {
 // FullName is "First Last" without stray spaces.
 func (u *User) FullName() string {
 	return strings.TrimSpace(u.FirstName + " " + u.LastName)
+}
+
+// PasswordCompromised reports whether the account's password is marked as
+// compromised: signing in with it is refused until a new one is set.
+func (u *User) PasswordCompromised() bool {
+	return u.PasswordHash != "" && u.PasswordCompromisedAt != nil
 }
 
 // Locked reports whether sign-in is refused at now.
