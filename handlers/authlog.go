@@ -8,6 +8,7 @@ import (
 	"github.com/portalhq/portal/internal/apperr"
 	"github.com/portalhq/portal/internal/flow"
 	"github.com/portalhq/portal/internal/session"
+	"github.com/portalhq/portal/internal/signin"
 )
 
 // Steps an authentication attempt belongs to, as logged.
@@ -59,7 +60,12 @@ func (a *app) logAttempt(c echo.Context, step, factor, userID string, err error)
 	}
 	if err != nil {
 		reason := string(apperr.CodeOf(err))
-		if reason == "" {
+		switch {
+		case err == signin.ErrPasswordCompromised:
+			// The right password, refused because it is marked (Clerk's
+			// sign_in.password.compromised).
+			reason = "password_compromised"
+		case reason == "":
 			reason = "internal"
 		}
 		attrs[2] = slog.String("outcome", "failed")

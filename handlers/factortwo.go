@@ -15,6 +15,16 @@ func factorTwoURL(flowID string) string {
 	return "/sign-in/factor-two?sign_in=" + url.QueryEscape(flowID)
 }
 
+// nextStep sends a sign-in that passed a step but has no session yet where
+// it goes on: its second factor, or a new password when the old one is
+// marked as compromised.
+func (a *app) nextStep(c echo.Context, f *flow.Flow) error {
+	if f.Status == flow.NeedsSecondFactor {
+		return a.toFactorTwo(c, f)
+	}
+	return c.Redirect(http.StatusSeeOther, stepURL(f))
+}
+
 // toFactorTwo sends a flow that reached needs_second_factor to its second
 // step, texting the code first when that is the factor shown.
 func (a *app) toFactorTwo(c echo.Context, f *flow.Flow) error {
@@ -190,6 +200,9 @@ func (a *app) signInAttemptFactorTwo(c echo.Context) error {
 		return a.renderFactorTwo(c, status, f, strategy, errs, "")
 	}
 	a.logAttempt(c, stepSecondFactor, strategy, f.UserID, nil)
+	if sess == nil { // a password marked as compromised: a new one first
+		return a.nextStep(c, f)
+	}
 	target, _ := a.Redirects.CheckOrPortal(orHome(f.RedirectURL), a.base)
 	return a.handBack(c, sess, target)
 }

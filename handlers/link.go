@@ -89,8 +89,8 @@ func (a *app) linkConfirm(c echo.Context) error {
 		}
 		return a.message(c, http.StatusOK, heading, body, "", "")
 	}
-	if res.Flow.Kind == flow.SignIn && res.Flow.Status == flow.NeedsSecondFactor {
-		return a.toFactorTwo(c, res.Flow)
+	if res.Flow.Kind == flow.SignIn && (res.Flow.Status == flow.NeedsSecondFactor || res.Flow.Status == flow.NeedsNewPassword) {
+		return a.nextStep(c, res.Flow)
 	}
 	// Same browser, sign-up with more to verify.
 	return c.Redirect(http.StatusSeeOther, signUpVerifyURL(res.Flow))

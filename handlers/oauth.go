@@ -176,16 +176,16 @@ func (a *app) oauthCallback(c echo.Context) error {
 		return a.oauthFailed(c, p, &pend, err)
 	}
 	uid := sessionUser(res.Session)
-	if res.SecondFactor != nil {
-		uid = res.SecondFactor.UserID
+	if res.Next != nil {
+		uid = res.Next.UserID
 	}
 	a.logAttempt(c, stepFirstFactor, "oauth", uid, nil)
 	if res.Session != nil {
 		target, _ := a.Redirects.CheckOrPortal(orHome(pend.RedirectURL), a.base)
 		return a.handBack(c, res.Session, target)
 	}
-	if res.SecondFactor != nil {
-		return a.toFactorTwo(c, res.SecondFactor)
+	if res.Next != nil {
+		return a.nextStep(c, res.Next)
 	}
 	if len(res.Flow.Data.Missing) > 0 {
 		return c.Redirect(http.StatusSeeOther, "/sign-up/continue?sign_up="+url.QueryEscape(res.Flow.ID))

@@ -71,8 +71,8 @@ func (a *app) passkeySignIn(c echo.Context) error {
 		return err
 	}
 	a.logAttempt(c, stepFirstFactor, flow.Passkey, f.UserID, nil)
-	if sess == nil { // not expected: a passkey is both factors
-		return c.Redirect(http.StatusSeeOther, factorTwoURL(f.ID))
+	if sess == nil { // a password marked as compromised: a new one first
+		return a.nextStep(c, f)
 	}
 	return a.handBack(c, sess, target)
 }

@@ -29,8 +29,13 @@ func (a *app) signInForgot(c echo.Context) error {
 	for _, s := range resets {
 		methods = append(methods, views.Method{Strategy: s, Label: a.methodLabel(c, f, s)})
 	}
-	return render(c, http.StatusOK, views.SignInForgotPage(views.SignInForgot{Page: a.page(c, a.t(c, "signin.forgot_title")),
-		Action: "/sign-in/factor-one/prepare", FlowID: f.ID, Methods: methods, BackURL: factorOneURL(f.ID)}))
+	title := a.t(c, "signin.forgot_title")
+	if f.Data.PasswordCompromised {
+		title = a.t(c, "signin.compromised_title")
+	}
+	return render(c, http.StatusOK, views.SignInForgotPage(views.SignInForgot{Page: a.page(c, title),
+		Action: "/sign-in/factor-one/prepare", FlowID: f.ID, Methods: methods, BackURL: factorOneURL(f.ID),
+		Compromised: f.Data.PasswordCompromised}))
 }
 
 // GET /sign-in/reset-password: the new-password form, after a verified code.
@@ -48,7 +53,7 @@ func (a *app) signInNewPasswordPage(c echo.Context) error {
 func (a *app) renderNewPassword(c echo.Context, status int, f *flow.Flow, signOutAll bool, errs views.Errors) error {
 	return render(c, status, views.SignInNewPasswordPage(views.SignInNewPassword{Page: a.page(c, a.t(c, "signin.new_password_title")),
 		Action: "/sign-in/reset-password", FlowID: f.ID, Identifier: f.Identifier, Shown: a.shownIdentifier(f), PasswordMin: a.PasswordMin,
-		SignOutAll: signOutAll, Errors: errs}))
+		SignOutAll: signOutAll, Errors: errs, Compromised: f.Data.PasswordCompromised}))
 }
 
 // POST /sign-in/reset-password: set the password, end the other sessions

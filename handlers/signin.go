@@ -117,6 +117,10 @@ func (a *app) onlyPassword(c echo.Context, errs views.Errors) views.Errors {
 	return out
 }
 
+func forgotURL(flowID string) string {
+	return "/sign-in/forgot-password?sign_in=" + url.QueryEscape(flowID)
+}
+
 func factorOneURL(flowID string) string {
 	return "/sign-in/factor-one?sign_in=" + url.QueryEscape(flowID)
 }
@@ -153,8 +157,8 @@ func (a *app) signInFactorOne(c echo.Context) error {
 			target, _ := a.Redirects.CheckOrPortal(orHome(f.RedirectURL), a.base)
 			return a.handBack(c, sess, target)
 		}
-		if f.Status == flow.NeedsSecondFactor {
-			return a.toFactorTwo(c, f)
+		if f.Status == flow.NeedsSecondFactor || f.Status == flow.NeedsNewPassword {
+			return a.nextStep(c, f)
 		}
 	}
 	return a.renderFactorOne(c, http.StatusOK, f, f.Data.Strategy, nil, "")
@@ -229,7 +233,7 @@ func (a *app) renderFactorOne(c echo.Context, status int, f *flow.Flow, strategy
 	case flow.Password:
 		forgot := ""
 		if len(resets) > 0 {
-			forgot = "/sign-in/forgot-password?sign_in=" + url.QueryEscape(f.ID)
+			forgot = forgotURL(f.ID)
 		}
 		if len(others) == 0 && forgot == "" {
 			errs = a.onlyPassword(c, errs)
@@ -306,6 +310,12 @@ func (a *app) signInAttempt(c echo.Context) error {
 	in := flow.Input{Password: c.FormValue("password"), Code: flow.CleanCode(c.FormValue("code")),
 		ChallengeID: c.FormValue("challenge_id"), Credential: []byte(c.FormValue("credential"))}
 	sess, err := a.SignIn.Attempt(ctx, f, strategy, in, a.meta(c))
+	if err == signin.ErrPasswordCompromised {
+		// The right password, marked as compromised: into the reset,
+		// whose page says why (only now, the password proven: REQ-RL-05).
+		a.logAttempt(c, stepFirstFactor, strategy, f.UserID, err)
+		return c.Redirect(http.StatusSeeOther, forgotURL(f.ID))
+	}
 	if err != nil {
 		if done, err := a.completedMeanwhile(c, f, err); done || err != nil {
 			return err
@@ -321,11 +331,10 @@ func (a *app) signInAttempt(c echo.Context) error {
 		return a.renderFactorOne(c, status, f, strategy, errs, "")
 	}
 	a.logAttempt(c, stepFirstFactor, strategy, f.UserID, nil)
-	if f.Status == flow.NeedsSecondFactor {
-		return a.toFactorTwo(c, f)
-	}
-	if sess == nil { // a verified reset code: choose the new password next
-		return c.Redirect(http.StatusSeeOther, "/sign-in/reset-password?sign_in="+url.QueryEscape(f.ID))
+	if sess == nil {
+		// The second factor, or (a verified reset code, or every factor
+		// passed with the password marked as compromised) a new password.
+		return a.nextStep(c, f)
 	}
 	target, _ := a.Redirects.CheckOrPortal(orHome(f.RedirectURL), a.base)
 	return a.handBack(c, sess, target)

@@ -83,8 +83,8 @@ func (a *app) signInTicket(c echo.Context) error {
 		return a.ticketFailed(c, err)
 	}
 	a.logAttempt(c, stepFirstFactor, flow.Ticket, f.UserID, nil)
-	if f.Status == flow.NeedsSecondFactor {
-		return a.toFactorTwo(c, f)
+	if sess == nil { // a second factor, or a new password, first
+		return a.nextStep(c, f)
 	}
 	return a.handBack(c, sess, target)
 }

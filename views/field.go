@@ -245,6 +245,25 @@ func identifierField(p SignInStart) field {
 func (p SignInPassword) shown() string    { return orIdentifier(p.Shown, p.Identifier) }
 func (p SignInNewPassword) shown() string { return orIdentifier(p.Shown, p.Identifier) }
 
+// subtitle says why a new password is asked for when the old one is marked
+// as compromised, which the person may not expect after signing in
+// another way.
+func (p SignInNewPassword) subtitle() string {
+	if p.Compromised {
+		return p.T("signin.new_password_compromised")
+	}
+	return p.T("signin.new_password_subtitle")
+}
+
+// forgotTitle: a person whose password is marked as compromised did not
+// forget it.
+func (p SignInForgot) forgotTitle() string {
+	if p.Compromised {
+		return p.T("signin.compromised_title")
+	}
+	return p.T("signin.forgot_title")
+}
+
 func orIdentifier(shown, identifier string) string {
 	if shown != "" {
 		return shown

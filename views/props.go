@@ -190,6 +190,9 @@ type SignInForgot struct {
 	Methods []Method
 	BackURL string
 	Errors  Errors
+	// Compromised: the person typed the right password, which is marked as
+	// compromised; the page says it must be changed, and why.
+	Compromised bool
 }
 
 // SignInNewPassword is the step after a verified reset code.
@@ -202,6 +205,10 @@ type SignInNewPassword struct {
 	PasswordMin int
 	SignOutAll  bool // "Sign out of all other devices", checked by default
 	Errors      Errors
+	// Compromised: the old password is marked as compromised, which is
+	// why a new one is asked for (after a reset, or after every factor
+	// passed): the page says so.
+	Compromised bool
 }
 
 // LinkConfirm is what opening an emailed link shows: the link is used only

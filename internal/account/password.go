@@ -63,6 +63,13 @@ func (s *Service) ChangePassword(ctx context.Context, sess *session.Session, u *
 	if err := s.Policy.Check(in.New, words...); err != nil {
 		return err
 	}
+	// A password marked as compromised is changed for another one; the
+	// new one clears the mark (SetPassword).
+	if u.PasswordCompromised() {
+		if err := s.Hasher.CheckNotExposed(ctx, in.New, u.PasswordHash); err != nil {
+			return err
+		}
+	}
 	hash, err := s.Hasher.Hash(ctx, in.New)
 	if err != nil {
 		return err

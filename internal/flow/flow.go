@@ -80,6 +80,18 @@ type Data struct {
 	// ResetVerifiedAt is set when a password-reset code was verified; the
 	// flow then needs a new password.
 	ResetVerifiedAt *time.Time `json:"reset_verified_at,omitempty"`
+	// PasswordCompromised is set once the person proved who they are — the
+	// password itself, or every factor sign-in asks — on an account whose
+	// password is marked as compromised: the pages say why a new one is
+	// needed. Never before (REQ-RL-05).
+	PasswordCompromised bool `json:"password_compromised,omitempty"`
+	// FactorsPassed is set when every factor sign-in asks passed but the
+	// password is marked as compromised: the flow needs a new password
+	// (ResetVerifiedAt is then when it began to), and the session starts
+	// once it is set, with FirstFactorAt and SecondFactorAt (nil without a
+	// second factor), without asking for any factor again.
+	FactorsPassed  bool       `json:"factors_passed,omitempty"`
+	SecondFactorAt *time.Time `json:"second_factor_at,omitempty"`
 
 	// Sign-up fields.
 	Email         string `json:"email,omitempty"`

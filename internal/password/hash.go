@@ -342,3 +342,22 @@ func CheckDigest(hasher, digest string) error {
 	}
 	return nil
 }
+
+// ErrExposedAgain refuses, as the new password, the one that was marked as
+// compromised: a change forced on evidence of compromise (REQ-PW-03) must
+// end with another password.
+var ErrExposedAgain = apperr.Field(apperr.Invalid, "password",
+	"Choose a different password: your old one may have been exposed.").T("error.password.exposed")
+
+// CheckNotExposed returns ErrExposedAgain when pw is the password exposed
+// encodes (the stored hash of a password marked as compromised).
+func (h *Hasher) CheckNotExposed(ctx context.Context, pw, exposed string) error {
+	ok, _, err := h.Verify(ctx, pw, exposed)
+	if err != nil {
+		return err
+	}
+	if ok {
+		return ErrExposedAgain
+	}
+	return nil
+}

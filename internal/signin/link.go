@@ -43,8 +43,9 @@ func (s *Service) ConfirmLink(ctx context.Context, v *flow.Verification, clientI
 	}
 	res := &LinkResult{Flow: f, OtherDevice: true}
 	// The other device gets a session of its own only when no second
-	// factor is due: that step happens in the browser that asked.
-	if s.LinkOtherDeviceSession && clientID != "" && !s.NeedsSecondFactor(u) {
+	// factor is due: that step happens in the browser that asked. Nor
+	// while a new password is due (the old one marked as compromised).
+	if s.LinkOtherDeviceSession && clientID != "" && !s.NeedsSecondFactor(u) && !u.PasswordCompromised() {
 		if err := s.InTx(ctx, func(r Repo) error {
 			res.Session, err = s.Sessions.Start(ctx, r, clientID, u.ID, meta.IP, meta.UserAgent, now)
 			return err

@@ -15,8 +15,12 @@ const resetWindow = 10 * time.Minute
 
 // ResetPassword sets a new password on a flow whose reset code was verified,
 // then signs in, or — for an account with a second factor — moves the flow
-// to needs_second_factor and returns a nil session. Other sessions of the account end unless keepOthers. The
-// account's owner is told by email afterwards (REQ-PW-07).
+// to needs_second_factor and returns a nil session. A flow whose factors
+// all passed before it was asked for a new password (the old one marked as
+// compromised: FactorsPassed) signs in at once. The new password clears
+// the mark, and may not be the marked one again. Other sessions of the
+// account end unless keepOthers. The account's owner is told by email
+// afterwards (REQ-PW-07).
 func (s *Service) ResetPassword(ctx context.Context, f *flow.Flow, newPassword string, keepOthers bool, meta flow.Meta) (*session.Session, error) {
 	now := s.Clock.Now()
 	if f.Status != flow.NeedsNewPassword || f.Data.ResetVerifiedAt == nil || now.Sub(*f.Data.ResetVerifiedAt) > resetWindow {
@@ -37,6 +41,11 @@ func (s *Service) ResetPassword(ctx context.Context, f *flow.Flow, newPassword s
 	if err := s.Policy.Check(newPassword, words...); err != nil {
 		return nil, err
 	}
+	if u.PasswordCompromised() {
+		if err := s.Hasher.CheckNotExposed(ctx, newPassword, u.PasswordHash); err != nil {
+			return nil, err
+		}
+	}
 	hash, err := s.Hasher.Hash(ctx, newPassword)
 	if err != nil {
 		return nil, err
@@ -55,7 +64,11 @@ func (s *Service) ResetPassword(ctx context.Context, f *flow.Flow, newPassword s
 		if err := emitUserUpdated(ctx, r, u.ID, now); err != nil {
 			return err
 		}
-		if s.NeedsSecondFactor(u) { // the new password stands; signing in takes the second step
+		first, second := now, (*time.Time)(nil)
+		switch {
+		case f.Data.FactorsPassed && f.Data.FirstFactorAt != nil:
+			first, second = *f.Data.FirstFactorAt, f.Data.SecondFactorAt
+		case s.NeedsSecondFactor(u): // the new password stands; signing in takes the second step
 			f.Status, f.Data.FirstFactor, f.Data.FirstFactorAt, f.Data.Strategy, f.UpdatedAt =
 				flow.NeedsSecondFactor, f.Data.Strategy, &now, "", now
 			return s.save(ctx, r, f)
@@ -63,10 +76,10 @@ func (s *Service) ResetPassword(ctx context.Context, f *flow.Flow, newPassword s
 		if err := r.RecordSignIn(ctx, u.ID, now); err != nil {
 			return err
 		}
-		if sess, err = s.Sessions.Start(ctx, r, f.ClientID, u.ID, meta.IP, meta.UserAgent, now); err != nil {
+		if sess, err = s.Sessions.StartFactors(ctx, r, f.ClientID, u.ID, meta.IP, meta.UserAgent, first, second); err != nil {
 			return err
 		}
-		f.Status, f.SessionID, f.UpdatedAt, f.Data.FirstFactorAt = flow.Complete, sess.ID, now, &now
+		f.Status, f.SessionID, f.UpdatedAt, f.Data.FirstFactorAt = flow.Complete, sess.ID, now, &first
 		return s.save(ctx, r, f)
 	})
 	if err != nil {

@@ -176,6 +176,21 @@ func (s *Service) secondFactor(ctx context.Context, f *flow.Flow, name string) (
 	return nil, nil, apperr.New(apperr.Invalid, "That way of verifying isn't available. Choose another.").T("error.signin.factor_unavailable")
 }
 
+// StartNewPassword begins, for u whose first factor was verified elsewhere
+// (an OAuth provider) and who has no second factor, the step a password
+// marked as compromised asks for: a flow at needs_new_password, and no
+// session until a new password is set.
+func (s *Service) StartNewPassword(ctx context.Context, clientID string, u *user.User, first, redirectURL string) (*flow.Flow, error) {
+	f := s.newFlowFor(clientID, u, redirectURL)
+	now := s.Clock.Now()
+	f.Data.FirstFactor = first
+	awaitNewPassword(f, now, nil, now)
+	if err := s.Repo.CreateFlow(ctx, f); err != nil {
+		return nil, err
+	}
+	return f, nil
+}
+
 // StartSecondFactor begins the second step for u, whose first factor was
 // verified elsewhere (an OAuth provider): a flow at needs_second_factor,
 // and no session until the second factor passes.

@@ -254,6 +254,9 @@ func (s *Service) Attempt(ctx context.Context, f *flow.Flow, strategy string, in
 	if u == nil { // a strategy must never verify an unknown account
 		return nil, errors.New("signin: strategy verified a flow without a user")
 	}
+	if strategy == flow.Password && u.PasswordCompromised() {
+		return nil, s.refuseCompromised(ctx, f)
+	}
 	if isReset(strategy) {
 		now := s.Clock.Now()
 		f.Status, f.Data.ResetVerifiedAt, f.Data.Strategy, f.UpdatedAt = flow.NeedsNewPassword, &now, strategy, now
@@ -281,7 +284,15 @@ func (s *Service) complete(ctx context.Context, f *flow.Flow, u *user.User, meta
 }
 
 // finish starts the session and marks the flow complete, in one transaction.
+// An account whose password is marked as compromised gets no session yet:
+// every factor passed, and the flow moves on to needs_new_password (Clerk's
+// reset-password session task, which its SDKs treat as signed out until it
+// is done).
 func (s *Service) finish(ctx context.Context, f *flow.Flow, u *user.User, meta flow.Meta, firstAt time.Time, secondAt *time.Time) (*session.Session, error) {
+	if u.PasswordCompromised() {
+		awaitNewPassword(f, firstAt, secondAt, s.Clock.Now())
+		return nil, s.save(ctx, s.Repo, f)
+	}
 	var sess *session.Session
 	err := s.InTx(ctx, func(r Repo) error {
 		now := s.Clock.Now()
@@ -296,6 +307,37 @@ func (s *Service) finish(ctx context.Context, f *flow.Flow, u *user.User, meta f
 		return s.save(ctx, r, f)
 	})
 	return sess, err
+}
+
+// ErrPasswordCompromised answers the right password of an account whose
+// password is marked as compromised: it signs nobody in until a new one is
+// set. Only the right password hears it; a wrong one is ErrBadPassword as
+// for any account, so the mark tells nothing to whoever does not know the
+// password (REQ-RL-05).
+var ErrPasswordCompromised = apperr.Field(apperr.Invalid, "password",
+	"Your password may have been exposed, so it has to be changed before you can sign in.").T("error.signin.password_compromised")
+
+// refuseCompromised answers the right password of a marked account: the
+// flow remembers that the person proved it, for the reset pages that
+// follow, and stays at its first factor, from which the reset begins.
+func (s *Service) refuseCompromised(ctx context.Context, f *flow.Flow) error {
+	if !f.Data.PasswordCompromised {
+		f.Data.PasswordCompromised, f.UpdatedAt = true, s.Clock.Now()
+		if err := s.save(ctx, s.Repo, f); err != nil {
+			return err
+		}
+	}
+	return ErrPasswordCompromised
+}
+
+// awaitNewPassword moves f, whose factors all passed (the first at
+// firstAt, the second at secondAt or none), to needs_new_password because
+// the account's password is marked as compromised: ResetPassword then
+// starts the session with those factor times.
+func awaitNewPassword(f *flow.Flow, firstAt time.Time, secondAt *time.Time, now time.Time) {
+	f.Status, f.Data.Strategy, f.UpdatedAt = flow.NeedsNewPassword, "", now
+	f.Data.PasswordCompromised, f.Data.FactorsPassed, f.Data.ResetVerifiedAt = true, true, &now
+	f.Data.FirstFactorAt, f.Data.SecondFactorAt = &firstAt, secondAt
 }
 
 // NeedsSecondFactor reports whether u enrolled a second factor this

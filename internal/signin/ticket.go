@@ -70,6 +70,10 @@ func (s *Service) SignInWithTicket(ctx context.Context, clientID, ticket, redire
 			f.Status = flow.NeedsSecondFactor
 			return r.CreateFlow(ctx, f)
 		}
+		if u.PasswordCompromised() { // a new password first, as after any factor
+			awaitNewPassword(f, now, nil, now)
+			return r.CreateFlow(ctx, f)
+		}
 		if err := r.RecordSignIn(ctx, u.ID, now); err != nil {
 			return err
 		}

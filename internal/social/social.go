@@ -60,9 +60,10 @@ type Service struct {
 type Result struct {
 	Session *session.Session // signed in
 	Flow    *flow.Flow       // a sign-up that still needs fields or a verification
-	// SecondFactor is a sign-in waiting for the user's second factor; no
-	// session exists yet.
-	SecondFactor *flow.Flow
+	// Next is a sign-in that goes on at a later step before any session
+	// exists: the user's second factor (needs_second_factor), or a new
+	// password for one marked as compromised (needs_new_password).
+	Next *flow.Flow
 }
 
 var (
@@ -121,11 +122,12 @@ func (s *Service) SignIn(ctx context.Context, clientID string, who *oauth.Identi
 }
 
 // signInUser starts a session for userID, saving x (linked when isNew), or
-// the second step when the user has a second factor.
+// the second step when the user has a second factor, or the new-password
+// step when their password is marked as compromised.
 func (s *Service) signInUser(ctx context.Context, clientID, userID string, x user.ExternalAccount, isNew bool, redirectURL string, m flow.Meta) (*Result, error) {
 	var (
-		sess   *session.Session
-		second *user.User
+		sess          *session.Session
+		second, renew *user.User
 	)
 	err := s.InTx(ctx, func(r Repo) error {
 		u, err := r.UserByID(ctx, userID)
@@ -153,6 +155,12 @@ func (s *Service) signInUser(ctx context.Context, clientID, userID string, x use
 			second = u
 			return nil
 		}
+		// A password marked as compromised is replaced before any session,
+		// whatever the way in (Clerk's reset-password task).
+		if s.SecondStep != nil && u.PasswordCompromised() {
+			renew = u
+			return nil
+		}
 		if err := r.RecordSignIn(ctx, userID, now); err != nil {
 			return err
 		}
@@ -167,7 +175,14 @@ func (s *Service) signInUser(ctx context.Context, clientID, userID string, x use
 		if err != nil {
 			return nil, err
 		}
-		return &Result{SecondFactor: f}, nil
+		return &Result{Next: f}, nil
+	}
+	if renew != nil {
+		f, err := s.SecondStep.StartNewPassword(ctx, clientID, renew, "oauth_"+x.Provider, redirectURL)
+		if err != nil {
+			return nil, err
+		}
+		return &Result{Next: f}, nil
 	}
 	return &Result{Session: sess}, nil
 }

@@ -168,8 +168,8 @@ func TestProviderSignInStillAsksForTheSecondFactor(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if res.Session != nil || res.SecondFactor == nil || res.SecondFactor.Status != flow.NeedsSecondFactor ||
-			res.SecondFactor.Data.FirstFactor != "oauth_github" {
+		if res.Session != nil || res.Next == nil || res.Next.Status != flow.NeedsSecondFactor ||
+			res.Next.Data.FirstFactor != "oauth_github" {
 			t.Fatalf("result %+v: want the second step after oauth_github", res)
 		}
 		if e.liveSessions(ada.ID) != 0 {
