@@ -248,6 +248,12 @@ var apiCodes = map[string]struct {
 	// (IncorrectTOTP), both in the index for the Backend API.
 	"totp_disabled":       {http.StatusBadRequest, "TOTP is disabled"},
 	"totp_incorrect_code": {http.StatusUnprocessableEntity, "incorrect TOTP"},
+	// POST /v1/users/{id}/password/set_compromised on an instance without
+	// passwords (PasswordDisabled, "Cannot force a password reset") or for
+	// a user without one (NoPasswordSet), both in the index for the
+	// Backend API.
+	"password_disabled": {http.StatusForbidden, "password disabled"},
+	"no_password_set":   {http.StatusBadRequest, "no password set"},
 	// A conditional update that lost its race: ResourceBusy.
 	"resource_locked": {http.StatusConflict, "resource busy"},
 	// POST /v1/sessions on a production instance:

@@ -240,6 +240,37 @@ func (a *app) userAction(c echo.Context, do func(context.Context, string) (*user
 	return apiJSON(c, http.StatusOK, a.userObject(u))
 }
 
+// POST /v1/users/:id/password/set_compromised: the person must set a new
+// password before signing in with it again; revoke_all_sessions (false
+// when not given, as in Clerk) signs them out everywhere too.
+func (a *app) apiUserSetPasswordCompromised(c echo.Context) error {
+	var b struct {
+		RevokeAllSessions bool `json:"revoke_all_sessions"`
+	}
+	if err := bindJSON(c, &b); err != nil {
+		return err
+	}
+	u, err := a.AdminUsers.SetPasswordCompromised(c.Request().Context(), c.Param("id"),
+		b.RevokeAllSessions)
+	if err != nil {
+		return err
+	}
+	return apiJSON(c, http.StatusOK, a.userObject(u))
+}
+
+// POST /v1/users/:id/password/unset_compromised: the password signs in
+// again. Clerk's takes no parameters.
+func (a *app) apiUserUnsetPasswordCompromised(c echo.Context) error {
+	if err := bindJSON(c, &struct{}{}); err != nil {
+		return err
+	}
+	u, err := a.AdminUsers.UnsetPasswordCompromised(c.Request().Context(), c.Param("id"))
+	if err != nil {
+		return err
+	}
+	return apiJSON(c, http.StatusOK, a.userObject(u))
+}
+
 // POST /v1/users/:id/verify_password
 func (a *app) apiUserVerifyPassword(c echo.Context) error {
 	var b struct {

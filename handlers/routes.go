@@ -229,6 +229,8 @@ func apiRoutes() []Route {
 		api(post, "/v1/users/:id/lock", (*app).apiUserLock),
 		api(post, "/v1/users/:id/unlock", (*app).apiUserUnlock),
 		api(post, "/v1/users/:id/verify_password", (*app).apiUserVerifyPassword),
+		api(post, "/v1/users/:id/password/set_compromised", (*app).apiUserSetPasswordCompromised),
+		api(post, "/v1/users/:id/password/unset_compromised", (*app).apiUserUnsetPasswordCompromised),
 		api(post, "/v1/users/:id/verify_totp", (*app).apiUserVerifyTOTP),
 		api(del, "/v1/users/:id/mfa", (*app).apiUserDeleteMFA),
 		api(del, "/v1/users/:id/totp", (*app).apiUserDeleteTOTP),

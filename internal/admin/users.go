@@ -54,6 +54,10 @@ type Users struct {
 	// here needs legal_accepted_at, or skip_legal_checks (for users
 	// brought over from elsewhere).
 	LegalConsent bool
+	// Passwords reports whether a password is a way to sign in here
+	// (PORTAL_FACTORS): without, there is no password to mark as
+	// compromised.
+	Passwords bool
 }
 
 // ErrLegalRequired refuses a user without legal_accepted_at on an instance
@@ -378,7 +382,8 @@ func (s *Users) Update(ctx context.Context, userID string, in UpdateInput) (*use
 			if err != nil {
 				return err
 			}
-			u.PasswordHash, u.FailedSignIns, u.LockedUntil = h, 0, nil
+			// A new password is not the one marked as compromised.
+			u.PasswordHash, u.FailedSignIns, u.LockedUntil, u.PasswordCompromisedAt = h, 0, nil, nil
 			if in.SignOutOfOtherSessions {
 				return s.Sessions.RevokeUser(ctx, r, u.ID, s.Clock.Now())
 			}
@@ -491,6 +496,52 @@ func (s *Users) Delete(ctx context.Context, userID string) error {
 			return notFound(err)
 		}
 		return emit(ctx, r, events.UserDeleted, userID, user.DeletedObject{ID: userID, Object: "user", Deleted: true}, now)
+	})
+}
+
+// Clerk's refusals of set_compromised (its errors index, users.go:
+// PasswordDisabled, NoPasswordSet).
+var (
+	ErrPasswordDisabled = apperr.New(apperr.Forbidden,
+		"Password is disabled for this instance. Cannot force a password reset.").Coded("password_disabled")
+	ErrNoPasswordSet = apperr.New(apperr.Invalid,
+		"This user does not have a password set for their account").Coded("no_password_set")
+)
+
+// SetPasswordCompromised marks the user's password as compromised (Clerk's
+// POST /v1/users/{id}/password/set_compromised): signing in with it is
+// refused until the person sets a new one, which clears the mark. A
+// password marked already keeps the time it was first marked.
+// revokeAllSessions ends every session of the user too, each with its
+// session.revoked; otherwise sessions already open go on, as in Clerk.
+// user.updated is written in the same transaction, though the user object
+// shows no field for the mark (Clerk's has none either).
+func (s *Users) SetPasswordCompromised(ctx context.Context, userID string, revokeAllSessions bool) (*user.User, error) {
+	return s.change(ctx, userID, func(r Repo, u *user.User) error {
+		if !s.Passwords {
+			return ErrPasswordDisabled
+		}
+		if u.PasswordHash == "" {
+			return ErrNoPasswordSet
+		}
+		now := s.Clock.Now()
+		if u.PasswordCompromisedAt == nil {
+			u.PasswordCompromisedAt = &now
+		}
+		if revokeAllSessions {
+			return s.Sessions.RevokeUser(ctx, r, u.ID, now)
+		}
+		return nil
+	})
+}
+
+// UnsetPasswordCompromised takes the mark off (Clerk's
+// …/password/unset_compromised): the password signs in again. A password
+// not marked is left as it is, and the answer is the user all the same.
+func (s *Users) UnsetPasswordCompromised(ctx context.Context, userID string) (*user.User, error) {
+	return s.change(ctx, userID, func(_ Repo, u *user.User) error {
+		u.PasswordCompromisedAt = nil
+		return nil
 	})
 }
 
