@@ -62,6 +62,9 @@ var pages = []portalPage{
 		h1: "Sign in as " + graceEmail + ", impersonated by " + adaEmail},
 	{name: "forgot-password", route: "/sign-in/forgot-password", path: flow("/sign-in/forgot-password?sign_in=", (*states).passwordFlow), h1: "Forgot your password?"},
 	{name: "reset-password", route: "/sign-in/reset-password", path: flow("/sign-in/reset-password?sign_in=", (*states).resetFlow), h1: "Set a new password"},
+	// The right password, marked as compromised: the reset, saying why.
+	{name: "forgot-password-compromised", path: flow("/sign-in/forgot-password?sign_in=", (*states).compromisedFlow),
+		h1: "Change your password", shows: `.cl-alert[role="alert"]`},
 	{name: "sign-up-verify-email", route: "/sign-up/verify-email-address", path: flow("/sign-up/verify-email-address?sign_up=", (*states).signUpEmailFlow), h1: "Verify your email"},
 	{name: "sign-up-verify-phone", route: "/sign-up/verify-phone-number", path: flow("/sign-up/verify-phone-number?sign_up=", (*states).signUpPhoneFlow), h1: "Verify your phone number"},
 	{name: "sign-in-factor-two", route: "/sign-in/factor-two", path: flow("/sign-in/factor-two?sign_in=", (*states).factorTwoFlow), h1: "Two-step verification"},
@@ -176,6 +179,7 @@ func (s *states) passwordFlow() string       { return s.password }
 func (s *states) codeFlow() string           { return s.code }
 func (s *states) linkFlow() string           { return s.link }
 func (s *states) resetFlow() string          { return s.reset }
+func (s *states) compromisedFlow() string    { return s.compromised }
 func (s *states) signUpEmailFlow() string    { return s.signUpEmail }
 func (s *states) signUpPhoneFlow() string    { return s.signUpPhone }
 func (s *states) signUpContinueFlow() string { return s.signUpContinue }

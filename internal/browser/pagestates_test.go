@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"maps"
+	"net/http"
 	"net/url"
 	"regexp"
 	"slices"
@@ -38,6 +39,7 @@ const (
 	danPhone      = "+14155550101"
 	eveEmail      = "eve@example.com"
 	heidiEmail    = "heidi@example.com"
+	judyEmail     = "judy@example.com"
 	matrixOrgName = "Acme Rockets"
 )
 
@@ -71,6 +73,7 @@ type states struct {
 	passkeyID                   string // Ada's passkey
 	otherSession, externalID    string // Ada's second device, and her connected Corp SSO account
 	factorTwo                   string // a sign-in flow (sia_…) for Eve, at her second step
+	compromised                 string // a sign-in flow (sia_…) for Judy, whose right password is marked as compromised
 	ticketSignIn                string // a sign-in token for Grace (the __clerk_ticket value)
 	ticketActor                 string // an actor token for Grace, Ada acting (the __clerk_ticket value)
 	// Ada's organization's domains: one with a code on its way, one
@@ -309,6 +312,43 @@ func (m *matrix) setUp() {
 	visitor.load("continue with Corp SSO again", chromedp.Click(chromedp.CSS(`a.cl-socialButtonsBlockButton__oidc_corp`)))
 	visitor.expectURL(m.p.URL + "/sign-up/continue?")
 	s.signUpConsent = queryOf(m.t, visitor.url(), "sign_up")
+
+	// Judy's password is marked as compromised (through the Backend API,
+	// as an app's server would): typed right, it leads into the reset,
+	// which says why.
+	judy := m.api("/v1/users", `{"email_address":["`+judyEmail+`"],"password":"`+password+`","skip_legal_checks":true}`)
+	m.api("/v1/users/"+judy+"/password/set_compromised", "")
+	visitor.open(m.p.URL + "/sign-in")
+	visitor.typeInto("identifier-field", judyEmail)
+	visitor.submit("submit Judy's address", `form[action="/sign-in"]`)
+	visitor.typeInto("password-field", password)
+	visitor.submit("submit Judy's password", `form[action^="/sign-in/factor-one"]`)
+	visitor.expectURL(m.p.URL + "/sign-in/forgot-password?")
+	s.compromised = queryOf(m.t, visitor.url(), "sign_in")
+}
+
+// api POSTs body (JSON, "" for none) to the Backend API with the secret
+// key and returns the ID of the object it answers.
+func (m *matrix) api(path, body string) string {
+	m.t.Helper()
+	req, err := http.NewRequest(http.MethodPost, m.p.URL+path, strings.NewReader(body))
+	if err != nil {
+		m.t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+m.p.SecretKey)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := m.p.HTTPClient().Do(req)
+	if err != nil {
+		m.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var out struct {
+		ID string `json:"id"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil || resp.StatusCode != http.StatusOK {
+		m.t.Fatalf("POST %s: %d %v", path, resp.StatusCode, err)
+	}
+	return out.ID
 }
 
 const mailWait = 10 * time.Second
