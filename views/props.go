@@ -948,4 +948,5 @@ type Confirm struct {
 	Hidden  []Hidden
 	BackURL string
 	Errors  Errors
+	Danger  bool // the button undoes something for good: in the danger colour
 }

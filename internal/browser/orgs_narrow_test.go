@@ -14,18 +14,18 @@ import (
 	"github.com/portalhq/portal/internal/user"
 )
 
-// outOfSight lists the buttons and selects of the page's tables that a
+// outOfSight lists the links, buttons and selects of the page's tables that a
 // person at this width cannot see without scrolling the table sideways:
 // those reaching past the right edge of their .cl-tableScroll box.
 const outOfSight = `JSON.stringify([...document.querySelectorAll(".cl-tableScroll")].flatMap(box => {
 	const edge = box.getBoundingClientRect().right + 0.5;
-	return [...box.querySelectorAll("button, select")].filter(el => el.getBoundingClientRect().right > edge)
+	return [...box.querySelectorAll("a, button, select")].filter(el => el.getBoundingClientRect().right > edge)
 		.map(el => (el.getAttribute("aria-label") || el.textContent.trim() || el.id));
 }))`
 
 // TestOrganizationTablesFitAPhone: at 320 px, with the names and addresses
 // people really have, an admin sees every row's role menu and its Change
-// role and Remove buttons on the members page, Resend and Revoke on the
+// role and Remove links on the members page, Resend and Revoke on the
 // invitations page, and Accept and Reject on the requests page, without
 // having to find out that the table scrolls sideways.
 func TestOrganizationTablesFitAPhone(t *testing.T) {

@@ -261,6 +261,11 @@ var (
 		"The search had characters that can't be read, and they were left out. Check it and search again.").T("org.error.query_unreadable")
 	ErrOwnRole = apperr.Field(apperr.Forbidden, "role",
 		"You can't change your own role. Ask another admin.").T("org.error.own_role")
+	// ErrRemoveSelf: one's own row on the members page offers no Remove;
+	// leaving is confirmed by the organization's name (Leave), which
+	// removing oneself would skip.
+	ErrRemoveSelf = apperr.New(apperr.Forbidden,
+		`You can't remove yourself. To leave the organization, use "Leave organization" on its General tab.`).T("org.error.remove_self")
 	ErrLastAdmin = apperr.New(apperr.Conflict,
 		"An organization needs at least one admin. Make someone else an admin first.").T("org.error.last_admin").
 		Coded("organization_minimum_admins_needed")
