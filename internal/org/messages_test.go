@@ -30,6 +30,7 @@ func TestPageErrorsNameTheirMessage(t *testing.T) {
 		"empty slug": CheckSlug(""), "long slug": CheckSlug(strings.Repeat("a", MaxSlugLen+1)), "bad slug": CheckSlug("-a"),
 		"empty name": emptyName, "long name": longName, "bad name": badName, "empty logo": emptyLogo, "svg": svg,
 		"bad email": badEmail, "no email": noEmail, "too many": tooMany, "remove self": ErrRemoveSelf,
+		"invitation resent": invitationResent("Acme"),
 	} {
 		e, ok := apperr.As(err)
 		if !ok {
