@@ -88,7 +88,7 @@ func (a *app) orgRefused(c echo.Context, actor org.Actor, err error) error {
 	case apperr.Forbidden:
 		heading = a.t(c, "org.refused.forbidden")
 	case apperr.Expired:
-		heading = a.t(c, "org.refused.invitation")
+		heading = a.invitationHeading(c, err, "org.refused.invitation")
 	case apperr.Conflict, apperr.Invalid:
 		heading = a.t(c, "org.refused.failed")
 	}

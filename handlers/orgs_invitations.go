@@ -224,9 +224,20 @@ func (a *app) afterAccept(o *org.Organization, inv *org.Invitation) *url.URL {
 
 func (a *app) invitationGone(c echo.Context, err error) error {
 	if e, ok := apperr.As(err); ok && e.Code == apperr.Expired {
-		return a.message(c, http.StatusGone, a.t(c, "org.refused.invitation"), a.say(c, e), "/sign-in", a.t(c, "page.go_to_sign_in"))
+		return a.message(c, http.StatusGone, a.invitationHeading(c, err, "org.refused.invitation"), a.say(c, e), "/sign-in",
+			a.t(c, "page.go_to_sign_in"))
 	}
 	return err
+}
+
+// invitationHeading heads the page saying why an invitation's link cannot
+// be used: that it was replaced by a newer email's, or else the catalog
+// message id.
+func (a *app) invitationHeading(c echo.Context, err error, id string) string {
+	if errors.Is(err, org.ErrInvitationResent) {
+		return a.t(c, "org.refused.invitation_resent")
+	}
+	return a.t(c, id)
 }
 
 // keepTicket keeps an invitation's ticket in the sealed cookie name while
@@ -320,7 +331,7 @@ func (a *app) orgHandBack(c echo.Context, sess *session.Session, target *url.URL
 			target = a.afterAccept(o, inv)
 		case errors.As(err, &e):
 			// Signed in all the same: the app's handshake hands out the token.
-			return nil, nil, true, a.message(c, statusOf(e.Code), a.t(c, "org.invite.unusable_title"), a.say(c, e),
+			return nil, nil, true, a.message(c, statusOf(e.Code), a.invitationHeading(c, err, "org.invite.unusable_title"), a.say(c, e),
 				target.String(), a.t(c, "button.continue"))
 		default:
 			return nil, nil, true, err

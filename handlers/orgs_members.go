@@ -150,7 +150,13 @@ func (a *app) memberChange(c echo.Context, notice string, change func(org.Actor,
 		return err
 	}
 	form, _ := c.FormParams()
-	err = change(actor, form)
+	return a.memberChanged(c, actor, notice, change(actor, form), form)
+}
+
+// memberChanged goes back to the members page after a change (or, with
+// err, a refusal of one) asked for with form: the page and search it was
+// asked from, with notice or what became of it.
+func (a *app) memberChanged(c echo.Context, actor org.Actor, notice string, err error, form url.Values) error {
 	if code := removedAlreadyNotice(err); code != "" {
 		err, notice = nil, code
 	}
@@ -178,4 +184,61 @@ func (a *app) memberChange(c echo.Context, notice string, change func(org.Actor,
 	}
 	errs, status := a.formErrorsOf(c, err)
 	return a.renderMembers(c, status, actor, views.Errors{"": firstMessage(errs)}, "")
+}
+
+// GET /organizations/:org_id/members/:membership_id/remove: "Remove" on
+// the members page asks first, naming the person and what they lose; its
+// Remove posts to orgRemoveMember and Cancel goes back to the page and
+// search it came from. What removing would refuse is said on the members
+// page instead, as after pressing it.
+func (a *app) orgRemoveMemberPage(c echo.Context) error {
+	actor, _, ok, err := a.orgActor(c)
+	if !ok {
+		return err
+	}
+	q := c.QueryParams()
+	acc, m, err := a.Orgs.MemberToRemove(c.Request().Context(), actor, c.Param("org_id"), c.Param("membership_id"))
+	if err != nil {
+		return a.memberChanged(c, actor, "removed", err, q)
+	}
+	name := firstNonEmpty(fullName(m.FirstName, m.LastName), m.Username, m.Email)
+	if name == "" {
+		name = a.t(c, "org.members.a_member")
+	}
+	heading := a.t(c, "org.members.remove_title", "Name", name, "Org", acc.Org.Name)
+	kept := a.membersState(q)
+	back := "/organizations/" + acc.Org.ID + "/members"
+	if len(kept) > 0 {
+		back += "?" + kept.Encode()
+	}
+	p := views.Confirm{Page: a.page(c, heading), Heading: heading, Danger: true,
+		Body:   a.t(c, "org.members.remove_body", "Name", name, "Org", acc.Org.Name),
+		Action: "/organizations/" + acc.Org.ID + "/members/" + m.ID + "/remove", Button: a.t(c, "org.members.remove"),
+		BackURL: back}
+	for _, k := range []string{"redirect_url", "page", "query"} {
+		if v := kept.Get(k); v != "" {
+			p.Hidden = append(p.Hidden, views.Hidden{Name: k, Value: v})
+		}
+	}
+	return render(c, http.StatusOK, views.ConfirmPage(p))
+}
+
+// membersState is what of q the members page keeps from page to page and
+// through a change: the page number past the first, the search, and the
+// app's redirect_url while it is allowed. A search the list would not run
+// (CheckMemberSearch) is left behind.
+func (a *app) membersState(q url.Values) url.Values {
+	out := url.Values{}
+	if n, err := strconv.Atoi(q.Get("page")); err == nil && n > 1 && n <= org.MaxPage {
+		out.Set("page", strconv.Itoa(n))
+	}
+	if s := q.Get("query"); s != "" && org.CheckMemberSearch(s) == nil {
+		out.Set("query", s)
+	}
+	if r := q.Get("redirect_url"); r != "" {
+		if _, err := a.Redirects.CheckOrPortal(r, a.base); err == nil {
+			out.Set("redirect_url", r)
+		}
+	}
+	return out
 }

@@ -172,6 +172,7 @@ func Routes() []Route {
 		{Method: http.MethodPost, Path: "/organizations/:org_id/domains/:domain_id/remove", h: (*app).orgDomainRemove, Org: org.PermDomainsManage},
 		{Method: http.MethodGet, Path: "/organizations/:org_id/members", h: (*app).orgMembers, Org: org.PermMembershipsRead},
 		{Method: http.MethodPost, Path: "/organizations/:org_id/members/:membership_id/role", h: (*app).orgChangeRole, Org: org.PermMembershipsManage},
+		{Method: http.MethodGet, Path: "/organizations/:org_id/members/:membership_id/remove", h: (*app).orgRemoveMemberPage, Org: org.PermMembershipsManage},
 		{Method: http.MethodPost, Path: "/organizations/:org_id/members/:membership_id/remove", h: (*app).orgRemoveMember, Org: org.PermMembershipsManage},
 		{Method: http.MethodGet, Path: "/organizations/:org_id/invitations", h: (*app).orgInvitations, Org: org.PermMembershipsManage},
 		{Method: http.MethodPost, Path: "/organizations/:org_id/invitations", h: (*app).orgInvite, Org: org.PermMembershipsManage},

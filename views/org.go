@@ -4,6 +4,7 @@ import (
 	"context"
 	"html"
 	"io"
+	"net/url"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -109,6 +110,21 @@ func memberName(p Page, m OrgMember) string {
 		return m.Email
 	}
 	return p.T("org.members.a_member")
+}
+
+// removeMemberURL is the page that confirms removing m, carrying what the
+// list carries (Hidden) so that Cancel and Remove come back to this page of
+// it.
+func removeMemberURL(p OrgMembers, m OrgMember) string {
+	u := "/organizations/" + p.Nav.OrgID + "/members/" + m.ID + "/remove"
+	v := url.Values{}
+	for _, h := range p.Hidden {
+		v.Set(h.Name, h.Value)
+	}
+	if len(v) > 0 {
+		u += "?" + v.Encode()
+	}
+	return u
 }
 
 // orHome is href, or the portal's home when it is "".

@@ -974,4 +974,5 @@ type Confirm struct {
 	Hidden  []Hidden
 	BackURL string
 	Errors  Errors
+	Danger  bool // the button undoes something for good: in the danger colour
 }

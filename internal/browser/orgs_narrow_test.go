@@ -3,6 +3,7 @@ package browser
 import (
 	"context"
 	"net/url"
+	"strings"
 	"testing"
 	"time"
 
@@ -14,20 +15,30 @@ import (
 	"github.com/portalhq/portal/internal/user"
 )
 
-// outOfSight lists the buttons and selects of the page's tables that a
+// outOfSight lists the links, buttons and selects of the page's tables that a
 // person at this width cannot see without scrolling the table sideways:
 // those reaching past the right edge of their .cl-tableScroll box.
 const outOfSight = `JSON.stringify([...document.querySelectorAll(".cl-tableScroll")].flatMap(box => {
 	const edge = box.getBoundingClientRect().right + 0.5;
-	return [...box.querySelectorAll("button, select")].filter(el => el.getBoundingClientRect().right > edge)
+	return [...box.querySelectorAll("a, button, select")].filter(el => el.getBoundingClientRect().right > edge)
 		.map(el => (el.getAttribute("aria-label") || el.textContent.trim() || el.id));
 }))`
 
+// cellLabels are the labels the page's organization tables show in each
+// row, "+"-separated, a row per string, sorted: on a phone (.cl-rows) the header
+// row is hidden, and each cell that is not self-explanatory names its
+// column.
+const cellLabels = `JSON.stringify([...document.querySelectorAll(".cl-rows tbody tr")].map(tr =>
+	[...tr.querySelectorAll(".cl-cellLabel")].filter(l => l.getClientRects().length > 0).map(l => l.textContent).join("+")).sort())`
+
 // TestOrganizationTablesFitAPhone: at 320 px, with the names and addresses
 // people really have, an admin sees every row's role menu and its Change
-// role and Remove buttons on the members page, Resend and Revoke on the
+// role and Remove links on the members page, Resend and Revoke on the
 // invitations page, and Accept and Reject on the requests page, without
-// having to find out that the table scrolls sideways.
+// having to find out that the table scrolls sideways. With the header row
+// out of sight, each row names its dates and plain roles ("Joined",
+// "Expires", "Role"); on a desktop the header does, and the rows don't
+// repeat it.
 func TestOrganizationTablesFitAPhone(t *testing.T) {
 	t.Parallel()
 	w := start(t, clockwork.NewFakeClockAt(time.Now()))
@@ -58,11 +69,21 @@ func TestOrganizationTablesFitAPhone(t *testing.T) {
 	ada.typeInto("email_address-field", "maximilian.oberhollenzer@engineering.example.com")
 	ada.submit("send the invitation", `form[action$="/invitations"]`)
 
+	labels := map[string]string{"/members": `["Joined","Joined+Role"]`, "/invitations": `["Role+Expires"]`}
+	for _, tab := range []string{"/members", "/invitations"} {
+		ada.open(w.p.URL + "/organizations/" + orgID + tab)
+		if got := ada.eval(cellLabels); got != `[""`+strings.Repeat(`,""`, strings.Count(labels[tab], ","))+`]` {
+			ada.fatalf("on a desktop, the rows of %s repeat the header: %s", tab, got)
+		}
+	}
 	ada.do("320 px viewport", chromedp.EmulateViewport(narrowWidth, narrowHeight))
 	for _, tab := range []string{"/members", "/invitations"} {
 		ada.open(w.p.URL + "/organizations/" + orgID + tab)
 		if got := ada.eval(outOfSight); got != "[]" {
 			ada.fatalf("at 320 px, %s hides past the table's edge: %s", tab, got)
+		}
+		if got := ada.eval(cellLabels); got != labels[tab] {
+			ada.fatalf("at 320 px, the rows of %s name their cells %s, want %s", tab, got, labels[tab])
 		}
 	}
 }

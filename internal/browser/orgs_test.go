@@ -18,8 +18,10 @@ const inviteeEmail = "grace.hopper@example.com"
 // browser of her own, opens the emailed link, signs up with the address
 // filled in and lands on the app as a member of the organization; she
 // switches to her personal account and back; Ada makes her an admin, and
-// Grace's next token (after the handshake) says so. The app reads org_id
-// and org_role only from a __session it verified against the JWKS.
+// Grace's next token (after the handshake) says so; Ada, with JavaScript
+// off, removes her, confirming it on the page that asks, and Grace's next
+// token has no organization. The app reads org_id and org_role only from a
+// __session it verified against the JWKS.
 func TestOrganizationsEndToEnd(t *testing.T) {
 	t.Parallel()
 	clock := clockwork.NewFakeClockAt(time.Now())
@@ -95,6 +97,37 @@ func TestOrganizationsEndToEnd(t *testing.T) {
 	clock.Advance(w.p.Config.SessionTokenTTL + tokenLeeway + time.Second)
 	grace.open(w.app.URL)
 	expectOrg(grace, orgID, "org:admin")
+
+	// Ada removes Grace, scripts off: Remove asks first, saying what it
+	// costs; Cancel leaves her be; Remove on the question takes her out.
+	ada.disableJavaScript()
+	members := w.p.URL + "/organizations/" + orgID + "/members?redirect_url=" + url.QueryEscape(w.app.URL)
+	ada.open(members)
+	removeGrace := chromedp.Click(chromedp.CSS(`a[aria-label="Remove ` + inviteeEmail + `"]`))
+	ada.load("click Remove beside Grace", removeGrace)
+	question := "Remove " + inviteeEmail + " from Acme Rockets?"
+	ada.expectPage(question+" · Portal", question)
+	if got := ada.text(".cl-main .cl-text"); !strings.HasPrefix(got, inviteeEmail+" loses access to Acme Rockets in every app") {
+		ada.fatalf("the question says %q", got)
+	}
+	ada.load("click Cancel", chromedp.Click(chromedp.CSS(`footer a`)))
+	ada.expectURL(members)
+	ada.load("click Remove beside Grace again", removeGrace)
+	ada.submit("confirm the removal", `form[action$="/remove"]`)
+	ada.expectURL(w.p.URL + "/organizations/" + orgID + "/members?")
+	if got := ada.text(".cl-alert--success"); got != "The member is removed." {
+		ada.fatalf("after removing: %q", got)
+	}
+	if got := ada.text("tbody"); strings.Contains(got, inviteeEmail) {
+		ada.fatalf("Grace is still listed: %q", got)
+	}
+
+	// Grace's next token carries no organization.
+	clock.Advance(w.p.Config.SessionTokenTTL + tokenLeeway + time.Second)
+	grace.open(w.app.URL)
+	if got := grace.text("#organization"); got != "Personal account" {
+		grace.fatalf("after her removal the app shows %q", got)
+	}
 }
 
 // expectOrg checks the app page shows the organization and role it read

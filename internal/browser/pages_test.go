@@ -125,6 +125,8 @@ var pages = []portalPage{
 	{name: "organization-domain-verified", route: "/organizations/:org_id/domains/:domain_id", who: member,
 		path: flow("/organizations/", (*states).orgDomainVerified), h1: matrixOrgName},
 	{name: "organization-members", route: "/organizations/:org_id/members", who: member, path: flow("/organizations/", (*states).orgMembers), h1: matrixOrgName},
+	{name: "organization-remove-member", route: "/organizations/:org_id/members/:membership_id/remove", who: member,
+		path: flow("/organizations/", (*states).orgRemoveMember), h1: "Remove " + bobName + " from " + matrixOrgName + "?"},
 	{name: "organization-invitations", route: "/organizations/:org_id/invitations", who: member, path: flow("/organizations/", (*states).orgInvitations), h1: matrixOrgName},
 	// Eve's request to join, to accept or reject.
 	{name: "organization-requests", route: "/organizations/:org_id/requests", who: member, path: flow("/organizations/", (*states).orgRequests), h1: matrixOrgName,
@@ -192,6 +194,7 @@ func (s *states) phoneRemove() string        { return s.phoneID + "/remove" }
 func (s *states) org() string                { return s.orgID }
 func (s *states) orgMembers() string         { return s.orgID + "/members" }
 func (s *states) orgInvitations() string     { return s.orgID + "/invitations" }
+func (s *states) orgRemoveMember() string    { return s.orgID + "/members/" + s.memberID + "/remove" }
 func (s *states) orgRequests() string        { return s.orgID + "/requests" }
 func (s *states) orgDomainCodeSent() string  { return s.orgID + "/domains/" + s.domainCodeSent }
 func (s *states) orgDomainNew() string       { return s.orgID + "/domains/" + s.domainNew }

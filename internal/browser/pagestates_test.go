@@ -16,6 +16,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/portalhq/portal/internal/id"
+	"github.com/portalhq/portal/internal/org"
 	"github.com/portalhq/portal/internal/session"
 	"github.com/portalhq/portal/internal/signintoken"
 	"github.com/portalhq/portal/internal/testutil/oidctest"
@@ -40,6 +41,8 @@ const (
 	eveEmail      = "eve@example.com"
 	heidiEmail    = "heidi@example.com"
 	judyEmail     = "judy@example.com"
+	bobName       = "Bob Jones" // a member of Ada's organization
+	bobEmail      = "bob@acme-rockets.test"
 	matrixOrgName = "Acme Rockets"
 )
 
@@ -70,6 +73,7 @@ type states struct {
 	addEmail, addEmailLink      string // Ada adding an address: its flow and emailed link
 	emailID, phoneID            string // Ada's identifiers
 	orgID, ticket               string
+	memberID                    string // Bob Jones's membership of Ada's organization
 	passkeyID                   string // Ada's passkey
 	otherSession, externalID    string // Ada's second device, and her connected Corp SSO account
 	factorTwo                   string // a sign-in flow (sia_…) for Eve, at her second step
@@ -195,6 +199,20 @@ func (m *matrix) setUp() {
 	ada.typeInto("email_address-field", graceEmail)
 	ada.submit("invite Grace", `form[action$="/invitations"]`)
 	s.ticket = queryOf(m.t, m.p.SMTP.WaitFor(m.t, graceEmail, mailWait).Link(), "ticket")
+	// Bob, a member, for the page that asks before removing him.
+	first, last, _ := strings.Cut(bobName, " ")
+	bob := &user.User{ID: id.New(id.User), FirstName: first, LastName: last, CreatedAt: now, UpdatedAt: now}
+	bobAddress := user.Identifier{ID: id.New(id.Identifier), UserID: bob.ID, Kind: user.Email, Value: bobEmail,
+		VerifiedAt: &now, CreatedAt: now, UpdatedAt: now}
+	bob.PrimaryEmailID, bob.Identifiers = bobAddress.ID, []user.Identifier{bobAddress}
+	if err := m.p.Store.Q.CreateUser(context.Background(), bob); err != nil {
+		m.t.Fatal(err)
+	}
+	s.memberID = id.New(id.OrgMember)
+	if err := m.p.Store.Q.CreateMembership(context.Background(), &org.Membership{ID: s.memberID, OrgID: s.orgID, UserID: bob.ID,
+		Role: org.RoleMember, CreatedAt: now, UpdatedAt: now}); err != nil {
+		m.t.Fatal(err)
+	}
 
 	// Its verified domains: example.com, which Ada's own address verifies
 	// as it is added; one waiting for the code sent to an address there;

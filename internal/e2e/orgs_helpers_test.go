@@ -23,7 +23,28 @@ const (
 	switchOrgForm  = `form[action="/switch-organization"]`
 	acceptForm     = `form[action="/accept-invitation"]`
 	memberRoleForm = `form[action$="/role"]`
+	// removeForm is the form of the page that confirms removing a member.
+	removeForm = `form[action$="/remove"]`
 )
+
+// openRemove follows the Remove link of membership mid on the members page
+// (the first one when mid is ""), which asks to confirm.
+func (b *browser) openRemove(members *page, mid string) *page {
+	b.t.Helper()
+	sel := `a[href*="/members/` + mid + `"][href*="/remove"]`
+	href, ok := members.Doc.Find(sel).First().Attr("href")
+	if !ok {
+		b.t.Fatalf("no Remove link %q on %s (status %d):\n%s", sel, members.URL, members.Status, members.Body)
+	}
+	return b.get(members.URL.ResolveReference(mustParse(b.t, href)).String())
+}
+
+// removeMember presses Remove for membership mid on the members page (the
+// first one when mid is "") and confirms.
+func (b *browser) removeMember(members *page, mid string) *page {
+	b.t.Helper()
+	return b.submit(b.openRemove(members, mid), removeForm, nil)
+}
 
 // orgClaims are the session token's claims with the organization ones.
 type orgClaims struct {

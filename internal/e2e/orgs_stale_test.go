@@ -71,7 +71,7 @@ func TestRoleAndResendOnWhatIsGoneSaySo_REQ_AC_02(t *testing.T) {
 	members := ada.b.get(base + "/members" + back)
 	invitations := ada.b.get(base + "/invitations" + back)
 	// Removed and revoked from another tab.
-	wantText(t, "removed", ada.b.submit(members, `form[action$="/`+aMember+`/remove"]`, nil), http.StatusOK, "The member is removed.")
+	wantText(t, "removed", ada.b.removeMember(members, aMember), http.StatusOK, "The member is removed.")
 	wantText(t, "revoked", ada.b.submit(invitations, `form[action$="/`+aInv+`/revoke"]`, nil), http.StatusOK, "The invitation is revoked.")
 
 	for _, c := range []struct {

@@ -357,8 +357,13 @@ func (s *Service) Resend(ctx context.Context, actor Actor, orgID, invitationID s
 		}
 		orgName = a.Org.Name
 		now := s.Clock.Now()
+		replaced := inv.TicketHash
 		inv.TicketHash, inv.UpdatedAt, inv.ExpireAt = HashTicket(ticket), now, now.Add(s.Policy.InvitationTTL)
-		return notFound(conflictAsMissing(r.UpdateInvitation(ctx, inv, Pending)))
+		if err := r.UpdateInvitation(ctx, inv, Pending); err != nil {
+			return notFound(conflictAsMissing(err))
+		}
+		// The old link stops working; kept, it can say why (Lookup).
+		return r.RecordReplacedTicket(ctx, inv.ID, replaced, now, inv.ExpireAt)
 	})
 	if err != nil {
 		return err
@@ -430,12 +435,17 @@ func (s *Service) inviterName(ctx context.Context, userID string) string {
 
 // Lookup returns the live invitation a ticket names, with its
 // organization. Unknown, expired, revoked and used tickets all read as
-// ErrInvitationGone.
+// ErrInvitationGone; one that resending replaced, while the newer link
+// works, as ErrInvitationResent.
 func (s *Service) Lookup(ctx context.Context, ticket string) (*Invitation, *Organization, error) {
 	if ticket == "" || len(ticket) > 100 {
 		return nil, nil, ErrInvitationGone
 	}
-	inv, err := s.Repo.InvitationByTicket(ctx, HashTicket(ticket))
+	hash := HashTicket(ticket)
+	inv, err := s.Repo.InvitationByTicket(ctx, hash)
+	if errors.Is(err, apperr.ErrNotFound) {
+		return nil, nil, s.replacedTicket(ctx, s.Repo, hash)
+	}
 	if err != nil || !inv.Live(s.Clock.Now()) {
 		return nil, nil, gone(err)
 	}
@@ -444,6 +454,32 @@ func (s *Service) Lookup(ctx context.Context, ticket string) (*Invitation, *Orga
 		return nil, nil, gone(err)
 	}
 	return inv, o, nil
+}
+
+// replacedTicket is why the ticket hashing to hash, which no invitation
+// holds, cannot be used: ErrInvitationResent, naming the organization,
+// when resending its invitation replaced it and the newer link works; else
+// ErrInvitationGone. It tells nothing to whoever lacks a ticket that was
+// emailed, and lets nobody in.
+func (s *Service) replacedTicket(ctx context.Context, r Repo, hash string) error {
+	inv, err := r.InvitationByReplacedTicket(ctx, hash)
+	if err != nil {
+		return gone(err)
+	}
+	if inv.Status != Pending || !inv.Live(s.Clock.Now()) {
+		return ErrInvitationGone
+	}
+	o, err := r.OrganizationByID(ctx, inv.OrgID)
+	if err != nil {
+		return gone(err)
+	}
+	return invitationResent(o.Name)
+}
+
+// invitationResent is ErrInvitationResent naming the organization.
+func invitationResent(orgName string) error {
+	return &apperr.Error{Code: apperr.Expired, Err: ErrInvitationResent, ID: ErrInvitationResent.ID, Args: []any{"Org", orgName},
+		Message: "A newer invitation to " + orgName + " was emailed to you, and only its link works now. Use the link in the most recent invitation email."}
 }
 
 func gone(err error) error {
@@ -464,13 +500,20 @@ func (s *Service) Accept(ctx context.Context, actor Actor, ticket string) (*Orga
 	hash := HashTicket(ticket)
 	return s.accept(ctx, actor, true, func(r Repo) (*Invitation, error) {
 		inv, err := r.InvitationByTicket(ctx, hash)
+		if errors.Is(err, apperr.ErrNotFound) {
+			return nil, s.replacedTicket(ctx, r, hash)
+		}
 		if err != nil {
 			return nil, gone(err)
 		}
 		return inv, nil
-	}, func(_ context.Context, _ Repo, inv *Invitation, u *user.User, now time.Time) error {
-		// A resent invitation has a new ticket: the old link is gone.
-		if inv.TicketHash != hash || !inv.Live(now) {
+	}, func(ctx context.Context, r Repo, inv *Invitation, u *user.User, now time.Time) error {
+		// Resent meanwhile: the invitation has a new ticket, and the old
+		// link is gone.
+		if inv.TicketHash != hash {
+			return s.replacedTicket(ctx, r, hash)
+		}
+		if !inv.Live(now) {
 			return ErrInvitationGone
 		}
 		if !u.Has(user.Email, inv.Email) {

@@ -119,7 +119,9 @@ func (s *Service) ChangeRole(ctx context.Context, actor Actor, orgID, membership
 }
 
 // RemoveMember takes a member out of the organization; it needs
-// org:sys_memberships:manage and keeps an admin.
+// org:sys_memberships:manage and keeps an admin. Nobody removes themselves
+// (ErrRemoveSelf): leaving is Leave's, confirmed by the organization's
+// name.
 //
 // A membership this organization removed already is
 // ErrMemberRemovedAlready for a person who may manage it (not for the
@@ -133,8 +135,52 @@ func (s *Service) RemoveMember(ctx context.Context, actor Actor, orgID, membersh
 		if err != nil {
 			return err
 		}
+		if err := s.removable(ctx, r, actor, m); err != nil {
+			return err
+		}
 		return s.remove(ctx, r, a.Org, m)
 	})
+}
+
+// MemberToRemove is the member the confirmation before RemoveMember names,
+// with the organization: it answers what RemoveMember would refuse with
+// (no permission, not found, removed already, the last admin, oneself), so
+// that nobody is asked to confirm what cannot be done. RemoveMember checks
+// it all again when confirmed.
+func (s *Service) MemberToRemove(ctx context.Context, actor Actor, orgID, membershipID string) (*Access, *Member, error) {
+	a, err := s.Require(ctx, actor, orgID, PermMembershipsManage)
+	if err != nil {
+		return nil, nil, err
+	}
+	m, err := memberIn(ctx, s.Repo, orgID, membershipID)
+	if errors.Is(err, ErrNotFound) {
+		err = removedAlready(ctx, s.Repo, actor, orgID, membershipID, ErrMemberRemovedAlready)
+	}
+	if err == nil {
+		err = s.removable(ctx, s.Repo, actor, m)
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	out := &Member{Membership: *m}
+	u, err := s.Repo.UserByID(ctx, m.UserID)
+	switch {
+	case err == nil:
+		out.FirstName, out.LastName, out.Email, out.Username = u.FirstName, u.LastName, u.PrimaryEmail(), u.Username()
+	case !errors.Is(err, apperr.ErrNotFound):
+		return nil, nil, err
+	}
+	return a, out, nil
+}
+
+// removable is why actor may not remove m, nil when they may: the last
+// admin stays (the last admin removing themselves hears that first), and
+// one's own membership is left through Leave.
+func (s *Service) removable(ctx context.Context, r Repo, actor Actor, m *Membership) error {
+	if err := s.keepsManager(ctx, r, m.OrgID, m); err != nil || m.UserID != actor.UserID {
+		return err
+	}
+	return ErrRemoveSelf
 }
 
 // removedAlready is what removing objectID again answers, once the actor

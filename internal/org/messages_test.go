@@ -29,7 +29,8 @@ func TestPageErrorsNameTheirMessage(t *testing.T) {
 		"slug taken": ErrSlugTaken, "wrong account": ErrWrongAccount, "already invited": alreadyInvited("a@example.com"),
 		"empty slug": CheckSlug(""), "long slug": CheckSlug(strings.Repeat("a", MaxSlugLen+1)), "bad slug": CheckSlug("-a"),
 		"empty name": emptyName, "long name": longName, "bad name": badName, "empty logo": emptyLogo, "svg": svg,
-		"bad email": badEmail, "no email": noEmail, "too many": tooMany,
+		"bad email": badEmail, "no email": noEmail, "too many": tooMany, "remove self": ErrRemoveSelf,
+		"invitation resent": invitationResent("Acme"),
 	} {
 		e, ok := apperr.As(err)
 		if !ok {

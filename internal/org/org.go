@@ -192,6 +192,13 @@ type Repo interface {
 	CreateInvitation(ctx context.Context, inv *Invitation) error // a live one for the address exists: ErrConflict
 	InvitationByID(ctx context.Context, id string) (*Invitation, error)
 	InvitationByTicket(ctx context.Context, ticketHash string) (*Invitation, error)
+	// RecordReplacedTicket keeps the hash of a ticket that resending
+	// replaced, until expireAt (the new link's expiry), and
+	// InvitationByReplacedTicket finds its invitation (ErrNotFound when
+	// none): the old link can then say that a newer one was sent. Nothing
+	// else reads them; they let nobody in.
+	RecordReplacedTicket(ctx context.Context, invitationID, ticketHash string, at, expireAt time.Time) error
+	InvitationByReplacedTicket(ctx context.Context, ticketHash string) (*Invitation, error)
 	PendingInvitation(ctx context.Context, orgID, email string) (*Invitation, error)
 	ListPendingInvitations(ctx context.Context, orgID string) ([]Invitation, error)
 	// ListInvitations pages through an organization's invitations of the
@@ -227,6 +234,12 @@ var (
 		"Your role in this organization doesn't allow that. Ask an admin of the organization.").T("org.error.forbidden")
 	ErrInvitationGone = apperr.New(apperr.Expired,
 		"This invitation can't be used: it has expired, was withdrawn or was already accepted. Ask for a new one.").T("org.error.invitation_gone")
+	// ErrInvitationResent is ErrInvitationGone (errors.Is) for the link of
+	// an invitation that was sent again since, while the newer link works:
+	// the person has a newer email to use, not a new invitation to ask for.
+	// Pages show it naming the organization (invitationResent).
+	ErrInvitationResent = &apperr.Error{Code: apperr.Expired, Err: ErrInvitationGone, ID: "org.error.invitation_resent",
+		Message: "A newer invitation was emailed to you, and only its link works now. Use the link in the most recent invitation email."}
 	// ErrJoinedAlready is ErrInvitationGone (errors.Is) when the one who
 	// accepted the invitation answers it again (a double click, the back
 	// button): the first answer made them a member, so pages take it as done.
@@ -261,6 +274,11 @@ var (
 		"The search had characters that can't be read, and they were left out. Check it and search again.").T("org.error.query_unreadable")
 	ErrOwnRole = apperr.Field(apperr.Forbidden, "role",
 		"You can't change your own role. Ask another admin.").T("org.error.own_role")
+	// ErrRemoveSelf: one's own row on the members page offers no Remove;
+	// leaving is confirmed by the organization's name (Leave), which
+	// removing oneself would skip.
+	ErrRemoveSelf = apperr.New(apperr.Forbidden,
+		`You can't remove yourself. To leave the organization, use "Leave organization" on its General tab.`).T("org.error.remove_self")
 	ErrLastAdmin = apperr.New(apperr.Conflict,
 		"An organization needs at least one admin. Make someone else an admin first.").T("org.error.last_admin").
 		Coded("organization_minimum_permissions_needed")

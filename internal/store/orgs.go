@@ -416,6 +416,22 @@ func (q *Q) InvitationByTicket(ctx context.Context, hash string) (*org.Invitatio
 	return scanInvitation(q.row(ctx, `SELECT `+invitationCols+` FROM organization_invitations WHERE ticket_hash = ?`, hash))
 }
 
+// RecordReplacedTicket keeps hash, the ticket of invitationID that a new
+// one replaced at at, until expireAt, the new link's expiry
+// (InvitationByReplacedTicket).
+func (q *Q) RecordReplacedTicket(ctx context.Context, invitationID, hash string, at, expireAt time.Time) error {
+	_, err := q.exec(ctx, `INSERT INTO organization_invitation_replaced_tickets (ticket_hash, invitation_id, replaced_at, expire_at)
+		VALUES (?,?,?,?) ON CONFLICT (ticket_hash) DO NOTHING`, hash, invitationID, ms(at), ms(expireAt))
+	return err
+}
+
+// InvitationByReplacedTicket returns the invitation whose ticket hashing to
+// hash was replaced (RecordReplacedTicket); ErrNotFound when none was.
+func (q *Q) InvitationByReplacedTicket(ctx context.Context, hash string) (*org.Invitation, error) {
+	return scanInvitation(q.row(ctx, `SELECT `+invitationCols+` FROM organization_invitations WHERE id =
+		(SELECT invitation_id FROM organization_invitation_replaced_tickets WHERE ticket_hash = ?)`, hash))
+}
+
 // PendingInvitation returns the pending invitation to email, expired or not.
 func (q *Q) PendingInvitation(ctx context.Context, orgID, email string) (*org.Invitation, error) {
 	return scanInvitation(q.row(ctx, `SELECT `+invitationCols+` FROM organization_invitations

@@ -15,7 +15,9 @@ const pruneBatch = 500
 // the messages the development outbox captured, then sign-in tokens used,
 // revoked or expired before it (their hashes serve nothing then), and the
 // notes of what organizations removed (after that, pressing Remove again
-// reads "not found"). A pending delivery keeps its event, however old. It
+// reads "not found"), and the invitation tickets replaced by links that
+// expired before it (after that, an older email's link no longer says a
+// newer one was sent: the newer one is dead too). A pending delivery keeps its event, however old. It
 // returns how many rows went.
 func (q *Q) PruneBefore(ctx context.Context, before time.Time) (int64, error) {
 	steps := []string{
@@ -28,6 +30,8 @@ func (q *Q) PruneBefore(ctx context.Context, before time.Time) (int64, error) {
 			WHERE CASE WHEN status = 'pending' THEN expires_at ELSE updated_at END < ? LIMIT ?)`,
 		`DELETE FROM organization_removals WHERE id IN (SELECT id FROM organization_removals
 			WHERE removed_at < ? LIMIT ?)`,
+		`DELETE FROM organization_invitation_replaced_tickets WHERE ticket_hash IN (SELECT ticket_hash
+			FROM organization_invitation_replaced_tickets WHERE expire_at < ? LIMIT ?)`,
 	}
 	var total int64
 	for _, step := range steps {

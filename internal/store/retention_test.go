@@ -1,12 +1,14 @@
 package store_test
 
 import (
+	"errors"
 	"testing"
 	"time"
 
 	"github.com/portalhq/portal/internal/events"
 	"github.com/portalhq/portal/internal/id"
 	"github.com/portalhq/portal/internal/notify"
+	"github.com/portalhq/portal/internal/org"
 	"github.com/portalhq/portal/internal/signintoken"
 	"github.com/portalhq/portal/internal/store"
 	"github.com/portalhq/portal/internal/webhook"
@@ -146,6 +148,49 @@ func testRetention(t *testing.T, open func(t *testing.T) *store.Store) {
 		}
 		if got, _ := s.Q.WasRemoved(ctx, a.ID, recent); got {
 			t.Error("the removals of a deleted organization stay")
+		}
+	})
+	t.Run("replaced invitation tickets find their invitation until pruned", func(t *testing.T) {
+		s, ctx := open(t), t.Context()
+		o := createOrg(t, s, "replaced")
+		inv := newInvitation(o.ID, "ada@example.com")
+		if err := s.Q.CreateInvitation(ctx, inv); err != nil {
+			t.Fatal(err)
+		}
+		cut := at(-30 * 24 * time.Hour)
+		old, recent := org.HashTicket("old-ticket"), org.HashTicket("recent-ticket")
+		if err := s.Q.RecordReplacedTicket(ctx, inv.ID, old, at(-50*24*time.Hour), at(-40*24*time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Q.RecordReplacedTicket(ctx, inv.ID, recent, at(-time.Hour), at(time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Q.RecordReplacedTicket(ctx, inv.ID, recent, at(0), at(time.Hour)); err != nil {
+			t.Errorf("recording a replaced ticket twice: %v", err)
+		}
+		for _, hash := range []string{old, recent} {
+			if got, err := s.Q.InvitationByReplacedTicket(ctx, hash); err != nil || got.ID != inv.ID {
+				t.Errorf("InvitationByReplacedTicket = %+v, %v", got, err)
+			}
+		}
+		if _, err := s.Q.InvitationByReplacedTicket(ctx, inv.TicketHash); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("the live ticket reads as replaced: %v", err)
+		}
+		if _, err := s.Q.InvitationByTicket(ctx, recent); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("a replaced ticket finds the invitation as a live one: %v", err)
+		}
+		if n, err := s.Q.PruneBefore(ctx, cut); err != nil || n != 1 {
+			t.Fatalf("PruneBefore = %d, %v; want the ticket replaced by a link long expired", n, err)
+		}
+		if _, err := s.Q.InvitationByReplacedTicket(ctx, old); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("after pruning: %v", err)
+		}
+		if err := s.Q.DeleteOrganization(ctx, o.ID); err != nil {
+			t.Fatal(err)
+		}
+		var n int
+		if err := s.DB().QueryRowContext(ctx, `SELECT COUNT(*) FROM organization_invitation_replaced_tickets`).Scan(&n); err != nil || n != 0 {
+			t.Errorf("the replaced tickets of a deleted organization stay: %d, %v", n, err)
 		}
 	})
 }
