@@ -171,8 +171,9 @@ func (a *app) profileFailed(c echo.Context, sess *session.Session, u *user.User,
 }
 
 // GET and POST /user/external-accounts/:id/delete: disconnect, unless it is
-// the last way to sign in. The button on /user posts here; the GET page,
-// where "Confirm it's you" comes back to, asks for the press again.
+// the last way to sign in. The link on /user opens the GET page, which asks
+// before disconnecting (after "Confirm it's you" when the last proof is
+// old), as removing an address or a passkey does; its button posts here.
 func (a *app) userDisconnect(c echo.Context) error {
 	// Removing a way in asks the person to confirm it is them, as the
 	// other removals do (REQ-SES-06).
