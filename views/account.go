@@ -27,6 +27,15 @@ func profileFields(p UserProfile) []field {
 	return fields
 }
 
+// addPhoneLabel is the phone list's "Add a phone number", "" where only the
+// operator adds numbers (phone numbers are no identifier on the instance).
+func addPhoneLabel(p UserProfile) string {
+	if !p.AddPhones {
+		return ""
+	}
+	return p.T("account.identifiers.add_phone")
+}
+
 func deviceName(p Page, d ProfileDevice) string {
 	if d.OS == "" {
 		return d.Browser

@@ -411,6 +411,7 @@ type UserProfile struct {
 	ImageURL     string
 	Emails       []ProfileIdentifier
 	ShowPhones   bool
+	AddPhones    bool // the person may add phone numbers (else the operator adds them)
 	Phones       []ProfileIdentifier
 	HasPassword  bool
 	Devices      []ProfileDevice
