@@ -104,7 +104,7 @@ func (a *app) profileNotice(c echo.Context, done string) string {
 func (a *app) renderProfile(c echo.Context, status int, sess *session.Session, u *user.User, notice string,
 	errs views.Errors, form url.Values) error {
 	ctx := c.Request().Context()
-	p := views.UserProfile{Page: a.page(c, a.t(c, "account.title")), FirstName: u.FirstName, LastName: u.LastName, Username: u.Username(), ShowUsername: a.Account.SignIn.Username,
+	p := views.UserProfile{Page: a.page(c, a.t(c, "account.title")), FirstName: u.FirstName, LastName: u.LastName, Username: u.Username(), ShowUsername: a.Account.SignIn.Username, HasUsername: u.Username() != "",
 		Initials: u.Initials(), ImageURL: u.ImageURL, ShowPhones: a.Account.SignIn.Phone || u.PrimaryPhone() != "", AddPhones: a.Account.SignIn.Phone,
 		HasPassword: u.PasswordHash != "", AllowDelete: a.Account.AllowDeletion,
 		Notice: notice, Errors: errs, SignOutURL: "/sign-out", BackURL: a.back(c)}

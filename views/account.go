@@ -21,8 +21,11 @@ func profileFields(p UserProfile) []field {
 			Error: p.Errors["last_name"], Optional: true, Attrs: nameAttrs()},
 	}
 	if p.ShowUsername {
+		// Optional until there is one (a person may save their names
+		// without choosing one); then it can be changed, not cleared.
 		fields = append(fields, field{Name: "username", Label: p.T("field.username"), Type: "text", Value: p.Username,
-			Autocomplete: "username", Error: p.Errors["username"], Attrs: usernameAttrs()})
+			Autocomplete: "username", Error: p.Errors["username"], Attrs: usernameAttrs(),
+			Optional: !p.HasUsername, Required: p.HasUsername})
 	}
 	return fields
 }

@@ -407,6 +407,7 @@ type UserProfile struct {
 	LastName     string
 	Username     string
 	ShowUsername bool
+	HasUsername  bool   // one is stored: it can be changed, not cleared
 	Initials     string // shown when there is no image
 	ImageURL     string
 	Emails       []ProfileIdentifier
