@@ -104,8 +104,8 @@ func (a *app) profileNotice(c echo.Context, done string) string {
 func (a *app) renderProfile(c echo.Context, status int, sess *session.Session, u *user.User, notice string,
 	errs views.Errors, form url.Values) error {
 	ctx := c.Request().Context()
-	p := views.UserProfile{Page: a.page(c, a.t(c, "account.title")), FirstName: u.FirstName, LastName: u.LastName, Username: u.Username(), ShowUsername: a.Account.SignIn.Username,
-		Initials: u.Initials(), ImageURL: u.ImageURL, ShowPhones: a.Account.SignIn.Phone || u.PrimaryPhone() != "",
+	p := views.UserProfile{Page: a.page(c, a.t(c, "account.title")), FirstName: u.FirstName, LastName: u.LastName, Username: u.Username(), ShowUsername: a.Account.SignIn.Username, HasUsername: u.Username() != "",
+		Initials: u.Initials(), ImageURL: u.ImageURL, ShowPhones: a.Account.SignIn.Phone || u.PrimaryPhone() != "", AddPhones: a.Account.SignIn.Phone,
 		HasPassword: u.PasswordHash != "", AllowDelete: a.Account.AllowDeletion,
 		Notice: notice, Errors: errs, SignOutURL: "/sign-out", BackURL: a.back(c)}
 	if form != nil {
@@ -171,8 +171,9 @@ func (a *app) profileFailed(c echo.Context, sess *session.Session, u *user.User,
 }
 
 // GET and POST /user/external-accounts/:id/delete: disconnect, unless it is
-// the last way to sign in. The button on /user posts here; the GET page,
-// where "Confirm it's you" comes back to, asks for the press again.
+// the last way to sign in. The link on /user opens the GET page, which asks
+// before disconnecting (after "Confirm it's you" when the last proof is
+// old), as removing an address or a passkey does; its button posts here.
 func (a *app) userDisconnect(c echo.Context) error {
 	// Removing a way in asks the person to confirm it is them, as the
 	// other removals do (REQ-SES-06).

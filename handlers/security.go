@@ -100,6 +100,12 @@ func (a *app) renderSecurityWith(c echo.Context, status int, u *user.User, notic
 	sess, _ := c.Get(currentKey).(*session.Session)
 	p.Required = a.Config.RequireMFA && !u.HasSecondFactor() && (p.TOTPEnabled || p.PhoneEnabled) &&
 		(sess == nil || !sess.MultiFactor())
+	// Where phone numbers are no identifier, only the operator adds them
+	// (Backend API): a person without one has no way to text codes, and
+	// the page offers none rather than send them to add a number.
+	if p.Phone == "" && !a.Account.SignIn.Phone {
+		p.PhoneEnabled = false
+	}
 	return render(c, status, views.UserSecurityPage(p))
 }
 

@@ -9,7 +9,7 @@ import "github.com/a-h/templ"
 // again, accept only helps the file picker.
 func imageField(p Page, errMsg string) field {
 	return field{Name: "image", Label: p.T("account.profile.image_label"), Type: "file", Error: errMsg,
-		Hint:  p.T("account.profile.image_hint"),
+		Hint: p.T("account.profile.image_hint"), Autofocus: errMsg != "", // a refused upload: the person is taken back to it
 		Attrs: templ.OrderedAttributes{{Key: "accept", Value: "image/png,image/jpeg,image/gif,image/webp"}}}
 }
 
@@ -21,10 +21,30 @@ func profileFields(p UserProfile) []field {
 			Error: p.Errors["last_name"], Optional: true, Attrs: nameAttrs()},
 	}
 	if p.ShowUsername {
+		// Optional until there is one (a person may save their names
+		// without choosing one); then it can be changed, not cleared.
 		fields = append(fields, field{Name: "username", Label: p.T("field.username"), Type: "text", Value: p.Username,
-			Autocomplete: "username", Error: p.Errors["username"], Attrs: usernameAttrs()})
+			Autocomplete: "username", Error: p.Errors["username"], Attrs: usernameAttrs(),
+			Optional: !p.HasUsername, Required: p.HasUsername})
+	}
+	// A refused save takes the person to the first field to fix; otherwise
+	// the long page keeps no field focused (a notice takes it after a change).
+	for i := range fields {
+		if fields[i].Error != "" {
+			fields[i].Autofocus = true
+			break
+		}
 	}
 	return fields
+}
+
+// addPhoneLabel is the phone list's "Add a phone number", "" where only the
+// operator adds numbers (phone numbers are no identifier on the instance).
+func addPhoneLabel(p UserProfile) string {
+	if !p.AddPhones {
+		return ""
+	}
+	return p.T("account.identifiers.add_phone")
 }
 
 func deviceName(p Page, d ProfileDevice) string {
@@ -57,6 +77,16 @@ func verifyIdentifierTitle(p UserVerifyIdentifier) string {
 		return p.T("signup.verify_title_phone")
 	}
 	return p.T("link.verify_heading")
+}
+
+// passwordFields are the password page's fields, the first to fix (or the
+// first) focused.
+func passwordFields(p UserPassword) []field {
+	var fields []field
+	if p.AskCurrent {
+		fields = append(fields, currentPasswordField(p.Page, p.Errors["current_password"]))
+	}
+	return focusFirst(append(fields, accountPasswordField(p.Page, p.Errors["password"], p.PasswordMin, !p.Set)))
 }
 
 func currentPasswordField(p Page, errMsg string) field {

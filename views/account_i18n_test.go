@@ -33,7 +33,7 @@ func accountPages(p Page) map[string]templ.Component {
 		"profile": UserProfilePage(UserProfile{Page: p, FirstName: "Jo", ShowUsername: true, Username: "jo", ImageURL: "/images/img_1.png",
 			Emails: []ProfileIdentifier{{ID: "idn_1", Value: "jo@example.com", Primary: true, Verified: true},
 				{ID: "idn_2", Value: "jo@work.example", Verified: true}, {ID: "idn_3", Value: "old@example.com"}},
-			ShowPhones: true, HasPassword: true, Devices: devices, AllowDelete: true, BackURL: "http://localhost:3000/",
+			ShowPhones: true, AddPhones: true, HasPassword: true, Devices: devices, AllowDelete: true, BackURL: "http://localhost:3000/",
 			Connected: []ConnectedAccount{{ID: "eac_1", Provider: "GitHub", Username: "jo"}}, SignOutURL: "/sign-out"}),
 		"profile without password": UserProfilePage(UserProfile{Page: p, Devices: devices[:1], SignOutURL: "/sign-out"}),
 		"verify password":          verify("password", false),

@@ -425,10 +425,12 @@ type UserProfile struct {
 	LastName     string
 	Username     string
 	ShowUsername bool
+	HasUsername  bool   // one is stored: it can be changed, not cleared
 	Initials     string // shown when there is no image
 	ImageURL     string
 	Emails       []ProfileIdentifier
 	ShowPhones   bool
+	AddPhones    bool // the person may add phone numbers (else the operator adds them)
 	Phones       []ProfileIdentifier
 	HasPassword  bool
 	Devices      []ProfileDevice

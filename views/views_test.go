@@ -83,7 +83,7 @@ func fullPages() map[string]templ.Component {
 		"user profile": UserProfilePage(UserProfile{Page: page("Your account"),
 			FirstName: "Jo", LastName: "Doe", Username: "jodoe", ShowUsername: true, ImageURL: "/images/img_1.png",
 			Emails:     []ProfileIdentifier{{ID: "idn_1", Value: "jo@example.com", Primary: true, Verified: true}, {ID: "idn_2", Value: "jo@work.example", Verified: true}},
-			ShowPhones: true, Phones: []ProfileIdentifier{{ID: "idn_3", Value: "+1 415-555-0100", Primary: true, Verified: true}},
+			ShowPhones: true, AddPhones: true, Phones: []ProfileIdentifier{{ID: "idn_3", Value: "+1 415-555-0100", Primary: true, Verified: true}},
 			HasPassword: true, AllowDelete: true, Notice: "Saved.",
 			Devices: []ProfileDevice{{ID: "sess_1", Browser: "Chrome 126", OS: "macOS 14", IP: "192.0.2.1", SignedIn: "1 Jan", LastActive: "2 Jan", This: true},
 				{ID: "sess_2", Browser: "Safari 17", OS: "iOS 17.5", SignedIn: "1 Jan", LastActive: "1 Jan"}},

@@ -188,7 +188,14 @@ func TestOAuthConnectThenDisconnect(t *testing.T) {
 		t.Errorf("user.updated lists %+v, want corp-dana", o.ExternalAccounts)
 	}
 
-	pg = b.submit(pg, `form[action^="/user/external-accounts/"]`, nil)
+	// Disconnect on /user opens a page that asks first, as removing an
+	// address does: nothing is cut until its button is pressed.
+	pg = b.get(disconnectLink(t, pg))
+	wantText(t, "the Disconnect link", pg, http.StatusOK, "Disconnect "+corpDisplay, "dana.other@corp.example")
+	if got := linkedTo(t, p, "corp-dana"); got != dana.ID {
+		t.Fatalf("disconnected by opening the confirmation page (corp-dana linked to %q)", got)
+	}
+	pg = b.submit(pg, confirmForm(pg), nil)
 	if pg.Status != http.StatusOK || pg.URL.Path != "/user" {
 		t.Fatalf("disconnect: status %d at %s:\n%s", pg.Status, pg.URL, pg.text())
 	}
@@ -247,13 +254,14 @@ func TestOAuthConnectAndDisconnectAskToConfirm_REQ_SES_06(t *testing.T) {
 	}
 
 	clock.Advance(11 * time.Minute)
-	action, _ := b.get("/user").Doc.Find(`form[action^="/user/external-accounts/"]`).Attr("action")
-	wantReverify(t, "disconnect", b.post(action, nil), action)
+	action := disconnectLink(t, b.get("/user"))
+	wantReverify(t, "disconnect", b.getRaw(action), action)
+	wantReverify(t, "disconnect by a form posted from an old page", b.post(action, nil), action)
 	if got := linkedTo(t, p, "corp-dana"); got != dana.ID {
 		t.Errorf("disconnected without confirming")
 	}
-	// Once confirmed, a page asks for the press again, which disconnects.
-	pg = b.submit(b.follow(b.post(action, nil)), reverifyForm, map[string]string{"password": goodPassword})
+	// Once confirmed, a page asks for the press, which disconnects.
+	pg = b.submit(b.get(action), reverifyForm, map[string]string{"password": goodPassword})
 	wantText(t, "after confirming", pg, http.StatusOK, "Disconnect "+corpDisplay)
 	if got := linkedTo(t, p, "corp-dana"); got != dana.ID {
 		t.Errorf("disconnected before the press on the confirmation page")
@@ -262,6 +270,16 @@ func TestOAuthConnectAndDisconnectAskToConfirm_REQ_SES_06(t *testing.T) {
 	if got := linkedTo(t, p, "corp-dana"); got != "" {
 		t.Errorf("after confirming and pressing: corp-dana still linked to %s", got)
 	}
+}
+
+// disconnectLink is the href of the one Disconnect link on the account page.
+func disconnectLink(t *testing.T, pg *page) string {
+	t.Helper()
+	href, ok := pg.Doc.Find(`a[href^="/user/external-accounts/"]`).Attr("href")
+	if !ok {
+		t.Fatalf("no Disconnect link on %s:\n%s", pg.URL, pg.text())
+	}
+	return href
 }
 
 // With passwords the only factor, an account made through a provider has no
@@ -276,8 +294,8 @@ func TestOAuthCannotDisconnectLastWayIn(t *testing.T) {
 		t.Fatal("an account made through a provider got a password")
 	}
 
-	profile := b.get("/user")
-	pg = b.submit(profile, `form[action^="/user/external-accounts/"]`, nil)
+	pg = b.get(disconnectLink(t, b.get("/user")))
+	pg = b.submit(pg, confirmForm(pg), nil)
 	if pg.Status != http.StatusUnprocessableEntity || !strings.Contains(pg.text(), "You can't disconnect your only way to sign in") {
 		t.Errorf("disconnecting the last way in: status %d:\n%s", pg.Status, pg.text())
 	}

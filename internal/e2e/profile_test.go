@@ -201,6 +201,36 @@ func TestProfileNamesAndUsername(t *testing.T) {
 	}
 }
 
+// The username field says what it is: optional for a person who has none
+// (usernames are not required at sign-up here, and the names save without
+// one), required once there is one, which can be changed but not cleared.
+func TestProfileUsernameOptionalUntilChosen(t *testing.T) {
+	p := portaltest.Start(t, portaltest.Options{Env: map[string]string{"PORTAL_IDENTIFIERS": "email,username",
+		"PORTAL_SIGN_UP_REQUIRED": "email_address,password"}})
+	b := newBrowser(t, p)
+	signUp(t, p, b, "ada@example.com", appURL)
+	field := func(pg *page) (label string, required bool) {
+		label = strings.Join(strings.Fields(pg.Doc.Find(`label[for="username-field"]`).Parent().Text()), " ")
+		_, required = pg.Doc.Find("#username-field").Attr("required")
+		return label, required
+	}
+	pg := b.get("/user")
+	if label, required := field(pg); !strings.Contains(label, "Optional") || required {
+		t.Errorf("without a username: label %q, required %v; want it marked Optional, not required", label, required)
+	}
+	pg = b.submit(pg, profileForm, map[string]string{"first_name": "Ada", "last_name": "", "username": ""})
+	wantText(t, "names saved without a username", pg, http.StatusOK, "Your profile is saved.")
+	pg = b.submit(pg, profileForm, map[string]string{"first_name": "Ada", "last_name": "", "username": "adalove"})
+	wantText(t, "a username chosen", pg, http.StatusOK, "Your profile is saved.")
+	if label, required := field(pg); strings.Contains(label, "Optional") || !required {
+		t.Errorf("with a username: label %q, required %v; want it required, not marked Optional", label, required)
+	}
+	pg = b.submit(pg, profileForm, map[string]string{"first_name": "Ada", "last_name": "", "username": ""})
+	if got := messageFor(pg, "username"); pg.Status != http.StatusUnprocessableEntity || got != "Enter a username." {
+		t.Errorf("clearing the username: status %d, message %q", pg.Status, got)
+	}
+}
+
 // The profile image: what is uploaded is checked, cropped, resized and
 // re-encoded by the portal, served from the portal under an unguessable
 // URL, and named in user.updated. Only this route accepts bodies over the
