@@ -557,8 +557,11 @@ type OrgInvitationEmail struct {
 	Email
 	OrgName     string
 	InviterName string // "" when the inviter has no name on file
-	URL         string // the one-time link
-	Expires     string // e.g. "3 Dec 2026"
+	// InviterEmail is the inviter's primary address, shown next to the
+	// name; "" when they have none.
+	InviterEmail string
+	URL          string // the one-time link
+	Expires      string // e.g. "3 Dec 2026"
 }
 
 // AppInvitationEmail invites someone to sign up (an application
