@@ -319,6 +319,8 @@ type OutboxItem struct {
 	Subject   string
 	Text      string
 	CreatedAt string
+	// HTMLURL serves the email's HTML part; "" for a text message.
+	HTMLURL string
 }
 
 // Outbox is /dev/outbox.
