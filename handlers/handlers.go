@@ -47,6 +47,9 @@ type Users interface {
 // Outbox lists what the development outbox captured.
 type Outbox interface {
 	ListOutbox(ctx context.Context, limit int) ([]notify.OutboxMessage, error)
+	// OutboxMessage returns one message; apperr.ErrNotFound when there is
+	// no such message.
+	OutboxMessage(ctx context.Context, id string) (notify.OutboxMessage, error)
 }
 
 // Deps is everything the HTTP layer needs, built by cmd/portal.

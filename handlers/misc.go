@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -93,8 +94,42 @@ func (a *app) devOutbox(c echo.Context) error {
 	}
 	items := make([]views.OutboxItem, 0, len(msgs))
 	for _, m := range msgs {
-		items = append(items, views.OutboxItem{ID: m.ID, Channel: m.Channel, To: m.To, Subject: m.Subject,
-			Text: m.Text, CreatedAt: m.CreatedAt.Format(time.RFC3339)})
+		item := views.OutboxItem{ID: m.ID, Channel: m.Channel, To: m.To, Subject: m.Subject,
+			Text: m.Text, CreatedAt: m.CreatedAt.Format(time.RFC3339)}
+		if m.HTML != "" {
+			item.HTMLURL = "/dev/outbox/" + url.PathEscape(m.ID) + "/html"
+		}
+		items = append(items, item)
 	}
 	return render(c, http.StatusOK, views.OutboxPage(views.Outbox{Page: a.page(c, a.t(c, "dev.outbox_page_title")), Items: items}))
+}
+
+// outboxHTMLPolicy is the security policy of an email's HTML part shown
+// on /dev/outbox. The email is the portal's own, but it carries names
+// people chose, so it is shown as mail clients show mail: no script, no
+// form, no plugin, no fetching but images (over https or inline), and
+// sandboxed into an origin of its own, so that nothing in it could act as
+// the portal. Its inline styles are all that make it look as sent.
+// Framing is allowed to the outbox page only.
+const outboxHTMLPolicy = "default-src 'none'; style-src 'unsafe-inline'; img-src data: https:; " +
+	"base-uri 'none'; form-action 'none'; frame-ancestors 'self'; sandbox"
+
+// GET /dev/outbox/:id/html: a captured email's HTML part, as it was sent,
+// for the frame on /dev/outbox. Development only, as the outbox is.
+func (a *app) devOutboxHTML(c echo.Context) error {
+	if a.Outbox == nil || !a.Config.Dev() {
+		return echo.ErrNotFound
+	}
+	m, err := a.Outbox.OutboxMessage(c.Request().Context(), c.Param("id"))
+	if errors.Is(err, apperr.ErrNotFound) || err == nil && m.HTML == "" {
+		return echo.ErrNotFound
+	}
+	if err != nil {
+		return err
+	}
+	h := c.Response().Header()
+	h.Set("Content-Security-Policy", outboxHTMLPolicy)
+	h.Set("X-Frame-Options", "SAMEORIGIN")
+	h.Set("Referrer-Policy", "no-referrer") // an image it loads learns nothing of the outbox
+	return c.HTMLBlob(http.StatusOK, []byte(m.HTML))
 }

@@ -81,6 +81,7 @@ func Routes() []Route {
 		{Method: http.MethodHead, Path: "/healthz", h: (*app).healthz},
 		{Method: http.MethodHead, Path: "/readyz", h: (*app).readyz},
 		{Method: http.MethodGet, Path: "/dev/outbox", h: (*app).devOutbox},
+		{Method: http.MethodGet, Path: "/dev/outbox/:id/html", h: (*app).devOutboxHTML},
 		{Method: http.MethodGet, Path: "/user", h: (*app).userProfile},
 		{Method: http.MethodGet, Path: "/user/external-accounts/:id/delete", h: (*app).userDisconnect},
 		{Method: http.MethodPost, Path: "/user/external-accounts/:id/delete", h: (*app).userDisconnect},

@@ -166,6 +166,10 @@ func TestMessagesInEveryLocale(t *testing.T) {
 				SignInURL: "https://id.example.com/sign-in"}),
 			OrgInvitationEmailHTML(OrgInvitationEmail{Email: base, OrgName: "R&D", URL: "https://id.example.com/accept"}),
 			OrgInvitationEmailHTML(OrgInvitationEmail{Email: base, OrgName: "R&D", InviterName: "Ada", URL: "https://id.example.com/accept"}),
+			OrgInvitationEmailHTML(OrgInvitationEmail{Email: base, OrgName: "R&D", InviterName: "Ada", InviterEmail: "ada@example.com",
+				URL: "https://id.example.com/accept"}),
+			OrgInvitationEmailHTML(OrgInvitationEmail{Email: base, OrgName: "R&D", InviterEmail: "ada@example.com",
+				URL: "https://id.example.com/accept"}),
 			WaitlistJoinedEmailHTML(WaitlistJoinedEmail{Email: base}),
 			AppInvitationEmailHTML(AppInvitationEmail{Email: base, URL: "https://id.example.com/invitation?ticket=x", Expires: "x", Waitlist: true}))
 		for _, subject := range []string{WaitlistJoinedEmailSubject(WaitlistJoinedEmail{Email: base}),

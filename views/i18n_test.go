@@ -106,7 +106,8 @@ func signInPages(l Translator) map[string]templ.Component {
 		"message": MessagePage(Message{Page: pg("x"), Status: 500, Heading: l.T("page.error_title"),
 			Body: l.T("page.error_body"), BackURL: "/"}),
 		"outbox, empty": OutboxPage(Outbox{Page: pg("x")}),
-		"outbox":        OutboxPage(Outbox{Page: pg("x"), Items: []OutboxItem{{ID: "m1", Channel: "email", To: "jo@example.com"}}}),
+		"outbox": OutboxPage(Outbox{Page: pg("x"), Items: []OutboxItem{{ID: "m1", Channel: "email", To: "jo@example.com",
+			Subject: "Code", HTMLURL: "/dev/outbox/m1/html"}}}),
 		"themes": DevThemesPage(DevThemes{Page: pg("x"), Pages: []DevLink{{Label: l.T("dev.error_page"), URL: "/"}},
 			Frames: []DevFrame{{Theme: "acme", URL: "/sign-in?__theme=in-use", InUse: true, Source: "acme.yaml"},
 				{Theme: "dark", URL: "/sign-in?__theme=dark"}},
@@ -220,7 +221,7 @@ func TestSignInPagesSpeakGerman(t *testing.T) {
 		"signed out":     {"In diesem Browser ist niemand angemeldet."},
 		"home":           {"Sie sind als Jo Doe (jo@example.com) angemeldet."},
 		"message":        {"Fehler 500", "Zurück"},
-		"outbox":         {"Postausgang", "Betreff"},
+		"outbox":         {"Postausgang", "Betreff", "HTML-Teil", "HTML-Teil der E-Mail Code"},
 		"themes": {"Designs", "Vorschau im Design dark", "Seite für die Vorschau", "acme (in Verwendung)",
 			"Vorschau im verwendeten Design acme", "Eine Änderung wurde abgelehnt", "Farben des verwendeten Designs"},
 	}

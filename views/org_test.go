@@ -239,6 +239,23 @@ func TestOrgInvitationEmail(t *testing.T) {
 	if doc.Find(`a[href="`+p.URL+`"]`).Length() != 1 {
 		t.Error("HTML body lacks the link")
 	}
+
+	// The inviter's address, next to the name in both parts; the subject
+	// keeps to the name. Without a name, the address names them.
+	p.InviterName, p.InviterEmail = "Ada Lovelace", "ada@example.com"
+	const intro = "Ada Lovelace (ada@example.com) has invited you to join the organization Rockets Bcc: x@evil.example on Acme."
+	doc, _ = render(t, OrgInvitationEmailHTML(p))
+	if text := plain(t, OrgInvitationEmailHTML(p)); !strings.Contains(text, intro) || !strings.Contains(doc.Text(), intro) {
+		t.Errorf("the inviter's address is missing:\n%s", text)
+	}
+	if s := OrgInvitationEmailSubject(p); !strings.HasPrefix(s, "Ada Lovelace invited you") {
+		t.Errorf("subject %q", s)
+	}
+	p.InviterName = ""
+	if s, text := OrgInvitationEmailSubject(p), plain(t, OrgInvitationEmailHTML(p)); !strings.HasPrefix(s, "ada@example.com invited you") ||
+		!strings.Contains(text, "ada@example.com has invited you") || strings.Contains(text, "(ada@example.com)") {
+		t.Errorf("an inviter without a name: %q\n%s", s, text)
+	}
 }
 
 // The organization pages in German: German texts, and none of the English
@@ -427,7 +444,8 @@ func TestEmailsShowNamesWithoutBidiControls(t *testing.T) {
 	long := strings.Repeat("Ä", 150)
 	bidi := regexp.MustCompile("[\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]")
 	inv := OrgInvitationEmail{Email: Email{AppName: "Portal"}, OrgName: rlo, InviterName: "Ada\u2028" + long,
-		URL: "https://accounts.example.com/accept-invitation?ticket=abc", Expires: "8 May 2026"}
+		InviterEmail: "\u202Emoc.knab@x.example\u202C" + strings.Repeat("a", 150),
+		URL:          "https://accounts.example.com/accept-invitation?ticket=abc", Expires: "8 May 2026"}
 	code := CodeEmail{Email: Email{AppName: "Portal"}, Code: "123456", Minutes: 10, Purpose: "verify-domain",
 		OrgName: rlo, Domain: "acme.example"}
 	var html strings.Builder
@@ -446,6 +464,10 @@ func TestEmailsShowNamesWithoutBidiControls(t *testing.T) {
 		if !strings.Contains(s, "Acme moc.knab x") {
 			t.Errorf("%s lacks the name's letters: %q", what, s)
 		}
+	}
+	// The inviter's address goes through the same: no controls, cut.
+	if text := plain(t, OrgInvitationEmailHTML(inv)); !strings.Contains(text, "(moc.knab@x.example"+strings.Repeat("a", 82)+"…)") {
+		t.Errorf("the inviter's address is not shown as a name is:\n%s", text)
 	}
 	s := OrgInvitationEmailSubject(inv)
 	if !strings.HasPrefix(s, "Ada "+strings.Repeat("Ä", 96)+"… invited you") || strings.Contains(s, strings.Repeat("Ä", 97)) {

@@ -326,6 +326,8 @@ type OutboxItem struct {
 	Subject   string
 	Text      string
 	CreatedAt string
+	// HTMLURL serves the email's HTML part; "" for a text message.
+	HTMLURL string
 }
 
 // Outbox is /dev/outbox.
@@ -585,8 +587,11 @@ type OrgInvitationEmail struct {
 	Email
 	OrgName     string
 	InviterName string // "" when the inviter has no name on file
-	URL         string // the one-time link
-	Expires     string // e.g. "3 Dec 2026"
+	// InviterEmail is the inviter's primary address, shown next to the
+	// name; "" when they have none.
+	InviterEmail string
+	URL          string // the one-time link
+	Expires      string // e.g. "3 Dec 2026"
 }
 
 // AppInvitationEmail invites someone to sign up (an application

@@ -110,7 +110,10 @@ func fullPages() map[string]templ.Component {
 		"user delete": UserDeletePage(UserDelete{Page: page("Delete"), Action: "/user/delete", Phrase: "Delete account",
 			Confirmation: "delete", Errors: Errors{"confirmation": "Type it."}, CancelURL: "/user"}),
 		"outbox": OutboxPage(Outbox{Page: page("Outbox"), Items: []OutboxItem{
-			{ID: "msg_2", Channel: "email", To: "jo@example.com", Subject: "123456 is your code", Text: "Your code:\n  123456", CreatedAt: "12:01"},
+			{ID: "msg_3", Channel: "email", To: "jo@example.com", Subject: "123456 is your code", Text: "Your code:\n  123456", CreatedAt: "12:02",
+				HTMLURL: "/dev/outbox/msg_3/html"},
+			{ID: "msg_2", Channel: "email", To: "jo@example.com", Subject: "123456 is your code", Text: "Your code:\n  123456", CreatedAt: "12:01",
+				HTMLURL: "/dev/outbox/msg_2/html"},
 			{ID: "msg_1", Channel: "sms", To: "+15550100", Text: "654321", CreatedAt: "12:00"},
 		}}),
 	}
@@ -450,6 +453,23 @@ func TestSimplePages(t *testing.T) {
 	doc, _ = render(t, fullPages()["outbox"])
 	if got := doc.Find("tr#msg_2 + tr pre").Text(); got != "Your code:\n  123456" {
 		t.Errorf("outbox body %q", got)
+	}
+	// Each email's HTML part, under its text, in a frame that runs nothing
+	// and is its own origin: open for the newest, a click away for the rest.
+	for id, open := range map[string]bool{"msg_3": true, "msg_2": false} {
+		d := doc.Find("tr#" + id + " + tr details.cl-outboxHTML")
+		f := d.Find("iframe")
+		if sandbox, ok := f.Attr("sandbox"); !ok || sandbox != "" || f.AttrOr("src", "") != "/dev/outbox/"+id+"/html" ||
+			f.AttrOr("title", "") != "HTML part of the email 123456 is your code" || d.Find("summary").Text() != "HTML part" {
+			html, _ := goquery.OuterHtml(d)
+			t.Errorf("%s: HTML part %s", id, html)
+		}
+		if _, isOpen := d.Attr("open"); isOpen != open {
+			t.Errorf("%s: details open = %v, want %v", id, isOpen, open)
+		}
+	}
+	if doc.Find("tr#msg_1 + tr iframe").Length() != 0 {
+		t.Error("a text message has no HTML part to frame")
 	}
 }
 

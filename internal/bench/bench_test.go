@@ -15,9 +15,9 @@ func TestCodeForReadsTheRenderedOutbox(t *testing.T) {
 		return views.CodeEmailSubject(views.CodeEmail{Email: views.Email{AppName: "Portal"}, Code: code})
 	}
 	page := views.OutboxPage(views.Outbox{Page: views.Page{Title: "Outbox", AppName: "Portal"}, Items: []views.OutboxItem{
-		{ID: "m3", Channel: "email", To: "bench0002@example.com", Subject: subject("333333")},
-		{ID: "m2", Channel: "email", To: "bench0001@example.com", Subject: subject("222222")},
-		{ID: "m1", Channel: "email", To: "bench0001@example.com", Subject: subject("111111")},
+		{ID: "m3", Channel: "email", To: "bench0002@example.com", Subject: subject("333333"), Text: "333333", HTMLURL: "/dev/outbox/m3/html"},
+		{ID: "m2", Channel: "email", To: "bench0001@example.com", Subject: subject("222222"), Text: "222222", HTMLURL: "/dev/outbox/m2/html"},
+		{ID: "m1", Channel: "email", To: "bench0001@example.com", Subject: subject("111111"), Text: "111111", HTMLURL: "/dev/outbox/m1/html"},
 	}})
 	var b strings.Builder
 	if err := page.Render(context.Background(), &b); err != nil {

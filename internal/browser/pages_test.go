@@ -170,7 +170,8 @@ var notAPage = map[string]string{
 	"/v1/oauth_callback/:provider": "redirects onwards; its errors are the message page checked here",
 	"/organization":                "redirects to the active organization's page or the switcher, both checked here",
 	"/dev/themes":                  "development tool framing the pages checked here, one frame per theme",
-	"/dev/outbox":                  "development tool, served only while mail goes to the development outbox; these tests send it over SMTP",
+	"/dev/outbox":                  "development tool, served only while mail goes to the development outbox (TestOutboxShowsTheEmailAsSent)",
+	"/dev/outbox/:id/html":         "an email's HTML part, as sent, for the outbox's frame (TestOutboxShowsTheEmailAsSent)",
 }
 
 func flow(prefix string, id func(*states) string) func(*states) string {

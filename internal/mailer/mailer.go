@@ -274,13 +274,14 @@ type emailObject struct {
 }
 
 // deliver sends the email html renders, with the text body made of the
-// same component (views.PlainText), and records email.created.
+// same component (views.EmailText: its text, lines wrapped), and records
+// email.created.
 func (m *Mailer) deliver(ctx context.Context, slug, to, subject string, html templ.Component) error {
 	var buf bytes.Buffer
 	if err := html.Render(ctx, &buf); err != nil {
 		return fmt.Errorf("mailer: render %s: %w", slug, err)
 	}
-	text, err := views.PlainText(ctx, html)
+	text, err := views.EmailText(ctx, html)
 	if err != nil {
 		return fmt.Errorf("mailer: render %s as text: %w", slug, err)
 	}

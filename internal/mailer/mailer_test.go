@@ -98,15 +98,15 @@ func TestLanguageOfAMessage(t *testing.T) {
 		t.Fatalf("%d emails", len(s.mails))
 	}
 	code, invitation, changed := s.mails[0], s.mails[1], s.mails[2]
-	if code.Subject != "123456 ist Ihr Bestätigungscode für "+app || !strings.Contains(code.Text, "um sich bei "+app+" anzumelden") ||
+	if code.Subject != "123456 ist Ihr Bestätigungscode für "+app || !strings.Contains(unwrap(code.Text), "um sich bei "+app+" anzumelden") ||
 		!strings.Contains(code.HTML, `lang="de"`) {
 		t.Errorf("German code email: %q\n%s", code.Subject, code.Text)
 	}
 	if invitation.Subject != "Vous êtes invité à rejoindre R&D sur "+app ||
-		!strings.Contains(invitation.Text, "expire le 15 mai 2026.") || !strings.Contains(invitation.Text, "\n\n"+inv.URL+"\n\n") {
+		!strings.Contains(unwrap(invitation.Text), "expire le 15 mai 2026.") || !strings.Contains(invitation.Text, "\n\n"+inv.URL+"\n\n") {
 		t.Errorf("French invitation: %q\n%s", invitation.Subject, invitation.Text)
 	}
-	if !strings.Contains(changed.Text, "a été modifié le 8 mai 2026 à 14:03 UTC.") {
+	if !strings.Contains(unwrap(changed.Text), "a été modifié le 8 mai 2026 à 14:03 UTC.") {
 		t.Errorf("French notice:\n%s", changed.Text)
 	}
 	for _, e := range s.mails {

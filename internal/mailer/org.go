@@ -14,8 +14,8 @@ var _ org.Notifier = (*Mailer)(nil)
 // SendOrgInvitation emails an organization invitation with its one-time link.
 func (m *Mailer) SendOrgInvitation(ctx context.Context, to string, inv org.InvitationMail) error {
 	e := m.base(ctx)
-	p := views.OrgInvitationEmail{Email: e, OrgName: inv.OrgName, InviterName: inv.InviterName, URL: inv.URL,
-		Expires: m.date(ctx, inv.ExpireAt)}
+	p := views.OrgInvitationEmail{Email: e, OrgName: inv.OrgName, InviterName: inv.InviterName,
+		InviterEmail: inv.InviterEmail, URL: inv.URL, Expires: m.date(ctx, inv.ExpireAt)}
 	return m.deliver(ctx, "organization_invitation", to, views.OrgInvitationEmailSubject(p),
 		views.OrgInvitationEmailHTML(p))
 }

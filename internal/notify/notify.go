@@ -104,18 +104,24 @@ func parseFrom(from string) (*mail.Address, error) {
 }
 
 // compose renders m as a multipart/alternative message. Header values pass
-// through go-message, which folds long lines and RFC 2047-encodes non-ASCII
-// subjects and names.
+// through go-message, which folds long lines at spaces. A subject or name
+// that is not plain ASCII is RFC 2047-encoded here (encodeAll), not by
+// go-message: its encoder writes words of up to 75 characters, and a
+// header line holding one after "Subject: " cannot be folded within the 76
+// characters RFC 2047 §2 allows, so it went out as one line of 100 and
+// more. The bodies are quoted-printable (writePart), whose soft line
+// breaks keep every line on the wire within 76 characters however long
+// the text's own lines are; readers undo them.
 func compose(from *mail.Address, to string, m Email, now time.Time) ([]byte, error) {
 	var h gomail.Header
 	h.SetDate(now)
 	h.SetAddressList("From", []*gomail.Address{from})
-	if strings.Contains(m.ToName, "=?") {
+	if needsEncoding(m.ToName) {
 		h.Set("To", encodeAll(m.ToName)+" <"+to+">")
 	} else {
 		h.SetAddressList("To", []*gomail.Address{{Name: m.ToName, Address: to}})
 	}
-	if strings.Contains(m.Subject, "=?") {
+	if needsEncoding(m.Subject) {
 		h.Set("Subject", encodeAll(m.Subject))
 	} else {
 		h.SetSubject(m.Subject)
@@ -146,6 +152,18 @@ func compose(from *mail.Address, to string, m Email, now time.Time) ([]byte, err
 		return nil, fmt.Errorf("notify: compose: %w", err)
 	}
 	return buf.Bytes(), nil
+}
+
+// needsEncoding reports whether s must be RFC 2047-encoded to go in a
+// header: it has characters beyond ASCII, or text that a reader would
+// take for an encoded word.
+func needsEncoding(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return true
+		}
+	}
+	return strings.Contains(s, "=?")
 }
 
 // encodeAll RFC 2047-encodes all of s. The mime encoders pass printable

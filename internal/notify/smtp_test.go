@@ -89,6 +89,40 @@ func TestSMTPDeliversMultipartOverSTARTTLS(t *testing.T) {
 	}
 }
 
+// No line of a message goes out longer than 78 octets (RFC 5322 §2.1.1;
+// RFC 2047 §2 asks 76 of a line with encoded words): not a long subject or
+// name beyond ASCII, which go-message's own encoder left on one line of
+// 100 and more, and not a text line longer than that, which quoted-
+// printable breaks softly. The reader gets everything back as written.
+func TestSMTPKeepsLinesOnTheWireShort(t *testing.T) {
+	srv := smtptest.Start(t)
+	subject := "123456 ist Ihr Bestätigungscode für Forschungs- und Entwicklungslabore Müller & Söhne"
+	name := "Zoë Ådahl-Øvergaard von und zu Hohenzollern-Sigmaringen, \"admin\""
+	text := "Grüße " + strings.Repeat("ä", 200) + "\nhttps://id.example.com/v1/verify?token=" + strings.Repeat("x", 120) + "\n"
+	html := "<p>" + strings.Repeat("Grüße ", 60) + "</p>"
+	for _, subj := range []string{subject, "Your code:" + strings.Repeat(" long", 30)} {
+		err := newMailer(t, srv).SendEmail(context.Background(), Email{To: "ada@example.com", ToName: name,
+			Subject: subj, Text: text, HTML: html})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := srv.WaitFor(t, "ada@example.com", 2*time.Second)
+		if got.Err != nil {
+			t.Fatal(got.Err)
+		}
+		for _, line := range strings.Split(string(got.Data), "\r\n") {
+			if len(line) > 78 {
+				t.Errorf("a line of %d octets:\n%s", len(line), line)
+			}
+		}
+		to, err := got.Header.AddressList("To")
+		if got.Subject != subj || err != nil || len(to) != 1 || to[0].Name != name ||
+			crlfToLF(got.Text) != text || crlfToLF(got.HTML) != html {
+			t.Errorf("changed on the way: subject %q, to %v (%v)\n%q", got.Subject, to, err, got.Text)
+		}
+	}
+}
+
 func TestSMTPImplicitTLS(t *testing.T) {
 	srv := smtptest.Start(t, smtptest.WithImplicitTLS())
 	if !strings.HasPrefix(srv.URL(), "smtps://") {

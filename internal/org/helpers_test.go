@@ -70,11 +70,21 @@ type person struct {
 
 func (e *env) person(email string) *person {
 	e.t.Helper()
+	return e.personWith(email, true)
+}
+
+// personWith is person, with the address verified or not (as an import
+// through the Backend API may leave it).
+func (e *env) personWith(email string, verified bool) *person {
+	e.t.Helper()
 	ctx, now := e.t.Context(), e.clock.Now()
 	u := &user.User{ID: id.New(id.User), FirstName: strings.Split(email, "@")[0], CreatedAt: now, UpdatedAt: now}
 	u.PasswordHash, _ = hasher.Hash(ctx, pw)
 	idn := user.Identifier{ID: id.New(id.Identifier), UserID: u.ID, Kind: user.Email, Value: email,
-		VerifiedAt: &now, CreatedAt: now, UpdatedAt: now}
+		CreatedAt: now, UpdatedAt: now}
+	if verified {
+		idn.VerifiedAt = &now
+	}
 	u.PrimaryEmailID, u.Identifiers = idn.ID, []user.Identifier{idn}
 	if err := e.st.Q.CreateUser(ctx, u); err != nil {
 		e.t.Fatal(err)

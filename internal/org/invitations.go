@@ -186,14 +186,14 @@ func (s *Service) invite(ctx context.Context, actor Actor, orgID string, items [
 	if err != nil {
 		return nil, err
 	}
-	names := map[string]string{}
+	senders := map[string]sender{}
 	for i := range out {
-		name, ok := names[inviters[i]]
+		from, ok := senders[inviters[i]]
 		if !ok {
-			name = s.inviterName(ctx, inviters[i])
-			names[inviters[i]] = name
+			from = s.sender(ctx, inviters[i])
+			senders[inviters[i]] = from
 		}
-		if err := s.send(ctx, &out[i], tickets[i], orgName, name); err != nil {
+		if err := s.send(ctx, &out[i], tickets[i], orgName, from); err != nil {
 			if !numbered {
 				return out, err
 			}
@@ -368,7 +368,7 @@ func (s *Service) Resend(ctx context.Context, actor Actor, orgID, invitationID s
 	if err != nil {
 		return err
 	}
-	return s.send(ctx, inv, ticket, orgName, s.inviterName(ctx, actor.UserID))
+	return s.send(ctx, inv, ticket, orgName, s.sender(ctx, actor.UserID))
 }
 
 func pendingIn(ctx context.Context, r Repo, orgID, invitationID string) (*Invitation, error) {
@@ -407,30 +407,47 @@ func conflictAsMissing(err error) error {
 	return err
 }
 
-func (s *Service) send(ctx context.Context, inv *Invitation, ticket, orgName, inviter string) error {
+func (s *Service) send(ctx context.Context, inv *Invitation, ticket, orgName string, from sender) error {
 	if s.Notifier == nil {
 		return nil
 	}
 	link := s.BaseURL + AcceptPath + "?" + url.Values{"ticket": {ticket}}.Encode()
-	return s.Notifier.SendOrgInvitation(ctx, inv.Email, InvitationMail{OrgName: orgName, InviterName: inviter,
-		URL: link, ExpireAt: inv.ExpireAt})
+	return s.Notifier.SendOrgInvitation(ctx, inv.Email, InvitationMail{OrgName: orgName, InviterName: from.name,
+		InviterEmail: from.email, URL: link, ExpireAt: inv.ExpireAt})
 }
 
 // InviterName is the name of who sent inv, as its email gives it; "" when
 // nobody (the Backend API) or no name is on file.
 func (s *Service) InviterName(ctx context.Context, inv *Invitation) string {
-	return s.inviterName(ctx, inv.InviterID)
+	return s.sender(ctx, inv.InviterID).name
 }
 
-func (s *Service) inviterName(ctx context.Context, userID string) string {
+// sender is who sent an invitation, as its email names them.
+type sender struct {
+	name  string // "" when no name is on file
+	email string // the primary address once verified, else ""
+}
+
+// sender looks up the inviter userID; nobody (the Backend API's invitations) when
+// userID is "". Only the primary address is given, and only once
+// verified: the email shows it to someone who may trust the invitation
+// for it, and an address the portal has not checked is only what the
+// inviter typed.
+func (s *Service) sender(ctx context.Context, userID string) sender {
 	if userID == "" {
-		return ""
+		return sender{}
 	}
 	u, err := s.Repo.UserByID(ctx, userID)
 	if err != nil {
-		return ""
+		return sender{}
 	}
-	return u.FullName()
+	from := sender{name: u.FullName()}
+	for _, i := range u.Identifiers {
+		if i.ID == u.PrimaryEmailID && i.Kind == user.Email && i.Verified() {
+			from.email = i.Value
+		}
+	}
+	return from
 }
 
 // Lookup returns the live invitation a ticket names, with its

@@ -35,8 +35,11 @@ type DomainCodeMail struct {
 type InvitationMail struct {
 	OrgName     string
 	InviterName string // "" when the inviter has no name on file
-	URL         string // the link with the ticket
-	ExpireAt    time.Time
+	// InviterEmail is the inviter's primary address, verified; "" when
+	// there is none (or no inviter: the Backend API).
+	InviterEmail string
+	URL          string // the link with the ticket
+	ExpireAt     time.Time
 }
 
 // Passwords checks a user's password the way sign-in does: a wrong one, or

@@ -12,6 +12,7 @@ import (
 
 	"github.com/portalhq/portal/internal/apperr"
 	"github.com/portalhq/portal/internal/events"
+	"github.com/portalhq/portal/internal/id"
 	"github.com/portalhq/portal/internal/org"
 )
 
@@ -220,6 +221,27 @@ func TestRemoveMemberDropsTheirTokenClaims_REQ_AC_04(t *testing.T) {
 	})
 }
 
+// The invitation email gives the inviter's primary address only once it is
+// verified: the person invited may trust the invitation for it.
+func TestInvitationEmailGivesOnlyAVerifiedAddress(t *testing.T) {
+	onEngines(t, func(t *testing.T, e *env) {
+		ctx := t.Context()
+		ada, mallory := e.person("ada@example.com"), e.personWith("ceo@bank.example", false)
+		acme := e.create(ada, "Acme")
+		now := e.clock.Now()
+		if err := e.st.Q.CreateMembership(ctx, &org.Membership{ID: id.New(id.OrgMember), OrgID: acme.ID, UserID: mallory.ID,
+			Role: org.RoleAdmin, CreatedAt: now, UpdatedAt: now}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.svc.Invite(ctx, mallory.actor, acme.ID, org.InviteInput{Emails: []string{"bob@example.com"}}); err != nil {
+			t.Fatal(err)
+		}
+		if mail := e.mail.sent["bob@example.com"][0]; mail.InviterName != "ceo" || mail.InviterEmail != "" {
+			t.Errorf("email = %+v, want the name without the unverified address", mail)
+		}
+	})
+}
+
 func TestInvitations(t *testing.T) {
 	onEngines(t, func(t *testing.T, e *env) {
 		ctx := t.Context()
@@ -243,7 +265,8 @@ func TestInvitations(t *testing.T) {
 			t.Errorf("a bad address: %v", err)
 		}
 		mail := e.mail.sent["bob@example.com"][0]
-		if mail.OrgName != "Acme" || mail.InviterName != "ada" || !mail.ExpireAt.Equal(e.clock.Now().Add(7*24*time.Hour)) {
+		if mail.OrgName != "Acme" || mail.InviterName != "ada" || mail.InviterEmail != "ada@example.com" ||
+			!mail.ExpireAt.Equal(e.clock.Now().Add(7*24*time.Hour)) {
 			t.Errorf("email = %+v", mail)
 		}
 		ticket := e.mail.ticket(t, "bob@example.com")

@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 
 	"github.com/portalhq/portal/internal/notify"
 )
@@ -23,15 +25,34 @@ func (q *Q) ListOutbox(ctx context.Context, limit int) ([]notify.OutboxMessage, 
 	defer rows.Close()
 	var out []notify.OutboxMessage
 	for rows.Next() {
-		var (
-			m  notify.OutboxMessage
-			at int64
-		)
-		if err := rows.Scan(&m.ID, &m.Channel, &m.To, &m.Subject, &m.Text, &m.HTML, &at); err != nil {
+		m, err := scanOutbox(rows)
+		if err != nil {
 			return nil, err
 		}
-		m.CreatedAt = fromMS(at)
 		out = append(out, m)
 	}
 	return out, rows.Err()
+}
+
+// OutboxMessage returns one captured message; ErrNotFound when there is
+// no such message (or it has been cleared away).
+func (q *Q) OutboxMessage(ctx context.Context, id string) (notify.OutboxMessage, error) {
+	m, err := scanOutbox(q.row(ctx, `SELECT id, channel, recipient, subject, text_body, html_body, created_at
+		FROM outbox_messages WHERE id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return m, ErrNotFound
+	}
+	return m, err
+}
+
+func scanOutbox(r scanner) (notify.OutboxMessage, error) {
+	var (
+		m  notify.OutboxMessage
+		at int64
+	)
+	if err := r.Scan(&m.ID, &m.Channel, &m.To, &m.Subject, &m.Text, &m.HTML, &at); err != nil {
+		return notify.OutboxMessage{}, err
+	}
+	m.CreatedAt = fromMS(at)
+	return m, nil
 }

@@ -1,6 +1,7 @@
 package store_test
 
 import (
+	"errors"
 	"testing"
 	"time"
 
@@ -36,6 +37,23 @@ func testOutbox(t *testing.T, open func(t *testing.T) *store.Store) {
 				t.Errorf("message %d = %+v\nwant %+v", i, g, w)
 			}
 			sameTime(t, "CreatedAt", g.CreatedAt, w.CreatedAt)
+		}
+	})
+	t.Run("OutboxMessage", func(t *testing.T) {
+		s, ctx := open(t), t.Context()
+		m := notify.OutboxMessage{ID: id.New(id.Message), Channel: notify.ChannelEmail, To: "ada@example.com",
+			Subject: "Your code", Text: "123456", HTML: "<p>123456</p>", CreatedAt: at(time.Second)}
+		if err := s.Q.SaveOutbox(ctx, m); err != nil {
+			t.Fatal(err)
+		}
+		got, err := s.Q.OutboxMessage(ctx, m.ID)
+		if err != nil || got.ID != m.ID || got.Channel != m.Channel || got.To != m.To || got.Subject != m.Subject ||
+			got.Text != m.Text || got.HTML != m.HTML {
+			t.Fatalf("OutboxMessage = %+v, %v\nwant %+v", got, err, m)
+		}
+		sameTime(t, "CreatedAt", got.CreatedAt, m.CreatedAt)
+		if _, err := s.Q.OutboxMessage(ctx, id.New(id.Message)); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("an unknown message: %v, want ErrNotFound", err)
 		}
 	})
 }

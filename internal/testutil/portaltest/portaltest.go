@@ -28,8 +28,8 @@ import (
 // Portal is a running instance.
 type Portal struct {
 	*app.Portal
-	URL  string // http://localhost:PORT, or https:// with Options.TLS
-	SMTP *smtptest.Server
+	URL  string           // http://localhost:PORT, or https:// with Options.TLS
+	SMTP *smtptest.Server // nil with Options.DevOutbox
 	// CertPool trusts the portal's certificate under Options.TLS; else nil.
 	CertPool *x509.CertPool
 }
@@ -45,6 +45,9 @@ type Options struct {
 	// trusts it), so the base URL is https:// and cookies are Secure, as
 	// in production.
 	TLS bool
+	// DevOutbox sends mail to the development outbox (/dev/outbox), as an
+	// instance without SMTP settings does, instead of over SMTP.
+	DevOutbox bool
 }
 
 // FastHasher hashes with small argon2id parameters so tests stay fast.
@@ -70,7 +73,6 @@ func Start(t testing.TB, opt Options) *Portal {
 		l = tls.NewListener(l, &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12})
 		base, pool = fmt.Sprintf("https://localhost:%d", port), certPool
 	}
-	smtp := smtptest.Start(t)
 	env := map[string]string{
 		"PORTAL_ADDR":         l.Addr().String(),
 		"PORTAL_BASE_URL":     base,
@@ -95,9 +97,15 @@ func Start(t testing.TB, opt Options) *Portal {
 	if logw == nil {
 		logw = io.Discard
 	}
-	mailer, err := notify.NewSMTP(smtp.URL(), "Portal <no-reply@portal.test>", notify.WithTLSConfig(smtp.TLSConfig()))
-	if err != nil {
-		t.Fatal(err)
+	var (
+		smtp   *smtptest.Server
+		mailer notify.Mailer // nil: the dev outbox
+	)
+	if !opt.DevOutbox {
+		smtp = smtptest.Start(t)
+		if mailer, err = notify.NewSMTP(smtp.URL(), "Portal <no-reply@portal.test>", notify.WithTLSConfig(smtp.TLSConfig())); err != nil {
+			t.Fatal(err)
+		}
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	p, err := app.Build(ctx, cfg, app.Options{Clock: opt.Clock, Mailer: mailer, Log: logw, Hasher: hasher})
