@@ -16,8 +16,7 @@ import (
 	"strings"
 	"time"
 
-	_ "github.com/jackc/pgx/v5/stdlib" // registers "pgx"
-	_ "modernc.org/sqlite"             // registers "sqlite"
+	_ "modernc.org/sqlite" // registers "sqlite"
 
 	"github.com/portalhq/portal/internal/apperr"
 )
@@ -58,12 +57,7 @@ func Open(ctx context.Context, url string) (*Store, error) {
 		db, err = openSQLite(strings.TrimPrefix(url, "sqlite:"))
 	case strings.HasPrefix(url, "postgres://"), strings.HasPrefix(url, "postgresql://"):
 		d = Postgres
-		db, err = sql.Open("pgx", url)
-		if err == nil {
-			db.SetMaxOpenConns(20)
-			db.SetMaxIdleConns(10)
-			db.SetConnMaxIdleTime(5 * time.Minute)
-		}
+		db, err = openPostgres(url)
 	default:
 		return nil, fmt.Errorf("store: unsupported database URL %q: use sqlite:PATH or postgres://…", redact(url))
 	}
@@ -135,11 +129,13 @@ func (s *Store) Close() error {
 	return err
 }
 
-// Ping checks the database answers (readiness). A connection the server
-// ended (a restart, a failover) is found out only by using it, and a
-// ping, unlike a query, is not retried on another connection; a failed
-// ping drops its connection, so each idle one is tried, then a new one.
-// A database that is down fails them all at once.
+// Ping checks the database answers (readiness). The pool replaces a
+// connection the server ended (a restart, a failover) before handing it
+// out (openPostgres), but one ended between that check and the ping is
+// found out only by the ping, which database/sql does not retry on
+// another connection; a failed ping drops its connection, so each idle
+// one is tried, then a new one. A database that is down fails them all
+// at once.
 func (s *Store) Ping(ctx context.Context) error {
 	err := s.db.PingContext(ctx)
 	for range s.db.Stats().Idle + 1 {

@@ -1,0 +1,32 @@
+//go:build linux || darwin || freebsd || netbsd || openbsd || dragonfly
+
+package store
+
+import "syscall"
+
+// peek asks the socket, without blocking and without taking anything from
+// it, whether it holds bytes or has ended.
+func peek(raw syscall.RawConn) socketState {
+	var (
+		n    int
+		rerr error
+		buf  [1]byte
+	)
+	err := raw.Read(func(fd uintptr) bool {
+		n, _, rerr = syscall.Recvfrom(int(fd), buf[:], syscall.MSG_PEEK|syscall.MSG_DONTWAIT)
+		return true // done, whatever the answer: never wait for data
+	})
+	switch {
+	case err != nil: // closed on this side
+		return closed
+	case rerr == syscall.EAGAIN || rerr == syscall.EWOULDBLOCK:
+		return nothing
+	case rerr == syscall.EINTR:
+		return unknown
+	case rerr != nil: // ECONNRESET and the like
+		return closed
+	case n == 0:
+		return closed // the server closed its end
+	}
+	return data
+}
