@@ -4,8 +4,11 @@ import (
 	"context"
 	"database/sql"
 	"database/sql/driver"
+	"errors"
 	"fmt"
+	"io"
 	"net"
+	"strings"
 	"syscall"
 	"time"
 
@@ -91,4 +94,36 @@ func pending(c net.Conn) socketState {
 		return closed
 	}
 	return peek(raw)
+}
+
+// lost reports whether err says the statement's connection was lost: the
+// server ended it (57P01 admin_shutdown, 57P02 crash_shutdown, 57P05
+// idle_session_timeout) or it closed under the statement. It says nothing
+// of whether the statement ran.
+func lost(err error) bool {
+	if err == nil {
+		return false
+	}
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		switch pe.Code {
+		case "57P01", "57P02", "57P05":
+			return true
+		}
+		return false
+	}
+	for _, e := range []error{driver.ErrBadConn, sql.ErrConnDone, pgconn.ErrConnClosed, io.EOF, io.ErrUnexpectedEOF,
+		net.ErrClosed, syscall.ECONNRESET, syscall.EPIPE} {
+		if errors.Is(err, e) {
+			return true
+		}
+	}
+	return false
+}
+
+// readOnly reports whether query only reads (a SELECT), so that running it
+// twice is the same as once.
+func readOnly(query string) bool {
+	q := strings.TrimLeft(query, " \t\r\n")
+	return len(q) >= 6 && strings.EqualFold(q[:6], "SELECT")
 }

@@ -57,6 +57,64 @@ func TestStoreAfterTheServerEndedTheConnections(t *testing.T) {
 	}
 }
 
+// A transaction whose connection the server ends runs again on another
+// only while nothing of it can have been committed and fn has had no
+// answer to act on; after an answer, or at COMMIT, the error stands and
+// fn is not run again.
+func TestTransactionWhoseConnectionTheServerEnds(t *testing.T) {
+	url := pgtest.URL(t)
+	st := openURL(t, url, store.Postgres)
+	u := createUser(t, st, "ada@example.com")
+	first := func(t *testing.T) string {
+		t.Helper()
+		got, err := st.Q.UserByID(t.Context(), u.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return got.FirstName
+	}
+	t.Run("before its first answer", func(t *testing.T) {
+		runs := 0
+		err := st.InTx(t.Context(), func(q *store.Q) error {
+			if runs++; runs == 1 {
+				pgtest.EndConnections(t, url)
+			}
+			if err := q.LockUser(t.Context(), u.ID); err != nil {
+				return err
+			}
+			return q.SetNames(t.Context(), u.ID, "Ada", "", time.Now())
+		})
+		if err != nil || runs != 2 || first(t) != "Ada" {
+			t.Fatalf("InTx: %v after %d runs, first name %q; want it run again and committed", err, runs, first(t))
+		}
+	})
+	t.Run("after an answer", func(t *testing.T) {
+		runs := 0
+		err := st.InTx(t.Context(), func(q *store.Q) error {
+			runs++
+			if err := q.LockUser(t.Context(), u.ID); err != nil {
+				return err
+			}
+			pgtest.EndConnections(t, url)
+			return q.SetNames(t.Context(), u.ID, "Grace", "", time.Now())
+		})
+		if err == nil || runs != 1 || first(t) != "Ada" {
+			t.Fatalf("InTx: %v after %d runs, first name %q; want the error after one run, nothing changed", err, runs, first(t))
+		}
+	})
+	t.Run("at commit", func(t *testing.T) {
+		runs := 0
+		err := st.InTx(t.Context(), func(q *store.Q) error {
+			runs++
+			pgtest.EndConnections(t, url)
+			return nil
+		})
+		if err == nil || runs != 1 {
+			t.Fatalf("InTx: %v after %d runs; want the commit's error after one run", err, runs)
+		}
+	})
+}
+
 // Behind TLS the check before use looks at the encrypted stream: an idle
 // connection the server has said nothing on is used again, not replaced,
 // and one it ended is replaced.
