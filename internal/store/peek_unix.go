@@ -5,16 +5,18 @@ package store
 import "syscall"
 
 // peek asks the socket, without blocking and without taking anything from
-// it, whether it holds bytes or has ended.
+// it, whether it holds bytes or has ended. It goes through Control, not
+// Read: pgconn's background reader, started when a write is slow, may
+// still be parked in a read of the idle connection, and a Read would wait
+// for it to finish, which on an idle connection is never.
 func peek(raw syscall.RawConn) socketState {
 	var (
 		n    int
 		rerr error
 		buf  [1]byte
 	)
-	err := raw.Read(func(fd uintptr) bool {
+	err := raw.Control(func(fd uintptr) {
 		n, _, rerr = syscall.Recvfrom(int(fd), buf[:], syscall.MSG_PEEK|syscall.MSG_DONTWAIT)
-		return true // done, whatever the answer: never wait for data
 	})
 	switch {
 	case err != nil: // closed on this side

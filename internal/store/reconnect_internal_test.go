@@ -129,6 +129,36 @@ func TestLostConnectionErrors(t *testing.T) {
 	}
 }
 
+// The check does not wait for a read of the connection under way
+// elsewhere: pgconn's background reader, started when a write is slow (a
+// busy machine), stays parked in a read of the idle connection. Before,
+// the check waited for that read to finish, which on an idle connection
+// is never, and the request hung.
+func TestCheckBeforeUseDoesNotWaitForAReadUnderWay(t *testing.T) {
+	conn, err := pgconn.Connect(t.Context(), pgtest.URL(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	reading := make(chan struct{})
+	go func() {
+		close(reading)
+		_, _ = conn.Conn().Read(make([]byte, 1)) // until the connection closes
+	}()
+	<-reading
+	time.Sleep(50 * time.Millisecond) // parked in the read
+	checked := make(chan bool, 1)
+	go func() { checked <- idleAndOpen(conn) }()
+	select {
+	case ok := <-checked:
+		if !ok {
+			t.Error("a live idle connection failed the check")
+		}
+	case <-time.After(5 * time.Second):
+		t.Error("the check waited for the read under way")
+	}
+	conn.Close(context.Background())
+}
+
 // BenchmarkIdleAndOpen is the check every pooled connection passes before
 // the pool hands it out again, on an idle connection the server has said
 // nothing on (the usual case), beside the ping pgx itself sends to one
