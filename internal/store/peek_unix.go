@@ -10,24 +10,24 @@ import "syscall"
 // still be parked in a read of the idle connection, and a Read would wait
 // for it to finish, which on an idle connection is never.
 func peek(raw syscall.RawConn) socketState {
-	var (
-		n    int
-		rerr error
-		buf  [1]byte
-	)
+	var r struct { // one allocation for what the call gives back
+		n   int
+		err error
+		buf [1]byte
+	}
 	err := raw.Control(func(fd uintptr) {
-		n, _, rerr = syscall.Recvfrom(int(fd), buf[:], syscall.MSG_PEEK|syscall.MSG_DONTWAIT)
+		r.n, _, r.err = syscall.Recvfrom(int(fd), r.buf[:], syscall.MSG_PEEK|syscall.MSG_DONTWAIT)
 	})
 	switch {
 	case err != nil: // closed on this side
 		return closed
-	case rerr == syscall.EAGAIN || rerr == syscall.EWOULDBLOCK:
+	case r.err == syscall.EAGAIN || r.err == syscall.EWOULDBLOCK:
 		return nothing
-	case rerr == syscall.EINTR:
+	case r.err == syscall.EINTR:
 		return unknown
-	case rerr != nil: // ECONNRESET and the like
+	case r.err != nil: // ECONNRESET and the like
 		return closed
-	case n == 0:
+	case r.n == 0:
 		return closed // the server closed its end
 	}
 	return data
