@@ -22,6 +22,36 @@ import (
 //	go test -run '^$' -bench Handshake -benchmem ./internal/e2e/
 func BenchmarkHandshake(b *testing.B) {
 	p := portaltest.Start(b, portaltest.Options{Clock: clockwork.NewFakeClockAt(time.Now())})
+	b.Run("refresh", func(b *testing.B) { benchRefresh(b, p) })
+	b.Run("sign", func(b *testing.B) {
+		b.ReportAllocs()
+		now := time.Now()
+		for b.Loop() {
+			c, err := token.NewSessionClaims(token.SessionParams{Issuer: p.URL, UserID: "user_x", SessionID: "sess_x",
+				AuthorizedParty: appOrigin, Now: now, TTL: time.Minute, FirstFactorAt: now})
+			if err != nil {
+				b.Fatal(err)
+			}
+			if _, err := p.Signer.Sign(c); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
+
+// BenchmarkHandshakePostgres is BenchmarkHandshake's refresh on
+// PostgreSQL, where every query takes a pooled connection that is checked
+// before use (store.Open).
+//
+//	go test -run '^$' -bench HandshakePostgres -benchmem ./internal/e2e/
+func BenchmarkHandshakePostgres(b *testing.B) {
+	benchRefresh(b, portaltest.Start(b, portaltest.Options{Clock: clockwork.NewFakeClockAt(time.Now()), Postgres: true}))
+}
+
+// benchRefresh signs up 16 browsers on p and refreshes their tokens in
+// turn.
+func benchRefresh(b *testing.B, p *portaltest.Portal) {
+	b.Helper()
 	const browsers = 16
 	var reqs []*http.Request
 	for i := range browsers {
@@ -37,28 +67,12 @@ func BenchmarkHandshake(b *testing.B) {
 		req.Header.Set("Cookie", "__client="+br.cookie("__client"))
 		reqs = append(reqs, req)
 	}
-	b.Run("refresh", func(b *testing.B) {
-		b.ReportAllocs()
-		for i := 0; b.Loop(); i++ {
-			w := httptest.NewRecorder()
-			p.Handler.ServeHTTP(w, reqs[i%browsers])
-			if w.Code != http.StatusTemporaryRedirect || len(w.Header().Values("Set-Cookie")) != 2 {
-				b.Fatalf("status %d, cookies %q", w.Code, w.Header().Values("Set-Cookie"))
-			}
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		w := httptest.NewRecorder()
+		p.Handler.ServeHTTP(w, reqs[i%browsers])
+		if w.Code != http.StatusTemporaryRedirect || len(w.Header().Values("Set-Cookie")) != 2 {
+			b.Fatalf("status %d, cookies %q", w.Code, w.Header().Values("Set-Cookie"))
 		}
-	})
-	b.Run("sign", func(b *testing.B) {
-		b.ReportAllocs()
-		now := time.Now()
-		for b.Loop() {
-			c, err := token.NewSessionClaims(token.SessionParams{Issuer: p.URL, UserID: "user_x", SessionID: "sess_x",
-				AuthorizedParty: appOrigin, Now: now, TTL: time.Minute, FirstFactorAt: now})
-			if err != nil {
-				b.Fatal(err)
-			}
-			if _, err := p.Signer.Sign(c); err != nil {
-				b.Fatal(err)
-			}
-		}
-	})
+	}
 }

@@ -16,8 +16,7 @@ import (
 	"strings"
 	"time"
 
-	_ "github.com/jackc/pgx/v5/stdlib" // registers "pgx"
-	_ "modernc.org/sqlite"             // registers "sqlite"
+	_ "modernc.org/sqlite" // registers "sqlite"
 
 	"github.com/portalhq/portal/internal/apperr"
 )
@@ -58,12 +57,7 @@ func Open(ctx context.Context, url string) (*Store, error) {
 		db, err = openSQLite(strings.TrimPrefix(url, "sqlite:"))
 	case strings.HasPrefix(url, "postgres://"), strings.HasPrefix(url, "postgresql://"):
 		d = Postgres
-		db, err = sql.Open("pgx", url)
-		if err == nil {
-			db.SetMaxOpenConns(20)
-			db.SetMaxIdleConns(10)
-			db.SetConnMaxIdleTime(5 * time.Minute)
-		}
+		db, err = openPostgres(url)
 	default:
 		return nil, fmt.Errorf("store: unsupported database URL %q: use sqlite:PATH or postgres://…", redact(url))
 	}
@@ -135,11 +129,13 @@ func (s *Store) Close() error {
 	return err
 }
 
-// Ping checks the database answers (readiness). A connection the server
-// ended (a restart, a failover) is found out only by using it, and a
-// ping, unlike a query, is not retried on another connection; a failed
-// ping drops its connection, so each idle one is tried, then a new one.
-// A database that is down fails them all at once.
+// Ping checks the database answers (readiness). The pool replaces a
+// connection the server ended (a restart, a failover) before handing it
+// out (openPostgres), but one ended between that check and the ping is
+// found out only by the ping, which database/sql does not retry on
+// another connection; a failed ping drops its connection, so each idle
+// one is tried, then a new one. A database that is down fails them all
+// at once.
 func (s *Store) Ping(ctx context.Context) error {
 	err := s.db.PingContext(ctx)
 	for range s.db.Stats().Idle + 1 {
@@ -152,16 +148,17 @@ func (s *Store) Ping(ctx context.Context) error {
 }
 
 // InTx runs fn in a transaction, committing when it returns nil.
+//
+// On PostgreSQL, a transaction whose connection was lost before fn had an
+// answer from it (the server ended it between the pool's check and BEGIN,
+// or under fn's first statement) runs once more, on another connection:
+// nothing of it can have been committed, and fn has acted on nothing it
+// read, so what runs before fn's first statement must only be safe to
+// repeat (assignments, not increments or sends). Once a statement has
+// answered, or when COMMIT fails (it may have committed), the error is
+// returned as it is.
 func (s *Store) InTx(ctx context.Context, fn func(q *Q) error) error {
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	if err := fn(&Q{db: tx, d: s.dialect, images: s.Q.images, stmts: s.Q.stmts}); err != nil {
-		_ = tx.Rollback()
-		return err
-	}
-	return tx.Commit()
+	return s.Q.inTx(ctx, s.db, fn)
 }
 
 // Tx adapts InTx to a domain package's own repository interface R, which
@@ -179,15 +176,37 @@ func (q *Q) atomic(ctx context.Context, fn func(q *Q) error) error {
 	if !ok {
 		return fn(q)
 	}
+	return q.inTx(ctx, db, fn)
+}
+
+// inTx runs fn in a transaction on db, and once more as InTx says.
+func (q *Q) inTx(ctx context.Context, db *sql.DB, fn func(q *Q) error) error {
+	for try := 1; ; try++ {
+		t := &txState{}
+		err := q.tryTx(ctx, db, t, fn)
+		if err == nil || try > 1 || q.d != Postgres || t.answered || t.committing || !lost(err) || ctx.Err() != nil {
+			return err
+		}
+	}
+}
+
+func (q *Q) tryTx(ctx context.Context, db *sql.DB, t *txState, fn func(q *Q) error) error {
 	tx, err := db.BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}
-	if err := fn(&Q{db: tx, d: q.d, images: q.images, stmts: q.stmts}); err != nil {
+	if err := fn(&Q{db: tx, d: q.d, images: q.images, stmts: q.stmts, tx: t}); err != nil {
 		_ = tx.Rollback()
 		return err
 	}
+	t.committing = true
 	return tx.Commit()
+}
+
+// txState is what a transaction's run has come to.
+type txState struct {
+	answered   bool // a statement of it has answered (fn may act on what it read)
+	committing bool // COMMIT was sent (it may have committed whatever it answers)
 }
 
 // Q runs the store's queries on a pool or inside a transaction.
@@ -203,6 +222,8 @@ type Q struct {
 	// stmts caches the rebound text and, on SQLite, the prepared
 	// statement of each query; nil runs every query as it is (adhoc).
 	stmts *stmts
+	// tx is the state of the transaction q runs in; nil on the pool.
+	tx *txState
 }
 
 // ServeImagesAt sets the portal's public base URL, which users' image_url
@@ -238,26 +259,66 @@ func (q *Q) prepared(ctx context.Context, query string) (*sql.Stmt, string) {
 
 func (q *Q) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
 	st, text := q.prepared(ctx, query)
+	var (
+		res sql.Result
+		err error
+	)
 	if st != nil {
-		return st.ExecContext(ctx, args...)
+		res, err = st.ExecContext(ctx, args...)
+	} else {
+		res, err = q.db.ExecContext(ctx, text, args...)
 	}
-	return q.db.ExecContext(ctx, text, args...)
+	q.answered(err)
+	return res, err
 }
 
 func (q *Q) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
 	st, text := q.prepared(ctx, query)
-	if st != nil {
-		return st.QueryContext(ctx, args...)
+	run := func() (*sql.Rows, error) {
+		if st != nil {
+			return st.QueryContext(ctx, args...)
+		}
+		return q.db.QueryContext(ctx, text, args...)
 	}
-	return q.db.QueryContext(ctx, text, args...)
+	rows, err := run()
+	if q.again(ctx, query, err) {
+		rows, err = run()
+	}
+	q.answered(err)
+	return rows, err
 }
 
 func (q *Q) row(ctx context.Context, query string, args ...any) *sql.Row {
 	st, text := q.prepared(ctx, query)
-	if st != nil {
-		return st.QueryRowContext(ctx, args...)
+	run := func() *sql.Row {
+		if st != nil {
+			return st.QueryRowContext(ctx, args...)
+		}
+		return q.db.QueryRowContext(ctx, text, args...)
 	}
-	return q.db.QueryRowContext(ctx, text, args...)
+	r := run()
+	if q.again(ctx, query, r.Err()) {
+		r = run()
+	}
+	q.answered(r.Err())
+	return r
+}
+
+// again reports whether query, which failed with err outside a
+// transaction, is to run once more: on PostgreSQL, a read whose
+// connection was lost. The pool's check before use finds a connection the
+// server had ended; this covers one ended between the check and the
+// statement. A write is never run again: the server may have committed it
+// before it ended the connection.
+func (q *Q) again(ctx context.Context, query string, err error) bool {
+	return err != nil && q.tx == nil && q.d == Postgres && readOnly(query) && lost(err) && ctx.Err() == nil
+}
+
+// answered notes, inside a transaction, that a statement answered.
+func (q *Q) answered(err error) {
+	if err == nil && q.tx != nil {
+		q.tx.answered = true
+	}
 }
 
 // rebind turns ? placeholders into $n for PostgreSQL. The queries in this

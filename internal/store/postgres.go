@@ -1,0 +1,129 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/stdlib"
+)
+
+// openPostgres opens the pool. A pooled connection the server has ended
+// since its last use (a restart, a failover, pg_terminate_backend, an
+// idle_session_timeout) is found before the pool hands it out again and
+// replaced, so no statement is sent on it: database/sql drops a connection
+// whose session reset answers driver.ErrBadConn and takes another, a new
+// one after two such. The pgx driver pings a connection that sat idle
+// over a second (a round trip), which catches it then; within the second
+// it checked nothing, and under load every connection is reused within
+// the second.
+func openPostgres(url string) (*sql.DB, error) {
+	cfg, err := pgx.ParseConfig(url)
+	if err != nil {
+		return nil, fmt.Errorf("store: database URL: %w", err)
+	}
+	db := stdlib.OpenDB(*cfg, stdlib.OptionResetSession(func(_ context.Context, c *pgx.Conn) error {
+		if !idleAndOpen(c.PgConn()) {
+			return driver.ErrBadConn
+		}
+		return nil
+	}))
+	db.SetMaxOpenConns(20)
+	db.SetMaxIdleConns(10)
+	db.SetConnMaxIdleTime(5 * time.Minute)
+	return db, nil
+}
+
+// idleAndOpen reports whether c, idle in the pool, may be used: the server
+// has neither closed it nor said anything since its last answer. Ending a
+// connection, the server sends a FATAL error (57P01 admin_shutdown, …) and
+// closes it; both are waiting in the socket before any statement is sent.
+// The usual answer, nothing to read, costs one non-blocking system call
+// (BenchmarkIdleAndOpen).
+func idleAndOpen(c *pgconn.PgConn) bool {
+	if c.IsClosed() {
+		return false
+	}
+	switch pending(c.Conn()) {
+	case nothing, unknown:
+		return true
+	case closed:
+		return false
+	}
+	// Something came unasked: let pgconn read it. A FATAL error closes
+	// the connection; anything else (a notice, a TLS record) is taken in
+	// and the connection stays. The message is there, so this does not
+	// wait (CheckConn waits at most a millisecond for one).
+	return c.CheckConn() == nil && !c.IsClosed()
+}
+
+// What an idle connection's socket holds.
+type socketState int
+
+const (
+	nothing socketState = iota // no data, not closed: the usual case
+	data                       // bytes to read
+	closed                     // end of stream or an error
+	// unknown: the socket cannot be looked at here (another OS, a
+	// connection pgx was given by a dialer of its own); the ping after a
+	// second idle and the retries are then all there is.
+	unknown
+)
+
+// pending looks at what c's socket holds without reading it. Behind TLS
+// it looks at the encrypted stream beneath.
+func pending(c net.Conn) socketState {
+	if t, ok := c.(interface{ NetConn() net.Conn }); ok {
+		c = t.NetConn()
+	}
+	sc, ok := c.(syscall.Conn)
+	if !ok {
+		return unknown
+	}
+	raw, err := sc.SyscallConn()
+	if err != nil {
+		return closed
+	}
+	return peek(raw)
+}
+
+// lost reports whether err says the statement's connection was lost: the
+// server ended it (57P01 admin_shutdown, 57P02 crash_shutdown, 57P05
+// idle_session_timeout) or it closed under the statement. It says nothing
+// of whether the statement ran.
+func lost(err error) bool {
+	if err == nil {
+		return false
+	}
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		switch pe.Code {
+		case "57P01", "57P02", "57P05":
+			return true
+		}
+		return false
+	}
+	for _, e := range []error{driver.ErrBadConn, sql.ErrConnDone, pgconn.ErrConnClosed, io.EOF, io.ErrUnexpectedEOF,
+		net.ErrClosed, syscall.ECONNRESET, syscall.EPIPE} {
+		if errors.Is(err, e) {
+			return true
+		}
+	}
+	return false
+}
+
+// readOnly reports whether query only reads (a SELECT), so that running it
+// twice is the same as once.
+func readOnly(query string) bool {
+	q := strings.TrimLeft(query, " \t\r\n")
+	return len(q) >= 6 && strings.EqualFold(q[:6], "SELECT")
+}
