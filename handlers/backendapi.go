@@ -20,6 +20,7 @@ import (
 
 	"github.com/portalhq/portal/internal/apperr"
 	"github.com/portalhq/portal/internal/ratelimit"
+	"github.com/portalhq/portal/internal/store"
 )
 
 // The Backend API (/v1/…, DESIGN.md "Backend API") is what a relying app's
@@ -199,6 +200,13 @@ func (a *app) toAPIError(c echo.Context, err error) *apiError {
 			}
 		}
 		return out
+	}
+	if store.ConnectionLost(err) {
+		a.Log.WarnContext(c.Request().Context(), "backend API: database connection lost", "err", err,
+			"request_id", RequestIDFrom(c.Request().Context()))
+		c.Response().Header().Set("Retry-After", "1")
+		return &apiError{Status: http.StatusServiceUnavailable, Code: "service_unavailable", Message: "Service unavailable",
+			LongMessage: "The database connection was lost while this request was under way; it may or may not have been applied. Check, then send it again."}
 	}
 	a.Log.ErrorContext(c.Request().Context(), "backend API internal error", "err", err,
 		"request_id", RequestIDFrom(c.Request().Context()))

@@ -13,6 +13,7 @@ import (
 	"github.com/portalhq/portal/internal/apperr"
 	"github.com/portalhq/portal/internal/avatar"
 	"github.com/portalhq/portal/internal/org"
+	"github.com/portalhq/portal/internal/store"
 	"github.com/portalhq/portal/views"
 )
 
@@ -135,6 +136,16 @@ func (a *app) errorHandler(err error, c echo.Context) {
 					"request_id", RequestIDFrom(c.Request().Context()))
 			}
 			_ = a.message(c, statusOf(e.Code), a.headingFor(c, e.Code), a.say(c, e), "/sign-in", a.t(c, "page.start_again"))
+			return
+		}
+		if store.ConnectionLost(err) {
+			// A write under way when the database restarted: not a fault
+			// of the request nor of the code, and sending it again works.
+			a.Log.WarnContext(c.Request().Context(), "database connection lost", "err", err,
+				"request_id", RequestIDFrom(c.Request().Context()))
+			c.Response().Header().Set("Retry-After", "1")
+			_ = a.message(c, http.StatusServiceUnavailable, a.t(c, "page.unavailable_title"),
+				a.t(c, "page.interrupted_body"), "/", a.t(c, "page.start_again"))
 			return
 		}
 		a.Log.ErrorContext(c.Request().Context(), "internal error", "err", err,

@@ -127,3 +127,10 @@ func readOnly(query string) bool {
 	q := strings.TrimLeft(query, " \t\r\n")
 	return len(q) >= 6 && strings.EqualFold(q[:6], "SELECT")
 }
+
+// ConnectionLost reports whether err is a statement's database connection
+// lost under it (a PostgreSQL restart, failover or pg_terminate_backend
+// while the statement or its COMMIT was under way): the one failure the
+// store does not run again, since the write may or may not have been
+// made. The person can send it again; it is no fault of the portal's code.
+func ConnectionLost(err error) bool { return lost(err) }
