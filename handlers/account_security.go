@@ -117,6 +117,11 @@ func (a *app) userVerify(c echo.Context) error {
 			a.passkeyRefused(c, err)
 		}
 		if errs, status, ok := a.formErrors(c, err); ok {
+			if err == account.ErrPasswordCompromised && len(a.Account.ReverifyOffered(u)) == 1 {
+				// No other way offered: the password is changed first
+				// (with itself), then confirms it's you again.
+				errs = views.Errors{"password": a.t(c, "account.error.reverify_compromised_only")}
+			}
 			return a.renderVerify(c, status, sess, u, strategy, back, errs)
 		}
 		return err

@@ -1,12 +1,15 @@
 package e2e
 
 import (
+	"context"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/portalhq/portal/internal/testutil/portaltest"
 	"github.com/portalhq/portal/internal/testutil/webauthntest"
+	"github.com/portalhq/portal/internal/user"
 )
 
 // "Confirm it's you" with a passkey beside other ways says "or" once: the
@@ -41,5 +44,87 @@ func TestReverifyPageSaysOrOnce(t *testing.T) {
 		if n := pg.Doc.Find(".cl-passkeyForm").Length(); n != 1 {
 			t.Errorf("%s: %d passkey forms", c.path, n)
 		}
+	}
+}
+
+// A password the operator marked as compromised confirms nothing on
+// /user/verify, as at sign-in: typed right, it is refused with a message
+// that says why and points to the other ways offered (the emailed code
+// here, which then works); typed wrong, it is answered as for any
+// account, so the mark tells nothing to whoever does not know the
+// password. Nor does it confirm anything as the current password on
+// /user/password: a new password refused by the policy there leaves the
+// session unconfirmed.
+func TestReverifyRefusesACompromisedPassword_REQ_SES_06(t *testing.T) {
+	p, clock := startFake(t, portaltest.Options{})
+	b := newBrowser(t, p)
+	signUp(t, p, b, "ada@example.com", "")
+	ada := userByEmail(t, p, "ada@example.com")
+	markCompromised(t, p, ada.ID, nil)
+	clock.Advance(11 * time.Minute)
+
+	const add = "/user/email-addresses/new"
+	confirm := b.get(add)
+	wantText(t, "confirm it's you", confirm, http.StatusOK, "confirm it's you")
+	wrong := b.submit(confirm, reverifyForm, map[string]string{"password": wrongPassword})
+	if got := messageFor(wrong, "password"); wrong.Status != http.StatusUnprocessableEntity || got != "Password is incorrect. Try again, or use another method." {
+		t.Errorf("a wrong password: %d %q", wrong.Status, got)
+	}
+	right := b.submit(confirm, reverifyForm, map[string]string{"password": goodPassword})
+	want := "Your password may have been exposed, so it can't be used to confirm it's you. Choose another way below."
+	if got := messageFor(right, "password"); right.Status != http.StatusUnprocessableEntity || got != want {
+		t.Fatalf("the marked password: %d %q at %s, want 422 %q", right.Status, got, right.URL, want)
+	}
+	if right.Doc.Find(`button[name=strategy][value=email_code]`).Length() != 1 {
+		t.Errorf("the refusal offers no emailed code:\n%s", right.text())
+	}
+	if strings.Contains(wrong.text(), "exposed") {
+		t.Error("a wrong password heard of the mark")
+	}
+	wantReverify(t, "after the refused password", b.getRaw(add), add)
+
+	// The current password on /user/password: a new one the policy
+	// refuses does not leave the session confirmed by the marked one.
+	pw := b.get("/user/password")
+	short := b.submit(pw, passwordPageForm, map[string]string{"current_password": goodPassword, "password": "short"})
+	if short.Status != http.StatusUnprocessableEntity {
+		t.Fatalf("a short new password: %d:\n%s", short.Status, short.text())
+	}
+	wantReverify(t, "after the marked current password", b.getRaw(add), add)
+
+	// Another way does confirm it.
+	sent := b.submit(right, reverifyPrepare, map[string]string{"strategy": "email_code"})
+	code := p.SMTP.WaitFor(t, "ada@example.com", mailWait).Code()
+	back := b.submit(sent, reverifyForm, map[string]string{"code": code})
+	if back.URL.Path != add || back.Doc.Find(addEmailForm).Length() != 1 {
+		t.Errorf("after the emailed code: at %s:\n%s", back.URL, back.text())
+	}
+}
+
+// Where the password is the only way to confirm it's you, the refusal says
+// to change it first, which the account page does with the same password.
+func TestReverifyCompromisedPasswordOnlyWay(t *testing.T) {
+	p, clock := startFake(t, portaltest.Options{Env: map[string]string{"PORTAL_IDENTIFIERS": "username"}})
+	b := newBrowser(t, p)
+	wantHandBack(t, signUpWith(b, map[string]string{"username": "ada_l", "password": goodPassword,
+		"first_name": "Ada", "last_name": "Lovelace"}, appURL), http.StatusSeeOther, appURL)
+	ada, err := p.Store.Q.UserByIdentifier(context.Background(), user.Username, "ada_l")
+	if err != nil {
+		t.Fatal(err)
+	}
+	markCompromised(t, p, ada.ID, nil)
+	clock.Advance(11 * time.Minute)
+	right := b.submit(b.get("/user/verify?return=%2Fuser%2Fdelete"), reverifyForm, map[string]string{"password": goodPassword})
+	want := "Your password may have been exposed, so it can't be used to confirm it's you. Change it first with “Change password” on your account page."
+	if got := messageFor(right, "password"); right.Status != http.StatusUnprocessableEntity || got != want {
+		t.Errorf("the marked password, the only way: %d %q, want 422 %q", right.Status, got, want)
+	}
+	if right.Doc.Find(".cl-alternativeMethods, .cl-dividerText").Length() != 0 {
+		t.Errorf("other ways shown where there are none:\n%s", right.Body)
+	}
+	// As it says: the password changes with itself as the current one.
+	done := b.submit(b.get("/user/password"), passwordPageForm, map[string]string{"current_password": goodPassword, "password": goodPassword + "-new"})
+	if done.URL.Path != "/user" {
+		t.Errorf("changing the marked password: %d at %s:\n%s", done.Status, done.URL, done.text())
 	}
 }
