@@ -217,7 +217,7 @@ func (a *app) userDeletePage(c echo.Context) error {
 	if !a.Account.Fresh(sess) {
 		return a.reverify(c, "/user/delete")
 	}
-	return a.renderDelete(c, http.StatusOK, "", nil)
+	return a.renderDelete(c, http.StatusOK, a.takeDraft(c, sess.ID, "/user/delete").Get("confirmation"), nil)
 }
 
 func (a *app) renderDelete(c echo.Context, status int, typed string, errs views.Errors) error {
@@ -253,7 +253,7 @@ func (a *app) userDelete(c echo.Context) error {
 	typed := c.FormValue("confirmation")
 	if err := a.Account.Delete(c.Request().Context(), sess, a.deleteConfirmation(c, typed)); err != nil {
 		if errors.Is(err, account.ErrReverify) {
-			return a.reverify(c, "/user/delete")
+			return a.reverifyKeeping(c, sess.ID, "/user/delete", "confirmation")
 		}
 		if errs, status, ok := a.formErrors(c, err); ok {
 			if _, ok := errs["confirmation"]; ok {

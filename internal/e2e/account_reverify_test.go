@@ -128,3 +128,72 @@ func TestReverifyCompromisedPasswordOnlyWay(t *testing.T) {
 		t.Errorf("changing the marked password: %d at %s:\n%s", done.Status, done.URL, done.text())
 	}
 }
+
+// Confirming it's you loses nothing the person typed: a form posted after
+// the 10 minutes sends them to "Confirm it's you", and once they have, the
+// form comes back as they filled it in — the new address or number, the
+// phrase that deletes the account —, one press from done. The values go in
+// no URL; they are kept once, for that page and that session only.
+func TestReverifyKeepsWhatWasTyped_REQ_SES_06(t *testing.T) {
+	p, clock := startFake(t, portaltest.Options{})
+	b := newBrowser(t, p)
+	signUp(t, p, b, "ada@example.com", "")
+
+	const add = "/user/email-addresses/new"
+	form := b.get(add)
+	clock.Advance(11 * time.Minute)
+	confirm := b.submit(form, addEmailForm, map[string]string{"email_address": "ada@work.example"})
+	wantText(t, "the stale addition", confirm, http.StatusOK, "confirm it's you")
+	for _, loc := range confirm.Via {
+		if strings.Contains(loc, "work.example") {
+			t.Errorf("the typed address is in a URL: %s", loc)
+		}
+	}
+	back := b.submit(confirm, reverifyForm, map[string]string{"password": goodPassword})
+	if got := back.Doc.Find(addEmailForm + ` input[name=email_address]`).AttrOr("value", ""); back.URL.Path != add || got != "ada@work.example" {
+		t.Fatalf("after confirming: at %s, the address field holds %q:\n%s", back.URL, got, back.text())
+	}
+	if got := b.get(add).Doc.Find(`input[name=email_address]`).AttrOr("value", ""); got != "" {
+		t.Errorf("the kept address came back twice: %q", got)
+	}
+	sent := b.submit(back, addEmailForm, nil)
+	wantText(t, "one press later", sent, http.StatusOK, "Verify your email address", "ada@work.example")
+
+	// Deleting the account: the phrase comes back, the button still asks.
+	del := b.get("/user/delete")
+	clock.Advance(11 * time.Minute)
+	confirm = b.submit(del, deletePageForm, map[string]string{"confirmation": "Delete account"})
+	back = b.submit(confirm, reverifyForm, map[string]string{"password": goodPassword})
+	if got := back.Doc.Find(deletePageForm + ` input[name=confirmation]`).AttrOr("value", ""); back.URL.Path != "/user/delete" || got != "Delete account" {
+		t.Fatalf("after confirming a deletion: at %s, the phrase field holds %q:\n%s", back.URL, got, back.text())
+	}
+	if userByEmail(t, p, "ada@example.com") == nil {
+		t.Fatal("the account went without the button")
+	}
+
+	// Kept for the session that typed it: signed out and in again in the
+	// same browser, the page comes back empty.
+	form = b.get(add)
+	clock.Advance(11 * time.Minute)
+	b.submit(form, addEmailForm, map[string]string{"email_address": "ada@home.example"})
+	b.submit(b.get("/sign-out"), signOutForm, nil)
+	signIn(t, b, "ada@example.com", goodPassword, "")
+	if got := b.get(add).Doc.Find(`input[name=email_address]`).AttrOr("value", ""); got != "" {
+		t.Errorf("another session was shown the kept address %q", got)
+	}
+}
+
+// The same for a phone number.
+func TestReverifyKeepsTheTypedPhoneNumber(t *testing.T) {
+	p, clock, tw := startTwilio(t, phoneEnv)
+	b := newBrowser(t, p)
+	wantHandBack(t, signUpByPhone(t, b, tw, "+1 415 555 0100", adaPhone, appURL), http.StatusSeeOther, appURL)
+	const add, addForm = "/user/phone-numbers/new", `form[action="/user/phone-numbers"]`
+	form := b.get(add)
+	clock.Advance(11 * time.Minute)
+	confirm := b.submit(form, addForm, map[string]string{"phone_number": "+1 415 555 0199"})
+	back := b.submit(confirm, reverifyForm, map[string]string{"password": goodPassword})
+	if got := back.Doc.Find(addForm + ` input[name=phone_number]`).AttrOr("value", ""); back.URL.Path != add || got != "+1 415 555 0199" {
+		t.Fatalf("after confirming: at %s, the number field holds %q:\n%s", back.URL, got, back.text())
+	}
+}
