@@ -150,7 +150,7 @@ func TestReverifyKeepsWhatWasTyped_REQ_SES_06(t *testing.T) {
 		}
 	}
 	back := b.submit(confirm, reverifyForm, map[string]string{"password": goodPassword})
-	if got := back.Doc.Find(addEmailForm + ` input[name=email_address]`).AttrOr("value", ""); back.URL.Path != add || got != "ada@work.example" {
+	if got := back.Doc.Find(addEmailForm+` input[name=email_address]`).AttrOr("value", ""); back.URL.Path != add || got != "ada@work.example" {
 		t.Fatalf("after confirming: at %s, the address field holds %q:\n%s", back.URL, got, back.text())
 	}
 	if got := b.get(add).Doc.Find(`input[name=email_address]`).AttrOr("value", ""); got != "" {
@@ -164,7 +164,7 @@ func TestReverifyKeepsWhatWasTyped_REQ_SES_06(t *testing.T) {
 	clock.Advance(11 * time.Minute)
 	confirm = b.submit(del, deletePageForm, map[string]string{"confirmation": "Delete account"})
 	back = b.submit(confirm, reverifyForm, map[string]string{"password": goodPassword})
-	if got := back.Doc.Find(deletePageForm + ` input[name=confirmation]`).AttrOr("value", ""); back.URL.Path != "/user/delete" || got != "Delete account" {
+	if got := back.Doc.Find(deletePageForm+` input[name=confirmation]`).AttrOr("value", ""); back.URL.Path != "/user/delete" || got != "Delete account" {
 		t.Fatalf("after confirming a deletion: at %s, the phrase field holds %q:\n%s", back.URL, got, back.text())
 	}
 	if userByEmail(t, p, "ada@example.com") == nil {
@@ -193,7 +193,7 @@ func TestReverifyKeepsTheTypedPhoneNumber(t *testing.T) {
 	clock.Advance(11 * time.Minute)
 	confirm := b.submit(form, addForm, map[string]string{"phone_number": "+1 415 555 0199"})
 	back := b.submit(confirm, reverifyForm, map[string]string{"password": goodPassword})
-	if got := back.Doc.Find(addForm + ` input[name=phone_number]`).AttrOr("value", ""); back.URL.Path != add || got != "+1 415 555 0199" {
+	if got := back.Doc.Find(addForm+` input[name=phone_number]`).AttrOr("value", ""); back.URL.Path != add || got != "+1 415 555 0199" {
 		t.Fatalf("after confirming: at %s, the number field holds %q:\n%s", back.URL, got, back.text())
 	}
 }
