@@ -1,12 +1,14 @@
 package handlers
 
 import (
+	"encoding/json"
 	"errors"
 	"net/http"
 	"net/url"
 	"path"
 	"regexp"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -45,6 +47,86 @@ func (a *app) back(c echo.Context) string {
 // reverify sends the browser to confirm who it is, then on to back.
 func (a *app) reverify(c echo.Context, back string) error {
 	return c.Redirect(http.StatusSeeOther, "/user/verify?return="+url.QueryEscape(returnPath(back)))
+}
+
+// draftKey holds, in the __client cookie, what a person typed into a form
+// that a lapsed confirmation interrupted, so that the form comes back
+// filled in after /user/verify instead of empty. The cookie is encrypted
+// and authenticated, so the values appear in no URL, log or history; only
+// fields the caller names are kept, never a password or a code.
+const draftKey = "reverify_draft"
+
+// draftLife is how long a kept form waits: time to fetch an emailed code
+// and type it.
+const draftLife = 30 * time.Minute
+
+// maxDraftValue bounds one kept value, so that the cookie stays small; a
+// longer one is dropped (the form refuses it anyway).
+const maxDraftValue = 512
+
+// draft is a kept form: the session and the page it belongs to.
+type draft struct {
+	Session string     `json:"s"`
+	Path    string     `json:"p"`
+	Values  url.Values `json:"v"`
+	Until   int64      `json:"u"`
+}
+
+// reverifyKeeping is reverify for a form post: the named fields of the
+// form, as typed, are kept for back's page, which shows them again once
+// the person has confirmed it's them (takeDraft). Clerk's UserProfile
+// retries the request itself after its confirmation modal; a form cannot
+// be posted again without the browser sending the verification's own form
+// with it, so the person gets the form back filled in, one press from done.
+func (a *app) reverifyKeeping(c echo.Context, sessionID, back string, fields ...string) error {
+	kept := url.Values{}
+	for _, f := range fields {
+		if v := c.FormValue(f); v != "" && len(v) <= maxDraftValue {
+			kept.Set(f, v)
+		}
+	}
+	if len(kept) > 0 {
+		a.saveDraft(c, draft{Session: sessionID, Path: returnPath(back), Values: kept, Until: a.Clock.Now().Add(draftLife).Unix()})
+	}
+	return a.reverify(c, back)
+}
+
+func (a *app) saveDraft(c echo.Context, d draft) {
+	s, err := a.clients.Get(c.Request(), clientCookie)
+	if err != nil || s.Values[clientIDKey] == nil {
+		return // no client yet: nothing to attach it to
+	}
+	raw, err := json.Marshal(d)
+	if err != nil {
+		return
+	}
+	s.Values[draftKey] = string(raw)
+	_ = s.Save(c.Request(), c.Response()) // too large to keep: the form comes back empty, as before
+}
+
+// takeDraft returns, once, the values kept for the page at path of the
+// session sessionID; nil when there are none. A draft of another session,
+// or past draftLife, is dropped.
+func (a *app) takeDraft(c echo.Context, sessionID, path string) url.Values {
+	s, err := a.clients.Get(c.Request(), clientCookie)
+	if err != nil {
+		return nil
+	}
+	raw, _ := s.Values[draftKey].(string)
+	if raw == "" {
+		return nil
+	}
+	var d draft
+	stale := json.Unmarshal([]byte(raw), &d) != nil || d.Session != sessionID || a.Clock.Now().Unix() > d.Until
+	if !stale && d.Path != path {
+		return nil // another page's, kept for it
+	}
+	delete(s.Values, draftKey)
+	_ = s.Save(c.Request(), c.Response())
+	if stale {
+		return nil
+	}
+	return d.Values
 }
 
 // returnPath keeps only a path of the account pages, so /user/verify can

@@ -23,6 +23,14 @@ func identifierBase(kind string) string {
 	return "/user/email-addresses"
 }
 
+// identifierField is the form field of the kind's address or number.
+func identifierField(kind string) string {
+	if kind == user.Phone {
+		return "phone_number"
+	}
+	return "email_address"
+}
+
 // GET /user/email-addresses/new, /user/phone-numbers/new.
 func (a *app) userAddIdentifierPage(c echo.Context, kind string) error {
 	sess, _, ok, err := a.signedIn(c)
@@ -35,7 +43,8 @@ func (a *app) userAddIdentifierPage(c echo.Context, kind string) error {
 	if !a.Account.Fresh(sess) {
 		return a.reverify(c, identifierBase(kind)+"/new")
 	}
-	return a.renderAddIdentifier(c, http.StatusOK, kind, "", nil)
+	// Back from confirming it's you: the address or number typed before.
+	return a.renderAddIdentifier(c, http.StatusOK, kind, a.takeDraft(c, sess.ID, identifierBase(kind)+"/new").Get(identifierField(kind)), nil)
 }
 
 func (a *app) renderAddIdentifier(c echo.Context, status int, kind, value string, errs views.Errors) error {
@@ -57,10 +66,7 @@ func (a *app) userAddIdentifier(c echo.Context, kind string) error {
 	if kind == user.Phone && !a.Account.SignIn.Phone {
 		return echo.ErrNotFound
 	}
-	field := "email_address"
-	if kind == user.Phone {
-		field = "phone_number"
-	}
+	field := identifierField(kind)
 	value := c.FormValue(field)
 	if ok, msg := a.allow(c, "start", a.limits.start); !ok {
 		return a.renderAddIdentifier(c, http.StatusTooManyRequests, kind, value, views.Errors{"": msg})
@@ -72,7 +78,7 @@ func (a *app) userAddIdentifier(c echo.Context, kind string) error {
 	f, err := add(c.Request().Context(), sess, u, value, a.meta(c))
 	if err != nil {
 		if errors.Is(err, account.ErrReverify) {
-			return a.reverify(c, identifierBase(kind)+"/new")
+			return a.reverifyKeeping(c, sess.ID, identifierBase(kind)+"/new", field)
 		}
 		if errs, status, ok := a.formErrors(c, err); ok {
 			return a.renderAddIdentifier(c, status, kind, value, errs)

@@ -117,6 +117,11 @@ func (a *app) userVerify(c echo.Context) error {
 			a.passkeyRefused(c, err)
 		}
 		if errs, status, ok := a.formErrors(c, err); ok {
+			if err == account.ErrPasswordCompromised && len(a.Account.ReverifyOffered(u)) == 1 {
+				// No other way offered: the password is changed first
+				// (with itself), then confirms it's you again.
+				errs = views.Errors{"password": a.t(c, "account.error.reverify_compromised_only")}
+			}
 			return a.renderVerify(c, status, sess, u, strategy, back, errs)
 		}
 		return err
@@ -212,7 +217,7 @@ func (a *app) userDeletePage(c echo.Context) error {
 	if !a.Account.Fresh(sess) {
 		return a.reverify(c, "/user/delete")
 	}
-	return a.renderDelete(c, http.StatusOK, "", nil)
+	return a.renderDelete(c, http.StatusOK, a.takeDraft(c, sess.ID, "/user/delete").Get("confirmation"), nil)
 }
 
 func (a *app) renderDelete(c echo.Context, status int, typed string, errs views.Errors) error {
@@ -248,7 +253,7 @@ func (a *app) userDelete(c echo.Context) error {
 	typed := c.FormValue("confirmation")
 	if err := a.Account.Delete(c.Request().Context(), sess, a.deleteConfirmation(c, typed)); err != nil {
 		if errors.Is(err, account.ErrReverify) {
-			return a.reverify(c, "/user/delete")
+			return a.reverifyKeeping(c, sess.ID, "/user/delete", "confirmation")
 		}
 		if errs, status, ok := a.formErrors(c, err); ok {
 			if _, ok := errs["confirmation"]; ok {

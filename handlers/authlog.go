@@ -5,6 +5,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/portalhq/portal/internal/account"
 	"github.com/portalhq/portal/internal/apperr"
 	"github.com/portalhq/portal/internal/flow"
 	"github.com/portalhq/portal/internal/session"
@@ -61,7 +62,7 @@ func (a *app) logAttempt(c echo.Context, step, factor, userID string, err error)
 	if err != nil {
 		reason := string(apperr.CodeOf(err))
 		switch {
-		case err == signin.ErrPasswordCompromised:
+		case err == signin.ErrPasswordCompromised, err == account.ErrPasswordCompromised:
 			// The right password, refused because it is marked (Clerk's
 			// sign_in.password.compromised).
 			reason = "password_compromised"

@@ -339,7 +339,7 @@ func (a *app) passkeyRemove(c echo.Context) error {
 	}
 	confirm := views.Confirm{Page: a.page(c, a.t(c, "account.passkey.remove_title")), Heading: a.t(c, "account.passkey.remove_title"),
 		Body:   a.t(c, "account.passkey.remove_body", "Name", name),
-		Action: here, Button: a.t(c, "account.passkey.remove_title"), BackURL: securityPath}
+		Action: here, Button: a.t(c, "account.passkey.remove_title"), BackURL: securityPath, Danger: true}
 	if c.Request().Method == http.MethodGet {
 		return render(c, http.StatusOK, views.ConfirmPage(confirm))
 	}
@@ -437,7 +437,7 @@ func (a *app) totpRemove(c echo.Context) error {
 		body = a.t(c, "account.totp.remove_body_backup")
 	}
 	confirm := views.Confirm{Page: a.page(c, a.t(c, "account.totp.remove_title")), Heading: a.t(c, "account.totp.remove_title"),
-		Body: body, Action: here, Button: a.t(c, "account.remove"), BackURL: securityPath}
+		Body: body, Action: here, Button: a.t(c, "account.remove"), BackURL: securityPath, Danger: true}
 	if c.Request().Method == http.MethodGet {
 		return render(c, http.StatusOK, views.ConfirmPage(confirm))
 	}
@@ -507,7 +507,7 @@ func (a *app) phoneDisable(c echo.Context) error {
 		body = a.t(c, "account.sms.off_body_backup")
 	}
 	confirm := views.Confirm{Page: a.page(c, a.t(c, "account.sms.off_title")), Heading: a.t(c, "account.sms.off_title"),
-		Body: body, Action: here, Button: a.t(c, "account.turn_off"), BackURL: securityPath}
+		Body: body, Action: here, Button: a.t(c, "account.turn_off"), BackURL: securityPath, Danger: true}
 	if c.Request().Method == http.MethodGet {
 		return render(c, http.StatusOK, views.ConfirmPage(confirm))
 	}

@@ -116,3 +116,21 @@ func TestSecurityPages(t *testing.T) {
 		t.Error("a backup code is letters: no numeric keyboard, no one-time-code autofill")
 	}
 }
+
+// "Confirm it's you" says "or" once before the other ways. With the
+// passkey the only other way, that "or" is hidden with the passkey button
+// where the browser has no WebAuthn (data-passkey-only), so no line leads
+// to nothing; with other methods after it, it always shows.
+func TestReverifyDividerHidesWithAnOnlyPasskey(t *testing.T) {
+	p := UserVerify{Page: page("Confirm"), Action: "/user/verify", PrepareAction: "/user/verify/prepare", Strategy: "password",
+		Return: "/user", CancelURL: "/user", Passkey: &PasskeyForm{Action: "/user/verify", OptionsURL: "/sign-in/passkey/options", Label: "Use a passkey"}}
+	doc, _ := render(t, UserVerifyPage(p))
+	if or := doc.Find(".cl-dividerText"); or.Length() != 1 || or.AttrOr("data-passkey-only", "missing") == "missing" {
+		t.Errorf("password and a passkey: %d dividers, hidden without WebAuthn: %v", or.Length(), or.AttrOr("data-passkey-only", "missing") != "missing")
+	}
+	p.Methods = []Method{{Strategy: "email_code", Label: "Email code"}}
+	doc, _ = render(t, UserVerifyPage(p))
+	if or := doc.Find(".cl-dividerText"); or.Length() != 1 || or.AttrOr("data-passkey-only", "missing") != "missing" {
+		t.Errorf("with other methods too: %d dividers, hidden without WebAuthn: %v", or.Length(), or.AttrOr("data-passkey-only", "missing") != "missing")
+	}
+}

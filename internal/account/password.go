@@ -48,9 +48,13 @@ func (s *Service) ChangePassword(ctx context.Context, sess *session.Session, u *
 			}
 			return err
 		}
-		// Proven: a policy complaint below need not ask for it again.
-		if err := s.Sessions.Reverified(ctx, sess, true, false); err != nil {
-			return err
+		// Proven: a policy complaint below need not ask for it again. A
+		// password marked as compromised may still be changed for another
+		// one, but proves nothing else (PasswordFactor).
+		if !u.PasswordCompromised() {
+			if err := s.Sessions.Reverified(ctx, sess, true, false); err != nil {
+				return err
+			}
 		}
 	case !s.Fresh(sess):
 		return ErrReverify

@@ -99,8 +99,21 @@ func (p *PasswordFactor) Attempt(ctx context.Context, _ *session.Session, u *use
 	if in.Password == "" {
 		return apperr.Field(apperr.Invalid, "password", "Enter your password.").T("account.error.enter_password")
 	}
-	return p.Check.Attempt(ctx, nil, u, in)
+	if err := p.Check.Attempt(ctx, nil, u, in); err != nil {
+		return err // a wrong password is answered as for any account
+	}
+	if u.PasswordCompromised() {
+		return ErrPasswordCompromised
+	}
+	return nil
 }
+
+// ErrPasswordCompromised answers the right password of an account whose
+// password is marked as compromised: it proves nothing any more, here as at
+// sign-in (Clerk refuses it on reverification too). Only the right password
+// hears it, so the mark tells nothing to whoever does not know it.
+var ErrPasswordCompromised = apperr.Field(apperr.Invalid, "password",
+	"Your password may have been exposed, so it can't be used to confirm it's you. Choose another way below.").T("account.error.reverify_compromised")
 
 // CodeFactor confirms with a code sent to the account's primary email
 // address (flow.EmailCode) or phone number (flow.PhoneCode). Codes are
