@@ -119,7 +119,7 @@ func TestVerifyingAnUnverifiedPhoneNumber(t *testing.T) {
 
 	pg := b.get("/user")
 	wantText(t, "/user", pg, http.StatusOK, "+1 415-555-0100", "Unverified")
-	pg = b.get(pg.Doc.Find(`li[data-identifier="` + id + `"] a:contains("Verify")`).AttrOr("href", "(none)"))
+	pg = b.get(pg.Doc.Find(`li[data-identifier="`+id+`"] a:contains("Verify")`).AttrOr("href", "(none)"))
 	wantText(t, "the Verify page", pg, http.StatusOK, "Verify +1 415-555-0100?", "We'll text it a code")
 	pg = b.submit(pg, confirmForm(pg), nil)
 	wantText(t, "the code page", pg, http.StatusOK, "+1 415-555-0100")
