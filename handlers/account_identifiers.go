@@ -104,7 +104,7 @@ func (a *app) userVerifyIdentifierPage(c echo.Context) error {
 func (a *app) renderVerifyIdentifier(c echo.Context, status int, f *flow.Flow, notice string, errs views.Errors) error {
 	p := views.UserVerifyIdentifier{Page: a.page(c, a.t(c, "link.verify_heading")), Action: "/user/verify-identifier",
 		SendAction: "/user/verify-identifier/send", FlowID: f.ID, Destination: f.Identifier,
-		Phone: f.Data.IdentifierKind == user.Phone, Notice: notice, Errors: errs, CancelURL: "/user"}
+		Phone: f.Data.IdentifierKind == user.Phone, NoLink: f.Data.IdentifierID != "", Notice: notice, Errors: errs, CancelURL: "/user"}
 	strategy := flow.EmailCode
 	if p.Phone {
 		p.Page.Title, p.Destination, strategy = a.t(c, "signup.verify_title_phone"), a.displayPhone(f.Identifier), flow.PhoneCode
@@ -118,7 +118,7 @@ func (a *app) renderVerifyIdentifier(c echo.Context, status int, f *flow.Flow, n
 // page saying so; otherwise the reason.
 func (a *app) pendingGone(c echo.Context, sess *session.Session, u *user.User, flowID string, err error) error {
 	if f, ok := a.Account.Added(c.Request().Context(), sess, u, flowID); ok {
-		return c.Redirect(http.StatusSeeOther, addedURL(f.Data.IdentifierKind))
+		return c.Redirect(http.StatusSeeOther, doneURL(f))
 	}
 	if e, ok := apperr.As(err); ok {
 		return a.message(c, statusOf(e.Code), a.t(c, "page.expired_title"), a.say(c, e), "/user", a.t(c, "account.back_to_account"))
@@ -140,7 +140,7 @@ func (a *app) userVerifyIdentifier(c echo.Context) error {
 	if ok, msg := a.allow(c, "attempt", a.limits.attempt); !ok {
 		return a.renderVerifyIdentifier(c, http.StatusTooManyRequests, f, "", views.Errors{"": msg})
 	}
-	i, err := a.Account.VerifyCode(ctx, sess, f, flow.CleanCode(c.FormValue("code")))
+	_, err = a.Account.VerifyCode(ctx, sess, f, flow.CleanCode(c.FormValue("code")))
 	factor := flow.EmailCode
 	if f.Data.IdentifierKind == user.Phone {
 		factor = flow.PhoneCode
@@ -152,7 +152,7 @@ func (a *app) userVerifyIdentifier(c echo.Context) error {
 		}
 		return err
 	}
-	return c.Redirect(http.StatusSeeOther, addedURL(i.Kind))
+	return c.Redirect(http.StatusSeeOther, doneURL(f))
 }
 
 func addedURL(kind string) string {
@@ -249,18 +249,38 @@ func (a *app) userIdentifierConfirm(c echo.Context, kind, action string) error {
 		return a.message(c, http.StatusNotFound, a.t(c, "page.not_found_short"), a.say(c, account.ErrNoSuchIdentifier), "/user",
 			a.t(c, "account.back_to_account"))
 	}
+	if action == "verify" && i.Verified() {
+		// Verified meanwhile (another tab, the operator): nothing to do.
+		return c.Redirect(http.StatusSeeOther, verifiedURL(kind))
+	}
 	here := identifierBase(kind) + "/" + i.ID + "/" + action
 	if !a.Account.Fresh(sess) {
 		return a.reverify(c, here)
 	}
+	return a.confirm(c, a.identifierConfirm(c, u, i, action, nil))
+}
+
+// identifierConfirm is the page that asks before action (primary, remove,
+// verify) on the identifier i of u; errs says why the last press failed.
+func (a *app) identifierConfirm(c echo.Context, u *user.User, i *user.Identifier, action string, errs views.Errors) views.UserConfirm {
+	kind := i.Kind
+	here := identifierBase(kind) + "/" + i.ID + "/" + action
 	shown := i.Value
 	if kind == user.Phone {
 		shown = a.displayPhone(i.Value)
 	}
 	p := views.UserConfirm{Page: a.page(c, a.t(c, "account.remove")), Action: here, CancelURL: "/user",
 		Heading: a.t(c, "account.identifiers.remove_heading", "Value", shown), Button: a.t(c, "account.remove"), Danger: true,
-		Body: a.t(c, "account.identifiers.remove_body")}
-	if action == "primary" {
+		Body: a.t(c, "account.identifiers.remove_body"), Errors: errs}
+	switch action {
+	case "verify":
+		p.Button, p.Danger = a.t(c, "account.verify.send_code"), false
+		p.Heading = a.t(c, "account.identifiers.verify_heading", "Value", shown)
+		p.Body = a.t(c, "account.identifiers.verify_body_email")
+		if kind == user.Phone {
+			p.Body = a.t(c, "account.identifiers.verify_body_phone")
+		}
+	case "primary":
 		p.Page.Title, p.Button, p.Danger = a.t(c, "account.identifiers.make_primary"), a.t(c, "account.identifiers.make_primary"), false
 		p.Heading = a.t(c, "account.identifiers.primary_heading", "Value", shown)
 		p.Body = a.t(c, "account.identifiers.primary_body")
@@ -268,7 +288,7 @@ func (a *app) userIdentifierConfirm(c echo.Context, kind, action string) error {
 			p.Body = a.t(c, "account.identifiers.primary_body_email", "Email", u.PrimaryEmail())
 		}
 	}
-	return a.confirm(c, p)
+	return p
 }
 
 // confirm renders a confirmation page titled by its question ("Remove
@@ -288,6 +308,9 @@ func (a *app) userIdentifierChange(c echo.Context, kind, action string) error {
 		return err
 	}
 	ctx, id := c.Request().Context(), c.Param("id")
+	if action == "verify" {
+		return a.userIdentifierVerifyStart(c, sess, u, kind, id)
+	}
 	done := "removed"
 	switch {
 	case action == "primary" && kind == user.Phone:
@@ -304,4 +327,47 @@ func (a *app) userIdentifierChange(c echo.Context, kind, action string) error {
 		return a.profileFailed(c, sess, u, err, nil)
 	}
 	return c.Redirect(http.StatusSeeOther, "/user?done="+done)
+}
+
+// POST /user/{email-addresses,phone-numbers}/:id/verify: send a code to an
+// unverified address of the account; the code page that follows is the
+// one of an addition, and the same limits apply.
+func (a *app) userIdentifierVerifyStart(c echo.Context, sess *session.Session, u *user.User, kind, id string) error {
+	here := identifierBase(kind) + "/" + id + "/verify"
+	i := u.Identifier(id)
+	if i == nil || i.Kind != kind {
+		return a.profileFailed(c, sess, u, account.ErrNoSuchIdentifier, nil)
+	}
+	if ok, msg := a.allow(c, "start", a.limits.start); !ok {
+		return render(c, http.StatusTooManyRequests, views.UserConfirmPage(a.identifierConfirm(c, u, i, "verify", views.Errors{"": msg})))
+	}
+	f, err := a.Account.StartVerify(c.Request().Context(), sess, u, kind, id, a.meta(c))
+	switch {
+	case errors.Is(err, account.ErrReverify):
+		return a.reverify(c, here)
+	case errors.Is(err, account.ErrVerifiedAlready):
+		return c.Redirect(http.StatusSeeOther, verifiedURL(kind))
+	case err != nil:
+		if e, ok := apperr.As(err); ok {
+			return render(c, statusOf(e.Code), views.UserConfirmPage(a.identifierConfirm(c, u, i, "verify", views.Errors{"": a.say(c, e)})))
+		}
+		return err
+	}
+	return c.Redirect(http.StatusSeeOther, "/user/verify-identifier?flow="+url.QueryEscape(f.ID))
+}
+
+func verifiedURL(kind string) string {
+	if kind == user.Phone {
+		return "/user?done=phone_verified"
+	}
+	return "/user?done=email_verified"
+}
+
+// doneURL is where a finished flow f goes: the account page, saying the
+// address was added, or verified.
+func doneURL(f *flow.Flow) string {
+	if f.Data.IdentifierID != "" {
+		return verifiedURL(f.Data.IdentifierKind)
+	}
+	return addedURL(f.Data.IdentifierKind)
 }

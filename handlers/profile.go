@@ -82,6 +82,10 @@ func (a *app) profileNotice(c echo.Context, done string) string {
 		return a.t(c, "account.notice.email_added")
 	case "phone_added":
 		return a.t(c, "account.notice.phone_added")
+	case "email_verified":
+		return a.t(c, "account.notice.email_verified")
+	case "phone_verified":
+		return a.t(c, "account.notice.phone_verified")
 	case "primary_email":
 		return a.t(c, "account.notice.primary_email")
 	case "primary_phone":
@@ -105,7 +109,7 @@ func (a *app) renderProfile(c echo.Context, status int, sess *session.Session, u
 	errs views.Errors, form url.Values) error {
 	ctx := c.Request().Context()
 	p := views.UserProfile{Page: a.page(c, a.t(c, "account.title")), FirstName: u.FirstName, LastName: u.LastName, Username: u.Username(), ShowUsername: a.Account.SignIn.Username, HasUsername: u.Username() != "",
-		Initials: u.Initials(), ImageURL: u.ImageURL, ShowPhones: a.Account.SignIn.Phone || u.PrimaryPhone() != "", AddPhones: a.Account.SignIn.Phone,
+		Initials: u.Initials(), ImageURL: u.ImageURL, AddPhones: a.Account.SignIn.Phone,
 		HasPassword: u.PasswordHash != "", AllowDelete: a.Account.AllowDeletion,
 		Notice: notice, Errors: errs, SignOutURL: "/sign-out", BackURL: a.back(c)}
 	if form != nil {
@@ -122,6 +126,9 @@ func (a *app) renderProfile(c echo.Context, status int, sess *session.Session, u
 			p.Phones = append(p.Phones, item)
 		}
 	}
+	// Numbers the operator added show even where people add none, the
+	// unverified ones too: they can be verified here, or removed.
+	p.ShowPhones = a.Account.SignIn.Phone || len(p.Phones) > 0
 	devices, err := a.Account.Devices(ctx, sess)
 	if err != nil {
 		return err

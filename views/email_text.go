@@ -93,6 +93,8 @@ func codePurpose(p CodeEmail) string {
 		return p.T("email.code.purpose_reset_password", "App", p.AppName)
 	case "add-email":
 		return p.T("email.code.purpose_add_email", "App", p.AppName)
+	case "verify-email":
+		return p.T("email.code.purpose_verify_email", "App", p.AppName)
 	case "reverify":
 		return p.T("email.code.purpose_reverify", "App", p.AppName)
 	case "verify-domain":
@@ -175,6 +177,8 @@ func smsSentence(p SMSCode) string {
 		return p.N("sms.code.reset_password", p.Minutes, "Code", p.Code, "App", p.AppName)
 	case "add-phone":
 		return p.N("sms.code.add_phone", p.Minutes, "Code", p.Code, "App", p.AppName)
+	case "verify-phone":
+		return p.N("sms.code.verify_phone", p.Minutes, "Code", p.Code, "App", p.AppName)
 	case "reverify":
 		return p.N("sms.code.reverify", p.Minutes, "Code", p.Code, "App", p.AppName)
 	}

@@ -512,6 +512,7 @@ type UserVerifyIdentifier struct {
 	FlowID      string
 	Destination string
 	Phone       bool
+	NoLink      bool // no "send a link instead": verifying an address the account has
 	ResendWait  int
 	Notice      string
 	Errors      Errors
@@ -528,6 +529,7 @@ type UserConfirm struct {
 	Button    string
 	Danger    bool
 	CancelURL string
+	Errors    Errors // why the last press failed
 }
 
 // UserPassword is /user/password: set or change the password.

@@ -44,6 +44,14 @@ var (
 		"This number receives your sign-in codes. Turn off codes by text message under Security first.").T("account.error.second_factor_phone")
 	errPrimaryEmail = apperr.New(apperr.Invalid,
 		"This is your primary email address. Make another address primary before removing it.").T("account.error.primary_email")
+	// ErrVerifyGone: the address being verified left the account meanwhile.
+	ErrVerifyGone = apperr.New(apperr.Expired, "This address is no longer on your account.").T("account.error.verify_gone")
+	// ErrVerifyExpired: a verification of an address the account has is
+	// unknown, finished or expired.
+	ErrVerifyExpired = apperr.New(apperr.Expired,
+		"This verification has expired. Press Verify next to the address on your account page to get a new code.").T("account.error.verify_expired")
+	// ErrVerifiedAlready: the address to verify is verified already.
+	ErrVerifiedAlready  = apperr.New(apperr.Invalid, "This address is verified already.").T("account.error.verified_already")
 	errTakenAfterVerify = apperr.Field(apperr.Conflict, "code",
 		"This address belongs to another account. Sign in to that account to use it, or remove it there first.").T("account.error.taken_after_verify")
 )
@@ -132,6 +140,40 @@ func (s *Service) add(ctx context.Context, sess *session.Session, u *user.User, 
 		return nil, apperr.Field(apperr.Invalid, field, fmt.Sprintf("You can add at most %d of these. Remove one first.", MaxPerKind)).
 			T("account.error.too_many_identifiers", "Count", MaxPerKind)
 	}
+	return s.start(ctx, sess, u, kind, value, "", field, m)
+}
+
+// StartVerify sends a code to the unverified email address or phone number
+// identifierID of u (one the operator added unverified, say): like an
+// addition, it is verified once the code comes back on this session.
+func (s *Service) StartVerify(ctx context.Context, sess *session.Session, u *user.User, kind, identifierID string, m flow.Meta) (*flow.Flow, error) {
+	if !s.Fresh(sess) {
+		return nil, ErrReverify
+	}
+	i := u.Identifier(identifierID)
+	if i == nil || i.Kind != kind {
+		return nil, ErrNoSuchIdentifier
+	}
+	if i.Verified() {
+		return nil, ErrVerifiedAlready
+	}
+	field := "email_address"
+	if kind == user.Phone {
+		field = "phone_number"
+		n, err := s.parsePhone(i.Value)
+		if err == nil {
+			err = s.textable(n)
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	return s.start(ctx, sess, u, kind, i.Value, i.ID, field, m)
+}
+
+// start begins the flow that verifies value (of kind) for u — a new one,
+// or the unverified identifierID — and sends its first code.
+func (s *Service) start(ctx context.Context, sess *session.Session, u *user.User, kind, value, identifierID, field string, m flow.Meta) (*flow.Flow, error) {
 	now := s.Clock.Now()
 	strategy := flow.EmailCode
 	if kind == user.Phone {
@@ -139,7 +181,7 @@ func (s *Service) add(ctx context.Context, sess *session.Session, u *user.User, 
 	}
 	f := &flow.Flow{ID: id.New("vfy"), Kind: KindAddIdentifier, ClientID: sess.ClientID, SessionID: sess.ID,
 		UserID: u.ID, Status: flow.NeedsFirstFactor, Identifier: value, CreatedAt: now, UpdatedAt: now,
-		ExpireAt: now.Add(flow.Lifetime), Data: flow.Data{IdentifierKind: kind, Strategy: strategy}}
+		ExpireAt: now.Add(flow.Lifetime), Data: flow.Data{IdentifierKind: kind, Strategy: strategy, IdentifierID: identifierID}}
 	if err := s.Repo.CreateFlow(ctx, f); err != nil {
 		return nil, err
 	}
@@ -162,8 +204,13 @@ func (s *Service) Pending(ctx context.Context, sess *session.Session, flowID str
 	if err != nil {
 		return nil, err
 	}
-	if f.Kind != KindAddIdentifier || f.SessionID != sess.ID || f.UserID != sess.UserID ||
-		f.Status != flow.NeedsFirstFactor || f.Expired(s.Clock.Now()) {
+	if f.Kind != KindAddIdentifier || f.SessionID != sess.ID || f.UserID != sess.UserID {
+		return nil, ErrPendingGone
+	}
+	if f.Status != flow.NeedsFirstFactor || f.Expired(s.Clock.Now()) {
+		if f.Data.IdentifierID != "" {
+			return nil, ErrVerifyExpired
+		}
 		return nil, ErrPendingGone
 	}
 	return f, nil
@@ -185,6 +232,12 @@ func (s *Service) Added(ctx context.Context, sess *session.Session, u *user.User
 // address, a link (flow.EmailLink) to the address being added.
 func (s *Service) Send(ctx context.Context, f *flow.Flow, strategy string, m flow.Meta) error {
 	want := []string{flow.EmailCode, flow.EmailLink}
+	emailPurpose, phonePurpose := "add-email", "add-phone"
+	if f.Data.IdentifierID != "" {
+		// Verifying an address the account has: a code only. The link's
+		// email speaks of adding it, in the browser that did.
+		want, emailPurpose, phonePurpose = []string{flow.EmailCode}, "verify-email", "verify-phone"
+	}
 	if f.Data.IdentifierKind == user.Phone {
 		want = []string{flow.PhoneCode}
 	}
@@ -205,11 +258,11 @@ func (s *Service) Send(ctx context.Context, f *flow.Flow, strategy string, m flo
 	}
 	switch strategy {
 	case flow.EmailLink:
-		err = s.Notifier.SendLink(ctx, f.Identifier, LinkURL(s.BaseURL, secret), "add-email")
+		err = s.Notifier.SendLink(ctx, f.Identifier, LinkURL(s.BaseURL, secret), emailPurpose)
 	case flow.PhoneCode:
-		err = s.Notifier.SendSMSCode(ctx, f.Identifier, secret, "add-phone")
+		err = s.Notifier.SendSMSCode(ctx, f.Identifier, secret, phonePurpose)
 	default:
-		err = s.Notifier.SendCode(ctx, f.Identifier, secret, "add-email")
+		err = s.Notifier.SendCode(ctx, f.Identifier, secret, emailPurpose)
 	}
 	if err != nil {
 		_ = s.Codes.Cancel(ctx, s.Repo, f.ID, strategy) // unsent: no cooldown, no cap
@@ -283,12 +336,34 @@ func (s *Service) complete(ctx context.Context, f *flow.Flow) (*user.Identifier,
 		if err != nil {
 			return err
 		}
-		i := user.Identifier{ID: id.New(id.Identifier), UserID: u.ID, Kind: f.Data.IdentifierKind, Value: f.Identifier,
-			VerifiedAt: &now, CreatedAt: now, UpdatedAt: now}
-		if err := r.CreateIdentifier(ctx, i); errors.Is(err, apperr.ErrConflict) {
-			return errTakenAfterVerify
-		} else if err != nil {
-			return err
+		var i user.Identifier
+		if f.Data.IdentifierID != "" {
+			// An address already on the account: (kind, value) is unique
+			// across accounts, so no other can have it verified meanwhile.
+			had := u.Identifier(f.Data.IdentifierID)
+			if had == nil || had.Kind != f.Data.IdentifierKind || had.Value != f.Identifier {
+				return ErrVerifyGone
+			}
+			i = *had
+			if !i.Verified() {
+				if err := r.VerifyIdentifier(ctx, u.ID, i.ID, now); isNotFound(err) {
+					return ErrVerifyGone
+				} else if err != nil {
+					return err
+				}
+			}
+			i.VerifiedAt = &now
+			// The rules below (primary, organizations) see it as they see
+			// a new address.
+			u = u.Without(i.ID)
+		} else {
+			i = user.Identifier{ID: id.New(id.Identifier), UserID: u.ID, Kind: f.Data.IdentifierKind, Value: f.Identifier,
+				VerifiedAt: &now, CreatedAt: now, UpdatedAt: now}
+			if err := r.CreateIdentifier(ctx, i); errors.Is(err, apperr.ErrConflict) {
+				return errTakenAfterVerify
+			} else if err != nil {
+				return err
+			}
 		}
 		switch {
 		case i.Kind == user.Email && u.Identifier(u.PrimaryEmailID) == nil:

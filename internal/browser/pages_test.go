@@ -89,6 +89,8 @@ var pages = []portalPage{
 	{name: "remove-email", route: "/user/email-addresses/:id/remove", who: member, path: flow("/user/email-addresses/", (*states).emailRemove), h1: "Remove " + adaEmail},
 	{name: "make-phone-primary", route: "/user/phone-numbers/:id/primary", who: member, path: flow("/user/phone-numbers/", (*states).phonePrimary), h1: "Make +1"},
 	{name: "remove-phone", route: "/user/phone-numbers/:id/remove", who: member, path: flow("/user/phone-numbers/", (*states).phoneRemove), h1: "Remove +1"},
+	{name: "verify-email", route: "/user/email-addresses/:id/verify", who: member, path: flow("/user/email-addresses/", (*states).emailVerify), h1: "Verify " + adaUnverifiedEmail},
+	{name: "verify-phone", route: "/user/phone-numbers/:id/verify", who: member, path: flow("/user/phone-numbers/", (*states).phoneVerify), h1: "Verify +1"},
 	{name: "password", route: "/user/password", who: member, path: at("/user/password"), h1: "Change your password"},
 	{name: "security", route: "/user/security", who: member, path: at("/user/security"), h1: "Security"},
 	{name: "add-passkey", route: "/user/security/passkeys/new", who: member, path: at("/user/security/passkeys/new"), h1: "Add a passkey"},
@@ -192,6 +194,8 @@ func (s *states) emailPrimary() string       { return s.emailID + "/primary" }
 func (s *states) emailRemove() string        { return s.emailID + "/remove" }
 func (s *states) phonePrimary() string       { return s.phoneID + "/primary" }
 func (s *states) phoneRemove() string        { return s.phoneID + "/remove" }
+func (s *states) emailVerify() string        { return s.unverifiedEmail + "/verify" }
+func (s *states) phoneVerify() string        { return s.unverifiedPhone + "/verify" }
 func (s *states) org() string                { return s.orgID }
 func (s *states) orgMembers() string         { return s.orgID + "/members" }
 func (s *states) orgInvitations() string     { return s.orgID + "/invitations" }

@@ -31,19 +31,21 @@ import (
 // signed in, with a phone number, an organization and an address being
 // added.
 const (
-	adaEmail      = "ada@example.com"
-	adaPhone      = "+14155550100"
-	adaWorkEmail  = "ada.work@example.com"
-	graceEmail    = "grace@example.com"
-	carolEmail    = "carol@example.com"
-	danEmail      = "dan@example.com"
-	danPhone      = "+14155550101"
-	eveEmail      = "eve@example.com"
-	heidiEmail    = "heidi@example.com"
-	judyEmail     = "judy@example.com"
-	bobName       = "Bob Jones" // a member of Ada's organization
-	bobEmail      = "bob@acme-rockets.test"
-	matrixOrgName = "Acme Rockets"
+	adaEmail = "ada@example.com"
+	adaPhone = "+14155550100"
+	// an address the operator gave Ada unverified
+	adaUnverifiedEmail = "ada.unverified@example.com"
+	adaWorkEmail       = "ada.work@example.com"
+	graceEmail         = "grace@example.com"
+	carolEmail         = "carol@example.com"
+	danEmail           = "dan@example.com"
+	danPhone           = "+14155550101"
+	eveEmail           = "eve@example.com"
+	heidiEmail         = "heidi@example.com"
+	judyEmail          = "judy@example.com"
+	bobName            = "Bob Jones" // a member of Ada's organization
+	bobEmail           = "bob@acme-rockets.test"
+	matrixOrgName      = "Acme Rockets"
 )
 
 // whose browser a page is seen in.
@@ -72,6 +74,8 @@ type states struct {
 	signUpConsent               string // a provider sign-up missing the consent box alone
 	addEmail, addEmailLink      string // Ada adding an address: its flow and emailed link
 	emailID, phoneID            string // Ada's identifiers
+	unverifiedEmail             string // an address the operator gave Ada unverified
+	unverifiedPhone             string // a number likewise
 	orgID, ticket               string
 	memberID                    string // Bob Jones's membership of Ada's organization
 	passkeyID                   string // Ada's passkey
@@ -156,6 +160,20 @@ func (m *matrix) setUp() {
 	}
 	if s.emailID == "" || s.phoneID == "" {
 		m.t.Fatalf("Ada's identifiers: %+v", u.Identifiers)
+	}
+	// The operator gives Ada an address and a number unverified, for
+	// their Verify pages.
+	for _, i := range []user.Identifier{{Kind: user.Email, Value: adaUnverifiedEmail}, {Kind: user.Phone, Value: "+14155550177"}} {
+		now := time.Now()
+		i.ID, i.UserID, i.CreatedAt, i.UpdatedAt = id.New(id.Identifier), u.ID, now, now
+		if err := m.p.Store.Q.CreateIdentifier(context.Background(), i); err != nil {
+			m.t.Fatal(err)
+		}
+		if i.Kind == user.Email {
+			s.unverifiedEmail = i.ID
+		} else {
+			s.unverifiedPhone = i.ID
+		}
 	}
 
 	// A sign-in token for Grace, as POST /v1/sign_in_tokens makes one.

@@ -93,6 +93,11 @@ type Data struct {
 	FactorsPassed  bool       `json:"factors_passed,omitempty"`
 	SecondFactorAt *time.Time `json:"second_factor_at,omitempty"`
 
+	// IdentifierID, on an account's verify_identifier flow, is the
+	// unverified email address or phone number already on the account that
+	// the code verifies; empty when the flow adds a new one.
+	IdentifierID string `json:"identifier_id,omitempty"`
+
 	// Sign-up fields.
 	Email         string `json:"email,omitempty"`
 	Phone         string `json:"phone,omitempty"`

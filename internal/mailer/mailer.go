@@ -111,7 +111,7 @@ func (m *Mailer) SendSMSCode(ctx context.Context, to, code, purpose string) erro
 	if u, err := url.Parse(m.BaseURL); err == nil {
 		host = u.Hostname()
 	}
-	msg := views.SMSCode{AppName: m.AppName, Code: code, Minutes: int(flow.CodeTTL / time.Minute),
+	msg := views.SMSCode{AppName: m.appName(m.theme()), Code: code, Minutes: int(flow.CodeTTL / time.Minute),
 		Purpose: purpose, Domain: host}
 	if l := m.localizer(ctx); l != nil {
 		msg.I18n = l
@@ -198,12 +198,28 @@ func (m *Mailer) dateTime(ctx context.Context, t time.Time) string {
 	return t.UTC().Format("2 Jan 2006, 15:04 UTC")
 }
 
-func (m *Mailer) base(ctx context.Context) views.Email {
-	var t *theme.Theme
-	if m.Theme != nil {
-		t, _ = m.Theme.Theme() // on a reload error, the last good theme
+// theme is the theme in force, or nil without one.
+func (m *Mailer) theme() *theme.Theme {
+	if m.Theme == nil {
+		return nil
 	}
-	e := views.Email{AppName: m.AppName, BaseURL: m.BaseURL, Colors: colors(t), Logo: m.logo(t)}
+	t, _ := m.Theme.Theme() // on a reload error, the last good theme
+	return t
+}
+
+// appName is the name the pages show: the theme's applicationName when it
+// sets one, else PORTAL_APP_NAME. A message names the app as the page
+// that asked for it does.
+func (m *Mailer) appName(t *theme.Theme) string {
+	if t != nil && t.Options.ApplicationName != "" {
+		return t.Options.ApplicationName
+	}
+	return m.AppName
+}
+
+func (m *Mailer) base(ctx context.Context) views.Email {
+	t := m.theme()
+	e := views.Email{AppName: m.appName(t), BaseURL: m.BaseURL, Colors: colors(t), Logo: m.logo(t)}
 	if l := m.localizer(ctx); l != nil {
 		e.Lang, e.Dir, e.I18n = l.Locale(), l.Dir(), l
 	}

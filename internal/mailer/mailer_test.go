@@ -286,3 +286,53 @@ func TestWideLogoInEmails(t *testing.T) {
 		t.Errorf("wide logo:\n%s", html)
 	}
 }
+
+// Messages name the app as the pages do: the theme's applicationName when
+// it sets one, over PORTAL_APP_NAME, in the subject and the body, in every
+// language, by email and by text message. Without it, PORTAL_APP_NAME.
+func TestThemesApplicationNameInMessages(t *testing.T) {
+	themeFile := filepath.Join(t.TempDir(), "acme.yaml")
+	if err := os.WriteFile(themeFile, []byte("extends: default\noptions:\n  applicationName: Acme Rockets\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	look, err := theme.NewLive(themeFile, "", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cat, _ := i18n.New("en", "")
+	for _, lang := range cat.Locales() {
+		m, s := newMailer(t, "en")
+		m.Theme = look
+		ctx := i18n.NewContext(context.Background(), cat.For(lang))
+		if err := m.SendCode(ctx, "ada@example.com", "123456", "sign-in"); err != nil {
+			t.Fatal(err)
+		}
+		if err := m.SendPasswordChanged(ctx, "ada@example.com"); err != nil {
+			t.Fatal(err)
+		}
+		if err := m.SendSMSCode(ctx, "+14155550100", "123456", "sign-in"); err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range s.mails {
+			if !strings.Contains(e.Subject, "Acme Rockets") || strings.Contains(e.Subject, app) ||
+				!strings.Contains(unwrap(e.Text), "Acme Rockets") || strings.Contains(e.Text, app) || strings.Contains(e.HTML, "Jerry") {
+				t.Errorf("%s: an email names the app otherwise than the theme does: %q\n%s", lang, e.Subject, e.Text)
+			}
+		}
+		if len(s.texts) != 1 || !strings.Contains(s.texts[0].Body, "Acme Rockets") || strings.Contains(s.texts[0].Body, app) {
+			t.Errorf("%s: the text message: %+v", lang, s.texts)
+		}
+	}
+
+	m, s := newMailer(t, "en")
+	m.Theme, err = theme.NewLive("default", "", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := m.SendCode(context.Background(), "ada@example.com", "123456", "sign-in"); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(s.mails[0].Subject, app) {
+		t.Errorf("without a theme's name the subject is %q, want PORTAL_APP_NAME %q in it", s.mails[0].Subject, app)
+	}
+}
