@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/portalhq/portal/internal/apperr"
 	"github.com/portalhq/portal/internal/id"
@@ -31,6 +32,10 @@ func TestRemovingAMemberIsConfirmed(t *testing.T) {
 	for i := range org.PerPage + 2 {
 		addTestMember(t, p, acme.OrgID, newTestUser(t, p, fmt.Sprintf("team-%02d@example.com", i)), org.RoleMember)
 	}
+	// Members are listed by when they joined, then by ID (random): Bob
+	// joins a moment after the others, so that he is last, on page 2,
+	// not tied with one of them in the same millisecond.
+	time.Sleep(2 * time.Millisecond)
 	bob := namedTestUser(t, p, "Bob", "Jones", "team-bob@example.com")
 	bobM := addTestMember(t, p, acme.OrgID, bob, org.RoleMember)
 
