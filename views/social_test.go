@@ -57,3 +57,34 @@ func TestThemeOptionsShapeSocialButtonsAndOptionalFields(t *testing.T) {
 			inputNamed(required, "first_name").Length())
 	}
 }
+
+// The sign-in start page says "or" once between each way in and the next:
+// with the providers under the form, the passkey and the providers share
+// one "or" (there were two, one above each).
+func TestSignInStartSaysOrOnceBetweenWaysIn(t *testing.T) {
+	social := []SocialButton{{Provider: "github", Name: "GitHub", Label: "Continue with GitHub", URL: "/sign-in/oauth/github"}}
+	passkey := &PasskeyForm{Action: "/sign-in/passkey", OptionsURL: "/sign-in/passkey/options", Label: "Sign in with a passkey"}
+	for _, tc := range []struct {
+		name    string
+		page    Page
+		social  []SocialButton
+		passkey *PasskeyForm
+		want    int
+	}{
+		{"providers under the form, and a passkey", Page{SocialPlacement: "bottom"}, social, passkey, 1},
+		{"providers under the form", Page{SocialPlacement: "bottom"}, social, nil, 1},
+		{"a passkey alone", page("Sign in"), nil, passkey, 1},
+		{"providers above the form, a passkey under it", page("Sign in"), social, passkey, 2},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			doc, html := render(t, SignInStartPage(SignInStart{Page: tc.page, Action: "/sign-in", Social: tc.social, Passkey: tc.passkey}))
+			if n := doc.Find(".cl-dividerText").Length(); n != tc.want {
+				t.Errorf("%d dividers, want %d", n, tc.want)
+			}
+			if tc.passkey != nil && doc.Find("form[data-passkey-login]").Length() != 1 ||
+				len(tc.social) > 0 && doc.Find(".cl-socialButtonsBlockButton").Length() != len(tc.social) {
+				t.Errorf("a way in is missing:\n%s", html)
+			}
+		})
+	}
+}
