@@ -174,6 +174,9 @@ type CreateInput struct {
 	// SkipLegalChecks lets a user without it be made while consent is on.
 	LegalAcceptedAt *time.Time
 	SkipLegalChecks bool
+	// CreatedAt is when the user signed up on the system they are imported
+	// from; nil means now. It may not be in the future.
+	CreatedAt *time.Time
 	Metadata
 }
 
@@ -182,6 +185,13 @@ type CreateInput struct {
 func (s *Users) Create(ctx context.Context, in CreateInput) (*user.User, error) {
 	now := s.Clock.Now()
 	u := &user.User{ID: id.New(id.User), CreatedAt: now, UpdatedAt: now}
+	if in.CreatedAt != nil {
+		at := in.CreatedAt.UTC().Truncate(time.Millisecond) // what the API shows and stores
+		if at.After(now) {
+			return nil, invalid("created_at", "created_at must not be in the future.")
+		}
+		u.CreatedAt = at
+	}
 	if in.LegalAcceptedAt != nil {
 		at := in.LegalAcceptedAt.UTC()
 		u.LegalAcceptedAt = &at
