@@ -112,3 +112,48 @@ func TestImportedArgon2idOfUnnormalisedPasswordSignsIn_REQ_PW_04(t *testing.T) {
 	}
 	wantHandBack(t, signIn(t, newBrowser(t, p), "ada@example.com", pw, appURL), http.StatusSeeOther, appURL)
 }
+
+// A user none of whose identifiers the instance takes at sign-in
+// (PORTAL_IDENTIFIERS) could never sign in: importing a phone-only user
+// into an email-only instance is refused, 422 naming phone_number with
+// what to change, and nothing is made or announced. With phone among the
+// identifiers the same user is made and reaches the code step at sign-in.
+func TestImportRefusesAUserWhoCouldNeverSignIn(t *testing.T) {
+	p := portaltest.Start(t, portaltest.Options{})
+	for what, c := range map[string]struct {
+		body  map[string]any
+		field string
+	}{
+		"phone only": {map[string]any{"phone_number": []string{"+14155550123"}, "skip_password_requirement": true},
+			"phone_number"},
+		"username only": {map[string]any{"username": "ada_lovelace", "password": goodPassword}, "username"},
+	} {
+		e := wantAPIError(t, api(t, p, http.MethodPost, "/v1/users", c.body, nil),
+			http.StatusUnprocessableEntity, "form_param_format_invalid")
+		if got := e.Errors[0]; got.Meta["param_name"] != c.field || !strings.Contains(got.LongMessage, "PORTAL_IDENTIFIERS") {
+			t.Errorf("%s: %+v, want %s named and PORTAL_IDENTIFIERS in the message", what, got, c.field)
+		}
+	}
+	if evs := eventsAfter(t, p, 0); len(evs) != 0 {
+		t.Errorf("events after the refusals: %v", evs)
+	}
+	if n, err := user.NewClient(clerkConfig(p)).Count(context.Background(), &user.ListParams{}); err != nil || n.TotalCount != 0 {
+		t.Errorf("users after the refusals: %+v, %v", n, err)
+	}
+	// A user with an address and a phone number is fine on an email instance.
+	if r := api(t, p, http.MethodPost, "/v1/users", map[string]any{"email_address": []string{"ada@example.com"},
+		"phone_number": []string{"+14155550124"}, "skip_password_requirement": true}, nil); r.Status != http.StatusOK {
+		t.Errorf("email and phone: %d %s", r.Status, r.Body)
+	}
+
+	phones := portaltest.Start(t, portaltest.Options{Env: map[string]string{"PORTAL_IDENTIFIERS": "email,phone"}})
+	if r := api(t, phones, http.MethodPost, "/v1/users", map[string]any{"phone_number": []string{"+14155550123"},
+		"skip_password_requirement": true}, nil); r.Status != http.StatusOK {
+		t.Fatalf("phone only where phones sign in: %d %s", r.Status, r.Body)
+	}
+	b := newBrowser(t, phones)
+	pg := b.submit(b.get("/sign-in"), signInForm, map[string]string{"identifier": "+14155550123"})
+	if pg.Status != http.StatusOK || !strings.Contains(pg.text(), "Check your phone") {
+		t.Errorf("phone-only sign-in: %d %s", pg.Status, pg.text())
+	}
+}
