@@ -361,8 +361,14 @@ func CheckDigest(hasher, digest string) error {
 		if _, _, _, err := decode(digest); err != nil {
 			return bad("This is not an argon2id hash in the PHC string format with acceptable parameters.")
 		}
-	default:
+	case "":
 		return apperr.Field(apperr.Invalid, "password_hasher", "Use bcrypt or argon2id.")
+	default:
+		// Clerk takes more (pbkdf2_sha256, scrypt_firebase, …): say which
+		// was refused and what to do with such users instead.
+		return apperr.Field(apperr.Invalid, "password_hasher", fmt.Sprintf("Portal verifies bcrypt and argon2id "+
+			"digests only, not %.40q. Import this user without a password (skip_password_requirement) "+
+			"and they sign in another way or set a new one.", hasher))
 	}
 	return nil
 }

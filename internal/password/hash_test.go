@@ -384,3 +384,17 @@ func TestImportedArgon2idOfUnnormalisedBytesVerifies_REQ_PW_04(t *testing.T) {
 		t.Errorf("own hash: ok %v, rehash %v", ok, rehash)
 	}
 }
+
+// A hasher Clerk takes and the portal does not is refused naming it and
+// what to do instead; none at all asks for one of the two.
+func TestUnsupportedHasherNamed(t *testing.T) {
+	var e *apperr.Error
+	if err := CheckDigest("pbkdf2_sha256", "pbkdf2_sha256$600000$salt$hash"); !errors.As(err, &e) ||
+		e.Field != "password_hasher" || !strings.Contains(e.Message, `"pbkdf2_sha256"`) ||
+		!strings.Contains(e.Message, "skip_password_requirement") {
+		t.Errorf("pbkdf2_sha256: %v", err)
+	}
+	if err := CheckDigest("", "x"); !errors.As(err, &e) || e.Message != "Use bcrypt or argon2id." {
+		t.Errorf("no hasher: %v", err)
+	}
+}
