@@ -139,10 +139,25 @@ type userBody struct {
 	EmailAddress            []string `json:"email_address"`
 	PhoneNumber             []string `json:"phone_number"`
 	SkipPasswordRequirement bool     `json:"skip_password_requirement"`
+	CreatedAt               *string  `json:"created_at"` // RFC 3339: when the user signed up elsewhere
 	userUpdateBody
 }
 
 func (b userBody) legalAcceptedAt() (*time.Time, error) { return legalAcceptedAt(b.LegalAcceptedAt) }
+
+// createdAt is created_at read as Clerk takes it (RFC 3339, as
+// legal_accepted_at); nil when not given.
+func (b userBody) createdAt() (*time.Time, error) {
+	if b.CreatedAt == nil || *b.CreatedAt == "" {
+		return nil, nil
+	}
+	at, err := time.Parse(time.RFC3339, *b.CreatedAt)
+	if err != nil {
+		return nil, apperr.Field(apperr.Invalid, "created_at",
+			"created_at must be a date and time in RFC 3339 format, such as 2019-10-20T07:15:20.902Z.")
+	}
+	return &at, nil
+}
 
 // legalAcceptedAt is legal_accepted_at read as Clerk takes it (RFC 3339,
 // e.g. 2024-10-20T07:15:20.902Z); nil when not given.
@@ -168,11 +183,15 @@ func (a *app) apiUserCreate(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	created, err := b.createdAt()
+	if err != nil {
+		return err
+	}
 	u, err := a.AdminUsers.Create(c.Request().Context(), admin.CreateInput{EmailAddresses: b.EmailAddress,
 		PhoneNumbers: b.PhoneNumber, Username: b.Username, Password: b.Password, PasswordDigest: b.PasswordDigest,
 		PasswordHasher: b.PasswordHasher, FirstName: b.FirstName, LastName: b.LastName, ExternalID: b.ExternalID,
 		SkipPasswordChecks: b.SkipPasswordChecks, SkipPasswordRequirement: b.SkipPasswordRequirement,
-		LegalAcceptedAt: legal, SkipLegalChecks: b.SkipLegalChecks, Metadata: b.metadata()})
+		LegalAcceptedAt: legal, SkipLegalChecks: b.SkipLegalChecks, CreatedAt: created, Metadata: b.metadata()})
 	if errors.Is(err, admin.ErrLegalRequired) {
 		// Clerk's code for a parameter the instance's settings require.
 		return &apiError{Status: http.StatusUnprocessableEntity, Code: "form_param_missing", Message: "is missing",

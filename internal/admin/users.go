@@ -58,6 +58,10 @@ type Users struct {
 	// (PORTAL_FACTORS): without, there is no password to mark as
 	// compromised.
 	Passwords bool
+	// Identifiers are the kinds people type at sign-in (PORTAL_IDENTIFIERS,
+	// Email, Phone and Username of it): a user made here needs one of them,
+	// or they could never sign in. None set means no check (tests).
+	Identifiers user.SignInOptions
 }
 
 // ErrLegalRequired refuses a user without legal_accepted_at on an instance
@@ -174,6 +178,9 @@ type CreateInput struct {
 	// SkipLegalChecks lets a user without it be made while consent is on.
 	LegalAcceptedAt *time.Time
 	SkipLegalChecks bool
+	// CreatedAt is when the user signed up on the system they are imported
+	// from; nil means now. It may not be in the future.
+	CreatedAt *time.Time
 	Metadata
 }
 
@@ -182,6 +189,13 @@ type CreateInput struct {
 func (s *Users) Create(ctx context.Context, in CreateInput) (*user.User, error) {
 	now := s.Clock.Now()
 	u := &user.User{ID: id.New(id.User), CreatedAt: now, UpdatedAt: now}
+	if in.CreatedAt != nil {
+		at := in.CreatedAt.UTC().Truncate(time.Millisecond) // what the API shows and stores
+		if at.After(now) {
+			return nil, invalid("created_at", "created_at must not be in the future.")
+		}
+		u.CreatedAt = at
+	}
 	if in.LegalAcceptedAt != nil {
 		at := in.LegalAcceptedAt.UTC()
 		u.LegalAcceptedAt = &at
@@ -228,6 +242,9 @@ func (s *Users) Create(ctx context.Context, in CreateInput) (*user.User, error) 
 	if len(u.Identifiers) == 0 {
 		return nil, invalid("email_address", "Give the user an email address, phone number or username.")
 	}
+	if err := s.typeable(u); err != nil {
+		return nil, err
+	}
 	for _, i := range u.Identifiers {
 		if i.Kind == user.Email {
 			u.PrimaryEmailID = i.ID
@@ -266,6 +283,36 @@ func (s *Users) Create(ctx context.Context, in CreateInput) (*user.User, error) 
 		return nil, err
 	}
 	return u, nil
+}
+
+// typeable refuses a user none of whose identifiers the instance takes at
+// sign-in: a phone-only user where PORTAL_IDENTIFIERS is email would be
+// made, and could never sign in. The error names the first field given and
+// what to change.
+func (s *Users) typeable(u *user.User) error {
+	o := s.Identifiers
+	if !o.Email && !o.Phone && !o.Username {
+		return nil
+	}
+	var accepted []string
+	for _, k := range []struct {
+		on         bool
+		kind, name string
+	}{{o.Email, user.Email, "email"}, {o.Phone, user.Phone, "phone"}, {o.Username, user.Username, "username"}} {
+		if !k.on {
+			continue
+		}
+		accepted = append(accepted, k.name)
+		for _, i := range u.Identifiers {
+			if i.Kind == k.kind {
+				return nil
+			}
+		}
+	}
+	field := map[string]string{user.Email: "email_address", user.Phone: "phone_number", user.Username: "username"}[u.Identifiers[0].Kind]
+	return invalid(field, fmt.Sprintf("This user could never sign in: people sign in here with %s "+
+		"(PORTAL_IDENTIFIERS), and the user has none. Give them one, or add the kind they have to PORTAL_IDENTIFIERS.",
+		strings.Join(accepted, " or ")))
 }
 
 // password returns the hash to store: a new password hashed (after the

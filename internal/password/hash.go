@@ -162,10 +162,31 @@ func (h *Hasher) Verify(ctx context.Context, password, encoded string) (ok, need
 		return false, false, err
 	}
 	if subtle.ConstantTimeCompare(got, want) != 1 {
-		return false, false, nil
+		return h.verifyUnnormalised(ctx, password, salt, p, want)
 	}
 	stale := p != h.params || len(salt) != saltLen || len(want) != keyLen
 	return true, stale, nil
+}
+
+// verifyUnnormalised checks the password's exact bytes when NFC changes
+// them. An argon2id digest imported from another system was made from what
+// that system received, not normalised as the portal's own hashes are: a
+// password with a decomposed accent (as some keyboards send é) would
+// otherwise never match its imported hash. The bytes are the same password
+// as its normalised form (REQ-PW-04: nothing is folded), so this accepts
+// nothing a person could not type; a match is rehashed the portal's way.
+func (h *Hasher) verifyUnnormalised(ctx context.Context, password string, salt []byte, p Params, want []byte) (ok, needsRehash bool, err error) {
+	if norm.NFC.IsNormalString(password) {
+		return false, false, nil
+	}
+	got, err := h.deriveBytes(ctx, []byte(password), salt, p, uint32(len(want)))
+	if err != nil {
+		return false, false, err
+	}
+	if subtle.ConstantTimeCompare(got, want) != 1 {
+		return false, false, nil
+	}
+	return true, true, nil
 }
 
 // DummyVerify does the work of a failed Verify for an identifier that matches
@@ -178,13 +199,16 @@ func (h *Hasher) DummyVerify(ctx context.Context, password string) error {
 }
 
 func (h *Hasher) derive(ctx context.Context, password string, salt []byte, p Params, n uint32) ([]byte, error) {
+	return h.deriveBytes(ctx, []byte(norm.NFC.String(password)), salt, p, n)
+}
+
+func (h *Hasher) deriveBytes(ctx context.Context, pw, salt []byte, p Params, n uint32) ([]byte, error) {
 	if err := h.acquire(ctx); err != nil {
 		return nil, err
 	}
 	defer func() { <-h.slots }()
 	h.computed.Add(1)
-	pw := norm.NFC.String(password)
-	return argon2.IDKey([]byte(pw), salt, p.Time, p.Memory, p.Threads, n), nil
+	return argon2.IDKey(pw, salt, p.Time, p.Memory, p.Threads, n), nil
 }
 
 func (h *Hasher) acquire(ctx context.Context) error {
@@ -337,8 +361,14 @@ func CheckDigest(hasher, digest string) error {
 		if _, _, _, err := decode(digest); err != nil {
 			return bad("This is not an argon2id hash in the PHC string format with acceptable parameters.")
 		}
-	default:
+	case "":
 		return apperr.Field(apperr.Invalid, "password_hasher", "Use bcrypt or argon2id.")
+	default:
+		// Clerk takes more (pbkdf2_sha256, scrypt_firebase, …): say which
+		// was refused and what to do with such users instead.
+		return apperr.Field(apperr.Invalid, "password_hasher", fmt.Sprintf("Portal verifies bcrypt and argon2id "+
+			"digests only, not %.40q. Import this user without a password (skip_password_requirement) "+
+			"and they sign in another way or set a new one.", hasher))
 	}
 	return nil
 }

@@ -352,3 +352,49 @@ func TestBcryptImportsVerifyAndAskForRehash(t *testing.T) {
 		t.Errorf("CheckDigest(argon2id): %v", err)
 	}
 }
+
+// An argon2id digest imported from a system that hashed the bytes it
+// received, not their NFC form, verifies with those bytes and asks to be
+// replaced by the portal's own hash (REQ-PW-04: verified as received;
+// REQ-PW-08: upgraded on sign-in). Its NFC form is still refused, as the
+// other system would have refused it, and a wrong password stays wrong.
+func TestImportedArgon2idOfUnnormalisedBytesVerifies_REQ_PW_04(t *testing.T) {
+	h := newFast(t)
+	decomposed := "cafe\u0301 au lait, s'il vous plai\u0302t"
+	salt := []byte("0123456789abcdef")
+	key, err := h.deriveBytes(context.Background(), []byte(decomposed), salt, fast, keyLen)
+	if err != nil {
+		t.Fatal(err)
+	}
+	imported := encode(fast, salt, key)
+	if err := CheckDigest(DigestArgon2id, imported); err != nil {
+		t.Fatalf("CheckDigest: %v", err)
+	}
+	if ok, rehash := verify(t, h, decomposed, imported); !ok || !rehash {
+		t.Errorf("the bytes the digest was made from: ok %v, rehash %v; want a match to rehash", ok, rehash)
+	}
+	if ok, _ := verify(t, h, "caf\u00e9 au lait, s'il vous pla\u00eet", imported); ok {
+		t.Error("the composed form matched a digest of the decomposed bytes")
+	}
+	if ok, _ := verify(t, h, "cafe\u0301 au lait, s'il vous plai\u0302t!", imported); ok {
+		t.Error("a wrong password matched")
+	}
+	// The portal's own hashes are unchanged: made and matched from NFC.
+	if ok, rehash := verify(t, h, decomposed, mustHash(t, h, decomposed)); !ok || rehash {
+		t.Errorf("own hash: ok %v, rehash %v", ok, rehash)
+	}
+}
+
+// A hasher Clerk takes and the portal does not is refused naming it and
+// what to do instead; none at all asks for one of the two.
+func TestUnsupportedHasherNamed(t *testing.T) {
+	var e *apperr.Error
+	if err := CheckDigest("pbkdf2_sha256", "pbkdf2_sha256$600000$salt$hash"); !errors.As(err, &e) ||
+		e.Field != "password_hasher" || !strings.Contains(e.Message, `"pbkdf2_sha256"`) ||
+		!strings.Contains(e.Message, "skip_password_requirement") {
+		t.Errorf("pbkdf2_sha256: %v", err)
+	}
+	if err := CheckDigest("", "x"); !errors.As(err, &e) || e.Message != "Use bcrypt or argon2id." {
+		t.Errorf("no hasher: %v", err)
+	}
+}
