@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/clerk/clerk-sdk-go/v2"
 	"github.com/clerk/clerk-sdk-go/v2/waitlistentry"
@@ -58,6 +59,10 @@ func TestClerkSDKManagesTheWaitlist(t *testing.T) {
 		bob.Status != "pending" || bob.Invitation != nil || !aboutNow(p, bob.CreatedAt, 0) || bob.UpdatedAt != bob.CreatedAt {
 		t.Errorf("created = %+v", bob)
 	}
+	// Entries are listed by when they were made, then by ID (random):
+	// carol joins a moment after bob, so the order below is theirs and
+	// not, by a tie in the same millisecond, their IDs'.
+	time.Sleep(2 * time.Millisecond)
 	carol, err := entries.Create(ctx, &waitlistentry.CreateParams{EmailAddress: "carol@example.com"})
 	if err != nil {
 		t.Fatal(err)
