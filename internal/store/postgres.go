@@ -133,4 +133,12 @@ func readOnly(query string) bool {
 // while the statement or its COMMIT was under way): the one failure the
 // store does not run again, since the write may or may not have been
 // made. The person can send it again; it is no fault of the portal's code.
-func ConnectionLost(err error) bool { return lost(err) }
+// Only the database's own errors count: an io.EOF or a reset from SMTP, an
+// SMS gateway or a provider is not this.
+func ConnectionLost(err error) bool {
+	var pe *pgconn.PgError
+	var pgx interface{ SafeToRetry() bool } // pgconn's errors of the wire
+	fromDB := errors.As(err, &pe) || errors.As(err, &pgx) ||
+		errors.Is(err, driver.ErrBadConn) || errors.Is(err, sql.ErrConnDone)
+	return fromDB && lost(err)
+}

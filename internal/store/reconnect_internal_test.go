@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/url"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -187,5 +188,28 @@ func BenchmarkIdleAndOpen(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// ConnectionLost names the database's lost connections only: the same
+// io.EOF or reset from another service (SMTP, an SMS gateway, a provider)
+// is not a database restart and stays an internal error.
+func TestConnectionLostIsTheDatabasesOnly(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		err  error
+		want bool
+	}{
+		{"57P01 from the server", &pgconn.PgError{Code: "57P01"}, true},
+		{"database/sql's bad connection", fmt.Errorf("query: %w", driver.ErrBadConn), true},
+		{"a transaction's connection done", sql.ErrConnDone, true},
+		{"a unique violation", &pgconn.PgError{Code: "23505"}, false},
+		{"EOF from an SMTP server", fmt.Errorf("smtp: %w", io.EOF), false},
+		{"a reset from an SMS gateway", fmt.Errorf("post: %w", syscall.ECONNRESET), false},
+		{"nil", nil, false},
+	} {
+		if got := ConnectionLost(tc.err); got != tc.want {
+			t.Errorf("%s: %v, want %v", tc.name, got, tc.want)
+		}
 	}
 }
