@@ -156,8 +156,14 @@ var tinyPNG = func() []byte {
 // that need many members but not their sign-in.
 func newTestUser(t *testing.T, p *portaltest.Portal, email string) *user.User {
 	t.Helper()
+	return namedTestUser(t, p, strings.Split(email, "@")[0], "", email)
+}
+
+// namedTestUser is newTestUser with a first and last name.
+func namedTestUser(t *testing.T, p *portaltest.Portal, first, last, email string) *user.User {
+	t.Helper()
 	now := p.Clock.Now()
-	u := &user.User{ID: id.New(id.User), FirstName: strings.Split(email, "@")[0], CreatedAt: now, UpdatedAt: now}
+	u := &user.User{ID: id.New(id.User), FirstName: first, LastName: last, CreatedAt: now, UpdatedAt: now}
 	e := user.Identifier{ID: id.New(id.Identifier), UserID: u.ID, Kind: user.Email, Value: email, VerifiedAt: &now,
 		CreatedAt: now, UpdatedAt: now}
 	u.PrimaryEmailID, u.Identifiers = e.ID, []user.Identifier{e}

@@ -12,10 +12,8 @@ import (
 	"time"
 
 	"github.com/portalhq/portal/internal/apperr"
-	"github.com/portalhq/portal/internal/id"
 	"github.com/portalhq/portal/internal/org"
 	"github.com/portalhq/portal/internal/testutil/portaltest"
-	"github.com/portalhq/portal/internal/user"
 )
 
 // Remove on the members page asks first: a page titled by its question,
@@ -133,20 +131,6 @@ func TestRemovingYourselfIsRefused(t *testing.T) {
 	if n := len(orgEventTypes(t, p)); n != before {
 		t.Errorf("refusals wrote %d events", n-before)
 	}
-}
-
-// namedTestUser is newTestUser with a first and last name.
-func namedTestUser(t *testing.T, p *portaltest.Portal, first, last, email string) *user.User {
-	t.Helper()
-	now := p.Clock.Now()
-	u := &user.User{ID: id.New(id.User), FirstName: first, LastName: last, CreatedAt: now, UpdatedAt: now}
-	e := user.Identifier{ID: id.New(id.Identifier), UserID: u.ID, Kind: user.Email, Value: email, VerifiedAt: &now,
-		CreatedAt: now, UpdatedAt: now}
-	u.PrimaryEmailID, u.Identifiers = e.ID, []user.Identifier{e}
-	if err := p.Store.Q.CreateUser(context.Background(), u); err != nil {
-		t.Fatal(err)
-	}
-	return u
 }
 
 // orgEventTypes are the types of the organization events written so far,
