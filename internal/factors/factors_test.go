@@ -189,7 +189,7 @@ func TestTOTPIssuerIsReadAtEachSetup(t *testing.T) {
 		name := "Acme Rockets"
 		f.svc.Issuer = func() string { return name }
 		u := f.user(t, false)
-		for _, want := range []string{"Acme Rockets", "Acme Labs"} {
+		for _, want := range []string{"Acme Rockets", "Smith & Co"} {
 			name = want
 			setup, err := f.svc.BeginTOTP(t.Context(), u)
 			if err != nil {
