@@ -108,9 +108,7 @@ func (a *app) dress(c echo.Context, p *views.Page) {
 	if custom, _ := a.Theme.Custom(); custom != nil {
 		p.CustomCSS = "/theme-custom.css?v=" + custom.Version
 	}
-	if o.ApplicationName != "" {
-		p.AppName = o.ApplicationName
-	}
+	p.AppName = t.AppName(p.AppName)
 	p.LogoURL, p.LogoLink, p.LogoPlacement = o.LogoImageURL, o.LogoLinkURL, o.LogoPlacement
 	if logo := t.Logo(); logo != nil {
 		p.LogoURL = logo.URL()

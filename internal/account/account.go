@@ -31,7 +31,7 @@ type Repo interface {
 	session.Repo
 	org.Repo // deleting an account takes it out of its organizations
 	flow.CodeStore
-	CreateFlow(ctx context.Context, f *flow.Flow) error
+	flow.OnceCreator // a double click starts one addition or verification
 	FlowByID(ctx context.Context, id string) (*flow.Flow, error)
 	UpdateFlow(ctx context.Context, f *flow.Flow) error
 	CreateIdentifier(ctx context.Context, i user.Identifier) error

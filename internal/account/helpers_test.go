@@ -80,7 +80,7 @@ func newEnv(t *testing.T, url string) *env {
 	sessions.Orgs = orgs
 	svc.Orgs = orgs
 	svc.Factors = &factors.Service{Clock: clock, Repo: st.Q, InTx: store.Tx[factors.Repo](st),
-		Key: []byte("account-test-totp-key-0123456789"), Issuer: "Acme", SignIn: svc.SignIn,
+		Key: []byte("account-test-totp-key-0123456789"), Issuer: func() string { return "Acme" }, SignIn: svc.SignIn,
 		SecondFactors: []string{factors.TOTPFactor, factors.BackupCodeFactor, factors.PhoneFactor}}
 	return &env{t: t, st: st, clock: clock, out: out, svc: svc, orgs: orgs, mail: mail}
 }

@@ -182,10 +182,27 @@ func (s *Service) start(ctx context.Context, sess *session.Session, u *user.User
 	f := &flow.Flow{ID: id.New("vfy"), Kind: KindAddIdentifier, ClientID: sess.ClientID, SessionID: sess.ID,
 		UserID: u.ID, Status: flow.NeedsFirstFactor, Identifier: value, CreatedAt: now, UpdatedAt: now,
 		ExpireAt: now.Add(flow.Lifetime), Data: flow.Data{IdentifierKind: kind, Strategy: strategy, IdentifierID: identifierID}}
-	if err := s.Repo.CreateFlow(ctx, f); err != nil {
+	// The same start a moment ago from this session (a double click, or
+	// Enter and then a click) goes on with its flow and sends nothing: the
+	// code on its way is the one the code page asks for.
+	got, created, err := s.Repo.CreateFlowOnce(ctx, f, now.Add(-flow.SameStartWindow), func(o *flow.Flow) bool {
+		return o.SessionID == sess.ID && o.UserID == u.ID && o.Status == flow.NeedsFirstFactor &&
+			o.Identifier == value && o.Data.IdentifierKind == kind && o.Data.IdentifierID == identifierID && !o.Expired(now)
+	})
+	if err != nil {
 		return nil, err
 	}
+	if !created {
+		return got, nil
+	}
 	if err := s.Send(ctx, f, strategy, m); err != nil {
+		// Nothing went out: the start is over, so pressing again (the
+		// message read) sends a code rather than landing on a page
+		// waiting for one that never came.
+		f.Status, f.UpdatedAt = flow.Abandoned, now
+		if uerr := s.Repo.UpdateFlow(ctx, f); uerr != nil {
+			return nil, fmt.Errorf("account: ending a start whose code was not sent (%v): %w", err, uerr)
+		}
 		if e, ok := apperr.As(err); ok && e.Field == "code" {
 			return nil, fieldError(field, e)
 		}

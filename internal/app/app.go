@@ -204,8 +204,22 @@ func (p *Portal) wire(ctx context.Context, opt Options) error {
 	if err != nil {
 		return err
 	}
+	look, err := theme.NewLive(cfg.Theme, cfg.ThemeCSS, cfg.Dev())
+	if err != nil {
+		return err
+	}
+	look.Loaded = func(t *theme.Theme) { warnContrast(p.Log, t) }
+	if t, _ := look.Theme(); t != nil {
+		warnContrast(p.Log, t)
+	}
+	// The app's name as the pages show it, for what is named outside them:
+	// passkeys and authenticator apps (the mailer reads the theme itself).
+	appName := func() string {
+		t, _ := look.Theme() // on a reload error, the last good theme
+		return t.AppName(cfg.AppName)
+	}
 	mail := &mailer.Mailer{Clock: clock, Send: send, Events: st.Q, AppName: cfg.AppName, BaseURL: cfg.BaseURL,
-		SMS: texts, Countries: countries, I18n: catalog}
+		SMS: texts, Countries: countries, I18n: catalog, Theme: look}
 
 	sessions := &session.Service{Clock: clock, Signer: p.Signer, Issuer: cfg.BaseURL, Repo: st.Q,
 		InTx: store.Tx[session.Repo](st),
@@ -238,7 +252,7 @@ func (p *Portal) wire(ctx context.Context, opt Options) error {
 		factors = slices.DeleteFunc(factors, func(f string) bool { return f == flow.Passkey })
 	}
 	rpID, origins := cfg.PasskeyRelyingParty()
-	passkeys, err := passkey.New(passkey.Config{RPID: rpID, RPName: cfg.AppName, Origins: origins,
+	passkeys, err := passkey.New(passkey.Config{RPID: rpID, RPName: cfg.AppName, Name: appName, Origins: origins,
 		MaxPerUser: cfg.PasskeysMax}, clock, st.Q)
 	if err != nil && slices.Contains(factors, flow.Passkey) {
 		return fmt.Errorf("passkeys: %w", err)
@@ -247,7 +261,7 @@ func (p *Portal) wire(ctx context.Context, opt Options) error {
 	// (user.CanSignIn): identifiers, provider accounts, passkeys.
 	waysIn := user.SignInOptions{Email: ids.Email, Phone: ids.Phone, Username: ids.Username, Factors: factors}
 	second := &authfactors.Service{Clock: clock, Repo: st.Q, InTx: store.Tx[authfactors.Repo](st), Key: secrets.totpKey,
-		Issuer: cfg.AppName, Passkeys: passkeys, SignIn: waysIn, SecondFactors: cfg.EnabledSecondFactors(),
+		Issuer: appName, Passkeys: passkeys, SignIn: waysIn, SecondFactors: cfg.EnabledSecondFactors(),
 		RequireMFA: cfg.RequireMFA}
 	in.Lockout = lockout
 	code := func(strategy string) *signin.CodeStrategy {
@@ -380,15 +394,6 @@ func (p *Portal) wire(ctx context.Context, opt Options) error {
 				"user_id", sess.UserID, "session_id", sess.ID, "bytes", size, "limit", jwttemplate.MaxSessionClaimsBytes)
 		})
 	}
-	look, err := theme.NewLive(cfg.Theme, cfg.ThemeCSS, cfg.Dev())
-	if err != nil {
-		return err
-	}
-	look.Loaded = func(t *theme.Theme) { warnContrast(p.Log, t) }
-	if t, _ := look.Theme(); t != nil {
-		warnContrast(p.Log, t)
-	}
-	mail.Theme = look
 	p.Handler, err = handlers.New(handlers.Deps{Config: cfg, Log: p.Log, Clock: clock, SignIn: in, SignUp: up, Codes: codes,
 		Providers: providers, Sealer: sealer, Social: soc,
 		Sessions: sessions, Signer: p.Signer, Redirects: policy, Users: st.Q, Outbox: outbox, Limiter: p.Limiter,

@@ -88,8 +88,9 @@ type Service struct {
 	InTx  func(ctx context.Context, fn func(Repo) error) error
 	// Key seals TOTP secrets at rest (32 bytes, AES-256-GCM).
 	Key []byte
-	// Issuer names the account in authenticator apps (the app's name).
-	Issuer   string
+	// Issuer names the account in authenticator apps: the app's name,
+	// read at each setup, since a theme's applicationName may change it.
+	Issuer   func() string
 	Passkeys *passkey.Service
 	// SignIn is what the instance accepts at sign-in, for the rule that an
 	// account always keeps a way in (user.CanSignIn).
@@ -159,7 +160,7 @@ func (s *Service) BeginTOTP(ctx context.Context, u *user.User) (*Setup, error) {
 	case err != nil && !errors.Is(err, apperr.ErrNotFound):
 		return nil, err
 	}
-	secret, _, err := mfa.NewTOTPSecret(s.Issuer, accountName(u))
+	secret, _, err := mfa.NewTOTPSecret(s.Issuer(), accountName(u))
 	if err != nil {
 		return nil, err
 	}
@@ -176,7 +177,7 @@ func (s *Service) BeginTOTP(ctx context.Context, u *user.User) (*Setup, error) {
 }
 
 func (s *Service) setup(u *user.User, secret string) (*Setup, error) {
-	url, err := mfa.TOTPURL(s.Issuer, accountName(u), secret)
+	url, err := mfa.TOTPURL(s.Issuer(), accountName(u), secret)
 	if err != nil {
 		return nil, err
 	}

@@ -7,6 +7,7 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
+	"net/url"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -50,7 +51,7 @@ func setup(t *testing.T, url string) *fixture {
 	clock := clockwork.NewFakeClockAt(time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC))
 	key := make([]byte, 32)
 	key[0] = 7
-	svc := &factors.Service{Clock: clock, Repo: st.Q, InTx: store.Tx[factors.Repo](st), Key: key, Issuer: "Acme",
+	svc := &factors.Service{Clock: clock, Repo: st.Q, InTx: store.Tx[factors.Repo](st), Key: key, Issuer: func() string { return "Acme" },
 		SignIn: user.SignInOptions{Email: true, Factors: []string{"password", "email_code", "passkey"}}, SecondFactors: []string{"totp", "backup_code", "phone_code"}}
 	return &fixture{st: st, svc: svc, clock: clock}
 }
@@ -180,6 +181,31 @@ func TestTOTPEnrolment(t *testing.T) {
 }
 
 // A pending secret goes stale: confirming it later fails, and a new one is made.
+// The issuer in the otpauth URI (what the authenticator app files the
+// account under) is the app's name as it is when the setup page shows it: a
+// theme's applicationName changed meanwhile shows in the pending setup too.
+func TestTOTPIssuerIsReadAtEachSetup(t *testing.T) {
+	engines(t, func(t *testing.T, f *fixture) {
+		name := "Acme Rockets"
+		f.svc.Issuer = func() string { return name }
+		u := f.user(t, false)
+		for _, want := range []string{"Acme Rockets", "Smith & Co"} {
+			name = want
+			setup, err := f.svc.BeginTOTP(t.Context(), u)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := url.Parse(setup.URL)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if issuer := got.Query().Get("issuer"); issuer != want || !strings.HasPrefix(got.Path, "/"+want+":") {
+				t.Errorf("otpauth URI %s: issuer %q, want %q in the issuer and the label", setup.URL, issuer, want)
+			}
+		}
+	})
+}
+
 func TestTOTPPendingExpires(t *testing.T) {
 	engines(t, func(t *testing.T, f *fixture) {
 		u := f.user(t, false)

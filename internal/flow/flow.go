@@ -154,7 +154,8 @@ func DecodeData(s string) (Data, error) {
 // Expired reports whether the flow can no longer be used at now.
 func (f *Flow) Expired(now time.Time) bool { return !now.Before(f.ExpireAt) }
 
-// SameStartWindow is how long after a sign-in or sign-up was started from a
+// SameStartWindow is how long after a sign-in, a sign-up or an account's
+// verification of an address (adding or verifying it) was started from a
 // form the same start from the same browser (a double click, Enter and then
 // a click, the form sent again at once) goes on with that flow instead of
 // beginning another: it sends nothing, so the code already on its way is

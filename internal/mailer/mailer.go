@@ -210,12 +210,7 @@ func (m *Mailer) theme() *theme.Theme {
 // appName is the name the pages show: the theme's applicationName when it
 // sets one, else PORTAL_APP_NAME. A message names the app as the page
 // that asked for it does.
-func (m *Mailer) appName(t *theme.Theme) string {
-	if t != nil && t.Options.ApplicationName != "" {
-		return t.Options.ApplicationName
-	}
-	return m.AppName
-}
+func (m *Mailer) appName(t *theme.Theme) string { return t.AppName(m.AppName) }
 
 func (m *Mailer) base(ctx context.Context) views.Email {
 	t := m.theme()

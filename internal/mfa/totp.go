@@ -8,6 +8,8 @@ import (
 	"encoding/base32"
 	"errors"
 	"fmt"
+	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -46,7 +48,7 @@ func NewTOTPSecret(issuer, account string) (secret, otpauthURL string, err error
 	if err != nil {
 		return "", "", fmt.Errorf("mfa: generate TOTP secret: %w", err)
 	}
-	return key.Secret(), key.URL(), nil
+	return key.Secret(), keyURI(issuer, account, key.Secret()), nil
 }
 
 // TOTPURL is the otpauth:// URL for a secret made by NewTOTPSecret, for
@@ -56,12 +58,25 @@ func TOTPURL(issuer, account, secret string) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("mfa: TOTP secret is not base32: %w", err)
 	}
-	key, err := totp.Generate(totp.GenerateOpts{Issuer: issuer, AccountName: account, Period: totpPeriod,
-		Secret: raw, Digits: totpDigits, Algorithm: otp.AlgorithmSHA1})
-	if err != nil {
-		return "", fmt.Errorf("mfa: TOTP URL: %w", err)
+	if issuer == "" || account == "" || len(raw) == 0 {
+		return "", errors.New("mfa: TOTP URL needs an issuer, an account name and a secret")
 	}
-	return key.URL(), nil
+	return keyURI(issuer, account, base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(raw)), nil
+}
+
+// keyURI is the Key URI authenticator apps read from the QR code. It is
+// built here, not by pquerna/otp, whose URL leaves "&", "=" and "+" in the
+// issuer unescaped (url.PathEscape in the query): a name like "Smith & Co"
+// came out as issuer "Smith ". Spaces are %20, which every app reads; a
+// plus sign is %2B, so that no app reading the label as a form takes it for
+// a space; a colon in the issuer is escaped, since the label's first one
+// separates it from the account name.
+func keyURI(issuer, account, secret string) string {
+	q := func(v string) string { return strings.ReplaceAll(url.QueryEscape(v), "+", "%20") }
+	p := strings.NewReplacer("+", "%2B", ":", "%3A")
+	label := p.Replace(url.PathEscape(issuer)) + ":" + p.Replace(url.PathEscape(account))
+	return "otpauth://totp/" + label + "?algorithm=SHA1&digits=" + totpDigits.String() + "&issuer=" + q(issuer) +
+		"&period=" + strconv.Itoa(totpPeriod) + "&secret=" + secret
 }
 
 // TOTP checks codes from an authenticator app against Clock.

@@ -157,6 +157,33 @@ func TestTOTPRefusesMalformed(t *testing.T) {
 	}
 }
 
+// An issuer or account name with the characters a URL gives meaning to
+// (a theme's applicationName like "Smith & Co") comes back whole from the
+// URL, as an authenticator app reads it.
+func TestTOTPURLEscapesNames(t *testing.T) {
+	const secret = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+	for _, issuer := range []string{"Smith & Co", "A+B=C?", "Café #1", "100% Acme/Labs", "Acme: Portal"} {
+		raw, err := mfa.TOTPURL(issuer, "ada+1@example.com", secret)
+		if err != nil {
+			t.Fatal(err)
+		}
+		u, err := url.Parse(raw)
+		if err != nil {
+			t.Fatalf("%s: %v", raw, err)
+		}
+		q := u.Query()
+		label, _ := url.PathUnescape(u.EscapedPath())
+		gotIssuer, account, _ := strings.Cut(strings.TrimPrefix(u.EscapedPath(), "/"), ":")
+		gotIssuer, _ = url.PathUnescape(gotIssuer)
+		account, _ = url.PathUnescape(account)
+		if u.Scheme != "otpauth" || u.Host != "totp" || q.Get("issuer") != issuer || gotIssuer != issuer ||
+			account != "ada+1@example.com" || q.Get("secret") != secret || q.Get("digits") != "6" ||
+			q.Get("period") != "30" || q.Get("algorithm") != "SHA1" || strings.Contains(raw, "+") {
+			t.Errorf("%q: %s reads as issuer %q, label %q", issuer, raw, q.Get("issuer"), label)
+		}
+	}
+}
+
 // TOTPURL rebuilds exactly the URL NewTOTPSecret gave, so a pending
 // secret's QR code can be drawn again from the secret alone.
 func TestTOTPURL(t *testing.T) {

@@ -90,8 +90,12 @@ type Store interface {
 // Config is the relying party. RPID may be a parent domain of the origins
 // (example.com for https://accounts.example.com); Origins are matched exactly.
 type Config struct {
-	RPID       string
-	RPName     string
+	RPID   string
+	RPName string
+	// Name, when set, is the relying party's name at each registration
+	// (what the authenticator shows the passkey under): the app's name,
+	// which a theme's applicationName may change; RPName when it is "".
+	Name       func() string
 	Origins    []string
 	MaxPerUser int           // 0 means DefaultMaxPerUser
 	Timeout    time.Duration // ceremony timeout and challenge lifetime; 0 means DefaultTimeout

@@ -154,6 +154,36 @@ func TestOptions(t *testing.T) {
 	}
 }
 
+// Config.Name is read at each registration: the relying party's name the
+// authenticator files the passkey under follows the app's name (a theme's
+// applicationName) as it is then; the passkey still registers and signs in.
+func TestRelyingPartyNameReadAtEachRegistration(t *testing.T) {
+	name := "Acme"
+	f := setup(t, func(c *passkey.Config) { c.Name = func() string { return name } })
+	ctx := context.Background()
+	for _, want := range []string{"Acme", "Acme Rockets"} {
+		name = want
+		reg, _, err := f.svc.BeginRegistration(ctx, passkey.UserInfo{ID: "user_a", Name: "a@example.com"}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(string(reg), `"rp":{"name":"`+want+`","id":"example.com"}`) {
+			t.Errorf("registration options name the relying party otherwise than %q:\n%s", want, reg)
+		}
+	}
+	name = "" // nothing to say: Config.RPName
+	reg, _, err := f.svc.BeginRegistration(ctx, passkey.UserInfo{ID: "user_a", Name: "a@example.com"}, nil)
+	if err != nil || !strings.Contains(string(reg), `"rp":{"name":"Example"`) {
+		t.Errorf("without a name: %v\n%s", err, reg)
+	}
+	name = "Acme Rockets"
+	k := webauthntest.NewKey(t, testOrigin, testRPID)
+	cred := f.mustRegister(t, "user_b", k)
+	if got, err := f.login(t, k, webauthntest.Ceremony{}); err != nil || !bytes.Equal(got.ID, cred.ID) {
+		t.Errorf("signing in with it: %v, %v", got, err)
+	}
+}
+
 // REQ-WA-02: a challenge is deleted on first use, whether that use succeeds.
 func TestChallengeIsSingleUse(t *testing.T) {
 	f := setup(t)

@@ -40,6 +40,13 @@ func (s *Service) BeginRegistration(ctx context.Context, u UserInfo, existing []
 	if err != nil {
 		return nil, "", fmt.Errorf("passkey: begin registration: %w", err)
 	}
+	// Only the RP ID is checked when the response comes back; the name is
+	// what the person sees, so it is read now.
+	if s.cfg.Name != nil {
+		if name := s.cfg.Name(); name != "" {
+			creation.Response.RelyingParty.Name = name
+		}
+	}
 	challengeID = id.New(challengePrefix)
 	c := Challenge{ID: challengeID, UserID: u.ID, Kind: KindRegister}
 	if err := s.saveChallenge(ctx, c, sd); err != nil {

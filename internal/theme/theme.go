@@ -439,6 +439,16 @@ func (t *Theme) Palette(dark bool) map[string]RGBA {
 // HasDark reports whether the theme switches with prefers-color-scheme.
 func (t *Theme) HasDark() bool { return t.dark != nil }
 
+// AppName is the name the app goes by: the theme's applicationName when it
+// sets one, else fallback (PORTAL_APP_NAME). Pages, emails and texts,
+// passkeys and authenticator apps all name it so; t may be nil.
+func (t *Theme) AppName(fallback string) string {
+	if t != nil && t.Options.ApplicationName != "" {
+		return t.Options.ApplicationName
+	}
+	return fallback
+}
+
 func (t *Theme) render() string {
 	var b strings.Builder
 	b.WriteString(":root{")

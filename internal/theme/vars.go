@@ -56,7 +56,7 @@ var options = []option{
 // Options are the theme's settings that are not CSS: what the page shows
 // around the form. Empty strings mean "none".
 type Options struct {
-	ApplicationName        string // overrides PORTAL_APP_NAME on pages when set
+	ApplicationName        string // overrides PORTAL_APP_NAME when set (Theme.AppName)
 	LogoImageURL           string
 	LogoImageFile          string // the logo's file, as read (see Theme.Logo); set instead of LogoImageURL
 	LogoLinkURL            string
