@@ -233,7 +233,12 @@ func (p *Portal) wire(ctx context.Context, opt Options) error {
 	if cfg.RequireMFA {
 		minLen = cfg.PasswordMinLengthMFA
 	}
-	pwPolicy := password.Policy{MinLength: minLen}
+	// No password may contain the app's name as the pages show it, with
+	// its spaces or without ("Acme Rockets", "AcmeRockets").
+	pwPolicy := password.Policy{MinLength: minLen, Words: func() []string {
+		name := appName()
+		return []string{name, strings.Join(strings.Fields(name), "")}
+	}}
 	ids := flow.Identifiers{Email: cfg.HasIdentifier("email"), Phone: cfg.HasIdentifier("phone"),
 		Username: cfg.HasIdentifier("username"), Region: cfg.PhoneRegion}
 	// Failures that lock an account email its owner (REQ-RL-07), after the answer.

@@ -75,3 +75,25 @@ func TestAuthenticatorsNameTheAppAsThePagesDo(t *testing.T) {
 		}
 	}
 }
+
+// No password may contain the app's name as the pages show it: a theme's
+// applicationName, with its spaces or without, beside PORTAL_APP_NAME.
+// The sign-up form comes back saying which word, the address kept.
+func TestPasswordsMayNotContainTheAppsNameAsThePagesShowIt(t *testing.T) {
+	themeFile := filepath.Join(t.TempDir(), "acme.yaml")
+	write(t, themeFile, "extends: default\noptions:\n  applicationName: Acme Rockets\n")
+	p := portaltest.Start(t, portaltest.Options{Env: map[string]string{"PORTAL_THEME": themeFile, "PORTAL_APP_NAME": "Backoffice"}})
+	for pw, word := range map[string]string{
+		"my acme rockets pass": "Acme Rockets",
+		"AcmeRockets-2024!":    "AcmeRockets",
+		"backoffice-tuesday":   "Backoffice",
+	} {
+		b := newBrowser(t, p)
+		pg := b.submit(b.get("/sign-up"), signUpForm, map[string]string{"email_address": "ada@example.com", "password": pw,
+			"first_name": "Ada", "last_name": "Lovelace"})
+		wantText(t, pw, pg, http.StatusUnprocessableEntity, `Your password can't contain "`+word+`"`)
+		if v := pg.Doc.Find(`input[name="email_address"]`).AttrOr("value", ""); v != "ada@example.com" {
+			t.Errorf("%s: the address typed is lost (%q)", pw, v)
+		}
+	}
+}

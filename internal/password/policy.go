@@ -32,6 +32,11 @@ func MinLengthFor(mfaRequired bool) int {
 type Policy struct {
 	MinLength int // code points; <= 0 means SingleFactorMinLength
 	MaxLength int // code points; <= 0 means DefaultMaxLength
+	// Words, when set, gives words no password may contain on top of each
+	// Check's context, read at each check: the app's name as the pages
+	// show it (a theme's applicationName), which may change while the
+	// portal runs.
+	Words func() []string
 }
 
 // Check returns nil or an *apperr.Error for the "password" field explaining
@@ -63,6 +68,9 @@ func (p Policy) Check(password string, context ...string) error {
 		return invalid("This password is too common. Please choose another.").T("error.password.common")
 	}
 	lower := strings.ToLower(pw)
+	if p.Words != nil {
+		context = append(p.Words(), context...)
+	}
 	for _, w := range context {
 		if local, _, ok := strings.Cut(w, "@"); ok {
 			w = local
