@@ -146,6 +146,9 @@ func (c *CodeFactor) Prepare(ctx context.Context, sess *session.Session, u *user
 	to := c.target(u)
 	code, err := c.Codes.Issue(ctx, c.Store, sess.ID, c.Strategy, to, m.IP)
 	if err != nil {
+		if e, ok := apperr.As(err); ok && e.Code == apperr.RateLimited && c.sameStart(ctx, sess, to) {
+			return nil // lands on the code page of the code on its way
+		}
 		return err
 	}
 	if c.Strategy == flow.PhoneCode {
@@ -157,6 +160,22 @@ func (c *CodeFactor) Prepare(ctx context.Context, sess *session.Session, u *user
 		_ = c.Codes.Cancel(ctx, c.Store, sess.ID, c.Strategy) // unsent: no cooldown, no cap
 	}
 	return err
+}
+
+// sameStart reports whether the session was sent a code to to within
+// flow.SameStartWindow that is still unused: the button pressed twice (a
+// double click, or Enter and then a click), whose second press the
+// cooldown refused, which goes on with the first code instead of an error.
+// The store keeps the session's codes one at a time (InsertVerificationOnce),
+// so two presses at once send one code too.
+func (c *CodeFactor) sameStart(ctx context.Context, sess *session.Session, to string) bool {
+	v, err := c.Store.LatestVerification(ctx, sess.ID, c.Strategy)
+	if err != nil || v == nil {
+		return false
+	}
+	now := c.Codes.Clock.Now()
+	return v.Target == to && v.ConsumedAt == nil && v.Attempts == 0 && now.Before(v.ExpireAt) &&
+		now.Sub(v.CreatedAt) < flow.SameStartWindow
 }
 
 func (c *CodeFactor) Renews() (first, second bool) { return true, false }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/portalhq/portal/internal/account"
+	"github.com/portalhq/portal/internal/apperr"
 	"github.com/portalhq/portal/internal/flow"
 	"github.com/portalhq/portal/internal/id"
 	"github.com/portalhq/portal/internal/session"
@@ -191,6 +192,76 @@ func TestAccountStartAgainAfterTheCodeFailedSends(t *testing.T) {
 		}
 		if _, err := e.svc.VerifyCode(ctx, sess, f, sent[0].Secret); err != nil {
 			t.Errorf("the code sent on the second press: %v", err)
+		}
+	})
+}
+
+// "Confirm it's you" asked to send its code twice — at once (a double
+// click) or one press after the other (Enter, then a click) — sends one
+// code by email or text, both presses succeed (so both land on the code
+// page), and the first code confirms. A press after flow.SameStartWindow,
+// still within the cooldown, hears the cooldown. On SQLite and PostgreSQL.
+func TestReverifyCodeAskedTwiceSendsOne(t *testing.T) {
+	onEngines(t, func(t *testing.T, e *env) {
+		ctx := t.Context()
+		ada := e.person("ada@example.com", false)
+		e.addVerified(ada, "+14155550100")
+		ada = e.user(ada.ID)
+		for _, c := range []struct{ strategy, kind, to string }{
+			{flow.EmailCode, "code", "ada@example.com"},
+			{flow.PhoneCode, "sms", "+14155550100"},
+		} {
+			// At once.
+			sess := e.signIn(ada.ID)
+			e.stale()
+			var (
+				errs [2]error
+				wg   sync.WaitGroup
+			)
+			ready := make(chan struct{})
+			for i := range errs {
+				wg.Go(func() {
+					<-ready
+					errs[i] = e.svc.PrepareReverify(ctx, sess, ada, c.strategy, meta)
+				})
+			}
+			close(ready)
+			wg.Wait()
+			if errs[0] != nil || errs[1] != nil {
+				t.Fatalf("%s asked for twice at once: %v, %v; want both to land on the code page", c.strategy, errs[0], errs[1])
+			}
+			sent := e.out.To(c.kind, c.to)
+			if len(sent) != 1 {
+				t.Fatalf("%s asked for twice at once: %d codes sent, want 1", c.strategy, len(sent))
+			}
+			if err := e.svc.Reverify(ctx, e.session(sess.ID), ada, c.strategy, flow.Input{Code: sent[0].Secret}); err != nil {
+				t.Errorf("%s: the code of two presses at once: %v", c.strategy, err)
+			}
+
+			// One after the other, then once more after the window.
+			sess = e.signIn(ada.ID)
+			e.stale()
+			if err := e.svc.PrepareReverify(ctx, sess, ada, c.strategy, meta); err != nil {
+				t.Fatal(err)
+			}
+			e.clock.Advance(flow.SameStartWindow - time.Second)
+			if err := e.svc.PrepareReverify(ctx, sess, ada, c.strategy, meta); err != nil {
+				t.Fatalf("%s asked for again %v later: %v, want the code page", c.strategy, flow.SameStartWindow-time.Second, err)
+			}
+			if got := e.out.To(c.kind, c.to); len(got) != 2 {
+				t.Fatalf("%s asked for twice, one after the other: %d codes sent in all, want 2", c.strategy, len(got))
+			}
+			e.clock.Advance(time.Second)
+			err := e.svc.PrepareReverify(ctx, sess, ada, c.strategy, meta)
+			wantErr(t, c.strategy+" asked for again after the window", err, apperr.RateLimited, "error.code.resend_wait")
+			first := e.out.To(c.kind, c.to)[1].Secret
+			if err := e.svc.Reverify(ctx, e.session(sess.ID), ada, c.strategy, flow.Input{Code: first}); err != nil {
+				t.Errorf("%s: the first code after pressing again: %v", c.strategy, err)
+			}
+			if !e.svc.Fresh(e.session(sess.ID)) {
+				t.Errorf("%s: the first code did not confirm the session", c.strategy)
+			}
+			e.clock.Advance(flow.ResendAfter) // the next case starts afresh
 		}
 	})
 }

@@ -159,7 +159,8 @@ func (f *Flow) Expired(now time.Time) bool { return !now.Before(f.ExpireAt) }
 // form the same start from the same browser (a double click, Enter and then
 // a click, the form sent again at once) goes on with that flow instead of
 // beginning another: it sends nothing, so the code already on its way is
-// the one that works.
+// the one that works. A code asked for on "Confirm it's you" is the same:
+// asked for again within it, it lands on the code page of the first.
 const SameStartWindow = 10 * time.Second
 
 // OnceCreator stores the flows a form starts, once per start.
