@@ -65,4 +65,5 @@ type Repo interface {
 	DeleteUser(ctx context.Context, id string) error
 	ListSessions(ctx context.Context, f SessionFilter) ([]session.Session, error)
 	CountSessions(ctx context.Context, f SessionFilter) (int, error)
+	ClientRepo
 }

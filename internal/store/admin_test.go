@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/portalhq/portal/internal/admin"
+	"github.com/portalhq/portal/internal/flow"
+	"github.com/portalhq/portal/internal/id"
 	"github.com/portalhq/portal/internal/metadata"
 	"github.com/portalhq/portal/internal/session"
 	"github.com/portalhq/portal/internal/store"
@@ -270,6 +272,97 @@ func testAdmin(t *testing.T, open func(t *testing.T) *store.Store) {
 			if n, err := s.Q.CountSessions(ctx, c.f); err != nil || (c.f.Offset == 0 && n != len(c.want)) {
 				t.Errorf("%s: count %d, %v", what, n, err)
 			}
+		}
+	})
+
+	t.Run("clients list newest first with their sessions and the flows under way", func(t *testing.T) {
+		s, ctx := open(t), t.Context()
+		var ids []string // oldest first
+		for i := range 3 {
+			c := session.Client{ID: id.New(id.Client), CreatedAt: at(time.Duration(i) * time.Second),
+				UpdatedAt: at(time.Duration(i) * time.Second)}
+			if err := s.Q.CreateClient(ctx, c); err != nil {
+				t.Fatal(err)
+			}
+			ids = append(ids, c.ID)
+		}
+		page := func(limit, offset int) string {
+			t.Helper()
+			list, err := s.Q.ListClients(ctx, limit, offset)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, c := range list {
+				got = append(got, c.ID)
+			}
+			return fmt.Sprint(got)
+		}
+		if got, want := page(10, 0), fmt.Sprint([]string{ids[2], ids[1], ids[0]}); got != want {
+			t.Errorf("ListClients = %s, want %s", got, want)
+		}
+		if got, want := page(1, 1), fmt.Sprint([]string{ids[1]}); got != want {
+			t.Errorf("ListClients(1, 1) = %s, want %s", got, want)
+		}
+		if n, err := s.Q.CountClients(ctx); err != nil || n != 3 {
+			t.Errorf("CountClients = %d, %v", n, err)
+		}
+
+		old := storeSession(t, s, ids[0], at(time.Second))
+		if _, err := s.Q.EndSession(ctx, old.ID, session.Ended, at(time.Minute)); err != nil {
+			t.Fatal(err)
+		}
+		cur := storeSession(t, s, ids[0], at(2*time.Second))
+		other := storeSession(t, s, ids[1], at(3*time.Second))
+		storeSession(t, s, ids[2], at(4*time.Second)) // a client not asked about
+		list, err := s.Q.SessionsOfClients(ctx, []string{ids[0], ids[1]})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, x := range list {
+			got = append(got, x.ClientID+" "+x.ID+" "+x.Status)
+		}
+		want := []string{ids[1] + " " + other.ID + " active", ids[0] + " " + cur.ID + " active", ids[0] + " " + old.ID + " ended"}
+		if fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Errorf("SessionsOfClients = %v, want %v", got, want)
+		}
+		if list, err := s.Q.SessionsOfClients(ctx, nil); err != nil || len(list) != 0 {
+			t.Errorf("SessionsOfClients(none) = %v, %v", list, err)
+		}
+
+		now := at(time.Hour)
+		mk := func(client, kind, status string, created, expire time.Time) string {
+			t.Helper()
+			f := newFlow(created)
+			f.ClientID, f.Kind, f.Status, f.ExpireAt = client, kind, status, expire
+			if kind == flow.SignUp {
+				f.ID = id.New(id.SignUp)
+			}
+			if err := s.Q.CreateFlow(ctx, f); err != nil {
+				t.Fatal(err)
+			}
+			return f.ID
+		}
+		later := now.Add(time.Minute)
+		signIn := mk(ids[0], flow.SignIn, flow.NeedsFirstFactor, at(10*time.Minute), later)
+		olderSignIn := mk(ids[0], flow.SignIn, flow.NeedsIdentifier, at(5*time.Minute), later)
+		signUp := mk(ids[1], flow.SignUp, flow.MissingRequirements, at(9*time.Minute), later)
+		mk(ids[0], flow.SignIn, flow.Complete, at(20*time.Minute), later)         // finished
+		mk(ids[0], flow.SignIn, flow.Abandoned, at(20*time.Minute), later)        // finished
+		mk(ids[1], flow.SignIn, flow.NeedsFirstFactor, at(20*time.Minute), now)   // expired at now
+		mk(ids[2], flow.SignIn, flow.NeedsFirstFactor, at(20*time.Minute), later) // a client not asked about
+		flows, err := s.Q.OpenFlowsOfClients(ctx, []string{ids[0], ids[1]}, now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = got[:0]
+		for _, f := range flows {
+			got = append(got, f.ClientID+" "+f.Kind+" "+f.ID)
+		}
+		want = []string{ids[0] + " sign_in " + signIn, ids[1] + " sign_up " + signUp, ids[0] + " sign_in " + olderSignIn}
+		if fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Errorf("OpenFlowsOfClients = %v, want %v", got, want)
 		}
 	})
 }
