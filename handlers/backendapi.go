@@ -248,6 +248,13 @@ var apiCodes = map[string]struct {
 	// member with the minimum required permissions" (the role holding
 	// every permission is admin here).
 	"organization_minimum_permissions_needed": {http.StatusBadRequest, "minimum organization permissions needed"},
+	// GET /v1/users/{id}/oauth_access_tokens/{provider}: a provider the
+	// instance does not offer (OAuthTokenProviderNotEnabled), an expired
+	// token without a refresh token (OAuthMissingRefreshToken), a refresh
+	// the provider refused or did not answer (OAuthTokenRetrievalError).
+	"oauth_token_provider_not_enabled": {http.StatusNotFound, "OAuth provider not enabled"},
+	"oauth_missing_refresh_token":      {http.StatusUnprocessableEntity, "Cannot refresh OAuth access token"},
+	"oauth_token_retrieval_error":      {http.StatusBadRequest, "Token retrieval failed"},
 	// Waitlist entries: WaitlistEntryAlreadyCompleted, in the index since
 	// clerk-docs d0101ff (May 2025), 409, Backend API.
 	"waitlist_entry_already_completed": {http.StatusConflict, "already completed"},

@@ -22,6 +22,7 @@ import (
 	"github.com/portalhq/portal/internal/jwttemplate"
 	"github.com/portalhq/portal/internal/notify"
 	"github.com/portalhq/portal/internal/oauth"
+	"github.com/portalhq/portal/internal/oauthtoken"
 	"github.com/portalhq/portal/internal/org"
 	"github.com/portalhq/portal/internal/passkey"
 	"github.com/portalhq/portal/internal/ratelimit"
@@ -64,13 +65,16 @@ type Deps struct {
 	Providers []oauth.Provider
 	Sealer    *oauth.Sealer
 	Social    *social.Service
-	Sessions  *session.Service
-	Signer    *token.Signer
-	Redirects *redirect.Policy
-	Users     Users
-	Outbox    Outbox // nil unless the dev outbox is in use
-	Limiter   *ratelimit.Limiter
-	Ready     func(ctx context.Context) error
+	// OAuthTokens hands relying apps the providers' tokens of a user's
+	// external accounts (Backend API).
+	OAuthTokens *oauthtoken.Service
+	Sessions    *session.Service
+	Signer      *token.Signer
+	Redirects   *redirect.Policy
+	Users       Users
+	Outbox      Outbox // nil unless the dev outbox is in use
+	Limiter     *ratelimit.Limiter
+	Ready       func(ctx context.Context) error
 	// CookieKeys authenticate and encrypt the __client cookie (securecookie
 	// hash key, then block key; pairs may repeat for key rotation).
 	CookieKeys [][]byte

@@ -243,6 +243,7 @@ func apiRoutes() []Route {
 		api(del, "/v1/users/:id/backup_code", (*app).apiUserDeleteBackupCodes),
 		api(del, "/v1/users/:id/passkeys/:passkey_id", (*app).apiUserDeletePasskey),
 		api(del, "/v1/users/:id/external_accounts/:external_account_id", (*app).apiUserDeleteExternalAccount),
+		api(get, "/v1/users/:id/oauth_access_tokens/:provider", (*app).apiUserOAuthAccessTokens),
 		upload(api(post, "/v1/users/:id/profile_image", (*app).apiUserSetImage)),
 		api(del, "/v1/users/:id/profile_image", (*app).apiUserDeleteImage),
 		api(post, "/v1/email_addresses", identifierRoute((*app).apiIdentifierCreate, user.Email)),

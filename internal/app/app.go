@@ -35,6 +35,7 @@ import (
 	"github.com/portalhq/portal/internal/mailer"
 	"github.com/portalhq/portal/internal/notify"
 	"github.com/portalhq/portal/internal/oauth"
+	"github.com/portalhq/portal/internal/oauthtoken"
 	"github.com/portalhq/portal/internal/org"
 	"github.com/portalhq/portal/internal/passkey"
 	"github.com/portalhq/portal/internal/password"
@@ -332,8 +333,12 @@ func (p *Portal) wire(ctx context.Context, opt Options) error {
 	if err != nil {
 		return err
 	}
+	// Provider tokens are sealed with the key that seals TOTP secrets,
+	// each bound to its external account's ID (package seal).
+	tokenSealer := oauthtoken.Sealer{Key: secrets.totpKey}
 	soc := &social.Service{Clock: clock, Repo: st.Q, InTx: store.Tx[social.Repo](st), Sessions: sessions, SignUp: up,
-		SecondStep: in, WaysIn: waysIn, Restrict: restrictions}
+		SecondStep: in, WaysIn: waysIn, Restrict: restrictions, Tokens: tokenSealer}
+	providerTokens := &oauthtoken.Service{Clock: clock, Repo: st.Q, Sealer: tokenSealer, Providers: providers, Log: p.Log}
 	// Profile images and organization logos are decoded a few at a time.
 	images := avatar.NewResizer(2)
 	acct := &account.Service{Clock: clock, Repo: st.Q, InTx: store.Tx[account.Repo](st), Sessions: sessions,
@@ -400,7 +405,7 @@ func (p *Portal) wire(ctx context.Context, opt Options) error {
 		})
 	}
 	p.Handler, err = handlers.New(handlers.Deps{Config: cfg, Log: p.Log, Clock: clock, SignIn: in, SignUp: up, Codes: codes,
-		Providers: providers, Sealer: sealer, Social: soc,
+		Providers: providers, Sealer: sealer, Social: soc, OAuthTokens: providerTokens,
 		Sessions: sessions, Signer: p.Signer, Redirects: policy, Users: st.Q, Outbox: outbox, Limiter: p.Limiter,
 		Ready: st.Ping, CookieKeys: secrets.cookieKeys, PasswordMin: minLen,
 		SecretKey: p.SecretKey, AdminRepo: st.Q, Webhooks: p.Webhooks,
@@ -472,8 +477,10 @@ func (p *Portal) secrets(ctx context.Context) (secrets, error) {
 		h := sha256.Sum256([]byte(purpose + "\x00" + cookie))
 		return h[:]
 	}
-	// TOTP secrets are sealed with a key derived from the cookie secret:
-	// changing that secret makes enrolled authenticator apps unusable.
+	// TOTP secrets and provider tokens are sealed with a key derived from
+	// the cookie secret: changing that secret makes enrolled authenticator
+	// apps unusable, and kept provider tokens unreadable until each person
+	// signs in with the provider again.
 	return secrets{apiKey: apiKey, codeKey: derive("codes"), oauthKey: derive("oauth-pending"), totpKey: derive("totp-secret"),
 		cookieKeys: [][]byte{derive("client-cookie-hash"), derive("client-cookie-block")}}, nil
 }

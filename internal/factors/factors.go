@@ -164,7 +164,7 @@ func (s *Service) BeginTOTP(ctx context.Context, u *user.User) (*Setup, error) {
 	if err != nil {
 		return nil, err
 	}
-	sealed, err := seal(s.Key, u.ID, secret)
+	sealed, err := sealSecret(s.Key, u.ID, secret)
 	if err != nil {
 		return nil, err
 	}

@@ -1,57 +1,34 @@
 package factors
 
 import (
-	"crypto/aes"
-	"crypto/cipher"
-	"crypto/rand"
-	"encoding/base64"
 	"errors"
-	"fmt"
 
 	"github.com/portalhq/portal/internal/id"
+	"github.com/portalhq/portal/internal/seal"
 )
 
-// seal encrypts a TOTP secret with AES-256-GCM. The user ID is the
-// additional data: a sealed secret copied onto another user's row does not
-// open.
-func seal(key []byte, userID, secret string) (string, error) {
-	aead, err := gcm(key)
-	if err != nil {
-		return "", err
+// sealSecret encrypts a TOTP secret with AES-256-GCM (package seal). The
+// user ID is the additional data: a sealed secret copied onto another
+// user's row does not open.
+func sealSecret(key []byte, userID, secret string) (string, error) {
+	if len(key) != seal.KeySize {
+		return "", errors.New("factors: the TOTP key must be 32 bytes")
 	}
-	nonce := make([]byte, aead.NonceSize())
-	if _, err := rand.Read(nonce); err != nil {
-		return "", fmt.Errorf("factors: nonce: %w", err)
-	}
-	out := aead.Seal(nonce, nonce, []byte(secret), []byte(userID))
-	return base64.RawStdEncoding.EncodeToString(out), nil
+	return seal.Seal(key, userID, secret)
 }
 
 func open(key []byte, userID, sealed string) (string, error) {
-	aead, err := gcm(key)
-	if err != nil {
-		return "", err
+	if len(key) != seal.KeySize {
+		return "", errors.New("factors: the TOTP key must be 32 bytes")
 	}
-	raw, err := base64.RawStdEncoding.DecodeString(sealed)
-	if err != nil || len(raw) < aead.NonceSize() {
+	plain, err := seal.Open(key, userID, sealed)
+	switch {
+	case errors.Is(err, seal.ErrMalformed):
 		return "", errors.New("factors: sealed TOTP secret is malformed")
-	}
-	plain, err := aead.Open(nil, raw[:aead.NonceSize()], raw[aead.NonceSize():], []byte(userID))
-	if err != nil {
+	case err != nil:
 		return "", errors.New("factors: TOTP secret does not open with this key (was the cookie secret changed?)")
 	}
-	return string(plain), nil
-}
-
-func gcm(key []byte) (cipher.AEAD, error) {
-	if len(key) != 32 {
-		return nil, errors.New("factors: the TOTP key must be 32 bytes")
-	}
-	block, err := aes.NewCipher(key)
-	if err != nil {
-		return nil, err
-	}
-	return cipher.NewGCM(block)
+	return plain, nil
 }
 
 func newID(prefix string) string { return id.New(prefix) }

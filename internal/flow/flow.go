@@ -11,6 +11,7 @@ import (
 
 	"github.com/portalhq/portal/internal/apperr"
 	"github.com/portalhq/portal/internal/session"
+	"github.com/portalhq/portal/internal/user"
 )
 
 // Kinds of flow.
@@ -133,6 +134,12 @@ type External struct {
 	LastName      string `json:"last_name,omitempty"`
 	Username      string `json:"username,omitempty"`
 	AvatarURL     string `json:"avatar_url,omitempty"`
+	// AccountID is the ID the external account will have, chosen when the
+	// sign-up began; Token, the provider's token set sealed to that ID,
+	// stored with the account (nil: none granted). Both are empty on
+	// sign-ups begun before tokens were kept.
+	AccountID string           `json:"account_id,omitempty"`
+	Token     *user.OAuthToken `json:"token,omitempty"`
 }
 
 // Encode marshals d for the store.

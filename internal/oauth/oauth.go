@@ -16,10 +16,13 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 	"unicode"
 	"unicode/utf8"
+
+	"golang.org/x/oauth2"
 )
 
 // Identity is what a provider says about the person who signed in. An
@@ -30,10 +33,82 @@ type Identity struct {
 	EmailVerified            bool
 	FirstName, LastName      string
 	Username, AvatarURL      string
-	AccessToken              string
-	RefreshToken             string
-	Expiry                   time.Time
+	// Token is what the provider's token endpoint granted, kept (sealed)
+	// for relying apps that call the provider's API as the person.
+	Token Token
 }
+
+// Token is a provider's token set: what its token endpoint answered to the
+// code, or to a refresh. It is secret: never logged, stored only sealed.
+type Token struct {
+	AccessToken  string
+	RefreshToken string // "" when the provider gave none
+	IDToken      string // an OpenID provider's, as it sent it
+	TokenSecret  string // OAuth 1.0a's; none of the providers here is one
+	// Lifetime is how long the access token lasts from when it was
+	// granted (the answer's expires_in); 0 when the provider did not say
+	// (GitHub's OAuth apps' tokens do not expire). The caller turns it
+	// into a time with its own clock.
+	Lifetime time.Duration
+	// Scopes are what the provider granted: the answer's scope, else what
+	// was asked for (RFC 6749 5.1: an absent scope is the one requested).
+	// After a refresh whose answer has no scope they are nil: the scope
+	// granted before stands (RFC 6749 6).
+	Scopes []string
+}
+
+// ErrRefresh: the provider's token endpoint refused or did not answer a
+// refresh; the wrapped error says which (never with a token in it).
+var ErrRefresh = errors.New("oauth: token refresh failed")
+
+// newToken reads tok as granted for the scopes requested (nil for a
+// refresh).
+func newToken(tok *oauth2.Token, requested []string) Token {
+	t := Token{AccessToken: tok.AccessToken, RefreshToken: tok.RefreshToken, Scopes: slices.Clone(requested)}
+	t.IDToken, _ = tok.Extra("id_token").(string)
+	switch {
+	case tok.ExpiresIn > 0:
+		t.Lifetime = time.Duration(tok.ExpiresIn) * time.Second
+	case !tok.Expiry.IsZero():
+		// A form-encoded answer (GitHub's) leaves only the time oauth2
+		// worked out from expires_in with its own clock.
+		t.Lifetime = time.Until(tok.Expiry).Round(time.Second)
+	}
+	if s, ok := tok.Extra("scope").(string); ok && strings.TrimSpace(s) != "" {
+		// Space-separated per RFC 6749; GitHub separates with commas.
+		t.Scopes = strings.FieldsFunc(s, func(r rune) bool { return r == ' ' || r == ',' })
+	}
+	return t
+}
+
+// refreshError describes a failed refresh without the provider's raw
+// answer, which could echo what it was sent.
+func refreshError(name string, err error) error {
+	var re *oauth2.RetrieveError
+	if errors.As(err, &re) {
+		status := 0
+		if re.Response != nil {
+			status = re.Response.StatusCode
+		}
+		return &RefreshError{Provider: name, Status: status, Code: re.ErrorCode, Description: re.ErrorDescription}
+	}
+	return fmt.Errorf("%w: %s: %v", ErrRefresh, name, err)
+}
+
+// RefreshError is a token endpoint's refusal of a refresh: its error code
+// ("invalid_grant" for a revoked or expired refresh token) and description.
+type RefreshError struct {
+	Provider    string
+	Status      int
+	Code        string
+	Description string
+}
+
+func (e *RefreshError) Error() string {
+	return fmt.Sprintf("%v: %s: HTTP %d %s %s", ErrRefresh, e.Provider, e.Status, e.Code, e.Description)
+}
+
+func (e *RefreshError) Unwrap() error { return ErrRefresh }
 
 // Bounds of what Tidy keeps: names as the sign-up form's, the rest as the
 // store's columns comfortably hold.
@@ -94,6 +169,10 @@ type Provider interface {
 	// Exchange trades the callback's code for an Identity, sending the PKCE
 	// verifier and checking the ID token and its nonce where there is one.
 	Exchange(ctx context.Context, code, nonce, verifier, redirectURI string) (*Identity, error)
+	// Refresh trades a refresh token for a new token set at the token
+	// endpoint. A token set without a new refresh token keeps the one
+	// given. Errors wrap ErrRefresh; a refusal is a *RefreshError.
+	Refresh(ctx context.Context, refreshToken string) (*Token, error)
 }
 
 // Errors say which check failed; wrapped errors carry the detail for the log.

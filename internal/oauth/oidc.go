@@ -215,8 +215,23 @@ func (p *oidcProvider) Exchange(ctx context.Context, code, nonce, verifier, redi
 		Email: c.Email, EmailVerified: c.Email != "" && bool(c.EmailVerified),
 		FirstName: c.GivenName, LastName: c.FamilyName,
 		Username: c.PreferredUsername, AvatarURL: c.Picture,
-		AccessToken: tok.AccessToken, RefreshToken: tok.RefreshToken, Expiry: tok.Expiry,
+		Token: newToken(tok, p.scopes),
 	}, nil
+}
+
+// Refresh asks the token endpoint for a new token set: with
+// grant_type=refresh_token, the client authenticated as for the code.
+func (p *oidcProvider) Refresh(ctx context.Context, refreshToken string) (*Token, error) {
+	d, err := p.discover(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %s: %v", ErrRefresh, p.name, err)
+	}
+	secret, err := p.secret()
+	if err != nil {
+		return nil, fmt.Errorf("%w: %s: client secret: %v", ErrRefresh, p.name, err)
+	}
+	cfg := oauth2.Config{ClientID: p.clientID, ClientSecret: secret, Endpoint: d.endpoint, Scopes: p.scopes}
+	return refresh(oidc.ClientContext(ctx, p.client), p.name, cfg, refreshToken)
 }
 
 // userInfo fills what c lacks from the UserInfo endpoint, whose sub must be

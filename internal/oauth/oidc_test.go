@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -105,8 +106,9 @@ func TestOIDCSignIn_REQ_OA_01_02_04_06(t *testing.T) {
 		id.FirstName != "Grace" || id.LastName != "Hopper" || id.Username != "grace" || id.AvatarURL != "https://img.example/g.png" {
 		t.Errorf("identity = %+v", id)
 	}
-	if id.AccessToken == "" || id.Expiry.Before(time.Now()) || id.Expiry.After(time.Now().Add(time.Hour)) {
-		t.Errorf("token: access %q expiry %v", id.AccessToken, id.Expiry)
+	if tok := id.Token; tok.AccessToken == "" || tok.RefreshToken == "" || tok.IDToken == "" ||
+		tok.Lifetime <= 0 || tok.Lifetime > time.Hour || strings.Join(tok.Scopes, " ") != "openid email profile" {
+		t.Errorf("token: %+v", tok)
 	}
 }
 

@@ -23,6 +23,7 @@ type socialProvider struct {
 	name, display, icon string
 	goth                goth.Provider
 	token               oauth2.Config // client credentials and token endpoint
+	scopes              []string      // what the authorization URL asks for, as goth sends it
 	pkce                bool
 	client              *http.Client
 	session             func(*oauth2.Token) goth.Session
@@ -94,8 +95,31 @@ func (p *socialProvider) Exchange(ctx context.Context, code, _, verifier, redire
 		Provider: p.name, Subject: u.UserID,
 		Email: email, EmailVerified: email != "" && verified,
 		FirstName: first, LastName: last, Username: username, AvatarURL: u.AvatarURL,
-		AccessToken: tok.AccessToken, RefreshToken: tok.RefreshToken, Expiry: tok.Expiry,
+		Token: newToken(tok, p.scopes),
 	}, nil
+}
+
+// Refresh asks the token endpoint for a new token set (Discord's and
+// Microsoft's expire; GitHub's expire only where the app opted in).
+func (p *socialProvider) Refresh(ctx context.Context, refreshToken string) (*Token, error) {
+	return refresh(context.WithValue(ctx, oauth2.HTTPClient, p.client), p.name, p.token, refreshToken)
+}
+
+// refresh runs a refresh_token grant through oauth2's TokenSource: given a
+// token with no access token, it refreshes at once.
+func refresh(ctx context.Context, name string, cfg oauth2.Config, refreshToken string) (*Token, error) {
+	if refreshToken == "" {
+		return nil, fmt.Errorf("%w: %s: no refresh token", ErrRefresh, name)
+	}
+	tok, err := cfg.TokenSource(ctx, &oauth2.Token{RefreshToken: refreshToken}).Token()
+	if err != nil {
+		return nil, refreshError(name, err)
+	}
+	t := newToken(tok, nil)
+	if t.RefreshToken == "" { // oauth2 keeps it; so does this, whatever oauth2 does
+		t.RefreshToken = refreshToken
+	}
+	return &t, nil
 }
 
 // GitHubURLs are GitHub's endpoints; tests and GitHub Enterprise change them.
@@ -109,11 +133,12 @@ func NewGitHub(clientID, clientSecret string, urls *GitHubURLs, httpClient *http
 	client := orDefault(httpClient)
 	// The callback is left empty here and set per request, so the URL sent
 	// and the URL exchanged are always the same argument.
-	g := github.NewCustomisedURL(clientID, clientSecret, "", urls.Auth, urls.Token, urls.Profile, urls.Emails, "user:email")
+	scopes := []string{"user:email"}
+	g := github.NewCustomisedURL(clientID, clientSecret, "", urls.Auth, urls.Token, urls.Profile, urls.Emails, scopes...)
 	g.HTTPClient = client
 	return &socialProvider{
 		name: "github", display: "GitHub", icon: "github",
-		goth:  g,
+		goth: g, scopes: scopes,
 		token: tokenConfig(clientID, clientSecret, urls.Token),
 		pkce:  true, client: client,
 		session: func(t *oauth2.Token) goth.Session { return &github.Session{AccessToken: t.AccessToken} },
@@ -172,11 +197,12 @@ const (
 
 // newDiscord: Discord's user object says whether its email is verified.
 func newDiscord(clientID, clientSecret string, client *http.Client) Provider {
-	g := discord.New(clientID, clientSecret, "", discord.ScopeIdentify, discord.ScopeEmail)
+	scopes := []string{discord.ScopeIdentify, discord.ScopeEmail}
+	g := discord.New(clientID, clientSecret, "", scopes...)
 	g.HTTPClient = client
 	return &socialProvider{
 		name: "discord", display: "Discord", icon: "discord",
-		goth: g, token: tokenConfig(clientID, clientSecret, discordTokenURL),
+		goth: g, token: tokenConfig(clientID, clientSecret, discordTokenURL), scopes: scopes,
 		pkce: true, client: client,
 		session: func(t *oauth2.Token) goth.Session {
 			return &discord.Session{AccessToken: t.AccessToken, RefreshToken: t.RefreshToken, ExpiresAt: t.Expiry}
@@ -205,7 +231,8 @@ func newMicrosoft(clientID, clientSecret string, client *http.Client) Provider {
 	return &socialProvider{
 		name: "microsoft", display: "Microsoft", icon: "microsoft",
 		goth: g, token: tokenConfig(clientID, clientSecret, microsoftTokenURL),
-		pkce: true, client: client,
+		scopes: []string{string(azureadv2.UserReadScope)},
+		pkce:   true, client: client,
 		session: func(t *oauth2.Token) goth.Session {
 			return &azureadv2.Session{AccessToken: t.AccessToken, RefreshToken: t.RefreshToken, ExpiresAt: t.Expiry}
 		},

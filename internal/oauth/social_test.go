@@ -4,9 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -71,6 +73,17 @@ func (f *fakeAS) token(w http.ResponseWriter, r *http.Request) {
 	}
 	if r.Form.Get("client_id") != f.clientID || r.Form.Get("client_secret") != f.clientSecret {
 		fail("invalid_client")
+		return
+	}
+	if r.Form.Get("grant_type") == "refresh_token" {
+		// GitHub's answer: form-encoded, scopes separated by commas.
+		if r.Form.Get("refresh_token") != "rt-1" {
+			fail("bad_refresh_token")
+			return
+		}
+		w.Header().Set("Content-Type", "application/x-www-form-urlencoded")
+		_, _ = io.WriteString(w, url.Values{"access_token": {"at-2"}, "expires_in": {"28800"}, "refresh_token": {"rt-2"},
+			"scope": {"repo,user:email"}, "token_type": {"bearer"}}.Encode())
 		return
 	}
 	f.mu.Lock()
@@ -142,11 +155,16 @@ func TestGitHubSignInWithPKCE_REQ_OA_02_REQ_OA_04(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := oauth.Identity{Provider: "github", Subject: "583231", Email: "mona@example.com", EmailVerified: true,
-		FirstName: "Mona", LastName: "Lisa Octocat", Username: "octocat", AvatarURL: "https://avatars.example/u/583231",
-		AccessToken: "at-1"}
-	id.Expiry = time.Time{}
-	if *id != want {
+		FirstName: "Mona", LastName: "Lisa Octocat", Username: "octocat", AvatarURL: "https://avatars.example/u/583231"}
+	tok := id.Token
+	id.Token = oauth.Token{}
+	if !reflect.DeepEqual(*id, want) {
 		t.Errorf("identity = %+v\nwant %+v", *id, want)
+	}
+	// The answer gave no scope: the one asked for is the one granted.
+	if tok.AccessToken != "at-1" || tok.RefreshToken != "" || tok.Lifetime != time.Hour ||
+		len(tok.Scopes) != 1 || tok.Scopes[0] != "user:email" {
+		t.Errorf("token = %+v, want at-1 for an hour with user:email", tok)
 	}
 }
 
@@ -249,7 +267,31 @@ func TestMicrosoftEmailNeverVerified_REQ_OA_05(t *testing.T) {
 		id.FirstName != "Alan" || id.LastName != "Turing" || id.AvatarURL != "" {
 		t.Errorf("identity = %+v", id)
 	}
-	if !strings.HasPrefix(id.AccessToken, "at-") {
-		t.Errorf("access token %q", id.AccessToken)
+	if !strings.HasPrefix(id.Token.AccessToken, "at-") {
+		t.Errorf("access token %q", id.Token.AccessToken)
+	}
+}
+
+// A refresh is a refresh_token grant at the token endpoint with the
+// client's credentials; GitHub answers it form-encoded with its scopes
+// separated by commas, and refuses a spent refresh token with status 200
+// and an error, which comes back as a *RefreshError naming the code.
+func TestGitHubRefresh(t *testing.T) {
+	_, p := startFakeGitHub(t, 200, []map[string]any{})
+	tok, err := p.Refresh(context.Background(), "rt-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tok.AccessToken != "at-2" || tok.RefreshToken != "rt-2" || tok.Lifetime < 8*time.Hour-time.Minute ||
+		tok.Lifetime > 8*time.Hour || !reflect.DeepEqual(tok.Scopes, []string{"repo", "user:email"}) {
+		t.Errorf("refreshed = %+v", tok)
+	}
+	_, err = p.Refresh(context.Background(), "rt-spent")
+	var re *oauth.RefreshError
+	if !errors.As(err, &re) || !errors.Is(err, oauth.ErrRefresh) || re.Code != "bad_refresh_token" || re.Provider != "github" {
+		t.Errorf("spent refresh token: %v, want a RefreshError bad_refresh_token", err)
+	}
+	if strings.Contains(err.Error(), "rt-spent") {
+		t.Errorf("the error names the refresh token: %v", err)
 	}
 }

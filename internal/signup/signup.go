@@ -4,6 +4,7 @@
 package signup
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -48,6 +49,9 @@ type Repo interface {
 	// or an organization's, was sent to email.
 	InvitedAddress(ctx context.Context, email string, now time.Time) (bool, error)
 	org.EnrollRepo // automatic invitations and suggestions of verified domains
+	// SaveOAuthToken stores the provider's token set of a sign-up through
+	// a provider with its new external account.
+	SaveOAuthToken(ctx context.Context, t user.OAuthToken) error
 }
 
 // Enroller gives a new account, in the transaction that creates it, the
@@ -497,7 +501,7 @@ func (s *Service) complete(ctx context.Context, f *flow.Flow, m flow.Meta) (*ses
 		add(user.Phone, f.Data.Phone, true)
 		add(user.Username, f.Data.Username, false)
 		if x := f.Data.External; x != nil {
-			u.ExternalAccounts = []user.ExternalAccount{{ID: id.New("eac"), UserID: u.ID, Provider: x.Provider,
+			u.ExternalAccounts = []user.ExternalAccount{{ID: cmp.Or(x.AccountID, id.New("eac")), UserID: u.ID, Provider: x.Provider,
 				Subject: x.Subject, Email: x.Email, EmailVerified: x.EmailVerified, FirstName: x.FirstName,
 				LastName: x.LastName, Username: x.Username, AvatarURL: x.AvatarURL, CreatedAt: now, UpdatedAt: now}}
 		}
@@ -520,6 +524,11 @@ func (s *Service) complete(ctx context.Context, f *flow.Flow, m flow.Meta) (*ses
 				return apperr.New(apperr.Conflict, "Someone registered this email address, phone number or username meanwhile. Sign in instead, or start again.").T("error.signup.taken")
 			}
 			return err
+		}
+		if x := f.Data.External; x != nil && x.Token != nil && x.Token.ExternalAccountID == u.ExternalAccounts[0].ID {
+			if err := r.SaveOAuthToken(ctx, *x.Token); err != nil {
+				return err
+			}
 		}
 		if taken != nil {
 			// A revocation that landed meanwhile wins; the account stands.
@@ -549,6 +558,9 @@ func (s *Service) complete(ctx context.Context, f *flow.Flow, m flow.Meta) (*ses
 		}
 		f.Status, f.UserID, f.SessionID, f.UpdatedAt, f.Data.FirstFactorAt = flow.Complete, u.ID, sess.ID, now, &now
 		f.Data.PasswordHash = "" // the user has it now; the flow need not keep a copy
+		if f.Data.External != nil {
+			f.Data.External.Token = nil // and its account has this
+		}
 		if err := r.UpdateFlow(ctx, f); err != nil {
 			if errors.Is(err, apperr.ErrConflict) {
 				return ErrFlowGone

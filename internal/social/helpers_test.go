@@ -11,6 +11,7 @@ import (
 	"github.com/portalhq/portal/internal/flow"
 	"github.com/portalhq/portal/internal/id"
 	"github.com/portalhq/portal/internal/oauth"
+	"github.com/portalhq/portal/internal/oauthtoken"
 	"github.com/portalhq/portal/internal/password"
 	"github.com/portalhq/portal/internal/phone"
 	"github.com/portalhq/portal/internal/session"
@@ -69,7 +70,8 @@ func newEnv(t *testing.T, url string) *env {
 			Required: map[string]bool{signup.FieldEmail: true}},
 		EmailVia: flow.EmailCode, PhoneRegion: "US", Countries: countries}
 	svc := &social.Service{Clock: clock, Repo: st.Q, InTx: store.Tx[social.Repo](st), Sessions: sessions,
-		SignUp: up, SecondStep: in, WaysIn: user.SignInOptions{Email: true, Factors: []string{flow.Password}}}
+		SignUp: up, SecondStep: in, WaysIn: user.SignInOptions{Email: true, Factors: []string{flow.Password}},
+		Tokens: oauthtoken.Sealer{Key: []byte("social-test-token-key-0123456789")}}
 	return &env{t: t, st: st, clock: clock, out: out, svc: svc}
 }
 

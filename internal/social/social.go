@@ -17,6 +17,7 @@ import (
 	"github.com/portalhq/portal/internal/flow"
 	"github.com/portalhq/portal/internal/id"
 	"github.com/portalhq/portal/internal/oauth"
+	"github.com/portalhq/portal/internal/oauthtoken"
 	"github.com/portalhq/portal/internal/restrict"
 	"github.com/portalhq/portal/internal/session"
 	"github.com/portalhq/portal/internal/signin"
@@ -35,6 +36,8 @@ type Repo interface {
 	UserByIdentifier(ctx context.Context, kind, value string) (*user.User, error)
 	RecordSignIn(ctx context.Context, userID string, now time.Time) error
 	TouchUser(ctx context.Context, userID string, at time.Time) error
+	// SaveOAuthToken stores an account's token set, replacing any.
+	SaveOAuthToken(ctx context.Context, t user.OAuthToken) error
 }
 
 // Service applies the linking rules.
@@ -54,6 +57,10 @@ type Service struct {
 	// excludes (nil: none); a sign-up through the provider is judged by
 	// both lists in signup.StartExternal.
 	Restrict *restrict.Rules
+	// Tokens seals the provider's token set, kept with the account it
+	// signed in or connected (replacing the one before), for relying apps
+	// (package oauthtoken).
+	Tokens oauthtoken.Sealer
 }
 
 // Result is where a provider sign-in ended.
@@ -98,7 +105,11 @@ func (s *Service) SignIn(ctx context.Context, clientID string, who *oauth.Identi
 		return nil, err
 	}
 	if x != nil {
-		return s.signInUser(ctx, clientID, x.UserID, refreshed(*x, who, s.Clock.Now()), false, redirectURL, m)
+		tok, err := s.seal(x.ID, who)
+		if err != nil {
+			return nil, err
+		}
+		return s.signInUser(ctx, clientID, x.UserID, refreshed(*x, who, s.Clock.Now()), tok, false, redirectURL, m)
 	}
 	if who.Email != "" {
 		u, err := s.Repo.UserByIdentifier(ctx, user.Email, user.NormalizeEmail(who.Email))
@@ -111,20 +122,32 @@ func (s *Service) SignIn(ctx context.Context, clientID string, who *oauth.Identi
 			}
 			now := s.Clock.Now()
 			link := newExternal(u.ID, who, now)
-			return s.signInUser(ctx, clientID, u.ID, link, true, redirectURL, m)
+			tok, err := s.seal(link.ID, who)
+			if err != nil {
+				return nil, err
+			}
+			return s.signInUser(ctx, clientID, u.ID, link, tok, true, redirectURL, m)
 		}
 	}
-	f, sess, err := s.SignUp.StartExternal(ctx, clientID, external(who), inv, redirectURL, m)
+	// The account's ID is chosen now, so that the token set kept on the
+	// sign-up until the account exists is sealed to it.
+	pending := external(who)
+	pending.AccountID = id.New("eac")
+	if pending.Token, err = s.seal(pending.AccountID, who); err != nil {
+		return nil, err
+	}
+	f, sess, err := s.SignUp.StartExternal(ctx, clientID, pending, inv, redirectURL, m)
 	if err != nil {
 		return nil, err
 	}
 	return &Result{Session: sess, Flow: f}, nil
 }
 
-// signInUser starts a session for userID, saving x (linked when isNew), or
-// the second step when the user has a second factor, or the new-password
-// step when their password is marked as compromised.
-func (s *Service) signInUser(ctx context.Context, clientID, userID string, x user.ExternalAccount, isNew bool, redirectURL string, m flow.Meta) (*Result, error) {
+// signInUser starts a session for userID, saving x (linked when isNew) and
+// its token set tok (if any), or the second step when the user has a
+// second factor, or the new-password step when their password is marked
+// as compromised.
+func (s *Service) signInUser(ctx context.Context, clientID, userID string, x user.ExternalAccount, tok *user.OAuthToken, isNew bool, redirectURL string, m flow.Meta) (*Result, error) {
 	var (
 		sess          *session.Session
 		second, renew *user.User
@@ -150,6 +173,11 @@ func (s *Service) signInUser(ctx context.Context, clientID, userID string, x use
 			}
 		} else if err := r.UpdateExternalAccount(ctx, x); err != nil {
 			return err
+		}
+		if tok != nil {
+			if err := r.SaveOAuthToken(ctx, *tok); err != nil {
+				return err
+			}
 		}
 		if s.SecondStep != nil && s.SecondStep.NeedsSecondFactor(u) {
 			second = u
@@ -195,21 +223,45 @@ func (s *Service) Connect(ctx context.Context, userID string, who *oauth.Identit
 		x, err := r.ExternalAccount(ctx, who.Provider, who.Subject)
 		switch {
 		case err == nil && x.UserID == userID:
-			return nil // connected already
+			// Connected already: only the token set is new.
+			return s.keep(ctx, r, x.ID, who)
 		case err == nil:
 			return ErrTaken
 		case !errors.Is(err, apperr.ErrNotFound):
 			return err
 		}
 		now := s.Clock.Now()
-		if err := r.CreateExternalAccount(ctx, newExternal(userID, who, now)); err != nil {
+		link := newExternal(userID, who, now)
+		if err := r.CreateExternalAccount(ctx, link); err != nil {
 			if errors.Is(err, apperr.ErrConflict) {
 				return ErrTaken
 			}
 			return err
 		}
+		if err := s.keep(ctx, r, link.ID, who); err != nil {
+			return err
+		}
 		return s.userUpdated(ctx, r, userID, now)
 	})
+}
+
+// seal makes the stored form of who's token set for the account accountID;
+// nil when the provider granted no token (nothing to keep).
+func (s *Service) seal(accountID string, who *oauth.Identity) (*user.OAuthToken, error) {
+	if who.Token.AccessToken == "" {
+		return nil, nil
+	}
+	return s.Tokens.Seal(accountID, who.Token, s.Clock.Now())
+}
+
+// keep stores who's token set for the account accountID, replacing the
+// one before.
+func (s *Service) keep(ctx context.Context, r Repo, accountID string, who *oauth.Identity) error {
+	tok, err := s.seal(accountID, who)
+	if tok == nil || err != nil {
+		return err
+	}
+	return r.SaveOAuthToken(ctx, *tok)
 }
 
 // Disconnect removes a provider account of the user, unless it is the last

@@ -28,6 +28,7 @@ func runContract(t *testing.T, open func(t *testing.T) *store.Store) {
 	t.Run("tx adapter", func(t *testing.T) { testTxAdapter(t, open) })
 	t.Run("passkeys", func(t *testing.T) { testPasskeys(t, open) })
 	t.Run("factors", func(t *testing.T) { testFactors(t, open) })
+	t.Run("oauth tokens", func(t *testing.T) { testOAuthTokens(t, open) })
 	t.Run("session factors", func(t *testing.T) { testSessionFactors(t, open) })
 	t.Run("admin", func(t *testing.T) { testAdmin(t, open) })
 	t.Run("jwt templates", func(t *testing.T) { testJWTTemplates(t, open) })

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"strings"
 	"time"
 
 	"github.com/portalhq/portal/internal/user"
@@ -41,6 +42,52 @@ func (q *Q) UpdateExternalAccount(ctx context.Context, x user.ExternalAccount) e
 // it is not that user's (object-level check, REQ-AC-02).
 func (q *Q) DeleteExternalAccount(ctx context.Context, userID, id string) error {
 	return q.expectOne(q.exec(ctx, `DELETE FROM external_accounts WHERE id = ? AND user_id = ?`, id, userID))
+}
+
+// SaveOAuthToken stores t as its account's token set, replacing any (a
+// sign-in or a connection through the provider).
+func (q *Q) SaveOAuthToken(ctx context.Context, t user.OAuthToken) error {
+	_, err := q.exec(ctx, `INSERT INTO oauth_tokens (external_account_id, sealed, scopes, expires_at, updated_at)
+		VALUES (?,?,?,?,?)
+		ON CONFLICT (external_account_id) DO UPDATE SET sealed = excluded.sealed, scopes = excluded.scopes,
+		expires_at = excluded.expires_at, updated_at = excluded.updated_at`,
+		t.ExternalAccountID, t.Sealed, strings.Join(t.Scopes, " "), msPtr(t.ExpiresAt), ms(t.UpdatedAt))
+	return err
+}
+
+// ReplaceOAuthToken stores t, a refresh of the token set sealed as was, in
+// its place: false, with nothing changed, when the account's token set is
+// another by now (a sign-in or another refresh replaced it meanwhile) or
+// is gone with its account.
+func (q *Q) ReplaceOAuthToken(ctx context.Context, t user.OAuthToken, was string) (bool, error) {
+	return q.changed(q.exec(ctx, `UPDATE oauth_tokens SET sealed = ?, scopes = ?, expires_at = ?, updated_at = ?
+		WHERE external_account_id = ? AND sealed = ?`,
+		t.Sealed, strings.Join(t.Scopes, " "), msPtr(t.ExpiresAt), ms(t.UpdatedAt), t.ExternalAccountID, was))
+}
+
+// OAuthToken returns the token set kept for the external account;
+// ErrNotFound when there is none (an account connected before tokens were
+// kept, or made through the Backend API).
+func (q *Q) OAuthToken(ctx context.Context, externalAccountID string) (*user.OAuthToken, error) {
+	var (
+		t       user.OAuthToken
+		scopes  string
+		expires sql.NullInt64
+		updated int64
+	)
+	err := q.row(ctx, `SELECT external_account_id, sealed, scopes, expires_at, updated_at FROM oauth_tokens
+		WHERE external_account_id = ?`, externalAccountID).Scan(&t.ExternalAccountID, &t.Sealed, &scopes, &expires, &updated)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, err
+	}
+	t.Scopes, t.ExpiresAt, t.UpdatedAt = strings.Fields(scopes), fromNullMS(expires), fromMS(updated)
+	if t.Scopes == nil {
+		t.Scopes = []string{}
+	}
+	return &t, nil
 }
 
 // TouchUser bumps updated_at, for changes that live in other tables.

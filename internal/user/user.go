@@ -72,7 +72,8 @@ func (u *User) HasSecondFactor() bool { return u.TOTP || u.SecondFactorPhone != 
 
 // ExternalAccount is an account at an OAuth or OpenID provider connected to a
 // user. It is identified by (Provider, Subject), never by email alone
-// (REQ-OA-04). Provider tokens are not kept.
+// (REQ-OA-04). The provider's latest token set is kept apart, sealed
+// (OAuthToken), and is not loaded with the user.
 type ExternalAccount struct {
 	ID            string
 	UserID        string
@@ -86,6 +87,18 @@ type ExternalAccount struct {
 	AvatarURL     string
 	CreatedAt     time.Time
 	UpdatedAt     time.Time
+}
+
+// OAuthToken is the latest token set a provider granted for an external
+// account, as stored: the secrets (access, refresh and ID token) sealed
+// with AES-256-GCM bound to the account's ID (package oauthtoken), beside
+// what is not secret. It goes with its account.
+type OAuthToken struct {
+	ExternalAccountID string     `json:"external_account_id"`
+	Sealed            string     `json:"sealed"`
+	Scopes            []string   `json:"scopes,omitempty"`
+	ExpiresAt         *time.Time `json:"expires_at,omitempty"` // nil: the provider did not say
+	UpdatedAt         time.Time  `json:"updated_at"`
 }
 
 // Identifier kinds.

@@ -67,6 +67,16 @@ type Server struct {
 	redirects         map[string]string // code → redirect_uri it was issued for
 	apple             *Apple            // answer as Sign in with Apple does; nil: plain OpenID
 	appleSeen         map[string]bool   // subjects Apple has posted a name for
+	scope             string            // the scope token answers carry; "": none
+	refuseRefresh     bool              // refresh_token grants answer invalid_grant
+	noRefreshToken    bool              // token answers carry no refresh_token
+	refreshes         int               // refresh_token grants answered with a token
+	issued            Tokens            // the last token set answered
+}
+
+// Tokens is a token set the token endpoint answered.
+type Tokens struct {
+	Access, Refresh, ID string
 }
 
 // Apple describes the client Sign in with Apple knows: the team and key
@@ -185,6 +195,56 @@ func (s *Server) ProfileInUserinfoOnly() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.profileInUserinfo = true
+}
+
+// ReportScope makes token answers carry scope (space-separated), as
+// providers that grant other scopes than asked for do; by default they
+// carry none, which RFC 6749 reads as the scope requested.
+func (s *Server) ReportScope(scope string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.scope = scope
+}
+
+// RefuseRefresh makes every refresh_token grant from now on fail with
+// invalid_grant, as for a refresh token the person revoked.
+func (s *Server) RefuseRefresh() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.refuseRefresh = true
+}
+
+// GiveNoRefreshToken makes token answers from now on carry no refresh
+// token, as providers that were not asked for offline access answer.
+func (s *Server) GiveNoRefreshToken() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.noRefreshToken = true
+}
+
+// Refreshes counts the refresh_token grants answered with a new token.
+func (s *Server) Refreshes() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.refreshes
+}
+
+// Issued is the token set the token endpoint answered last, to either
+// grant.
+func (s *Server) Issued() Tokens {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.issued
+}
+
+// FastForward moves the provider's clock on by d, for the tokens it
+// issues and the expiry it checks (mockoidc's tokens carry the second
+// they were issued, so a token issued a second later differs). Keep d
+// well under five minutes: ID tokens are checked against the real clock.
+func (s *Server) FastForward(d time.Duration) {
+	s.serial.Lock()
+	defer s.serial.Unlock()
+	s.m.FastForward(d)
 }
 
 func (s *Server) intercept(next http.Handler) http.Handler {
@@ -330,11 +390,19 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request, next http.Handler
 			f.Set("client_secret", s.ClientSecret)
 		}
 	}
-	if r.Form.Get("grant_type") == "authorization_code" {
+	grant := r.Form.Get("grant_type")
+	if grant == "authorization_code" {
 		if want, ok := s.redirects[r.Form.Get("code")]; ok && want != r.Form.Get("redirect_uri") {
 			tokenError(w, "invalid_grant", "redirect_uri is not the one the code was issued for")
 			return
 		}
+	}
+	s.mu.Lock()
+	refuse := s.refuseRefresh && grant == "refresh_token"
+	s.mu.Unlock()
+	if refuse {
+		tokenError(w, "invalid_grant", "the refresh token was revoked")
+		return
 	}
 	rec := httptest.NewRecorder()
 	next.ServeHTTP(rec, r)
@@ -354,10 +422,24 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request, next http.Handler
 	s.mu.Lock()
 	forge := s.otherKey
 	s.otherKey = false
+	if s.scope != "" {
+		body["scope"] = s.scope
+	}
+	if s.noRefreshToken {
+		delete(body, "refresh_token")
+	}
+	if grant == "refresh_token" {
+		s.refreshes++
+	}
 	s.mu.Unlock()
 	if raw, ok := body["id_token"].(string); ok && forge {
 		body["id_token"] = signWithOtherKey(raw)
 	}
+	s.mu.Lock()
+	s.issued.Access, _ = body["access_token"].(string)
+	s.issued.Refresh, _ = body["refresh_token"].(string)
+	s.issued.ID, _ = body["id_token"].(string)
+	s.mu.Unlock()
 	rec.Body.Reset()
 	_ = json.NewEncoder(rec.Body).Encode(body)
 	rec.Header().Del("Content-Length")

@@ -1,0 +1,293 @@
+// Package oauthtoken keeps each external account's latest token set from
+// its provider and hands it to relying apps, which call the provider's API
+// as the person (Clerk's GET /v1/users/{id}/oauth_access_tokens/{provider}).
+//
+// The tokens are secrets: they are stored sealed (package seal, with the
+// key that seals TOTP secrets) bound to the external account's ID, never
+// logged, and answered only to the Backend API's secret key. An access
+// token that has expired, or is about to, is refreshed through the
+// provider's token endpoint before it is answered, and the new set is
+// stored in place of the old.
+package oauthtoken
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"log/slog"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/jonboulle/clockwork"
+
+	"github.com/portalhq/portal/internal/apperr"
+	"github.com/portalhq/portal/internal/oauth"
+	"github.com/portalhq/portal/internal/seal"
+	"github.com/portalhq/portal/internal/user"
+)
+
+// Sealer seals a provider's token set to the external account it belongs
+// to. The zero value has no key and seals nothing.
+type Sealer struct {
+	Key []byte // 32 bytes
+}
+
+// secrets is what is sealed: everything of a token set that is secret.
+type secrets struct {
+	Access  string `json:"a"`
+	Refresh string `json:"r,omitempty"`
+	ID      string `json:"i,omitempty"`
+	Secret  string `json:"s,omitempty"`
+}
+
+// Seal makes the stored form of tok, granted at now, for the external
+// account accountID: the tokens sealed with the account's ID as associated
+// data, the expiry worked out from now, the scopes as they are.
+func (s Sealer) Seal(accountID string, tok oauth.Token, now time.Time) (*user.OAuthToken, error) {
+	plain, err := json.Marshal(secrets{Access: tok.AccessToken, Refresh: tok.RefreshToken, ID: tok.IDToken,
+		Secret: tok.TokenSecret})
+	if err != nil {
+		return nil, err
+	}
+	sealed, err := seal.Seal(s.Key, accountID, string(plain))
+	if err != nil {
+		return nil, fmt.Errorf("oauthtoken: seal: %w", err)
+	}
+	t := &user.OAuthToken{ExternalAccountID: accountID, Sealed: sealed, Scopes: tok.Scopes, UpdatedAt: now}
+	if tok.Lifetime > 0 {
+		exp := now.Add(tok.Lifetime)
+		t.ExpiresAt = &exp
+	}
+	return t, nil
+}
+
+// Open returns the token set t holds (its Lifetime unset: t.ExpiresAt
+// says when it expires).
+func (s Sealer) Open(t user.OAuthToken) (oauth.Token, error) {
+	plain, err := seal.Open(s.Key, t.ExternalAccountID, t.Sealed)
+	if err != nil {
+		return oauth.Token{}, fmt.Errorf("oauthtoken: %s: %w", t.ExternalAccountID, err)
+	}
+	var v secrets
+	if err := json.Unmarshal([]byte(plain), &v); err != nil {
+		return oauth.Token{}, fmt.Errorf("oauthtoken: %s: sealed token set is malformed", t.ExternalAccountID)
+	}
+	return oauth.Token{AccessToken: v.Access, RefreshToken: v.Refresh, IDToken: v.ID, TokenSecret: v.Secret,
+		Scopes: t.Scopes}, nil
+}
+
+// Repo is what the service needs from the store.
+type Repo interface {
+	UserByID(ctx context.Context, id string) (*user.User, error)
+	// OAuthToken returns apperr.ErrNotFound when the account has none.
+	OAuthToken(ctx context.Context, externalAccountID string) (*user.OAuthToken, error)
+	// ReplaceOAuthToken stores t in place of the set sealed as was; false
+	// when the account's set is another by now, or gone.
+	ReplaceOAuthToken(ctx context.Context, t user.OAuthToken, was string) (bool, error)
+}
+
+// Margin is how long before its expiry an access token counts as expired:
+// an app is never handed one that runs out before it can use it.
+const Margin = time.Minute
+
+// Service answers the Backend API's requests for tokens. It is safe for
+// concurrent use; do not copy it.
+type Service struct {
+	Clock     clockwork.Clock
+	Repo      Repo
+	Sealer    Sealer
+	Providers []oauth.Provider // the instance's enabled providers
+	Log       *slog.Logger
+
+	// locks serialise refreshes of one account within this process, so
+	// that two requests do not both spend its refresh token (providers
+	// that rotate refresh tokens accept each once).
+	locks [64]sync.Mutex
+}
+
+// Access is one external account's usable token set.
+type Access struct {
+	Account   user.ExternalAccount
+	Token     oauth.Token
+	ExpiresAt *time.Time // nil: the provider did not say
+}
+
+// Errors with Clerk's codes (its Backend API errors index): a provider the
+// instance does not offer, an expired token without a refresh token, a
+// refresh the provider refused.
+var (
+	ErrProviderNotEnabled = apperr.New(apperr.NotFound,
+		"Sign-in with this provider is not enabled on this instance.").Coded("oauth_token_provider_not_enabled")
+	ErrMissingRefreshToken = apperr.New(apperr.Invalid,
+		"The current access token has expired and cannot be refreshed: the provider gave no refresh token. The person needs to sign in with the provider again.").Coded("oauth_missing_refresh_token")
+	ErrRetrieval = apperr.New(apperr.Invalid,
+		"Failed to retrieve a new access token from the OAuth provider. If the person revoked the portal's access, they need to sign in with the provider again.").Coded("oauth_token_retrieval_error")
+)
+
+// Provider reads a provider as Clerk names it, oauth_<name>, with the
+// portal's names (oauth_github, oauth_google, oauth_oidc_corp, as external
+// accounts name them in the user object) or Clerk's for a custom provider
+// (oauth_custom_corp for oidc_corp). ok is false when name has no oauth_
+// prefix; p is nil when no enabled provider has that name.
+func (s *Service) Provider(name string) (p oauth.Provider, ok bool) {
+	bare, ok := strings.CutPrefix(name, "oauth_")
+	if !ok || bare == "" {
+		return nil, false
+	}
+	if custom, isCustom := strings.CutPrefix(bare, "custom_"); isCustom && custom != "" {
+		bare = "oidc_" + custom
+	}
+	for _, p := range s.Providers {
+		if p.Name() == bare {
+			return p, true
+		}
+	}
+	return nil, true
+}
+
+// List returns the usable token sets of the user's accounts at provider p,
+// oldest account first: empty when the user has none there (or none with
+// a token kept, an account connected before tokens were kept). An expired
+// access token is refreshed first; user.ErrNoUser when there is no such
+// user, ErrMissingRefreshToken or ErrRetrieval when an expired one cannot
+// be refreshed.
+func (s *Service) List(ctx context.Context, userID string, p oauth.Provider) ([]Access, error) {
+	u, err := s.Repo.UserByID(ctx, userID)
+	if errors.Is(err, apperr.ErrNotFound) {
+		return nil, user.ErrNoUser
+	} else if err != nil {
+		return nil, err
+	}
+	out := []Access{}
+	for _, x := range u.ExternalAccounts {
+		if x.Provider != p.Name() {
+			continue
+		}
+		a, err := s.access(ctx, p, x)
+		if err != nil {
+			return nil, err
+		}
+		if a != nil {
+			out = append(out, *a)
+		}
+	}
+	return out, nil
+}
+
+// access returns x's token set, refreshed if it has to be; nil when none
+// is kept, or the one kept does not open (the cookie secret changed).
+func (s *Service) access(ctx context.Context, p oauth.Provider, x user.ExternalAccount) (*Access, error) {
+	t, err := s.stored(ctx, x.ID)
+	if t == nil || err != nil {
+		return nil, err
+	}
+	if !s.stale(t) {
+		return s.open(ctx, x, t), nil
+	}
+	mu := &s.locks[lockOf(x.ID)]
+	mu.Lock()
+	defer mu.Unlock()
+	// Again under the lock: another request may have refreshed it.
+	if t, err = s.stored(ctx, x.ID); t == nil || err != nil {
+		return nil, err
+	}
+	a := s.open(ctx, x, t)
+	if a == nil || !s.stale(t) {
+		return a, nil
+	}
+	if a.Token.RefreshToken == "" {
+		return nil, ErrMissingRefreshToken
+	}
+	fresh, err := p.Refresh(ctx, a.Token.RefreshToken)
+	if err != nil {
+		// Another machine may have refreshed it meanwhile, spending the
+		// refresh token this one just sent: its result is as good.
+		if again, _ := s.stored(ctx, x.ID); again != nil && again.Sealed != t.Sealed && !s.stale(again) {
+			return s.open(ctx, x, again), nil
+		}
+		return nil, retrieval(err)
+	}
+	if fresh.Scopes == nil { // the refresh's answer named none: the grant stands
+		fresh.Scopes = a.Token.Scopes
+	}
+	next, err := s.Sealer.Seal(x.ID, *fresh, s.Clock.Now())
+	if err != nil {
+		return nil, err
+	}
+	switch ok, err := s.Repo.ReplaceOAuthToken(ctx, *next, t.Sealed); {
+	case err != nil:
+		return nil, err
+	case !ok:
+		// A sign-in stored a newer set meanwhile (or the account went):
+		// answer what is stored now.
+		if again, err := s.stored(ctx, x.ID); again == nil || err != nil {
+			return nil, err
+		} else if !s.stale(again) {
+			return s.open(ctx, x, again), nil
+		}
+	}
+	return &Access{Account: x, Token: *fresh, ExpiresAt: next.ExpiresAt}, nil
+}
+
+func (s *Service) stored(ctx context.Context, accountID string) (*user.OAuthToken, error) {
+	t, err := s.Repo.OAuthToken(ctx, accountID)
+	if errors.Is(err, apperr.ErrNotFound) {
+		return nil, nil
+	}
+	return t, err
+}
+
+func (s *Service) open(ctx context.Context, x user.ExternalAccount, t *user.OAuthToken) *Access {
+	tok, err := s.Sealer.Open(*t)
+	if err != nil {
+		// Not an error to the app: as if no token were kept, until the
+		// person signs in with the provider again.
+		s.Log.WarnContext(ctx, "provider token set does not open (was the cookie secret changed?); answered as none",
+			"external_account_id", x.ID, "err", err)
+		return nil
+	}
+	return &Access{Account: x, Token: tok, ExpiresAt: t.ExpiresAt}
+}
+
+// stale reports whether t's access token has expired or expires within
+// Margin.
+func (s *Service) stale(t *user.OAuthToken) bool {
+	return t.ExpiresAt != nil && !s.Clock.Now().Add(Margin).Before(*t.ExpiresAt)
+}
+
+func lockOf(id string) int {
+	h := fnv.New32a()
+	_, _ = h.Write([]byte(id))
+	return int(h.Sum32() % 64)
+}
+
+// retrieval is ErrRetrieval carrying what the provider said, for the log
+// and for meta.provider_error as Clerk answers it.
+func retrieval(err error) error {
+	e := *ErrRetrieval
+	e.Err = &providerError{err: err}
+	return &e
+}
+
+type providerError struct{ err error }
+
+func (e *providerError) Error() string { return e.err.Error() }
+func (e *providerError) Unwrap() error { return e.err }
+
+// APIMeta is the Backend API error's meta: the provider's error code and
+// description, as Go's oauth2 words them (what Clerk answers), when the
+// provider refused.
+func (e *providerError) APIMeta() map[string]any {
+	var re *oauth.RefreshError
+	if !errors.As(e.err, &re) || re.Code == "" {
+		return nil
+	}
+	msg := fmt.Sprintf("oauth2: %q", re.Code)
+	if re.Description != "" {
+		msg += fmt.Sprintf(" %q", re.Description)
+	}
+	return map[string]any{"provider_error": msg}
+}
