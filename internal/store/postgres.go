@@ -8,29 +8,72 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
+	"unicode"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/stdlib"
 )
 
-// openPostgres opens the pool. A pooled connection the server has ended
-// since its last use (a restart, a failover, pg_terminate_backend, an
-// idle_session_timeout) is found before the pool hands it out again and
-// replaced, so no statement is sent on it: database/sql drops a connection
-// whose session reset answers driver.ErrBadConn and takes another, a new
-// one after two such. The pgx driver pings a connection that sat idle
-// over a second (a round trip), which catches it then; within the second
-// it checked nothing, and under load every connection is reused within
-// the second.
-func openPostgres(url string) (*sql.DB, error) {
+// Session settings every PostgreSQL connection of the portal starts with,
+// unless the database URL sets them: as parameters of their own
+// (…&lock_timeout=5s) or in its options (…&options=-c%20lock_timeout%3D5s,
+// or PGOPTIONS), which then win. They go in the startup message, so they
+// cost no round trip; like any setting a client sends there, they take
+// precedence over ALTER ROLE … SET and ALTER DATABASE … SET.
+const (
+	// lockTimeout bounds how long a statement waits for a lock another
+	// session holds (a row another transaction is writing, a table a
+	// migration is altering, a psql session left open in a transaction).
+	// Past it the statement fails with 55P03 lock_not_available (Busy)
+	// and its transaction is rolled back: the request is answered "try
+	// again" and its pool connection is free again, instead of each such
+	// request holding one until the pool runs dry and the portal stops
+	// answering. It is SQLite's busy timeout (openSQLite).
+	lockTimeout = "10s"
+	// migrationLockTimeout is the wait a migration gets (Migrate): one
+	// that changes a table waits for every transaction using it to end,
+	// those of machines still serving the previous release too.
+	migrationLockTimeout = "60s"
+	// idleInTransactionTimeout has the server end a session that sits
+	// inside a transaction doing nothing for this long (a process stalled
+	// or killed mid-transaction behind a proxy that keeps its connection),
+	// so its locks are let go. The portal's own transactions send their
+	// statements one after another, with slow work (mail, webhooks,
+	// password hashing) done outside them. Such a session ended is a lost
+	// connection (lost, 25P03).
+	idleInTransactionTimeout = "60s"
+)
+
+// parsePostgres reads a postgres:// URL.
+func parsePostgres(url string) (*pgx.ConnConfig, error) {
 	cfg, err := pgx.ParseConfig(url)
 	if err != nil {
 		return nil, fmt.Errorf("store: database URL: %w", err)
 	}
+	return cfg, nil
+}
+
+// openPostgres opens a pool on cfg whose sessions wait at most lock for a
+// lock, unless cfg's URL says otherwise (see lockTimeout).
+//
+// A pooled connection the server has ended since its last use (a
+// restart, a failover, pg_terminate_backend, an idle_session_timeout) is
+// found before the pool hands it out again and replaced, so no statement
+// is sent on it: database/sql drops a connection whose session reset
+// answers driver.ErrBadConn and takes another, a new one after two such.
+// The pgx driver pings a connection that sat idle over a second (a round
+// trip), which catches it then; within the second it checked nothing, and
+// under load every connection is reused within the second.
+func openPostgres(cfg *pgx.ConnConfig, lock string) *sql.DB {
+	cfg = withSessionDefaults(cfg, map[string]string{
+		"lock_timeout":                        lock,
+		"idle_in_transaction_session_timeout": idleInTransactionTimeout,
+	})
 	db := stdlib.OpenDB(*cfg, stdlib.OptionResetSession(func(_ context.Context, c *pgx.Conn) error {
 		if !idleAndOpen(c.PgConn()) {
 			return driver.ErrBadConn
@@ -40,7 +83,83 @@ func openPostgres(url string) (*sql.DB, error) {
 	db.SetMaxOpenConns(20)
 	db.SetMaxIdleConns(10)
 	db.SetConnMaxIdleTime(5 * time.Minute)
-	return db, nil
+	return db
+}
+
+// withSessionDefaults returns a copy of cfg that sets each of defaults
+// its URL does not.
+func withSessionDefaults(cfg *pgx.ConnConfig, defaults map[string]string) *pgx.ConnConfig {
+	c := cfg.Copy()
+	for name, value := range defaults {
+		if !setByURL(cfg.RuntimeParams, name) {
+			c.RuntimeParams[name] = value
+		}
+	}
+	return c
+}
+
+// setByURL reports whether the run-time parameters a URL gave set the
+// setting name: as a parameter of its own, or in options.
+func setByURL(params map[string]string, name string) bool {
+	for k := range params {
+		if strings.EqualFold(k, name) {
+			return true
+		}
+	}
+	return slices.Contains(optionSettings(params["options"]), name)
+}
+
+// optionSettings lists the names of the settings a startup options string
+// sets ("-c name=value", "-cname=value" or "--name=value", as the server
+// reads them: words apart where not escaped by a backslash, names in any
+// case, '-' read as '_'). A setting named several times is listed as often.
+func optionSettings(options string) []string {
+	var words []string
+	var w strings.Builder
+	in, escaped := false, false
+	for _, r := range options {
+		switch {
+		case escaped:
+			w.WriteRune(r)
+			escaped = false
+		case r == '\\':
+			in, escaped = true, true
+		case unicode.IsSpace(r):
+			if in {
+				words = append(words, w.String())
+				w.Reset()
+				in = false
+			}
+		default:
+			w.WriteRune(r)
+			in = true
+		}
+	}
+	if in {
+		words = append(words, w.String())
+	}
+	var names []string
+	for i := 0; i < len(words); i++ {
+		var setting string
+		switch word := words[i]; {
+		case word == "-c":
+			if i+1 < len(words) {
+				i++
+				setting = words[i]
+			}
+		case strings.HasPrefix(word, "--"):
+			setting = word[2:]
+		case strings.HasPrefix(word, "-c"):
+			setting = word[2:]
+		default:
+			continue
+		}
+		name, _, ok := strings.Cut(setting, "=")
+		if ok {
+			names = append(names, strings.ReplaceAll(strings.ToLower(name), "-", "_"))
+		}
+	}
+	return names
 }
 
 // idleAndOpen reports whether c, idle in the pool, may be used: the server
@@ -98,8 +217,8 @@ func pending(c net.Conn) socketState {
 
 // lost reports whether err says the statement's connection was lost: the
 // server ended it (57P01 admin_shutdown, 57P02 crash_shutdown, 57P05
-// idle_session_timeout) or it closed under the statement. It says nothing
-// of whether the statement ran.
+// idle_session_timeout, 25P03 idle_in_transaction_session_timeout) or it
+// closed under the statement. It says nothing of whether the statement ran.
 func lost(err error) bool {
 	if err == nil {
 		return false
@@ -107,7 +226,7 @@ func lost(err error) bool {
 	var pe *pgconn.PgError
 	if errors.As(err, &pe) {
 		switch pe.Code {
-		case "57P01", "57P02", "57P05":
+		case "57P01", "57P02", "57P05", "25P03":
 			return true
 		}
 		return false
