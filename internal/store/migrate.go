@@ -77,8 +77,9 @@ func (s *Store) Migrate(ctx context.Context) error {
 }
 
 // migrationDB opens the pool PostgreSQL migrations run on: the store's
-// connection settings, with migrationLockTimeout for lockTimeout unless
-// the URL sets lock_timeout. The caller closes it.
+// connection settings, with migrationLockTimeout for lockTimeout where
+// nothing else set the session's lock_timeout (the URL, PGOPTIONS, the
+// role or database: they win here too). The caller closes it.
 func (s *Store) migrationDB() *sql.DB {
 	return openPostgres(s.pg, migrationLockTimeout)
 }
@@ -134,7 +135,8 @@ func (s *Store) lockWaitGaveUp(ctx context.Context, db *sql.DB, err error) error
 	msg := fmt.Sprintf("%s waited %s (lock_timeout) for a lock another database session holds, "+
 		"and gave up: a long transaction, another tool's migration, or a psql session left open in a transaction. "+
 		"Let it finish or end it (SELECT pg_terminate_backend(pid)), then run portal migrate or start the portal again; "+
-		"a longer wait goes in the database URL (…&options=-c%%20lock_timeout%%3D5min)", which, wait)
+		"a longer wait goes in the database URL (…&options=-c%%20lock_timeout%%3D5min) or on the portal's database role "+
+		"(ALTER ROLE … SET lock_timeout = '5min')", which, wait)
 	if open, qerr := openTransactions(ctx, db); qerr == nil && open != "" {
 		msg += ". Open transactions, oldest first: " + open
 	}

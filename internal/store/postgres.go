@@ -8,23 +8,25 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"slices"
 	"strings"
 	"syscall"
 	"time"
-	"unicode"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/stdlib"
 )
 
-// Session settings every PostgreSQL connection of the portal starts with,
-// unless the database URL sets them: as parameters of their own
-// (…&lock_timeout=5s) or in its options (…&options=-c%20lock_timeout%3D5s,
-// or PGOPTIONS), which then win. They go in the startup message, so they
-// cost no round trip; like any setting a client sends there, they take
-// precedence over ALTER ROLE … SET and ALTER DATABASE … SET.
+// Session limits every PostgreSQL connection of the portal gets, but only
+// where nothing else gave the session one: the database URL (as a
+// parameter of its own, …&lock_timeout=5s, or in its options,
+// …&options=-c%20lock_timeout%3D5s), PGOPTIONS, ALTER ROLE … SET, ALTER
+// DATABASE … SET or postgresql.conf all win. A limit of 0 (no limit,
+// PostgreSQL's default) counts as none given. They are set with one
+// statement once each connection is made (sessionDefaults), not sent in
+// the startup message: connection poolers such as PgBouncer refuse a
+// startup parameter they do not know ("unsupported startup parameter"),
+// and one sent there would override the role's and database's settings.
 const (
 	// lockTimeout bounds how long a statement waits for a lock another
 	// session holds (a row another transaction is writing, a table a
@@ -49,6 +51,15 @@ const (
 	idleInTransactionTimeout = "60s"
 )
 
+// sessionDefaults gives a new session the lock wait $1 and the
+// idle-in-transaction limit $2 where it has none yet (see lockTimeout).
+// They are plain session SETs (set_config, not local to a transaction),
+// which PgBouncer in session mode passes on like any statement.
+const sessionDefaults = `SELECT
+	CASE WHEN current_setting('lock_timeout') = '0' THEN set_config('lock_timeout', $1, false) END,
+	CASE WHEN current_setting('idle_in_transaction_session_timeout') = '0'
+		THEN set_config('idle_in_transaction_session_timeout', $2, false) END`
+
 // parsePostgres reads a postgres:// URL.
 func parsePostgres(url string) (*pgx.ConnConfig, error) {
 	cfg, err := pgx.ParseConfig(url)
@@ -59,7 +70,10 @@ func parsePostgres(url string) (*pgx.ConnConfig, error) {
 }
 
 // openPostgres opens a pool on cfg whose sessions wait at most lock for a
-// lock, unless cfg's URL says otherwise (see lockTimeout).
+// lock, unless something else set their lock wait (see lockTimeout). Each
+// new connection runs sessionDefaults once, in one round trip (the
+// extended protocol, unprepared); a connection reused from the pool runs
+// nothing more.
 //
 // A pooled connection the server has ended since its last use (a
 // restart, a failover, pg_terminate_backend, an idle_session_timeout) is
@@ -70,96 +84,26 @@ func parsePostgres(url string) (*pgx.ConnConfig, error) {
 // trip), which catches it then; within the second it checked nothing, and
 // under load every connection is reused within the second.
 func openPostgres(cfg *pgx.ConnConfig, lock string) *sql.DB {
-	cfg = withSessionDefaults(cfg, map[string]string{
-		"lock_timeout":                        lock,
-		"idle_in_transaction_session_timeout": idleInTransactionTimeout,
-	})
-	db := stdlib.OpenDB(*cfg, stdlib.OptionResetSession(func(_ context.Context, c *pgx.Conn) error {
-		if !idleAndOpen(c.PgConn()) {
-			return driver.ErrBadConn
-		}
-		return nil
-	}))
+	db := stdlib.OpenDB(*cfg,
+		stdlib.OptionAfterConnect(func(ctx context.Context, c *pgx.Conn) error {
+			if _, err := c.Exec(ctx, sessionDefaults, pgx.QueryExecModeExec, lock, idleInTransactionTimeout); err != nil {
+				// The driver hands back the error but keeps the
+				// connection it made: close it here.
+				_ = c.Close(ctx)
+				return fmt.Errorf("store: set the session's lock_timeout and idle_in_transaction_session_timeout: %w", err)
+			}
+			return nil
+		}),
+		stdlib.OptionResetSession(func(_ context.Context, c *pgx.Conn) error {
+			if !idleAndOpen(c.PgConn()) {
+				return driver.ErrBadConn
+			}
+			return nil
+		}))
 	db.SetMaxOpenConns(20)
 	db.SetMaxIdleConns(10)
 	db.SetConnMaxIdleTime(5 * time.Minute)
 	return db
-}
-
-// withSessionDefaults returns a copy of cfg that sets each of defaults
-// its URL does not.
-func withSessionDefaults(cfg *pgx.ConnConfig, defaults map[string]string) *pgx.ConnConfig {
-	c := cfg.Copy()
-	for name, value := range defaults {
-		if !setByURL(cfg.RuntimeParams, name) {
-			c.RuntimeParams[name] = value
-		}
-	}
-	return c
-}
-
-// setByURL reports whether the run-time parameters a URL gave set the
-// setting name: as a parameter of its own, or in options.
-func setByURL(params map[string]string, name string) bool {
-	for k := range params {
-		if strings.EqualFold(k, name) {
-			return true
-		}
-	}
-	return slices.Contains(optionSettings(params["options"]), name)
-}
-
-// optionSettings lists the names of the settings a startup options string
-// sets ("-c name=value", "-cname=value" or "--name=value", as the server
-// reads them: words apart where not escaped by a backslash, names in any
-// case, '-' read as '_'). A setting named several times is listed as often.
-func optionSettings(options string) []string {
-	var words []string
-	var w strings.Builder
-	in, escaped := false, false
-	for _, r := range options {
-		switch {
-		case escaped:
-			w.WriteRune(r)
-			escaped = false
-		case r == '\\':
-			in, escaped = true, true
-		case unicode.IsSpace(r):
-			if in {
-				words = append(words, w.String())
-				w.Reset()
-				in = false
-			}
-		default:
-			w.WriteRune(r)
-			in = true
-		}
-	}
-	if in {
-		words = append(words, w.String())
-	}
-	var names []string
-	for i := 0; i < len(words); i++ {
-		var setting string
-		switch word := words[i]; {
-		case word == "-c":
-			if i+1 < len(words) {
-				i++
-				setting = words[i]
-			}
-		case strings.HasPrefix(word, "--"):
-			setting = word[2:]
-		case strings.HasPrefix(word, "-c"):
-			setting = word[2:]
-		default:
-			continue
-		}
-		name, _, ok := strings.Cut(setting, "=")
-		if ok {
-			names = append(names, strings.ReplaceAll(strings.ToLower(name), "-", "_"))
-		}
-	}
-	return names
 }
 
 // idleAndOpen reports whether c, idle in the pool, may be used: the server

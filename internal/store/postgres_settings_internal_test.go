@@ -1,15 +1,15 @@
 package store
 
 import (
-	"strings"
 	"testing"
 
 	"github.com/portalhq/portal/internal/testutil/pgtest"
 )
 
 // Migrations run on sessions that wait 60 s for a lock, longer than a
-// request's 10 s, unless the URL sets lock_timeout, which they follow
-// too; the idle-in-transaction limit is the requests' own.
+// request's 10 s, unless the session has a lock_timeout from elsewhere
+// (here the URL), which they keep too; the idle-in-transaction limit is
+// the requests' own.
 func TestMigrationSessionsWaitLonger(t *testing.T) {
 	for _, c := range []struct{ name, params, lock string }{
 		{"default", "", "60000"},
@@ -34,25 +34,5 @@ func TestMigrationSessionsWaitLonger(t *testing.T) {
 					lock, idle, c.lock)
 			}
 		})
-	}
-}
-
-// The options string is read as the server reads it: words apart unless
-// a backslash escapes the space, "-c name=value", "-cname=value" or
-// "--name=value", names in any case with '-' for '_'.
-func TestOptionSettings(t *testing.T) {
-	for in, want := range map[string]string{
-		"":                         "",
-		"-c lock_timeout=1s":       "lock_timeout",
-		"  -c   Lock_Timeout=1s  ": "lock_timeout",
-		"-clock_timeout=1s --statement-timeout=2s":   "lock_timeout statement_timeout",
-		`-c application_name=a\ -c\ lock_timeout=1s`: "application_name",
-		"-c deadlock_timeout=1s":                     "deadlock_timeout",
-		"-c":                                         "",
-		"-B 100 -c work_mem=4MB":                     "work_mem",
-	} {
-		if got := strings.Join(optionSettings(in), " "); got != want {
-			t.Errorf("optionSettings(%q) = %q, want %q", in, got, want)
-		}
 	}
 }

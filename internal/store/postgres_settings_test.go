@@ -1,6 +1,7 @@
 package store_test
 
 import (
+	"context"
 	"database/sql"
 	"fmt"
 	"net/url"
@@ -16,50 +17,104 @@ import (
 // and pgx read them: '+' is itself, not a space.
 func uriValue(v string) string { return strings.ReplaceAll(url.QueryEscape(v), "+", "%20") }
 
-// setting reads a PostgreSQL setting, in its base unit (milliseconds for
-// the timeouts), on a connection of db's pool.
-func setting(t *testing.T, db *sql.DB, name string) string {
-	t.Helper()
-	var v string
-	if err := db.QueryRowContext(t.Context(), `SELECT setting FROM pg_settings WHERE name = $1`, name).Scan(&v); err != nil {
-		t.Fatal(err)
-	}
-	return v
-}
-
 // Every pooled PostgreSQL connection waits at most 10 s for a lock and is
-// ended after 60 s idle inside a transaction, unless the database URL
-// says otherwise, as a parameter of its own or in options (which the
-// server reads as it starts the session): the URL wins. A setting whose
-// name merely ends the same (deadlock_timeout) is not taken for it.
-// Before, the server's defaults applied: no limit to either.
+// ended after 60 s idle inside a transaction, unless the session already
+// has a limit from elsewhere, which wins: the database URL (a parameter of
+// its own or its options), PGOPTIONS, or ALTER ROLE … SET. A limit of 0
+// counts as none. The defaults are set once a connection is made, not in
+// its startup message, which a pooler such as PgBouncer would refuse and
+// which would override the role's settings. Before, the server's defaults
+// applied: no limit to either.
 func TestPostgresSessionSettings(t *testing.T) {
 	for _, c := range []struct {
 		name, params   string
+		env            string // PGOPTIONS
+		role           string // ALTER ROLE … SET, as "name = 'value'"s
 		lock, idleInTx string
 	}{
-		{"defaults", "", "10000", "60000"},
-		{"options -c", "options=" + uriValue("-c lock_timeout=250ms"), "250", "60000"},
-		{"options -c, several", "options=" + uriValue(`-c application_name=a\ b -cidle_in_transaction_session_timeout=5s`),
-			"10000", "5000"},
-		{"options --", "options=" + uriValue("--lock-timeout=4s"), "4000", "60000"},
-		{"parameters", "lock_timeout=3s&idle_in_transaction_session_timeout=0", "3000", "0"},
-		{"deadlock_timeout is another", "options=" + uriValue("-c deadlock_timeout=2s"), "10000", "60000"},
+		{name: "defaults", lock: "10000", idleInTx: "60000"},
+		{name: "URL options", params: "options=" + uriValue("-c lock_timeout=250ms"), lock: "250", idleInTx: "60000"},
+		{name: "URL parameters", params: "lock_timeout=3s&idle_in_transaction_session_timeout=5s", lock: "3000", idleInTx: "5000"},
+		{name: "0 counts as none", params: "options=" + uriValue("-c lock_timeout=0 -c idle_in_transaction_session_timeout=0"),
+			lock: "10000", idleInTx: "60000"},
+		{name: "PGOPTIONS", env: "-c idle_in_transaction_session_timeout=4s", lock: "10000", idleInTx: "4000"},
+		{name: "ALTER ROLE", role: "lock_timeout = '2s'", lock: "2000", idleInTx: "60000"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			u := pgtest.URL(t)
+			if c.env != "" {
+				t.Setenv("PGOPTIONS", c.env)
+			}
+			if c.role != "" {
+				u = withRole(t, u, c.role)
+			}
 			if c.params != "" {
 				u += "&" + c.params
 			}
 			s := openURL(t, u, store.Postgres)
-			if got := setting(t, s.DB(), "lock_timeout"); got != c.lock {
-				t.Errorf("lock_timeout = %s ms, want %s", got, c.lock)
+			db := s.DB()
+			// Several connections at once, so that each is one of its own.
+			var conns []*sql.Conn
+			for range 3 {
+				conn, err := db.Conn(t.Context())
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer conn.Close()
+				conns = append(conns, conn)
 			}
-			if got := setting(t, s.DB(), "idle_in_transaction_session_timeout"); got != c.idleInTx {
-				t.Errorf("idle_in_transaction_session_timeout = %s ms, want %s", got, c.idleInTx)
+			for i, conn := range conns {
+				var lock, idle string
+				if err := conn.QueryRowContext(t.Context(), `SELECT
+					(SELECT setting FROM pg_settings WHERE name = 'lock_timeout'),
+					(SELECT setting FROM pg_settings WHERE name = 'idle_in_transaction_session_timeout')`).Scan(&lock, &idle); err != nil {
+					t.Fatal(err)
+				}
+				if lock != c.lock || idle != c.idleInTx {
+					t.Errorf("connection %d: lock_timeout %s ms, idle_in_transaction_session_timeout %s ms; want %s and %s",
+						i, lock, idle, c.lock, c.idleInTx)
+				}
 			}
 		})
 	}
+}
+
+// withRole creates a login role of the test's own, with settings set on
+// it (ALTER ROLE … SET), that may create the test's tables, and returns u
+// connecting as it. The role is dropped at the end of the test.
+func withRole(t *testing.T, u, settings string) string {
+	t.Helper()
+	parsed, err := url.Parse(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	schema := parsed.Query().Get("search_path")
+	role := schema + "_role"
+	admin, err := sql.Open("pgx", u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := admin.ExecContext(t.Context(), "CREATE ROLE "+role+" LOGIN"); err != nil {
+		admin.Close()
+		t.Fatal(err)
+	}
+	// Runs after the store is closed (registered before), before the
+	// schema is dropped: the role's tables go with it.
+	t.Cleanup(func() {
+		defer admin.Close()
+		for _, q := range []string{"DROP OWNED BY " + role, "DROP ROLE " + role} {
+			if _, err := admin.ExecContext(context.Background(), q); err != nil {
+				t.Errorf("%s: %v", q, err)
+			}
+		}
+	})
+	for _, q := range []string{"GRANT ALL ON SCHEMA " + schema + " TO " + role, "ALTER ROLE " + role + " SET " + settings} {
+		if _, err := admin.ExecContext(t.Context(), q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	parsed.User = url.User(role)
+	return parsed.String()
 }
 
 // A migration that cannot get the lock it needs (another session holds
