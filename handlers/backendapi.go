@@ -201,12 +201,16 @@ func (a *app) toAPIError(c echo.Context, err error) *apiError {
 		}
 		return out
 	}
-	if store.ConnectionLost(err) {
-		a.Log.WarnContext(c.Request().Context(), "backend API: database connection lost", "err", err,
+	if cause, retry := interrupted(err); cause != "" {
+		a.Log.WarnContext(c.Request().Context(), "backend API: "+cause, "err", err,
 			"request_id", RequestIDFrom(c.Request().Context()))
-		c.Response().Header().Set("Retry-After", "1")
+		c.Response().Header().Set("Retry-After", retry)
+		long := "The database connection was lost while this request was under way; it may or may not have been applied. Check, then send it again."
+		if store.Busy(err) {
+			long = "The database was busy: another session held a record this request needed for too long. Nothing was changed; send it again."
+		}
 		return &apiError{Status: http.StatusServiceUnavailable, Code: "service_unavailable", Message: "Service unavailable",
-			LongMessage: "The database connection was lost while this request was under way; it may or may not have been applied. Check, then send it again."}
+			LongMessage: long}
 	}
 	a.Log.ErrorContext(c.Request().Context(), "backend API internal error", "err", err,
 		"request_id", RequestIDFrom(c.Request().Context()))

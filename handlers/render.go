@@ -138,12 +138,13 @@ func (a *app) errorHandler(err error, c echo.Context) {
 			_ = a.message(c, statusOf(e.Code), a.headingFor(c, e.Code), a.say(c, e), "/sign-in", a.t(c, "page.start_again"))
 			return
 		}
-		if store.ConnectionLost(err) {
-			// A write under way when the database restarted: not a fault
+		if cause, retry := interrupted(err); cause != "" {
+			// A write under way when the database restarted, or one that
+			// waited too long for a row another session held: not a fault
 			// of the request nor of the code, and sending it again works.
-			a.Log.WarnContext(c.Request().Context(), "database connection lost", "err", err,
+			a.Log.WarnContext(c.Request().Context(), cause, "err", err,
 				"request_id", RequestIDFrom(c.Request().Context()))
-			c.Response().Header().Set("Retry-After", "1")
+			c.Response().Header().Set("Retry-After", retry)
 			_ = a.message(c, http.StatusServiceUnavailable, a.t(c, "page.unavailable_title"),
 				a.t(c, "page.interrupted_body"), "/", a.t(c, "page.start_again"))
 			return
@@ -152,6 +153,20 @@ func (a *app) errorHandler(err error, c echo.Context) {
 			"request_id", RequestIDFrom(c.Request().Context()))
 		a.somethingWentWrong(c)
 	}
+}
+
+// interrupted names, for the log, what the database did to a request
+// that sending again can get through, and the Retry-After to answer it
+// with; "" for any other error. A connection lost is back at once; a lock
+// held past the lock wait (10 s) is likely held a while longer.
+func interrupted(err error) (cause, retryAfter string) {
+	switch {
+	case store.ConnectionLost(err):
+		return "database connection lost", "1"
+	case store.Busy(err):
+		return "database busy: gave up waiting for a lock another session held", "5"
+	}
+	return "", ""
 }
 
 // somethingWentWrong is the page for an error that is not the person's

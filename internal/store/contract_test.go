@@ -42,6 +42,7 @@ func runContract(t *testing.T, open func(t *testing.T) *store.Store) {
 	t.Run("statements", func(t *testing.T) { testStatements(t, open) })
 	t.Run("retention", func(t *testing.T) { testRetention(t, open) })
 	t.Run("rate limits", func(t *testing.T) { testRateLimits(t, open) })
+	t.Run("lock wait", func(t *testing.T) { testLockWait(t, open) })
 }
 
 func testStore(t *testing.T, open func(t *testing.T) *store.Store) {

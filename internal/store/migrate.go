@@ -9,6 +9,7 @@ import (
 	"hash/fnv"
 	"io/fs"
 	"strings"
+	"time"
 
 	"github.com/pressly/goose/v3"
 	"github.com/pressly/goose/v3/lock"
@@ -19,7 +20,10 @@ var migrations embed.FS
 
 // Migrate applies the embedded migrations of the store's dialect.
 // goose keeps its version table and takes a lock on PostgreSQL so several
-// portals starting together apply each migration once.
+// portals starting together apply each migration once. On PostgreSQL the
+// migrations run on a pool of their own (migrationDB), whose sessions
+// wait longer for a lock than requests do; a migration that waits past
+// that fails saying what it waited for (explain), instead of hanging.
 func (s *Store) Migrate(ctx context.Context) error {
 	sub, err := fs.Sub(migrations, "migrations/"+string(s.dialect))
 	if err != nil {
@@ -33,7 +37,10 @@ func (s *Store) Migrate(ctx context.Context) error {
 	// here because numbered migrations of different branches touch
 	// different tables and columns and do not depend on each other's order.
 	opts := []goose.ProviderOption{goose.WithAllowOutofOrder(true)}
+	db := s.db
 	if s.dialect == Postgres {
+		db = s.migrationDB()
+		defer db.Close()
 		gd = goose.DialectPostgres
 		var current sql.NullString
 		if err := s.db.QueryRowContext(ctx, `SELECT current_schema()`).Scan(&current); err != nil {
@@ -59,25 +66,42 @@ func (s *Store) Migrate(ctx context.Context) error {
 		}
 		opts = append(opts, goose.WithSessionLocker(locker))
 	}
-	p, err := goose.NewProvider(gd, s.db, sub, opts...)
+	p, err := goose.NewProvider(gd, db, sub, opts...)
 	if err != nil {
 		return fmt.Errorf("store: migrations: %w", err)
 	}
 	if _, err := p.Up(ctx); err != nil {
-		return fmt.Errorf("store: migrate: %w", s.explain(ctx, err))
+		return fmt.Errorf("store: migrate: %w", s.explain(ctx, db, err))
 	}
 	return nil
+}
+
+// migrationDB opens the pool PostgreSQL migrations run on: the store's
+// connection settings, with migrationLockTimeout for lockTimeout where
+// nothing else set the session's lock_timeout (the URL, PGOPTIONS, the
+// role or database: they win here too). The caller closes it.
+func (s *Store) migrationDB() *sql.DB {
+	return openPostgres(s.pg, migrationLockTimeout)
 }
 
 // uniqueExternalID is the migration that makes external_id unique.
 const uniqueExternalID = 20
 
-// explain turns a migration that failed on data only the operator can put
-// right into a message saying what to change; any other error stays as it
-// is. A database where users share an external_id (allowed before 00020)
+// explain turns a migration that failed on something only the operator
+// can put right into a message saying what to do; any other error stays
+// as it is. db is the pool the migrations ran on.
+//
+// A migration that gave up waiting for a lock (Busy) names the wait, and
+// on PostgreSQL the sessions whose transactions have been open longest,
+// among which is the one holding it.
+//
+// A database where users share an external_id (allowed before 00020)
 // does not migrate until they no longer do: the portal cannot tell which
 // user the app means by it, so it changes nobody's ID on its own.
-func (s *Store) explain(ctx context.Context, err error) error {
+func (s *Store) explain(ctx context.Context, db *sql.DB, err error) error {
+	if Busy(err) {
+		return s.lockWaitGaveUp(ctx, db, err)
+	}
 	var pe *goose.PartialError
 	if !errors.As(err, &pe) || pe.Failed == nil || pe.Failed.Source == nil || pe.Failed.Source.Version != uniqueExternalID {
 		return err
@@ -90,6 +114,61 @@ func (s *Store) explain(ctx context.Context, err error) error {
 		"Give each of them its own external_id or none, then start the portal again: with the previous release, "+
 		`PATCH /v1/users/{id} {"external_id": ""}, or in the database, UPDATE users SET external_id = '' WHERE id = '…' (%w)`,
 		shared, err)
+}
+
+// lockWaitGaveUp is explain's message for a migration that waited too
+// long for a lock.
+func (s *Store) lockWaitGaveUp(ctx context.Context, db *sql.DB, err error) error {
+	which := "a migration"
+	if pe := (*goose.PartialError)(nil); errors.As(err, &pe) && pe.Failed != nil && pe.Failed.Source != nil {
+		which = fmt.Sprintf("migration %05d", pe.Failed.Source.Version)
+	}
+	if s.dialect == SQLite {
+		return fmt.Errorf("%s gave up waiting for the database's write lock, which another process (a sqlite3 shell, "+
+			"a backup tool, another portal) held for longer than the busy timeout (10 s): let it finish or stop it, then "+
+			"start the portal again (%w)", which, err)
+	}
+	var wait string
+	if qerr := db.QueryRowContext(ctx, `SHOW lock_timeout`).Scan(&wait); qerr != nil {
+		wait = "lock_timeout"
+	}
+	msg := fmt.Sprintf("%s waited %s (lock_timeout) for a lock another database session holds, "+
+		"and gave up: a long transaction, another tool's migration, or a psql session left open in a transaction. "+
+		"Let it finish or end it (SELECT pg_terminate_backend(pid)), then run portal migrate or start the portal again; "+
+		"a longer wait goes in the database URL (…&options=-c%%20lock_timeout%%3D5min) or on the portal's database role "+
+		"(ALTER ROLE … SET lock_timeout = '5min')", which, wait)
+	if open, qerr := openTransactions(ctx, db); qerr == nil && open != "" {
+		msg += ". Open transactions, oldest first: " + open
+	}
+	return fmt.Errorf("%s (%w)", msg, err)
+}
+
+// openTransactions lists the sessions with a transaction open, other than
+// the caller's, oldest first, as "pid 4242 (psql, idle in transaction,
+// for 12m3s)"; a few of them. Sessions of other roles show only to a
+// superuser or a member of pg_read_all_stats.
+func openTransactions(ctx context.Context, db *sql.DB) (string, error) {
+	rows, err := db.QueryContext(ctx, `SELECT pid, COALESCE(NULLIF(application_name, ''), usename::text, ''),
+		COALESCE(state, ''), floor(extract(epoch FROM now() - xact_start))::bigint
+		FROM pg_stat_activity WHERE xact_start IS NOT NULL AND pid <> pg_backend_pid() AND datname = current_database()
+		ORDER BY xact_start LIMIT 3`)
+	if err != nil {
+		return "", err
+	}
+	defer rows.Close()
+	var parts []string
+	for rows.Next() {
+		var (
+			pid       int
+			who, what string
+			secs      int64
+		)
+		if err := rows.Scan(&pid, &who, &what, &secs); err != nil {
+			return "", err
+		}
+		parts = append(parts, fmt.Sprintf("pid %d (%s, %s, for %s)", pid, who, what, time.Duration(secs)*time.Second))
+	}
+	return strings.Join(parts, "; "), rows.Err()
 }
 
 // sharedExternalIDs lists the external IDs more than one user has, with

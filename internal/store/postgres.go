@@ -17,30 +17,93 @@ import (
 	"github.com/jackc/pgx/v5/stdlib"
 )
 
-// openPostgres opens the pool. A pooled connection the server has ended
-// since its last use (a restart, a failover, pg_terminate_backend, an
-// idle_session_timeout) is found before the pool hands it out again and
-// replaced, so no statement is sent on it: database/sql drops a connection
-// whose session reset answers driver.ErrBadConn and takes another, a new
-// one after two such. The pgx driver pings a connection that sat idle
-// over a second (a round trip), which catches it then; within the second
-// it checked nothing, and under load every connection is reused within
-// the second.
-func openPostgres(url string) (*sql.DB, error) {
+// Session limits every PostgreSQL connection of the portal gets, but only
+// where nothing else gave the session one: the database URL (as a
+// parameter of its own, …&lock_timeout=5s, or in its options,
+// …&options=-c%20lock_timeout%3D5s), PGOPTIONS, ALTER ROLE … SET, ALTER
+// DATABASE … SET or postgresql.conf all win. A limit of 0 (no limit,
+// PostgreSQL's default) counts as none given. They are set with one
+// statement once each connection is made (sessionDefaults), not sent in
+// the startup message: connection poolers such as PgBouncer refuse a
+// startup parameter they do not know ("unsupported startup parameter"),
+// and one sent there would override the role's and database's settings.
+const (
+	// lockTimeout bounds how long a statement waits for a lock another
+	// session holds (a row another transaction is writing, a table a
+	// migration is altering, a psql session left open in a transaction).
+	// Past it the statement fails with 55P03 lock_not_available (Busy)
+	// and its transaction is rolled back: the request is answered "try
+	// again" and its pool connection is free again, instead of each such
+	// request holding one until the pool runs dry and the portal stops
+	// answering. It is SQLite's busy timeout (openSQLite).
+	lockTimeout = "10s"
+	// migrationLockTimeout is the wait a migration gets (Migrate): one
+	// that changes a table waits for every transaction using it to end,
+	// those of machines still serving the previous release too.
+	migrationLockTimeout = "60s"
+	// idleInTransactionTimeout has the server end a session that sits
+	// inside a transaction doing nothing for this long (a process stalled
+	// or killed mid-transaction behind a proxy that keeps its connection),
+	// so its locks are let go. The portal's own transactions send their
+	// statements one after another, with slow work (mail, webhooks,
+	// password hashing) done outside them. Such a session ended is a lost
+	// connection (lost, 25P03).
+	idleInTransactionTimeout = "60s"
+)
+
+// sessionDefaults gives a new session the lock wait $1 and the
+// idle-in-transaction limit $2 where it has none yet (see lockTimeout).
+// They are plain session SETs (set_config, not local to a transaction),
+// which PgBouncer in session mode passes on like any statement.
+const sessionDefaults = `SELECT
+	CASE WHEN current_setting('lock_timeout') = '0' THEN set_config('lock_timeout', $1, false) END,
+	CASE WHEN current_setting('idle_in_transaction_session_timeout') = '0'
+		THEN set_config('idle_in_transaction_session_timeout', $2, false) END`
+
+// parsePostgres reads a postgres:// URL.
+func parsePostgres(url string) (*pgx.ConnConfig, error) {
 	cfg, err := pgx.ParseConfig(url)
 	if err != nil {
 		return nil, fmt.Errorf("store: database URL: %w", err)
 	}
-	db := stdlib.OpenDB(*cfg, stdlib.OptionResetSession(func(_ context.Context, c *pgx.Conn) error {
-		if !idleAndOpen(c.PgConn()) {
-			return driver.ErrBadConn
-		}
-		return nil
-	}))
+	return cfg, nil
+}
+
+// openPostgres opens a pool on cfg whose sessions wait at most lock for a
+// lock, unless something else set their lock wait (see lockTimeout). Each
+// new connection runs sessionDefaults once, in one round trip (the
+// extended protocol, unprepared); a connection reused from the pool runs
+// nothing more.
+//
+// A pooled connection the server has ended since its last use (a
+// restart, a failover, pg_terminate_backend, an idle_session_timeout) is
+// found before the pool hands it out again and replaced, so no statement
+// is sent on it: database/sql drops a connection whose session reset
+// answers driver.ErrBadConn and takes another, a new one after two such.
+// The pgx driver pings a connection that sat idle over a second (a round
+// trip), which catches it then; within the second it checked nothing, and
+// under load every connection is reused within the second.
+func openPostgres(cfg *pgx.ConnConfig, lock string) *sql.DB {
+	db := stdlib.OpenDB(*cfg,
+		stdlib.OptionAfterConnect(func(ctx context.Context, c *pgx.Conn) error {
+			if _, err := c.Exec(ctx, sessionDefaults, pgx.QueryExecModeExec, lock, idleInTransactionTimeout); err != nil {
+				// The driver hands back the error but keeps the
+				// connection it made: close it here.
+				_ = c.Close(ctx)
+				return fmt.Errorf("store: set the session's lock_timeout and idle_in_transaction_session_timeout: %w", err)
+			}
+			return nil
+		}),
+		stdlib.OptionResetSession(func(_ context.Context, c *pgx.Conn) error {
+			if !idleAndOpen(c.PgConn()) {
+				return driver.ErrBadConn
+			}
+			return nil
+		}))
 	db.SetMaxOpenConns(20)
 	db.SetMaxIdleConns(10)
 	db.SetConnMaxIdleTime(5 * time.Minute)
-	return db, nil
+	return db
 }
 
 // idleAndOpen reports whether c, idle in the pool, may be used: the server
@@ -98,8 +161,8 @@ func pending(c net.Conn) socketState {
 
 // lost reports whether err says the statement's connection was lost: the
 // server ended it (57P01 admin_shutdown, 57P02 crash_shutdown, 57P05
-// idle_session_timeout) or it closed under the statement. It says nothing
-// of whether the statement ran.
+// idle_session_timeout, 25P03 idle_in_transaction_session_timeout) or it
+// closed under the statement. It says nothing of whether the statement ran.
 func lost(err error) bool {
 	if err == nil {
 		return false
@@ -107,7 +170,7 @@ func lost(err error) bool {
 	var pe *pgconn.PgError
 	if errors.As(err, &pe) {
 		switch pe.Code {
-		case "57P01", "57P02", "57P05":
+		case "57P01", "57P02", "57P05", "25P03":
 			return true
 		}
 		return false

@@ -16,7 +16,10 @@ import (
 	"strings"
 	"time"
 
-	_ "modernc.org/sqlite" // registers "sqlite"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"modernc.org/sqlite" // registers "sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
 
 	"github.com/portalhq/portal/internal/apperr"
 )
@@ -41,13 +44,17 @@ var ErrConflict = apperr.ErrConflict
 type Store struct {
 	db      *sql.DB
 	dialect Dialect
-	Q       *Q
+	// pg is the PostgreSQL connection configuration the URL gave, for
+	// the migrations' own pool (Migrate); nil on SQLite.
+	pg *pgx.ConnConfig
+	Q  *Q
 }
 
 // Open connects to url ("sqlite:PATH" or "postgres://…") and applies migrations.
 func Open(ctx context.Context, url string) (*Store, error) {
 	var (
 		db  *sql.DB
+		pg  *pgx.ConnConfig
 		d   Dialect
 		err error
 	)
@@ -57,7 +64,9 @@ func Open(ctx context.Context, url string) (*Store, error) {
 		db, err = openSQLite(strings.TrimPrefix(url, "sqlite:"))
 	case strings.HasPrefix(url, "postgres://"), strings.HasPrefix(url, "postgresql://"):
 		d = Postgres
-		db, err = openPostgres(url)
+		if pg, err = parsePostgres(url); err == nil {
+			db = openPostgres(pg, lockTimeout)
+		}
 	default:
 		return nil, fmt.Errorf("store: unsupported database URL %q: use sqlite:PATH or postgres://…", redact(url))
 	}
@@ -70,7 +79,7 @@ func Open(ctx context.Context, url string) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("store: connect to %s: %w", redact(url), err)
 	}
-	s := &Store{db: db, dialect: d}
+	s := &Store{db: db, dialect: d, pg: pg}
 	s.Q = &Q{db: db, d: d, stmts: newStmts(db, d)}
 	if err := s.Migrate(ctx); err != nil {
 		db.Close()
@@ -82,6 +91,8 @@ func Open(ctx context.Context, url string) (*Store, error) {
 // openSQLite opens the file in WAL mode with a busy timeout, and makes every
 // transaction take the write lock up front (BEGIN IMMEDIATE) so concurrent
 // writers wait their turn instead of failing with "database is locked".
+// A writer that waits past the busy timeout (10 s; another process kept
+// the lock) fails with SQLITE_BUSY, which Busy recognises.
 func openSQLite(path string) (*sql.DB, error) {
 	if path == "" {
 		return nil, errors.New("store: sqlite: empty path")
@@ -339,6 +350,23 @@ func (q *Q) rebind(query string) string {
 		b.WriteByte(query[i])
 	}
 	return b.String()
+}
+
+// Busy reports whether err is a statement that gave up waiting for a lock
+// another database session held: on PostgreSQL past lock_timeout (SQLSTATE
+// 55P03 lock_not_available; see lockTimeout), on SQLite past its busy
+// timeout (SQLITE_BUSY: another process kept the write lock). Unlike a
+// lost connection, nothing of it was written: the statement did not run,
+// and the transaction it was in is rolled back (InTx). The person can send
+// it again once the other session lets go; it is no fault of the portal's
+// code.
+func Busy(err error) bool {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		return pe.Code == "55P03"
+	}
+	var se *sqlite.Error
+	return errors.As(err, &se) && se.Code()&0xff == sqlite3.SQLITE_BUSY
 }
 
 // isUnique reports whether err is a unique-constraint violation on either engine.
