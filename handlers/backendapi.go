@@ -273,6 +273,19 @@ var apiCodes = map[string]struct {
 	// Backend API.
 	"password_disabled": {http.StatusForbidden, "password disabled"},
 	"no_password_set":   {http.StatusBadRequest, "no password set"},
+	// POST /v1/users importing an authenticator app and backup codes
+	// (totp_secret, backup_codes): a secret that is not Base32 or too
+	// short (InvalidTOTPSecret, the index's only code for it); a second
+	// factor the instance does not offer (FeatureNotEnabledWithMeta,
+	// naming the parameter: Clerk documents no answer for this case, and
+	// this is its code for a feature off on the instance); backup codes
+	// without the secret they stand in for
+	// (FormMissingConditionalParameterOnExistence); more codes than taken
+	// (FormParameterArraySizeExceeded).
+	"invalid_totp_secret_code":       {http.StatusUnprocessableEntity, "invalid TOTP secret"},
+	"feature_not_enabled":            {http.StatusForbidden, "not enabled"},
+	"form_conditional_param_missing": {http.StatusUnprocessableEntity, "is missing"},
+	"form_param_array_size_exceeded": {http.StatusUnprocessableEntity, "exceeds maximum size"},
 	// A conditional update that lost its race: ResourceBusy.
 	"resource_locked": {http.StatusConflict, "resource busy"},
 	// POST /v1/sessions on a production instance:

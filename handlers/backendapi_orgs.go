@@ -103,6 +103,7 @@ type orgBody struct {
 	MaxAllowedMemberships *int            `json:"max_allowed_memberships"`
 	PublicMetadata        json.RawMessage `json:"public_metadata"`
 	PrivateMetadata       json.RawMessage `json:"private_metadata"`
+	CreatedAt             *string         `json:"created_at"` // RFC 3339: when it was made elsewhere
 }
 
 // orgUpdateBody is the JSON of PATCH /v1/organizations/{id}: orgBody
@@ -132,9 +133,13 @@ func deref(s *string) string {
 // POST /v1/organizations
 func (a *app) apiOrgCreate(c echo.Context) error {
 	return orgAPIBody(a, c, func(ctx context.Context, adm *org.Admin, b orgBody) (any, error) {
+		created, err := rfc3339Param("created_at", "2019-10-20T07:15:20.902Z", b.CreatedAt)
+		if err != nil {
+			return nil, err
+		}
 		return adm.Create(ctx, org.AdminCreateInput{Name: deref(b.Name), Slug: deref(b.Slug),
 			CreatedBy: b.CreatedBy, MaxMembers: b.MaxAllowedMemberships,
-			PublicMetadata: b.PublicMetadata, PrivateMetadata: b.PrivateMetadata})
+			PublicMetadata: b.PublicMetadata, PrivateMetadata: b.PrivateMetadata, CreatedAt: created})
 	})
 }
 

@@ -140,6 +140,10 @@ type userBody struct {
 	PhoneNumber             []string `json:"phone_number"`
 	SkipPasswordRequirement bool     `json:"skip_password_requirement"`
 	CreatedAt               *string  `json:"created_at"` // RFC 3339: when the user signed up elsewhere
+	// The user's authenticator app (its Base32 secret) and backup codes
+	// (plain or bcrypt digests) on the system they come from.
+	TOTPSecret  *string  `json:"totp_secret"`
+	BackupCodes []string `json:"backup_codes"`
 	userUpdateBody
 }
 
@@ -148,27 +152,34 @@ func (b userBody) legalAcceptedAt() (*time.Time, error) { return legalAcceptedAt
 // createdAt is created_at read as Clerk takes it (RFC 3339, as
 // legal_accepted_at); nil when not given.
 func (b userBody) createdAt() (*time.Time, error) {
-	if b.CreatedAt == nil || *b.CreatedAt == "" {
-		return nil, nil
+	return rfc3339Param("created_at", "2019-10-20T07:15:20.902Z", b.CreatedAt)
+}
+
+// totpSecret is totp_secret, nil when not given ("" is not given, as
+// for every parameter).
+func (b userBody) totpSecret() *string {
+	if b.TOTPSecret == nil || *b.TOTPSecret == "" {
+		return nil
 	}
-	at, err := time.Parse(time.RFC3339, *b.CreatedAt)
-	if err != nil {
-		return nil, apperr.Field(apperr.Invalid, "created_at",
-			"created_at must be a date and time in RFC 3339 format, such as 2019-10-20T07:15:20.902Z.")
-	}
-	return &at, nil
+	return b.TOTPSecret
 }
 
 // legalAcceptedAt is legal_accepted_at read as Clerk takes it (RFC 3339,
 // e.g. 2024-10-20T07:15:20.902Z); nil when not given.
 func legalAcceptedAt(given *string) (*time.Time, error) {
+	return rfc3339Param("legal_accepted_at", "2024-10-20T07:15:20.902Z", given)
+}
+
+// rfc3339Param reads the date and time parameter name as Clerk takes
+// them on creation (RFC 3339, as example shows); nil when not given or "".
+func rfc3339Param(name, example string, given *string) (*time.Time, error) {
 	if given == nil || *given == "" {
 		return nil, nil
 	}
 	at, err := time.Parse(time.RFC3339, *given)
 	if err != nil {
-		return nil, apperr.Field(apperr.Invalid, "legal_accepted_at",
-			"legal_accepted_at must be a date and time in RFC 3339 format, such as 2024-10-20T07:15:20.902Z.")
+		return nil, apperr.Field(apperr.Invalid, name,
+			name+" must be a date and time in RFC 3339 format, such as "+example+".")
 	}
 	return &at, nil
 }
@@ -191,7 +202,8 @@ func (a *app) apiUserCreate(c echo.Context) error {
 		PhoneNumbers: b.PhoneNumber, Username: b.Username, Password: b.Password, PasswordDigest: b.PasswordDigest,
 		PasswordHasher: b.PasswordHasher, FirstName: b.FirstName, LastName: b.LastName, ExternalID: b.ExternalID,
 		SkipPasswordChecks: b.SkipPasswordChecks, SkipPasswordRequirement: b.SkipPasswordRequirement,
-		LegalAcceptedAt: legal, SkipLegalChecks: b.SkipLegalChecks, CreatedAt: created, Metadata: b.metadata()})
+		LegalAcceptedAt: legal, SkipLegalChecks: b.SkipLegalChecks, CreatedAt: created,
+		TOTPSecret: b.totpSecret(), BackupCodes: b.BackupCodes, Metadata: b.metadata()})
 	if errors.Is(err, admin.ErrLegalRequired) {
 		// Clerk's code for a parameter the instance's settings require.
 		return &apiError{Status: http.StatusUnprocessableEntity, Code: "form_param_missing", Message: "is missing",

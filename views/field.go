@@ -348,7 +348,7 @@ func backupCodeField(errMsg string) field {
 	return field{Name: "code", labelMsg: msg{id: "field.backup_code"}, Type: "text", Autocomplete: "off", Error: errMsg,
 		Required: true, Autofocus: true, hintMsg: msg{id: "field.backup_code_hint"},
 		Attrs: templ.OrderedAttributes{{Key: "autocapitalize", Value: "none"}, {Key: "spellcheck", Value: "false"},
-			{Key: "maxlength", Value: "40"}}}
+			{Key: "maxlength", Value: "64"}}}
 }
 
 func totpCodeField(errMsg string) field {

@@ -8,6 +8,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/portalhq/portal/internal/factors"
 	"github.com/portalhq/portal/internal/org"
 	"github.com/portalhq/portal/internal/session"
 	"github.com/portalhq/portal/internal/user"
@@ -49,6 +50,8 @@ type SessionFilter struct {
 type Repo interface {
 	session.Repo
 	org.Repo // deleting a user takes it out of its organizations
+	// An authenticator app and backup codes imported with a new user.
+	factors.ImportRepo
 	ListUsers(ctx context.Context, f UserFilter) ([]*user.User, error)
 	CountUsers(ctx context.Context, f UserFilter) (int, error)
 	// LockUser holds the user's row until the transaction ends, so

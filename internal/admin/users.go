@@ -14,6 +14,7 @@ import (
 
 	"github.com/portalhq/portal/internal/apperr"
 	"github.com/portalhq/portal/internal/events"
+	"github.com/portalhq/portal/internal/factors"
 	"github.com/portalhq/portal/internal/id"
 	"github.com/portalhq/portal/internal/metadata"
 	"github.com/portalhq/portal/internal/notify"
@@ -50,6 +51,9 @@ type Users struct {
 	// Orgs takes a deleted user out of its organizations, each with its
 	// organizationMembership.deleted; nil in tests without organizations.
 	Orgs *org.Service
+	// Factors checks and prepares an authenticator app and backup codes a
+	// user brings from another system; nil refuses them (tests).
+	Factors *factors.Service
 	// LegalConsent is PORTAL_LEGAL_CONSENT: as in Clerk, a user created
 	// here needs legal_accepted_at, or skip_legal_checks (for users
 	// brought over from elsewhere).
@@ -181,6 +185,11 @@ type CreateInput struct {
 	// CreatedAt is when the user signed up on the system they are imported
 	// from; nil means now. It may not be in the future.
 	CreatedAt *time.Time
+	// TOTPSecret and BackupCodes are the user's authenticator app (its
+	// Base32 secret) and backup codes (plain or bcrypt digests) on the
+	// system they are imported from; nil and none import neither.
+	TOTPSecret  *string
+	BackupCodes []string
 	Metadata
 }
 
@@ -259,12 +268,24 @@ func (s *Users) Create(ctx context.Context, in CreateInput) (*user.User, error) 
 		return nil, invalid("password", "A user with only a username needs a password to sign in.")
 	}
 	u.PasswordHash = hash
+	second, err := s.importFactors(u.ID, in.TOTPSecret, in.BackupCodes, now)
+	if err != nil {
+		return nil, err
+	}
+	if second != nil {
+		// The user is made with them, as if set up here: user.created
+		// and the answer show them on.
+		u.TOTP, u.BackupCodes = second.TOTP != nil, len(second.Codes)
+	}
 	err = s.InTx(ctx, func(r Repo) error {
 		if err := r.CreateUser(ctx, u); err != nil {
 			if errors.Is(err, apperr.ErrConflict) {
 				return apperr.Field(apperr.Conflict, "email_address",
 					"That email address, phone number or username is taken. Please try another.")
 			}
+			return err
+		}
+		if err := second.Save(ctx, r); err != nil {
 			return err
 		}
 		if err := emit(ctx, r, events.UserCreated, u.ID, u.ToObject(now), now); err != nil {
@@ -283,6 +304,19 @@ func (s *Users) Create(ctx context.Context, in CreateInput) (*user.User, error) 
 		return nil, err
 	}
 	return u, nil
+}
+
+// importFactors checks the authenticator app and backup codes a new user
+// brings (factors.Service.Import); nil when none.
+func (s *Users) importFactors(userID string, secret *string, codes []string, now time.Time) (*factors.Imported, error) {
+	if s.Factors != nil {
+		return s.Factors.Import(userID, secret, codes, now)
+	}
+	if secret != nil || len(codes) > 0 {
+		return nil, apperr.Field(apperr.Invalid, "totp_secret", "This instance takes no second factors.").
+			Coded("feature_not_enabled")
+	}
+	return nil, nil
 }
 
 // typeable refuses a user none of whose identifiers the instance takes at

@@ -412,7 +412,8 @@ func (p *Portal) wire(ctx context.Context, opt Options) error {
 		Templates: templates,
 		AdminUsers: &admin.Users{Clock: clock, Repo: st.Q, InTx: store.Tx[admin.Repo](st), Sessions: sessions,
 			Hasher: hasher, Policy: pwPolicy, AppName: cfg.AppName, PhoneRegion: cfg.PhoneRegion, Orgs: orgs,
-			LegalConsent: cfg.LegalConsent, Passwords: slices.Contains(factors, flow.Password), Identifiers: waysIn},
+			LegalConsent: cfg.LegalConsent, Passwords: slices.Contains(factors, flow.Password), Identifiers: waysIn,
+			Factors: second},
 		Passkeys: passkeys, Factors: second, Theme: look, I18n: catalog, Account: acct, Images: st.Q, Orgs: orgs,
 		Invitations: invites, Waitlist: waiting, SignInTokens: tickets, Lists: lists})
 	return err

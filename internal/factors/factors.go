@@ -541,24 +541,32 @@ func (s *Service) checksBackupCodes(u *user.User) bool {
 // second step makes (VerifyTOTP, UseBackupCode): an app code's time step is
 // spent, so neither this nor sign-in accepts that code again, and a backup
 // code is spent. Sign-in writes no event for either, nor does this. It
-// answers what the code was checked as, TOTPFactor or BackupCodeFactor, told
-// by its shape (mfa.LooksLikeBackupCode), on failure too. A failure is
-// ErrIncorrectCode whatever the cause; it does not count towards the
-// lockout, so the caller limits guesses.
+// answers what the code was checked as, TOTPFactor or BackupCodeFactor. Six
+// digits (mfa.LooksLikeTOTPCode) are checked as the app's code and, when
+// that fails, as a backup code, since one imported from another system may
+// be six digits too; a failure of those is answered as TOTPFactor, and any
+// other code is a backup code. A failure is ErrIncorrectCode whatever the
+// cause; it does not count towards the lockout, so the caller limits
+// guesses.
 func (s *Service) VerifyCode(ctx context.Context, u *user.User, code string) (string, error) {
-	factor, check, offered := TOTPFactor, s.VerifyTOTP, s.checksTOTP(u)
-	if mfa.LooksLikeBackupCode(code) {
-		factor, check, offered = BackupCodeFactor, s.UseBackupCode, s.checksBackupCodes(u)
+	shown := BackupCodeFactor // what a failure is answered as
+	if mfa.LooksLikeTOTPCode(code) {
+		shown = TOTPFactor
+		if s.checksTOTP(u) {
+			if err := s.VerifyTOTP(ctx, u.ID, code); !errors.Is(err, ErrBadCode) {
+				return TOTPFactor, err // accepted, or not checked at all
+			}
+		}
 	}
-	if !offered {
-		return factor, ErrIncorrectCode
+	if !s.checksBackupCodes(u) {
+		return shown, ErrIncorrectCode
 	}
-	if err := check(ctx, u.ID, code); errors.Is(err, ErrBadCode) {
-		return factor, ErrIncorrectCode
+	if err := s.UseBackupCode(ctx, u.ID, code); errors.Is(err, ErrBadCode) {
+		return shown, ErrIncorrectCode
 	} else if err != nil {
-		return factor, err
+		return shown, err
 	}
-	return factor, nil
+	return BackupCodeFactor, nil
 }
 
 // FinishPasskey adds the passkey the browser created (see

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/jonboulle/clockwork"
+	"golang.org/x/crypto/bcrypt"
 
 	"github.com/portalhq/portal/internal/apperr"
 	"github.com/portalhq/portal/internal/events"
@@ -486,8 +487,9 @@ func TestResetByTheOperator(t *testing.T) {
 // second step does, telling an app's code from a backup code by its shape:
 // an app code once, shared with sign-in's replay guard, a backup code
 // spent; whatever is wrong is ErrIncorrectCode, naming what it was
-// checked as. Only the factors sign-in would offer are checked
-// (REQ-OTP-03).
+// checked as (six digits as the app's code, anything else as a backup
+// code). Only the factors sign-in would offer are checked (REQ-OTP-03).
+// Six digits the app refuses may be an imported backup code.
 func TestVerifyCode(t *testing.T) {
 	engines(t, func(t *testing.T, f *fixture) {
 		ctx := t.Context()
@@ -518,7 +520,7 @@ func TestVerifyCode(t *testing.T) {
 			t.Fatalf("sign-in's check: %v", err)
 		}
 		check("a code sign-in used", u, code(t, secret, f.clock.Now()), factors.TOTPFactor, factors.ErrIncorrectCode)
-		check("letters", u, "12a456", factors.TOTPFactor, factors.ErrIncorrectCode)
+		check("letters", u, "12a456", factors.BackupCodeFactor, factors.ErrIncorrectCode)
 		check("a backup code, typed loosely", u, " "+strings.ToUpper(backup[0])+" ", factors.BackupCodeFactor, nil)
 		check("the same backup code again", u, backup[0], factors.BackupCodeFactor, factors.ErrIncorrectCode)
 		if err := f.svc.UseBackupCode(ctx, u.ID, backup[1]); err != nil {
@@ -540,6 +542,26 @@ func TestVerifyCode(t *testing.T) {
 		check("six digits without an app", p, "123456", factors.TOTPFactor, factors.ErrIncorrectCode)
 		check("a backup code without an app", p, codes[0], factors.BackupCodeFactor, nil)
 
+		// Imported backup codes: six digits, when the app refuses them, and
+		// a bcrypt digest; each once.
+		w := f.user(t, false)
+		digest, err := bcrypt.GenerateFromPassword([]byte("zyxw-4321"), bcrypt.MinCost)
+		if err != nil {
+			t.Fatal(err)
+		}
+		im, err := f.svc.Import(w.ID, ptr("JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"), []string{"654321", string(digest)}, f.clock.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := im.Save(ctx, f.st.Q); err != nil {
+			t.Fatal(err)
+		}
+		check("an imported app's code", w, code(t, "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP", f.clock.Now()), factors.TOTPFactor, nil)
+		check("an imported six-digit backup code", w, "654321", factors.BackupCodeFactor, nil)
+		check("the same again", w, "654321", factors.TOTPFactor, factors.ErrIncorrectCode)
+		check("an imported bcrypt backup code", w, " zyxw-4321 ", factors.BackupCodeFactor, nil)
+		check("the same again", w, "zyxw-4321", factors.BackupCodeFactor, factors.ErrIncorrectCode)
+
 		// A factor the instance no longer offers is not checked.
 		f.svc.SecondFactors = []string{"phone_code"}
 		if f.svc.CodeCheckable(f.reload(t, u)) {
@@ -551,3 +573,5 @@ func TestVerifyCode(t *testing.T) {
 		}
 	})
 }
+
+func ptr[T any](v T) *T { return &v }

@@ -74,13 +74,11 @@ func NormalizeBackupCode(code string) string {
 	}, code)
 }
 
-// LooksLikeBackupCode reports whether code, normalized, is as long as a
-// backup code: what tells one from an authenticator app's six digits when
-// a single field takes either. It says nothing about whether it is right.
-func LooksLikeBackupCode(code string) bool { return len(NormalizeBackupCode(code)) == backupLength }
-
 // MatchBackupCode reports which of hashed (if any) the typed code is. It
 // checks every entry, so the time taken does not say which one matched.
+// An entry is the portal's own argon2id hash of a normalized code (its
+// own codes and imported plain ones, of any length) or an imported bcrypt
+// digest (see ImportBackupCode).
 //
 // Matching is not consuming: pass only the unused codes, then mark the one
 // at index used with a conditional update (…SET used_at = now WHERE id = ?
@@ -88,22 +86,41 @@ func LooksLikeBackupCode(code string) bool { return len(NormalizeBackupCode(code
 // update, not this function, is what keeps a code single-use when two
 // requests race.
 func MatchBackupCode(code string, hashed []string) (index int, ok bool) {
-	code = NormalizeBackupCode(code)
+	typed, normalized := strings.TrimSpace(code), NormalizeBackupCode(code)
 	index = -1
-	if len(code) != backupLength {
+	if normalized == "" || len(normalized) > maxTypedCode {
 		return -1, false
 	}
 	for i, h := range hashed {
+		if isBcrypt(h) {
+			if matchBcrypt(h, typed, normalized) {
+				index = i
+			}
+			continue
+		}
 		salt, want, err := parseBackupHash(h)
 		if err != nil {
 			continue
 		}
-		got := argon2.IDKey([]byte(code), salt, argonTime, argonMemory, argonThreads, argonKeyLen)
+		got := argon2.IDKey([]byte(normalized), salt, argonTime, argonMemory, argonThreads, argonKeyLen)
 		if subtle.ConstantTimeCompare(got, want) == 1 {
 			index = i
 		}
 	}
 	return index, index >= 0
+}
+
+// maxTypedCode bounds the codes MatchBackupCode hashes: the sign-in page's
+// field holds no more.
+const maxTypedCode = 64
+
+// LooksLikeTOTPCode reports whether code is shaped like an authenticator
+// app's: six digits, spaces aside. It says nothing about whether it is
+// right, nor that it is not a backup code: one brought from another system
+// may be six digits too.
+func LooksLikeTOTPCode(code string) bool {
+	code = strings.Join(strings.Fields(code), "")
+	return len(code) == int(totpDigits) && strings.Trim(code, "0123456789") == ""
 }
 
 // The stored form names its settings so they can change later:

@@ -81,19 +81,19 @@ func TestNormalizeBackupCode(t *testing.T) {
 	}
 }
 
-// A backup code is told from an app's six digits by its length, however
-// it is typed; anything else is not one.
-func TestLooksLikeBackupCode(t *testing.T) {
+// Six digits, however spaced, look like an authenticator app's code;
+// anything else does not.
+func TestLooksLikeTOTPCode(t *testing.T) {
 	plain, _, err := mfa.GenerateBackupCodes(1)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for code, want := range map[string]bool{
-		plain[0]: true, strings.ToUpper(plain[0]): true, " abcde fghij ": true, "abcdefghij": true,
-		"123456": false, "123 456": false, "": false, "abcde-fghi": false, "abcde-fghijk": false,
+		"123456": true, " 123 456\n": true, "000000": true,
+		plain[0]: false, "12345": false, "1234567": false, "12345a": false, "": false, "１２３４５６": false,
 	} {
-		if got := mfa.LooksLikeBackupCode(code); got != want {
-			t.Errorf("LooksLikeBackupCode(%q) = %v, want %v", code, got, want)
+		if got := mfa.LooksLikeTOTPCode(code); got != want {
+			t.Errorf("LooksLikeTOTPCode(%q) = %v, want %v", code, got, want)
 		}
 	}
 }

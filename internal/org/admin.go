@@ -151,6 +151,10 @@ type AdminCreateInput struct {
 	CreatedBy                       string // becomes the first admin; "" = no members yet
 	MaxMembers                      *int   // 0 = the instance's limit
 	PublicMetadata, PrivateMetadata json.RawMessage
+	// CreatedAt is when the organization was made on the system it is
+	// imported from; nil means now. It may not be in the future. Its
+	// first admin's membership starts now all the same.
+	CreatedAt *time.Time
 }
 
 // Create makes an organization. Unlike a person's creation it ignores
@@ -170,6 +174,13 @@ func (a *Admin) Create(ctx context.Context, in AdminCreateInput) (Object, error)
 	}
 	now := a.s.Clock.Now()
 	o := &Organization{ID: id.New(id.Org), Name: name, Slug: slug, CreatedBy: in.CreatedBy, CreatedAt: now, UpdatedAt: now}
+	if in.CreatedAt != nil {
+		at := in.CreatedAt.UTC().Truncate(time.Millisecond) // what the API shows and stores
+		if at.After(now) {
+			return Object{}, invalid("created_at", "created_at must not be in the future.")
+		}
+		o.CreatedAt = at
+	}
 	if err := setOrgFields(o, in.MaxMembers, in.PublicMetadata, in.PrivateMetadata); err != nil {
 		return Object{}, err
 	}

@@ -48,6 +48,18 @@ func (q *Q) SaveTOTP(ctx context.Context, t factors.TOTP) error {
 	return nil
 }
 
+// InsertTOTP stores t as it is, confirmed or not: an authenticator app a
+// user brings from another system, stored with the user. A user who has a
+// secret already is ErrConflict.
+func (q *Q) InsertTOTP(ctx context.Context, t factors.TOTP) error {
+	_, err := q.exec(ctx, `INSERT INTO totp (user_id, secret, confirmed_at, last_used_step, created_at)
+		VALUES (?, ?, ?, ?, ?)`, t.UserID, t.Secret, msPtr(t.ConfirmedAt), t.LastUsedStep, ms(t.CreatedAt))
+	if isUnique(err) {
+		return ErrConflict
+	}
+	return err
+}
+
 // ConfirmTOTP marks the pending secret confirmed; false when there is none.
 func (q *Q) ConfirmTOTP(ctx context.Context, userID string, step int64, at time.Time) (bool, error) {
 	return q.changed(q.exec(ctx, `UPDATE totp SET confirmed_at = ?, last_used_step = ?

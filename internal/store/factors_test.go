@@ -54,6 +54,34 @@ func testFactors(t *testing.T, open func(t *testing.T) *store.Store) {
 		}
 	})
 
+	t.Run("TOTP inserted confirmed, as an import stores it, once", func(t *testing.T) {
+		s, ctx := open(t), t.Context()
+		u := createUser(t, s, "ada@example.com")
+		imported := factors.TOTP{UserID: u.ID, Secret: "sealed-imported", ConfirmedAt: ptr(at(time.Minute)), CreatedAt: at(time.Minute)}
+		if err := s.Q.InsertTOTP(ctx, imported); err != nil {
+			t.Fatalf("InsertTOTP: %v", err)
+		}
+		got, err := s.Q.TOTPOfUser(ctx, u.ID)
+		if err != nil || got.Secret != "sealed-imported" || got.LastUsedStep != 0 {
+			t.Fatalf("inserted = %+v, %v", got, err)
+		}
+		sameTimePtr(t, "ConfirmedAt", got.ConfirmedAt, ptr(at(time.Minute)))
+		sameTime(t, "CreatedAt", got.CreatedAt, at(time.Minute))
+		if lu, _ := s.Q.UserByID(ctx, u.ID); !lu.TOTP {
+			t.Error("an inserted confirmed secret does not count as the user's app")
+		}
+		// Its first code, of any step, is accepted once.
+		if ok, err := s.Q.UseTOTPStep(ctx, u.ID, 1); !ok || err != nil {
+			t.Errorf("UseTOTPStep after InsertTOTP = %v, %v", ok, err)
+		}
+		if err := s.Q.InsertTOTP(ctx, factors.TOTP{UserID: u.ID, Secret: "other", CreatedAt: base}); !errors.Is(err, store.ErrConflict) {
+			t.Errorf("InsertTOTP over a secret: %v, want ErrConflict", err)
+		}
+		if got, _ := s.Q.TOTPOfUser(ctx, u.ID); got.Secret != "sealed-imported" {
+			t.Errorf("secret after the refused insert: %q", got.Secret)
+		}
+	})
+
 	t.Run("TOTP steps move forwards only, one of 10 racing wins", func(t *testing.T) {
 		s, ctx := open(t), t.Context()
 		u := createUser(t, s, "ada@example.com")
