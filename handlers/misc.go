@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"time"
 
@@ -109,10 +110,25 @@ func (a *app) devOutbox(c echo.Context) error {
 // people chose, so it is shown as mail clients show mail: no script, no
 // form, no plugin, no fetching but images (over https or inline), and
 // sandboxed into an origin of its own, so that nothing in it could act as
-// the portal. Its inline styles are all that make it look as sent.
-// Framing is allowed to the outbox page only.
+// the portal. Its inline styles are all that make it look as sent. Its
+// links open in a new tab, outside the sandbox, as a mail client opens
+// them in the browser (views.OutboxSandbox). Framing is allowed to the
+// outbox page only.
 const outboxHTMLPolicy = "default-src 'none'; style-src 'unsafe-inline'; img-src data: https:; " +
-	"base-uri 'none'; form-action 'none'; frame-ancestors 'self'; sandbox"
+	"base-uri 'none'; form-action 'none'; frame-ancestors 'self'; sandbox " + views.OutboxSandbox
+
+// outboxDocStart matches what may come before an email's <base>: the
+// <head> tag, else the doctype and the <html> tag, either optional.
+var outboxDocStart = regexp.MustCompile(`(?is)^.*?<head(?:\s[^>]*)?>|^\s*(?:<!doctype[^>]*>)?\s*(?:<html(?:\s[^>]*)?>)?`)
+
+// outboxHTML is an email's HTML part with every link made to open in a new
+// tab: in the sandboxed frame, a link that opened in the frame would go
+// nowhere (the portal's pages refuse to be framed). A <base> with no href
+// is not what base-uri restricts.
+func outboxHTML(doc string) string {
+	end := outboxDocStart.FindStringIndex(doc)[1]
+	return doc[:end] + `<base target="_blank">` + doc[end:]
+}
 
 // GET /dev/outbox/:id/html: a captured email's HTML part, as it was sent,
 // for the frame on /dev/outbox. Development only, as the outbox is.
@@ -131,5 +147,5 @@ func (a *app) devOutboxHTML(c echo.Context) error {
 	h.Set("Content-Security-Policy", outboxHTMLPolicy)
 	h.Set("X-Frame-Options", "SAMEORIGIN")
 	h.Set("Referrer-Policy", "no-referrer") // an image it loads learns nothing of the outbox
-	return c.HTMLBlob(http.StatusOK, []byte(m.HTML))
+	return c.HTMLBlob(http.StatusOK, []byte(outboxHTML(m.HTML)))
 }

@@ -330,6 +330,13 @@ type OutboxItem struct {
 	HTMLURL string
 }
 
+// OutboxSandbox is the sandbox of an email's HTML part on /dev/outbox, in
+// its frame and in its own Content-Security-Policy: an origin of its own,
+// no scripts, forms or top-level navigation; its links may open a new tab
+// (the email's HTML part opens every link in one), which is not sandboxed,
+// so a link to the portal opens the page as the email's reader gets it.
+const OutboxSandbox = "allow-popups allow-popups-to-escape-sandbox"
+
 // Outbox is /dev/outbox.
 type Outbox struct {
 	Page

@@ -455,11 +455,12 @@ func TestSimplePages(t *testing.T) {
 		t.Errorf("outbox body %q", got)
 	}
 	// Each email's HTML part, under its text, in a frame that runs nothing
-	// and is its own origin: open for the newest, a click away for the rest.
+	// and is its own origin, whose links may open a tab of their own: open
+	// for the newest, a click away for the rest.
 	for id, open := range map[string]bool{"msg_3": true, "msg_2": false} {
 		d := doc.Find("tr#" + id + " + tr details.cl-outboxHTML")
 		f := d.Find("iframe")
-		if sandbox, ok := f.Attr("sandbox"); !ok || sandbox != "" || f.AttrOr("src", "") != "/dev/outbox/"+id+"/html" ||
+		if sandbox, ok := f.Attr("sandbox"); !ok || sandbox != "allow-popups allow-popups-to-escape-sandbox" || f.AttrOr("src", "") != "/dev/outbox/"+id+"/html" ||
 			f.AttrOr("title", "") != "HTML part of the email 123456 is your code" || d.Find("summary").Text() != "HTML part" {
 			html, _ := goquery.OuterHtml(d)
 			t.Errorf("%s: HTML part %s", id, html)

@@ -13,10 +13,12 @@ import (
 )
 
 // The development outbox shows an email's HTML part as well as its text:
-// the page frames it, sandboxed, from a route that serves the HTML exactly
-// as sent under a policy that runs nothing, fetches nothing but images
-// and lets only the portal frame it (REQ-HDR-01). Development only: an
-// instance that sends over SMTP has neither the page nor the route.
+// the page frames it, sandboxed, from a route that serves the HTML as
+// sent, its links made to open in a new tab, under a policy that runs
+// nothing, fetches nothing but images and lets only the portal frame it
+// (REQ-HDR-01); the sandbox lets a link open a tab of its own and nothing
+// else. Development only: an instance that sends over SMTP has neither
+// the page nor the route.
 func TestDevOutboxShowsTheHTMLPart_REQ_HDR_01(t *testing.T) {
 	p := portaltest.Start(t, portaltest.Options{DevOutbox: true})
 	b := newBrowser(t, p)
@@ -44,7 +46,7 @@ func TestDevOutboxShowsTheHTMLPart_REQ_HDR_01(t *testing.T) {
 	row := outbox.Doc.Find("tr#" + sent.ID + " + tr")
 	frame := row.Find("details iframe")
 	src := frame.AttrOr("src", "")
-	if sandbox, ok := frame.Attr("sandbox"); !ok || sandbox != "" || src != "/dev/outbox/"+sent.ID+"/html" {
+	if sandbox, ok := frame.Attr("sandbox"); !ok || sandbox != "allow-popups allow-popups-to-escape-sandbox" || src != "/dev/outbox/"+sent.ID+"/html" {
 		t.Fatalf("the email's HTML part is not framed, sandboxed: sandbox %q (%v), src %q", sandbox, ok, src)
 	}
 	if !strings.Contains(row.Find("pre").Text(), sent.Text[:20]) {
@@ -55,8 +57,9 @@ func TestDevOutboxShowsTheHTMLPart_REQ_HDR_01(t *testing.T) {
 	}
 
 	pg := b.getRaw(src)
-	if pg.Status != http.StatusOK || pg.Body != sent.HTML {
-		t.Fatalf("%s: status %d, the body is not the HTML as sent:\n%s", src, pg.Status, pg.Body)
+	head := strings.Index(sent.HTML, "<head>") + len("<head>")
+	if want := sent.HTML[:head] + `<base target="_blank">` + sent.HTML[head:]; pg.Status != http.StatusOK || pg.Body != want {
+		t.Fatalf("%s: status %d, the body is not the HTML as sent with links opening a new tab:\n%s", src, pg.Status, pg.Body)
 	}
 	wantSecurityHeaders(t, "GET "+src, "/dev/outbox/:id/html", false, pg.Status, pg.Header, pg.Body)
 	csp := map[string]string{}
@@ -65,7 +68,8 @@ func TestDevOutboxShowsTheHTMLPart_REQ_HDR_01(t *testing.T) {
 		csp[name] = value
 	}
 	for name, want := range map[string]string{"default-src": "'none'", "style-src": "'unsafe-inline'",
-		"img-src": "data: https:", "form-action": "'none'", "base-uri": "'none'", "frame-ancestors": "'self'", "sandbox": ""} {
+		"img-src": "data: https:", "form-action": "'none'", "base-uri": "'none'", "frame-ancestors": "'self'",
+		"sandbox": "allow-popups allow-popups-to-escape-sandbox"} {
 		if got, ok := csp[name]; !ok || got != want {
 			t.Errorf("CSP %s = %q (%v), want %q in %q", name, got, ok, want, pg.Header.Get("Content-Security-Policy"))
 		}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"maps"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 	"time"
@@ -81,13 +82,22 @@ func builtin(name string, c config.OAuthProvider, client *http.Client) (Provider
 		}
 		return p, err
 	}
+	// Refresh tokens: GitLab and Apple give one with every code; Slack
+	// only to an app with token rotation turned on, LinkedIn only to its
+	// approved partners, however asked; Google needs asking (below). Any
+	// of them whose discovery lists offline_access is asked with it.
 	p := &oidcProvider{
 		name: name, clientID: c.ClientID, secret: staticSecret(c.ClientSecret),
 		scopes: []string{"openid", "email", "profile"}, nonce: true, client: client,
 	}
 	switch name {
 	case "google":
+		// Google gives a refresh token only for access_type=offline, and
+		// then only at the person's first consent to the client: no
+		// prompt=consent, which would ask them again at every sign-in.
+		// Its discovery lists no offline_access, which it refuses.
 		p.display, p.icon, p.issuer = "Google", "google", "https://accounts.google.com"
+		p.authParams = url.Values{"access_type": {"offline"}}
 	case "gitlab":
 		p.display, p.icon, p.issuer = "GitLab", "gitlab", "https://gitlab.com"
 	case "linkedin":

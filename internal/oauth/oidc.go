@@ -52,6 +52,23 @@ type discovered struct {
 	endpoint oauth2.Endpoint
 	verifier *oidc.IDTokenVerifier
 	pkce     bool
+	scopes   []string // what the authorization URL asks for
+}
+
+// scopeOfflineAccess asks an OpenID provider for a refresh token (OpenID
+// Connect Core 11), so that the person's tokens can be refreshed for a
+// relying app after the access token expires.
+const scopeOfflineAccess = "offline_access"
+
+// withOfflineAccess adds offline_access to scopes when the provider's
+// discovery lists it among scopes_supported. Only then: a provider that
+// does not know it may refuse the whole request (Google answers
+// invalid_scope), and many give refresh tokens without it anyway.
+func withOfflineAccess(scopes, supported []string) []string {
+	if !slices.Contains(supported, scopeOfflineAccess) || slices.Contains(scopes, scopeOfflineAccess) {
+		return scopes
+	}
+	return append(slices.Clip(scopes), scopeOfflineAccess)
 }
 
 var oidcName = regexp.MustCompile(`^[a-z0-9][a-z0-9_]*$`)
@@ -112,6 +129,7 @@ func (p *oidcProvider) discover(ctx context.Context) (*discovered, error) {
 	var meta struct {
 		PKCE       []string `json:"code_challenge_methods_supported"`
 		AuthMethod []string `json:"token_endpoint_auth_methods_supported"`
+		Scopes     []string `json:"scopes_supported"`
 	}
 	if err := op.Claims(&meta); err != nil {
 		return nil, fmt.Errorf("%w: %s: %v", ErrDiscovery, p.name, err)
@@ -122,6 +140,7 @@ func (p *oidcProvider) discover(ctx context.Context) (*discovered, error) {
 		op: op, endpoint: ep,
 		verifier: op.Verifier(&oidc.Config{ClientID: p.clientID}),
 		pkce:     p.pkce == pkceAlways || p.pkce == pkceDiscovered && slices.Contains(meta.PKCE, "S256"),
+		scopes:   withOfflineAccess(p.scopes, meta.Scopes),
 	}
 	return p.ready, nil
 }
@@ -147,7 +166,7 @@ func (p *oidcProvider) AuthCodeURL(state, nonce, verifier, redirectURI string) s
 	if d == nil {
 		return ""
 	}
-	cfg := oauth2.Config{ClientID: p.clientID, Endpoint: d.endpoint, RedirectURL: redirectURI, Scopes: p.scopes}
+	cfg := oauth2.Config{ClientID: p.clientID, Endpoint: d.endpoint, RedirectURL: redirectURI, Scopes: d.scopes}
 	params := url.Values{}
 	for k, v := range p.authParams {
 		params[k] = v
@@ -171,7 +190,7 @@ func (p *oidcProvider) Exchange(ctx context.Context, code, nonce, verifier, redi
 	if err != nil {
 		return nil, fmt.Errorf("%w: %s: client secret: %v", ErrExchange, p.name, err)
 	}
-	cfg := oauth2.Config{ClientID: p.clientID, ClientSecret: secret, Endpoint: d.endpoint, RedirectURL: redirectURI, Scopes: p.scopes}
+	cfg := oauth2.Config{ClientID: p.clientID, ClientSecret: secret, Endpoint: d.endpoint, RedirectURL: redirectURI, Scopes: d.scopes}
 	var opts []oauth2.AuthCodeOption
 	if d.pkce {
 		if verifier == "" {
@@ -215,7 +234,7 @@ func (p *oidcProvider) Exchange(ctx context.Context, code, nonce, verifier, redi
 		Email: c.Email, EmailVerified: c.Email != "" && bool(c.EmailVerified),
 		FirstName: c.GivenName, LastName: c.FamilyName,
 		Username: c.PreferredUsername, AvatarURL: c.Picture,
-		Token: newToken(tok, p.scopes),
+		Token: newToken(tok, d.scopes),
 	}, nil
 }
 
@@ -230,7 +249,7 @@ func (p *oidcProvider) Refresh(ctx context.Context, refreshToken string) (*Token
 	if err != nil {
 		return nil, fmt.Errorf("%w: %s: client secret: %v", ErrRefresh, p.name, err)
 	}
-	cfg := oauth2.Config{ClientID: p.clientID, ClientSecret: secret, Endpoint: d.endpoint, Scopes: p.scopes}
+	cfg := oauth2.Config{ClientID: p.clientID, ClientSecret: secret, Endpoint: d.endpoint, Scopes: d.scopes}
 	return refresh(oidc.ClientContext(ctx, p.client), p.name, cfg, refreshToken)
 }
 

@@ -125,7 +125,9 @@ func refresh(ctx context.Context, name string, cfg oauth2.Config, refreshToken s
 // GitHubURLs are GitHub's endpoints; tests and GitHub Enterprise change them.
 type GitHubURLs struct{ Auth, Token, Profile, Emails string }
 
-// NewGitHub returns the GitHub provider; nil urls means github.com.
+// NewGitHub returns the GitHub provider; nil urls means github.com. There
+// is no asking for a refresh token: an OAuth app's tokens do not expire,
+// and an app whose user tokens expire gets a refresh token with each.
 func NewGitHub(clientID, clientSecret string, urls *GitHubURLs, httpClient *http.Client) Provider {
 	if urls == nil {
 		urls = &GitHubURLs{github.AuthURL, github.TokenURL, github.ProfileURL, github.EmailURL}
@@ -196,6 +198,7 @@ const (
 )
 
 // newDiscord: Discord's user object says whether its email is verified.
+// Discord answers every code with a refresh token; nothing asks for it.
 func newDiscord(clientID, clientSecret string, client *http.Client) Provider {
 	scopes := []string{discord.ScopeIdentify, discord.ScopeEmail}
 	g := discord.New(clientID, clientSecret, "", scopes...)
@@ -223,15 +226,20 @@ func newDiscord(clientID, clientSecret string, client *http.Client) Provider {
 // "common" tenant) and reads the profile from Microsoft Graph. Graph's mail
 // is an attribute a tenant's administrator can set to anything, so it is
 // never taken as verified: such accounts link by explicit sign-in only.
+//
+// Microsoft gives a refresh token only for the offline_access scope, and
+// its access tokens last about an hour: without it, a relying app could
+// call Graph as the person for an hour after each sign-in and no longer.
 func newMicrosoft(clientID, clientSecret string, client *http.Client) Provider {
+	scopes := []azureadv2.ScopeType{azureadv2.UserReadScope, azureadv2.OfflineAccessScope}
 	g := azureadv2.New(clientID, clientSecret, "", azureadv2.ProviderOptions{
-		Tenant: azureadv2.CommonTenant, Scopes: []azureadv2.ScopeType{azureadv2.UserReadScope},
+		Tenant: azureadv2.CommonTenant, Scopes: scopes,
 	})
 	g.HTTPClient = client
 	return &socialProvider{
 		name: "microsoft", display: "Microsoft", icon: "microsoft",
 		goth: g, token: tokenConfig(clientID, clientSecret, microsoftTokenURL),
-		scopes: []string{string(azureadv2.UserReadScope)},
+		scopes: []string{string(scopes[0]), string(scopes[1])},
 		pkce:   true, client: client,
 		session: func(t *oauth2.Token) goth.Session {
 			return &azureadv2.Session{AccessToken: t.AccessToken, RefreshToken: t.RefreshToken, ExpiresAt: t.Expiry}

@@ -72,6 +72,8 @@ type Server struct {
 	noRefreshToken    bool              // token answers carry no refresh_token
 	refreshes         int               // refresh_token grants answered with a token
 	issued            Tokens            // the last token set answered
+	offline           bool              // refresh tokens only for offline_access, which discovery lists
+	offlineCodes      map[string]bool   // code → its authorization asked for offline_access
 }
 
 // Tokens is a token set the token endpoint answered.
@@ -222,6 +224,16 @@ func (s *Server) GiveNoRefreshToken() {
 	s.noRefreshToken = true
 }
 
+// OfferOfflineAccess makes the provider one that gives refresh tokens only
+// when asked (OpenID Connect Core 11): its discovery lists offline_access
+// in scopes_supported, and a code's token answer carries a refresh_token
+// only if the authorization request asked for offline_access.
+func (s *Server) OfferOfflineAccess() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.offline, s.offlineCodes = true, map[string]bool{}
+}
+
 // Refreshes counts the refresh_token grants answered with a new token.
 func (s *Server) Refreshes() int {
 	s.mu.Lock()
@@ -256,6 +268,8 @@ func (s *Server) intercept(next http.Handler) http.Handler {
 			s.authorize(w, r, next)
 		case mockoidc.TokenEndpoint:
 			s.token(w, r, next)
+		case mockoidc.DiscoveryEndpoint:
+			s.discovery(w, r, next)
 		default:
 			next.ServeHTTP(w, r)
 		}
@@ -273,9 +287,16 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request, next http.Han
 		return
 	}
 	s.mu.Lock()
-	deny, user, apple := s.deny, s.user, s.apple
+	deny, user, apple, offline := s.deny, s.user, s.apple, s.offline
 	s.deny = ""
 	s.mu.Unlock()
+	var offlineAsked bool
+	if offline {
+		// mockoidc knows no offline_access: it is this layer's.
+		scopes := strings.Fields(r.Form.Get("scope"))
+		offlineAsked = slices.Contains(scopes, "offline_access")
+		r.Form.Set("scope", strings.Join(slices.DeleteFunc(scopes, func(sc string) bool { return sc == "offline_access" }), " "))
+	}
 	var postName bool
 	if apple != nil {
 		if r.Form.Get("response_mode") != "form_post" {
@@ -330,6 +351,11 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request, next http.Han
 		return
 	}
 	s.redirects[loc.Query().Get("code")] = redirect
+	if offline {
+		s.mu.Lock()
+		s.offlineCodes[loc.Query().Get("code")] = offlineAsked
+		s.mu.Unlock()
+	}
 	if apple == nil {
 		copyResponse(w, rec)
 		return
@@ -348,6 +374,27 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request, next http.Han
 		fields.Set("user", string(b))
 	}
 	formPost(w, redirect, fields)
+}
+
+// discovery answers mockoidc's discovery document, with offline_access
+// among scopes_supported when the provider offers it.
+func (s *Server) discovery(w http.ResponseWriter, r *http.Request, next http.Handler) {
+	rec := httptest.NewRecorder()
+	next.ServeHTTP(rec, r)
+	s.mu.Lock()
+	offline := s.offline
+	s.mu.Unlock()
+	var doc map[string]any
+	if !offline || rec.Code != http.StatusOK || json.Unmarshal(rec.Body.Bytes(), &doc) != nil {
+		copyResponse(w, rec)
+		return
+	}
+	scopes, _ := doc["scopes_supported"].([]any)
+	doc["scopes_supported"] = append(scopes, "offline_access")
+	rec.Body.Reset()
+	_ = json.NewEncoder(rec.Body).Encode(doc)
+	rec.Header().Del("Content-Length")
+	copyResponse(w, rec)
 }
 
 // formPost answers with Apple's kind of page: a form that POSTs fields to
@@ -425,7 +472,7 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request, next http.Handler
 	if s.scope != "" {
 		body["scope"] = s.scope
 	}
-	if s.noRefreshToken {
+	if s.noRefreshToken || s.offline && grant == "authorization_code" && !s.offlineCodes[r.Form.Get("code")] {
 		delete(body, "refresh_token")
 	}
 	if grant == "refresh_token" {
