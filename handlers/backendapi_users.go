@@ -130,6 +130,10 @@ type userUpdateBody struct {
 	SignOutOfOtherSessions bool    `json:"sign_out_of_other_sessions"`
 	LegalAcceptedAt        *string `json:"legal_accepted_at"` // RFC 3339
 	SkipLegalChecks        bool    `json:"skip_legal_checks"`
+	// The user's authenticator app (its Base32 secret) and backup codes
+	// (plain or bcrypt digests) on the system they come from.
+	TOTPSecret  *string  `json:"totp_secret"`
+	BackupCodes []string `json:"backup_codes"`
 	userMetadataBody
 }
 
@@ -140,10 +144,6 @@ type userBody struct {
 	PhoneNumber             []string `json:"phone_number"`
 	SkipPasswordRequirement bool     `json:"skip_password_requirement"`
 	CreatedAt               *string  `json:"created_at"` // RFC 3339: when the user signed up elsewhere
-	// The user's authenticator app (its Base32 secret) and backup codes
-	// (plain or bcrypt digests) on the system they come from.
-	TOTPSecret  *string  `json:"totp_secret"`
-	BackupCodes []string `json:"backup_codes"`
 	userUpdateBody
 }
 
@@ -157,7 +157,7 @@ func (b userBody) createdAt() (*time.Time, error) {
 
 // totpSecret is totp_secret, nil when not given ("" is not given, as
 // for every parameter).
-func (b userBody) totpSecret() *string {
+func (b userUpdateBody) totpSecret() *string {
 	if b.TOTPSecret == nil || *b.TOTPSecret == "" {
 		return nil
 	}
@@ -229,7 +229,8 @@ func (a *app) apiUserUpdate(c echo.Context) error {
 		LastName: b.LastName, Username: b.Username, PrimaryEmailAddressID: b.PrimaryEmailAddressID,
 		Password: b.Password, PasswordDigest: b.PasswordDigest, PasswordHasher: b.PasswordHasher,
 		SkipPasswordChecks: b.SkipPasswordChecks, SignOutOfOtherSessions: b.SignOutOfOtherSessions,
-		ExternalID: b.ExternalID, LegalAcceptedAt: legal, Metadata: b.metadata()})
+		ExternalID: b.ExternalID, LegalAcceptedAt: legal, TOTPSecret: b.totpSecret(), BackupCodes: b.BackupCodes,
+		Metadata: b.metadata()})
 	if err != nil {
 		return err
 	}

@@ -52,7 +52,8 @@ type Users struct {
 	// organizationMembership.deleted; nil in tests without organizations.
 	Orgs *org.Service
 	// Factors checks and prepares an authenticator app and backup codes a
-	// user brings from another system; nil refuses them (tests).
+	// user brings from another system, on creation or later; nil refuses
+	// them (tests).
 	Factors *factors.Service
 	// LegalConsent is PORTAL_LEGAL_CONSENT: as in Clerk, a user created
 	// here needs legal_accepted_at, or skip_legal_checks (for users
@@ -268,7 +269,7 @@ func (s *Users) Create(ctx context.Context, in CreateInput) (*user.User, error) 
 		return nil, invalid("password", "A user with only a username needs a password to sign in.")
 	}
 	u.PasswordHash = hash
-	second, err := s.importFactors(u.ID, in.TOTPSecret, in.BackupCodes, now)
+	second, err := s.importFactors(u, in.TOTPSecret, in.BackupCodes, now)
 	if err != nil {
 		return nil, err
 	}
@@ -306,11 +307,12 @@ func (s *Users) Create(ctx context.Context, in CreateInput) (*user.User, error) 
 	return u, nil
 }
 
-// importFactors checks the authenticator app and backup codes a new user
-// brings (factors.Service.Import); nil when none.
-func (s *Users) importFactors(userID string, secret *string, codes []string, now time.Time) (*factors.Imported, error) {
+// importFactors checks the authenticator app and backup codes u brings,
+// made now or changed under its row lock (factors.Service.Import); nil when
+// none.
+func (s *Users) importFactors(u *user.User, secret *string, codes []string, now time.Time) (*factors.Imported, error) {
 	if s.Factors != nil {
-		return s.Factors.Import(userID, secret, codes, now)
+		return s.Factors.Import(u, secret, codes, now)
 	}
 	if secret != nil || len(codes) > 0 {
 		return nil, apperr.Field(apperr.Invalid, "totp_secret", "This instance takes no second factors.").
@@ -421,6 +423,12 @@ type UpdateInput struct {
 	SignOutOfOtherSessions bool
 	ExternalID             *string
 	LegalAcceptedAt        *time.Time // when the user agreed to the legal documents
+	// TOTPSecret and BackupCodes are an authenticator app (its Base32
+	// secret) and backup codes (plain or bcrypt digests) the user had on
+	// another system, as on creation: the secret replaces the user's app,
+	// the codes their backup codes; nil and none change neither.
+	TOTPSecret  *string
+	BackupCodes []string
 	Metadata
 }
 
@@ -457,6 +465,16 @@ func (s *Users) Update(ctx context.Context, userID string, in UpdateInput) (*use
 			if err := s.setUsername(ctx, r, u, *in.Username); err != nil {
 				return err
 			}
+		}
+		// Checked against the user as it is under the row lock, stored with
+		// the rest or not at all. As a new app set up on the account page,
+		// it leaves the user's sessions as they are.
+		second, err := s.importFactors(u, in.TOTPSecret, in.BackupCodes, s.Clock.Now())
+		if err != nil {
+			return err
+		}
+		if err := second.Save(ctx, r); err != nil {
+			return err
 		}
 		if in.Password != nil || in.PasswordDigest != nil {
 			h, err := s.password(ctx, u, in.Password, in.PasswordDigest, in.PasswordHasher, in.SkipPasswordChecks)

@@ -149,7 +149,7 @@ func TestBackendAPIBadInputAnswers(t *testing.T) {
 		{"camelCase name", "POST", "/v1/invitations", `{"emailAddress":"b@example.com"}`, 422, "form_param_unknown", "emailAddress", noIndex},
 		{"a name in other letter case", "POST", "/v1/invitations", `{"Email_Address":"b@example.com"}`, 422, "form_param_unknown", "Email_Address", noIndex},
 		{"a bulk item's name in other letter case", "POST", "/v1/invitations/bulk", `[{"email_address":"e@example.com"},{"EMAIL_ADDRESS":"f@example.com"}]`, 422, "form_param_unknown", "EMAIL_ADDRESS", 1},
-		{"field Portal does not take", "POST", "/v1/users", `{"email_address":["t@example.com"],"totp_secret":"JBSWY3DPEHPK3PXP"}`, 422, "form_param_unknown", "totp_secret", noIndex},
+		{"field Portal does not take", "POST", "/v1/users", `{"email_address":["t@example.com"],"web3_wallet":"0x0123456789abcdef0123456789abcdef01234567"}`, 422, "form_param_unknown", "web3_wallet", noIndex},
 		{"unknown field in a bulk item", "POST", "/v1/invitations/bulk", `[{"email_address":"c@example.com"},{"email_address":"d@example.com","notfy":false}]`, 422, "form_param_unknown", "notfy", 1},
 		{"null field", "POST", "/v1/organizations", `{"name":null}`, 422, missing, "name", noIndex},
 		// Bulk arrays: the item at fault is named, whichever it is.

@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/clerk/clerk-sdk-go/v2"
+	"github.com/clerk/clerk-sdk-go/v2/phonenumber"
 	"github.com/clerk/clerk-sdk-go/v2/user"
 	"golang.org/x/crypto/bcrypt"
 
@@ -16,9 +18,9 @@ import (
 	"github.com/portalhq/portal/internal/testutil/portaltest"
 )
 
-// Importing second factors and original dates through POST /v1/users
-// (totp_secret, backup_codes) and POST /v1/organizations (created_at), as
-// Clerk's Backend API takes them.
+// Importing second factors and original dates through POST /v1/users and
+// PATCH /v1/users/{id} (totp_secret, backup_codes) and POST
+// /v1/organizations (created_at), as Clerk's Backend API takes them.
 
 // importedSecret is an authenticator app's secret on the old system.
 const importedSecret = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
@@ -208,11 +210,6 @@ func TestImportMFARefusals(t *testing.T) {
 	if evs := eventsAfter(t, p, 0); len(evs) != 0 {
 		t.Errorf("events after the refusals: %v", evs)
 	}
-	// totp_secret and backup_codes are taken on creation only, as before.
-	id := apiUser(t, p, "grace@example.com")
-	wantAPIError(t, api(t, p, http.MethodPatch, "/v1/users/"+id, map[string]any{"totp_secret": importedSecret}, nil),
-		http.StatusUnprocessableEntity, "form_param_unknown")
-
 	for env, c := range map[string]refusal{
 		"phone_code,backup_code": {map[string]any{"totp_secret": importedSecret}, 403, "feature_not_enabled", "totp_secret", "PORTAL_SECOND_FACTORS"},
 		"totp": {map[string]any{"totp_secret": importedSecret, "backup_codes": []string{"abcd1234"}},
@@ -302,4 +299,317 @@ func TestImportKeepsOrganizationCreatedAt(t *testing.T) {
 	}
 	wantAPIError(t, api(t, p, http.MethodPatch, "/v1/organizations/"+old.ID, map[string]any{"created_at": "2017-01-01T00:00:00Z"}, nil),
 		http.StatusUnprocessableEntity, "form_param_unknown")
+}
+
+// The same on PATCH /v1/users/{id}, as Clerk's UpdateUser takes them: for a
+// user migrated before their second factors, or whose app or codes changed
+// on the old system meanwhile.
+
+// otherSecret is a second authenticator-app secret.
+const otherSecret = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"
+
+// patchMFA sends totp_secret and backup_codes (when given) through
+// clerk-sdk-go's user.Update.
+func patchMFA(t *testing.T, p *portaltest.Portal, id, secret string, codes ...string) {
+	t.Helper()
+	params := &user.UpdateParams{}
+	if secret != "" {
+		params.TOTPSecret = str(secret)
+	}
+	if len(codes) > 0 {
+		params.BackupCodes = &codes
+	}
+	u, err := user.NewClient(clerkConfig(p)).Update(context.Background(), id, params)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !u.TwoFactorEnabled {
+		t.Errorf("after the update: two_factor_enabled false")
+	}
+}
+
+// signInWithApp signs in as ada with the password and code at the second
+// step, which must ask for the authenticator app's code.
+func signInWithApp(t *testing.T, p *portaltest.Portal, what, code string) *page {
+	t.Helper()
+	b := newBrowser(t, p)
+	second := signIn(t, b, "ada@example.com", goodPassword, appURL)
+	wantText(t, what, second, http.StatusOK, "Two-step verification", "authenticator app")
+	return b.submit(second, factorTwoForm, map[string]string{"code": code})
+}
+
+// signInWithBackupCode signs in as ada with the password and a backup code.
+func signInWithBackupCode(t *testing.T, p *portaltest.Portal, what, code string) *page {
+	t.Helper()
+	b := newBrowser(t, p)
+	step := b.submit(signIn(t, b, "ada@example.com", goodPassword, appURL), factorTwoPrepare,
+		map[string]string{"strategy": "backup_code"})
+	wantText(t, what, step, http.StatusOK, "Enter a backup code")
+	return b.submit(step, factorTwoForm, map[string]string{"code": code})
+}
+
+// A password-only user given an authenticator app by PATCH has it as if set
+// up on /user/security: the answer and user.updated (one, as for any PATCH)
+// say so, the next sign-in asks for its code after the password and takes a
+// code computed from the secret, and a session open before goes on, as it
+// does when the person adds an app themselves. REQ-IN-09: the password
+// alone gives no session.
+func TestPatchGivesAuthenticatorApp_REQ_IN_09(t *testing.T) {
+	p, clock := startFake(t, portaltest.Options{})
+	id := apiUser(t, p, "ada@example.com")
+	before := newBrowser(t, p)
+	wantHandBack(t, signIn(t, before, "ada@example.com", goodPassword, appURL), http.StatusSeeOther, appURL)
+	seq := lastEvent(t, p)
+
+	patchMFA(t, p, id, "jbsw y3dp ehpk 3pxp jbsw y3dp ehpk 3pxp")
+	evs := eventsAfter(t, p, seq)
+	var o struct {
+		TwoFactorEnabled bool `json:"two_factor_enabled"`
+		TOTPEnabled      bool `json:"totp_enabled"`
+		BackupCode       bool `json:"backup_code_enabled"`
+	}
+	if len(evs) != 1 || evs[0].Type != events.UserUpdated || json.Unmarshal(evs[0].Data, &o) != nil ||
+		!o.TwoFactorEnabled || !o.TOTPEnabled || o.BackupCode {
+		t.Errorf("events after the PATCH: %v, user.updated %+v; want one, the app on and no backup codes", evs, o)
+	}
+	if n := activeSessions(t, p, id); n != 1 {
+		t.Errorf("%d sessions after the PATCH, want the one open before", n)
+	}
+	if security := before.get("/user/security"); security.Status != http.StatusOK ||
+		security.Doc.Find(`a[href="/user/security/totp/remove"]`).Length() != 1 {
+		t.Errorf("/user/security in the session open before (%d) does not show the app:\n%s", security.Status, security.text())
+	}
+
+	second := signIn(t, newBrowser(t, p), "ada@example.com", goodPassword, appURL)
+	if second.URL.Path != "/sign-in/factor-two" || activeSessions(t, p, id) != 1 {
+		t.Fatalf("after the password: at %s with %d sessions", second.URL, activeSessions(t, p, id))
+	}
+	wantText(t, "a wrong code", signInWithApp(t, p, "the second step", otherCode(totpCode(t, importedSecret, clock.Now()))),
+		http.StatusUnprocessableEntity, "That code is incorrect")
+	wantHandBack(t, signInWithApp(t, p, "the second step", totpCode(t, importedSecret, clock.Now())), http.StatusSeeOther, appURL)
+}
+
+// A secret given to a user who has an authenticator app replaces it, as
+// removing it and setting up another on /user/security would, without
+// ending their sessions: the old app's codes are refused, at sign-in and
+// through verify_totp, and the new one's accepted. Backup codes not given
+// are left as they were. On both engines.
+func TestPatchReplacesAuthenticatorApp(t *testing.T) {
+	engines(t, func(t *testing.T, postgres bool) {
+		p, clock := startFake(t, portaltest.Options{Postgres: postgres})
+		id := importMFAUser(t, p, importedSecret, "k7m2-p9q4", "spare-code-01")
+		before := newBrowser(t, p)
+		wantHandBack(t, signInWithAppIn(t, before, totpCode(t, importedSecret, clock.Now())), http.StatusSeeOther, appURL)
+		clock.Advance(30 * time.Second)
+
+		patchMFA(t, p, id, otherSecret)
+		if o := lastUser(t, p, id); !o.TOTPEnabled || !o.BackupCodeEnabled {
+			t.Errorf("user.updated: totp_enabled %v, backup_code_enabled %v; want both on", o.TOTPEnabled, o.BackupCodeEnabled)
+		}
+		if n := activeSessions(t, p, id); n != 1 {
+			t.Errorf("%d sessions after the PATCH, want the one open before", n)
+		}
+		if totp, err := p.Store.Q.TOTPOfUser(context.Background(), id); err != nil || totp.ConfirmedAt == nil || totp.LastUsedStep != 0 {
+			t.Errorf("the stored app: %+v, %v; want the new one, confirmed and unused", totp, err)
+		}
+		old := totpCode(t, importedSecret, clock.Now())
+		wantText(t, "the old app's code", signInWithApp(t, p, "the second step", old),
+			http.StatusUnprocessableEntity, "That code is incorrect")
+		wrongTOTP(t, p, "the old app's code", id, old)
+		wantHandBack(t, signInWithApp(t, p, "the second step", totpCode(t, otherSecret, clock.Now())), http.StatusSeeOther, appURL)
+		clock.Advance(30 * time.Second)
+		verifyTOTP(t, p, id, totpCode(t, otherSecret, clock.Now()), "totp")
+		wantHandBack(t, signInWithBackupCode(t, p, "a backup code from before", "K7M2P9Q4"), http.StatusSeeOther, appURL)
+
+		if n := userByEmail(t, p, "ada@example.com").BackupCodes; n != 1 {
+			t.Errorf("%d backup codes left, want 1", n)
+		}
+	})
+}
+
+// signInWithAppIn signs in as ada in b with the password and the app's code.
+func signInWithAppIn(t *testing.T, b *browser, code string) *page {
+	t.Helper()
+	second := signIn(t, b, "ada@example.com", goodPassword, appURL)
+	wantText(t, "the second step", second, http.StatusOK, "Two-step verification")
+	return b.submit(second, factorTwoForm, map[string]string{"code": code})
+}
+
+// Backup codes given by PATCH replace the user's, used or not: the old ones
+// are refused, the new ones work once. They need a second factor to stand
+// in for, which may be one the user has: the app, or text-message codes
+// (whose generated codes they then replace) — REQ-OTP-03: single use.
+func TestPatchReplacesBackupCodes_REQ_OTP_03(t *testing.T) {
+	p, _ := startFake(t, portaltest.Options{Env: map[string]string{"PORTAL_IDENTIFIERS": "email,phone"}})
+	id := importMFAUser(t, p, importedSecret, "k7m2-p9q4", "spare-code-01")
+	digest, err := bcrypt.GenerateFromPassword([]byte("wq3z-8vn5"), bcrypt.MinCost)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seq := lastEvent(t, p)
+	patchMFA(t, p, id, "", "n3w1-c0d3", string(digest))
+	if evs := eventsAfter(t, p, seq); len(evs) != 1 || evs[0].Type != events.UserUpdated {
+		t.Errorf("events after the PATCH: %v, want one user.updated", evs)
+	}
+	if n := userByEmail(t, p, "ada@example.com").BackupCodes; n != 2 {
+		t.Errorf("%d backup codes after the PATCH, want the 2 given", n)
+	}
+	wantText(t, "an old code", signInWithBackupCode(t, p, "the backup-code step", "k7m2-p9q4"),
+		http.StatusUnprocessableEntity, "That code is incorrect")
+	wrongTOTP(t, p, "another old code", id, "spare-code-01")
+	wantHandBack(t, signInWithBackupCode(t, p, "the backup-code step", "N3W1C0D3"), http.StatusSeeOther, appURL)
+	wantText(t, "the new code again", signInWithBackupCode(t, p, "the backup-code step", "n3w1-c0d3"),
+		http.StatusUnprocessableEntity, "That code is incorrect")
+	verifyTOTP(t, p, id, "wq3z-8vn5", "backup_code")
+	wrongTOTP(t, p, "the digest's code again", id, "wq3z-8vn5")
+
+	// Text-message codes are a second factor too: a user whose old system
+	// texted them brings their backup codes once the number is reserved.
+	ctx := context.Background()
+	grace, err := user.NewClient(clerkConfig(p)).Create(ctx, &user.CreateParams{EmailAddresses: &[]string{"grace@example.com"},
+		Password: str(goodPassword)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	phones := phonenumber.NewClient(clerkConfig(p))
+	num, err := phones.Create(ctx, &phonenumber.CreateParams{UserID: &grace.ID, PhoneNumber: str("+1 415 555 0100"), Verified: clerk.Bool(true)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	reserved, err := phones.Update(ctx, num.ID, &phonenumber.UpdateParams{ReservedForSecondFactor: clerk.Bool(true)})
+	if err != nil || len(reserved.BackupCodes) == 0 {
+		t.Fatalf("reserving: %+v, %v", reserved, err)
+	}
+	patchMFA(t, p, grace.ID, "", "0ld-sy5tem-c0de")
+	if g := userByEmail(t, p, "grace@example.com"); g.TOTP || g.BackupCodes != 1 {
+		t.Errorf("after the PATCH: app %v, %d backup codes; want no app and the 1 given", g.TOTP, g.BackupCodes)
+	}
+	wrongTOTP(t, p, "a code issued with the number", grace.ID, reserved.BackupCodes[0])
+	verifyTOTP(t, p, grace.ID, "0LD SY5TEM C0DE", "backup_code")
+}
+
+// mfaState is what a refused PATCH must leave as it was: the user as GET
+// answers it, the stored app and backup codes, and the events.
+type mfaState struct {
+	user   string
+	totp   string
+	codes  string
+	events int
+}
+
+func mfaStateOf(t *testing.T, p *portaltest.Portal, id string) mfaState {
+	t.Helper()
+	r := api(t, p, http.MethodGet, "/v1/users/"+id, nil, nil)
+	if r.Status != http.StatusOK {
+		t.Fatalf("GET: %d %s", r.Status, r.Body)
+	}
+	ctx := context.Background()
+	totp, err := p.Store.Q.TOTPOfUser(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	codes, err := p.Store.Q.UnusedBackupCodes(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return mfaState{user: string(r.Body), totp: fmt.Sprintf("%+v", *totp), codes: fmt.Sprintf("%+v", codes),
+		events: len(eventsAfter(t, p, 0))}
+}
+
+// A PATCH with an authenticator app or backup codes that cannot be taken is
+// refused as on creation, naming the parameter with Clerk's code, and
+// leaves the user entirely as it was — the valid parts of the request
+// (a name, a new secret, a new password signing the other sessions out)
+// included: GET answers the same, the stored app and codes are the same
+// rows, no event is written and sessions go on. Backup codes for a user
+// with no second factor to stand in for are refused as backup codes
+// without a secret are on creation. On both engines.
+func TestPatchMFARefusalsChangeNothing(t *testing.T) {
+	engines(t, func(t *testing.T, postgres bool) {
+		p, clock := startFake(t, portaltest.Options{Postgres: postgres})
+		id := importMFAUser(t, p, importedSecret, "k7m2-p9q4")
+		wantHandBack(t, signInWithApp(t, p, "the second step", totpCode(t, importedSecret, clock.Now())), http.StatusSeeOther, appURL)
+		costly, err := bcrypt.GenerateFromPassword([]byte("abcd1234"), 13)
+		if err != nil {
+			t.Fatal(err)
+		}
+		many := make([]string, 21)
+		for i := range many {
+			many[i] = fmt.Sprintf("code-%04d", i)
+		}
+		sessions := activeSessions(t, p, id)
+		want := mfaStateOf(t, p, id)
+		for what, c := range map[string]struct {
+			body        map[string]any
+			status      int
+			code, param string
+		}{
+			"a secret not Base32": {map[string]any{"totp_secret": "JBSWY3DPEHPK3PX1JBSWY3DPEHPK3PXP"},
+				422, "invalid_totp_secret_code", "totp_secret"},
+			"a short secret": {map[string]any{"totp_secret": "JBSWY3DPEHPK3"}, 422, "invalid_totp_secret_code", "totp_secret"},
+			"a secret not a string": {map[string]any{"totp_secret": 123456},
+				422, "form_param_format_invalid", "totp_secret"},
+			"a good secret and an empty code": {map[string]any{"totp_secret": otherSecret, "backup_codes": []string{"abcd1234", " "}},
+				422, "form_param_format_invalid", "backup_codes"},
+			"a short code": {map[string]any{"backup_codes": []string{"12-345"}}, 422, "form_param_format_invalid", "backup_codes"},
+			"a costly digest": {map[string]any{"backup_codes": []string{string(costly)}},
+				422, "form_param_format_invalid", "backup_codes"},
+			"a code twice": {map[string]any{"backup_codes": []string{"abcd-1234", "ABCD1234"}},
+				422, "form_param_duplicate", "backup_codes"},
+			"too many codes": {map[string]any{"totp_secret": otherSecret, "backup_codes": many},
+				422, "form_param_array_size_exceeded", "backup_codes"},
+			"codes not an array": {map[string]any{"backup_codes": "abcd1234"}, 422, "form_param_format_invalid", "backup_codes"},
+			"a new password signing out and a bad code": {map[string]any{"password": "another-" + goodPassword,
+				"sign_out_of_other_sessions": true, "backup_codes": []string{"12-345"}}, 422, "form_param_format_invalid", "backup_codes"},
+		} {
+			c.body["first_name"] = "Grace"
+			e := wantAPIError(t, api(t, p, http.MethodPatch, "/v1/users/"+id, c.body, nil), c.status, c.code)
+			if got := e.Errors[0].Meta["param_name"]; got != c.param {
+				t.Errorf("%s: names %v, want %s", what, got, c.param)
+			}
+			if got := mfaStateOf(t, p, id); got != want {
+				t.Errorf("%s changed the user:\n%+v\nwant\n%+v", what, got, want)
+			}
+			if n := activeSessions(t, p, id); n != sessions {
+				t.Errorf("%s: %d sessions, want %d", what, n, sessions)
+			}
+		}
+		verifyTOTP(t, p, id, "k7m2-p9q4", "backup_code") // the old code stands
+		clock.Advance(30 * time.Second)
+		wantHandBack(t, signInWithApp(t, p, "the password and app from before", totpCode(t, importedSecret, clock.Now())),
+			http.StatusSeeOther, appURL)
+
+		// Backup codes for a password-only user: nothing to stand in for.
+		grace := apiUser(t, p, "grace@example.com")
+		seq := lastEvent(t, p)
+		e := wantAPIError(t, api(t, p, http.MethodPatch, "/v1/users/"+grace, map[string]any{"first_name": "Grace",
+			"backup_codes": []string{"abcd1234"}}, nil), http.StatusUnprocessableEntity, "form_conditional_param_missing")
+		if e.Errors[0].Meta["param_name"] != "totp_secret" {
+			t.Errorf("codes alone: names %v, want totp_secret", e.Errors[0].Meta["param_name"])
+		}
+		if g := userByEmail(t, p, "grace@example.com"); g.FirstName != "" || g.BackupCodes != 0 || len(eventsAfter(t, p, seq)) != 0 {
+			t.Errorf("codes alone changed the user: %+v", g)
+		}
+
+		// A second factor the instance does not offer: 403, nothing changed.
+		for env, c := range map[string]struct {
+			body  map[string]any
+			param string
+		}{
+			"phone_code,backup_code": {map[string]any{"totp_secret": importedSecret}, "totp_secret"},
+			"totp":                   {map[string]any{"totp_secret": importedSecret, "backup_codes": []string{"abcd1234"}}, "backup_codes"},
+		} {
+			off := portaltest.Start(t, portaltest.Options{Postgres: postgres, Env: map[string]string{"PORTAL_SECOND_FACTORS": env}})
+			id := apiUser(t, off, "ada@example.com")
+			seq := lastEvent(t, off)
+			c.body["first_name"] = "Grace"
+			e := wantAPIError(t, api(t, off, http.MethodPatch, "/v1/users/"+id, c.body, nil), http.StatusForbidden, "feature_not_enabled")
+			if e.Errors[0].Meta["param_name"] != c.param {
+				t.Errorf("PORTAL_SECOND_FACTORS=%s: names %v, want %s", env, e.Errors[0].Meta["param_name"], c.param)
+			}
+			if u := userByEmail(t, off, "ada@example.com"); u.FirstName != "" || u.TOTP || len(eventsAfter(t, off, seq)) != 0 {
+				t.Errorf("PORTAL_SECOND_FACTORS=%s: the user changed: %+v", env, u)
+			}
+		}
+	})
 }

@@ -549,7 +549,7 @@ func TestVerifyCode(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		im, err := f.svc.Import(w.ID, ptr("JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"), []string{"654321", string(digest)}, f.clock.Now())
+		im, err := f.svc.Import(w, ptr("JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"), []string{"654321", string(digest)}, f.clock.Now())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -575,3 +575,71 @@ func TestVerifyCode(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// An imported secret replaces the user's app, one set up here or a setup
+// under way (whose page then answers that the app is on), and imported
+// codes the user's backup codes; what is not given stays. Backup codes
+// alone need a second factor the user has: an app, or text-message codes.
+func TestImportReplaces(t *testing.T) {
+	engines(t, func(t *testing.T, f *fixture) {
+		ctx := t.Context()
+		const secret = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+		importInto := func(u *user.User, secret *string, codes ...string) error {
+			t.Helper()
+			im, err := f.svc.Import(f.reload(t, u), secret, codes, f.clock.Now())
+			if err != nil {
+				return err
+			}
+			return im.Save(ctx, f.st.Q)
+		}
+
+		own := f.user(t, false)
+		old, issued := f.enrolTOTP(t, own)
+		f.clock.Advance(30 * time.Second)
+		if err := importInto(own, ptr(secret)); err != nil {
+			t.Fatal(err)
+		}
+		wantBadCode(t, "the replaced app's code", f.svc.VerifyTOTP(ctx, own.ID, code(t, old, f.clock.Now())))
+		if err := f.svc.VerifyTOTP(ctx, own.ID, code(t, secret, f.clock.Now())); err != nil {
+			t.Errorf("the imported app's code: %v", err)
+		}
+		if err := f.svc.UseBackupCode(ctx, own.ID, issued[0]); err != nil {
+			t.Errorf("a backup code issued before, no codes imported: %v", err)
+		}
+		if err := importInto(own, nil, "abcd-1234"); err != nil {
+			t.Fatalf("codes alone beside an app: %v", err)
+		}
+		wantBadCode(t, "a replaced backup code", f.svc.UseBackupCode(ctx, own.ID, issued[1]))
+		if got := f.reload(t, own); !got.TOTP || got.BackupCodes != 1 {
+			t.Errorf("after the imports: app %v, %d codes; want the app and 1", got.TOTP, got.BackupCodes)
+		}
+
+		pending := f.user(t, false)
+		if _, err := f.svc.BeginTOTP(ctx, pending); err != nil {
+			t.Fatal(err)
+		}
+		if err := importInto(pending, ptr(secret)); err != nil {
+			t.Fatalf("over a setup under way: %v", err)
+		}
+		if _, err := f.svc.ConfirmTOTP(ctx, pending, code(t, secret, f.clock.Now())); err != factors.ErrTOTPExists {
+			t.Errorf("confirming the setup under way: %v, want ErrTOTPExists", err)
+		}
+		if !f.reload(t, pending).TOTP {
+			t.Error("the imported app is not on")
+		}
+
+		texted := f.user(t, true)
+		if e, ok := apperr.As(importInto(texted, nil, "abcd-1234")); !ok || e.Field != "totp_secret" {
+			t.Errorf("codes alone without a second factor: %v, want totp_secret asked for", e)
+		}
+		if _, err := f.svc.EnablePhone(ctx, f.reload(t, texted)); err != nil {
+			t.Fatal(err)
+		}
+		if err := importInto(texted, nil, "abcd-1234"); err != nil {
+			t.Errorf("codes alone beside text-message codes: %v", err)
+		}
+		if got := f.reload(t, texted); got.TOTP || got.BackupCodes != 1 {
+			t.Errorf("after importing codes: app %v, %d codes; want no app and 1", got.TOTP, got.BackupCodes)
+		}
+	})
+}

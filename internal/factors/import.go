@@ -8,20 +8,25 @@ import (
 
 	"github.com/portalhq/portal/internal/apperr"
 	"github.com/portalhq/portal/internal/mfa"
+	"github.com/portalhq/portal/internal/user"
 )
 
 // Imported is an authenticator app and backup codes a user brings from
-// another system (the Backend API's POST /v1/users totp_secret and
-// backup_codes): checked, the secret sealed and the plain codes hashed,
-// ready to be stored with the user in the transaction that makes it.
+// another system (the Backend API's totp_secret and backup_codes, on POST
+// /v1/users and PATCH /v1/users/{id}): checked, the secret sealed and the
+// plain codes hashed, ready to be stored in the transaction that makes or
+// changes the user.
 type Imported struct {
 	TOTP  *TOTP        // confirmed, as if set up here; nil when none was given
 	Codes []BackupCode // none when none were given
 }
 
 // ImportRepo is what storing an import needs, inside the transaction that
-// makes the user.
+// makes or changes the user.
 type ImportRepo interface {
+	// DeleteTOTP removes the user's secret, confirmed or not;
+	// apperr.ErrNotFound when there is none.
+	DeleteTOTP(ctx context.Context, userID string) error
 	// InsertTOTP stores t as it is, confirmed or not, for a user who has
 	// none.
 	InsertTOTP(ctx context.Context, t TOTP) error
@@ -46,17 +51,23 @@ var (
 		"is present: backup codes stand in for another second factor, and count for nothing without one. Give the "+
 		"user's authenticator-app secret too, or leave backup_codes out (the user gets new codes with their first "+
 		"second factor).").Coded("form_conditional_param_missing")
+	errImportRace = apperr.New(apperr.Conflict, "The user began setting up an authenticator app at the same "+
+		"moment. Please try again.").Coded("resource_locked")
 	errImportTooManyCodes = apperr.Field(apperr.Invalid, "backup_codes",
 		fmt.Sprintf("backup_codes should not exceed %d items.", MaxImportedBackupCodes)).Coded("form_param_array_size_exceeded")
 )
 
-// Import checks what a user brings from another system — secret, a Base32
-// TOTP secret for 30-second six-digit SHA-1 codes, and codes, backup codes
-// plain or as bcrypt digests — before userID is made, and prepares it to
-// store with Imported.Save. Each must be a second factor the instance
-// offers, and backup codes come with the secret, as they come with the
-// first second factor here. A nil secret and no codes import nothing (nil).
-func (s *Service) Import(userID string, secret *string, codes []string, now time.Time) (*Imported, error) {
+// Import checks what u brings from another system — secret, a Base32 TOTP
+// secret for 30-second six-digit SHA-1 codes, and codes, backup codes plain
+// or as bcrypt digests — and prepares it to store with Imported.Save. u is
+// a user about to be made (POST /v1/users), or one as it is under the row
+// lock of the transaction that changes it (PATCH /v1/users/{id}). Each must
+// be a second factor the instance offers, and backup codes need one to
+// stand in for, as they come with the first second factor here: the secret,
+// or one u has (an authenticator app or text-message codes). A nil secret
+// and no codes import nothing (nil).
+func (s *Service) Import(u *user.User, secret *string, codes []string, now time.Time) (*Imported, error) {
+	userID := u.ID
 	if secret == nil && len(codes) == 0 {
 		return nil, nil
 	}
@@ -81,7 +92,7 @@ func (s *Service) Import(userID string, secret *string, codes []string, now time
 	if len(codes) == 0 {
 		return im, nil
 	}
-	if im.TOTP == nil {
+	if im.TOTP == nil && !u.HasSecondFactor() {
 		return nil, errImportCodesAlone
 	}
 	if len(codes) > MaxImportedBackupCodes {
@@ -105,13 +116,22 @@ func (s *Service) Import(userID string, secret *string, codes []string, now time
 }
 
 // Save stores im for the user it was prepared for, in r, the transaction
-// that makes the user.
+// that makes or changes the user. The secret replaces any authenticator app
+// the user has — confirmed, or a setup under way on the account page — as
+// removing it and setting up another there would, and the codes replace the
+// user's backup codes, used or not; what was not given is left as it is.
 func (im *Imported) Save(ctx context.Context, r ImportRepo) error {
 	if im == nil {
 		return nil
 	}
 	if im.TOTP != nil {
-		if err := r.InsertTOTP(ctx, *im.TOTP); err != nil {
+		if err := r.DeleteTOTP(ctx, im.TOTP.UserID); err != nil && !errors.Is(err, apperr.ErrNotFound) {
+			return fmt.Errorf("factors: import TOTP: %w", err)
+		}
+		if err := r.InsertTOTP(ctx, *im.TOTP); errors.Is(err, apperr.ErrConflict) {
+			// A setup begun on the account page between the two.
+			return errImportRace
+		} else if err != nil {
 			return fmt.Errorf("factors: import TOTP: %w", err)
 		}
 	}
