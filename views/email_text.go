@@ -168,6 +168,60 @@ func PrimaryEmailChangedEmailSubject(p PrimaryEmailChangedEmail) string {
 	return oneLine(p.T("email.primary_changed.subject", "App", p.AppName))
 }
 
+func NewSignInEmailSubject(p NewSignInEmail) string {
+	return oneLine(p.T("email.new_sign_in.subject", "App", p.AppName))
+}
+
+// newSignInDetails are the lines that say when, from what, from where and
+// how; the IP address and the way in only when known.
+func newSignInDetails(p NewSignInEmail) []string {
+	lines := []string{p.T("email.new_sign_in.when", "When", p.When),
+		p.T("email.new_sign_in.device", "Device", newSignInDevice(p))}
+	if p.IP != "" {
+		lines = append(lines, p.T("email.new_sign_in.ip", "IP", p.IP))
+	}
+	if m := newSignInMethod(p); m != "" {
+		lines = append(lines, p.T("email.new_sign_in.method", "Method", m))
+	}
+	return lines
+}
+
+// newSignInDevice names the browser and system in words: "Firefox on
+// Windows", "Firefox", "Unknown browser on Windows" or "Unknown browser".
+func newSignInDevice(p NewSignInEmail) string {
+	browser := p.Browser
+	if browser == "" {
+		browser = p.T("email.new_sign_in.unknown_browser")
+	}
+	if p.OS == "" {
+		return browser
+	}
+	return p.T("account.devices.browser_on_os", "Browser", browser, "OS", p.OS)
+}
+
+// newSignInMethod says how the person got in, or "" for a way the email
+// has no words for (the line is left out).
+func newSignInMethod(p NewSignInEmail) string {
+	switch p.Method {
+	case "password":
+		return p.T("email.new_sign_in.method_password")
+	case "email_code":
+		return p.T("email.new_sign_in.method_email_code")
+	case "email_link":
+		return p.T("email.new_sign_in.method_email_link")
+	case "phone_code":
+		return p.T("email.new_sign_in.method_phone_code")
+	case "passkey":
+		return p.T("email.new_sign_in.method_passkey")
+	case "ticket":
+		return p.T("email.new_sign_in.method_ticket")
+	}
+	if strings.HasPrefix(p.Method, "oauth_") && p.Provider != "" {
+		return p.T("email.new_sign_in.method_provider", "Provider", shownName(p.Provider))
+	}
+	return ""
+}
+
 // smsSentence says what the code is for and how long it lasts.
 func smsSentence(p SMSCode) string {
 	switch p.Purpose {

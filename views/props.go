@@ -409,6 +409,21 @@ type SignInLockedEmail struct {
 	AccountURL string // where to change the password and add two-step verification
 }
 
+// NewSignInEmail tells the owner that their account was signed in to from
+// a browser it had not been used on lately (REQ-RL-07, package newdevice).
+type NewSignInEmail struct {
+	Email
+	When string // e.g. "26 Nov 2026, 15:03 UTC"
+	// Browser and OS are the kinds' names ("Firefox", "Windows"), ""
+	// when unknown.
+	Browser, OS string
+	IP          string
+	// Method is the first factor's strategy ("password", "oauth_github",
+	// …) and Provider the provider's name for an "oauth_" one.
+	Method, Provider string
+	AccountURL       string // the account page's devices, where to sign them out
+}
+
 // SMSCode is the text message carrying a code.
 type SMSCode struct {
 	AppName string

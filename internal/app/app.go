@@ -33,6 +33,7 @@ import (
 	"github.com/portalhq/portal/internal/invitation"
 	"github.com/portalhq/portal/internal/jwttemplate"
 	"github.com/portalhq/portal/internal/mailer"
+	"github.com/portalhq/portal/internal/newdevice"
 	"github.com/portalhq/portal/internal/notify"
 	"github.com/portalhq/portal/internal/oauth"
 	"github.com/portalhq/portal/internal/oauthtoken"
@@ -126,6 +127,11 @@ func (p *Portal) Later(ctx context.Context, fn func(context.Context) error) {
 		}
 	}()
 }
+
+// Settle waits for the work requests left running after their answer
+// (Later) to end. Tests call it between requests, to see what that work
+// did, or that it sent nothing; nothing may call Later meanwhile.
+func (p *Portal) Settle() { p.later.Wait() }
 
 // Build opens the store and wires every service.
 func Build(ctx context.Context, cfg *config.Config, opt Options) (*Portal, error) {
@@ -338,6 +344,17 @@ func (p *Portal) wire(ctx context.Context, opt Options) error {
 	tokenSealer := oauthtoken.Sealer{Key: secrets.totpKey}
 	soc := &social.Service{Clock: clock, Repo: st.Q, InTx: store.Tx[social.Repo](st), Sessions: sessions, SignUp: up,
 		SecondStep: in, WaysIn: waysIn, Restrict: restrictions, Tokens: tokenSealer}
+	if cfg.NotifyNewSignIn {
+		// A sign-in from a browser new to the account emails its owner
+		// (REQ-RL-07), after the answer.
+		names := make(map[string]string, len(providers))
+		for _, pr := range providers {
+			names[pr.Name()] = pr.DisplayName()
+		}
+		watch := &newdevice.Service{Repo: st.Q, Notifier: mail, Later: p.Later, Log: p.Log,
+			Providers: func(name string) string { return names[name] }}
+		in.Watch, soc.Watch = watch, watch
+	}
 	providerTokens := &oauthtoken.Service{Clock: clock, Repo: st.Q, Sealer: tokenSealer, Providers: providers, Log: p.Log}
 	// Profile images and organization logos are decoded a few at a time.
 	images := avatar.NewResizer(2)

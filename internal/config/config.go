@@ -103,6 +103,7 @@ type Config struct {
 	PasswordMinLengthMFA     int
 	LockoutThreshold         int
 	LockoutDuration          time.Duration
+	NotifyNewSignIn          bool // email the owner of a sign-in from a browser new to the account (newdevice)
 	TrustedProxies           []netip.Prefix
 
 	LogLevel        string

@@ -57,7 +57,7 @@ func TestDefaults(t *testing.T) {
 		Identifiers: []string{"email"}, SignUpMode: SignUpPublic, EnumerationProtection: EnumerationStandard, PersonalAccounts: true, Theme: "default",
 		EventRetention: 30 * 24 * time.Hour, SessionTokenTTL: 60 * time.Second, SessionMaxLifetime: 7 * 24 * time.Hour, SessionCookieHTTPOnly: true,
 		PasswordMinLength: 15, PasswordMinLengthMFA: 8, LockoutThreshold: 10, SendLimitPerIdentifierHour: 10, SendLimitPerIdentifierDay: 20, SendLimitPerIPHour: 30, SendLimitPerIPDay: 100, SMSLimitPerMinute: 30, SMSLimitPerHour: 300, LockoutDuration: time.Hour,
-		LogLevel: "info", LogFormat: "text",
+		NotifyNewSignIn: true, LogLevel: "info", LogFormat: "text",
 		ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 15 * time.Second, WriteTimeout: 30 * time.Second,
 		IdleTimeout: 120 * time.Second, MaxBodyBytes: 1 << 20, PasskeysMax: 10, DefaultLocale: "en", AllowAccountDeletion: true,
 		OAuth: map[string]OAuthProvider{}, OIDC: map[string]OIDCProvider{},

@@ -99,6 +99,7 @@ func Settings() []Setting {
 		setting("password_min_length_mfa", "8", "minimum password length when a second factor is mandatory (8–64)", integer(func(c *Config) *int { return &c.PasswordMinLengthMFA })),
 		setting("lockout_threshold", "10", "failed attempts on one account before a soft lockout", integer(func(c *Config) *int { return &c.LockoutThreshold })),
 		setting("lockout_duration", "1h", "length of a soft lockout", duration(func(c *Config) *time.Duration { return &c.LockoutDuration })),
+		setting("notify_new_sign_in", "true", "email an account's owner when it is signed in to from a browser it has not been used on lately (see \"Security notes\")", boolean(func(c *Config) *bool { return &c.NotifyNewSignIn })),
 		setting("trusted_proxies", "", "comma-separated CIDRs or IPs whose X-Forwarded-For is believed", prefixes(func(c *Config) *[]netip.Prefix { return &c.TrustedProxies })),
 		setting("log_level", "info", "debug, info, warn or error", str(func(c *Config) *string { return &c.LogLevel })),
 		setting("log_format", "", "text or json; empty = text in development, json in production", str(func(c *Config) *string { return &c.LogFormat })),

@@ -19,6 +19,7 @@ import (
 	"github.com/portalhq/portal/internal/flow"
 	"github.com/portalhq/portal/internal/i18n"
 	"github.com/portalhq/portal/internal/id"
+	"github.com/portalhq/portal/internal/newdevice"
 	"github.com/portalhq/portal/internal/notify"
 	"github.com/portalhq/portal/internal/phone"
 	"github.com/portalhq/portal/internal/sms"
@@ -56,7 +57,10 @@ type Themes interface {
 	Theme() (*theme.Theme, error)
 }
 
-var _ flow.Notifier = (*Mailer)(nil)
+var (
+	_ flow.Notifier      = (*Mailer)(nil)
+	_ newdevice.Notifier = (*Mailer)(nil)
+)
 
 // ErrSend is what a person sees when the mail server refuses or is down.
 var ErrSend = apperr.New(apperr.Unavailable, "We couldn't send the email just now. Please try again in a moment.").
@@ -161,6 +165,25 @@ func (m *Mailer) SendSignInLocked(ctx context.Context, to string, attempts int, 
 	p := views.SignInLockedEmail{Email: m.base(ctx), Attempts: attempts, Until: m.dateTime(ctx, until),
 		AccountURL: m.BaseURL + "/user/security"}
 	return m.deliver(ctx, "sign_in_locked", to, views.SignInLockedEmailSubject(p), views.SignInLockedEmailHTML(p))
+}
+
+// SendNewSignIn tells an account's owner that it was signed in to from a
+// browser it had not been used on lately: when, from what kind of browser
+// and system, from which IP address and how (REQ-RL-07, package
+// newdevice). It points to the account page's devices, built from the
+// configured base URL, where a device they don't recognize can be signed
+// out.
+//
+// Like SendSignInLocked it is written in the instance's default language,
+// not the page's: whoever signed in may not be the owner, and must not
+// choose how the owner is told.
+func (m *Mailer) SendNewSignIn(ctx context.Context, to string, s newdevice.SignIn) error {
+	if m.I18n != nil {
+		ctx = i18n.NewContext(ctx, m.I18n.For(m.I18n.Default()))
+	}
+	p := views.NewSignInEmail{Email: m.base(ctx), When: m.dateTime(ctx, s.At), Browser: s.Browser, OS: s.OS,
+		IP: s.IP, Method: s.Method, Provider: s.Provider, AccountURL: m.BaseURL + "/user#devices"}
+	return m.deliver(ctx, "new_device_sign_in", to, views.NewSignInEmailSubject(p), views.NewSignInEmailHTML(p))
 }
 
 // SendExistingAccount tells an address's owner that someone tried to sign up with it.

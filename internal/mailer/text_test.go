@@ -9,6 +9,7 @@ import (
 
 	"github.com/portalhq/portal/internal/i18n"
 	"github.com/portalhq/portal/internal/invitation"
+	"github.com/portalhq/portal/internal/newdevice"
 	"github.com/portalhq/portal/internal/notify"
 	"github.com/portalhq/portal/internal/org"
 	"github.com/portalhq/portal/internal/testutil/smtptest"
@@ -45,6 +46,10 @@ func TestEveryEmailsTextFitsItsLines(t *testing.T) {
 				return m.SendPrimaryEmailChanged(ctx, to, "ada.lovelace@analytical-engines.example")
 			},
 			"sign-in locked": func() error { return m.SendSignInLocked(ctx, to, 10, exp) },
+			"new sign-in": func() error {
+				return m.SendNewSignIn(ctx, to, newdevice.SignIn{At: exp, Browser: "Samsung Internet", OS: "Android",
+					IP: "2001:db8:85a3:8d3:1319:8a2e:370:7348", Method: "oauth_microsoft", Provider: "Microsoft Entra ID"})
+			},
 			"org invitation": func() error {
 				return m.SendOrgInvitation(ctx, to, org.InvitationMail{OrgName: "Research & Development Laboratories",
 					InviterName: "Ada Augusta Lovelace", InviterEmail: "ada.lovelace@analytical-engines.example",

@@ -52,6 +52,7 @@ func (s *Service) ConfirmLink(ctx context.Context, v *flow.Verification, clientI
 		}); err != nil {
 			return nil, err
 		}
+		s.signedIn(ctx, res.Session, flow.EmailLink)
 	}
 	return res, nil
 }

@@ -157,7 +157,7 @@ func (s *Service) AttemptSecondFactor(ctx context.Context, f *flow.Flow, strateg
 		return nil, err
 	}
 	second := s.Clock.Now()
-	return s.finish(ctx, f, u, meta, *f.Data.FirstFactorAt, &second)
+	return s.finish(ctx, f, u, meta, f.Data.FirstFactor, *f.Data.FirstFactorAt, &second)
 }
 
 func (s *Service) secondFactor(ctx context.Context, f *flow.Flow, name string) (flow.Strategy, *user.User, error) {

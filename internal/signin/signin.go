@@ -76,6 +76,25 @@ type Service struct {
 	// Tickets are the Backend API's sign-in tokens (nil: their links
 	// sign nobody in).
 	Tickets *signintoken.Service
+	// Watch is told of each sign-in that started a session (nil: nobody
+	// is): the new sign-in email (package newdevice).
+	Watch Watcher
+}
+
+// Watcher is told of each sign-in that started sess, by the strategy of
+// its first factor (flow.Password, "oauth_github", …), once the session is
+// stored. It must return at once: the person is waiting for the answer.
+type Watcher interface {
+	SignedIn(ctx context.Context, sess *session.Session, method string)
+}
+
+// signedIn tells s.Watch of a sign-in that started sess. A sign-in that
+// set a new password (a reset code, then the second step) is not told:
+// the password-changed email went to the owner already.
+func (s *Service) signedIn(ctx context.Context, sess *session.Session, method string) {
+	if s.Watch != nil && sess != nil && !isReset(method) {
+		s.Watch.SignedIn(ctx, sess, method)
+	}
 }
 
 // ErrFlowGone is shown when a flow is unknown, expired, finished or belongs
@@ -280,15 +299,15 @@ func (s *Service) complete(ctx context.Context, f *flow.Flow, u *user.User, meta
 	if first == flow.Passkey {
 		second = &now
 	}
-	return s.finish(ctx, f, u, meta, now, second)
+	return s.finish(ctx, f, u, meta, first, now, second)
 }
 
 // finish starts the session and marks the flow complete, in one transaction.
 // An account whose password is marked as compromised gets no session yet:
 // every factor passed, and the flow moves on to needs_new_password (Clerk's
 // reset-password session task, which its SDKs treat as signed out until it
-// is done).
-func (s *Service) finish(ctx context.Context, f *flow.Flow, u *user.User, meta flow.Meta, firstAt time.Time, secondAt *time.Time) (*session.Session, error) {
+// is done). first is the first factor's strategy, for s.Watch.
+func (s *Service) finish(ctx context.Context, f *flow.Flow, u *user.User, meta flow.Meta, first string, firstAt time.Time, secondAt *time.Time) (*session.Session, error) {
 	if u.PasswordCompromised() {
 		awaitNewPassword(f, firstAt, secondAt, s.Clock.Now())
 		return nil, s.save(ctx, s.Repo, f)
@@ -306,7 +325,11 @@ func (s *Service) finish(ctx context.Context, f *flow.Flow, u *user.User, meta f
 		f.Status, f.SessionID, f.UpdatedAt, f.Data.FirstFactorAt = flow.Complete, sess.ID, now, &firstAt
 		return s.save(ctx, r, f)
 	})
-	return sess, err
+	if err != nil {
+		return nil, err
+	}
+	s.signedIn(ctx, sess, first)
+	return sess, nil
 }
 
 // ErrPasswordCompromised answers the right password of an account whose

@@ -86,5 +86,8 @@ func (s *Service) SignInWithTicket(ctx context.Context, clientID, ticket, redire
 	if err != nil {
 		return nil, nil, err
 	}
+	if sess != nil && !sess.Impersonated() {
+		s.signedIn(ctx, sess, flow.Ticket)
+	}
 	return sess, f, nil
 }

@@ -61,6 +61,9 @@ type Service struct {
 	// signed in or connected (replacing the one before), for relying apps
 	// (package oauthtoken).
 	Tokens oauthtoken.Sealer
+	// Watch is told of each provider sign-in that started a session
+	// (nil: nobody is), as signin.Service's is.
+	Watch signin.Watcher
 }
 
 // Result is where a provider sign-in ended.
@@ -211,6 +214,9 @@ func (s *Service) signInUser(ctx context.Context, clientID, userID string, x use
 			return nil, err
 		}
 		return &Result{Next: f}, nil
+	}
+	if s.Watch != nil && sess != nil {
+		s.Watch.SignedIn(ctx, sess, "oauth_"+x.Provider)
 	}
 	return &Result{Session: sess}, nil
 }

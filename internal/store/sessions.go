@@ -131,6 +131,16 @@ func (q *Q) ActiveSessionsOfUser(ctx context.Context, userID string) ([]session.
 		WHERE user_id = ? AND status = 'active' ORDER BY created_at DESC, id DESC`, userID)
 }
 
+// SessionsOfUserSince lists the user's sessions in any status (live,
+// signed out, revoked, expired) last active at or after since, the most
+// recently active first, at most limit of them: what the account has been
+// used from lately (newdevice). Housekeeping keeps ended sessions for
+// PORTAL_EVENT_RETENTION, so since reaches back no further than that.
+func (q *Q) SessionsOfUserSince(ctx context.Context, userID string, since time.Time, limit int) ([]session.Session, error) {
+	return q.sessions(ctx, `SELECT `+sessionCols+` FROM sessions
+		WHERE user_id = ? AND last_active_at >= ? ORDER BY last_active_at DESC, id DESC LIMIT ?`, userID, ms(since), limit)
+}
+
 // EndSession moves an active session to status; false when it was not active.
 func (q *Q) EndSession(ctx context.Context, id, status string, at time.Time) (bool, error) {
 	res, err := q.exec(ctx, `UPDATE sessions SET status = ?, ended_at = ?, updated_at = ?

@@ -108,6 +108,47 @@ func testSessions(t *testing.T, open func(t *testing.T) *store.Store) {
 		}
 	})
 
+	// What the account has been used from lately, for the new sign-in
+	// email: every status counts, activity decides, other users' do not.
+	t.Run("SessionsOfUserSince lists the user's recently active sessions in any status", func(t *testing.T) {
+		s, ctx := open(t), t.Context()
+		client := createClient(t, s)
+		recent := newSession(t, s, client, at(2*time.Hour))
+		signedOut, old, latest := recent, recent, recent
+		signedOut.ID, signedOut.CreatedAt, signedOut.LastActiveAt = id.New(id.Session), at(time.Hour), at(time.Hour)
+		old.ID, old.CreatedAt, old.LastActiveAt = id.New(id.Session), at(-48*time.Hour), at(-25*time.Hour)
+		latest.ID, latest.ClientID, latest.LastActiveAt = id.New(id.Session), createClient(t, s), at(3*time.Hour)
+		other := newSession(t, s, client, at(2*time.Hour)) // another user's, on the same client
+		for _, x := range []session.Session{recent, signedOut, old, latest, other} {
+			if err := s.Q.CreateSession(ctx, x); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := s.Q.EndSession(ctx, signedOut.ID, session.Ended, at(90*time.Minute)); err != nil {
+			t.Fatal(err)
+		}
+		ids := func(list []session.Session) []string {
+			var out []string
+			for _, x := range list {
+				out = append(out, x.ID)
+			}
+			return out
+		}
+		got, err := s.Q.SessionsOfUserSince(ctx, recent.UserID, at(-24*time.Hour), 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := []string{latest.ID, recent.ID, signedOut.ID}; !slices.Equal(ids(got), want) {
+			t.Errorf("SessionsOfUserSince = %v, want %v (most recently active first, the signed-out one too)", ids(got), want)
+		}
+		if len(got) == 3 && (got[2].Status != session.Ended || got[1].UserAgent != recent.UserAgent || got[1].IP != recent.IP) {
+			t.Errorf("sessions read back as %+v", got)
+		}
+		if got, err := s.Q.SessionsOfUserSince(ctx, recent.UserID, at(-24*time.Hour), 2); err != nil || len(got) != 2 {
+			t.Errorf("SessionsOfUserSince with limit 2 = %d sessions, %v", len(got), err)
+		}
+	})
+
 	t.Run("session create and get", func(t *testing.T) {
 		s, ctx := open(t), t.Context()
 		want := newSession(t, s, createClient(t, s), base)

@@ -14,6 +14,7 @@ import (
 	"github.com/portalhq/portal/internal/account"
 	"github.com/portalhq/portal/internal/factors"
 	"github.com/portalhq/portal/internal/flow"
+	"github.com/portalhq/portal/internal/newdevice"
 	"github.com/portalhq/portal/internal/notify"
 	"github.com/portalhq/portal/internal/passkey"
 	"github.com/portalhq/portal/internal/session"
@@ -38,6 +39,7 @@ var (
 	_ notify.OutboxStore  = (*store.Q)(nil)
 	_ passkey.Store       = (*store.Q)(nil)
 	_ factors.Repo        = (*store.Q)(nil)
+	_ newdevice.Repo      = (*store.Q)(nil)
 )
 
 func TestContractSQLite(t *testing.T) {

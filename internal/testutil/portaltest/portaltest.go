@@ -78,6 +78,10 @@ func Start(t testing.TB, opt Options) *Portal {
 		"PORTAL_BASE_URL":     base,
 		"PORTAL_DATABASE_URL": "sqlite:" + t.TempDir() + "/portal.db",
 		"PORTAL_LOG_LEVEL":    "warn",
+		// The new sign-in email is off unless a test turns it on: most
+		// tests sign in from fresh browsers, and that email, sent after
+		// the answer, would race the messages they wait for or count.
+		"PORTAL_NOTIFY_NEW_SIGN_IN": "false",
 	}
 	if opt.Postgres {
 		env["PORTAL_DATABASE_URL"] = pgtest.URL(t)
