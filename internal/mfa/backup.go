@@ -1,6 +1,7 @@
 package mfa
 
 import (
+	"context"
 	"crypto/rand"
 	"crypto/subtle"
 	"encoding/base64"
@@ -8,6 +9,7 @@ import (
 	"fmt"
 	"math/big"
 	"strings"
+	"time"
 
 	"golang.org/x/crypto/argon2"
 )
@@ -85,15 +87,54 @@ func NormalizeBackupCode(code string) string {
 // AND used_at IS NULL) and treat "no row changed" as a failed attempt. That
 // update, not this function, is what keeps a code single-use when two
 // requests race.
+//
+// It checks bcrypt digests without bound; the portal checks codes through
+// a BcryptGate (BcryptGate.Match).
 func MatchBackupCode(code string, hashed []string) (index int, ok bool) {
+	index, ok, _ = (*BcryptGate)(nil).Match(context.Background(), code, hashed)
+	return index, ok
+}
+
+// BcryptGate bounds how many imported bcrypt digests of backup codes are
+// compared at once in the process (REQ-PW-09). A user's unused codes are
+// all checked at every attempt and a digest may cost up to BcryptMaxCost
+// (checked against two forms of the code), so one wrong code can ask for
+// seconds of CPU: without a bound, a few people typing wrong codes at once
+// — or one person sending many at once before the lockout counts them —
+// would take every CPU from everyone else's requests. Past the bound they
+// queue for a while, then are told to try again (ErrBusy); the portal's
+// own argon2id codes are cheap and never wait.
+type BcryptGate struct {
+	slots chan struct{}
+	wait  time.Duration
+}
+
+// ErrBusy means every slot of a BcryptGate stayed taken for its whole
+// wait, or the request ended while it waited: nothing was checked.
+var ErrBusy = errors.New("mfa: too many backup codes are being checked")
+
+// NewBcryptGate returns a gate that lets slots comparisons run at once
+// (at least one) and has the others wait at most wait.
+func NewBcryptGate(slots int, wait time.Duration) *BcryptGate {
+	return &BcryptGate{slots: make(chan struct{}, max(slots, 1)), wait: wait}
+}
+
+// Match is MatchBackupCode with each bcrypt digest compared in a slot of
+// g (a nil g has no bound). ErrBusy when a slot did not come free in time.
+func (g *BcryptGate) Match(ctx context.Context, code string, hashed []string) (index int, ok bool, err error) {
 	typed, normalized := strings.TrimSpace(code), NormalizeBackupCode(code)
 	index = -1
 	if normalized == "" || len(normalized) > maxTypedCode {
-		return -1, false
+		return -1, false, nil
 	}
 	for i, h := range hashed {
 		if isBcrypt(h) {
-			if matchBcrypt(h, typed, normalized) {
+			if err := g.enter(ctx); err != nil {
+				return -1, false, err
+			}
+			matched := matchBcrypt(h, typed, normalized)
+			g.leave()
+			if matched {
 				index = i
 			}
 			continue
@@ -107,7 +148,37 @@ func MatchBackupCode(code string, hashed []string) (index int, ok bool) {
 			index = i
 		}
 	}
-	return index, index >= 0
+	return index, index >= 0, nil
+}
+
+func (g *BcryptGate) enter(ctx context.Context) error {
+	if g == nil {
+		return nil
+	}
+	if ctx.Err() != nil {
+		return ErrBusy
+	}
+	select {
+	case g.slots <- struct{}{}:
+		return nil
+	default:
+	}
+	t := time.NewTimer(g.wait)
+	defer t.Stop()
+	select {
+	case g.slots <- struct{}{}:
+		return nil
+	case <-t.C:
+		return ErrBusy
+	case <-ctx.Done():
+		return ErrBusy
+	}
+}
+
+func (g *BcryptGate) leave() {
+	if g != nil {
+		<-g.slots
+	}
 }
 
 // maxTypedCode bounds the codes MatchBackupCode hashes: the sign-in page's
