@@ -34,7 +34,6 @@ import (
 	"github.com/portalhq/portal/internal/invitation"
 	"github.com/portalhq/portal/internal/jwttemplate"
 	"github.com/portalhq/portal/internal/mailer"
-	"github.com/portalhq/portal/internal/mfa"
 	"github.com/portalhq/portal/internal/newdevice"
 	"github.com/portalhq/portal/internal/notify"
 	"github.com/portalhq/portal/internal/oauth"
@@ -50,6 +49,7 @@ import (
 	"github.com/portalhq/portal/internal/signin"
 	"github.com/portalhq/portal/internal/signintoken"
 	"github.com/portalhq/portal/internal/signup"
+	"github.com/portalhq/portal/internal/slots"
 	"github.com/portalhq/portal/internal/sms"
 	"github.com/portalhq/portal/internal/social"
 	"github.com/portalhq/portal/internal/store"
@@ -279,7 +279,7 @@ func (p *Portal) wire(ctx context.Context, opt Options) error {
 		RequireMFA: cfg.RequireMFA,
 		// Imported bcrypt backup codes take at most half the CPUs, waiting
 		// as long as a password hash may (REQ-PW-09).
-		Bcrypt: mfa.NewBcryptGate(runtime.GOMAXPROCS(0)/2, 3*time.Second)}
+		Bcrypt: slots.New(runtime.GOMAXPROCS(0)/2, 3*time.Second)}
 	in.Lockout = lockout
 	code := func(strategy string) *signin.CodeStrategy {
 		return &signin.CodeStrategy{Strategy: strategy, Codes: codes, Store: st.Q, Notifier: mail}

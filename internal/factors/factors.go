@@ -22,6 +22,7 @@ import (
 	"github.com/portalhq/portal/internal/events"
 	"github.com/portalhq/portal/internal/mfa"
 	"github.com/portalhq/portal/internal/passkey"
+	"github.com/portalhq/portal/internal/slots"
 	"github.com/portalhq/portal/internal/user"
 )
 
@@ -104,7 +105,7 @@ type Service struct {
 	Skew uint
 	// Bcrypt bounds the imported bcrypt digests of backup codes checked
 	// at once (REQ-PW-09); nil checks them without a bound.
-	Bcrypt *mfa.BcryptGate
+	Bcrypt *slots.Slots
 }
 
 // Second factor names, as configured.
@@ -501,8 +502,8 @@ func (s *Service) UseBackupCode(ctx context.Context, userID, code string) error 
 	for i, c := range codes {
 		hashes[i] = c.Hash
 	}
-	i, ok, err := s.Bcrypt.Match(ctx, code, hashes)
-	if errors.Is(err, mfa.ErrBusy) {
+	i, ok, err := mfa.CheckBackupCode(ctx, code, hashes, s.Bcrypt)
+	if errors.Is(err, slots.ErrBusy) {
 		return ErrBusy
 	} else if err != nil {
 		return err

@@ -9,9 +9,10 @@ import (
 	"fmt"
 	"math/big"
 	"strings"
-	"time"
 
 	"golang.org/x/crypto/argon2"
+
+	"github.com/portalhq/portal/internal/slots"
 )
 
 // BackupCodeCount is how many codes a person gets at enrolment.
@@ -88,40 +89,23 @@ func NormalizeBackupCode(code string) string {
 // update, not this function, is what keeps a code single-use when two
 // requests race.
 //
-// It checks bcrypt digests without bound; the portal checks codes through
-// a BcryptGate (BcryptGate.Match).
+// It checks bcrypt digests without bound; the portal checks codes with
+// CheckBackupCode.
 func MatchBackupCode(code string, hashed []string) (index int, ok bool) {
-	index, ok, _ = (*BcryptGate)(nil).Match(context.Background(), code, hashed)
+	index, ok, _ = CheckBackupCode(context.Background(), code, hashed, nil)
 	return index, ok
 }
 
-// BcryptGate bounds how many imported bcrypt digests of backup codes are
-// compared at once in the process (REQ-PW-09). A user's unused codes are
-// all checked at every attempt and a digest may cost up to BcryptMaxCost
-// (checked against two forms of the code), so one wrong code can ask for
-// seconds of CPU: without a bound, a few people typing wrong codes at once
-// — or one person sending many at once before the lockout counts them —
-// would take every CPU from everyone else's requests. Past the bound they
-// queue for a while, then are told to try again (ErrBusy); the portal's
+// CheckBackupCode is MatchBackupCode with each imported bcrypt digest
+// compared in one of bcryptSlots (nil: no bound); slots.ErrBusy, with
+// nothing checked, when none came free in time (REQ-PW-09). A user's
+// unused codes are all checked at every attempt and a digest may cost up
+// to BcryptMaxCost, against two forms of the code, so one wrong code can
+// ask for seconds of CPU: without a bound, a few people typing wrong codes
+// at once — or one person sending many at once, before the lockout counts
+// them — would take every CPU from everyone else's requests. The portal's
 // own argon2id codes are cheap and never wait.
-type BcryptGate struct {
-	slots chan struct{}
-	wait  time.Duration
-}
-
-// ErrBusy means every slot of a BcryptGate stayed taken for its whole
-// wait, or the request ended while it waited: nothing was checked.
-var ErrBusy = errors.New("mfa: too many backup codes are being checked")
-
-// NewBcryptGate returns a gate that lets slots comparisons run at once
-// (at least one) and has the others wait at most wait.
-func NewBcryptGate(slots int, wait time.Duration) *BcryptGate {
-	return &BcryptGate{slots: make(chan struct{}, max(slots, 1)), wait: wait}
-}
-
-// Match is MatchBackupCode with each bcrypt digest compared in a slot of
-// g (a nil g has no bound). ErrBusy when a slot did not come free in time.
-func (g *BcryptGate) Match(ctx context.Context, code string, hashed []string) (index int, ok bool, err error) {
+func CheckBackupCode(ctx context.Context, code string, hashed []string, bcryptSlots *slots.Slots) (index int, ok bool, err error) {
 	typed, normalized := strings.TrimSpace(code), NormalizeBackupCode(code)
 	index = -1
 	if normalized == "" || len(normalized) > maxTypedCode {
@@ -129,11 +113,11 @@ func (g *BcryptGate) Match(ctx context.Context, code string, hashed []string) (i
 	}
 	for i, h := range hashed {
 		if isBcrypt(h) {
-			if err := g.enter(ctx); err != nil {
+			if err := bcryptSlots.Enter(ctx); err != nil {
 				return -1, false, err
 			}
 			matched := matchBcrypt(h, typed, normalized)
-			g.leave()
+			bcryptSlots.Leave()
 			if matched {
 				index = i
 			}
@@ -149,36 +133,6 @@ func (g *BcryptGate) Match(ctx context.Context, code string, hashed []string) (i
 		}
 	}
 	return index, index >= 0, nil
-}
-
-func (g *BcryptGate) enter(ctx context.Context) error {
-	if g == nil {
-		return nil
-	}
-	if ctx.Err() != nil {
-		return ErrBusy
-	}
-	select {
-	case g.slots <- struct{}{}:
-		return nil
-	default:
-	}
-	t := time.NewTimer(g.wait)
-	defer t.Stop()
-	select {
-	case g.slots <- struct{}{}:
-		return nil
-	case <-t.C:
-		return ErrBusy
-	case <-ctx.Done():
-		return ErrBusy
-	}
-}
-
-func (g *BcryptGate) leave() {
-	if g != nil {
-		<-g.slots
-	}
 }
 
 // maxTypedCode bounds the codes MatchBackupCode hashes: the sign-in page's

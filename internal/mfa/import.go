@@ -29,7 +29,7 @@ const (
 	// Every unused code is checked at each attempt, against the code as
 	// typed and, when that fails and differs, as normalized, so their
 	// costs add up: ten digests of cost 12 take a few seconds of a CPU,
-	// the most a person typing a backup code should wait. BcryptGate
+	// the most a person typing a backup code should wait. CheckBackupCode
 	// keeps those seconds from adding up across requests.
 	BcryptMaxCost = 12
 )
