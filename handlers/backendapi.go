@@ -685,6 +685,15 @@ type paginated struct {
 	TotalCount int `json:"total_count"`
 }
 
+// apiList answers a page of a list that Clerk answers as a bare array, or
+// as paginated when the caller asked for it (paginated=true, wrapped).
+func apiList(c echo.Context, wrapped bool, items any, total int) error {
+	if wrapped {
+		return apiJSON(c, http.StatusOK, paginated{Data: items, TotalCount: total})
+	}
+	return apiJSON(c, http.StatusOK, items)
+}
+
 // deleted is what a DELETE answers.
 type deleted struct {
 	ID      string `json:"id"`

@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"strings"
 
-	"github.com/gorilla/securecookie"
 	"github.com/labstack/echo/v4"
 
 	"github.com/portalhq/portal/internal/admin"
@@ -50,10 +49,7 @@ func (a *app) apiClientsList(c echo.Context) error {
 	for i := range views {
 		out = append(out, views[i].ToObject())
 	}
-	if wrapped {
-		return apiJSON(c, http.StatusOK, paginated{Data: out, TotalCount: total})
-	}
-	return apiJSON(c, http.StatusOK, out)
+	return apiList(c, wrapped, out, total)
 }
 
 // POST /v1/clients/verify {"token"}: the client a browser's __client cookie
@@ -83,17 +79,6 @@ func (a *app) apiClientVerify(c echo.Context) error {
 		return err
 	}
 	return apiJSON(c, http.StatusOK, v.ToObject())
-}
-
-// clientOfToken returns the client ID a __client cookie value holds, or ""
-// when it does not verify (keys, name, age) or holds none.
-func (a *app) clientOfToken(tok string) string {
-	values := map[any]any{}
-	if err := securecookie.DecodeMulti(clientCookie, tok, &values, a.clients.Codecs...); err != nil {
-		return ""
-	}
-	id, _ := values[clientIDKey].(string)
-	return id
 }
 
 // errClientToken answers a token that is no __client cookie of this

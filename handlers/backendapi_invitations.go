@@ -123,10 +123,7 @@ func (a *app) apiAppInvitationsList(c echo.Context) error {
 	for i := range list {
 		out = append(out, list[i].ToObject(now, ""))
 	}
-	if wrapped {
-		return apiJSON(c, http.StatusOK, paginated{Data: out, TotalCount: total})
-	}
-	return apiJSON(c, http.StatusOK, out)
+	return apiList(c, wrapped, out, total)
 }
 
 // POST /v1/invitations/:id/revoke

@@ -66,10 +66,7 @@ func (a *app) apiTemplatesList(c echo.Context) error {
 	for i := range list {
 		out = append(out, toTemplateObject(&list[i]))
 	}
-	if wrapped {
-		return apiJSON(c, http.StatusOK, paginated{Data: out, TotalCount: total})
-	}
-	return apiJSON(c, http.StatusOK, out)
+	return apiList(c, wrapped, out, total)
 }
 
 // POST /v1/jwt_templates: problems in the claims come back with their line

@@ -40,10 +40,7 @@ func (a *app) apiListEntries(c echo.Context, list string) error {
 	for i := range entries {
 		out = append(out, entries[i].ToObject())
 	}
-	if wrapped {
-		return apiJSON(c, http.StatusOK, paginated{Data: out, TotalCount: total})
-	}
-	return apiJSON(c, http.StatusOK, out)
+	return apiList(c, wrapped, out, total)
 }
 
 // POST /v1/allowlist_identifiers {identifier, notify} and POST

@@ -1,7 +1,6 @@
 package handlers
 
 import (
-	"net/http"
 	"strconv"
 
 	"github.com/labstack/echo/v4"
@@ -86,10 +85,7 @@ func (a *app) apiUserOAuthAccessTokens(c echo.Context) error {
 	for _, x := range list {
 		out = append(out, toOAuthAccessTokenObject(x))
 	}
-	if wrapped {
-		return apiJSON(c, http.StatusOK, paginated{Data: out, TotalCount: total})
-	}
-	return apiJSON(c, http.StatusOK, out)
+	return apiList(c, wrapped, out, total)
 }
 
 // quoteParam quotes a path parameter for a message, cut short when long.

@@ -40,10 +40,7 @@ func (a *app) apiSessionsList(c echo.Context) error {
 	for i := range list {
 		out = append(out, list[i].ToObject())
 	}
-	if wrapped {
-		return apiJSON(c, http.StatusOK, paginated{Data: out, TotalCount: total})
-	}
-	return apiJSON(c, http.StatusOK, out)
+	return apiList(c, wrapped, out, total)
 }
 
 // GET /v1/sessions/:id: a session past its lifetime reads expired.

@@ -65,14 +65,22 @@ func (a *app) clientID(c echo.Context) string {
 	if id, ok := a.clientIDs.get(a.clients, ck.Value, now); ok {
 		return id
 	}
-	values := map[any]any{}
-	if err := securecookie.DecodeMulti(clientCookie, ck.Value, &values, a.clients.Codecs...); err != nil {
-		return ""
-	}
-	id, _ := values[clientIDKey].(string)
+	id := a.clientOfToken(ck.Value)
 	if ts, ok := cookieTimestamp(ck.Value); ok && id != "" {
 		a.clientIDs.put(a.clients, ck.Value, id, ts)
 	}
+	return id
+}
+
+// clientOfToken returns the client ID a __client cookie value holds, or ""
+// when it does not verify (keys, name, age) or holds none: the browser's
+// cookie here, a value an app sends POST /v1/clients/verify.
+func (a *app) clientOfToken(value string) string {
+	values := map[any]any{}
+	if err := securecookie.DecodeMulti(clientCookie, value, &values, a.clients.Codecs...); err != nil {
+		return ""
+	}
+	id, _ := values[clientIDKey].(string)
 	return id
 }
 

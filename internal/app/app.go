@@ -13,6 +13,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"runtime"
 	"runtime/debug"
 	"slices"
 	"strings"
@@ -48,6 +49,7 @@ import (
 	"github.com/portalhq/portal/internal/signin"
 	"github.com/portalhq/portal/internal/signintoken"
 	"github.com/portalhq/portal/internal/signup"
+	"github.com/portalhq/portal/internal/slots"
 	"github.com/portalhq/portal/internal/sms"
 	"github.com/portalhq/portal/internal/social"
 	"github.com/portalhq/portal/internal/store"
@@ -274,7 +276,10 @@ func (p *Portal) wire(ctx context.Context, opt Options) error {
 	waysIn := user.SignInOptions{Email: ids.Email, Phone: ids.Phone, Username: ids.Username, Factors: factors}
 	second := &authfactors.Service{Clock: clock, Repo: st.Q, InTx: store.Tx[authfactors.Repo](st), Key: secrets.totpKey,
 		Issuer: appName, Passkeys: passkeys, SignIn: waysIn, SecondFactors: cfg.EnabledSecondFactors(),
-		RequireMFA: cfg.RequireMFA}
+		RequireMFA: cfg.RequireMFA,
+		// Imported bcrypt backup codes take at most half the CPUs, waiting
+		// as long as a password hash may (REQ-PW-09).
+		Bcrypt: slots.New(runtime.GOMAXPROCS(0)/2, 3*time.Second)}
 	in.Lockout = lockout
 	code := func(strategy string) *signin.CodeStrategy {
 		return &signin.CodeStrategy{Strategy: strategy, Codes: codes, Store: st.Q, Notifier: mail}

@@ -43,7 +43,7 @@ func TestRequestWaitingForALockedRowIsAnsweredTryAgain(t *testing.T) {
 		t.Fatalf("no password step:\n%s", pw.text())
 	}
 
-	release := lockRow(t, db, u.ID)
+	_, release := lockRow(t, db, u.ID)
 	patch := func() apiResponse {
 		return apiCall(t, p, http.MethodPatch, "/v1/users/"+u.ID, "Bearer "+p.SecretKey, map[string]any{"first_name": "Ada"})
 	}
@@ -94,7 +94,9 @@ func TestRequestWaitingForALockedRowIsAnsweredTryAgain(t *testing.T) {
 
 // lockRow locks the user's row from a PostgreSQL session of the test's
 // own, in a transaction it keeps open until release (or the test's end).
-func lockRow(t *testing.T, db, userID string) (release func()) {
+// The session's application_name is the portal's with "_holder" after it,
+// so that it is told apart from the portal's; holder is its pool.
+func lockRow(t *testing.T, db, userID string) (holder *sql.DB, release func()) {
 	t.Helper()
 	own, err := url.Parse(db)
 	if err != nil {
@@ -103,7 +105,7 @@ func lockRow(t *testing.T, db, userID string) (release func()) {
 	q := own.Query()
 	q.Set("application_name", q.Get("application_name")+"_holder")
 	own.RawQuery = q.Encode()
-	holder, err := sql.Open("pgx", own.String())
+	holder, err = sql.Open("pgx", own.String())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -116,7 +118,7 @@ func lockRow(t *testing.T, db, userID string) (release func()) {
 	if _, err := tx.ExecContext(t.Context(), `SELECT 1 FROM users WHERE id = $1 FOR UPDATE`, userID); err != nil {
 		t.Fatal(err)
 	}
-	return func() {
+	return holder, func() {
 		t.Helper()
 		if err := tx.Rollback(); err != nil {
 			t.Fatal(err)

@@ -407,3 +407,42 @@ func TestOAuthAccessTokensKeptOnConnect(t *testing.T) {
 		t.Errorf("after connecting: %+v, want corp-dana's token", list)
 	}
 }
+
+// A provider whose access tokens last less than the minute before expiry
+// at which a token counts as expired (here 30 s): the token it just
+// granted is answered as it is, not refreshed at every request; it is
+// refreshed once in the last half of its life, and the refreshed one is
+// answered as it is in turn.
+func TestOAuthAccessTokensShortLivedAreNotRefreshedAtEveryRequest(t *testing.T) {
+	clock := clockwork.NewFakeClockAt(time.Now())
+	p, op := startWithOIDC(t, portaltest.Options{Clock: clock})
+	const lifetime = 30 * time.Second
+	op.AccessTokenLifetime(lifetime)
+	b := newBrowser(t, p)
+	wantHandBack(t, viaProvider(t, b, providerButton(t, b.get(withRedirect("/sign-up", appURL)), corp)), http.StatusSeeOther, appURL)
+	issued := op.Issued()
+	u := userByEmail(t, p, "ada@example.com")
+	ask := func(what string, want oidctest.Tokens, refreshes int) {
+		t.Helper()
+		list := providerTokens(t, p, u.ID, "oauth_"+corp)
+		if len(list) != 1 || list[0].Token != want.Access {
+			t.Errorf("%s: %+v, want the token ending …%s", what, list, tail(want.Access))
+		}
+		if n := op.Refreshes(); n != refreshes {
+			t.Errorf("%s: the provider saw %d refresh_token grants, want %d", what, n, refreshes)
+		}
+	}
+	ask("just granted", issued, 0)
+	ask("asked again", issued, 0)
+	clock.Advance(10 * time.Second)
+	ask("20 s left", issued, 0)
+
+	op.FastForward(2 * time.Second) // so the provider's new token differs
+	clock.Advance(10 * time.Second)
+	list := providerTokens(t, p, u.ID, "oauth_"+corp)
+	refreshed := op.Issued()
+	if n := op.Refreshes(); n != 1 || refreshed.Access == issued.Access || len(list) != 1 || list[0].Token != refreshed.Access {
+		t.Fatalf("10 s left: %d refreshes, %d tokens answered; want one refresh and its token", n, len(list))
+	}
+	ask("the refreshed token, asked again", refreshed, 1)
+}

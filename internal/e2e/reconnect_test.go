@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"database/sql"
 	"net/http"
 	"net/url"
 	"strings"
@@ -99,23 +98,8 @@ func holdRow(t *testing.T, db, userID string) (cut func(send func() any) any) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	q := own.Query()
-	portalName := q.Get("application_name")
-	q.Set("application_name", portalName+"_holder")
-	own.RawQuery = q.Encode()
-	holder, err := sql.Open("pgx", own.String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = holder.Close() })
-	tx, err := holder.BeginTx(t.Context(), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = tx.Rollback() })
-	if _, err := tx.ExecContext(t.Context(), `SELECT 1 FROM users WHERE id = $1 FOR UPDATE`, userID); err != nil {
-		t.Fatal(err)
-	}
+	portalName := own.Query().Get("application_name")
+	holder, _ := lockRow(t, db, userID)
 	return func(send func() any) any {
 		t.Helper()
 		done := make(chan any, 1)

@@ -22,6 +22,7 @@ import (
 	"github.com/portalhq/portal/internal/events"
 	"github.com/portalhq/portal/internal/mfa"
 	"github.com/portalhq/portal/internal/passkey"
+	"github.com/portalhq/portal/internal/slots"
 	"github.com/portalhq/portal/internal/user"
 )
 
@@ -102,6 +103,9 @@ type Service struct {
 	RequireMFA bool
 	// Skew is the TOTP windows accepted either side of now.
 	Skew uint
+	// Bcrypt bounds the imported bcrypt digests of backup codes checked
+	// at once (REQ-PW-09); nil checks them without a bound.
+	Bcrypt *slots.Slots
 }
 
 // Second factor names, as configured.
@@ -498,7 +502,12 @@ func (s *Service) UseBackupCode(ctx context.Context, userID, code string) error 
 	for i, c := range codes {
 		hashes[i] = c.Hash
 	}
-	i, ok := mfa.MatchBackupCode(code, hashes)
+	i, ok, err := mfa.CheckBackupCode(ctx, code, hashes, s.Bcrypt)
+	if errors.Is(err, slots.ErrBusy) {
+		return ErrBusy
+	} else if err != nil {
+		return err
+	}
 	if !ok {
 		return ErrBadCode
 	}
@@ -509,6 +518,12 @@ func (s *Service) UseBackupCode(ctx context.Context, userID, code string) error 
 	}
 	return nil
 }
+
+// ErrBusy answers a backup code that was not checked because too many
+// imported bcrypt digests were being checked at once (Service.Bcrypt): no
+// code was spent, and the attempt does not count as a wrong one.
+var ErrBusy = apperr.New(apperr.Unavailable,
+	"Too many sign-in attempts are being processed right now. Please try again in a moment.").T("error.password.busy")
 
 var (
 	// ErrNoCodeToCheck: the user has neither an authenticator app nor

@@ -1,6 +1,7 @@
 package mfa
 
 import (
+	"context"
 	"crypto/rand"
 	"crypto/subtle"
 	"encoding/base64"
@@ -10,6 +11,8 @@ import (
 	"strings"
 
 	"golang.org/x/crypto/argon2"
+
+	"github.com/portalhq/portal/internal/slots"
 )
 
 // BackupCodeCount is how many codes a person gets at enrolment.
@@ -85,15 +88,37 @@ func NormalizeBackupCode(code string) string {
 // AND used_at IS NULL) and treat "no row changed" as a failed attempt. That
 // update, not this function, is what keeps a code single-use when two
 // requests race.
+//
+// It checks bcrypt digests without bound; the portal checks codes with
+// CheckBackupCode.
 func MatchBackupCode(code string, hashed []string) (index int, ok bool) {
+	index, ok, _ = CheckBackupCode(context.Background(), code, hashed, nil)
+	return index, ok
+}
+
+// CheckBackupCode is MatchBackupCode with each imported bcrypt digest
+// compared in one of bcryptSlots (nil: no bound); slots.ErrBusy, with
+// nothing checked, when none came free in time (REQ-PW-09). A user's
+// unused codes are all checked at every attempt and a digest may cost up
+// to BcryptMaxCost, against two forms of the code, so one wrong code can
+// ask for seconds of CPU: without a bound, a few people typing wrong codes
+// at once — or one person sending many at once, before the lockout counts
+// them — would take every CPU from everyone else's requests. The portal's
+// own argon2id codes are cheap and never wait.
+func CheckBackupCode(ctx context.Context, code string, hashed []string, bcryptSlots *slots.Slots) (index int, ok bool, err error) {
 	typed, normalized := strings.TrimSpace(code), NormalizeBackupCode(code)
 	index = -1
 	if normalized == "" || len(normalized) > maxTypedCode {
-		return -1, false
+		return -1, false, nil
 	}
 	for i, h := range hashed {
 		if isBcrypt(h) {
-			if matchBcrypt(h, typed, normalized) {
+			if err := bcryptSlots.Enter(ctx); err != nil {
+				return -1, false, err
+			}
+			matched := matchBcrypt(h, typed, normalized)
+			bcryptSlots.Leave()
+			if matched {
 				index = i
 			}
 			continue
@@ -107,7 +132,7 @@ func MatchBackupCode(code string, hashed []string) (index int, ok bool) {
 			index = i
 		}
 	}
-	return index, index >= 0
+	return index, index >= 0, nil
 }
 
 // maxTypedCode bounds the codes MatchBackupCode hashes: the sign-in page's

@@ -26,9 +26,11 @@ const (
 	MinBackupCodeLength = 6
 	MaxBackupCodeLength = 32
 	// BcryptMaxCost bounds an imported bcrypt digest of a backup code.
-	// Every unused code is checked at each attempt, so their costs add
-	// up: ten digests of cost 12 take a few seconds, the most a person
-	// typing a backup code should wait.
+	// Every unused code is checked at each attempt, against the code as
+	// typed and, when that fails and differs, as normalized, so their
+	// costs add up: ten digests of cost 12 take a few seconds of a CPU,
+	// the most a person typing a backup code should wait. CheckBackupCode
+	// keeps those seconds from adding up across requests.
 	BcryptMaxCost = 12
 )
 
@@ -112,15 +114,14 @@ func validBcrypt(h string) bool {
 
 // matchBcrypt checks an imported digest against the code as typed (the old
 // system may have hashed it with its dash or in capitals) and, when that
-// differs, as normalized (or without them). bcrypt reads 72 bytes at most:
-// a longer code never matches.
+// fails and differs, as normalized (or without them). bcrypt reads 72
+// bytes at most: a longer code never matches.
 func matchBcrypt(digest, typed, normalized string) bool {
 	if !validBcrypt(digest) {
 		return false
 	}
-	ok := bcrypt.CompareHashAndPassword([]byte(digest), []byte(typed)) == nil
-	if normalized != typed && bcrypt.CompareHashAndPassword([]byte(digest), []byte(normalized)) == nil {
-		ok = true
+	if bcrypt.CompareHashAndPassword([]byte(digest), []byte(typed)) == nil {
+		return true
 	}
-	return ok
+	return normalized != typed && bcrypt.CompareHashAndPassword([]byte(digest), []byte(normalized)) == nil
 }

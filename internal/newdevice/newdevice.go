@@ -177,8 +177,9 @@ func (s *Service) check(ctx context.Context, sess session.Session, method string
 // network, or the same client lineage.
 func (s *Service) known(ctx context.Context, sess session.Session, earlier []session.Session) (bool, error) {
 	clients := make(map[string]bool, len(earlier))
+	this := kindOf(sess) // read once: earlier may hold hundreds
 	for _, e := range earlier {
-		if SameKind(sess, e) {
+		if this.same(kindOf(e)) {
 			return true, nil
 		}
 		clients[e.ClientID] = true
@@ -214,16 +215,24 @@ func (s *Service) known(ctx context.Context, sess session.Session, earlier []ses
 // SameKind reports whether a and b were made by the same kind of browser
 // on the same kind of system, both known (session.Family), from the same
 // network (Network).
-func SameKind(a, b session.Session) bool {
-	ab, ao := session.Family(a.UserAgent)
-	bb, bo := session.Family(b.UserAgent)
-	if ab == "" || ao == "" || ab != bb || ao != bo {
-		return false
-	}
-	na, ok := Network(a.IP)
-	nb, ok2 := Network(b.IP)
-	return ok && ok2 && na == nb
+func SameKind(a, b session.Session) bool { return kindOf(a).same(kindOf(b)) }
+
+// kind is what SameKind compares of a session.
+type kind struct {
+	browser, os string
+	network     netip.Prefix
+	known       bool // a browser and system of known kinds, from an address
 }
+
+func kindOf(s session.Session) kind {
+	var k kind
+	k.browser, k.os = session.Family(s.UserAgent)
+	n, ok := Network(s.IP)
+	k.network, k.known = n, ok && k.browser != "" && k.os != ""
+	return k
+}
+
+func (k kind) same(o kind) bool { return k.known && o.known && k == o }
 
 // Network is the network an IP address is counted in: its IPv4 /16 or
 // IPv6 /48. A home connection's address changes within it from day to day,

@@ -90,7 +90,9 @@ type Repo interface {
 }
 
 // Margin is how long before its expiry an access token counts as expired:
-// an app is never handed one that runs out before it can use it.
+// an app is never handed one that runs out before it can use it. A token
+// granted for less than twice as long counts as expired for the last half
+// of its life instead (see stale).
 const Margin = time.Minute
 
 // Service answers the Backend API's requests for tokens. It is safe for
@@ -253,9 +255,17 @@ func (s *Service) open(ctx context.Context, x user.ExternalAccount, t *user.OAut
 }
 
 // stale reports whether t's access token has expired or expires within
-// Margin.
+// Margin, or within half its lifetime when that is shorter: a token
+// granted for less than Margin (a provider's 30-second tokens) would
+// otherwise count as expired the moment it was granted, and every request
+// for it — each of several waiting on the same account's lock too — would
+// refresh it again at the provider.
 func (s *Service) stale(t *user.OAuthToken) bool {
-	return t.ExpiresAt != nil && !s.Clock.Now().Add(Margin).Before(*t.ExpiresAt)
+	if t.ExpiresAt == nil {
+		return false
+	}
+	margin := min(Margin, t.ExpiresAt.Sub(t.UpdatedAt)/2) // UpdatedAt: when it was granted
+	return !s.Clock.Now().Add(margin).Before(*t.ExpiresAt)
 }
 
 func lockOf(id string) int {

@@ -24,6 +24,7 @@ import (
 	"golang.org/x/text/unicode/norm"
 
 	"github.com/portalhq/portal/internal/apperr"
+	"github.com/portalhq/portal/internal/slots"
 )
 
 // Params are argon2id cost parameters.
@@ -78,10 +79,9 @@ var (
 // Hasher computes argon2id hashes with a bound on how many run at once, so a
 // burst of sign-ins queues instead of exhausting memory (REQ-PW-09).
 type Hasher struct {
-	params  Params
-	slots   chan struct{}
-	maxWait time.Duration
-	dummy   string // hash with h's params that no password matches
+	params Params
+	slots  *slots.Slots
+	dummy  string // hash with h's params that no password matches
 
 	computed atomic.Int64 // argon2 runs, so tests can see work was done
 }
@@ -106,10 +106,9 @@ func NewHasher(p Params, maxConcurrent int, maxWait time.Duration) *Hasher {
 	// An all-zero key is as good as any: no password derives it, and Verify
 	// does the same argon2 work whatever it is compared with.
 	return &Hasher{
-		params:  p,
-		slots:   make(chan struct{}, maxConcurrent),
-		maxWait: maxWait,
-		dummy:   encode(p, dummySalt, make([]byte, keyLen)),
+		params: p,
+		slots:  slots.New(maxConcurrent, maxWait),
+		dummy:  encode(p, dummySalt, make([]byte, keyLen)),
 	}
 }
 
@@ -117,7 +116,7 @@ func NewHasher(p Params, maxConcurrent int, maxWait time.Duration) *Hasher {
 func (h *Hasher) Params() Params { return h.params }
 
 // Slots reports how many hashes are computed at once at most.
-func (h *Hasher) Slots() int { return cap(h.slots) }
+func (h *Hasher) Slots() int { return h.slots.Cap() }
 
 // Computations reports how many argon2 runs h has done. Tests use it to see
 // that every failed sign-in costs the same work, known account or not
@@ -206,30 +205,16 @@ func (h *Hasher) deriveBytes(ctx context.Context, pw, salt []byte, p Params, n u
 	if err := h.acquire(ctx); err != nil {
 		return nil, err
 	}
-	defer func() { <-h.slots }()
+	defer h.slots.Leave()
 	h.computed.Add(1)
 	return argon2.IDKey(pw, salt, p.Time, p.Memory, p.Threads, n), nil
 }
 
 func (h *Hasher) acquire(ctx context.Context) error {
-	if ctx.Err() != nil {
+	if h.slots.Enter(ctx) != nil {
 		return ErrBusy
 	}
-	select {
-	case h.slots <- struct{}{}:
-		return nil
-	default:
-	}
-	t := time.NewTimer(h.maxWait)
-	defer t.Stop()
-	select {
-	case h.slots <- struct{}{}:
-		return nil
-	case <-t.C:
-		return ErrBusy
-	case <-ctx.Done():
-		return ErrBusy
-	}
+	return nil
 }
 
 func (p Params) check() error {
@@ -331,7 +316,7 @@ func (h *Hasher) verifyBcrypt(ctx context.Context, password, encoded string) (ok
 	if err := h.acquire(ctx); err != nil {
 		return false, false, err
 	}
-	defer func() { <-h.slots }()
+	defer h.slots.Leave()
 	h.computed.Add(1)
 	if len(password) > bcryptMaxBytes {
 		return false, false, nil

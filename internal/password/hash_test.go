@@ -227,7 +227,9 @@ func TestConcurrencyCap_REQ_PW_09(t *testing.T) {
 	ctx := context.Background()
 	enc := mustHash(t, h, "a perfectly fine passphrase")
 
-	h.slots <- struct{}{} // another computation holds the only slot
+	if err := h.slots.Enter(ctx); err != nil { // another computation holds the only slot
+		t.Fatal(err)
+	}
 	if _, err := h.Hash(ctx, "a perfectly fine passphrase"); !errors.Is(err, ErrBusy) {
 		t.Fatalf("Hash with no free slot: err = %v, want ErrBusy", err)
 	}
@@ -244,14 +246,16 @@ func TestConcurrencyCap_REQ_PW_09(t *testing.T) {
 
 	// A context that ends first wins over a long wait.
 	patient := NewHasher(fast, 1, time.Hour)
-	patient.slots <- struct{}{}
+	if err := patient.slots.Enter(ctx); err != nil {
+		t.Fatal(err)
+	}
 	cctx, cancel := context.WithTimeout(ctx, 10*time.Millisecond)
 	defer cancel()
 	if _, err := patient.Hash(cctx, "x"); !errors.Is(err, ErrBusy) {
 		t.Fatalf("Hash with ended ctx: err = %v, want ErrBusy", err)
 	}
 
-	<-h.slots
+	h.slots.Leave()
 	if _, err := h.Hash(ctx, "a perfectly fine passphrase"); err != nil {
 		t.Fatalf("Hash after the slot was freed: %v", err)
 	}

@@ -136,10 +136,13 @@ func (q *Q) ActiveSessionsOfUser(ctx context.Context, userID string) ([]session.
 // recently active first, at most limit of them: what the account has been
 // used from lately (newdevice). Housekeeping keeps ended sessions for
 // PORTAL_EVENT_RETENTION, so since reaches back no further than that.
+// It runs at every sign-in: sessions_user_active serves it in order.
 func (q *Q) SessionsOfUserSince(ctx context.Context, userID string, since time.Time, limit int) ([]session.Session, error) {
-	return q.sessions(ctx, `SELECT `+sessionCols+` FROM sessions
-		WHERE user_id = ? AND last_active_at >= ? ORDER BY last_active_at DESC, id DESC LIMIT ?`, userID, ms(since), limit)
+	return q.sessions(ctx, sessionsOfUserSince, userID, ms(since), limit)
 }
+
+const sessionsOfUserSince = `SELECT ` + sessionCols + ` FROM sessions
+		WHERE user_id = ? AND last_active_at >= ? ORDER BY last_active_at DESC, id DESC LIMIT ?`
 
 // EndSession moves an active session to status; false when it was not active.
 func (q *Q) EndSession(ctx context.Context, id, status string, at time.Time) (bool, error) {

@@ -234,6 +234,14 @@ func (s *Server) OfferOfflineAccess() {
 	s.offline, s.offlineCodes = true, map[string]bool{}
 }
 
+// AccessTokenLifetime makes the token answers from now on say their
+// access tokens last d (expires_in), instead of mockoidc's 10 minutes.
+func (s *Server) AccessTokenLifetime(d time.Duration) {
+	s.serial.Lock()
+	defer s.serial.Unlock()
+	s.m.AccessTTL = d
+}
+
 // Refreshes counts the refresh_token grants answered with a new token.
 func (s *Server) Refreshes() int {
 	s.mu.Lock()
