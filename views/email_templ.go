@@ -762,7 +762,7 @@ func NewSignInEmailHTML(p NewSignInEmail) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = emailParagraph(p.T("email.new_sign_in.not_you")).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = emailParagraph(newSignInNotYou(p)).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

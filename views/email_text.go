@@ -222,6 +222,20 @@ func newSignInMethod(p NewSignInEmail) string {
 	return ""
 }
 
+// newSignInNotYou says what to do if the sign-in was not the owner's:
+// change the password, for an account that has one; otherwise sign out of
+// the devices, after checking the provider's account when the sign-in went
+// through one (whoever got in may have got into that).
+func newSignInNotYou(p NewSignInEmail) string {
+	switch {
+	case p.HasPassword:
+		return p.T("email.new_sign_in.not_you")
+	case strings.HasPrefix(p.Method, "oauth_") && p.Provider != "":
+		return p.T("email.new_sign_in.not_you_provider", "Provider", shownName(p.Provider))
+	}
+	return p.T("email.new_sign_in.not_you_no_password")
+}
+
 // smsSentence says what the code is for and how long it lasts.
 func smsSentence(p SMSCode) string {
 	switch p.Purpose {

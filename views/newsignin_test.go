@@ -63,3 +63,54 @@ func TestNewSignInEmailWording(t *testing.T) {
 		}
 	}
 }
+
+// The new sign-in email tells the owner to change their password only
+// when the account has one. An account without (passwordless, or signed in
+// to through a provider alone) is told to sign out of the devices it does
+// not recognise and, when the sign-in went through a provider, to check
+// that account: in every language.
+func TestNewSignInEmailAdviceFitsTheAccount(t *testing.T) {
+	base := NewSignInEmail{Email: Email{AppName: "Acme", BaseURL: "https://id.example.com"}, When: "26 Nov 2026, 15:03 UTC",
+		Browser: "Firefox", OS: "Windows", AccountURL: "https://id.example.com/user#devices"}
+	en := map[string]string{
+		"password":    "If it wasn't, change your password and sign out of the devices you don't recognize:",
+		"no password": "If it wasn't, sign out of the devices you don't recognize:",
+		"provider":    "If it wasn't, check your GitHub account and sign out of the devices you don't recognize:",
+	}
+	cat, err := i18n.New(i18n.Source, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, loc := range cat.Locales() {
+		tr := cat.For(loc)
+		password := strings.ToLower(tr.T("email.new_sign_in.method_password"))
+		variants := map[string]NewSignInEmail{}
+		for name, set := range map[string]func(*NewSignInEmail){
+			"password":    func(p *NewSignInEmail) { p.HasPassword, p.Method = true, "email_code" },
+			"no password": func(p *NewSignInEmail) { p.Method = "email_code" },
+			"provider":    func(p *NewSignInEmail) { p.Method, p.Provider = "oauth_github", "GitHub" },
+		} {
+			p := base
+			p.I18n = tr
+			set(&p)
+			variants[name] = p
+		}
+		texts := map[string]string{}
+		for name, p := range variants {
+			text := plain(t, NewSignInEmailHTML(p))
+			texts[name] = text
+			if loc == "en" && !strings.Contains(text, en[name]) {
+				t.Errorf("en, %s: no %q in\n%s", name, en[name], text)
+			}
+			if says := strings.Contains(strings.ToLower(text), password); says != (name == "password") {
+				t.Errorf("%s, %s: mentions the password (%q): %v, want %v:\n%s", loc, name, password, says, name == "password", text)
+			}
+		}
+		if strings.Count(texts["provider"], "GitHub") < 2 { // the way in, and the advice
+			t.Errorf("%s, provider: the advice does not name GitHub:\n%s", loc, texts["provider"])
+		}
+		if strings.Contains(texts["no password"], "GitHub") {
+			t.Errorf("%s, no password: names a provider:\n%s", loc, texts["no password"])
+		}
+	}
+}

@@ -422,6 +422,9 @@ type NewSignInEmail struct {
 	// …) and Provider the provider's name for an "oauth_" one.
 	Method, Provider string
 	AccountURL       string // the account page's devices, where to sign them out
+	// HasPassword is whether the account has a password: only then does
+	// the email say to change it.
+	HasPassword bool
 }
 
 // SMSCode is the text message carrying a code.

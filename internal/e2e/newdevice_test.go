@@ -13,6 +13,7 @@ import (
 	"github.com/clerk/clerk-sdk-go/v2"
 	"github.com/clerk/clerk-sdk-go/v2/actortoken"
 	"github.com/clerk/clerk-sdk-go/v2/signintoken"
+	"github.com/jonboulle/clockwork"
 
 	"github.com/portalhq/portal/internal/testutil/portaltest"
 )
@@ -233,6 +234,35 @@ func TestNewSignInNoticeLeavesOutWhatIsNotThePersons_REQ_RL_07(t *testing.T) {
 	m := p.SMTP.WaitFor(t, ada, mailWait)
 	if text := unwrapText(m.Text); m.Subject != newSignInTitle || !strings.Contains(text, "Signed in with: One-time sign-in link") {
 		t.Errorf("after a sign-in token: %q:\n%s", m.Subject, m.Text)
+	}
+	if got := mailsTo(p, ada, before); len(got) != 1 {
+		t.Errorf("emails %q, want the one notice", got)
+	}
+}
+
+// REQ-RL-07: an account made through a provider has no password, so the
+// notice of a new sign-in through that provider does not tell the owner to
+// change one: it says to check the provider's account and sign out of the
+// devices they don't recognize.
+func TestNewSignInNoticeWithoutPassword_REQ_RL_07(t *testing.T) {
+	clock := clockwork.NewFakeClockAt(time.Now())
+	p, _ := startWithOIDC(t, portaltest.Options{Clock: clock, Env: map[string]string{notifyNewSignIn: "true"}})
+	const ada = "ada@example.com"
+	home := browserAs(t, p, safariOnMac, "")
+	wantHandBack(t, viaProvider(t, home, providerButton(t, home.get(withRedirect("/sign-up", appURL)), corp)),
+		http.StatusSeeOther, appURL)
+	before := len(p.SMTP.Messages())
+
+	clock.Advance(time.Hour)
+	away := browserAs(t, p, firefoxOnWin, "")
+	wantHandBack(t, viaProvider(t, away, providerButton(t, away.get(withRedirect("/sign-in", appURL)), corp)),
+		http.StatusSeeOther, appURL)
+	m := p.SMTP.WaitFor(t, ada, mailWait)
+	text := unwrapText(m.Text)
+	if m.Subject != newSignInTitle || !strings.Contains(text, "Signed in with: "+corpDisplay+" account") ||
+		!strings.Contains(text, "If it wasn't, check your "+corpDisplay+" account and sign out of the devices you don't recognize:") ||
+		strings.Contains(strings.ToLower(text), "password") {
+		t.Errorf("%q, want the notice with no word of a password:\n%s", m.Subject, m.Text)
 	}
 	if got := mailsTo(p, ada, before); len(got) != 1 {
 		t.Errorf("emails %q, want the one notice", got)

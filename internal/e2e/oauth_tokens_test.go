@@ -446,3 +446,60 @@ func TestOAuthAccessTokensShortLivedAreNotRefreshedAtEveryRequest(t *testing.T) 
 	}
 	ask("the refreshed token, asked again", refreshed, 1)
 }
+
+// A refresh token the provider refused (invalid_grant) is not sent again:
+// later requests answer the same 400 oauth_token_retrieval_error, with
+// the provider's words, without calling the provider (here it would even
+// accept by then), until a sign-in through the provider stores a new set,
+// whose refresh token is used again when it is due.
+func TestOAuthAccessTokensRefusedRefreshIsNotRetried(t *testing.T) {
+	clock := clockwork.NewFakeClockAt(time.Now())
+	p, op := startWithOIDC(t, portaltest.Options{Clock: clock})
+	const lifetime = 10 * time.Minute // mockoidc's access tokens
+	b := newBrowser(t, p)
+	wantHandBack(t, viaProvider(t, b, providerButton(t, b.get(withRedirect("/sign-up", appURL)), corp)), http.StatusSeeOther, appURL)
+	u := userByEmail(t, p, "ada@example.com")
+	path := "/v1/users/" + u.ID + "/oauth_access_tokens/oauth_" + corp
+	key := "Bearer " + p.SecretKey
+
+	op.RefuseRefresh()
+	clock.Advance(lifetime)
+	first := wantAPIError(t, apiCall(t, p, http.MethodGet, path, key, nil), http.StatusBadRequest, "oauth_token_retrieval_error")
+	if pe, _ := first.Errors[0].Meta["provider_error"].(string); !strings.Contains(pe, `"invalid_grant"`) {
+		t.Errorf("meta %v, want provider_error naming invalid_grant", first.Errors[0].Meta)
+	}
+	if n := op.RefreshGrants(); n != 1 {
+		t.Fatalf("the provider saw %d refresh_token grants, want 1", n)
+	}
+
+	op.AcceptRefresh()
+	for i := range 2 {
+		again := wantAPIError(t, apiCall(t, p, http.MethodGet, path, key, nil), http.StatusBadRequest, "oauth_token_retrieval_error")
+		if got, want := again.Errors[0], first.Errors[0]; got.Message != want.Message || got.LongMessage != want.LongMessage ||
+			got.Meta["provider_error"] != want.Meta["provider_error"] {
+			t.Errorf("asked again (%d): %+v, want the first answer %+v", i+1, got, want)
+		}
+	}
+	if n := op.RefreshGrants(); n != 1 {
+		t.Errorf("asked again: the provider saw %d refresh_token grants, want still 1", n)
+	}
+
+	// Signing in through the provider again stores a new set: answered,
+	// and refreshed through the provider once it expires.
+	op.FastForward(2 * time.Second)
+	b2 := newBrowser(t, p)
+	wantHandBack(t, viaProvider(t, b2, providerButton(t, b2.get(withRedirect("/sign-in", appURL)), corp)), http.StatusSeeOther, appURL)
+	signedIn := op.Issued()
+	if list := providerTokens(t, p, u.ID, "oauth_"+corp); len(list) != 1 || list[0].Token != signedIn.Access {
+		t.Fatalf("after a new sign-in: %+v, want its token …%s", list, tail(signedIn.Access))
+	}
+	op.FastForward(2 * time.Second)
+	clock.Advance(lifetime)
+	list := providerTokens(t, p, u.ID, "oauth_"+corp)
+	refreshed := op.Issued()
+	if n := op.RefreshGrants(); n != 2 || op.Refreshes() != 1 || refreshed.Access == signedIn.Access ||
+		len(list) != 1 || list[0].Token != refreshed.Access {
+		t.Errorf("the new set expired: %d grants, %d refreshes, %d tokens; want the provider asked once more and its token answered",
+			n, op.Refreshes(), len(list))
+	}
+}

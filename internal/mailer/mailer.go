@@ -182,7 +182,8 @@ func (m *Mailer) SendNewSignIn(ctx context.Context, to string, s newdevice.SignI
 		ctx = i18n.NewContext(ctx, m.I18n.For(m.I18n.Default()))
 	}
 	p := views.NewSignInEmail{Email: m.base(ctx), When: m.dateTime(ctx, s.At), Browser: s.Browser, OS: s.OS,
-		IP: s.IP, Method: s.Method, Provider: s.Provider, AccountURL: m.BaseURL + "/user#devices"}
+		IP: s.IP, Method: s.Method, Provider: s.Provider, AccountURL: m.BaseURL + "/user#devices",
+		HasPassword: s.HasPassword}
 	return m.deliver(ctx, "new_device_sign_in", to, views.NewSignInEmailSubject(p), views.NewSignInEmailHTML(p))
 }
 

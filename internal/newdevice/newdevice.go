@@ -83,6 +83,8 @@ type SignIn struct {
 	// "oauth_github", …) and Provider, for a provider's, its name as
 	// people know it ("GitHub").
 	Method, Provider string
+	// HasPassword is whether the account has a password to change.
+	HasPassword bool
 }
 
 // Notifier sends the email.
@@ -152,7 +154,7 @@ func (s *Service) check(ctx context.Context, sess session.Session, method string
 	if err != nil || known {
 		return err
 	}
-	n := SignIn{At: sess.CreatedAt, IP: sess.IP, Method: method}
+	n := SignIn{At: sess.CreatedAt, IP: sess.IP, Method: method, HasPassword: u.PasswordHash != ""}
 	n.Browser, n.OS = session.Family(sess.UserAgent)
 	if p, ok := provider(method); ok {
 		n.Provider = p

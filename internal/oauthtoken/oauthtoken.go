@@ -7,7 +7,10 @@
 // logged, and answered only to the Backend API's secret key. An access
 // token that has expired, or is about to, is refreshed through the
 // provider's token endpoint before it is answered, and the new set is
-// stored in place of the old.
+// stored in place of the old. A refresh token the provider refused
+// (invalid_grant: the person revoked the portal's access) is not sent
+// again: the refusal is sealed with the set, and answered as it was until
+// a sign-in through the provider stores a new set.
 package oauthtoken
 
 import (
@@ -41,20 +44,59 @@ type secrets struct {
 	Refresh string `json:"r,omitempty"`
 	ID      string `json:"i,omitempty"`
 	Secret  string `json:"s,omitempty"`
+	// Refused is the provider's refusal of Refresh, once it refused it
+	// as invalid_grant.
+	Refused *refusal `json:"x,omitempty"`
+}
+
+// refusal is what a token endpoint said when it refused a refresh
+// (oauth.RefreshError without the provider, which the account names).
+type refusal struct {
+	Status      int    `json:"st"`
+	Code        string `json:"c"`
+	Description string `json:"d,omitempty"`
+}
+
+func secretsOf(tok oauth.Token) secrets {
+	return secrets{Access: tok.AccessToken, Refresh: tok.RefreshToken, ID: tok.IDToken, Secret: tok.TokenSecret}
+}
+
+func (v secrets) token(scopes []string) oauth.Token {
+	return oauth.Token{AccessToken: v.Access, RefreshToken: v.Refresh, IDToken: v.ID, TokenSecret: v.Secret,
+		Scopes: scopes}
+}
+
+func (s Sealer) seal(accountID string, v secrets) (string, error) {
+	plain, err := json.Marshal(v)
+	if err != nil {
+		return "", err
+	}
+	sealed, err := seal.Seal(s.Key, accountID, string(plain))
+	if err != nil {
+		return "", fmt.Errorf("oauthtoken: seal: %w", err)
+	}
+	return sealed, nil
+}
+
+func (s Sealer) open(t user.OAuthToken) (secrets, error) {
+	plain, err := seal.Open(s.Key, t.ExternalAccountID, t.Sealed)
+	if err != nil {
+		return secrets{}, fmt.Errorf("oauthtoken: %s: %w", t.ExternalAccountID, err)
+	}
+	var v secrets
+	if err := json.Unmarshal([]byte(plain), &v); err != nil {
+		return secrets{}, fmt.Errorf("oauthtoken: %s: sealed token set is malformed", t.ExternalAccountID)
+	}
+	return v, nil
 }
 
 // Seal makes the stored form of tok, granted at now, for the external
 // account accountID: the tokens sealed with the account's ID as associated
 // data, the expiry worked out from now, the scopes as they are.
 func (s Sealer) Seal(accountID string, tok oauth.Token, now time.Time) (*user.OAuthToken, error) {
-	plain, err := json.Marshal(secrets{Access: tok.AccessToken, Refresh: tok.RefreshToken, ID: tok.IDToken,
-		Secret: tok.TokenSecret})
+	sealed, err := s.seal(accountID, secretsOf(tok))
 	if err != nil {
 		return nil, err
-	}
-	sealed, err := seal.Seal(s.Key, accountID, string(plain))
-	if err != nil {
-		return nil, fmt.Errorf("oauthtoken: seal: %w", err)
 	}
 	t := &user.OAuthToken{ExternalAccountID: accountID, Sealed: sealed, Scopes: tok.Scopes, UpdatedAt: now}
 	if tok.Lifetime > 0 {
@@ -67,16 +109,11 @@ func (s Sealer) Seal(accountID string, tok oauth.Token, now time.Time) (*user.OA
 // Open returns the token set t holds (its Lifetime unset: t.ExpiresAt
 // says when it expires).
 func (s Sealer) Open(t user.OAuthToken) (oauth.Token, error) {
-	plain, err := seal.Open(s.Key, t.ExternalAccountID, t.Sealed)
+	v, err := s.open(t)
 	if err != nil {
-		return oauth.Token{}, fmt.Errorf("oauthtoken: %s: %w", t.ExternalAccountID, err)
+		return oauth.Token{}, err
 	}
-	var v secrets
-	if err := json.Unmarshal([]byte(plain), &v); err != nil {
-		return oauth.Token{}, fmt.Errorf("oauthtoken: %s: sealed token set is malformed", t.ExternalAccountID)
-	}
-	return oauth.Token{AccessToken: v.Access, RefreshToken: v.Refresh, IDToken: v.ID, TokenSecret: v.Secret,
-		Scopes: t.Scopes}, nil
+	return v.token(t.Scopes), nil
 }
 
 // Repo is what the service needs from the store.
@@ -106,8 +143,11 @@ type Service struct {
 
 	// locks serialise refreshes of one account within this process, so
 	// that two requests do not both spend its refresh token (providers
-	// that rotate refresh tokens accept each once).
-	locks [64]sync.Mutex
+	// that rotate refresh tokens accept each once): each a semaphore of
+	// one, so that a request waits for its account's only as long as its
+	// context lasts (see lock).
+	locks     [64]chan struct{}
+	locksOnce sync.Once
 }
 
 // Access is one external account's usable token set.
@@ -115,6 +155,8 @@ type Access struct {
 	Account   user.ExternalAccount
 	Token     oauth.Token
 	ExpiresAt *time.Time // nil: the provider did not say
+
+	refused *oauth.RefreshError // the provider refused its refresh token before
 }
 
 // Errors with Clerk's codes (its Backend API errors index): a provider the
@@ -189,9 +231,11 @@ func (s *Service) access(ctx context.Context, p oauth.Provider, x user.ExternalA
 	if !s.stale(t) {
 		return s.open(ctx, x, t), nil
 	}
-	mu := &s.locks[lockOf(x.ID)]
-	mu.Lock()
-	defer mu.Unlock()
+	unlock, err := s.lock(ctx, x.ID)
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
 	// Again under the lock: another request may have refreshed it.
 	if t, err = s.stored(ctx, x.ID); t == nil || err != nil {
 		return nil, err
@@ -199,6 +243,9 @@ func (s *Service) access(ctx context.Context, p oauth.Provider, x user.ExternalA
 	a := s.open(ctx, x, t)
 	if a == nil || !s.stale(t) {
 		return a, nil
+	}
+	if a.refused != nil {
+		return nil, retrieval(a.refused) // not sent again: it would be refused again
 	}
 	if a.Token.RefreshToken == "" {
 		return nil, ErrMissingRefreshToken
@@ -209,6 +256,9 @@ func (s *Service) access(ctx context.Context, p oauth.Provider, x user.ExternalA
 		// refresh token this one just sent: its result is as good.
 		if again, _ := s.stored(ctx, x.ID); again != nil && again.Sealed != t.Sealed && !s.stale(again) {
 			return s.open(ctx, x, again), nil
+		}
+		if re := (*oauth.RefreshError)(nil); errors.As(err, &re) && re.Code == "invalid_grant" {
+			s.remember(ctx, t, a.Token, re)
 		}
 		return nil, retrieval(err)
 	}
@@ -234,6 +284,27 @@ func (s *Service) access(ctx context.Context, p oauth.Provider, x user.ExternalA
 	return &Access{Account: x, Token: *fresh, ExpiresAt: next.ExpiresAt}, nil
 }
 
+// remember seals the provider's refusal of tok's refresh token with tok,
+// in place of t (which sealed tok), so that later requests answer it
+// without asking the provider again. A sign-in through the provider
+// meanwhile (t replaced) has stored a set that is not refused, and is left
+// as it is. Not keeping the refusal costs only another call to the
+// provider: it is logged, not answered.
+func (s *Service) remember(ctx context.Context, t *user.OAuthToken, tok oauth.Token, re *oauth.RefreshError) {
+	v := secretsOf(tok)
+	v.Refused = &refusal{Status: re.Status, Code: re.Code, Description: re.Description}
+	next := *t
+	sealed, err := s.Sealer.seal(t.ExternalAccountID, v)
+	if err == nil {
+		next.Sealed = sealed
+		_, err = s.Repo.ReplaceOAuthToken(ctx, next, t.Sealed)
+	}
+	if err != nil {
+		s.Log.WarnContext(ctx, "could not keep the provider's refusal of a refresh token; the next request asks again",
+			"external_account_id", t.ExternalAccountID, "err", err)
+	}
+}
+
 func (s *Service) stored(ctx context.Context, accountID string) (*user.OAuthToken, error) {
 	t, err := s.Repo.OAuthToken(ctx, accountID)
 	if errors.Is(err, apperr.ErrNotFound) {
@@ -243,7 +314,7 @@ func (s *Service) stored(ctx context.Context, accountID string) (*user.OAuthToke
 }
 
 func (s *Service) open(ctx context.Context, x user.ExternalAccount, t *user.OAuthToken) *Access {
-	tok, err := s.Sealer.Open(*t)
+	v, err := s.Sealer.open(*t)
 	if err != nil {
 		// Not an error to the app: as if no token were kept, until the
 		// person signs in with the provider again.
@@ -251,7 +322,11 @@ func (s *Service) open(ctx context.Context, x user.ExternalAccount, t *user.OAut
 			"external_account_id", x.ID, "err", err)
 		return nil
 	}
-	return &Access{Account: x, Token: tok, ExpiresAt: t.ExpiresAt}
+	a := &Access{Account: x, Token: v.token(t.Scopes), ExpiresAt: t.ExpiresAt}
+	if r := v.Refused; r != nil {
+		a.refused = &oauth.RefreshError{Provider: x.Provider, Status: r.Status, Code: r.Code, Description: r.Description}
+	}
+	return a
 }
 
 // stale reports whether t's access token has expired or expires within
@@ -266,6 +341,26 @@ func (s *Service) stale(t *user.OAuthToken) bool {
 	}
 	margin := min(Margin, t.ExpiresAt.Sub(t.UpdatedAt)/2) // UpdatedAt: when it was granted
 	return !s.Clock.Now().Add(margin).Before(*t.ExpiresAt)
+}
+
+// lock takes the lock of the account id's stripe, waiting while another
+// request holds it; ctx.Err(), without it, once ctx is done first.
+func (s *Service) lock(ctx context.Context, id string) (unlock func(), err error) {
+	s.locksOnce.Do(func() {
+		for i := range s.locks {
+			s.locks[i] = make(chan struct{}, 1)
+		}
+	})
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	ch := s.locks[lockOf(id)]
+	select {
+	case ch <- struct{}{}:
+		return func() { <-ch }, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
 }
 
 func lockOf(id string) int {

@@ -71,6 +71,7 @@ type Server struct {
 	refuseRefresh     bool              // refresh_token grants answer invalid_grant
 	noRefreshToken    bool              // token answers carry no refresh_token
 	refreshes         int               // refresh_token grants answered with a token
+	refreshGrants     int               // refresh_token grants received, answered or refused
 	issued            Tokens            // the last token set answered
 	offline           bool              // refresh tokens only for offline_access, which discovery lists
 	offlineCodes      map[string]bool   // code → its authorization asked for offline_access
@@ -216,6 +217,14 @@ func (s *Server) RefuseRefresh() {
 	s.refuseRefresh = true
 }
 
+// AcceptRefresh undoes RefuseRefresh: refresh_token grants from now on
+// are answered with a new token set.
+func (s *Server) AcceptRefresh() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.refuseRefresh = false
+}
+
 // GiveNoRefreshToken makes token answers from now on carry no refresh
 // token, as providers that were not asked for offline access answer.
 func (s *Server) GiveNoRefreshToken() {
@@ -247,6 +256,14 @@ func (s *Server) Refreshes() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.refreshes
+}
+
+// RefreshGrants counts the refresh_token grants received (from a client
+// it knows), whether answered with a token or refused.
+func (s *Server) RefreshGrants() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.refreshGrants
 }
 
 // Issued is the token set the token endpoint answered last, to either
@@ -454,6 +471,9 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request, next http.Handler
 	}
 	s.mu.Lock()
 	refuse := s.refuseRefresh && grant == "refresh_token"
+	if grant == "refresh_token" {
+		s.refreshGrants++
+	}
 	s.mu.Unlock()
 	if refuse {
 		tokenError(w, "invalid_grant", "the refresh token was revoked")
