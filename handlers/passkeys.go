@@ -90,11 +90,20 @@ func (a *app) passkeyRefused(c echo.Context, err error) {
 	a.Log.InfoContext(ctx, "passkey refused", "err", err, "ip", RealIP(c).String(), "request_id", RequestIDFrom(ctx))
 }
 
-// jsonFail answers a JSON request with the error's message for people, or
-// a generic one (the cause goes to the log).
+// jsonFail answers a JSON request with the error's message for people, a
+// 503 to retry when the database interrupted it, or a generic one (the
+// cause goes to the log).
 func (a *app) jsonFail(c echo.Context, err error) error {
 	if e, ok := apperr.As(err); ok {
 		return jsonError(c, statusOf(e.Code), a.say(c, e))
+	}
+	if cause, retry := interrupted(err); cause != "" {
+		// As on the pages (render.go): the database restarted under the
+		// request, or a lock was held past the lock wait; sending it again
+		// works, so it is a 503 to retry, not a fault.
+		a.Log.WarnContext(c.Request().Context(), cause, "err", err, "request_id", RequestIDFrom(c.Request().Context()))
+		c.Response().Header().Set("Retry-After", retry)
+		return jsonError(c, http.StatusServiceUnavailable, a.t(c, "error.generic.try_again"))
 	}
 	a.Log.ErrorContext(c.Request().Context(), "internal error", "err", err, "request_id", RequestIDFrom(c.Request().Context()))
 	return jsonError(c, http.StatusInternalServerError, a.t(c, "error.generic.try_again"))

@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"database/sql"
+	"encoding/json"
 	"net/http"
 	"net/url"
 	"strings"
@@ -119,6 +120,74 @@ func lockRow(t *testing.T, db, userID string) (holder *sql.DB, release func()) {
 		t.Fatal(err)
 	}
 	return holder, func() {
+		t.Helper()
+		if err := tx.Rollback(); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// The passkey buttons' JSON requests are answered as the pages are when
+// the database makes them wait past the lock wait: a 503 with Retry-After
+// and a message the page's script shows, logged as a warning — not a 500
+// logged as an error. Once the lock is let go the same request works.
+func TestPasskeyOptionsWaitingForALockAreAnsweredTryAgain(t *testing.T) {
+	db := pgtest.URL(t)
+	var log syncBuffer
+	p := portaltest.Start(t, portaltest.Options{Log: &log, Env: map[string]string{
+		"PORTAL_DATABASE_URL": db + "&options=-c%20lock_timeout%3D500ms",
+		"PORTAL_LOG_FORMAT":   "json",
+	}})
+	b := newBrowser(t, p)
+	b.get("/sign-in")
+
+	release := lockTable(t, db, "passkey_challenges")
+	status, body := b.passkeyOptions("/sign-in/passkey/options", nil)
+	var answer struct {
+		Error string `json:"error"`
+	}
+	if status != http.StatusServiceUnavailable || json.Unmarshal(body, &answer) != nil ||
+		answer.Error != "Something went wrong. Please try again." {
+		t.Fatalf("passkey options while the lock is held: %d %s; want 503 saying to try again", status, body)
+	}
+	warned := 0
+	for _, l := range logLines(t, &log) {
+		if strings.Contains(l["msg"].(string), "gave up waiting for a lock") && l["level"] == "WARN" {
+			warned++
+		}
+		if l["level"] == "ERROR" {
+			t.Errorf("logged as an error: %v", l)
+		}
+	}
+	if warned != 1 {
+		t.Errorf("%d warnings naming the lock wait, want 1", warned)
+	}
+
+	release()
+	if status, body := b.passkeyOptions("/sign-in/passkey/options", nil); status != http.StatusOK {
+		t.Fatalf("passkey options once the lock is let go: %d %s", status, body)
+	}
+}
+
+// lockTable holds table locked against writes (SHARE mode: reads go on)
+// from a PostgreSQL session of the test's own, until release or the
+// test's end.
+func lockTable(t *testing.T, db, table string) (release func()) {
+	t.Helper()
+	holder, err := sql.Open("pgx", db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = holder.Close() })
+	tx, err := holder.BeginTx(t.Context(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = tx.Rollback() })
+	if _, err := tx.ExecContext(t.Context(), `LOCK TABLE `+table+` IN SHARE MODE`); err != nil {
+		t.Fatal(err)
+	}
+	return func() {
 		t.Helper()
 		if err := tx.Rollback(); err != nil {
 			t.Fatal(err)
