@@ -201,10 +201,7 @@ func (a *app) toAPIError(c echo.Context, err error) *apiError {
 		}
 		return out
 	}
-	if cause, retry := interrupted(err); cause != "" {
-		a.Log.WarnContext(c.Request().Context(), "backend API: "+cause, "err", err,
-			"request_id", RequestIDFrom(c.Request().Context()))
-		c.Response().Header().Set("Retry-After", retry)
+	if a.interrupted(c, err, "backend API: ") {
 		long := "The database connection was lost while this request was under way; it may or may not have been applied. Check, then send it again."
 		if store.Busy(err) {
 			long = "The database was busy: another session held a record this request needed for too long. Nothing was changed; send it again."

@@ -97,12 +97,8 @@ func (a *app) jsonFail(c echo.Context, err error) error {
 	if e, ok := apperr.As(err); ok {
 		return jsonError(c, statusOf(e.Code), a.say(c, e))
 	}
-	if cause, retry := interrupted(err); cause != "" {
-		// As on the pages (render.go): the database restarted under the
-		// request, or a lock was held past the lock wait; sending it again
-		// works, so it is a 503 to retry, not a fault.
-		a.Log.WarnContext(c.Request().Context(), cause, "err", err, "request_id", RequestIDFrom(c.Request().Context()))
-		c.Response().Header().Set("Retry-After", retry)
+	if a.interrupted(c, err, "") {
+		// As on the pages: sending it again works, so a 503 to retry.
 		return jsonError(c, http.StatusServiceUnavailable, a.t(c, "error.generic.try_again"))
 	}
 	a.Log.ErrorContext(c.Request().Context(), "internal error", "err", err, "request_id", RequestIDFrom(c.Request().Context()))

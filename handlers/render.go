@@ -138,13 +138,10 @@ func (a *app) errorHandler(err error, c echo.Context) {
 			_ = a.message(c, statusOf(e.Code), a.headingFor(c, e.Code), a.say(c, e), "/sign-in", a.t(c, "page.start_again"))
 			return
 		}
-		if cause, retry := interrupted(err); cause != "" {
+		if a.interrupted(c, err, "") {
 			// A write under way when the database restarted, or one that
 			// waited too long for a row another session held: not a fault
 			// of the request nor of the code, and sending it again works.
-			a.Log.WarnContext(c.Request().Context(), cause, "err", err,
-				"request_id", RequestIDFrom(c.Request().Context()))
-			c.Response().Header().Set("Retry-After", retry)
 			_ = a.message(c, http.StatusServiceUnavailable, a.t(c, "page.unavailable_title"),
 				a.t(c, "page.interrupted_body"), "/", a.t(c, "page.start_again"))
 			return
@@ -155,18 +152,25 @@ func (a *app) errorHandler(err error, c echo.Context) {
 	}
 }
 
-// interrupted names, for the log, what the database did to a request
-// that sending again can get through, and the Retry-After to answer it
-// with; "" for any other error. A connection lost is back at once; a lock
-// held past the lock wait (10 s) is likely held a while longer.
-func interrupted(err error) (cause, retryAfter string) {
+// interrupted reports whether the database did something to the request
+// that sending it again can get through: a connection lost (back at once)
+// or a lock held past the lock wait (likely held a while longer). If so,
+// it logs a warning naming the cause (after prefix) and sets Retry-After;
+// the caller answers 503 in its own form.
+func (a *app) interrupted(c echo.Context, err error, prefix string) bool {
+	var cause, retry string
 	switch {
 	case store.ConnectionLost(err):
-		return "database connection lost", "1"
+		cause, retry = "database connection lost", "1"
 	case store.Busy(err):
-		return "database busy: gave up waiting for a lock another session held", "5"
+		cause, retry = "database busy: gave up waiting for a lock another session held", "5"
+	default:
+		return false
 	}
-	return "", ""
+	ctx := c.Request().Context()
+	a.Log.WarnContext(ctx, prefix+cause, "err", err, "request_id", RequestIDFrom(ctx))
+	c.Response().Header().Set("Retry-After", retry)
+	return true
 }
 
 // somethingWentWrong is the page for an error that is not the person's
