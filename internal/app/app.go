@@ -142,27 +142,36 @@ func Build(ctx context.Context, cfg *config.Config, opt Options) (*Portal, error
 		clock = clockwork.NewRealClock()
 	}
 	log := newLogger(cfg, opt.Log)
+	// A first start on SQLite creates the database, then a signing key.
+	// Generating the key takes 20 ms to several hundred on a slow machine;
+	// it runs while the migrations do instead of after them.
+	var ahead *token.PendingKey
+	if path, ok := cfg.SQLitePath(); ok {
+		if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
+			ahead = token.GenerateAhead(clock)
+		}
+	}
 	st, err := store.Open(ctx, cfg.DatabaseURL)
 	if err != nil {
 		return nil, err
 	}
 	st.ServeImagesAt(cfg.BaseURL)
 	p := &Portal{Config: cfg, Log: log, Clock: clock, Store: st}
-	if err := p.wire(ctx, opt); err != nil {
+	if err := p.wire(ctx, opt, ahead); err != nil {
 		st.Close()
 		return nil, err
 	}
 	return p, nil
 }
 
-func (p *Portal) wire(ctx context.Context, opt Options) error {
+func (p *Portal) wire(ctx context.Context, opt Options, ahead *token.PendingKey) error {
 	cfg, st, clock := p.Config, p.Store, p.Clock
 	secrets, err := p.secrets(ctx)
 	if err != nil {
 		return err
 	}
 	p.SecretKey = secrets.apiKey
-	if p.Signer, err = token.NewSigner(ctx, st.Q, clock, cfg.SessionTokenTTL); err != nil {
+	if p.Signer, err = token.NewSigner(ctx, st.Q, clock, cfg.SessionTokenTTL, token.WithPendingKey(ahead)); err != nil {
 		return fmt.Errorf("signing keys: %w", err)
 	}
 	policy, err := redirect.NewPolicy(cfg.AllowedRedirectOrigins)

@@ -92,12 +92,60 @@ func (k *loadedKey) publishedUntil(maxTTL time.Duration) (time.Time, bool) {
 	return k.RetiredAt.Add(maxTTL + PublishLeeway), true
 }
 
+// A PendingKey is a signing key being generated in the background. A first
+// start on an empty database begins one before it migrates (GenerateAhead),
+// so that the two overlap: a 2048-bit RSA key takes from 20 ms to several
+// hundred, depending on how soon its primes are found.
+type PendingKey struct {
+	done chan struct{}
+	key  Key
+	err  error
+}
+
+// GenerateAhead starts generating a key and returns at once. A Signer given
+// it (WithPendingKey) that finds no key in the store waits for and stores
+// this one instead of generating its own; one that finds a key ignores it.
+func GenerateAhead(clock clockwork.Clock) *PendingKey {
+	p := &PendingKey{done: make(chan struct{})}
+	go func() {
+		defer close(p.done)
+		p.key, p.err = generateKey(clock.Now())
+	}()
+	return p
+}
+
+func (p *PendingKey) wait(ctx context.Context) (Key, error) {
+	select {
+	case <-p.done:
+		return p.key, p.err
+	case <-ctx.Done():
+		return Key{}, ctx.Err()
+	}
+}
+
+// An Option adjusts NewSigner.
+type Option func(*signerOptions)
+
+type signerOptions struct {
+	pending *PendingKey
+}
+
+// WithPendingKey makes NewSigner store p's key when the store holds none
+// that may sign. A nil p changes nothing.
+func WithPendingKey(p *PendingKey) Option {
+	return func(o *signerOptions) { o.pending = p }
+}
+
 // NewSigner loads the keys from ks and, when none may sign, generates and
 // stores one. maxTokenTTL is the longest lifetime of any token signed, which
 // bounds how long a retired key stays published.
-func NewSigner(ctx context.Context, ks KeyStore, clock clockwork.Clock, maxTokenTTL time.Duration) (*Signer, error) {
+func NewSigner(ctx context.Context, ks KeyStore, clock clockwork.Clock, maxTokenTTL time.Duration, opts ...Option) (*Signer, error) {
 	if maxTokenTTL <= 0 {
 		return nil, errors.New("token: maxTokenTTL must be positive")
+	}
+	var o signerOptions
+	for _, opt := range opts {
+		opt(&o)
 	}
 	s := &Signer{ks: ks, clock: clock, maxTTL: maxTokenTTL}
 	s.mu.Lock()
@@ -108,7 +156,15 @@ func NewSigner(ctx context.Context, ks KeyStore, clock clockwork.Clock, maxToken
 	if s.set.Load().active != nil {
 		return s, nil
 	}
-	if _, err := s.insertNewKey(ctx); err != nil {
+	if o.pending != nil {
+		k, err := o.pending.wait(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if err := s.ks.InsertSigningKey(ctx, k); err != nil {
+			return nil, fmt.Errorf("token: store key: %w", err)
+		}
+	} else if _, err := s.insertNewKey(ctx); err != nil {
 		return nil, err
 	}
 	if err := s.reloadLocked(ctx); err != nil {

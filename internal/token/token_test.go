@@ -694,3 +694,41 @@ func TestStagedKeyIsPublishedBeforeItSigns_REQ_JWT_07(t *testing.T) {
 		t.Errorf("Prune after the window: %v, %d keys left", err, ks.len())
 	}
 }
+
+// A key generated ahead, while a first start migrates, is the one an empty
+// store gets; a store that has a key keeps it and ignores the pending one.
+func TestNewSignerStoresThePendingKeyOnlyWhenTheStoreHasNone(t *testing.T) {
+	ctx := context.Background()
+	clock := clockwork.NewFakeClockAt(start)
+
+	ahead := GenerateAhead(clock)
+	empty := newMemStore()
+	s, err := NewSigner(ctx, empty, clock, ttl, WithPendingKey(ahead))
+	if err != nil {
+		t.Fatalf("NewSigner: %v", err)
+	}
+	want, _ := ahead.wait(ctx)
+	stored, _ := empty.SigningKeys(ctx)
+	if len(stored) != 1 || stored[0].KID != want.KID || s.ActiveKID() != want.KID {
+		t.Fatalf("empty store: stored %d key(s), active %s; want only the pending key %s", len(stored), s.ActiveKID(), want.KID)
+	}
+	if _, err := verifyWithGoJose(t, s.JWKS(), sign(t, s, sessionClaims(t, clock.Now())), clock.Now()); err != nil {
+		t.Fatalf("token signed with the pending key does not verify: %v", err)
+	}
+
+	// Restarting on that store with another pending key changes nothing.
+	again, err := NewSigner(ctx, empty, clock, ttl, WithPendingKey(GenerateAhead(clock)))
+	if err != nil {
+		t.Fatalf("NewSigner on a store with a key: %v", err)
+	}
+	if stored, _ := empty.SigningKeys(ctx); len(stored) != 1 || again.ActiveKID() != want.KID {
+		t.Fatalf("store with a key: %d key(s), active %s; want the first key %s alone", len(stored), again.ActiveKID(), want.KID)
+	}
+
+	// A pending key that failed fails the start rather than leaving it keyless.
+	failed := &PendingKey{done: make(chan struct{}), err: errors.New("entropy ran out")}
+	close(failed.done)
+	if _, err := NewSigner(ctx, newMemStore(), clock, ttl, WithPendingKey(failed)); err == nil {
+		t.Fatal("NewSigner accepted a pending key that failed")
+	}
+}
