@@ -57,7 +57,33 @@ func (a *app) renderSignInStart(c echo.Context, status int, identifier string, q
 		Hidden: redirectHidden(q), Errors: errs, SignUpURL: a.signUpLink(q), JoinWaitlist: a.waitlistOn(),
 		Passkey: a.passkeyLogin(c, redirectHidden(q))}
 	p.Page.Passkeys = p.Passkey != nil
+	a.markLastUsed(c, &p)
 	return render(c, status, views.SignInStartPage(p))
+}
+
+// markLastUsed marks the provider button or the passkey button this
+// browser last signed in with, as Clerk's sign-in does ("Last used"): the
+// strategy its client's last sign-in recorded. It reads the client only
+// when the page offers such a button. A password or code needs no mark:
+// the identifier field is the way to either.
+func (a *app) markLastUsed(c echo.Context, p *views.SignInStart) {
+	if len(p.Social) == 0 && p.Passkey == nil {
+		return
+	}
+	cid := a.clientID(c)
+	if cid == "" {
+		return
+	}
+	client, err := a.Sessions.Repo.ClientByID(c.Request().Context(), cid)
+	if err != nil || client.LastStrategy == "" {
+		return // a client not stored yet (none has signed in on it), or one from before this was kept
+	}
+	for i := range p.Social {
+		p.Social[i].LastUsed = client.LastStrategy == "oauth_"+p.Social[i].Provider
+	}
+	if p.Passkey != nil {
+		p.Passkey.LastUsed = client.LastStrategy == flow.Passkey
+	}
 }
 
 // POST /sign-in: start a flow for the identifier, and start its first

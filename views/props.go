@@ -114,6 +114,9 @@ type SocialButton struct {
 	Name     string // "GitHub", shown alone on icon-style buttons
 	Label    string // "Continue with GitHub"
 	URL      string // GET /sign-in/oauth/{provider}?…
+	// LastUsed marks the provider this browser last signed in with
+	// ("Last used", as Clerk's sign-in shows it).
+	LastUsed bool
 }
 
 // SignInStart is /sign-in: the identifier step.
@@ -886,6 +889,7 @@ type PasskeyForm struct {
 	OptionsURL string
 	Hidden     []Hidden // flow fields, redirect parameters
 	Label      string   // the button
+	LastUsed   bool     // this browser last signed in with a passkey
 }
 
 // SignInPasskey is the first-factor step that signs in with a passkey.

@@ -114,7 +114,8 @@ func (e *env) signIn(userID string) *session.Session {
 	}
 	var s *session.Session
 	err = e.st.InTx(ctx, func(q *store.Q) error {
-		s, err = e.svc.Sessions.Start(ctx, q, c.ID, userID, meta.IP, meta.UserAgent, e.clock.Now())
+		s, err = e.svc.Sessions.Start(ctx, q, session.Proof{ClientID: c.ID, UserID: userID, IP: meta.IP,
+			UserAgent: meta.UserAgent, Strategy: flow.Password, FirstFactorAt: e.clock.Now()})
 		return err
 	})
 	if err != nil {

@@ -132,8 +132,10 @@ type ClientObject struct {
 	SignInID            *string          `json:"sign_in_id"`
 	SignUpID            *string          `json:"sign_up_id"`
 	LastActiveSessionID *string          `json:"last_active_session_id"`
-	// LastAuthenticationStrategy is always null: the portal does not keep
-	// which factor a client's sign-ins used once their flows are gone.
+	// LastAuthenticationStrategy is how the sign-in that made the client
+	// proved who the person was ("password", "oauth_google", …); null for a
+	// client no sign-in made (one a browser holds before signing in, or
+	// after a sign-in that was not recorded, before this was kept).
 	LastAuthenticationStrategy *string `json:"last_authentication_strategy"`
 	UpdatedAt                  int64   `json:"updated_at"`
 	CreatedAt                  int64   `json:"created_at"`
@@ -145,7 +147,7 @@ type ClientObject struct {
 func (v *ClientView) ToObject() ClientObject {
 	o := ClientObject{Object: "client", ID: v.Client.ID, SessionIDs: make([]string, 0, len(v.Sessions)),
 		Sessions: make([]session.Object, 0, len(v.Sessions)), SignInID: optional(v.SignInID),
-		SignUpID: optional(v.SignUpID), CreatedAt: v.Client.CreatedAt.UnixMilli(), UpdatedAt: v.Client.UpdatedAt.UnixMilli()}
+		SignUpID: optional(v.SignUpID), LastAuthenticationStrategy: optional(v.Client.LastStrategy), CreatedAt: v.Client.CreatedAt.UnixMilli(), UpdatedAt: v.Client.UpdatedAt.UnixMilli()}
 	var last *session.Session
 	for i := range v.Sessions {
 		s := &v.Sessions[i]

@@ -56,9 +56,11 @@ func TestClerkSDKGetsAndVerifiesClients_REQ_SES_01(t *testing.T) {
 		if got.LastActiveSessionID == nil || *got.LastActiveSessionID != c.SID {
 			t.Errorf("%s: last_active_session_id = %v, want %s", what, got.LastActiveSessionID, c.SID)
 		}
-		if got.SignInID != nil || got.SignUpID != nil || got.LastAuthenticationStrategy != nil {
-			t.Errorf("%s: sign_in_id %v, sign_up_id %v, last_authentication_strategy %v; want null (nothing under way)",
-				what, got.SignInID, got.SignUpID, got.LastAuthenticationStrategy)
+		if got.SignInID != nil || got.SignUpID != nil {
+			t.Errorf("%s: sign_in_id %v, sign_up_id %v; want null (nothing under way)", what, got.SignInID, got.SignUpID)
+		}
+		if s := got.LastAuthenticationStrategy; s == nil || *s != "password" {
+			t.Errorf("%s: last_authentication_strategy %v; want password, the way this client signed up", what, s)
 		}
 		if got.CreatedAt == 0 || got.UpdatedAt < got.CreatedAt {
 			t.Errorf("%s: created_at %d, updated_at %d", what, got.CreatedAt, got.UpdatedAt)

@@ -37,7 +37,8 @@ func TestSignInTakesTheUserBeforeTheSessions(t *testing.T) {
 		}
 		go func() {
 			started <- svc.InTx(ctx, func(r session.Repo) error {
-				_, err := svc.Start(ctx, r, first.ClientID, first.UserID, "203.0.113.9", "Firefox", clock.Now())
+				_, err := svc.Start(ctx, r, session.Proof{ClientID: first.ClientID, UserID: first.UserID,
+					IP: "203.0.113.9", UserAgent: "Firefox", Strategy: "password", FirstFactorAt: clock.Now()})
 				return err
 			})
 		}()

@@ -147,25 +147,35 @@ func (s *Service) ClaimClient(ctx context.Context, clientID string) (*Client, er
 	return &nc, nil
 }
 
-// Start creates a new session for userID, inside the caller's transaction
-// r, on a new client that succeeds clientID: the browser signing in gets a
-// new session and a new client (REQ-SES-02), whose ID the returned
-// session's ClientID holds and the caller hands to that browser. Any
-// session clientID had is ended first.
+// Proof is what a sign-in proved, and from where: what Start needs.
+type Proof struct {
+	// ClientID is the browser's client before it signed in; "" for none.
+	ClientID  string
+	UserID    string
+	IP        string
+	UserAgent string
+	// Strategy is the first factor's, by Clerk's name ("password",
+	// "oauth_github", "ticket", …): the new client's LastStrategy.
+	Strategy      string
+	FirstFactorAt time.Time
+	// SecondFactorAt is when the sign-in verified a second factor too, which
+	// the token's fva claim reports; nil for none.
+	SecondFactorAt *time.Time
+}
+
+// Start creates a new session for p.UserID, inside the caller's
+// transaction r, on a new client that succeeds p.ClientID: the browser
+// signing in gets a new session and a new client (REQ-SES-02), whose ID the
+// returned session's ClientID holds and the caller hands to that browser.
+// Any session p.ClientID had is ended first.
 //
 // It is the one door every way of signing in goes through, so it is where a
 // banned or admin-locked account is refused, whatever factor was used.
-func (s *Service) Start(ctx context.Context, r Repo, clientID, userID, ip, ua string, firstFactorAt time.Time) (*Session, error) {
-	return s.StartFactors(ctx, r, clientID, userID, ip, ua, firstFactorAt, nil)
-}
-
-// StartFactors is Start for a sign-in that verified a second factor too
-// (secondFactorAt), which the token's fva claim reports.
-func (s *Service) StartFactors(ctx context.Context, r Repo, clientID, userID, ip, ua string, firstFactorAt time.Time, secondFactorAt *time.Time) (*Session, error) {
+func (s *Service) Start(ctx context.Context, r Repo, p Proof) (*Session, error) {
 	now := s.Clock.Now()
-	return s.start(ctx, r, Session{ClientID: clientID, UserID: userID, FirstFactorAt: firstFactorAt,
-		SecondFactorAt: secondFactorAt, ReverifiedAt: lastFactor(firstFactorAt, secondFactorAt), IP: ip, UserAgent: ua,
-		ExpireAt: now.Add(s.Policy.MaxLifetime)})
+	return s.start(ctx, r, Session{ClientID: p.ClientID, UserID: p.UserID, FirstFactorAt: p.FirstFactorAt,
+		SecondFactorAt: p.SecondFactorAt, ReverifiedAt: lastFactor(p.FirstFactorAt, p.SecondFactorAt), IP: p.IP,
+		UserAgent: p.UserAgent, ExpireAt: now.Add(s.Policy.MaxLifetime)}, p.Strategy)
 }
 
 // Impersonation is what an actor token gives the session it starts.
@@ -197,7 +207,7 @@ func (s *Service) StartImpersonation(ctx context.Context, r Repo, clientID, user
 		life = imp.MaxLifetime
 	}
 	return s.start(ctx, r, Session{ClientID: clientID, UserID: userID, FirstFactorAt: now, IP: ip, UserAgent: ua,
-		ExpireAt: now.Add(life), Actor: imp.Actor})
+		ExpireAt: now.Add(life), Actor: imp.Actor}, "")
 }
 
 // ErrUserNotFound answers StartUnproved for a user that does not exist.
@@ -223,7 +233,7 @@ func (s *Service) StartUnproved(ctx context.Context, userID, ip, ua string) (*Se
 	err := s.InTx(ctx, func(r Repo) error {
 		var err error
 		sess, err = s.start(ctx, r, Session{UserID: userID, IP: ip, UserAgent: ua,
-			ExpireAt: s.Clock.Now().Add(s.Policy.MaxLifetime)})
+			ExpireAt: s.Clock.Now().Add(s.Policy.MaxLifetime)}, "")
 		if errors.Is(err, apperr.ErrNotFound) {
 			return ErrUserNotFound
 		}
@@ -236,8 +246,9 @@ func (s *Service) StartUnproved(ctx context.Context, userID, ip, ua string) (*Se
 }
 
 // start creates sess (its factor times, expiry and actor set by the
-// caller) as the client's one active session.
-func (s *Service) start(ctx context.Context, r Repo, sess Session) (*Session, error) {
+// caller) as the client's one active session, on a new client whose last
+// strategy is strategy.
+func (s *Service) start(ctx context.Context, r Repo, sess Session, strategy string) (*Session, error) {
 	now := s.Clock.Now()
 	// Read in the transaction, so a ban or lock that lands meanwhile wins.
 	// The user's row first, then its standing: a ban that lands meanwhile
@@ -266,7 +277,7 @@ func (s *Service) start(ctx context.Context, r Repo, sess Session) (*Session, er
 	// in the browser from elsewhere, say) does not share it (REQ-SES-02).
 	// The caller gives the browser the new client's cookie.
 	nc := Client{ID: id.New(id.Client), CreatedAt: now, UpdatedAt: now, Handoff: handoffHash(handoffFrom(ctx)),
-		PreviousID: sess.ClientID}
+		PreviousID: sess.ClientID, LastStrategy: strategy}
 	if err := r.CreateClient(ctx, nc); err != nil {
 		return nil, err
 	}

@@ -76,7 +76,8 @@ func (e *env) start(clientID, userID string) *session.Session {
 	var sess *session.Session
 	err := e.svc.InTx(e.t.Context(), func(r session.Repo) error {
 		var err error
-		sess, err = e.svc.Start(e.t.Context(), r, clientID, userID, "203.0.113.9", "Firefox", e.clock.Now())
+		sess, err = e.svc.Start(e.t.Context(), r, session.Proof{ClientID: clientID, UserID: userID,
+			IP: "203.0.113.9", UserAgent: "Firefox", Strategy: "password", FirstFactorAt: e.clock.Now()})
 		return err
 	})
 	if err != nil {

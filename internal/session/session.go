@@ -26,6 +26,11 @@ type Client struct {
 	// PreviousID is, for a client a sign-in made, the client the browser
 	// held before it; "" otherwise.
 	PreviousID string
+	// LastStrategy is, for a client a sign-in made, how it proved who the
+	// person was, by Clerk's strategy name (StrategyPassword, "oauth_github",
+	// …); "" for a session nobody signed in to and for a client no sign-in
+	// made.
+	LastStrategy string
 }
 
 // Session is one signed-in period of a user on a client.

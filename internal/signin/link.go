@@ -47,7 +47,8 @@ func (s *Service) ConfirmLink(ctx context.Context, v *flow.Verification, clientI
 	// while a new password is due (the old one marked as compromised).
 	if s.LinkOtherDeviceSession && clientID != "" && !s.NeedsSecondFactor(u) && !u.PasswordCompromised() {
 		if err := s.InTx(ctx, func(r Repo) error {
-			res.Session, err = s.Sessions.Start(ctx, r, clientID, u.ID, meta.IP, meta.UserAgent, now)
+			res.Session, err = s.Sessions.Start(ctx, r, session.Proof{ClientID: clientID, UserID: u.ID, IP: meta.IP,
+				UserAgent: meta.UserAgent, Strategy: flow.EmailLink, FirstFactorAt: now})
 			return err
 		}); err != nil {
 			return nil, err

@@ -64,10 +64,12 @@ func (s *Service) ResetPassword(ctx context.Context, f *flow.Flow, newPassword s
 		if err := emitUserUpdated(ctx, r, u.ID, now); err != nil {
 			return err
 		}
-		first, second := now, (*time.Time)(nil)
+		// Signed in by the reset code, or, for a password marked as
+		// compromised, by the factors that passed before it was asked for.
+		strategy, first, second := f.Data.Strategy, now, (*time.Time)(nil)
 		switch {
 		case f.Data.FactorsPassed && f.Data.FirstFactorAt != nil:
-			first, second = *f.Data.FirstFactorAt, f.Data.SecondFactorAt
+			strategy, first, second = f.Data.FirstFactor, *f.Data.FirstFactorAt, f.Data.SecondFactorAt
 		case s.NeedsSecondFactor(u): // the new password stands; signing in takes the second step
 			f.Status, f.Data.FirstFactor, f.Data.FirstFactorAt, f.Data.Strategy, f.UpdatedAt =
 				flow.NeedsSecondFactor, f.Data.Strategy, &now, "", now
@@ -76,7 +78,8 @@ func (s *Service) ResetPassword(ctx context.Context, f *flow.Flow, newPassword s
 		if err := r.RecordSignIn(ctx, u.ID, now); err != nil {
 			return err
 		}
-		if sess, err = s.Sessions.StartFactors(ctx, r, f.ClientID, u.ID, meta.IP, meta.UserAgent, first, second); err != nil {
+		if sess, err = s.Sessions.Start(ctx, r, session.Proof{ClientID: f.ClientID, UserID: u.ID, IP: meta.IP,
+			UserAgent: meta.UserAgent, Strategy: strategy, FirstFactorAt: first, SecondFactorAt: second}); err != nil {
 			return err
 		}
 		f.Status, f.SessionID, f.UpdatedAt, f.Data.FirstFactorAt = flow.Complete, sess.ID, now, &first

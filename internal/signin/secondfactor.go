@@ -183,8 +183,7 @@ func (s *Service) secondFactor(ctx context.Context, f *flow.Flow, name string) (
 func (s *Service) StartNewPassword(ctx context.Context, clientID string, u *user.User, first, redirectURL string) (*flow.Flow, error) {
 	f := s.newFlowFor(clientID, u, redirectURL)
 	now := s.Clock.Now()
-	f.Data.FirstFactor = first
-	awaitNewPassword(f, now, nil, now)
+	awaitNewPassword(f, first, now, nil, now)
 	if err := s.Repo.CreateFlow(ctx, f); err != nil {
 		return nil, err
 	}

@@ -309,7 +309,7 @@ func (s *Service) complete(ctx context.Context, f *flow.Flow, u *user.User, meta
 // is done). first is the first factor's strategy, for s.Watch.
 func (s *Service) finish(ctx context.Context, f *flow.Flow, u *user.User, meta flow.Meta, first string, firstAt time.Time, secondAt *time.Time) (*session.Session, error) {
 	if u.PasswordCompromised() {
-		awaitNewPassword(f, firstAt, secondAt, s.Clock.Now())
+		awaitNewPassword(f, first, firstAt, secondAt, s.Clock.Now())
 		return nil, s.save(ctx, s.Repo, f)
 	}
 	var sess *session.Session
@@ -319,7 +319,8 @@ func (s *Service) finish(ctx context.Context, f *flow.Flow, u *user.User, meta f
 			return err
 		}
 		var err error
-		if sess, err = s.Sessions.StartFactors(ctx, r, f.ClientID, u.ID, meta.IP, meta.UserAgent, firstAt, secondAt); err != nil {
+		if sess, err = s.Sessions.Start(ctx, r, session.Proof{ClientID: f.ClientID, UserID: u.ID, IP: meta.IP,
+			UserAgent: meta.UserAgent, Strategy: first, FirstFactorAt: firstAt, SecondFactorAt: secondAt}); err != nil {
 			return err
 		}
 		f.Status, f.SessionID, f.UpdatedAt, f.Data.FirstFactorAt = flow.Complete, sess.ID, now, &firstAt
@@ -357,8 +358,8 @@ func (s *Service) refuseCompromised(ctx context.Context, f *flow.Flow) error {
 // firstAt, the second at secondAt or none), to needs_new_password because
 // the account's password is marked as compromised: ResetPassword then
 // starts the session with those factor times.
-func awaitNewPassword(f *flow.Flow, firstAt time.Time, secondAt *time.Time, now time.Time) {
-	f.Status, f.Data.Strategy, f.UpdatedAt = flow.NeedsNewPassword, "", now
+func awaitNewPassword(f *flow.Flow, first string, firstAt time.Time, secondAt *time.Time, now time.Time) {
+	f.Status, f.Data.Strategy, f.Data.FirstFactor, f.UpdatedAt = flow.NeedsNewPassword, "", first, now
 	f.Data.PasswordCompromised, f.Data.FactorsPassed, f.Data.ResetVerifiedAt = true, true, &now
 	f.Data.FirstFactorAt, f.Data.SecondFactorAt = &firstAt, secondAt
 }

@@ -71,13 +71,14 @@ func (s *Service) SignInWithTicket(ctx context.Context, clientID, ticket, redire
 			return r.CreateFlow(ctx, f)
 		}
 		if u.PasswordCompromised() { // a new password first, as after any factor
-			awaitNewPassword(f, now, nil, now)
+			awaitNewPassword(f, flow.Ticket, now, nil, now)
 			return r.CreateFlow(ctx, f)
 		}
 		if err := r.RecordSignIn(ctx, u.ID, now); err != nil {
 			return err
 		}
-		if sess, err = s.Sessions.Start(ctx, r, clientID, u.ID, meta.IP, meta.UserAgent, now); err != nil {
+		if sess, err = s.Sessions.Start(ctx, r, session.Proof{ClientID: clientID, UserID: u.ID, IP: meta.IP,
+			UserAgent: meta.UserAgent, Strategy: flow.Ticket, FirstFactorAt: now}); err != nil {
 			return err
 		}
 		f.Status, f.SessionID = flow.Complete, sess.ID

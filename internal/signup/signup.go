@@ -397,6 +397,7 @@ func (s *Service) verified(ctx context.Context, f *flow.Flow, strategy string, m
 	} else {
 		f.Data.EmailVerified = true
 	}
+	f.Data.Verified = strategy
 	f.Data.Strategy = s.nextStrategy(f)
 	f.UpdatedAt = s.Clock.Now()
 	if f.Data.Strategy != "" {
@@ -431,7 +432,7 @@ func (s *Service) ConfirmLink(ctx context.Context, v *flow.Verification, clientI
 		return &signin.LinkResult{Flow: f, Session: sess}, err
 	}
 	// Another device: record the verification; the first browser carries on.
-	f.Data.EmailVerified, f.UpdatedAt = true, s.Clock.Now()
+	f.Data.EmailVerified, f.Data.Verified, f.UpdatedAt = true, flow.EmailLink, s.Clock.Now()
 	f.Data.Strategy = s.nextStrategy(f)
 	if err := s.save(ctx, s.Repo, f); err != nil {
 		return nil, err
@@ -553,7 +554,8 @@ func (s *Service) complete(ctx context.Context, f *flow.Flow, m flow.Meta) (*ses
 				return err
 			}
 		}
-		if sess, err = s.Sessions.Start(ctx, r, f.ClientID, u.ID, m.IP, m.UserAgent, now); err != nil {
+		if sess, err = s.Sessions.Start(ctx, r, session.Proof{ClientID: f.ClientID, UserID: u.ID, IP: m.IP,
+			UserAgent: m.UserAgent, Strategy: signUpStrategy(f.Data), FirstFactorAt: now}); err != nil {
 			return err
 		}
 		f.Status, f.UserID, f.SessionID, f.UpdatedAt, f.Data.FirstFactorAt = flow.Complete, u.ID, sess.ID, now, &now
@@ -769,4 +771,17 @@ func firstNonEmpty(v ...string) string {
 		}
 	}
 	return ""
+}
+
+// signUpStrategy names, by Clerk's strategy names, how a sign-up proved who
+// the person is: the provider it came through, else the password chosen,
+// else the address or number it verified; "" for none of those.
+func signUpStrategy(d flow.Data) string {
+	switch {
+	case d.External != nil:
+		return "oauth_" + d.External.Provider
+	case d.PasswordHash != "":
+		return flow.Password
+	}
+	return d.Verified
 }

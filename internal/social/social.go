@@ -195,7 +195,8 @@ func (s *Service) signInUser(ctx context.Context, clientID, userID string, x use
 		if err := r.RecordSignIn(ctx, userID, now); err != nil {
 			return err
 		}
-		sess, err = s.Sessions.Start(ctx, r, clientID, userID, m.IP, m.UserAgent, now)
+		sess, err = s.Sessions.Start(ctx, r, session.Proof{ClientID: clientID, UserID: userID, IP: m.IP,
+			UserAgent: m.UserAgent, Strategy: "oauth_" + x.Provider, FirstFactorAt: now})
 		return err
 	})
 	if err != nil {

@@ -13,7 +13,7 @@ import (
 
 // ListClients returns one page of every client, newest first.
 func (q *Q) ListClients(ctx context.Context, limit, offset int) ([]session.Client, error) {
-	rows, err := q.query(ctx, `SELECT id, created_at, updated_at, handoff, previous_id FROM clients
+	rows, err := q.query(ctx, `SELECT id, created_at, updated_at, handoff, previous_id, last_strategy FROM clients
 		ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?`, limit, offset)
 	if err != nil {
 		return nil, err
@@ -25,7 +25,7 @@ func (q *Q) ListClients(ctx context.Context, limit, offset int) ([]session.Clien
 			c    session.Client
 			a, b int64
 		)
-		if err := rows.Scan(&c.ID, &a, &b, &c.Handoff, &c.PreviousID); err != nil {
+		if err := rows.Scan(&c.ID, &a, &b, &c.Handoff, &c.PreviousID, &c.LastStrategy); err != nil {
 			return nil, err
 		}
 		c.CreatedAt, c.UpdatedAt = fromMS(a), fromMS(b)

@@ -12,8 +12,8 @@ import (
 // CreateClient inserts a browser client; ErrConflict when its ID is
 // taken.
 func (q *Q) CreateClient(ctx context.Context, c session.Client) error {
-	_, err := q.exec(ctx, `INSERT INTO clients (id, created_at, updated_at, handoff, previous_id) VALUES (?,?,?,?,?)`,
-		c.ID, ms(c.CreatedAt), ms(c.UpdatedAt), c.Handoff, c.PreviousID)
+	_, err := q.exec(ctx, `INSERT INTO clients (id, created_at, updated_at, handoff, previous_id, last_strategy) VALUES (?,?,?,?,?,?)`,
+		c.ID, ms(c.CreatedAt), ms(c.UpdatedAt), c.Handoff, c.PreviousID, c.LastStrategy)
 	if isUnique(err) {
 		return ErrConflict
 	}
@@ -67,8 +67,8 @@ func (q *Q) ClientByID(ctx context.Context, id string) (*session.Client, error) 
 		c    session.Client
 		a, b int64
 	)
-	err := q.row(ctx, `SELECT id, created_at, updated_at, handoff, previous_id FROM clients WHERE id = ?`, id).
-		Scan(&c.ID, &a, &b, &c.Handoff, &c.PreviousID)
+	err := q.row(ctx, `SELECT id, created_at, updated_at, handoff, previous_id, last_strategy FROM clients WHERE id = ?`, id).
+		Scan(&c.ID, &a, &b, &c.Handoff, &c.PreviousID, &c.LastStrategy)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNotFound
 	}
