@@ -58,12 +58,13 @@ func TestDarkLogoByFileOrURL(t *testing.T) {
 // with what to write instead, as the light logo's refusals do.
 func TestDarkLogoRefused(t *testing.T) {
 	cases := []struct {
-		name, dark string
-		file       string // written next to the theme with data, when set
-		data       []byte
-		key        string
-		line       int // 0: not checked
-		want       []string
+		name string
+		dark string // the lines under dark: options: ("": a logo key under dark: itself)
+		file string // written next to the theme with data, when set
+		data []byte
+		key  string
+		line int // 0: not checked
+		want []string
 	}{
 		{"file and URL", "logoImageFile: d.svg\n    logoImageUrl: https://cdn.acme.example/d.svg", "d.svg", []byte(svgDarkLogo),
 			"dark.options.logoImageFile", 0, []string{"logoImageUrl is set too", "one of logoImageUrl"}},
@@ -85,6 +86,8 @@ func TestDarkLogoRefused(t *testing.T) {
 			"dark.options.logoImageFile", 0, []string{"1×5000 pixels"}},
 		{"too big", "logoImageFile: d.png", "d.png", append(pngOf(t, 4, 4), make([]byte, maxLogo)...),
 			"dark.options.logoImageFile", 0, []string{"at most 512 KiB"}},
+		{"not under options", "", "", nil,
+			"dark.logoImageFile", 5, []string{"unknown key", "options: with logoImageFile: indented under it"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -93,7 +96,11 @@ func TestDarkLogoRefused(t *testing.T) {
 			if c.file != "" {
 				writeFile(t, filepath.Join(dir, c.file), c.data)
 			}
-			path := writeTheme(t, dir, "acme.yaml", "extends: auto\noptions:\n  logoImageFile: logo.png\ndark:\n  options:\n    "+c.dark+"\n")
+			body := "extends: auto\noptions:\n  logoImageFile: logo.png\ndark:\n  options:\n    " + c.dark + "\n"
+			if c.dark == "" {
+				body = "extends: auto\noptions:\n  logoImageFile: logo.png\ndark:\n  logoImageFile: logo.png\n"
+			}
+			path := writeTheme(t, dir, "acme.yaml", body)
 			_, err := Load(path, false)
 			var te *Error
 			if !errors.As(err, &te) {

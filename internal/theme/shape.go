@@ -125,8 +125,11 @@ func darkShape(source string, v *yaml.Node) error {
 				}
 			}
 		default:
-			return &Error{File: source, Line: k.Line, Key: "dark." + k.Value, Problem: "unknown key",
-				Accepts: suggest(k.Value, []string{"extends", "variables", "options"}, "one of the keys: ")}
+			accepts := suggest(k.Value, []string{"extends", "variables", "options"}, "one of the keys: ")
+			if slices.Contains(darkKeys, k.Value) {
+				accepts = "options: with " + k.Value + ": indented under it, under dark:"
+			}
+			return &Error{File: source, Line: k.Line, Key: "dark." + k.Value, Problem: "unknown key", Accepts: accepts}
 		}
 	}
 	return nil
