@@ -113,17 +113,24 @@ func (a *app) dress(c echo.Context, p *views.Page) {
 	if logo := t.Logo(); logo != nil {
 		p.LogoURL = logo.URL()
 	}
+	p.DarkLogoURL = o.DarkLogoImageURL
+	if logo := t.DarkLogo(); logo != nil {
+		p.DarkLogoURL = logo.URL()
+	}
 	p.TermsURL, p.PrivacyURL, p.HelpURL = o.TermsPageURL, o.PrivacyPageURL, o.HelpPageURL
 	p.SocialVariant, p.SocialPlacement = o.SocialButtonsVariant, o.SocialButtonsPlacement
 	p.HideOptionalFields = !o.ShowOptionalFields
 }
 
-// cspExtra lets the theme's logo load from its own origin, and in
-// development lets /dev/themes frame a page it previews.
+// cspExtra lets the theme's logos (light and dark) load from their own
+// origins, and in development lets /dev/themes frame a page it previews.
 func (a *app) cspExtra(c echo.Context) CSPExtra {
 	var e CSPExtra
-	if u, err := url.Parse(a.theme(c).Options.LogoImageURL); err == nil && u.Host != "" {
-		e.ImgSrc = []string{u.Scheme + "://" + u.Host}
+	o := a.theme(c).Options
+	for _, logo := range []string{o.LogoImageURL, o.DarkLogoImageURL} {
+		if u, err := url.Parse(logo); err == nil && u.Host != "" {
+			e.ImgSrc = append(e.ImgSrc, u.Scheme+"://"+u.Host)
+		}
 	}
 	e.FrameSelf = a.previewTheme(c) != ""
 	return e
@@ -158,9 +165,17 @@ const logoCSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; s
 // GET /theme-logo: the logo file the theme names (options.logoImageFile),
 // as read at start-up (in development, again when it changes). Linked
 // with ?v=<version> like /theme.css, and public: emails show it too.
+// With ?scheme=dark, the dark-mode one (dark.options.logoImageFile), which
+// pages offer the browser under prefers-color-scheme: dark.
 func (a *app) themeLogo(c echo.Context) error {
 	t, _ := a.Theme.Theme() // the configured theme: a previewed shipped theme has no file
-	logo := t.Logo()
+	var logo *theme.Logo
+	switch c.QueryParam(theme.LogoScheme) {
+	case "":
+		logo = t.Logo()
+	case "dark":
+		logo = t.DarkLogo()
+	}
 	if logo == nil {
 		return echo.ErrNotFound
 	}

@@ -82,6 +82,38 @@ func TestLogoPlacementAndFooterPages(t *testing.T) {
 	}
 }
 
+// A dark-mode logo is a <source> the browser picks under
+// prefers-color-scheme: dark, before the <img> that keeps the light logo,
+// its alt text and its class; without one the <img> stands alone.
+func TestDarkLogoIsAPictureSource(t *testing.T) {
+	for _, link := range []string{"", "https://example.com/"} {
+		p := themed(t, func(p *Page) {
+			p.LogoURL, p.DarkLogoURL, p.LogoLink = "/theme-logo?v=1", "/theme-logo?v=2&scheme=dark", link
+		})
+		doc, _ := render(t, SignInStartPage(SignInStart{Page: p}))
+		pic := doc.Find(".cl-logoBox picture.cl-logoPicture")
+		src := pic.Children().First()
+		img := pic.Children().Last()
+		if pic.Length() != 1 || pic.Children().Length() != 2 || !src.Is("source") || !img.Is("img.cl-logoImage") {
+			t.Fatalf("link %q: picture %v", link, pic.Nodes)
+		}
+		if src.AttrOr("media", "") != "(prefers-color-scheme: dark)" || src.AttrOr("srcset", "") != "/theme-logo?v=2&scheme=dark" {
+			t.Errorf("link %q: source %v", link, src.Nodes[0].Attr)
+		}
+		alt := "Acme"
+		if link != "" {
+			alt = "Acme home page"
+		}
+		if img.AttrOr("src", "") != "/theme-logo?v=1" || img.AttrOr("alt", "") != alt {
+			t.Errorf("link %q: img %v", link, img.Nodes[0].Attr)
+		}
+	}
+	p := themed(t, func(p *Page) { p.LogoURL = "/theme-logo?v=1" })
+	if doc, _ := render(t, SignInStartPage(SignInStart{Page: p})); doc.Find("picture, source").Length() != 0 {
+		t.Error("a <picture> without a dark logo")
+	}
+}
+
 func TestDirAttribute(t *testing.T) {
 	doc, _ := render(t, SignInStartPage(SignInStart{Page: themed(t, func(p *Page) { p.Lang, p.Dir = "ar", "rtl" })}))
 	if h := doc.Find("html"); h.AttrOr("lang", "") != "ar" || h.AttrOr("dir", "") != "rtl" {

@@ -32,6 +32,7 @@ type Page struct {
 	CustomCSS string
 	// Logo and footer links from the theme's options; empty = not shown.
 	LogoURL       string
+	DarkLogoURL   string // drawn instead under prefers-color-scheme: dark; only with LogoURL
 	LogoLink      string
 	LogoPlacement string // "inside" (the default), "outside" or "none"
 	TermsURL      string

@@ -153,12 +153,15 @@ func TestBadThemeStopsStartUp(t *testing.T) {
 	textLogo := filepath.Join(dir, "textlogo.yaml")
 	write(t, filepath.Join(dir, "notes.png"), "just some notes\n")
 	write(t, textLogo, "options:\n  logoImageFile: notes.png\n")
+	darkOption := filepath.Join(dir, "darkoption.yaml")
+	write(t, darkOption, "extends: auto\ndark:\n  options:\n    applicationName: Acme at night\n")
 	for name, env := range map[string]map[string]string{
 		"bad value":      {"PORTAL_THEME": bad},
 		"unknown theme":  {"PORTAL_THEME": "purple-rain"},
 		"missing css":    {"PORTAL_THEME_CSS": filepath.Join(dir, "nope.css")},
 		"missing logo":   {"PORTAL_THEME": logoless},
 		"text as logo":   {"PORTAL_THEME": textLogo},
+		"dark option":    {"PORTAL_THEME": darkOption},
 		"unknown locale": {"PORTAL_DEFAULT_LOCALE": "tlh"},
 	} {
 		t.Run(name, func(t *testing.T) {
@@ -197,6 +200,12 @@ func TestBadThemeStopsStartUp(t *testing.T) {
 				}
 			case "text as logo":
 				for _, want := range []string{"options.logoImageFile", "is not a PNG, JPEG, WebP, GIF or SVG image"} {
+					if !strings.Contains(msg, want) {
+						t.Errorf("error lacks %q: %s", want, msg)
+					}
+				}
+			case "dark option":
+				for _, want := range []string{darkOption + ":4: dark.options.applicationName", "applicationName under options:"} {
 					if !strings.Contains(msg, want) {
 						t.Errorf("error lacks %q: %s", want, msg)
 					}

@@ -29,13 +29,23 @@ type Logo struct {
 	Width, Height int    // in pixels; 0 for SVG, which scales
 	Version       string // a short hash of Data, for ETags and cache-busting URLs
 	File          string // where it was read from
+	Dark          bool   // the logo for prefers-color-scheme: dark (dark.options.logoImageFile)
 }
 
-// LogoPath is where the portal serves the theme's logo file.
-const LogoPath = "/theme-logo"
+// LogoPath is where the portal serves the theme's logo file; with
+// ?scheme=dark (LogoScheme), the dark-mode one.
+const (
+	LogoPath   = "/theme-logo"
+	LogoScheme = "scheme"
+)
 
 // URL is the logo's path on the portal, with its version.
-func (l *Logo) URL() string { return LogoPath + "?v=" + l.Version }
+func (l *Logo) URL() string {
+	if l.Dark {
+		return LogoPath + "?v=" + l.Version + "&" + LogoScheme + "=dark"
+	}
+	return LogoPath + "?v=" + l.Version
+}
 
 // Raster reports whether the logo is a PNG, JPEG or GIF: the formats every
 // mail client shows (several show neither SVG nor WebP).
@@ -58,11 +68,11 @@ var logoFormats = map[string]string{"png": "image/png", "jpeg": "image/jpeg", "g
 const logoAccepts = "the path of a PNG, JPEG, WebP, GIF or SVG file, relative to the theme file or absolute " +
 	"(or logoImageUrl: https://… for a logo served elsewhere)"
 
-// logo reads the file a theme names as its logo. Only a theme file on
-// disk may name one: ref is relative to its folder, dir, unless absolute.
-// What the file is, is told by its content, never by its name.
-func (l *loader) logo(ref, dir string, disk bool, source string) (*Logo, error) {
-	const key = "options.logoImageFile"
+// logo reads the file a theme names as its logo under key
+// (options.logoImageFile or dark.options.logoImageFile). Only a theme file
+// on disk may name one: ref is relative to its folder, dir, unless
+// absolute. What the file is, is told by its content, never by its name.
+func (l *loader) logo(ref, dir string, disk bool, source, key string) (*Logo, error) {
 	fail := func(problem, accepts string) error {
 		return &Error{File: source, Key: key, Value: ref, Problem: problem, Accepts: accepts}
 	}

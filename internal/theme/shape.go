@@ -100,7 +100,7 @@ func darkShape(source string, v *yaml.Node) error {
 	}
 	if v.Kind != yaml.MappingNode {
 		return &Error{File: source, Line: v.Line, Key: "dark", Problem: "not a set of keys",
-			Accepts: "extends and variables under it, as at the top of the file"}
+			Accepts: "extends, variables and options (the logo for dark mode) under it, as at the top of the file"}
 	}
 	for i := 0; i+1 < len(v.Content); i += 2 {
 		k, val := v.Content[i], v.Content[i+1]
@@ -113,15 +113,30 @@ func darkShape(source string, v *yaml.Node) error {
 			if err := section(source, "dark.variables.", val); err != nil {
 				return err
 			}
+		case "options":
+			if err := section(source, "dark.options.", val); err != nil {
+				return err
+			}
+			if val.Kind == yaml.MappingNode {
+				for j := 0; j+1 < len(val.Content); j += 2 {
+					if name := val.Content[j]; !slices.Contains(darkKeys, name.Value) {
+						return unknownDarkOption(source, name.Line, name.Value, val.Content[j+1].Value)
+					}
+				}
+			}
 		default:
-			return &Error{File: source, Line: k.Line, Key: "dark." + k.Value, Problem: "unknown key",
-				Accepts: suggest(k.Value, []string{"extends", "variables"}, "one of the keys: ")}
+			accepts := suggest(k.Value, []string{"extends", "variables", "options"}, "one of the keys: ")
+			if slices.Contains(darkKeys, k.Value) {
+				accepts = "options: with " + k.Value + ": indented under it, under dark:"
+			}
+			return &Error{File: source, Line: k.Line, Key: "dark." + k.Value, Problem: "unknown key", Accepts: accepts}
 		}
 	}
 	return nil
 }
 
-// section checks that variables: or options: holds name: value pairs.
+// section checks that variables: or options: (at the top or under dark:)
+// holds name: value pairs.
 func section(source, prefix string, v *yaml.Node) error {
 	if v.Kind == yaml.ScalarNode && v.Tag == "!!null" {
 		return nil
@@ -134,9 +149,10 @@ func section(source, prefix string, v *yaml.Node) error {
 	for i := 0; i+1 < len(v.Content); i += 2 {
 		k, val := v.Content[i], v.Content[i+1]
 		accepts := "a single value"
-		if vr, ok := lookupVariable(k.Value); ok && !strings.HasPrefix(prefix, "options") {
+		opts := strings.HasSuffix(prefix, "options.") // options. or dark.options.
+		if vr, ok := lookupVariable(k.Value); ok && !opts {
 			accepts = vr.kind.accepts
-		} else if o, ok := lookupOption(k.Value); ok && strings.HasPrefix(prefix, "options") {
+		} else if o, ok := lookupOption(k.Value); ok && opts {
 			accepts = o.kind.accepts
 		}
 		if k.Value == "fontWeight" {

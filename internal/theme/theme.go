@@ -37,6 +37,7 @@ type Theme struct {
 	dark    map[string]string // overrides under prefers-color-scheme: dark
 	sheets  []string          // stylesheets named by the chain, parent first
 	logo    *Logo             // options.logoImageFile, read
+	dkLogo  *Logo             // dark.options.logoImageFile, read
 	css     string
 	body    string
 	version string
@@ -88,6 +89,7 @@ type file struct {
 	Dark       *struct {
 		Extends   string            `yaml:"extends"`
 		Variables map[string]string `yaml:"variables"`
+		Options   map[string]string `yaml:"options"` // logoImageFile or logoImageUrl only
 	} `yaml:"dark"`
 }
 
@@ -136,7 +138,7 @@ func Load(nameOrPath string, dev bool) (*Theme, error) {
 		return nil, err
 	}
 	t := &Theme{Name: r.name, Source: r.source, vars: r.vars, dark: r.dark, sheets: r.sheets,
-		logo: r.logo, files: l.files}
+		logo: r.logo, dkLogo: r.darkLogo, files: l.files}
 	merged := map[string]string{}
 	for k, v := range defaultOptions {
 		merged[k] = v
@@ -148,6 +150,10 @@ func Load(nameOrPath string, dev bool) (*Theme, error) {
 		if v, ok := merged[o.Name]; ok {
 			o.set(&t.Options, v)
 		}
+	}
+	t.Options.DarkLogoImageURL = r.darkURL
+	if r.darkLogo != nil {
+		t.Options.DarkLogoImageFile = r.darkLogo.File
 	}
 	t.css = t.render()
 	t.body = t.css + strings.Join(t.sheets, "")
@@ -169,6 +175,9 @@ type resolved struct {
 	options      map[string]string
 	sheets       []string
 	logo         *Logo
+	// The dark-mode logo: a URL or a file read, or neither.
+	darkURL  string
+	darkLogo *Logo
 }
 
 // resolve reads ref (a shipped name, or a path relative to dir) and its
@@ -231,6 +240,7 @@ func (l *loader) resolve(ref, dir, from, key string) (*resolved, error) {
 			return nil, err
 		}
 		r.vars, r.options, r.dark, r.sheets, r.logo = parent.vars, parent.options, parent.dark, parent.sheets, parent.logo
+		r.darkURL, r.darkLogo = parent.darkURL, parent.darkLogo
 	}
 	if err := l.checkVars(source, "variables.", f.Variables, r.vars); err != nil {
 		return nil, err
@@ -253,13 +263,19 @@ func (l *loader) resolve(ref, dir, from, key string) (*resolved, error) {
 		}
 		r.options[k] = v
 	}
-	// Either logo setting of this file replaces the other one a parent set.
+	// Either logo setting of this file replaces the other one a parent set,
+	// and the parent's dark-mode logo with it: that was a version of the
+	// parent's logo, not of this one. This file's dark: options may set
+	// one of its own.
+	if hasURL || hasFile {
+		r.darkURL, r.darkLogo = "", nil
+	}
 	switch {
 	case hasURL:
 		delete(r.options, "logoImageFile")
 		r.logo = nil
 	case hasFile:
-		logo, err := l.logo(r.options["logoImageFile"], here, disk, source)
+		logo, err := l.logo(r.options["logoImageFile"], here, disk, source, "options.logoImageFile")
 		if err != nil {
 			return nil, err
 		}
@@ -267,6 +283,9 @@ func (l *loader) resolve(ref, dir, from, key string) (*resolved, error) {
 		r.options["logoImageFile"], r.logo = logo.File, logo
 	}
 	if f.Dark != nil {
+		if err := l.darkLogo(r, f.Dark.Options, here, disk, source); err != nil {
+			return nil, err
+		}
 		dark := map[string]string{}
 		switch {
 		case f.Dark.Extends != "":
@@ -294,6 +313,69 @@ func (l *loader) resolve(ref, dir, from, key string) (*resolved, error) {
 		r.sheets = append(slices.Clip(r.sheets), sheet)
 	}
 	return r, nil
+}
+
+// darkKeys are the options a theme's dark: section may set: the logo
+// drawn under prefers-color-scheme: dark. Every other option holds in
+// both colour schemes.
+var darkKeys = []string{"logoImageFile", "logoImageUrl"}
+
+// darkLogo applies a dark: section's options to r: a logo for dark mode,
+// by file or URL, checked as the light one is, replacing the one r
+// inherited. A dark-mode logo needs a logo to stand in for.
+func (l *loader) darkLogo(r *resolved, opts map[string]string, dir string, disk bool, source string) error {
+	for k, raw := range opts {
+		if !slices.Contains(darkKeys, k) {
+			return unknownDarkOption(source, 0, k, raw)
+		}
+	}
+	rawURL, hasURL := opts["logoImageUrl"]
+	rawFile, hasFile := opts["logoImageFile"]
+	switch {
+	case hasURL && hasFile:
+		return &Error{File: source, Key: "dark.options.logoImageFile", Value: rawFile, Problem: "logoImageUrl is set too",
+			Accepts: "one of logoImageUrl (an image on the web) and logoImageFile (a file on this machine)"}
+	case hasURL:
+		v, ok := logoURLKind.check(rawURL, l.dev)
+		if !ok {
+			return &Error{File: source, Key: "dark.options.logoImageUrl", Value: rawURL, Accepts: logoURLKind.accepts}
+		}
+		r.darkURL, r.darkLogo = v, nil
+	case hasFile:
+		ref, ok := fileKind.check(rawFile, l.dev)
+		if !ok {
+			return &Error{File: source, Key: "dark.options.logoImageFile", Value: rawFile, Accepts: fileKind.accepts}
+		}
+		logo, err := l.logo(ref, dir, disk, source, "dark.options.logoImageFile")
+		if err != nil {
+			return err
+		}
+		logo.Dark = true
+		r.darkURL, r.darkLogo = "", logo
+	default:
+		return nil
+	}
+	if r.options["logoImageUrl"] == "" && r.options["logoImageFile"] == "" {
+		key, value := "dark.options.logoImageUrl", rawURL
+		if hasFile {
+			key, value = "dark.options.logoImageFile", rawFile
+		}
+		return &Error{File: source, Key: key, Value: value, Problem: "there is no logo for it to replace in dark mode",
+			Accepts: "options.logoImageFile or options.logoImageUrl as well, for the light colour scheme"}
+	}
+	return nil
+}
+
+// unknownDarkOption is the refusal of an option under dark: that is not
+// the logo.
+func unknownDarkOption(source string, line int, key, value string) error {
+	accepts := suggest(key, darkKeys, "one of the options: ")
+	if _, ok := lookupOption(key); ok {
+		accepts = key + " under options: (it holds in both colour schemes); dark: options: sets only " +
+			strings.Join(darkKeys, " or ")
+	}
+	return &Error{File: source, Line: line, Key: "dark.options." + key, Value: value, Problem: "unknown dark option",
+		Accepts: accepts}
 }
 
 // child resolves a parent theme named in source. Only a theme file on disk
@@ -407,6 +489,11 @@ func (t *Theme) Version() string { return t.version }
 // Logo returns the logo file the theme names (options.logoImageFile), or
 // nil: a theme without a logo, or with one on the web (Options.LogoImageURL).
 func (t *Theme) Logo() *Logo { return t.logo }
+
+// DarkLogo returns the logo file the theme names for dark mode
+// (dark.options.logoImageFile), or nil: none, or one on the web
+// (Options.DarkLogoImageURL).
+func (t *Theme) DarkLogo() *Logo { return t.dkLogo }
 
 // Var returns a variable's checked value and whether the theme sets it.
 func (t *Theme) Var(name string) (string, bool) {

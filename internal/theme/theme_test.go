@@ -380,8 +380,8 @@ func TestColorSchemeFollowsTheBackground(t *testing.T) {
 	}
 }
 
-// The README's example theme loads as written, once the logo and the
-// stylesheet it names sit next to it; without the logo the error says
+// The README's example theme loads as written, once the logos and the
+// stylesheet it names sit next to it; without a logo the error says
 // where it was looked for, without the stylesheet that the line may be
 // left out.
 func TestReadmeThemeExample(t *testing.T) {
@@ -404,6 +404,11 @@ func TestReadmeThemeExample(t *testing.T) {
 	}
 	writeFile(t, filepath.Join(dir, "brand", "logo.svg"), []byte(svgLogo))
 	_, err = Load(path, false)
+	if !errors.As(err, &te) || te.Key != "dark.options.logoImageFile" || !strings.Contains(err.Error(), filepath.Join(dir, "brand", "logo-dark.svg")) {
+		t.Fatalf("without brand/logo-dark.svg: %v, want an error on dark.options.logoImageFile saying where it looked", err)
+	}
+	writeFile(t, filepath.Join(dir, "brand", "logo-dark.svg"), []byte(svgDarkLogo))
+	_, err = Load(path, false)
 	if !errors.As(err, &te) || te.Key != "stylesheet" || !strings.Contains(err.Error(), "leave the stylesheet line out") {
 		t.Fatalf("without acme.css: %v, want an error on stylesheet saying it may be left out", err)
 	}
@@ -414,6 +419,9 @@ func TestReadmeThemeExample(t *testing.T) {
 	}
 	if th.Logo() == nil || th.Logo().Type != "image/svg+xml" {
 		t.Errorf("logo %+v", th.Logo())
+	}
+	if th.DarkLogo() == nil || th.DarkLogo().File != filepath.Join(dir, "brand", "logo-dark.svg") {
+		t.Errorf("dark logo %+v", th.DarkLogo())
 	}
 	if v, _ := th.Var("colorPrimary"); v != "#0b5394" || th.Options.ApplicationName != "Acme" || !th.HasDark() {
 		t.Errorf("colorPrimary %q, applicationName %q, dark %v", v, th.Options.ApplicationName, th.HasDark())

@@ -67,6 +67,12 @@ type Options struct {
 	TermsPageURL           string
 	PrivacyPageURL         string
 	HelpPageURL            string
+
+	// The logo under prefers-color-scheme: dark (dark: options:), by URL
+	// or by file (as read: see Theme.DarkLogo), or neither; only ever with
+	// a logo above for it to replace.
+	DarkLogoImageURL  string
+	DarkLogoImageFile string
 }
 
 // defaultOptions apply when no theme in the chain sets an option.
