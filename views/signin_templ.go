@@ -707,7 +707,7 @@ func SignInNewPasswordPage(p SignInNewPassword) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = formField(newPasswordField(p.Errors["password"], p.PasswordMin)).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = formField(resetPasswordField(p.Errors["password"], p.PasswordMin)).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
