@@ -886,6 +886,15 @@ type PasskeyForm struct {
 	OptionsURL string
 	Hidden     []Hidden // flow fields, redirect parameters
 	Label      string   // the button
+	// Primary draws the button as the page's main action, where it is
+	// the only one (adding a passkey), not an alternative to a form.
+	Primary bool
+}
+
+// primary is f drawn as its page's main action.
+func (f PasskeyForm) primary() PasskeyForm {
+	f.Primary = true
+	return f
 }
 
 // SignInPasskey is the first-factor step that signs in with a passkey.

@@ -21,3 +21,13 @@ func TestResetPasswordFieldIsTheNewPassword(t *testing.T) {
 		}
 	}
 }
+
+// The page that adds a passkey has one thing to do: its button is drawn
+// as the main action, not as an outlined alternative.
+func TestAddPasskeyButtonIsTheMainAction(t *testing.T) {
+	doc, _ := render(t, PasskeyAddPage(PasskeyAdd{Page: page("Add a passkey"),
+		Form: PasskeyForm{Action: "/user/passkeys", OptionsURL: "/user/passkeys/options", Label: "Add a passkey"}}))
+	if b := doc.Find(`form[data-passkey-register] button[type="submit"]`); !b.HasClass("cl-formButtonPrimary") {
+		t.Errorf("the add-passkey button is %q, want cl-formButtonPrimary", b.AttrOr("class", "missing"))
+	}
+}
