@@ -281,6 +281,15 @@ func newPasswordField(errMsg string, min int) field {
 	return f
 }
 
+// resetPasswordField is the password chosen after "Forgot password?":
+// "New password", as on the account page, since the person came for a
+// new one (sign-up's field is plain "Password").
+func resetPasswordField(errMsg string, min int) field {
+	f := newPasswordField(errMsg, min)
+	f.labelMsg = msg{id: "account.password.new"}
+	return f
+}
+
 func signUpFields(p SignUp) []field {
 	var fields []field
 	optional := !p.HideOptionalFields || p.FlowID != ""

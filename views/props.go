@@ -891,6 +891,15 @@ type PasskeyForm struct {
 	Hidden     []Hidden // flow fields, redirect parameters
 	Label      string   // the button
 	LastUsed   bool     // this browser last signed in with a passkey
+	// Primary draws the button as the page's main action, where it is
+	// the only one (adding a passkey), not an alternative to a form.
+	Primary bool
+}
+
+// primary is f drawn as its page's main action.
+func (f PasskeyForm) primary() PasskeyForm {
+	f.Primary = true
+	return f
 }
 
 // SignInPasskey is the first-factor step that signs in with a passkey.

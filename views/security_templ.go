@@ -681,7 +681,7 @@ func PasskeyAddPage(p PasskeyAdd) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = passkeyForm(p.CSRF, p.Form, "data-passkey-register", false).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = passkeyForm(p.CSRF, p.Form.primary(), "data-passkey-register", false).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

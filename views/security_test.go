@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/PuerkitoBio/goquery"
 	"github.com/a-h/templ"
 )
 
@@ -124,13 +125,21 @@ func TestSecurityPages(t *testing.T) {
 func TestReverifyDividerHidesWithAnOnlyPasskey(t *testing.T) {
 	p := UserVerify{Page: page("Confirm"), Action: "/user/verify", PrepareAction: "/user/verify/prepare", Strategy: "password",
 		Return: "/user", CancelURL: "/user", Passkey: &PasskeyForm{Action: "/user/verify", OptionsURL: "/sign-in/passkey/options", Label: "Use a passkey"}}
+	// hidden: the divider, or the column of other ways it heads, hides
+	// without WebAuthn.
+	hidden := func(or *goquery.Selection) bool { return or.Closest("[data-passkey-only]").Length() > 0 }
 	doc, _ := render(t, UserVerifyPage(p))
-	if or := doc.Find(".cl-dividerText"); or.Length() != 1 || or.AttrOr("data-passkey-only", "missing") == "missing" {
-		t.Errorf("password and a passkey: %d dividers, hidden without WebAuthn: %v", or.Length(), or.AttrOr("data-passkey-only", "missing") != "missing")
+	if or := doc.Find(".cl-dividerText"); or.Length() != 1 || !hidden(or) {
+		t.Errorf("password and a passkey: %d dividers, hidden without WebAuthn: %v", or.Length(), hidden(or))
 	}
 	p.Methods = []Method{{Strategy: "email_code", Label: "Email code"}}
 	doc, _ = render(t, UserVerifyPage(p))
-	if or := doc.Find(".cl-dividerText"); or.Length() != 1 || or.AttrOr("data-passkey-only", "missing") != "missing" {
-		t.Errorf("with other methods too: %d dividers, hidden without WebAuthn: %v", or.Length(), or.AttrOr("data-passkey-only", "missing") != "missing")
+	if or := doc.Find(".cl-dividerText"); or.Length() != 1 || hidden(or) {
+		t.Errorf("with other methods too: %d dividers, hidden without WebAuthn: %v", or.Length(), hidden(or))
+	}
+	// The passkey button and the other methods are one column, spaced
+	// as the methods are among themselves.
+	if doc.Find(".cl-alternativeMethods > .cl-passkeyForm + form.cl-alternativeMethods").Length() != 1 {
+		t.Error("the passkey and the other methods are not one column")
 	}
 }

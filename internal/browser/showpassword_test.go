@@ -1,0 +1,58 @@
+package browser
+
+import (
+	"testing"
+
+	"github.com/chromedp/chromedp"
+)
+
+// TestShowPassword: the password field has a "Show" button, as Clerk's
+// has, that shows what was typed so a person can check it, and "Hide"
+// hides it again; the field keeps the focus. A password shown when the
+// form is sent still signs in (static/password.js makes it a password
+// again first, for the browser's password manager).
+func TestShowPassword(t *testing.T) {
+	t.Parallel()
+	w := start(t, nil)
+	b := w.b
+	userID := w.signUp()
+	w.signOut()
+
+	b.load("click Sign in on the app", chromedp.Click(chromedp.ID("sign-in")))
+	b.typeInto("identifier-field", email)
+	b.submit("submit the email", `form[action="/sign-in"]`)
+	w.expectPasswordPage()
+
+	const toggle = `button[aria-controls="password-field"]`
+	if got := b.eval(`String(document.querySelector('` + toggle + `')?.checkVisibility())`); got != "true" {
+		b.fatalf("no Show button by the password field (visible: %s)", got)
+	}
+	b.typeInto("password-field", password)
+	b.do("press Show", chromedp.Click(chromedp.CSS(toggle)))
+	if got := b.attr("#password-field", "type"); got != "text" {
+		b.fatalf("after Show the field is type=%q, want text", got)
+	}
+	if got := b.text(toggle); got != "Hide" {
+		b.fatalf("after Show the button says %q, want Hide", got)
+	}
+	if got := b.eval(`document.activeElement.id`); got != "password-field" {
+		b.fatalf("after Show the focus is on %q, want the password field", got)
+	}
+	b.do("press Hide", chromedp.Click(chromedp.CSS(toggle)))
+	if got := b.attr("#password-field", "type"); got != "password" {
+		b.fatalf("after Hide the field is type=%q, want password", got)
+	}
+
+	b.do("press Show again", chromedp.Click(chromedp.CSS(toggle)))
+	// Hold the first submit to see the field as the form goes.
+	b.do("hold the form once", chromedp.Evaluate[chromedp.Void](`
+		window.hold = (e) => { e.preventDefault(); window.sentAs = document.querySelector("#password-field").type; };
+		document.querySelector("#password-field").form.addEventListener("submit", window.hold);`))
+	b.do("press Sign in (held)", chromedp.Click(chromedp.CSS(`form[action="/sign-in/factor-one"] button[type=submit]`)))
+	if got := b.eval(`String(window.sentAs)`); got != "password" {
+		b.fatalf("the field went as type=%q, want password", got)
+	}
+	b.do("let the form go", chromedp.Evaluate[chromedp.Void](`document.querySelector("#password-field").form.removeEventListener("submit", window.hold)`))
+	b.submit("sign in", `form[action="/sign-in/factor-one"]`)
+	w.expectSignedIn(userID)
+}
