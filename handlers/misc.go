@@ -37,7 +37,7 @@ func (a *app) home(c echo.Context) error {
 		name, who = "", name
 	}
 	return render(c, http.StatusOK, views.HomePage(views.Home{Page: a.page(c, a.t(c, "home.page_title")),
-		Name: name, Email: who, SignOutURL: "/sign-out"}))
+		Name: name, Email: who, AccountURL: "/user", SignOutURL: "/sign-out"}))
 }
 
 // GET /.well-known/jwks.json: precomputed bytes, cacheable for a few minutes

@@ -308,6 +308,7 @@ type Home struct {
 	Page
 	Name       string
 	Email      string
+	AccountURL string // the account page, "/user"
 	SignOutURL string
 }
 

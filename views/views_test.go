@@ -73,7 +73,7 @@ func fullPages() map[string]templ.Component {
 			Hidden: []Hidden{{Name: "redirect_url", Value: "/"}},
 		}),
 		"signed out": SignOutPage(SignOut{Page: page("Sign out"), Action: "/sign-out", SignInURL: "/sign-in"}),
-		"home":       HomePage(Home{Page: page("Home"), Name: "Jo Doe", Email: "jo@example.com", SignOutURL: "/sign-out"}),
+		"home":       HomePage(Home{Page: page("Home"), Name: "Jo Doe", Email: "jo@example.com", AccountURL: "/user", SignOutURL: "/sign-out"}),
 		"home, impersonated": HomePage(Home{Page: impersonated(page("Home")), Name: "Jo Doe", Email: "jo@example.com",
 			SignOutURL: "/sign-out"}),
 		"message": MessagePage(Message{
@@ -431,6 +431,7 @@ func TestSimplePages(t *testing.T) {
 	}{
 		{"message", []string{"Page not found", "There is nothing here.", "Error 404", "Reference: req_123"}, `.cl-footer a[href="/"]`},
 		{"home", []string{"You're signed in as", "Jo Doe", "jo@example.com"}, `form[action="/sign-out"] button:contains("Sign out")`},
+		{"home", []string{"Manage your account"}, `a[href="/user"]:contains("Manage your account")`},
 		{"sign-out", []string{"jo@example.com"}, `form[action="/sign-out"] input[name="redirect_url"]`},
 		{"signed out", []string{"You're signed out"}, `a[href="/sign-in"]`},
 		{"outbox", []string{"123456 is your code", "+15550100"}, `tr#msg_2 + tr pre`},
