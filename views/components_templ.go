@@ -86,7 +86,7 @@ func formField(f field) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = formFieldInput(f).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = formFieldInput(f.revealable()).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

@@ -2,6 +2,7 @@ package views
 
 import (
 	"context"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -112,6 +113,22 @@ func emailAttrs() templ.OrderedAttributes {
 		{Key: "autocapitalize", Value: "none"},
 		{Key: "spellcheck", Value: "false"},
 	}
+}
+
+// revealable is a password field that static/password.js may turn into a
+// text field to show what was typed. Shown, it is still the password: a
+// phone keyboard must not capitalise or "correct" what the person types
+// on, and the browser must not spell-check it (enhanced spell-checking
+// sends a text field's words to a server). While the field is
+// type=password these do nothing, so they are there from the start rather
+// than set by the script.
+func (f field) revealable() field {
+	f.Attrs = append(slices.Clip(f.Attrs), templ.OrderedAttributes{
+		{Key: "autocapitalize", Value: "none"},
+		{Key: "autocorrect", Value: "off"},
+		{Key: "spellcheck", Value: "false"},
+	}...)
+	return f
 }
 
 // usernameAttrs are emailAttrs with the lengths user.NormalizeUsername

@@ -3,6 +3,9 @@ package views
 import (
 	"strings"
 	"testing"
+
+	"github.com/PuerkitoBio/goquery"
+	"github.com/a-h/templ"
 )
 
 // After "Forgot password?" the person chooses a new password: the field
@@ -29,5 +32,37 @@ func TestAddPasskeyButtonIsTheMainAction(t *testing.T) {
 		Form: PasskeyForm{Action: "/user/passkeys", OptionsURL: "/user/passkeys/options", Label: "Add a passkey"}}))
 	if b := doc.Find(`form[data-passkey-register] button[type="submit"]`); !b.HasClass("cl-formButtonPrimary") {
 		t.Errorf("the add-passkey button is %q, want cl-formButtonPrimary", b.AttrOr("class", "missing"))
+	}
+}
+
+// A password the Show button (static/password.js) turns into a text field
+// is still a password: the phone keyboard must not capitalise or "correct"
+// it as the person types on, and the browser must not spell-check it,
+// which for some browsers' enhanced spell-checking means sending it to a
+// server (REQ-PW-06: the optional reveal must not cost the secret). The
+// attributes do nothing while the field is type=password, so every
+// password field carries them from the start.
+func TestPasswordFieldsStayUncorrectedWhenShown(t *testing.T) {
+	pages := map[string]templ.Component{
+		"sign-in":  SignInPasswordPage(SignInPassword{Page: page("Password"), Action: "/sign-in/factor-one", FlowID: "sia_1", Identifier: "jo@example.com"}),
+		"sign-up":  SignUpPage(SignUp{Page: page("Sign up"), Action: "/sign-up", ShowEmail: true, ShowPassword: true, PasswordMin: 15}),
+		"reset":    SignInNewPasswordPage(SignInNewPassword{Page: page("New password"), Action: "/a", FlowID: "sia_1", PasswordMin: 15}),
+		"change":   UserPasswordPage(UserPassword{Page: page("Password"), Action: "/user/password", AskCurrent: true, PasswordMin: 15}),
+		"reverify": UserVerifyPage(UserVerify{Page: page("Confirm"), Action: "/user/verify", Strategy: "password"}),
+	}
+	for name, c := range pages {
+		doc, _ := render(t, c)
+		inputs := doc.Find(`input[type="password"]`)
+		if inputs.Length() == 0 {
+			t.Fatalf("%s: no password field", name)
+		}
+		inputs.Each(func(_ int, in *goquery.Selection) {
+			id := in.AttrOr("id", "?")
+			for attr, want := range map[string]string{"spellcheck": "false", "autocapitalize": "none", "autocorrect": "off"} {
+				if got := in.AttrOr(attr, "missing"); got != want {
+					t.Errorf("%s: #%s has %s=%q, want %q", name, id, attr, got, want)
+				}
+			}
+		})
 	}
 }
