@@ -70,19 +70,15 @@ func (a *app) markLastUsed(c echo.Context, p *views.SignInStart) {
 	if len(p.Social) == 0 && p.Passkey == nil {
 		return
 	}
-	cid := a.clientID(c)
-	if cid == "" {
+	last := a.Sessions.LastStrategy(c.Request().Context(), a.clientID(c))
+	if last == "" {
 		return
 	}
-	client, err := a.Sessions.Repo.ClientByID(c.Request().Context(), cid)
-	if err != nil || client.LastStrategy == "" {
-		return // a client not stored yet (none has signed in on it), or one from before this was kept
-	}
 	for i := range p.Social {
-		p.Social[i].LastUsed = client.LastStrategy == "oauth_"+p.Social[i].Provider
+		p.Social[i].LastUsed = last == "oauth_"+p.Social[i].Provider
 	}
 	if p.Passkey != nil {
-		p.Passkey.LastUsed = client.LastStrategy == flow.Passkey
+		p.Passkey.LastUsed = last == flow.Passkey
 	}
 }
 

@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/portalhq/portal/internal/testutil/oidctest"
@@ -51,6 +52,10 @@ func TestSignInMarksTheProviderThisBrowserLastUsed(t *testing.T) {
 	b.submit(b.get("/sign-out"), signOutForm, nil)
 	if got := badges("signed out after Acme", b); got["oidc_acme"] != "Last used" || got[corp] != "" {
 		t.Errorf("after signing in with Acme and out: marks %v, want Last used on Acme alone", got)
+	}
+	// Read out, the button says both, apart: "Continue with Acme ID, Last used".
+	if name := strings.Join(strings.Fields(b.get("/sign-in").Doc.Find(`a.cl-socialButtonsBlockButton__oidc_acme`).Text()), " "); name != "Continue with Acme ID , Last used" {
+		t.Errorf("the marked button's text is %q, want its label, a comma for screen readers, and Last used", name)
 	}
 	var client struct {
 		LastAuthenticationStrategy *string `json:"last_authentication_strategy"`

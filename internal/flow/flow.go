@@ -105,9 +105,9 @@ type Data struct {
 	Username      string `json:"username,omitempty"`
 	EmailVerified bool   `json:"email_verified,omitempty"`
 	PhoneVerified bool   `json:"phone_verified,omitempty"`
-	// Verified is the verification that passed last (EmailCode, EmailLink,
-	// PhoneCode): how the new account's first session was proved.
-	Verified string `json:"verified,omitempty"`
+	// VerifiedBy is the verification that passed last (EmailCode,
+	// EmailLink, PhoneCode): how the new account's first session was proved.
+	VerifiedBy string `json:"verified_by,omitempty"`
 	// ExistingUser marks a sign-up whose email already belongs to someone:
 	// the visitor sees the same steps, the owner gets an email instead.
 	ExistingUser bool `json:"existing_user,omitempty"`

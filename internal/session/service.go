@@ -405,6 +405,21 @@ func (s *Service) Current(ctx context.Context, clientID string) (*Session, error
 	return nil, err
 }
 
+// LastStrategy is how the client's sign-in proved who the person was
+// (Client.LastStrategy), "" for a client no sign-in made or one not stored.
+// It is for marking that way on the sign-in page: a failure to read is
+// answered "" rather than failing the page.
+func (s *Service) LastStrategy(ctx context.Context, clientID string) string {
+	if clientID == "" {
+		return ""
+	}
+	c, err := s.Repo.ClientByID(ctx, clientID)
+	if err != nil {
+		return ""
+	}
+	return c.LastStrategy
+}
+
 // SignOut ends every active session of the client (status "ended").
 func (s *Service) SignOut(ctx context.Context, clientID string) error {
 	if clientID == "" {

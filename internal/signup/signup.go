@@ -397,7 +397,7 @@ func (s *Service) verified(ctx context.Context, f *flow.Flow, strategy string, m
 	} else {
 		f.Data.EmailVerified = true
 	}
-	f.Data.Verified = strategy
+	f.Data.VerifiedBy = strategy
 	f.Data.Strategy = s.nextStrategy(f)
 	f.UpdatedAt = s.Clock.Now()
 	if f.Data.Strategy != "" {
@@ -432,7 +432,7 @@ func (s *Service) ConfirmLink(ctx context.Context, v *flow.Verification, clientI
 		return &signin.LinkResult{Flow: f, Session: sess}, err
 	}
 	// Another device: record the verification; the first browser carries on.
-	f.Data.EmailVerified, f.Data.Verified, f.UpdatedAt = true, flow.EmailLink, s.Clock.Now()
+	f.Data.EmailVerified, f.Data.VerifiedBy, f.UpdatedAt = true, flow.EmailLink, s.Clock.Now()
 	f.Data.Strategy = s.nextStrategy(f)
 	if err := s.save(ctx, s.Repo, f); err != nil {
 		return nil, err
@@ -783,5 +783,5 @@ func signUpStrategy(d flow.Data) string {
 	case d.PasswordHash != "":
 		return flow.Password
 	}
-	return d.Verified
+	return d.VerifiedBy
 }
