@@ -7,6 +7,7 @@ import (
 	"crypto/rand"
 	"crypto/x509"
 	"encoding/pem"
+	"fmt"
 	"testing"
 
 	"github.com/chromedp/chromedp"
@@ -95,18 +96,29 @@ func TestSignUpAndInWithApple(t *testing.T) {
 	}})
 	b := w.b
 	const button = `a.cl-socialButtonsBlockButton__apple`
-	signInWithApple := func(step string) {
+	// The second time, this browser's last sign-in was through Apple, and
+	// its button says so.
+	signInWithApple := func(step, mark string) {
 		b.open(w.app.URL)
 		b.load("click Sign in on the app", chromedp.Click(chromedp.ID("sign-in")))
 		w.expectIdentifierPage()
-		if got := b.text(button); got != "Continue with Apple" {
+		if got := b.text(button + ` .cl-socialButtonsBlockButtonText`); got != "Continue with Apple" {
 			b.fatalf("provider button says %q", got)
+		}
+		got := ""
+		if mark != "" {
+			got = b.text(button + ` .cl-lastAuthenticationStrategyBadge`)
+		} else if n := b.count(`.cl-lastAuthenticationStrategyBadge`); n != 0 {
+			got = fmt.Sprintf("%d marks", n)
+		}
+		if got != mark {
+			b.fatalf("%s: the Apple button's mark is %q, want %q", step, got, mark)
 		}
 		// Apple's page posts its answer by itself; wait for the app.
 		b.do(step, chromedp.Click(chromedp.CSS(button)), chromedp.WaitVisible(chromedp.ID("signed-in")))
 	}
 
-	signInWithApple("continue with Apple, the first time")
+	signInWithApple("continue with Apple, the first time", "")
 	u, err := w.p.Store.Q.UserByIdentifier(context.Background(), user.Email, email)
 	if err != nil {
 		b.fatalf("no user was created through Apple: %v", err)
@@ -124,7 +136,7 @@ func TestSignUpAndInWithApple(t *testing.T) {
 	}
 
 	w.signOut()
-	signInWithApple("continue with Apple again")
+	signInWithApple("continue with Apple again", "Last used")
 	w.expectSignedIn(u.ID)
 	again, err := w.p.Store.Q.UserByID(context.Background(), u.ID)
 	if err != nil || again.FirstName != "Ada" || again.LastName != "Lovelace" {
