@@ -66,3 +66,46 @@ func TestPasswordFieldsStayUncorrectedWhenShown(t *testing.T) {
 		})
 	}
 }
+
+// The Show button by a password field is named for the field it shows:
+// the page that changes a password has two, and a screen reader listing
+// a page's buttons said "Show" twice. The name starts with the word the
+// button shows (WCAG 2.5.3, label in name), so "click Show" works by
+// voice, and static/password.js swaps it for the Hide name it carries.
+func TestShowPasswordButtonsNameTheirField(t *testing.T) {
+	for _, locale := range []string{"en", "de", "ja"} {
+		l := localizer(t, locale)
+		p := page("x")
+		p.I18n = l
+		doc, _ := render(t, UserPasswordPage(UserPassword{Page: p, Action: "/user/password", AskCurrent: true, PasswordMin: 15}))
+		buttons := doc.Find(`button[data-show-password]`)
+		if buttons.Length() != 2 {
+			t.Fatalf("%s: %d Show buttons, want one for each of the two password fields", locale, buttons.Length())
+		}
+		names := map[string]bool{}
+		buttons.Each(func(_ int, b *goquery.Selection) {
+			field := b.AttrOr("aria-controls", "")
+			label := strings.TrimSpace(doc.Find(`label[for="` + field + `"]`).Text())
+			name, hide := b.AttrOr("aria-label", ""), b.AttrOr("data-hide-label", "")
+			if want := l.T("form.show_field", "Field", label); label == "" || name != want {
+				t.Errorf("%s: the Show button of #%s is named %q, want %q", locale, field, name, want)
+			}
+			if want := l.T("form.hide_field", "Field", label); hide != want {
+				t.Errorf("%s: the Show button of #%s has the Hide name %q, want %q", locale, field, hide, want)
+			}
+			if b.AttrOr("data-show-label", "") != name {
+				t.Errorf("%s: #%s's button goes back to %q after Hide, not to its name %q", locale, field, b.AttrOr("data-show-label", ""), name)
+			}
+			if !strings.Contains(strings.ToLower(name), strings.ToLower(b.Text())) {
+				t.Errorf("%s: the name %q does not contain what the button says, %q", locale, name, b.Text())
+			}
+			if !strings.Contains(strings.ToLower(hide), strings.ToLower(b.AttrOr("data-hide-password", "?"))) {
+				t.Errorf("%s: the Hide name %q does not contain what the button then says, %q", locale, hide, b.AttrOr("data-hide-password", ""))
+			}
+			names[name] = true
+		})
+		if len(names) != 2 {
+			t.Errorf("%s: the two Show buttons share a name: %v", locale, names)
+		}
+	}
+}
