@@ -109,3 +109,36 @@ func TestShowPasswordButtonsNameTheirField(t *testing.T) {
 		}
 	}
 }
+
+// A resend button that must wait comes on in place (static/resend.js); its
+// form is a polite live region read whole, so a screen reader says "Didn't
+// get it? Resend code" then, on every page that waits, code or link. A
+// form with no wait is no region: nothing in it changes.
+func TestResendWaitIsALiveRegion(t *testing.T) {
+	for name, c := range map[string]struct {
+		page templ.Component
+		live bool
+	}{
+		"code, waiting": {SignInCodePage(SignInCode{Page: page("x"), Action: "/a", ResendAction: "/r", FlowID: "sia_1",
+			Strategy: "email_code", Destination: "j***@example.com", ResendWait: 30}), true},
+		"link, waiting": {SignInLinkPage(SignInLink{Page: page("x"), FlowID: "sia_1", FlowField: "sign_in",
+			Destination: "jo@example.com", ResendAction: "/r", ResendWait: 30}), true},
+		"code": {SignInCodePage(SignInCode{Page: page("x"), Action: "/a", ResendAction: "/r", FlowID: "sia_1",
+			Strategy: "email_code", Destination: "j***@example.com"}), false},
+		"link": {SignInLinkPage(SignInLink{Page: page("x"), FlowID: "sia_1", FlowField: "sign_in",
+			Destination: "jo@example.com", ResendAction: "/r"}), false},
+	} {
+		doc, _ := render(t, c.page)
+		form := doc.Find(`form.cl-resend`)
+		if form.Length() != 1 {
+			t.Fatalf("%s: %d resend forms", name, form.Length())
+		}
+		live, atomic := form.AttrOr("aria-live", ""), form.AttrOr("aria-atomic", "")
+		switch {
+		case c.live && (live != "polite" || atomic != "true" || form.Find(`#resend-wait`).Length() != 1):
+			t.Errorf("%s: the waiting resend form has aria-live=%q aria-atomic=%q, want polite, true, around the wait", name, live, atomic)
+		case !c.live && live != "":
+			t.Errorf("%s: a resend form with no wait is a live region (%q)", name, live)
+		}
+	}
+}

@@ -159,10 +159,10 @@ func (b *tab) expectHeard(page, role, name, description string) {
 		h.page, h.role, h.name, h.description, h.text, page, role, name, description)
 }
 
-// named is the role and accessible name a screen reader gives the element
-// css finds, as Chromium computes them, and whether it is a toggle
-// (aria-pressed, "" when it is none).
-func (b *tab) named(css string) (role, name, pressed string) {
+// axNode is the role and accessible name a screen reader gives the element
+// css finds, as Chromium computes them, with its other accessibility
+// properties by name ("pressed", "live", "atomic"…).
+func (b *tab) axNode(css string) (role, name string, props map[string]string) {
 	b.t.Helper()
 	ctx, cancel := b.bounded()
 	defer cancel()
@@ -187,10 +187,9 @@ func (b *tab) named(css string) (role, name, pressed string) {
 		}
 		return s
 	}
+	props = map[string]string{}
 	for _, p := range n.Properties {
-		if p.Name == accessibility.PropertyNamePressed {
-			pressed = str(p.Value)
-		}
+		props[string(p.Name)] = str(p.Value)
 	}
-	return str(n.Role), str(n.Name), pressed
+	return str(n.Role), str(n.Name), props
 }

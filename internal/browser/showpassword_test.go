@@ -34,8 +34,8 @@ func TestShowPassword(t *testing.T) {
 		t.Helper()
 		// A toggle's name stays put while aria-pressed changes; this one's
 		// name changes, so it must not be a toggle as well.
-		if role, name, pressed := b.named(toggle); role != "button" || name != want || pressed != "" {
-			b.fatalf("%s a screen reader hears %s %q (pressed %q), want button %q, no pressed state", when, role, name, pressed, want)
+		if role, name, props := b.axNode(toggle); role != "button" || name != want || props["pressed"] != "" {
+			b.fatalf("%s a screen reader hears %s %q (pressed %q), want button %q, no pressed state", when, role, name, props["pressed"], want)
 		}
 	}
 	expectNamed("before Show", "Show Password")
