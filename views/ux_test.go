@@ -142,3 +142,34 @@ func TestResendWaitIsALiveRegion(t *testing.T) {
 		}
 	}
 }
+
+// A title or subtitle that names an address may break a line after its
+// "@" or before a dot inside it, as typesetters break addresses, and
+// nowhere else that the text does not already allow: without, a browser
+// cuts "ada.unverified@example.com?" where the line ends ("exampl" /
+// "e.com?"), or leaves the "?" alone on the last line. The text itself,
+// what a screen reader says, is unchanged.
+func TestTitlesBreakAddressesSensibly(t *testing.T) {
+	for _, c := range []struct{ in, want string }{
+		{"Verify ada.unverified@example.com?", "Verify ada<wbr>.unverified@<wbr>example<wbr>.com?"},
+		{"Enter the code we sent to jo@example.co.uk.", "Enter the code we sent to jo@<wbr>example<wbr>.co<wbr>.uk."},
+		{"ada@example.com を確認しますか？", "ada@<wbr>example<wbr>.com を確認しますか？"},
+		{"Remove a..b@x.io?", "Remove a..b@<wbr>x<wbr>.io?"},
+		{"No address. Sign in @ home.", "No address. Sign in @ home."},
+		{"Make <b>@x.io primary?", "Make &lt;b&gt;@<wbr>x<wbr>.io primary?"},
+	} {
+		var b strings.Builder
+		if err := breakableText(c.in).Render(t.Context(), &b); err != nil {
+			t.Fatal(err)
+		}
+		if b.String() != c.want {
+			t.Errorf("breakableText(%q) = %q, want %q", c.in, b.String(), c.want)
+		}
+	}
+	const heading = "Verify ada.unverified@example.com?"
+	doc, _ := render(t, UserConfirmPage(UserConfirm{Page: page("Verify"), Heading: heading, Body: "b", Action: "/a", Button: "Verify", CancelURL: "/user"}))
+	h1 := doc.Find("h1")
+	if html, _ := h1.Html(); !strings.Contains(html, "@<wbr/>example") || h1.Text() != heading {
+		t.Errorf("the confirmation's title is %q (text %q), want %q with a break after the @", html, h1.Text(), heading)
+	}
+}
