@@ -40,7 +40,7 @@ func (a *app) userRevokeSession(c echo.Context) error {
 					name = a.t(c, "account.devices.browser_on_os", "Browser", d.Browser, "OS", d.OS)
 				}
 				return a.confirm(c, views.UserConfirm{Page: a.page(c, a.t(c, "button.sign_out")),
-					Action: here, CancelURL: "/user#devices", Heading: a.t(c, "account.devices.sign_out_label", "Device", name),
+					Action: here, CancelURL: "/user#devices", Heading: a.t(c, "account.devices.sign_out_heading", "Device", name),
 					Body:   a.t(c, "account.devices.detail", "SignedIn", loc.DateTime(d.SignedInAt), "LastActive", loc.DateTime(d.LastActiveAt)),
 					Button: a.t(c, "button.sign_out"), Danger: true})
 			}
@@ -70,7 +70,7 @@ func (a *app) userRevokeOtherSessions(c echo.Context) error {
 			return a.reverify(c, here)
 		}
 		return a.confirm(c, views.UserConfirm{Page: a.page(c, a.t(c, "signin.sign_out_others")),
-			Action: here, CancelURL: "/user#devices", Heading: a.t(c, "signin.sign_out_others"),
+			Action: here, CancelURL: "/user#devices", Heading: a.t(c, "account.devices.sign_out_others_heading"),
 			Button: a.t(c, "signin.sign_out_others"), Danger: true})
 	}
 	_, err = a.Account.SignOutOthers(c.Request().Context(), sess)

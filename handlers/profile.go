@@ -199,7 +199,7 @@ func (a *app) userDisconnect(c echo.Context) error {
 				name = pr.DisplayName()
 			}
 			return a.confirm(c, views.UserConfirm{Page: a.page(c, a.t(c, "account.connected.disconnect")),
-				Action: here, CancelURL: "/user", Heading: a.t(c, "account.connected.disconnect_label", "Provider", name),
+				Action: here, CancelURL: "/user", Heading: a.t(c, "account.connected.disconnect_heading", "Provider", name),
 				Body: firstNonEmpty(x.Email, x.Username), Button: a.t(c, "account.connected.disconnect"), Danger: true})
 		}
 		return a.message(c, http.StatusNotFound, a.t(c, "page.not_found_short"), a.t(c, "error.social.not_found"), "/user",

@@ -337,7 +337,7 @@ func (a *app) passkeyRemove(c echo.Context) error {
 	if name == "" {
 		return a.securityFailed(c, u, apperr.New(apperr.NotFound, "That passkey no longer exists.").T("account.error.passkey_gone"))
 	}
-	confirm := views.Confirm{Page: a.page(c, a.t(c, "account.passkey.remove_title")), Heading: a.t(c, "account.passkey.remove_title"),
+	confirm := views.Confirm{Page: a.page(c, a.t(c, "account.passkey.remove_title")), Heading: a.t(c, "account.passkey.remove_heading"),
 		Body:   a.t(c, "account.passkey.remove_body", "Name", name),
 		Action: here, Button: a.t(c, "account.passkey.remove_title"), BackURL: securityPath, Danger: true}
 	if c.Request().Method == http.MethodGet {
@@ -436,7 +436,7 @@ func (a *app) totpRemove(c echo.Context) error {
 	if backupCodesStop(u, factors.TOTPFactor) {
 		body = a.t(c, "account.totp.remove_body_backup")
 	}
-	confirm := views.Confirm{Page: a.page(c, a.t(c, "account.totp.remove_title")), Heading: a.t(c, "account.totp.remove_title"),
+	confirm := views.Confirm{Page: a.page(c, a.t(c, "account.totp.remove_title")), Heading: a.t(c, "account.totp.remove_heading"),
 		Body: body, Action: here, Button: a.t(c, "account.remove"), BackURL: securityPath, Danger: true}
 	if c.Request().Method == http.MethodGet {
 		return render(c, http.StatusOK, views.ConfirmPage(confirm))
@@ -482,7 +482,7 @@ func (a *app) phoneEnable(c echo.Context) error {
 	if t := a.continueTarget(redirectURL); t != "" {
 		hidden = append(hidden, views.Hidden{Name: "redirect_url", Value: t})
 	}
-	confirm := views.Confirm{Page: a.page(c, a.t(c, "account.sms.title")), Heading: a.t(c, "account.sms.title"),
+	confirm := views.Confirm{Page: a.page(c, a.t(c, "account.sms.title")), Heading: a.t(c, "account.sms.confirm_on_heading"),
 		Body:   a.t(c, "account.sms.body", "Phone", a.displayPhone(number)),
 		Action: here, Button: a.t(c, "account.turn_on"), Hidden: hidden, BackURL: securityPath}
 	if c.Request().Method == http.MethodGet {
@@ -506,7 +506,7 @@ func (a *app) phoneDisable(c echo.Context) error {
 	if backupCodesStop(u, factors.PhoneFactor) {
 		body = a.t(c, "account.sms.off_body_backup")
 	}
-	confirm := views.Confirm{Page: a.page(c, a.t(c, "account.sms.off_title")), Heading: a.t(c, "account.sms.off_title"),
+	confirm := views.Confirm{Page: a.page(c, a.t(c, "account.sms.off_title")), Heading: a.t(c, "account.sms.confirm_off_heading"),
 		Body: body, Action: here, Button: a.t(c, "account.turn_off"), BackURL: securityPath, Danger: true}
 	if c.Request().Method == http.MethodGet {
 		return render(c, http.StatusOK, views.ConfirmPage(confirm))

@@ -430,3 +430,18 @@ func accountNameInput(identifier string) (inputType, labelKey string) {
 		return "text", "field.username"
 	}
 }
+
+// resendRegion makes the form of a resend button that must wait a polite
+// live region, read whole: when static/resend.js turns the button on, a
+// screen reader says "Didn't get it? Resend code" once it has finished
+// what it was saying, and the focus stays where the person is typing the
+// code. Nothing without a wait: a region is only for what changes.
+func resendRegion(wait int) templ.OrderedAttributes {
+	if wait <= 0 {
+		return nil
+	}
+	return templ.OrderedAttributes{
+		{Key: "aria-live", Value: "polite"},
+		{Key: "aria-atomic", Value: "true"},
+	}
+}

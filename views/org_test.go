@@ -266,7 +266,7 @@ func TestOrgPagesInGerman(t *testing.T) {
 		"switch":            {"Organisation wechseln", "Persönliches Konto", "Organisation erstellen", "Diese Organisation verwalten", "Administrator"},
 		"task":              {"Organisation auswählen", "Wählen Sie die Organisation, mit der Sie fortfahren möchten."},
 		"empty":             {"Sie sind noch kein Mitglied einer Organisation."},
-		"create":            {"Richten Sie einen gemeinsamen Bereich für Ihr Team ein.", "Kurzname", "Abbrechen", "höchstens 5 MB"},
+		"create":            {"Richten Sie einen gemeinsamen Bereich für Ihr Team ein.", "Kurzname", "Abbrechen", "bis 5 MB"},
 		"general":           {"Ihre Rolle: Administrator", "Allgemein", "Logo entfernen", "Speichern", "Organisation verlassen", "Geben Sie zur Bestätigung Acme <script>", "Ihr Passwort", "Zurück zur App"},
 		"general read-only": {"Kurzname", "Organisation verlassen"},
 		"members":           {"Mitglieder suchen", "Beigetreten", "Seite 1 von 2 · 3 Mitglieder", "Rolle ändern", "Ein Mitglied entfernen", "2. Mai 2026", "Weiter"},

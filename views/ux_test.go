@@ -66,3 +66,110 @@ func TestPasswordFieldsStayUncorrectedWhenShown(t *testing.T) {
 		})
 	}
 }
+
+// The Show button by a password field is named for the field it shows:
+// the page that changes a password has two, and a screen reader listing
+// a page's buttons said "Show" twice. The name starts with the word the
+// button shows (WCAG 2.5.3, label in name), so "click Show" works by
+// voice, and static/password.js swaps it for the Hide name it carries.
+func TestShowPasswordButtonsNameTheirField(t *testing.T) {
+	for _, locale := range []string{"en", "de", "ja"} {
+		l := localizer(t, locale)
+		p := page("x")
+		p.I18n = l
+		doc, _ := render(t, UserPasswordPage(UserPassword{Page: p, Action: "/user/password", AskCurrent: true, PasswordMin: 15}))
+		buttons := doc.Find(`button[data-show-password]`)
+		if buttons.Length() != 2 {
+			t.Fatalf("%s: %d Show buttons, want one for each of the two password fields", locale, buttons.Length())
+		}
+		names := map[string]bool{}
+		buttons.Each(func(_ int, b *goquery.Selection) {
+			field := b.AttrOr("aria-controls", "")
+			label := strings.TrimSpace(doc.Find(`label[for="` + field + `"]`).Text())
+			name, hide := b.AttrOr("aria-label", ""), b.AttrOr("data-hide-label", "")
+			if want := l.T("form.show_field", "Field", label); label == "" || name != want {
+				t.Errorf("%s: the Show button of #%s is named %q, want %q", locale, field, name, want)
+			}
+			if want := l.T("form.hide_field", "Field", label); hide != want {
+				t.Errorf("%s: the Show button of #%s has the Hide name %q, want %q", locale, field, hide, want)
+			}
+			if b.AttrOr("data-show-label", "") != name {
+				t.Errorf("%s: #%s's button goes back to %q after Hide, not to its name %q", locale, field, b.AttrOr("data-show-label", ""), name)
+			}
+			if !strings.Contains(strings.ToLower(name), strings.ToLower(b.Text())) {
+				t.Errorf("%s: the name %q does not contain what the button says, %q", locale, name, b.Text())
+			}
+			if !strings.Contains(strings.ToLower(hide), strings.ToLower(b.AttrOr("data-hide-password", "?"))) {
+				t.Errorf("%s: the Hide name %q does not contain what the button then says, %q", locale, hide, b.AttrOr("data-hide-password", ""))
+			}
+			names[name] = true
+		})
+		if len(names) != 2 {
+			t.Errorf("%s: the two Show buttons share a name: %v", locale, names)
+		}
+	}
+}
+
+// A resend button that must wait comes on in place (static/resend.js); its
+// form is a polite live region read whole, so a screen reader says "Didn't
+// get it? Resend code" then, on every page that waits, code or link. A
+// form with no wait is no region: nothing in it changes.
+func TestResendWaitIsALiveRegion(t *testing.T) {
+	for name, c := range map[string]struct {
+		page templ.Component
+		live bool
+	}{
+		"code, waiting": {SignInCodePage(SignInCode{Page: page("x"), Action: "/a", ResendAction: "/r", FlowID: "sia_1",
+			Strategy: "email_code", Destination: "j***@example.com", ResendWait: 30}), true},
+		"link, waiting": {SignInLinkPage(SignInLink{Page: page("x"), FlowID: "sia_1", FlowField: "sign_in",
+			Destination: "jo@example.com", ResendAction: "/r", ResendWait: 30}), true},
+		"code": {SignInCodePage(SignInCode{Page: page("x"), Action: "/a", ResendAction: "/r", FlowID: "sia_1",
+			Strategy: "email_code", Destination: "j***@example.com"}), false},
+		"link": {SignInLinkPage(SignInLink{Page: page("x"), FlowID: "sia_1", FlowField: "sign_in",
+			Destination: "jo@example.com", ResendAction: "/r"}), false},
+	} {
+		doc, _ := render(t, c.page)
+		form := doc.Find(`form.cl-resend`)
+		if form.Length() != 1 {
+			t.Fatalf("%s: %d resend forms", name, form.Length())
+		}
+		live, atomic := form.AttrOr("aria-live", ""), form.AttrOr("aria-atomic", "")
+		switch {
+		case c.live && (live != "polite" || atomic != "true" || form.Find(`#resend-wait`).Length() != 1):
+			t.Errorf("%s: the waiting resend form has aria-live=%q aria-atomic=%q, want polite, true, around the wait", name, live, atomic)
+		case !c.live && live != "":
+			t.Errorf("%s: a resend form with no wait is a live region (%q)", name, live)
+		}
+	}
+}
+
+// A title or subtitle that names an address may break a line after its
+// "@" or before a dot inside it, as typesetters break addresses, and
+// nowhere else that the text does not already allow: without, a browser
+// cuts "ada.unverified@example.com?" where the line ends ("exampl" /
+// "e.com?"), or leaves the "?" alone on the last line. The text itself,
+// what a screen reader says, is unchanged.
+func TestTitlesBreakAddressesSensibly(t *testing.T) {
+	for _, c := range []struct{ in, want string }{
+		{"Verify ada.unverified@example.com?", "Verify ada<wbr>.unverified@<wbr>example<wbr>.com?"},
+		{"Enter the code we sent to jo@example.co.uk.", "Enter the code we sent to jo@<wbr>example<wbr>.co<wbr>.uk."},
+		{"ada@example.com を確認しますか？", "ada@<wbr>example<wbr>.com を確認しますか？"},
+		{"Remove a..b@x.io?", "Remove a..b@<wbr>x<wbr>.io?"},
+		{"No address. Sign in @ home.", "No address. Sign in @ home."},
+		{"Make <b>@x.io primary?", "Make &lt;b&gt;@<wbr>x<wbr>.io primary?"},
+	} {
+		var b strings.Builder
+		if err := breakableText(c.in).Render(t.Context(), &b); err != nil {
+			t.Fatal(err)
+		}
+		if b.String() != c.want {
+			t.Errorf("breakableText(%q) = %q, want %q", c.in, b.String(), c.want)
+		}
+	}
+	const heading = "Verify ada.unverified@example.com?"
+	doc, _ := render(t, UserConfirmPage(UserConfirm{Page: page("Verify"), Heading: heading, Body: "b", Action: "/a", Button: "Verify", CancelURL: "/user"}))
+	h1 := doc.Find("h1")
+	if html, _ := h1.Html(); !strings.Contains(html, "@<wbr/>example") || h1.Text() != heading {
+		t.Errorf("the confirmation's title is %q (text %q), want %q with a break after the @", html, h1.Text(), heading)
+	}
+}

@@ -163,7 +163,7 @@ func TestPasskeyJourney(t *testing.T) {
 		b.fatalf("the list does not say when it was last used: %q", used)
 	}
 	b.load("click Remove", chromedp.Click(chromedp.CSS(`a[aria-label="Remove Work laptop"]`)))
-	b.expectPage("Remove passkey · Portal", "Remove passkey")
+	b.expectPage("Remove passkey · Portal", "Remove passkey?")
 	b.load("confirm", chromedp.Click(chromedp.CSS(`.cl-main form button[type=submit]`)))
 	b.expectURL(w.p.URL + "/user/security?done=passkey-removed")
 	ctx, cancel = b.bounded()

@@ -1,10 +1,17 @@
 package browser
 
 import (
+	"context"
+	"encoding/json"
+	"regexp"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
+
+	"github.com/portalhq/portal/internal/id"
+	"github.com/portalhq/portal/internal/user"
 )
 
 // longAddress is a work address as people have them: one word, with no
@@ -86,5 +93,72 @@ func TestAccountPagesFitLongAddressesAndGerman(t *testing.T) {
 	b.expectPage("Passwort · Portal", "Passwort ändern")
 	if b.eval(checkboxApart) == "true" {
 		t.Errorf("at 320 px in German, the label of the box to sign out the other devices starts below the box")
+	}
+}
+
+// headingLines is the page's title as it is laid out, line by line; a
+// line broken at a space ends with it.
+const headingLines = `JSON.stringify((() => {
+	const lines = [];
+	let top = null;
+	const walk = document.createTreeWalker(document.querySelector("h1"), NodeFilter.SHOW_TEXT);
+	for (let n; (n = walk.nextNode());) {
+		for (let i = 0; i < n.length; i++) {
+			const r = document.createRange();
+			r.setStart(n, i);
+			r.setEnd(n, i + 1);
+			const box = r.getClientRects()[0];
+			if (box && n.data[i].trim() && Math.round(box.top) !== top) {
+				top = Math.round(box.top);
+				lines.push("");
+			}
+			lines[lines.length - 1] += n.data[i];
+		}
+	}
+	return lines;
+})())`
+
+// TestConfirmationTitlesBreakAddressesSensibly: "Verify
+// ada.unverified@example.com?" on a phone or a desktop never leaves its
+// "?" on a line of its own, nor cuts the address inside a word
+// ("exampl" / "e.com?"): it breaks at spaces, after the "@" or before a
+// dot of the address.
+func TestConfirmationTitlesBreakAddressesSensibly(t *testing.T) {
+	t.Parallel()
+	w := start(t, nil)
+	b := w.b
+	userID := w.signUp()
+	punctuationOnly := regexp.MustCompile(`^[\p{P}\s]+$`)
+	for _, address := range []string{"ada.unverified@example.com", longAddress} {
+		now := time.Now()
+		i := user.Identifier{Kind: user.Email, Value: address, ID: id.New(id.Identifier), UserID: userID, CreatedAt: now, UpdatedAt: now}
+		if err := w.p.Store.Q.CreateIdentifier(context.Background(), i); err != nil {
+			t.Fatal(err)
+		}
+		for _, path := range []string{"/verify", "/remove"} {
+			b.open(w.p.URL + "/user/email-addresses/" + i.ID + path)
+			for width := int64(300); width <= 440; width += 4 {
+				b.do("viewport", chromedp.EmulateViewport(width, narrowHeight))
+				var lines []string
+				if err := json.Unmarshal([]byte(b.eval(headingLines)), &lines); err != nil || len(lines) == 0 {
+					b.fatalf("the title's lines: %v", err)
+				}
+				for k, l := range lines {
+					if punctuationOnly.MatchString(l) {
+						t.Errorf("%s at %d px: a line of the title is only %q: %q", path, width, l, lines)
+					}
+					if k > 0 {
+						prev := lines[k-1]
+						if !strings.HasSuffix(prev, " ") && !strings.HasSuffix(prev, "@") && !strings.HasSuffix(prev, "-") && !strings.HasPrefix(l, ".") {
+							t.Errorf("%s at %d px: the title breaks inside a word: %q", path, width, lines)
+						}
+					}
+				}
+			}
+		}
+	}
+	b.do("desktop", chromedp.EmulateViewport(desktopWidth, desktopHeight))
+	if got := b.eval(headingLines); strings.HasSuffix(got, `"?"]`) {
+		t.Errorf("on a desktop the title ends with the \"?\" alone: %s", got)
 	}
 }

@@ -13,7 +13,10 @@ import (
 // is disabled for a while, with the wait in words. When the wait is over
 // the button comes on in place (static/resend.js), without the page
 // reloading under the person, who would otherwise have to know to reload
-// it; pressing it sends a new code.
+// it; pressing it sends a new code. A screen reader is told, politely and
+// without the focus leaving the code field: the words and the button are
+// in a live region, read whole, so "Didn't get it? Resend code" is said
+// when the words change.
 func TestResendComesOnWhenTheWaitIsOver(t *testing.T) {
 	t.Parallel()
 	clock := clockwork.NewFakeClockAt(time.Now())
@@ -38,6 +41,18 @@ func TestResendComesOnWhenTheWaitIsOver(t *testing.T) {
 		b.fatalf("the wait in words: %q", got)
 	}
 	b.do("mark this document", chromedp.Evaluate[chromedp.Void](`window.stillHere = "yes"`))
+	focused := b.eval(`document.activeElement.id`)
+	if focused == "" {
+		b.fatalf("nothing has the focus on the code page: the test cannot tell whether it moves")
+	}
+	// Chromium marks the region's root, not each node in it.
+	const region = `form.cl-resend`
+	if _, _, props := b.axNode(region); props["live"] != "polite" || props["atomic"] != "true" {
+		b.fatalf("the resend form is no polite live region read whole: live %q, atomic %q", props["live"], props["atomic"])
+	}
+	if got := b.eval(`String(document.querySelector("` + region + `").contains(document.querySelector("#resend-wait")))`); got != "true" {
+		b.fatalf("the wait's words are outside the live region")
+	}
 
 	for deadline := time.Now().Add(8 * time.Second); b.eval(`String(document.querySelector("`+resend+`").disabled)`) != "false"; time.Sleep(100 * time.Millisecond) {
 		if time.Now().After(deadline) {
@@ -49,6 +64,12 @@ func TestResendComesOnWhenTheWaitIsOver(t *testing.T) {
 	}
 	if got := b.text("#resend-wait"); got != "Didn't get it?" {
 		b.fatalf("with the wait over the text says %q, want \"Didn't get it?\"", got)
+	}
+	if got := b.eval(`document.querySelector("` + region + `").innerText.replace(/\s+/g, " ").trim()`); got != "Didn't get it? Resend code" {
+		b.fatalf("the live region now reads %q, want \"Didn't get it? Resend code\"", got)
+	}
+	if got := b.eval(`document.activeElement.id`); got != focused {
+		b.fatalf("when the button came on the focus moved from #%s to %q", focused, got)
 	}
 
 	clock.Advance(2 * time.Second) // the portal's clock catches up with the browser's

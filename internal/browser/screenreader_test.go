@@ -158,3 +158,38 @@ func (b *tab) expectHeard(page, role, name, description string) {
 	b.fatalf("a screen reader says page %q, focus: %s %q, description %q, text %q;\nwant page %q, focus: %s %q, description or text with %q",
 		h.page, h.role, h.name, h.description, h.text, page, role, name, description)
 }
+
+// axNode is the role and accessible name a screen reader gives the element
+// css finds, as Chromium computes them, with its other accessibility
+// properties by name ("pressed", "live", "atomic"…).
+func (b *tab) axNode(css string) (role, name string, props map[string]string) {
+	b.t.Helper()
+	ctx, cancel := b.bounded()
+	defer cancel()
+	nodes, err := chromedp.Run(ctx, chromedp.Nodes(chromedp.CSS(css)))
+	if err != nil {
+		b.fatalf("find %s: %v", css, err)
+	}
+	only := false
+	res, err := chromedp.Call(ctx, accessibility.GetPartialAXTree,
+		accessibility.GetPartialAXTreeParams{BackendNodeID: nodes[0].BackendNodeID, FetchRelatives: &only})
+	if err != nil || len(res.Nodes) == 0 {
+		b.fatalf("accessibility node of %s: %v", css, err)
+	}
+	n := res.Nodes[0]
+	str := func(v *accessibility.Value) string {
+		if v == nil {
+			return ""
+		}
+		var s string
+		if json.Unmarshal(v.Value, &s) != nil {
+			return string(v.Value)
+		}
+		return s
+	}
+	props = map[string]string{}
+	for _, p := range n.Properties {
+		props[string(p.Name)] = str(p.Value)
+	}
+	return str(n.Role), str(n.Name), props
+}

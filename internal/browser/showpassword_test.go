@@ -8,9 +8,12 @@ import (
 
 // TestShowPassword: the password field has a "Show" button, as Clerk's
 // has, that shows what was typed so a person can check it, and "Hide"
-// hides it again; the field keeps the focus. A password shown when the
-// form is sent still signs in (static/password.js makes it a password
-// again first, for the browser's password manager).
+// hides it again; the field keeps the focus. A screen reader names the
+// button for its field ("Show Password", then "Hide Password"): the name
+// says the state, and starts with the word on the button, so a person
+// using voice control can say it. A password shown when the form is sent
+// still signs in (static/password.js makes it a password again first, for
+// the browser's password manager).
 func TestShowPassword(t *testing.T) {
 	t.Parallel()
 	w := start(t, nil)
@@ -27,6 +30,15 @@ func TestShowPassword(t *testing.T) {
 	if got := b.eval(`String(document.querySelector('` + toggle + `')?.checkVisibility())`); got != "true" {
 		b.fatalf("no Show button by the password field (visible: %s)", got)
 	}
+	expectNamed := func(when, want string) {
+		t.Helper()
+		// A toggle's name stays put while aria-pressed changes; this one's
+		// name changes, so it must not be a toggle as well.
+		if role, name, props := b.axNode(toggle); role != "button" || name != want || props["pressed"] != "" {
+			b.fatalf("%s a screen reader hears %s %q (pressed %q), want button %q, no pressed state", when, role, name, props["pressed"], want)
+		}
+	}
+	expectNamed("before Show", "Show Password")
 	b.typeInto("password-field", password)
 	b.do("press Show", chromedp.Click(chromedp.CSS(toggle)))
 	if got := b.attr("#password-field", "type"); got != "text" {
@@ -38,10 +50,12 @@ func TestShowPassword(t *testing.T) {
 	if got := b.eval(`document.activeElement.id`); got != "password-field" {
 		b.fatalf("after Show the focus is on %q, want the password field", got)
 	}
+	expectNamed("after Show", "Hide Password")
 	b.do("press Hide", chromedp.Click(chromedp.CSS(toggle)))
 	if got := b.attr("#password-field", "type"); got != "password" {
 		b.fatalf("after Hide the field is type=%q, want password", got)
 	}
+	expectNamed("after Hide", "Show Password")
 
 	b.do("press Show again", chromedp.Click(chromedp.CSS(toggle)))
 	// Hold the first submit to see the field as the form goes.

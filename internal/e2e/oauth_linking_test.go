@@ -191,7 +191,7 @@ func TestOAuthConnectThenDisconnect(t *testing.T) {
 	// Disconnect on /user opens a page that asks first, as removing an
 	// address does: nothing is cut until its button is pressed.
 	pg = b.get(disconnectLink(t, pg))
-	wantText(t, "the Disconnect link", pg, http.StatusOK, "Disconnect "+corpDisplay, "dana.other@corp.example")
+	wantText(t, "the Disconnect link", pg, http.StatusOK, "Disconnect "+corpDisplay+"?", "dana.other@corp.example")
 	if got := linkedTo(t, p, "corp-dana"); got != dana.ID {
 		t.Fatalf("disconnected by opening the confirmation page (corp-dana linked to %q)", got)
 	}

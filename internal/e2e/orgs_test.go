@@ -481,14 +481,14 @@ func TestLargeLogoIsRefusedOnTheForm(t *testing.T) {
 	over := append(append([]byte{}, tinyPNG...), make([]byte, org.MaxLogoBytes+1-len(tinyPNG))...)
 	ada.b.get("/create-organization")
 	pg = ada.b.postMultipart("/create-organization", map[string]string{"name": "Gamma"}, "logo", "photo.png", over)
-	wantText(t, "a logo over 5 MB", pg, http.StatusUnprocessableEntity, "Use an image of at most 5 MB.")
+	wantText(t, "a logo over 5 MB", pg, http.StatusUnprocessableEntity, "This image is larger than 5 MB. Choose a smaller one.")
 	if v := pg.Doc.Find(`input[name="name"]`).AttrOr("value", ""); v != "Gamma" {
 		t.Errorf("the typed name was lost: %q", v)
 	}
 
 	huge := append(append([]byte{}, tinyPNG...), make([]byte, 8<<20)...)
 	pg = ada.b.postMultipart("/organizations/"+acme.OrgID, map[string]string{"name": "Acme", "slug": "acme"}, "logo", "huge.png", huge)
-	wantText(t, "an 8 MB logo", pg, http.StatusRequestEntityTooLarge, "Use an image of at most 5 MB.")
+	wantText(t, "an 8 MB logo", pg, http.StatusRequestEntityTooLarge, "This image is larger than 5 MB. Choose a smaller one.")
 	if pg.Doc.Find(`a[href="/organizations/`+acme.OrgID+`"]`).Length() != 1 || pg.Doc.Find(`a[href^="/sign-in"]`).Length() != 0 {
 		t.Errorf("the page does not lead back to the settings:\n%s", pg.Body)
 	}

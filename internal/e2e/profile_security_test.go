@@ -262,7 +262,7 @@ func TestSigningOutDevicesAfterConfirming_REQ_SES_05_REQ_SES_06(t *testing.T) {
 	pg := b.submit(b.get("/user"), `form[action="/user/sessions/`+other.SID+`/revoke"]`, nil)
 	wantText(t, "the stale press", pg, http.StatusOK, "confirm it's you")
 	pg = b.submit(pg, reverifyForm, map[string]string{"password": goodPassword})
-	wantText(t, "after confirming", pg, http.StatusOK, "Sign out Safari 17 on iOS 17.5")
+	wantText(t, "after confirming", pg, http.StatusOK, "Sign out Safari 17 on iOS 17.5?") // the page asks
 	if sessionStatus(t, p, other.SID) != session.Active {
 		t.Fatal("the phone was signed out before the press on the confirmation page")
 	}
@@ -272,7 +272,7 @@ func TestSigningOutDevicesAfterConfirming_REQ_SES_05_REQ_SES_06(t *testing.T) {
 	clock.Advance(11 * time.Minute)
 	pg = b.submit(b.get("/user"), `form[action="/user/sessions/revoke-others"]`, nil)
 	pg = b.submit(pg, reverifyForm, map[string]string{"password": goodPassword})
-	wantText(t, "after confirming", pg, http.StatusOK, "Sign out of all other devices")
+	wantText(t, "after confirming", pg, http.StatusOK, "Sign out of all other devices?")
 	wantText(t, "after the press", b.submit(pg, confirmForm(pg), nil), http.StatusOK, "Every other device is signed out.")
 	if got := sessionStatus(t, p, third.SID); got == session.Active {
 		t.Errorf("the laptop's session is %s", got)

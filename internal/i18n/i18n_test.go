@@ -330,3 +330,48 @@ func TestDates(t *testing.T) {
 		}
 	}
 }
+
+// The pages that ask before an action ("Remove ada@example.com?", "Sign
+// out Safari on iOS?", "Disconnect Corp SSO?") all ask it as a question,
+// in every language with its own question mark, where some said the
+// button's words ("Disconnect Corp SSO") and others asked.
+func TestConfirmationTitlesAreQuestions(t *testing.T) {
+	ids := []string{
+		"account.identifiers.verify_heading", "account.identifiers.remove_heading", "account.identifiers.primary_heading",
+		"account.connected.disconnect_heading", "account.devices.sign_out_heading", "account.devices.sign_out_others_heading",
+		"account.passkey.remove_heading", "account.totp.remove_heading", "account.sms.confirm_on_heading",
+		"account.sms.confirm_off_heading", "account.backup.new_heading", "org.members.remove_title",
+	}
+	for _, loc := range shippedLocales {
+		cat := readLocale(t, Locales(), loc)
+		for _, id := range ids {
+			m, ok := cat[id]
+			if !ok {
+				t.Errorf("%s: no %s", loc, id)
+				continue
+			}
+			if !strings.HasSuffix(m.Other, "?") && !strings.HasSuffix(m.Other, "？") {
+				t.Errorf("%s: %s = %q is no question", loc, id, m.Other)
+			}
+		}
+	}
+}
+
+// A profile image and an organization's logo have the same limit, said
+// the same way in each language: in the hint ("up to 5 MB", not "at most
+// 5 MB" on the other form) and in the message when an image is over it.
+func TestImageLimitIsWordedOneWay(t *testing.T) {
+	for _, loc := range shippedLocales {
+		cat := readLocale(t, Locales(), loc)
+		image, logo := cat["account.profile.image_hint"], cat["org.field.logo_hint"]
+		if image == nil || logo == nil {
+			t.Fatalf("%s: the image hints are not where this test looks", loc)
+		}
+		if limit, _, _ := strings.Cut(strings.ReplaceAll(image.Other, "。", "."), "."); !strings.HasPrefix(strings.ReplaceAll(logo.Other, "。", "."), limit+".") {
+			t.Errorf("%s: the logo's hint %q does not say the limit as the profile image's does, %q", loc, logo.Other, limit)
+		}
+		if a, b := cat["account.error.image_too_large"].Other, cat["org.error.logo_too_large"].Other; a != b {
+			t.Errorf("%s: an image over the limit is %q on the account page and %q for a logo", loc, a, b)
+		}
+	}
+}

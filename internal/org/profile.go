@@ -54,7 +54,7 @@ func CheckLogo(data []byte) (*Logo, error) {
 var (
 	errLogoType = apperr.Field(apperr.Invalid, "logo", "Use a PNG, JPEG, GIF or WebP image.").T("org.error.logo_type")
 	// ErrLogoTooLarge refuses a logo over MaxLogoBytes.
-	ErrLogoTooLarge = apperr.Field(apperr.Invalid, "logo", "Use an image of at most 5 MB.").T("org.error.logo_too_large")
+	ErrLogoTooLarge = apperr.Field(apperr.Invalid, "logo", "This image is larger than 5 MB. Choose a smaller one.").T("org.error.logo_too_large")
 )
 
 // encodeLogo turns a checked logo into the one the portal keeps: the whole

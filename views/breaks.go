@@ -1,0 +1,65 @@
+package views
+
+import (
+	"context"
+	"io"
+	"regexp"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/a-h/templ"
+)
+
+// addressLike is a run without spaces with an "@" inside: an email
+// address as a sentence holds it, with any punctuation after it.
+var addressLike = regexp.MustCompile(`[^\s@]+@[^\s@]+`)
+
+// addressBreaks cuts s where a line may break inside an email address in
+// it, as typesetters break one: after the "@", and before a "." that more
+// of the address follows (never before the sentence's own full stop).
+// Browsers find no place to break "ada.unverified@example.com?" and, with
+// overflow-wrap: anywhere, cut it where the line ends: "exampl" / "e.com?",
+// or the "?" alone on the last line.
+func addressBreaks(s string) []string {
+	var parts []string
+	last := 0
+	for _, m := range addressLike.FindAllStringIndex(s, -1) {
+		for i := m[0] + 1; i < m[1]; i++ {
+			cut := -1
+			switch s[i] {
+			case '@':
+				cut = i + 1
+			case '.':
+				if next, _ := utf8.DecodeRuneInString(s[i+1 : m[1]]); s[i-1] != '.' && (unicode.IsLetter(next) || unicode.IsDigit(next)) {
+					cut = i
+				}
+			}
+			if cut > last && cut < m[1] {
+				parts = append(parts, s[last:cut])
+				last = cut
+			}
+		}
+	}
+	return append(parts, s[last:])
+}
+
+// breakableText renders s as text with a <wbr> at each of its
+// addressBreaks: a page's title and subtitle, which may name an address
+// ("Verify ada.unverified@example.com?"). The text, and so what a screen
+// reader says or a person copies, is the same. (breakable is for a cell
+// that holds only an address.)
+func breakableText(s string) templ.Component {
+	return templ.ComponentFunc(func(_ context.Context, w io.Writer) error {
+		for i, part := range addressBreaks(s) {
+			if i > 0 {
+				if _, err := io.WriteString(w, "<wbr>"); err != nil {
+					return err
+				}
+			}
+			if _, err := io.WriteString(w, templ.EscapeString(part)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
