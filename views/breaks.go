@@ -63,3 +63,19 @@ func breakableText(s string) templ.Component {
 		return nil
 	})
 }
+
+// breakable writes an address, or a member's name, in a span of class
+// cl-address, with breakableText's places to wrap: a phone's narrow table
+// cell shows "grace@" over "example.com" rather than breaking inside a word.
+func breakable(s string) templ.Component {
+	return templ.ComponentFunc(func(ctx context.Context, w io.Writer) error {
+		if _, err := io.WriteString(w, `<span class="cl-address">`); err != nil {
+			return err
+		}
+		if err := breakableText(s).Render(ctx, w); err != nil {
+			return err
+		}
+		_, err := io.WriteString(w, "</span>")
+		return err
+	})
+}

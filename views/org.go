@@ -1,9 +1,6 @@
 package views
 
 import (
-	"context"
-	"html"
-	"io"
 	"net/url"
 	"strings"
 	"unicode"
@@ -201,27 +198,4 @@ func requesterName(r OrgRequestRow) string {
 		return r.Name
 	}
 	return r.Email
-}
-
-// breakable writes an address, in a span of class cl-address, with places
-// a narrow table cell may wrap it — after the @ and before each dot — so a
-// phone shows "grace@" over "example.com" rather than breaking inside a
-// word.
-func breakable(s string) templ.Component {
-	return templ.ComponentFunc(func(_ context.Context, w io.Writer) error {
-		var b strings.Builder
-		b.WriteString(`<span class="cl-address">`)
-		for _, r := range s {
-			if r == '.' {
-				b.WriteString("<wbr>")
-			}
-			b.WriteString(html.EscapeString(string(r)))
-			if r == '@' {
-				b.WriteString("<wbr>")
-			}
-		}
-		b.WriteString("</span>")
-		_, err := io.WriteString(w, b.String())
-		return err
-	})
 }
