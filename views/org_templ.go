@@ -308,7 +308,7 @@ func SwitchOrgPage(p SwitchOrg) templ.Component {
 				return templ_7745c5c3_Err
 			}
 			if p.Task {
-				templ_7745c5c3_Err = signOutForm(p.SignOutURL, p.CSRF, nil).Render(ctx, templ_7745c5c3_Buffer)
+				templ_7745c5c3_Err = signOutAside(p.SignOutURL, p.CSRF).Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}

@@ -233,7 +233,7 @@ func UserProfilePage(p UserProfile) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = signOutForm(p.SignOutURL, p.CSRF, nil).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = signOutAside(p.SignOutURL, p.CSRF).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

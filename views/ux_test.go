@@ -35,6 +35,24 @@ func TestAddPasskeyButtonIsTheMainAction(t *testing.T) {
 	}
 }
 
+// On the account page, signing out is an aside: the page's one primary
+// button is "Save profile", and Sign out does not look like it. Where
+// signing out is what the page is for (the signed-in home, /sign-out) it
+// stays the main action.
+func TestSignOutIsAnAsideOnTheAccountPage(t *testing.T) {
+	doc, _ := render(t, UserProfilePage(UserProfile{Page: page("Your account"), FirstName: "Jo", SignOutURL: "/sign-out"}))
+	if b := doc.Find(`form[action="/sign-out"] button`); !b.HasClass("cl-formButtonSecondary") {
+		t.Errorf("/user's Sign out is %q, want cl-formButtonSecondary", b.AttrOr("class", "missing"))
+	}
+	if n := doc.Find(`.cl-formButtonPrimary`).Length(); n != 1 {
+		t.Errorf("/user has %d primary buttons, want Save profile alone", n)
+	}
+	home, _ := render(t, HomePage(Home{Page: page("Home"), Email: "jo@example.com", AccountURL: "/user", SignOutURL: "/sign-out"}))
+	if b := home.Find(`form[action="/sign-out"] button`); !b.HasClass("cl-formButtonPrimary") {
+		t.Errorf("the home page's Sign out is %q, want the primary button", b.AttrOr("class", "missing"))
+	}
+}
+
 // A password the Show button (static/password.js) turns into a text field
 // is still a password: the phone keyboard must not capitalise or "correct"
 // it as the person types on, and the browser must not spell-check it,
