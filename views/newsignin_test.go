@@ -53,7 +53,7 @@ func TestNewSignInEmailWording(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for loc, want := range map[string]string{"de": "Gerät: Unbekannter Browser unter Windows", "fr": "Appareil : Navigateur inconnu sur Windows",
+	for loc, want := range map[string]string{"de": "Gerät: Unbekannter Browser unter Windows", "fr": "Appareil\u00a0: Navigateur inconnu sur Windows",
 		"ja": "デバイス: Windows 上の 不明なブラウザ", "es": "Dispositivo: Navegador desconocido en Windows",
 		"pt-BR": "Dispositivo: Navegador desconhecido no Windows"} {
 		p := base
