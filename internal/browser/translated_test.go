@@ -82,19 +82,20 @@ func tomlString(s string) string {
 // (the title included) and the attributes that are read out or shown.
 // What <code> shows (a TOTP secret, backup codes) is data. An element
 // marked data-i18n-sentence is one message with others inside it (a
-// sentence whose words are links), and an address (.cl-address) is one
-// value with <wbr> inside it: their text is read whole.
+// sentence whose words are links), and an address (.cl-address) or a title
+// naming one is one text with <wbr> inside it: their text is read whole.
 const pageTextsScript = `(() => {
 	const out = [];
+	const whole = "[data-i18n-sentence], .cl-address, :has(> wbr)";
 	const w = document.createTreeWalker(document.documentElement, NodeFilter.SHOW_TEXT);
 	for (let n; (n = w.nextNode());) {
 		// Scripts and styles are not read; <code> holds secrets and codes.
 		if (["SCRIPT", "STYLE", "NOSCRIPT", "CODE"].includes(n.parentElement.tagName)) continue;
-		if (n.parentElement.closest("[data-i18n-sentence], .cl-address")) continue;
+		if (n.parentElement.closest(whole)) continue;
 		const s = n.nodeValue.trim();
 		if (s) out.push(s);
 	}
-	for (const el of document.querySelectorAll("[data-i18n-sentence], .cl-address")) {
+	for (const el of document.querySelectorAll(whole)) {
 		const s = el.textContent.trim();
 		if (s) out.push(s);
 	}
