@@ -7,7 +7,7 @@
   for (const b of document.querySelectorAll("button[data-show-password][hidden]")) {
     const input = document.getElementById(b.getAttribute("aria-controls"));
     if (!input) continue;
-    b.hidden = false; // the script is on the page once per field: a shown button is armed
+    b.hidden = false; // armed: a shown button is not taken again
     const show = (on) => {
       input.type = on ? "text" : "password";
       b.textContent = on ? b.dataset.hidePassword : b.dataset.showPassword;

@@ -5,7 +5,7 @@
 // so without the focus moving. Without scripts the page works as before.
 (() => {
   for (const b of document.querySelectorAll("button[data-resend-after]")) {
-    if (b.dataset.resendArmed) continue; // the script is on the page once per button
+    if (b.dataset.resendArmed) continue; // once, should the script run twice
     b.dataset.resendArmed = "1";
     setTimeout(() => {
       // On first, then the words: the words' change is what a screen

@@ -115,6 +115,13 @@ func emailAttrs() templ.OrderedAttributes {
 	}
 }
 
+// passwordScript and resendScript put their script on a page once, however
+// many fields or buttons it has.
+var (
+	passwordScript = templ.NewOnceHandle()
+	resendScript   = templ.NewOnceHandle()
+)
+
 // revealable is a password field that static/password.js may turn into a
 // text field to show what was typed. Shown, it is still the password: a
 // phone keyboard must not capitalise or "correct" what the person types

@@ -191,3 +191,11 @@ func TestTitlesBreakAddressesSensibly(t *testing.T) {
 		t.Errorf("the confirmation's title is %q (text %q), want %q with a break after the @", html, h1.Text(), heading)
 	}
 }
+
+// A page with two password fields loads password.js once.
+func TestPasswordScriptIsOnThePageOnce(t *testing.T) {
+	_, html := render(t, UserPasswordPage(UserPassword{Page: page("Password"), Action: "/user/password", AskCurrent: true, PasswordMin: 15}))
+	if fields, scripts := strings.Count(html, `type="password"`), strings.Count(html, `src="/static/password.js"`); fields != 2 || scripts != 1 {
+		t.Errorf("%d password fields, %d password.js scripts; want 2 fields and one script", fields, scripts)
+	}
+}
