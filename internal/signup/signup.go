@@ -303,7 +303,7 @@ func (s *Service) samePassword(ctx context.Context, prev *flow.Flow, hasPassword
 // the repeat lands on the first start's flow, as Start's own would, and
 // nothing else is let through on it.
 func (s *Service) Repeat(ctx context.Context, clientID string, in Form, redirectURL string) (*flow.Flow, error) {
-	if in.Captcha == "" {
+	if in.Captcha == "" || clientID == "" {
 		return nil, nil
 	}
 	now := s.Clock.Now()
