@@ -90,7 +90,7 @@ func (a *app) captchaFailed(c echo.Context, err error) *captchaRefused {
 		a.Log.LogAttrs(ctx, slog.LevelWarn, "captcha could not be checked; refused (fail closed)", attrs...)
 		return &captchaRefused{http.StatusServiceUnavailable, a.t(c, "error.captcha.unavailable")}
 	}
-	a.Log.LogAttrs(ctx, slog.LevelInfo, "captcha not passed", attrs...)
+	a.Log.LogAttrs(ctx, slog.LevelWarn, "captcha not passed", attrs...)
 	return &captchaRefused{http.StatusUnprocessableEntity, a.t(c, "error.captcha.invalid")}
 }
 
