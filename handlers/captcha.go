@@ -34,8 +34,13 @@ const spentWait = 3 * time.Second
 var captchaPaths = map[string]bool{"/sign-up": true, "/waitlist": true}
 
 // captchaExempt reports whether a sign-up with email needs no check: the
-// browser holds a live invitation to that address.
+// browser holds a live invitation to that address, or sign-up is by
+// invitation only (restricted and waitlist modes), where a stranger
+// cannot start one at all.
 func (a *app) captchaExempt(c echo.Context, email string) bool {
+	if a.SignUp.Restricted {
+		return true
+	}
 	if email == "" {
 		return false
 	}

@@ -337,3 +337,33 @@ func TestCaptchaOffByDefaultAndCSPOnlyWhereShown_REQ_HDR_01(t *testing.T) {
 		t.Errorf("the sign-in page's CSP allows the widget it does not show: %s", in)
 	}
 }
+
+// An invitation is proof enough: its link's sign-up form has no widget,
+// and the invited address signs up without a token; another address
+// typed into the same form needs the check.
+func TestCaptchaSkippedForTheInvitedAddress(t *testing.T) {
+	sv := newSiteverify(t)
+	p := portaltest.Start(t, portaltest.Options{Env: captchaEnv(sv.URL)})
+	var created struct {
+		URL string `json:"url"`
+	}
+	if r := api(t, p, http.MethodPost, "/v1/invitations", map[string]any{"email_address": "bob@example.com"}, &created); r.Status != http.StatusOK {
+		t.Fatalf("POST /v1/invitations: %d %s", r.Status, r.Body)
+	}
+	bob := newBrowser(t, p)
+	form := bob.get(created.URL)
+	if form.Doc.Find(signUpForm).Length() != 1 || form.Doc.Find(".cf-turnstile").Length() != 0 {
+		t.Fatalf("the invitation's sign-up form: want it without a widget:\n%s", form.Body)
+	}
+	other := bob.submit(form, signUpForm, map[string]string{"email_address": "bobby@example.com", "password": goodPassword})
+	wantText(t, "another address", other, http.StatusUnprocessableEntity, robotMessage)
+	if other.Doc.Find(".cf-turnstile").Length() != 1 {
+		t.Errorf("the form for another address has no widget")
+	}
+	verify := bob.submit(form, signUpForm, map[string]string{"password": goodPassword})
+	wantText(t, "the invited address", verify, http.StatusOK, "Verify your email")
+	p.SMTP.WaitFor(t, "bob@example.com", mailWait)
+	if n := len(sv.requests()); n != 0 {
+		t.Errorf("siteverify asked %d times for an invitee", n)
+	}
+}
