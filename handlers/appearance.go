@@ -123,7 +123,8 @@ func (a *app) dress(c echo.Context, p *views.Page) {
 }
 
 // cspExtra lets the theme's logos (light and dark) load from their own
-// origins, and in development lets /dev/themes frame a page it previews.
+// origins, in development lets /dev/themes frame a page it previews, and
+// lets the pages with a bot-protection widget run it.
 func (a *app) cspExtra(c echo.Context) CSPExtra {
 	var e CSPExtra
 	o := a.theme(c).Options
@@ -133,6 +134,7 @@ func (a *app) cspExtra(c echo.Context) CSPExtra {
 		}
 	}
 	e.FrameSelf = a.previewTheme(c) != ""
+	a.captchaCSP(c, &e)
 	return e
 }
 

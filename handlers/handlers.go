@@ -14,6 +14,7 @@ import (
 
 	"github.com/portalhq/portal/internal/account"
 	"github.com/portalhq/portal/internal/admin"
+	"github.com/portalhq/portal/internal/captcha"
 	"github.com/portalhq/portal/internal/config"
 	"github.com/portalhq/portal/internal/factors"
 	"github.com/portalhq/portal/internal/flow"
@@ -107,6 +108,9 @@ type Deps struct {
 	// (/v1/sign_in_tokens); nil turns the endpoints off. Their links are
 	// used through SignIn.
 	SignInTokens *signintoken.Service
+	// Captcha is bot protection on sign-up and the waitlist
+	// (PORTAL_CAPTCHA_PROVIDER); nil turns it off.
+	Captcha *captcha.Verifier
 
 	// Backend API.
 	SecretKey  string

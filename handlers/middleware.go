@@ -273,20 +273,27 @@ func SecurityHeaders(production bool, formActionSources []string, widen ...func(
 			for _, w := range widen {
 				e := w(c)
 				extra.ImgSrc = append(extra.ImgSrc, e.ImgSrc...)
+				extra.ScriptSrc = append(extra.ScriptSrc, e.ScriptSrc...)
+				extra.FrameSrc = append(extra.FrameSrc, e.FrameSrc...)
+				extra.ConnectSrc = append(extra.ConnectSrc, e.ConnectSrc...)
+				extra.StyleSrc = append(extra.StyleSrc, e.StyleSrc...)
 				extra.FrameSelf = extra.FrameSelf || e.FrameSelf
 			}
-			img, frame, xfo := "'self' data:", "'none'", "DENY"
-			for _, src := range extra.ImgSrc {
-				if s, err := CSPSource(src); err == nil {
-					img += " " + s
-				}
-			}
+			frame, xfo := "'none'", "DENY"
 			if extra.FrameSelf {
 				frame, xfo = "'self'", "SAMEORIGIN"
 			}
+			policy := "default-src 'self'; script-src 'self' 'nonce-" + nonce + "'" + sources(extra.ScriptSrc) +
+				"; style-src 'self' 'nonce-" + nonce + "'" + sources(extra.StyleSrc) +
+				"; img-src 'self' data:" + sources(extra.ImgSrc)
+			if len(extra.FrameSrc) > 0 {
+				policy += "; frame-src 'self'" + sources(extra.FrameSrc)
+			}
+			if len(extra.ConnectSrc) > 0 {
+				policy += "; connect-src 'self'" + sources(extra.ConnectSrc)
+			}
 			h := c.Response().Header()
-			h.Set("Content-Security-Policy", "default-src 'self'; script-src 'self' 'nonce-"+nonce+
-				"'; style-src 'self' 'nonce-"+nonce+"'; img-src "+img+"; object-src 'none'; base-uri 'none'; form-action "+
+			h.Set("Content-Security-Policy", policy+"; object-src 'none'; base-uri 'none'; form-action "+
 				formActions+"; frame-ancestors "+frame)
 			h.Set("X-Content-Type-Options", "nosniff")
 			h.Set("Referrer-Policy", "strict-origin-when-cross-origin")
@@ -301,11 +308,27 @@ func SecurityHeaders(production bool, formActionSources []string, widen ...func(
 	}, nil
 }
 
-// CSPExtra widens the security policy for one request. ImgSrc entries are
-// origins, checked by CSPSource (anything else is left out).
+// CSPExtra widens the security policy for one request. The *Src entries
+// are origins, checked by CSPSource (anything else is left out): ImgSrc
+// for a theme's logo; ScriptSrc, FrameSrc, ConnectSrc and StyleSrc for a
+// bot-protection widget, which runs the provider's script in its frames.
+// FrameSrc and ConnectSrc, when given, replace default-src for frames and
+// fetches with 'self' and themselves.
 type CSPExtra struct {
-	ImgSrc    []string
-	FrameSelf bool
+	ImgSrc, ScriptSrc, FrameSrc, ConnectSrc, StyleSrc []string
+	FrameSelf                                         bool
+}
+
+// sources is the valid origins of list as a CSP source list, each with a
+// leading space.
+func sources(list []string) string {
+	var out string
+	for _, src := range list {
+		if s, err := CSPSource(src); err == nil {
+			out += " " + s
+		}
+	}
+	return out
 }
 
 // CSPNonce returns this request's CSP nonce, for <script nonce> and

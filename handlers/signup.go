@@ -60,7 +60,7 @@ func (a *app) renderSignUp(c echo.Context, status int, in signup.Form, q url.Val
 		ShowPassword: fs.Shown[signup.FieldPassword],
 		ShowNames:    fs.Shown[signup.FieldFirstName] || fs.Shown[signup.FieldLastName], RequireNames: a.SignUp.RequireNames(),
 		PasswordMin: a.PasswordMin, Hidden: redirectHidden(q), Errors: errs, SignInURL: withRedirect("/sign-in", q),
-		Legal: a.legalBox(a.SignUp.LegalConsent, in.LegalAccepted)}))
+		Legal: a.legalBox(a.SignUp.LegalConsent, in.LegalAccepted), Captcha: a.captchaWidget(a.captchaExempt(c, in.Email))}))
 }
 
 // legalBox is the consent box with the instance's documents when asked is
@@ -89,6 +89,18 @@ func (a *app) signUpSubmit(c echo.Context) error {
 	}
 	if ok, msg := a.allow(c, "start", a.limits.start); !ok {
 		return a.renderSignUp(c, http.StatusTooManyRequests, in, form, views.Errors{"": msg})
+	}
+	// Bot protection comes before anything is stored or sent.
+	if a.Captcha != nil && !a.captchaExempt(c, in.Email) {
+		prev, refused, err := a.signUpCaptcha(c, form, a.clientID(c), &in, targetString(target))
+		switch {
+		case err != nil:
+			return err
+		case refused != nil:
+			return a.renderSignUp(c, refused.status, in, form, views.Errors{"": refused.msg})
+		case prev != nil: // a double click whose first press spent the token
+			return c.Redirect(http.StatusSeeOther, signUpVerifyURL(prev))
+		}
 	}
 	cid, err := a.ensureClient(c)
 	if err != nil {

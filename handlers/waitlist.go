@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"net/url"
@@ -9,6 +10,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/portalhq/portal/internal/apperr"
+	"github.com/portalhq/portal/internal/flow"
 	"github.com/portalhq/portal/internal/redirect"
 	"github.com/portalhq/portal/internal/waitlist"
 	"github.com/portalhq/portal/views"
@@ -70,6 +72,19 @@ func (a *app) waitlistJoin(c echo.Context) error {
 	if ok, msg := a.allow(c, "waitlist", a.limits.start); !ok {
 		return a.renderWaitlist(c, http.StatusTooManyRequests, email, form, views.Errors{"": msg}, false)
 	}
+	if a.Captcha != nil {
+		// A double click's second press finds the first's entry; joining
+		// again changes and sends nothing.
+		err := a.checkCaptcha(c, form.Get(a.Captcha.Widget().Field), func(ctx context.Context) (bool, error) {
+			return a.Waitlist.JoinedLately(ctx, email, flow.SameStartWindow)
+		})
+		var refused *captchaRefused
+		if errors.As(err, &refused) {
+			return a.renderWaitlist(c, refused.status, email, form, views.Errors{"": refused.msg}, false)
+		} else if err != nil {
+			return err
+		}
+	}
 	err := a.Waitlist.Join(c.Request().Context(), email)
 	if errors.Is(err, waitlist.ErrNotNotified) {
 		// The entry is kept; the confirmation email is a courtesy, and
@@ -94,5 +109,6 @@ func (a *app) renderWaitlist(c echo.Context, status int, email string, q url.Val
 		title = a.t(c, "waitlist.joined_title")
 	}
 	return render(c, status, views.WaitlistPage(views.Waitlist{Page: a.page(c, title), Action: "/waitlist",
-		Email: email, Hidden: redirectHidden(q), Errors: errs, SignInURL: withRedirect("/sign-in", q), Joined: joined}))
+		Email: email, Hidden: redirectHidden(q), Errors: errs, SignInURL: withRedirect("/sign-in", q), Joined: joined,
+		Captcha: a.captchaWidget(joined)}))
 }

@@ -268,6 +268,15 @@ type SignUp struct {
 	// Legal, when set, is the box agreeing to the legal documents
 	// (PORTAL_LEGAL_CONSENT); its message is Errors["legal_accepted"].
 	Legal *LegalConsent
+	// Captcha, when set, is the bot-protection widget.
+	Captcha *Captcha
+}
+
+// Captcha is a bot-protection widget: the element class the provider's
+// script looks for (cf-turnstile, h-captcha), the instance's site key and
+// the script's URL.
+type Captcha struct {
+	Class, SiteKey, ScriptURL string
 }
 
 // LegalConsent is the box people tick to agree to the instance's legal
@@ -646,6 +655,7 @@ type Waitlist struct {
 	Errors    Errors
 	SignInURL string // "Already have an account? Sign in", with the redirect parameters
 	Joined    bool   // show the confirmation instead of the form
+	Captcha   *Captcha
 }
 
 // WaitlistJoinedEmail confirms that an address is on the waiting list.

@@ -26,6 +26,7 @@ import (
 	"github.com/portalhq/portal/internal/account"
 	"github.com/portalhq/portal/internal/admin"
 	"github.com/portalhq/portal/internal/avatar"
+	"github.com/portalhq/portal/internal/captcha"
 	"github.com/portalhq/portal/internal/config"
 	authfactors "github.com/portalhq/portal/internal/factors"
 	"github.com/portalhq/portal/internal/flow"
@@ -217,6 +218,14 @@ func (p *Portal) wire(ctx context.Context, opt Options, ahead *token.PendingKey)
 		}
 	default:
 		texts = sms.NewDevOutbox(st.Q, p.Log, clock)
+	}
+	var bots *captcha.Verifier
+	if cfg.CaptchaProvider != "" {
+		verify, script := cfg.CaptchaURLs()
+		if bots, err = captcha.New(captcha.Config{Provider: cfg.CaptchaProvider, SiteKey: cfg.CaptchaSiteKey,
+			Secret: cfg.CaptchaSecretKey, VerifyURL: verify, ScriptURL: script}); err != nil {
+			return err
+		}
 	}
 	catalog, err := i18n.New(cfg.DefaultLocale, cfg.LocalesDir)
 	if err != nil {
@@ -446,7 +455,7 @@ func (p *Portal) wire(ctx context.Context, opt Options, ahead *token.PendingKey)
 			LegalConsent: cfg.LegalConsent, Passwords: slices.Contains(factors, flow.Password), Identifiers: waysIn,
 			Factors: second},
 		Passkeys: passkeys, Factors: second, Theme: look, I18n: catalog, Account: acct, Images: st.Q, Orgs: orgs,
-		Invitations: invites, Waitlist: waiting, SignInTokens: tickets, Lists: lists})
+		Invitations: invites, Waitlist: waiting, SignInTokens: tickets, Lists: lists, Captcha: bots})
 	return err
 }
 

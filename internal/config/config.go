@@ -36,6 +36,10 @@ const (
 	// may reveal (see signin.Service.Strict).
 	EnumerationStandard = "standard"
 	EnumerationStrict   = "strict"
+
+	// PORTAL_CAPTCHA_PROVIDER values.
+	CaptchaTurnstile = "turnstile"
+	CaptchaHCaptcha  = "hcaptcha"
 )
 
 // Config holds every setting. Zero values mean what the Settings table says
@@ -60,6 +64,14 @@ type Config struct {
 	TwilioAuthToken  string
 	TwilioFrom       string
 	TwilioAPIURL     string
+
+	// Bot protection on sign-up (Clerk's): CaptchaProvider is "" (off),
+	// CaptchaTurnstile or CaptchaHCaptcha; empty URLs mean the provider's.
+	CaptchaProvider  string
+	CaptchaSiteKey   string
+	CaptchaSecretKey string
+	CaptchaVerifyURL string
+	CaptchaScriptURL string
 
 	Identifiers                 []string
 	SignUpFields                []string // shown on /sign-up; empty = identifiers, names, password

@@ -83,6 +83,7 @@ func (c *Config) validate() problems {
 	}
 	c.validateCookies(&p)
 	c.validateSenders(&p)
+	c.validateCaptcha(&p)
 	c.validateMethods(&p)
 	if c.WebhookURL != "" {
 		if u, err := url.Parse(c.WebhookURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
@@ -178,6 +179,73 @@ func (c *Config) validateSenders(p *problems) {
 	default:
 		p.add("PORTAL_SMS_PROVIDER: %q must be twilio or empty (dev outbox)", c.SMSProvider)
 	}
+}
+
+// Captcha endpoints: the provider's own when the URL settings are empty.
+const (
+	TurnstileVerifyURL = "https://challenges.cloudflare.com/turnstile/v0/siteverify"
+	TurnstileScriptURL = "https://challenges.cloudflare.com/turnstile/v0/api.js"
+	HCaptchaVerifyURL  = "https://api.hcaptcha.com/siteverify"
+	HCaptchaScriptURL  = "https://js.hcaptcha.com/1/api.js"
+)
+
+// CaptchaURLs are the verify endpoint and widget script in use: as
+// configured, or the provider's.
+func (c *Config) CaptchaURLs() (verify, script string) {
+	verify, script = c.CaptchaVerifyURL, c.CaptchaScriptURL
+	switch c.CaptchaProvider {
+	case CaptchaTurnstile:
+		verify, script = cmp.Or(verify, TurnstileVerifyURL), cmp.Or(script, TurnstileScriptURL)
+	case CaptchaHCaptcha:
+		verify, script = cmp.Or(verify, HCaptchaVerifyURL), cmp.Or(script, HCaptchaScriptURL)
+	}
+	return verify, script
+}
+
+// validateCaptcha checks bot protection, which is all or nothing: a
+// provider without its keys (or keys without a provider) would leave
+// sign-up either unprotected or impossible. The secret key is never
+// echoed.
+func (c *Config) validateCaptcha(p *problems) {
+	on := c.CaptchaProvider != "" || c.CaptchaSiteKey != "" || c.CaptchaSecretKey != "" ||
+		c.CaptchaVerifyURL != "" || c.CaptchaScriptURL != ""
+	if !on {
+		return
+	}
+	switch c.CaptchaProvider {
+	case CaptchaTurnstile, CaptchaHCaptcha:
+	case "":
+		p.add("PORTAL_CAPTCHA_PROVIDER: required when other PORTAL_CAPTCHA_* settings are set; give turnstile or hcaptcha, or remove them all to turn bot protection off")
+	default:
+		p.add("PORTAL_CAPTCHA_PROVIDER: %q must be turnstile, hcaptcha or empty (off)", c.CaptchaProvider)
+	}
+	if c.CaptchaSiteKey == "" {
+		p.add("PORTAL_CAPTCHA_SITE_KEY: required with bot protection on; copy the site key from the provider's dashboard")
+	} else if strings.ContainsAny(c.CaptchaSiteKey, " \t\r\n\"'<>`") {
+		p.add("PORTAL_CAPTCHA_SITE_KEY: %q is not a site key (no spaces, quotes or angle brackets); copy it from the provider's dashboard", c.CaptchaSiteKey)
+	}
+	if c.CaptchaSecretKey == "" {
+		p.add("PORTAL_CAPTCHA_SECRET_KEY: required with bot protection on; copy the secret key from the provider's dashboard")
+	}
+	for key, v := range map[string]string{"PORTAL_CAPTCHA_VERIFY_URL": c.CaptchaVerifyURL, "PORTAL_CAPTCHA_SCRIPT_URL": c.CaptchaScriptURL} {
+		if v == "" {
+			continue
+		}
+		u, err := url.Parse(v)
+		if err != nil || u.Host == "" || u.User != nil || u.Fragment != "" || strings.ContainsAny(v, " \t\r\n\"'<>`\\") ||
+			!(u.Scheme == "https" || u.Scheme == "http" && isLoopback(u.Hostname())) {
+			p.add("%s: %q must be an absolute https:// URL (http:// only on loopback, for tests), or empty for the provider's", key, v)
+		}
+	}
+}
+
+// isLoopback reports whether host is localhost or a loopback address.
+func isLoopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	a, err := netip.ParseAddr(host)
+	return err == nil && a.IsLoopback()
 }
 
 func (c *Config) validateMethods(p *problems) {

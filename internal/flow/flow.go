@@ -124,6 +124,10 @@ type Data struct {
 	// LegalAcceptedAt is when the person ticked the box agreeing to the
 	// instance's legal documents; the account is created with it.
 	LegalAcceptedAt *time.Time `json:"legal_accepted_at,omitempty"`
+	// Captcha is the hash (captcha.Hash) of the bot-protection token a
+	// sign-up's start passed with: the same start sent again (a double
+	// click) carries the token the provider has now seen, and is known by it.
+	Captcha string `json:"captcha,omitempty"`
 }
 
 // External is what a provider said about the person, kept on a sign-up
@@ -182,6 +186,13 @@ type OnceCreator interface {
 	// sent together exactly one stores its flow. same runs while they are
 	// held: it must be quick and must not touch the store.
 	CreateFlowOnce(ctx context.Context, f *Flow, since time.Time, same func(*Flow) bool) (got *Flow, created bool, err error)
+}
+
+// RecentLister lists the flows a form started lately.
+type RecentLister interface {
+	// RecentFlows returns the flows of kind that clientID created at or
+	// after since, newest first.
+	RecentFlows(ctx context.Context, clientID, kind string, since time.Time) ([]*Flow, error)
 }
 
 // Finder reads flows; the sign-in and sign-up stores implement it.

@@ -37,6 +37,7 @@ type Repo interface {
 	flow.CodeStore
 	CreateFlow(ctx context.Context, f *flow.Flow) error
 	flow.OnceCreator
+	flow.RecentLister
 	FlowByID(ctx context.Context, id string) (*flow.Flow, error)
 	UpdateFlow(ctx context.Context, f *flow.Flow) error
 	UserByIdentifier(ctx context.Context, kind, value string) (*user.User, error)
@@ -143,6 +144,9 @@ type Form struct {
 	InvitationID string
 	// LegalAccepted is the consent box, ticked.
 	LegalAccepted bool
+	// Captcha is the hash of the bot-protection token the form passed
+	// with (captcha.Hash), kept on the flow for Repeat; "" without one.
+	Captcha string
 }
 
 // ErrLegalRequired is the consent box's message when it was not ticked.
@@ -228,6 +232,7 @@ func (s *Service) Start(ctx context.Context, clientID string, in Form, redirectU
 		}
 	}
 	d.InvitationID = in.InvitationID
+	d.Captcha = in.Captcha
 	now := s.Clock.Now()
 	if s.LegalConsent && in.LegalAccepted {
 		d.LegalAcceptedAt = &now
@@ -256,26 +261,86 @@ func (s *Service) Start(ctx context.Context, clientID string, in Form, redirectU
 func (s *Service) createOnce(ctx context.Context, f *flow.Flow, password string, now time.Time) (*flow.Flow, error) {
 	d := f.Data
 	prev, created, err := s.Repo.CreateFlowOnce(ctx, f, now.Add(-flow.SameStartWindow), func(o *flow.Flow) bool {
-		od := o.Data
-		return o.Status == flow.MissingRequirements && od.External == nil && len(od.Missing) == 0 &&
-			o.RedirectURL == f.RedirectURL && od.Email == d.Email && od.Phone == d.Phone &&
-			od.Username == d.Username && od.FirstName == d.FirstName && od.LastName == d.LastName &&
-			(od.PasswordHash == "") == (d.PasswordHash == "") && od.InvitationID == d.InvitationID &&
-			(od.LegalAcceptedAt == nil) == (d.LegalAcceptedAt == nil) && !o.Expired(now)
+		return sameStart(o, f, now)
 	})
 	if err != nil || created {
 		return nil, err
 	}
-	if d.PasswordHash == "" {
-		return prev, nil
-	}
-	if ok, _, err := s.Hasher.Verify(ctx, password, prev.Data.PasswordHash); err != nil {
+	if same, err := s.samePassword(ctx, prev, d.PasswordHash != "", password); err != nil {
 		return nil, err
-	} else if ok {
+	} else if same {
 		return prev, nil
 	}
 	// The same fields with another password: a start of its own.
 	return nil, s.Repo.CreateFlow(ctx, f)
+}
+
+// sameStart reports whether o, a stored sign-up, began from the form f
+// begins from (the password aside: see samePassword).
+func sameStart(o, f *flow.Flow, now time.Time) bool {
+	od, d := o.Data, f.Data
+	return o.Status == flow.MissingRequirements && od.External == nil && len(od.Missing) == 0 &&
+		o.RedirectURL == f.RedirectURL && od.Email == d.Email && od.Phone == d.Phone &&
+		od.Username == d.Username && od.FirstName == d.FirstName && od.LastName == d.LastName &&
+		(od.PasswordHash == "") == (d.PasswordHash == "") && od.InvitationID == d.InvitationID &&
+		(od.LegalAcceptedAt == nil) == (d.LegalAcceptedAt == nil) && !o.Expired(now)
+}
+
+// samePassword reports whether prev, a same start, was sent with password
+// too (hasPassword: one was given; only prev's hash can tell).
+func (s *Service) samePassword(ctx context.Context, prev *flow.Flow, hasPassword bool, password string) (bool, error) {
+	if !hasPassword {
+		return true, nil
+	}
+	ok, _, err := s.Hasher.Verify(ctx, password, prev.Data.PasswordHash)
+	return ok && err == nil, err
+}
+
+// Repeat returns the sign-up that the same start as in, from the same
+// browser within flow.SameStartWindow, began with the same bot-protection
+// token (in.Captcha), or nil. Such a token was spent at the provider by
+// that start, so only this tells a double click from a token used twice:
+// the repeat lands on the first start's flow, as Start's own would, and
+// nothing else is let through on it.
+func (s *Service) Repeat(ctx context.Context, clientID string, in Form, redirectURL string) (*flow.Flow, error) {
+	if in.Captcha == "" || clientID == "" {
+		return nil, nil
+	}
+	now := s.Clock.Now()
+	recent, err := s.Repo.RecentFlows(ctx, clientID, flow.SignUp, now.Add(-flow.SameStartWindow))
+	if err != nil {
+		return nil, err
+	}
+	recent = slices.DeleteFunc(recent, func(o *flow.Flow) bool { return o.Data.Captcha != in.Captcha })
+	if len(recent) == 0 {
+		return nil, nil
+	}
+	if s.invitedOnly(in) != nil {
+		return nil, nil
+	}
+	d, err := s.validate(ctx, in, s.formFields(), false)
+	if err != nil {
+		return nil, nil // not the form that passed: it would not have started
+	}
+	d.InvitationID = in.InvitationID
+	if s.LegalConsent && in.LegalAccepted {
+		d.LegalAcceptedAt = &now
+	}
+	if s.Fields.Shown[FieldPassword] && in.Password != "" {
+		d.PasswordHash = "set"
+	}
+	f := &flow.Flow{RedirectURL: redirectURL, Data: d}
+	for _, o := range recent {
+		if !sameStart(o, f, now) {
+			continue
+		}
+		if same, err := s.samePassword(ctx, o, d.PasswordHash != "", in.Password); err != nil {
+			return nil, err
+		} else if same {
+			return o, nil
+		}
+	}
+	return nil, nil
 }
 
 // nextStrategy is the verification the flow needs next, or "".

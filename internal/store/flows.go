@@ -90,6 +90,27 @@ func (q *Q) CreateFlowOnce(ctx context.Context, f *flow.Flow, since time.Time, s
 	return f, true, nil
 }
 
+// RecentFlows returns the flows of kind that clientID created at or after
+// since, newest first (flow.RecentLister).
+func (q *Q) RecentFlows(ctx context.Context, clientID, kind string, since time.Time) ([]*flow.Flow, error) {
+	rows, err := q.query(ctx, `SELECT `+flowCols+` FROM flows
+		WHERE client_id = ? AND kind = ? AND created_at >= ? ORDER BY created_at DESC, id DESC`,
+		clientID, kind, ms(since))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []*flow.Flow
+	for rows.Next() {
+		f, err := scanFlow(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, f)
+	}
+	return out, rows.Err()
+}
+
 // UpdateFlow saves f when nobody changed it since it was read (its Version),
 // and bumps the version. A lost race is ErrConflict: the step is not applied
 // twice. The expiry only moves later: a code sent meanwhile may have

@@ -94,6 +94,30 @@ func testFlows(t *testing.T, open func(t *testing.T) *store.Store) {
 		}
 	})
 
+	// A double click whose bot-protection token was spent finds the first
+	// press's flow among the client's recent ones, with its data.
+	t.Run("RecentFlows: the client's flows of a kind since a time, newest first", func(t *testing.T) {
+		s, ctx := open(t), t.Context()
+		old, mid, last := newFlow(base), newFlow(at(time.Second)), newFlow(at(2*time.Second))
+		last.Data.Captcha = "hash"
+		other := newFlow(at(2 * time.Second))
+		other.ClientID = "client_2"
+		up := newFlow(at(2 * time.Second))
+		up.Kind = flow.SignUp
+		for _, f := range []*flow.Flow{old, mid, last, other, up} {
+			if err := s.Q.CreateFlow(ctx, f); err != nil {
+				t.Fatal(err)
+			}
+		}
+		got, err := s.Q.RecentFlows(ctx, "client_1", flow.SignIn, at(time.Second))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != 2 || got[0].ID != last.ID || got[1].ID != mid.ID || got[0].Data.Captcha != "hash" {
+			t.Fatalf("RecentFlows = %v, want the last two of client_1's sign-ins, newest first", got)
+		}
+	})
+
 	// Two identical starts sent together (a double click) must end on one
 	// flow: the client's starts take turns, so exactly one stores its own
 	// and every other finds it.

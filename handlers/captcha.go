@@ -1,0 +1,150 @@
+package handlers
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/portalhq/portal/internal/captcha"
+	"github.com/portalhq/portal/internal/flow"
+	"github.com/portalhq/portal/internal/signup"
+	"github.com/portalhq/portal/internal/user"
+	"github.com/portalhq/portal/views"
+)
+
+// Bot protection (PORTAL_CAPTCHA_PROVIDER, Clerk's "bot protection"): the
+// sign-up form and the waitlist form show the provider's widget, and a
+// post without a passed check starts nothing, sends nothing. A check that
+// cannot be made refuses as well (fail closed, REQ-LOG-02), with its own
+// message. An invitation the browser holds is proof enough: sign-up with
+// its address shows no widget (REQ-RL-04 is about strangers).
+
+// spentWait is how long a post whose token the provider has seen waits for
+// the start that spent it (the first press of a double click, perhaps on
+// another portal) to store its flow.
+const spentWait = 3 * time.Second
+
+// captchaPaths are the pages that may show the widget; only they widen
+// the security policy for it.
+var captchaPaths = map[string]bool{"/sign-up": true, "/waitlist": true}
+
+// captchaExempt reports whether a sign-up with email needs no check: the
+// browser holds a live invitation to that address, or sign-up is by
+// invitation only (restricted and waitlist modes), where a stranger
+// cannot start one at all.
+func (a *app) captchaExempt(c echo.Context, email string) bool {
+	if a.SignUp.Restricted {
+		return true
+	}
+	if email == "" {
+		return false
+	}
+	first, also := a.invitedEmails(c)
+	email = user.NormalizeEmail(email)
+	for _, inv := range []string{first, also} {
+		if inv != "" && user.NormalizeEmail(inv) == email {
+			return true
+		}
+	}
+	return false
+}
+
+// captchaWidget is the widget for a form, nil when bot protection is off
+// or exempt.
+func (a *app) captchaWidget(exempt bool) *views.Captcha {
+	if a.Captcha == nil || exempt {
+		return nil
+	}
+	w := a.Captcha.Widget()
+	return &views.Captcha{Class: w.Class, SiteKey: w.SiteKey, ScriptURL: w.ScriptURL}
+}
+
+// captchaCSP lets a page that shows the widget load the provider's script
+// and frames (cspExtra).
+func (a *app) captchaCSP(c echo.Context, e *CSPExtra) {
+	if a.Captcha == nil || !captchaPaths[c.Path()] {
+		return
+	}
+	s := a.Captcha.Sources()
+	e.ScriptSrc = append(e.ScriptSrc, s.Script...)
+	e.FrameSrc = append(e.FrameSrc, s.Frame...)
+	e.ConnectSrc = append(e.ConnectSrc, s.Connect...)
+	e.StyleSrc = append(e.StyleSrc, s.Style...)
+}
+
+// captchaRefused is a failed check: the status and message for the form.
+type captchaRefused struct {
+	status int
+	msg    string
+}
+
+func (r *captchaRefused) Error() string { return r.msg }
+
+// captchaFailed logs a failed check and says what the person can do: try
+// the check (again), or, when it could not be made, try again shortly.
+func (a *app) captchaFailed(c echo.Context, err error) *captchaRefused {
+	ctx := c.Request().Context()
+	attrs := []slog.Attr{slog.String("path", c.Path()), slog.String("ip", RealIP(c).String()),
+		slog.String("err", err.Error()), slog.String("request_id", RequestIDFrom(ctx))}
+	if errors.Is(err, captcha.ErrUnavailable) {
+		a.Log.LogAttrs(ctx, slog.LevelWarn, "captcha could not be checked; refused (fail closed)", attrs...)
+		return &captchaRefused{http.StatusServiceUnavailable, a.t(c, "error.captcha.unavailable")}
+	}
+	a.Log.LogAttrs(ctx, slog.LevelWarn, "captcha not passed", attrs...)
+	return &captchaRefused{http.StatusUnprocessableEntity, a.t(c, "error.captcha.invalid")}
+}
+
+// signUpCaptcha checks a sign-up start's token. A token the provider has
+// seen is let through only as a repeat of the start that spent it (a
+// double click): prev is then that start's flow, which this post lands on
+// as Start's own repeat would. in.Captcha is set to the token's hash.
+func (a *app) signUpCaptcha(c echo.Context, form url.Values, cid string, in *signup.Form, target string) (prev *flow.Flow, refused *captchaRefused, err error) {
+	token := form.Get(a.Captcha.Widget().Field)
+	if token != "" {
+		in.Captcha = captcha.Hash(token)
+	}
+	err = a.checkCaptcha(c, token, func(ctx context.Context) (bool, error) {
+		prev, err = a.SignUp.Repeat(ctx, cid, *in, target)
+		return prev != nil, err
+	})
+	if refused, ok := err.(*captchaRefused); ok {
+		return nil, refused, nil
+	}
+	return prev, nil, err
+}
+
+// checkCaptcha asks the provider about token; a *captchaRefused error is
+// the answer for the form. A token the provider has seen passes only when
+// repeat finds what the post that spent it did (the first press of a
+// double click); that press may still be storing it, perhaps on another
+// portal, so repeat is asked again for a moment.
+func (a *app) checkCaptcha(c echo.Context, token string, repeat func(context.Context) (bool, error)) error {
+	ctx := c.Request().Context()
+	verr := a.Captcha.Verify(ctx, token, RealIP(c))
+	if verr == nil {
+		return nil
+	}
+	if errors.Is(verr, captcha.ErrSpent) {
+		wait, cancel := context.WithTimeout(ctx, spentWait)
+		defer cancel()
+		tick := time.NewTicker(100 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			if ok, err := repeat(ctx); err != nil || ok {
+				return err
+			}
+			select {
+			case <-tick.C:
+				continue
+			case <-wait.Done():
+			}
+			break
+		}
+	}
+	return a.captchaFailed(c, verr)
+}
