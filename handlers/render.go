@@ -180,7 +180,9 @@ func (a *app) somethingWentWrong(c echo.Context) error {
 		"/", a.t(c, "page.start_again"))
 }
 
-// headingFor is the heading of the page that shows a safe error.
+// headingFor is the heading of the page that shows a safe error: what
+// happened, in words (the status is in the page's small print). "Something
+// went wrong" is kept for what is not the person's doing.
 func (a *app) headingFor(c echo.Context, code apperr.Code) string {
 	switch code {
 	case apperr.Expired:
@@ -193,6 +195,10 @@ func (a *app) headingFor(c echo.Context, code apperr.Code) string {
 		return a.t(c, "page.link_unusable_title")
 	case apperr.NotFound:
 		return a.t(c, "page.not_found_short")
+	case apperr.Forbidden, apperr.Unauthorized:
+		return a.t(c, "page.forbidden_title")
+	case apperr.Conflict:
+		return a.t(c, "page.conflict_title")
 	}
 	return a.t(c, "page.error_title")
 }

@@ -68,7 +68,7 @@ func (a *app) signInTicket(c echo.Context) error {
 		return a.refusedRedirect(c, err)
 	}
 	if ok, msg := a.allow(c, "attempt", a.limits.attempt); !ok {
-		return a.message(c, http.StatusTooManyRequests, a.t(c, "button.sign_in"), msg, "", "")
+		return a.message(c, http.StatusTooManyRequests, a.t(c, "page.rate_limited_title"), msg, "", "")
 	}
 	if a.SignIn.Tickets == nil {
 		return a.ticketFailed(c, signintoken.ErrGone)

@@ -154,7 +154,7 @@ func TestAccountPagesInGerman(t *testing.T) {
 		"verify email to send":     {"Sehen Sie in Ihre E-Mails", "Wir senden einen Code an j***@example.com.", "Code senden"},
 		"verify email sent":        {"Bestätigungscode"},
 		"add phone":                {"Telefonnummer hinzufügen", "Mit Ländervorwahl"},
-		"verify identifier email":  {"E-Mail-Adresse bestätigen", "jo@work.example", "Bestätigen"},
+		"verify identifier email":  {"E-Mail-Adresse bestätigen", "jo@work.example", "Weiter"},
 		"change password":          {"Passwort ändern", "Aktuelles Passwort", "Mindestens 15 Zeichen."},
 		"set password":             {"Passwort festlegen"},
 		"delete":                   {"Ihr Konto löschen", "Geben Sie „Konto löschen“ ein, um zu bestätigen"},

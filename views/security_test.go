@@ -91,6 +91,18 @@ func TestSecurityPages(t *testing.T) {
 	if doc.Find(".cl-qrCode svg path").Length() != 1 || doc.Find(`[data-testid=totp-secret]`).Text() != "JBSWY3DPEHPK3PXP" {
 		t.Error("QR code or secret missing")
 	}
+	// Shown in groups of four to read and type, with nothing between the
+	// groups, so that the text (what is copied) is the bare secret.
+	var groups []string
+	doc.Find(`[data-testid=totp-secret] > span`).Each(func(_ int, s *goquery.Selection) { groups = append(groups, s.Text()) })
+	if strings.Join(groups, " ") != "JBSW Y3DP EHPK 3PXP" {
+		t.Errorf("secret shown as %q, want groups of four", groups)
+	}
+	for _, c := range []struct{ in, want string }{{"", ""}, {"ABC", "ABC"}, {"ABCD", "ABCD"}, {"ABCDEFGHIJ", "ABCD EFGH IJ"}} {
+		if got := strings.Join(groupsOf4(c.in), " "); got != c.want {
+			t.Errorf("groupsOf4(%q) = %q, want %q", c.in, got, c.want)
+		}
+	}
 	if in := inputNamed(doc, "code"); in.AttrOr("autocomplete", "") != "one-time-code" || in.AttrOr("inputmode", "") != "numeric" {
 		t.Error("code field attributes")
 	}

@@ -55,11 +55,13 @@ func TestDarkLogoInDarkMode(t *testing.T) {
 		Width  int     // of the image file drawn
 		Height float64 // on the page, in CSS pixels
 		Alt    string
+		Card   string // the card's computed background colour
 	}
 	const seen = `(() => {
 		const img = document.querySelector(".cl-card .cl-logoBox .cl-logoImage");
 		if (!img || !img.complete || !img.naturalWidth) return "";
-		return JSON.stringify({src: img.currentSrc, width: img.naturalWidth, height: img.getBoundingClientRect().height, alt: img.alt});
+		return JSON.stringify({src: img.currentSrc, width: img.naturalWidth, height: img.getBoundingClientRect().height, alt: img.alt,
+			card: getComputedStyle(document.querySelector(".cl-card")).backgroundColor});
 	})()`
 	look := func(scheme string) drawn {
 		t.Helper()
@@ -85,6 +87,11 @@ func TestDarkLogoInDarkMode(t *testing.T) {
 	dark := look("dark")
 	if !strings.HasSuffix(dark.Src, "&scheme=dark") || dark.Width != 80 {
 		t.Errorf("dark mode shows %+v, want the dark logo (80 px wide)", dark)
+	}
+	// Each logo on the card it was made for: the theme's dark colours are
+	// in force wherever the dark logo is (a theme without them is refused).
+	if light.Card != "rgb(255, 255, 255)" || dark.Card != "rgb(33, 33, 38)" {
+		t.Errorf("card behind the light logo %s, behind the dark one %s", light.Card, dark.Card)
 	}
 	if light.Height != dark.Height || light.Height == 0 || light.Alt != "Acme" || dark.Alt != "Acme" {
 		t.Errorf("light %+v and dark %+v differ in height or alt text", light, dark)

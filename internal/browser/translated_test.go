@@ -89,8 +89,9 @@ const pageTextsScript = `(() => {
 	const whole = "[data-i18n-sentence], .cl-address, :has(> wbr)";
 	const w = document.createTreeWalker(document.documentElement, NodeFilter.SHOW_TEXT);
 	for (let n; (n = w.nextNode());) {
-		// Scripts and styles are not read; <code> holds secrets and codes.
-		if (["SCRIPT", "STYLE", "NOSCRIPT", "CODE"].includes(n.parentElement.tagName)) continue;
+		// Scripts and styles are not read; <code> holds secrets and codes
+		// (the TOTP secret in groups, spans inside it).
+		if (["SCRIPT", "STYLE", "NOSCRIPT"].includes(n.parentElement.tagName) || n.parentElement.closest("code")) continue;
 		if (n.parentElement.closest(whole)) continue;
 		const s = n.nodeValue.trim();
 		if (s) out.push(s);

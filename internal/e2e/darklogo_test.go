@@ -2,14 +2,19 @@ package e2e
 
 import (
 	"bytes"
+	"context"
+	"errors"
 	"image"
 	"image/color"
 	pngenc "image/png"
+	"io"
 	"net/http"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/portalhq/portal/internal/app"
+	"github.com/portalhq/portal/internal/config"
 	"github.com/portalhq/portal/internal/testutil/portaltest"
 	"github.com/portalhq/portal/internal/theme"
 )
@@ -158,5 +163,36 @@ func TestEmailsKeepTheLightLogo(t *testing.T) {
 	}
 	if src := p.URL + th.Logo().URL(); !strings.Contains(msg.HTML, `<img src="`+src+`"`) || strings.Contains(msg.HTML, "scheme=dark") {
 		t.Errorf("email, want the light logo %s alone:\n%s", src, msg.HTML)
+	}
+}
+
+// A dark-mode logo on a theme that stays light when the browser prefers
+// dark would show a logo made for a dark card on a light one: the portal
+// refuses to start, naming the file, the key and the dark colours to pair
+// it with, rather than draw it there.
+func TestDarkLogoOnALightThemeStopsStartUp(t *testing.T) {
+	dir := t.TempDir()
+	write(t, filepath.Join(dir, "logo.svg"), `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 1 1"/>`)
+	write(t, filepath.Join(dir, "logo-dark.svg"), `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 1 1"/>`)
+	themeFile := filepath.Join(dir, "acme.yaml")
+	write(t, themeFile, "extends: default\noptions:\n  logoImageFile: logo.svg\ndark:\n  options:\n    logoImageFile: logo-dark.svg\n")
+	cfg, err := config.FromMap(map[string]string{"PORTAL_THEME": themeFile, "PORTAL_LOG_LEVEL": "error",
+		"PORTAL_DATABASE_URL": "sqlite:" + filepath.Join(t.TempDir(), "portal.db")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := app.Build(context.Background(), cfg, app.Options{Log: io.Discard})
+	if err == nil {
+		p.Close()
+		t.Fatal("started with a dark logo on a light theme")
+	}
+	var te *theme.Error
+	if !errors.As(err, &te) || te.File != themeFile || te.Key != "dark.options.logoImageFile" {
+		t.Fatalf("error %v, want one naming %s and dark.options.logoImageFile", err, themeFile)
+	}
+	for _, want := range []string{"no dark colours", "extends: auto", "dark: extends: dark"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error lacks %q: %s", want, err)
+		}
 	}
 }

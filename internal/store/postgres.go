@@ -21,8 +21,11 @@ import (
 // where nothing else gave the session one: the database URL (as a
 // parameter of its own, …&lock_timeout=5s, or in its options,
 // …&options=-c%20lock_timeout%3D5s), PGOPTIONS, ALTER ROLE … SET, ALTER
-// DATABASE … SET or postgresql.conf all win. A limit of 0 (no limit,
-// PostgreSQL's default) counts as none given. They are set with one
+// DATABASE … SET or postgresql.conf all win. A limit of 0 is PostgreSQL's
+// "no limit": given for the portal's sessions (the URL, PGOPTIONS, the
+// role or the database) it is kept; the server's own 0 (its default, or
+// postgresql.conf's, which often just writes the default out) counts as
+// none given. pg_settings.source tells them apart. They are set with one
 // statement once each connection is made (sessionDefaults), not sent in
 // the startup message: connection poolers such as PgBouncer refuse a
 // startup parameter they do not know ("unsupported startup parameter"),
@@ -52,13 +55,17 @@ const (
 )
 
 // sessionDefaults gives a new session the lock wait $1 and the
-// idle-in-transaction limit $2 where it has none yet (see lockTimeout).
-// They are plain session SETs (set_config, not local to a transaction),
-// which PgBouncer in session mode passes on like any statement.
+// idle-in-transaction limit $2 where it has none yet (see lockTimeout):
+// the setting is 0 and came from the server ('default', 'configuration
+// file'), not from the connection ('client': the URL, PGOPTIONS) or the
+// role or database ('user', 'database', 'database user'). They are plain
+// session SETs (set_config, not local to a transaction), which PgBouncer
+// in session mode passes on like any statement.
 const sessionDefaults = `SELECT
-	CASE WHEN current_setting('lock_timeout') = '0' THEN set_config('lock_timeout', $1, false) END,
-	CASE WHEN current_setting('idle_in_transaction_session_timeout') = '0'
-		THEN set_config('idle_in_transaction_session_timeout', $2, false) END`
+	CASE WHEN lock.setting = '0' AND lock.source IN ('default', 'configuration file') THEN set_config(lock.name, $1, false) END,
+	CASE WHEN idle.setting = '0' AND idle.source IN ('default', 'configuration file') THEN set_config(idle.name, $2, false) END
+	FROM pg_settings lock, pg_settings idle
+	WHERE lock.name = 'lock_timeout' AND idle.name = 'idle_in_transaction_session_timeout'`
 
 // parsePostgres reads a postgres:// URL.
 func parsePostgres(url string) (*pgx.ConnConfig, error) {

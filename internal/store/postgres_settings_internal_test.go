@@ -14,6 +14,7 @@ func TestMigrationSessionsWaitLonger(t *testing.T) {
 	for _, c := range []struct{ name, params, lock string }{
 		{"default", "", "60000"},
 		{"the URL's", "&options=-c%20lock_timeout%3D250ms", "250"},
+		{"the URL's 0", "&lock_timeout=0", "0"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			s, err := Open(t.Context(), pgtest.URL(t)+c.params)

@@ -20,8 +20,8 @@ func uriValue(v string) string { return strings.ReplaceAll(url.QueryEscape(v), "
 // Every pooled PostgreSQL connection waits at most 10 s for a lock and is
 // ended after 60 s idle inside a transaction, unless the session already
 // has a limit from elsewhere, which wins: the database URL (a parameter of
-// its own or its options), PGOPTIONS, or ALTER ROLE … SET. A limit of 0
-// counts as none. The defaults are set once a connection is made, not in
+// its own or its options), PGOPTIONS, or ALTER ROLE … SET, a limit of 0
+// (no limit) too; the server's own 0 counts as none. The defaults are set once a connection is made, not in
 // its startup message, which a pooler such as PgBouncer would refuse and
 // which would override the role's settings. Before, the server's defaults
 // applied: no limit to either.
@@ -35,8 +35,12 @@ func TestPostgresSessionSettings(t *testing.T) {
 		{name: "defaults", lock: "10000", idleInTx: "60000"},
 		{name: "URL options", params: "options=" + uriValue("-c lock_timeout=250ms"), lock: "250", idleInTx: "60000"},
 		{name: "URL parameters", params: "lock_timeout=3s&idle_in_transaction_session_timeout=5s", lock: "3000", idleInTx: "5000"},
-		{name: "0 counts as none", params: "options=" + uriValue("-c lock_timeout=0 -c idle_in_transaction_session_timeout=0"),
-			lock: "10000", idleInTx: "60000"},
+		// 0 given for the portal's sessions is PostgreSQL's "no limit".
+		{name: "URL options 0", params: "options=" + uriValue("-c lock_timeout=0 -c idle_in_transaction_session_timeout=0"),
+			lock: "0", idleInTx: "0"},
+		{name: "URL parameter 0", params: "lock_timeout=0", lock: "0", idleInTx: "60000"},
+		{name: "PGOPTIONS 0", env: "-c lock_timeout=0", lock: "0", idleInTx: "60000"},
+		{name: "ALTER ROLE 0", role: "idle_in_transaction_session_timeout = 0", lock: "10000", idleInTx: "0"},
 		{name: "PGOPTIONS", env: "-c idle_in_transaction_session_timeout=4s", lock: "10000", idleInTx: "4000"},
 		{name: "ALTER ROLE", role: "lock_timeout = '2s'", lock: "2000", idleInTx: "60000"},
 	} {

@@ -204,3 +204,73 @@ func TestLiveRereadsDarkLogoFile(t *testing.T) {
 		t.Errorf("changed dark logo not read again: %v, %+v", err, th.DarkLogo())
 	}
 }
+
+// A dark-mode logo is drawn only when the browser prefers dark; on a
+// theme whose card stays light then, it would show a logo made for a dark
+// background on a light card. Such a theme is refused at load, naming the
+// file and key of the dark logo and the fix; whether the card turns dark
+// is judged after inheritance, by the colours in force.
+func TestDarkLogoNeedsDarkColours(t *testing.T) {
+	cases := []struct {
+		name   string
+		parent string // base.yaml, when set
+		body   string // acme.yaml, after the logo lines
+		from   string // the file the refusal names ("": accepted)
+		want   string
+	}{
+		{"auto", "", "extends: auto\n", "", ""},
+		{"dark extends dark", "", "extends: default\ndark:\n  extends: dark\n", "", ""},
+		{"dark background", "", "extends: default\ndark:\n  variables: {colorBackground: '#111114', colorForeground: white}\n", "", ""},
+		{"light theme", "", "extends: default\n", "acme.yaml", "the theme has no dark colours"},
+		{"no extends", "", "", "acme.yaml", "the theme has no dark colours"},
+		{"dark brand colour only", "", "extends: default\ndark:\n  variables: {colorPrimary: '#9fc5e8'}\n", "acme.yaml", "stay light when the browser prefers dark"},
+		{"dark extends default", "", "extends: auto\ndark:\n  extends: default\n", "acme.yaml", "the theme has no dark colours"},
+		{"always dark", "", "extends: dark\n", "acme.yaml", "dark in both colour schemes"},
+		{"child adds dark colours", "extends: default\noptions:\n  logoImageFile: logo.png\ndark:\n  options:\n    logoImageFile: d.svg\n",
+			"extends: base.yaml\ndark:\n  extends: dark\n", "", ""},
+		{"child makes dark light", "extends: auto\noptions:\n  logoImageFile: logo.png\ndark:\n  options:\n    logoImageFile: d.svg\n",
+			"extends: base.yaml\ndark:\n  variables: {colorBackground: white}\n", "base.yaml", "the theme has no dark colours"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			dir := t.TempDir()
+			writeFile(t, filepath.Join(dir, "logo.png"), pngOf(t, 4, 4))
+			writeFile(t, filepath.Join(dir, "d.svg"), []byte(svgDarkLogo))
+			body := c.body
+			if c.parent != "" {
+				writeTheme(t, dir, "base.yaml", c.parent)
+			} else {
+				body += "options:\n  logoImageFile: logo.png\n"
+				if strings.Contains(body, "dark:\n") {
+					body = strings.Replace(body, "dark:\n", "dark:\n  options:\n    logoImageFile: d.svg\n", 1)
+				} else {
+					body += "dark:\n  options:\n    logoImageFile: d.svg\n"
+				}
+			}
+			path := writeTheme(t, dir, "acme.yaml", body)
+			th, err := Load(path, false)
+			if c.from == "" {
+				if err != nil || th.DarkLogo() == nil {
+					t.Fatalf("refused: %v", err)
+				}
+				return
+			}
+			var te *Error
+			if !errors.As(err, &te) {
+				t.Fatalf("error %v, want a *theme.Error", err)
+			}
+			if te.File != filepath.Join(dir, c.from) || te.Key != "dark.options.logoImageFile" ||
+				!strings.Contains(err.Error(), c.want) || !strings.Contains(err.Error(), "; use ") {
+				t.Errorf("error %v, want one on %s dark.options.logoImageFile saying %q", err, c.from, c.want)
+			}
+		})
+	}
+	// A URL is refused the same way, by its own key.
+	dir := t.TempDir()
+	path := writeTheme(t, dir, "acme.yaml", "options:\n  logoImageUrl: https://cdn.acme.example/l.svg\n"+
+		"dark:\n  options:\n    logoImageUrl: https://cdn.acme.example/d.svg\n")
+	var te *Error
+	if _, err := Load(path, false); !errors.As(err, &te) || te.Key != "dark.options.logoImageUrl" {
+		t.Errorf("dark logo URL on a light theme: %v", err)
+	}
+}

@@ -155,6 +155,9 @@ func Load(nameOrPath string, dev bool) (*Theme, error) {
 	if r.darkLogo != nil {
 		t.Options.DarkLogoImageFile = r.darkLogo.File
 	}
+	if r.darkAt != nil && !t.switchesToDark() {
+		return nil, t.darkLogoRefused(*r.darkAt)
+	}
 	t.css = t.render()
 	t.body = t.css + strings.Join(t.sheets, "")
 	sum := sha256.Sum256([]byte(t.body))
@@ -175,9 +178,11 @@ type resolved struct {
 	options      map[string]string
 	sheets       []string
 	logo         *Logo
-	// The dark-mode logo: a URL or a file read, or neither.
+	// The dark-mode logo: a URL or a file read, or neither, and the file
+	// and key that named it.
 	darkURL  string
 	darkLogo *Logo
+	darkAt   *Error
 }
 
 // resolve reads ref (a shipped name, or a path relative to dir) and its
@@ -240,7 +245,7 @@ func (l *loader) resolve(ref, dir, from, key string) (*resolved, error) {
 			return nil, err
 		}
 		r.vars, r.options, r.dark, r.sheets, r.logo = parent.vars, parent.options, parent.dark, parent.sheets, parent.logo
-		r.darkURL, r.darkLogo = parent.darkURL, parent.darkLogo
+		r.darkURL, r.darkLogo, r.darkAt = parent.darkURL, parent.darkLogo, parent.darkAt
 	}
 	if err := l.checkVars(source, "variables.", f.Variables, r.vars); err != nil {
 		return nil, err
@@ -268,7 +273,7 @@ func (l *loader) resolve(ref, dir, from, key string) (*resolved, error) {
 	// parent's logo, not of this one. This file's dark: options may set
 	// one of its own.
 	if hasURL || hasFile {
-		r.darkURL, r.darkLogo = "", nil
+		r.darkURL, r.darkLogo, r.darkAt = "", nil, nil
 	}
 	switch {
 	case hasURL:
@@ -341,6 +346,7 @@ func (l *loader) darkLogo(r *resolved, opts map[string]string, dir string, disk 
 			return &Error{File: source, Key: "dark.options.logoImageUrl", Value: rawURL, Accepts: logoURLKind.accepts}
 		}
 		r.darkURL, r.darkLogo = v, nil
+		r.darkAt = &Error{File: source, Key: "dark.options.logoImageUrl", Value: rawURL}
 	case hasFile:
 		ref, ok := fileKind.check(rawFile, l.dev)
 		if !ok {
@@ -352,6 +358,7 @@ func (l *loader) darkLogo(r *resolved, opts map[string]string, dir string, disk 
 		}
 		logo.Dark = true
 		r.darkURL, r.darkLogo = "", logo
+		r.darkAt = &Error{File: source, Key: "dark.options.logoImageFile", Value: rawFile}
 	default:
 		return nil
 	}
@@ -526,6 +533,34 @@ func (t *Theme) Palette(dark bool) map[string]RGBA {
 // HasDark reports whether the theme switches with prefers-color-scheme.
 func (t *Theme) HasDark() bool { return t.dark != nil }
 
+// darkLogoRefused is the refusal of a dark-mode logo on a theme whose
+// card is not dark when the browser prefers dark: the logo is drawn only
+// then, and one made for a dark background would show on a light card.
+func (t *Theme) darkLogoRefused(at Error) *Error {
+	if darkCard(t.Palette(false)) {
+		at.Problem = "the theme is dark in both colour schemes, so the logo under dark: options: would show only when the browser prefers dark and the other on the same dark card otherwise"
+		at.Accepts = "options.logoImageFile or options.logoImageUrl for the logo made for the dark card, and leave dark: options: out"
+		return &at
+	}
+	at.Problem = "the theme has no dark colours, so its pages stay light when the browser prefers dark and this logo would show on a light card"
+	at.Accepts = "dark colours with it (extends: auto, or dark: extends: dark, or dark: variables: with a dark colorBackground), " +
+		"or leave the dark logo out"
+	return &at
+}
+
+// switchesToDark reports whether the card is light, and dark under
+// prefers-color-scheme: dark, where a dark-mode logo is drawn.
+func (t *Theme) switchesToDark() bool {
+	return !darkCard(t.Palette(false)) && darkCard(t.Palette(true))
+}
+
+// darkCard reports whether a palette's background is dark (a translucent
+// one shows the white page).
+func darkCard(palette map[string]RGBA) bool {
+	bg, ok := palette["colorBackground"]
+	return ok && bg.over(RGBA{255, 255, 255, 1}).Luminance() < darkBelow
+}
+
 // AppName is the name the app goes by: the theme's applicationName when it
 // sets one, else fallback (PORTAL_APP_NAME). Pages, emails and texts,
 // passkeys and authenticator apps all name it so; t may be nil.
@@ -555,11 +590,10 @@ func (t *Theme) render() string {
 // that what the browser draws itself (a file input's button, a select's
 // arrow, scroll bars) is light on a light page and dark on a dark one.
 func scheme(b *strings.Builder, palette map[string]RGBA) {
-	bg, ok := palette["colorBackground"]
-	if !ok {
+	if _, ok := palette["colorBackground"]; !ok {
 		return
 	}
-	if bg.over(RGBA{255, 255, 255, 1}).Luminance() < darkBelow { // a translucent one shows the white page
+	if darkCard(palette) {
 		b.WriteString("--color-scheme:dark;")
 	} else {
 		b.WriteString("--color-scheme:light;")
