@@ -177,6 +177,10 @@ func (b *Breaches) warn(err error) {
 	if log == nil {
 		log = slog.Default()
 	}
+	base := b.URL
+	if u, err := url.Parse(base); err == nil {
+		base = u.Redacted() // a mirror's URL may hold a password
+	}
 	log.Warn("breached-password check failed; the password was accepted (fails open)", "err", err,
-		"url", b.URL, "failures_not_logged", quiet)
+		"url", base, "failures_not_logged", quiet)
 }
