@@ -66,6 +66,10 @@ func (a *app) logAttempt(c echo.Context, step, factor, userID string, err error)
 			// The right password, refused because it is marked (Clerk's
 			// sign_in.password.compromised).
 			reason = "password_compromised"
+		case err == signin.ErrPasswordBreached:
+			// The right password, found in a data breach (Pwned
+			// Passwords) and marked as compromised just now.
+			reason = "password_breached"
 		case reason == "":
 			reason = "internal"
 		}

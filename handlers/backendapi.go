@@ -283,6 +283,10 @@ var apiCodes = map[string]struct {
 	"feature_not_enabled":            {http.StatusForbidden, "not enabled"},
 	"form_conditional_param_missing": {http.StatusUnprocessableEntity, "is missing"},
 	"form_param_array_size_exceeded": {http.StatusUnprocessableEntity, "exceeds maximum size"},
+	// POST /v1/users and PATCH /v1/users/{id} with a password seen in a
+	// data breach (Pwned Passwords): FormPwnedPassword, 422; its short
+	// message is the one Clerk's docs on password protection show.
+	"form_password_pwned": {http.StatusUnprocessableEntity, "Password has been found in an online data breach"},
 	// A conditional update that lost its race: ResourceBusy.
 	"resource_locked": {http.StatusConflict, "resource busy"},
 	// POST /v1/sessions on a production instance:

@@ -35,7 +35,7 @@ func (a *app) signInForgot(c echo.Context) error {
 	}
 	return render(c, http.StatusOK, views.SignInForgotPage(views.SignInForgot{Page: a.page(c, title),
 		Action: "/sign-in/factor-one/prepare", FlowID: f.ID, Methods: methods, BackURL: factorOneURL(f.ID),
-		Compromised: f.Data.PasswordCompromised}))
+		Compromised: f.Data.PasswordCompromised, Breached: f.Data.PasswordBreached}))
 }
 
 // GET /sign-in/reset-password: the new-password form, after a verified code.

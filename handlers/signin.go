@@ -332,9 +332,10 @@ func (a *app) signInAttempt(c echo.Context) error {
 	in := flow.Input{Password: c.FormValue("password"), Code: flow.CleanCode(c.FormValue("code")),
 		ChallengeID: c.FormValue("challenge_id"), Credential: []byte(c.FormValue("credential"))}
 	sess, err := a.SignIn.Attempt(ctx, f, strategy, in, a.meta(c))
-	if err == signin.ErrPasswordCompromised {
-		// The right password, marked as compromised: into the reset,
-		// whose page says why (only now, the password proven: REQ-RL-05).
+	if err == signin.ErrPasswordCompromised || err == signin.ErrPasswordBreached {
+		// The right password, marked as compromised or found in a data
+		// breach just now: into the reset, whose page says why (only now,
+		// the password proven: REQ-RL-05).
 		a.logAttempt(c, stepFirstFactor, strategy, f.UserID, err)
 		return c.Redirect(http.StatusSeeOther, forgotURL(f.ID))
 	}

@@ -288,6 +288,15 @@ func (p SignInForgot) forgotTitle() string {
 	return p.T("signin.forgot_title")
 }
 
+// compromisedReason says why the password has to be changed: found in a
+// data breach at this sign-in, or marked by the operator.
+func (p SignInForgot) compromisedReason() string {
+	if p.Breached {
+		return p.T("error.signin.password_breached")
+	}
+	return p.T("error.signin.password_compromised")
+}
+
 func orIdentifier(shown, identifier string) string {
 	if shown != "" {
 		return shown

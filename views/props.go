@@ -197,6 +197,9 @@ type SignInForgot struct {
 	// Compromised: the person typed the right password, which is marked as
 	// compromised; the page says it must be changed, and why.
 	Compromised bool
+	// Breached: the mark came from that sign-in, the password found in a
+	// data breach; the page says so.
+	Breached bool
 }
 
 // SignInNewPassword is the step after a verified reset code.

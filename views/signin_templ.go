@@ -549,7 +549,7 @@ func SignInForgotPage(p SignInForgot) templ.Component {
 				return templ_7745c5c3_Err
 			}
 			if p.Compromised && len(p.Errors) == 0 {
-				templ_7745c5c3_Err = alertBox(p.T("error.signin.password_compromised"), true).Render(ctx, templ_7745c5c3_Buffer)
+				templ_7745c5c3_Err = alertBox(p.compromisedReason(), true).Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}

@@ -64,7 +64,7 @@ func (s *Service) ChangePassword(ctx context.Context, sess *session.Session, u *
 		local, _, _ := strings.Cut(e, "@")
 		words = append(words, local)
 	}
-	if err := s.Policy.Check(in.New, words...); err != nil {
+	if err := s.Policy.Check(ctx, in.New, words...); err != nil {
 		return err
 	}
 	// A password marked as compromised is changed for another one; the

@@ -371,7 +371,7 @@ func (s *Users) password(ctx context.Context, u *user.User, pw, digest, hasher *
 			if *pw == "" {
 				return "", invalid("password", "Enter a password.")
 			}
-		} else if err := s.Policy.Check(*pw, s.AppName, "portal", u.PrimaryEmail(), u.Username()); err != nil {
+		} else if err := s.Policy.Check(ctx, *pw, s.AppName, "portal", u.PrimaryEmail(), u.Username()); err != nil {
 			return "", err
 		}
 		return s.Hasher.Hash(ctx, *pw)

@@ -266,6 +266,12 @@ func (p *Portal) wire(ctx context.Context, opt Options, ahead *token.PendingKey)
 		name := appName()
 		return []string{name, strings.Join(strings.Fields(name), "")}
 	}}
+	if cfg.PasswordBreachCheck {
+		// Its own client: a lookup never waits behind, or holds up, other
+		// outbound traffic; the timeout also bounds a slow body.
+		pwPolicy.Breaches = &password.Breaches{URL: cfg.PwnedPasswordsURL, Log: p.Log,
+			Client: &http.Client{Timeout: password.BreachTimeout, Transport: http.DefaultTransport.(*http.Transport).Clone()}}
+	}
 	ids := flow.Identifiers{Email: cfg.HasIdentifier("email"), Phone: cfg.HasIdentifier("phone"),
 		Username: cfg.HasIdentifier("username"), Region: cfg.PhoneRegion}
 	// Failures that lock an account email its owner (REQ-RL-07), after the answer.

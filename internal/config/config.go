@@ -113,6 +113,8 @@ type Config struct {
 	SessionCookieHTTPOnly    bool
 	PasswordMinLength        int
 	PasswordMinLengthMFA     int
+	PasswordBreachCheck      bool   // refuse passwords seen in data breaches (Pwned Passwords range API)
+	PwnedPasswordsURL        string // base URL of that API, or of a mirror
 	LockoutThreshold         int
 	LockoutDuration          time.Duration
 	NotifyNewSignIn          bool // email the owner of a sign-in from a browser new to the account (newdevice)

@@ -102,6 +102,8 @@ func Settings() []Setting {
 		setting("session_cookie_httponly", "true", "mark the __session cookie HttpOnly", boolean(func(c *Config) *bool { return &c.SessionCookieHTTPOnly })),
 		setting("password_min_length", "15", "minimum password length for password-only accounts (8–64)", integer(func(c *Config) *int { return &c.PasswordMinLength })),
 		setting("password_min_length_mfa", "8", "minimum password length when a second factor is mandatory (8–64)", integer(func(c *Config) *int { return &c.PasswordMinLengthMFA })),
+		setting("password_breach_check", "true", "refuse new passwords seen in data breaches, and send a person whose password is found there at sign-in to change it, looked up in Have I Been Pwned's Pwned Passwords (only the first 5 hex digits of the password's SHA-1 leave the machine); a failed lookup lets the password through (README: \"Breached passwords\")", boolean(func(c *Config) *bool { return &c.PasswordBreachCheck })),
+		setting("pwned_passwords_url", "https://api.pwnedpasswords.com", "base URL of the Pwned Passwords range API (GET …/range/{prefix}): a mirror of your own, or a fake in tests", str(func(c *Config) *string { return &c.PwnedPasswordsURL })),
 		setting("lockout_threshold", "10", "failed attempts on one account before a soft lockout", integer(func(c *Config) *int { return &c.LockoutThreshold })),
 		setting("lockout_duration", "1h", "length of a soft lockout", duration(func(c *Config) *time.Duration { return &c.LockoutDuration })),
 		setting("notify_new_sign_in", "true", "email an account's owner when it is signed in to from a browser it has not been used on lately (see \"Security notes\")", boolean(func(c *Config) *bool { return &c.NotifyNewSignIn })),

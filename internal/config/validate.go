@@ -368,6 +368,11 @@ func (c *Config) validateNumbers(p *problems) {
 			p.add("%s: must be between 8 and 64, got %d", key, n)
 		}
 	}
+	if c.PasswordBreachCheck {
+		if u, err := url.Parse(c.PwnedPasswordsURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			p.add("PORTAL_PWNED_PASSWORDS_URL: must be an absolute http(s) URL such as https://api.pwnedpasswords.com (or set PORTAL_PASSWORD_BREACH_CHECK=false)")
+		}
+	}
 	if c.LockoutThreshold < 1 {
 		p.add("PORTAL_LOCKOUT_THRESHOLD: must be at least 1, got %d", c.LockoutThreshold)
 	}

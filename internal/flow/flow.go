@@ -86,6 +86,11 @@ type Data struct {
 	// password is marked as compromised: the pages say why a new one is
 	// needed. Never before (REQ-RL-05).
 	PasswordCompromised bool `json:"password_compromised,omitempty"`
+	// PasswordBreached is set with PasswordCompromised when the mark came
+	// from this very sign-in: the right password, found in a data breach
+	// (Pwned Passwords). The pages say so rather than "may have been
+	// exposed".
+	PasswordBreached bool `json:"password_breached,omitempty"`
 	// FactorsPassed is set when every factor sign-in asks passed but the
 	// password is marked as compromised: the flow needs a new password
 	// (ResetVerifiedAt is then when it began to), and the session starts

@@ -1,6 +1,7 @@
 package password
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"unicode/utf8"
@@ -37,15 +38,31 @@ type Policy struct {
 	// show it (a theme's applicationName), which may change while the
 	// portal runs.
 	Words func() []string
+	// Breaches, when set, refuses a password seen in a data breach, once
+	// every local check passed (nil: no such check).
+	Breaches BreachList
 }
+
+// BreachList tells whether a password was seen in a data breach. It fails
+// open: false when it cannot tell. *Breaches is one.
+type BreachList interface {
+	Breached(ctx context.Context, password string) bool
+}
+
+// ErrBreached refuses a new password seen in a data breach; the Backend
+// API answers it with Clerk's form_password_pwned.
+var ErrBreached = invalid("This password has appeared in a data breach and can't be used. Please choose another.").
+	T("error.password.breached").Coded("form_password_pwned")
 
 // Check returns nil or an *apperr.Error for the "password" field explaining
 // what to change. Lengths are counted in code points after NFC normalisation
-// (REQ-PW-02). context holds words the password must not contain, such as the
+// (REQ-PW-02). words are words the password must not contain, such as the
 // email address's local part, the instance name and "portal"; words shorter
 // than three characters are ignored, and an email address is reduced to its
-// local part.
-func (p Policy) Check(password string, context ...string) error {
+// local part. Only a password every local check accepts is looked up in
+// p.Breaches (ErrBreached), which may take a network round trip bounded by
+// ctx.
+func (p Policy) Check(ctx context.Context, password string, words ...string) error {
 	if len(password) > MaxBytes {
 		return ErrTooLong
 	}
@@ -69,9 +86,9 @@ func (p Policy) Check(password string, context ...string) error {
 	}
 	lower := strings.ToLower(pw)
 	if p.Words != nil {
-		context = append(p.Words(), context...)
+		words = append(p.Words(), words...)
 	}
-	for _, w := range context {
+	for _, w := range words {
 		if local, _, ok := strings.Cut(w, "@"); ok {
 			w = local
 		}
@@ -82,7 +99,16 @@ func (p Policy) Check(password string, context ...string) error {
 			return invalid(fmt.Sprintf("Your password can't contain \"%s\". Words from your email address or this site's name are easy to guess.", w)).T("error.password.contains", "Word", w)
 		}
 	}
+	if p.Breached(ctx, pw) {
+		return ErrBreached
+	}
 	return nil
+}
+
+// Breached reports whether password was seen in a data breach, by
+// p.Breaches: false without one, or when the lookup fails.
+func (p Policy) Breached(ctx context.Context, password string) bool {
+	return p.Breaches != nil && p.Breaches.Breached(ctx, norm.NFC.String(password))
 }
 
 func invalid(msg string) *apperr.Error {

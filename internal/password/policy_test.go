@@ -64,7 +64,7 @@ func TestPolicyCheck(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			err := tt.policy.Check(tt.pw, tt.context...)
+			err := tt.policy.Check(t.Context(), tt.pw, tt.context...)
 			if tt.wantMsg == "" {
 				if err != nil {
 					t.Fatalf("Check(%q) = %v, want nil", tt.pw, err)

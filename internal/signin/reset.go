@@ -38,7 +38,7 @@ func (s *Service) ResetPassword(ctx context.Context, f *flow.Flow, newPassword s
 		local, _, _ := strings.Cut(e, "@")
 		words = append(words, local)
 	}
-	if err := s.Policy.Check(newPassword, words...); err != nil {
+	if err := s.Policy.Check(ctx, newPassword, words...); err != nil {
 		return nil, err
 	}
 	if u.PasswordCompromised() {

@@ -39,6 +39,9 @@ type Repo interface {
 	FailureRecorder
 	RecordSignIn(ctx context.Context, userID string, now time.Time) error
 	SetPassword(ctx context.Context, userID, hash string, at time.Time) error
+	// MarkPasswordCompromised marks a password found in a data breach at
+	// sign-in, while it is still the one whose hash is hash.
+	MarkPasswordCompromised(ctx context.Context, userID, hash string, at time.Time) error
 	// Sign-in tokens are spent in the transaction that signs in.
 	signintoken.Spender
 }
@@ -276,6 +279,9 @@ func (s *Service) Attempt(ctx context.Context, f *flow.Flow, strategy string, in
 	if strategy == flow.Password && u.PasswordCompromised() {
 		return nil, s.refuseCompromised(ctx, f)
 	}
+	if strategy == flow.Password && s.Policy.Breached(ctx, in.Password) {
+		return nil, s.refuseBreached(ctx, f, u)
+	}
 	if isReset(strategy) {
 		now := s.Clock.Now()
 		f.Status, f.Data.ResetVerifiedAt, f.Data.Strategy, f.UpdatedAt = flow.NeedsNewPassword, &now, strategy, now
@@ -352,6 +358,28 @@ func (s *Service) refuseCompromised(ctx context.Context, f *flow.Flow) error {
 		}
 	}
 	return ErrPasswordCompromised
+}
+
+// ErrPasswordBreached answers the right password when it is found in a
+// data breach (Policy.Breaches): as ErrPasswordCompromised, it signs
+// nobody in until a new one is set. A wrong password is never looked up.
+var ErrPasswordBreached = apperr.Field(apperr.Invalid, "password",
+	"Your password has appeared in a data breach, so it has to be changed before you can sign in.").T("error.signin.password_breached")
+
+// refuseBreached answers the right password found in a data breach. The
+// password is marked as compromised, as the operator's set_compromised
+// would, so every other way in asks for a new one too and the next
+// sign-in needs no lookup; then it is refused as a marked one.
+func (s *Service) refuseBreached(ctx context.Context, f *flow.Flow, u *user.User) error {
+	if err := s.Repo.MarkPasswordCompromised(ctx, u.ID, u.PasswordHash, s.Clock.Now()); err != nil {
+		return err
+	}
+	f.Data.PasswordBreached = true
+	f.Data.PasswordCompromised, f.UpdatedAt = true, s.Clock.Now()
+	if err := s.save(ctx, s.Repo, f); err != nil {
+		return err
+	}
+	return ErrPasswordBreached
 }
 
 // awaitNewPassword moves f, whose factors all passed (the first at

@@ -757,7 +757,7 @@ func (s *Service) validate(ctx context.Context, in Form, fs Fields, external boo
 			if fs.Required[FieldPassword] {
 				fields[FieldPassword] = told("Enter a password.").T("error.signup.password_required")
 			}
-		} else if err := s.Policy.Check(in.Password, words...); err != nil {
+		} else if err := s.Policy.Check(ctx, in.Password, words...); err != nil {
 			fields[FieldPassword] = message(err)
 		}
 	}

@@ -121,6 +121,17 @@ func (q *Q) SetPassword(ctx context.Context, userID, hash string, at time.Time) 
 		WHERE id = ?`, hash, ms(at), userID))
 }
 
+// MarkPasswordCompromised marks the user's password as compromised at at,
+// as the Backend API's set_compromised does, when it is still the one
+// whose hash is hash (a password set meanwhile is not marked) and not
+// marked already (the first mark's time stands). Nothing the user object
+// shows changes, not even updated_at; no match is no error.
+func (q *Q) MarkPasswordCompromised(ctx context.Context, userID, hash string, at time.Time) error {
+	_, err := q.exec(ctx, `UPDATE users SET password_compromised_at = ?
+		WHERE id = ? AND password_hash = ? AND password_hash <> '' AND password_compromised_at IS NULL`, ms(at), userID, hash)
+	return err
+}
+
 // RehashPassword replaces the stored hash of the same password with newHash
 // (stronger parameters), only while the stored hash is still oldHash: a
 // password set meanwhile is not overwritten (ErrConflict). It is the same

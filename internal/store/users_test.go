@@ -227,6 +227,44 @@ func testUsers(t *testing.T, open func(t *testing.T) *store.Store) {
 		}
 	})
 
+	// A password found in a data breach at sign-in is marked while it is
+	// still the one proven (hash), once; the user object shows nothing new.
+	t.Run("MarkPasswordCompromised marks the proven password once", func(t *testing.T) {
+		s, ctx := open(t), t.Context()
+		u := newUser("ada@example.com")
+		u.PasswordHash = "old-hash"
+		if err := s.Q.CreateUser(ctx, u); err != nil {
+			t.Fatal(err)
+		}
+		load := func() *user.User {
+			t.Helper()
+			got, err := s.Q.UserByID(ctx, u.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return got
+		}
+		if err := s.Q.MarkPasswordCompromised(ctx, u.ID, "stale-hash", at(time.Minute)); err != nil {
+			t.Fatal(err)
+		}
+		if load().PasswordCompromised() {
+			t.Error("a password set meanwhile (another hash) was marked")
+		}
+		if err := s.Q.MarkPasswordCompromised(ctx, u.ID, "old-hash", at(time.Minute)); err != nil {
+			t.Fatal(err)
+		}
+		got := load()
+		sameTimePtr(t, "PasswordCompromisedAt", got.PasswordCompromisedAt, ptr(at(time.Minute)))
+		sameTime(t, "UpdatedAt", got.UpdatedAt, base)
+		if err := s.Q.MarkPasswordCompromised(ctx, u.ID, "old-hash", at(time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+		sameTimePtr(t, "PasswordCompromisedAt marked again", load().PasswordCompromisedAt, ptr(at(time.Minute)))
+		if err := s.Q.MarkPasswordCompromised(ctx, "user_missing", "old-hash", at(time.Hour)); err != nil {
+			t.Errorf("a missing user: %v, want no error", err)
+		}
+	})
+
 	// A rehash computed from a hash that changed meanwhile (the person set
 	// a new password while the old one was being verified) must not put
 	// the old password back.

@@ -82,6 +82,10 @@ func Start(t testing.TB, opt Options) *Portal {
 		// tests sign in from fresh browsers, and that email, sent after
 		// the answer, would race the messages they wait for or count.
 		"PORTAL_NOTIFY_NEW_SIGN_IN": "false",
+		// No test reaches the internet: the breached-password check is off
+		// unless a test turns it on, pointed at a fake of the range API
+		// (PORTAL_PWNED_PASSWORDS_URL).
+		"PORTAL_PASSWORD_BREACH_CHECK": "false",
 	}
 	if opt.Postgres {
 		env["PORTAL_DATABASE_URL"] = pgtest.URL(t)
