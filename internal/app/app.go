@@ -223,7 +223,7 @@ func (p *Portal) wire(ctx context.Context, opt Options, ahead *token.PendingKey)
 	if cfg.CaptchaProvider != "" {
 		verify, script := cfg.CaptchaURLs()
 		if bots, err = captcha.New(captcha.Config{Provider: cfg.CaptchaProvider, SiteKey: cfg.CaptchaSiteKey,
-			Secret: cfg.CaptchaSecretKey, VerifyURL: verify, ScriptURL: script}); err != nil {
+			Secret: cfg.CaptchaSecretKey, VerifyURL: verify, ScriptURL: script, Hostname: cfg.BaseHost()}); err != nil {
 			return err
 		}
 	}

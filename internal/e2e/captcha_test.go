@@ -32,10 +32,13 @@ type siteverify struct {
 	got  []url.Values
 	pass map[string]bool
 	used map[string]bool
+	// host is the site a passed check names ("localhost", the test
+	// portal's, unless changed).
+	host string
 }
 
 func newSiteverify(t *testing.T, pass ...string) *siteverify {
-	s := &siteverify{pass: map[string]bool{}, used: map[string]bool{}}
+	s := &siteverify{pass: map[string]bool{}, used: map[string]bool{}, host: "localhost"}
 	for _, p := range pass {
 		s.pass[p] = true
 	}
@@ -55,7 +58,7 @@ func newSiteverify(t *testing.T, pass ...string) *siteverify {
 			ans["error-codes"] = []string{"timeout-or-duplicate"}
 		case s.pass[tok]:
 			s.used[tok] = true
-			ans = map[string]any{"success": true, "error-codes": []string{}, "hostname": "localhost"}
+			ans = map[string]any{"success": true, "error-codes": []string{}, "hostname": s.host}
 		}
 		s.mu.Unlock()
 		w.Header().Set("Content-Type", "application/json")
@@ -188,6 +191,31 @@ func TestCaptchaSignUp_REQ_RL_04(t *testing.T) {
 	}
 	if !strings.Contains(logs.String(), "captcha not passed") {
 		t.Errorf("the failed checks were not logged (REQ-LOG-01):\n%s", logs.String())
+	}
+}
+
+// REQ-RL-04: a site key may be allowed on several sites, so a check
+// passed on another one (siteverify's hostname is not the base URL's
+// host) proves nothing here: the form comes back as for a refused token,
+// and the log names both hosts.
+func TestCaptchaSolvedOnAnotherSiteRefused_REQ_RL_04(t *testing.T) {
+	sv := newSiteverify(t, passToken)
+	sv.host = "forms.example.net"
+	logs := &syncLog{}
+	p := portaltest.Start(t, portaltest.Options{Env: captchaEnv(sv.URL), Log: logs})
+	b := newBrowser(t, p)
+	fields := map[string]string{"cf-turnstile-response": passToken}
+	for k, v := range adaFields {
+		fields[k] = v
+	}
+	pg := b.submit(b.get("/sign-up"), signUpForm, fields)
+	wantFormKept(t, "a check passed on another site", pg, http.StatusUnprocessableEntity, robotMessage)
+	if len(p.SMTP.Messages()) != 0 {
+		t.Errorf("mail sent after a check passed on another site")
+	}
+	if l := logs.String(); !strings.Contains(l, "captcha not passed") || !strings.Contains(l, "forms.example.net") ||
+		!strings.Contains(l, "localhost") {
+		t.Errorf("the log does not say where the check was passed:\n%s", l)
 	}
 }
 
