@@ -110,6 +110,9 @@ func (a *app) signUpCaptcha(c echo.Context, form url.Values, cid string, in *sig
 	}
 	err = a.checkCaptcha(c, token, func(ctx context.Context) (bool, error) {
 		prev, err = a.SignUp.Repeat(ctx, cid, *in, target)
+		if errors.Is(err, signup.ErrNotRepeat) {
+			return false, errNoRepeat
+		}
 		return prev != nil, err
 	})
 	if refused, ok := err.(*captchaRefused); ok {
@@ -118,11 +121,17 @@ func (a *app) signUpCaptcha(c echo.Context, form url.Values, cid string, in *sig
 	return prev, nil, err
 }
 
+// errNoRepeat is what a repeat func of checkCaptcha answers when the
+// spent token's first use is stored and is not this post: asking again
+// would only cost (a password hash per try), never change the answer.
+var errNoRepeat = errors.New("captcha: spent on another post")
+
 // checkCaptcha asks the provider about token; a *captchaRefused error is
 // the answer for the form. A token the provider has seen passes only when
 // repeat finds what the post that spent it did (the first press of a
 // double click); that press may still be storing it, perhaps on another
-// portal, so repeat is asked again for a moment.
+// portal, so repeat is asked again for a moment, unless it answers
+// errNoRepeat.
 func (a *app) checkCaptcha(c echo.Context, token string, repeat func(context.Context) (bool, error)) error {
 	ctx := c.Request().Context()
 	verr := a.Captcha.Verify(ctx, token, RealIP(c))
@@ -135,7 +144,11 @@ func (a *app) checkCaptcha(c echo.Context, token string, repeat func(context.Con
 		tick := time.NewTicker(100 * time.Millisecond)
 		defer tick.Stop()
 		for {
-			if ok, err := repeat(ctx); err != nil || ok {
+			ok, err := repeat(ctx)
+			if errors.Is(err, errNoRepeat) {
+				break
+			}
+			if err != nil || ok {
 				return err
 			}
 			select {

@@ -286,12 +286,26 @@ func TestCaptchaDoubleClickSignUpSendsOneCode(t *testing.T) {
 		if again.Status != http.StatusSeeOther || again.Header.Get("Location") != landing {
 			t.Fatalf("the same start again: %d to %q, want 303 to %s", again.Status, again.Header.Get("Location"), landing)
 		}
-		// The spent token with another address starts nothing.
-		vals.Set("email_address", "grace@example.com")
+		// The spent token with another password, or another address,
+		// starts nothing, and is refused at once: the start that spent it
+		// is stored, so waiting for it (a password hash per try) could not
+		// change the answer.
+		vals.Set("password", goodPassword+"-other")
+		began := time.Now()
 		other := b.send(b.request(http.MethodPost, action.String(), vals))
+		wantText(t, "a spent token with another password", other, http.StatusUnprocessableEntity, robotMessage)
+		vals.Set("password", goodPassword)
+		vals.Set("email_address", "grace@example.com")
+		other = b.send(b.request(http.MethodPost, action.String(), vals))
 		wantText(t, "a spent token with other fields", other, http.StatusUnprocessableEntity, robotMessage)
+		if took := time.Since(began); took > 2*time.Second {
+			t.Errorf("the two refusals of a spent token took %v: they waited for a start that was stored already", took)
+		}
 		if mails := mailTo(p.SMTP, "grace@example.com"); len(mails) != 0 {
 			t.Fatalf("a spent token sent %d emails", len(mails))
+		}
+		if mails := mailTo(p.SMTP, "ada@example.com"); len(mails) != 1 {
+			t.Fatalf("%d emails to ada@example.com after the refusals, want 1", len(mails))
 		}
 		verify := b.get(landing)
 		mails := mailTo(p.SMTP, "ada@example.com")
