@@ -77,6 +77,40 @@ func (a *app) captchaCSP(c echo.Context, e *CSPExtra) {
 	e.StyleSrc = append(e.StyleSrc, s.Style...)
 }
 
+// Marks keeps short-lived notes where every portal of an instance sees
+// them (store.Q's, in the shared rate-limit state).
+type Marks interface {
+	Mark(ctx context.Context, key string, until time.Time) error
+	Marked(ctx context.Context, key string, now time.Time) (bool, error)
+}
+
+// waitlistCheck checks the waitlist form's token. A token the provider
+// has seen passes only as a repeat of the press that spent it on the same
+// address (a double click): that press marks the token and address, so
+// the second one finds the mark, on any portal, whether or not the
+// address was new. A mark is no more than that pair, so a spent token
+// tells nothing about who is on the list (REQ-RL-05), and lets no other
+// address through.
+func (a *app) waitlistCheck(c echo.Context, token, email string) error {
+	mark := "captcha-waitlist:" + captcha.Hash(captcha.Hash(token)+"\x00"+email)
+	err := a.checkCaptcha(c, token, func(ctx context.Context) (bool, error) {
+		if a.Marks == nil {
+			return false, errNoRepeat
+		}
+		return a.Marks.Marked(ctx, mark, a.Clock.Now())
+	})
+	if err != nil || a.Marks == nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	if err := a.Marks.Mark(ctx, mark, a.Clock.Now().Add(flow.SameStartWindow)); err != nil {
+		// Only a double click's second press needs it, and it is told
+		// to do the check again.
+		a.Log.WarnContext(ctx, "waitlist: passed captcha not noted", "err", err, "request_id", RequestIDFrom(ctx))
+	}
+	return nil
+}
+
 // captchaRefused is a failed check: the status and message for the form.
 type captchaRefused struct {
 	status int

@@ -455,7 +455,7 @@ func (p *Portal) wire(ctx context.Context, opt Options, ahead *token.PendingKey)
 			LegalConsent: cfg.LegalConsent, Passwords: slices.Contains(factors, flow.Password), Identifiers: waysIn,
 			Factors: second},
 		Passkeys: passkeys, Factors: second, Theme: look, I18n: catalog, Account: acct, Images: st.Q, Orgs: orgs,
-		Invitations: invites, Waitlist: waiting, SignInTokens: tickets, Lists: lists, Captcha: bots})
+		Invitations: invites, Waitlist: waiting, SignInTokens: tickets, Lists: lists, Captcha: bots, Marks: st.Q})
 	return err
 }
 

@@ -345,6 +345,38 @@ func TestCaptchaWaitlist_REQ_RL_04(t *testing.T) {
 	}
 }
 
+// A double click on the waitlist form for an address that gets no new
+// entry (it has an account, or is on the list already) reads the same
+// confirmation twice, as for a new address (REQ-RL-05): the first press
+// notes its passed check for that address where every portal sees it. A
+// spent token says nothing about any other address, on the list or not:
+// it is refused, on both engines.
+func TestCaptchaWaitlistDoubleClickAndSpentToken_REQ_RL_05(t *testing.T) {
+	engines(t, func(t *testing.T, postgres bool) {
+		sv := newSiteverify(t, passToken, "second-pass")
+		env := captchaEnv(sv.URL)
+		env["PORTAL_SIGN_UP_MODE"] = "waitlist"
+		p := portaltest.Start(t, portaltest.Options{Env: env, Postgres: postgres})
+		if r := api(t, p, http.MethodPost, "/v1/users", map[string]any{"email_address": []string{"grace@example.com"}}, nil); r.Status != http.StatusOK {
+			t.Fatalf("POST /v1/users: %d %s", r.Status, r.Body)
+		}
+		b := newBrowser(t, p)
+		const waitForm = `form[action="/waitlist"]`
+		page := b.get("/waitlist")
+		action, vals := b.formValues(page, waitForm, map[string]string{"email_address": "grace@example.com", "cf-turnstile-response": passToken})
+		for i, ans := range sendTwice(t, b, action, vals) {
+			wantText(t, "an address with an account sent twice, answer "+string(rune('1'+i)), ans, http.StatusOK, "You're on the waitlist")
+		}
+		// A new address joins; the first token, spent, is no pass for it
+		// though it has just joined.
+		_, vals = b.formValues(page, waitForm, map[string]string{"email_address": "ada@example.com", "cf-turnstile-response": "second-pass"})
+		wantText(t, "a new address", b.send(b.request(http.MethodPost, action.String(), vals)), http.StatusOK, "You're on the waitlist")
+		vals.Set("cf-turnstile-response", passToken)
+		pg := b.send(b.request(http.MethodPost, action.String(), vals))
+		wantText(t, "a spent token for an address that just joined", pg, http.StatusUnprocessableEntity, robotMessage)
+	})
+}
+
 // Bot protection is off unless configured: no widget, no script, and no
 // provider in the policy. Configured, the policy names the provider on
 // the pages with the widget only.
