@@ -77,6 +77,40 @@ func (a *app) captchaCSP(c echo.Context, e *CSPExtra) {
 	e.StyleSrc = append(e.StyleSrc, s.Style...)
 }
 
+// Marks keeps short-lived notes where every portal of an instance sees
+// them (store.Q's, in the shared rate-limit state).
+type Marks interface {
+	Mark(ctx context.Context, key string, until time.Time) error
+	Marked(ctx context.Context, key string, now time.Time) (bool, error)
+}
+
+// waitlistCheck checks the waitlist form's token. A token the provider
+// has seen passes only as a repeat of the press that spent it on the same
+// address (a double click): that press marks the token and address, so
+// the second one finds the mark, on any portal, whether or not the
+// address was new. A mark is no more than that pair, so a spent token
+// tells nothing about who is on the list (REQ-RL-05), and lets no other
+// address through.
+func (a *app) waitlistCheck(c echo.Context, token, email string) error {
+	mark := "captcha-waitlist:" + captcha.Hash(captcha.Hash(token)+"\x00"+email)
+	err := a.checkCaptcha(c, token, func(ctx context.Context) (bool, error) {
+		if a.Marks == nil {
+			return false, errNoRepeat
+		}
+		return a.Marks.Marked(ctx, mark, a.Clock.Now())
+	})
+	if err != nil || a.Marks == nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	if err := a.Marks.Mark(ctx, mark, a.Clock.Now().Add(flow.SameStartWindow)); err != nil {
+		// Only a double click's second press needs it, and it is told
+		// to do the check again.
+		a.Log.WarnContext(ctx, "waitlist: passed captcha not noted", "err", err, "request_id", RequestIDFrom(ctx))
+	}
+	return nil
+}
+
 // captchaRefused is a failed check: the status and message for the form.
 type captchaRefused struct {
 	status int
@@ -110,6 +144,9 @@ func (a *app) signUpCaptcha(c echo.Context, form url.Values, cid string, in *sig
 	}
 	err = a.checkCaptcha(c, token, func(ctx context.Context) (bool, error) {
 		prev, err = a.SignUp.Repeat(ctx, cid, *in, target)
+		if errors.Is(err, signup.ErrNotRepeat) {
+			return false, errNoRepeat
+		}
 		return prev != nil, err
 	})
 	if refused, ok := err.(*captchaRefused); ok {
@@ -118,11 +155,17 @@ func (a *app) signUpCaptcha(c echo.Context, form url.Values, cid string, in *sig
 	return prev, nil, err
 }
 
+// errNoRepeat is what a repeat func of checkCaptcha answers when the
+// spent token's first use is stored and is not this post: asking again
+// would only cost (a password hash per try), never change the answer.
+var errNoRepeat = errors.New("captcha: spent on another post")
+
 // checkCaptcha asks the provider about token; a *captchaRefused error is
 // the answer for the form. A token the provider has seen passes only when
 // repeat finds what the post that spent it did (the first press of a
 // double click); that press may still be storing it, perhaps on another
-// portal, so repeat is asked again for a moment.
+// portal, so repeat is asked again for a moment, unless it answers
+// errNoRepeat.
 func (a *app) checkCaptcha(c echo.Context, token string, repeat func(context.Context) (bool, error)) error {
 	ctx := c.Request().Context()
 	verr := a.Captcha.Verify(ctx, token, RealIP(c))
@@ -135,7 +178,11 @@ func (a *app) checkCaptcha(c echo.Context, token string, repeat func(context.Con
 		tick := time.NewTicker(100 * time.Millisecond)
 		defer tick.Stop()
 		for {
-			if ok, err := repeat(ctx); err != nil || ok {
+			ok, err := repeat(ctx)
+			if errors.Is(err, errNoRepeat) {
+				break
+			}
+			if err != nil || ok {
 				return err
 			}
 			select {

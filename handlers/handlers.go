@@ -111,6 +111,10 @@ type Deps struct {
 	// Captcha is bot protection on sign-up and the waitlist
 	// (PORTAL_CAPTCHA_PROVIDER); nil turns it off.
 	Captcha *captcha.Verifier
+	// Marks are notes one request leaves another for a moment, on any
+	// machine sharing the database (the store): the waitlist's double
+	// click finds its first press's passed check there.
+	Marks Marks
 
 	// Backend API.
 	SecretKey  string

@@ -1,7 +1,6 @@
 package handlers
 
 import (
-	"context"
 	"errors"
 	"net/http"
 	"net/url"
@@ -10,7 +9,6 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/portalhq/portal/internal/apperr"
-	"github.com/portalhq/portal/internal/flow"
 	"github.com/portalhq/portal/internal/redirect"
 	"github.com/portalhq/portal/internal/waitlist"
 	"github.com/portalhq/portal/views"
@@ -73,11 +71,9 @@ func (a *app) waitlistJoin(c echo.Context) error {
 		return a.renderWaitlist(c, http.StatusTooManyRequests, email, form, views.Errors{"": msg}, false)
 	}
 	if a.Captcha != nil {
-		// A double click's second press finds the first's entry; joining
-		// again changes and sends nothing.
-		err := a.checkCaptcha(c, form.Get(a.Captcha.Widget().Field), func(ctx context.Context) (bool, error) {
-			return a.Waitlist.JoinedLately(ctx, email, flow.SameStartWindow)
-		})
+		// A double click's second press joins again, which changes and
+		// sends nothing.
+		err := a.waitlistCheck(c, form.Get(a.Captcha.Widget().Field), email)
 		var refused *captchaRefused
 		if errors.As(err, &refused) {
 			return a.renderWaitlist(c, refused.status, email, form, views.Errors{"": refused.msg}, false)

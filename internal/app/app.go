@@ -223,7 +223,7 @@ func (p *Portal) wire(ctx context.Context, opt Options, ahead *token.PendingKey)
 	if cfg.CaptchaProvider != "" {
 		verify, script := cfg.CaptchaURLs()
 		if bots, err = captcha.New(captcha.Config{Provider: cfg.CaptchaProvider, SiteKey: cfg.CaptchaSiteKey,
-			Secret: cfg.CaptchaSecretKey, VerifyURL: verify, ScriptURL: script}); err != nil {
+			Secret: cfg.CaptchaSecretKey, VerifyURL: verify, ScriptURL: script, Hostname: cfg.BaseHost()}); err != nil {
 			return err
 		}
 	}
@@ -461,7 +461,7 @@ func (p *Portal) wire(ctx context.Context, opt Options, ahead *token.PendingKey)
 			LegalConsent: cfg.LegalConsent, Passwords: slices.Contains(factors, flow.Password), Identifiers: waysIn,
 			Factors: second},
 		Passkeys: passkeys, Factors: second, Theme: look, I18n: catalog, Account: acct, Images: st.Q, Orgs: orgs,
-		Invitations: invites, Waitlist: waiting, SignInTokens: tickets, Lists: lists, Captcha: bots})
+		Invitations: invites, Waitlist: waiting, SignInTokens: tickets, Lists: lists, Captcha: bots, Marks: st.Q})
 	return err
 }
 

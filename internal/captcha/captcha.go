@@ -44,6 +44,10 @@ var (
 	// ErrSpent is an ErrInvalid whose token the provider has seen before:
 	// a form sent twice (a double click) spends it on the first.
 	ErrSpent = fmt.Errorf("%w: token already used", ErrInvalid)
+	// ErrHostname is an ErrInvalid whose check was passed on another site
+	// that shows the same site key: the token proves nothing about this
+	// form (Config.Hostname).
+	ErrHostname = fmt.Errorf("%w: solved on another site", ErrInvalid)
 	// ErrUnavailable: no answer could be had (network, timeout, the
 	// provider's own failure, a refused secret key).
 	ErrUnavailable = errors.New("captcha: could not be checked")
@@ -51,11 +55,16 @@ var (
 
 // Config configures a Verifier. Its String and LogValue leave the secret out.
 type Config struct {
-	Provider   string // Turnstile or HCaptcha
-	SiteKey    string
-	Secret     string
-	VerifyURL  string
-	ScriptURL  string
+	Provider  string // Turnstile or HCaptcha
+	SiteKey   string
+	Secret    string
+	VerifyURL string
+	ScriptURL string
+	// Hostname is the host the widget's pages are served from (the base
+	// URL's). A site key may be allowed on several sites, and the provider
+	// says on which one each token was solved: a token from another is
+	// refused (ErrHostname). "" skips the comparison.
+	Hostname   string
 	HTTPClient *http.Client // nil = a plain client
 }
 
@@ -73,6 +82,7 @@ func (c Config) LogValue() slog.Value {
 type Verifier struct {
 	provider, siteKey, secret string
 	verifyURL, scriptURL      string
+	hostname                  string
 	client                    *http.Client
 }
 
@@ -97,8 +107,12 @@ func New(cfg Config) (*Verifier, error) {
 	// The secret travels in the body: a redirect (307) would hand it to
 	// another host, and siteverify never redirects.
 	client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
-	return &Verifier{provider: cfg.Provider, siteKey: cfg.SiteKey, secret: cfg.Secret,
-		verifyURL: cfg.VerifyURL, scriptURL: cfg.ScriptURL, client: client}, nil
+	v := &Verifier{provider: cfg.Provider, siteKey: cfg.SiteKey, secret: cfg.Secret,
+		verifyURL: cfg.VerifyURL, scriptURL: cfg.ScriptURL, client: client}
+	if !slices.Contains(testSecrets, cfg.Secret) {
+		v.hostname = normalHost(cfg.Hostname)
+	}
+	return v, nil
 }
 
 func (v *Verifier) String() string   { return "captcha(" + v.provider + ", " + v.siteKey + ")" }
@@ -151,6 +165,16 @@ func Hash(token string) string {
 	return hex.EncodeToString(sum[:])
 }
 
+// testSecrets are the providers' documented test secret keys (Turnstile's
+// pass, fail and spent; hCaptcha's), which accept only their dummy tokens,
+// from any page, and answer with a made-up hostname: comparing it would
+// make them useless for a development portal and protect nothing.
+var testSecrets = []string{"1x0000000000000000000000000000000AA", "2x0000000000000000000000000000000AA",
+	"3x0000000000000000000000000000000AA", "0x0000000000000000000000000000000000000000"}
+
+// normalHost is host as siteverify names it: lower case, no trailing dot.
+func normalHost(host string) string { return strings.TrimSuffix(strings.ToLower(host), ".") }
+
 // spentCodes are the error codes of a token used before: Turnstile's, and
 // hCaptcha's two spellings.
 var spentCodes = []string{"timeout-or-duplicate", "already-seen-response", "invalid-or-already-seen-response"}
@@ -189,13 +213,19 @@ func (v *Verifier) Verify(ctx context.Context, token string, remoteIP netip.Addr
 		return fmt.Errorf("%w: %s siteverify answered %d", ErrUnavailable, v.provider, resp.StatusCode)
 	}
 	var r struct {
-		Success bool     `json:"success"`
-		Codes   []string `json:"error-codes"`
+		Success  bool     `json:"success"`
+		Codes    []string `json:"error-codes"`
+		Hostname string   `json:"hostname"`
 	}
 	if err := json.Unmarshal(body, &r); err != nil {
 		return fmt.Errorf("%w: %s siteverify: unreadable answer: %v", ErrUnavailable, v.provider, err)
 	}
 	if r.Success {
+		// Both providers name the site a passed check was solved on; an
+		// answer that does not cannot be compared, and is believed.
+		if h := normalHost(r.Hostname); v.hostname != "" && h != "" && h != v.hostname {
+			return fmt.Errorf("%w: %q, not %q", ErrHostname, h, v.hostname)
+		}
 		return nil
 	}
 	for _, code := range r.Codes {

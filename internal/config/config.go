@@ -10,6 +10,7 @@ import (
 	"flag"
 	"fmt"
 	"net/netip"
+	"net/url"
 	"os"
 	"slices"
 	"strings"
@@ -533,6 +534,16 @@ func (c *Config) Waitlist() bool { return c.SignUpMode == SignUpWaitlist }
 // Secure reports whether the portal is served over HTTPS, which decides the
 // Secure cookie attribute and __Host- prefixes.
 func (c *Config) Secure() bool { return strings.HasPrefix(c.BaseURL, "https://") }
+
+// BaseHost is the base URL's host name, without a port: the site people
+// see the portal's pages on.
+func (c *Config) BaseHost() string {
+	u, err := url.Parse(c.BaseURL)
+	if err != nil {
+		return ""
+	}
+	return u.Hostname()
+}
 
 // SQLitePath returns the database file when DatabaseURL names SQLite.
 func (c *Config) SQLitePath() (string, bool) { return strings.CutPrefix(c.DatabaseURL, "sqlite:") }

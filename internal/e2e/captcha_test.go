@@ -32,10 +32,13 @@ type siteverify struct {
 	got  []url.Values
 	pass map[string]bool
 	used map[string]bool
+	// host is the site a passed check names ("localhost", the test
+	// portal's, unless changed).
+	host string
 }
 
 func newSiteverify(t *testing.T, pass ...string) *siteverify {
-	s := &siteverify{pass: map[string]bool{}, used: map[string]bool{}}
+	s := &siteverify{pass: map[string]bool{}, used: map[string]bool{}, host: "localhost"}
 	for _, p := range pass {
 		s.pass[p] = true
 	}
@@ -55,7 +58,7 @@ func newSiteverify(t *testing.T, pass ...string) *siteverify {
 			ans["error-codes"] = []string{"timeout-or-duplicate"}
 		case s.pass[tok]:
 			s.used[tok] = true
-			ans = map[string]any{"success": true, "error-codes": []string{}, "hostname": "localhost"}
+			ans = map[string]any{"success": true, "error-codes": []string{}, "hostname": s.host}
 		}
 		s.mu.Unlock()
 		w.Header().Set("Content-Type", "application/json")
@@ -191,6 +194,31 @@ func TestCaptchaSignUp_REQ_RL_04(t *testing.T) {
 	}
 }
 
+// REQ-RL-04: a site key may be allowed on several sites, so a check
+// passed on another one (siteverify's hostname is not the base URL's
+// host) proves nothing here: the form comes back as for a refused token,
+// and the log names both hosts.
+func TestCaptchaSolvedOnAnotherSiteRefused_REQ_RL_04(t *testing.T) {
+	sv := newSiteverify(t, passToken)
+	sv.host = "forms.example.net"
+	logs := &syncLog{}
+	p := portaltest.Start(t, portaltest.Options{Env: captchaEnv(sv.URL), Log: logs})
+	b := newBrowser(t, p)
+	fields := map[string]string{"cf-turnstile-response": passToken}
+	for k, v := range adaFields {
+		fields[k] = v
+	}
+	pg := b.submit(b.get("/sign-up"), signUpForm, fields)
+	wantFormKept(t, "a check passed on another site", pg, http.StatusUnprocessableEntity, robotMessage)
+	if len(p.SMTP.Messages()) != 0 {
+		t.Errorf("mail sent after a check passed on another site")
+	}
+	if l := logs.String(); !strings.Contains(l, "captcha not passed") || !strings.Contains(l, "forms.example.net") ||
+		!strings.Contains(l, "localhost") {
+		t.Errorf("the log does not say where the check was passed:\n%s", l)
+	}
+}
+
 // REQ-LOG-02: a provider that cannot be reached, or answers with an error,
 // refuses the sign-up (fail closed) with its own message and a warning in
 // the log; nothing is sent.
@@ -258,12 +286,26 @@ func TestCaptchaDoubleClickSignUpSendsOneCode(t *testing.T) {
 		if again.Status != http.StatusSeeOther || again.Header.Get("Location") != landing {
 			t.Fatalf("the same start again: %d to %q, want 303 to %s", again.Status, again.Header.Get("Location"), landing)
 		}
-		// The spent token with another address starts nothing.
-		vals.Set("email_address", "grace@example.com")
+		// The spent token with another password, or another address,
+		// starts nothing, and is refused at once: the start that spent it
+		// is stored, so waiting for it (a password hash per try) could not
+		// change the answer.
+		vals.Set("password", goodPassword+"-other")
+		began := time.Now()
 		other := b.send(b.request(http.MethodPost, action.String(), vals))
+		wantText(t, "a spent token with another password", other, http.StatusUnprocessableEntity, robotMessage)
+		vals.Set("password", goodPassword)
+		vals.Set("email_address", "grace@example.com")
+		other = b.send(b.request(http.MethodPost, action.String(), vals))
 		wantText(t, "a spent token with other fields", other, http.StatusUnprocessableEntity, robotMessage)
+		if took := time.Since(began); took > 2*time.Second {
+			t.Errorf("the two refusals of a spent token took %v: they waited for a start that was stored already", took)
+		}
 		if mails := mailTo(p.SMTP, "grace@example.com"); len(mails) != 0 {
 			t.Fatalf("a spent token sent %d emails", len(mails))
+		}
+		if mails := mailTo(p.SMTP, "ada@example.com"); len(mails) != 1 {
+			t.Fatalf("%d emails to ada@example.com after the refusals, want 1", len(mails))
 		}
 		verify := b.get(landing)
 		mails := mailTo(p.SMTP, "ada@example.com")
@@ -301,6 +343,38 @@ func TestCaptchaWaitlist_REQ_RL_04(t *testing.T) {
 	if n := len(mailTo(p.SMTP, "ada@example.com")); n != 1 {
 		t.Errorf("%d confirmations, want 1", n)
 	}
+}
+
+// A double click on the waitlist form for an address that gets no new
+// entry (it has an account, or is on the list already) reads the same
+// confirmation twice, as for a new address (REQ-RL-05): the first press
+// notes its passed check for that address where every portal sees it. A
+// spent token says nothing about any other address, on the list or not:
+// it is refused, on both engines.
+func TestCaptchaWaitlistDoubleClickAndSpentToken_REQ_RL_05(t *testing.T) {
+	engines(t, func(t *testing.T, postgres bool) {
+		sv := newSiteverify(t, passToken, "second-pass")
+		env := captchaEnv(sv.URL)
+		env["PORTAL_SIGN_UP_MODE"] = "waitlist"
+		p := portaltest.Start(t, portaltest.Options{Env: env, Postgres: postgres})
+		if r := api(t, p, http.MethodPost, "/v1/users", map[string]any{"email_address": []string{"grace@example.com"}}, nil); r.Status != http.StatusOK {
+			t.Fatalf("POST /v1/users: %d %s", r.Status, r.Body)
+		}
+		b := newBrowser(t, p)
+		const waitForm = `form[action="/waitlist"]`
+		page := b.get("/waitlist")
+		action, vals := b.formValues(page, waitForm, map[string]string{"email_address": "grace@example.com", "cf-turnstile-response": passToken})
+		for i, ans := range sendTwice(t, b, action, vals) {
+			wantText(t, "an address with an account sent twice, answer "+string(rune('1'+i)), ans, http.StatusOK, "You're on the waitlist")
+		}
+		// A new address joins; the first token, spent, is no pass for it
+		// though it has just joined.
+		_, vals = b.formValues(page, waitForm, map[string]string{"email_address": "ada@example.com", "cf-turnstile-response": "second-pass"})
+		wantText(t, "a new address", b.send(b.request(http.MethodPost, action.String(), vals)), http.StatusOK, "You're on the waitlist")
+		vals.Set("cf-turnstile-response", passToken)
+		pg := b.send(b.request(http.MethodPost, action.String(), vals))
+		wantText(t, "a spent token for an address that just joined", pg, http.StatusUnprocessableEntity, robotMessage)
+	})
 }
 
 // Bot protection is off unless configured: no widget, no script, and no

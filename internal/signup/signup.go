@@ -296,12 +296,18 @@ func (s *Service) samePassword(ctx context.Context, prev *flow.Flow, hasPassword
 	return ok && err == nil, err
 }
 
+// ErrNotRepeat is Repeat's answer when the bot-protection token started
+// a sign-up that is not this one: final, as only the start that spent a
+// token stores it, so there is nothing to wait for.
+var ErrNotRepeat = errors.New("signup: the token started another sign-up")
+
 // Repeat returns the sign-up that the same start as in, from the same
 // browser within flow.SameStartWindow, began with the same bot-protection
-// token (in.Captcha), or nil. Such a token was spent at the provider by
-// that start, so only this tells a double click from a token used twice:
-// the repeat lands on the first start's flow, as Start's own would, and
-// nothing else is let through on it.
+// token (in.Captcha), or nil while there is none. Such a token was spent
+// at the provider by that start, so only this tells a double click from a
+// token used twice: the repeat lands on the first start's flow, as
+// Start's own would, and nothing else is let through on it
+// (ErrNotRepeat).
 func (s *Service) Repeat(ctx context.Context, clientID string, in Form, redirectURL string) (*flow.Flow, error) {
 	if in.Captcha == "" || clientID == "" {
 		return nil, nil
@@ -316,11 +322,11 @@ func (s *Service) Repeat(ctx context.Context, clientID string, in Form, redirect
 		return nil, nil
 	}
 	if s.invitedOnly(in) != nil {
-		return nil, nil
+		return nil, ErrNotRepeat
 	}
 	d, err := s.validate(ctx, in, s.formFields(), false)
 	if err != nil {
-		return nil, nil // not the form that passed: it would not have started
+		return nil, ErrNotRepeat // not the form that passed: it would not have started
 	}
 	d.InvitationID = in.InvitationID
 	if s.LegalConsent && in.LegalAccepted {
@@ -340,7 +346,7 @@ func (s *Service) Repeat(ctx context.Context, clientID string, in Form, redirect
 			return o, nil
 		}
 	}
-	return nil, nil
+	return nil, ErrNotRepeat
 }
 
 // nextStrategy is the verification the flow needs next, or "".

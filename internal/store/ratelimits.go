@@ -46,3 +46,25 @@ func (q *Q) DeleteSpentRates(ctx context.Context, now time.Time) (int64, error) 
 	}
 	return res.RowsAffected()
 }
+
+// Mark keeps key until then in the shared rate-limit state, where
+// DeleteSpentRates drops it once then has passed: one request's note for
+// another that may run on another machine, such as a bot-protection
+// check passed for a form whose second press (a double click) finds the
+// token spent. key must not be a rate limit's (those are SHA-256 hex of
+// namespaced keys: use another namespace).
+func (q *Q) Mark(ctx context.Context, key string, until time.Time) error {
+	_, err := q.exec(ctx, `INSERT INTO rate_limits (key, tat) VALUES (?, ?)
+		ON CONFLICT (key) DO UPDATE SET tat = excluded.tat`, key, until.UnixNano())
+	return err
+}
+
+// Marked reports whether Mark kept key until after now.
+func (q *Q) Marked(ctx context.Context, key string, now time.Time) (bool, error) {
+	var until int64
+	err := q.row(ctx, `SELECT tat FROM rate_limits WHERE key = ?`, key).Scan(&until)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	return err == nil && until > now.UnixNano(), err
+}

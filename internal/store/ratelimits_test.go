@@ -96,4 +96,34 @@ func testRateLimits(t *testing.T, open func(t *testing.T) *store.Store) {
 			t.Fatal("housekeeping forgot a key still spending its allowance")
 		}
 	})
+	// A double click's second press on the waitlist, perhaps on another
+	// machine, learns from a mark that its first passed the check.
+	t.Run("Mark: kept until its time, then swept", func(t *testing.T) {
+		s, ctx := open(t), t.Context()
+		at := time.Unix(0, now)
+		if ok, err := s.Q.Marked(ctx, "mark:a", at); err != nil || ok {
+			t.Fatalf("Marked before Mark = %v, %v", ok, err)
+		}
+		if err := s.Q.Mark(ctx, "mark:a", at.Add(10*time.Second)); err != nil {
+			t.Fatal(err)
+		}
+		if ok, err := s.Q.Marked(ctx, "mark:a", at.Add(9*time.Second)); err != nil || !ok {
+			t.Fatalf("Marked within its time = %v, %v", ok, err)
+		}
+		if ok, _ := s.Q.Marked(ctx, "mark:b", at); ok {
+			t.Fatal("another key is marked")
+		}
+		if ok, _ := s.Q.Marked(ctx, "mark:a", at.Add(10*time.Second)); ok {
+			t.Fatal("still marked when its time has come")
+		}
+		if err := s.Q.Mark(ctx, "mark:a", at.Add(20*time.Second)); err != nil {
+			t.Fatal(err)
+		}
+		if ok, _ := s.Q.Marked(ctx, "mark:a", at.Add(15*time.Second)); !ok {
+			t.Fatal("marking again did not move the time on")
+		}
+		if n, err := s.Q.DeleteSpentRates(ctx, at.Add(21*time.Second)); err != nil || n != 1 {
+			t.Fatalf("housekeeping deleted %d (err %v), want the spent mark", n, err)
+		}
+	})
 }

@@ -219,24 +219,6 @@ func (s *Service) Join(ctx context.Context, email string) error {
 	return s.confirm(ctx, created)
 }
 
-// JoinedLately reports whether email was put on the list within the last
-// within: the form sent twice (a double click) finds the first press's
-// entry. An address that is not one is simply not on the list.
-func (s *Service) JoinedLately(ctx context.Context, email string, within time.Duration) (bool, error) {
-	addr, err := notify.ValidAddress(strings.TrimSpace(email))
-	if err != nil {
-		return false, nil
-	}
-	e, err := s.Repo.WaitlistEntryByEmail(ctx, user.NormalizeEmail(addr))
-	if errors.Is(err, apperr.ErrNotFound) {
-		return false, nil
-	}
-	if err != nil {
-		return false, err
-	}
-	return s.Clock.Since(e.CreatedAt) <= within, nil
-}
-
 // CreateInput is POST /v1/waitlist_entries.
 type CreateInput struct {
 	Email  string
