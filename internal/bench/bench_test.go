@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/portalhq/portal/views"
 )
@@ -28,5 +29,26 @@ func TestCodeForReadsTheRenderedOutbox(t *testing.T) {
 	}
 	if _, ok := codeFor(b.String(), "nobody@example.com"); ok {
 		t.Fatal("found a code for an address with no message")
+	}
+}
+
+// The paired row reports the middle counted round and the range, and says
+// how many rounds were left out for a disturbed timing.
+func TestPairedResultReportsTheMedianRound(t *testing.T) {
+	pr := pairedResult{ratios: []float64{0.61, 0.79, 0.83}, disturbed: 1,
+		singles: []time.Duration{40 * time.Millisecond, 44 * time.Millisecond, 41 * time.Millisecond, 43 * time.Millisecond},
+		rates:   []float64{30, 35, 36, 33}}
+	r := pr.result("password sign-in, paired rounds")
+	if r.measured != "median 79%" || r.bound != "3 rounds: 61%..83%" || r.pass != nil {
+		t.Fatalf("row = %+v; want median 79%%, 3 rounds: 61%%..83%%, informational", r)
+	}
+	s := pr.String()
+	for _, want := range []string{"alone it took 40ms..44ms", "30.0..36.0/s", "(1 round(s) left out", "median 79%"} {
+		if !strings.Contains(s, want) {
+			t.Errorf("String() = %q; want it to contain %q", s, want)
+		}
+	}
+	if r := (pairedResult{singles: []time.Duration{time.Millisecond}}).result("x"); r.measured != "-" {
+		t.Errorf("no counted round: measured %q, want -", r.measured)
 	}
 }

@@ -68,7 +68,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	fs.IntVar(&o.sessions, "sessions", 200, "distinct signed-in sessions for the handshake benchmark")
 	fs.IntVar(&o.burst, "burst", 500, "sign-in attempts released at once in the burst benchmark")
 	fs.DurationVar(&o.quietWait, "quiet", 30*time.Second, "before each benchmark, wait up to this long for other processes to go idle (0: don't)")
-	fs.IntVar(&o.pairs, "pairs", 5, "rounds of the paired password figure (one hash alone, then the sign-in load); 0 skips it")
+	fs.IntVar(&o.pairs, "pairs", 5, "rounds of the paired ratio figures (the operation alone, then the load on the portal); 0 skips them")
 	fs.IntVar(&o.retries, "retries", 2, "re-run a timed window up to this many times when other processes took >= 0.15 cores during it; the least disturbed run counts")
 	fs.BoolVar(&o.keep, "keep", false, "keep the temporary directory (database and portal.log)")
 	if err := fs.Parse(args); errors.Is(err, flag.ErrHelp) {

@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"net/url"
 	"runtime"
-	"slices"
 	"sort"
 	"sync"
 	"time"
@@ -56,6 +55,17 @@ func (b *bench) handshake(ctx context.Context) error {
 		target:   ">= 70% of bound", bound: fmt.Sprintf("%.0f/s RS256%s", bound, serverOnly(res, bnd)),
 		pass: verdict(ratio >= 0.70 && res.errs == 0), others: max(res.cpu.others, bnd.others),
 		boundNoisy: bnd.others >= noisy})
+	pr, err := b.paired(sign, runtime.NumCPU(), 20, func() (loadResult, error) {
+		return b.gen().run(ctx, load{reqs: reqs, workers: b.opt.workers, warmup: 300 * time.Millisecond,
+			duration: 2 * time.Second, ok: freshToken})
+	})
+	if err != nil {
+		return err
+	}
+	if len(pr.singles) > 0 {
+		fmt.Fprintf(b.out, "paired: %s\n\n", pr)
+		b.add(pr.result("handshake refresh, paired rounds"))
+	}
 	return nil
 }
 
@@ -136,71 +146,17 @@ func (b *bench) password(ctx context.Context) error {
 		target: ">= 80% of bound", bound: fmt.Sprintf("%.1f/s argon2id%s", bound, serverOnly(res, bnd)),
 		pass: verdict(ratio >= 0.80 && res.errs == 0), others: max(res.cpu.others, bnd.others),
 		boundNoisy: bnd.others >= noisy})
-	if b.opt.pairs > 0 {
-		pr, err := b.paired(ctx, hash, par, workers, op)
-		if err != nil {
-			return err
-		}
-		fmt.Fprintf(b.out, "paired: %s\n", pr)
-		b.add(result{metric: "password sign-in, paired (median)", measured: fmt.Sprintf("%.0f%%", 100*pr.median()),
-			target: "informational", bound: fmt.Sprintf("%d rounds, %.0f%%..%.0f%%", len(pr.ratios), 100*pr.ratios[0], 100*pr.ratios[len(pr.ratios)-1]),
-			others: pr.others})
+	pr, err := b.paired(hash, par, 6, func() (loadResult, error) {
+		return timed(ctx, b.srv, workers, 300*time.Millisecond, 2*time.Second, op), nil
+	})
+	if err != nil {
+		return err
 	}
-	fmt.Fprintln(b.out)
+	if len(pr.singles) > 0 {
+		fmt.Fprintf(b.out, "paired: %s\n\n", pr)
+		b.add(pr.result("password sign-in, paired rounds"))
+	}
 	return nil
-}
-
-// pairedResult is the password figure measured in alternation: each round
-// times one hash alone and then loads the portal straight after, so both
-// halves of the round's ratio see the same machine.
-type pairedResult struct {
-	ratios  []float64 // each round's sign-ins/s over its own bound, sorted
-	singles []time.Duration
-	others  float64 // most other load seen in a round
-}
-
-func (p pairedResult) median() float64 { return p.ratios[len(p.ratios)/2] }
-
-func (p pairedResult) String() string {
-	rs := make([]string, len(p.ratios))
-	for i, r := range p.ratios {
-		rs[i] = fmt.Sprintf("%.0f%%", 100*r)
-	}
-	return fmt.Sprintf("%d rounds of [one hash alone 1 s, then the sign-in load 2 s]: one hash took %v..%v; "+
-		"ratios %v, median %.0f%%", len(p.ratios), slices.Min(p.singles).Round(100*time.Microsecond),
-		slices.Max(p.singles).Round(100*time.Microsecond), rs, 100*p.median())
-}
-
-// paired measures password sign-ins against a bound re-timed just before
-// each load window. On a virtual machine whose speed drifts from one second
-// to the next (one hash took 31 to 42 ms within a minute on a Zen 3 host),
-// a bound timed once, from its fastest batch, and a load measured later
-// compare two different machines; alternating them compares like with like.
-// It is printed next to the strict figure, which stays the verdict.
-func (b *bench) paired(ctx context.Context, hash func() error, cores, workers int,
-	op func(int) (int, bool, error)) (pairedResult, error) {
-	var pr pairedResult
-	for range b.opt.pairs {
-		t0, before := time.Now(), sampleCPU(b.srv)
-		n := 0
-		for time.Since(t0) < time.Second {
-			if err := hash(); err != nil {
-				return pr, err
-			}
-			n++
-		}
-		single := time.Since(t0) / time.Duration(n)
-		others := sampleCPU(b.srv).since(before, time.Since(t0)).others
-		res := timed(ctx, b.srv, workers, 300*time.Millisecond, 2*time.Second, op)
-		if res.errs > 0 {
-			return pr, fmt.Errorf("paired round: %d errors (%s)", res.errs, res)
-		}
-		pr.ratios = append(pr.ratios, res.rate()*single.Seconds()/float64(cores))
-		pr.singles = append(pr.singles, single)
-		pr.others = max(pr.others, others, res.cpu.others)
-	}
-	slices.Sort(pr.ratios)
-	return pr, nil
 }
 
 // burstSignIn releases n password attempts at once, each on its own open
