@@ -42,6 +42,33 @@ document.querySelectorAll(".cf-turnstile").forEach(function (el) {
 	el.appendChild(input);
 });`
 
+// standInChallenge is the page of the stand-in widget's frame.
+const standInChallenge = `<!doctype html><html lang="en"><title>Challenge</title><p>Verified</p></html>`
+
+// refusingCaptchaProvider is the stand-in provider of the page matrix's
+// bot-protected portal: the widget above, and a siteverify that refuses
+// every token, as the provider answers a bot's.
+func refusingCaptchaProvider(t *testing.T) *httptest.Server {
+	t.Helper()
+	s := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/api.js":
+			w.Header().Set("Content-Type", "text/javascript")
+			_, _ = w.Write([]byte(standInWidget))
+		case "/challenge":
+			w.Header().Set("Content-Type", "text/html; charset=utf-8")
+			_, _ = w.Write([]byte(standInChallenge))
+		case "/siteverify":
+			w.Header().Set("Content-Type", "application/json")
+			_, _ = w.Write([]byte(`{"success":false,"error-codes":["invalid-input-response"]}`))
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	t.Cleanup(s.Close)
+	return s
+}
+
 // TestSignUpWithCaptcha: bot protection on, with the widget's script and
 // siteverify served by a loopback stand-in. The sign-up page loads the
 // script under its CSP (its nonce, the provider's origin), passes axe, and
@@ -64,7 +91,7 @@ func TestSignUpWithCaptcha(t *testing.T) {
 			_, _ = w.Write([]byte(standInWidget))
 		case "/challenge":
 			w.Header().Set("Content-Type", "text/html; charset=utf-8")
-			_, _ = w.Write([]byte(`<!doctype html><html lang="en"><title>Challenge</title><p>Verified</p></html>`))
+			_, _ = w.Write([]byte(standInChallenge))
 		case "/siteverify":
 			_ = r.ParseForm()
 			asked = append(asked, r.PostForm)

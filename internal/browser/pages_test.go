@@ -25,6 +25,9 @@ type portalPage struct {
 	// waitlist: the page is seen on the matrix's second portal, in
 	// PORTAL_SIGN_UP_MODE=waitlist (elsewhere it answers 404).
 	waitlist bool
+	// botProtected: the page is seen on the matrix's third portal, with
+	// bot protection on; it may load the stand-in provider's widget.
+	botProtected bool
 }
 
 // formStep is a form filled and submitted.
@@ -45,6 +48,15 @@ var pages = []portalPage{
 	{name: "sign-up-with-errors", path: at("/sign-up"), h1: "Create your account", status: http.StatusUnprocessableEntity,
 		submit: &formStep{form: `form[action^="/sign-up"]`, fields: map[string]string{
 			"email_address-field": "not an address", "phone_number-field": "12", "password-field": "short"}}},
+	// Bot protection (PORTAL_CAPTCHA_*, REQ-RL-04): the widget, a stand-in
+	// of Turnstile's, and the form refused because the check was not
+	// passed (the stand-in refuses every token).
+	{name: "sign-up-bot-check", who: stranger, botProtected: true, path: at("/sign-up"), h1: "Create your account",
+		shows: `form .cf-turnstile[data-loaded="true"] iframe`},
+	{name: "sign-up-bot-check-refused", who: stranger, botProtected: true, path: at("/sign-up"), h1: "Create your account",
+		status: http.StatusUnprocessableEntity, shows: `.cl-card:has(.cl-alert[role="alert"]) form .cf-turnstile[data-loaded="true"] iframe`,
+		submit: &formStep{form: `form[action^="/sign-up"]`, fields: map[string]string{
+			"email_address-field": ivanEmail, "password-field": password}}},
 	{name: "signed-out", route: "/sign-out", path: at("/sign-out"), h1: "You're signed out"},
 
 	// Half-way through signing in or up.
@@ -64,6 +76,10 @@ var pages = []portalPage{
 	{name: "reset-password", route: "/sign-in/reset-password", path: flow("/sign-in/reset-password?sign_in=", (*states).resetFlow), h1: "Set a new password"},
 	// The right password, marked as compromised: the reset, saying why.
 	{name: "forgot-password-compromised", path: flow("/sign-in/forgot-password?sign_in=", (*states).compromisedFlow),
+		h1: "Change your password", shows: `.cl-alert[role="alert"]`},
+	// The right password, found in a breach as it is typed (REQ-PW-05): the
+	// same reset, saying so.
+	{name: "forgot-password-breached", path: flow("/sign-in/forgot-password?sign_in=", (*states).breachedFlow),
 		h1: "Change your password", shows: `.cl-alert[role="alert"]`},
 	{name: "sign-up-verify-email", route: "/sign-up/verify-email-address", path: flow("/sign-up/verify-email-address?sign_up=", (*states).signUpEmailFlow), h1: "Verify your email"},
 	{name: "sign-up-verify-phone", route: "/sign-up/verify-phone-number", path: flow("/sign-up/verify-phone-number?sign_up=", (*states).signUpPhoneFlow), h1: "Verify your phone number"},
@@ -92,6 +108,10 @@ var pages = []portalPage{
 	{name: "verify-email", route: "/user/email-addresses/:id/verify", who: member, path: flow("/user/email-addresses/", (*states).emailVerify), h1: "Verify " + adaUnverifiedEmail},
 	{name: "verify-phone", route: "/user/phone-numbers/:id/verify", who: member, path: flow("/user/phone-numbers/", (*states).phoneVerify), h1: "Verify +1"},
 	{name: "password", route: "/user/password", who: member, path: at("/user/password"), h1: "Change your password"},
+	// A new password found in a breach is refused on its field (REQ-PW-05).
+	{name: "password-breached", who: member, path: at("/user/password"), h1: "Change your password",
+		status: http.StatusUnprocessableEntity, shows: `#password-error`,
+		submit: &formStep{form: `form[action^="/user/password"]`, fields: map[string]string{"password-field": breachedPassword}}},
 	{name: "security", route: "/user/security", who: member, path: at("/user/security"), h1: "Security"},
 	{name: "add-passkey", route: "/user/security/passkeys/new", who: member, path: at("/user/security/passkeys/new"), h1: "Add a passkey"},
 	{name: "remove-passkey", route: "/user/security/passkeys/:id/remove", who: member, path: flow("/user/security/passkeys/", (*states).passkeyRemove), h1: "Remove passkey?"},
@@ -185,6 +205,7 @@ func (s *states) codeFlow() string           { return s.code }
 func (s *states) linkFlow() string           { return s.link }
 func (s *states) resetFlow() string          { return s.reset }
 func (s *states) compromisedFlow() string    { return s.compromised }
+func (s *states) breachedFlow() string       { return s.breached }
 func (s *states) signUpEmailFlow() string    { return s.signUpEmail }
 func (s *states) signUpPhoneFlow() string    { return s.signUpPhone }
 func (s *states) signUpContinueFlow() string { return s.signUpContinue }

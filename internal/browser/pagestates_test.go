@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"maps"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"slices"
@@ -21,6 +22,7 @@ import (
 	"github.com/portalhq/portal/internal/signintoken"
 	"github.com/portalhq/portal/internal/testutil/oidctest"
 	"github.com/portalhq/portal/internal/testutil/portaltest"
+	"github.com/portalhq/portal/internal/testutil/pwnedtest"
 	"github.com/portalhq/portal/internal/testutil/totptest"
 	"github.com/portalhq/portal/internal/user"
 )
@@ -43,9 +45,13 @@ const (
 	eveEmail           = "eve@example.com"
 	heidiEmail         = "heidi@example.com"
 	judyEmail          = "judy@example.com"
-	bobName            = "Bob Jones" // a member of Ada's organization
-	bobEmail           = "bob@acme-rockets.test"
-	matrixOrgName      = "Acme Rockets"
+	ivanEmail          = "ivan@example.com"
+	// breachedPassword passes every local check, but the matrix's fake
+	// of the Pwned Passwords range API lists it as seen in breaches.
+	breachedPassword = "amber-falcon-window-seventeen-9"
+	bobName          = "Bob Jones" // a member of Ada's organization
+	bobEmail         = "bob@acme-rockets.test"
+	matrixOrgName    = "Acme Rockets"
 )
 
 // whose browser a page is seen in.
@@ -59,10 +65,11 @@ const (
 	impersonator            // Ada's support, signed in as Grace through an actor token
 	suggested               // Heidi, signed in, with Ada's organization suggested to her
 	requester               // Eve, signed in, who asked to join Ada's organization
+	stranger                // nobody signed in, on the bot-protected portal only
 )
 
 // people are everyone a page can be seen as.
-var people = []who{anon, member, invitee, hopeful, impersonator, suggested, requester}
+var people = []who{anon, member, invitee, hopeful, impersonator, suggested, requester, stranger}
 
 // states are the IDs and links the pages of the matrix need, made once
 // through the real forms.
@@ -82,6 +89,7 @@ type states struct {
 	otherSession, externalID    string // Ada's second device, and her connected Corp SSO account
 	factorTwo                   string // a sign-in flow (sia_…) for Eve, at her second step
 	compromised                 string // a sign-in flow (sia_…) for Judy, whose right password is marked as compromised
+	breached                    string // a sign-in flow (sia_…) for Ivan, whose right password turned up in a breach
 	ticketSignIn                string // a sign-in token for Grace (the __clerk_ticket value)
 	ticketActor                 string // an actor token for Grace, Ada acting (the __clerk_ticket value)
 	// Ada's organization's domains: one with a code on its way, one
@@ -91,15 +99,21 @@ type states struct {
 }
 
 // matrix is a portal configured to show as much as it can (every
-// identifier, a provider button, optional phone and username) and one
-// browser context per person.
+// identifier, a provider button, optional phone and username, the
+// breached-password check) and one browser context per person.
 type matrix struct {
 	t *testing.T
 	p *portaltest.Portal
 	// wl is a second portal, configured like p but in waitlist mode, for
 	// the pages only that mode has.
-	wl      *portaltest.Portal
+	wl *portaltest.Portal
+	// bp is a third portal, configured like p but with bot protection on,
+	// whose widget and siteverify are a loopback stand-in (captcha) that
+	// refuses every token: nobody signs up there.
+	bp      *portaltest.Portal
+	captcha *httptest.Server
 	op      *oidctest.Server
+	pwned   *pwnedtest.Server // the Pwned Passwords range API p asks
 	browser map[who]*tab
 	s       states
 	signIns int // sign-in steps begun, each with a target of its own
@@ -126,14 +140,26 @@ func startMatrix(t *testing.T, timeout time.Duration) *matrix {
 		"PORTAL_TERMS_URL":     "https://acme.example/terms",
 		"PORTAL_PRIVACY_URL":   "https://acme.example/privacy",
 	}
-	p := portaltest.Start(t, portaltest.Options{Env: env})
 	wlEnv := maps.Clone(env)
 	wlEnv["PORTAL_SIGN_UP_MODE"] = "waitlist"
-	// Its visitor has a browser context of its own: cookies on localhost
-	// are shared across ports, and the two portals' must not meet.
-	m := &matrix{t: t, p: p, wl: portaltest.Start(t, portaltest.Options{Env: wlEnv}), op: op, browser: map[who]*tab{
-		anon: first, member: first.otherContext(), invitee: first.otherContext(), hopeful: first.otherContext(),
-		impersonator: first.otherContext(), suggested: first.otherContext()}}
+	captcha := refusingCaptchaProvider(t)
+	bpEnv := maps.Clone(env)
+	maps.Copy(bpEnv, map[string]string{
+		"PORTAL_CAPTCHA_PROVIDER":   "turnstile",
+		"PORTAL_CAPTCHA_SITE_KEY":   "1x00000000000000000000AA",
+		"PORTAL_CAPTCHA_SECRET_KEY": "stand-in-secret",
+		"PORTAL_CAPTCHA_VERIFY_URL": captcha.URL + "/siteverify",
+		"PORTAL_CAPTCHA_SCRIPT_URL": captcha.URL + "/api.js",
+	})
+	pwned := pwnedtest.Start(t)
+	env["PORTAL_PASSWORD_BREACH_CHECK"], env["PORTAL_PWNED_PASSWORDS_URL"] = "true", pwned.URL
+	p := portaltest.Start(t, portaltest.Options{Env: env})
+	// Their visitors have browser contexts of their own: cookies on
+	// localhost are shared across ports, and the portals' must not meet.
+	m := &matrix{t: t, p: p, wl: portaltest.Start(t, portaltest.Options{Env: wlEnv}), bp: portaltest.Start(t, portaltest.Options{Env: bpEnv}),
+		captcha: captcha, op: op, pwned: pwned, browser: map[who]*tab{
+			anon: first, member: first.otherContext(), invitee: first.otherContext(), hopeful: first.otherContext(),
+			impersonator: first.otherContext(), suggested: first.otherContext(), stranger: first.otherContext()}}
 	m.setUp()
 	return m
 }
@@ -361,6 +387,21 @@ func (m *matrix) setUp() {
 	visitor.submit("submit Judy's password", `form[action^="/sign-in/factor-one"]`)
 	visitor.expectURL(m.p.URL + "/sign-in/forgot-password?")
 	s.compromised = queryOf(m.t, visitor.url(), "sign_in")
+
+	// Ivan's password turns up in a breach after he set it: typed right,
+	// it leads into the reset, which says so (REQ-PW-05).
+	m.api("/v1/users", `{"email_address":["`+ivanEmail+`"],"password":"`+breachedPassword+`","skip_legal_checks":true}`)
+	m.pwned.Add(breachedPassword, 42)
+	visitor.open(m.p.URL + "/sign-in")
+	visitor.typeInto("identifier-field", ivanEmail)
+	visitor.submit("submit Ivan's address", `form[action="/sign-in"]`)
+	visitor.typeInto("password-field", breachedPassword)
+	visitor.submit("submit Ivan's breached password", `form[action^="/sign-in/factor-one"]`)
+	visitor.expectURL(m.p.URL + "/sign-in/forgot-password?")
+	if got := visitor.text(`.cl-alert[role="alert"]`); !strings.Contains(got, "data breach") {
+		visitor.fatalf("Ivan's reset page says %q, want why: a data breach", got)
+	}
+	s.breached = queryOf(m.t, visitor.url(), "sign_in")
 }
 
 // api POSTs body (JSON, "" for none) to the Backend API with the secret

@@ -90,8 +90,9 @@ const pageTextsScript = `(() => {
 	const w = document.createTreeWalker(document.documentElement, NodeFilter.SHOW_TEXT);
 	for (let n; (n = w.nextNode());) {
 		// Scripts and styles are not read; <code> holds secrets and codes
-		// (the TOTP secret in groups, spans inside it).
-		if (["SCRIPT", "STYLE", "NOSCRIPT"].includes(n.parentElement.tagName) || n.parentElement.closest("code")) continue;
+		// (the TOTP secret in groups, spans inside it); the bot check's
+		// widget ([data-sitekey]) is its provider's, in the provider's words.
+		if (["SCRIPT", "STYLE", "NOSCRIPT"].includes(n.parentElement.tagName) || n.parentElement.closest("code, [data-sitekey]")) continue;
 		if (n.parentElement.closest(whole)) continue;
 		const s = n.nodeValue.trim();
 		if (s) out.push(s);
@@ -101,6 +102,7 @@ const pageTextsScript = `(() => {
 		if (s) out.push(s);
 	}
 	for (const el of document.querySelectorAll("[placeholder], [aria-label], [alt], [title], input[type=submit], input[type=button]")) {
+		if (el.closest("[data-sitekey]")) continue;
 		for (const a of ["placeholder", "aria-label", "alt", "title"]) {
 			if (el.hasAttribute(a) && el.getAttribute(a).trim()) out.push(el.getAttribute(a).trim());
 		}
