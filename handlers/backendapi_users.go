@@ -130,6 +130,8 @@ type userUpdateBody struct {
 	SignOutOfOtherSessions bool    `json:"sign_out_of_other_sessions"`
 	LegalAcceptedAt        *string `json:"legal_accepted_at"` // RFC 3339
 	SkipLegalChecks        bool    `json:"skip_legal_checks"`
+	// Locale is the user's language, a BCP 47 tag ("fr-FR"); "" removes it.
+	Locale *string `json:"locale"`
 	// The user's authenticator app (its Base32 secret) and backup codes
 	// (plain or bcrypt digests) on the system they come from.
 	TOTPSecret  *string  `json:"totp_secret"`
@@ -202,7 +204,7 @@ func (a *app) apiUserCreate(c echo.Context) error {
 		PhoneNumbers: b.PhoneNumber, Username: b.Username, Password: b.Password, PasswordDigest: b.PasswordDigest,
 		PasswordHasher: b.PasswordHasher, FirstName: b.FirstName, LastName: b.LastName, ExternalID: b.ExternalID,
 		SkipPasswordChecks: b.SkipPasswordChecks, SkipPasswordRequirement: b.SkipPasswordRequirement,
-		LegalAcceptedAt: legal, SkipLegalChecks: b.SkipLegalChecks, CreatedAt: created,
+		LegalAcceptedAt: legal, SkipLegalChecks: b.SkipLegalChecks, CreatedAt: created, Locale: b.Locale,
 		TOTPSecret: b.totpSecret(), BackupCodes: b.BackupCodes, Metadata: b.metadata()})
 	if errors.Is(err, admin.ErrLegalRequired) {
 		// Clerk's code for a parameter the instance's settings require.
@@ -229,8 +231,8 @@ func (a *app) apiUserUpdate(c echo.Context) error {
 		LastName: b.LastName, Username: b.Username, PrimaryEmailAddressID: b.PrimaryEmailAddressID,
 		Password: b.Password, PasswordDigest: b.PasswordDigest, PasswordHasher: b.PasswordHasher,
 		SkipPasswordChecks: b.SkipPasswordChecks, SignOutOfOtherSessions: b.SignOutOfOtherSessions,
-		ExternalID: b.ExternalID, LegalAcceptedAt: legal, TOTPSecret: b.totpSecret(), BackupCodes: b.BackupCodes,
-		Metadata: b.metadata()})
+		ExternalID: b.ExternalID, LegalAcceptedAt: legal, Locale: b.Locale, TOTPSecret: b.totpSecret(),
+		BackupCodes: b.BackupCodes, Metadata: b.metadata()})
 	if err != nil {
 		return err
 	}

@@ -11,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/jonboulle/clockwork"
+	"golang.org/x/text/language"
 
 	"github.com/portalhq/portal/internal/apperr"
 	"github.com/portalhq/portal/internal/events"
@@ -186,6 +187,9 @@ type CreateInput struct {
 	// CreatedAt is when the user signed up on the system they are imported
 	// from; nil means now. It may not be in the future.
 	CreatedAt *time.Time
+	// Locale is the user's language, a BCP 47 tag; nil or "" leaves it
+	// unknown.
+	Locale *string
 	// TOTPSecret and BackupCodes are the user's authenticator app (its
 	// Base32 secret) and backup codes (plain or bcrypt digests) on the
 	// system they are imported from; nil and none import neither.
@@ -213,6 +217,9 @@ func (s *Users) Create(ctx context.Context, in CreateInput) (*user.User, error) 
 		return nil, ErrLegalRequired
 	}
 	if err := s.names(u, in.FirstName, in.LastName); err != nil {
+		return nil, err
+	}
+	if err := setLocale(u, in.Locale); err != nil {
 		return nil, err
 	}
 	if in.ExternalID != nil {
@@ -410,6 +417,32 @@ func checkExternalID(v string) error {
 	return nil
 }
 
+// setLocale sets u's locale to given, a BCP 47 tag kept in its canonical
+// form ("fr-fr" is "fr-FR"); nil leaves it as it is and "" removes it. A
+// tag that does not parse is refused, naming locale. Any well-formed tag is
+// taken, not only the languages the portal speaks: messages fall back to
+// the closest one it does, or the instance's default.
+func setLocale(u *user.User, given *string) error {
+	if given == nil {
+		return nil
+	}
+	v := strings.TrimSpace(*given)
+	if v == "" {
+		u.Locale = ""
+		return nil
+	}
+	tag, err := language.Parse(v)
+	if err != nil || len(v) > maxLocale {
+		return invalid("locale", fmt.Sprintf("%q is not a language tag: give a BCP 47 tag such as fr-FR or en.", *given))
+	}
+	u.Locale = tag.String()
+	return nil
+}
+
+// maxLocale bounds a locale's length: BCP 47 tags people use are short,
+// and 35 characters is what RFC 5646 asks implementations to keep.
+const maxLocale = 35
+
 // UpdateInput is PATCH /v1/users/{id}. Metadata given here replaces the
 // stored object; MergeMetadata merges.
 type UpdateInput struct {
@@ -423,6 +456,7 @@ type UpdateInput struct {
 	SignOutOfOtherSessions bool
 	ExternalID             *string
 	LegalAcceptedAt        *time.Time // when the user agreed to the legal documents
+	Locale                 *string    // the user's language, a BCP 47 tag; "" removes it
 	// TOTPSecret and BackupCodes are an authenticator app (its Base32
 	// secret) and backup codes (plain or bcrypt digests) the user had on
 	// another system, as on creation: the secret replaces the user's app,
@@ -436,6 +470,9 @@ type UpdateInput struct {
 func (s *Users) Update(ctx context.Context, userID string, in UpdateInput) (*user.User, error) {
 	u, err := s.change(ctx, userID, func(r Repo, u *user.User) error {
 		if err := s.names(u, in.FirstName, in.LastName); err != nil {
+			return err
+		}
+		if err := setLocale(u, in.Locale); err != nil {
 			return err
 		}
 		if in.ExternalID != nil {

@@ -144,8 +144,9 @@ func TestAttemptsPerIdentifierAreLimited_REQ_RL_02(t *testing.T) {
 }
 
 // REQ-RL-07: the wrong password that locks an account emails its owner,
-// saying until when and what to do, in the instance's language (not the
-// one the failing person browses in: they may not be the owner); the
+// saying until when and what to do, in the owner's language (here the
+// instance's: ada's browser asked for none), not the one the failing
+// person browses in (they may not be the owner; locale_test.go); the
 // person at the keyboard sees the usual answer. Failing as often on an
 // address without an account emails nobody.
 func TestLockEmailsTheOwner_REQ_RL_07(t *testing.T) {

@@ -129,6 +129,11 @@ type Data struct {
 	// LegalAcceptedAt is when the person ticked the box agreeing to the
 	// instance's legal documents; the account is created with it.
 	LegalAcceptedAt *time.Time `json:"legal_accepted_at,omitempty"`
+	// Locale is the language the person asked the sign-up's first page in
+	// (i18n.PersonLocale), "" when none the portal speaks: the new user's
+	// locale, wherever the sign-up is finished (an emailed link may be
+	// opened on another device).
+	Locale string `json:"locale,omitempty"`
 	// Captcha is the hash (captcha.Hash) of the bot-protection token a
 	// sign-up's start passed with: the same start sent again (a double
 	// click) carries the token the provider has now seen, and is known by it.

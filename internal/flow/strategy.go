@@ -74,6 +74,6 @@ type Notifier interface {
 	SendSMSCode(ctx context.Context, to, code, purpose string) error
 	// SendExistingAccount tells the owner of to that someone tried to sign up
 	// with it, instead of telling the visitor the account exists.
-	SendExistingAccount(ctx context.Context, to string) error
+	SendExistingAccount(ctx context.Context, to, locale string) error
 	SendPasswordChanged(ctx context.Context, to string) error
 }

@@ -187,16 +187,23 @@ func (c *Catalog) Default() string { return c.tags[0].String() }
 // default. Unparseable input is skipped, never an error.
 func (c *Catalog) Negotiate(query, acceptLanguage string) *Localizer {
 	if tag, ok := c.matchQuery(query); ok {
-		return c.localizer(tag)
+		return c.preferred(tag)
 	}
 	if len(acceptLanguage) <= 1024 {
 		if prefs, _, err := language.ParseAcceptLanguage(acceptLanguage); err == nil && len(prefs) > 0 {
 			if tag, ok := c.match(prefs...); ok {
-				return c.localizer(tag)
+				return c.preferred(tag)
 			}
 		}
 	}
 	return c.localizer(c.tags[0])
+}
+
+// preferred is the localizer for tag, a catalog the person asked for.
+func (c *Catalog) preferred(tag language.Tag) *Localizer {
+	l := c.localizer(tag)
+	l.asked = true
+	return l
 }
 
 // Match is the catalog locale a ?locale= value names, if any.
@@ -254,12 +261,26 @@ func FromContext(ctx context.Context) *Localizer {
 
 // Localizer renders messages in one locale.
 type Localizer struct {
-	tag language.Tag
-	loc *goi18n.Localizer
+	tag   language.Tag
+	loc   *goi18n.Localizer
+	asked bool // the person's choice or browser asked for it (Negotiate)
 }
 
 // Locale is the BCP 47 tag of the catalog in use, for <html lang>.
 func (l *Localizer) Locale() string { return l.tag.String() }
+
+// PersonLocale is the language of the request in ctx when the person
+// asked for it, by ?locale= or their browser's Accept-Language: what a new
+// account records as its user's locale. It is "" when the page fell back
+// to the instance's default for want of a match, or ctx carries no request
+// language: the account then has no locale, and the instance's default
+// stays in force for it (including when the default changes).
+func PersonLocale(ctx context.Context) string {
+	if l := FromContext(ctx); l != nil && l.asked {
+		return l.Locale()
+	}
+	return ""
+}
 
 // Dir is "rtl" for locales written right to left, else "ltr".
 func (l *Localizer) Dir() string {

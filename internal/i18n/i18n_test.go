@@ -198,6 +198,9 @@ func TestEveryMessageRendersInEveryLocale(t *testing.T) {
 	}
 }
 
+// Negotiate picks the page's language; PersonLocale tells apart a
+// language the person asked for (what a new account records) from the
+// default taken for want of one.
 func TestNegotiate(t *testing.T) {
 	c, err := New("en", "")
 	if err != nil {
@@ -212,24 +215,25 @@ func TestNegotiate(t *testing.T) {
 		cat           *Catalog
 		query, accept string
 		want          string
+		asked         bool // the person's choice or browser named it: PersonLocale is want
 	}{
-		{"nothing: the default", c, "", "", "en"},
-		{"nothing: another default", fr, "", "", "fr"},
-		{"query wins over the header", c, "de", "ja,en;q=0.5", "de"},
-		{"query with a region", c, "de-AT", "", "de"},
-		{"query in lower case", c, "pt-br", "", "pt-BR"},
-		{"bare Portuguese is Brazilian", c, "pt", "", "pt-BR"},
-		{"unknown query falls to the header", c, "xx", "es-MX,es;q=0.9", "es"},
-		{"garbage query falls to the header", c, "<script>", "ja", "ja"},
-		{"over-long query ignored", c, strings.Repeat("a", 100), "fr", "fr"},
-		{"header order by q", c, "", "de;q=0.4, ja;q=0.9, en;q=0.1", "ja"},
-		{"header with regions", c, "", "fr-CA,fr;q=0.9,en;q=0.8", "fr"},
-		{"header, first unsupported", c, "", "zh-CN,es;q=0.5", "es"},
-		{"header, nothing supported", c, "", "zh-CN,ko", "en"},
-		{"header, nothing supported, other default", fr, "", "zh-CN,ko", "fr"},
-		{"garbage header", c, "", ";;;q=abc,,", "en"},
-		{"wildcard header", fr, "", "*", "fr"},
-		{"English variant", fr, "", "en-GB", "en"},
+		{"nothing: the default", c, "", "", "en", false},
+		{"nothing: another default", fr, "", "", "fr", false},
+		{"query wins over the header", c, "de", "ja,en;q=0.5", "de", true},
+		{"query with a region", c, "de-AT", "", "de", true},
+		{"query in lower case", c, "pt-br", "", "pt-BR", true},
+		{"bare Portuguese is Brazilian", c, "pt", "", "pt-BR", true},
+		{"unknown query falls to the header", c, "xx", "es-MX,es;q=0.9", "es", true},
+		{"garbage query falls to the header", c, "<script>", "ja", "ja", true},
+		{"over-long query ignored", c, strings.Repeat("a", 100), "fr", "fr", true},
+		{"header order by q", c, "", "de;q=0.4, ja;q=0.9, en;q=0.1", "ja", true},
+		{"header with regions", c, "", "fr-CA,fr;q=0.9,en;q=0.8", "fr", true},
+		{"header, first unsupported", c, "", "zh-CN,es;q=0.5", "es", true},
+		{"header, nothing supported", c, "", "zh-CN,ko", "en", false},
+		{"header, nothing supported, other default", fr, "", "zh-CN,ko", "fr", false},
+		{"garbage header", c, "", ";;;q=abc,,", "en", false},
+		{"wildcard header", fr, "", "*", "fr", false},
+		{"English variant", fr, "", "en-GB", "en", true},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -239,6 +243,13 @@ func TestNegotiate(t *testing.T) {
 			}
 			if l.Dir() != "ltr" {
 				t.Errorf("dir %s", l.Dir())
+			}
+			person := ""
+			if tc.asked {
+				person = tc.want
+			}
+			if got := PersonLocale(NewContext(t.Context(), l)); got != person {
+				t.Errorf("PersonLocale = %q, want %q", got, person)
 			}
 		})
 	}

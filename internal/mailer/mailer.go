@@ -4,6 +4,7 @@ package mailer
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"fmt"
 	"net/url"
@@ -155,13 +156,11 @@ type smsObject struct {
 // SendSignInLocked tells an account's owner that attempts failures locked
 // sign-in to it until until (REQ-RL-07).
 //
-// It is written in the instance's default language, not the page's: the
-// person whose failures locked the account may not be its owner, and must
-// not choose how the owner is told.
-func (m *Mailer) SendSignInLocked(ctx context.Context, to string, attempts int, until time.Time) error {
-	if m.I18n != nil {
-		ctx = i18n.NewContext(ctx, m.I18n.For(m.I18n.Default()))
-	}
+// It is written in the owner's language (locale, the user's), not the
+// page's: the person whose failures locked the account may not be its
+// owner, and must not choose how the owner is told (toOwner).
+func (m *Mailer) SendSignInLocked(ctx context.Context, to, locale string, attempts int, until time.Time) error {
+	ctx = m.toOwner(ctx, locale)
 	p := views.SignInLockedEmail{Email: m.base(ctx), Attempts: attempts, Until: m.dateTime(ctx, until),
 		AccountURL: m.BaseURL + "/user/security"}
 	return m.deliver(ctx, "sign_in_locked", to, views.SignInLockedEmailSubject(p), views.SignInLockedEmailHTML(p))
@@ -174,24 +173,35 @@ func (m *Mailer) SendSignInLocked(ctx context.Context, to string, attempts int, 
 // configured base URL, where a device they don't recognize can be signed
 // out.
 //
-// Like SendSignInLocked it is written in the instance's default language,
+// Like SendSignInLocked it is written in the owner's language (locale),
 // not the page's: whoever signed in may not be the owner, and must not
 // choose how the owner is told.
-func (m *Mailer) SendNewSignIn(ctx context.Context, to string, s newdevice.SignIn) error {
-	if m.I18n != nil {
-		ctx = i18n.NewContext(ctx, m.I18n.For(m.I18n.Default()))
-	}
+func (m *Mailer) SendNewSignIn(ctx context.Context, to, locale string, s newdevice.SignIn) error {
+	ctx = m.toOwner(ctx, locale)
 	p := views.NewSignInEmail{Email: m.base(ctx), When: m.dateTime(ctx, s.At), Browser: s.Browser, OS: s.OS,
 		IP: s.IP, Method: s.Method, Provider: s.Provider, AccountURL: m.BaseURL + "/user#devices",
 		HasPassword: s.HasPassword}
 	return m.deliver(ctx, "new_device_sign_in", to, views.NewSignInEmailSubject(p), views.NewSignInEmailHTML(p))
 }
 
-// SendExistingAccount tells an address's owner that someone tried to sign up with it.
-func (m *Mailer) SendExistingAccount(ctx context.Context, to string) error {
+// SendExistingAccount tells an address's owner that someone tried to sign
+// up with it, in the owner's language (locale), not the visitor's.
+func (m *Mailer) SendExistingAccount(ctx context.Context, to, locale string) error {
+	ctx = m.toOwner(ctx, locale)
 	p := views.ExistingAccountEmail{Email: m.base(ctx), SignInURL: m.BaseURL + "/sign-in"}
 	return m.deliver(ctx, "sign_up_existing_account", to, views.ExistingAccountEmailSubject(p),
 		views.ExistingAccountEmailHTML(p))
+}
+
+// toOwner is ctx for a message to an account's owner about something
+// another person may have done: written in the owner's locale (the user's,
+// matched to the closest language the portal speaks), else the instance's
+// default, never in the language of the request that caused it.
+func (m *Mailer) toOwner(ctx context.Context, locale string) context.Context {
+	if m.I18n == nil {
+		return ctx
+	}
+	return i18n.NewContext(ctx, m.I18n.For(cmp.Or(locale, m.I18n.Default())))
 }
 
 // localizer is the language of a message: the person's request's, else

@@ -40,14 +40,14 @@ func TestEveryEmailsTextFitsItsLines(t *testing.T) {
 		ctx := context.Background()
 		to := loc + "@example.com"
 		sends := map[string]func() error{
-			"existing account": func() error { return m.SendExistingAccount(ctx, to) },
+			"existing account": func() error { return m.SendExistingAccount(ctx, to, loc) },
 			"password changed": func() error { return m.SendPasswordChanged(ctx, to) },
 			"primary changed": func() error {
 				return m.SendPrimaryEmailChanged(ctx, to, "ada.lovelace@analytical-engines.example")
 			},
-			"sign-in locked": func() error { return m.SendSignInLocked(ctx, to, 10, exp) },
+			"sign-in locked": func() error { return m.SendSignInLocked(ctx, to, loc, 10, exp) },
 			"new sign-in": func() error {
-				return m.SendNewSignIn(ctx, to, newdevice.SignIn{At: exp, Browser: "Samsung Internet", OS: "Android",
+				return m.SendNewSignIn(ctx, to, loc, newdevice.SignIn{At: exp, Browser: "Samsung Internet", OS: "Android",
 					IP: "2001:db8:85a3:8d3:1319:8a2e:370:7348", Method: "oauth_microsoft", Provider: "Microsoft Entra ID"})
 			},
 			"org invitation": func() error {

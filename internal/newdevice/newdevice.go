@@ -89,7 +89,7 @@ type SignIn struct {
 
 // Notifier sends the email.
 type Notifier interface {
-	SendNewSignIn(ctx context.Context, to string, s SignIn) error
+	SendNewSignIn(ctx context.Context, to, locale string, s SignIn) error
 }
 
 // Service decides, after each sign-in, whether its browser is new to the
@@ -164,7 +164,7 @@ func (s *Service) check(ctx context.Context, sess session.Session, method string
 			}
 		}
 	}
-	if err := s.Notifier.SendNewSignIn(ctx, to, n); err != nil {
+	if err := s.Notifier.SendNewSignIn(ctx, to, u.Locale, n); err != nil {
 		return err
 	}
 	if s.Log != nil {

@@ -48,7 +48,7 @@ type Lockout struct {
 
 // LockNotifier tells an account's owner that failed attempts locked it.
 type LockNotifier interface {
-	SendSignInLocked(ctx context.Context, to string, attempts int, until time.Time) error
+	SendSignInLocked(ctx context.Context, to, locale string, attempts int, until time.Time) error
 }
 
 // Fail counts a failed attempt of u's at now; when it locks the account,
@@ -61,7 +61,7 @@ func (l Lockout) Fail(ctx context.Context, r FailureRecorder, u *user.User, now 
 	if err != nil || !locked {
 		return err
 	}
-	to, until := u.PrimaryEmail(), now.Add(l.Duration)
+	to, locale, until := u.PrimaryEmail(), u.Locale, now.Add(l.Duration)
 	if l.Log != nil {
 		l.Log.LogAttrs(ctx, slog.LevelWarn, "account locked after failed attempts",
 			slog.String("user_id", u.ID), slog.Int("attempts", l.Threshold), slog.Time("until", until))
@@ -69,7 +69,9 @@ func (l Lockout) Fail(ctx context.Context, r FailureRecorder, u *user.User, now 
 	if l.Notifier == nil || to == "" {
 		return nil
 	}
-	send := func(ctx context.Context) error { return l.Notifier.SendSignInLocked(ctx, to, l.Threshold, until) }
+	send := func(ctx context.Context) error {
+		return l.Notifier.SendSignInLocked(ctx, to, locale, l.Threshold, until)
+	}
 	if l.Later == nil {
 		return send(ctx)
 	}

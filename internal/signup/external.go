@@ -5,6 +5,7 @@ import (
 
 	"github.com/portalhq/portal/internal/apperr"
 	"github.com/portalhq/portal/internal/flow"
+	"github.com/portalhq/portal/internal/i18n"
 	"github.com/portalhq/portal/internal/id"
 	"github.com/portalhq/portal/internal/notify"
 	"github.com/portalhq/portal/internal/restrict"
@@ -95,7 +96,7 @@ func (s *Service) StartExternal(ctx context.Context, clientID string, x flow.Ext
 	f := &flow.Flow{ID: id.New(id.SignUp), Kind: flow.SignUp, ClientID: clientID, Status: flow.MissingRequirements,
 		Identifier: d.Email, RedirectURL: redirectURL, CreatedAt: now, UpdatedAt: now, ExpireAt: now.Add(flow.Lifetime),
 		Data: d}
-	f.Data.Browser = session.BrowserMark(ctx)
+	f.Data.Browser, f.Data.Locale = session.BrowserMark(ctx), i18n.PersonLocale(ctx)
 	if len(d.Missing) == 0 {
 		f.Data.Strategy = s.nextStrategy(f)
 	}

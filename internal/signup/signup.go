@@ -19,6 +19,7 @@ import (
 	"github.com/portalhq/portal/internal/apperr"
 	"github.com/portalhq/portal/internal/events"
 	"github.com/portalhq/portal/internal/flow"
+	"github.com/portalhq/portal/internal/i18n"
 	"github.com/portalhq/portal/internal/id"
 	"github.com/portalhq/portal/internal/invitation"
 	"github.com/portalhq/portal/internal/notify"
@@ -240,7 +241,7 @@ func (s *Service) Start(ctx context.Context, clientID string, in Form, redirectU
 	f = &flow.Flow{ID: id.New(id.SignUp), Kind: flow.SignUp, ClientID: clientID, Status: flow.MissingRequirements,
 		Identifier: firstNonEmpty(d.Email, d.Phone, d.Username), RedirectURL: redirectURL, CreatedAt: now,
 		UpdatedAt: now, ExpireAt: now.Add(flow.Lifetime), Data: d}
-	f.Data.Browser = session.BrowserMark(ctx)
+	f.Data.Browser, f.Data.Locale = session.BrowserMark(ctx), i18n.PersonLocale(ctx)
 	f.Data.Strategy = s.nextStrategy(f)
 	if prev, err := s.createOnce(ctx, f, in.Password, now); err != nil || prev != nil {
 		return prev, prev != nil, err
@@ -409,7 +410,7 @@ func (s *Service) sendOnce(ctx context.Context, f *flow.Flow, m flow.Meta) error
 			return err
 		}
 		if f.Data.ExistingUser {
-			return s.Notifier.SendExistingAccount(ctx, f.Data.Email)
+			return s.tellOwner(ctx, f.Data.Email)
 		}
 		return s.Notifier.SendCode(ctx, f.Data.Email, code, "sign-up")
 	case flow.EmailLink:
@@ -418,7 +419,7 @@ func (s *Service) sendOnce(ctx context.Context, f *flow.Flow, m flow.Meta) error
 			return err
 		}
 		if f.Data.ExistingUser {
-			return s.Notifier.SendExistingAccount(ctx, f.Data.Email)
+			return s.tellOwner(ctx, f.Data.Email)
 		}
 		return s.Notifier.SendLink(ctx, f.Data.Email, signin.LinkURL(s.BaseURL, tok), "sign-up")
 	case flow.PhoneCode:
@@ -557,7 +558,7 @@ func (s *Service) complete(ctx context.Context, f *flow.Flow, m flow.Meta) (*ses
 		now := s.Clock.Now()
 		u := &user.User{ID: id.New(id.User), FirstName: f.Data.FirstName, LastName: f.Data.LastName,
 			PasswordHash: f.Data.PasswordHash, CreatedAt: now, UpdatedAt: now, LastSignInAt: &now,
-			LegalAcceptedAt: f.Data.LegalAcceptedAt}
+			LegalAcceptedAt: f.Data.LegalAcceptedAt, Locale: f.Data.Locale}
 		add := func(kind, value string, verified bool) string {
 			if value == "" {
 				return ""
@@ -790,6 +791,20 @@ func (s *Service) validate(ctx context.Context, in Form, fs Fields, external boo
 		return d, fe
 	}
 	return d, nil
+}
+
+// tellOwner tells the owner of email, an address with an account, that
+// someone tried to sign up with it, in the owner's language. An account
+// gone meanwhile is told nothing.
+func (s *Service) tellOwner(ctx context.Context, email string) error {
+	u, err := s.Repo.UserByIdentifier(ctx, user.Email, email)
+	if errors.Is(err, apperr.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	return s.Notifier.SendExistingAccount(ctx, email, u.Locale)
 }
 
 func (s *Service) taken(ctx context.Context, kind, value string) (bool, error) {

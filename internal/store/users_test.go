@@ -67,7 +67,7 @@ func testUsers(t *testing.T, open func(t *testing.T) *store.Store) {
 		u.FirstName, u.LastName, u.PasswordHash = "Ada", "Lovelace", "$argon2id$v=19$m=1024,t=1,p=1$c2FsdA$aGFzaA"
 		u.LastSignInAt, u.UpdatedAt = ptr(at(-time.Hour)), at(time.Minute)
 		u.Banned, u.FailedSignIns, u.LockedUntil = true, 2, ptr(at(time.Hour))
-		u.LegalAcceptedAt = ptr(at(-2 * time.Minute))
+		u.LegalAcceptedAt, u.Locale = ptr(at(-2*time.Minute)), "pt-BR"
 		u.Identifiers[0].VerifiedAt = ptr(at(time.Second))
 		u.Identifiers = append(u.Identifiers, user.Identifier{ID: id.New(id.Identifier), UserID: u.ID,
 			Kind: user.Phone, Value: "+441632960001", CreatedAt: at(time.Second), UpdatedAt: at(time.Second)})
@@ -369,7 +369,7 @@ func sameUser(t *testing.T, got, want *user.User) {
 	if got.ID != want.ID || got.FirstName != want.FirstName || got.LastName != want.LastName ||
 		got.PasswordHash != want.PasswordHash || got.PrimaryEmailID != want.PrimaryEmailID ||
 		got.Banned != want.Banned || got.FailedSignIns != want.FailedSignIns || got.PrimaryPhoneID != want.PrimaryPhoneID ||
-		got.ImageID != want.ImageID {
+		got.ImageID != want.ImageID || got.Locale != want.Locale {
 		t.Errorf("user = %+v\nwant %+v", got, want)
 	}
 	sameTimePtr(t, "LockedUntil", got.LockedUntil, want.LockedUntil)

@@ -43,6 +43,7 @@ type Object struct {
 	LastSignInAt                  *int64           `json:"last_sign_in_at"`
 	LastActiveAt                  *int64           `json:"last_active_at"`
 	LegalAcceptedAt               *int64           `json:"legal_accepted_at"`
+	Locale                        *string          `json:"locale"` // BCP 47; null when unknown
 	CreatedAt                     int64            `json:"created_at"`
 	UpdatedAt                     int64            `json:"updated_at"`
 }
@@ -102,8 +103,8 @@ type VerificationState struct {
 func (u *User) ToObject(now time.Time) Object {
 	o := Object{
 		ID: u.ID, Object: "user",
-		ExternalID: nilIfEmpty(u.ExternalID),
-		FirstName:  nilIfEmpty(u.FirstName), LastName: nilIfEmpty(u.LastName),
+		ExternalID: nilIfEmpty(u.ExternalID), Locale: nilIfEmpty(u.Locale),
+		FirstName: nilIfEmpty(u.FirstName), LastName: nilIfEmpty(u.LastName),
 		PrimaryEmailAddressID: nilIfEmpty(u.PrimaryEmailID),
 		ImageURL:              u.ImageURL,
 		HasImage:              u.ImageID != "",

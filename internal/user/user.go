@@ -46,6 +46,12 @@ type User struct {
 	// compromised (Clerk's set_compromised); nil when it is not. A new
 	// password clears it.
 	PasswordCompromisedAt *time.Time
+	// Locale is the user's language, a BCP 47 tag ("fr", "pt-BR"): the
+	// language the person signed up in, or what the app set through the
+	// Backend API; "" when unknown. Messages to the owner that someone
+	// else may have caused are written in it (else in the instance's
+	// default language).
+	Locale string
 	// ImageID names the profile image, "" when there is none; ImageURL is
 	// where the portal serves it (filled in by the store).
 	ImageID  string

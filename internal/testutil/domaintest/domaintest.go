@@ -117,7 +117,7 @@ func (o *Outbox) SendSMSCode(_ context.Context, to, code, purpose string) error 
 	return o.add(Message{"sms", to, code, purpose})
 }
 
-func (o *Outbox) SendExistingAccount(_ context.Context, to string) error {
+func (o *Outbox) SendExistingAccount(_ context.Context, to, _ string) error {
 	return o.add(Message{Kind: "existing_account", To: to})
 }
 
@@ -125,7 +125,7 @@ func (o *Outbox) SendPasswordChanged(_ context.Context, to string) error {
 	return o.add(Message{Kind: "password_changed", To: to})
 }
 
-func (o *Outbox) SendSignInLocked(_ context.Context, to string, _ int, _ time.Time) error {
+func (o *Outbox) SendSignInLocked(_ context.Context, to, _ string, _ int, _ time.Time) error {
 	return o.add(Message{Kind: "sign_in_locked", To: to})
 }
 
