@@ -59,10 +59,10 @@ type Notifier interface {
 	SendCode(ctx context.Context, to, code, purpose string) error
 	SendLink(ctx context.Context, to, link, purpose string) error
 	SendSMSCode(ctx context.Context, to, code, purpose string) error
-	SendPasswordChanged(ctx context.Context, to string) error
+	SendPasswordChanged(ctx context.Context, to, locale string) error
 	// SendPrimaryEmailChanged tells the old primary address, to, that the
 	// account now uses newAddress (REQ-PW-07).
-	SendPrimaryEmailChanged(ctx context.Context, to, newAddress string) error
+	SendPrimaryEmailChanged(ctx context.Context, to, locale, newAddress string) error
 }
 
 // Service changes accounts on behalf of their owners.

@@ -439,7 +439,7 @@ func (s *Service) SetPrimary(ctx context.Context, sess *session.Session, u *user
 		return err
 	}
 	if kind == user.Email && old != "" && old != i.Value {
-		_ = s.Notifier.SendPrimaryEmailChanged(ctx, old, i.Value) // the change stands even if the notice fails
+		_ = s.Notifier.SendPrimaryEmailChanged(ctx, old, u.Locale, i.Value) // the change stands even if the notice fails
 	}
 	return nil
 }

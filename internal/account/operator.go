@@ -365,7 +365,7 @@ func (s *Service) saved(ctx context.Context, r Repo, userID string, now time.Tim
 // the notice fails.
 func (s *Service) tellOldPrimary(ctx context.Context, old string, u *user.User) {
 	if now := u.PrimaryEmail(); old != "" && now != "" && old != now {
-		_ = s.Notifier.SendPrimaryEmailChanged(ctx, old, now)
+		_ = s.Notifier.SendPrimaryEmailChanged(ctx, old, u.Locale, now)
 	}
 }
 

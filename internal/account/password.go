@@ -94,7 +94,7 @@ func (s *Service) ChangePassword(ctx context.Context, sess *session.Session, u *
 		return err
 	}
 	if to := u.PrimaryEmail(); to != "" {
-		_ = s.Notifier.SendPasswordChanged(ctx, to) // the change stands even if the notice fails
+		_ = s.Notifier.SendPasswordChanged(ctx, to, u.Locale) // the change stands even if the notice fails
 	}
 	return nil
 }

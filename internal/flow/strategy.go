@@ -75,5 +75,5 @@ type Notifier interface {
 	// SendExistingAccount tells the owner of to that someone tried to sign up
 	// with it, instead of telling the visitor the account exists.
 	SendExistingAccount(ctx context.Context, to, locale string) error
-	SendPasswordChanged(ctx context.Context, to string) error
+	SendPasswordChanged(ctx context.Context, to, locale string) error
 }

@@ -84,8 +84,11 @@ func (m *Mailer) SendLink(ctx context.Context, to, link, purpose string) error {
 		views.LinkEmailHTML(p))
 }
 
-// SendPasswordChanged tells the owner their password was changed (REQ-PW-07).
-func (m *Mailer) SendPasswordChanged(ctx context.Context, to string) error {
+// SendPasswordChanged tells the owner their password was changed
+// (REQ-PW-07), in the owner's language (locale, the user's) when the
+// account has one: the session that changed it may not be the owner's.
+func (m *Mailer) SendPasswordChanged(ctx context.Context, to, locale string) error {
+	ctx = m.toSignedInOwner(ctx, locale)
 	e := m.base(ctx)
 	p := views.PasswordChangedEmail{Email: e, When: m.dateTime(ctx, m.Clock.Now()),
 		SignInURL: m.BaseURL + "/sign-in"}
@@ -93,8 +96,10 @@ func (m *Mailer) SendPasswordChanged(ctx context.Context, to string) error {
 }
 
 // SendPrimaryEmailChanged tells the old primary address, to, that the
-// account's primary address is now newAddress (REQ-PW-07).
-func (m *Mailer) SendPrimaryEmailChanged(ctx context.Context, to, newAddress string) error {
+// account's primary address is now newAddress (REQ-PW-07), in the
+// owner's language (locale) as SendPasswordChanged is.
+func (m *Mailer) SendPrimaryEmailChanged(ctx context.Context, to, locale, newAddress string) error {
+	ctx = m.toSignedInOwner(ctx, locale)
 	e := m.base(ctx)
 	p := views.PrimaryEmailChangedEmail{Email: e, NewAddress: newAddress,
 		When: m.dateTime(ctx, m.Clock.Now()), SignInURL: m.BaseURL + "/sign-in"}
@@ -202,6 +207,22 @@ func (m *Mailer) toOwner(ctx context.Context, locale string) context.Context {
 		return ctx
 	}
 	return i18n.NewContext(ctx, m.I18n.For(cmp.Or(locale, m.I18n.Default())))
+}
+
+// toSignedInOwner is ctx for a notice to an account's owner about a change
+// made in a signed-in session (a new password, another primary address):
+// written in the owner's locale when the account has one the portal
+// speaks, since whoever holds the session may not be the owner; else in
+// the request's language, the session's, which is the owner's as far as
+// anything tells.
+func (m *Mailer) toSignedInOwner(ctx context.Context, locale string) context.Context {
+	if m.I18n == nil {
+		return ctx
+	}
+	if loc, ok := m.I18n.Match(locale); ok {
+		return i18n.NewContext(ctx, m.I18n.For(loc))
+	}
+	return ctx
 }
 
 // localizer is the language of a message: the person's request's, else

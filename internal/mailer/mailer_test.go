@@ -91,7 +91,7 @@ func TestLanguageOfAMessage(t *testing.T) {
 	if err := m.SendOrgInvitation(context.Background(), "bob@example.com", inv); err != nil {
 		t.Fatal(err)
 	}
-	if err := m.SendPasswordChanged(context.Background(), "bob@example.com"); err != nil {
+	if err := m.SendPasswordChanged(context.Background(), "bob@example.com", ""); err != nil {
 		t.Fatal(err)
 	}
 	if len(s.mails) != 3 {
@@ -307,7 +307,7 @@ func TestThemesApplicationNameInMessages(t *testing.T) {
 		if err := m.SendCode(ctx, "ada@example.com", "123456", "sign-in"); err != nil {
 			t.Fatal(err)
 		}
-		if err := m.SendPasswordChanged(ctx, "ada@example.com"); err != nil {
+		if err := m.SendPasswordChanged(ctx, "ada@example.com", ""); err != nil {
 			t.Fatal(err)
 		}
 		if err := m.SendSMSCode(ctx, "+14155550100", "123456", "sign-in"); err != nil {

@@ -41,9 +41,9 @@ func TestEveryEmailsTextFitsItsLines(t *testing.T) {
 		to := loc + "@example.com"
 		sends := map[string]func() error{
 			"existing account": func() error { return m.SendExistingAccount(ctx, to, loc) },
-			"password changed": func() error { return m.SendPasswordChanged(ctx, to) },
+			"password changed": func() error { return m.SendPasswordChanged(ctx, to, loc) },
 			"primary changed": func() error {
-				return m.SendPrimaryEmailChanged(ctx, to, "ada.lovelace@analytical-engines.example")
+				return m.SendPrimaryEmailChanged(ctx, to, loc, "ada.lovelace@analytical-engines.example")
 			},
 			"sign-in locked": func() error { return m.SendSignInLocked(ctx, to, loc, 10, exp) },
 			"new sign-in": func() error {

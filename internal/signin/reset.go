@@ -91,7 +91,7 @@ func (s *Service) ResetPassword(ctx context.Context, f *flow.Flow, newPassword s
 	// The password-changed email tells the owner of this sign-in, as of
 	// the change: no new sign-in email besides (signedIn is not told).
 	if to := u.PrimaryEmail(); to != "" && s.Notifier != nil {
-		_ = s.Notifier.SendPasswordChanged(ctx, to) // the change stands even if the notice fails
+		_ = s.Notifier.SendPasswordChanged(ctx, to, u.Locale) // the change stands even if the notice fails
 	}
 	return sess, nil
 }

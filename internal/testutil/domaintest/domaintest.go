@@ -121,7 +121,7 @@ func (o *Outbox) SendExistingAccount(_ context.Context, to, _ string) error {
 	return o.add(Message{Kind: "existing_account", To: to})
 }
 
-func (o *Outbox) SendPasswordChanged(_ context.Context, to string) error {
+func (o *Outbox) SendPasswordChanged(_ context.Context, to, _ string) error {
 	return o.add(Message{Kind: "password_changed", To: to})
 }
 
@@ -129,7 +129,7 @@ func (o *Outbox) SendSignInLocked(_ context.Context, to, _ string, _ int, _ time
 	return o.add(Message{Kind: "sign_in_locked", To: to})
 }
 
-func (o *Outbox) SendPrimaryEmailChanged(_ context.Context, to, newAddress string) error {
+func (o *Outbox) SendPrimaryEmailChanged(_ context.Context, to, _, newAddress string) error {
 	return o.add(Message{Kind: "primary_changed", To: to, Secret: newAddress})
 }
 
