@@ -45,8 +45,9 @@ type Mailer struct {
 	Countries *phone.Allowlist
 	// I18n gives the language of a message sent outside a person's
 	// request (the Backend API's invitations): the instance default.
-	// Within a request, the request's language (i18n.FromContext) wins.
-	// Nil means English.
+	// Within a request, the request's language (i18n.FromContext) wins,
+	// but for messages written in their reader's locale (toOwner,
+	// toInvitee). Nil means English.
 	I18n *i18n.Catalog
 	// Theme gives the button its primary colours (theme.Live); nil keeps
 	// the default ones.
@@ -202,6 +203,22 @@ func (m *Mailer) toOwner(ctx context.Context, locale string) context.Context {
 		return ctx
 	}
 	return i18n.NewContext(ctx, m.I18n.For(cmp.Or(locale, m.I18n.Default())))
+}
+
+// toInvitee is ctx for an invitation to an address whose account has
+// locale: written in the invitee's language, since they read it, not the
+// inviter. locale "" (no account has the address, or its user has no
+// language) or one no catalog comes close to keeps the request's language
+// (the inviter's page), else the instance default, as for anyone without
+// an account.
+func (m *Mailer) toInvitee(ctx context.Context, locale string) context.Context {
+	if m.I18n == nil {
+		return ctx
+	}
+	if tag, ok := m.I18n.Match(locale); ok {
+		return i18n.NewContext(ctx, m.I18n.For(tag))
+	}
+	return ctx
 }
 
 // localizer is the language of a message: the person's request's, else
