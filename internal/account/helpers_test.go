@@ -209,7 +209,7 @@ type invitations struct {
 	urls map[string]string
 }
 
-func (m *invitations) SendOrgInvitation(_ context.Context, to string, mail org.InvitationMail) error {
+func (m *invitations) SendOrgInvitation(_ context.Context, to, _ string, mail org.InvitationMail) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.urls[to] = mail.URL

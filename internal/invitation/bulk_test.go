@@ -129,7 +129,7 @@ type failSecond struct {
 	sent []string
 }
 
-func (f *failSecond) SendAppInvitation(_ context.Context, to string, _ invitation.Mail) error {
+func (f *failSecond) SendAppInvitation(_ context.Context, to, _ string, _ invitation.Mail) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if len(f.sent) > 0 {

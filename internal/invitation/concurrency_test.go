@@ -13,7 +13,7 @@ import (
 // as notify.SMTPMailer does.
 type cancelOnSend struct{ cancel context.CancelFunc }
 
-func (c cancelOnSend) SendAppInvitation(ctx context.Context, _ string, _ invitation.Mail) error {
+func (c cancelOnSend) SendAppInvitation(ctx context.Context, _, _ string, _ invitation.Mail) error {
 	c.cancel()
 	return ctx.Err()
 }

@@ -110,14 +110,15 @@ type mailbox struct {
 }
 
 type sent struct {
-	to string
-	m  invitation.Mail
+	to     string
+	locale string // the invitee's, "" when unknown
+	m      invitation.Mail
 }
 
-func (b *mailbox) SendAppInvitation(_ context.Context, to string, m invitation.Mail) error {
+func (b *mailbox) SendAppInvitation(_ context.Context, to, locale string, m invitation.Mail) error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	b.sent = append(b.sent, sent{to, m})
+	b.sent = append(b.sent, sent{to, locale, m})
 	return nil
 }
 

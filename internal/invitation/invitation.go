@@ -145,7 +145,11 @@ type Repo interface {
 
 // Notifier sends the invitation email.
 type Notifier interface {
-	SendAppInvitation(ctx context.Context, to string, m Mail) error
+	// SendAppInvitation writes the invitation in locale, the language of
+	// the account that has the address to (one invited with
+	// ignore_existing), when it has one; "" keeps the request's language,
+	// else the instance default.
+	SendAppInvitation(ctx context.Context, to, locale string, m Mail) error
 }
 
 // Mail is what the invitation email says.
@@ -323,7 +327,22 @@ func (s *Service) Send(ctx context.Context, inv *Invitation, link, template stri
 	if template == "" {
 		template = TemplateInvitation
 	}
-	return s.Notifier.SendAppInvitation(ctx, inv.Email, Mail{URL: link, ExpireAt: inv.ExpiresAt, Template: template})
+	return s.Notifier.SendAppInvitation(ctx, inv.Email, s.inviteeLocale(ctx, inv.Email),
+		Mail{URL: link, ExpireAt: inv.ExpiresAt, Template: template})
+}
+
+// inviteeLocale is the language of the account that has email, when the
+// address was invited although it has one (IgnoreExisting): the invitee
+// reads the invitation. It is "" when no account has the address — the
+// usual case — or its user has no locale, and when the look-up fails: the
+// language is a courtesy, and an invitation in the default language beats
+// none.
+func (s *Service) inviteeLocale(ctx context.Context, email string) string {
+	u, err := s.Repo.UserByIdentifier(ctx, user.Email, email)
+	if err != nil {
+		return ""
+	}
+	return u.Locale
 }
 
 // prepare checks in and builds its invitation and ticket.

@@ -13,7 +13,7 @@ import (
 // failingMail cannot send.
 type failingMail struct{}
 
-func (failingMail) SendAppInvitation(context.Context, string, invitation.Mail) error {
+func (failingMail) SendAppInvitation(context.Context, string, string, invitation.Mail) error {
 	return errors.New("smtp: connection refused")
 }
 

@@ -15,8 +15,11 @@ var (
 
 // SendAppInvitation emails an invitation to sign up with its one-time link,
 // in the email its template names: the plain invitation, or the one that
-// tells a person on the waiting list they are in.
-func (m *Mailer) SendAppInvitation(ctx context.Context, to string, inv invitation.Mail) error {
+// tells a person on the waiting list they are in. It is written in locale
+// when the invited address has an account with one (toReader), else in
+// the request's language or the instance default.
+func (m *Mailer) SendAppInvitation(ctx context.Context, to, locale string, inv invitation.Mail) error {
+	ctx = m.toReader(ctx, locale)
 	p := views.AppInvitationEmail{Email: m.base(ctx), URL: inv.URL, Expires: m.date(ctx, inv.ExpireAt),
 		Waitlist: inv.Template == invitation.TemplateWaitlist}
 	kind := "invitation"

@@ -45,8 +45,9 @@ type Mailer struct {
 	Countries *phone.Allowlist
 	// I18n gives the language of a message sent outside a person's
 	// request (the Backend API's invitations): the instance default.
-	// Within a request, the request's language (i18n.FromContext) wins.
-	// Nil means English.
+	// Within a request, the request's language (i18n.FromContext) wins,
+	// but for messages written in their reader's locale (toOwner,
+	// toReader). Nil means English.
 	I18n *i18n.Catalog
 	// Theme gives the button its primary colours (theme.Live); nil keeps
 	// the default ones.
@@ -88,7 +89,7 @@ func (m *Mailer) SendLink(ctx context.Context, to, link, purpose string) error {
 // (REQ-PW-07), in the owner's language (locale, the user's) when the
 // account has one: the session that changed it may not be the owner's.
 func (m *Mailer) SendPasswordChanged(ctx context.Context, to, locale string) error {
-	ctx = m.toSignedInOwner(ctx, locale)
+	ctx = m.toReader(ctx, locale)
 	e := m.base(ctx)
 	p := views.PasswordChangedEmail{Email: e, When: m.dateTime(ctx, m.Clock.Now()),
 		SignInURL: m.BaseURL + "/sign-in"}
@@ -99,7 +100,7 @@ func (m *Mailer) SendPasswordChanged(ctx context.Context, to, locale string) err
 // account's primary address is now newAddress (REQ-PW-07), in the
 // owner's language (locale) as SendPasswordChanged is.
 func (m *Mailer) SendPrimaryEmailChanged(ctx context.Context, to, locale, newAddress string) error {
-	ctx = m.toSignedInOwner(ctx, locale)
+	ctx = m.toReader(ctx, locale)
 	e := m.base(ctx)
 	p := views.PrimaryEmailChangedEmail{Email: e, NewAddress: newAddress,
 		When: m.dateTime(ctx, m.Clock.Now()), SignInURL: m.BaseURL + "/sign-in"}
@@ -209,13 +210,14 @@ func (m *Mailer) toOwner(ctx context.Context, locale string) context.Context {
 	return i18n.NewContext(ctx, m.I18n.For(cmp.Or(locale, m.I18n.Default())))
 }
 
-// toSignedInOwner is ctx for a notice to an account's owner about a change
-// made in a signed-in session (a new password, another primary address):
-// written in the owner's locale when the account has one the portal
-// speaks, since whoever holds the session may not be the owner; else in
-// the request's language, the session's, which is the owner's as far as
-// anything tells.
-func (m *Mailer) toSignedInOwner(ctx context.Context, locale string) context.Context {
+// toReader is ctx for a message written in its reader's language when
+// their account has one the portal speaks (locale, matched to the closest
+// catalog), else in the request's language, else the instance default:
+// a notice of a change made in a signed-in session (a new password,
+// another primary address), since whoever holds the session may not be
+// the owner; an invitation to an address with an account, since the
+// invitee reads it, not the inviter.
+func (m *Mailer) toReader(ctx context.Context, locale string) context.Context {
 	if m.I18n == nil {
 		return ctx
 	}

@@ -88,7 +88,7 @@ func TestLanguageOfAMessage(t *testing.T) {
 	// No request (the Backend API): the default, French.
 	inv := org.InvitationMail{OrgName: "R&D", URL: "https://id.example.com/accept?ticket=a&b=1",
 		ExpireAt: time.Date(2026, 5, 15, 0, 0, 0, 0, time.UTC)}
-	if err := m.SendOrgInvitation(context.Background(), "bob@example.com", inv); err != nil {
+	if err := m.SendOrgInvitation(context.Background(), "bob@example.com", "", inv); err != nil {
 		t.Fatal(err)
 	}
 	if err := m.SendPasswordChanged(context.Background(), "bob@example.com", ""); err != nil {

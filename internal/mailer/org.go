@@ -11,8 +11,11 @@ import (
 
 var _ org.Notifier = (*Mailer)(nil)
 
-// SendOrgInvitation emails an organization invitation with its one-time link.
-func (m *Mailer) SendOrgInvitation(ctx context.Context, to string, inv org.InvitationMail) error {
+// SendOrgInvitation emails an organization invitation with its one-time link,
+// in locale when the invited address's account has one (toReader), else in
+// the language of the request that sends it.
+func (m *Mailer) SendOrgInvitation(ctx context.Context, to, locale string, inv org.InvitationMail) error {
+	ctx = m.toReader(ctx, locale)
 	e := m.base(ctx)
 	p := views.OrgInvitationEmail{Email: e, OrgName: inv.OrgName, InviterName: inv.InviterName,
 		InviterEmail: inv.InviterEmail, URL: inv.URL, Expires: m.date(ctx, inv.ExpireAt)}
@@ -21,7 +24,8 @@ func (m *Mailer) SendOrgInvitation(ctx context.Context, to string, inv org.Invit
 }
 
 // SendDomainCode emails the code that verifies an organization's domain,
-// naming the organization and the domain.
+// naming the organization and the domain. It goes to the admin asking for
+// it, so it is written in the language of their request.
 func (m *Mailer) SendDomainCode(ctx context.Context, to, code string, d org.DomainCodeMail) error {
 	p := views.CodeEmail{Email: m.base(ctx), Code: code, Minutes: int(flow.CodeTTL / time.Minute), Purpose: "verify-domain",
 		OrgName: d.OrgName, Domain: d.Domain}

@@ -51,7 +51,7 @@ func TestEveryEmailsTextFitsItsLines(t *testing.T) {
 					IP: "2001:db8:85a3:8d3:1319:8a2e:370:7348", Method: "oauth_microsoft", Provider: "Microsoft Entra ID"})
 			},
 			"org invitation": func() error {
-				return m.SendOrgInvitation(ctx, to, org.InvitationMail{OrgName: "Research & Development Laboratories",
+				return m.SendOrgInvitation(ctx, to, loc, org.InvitationMail{OrgName: "Research & Development Laboratories",
 					InviterName: "Ada Augusta Lovelace", InviterEmail: "ada.lovelace@analytical-engines.example",
 					URL: ticket, ExpireAt: exp})
 			},
@@ -59,9 +59,9 @@ func TestEveryEmailsTextFitsItsLines(t *testing.T) {
 				return m.SendDomainCode(ctx, to, "123456", org.DomainCodeMail{OrgName: "Research & Development Laboratories",
 					Domain: "analytical-engines.example"})
 			},
-			"app invitation": func() error { return m.SendAppInvitation(ctx, to, invitation.Mail{URL: ticket, ExpireAt: exp}) },
+			"app invitation": func() error { return m.SendAppInvitation(ctx, to, loc, invitation.Mail{URL: ticket, ExpireAt: exp}) },
 			"waitlist invitation": func() error {
-				return m.SendAppInvitation(ctx, to, invitation.Mail{URL: ticket, ExpireAt: exp, Template: invitation.TemplateWaitlist})
+				return m.SendAppInvitation(ctx, to, loc, invitation.Mail{URL: ticket, ExpireAt: exp, Template: invitation.TemplateWaitlist})
 			},
 			"waitlist joined": func() error { return m.SendWaitlistJoined(ctx, to) },
 		}

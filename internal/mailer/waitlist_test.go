@@ -19,7 +19,7 @@ func TestWaitlistEmails(t *testing.T) {
 	link := "https://id.example.com/invitation?ticket=abc"
 	exp := time.Date(2026, 6, 7, 0, 0, 0, 0, time.UTC)
 	for _, tpl := range []string{"", invitation.TemplateInvitation, invitation.TemplateWaitlist} {
-		if err := m.SendAppInvitation(ctx, "bob@example.com", invitation.Mail{URL: link, ExpireAt: exp, Template: tpl}); err != nil {
+		if err := m.SendAppInvitation(ctx, "bob@example.com", "", invitation.Mail{URL: link, ExpireAt: exp, Template: tpl}); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -18,11 +18,11 @@ type refusing struct {
 
 var errMailDown = apperr.New(apperr.Unavailable, "We couldn't send the email just now.")
 
-func (m refusing) SendOrgInvitation(ctx context.Context, to string, mail org.InvitationMail) error {
+func (m refusing) SendOrgInvitation(ctx context.Context, to, locale string, mail org.InvitationMail) error {
 	if to == m.to {
 		return errMailDown
 	}
-	return m.mailbox.SendOrgInvitation(ctx, to, mail)
+	return m.mailbox.SendOrgInvitation(ctx, to, locale, mail)
 }
 
 // The Backend API's bulk invitation is made all together or none: when an

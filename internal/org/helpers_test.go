@@ -204,17 +204,19 @@ func (e *env) allEvents() []events.Event {
 type mailbox struct {
 	mu          sync.Mutex
 	sent        map[string][]org.InvitationMail
+	locales     map[string][]string // the locale each invitation was written in, by address
 	codes       map[string][]string // purpose and code
 	domainMails []org.DomainCodeMail
 }
 
-func (m *mailbox) SendOrgInvitation(_ context.Context, to string, mail org.InvitationMail) error {
+func (m *mailbox) SendOrgInvitation(_ context.Context, to, locale string, mail org.InvitationMail) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.sent == nil {
-		m.sent = map[string][]org.InvitationMail{}
+		m.sent, m.locales = map[string][]org.InvitationMail{}, map[string][]string{}
 	}
 	m.sent[to] = append(m.sent[to], mail)
+	m.locales[to] = append(m.locales[to], locale)
 	return nil
 }
 

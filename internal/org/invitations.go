@@ -412,8 +412,21 @@ func (s *Service) send(ctx context.Context, inv *Invitation, ticket, orgName str
 		return nil
 	}
 	link := s.BaseURL + AcceptPath + "?" + url.Values{"ticket": {ticket}}.Encode()
-	return s.Notifier.SendOrgInvitation(ctx, inv.Email, InvitationMail{OrgName: orgName, InviterName: from.name,
-		InviterEmail: from.email, URL: link, ExpireAt: inv.ExpireAt})
+	return s.Notifier.SendOrgInvitation(ctx, inv.Email, s.inviteeLocale(ctx, inv.Email), InvitationMail{OrgName: orgName,
+		InviterName: from.name, InviterEmail: from.email, URL: link, ExpireAt: inv.ExpireAt})
+}
+
+// inviteeLocale is the language of the account that has email, an
+// invited address: the invitee reads the invitation, not the inviter. It
+// is "" when no account has the address or its user has no locale, and
+// when the look-up fails: the language is a courtesy, and an invitation in
+// the inviter's language beats none.
+func (s *Service) inviteeLocale(ctx context.Context, email string) string {
+	u, err := s.Repo.UserByIdentifier(ctx, user.Email, email)
+	if err != nil {
+		return ""
+	}
+	return u.Locale
 }
 
 // InviterName is the name of who sent inv, as its email gives it; "" when

@@ -19,7 +19,10 @@ import (
 
 // Notifier sends the invitation email and the codes that verify domains.
 type Notifier interface {
-	SendOrgInvitation(ctx context.Context, to string, m InvitationMail) error
+	// SendOrgInvitation writes the invitation in locale, the language of
+	// the account that has the address to, when it has one; "" keeps the
+	// language of the request that sends it (the inviter's).
+	SendOrgInvitation(ctx context.Context, to, locale string, m InvitationMail) error
 	// SendDomainCode sends the one-time code that verifies a domain.
 	SendDomainCode(ctx context.Context, to, code string, m DomainCodeMail) error
 }

@@ -467,7 +467,7 @@ func (b *mailbox) fail(on bool) {
 	b.failed = on
 }
 
-func (b *mailbox) SendAppInvitation(_ context.Context, to string, m invitation.Mail) error {
+func (b *mailbox) SendAppInvitation(_ context.Context, to, _ string, m invitation.Mail) error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if b.failed {

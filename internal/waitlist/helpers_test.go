@@ -130,7 +130,7 @@ func (b *mailbox) SendWaitlistJoined(_ context.Context, to string) error {
 	return b.add(sent{kind: "joined", to: to})
 }
 
-func (b *mailbox) SendAppInvitation(_ context.Context, to string, m invitation.Mail) error {
+func (b *mailbox) SendAppInvitation(_ context.Context, to, _ string, m invitation.Mail) error {
 	return b.add(sent{kind: m.Template, to: to, url: m.URL})
 }
 

@@ -43,7 +43,7 @@ type cancelling struct {
 	cancel context.CancelFunc
 }
 
-func (c cancelling) SendAppInvitation(ctx context.Context, _ string, _ invitation.Mail) error {
+func (c cancelling) SendAppInvitation(ctx context.Context, _, _ string, _ invitation.Mail) error {
 	c.cancel()
 	return ctx.Err()
 }
