@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"path"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -161,6 +162,26 @@ func (a *app) userProfileSave(c echo.Context) error {
 		return a.profileFailed(c, sess, u, err, form)
 	}
 	return c.Redirect(http.StatusSeeOther, "/user?done=profile")
+}
+
+// POST /user/language: the language of the owner's notices (the user's
+// locale) and, through the locale cookie, of this browser's pages. Only a
+// language the page offers is taken.
+func (a *app) userLanguageSave(c echo.Context) error {
+	sess, u, ok, err := a.signedIn(c)
+	if !ok {
+		return err
+	}
+	chosen := c.FormValue("locale")
+	if !slices.Contains(a.I18n.Locales(), chosen) {
+		return a.profileFailed(c, sess, u, apperr.Field(apperr.Invalid, "locale",
+			"Choose one of the languages in the list.").T("account.language.invalid"), nil)
+	}
+	if err := a.Account.SetLanguage(c.Request().Context(), u, chosen); err != nil {
+		return a.profileFailed(c, sess, u, err, nil)
+	}
+	a.rememberLocale(c, chosen)
+	return c.Redirect(http.StatusSeeOther, "/user?done=language")
 }
 
 // POST /user/profile-image: a multipart upload, up to avatar.MaxUpload

@@ -67,8 +67,7 @@ func (a *app) localizer(c echo.Context) *i18n.Localizer {
 	ck, _ := r.Cookie(a.ownCookie(localeCookie))
 	if loc, ok := a.I18n.Match(chosen); ok {
 		if ck == nil || ck.Value != loc {
-			c.SetCookie(&http.Cookie{Name: a.ownCookie(localeCookie), Value: loc, Path: "/", MaxAge: 365 * 24 * 3600,
-				HttpOnly: true, Secure: a.secureCookies(), SameSite: http.SameSiteLaxMode})
+			a.rememberLocale(c, loc)
 		}
 	} else if ck != nil {
 		chosen = ck.Value
@@ -76,6 +75,13 @@ func (a *app) localizer(c echo.Context) *i18n.Localizer {
 	l := a.I18n.Negotiate(chosen, r.Header.Get("Accept-Language"))
 	c.Set(localeKey, l)
 	return l
+}
+
+// rememberLocale keeps loc, a catalog locale, as this browser's language
+// for the pages that follow.
+func (a *app) rememberLocale(c echo.Context, loc string) {
+	c.SetCookie(&http.Cookie{Name: a.ownCookie(localeCookie), Value: loc, Path: "/", MaxAge: 365 * 24 * 3600,
+		HttpOnly: true, Secure: a.secureCookies(), SameSite: http.SameSiteLaxMode})
 }
 
 // t renders a catalog message in the request's language.

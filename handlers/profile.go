@@ -11,6 +11,7 @@ import (
 	"github.com/portalhq/portal/internal/account"
 	"github.com/portalhq/portal/internal/apperr"
 	"github.com/portalhq/portal/internal/avatar"
+	"github.com/portalhq/portal/internal/i18n"
 	"github.com/portalhq/portal/internal/oauth"
 	"github.com/portalhq/portal/internal/session"
 	"github.com/portalhq/portal/internal/signup"
@@ -74,6 +75,8 @@ func (a *app) profileNotice(c echo.Context, done string) string {
 	switch done {
 	case "profile":
 		return a.t(c, "account.notice.profile")
+	case "language":
+		return a.t(c, "account.language.saved")
 	case "image":
 		return a.t(c, "account.notice.image")
 	case "image_removed":
@@ -134,6 +137,13 @@ func (a *app) renderProfile(c echo.Context, status int, sess *session.Session, u
 		return err
 	}
 	loc := a.localizer(c)
+	p.Language = loc.Locale()
+	if l, ok := a.I18n.Match(u.Locale); ok {
+		p.Language = l
+	}
+	for _, l := range a.I18n.Locales() {
+		p.Languages = append(p.Languages, views.LanguageOption{Locale: l, Name: i18n.Endonym(l)})
+	}
 	for _, d := range devices {
 		p.Devices = append(p.Devices, views.ProfileDevice{ID: d.SessionID, Browser: d.Browser, OS: d.OS, IP: d.IP,
 			SignedIn: loc.DateTime(d.SignedInAt), LastActive: loc.DateTime(d.LastActiveAt), This: d.This})

@@ -120,6 +120,7 @@ func Routes() []Route {
 		{Method: http.MethodGet, Path: "/dev/themes", h: (*app).devThemes},
 		// The account page (/user) and its steps.
 		{Method: http.MethodPost, Path: "/user/profile", h: (*app).userProfileSave},
+		{Method: http.MethodPost, Path: "/user/language", h: (*app).userLanguageSave},
 		{Method: http.MethodPost, Path: "/user/profile-image", h: (*app).userImageUpload, MaxBody: imageUploadLimit},
 		{Method: http.MethodPost, Path: "/user/profile-image/delete", h: (*app).userImageDelete},
 		{Method: http.MethodGet, Path: "/images/:file", h: (*app).image},

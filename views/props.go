@@ -485,6 +485,17 @@ type UserProfile struct {
 	Connect      []SocialButton // providers not connected yet
 	BackURL      string         // the app the person came from
 	SignOutURL   string
+	// Languages are those the portal speaks, to choose the account's
+	// from; Language is the one chosen: the user's locale matched to
+	// them, else the page's.
+	Languages []LanguageOption
+	Language  string
+}
+
+// LanguageOption is one language of the account page's list: its catalog
+// locale and its name in itself ("Deutsch").
+type LanguageOption struct {
+	Locale, Name string
 }
 
 // ProfileIdentifier is one email address or phone number on /user.

@@ -39,6 +39,7 @@ type Repo interface {
 	SetPrimaryEmail(ctx context.Context, userID, identifierID string, at time.Time) error
 	SetPrimaryPhone(ctx context.Context, userID, identifierID string, at time.Time) error
 	SetNames(ctx context.Context, userID, first, last string, at time.Time) error
+	SetLocale(ctx context.Context, userID, locale string, at time.Time) error
 	SetUsername(ctx context.Context, i user.Identifier) error
 	SetPassword(ctx context.Context, userID, hash string, at time.Time) error
 	TouchUser(ctx context.Context, userID string, at time.Time) error

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"golang.org/x/text/language"
+
 	"github.com/portalhq/portal/internal/apperr"
 	"github.com/portalhq/portal/internal/id"
 	"github.com/portalhq/portal/internal/user"
@@ -69,6 +71,26 @@ func (s *Service) UpdateProfile(ctx context.Context, u *user.User, p Profile) er
 			if err != nil {
 				return err
 			}
+		}
+		return updated(ctx, r, u.ID, now)
+	})
+}
+
+// SetLanguage makes locale, a language the portal speaks as the account
+// page offers it, the user's: the notices to the owner are written in it
+// (user.Locale). It writes user.updated with the change; the language the
+// user has already changes nothing.
+func (s *Service) SetLanguage(ctx context.Context, u *user.User, locale string) error {
+	if _, err := language.Parse(locale); err != nil || locale == "" {
+		return apperr.Field(apperr.Invalid, "locale", "Choose one of the languages in the list.").T("account.language.invalid")
+	}
+	if locale == u.Locale {
+		return nil
+	}
+	return s.InTx(ctx, func(r Repo) error {
+		now := s.Clock.Now()
+		if err := r.SetLocale(ctx, u.ID, locale, now); err != nil {
+			return err
 		}
 		return updated(ctx, r, u.ID, now)
 	})

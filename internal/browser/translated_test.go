@@ -91,8 +91,10 @@ const pageTextsScript = `(() => {
 	for (let n; (n = w.nextNode());) {
 		// Scripts and styles are not read; <code> holds secrets and codes
 		// (the TOTP secret in groups, spans inside it); the bot check's
-		// widget ([data-sitekey]) is its provider's, in the provider's words.
-		if (["SCRIPT", "STYLE", "NOSCRIPT"].includes(n.parentElement.tagName) || n.parentElement.closest("code, [data-sitekey]")) continue;
+		// widget ([data-sitekey]) is its provider's, in the provider's words;
+		// text marked with a language of its own (body [lang]: the account
+		// page's languages, each named in itself) is in no page's language.
+		if (["SCRIPT", "STYLE", "NOSCRIPT"].includes(n.parentElement.tagName) || n.parentElement.closest("code, [data-sitekey], body [lang]")) continue;
 		if (n.parentElement.closest(whole)) continue;
 		const s = n.nodeValue.trim();
 		if (s) out.push(s);

@@ -1,12 +1,15 @@
 package e2e
 
 import (
+	"fmt"
 	"net/http"
 	"net/url"
 	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/PuerkitoBio/goquery"
 
 	"github.com/portalhq/portal/internal/testutil/portaltest"
 	"github.com/portalhq/portal/internal/testutil/smtptest"
@@ -182,5 +185,70 @@ func TestUserLocaleThroughTheBackendAPI(t *testing.T) {
 	}
 	if r := api(t, p, http.MethodPatch, "/v1/users/"+u.ID, map[string]any{"locale": ""}, &u); r.Status != http.StatusOK || u.Locale != nil {
 		t.Errorf("PATCH locale \"\": %d, locale %v, want null", r.Status, u.Locale)
+	}
+}
+
+// The account page lets the owner choose their language from those the
+// portal speaks, each named in itself and marked with its lang: saving it
+// makes it the account's locale (the owner's notices follow, whoever
+// causes them) and this browser's (the page answers in it). A language
+// the list does not offer is refused with a message, changing nothing.
+func TestAccountPageSetsTheLanguage(t *testing.T) {
+	p, _ := startFake(t, portaltest.Options{})
+	const ada = "ada@example.com"
+	b := newBrowser(t, p)
+	signUp(t, p, b, ada, "")
+	if got := userLocale(t, p, ada); got != "" {
+		t.Fatalf("locale after signing up from a browser that asks for none: %q", got)
+	}
+
+	pg := b.get("/user")
+	sel := pg.Doc.Find(`form[action="/user/language"] select[name="locale"]`)
+	if id, _ := sel.Attr("id"); id == "" || pg.Doc.Find(`label[for="`+id+`"]`).Text() != "Preferred language" {
+		t.Errorf("the language list has no label of its own: id %q", id)
+	}
+	var got []string
+	sel.Find("option").Each(func(_ int, o *goquery.Selection) {
+		v, _ := o.Attr("value")
+		lang, _ := o.Attr("lang")
+		_, on := o.Attr("selected")
+		got = append(got, fmt.Sprintf("%s|%s|%s|%v", v, lang, o.Text(), on))
+	})
+	want := []string{"en|en|English|true", "de|de|Deutsch|false", "es|es|Español|false", "fr|fr|Français|false",
+		"ja|ja|日本語|false", "pt-BR|pt-BR|Português (Brasil)|false"}
+	slices.Sort(got)
+	slices.Sort(want)
+	if !slices.Equal(got, want) {
+		t.Errorf("language options (value|lang|name|selected):\n%q\nwant\n%q", got, want)
+	}
+
+	saved := b.submit(pg, `form[action="/user/language"]`, map[string]string{"locale": "de"})
+	if lang, _ := saved.Doc.Find("html").Attr("lang"); saved.Status != http.StatusOK || lang != "de" ||
+		!strings.Contains(saved.text(), "Ihre Sprache ist gespeichert.") {
+		t.Fatalf("after saving German: %d, lang %q:\n%s", saved.Status, lang, saved.text())
+	}
+	if _, on := saved.Doc.Find(`select[name="locale"] option[value="de"]`).Attr("selected"); !on {
+		t.Errorf("German is not the chosen language on the page after saving it")
+	}
+	if got := userLocale(t, p, ada); got != "de" {
+		t.Errorf("locale after saving German: %q", got)
+	}
+	before := len(p.SMTP.Messages())
+	en := newBrowser(t, p)
+	step := passwordStep(t, en, ada, "")
+	for range lockoutThreshold {
+		en.submit(step, passwordForm, map[string]string{"password": wrongPassword})
+	}
+	wantOneMailIn(t, p, ada, before, "de", "the lock notice after choosing German")
+
+	refused := b.submit(b.get("/user"), `form[action="/user/language"]`, map[string]string{"locale": "tlh"})
+	if refused.Status != http.StatusUnprocessableEntity || !strings.Contains(refused.text(), "Wählen Sie eine der Sprachen aus der Liste.") {
+		t.Errorf("a language not offered: %d\n%s", refused.Status, refused.text())
+	}
+	if inv, _ := refused.Doc.Find(`select[name="locale"]`).Attr("aria-invalid"); inv != "true" {
+		t.Errorf("the refused list is not marked invalid")
+	}
+	if got := userLocale(t, p, ada); got != "de" {
+		t.Errorf("locale after a refused change: %q, want de", got)
 	}
 }

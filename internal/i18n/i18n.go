@@ -17,10 +17,13 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/BurntSushi/toml"
 	goi18n "github.com/nicksnyder/go-i18n/v2/i18n"
+	"golang.org/x/text/cases"
 	"golang.org/x/text/language"
+	"golang.org/x/text/language/display"
 )
 
 //go:embed locales/*.toml
@@ -268,6 +271,33 @@ type Localizer struct {
 
 // Locale is the BCP 47 tag of the catalog in use, for <html lang>.
 func (l *Localizer) Locale() string { return l.tag.String() }
+
+// Endonym is the name of the language locale names in that language, as
+// a list to pick one's language from shows it ("Deutsch", "Français",
+// "Português (Brasil)", "日本語"): CLDR's name, its first letter
+// capitalised as an item of a list; the tag itself when CLDR has none.
+func Endonym(locale string) string {
+	tag, err := language.Parse(locale)
+	if err != nil {
+		return locale
+	}
+	name := display.Self.Name(tag)
+	if name == "" {
+		return locale
+	}
+	// CLDR names a language's usual region by the language alone: pt-BR
+	// is plain "português" (pt-PT is "português europeu"). A catalog made
+	// for a region that CLDR does not name apart says it, so that two of
+	// one language read differently.
+	if reg, conf := tag.Region(); conf == language.Exact {
+		base, _ := tag.Base()
+		if rn := display.Regions(tag).Name(reg); rn != "" && name == display.Self.Name(base) {
+			name += " (" + rn + ")"
+		}
+	}
+	r, size := utf8.DecodeRuneInString(name)
+	return cases.Upper(tag).String(string(r)) + name[size:]
+}
 
 // PersonLocale is the language of the request in ctx when the person
 // asked for it, by ?locale= or their browser's Accept-Language: what a new

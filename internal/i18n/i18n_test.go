@@ -386,3 +386,14 @@ func TestImageLimitIsWordedOneWay(t *testing.T) {
 		}
 	}
 }
+
+// Endonym names a language in itself, capitalised as a list item, with the
+// region a catalog is made for; what does not parse comes back as given.
+func TestEndonym(t *testing.T) {
+	for locale, want := range map[string]string{"en": "English", "de": "Deutsch", "fr": "Français", "es": "Español",
+		"pt-BR": "Português (Brasil)", "pt-PT": "Português europeu", "en-GB": "British English", "ja": "日本語", "ar": "العربية", "not a tag": "not a tag"} {
+		if got := Endonym(locale); got != want {
+			t.Errorf("Endonym(%q) = %q, want %q", locale, got, want)
+		}
+	}
+}

@@ -15,6 +15,11 @@ func (q *Q) SetNames(ctx context.Context, userID, first, last string, at time.Ti
 		first, last, ms(at), userID))
 }
 
+// SetLocale sets the user's language, a BCP 47 tag ("" for none).
+func (q *Q) SetLocale(ctx context.Context, userID, locale string, at time.Time) error {
+	return q.expectOne(q.exec(ctx, `UPDATE users SET locale = ?, updated_at = ? WHERE id = ?`, locale, ms(at), userID))
+}
+
 // SetUsername gives i.UserID the username i.Value, replacing the one it had
 // (i's ID is used when it had none); an empty Value removes it. A username
 // taken by someone else is ErrConflict.
