@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"slices"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -19,7 +20,10 @@ import (
 
 // Bot protection (PORTAL_CAPTCHA_PROVIDER, Clerk's "bot protection"): the
 // sign-up form and the waitlist form show the provider's widget, and a
-// post without a passed check starts nothing, sends nothing. A check that
+// post without a passed check starts nothing, sends nothing. A new account
+// through a provider waits for the same check on the step that asks for
+// what is missing (/sign-up/continue), unless the provider is in
+// PORTAL_CAPTCHA_OAUTH_BYPASS. A check that
 // cannot be made refuses as well (fail closed, REQ-LOG-02), with its own
 // message. An invitation the browser holds is proof enough: sign-up with
 // its address shows no widget (REQ-RL-04 is about strangers).
@@ -29,8 +33,10 @@ import (
 // another portal) to store its flow.
 const spentWait = 3 * time.Second
 
-// captchaPaths are the pages that may show the widget; only they widen
-// the security policy for it.
+// captchaPaths are the forms that may show the widget; only they widen
+// the security policy for it before the handler runs. The provider
+// sign-up step (/sign-up/continue) widens it as it renders, only when it
+// shows the widget (continueNeedsCaptcha).
 var captchaPaths = map[string]bool{"/sign-up": true, "/waitlist": true}
 
 // captchaExempt reports whether a sign-up with email needs no check: the
@@ -70,11 +76,40 @@ func (a *app) captchaCSP(c echo.Context, e *CSPExtra) {
 	if a.Captcha == nil || !captchaPaths[c.Path()] {
 		return
 	}
+	*e = e.with(a.captchaSources())
+}
+
+func (a *app) captchaSources() CSPExtra {
 	s := a.Captcha.Sources()
-	e.ScriptSrc = append(e.ScriptSrc, s.Script...)
-	e.FrameSrc = append(e.FrameSrc, s.Frame...)
-	e.ConnectSrc = append(e.ConnectSrc, s.Connect...)
-	e.StyleSrc = append(e.StyleSrc, s.Style...)
+	return CSPExtra{ScriptSrc: s.Script, FrameSrc: s.Frame, ConnectSrc: s.Connect, StyleSrc: s.Style}
+}
+
+// continueNeedsCaptcha reports whether a provider sign-up's step for what
+// is missing (/sign-up/continue) needs the check before the account is
+// made: the sign-up waits for it (signup.FieldCaptcha, set when it began
+// unless its provider is in PORTAL_CAPTCHA_OAUTH_BYPASS), bot protection
+// is still on, and the address, the provider's or the one typed here, is
+// not an invitee's.
+func (a *app) continueNeedsCaptcha(c echo.Context, f *flowT, typedEmail string) bool {
+	if a.Captcha == nil || !slices.Contains(f.Data.Missing, signup.FieldCaptcha) {
+		return false
+	}
+	return !a.captchaExempt(c, firstNonEmpty(f.Data.Email, typedEmail))
+}
+
+// continueCaptcha checks the token posted to /sign-up/continue. Nothing
+// was stored with a passed token here (the account is made at once, or
+// the flow moves on), so a token the provider has seen is refused even on
+// a double click's second press: that press reads the refusal while the
+// first goes through.
+func (a *app) continueCaptcha(c echo.Context, form url.Values) *captchaRefused {
+	err := a.checkCaptcha(c, form.Get(a.Captcha.Widget().Field), func(context.Context) (bool, error) {
+		return false, errNoRepeat
+	})
+	if refused, ok := err.(*captchaRefused); ok {
+		return refused
+	}
+	return nil
 }
 
 // Marks keeps short-lived notes where every portal of an instance sees

@@ -13,6 +13,7 @@ import (
 	"net/netip"
 	"net/url"
 	"runtime/debug"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -44,6 +45,7 @@ const (
 // Keys for values kept on the echo.Context.
 const (
 	nonceKey = "portal.cspNonce"
+	widenKey = "portal.cspWiden"
 	csrfKey  = "portal.csrfToken"
 )
 
@@ -271,33 +273,34 @@ func SecurityHeaders(production bool, formActionSources []string, widen ...func(
 
 			var extra CSPExtra
 			for _, w := range widen {
-				e := w(c)
-				extra.ImgSrc = append(extra.ImgSrc, e.ImgSrc...)
-				extra.ScriptSrc = append(extra.ScriptSrc, e.ScriptSrc...)
-				extra.FrameSrc = append(extra.FrameSrc, e.FrameSrc...)
-				extra.ConnectSrc = append(extra.ConnectSrc, e.ConnectSrc...)
-				extra.StyleSrc = append(extra.StyleSrc, e.StyleSrc...)
-				extra.FrameSelf = extra.FrameSelf || e.FrameSelf
-			}
-			frame, xfo := "'none'", "DENY"
-			if extra.FrameSelf {
-				frame, xfo = "'self'", "SAMEORIGIN"
-			}
-			policy := "default-src 'self'; script-src 'self' 'nonce-" + nonce + "'" + sources(extra.ScriptSrc) +
-				"; style-src 'self' 'nonce-" + nonce + "'" + sources(extra.StyleSrc) +
-				"; img-src 'self' data:" + sources(extra.ImgSrc)
-			if len(extra.FrameSrc) > 0 {
-				policy += "; frame-src 'self'" + sources(extra.FrameSrc)
-			}
-			if len(extra.ConnectSrc) > 0 {
-				policy += "; connect-src 'self'" + sources(extra.ConnectSrc)
+				extra = extra.with(w(c))
 			}
 			h := c.Response().Header()
-			h.Set("Content-Security-Policy", policy+"; object-src 'none'; base-uri 'none'; form-action "+
-				formActions+"; frame-ancestors "+frame)
+			setCSP := func(extra CSPExtra) {
+				frame, xfo := "'none'", "DENY"
+				if extra.FrameSelf {
+					frame, xfo = "'self'", "SAMEORIGIN"
+				}
+				policy := "default-src 'self'; script-src 'self' 'nonce-" + nonce + "'" + sources(extra.ScriptSrc) +
+					"; style-src 'self' 'nonce-" + nonce + "'" + sources(extra.StyleSrc) +
+					"; img-src 'self' data:" + sources(extra.ImgSrc)
+				if len(extra.FrameSrc) > 0 {
+					policy += "; frame-src 'self'" + sources(extra.FrameSrc)
+				}
+				if len(extra.ConnectSrc) > 0 {
+					policy += "; connect-src 'self'" + sources(extra.ConnectSrc)
+				}
+				h.Set("Content-Security-Policy", policy+"; object-src 'none'; base-uri 'none'; form-action "+
+					formActions+"; frame-ancestors "+frame)
+				h.Set("X-Frame-Options", xfo)
+			}
+			setCSP(extra)
+			// A page that learns only as it renders that it needs more
+			// (a widget shown on some flows of a path, not all) widens
+			// the policy then, before the body is written (widenCSP).
+			c.Set(widenKey, func(more CSPExtra) { extra = extra.with(more); setCSP(extra) })
 			h.Set("X-Content-Type-Options", "nosniff")
 			h.Set("Referrer-Policy", "strict-origin-when-cross-origin")
-			h.Set("X-Frame-Options", xfo)
 			h.Set("Cross-Origin-Opener-Policy", "same-origin")
 			h.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=(), usb=()")
 			if production {
@@ -317,6 +320,26 @@ func SecurityHeaders(production bool, formActionSources []string, widen ...func(
 type CSPExtra struct {
 	ImgSrc, ScriptSrc, FrameSrc, ConnectSrc, StyleSrc []string
 	FrameSelf                                         bool
+}
+
+// with is e widened by more.
+func (e CSPExtra) with(more CSPExtra) CSPExtra {
+	e.ImgSrc = append(slices.Clip(e.ImgSrc), more.ImgSrc...)
+	e.ScriptSrc = append(slices.Clip(e.ScriptSrc), more.ScriptSrc...)
+	e.FrameSrc = append(slices.Clip(e.FrameSrc), more.FrameSrc...)
+	e.ConnectSrc = append(slices.Clip(e.ConnectSrc), more.ConnectSrc...)
+	e.StyleSrc = append(slices.Clip(e.StyleSrc), more.StyleSrc...)
+	e.FrameSelf = e.FrameSelf || more.FrameSelf
+	return e
+}
+
+// widenCSP widens this request's policy (set by SecurityHeaders) by more;
+// call it before the response is written. Without SecurityHeaders it does
+// nothing.
+func widenCSP(c echo.Context, more CSPExtra) {
+	if f, ok := c.Get(widenKey).(func(CSPExtra)); ok {
+		f(more)
+	}
 }
 
 // sources is the valid origins of list as a CSP source list, each with a

@@ -241,6 +241,13 @@ func (a *app) renderSignUpContinue(c echo.Context, status int, f *flowT, form ur
 		}
 		return ""
 	}
+	var widget *views.Captcha
+	if a.continueNeedsCaptcha(c, f, get(signup.FieldEmail)) {
+		// The widget, and the policy that lets it run, only where the
+		// check is asked for: not on every flow of this path.
+		widget = a.captchaWidget(false)
+		widenCSP(c, a.captchaSources())
+	}
 	provider := ""
 	if f.Data.External != nil {
 		provider = f.Data.External.Provider
@@ -255,7 +262,8 @@ func (a *app) renderSignUpContinue(c echo.Context, status int, f *flowT, form ur
 		ShowEmail: fs.Shown["email_address"], RequireEmail: true, ShowPhone: fs.Shown["phone_number"], RequirePhone: true,
 		ShowUsername: fs.Shown["username"], RequireUsername: true,
 		ShowNames: fs.Shown["first_name"] || fs.Shown["last_name"], RequireNames: true, Errors: errs,
-		Legal: a.legalBox(fs.Shown[signup.FieldLegal], form != nil && ticked(form.Get(signup.FieldLegal)))}))
+		Legal:   a.legalBox(fs.Shown[signup.FieldLegal], form != nil && ticked(form.Get(signup.FieldLegal))),
+		Captcha: widget}))
 }
 
 // POST /sign-up/continue.
@@ -268,6 +276,14 @@ func (a *app) signUpContinue(c echo.Context) error {
 	form, _ := c.FormParams()
 	in := signupForm(form)
 	in.InvitationID = a.appInvitationTo(c, in.Email) // when the provider gave no address
+	// Bot protection, when the sign-up waits for it, comes before
+	// anything is stored or made (REQ-RL-04, REQ-IN-09).
+	in.BotChecked = true
+	if a.continueNeedsCaptcha(c, f, in.Email) {
+		if refused := a.continueCaptcha(c, form); refused != nil {
+			return a.renderSignUpContinue(c, refused.status, f, form, views.Errors{"": refused.msg})
+		}
+	}
 	sess, err := a.SignUp.Fill(ctx, f, in, a.meta(c))
 	if err != nil {
 		if fe, ok := asFormError(err); ok {

@@ -367,6 +367,9 @@ func signUpSubtitle(p SignUp) string {
 	if p.FlowID != "" && p.Legal != nil && !p.ShowEmail && !p.ShowPhone && !p.ShowUsername && !p.ShowNames {
 		return p.T("signup.consent_subtitle") // the box is all that is left
 	}
+	if p.FlowID != "" && p.Captcha != nil && !p.ShowEmail && !p.ShowPhone && !p.ShowUsername && !p.ShowNames {
+		return p.T("signup.captcha_subtitle") // the check is all that is left
+	}
 	if p.FlowID != "" && p.Provider != "" {
 		return p.T("signup.continue_subtitle_provider", "Provider", p.Provider)
 	}

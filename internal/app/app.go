@@ -352,7 +352,8 @@ func (p *Portal) wire(ctx context.Context, opt Options, ahead *token.PendingKey)
 		Fields:   signup.Fields{Shown: set(cfg.SignUpFieldsShown()), Required: set(cfg.SignUpFieldsRequired())},
 		EmailVia: emailVia, EmailAlt: emailAlt, PhoneRegion: cfg.PhoneRegion, Countries: countries,
 		LinkOtherDeviceSession: cfg.EmailLinkOtherDeviceSession, Restrict: restrictions,
-		Restricted: cfg.InviteOnly(), LegalConsent: cfg.LegalConsent}
+		Restricted: cfg.InviteOnly(), LegalConsent: cfg.LegalConsent,
+		BotProtection: bots != nil, BotBypass: cfg.CaptchaBypass()}
 	providers, err := oauth.FromConfig(cfg.OAuth, cfg.OIDC, &http.Client{Timeout: 10 * time.Second})
 	if err != nil {
 		return err

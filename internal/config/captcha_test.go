@@ -69,3 +69,55 @@ func TestCaptchaValidation(t *testing.T) {
 		}
 	}
 }
+
+// PORTAL_CAPTCHA_OAUTH_BYPASS names providers as their settings do: a
+// built-in one by its name, an OpenID one by its settings' name or its
+// provider name (oidc_…), in any case; each maps to the provider's name. A
+// name that is no configured provider stops start-up, naming the key and
+// the providers there are; so does a bypass without bot protection on.
+func TestCaptchaOAuthBypass(t *testing.T) {
+	on := map[string]string{"PORTAL_CAPTCHA_PROVIDER": "turnstile", "PORTAL_CAPTCHA_SITE_KEY": "site",
+		"PORTAL_CAPTCHA_SECRET_KEY":     secret,
+		"PORTAL_OAUTH_GOOGLE_CLIENT_ID": "g", "PORTAL_OAUTH_GOOGLE_CLIENT_SECRET": "gs",
+		"PORTAL_OIDC_CORP_ISSUER": "https://sso.corp.example", "PORTAL_OIDC_CORP_CLIENT_ID": "c"}
+	with := func(bypass string) map[string]string {
+		vars := map[string]string{"PORTAL_CAPTCHA_OAUTH_BYPASS": bypass}
+		for k, v := range on {
+			vars[k] = v
+		}
+		return vars
+	}
+	c, err := load(nil, on)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.CaptchaBypass()) != 0 {
+		t.Errorf("bypass by default: %v", c.CaptchaBypass())
+	}
+	for bypass, want := range map[string][]string{"google": {"google"}, "Google, corp": {"google", "oidc_corp"},
+		"oidc_corp": {"oidc_corp"}} {
+		c, err := load(nil, with(bypass))
+		if err != nil {
+			t.Fatalf("%q: %v", bypass, err)
+		}
+		got := c.CaptchaBypass()
+		if len(got) != len(want) {
+			t.Errorf("%q: bypass %v, want %v", bypass, got, want)
+		}
+		for _, name := range want {
+			if !got[name] {
+				t.Errorf("%q: bypass %v, want %v", bypass, got, want)
+			}
+		}
+	}
+	mustFail(t, nil, with("google,gitub"),
+		`PORTAL_CAPTCHA_OAUTH_BYPASS: "gitub" is not a configured sign-in provider; name one of corp, google`)
+	mustFail(t, nil, with("microsoft"), `PORTAL_CAPTCHA_OAUTH_BYPASS: "microsoft" is not a configured sign-in provider`)
+	mustFail(t, nil, map[string]string{"PORTAL_CAPTCHA_OAUTH_BYPASS": "google", "PORTAL_OAUTH_GOOGLE_CLIENT_ID": "g",
+		"PORTAL_OAUTH_GOOGLE_CLIENT_SECRET": "gs"}, "PORTAL_CAPTCHA_PROVIDER: required when other PORTAL_CAPTCHA_* settings are set")
+	delete(on, "PORTAL_OAUTH_GOOGLE_CLIENT_ID")
+	delete(on, "PORTAL_OAUTH_GOOGLE_CLIENT_SECRET")
+	delete(on, "PORTAL_OIDC_CORP_ISSUER")
+	delete(on, "PORTAL_OIDC_CORP_CLIENT_ID")
+	mustFail(t, nil, with("google"), `PORTAL_CAPTCHA_OAUTH_BYPASS: "google" is not a configured sign-in provider, and none is configured`)
+}

@@ -73,6 +73,10 @@ type Config struct {
 	CaptchaSecretKey string
 	CaptchaVerifyURL string
 	CaptchaScriptURL string
+	// CaptchaOAuthBypass names the sign-in providers whose sign-ups skip
+	// the check, as their settings name them (PORTAL_OAUTH_<NAME>_*,
+	// PORTAL_OIDC_<NAME>_*); CaptchaBypass maps them to provider names.
+	CaptchaOAuthBypass []string
 
 	Identifiers                 []string
 	SignUpFields                []string // shown on /sign-up; empty = identifiers, names, password

@@ -208,10 +208,11 @@ func (c *Config) CaptchaURLs() (verify, script string) {
 // echoed.
 func (c *Config) validateCaptcha(p *problems) {
 	on := c.CaptchaProvider != "" || c.CaptchaSiteKey != "" || c.CaptchaSecretKey != "" ||
-		c.CaptchaVerifyURL != "" || c.CaptchaScriptURL != ""
+		c.CaptchaVerifyURL != "" || c.CaptchaScriptURL != "" || len(c.CaptchaOAuthBypass) > 0
 	if !on {
 		return
 	}
+	c.validateCaptchaBypass(p)
 	switch c.CaptchaProvider {
 	case CaptchaTurnstile, CaptchaHCaptcha:
 	case "":
@@ -237,6 +238,66 @@ func (c *Config) validateCaptcha(p *problems) {
 			p.add("%s: %q must be an absolute https:// URL (http:// only on loopback, for tests), or empty for the provider's", key, v)
 		}
 	}
+}
+
+// validateCaptchaBypass refuses a bypass entry that names no configured
+// provider: a typo would otherwise check the sign-ups the operator meant
+// to let through, or, worse, look as if it let through one that is later
+// added under another name.
+func (c *Config) validateCaptchaBypass(p *problems) {
+	var configured []string
+	for name := range c.OAuth {
+		configured = append(configured, name)
+	}
+	for name := range c.OIDC {
+		configured = append(configured, name)
+	}
+	slices.Sort(configured)
+	configured = slices.Compact(configured)
+	for _, e := range c.CaptchaOAuthBypass {
+		if len(c.bypassed(e)) > 0 {
+			continue
+		}
+		if len(configured) == 0 {
+			p.add("PORTAL_CAPTCHA_OAUTH_BYPASS: %q is not a configured sign-in provider, and none is configured (PORTAL_OAUTH_<NAME>_*, PORTAL_OIDC_<NAME>_*); remove it", e)
+			continue
+		}
+		p.add("PORTAL_CAPTCHA_OAUTH_BYPASS: %q is not a configured sign-in provider; name one of %s, as in PORTAL_OAUTH_<NAME>_* and PORTAL_OIDC_<NAME>_*",
+			e, strings.Join(configured, ", "))
+	}
+}
+
+// bypassed is the provider names (oauth.Provider.Name) a bypass entry
+// stands for: a built-in provider by its own name (github), an OpenID one
+// by its settings' name (corp, for PORTAL_OIDC_CORP_*) or its provider
+// name (oidc_corp). None when it names no configured provider.
+func (c *Config) bypassed(entry string) []string {
+	e := strings.ToLower(strings.TrimSpace(entry))
+	var out []string
+	if _, ok := c.OAuth[e]; ok {
+		out = append(out, e)
+	}
+	if _, ok := c.OIDC[e]; ok {
+		out = append(out, "oidc_"+e)
+	}
+	if rest, ok := strings.CutPrefix(e, "oidc_"); ok {
+		if _, ok := c.OIDC[rest]; ok {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// CaptchaBypass is the set of provider names (oauth.Provider.Name) whose
+// sign-ups skip bot protection (PORTAL_CAPTCHA_OAUTH_BYPASS).
+func (c *Config) CaptchaBypass() map[string]bool {
+	out := map[string]bool{}
+	for _, e := range c.CaptchaOAuthBypass {
+		for _, name := range c.bypassed(e) {
+			out[name] = true
+		}
+	}
+	return out
 }
 
 // isLoopback reports whether host is localhost or a loopback address.

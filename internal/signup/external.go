@@ -2,6 +2,7 @@ package signup
 
 import (
 	"context"
+	"slices"
 
 	"github.com/portalhq/portal/internal/apperr"
 	"github.com/portalhq/portal/internal/flow"
@@ -92,6 +93,13 @@ func (s *Service) StartExternal(ctx context.Context, clientID string, x flow.Ext
 		// step that asks for what is missing, before any account exists.
 		d.Missing = append(d.Missing, FieldLegal)
 	}
+	if s.BotProtection && !s.BotBypass[x.Provider] && !s.Restricted && !invited {
+		// A provider account is no proof of a person (REQ-RL-04): the
+		// check the sign-up form asks for comes on that step too, before
+		// any account exists. An invitation is proof enough, as on the
+		// form, and only invitees sign up on a restricted instance.
+		d.Missing = append(d.Missing, FieldCaptcha)
+	}
 	now := s.Clock.Now()
 	f := &flow.Flow{ID: id.New(id.SignUp), Kind: flow.SignUp, ClientID: clientID, Status: flow.MissingRequirements,
 		Identifier: d.Email, RedirectURL: redirectURL, CreatedAt: now, UpdatedAt: now, ExpireAt: now.Add(flow.Lifetime),
@@ -131,6 +139,9 @@ func (s *Service) MissingFields(f *flow.Flow) Fields {
 func (s *Service) Fill(ctx context.Context, f *flow.Flow, in Form, m flow.Meta) (*session.Session, error) {
 	if f.Status != flow.MissingRequirements || len(f.Data.Missing) == 0 {
 		return nil, ErrFlowGone
+	}
+	if slices.Contains(f.Data.Missing, FieldCaptcha) && !in.BotChecked {
+		return nil, ErrBotCheck
 	}
 	d, err := s.validate(ctx, in, s.MissingFields(f), true)
 	if err != nil {

@@ -74,6 +74,11 @@ const (
 	// FieldLegal is the box agreeing to the instance's legal documents,
 	// named as Clerk names the missing requirement.
 	FieldLegal = "legal_accepted"
+	// FieldCaptcha is the bot-protection check a new account through a
+	// provider must pass (BotProtection) before it exists: not a form
+	// field the service reads, but a requirement the step that asks for
+	// missing fields shows, and the caller checks (Form.BotChecked).
+	FieldCaptcha = "captcha"
 )
 
 // Fields says which sign-up fields are shown and which are required.
@@ -116,6 +121,13 @@ type Service struct {
 	// form or, through a provider, on the step that asks for what is
 	// missing (FieldLegal); the time becomes the user's LegalAcceptedAt.
 	LegalConsent bool
+	// BotProtection is PORTAL_CAPTCHA_PROVIDER set: a provider sign-up
+	// that would make a new account waits for the bot-protection check
+	// (FieldCaptcha) on the step that asks for missing fields, except
+	// through a provider named in BotBypass (PORTAL_CAPTCHA_OAUTH_BYPASS,
+	// by provider name), for an invitee, or on a restricted instance.
+	BotProtection bool
+	BotBypass     map[string]bool
 	// Domains, when set, gives the new account its automatic invitations
 	// and suggestions.
 	Domains Enroller
@@ -148,7 +160,16 @@ type Form struct {
 	// Captcha is the hash of the bot-protection token the form passed
 	// with (captcha.Hash), kept on the flow for Repeat; "" without one.
 	Captcha string
+	// BotChecked is the caller's word, on the step that asks for missing
+	// fields, that the bot-protection check a provider sign-up waits for
+	// (FieldCaptcha) was passed, or is not needed (an invitee's address,
+	// bot protection since turned off).
+	BotChecked bool
 }
+
+// ErrBotCheck refuses to fill a provider sign-up that waits for the
+// bot-protection check without it: the caller checks the token first.
+var ErrBotCheck = apperr.New(apperr.Invalid, "Please complete the check that you're not a robot.").T("error.captcha.invalid")
 
 // ErrLegalRequired is the consent box's message when it was not ticked.
 var ErrLegalRequired = apperr.Field(apperr.Invalid, FieldLegal,
