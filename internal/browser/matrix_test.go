@@ -58,7 +58,7 @@ func TestEveryPageInEveryTheme(t *testing.T) {
 		t.Skip("browser test: `make unit` (-short) leaves it out; `make test` runs it")
 	}
 	script := axeScript(t)
-	// 77 pages × 6 themes take about three minutes alone on two cores; the
+	// 78 pages × 6 themes take about four minutes alone on two cores; the
 	// other browser tests run beside it in `make test`.
 	shots, timeout := os.Getenv("PORTAL_SCREENSHOTS"), 9*time.Minute
 	if shots != "" {

@@ -90,6 +90,10 @@ var pages = []portalPage{
 	{name: "sign-up-consent", route: "/sign-up/continue", path: flow("/sign-up/continue?sign_up=", (*states).signUpConsentFlow), h1: "Almost there"},
 	{name: "sign-up-consent-not-ticked", path: flow("/sign-up/continue?sign_up=", (*states).signUpConsentFlow), h1: "Almost there",
 		status: http.StatusUnprocessableEntity, submit: &formStep{form: `form[action^="/sign-up/continue"]`}},
+	// Bot protection on a provider sign-up: the same step, with the widget.
+	{name: "sign-up-continue-bot-check", who: stranger, botProtected: true,
+		path: flow("/sign-up/continue?sign_up=", (*states).signUpBotCheckFlow), h1: "Almost there",
+		shows: `form .cf-turnstile[data-loaded="true"] iframe`},
 
 	// Signed in.
 	{name: "home", route: "/", who: member, path: at("/"), h1: "You're signed in"},
@@ -210,6 +214,7 @@ func (s *states) signUpEmailFlow() string    { return s.signUpEmail }
 func (s *states) signUpPhoneFlow() string    { return s.signUpPhone }
 func (s *states) signUpContinueFlow() string { return s.signUpContinue }
 func (s *states) signUpConsentFlow() string  { return s.signUpConsent }
+func (s *states) signUpBotCheckFlow() string { return s.signUpBotCheck }
 func (s *states) addEmailFlow() string       { return s.addEmail }
 func (s *states) emailPrimary() string       { return s.emailID + "/primary" }
 func (s *states) emailRemove() string        { return s.emailID + "/remove" }

@@ -79,6 +79,7 @@ type states struct {
 	signUpEmail, signUpPhone    string // sign-up flows (sua_…) waiting for a code
 	signUpContinue              string // a provider sign-up missing the email address (and the consent box)
 	signUpConsent               string // a provider sign-up missing the consent box alone
+	signUpBotCheck              string // a provider sign-up on the bot-protected portal, waiting for the check
 	addEmail, addEmailLink      string // Ada adding an address: its flow and emailed link
 	emailID, phoneID            string // Ada's identifiers
 	unverifiedEmail             string // an address the operator gave Ada unverified
@@ -374,6 +375,14 @@ func (m *matrix) setUp() {
 	visitor.load("continue with Corp SSO again", chromedp.Click(chromedp.CSS(`a.cl-socialButtonsBlockButton__oidc_corp`)))
 	visitor.expectURL(m.p.URL + "/sign-up/continue?")
 	s.signUpConsent = queryOf(m.t, visitor.url(), "sign_up")
+	// On the bot-protected portal a provider sign-up waits for the check
+	// too (no PORTAL_CAPTCHA_OAUTH_BYPASS), with the consent box.
+	m.op.SetUser("corp-zoe", "zoe@example.com", true, "Zoe", "Li")
+	bot := m.browser[stranger]
+	bot.open(m.bp.URL + "/sign-in")
+	bot.load("continue with Corp SSO on the bot-protected portal", chromedp.Click(chromedp.CSS(`a.cl-socialButtonsBlockButton__oidc_corp`)))
+	bot.expectURL(m.bp.URL + "/sign-up/continue?")
+	s.signUpBotCheck = queryOf(m.t, bot.url(), "sign_up")
 
 	// Judy's password is marked as compromised (through the Backend API,
 	// as an app's server would): typed right, it leads into the reset,
