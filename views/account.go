@@ -13,6 +13,17 @@ func imageField(p Page, errMsg string) field {
 		Attrs: templ.OrderedAttributes{{Key: "accept", Value: "image/png,image/jpeg,image/gif,image/webp"}}}
 }
 
+// languageField is the account's language, from those the portal speaks,
+// each named in itself and marked with its lang.
+func languageField(p UserProfile) field {
+	f := field{Name: "locale", Label: p.T("account.language.label"), Hint: p.T("account.language.hint"),
+		Autocomplete: "language", Value: p.Language, Error: p.Errors["locale"], Options: []option{}}
+	for _, l := range p.Languages {
+		f.Options = append(f.Options, option{Value: l.Locale, Label: l.Name, Lang: l.Locale})
+	}
+	return f
+}
+
 func profileFields(p UserProfile) []field {
 	fields := []field{
 		{Name: "first_name", Label: p.T("field.first_name"), Type: "text", Value: p.FirstName, Autocomplete: "given-name",

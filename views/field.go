@@ -29,9 +29,20 @@ type field struct {
 	// field, which the focus skips when it lands on that field.
 	DescribedBy string
 	Attrs       templ.OrderedAttributes // inputmode, pattern, minlength…
+	// Options, when not nil, make the field a list to choose from (a
+	// <select>) rather than typed text; the option whose Value is the
+	// field's Value is chosen.
+	Options []option
 	// labelMsg and hintMsg are catalog messages shown when Label or Hint
 	// is empty, for fields built without the page at hand.
 	labelMsg, hintMsg msg
+}
+
+// option is one choice of a list field: its value, what it shows, and
+// the language that is in when it is not the page's (a language's name
+// in itself), so that a screen reader says it right.
+type option struct {
+	Value, Label, Lang string
 }
 
 func (f field) id() string      { return f.key() + "-field" }

@@ -90,6 +90,16 @@ func invitationEmailsField(p OrgInvitations) field {
 		Required: true, Attrs: emailAttrs()}
 }
 
+// invitationRoleField is the role an invitation gives, from the
+// organization's roles.
+func invitationRoleField(p OrgInvitations) field {
+	f := field{Name: "role", Label: p.T("org.field.role"), Value: p.Role, Error: p.Errors["role"], Options: []option{}}
+	for _, r := range p.Roles {
+		f.Options = append(f.Options, option{Value: r.Key, Label: r.Name})
+	}
+	return f
+}
+
 func slugAttrs() templ.OrderedAttributes {
 	return templ.OrderedAttributes{{Key: "maxlength", Value: "64"}, {Key: "pattern", Value: "[a-z0-9]([a-z0-9\\-]*[a-z0-9])?"},
 		{Key: "autocapitalize", Value: "none"}, {Key: "spellcheck", Value: "false"}}

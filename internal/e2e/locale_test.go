@@ -204,7 +204,7 @@ func TestAccountPageSetsTheLanguage(t *testing.T) {
 
 	pg := b.get("/user")
 	sel := pg.Doc.Find(`form[action="/user/language"] select[name="locale"]`)
-	if id, _ := sel.Attr("id"); id == "" || pg.Doc.Find(`label[for="`+id+`"]`).Text() != "Preferred language" {
+	if id, _ := sel.Attr("id"); id == "" || strings.TrimSpace(pg.Doc.Find(`label[for="`+id+`"]`).Text()) != "Preferred language" {
 		t.Errorf("the language list has no label of its own: id %q", id)
 	}
 	var got []string
