@@ -97,19 +97,29 @@ func (a *app) continueNeedsCaptcha(c echo.Context, f *flowT, typedEmail string) 
 	return !a.captchaExempt(c, firstNonEmpty(f.Data.Email, typedEmail))
 }
 
-// continueCaptcha checks the token posted to /sign-up/continue. Nothing
-// was stored with a passed token here (the account is made at once, or
-// the flow moves on), so a token the provider has seen is refused even on
-// a double click's second press: that press reads the refusal while the
-// first goes through.
-func (a *app) continueCaptcha(c echo.Context, form url.Values) *captchaRefused {
-	err := a.checkCaptcha(c, form.Get(a.Captcha.Widget().Field), func(context.Context) (bool, error) {
-		return false, errNoRepeat
+// continueCaptcha checks the token posted to /sign-up/continue for f.
+// Nothing is stored with a passed token here (the account is made at
+// once, or the flow moves on), so a token the provider has seen passes
+// only when this flow has moved past the step meanwhile: the same form
+// sent a moment earlier (a double click) passed the check and made the
+// account or moved on. moved is then the flow as that press left it,
+// for the answer to follow; a spent token makes nothing new.
+func (a *app) continueCaptcha(c echo.Context, f *flowT, form url.Values) (moved *flowT, refused *captchaRefused) {
+	err := a.checkCaptcha(c, form.Get(a.Captcha.Widget().Field), func(ctx context.Context) (bool, error) {
+		g, err := a.SignUp.Load(ctx, a.clientID(c), f.ID)
+		if err != nil {
+			return false, errNoRepeat
+		}
+		if g.Status == flow.Complete || g.Version != f.Version {
+			moved = g
+			return true, nil
+		}
+		return false, nil
 	})
 	if refused, ok := err.(*captchaRefused); ok {
-		return refused
+		return nil, refused
 	}
-	return nil
+	return moved, nil
 }
 
 // Marks keeps short-lived notes where every portal of an instance sees

@@ -11,6 +11,7 @@ import (
 	"github.com/portalhq/portal/internal/account"
 	"github.com/portalhq/portal/internal/apperr"
 	"github.com/portalhq/portal/internal/avatar"
+	"github.com/portalhq/portal/internal/flow"
 	"github.com/portalhq/portal/internal/i18n"
 	"github.com/portalhq/portal/internal/oauth"
 	"github.com/portalhq/portal/internal/session"
@@ -273,6 +274,11 @@ func (a *app) signUpContinue(c echo.Context) error {
 	if err != nil {
 		return a.flowGone(c, err)
 	}
+	if f.Status == flow.Complete {
+		// The same form sent a moment earlier (a double click, or back
+		// and Continue again) made the account.
+		return a.finished(c, f, signup.ErrFlowGone)
+	}
 	form, _ := c.FormParams()
 	in := signupForm(form)
 	in.InvitationID = a.appInvitationTo(c, in.Email) // when the provider gave no address
@@ -280,12 +286,19 @@ func (a *app) signUpContinue(c echo.Context) error {
 	// anything is stored or made (REQ-RL-04, REQ-IN-09).
 	in.BotChecked = true
 	if a.continueNeedsCaptcha(c, f, in.Email) {
-		if refused := a.continueCaptcha(c, form); refused != nil {
+		moved, refused := a.continueCaptcha(c, f, form)
+		if refused != nil {
 			return a.renderSignUpContinue(c, refused.status, f, form, views.Errors{"": refused.msg})
+		}
+		if moved != nil {
+			return a.continuedMeanwhile(c, moved)
 		}
 	}
 	sess, err := a.SignUp.Fill(ctx, f, in, a.meta(c))
 	if err != nil {
+		if done, err := a.completedMeanwhile(c, f, err); done || err != nil {
+			return err
+		}
 		if fe, ok := asFormError(err); ok {
 			return a.renderSignUpContinue(c, http.StatusUnprocessableEntity, f, form, a.fieldErrors(c, fe))
 		}
@@ -295,6 +308,16 @@ func (a *app) signUpContinue(c echo.Context) error {
 		return err
 	}
 	return a.signUpDone(c, f, sess, nil)
+}
+
+// continuedMeanwhile answers a continue form that another copy of itself,
+// sent a moment earlier, got past: to the app when that one made the
+// account, else to the step it moved the sign-up on to.
+func (a *app) continuedMeanwhile(c echo.Context, g *flowT) error {
+	if g.Status == flow.Complete {
+		return a.finished(c, g, signup.ErrFlowGone)
+	}
+	return c.Redirect(http.StatusSeeOther, stepURL(g))
 }
 
 func firstNonEmpty(v ...string) string {

@@ -35,10 +35,17 @@ type siteverify struct {
 	// host is the site a passed check names ("localhost", the test
 	// portal's, unless changed).
 	host string
+	// holdPass, when set before the first request, makes a passing
+	// answer wait until a spent token has been answered (or 5 s): the
+	// first press of a double click still checking when the second
+	// learns that its token was spent.
+	holdPass  bool
+	spentOnce sync.Once
+	spent     chan struct{}
 }
 
 func newSiteverify(t *testing.T, pass ...string) *siteverify {
-	s := &siteverify{pass: map[string]bool{}, used: map[string]bool{}, host: "localhost"}
+	s := &siteverify{pass: map[string]bool{}, used: map[string]bool{}, host: "localhost", spent: make(chan struct{})}
 	for _, p := range pass {
 		s.pass[p] = true
 	}
@@ -51,16 +58,25 @@ func newSiteverify(t *testing.T, pass ...string) *siteverify {
 		s.got = append(s.got, r.PostForm)
 		tok := r.PostForm.Get("response")
 		ans := map[string]any{"success": false, "error-codes": []string{"invalid-input-response"}}
+		hold := false
 		switch {
 		case r.PostForm.Get("secret") != captchaSecret:
 			ans["error-codes"] = []string{"invalid-input-secret"}
 		case s.used[tok]:
 			ans["error-codes"] = []string{"timeout-or-duplicate"}
+			defer s.spentOnce.Do(func() { close(s.spent) })
 		case s.pass[tok]:
 			s.used[tok] = true
 			ans = map[string]any{"success": true, "error-codes": []string{}, "hostname": s.host}
+			hold = s.holdPass
 		}
 		s.mu.Unlock()
+		if hold {
+			select {
+			case <-s.spent:
+			case <-time.After(5 * time.Second):
+			}
+		}
 		w.Header().Set("Content-Type", "application/json")
 		_ = json.NewEncoder(w).Encode(ans)
 	}))
