@@ -146,6 +146,9 @@ func serve(ctx context.Context, cfg *config.Config, getenv func(string) string, 
 	go debug.FreeOSMemory()
 	p.Log.Info("portal is ready", "open", cfg.BaseURL+"/sign-in", "listen", l.Addr().String(),
 		"env", cfg.Env, "database", p.Store.Dialect())
+	if pk := cfg.PublishableKey(); pk != "" {
+		p.Log.Info("publishable key for Clerk's SDKs in relying apps", "publishable_key", pk)
+	}
 	if pace != (gcPace{}) {
 		tick := time.NewTicker(time.Minute)
 		defer tick.Stop()

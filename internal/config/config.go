@@ -5,6 +5,7 @@ package config
 
 import (
 	"bytes"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -538,6 +539,22 @@ func (c *Config) Waitlist() bool { return c.SignUpMode == SignUpWaitlist }
 // Secure reports whether the portal is served over HTTPS, which decides the
 // Secure cookie attribute and __Host- prefixes.
 func (c *Config) Secure() bool { return strings.HasPrefix(c.BaseURL, "https://") }
+
+// PublishableKey is the key Clerk's SDKs take to find the portal as
+// their Frontend API: "pk_live_" and, in base64, the issuer (the base URL
+// without its scheme) and "$". The SDK accepts only a name with a dot in
+// it, so an instance on http://localhost has none (""). The SDK sends
+// browsers to https:// on that name; an instance served over http:// is
+// reached by the SDK's proxyUrl option (its base URL). "live" because
+// Clerk's development keys start a development-browser exchange, which
+// the portal does not speak; the key is public, as Clerk's are.
+func (c *Config) PublishableKey() string {
+	u, err := url.Parse(c.BaseURL)
+	if err != nil || !strings.Contains(u.Hostname(), ".") {
+		return ""
+	}
+	return "pk_live_" + base64.StdEncoding.EncodeToString([]byte(u.Host+strings.TrimSuffix(u.Path, "/")+"$"))
+}
 
 // BaseHost is the base URL's host name, without a port: the site people
 // see the portal's pages on.

@@ -4,6 +4,7 @@
 package portaltest
 
 import (
+	"cmp"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
@@ -48,6 +49,10 @@ type Options struct {
 	// DevOutbox sends mail to the development outbox (/dev/outbox), as an
 	// instance without SMTP settings does, instead of over SMTP.
 	DevOutbox bool
+	// Host names the portal in its base URL: "localhost" unless set (for
+	// a dotted name such as "127.0.0.1", which Clerk's publishable keys
+	// need).
+	Host string
 }
 
 // FastHasher hashes with small argon2id parameters so tests stay fast.
@@ -63,7 +68,8 @@ func Start(t testing.TB, opt Options) *Portal {
 		t.Fatal(err)
 	}
 	port := l.Addr().(*net.TCPAddr).Port
-	base := fmt.Sprintf("http://localhost:%d", port)
+	host := cmp.Or(opt.Host, "localhost")
+	base := fmt.Sprintf("http://%s:%d", host, port)
 	var pool *x509.CertPool
 	if opt.TLS {
 		cert, certPool, err := testcert.SelfSigned()
@@ -71,7 +77,7 @@ func Start(t testing.TB, opt Options) *Portal {
 			t.Fatal(err)
 		}
 		l = tls.NewListener(l, &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12})
-		base, pool = fmt.Sprintf("https://localhost:%d", port), certPool
+		base, pool = fmt.Sprintf("https://%s:%d", host, port), certPool
 	}
 	env := map[string]string{
 		"PORTAL_ADDR":         l.Addr().String(),

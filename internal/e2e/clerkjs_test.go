@@ -1,0 +1,186 @@
+package e2e
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/go-jose/go-jose/v4"
+	"github.com/go-jose/go-jose/v4/jwt"
+	"github.com/jonboulle/clockwork"
+
+	"github.com/portalhq/portal/internal/config"
+	"github.com/portalhq/portal/internal/testutil/portaltest"
+)
+
+// clerkBackendVersion is the @clerk/backend `make deps` installs from the
+// npm registry (Makefile CLERK_BACKEND_VERSION); it is not kept here.
+const clerkBackendVersion = "3.25.0"
+
+// clerkBackend is the path of @clerk/backend, from PORTAL_TEST_CLERK_BACKEND
+// or where `make deps` puts it. Missing, or without Node.js, the test
+// fails: a skipped check of the SDK would read as a passing one.
+func clerkBackend(t *testing.T) string {
+	t.Helper()
+	path := os.Getenv("PORTAL_TEST_CLERK_BACKEND")
+	if path == "" {
+		if dir, err := os.UserCacheDir(); err == nil {
+			path = filepath.Join(dir, "portal-test", "clerk-backend", "node_modules", "@clerk", "backend")
+		}
+	}
+	if _, err := os.Stat(filepath.Join(path, "package.json")); err != nil {
+		t.Fatalf("@clerk/backend %s is needed for this test and was not found (%v): run `make deps`, which installs it "+
+			"from the npm registry, or set PORTAL_TEST_CLERK_BACKEND=/path/to/node_modules/@clerk/backend", clerkBackendVersion, err)
+	}
+	if _, err := exec.LookPath("node"); err != nil {
+		t.Fatalf("Node.js 20 or later is needed to run @clerk/backend: %v", err)
+	}
+	return path
+}
+
+// clerkState is what authenticateRequest decided for one request.
+type clerkState struct {
+	Status    string `json:"status"`
+	Reason    string `json:"reason"`
+	UserID    string `json:"userId"`
+	SessionID string `json:"sessionId"`
+	OrgID     string `json:"orgId"`
+	OrgRole   string `json:"orgRole"`
+	Location  string `json:"location"`
+}
+
+type clerkRequest struct {
+	URL     string            `json:"url"`
+	Headers map[string]string `json:"headers"`
+}
+
+// authenticate runs Clerk's authenticateRequest on reqs as an app's
+// server set up for the portal does: the portal's publishable key, the
+// secret key with the portal as apiUrl (for the JWKS), the portal as
+// proxyUrl (it is served over http here), and the app's origins.
+func authenticate(t *testing.T, sdk string, p *portaltest.Portal, parties []string, reqs ...clerkRequest) []clerkState {
+	t.Helper()
+	pk := (&config.Config{BaseURL: p.URL}).PublishableKey()
+	if pk == "" {
+		t.Fatalf("no publishable key for %s", p.URL)
+	}
+	in, err := json.Marshal(map[string]any{
+		"sdk":      sdk,
+		"client":   map[string]any{"secretKey": p.SecretKey, "publishableKey": pk, "apiUrl": p.URL},
+		"options":  map[string]any{"proxyUrl": p.URL, "authorizedParties": parties},
+		"requests": reqs,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command("node", filepath.Join("testdata", "clerk_authenticate.cjs"))
+	cmd.Stdin = bytes.NewReader(in)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("node: %v\n%s", err, stderr.String())
+	}
+	var states []clerkState
+	if err := json.Unmarshal(out, &states); err != nil || len(states) != len(reqs) {
+		t.Fatalf("node answered %q (%v), want %d states", out, err, len(reqs))
+	}
+	return states
+}
+
+// appPage is a browser's request for a page of the app at target: the
+// cookies b holds for it, as a navigation sends them.
+func appPage(b *browser, target string) clerkRequest {
+	u, _ := url.Parse(target)
+	var cookies []string
+	for _, c := range b.jar.Cookies(u) {
+		cookies = append(cookies, c.Name+"="+c.Value)
+	}
+	return clerkRequest{URL: target, Headers: map[string]string{
+		"cookie": strings.Join(cookies, "; "), "sec-fetch-dest": "document", "accept": "text/html"}}
+}
+
+// A relying app whose server uses Clerk's own SDK (@clerk/backend's
+// authenticateRequest, which Clerk's framework middlewares are built on)
+// works with the portal: it reads the portal's session token from the
+// cookie or an Authorization header and verifies it with the JWKS the
+// Backend API serves; an expired token sends the browser through the
+// portal's handshake, which comes back with a fresh one; after sign-out
+// the handshake clears the cookies and the SDK reads the person as signed
+// out, with no loop. A token issued for another app is refused (azp). The
+// active organization and role come through as the SDK's orgId and
+// orgRole.
+func TestClerkBackendAuthenticateRequest(t *testing.T) {
+	sdk := clerkBackend(t)
+	// The portal's clock runs ten minutes behind, so the token the
+	// sign-up hands back has expired for the SDK, which keeps real time.
+	clock := clockwork.NewFakeClockAt(time.Now().Add(-10 * time.Minute))
+	p := portaltest.Start(t, portaltest.Options{Host: "127.0.0.1", Clock: clock,
+		Env: map[string]string{"PORTAL_ALLOWED_REDIRECT_ORIGINS": "http://127.0.0.1:*"}})
+	const app = "http://127.0.0.1:3000/dashboard"
+	parties := []string{"http://127.0.0.1:3000"}
+	b := newBrowser(t, p)
+	wantHandBack(t, signUp(t, p, b, "ada@example.com", app), http.StatusSeeOther, app)
+
+	st := authenticate(t, sdk, p, parties, appPage(b, app))[0]
+	handshake := p.URL + "/v1/client/handshake?redirect_url=" + url.QueryEscape(app) + "&"
+	if st.Status != "handshake" || !strings.HasPrefix(st.Location, handshake) {
+		t.Fatalf("an expired token: %+v, want a handshake through %s…", st, handshake)
+	}
+
+	clock.Advance(10 * time.Minute)
+	back := b.getRaw(st.Location)
+	token := wantHandBack(t, back, http.StatusTemporaryRedirect, app)
+	var c claims
+	if parsed, err := jwt.ParseSigned(token, []jose.SignatureAlgorithm{jose.RS256}); err != nil || parsed.UnsafeClaimsWithoutVerification(&c) != nil {
+		t.Fatalf("the handshake's token does not parse: %v", err)
+	}
+
+	bearer := clerkRequest{URL: "http://127.0.0.1:3000/api/me", Headers: map[string]string{"authorization": "Bearer " + token}}
+	for i, st := range authenticate(t, sdk, p, parties, appPage(b, app), bearer) {
+		if st.Status != "signed-in" || st.UserID != c.Subject || st.SessionID != c.SID {
+			t.Errorf("request %d with the fresh token: %+v, want signed in as %s in %s", i+1, st, c.Subject, c.SID)
+		}
+	}
+	if st := authenticate(t, sdk, p, []string{"http://127.0.0.1:9999"}, appPage(b, app))[0]; st.Status != "signed-out" {
+		t.Errorf("another app's server: %+v, want signed out (the token's azp is this app)", st)
+	}
+
+	// With an organization active, the SDK reads it from the token.
+	org := verifyOrg(t, p, wantHandBack(t, b.submit(b.get(withRedirect("/create-organization", app)), createOrgForm,
+		map[string]string{"name": "Acme Rockets"}), http.StatusSeeOther, app))
+	if st := authenticate(t, sdk, p, parties, appPage(b, app))[0]; st.Status != "signed-in" || st.OrgID != org.OrgID || st.OrgRole != "org:admin" {
+		t.Errorf("with %s active: %+v, want it as orgId with the role org:admin", org.OrgID, st)
+	}
+
+	uat := b.cookie("__client_uat")
+	out := b.submit(b.get("/sign-out"), signOutForm, nil)
+	if out.Status >= 400 {
+		t.Fatalf("sign-out: %d\n%s", out.Status, out.text())
+	}
+	if st := authenticate(t, sdk, p, parties, appPage(b, app))[0]; st.Status != "signed-out" {
+		t.Errorf("after sign-out: %+v, want signed out", st)
+	}
+	// An app still holding the signed-in __client_uat but no token (its
+	// cookies from before the sign-out, say) asks the portal, which
+	// clears them; the SDK then reads signed out and sends no one round.
+	stale := appPage(b, app)
+	stale.Headers["cookie"] = "__client_uat=" + uat
+	st = authenticate(t, sdk, p, parties, stale)[0]
+	if st.Status != "handshake" || !strings.HasPrefix(st.Location, handshake) {
+		t.Fatalf("a stale __client_uat: %+v, want a handshake", st)
+	}
+	if back := b.getRaw(st.Location); back.Status != http.StatusTemporaryRedirect || back.Header.Get("Location") != app {
+		t.Fatalf("the handshake of a signed-out browser: %d to %q, want 307 to %s", back.Status, back.Header.Get("Location"), app)
+	}
+	if st := authenticate(t, sdk, p, parties, appPage(b, app))[0]; st.Status != "signed-out" {
+		t.Errorf("after the signed-out handshake: %+v, want signed out", st)
+	}
+}

@@ -1,0 +1,33 @@
+// Runs @clerk/backend's authenticateRequest, as a relying app's server
+// does, on the requests described on stdin, and prints what it decided.
+// Input: {"sdk": path to @clerk/backend, "client": createClerkClient's
+// options, "options": authenticateRequest's options, "requests":
+// [{"url", "headers"}]}. Output: one object per request.
+'use strict';
+const fs = require('node:fs');
+
+async function main() {
+  const input = JSON.parse(fs.readFileSync(0, 'utf8'));
+  const { createClerkClient } = require(input.sdk);
+  const clerk = createClerkClient(input.client);
+  const out = [];
+  for (const r of input.requests) {
+    const state = await clerk.authenticateRequest(new Request(r.url, { headers: r.headers }), input.options);
+    const auth = state.isAuthenticated ? state.toAuth() : null;
+    out.push({
+      status: state.status,
+      reason: state.reason || '',
+      userId: auth?.userId || '',
+      sessionId: auth?.sessionId || '',
+      orgId: auth?.orgId || '',
+      orgRole: auth?.orgRole || '',
+      location: state.headers.get('location') || '',
+    });
+  }
+  process.stdout.write(JSON.stringify(out));
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
