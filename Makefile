@@ -9,13 +9,14 @@ AXE_VERSION := 4.14.1
 CACHE ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/portal-test
 PORTAL_TEST_AXE ?= $(CACHE)/axe/node_modules/axe-core/axe.min.js
 export PORTAL_TEST_AXE
-# Clerk's @clerk/backend (Node.js) checks that a relying app using Clerk's
-# SDK works with the portal; `make deps` installs it the same way.
-CLERK_BACKEND_VERSION := 3.25.0
-PORTAL_TEST_CLERK_BACKEND ?= $(CACHE)/clerk-backend/node_modules/@clerk/backend
-export PORTAL_TEST_CLERK_BACKEND
+# Clerk's Node.js SDKs (@clerk/backend, and @clerk/express on Express)
+# check that a relying app using Clerk's SDK works with the portal; `make
+# deps` installs them the same way.
+CLERK_NPM := @clerk/backend@3.25.0 @clerk/express@2.1.70 express@5.3.0
+PORTAL_TEST_CLERK_MODULES ?= $(CACHE)/clerk-js/node_modules
+export PORTAL_TEST_CLERK_MODULES
 
-.PHONY: run test unit bench generate check-generated lint deps postgres chromium axe clerk-backend build screenshots vulncheck
+.PHONY: run test unit bench generate check-generated lint deps postgres chromium axe clerk-js build screenshots vulncheck
 
 ## run: start a development portal (SQLite under ./data, dev outbox, no configuration)
 run:
@@ -63,7 +64,7 @@ screenshots: chromium axe
 	@echo "written: screenshots/<theme>/<page>.desktop.png and .phone.png"
 
 ## deps: start or install what the tests need (PostgreSQL running, Chromium and axe-core installed)
-deps: postgres chromium axe clerk-backend
+deps: postgres chromium axe clerk-js
 
 postgres:
 	@if ! pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then \
@@ -98,11 +99,12 @@ axe:
 		npm install --silent --no-audit --no-fund --prefix "$(CACHE)/axe" axe-core@$(AXE_VERSION) >/dev/null || exit 1; \
 	fi
 
-clerk-backend: axe
-	@if ! grep -qs '"version": "$(CLERK_BACKEND_VERSION)"' "$(PORTAL_TEST_CLERK_BACKEND)/package.json"; then \
-		echo "installing @clerk/backend $(CLERK_BACKEND_VERSION) into $(CACHE)/clerk-backend (npm)..."; \
-		npm install --silent --no-audit --no-fund --prefix "$(CACHE)/clerk-backend" @clerk/backend@$(CLERK_BACKEND_VERSION) >/dev/null || exit 1; \
+clerk-js: axe
+	@if [ "$$(cat "$(CACHE)/clerk-js/installed" 2>/dev/null)" != "$(CLERK_NPM)" ]; then \
+		echo "installing $(CLERK_NPM) into $(CACHE)/clerk-js (npm)..."; \
+		npm install --silent --no-audit --no-fund --prefix "$(CACHE)/clerk-js" $(CLERK_NPM) >/dev/null || exit 1; \
+		echo "$(CLERK_NPM)" > "$(CACHE)/clerk-js/installed"; \
 	fi
 	@if ! node -e 'process.exit(Number(process.versions.node.split(".")[0]) < 20 ? 1 : 0)' 2>/dev/null; then \
-		echo "Node.js 20 or later is needed for the @clerk/backend test (found: $$(node --version 2>/dev/null || echo none)): install it, or put it first on PATH"; exit 1; \
+		echo "Node.js 20 or later is needed for the tests of Clerk's SDKs (found: $$(node --version 2>/dev/null || echo none)): install it, or put it first on PATH"; exit 1; \
 	fi

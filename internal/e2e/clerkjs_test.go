@@ -20,29 +20,29 @@ import (
 	"github.com/portalhq/portal/internal/testutil/portaltest"
 )
 
-// clerkBackendVersion is the @clerk/backend `make deps` installs from the
-// npm registry (Makefile CLERK_BACKEND_VERSION); it is not kept here.
-const clerkBackendVersion = "3.25.0"
-
-// clerkBackend is the path of @clerk/backend, from PORTAL_TEST_CLERK_BACKEND
-// or where `make deps` puts it. Missing, or without Node.js, the test
-// fails: a skipped check of the SDK would read as a passing one.
-func clerkBackend(t *testing.T) string {
+// clerkModules is a node_modules holding Clerk's Node.js SDKs (the
+// versions the Makefile's CLERK_NPM names, installed by `make deps` from
+// the npm registry; not kept here): PORTAL_TEST_CLERK_MODULES, else where
+// `make deps` puts them. Missing, or without Node.js, the test fails: a
+// skipped check of the SDK would read as a passing one.
+func clerkModules(t *testing.T) string {
 	t.Helper()
-	path := os.Getenv("PORTAL_TEST_CLERK_BACKEND")
-	if path == "" {
-		if dir, err := os.UserCacheDir(); err == nil {
-			path = filepath.Join(dir, "portal-test", "clerk-backend", "node_modules", "@clerk", "backend")
+	dir := os.Getenv("PORTAL_TEST_CLERK_MODULES")
+	if dir == "" {
+		if cache, err := os.UserCacheDir(); err == nil {
+			dir = filepath.Join(cache, "portal-test", "clerk-js", "node_modules")
 		}
 	}
-	if _, err := os.Stat(filepath.Join(path, "package.json")); err != nil {
-		t.Fatalf("@clerk/backend %s is needed for this test and was not found (%v): run `make deps`, which installs it "+
-			"from the npm registry, or set PORTAL_TEST_CLERK_BACKEND=/path/to/node_modules/@clerk/backend", clerkBackendVersion, err)
+	for _, pkg := range []string{"@clerk/backend", "@clerk/express", "express"} {
+		if _, err := os.Stat(filepath.Join(dir, pkg, "package.json")); err != nil {
+			t.Fatalf("%s is needed for this test and was not found (%v): run `make deps`, which installs Clerk's SDKs "+
+				"from the npm registry, or set PORTAL_TEST_CLERK_MODULES=/path/to/node_modules", pkg, err)
+		}
 	}
 	if _, err := exec.LookPath("node"); err != nil {
-		t.Fatalf("Node.js 20 or later is needed to run @clerk/backend: %v", err)
+		t.Fatalf("Node.js 20 or later is needed to run Clerk's SDKs: %v", err)
 	}
-	return path
+	return dir
 }
 
 // clerkState is what authenticateRequest decided for one request.
@@ -65,15 +65,15 @@ type clerkRequest struct {
 // server set up for the portal does: the portal's publishable key, the
 // secret key with the portal as apiUrl (for the JWKS), the portal as
 // proxyUrl (it is served over http here), and the app's origins.
-func authenticate(t *testing.T, sdk string, p *portaltest.Portal, parties []string, reqs ...clerkRequest) []clerkState {
+func authenticate(t *testing.T, modules string, p *portaltest.Portal, parties []string, reqs ...clerkRequest) []clerkState {
 	t.Helper()
 	pk := (&config.Config{BaseURL: p.URL}).PublishableKey()
 	if pk == "" {
 		t.Fatalf("no publishable key for %s", p.URL)
 	}
 	in, err := json.Marshal(map[string]any{
-		"sdk":      sdk,
-		"client":   map[string]any{"secretKey": p.SecretKey, "publishableKey": pk, "apiUrl": p.URL},
+		"modules":  modules,
+		"client":   map[string]any{"secretKey": p.SecretKey, "publishableKey": pk, "apiUrl": p.URL, "telemetry": map[string]any{"disabled": true}},
 		"options":  map[string]any{"proxyUrl": p.URL, "authorizedParties": parties},
 		"requests": reqs,
 	})
@@ -118,7 +118,7 @@ func appPage(b *browser, target string) clerkRequest {
 // active organization and role come through as the SDK's orgId and
 // orgRole.
 func TestClerkBackendAuthenticateRequest(t *testing.T) {
-	sdk := clerkBackend(t)
+	modules := clerkModules(t)
 	// The portal's clock runs ten minutes behind, so the token the
 	// sign-up hands back has expired for the SDK, which keeps real time.
 	clock := clockwork.NewFakeClockAt(time.Now().Add(-10 * time.Minute))
@@ -129,7 +129,7 @@ func TestClerkBackendAuthenticateRequest(t *testing.T) {
 	b := newBrowser(t, p)
 	wantHandBack(t, signUp(t, p, b, "ada@example.com", app), http.StatusSeeOther, app)
 
-	st := authenticate(t, sdk, p, parties, appPage(b, app))[0]
+	st := authenticate(t, modules, p, parties, appPage(b, app))[0]
 	handshake := p.URL + "/v1/client/handshake?redirect_url=" + url.QueryEscape(app) + "&"
 	if st.Status != "handshake" || !strings.HasPrefix(st.Location, handshake) {
 		t.Fatalf("an expired token: %+v, want a handshake through %s…", st, handshake)
@@ -144,19 +144,19 @@ func TestClerkBackendAuthenticateRequest(t *testing.T) {
 	}
 
 	bearer := clerkRequest{URL: "http://127.0.0.1:3000/api/me", Headers: map[string]string{"authorization": "Bearer " + token}}
-	for i, st := range authenticate(t, sdk, p, parties, appPage(b, app), bearer) {
+	for i, st := range authenticate(t, modules, p, parties, appPage(b, app), bearer) {
 		if st.Status != "signed-in" || st.UserID != c.Subject || st.SessionID != c.SID {
 			t.Errorf("request %d with the fresh token: %+v, want signed in as %s in %s", i+1, st, c.Subject, c.SID)
 		}
 	}
-	if st := authenticate(t, sdk, p, []string{"http://127.0.0.1:9999"}, appPage(b, app))[0]; st.Status != "signed-out" {
+	if st := authenticate(t, modules, p, []string{"http://127.0.0.1:9999"}, appPage(b, app))[0]; st.Status != "signed-out" {
 		t.Errorf("another app's server: %+v, want signed out (the token's azp is this app)", st)
 	}
 
 	// With an organization active, the SDK reads it from the token.
 	org := verifyOrg(t, p, wantHandBack(t, b.submit(b.get(withRedirect("/create-organization", app)), createOrgForm,
 		map[string]string{"name": "Acme Rockets"}), http.StatusSeeOther, app))
-	if st := authenticate(t, sdk, p, parties, appPage(b, app))[0]; st.Status != "signed-in" || st.OrgID != org.OrgID || st.OrgRole != "org:admin" {
+	if st := authenticate(t, modules, p, parties, appPage(b, app))[0]; st.Status != "signed-in" || st.OrgID != org.OrgID || st.OrgRole != "org:admin" {
 		t.Errorf("with %s active: %+v, want it as orgId with the role org:admin", org.OrgID, st)
 	}
 
@@ -165,7 +165,7 @@ func TestClerkBackendAuthenticateRequest(t *testing.T) {
 	if out.Status >= 400 {
 		t.Fatalf("sign-out: %d\n%s", out.Status, out.text())
 	}
-	if st := authenticate(t, sdk, p, parties, appPage(b, app))[0]; st.Status != "signed-out" {
+	if st := authenticate(t, modules, p, parties, appPage(b, app))[0]; st.Status != "signed-out" {
 		t.Errorf("after sign-out: %+v, want signed out", st)
 	}
 	// An app still holding the signed-in __client_uat but no token (its
@@ -173,14 +173,14 @@ func TestClerkBackendAuthenticateRequest(t *testing.T) {
 	// clears them; the SDK then reads signed out and sends no one round.
 	stale := appPage(b, app)
 	stale.Headers["cookie"] = "__client_uat=" + uat
-	st = authenticate(t, sdk, p, parties, stale)[0]
+	st = authenticate(t, modules, p, parties, stale)[0]
 	if st.Status != "handshake" || !strings.HasPrefix(st.Location, handshake) {
 		t.Fatalf("a stale __client_uat: %+v, want a handshake", st)
 	}
 	if back := b.getRaw(st.Location); back.Status != http.StatusTemporaryRedirect || back.Header.Get("Location") != app {
 		t.Fatalf("the handshake of a signed-out browser: %d to %q, want 307 to %s", back.Status, back.Header.Get("Location"), app)
 	}
-	if st := authenticate(t, sdk, p, parties, appPage(b, app))[0]; st.Status != "signed-out" {
+	if st := authenticate(t, modules, p, parties, appPage(b, app))[0]; st.Status != "signed-out" {
 		t.Errorf("after the signed-out handshake: %+v, want signed out", st)
 	}
 }

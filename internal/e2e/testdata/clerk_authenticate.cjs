@@ -1,14 +1,16 @@
 // Runs @clerk/backend's authenticateRequest, as a relying app's server
 // does, on the requests described on stdin, and prints what it decided.
-// Input: {"sdk": path to @clerk/backend, "client": createClerkClient's
+// Input: {"modules": a node_modules holding @clerk/backend, "client": createClerkClient's
 // options, "options": authenticateRequest's options, "requests":
 // [{"url", "headers"}]}. Output: one object per request.
 'use strict';
 const fs = require('node:fs');
+const path = require('node:path');
+const { createRequire } = require('node:module');
 
 async function main() {
   const input = JSON.parse(fs.readFileSync(0, 'utf8'));
-  const { createClerkClient } = require(input.sdk);
+  const { createClerkClient } = createRequire(path.join(input.modules, 'x.js'))('@clerk/backend');
   const clerk = createClerkClient(input.client);
   const out = [];
   for (const r of input.requests) {
