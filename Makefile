@@ -1,5 +1,10 @@
 # Portal — the two commands that matter: `make run` and `make test`.
 GO ?= go
+# The newest Go 1.26 release, fetched once from the Go module proxy (about
+# 76 MB) when the machine's own Go is older: go1.26.8's standard library
+# has vulnerabilities go1.26.9 and go1.26.10 fix (REQ-DEP-01). go.mod stays
+# at go 1.26.8, so a plain `go test` on such a machine still works.
+export GOTOOLCHAIN := go1.26.10
 PORTAL_TEST_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/test?sslmode=disable
 export PORTAL_TEST_POSTGRES_URL
 CHROMIUM ?= $(shell command -v chromium || command -v chromium-browser || command -v google-chrome)
