@@ -67,6 +67,14 @@ type clerkRequest struct {
 // proxyUrl (it is served over http here), and the app's origins.
 func authenticate(t *testing.T, modules string, p *portaltest.Portal, parties []string, reqs ...clerkRequest) []clerkState {
 	t.Helper()
+	return authenticateWith(t, modules, p, map[string]any{"authorizedParties": parties}, reqs...)
+}
+
+// authenticateWith is authenticate with more of authenticateRequest's
+// options (proxyUrl is always the portal's).
+func authenticateWith(t *testing.T, modules string, p *portaltest.Portal, options map[string]any, reqs ...clerkRequest) []clerkState {
+	t.Helper()
+	options["proxyUrl"] = p.URL
 	pk := (&config.Config{BaseURL: p.URL}).PublishableKey()
 	if pk == "" {
 		t.Fatalf("no publishable key for %s", p.URL)
@@ -74,7 +82,7 @@ func authenticate(t *testing.T, modules string, p *portaltest.Portal, parties []
 	in, err := json.Marshal(map[string]any{
 		"modules":  modules,
 		"client":   map[string]any{"secretKey": p.SecretKey, "publishableKey": pk, "apiUrl": p.URL, "telemetry": map[string]any{"disabled": true}},
-		"options":  map[string]any{"proxyUrl": p.URL, "authorizedParties": parties},
+		"options":  options,
 		"requests": reqs,
 	})
 	if err != nil {
@@ -182,5 +190,75 @@ func TestClerkBackendAuthenticateRequest(t *testing.T) {
 	}
 	if st := authenticate(t, modules, p, parties, appPage(b, app))[0]; st.Status != "signed-out" {
 		t.Errorf("after the signed-out handshake: %+v, want signed out", st)
+	}
+}
+
+// Clerk's organization sync (authenticateRequest's organizationSyncOptions)
+// works through the portal's handshake: on a page of the app whose path
+// names an organization other than the active one, the SDK sends the
+// browser through the handshake with organization_id set to the path's
+// slug, and the portal makes that organization active and hands back a
+// token naming it; a personal-account path makes none active. A slug the
+// person is not a member of leaves the active one as it was (REQ-AC-02).
+func TestClerkBackendOrganizationSync(t *testing.T) {
+	modules := clerkModules(t)
+	p := portaltest.Start(t, portaltest.Options{Host: "127.0.0.1",
+		Env: map[string]string{"PORTAL_ALLOWED_REDIRECT_ORIGINS": "http://127.0.0.1:*"}})
+	const app = "http://127.0.0.1:3000"
+	b := newBrowser(t, p)
+	wantHandBack(t, signUp(t, p, b, "ada@example.com", app+"/"), http.StatusSeeOther, app+"/")
+	create := func(name string) orgClaims {
+		return verifyOrg(t, p, wantHandBack(t, b.submit(b.get(withRedirect("/create-organization", app+"/")), createOrgForm,
+			map[string]string{"name": name}), http.StatusSeeOther, app+"/"))
+	}
+	acme := create("Acme Rockets")
+	beta := create("Beta")
+	other := newBrowser(t, p)
+	wantHandBack(t, signUp(t, p, other, "eve@example.com", app+"/"), http.StatusSeeOther, app+"/")
+	evil := verifyOrg(t, p, wantHandBack(t, other.submit(other.get(withRedirect("/create-organization", app+"/")), createOrgForm,
+		map[string]string{"name": "Evil"}), http.StatusSeeOther, app+"/"))
+
+	options := func() map[string]any {
+		return map[string]any{"authorizedParties": []string{app},
+			"organizationSyncOptions": map[string]any{
+				"organizationPatterns":    []string{"/orgs/:slug", "/orgs/:slug/(.*)"},
+				"personalAccountPatterns": []string{"/me", "/me/(.*)"}}}
+	}
+	// visit loads path in the app: through the handshake when the SDK
+	// asks for one, then what the SDK reads.
+	visit := func(path string) clerkState {
+		t.Helper()
+		st := authenticateWith(t, modules, p, options(), appPage(b, app+path))[0]
+		if st.Status != "handshake" {
+			return st
+		}
+		if want := p.URL + "/v1/client/handshake?redirect_url=" + url.QueryEscape(app+path) + "&"; !strings.HasPrefix(st.Location, want) {
+			t.Fatalf("%s: handshake through %q, want %s…", path, st.Location, want)
+		}
+		wantHandBack(t, b.getRaw(st.Location), http.StatusTemporaryRedirect, app+path)
+		return authenticateWith(t, modules, p, options(), appPage(b, app+path))[0]
+	}
+	if st := visit("/orgs/beta/settings"); st.Status != "signed-in" || st.OrgID != beta.OrgID {
+		t.Errorf("the active organization's page: %+v, want %s", st, beta.OrgID)
+	}
+	if st := visit("/orgs/acme-rockets/settings"); st.Status != "signed-in" || st.OrgID != acme.OrgID || st.OrgRole != "org:admin" {
+		t.Errorf("another of the person's organizations: %+v, want %s made active", st, acme.OrgID)
+	}
+	if st := visit("/me"); st.Status != "signed-in" || st.OrgID != "" {
+		t.Errorf("a personal-account page: %+v, want no organization active", st)
+	}
+	if st := visit("/orgs/acme-rockets"); st.OrgID != acme.OrgID {
+		t.Errorf("back to Acme: %+v", st)
+	}
+	// Someone else's organization: the SDK asks, and the portal's token
+	// keeps the active one. (The SDK, still seeing a mismatch, would ask
+	// again until its own loop guard, a cookie of the app's, stops it.)
+	st := authenticateWith(t, modules, p, options(), appPage(b, app+"/orgs/"+evil.OrgSlug))[0]
+	if st.Status != "handshake" || !strings.Contains(st.Location, "&organization_id="+evil.OrgSlug) {
+		t.Fatalf("someone else's organization: %+v, want a handshake naming it", st)
+	}
+	kept := verifyOrg(t, p, wantHandBack(t, b.getRaw(st.Location), http.StatusTemporaryRedirect, app+"/orgs/"+evil.OrgSlug))
+	if kept.OrgID != acme.OrgID {
+		t.Errorf("the handshake for someone else's organization: org_id %q, want %s still active", kept.OrgID, acme.OrgID)
 	}
 }
