@@ -54,6 +54,7 @@ type clerkState struct {
 	OrgID     string `json:"orgId"`
 	OrgRole   string `json:"orgRole"`
 	Location  string `json:"location"`
+	SignIn    string `json:"signIn"`
 }
 
 type clerkRequest struct {
@@ -173,8 +174,15 @@ func TestClerkBackendAuthenticateRequest(t *testing.T) {
 	if out.Status >= 400 {
 		t.Fatalf("sign-out: %d\n%s", out.Status, out.text())
 	}
-	if st := authenticate(t, modules, p, parties, appPage(b, app))[0]; st.Status != "signed-out" {
+	st = authenticate(t, modules, p, parties, appPage(b, app))[0]
+	if st.Status != "signed-out" {
 		t.Errorf("after sign-out: %+v, want signed out", st)
+	}
+	// Clerk's redirect-to-sign-in helper finds the portal's own sign-in
+	// page from the key (over https://, which the SDK assumes), with
+	// Clerk's redirect_url back to the page.
+	if want := "https://" + strings.TrimPrefix(p.URL, "http://") + "/sign-in?redirect_url=" + url.QueryEscape(app); st.SignIn != want {
+		t.Errorf("Clerk's redirectToSignIn: %q, want %q", st.SignIn, want)
 	}
 	// An app still holding the signed-in __client_uat but no token (its
 	// cookies from before the sign-out, say) asks the portal, which

@@ -10,7 +10,9 @@ const { createRequire } = require('node:module');
 
 async function main() {
   const input = JSON.parse(fs.readFileSync(0, 'utf8'));
-  const { createClerkClient } = createRequire(path.join(input.modules, 'x.js'))('@clerk/backend');
+  const load = createRequire(path.join(input.modules, 'x.js'));
+  const { createClerkClient } = load('@clerk/backend');
+  const { createRedirect } = load('@clerk/backend/internal');
   const clerk = createClerkClient(input.client);
   const out = [];
   for (const r of input.requests) {
@@ -24,6 +26,14 @@ async function main() {
       orgId: auth?.orgId || '',
       orgRole: auth?.orgRole || '',
       location: state.headers.get('location') || '',
+      // Where Clerk's own "redirect to sign-in" helper (what Next.js's
+      // redirectToSignIn and auth.protect use) sends a signed-out
+      // visitor, from the publishable key alone.
+      signIn: createRedirect({
+        publishableKey: input.client.publishableKey,
+        baseUrl: new URL(r.url).origin,
+        redirectAdapter: (url) => url,
+      }).redirectToSignIn({ returnBackUrl: r.url }),
     });
   }
   process.stdout.write(JSON.stringify(out));
