@@ -346,3 +346,30 @@ func TestContinuePressedTwiceLandsOnTheApp(t *testing.T) {
 		})
 	}
 }
+
+// With hCaptcha as the provider the continue step shows hCaptcha's
+// widget and script, its policy allows hCaptcha's hosts, and the token
+// hCaptcha's widget posts (h-captcha-response) is the one checked: none
+// is refused, a passed one makes the account.
+func TestCaptchaProviderSignUpWithHCaptcha_REQ_RL_04(t *testing.T) {
+	sv := newSiteverify(t, passToken)
+	env := captchaEnv(sv.URL)
+	env["PORTAL_CAPTCHA_PROVIDER"] = "hcaptcha"
+	p, _ := startWithOIDC(t, portaltest.Options{Env: env})
+	b := newBrowser(t, p)
+	before := count(t, p)
+	step := viaProvider(t, b, providerButton(t, b.get(withRedirect("/sign-up", appURL)), corp))
+	if step.URL.Path != "/sign-up/continue" || step.Doc.Find(continueForm+` .h-captcha[data-sitekey="`+captchaSite+`"]`).Length() != 1 ||
+		step.Doc.Find(`script[src="https://js.hcaptcha.com/1/api.js"]`).Length() != 1 {
+		t.Fatalf("want the continue step with hCaptcha's widget, got %d at %s:\n%s", step.Status, step.URL, step.Body)
+	}
+	if csp := step.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "https://*.hcaptcha.com") || strings.Contains(csp, "cloudflare") {
+		t.Errorf("the step's policy: %s", csp)
+	}
+	wantText(t, "Continue without a token", b.submit(step, continueForm, nil), http.StatusUnprocessableEntity, robotMessage)
+	wantNoAccount(t, p, "without a token", "ada@example.com", before)
+	wantHandBack(t, b.submit(step, continueForm, map[string]string{"h-captcha-response": passToken}), http.StatusSeeOther, appURL)
+	if reqs := sv.requests(); len(reqs) != 1 || reqs[0].Get("response") != passToken {
+		t.Errorf("siteverify got %v, want the hCaptcha token once", reqs)
+	}
+}
