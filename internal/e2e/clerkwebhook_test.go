@@ -1,0 +1,97 @@
+package e2e
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/portalhq/portal/internal/testutil/portaltest"
+	"github.com/portalhq/portal/internal/webhook"
+)
+
+// A relying app's webhook handler written for Clerk keeps working: the
+// portal's deliveries verify with @clerk/backend's verifyWebhook and the
+// endpoint's whsec_ secret, which reads the event's type and data; the
+// same delivery with its body altered, or checked with another secret,
+// does not verify.
+func TestClerkVerifyWebhookAcceptsTheDeliveries(t *testing.T) {
+	modules := clerkModules(t)
+	type delivery struct {
+		URL     string            `json:"url"`
+		Headers map[string]string `json:"headers"`
+		Body    string            `json:"body"`
+	}
+	var (
+		mu   sync.Mutex
+		got  []delivery
+		recv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			body, _ := io.ReadAll(r.Body)
+			h := map[string]string{}
+			for k := range r.Header {
+				h[strings.ToLower(k)] = r.Header.Get(k)
+			}
+			mu.Lock()
+			got = append(got, delivery{URL: "http://" + r.Host + r.URL.Path, Headers: h, Body: string(body)})
+			mu.Unlock()
+		}))
+	)
+	t.Cleanup(recv.Close)
+	secret := webhook.NewSecret()
+	p := portaltest.Start(t, portaltest.Options{Env: map[string]string{
+		"PORTAL_WEBHOOK_URL": recv.URL + "/webhooks/clerk", "PORTAL_WEBHOOK_SECRET": secret,
+		"PORTAL_WEBHOOK_ALLOW_PRIVATE": "true"}})
+	c, _ := verify(t, p, wantHandBack(t, signUp(t, p, newBrowser(t, p), "ada@example.com", appURL), http.StatusSeeOther, appURL))
+
+	var created delivery
+	for deadline := time.Now().Add(10 * time.Second); created.Body == "" && time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		mu.Lock()
+		for _, d := range got {
+			if strings.Contains(d.Body, `"type":"user.created"`) {
+				created = d
+			}
+		}
+		mu.Unlock()
+	}
+	if created.Body == "" {
+		t.Fatal("no user.created delivery arrived")
+	}
+	altered := created
+	altered.Body = strings.Replace(created.Body, c.Subject, "user_someoneelse", 1)
+	other := webhook.NewSecret()
+
+	run := func(secret string, reqs ...delivery) []map[string]string {
+		t.Helper()
+		in, _ := json.Marshal(map[string]any{"modules": modules, "secret": secret, "requests": reqs})
+		cmd := exec.Command("node", filepath.Join("testdata", "clerk_verify_webhook.cjs"))
+		cmd.Stdin = bytes.NewReader(in)
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
+		out, err := cmd.Output()
+		if err != nil {
+			t.Fatalf("node: %v\n%s", err, stderr.String())
+		}
+		var res []map[string]string
+		if err := json.Unmarshal(out, &res); err != nil || len(res) != len(reqs) {
+			t.Fatalf("node answered %q (%v)", out, err)
+		}
+		return res
+	}
+	res := run(secret, created, altered)
+	if res[0]["type"] != "user.created" || res[0]["id"] != c.Subject || res[0]["error"] != "" {
+		t.Errorf("the delivery: %v, want user.created for %s", res[0], c.Subject)
+	}
+	if res[1]["error"] == "" {
+		t.Errorf("the altered delivery verified: %v", res[1])
+	}
+	if res := run(other, created); res[0]["error"] == "" {
+		t.Errorf("the delivery verified with another endpoint's secret: %v", res[0])
+	}
+}
