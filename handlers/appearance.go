@@ -8,7 +8,9 @@ import (
 
 	"github.com/portalhq/portal/internal/apperr"
 	"github.com/portalhq/portal/internal/i18n"
+	"github.com/portalhq/portal/internal/session"
 	"github.com/portalhq/portal/internal/theme"
+	"github.com/portalhq/portal/internal/user"
 	"github.com/portalhq/portal/views"
 )
 
@@ -75,6 +77,45 @@ func (a *app) localizer(c echo.Context) *i18n.Localizer {
 	l := a.I18n.Negotiate(chosen, r.Header.Get("Accept-Language"))
 	c.Set(localeKey, l)
 	return l
+}
+
+// followAccountLocale makes u's language (their account's locale, chosen
+// on the account page or recorded at sign-up) the language of a signed-in
+// page when this browser has chosen none itself (no ?locale= the portal
+// speaks, no locale cookie): it follows the person to a browser that has
+// never chosen, while they are signed in there, before the browser's own
+// Accept-Language. Nothing is stored in the browser, so the pages are in
+// its own language again once they sign out. Called before anything on
+// the page is rendered.
+func (a *app) followAccountLocale(c echo.Context, u *user.User) {
+	loc, ok := a.I18n.Match(u.Locale)
+	if !ok || a.browserChoseLocale(c) {
+		return
+	}
+	c.Set(localeKey, a.I18n.Negotiate(loc, c.Request().Header.Get("Accept-Language")))
+}
+
+// followAccountLocaleOf is followAccountLocale for a page that has the
+// session but not its user: the user is read only when the browser has
+// chosen no language.
+func (a *app) followAccountLocaleOf(c echo.Context, sess *session.Session) {
+	if a.browserChoseLocale(c) {
+		return
+	}
+	if u, err := a.Users.UserByID(c.Request().Context(), sess.UserID); err == nil {
+		a.followAccountLocale(c, u)
+	}
+}
+
+// browserChoseLocale reports whether this request or browser names a
+// language itself: a ?locale= the portal speaks, or the locale cookie.
+func (a *app) browserChoseLocale(c echo.Context) bool {
+	r := c.Request()
+	if _, ok := a.I18n.Match(r.URL.Query().Get("locale")); ok {
+		return true
+	}
+	ck, err := r.Cookie(a.ownCookie(localeCookie))
+	return err == nil && ck.Value != ""
 }
 
 // rememberLocale keeps loc, a catalog locale, as this browser's language

@@ -31,6 +31,7 @@ func (a *app) home(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	a.followAccountLocale(c, u)
 	// Accounts without an email are named by what they have, as on /sign-out.
 	name, who := u.FullName(), firstNonEmpty(u.PrimaryEmail(), u.Username(), a.displayPhone(u.PrimaryPhone()))
 	if who == "" {

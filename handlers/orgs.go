@@ -50,6 +50,7 @@ func (a *app) orgActor(c echo.Context) (org.Actor, *session.Session, bool, error
 		}
 		return org.Actor{}, nil, false, c.Redirect(http.StatusSeeOther, "/sign-in?redirect_url="+url.QueryEscape(back))
 	}
+	a.followAccountLocaleOf(c, sess)
 	return actorOf(sess), sess, true, nil
 }
 

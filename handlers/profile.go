@@ -30,6 +30,7 @@ func (a *app) signedIn(c echo.Context) (*session.Session, *user.User, bool, erro
 	if sess != nil {
 		u, err := a.Users.UserByID(c.Request().Context(), sess.UserID)
 		if err == nil {
+			a.followAccountLocale(c, u)
 			return sess, u, true, nil
 		}
 		if !errors.Is(err, apperr.ErrNotFound) {

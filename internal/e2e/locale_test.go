@@ -252,3 +252,65 @@ func TestAccountPageSetsTheLanguage(t *testing.T) {
 		t.Errorf("locale after a refused change: %q, want de", got)
 	}
 }
+
+// A signed-in person's pages follow their account's language on a
+// browser that has chosen none (no ?locale=, no locale cookie): an
+// account in French, signed in from a browser asking for English, reads
+// its account page, the organization pages and the portal's home in
+// French, with French chosen in the account page's list. The browser's
+// own choice still wins (?locale=, then the cookie it sets), nothing is
+// stored in the browser, and once signed out the pages are in the
+// browser's language again.
+func TestSignedInPagesFollowTheAccountLanguage(t *testing.T) {
+	p := portaltest.Start(t, portaltest.Options{})
+	const grace = "grace@example.com"
+	if r := api(t, p, http.MethodPost, "/v1/users", map[string]any{"email_address": []string{grace}, "password": goodPassword,
+		"locale": "fr"}, nil); r.Status != http.StatusOK {
+		t.Fatalf("POST /v1/users: %d %s", r.Status, r.Body)
+	}
+	lang := func(pg *page) string {
+		l, _ := pg.Doc.Find("html").Attr("lang")
+		return l
+	}
+	b := newBrowser(t, p)
+	b.header = http.Header{"Accept-Language": {"en-US,en;q=0.9"}}
+	if pg := passwordStep(t, b, grace, appURL); lang(pg) != "en" {
+		t.Fatalf("the sign-in page before signing in: lang %q, want the browser's en", lang(pg))
+	}
+	wantHandBack(t, signIn(t, b, grace, goodPassword, appURL), http.StatusSeeOther, appURL)
+
+	acct := b.get("/user")
+	if acct.Status != http.StatusOK || lang(acct) != "fr" || !strings.Contains(acct.text(), "Votre compte") {
+		t.Fatalf("the account page: %d, lang %q, want French:\n%s", acct.Status, lang(acct), acct.text())
+	}
+	if _, on := acct.Doc.Find(`select[name="locale"] option[value="fr"]`).Attr("selected"); !on {
+		t.Errorf("French is not the chosen language in the account page's list")
+	}
+	for _, path := range []string{"/user/security", "/create-organization", "/"} {
+		if pg := b.get(path); pg.Status != http.StatusOK || lang(pg) != "fr" {
+			t.Errorf("%s: %d, lang %q, want fr", path, pg.Status, lang(pg))
+		}
+	}
+	if c := b.cookie("__portal_locale"); c != "" {
+		t.Errorf("the account's language was stored in the browser: __portal_locale=%q", c)
+	}
+
+	// Signed out, the browser's own language again.
+	if out := b.submit(b.get("/sign-out"), signOutForm, nil); out.Status >= 400 {
+		t.Fatalf("sign-out: %d", out.Status)
+	}
+	if pg := b.get("/sign-in"); lang(pg) != "en" {
+		t.Errorf("the sign-in page after signing out: lang %q, want en", lang(pg))
+	}
+
+	// A browser that chose a language keeps it on the signed-in pages.
+	d := newBrowser(t, p)
+	d.header = http.Header{"Accept-Language": {"en"}}
+	wantHandBack(t, signIn(t, d, grace, goodPassword, appURL), http.StatusSeeOther, appURL)
+	if pg := d.get("/user?locale=de"); lang(pg) != "de" {
+		t.Errorf("/user?locale=de: lang %q, want de", lang(pg))
+	}
+	if pg := d.get("/user"); lang(pg) != "de" || d.cookie("__portal_locale") != "de" {
+		t.Errorf("/user after choosing German in this browser: lang %q, cookie %q, want de", lang(pg), d.cookie("__portal_locale"))
+	}
+}
