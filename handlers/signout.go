@@ -8,6 +8,7 @@ import (
 
 	"github.com/portalhq/portal/internal/apperr"
 	"github.com/portalhq/portal/internal/redirect"
+	"github.com/portalhq/portal/internal/user"
 	"github.com/portalhq/portal/views"
 )
 
@@ -21,17 +22,18 @@ func (a *app) signOutPage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	p := views.SignOut{Page: a.page(c, a.t(c, "signout.title")), Action: "/sign-out", Hidden: redirectHidden(q),
-		SignInURL: withRedirect("/sign-in", q)}
+	var u *user.User
 	if sess != nil {
-		u, err := a.Users.UserByID(c.Request().Context(), sess.UserID)
-		if err != nil && !errors.Is(err, apperr.ErrNotFound) {
+		if u, err = a.Users.UserByID(c.Request().Context(), sess.UserID); err != nil && !errors.Is(err, apperr.ErrNotFound) {
 			return err
 		}
-		if u != nil { // accounts without an email are named by what they have
-			p.Email = firstNonEmpty(u.PrimaryEmail(), u.Username(), a.displayPhone(u.PrimaryPhone()))
-		}
 	}
+	p := views.SignOut{Action: "/sign-out", Hidden: redirectHidden(q), SignInURL: withRedirect("/sign-in", q)}
+	if u != nil { // accounts without an email are named by what they have
+		a.followAccountLocale(c, u)
+		p.Email = firstNonEmpty(u.PrimaryEmail(), u.Username(), a.displayPhone(u.PrimaryPhone()))
+	}
+	p.Page = a.page(c, a.t(c, "signout.title"))
 	if p.Email == "" { // the page says nobody is signed in; so does its title
 		p.Page.Title = a.t(c, "signout.done_title")
 	}

@@ -256,7 +256,8 @@ func TestAccountPageSetsTheLanguage(t *testing.T) {
 // A signed-in person's pages follow their account's language on a
 // browser that has chosen none (no ?locale=, no locale cookie): an
 // account in French, signed in from a browser asking for English, reads
-// its account page, the organization pages and the portal's home in
+// its account page, the organization pages, the portal's home and the
+// sign-out confirmation in
 // French, with French chosen in the account page's list. The browser's
 // own choice still wins (?locale=, then the cookie it sets), nothing is
 // stored in the browser, and once signed out the pages are in the
@@ -286,7 +287,7 @@ func TestSignedInPagesFollowTheAccountLanguage(t *testing.T) {
 	if _, on := acct.Doc.Find(`select[name="locale"] option[value="fr"]`).Attr("selected"); !on {
 		t.Errorf("French is not the chosen language in the account page's list")
 	}
-	for _, path := range []string{"/user/security", "/create-organization", "/"} {
+	for _, path := range []string{"/user/security", "/create-organization", "/", "/sign-out"} {
 		if pg := b.get(path); pg.Status != http.StatusOK || lang(pg) != "fr" {
 			t.Errorf("%s: %d, lang %q, want fr", path, pg.Status, lang(pg))
 		}
