@@ -79,17 +79,19 @@ func (a *app) localizer(c echo.Context) *i18n.Localizer {
 	return l
 }
 
-// followAccountLocale makes u's language (their account's locale, chosen
-// on the account page or recorded at sign-up) the language of a signed-in
-// page when this browser has chosen none itself (no ?locale= the portal
-// speaks, no locale cookie): it follows the person to a browser that has
-// never chosen, while they are signed in there, before the browser's own
-// Accept-Language. Nothing is stored in the browser, so the pages are in
-// its own language again once they sign out. Called before anything on
-// the page is rendered.
+// followAccountLocale makes u's language, when it was chosen (on the
+// account page, or by the app through the Backend API: user.LocaleChosen),
+// the language of a signed-in page when this browser has chosen none
+// itself (no ?locale= the portal speaks, no locale cookie): the choice
+// follows the person to a browser that has never chosen, while they are
+// signed in there, before its Accept-Language. A language only recorded
+// from the browser that signed up does not: the browser in use now says
+// more. Nothing is stored in the browser, so the pages are in its own
+// language again once they sign out. Called before anything on the page
+// is rendered.
 func (a *app) followAccountLocale(c echo.Context, u *user.User) {
 	loc, ok := a.I18n.Match(u.Locale)
-	if !ok || a.browserChoseLocale(c) {
+	if !ok || !u.LocaleChosen || a.browserChoseLocale(c) {
 		return
 	}
 	c.Set(localeKey, a.I18n.Negotiate(loc, c.Request().Header.Get("Accept-Language")))

@@ -78,19 +78,24 @@ func (s *Service) UpdateProfile(ctx context.Context, u *user.User, p Profile) er
 
 // SetLanguage makes locale, a language the portal speaks as the account
 // page offers it, the user's: the notices to the owner are written in it
-// (user.Locale). It writes user.updated with the change; the language the
-// user has already changes nothing.
+// (user.Locale), and, chosen (user.LocaleChosen), the language of their
+// signed-in pages on a browser that has chosen none. It writes
+// user.updated with a change of language; choosing the language the
+// sign-up recorded only marks it chosen.
 func (s *Service) SetLanguage(ctx context.Context, u *user.User, locale string) error {
 	if _, err := language.Parse(locale); err != nil || locale == "" {
 		return apperr.Field(apperr.Invalid, "locale", "Choose one of the languages in the list.").T("account.language.invalid")
 	}
-	if locale == u.Locale {
+	if locale == u.Locale && u.LocaleChosen {
 		return nil
 	}
 	return s.InTx(ctx, func(r Repo) error {
 		now := s.Clock.Now()
 		if err := r.SetLocale(ctx, u.ID, locale, now); err != nil {
 			return err
+		}
+		if locale == u.Locale { // nothing the API shows has changed
+			return nil
 		}
 		return updated(ctx, r, u.ID, now)
 	})

@@ -418,7 +418,8 @@ func checkExternalID(v string) error {
 }
 
 // setLocale sets u's locale to given, a BCP 47 tag kept in its canonical
-// form ("fr-fr" is "fr-FR"); nil leaves it as it is and "" removes it. A
+// form ("fr-fr" is "fr-FR"), as chosen by the app (user.LocaleChosen);
+// nil leaves it as it is and "" removes it. A
 // tag that does not parse is refused, naming locale. Any well-formed tag is
 // taken, not only the languages the portal speaks: messages fall back to
 // the closest one it does, or the instance's default.
@@ -428,14 +429,14 @@ func setLocale(u *user.User, given *string) error {
 	}
 	v := strings.TrimSpace(*given)
 	if v == "" {
-		u.Locale = ""
+		u.Locale, u.LocaleChosen = "", false
 		return nil
 	}
 	tag, err := language.Parse(v)
 	if err != nil || len(v) > maxLocale {
 		return invalid("locale", fmt.Sprintf("%q is not a language tag: give a BCP 47 tag such as fr-FR or en.", *given))
 	}
-	u.Locale = tag.String()
+	u.Locale, u.LocaleChosen = tag.String(), true
 	return nil
 }
 

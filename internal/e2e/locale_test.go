@@ -253,15 +253,14 @@ func TestAccountPageSetsTheLanguage(t *testing.T) {
 	}
 }
 
-// A signed-in person's pages follow their account's language on a
+// A signed-in person's pages follow their account's chosen language on a
 // browser that has chosen none (no ?locale=, no locale cookie): an
-// account in French, signed in from a browser asking for English, reads
-// its account page, the organization pages, the portal's home and the
-// sign-out confirmation in
-// French, with French chosen in the account page's list. The browser's
-// own choice still wins (?locale=, then the cookie it sets), nothing is
-// stored in the browser, and once signed out the pages are in the
-// browser's language again.
+// account the app set to French, signed in from a browser asking for
+// English, reads its account page, the organization pages, the portal's
+// home and the sign-out confirmation in French, with French chosen in the
+// account page's list. The browser's own choice still wins (?locale=,
+// then the cookie it sets), nothing is stored in the browser, and once
+// signed out the pages are in the browser's language again.
 func TestSignedInPagesFollowTheAccountLanguage(t *testing.T) {
 	p := portaltest.Start(t, portaltest.Options{})
 	const grace = "grace@example.com"
@@ -313,5 +312,39 @@ func TestSignedInPagesFollowTheAccountLanguage(t *testing.T) {
 	}
 	if pg := d.get("/user"); lang(pg) != "de" || d.cookie("__portal_locale") != "de" {
 		t.Errorf("/user after choosing German in this browser: lang %q, cookie %q, want de", lang(pg), d.cookie("__portal_locale"))
+	}
+}
+
+// A language only recorded at sign-up (the browser that signed up asked
+// for German) writes the owner's messages but does not make the pages
+// German on another browser asking for English: the browser in use says
+// more. Chosen on the account page in the first browser, it follows the
+// person to the second.
+func TestRecordedLanguageLeavesOtherBrowsersAlone(t *testing.T) {
+	p, _ := startFake(t, portaltest.Options{})
+	const hana = "hana@example.com"
+	de := newBrowser(t, p)
+	de.header = http.Header{"Accept-Language": {"de-DE,de;q=0.9"}}
+	signUp(t, p, de, hana, "")
+	if got := userLocale(t, p, hana); got != "de" {
+		t.Fatalf("locale after signing up from a German browser: %q, want de", got)
+	}
+	lang := func(pg *page) string {
+		l, _ := pg.Doc.Find("html").Attr("lang")
+		return l
+	}
+	en := newBrowser(t, p)
+	en.header = http.Header{"Accept-Language": {"en"}}
+	wantHandBack(t, signIn(t, en, hana, goodPassword, appURL), http.StatusSeeOther, appURL)
+	if pg := en.get("/user"); lang(pg) != "en" {
+		t.Errorf("the account page in an English browser, German only recorded: lang %q, want en", lang(pg))
+	}
+
+	saved := de.submit(de.get("/user"), `form[action="/user/language"]`, map[string]string{"locale": "de"})
+	if saved.Status != http.StatusOK || !strings.Contains(saved.text(), "Ihre Sprache ist gespeichert.") {
+		t.Fatalf("choosing German: %d\n%s", saved.Status, saved.text())
+	}
+	if pg := en.get("/user"); lang(pg) != "de" {
+		t.Errorf("the account page in the English browser after choosing German: lang %q, want de", lang(pg))
 	}
 }

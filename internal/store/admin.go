@@ -147,11 +147,11 @@ func (q *Q) SaveUser(ctx context.Context, u *user.User) error {
 	err := q.expectOne(q.exec(ctx, `UPDATE users SET first_name = ?, last_name = ?, password_hash = ?,
 			primary_email_id = ?, banned = ?, failed_sign_ins = ?, locked_until = ?, public_metadata = ?,
 			private_metadata = ?, unsafe_metadata = ?, external_id = ?, admin_locked = ?, legal_accepted_at = ?,
-			password_compromised_at = ?, locale = ?, updated_at = ?
+			password_compromised_at = ?, locale = ?, locale_chosen = ?, updated_at = ?
 		WHERE id = ?`,
 		u.FirstName, u.LastName, u.PasswordHash, u.PrimaryEmailID, u.Banned, u.FailedSignIns, msPtr(u.LockedUntil),
 		metadata(u.PublicMetadata), metadata(u.PrivateMetadata), metadata(u.UnsafeMetadata), u.ExternalID,
-		u.AdminLocked, msPtr(u.LegalAcceptedAt), msPtr(u.PasswordCompromisedAt), u.Locale, ms(u.UpdatedAt), u.ID))
+		u.AdminLocked, msPtr(u.LegalAcceptedAt), msPtr(u.PasswordCompromisedAt), u.Locale, u.LocaleChosen, ms(u.UpdatedAt), u.ID))
 	if isUnique(err) {
 		return ErrConflict
 	}

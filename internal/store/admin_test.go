@@ -85,7 +85,7 @@ func testAdmin(t *testing.T, open func(t *testing.T) *store.Store) {
 	t.Run("SaveUser keeps metadata, external ID, locale, locks and legal acceptance", func(t *testing.T) {
 		s, ctx := open(t), t.Context()
 		u := createUser(t, s, "ada@example.com")
-		u.FirstName, u.ExternalID, u.AdminLocked, u.Banned, u.Locale = "Ada", "ext", true, true, "fr-CA"
+		u.FirstName, u.ExternalID, u.AdminLocked, u.Banned, u.Locale, u.LocaleChosen = "Ada", "ext", true, true, "fr-CA", true
 		u.LegalAcceptedAt = ptr(at(30 * time.Minute))
 		u.PublicMetadata, u.PrivateMetadata = json.RawMessage(`{"a":1}`), json.RawMessage(`{"b":[1,2]}`)
 		u.UpdatedAt = at(time.Hour)
@@ -97,7 +97,7 @@ func testAdmin(t *testing.T, open func(t *testing.T) *store.Store) {
 			t.Fatal(err)
 		}
 		if got.FirstName != "Ada" || got.ExternalID != "ext" || !got.AdminLocked || !got.Banned ||
-			string(got.UnsafeMetadata) != "{}" || got.Locale != "fr-CA" {
+			string(got.UnsafeMetadata) != "{}" || got.Locale != "fr-CA" || !got.LocaleChosen {
 			t.Errorf("saved user = %+v", got)
 		}
 		sameTimePtr(t, "LegalAcceptedAt", got.LegalAcceptedAt, u.LegalAcceptedAt)

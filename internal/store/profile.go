@@ -15,9 +15,10 @@ func (q *Q) SetNames(ctx context.Context, userID, first, last string, at time.Ti
 		first, last, ms(at), userID))
 }
 
-// SetLocale sets the user's language, a BCP 47 tag ("" for none).
+// SetLocale sets the user's language, a BCP 47 tag the person chose.
 func (q *Q) SetLocale(ctx context.Context, userID, locale string, at time.Time) error {
-	return q.expectOne(q.exec(ctx, `UPDATE users SET locale = ?, updated_at = ? WHERE id = ?`, locale, ms(at), userID))
+	return q.expectOne(q.exec(ctx, `UPDATE users SET locale = ?, locale_chosen = ?, updated_at = ? WHERE id = ?`,
+		locale, locale != "", ms(at), userID))
 }
 
 // SetUsername gives i.UserID the username i.Value, replacing the one it had

@@ -13,6 +13,28 @@ import (
 )
 
 func testProfile(t *testing.T, open func(t *testing.T) *store.Store) {
+	t.Run("SetLocale sets the language as chosen", func(t *testing.T) {
+		s, ctx := open(t), t.Context()
+		u := newUser("ada@example.com")
+		u.Locale = "de" // recorded at sign-up: not chosen
+		if err := s.Q.CreateUser(ctx, u); err != nil {
+			t.Fatal(err)
+		}
+		if got := reload(t, s, u.ID); got.Locale != "de" || got.LocaleChosen {
+			t.Fatalf("created: locale %q chosen %v, want de, not chosen", got.Locale, got.LocaleChosen)
+		}
+		if err := s.Q.SetLocale(ctx, u.ID, "fr", at(time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+		got := reload(t, s, u.ID)
+		if got.Locale != "fr" || !got.LocaleChosen {
+			t.Errorf("after SetLocale: locale %q chosen %v, want fr, chosen", got.Locale, got.LocaleChosen)
+		}
+		sameTime(t, "UpdatedAt", got.UpdatedAt, at(time.Hour))
+		if err := s.Q.SetLocale(ctx, "user_missing", "fr", base); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("SetLocale of a missing user: %v, want ErrNotFound", err)
+		}
+	})
 	t.Run("SetNames", func(t *testing.T) {
 		s, ctx := open(t), t.Context()
 		u := createUser(t, s, "ada@example.com")

@@ -12,7 +12,7 @@ import (
 const userCols = `id, first_name, last_name, password_hash, primary_email_id, banned,
 	failed_sign_ins, locked_until, last_sign_in_at, created_at, updated_at, primary_phone_id,
 	public_metadata, private_metadata, unsafe_metadata, external_id, admin_locked, legal_accepted_at, last_active_at,
-	password_compromised_at, locale`
+	password_compromised_at, locale, locale_chosen`
 
 // userImageCol follows userCols in every SELECT that scanUser reads: the
 // profile image's ID, "" without one.
@@ -24,12 +24,12 @@ func userImageCol(table string) string {
 // identifier or external ID is ErrConflict.
 func (q *Q) CreateUser(ctx context.Context, u *user.User) error {
 	return q.atomic(ctx, func(q *Q) error {
-		_, err := q.exec(ctx, `INSERT INTO users (`+userCols+`) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
+		_, err := q.exec(ctx, `INSERT INTO users (`+userCols+`) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
 			u.ID, u.FirstName, u.LastName, u.PasswordHash, u.PrimaryEmailID, u.Banned,
 			u.FailedSignIns, msPtr(u.LockedUntil), msPtr(u.LastSignInAt), ms(u.CreatedAt), ms(u.UpdatedAt),
 			u.PrimaryPhoneID,
 			metadata(u.PublicMetadata), metadata(u.PrivateMetadata), metadata(u.UnsafeMetadata), u.ExternalID, u.AdminLocked,
-			msPtr(u.LegalAcceptedAt), msPtr(u.LastActiveAt), msPtr(u.PasswordCompromisedAt), u.Locale)
+			msPtr(u.LegalAcceptedAt), msPtr(u.LastActiveAt), msPtr(u.PasswordCompromisedAt), u.Locale, u.LocaleChosen)
 		if isUnique(err) {
 			return ErrConflict
 		}
@@ -216,7 +216,7 @@ func (q *Q) scanUser(r scanner) (*user.User, error) {
 	)
 	err := r.Scan(&u.ID, &u.FirstName, &u.LastName, &u.PasswordHash, &u.PrimaryEmailID, &u.Banned,
 		&u.FailedSignIns, &locked, &last, &created, &updated, &u.PrimaryPhoneID,
-		&public, &priv, &unsafe, &u.ExternalID, &u.AdminLocked, &legal, &active, &compromised, &u.Locale, &u.ImageID)
+		&public, &priv, &unsafe, &u.ExternalID, &u.AdminLocked, &legal, &active, &compromised, &u.Locale, &u.LocaleChosen, &u.ImageID)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNotFound
 	}

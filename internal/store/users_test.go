@@ -369,7 +369,7 @@ func sameUser(t *testing.T, got, want *user.User) {
 	if got.ID != want.ID || got.FirstName != want.FirstName || got.LastName != want.LastName ||
 		got.PasswordHash != want.PasswordHash || got.PrimaryEmailID != want.PrimaryEmailID ||
 		got.Banned != want.Banned || got.FailedSignIns != want.FailedSignIns || got.PrimaryPhoneID != want.PrimaryPhoneID ||
-		got.ImageID != want.ImageID || got.Locale != want.Locale {
+		got.ImageID != want.ImageID || got.Locale != want.Locale || got.LocaleChosen != want.LocaleChosen {
 		t.Errorf("user = %+v\nwant %+v", got, want)
 	}
 	sameTimePtr(t, "LockedUntil", got.LockedUntil, want.LockedUntil)

@@ -52,6 +52,12 @@ type User struct {
 	// else may have caused are written in it (else in the instance's
 	// default language).
 	Locale string
+	// LocaleChosen reports that Locale was chosen — on the account page,
+	// or by the app through the Backend API — rather than recorded from
+	// the browser that signed up. Only a chosen language also becomes
+	// the language of the person's signed-in pages on a browser that has
+	// chosen none.
+	LocaleChosen bool
 	// ImageID names the profile image, "" when there is none; ImageURL is
 	// where the portal serves it (filled in by the store).
 	ImageID  string
