@@ -16,8 +16,9 @@ import (
 // apiUrl and the secret key) gets from the portal what Clerk would give:
 // each call's answer reads into Clerk's own objects (users, organizations,
 // memberships, invitations, sessions, JWKS, JWT templates, identifiers,
-// sign-in tokens, the waitlist), and an unknown user is the SDK's 404
-// error with Clerk's code.
+// sign-in tokens, the waitlist); a session made through it gives tokens,
+// plain and from a JWT template, that the SDK's verifyToken accepts; and
+// an unknown user is the SDK's 404 error with Clerk's code.
 func TestClerkBackendAPIClientJS(t *testing.T) {
 	modules := clerkModules(t)
 	p := portaltest.Start(t, portaltest.Options{})
@@ -78,6 +79,9 @@ func TestClerkBackendAPIClientJS(t *testing.T) {
 		"users.getOrganizationMembershipList":         `["acme-rockets"]`,
 		"invitations.revokeInvitation":                `"revoked"`,
 		"sessions.getSessionList":                     `0`,
+		"sessions.getToken template":                  `true`,
+		"verifyToken":                                 `[true,true]`,
+		"sessions.revokeSession":                      `"revoked"`,
 		"jwks.getJwks":                                `[["RS256","sig"]]`,
 		"jwtTemplates.create":                         `"hasura"`,
 		"emailAddresses.createEmailAddress":           `"grace2@example.com"`,
@@ -100,6 +104,12 @@ func TestClerkBackendAPIClientJS(t *testing.T) {
 		case string(r.Value) != w:
 			t.Errorf("%s: read %s, want %s", call, r.Value, w)
 		}
+	}
+	if r := got["sessions.getToken"]; r.Error != nil || !strings.HasPrefix(string(r.Value), `"ey`) {
+		t.Errorf("sessions.getToken: %s %+v", r.Value, r.Error)
+	}
+	if r := got["sessions.createSession"]; r.Error != nil || !strings.Contains(string(r.Value), `"status":"active","userId":"`+uid+`"`) {
+		t.Errorf("sessions.createSession: %s %+v", r.Value, r.Error)
 	}
 	for _, call := range []string{"organizations.createOrganizationInvitation", "invitations.createInvitation"} {
 		if r := got[call]; r.Error != nil || !strings.Contains(string(r.Value), `"status":"pending"`) {

@@ -9,7 +9,7 @@ const { createRequire } = require('node:module');
 
 async function main() {
   const input = JSON.parse(fs.readFileSync(0, 'utf8'));
-  const { createClerkClient } = createRequire(path.join(input.modules, 'x.js'))('@clerk/backend');
+  const { createClerkClient, verifyToken } = createRequire(path.join(input.modules, 'x.js'))('@clerk/backend');
   const clerk = createClerkClient({ secretKey: input.secretKey, apiUrl: input.apiUrl, telemetry: { disabled: true } });
   const out = {};
   async function step(name, fn) {
@@ -72,6 +72,21 @@ async function main() {
   await step('sessions.getSessionList', async () => (await clerk.sessions.getSessionList({ userId: uid })).totalCount);
   await step('jwks.getJwks', async () => (await clerk.jwks.getJwks()).keys.map((k) => [k.alg, k.use]));
   await step('jwtTemplates.create', async () => (await clerk.jwtTemplates.create({ name: 'hasura', claims: { uid: '{{user.id}}' } })).name);
+  const sess = await step('sessions.createSession', async () => {
+    const x = await clerk.sessions.createSession({ userId: uid });
+    return { id: x.id, status: x.status, userId: x.userId };
+  });
+  const tok = await step('sessions.getToken', async () => (await clerk.sessions.getToken(sess?.id)).jwt);
+  await step('verifyToken', async () => {
+    const claims = await verifyToken(tok, { secretKey: input.secretKey, apiUrl: input.apiUrl });
+    return [claims.sub === uid, claims.sid === sess?.id];
+  });
+  await step('sessions.getToken template', async () => {
+    const claims = await verifyToken((await clerk.sessions.getToken(sess?.id, 'hasura')).jwt,
+      { secretKey: input.secretKey, apiUrl: input.apiUrl });
+    return claims.uid === uid;
+  });
+  await step('sessions.revokeSession', async () => (await clerk.sessions.revokeSession(sess?.id)).status);
   await step('emailAddresses.createEmailAddress', async () =>
     (await clerk.emailAddresses.createEmailAddress({ userId: uid, emailAddress: 'grace2@example.com', verified: true })).emailAddress);
   await step('phoneNumbers.createPhoneNumber', async () =>
