@@ -67,8 +67,10 @@ func startExpressApp(t *testing.T, modules string, p *portaltest.Portal) string 
 // Clerk's environment variables alone, pointed at the portal): the app
 // sends them to the portal to sign in, and they come back signed in;
 // once the token has expired the middleware sends the browser through the
-// portal's handshake and back, still signed in as the same session;
-// after signing out at the portal the app sends them to sign in again.
+// portal's handshake and back, still signed in as the same session, and
+// the app reads the user through @clerk/express's clerkClient (the
+// Backend API); after signing out at the portal the app sends them to
+// sign in again.
 func TestClerkExpressAppSignsInThroughThePortal(t *testing.T) {
 	modules := clerkModules(t)
 	// The portal's clock runs ten minutes behind until the handshake, so
@@ -101,7 +103,7 @@ func TestClerkExpressAppSignsInThroughThePortal(t *testing.T) {
 	clock.Advance(10 * time.Minute)
 	c, _ := verify(t, p, wantHandBack(t, b.getRaw(expired.Header.Get("Location")), http.StatusTemporaryRedirect, dashboard))
 	signedIn := b.getRaw(dashboard)
-	if want := "Signed in as " + c.Subject + " in " + c.SID; signedIn.Status != http.StatusOK || signedIn.Body != want {
+	if want := "Signed in as " + c.Subject + " (ada@example.com) in " + c.SID; signedIn.Status != http.StatusOK || signedIn.Body != want {
 		t.Fatalf("the app after the handshake: %d %q, want 200 %q", signedIn.Status, signedIn.Body, want)
 	}
 

@@ -9,19 +9,22 @@ const { createRequire } = require('node:module');
 
 const load = createRequire(path.join(process.env.CLERK_MODULES, 'x.js'));
 const express = load('express');
-const { clerkMiddleware, getAuth } = load('@clerk/express');
+const { clerkMiddleware, getAuth, clerkClient } = load('@clerk/express');
 
 const app = express();
 const server = app.listen(0, '127.0.0.1', () => {
   const origin = `http://127.0.0.1:${server.address().port}`;
   app.use(clerkMiddleware({ authorizedParties: [origin] }));
-  app.get('/dashboard', (req, res) => {
+  app.get('/dashboard', async (req, res) => {
     const { userId, sessionId } = getAuth(req);
     if (!userId) {
       res.redirect(`${process.env.PORTAL_SIGN_IN}?redirect_url=${encodeURIComponent(origin + req.originalUrl)}`);
       return;
     }
-    res.type('text').send(`Signed in as ${userId} in ${sessionId}`);
+    // The Backend API through the client @clerk/express makes from the
+    // same environment.
+    const user = await clerkClient.users.getUser(userId);
+    res.type('text').send(`Signed in as ${userId} (${user.primaryEmailAddress.emailAddress}) in ${sessionId}`);
   });
   console.log(`listening ${server.address().port}`);
 });
