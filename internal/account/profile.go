@@ -80,8 +80,9 @@ func (s *Service) UpdateProfile(ctx context.Context, u *user.User, p Profile) er
 // page offers it, the user's: the notices to the owner are written in it
 // (user.Locale), and, chosen (user.LocaleChosen), the language of their
 // signed-in pages on a browser that has chosen none. It writes
-// user.updated with a change of language; choosing the language the
-// sign-up recorded only marks it chosen.
+// user.updated with the change (choosing the language the sign-up
+// recorded marks it chosen, and moves updated_at); choosing it again
+// changes nothing.
 func (s *Service) SetLanguage(ctx context.Context, u *user.User, locale string) error {
 	if _, err := language.Parse(locale); err != nil || locale == "" {
 		return apperr.Field(apperr.Invalid, "locale", "Choose one of the languages in the list.").T("account.language.invalid")
@@ -93,9 +94,6 @@ func (s *Service) SetLanguage(ctx context.Context, u *user.User, locale string) 
 		now := s.Clock.Now()
 		if err := r.SetLocale(ctx, u.ID, locale, now); err != nil {
 			return err
-		}
-		if locale == u.Locale { // nothing the API shows has changed
-			return nil
 		}
 		return updated(ctx, r, u.ID, now)
 	})
