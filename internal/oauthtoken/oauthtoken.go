@@ -145,7 +145,9 @@ type Service struct {
 	// that two requests do not both spend its refresh token (providers
 	// that rotate refresh tokens accept each once): each a semaphore of
 	// one, so that a request waits for its account's only as long as its
-	// context lasts (see lock).
+	// context lasts (see lock). Machines sharing a database can still
+	// race: see refreshedElsewhere and the replacement of a recorded
+	// refusal in access.
 	locks     [64]chan struct{}
 	locksOnce sync.Once
 }
@@ -253,11 +255,16 @@ func (s *Service) access(ctx context.Context, p oauth.Provider, x user.ExternalA
 	fresh, err := p.Refresh(ctx, a.Token.RefreshToken)
 	if err != nil {
 		// Another machine may have refreshed it meanwhile, spending the
-		// refresh token this one just sent: its result is as good.
-		if again, _ := s.stored(ctx, x.ID); again != nil && again.Sealed != t.Sealed && !s.stale(again) {
+		// refresh token this one just sent (a provider that rotates
+		// refresh tokens accepts each once): its result is as good. It
+		// may still be on its way to the store, so a refusal of the
+		// token waits a moment for it before it counts as the account's.
+		re := (*oauth.RefreshError)(nil)
+		spent := errors.As(err, &re) && re.Code == "invalid_grant"
+		if again := s.refreshedElsewhere(ctx, x.ID, t, spent); again != nil {
 			return s.open(ctx, x, again), nil
 		}
-		if re := (*oauth.RefreshError)(nil); errors.As(err, &re) && re.Code == "invalid_grant" {
+		if spent {
 			s.remember(ctx, t, a.Token, re)
 		}
 		return nil, retrieval(err)
@@ -275,14 +282,51 @@ func (s *Service) access(ctx context.Context, p oauth.Provider, x user.ExternalA
 	case !ok:
 		// A sign-in stored a newer set meanwhile (or the account went):
 		// answer what is stored now.
-		if again, err := s.stored(ctx, x.ID); again == nil || err != nil {
+		again, err := s.stored(ctx, x.ID)
+		if again == nil || err != nil {
 			return nil, err
-		} else if !s.stale(again) {
+		}
+		if !s.stale(again) {
 			return s.open(ctx, x, again), nil
+		}
+		// What is stored is no newer than the set this refresh replaces:
+		// another machine's record of the provider refusing the refresh
+		// token this one had just spent. The fresh set takes its place.
+		if _, err := s.Repo.ReplaceOAuthToken(ctx, *next, again.Sealed); err != nil {
+			return nil, err
 		}
 	}
 	return &Access{Account: x, Token: *fresh, ExpiresAt: next.ExpiresAt}, nil
 }
+
+// refreshedElsewhere returns the account's set when another refresh,
+// perhaps on another machine, has stored a usable one in place of t; nil
+// otherwise. With wait (the provider refused the refresh token: it may
+// have been spent by that other refresh, whose result is not stored yet)
+// it looks again for up to otherRefreshWait.
+func (s *Service) refreshedElsewhere(ctx context.Context, id string, t *user.OAuthToken, wait bool) *user.OAuthToken {
+	deadline := time.Now().Add(otherRefreshWait)
+	for {
+		if again, _ := s.stored(ctx, id); again != nil && again.Sealed != t.Sealed && !s.stale(again) {
+			return again
+		}
+		if !wait || !time.Now().Before(deadline) {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
+
+// otherRefreshWait bounds how long a refused refresh waits for another
+// machine's refresh of the same account to store its result: a provider
+// answers in well under that, and a refusal that is the account's own
+// (the person revoked the portal's access) is answered that much later,
+// once, before it is remembered.
+const otherRefreshWait = 2 * time.Second
 
 // remember seals the provider's refusal of tok's refresh token with tok,
 // in place of t (which sealed tok), so that later requests answer it

@@ -75,6 +75,17 @@ type Server struct {
 	issued            Tokens            // the last token set answered
 	offline           bool              // refresh tokens only for offline_access, which discovery lists
 	offlineCodes      map[string]bool   // code → its authorization asked for offline_access
+	spent             map[string]bool   // refresh tokens used, when each is accepted once (RotateRefreshTokens)
+	rotated           map[string]string // refresh token a refresh answered → mockoidc's own, which it stands for
+	spentSeen         chan struct{}     // closed when a spent refresh token is first refused
+	held              *heldRefresh      // the next refresh answered with a token waits (HoldNextRefresh)
+}
+
+// heldRefresh is a refresh answer kept back: arrived closes when the
+// request came and its answer is made; the answer leaves when release
+// closes.
+type heldRefresh struct {
+	arrived, release chan struct{}
 }
 
 // Tokens is a token set the token endpoint answered.
@@ -225,6 +236,38 @@ func (s *Server) AcceptRefresh() {
 	s.refuseRefresh = false
 }
 
+// RotateRefreshTokens makes the provider accept each refresh token once,
+// as providers that rotate refresh tokens do (GitHub's expiring tokens,
+// RFC 9700 4.14.2): a refresh answers with a new refresh token, and a
+// second refresh_token grant with the same token is invalid_grant.
+// SpentRefreshSeen closes when that first happens.
+func (s *Server) RotateRefreshTokens() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.spent, s.spentSeen, s.rotated = map[string]bool{}, make(chan struct{}), map[string]string{}
+}
+
+// SpentRefreshSeen is closed once a refresh token was refused as spent
+// (RotateRefreshTokens).
+func (s *Server) SpentRefreshSeen() <-chan struct{} {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.spentSeen
+}
+
+// HoldNextRefresh keeps back the answer to the next refresh_token grant
+// answered with a token: arrived closes once that request came and its
+// answer is made (its refresh token spent), and the answer is sent when
+// release is called. Other requests are answered meanwhile.
+func (s *Server) HoldNextRefresh() (arrived <-chan struct{}, release func()) {
+	h := &heldRefresh{arrived: make(chan struct{}), release: make(chan struct{})}
+	s.mu.Lock()
+	s.held = h
+	s.mu.Unlock()
+	var once sync.Once
+	return h.arrived, func() { once.Do(func() { close(h.release) }) }
+}
+
 // GiveNoRefreshToken makes token answers from now on carry no refresh
 // token, as providers that were not asked for offline access answer.
 func (s *Server) GiveNoRefreshToken() {
@@ -286,13 +329,33 @@ func (s *Server) FastForward(d time.Duration) {
 
 func (s *Server) intercept(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == mockoidc.TokenEndpoint {
+			// Answered into a recorder, so that a held answer waits
+			// outside the lock that serialises the provider's requests.
+			rec := httptest.NewRecorder()
+			s.serial.Lock()
+			s.token(rec, r, next)
+			s.serial.Unlock()
+			s.mu.Lock()
+			h := s.held
+			if h != nil && rec.Code == http.StatusOK && r.Form.Get("grant_type") == "refresh_token" {
+				s.held = nil
+			} else {
+				h = nil
+			}
+			s.mu.Unlock()
+			if h != nil {
+				close(h.arrived)
+				<-h.release
+			}
+			copyResponse(w, rec)
+			return
+		}
 		s.serial.Lock()
 		defer s.serial.Unlock()
 		switch r.URL.Path {
 		case mockoidc.AuthorizationEndpoint:
 			s.authorize(w, r, next)
-		case mockoidc.TokenEndpoint:
-			s.token(w, r, next)
 		case mockoidc.DiscoveryEndpoint:
 			s.discovery(w, r, next)
 		default:
@@ -471,12 +534,31 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request, next http.Handler
 	}
 	s.mu.Lock()
 	refuse := s.refuseRefresh && grant == "refresh_token"
+	spent := false
 	if grant == "refresh_token" {
 		s.refreshGrants++
+		if rt := r.Form.Get("refresh_token"); s.spent != nil && !refuse {
+			if spent = s.spent[rt]; spent {
+				select {
+				case <-s.spentSeen:
+				default:
+					close(s.spentSeen)
+				}
+			}
+			s.spent[rt] = true
+			if own, ok := s.rotated[rt]; ok { // mockoidc knows only its own
+				r.Form.Set("refresh_token", own)
+				r.PostForm.Set("refresh_token", own)
+			}
+		}
 	}
 	s.mu.Unlock()
 	if refuse {
 		tokenError(w, "invalid_grant", "the refresh token was revoked")
+		return
+	}
+	if spent {
+		tokenError(w, "invalid_grant", "the refresh token was used already")
 		return
 	}
 	rec := httptest.NewRecorder()
@@ -505,6 +587,13 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request, next http.Handler
 	}
 	if grant == "refresh_token" {
 		s.refreshes++
+		if own, ok := body["refresh_token"].(string); ok && s.rotated != nil {
+			// mockoidc answers a refresh with the refresh token it was
+			// sent; a rotating provider gives a new one.
+			next := fmt.Sprintf("rotated-%d.%s", s.refreshes, own)
+			s.rotated[next] = own
+			body["refresh_token"] = next
+		}
 	}
 	s.mu.Unlock()
 	if raw, ok := body["id_token"].(string); ok && forge {
