@@ -1,10 +1,7 @@
 package e2e
 
 import (
-	"bytes"
 	"encoding/json"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -22,15 +19,6 @@ import (
 func TestClerkBackendAPIClientJS(t *testing.T) {
 	modules := clerkModules(t)
 	p := portaltest.Start(t, portaltest.Options{})
-	in, _ := json.Marshal(map[string]any{"modules": modules, "apiUrl": p.URL, "secretKey": p.SecretKey})
-	cmd := exec.Command("node", filepath.Join("testdata", "clerk_backend_api.cjs"))
-	cmd.Stdin = bytes.NewReader(in)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	raw, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("node: %v\n%s", err, stderr.String())
-	}
 	type result struct {
 		Value json.RawMessage `json:"value"`
 		Error *struct {
@@ -41,9 +29,7 @@ func TestClerkBackendAPIClientJS(t *testing.T) {
 		} `json:"error"`
 	}
 	var got map[string]result
-	if err := json.Unmarshal(raw, &got); err != nil {
-		t.Fatalf("node answered %s: %v", raw, err)
-	}
+	runNode(t, "clerk_backend_api.cjs", map[string]any{"modules": modules, "apiUrl": p.URL, "secretKey": p.SecretKey}, &got)
 	var created struct {
 		ID              string `json:"id"`
 		Email           string `json:"email"`

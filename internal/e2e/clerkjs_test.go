@@ -80,28 +80,38 @@ func authenticateWith(t *testing.T, modules string, p *portaltest.Portal, option
 	if pk == "" {
 		t.Fatalf("no publishable key for %s", p.URL)
 	}
-	in, err := json.Marshal(map[string]any{
+	var states []clerkState
+	runNode(t, "clerk_authenticate.cjs", map[string]any{
 		"modules":  modules,
 		"client":   map[string]any{"secretKey": p.SecretKey, "publishableKey": pk, "apiUrl": p.URL, "telemetry": map[string]any{"disabled": true}},
 		"options":  options,
 		"requests": reqs,
-	})
+	}, &states)
+	if len(states) != len(reqs) {
+		t.Fatalf("node answered %d states, want %d", len(states), len(reqs))
+	}
+	return states
+}
+
+// runNode runs testdata/script under Node.js with input, as JSON, on its
+// stdin, and reads what it prints, JSON too, into out.
+func runNode(t *testing.T, script string, input, out any) {
+	t.Helper()
+	in, err := json.Marshal(input)
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command("node", filepath.Join("testdata", "clerk_authenticate.cjs"))
+	cmd := exec.Command("node", filepath.Join("testdata", script))
 	cmd.Stdin = bytes.NewReader(in)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
-	out, err := cmd.Output()
+	raw, err := cmd.Output()
 	if err != nil {
-		t.Fatalf("node: %v\n%s", err, stderr.String())
+		t.Fatalf("node %s: %v\n%s", script, err, stderr.String())
 	}
-	var states []clerkState
-	if err := json.Unmarshal(out, &states); err != nil || len(states) != len(reqs) {
-		t.Fatalf("node answered %q (%v), want %d states", out, err, len(reqs))
+	if err := json.Unmarshal(raw, out); err != nil {
+		t.Fatalf("node %s answered %q: %v", script, raw, err)
 	}
-	return states
 }
 
 // appPage is a browser's request for a page of the app at target: the

@@ -1,13 +1,9 @@
 package e2e
 
 import (
-	"bytes"
-	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -69,18 +65,10 @@ func TestClerkVerifyWebhookAcceptsTheDeliveries(t *testing.T) {
 
 	run := func(secret string, reqs ...delivery) []map[string]string {
 		t.Helper()
-		in, _ := json.Marshal(map[string]any{"modules": modules, "secret": secret, "requests": reqs})
-		cmd := exec.Command("node", filepath.Join("testdata", "clerk_verify_webhook.cjs"))
-		cmd.Stdin = bytes.NewReader(in)
-		var stderr bytes.Buffer
-		cmd.Stderr = &stderr
-		out, err := cmd.Output()
-		if err != nil {
-			t.Fatalf("node: %v\n%s", err, stderr.String())
-		}
 		var res []map[string]string
-		if err := json.Unmarshal(out, &res); err != nil || len(res) != len(reqs) {
-			t.Fatalf("node answered %q (%v)", out, err)
+		runNode(t, "clerk_verify_webhook.cjs", map[string]any{"modules": modules, "secret": secret, "requests": reqs}, &res)
+		if len(res) != len(reqs) {
+			t.Fatalf("node answered %v, want %d results", res, len(reqs))
 		}
 		return res
 	}
