@@ -72,10 +72,22 @@ func authenticate(t *testing.T, modules string, p *portaltest.Portal, parties []
 }
 
 // authenticateWith is authenticate with more of authenticateRequest's
-// options (proxyUrl is always the portal's).
+// options. proxyUrl is the portal's when it is served over http://, as
+// the README says; over https:// the publishable key alone finds it (and
+// Node.js trusts the test certificate).
 func authenticateWith(t *testing.T, modules string, p *portaltest.Portal, options map[string]any, reqs ...clerkRequest) []clerkState {
 	t.Helper()
-	options["proxyUrl"] = p.URL
+	var env []string
+	if strings.HasPrefix(p.URL, "http://") {
+		options["proxyUrl"] = p.URL
+	}
+	if p.CertPEM != nil {
+		ca := filepath.Join(t.TempDir(), "portal-ca.pem")
+		if err := os.WriteFile(ca, p.CertPEM, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		env = append(env, "NODE_EXTRA_CA_CERTS="+ca)
+	}
 	pk := (&config.Config{BaseURL: p.URL}).PublishableKey()
 	if pk == "" {
 		t.Fatalf("no publishable key for %s", p.URL)
@@ -86,7 +98,7 @@ func authenticateWith(t *testing.T, modules string, p *portaltest.Portal, option
 		"client":   map[string]any{"secretKey": p.SecretKey, "publishableKey": pk, "apiUrl": p.URL, "telemetry": map[string]any{"disabled": true}},
 		"options":  options,
 		"requests": reqs,
-	}, &states)
+	}, &states, env...)
 	if len(states) != len(reqs) {
 		t.Fatalf("node answered %d states, want %d", len(states), len(reqs))
 	}
@@ -94,8 +106,9 @@ func authenticateWith(t *testing.T, modules string, p *portaltest.Portal, option
 }
 
 // runNode runs testdata/script under Node.js with input, as JSON, on its
-// stdin, and reads what it prints, JSON too, into out.
-func runNode(t *testing.T, script string, input, out any) {
+// stdin, and reads what it prints, JSON too, into out; env is added to the
+// environment.
+func runNode(t *testing.T, script string, input, out any, env ...string) {
 	t.Helper()
 	in, err := json.Marshal(input)
 	if err != nil {
@@ -103,6 +116,7 @@ func runNode(t *testing.T, script string, input, out any) {
 	}
 	cmd := exec.Command("node", filepath.Join("testdata", script))
 	cmd.Stdin = bytes.NewReader(in)
+	cmd.Env = append(os.Environ(), env...)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	raw, err := cmd.Output()
@@ -138,13 +152,22 @@ func appPage(b *browser, target string) clerkRequest {
 // orgRole.
 func TestClerkBackendAuthenticateRequest(t *testing.T) {
 	modules := clerkModules(t)
+	// Over http:// (development) the SDK reaches the portal through its
+	// proxyUrl; over https://, as in production, the key alone finds it.
+	for _, scheme := range []string{"http", "https"} {
+		t.Run(scheme, func(t *testing.T) { authenticateRequestOver(t, modules, scheme) })
+	}
+}
+
+func authenticateRequestOver(t *testing.T, modules, scheme string) {
 	// The portal's clock runs ten minutes behind, so the token the
 	// sign-up hands back has expired for the SDK, which keeps real time.
 	clock := clockwork.NewFakeClockAt(time.Now().Add(-10 * time.Minute))
-	p := portaltest.Start(t, portaltest.Options{Host: "127.0.0.1", Clock: clock,
-		Env: map[string]string{"PORTAL_ALLOWED_REDIRECT_ORIGINS": "http://127.0.0.1:*"}})
-	const app = "http://127.0.0.1:3000/dashboard"
-	parties := []string{"http://127.0.0.1:3000"}
+	p := portaltest.Start(t, portaltest.Options{Host: "127.0.0.1", Clock: clock, TLS: scheme == "https",
+		Env: map[string]string{"PORTAL_ALLOWED_REDIRECT_ORIGINS": scheme + "://127.0.0.1:*"}})
+	origin := scheme + "://127.0.0.1:3000"
+	app := origin + "/dashboard"
+	parties := []string{origin}
 	b := newBrowser(t, p)
 	wantHandBack(t, signUp(t, p, b, "ada@example.com", app), http.StatusSeeOther, app)
 
@@ -191,7 +214,7 @@ func TestClerkBackendAuthenticateRequest(t *testing.T) {
 	// Clerk's redirect-to-sign-in helper finds the portal's own sign-in
 	// page from the key (over https://, which the SDK assumes), with
 	// Clerk's redirect_url back to the page.
-	if want := "https://" + strings.TrimPrefix(p.URL, "http://") + "/sign-in?redirect_url=" + url.QueryEscape(app); st.SignIn != want {
+	if want := "https://" + mustParse(t, p.URL).Host + "/sign-in?redirect_url=" + url.QueryEscape(app); st.SignIn != want {
 		t.Errorf("Clerk's redirectToSignIn: %q, want %q", st.SignIn, want)
 	}
 	// An app still holding the signed-in __client_uat but no token (its

@@ -5,6 +5,7 @@ package portaltest
 
 import (
 	"cmp"
+	"encoding/pem"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
@@ -33,6 +34,9 @@ type Portal struct {
 	SMTP *smtptest.Server // nil with Options.DevOutbox
 	// CertPool trusts the portal's certificate under Options.TLS; else nil.
 	CertPool *x509.CertPool
+	// CertPEM is that certificate in PEM, for clients outside Go (Node.js's
+	// NODE_EXTRA_CA_CERTS); nil without Options.TLS.
+	CertPEM []byte
 }
 
 // Options adjust the instance.
@@ -70,7 +74,10 @@ func Start(t testing.TB, opt Options) *Portal {
 	port := l.Addr().(*net.TCPAddr).Port
 	host := cmp.Or(opt.Host, "localhost")
 	base := fmt.Sprintf("http://%s:%d", host, port)
-	var pool *x509.CertPool
+	var (
+		pool    *x509.CertPool
+		certPEM []byte
+	)
 	if opt.TLS {
 		cert, certPool, err := testcert.SelfSigned()
 		if err != nil {
@@ -78,6 +85,7 @@ func Start(t testing.TB, opt Options) *Portal {
 		}
 		l = tls.NewListener(l, &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12})
 		base, pool = fmt.Sprintf("https://%s:%d", host, port), certPool
+		certPEM = pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: cert.Certificate[0]})
 	}
 	env := map[string]string{
 		"PORTAL_ADDR":         l.Addr().String(),
@@ -138,7 +146,7 @@ func Start(t testing.TB, opt Options) *Portal {
 		p.Close()
 	})
 	waitReady(t, l.Addr().String())
-	return &Portal{Portal: p, URL: base, SMTP: smtp, CertPool: pool}
+	return &Portal{Portal: p, URL: base, SMTP: smtp, CertPool: pool, CertPEM: certPEM}
 }
 
 // HTTPClient is a client for p that trusts its certificate under
