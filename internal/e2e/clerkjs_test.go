@@ -53,8 +53,11 @@ type clerkState struct {
 	SessionID string `json:"sessionId"`
 	OrgID     string `json:"orgId"`
 	OrgRole   string `json:"orgRole"`
-	Location  string `json:"location"`
-	SignIn    string `json:"signIn"`
+	// CanManageMembers is the SDK's has({permission:
+	// "org:sys_memberships:manage"}).
+	CanManageMembers bool   `json:"canManageMembers"`
+	Location         string `json:"location"`
+	SignIn           string `json:"signIn"`
 }
 
 type clerkRequest struct {
@@ -187,8 +190,8 @@ func authenticateRequestOver(t *testing.T, modules, scheme string) {
 
 	bearer := clerkRequest{URL: "http://127.0.0.1:3000/api/me", Headers: map[string]string{"authorization": "Bearer " + token}}
 	for i, st := range authenticate(t, modules, p, parties, appPage(b, app), bearer) {
-		if st.Status != "signed-in" || st.UserID != c.Subject || st.SessionID != c.SID {
-			t.Errorf("request %d with the fresh token: %+v, want signed in as %s in %s", i+1, st, c.Subject, c.SID)
+		if st.Status != "signed-in" || st.UserID != c.Subject || st.SessionID != c.SID || st.CanManageMembers {
+			t.Errorf("request %d with the fresh token: %+v, want signed in as %s in %s, no organization's permissions", i+1, st, c.Subject, c.SID)
 		}
 	}
 	if st := authenticate(t, modules, p, []string{"http://127.0.0.1:9999"}, appPage(b, app))[0]; st.Status != "signed-out" {
@@ -198,8 +201,9 @@ func authenticateRequestOver(t *testing.T, modules, scheme string) {
 	// With an organization active, the SDK reads it from the token.
 	org := verifyOrg(t, p, wantHandBack(t, b.submit(b.get(withRedirect("/create-organization", app)), createOrgForm,
 		map[string]string{"name": "Acme Rockets"}), http.StatusSeeOther, app))
-	if st := authenticate(t, modules, p, parties, appPage(b, app))[0]; st.Status != "signed-in" || st.OrgID != org.OrgID || st.OrgRole != "org:admin" {
-		t.Errorf("with %s active: %+v, want it as orgId with the role org:admin", org.OrgID, st)
+	if st := authenticate(t, modules, p, parties, appPage(b, app))[0]; st.Status != "signed-in" || st.OrgID != org.OrgID ||
+		st.OrgRole != "org:admin" || !st.CanManageMembers {
+		t.Errorf("with %s active: %+v, want it as orgId with the role org:admin, allowed to manage members", org.OrgID, st)
 	}
 
 	uat := b.cookie("__client_uat")

@@ -25,6 +25,8 @@ async function main() {
       sessionId: auth?.sessionId || '',
       orgId: auth?.orgId || '',
       orgRole: auth?.orgRole || '',
+      // Clerk's authorisation check, from the token's org_permissions.
+      canManageMembers: auth ? auth.has({ permission: 'org:sys_memberships:manage' }) : false,
       location: state.headers.get('location') || '',
       // Where Clerk's own "redirect to sign-in" helper (what Next.js's
       // redirectToSignIn and auth.protect use) sends a signed-out
