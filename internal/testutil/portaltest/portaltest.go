@@ -5,10 +5,10 @@ package portaltest
 
 import (
 	"cmp"
-	"encoding/pem"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/pem"
 	"fmt"
 	"io"
 	"net"
