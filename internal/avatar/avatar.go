@@ -38,6 +38,10 @@ var (
 	ErrNotImage = apperr.Field(apperr.Invalid, "image",
 		"This file isn't an image we can use. Choose a PNG, JPEG, GIF or WebP image.").T("account.error.image_not_image")
 	ErrTooLarge = apperr.Field(apperr.Invalid, "image", "This image is larger than 5 MB. Choose a smaller one.").T("account.error.image_too_large")
+	// ErrAnimated refuses an animated WebP, which the decoder cannot read
+	// (an animated GIF gives its first frame instead).
+	ErrAnimated = apperr.Field(apperr.Invalid, "image",
+		"Animated WebP images can't be used. Choose a still image: PNG, JPEG, GIF or WebP.").T("account.error.image_animated")
 	ErrTooBig   = apperr.Field(apperr.Invalid, "image",
 		"This image has too many pixels. Choose one under 10,000 pixels on each side.").T("account.error.image_too_big")
 	errBusy = apperr.New(apperr.Unavailable, "Too many images are being processed right now. Please try again in a moment.").T("account.error.image_busy")
@@ -94,6 +98,9 @@ func (r *Resizer) encode(ctx context.Context, raw []byte, shape func(image.Image
 	}
 	img, _, err := image.Decode(bytes.NewReader(raw))
 	if err != nil {
+		if format == "webp" && animatedWebP(raw) {
+			return nil, ErrAnimated
+		}
 		return nil, ErrNotImage
 	}
 	var out bytes.Buffer
@@ -101,6 +108,13 @@ func (r *Resizer) encode(ctx context.Context, raw []byte, shape func(image.Image
 		return nil, err
 	}
 	return out.Bytes(), nil
+}
+
+// animatedWebP reports whether raw is an extended WebP (a VP8X chunk
+// first) whose animation flag is set: RIFF, size, WEBP, VP8X, the chunk's
+// size, then its flags, bit 1 of which is animation.
+func animatedWebP(raw []byte) bool {
+	return len(raw) > 20 && string(raw[0:4]) == "RIFF" && string(raw[8:16]) == "WEBPVP8X" && raw[20]&0x02 != 0
 }
 
 // square crops the centre of img and scales it to Size×Size.

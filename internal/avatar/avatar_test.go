@@ -12,6 +12,8 @@ import (
 	"image/png"
 	"strings"
 	"testing"
+
+	"github.com/portalhq/portal/internal/testutil/webptest"
 )
 
 var (
@@ -48,51 +50,6 @@ func encoded(t *testing.T, enc func(*bytes.Buffer) error) []byte {
 	return b.Bytes()
 }
 
-// solidWebP writes a lossless WebP of one colour: every prefix code has a
-// single symbol, so the pixels take no bits at all.
-func solidWebP(w, h int, c color.NRGBA) []byte {
-	var bits []bool
-	put := func(v uint32, n int) {
-		for i := range n {
-			bits = append(bits, v>>i&1 == 1)
-		}
-	}
-	put(uint32(w-1), 14)
-	put(uint32(h-1), 14)
-	put(1, 1) // alpha used
-	put(0, 3) // version
-	put(0, 1) // no transform
-	put(0, 1) // no colour cache
-	put(0, 1) // no meta prefix codes
-	for _, sym := range []uint8{c.G, c.R, c.B, c.A} {
-		put(1, 1) // simple code
-		put(0, 1) // one symbol
-		put(1, 1) // eight bits
-		put(uint32(sym), 8)
-	}
-	put(1, 1) // distance code: simple, one one-bit symbol, 0
-	put(0, 1)
-	put(0, 1)
-	put(0, 1)
-	data := []byte{0x2f}
-	for i := 0; i < len(bits); i += 8 {
-		var b byte
-		for j := 0; j < 8 && i+j < len(bits); j++ {
-			if bits[i+j] {
-				b |= 1 << j
-			}
-		}
-		data = append(data, b)
-	}
-	if len(data)%2 == 1 {
-		data = append(data, 0)
-	}
-	chunk := append([]byte("VP8L"), binary.LittleEndian.AppendUint32(nil, uint32(len(data)))...)
-	chunk = append(chunk, data...)
-	out := append([]byte("RIFF"), binary.LittleEndian.AppendUint32(nil, uint32(4+len(chunk)))...)
-	return append(append(out, "WEBP"...), chunk...)
-}
-
 // hugePNG is a valid PNG header declaring a canvas far too large to decode.
 func hugePNG(t *testing.T) []byte {
 	small := encoded(t, func(b *bytes.Buffer) error { return png.Encode(b, image.NewGray(image.Rect(0, 0, 1, 1))) })
@@ -112,7 +69,7 @@ func TestPNGFromEveryAcceptedFormat(t *testing.T) {
 		"png":  {encoded(t, func(b *bytes.Buffer) error { return png.Encode(b, stripes()) }), green},
 		"jpeg": {encoded(t, func(b *bytes.Buffer) error { return jpeg.Encode(b, stripes(), &jpeg.Options{Quality: 95}) }), green},
 		"gif":  {encoded(t, func(b *bytes.Buffer) error { return gif.Encode(b, stripes(), nil) }), green},
-		"webp": {solidWebP(300, 500, blue), blue},
+		"webp": {webptest.Solid(300, 500, blue), blue},
 	}
 	for name, c := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -188,7 +145,7 @@ func TestFitPNGKeepsTheWholePicture(t *testing.T) {
 	}{
 		"wide png":  {encoded(t, func(b *bytes.Buffer) error { return png.Encode(b, stripes()) }), Size, Size / 2, [2]color.NRGBA{red, blue}},
 		"wide jpeg": {encoded(t, func(b *bytes.Buffer) error { return jpeg.Encode(b, stripes(), &jpeg.Options{Quality: 95}) }), Size, Size / 2, [2]color.NRGBA{red, blue}},
-		"tall webp": {solidWebP(300, 500, blue), Size * 300 / 500, Size, [2]color.NRGBA{blue, blue}},
+		"tall webp": {webptest.Solid(300, 500, blue), Size * 300 / 500, Size, [2]color.NRGBA{blue, blue}},
 		"small gif": {encoded(t, func(b *bytes.Buffer) error { return gif.Encode(b, small, nil) }), 40, 10, [2]color.NRGBA{red, red}},
 		"small png": {encoded(t, func(b *bytes.Buffer) error { return png.Encode(b, small) }), 40, 10, [2]color.NRGBA{red, red}},
 	}
@@ -225,6 +182,30 @@ func TestFitPNGKeepsTheWholePicture(t *testing.T) {
 	} {
 		if _, err := r.FitPNG(t.Context(), c.data); !errors.Is(err, c.want) {
 			t.Errorf("%s: err = %v, want %v", name, err, c.want)
+		}
+	}
+}
+
+// An animated WebP, which the decoder reads the size of but not the
+// pictures, is refused with its own message rather than "isn't an image";
+// other unreadable files keep that one.
+func TestAnimatedWebPIsRefusedAsAnimated(t *testing.T) {
+	r := NewResizer(1)
+	anim := webptest.Animated(40, 30, blue)
+	if cfg, format, err := image.DecodeConfig(bytes.NewReader(anim)); err != nil || format != "webp" || cfg.Width != 40 || cfg.Height != 30 {
+		t.Fatalf("the animated WebP's header: %+v %q %v, want a 40×30 webp", cfg, format, err)
+	}
+	for name, fn := range map[string]func([]byte) ([]byte, error){
+		"PNG":    func(b []byte) ([]byte, error) { return r.PNG(t.Context(), bytes.NewReader(b)) },
+		"FitPNG": func(b []byte) ([]byte, error) { return r.FitPNG(t.Context(), b) },
+	} {
+		if _, err := fn(anim); !errors.Is(err, ErrAnimated) {
+			t.Errorf("%s of an animated WebP: %v, want ErrAnimated", name, err)
+		}
+		broken := append([]byte(nil), anim...)
+		broken[20] = 0 // no animation flag: a broken still image
+		if _, err := fn(broken); !errors.Is(err, ErrNotImage) {
+			t.Errorf("%s of a broken WebP: %v, want ErrNotImage", name, err)
 		}
 	}
 }

@@ -68,6 +68,8 @@ func (s *Service) encodeLogo(ctx context.Context, l *Logo) (*Logo, error) {
 	switch {
 	case errors.Is(err, avatar.ErrNotImage):
 		return nil, errLogoType
+	case errors.Is(err, avatar.ErrAnimated):
+		return nil, avatar.ErrAnimated.On("logo")
 	case errors.Is(err, avatar.ErrTooBig):
 		return nil, avatar.ErrTooBig.On("logo")
 	case err != nil:
