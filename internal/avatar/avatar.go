@@ -98,7 +98,7 @@ func (r *Resizer) encode(ctx context.Context, raw []byte, shape func(image.Image
 	}
 	img, _, err := image.Decode(bytes.NewReader(raw))
 	if err != nil {
-		if format == "webp" && animatedWebP(raw) {
+		if format == "webp" && AnimatedWebP(raw) {
 			return nil, ErrAnimated
 		}
 		return nil, ErrNotImage
@@ -110,10 +110,11 @@ func (r *Resizer) encode(ctx context.Context, raw []byte, shape func(image.Image
 	return out.Bytes(), nil
 }
 
-// animatedWebP reports whether raw is an extended WebP (a VP8X chunk
+// AnimatedWebP reports whether raw is an extended WebP (a VP8X chunk
 // first) whose animation flag is set: RIFF, size, WEBP, VP8X, the chunk's
-// size, then its flags, bit 1 of which is animation.
-func animatedWebP(raw []byte) bool {
+// size, then its flags, bit 1 of which is animation. Go's WebP decoder
+// reads such a file's size but not its pictures.
+func AnimatedWebP(raw []byte) bool {
 	return len(raw) > 20 && string(raw[0:4]) == "RIFF" && string(raw[8:16]) == "WEBPVP8X" && raw[20]&0x02 != 0
 }
 

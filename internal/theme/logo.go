@@ -18,6 +18,8 @@ import (
 	"strings"
 
 	_ "golang.org/x/image/webp"
+
+	"github.com/portalhq/portal/internal/avatar"
 )
 
 // Logo is an image file a theme names by path (options.logoImageFile): read
@@ -122,6 +124,10 @@ func (l *loader) logo(ref, dir string, disk bool, source, key string) (*Logo, er
 		// Decoded whole, so that a truncated or damaged file is found now,
 		// not as a broken image on every page.
 		if _, _, err := image.Decode(bytes.NewReader(data)); err != nil {
+			if format == "webp" && avatar.AnimatedWebP(data) {
+				return nil, fail(abs+" is an animated WebP; a logo is a still image",
+					"one frame of it exported as PNG, WebP or SVG")
+			}
 			return nil, fail(fmt.Sprintf("%s looks like a %s image but cannot be read (%v)", abs, strings.ToUpper(format), err),
 				"an image file that opens in an image viewer; export it again")
 		}

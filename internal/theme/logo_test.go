@@ -14,6 +14,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/portalhq/portal/internal/testutil/webptest"
 )
 
 // webp3x2 is a lossless 3×2 WebP of one colour.
@@ -122,6 +124,7 @@ func TestLogoFileRefused(t *testing.T) {
 		{"html named svg", "logoImageFile: logo.svg", []byte("<html><body><script>alert(1)</script></body></html>"), []string{"is not a PNG, JPEG, WebP, GIF or SVG image"}},
 		{"empty", "logoImageFile: logo.png", []byte{}, []string{"is not a PNG"}},
 		{"truncated png", "logoImageFile: logo.png", whole[:len(whole)/2], []string{"looks like a PNG image but cannot be read"}},
+		{"animated webp", "logoImageFile: logo.webp", webptest.Animated(80, 40, color.NRGBA{R: 255, A: 255}), []string{"is an animated WebP; a logo is a still image", "one frame of it exported"}},
 		{"too many pixels", "logoImageFile: logo.png", pngOf(t, 5000, 1), []string{"5000×1 pixels", "at most 4096"}},
 		{"svg script", "logoImageFile: logo.svg", []byte(`<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>`), []string{"<script> element", "no scripts"}},
 		{"svg onload", "logoImageFile: logo.svg", []byte(`<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"/>`), []string{"event attribute (onload=…)"}},
