@@ -42,7 +42,7 @@ var (
 	// (an animated GIF gives its first frame instead).
 	ErrAnimated = apperr.Field(apperr.Invalid, "image",
 		"Animated WebP images can't be used. Choose a still image: PNG, JPEG, GIF or WebP.").T("account.error.image_animated")
-	ErrTooBig   = apperr.Field(apperr.Invalid, "image",
+	ErrTooBig = apperr.Field(apperr.Invalid, "image",
 		"This image has too many pixels. Choose one under 10,000 pixels on each side.").T("account.error.image_too_big")
 	errBusy = apperr.New(apperr.Unavailable, "Too many images are being processed right now. Please try again in a moment.").T("account.error.image_busy")
 )
