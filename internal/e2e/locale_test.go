@@ -31,6 +31,12 @@ func userLocale(t *testing.T, p *portaltest.Portal, email string) string {
 	return *users[0].Locale
 }
 
+// pageLang is the language pg says it is written in: its html lang.
+func pageLang(pg *page) string {
+	l, _ := pg.Doc.Find("html").Attr("lang")
+	return l
+}
+
 // wantOneMailIn checks that, from the message at index from on, exactly one
 // went to addr, written in lang (its HTML part's lang attribute), and
 // returns it.
@@ -268,27 +274,23 @@ func TestSignedInPagesFollowTheAccountLanguage(t *testing.T) {
 		"locale": "fr"}, nil); r.Status != http.StatusOK {
 		t.Fatalf("POST /v1/users: %d %s", r.Status, r.Body)
 	}
-	lang := func(pg *page) string {
-		l, _ := pg.Doc.Find("html").Attr("lang")
-		return l
-	}
 	b := newBrowser(t, p)
 	b.header = http.Header{"Accept-Language": {"en-US,en;q=0.9"}}
-	if pg := passwordStep(t, b, grace, appURL); lang(pg) != "en" {
-		t.Fatalf("the sign-in page before signing in: lang %q, want the browser's en", lang(pg))
+	if pg := passwordStep(t, b, grace, appURL); pageLang(pg) != "en" {
+		t.Fatalf("the sign-in page before signing in: lang %q, want the browser's en", pageLang(pg))
 	}
 	wantHandBack(t, signIn(t, b, grace, goodPassword, appURL), http.StatusSeeOther, appURL)
 
 	acct := b.get("/user")
-	if acct.Status != http.StatusOK || lang(acct) != "fr" || !strings.Contains(acct.text(), "Votre compte") {
-		t.Fatalf("the account page: %d, lang %q, want French:\n%s", acct.Status, lang(acct), acct.text())
+	if acct.Status != http.StatusOK || pageLang(acct) != "fr" || !strings.Contains(acct.text(), "Votre compte") {
+		t.Fatalf("the account page: %d, lang %q, want French:\n%s", acct.Status, pageLang(acct), acct.text())
 	}
 	if _, on := acct.Doc.Find(`select[name="locale"] option[value="fr"]`).Attr("selected"); !on {
 		t.Errorf("French is not the chosen language in the account page's list")
 	}
 	for _, path := range []string{"/user/security", "/create-organization", "/", "/sign-out"} {
-		if pg := b.get(path); pg.Status != http.StatusOK || lang(pg) != "fr" {
-			t.Errorf("%s: %d, lang %q, want fr", path, pg.Status, lang(pg))
+		if pg := b.get(path); pg.Status != http.StatusOK || pageLang(pg) != "fr" {
+			t.Errorf("%s: %d, lang %q, want fr", path, pg.Status, pageLang(pg))
 		}
 	}
 	if c := b.cookie("__portal_locale"); c != "" {
@@ -299,19 +301,19 @@ func TestSignedInPagesFollowTheAccountLanguage(t *testing.T) {
 	if out := b.submit(b.get("/sign-out"), signOutForm, nil); out.Status >= 400 {
 		t.Fatalf("sign-out: %d", out.Status)
 	}
-	if pg := b.get("/sign-in"); lang(pg) != "en" {
-		t.Errorf("the sign-in page after signing out: lang %q, want en", lang(pg))
+	if pg := b.get("/sign-in"); pageLang(pg) != "en" {
+		t.Errorf("the sign-in page after signing out: lang %q, want en", pageLang(pg))
 	}
 
 	// A browser that chose a language keeps it on the signed-in pages.
 	d := newBrowser(t, p)
 	d.header = http.Header{"Accept-Language": {"en"}}
 	wantHandBack(t, signIn(t, d, grace, goodPassword, appURL), http.StatusSeeOther, appURL)
-	if pg := d.get("/user?locale=de"); lang(pg) != "de" {
-		t.Errorf("/user?locale=de: lang %q, want de", lang(pg))
+	if pg := d.get("/user?locale=de"); pageLang(pg) != "de" {
+		t.Errorf("/user?locale=de: lang %q, want de", pageLang(pg))
 	}
-	if pg := d.get("/user"); lang(pg) != "de" || d.cookie("__portal_locale") != "de" {
-		t.Errorf("/user after choosing German in this browser: lang %q, cookie %q, want de", lang(pg), d.cookie("__portal_locale"))
+	if pg := d.get("/user"); pageLang(pg) != "de" || d.cookie("__portal_locale") != "de" {
+		t.Errorf("/user after choosing German in this browser: lang %q, cookie %q, want de", pageLang(pg), d.cookie("__portal_locale"))
 	}
 }
 
@@ -329,22 +331,18 @@ func TestRecordedLanguageLeavesOtherBrowsersAlone(t *testing.T) {
 	if got := userLocale(t, p, hana); got != "de" {
 		t.Fatalf("locale after signing up from a German browser: %q, want de", got)
 	}
-	lang := func(pg *page) string {
-		l, _ := pg.Doc.Find("html").Attr("lang")
-		return l
-	}
 	en := newBrowser(t, p)
 	en.header = http.Header{"Accept-Language": {"en"}}
 	wantHandBack(t, signIn(t, en, hana, goodPassword, appURL), http.StatusSeeOther, appURL)
-	if pg := en.get("/user"); lang(pg) != "en" {
-		t.Errorf("the account page in an English browser, German only recorded: lang %q, want en", lang(pg))
+	if pg := en.get("/user"); pageLang(pg) != "en" {
+		t.Errorf("the account page in an English browser, German only recorded: lang %q, want en", pageLang(pg))
 	}
 
 	saved := de.submit(de.get("/user"), `form[action="/user/language"]`, map[string]string{"locale": "de"})
 	if saved.Status != http.StatusOK || !strings.Contains(saved.text(), "Ihre Sprache ist gespeichert.") {
 		t.Fatalf("choosing German: %d\n%s", saved.Status, saved.text())
 	}
-	if pg := en.get("/user"); lang(pg) != "de" {
-		t.Errorf("the account page in the English browser after choosing German: lang %q, want de", lang(pg))
+	if pg := en.get("/user"); pageLang(pg) != "de" {
+		t.Errorf("the account page in the English browser after choosing German: lang %q, want de", pageLang(pg))
 	}
 }
