@@ -132,8 +132,14 @@ func (a *app) t(c echo.Context, id string, args ...any) string {
 	return a.localizer(c).T(id, args...)
 }
 
-// say is a safe error's message in the request's language.
+// say is a safe error's message in the request's language. A cause behind
+// it (the mail server's refusal behind "We couldn't send the email") is
+// noted for the request's log line: the page shows the message, and the
+// operator must still learn why.
 func (a *app) say(c echo.Context, e *apperr.Error) string {
+	if e.Err != nil {
+		noteCause(c, e)
+	}
 	if e.ID == "" {
 		return e.Message
 	}

@@ -161,6 +161,14 @@ func RealIP(c echo.Context) netip.Addr {
 	return peerAddr(c.Request().RemoteAddr)
 }
 
+// causeKey holds the error behind a message a handler showed in its own
+// page (a form re-rendered with "We couldn't send the email"), which the
+// handler does not return: Logger adds it to the request's line.
+const causeKey = "portal.cause"
+
+// noteCause records err as the cause of the message this request shows.
+func noteCause(c echo.Context, err error) { c.Set(causeKey, err) }
+
 // Logger writes one line per request. It logs the path without the query
 // string, which may carry codes and tokens, and never bodies, cookies or
 // Authorization (REQ-LOG-01). Paths are logged, so secrets must never travel
@@ -185,6 +193,8 @@ func Logger(log *slog.Logger) echo.MiddlewareFunc {
 			}
 			if err != nil {
 				attrs = append(attrs, slog.String("err", err.Error()))
+			} else if cause, ok := c.Get(causeKey).(error); ok {
+				attrs = append(attrs, slog.String("err", cause.Error()))
 			}
 			// A 503 is load shed on purpose ("try again" while the password
 			// hashers are busy): worth a warning, not an alarm.
