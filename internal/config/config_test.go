@@ -160,6 +160,10 @@ func TestBadValuesNameTheirKey(t *testing.T) {
 	for key, vars := range cases {
 		t.Run(key, func(t *testing.T) { mustFail(t, nil, vars, key+":") })
 	}
+	// A password with a / (as mail services' generated ones often have)
+	// cuts the URL short: the message says how to write it.
+	mustFail(t, nil, map[string]string{"PORTAL_SMTP_URL": "smtp://AKIA:wJal/K7+bP@email-smtp.example.com:587"},
+		"PORTAL_SMTP_URL:", "%2F")
 	mustFail(t, []string{"--lockout-duration=soon"}, nil, "--lockout-duration:")
 	mustFail(t, nil, map[string]string{"PORTAL_CONFIG": writeFile(t, "require_mfa: [a, b]\nenv: {a: 1}\n")},
 		"portal.yaml:1: require_mfa:", "portal.yaml:2: env: must be a value")
@@ -181,7 +185,7 @@ func TestProductionRefusesUnsafeSettings_REQ_SES_09(t *testing.T) {
 		"PORTAL_ENV":                      "production",
 		"PORTAL_BASE_URL":                 "https://accounts.example.com",
 		"PORTAL_SMTP_URL":                 "smtp://u:p@mail.example.com:587",
-		"PORTAL_SECRET_KEY":               "sk_live_abc",
+		"PORTAL_SECRET_KEY":               "sk_live_" + strings.Repeat("s", 32),
 		"PORTAL_COOKIE_SECRET":            strings.Repeat("k", 32),
 		"PORTAL_ALLOWED_REDIRECT_ORIGINS": "https://*.example.com,http://localhost:3000",
 		"PORTAL_COOKIE_DOMAIN":            "example.com",
@@ -205,11 +209,17 @@ func TestProductionRefusesUnsafeSettings_REQ_SES_09(t *testing.T) {
 		"PORTAL_SMTP_URL: the dev outbox":  with("PORTAL_SMTP_URL", ""),
 		"PORTAL_SMS_PROVIDER: the dev":     with("PORTAL_IDENTIFIERS", "username", "PORTAL_SECOND_FACTORS", "phone_code"),
 		"PORTAL_SECRET_KEY: required":      with("PORTAL_SECRET_KEY", ""),
+		"PORTAL_SECRET_KEY: too short":     with("PORTAL_SECRET_KEY", "sk_live_abc"),
+		"PORTAL_SECRET_KEY: too short for": with("PORTAL_SECRET_KEY", "sk_test_"+strings.Repeat("s", 31)),
 		"PORTAL_COOKIE_SECRET: required":   with("PORTAL_COOKIE_SECRET", ""),
 		"PORTAL_ALLOWED_REDIRECT_ORIGINS:": with("PORTAL_ALLOWED_REDIRECT_ORIGINS", "http://app.example.com"),
 	}
 	for want, vars := range cases {
 		t.Run(want, func(t *testing.T) { mustFail(t, nil, vars, want) })
+	}
+	// Each refusal of the secret key says how to make one.
+	for _, key := range []string{"", "sk_live_abc"} {
+		mustFail(t, nil, with("PORTAL_SECRET_KEY", key), "openssl rand -hex 24")
 	}
 	// Username-only sign-in with password needs no sender at all.
 	if _, err := load(nil, with("PORTAL_SMTP_URL", "", "PORTAL_IDENTIFIERS", "username", "PORTAL_FACTORS", "password,passkey")); err != nil {

@@ -159,7 +159,8 @@ func (c *Config) validateCookies(p *problems) {
 func (c *Config) validateSenders(p *problems) {
 	if c.SMTPURL != "" {
 		if u, err := url.Parse(c.SMTPURL); err != nil || (u.Scheme != "smtp" && u.Scheme != "smtps") || u.Hostname() == "" {
-			p.add("PORTAL_SMTP_URL: must be smtp://user:pass@host:port or smtps://… (leave empty for the dev outbox)")
+			p.add("PORTAL_SMTP_URL: must be smtp://user:pass@host:port or smtps://…, with / ? # @ : in the user name " +
+				"or password written as %%2F %%3F %%23 %%40 %%3A (leave empty for the dev outbox)")
 		}
 	}
 	if _, err := mail.ParseAddress(c.EmailFrom); err != nil {
@@ -445,6 +446,10 @@ func (c *Config) validateNumbers(p *problems) {
 	}
 }
 
+// minSecretKeyRandom is how many characters a production secret key has
+// after its sk_live_ or sk_test_ prefix, at least.
+const minSecretKeyRandom = 32
+
 func (c *Config) validateProduction(p *problems) {
 	const why = "refused in production"
 	if u, err := url.Parse(c.BaseURL); err == nil && u.Scheme == "http" && !isLocal(u.Hostname()) {
@@ -462,8 +467,17 @@ func (c *Config) validateProduction(p *problems) {
 	if sms && c.SMSProvider == "" {
 		p.add("PORTAL_SMS_PROVIDER: the dev outbox is %s while phone sign-in is enabled; set twilio and its keys", why)
 	}
-	if c.SecretKey == "" {
-		p.add("PORTAL_SECRET_KEY: required in production (sk_live_…)")
+	// The key is all the Backend API asks for (users, sessions, actor
+	// tokens): in production it must be too long to guess, as the one
+	// development generates is.
+	const example = "(e.g. sk_live_$(openssl rand -hex 24))"
+	live, isLive := strings.CutPrefix(c.SecretKey, "sk_live_")
+	test, isTest := strings.CutPrefix(c.SecretKey, "sk_test_")
+	switch {
+	case c.SecretKey == "":
+		p.add("PORTAL_SECRET_KEY: required in production: sk_live_ and at least %d random characters %s", minSecretKeyRandom, example)
+	case isLive && len(live) < minSecretKeyRandom, isTest && len(test) < minSecretKeyRandom:
+		p.add("PORTAL_SECRET_KEY: too short for production: at least %d random characters after the prefix %s", minSecretKeyRandom, example)
 	}
 	if c.CookieSecret == "" {
 		p.add("PORTAL_COOKIE_SECRET: required in production (e.g. openssl rand -hex 32)")
