@@ -136,6 +136,20 @@ func (p *Portal) Later(ctx context.Context, fn func(context.Context) error) {
 // did, or that it sent nothing; nothing may call Later meanwhile.
 func (p *Portal) Settle() { p.later.Wait() }
 
+// mailTimeouts bounds connecting to the mail server and a whole send so
+// that a request that sends an email still answers within the HTTP write
+// timeout: a mail server that stalls gets the person "We couldn't send
+// the email just now", not a connection the server drops unanswered. Half
+// the write timeout is left for the rest of the request (hashing a
+// password, the database), and no send takes over 20 s.
+func mailTimeouts(write time.Duration) (dial, send time.Duration) {
+	send = 20 * time.Second
+	if write > 0 {
+		send = min(send, write/2)
+	}
+	return min(10*time.Second, send/2), send
+}
+
 // Build opens the store and wires every service.
 func Build(ctx context.Context, cfg *config.Config, opt Options) (*Portal, error) {
 	clock := opt.Clock
@@ -189,7 +203,9 @@ func (p *Portal) wire(ctx context.Context, opt Options, ahead *token.PendingKey)
 	switch {
 	case send != nil:
 	case cfg.SMTPURL != "":
-		if send, err = notify.NewSMTP(cfg.SMTPURL, cfg.EmailFrom, notify.WithClock(clock)); err != nil {
+		dial, total := mailTimeouts(cfg.WriteTimeout)
+		if send, err = notify.NewSMTP(cfg.SMTPURL, cfg.EmailFrom, notify.WithClock(clock),
+			notify.WithTimeouts(dial, total)); err != nil {
 			return err
 		}
 	default:

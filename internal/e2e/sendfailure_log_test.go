@@ -1,9 +1,12 @@
 package e2e
 
 import (
+	"net"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/portalhq/portal/internal/testutil/portaltest"
 )
@@ -43,5 +46,54 @@ func TestRefusedEmailIsExplainedInTheRequestLog(t *testing.T) {
 		if line["level"] != "WARN" {
 			t.Errorf("%s: logged at %v, want WARN", what, line["level"])
 		}
+	}
+}
+
+// A mail server that takes the connection and then says nothing (a
+// tarpit, a firewall dropping its packets) is given up on in time for the
+// person to be told the email could not be sent: the send fits inside
+// PORTAL_WRITE_TIMEOUT, after which the server would drop the answer and
+// the browser show only that the connection closed.
+func TestStalledMailServerStillAnswersThePerson(t *testing.T) {
+	tarpit, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var held []net.Conn
+	var mu sync.Mutex
+	t.Cleanup(func() {
+		tarpit.Close()
+		mu.Lock()
+		defer mu.Unlock()
+		for _, c := range held {
+			c.Close()
+		}
+	})
+	go func() {
+		for {
+			c, err := tarpit.Accept()
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			held = append(held, c) // accepted, never greeted
+			mu.Unlock()
+		}
+	}()
+	var log syncBuffer
+	// DevOutbox leaves the mailer to the configuration: the SMTP URL.
+	p := portaltest.Start(t, portaltest.Options{DevOutbox: true, Log: &log, Env: map[string]string{
+		"PORTAL_SMTP_URL": "smtp://" + tarpit.Addr().String(), "PORTAL_WRITE_TIMEOUT": "3s", "PORTAL_LOG_FORMAT": "json"}})
+
+	b := newBrowser(t, p)
+	start := time.Now()
+	pg := b.submit(b.get("/sign-up"), signUpForm, map[string]string{
+		"email_address": "ada@example.com", "password": goodPassword, "first_name": "Ada"})
+	wantText(t, "sign-up with a stalled mail server", pg, http.StatusServiceUnavailable, "We couldn't send the email just now.")
+	if took := time.Since(start); took > 3*time.Second {
+		t.Errorf("the answer took %v, longer than the write timeout", took)
+	}
+	if !strings.Contains(log.String(), tarpit.Addr().String()) {
+		t.Errorf("the log does not name the mail server that stalled:\n%s", log.String())
 	}
 }
