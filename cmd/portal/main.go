@@ -12,10 +12,13 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net"
+	"net/url"
 	"os"
 	"os/signal"
 	"runtime/debug"
 	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -161,8 +164,43 @@ func serve(ctx context.Context, cfg *config.Config, getenv func(string) string, 
 			"gogc", pace.Percent, "memory_limit_mib", pace.Limit>>20)
 	}
 	if cfg.Dev() {
-		p.Log.Info("development instance: emails are captured at "+cfg.BaseURL+"/dev/outbox",
-			"secret_key", p.SecretKey)
+		if cfg.SMTPURL == "" {
+			p.Log.Info("development instance: emails are captured at "+cfg.BaseURL+"/dev/outbox",
+				"secret_key", p.SecretKey)
+		} else { // /dev/outbox is not served: mail goes to the SMTP server
+			p.Log.Info("development instance", "secret_key", p.SecretKey)
+		}
+		if hint := elsewhere(cfg.BaseURL, l.Addr()); hint != "" {
+			p.Log.Warn(hint)
+		}
 	}
 	return p.Serve(ctx)
+}
+
+// elsewhere warns when a development portal's base URL names this machine
+// but not the port it listens on (PORTAL_ADDR changed, PORTAL_BASE_URL
+// left at its default): the URL to open, and every link in its emails,
+// would lead to nothing or to another portal. It returns "" when they agree.
+func elsewhere(base string, listen net.Addr) string {
+	u, err := url.Parse(base)
+	tcp, ok := listen.(*net.TCPAddr)
+	if err != nil || !ok {
+		return ""
+	}
+	switch u.Hostname() {
+	case "localhost", "127.0.0.1", "::1":
+	default:
+		return ""
+	}
+	port := u.Port()
+	if port == "" {
+		port = map[string]string{"http": "80", "https": "443"}[u.Scheme]
+	}
+	if port == strconv.Itoa(tcp.Port) {
+		return ""
+	}
+	want := *u
+	want.Host = net.JoinHostPort(u.Hostname(), strconv.Itoa(tcp.Port))
+	return fmt.Sprintf("PORTAL_BASE_URL is %s but this portal listens on port %d: pages, redirects and emailed links "+
+		"lead to %s; set PORTAL_BASE_URL=%s", base, tcp.Port, u.Host, want.String())
 }

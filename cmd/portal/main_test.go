@@ -116,6 +116,9 @@ func TestServeThenRotateKeys(t *testing.T) {
 	if !strings.Contains(logs.String(), "/sign-in") || !strings.Contains(logs.String(), "sk_test_") {
 		t.Errorf("start-up log should print the URL to open and the secret key:\n%s", logs.String())
 	}
+	if !strings.Contains(logs.String(), "/dev/outbox") || strings.Contains(logs.String(), "PORTAL_BASE_URL is") {
+		t.Errorf("start-up log should point at the dev outbox, and not warn of a base URL that matches:\n%s", logs.String())
+	}
 	if n := len(jwksKIDs(t, base)); n != 1 {
 		t.Fatalf("JWKS has %d keys before rotation, want 1", n)
 	}
@@ -212,4 +215,52 @@ func (b *syncBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.String()
+}
+
+// A development portal started on another port than its base URL's (only
+// PORTAL_ADDR changed) says which PORTAL_BASE_URL to set, and one whose
+// mail goes to an SMTP server does not send people to a dev outbox it
+// does not serve.
+func TestServeSaysWhatTheDevelopmentSettingsLeadTo(t *testing.T) {
+	restoreGC(t)
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	port := addr[strings.LastIndex(addr, ":")+1:]
+	getenv, environ := envOf(map[string]string{
+		"PORTAL_DATABASE_URL": "sqlite:" + t.TempDir() + "/p.db",
+		"PORTAL_ADDR":         addr,
+		"PORTAL_SMTP_URL":     "smtp://127.0.0.1:1",
+	})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	var logs syncBuffer
+	go func() { done <- run(ctx, nil, getenv, environ, io.Discard, &logs) }()
+	defer func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("serve: %v", err)
+		}
+	}()
+	waitFor(t, "http://"+addr+"/readyz")
+	if want := "set PORTAL_BASE_URL=http://localhost:" + port; !strings.Contains(logs.String(), want) {
+		t.Errorf("start-up log does not say %q:\n%s", want, logs.String())
+	}
+	if strings.Contains(logs.String(), "/dev/outbox") {
+		t.Errorf("start-up log points at the dev outbox while mail goes to SMTP:\n%s", logs.String())
+	}
+	if !strings.Contains(logs.String(), "sk_test_") {
+		t.Errorf("start-up log no longer prints the generated secret key:\n%s", logs.String())
+	}
+	res, err := http.Get("http://" + addr + "/dev/outbox")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusNotFound {
+		t.Errorf("/dev/outbox with SMTP: %d, want 404", res.StatusCode)
+	}
 }
