@@ -40,8 +40,29 @@ func main() {
 	}
 }
 
-// run is main without the process: tests call it in-process.
+// commands heads portal help and --help.
+const commands = `usage: portal [command] [flags]
+
+Commands:
+  serve          start the server (the default)
+  migrate        apply pending database migrations and exit
+  backup FILE    write a consistent copy of the SQLite database to FILE (PostgreSQL: use pg_dump)
+  keys rotate    publish a new signing key, signing from 10 minutes on (--now: at once)
+  help           print this
+
+`
+
+// run is main without the process: tests call it in-process. Asking for
+// help (portal help, --help, -h after any command) prints it and succeeds.
 func run(ctx context.Context, args []string, getenv func(string) string, environ []string, stdout, stderr io.Writer) error {
+	err := command(ctx, args, getenv, environ, stdout, stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return nil
+	}
+	return err
+}
+
+func command(ctx context.Context, args []string, getenv func(string) string, environ []string, stdout, stderr io.Writer) error {
 	cmd := "serve"
 	if len(args) > 0 && len(args[0]) > 0 && args[0][0] != '-' {
 		cmd, args = args[0], args[1:]
@@ -49,7 +70,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, environ
 	load := func(args []string) (*config.Config, error) {
 		c, err := config.Load(args, getenv, environ)
 		if errors.Is(err, flag.ErrHelp) {
-			fmt.Fprint(stdout, config.Usage())
+			fmt.Fprint(stdout, commands, config.Usage())
 		}
 		return c, err
 	}
@@ -124,7 +145,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, environ
 			kid, at.UTC().Format(time.RFC3339), token.StageAhead)
 		return nil
 	case "help":
-		fmt.Fprint(stdout, "usage: portal [serve|migrate|backup FILE|keys rotate] [flags]\n\n", config.Usage())
+		fmt.Fprint(stdout, commands, config.Usage())
 		return nil
 	}
 	return fmt.Errorf("unknown command %q (try: portal help)", cmd)

@@ -264,3 +264,21 @@ func TestServeSaysWhatTheDevelopmentSettingsLeadTo(t *testing.T) {
 		t.Errorf("/dev/outbox with SMTP: %d, want 404", res.StatusCode)
 	}
 }
+
+// Asking for help, however it is asked, prints the commands and the
+// settings and succeeds: a script or a person typing --help is not told
+// "flag: help requested" with exit status 1.
+func TestHelpListsTheCommandsAndSucceeds(t *testing.T) {
+	getenv, environ := envOf(map[string]string{"PORTAL_DATABASE_URL": "sqlite:" + t.TempDir() + "/p.db"})
+	for _, args := range [][]string{{"help"}, {"--help"}, {"-h"}, {"serve", "-h"}, {"migrate", "--help"}, {"keys", "rotate", "-h"}} {
+		var out bytes.Buffer
+		if err := run(context.Background(), args, getenv, environ, &out, io.Discard); err != nil {
+			t.Errorf("portal %s: %v, want success", strings.Join(args, " "), err)
+		}
+		for _, want := range []string{"migrate ", "backup FILE", "keys rotate", "--now", "--base-url", "PORTAL_BASE_URL"} {
+			if !strings.Contains(out.String(), want) {
+				t.Errorf("portal %s does not mention %q:\n%s", strings.Join(args, " "), want, out.String())
+			}
+		}
+	}
+}
