@@ -361,6 +361,16 @@ func applyFile(c *Config, settings []Setting, path string, errs *problems) {
 		if k.Value == strings.ToLower(k.Value) && setProvider(c, upper, val) {
 			continue
 		}
+		// A key written as its variable (PORTAL_BASE_URL) or its flag
+		// (base-url): say how YAML spells it.
+		norm := strings.ReplaceAll(strings.TrimPrefix(strings.ToLower(k.Value), "portal_"), "-", "_")
+		_, setting := byKey[norm]
+		provider := strings.HasPrefix(norm, "oauth_") || strings.HasPrefix(norm, "oidc_")
+		if norm != k.Value && (setting || provider) {
+			errs.add("%s:%d: unknown setting %s (write %s: YAML keys are the variable names in lower case without PORTAL_)",
+				path, k.Line, k.Value, norm)
+			continue
+		}
 		var names []string
 		for _, n := range candidates(settings, upper) {
 			names = append(names, strings.ToLower(n))

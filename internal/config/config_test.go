@@ -123,6 +123,12 @@ func TestUnknownKeysSuggestNearest(t *testing.T) {
 	mustFail(t, []string{"--config", writeFile(t, "addr: :1\ndatabse_url: sqlite:x\n")}, nil,
 		"portal.yaml:2: unknown setting databse_url (did you mean database_url?)")
 	mustFail(t, []string{"--baseurl=x"}, nil, "unknown flag --baseurl (did you mean --base-url?)")
+	// Names copied from the environment or the flags into the YAML file
+	// are answered with the YAML key, not the nearest other setting.
+	mustFail(t, []string{"--config", writeFile(t, "PORTAL_BASE_URL: https://a.example.com\nsmtp-url: smtp://m\nPORTAL_OAUTH_GITHUB_CLIENT_ID: x\n")}, nil,
+		"portal.yaml:1: unknown setting PORTAL_BASE_URL (write base_url:",
+		"portal.yaml:2: unknown setting smtp-url (write smtp_url:",
+		"portal.yaml:3: unknown setting PORTAL_OAUTH_GITHUB_CLIENT_ID (write oauth_github_client_id:")
 }
 
 func TestBadValuesNameTheirKey(t *testing.T) {
