@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -278,6 +279,83 @@ func TestHelpListsTheCommandsAndSucceeds(t *testing.T) {
 		for _, want := range []string{"migrate ", "backup FILE", "keys rotate", "--now", "--base-url", "PORTAL_BASE_URL"} {
 			if !strings.Contains(out.String(), want) {
 				t.Errorf("portal %s does not mention %q:\n%s", strings.Join(args, " "), want, out.String())
+			}
+		}
+	}
+}
+
+// On SIGTERM (ctx ending) the portal stops taking connections, lets a
+// request in flight finish and answers it, says so in the log, and ends
+// without error; a request still running when the grace period (the write
+// timeout, after which no answer could be written anyway) is over is cut
+// off with a warning, and the portal still stops cleanly.
+func TestShutdownLetsRequestsInFlightFinish(t *testing.T) {
+	restoreGC(t)
+	for _, finish := range []bool{true, false} {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		addr := l.Addr().String()
+		l.Close()
+		getenv, environ := envOf(map[string]string{
+			"PORTAL_DATABASE_URL":  "sqlite:" + t.TempDir() + "/p.db",
+			"PORTAL_ADDR":          addr,
+			"PORTAL_BASE_URL":      "http://localhost:" + addr[strings.LastIndex(addr, ":")+1:],
+			"PORTAL_WRITE_TIMEOUT": "2s",
+			"PORTAL_READ_TIMEOUT":  "30s",
+		})
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan error, 1)
+		var logs syncBuffer
+		go func() { done <- run(ctx, nil, getenv, environ, io.Discard, &logs) }()
+		waitFor(t, "http://"+addr+"/readyz")
+
+		// A request whose body is still on its way when the signal comes.
+		conn, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body := "identifier=ada%40example.com"
+		fmt.Fprintf(conn, "POST /sign-in HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/x-www-form-urlencoded\r\n"+
+			"Content-Length: %d\r\nConnection: close\r\n\r\n%s", len(body), body[:5])
+		time.Sleep(200 * time.Millisecond) // the server has read the headers
+		stopped := time.Now()
+		cancel()
+		time.Sleep(200 * time.Millisecond)
+		if c, err := net.DialTimeout("tcp", addr, time.Second); err == nil {
+			c.Close()
+			t.Errorf("finish=%v: a new connection was taken after the signal", finish)
+		}
+		var answer []byte
+		if finish {
+			fmt.Fprint(conn, body[5:])
+			answer, _ = io.ReadAll(conn)
+		}
+		if err := <-done; err != nil {
+			t.Errorf("finish=%v: serve ended with %v, want a clean stop", finish, err)
+		}
+		took := time.Since(stopped)
+		conn.Close()
+		if finish {
+			// Refused for want of a CSRF token: an answer all the same.
+			if !bytes.HasPrefix(answer, []byte("HTTP/1.1 403")) {
+				t.Errorf("the request in flight got %q, want its answer", answer)
+			}
+			if strings.Contains(logs.String(), "cut off") {
+				t.Errorf("a request that finished is logged as cut off:\n%s", logs.String())
+			}
+		} else {
+			if took < 2*time.Second || took > 5*time.Second {
+				t.Errorf("stopped %v after the signal, want the 2 s grace period", took)
+			}
+			if !strings.Contains(logs.String(), "cut off") {
+				t.Errorf("a request cut off at the end of the grace period is not logged:\n%s", logs.String())
+			}
+		}
+		for _, want := range []string{"shutting down", "stopped"} {
+			if !strings.Contains(logs.String(), want) {
+				t.Errorf("finish=%v: the log does not say %q:\n%s", finish, want, logs.String())
 			}
 		}
 	}

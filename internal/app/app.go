@@ -4,6 +4,7 @@
 package app
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"errors"
@@ -591,14 +592,24 @@ func (p *Portal) Serve(ctx context.Context) error {
 		return err
 	case <-ctx.Done():
 	}
-	shut, done := context.WithTimeout(context.Background(), 10*time.Second)
+	// Requests in flight finish: no answer can be written after the write
+	// timeout, so waiting that long lets every request that can still be
+	// answered be answered.
+	grace := cmp.Or(cfg.WriteTimeout, 30*time.Second)
+	p.Log.Info("shutting down: no new connections; requests in flight may finish", "grace", grace)
+	shut, done := context.WithTimeout(context.Background(), grace)
 	defer done()
-	if err := p.server.Shutdown(shut); err != nil {
+	if err := p.server.Shutdown(shut); errors.Is(err, context.DeadlineExceeded) {
+		p.Log.Warn("shutting down: requests still running after the grace period (PORTAL_WRITE_TIMEOUT) were cut off",
+			"grace", grace)
+		p.server.Close()
+	} else if err != nil {
 		return err
 	}
 	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}
+	p.Log.Info("stopped")
 	return nil
 }
 
