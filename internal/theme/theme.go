@@ -122,6 +122,15 @@ var shipped = sync.OnceValue(func() []string {
 // IsShipped reports whether name is a shipped theme.
 func IsShipped(name string) bool { return name != "" && slices.Contains(shipped(), name) }
 
+// relativeTo says what a theme path named in from is read relative to:
+// the working directory for PORTAL_THEME, the naming file's folder else.
+func relativeTo(from, dir string) string {
+	if dir == "" {
+		return "the directory the portal runs in"
+	}
+	return "the folder of " + from
+}
+
 // isPath tells a file path from a shipped theme's name.
 func isPath(s string) bool {
 	ext := strings.ToLower(filepath.Ext(s))
@@ -207,6 +216,12 @@ func (l *loader) resolve(ref, dir, from, key string) (*resolved, error) {
 		}
 		name = strings.TrimSuffix(filepath.Base(source), filepath.Ext(source))
 		data, err = l.read(source)
+		if errors.Is(err, fs.ErrNotExist) {
+			abs, _ := filepath.Abs(source)
+			return nil, &Error{File: from, Key: key, Value: ref, Problem: fmt.Sprintf("no file %s (looked for %s)", ref, abs),
+				Accepts: "the path of a theme file (.yaml, .yml or .json), relative to " + relativeTo(from, dir) +
+					", or a shipped theme (" + strings.Join(Shipped(), ", ") + ")"}
+		}
 	} else {
 		if !IsShipped(ref) {
 			accepts := "a shipped theme (" + strings.Join(Shipped(), ", ") + ") or a path to a theme file (.yaml, .yml or .json)"

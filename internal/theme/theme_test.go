@@ -465,3 +465,25 @@ func TestThemeNameCaseAndMissingCustomCSS(t *testing.T) {
 		t.Errorf("a missing PORTAL_THEME_CSS: %v", err)
 	}
 }
+
+// A theme file that is not there, named by PORTAL_THEME or by another
+// theme's extends, is answered with the setting, the path looked for and
+// what to give instead, not a bare "stat …: no such file or directory".
+func TestMissingThemeFileNamesTheSettingAndThePath(t *testing.T) {
+	dir := t.TempDir()
+	missing := filepath.Join(dir, "acme.yaml")
+	_, err := Load(missing, false)
+	if err == nil || !strings.Contains(err.Error(), "theme: PORTAL_THEME: no file "+missing) ||
+		!strings.Contains(err.Error(), "use the path of a theme file") || strings.Contains(err.Error(), "stat ") {
+		t.Errorf("PORTAL_THEME naming no file: %v", err)
+	}
+	child := filepath.Join(dir, "child.yaml")
+	if err := os.WriteFile(child, []byte("extends: base.yaml\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, err = Load(child, false)
+	if err == nil || !strings.Contains(err.Error(), child+": extends: no file base.yaml (looked for "+filepath.Join(dir, "base.yaml")+")") ||
+		!strings.Contains(err.Error(), "relative to the folder of "+child) || strings.Contains(err.Error(), "stat ") {
+		t.Errorf("extends naming no file: %v", err)
+	}
+}
