@@ -89,6 +89,9 @@ type Portal struct {
 	Webhooks      *webhook.Service
 	WebhookWorker *webhook.Worker
 
+	// smtp is the mail server PORTAL_SMTP_URL names, checked as serving
+	// starts (nil: the dev outbox, or a mailer a test injected).
+	smtp     *notify.SMTPMailer
 	server   *http.Server
 	listener net.Listener
 	cancel   context.CancelFunc
@@ -205,10 +208,11 @@ func (p *Portal) wire(ctx context.Context, opt Options, ahead *token.PendingKey)
 	case send != nil:
 	case cfg.SMTPURL != "":
 		dial, total := mailTimeouts(cfg.WriteTimeout)
-		if send, err = notify.NewSMTP(cfg.SMTPURL, cfg.EmailFrom, notify.WithClock(clock),
+		if p.smtp, err = notify.NewSMTP(cfg.SMTPURL, cfg.EmailFrom, notify.WithClock(clock),
 			notify.WithTimeouts(dial, total)); err != nil {
 			return err
 		}
+		send = p.smtp
 	default:
 		send, outbox = notify.NewDevOutbox(st.Q, p.Log, clock), st.Q
 	}
@@ -583,6 +587,9 @@ func (p *Portal) Serve(ctx context.Context) error {
 	}()
 	go p.Limiter.Run(bg, time.Minute)
 	go p.maintain(bg)
+	if p.smtp != nil {
+		go p.checkMail(bg)
+	}
 	deliveries.Go(func() { p.WebhookWorker.Run(bg) })
 
 	errc := make(chan error, 1)
@@ -611,6 +618,21 @@ func (p *Portal) Serve(ctx context.Context) error {
 	}
 	p.Log.Info("stopped")
 	return nil
+}
+
+// checkMail logs in to the mail server as a send would, so that a wrong
+// host or password in PORTAL_SMTP_URL shows in the log when the portal
+// starts, not when the first person waits for a code that never comes.
+// The portal serves either way: passwords and passkeys need no mail.
+func (p *Portal) checkMail(ctx context.Context) {
+	if err := p.smtp.Check(ctx); err != nil {
+		if ctx.Err() == nil {
+			p.Log.Warn("email: the mail server in PORTAL_SMTP_URL cannot be used; codes and links will not reach anyone "+
+				"until it is fixed", "err", err)
+		}
+		return
+	}
+	p.Log.Info("email: the mail server in PORTAL_SMTP_URL answers (and takes the login the URL gives)")
 }
 
 // maintain reloads signing keys every minute (another machine may have

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/portalhq/portal/internal/testutil/portaltest"
+	"github.com/portalhq/portal/internal/testutil/smtptest"
 )
 
 // When the mail server refuses a code, the person is told it could not be
@@ -95,5 +96,35 @@ func TestStalledMailServerStillAnswersThePerson(t *testing.T) {
 	}
 	if !strings.Contains(log.String(), tarpit.Addr().String()) {
 		t.Errorf("the log does not name the mail server that stalled:\n%s", log.String())
+	}
+}
+
+// The mail server in PORTAL_SMTP_URL is tried as the portal starts: a
+// wrong password is a warning naming the setting and the server's answer
+// before anyone waits for a code, and the right one is said to work.
+func TestMailServerIsCheckedAtStart(t *testing.T) {
+	srv := smtptest.Start(t, smtptest.WithoutTLS(), smtptest.WithPassword("right"))
+	host := strings.TrimPrefix(srv.URL(), "smtp://user:pass@")
+	for pw, want := range map[string]string{
+		"wrong": `"level":"WARN","msg":"email: the mail server in PORTAL_SMTP_URL cannot be used`,
+		"right": `"level":"INFO","msg":"email: the mail server in PORTAL_SMTP_URL answers`,
+	} {
+		var log syncBuffer
+		// DevOutbox leaves the mailer to the configuration: the SMTP URL.
+		portaltest.Start(t, portaltest.Options{DevOutbox: true, Log: &log, Env: map[string]string{
+			"PORTAL_SMTP_URL": "smtp://user:" + pw + "@" + host, "PORTAL_LOG_FORMAT": "json", "PORTAL_LOG_LEVEL": "info"}})
+		deadline := time.Now().Add(5 * time.Second)
+		for !strings.Contains(log.String(), want) && time.Now().Before(deadline) {
+			time.Sleep(20 * time.Millisecond)
+		}
+		if !strings.Contains(log.String(), want) {
+			t.Errorf("password %s: the start-up log does not say %s:\n%s", pw, want, log.String())
+		}
+		if pw == "wrong" && !strings.Contains(log.String(), "535") {
+			t.Errorf("the warning does not give the mail server's answer (535):\n%s", log.String())
+		}
+		if strings.Contains(log.String(), pw+"@") {
+			t.Errorf("the log holds the SMTP password:\n%s", log.String())
+		}
 	}
 }

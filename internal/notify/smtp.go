@@ -144,23 +144,51 @@ func (s *SMTPMailer) deliver(ctx context.Context, to string, msg []byte) error {
 	}
 	defer c.Close()
 	c.CommandTimeout, c.SubmissionTimeout = s.sendTimeout, s.sendTimeout
-
-	if s.user != "" {
-		if !secure && !s.insecureAuth && !isLoopback(s.host) {
-			return errors.New("refusing AUTH without TLS")
-		}
-		if !c.SupportsAuth(sasl.Plain) {
-			return errors.New("server does not offer AUTH PLAIN")
-		}
-		if err := c.Auth(sasl.NewPlainClient("", s.user, s.pass)); err != nil {
-			return fmt.Errorf("auth: %w", err)
-		}
+	if err := s.login(c, secure); err != nil {
+		return err
 	}
 	if err := c.SendMail(s.from.Address, []string{to}, bytes.NewReader(msg)); err != nil {
 		return err
 	}
 	// The server has accepted the message; a failed QUIT must not make the
 	// caller retry and send it twice.
+	_ = c.Quit()
+	return nil
+}
+
+// login authenticates when the URL has a user, over TLS unless the server
+// is on loopback.
+func (s *SMTPMailer) login(c *smtp.Client, secure bool) error {
+	if s.user == "" {
+		return nil
+	}
+	if !secure && !s.insecureAuth && !isLoopback(s.host) {
+		return errors.New("refusing AUTH without TLS")
+	}
+	if !c.SupportsAuth(sasl.Plain) {
+		return errors.New("server does not offer AUTH PLAIN")
+	}
+	if err := c.Auth(sasl.NewPlainClient("", s.user, s.pass)); err != nil {
+		return fmt.Errorf("auth: %w", err)
+	}
+	return nil
+}
+
+// Check connects, negotiates TLS and logs in as a send does, then quits
+// without sending anything: a start-up check that the server in the URL
+// will take the portal's email.
+func (s *SMTPMailer) Check(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, s.sendTimeout)
+	defer cancel()
+	c, secure, err := s.open(ctx)
+	if err == nil {
+		defer c.Close()
+		c.CommandTimeout = s.sendTimeout
+		err = s.login(c, secure)
+	}
+	if err != nil {
+		return fmt.Errorf("notify: SMTP server %s: %w", s.addr, err)
+	}
 	_ = c.Quit()
 	return nil
 }

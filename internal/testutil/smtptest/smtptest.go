@@ -67,6 +67,8 @@ type Server struct {
 	seen    map[string]int // address → len(msgs) when WaitFor last returned for it
 	arrived chan struct{}  // closed and replaced on every new message
 	refused map[string]bool
+	// password, when set, is the only one AUTH takes.
+	password string
 }
 
 // Refuse makes the server refuse mail to addr (550 at RCPT), as a mail
@@ -86,6 +88,7 @@ func (s *Server) Accept(addr string) {
 
 type config struct {
 	noTLS, implicitTLS bool
+	password           string
 }
 
 // Option changes how Start configures the server.
@@ -94,6 +97,10 @@ type Option func(*config)
 // WithoutTLS makes the server offer neither STARTTLS nor TLS, like a bare
 // local relay.
 func WithoutTLS() Option { return func(c *config) { c.noTLS = true } }
+
+// WithPassword makes the server refuse AUTH (535) with any other
+// password, as a mail server does a wrong one.
+func WithPassword(pw string) Option { return func(c *config) { c.password = pw } }
 
 // WithImplicitTLS makes the server speak TLS from the first byte (smtps://).
 func WithImplicitTLS() Option { return func(c *config) { c.implicitTLS = true } }
@@ -107,7 +114,7 @@ func Start(t testing.TB, opts ...Option) *Server {
 	for _, o := range opts {
 		o(&cfg)
 	}
-	s := &Server{seen: map[string]int{}, arrived: make(chan struct{}), refused: map[string]bool{}}
+	s := &Server{seen: map[string]int{}, arrived: make(chan struct{}), refused: map[string]bool{}, password: cfg.password}
 	s.srv = smtp.NewServer(smtp.BackendFunc(func(c *smtp.Conn) (smtp.Session, error) {
 		return &session{srv: s, conn: c}, nil
 	}))
@@ -221,7 +228,10 @@ type session struct {
 func (s *session) AuthMechanisms() []string { return []string{sasl.Plain} }
 
 func (s *session) Auth(string) (sasl.Server, error) {
-	return sasl.NewPlainServer(func(_, username, _ string) error {
+	return sasl.NewPlainServer(func(_, username, password string) error {
+		if s.srv.password != "" && password != s.srv.password {
+			return &smtp.SMTPError{Code: 535, EnhancedCode: smtp.EnhancedCode{5, 7, 8}, Message: "authentication credentials invalid"}
+		}
 		s.username = username
 		return nil
 	}), nil
