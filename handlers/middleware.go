@@ -67,6 +67,28 @@ func RequestID() echo.MiddlewareFunc {
 	}
 }
 
+// Deadline gives each request's context the time in which its answer can
+// still be written (the server's write timeout, less a margin for the
+// error page), so that a database or service that stops answering ends
+// the request with "Something interrupted this request" instead of holding
+// it, and a pool connection, until the browser gives up. Work a request
+// leaves to run after its answer (Later) is not bound by it.
+func Deadline(write time.Duration) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		if write <= 0 {
+			return next
+		}
+		d := write - min(write/10, 2*time.Second)
+		return func(c echo.Context) error {
+			r := c.Request()
+			ctx, cancel := context.WithTimeout(r.Context(), d)
+			defer cancel()
+			c.SetRequest(r.WithContext(ctx))
+			return next(c)
+		}
+	}
+}
+
 // RequestIDFrom returns the request ID set by RequestID, or "".
 func RequestIDFrom(ctx context.Context) string {
 	rid, _ := ctx.Value(requestIDKey).(string)

@@ -45,10 +45,13 @@ func renderMessage(c echo.Context, status int, comp templ.Component) error {
 	return write(c.Request().Context(), c, status, comp)
 }
 
+// write renders comp whole even when the request is out of time (see
+// Deadline): the status is sent already, and a page cut off at its first
+// component would be an empty 200; writing it costs no more waiting.
 func write(ctx context.Context, c echo.Context, status int, comp templ.Component) error {
 	c.Response().Header().Set(echo.HeaderContentType, echo.MIMETextHTMLCharsetUTF8)
 	c.Response().WriteHeader(status)
-	return comp.Render(ctx, c.Response())
+	return comp.Render(context.WithoutCancel(ctx), c.Response())
 }
 
 // message renders the one-sentence page used for errors and notices.
@@ -164,6 +167,9 @@ func (a *app) interrupted(c echo.Context, err error, prefix string) bool {
 		cause, retry = "database connection lost", "1"
 	case store.Busy(err):
 		cause, retry = "database busy: gave up waiting for a lock another session held", "5"
+	case errors.Is(err, context.DeadlineExceeded) && errors.Is(c.Request().Context().Err(), context.DeadlineExceeded):
+		cause, retry = "out of time: what the request waited for (the database, a provider) did not answer "+
+			"within the write timeout (PORTAL_WRITE_TIMEOUT)", "5"
 	default:
 		return false
 	}

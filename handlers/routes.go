@@ -405,6 +405,7 @@ func New(d Deps) (*echo.Echo, error) {
 		Recover(d.Log, func(c echo.Context) error {
 			return a.somethingWentWrong(c)
 		}),
+		Deadline(d.Config.WriteTimeout),
 		secHeaders,
 		NoStore(),
 		BodyLimitPer(d.Config.MaxBodyBytes, maxBody),

@@ -1,0 +1,168 @@
+package e2e
+
+import (
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/portalhq/portal/internal/testutil/pgtest"
+	"github.com/portalhq/portal/internal/testutil/portaltest"
+)
+
+// stallProxy forwards TCP connections to a server and, while paused,
+// forwards nothing and opens nothing: a database whose network has
+// stopped answering, not one that refuses.
+type stallProxy struct {
+	ln     net.Listener
+	mu     sync.Mutex
+	paused bool
+	resume chan struct{}
+	conns  []net.Conn
+}
+
+func startStallProxy(t *testing.T, upstream string) *stallProxy {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &stallProxy{ln: ln, resume: make(chan struct{})}
+	t.Cleanup(func() {
+		p.unpause()
+		ln.Close()
+		p.mu.Lock()
+		defer p.mu.Unlock()
+		for _, c := range p.conns {
+			c.Close()
+		}
+	})
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				p.wait()
+				up, err := net.Dial("tcp", upstream)
+				if err != nil {
+					c.Close()
+					return
+				}
+				p.mu.Lock()
+				p.conns = append(p.conns, c, up)
+				p.mu.Unlock()
+				go p.copy(up, c)
+				go p.copy(c, up)
+			}()
+		}
+	}()
+	return p
+}
+
+func (p *stallProxy) copy(dst, src net.Conn) {
+	buf := make([]byte, 32<<10)
+	for {
+		n, err := src.Read(buf)
+		if n > 0 {
+			p.wait()
+			if _, werr := dst.Write(buf[:n]); werr != nil {
+				return
+			}
+		}
+		if err != nil {
+			if err != io.EOF {
+				dst.Close()
+			}
+			return
+		}
+	}
+}
+
+func (p *stallProxy) wait() {
+	p.mu.Lock()
+	paused, ch := p.paused, p.resume
+	p.mu.Unlock()
+	if paused {
+		<-ch
+	}
+}
+
+func (p *stallProxy) pause() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.paused = true
+}
+
+func (p *stallProxy) unpause() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.paused {
+		p.paused = false
+		close(p.resume)
+		p.resume = make(chan struct{})
+	}
+}
+
+// A database that stops answering (its host frozen, the network between
+// cut) does not hold a person's request until the browser gives up: within
+// the write timeout the request ends with "Something interrupted this
+// request" (503, Retry-After), the page the person can still be sent, and
+// the log says what it waited for. The Backend API answers 503
+// service_unavailable the same way. Once the database answers again, so
+// does the portal.
+func TestStalledDatabaseStillAnswersWithinTheWriteTimeout(t *testing.T) {
+	db, err := url.Parse(pgtest.URL(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	proxy := startStallProxy(t, db.Host)
+	db.Host = proxy.ln.Addr().String()
+	var log syncBuffer
+	p := portaltest.Start(t, portaltest.Options{Log: &log, Env: map[string]string{
+		"PORTAL_DATABASE_URL": db.String(), "PORTAL_WRITE_TIMEOUT": "3s", "PORTAL_LOG_FORMAT": "json"}})
+	apiUser(t, p, "ada@example.com")
+	b := newBrowser(t, p)
+	start := b.get("/sign-in")
+
+	proxy.pause()
+	// Should the portal wait for ever, the database comes back after a
+	// while, for the test to fail rather than hang.
+	defer time.AfterFunc(15*time.Second, proxy.unpause).Stop()
+	began := time.Now()
+	pg := b.submit(start, `form[action="/sign-in"]`, map[string]string{"identifier": "ada@example.com"})
+	took := time.Since(began)
+	wantText(t, "sign-in with the database stalled", pg, http.StatusServiceUnavailable, "Something interrupted this request.")
+	if pg.Header.Get("Retry-After") == "" {
+		t.Error("no Retry-After on the 503")
+	}
+	if took > 3*time.Second {
+		t.Errorf("the answer took %v, past the 3 s write timeout", took)
+	}
+	if !strings.Contains(log.String(), "PORTAL_WRITE_TIMEOUT") {
+		t.Errorf("the log does not say the request ran out of time:\n%s", log.String())
+	}
+
+	req, _ := http.NewRequest(http.MethodGet, p.URL+"/v1/users", nil)
+	req.Header.Set("Authorization", "Bearer "+p.SecretKey)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != http.StatusServiceUnavailable || !strings.Contains(string(body), "service_unavailable") {
+		t.Errorf("Backend API with the database stalled: %d %s", res.StatusCode, body)
+	}
+
+	proxy.unpause()
+	pg = b.submit(b.get("/sign-in"), `form[action="/sign-in"]`, map[string]string{"identifier": "ada@example.com"})
+	if pg.Status != http.StatusOK || !strings.Contains(pg.text(), "password") {
+		t.Errorf("after the database came back: %d %s", pg.Status, pg.text())
+	}
+}
