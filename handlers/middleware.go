@@ -222,6 +222,10 @@ func Logger(log *slog.Logger) echo.MiddlewareFunc {
 			// hashers are busy): worth a warning, not an alarm.
 			level := slog.LevelInfo
 			switch {
+			case res.Status == http.StatusOK && (r.URL.Path == "/healthz" || r.URL.Path == "/readyz"):
+				// A load balancer asks every few seconds: a line each
+				// would bury the requests of people.
+				level = slog.LevelDebug
 			case res.Status == http.StatusServiceUnavailable:
 				level = slog.LevelWarn
 			case res.Status >= 500:

@@ -78,7 +78,7 @@ func (a *app) readyz(c echo.Context) error {
 	defer cancel()
 	if a.Ready != nil {
 		if err := a.Ready(ctx); err != nil {
-			a.Log.WarnContext(ctx, "not ready", "err", err)
+			noteCause(c, err) // on the request's line, a warning
 			return c.String(http.StatusServiceUnavailable, "not ready")
 		}
 	}

@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"encoding/json"
 	"io"
 	"net"
 	"net/http"
@@ -125,7 +126,7 @@ func TestStalledDatabaseStillAnswersWithinTheWriteTimeout(t *testing.T) {
 	db.Host = proxy.ln.Addr().String()
 	var log syncBuffer
 	p := portaltest.Start(t, portaltest.Options{Log: &log, Env: map[string]string{
-		"PORTAL_DATABASE_URL": db.String(), "PORTAL_WRITE_TIMEOUT": "3s", "PORTAL_LOG_FORMAT": "json"}})
+		"PORTAL_DATABASE_URL": db.String(), "PORTAL_WRITE_TIMEOUT": "3s", "PORTAL_LOG_FORMAT": "json", "PORTAL_LOG_LEVEL": "info"}})
 	apiUser(t, p, "ada@example.com")
 	b := newBrowser(t, p)
 	start := b.get("/sign-in")
@@ -160,9 +161,49 @@ func TestStalledDatabaseStillAnswersWithinTheWriteTimeout(t *testing.T) {
 		t.Errorf("Backend API with the database stalled: %d %s", res.StatusCode, body)
 	}
 
+	// /readyz says so in 2 s, on one warning line with the cause.
+	mark := log.Len()
+	if res, err := http.Get(p.URL + "/readyz"); err != nil || res.StatusCode != http.StatusServiceUnavailable {
+		t.Errorf("/readyz with the database stalled: %v %v", res, err)
+	} else {
+		res.Body.Close()
+	}
+	if lines := readyzLines(t, log.String()[mark:]); len(lines) != 1 || lines[0]["level"] != "WARN" || lines[0]["err"] == nil {
+		t.Errorf("/readyz not ready logged %v, want one warning with the cause", lines)
+	}
+
 	proxy.unpause()
+	// Ready again, and a load balancer's probes no longer fill the log.
+	mark = log.Len()
+	for range 3 {
+		if res, err := http.Get(p.URL + "/readyz"); err != nil || res.StatusCode != http.StatusOK {
+			t.Fatalf("/readyz after the database came back: %v %v", res, err)
+		} else {
+			res.Body.Close()
+		}
+	}
+	if lines := readyzLines(t, log.String()[mark:]); len(lines) != 0 {
+		t.Errorf("a ready /readyz is logged at the default level: %v", lines)
+	}
 	pg = b.submit(b.get("/sign-in"), `form[action="/sign-in"]`, map[string]string{"identifier": "ada@example.com"})
 	if pg.Status != http.StatusOK || !strings.Contains(pg.text(), "password") {
 		t.Errorf("after the database came back: %d %s", pg.Status, pg.text())
 	}
+}
+
+// readyzLines are the JSON log lines about /readyz in log.
+func readyzLines(t *testing.T, log string) []map[string]any {
+	t.Helper()
+	var out []map[string]any
+	for _, l := range strings.Split(log, "\n") {
+		if !strings.Contains(l, "/readyz") && !strings.Contains(l, "not ready") {
+			continue
+		}
+		var m map[string]any
+		if err := json.Unmarshal([]byte(l), &m); err != nil {
+			t.Fatalf("log line is not JSON: %q", l)
+		}
+		out = append(out, m)
+	}
+	return out
 }
