@@ -61,3 +61,46 @@ func TestBackupCopiesAnOpenSQLiteDatabase(t *testing.T) {
 		t.Errorf("a failed backup left its file behind: %v", err)
 	}
 }
+
+// The database a portal makes holds its signing keys and sealed secrets:
+// its file, and SQLite's -wal and -shm files beside it, are readable by
+// their owner only, even in a folder everyone may list (/var/lib/portal
+// made by a package, mode 0755). A database already there keeps its mode.
+func TestNewSQLiteDatabaseIsItsOwnersOnly(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.Chmod(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, "portal.db")
+	s, err := store.Open(t.Context(), "sqlite:"+path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	createUser(t, s, "mode@example.com")
+	for _, f := range []string{path, path + "-wal", path + "-shm"} {
+		fi, err := os.Stat(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fi.Mode().Perm()&0o077 != 0 {
+			t.Errorf("%s has mode %v, want it its owner's only", filepath.Base(f), fi.Mode().Perm())
+		}
+	}
+	s.Close()
+
+	kept := filepath.Join(dir, "kept.db")
+	if err := os.WriteFile(kept, nil, 0o640); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(kept, 0o640); err != nil {
+		t.Fatal(err)
+	}
+	s, err = store.Open(t.Context(), "sqlite:"+kept)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	if fi, err := os.Stat(kept); err != nil || fi.Mode().Perm() != 0o640 {
+		t.Errorf("an existing database's mode changed: %v, %v", fi.Mode(), err)
+	}
+}

@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -104,6 +105,14 @@ func openSQLite(path string) (*sql.DB, error) {
 	}
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("store: create directory for %s: %w", path, err)
+	}
+	// The database holds the signing keys and sealed secrets: a new file
+	// is its owner's only, whatever the folder it is put in allows (SQLite
+	// gives its -wal and -shm files the database file's mode).
+	if f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600); err == nil {
+		f.Close()
+	} else if !errors.Is(err, fs.ErrExist) {
+		return nil, fmt.Errorf("store: create %s: %w", path, err)
 	}
 	// The name is read as a URI: a '#' or '?' in it would end the path
 	// early and open another file, a '%' would start an escape.
