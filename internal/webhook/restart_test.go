@@ -3,6 +3,7 @@ package webhook_test
 import (
 	"context"
 	"net/http"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -254,6 +255,17 @@ func TestConfiguredEndpoint(t *testing.T) {
 		}
 		if got, _ := h.svc.Get(ctx, webhook.ConfiguredID); got.Disabled {
 			t.Error("setting PORTAL_WEBHOOK_URL again left the endpoint disabled")
+		}
+		// A receiver on this machine, refused without
+		// PORTAL_WEBHOOK_ALLOW_PRIVATE: the refusal names that setting.
+		strict := *h.svc
+		strict.AllowPrivate = false
+		if err := strict.Configure(ctx, h.rcv.URL(), ""); err == nil || !strings.Contains(err.Error(), "PORTAL_WEBHOOK_URL:") ||
+			!strings.Contains(err.Error(), "set PORTAL_WEBHOOK_ALLOW_PRIVATE=true") {
+			t.Errorf("a loopback PORTAL_WEBHOOK_URL without PORTAL_WEBHOOK_ALLOW_PRIVATE: %v", err)
+		}
+		if err := strict.Configure(ctx, "ftp://example.com/hook", ""); err == nil || strings.Contains(err.Error(), "ALLOW_PRIVATE") {
+			t.Errorf("a URL refused for its scheme points at PORTAL_WEBHOOK_ALLOW_PRIVATE: %v", err)
 		}
 	})
 }

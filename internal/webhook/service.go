@@ -271,6 +271,11 @@ func (s *Service) Configure(ctx context.Context, rawURL, secret string) error {
 		}
 		u, err := CheckURL(ctx, rawURL, s.AllowPrivate, s.Resolve)
 		if err != nil {
+			if _, perr := CheckURL(ctx, rawURL, true, s.Resolve); perr == nil {
+				// Refused only for where it is: the operator may mean it.
+				return fmt.Errorf("PORTAL_WEBHOOK_URL: %w (for a receiver on this machine or your own network, "+
+					"set PORTAL_WEBHOOK_ALLOW_PRIVATE=true)", err)
+			}
 			return fmt.Errorf("PORTAL_WEBHOOK_URL: %w", err)
 		}
 		if e == nil {
