@@ -27,7 +27,11 @@ func NewAllowlist(regions []string) (*Allowlist, error) {
 	for _, r := range regions {
 		code := strings.ToUpper(strings.TrimSpace(r))
 		if !known[code] {
-			return nil, fmt.Errorf("phone: unknown country code %q in allowlist", r)
+			hint := ""
+			if code == "UK" { // the one everyone writes
+				hint = ": the United Kingdom is GB"
+			}
+			return nil, fmt.Errorf("%q is not a country code%s; use two-letter ISO 3166-1 codes, comma-separated (US,GB,DE)", r, hint)
 		}
 		a.regions[code] = true
 	}

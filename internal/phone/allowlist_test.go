@@ -2,6 +2,7 @@ package phone_test
 
 import (
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/portalhq/portal/internal/apperr"
@@ -54,6 +55,12 @@ func TestNewAllowlistRejectsUnknownCodes(t *testing.T) {
 		if _, err := phone.NewAllowlist(bad); err == nil {
 			t.Errorf("NewAllowlist(%q) succeeded, want an error", bad)
 		}
+	}
+	// The refusal says what to write, and the usual slip gets its answer.
+	_, err := phone.NewAllowlist([]string{"US", "uk"})
+	if err == nil || !strings.Contains(err.Error(), `"uk" is not a country code: the United Kingdom is GB`) ||
+		!strings.Contains(err.Error(), "two-letter ISO 3166-1 codes") {
+		t.Errorf("NewAllowlist(US, uk): %v", err)
 	}
 }
 
