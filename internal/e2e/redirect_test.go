@@ -70,3 +70,30 @@ func TestSignInRedirectsExactly_REQ_HDR_05(t *testing.T) {
 	pg := fresh.submit(fresh.get(q), signInForm, map[string]string{"identifier": "ada@example.com"})
 	wantHandBack(t, fresh.submit(pg, passwordForm, map[string]string{"password": goodPassword}), http.StatusSeeOther, other)
 }
+
+// A refused redirect tells the person only that the link can't be used;
+// the log tells the developer why and what to change. An app opened on
+// 127.0.0.1 while PORTAL_ALLOWED_REDIRECT_ORIGINS allows localhost (the
+// README's first stumble) reads in the log as that origin against the
+// setting and its value.
+func TestRefusedRedirectLogNamesTheSetting(t *testing.T) {
+	log := &syncBuffer{}
+	p := portaltest.Start(t, portaltest.Options{Log: log, Env: map[string]string{"PORTAL_LOG_FORMAT": "json"}})
+	b := newBrowser(t, p)
+	wantRefused(t, "sign-in back to 127.0.0.1", b.getRaw(withRedirect("/sign-in", "http://127.0.0.1:3000/")))
+	wantRefused(t, "handshake back to 127.0.0.1", b.getRaw(handshakePath("http://127.0.0.1:3000/")))
+	var refusals int
+	for _, l := range logLines(t, log) {
+		if l["msg"] != "redirect refused" {
+			continue
+		}
+		refusals++
+		if err, _ := l["err"].(string); !strings.Contains(err, "http://127.0.0.1:3000") ||
+			!strings.Contains(err, "PORTAL_ALLOWED_REDIRECT_ORIGINS allows http://localhost:*") {
+			t.Errorf("log line %v does not name the origin, the setting and its value", l)
+		}
+	}
+	if refusals != 2 {
+		t.Errorf("%d refusals logged, want 2:\n%s", refusals, log.String())
+	}
+}

@@ -32,6 +32,9 @@ const acceptedForms = "accepted forms: https://app.example.com, https://app.exam
 // Policy holds the origins redirect targets may point to.
 type Policy struct {
 	patterns []pattern
+	// allowed is the configured list as given, for the log line of a
+	// refusal: the operator sees what the origin was compared with.
+	allowed string
 }
 
 // origin is a canonical scheme, host and port; port is "" for the scheme's
@@ -82,6 +85,7 @@ func NewPolicy(origins []string) (*Policy, error) {
 		}
 		p.patterns = append(p.patterns, pat)
 	}
+	p.allowed = strings.Join(origins, ",")
 	return p, nil
 }
 
@@ -256,7 +260,7 @@ func (p *Policy) Check(raw string) (*url.URL, error) {
 		return nil, refused(raw, err)
 	}
 	if !p.allows(o) {
-		return nil, refused(raw, fmt.Errorf("origin %s is not allowed", o))
+		return nil, refused(raw, fmt.Errorf("origin %s is not allowed: %s", o, p.allowedList()))
 	}
 	return u, nil
 }
@@ -282,7 +286,17 @@ func (p *Policy) CheckOrPortal(raw string, portalBase *url.URL) (*url.URL, error
 	if base, ok := originOf(portalBase); (ok && o == base) || p.allows(o) {
 		return u, nil
 	}
-	return nil, refused(raw, fmt.Errorf("origin %s is neither the portal nor allowed", o))
+	return nil, refused(raw, fmt.Errorf("origin %s is neither the portal nor allowed: %s", o, p.allowedList()))
+}
+
+// allowedList says, for the log, which origins are allowed and where that
+// is set, so that the developer whose app was refused (one on 127.0.0.1
+// while localhost is allowed, say) sees what to change.
+func (p *Policy) allowedList() string {
+	if p.allowed == "" {
+		return "PORTAL_ALLOWED_REDIRECT_ORIGINS is empty, which allows no app"
+	}
+	return "PORTAL_ALLOWED_REDIRECT_ORIGINS allows " + p.allowed
 }
 
 func (p *Policy) allows(o origin) bool {
