@@ -4,6 +4,7 @@
 package app
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"errors"
@@ -12,6 +13,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"runtime"
 	"runtime/debug"
@@ -178,6 +180,18 @@ func (p *Portal) wire(ctx context.Context, opt Options, ahead *token.PendingKey)
 	policy, err := redirect.NewPolicy(cfg.AllowedRedirectOrigins)
 	if err != nil {
 		return err
+	}
+	if base, err := url.Parse(cfg.BaseURL); err == nil {
+		if far := policy.BeyondCookies(base.Hostname(), cfg.CookieDomain); len(far) > 0 {
+			// The first deployment's classic: portal and app on two hosts,
+			// PORTAL_COOKIE_DOMAIN unset; sign-in and the app then send the
+			// browser back and forth. Not an error: an app may get its tokens
+			// from the front-end token endpoint instead.
+			p.Log.Warn("PORTAL_ALLOWED_REDIRECT_ORIGINS: these apps never receive the __session and __client_uat cookies, "+
+				"so sign-in returns to them without a token; set PORTAL_COOKIE_DOMAIN to a domain they share with the portal "+
+				"(example.com for accounts.example.com and app.example.com)",
+				"origins", strings.Join(far, ","), "cookie_domain", cmp.Or(cfg.CookieDomain, base.Hostname()+" (host-only)"))
+		}
 	}
 	hasher := opt.Hasher
 	if hasher == nil {

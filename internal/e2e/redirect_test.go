@@ -97,3 +97,36 @@ func TestRefusedRedirectLogNamesTheSetting(t *testing.T) {
 		t.Errorf("%d refusals logged, want 2:\n%s", refusals, log.String())
 	}
 }
+
+// An allowed app the session cookies never reach (another host while
+// PORTAL_COOKIE_DOMAIN is unset: 127.0.0.1 beside a portal on localhost,
+// or app.example.com beside accounts.example.com) would be sent back from
+// sign-in without a token and send the browser to sign in again, round
+// and round. Start-up warns, naming those origins and the setting; apps
+// the cookies reach are not named.
+func TestStartWarnsOfAppsTheCookiesNeverReach(t *testing.T) {
+	for _, c := range []struct {
+		origins string
+		want    string // "" = no warning
+	}{
+		{"http://localhost:*", ""},
+		{"http://localhost:*,http://127.0.0.1:3000", "http://127.0.0.1:3000"},
+	} {
+		log := &syncBuffer{}
+		portaltest.Start(t, portaltest.Options{Log: log, Env: map[string]string{
+			"PORTAL_LOG_FORMAT": "json", "PORTAL_ALLOWED_REDIRECT_ORIGINS": c.origins}})
+		var warned []map[string]any
+		for _, l := range logLines(t, log) {
+			if msg, _ := l["msg"].(string); strings.Contains(msg, "never receive the __session") {
+				warned = append(warned, l)
+			}
+		}
+		switch {
+		case c.want == "" && len(warned) > 0:
+			t.Errorf("%s: warned %v", c.origins, warned)
+		case c.want != "" && (len(warned) != 1 || warned[0]["origins"] != c.want ||
+			!strings.Contains(warned[0]["msg"].(string), "PORTAL_COOKIE_DOMAIN")):
+			t.Errorf("%s: warnings %v, want one naming %s and PORTAL_COOKIE_DOMAIN", c.origins, warned, c.want)
+		}
+	}
+}

@@ -299,6 +299,47 @@ func (p *Policy) allowedList() string {
 	return "PORTAL_ALLOWED_REDIRECT_ORIGINS allows " + p.allowed
 }
 
+// BeyondCookies returns the allowed origins, as configured, whose hosts the
+// app cookies (__session, __client_uat) never reach: with cookieDomain
+// empty they are host-only on portalHost, else on cookieDomain and its
+// subdomains. An app there is sent back from sign-in without a token and,
+// reading the browser as signed out, sends it to sign in again, round and
+// round, unless it asks the portal for tokens another way (the front-end
+// token endpoint).
+func (p *Policy) BeyondCookies(portalHost, cookieDomain string) []string {
+	portalHost = strings.ToLower(portalHost)
+	d := strings.ToLower(strings.TrimPrefix(cookieDomain, "."))
+	var out []string
+	for _, pat := range p.patterns {
+		covered := false
+		switch {
+		case d == "":
+			covered = !pat.subdomains && pat.host == portalHost
+		default:
+			covered = pat.host == d || strings.HasSuffix(pat.host, "."+d)
+		}
+		if !covered {
+			out = append(out, pat.String())
+		}
+	}
+	return out
+}
+
+// String is the pattern as configured, in canonical form.
+func (p pattern) String() string {
+	host := p.host
+	if p.subdomains {
+		host = "*." + host
+	}
+	switch {
+	case p.anyPort:
+		host += ":*"
+	case p.port != "":
+		host += ":" + p.port
+	}
+	return p.scheme + "://" + host
+}
+
 func (p *Policy) allows(o origin) bool {
 	for _, pat := range p.patterns {
 		if pat.matches(o) {
