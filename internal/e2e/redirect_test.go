@@ -96,6 +96,18 @@ func TestRefusedRedirectLogNamesTheSetting(t *testing.T) {
 	if refusals != 2 {
 		t.Errorf("%d refusals logged, want 2:\n%s", refusals, log.String())
 	}
+
+	// A relative URL is named as such, with what to give instead.
+	wantRefused(t, "handshake back to a relative URL", b.getRaw(handshakePath("dashboard")))
+	var last string
+	for _, l := range logLines(t, log) {
+		if l["msg"] == "redirect refused" {
+			last, _ = l["err"].(string)
+		}
+	}
+	if !strings.Contains(last, `"dashboard" refused: not an absolute URL: give the app's whole URL`) {
+		t.Errorf("relative redirect_url logged as %q", last)
+	}
 }
 
 // An allowed app the session cookies never reach (another host while

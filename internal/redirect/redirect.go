@@ -389,8 +389,14 @@ func parseTarget(raw string) (*url.URL, origin, error) {
 	if err != nil {
 		return nil, origin{}, err
 	}
-	if u.Scheme != "http" && u.Scheme != "https" {
-		return nil, origin{}, fmt.Errorf("scheme %q", u.Scheme)
+	switch u.Scheme {
+	case "http", "https":
+	case "":
+		// A relative URL ("dashboard"): the portal cannot tell which
+		// app's it is.
+		return nil, origin{}, errors.New("not an absolute URL: give the app's whole URL, https://app.example.com/…")
+	default:
+		return nil, origin{}, fmt.Errorf("scheme %q (only http and https)", u.Scheme)
 	}
 	if u.Opaque != "" || u.Host == "" || !strings.HasPrefix(raw[len(u.Scheme)+1:], "//") {
 		return nil, origin{}, errors.New("not an absolute URL with a host")
