@@ -188,7 +188,8 @@ func (p *Portal) wire(ctx context.Context, opt Options, ahead *token.PendingKey)
 			// browser back and forth. Not an error: an app may get its tokens
 			// from the front-end token endpoint instead.
 			p.Log.Warn("PORTAL_ALLOWED_REDIRECT_ORIGINS: these apps never receive the __session and __client_uat cookies, "+
-				"so sign-in returns to them without a token; set PORTAL_COOKIE_DOMAIN to a domain they share with the portal "+
+				"so sign-in returns to them without a token: serve them on the portal's host (localhost, not 127.0.0.1, "+
+				"beside a portal on localhost), or set PORTAL_COOKIE_DOMAIN to a domain they share with the portal "+
 				"(example.com for accounts.example.com and app.example.com)",
 				"origins", strings.Join(far, ","), "cookie_domain", cmp.Or(cfg.CookieDomain, base.Hostname()+" (host-only)"))
 		}
