@@ -25,6 +25,9 @@ import (
 // two); it refuses a delivery whose body was altered and one checked
 // with another endpoint's secret.
 func TestReadmeNodeWebhookCheck(t *testing.T) {
+	if _, err := exec.LookPath("node"); err != nil {
+		t.Fatalf("Node.js 20 or later is needed to run the README's webhook check: %v", err)
+	}
 	readme, err := os.ReadFile("../../README.md")
 	if err != nil {
 		t.Fatal(err)
