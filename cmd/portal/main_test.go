@@ -84,7 +84,10 @@ func TestBadConfigurationNamesTheKey(t *testing.T) {
 func TestWebhookURLOnLocalhostSaysHowToAllowIt(t *testing.T) {
 	getenv, environ := envOf(map[string]string{"PORTAL_DATABASE_URL": "sqlite:" + t.TempDir() + "/p.db",
 		"PORTAL_ADDR": "127.0.0.1:0", "PORTAL_WEBHOOK_URL": "http://localhost:3000/webhooks"})
-	err := run(context.Background(), []string{"serve"}, getenv, environ, io.Discard, io.Discard)
+	// Were the URL accepted, the portal would serve until the deadline.
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	err := run(ctx, []string{"serve"}, getenv, environ, io.Discard, io.Discard)
 	if err == nil || !strings.Contains(err.Error(), "PORTAL_WEBHOOK_URL") ||
 		!strings.Contains(err.Error(), "PORTAL_WEBHOOK_ALLOW_PRIVATE=true") {
 		t.Fatalf("err = %v, want it to name PORTAL_WEBHOOK_URL and PORTAL_WEBHOOK_ALLOW_PRIVATE=true", err)
