@@ -15,9 +15,10 @@ CACHE ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/portal-test
 PORTAL_TEST_AXE ?= $(CACHE)/axe/node_modules/axe-core/axe.min.js
 export PORTAL_TEST_AXE
 # Clerk's Node.js SDKs (@clerk/backend, and @clerk/express on Express)
-# check that a relying app using Clerk's SDK works with the portal; `make
-# deps` installs them the same way.
-CLERK_NPM := @clerk/backend@3.25.0 @clerk/express@2.1.70 express@5.3.0
+# check that a relying app using Clerk's SDK works with the portal, and jose
+# runs the README's Node.js token check as written; `make deps` installs them
+# the same way.
+CLERK_NPM := @clerk/backend@3.25.0 @clerk/express@2.1.70 express@5.3.0 jose@6.2.18
 PORTAL_TEST_CLERK_MODULES ?= $(CACHE)/clerk-js/node_modules
 export PORTAL_TEST_CLERK_MODULES
 

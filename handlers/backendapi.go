@@ -67,7 +67,7 @@ func apiRoute(h func(a *app, c echo.Context) error) func(a *app, c echo.Context)
 	return func(a *app, c echo.Context) error {
 		err := a.apiAuthorize(c)
 		if err == nil {
-			err = h(a, c)
+			err = a.explainOrgNotFound(c, h(a, c))
 		}
 		if err != nil {
 			a.apiFail(c, err)

@@ -41,7 +41,7 @@ type phoneAnswer struct {
 
 // identifierAnswer is identifierID of u as the API shows it.
 func (a *app) identifierAnswer(u *user.User, kind, identifierID string, codes []string) any {
-	o := u.ToObject(a.Clock.Now())
+	o := a.userObject(u)
 	if kind == user.Email {
 		return o.EmailAddress(identifierID)
 	}

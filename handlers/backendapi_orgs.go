@@ -3,8 +3,11 @@ package handlers
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 
@@ -30,6 +33,40 @@ func (a *app) orgAdmin() (*org.Admin, error) {
 			Message: "access denied", LongMessage: "This instance does not use organizations."}
 	}
 	return a.Orgs.Admin(), nil
+}
+
+// explainOrgNotFound says what an organization endpoint did not find when
+// err is the organization's not-found, whose words are for a person on its
+// pages ("… or you may not have access to it") and leave a developer
+// holding the secret key guessing: no such organization; a slug where the
+// path takes the ID (only GET /v1/organizations/{id or slug} reads a
+// slug); or no such member, invitation or domain in it. Any other error is
+// returned as it is.
+func (a *app) explainOrgNotFound(c echo.Context, err error) error {
+	const prefix = "/v1/organizations/:id"
+	if !errors.Is(err, org.ErrNotFound) || a.Orgs == nil || !strings.HasPrefix(c.Path(), prefix) {
+		return err
+	}
+	ref := c.Param("id")
+	o, gerr := a.Orgs.Admin().Get(c.Request().Context(), ref, false)
+	switch {
+	case errors.Is(gerr, org.ErrNotFound):
+		return apperr.New(apperr.NotFound, "No organization with that ID exists.")
+	case gerr != nil:
+		return err
+	case o.ID != ref:
+		return apperr.New(apperr.NotFound, fmt.Sprintf("This endpoint takes the organization's ID, not its slug: "+
+			"use %s for %s. Only GET /v1/organizations/{id or slug} reads a slug.", o.ID, ref))
+	}
+	switch rest := strings.TrimPrefix(c.Path(), prefix); {
+	case strings.HasPrefix(rest, "/memberships/:user_id"):
+		return apperr.New(apperr.NotFound, "No member with that user ID in this organization.")
+	case strings.HasPrefix(rest, "/invitations/:invitation_id"):
+		return apperr.New(apperr.NotFound, "No invitation with that ID in this organization.")
+	case strings.HasPrefix(rest, "/domains/:domain_id"):
+		return apperr.New(apperr.NotFound, "No domain with that ID in this organization.")
+	}
+	return err
 }
 
 // orgAPI runs fn with the instance-admin side of organizations and answers

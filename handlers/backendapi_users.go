@@ -19,7 +19,18 @@ import (
 	"github.com/portalhq/portal/internal/user"
 )
 
-func (a *app) userObject(u *user.User) user.Object { return u.ToObject(a.Clock.Now()) }
+func (a *app) userObject(u *user.User) user.Object {
+	return u.ToObject(a.Clock.Now(), a.userAbilities())
+}
+
+// userAbilities are what the instance lets users do, as the user objects
+// of its events say it (admin.Users carries them).
+func (a *app) userAbilities() user.Abilities {
+	if a.AdminUsers == nil {
+		return user.Abilities{}
+	}
+	return a.AdminUsers.UserAbilities
+}
 
 func userFilter(c echo.Context) (admin.UserFilter, error) {
 	f := admin.UserFilter{UserIDs: queryList(c, "user_id"), EmailAddresses: queryList(c, "email_address"),

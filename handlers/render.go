@@ -118,6 +118,12 @@ func (a *app) errorHandler(err error, c echo.Context) {
 			heading, body = a.t(c, "page.not_found_title"), a.t(c, "page.not_found_body")
 		case http.StatusMethodNotAllowed:
 			heading, body = a.t(c, "page.wrong_method_title"), a.t(c, "page.wrong_method_body")
+			if allow := c.Response().Header().Get(echo.HeaderAllow); allow != "" && !strings.Contains(allow, http.MethodPost) {
+				// A form sent to an address that only opens as a link (an
+				// app sending a form post on to the handshake with a 307):
+				// "only takes what a form sends" would say the opposite.
+				heading, body = a.t(c, "page.link_only_title"), a.t(c, "page.link_only_body")
+			}
 		case http.StatusRequestEntityTooLarge:
 			heading, body = a.t(c, "page.too_large_title"), a.t(c, "page.too_large_body")
 			if c.Path() == "/user/profile-image" {

@@ -79,6 +79,22 @@ func TestBadConfigurationNamesTheKey(t *testing.T) {
 	}
 }
 
+// PORTAL_WEBHOOK_URL on the developer's own machine stops start-up, as
+// REQ-WH-06 asks, with the setting that allows it: a refusal that names the
+// key and the fix (the README's promise for every bad value).
+func TestWebhookURLOnLocalhostSaysHowToAllowIt(t *testing.T) {
+	getenv, environ := envOf(map[string]string{"PORTAL_DATABASE_URL": "sqlite:" + t.TempDir() + "/p.db",
+		"PORTAL_ADDR": "127.0.0.1:0", "PORTAL_WEBHOOK_URL": "http://localhost:3000/webhooks"})
+	// Were the URL accepted, the portal would serve until the deadline.
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	err := run(ctx, []string{"serve"}, getenv, environ, io.Discard, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "PORTAL_WEBHOOK_URL") ||
+		!strings.Contains(err.Error(), "PORTAL_WEBHOOK_ALLOW_PRIVATE=true") {
+		t.Fatalf("err = %v, want it to name PORTAL_WEBHOOK_URL and PORTAL_WEBHOOK_ALLOW_PRIVATE=true", err)
+	}
+}
+
 // TestServeThenRotateKeys starts the real server with no configuration but a
 // database and address, signs nothing, stages a new key from a second
 // command, and sees both keys published (REQ-JWT-07); --now rotates at once.

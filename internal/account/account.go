@@ -100,6 +100,9 @@ type Service struct {
 	// Factors reserves phone numbers for second-factor codes when the
 	// operator asks (nil: refused).
 	Factors *factors.Service
+	// UserAbilities are what the instance lets users do, for the user
+	// objects of the events written.
+	UserAbilities user.Abilities
 }
 
 // ErrReverify means the change needs a fresh proof of identity first.
@@ -140,12 +143,12 @@ func lockUser(ctx context.Context, r Repo, userID string) error {
 }
 
 // updated writes user.updated with the user as it now is.
-func updated(ctx context.Context, r Repo, userID string, now time.Time) error {
+func (s *Service) updated(ctx context.Context, r Repo, userID string, now time.Time) error {
 	u, err := r.UserByID(ctx, userID)
 	if err != nil {
 		return err
 	}
-	e, err := events.New(events.UserUpdated, u.ID, u.ToObject(now), now)
+	e, err := events.New(events.UserUpdated, u.ID, u.ToObject(now, s.UserAbilities), now)
 	if err != nil {
 		return err
 	}

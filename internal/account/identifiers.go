@@ -406,7 +406,7 @@ func (s *Service) complete(ctx context.Context, f *flow.Flow) (*user.Identifier,
 			return err
 		}
 		added = &i
-		return updated(ctx, r, u.ID, now)
+		return s.updated(ctx, r, u.ID, now)
 	})
 	return added, err
 }
@@ -433,7 +433,7 @@ func (s *Service) SetPrimary(ctx context.Context, sess *session.Session, u *user
 		} else if err != nil {
 			return err
 		}
-		return updated(ctx, r, u.ID, now)
+		return s.updated(ctx, r, u.ID, now)
 	})
 	if err != nil {
 		return err
@@ -456,7 +456,7 @@ func (s *Service) Remove(ctx context.Context, sess *session.Session, userID, kin
 		if err != nil {
 			return err
 		}
-		return removeIdentifier(ctx, r, u, kind, identifierID, s.SignIn, now)
+		return s.removeIdentifier(ctx, r, u, kind, identifierID, s.SignIn, now)
 	})
 }
 
@@ -464,7 +464,7 @@ func (s *Service) Remove(ctx context.Context, sess *session.Session, userID, kin
 // rules that keep the account usable: the primary email address goes last,
 // a way to sign in remains (user.CanSignIn), and a number that receives
 // second-factor codes is released first.
-func removeIdentifier(ctx context.Context, r Repo, u *user.User, kind, identifierID string, o user.SignInOptions, now time.Time) error {
+func (s *Service) removeIdentifier(ctx context.Context, r Repo, u *user.User, kind, identifierID string, o user.SignInOptions, now time.Time) error {
 	i := u.Identifier(identifierID)
 	if i == nil || i.Kind != kind {
 		return ErrNoSuchIdentifier
@@ -485,7 +485,7 @@ func removeIdentifier(ctx context.Context, r Repo, u *user.User, kind, identifie
 	} else if err != nil {
 		return err
 	}
-	return updated(ctx, r, u.ID, now)
+	return s.updated(ctx, r, u.ID, now)
 }
 
 func contains(list []string, v string) bool {

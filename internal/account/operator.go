@@ -209,7 +209,7 @@ func (s *Service) OperatorRemove(ctx context.Context, kind, identifierID string)
 		if err := r.TouchUser(ctx, u.ID, now); err != nil {
 			return err
 		}
-		switch err := removeIdentifier(ctx, r, u, kind, identifierID, s.SignIn, now); err {
+		switch err := s.removeIdentifier(ctx, r, u, kind, identifierID, s.SignIn, now); err {
 		case errPrimaryEmail:
 			return errOpPrimaryEmail
 		case errSecondFactorPhone:
@@ -352,7 +352,7 @@ func (s *Service) saved(ctx context.Context, r Repo, userID string, now time.Tim
 	if err := r.TouchUser(ctx, userID, now); err != nil {
 		return err
 	}
-	if err := updated(ctx, r, userID, now); err != nil {
+	if err := s.updated(ctx, r, userID, now); err != nil {
 		return err
 	}
 	u, err := r.UserByID(ctx, userID)

@@ -88,7 +88,7 @@ func (s *Service) ChangePassword(ctx context.Context, sess *session.Session, u *
 				return err
 			}
 		}
-		return updated(ctx, r, u.ID, now)
+		return s.updated(ctx, r, u.ID, now)
 	})
 	if err != nil {
 		return err

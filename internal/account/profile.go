@@ -72,7 +72,7 @@ func (s *Service) UpdateProfile(ctx context.Context, u *user.User, p Profile) er
 				return err
 			}
 		}
-		return updated(ctx, r, u.ID, now)
+		return s.updated(ctx, r, u.ID, now)
 	})
 }
 
@@ -95,7 +95,7 @@ func (s *Service) SetLanguage(ctx context.Context, u *user.User, locale string) 
 		if err := r.SetLocale(ctx, u.ID, locale, now); err != nil {
 			return err
 		}
-		return updated(ctx, r, u.ID, now)
+		return s.updated(ctx, r, u.ID, now)
 	})
 }
 
@@ -139,7 +139,7 @@ func (s *Service) SetImage(ctx context.Context, userID string, src io.Reader) er
 		if err := r.TouchUser(ctx, userID, now); err != nil {
 			return err
 		}
-		return updated(ctx, r, userID, now)
+		return s.updated(ctx, r, userID, now)
 	})
 }
 
@@ -159,6 +159,6 @@ func (s *Service) RemoveImage(ctx context.Context, userID string) error {
 		if err := r.TouchUser(ctx, userID, now); err != nil {
 			return err
 		}
-		return updated(ctx, r, userID, now)
+		return s.updated(ctx, r, userID, now)
 	})
 }

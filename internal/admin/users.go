@@ -68,6 +68,9 @@ type Users struct {
 	// Email, Phone and Username of it): a user made here needs one of them,
 	// or they could never sign in. None set means no check (tests).
 	Identifiers user.SignInOptions
+	// UserAbilities are what the instance lets users do, for the user
+	// objects of the events written.
+	UserAbilities user.Abilities
 }
 
 // ErrLegalRequired refuses a user without legal_accepted_at on an instance
@@ -296,7 +299,7 @@ func (s *Users) Create(ctx context.Context, in CreateInput) (*user.User, error) 
 		if err := second.Save(ctx, r); err != nil {
 			return err
 		}
-		if err := emit(ctx, r, events.UserCreated, u.ID, u.ToObject(now), now); err != nil {
+		if err := emit(ctx, r, events.UserCreated, u.ID, u.ToObject(now, s.UserAbilities), now); err != nil {
 			return err
 		}
 		if s.Orgs == nil {
@@ -731,7 +734,7 @@ func (s *Users) change(ctx context.Context, userID string, fn func(Repo, *user.U
 		if out, err = r.UserByID(ctx, userID); err != nil {
 			return err
 		}
-		return emit(ctx, r, events.UserUpdated, u.ID, out.ToObject(now), now)
+		return emit(ctx, r, events.UserUpdated, u.ID, out.ToObject(now, s.UserAbilities), now)
 	})
 	return out, err
 }

@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"runtime"
 	"runtime/debug"
@@ -197,6 +198,19 @@ func (p *Portal) wire(ctx context.Context, opt Options, ahead *token.PendingKey)
 	if err != nil {
 		return err
 	}
+	if base, err := url.Parse(cfg.BaseURL); err == nil {
+		if far := policy.BeyondCookies(base.Hostname(), cfg.CookieDomain); len(far) > 0 {
+			// The first deployment's classic: portal and app on two hosts,
+			// PORTAL_COOKIE_DOMAIN unset; sign-in and the app then send the
+			// browser back and forth. Not an error: an app may get its tokens
+			// from the front-end token endpoint instead.
+			p.Log.Warn("PORTAL_ALLOWED_REDIRECT_ORIGINS: these apps never receive the __session and __client_uat cookies, "+
+				"so sign-in returns to them without a token: serve them on the portal's host (localhost, not 127.0.0.1, "+
+				"beside a portal on localhost), or set PORTAL_COOKIE_DOMAIN to a domain they share with the portal "+
+				"(example.com for accounts.example.com and app.example.com)",
+				"origins", strings.Join(far, ","), "cookie_domain", cmp.Or(cfg.CookieDomain, base.Hostname()+" (host-only)"))
+		}
+	}
 	hasher := opt.Hasher
 	if hasher == nil {
 		hasher = password.NewHasher(password.DefaultParams, cfg.HashConcurrency, 0)
@@ -298,7 +312,10 @@ func (p *Portal) wire(ctx context.Context, opt Options, ahead *token.PendingKey)
 	// Failures that lock an account email its owner (REQ-RL-07), after the answer.
 	lockout := signin.Lockout{Threshold: cfg.LockoutThreshold, Duration: cfg.LockoutDuration, Notifier: mail, Later: p.Later,
 		Log: p.Log}
-	in := &signin.Service{Clock: clock, Repo: st.Q, InTx: store.Tx[signin.Repo](st), Sessions: sessions,
+	// What every user may do on their own, which their user objects say
+	// (Clerk's delete_self_enabled, create_organization_enabled).
+	can := user.Abilities{DeleteSelf: cfg.AllowAccountDeletion, CreateOrganization: cfg.OrgCreation}
+	in := &signin.Service{Clock: clock, Repo: st.Q, InTx: store.Tx[signin.Repo](st), Sessions: sessions, UserAbilities: can,
 		Identifiers: ids, Hasher: hasher, Policy: pwPolicy, AppName: cfg.AppName, Notifier: mail,
 		LinkOtherDeviceSession: cfg.EmailLinkOtherDeviceSession, Restrict: restrictions,
 		Strict: cfg.EnumerationProtection == config.EnumerationStrict}
@@ -319,7 +336,7 @@ func (p *Portal) wire(ctx context.Context, opt Options, ahead *token.PendingKey)
 	// One rule keeps every account a way to sign in, whatever is removed
 	// (user.CanSignIn): identifiers, provider accounts, passkeys.
 	waysIn := user.SignInOptions{Email: ids.Email, Phone: ids.Phone, Username: ids.Username, Factors: factors}
-	second := &authfactors.Service{Clock: clock, Repo: st.Q, InTx: store.Tx[authfactors.Repo](st), Key: secrets.totpKey,
+	second := &authfactors.Service{Clock: clock, Repo: st.Q, InTx: store.Tx[authfactors.Repo](st), Key: secrets.totpKey, UserAbilities: can,
 		Issuer: appName, Passkeys: passkeys, SignIn: waysIn, SecondFactors: cfg.EnabledSecondFactors(),
 		RequireMFA: cfg.RequireMFA,
 		// Imported bcrypt backup codes take at most half the CPUs, waiting
@@ -368,7 +385,7 @@ func (p *Portal) wire(ctx context.Context, opt Options, ahead *token.PendingKey)
 	case slices.Contains(factors, flow.EmailLink):
 		emailVia = flow.EmailLink
 	}
-	up := &signup.Service{Clock: clock, Repo: st.Q, InTx: store.Tx[signup.Repo](st), Sessions: sessions,
+	up := &signup.Service{Clock: clock, Repo: st.Q, InTx: store.Tx[signup.Repo](st), Sessions: sessions, UserAbilities: can,
 		Hasher: hasher, Policy: pwPolicy, Codes: codes, Notifier: mail, AppName: cfg.AppName, BaseURL: cfg.BaseURL,
 		Fields:   signup.Fields{Shown: set(cfg.SignUpFieldsShown()), Required: set(cfg.SignUpFieldsRequired())},
 		EmailVia: emailVia, EmailAlt: emailAlt, PhoneRegion: cfg.PhoneRegion, Countries: countries,
@@ -393,7 +410,7 @@ func (p *Portal) wire(ctx context.Context, opt Options, ahead *token.PendingKey)
 	// Provider tokens are sealed with the key that seals TOTP secrets,
 	// each bound to its external account's ID (package seal).
 	tokenSealer := oauthtoken.Sealer{Key: secrets.totpKey}
-	soc := &social.Service{Clock: clock, Repo: st.Q, InTx: store.Tx[social.Repo](st), Sessions: sessions, SignUp: up,
+	soc := &social.Service{Clock: clock, Repo: st.Q, InTx: store.Tx[social.Repo](st), Sessions: sessions, SignUp: up, UserAbilities: can,
 		SecondStep: in, WaysIn: waysIn, Restrict: restrictions, Tokens: tokenSealer}
 	if cfg.NotifyNewSignIn {
 		// A sign-in from a browser new to the account emails its owner
@@ -409,7 +426,7 @@ func (p *Portal) wire(ctx context.Context, opt Options, ahead *token.PendingKey)
 	providerTokens := &oauthtoken.Service{Clock: clock, Repo: st.Q, Sealer: tokenSealer, Providers: providers, Log: p.Log}
 	// Profile images and organization logos are decoded a few at a time.
 	images := avatar.NewResizer(2)
-	acct := &account.Service{Clock: clock, Repo: st.Q, InTx: store.Tx[account.Repo](st), Sessions: sessions,
+	acct := &account.Service{Clock: clock, Repo: st.Q, InTx: store.Tx[account.Repo](st), Sessions: sessions, UserAbilities: can,
 		Codes: codes, Notifier: mail, Hasher: hasher, Policy: pwPolicy, Images: images,
 		Password: &signin.PasswordStrategy{Clock: clock, Hasher: hasher, Repo: st.Q,
 			Lockout: lockout},
@@ -442,7 +459,7 @@ func (p *Portal) wire(ctx context.Context, opt Options, ahead *token.PendingKey)
 			MaxMembers: cfg.OrgMaxMembers, InvitationTTL: cfg.OrgInvitationTTL, PersonalAccounts: cfg.PersonalAccounts},
 		Notifier: mail, Passwords: acct.Password, BaseURL: cfg.BaseURL, Codes: codes, Images: images}
 	up.Domains = orgs
-	invites := &invitation.Service{Clock: clock, Repo: st.Q, InTx: store.Tx[invitation.Repo](st), Notifier: mail,
+	invites := &invitation.Service{Clock: clock, Repo: st.Q, InTx: store.Tx[invitation.Repo](st), Notifier: mail, UserAbilities: can,
 		BaseURL: cfg.BaseURL}
 	// The Backend API keeps the list in every mode (the operator may fill
 	// it before switching to waitlist mode); the page is waitlist mode's.
@@ -478,7 +495,7 @@ func (p *Portal) wire(ctx context.Context, opt Options, ahead *token.PendingKey)
 		Ready: st.Ping, CookieKeys: secrets.cookieKeys, PasswordMin: minLen,
 		SecretKey: p.SecretKey, AdminRepo: st.Q, Webhooks: p.Webhooks,
 		Templates: templates,
-		AdminUsers: &admin.Users{Clock: clock, Repo: st.Q, InTx: store.Tx[admin.Repo](st), Sessions: sessions,
+		AdminUsers: &admin.Users{Clock: clock, Repo: st.Q, InTx: store.Tx[admin.Repo](st), Sessions: sessions, UserAbilities: can,
 			Hasher: hasher, Policy: pwPolicy, AppName: cfg.AppName, PhoneRegion: cfg.PhoneRegion, Orgs: orgs,
 			LegalConsent: cfg.LegalConsent, Passwords: slices.Contains(factors, flow.Password), Identifiers: waysIn,
 			Factors: second},

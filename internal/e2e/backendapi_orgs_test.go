@@ -442,3 +442,44 @@ func TestClerkSDKSetsOrganizationLogo(t *testing.T) {
 		t.Errorf("an unknown organization: %v", err)
 	}
 }
+
+// A 404 from an organization endpoint tells the developer what was not
+// found, not the organization page's "… or you may not have access to it"
+// (the secret key has access to everything): no such organization; its
+// slug where the path takes its ID, with the ID to use (only GET reads a
+// slug, as in Clerk's API); no such member, invitation or domain in it.
+func TestBackendAPIOrganizationNotFoundSaysWhat(t *testing.T) {
+	p := portaltest.Start(t, portaltest.Options{})
+	ada := newTestUser(t, p, "ada@example.com")
+	bob := newTestUser(t, p, "bob@example.com")
+	var o struct{ ID string }
+	api(t, p, http.MethodPost, "/v1/organizations", map[string]any{"name": "Acme", "slug": "acme", "created_by": ada.ID}, &o)
+
+	for _, c := range []struct {
+		method, path string
+		body         any
+		want         string
+	}{
+		{http.MethodGet, "/v1/organizations/org_missing", nil, "No organization with that ID exists."},
+		{http.MethodPost, "/v1/organizations/org_missing/memberships", map[string]any{"user_id": bob.ID, "role": "org:member"},
+			"No organization with that ID exists."},
+		{http.MethodPost, "/v1/organizations/acme/memberships", map[string]any{"user_id": bob.ID, "role": "org:member"},
+			"use " + o.ID + " for acme"},
+		{http.MethodPatch, "/v1/organizations/acme", map[string]any{"name": "Acme Inc"}, "use " + o.ID + " for acme"},
+		{http.MethodDelete, "/v1/organizations/" + o.ID + "/memberships/" + bob.ID, nil,
+			"No member with that user ID in this organization."},
+		{http.MethodGet, "/v1/organizations/" + o.ID + "/invitations/orginv_missing", nil,
+			"No invitation with that ID in this organization."},
+	} {
+		e := wantAPIError(t, api(t, p, c.method, c.path, c.body, nil), http.StatusNotFound, "resource_not_found")
+		if got := e.Errors[0].LongMessage; !strings.Contains(got, c.want) {
+			t.Errorf("%s %s: long_message %q, want it to say %q", c.method, c.path, got, c.want)
+		}
+	}
+	// Nothing was changed by the refused requests.
+	var got struct{ Name string }
+	api(t, p, http.MethodGet, "/v1/organizations/acme", nil, &got)
+	if got.Name != "Acme" {
+		t.Errorf("after the refusals the organization is named %q", got.Name)
+	}
+}

@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -68,6 +69,28 @@ func shows(t *testing.T, what string, pg *page, texts ...string) {
 	for _, w := range texts {
 		if !strings.Contains(got, w) {
 			t.Errorf("%s: no %q in:\n%s", what, w, got)
+		}
+	}
+}
+
+// A form sent to an address that only opens as a link (an app passing a
+// form post on to the handshake with a 307, which keeps the method) is a
+// 405 that says the address takes no form, not that it "only takes what a
+// form sends", in the request's language.
+func TestAFormSentToALinkOnlyAddressSaysSo(t *testing.T) {
+	p := portaltest.Start(t, portaltest.Options{})
+	b := newBrowser(t, p)
+	for _, c := range []struct{ locale, heading, body string }{
+		{"en", "This address doesn't take forms", "It only opens as a link"},
+		{"fr", "Cette adresse ne reçoit pas de formulaires", "Elle s’ouvre seulement comme un lien"},
+	} {
+		pg := b.postForm(http.MethodPost, handshakePath(appURL)+"&locale="+c.locale, url.Values{"comment": {"hello"}}, nil)
+		if pg.Status != http.StatusMethodNotAllowed {
+			t.Fatalf("%s: status %d", c.locale, pg.Status)
+		}
+		shows(t, c.locale, pg, c.heading, c.body)
+		if strings.Contains(pg.Doc.Text(), "ne reçoit que ce qu’envoie un formulaire") || strings.Contains(pg.Doc.Text(), "only takes what a form sends") {
+			t.Errorf("%s: the page still says the address takes forms:\n%s", c.locale, pg.text())
 		}
 	}
 }

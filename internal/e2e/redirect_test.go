@@ -70,3 +70,75 @@ func TestSignInRedirectsExactly_REQ_HDR_05(t *testing.T) {
 	pg := fresh.submit(fresh.get(q), signInForm, map[string]string{"identifier": "ada@example.com"})
 	wantHandBack(t, fresh.submit(pg, passwordForm, map[string]string{"password": goodPassword}), http.StatusSeeOther, other)
 }
+
+// A refused redirect tells the person only that the link can't be used;
+// the log tells the developer why and what to change. An app opened on
+// 127.0.0.1 while PORTAL_ALLOWED_REDIRECT_ORIGINS allows localhost (the
+// README's first stumble) reads in the log as that origin against the
+// setting and its value.
+func TestRefusedRedirectLogNamesTheSetting(t *testing.T) {
+	log := &syncBuffer{}
+	p := portaltest.Start(t, portaltest.Options{Log: log, Env: map[string]string{"PORTAL_LOG_FORMAT": "json"}})
+	b := newBrowser(t, p)
+	wantRefused(t, "sign-in back to 127.0.0.1", b.getRaw(withRedirect("/sign-in", "http://127.0.0.1:3000/")))
+	wantRefused(t, "handshake back to 127.0.0.1", b.getRaw(handshakePath("http://127.0.0.1:3000/")))
+	var refusals int
+	for _, l := range logLines(t, log) {
+		if l["msg"] != "redirect refused" {
+			continue
+		}
+		refusals++
+		if err, _ := l["err"].(string); !strings.Contains(err, "http://127.0.0.1:3000") ||
+			!strings.Contains(err, "PORTAL_ALLOWED_REDIRECT_ORIGINS allows http://localhost:*") {
+			t.Errorf("log line %v does not name the origin, the setting and its value", l)
+		}
+	}
+	if refusals != 2 {
+		t.Errorf("%d refusals logged, want 2:\n%s", refusals, log.String())
+	}
+
+	// A relative URL is named as such, with what to give instead.
+	wantRefused(t, "handshake back to a relative URL", b.getRaw(handshakePath("dashboard")))
+	var last string
+	for _, l := range logLines(t, log) {
+		if l["msg"] == "redirect refused" {
+			last, _ = l["err"].(string)
+		}
+	}
+	if !strings.Contains(last, `"dashboard" refused: not an absolute URL: give the app's whole URL`) {
+		t.Errorf("relative redirect_url logged as %q", last)
+	}
+}
+
+// An allowed app the session cookies never reach (another host while
+// PORTAL_COOKIE_DOMAIN is unset: 127.0.0.1 beside a portal on localhost,
+// or app.example.com beside accounts.example.com) would be sent back from
+// sign-in without a token and send the browser to sign in again, round
+// and round. Start-up warns, naming those origins and the setting; apps
+// the cookies reach are not named.
+func TestStartWarnsOfAppsTheCookiesNeverReach(t *testing.T) {
+	for _, c := range []struct {
+		origins string
+		want    string // "" = no warning
+	}{
+		{"http://localhost:*", ""},
+		{"http://localhost:*,http://127.0.0.1:3000", "http://127.0.0.1:3000"},
+	} {
+		log := &syncBuffer{}
+		portaltest.Start(t, portaltest.Options{Log: log, Env: map[string]string{
+			"PORTAL_LOG_FORMAT": "json", "PORTAL_ALLOWED_REDIRECT_ORIGINS": c.origins}})
+		var warned []map[string]any
+		for _, l := range logLines(t, log) {
+			if msg, _ := l["msg"].(string); strings.Contains(msg, "never receive the __session") {
+				warned = append(warned, l)
+			}
+		}
+		switch {
+		case c.want == "" && len(warned) > 0:
+			t.Errorf("%s: warned %v", c.origins, warned)
+		case c.want != "" && (len(warned) != 1 || warned[0]["origins"] != c.want ||
+			!strings.Contains(warned[0]["msg"].(string), "PORTAL_COOKIE_DOMAIN")):
+			t.Errorf("%s: warnings %v, want one naming %s and PORTAL_COOKIE_DOMAIN", c.origins, warned, c.want)
+		}
+	}
+}

@@ -306,7 +306,9 @@ func TestWebhookDeliveriesPage(t *testing.T) {
 }
 
 // REQ-WH-06: without PORTAL_WEBHOOK_ALLOW_PRIVATE, endpoints on internal
-// addresses are refused, with the field named.
+// addresses are refused, with the field named and the setting that allows
+// them: a developer whose receiver runs on their own machine learns how to
+// reach it, not only that they can't.
 func TestWebhookEndpointOnAnInternalAddressIsRefused_REQ_WH_06(t *testing.T) {
 	p := portaltest.Start(t, portaltest.Options{})
 	for _, url := range []string{"http://127.0.0.1:8080/hook", "http://169.254.169.254/", "http://localhost/x"} {
@@ -314,6 +316,9 @@ func TestWebhookEndpointOnAnInternalAddressIsRefused_REQ_WH_06(t *testing.T) {
 			http.StatusUnprocessableEntity, "form_param_format_invalid")
 		if e.Errors[0].Meta["param_name"] != "url" {
 			t.Errorf("%s: meta = %v", url, e.Errors[0].Meta)
+		}
+		if !strings.Contains(e.Errors[0].LongMessage, "PORTAL_WEBHOOK_ALLOW_PRIVATE=true") {
+			t.Errorf("%s: long_message %q does not say how to allow it", url, e.Errors[0].LongMessage)
 		}
 	}
 }

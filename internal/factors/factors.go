@@ -106,6 +106,9 @@ type Service struct {
 	// Bcrypt bounds the imported bcrypt digests of backup codes checked
 	// at once (REQ-PW-09); nil checks them without a bound.
 	Bcrypt *slots.Slots
+	// UserAbilities are what the instance lets users do, for the user
+	// objects of the events written.
+	UserAbilities user.Abilities
 }
 
 // Second factor names, as configured.
@@ -237,7 +240,7 @@ func (s *Service) ConfirmTOTP(ctx context.Context, u *user.User, code string) ([
 		if plain, err = s.firstFactorCodes(ctx, r, u, now); err != nil {
 			return err
 		}
-		return userUpdated(ctx, r, u.ID, now)
+		return s.userUpdated(ctx, r, u.ID, now)
 	})
 	return plain, err
 }
@@ -303,7 +306,7 @@ func (s *Service) remove(ctx context.Context, r Repo, u *user.User, which []stri
 	if err != nil || !changed {
 		return err
 	}
-	return userUpdated(ctx, r, u.ID, now)
+	return s.userUpdated(ctx, r, u.ID, now)
 }
 
 // drop deletes the named second factors of the locked user u and, when no
@@ -379,7 +382,7 @@ func (s *Service) EnablePhone(ctx context.Context, u *user.User) ([]string, erro
 		if plain, err = s.ReservePhone(ctx, r, u, idn, now); err != nil {
 			return err
 		}
-		return userUpdated(ctx, r, u.ID, now)
+		return s.userUpdated(ctx, r, u.ID, now)
 	})
 	return plain, err
 }
@@ -422,7 +425,7 @@ func (s *Service) RegenerateBackupCodes(ctx context.Context, u *user.User) ([]st
 		if plain, err = s.replaceCodes(ctx, r, u.ID, now); err != nil {
 			return err
 		}
-		return userUpdated(ctx, r, u.ID, now)
+		return s.userUpdated(ctx, r, u.ID, now)
 	})
 	return plain, err
 }
@@ -591,7 +594,7 @@ func (s *Service) FinishPasskey(ctx context.Context, userID, challengeID string,
 	if err != nil {
 		return nil, err
 	}
-	return cred, s.InTx(ctx, func(r Repo) error { return userUpdated(ctx, r, userID, s.Clock.Now()) })
+	return cred, s.InTx(ctx, func(r Repo) error { return s.userUpdated(ctx, r, userID, s.Clock.Now()) })
 }
 
 // RemovePasskey removes a passkey of userID unless the account would be
@@ -619,11 +622,11 @@ func (s *Service) RemovePasskey(ctx context.Context, userID string, id []byte) e
 		if !rest.CanSignIn(s.SignIn) {
 			return ErrLastWay
 		}
-		return userUpdated(ctx, r, userID, now)
+		return s.userUpdated(ctx, r, userID, now)
 	})
 }
 
-func userUpdated(ctx context.Context, r Repo, userID string, now time.Time) error {
+func (s *Service) userUpdated(ctx context.Context, r Repo, userID string, now time.Time) error {
 	if err := r.TouchUser(ctx, userID, now); err != nil {
 		return fmt.Errorf("factors: touch user: %w", err)
 	}
@@ -631,7 +634,7 @@ func userUpdated(ctx context.Context, r Repo, userID string, now time.Time) erro
 	if err != nil {
 		return err
 	}
-	e, err := events.New(events.UserUpdated, u.ID, u.ToObject(now), now)
+	e, err := events.New(events.UserUpdated, u.ID, u.ToObject(now, s.UserAbilities), now)
 	if err != nil {
 		return err
 	}

@@ -175,6 +175,9 @@ type Service struct {
 	InTx     func(ctx context.Context, fn func(Repo) error) error
 	Notifier Notifier
 	BaseURL  string // links are built from it
+	// UserAbilities are what the instance lets users do, for the user
+	// objects of the events written.
+	UserAbilities user.Abilities
 }
 
 // Errors a person or the Backend API sees.
@@ -587,7 +590,7 @@ func (s *Service) Accept(ctx context.Context, ticket, userID string) (*Invitatio
 		if u, err = r.UserByID(ctx, userID); err != nil {
 			return err
 		}
-		e, err := events.New(events.UserUpdated, u.ID, u.ToObject(now), now)
+		e, err := events.New(events.UserUpdated, u.ID, u.ToObject(now, s.UserAbilities), now)
 		if err != nil {
 			return err
 		}

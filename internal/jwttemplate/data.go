@@ -92,7 +92,7 @@ func (v *values) lookup(path []string) any {
 }
 
 func userValue(u *user.User, name string) any {
-	obj := u.ToObject(u.UpdatedAt)
+	obj := u.ToObject(u.UpdatedAt, user.Abilities{}) // the fields read below depend on no instance setting
 	switch name {
 	case "id":
 		return u.ID

@@ -32,6 +32,9 @@ const acceptedForms = "accepted forms: https://app.example.com, https://app.exam
 // Policy holds the origins redirect targets may point to.
 type Policy struct {
 	patterns []pattern
+	// allowed is the configured list as given, for the log line of a
+	// refusal: the operator sees what the origin was compared with.
+	allowed string
 }
 
 // origin is a canonical scheme, host and port; port is "" for the scheme's
@@ -82,6 +85,7 @@ func NewPolicy(origins []string) (*Policy, error) {
 		}
 		p.patterns = append(p.patterns, pat)
 	}
+	p.allowed = strings.Join(origins, ",")
 	return p, nil
 }
 
@@ -256,7 +260,7 @@ func (p *Policy) Check(raw string) (*url.URL, error) {
 		return nil, refused(raw, err)
 	}
 	if !p.allows(o) {
-		return nil, refused(raw, fmt.Errorf("origin %s is not allowed", o))
+		return nil, refused(raw, fmt.Errorf("origin %s is not allowed: %s", o, p.allowedList()))
 	}
 	return u, nil
 }
@@ -282,7 +286,58 @@ func (p *Policy) CheckOrPortal(raw string, portalBase *url.URL) (*url.URL, error
 	if base, ok := originOf(portalBase); (ok && o == base) || p.allows(o) {
 		return u, nil
 	}
-	return nil, refused(raw, fmt.Errorf("origin %s is neither the portal nor allowed", o))
+	return nil, refused(raw, fmt.Errorf("origin %s is neither the portal nor allowed: %s", o, p.allowedList()))
+}
+
+// allowedList says, for the log, which origins are allowed and where that
+// is set, so that the developer whose app was refused (one on 127.0.0.1
+// while localhost is allowed, say) sees what to change.
+func (p *Policy) allowedList() string {
+	if p.allowed == "" {
+		return "PORTAL_ALLOWED_REDIRECT_ORIGINS is empty, which allows no app"
+	}
+	return "PORTAL_ALLOWED_REDIRECT_ORIGINS allows " + p.allowed
+}
+
+// BeyondCookies returns the allowed origins, as configured, whose hosts the
+// app cookies (__session, __client_uat) never reach: with cookieDomain
+// empty they are host-only on portalHost, else on cookieDomain and its
+// subdomains. An app there is sent back from sign-in without a token and,
+// reading the browser as signed out, sends it to sign in again, round and
+// round, unless it asks the portal for tokens another way (the front-end
+// token endpoint).
+func (p *Policy) BeyondCookies(portalHost, cookieDomain string) []string {
+	portalHost = strings.ToLower(portalHost)
+	d := strings.ToLower(strings.TrimPrefix(cookieDomain, "."))
+	var out []string
+	for _, pat := range p.patterns {
+		covered := false
+		switch {
+		case d == "":
+			covered = !pat.subdomains && pat.host == portalHost
+		default:
+			covered = pat.host == d || strings.HasSuffix(pat.host, "."+d)
+		}
+		if !covered {
+			out = append(out, pat.String())
+		}
+	}
+	return out
+}
+
+// String is the pattern as configured, in canonical form.
+func (p pattern) String() string {
+	host := p.host
+	if p.subdomains {
+		host = "*." + host
+	}
+	switch {
+	case p.anyPort:
+		host += ":*"
+	case p.port != "":
+		host += ":" + p.port
+	}
+	return p.scheme + "://" + host
 }
 
 func (p *Policy) allows(o origin) bool {
@@ -334,8 +389,14 @@ func parseTarget(raw string) (*url.URL, origin, error) {
 	if err != nil {
 		return nil, origin{}, err
 	}
-	if u.Scheme != "http" && u.Scheme != "https" {
-		return nil, origin{}, fmt.Errorf("scheme %q", u.Scheme)
+	switch u.Scheme {
+	case "http", "https":
+	case "":
+		// A relative URL ("dashboard"): the portal cannot tell which
+		// app's it is.
+		return nil, origin{}, errors.New("not an absolute URL: give the app's whole URL, https://app.example.com/…")
+	default:
+		return nil, origin{}, fmt.Errorf("scheme %q (only http and https)", u.Scheme)
 	}
 	if u.Opaque != "" || u.Host == "" || !strings.HasPrefix(raw[len(u.Scheme)+1:], "//") {
 		return nil, origin{}, errors.New("not an absolute URL with a host")

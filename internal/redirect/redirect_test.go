@@ -604,3 +604,32 @@ func browserOrigin(raw string) (origin string, hasUser, ok bool) {
 	}
 	return scheme + "://" + host, hasUser, true
 }
+
+// BeyondCookies names the allowed origins the app cookies never reach:
+// host-only cookies reach the portal's own host alone (any port), a cookie
+// domain reaches itself and its subdomains. Each is named as configured,
+// in canonical form.
+func TestBeyondCookies(t *testing.T) {
+	p, err := redirect.NewPolicy([]string{"https://app.example.com", "https://*.example.com",
+		"https://APP.example.org:8443", "http://localhost:*", "http://[0:0::1]:8080", "https://example.com"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		host, domain string
+		want         []string
+	}{
+		{"accounts.example.com", "", []string{"https://app.example.com", "https://*.example.com",
+			"https://app.example.org:8443", "http://localhost:*", "http://[::1]:8080", "https://example.com"}},
+		{"accounts.example.com", "example.com", []string{"https://app.example.org:8443", "http://localhost:*", "http://[::1]:8080"}},
+		{"accounts.example.com", ".Example.com", []string{"https://app.example.org:8443", "http://localhost:*", "http://[::1]:8080"}},
+		{"localhost", "", []string{"https://app.example.com", "https://*.example.com",
+			"https://app.example.org:8443", "http://[::1]:8080", "https://example.com"}},
+		{"app.example.com", "", []string{"https://*.example.com", "https://app.example.org:8443", "http://localhost:*",
+			"http://[::1]:8080", "https://example.com"}},
+	} {
+		if got := p.BeyondCookies(c.host, c.domain); !slices.Equal(got, c.want) {
+			t.Errorf("portal %s, cookie domain %q: %q, want %q", c.host, c.domain, got, c.want)
+		}
+	}
+}

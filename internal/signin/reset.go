@@ -61,7 +61,7 @@ func (s *Service) ResetPassword(ctx context.Context, f *flow.Flow, newPassword s
 				return err
 			}
 		}
-		if err := emitUserUpdated(ctx, r, u.ID, now); err != nil {
+		if err := s.emitUserUpdated(ctx, r, u.ID, now); err != nil {
 			return err
 		}
 		// Signed in by the reset code, or, for a password marked as

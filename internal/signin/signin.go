@@ -82,6 +82,9 @@ type Service struct {
 	// Watch is told of each sign-in that started a session (nil: nobody
 	// is): the new sign-in email (package newdevice).
 	Watch Watcher
+	// UserAbilities are what the instance lets users do, for the user
+	// objects of the events written.
+	UserAbilities user.Abilities
 }
 
 // Watcher is told of each sign-in that started sess, by the strategy of
@@ -443,12 +446,12 @@ func (s *Service) save(ctx context.Context, r Repo, f *flow.Flow) error {
 }
 
 // emitUserUpdated records user.updated for u, re-read inside r.
-func emitUserUpdated(ctx context.Context, r Repo, userID string, now time.Time) error {
+func (s *Service) emitUserUpdated(ctx context.Context, r Repo, userID string, now time.Time) error {
 	u, err := r.UserByID(ctx, userID)
 	if err != nil {
 		return err
 	}
-	e, err := events.New(events.UserUpdated, u.ID, u.ToObject(now), now)
+	e, err := events.New(events.UserUpdated, u.ID, u.ToObject(now, s.UserAbilities), now)
 	if err != nil {
 		return err
 	}

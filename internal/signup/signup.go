@@ -131,6 +131,9 @@ type Service struct {
 	// Domains, when set, gives the new account its automatic invitations
 	// and suggestions.
 	Domains Enroller
+	// UserAbilities are what the instance lets users do, for the user
+	// objects of the events written.
+	UserAbilities user.Abilities
 }
 
 // RequireNames reports whether first and last names are required.
@@ -635,7 +638,7 @@ func (s *Service) complete(ctx context.Context, f *flow.Flow, m flow.Meta) (*ses
 				return err
 			}
 		}
-		e, err := events.New(events.UserCreated, u.ID, u.ToObject(now), now)
+		e, err := events.New(events.UserCreated, u.ID, u.ToObject(now, s.UserAbilities), now)
 		if err != nil {
 			return err
 		}

@@ -64,6 +64,9 @@ type Service struct {
 	// Watch is told of each provider sign-in that started a session
 	// (nil: nobody is), as signin.Service's is.
 	Watch signin.Watcher
+	// UserAbilities are what the instance lets users do, for the user
+	// objects of the events written.
+	UserAbilities user.Abilities
 }
 
 // Result is where a provider sign-in ended.
@@ -315,7 +318,7 @@ func (s *Service) userUpdated(ctx context.Context, r Repo, userID string, now ti
 	if err != nil {
 		return err
 	}
-	e, err := events.New(events.UserUpdated, u.ID, u.ToObject(now), now)
+	e, err := events.New(events.UserUpdated, u.ID, u.ToObject(now, s.UserAbilities), now)
 	if err != nil {
 		return err
 	}

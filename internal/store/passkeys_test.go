@@ -9,6 +9,7 @@ import (
 	"github.com/portalhq/portal/internal/id"
 	"github.com/portalhq/portal/internal/passkey"
 	"github.com/portalhq/portal/internal/store"
+	"github.com/portalhq/portal/internal/user"
 )
 
 func newCredential(userID string, idByte byte, created time.Time) passkey.Credential {
@@ -105,7 +106,7 @@ func testPasskeys(t *testing.T, open func(t *testing.T) *store.Store) {
 		if len(owner.PasskeyList) != 2 || owner.PasskeyList[0].Name != "Chrome on Linux" || owner.PasskeyList[0].ID == "" {
 			t.Errorf("user.PasskeyList = %+v, want both passkeys with names and IDs", owner.PasskeyList)
 		}
-		if obj := owner.ToObject(base); len(obj.Passkeys) != 2 {
+		if obj := owner.ToObject(base, user.Abilities{}); len(obj.Passkeys) != 2 {
 			t.Errorf("user object lists %d passkeys, want 2", len(obj.Passkeys))
 		}
 	})

@@ -99,33 +99,43 @@ type VerificationState struct {
 	ExpireAt *int64 `json:"expire_at"`
 }
 
-// ToObject converts u for the API and webhooks at now.
-func (u *User) ToObject(now time.Time) Object {
+// Abilities are what the instance lets every user do on their own, which
+// Clerk's user object reports per user: delete_self_enabled
+// (PORTAL_ALLOW_ACCOUNT_DELETION) and create_organization_enabled
+// (PORTAL_ORG_CREATION). An app reads them to offer the portal's pages.
+type Abilities struct {
+	DeleteSelf, CreateOrganization bool
+}
+
+// ToObject converts u for the API and webhooks at now, on an instance that
+// allows users can.
+func (u *User) ToObject(now time.Time, can Abilities) Object {
 	o := Object{
 		ID: u.ID, Object: "user",
 		ExternalID: nilIfEmpty(u.ExternalID), Locale: nilIfEmpty(u.Locale),
 		FirstName: nilIfEmpty(u.FirstName), LastName: nilIfEmpty(u.LastName),
-		PrimaryEmailAddressID: nilIfEmpty(u.PrimaryEmailID),
-		ImageURL:              u.ImageURL,
-		HasImage:              u.ImageID != "",
-		EmailAddresses:        []EmailObject{},
-		PhoneNumbers:          []PhoneObject{},
-		Web3Wallets:           []any{},
-		Passkeys:              passkeyObjects(u.PasskeyList),
-		ExternalAccounts:      []ExternalObject{},
-		SAMLAccounts:          []any{},
-		Username:              nilIfEmpty(u.Username()),
-		PasswordEnabled:       u.PasswordHash != "",
-		TwoFactorEnabled:      u.HasSecondFactor(),
-		TOTPEnabled:           u.TOTP,
-		BackupCodeEnabled:     u.BackupCodes > 0,
-		Banned:                u.Banned,
-		Locked:                u.Locked(now),
-		PublicMetadata:        orEmpty(u.PublicMetadata),
-		PrivateMetadata:       orEmpty(u.PrivateMetadata),
-		UnsafeMetadata:        orEmpty(u.UnsafeMetadata),
-		DeleteSelfEnabled:     true,
-		CreatedAt:             u.CreatedAt.UnixMilli(), UpdatedAt: u.UpdatedAt.UnixMilli(),
+		PrimaryEmailAddressID:     nilIfEmpty(u.PrimaryEmailID),
+		ImageURL:                  u.ImageURL,
+		HasImage:                  u.ImageID != "",
+		EmailAddresses:            []EmailObject{},
+		PhoneNumbers:              []PhoneObject{},
+		Web3Wallets:               []any{},
+		Passkeys:                  passkeyObjects(u.PasskeyList),
+		ExternalAccounts:          []ExternalObject{},
+		SAMLAccounts:              []any{},
+		Username:                  nilIfEmpty(u.Username()),
+		PasswordEnabled:           u.PasswordHash != "",
+		TwoFactorEnabled:          u.HasSecondFactor(),
+		TOTPEnabled:               u.TOTP,
+		BackupCodeEnabled:         u.BackupCodes > 0,
+		Banned:                    u.Banned,
+		Locked:                    u.Locked(now),
+		PublicMetadata:            orEmpty(u.PublicMetadata),
+		PrivateMetadata:           orEmpty(u.PrivateMetadata),
+		UnsafeMetadata:            orEmpty(u.UnsafeMetadata),
+		DeleteSelfEnabled:         can.DeleteSelf,
+		CreateOrganizationEnabled: can.CreateOrganization,
+		CreatedAt:                 u.CreatedAt.UnixMilli(), UpdatedAt: u.UpdatedAt.UnixMilli(),
 	}
 	if !u.AdminLocked && u.Locked(now) {
 		left := int64(u.LockedUntil.Sub(now).Seconds())

@@ -72,6 +72,12 @@ func DefaultResolver(ctx context.Context, host string) ([]netip.Addr, error) {
 
 func badURL(msg string) error { return apperr.Field(apperr.Invalid, "url", msg) }
 
+// allowPrivateHint ends each refusal of an internal destination with the
+// setting that allows one, for the developer whose receiver runs on their
+// own machine: without it they meet the refusal and no way past it.
+const allowPrivateHint = " To send webhooks to a receiver on this machine or your network (development, tests), " +
+	"start the portal with PORTAL_WEBHOOK_ALLOW_PRIVATE=true."
+
 // CheckURL refuses endpoint URLs a webhook must not be sent to: anything but
 // absolute http(s) without credentials, and, unless allowPrivate, hosts that
 // are or resolve to internal addresses. Connecting checks again (Dialer), so
@@ -98,12 +104,12 @@ func CheckURL(ctx context.Context, raw string, allowPrivate bool, resolve Resolv
 	host := u.Hostname()
 	if a, err := netip.ParseAddr(host); err == nil {
 		if Blocked(a) {
-			return nil, badURL("Webhooks can't be sent to loopback, private or link-local addresses.")
+			return nil, badURL("Webhooks can't be sent to loopback, private or link-local addresses." + allowPrivateHint)
 		}
 		return u, nil
 	}
 	if h := strings.ToLower(strings.TrimSuffix(host, ".")); h == "localhost" || strings.HasSuffix(h, ".localhost") {
-		return nil, badURL("Webhooks can't be sent to localhost.")
+		return nil, badURL("Webhooks can't be sent to localhost." + allowPrivateHint)
 	}
 	if resolve == nil {
 		resolve = DefaultResolver
@@ -116,7 +122,7 @@ func CheckURL(ctx context.Context, raw string, allowPrivate bool, resolve Resolv
 	}
 	for _, a := range addrs {
 		if Blocked(a) {
-			return nil, badURL(fmt.Sprintf("%s resolves to an internal address; webhooks can't be sent there.", host))
+			return nil, badURL(fmt.Sprintf("%s resolves to an internal address; webhooks can't be sent there.", host) + allowPrivateHint)
 		}
 	}
 	return u, nil
