@@ -247,11 +247,37 @@ func (a *app) meta(c echo.Context) flow.Meta {
 
 // resendWait is the number of seconds before another code may be sent.
 func (a *app) resendWait(c echo.Context, flowID, strategy string) int {
+	wait, _ := a.sendState(c, flowID, strategy)
+	return wait
+}
+
+// sendState is resendWait and whether a code or link of strategy went out
+// at all for the flow: a send the mail server or SMS provider refused
+// leaves none. When the store cannot tell, it answers as if one did.
+func (a *app) sendState(c echo.Context, flowID, strategy string) (wait int, sent bool) {
 	v, err := a.SignIn.Repo.LatestVerification(c.Request().Context(), flowID, strategy)
 	if err != nil {
-		return 0
+		return 0, true
 	}
-	return int(flow.ResendWait(v, a.Clock.Now()).Seconds() + 0.999)
+	return int(flow.ResendWait(v, a.Clock.Now()).Seconds() + 0.999), v != nil
+}
+
+// notSentAlert is what a code or link step says when nothing went out to
+// dest: the error the failed send gave, while the page answers that send,
+// and on a later visit (a reload, "Change" and back) that nothing came,
+// with the button that tries again.
+func (a *app) notSentAlert(c echo.Context, errs views.Errors, strategy, dest string) views.Errors {
+	if len(errs) > 0 {
+		return errs
+	}
+	key := "error.code.not_sent_email"
+	switch strategy {
+	case flow.PhoneCode, flow.ResetPasswordPhoneCode:
+		key = "error.code.not_sent_phone"
+	case flow.EmailLink:
+		key = "error.link.not_sent"
+	}
+	return views.Errors{"": a.t(c, key, "Destination", dest)}
 }
 
 // signInAgainURL is the way back to sign-in from a refused form: it keeps

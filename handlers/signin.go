@@ -233,18 +233,27 @@ func (a *app) renderFactorOne(c echo.Context, status int, f *flow.Flow, strategy
 		case flow.ResetPasswordEmailCode, flow.ResetPasswordPhoneCode:
 			heading = a.t(c, "signin.code_title_reset")
 		}
+		wait, sent := a.sendState(c, f.ID, strategy)
+		if !sent {
+			errs = a.notSentAlert(c, errs, strategy, dest)
+		}
 		return render(c, status, views.SignInCodePage(views.SignInCode{
 			Page: a.page(c, heading), Action: "/sign-in/factor-one", Heading: heading,
 			ResendAction: "/sign-in/factor-one/prepare", FlowID: f.ID, Strategy: strategy,
 			Destination: dest, ChangeURL: change, Errors: errs,
-			ResendWait: a.resendWait(c, f.ID, strategy), OtherMethods: others}))
+			ResendWait: wait, OtherMethods: others, NotSent: !sent}))
 	case flow.EmailLink:
+		wait, sent := a.sendState(c, f.ID, strategy)
 		p := a.page(c, a.t(c, "signin.link_title"))
-		p.Refresh = 3
+		if sent {
+			p.Refresh = 3
+		} else {
+			errs = a.notSentAlert(c, errs, strategy, dest)
+		}
 		return render(c, status, views.SignInLinkPage(views.SignInLink{Page: p, FlowID: f.ID, FlowField: "sign_in",
 			Destination: dest, ChangeURL: change, ResendAction: "/sign-in/factor-one/prepare",
-			ResendWait: a.resendWait(c, f.ID, strategy), Errors: errs, Notice: notice,
-			OtherMethods: others, OtherAction: "/sign-in/factor-one/prepare"}))
+			ResendWait: wait, Errors: errs, Notice: notice,
+			OtherMethods: others, OtherAction: "/sign-in/factor-one/prepare", NotSent: !sent}))
 	case flow.Passkey:
 		p := views.SignInPasskey{Page: a.page(c, a.t(c, "signin.passkey_title")), Identifier: a.shownIdentifier(f), ChangeURL: change,
 			Form: views.PasskeyForm{Action: "/sign-in/factor-one", OptionsURL: passkeyOptionsURL, Label: a.t(c, "button.use_passkey"),

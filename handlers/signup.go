@@ -225,24 +225,38 @@ func (a *app) renderSignUpStep(c echo.Context, status int, f *flow.Flow, errs vi
 	}
 	switch f.Data.Strategy {
 	case flow.EmailLink:
+		wait, sent := a.sendState(c, f.ID, flow.EmailLink)
 		p := a.page(c, a.t(c, "signup.verify_title_email"))
-		p.Refresh = 3
+		if sent {
+			p.Refresh = 3
+		} else {
+			errs = a.notSentAlert(c, errs, flow.EmailLink, f.Data.Email)
+		}
 		return render(c, status, views.SignInLinkPage(views.SignInLink{Page: p, FlowID: f.ID, FlowField: "sign_up",
 			Destination: f.Data.Email, ChangeURL: change, ResendAction: "/sign-up/verify-email-address/resend",
-			ResendWait: a.resendWait(c, f.ID, flow.EmailLink), Errors: errs, Notice: notice,
+			ResendWait: wait, Errors: errs, Notice: notice, NotSent: !sent,
 			OtherMethods: others, OtherAction: "/sign-up/verify-email-address/switch"}))
 	case flow.PhoneCode:
+		phone := a.displayPhone(f.Data.Phone)
+		wait, sent := a.sendState(c, f.ID, flow.PhoneCode)
+		if !sent {
+			errs = a.notSentAlert(c, errs, flow.PhoneCode, phone)
+		}
 		return render(c, status, views.SignUpVerifyPage(views.SignUpVerify{
 			Page: a.page(c, a.t(c, "signup.verify_title_phone")), Heading: a.t(c, "signup.verify_title_phone"),
 			Action: "/sign-up/verify-phone-number", ResendAction: "/sign-up/verify-phone-number/resend",
-			FlowID: f.ID, Email: a.displayPhone(f.Data.Phone), Errors: errs, Notice: notice,
-			ResendWait: a.resendWait(c, f.ID, flow.PhoneCode), ChangeURL: change}))
+			FlowID: f.ID, Email: phone, Errors: errs, Notice: notice,
+			ResendWait: wait, ChangeURL: change, NotSent: !sent}))
+	}
+	wait, sent := a.sendState(c, f.ID, flow.EmailCode)
+	if !sent {
+		errs = a.notSentAlert(c, errs, flow.EmailCode, f.Data.Email)
 	}
 	return render(c, status, views.SignUpVerifyPage(views.SignUpVerify{
 		Page: a.page(c, a.t(c, "signup.verify_title_email")), Heading: a.t(c, "signup.verify_title_email"),
 		Action: "/sign-up/verify-email-address", ResendAction: "/sign-up/verify-email-address/resend",
 		FlowID: f.ID, Email: f.Data.Email, Errors: errs, Notice: notice,
-		ResendWait: a.resendWait(c, f.ID, flow.EmailCode), ChangeURL: change,
+		ResendWait: wait, ChangeURL: change, NotSent: !sent,
 		OtherMethods: others, OtherAction: "/sign-up/verify-email-address/switch"}))
 }
 

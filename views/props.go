@@ -168,6 +168,7 @@ type SignInCode struct {
 	Errors       Errors
 	ResendWait   int      // seconds until a new code may be sent; 0 = now
 	OtherMethods []Method // e.g. back to password
+	NotSent      bool     // no code went out (the send failed): no "we sent" subtitle
 }
 
 // SignInLink is the step that waits for an emailed link to be opened. The
@@ -184,6 +185,7 @@ type SignInLink struct {
 	Notice       string
 	OtherMethods []Method // e.g. "Use a code instead"
 	OtherAction  string
+	NotSent      bool // no link went out (the send failed): no "we sent" subtitle or waiting line
 }
 
 // SignInForgot lists the ways to receive a password-reset code.
@@ -304,6 +306,7 @@ type SignUpVerify struct {
 	ChangeURL    string // start sign-up again
 	OtherMethods []Method
 	OtherAction  string // "/sign-up/verify/switch"
+	NotSent      bool   // no code went out (the send failed): no "we sent" subtitle
 }
 
 // SignOut is the confirmation page at GET /sign-out.
@@ -1048,4 +1051,14 @@ type Confirm struct {
 	BackURL string
 	Errors  Errors
 	Danger  bool // the button undoes something for good: in the danger colour
+}
+
+// unlessNotSent is a code or link step's subtitle ("Enter the code we sent
+// to …"), or none when nothing was sent: the page's alert then says the
+// send failed, and a subtitle claiming otherwise would contradict it.
+func unlessNotSent(notSent bool, subtitle string) string {
+	if notSent {
+		return ""
+	}
+	return subtitle
 }

@@ -220,7 +220,7 @@ func SignUpVerifyPage(p SignUpVerify) templ.Component {
 			}
 			return nil
 		})
-		templ_7745c5c3_Err = card(p.Page, p.Heading, p.T("signup.verify_subtitle", "Destination", p.Email), nil).Render(templ.WithChildren(ctx, templ_7745c5c3_Var6), templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = card(p.Page, p.Heading, unlessNotSent(p.NotSent, p.T("signup.verify_subtitle", "Destination", p.Email)), nil).Render(templ.WithChildren(ctx, templ_7745c5c3_Var6), templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
