@@ -327,10 +327,12 @@ func newPasswordField(errMsg string, min int) field {
 
 // resetPasswordField is the password chosen after "Forgot password?":
 // "New password", as on the account page, since the person came for a
-// new one (sign-up's field is plain "Password").
+// new one (sign-up's field is plain "Password"). It is the page's one
+// field, so the person lands in it, from the code and after a refusal.
 func resetPasswordField(errMsg string, min int) field {
 	f := newPasswordField(errMsg, min)
 	f.labelMsg = msg{id: "account.password.new"}
+	f.Autofocus = true
 	return f
 }
 
