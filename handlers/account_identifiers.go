@@ -253,6 +253,19 @@ func (a *app) userIdentifierConfirm(c echo.Context, kind, action string) error {
 		// Verified meanwhile (another tab, the operator): nothing to do.
 		return c.Redirect(http.StatusSeeOther, verifiedURL(kind))
 	}
+	// A removal the account cannot take (its only way in, the primary
+	// address) is said at once on the account page, as pressing Remove
+	// would say it: not after a password asked again and a confirmation
+	// that can only be refused. The link did open a page: 200.
+	if action == "remove" {
+		if err := a.Account.CheckRemove(u, kind, i.ID); err != nil {
+			e, ok := apperr.As(err)
+			if !ok {
+				return err
+			}
+			return a.renderProfile(c, http.StatusOK, sess, u, "", views.Errors{e.Field: a.say(c, e)}, nil)
+		}
+	}
 	here := identifierBase(kind) + "/" + i.ID + "/" + action
 	if !a.Account.Fresh(sess) {
 		return a.reverify(c, here)

@@ -40,13 +40,7 @@ func profileFields(p UserProfile) []field {
 	}
 	// A refused save takes the person to the first field to fix; otherwise
 	// the long page keeps no field focused (a notice takes it after a change).
-	for i := range fields {
-		if fields[i].Error != "" {
-			fields[i].Autofocus = true
-			break
-		}
-	}
-	return fields
+	return focusError(fields)
 }
 
 // addPhoneLabel is the phone list's "Add a phone number", "" where only the

@@ -202,6 +202,20 @@ func focusFirst(fields []field) []field {
 	return fields
 }
 
+// focusError puts autofocus on the first field with an error, and on none
+// when there is none: for a form that is one of several on a long page,
+// whose refusal must take the person to the field to fix, not leave them
+// at the top of the page with the message out of sight below.
+func focusError(fields []field) []field {
+	for i := range fields {
+		if fields[i].Error != "" {
+			fields[i].Autofocus = true
+			break
+		}
+	}
+	return fields
+}
+
 // docTitle is the window title, the first thing a screen reader says of
 // a page. A form sent back with something to fix says so first ("Error:
 // Sign in · Portal"), as the page looks much as it did before sending.
@@ -327,10 +341,12 @@ func newPasswordField(errMsg string, min int) field {
 
 // resetPasswordField is the password chosen after "Forgot password?":
 // "New password", as on the account page, since the person came for a
-// new one (sign-up's field is plain "Password").
+// new one (sign-up's field is plain "Password"). It is the page's one
+// field, so the person lands in it, from the code and after a refusal.
 func resetPasswordField(errMsg string, min int) field {
 	f := newPasswordField(errMsg, min)
 	f.labelMsg = msg{id: "account.password.new"}
+	f.Autofocus = true
 	return f
 }
 

@@ -53,15 +53,18 @@ func createOrgFields(p CreateOrg) []field {
 	})
 }
 
+// The settings, leave and delete forms share a long page, as the invite
+// form shares one with the pending invitations: a refusal takes the
+// person to the field to fix (focusError), an opened page to no field.
 func orgSettingsFields(p OrgGeneral) []field {
-	return []field{
+	return focusError([]field{
 		{Name: "name", Label: p.T("org.field.name"), Type: "text", Value: p.Name, Autocomplete: "organization",
 			Error: p.Errors["name"], Required: true, Attrs: templ.OrderedAttributes{{Key: "maxlength", Value: "100"}}},
 		{Name: "slug", Label: p.T("org.field.slug"), Type: "text", Value: p.Slug, Autocomplete: "off", Required: true,
 			Hint: p.T("org.field.slug_hint"), Error: p.Errors["slug"], Attrs: slugAttrs()},
 		{Name: "logo", Label: p.T("org.field.new_logo"), Type: "file", Optional: true, Hint: p.T("org.field.logo_hint"),
 			Error: p.Errors["logo"], Attrs: logoAttrs()},
-	}
+	})
 }
 
 func deleteOrgFields(p OrgGeneral) []field {
@@ -74,26 +77,28 @@ func deleteOrgFields(p OrgGeneral) []field {
 			Autocomplete: "current-password", Hint: p.T("org.field.password_hint"),
 			Error: p.DeleteErrors["password"], Required: true})
 	}
-	return fields
+	return focusError(fields)
 }
 
 // leaveOrgField asks for the organization's name before leaving it; its
 // IDs differ from the delete form's field of the same name.
 func leaveOrgField(p OrgGeneral) field {
 	return field{Name: "confirm_name", Key: "leave_confirm_name", Label: p.T("org.field.confirm_name", "Name", p.Nav.Name),
-		Type: "text", Value: p.LeaveConfirm, Autocomplete: "off", Error: p.LeaveErrors["confirm_name"], Required: true}
+		Type: "text", Value: p.LeaveConfirm, Autocomplete: "off", Error: p.LeaveErrors["confirm_name"], Required: true,
+		Autofocus: p.LeaveErrors["confirm_name"] != ""}
 }
 
 func invitationEmailsField(p OrgInvitations) field {
 	return field{Name: "email_address", Label: p.T("org.invite.emails"), Type: "text", Value: p.Emails,
 		Autocomplete: "off", Hint: p.T("org.invite.emails_hint"), Error: p.Errors["email_address"],
-		Required: true, Attrs: emailAttrs()}
+		Required: true, Autofocus: p.Errors["email_address"] != "", Attrs: emailAttrs()}
 }
 
 // invitationRoleField is the role an invitation gives, from the
 // organization's roles.
 func invitationRoleField(p OrgInvitations) field {
-	f := field{Name: "role", Label: p.T("org.field.role"), Value: p.Role, Error: p.Errors["role"], Options: []option{}}
+	f := field{Name: "role", Label: p.T("org.field.role"), Value: p.Role, Error: p.Errors["role"], Options: []option{},
+		Autofocus: p.Errors["role"] != "" && p.Errors["email_address"] == ""}
 	for _, r := range p.Roles {
 		f.Options = append(f.Options, option{Value: r.Key, Label: r.Name})
 	}

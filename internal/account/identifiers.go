@@ -460,11 +460,18 @@ func (s *Service) Remove(ctx context.Context, sess *session.Session, userID, kin
 	})
 }
 
-// removeIdentifier deletes the identifier of the locked user u under the
-// rules that keep the account usable: the primary email address goes last,
-// a way to sign in remains (user.CanSignIn), and a number that receives
-// second-factor codes is released first.
-func (s *Service) removeIdentifier(ctx context.Context, r Repo, u *user.User, kind, identifierID string, o user.SignInOptions, now time.Time) error {
+// CheckRemove says why Remove would refuse to take the identifier off u's
+// account as u is now, nil when it would not: the page that asks to confirm
+// a removal says so at once rather than asking for a press that can only
+// be refused. Remove checks again, in its transaction.
+func (s *Service) CheckRemove(u *user.User, kind, identifierID string) error {
+	return removable(u, kind, identifierID, s.SignIn)
+}
+
+// removable applies the rules that keep the account usable: the primary
+// email address goes last, a way to sign in remains (user.CanSignIn), and
+// a number that receives second-factor codes is released first.
+func removable(u *user.User, kind, identifierID string, o user.SignInOptions) error {
 	i := u.Identifier(identifierID)
 	if i == nil || i.Kind != kind {
 		return ErrNoSuchIdentifier
@@ -480,7 +487,16 @@ func (s *Service) removeIdentifier(ctx context.Context, r Repo, u *user.User, ki
 	if kind == user.Phone && i.Value == u.SecondFactorPhone {
 		return errSecondFactorPhone
 	}
-	if err := r.DeleteIdentifier(ctx, u.ID, i.ID); isNotFound(err) {
+	return nil
+}
+
+// removeIdentifier deletes the identifier of the locked user u when the
+// rules allow it (removable).
+func (s *Service) removeIdentifier(ctx context.Context, r Repo, u *user.User, kind, identifierID string, o user.SignInOptions, now time.Time) error {
+	if err := removable(u, kind, identifierID, o); err != nil {
+		return err
+	}
+	if err := r.DeleteIdentifier(ctx, u.ID, identifierID); isNotFound(err) {
 		return ErrNoSuchIdentifier
 	} else if err != nil {
 		return err

@@ -7,13 +7,16 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/chromedp"
+
 	"github.com/portalhq/portal/internal/testutil/totptest"
 )
 
 // The authenticator app's secret, for those who can't scan the QR code,
 // is shown in groups of four with a visible gap between them, easier to
-// read and type; selected and copied it is the bare secret, which an
-// authenticator app takes and whose codes turn the app on.
+// read and type, and on a phone a group is never cut over two lines;
+// selected and copied it is the bare secret, which an authenticator app
+// takes and whose codes turn the app on.
 func TestTOTPSecretIsGroupedAndCopiesBare(t *testing.T) {
 	t.Parallel()
 	w := start(t, nil)
@@ -58,6 +61,35 @@ func TestTOTPSecretIsGroupedAndCopiesBare(t *testing.T) {
 			b.fatalf("gaps between groups %v px, want a visible one", got.Gaps)
 		}
 	}
+
+	// On a phone the key takes two lines: each group of four stays whole
+	// (a person types "7JWU", not "7JW" then "U" on the next line), and
+	// every line starts flush, with no gap before its first group.
+	b.do("phone viewport", chromedp.EmulateViewport(narrowWidth, narrowHeight))
+	var narrow struct{ Lines, Split, Indented []string }
+	if err := json.Unmarshal([]byte(b.eval(`(() => {
+		const code = document.querySelector("[data-testid=totp-secret]");
+		const left = code.getBoundingClientRect().left, tops = new Set(), split = [], indented = [];
+		for (const s of code.children) {
+			const r = document.createRange();
+			r.selectNodeContents(s);
+			const boxes = [...r.getClientRects()].filter(b => b.width > 0);
+			if (boxes.length !== 1) split.push(s.textContent);
+			const top = Math.round(boxes[0].top);
+			if (!tops.has(top) && boxes[0].left - left > 1) indented.push(s.textContent);
+			tops.add(top);
+		}
+		return JSON.stringify({lines: [...tops].map(String), split, indented});
+	})()`)), &narrow); err != nil {
+		b.fatalf("read the secret at %d px: %v", narrowWidth, err)
+	}
+	if len(narrow.Lines) < 2 {
+		b.fatalf("at %d px the secret takes %d line(s); the check wants it wrapped", narrowWidth, len(narrow.Lines))
+	}
+	if len(narrow.Split) > 0 || len(narrow.Indented) > 0 {
+		b.fatalf("at %d px groups cut over two lines: %q; lines starting with a gap: %q", narrowWidth, narrow.Split, narrow.Indented)
+	}
+	b.do("desktop viewport", chromedp.EmulateViewport(desktopWidth, desktopHeight))
 
 	b.typeInto("code-field", totptest.Code(t, got.Copied, time.Now()))
 	b.submit("turn the app on with a code from the copied secret", `form[action^="/user/security/totp"]`)

@@ -25,12 +25,23 @@ func TestDestructiveConfirmationsUseTheDangerButton(t *testing.T) {
 	id, _ := b.get("/user/security").Doc.Find(`[data-testid=passkey] input[name=name]`).Attr("id")
 	passkey := "/user/security/passkeys/" + strings.TrimPrefix(id, "rename-") + "/remove"
 
+	confirmation := func(path string, danger bool) {
+		t.Helper()
+		pg := b.get(path)
+		button := pg.Doc.Find(`form[action="` + path + `"] button[type=submit]`)
+		if pg.Status != http.StatusOK || button.Length() != 1 {
+			t.Errorf("%s: %d, %d buttons:\n%s", path, pg.Status, button.Length(), pg.text())
+			return
+		}
+		if button.HasClass("cl-formButtonDanger") != danger {
+			t.Errorf("%s: button %q has class %q, danger wanted: %v", path, strings.TrimSpace(button.Text()), button.AttrOr("class", ""), danger)
+		}
+	}
 	for _, c := range []struct {
 		path   string
 		danger bool
 	}{
 		{"/user/email-addresses/" + identifierID(t, ada, "ada@example.com") + "/remove", true},
-		{"/user/phone-numbers/" + identifierID(t, ada, adaPhone) + "/remove", true},
 		{passkey, true},
 		{"/user/security/totp/remove", true},
 		{"/user/security/phone/remove", true},
@@ -38,14 +49,10 @@ func TestDestructiveConfirmationsUseTheDangerButton(t *testing.T) {
 		{"/user/email-addresses/" + identifierID(t, ada, "ada@example.com") + "/primary", false},
 		{"/user/security/backup-codes", false}, // new codes, shown at once
 	} {
-		pg := b.get(c.path)
-		button := pg.Doc.Find(`form[action="` + c.path + `"] button[type=submit]`)
-		if pg.Status != http.StatusOK || button.Length() != 1 {
-			t.Errorf("%s: %d, %d buttons:\n%s", c.path, pg.Status, button.Length(), pg.text())
-			continue
-		}
-		if button.HasClass("cl-formButtonDanger") != c.danger {
-			t.Errorf("%s: button %q has class %q, danger wanted: %v", c.path, strings.TrimSpace(button.Text()), button.AttrOr("class", ""), c.danger)
-		}
+		confirmation(c.path, c.danger)
 	}
+	// The number receives the second step's codes: removing it is refused
+	// at once until they are turned off, and then asked.
+	b.submit(b.get("/user/security/phone/remove"), `form[action="/user/security/phone/remove"]`, nil)
+	confirmation("/user/phone-numbers/"+identifierID(t, ada, adaPhone)+"/remove", true)
 }

@@ -29,9 +29,15 @@ func TestLastWayToSignInCannotBeRemoved(t *testing.T) {
 		b := newBrowser(t, p)
 		signUp(t, p, b, "ada@example.com", "")
 		ada := userByEmail(t, p, "ada@example.com")
-		pg := b.get("/user/email-addresses/" + identifierID(t, ada, "ada@example.com") + "/remove")
-		pg = b.submit(pg, confirmForm(pg), nil)
-		wantText(t, "removing the only address", pg, http.StatusUnprocessableEntity, "You can't remove your only way to sign in")
+		remove := "/user/email-addresses/" + identifierID(t, ada, "ada@example.com") + "/remove"
+		// Remove beside it says so at once: no confirmation that can only
+		// be refused. A POST straight to the route is refused too.
+		pg := b.get(remove)
+		wantText(t, "asking to remove the only address", pg, http.StatusOK, "You can't remove your only way to sign in")
+		if pg.Doc.Find(`form[action="`+remove+`"]`).Length() != 0 {
+			t.Errorf("the refusal still offers the Remove form:\n%s", pg.text())
+		}
+		wantText(t, "removing the only address", b.post(remove, nil), http.StatusUnprocessableEntity, "You can't remove your only way to sign in")
 		wantVerified(t, p, user.Email, "ada@example.com")
 	})
 
@@ -40,8 +46,9 @@ func TestLastWayToSignInCannotBeRemoved(t *testing.T) {
 		b := newBrowser(t, p)
 		signUp(t, p, b, "ada@example.com", "")
 		addEmail(t, p, b, "ada@work.example")
-		pg := b.post("/user/email-addresses/"+identifierID(t, userByEmail(t, p, "ada@example.com"), "ada@example.com")+"/remove", nil)
-		wantText(t, "removing the primary address", pg, http.StatusUnprocessableEntity, "Make another address primary")
+		remove := "/user/email-addresses/" + identifierID(t, userByEmail(t, p, "ada@example.com"), "ada@example.com") + "/remove"
+		wantText(t, "asking to remove the primary address", b.get(remove), http.StatusOK, "Make another address primary")
+		wantText(t, "removing the primary address", b.post(remove, nil), http.StatusUnprocessableEntity, "Make another address primary")
 	})
 
 	t.Run("the only phone number", func(t *testing.T) {
@@ -51,9 +58,9 @@ func TestLastWayToSignInCannotBeRemoved(t *testing.T) {
 		ada := wantVerified(t, p, user.Phone, adaPhone)
 		pg := b.get("/user")
 		wantText(t, "/user on a phone instance", pg, http.StatusOK, "Phone numbers", "+1 415-555-0100")
-		pg = b.get("/user/phone-numbers/" + identifierID(t, ada, adaPhone) + "/remove")
-		pg = b.submit(pg, confirmForm(pg), nil)
-		wantText(t, "removing the only number", pg, http.StatusUnprocessableEntity, "You can't remove your only way to sign in")
+		remove := "/user/phone-numbers/" + identifierID(t, ada, adaPhone) + "/remove"
+		wantText(t, "asking to remove the only number", b.get(remove), http.StatusOK, "You can't remove your only way to sign in")
+		wantText(t, "removing the only number", b.post(remove, nil), http.StatusUnprocessableEntity, "You can't remove your only way to sign in")
 		wantVerified(t, p, user.Phone, adaPhone)
 	})
 
@@ -93,11 +100,12 @@ func TestLastWayToSignInCannotBeRemoved(t *testing.T) {
 		b.submit(b.get("/user/security/phone"), `form[action="/user/security/phone"]`, nil)
 		ada := wantVerified(t, p, user.Phone, adaPhone)
 		remove := "/user/phone-numbers/" + identifierID(t, ada, adaPhone) + "/remove"
-		pg := b.get(remove)
-		wantText(t, "removing the second-factor number", b.submit(pg, confirmForm(pg), nil),
+		wantText(t, "asking to remove the second-factor number", b.get(remove),
+			http.StatusOK, "Turn off codes by text message")
+		wantText(t, "removing the second-factor number", b.post(remove, nil),
 			http.StatusUnprocessableEntity, "Turn off codes by text message")
 		b.submit(b.get("/user/security/phone/remove"), `form[action="/user/security/phone/remove"]`, nil)
-		pg = b.get(remove)
+		pg := b.get(remove)
 		if pg = b.submit(pg, confirmForm(pg), nil); pg.Status != http.StatusOK || pg.URL.Path != "/user" {
 			t.Errorf("with texts off, removing the number: %d at %s:\n%s", pg.Status, pg.URL, pg.text())
 		}
@@ -182,17 +190,21 @@ func TestReverificationExpires_REQ_SES_06(t *testing.T) {
 	p, clock := startFake(t, portaltest.Options{})
 	b := newBrowser(t, p)
 	signUp(t, p, b, "ada@example.com", "")
+	// A second address, which may be removed: asking to remove one that
+	// may not (the only or primary one) is answered at once, with no
+	// password asked for a change that cannot happen.
+	addEmail(t, p, b, "ada@work.example")
 	ada := userByEmail(t, p, "ada@example.com")
-	own := identifierID(t, ada, "ada@example.com")
+	own, work := identifierID(t, ada, "ada@example.com"), identifierID(t, ada, "ada@work.example")
 	if pg := b.get("/user/password"); pg.Doc.Find("#current_password-field").Length() != 0 {
 		t.Error("just signed in, the password form asks for the current password")
 	}
 
 	clock.Advance(11 * time.Minute)
 	for path, back := range map[string]string{
-		"/user/email-addresses/new":                "/user/email-addresses/new",
-		"/user/email-addresses/" + own + "/remove": "/user/email-addresses/" + own + "/remove",
-		"/user/delete":                             "/user/delete",
+		"/user/email-addresses/new":                 "/user/email-addresses/new",
+		"/user/email-addresses/" + work + "/remove": "/user/email-addresses/" + work + "/remove",
+		"/user/delete":                              "/user/delete",
 	} {
 		wantReverify(t, "GET "+path, b.getRaw(path), back)
 	}
