@@ -78,10 +78,9 @@ func (a *app) signUpSubmit(c echo.Context) error {
 	form, _ := c.FormParams()
 	in := signupForm(form)
 	in.InvitationID = a.appInvitationTo(c, in.Email) // taken up as the account is created
-	if a.SignUp.Restricted {
-		if in.Invited, in.AlsoInvited = a.invitedEmails(c); in.Invited == "" {
-			return a.invitationOnly(c, form)
-		}
+	in.Invited, in.AlsoInvited = a.invitedEmails(c)
+	if a.SignUp.Restricted && in.Invited == "" {
+		return a.invitationOnly(c, form)
 	}
 	target, err := a.Redirects.ResolveOrPortal(form, redirect.SignUp, a.base)
 	if err != nil {

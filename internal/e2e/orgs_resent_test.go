@@ -14,8 +14,9 @@ import (
 // in, but says what to do: a newer invitation to the organization was
 // emailed, and its link is the one to use (not "ask for a new one", which
 // the person already has). Also for someone who opened the older link,
-// began signing up, and finished after the resend: they are signed up, not
-// made a member, and told the same.
+// began signing up, and sent the form after the resend: they are signed
+// up (by a code: the replaced link proves nothing), not made a member, and
+// told the same.
 func TestResentInvitationsOldLinkPointsToTheNewerEmail(t *testing.T) {
 	p := portaltest.Start(t, portaltest.Options{})
 	ada := signedUp(t, p, "ada@example.com")
@@ -47,10 +48,11 @@ func TestResentInvitationsOldLinkPointsToTheNewerEmail(t *testing.T) {
 	if !strings.HasPrefix(form.URL.Path, "/sign-up") {
 		t.Fatalf("the newer link led to %s", form.URL)
 	}
+	// …and Ada sends it again meanwhile. The replaced link no longer
+	// vouches for the address, so a code does.
+	resend()
 	verify := grace.submit(form, signUpForm, map[string]string{"password": goodPassword, "first_name": "Grace", "last_name": "H"})
 	code := p.SMTP.WaitFor(t, "grace@example.com", mailWait).Code()
-	// …and Ada sends it again meanwhile.
-	resend()
 	done := grace.submit(verify, verifyForm, map[string]string{"code": code})
 	wantText(t, "signed up with a link replaced meanwhile", done, http.StatusGone, heading, says)
 	if _, err := p.Store.Q.MembershipOf(context.Background(), acme.OrgID, userID(t, p, "grace@example.com")); err == nil {

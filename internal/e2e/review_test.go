@@ -27,8 +27,9 @@ func TestBulkRedirectRefusalNamesTheInvitation(t *testing.T) {
 }
 
 // Waitlist mode: rejecting an entry also stops a sign-up its person began
-// from the link minutes before: entering the emailed code then makes no
-// account and says sign-up is by invitation only.
+// from the link minutes before: the form sent then makes no account and
+// offers the waitlist (TestRejectedInviteeCannotFinishTheCodeStep
+// has the rejection land while a code is awaited).
 func TestRejectedInviteeCannotFinishSigningUp(t *testing.T) {
 	p := portaltest.Start(t, portaltest.Options{Env: map[string]string{"PORTAL_SIGN_UP_MODE": "waitlist"}})
 	var entry waitlistEntryJSON
@@ -42,14 +43,14 @@ func TestRejectedInviteeCannotFinishSigningUp(t *testing.T) {
 	link := p.SMTP.WaitFor(t, "bob@example.com", mailWait).Link()
 	bob := newBrowser(t, p)
 	form := bob.get(link)
-	verifyPage := bob.submit(form, signUpForm, map[string]string{"password": goodPassword})
-	code := p.SMTP.WaitFor(t, "bob@example.com", mailWait).Code()
 
 	if r := api(t, p, http.MethodPost, "/v1/waitlist_entries/"+entry.ID+"/reject", nil, nil); r.Status != http.StatusOK {
 		t.Fatalf("reject: %d %s", r.Status, r.Body)
 	}
-	refused := bob.submit(verifyPage, verifyForm, map[string]string{"code": code})
-	wantText(t, "the code after the rejection", refused, http.StatusForbidden, invitationOnly)
+	// Without a live invitation, a waitlist instance's sign-up is its
+	// waitlist form.
+	refused := bob.submit(form, signUpForm, map[string]string{"password": goodPassword})
+	wantText(t, "the form sent after the rejection", refused, http.StatusOK, "Join the waitlist")
 	if _, err := p.Store.Q.UserByIdentifier(context.Background(), user.Email, "bob@example.com"); !errors.Is(err, apperr.ErrNotFound) {
 		t.Errorf("the rejected invitee got an account on a waitlist instance (err %v)", err)
 	}
@@ -69,5 +70,34 @@ func TestWaitlistProviderRefusalPointsToTheWaitlist(t *testing.T) {
 	}
 	if n := count(t, p); n != before || stranger.cookie("__session") != "" {
 		t.Errorf("the refusal made %+v (before %+v) or a session", n, before)
+	}
+}
+
+// The same when the rejection lands while the sign-up waits for a code:
+// here the number's (the link vouched for the address), which then makes
+// no account.
+func TestRejectedInviteeCannotFinishTheCodeStep(t *testing.T) {
+	p, _, tw := startTwilio(t, map[string]string{"PORTAL_SIGN_UP_MODE": "waitlist", "PORTAL_IDENTIFIERS": "email,phone",
+		"PORTAL_SIGN_UP_REQUIRED": "email_address,phone_number,password"})
+	var entry waitlistEntryJSON
+	if r := api(t, p, http.MethodPost, "/v1/waitlist_entries", map[string]any{"email_address": "bob@example.com",
+		"notify": false}, &entry); r.Status != http.StatusOK {
+		t.Fatalf("create entry: %d %s", r.Status, r.Body)
+	}
+	if r := api(t, p, http.MethodPost, "/v1/waitlist_entries/"+entry.ID+"/invite", nil, nil); r.Status != http.StatusOK {
+		t.Fatalf("invite: %d %s", r.Status, r.Body)
+	}
+	bob := newBrowser(t, p)
+	form := bob.get(p.SMTP.WaitFor(t, "bob@example.com", mailWait).Link())
+	verifyPage := bob.submit(form, signUpForm, map[string]string{"phone_number": "+1 415 555 0100", "password": goodPassword})
+	wantText(t, "the sign-up form", verifyPage, http.StatusOK, "Verify your phone number")
+
+	if r := api(t, p, http.MethodPost, "/v1/waitlist_entries/"+entry.ID+"/reject", nil, nil); r.Status != http.StatusOK {
+		t.Fatalf("reject: %d %s", r.Status, r.Body)
+	}
+	refused := bob.submit(verifyPage, phoneVerifyForm, map[string]string{"code": smsTo(t, tw, adaPhone).Code()})
+	wantText(t, "the code after the rejection", refused, http.StatusForbidden, invitationOnly)
+	if _, err := p.Store.Q.UserByIdentifier(context.Background(), user.Email, "bob@example.com"); !errors.Is(err, apperr.ErrNotFound) {
+		t.Errorf("the rejected invitee got an account on a waitlist instance (err %v)", err)
 	}
 }

@@ -2,6 +2,7 @@ package signup_test
 
 import (
 	"errors"
+	"slices"
 	"testing"
 
 	"github.com/portalhq/portal/internal/apperr"
@@ -30,13 +31,39 @@ func TestRestrictedSignUpNeedsTheInvitedAddress(t *testing.T) {
 			t.Fatalf("refused sign-ups left %d users, %d flows, %d messages", e.users(), e.rows("flows"), e.mail.Count())
 		}
 
+		// The invitation's link proved the address: nothing to verify, no
+		// code sent.
 		f := e.mustStart(client, signup.Form{Email: "Bob@Example.com", Password: pw, Invited: "bob@example.com"})
-		if f.Status != flow.MissingRequirements || signUpCode(t, e.mail, "bob@example.com") == "" {
-			t.Fatalf("the invited address: status %q", f.Status)
+		if f.Status != flow.MissingRequirements || f.Data.Strategy != "" || !f.Data.EmailVerified ||
+			f.Data.VerifiedBy != flow.Ticket || e.mail.Count() != 0 {
+			t.Fatalf("the invited address: status %q, next %q, verified %v by %q, %d messages",
+				f.Status, f.Data.Strategy, f.Data.EmailVerified, f.Data.VerifiedBy, e.mail.Count())
 		}
 
 		_, _, err = e.svc.StartExternal(t.Context(), client, flow.External{Provider: "github", Subject: "42",
 			Email: "bob@example.com", EmailVerified: true}, signup.Invite{}, "", meta)
 		wantErr(t, "provider sign-up", err, apperr.Forbidden, "error.signup.invitation_only")
+	})
+}
+
+// An invitation's link vouches for its address only while no account has
+// it: then the sign-up goes on as any other would (a code step whose code
+// never comes, the owner told), so that holding an invitation does not
+// reveal or take over an account (REQ-RL-05).
+func TestInvitedAddressWithAnAccountStillAwaitsACode_REQ_RL_05(t *testing.T) {
+	onEngines(t, func(t *testing.T, e *env) {
+		e.owner("bob@example.com")
+		f := e.mustStart(e.client(), signup.Form{Email: "bob@example.com", Password: pw, Invited: "bob@example.com"})
+		if f.Data.EmailVerified || f.Data.Strategy != flow.EmailCode {
+			t.Fatalf("an invited address with an account: verified %v, next %q; want a code step", f.Data.EmailVerified, f.Data.Strategy)
+		}
+		if got := e.mail.Kinds("bob@example.com"); !slices.Equal(got, []string{"existing_account"}) {
+			t.Errorf("sent to the owner: %v, want only the existing-account notice", got)
+		}
+		// Another address than the invited one is verified as usual.
+		g := e.mustStart(e.client(), signup.Form{Email: "carol@example.com", Password: pw, Invited: "bob@example.com"})
+		if g.Data.EmailVerified || g.Data.Strategy != flow.EmailCode || signUpCode(t, e.mail, "carol@example.com") == "" {
+			t.Errorf("an address not invited: verified %v, next %q", g.Data.EmailVerified, g.Data.Strategy)
+		}
 	})
 }
