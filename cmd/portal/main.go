@@ -67,13 +67,19 @@ func command(ctx context.Context, args []string, getenv func(string) string, env
 	if len(args) > 0 && len(args[0]) > 0 && args[0][0] != '-' {
 		cmd, args = args[0], args[1:]
 	}
-	load := func(args []string) (*config.Config, error) {
-		c, err := config.Load(args, getenv, environ)
-		if errors.Is(err, flag.ErrHelp) {
-			fmt.Fprint(stdout, commands, config.Usage())
+	loadWith := func(load func([]string, func(string) string, []string) (*config.Config, error)) func([]string) (*config.Config, error) {
+		return func(args []string) (*config.Config, error) {
+			c, err := load(args, getenv, environ)
+			if errors.Is(err, flag.ErrHelp) {
+				fmt.Fprint(stdout, commands, config.Usage())
+			}
+			return c, err
 		}
-		return c, err
 	}
+	// serve checks the whole configuration; the commands that only use the
+	// database check only its URL, so that they run where only it is set
+	// (a migration job in production has no SMTP server or secrets).
+	load, loadDB := loadWith(config.Load), loadWith(config.LoadDatabase)
 	switch cmd {
 	case "serve":
 		cfg, err := load(args)
@@ -82,7 +88,7 @@ func command(ctx context.Context, args []string, getenv func(string) string, env
 		}
 		return serve(ctx, cfg, getenv, stderr)
 	case "migrate":
-		cfg, err := load(args)
+		cfg, err := loadDB(args)
 		if err != nil {
 			return err
 		}
@@ -98,7 +104,7 @@ func command(ctx context.Context, args []string, getenv func(string) string, env
 			return errors.New("usage: portal backup FILE [flags] (a consistent copy of the SQLite database, while portals run)")
 		}
 		to := args[0]
-		cfg, err := load(args[1:])
+		cfg, err := loadDB(args[1:])
 		if err != nil {
 			return err
 		}
@@ -112,7 +118,7 @@ func command(ctx context.Context, args []string, getenv func(string) string, env
 			return errors.New("usage: portal keys rotate [--now] [flags]")
 		}
 		now := slices.Contains(args[1:], "--now")
-		cfg, err := load(slices.DeleteFunc(slices.Clone(args[1:]), func(a string) bool { return a == "--now" }))
+		cfg, err := loadDB(slices.DeleteFunc(slices.Clone(args[1:]), func(a string) bool { return a == "--now" }))
 		if err != nil {
 			return err
 		}
