@@ -97,7 +97,12 @@ func command(ctx context.Context, args []string, getenv func(string) string, env
 			return err
 		}
 		defer st.Close()
-		fmt.Fprintln(stdout, "migrations applied to", st.Dialect())
+		if applied := st.Applied(); len(applied) > 0 {
+			fmt.Fprintf(stdout, "applied %d migrations to the %s database:\n  %s\n", len(applied), st.Dialect(),
+				strings.Join(applied, "\n  "))
+		} else {
+			fmt.Fprintf(stdout, "the %s database is up to date: no migrations to apply\n", st.Dialect())
+		}
 		return nil
 	case "backup":
 		if len(args) == 0 || strings.HasPrefix(args[0], "-") {

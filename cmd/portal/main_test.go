@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"io/fs"
 	"net"
 	"net/http"
 	"os"
@@ -24,17 +25,33 @@ func envOf(m map[string]string) (func(string) string, []string) {
 	return func(k string) string { return m[k] }, environ
 }
 
-func TestMigrateAppliesToAFreshDatabase(t *testing.T) {
+// portal migrate says which migrations it applied, and when there were
+// none, that the database was up to date (before, it said "migrations
+// applied" either way).
+func TestMigrateSaysWhatItApplied(t *testing.T) {
 	getenv, environ := envOf(map[string]string{"PORTAL_DATABASE_URL": "sqlite:" + t.TempDir() + "/p.db"})
 	var out bytes.Buffer
-	for range 2 { // twice: migrations are idempotent
-		out.Reset()
-		if err := run(context.Background(), []string{"migrate"}, getenv, environ, &out, io.Discard); err != nil {
-			t.Fatal(err)
+	if err := run(context.Background(), []string{"migrate"}, getenv, environ, &out, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	files, err := fs.Glob(os.DirFS("../../internal/store/migrations/sqlite"), "*.sql")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("migrations: %v %v", files, err)
+	}
+	if want := fmt.Sprintf("applied %d migrations to the sqlite database:\n", len(files)); !strings.HasPrefix(out.String(), want) {
+		t.Errorf("first migrate said %q, want it to begin %q", out.String(), want)
+	}
+	for _, f := range files {
+		if !strings.Contains(out.String(), "\n  "+f+"\n") {
+			t.Errorf("first migrate does not name %s:\n%s", f, out.String())
 		}
 	}
-	if !strings.Contains(out.String(), "migrations applied to sqlite") {
-		t.Fatalf("output = %q", out.String())
+	out.Reset()
+	if err := run(context.Background(), []string{"migrate"}, getenv, environ, &out, io.Discard); err != nil {
+		t.Fatal(err) // again: migrations are idempotent
+	}
+	if out.String() != "the sqlite database is up to date: no migrations to apply\n" {
+		t.Errorf("second migrate said %q", out.String())
 	}
 }
 
