@@ -4,6 +4,7 @@
 //	portal migrate [flags]   apply database migrations and exit
 //	portal backup FILE       write a consistent copy of the SQLite database to FILE
 //	portal keys rotate       publish a new signing key, signing from 10 minutes on (--now: at once)
+//	portal version           print the version, commit and Go version
 package main
 
 import (
@@ -48,6 +49,7 @@ Commands:
   migrate        apply pending database migrations and exit
   backup FILE    write a consistent copy of the SQLite database to FILE (PostgreSQL: use pg_dump)
   keys rotate    publish a new signing key, signing from 10 minutes on (--now: at once)
+  version        print the version, the commit it was built from and the Go version
   help           print this
 
 `
@@ -158,6 +160,9 @@ func command(ctx context.Context, args []string, getenv func(string) string, env
 	case "help":
 		fmt.Fprint(stdout, commands, config.Usage())
 		return nil
+	case "version":
+		fmt.Fprintln(stdout, readVersion(debug.ReadBuildInfo()))
+		return nil
 	}
 	return fmt.Errorf("unknown command %q (try: portal help)", cmd)
 }
@@ -179,8 +184,8 @@ func serve(ctx context.Context, cfg *config.Config, getenv func(string) string, 
 	// the runtime would return to the OS only slowly; hand it back now, so
 	// an idle portal stays small. Listening already, so /readyz answers.
 	go debug.FreeOSMemory()
-	p.Log.Info("portal is ready", "open", cfg.BaseURL+"/sign-in", "listen", l.Addr().String(),
-		"env", cfg.Env, "database", p.Store.Dialect())
+	p.Log.Info("portal is ready", append([]any{"open", cfg.BaseURL + "/sign-in", "listen", l.Addr().String(),
+		"env", cfg.Env, "database", p.Store.Dialect()}, readVersion(debug.ReadBuildInfo()).attrs()...)...)
 	if pk := cfg.PublishableKey(); pk != "" {
 		p.Log.Info("publishable key for Clerk's SDKs in relying apps", "publishable_key", pk)
 	}
