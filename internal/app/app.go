@@ -271,6 +271,9 @@ func (p *Portal) wire(ctx context.Context, opt Options, ahead *token.PendingKey)
 		return err
 	}
 	look.Loaded = func(t *theme.Theme) { warnContrast(p.Log, t) }
+	look.Refused = func(err error) {
+		p.Log.Warn("theme file refused, still using the last good version until it is fixed", "err", err)
+	}
 	if t, _ := look.Theme(); t != nil {
 		warnContrast(p.Log, t)
 	}
