@@ -204,8 +204,8 @@ func readOnly(query string) bool {
 // up or shutting down (57P03 cannot_connect_now). Like a lost connection
 // it is no fault of the portal's code, and the person can send the request
 // again once the database is back. A login the server refuses (a wrong
-// password, no such database) or a TLS failure is not this: that is the
-// configuration's fault, and stays an internal error.
+// password, no such database) is not this: that is the configuration's
+// fault, and stays an internal error.
 func Unreachable(err error) bool {
 	var ce *pgconn.ConnectError
 	if !errors.As(err, &ce) {
