@@ -33,10 +33,9 @@ func (a *app) theme(c echo.Context) *theme.Theme {
 			return t
 		}
 	}
-	t, err := a.Theme.Theme()
-	if err != nil { // a development edit that was refused; the last good theme is in use
-		a.Log.WarnContext(c.Request().Context(), "theme file refused, still using the last good version", "err", err)
-	}
+	// On a development edit that was refused, the last good theme (the
+	// refusal is logged once, by Live.Refused).
+	t, _ := a.Theme.Theme()
 	return t
 }
 
@@ -203,10 +202,7 @@ func (a *app) themeCSS(c echo.Context) error {
 
 // GET /theme-custom.css: the owner's stylesheet (PORTAL_THEME_CSS).
 func (a *app) themeCustomCSS(c echo.Context) error {
-	custom, err := a.Theme.Custom()
-	if err != nil {
-		a.Log.WarnContext(c.Request().Context(), "PORTAL_THEME_CSS refused, still serving the last good version", "err", err)
-	}
+	custom, _ := a.Theme.Custom() // on a refused edit, the last good version (Live.Refused logs it)
 	if custom == nil {
 		return echo.ErrNotFound
 	}

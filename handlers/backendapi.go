@@ -203,8 +203,11 @@ func (a *app) toAPIError(c echo.Context, err error) *apiError {
 	}
 	if a.interrupted(c, err, "backend API: ") {
 		long := "The database connection was lost while this request was under way; it may or may not have been applied. Check, then send it again."
-		if store.Busy(err) {
+		switch {
+		case store.Busy(err):
 			long = "The database was busy: another session held a record this request needed for too long. Nothing was changed; send it again."
+		case store.Unreachable(err):
+			long = "The database could not be reached. Send the request again once it is back."
 		}
 		return &apiError{Status: http.StatusServiceUnavailable, Code: "service_unavailable", Message: "Service unavailable",
 			LongMessage: long}

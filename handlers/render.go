@@ -162,8 +162,9 @@ func (a *app) errorHandler(err error, c echo.Context) {
 }
 
 // interrupted reports whether the database did something to the request
-// that sending it again can get through: a connection lost (back at once)
-// or a lock held past the lock wait (likely held a while longer). If so,
+// that sending it again can get through: a connection lost (back at once),
+// a database that refuses connections (stopped or restarting: back in a
+// while) or a lock held past the lock wait (likely held a while longer). If so,
 // it logs a warning naming the cause (after prefix) and sets Retry-After;
 // the caller answers 503 in its own form.
 func (a *app) interrupted(c echo.Context, err error, prefix string) bool {
@@ -176,6 +177,8 @@ func (a *app) interrupted(c echo.Context, err error, prefix string) bool {
 	case errors.Is(err, context.DeadlineExceeded) && errors.Is(c.Request().Context().Err(), context.DeadlineExceeded):
 		cause, retry = "out of time: what the request waited for (the database, a provider) did not answer "+
 			"within the write timeout (PORTAL_WRITE_TIMEOUT)", "5"
+	case store.Unreachable(err):
+		cause, retry = "database unreachable: could not connect to the database (stopped, restarting, or its network down)", "5"
 	default:
 		return false
 	}

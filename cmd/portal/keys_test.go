@@ -63,3 +63,28 @@ func TestRotateKeysChangesNothingElse(t *testing.T) {
 		t.Errorf("%d signing keys stored, want 3", len(keys))
 	}
 }
+
+// The commands that only use the database check only its URL: in
+// production, a migration job given nothing but PORTAL_DATABASE_URL runs
+// migrate, keys rotate and backup, where serve (checked in full) is refused
+// for the SMTP server and secrets it lacks. A database URL that is not one
+// is still refused.
+func TestDatabaseCommandsNeedOnlyTheDatabaseURL(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	getenv, environ := envOf(map[string]string{"PORTAL_ENV": "production", "PORTAL_DATABASE_URL": "sqlite:" + dir + "/p.db"})
+	for _, args := range [][]string{{"migrate"}, {"keys", "rotate"}, {"backup", dir + "/copy.db"}} {
+		if err := run(ctx, args, getenv, environ, io.Discard, io.Discard); err != nil {
+			t.Errorf("portal %s with only the database URL: %v", strings.Join(args, " "), err)
+		}
+	}
+	err := run(ctx, []string{"serve"}, getenv, environ, io.Discard, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "PORTAL_SMTP_URL") || !strings.Contains(err.Error(), "PORTAL_SECRET_KEY") {
+		t.Errorf("portal serve with only the database URL: %v, want it refused naming what it lacks", err)
+	}
+	getenv, environ = envOf(map[string]string{"PORTAL_ENV": "production", "PORTAL_DATABASE_URL": "mysql://db/portal"})
+	if err := run(ctx, []string{"migrate"}, getenv, environ, io.Discard, io.Discard); err == nil ||
+		!strings.Contains(err.Error(), "PORTAL_DATABASE_URL") {
+		t.Errorf("portal migrate with a mysql:// URL: %v, want it refused", err)
+	}
+}

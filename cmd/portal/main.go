@@ -4,6 +4,7 @@
 //	portal migrate [flags]   apply database migrations and exit
 //	portal backup FILE       write a consistent copy of the SQLite database to FILE
 //	portal keys rotate       publish a new signing key, signing from 10 minutes on (--now: at once)
+//	portal version           print the version, commit and Go version
 package main
 
 import (
@@ -48,6 +49,7 @@ Commands:
   migrate        apply pending database migrations and exit
   backup FILE    write a consistent copy of the SQLite database to FILE (PostgreSQL: use pg_dump)
   keys rotate    publish a new signing key, signing from 10 minutes on (--now: at once)
+  version        print the version, the commit it was built from and the Go version
   help           print this
 
 `
@@ -67,13 +69,19 @@ func command(ctx context.Context, args []string, getenv func(string) string, env
 	if len(args) > 0 && len(args[0]) > 0 && args[0][0] != '-' {
 		cmd, args = args[0], args[1:]
 	}
-	load := func(args []string) (*config.Config, error) {
-		c, err := config.Load(args, getenv, environ)
-		if errors.Is(err, flag.ErrHelp) {
-			fmt.Fprint(stdout, commands, config.Usage())
+	loadWith := func(load func([]string, func(string) string, []string) (*config.Config, error)) func([]string) (*config.Config, error) {
+		return func(args []string) (*config.Config, error) {
+			c, err := load(args, getenv, environ)
+			if errors.Is(err, flag.ErrHelp) {
+				fmt.Fprint(stdout, commands, config.Usage())
+			}
+			return c, err
 		}
-		return c, err
 	}
+	// serve checks the whole configuration; the commands that only use the
+	// database check only its URL, so that they run where only it is set
+	// (a migration job in production has no SMTP server or secrets).
+	load, loadDB := loadWith(config.Load), loadWith(config.LoadDatabase)
 	switch cmd {
 	case "serve":
 		cfg, err := load(args)
@@ -82,7 +90,7 @@ func command(ctx context.Context, args []string, getenv func(string) string, env
 		}
 		return serve(ctx, cfg, getenv, stderr)
 	case "migrate":
-		cfg, err := load(args)
+		cfg, err := loadDB(args)
 		if err != nil {
 			return err
 		}
@@ -91,14 +99,19 @@ func command(ctx context.Context, args []string, getenv func(string) string, env
 			return err
 		}
 		defer st.Close()
-		fmt.Fprintln(stdout, "migrations applied to", st.Dialect())
+		if applied := st.Applied(); len(applied) > 0 {
+			fmt.Fprintf(stdout, "applied %d migrations to the %s database:\n  %s\n", len(applied), st.Dialect(),
+				strings.Join(applied, "\n  "))
+		} else {
+			fmt.Fprintf(stdout, "the %s database is up to date: no migrations to apply\n", st.Dialect())
+		}
 		return nil
 	case "backup":
 		if len(args) == 0 || strings.HasPrefix(args[0], "-") {
 			return errors.New("usage: portal backup FILE [flags] (a consistent copy of the SQLite database, while portals run)")
 		}
 		to := args[0]
-		cfg, err := load(args[1:])
+		cfg, err := loadDB(args[1:])
 		if err != nil {
 			return err
 		}
@@ -112,7 +125,7 @@ func command(ctx context.Context, args []string, getenv func(string) string, env
 			return errors.New("usage: portal keys rotate [--now] [flags]")
 		}
 		now := slices.Contains(args[1:], "--now")
-		cfg, err := load(slices.DeleteFunc(slices.Clone(args[1:]), func(a string) bool { return a == "--now" }))
+		cfg, err := loadDB(slices.DeleteFunc(slices.Clone(args[1:]), func(a string) bool { return a == "--now" }))
 		if err != nil {
 			return err
 		}
@@ -147,6 +160,9 @@ func command(ctx context.Context, args []string, getenv func(string) string, env
 	case "help":
 		fmt.Fprint(stdout, commands, config.Usage())
 		return nil
+	case "version":
+		fmt.Fprintln(stdout, readVersion(debug.ReadBuildInfo()))
+		return nil
 	}
 	return fmt.Errorf("unknown command %q (try: portal help)", cmd)
 }
@@ -168,8 +184,8 @@ func serve(ctx context.Context, cfg *config.Config, getenv func(string) string, 
 	// the runtime would return to the OS only slowly; hand it back now, so
 	// an idle portal stays small. Listening already, so /readyz answers.
 	go debug.FreeOSMemory()
-	p.Log.Info("portal is ready", "open", cfg.BaseURL+"/sign-in", "listen", l.Addr().String(),
-		"env", cfg.Env, "database", p.Store.Dialect())
+	p.Log.Info("portal is ready", append([]any{"open", cfg.BaseURL + "/sign-in", "listen", l.Addr().String(),
+		"env", cfg.Env, "database", p.Store.Dialect()}, readVersion(debug.ReadBuildInfo()).attrs()...)...)
 	if pk := cfg.PublishableKey(); pk != "" {
 		p.Log.Info("publishable key for Clerk's SDKs in relying apps", "publishable_key", pk)
 	}

@@ -6,10 +6,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"io/fs"
 	"net"
 	"net/http"
 	"os"
 	"runtime"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"testing"
@@ -24,17 +26,33 @@ func envOf(m map[string]string) (func(string) string, []string) {
 	return func(k string) string { return m[k] }, environ
 }
 
-func TestMigrateAppliesToAFreshDatabase(t *testing.T) {
+// portal migrate says which migrations it applied, and when there were
+// none, that the database was up to date (before, it said "migrations
+// applied" either way).
+func TestMigrateSaysWhatItApplied(t *testing.T) {
 	getenv, environ := envOf(map[string]string{"PORTAL_DATABASE_URL": "sqlite:" + t.TempDir() + "/p.db"})
 	var out bytes.Buffer
-	for range 2 { // twice: migrations are idempotent
-		out.Reset()
-		if err := run(context.Background(), []string{"migrate"}, getenv, environ, &out, io.Discard); err != nil {
-			t.Fatal(err)
+	if err := run(context.Background(), []string{"migrate"}, getenv, environ, &out, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	files, err := fs.Glob(os.DirFS("../../internal/store/migrations/sqlite"), "*.sql")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("migrations: %v %v", files, err)
+	}
+	if want := fmt.Sprintf("applied %d migrations to the sqlite database:\n", len(files)); !strings.HasPrefix(out.String(), want) {
+		t.Errorf("first migrate said %q, want it to begin %q", out.String(), want)
+	}
+	for _, f := range files {
+		if !strings.Contains(out.String(), "\n  "+f+"\n") {
+			t.Errorf("first migrate does not name %s:\n%s", f, out.String())
 		}
 	}
-	if !strings.Contains(out.String(), "migrations applied to sqlite") {
-		t.Fatalf("output = %q", out.String())
+	out.Reset()
+	if err := run(context.Background(), []string{"migrate"}, getenv, environ, &out, io.Discard); err != nil {
+		t.Fatal(err) // again: migrations are idempotent
+	}
+	if out.String() != "the sqlite database is up to date: no migrations to apply\n" {
+		t.Errorf("second migrate said %q", out.String())
 	}
 }
 
@@ -272,6 +290,9 @@ func TestServeSaysWhatTheDevelopmentSettingsLeadTo(t *testing.T) {
 	if !strings.Contains(logs.String(), "sk_test_") {
 		t.Errorf("start-up log no longer prints the generated secret key:\n%s", logs.String())
 	}
+	if !strings.Contains(logs.String(), "version=") || !strings.Contains(logs.String(), "go="+runtime.Version()) {
+		t.Errorf("start-up log does not say which portal and Go version this is:\n%s", logs.String())
+	}
 	res, err := http.Get("http://" + addr + "/dev/outbox")
 	if err != nil {
 		t.Fatal(err)
@@ -279,6 +300,29 @@ func TestServeSaysWhatTheDevelopmentSettingsLeadTo(t *testing.T) {
 	res.Body.Close()
 	if res.StatusCode != http.StatusNotFound {
 		t.Errorf("/dev/outbox with SMTP: %d, want 404", res.StatusCode)
+	}
+}
+
+// portal version says which portal this is: the module version and the
+// commit Go stamped at build time, and the Go version.
+func TestVersion(t *testing.T) {
+	var out bytes.Buffer
+	if err := run(context.Background(), []string{"version"}, nil, nil, &out, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(out.String(), "portal ") || !strings.HasSuffix(out.String(), "built with "+runtime.Version()+"\n") {
+		t.Errorf("portal version = %q", out.String())
+	}
+	info := &debug.BuildInfo{GoVersion: "go1.26.10", Main: debug.Module{Version: "v0.0.0-20261127220514-2e721e4fd316+dirty"},
+		Settings: []debug.BuildSetting{{Key: "vcs.revision", Value: "2e721e4fd316be50ca07814c600b0ce1c0b63f6e"},
+			{Key: "vcs.time", Value: "2026-11-27T22:05:14Z"}, {Key: "vcs.modified", Value: "true"}}}
+	if got, want := readVersion(info, true).String(), "portal v0.0.0-20261127220514-2e721e4fd316+dirty, commit "+
+		"2e721e4fd316be50ca07814c600b0ce1c0b63f6e of 2026-11-27T22:05:14Z with uncommitted changes, built with go1.26.10"; got != want {
+		t.Errorf("stamped build: %q, want %q", got, want)
+	}
+	info = &debug.BuildInfo{GoVersion: "go1.26.10", Main: debug.Module{Version: "(devel)"}}
+	if got, want := readVersion(info, true).String(), "portal (devel), built with go1.26.10"; got != want {
+		t.Errorf("build without version control: %q, want %q", got, want)
 	}
 }
 
@@ -292,7 +336,7 @@ func TestHelpListsTheCommandsAndSucceeds(t *testing.T) {
 		if err := run(context.Background(), args, getenv, environ, &out, io.Discard); err != nil {
 			t.Errorf("portal %s: %v, want success", strings.Join(args, " "), err)
 		}
-		for _, want := range []string{"migrate ", "backup FILE", "keys rotate", "--now", "--base-url", "PORTAL_BASE_URL"} {
+		for _, want := range []string{"migrate ", "backup FILE", "keys rotate", "--now", "version ", "--base-url", "PORTAL_BASE_URL"} {
 			if !strings.Contains(out.String(), want) {
 				t.Errorf("portal %s does not mention %q:\n%s", strings.Join(args, " "), want, out.String())
 			}

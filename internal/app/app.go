@@ -141,17 +141,24 @@ func (p *Portal) Later(ctx context.Context, fn func(context.Context) error) {
 // did, or that it sent nothing; nothing may call Later meanwhile.
 func (p *Portal) Settle() { p.later.Wait() }
 
-// mailTimeouts bounds connecting to the mail server and a whole send so
-// that a request that sends an email still answers within the HTTP write
-// timeout: a mail server that stalls gets the person "We couldn't send
-// the email just now", not a connection the server drops unanswered. Half
-// the write timeout is left for the rest of the request (hashing a
-// password, the database), and no send takes over 20 s.
-func mailTimeouts(write time.Duration) (dial, send time.Duration) {
-	send = 20 * time.Second
+// sendTimeout bounds a send to another service (the mail server, the SMS
+// provider) so that a request that sends an email or a text still answers
+// within the HTTP write timeout: a server that stalls gets the person "We
+// couldn't send the email just now", not a connection the server drops
+// unanswered, nor the request running out of time. Half the write timeout
+// is left for the rest of the request (hashing a password, the database),
+// and no send takes over most.
+func sendTimeout(write, most time.Duration) time.Duration {
 	if write > 0 {
-		send = min(send, write/2)
+		return min(most, write/2)
 	}
+	return most
+}
+
+// mailTimeouts bounds connecting to the mail server and a whole send
+// (sendTimeout, at most 20 s).
+func mailTimeouts(write time.Duration) (dial, send time.Duration) {
+	send = sendTimeout(write, 20*time.Second)
 	return min(10*time.Second, send/2), send
 }
 
@@ -248,7 +255,8 @@ func (p *Portal) wire(ctx context.Context, opt Options, ahead *token.PendingKey)
 		texts = opt.SMS
 	case cfg.SMSProvider == "twilio":
 		if texts, err = sms.NewTwilio(sms.TwilioConfig{AccountSID: cfg.TwilioAccountSID, AuthToken: cfg.TwilioAuthToken,
-			From: cfg.TwilioFrom, APIURL: cfg.TwilioAPIURL, Clock: clock}); err != nil {
+			From: cfg.TwilioFrom, APIURL: cfg.TwilioAPIURL, Clock: clock,
+			Timeout: sendTimeout(cfg.WriteTimeout, sms.Timeout)}); err != nil {
 			return err
 		}
 	default:
@@ -271,6 +279,9 @@ func (p *Portal) wire(ctx context.Context, opt Options, ahead *token.PendingKey)
 		return err
 	}
 	look.Loaded = func(t *theme.Theme) { warnContrast(p.Log, t) }
+	look.Refused = func(err error) {
+		p.Log.Warn("theme file refused, still using the last good version until it is fixed", "err", err)
+	}
 	if t, _ := look.Theme(); t != nil {
 		warnContrast(p.Log, t)
 	}

@@ -200,6 +200,24 @@ func FromMap(env map[string]string) (*Config, error) {
 // An empty environment variable counts as unset. A -h/--help argument returns
 // an error matching flag.ErrHelp; print Usage() then.
 func Load(args []string, env func(string) string, environ []string) (*Config, error) {
+	return loadChecked(args, env, environ, (*Config).validate)
+}
+
+// LoadDatabase is Load for the commands that use the database and nothing
+// else (portal migrate, backup, keys rotate): the settings are read the
+// same way, and a value that does not parse or an unknown name is refused
+// the same way, but of the checks only PORTAL_DATABASE_URL's are made, so
+// such a command runs where only the database URL is set (a migration job
+// in production, without the SMTP server and secrets serving needs).
+func LoadDatabase(args []string, env func(string) string, environ []string) (*Config, error) {
+	return loadChecked(args, env, environ, func(c *Config) problems {
+		var p problems
+		c.validateDatabase(&p)
+		return p
+	})
+}
+
+func loadChecked(args []string, env func(string) string, environ []string, validate func(*Config) problems) (*Config, error) {
 	if env == nil {
 		env = func(string) string { return "" }
 	}
@@ -237,7 +255,7 @@ func Load(args []string, env func(string) string, environ []string) (*Config, er
 		}
 	}
 	c.BaseURL = strings.TrimSuffix(c.BaseURL, "/")
-	errs = append(errs, c.validate()...)
+	errs = append(errs, validate(c)...)
 	if len(errs) > 0 {
 		return nil, &Error{Problems: errs}
 	}

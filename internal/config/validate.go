@@ -68,14 +68,7 @@ func (c *Config) validate() problems {
 	if c.AppName == "" {
 		p.add("PORTAL_APP_NAME: must not be empty")
 	}
-	if path, ok := c.SQLitePath(); ok {
-		if path == "" {
-			p.add("PORTAL_DATABASE_URL: sqlite: needs a file path, e.g. sqlite:./data/portal.db")
-		}
-	} else if !strings.HasPrefix(c.DatabaseURL, "postgres://") && !strings.HasPrefix(c.DatabaseURL, "postgresql://") {
-		// The value is not echoed: a postgres URL carries a password.
-		p.add("PORTAL_DATABASE_URL: must be sqlite:PATH or postgres://user:pass@host/db")
-	}
+	c.validateDatabase(&p)
 	for _, o := range c.AllowedRedirectOrigins {
 		if err := checkOrigin(o); err != nil {
 			p.add("PORTAL_ALLOWED_REDIRECT_ORIGINS: %q %v", o, err)
@@ -390,6 +383,19 @@ func (c *Config) identifierFields() []string {
 		}
 	}
 	return out
+}
+
+// validateDatabase checks PORTAL_DATABASE_URL, all that the commands that
+// only use the database (LoadDatabase) need.
+func (c *Config) validateDatabase(p *problems) {
+	if path, ok := c.SQLitePath(); ok {
+		if path == "" {
+			p.add("PORTAL_DATABASE_URL: sqlite: needs a file path, e.g. sqlite:./data/portal.db")
+		}
+	} else if !strings.HasPrefix(c.DatabaseURL, "postgres://") && !strings.HasPrefix(c.DatabaseURL, "postgresql://") {
+		// The value is not echoed: a postgres URL carries a password.
+		p.add("PORTAL_DATABASE_URL: must be sqlite:PATH or postgres://user:pass@host/db")
+	}
 }
 
 func (c *Config) validateNumbers(p *problems) {

@@ -307,6 +307,51 @@ func TestThemePreviewInDevelopment(t *testing.T) {
 	}
 }
 
+// A theme file (or PORTAL_THEME_CSS) edited into one that is refused is
+// logged once per change of the file, not on every page, stylesheet and
+// header that reads the theme (before: two to three warnings per page
+// load, for as long as the file stayed broken).
+func TestRefusedThemeEditIsLoggedOncePerChange(t *testing.T) {
+	dir := t.TempDir()
+	mine, extra := filepath.Join(dir, "mine.yaml"), filepath.Join(dir, "extra.css")
+	write(t, mine, "extends: default\nvariables:\n  colorPrimary: \"#123456\"\n")
+	write(t, extra, ".cl-card{color:red}")
+	var log syncBuffer
+	p := portaltest.Start(t, portaltest.Options{Log: &log, Env: map[string]string{
+		"PORTAL_THEME": mine, "PORTAL_THEME_CSS": extra}})
+	b := newBrowser(t, p)
+	load := func() {
+		t.Helper()
+		pg := b.get("/sign-in")
+		for _, css := range stylesheets(pg) {
+			b.getRaw(css)
+		}
+	}
+	refusals := func() int {
+		return strings.Count(log.String(), "theme file refused, still using the last good version")
+	}
+
+	write(t, mine, "extends: default\nvariables:\n  colorBorder: nope\n")
+	for range 3 {
+		load()
+	}
+	if n := refusals(); n != 1 {
+		t.Errorf("a refused theme edit logged %d times over three page loads, want once:\n%s", n, log.String())
+	}
+	write(t, mine, "extends: default\nvariables:\n  colorBorder: still-nope\n")
+	load()
+	load()
+	if n := refusals(); n != 2 {
+		t.Errorf("a second refused edit: %d warnings in all, want 2", n)
+	}
+	write(t, extra, strings.Repeat("x", 300<<10)) // over the size allowed
+	load()
+	load()
+	if n := refusals(); n != 3 || !strings.Contains(log.String(), "PORTAL_THEME_CSS") {
+		t.Errorf("a refused PORTAL_THEME_CSS edit: %d warnings in all, want 3:\n%s", n, log.String())
+	}
+}
+
 // A shipped theme in use is framed once, first, marked as in use.
 func TestThemePreviewOfAShippedThemeInUse(t *testing.T) {
 	p := portaltest.Start(t, portaltest.Options{Env: map[string]string{"PORTAL_THEME": "dark"}})

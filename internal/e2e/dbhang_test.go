@@ -110,6 +110,73 @@ func (p *stallProxy) unpause() {
 	}
 }
 
+// stop closes the proxy's port and every connection it forwards: a
+// database that has stopped (PostgreSQL shut down), whose address now
+// refuses connections.
+func (p *stallProxy) stop() {
+	p.ln.Close()
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, c := range p.conns {
+		c.Close()
+	}
+}
+
+// A database that refuses connections (PostgreSQL stopped) is a database
+// lost like any other, not a fault of the portal: the person is told
+// "Something interrupted this request" (503, Retry-After), the Backend API
+// answers 503 service_unavailable, and the log has a warning saying the
+// database could not be reached, not an "internal error".
+func TestStoppedDatabaseIsAnInterruptionNotAnInternalError(t *testing.T) {
+	db, err := url.Parse(pgtest.URL(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	proxy := startStallProxy(t, db.Host)
+	db.Host = proxy.ln.Addr().String()
+	var log syncBuffer
+	p := portaltest.Start(t, portaltest.Options{Log: &log, Env: map[string]string{
+		"PORTAL_DATABASE_URL": db.String(), "PORTAL_LOG_FORMAT": "json"}})
+	apiUser(t, p, "ada@example.com")
+	b := newBrowser(t, p)
+	start := b.get("/sign-in")
+
+	proxy.stop()
+	if c, err := net.Dial("tcp", db.Host); err == nil {
+		c.Close()
+		t.Fatal("the stopped database still takes connections")
+	}
+	mark := log.Len()
+	pg := b.submit(start, `form[action="/sign-in"]`, map[string]string{"identifier": "ada@example.com"})
+	wantText(t, "sign-in with the database stopped", pg, http.StatusServiceUnavailable, "Something interrupted this request.")
+	if pg.Header.Get("Retry-After") == "" {
+		t.Error("no Retry-After on the 503")
+	}
+	pg = b.get("/sign-up")
+	wantText(t, "a page with the database stopped", pg, http.StatusServiceUnavailable, "Something interrupted this request.")
+
+	req, _ := http.NewRequest(http.MethodGet, p.URL+"/v1/users", nil)
+	req.Header.Set("Authorization", "Bearer "+p.SecretKey)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != http.StatusServiceUnavailable || !strings.Contains(string(body), "service_unavailable") ||
+		res.Header.Get("Retry-After") == "" {
+		t.Errorf("Backend API with the database stopped: %d %s", res.StatusCode, body)
+	}
+
+	logged := log.String()[mark:]
+	if strings.Contains(logged, "internal error") || strings.Contains(logged, `"level":"ERROR"`) {
+		t.Errorf("a stopped database is logged as an internal error:\n%s", logged)
+	}
+	if !strings.Contains(logged, "could not connect to the database") {
+		t.Errorf("the log does not say the database could not be reached:\n%s", logged)
+	}
+}
+
 // A database that stops answering (its host frozen, the network between
 // cut) does not hold a person's request until the browser gives up: within
 // the write timeout the request ends with "Something interrupted this

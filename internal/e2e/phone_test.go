@@ -145,6 +145,37 @@ func TestPhoneProviderErrorThenResend(t *testing.T) {
 		http.StatusSeeOther, appURL)
 }
 
+// A Twilio that takes the request and never answers is given up on in
+// time for the person to be told the text could not be sent: the send
+// gets half of PORTAL_WRITE_TIMEOUT, as an email's does. Before, it
+// waited its own 10 s, and on the sign-in code step the request ran out
+// of time first: "Something interrupted this request … if what you sent
+// went through", not that no text was sent.
+func TestStalledTwilioStillAnswersThePerson(t *testing.T) {
+	tw := twiliotest.Start(t, twilioSID, twilioToken)
+	env := twilioEnv(tw, phoneEnv)
+	env["PORTAL_WRITE_TIMEOUT"] = "3s"
+	p := portaltest.Start(t, portaltest.Options{Env: env})
+	tw.StallNext()
+	start := time.Now()
+	pg := signUpWith(newBrowser(t, p), map[string]string{"phone_number": adaPhone, "password": goodPassword}, "")
+	wantText(t, "sign-up with Twilio stalled", pg, http.StatusServiceUnavailable, "couldn't send the text message")
+	if took := time.Since(start); took > 3*time.Second {
+		t.Errorf("the answer took %v, longer than the write timeout", took)
+	}
+
+	wantHandBack(t, signUpByPhone(t, newBrowser(t, p), tw, "+1 (415) 555-0100", adaPhone, appURL), http.StatusSeeOther, appURL)
+	in := newBrowser(t, p)
+	step := passwordStep(t, in, "+1 415 555 0100", appURL)
+	tw.StallNext()
+	start = time.Now()
+	pg = in.submit(step, prepareForm, map[string]string{"strategy": "phone_code"})
+	wantText(t, "sign-in code with Twilio stalled", pg, http.StatusServiceUnavailable, "couldn't send the text message")
+	if took := time.Since(start); took > 3*time.Second {
+		t.Errorf("the answer took %v, longer than the write timeout", took)
+	}
+}
+
 // Wrong Twilio credentials (twiliotest answers 401) are the operator's
 // problem: the person is told to try again, not that the number is wrong.
 func TestPhoneProviderRefusesCredentials(t *testing.T) {

@@ -20,8 +20,8 @@ import (
 // DefaultTwilioAPIURL is where Twilio's REST API lives.
 const DefaultTwilioAPIURL = "https://api.twilio.com"
 
-// Timeout bounds one request to Twilio, so a slow provider cannot hold a
-// sign-in page open.
+// Timeout bounds one request to Twilio unless TwilioConfig.Timeout is
+// shorter, so a slow provider cannot hold a sign-in page open.
 const Timeout = 10 * time.Second
 
 // TwilioConfig configures Twilio's Messages API. Its String and LogValue
@@ -33,6 +33,10 @@ type TwilioConfig struct {
 	APIURL     string // default DefaultTwilioAPIURL; https unless loopback
 	HTTPClient *http.Client
 	Clock      clockwork.Clock // runs the Timeout; default the real clock
+	// Timeout bounds one request to Twilio: 0 or more than Timeout is
+	// Timeout. Less leaves a request that texts time to answer within
+	// the server's write timeout when Twilio stalls.
+	Timeout time.Duration
 }
 
 func (c TwilioConfig) String() string {
@@ -56,6 +60,8 @@ type Twilio struct {
 	from     string
 	client   *http.Client
 	clock    clockwork.Clock
+	timeout  time.Duration
+	stalled  error // the cause of a request cancelled after timeout
 }
 
 var _ Sender = (*Twilio)(nil)
@@ -92,6 +98,10 @@ func NewTwilio(cfg TwilioConfig) (*Twilio, error) {
 	if clock == nil {
 		clock = clockwork.NewRealClock()
 	}
+	timeout := Timeout
+	if cfg.Timeout > 0 {
+		timeout = min(timeout, cfg.Timeout)
+	}
 	return &Twilio{
 		endpoint: base + "/2010-04-01/Accounts/" + cfg.AccountSID + "/Messages.json",
 		sid:      cfg.AccountSID,
@@ -99,6 +109,8 @@ func NewTwilio(cfg TwilioConfig) (*Twilio, error) {
 		from:     cfg.From,
 		client:   client,
 		clock:    clock,
+		timeout:  timeout,
+		stalled:  fmt.Errorf("sms: twilio gave no answer within %v", timeout),
 	}, nil
 }
 
@@ -133,8 +145,6 @@ func loopback(host string) bool {
 func (t *Twilio) String() string   { return "twilio(account " + t.sid + ", from " + t.from + ")" }
 func (t *Twilio) GoString() string { return t.String() }
 
-var errTimeout = fmt.Errorf("sms: twilio gave no answer within %v", Timeout)
-
 // SendSMS asks Twilio to send m. Every failure is an *apperr.Error: Invalid
 // (field phone_number) when the number is the problem, Unavailable
 // otherwise; a *ProviderError below it carries Twilio's answer, if any.
@@ -145,7 +155,7 @@ func (t *Twilio) SendSMS(ctx context.Context, m Message) error {
 	}
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
-	timer := t.clock.AfterFunc(Timeout, func() { cancel(errTimeout) })
+	timer := t.clock.AfterFunc(t.timeout, func() { cancel(t.stalled) })
 	defer timer.Stop()
 
 	form := url.Values{"To": {m.To}, "From": {t.from}, "Body": {m.Body}}
@@ -159,8 +169,8 @@ func (t *Twilio) SendSMS(ctx context.Context, m Message) error {
 
 	resp, err := t.client.Do(req)
 	if err != nil {
-		if cause := context.Cause(ctx); errors.Is(cause, errTimeout) {
-			err = fmt.Errorf("%w: %w", errTimeout, err)
+		if cause := context.Cause(ctx); errors.Is(cause, t.stalled) {
+			err = fmt.Errorf("%w: %w", t.stalled, err)
 		}
 		return unavailable(fmt.Errorf("sms: twilio: %w", err))
 	}

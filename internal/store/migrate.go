@@ -18,7 +18,8 @@ import (
 //go:embed migrations
 var migrations embed.FS
 
-// Migrate applies the embedded migrations of the store's dialect.
+// Migrate applies the embedded migrations of the store's dialect, adding
+// those it applied to Applied.
 // goose keeps its version table and takes a lock on PostgreSQL so several
 // portals starting together apply each migration once. On PostgreSQL the
 // migrations run on a pool of their own (migrationDB), whose sessions
@@ -70,8 +71,12 @@ func (s *Store) Migrate(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("store: migrations: %w", err)
 	}
-	if _, err := p.Up(ctx); err != nil {
+	done, err := p.Up(ctx)
+	if err != nil {
 		return fmt.Errorf("store: migrate: %w", s.explain(ctx, db, err))
+	}
+	for _, r := range done {
+		s.applied = append(s.applied, r.Source.Path)
 	}
 	return nil
 }

@@ -198,6 +198,27 @@ func readOnly(query string) bool {
 	return len(q) >= 6 && strings.EqualFold(q[:6], "SELECT")
 }
 
+// Unreachable reports whether err is a new connection to the database
+// that could not be made: its address refuses connections (PostgreSQL
+// stopped), does not answer or does not resolve, or the server is starting
+// up or shutting down (57P03 cannot_connect_now). Like a lost connection
+// it is no fault of the portal's code, and the person can send the request
+// again once the database is back. A login the server refuses (a wrong
+// password, no such database) is not this: that is the configuration's
+// fault, and stays an internal error.
+func Unreachable(err error) bool {
+	var ce *pgconn.ConnectError
+	if !errors.As(err, &ce) {
+		return false
+	}
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		return pe.Code == "57P03"
+	}
+	var ne net.Error
+	return errors.As(err, &ne)
+}
+
 // ConnectionLost reports whether err is a statement's database connection
 // lost under it (a PostgreSQL restart, failover or pg_terminate_backend
 // while the statement or its COMMIT was under way): the one failure the

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/url"
 	"strings"
 	"syscall"
@@ -211,5 +212,33 @@ func TestConnectionLostIsTheDatabasesOnly(t *testing.T) {
 		if got := ConnectionLost(tc.err); got != tc.want {
 			t.Errorf("%s: %v, want %v", tc.name, got, tc.want)
 		}
+	}
+}
+
+// Unreachable names a database that cannot be connected to (stopped: its
+// port refuses) and not one that refuses the login (no such database, a
+// wrong password), which is the configuration's fault.
+func TestUnreachableIsARefusedConnectionNotARefusedLogin(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := ln.Addr().String()
+	ln.Close()
+	_, err = pgconn.Connect(t.Context(), "postgres://postgres@"+closed+"/test?sslmode=disable")
+	if err == nil || !Unreachable(err) {
+		t.Errorf("a closed port: Unreachable(%v) = false", err)
+	}
+	u, err := url.Parse(pgtest.URL(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	u.Path = "/no_such_database"
+	_, err = pgconn.Connect(t.Context(), u.String())
+	if err == nil || Unreachable(err) {
+		t.Errorf("a database that does not exist: Unreachable(%v) = true", err)
+	}
+	if Unreachable(fmt.Errorf("smtp: %w", syscall.ECONNREFUSED)) || Unreachable(&pgconn.PgError{Code: "57P03"}) {
+		t.Error("an error not from connecting to the database is Unreachable")
 	}
 }

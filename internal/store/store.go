@@ -48,8 +48,14 @@ type Store struct {
 	// pg is the PostgreSQL connection configuration the URL gave, for
 	// the migrations' own pool (Migrate); nil on SQLite.
 	pg *pgx.ConnConfig
-	Q  *Q
+	// applied names the migrations Open applied (Applied).
+	applied []string
+	Q       *Q
 }
+
+// Applied names the migrations Open applied, oldest first, by file name
+// (00021_sessions_actor.sql): none when the database was up to date.
+func (s *Store) Applied() []string { return s.applied }
 
 // Open connects to url ("sqlite:PATH" or "postgres://…") and applies migrations.
 func Open(ctx context.Context, url string) (*Store, error) {

@@ -23,6 +23,11 @@ type Live struct {
 	// development after its file changed (the caller sees the first one
 	// from NewLive), for instance to log its contrast problems.
 	Loaded func(*Theme)
+	// Refused, when set, is called with the error each time a file changed
+	// in development is refused (the theme or PORTAL_THEME_CSS): once per
+	// change, for instance to log it, where Theme and Custom return the
+	// error on every call until the file changes again.
+	Refused func(error)
 
 	mu        sync.Mutex
 	theme     *Theme
@@ -73,6 +78,9 @@ func (l *Live) Theme() (*Theme, error) {
 		// every request, and report it until the owner saves again.
 		l.theme.files = restamp(l.theme.files)
 		l.themeErr = err
+		if l.Refused != nil {
+			l.Refused(err)
+		}
 		return l.theme, err
 	}
 	l.theme, l.themeErr = t, nil
@@ -95,6 +103,9 @@ func (l *Live) Custom() (*Custom, error) {
 	c, st, err := readCustom(l.customPath)
 	if err != nil {
 		l.customAt, l.customErr = restamp([]stamp{l.customAt})[0], err
+		if l.Refused != nil {
+			l.Refused(err)
+		}
 		return l.custom, err
 	}
 	l.custom, l.customAt, l.customErr = c, st, nil
