@@ -15,7 +15,8 @@ import (
 // GET /sign-out: a confirmation, since signing out is a POST.
 func (a *app) signOutPage(c echo.Context) error {
 	q := c.QueryParams()
-	if _, err := a.Redirects.ResolveOrPortal(q, redirect.SignIn, a.base); err != nil {
+	target, err := a.Redirects.ResolveOrPortal(q, redirect.SignIn, a.base)
+	if err != nil {
 		return a.refusedRedirect(c, err)
 	}
 	sess, err := a.current(c)
@@ -28,7 +29,12 @@ func (a *app) signOutPage(c echo.Context) error {
 			return err
 		}
 	}
-	p := views.SignOut{Action: "/sign-out", Hidden: redirectHidden(q), SignInURL: withRedirect("/sign-in", q)}
+	// Cancel keeps the session and goes back to the app the person came
+	// from (the redirect URL, already checked), else the portal's home.
+	p := views.SignOut{Action: "/sign-out", Hidden: redirectHidden(q), SignInURL: withRedirect("/sign-in", q), CancelURL: "/"}
+	if target != nil {
+		p.CancelURL = target.String()
+	}
 	if u != nil { // accounts without an email are named by what they have
 		a.followAccountLocale(c, u)
 		p.Email = firstNonEmpty(u.PrimaryEmail(), u.Username(), a.displayPhone(u.PrimaryPhone()))

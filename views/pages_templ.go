@@ -85,7 +85,7 @@ func SignOutPage(p SignOut) templ.Component {
 				}
 				return nil
 			})
-			templ_7745c5c3_Err = card(p.Page, p.T("signout.title"), p.T("signout.subtitle", "App", p.AppName), nil).Render(templ.WithChildren(ctx, templ_7745c5c3_Var4), templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = card(p.Page, p.T("signout.title"), p.T("signout.subtitle", "App", p.AppName), footerLink("", p.T("account.cancel"), p.CancelURL)).Render(templ.WithChildren(ctx, templ_7745c5c3_Var4), templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

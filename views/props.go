@@ -316,6 +316,7 @@ type SignOut struct {
 	Email     string // who is signed in; empty when nobody is
 	Hidden    []Hidden
 	SignInURL string // shown when nobody is signed in
+	CancelURL string // "Cancel": back where the person came from, still signed in
 }
 
 // Home is "/" for a signed-in person with nowhere else to go.

@@ -103,7 +103,7 @@ func types(evs []events.Event) []string {
 // GET /sign-out in a browser nobody is signed in on says so in the tab's
 // title too (the title is what a screen reader announces first), not
 // "Sign out" over a page that has nothing to sign out of; its Sign in link
-// keeps the app to return to.
+// keeps the app to return to. Signed in, the page has a way back.
 func TestSignOutPageTitleWhenSignedOut(t *testing.T) {
 	p := portaltest.Start(t, portaltest.Options{})
 	b := newBrowser(t, p)
@@ -120,5 +120,16 @@ func TestSignOutPageTitleWhenSignedOut(t *testing.T) {
 	pg = b.get("/sign-out")
 	if got := pg.Doc.Find("title").Text(); got != "Sign out · Portal" || pg.Doc.Find(signOutForm).Length() != 1 {
 		t.Errorf("signed in: title %q and %d sign-out forms, want %q and one", got, pg.Doc.Find(signOutForm).Length(), "Sign out · Portal")
+	}
+	// Changing one's mind: "Cancel" goes back, still signed in, to the
+	// app the page was opened from, else to the portal's home.
+	for from, want := range map[string]string{"/sign-out": "/", withRedirect("/sign-out", appURL): appURL} {
+		cancel := b.get(from).Doc.Find(`a:contains("Cancel")`)
+		if href := cancel.AttrOr("href", ""); cancel.Length() != 1 || href != want {
+			t.Errorf("%s: %d Cancel links to %q, want one to %q", from, cancel.Length(), href, want)
+		}
+	}
+	if !signedIn(t, b) {
+		t.Error("looking at the sign-out page signed the person out")
 	}
 }
