@@ -21,6 +21,7 @@ import (
 	"github.com/a-h/templ"
 	"github.com/labstack/echo/v4"
 
+	"github.com/portalhq/portal/internal/events"
 	"github.com/portalhq/portal/internal/id"
 	"github.com/portalhq/portal/internal/session"
 )
@@ -109,7 +110,11 @@ func ClientIP(trusted []netip.Prefix) echo.MiddlewareFunc {
 		return func(c echo.Context) error {
 			r := c.Request()
 			ip := clientIP(r, nets)
-			c.SetRequest(r.WithContext(context.WithValue(r.Context(), clientIPKey, ip)))
+			ctx := context.WithValue(r.Context(), clientIPKey, ip)
+			// The events this request writes say where it came from
+			// (webhooks' event_attributes.http_request).
+			ctx = events.WithRequest(ctx, events.Request{ClientIP: ip.String(), UserAgent: r.UserAgent()})
+			c.SetRequest(r.WithContext(ctx))
 			return next(c)
 		}
 	}

@@ -6,6 +6,7 @@ package events
 import (
 	"context"
 	"encoding/json"
+	"strings"
 	"time"
 
 	"github.com/portalhq/portal/internal/id"
@@ -43,6 +44,38 @@ type Event struct {
 	ObjectID  string
 	Data      json.RawMessage
 	CreatedAt time.Time
+	// Request is the HTTP request the change came from; the store fills it
+	// from the context (RequestOf) when the event does not say.
+	Request Request
+}
+
+// Request is who sent the HTTP request behind an event, as Clerk's
+// webhooks give it in event_attributes.http_request: the client's address
+// (as the trusted-proxy setting reads it) and its User-Agent. Both are
+// empty for a change no request made (housekeeping, a start-up task).
+type Request struct {
+	ClientIP  string
+	UserAgent string
+}
+
+// maxUserAgent bounds what an event keeps of a User-Agent header: real
+// ones are a few hundred bytes, and the header is the client's to fill.
+const maxUserAgent = 512
+
+type requestKey struct{}
+
+// WithRequest returns ctx carrying r for the events written under it.
+func WithRequest(ctx context.Context, r Request) context.Context {
+	if len(r.UserAgent) > maxUserAgent {
+		r.UserAgent = strings.ToValidUTF8(r.UserAgent[:maxUserAgent], "")
+	}
+	return context.WithValue(ctx, requestKey{}, r)
+}
+
+// RequestOf is the request WithRequest put in ctx; zero without one.
+func RequestOf(ctx context.Context) Request {
+	r, _ := ctx.Value(requestKey{}).(Request)
+	return r
 }
 
 // New builds an event whose data is obj marshalled to JSON.

@@ -18,10 +18,14 @@ import (
 // appear after a higher one, and a reader that had moved past it would skip
 // it for ever. A delivery row exists exactly when its event does.
 func (q *Q) InsertEvent(ctx context.Context, e events.Event) error {
+	if e.Request == (events.Request{}) {
+		e.Request = events.RequestOf(ctx)
+	}
 	return q.atomic(ctx, func(q *Q) error {
 		var seq int64
-		err := q.row(ctx, `INSERT INTO events (id, type, object_id, data, created_at) VALUES (?,?,?,?,?) RETURNING seq`,
-			e.ID, e.Type, e.ObjectID, string(e.Data), ms(e.CreatedAt)).Scan(&seq)
+		err := q.row(ctx, `INSERT INTO events (id, type, object_id, data, created_at, client_ip, user_agent)
+			VALUES (?,?,?,?,?,?,?) RETURNING seq`,
+			e.ID, e.Type, e.ObjectID, string(e.Data), ms(e.CreatedAt), e.Request.ClientIP, e.Request.UserAgent).Scan(&seq)
 		if err != nil {
 			return err
 		}
@@ -56,7 +60,7 @@ func (q *Q) EventsOfObject(ctx context.Context, objectID string) ([]events.Event
 	return q.events(ctx, `SELECT `+eventCols+` FROM events WHERE object_id = ? ORDER BY seq`, objectID)
 }
 
-const eventCols = `seq, id, type, object_id, data, created_at`
+const eventCols = `seq, id, type, object_id, data, created_at, client_ip, user_agent`
 
 func (q *Q) events(ctx context.Context, query string, args ...any) ([]events.Event, error) {
 	rows, err := q.query(ctx, query, args...)
@@ -81,7 +85,7 @@ func scanEvent(r scanner) (*events.Event, error) {
 		data []byte
 		at   int64
 	)
-	if err := r.Scan(&e.Seq, &e.ID, &e.Type, &e.ObjectID, &data, &at); err != nil {
+	if err := r.Scan(&e.Seq, &e.ID, &e.Type, &e.ObjectID, &data, &at, &e.Request.ClientIP, &e.Request.UserAgent); err != nil {
 		return nil, err
 	}
 	e.Data, e.CreatedAt = data, fromMS(at)

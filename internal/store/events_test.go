@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/portalhq/portal/internal/events"
 	"github.com/portalhq/portal/internal/store"
@@ -127,6 +129,44 @@ func testEvents(t *testing.T, open func(t *testing.T) *store.Store) {
 		sameEvent(t, got[1], ended)
 		if none, err := s.Q.EventsOfObject(ctx, "sess_none"); err != nil || len(none) != 0 {
 			t.Errorf("EventsOfObject of an unknown object = %v, %v", eventIDs(none), err)
+		}
+	})
+
+	// The request behind a change travels in its context to its event (for
+	// webhooks' event_attributes.http_request); one the event names itself
+	// stands, and a change no request made has none.
+	t.Run("InsertEvent keeps the request the change came from", func(t *testing.T) {
+		s := open(t)
+		from := events.Request{ClientIP: "203.0.113.7", UserAgent: "Mozilla/5.0 (X11; Linux x86_64) Firefox/140.0"}
+		ctx := events.WithRequest(t.Context(), from)
+		viaCtx := newEvent(t, events.UserCreated, "user_a", base)
+		named := newEvent(t, events.UserUpdated, "user_a", at(time.Second))
+		named.Request = events.Request{ClientIP: "198.51.100.1", UserAgent: "Go-http-client/1.1"}
+		none := newEvent(t, events.UserDeleted, "user_a", at(time.Minute))
+		for i, e := range []events.Event{viaCtx, named} {
+			if err := s.Q.InsertEvent(ctx, e); err != nil {
+				t.Fatalf("event %d: %v", i, err)
+			}
+		}
+		if err := s.Q.InsertEvent(t.Context(), none); err != nil {
+			t.Fatal(err)
+		}
+		got, err := s.Q.EventsOfObject(t.Context(), "user_a")
+		if err != nil || len(got) != 3 {
+			t.Fatalf("EventsOfObject = %v, %v; want 3 events", eventIDs(got), err)
+		}
+		for i, want := range []events.Request{from, named.Request, {}} {
+			if got[i].Request != want {
+				t.Errorf("event %d (%s): request %+v, want %+v", i, got[i].Type, got[i].Request, want)
+			}
+		}
+		if e, err := s.Q.EventBySeq(t.Context(), got[0].Seq); err != nil || e.Request != from {
+			t.Errorf("EventBySeq: request %+v (%v), want %+v", e.Request, err, from)
+		}
+		long := events.RequestOf(events.WithRequest(t.Context(), events.Request{UserAgent: strings.Repeat("é", 400)}))
+		if len(long.UserAgent) > 512 || !utf8.ValidString(long.UserAgent) {
+			t.Errorf("an 800-byte User-Agent is kept as %d bytes (valid UTF-8 %v), want at most 512",
+				len(long.UserAgent), utf8.ValidString(long.UserAgent))
 		}
 	})
 }

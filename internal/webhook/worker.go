@@ -59,6 +59,21 @@ type Envelope struct {
 	Type       string          `json:"type"`
 	Timestamp  int64           `json:"timestamp"` // when the event happened, unix ms
 	InstanceID string          `json:"instance_id"`
+	// Attributes is always there, as in Clerk's (whose SDK types say so),
+	// its strings empty for a change no request made.
+	Attributes EventAttributes `json:"event_attributes"`
+}
+
+// EventAttributes is what Clerk's webhooks say of where an event came from.
+type EventAttributes struct {
+	HTTPRequest HTTPRequest `json:"http_request"`
+}
+
+// HTTPRequest is the request behind an event: the client's address and
+// User-Agent (events.Request).
+type HTTPRequest struct {
+	ClientIP  string `json:"client_ip"`
+	UserAgent string `json:"user_agent"`
 }
 
 // Worker sends due deliveries. Several workers, in one process or many,
@@ -226,7 +241,8 @@ func (w *Worker) attempt(ctx context.Context, d Delivery) (result, error) {
 
 func (w *Worker) body(ev *events.Event) ([]byte, error) {
 	return json.Marshal(Envelope{Data: ev.Data, Object: "event", Type: ev.Type,
-		Timestamp: ev.CreatedAt.UnixMilli(), InstanceID: w.InstanceID})
+		Timestamp: ev.CreatedAt.UnixMilli(), InstanceID: w.InstanceID,
+		Attributes: EventAttributes{HTTPRequest: HTTPRequest(ev.Request)}})
 }
 
 // signingKeys is the current key, then the previous one while a rotation

@@ -1,0 +1,82 @@
+package e2e
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/portalhq/portal/internal/testutil/portaltest"
+	"github.com/portalhq/portal/internal/webhook"
+)
+
+// Each webhook says, as Clerk's do in event_attributes.http_request, which
+// client made the change: a person's sign-up carries their browser's
+// address (read from the trusted proxy's X-Forwarded-For) and User-Agent;
+// a Backend API call carries the app server's.
+func TestWebhooksSayWhichRequestMadeTheChange(t *testing.T) {
+	type envelope struct {
+		Type       string `json:"type"`
+		Attributes struct {
+			HTTPRequest struct {
+				ClientIP  string `json:"client_ip"`
+				UserAgent string `json:"user_agent"`
+			} `json:"http_request"`
+		} `json:"event_attributes"`
+		Data struct {
+			EmailAddresses []struct {
+				EmailAddress string `json:"email_address"`
+			} `json:"email_addresses"`
+		} `json:"data"`
+	}
+	var (
+		mu   sync.Mutex
+		got  []envelope
+		recv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			var env envelope
+			body, _ := io.ReadAll(r.Body)
+			if err := json.Unmarshal(body, &env); err != nil {
+				t.Errorf("delivery body %s: %v", body, err)
+			}
+			mu.Lock()
+			got = append(got, env)
+			mu.Unlock()
+		}))
+	)
+	t.Cleanup(recv.Close)
+	p := portaltest.Start(t, portaltest.Options{Env: map[string]string{
+		"PORTAL_WEBHOOK_URL": recv.URL, "PORTAL_WEBHOOK_SECRET": webhook.NewSecret(),
+		"PORTAL_WEBHOOK_ALLOW_PRIVATE": "true", "PORTAL_TRUSTED_PROXIES": "127.0.0.1/32"}})
+
+	const firefox = "Mozilla/5.0 (X11; Linux x86_64; rv:140.0) Gecko/20100101 Firefox/140.0"
+	b := newBrowser(t, p)
+	b.header = http.Header{"X-Forwarded-For": {"203.0.113.7"}, "User-Agent": {firefox}}
+	signUp(t, p, b, "ada@example.com", "")
+	apiUser(t, p, "grace@example.com")
+
+	created := func(email string) envelope {
+		t.Helper()
+		for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+			mu.Lock()
+			for _, env := range got {
+				if env.Type == "user.created" && len(env.Data.EmailAddresses) > 0 && env.Data.EmailAddresses[0].EmailAddress == email {
+					mu.Unlock()
+					return env
+				}
+			}
+			mu.Unlock()
+		}
+		t.Fatalf("no user.created delivery for %s", email)
+		return envelope{}
+	}
+	if r := created("ada@example.com").Attributes.HTTPRequest; r.ClientIP != "203.0.113.7" || r.UserAgent != firefox {
+		t.Errorf("the browser's sign-up: http_request %+v, want 203.0.113.7 and its Firefox User-Agent", r)
+	}
+	if r := created("grace@example.com").Attributes.HTTPRequest; r.ClientIP != "127.0.0.1" || !strings.HasPrefix(r.UserAgent, "Go-http-client/") {
+		t.Errorf("the Backend API's user: http_request %+v, want the app server's 127.0.0.1 and Go's User-Agent", r)
+	}
+}
