@@ -60,7 +60,8 @@ func (a *app) renderSignUp(c echo.Context, status int, in signup.Form, q url.Val
 		ShowPassword: fs.Shown[signup.FieldPassword],
 		ShowNames:    fs.Shown[signup.FieldFirstName] || fs.Shown[signup.FieldLastName], RequireNames: a.SignUp.RequireNames(),
 		PasswordMin: a.PasswordMin, Hidden: redirectHidden(q), Errors: errs, SignInURL: withRedirect("/sign-in", q),
-		Legal: a.legalBox(a.SignUp.LegalConsent, in.LegalAccepted), Captcha: a.captchaWidget(a.captchaExempt(c, in.Email))}))
+		Legal: a.legalBox(a.SignUp.LegalConsent, in.LegalAccepted), Captcha: a.captchaWidget(a.captchaExempt(c, in.Email)),
+		Focus: q.Get("focus")}))
 }
 
 // legalBox is the consent box with the instance's documents when asked is
@@ -206,10 +207,13 @@ func (a *app) renderSignUpStep(c echo.Context, status int, f *flow.Flow, errs vi
 			back.Set(name, v)
 		}
 	}
-	change := "/sign-up"
-	if len(back) > 0 {
-		change += "?" + back.Encode()
+	// …and puts the person in the field the code or link went to.
+	if f.Data.Strategy == flow.PhoneCode {
+		back.Set("focus", "phone_number")
+	} else {
+		back.Set("focus", "email_address")
 	}
+	change := "/sign-up?" + back.Encode()
 	var others []views.Method
 	if f.Data.Strategy == flow.EmailCode || f.Data.Strategy == flow.EmailLink {
 		for _, s := range []string{a.SignUp.EmailVia, a.SignUp.EmailAlt} {

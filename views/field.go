@@ -380,6 +380,14 @@ func signUpFields(p SignUp) []field {
 	if p.ShowPassword {
 		fields = append(fields, newPasswordField(p.Errors["password"], p.PasswordMin))
 	}
+	if len(p.Errors) == 0 && p.Focus != "" {
+		for i := range fields {
+			if fields[i].Name == p.Focus {
+				fields[i].Autofocus = true
+				return fields
+			}
+		}
+	}
 	return focusFirst(fields)
 }
 

@@ -275,6 +275,10 @@ type SignUp struct {
 	Legal *LegalConsent
 	// Captcha, when set, is the bot-protection widget.
 	Captcha *Captcha
+	// Focus names the field the person came back to change ("Change"
+	// beside the address a code went to): it takes the focus unless a
+	// field has an error.
+	Focus string
 }
 
 // Captcha is a bot-protection widget: the element class the provider's

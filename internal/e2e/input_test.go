@@ -213,7 +213,8 @@ func TestStartAgainKeepsTheAppToReturnTo(t *testing.T) {
 
 // "Change" on the verify step goes back to the sign-up form with what was
 // typed (all but the password) and the app to return to, so that fixing a
-// mistyped address does not mean typing everything again.
+// mistyped address does not mean typing everything again, and puts the
+// person in the address field.
 func TestSignUpChangeKeepsWhatWasTyped(t *testing.T) {
 	p := portaltest.Start(t, portaltest.Options{})
 	b := newBrowser(t, p)
@@ -240,6 +241,17 @@ func TestSignUpChangeKeepsWhatWasTyped(t *testing.T) {
 	}
 	if v, _ := inputValue(form, "redirect_url"); v != appURL {
 		t.Errorf("after Change redirect_url = %q, want %q", v, appURL)
+	}
+	// The person came back to fix the address: they land in it, not in
+	// First name.
+	if focused := form.Doc.Find(`input[autofocus]`); focused.Length() != 1 || focused.AttrOr("name", "") != "email_address" {
+		t.Errorf("after Change the focus is on %d fields, first %q; want the email address alone",
+			focused.Length(), focused.AttrOr("name", ""))
+	}
+	// A refusal on the form still takes the person to the field at fault.
+	refused := b.submit(form, signUpForm, map[string]string{"password": "short"})
+	if focused := refused.Doc.Find(`input[autofocus]`); focused.AttrOr("name", "") != "password" {
+		t.Errorf("after a refused password the focus is on %q, want the password", focused.AttrOr("name", ""))
 	}
 }
 
