@@ -40,6 +40,13 @@ var (
 	// ErrLastWay: removing it would leave no way to sign in.
 	ErrLastWay = apperr.New(apperr.Invalid,
 		"You can't remove your only way to sign in. Add another email address, phone number or sign-in method first.").T("account.error.last_way_identifier")
+	// errLastWayEmail and errLastWayPhone are ErrLastWay where only email
+	// addresses, or only phone numbers, are taken: the way out names only
+	// what the person can add. OperatorRemove answers them as ErrLastWay.
+	errLastWayEmail = apperr.New(apperr.Invalid,
+		"You can't remove your only way to sign in. Add another email address or sign-in method first.").T("account.error.last_way_identifier_email")
+	errLastWayPhone = apperr.New(apperr.Invalid,
+		"You can't remove your only way to sign in. Add another phone number or sign-in method first.").T("account.error.last_way_identifier_phone")
 	errSecondFactorPhone = apperr.New(apperr.Invalid,
 		"This number receives your sign-in codes. Turn off codes by text message under Security first.").T("account.error.second_factor_phone")
 	errPrimaryEmail = apperr.New(apperr.Invalid,
@@ -480,6 +487,12 @@ func removable(u *user.User, kind, identifierID string, o user.SignInOptions) er
 		return errPrimaryEmail
 	}
 	if !u.Without(i.ID).CanSignIn(o) {
+		switch {
+		case o.Email && !o.Phone:
+			return errLastWayEmail
+		case o.Phone && !o.Email:
+			return errLastWayPhone
+		}
 		return ErrLastWay
 	}
 	// Removing it would silently take the second factor with it (and,

@@ -214,6 +214,8 @@ func (s *Service) OperatorRemove(ctx context.Context, kind, identifierID string)
 			return errOpPrimaryEmail
 		case errSecondFactorPhone:
 			return errOpSecondFactorPhone
+		case errLastWayEmail, errLastWayPhone:
+			return ErrLastWay
 		default:
 			return err
 		}

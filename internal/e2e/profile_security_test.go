@@ -38,6 +38,10 @@ func TestLastWayToSignInCannotBeRemoved(t *testing.T) {
 			t.Errorf("the refusal still offers the Remove form:\n%s", pg.text())
 		}
 		wantText(t, "removing the only address", b.post(remove, nil), http.StatusUnprocessableEntity, "You can't remove your only way to sign in")
+		// This instance takes no phone numbers: the way out names none.
+		if alert := pg.Doc.Find(".cl-alert").Text(); !strings.Contains(alert, "Add another email address or sign-in method") {
+			t.Errorf("on an instance without phone numbers the refusal says %q, want it to suggest an email address, not a number", alert)
+		}
 		wantVerified(t, p, user.Email, "ada@example.com")
 	})
 
@@ -59,7 +63,12 @@ func TestLastWayToSignInCannotBeRemoved(t *testing.T) {
 		pg := b.get("/user")
 		wantText(t, "/user on a phone instance", pg, http.StatusOK, "Phone numbers", "+1 415-555-0100")
 		remove := "/user/phone-numbers/" + identifierID(t, ada, adaPhone) + "/remove"
-		wantText(t, "asking to remove the only number", b.get(remove), http.StatusOK, "You can't remove your only way to sign in")
+		asked := b.get(remove)
+		wantText(t, "asking to remove the only number", asked, http.StatusOK,
+			"You can't remove your only way to sign in. Add another phone number or sign-in method first.")
+		if alert := asked.Doc.Find(".cl-alert").Text(); strings.Contains(alert, "email") {
+			t.Errorf("on an instance that signs in by phone alone the refusal suggests an email address: %q", alert)
+		}
 		wantText(t, "removing the only number", b.post(remove, nil), http.StatusUnprocessableEntity, "You can't remove your only way to sign in")
 		wantVerified(t, p, user.Phone, adaPhone)
 	})
