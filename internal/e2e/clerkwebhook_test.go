@@ -1,13 +1,9 @@
 package e2e
 
 import (
-	"io"
 	"net/http"
-	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
-	"time"
 
 	"github.com/portalhq/portal/internal/testutil/portaltest"
 	"github.com/portalhq/portal/internal/webhook"
@@ -25,40 +21,15 @@ func TestClerkVerifyWebhookAcceptsTheDeliveries(t *testing.T) {
 		Headers map[string]string `json:"headers"`
 		Body    string            `json:"body"`
 	}
-	var (
-		mu   sync.Mutex
-		got  []delivery
-		recv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			body, _ := io.ReadAll(r.Body)
-			h := map[string]string{}
-			for k := range r.Header {
-				h[strings.ToLower(k)] = r.Header.Get(k)
-			}
-			mu.Lock()
-			got = append(got, delivery{URL: "http://" + r.Host + r.URL.Path, Headers: h, Body: string(body)})
-			mu.Unlock()
-		}))
-	)
-	t.Cleanup(recv.Close)
+	recv := startWebhookReceiver(t)
 	secret := webhook.NewSecret()
 	p := portaltest.Start(t, portaltest.Options{Env: map[string]string{
 		"PORTAL_WEBHOOK_URL": recv.URL + "/webhooks/clerk", "PORTAL_WEBHOOK_SECRET": secret,
 		"PORTAL_WEBHOOK_ALLOW_PRIVATE": "true"}})
 	c, _ := verify(t, p, wantHandBack(t, signUp(t, p, newBrowser(t, p), "ada@example.com", appURL), http.StatusSeeOther, appURL))
 
-	var created delivery
-	for deadline := time.Now().Add(10 * time.Second); created.Body == "" && time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
-		mu.Lock()
-		for _, d := range got {
-			if strings.Contains(d.Body, `"type":"user.created"`) {
-				created = d
-			}
-		}
-		mu.Unlock()
-	}
-	if created.Body == "" {
-		t.Fatal("no user.created delivery arrived")
-	}
+	d := recv.await(t, "user.created", func(d delivered) bool { return strings.Contains(d.Body, `"type":"user.created"`) })
+	created := delivery{URL: d.URL, Headers: d.Headers, Body: d.Body}
 	altered := created
 	altered.Body = strings.Replace(created.Body, c.Subject, "user_someoneelse", 1)
 	other := webhook.NewSecret()

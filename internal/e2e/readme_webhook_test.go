@@ -3,16 +3,12 @@ package e2e
 import (
 	"bytes"
 	"encoding/json"
-	"io"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
-	"time"
 
 	"github.com/portalhq/portal/internal/testutil/portaltest"
 	"github.com/portalhq/portal/internal/webhook"
@@ -39,21 +35,7 @@ func TestReadmeNodeWebhookCheck(t *testing.T) {
 		Headers map[string]string `json:"headers"`
 		Body    string            `json:"body"`
 	}
-	var (
-		mu   sync.Mutex
-		got  []delivery
-		recv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			body, _ := io.ReadAll(r.Body)
-			h := map[string]string{}
-			for k := range r.Header {
-				h[strings.ToLower(k)] = r.Header.Get(k)
-			}
-			mu.Lock()
-			got = append(got, delivery{Headers: h, Body: string(body)})
-			mu.Unlock()
-		}))
-	)
-	t.Cleanup(recv.Close)
+	recv := startWebhookReceiver(t)
 	first := webhook.NewSecret()
 	p := portaltest.Start(t, portaltest.Options{Env: map[string]string{
 		"PORTAL_WEBHOOK_URL": recv.URL + "/webhooks", "PORTAL_WEBHOOK_SECRET": first,
@@ -64,18 +46,10 @@ func TestReadmeNodeWebhookCheck(t *testing.T) {
 		api(t, p, http.MethodPost, "/v1/users", map[string]any{"email_address": []string{email},
 			"skip_password_requirement": true}, &u)
 		p.WebhookWorker.Wake()
-		for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
-			mu.Lock()
-			for _, d := range got {
-				if strings.Contains(d.Body, `"type":"user.created"`) && strings.Contains(d.Body, u.ID) {
-					mu.Unlock()
-					return d
-				}
-			}
-			mu.Unlock()
-		}
-		t.Fatalf("no user.created delivery for %s arrived", email)
-		return delivery{}
+		d := recv.await(t, "user.created for "+email, func(d delivered) bool {
+			return strings.Contains(d.Body, `"type":"user.created"`) && strings.Contains(d.Body, u.ID)
+		})
+		return delivery{Headers: d.Headers, Body: d.Body}
 	}
 	before := created("ada@example.com")
 	var rotated struct{ Secret string }

@@ -2,13 +2,9 @@ package e2e
 
 import (
 	"encoding/json"
-	"io"
 	"net/http"
-	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
-	"time"
 
 	"github.com/portalhq/portal/internal/testutil/portaltest"
 	"github.com/portalhq/portal/internal/webhook"
@@ -33,21 +29,7 @@ func TestWebhooksSayWhichRequestMadeTheChange(t *testing.T) {
 			} `json:"email_addresses"`
 		} `json:"data"`
 	}
-	var (
-		mu   sync.Mutex
-		got  []envelope
-		recv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			var env envelope
-			body, _ := io.ReadAll(r.Body)
-			if err := json.Unmarshal(body, &env); err != nil {
-				t.Errorf("delivery body %s: %v", body, err)
-			}
-			mu.Lock()
-			got = append(got, env)
-			mu.Unlock()
-		}))
-	)
-	t.Cleanup(recv.Close)
+	recv := startWebhookReceiver(t)
 	p := portaltest.Start(t, portaltest.Options{Env: map[string]string{
 		"PORTAL_WEBHOOK_URL": recv.URL, "PORTAL_WEBHOOK_SECRET": webhook.NewSecret(),
 		"PORTAL_WEBHOOK_ALLOW_PRIVATE": "true", "PORTAL_TRUSTED_PROXIES": "127.0.0.1/32"}})
@@ -60,18 +42,13 @@ func TestWebhooksSayWhichRequestMadeTheChange(t *testing.T) {
 
 	created := func(email string) envelope {
 		t.Helper()
-		for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
-			mu.Lock()
-			for _, env := range got {
-				if env.Type == "user.created" && len(env.Data.EmailAddresses) > 0 && env.Data.EmailAddresses[0].EmailAddress == email {
-					mu.Unlock()
-					return env
-				}
-			}
-			mu.Unlock()
-		}
-		t.Fatalf("no user.created delivery for %s", email)
-		return envelope{}
+		var env envelope
+		recv.await(t, "user.created for "+email, func(d delivered) bool {
+			env = envelope{}
+			return json.Unmarshal([]byte(d.Body), &env) == nil && env.Type == "user.created" &&
+				len(env.Data.EmailAddresses) > 0 && env.Data.EmailAddresses[0].EmailAddress == email
+		})
+		return env
 	}
 	if r := created("ada@example.com").Attributes.HTTPRequest; r.ClientIP != "203.0.113.7" || r.UserAgent != firefox {
 		t.Errorf("the browser's sign-up: http_request %+v, want 203.0.113.7 and its Firefox User-Agent", r)
