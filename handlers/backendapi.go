@@ -290,6 +290,16 @@ var apiCodes = map[string]struct {
 	// data breach (Pwned Passwords): FormPwnedPassword, 422; its short
 	// message is the one Clerk's docs on password protection show.
 	"form_password_pwned": {http.StatusUnprocessableEntity, "Password has been found in an online data breach"},
+	// The password checks' other refusals, one code each as Clerk has
+	// them, all 422 on the Backend API (FormInvalidPasswordLengthTooShort,
+	// …LengthTooLong, …NotStrongEnough, …SizeInBytesExceeded,
+	// FormPasswordDigestInvalid). A relying app that maps Clerk's codes to
+	// its own messages needs the code, not form_param_format_invalid.
+	"form_password_length_too_short":       {http.StatusUnprocessableEntity, "Passwords must be longer"},
+	"form_password_length_too_long":        {http.StatusUnprocessableEntity, "Passwords must be shorter"},
+	"form_password_not_strong_enough":      {http.StatusUnprocessableEntity, "Given password is not strong enough."},
+	"form_password_size_in_bytes_exceeded": {http.StatusUnprocessableEntity, "Your password is too long. Please use a shorter one."},
+	"form_password_digest_invalid_code":    {http.StatusUnprocessableEntity, "is invalid"},
 	// A conditional update that lost its race: ResourceBusy.
 	"resource_locked": {http.StatusConflict, "resource busy"},
 	// POST /v1/sessions on a production instance:

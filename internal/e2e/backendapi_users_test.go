@@ -227,10 +227,20 @@ func TestCreateUserErrors(t *testing.T) {
 		// external_id is unique within the instance, as Clerk documents it.
 		"taken external_id": {&user.CreateParams{EmailAddresses: &[]string{"b@example.com"}, ExternalID: str("crm-1")},
 			422, "form_identifier_exists", "external_id"},
-		"bad email":      {&user.CreateParams{EmailAddresses: &[]string{"not-an-email"}}, 422, "form_param_format_invalid", "email_address"},
-		"short password": {&user.CreateParams{EmailAddresses: &[]string{"b@example.com"}, Password: str("short")}, 422, "form_param_format_invalid", "password"},
+		"bad email": {&user.CreateParams{EmailAddresses: &[]string{"not-an-email"}}, 422, "form_param_format_invalid", "email_address"},
+		// Each password refusal has Clerk's own code, so an app that maps
+		// Clerk's codes to its messages tells them apart.
+		"short password": {&user.CreateParams{EmailAddresses: &[]string{"b@example.com"}, Password: str("short")}, 422, "form_password_length_too_short", "password"},
+		"long password": {&user.CreateParams{EmailAddresses: &[]string{"b@example.com"}, Password: str(strings.Repeat("long enough ", 22))},
+			422, "form_password_length_too_long", "password"},
+		"password over 1 KiB": {&user.CreateParams{EmailAddresses: &[]string{"b@example.com"}, Password: str(strings.Repeat("é", 600))},
+			422, "form_password_size_in_bytes_exceeded", "password"},
+		"common password": {&user.CreateParams{EmailAddresses: &[]string{"b@example.com"}, Password: str("1qaz2wsx3edc4rfv")},
+			422, "form_password_pwned", "password"},
+		"password with the address in it": {&user.CreateParams{EmailAddresses: &[]string{"brunhilde@example.com"},
+			Password: str("brunhilde-is-my-secret")}, 422, "form_password_not_strong_enough", "password"},
 		"bad digest": {&user.CreateParams{EmailAddresses: &[]string{"b@example.com"}, PasswordDigest: str("$2a$10$xx"),
-			PasswordHasher: str("bcrypt")}, 422, "form_param_format_invalid", "password_digest"},
+			PasswordHasher: str("bcrypt")}, 422, "form_password_digest_invalid_code", "password_digest"},
 		"metadata not an object":  {&user.CreateParams{EmailAddresses: &[]string{"b@example.com"}, PublicMetadata: raw(`[1]`)}, 422, "form_param_format_invalid", "public_metadata"},
 		"nothing to sign in with": {&user.CreateParams{FirstName: str("X")}, 422, "form_param_missing", "email_address"},
 	} {

@@ -73,6 +73,8 @@ var (
 		Field:   "password",
 		Message: "That password is too long. Please use a shorter one.",
 		ID:      "error.password.too_long_bytes",
+		// Clerk's code for a password over its byte limit.
+		APICode: "form_password_size_in_bytes_exceeded",
 	}
 )
 
@@ -336,7 +338,9 @@ const (
 // CheckDigest validates a password hash brought from another system: a PHC
 // argon2id string or a bcrypt hash, with parameters Verify will accept.
 func CheckDigest(hasher, digest string) error {
-	bad := func(msg string) error { return apperr.Field(apperr.Invalid, "password_digest", msg) }
+	bad := func(msg string) error {
+		return apperr.Field(apperr.Invalid, "password_digest", msg).Coded("form_password_digest_invalid_code")
+	}
 	switch hasher {
 	case DigestBcrypt:
 		if !isBcrypt(digest) || checkBcrypt(digest) != nil {

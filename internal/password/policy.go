@@ -76,13 +76,19 @@ func (p Policy) Check(ctx context.Context, password string, words ...string) err
 		maxLen = DefaultMaxLength
 	}
 	if n < minLen {
-		return invalid(fmt.Sprintf("Your password must be at least %d characters.", minLen)).T("error.password.too_short", "Count", minLen)
+		return invalid(fmt.Sprintf("Your password must be at least %d characters.", minLen)).
+			T("error.password.too_short", "Count", minLen).Coded("form_password_length_too_short")
 	}
 	if n > maxLen {
-		return invalid(fmt.Sprintf("Your password can't be longer than %d characters.", maxLen)).T("error.password.too_long", "Count", maxLen)
+		return invalid(fmt.Sprintf("Your password can't be longer than %d characters.", maxLen)).
+			T("error.password.too_long", "Count", maxLen).Coded("form_password_length_too_long")
 	}
 	if Common(pw) {
-		return invalid("This password is too common. Please choose another.").T("error.password.common")
+		// Clerk refuses such a password as seen in breaches (its Pwned
+		// Passwords check holds every password on the common list), so a
+		// relying app's mapping of its codes reads this one the same way.
+		return invalid("This password is too common. Please choose another.").T("error.password.common").
+			Coded("form_password_pwned")
 	}
 	lower := strings.ToLower(pw)
 	if p.Words != nil {
@@ -96,7 +102,9 @@ func (p Policy) Check(ctx context.Context, password string, words ...string) err
 		if utf8.RuneCountInString(w) >= 3 && strings.Contains(lower, strings.ToLower(w)) {
 			// Naming the word is safe: it is the user's own address or the
 			// site's name, and it tells them exactly what to change.
-			return invalid(fmt.Sprintf("Your password can't contain \"%s\". Words from your email address or this site's name are easy to guess.", w)).T("error.password.contains", "Word", w)
+			// Clerk's code for a password too easy to guess.
+			return invalid(fmt.Sprintf("Your password can't contain \"%s\". Words from your email address or this site's name are easy to guess.", w)).
+				T("error.password.contains", "Word", w).Coded("form_password_not_strong_enough")
 		}
 	}
 	if p.Breached(ctx, pw) {
