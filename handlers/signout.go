@@ -34,6 +34,7 @@ func (a *app) signOutPage(c echo.Context) error {
 	p := views.SignOut{Action: "/sign-out", Hidden: redirectHidden(q), SignInURL: withRedirect("/sign-in", q), CancelURL: "/"}
 	if target != nil {
 		p.CancelURL = target.String()
+		p.BackURL = target.String()
 	}
 	if u != nil { // accounts without an email are named by what they have
 		a.followAccountLocale(c, u)

@@ -321,6 +321,10 @@ type SignOut struct {
 	Hidden    []Hidden
 	SignInURL string // shown when nobody is signed in
 	CancelURL string // "Cancel": back where the person came from, still signed in
+	// BackURL, when nobody is signed in and the page was opened from an
+	// app (an allowed redirect URL), takes the person back to it: the
+	// app's own "Sign out" link should not strand them on the portal.
+	BackURL string
 }
 
 // Home is "/" for a signed-in person with nowhere else to go.

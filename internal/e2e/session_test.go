@@ -103,7 +103,8 @@ func types(evs []events.Event) []string {
 // GET /sign-out in a browser nobody is signed in on says so in the tab's
 // title too (the title is what a screen reader announces first), not
 // "Sign out" over a page that has nothing to sign out of; its Sign in link
-// keeps the app to return to. Signed in, the page has a way back.
+// keeps the app to return to, and a link leads back to that app. Signed in,
+// the page has a way back.
 func TestSignOutPageTitleWhenSignedOut(t *testing.T) {
 	p := portaltest.Start(t, portaltest.Options{})
 	b := newBrowser(t, p)
@@ -114,6 +115,14 @@ func TestSignOutPageTitleWhenSignedOut(t *testing.T) {
 	}
 	if href := pg.Doc.Find(`a:contains("Sign in")`).AttrOr("href", ""); href != withRedirect("/sign-in", appURL) {
 		t.Errorf("Sign in goes to %q, want %q", href, withRedirect("/sign-in", appURL))
+	}
+	// Opened from an app's own "Sign out" link when already signed out,
+	// the page leads back to that app, not only to signing in again.
+	if href := pg.Doc.Find(`a:contains("Back to Portal")`).AttrOr("href", ""); href != appURL {
+		t.Errorf("Back to Portal goes to %q, want %q", href, appURL)
+	}
+	if n := b.get("/sign-out").Doc.Find(`a:contains("Back to")`).Length(); n != 0 {
+		t.Errorf("opened with no app to return to, the page has %d Back links, want none", n)
 	}
 
 	signUp(t, p, b, "ada@example.com", "")
