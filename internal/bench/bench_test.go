@@ -52,3 +52,38 @@ func TestPairedResultReportsTheMedianRound(t *testing.T) {
 		t.Errorf("no counted round: measured %q, want -", r.measured)
 	}
 }
+
+// A missed ratio on a host whose cores alone stay under the target says
+// so beside FAIL; a missed ratio the cores could have met is a plain FAIL,
+// and the verdict is never turned into a pass.
+func TestMissedRatioNamesTheCoresCeiling(t *testing.T) {
+	var out strings.Builder
+	printTable(&out, []result{
+		{metric: "capped", measured: "60%", pass: verdict(false), ceiling: 0.71, need: 0.80},
+		{metric: "portal's own", measured: "60%", pass: verdict(false), ceiling: 0.95, need: 0.80},
+		{metric: "met", measured: "85%", pass: verdict(true), ceiling: 0.71, need: 0.80},
+	})
+	lines := strings.Split(out.String(), "\n")
+	verdictOf := func(metric string) string {
+		for _, l := range lines {
+			if strings.HasPrefix(l, metric+" ") {
+				f := strings.Fields(l)
+				return strings.Join(f[len(f)-min(len(f), 4):], " ")
+			}
+		}
+		t.Fatalf("no row for %q in\n%s", metric, out.String())
+		return ""
+	}
+	if v := verdictOf("capped"); !strings.HasSuffix(v, "FAIL (cores reach 71%)") {
+		t.Errorf("capped: %q, want FAIL (cores reach 71%%)", v)
+	}
+	if v := verdictOf("portal's own"); !strings.HasSuffix(v, "- FAIL") {
+		t.Errorf("portal's own miss: %q, want a plain FAIL", v)
+	}
+	if v := verdictOf("met"); !strings.HasSuffix(v, "PASS") {
+		t.Errorf("met: %q, want PASS", v)
+	}
+	if !strings.Contains(out.String(), "2 target(s) missed.") || !strings.Contains(out.String(), "any server") {
+		t.Errorf("footer:\n%s\nwant two missed and the note on the cores' scaling", out.String())
+	}
+}

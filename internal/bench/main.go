@@ -147,6 +147,12 @@ type result struct {
 	others   float64 // cores other processes used during the timed window
 
 	boundNoisy bool // the bound was timed under other load
+	// ceiling, for a ratio to a bound, is what the bound's operation
+	// alone reaches with every core at once, as a fraction of the bound
+	// (the cores' own scaling); need is the ratio the target asks. A
+	// ceiling under need means no server could meet the target on this
+	// host: the verdict says so beside FAIL.
+	ceiling, need float64
 }
 
 func verdict(ok bool) *bool { return &ok }
@@ -161,7 +167,7 @@ func printTable(out io.Writer, rs []result) {
 	fmt.Fprintln(out, "\nRESULTS")
 	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "metric\tmeasured\ttarget\tbound / reference\tother load\tverdict")
-	failed, unsure := 0, 0
+	failed, unsure, capped := 0, 0, false
 	for _, r := range rs {
 		v := "info"
 		switch {
@@ -174,6 +180,8 @@ func printTable(out io.Writer, rs []result) {
 			v = "PASS"
 		case r.others >= noisy:
 			v, failed = "FAIL (disturbed)", failed+1
+		case r.ceiling > 0 && r.ceiling < r.need:
+			v, failed, capped = fmt.Sprintf("FAIL (cores reach %.0f%%)", 100*r.ceiling), failed+1, true
 		default:
 			v, failed = "FAIL", failed+1
 		}
@@ -192,6 +200,11 @@ func printTable(out io.Writer, rs []result) {
 	}
 	if unsure > 0 {
 		fmt.Fprintf(out, "%d target(s) without a verdict: run again on a quieter machine.\n", unsure)
+	}
+	if capped {
+		fmt.Fprintln(out, "cores reach N%: the operation alone, on every core at once and with no HTTP, reached only N% of the")
+		fmt.Fprintln(out, "bound (cores × one operation alone), under the target ratio: on this host the cores do not scale")
+		fmt.Fprintln(out, "enough for any server to meet it. Compare the portal with that figure (\"of what parallel … alone reaches\").")
 	}
 	fmt.Fprintln(out, "other load: CPU that processes other than the portal and this program (or the hypervisor) took during")
 	fmt.Fprintln(out, "the timed window or while timing a bound (for start-up and idle RSS: just before). A PASS under it")
