@@ -20,6 +20,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jonboulle/clockwork"
@@ -103,6 +104,11 @@ type Portal struct {
 	later   sync.WaitGroup
 	laterMu sync.Mutex
 	closed  bool
+	// shuttingDown is set when Serve's ctx ends: /readyz answers 503
+	// through the shutdown delay. endDelay, when closed, ends that delay
+	// early (EndDelayOn).
+	shuttingDown atomic.Bool
+	endDelay     <-chan struct{}
 }
 
 // laterTimeout bounds work left running after a request (an email).
@@ -503,7 +509,7 @@ func (p *Portal) wire(ctx context.Context, opt Options, ahead *token.PendingKey)
 	p.Handler, err = handlers.New(handlers.Deps{Config: cfg, Log: p.Log, Clock: clock, SignIn: in, SignUp: up, Codes: codes,
 		Providers: providers, Sealer: sealer, Social: soc, OAuthTokens: providerTokens,
 		Sessions: sessions, Signer: p.Signer, Redirects: policy, Users: st.Q, Outbox: outbox, Limiter: p.Limiter,
-		Ready: st.Ping, CookieKeys: secrets.cookieKeys, PasswordMin: minLen,
+		Ready: st.Ping, ShuttingDown: p.shuttingDown.Load, CookieKeys: secrets.cookieKeys, PasswordMin: minLen,
 		SecretKey: p.SecretKey, AdminRepo: st.Q, Webhooks: p.Webhooks,
 		Templates: templates,
 		AdminUsers: &admin.Users{Clock: clock, Repo: st.Q, InTx: store.Tx[admin.Repo](st), Sessions: sessions, UserAbilities: can,
@@ -595,8 +601,14 @@ func (p *Portal) Listen() (net.Listener, error) {
 // UseListener makes Serve use l (tests pass one bound to port 0).
 func (p *Portal) UseListener(l net.Listener) { p.listener = l }
 
-// Serve serves on the listener from Listen until ctx ends, then shuts down
-// gracefully. Background jobs run alongside.
+// EndDelayOn makes a closed c end PORTAL_SHUTDOWN_DELAY early: cmd/portal
+// closes it on a second SIGTERM or SIGINT, as whoever sends that wants the
+// portal gone now. Call it before Serve.
+func (p *Portal) EndDelayOn(c <-chan struct{}) { p.endDelay = c }
+
+// Serve serves on the listener from Listen until ctx ends; then /readyz
+// answers 503, it serves on for PORTAL_SHUTDOWN_DELAY (if any), and shuts
+// down gracefully. Background jobs run alongside.
 func (p *Portal) Serve(ctx context.Context) error {
 	if p.listener == nil {
 		if _, err := p.Listen(); err != nil {
@@ -626,6 +638,24 @@ func (p *Portal) Serve(ctx context.Context) error {
 	case err := <-errc:
 		return err
 	case <-ctx.Done():
+	}
+	p.shuttingDown.Store(true)
+	if delay := cfg.ShutdownDelay; delay > 0 {
+		// A load balancer (a Kubernetes Service) goes on sending requests
+		// for a few seconds after the signal, until it sees /readyz fail or
+		// the endpoint removed: serve them, rather than refuse connections.
+		p.Log.Info("shutting down: /readyz answers 503; serving on for the shutdown delay (PORTAL_SHUTDOWN_DELAY) "+
+			"so load balancers stop sending requests here first", "delay", delay)
+		wait := time.NewTimer(delay) // real time, as the balancer's
+		select {
+		case <-wait.C:
+		case <-p.endDelay:
+			wait.Stop()
+			p.Log.Info("shutting down: a second signal ended the shutdown delay early")
+		case err := <-errc:
+			wait.Stop()
+			return err
+		}
 	}
 	// Requests in flight finish: no answer can be written after the write
 	// timeout, so waiting that long lets every request that can still be
