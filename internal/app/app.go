@@ -224,6 +224,7 @@ func (p *Portal) wire(ctx context.Context, opt Options, ahead *token.PendingKey)
 				"origins", strings.Join(far, ","), "cookie_domain", cmp.Or(cfg.CookieDomain, base.Hostname()+" (host-only)"))
 		}
 	}
+	warnRisky(p.Log, cfg)
 	hasher := opt.Hasher
 	if hasher == nil {
 		hasher = password.NewHasher(password.DefaultParams, cfg.HashConcurrency, 0)
@@ -779,6 +780,34 @@ func newLogger(cfg *config.Config, w io.Writer) *slog.Logger {
 		return slog.New(slog.NewJSONHandler(w, opts))
 	}
 	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+// longTokenTTL is the longest PORTAL_SESSION_TOKEN_TTL production takes
+// without a warning. Clerk's tokens last 60 s; an app that verifies a token
+// without asking the portal accepts it until it expires, so a signed-out
+// or revoked session goes on working in apps for that long.
+const longTokenTTL = 5 * time.Minute
+
+// warnRisky logs at start-up, in production, each setting that weakens a
+// guard but may be deliberate, so not refused as the unsafe ones are
+// (config.Validate): one warning each, naming the setting, its value and
+// the risk.
+func warnRisky(log *slog.Logger, cfg *config.Config) {
+	if cfg.Dev() {
+		return
+	}
+	if cfg.WebhookAllowPrivate {
+		log.Warn("PORTAL_WEBHOOK_ALLOW_PRIVATE=true in production: webhook endpoints may be on loopback and private "+
+			"addresses, so whoever holds the secret key can make the portal send requests into your own network; "+
+			"set it to false unless an endpoint really is internal",
+			"setting", "PORTAL_WEBHOOK_ALLOW_PRIVATE", "value", "true")
+	}
+	if ttl := cfg.SessionTokenTTL; ttl > longTokenTTL {
+		log.Warn("PORTAL_SESSION_TOKEN_TTL is long for production: apps accept a session token until it expires, so a "+
+			"session signed out or revoked goes on working in them for up to that long; keep it at a few minutes or "+
+			"less (Clerk's is 60s)",
+			"setting", "PORTAL_SESSION_TOKEN_TTL", "value", ttl.String(), "warn_above", longTokenTTL.String())
+	}
 }
 
 // warnContrast logs each pair of the theme's colours that the pages paint
