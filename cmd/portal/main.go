@@ -161,7 +161,7 @@ func command(ctx context.Context, args []string, getenv func(string) string, env
 		fmt.Fprint(stdout, commands, config.Usage())
 		return nil
 	case "version":
-		fmt.Fprintln(stdout, readVersion(debug.ReadBuildInfo()))
+		fmt.Fprintln(stdout, currentVersion())
 		return nil
 	}
 	return fmt.Errorf("unknown command %q (try: portal help)", cmd)
@@ -188,7 +188,7 @@ func serve(ctx context.Context, cfg *config.Config, getenv func(string) string, 
 	// an idle portal stays small. Listening already, so /readyz answers.
 	go debug.FreeOSMemory()
 	p.Log.Info("portal is ready", append([]any{"open", cfg.BaseURL + "/sign-in", "listen", l.Addr().String(),
-		"env", cfg.Env, "database", p.Store.Dialect()}, readVersion(debug.ReadBuildInfo()).attrs()...)...)
+		"env", cfg.Env, "database", p.Store.Dialect()}, currentVersion().attrs()...)...)
 	if pk := cfg.PublishableKey(); pk != "" {
 		p.Log.Info("publishable key for Clerk's SDKs in relying apps", "publishable_key", pk)
 	}

@@ -10,9 +10,12 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"os/exec"
 	"os/signal"
+	"path/filepath"
 	"runtime"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -325,6 +328,80 @@ func TestVersion(t *testing.T) {
 	info = &debug.BuildInfo{GoVersion: "go1.26.10", Main: debug.Module{Version: "(devel)"}}
 	if got, want := readVersion(info, true).String(), "portal (devel), built with go1.26.10"; got != want {
 		t.Errorf("build without version control: %q, want %q", got, want)
+	}
+	// make build in a git worktree: Go could not read the repository, the
+	// Makefile stamped git describe's name.
+	if got, want := readVersion(info, true).stamped("v1.4.0-3-g2e721e4-dirty").String(),
+		"portal v1.4.0-3-g2e721e4-dirty, built with go1.26.10"; got != want {
+		t.Errorf("stamped build: %q, want %q", got, want)
+	}
+	if got := readVersion(info, true).stamped(""); got.Module != "(devel)" {
+		t.Errorf("nothing stamped: version %q, want Go's", got.Module)
+	}
+}
+
+// make build and make run stamp git describe's name for the tree with
+// -ldflags "-X main.version=…", which `portal version` then prints even
+// where Go says (devel): in this git worktree, with -buildvcs=false. Where
+// there is no .git (a tarball), they stamp nothing and Go's version
+// stands. The binary is built for real, so a renamed variable that the
+// linker would silently not set fails here.
+func TestMakeBuildStampsTheVersion(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
+	makeCmd, err := exec.LookPath("make")
+	if err != nil {
+		t.Skip("no make")
+	}
+	root, err := filepath.Abs("../..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dry := func(dir string) string {
+		cmd := exec.Command(makeCmd, "-n", "-s", "-f", filepath.Join(root, "Makefile"), "build")
+		cmd.Dir = dir
+		// The Makefile's own VERSION, not one this environment may give.
+		cmd.Env = slices.DeleteFunc(os.Environ(), func(kv string) bool { return strings.HasPrefix(kv, "VERSION=") })
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("make -n build in %s: %v\n%s", dir, err, out)
+		}
+		return string(out)
+	}
+	if _, err := os.Stat(filepath.Join(root, ".git")); err == nil {
+		if git, err := exec.LookPath("git"); err == nil {
+			cmd := exec.Command(git, "describe", "--tags", "--always", "--dirty")
+			cmd.Dir = root
+			described, err := cmd.Output()
+			if err != nil {
+				t.Fatalf("git describe: %v", err)
+			}
+			want := `-ldflags "-X main.version=` + strings.TrimSpace(string(described)) + `"`
+			if got := dry(root); !strings.Contains(got, want) {
+				t.Errorf("make build in the checkout runs %q, want it to pass %s", got, want)
+			}
+		}
+	}
+	if got := dry(t.TempDir()); strings.Contains(got, "-ldflags") || !strings.Contains(got, "build") {
+		t.Errorf("make build without .git runs %q, want a plain go build", got)
+	}
+
+	bin := filepath.Join(t.TempDir(), "portal")
+	goCmd, err := exec.LookPath("go")
+	if err != nil {
+		t.Skip("no go command")
+	}
+	build := exec.Command(goCmd, "build", "-buildvcs=false", "-ldflags", "-X main.version=v9.8.7-test", "-o", bin, ".")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	out, err := exec.Command(bin, "version").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(string(out), "portal v9.8.7-test, built with go") {
+		t.Errorf("portal version of a stamped build: %q", out)
 	}
 }
 
