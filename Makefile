@@ -22,15 +22,25 @@ CLERK_NPM := @clerk/backend@3.25.0 @clerk/express@2.1.70 express@5.3.0 jose@6.2.
 PORTAL_TEST_CLERK_MODULES ?= $(CACHE)/clerk-js/node_modules
 export PORTAL_TEST_CLERK_MODULES
 
+# The version `portal version` and the start-up log name: git describe's
+# (a tag, tag-N-gCOMMIT past one, or the commit; -dirty with uncommitted
+# changes), stamped by the linker. Go's own stamping says "(devel)" in a git
+# worktree or with -buildvcs=false. Empty where this is no git checkout (a
+# tarball; also when one sits inside another repository) or git is missing:
+# then nothing is stamped and Go's version stands. `make build VERSION=v1.2.3`
+# names it yourself.
+VERSION ?= $(shell [ -e .git ] && git describe --tags --always --dirty 2>/dev/null)
+VERSION_FLAGS := $(if $(VERSION),-ldflags "-X main.version=$(VERSION)")
+
 .PHONY: run test unit bench generate check-generated lint deps postgres chromium axe clerk-js build screenshots vulncheck
 
 ## run: start a development portal (SQLite under ./data, dev outbox, no configuration)
 run:
-	$(GO) run ./cmd/portal serve
+	$(GO) run $(VERSION_FLAGS) ./cmd/portal serve
 
 ## build: build the binary into bin/portal
 build:
-	$(GO) build -o bin/portal ./cmd/portal
+	$(GO) build $(VERSION_FLAGS) -o bin/portal ./cmd/portal
 
 ## test: everything — formatting and vet, generated code, known vulnerabilities, unit, store contract on SQLite and PostgreSQL, browser tests
 test: deps check-generated lint vulncheck

@@ -184,10 +184,14 @@ func (a *app) toAPIError(c echo.Context, err error) *apiError {
 			// but malformed stays form_param_format_invalid.
 			out.Code, out.Message = "form_param_missing", "is missing"
 		}
-		if e.Field != "" {
-			out.Meta = map[string]any{"param_name": e.Field}
+		if e.Field != "" || e.Item > 0 {
+			out.Meta = map[string]any{}
+			if e.Field != "" {
+				out.Meta["param_name"] = e.Field
+			}
 			if e.Item > 0 {
-				// Which element of a bulk array the field is of, from 0.
+				// Which element of a bulk array the refusal is about, from
+				// 0: the field's, or the item whose email failed.
 				out.Meta["index"] = e.Item - 1
 			}
 		}

@@ -76,6 +76,10 @@ type Deps struct {
 	Outbox      Outbox // nil unless the dev outbox is in use
 	Limiter     *ratelimit.Limiter
 	Ready       func(ctx context.Context) error
+	// ShuttingDown reports that the portal was told to stop and is only
+	// serving out its shutdown delay: /readyz then answers 503, so load
+	// balancers send no more requests here. nil = never.
+	ShuttingDown func() bool
 	// CookieKeys authenticate and encrypt the __client cookie (securecookie
 	// hash key, then block key; pairs may repeat for key rotation).
 	CookieKeys [][]byte

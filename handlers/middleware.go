@@ -196,6 +196,10 @@ const causeKey = "portal.cause"
 // noteCause records err as the cause of the message this request shows.
 func noteCause(c echo.Context, err error) { c.Set(causeKey, err) }
 
+// shuttingDownKey marks /readyz's 503 while the portal serves out its
+// shutdown delay: expected, so not a warning.
+const shuttingDownKey = "portal.shutting_down"
+
 // Logger writes one line per request. It logs the path without the query
 // string, which may carry codes and tokens, and never bodies, cookies or
 // Authorization (REQ-LOG-01). Paths are logged, so secrets must never travel
@@ -231,6 +235,8 @@ func Logger(log *slog.Logger) echo.MiddlewareFunc {
 				// A load balancer asks every few seconds: a line each
 				// would bury the requests of people.
 				level = slog.LevelDebug
+			case c.Get(shuttingDownKey) != nil:
+				// What the operator asked for: a line each, but no alarm.
 			case res.Status == http.StatusServiceUnavailable:
 				level = slog.LevelWarn
 			case res.Status >= 500:

@@ -72,8 +72,15 @@ func etagMatches(header, etag string) bool {
 // GET /healthz: the process is up.
 func (a *app) healthz(c echo.Context) error { return c.String(http.StatusOK, "ok") }
 
-// GET /readyz: the database answers.
+// GET /readyz: the database answers, and the portal is not shutting down.
+// While it serves out its shutdown delay it answers 503 "shutting down"
+// (logged at info: the operator asked for it), so that a load balancer or
+// Kubernetes takes it out of rotation before it stops taking connections.
 func (a *app) readyz(c echo.Context) error {
+	if a.ShuttingDown != nil && a.ShuttingDown() {
+		c.Set(shuttingDownKey, true)
+		return c.String(http.StatusServiceUnavailable, "shutting down")
+	}
 	ctx, cancel := context.WithTimeout(c.Request().Context(), 2*time.Second)
 	defer cancel()
 	if a.Ready != nil {

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/gorilla/sessions"
@@ -38,7 +39,30 @@ func (a *app) renderInvitations(c echo.Context, status int, actor org.Actor, ema
 		p.Invitations = append(p.Invitations, views.OrgInvitationRow{ID: inv.ID, Email: inv.Email,
 			RoleName: a.roleName(c, inv.Role), Expires: a.dayOf(c, inv.ExpireAt), Expired: !inv.Live(now)})
 	}
+	if notice != "" && c.QueryParam("notice") == "invited_unsent" {
+		if to := unsentTo(list, c.QueryParam("unsent")); len(to) > 0 {
+			p.Notice = a.t(c, "org.notice.invited_unsent_to", "Emails", strings.Join(to, ", "))
+		}
+	}
 	return render(c, status, views.OrgInvitationsPage(p))
+}
+
+// unsentTo is the addresses of the invitations in list, pending ones of
+// the organization shown, that ids (comma-separated, from the URL) names:
+// those whose email could not be sent. An ID of anything else names
+// nothing, so the URL cannot make the page say other addresses.
+func unsentTo(list []org.Invitation, ids string) []string {
+	named := map[string]bool{}
+	for _, id := range strings.Split(ids, ",") {
+		named[id] = true
+	}
+	var to []string
+	for _, inv := range list {
+		if named[inv.ID] {
+			to = append(to, inv.Email)
+		}
+	}
+	return to
 }
 
 // POST /organizations/:org_id/invitations: invite one or more addresses.
@@ -64,11 +88,24 @@ func (a *app) orgInvite(c echo.Context) error {
 		return c.Redirect(http.StatusSeeOther, afterPost("/organizations/"+c.Param("org_id")+"/invitations", "invited", form))
 	}
 	if len(made) > 0 && apperr.CodeOf(err) == apperr.Unavailable {
-		// Saved, but the mail server refused: "try again" would only say
-		// "already invited", so the list says what to do instead (Resend).
+		// Saved, but the mail server refused some: "try again" would only
+		// say "already invited", so the list says which were not emailed
+		// and what to do instead (Resend). The URL carries their IDs; the
+		// page names only pending invitations of this organization.
+		var unsent *org.UnsentError
+		var ids []string
+		if errors.As(err, &unsent) {
+			for _, inv := range unsent.Invitations {
+				ids = append(ids, inv.ID)
+			}
+		}
 		a.Log.WarnContext(c.Request().Context(), "organization invitation saved but not emailed", "err", err,
-			"request_id", RequestIDFrom(c.Request().Context()))
-		return c.Redirect(http.StatusSeeOther, afterPost("/organizations/"+c.Param("org_id")+"/invitations", "invited_unsent", form))
+			"invitations", strings.Join(ids, ","), "request_id", RequestIDFrom(c.Request().Context()))
+		to := afterPost("/organizations/"+c.Param("org_id")+"/invitations", "invited_unsent", form)
+		if len(ids) > 0 {
+			to += "&" + url.Values{"unsent": {strings.Join(ids, ",")}}.Encode()
+		}
+		return c.Redirect(http.StatusSeeOther, to)
 	}
 	if isRefusal(err) {
 		return a.orgRefused(c, actor, err)

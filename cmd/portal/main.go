@@ -161,7 +161,7 @@ func command(ctx context.Context, args []string, getenv func(string) string, env
 		fmt.Fprint(stdout, commands, config.Usage())
 		return nil
 	case "version":
-		fmt.Fprintln(stdout, readVersion(debug.ReadBuildInfo()))
+		fmt.Fprintln(stdout, currentVersion())
 		return nil
 	}
 	return fmt.Errorf("unknown command %q (try: portal help)", cmd)
@@ -180,12 +180,15 @@ func serve(ctx context.Context, cfg *config.Config, getenv func(string) string, 
 	if err != nil {
 		return err
 	}
+	second, unwatch := secondSignal(ctx)
+	defer unwatch()
+	p.EndDelayOn(second)
 	// Start-up (migrations, catalogs, themes, templates) leaves garbage
 	// the runtime would return to the OS only slowly; hand it back now, so
 	// an idle portal stays small. Listening already, so /readyz answers.
 	go debug.FreeOSMemory()
 	p.Log.Info("portal is ready", append([]any{"open", cfg.BaseURL + "/sign-in", "listen", l.Addr().String(),
-		"env", cfg.Env, "database", p.Store.Dialect()}, readVersion(debug.ReadBuildInfo()).attrs()...)...)
+		"env", cfg.Env, "database", p.Store.Dialect()}, currentVersion().attrs()...)...)
 	if pk := cfg.PublishableKey(); pk != "" {
 		p.Log.Info("publishable key for Clerk's SDKs in relying apps", "publishable_key", pk)
 	}
@@ -212,6 +215,39 @@ func serve(ctx context.Context, cfg *config.Config, getenv func(string) string, 
 		}
 	}
 	return p.Serve(ctx)
+}
+
+// secondSignal returns a channel closed when the process has received
+// SIGINT or SIGTERM twice: the first (the one main turns into ctx ending)
+// begins shutting down, and a second, sent during PORTAL_SHUTDOWN_DELAY,
+// ends the delay (a person pressing Ctrl-C again, an orchestrator that
+// will not wait). A ctx already ended counts as the first. unwatch stops
+// watching.
+func secondSignal(ctx context.Context) (second <-chan struct{}, unwatch func()) {
+	seen := 0
+	if ctx.Err() != nil { // before watching: that signal is not among sigs
+		seen = 1
+	}
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	c, done := make(chan struct{}), make(chan struct{})
+	go func() {
+		for {
+			select {
+			case <-sigs:
+				if seen++; seen == 2 {
+					close(c)
+					return
+				}
+			case <-done:
+				return
+			}
+		}
+	}()
+	return c, func() {
+		signal.Stop(sigs)
+		close(done)
+	}
 }
 
 // elsewhere warns when a development portal's base URL names this machine

@@ -10,10 +10,15 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
 	"runtime"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -324,6 +329,80 @@ func TestVersion(t *testing.T) {
 	if got, want := readVersion(info, true).String(), "portal (devel), built with go1.26.10"; got != want {
 		t.Errorf("build without version control: %q, want %q", got, want)
 	}
+	// make build in a git worktree: Go could not read the repository, the
+	// Makefile stamped git describe's name.
+	if got, want := readVersion(info, true).stamped("v1.4.0-3-g2e721e4-dirty").String(),
+		"portal v1.4.0-3-g2e721e4-dirty, built with go1.26.10"; got != want {
+		t.Errorf("stamped build: %q, want %q", got, want)
+	}
+	if got := readVersion(info, true).stamped(""); got.Module != "(devel)" {
+		t.Errorf("nothing stamped: version %q, want Go's", got.Module)
+	}
+}
+
+// make build and make run stamp git describe's name for the tree with
+// -ldflags "-X main.version=…", which `portal version` then prints even
+// where Go says (devel): in this git worktree, with -buildvcs=false. Where
+// there is no .git (a tarball), they stamp nothing and Go's version
+// stands. The binary is built for real, so a renamed variable that the
+// linker would silently not set fails here.
+func TestMakeBuildStampsTheVersion(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
+	makeCmd, err := exec.LookPath("make")
+	if err != nil {
+		t.Skip("no make")
+	}
+	root, err := filepath.Abs("../..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dry := func(dir string) string {
+		cmd := exec.Command(makeCmd, "-n", "-s", "-f", filepath.Join(root, "Makefile"), "build")
+		cmd.Dir = dir
+		// The Makefile's own VERSION, not one this environment may give.
+		cmd.Env = slices.DeleteFunc(os.Environ(), func(kv string) bool { return strings.HasPrefix(kv, "VERSION=") })
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("make -n build in %s: %v\n%s", dir, err, out)
+		}
+		return string(out)
+	}
+	if _, err := os.Stat(filepath.Join(root, ".git")); err == nil {
+		if git, err := exec.LookPath("git"); err == nil {
+			cmd := exec.Command(git, "describe", "--tags", "--always", "--dirty")
+			cmd.Dir = root
+			described, err := cmd.Output()
+			if err != nil {
+				t.Fatalf("git describe: %v", err)
+			}
+			want := `-ldflags "-X main.version=` + strings.TrimSpace(string(described)) + `"`
+			if got := dry(root); !strings.Contains(got, want) {
+				t.Errorf("make build in the checkout runs %q, want it to pass %s", got, want)
+			}
+		}
+	}
+	if got := dry(t.TempDir()); strings.Contains(got, "-ldflags") || !strings.Contains(got, "build") {
+		t.Errorf("make build without .git runs %q, want a plain go build", got)
+	}
+
+	bin := filepath.Join(t.TempDir(), "portal")
+	goCmd, err := exec.LookPath("go")
+	if err != nil {
+		t.Skip("no go command")
+	}
+	build := exec.Command(goCmd, "build", "-buildvcs=false", "-ldflags", "-X main.version=v9.8.7-test", "-o", bin, ".")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	out, err := exec.Command(bin, "version").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(string(out), "portal v9.8.7-test, built with go") {
+		t.Errorf("portal version of a stamped build: %q", out)
+	}
 }
 
 // Asking for help, however it is asked, prints the commands and the
@@ -419,4 +498,123 @@ func TestShutdownLetsRequestsInFlightFinish(t *testing.T) {
 			}
 		}
 	}
+}
+
+// With PORTAL_SHUTDOWN_DELAY, SIGTERM does not close the door at once: a
+// load balancer or a Kubernetes Service goes on routing requests here for a
+// few seconds. First /readyz answers 503 "shutting down", so the balancer
+// takes the machine out, while pages are still served on new connections
+// and /healthz stays 200 (the process is well: no restart); then, when the
+// delay is over, the graceful shutdown runs as before. A second SIGTERM
+// during the delay ends it at once (a person pressing Ctrl-C again, an
+// orchestrator that will not wait).
+func TestShutdownDelayKeepsServingWhileReadyzSaysShuttingDown(t *testing.T) {
+	restoreGC(t)
+	start := func(t *testing.T, ctx context.Context, delay string) (base string, logs *syncBuffer, done chan error) {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		addr := l.Addr().String()
+		l.Close()
+		getenv, environ := envOf(map[string]string{
+			"PORTAL_DATABASE_URL":   "sqlite:" + t.TempDir() + "/p.db",
+			"PORTAL_ADDR":           addr,
+			"PORTAL_BASE_URL":       "http://localhost:" + addr[strings.LastIndex(addr, ":")+1:],
+			"PORTAL_SHUTDOWN_DELAY": delay,
+		})
+		logs, done = &syncBuffer{}, make(chan error, 1)
+		go func() { done <- run(ctx, nil, getenv, environ, io.Discard, logs) }()
+		waitFor(t, "http://"+addr+"/readyz")
+		return "http://" + addr, logs, done
+	}
+	// Each request on a connection of its own: the listener still takes them.
+	fresh := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}, Timeout: 10 * time.Second}
+	get := func(t *testing.T, url string) (int, string) {
+		t.Helper()
+		res, err := fresh.Get(url)
+		if err != nil {
+			t.Fatalf("GET %s while shutting down: %v", url, err)
+		}
+		defer res.Body.Close()
+		b, _ := io.ReadAll(res.Body)
+		return res.StatusCode, string(b)
+	}
+	// draining waits for /readyz to turn 503 and checks what is served then.
+	draining := func(t *testing.T, base string, done chan error) {
+		t.Helper()
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			status, body := get(t, base+"/readyz")
+			if status == http.StatusServiceUnavailable {
+				if body != "shutting down" {
+					t.Errorf("/readyz while shutting down: %q, want it to say so", body)
+				}
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("/readyz still %d %q after the signal", status, body)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		if status, body := get(t, base+"/healthz"); status != http.StatusOK || body != "ok" {
+			t.Errorf("/healthz during the shutdown delay: %d %q, want 200 ok", status, body)
+		}
+		if status, body := get(t, base+"/sign-in"); status != http.StatusOK || !strings.Contains(body, "<form") {
+			t.Errorf("/sign-in during the shutdown delay: %d, want the page", status)
+		}
+		select {
+		case err := <-done:
+			t.Fatalf("the portal stopped (%v) while /readyz said it was only shutting down", err)
+		default:
+		}
+	}
+	stopped := func(t *testing.T, base string, logs *syncBuffer, done chan error, within time.Duration, says ...string) {
+		t.Helper()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Errorf("serve ended with %v, want a clean stop", err)
+			}
+		case <-time.After(within):
+			t.Fatalf("still serving %v after the delay should have ended:\n%s", within, logs.String())
+		}
+		if c, err := net.DialTimeout("tcp", strings.TrimPrefix(base, "http://"), time.Second); err == nil {
+			c.Close()
+			t.Errorf("a connection was taken after the portal stopped")
+		}
+		for _, want := range append(says, "PORTAL_SHUTDOWN_DELAY", "no new connections", "stopped") {
+			if !strings.Contains(logs.String(), want) {
+				t.Errorf("the log does not say %q:\n%s", want, logs.String())
+			}
+		}
+	}
+
+	t.Run("the delay runs out", func(t *testing.T) {
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		base, logs, done := start(t, ctx, "3s")
+		cancel() // SIGTERM, as main makes it
+		draining(t, base, done)
+		stopped(t, base, logs, done, 30*time.Second)
+		if strings.Contains(logs.String(), "second signal") {
+			t.Errorf("the log speaks of a second signal that never came:\n%s", logs.String())
+		}
+	})
+
+	t.Run("a second SIGTERM ends it", func(t *testing.T) {
+		// Real signals, caught as main catches them; the delay is longer
+		// than the test waits, so only the second signal can end it.
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+		defer stop()
+		base, logs, done := start(t, ctx, "10m")
+		if err := syscall.Kill(os.Getpid(), syscall.SIGTERM); err != nil {
+			t.Fatal(err)
+		}
+		draining(t, base, done)
+		if err := syscall.Kill(os.Getpid(), syscall.SIGTERM); err != nil {
+			t.Fatal(err)
+		}
+		stopped(t, base, logs, done, 30*time.Second, "second signal")
+	})
 }

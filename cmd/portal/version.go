@@ -5,11 +5,26 @@ import (
 	"runtime/debug"
 )
 
+// version is what `make build` and `make run` stamp with -ldflags
+// "-X main.version=…": git describe --tags --always --dirty (v1.4.0,
+// v1.4.0-3-g2e721e4, 2e721e4-dirty), so a binary built in a git worktree
+// or with -buildvcs=false still says which it is. Empty when the build
+// did not stamp it (go install, a plain go build, a tarball without
+// .git). Only the linker writes it.
+var version string
+
+// currentVersion is this binary's version: the stamped one when the build
+// gave one, else the one Go recorded.
+func currentVersion() buildVersion {
+	return readVersion(debug.ReadBuildInfo()).stamped(version)
+}
+
 // buildVersion says which portal this is: the module version Go stamped
 // at build time (a release tag, or a pseudo-version naming the commit;
-// "(devel)" when built without version control information), the commit
-// it was built from and when that was, whether the tree had changes not
-// committed, and the Go version that built it.
+// "(devel)" when built without version control information) unless the
+// build stamped its own (version), the commit it was built from and when
+// that was, whether the tree had changes not committed, and the Go
+// version that built it.
 type buildVersion struct {
 	Module, Revision, Time string
 	Modified               bool
@@ -35,6 +50,16 @@ func readVersion(info *debug.BuildInfo, ok bool) buildVersion {
 		case "vcs.modified":
 			v.Modified = s.Value == "true"
 		}
+	}
+	return v
+}
+
+// stamped is v with the version the build stamped, when it did: git
+// describe's name for the tree wins over Go's, which is "(devel)" where Go
+// could not read the repository.
+func (v buildVersion) stamped(s string) buildVersion {
+	if s != "" {
+		v.Module = s
 	}
 	return v
 }

@@ -20,6 +20,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jonboulle/clockwork"
@@ -103,6 +104,11 @@ type Portal struct {
 	later   sync.WaitGroup
 	laterMu sync.Mutex
 	closed  bool
+	// shuttingDown is set when Serve's ctx ends: /readyz answers 503
+	// through the shutdown delay. endDelay, when closed, ends that delay
+	// early (EndDelayOn).
+	shuttingDown atomic.Bool
+	endDelay     <-chan struct{}
 }
 
 // laterTimeout bounds work left running after a request (an email).
@@ -218,6 +224,7 @@ func (p *Portal) wire(ctx context.Context, opt Options, ahead *token.PendingKey)
 				"origins", strings.Join(far, ","), "cookie_domain", cmp.Or(cfg.CookieDomain, base.Hostname()+" (host-only)"))
 		}
 	}
+	warnRisky(p.Log, cfg)
 	hasher := opt.Hasher
 	if hasher == nil {
 		hasher = password.NewHasher(password.DefaultParams, cfg.HashConcurrency, 0)
@@ -503,7 +510,7 @@ func (p *Portal) wire(ctx context.Context, opt Options, ahead *token.PendingKey)
 	p.Handler, err = handlers.New(handlers.Deps{Config: cfg, Log: p.Log, Clock: clock, SignIn: in, SignUp: up, Codes: codes,
 		Providers: providers, Sealer: sealer, Social: soc, OAuthTokens: providerTokens,
 		Sessions: sessions, Signer: p.Signer, Redirects: policy, Users: st.Q, Outbox: outbox, Limiter: p.Limiter,
-		Ready: st.Ping, CookieKeys: secrets.cookieKeys, PasswordMin: minLen,
+		Ready: st.Ping, ShuttingDown: p.shuttingDown.Load, CookieKeys: secrets.cookieKeys, PasswordMin: minLen,
 		SecretKey: p.SecretKey, AdminRepo: st.Q, Webhooks: p.Webhooks,
 		Templates: templates,
 		AdminUsers: &admin.Users{Clock: clock, Repo: st.Q, InTx: store.Tx[admin.Repo](st), Sessions: sessions, UserAbilities: can,
@@ -595,8 +602,14 @@ func (p *Portal) Listen() (net.Listener, error) {
 // UseListener makes Serve use l (tests pass one bound to port 0).
 func (p *Portal) UseListener(l net.Listener) { p.listener = l }
 
-// Serve serves on the listener from Listen until ctx ends, then shuts down
-// gracefully. Background jobs run alongside.
+// EndDelayOn makes a closed c end PORTAL_SHUTDOWN_DELAY early: cmd/portal
+// closes it on a second SIGTERM or SIGINT, as whoever sends that wants the
+// portal gone now. Call it before Serve.
+func (p *Portal) EndDelayOn(c <-chan struct{}) { p.endDelay = c }
+
+// Serve serves on the listener from Listen until ctx ends; then /readyz
+// answers 503, it serves on for PORTAL_SHUTDOWN_DELAY (if any), and shuts
+// down gracefully. Background jobs run alongside.
 func (p *Portal) Serve(ctx context.Context) error {
 	if p.listener == nil {
 		if _, err := p.Listen(); err != nil {
@@ -626,6 +639,24 @@ func (p *Portal) Serve(ctx context.Context) error {
 	case err := <-errc:
 		return err
 	case <-ctx.Done():
+	}
+	p.shuttingDown.Store(true)
+	if delay := cfg.ShutdownDelay; delay > 0 {
+		// A load balancer (a Kubernetes Service) goes on sending requests
+		// for a few seconds after the signal, until it sees /readyz fail or
+		// the endpoint removed: serve them, rather than refuse connections.
+		p.Log.Info("shutting down: /readyz answers 503; serving on for the shutdown delay (PORTAL_SHUTDOWN_DELAY) "+
+			"so load balancers stop sending requests here first", "delay", delay)
+		wait := time.NewTimer(delay) // real time, as the balancer's
+		select {
+		case <-wait.C:
+		case <-p.endDelay:
+			wait.Stop()
+			p.Log.Info("shutting down: a second signal ended the shutdown delay early")
+		case err := <-errc:
+			wait.Stop()
+			return err
+		}
 	}
 	// Requests in flight finish: no answer can be written after the write
 	// timeout, so waiting that long lets every request that can still be
@@ -749,6 +780,34 @@ func newLogger(cfg *config.Config, w io.Writer) *slog.Logger {
 		return slog.New(slog.NewJSONHandler(w, opts))
 	}
 	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+// longTokenTTL is the longest PORTAL_SESSION_TOKEN_TTL production takes
+// without a warning. Clerk's tokens last 60 s; an app that verifies a token
+// without asking the portal accepts it until it expires, so a signed-out
+// or revoked session goes on working in apps for that long.
+const longTokenTTL = 5 * time.Minute
+
+// warnRisky logs at start-up, in production, each setting that weakens a
+// guard but may be deliberate, so not refused as the unsafe ones are
+// (config.Validate): one warning each, naming the setting, its value and
+// the risk.
+func warnRisky(log *slog.Logger, cfg *config.Config) {
+	if cfg.Dev() {
+		return
+	}
+	if cfg.WebhookAllowPrivate {
+		log.Warn("PORTAL_WEBHOOK_ALLOW_PRIVATE=true in production: webhook endpoints may be on loopback and private "+
+			"addresses, so whoever holds the secret key can make the portal send requests into your own network; "+
+			"set it to false unless an endpoint really is internal",
+			"setting", "PORTAL_WEBHOOK_ALLOW_PRIVATE", "value", "true")
+	}
+	if ttl := cfg.SessionTokenTTL; ttl > longTokenTTL {
+		log.Warn("PORTAL_SESSION_TOKEN_TTL is long for production: apps accept a session token until it expires, so a "+
+			"session signed out or revoked goes on working in them for up to that long; keep it at a few minutes or "+
+			"less (Clerk's is 60s)",
+			"setting", "PORTAL_SESSION_TOKEN_TTL", "value", ttl.String(), "warn_above", longTokenTTL.String())
+	}
 }
 
 // warnContrast logs each pair of the theme's colours that the pages paint

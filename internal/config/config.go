@@ -135,6 +135,9 @@ type Config struct {
 	WriteTimeout      time.Duration
 	IdleTimeout       time.Duration
 	MaxBodyBytes      int64
+	// ShutdownDelay is how long a portal told to stop goes on serving,
+	// /readyz answering 503, before it stops taking connections; 0 = none.
+	ShutdownDelay time.Duration
 
 	PasskeyRPID              string   // empty = the base URL's host
 	PasskeyOrigins           []string // empty = the base URL's origin

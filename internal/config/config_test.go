@@ -156,6 +156,7 @@ func TestBadValuesNameTheirKey(t *testing.T) {
 		"PORTAL_REQUIRE_MFA":                {"PORTAL_REQUIRE_MFA": "maybe"},
 		"PORTAL_TRUSTED_PROXIES":            {"PORTAL_TRUSTED_PROXIES": "10.0.0.0/33"},
 		"PORTAL_MAX_BODY_BYTES":             {"PORTAL_MAX_BODY_BYTES": "1 parsec"},
+		"PORTAL_SHUTDOWN_DELAY":             {"PORTAL_SHUTDOWN_DELAY": "-5s"},
 		"PORTAL_SECRET_KEY":                 {"PORTAL_SECRET_KEY": "hunter2"},
 		"PORTAL_LOG_FORMAT":                 {"PORTAL_LOG_FORMAT": "xml"},
 		"PORTAL_OIDC_OKTA_CLIENT_ID":        {"PORTAL_OIDC_OKTA_ISSUER": "https://okta.example.com"},

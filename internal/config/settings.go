@@ -117,6 +117,7 @@ func Settings() []Setting {
 		setting("write_timeout", "30s", "HTTP server WriteTimeout", duration(func(c *Config) *time.Duration { return &c.WriteTimeout })),
 		setting("idle_timeout", "120s", "HTTP server IdleTimeout", duration(func(c *Config) *time.Duration { return &c.IdleTimeout })),
 		setting("max_body_bytes", "1MiB", "largest request body accepted (bytes, or with KiB/MiB suffix)", size(func(c *Config) *int64 { return &c.MaxBodyBytes })),
+		setting("shutdown_delay", "0", "on SIGTERM or SIGINT, how long /readyz answers 503 while the portal goes on serving, so a load balancer or Kubernetes stops sending it requests before it stops taking connections (e.g. 5s); a second signal ends the wait; 0 = stop taking connections at once", duration(func(c *Config) *time.Duration { return &c.ShutdownDelay })),
 		setting("passkey_rp_id", "", "WebAuthn relying party ID: the base URL's host or a parent domain of it (example.com lets passkeys work on every subdomain); empty = the base URL's host", str(func(c *Config) *string { return &c.PasskeyRPID })),
 		setting("passkey_origins", "", "comma-separated origins passkey ceremonies may come from, matched exactly; empty = the base URL's origin", list(func(c *Config) *[]string { return &c.PasskeyOrigins })),
 		setting("passkeys_max", "10", "passkeys one user may register", integer(func(c *Config) *int { return &c.PasskeysMax })),

@@ -412,6 +412,9 @@ func (c *Config) validateNumbers(p *problems) {
 			p.add("%s: must be a positive duration, got %s", key, d)
 		}
 	}
+	if c.ShutdownDelay < 0 {
+		p.add("PORTAL_SHUTDOWN_DELAY: must be 0 (stop taking connections at once) or a positive duration such as 5s, got %s", c.ShutdownDelay)
+	}
 	if c.SessionInactivityTimeout < 0 {
 		p.add("PORTAL_SESSION_INACTIVITY_TIMEOUT: must be 0 (off) or a positive duration")
 	}

@@ -663,7 +663,7 @@ func TestInvitationSavedButNotEmailed(t *testing.T) {
 	pg := ada.b.get("/organizations/" + acme.OrgID + "/invitations")
 	pg = ada.b.submit(pg, `form[action="/organizations/`+acme.OrgID+`/invitations"]`, map[string]string{"email_address": "zed@example.com"})
 	wantText(t, "after a refused email", pg, http.StatusOK,
-		"The invitations are saved, but the email couldn't be sent just now. Press Resend beside each in a moment.", "zed@example.com")
+		"The invitations are saved, but the email couldn't be sent just now to zed@example.com. Press Resend in the list below in a moment.")
 	if pg.URL.Path != "/organizations/"+acme.OrgID+"/invitations" {
 		t.Errorf("after inviting: at %s", pg.URL)
 	}

@@ -6,7 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"runtime/debug"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/portalhq/portal/internal/apperr"
@@ -106,8 +108,11 @@ func (s *Service) InviteEach(ctx context.Context, actor Actor, orgID string, ins
 func nthInvitation(err error, i, n int) error { return apperr.Nth(err, "Invitation", i, n) }
 
 // invite stores items, each with one cleaned address, in one transaction
-// with their events, then emails each its link. numbered names the item at
-// fault in a refusal.
+// with their events, then emails each its link, a few at once (sendAll).
+// numbered names the item at fault in a refusal. An email not sent is
+// *UnsentError beside the invitations (Invite), or, numbered (the bulk
+// request, all or none), the first such send's error naming its item,
+// with every invitation of the request withdrawn.
 func (s *Service) invite(ctx context.Context, actor Actor, orgID string, items []InviteInput, numbered bool) ([]Invitation, error) {
 	nth := func(err error, i int) error {
 		if numbered {
@@ -186,28 +191,107 @@ func (s *Service) invite(ctx context.Context, actor Actor, orgID string, items [
 	if err != nil {
 		return nil, err
 	}
-	senders := map[string]sender{}
-	for i := range out {
-		from, ok := senders[inviters[i]]
-		if !ok {
-			from = s.sender(ctx, inviters[i])
-			senders[inviters[i]] = from
+	failed := s.sendAll(ctx, out, tickets, inviters, orgName)
+	for i, err := range failed {
+		if err == nil {
+			continue
 		}
-		if err := s.send(ctx, &out[i], tickets[i], orgName, from); err != nil {
-			if !numbered {
-				return out, err
+		if !numbered {
+			var unsent UnsentError
+			for j, err := range failed {
+				if err != nil {
+					unsent.Invitations = append(unsent.Invitations, out[j])
+					unsent.errs = append(unsent.errs, err)
+				}
 			}
-			// The Backend API's bulk request is all or none: an invitation
-			// not emailed could never be used, and left pending each would
-			// refuse the same request sent again. Withdraw them all.
-			if werr := s.withdraw(ctx, out); werr != nil {
-				return nil, errors.Join(err, werr)
-			}
-			return nil, err
+			return out, &unsent
 		}
+		// The Backend API's bulk request is all or none: an invitation
+		// not emailed could never be used, and left pending each would
+		// refuse the same request sent again. Withdraw them all, and name
+		// the first whose email failed, as a refusal names its item.
+		err = nthInvitation(err, i, len(out))
+		if werr := s.withdraw(ctx, out); werr != nil {
+			return nil, errors.Join(err, werr)
+		}
+		return nil, err
 	}
 	return out, nil
 }
+
+// sendAtOnce bounds the invitation emails one request sends at the same
+// time. One after another, ten addresses on a slow mail server (each send
+// may take half of PORTAL_WRITE_TIMEOUT) would run past the write timeout;
+// four at once fit, without opening so many connections that a mail
+// server limiting them per client turns some away.
+const sendAtOnce = 4
+
+// sendAll emails each of invs its link (tickets[i], from inviters[i]),
+// sendAtOnce at a time, and returns each send's error, nil where it went.
+// A panic in a send is raised again here, in the request's goroutine, where
+// the last-resort handler answers it as before.
+func (s *Service) sendAll(ctx context.Context, invs []Invitation, tickets, inviters []string, orgName string) []error {
+	from := make([]sender, len(invs))
+	senders := map[string]sender{}
+	for i := range invs {
+		f, ok := senders[inviters[i]]
+		if !ok {
+			f = s.sender(ctx, inviters[i])
+			senders[inviters[i]] = f
+		}
+		from[i] = f
+	}
+	errs := make([]error, len(invs))
+	var (
+		wg       sync.WaitGroup
+		slots    = make(chan struct{}, sendAtOnce)
+		mu       sync.Mutex
+		panicked any
+	)
+	for i := range invs {
+		wg.Go(func() {
+			slots <- struct{}{}
+			defer func() { <-slots }()
+			defer func() {
+				if r := recover(); r != nil {
+					mu.Lock()
+					if panicked == nil {
+						panicked = fmt.Sprintf("sending invitation %s: %v\n%s", invs[i].ID, r, debug.Stack())
+					}
+					mu.Unlock()
+				}
+			}()
+			errs[i] = s.send(ctx, &invs[i], tickets[i], orgName, from[i])
+		})
+	}
+	wg.Wait()
+	if panicked != nil {
+		panic(panicked)
+	}
+	return errs
+}
+
+// UnsentError is Invite's error when invitations were made but the email
+// of some could not be sent: Invitations are those, in the order given.
+// It is as each send's error is (apperr.Unavailable: "We couldn't send the
+// email just now."), so the invitations can be resent in a moment.
+type UnsentError struct {
+	Invitations []Invitation
+	errs        []error
+}
+
+// Error names each invitation not emailed (by ID: the log keeps no
+// addresses) with its send's error.
+func (e *UnsentError) Error() string {
+	each := make([]string, len(e.errs))
+	for i, err := range e.errs {
+		each[i] = e.Invitations[i].ID + ": " + err.Error()
+	}
+	return "invitation emails not sent: " + strings.Join(each, "; ")
+}
+
+// Unwrap gives each send's error, for errors.Is and errors.As (apperr.CodeOf).
+func (e *UnsentError) Unwrap() []error { return e.errs }
 
 // withdrawTimeout bounds withdrawing invitations whose emails could not
 // all be sent.

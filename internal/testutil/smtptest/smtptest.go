@@ -69,6 +69,28 @@ type Server struct {
 	refused map[string]bool
 	// password, when set, is the only one AUTH takes.
 	password string
+	// slow is how long DATA waits before it takes a message (Slow);
+	// inData counts the messages being taken now, and mostInData the
+	// most there have been at once.
+	slow               time.Duration
+	inData, mostInData int
+}
+
+// Slow makes the server take d to accept each message's data, as a mail
+// server under load or far away does; 0 makes it quick again.
+func (s *Server) Slow(d time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.slow = d
+}
+
+// MostAtOnce is the most messages the server has been taking at the same
+// time (in DATA, over separate connections): 1 when they came one after
+// another. With Slow, sends that overlap at all show here.
+func (s *Server) MostAtOnce() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.mostInData
 }
 
 // Refuse makes the server refuse mail to addr (550 at RCPT), as a mail
@@ -254,10 +276,21 @@ func (s *session) Rcpt(to string, _ *smtp.RcptOptions) error {
 }
 
 func (s *session) Data(r io.Reader) error {
+	s.srv.mu.Lock()
+	s.srv.inData++
+	s.srv.mostInData = max(s.srv.mostInData, s.srv.inData)
+	slow := s.srv.slow
+	s.srv.mu.Unlock()
+	defer func() {
+		s.srv.mu.Lock()
+		s.srv.inData--
+		s.srv.mu.Unlock()
+	}()
 	raw, err := io.ReadAll(r)
 	if err != nil {
 		return err
 	}
+	time.Sleep(slow)
 	_, isTLS := s.conn.TLSConnectionState()
 	m := Message{
 		From: s.from, To: slices.Clone(s.to), Data: raw,

@@ -65,3 +65,32 @@ func TestCode(t *testing.T) {
 		}
 	}
 }
+
+// A slowed server counts the messages it takes at the same time: one when
+// they come one after another, more when they overlap.
+func TestSlowCountsMessagesAtOnce(t *testing.T) {
+	s := Start(t)
+	s.Slow(200 * time.Millisecond)
+	send(t, s, "ada@example.com", "one")
+	send(t, s, "bob@example.com", "two")
+	if n := s.MostAtOnce(); n != 1 {
+		t.Fatalf("one after another: %d at once, want 1", n)
+	}
+	s.Slow(time.Second) // ample for the three to meet on a busy machine
+	done := make(chan struct{})
+	for _, to := range []string{"cy@example.com", "dee@example.com", "eve@example.com"} {
+		go func() {
+			defer func() { done <- struct{}{} }()
+			send(t, s, to, "together")
+		}()
+	}
+	for range 3 {
+		<-done
+	}
+	if n := s.MostAtOnce(); n < 2 || n > 3 {
+		t.Fatalf("three together: %d at once, want 2 or 3", n)
+	}
+	if n := len(s.Messages()); n != 5 {
+		t.Fatalf("%d messages, want 5", n)
+	}
+}

@@ -1,0 +1,85 @@
+package e2e
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/portalhq/portal/internal/testutil/portaltest"
+)
+
+// Inviting many people at once emails them a few at a time, not one after
+// another: ten addresses on a slow mail server, each send allowed half the
+// write timeout, would otherwise run past it. Every invitee gets their
+// email; the sends overlap, never more than four at once; and an address
+// the mail server refuses is the one named as not emailed, while the
+// others' emails arrive. From the organization's form, and from the
+// Backend API's bulk request, which stays all or none and names the item
+// whose email failed.
+func TestInvitationEmailsGoAFewAtATime(t *testing.T) {
+	p := portaltest.Start(t, portaltest.Options{})
+	ada := signedUp(t, p, "ada@example.com")
+	acme := ada.createOrg(t, p, "Acme")
+	p.SMTP.Slow(500 * time.Millisecond)
+
+	var guests []string
+	for i := range 10 {
+		guests = append(guests, fmt.Sprintf("guest%d@example.com", i))
+	}
+	p.SMTP.Refuse("guest3@example.com")
+	pg := ada.b.get("/organizations/" + acme.OrgID + "/invitations")
+	pg = ada.b.submit(pg, `form[action="/organizations/`+acme.OrgID+`/invitations"]`,
+		map[string]string{"email_address": strings.Join(guests, ", ")})
+	wantText(t, "after inviting ten, one refused", pg, http.StatusOK,
+		"The invitations are saved, but the email couldn't be sent just now to guest3@example.com. Press Resend in the list below in a moment.")
+	for _, g := range guests {
+		if g == "guest3@example.com" {
+			continue
+		}
+		if link := p.SMTP.WaitFor(t, g, mailWait).Link(); !strings.Contains(link, "/accept-invitation?ticket=") {
+			t.Errorf("%s: invitation email link %q", g, link)
+		}
+	}
+	if n := p.SMTP.MostAtOnce(); n < 2 || n > 4 {
+		t.Errorf("the mail server took %d invitation emails at once, want them to overlap, four at most", n)
+	}
+	pending, err := p.Store.Q.ListPendingInvitations(t.Context(), acme.OrgID)
+	if err != nil || len(pending) != 10 {
+		t.Errorf("%d pending invitations (%v), want all ten saved", len(pending), err)
+	}
+
+	// The bulk request: all emailed but one, so none is left pending,
+	// and the answer names that one.
+	var items []map[string]any
+	for i := range 10 {
+		items = append(items, map[string]any{"email_address": fmt.Sprintf("bulk%d@example.com", i), "role": "org:member"})
+	}
+	p.SMTP.Refuse("bulk6@example.com")
+	path := "/v1/organizations/" + acme.OrgID + "/invitations/bulk"
+	r := apiCall(t, p, http.MethodPost, path, "Bearer "+p.SecretKey, items)
+	var e clerkErrors
+	if r.Status != http.StatusServiceUnavailable || json.Unmarshal(r.Body, &e) != nil || len(e.Errors) != 1 ||
+		e.Errors[0].Code != "service_unavailable" || !strings.HasPrefix(e.Errors[0].LongMessage, "Invitation 7 of 10: ") ||
+		e.Errors[0].Meta["index"] != float64(6) {
+		t.Errorf("bulk with bulk6's email refused: %d %s, want 503 naming invitation 7 (index 6)", r.Status, r.Body)
+	}
+	if after, err := p.Store.Q.ListPendingInvitations(t.Context(), acme.OrgID); err != nil || len(after) != 10 {
+		t.Errorf("%d pending invitations after the failed bulk request (%v), want the form's ten only", len(after), err)
+	}
+	p.SMTP.Accept("bulk6@example.com")
+	r = apiCall(t, p, http.MethodPost, path, "Bearer "+p.SecretKey, items)
+	if r.Status != http.StatusOK {
+		t.Fatalf("the same bulk request again: %d %s", r.Status, r.Body)
+	}
+	for i := range 10 {
+		if link := p.SMTP.WaitFor(t, fmt.Sprintf("bulk%d@example.com", i), mailWait).Link(); !strings.Contains(link, "/accept-invitation?ticket=") {
+			t.Errorf("bulk%d: invitation email link %q", i, link)
+		}
+	}
+	if n := p.SMTP.MostAtOnce(); n > 4 {
+		t.Errorf("the mail server took %d invitation emails at once, want four at most", n)
+	}
+}
