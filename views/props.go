@@ -1042,6 +1042,7 @@ type BackupCodesShown struct {
 	Page
 	Heading     string
 	Codes       []string
+	Account     string // whose codes: the account's address, username or number, for the file and the printout
 	ContinueURL string
 }
 
