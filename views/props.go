@@ -279,6 +279,10 @@ type SignUp struct {
 	// beside the address a code went to): it takes the focus unless a
 	// field has an error.
 	Focus string
+	// InvitedTo names the organization whose invitation brought the
+	// person here, and InvitedBy who sent it (either may be ""): the
+	// subtitle says what the account is for.
+	InvitedTo, InvitedBy string
 }
 
 // Captcha is a bot-protection widget: the element class the provider's
