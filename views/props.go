@@ -1072,3 +1072,11 @@ func unlessNotSent(notSent bool, subtitle string) string {
 	}
 	return subtitle
 }
+
+// LinkSignedIn is the page of a spent email link opened while signed in.
+type LinkSignedIn struct {
+	Page
+	Who         string // the account signed in: its address, username or number
+	ContinueURL string // on to the app the link was for, "" when it named none
+	AccountURL  string // the account page, "/user"
+}
