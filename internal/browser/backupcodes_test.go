@@ -23,8 +23,9 @@ import (
 // "Copied" (a live region); "Download" saves <app>-backup-codes.txt with a
 // line saying whose codes they are; "Print" prints, and the printout holds
 // the codes and that line without the buttons and links. Nothing is sent
-// anywhere while doing so: no request leaves the page. Without scripts the
-// buttons are not there and the codes are text to select.
+// anywhere while doing so: no request leaves the page. The page passes axe
+// and fits 320 px. Without scripts the buttons are not there and the codes
+// are text to select.
 func TestBackupCodesCopyDownloadPrint(t *testing.T) {
 	t.Parallel()
 	w := start(t, nil)
@@ -43,6 +44,19 @@ func TestBackupCodesCopyDownloadPrint(t *testing.T) {
 	if strings.Count(codes, "\n") < 4 {
 		b.fatalf("backup codes listed: %q", codes)
 	}
+
+	// The page with its buttons: axe finds nothing serious, and at 320 px
+	// nothing scrolls sideways.
+	for _, v := range b.axe(axeScript(t)) {
+		if v.blocking() {
+			t.Errorf("axe: %s", v)
+		}
+	}
+	b.do("320 px viewport", chromedp.EmulateViewport(narrowWidth, narrowHeight))
+	if wide := b.eval(overflowScript); wide != "" {
+		t.Errorf("the backup codes page scrolls sideways at %d px: %s", narrowWidth, wide)
+	}
+	b.do("desktop viewport", chromedp.EmulateViewport(desktopWidth, desktopHeight))
 
 	// From here on, no request may leave the page.
 	var mu sync.Mutex
