@@ -201,7 +201,7 @@ func (a *app) userVerifyEmailPage(c echo.Context) error {
 	}
 	tok := c.QueryParam("token")
 	if _, err := a.Account.PeekLink(c.Request().Context(), sess, tok); err != nil {
-		return a.verifyLinkFailed(c, err)
+		return a.verifyLinkFailed(c, err, sess, tok)
 	}
 	p := views.LinkConfirm{Page: a.page(c, a.t(c, "signup.verify_title_email")), Action: "/user/verify-email", Token: tok,
 		Heading: a.t(c, "link.verify_heading"), Button: a.t(c, "link.verify_button"),
@@ -220,15 +220,24 @@ func (a *app) userVerifyEmail(c echo.Context) error {
 	i, err := a.Account.ConfirmLink(c.Request().Context(), sess, c.FormValue("token"))
 	a.logAttempt(c, stepIdentifier, flow.EmailLink, sessionUser(sess), err)
 	if err != nil {
-		return a.verifyLinkFailed(c, err)
+		return a.verifyLinkFailed(c, err, sess, c.FormValue("token"))
 	}
 	return c.Redirect(http.StatusSeeOther, addedURL(i.Kind))
 }
 
-func (a *app) verifyLinkFailed(c echo.Context, err error) error {
+// verifyLinkFailed explains an unusable link to add an address. One used
+// already, that added its address to this account (in another tab, by a
+// first press), says the address is there: no new link is needed.
+func (a *app) verifyLinkFailed(c echo.Context, err error, sess *session.Session, tok string) error {
 	e, ok := apperr.As(err)
 	if !ok {
 		return err
+	}
+	if errors.Is(err, flow.ErrLinkUsed) {
+		if added := a.Account.AddedByLink(c.Request().Context(), sess, tok); added != "" {
+			return a.message(c, http.StatusOK, a.t(c, "link.verified_title"),
+				a.t(c, "account.identifiers.link_done_body", "Value", added), "/user", a.t(c, "account.go_to_account"))
+		}
 	}
 	status := statusOf(e.Code)
 	if errors.Is(err, flow.ErrLinkInvalid) {

@@ -3,6 +3,7 @@ package handlers
 import (
 	"errors"
 	"net/http"
+	"net/url"
 
 	"github.com/labstack/echo/v4"
 
@@ -20,11 +21,11 @@ func (a *app) linkPage(c echo.Context) error {
 	tok := c.QueryParam("token")
 	v, err := a.Codes.PeekLink(c.Request().Context(), a.SignIn.Repo, tok)
 	if err != nil {
-		return a.linkFailed(c, err)
+		return a.linkFailed(c, err, tok)
 	}
 	f, err := a.SignIn.Repo.FlowByID(c.Request().Context(), v.FlowID)
 	if err != nil {
-		return a.linkFailed(c, flow.ErrLinkExpired)
+		return a.linkFailed(c, flow.ErrLinkExpired, tok)
 	}
 	p := views.LinkConfirm{Page: a.page(c, a.t(c, "button.sign_in")), Action: "/v1/verify", Token: tok,
 		Button: a.t(c, "button.sign_in"), Body: a.t(c, "link.confirm_sign_in", "Target", v.Target)}
@@ -43,15 +44,16 @@ func (a *app) linkPage(c echo.Context) error {
 func (a *app) linkConfirm(c echo.Context) error {
 	c.Response().Header().Set("Referrer-Policy", "no-referrer")
 	ctx := c.Request().Context()
-	v, err := a.Codes.CheckLink(ctx, a.SignIn.Repo, c.FormValue("token"))
+	tok := c.FormValue("token")
+	v, err := a.Codes.CheckLink(ctx, a.SignIn.Repo, tok)
 	if err != nil {
 		a.logAttempt(c, stepFirstFactor, flow.EmailLink, "", err)
-		return a.linkFailed(c, err)
+		return a.linkFailed(c, err, tok)
 	}
 	f, err := a.SignIn.Repo.FlowByID(ctx, v.FlowID)
 	if err != nil {
 		a.logAttempt(c, stepFirstFactor, flow.EmailLink, "", flow.ErrLinkExpired)
-		return a.linkFailed(c, flow.ErrLinkExpired)
+		return a.linkFailed(c, flow.ErrLinkExpired, tok)
 	}
 	step := stepFirstFactor
 	if f.Kind == flow.SignUp {
@@ -74,7 +76,7 @@ func (a *app) linkConfirm(c echo.Context) error {
 	a.logAttempt(c, step, flow.EmailLink, f.UserID, err)
 	if err != nil {
 		if _, ok := apperr.As(err); ok {
-			return a.linkFailed(c, err)
+			return a.linkFailed(c, err, tok)
 		}
 		return err
 	}
@@ -97,14 +99,53 @@ func (a *app) linkConfirm(c echo.Context) error {
 }
 
 // linkFailed explains an unusable link and offers to ask for a new one.
-func (a *app) linkFailed(c echo.Context, err error) error {
+// A spent or expired link opened in a browser that is signed in needs no
+// new one (its work was done, in another tab or by a first press): the
+// person is told they are signed in and goes on from there.
+func (a *app) linkFailed(c echo.Context, err error, tok string) error {
 	e, ok := apperr.As(err)
 	if !ok {
 		return err
+	}
+	if errors.Is(err, flow.ErrLinkUsed) || errors.Is(err, flow.ErrLinkExpired) {
+		if done, err := a.signedInAlready(c, tok); done || err != nil {
+			return err
+		}
 	}
 	status := statusOf(e.Code)
 	if errors.Is(err, flow.ErrLinkInvalid) {
 		status = http.StatusBadRequest
 	}
 	return a.message(c, status, a.t(c, "page.link_unusable_title"), a.say(c, e), "/sign-in", a.t(c, "link.ask_new"))
+}
+
+// signedInAlready answers a spent link opened in a browser with a session:
+// "You're already signed in", with the way on to where the link led (the
+// app, through sign-in, which hands a signed-in browser straight back) and
+// to the account. done is false, and nothing is written, for a browser
+// without a session.
+func (a *app) signedInAlready(c echo.Context, tok string) (done bool, err error) {
+	ctx := c.Request().Context()
+	sess, err := a.current(c)
+	if err != nil || sess == nil {
+		return false, err
+	}
+	u, err := a.Users.UserByID(ctx, sess.UserID)
+	if errors.Is(err, apperr.ErrNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	p := views.LinkSignedIn{Page: a.page(c, a.t(c, "link.signed_in_title")),
+		Who: firstNonEmpty(u.PrimaryEmail(), u.Username(), a.displayPhone(u.PrimaryPhone()), u.FullName()), AccountURL: "/user"}
+	p.Page.NoReferrer = true // the token is in the URL of a GET
+	if id := a.Codes.LinkFlowID(ctx, a.SignIn.Repo, tok); id != "" {
+		if f, err := a.SignIn.Repo.FlowByID(ctx, id); err == nil && f.RedirectURL != "" {
+			if target, err := a.Redirects.CheckOrPortal(f.RedirectURL, a.base); err == nil {
+				p.ContinueURL = "/sign-in?" + url.Values{"redirect_url": {target.String()}}.Encode()
+			}
+		}
+	}
+	return true, render(c, http.StatusOK, views.LinkSignedInPage(p))
 }

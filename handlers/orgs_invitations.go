@@ -350,6 +350,23 @@ func (a *app) orgInvitedEmail(c echo.Context) string {
 	return inv.Email
 }
 
+// heldOrgInvitation names the organization of the live organization
+// invitation the browser keeps, and who sent it ("" when no name is on
+// file), so that sign-up can say what the new account is for; both ""
+// when the browser keeps none.
+func (a *app) heldOrgInvitation(c echo.Context) (orgName, inviter string) {
+	ticket := a.keptTicket(c, invitationCookie)
+	if a.Orgs == nil || ticket == "" {
+		return "", ""
+	}
+	ctx := c.Request().Context()
+	inv, o, err := a.Orgs.Lookup(ctx, ticket)
+	if err != nil {
+		return "", ""
+	}
+	return o.Name, a.Orgs.InviterName(ctx, inv)
+}
+
 // orgHandBack is what organizations add to handing a session back to an
 // app: an invitation kept while its invitee signed in or up is accepted
 // (the organization becomes active and its redirect URL the target), and

@@ -396,7 +396,7 @@ func (a *app) totpConfirm(c echo.Context) error {
 	if errors.Is(err, factors.ErrTOTPExists) {
 		// A second press, or a stale tab: the app is on, so say that (or
 		// go on) rather than ask to remove it.
-		return a.afterSecondFactor(c, nil, "", "totp-added", redirectURL)
+		return a.afterSecondFactor(c, u, nil, "", "totp-added", redirectURL)
 	}
 	if err != nil {
 		if e, ok := apperr.As(err); ok && e.Field == "code" {
@@ -404,12 +404,12 @@ func (a *app) totpConfirm(c echo.Context) error {
 		}
 		return a.securityFailed(c, u, err)
 	}
-	return a.afterSecondFactor(c, codes, a.t(c, "account.totp.on_heading"), "totp-added", redirectURL)
+	return a.afterSecondFactor(c, u, codes, a.t(c, "account.totp.on_heading"), "totp-added", redirectURL)
 }
 
-// afterSecondFactor shows the backup codes a first second factor brought,
-// once, or goes back to the list.
-func (a *app) afterSecondFactor(c echo.Context, codes []string, heading, done, redirectURL string) error {
+// afterSecondFactor shows the backup codes a first second factor brought
+// u, once, or goes back to the list.
+func (a *app) afterSecondFactor(c echo.Context, u *user.User, codes []string, heading, done, redirectURL string) error {
 	target := a.continueTarget(redirectURL)
 	if len(codes) == 0 {
 		if target != "" {
@@ -422,7 +422,7 @@ func (a *app) afterSecondFactor(c echo.Context, codes []string, heading, done, r
 		next = continueURL(target)
 	}
 	return render(c, http.StatusOK, views.BackupCodesPage(views.BackupCodesShown{Page: a.page(c, a.t(c, "account.backup.title")),
-		Heading: heading, Codes: codes, ContinueURL: next}))
+		Heading: heading, Codes: codes, Account: ticketAccount(u), ContinueURL: next}))
 }
 
 // GET and POST /user/security/totp/remove.
@@ -492,7 +492,7 @@ func (a *app) phoneEnable(c echo.Context) error {
 	if err != nil {
 		return a.confirmFailed(c, confirm, err)
 	}
-	return a.afterSecondFactor(c, codes, a.t(c, "account.sms.on_heading"), "phone-on", redirectURL)
+	return a.afterSecondFactor(c, u, codes, a.t(c, "account.sms.on_heading"), "phone-on", redirectURL)
 }
 
 // GET and POST /user/security/phone/remove.
@@ -537,5 +537,5 @@ func (a *app) backupCodes(c echo.Context) error {
 		return a.confirmFailed(c, confirm, err)
 	}
 	return render(c, http.StatusOK, views.BackupCodesPage(views.BackupCodesShown{Page: a.page(c, a.t(c, "account.backup.title")),
-		Heading: a.t(c, "account.backup.new_done"), Codes: codes, ContinueURL: securityPath}))
+		Heading: a.t(c, "account.backup.new_done"), Codes: codes, Account: ticketAccount(u), ContinueURL: securityPath}))
 }

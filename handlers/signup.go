@@ -51,6 +51,7 @@ func (a *app) invitationOnly(c echo.Context, q url.Values) error {
 
 func (a *app) renderSignUp(c echo.Context, status int, in signup.Form, q url.Values, errs views.Errors) error {
 	fs := a.SignUp.Fields
+	invitedTo, invitedBy := a.heldOrgInvitation(c)
 	return render(c, status, views.SignUpPage(views.SignUp{
 		Page: a.page(c, a.t(c, "signup.title")), Action: "/sign-up", Social: a.signUpSocial(c, q),
 		Email: in.Email, Phone: in.Phone, Username: in.Username, FirstName: in.FirstName, LastName: in.LastName,
@@ -61,7 +62,7 @@ func (a *app) renderSignUp(c echo.Context, status int, in signup.Form, q url.Val
 		ShowNames:    fs.Shown[signup.FieldFirstName] || fs.Shown[signup.FieldLastName], RequireNames: a.SignUp.RequireNames(),
 		PasswordMin: a.PasswordMin, Hidden: redirectHidden(q), Errors: errs, SignInURL: withRedirect("/sign-in", q),
 		Legal: a.legalBox(a.SignUp.LegalConsent, in.LegalAccepted), Captcha: a.captchaWidget(a.captchaExempt(c, in.Email)),
-		Focus: q.Get("focus")}))
+		Focus: q.Get("focus"), InvitedTo: invitedTo, InvitedBy: invitedBy}))
 }
 
 // legalBox is the consent box with the instance's documents when asked is

@@ -19,7 +19,7 @@ func readCSS(t *testing.T) string {
 }
 
 func TestEmbedsAssets(t *testing.T) {
-	for _, name := range []string{"portal.css", "favicon.svg", "wait.js", "resend.js", "password.js"} {
+	for _, name := range []string{"portal.css", "favicon.svg", "wait.js", "resend.js", "password.js", "backup.js", "orgnav.js"} {
 		if _, err := fs.Stat(FS, name); err != nil {
 			t.Errorf("%s not embedded: %v", name, err)
 		}
@@ -30,13 +30,13 @@ func TestEmbedsAssets(t *testing.T) {
 // CDNs). What a person waits for is the wire: /sign-in with everything it
 // loads, gzipped, stays under 40 KB (internal/browser's
 // TestSignInIsLightAndSelfContained). This ceiling on what is served (the
-// file less its comments), 20 KiB since the organization pages' invitations
-// and verified domains, keeps the one stylesheet every page loads from
-// growing unnoticed.
+// file less its comments), 22 KiB since the backup codes' buttons and
+// printout and the organization tabs that scroll on a phone, keeps the one
+// stylesheet every page loads from growing unnoticed.
 func TestStylesheetIsSmallAndSelfContained(t *testing.T) {
 	css := string(Stylesheet())
-	if len(css) >= 20<<10 {
-		t.Errorf("portal.css is served as %d bytes, want < 20 KiB (and the whole sign-in page on the wire under 40 KB)", len(css))
+	if len(css) >= 22<<10 {
+		t.Errorf("portal.css is served as %d bytes, want < 22 KiB (and the whole sign-in page on the wire under 40 KB)", len(css))
 	}
 	for _, bad := range []string{"@import", "url(", "http://", "https://"} {
 		if strings.Contains(css, bad) {

@@ -411,6 +411,12 @@ func signUpSubtitle(p SignUp) string {
 	if p.FlowID != "" {
 		return p.T("signup.continue_subtitle")
 	}
+	if p.InvitedTo != "" && p.InvitedBy != "" {
+		return p.T("signup.invited_org_from", "Inviter", p.InvitedBy, "Org", p.InvitedTo)
+	}
+	if p.InvitedTo != "" {
+		return p.T("signup.invited_org", "Org", p.InvitedTo)
+	}
 	return p.T("signup.subtitle")
 }
 

@@ -279,6 +279,10 @@ type SignUp struct {
 	// beside the address a code went to): it takes the focus unless a
 	// field has an error.
 	Focus string
+	// InvitedTo names the organization whose invitation brought the
+	// person here, and InvitedBy who sent it (either may be ""): the
+	// subtitle says what the account is for.
+	InvitedTo, InvitedBy string
 }
 
 // Captcha is a bot-protection widget: the element class the provider's
@@ -1046,6 +1050,7 @@ type BackupCodesShown struct {
 	Page
 	Heading     string
 	Codes       []string
+	Account     string // whose codes: the account's address, username or number, for the file and the printout
 	ContinueURL string
 }
 
@@ -1070,4 +1075,12 @@ func unlessNotSent(notSent bool, subtitle string) string {
 		return ""
 	}
 	return subtitle
+}
+
+// LinkSignedIn is the page of a spent email link opened while signed in.
+type LinkSignedIn struct {
+	Page
+	Who         string // the account signed in: its address, username or number
+	ContinueURL string // on to the app the link was for, "" when it named none
+	AccountURL  string // the account page, "/user"
 }

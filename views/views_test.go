@@ -76,6 +76,8 @@ func fullPages() map[string]templ.Component {
 		"home":       HomePage(Home{Page: page("Home"), Name: "Jo Doe", Email: "jo@example.com", AccountURL: "/user", SignOutURL: "/sign-out"}),
 		"home, impersonated": HomePage(Home{Page: impersonated(page("Home")), Name: "Jo Doe", Email: "jo@example.com",
 			SignOutURL: "/sign-out"}),
+		"link spent, signed in": LinkSignedInPage(LinkSignedIn{Page: page("Signed in"), Who: "jo@example.com",
+			ContinueURL: "/sign-in?redirect_url=x", AccountURL: "/user"}),
 		"message": MessagePage(Message{
 			Page: page("Not found"), Status: 404, Heading: "Page not found", Body: "There is nothing here.",
 			BackURL: "/", BackLabel: "Home", RequestID: "req_123",
@@ -179,7 +181,7 @@ func TestNoExternalResourcesOrScripts(t *testing.T) {
 				t.Errorf("external resource %q", u)
 			}
 		})
-		if doc.Find(`script:not([src="/static/passkeys.js"], [src="/static/resend.js"], [src="/static/password.js"]), style, [style]`).Length() != 0 ||
+		if doc.Find(`script:not([src="/static/passkeys.js"], [src="/static/resend.js"], [src="/static/password.js"], [src="/static/backup.js"], [src="/static/orgnav.js"]), style, [style]`).Length() != 0 ||
 			strings.TrimSpace(doc.Find("script").Text()) != "" {
 			t.Error("inline script or style")
 		}

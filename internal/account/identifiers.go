@@ -336,6 +336,25 @@ func (s *Service) PeekLink(ctx context.Context, sess *session.Session, token str
 	return f, nil
 }
 
+// AddedByLink is the address a spent email link added to the account sess
+// is signed in to, "" when the link is not one of that account's or did
+// not add its address (it expired first, or the addition was dropped):
+// opened again, a link whose work is done needs no new one.
+func (s *Service) AddedByLink(ctx context.Context, sess *session.Session, token string) string {
+	if sess == nil {
+		return ""
+	}
+	id := s.Codes.LinkFlowID(ctx, s.Repo, token)
+	if id == "" {
+		return ""
+	}
+	f, err := s.Repo.FlowByID(ctx, id)
+	if err != nil || f.Kind != KindAddIdentifier || f.UserID != sess.UserID || f.Status != flow.Complete {
+		return ""
+	}
+	return f.Identifier
+}
+
 // ConfirmLink uses an email link on the session that asked for it and adds
 // the address. Elsewhere it refuses: a person tricked into opening a link
 // for an address someone else typed must not attach it to that someone's

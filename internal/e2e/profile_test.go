@@ -126,7 +126,9 @@ func TestVerifyingAnAddedAddressAgain(t *testing.T) {
 
 // An emailed link adds the address only in the browser that asked for it:
 // a person tricked into opening a link for an address someone else typed
-// must not attach it to that someone's account.
+// must not attach it to that someone's account. Opened again once it
+// added the address, it says the address is there instead of asking for
+// a new link.
 func TestEmailLinkAddsOnlyInTheBrowserThatAsked(t *testing.T) {
 	p := portaltest.Start(t, portaltest.Options{})
 	b := newBrowser(t, p)
@@ -139,23 +141,30 @@ func TestEmailLinkAddsOnlyInTheBrowserThatAsked(t *testing.T) {
 		t.Fatalf("link %q", link)
 	}
 
-	for name, other := range map[string]*browser{"signed out": newBrowser(t, p), "another account": func() *browser {
-		o := newBrowser(t, p)
-		signUp(t, p, o, "mallory@example.com", "")
-		return o
-	}()} {
+	mallory := newBrowser(t, p)
+	signUp(t, p, mallory, "mallory@example.com", "")
+	for name, other := range map[string]*browser{"signed out": newBrowser(t, p), "another account": mallory} {
 		wantText(t, name, other.get(link), http.StatusForbidden, "Open this link in the browser where you added the address")
 	}
 	if u := userByEmail(t, p, "ada@example.com"); u.Has(user.Email, "ada@home.example") {
 		t.Fatal("the address was added from another browser")
 	}
 
-	pg = b.get(link)
-	wantText(t, "the link in the right browser", pg, http.StatusOK, "Verify your email address")
-	pg = b.submit(pg, linkVerifyForm, nil)
+	pg0 := b.get(link)
+	wantText(t, "the link in the right browser", pg0, http.StatusOK, "Verify your email address")
+	pg = b.submit(pg0, linkVerifyForm, nil)
 	wantText(t, "after confirming", pg, http.StatusOK, "The email address is verified")
 	wantVerified(t, p, user.Email, "ada@home.example")
-	wantText(t, "the link again", b.get(link), http.StatusGone, "already used")
+	// Opened again, its work is done: it says so rather than ask for a
+	// new link, GET and POST alike; to another account it was used.
+	for what, pg := range map[string]*page{"the link again": b.get(link), "its button again": b.submit(pg0, linkVerifyForm, nil)} {
+		wantText(t, what, pg, http.StatusOK, "Your email address is verified",
+			"ada@home.example is verified and on your account already, so this link isn't needed any more.")
+		if pg.Doc.Find(`footer a[href="/user"]`).Length() != 1 {
+			t.Errorf("%s: no way to the account:\n%s", what, pg.Body)
+		}
+	}
+	wantText(t, "the link in another account", mallory.get(link), http.StatusGone, "already used")
 }
 
 // The profile form changes names and username, keeps what was typed when a

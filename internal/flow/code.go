@@ -205,6 +205,20 @@ func (c *Codes) PeekLink(ctx context.Context, st CodeStore, token string) (*Veri
 	return v, nil
 }
 
+// LinkFlowID is the flow a link token was made for, whether or not the
+// link can still be used (spent, expired), "" for a token that names none:
+// the page about a spent link may still say where it led.
+func (c *Codes) LinkFlowID(ctx context.Context, st CodeStore, token string) string {
+	if len(token) < 40 || len(token) > 64 {
+		return ""
+	}
+	v, err := st.VerificationByHash(ctx, linkHash(token))
+	if err != nil || v == nil {
+		return ""
+	}
+	return v.FlowID
+}
+
 // Link errors, shown on a page that offers to ask for a new link.
 var (
 	ErrLinkInvalid = apperr.New(apperr.Invalid, "This link isn't valid. It may have been copied incompletely. Ask for a new one.").T("error.link.invalid")

@@ -1,0 +1,105 @@
+package browser
+
+import (
+	"encoding/json"
+	"net/url"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
+)
+
+// A common phone's width, where the organization tabs once broke onto two
+// lines.
+const phoneTabsWidth, phoneTabsHeight = 375, 667
+
+// tabsState says how the organization tabs lie: on how many lines, whether
+// they scroll sideways, whether the current tab and the focused one are
+// wholly in view, and whether the page itself is wider than the screen.
+const tabsState = `JSON.stringify((() => {
+	const nav = document.querySelector(".cl-orgNav"), box = nav.getBoundingClientRect();
+	const items = [...nav.querySelectorAll(".cl-orgNavItem")];
+	const inView = (el) => { const r = el.getBoundingClientRect(); return r.left >= box.left - 0.5 && r.right <= box.right + 0.5; };
+	const focused = document.activeElement;
+	return {
+		tabs: items.length,
+		lines: new Set(items.map(a => Math.round(a.getBoundingClientRect().top))).size,
+		scrolls: nav.scrollWidth > nav.clientWidth && ["auto", "scroll"].includes(getComputedStyle(nav).overflowX),
+		shaded: getComputedStyle(nav).backgroundImage.includes("radial-gradient"),
+		current: inView(nav.querySelector('[aria-current="page"]')),
+		focused: items.includes(focused) ? focused.textContent.trim() + (inView(focused) ? "" : " (out of view: " + JSON.stringify([box.left, box.right, focused.getBoundingClientRect().left, focused.getBoundingClientRect().right, nav.scrollLeft]) + ")") : "",
+		pageWide: document.documentElement.scrollWidth > document.documentElement.clientWidth,
+	};
+})())`
+
+type tabsLie struct {
+	Tabs, Lines              int
+	Scrolls, Shaded, Current bool
+	Focused                  string
+	PageWide                 bool
+}
+
+func (b *tab) tabs() tabsLie {
+	b.t.Helper()
+	var s tabsLie
+	if err := json.Unmarshal([]byte(b.eval(tabsState)), &s); err != nil {
+		b.fatalf("read the tabs: %v", err)
+	}
+	return s
+}
+
+// TestOrganizationTabsOnAPhone: at 375 px the organization tabs stay on
+// one line. Where they don't fit they scroll sideways, with a shadow at
+// the edge that has more; the current tab is in view when the page opens,
+// with scripts or without; and each tab the keyboard reaches comes into
+// view. The page itself never scrolls sideways.
+func TestOrganizationTabsOnAPhone(t *testing.T) {
+	t.Parallel()
+	w := start(t, nil)
+	ada := w.b
+	w.signUp()
+	ada.open(w.p.URL + "/create-organization?redirect_url=" + url.QueryEscape(w.app.URL))
+	ada.typeInto("name-field", "Acme")
+	ada.submit("create the organization", `form[action="/create-organization"]`)
+	orgID := ada.text("#org-id")
+
+	ada.do("375 px viewport", chromedp.EmulateViewport(phoneTabsWidth, phoneTabsHeight))
+	for _, page := range []string{"", "/members", "/invitations", "/requests"} {
+		ada.open(w.p.URL + "/organizations/" + orgID + page)
+		s := ada.tabs()
+		if s.Lines != 1 || !s.Current || s.PageWide {
+			ada.fatalf("at %d px, %s: tabs on %d lines, current tab in view %v, page wider than the screen %v",
+				phoneTabsWidth, "/organizations/…"+page, s.Lines, s.Current, s.PageWide)
+		}
+	}
+	// The requests page shows all four tabs, which a 375 px screen cannot
+	// hold: they scroll, shaded, and the last, current, one shows.
+	if s := ada.tabs(); s.Tabs != 4 || !s.Scrolls || !s.Shaded {
+		ada.fatalf("on the requests page at %d px: %+v, want 4 tabs scrolling sideways with a shadow", phoneTabsWidth, s)
+	}
+
+	// The keyboard: from the top of the page, each tab reached comes into
+	// view, the first (scrolled out of sight) included.
+	var reached []string
+	for i := 0; i < 12 && len(reached) < 4; i++ {
+		ada.do("press Tab", chromedp.KeyEvent(kb.Tab))
+		if f := ada.tabs().Focused; f != "" && (len(reached) == 0 || reached[len(reached)-1] != f) {
+			reached = append(reached, f)
+		}
+	}
+	if want := `["General","Members","Invitations","Requests"]`; jsonOf(reached) != want {
+		ada.fatalf("tabbing through the tabs reached %s, want %s, each in view", jsonOf(reached), want)
+	}
+
+	// Without scripts, the current tab still shows when the page opens.
+	ada.disableJavaScript()
+	ada.open(w.p.URL + "/organizations/" + orgID + "/requests")
+	if s := ada.tabs(); s.Lines != 1 || !s.Scrolls || !s.Current {
+		ada.fatalf("with JavaScript off, at %d px: %+v, want one line, scrolling, the current tab in view", phoneTabsWidth, s)
+	}
+}
+
+func jsonOf(v any) string {
+	b, _ := json.Marshal(v)
+	return string(b)
+}
