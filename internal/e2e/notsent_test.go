@@ -117,3 +117,52 @@ func TestSignInCodeOrLinkNotSentStaysOnTheIdentifier(t *testing.T) {
 		})
 	}
 }
+
+// REQ-RL-05 with the mail server down: a sign-up with an address that has
+// an account (whose owner's notice fails to go) reads exactly as one with
+// a new address (whose code fails to go), on the answer to the form and on
+// the verify page opened again, whether by code or by link; and no query
+// parameter makes a page say "not sent" for a code that went.
+func TestNotSentPagesDoNotRevealAccounts_REQ_RL_05(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		env  map[string]string
+	}{{"code", nil}, {"link", signUpLinkEnv}} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := portaltest.Start(t, portaltest.Options{Env: tc.env})
+			apiUser(t, p, knownEmail)
+			const newEmail = "newcomer@example.com"
+			p.SMTP.Refuse(knownEmail)
+			p.SMTP.Refuse(newEmail)
+			try := func(email string) (failed, again *page) {
+				b := newBrowser(t, p)
+				failed = signUpWith(b, map[string]string{"email_address": email, "password": goodPassword,
+					"first_name": "Eve"}, appURL)
+				flowID := failed.Doc.Find(`input[name=sign_up]`).First().AttrOr("value", "")
+				if flowID == "" {
+					t.Fatalf("%s: no sign-up on the page:\n%s", email, failed.text())
+				}
+				path := "/sign-up/verify-email-address?sign_up="
+				return failed, b.get(path + flowID)
+			}
+			kf, ka := try(knownEmail)
+			nf, na := try(newEmail)
+			if nf.Status != http.StatusServiceUnavailable {
+				t.Errorf("the new address's sign-up: status %d, want 503 (the email failed)", nf.Status)
+			}
+			sameAnswer(t, "the form's answer, mail server down", kf, nf, knownEmail, newEmail)
+			sameAnswer(t, "the verify page opened again, mail server down", ka, na, knownEmail, newEmail)
+			wantNoSentClaim(t, "the new address's page", na)
+
+			// A sent code is announced as sent whatever the URL adds.
+			p.SMTP.Accept(newEmail)
+			b := newBrowser(t, p)
+			sent := signUpWith(b, map[string]string{"email_address": newEmail, "password": goodPassword,
+				"first_name": "Eve"}, appURL)
+			forced := b.get(sent.URL.RequestURI() + "&not_sent=1&notice=not_sent&error=not_sent")
+			if strings.Contains(forced.text(), "couldn't") {
+				t.Errorf("query parameters made the page say nothing was sent:\n%s", forced.text())
+			}
+		})
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -81,5 +82,40 @@ func TestInvitationEmailsGoAFewAtATime(t *testing.T) {
 	}
 	if n := p.SMTP.MostAtOnce(); n > 4 {
 		t.Errorf("the mail server took %d invitation emails at once, want four at most", n)
+	}
+}
+
+// The "not emailed" notice names addresses from the IDs in its URL, which
+// anyone can write: only pending invitations of the organization on the
+// page, which its viewer may see, are named. Another organization's
+// invitation ID names nothing, and that organization's page stays closed
+// to whoever is not its member (REQ-AC-02, REQ-AC-05); text in the URL is
+// never shown.
+func TestUnsentNoticeNamesOnlyThisOrganizationsInvitations_REQ_AC_05(t *testing.T) {
+	p := portaltest.Start(t, portaltest.Options{})
+	ada := signedUp(t, p, "ada@example.com")
+	acme := ada.createOrg(t, p, "Acme")
+	p.SMTP.Refuse("secret-guest@example.com")
+	pg := ada.b.get("/organizations/" + acme.OrgID + "/invitations")
+	pg = ada.b.submit(pg, `form[action="/organizations/`+acme.OrgID+`/invitations"]`,
+		map[string]string{"email_address": "secret-guest@example.com"})
+	wantText(t, "Acme's invitation not emailed", pg, http.StatusOK, "secret-guest@example.com")
+	ids := pg.URL.Query().Get("unsent")
+	if ids == "" {
+		t.Fatalf("no unsent IDs in %s", pg.URL)
+	}
+
+	eve := signedUp(t, p, "eve@example.com")
+	evil := eve.createOrg(t, p, "Evil")
+	for _, q := range []string{ids, ids + ",<b>Send your password to eve</b>", "<script>alert(1)</script>"} {
+		crafted := eve.b.get("/organizations/" + evil.OrgID + "/invitations?notice=invited_unsent&unsent=" + url.QueryEscape(q))
+		if strings.Contains(crafted.Body, "secret-guest") || strings.Contains(crafted.Body, "Send your password") ||
+			strings.Contains(crafted.Body, "<script>alert") {
+			t.Errorf("Evil's page with unsent=%q shows another organization's address or the URL's text:\n%s", q, crafted.text())
+		}
+	}
+	other := eve.b.get("/organizations/" + acme.OrgID + "/invitations?notice=invited_unsent&unsent=" + url.QueryEscape(ids))
+	if other.Status < 400 || strings.Contains(other.Body, "secret-guest") {
+		t.Errorf("Acme's invitations page for a non-member: status %d:\n%s", other.Status, other.text())
 	}
 }

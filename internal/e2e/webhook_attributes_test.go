@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/portalhq/portal/internal/testutil/portaltest"
 	"github.com/portalhq/portal/internal/webhook"
@@ -55,5 +56,49 @@ func TestWebhooksSayWhichRequestMadeTheChange(t *testing.T) {
 	}
 	if r := created("grace@example.com").Attributes.HTTPRequest; r.ClientIP != "127.0.0.1" || !strings.HasPrefix(r.UserAgent, "Go-http-client/") {
 		t.Errorf("the Backend API's user: http_request %+v, want the app server's 127.0.0.1 and Go's User-Agent", r)
+	}
+}
+
+// A User-Agent is the client's to fill, and HTTP lets it carry bytes that
+// are not UTF-8 (Latin-1 from an old client, or on purpose). PostgreSQL
+// refuses such text, so kept as sent it would fail the event's insert and
+// with it the change itself: nobody with such a browser could sign up or
+// in (REQ-LOG-02: a failure of ours, not the user's). The event keeps the
+// header as valid UTF-8, and the sign-up goes through.
+func TestAUserAgentThatIsNotUTF8DoesNotFailTheChange_REQ_RL_06(t *testing.T) {
+	recv := startWebhookReceiver(t)
+	p := portaltest.Start(t, portaltest.Options{Postgres: true, Env: map[string]string{
+		"PORTAL_WEBHOOK_URL": recv.URL, "PORTAL_WEBHOOK_SECRET": webhook.NewSecret(),
+		"PORTAL_WEBHOOK_ALLOW_PRIVATE": "true"}})
+
+	b := newBrowser(t, p)
+	// No trusted proxy is configured: the X-Forwarded-For the client
+	// wrote is not where it came from (REQ-RL-06).
+	b.header = http.Header{"User-Agent": {"Mozilla/5.0 (Caf\xe9; \xff\xfe)"}, "X-Forwarded-For": {"203.0.113.7"}}
+	if done := signUp(t, p, b, "ada@example.com", ""); done.Status >= 400 {
+		t.Fatalf("sign-up from a browser whose User-Agent is not UTF-8: status %d:\n%s", done.Status, done.text())
+	}
+	var ua, ip string
+	recv.await(t, "user.created", func(d delivered) bool {
+		var env struct {
+			Type       string `json:"type"`
+			Attributes struct {
+				HTTPRequest struct {
+					ClientIP  string `json:"client_ip"`
+					UserAgent string `json:"user_agent"`
+				} `json:"http_request"`
+			} `json:"event_attributes"`
+		}
+		if json.Unmarshal([]byte(d.Body), &env) != nil || env.Type != "user.created" {
+			return false
+		}
+		ua, ip = env.Attributes.HTTPRequest.UserAgent, env.Attributes.HTTPRequest.ClientIP
+		return true
+	})
+	if !strings.HasPrefix(ua, "Mozilla/5.0 (Caf") || !utf8.ValidString(ua) {
+		t.Errorf("user.created's user_agent = %q, want the header as valid UTF-8", ua)
+	}
+	if ip != "127.0.0.1" {
+		t.Errorf("user.created's client_ip = %q, want the peer's 127.0.0.1, not the spoofed X-Forwarded-For", ip)
 	}
 }

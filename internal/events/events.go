@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/portalhq/portal/internal/id"
 )
@@ -64,11 +65,21 @@ const maxUserAgent = 512
 
 type requestKey struct{}
 
-// WithRequest returns ctx carrying r for the events written under it.
+// WithRequest returns ctx carrying r for the events written under it. The
+// User-Agent is kept as valid UTF-8 (a byte that is not becomes U+FFFD),
+// whatever its length: HTTP lets a client send bytes PostgreSQL refuses as
+// text, which would fail the event's insert and the change with it.
 func WithRequest(ctx context.Context, r Request) context.Context {
-	if len(r.UserAgent) > maxUserAgent {
-		r.UserAgent = strings.ToValidUTF8(r.UserAgent[:maxUserAgent], "")
+	ua := strings.ToValidUTF8(r.UserAgent, "\uFFFD")
+	if len(ua) > maxUserAgent {
+		// Cut at a character's start, not inside one.
+		n := maxUserAgent
+		for n > 0 && !utf8.RuneStart(ua[n]) {
+			n--
+		}
+		ua = ua[:n]
 	}
+	r.UserAgent = ua
 	return context.WithValue(ctx, requestKey{}, r)
 }
 

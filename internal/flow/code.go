@@ -226,6 +226,10 @@ var (
 	ErrLinkUsed    = apperr.New(apperr.Expired, "This link was already used. Each link works once. Ask for a new one if you need to.").T("error.link.used")
 )
 
+// cancelTimeout bounds Cancel once the request's own context is no longer
+// its limit.
+const cancelTimeout = 5 * time.Second
+
 func linkHash(tok string) string {
 	h := sha256.Sum256([]byte(tok))
 	return hex.EncodeToString(h[:])
@@ -233,8 +237,13 @@ func linkHash(tok string) string {
 
 // Cancel forgets the newest code or link of the flow for strategy, after its
 // message could not be sent: the person may ask again at once, and it does
-// not count against the send caps.
+// not count against the send caps. It runs even when the request's context
+// has ended (out of time, or the browser gone), which is often why the
+// send failed: left behind, the unsent code would be announced as sent and
+// hold the person to its cooldown.
 func (c *Codes) Cancel(ctx context.Context, st CodeStore, flowID, strategy string) error {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cancelTimeout)
+	defer cancel()
 	v, err := st.LatestVerification(ctx, flowID, strategy)
 	if err != nil || v == nil {
 		return err

@@ -1,6 +1,7 @@
 package flow_test
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -351,4 +352,24 @@ func TestCleanCode(t *testing.T) {
 			t.Errorf("CleanCode(%q) = %q, want %q", typed, got, want)
 		}
 	}
+}
+
+// A send that failed because the request ran out of time (the Deadline
+// middleware ends its context before the write timeout) is still
+// forgotten: the code never went out, so the page must not announce it
+// as sent nor make the person wait out a cooldown for it. Cancel does not
+// need the request's context to be alive.
+func TestCancelWorksAfterTheRequestRanOutOfTime(t *testing.T) {
+	engines(t, func(t *testing.T, open opener) {
+		f := open(t, flow.SendLimits{})
+		f.mustIssue(t, "sua_late", flow.EmailCode, "ada@example.com", "192.0.2.1")
+		ctx, cancel := context.WithCancel(t.Context())
+		cancel()
+		if err := f.codes.Cancel(ctx, f.st.Q, "sua_late", flow.EmailCode); err != nil {
+			t.Fatalf("Cancel on an ended request: %v", err)
+		}
+		if v, err := f.st.Q.LatestVerification(t.Context(), "sua_late", flow.EmailCode); err != nil || v != nil {
+			t.Errorf("the unsent code is still there after Cancel (%+v, %v)", v, err)
+		}
+	})
 }
