@@ -170,6 +170,13 @@ const invitationCookie = "__invitation"
 // long enough to come back to a sign-up form the next day.
 const ticketKept = 24 * time.Hour
 
+// ticketProves is how long after its link was followed an invitation
+// vouches for its address at sign-up, so that no emailed code is needed:
+// the lifetime of an emailed link or code (REQ-OTP-02). Later, on a
+// computer someone else used the day before say, the invitation still lets
+// sign-up go ahead, but the address is verified by a code, as any other.
+const ticketProves = 10 * time.Minute
+
 // GET /accept-invitation?ticket=…: the emailed link. Signed out, it goes on
 // to sign-in (an account has the address) or sign-up, the address filled
 // in; signed in as the invitee, it asks to confirm; signed in as someone
@@ -283,6 +290,7 @@ func (a *app) invitationHeading(c echo.Context, err error, id string) string {
 func (a *app) keepTicket(c echo.Context, name, ticket string, expires time.Time) error {
 	s, _ := a.clients.New(c.Request(), a.ownCookie(name))
 	s.Values["ticket"] = ticket
+	s.Values["followed"] = a.Clock.Now().Unix()
 	keep := min(ticketKept, expires.Sub(a.Clock.Now()))
 	s.Options = &sessions.Options{Path: "/", MaxAge: max(1, int(keep.Seconds())), HttpOnly: true, Secure: a.secureCookies(),
 		SameSite: http.SameSiteLaxMode}
@@ -297,6 +305,35 @@ func (a *app) keptTicket(c echo.Context, name string) string {
 	}
 	ticket, _ := s.Values["ticket"].(string)
 	return ticket
+}
+
+// ticketFresh reports whether the cookie name keeps a ticket whose link
+// this browser followed within ticketProves.
+func (a *app) ticketFresh(c echo.Context, name string) bool {
+	s, err := a.clients.Get(c.Request(), a.ownCookie(name))
+	if err != nil {
+		return false
+	}
+	followed, ok := s.Values["followed"].(int64)
+	return ok && a.Clock.Now().Sub(time.Unix(followed, 0)) < ticketProves
+}
+
+// provedEmails is the addresses of the live invitations whose links this
+// browser followed within ticketProves: those sign-up verifies without a
+// code.
+func (a *app) provedEmails(c echo.Context) []string {
+	var out []string
+	if a.ticketFresh(c, appInvitationCookie) {
+		if e := a.appInvitedEmail(c); e != "" {
+			out = append(out, e)
+		}
+	}
+	if a.ticketFresh(c, invitationCookie) {
+		if e := a.orgInvitedEmail(c); e != "" {
+			out = append(out, e)
+		}
+	}
+	return out
 }
 
 // takeTicket returns the ticket the cookie name keeps, if any, and forgets

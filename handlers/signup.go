@@ -62,7 +62,7 @@ func (a *app) renderSignUp(c echo.Context, status int, in signup.Form, q url.Val
 		ShowNames:    fs.Shown[signup.FieldFirstName] || fs.Shown[signup.FieldLastName], RequireNames: a.SignUp.RequireNames(),
 		PasswordMin: a.PasswordMin, Hidden: redirectHidden(q), Errors: errs, SignInURL: withRedirect("/sign-in", q),
 		Legal: a.legalBox(a.SignUp.LegalConsent, in.LegalAccepted), Captcha: a.captchaWidget(a.captchaExempt(c, in.Email)),
-		Focus: q.Get("focus"), InvitedTo: invitedTo, InvitedBy: invitedBy}))
+		Focus: q.Get("focus"), InvitedTo: invitedTo, InvitedBy: invitedBy, InvitedEmail: a.invitedEmail(c)}))
 }
 
 // legalBox is the consent box with the instance's documents when asked is
@@ -81,6 +81,7 @@ func (a *app) signUpSubmit(c echo.Context) error {
 	in := signupForm(form)
 	in.InvitationID = a.appInvitationTo(c, in.Email) // taken up as the account is created
 	in.Invited, in.AlsoInvited = a.invitedEmails(c)
+	in.Proved = a.provedEmails(c)
 	if a.SignUp.Restricted && in.Invited == "" {
 		return a.invitationOnly(c, form)
 	}

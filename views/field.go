@@ -368,9 +368,13 @@ func signUpFields(p SignUp) []field {
 			Optional: !p.RequireUsername, Attrs: usernameAttrs()})
 	}
 	if p.ShowEmail {
-		fields = append(fields, field{Name: "email_address", Label: p.T("field.email_address"), Type: "email", Value: p.Email,
+		f := field{Name: "email_address", Label: p.T("field.email_address"), Type: "email", Value: p.Email,
 			Autocomplete: "email", Error: p.Errors["email_address"], Required: p.RequireEmail,
-			Optional: !p.RequireEmail, Attrs: emailAttrs()})
+			Optional: !p.RequireEmail, Attrs: emailAttrs()}
+		if p.InvitedEmail != "" && strings.EqualFold(strings.TrimSpace(p.Email), p.InvitedEmail) {
+			f.Hint = p.T("signup.invited_address_hint")
+		}
+		fields = append(fields, f)
 	}
 	if p.ShowPhone {
 		fields = append(fields, field{Name: "phone_number", Label: p.T("field.phone_number"), Type: "tel", Value: p.Phone,

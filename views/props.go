@@ -283,6 +283,11 @@ type SignUp struct {
 	// person here, and InvitedBy who sent it (either may be ""): the
 	// subtitle says what the account is for.
 	InvitedTo, InvitedBy string
+	// InvitedEmail is the address of the invitation the browser holds:
+	// while the address field shows it, a hint under it says the
+	// invitation went there, so that someone sent another person's
+	// invitation link sees whose address the account would have.
+	InvitedEmail string
 }
 
 // Captcha is a bot-protection widget: the element class the provider's

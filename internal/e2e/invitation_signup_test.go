@@ -14,7 +14,8 @@ import (
 // to which organization, as Clerk's sign-up from an invitation does; still
 // so when the form comes back with a mistake. An invitation the Backend
 // API sent names no one; an application invitation's sign-up, and a plain
-// one, keep the usual welcome.
+// one, keep the usual welcome. The address field says the invitation went
+// to that address.
 func TestInvitationSignUpNamesTheOrganization(t *testing.T) {
 	p := portaltest.Start(t, portaltest.Options{})
 	ada := signedUp(t, p, "ada@example.com")
@@ -37,6 +38,24 @@ func TestInvitationSignUpNamesTheOrganization(t *testing.T) {
 	again := bob.submit(pg, signUpForm, map[string]string{"password": "short"})
 	if again.Status != http.StatusUnprocessableEntity || subtitle(again) != subtitle(pg) {
 		t.Errorf("the form back with a mistake: status %d, says %q", again.Status, subtitle(again))
+	}
+	// Under the address, whose it is: someone sent another person's
+	// invitation link sees that the account would have that address. The
+	// hint is tied to the field for screen readers, and goes when another
+	// address is typed.
+	hint := func(pg *page) string {
+		in := pg.Doc.Find(`input[name="email_address"]`)
+		id := in.AttrOr("aria-describedby", "")
+		if id == "" {
+			return ""
+		}
+		return strings.TrimSpace(pg.Doc.Find("#" + strings.Fields(id)[0]).Text())
+	}
+	if got := hint(pg); got != "Your invitation was sent to this address." {
+		t.Errorf("the invited address's hint is %q", got)
+	}
+	if got := hint(bob.submit(pg, signUpForm, map[string]string{"email_address": "robert@example.com", "password": "short"})); got != "" {
+		t.Errorf("another address typed: the hint is %q, want none", got)
 	}
 
 	var inv struct{ ID string }

@@ -31,9 +31,10 @@ func TestRestrictedSignUpNeedsTheInvitedAddress(t *testing.T) {
 			t.Fatalf("refused sign-ups left %d users, %d flows, %d messages", e.users(), e.rows("flows"), e.mail.Count())
 		}
 
-		// The invitation's link proved the address: nothing to verify, no
-		// code sent.
-		f := e.mustStart(client, signup.Form{Email: "Bob@Example.com", Password: pw, Invited: "bob@example.com"})
+		// The invitation's link, followed a moment ago, proved the address:
+		// nothing to verify, no code sent.
+		f := e.mustStart(client, signup.Form{Email: "Bob@Example.com", Password: pw, Invited: "bob@example.com",
+			Proved: []string{"bob@example.com"}})
 		if f.Status != flow.MissingRequirements || f.Data.Strategy != "" || !f.Data.EmailVerified ||
 			f.Data.VerifiedBy != flow.Ticket || e.mail.Count() != 0 {
 			t.Fatalf("the invited address: status %q, next %q, verified %v by %q, %d messages",
@@ -53,7 +54,8 @@ func TestRestrictedSignUpNeedsTheInvitedAddress(t *testing.T) {
 func TestInvitedAddressWithAnAccountStillAwaitsACode_REQ_RL_05(t *testing.T) {
 	onEngines(t, func(t *testing.T, e *env) {
 		e.owner("bob@example.com")
-		f := e.mustStart(e.client(), signup.Form{Email: "bob@example.com", Password: pw, Invited: "bob@example.com"})
+		f := e.mustStart(e.client(), signup.Form{Email: "bob@example.com", Password: pw, Invited: "bob@example.com",
+			Proved: []string{"bob@example.com"}})
 		if f.Data.EmailVerified || f.Data.Strategy != flow.EmailCode {
 			t.Fatalf("an invited address with an account: verified %v, next %q; want a code step", f.Data.EmailVerified, f.Data.Strategy)
 		}
@@ -61,9 +63,24 @@ func TestInvitedAddressWithAnAccountStillAwaitsACode_REQ_RL_05(t *testing.T) {
 			t.Errorf("sent to the owner: %v, want only the existing-account notice", got)
 		}
 		// Another address than the invited one is verified as usual.
-		g := e.mustStart(e.client(), signup.Form{Email: "carol@example.com", Password: pw, Invited: "bob@example.com"})
+		g := e.mustStart(e.client(), signup.Form{Email: "carol@example.com", Password: pw, Invited: "bob@example.com",
+			Proved: []string{"bob@example.com"}})
 		if g.Data.EmailVerified || g.Data.Strategy != flow.EmailCode || signUpCode(t, e.mail, "carol@example.com") == "" {
 			t.Errorf("an address not invited: verified %v, next %q", g.Data.EmailVerified, g.Data.Strategy)
+		}
+	})
+}
+
+// An invitation whose link was followed long ago still lets a restricted
+// sign-up go ahead, but vouches for its address no more than an old
+// emailed link would (REQ-OTP-02): the address is verified by a code.
+func TestInvitationFollowedLongAgoAwaitsACode_REQ_OTP_02(t *testing.T) {
+	onEngines(t, func(t *testing.T, e *env) {
+		e.svc.Restricted = true
+		f := e.mustStart(e.client(), signup.Form{Email: "bob@example.com", Password: pw, Invited: "bob@example.com"})
+		if f.Data.EmailVerified || f.Data.Strategy != flow.EmailCode || signUpCode(t, e.mail, "bob@example.com") == "" {
+			t.Fatalf("invited, link not followed lately: verified %v by %q, next %q; want an emailed code",
+				f.Data.EmailVerified, f.Data.VerifiedBy, f.Data.Strategy)
 		}
 	})
 }

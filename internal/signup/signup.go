@@ -151,11 +151,14 @@ type Form struct {
 	LastName  string
 	// Invited is the address of a pending invitation the browser holds
 	// (the application's or an organization's), which is what lets a
-	// restricted instance's sign-up go ahead, and which needs no code:
-	// the invitation's link proved it; "" without one. AlsoInvited is an
-	// organization invitation's other address, when the browser holds an
-	// application invitation too.
+	// restricted instance's sign-up go ahead; "" without one. AlsoInvited
+	// is an organization invitation's other address, when the browser
+	// holds an application invitation too.
 	Invited, AlsoInvited string
+	// Proved is the invited addresses whose link the browser followed a
+	// moment ago (within an emailed link's lifetime, REQ-OTP-02): signing
+	// up with one needs no code, the link having come through its mailbox.
+	Proved []string
 	// InvitationID is an application invitation to the address signed up
 	// with, which the new account takes up as it is created.
 	InvitationID string
@@ -259,11 +262,11 @@ func (s *Service) Start(ctx context.Context, clientID string, in Form, redirectU
 	}
 	d.InvitationID = in.InvitationID
 	d.Captcha = in.Captcha
-	if d.Email != "" && !d.ExistingUser && isInvited(d.Email, in.Invited, in.AlsoInvited) {
-		// The invitation's link reached this browser through that mailbox,
-		// as a code would (Clerk's ticket strategy): no code to wait for.
-		// An address that has an account goes on as usual, its owner told
-		// (REQ-RL-05).
+	if d.Email != "" && !d.ExistingUser && isInvited(d.Email, in.Proved...) {
+		// The invitation's link reached this browser through that mailbox
+		// a moment ago, as a code would (Clerk's ticket strategy): no code
+		// to wait for. An address that has an account goes on as usual,
+		// its owner told (REQ-RL-05).
 		d.EmailVerified, d.VerifiedBy = true, flow.Ticket
 	}
 	now := s.Clock.Now()
