@@ -9,6 +9,7 @@ import (
 	"runtime/debug"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/portalhq/portal/internal/apperr"
@@ -191,7 +192,7 @@ func (s *Service) invite(ctx context.Context, actor Actor, orgID string, items [
 	if err != nil {
 		return nil, err
 	}
-	failed := s.sendAll(ctx, out, tickets, inviters, orgName)
+	failed := s.sendAll(ctx, out, tickets, inviters, orgName, numbered)
 	for i, err := range failed {
 		if err == nil {
 			continue
@@ -228,9 +229,12 @@ const sendAtOnce = 4
 
 // sendAll emails each of invs its link (tickets[i], from inviters[i]),
 // sendAtOnce at a time, and returns each send's error, nil where it went.
-// A panic in a send is raised again here, in the request's goroutine, where
-// the last-resort handler answers it as before.
-func (s *Service) sendAll(ctx context.Context, invs []Invitation, tickets, inviters []string, orgName string) []error {
+// Sends start in the order given. allOrNone (the bulk request, whose
+// invitations are all withdrawn when one email fails) starts no more once
+// one has failed, so that as few people as can be get a link that no
+// longer works; those not sent are nil too. A panic in a send is raised again here, in the request's
+// goroutine, where the last-resort handler answers it as before.
+func (s *Service) sendAll(ctx context.Context, invs []Invitation, tickets, inviters []string, orgName string, allOrNone bool) []error {
 	from := make([]sender, len(invs))
 	senders := map[string]sender{}
 	for i := range invs {
@@ -247,10 +251,17 @@ func (s *Service) sendAll(ctx context.Context, invs []Invitation, tickets, invit
 		slots    = make(chan struct{}, sendAtOnce)
 		mu       sync.Mutex
 		panicked any
+		stop     atomic.Bool // a send failed
 	)
 	for i := range invs {
+		// Slots are taken here, in order, so the sends start in the order
+		// given and, for allOrNone, none starts after one has failed.
+		slots <- struct{}{}
+		if allOrNone && stop.Load() {
+			<-slots
+			break
+		}
 		wg.Go(func() {
-			slots <- struct{}{}
 			defer func() { <-slots }()
 			defer func() {
 				if r := recover(); r != nil {
@@ -261,7 +272,9 @@ func (s *Service) sendAll(ctx context.Context, invs []Invitation, tickets, invit
 					mu.Unlock()
 				}
 			}()
-			errs[i] = s.send(ctx, &invs[i], tickets[i], orgName, from[i])
+			if errs[i] = s.send(ctx, &invs[i], tickets[i], orgName, from[i]); errs[i] != nil {
+				stop.Store(true)
+			}
 		})
 	}
 	wg.Wait()
