@@ -124,6 +124,11 @@ var pages = []portalPage{
 	{name: "text-message-codes", route: "/user/security/phone", who: member, path: at("/user/security/phone"), h1: "Turn on text-message codes?"},
 	{name: "text-message-codes-off", route: "/user/security/phone/remove", who: member, path: at("/user/security/phone/remove"), h1: "Turn off text-message codes?"},
 	{name: "new-backup-codes", route: "/user/security/backup-codes", who: member, path: at("/user/security/backup-codes"), h1: "Get new backup codes?"},
+	// The new codes, shown once, with Copy all, Download and Print (Eve
+	// has an authenticator app, so backup codes).
+	{name: "backup-codes-shown", who: requester, path: at("/user/security/backup-codes"), h1: "Your new backup codes",
+		shows:  `.cl-backupActions:not([hidden]) button[data-backup-download]`,
+		submit: &formStep{form: `form[action^="/user/security/backup-codes"]`}},
 	{name: "delete-account", route: "/user/delete", who: member, path: at("/user/delete"), h1: "Delete"},
 	// "Confirm it's you" comes back to these when a press on /user was stale.
 	{name: "sign-out-device", route: "/user/sessions/:id/revoke", who: member, path: flow("/user/sessions/", (*states).deviceRevoke), h1: "Sign out"},
