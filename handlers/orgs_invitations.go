@@ -318,20 +318,17 @@ func (a *app) ticketFresh(c echo.Context, name string) bool {
 	return ok && a.Clock.Now().Sub(time.Unix(followed, 0)) < ticketProves
 }
 
-// provedEmails is the addresses of the live invitations whose links this
-// browser followed within ticketProves: those sign-up verifies without a
-// code.
-func (a *app) provedEmails(c echo.Context) []string {
+// provedEmails is, of app and org (the addresses of the live application
+// and organization invitations the browser keeps, "" for none), those
+// whose links this browser followed within ticketProves: those sign-up
+// verifies without a code.
+func (a *app) provedEmails(c echo.Context, app, org string) []string {
 	var out []string
-	if a.ticketFresh(c, appInvitationCookie) {
-		if e := a.appInvitedEmail(c); e != "" {
-			out = append(out, e)
-		}
+	if app != "" && a.ticketFresh(c, appInvitationCookie) {
+		out = append(out, app)
 	}
-	if a.ticketFresh(c, invitationCookie) {
-		if e := a.orgInvitedEmail(c); e != "" {
-			out = append(out, e)
-		}
+	if org != "" && a.ticketFresh(c, invitationCookie) {
+		out = append(out, org)
 	}
 	return out
 }
@@ -363,14 +360,22 @@ func (a *app) invitedEmail(c echo.Context) string {
 // invitation's; also is the organization invitation's address when the
 // browser keeps both and it differs.
 func (a *app) invitedEmails(c echo.Context) (first, also string) {
+	first, also, _ = a.heldInvitations(c)
+	return first, also
+}
+
+// heldInvitations is invitedEmails, and which of them sign-up verifies
+// without a code (provedEmails).
+func (a *app) heldInvitations(c echo.Context) (first, also string, proved []string) {
 	app, org := a.appInvitedEmail(c), a.orgInvitedEmail(c)
+	proved = a.provedEmails(c, app, org)
 	switch {
 	case app == "":
-		return org, ""
+		return org, "", proved
 	case org == app:
-		return app, ""
+		return app, "", proved
 	}
-	return app, org
+	return app, org, proved
 }
 
 // orgInvitedEmail is the address of the live organization invitation the

@@ -80,8 +80,7 @@ func (a *app) signUpSubmit(c echo.Context) error {
 	form, _ := c.FormParams()
 	in := signupForm(form)
 	in.InvitationID = a.appInvitationTo(c, in.Email) // taken up as the account is created
-	in.Invited, in.AlsoInvited = a.invitedEmails(c)
-	in.Proved = a.provedEmails(c)
+	in.Invited, in.AlsoInvited, in.Proved = a.heldInvitations(c)
 	if a.SignUp.Restricted && in.Invited == "" {
 		return a.invitationOnly(c, form)
 	}
