@@ -241,14 +241,14 @@ func UserSecurityPage(p UserSecurity) templ.Component {
 					}
 				}
 				if len(p.Passkeys) < p.MaxPasskeys {
-					templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 21, "<p><a class=\"cl-formButtonSecondary\" href=\"/user/security/passkeys/new\" data-passkey-only>")
+					templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 21, "<p class=\"cl-text\"><a class=\"cl-formButtonSecondary\" href=\"/user/security/passkeys/new\" data-passkey-only>")
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err
 					}
 					var templ_7745c5c3_Var14 string
 					templ_7745c5c3_Var14, templ_7745c5c3_Err = templ.JoinStringErrs(p.T("account.security.add_passkey"))
 					if templ_7745c5c3_Err != nil {
-						return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/security.templ`, Line: 40, Col: 132}
+						return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/security.templ`, Line: 40, Col: 148}
 					}
 					_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var14))
 					if templ_7745c5c3_Err != nil {

@@ -160,6 +160,9 @@ func (m *matrix) check(ct *checkedTab, p portalPage, th, script, shots string) {
 			t.Logf("axe (not blocking): %s", v)
 		}
 	}
+	if loose := b.eval(looseSectionEnds); loose != "" {
+		t.Errorf("a section ends in spare space over its rule (the space between sections differs): %s", loose)
+	}
 	if shots != "" {
 		b.screenshot(filepath.Join(shots, th, p.name+".desktop.png"))
 	}
@@ -225,6 +228,17 @@ func withTheme(u, th string) string {
 	}
 	return u + sep + "__theme=" + url.QueryEscape(th)
 }
+
+// looseSectionEnds names the card's sections (.cl-profileSection) whose
+// last shown content stops short of the section's end: a paragraph's or a
+// list's bottom margin left over, which makes the space before the next
+// section's rule (or the card's end) larger than between the others.
+const looseSectionEnds = `[...document.querySelectorAll(".cl-profileSection")].flatMap(s => {
+	const shown = [...s.children].filter(el => el.getClientRects().length > 0);
+	if (shown.length === 0) return [];
+	const last = shown[shown.length - 1], spare = s.getBoundingClientRect().bottom - last.getBoundingClientRect().bottom;
+	return spare > 1 ? [(s.querySelector("h2")?.textContent.trim() || s.className) + " (" + last.tagName.toLowerCase() + "." + String(last.className).trim().split(/\s+/).join(".") + ", " + Math.round(spare) + " px)"] : [];
+}).join("; ")`
 
 // overflowScript says what is wider than the viewport, "" when nothing is.
 const overflowScript = `(() => {
