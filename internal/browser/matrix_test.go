@@ -160,6 +160,9 @@ func (m *matrix) check(ct *checkedTab, p portalPage, th, script, shots string) {
 			t.Logf("axe (not blocking): %s", v)
 		}
 	}
+	if m := b.eval(doubledGaps); m != "" {
+		t.Errorf("blocks in the card with margins on top of the card's gap (uneven spacing): %s", m)
+	}
 	if loose := b.eval(looseSectionEnds); loose != "" {
 		t.Errorf("a section ends in spare space over its rule (the space between sections differs): %s", loose)
 	}
@@ -238,6 +241,15 @@ const looseSectionEnds = `[...document.querySelectorAll(".cl-profileSection")].f
 	if (shown.length === 0) return [];
 	const last = shown[shown.length - 1], spare = s.getBoundingClientRect().bottom - last.getBoundingClientRect().bottom;
 	return spare > 1 ? [(s.querySelector("h2")?.textContent.trim() || s.className) + " (" + last.tagName.toLowerCase() + "." + String(last.className).trim().split(/\s+/).join(".") + ", " + Math.round(spare) + " px)"] : [];
+}).join("; ")`
+
+// doubledGaps names the blocks of the card's body (.cl-main, a flex column
+// whose gap spaces them) that add a top or bottom margin of their own: a
+// paragraph's or a list's default 1em, which doubles the space around
+// them next to the evenly spaced rest.
+const doubledGaps = `[...document.querySelectorAll(".cl-main > *")].filter(el => el.getClientRects().length > 0).flatMap(el => {
+	const cs = getComputedStyle(el), t = parseFloat(cs.marginTop), b = parseFloat(cs.marginBottom);
+	return t > 0 || b > 0 ? [el.tagName.toLowerCase() + "." + String(el.className).trim().split(/\s+/).join(".") + " " + t + "/" + b] : [];
 }).join("; ")`
 
 // overflowScript says what is wider than the viewport, "" when nothing is.
