@@ -43,6 +43,7 @@ const tabsState = `JSON.stringify((() => {
 		focused: items.includes(focused) ? focused.textContent.trim() + (inView(focused) ? "" : " (out of view: " + JSON.stringify([box.left, box.right, focused.getBoundingClientRect().left, focused.getBoundingClientRect().right, nav.scrollLeft]) + ")") : "",
 		pageWide: document.documentElement.scrollWidth > document.documentElement.clientWidth,
 		rulesUnder: rulesUnder(nav),
+		scrolled: nav.scrollLeft,
 	};
 })())`
 
@@ -52,6 +53,7 @@ type tabsLie struct {
 	Focused                  string
 	PageWide                 bool
 	RulesUnder               int
+	Scrolled                 float64
 }
 
 func (b *tab) tabs() tabsLie {
@@ -85,6 +87,11 @@ func TestOrganizationTabsOnAPhone(t *testing.T) {
 		if s.Lines != 1 || !s.Current || s.PageWide {
 			ada.fatalf("at %d px, %s: tabs on %d lines, current tab in view %v, page wider than the screen %v",
 				phoneTabsWidth, "/organizations/…"+page, s.Lines, s.Current, s.PageWide)
+		}
+		// On the first tab the tabs stay at their start: the
+		// organization's logo whole, not a sliver of it at the edge.
+		if page == "" && s.Scrolled != 0 {
+			ada.fatalf("at %d px, on General, the first tab, the tabs open scrolled by %v px, cutting the logo", phoneTabsWidth, s.Scrolled)
 		}
 		// One line under the tabs: theirs. The section under them draws
 		// no second rule a few pixels lower (it did on every tab but
