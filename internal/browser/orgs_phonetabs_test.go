@@ -44,6 +44,12 @@ const tabsState = `JSON.stringify((() => {
 		pageWide: document.documentElement.scrollWidth > document.documentElement.clientWidth,
 		rulesUnder: rulesUnder(nav),
 		scrolled: nav.scrollLeft,
+		logoOff: (() => {
+			const logo = nav.querySelector(".cl-orgAvatar").getBoundingClientRect(), r = document.createRange();
+			r.selectNodeContents(items[0]);
+			const word = r.getBoundingClientRect();
+			return Math.abs((logo.top + logo.bottom) / 2 - (word.top + word.bottom) / 2);
+		})(),
 	};
 })())`
 
@@ -53,7 +59,7 @@ type tabsLie struct {
 	Focused                  string
 	PageWide                 bool
 	RulesUnder               int
-	Scrolled                 float64
+	Scrolled, LogoOff        float64
 }
 
 func (b *tab) tabs() tabsLie {
@@ -92,6 +98,10 @@ func TestOrganizationTabsOnAPhone(t *testing.T) {
 		// organization's logo whole, not a sliver of it at the edge.
 		if page == "" && s.Scrolled != 0 {
 			ada.fatalf("at %d px, on General, the first tab, the tabs open scrolled by %v px, cutting the logo", phoneTabsWidth, s.Scrolled)
+		}
+		// The logo is level with the tabs' words.
+		if s.LogoOff > 1.5 {
+			ada.fatalf("at %d px, %s: the logo's middle is %.1f px off the middle of the tabs' words", phoneTabsWidth, "/organizations/…"+page, s.LogoOff)
 		}
 		// One line under the tabs: theirs. The section under them draws
 		// no second rule a few pixels lower (it did on every tab but
