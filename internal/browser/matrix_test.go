@@ -160,6 +160,15 @@ func (m *matrix) check(ct *checkedTab, p portalPage, th, script, shots string) {
 			t.Logf("axe (not blocking): %s", v)
 		}
 	}
+	if m := b.eval(doubledGaps); m != "" {
+		t.Errorf("blocks in the card with margins on top of the card's gap (uneven spacing): %s", m)
+	}
+	if mixed := b.eval(outlinesDiffer); mixed != "" {
+		t.Errorf("buttons drawn alike have outlines of different widths: %s", mixed)
+	}
+	if loose := b.eval(looseSectionEnds); loose != "" {
+		t.Errorf("a section ends in spare space over its rule (the space between sections differs): %s", loose)
+	}
 	if shots != "" {
 		b.screenshot(filepath.Join(shots, th, p.name+".desktop.png"))
 	}
@@ -225,6 +234,40 @@ func withTheme(u, th string) string {
 	}
 	return u + sep + "__theme=" + url.QueryEscape(th)
 }
+
+// looseSectionEnds names the card's sections (.cl-profileSection) whose
+// last shown content stops short of the section's end: a paragraph's or a
+// list's bottom margin left over, which makes the space before the next
+// section's rule (or the card's end) larger than between the others.
+const looseSectionEnds = `[...document.querySelectorAll(".cl-profileSection")].flatMap(s => {
+	const shown = [...s.children].filter(el => el.getClientRects().length > 0);
+	if (shown.length === 0) return [];
+	const last = shown[shown.length - 1], spare = s.getBoundingClientRect().bottom - last.getBoundingClientRect().bottom;
+	return spare > 1 ? [(s.querySelector("h2")?.textContent.trim() || s.className) + " (" + last.tagName.toLowerCase() + "." + String(last.className).trim().split(/\s+/).join(".") + ", " + Math.round(spare) + " px)"] : [];
+}).join("; ")`
+
+// outlinesDiffer lists, when they differ, the border widths of the page's
+// outlined buttons (a provider's, another way to sign in, a secondary or a
+// danger action): drawn alike, side by side on one page, they have the one
+// outline the theme gives them.
+const outlinesDiffer = `(() => {
+	const seen = {};
+	for (const el of document.querySelectorAll(".cl-socialButtonsBlockButton, .cl-socialButtonsIconButton, .cl-alternativeMethodsBlockButton, .cl-formButtonSecondary, .cl-formButtonDanger:not(.cl-formButtonPrimary)")) {
+		if (el.getClientRects().length === 0) continue;
+		const w = getComputedStyle(el).borderTopWidth;
+		(seen[w] ||= []).push(el.textContent.trim().slice(0, 30));
+	}
+	return Object.keys(seen).length > 1 ? JSON.stringify(seen) : "";
+})()`
+
+// doubledGaps names the blocks of the card's body (.cl-main, a flex column
+// whose gap spaces them) that add a top or bottom margin of their own: a
+// paragraph's or a list's default 1em, which doubles the space around
+// them next to the evenly spaced rest.
+const doubledGaps = `[...document.querySelectorAll(".cl-main > *")].filter(el => el.getClientRects().length > 0).flatMap(el => {
+	const cs = getComputedStyle(el), t = parseFloat(cs.marginTop), b = parseFloat(cs.marginBottom);
+	return t > 0 || b > 0 ? [el.tagName.toLowerCase() + "." + String(el.className).trim().split(/\s+/).join(".") + " " + t + "/" + b] : [];
+}).join("; ")`
 
 // overflowScript says what is wider than the viewport, "" when nothing is.
 const overflowScript = `(() => {

@@ -31,14 +31,28 @@ const outOfSight = `JSON.stringify([...document.querySelectorAll(".cl-tableScrol
 const cellLabels = `JSON.stringify([...document.querySelectorAll(".cl-rows tbody tr")].map(tr =>
 	[...tr.querySelectorAll(".cl-cellLabel")].filter(l => l.getClientRects().length > 0).map(l => l.textContent).join("+")).sort())`
 
+// offCentre lists the rows of the page's organization tables whose cells'
+// contents do not share a middle line (within 2 px): on a desktop a name
+// over its address, a date, a role menu and the row's links or buttons
+// line up across the row, as a person reads it, not each at its cell's top.
+const offCentre = `JSON.stringify([...document.querySelectorAll(".cl-rows tbody tr")].flatMap(tr => {
+	const mids = [...tr.cells].map(td => {
+		const r = document.createRange();
+		r.selectNodeContents(td);
+		const b = r.getBoundingClientRect();
+		return b.height > 0 ? (b.top + b.bottom) / 2 : null;
+	}).filter(m => m !== null);
+	return Math.max(...mids) - Math.min(...mids) > 2 ? [tr.cells[0].textContent.trim() + ": " + mids.map(Math.round).join(",")] : [];
+}))`
+
 // TestOrganizationTablesFitAPhone: at 320 px, with the names and addresses
 // people really have, an admin sees every row's role menu and its Change
 // role and Remove links on the members page, Resend and Revoke on the
 // invitations page, and Accept and Reject on the requests page, without
 // having to find out that the table scrolls sideways. With the header row
 // out of sight, each row names its dates and plain roles ("Joined",
-// "Expires", "Role"); on a desktop the header does, and the rows don't
-// repeat it.
+// "Expires", "Role"); on a desktop the header does, the rows don't
+// repeat it, and each row's cells line up on one middle line.
 func TestOrganizationTablesFitAPhone(t *testing.T) {
 	t.Parallel()
 	w := start(t, clockwork.NewFakeClockAt(time.Now()))
@@ -74,6 +88,9 @@ func TestOrganizationTablesFitAPhone(t *testing.T) {
 		ada.open(w.p.URL + "/organizations/" + orgID + tab)
 		if got := ada.eval(cellLabels); got != `[""`+strings.Repeat(`,""`, strings.Count(labels[tab], ","))+`]` {
 			ada.fatalf("on a desktop, the rows of %s repeat the header: %s", tab, got)
+		}
+		if got := ada.eval(offCentre); got != "[]" {
+			ada.fatalf("on a desktop, the cells of these rows of %s don't line up (their middles, px): %s", tab, got)
 		}
 	}
 	ada.do("320 px viewport", chromedp.EmulateViewport(narrowWidth, narrowHeight))

@@ -17,6 +17,19 @@ const phoneTabsWidth, phoneTabsHeight = 375, 667
 // they scroll sideways, whether the current tab and the focused one are
 // wholly in view, and whether the page itself is wider than the screen.
 const tabsState = `JSON.stringify((() => {
+	// Every line drawn across the card within 2rem under the tabs: the
+	// tabs' own bottom border, and any other element's top or bottom
+	// border (not a box's, such as the search field's).
+	const rulesUnder = (nav) => {
+		const bottom = nav.getBoundingClientRect().bottom, lines = [];
+		for (const el of nav.closest(".cl-card").querySelectorAll("*")) {
+			const r = el.getBoundingClientRect(), cs = getComputedStyle(el);
+			if (r.width < nav.getBoundingClientRect().width / 2 || parseFloat(cs.borderLeftWidth) > 0) continue;
+			if (parseFloat(cs.borderTopWidth) > 0 && cs.borderTopStyle !== "none") lines.push(r.top);
+			if (parseFloat(cs.borderBottomWidth) > 0 && cs.borderBottomStyle !== "none") lines.push(r.bottom);
+		}
+		return lines.filter(y => y > bottom - 4 && y < bottom + 32).length;
+	};
 	const nav = document.querySelector(".cl-orgNav"), box = nav.getBoundingClientRect();
 	const items = [...nav.querySelectorAll(".cl-orgNavItem")];
 	const inView = (el) => { const r = el.getBoundingClientRect(); return r.left >= box.left - 0.5 && r.right <= box.right + 0.5; };
@@ -29,6 +42,14 @@ const tabsState = `JSON.stringify((() => {
 		current: inView(nav.querySelector('[aria-current="page"]')),
 		focused: items.includes(focused) ? focused.textContent.trim() + (inView(focused) ? "" : " (out of view: " + JSON.stringify([box.left, box.right, focused.getBoundingClientRect().left, focused.getBoundingClientRect().right, nav.scrollLeft]) + ")") : "",
 		pageWide: document.documentElement.scrollWidth > document.documentElement.clientWidth,
+		rulesUnder: rulesUnder(nav),
+		scrolled: nav.scrollLeft,
+		logoOff: (() => {
+			const logo = nav.querySelector(".cl-orgAvatar").getBoundingClientRect(), r = document.createRange();
+			r.selectNodeContents(items[0]);
+			const word = r.getBoundingClientRect();
+			return Math.abs((logo.top + logo.bottom) / 2 - (word.top + word.bottom) / 2);
+		})(),
 	};
 })())`
 
@@ -37,6 +58,8 @@ type tabsLie struct {
 	Scrolls, Shaded, Current bool
 	Focused                  string
 	PageWide                 bool
+	RulesUnder               int
+	Scrolled, LogoOff        float64
 }
 
 func (b *tab) tabs() tabsLie {
@@ -49,7 +72,7 @@ func (b *tab) tabs() tabsLie {
 }
 
 // TestOrganizationTabsOnAPhone: at 375 px the organization tabs stay on
-// one line. Where they don't fit they scroll sideways, with a shadow at
+// one line, with one rule under them. Where they don't fit they scroll sideways, with a shadow at
 // the edge that has more; the current tab is in view when the page opens,
 // with scripts or without; and each tab the keyboard reaches comes into
 // view. The page itself never scrolls sideways.
@@ -70,6 +93,22 @@ func TestOrganizationTabsOnAPhone(t *testing.T) {
 		if s.Lines != 1 || !s.Current || s.PageWide {
 			ada.fatalf("at %d px, %s: tabs on %d lines, current tab in view %v, page wider than the screen %v",
 				phoneTabsWidth, "/organizations/…"+page, s.Lines, s.Current, s.PageWide)
+		}
+		// On the first tab the tabs stay at their start: the
+		// organization's logo whole, not a sliver of it at the edge.
+		if page == "" && s.Scrolled != 0 {
+			ada.fatalf("at %d px, on General, the first tab, the tabs open scrolled by %v px, cutting the logo", phoneTabsWidth, s.Scrolled)
+		}
+		// The logo is level with the tabs' words.
+		if s.LogoOff > 1.5 {
+			ada.fatalf("at %d px, %s: the logo's middle is %.1f px off the middle of the tabs' words", phoneTabsWidth, "/organizations/…"+page, s.LogoOff)
+		}
+		// One line under the tabs: theirs. The section under them draws
+		// no second rule a few pixels lower (it did on every tab but
+		// Members while orgnav.js's <script> stood between the two).
+		if s.RulesUnder != 1 {
+			ada.fatalf("at %d px, %s: %d lines drawn across the card just under the tabs, want 1 (the tabs' own)",
+				phoneTabsWidth, "/organizations/…"+page, s.RulesUnder)
 		}
 	}
 	// The requests page shows all four tabs, which a 375 px screen cannot
