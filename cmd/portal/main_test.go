@@ -123,17 +123,7 @@ func TestWebhookURLOnLocalhostSaysHowToAllowIt(t *testing.T) {
 // command, and sees both keys published (REQ-JWT-07); --now rotates at once.
 func TestServeThenRotateKeys(t *testing.T) {
 	restoreGC(t)
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	l.Close()
-	settings := map[string]string{
-		"PORTAL_DATABASE_URL": "sqlite:" + t.TempDir() + "/p.db",
-		"PORTAL_ADDR":         addr,
-		"PORTAL_BASE_URL":     "http://localhost:" + addr[strings.LastIndex(addr, ":")+1:],
-	}
+	addr, settings := serveSettings(t)
 	getenv, environ := envOf(settings)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
@@ -431,19 +421,9 @@ func TestHelpListsTheCommandsAndSucceeds(t *testing.T) {
 func TestShutdownLetsRequestsInFlightFinish(t *testing.T) {
 	restoreGC(t)
 	for _, finish := range []bool{true, false} {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		addr := l.Addr().String()
-		l.Close()
-		getenv, environ := envOf(map[string]string{
-			"PORTAL_DATABASE_URL":  "sqlite:" + t.TempDir() + "/p.db",
-			"PORTAL_ADDR":          addr,
-			"PORTAL_BASE_URL":      "http://localhost:" + addr[strings.LastIndex(addr, ":")+1:],
-			"PORTAL_WRITE_TIMEOUT": "2s",
-			"PORTAL_READ_TIMEOUT":  "30s",
-		})
+		addr, settings := serveSettings(t)
+		settings["PORTAL_WRITE_TIMEOUT"], settings["PORTAL_READ_TIMEOUT"] = "2s", "30s"
+		getenv, environ := envOf(settings)
 		ctx, cancel := context.WithCancel(context.Background())
 		done := make(chan error, 1)
 		var logs syncBuffer
@@ -511,18 +491,9 @@ func TestShutdownLetsRequestsInFlightFinish(t *testing.T) {
 func TestShutdownDelayKeepsServingWhileReadyzSaysShuttingDown(t *testing.T) {
 	restoreGC(t)
 	start := func(t *testing.T, ctx context.Context, delay string) (base string, logs *syncBuffer, done chan error) {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		addr := l.Addr().String()
-		l.Close()
-		getenv, environ := envOf(map[string]string{
-			"PORTAL_DATABASE_URL":   "sqlite:" + t.TempDir() + "/p.db",
-			"PORTAL_ADDR":           addr,
-			"PORTAL_BASE_URL":       "http://localhost:" + addr[strings.LastIndex(addr, ":")+1:],
-			"PORTAL_SHUTDOWN_DELAY": delay,
-		})
+		addr, settings := serveSettings(t)
+		settings["PORTAL_SHUTDOWN_DELAY"] = delay
+		getenv, environ := envOf(settings)
 		logs, done = &syncBuffer{}, make(chan error, 1)
 		go func() { done <- run(ctx, nil, getenv, environ, io.Discard, logs) }()
 		waitFor(t, "http://"+addr+"/readyz")
@@ -617,4 +588,22 @@ func TestShutdownDelayKeepsServingWhileReadyzSaysShuttingDown(t *testing.T) {
 		}
 		stopped(t, base, logs, done, 30*time.Second, "second signal")
 	})
+}
+
+// serveSettings returns a free loopback address and what a test portal
+// needs to serve there: a database of its own, the address, and a base URL
+// on localhost at that port. Callers add their own settings.
+func serveSettings(t *testing.T) (addr string, settings map[string]string) {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr = l.Addr().String()
+	l.Close()
+	return addr, map[string]string{
+		"PORTAL_DATABASE_URL": "sqlite:" + t.TempDir() + "/p.db",
+		"PORTAL_ADDR":         addr,
+		"PORTAL_BASE_URL":     "http://localhost:" + addr[strings.LastIndex(addr, ":")+1:],
+	}
 }
