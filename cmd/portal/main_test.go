@@ -253,18 +253,11 @@ func (b *syncBuffer) String() string {
 // does not serve.
 func TestServeSaysWhatTheDevelopmentSettingsLeadTo(t *testing.T) {
 	restoreGC(t)
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	l.Close()
+	addr, settings := serveSettings(t)
 	port := addr[strings.LastIndex(addr, ":")+1:]
-	getenv, environ := envOf(map[string]string{
-		"PORTAL_DATABASE_URL": "sqlite:" + t.TempDir() + "/p.db",
-		"PORTAL_ADDR":         addr,
-		"PORTAL_SMTP_URL":     "smtp://127.0.0.1:1",
-	})
+	delete(settings, "PORTAL_BASE_URL") // left at its default, on port 4000: what this test is about
+	settings["PORTAL_SMTP_URL"] = "smtp://127.0.0.1:1"
+	getenv, environ := envOf(settings)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	var logs syncBuffer
