@@ -72,6 +72,9 @@ func (a *app) oauthStart(c echo.Context) error {
 	if err != nil {
 		return a.refusedRedirect(c, err)
 	}
+	if fromAnotherSite(c) {
+		return a.oauthConfirm(c, p, intent, q)
+	}
 	connectFor := ""
 	if intent == oauth.IntentConnect {
 		// A connected account is a new way in, so the person confirms it
@@ -96,6 +99,53 @@ func (a *app) oauthStart(c echo.Context) error {
 	}
 	c.SetCookie(oauth.PendingCookie(sealed, p.FormPost(), a.secureCookies()))
 	return c.Redirect(http.StatusSeeOther, p.AuthCodeURL(pend.State, pend.Nonce, pend.Verifier, a.callbackURL(p)))
+}
+
+// fromAnotherSite reports a navigation that another site started: a link,
+// a script or a redirect from a page that is not the portal's. A browser
+// that sends no Sec-Fetch-Site (an old one), an address typed or
+// bookmarked ("none") and the portal's own pages are not.
+func fromAnotherSite(c echo.Context) bool {
+	switch c.Request().Header.Get("Sec-Fetch-Site") {
+	case "cross-site", "same-site":
+		return true
+	}
+	return false
+}
+
+// oauthConfirm answers a provider sign-in that another site started with a
+// page asking the person to continue (REQ-SES-07, ASVS 7.6.2). Without it,
+// any site could send a browser through a provider that remembers the
+// person's consent and back, signing them in, making them an account or
+// linking a provider account, with nothing done on the portal. Nothing is
+// set or stored here; the button is the same start, now a navigation from
+// the portal's own page.
+func (a *app) oauthConfirm(c echo.Context, p oauth.Provider, intent string, q url.Values) error {
+	back, backLabel := "/sign-in", a.t(c, "signin.back_to_sign_in")
+	switch intent {
+	case oauth.IntentSignUp:
+		back, backLabel = "/sign-up", a.t(c, "oauth.back_to_sign_up")
+	case oauth.IntentConnect:
+		back, backLabel = "/user", a.t(c, "page.back_to_account")
+	}
+	v := url.Values{}
+	for _, name := range redirect.Params() {
+		if s := q.Get(name); s != "" && intent != oauth.IntentConnect {
+			v.Set(name, s)
+		}
+	}
+	if len(v) > 0 {
+		back += "?" + v.Encode()
+	}
+	label := a.t(c, "social.continue_with", "Provider", p.DisplayName())
+	if intent == oauth.IntentConnect {
+		label = a.t(c, "social.connect", "Provider", p.DisplayName())
+	}
+	heading := a.t(c, "oauth.confirm_title", "Provider", p.DisplayName())
+	c.Response().Header().Set("Cache-Control", "no-store")
+	return renderMessage(c, http.StatusOK, views.OAuthConfirmPage(views.OAuthConfirm{Page: a.page(c, heading),
+		Heading: heading, Body: a.t(c, "oauth.confirm_body", "Provider", p.DisplayName()),
+		ContinueURL: c.Request().URL.RequestURI(), ContinueLabel: label, BackURL: back, BackLabel: backLabel}))
 }
 
 func (a *app) callbackURL(p oauth.Provider) string {

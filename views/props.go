@@ -356,6 +356,18 @@ type Message struct {
 	RequestID string // shown for "Something went wrong" so support can find the log
 }
 
+// OAuthConfirm asks a person who arrived from another site to start a
+// provider sign-in themselves (REQ-SES-07).
+type OAuthConfirm struct {
+	Page
+	Heading       string
+	Body          string
+	ContinueURL   string // the same start, now from the portal's own page
+	ContinueLabel string // "Continue with GitHub"
+	BackURL       string // the sign-in or sign-up page, with its redirect
+	BackLabel     string
+}
+
 // OutboxItem is one captured message in the development outbox.
 type OutboxItem struct {
 	ID        string

@@ -78,6 +78,9 @@ func fullPages() map[string]templ.Component {
 			SignOutURL: "/sign-out"}),
 		"link spent, signed in": LinkSignedInPage(LinkSignedIn{Page: page("Signed in"), Who: "jo@example.com",
 			ContinueURL: "/sign-in?redirect_url=x", AccountURL: "/user"}),
+		"provider start from another site": OAuthConfirmPage(OAuthConfirm{Page: page("Continue with GitHub?"),
+			Heading: "Continue with GitHub?", Body: "Another site sent you here.", ContinueURL: "/sign-in/oauth/github?intent=sign_in",
+			ContinueLabel: "Continue with GitHub", BackURL: "/sign-in", BackLabel: "Back to sign in"}),
 		"message": MessagePage(Message{
 			Page: page("Not found"), Status: 404, Heading: "Page not found", Body: "There is nothing here.",
 			BackURL: "/", BackLabel: "Home", RequestID: "req_123",

@@ -116,3 +116,28 @@ func TestIdentityTidy_REQ_IN_02(t *testing.T) {
 		t.Errorf("a clean identity changed: %+v", ok)
 	}
 }
+
+// REQ-HDR-05 (A5 1.2.2: only safe URL schemes in generated URLs), REQ-IN-01:
+// a provider's picture reaches relying apps as the user's image_url, which
+// their pages put in src and href attributes. Some providers let people
+// write their own picture claim, so anything but an absolute http(s) URL
+// with a host is dropped, as an unusable value is: javascript:, data:,
+// scheme-relative and relative references.
+func TestIdentityTidyKeepsOnlyWebPictures_REQ_HDR_05(t *testing.T) {
+	for _, bad := range []string{"javascript:alert(document.domain)", "JavaScript:alert(1)", " javascript:alert(1)",
+		"data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==", "vbscript:msgbox", "//evil.example/x.png",
+		"/x.png", "https:///x.png", "https://user:pass@img.example/x.png", "ftp://img.example/x.png"} {
+		who := &oauth.Identity{AvatarURL: bad}
+		who.Tidy()
+		if who.AvatarURL != "" {
+			t.Errorf("picture %q kept as %q", bad, who.AvatarURL)
+		}
+	}
+	for _, good := range []string{"https://avatars.githubusercontent.com/u/1?v=4", "http://gitlab.internal/uploads/a.png"} {
+		who := &oauth.Identity{AvatarURL: good}
+		who.Tidy()
+		if who.AvatarURL != good {
+			t.Errorf("picture %q became %q", good, who.AvatarURL)
+		}
+	}
+}

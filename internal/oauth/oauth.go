@@ -145,10 +145,23 @@ func (who *Identity) Tidy() {
 		return s
 	}
 	who.FirstName, who.LastName = name(who.FirstName), name(who.LastName)
-	who.Username, who.AvatarURL = plain(strings.TrimSpace(who.Username), maxUsername), plain(who.AvatarURL, maxURL)
+	who.Username, who.AvatarURL = plain(strings.TrimSpace(who.Username), maxUsername), webURL(plain(who.AvatarURL, maxURL))
 	if who.Email = plain(strings.TrimSpace(who.Email), maxEmail); who.Email == "" {
 		who.EmailVerified = false
 	}
+}
+
+// webURL is s when it is an absolute http(s) URL with a host and no user
+// info, else "". A picture reaches relying apps as the user's image_url,
+// which their pages put in src and href attributes, and some providers let
+// people write their own: a javascript: or data: URL, or a reference
+// relative to whichever page shows it, is dropped (REQ-HDR-05).
+func webURL(s string) string {
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.User != nil || u.Opaque != "" {
+		return ""
+	}
+	return s
 }
 
 // Provider is one configured identity provider.

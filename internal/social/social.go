@@ -16,6 +16,7 @@ import (
 	"github.com/portalhq/portal/internal/events"
 	"github.com/portalhq/portal/internal/flow"
 	"github.com/portalhq/portal/internal/id"
+	"github.com/portalhq/portal/internal/notify"
 	"github.com/portalhq/portal/internal/oauth"
 	"github.com/portalhq/portal/internal/oauthtoken"
 	"github.com/portalhq/portal/internal/restrict"
@@ -99,8 +100,9 @@ var (
 // (signup.StartExternal).
 func (s *Service) SignIn(ctx context.Context, clientID string, who *oauth.Identity, inv signup.Invite, redirectURL string, m flow.Meta) (*Result, error) {
 	who.Tidy()
-	if who.Email != "" {
-		if e, err := s.Restrict.CheckSignIn(ctx, user.Email, user.NormalizeEmail(who.Email)); err != nil {
+	email := accountEmail(who.Email)
+	if email != "" {
+		if e, err := s.Restrict.CheckSignIn(ctx, user.Email, email); err != nil {
 			return nil, err
 		} else if e != nil {
 			return nil, e
@@ -117,13 +119,13 @@ func (s *Service) SignIn(ctx context.Context, clientID string, who *oauth.Identi
 		}
 		return s.signInUser(ctx, clientID, x.UserID, refreshed(*x, who, s.Clock.Now()), tok, false, redirectURL, m)
 	}
-	if who.Email != "" {
-		u, err := s.Repo.UserByIdentifier(ctx, user.Email, user.NormalizeEmail(who.Email))
+	if email != "" {
+		u, err := s.Repo.UserByIdentifier(ctx, user.Email, email)
 		if err != nil && !errors.Is(err, apperr.ErrNotFound) {
 			return nil, err
 		}
 		if u != nil {
-			if !who.EmailVerified || !u.Has(user.Email, user.NormalizeEmail(who.Email)) {
+			if !who.EmailVerified || !u.Has(user.Email, email) {
 				return nil, ErrLinkRequired
 			}
 			now := s.Clock.Now()
@@ -147,6 +149,26 @@ func (s *Service) SignIn(ctx context.Context, clientID string, who *oauth.Identi
 		return nil, err
 	}
 	return &Result{Session: sess, Flow: f}, nil
+}
+
+// accountEmail is the provider's address as an account would hold it, or
+// "" when it is not one the portal's own forms take (notify.ValidAddress:
+// ASCII, bare). A provider vouches for the address it sent, byte for byte;
+// user.NormalizeEmail folds case with Unicode rules, under which the Kelvin
+// sign becomes "k" and a dotted capital I becomes "i", so
+// "\u212Aate@example.com", another mailbox that someone else may own and
+// have a provider verify, would otherwise name kate@example.com's account
+// (REQ-OA-05, REQ-IN-06). Sign-up holds the address to the same rule
+// (signup.StartExternal), so no account can have such an address.
+func accountEmail(raw string) string {
+	if raw == "" {
+		return ""
+	}
+	v, err := notify.ValidAddress(raw)
+	if err != nil {
+		return ""
+	}
+	return user.NormalizeEmail(v)
 }
 
 // signInUser starts a session for userID, saving x (linked when isNew) and

@@ -2,6 +2,7 @@ package user
 
 import (
 	"encoding/json"
+	"net/url"
 	"time"
 )
 
@@ -161,14 +162,15 @@ func (u *User) ToObject(now time.Time, can Abilities) Object {
 		o.LegalAcceptedAt = &v
 	}
 	for _, x := range u.ExternalAccounts {
+		picture := webPicture(x.AvatarURL)
 		o.ExternalAccounts = append(o.ExternalAccounts, ExternalObject{ID: x.ID, Object: "external_account",
 			Provider: "oauth_" + x.Provider, IdentificationID: x.ID, ProviderUserID: x.Subject, EmailAddress: x.Email,
-			FirstName: x.FirstName, LastName: x.LastName, Username: nilIfEmpty(x.Username), AvatarURL: x.AvatarURL,
-			ImageURL: x.AvatarURL, PublicMetadata: emptyObject(),
+			FirstName: x.FirstName, LastName: x.LastName, Username: nilIfEmpty(x.Username), AvatarURL: picture,
+			ImageURL: picture, PublicMetadata: emptyObject(),
 			Verification: &VerificationState{Status: "verified", Strategy: "oauth_" + x.Provider},
 			CreatedAt:    x.CreatedAt.UnixMilli(), UpdatedAt: x.UpdatedAt.UnixMilli()})
-		if o.ImageURL == "" && x.AvatarURL != "" {
-			o.ImageURL, o.HasImage = x.AvatarURL, true
+		if o.ImageURL == "" && picture != "" {
+			o.ImageURL, o.HasImage = picture, true
 		}
 	}
 	for _, i := range u.Identifiers {
@@ -268,4 +270,16 @@ func passkeyObjects(list []PasskeyInfo) []any {
 		out = append(out, o)
 	}
 	return out
+}
+
+// webPicture is a provider's picture as apps may use it in src and href
+// attributes: an absolute http(s) URL with a host and no user info, else
+// "". Pictures are checked when they arrive (oauth.Identity.Tidy); this
+// also covers those stored before that check (REQ-HDR-05).
+func webPicture(s string) string {
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.User != nil || u.Opaque != "" {
+		return ""
+	}
+	return s
 }
