@@ -126,6 +126,9 @@ func (a *app) userVerify(c echo.Context) error {
 		}
 		return err
 	}
+	if err := a.keepClient(c, sess); err != nil {
+		return err
+	}
 	return c.Redirect(http.StatusSeeOther, back)
 }
 
@@ -193,7 +196,13 @@ func (a *app) userPassword(c echo.Context) error {
 	}
 	in := account.PasswordChange{Current: c.FormValue("current_password"), New: c.FormValue("password"), SignOutOthers: others,
 		Checked: func(err error) { a.logAttempt(c, stepPasswordChange, flow.Password, u.ID, err) }}
-	if err := a.Account.ChangePassword(c.Request().Context(), sess, u, in); err != nil {
+	err = a.Account.ChangePassword(c.Request().Context(), sess, u, in)
+	// The current password, once right, moved the session to a new client
+	// (session.Reverified), even when the new password is then refused.
+	if kerr := a.keepClient(c, sess); kerr != nil {
+		return kerr
+	}
+	if err != nil {
 		if errors.Is(err, account.ErrReverify) {
 			return a.reverify(c, "/user/password")
 		}

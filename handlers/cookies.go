@@ -231,10 +231,22 @@ const newClientKey = "portal.newClient"
 // without another query.
 func (a *app) current(c echo.Context) (*session.Session, error) {
 	sess, err := a.Sessions.Current(c.Request().Context(), a.clientID(c))
-	if err == nil {
-		c.Set(currentKey, sess)
+	if err != nil {
+		return nil, err
 	}
-	return sess, err
+	c.Set(currentKey, sess)
+	return sess, a.keepClient(c, sess)
+}
+
+// keepClient gives the browser the client sess is on when its __client
+// cookie names another: a reverification moved the session to a new client
+// (session.Reverified), or this request is the same browser's second one
+// with the old client, which session.Current followed to the new.
+func (a *app) keepClient(c echo.Context, sess *session.Session) error {
+	if sess == nil || sess.ClientID == a.clientID(c) {
+		return nil
+	}
+	return a.setClientCookie(c, sess.ClientID)
 }
 
 // currentKey holds, in the request's context, the session a.current found.

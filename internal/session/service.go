@@ -27,6 +27,13 @@ import (
 type Repo interface {
 	CreateClient(ctx context.Context, c Client) error
 	ClientByID(ctx context.Context, id string) (*Client, error)
+	// SuccessorClient returns the newest client whose PreviousID is id:
+	// where a sign-in or a reverification moved that browser; ErrNotFound
+	// for none.
+	SuccessorClient(ctx context.Context, id string) (*Client, error)
+	// MoveSession moves the active session id from client from to client
+	// to; false when it is no longer on from.
+	MoveSession(ctx context.Context, id, from, to string, at time.Time) (bool, error)
 	CreateSession(ctx context.Context, s Session) error
 	SessionByID(ctx context.Context, id string) (*Session, error)
 	ActiveSessionsOfClient(ctx context.Context, clientID string) ([]Session, error)
@@ -383,10 +390,15 @@ func (s *Service) Current(ctx context.Context, clientID string) (*Session, error
 		return nil, nil
 	}
 	list, err := s.Repo.ActiveSessionsOfClient(ctx, clientID)
-	if err != nil || len(list) == 0 {
+	if err != nil {
 		return nil, err
 	}
 	now := s.Clock.Now()
+	if len(list) == 0 {
+		if list, err = s.successorSessions(ctx, clientID, now); err != nil || len(list) == 0 {
+			return nil, err
+		}
+	}
 	sess := &list[0]
 	if sess.Live(now, s.Policy.Inactivity) {
 		if err := s.touch(ctx, sess, now); err != nil {
@@ -403,6 +415,30 @@ func (s *Service) Current(ctx context.Context, clientID string) (*Session, error
 		return emit(ctx, r, events.SessionEnded, sess, now)
 	})
 	return nil, err
+}
+
+// successorSessions lists the active sessions of the client that
+// succeeded clientID, when that browser may follow it there: the same
+// browser (the secret ctx carries, as Successor checks) moved less than
+// HandoffWindow ago, by a sign-in or a reverification. That is the same
+// form sent twice, or a response whose new __client cookie the browser
+// dropped; anyone else holding the old client stays signed out.
+func (s *Service) successorSessions(ctx context.Context, clientID string, now time.Time) ([]Session, error) {
+	secret := handoffFrom(ctx)
+	if secret == "" {
+		return nil, nil
+	}
+	c, err := s.Repo.SuccessorClient(ctx, clientID)
+	if errors.Is(err, apperr.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if now.Sub(c.CreatedAt) > HandoffWindow || !SameBrowser(c.Handoff, secret) {
+		return nil, nil
+	}
+	return s.Repo.ActiveSessionsOfClient(ctx, c.ID)
 }
 
 // LastStrategy is how the client's sign-in proved who the person was
@@ -537,11 +573,58 @@ func (s *Service) end(ctx context.Context, r Repo, list []Session, status string
 // (REQ-SES-06): reverified_at, which sensitive changes check, and the
 // factor times the token's fva claim reports — first and/or second,
 // depending on the factor verified. This is the one place both move.
+//
+// Proving it again is authenticating again, so the session moves to a new
+// client, as a sign-in's does (REQ-SES-02): sess.ClientID is then the one
+// the caller hands the browser, and whoever held the old __client value
+// (copied from the browser, say) is left with nothing, after the moment
+// in which the same browser's second request may still follow
+// (successorSessions). A request that finds its session already moved by
+// another of the same browser's, with the factor this one verified too,
+// follows it to that client rather than moving it again.
 func (s *Service) Reverified(ctx context.Context, sess *Session, first, second bool) error {
 	now := s.Clock.Now()
-	if err := s.Repo.MarkReverified(ctx, sess.ID, now, first, second); err != nil {
+	to := ""
+	err := s.InTx(ctx, func(r Repo) error {
+		old, err := r.ClientByID(ctx, sess.ClientID)
+		if err != nil {
+			return err
+		}
+		if now.Sub(old.CreatedAt) <= HandoffWindow && SameBrowser(old.Handoff, handoffFrom(ctx)) {
+			// Moved for this very browser a moment ago (the same form
+			// sent twice): once is enough, and a second move would leave
+			// the first answer's cookie pointing at nothing.
+			to = old.ID
+			return r.MarkReverified(ctx, sess.ID, now, first, second)
+		}
+		nc := Client{ID: id.New(id.Client), CreatedAt: now, UpdatedAt: now, Handoff: handoffHash(handoffFrom(ctx)),
+			PreviousID: old.ID, LastStrategy: old.LastStrategy}
+		if err := r.CreateClient(ctx, nc); err != nil {
+			return err
+		}
+		moved, err := r.MoveSession(ctx, sess.ID, old.ID, nc.ID, now)
+		if err != nil {
+			return err
+		}
+		if !moved {
+			return errMovedAlready
+		}
+		to = nc.ID
+		return r.MarkReverified(ctx, sess.ID, now, first, second)
+	})
+	if errors.Is(err, errMovedAlready) {
+		cur, err := s.Repo.SessionByID(ctx, sess.ID)
+		if err != nil {
+			return err
+		}
+		if err := s.Repo.MarkReverified(ctx, sess.ID, now, first, second); err != nil {
+			return err
+		}
+		to = cur.ClientID
+	} else if err != nil {
 		return err
 	}
+	sess.ClientID, sess.UpdatedAt = to, now
 	sess.ReverifiedAt, sess.LastActiveAt = &now, now
 	if first {
 		sess.FirstFactorAt = now
@@ -551,6 +634,10 @@ func (s *Service) Reverified(ctx context.Context, sess *Session, first, second b
 	}
 	return nil
 }
+
+// errMovedAlready rolls back a reverification whose session another
+// request moved to a new client first.
+var errMovedAlready = errors.New("session: moved to another client already")
 
 // lastFactor is when a sign-in last proved who the person is: the later of
 // its factor times.

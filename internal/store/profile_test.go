@@ -253,6 +253,51 @@ func testProfile(t *testing.T, open func(t *testing.T) *store.Store) {
 		}
 	})
 
+	// REQ-SES-02: a reverification moves the session to a new client that
+	// names the old as its previous; the old client's successor is found.
+	t.Run("MoveSession and SuccessorClient", func(t *testing.T) {
+		s, ctx := open(t), t.Context()
+		from := createClient(t, s)
+		x := storeSession(t, s, from, base)
+		if _, err := s.Q.SuccessorClient(ctx, from); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("SuccessorClient before any: %v, want ErrNotFound", err)
+		}
+		if _, err := s.Q.SuccessorClient(ctx, ""); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("SuccessorClient of no client: %v, want ErrNotFound (clients without a previous are not successors)", err)
+		}
+		older := session.Client{ID: id.New(id.Client), CreatedAt: at(time.Minute), UpdatedAt: at(time.Minute), PreviousID: from}
+		newer := session.Client{ID: id.New(id.Client), CreatedAt: at(2 * time.Minute), UpdatedAt: at(2 * time.Minute),
+			PreviousID: from, Handoff: "h", LastStrategy: "password"}
+		for _, c := range []session.Client{older, newer} {
+			if err := s.Q.CreateClient(ctx, c); err != nil {
+				t.Fatal(err)
+			}
+		}
+		got, err := s.Q.SuccessorClient(ctx, from)
+		if err != nil || got.ID != newer.ID || got.Handoff != "h" || got.LastStrategy != "password" || !got.CreatedAt.Equal(newer.CreatedAt.Truncate(time.Millisecond)) {
+			t.Fatalf("SuccessorClient = %+v, %v; want the newer, %+v", got, err, newer)
+		}
+		if ok, err := s.Q.MoveSession(ctx, x.ID, from, newer.ID, at(2*time.Minute)); !ok || err != nil {
+			t.Fatalf("MoveSession = %v, %v", ok, err)
+		}
+		if list, err := s.Q.ActiveSessionsOfClient(ctx, newer.ID); err != nil || len(list) != 1 || list[0].ID != x.ID {
+			t.Errorf("the new client's sessions: %v, %v", list, err)
+		}
+		if list, err := s.Q.ActiveSessionsOfClient(ctx, from); err != nil || len(list) != 0 {
+			t.Errorf("the old client's sessions: %v, %v; want none", list, err)
+		}
+		// A second move from the old client finds nothing there.
+		if ok, err := s.Q.MoveSession(ctx, x.ID, from, older.ID, at(3*time.Minute)); ok || err != nil {
+			t.Errorf("MoveSession from a client it left = %v, %v; want false", ok, err)
+		}
+		if ok, err := s.Q.EndSession(ctx, x.ID, session.Ended, at(4*time.Minute)); !ok || err != nil {
+			t.Fatalf("EndSession = %v, %v", ok, err)
+		}
+		if ok, err := s.Q.MoveSession(ctx, x.ID, newer.ID, older.ID, at(5*time.Minute)); ok || err != nil {
+			t.Errorf("MoveSession of an ended session = %v, %v; want false", ok, err)
+		}
+	})
+
 	// REQ-SES-05: deleting an account takes its sessions with it.
 	t.Run("DeleteUser removes the user and what belongs to it", func(t *testing.T) {
 		s, ctx := open(t), t.Context()

@@ -61,6 +61,40 @@ func (q *Q) PreviousClient(ctx context.Context, clientID string) (string, error)
 	return prev, err
 }
 
+// SuccessorClient returns the newest client made from clientID (its
+// previous_id): where a sign-in or a reverification moved the browser
+// holding clientID. ErrNotFound when there is none.
+func (q *Q) SuccessorClient(ctx context.Context, clientID string) (*session.Client, error) {
+	var (
+		c    session.Client
+		a, b int64
+	)
+	err := q.row(ctx, `SELECT id, created_at, updated_at, handoff, previous_id, last_strategy FROM clients
+		WHERE previous_id = ? AND previous_id <> '' ORDER BY created_at DESC, id DESC LIMIT 1`, clientID).
+		Scan(&c.ID, &a, &b, &c.Handoff, &c.PreviousID, &c.LastStrategy)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, err
+	}
+	c.CreatedAt, c.UpdatedAt = fromMS(a), fromMS(b)
+	return &c, nil
+}
+
+// MoveSession moves the active session id from client from to client to,
+// at at; false when it is not on from any more (another request moved or
+// ended it first).
+func (q *Q) MoveSession(ctx context.Context, id, from, to string, at time.Time) (bool, error) {
+	res, err := q.exec(ctx, `UPDATE sessions SET client_id = ?, updated_at = ? WHERE id = ? AND client_id = ? AND status = 'active'`,
+		to, ms(at), id, from)
+	if err != nil {
+		return false, err
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
+}
+
 // ClientByID returns a client.
 func (q *Q) ClientByID(ctx context.Context, id string) (*session.Client, error) {
 	var (
