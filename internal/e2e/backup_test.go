@@ -3,7 +3,9 @@ package e2e
 import (
 	"fmt"
 	"net/http"
+	"net/url"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -11,6 +13,7 @@ import (
 	"time"
 
 	"github.com/portalhq/portal/internal/store"
+	"github.com/portalhq/portal/internal/testutil/pgtest"
 	"github.com/portalhq/portal/internal/testutil/portaltest"
 )
 
@@ -126,4 +129,63 @@ func TestBackupUnderWriteLoadRestoresToAWorkingPortal(t *testing.T) {
 	for _, email := range []string{"ada@example.com", madeFirst[len(madeFirst)-1]} {
 		wantHandBack(t, signIn(t, newBrowser(t, p), email, goodPassword, appURL), http.StatusSeeOther, appURL)
 	}
+}
+
+// The README's PostgreSQL backup and restore: pg_dump while the portal
+// runs, then, with it stopped, pg_restore --clean --if-exists over the
+// database as it has become since. The restored portal has the accounts
+// of the backup and not those made after it, and its people, one still
+// signed in from before, sign in.
+func TestPostgresBackupRestoresWithPgDumpAndPgRestore(t *testing.T) {
+	for _, tool := range []string{"pg_dump", "pg_restore"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Skipf("%s is not installed (Debian: postgresql-client)", tool)
+		}
+	}
+	dbURL := pgtest.URL(t)
+	u, err := url.Parse(dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	schema := u.Query().Get("search_path")
+	// pg_dump takes libpq's settings, not the portal's search_path.
+	q := u.Query()
+	q.Del("search_path")
+	q.Del("application_name")
+	u.RawQuery = q.Encode()
+	toolURL := u.String()
+	dump := filepath.Join(t.TempDir(), "portal.dump")
+	env := map[string]string{
+		"PORTAL_DATABASE_URL":  dbURL,
+		"PORTAL_SECRET_KEY":    "sk_test_" + strings.Repeat("p", 40),
+		"PORTAL_COOKIE_SECRET": strings.Repeat("q", 64),
+	}
+	var ada *browser
+	t.Run("backup", func(t *testing.T) {
+		p := portaltest.Start(t, portaltest.Options{Env: env})
+		apiUser(t, p, "ada@example.com")
+		apiUser(t, p, "grace@example.com")
+		ada = newBrowser(t, p)
+		signIn(t, ada, "ada@example.com", goodPassword, "")
+		if out, err := exec.Command("pg_dump", "--format=custom", "--schema="+schema, "--file="+dump, toolURL).CombinedOutput(); err != nil {
+			t.Fatalf("pg_dump: %v\n%s", err, out)
+		}
+		apiUser(t, p, "late@example.com")
+	})
+	if out, err := exec.Command("pg_restore", "--clean", "--if-exists", "--dbname="+toolURL, dump).CombinedOutput(); err != nil {
+		t.Fatalf("pg_restore: %v\n%s", err, out)
+	}
+	p := portaltest.Start(t, portaltest.Options{Env: env})
+	for email, want := range map[string]int{"ada@example.com": 1, "grace@example.com": 1, "late@example.com": 0} {
+		var users []struct{ ID string }
+		api(t, p, http.MethodGet, "/v1/users?email_address="+email, nil, &users)
+		if len(users) != want {
+			t.Errorf("%s in the restored portal: %d accounts, want %d", email, len(users), want)
+		}
+	}
+	ada.base = newBrowser(t, p).base
+	if pg := ada.getRaw("/user"); pg.Status != http.StatusOK || !strings.Contains(pg.text(), "ada@example.com") {
+		t.Errorf("/user of the person signed in before the backup: %d to %q, want the account page", pg.Status, pg.Header.Get("Location"))
+	}
+	wantHandBack(t, signIn(t, newBrowser(t, p), "grace@example.com", goodPassword, appURL), http.StatusSeeOther, appURL)
 }
