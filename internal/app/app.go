@@ -777,9 +777,9 @@ func newLogger(cfg *config.Config, w io.Writer) *slog.Logger {
 	_ = level.UnmarshalText([]byte(strings.ToUpper(cfg.LogLevel)))
 	opts := &slog.HandlerOptions{Level: level}
 	if cfg.LogFormat == "json" {
-		return slog.New(slog.NewJSONHandler(w, opts))
+		return slog.New(handlers.LogRequestIDs(slog.NewJSONHandler(w, opts)))
 	}
-	return slog.New(slog.NewTextHandler(w, opts))
+	return slog.New(handlers.LogRequestIDs(slog.NewTextHandler(w, opts)))
 }
 
 // longTokenTTL is the longest PORTAL_SESSION_TOKEN_TTL production takes
