@@ -384,6 +384,29 @@ func Busy(err error) bool {
 	return errors.As(err, &se) && se.Code()&0xff == sqlite3.SQLITE_BUSY
 }
 
+// CannotWrite reports whether the database refused a write for want of
+// room or rights: its disk is full (SQLite's FULL, PostgreSQL's 53100), a
+// write to its files failed (SQLite's IOERR, which a full disk can also
+// give), or it is read-only (the file or its folder, or a PostgreSQL
+// standby that a failover left the portal pointed at, 25006). It is no
+// fault of the request, nothing was written, and once the operator frees
+// space or fixes the rights writes go through again with no restart.
+func CannotWrite(err error) bool {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		return pe.Code == "53100" || pe.Code == "25006"
+	}
+	var se *sqlite.Error
+	if !errors.As(err, &se) {
+		return false
+	}
+	switch se.Code() & 0xff {
+	case sqlite3.SQLITE_FULL, sqlite3.SQLITE_IOERR, sqlite3.SQLITE_READONLY:
+		return true
+	}
+	return false
+}
+
 // isUnique reports whether err is a unique-constraint violation on either engine.
 func isUnique(err error) bool {
 	if err == nil {
