@@ -2,10 +2,12 @@ package webhook_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"log/slog"
 	"net"
 	"net/http"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -114,4 +116,46 @@ func TestLogSaysWhenAnEndpointFailsRecoversOrIsGivenUp(t *testing.T) {
 			t.Errorf("the endpoint that failed then answered is logged as %q", got)
 		}
 	})
+}
+
+// With its queue out of reach (the database lost, here its table gone for
+// a while), the worker says so once, then every 5 minutes, not at every
+// poll, and says when deliveries resume.
+func TestLostQueueIsLoggedOnceNotAtEveryPoll(t *testing.T) {
+	h := newHarness(t, "sqlite:"+filepath.Join(t.TempDir(), "portal.db"))
+	var log lockedBuffer
+	w := h.worker()
+	w.Log = slog.New(slog.NewJSONHandler(&log, nil))
+	w.Poll = time.Second
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan struct{})
+	go func() { defer close(done); w.Run(ctx) }()
+	defer func() { cancel(); <-done }()
+	poll := func() {
+		t.Helper()
+		if err := h.clock.BlockUntilContext(ctx, 1); err != nil {
+			t.Fatal(err)
+		}
+		h.clock.Advance(time.Second)
+	}
+	poll()
+	if _, err := h.st.DB().ExecContext(ctx, `ALTER TABLE webhook_deliveries RENAME TO webhook_deliveries_away`); err != nil {
+		t.Fatal(err)
+	}
+	for range 6 * 60 {
+		poll()
+	}
+	if _, err := h.st.DB().ExecContext(ctx, `ALTER TABLE webhook_deliveries_away RENAME TO webhook_deliveries`); err != nil {
+		t.Fatal(err)
+	}
+	poll()
+	poll() // the pass after it has run
+	var got []string
+	for _, m := range log.lines(t) {
+		got = append(got, m["level"].(string)+" "+strings.SplitN(m["msg"].(string), ":", 2)[0])
+	}
+	want := "WARN webhook deliveries stopped, WARN webhook deliveries still stopped, INFO webhook deliveries resumed"
+	if strings.Join(got, ", ") != want {
+		t.Errorf("six minutes without the queue logged %d lines %q, want %q", len(got), got, want)
+	}
 }

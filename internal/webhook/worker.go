@@ -51,6 +51,10 @@ const (
 	parallel    = 8 // endpoints served at once
 	keepBody    = 1 << 10
 	defaultPoll = time.Second
+	// failingReminder is how often the log repeats that deliveries are
+	// stopped (the database lost): often enough to be seen, not a line
+	// for every poll.
+	failingReminder = 5 * time.Minute
 )
 
 // Envelope is the body of every webhook, shaped like Clerk's.
@@ -119,9 +123,23 @@ func (w *Worker) Run(ctx context.Context) {
 	if poll <= 0 {
 		poll = defaultPoll
 	}
+	var failingSince, warned time.Time
 	for {
-		if _, err := w.RunOnce(ctx); err != nil && ctx.Err() == nil {
-			w.Log.Warn("webhook deliveries", "err", err)
+		_, err := w.RunOnce(ctx)
+		switch now := w.Clock.Now(); {
+		case ctx.Err() != nil:
+		case err != nil && failingSince.IsZero():
+			failingSince, warned = now, now
+			w.Log.Warn("webhook deliveries stopped: the queue cannot be read or updated; "+
+				"retried every poll, and logged again every 5 minutes while it lasts", "err", err)
+		case err != nil && now.Sub(warned) >= failingReminder:
+			warned = now
+			w.Log.Warn("webhook deliveries still stopped", "since", failingSince.UTC(), "err", err)
+		case err != nil:
+			w.Log.Debug("webhook deliveries", "err", err)
+		case !failingSince.IsZero():
+			w.Log.Info("webhook deliveries resumed", "stopped_for", now.Sub(failingSince).Round(time.Second).String())
+			failingSince = time.Time{}
 		}
 		select {
 		case <-ctx.Done():
