@@ -189,6 +189,11 @@ func Build(ctx context.Context, cfg *config.Config, opt Options) (*Portal, error
 		return nil, err
 	}
 	st.ServeImagesAt(cfg.BaseURL)
+	if db, known := st.Newer(); db != 0 {
+		log.Warn("the database was migrated by a newer Portal: fine while a rolling upgrade is under way; "+
+			"after a rollback, restore the backup taken before the upgrade, or run the newer Portal again",
+			"database_migration", db, "known_migration", known)
+	}
 	p := &Portal{Config: cfg, Log: log, Clock: clock, Store: st}
 	if err := p.wire(ctx, opt, ahead); err != nil {
 		st.Close()

@@ -50,12 +50,26 @@ type Store struct {
 	pg *pgx.ConnConfig
 	// applied names the migrations Open applied (Applied).
 	applied []string
-	Q       *Q
+	// newer is the database's highest migration when a newer Portal
+	// applied it, else 0 (Newer).
+	newer, known int64
+	Q            *Q
 }
 
 // Applied names the migrations Open applied, oldest first, by file name
 // (00021_sessions_actor.sql): none when the database was up to date.
 func (s *Store) Applied() []string { return s.applied }
+
+// Newer reports the database's highest migration and this binary's when
+// the database's is beyond what this binary knows: a newer Portal has
+// migrated it (an older binary started again after an upgrade, a rollback,
+// or a rolling deploy still under way). Zeros when it is not.
+func (s *Store) Newer() (database, known int64) {
+	if s.newer == 0 {
+		return 0, 0
+	}
+	return s.newer, s.known
+}
 
 // Open connects to url ("sqlite:PATH" or "postgres://…") and applies migrations.
 func Open(ctx context.Context, url string) (*Store, error) {
