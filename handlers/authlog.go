@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"errors"
 	"log/slog"
 
 	"github.com/labstack/echo/v4"
@@ -70,6 +71,12 @@ func (a *app) logAttempt(c echo.Context, step, factor, userID string, err error)
 			// The right password, found in a data breach (Pwned
 			// Passwords) and marked as compromised just now.
 			reason = "password_breached"
+		case errors.Is(err, signin.ErrPasswordLocked):
+			// Refused unchecked: failed attempts (or the operator) locked
+			// the account. The visitor is told what a wrong password is.
+			reason = "locked"
+		case errors.Is(err, signin.ErrPasswordBanned):
+			reason = "banned"
 		case reason == "":
 			reason = "internal"
 		}

@@ -212,6 +212,8 @@ func (a *app) toAPIError(c echo.Context, err error) *apiError {
 			long = "The database was busy: another session held a record this request needed for too long. Nothing was changed; send it again."
 		case store.Unreachable(err):
 			long = "The database could not be reached. Send the request again once it is back."
+		case store.CannotWrite(err):
+			long = "The database cannot be written to: its disk is full or it is read-only. Nothing was changed; send the request again once the operator has fixed it."
 		}
 		return &apiError{Status: http.StatusServiceUnavailable, Code: "service_unavailable", Message: "Service unavailable",
 			LongMessage: long}

@@ -3,6 +3,7 @@ package handlers
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"net/http"
 	"strings"
 	"time"
@@ -169,7 +170,13 @@ func (a *app) errorHandler(err error, c echo.Context) {
 // the caller answers 503 in its own form.
 func (a *app) interrupted(c echo.Context, err error, prefix string) bool {
 	var cause, retry string
+	level := slog.LevelWarn
 	switch {
+	case store.CannotWrite(err):
+		// Lasts until someone acts: an error, for the alert that wakes them.
+		cause, retry, level = "database cannot write: its disk is full or it is read-only (SQLite: free space "+
+			"on the volume of PORTAL_DATABASE_URL's file and check its and its folder's permissions; PostgreSQL: "+
+			"free disk space, or point PORTAL_DATABASE_URL at the primary); served again by itself once fixed", "30", slog.LevelError
 	case store.ConnectionLost(err):
 		cause, retry = "database connection lost", "1"
 	case store.Busy(err):
@@ -183,7 +190,7 @@ func (a *app) interrupted(c echo.Context, err error, prefix string) bool {
 		return false
 	}
 	ctx := c.Request().Context()
-	a.Log.WarnContext(ctx, prefix+cause, "err", err, "request_id", RequestIDFrom(ctx))
+	a.Log.Log(ctx, level, prefix+cause, "err", err, "request_id", RequestIDFrom(ctx))
 	c.Response().Header().Set("Retry-After", retry)
 	return true
 }

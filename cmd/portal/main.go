@@ -99,6 +99,9 @@ func command(ctx context.Context, args []string, getenv func(string) string, env
 			return err
 		}
 		defer st.Close()
+		if db, known := st.Newer(); db != 0 {
+			fmt.Fprintf(stdout, "warning: %s\n", newerDatabase(db, known))
+		}
 		if applied := st.Applied(); len(applied) > 0 {
 			fmt.Fprintf(stdout, "applied %d migrations to the %s database:\n  %s\n", len(applied), st.Dialect(),
 				strings.Join(applied, "\n  "))
@@ -276,4 +279,12 @@ func elsewhere(base string, listen net.Addr) string {
 	want.Host = net.JoinHostPort(u.Hostname(), strconv.Itoa(tcp.Port))
 	return fmt.Sprintf("PORTAL_BASE_URL is %s but this portal listens on port %d: pages, redirects and emailed links "+
 		"lead to %s; set PORTAL_BASE_URL=%s", base, tcp.Port, u.Host, want.String())
+}
+
+// newerDatabase says what it means that a newer Portal migrated the
+// database this one runs on.
+func newerDatabase(db, known int64) string {
+	return fmt.Sprintf("the database has migrations up to %05d, this portal knows them up to %05d: a newer Portal "+
+		"has migrated it. Fine while a rolling upgrade is under way; after a rollback, restore the backup taken "+
+		"before the upgrade, or run the newer Portal again", db, known)
 }

@@ -21,6 +21,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/portalhq/portal/internal/store"
 )
 
 func envOf(m map[string]string) (func(string) string, []string) {
@@ -598,5 +600,52 @@ func serveSettings(t *testing.T) (addr string, settings map[string]string) {
 		"PORTAL_DATABASE_URL": "sqlite:" + t.TempDir() + "/p.db",
 		"PORTAL_ADDR":         addr,
 		"PORTAL_BASE_URL":     "http://localhost:" + addr[strings.LastIndex(addr, ":")+1:],
+	}
+}
+
+// A portal started on a database a newer Portal has migrated (an older
+// binary after a rollback) says so — portal migrate and serve alike —
+// and what to do, and goes on serving.
+func TestOlderPortalOnANewerDatabaseSaysSo(t *testing.T) {
+	restoreGC(t)
+	addr, settings := serveSettings(t)
+	getenv, environ := envOf(settings)
+	if err := run(context.Background(), []string{"migrate"}, getenv, environ, io.Discard, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	st, err := store.Open(context.Background(), settings["PORTAL_DATABASE_URL"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if db, _ := st.Newer(); db != 0 {
+		t.Errorf("a database this portal migrated is newer: %d", db)
+	}
+	if _, err := st.DB().Exec(`INSERT INTO goose_db_version (version_id, is_applied) VALUES (99999, 1)`); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+
+	var out bytes.Buffer
+	if err := run(context.Background(), []string{"migrate"}, getenv, environ, &out, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "warning: the database has migrations up to 99999") ||
+		!strings.Contains(out.String(), "restore the backup taken before the upgrade") {
+		t.Errorf("portal migrate on a newer database said %q", out.String())
+	}
+
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	var logs syncBuffer
+	go func() { done <- run(ctx, nil, getenv, environ, io.Discard, &logs) }()
+	defer func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("serve: %v", err)
+		}
+	}()
+	waitFor(t, "http://"+addr+"/readyz")
+	if !strings.Contains(logs.String(), "migrated by a newer Portal") || !strings.Contains(logs.String(), "database_migration=99999") {
+		t.Errorf("start-up log does not say the database is newer:\n%s", logs.String())
 	}
 }

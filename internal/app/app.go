@@ -189,6 +189,11 @@ func Build(ctx context.Context, cfg *config.Config, opt Options) (*Portal, error
 		return nil, err
 	}
 	st.ServeImagesAt(cfg.BaseURL)
+	if db, known := st.Newer(); db != 0 {
+		log.Warn("the database was migrated by a newer Portal: fine while a rolling upgrade is under way; "+
+			"after a rollback, restore the backup taken before the upgrade, or run the newer Portal again",
+			"database_migration", db, "known_migration", known)
+	}
 	p := &Portal{Config: cfg, Log: log, Clock: clock, Store: st}
 	if err := p.wire(ctx, opt, ahead); err != nil {
 		st.Close()
@@ -777,9 +782,9 @@ func newLogger(cfg *config.Config, w io.Writer) *slog.Logger {
 	_ = level.UnmarshalText([]byte(strings.ToUpper(cfg.LogLevel)))
 	opts := &slog.HandlerOptions{Level: level}
 	if cfg.LogFormat == "json" {
-		return slog.New(slog.NewJSONHandler(w, opts))
+		return slog.New(handlers.LogRequestIDs(slog.NewJSONHandler(w, opts)))
 	}
-	return slog.New(slog.NewTextHandler(w, opts))
+	return slog.New(handlers.LogRequestIDs(slog.NewTextHandler(w, opts)))
 }
 
 // longTokenTTL is the longest PORTAL_SESSION_TOKEN_TTL production takes

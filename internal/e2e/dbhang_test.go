@@ -19,11 +19,12 @@ import (
 // forwards nothing and opens nothing: a database whose network has
 // stopped answering, not one that refuses.
 type stallProxy struct {
-	ln     net.Listener
-	mu     sync.Mutex
-	paused bool
-	resume chan struct{}
-	conns  []net.Conn
+	ln       net.Listener
+	upstream string
+	mu       sync.Mutex
+	paused   bool
+	resume   chan struct{}
+	conns    []net.Conn
 }
 
 func startStallProxy(t *testing.T, upstream string) *stallProxy {
@@ -32,38 +33,40 @@ func startStallProxy(t *testing.T, upstream string) *stallProxy {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := &stallProxy{ln: ln, resume: make(chan struct{})}
+	p := &stallProxy{ln: ln, upstream: upstream, resume: make(chan struct{})}
 	t.Cleanup(func() {
 		p.unpause()
-		ln.Close()
 		p.mu.Lock()
 		defer p.mu.Unlock()
+		p.ln.Close()
 		for _, c := range p.conns {
 			c.Close()
 		}
 	})
-	go func() {
-		for {
-			c, err := ln.Accept()
+	go p.accept(ln)
+	return p
+}
+
+func (p *stallProxy) accept(ln net.Listener) {
+	for {
+		c, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		go func() {
+			p.wait()
+			up, err := net.Dial("tcp", p.upstream)
 			if err != nil {
+				c.Close()
 				return
 			}
-			go func() {
-				p.wait()
-				up, err := net.Dial("tcp", upstream)
-				if err != nil {
-					c.Close()
-					return
-				}
-				p.mu.Lock()
-				p.conns = append(p.conns, c, up)
-				p.mu.Unlock()
-				go p.copy(up, c)
-				go p.copy(c, up)
-			}()
-		}
-	}()
-	return p
+			p.mu.Lock()
+			p.conns = append(p.conns, c, up)
+			p.mu.Unlock()
+			go p.copy(up, c)
+			go p.copy(c, up)
+		}()
+	}
 }
 
 func (p *stallProxy) copy(dst, src net.Conn) {
@@ -114,12 +117,27 @@ func (p *stallProxy) unpause() {
 // database that has stopped (PostgreSQL shut down), whose address now
 // refuses connections.
 func (p *stallProxy) stop() {
-	p.ln.Close()
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	p.ln.Close()
 	for _, c := range p.conns {
 		c.Close()
 	}
+	p.conns = nil
+}
+
+// start takes connections again on the same address after stop: the
+// database is back.
+func (p *stallProxy) start(t *testing.T) {
+	t.Helper()
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	ln, err := net.Listen("tcp", p.ln.Addr().String())
+	if err != nil {
+		t.Fatalf("the database's address again: %v", err)
+	}
+	p.ln = ln
+	go p.accept(ln)
 }
 
 // A database that refuses connections (PostgreSQL stopped) is a database
@@ -273,4 +291,57 @@ func readyzLines(t *testing.T, log string) []map[string]any {
 		out = append(out, m)
 	}
 	return out
+}
+
+// PostgreSQL stopped, then started again, with the portal left running:
+// meanwhile /readyz says not ready and pages say "Something interrupted
+// this request" without a word of the portal's insides; once the database
+// takes connections again the portal is ready and serves by itself —
+// the sign-in begun before the outage goes on — with no restart.
+func TestStoppedDatabaseComingBackIsServedWithoutARestart(t *testing.T) {
+	db, err := url.Parse(pgtest.URL(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	proxy := startStallProxy(t, db.Host)
+	db.Host = proxy.ln.Addr().String()
+	var log syncBuffer
+	p := portaltest.Start(t, portaltest.Options{Log: &log, Env: map[string]string{
+		"PORTAL_DATABASE_URL": db.String(), "PORTAL_LOG_FORMAT": "json"}})
+	apiUser(t, p, "ada@example.com")
+	b := newBrowser(t, p)
+	password := b.submit(b.get(withRedirect("/sign-in", appURL)), signInForm, map[string]string{"identifier": "ada@example.com"})
+	if password.Doc.Find(passwordForm).Length() == 0 {
+		t.Fatalf("no password step before the outage:\n%s", password.text())
+	}
+
+	proxy.stop()
+	ready := func() int {
+		res, err := http.Get(p.URL + "/readyz")
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		return res.StatusCode
+	}
+	if got := ready(); got != http.StatusServiceUnavailable {
+		t.Errorf("/readyz with the database stopped: %d, want 503", got)
+	}
+	pg := b.get("/user")
+	wantText(t, "a page with the database stopped", pg, http.StatusServiceUnavailable, "Something interrupted this request.")
+	for _, leak := range []string{"dial tcp", "connect", "sql", "goroutine", db.Host} {
+		if strings.Contains(strings.ToLower(pg.Body), leak) {
+			t.Errorf("the outage page tells the visitor %q:\n%s", leak, pg.Body)
+		}
+	}
+
+	proxy.start(t)
+	deadline := time.Now().Add(5 * time.Second)
+	for ready() != http.StatusOK {
+		if time.Now().After(deadline) {
+			t.Fatalf("/readyz not ready 5 s after the database came back:\n%s", log.String())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	wantHandBack(t, b.submit(password, passwordForm, map[string]string{"password": goodPassword}), http.StatusSeeOther, appURL)
 }

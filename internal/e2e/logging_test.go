@@ -116,9 +116,13 @@ func TestLogsKeepSecretsOutButRecordAttempts_REQ_LOG_01(t *testing.T) {
 	// Wrong passwords until the account locks.
 	fb := newBrowser(t, p)
 	step := passwordStep(t, fb, "ada@example.com", "")
+	var lastFailed string
 	for range lockoutThreshold {
-		fb.submit(step, passwordForm, map[string]string{"password": wrongPassword})
+		lastFailed = fb.submit(step, passwordForm, map[string]string{"password": wrongPassword}).Header.Get("X-Request-Id")
 	}
+	// The right password while locked is refused as a wrong one to the
+	// visitor, and logged as refused for the lock.
+	lockedTry := fb.submit(step, passwordForm, map[string]string{"password": newPassword}).Header.Get("X-Request-Id")
 	p.SMTP.WaitFor(t, "ada@example.com", mailWait) // the lock notice
 
 	log.wantNoSecrets()
@@ -133,12 +137,15 @@ func TestLogsKeepSecretsOutButRecordAttempts_REQ_LOG_01(t *testing.T) {
 			if l["outcome"] == "failed" {
 				key += " " + fmt.Sprint(l["reason"])
 			}
+			if l["request_id"] == lockedTry && l["reason"] != "locked" {
+				t.Errorf("the right password while locked is logged as %v, want reason locked", l["reason"])
+			}
 			if l["ip"] != "127.0.0.1" || l["request_id"] == "" {
 				t.Errorf("attempt logged without ip or request_id: %v", l)
 			}
 			count[key]++
 		case "account locked after failed attempts":
-			locked = l["user_id"] == users[0].ID && l["level"] == "WARN"
+			locked = l["user_id"] == users[0].ID && l["level"] == "WARN" && l["request_id"] == lastFailed
 		case "backend API authentication failed":
 			apiRefused = true
 		}
@@ -152,13 +159,14 @@ func TestLogsKeepSecretsOutButRecordAttempts_REQ_LOG_01(t *testing.T) {
 		"first_factor reset_password_email_code succeeded": 1,
 		"first_factor ticket succeeded":                    1,
 		"first_factor password failed invalid":             lockoutThreshold,
+		"first_factor password failed locked":              1,
 	} {
 		if count[key] != n {
 			t.Errorf("%d log lines %q, want %d", count[key], key, n)
 		}
 	}
 	if !locked {
-		t.Error("the lock is not logged as a warning naming the account")
+		t.Error("the lock is not logged as a warning naming the account and the request that locked it")
 	}
 	if !apiRefused {
 		t.Error("the wrong secret key is not logged")

@@ -84,6 +84,15 @@ func (l Lockout) Fail(ctx context.Context, r FailureRecorder, u *user.User, now 
 // reveals nothing about which (REQ-RL-05).
 var ErrBadPassword = apperr.Field(apperr.Invalid, "password", "Password is incorrect. Try again, or use another method.").T("error.signin.bad_password")
 
+// ErrPasswordLocked and ErrPasswordBanned answer a password for a locked
+// or banned account: to the visitor they are ErrBadPassword word for word
+// (REQ-RL-05), but the log says why (reason "locked", "banned"), so
+// whoever answers "my right password is refused" sees the lock there.
+var (
+	ErrPasswordLocked = ErrBadPassword.T("error.signin.bad_password")
+	ErrPasswordBanned = ErrBadPassword.T("error.signin.bad_password")
+)
+
 // PasswordStrategy is the password first factor.
 type PasswordStrategy struct {
 	Clock   clockwork.Clock
@@ -113,7 +122,14 @@ func (p *PasswordStrategy) Attempt(ctx context.Context, _ *flow.Flow, u *user.Us
 		if err := p.Hasher.DummyVerify(ctx, in.Password); apperr.CodeOf(err) == apperr.Unavailable {
 			return err
 		}
-		return ErrBadPassword
+		switch {
+		case u == nil || u.PasswordHash == "":
+			return ErrBadPassword
+		case u.Banned:
+			return ErrPasswordBanned
+		default:
+			return ErrPasswordLocked
+		}
 	}
 	ok, rehash, err := p.Hasher.Verify(ctx, in.Password, u.PasswordHash)
 	if err != nil {

@@ -2,6 +2,7 @@ package signin_test
 
 import (
 	"context"
+	"errors"
 	"reflect"
 	"slices"
 	"strings"
@@ -412,6 +413,10 @@ func TestBannedOrLockedByAdminCannotSignIn(t *testing.T) {
 				f := e.start(client, email)
 				_, err := e.password(client, f.ID, pw)
 				wantErr(t, "right password", err, apperr.Invalid, "error.signin.bad_password")
+				// The log's reason tells the operator why (handlers.logAttempt).
+				if want := map[string]error{"banned": signin.ErrPasswordBanned, "locked by an admin": signin.ErrPasswordLocked}[c.name]; !errors.Is(err, want) {
+					t.Errorf("right password: %v, want the error logged as %s", err, c.name)
+				}
 				if n := e.user(u.ID).FailedSignIns; n != 0 {
 					t.Errorf("refused account's failures counted: %d", n)
 				}

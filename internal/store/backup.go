@@ -49,5 +49,26 @@ func Backup(ctx context.Context, url, to string) error {
 		os.Remove(to)
 		return fmt.Errorf("backup of %s: %w", path, err)
 	}
+	// "backup written" must mean on disk: a script may delete the last
+	// backup next. SQLite syncs the copy (older releases did not) but not
+	// the folder after deleting the copy's rollback journal, so a power cut
+	// moments later could bring back a journal that rolls the copy back
+	// to nothing when it is opened.
+	if err := syncFile(to); err != nil {
+		os.Remove(to)
+		return fmt.Errorf("backup: %w", err)
+	}
+	if err := syncFile(filepath.Dir(to)); err != nil {
+		return fmt.Errorf("backup: %w", err)
+	}
 	return nil
+}
+
+func syncFile(name string) error {
+	f, err := os.Open(name)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	return f.Sync()
 }

@@ -78,6 +78,12 @@ func (s *Store) Migrate(ctx context.Context) error {
 	for _, r := range done {
 		s.applied = append(s.applied, r.Source.Path)
 	}
+	if src := p.ListSources(); len(src) > 0 {
+		known := src[len(src)-1].Version
+		if v, err := p.GetDBVersion(ctx); err == nil && v > known {
+			s.newer, s.known = v, known
+		}
+	}
 	return nil
 }
 

@@ -50,12 +50,26 @@ type Store struct {
 	pg *pgx.ConnConfig
 	// applied names the migrations Open applied (Applied).
 	applied []string
-	Q       *Q
+	// newer is the database's highest migration when a newer Portal
+	// applied it, else 0 (Newer).
+	newer, known int64
+	Q            *Q
 }
 
 // Applied names the migrations Open applied, oldest first, by file name
 // (00021_sessions_actor.sql): none when the database was up to date.
 func (s *Store) Applied() []string { return s.applied }
+
+// Newer reports the database's highest migration and this binary's when
+// the database's is beyond what this binary knows: a newer Portal has
+// migrated it (an older binary started again after an upgrade, a rollback,
+// or a rolling deploy still under way). Zeros when it is not.
+func (s *Store) Newer() (database, known int64) {
+	if s.newer == 0 {
+		return 0, 0
+	}
+	return s.newer, s.known
+}
 
 // Open connects to url ("sqlite:PATH" or "postgres://…") and applies migrations.
 func Open(ctx context.Context, url string) (*Store, error) {
@@ -382,6 +396,29 @@ func Busy(err error) bool {
 	}
 	var se *sqlite.Error
 	return errors.As(err, &se) && se.Code()&0xff == sqlite3.SQLITE_BUSY
+}
+
+// CannotWrite reports whether the database refused a write for want of
+// room or rights: its disk is full (SQLite's FULL, PostgreSQL's 53100), a
+// write to its files failed (SQLite's IOERR, which a full disk can also
+// give), or it is read-only (the file or its folder, or a PostgreSQL
+// standby that a failover left the portal pointed at, 25006). It is no
+// fault of the request, nothing was written, and once the operator frees
+// space or fixes the rights writes go through again with no restart.
+func CannotWrite(err error) bool {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		return pe.Code == "53100" || pe.Code == "25006"
+	}
+	var se *sqlite.Error
+	if !errors.As(err, &se) {
+		return false
+	}
+	switch se.Code() & 0xff {
+	case sqlite3.SQLITE_FULL, sqlite3.SQLITE_IOERR, sqlite3.SQLITE_READONLY:
+		return true
+	}
+	return false
 }
 
 // isUnique reports whether err is a unique-constraint violation on either engine.

@@ -11,6 +11,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	neturl "net/url"
 	"strconv"
 	"sync"
 	"time"
@@ -50,6 +51,10 @@ const (
 	parallel    = 8 // endpoints served at once
 	keepBody    = 1 << 10
 	defaultPoll = time.Second
+	// failingReminder is how often the log repeats that deliveries are
+	// stopped (the database lost): often enough to be seen, not a line
+	// for every poll.
+	failingReminder = 5 * time.Minute
 )
 
 // Envelope is the body of every webhook, shaped like Clerk's.
@@ -118,9 +123,23 @@ func (w *Worker) Run(ctx context.Context) {
 	if poll <= 0 {
 		poll = defaultPoll
 	}
+	var failingSince, warned time.Time
 	for {
-		if _, err := w.RunOnce(ctx); err != nil && ctx.Err() == nil {
-			w.Log.Warn("webhook deliveries", "err", err)
+		_, err := w.RunOnce(ctx)
+		switch now := w.Clock.Now(); {
+		case ctx.Err() != nil:
+		case err != nil && failingSince.IsZero():
+			failingSince, warned = now, now
+			w.Log.Warn("webhook deliveries stopped: the queue cannot be read or updated; "+
+				"retried every poll, and logged again every 5 minutes while it lasts", "err", err)
+		case err != nil && now.Sub(warned) >= failingReminder:
+			warned = now
+			w.Log.Warn("webhook deliveries still stopped", "since", failingSince.UTC(), "err", err)
+		case err != nil:
+			w.Log.Debug("webhook deliveries", "err", err)
+		case !failingSince.IsZero():
+			w.Log.Info("webhook deliveries resumed", "stopped_for", now.Sub(failingSince).Round(time.Second).String())
+			failingSince = time.Time{}
 		}
 		select {
 		case <-ctx.Done():
@@ -263,8 +282,11 @@ func signingKeys(ep *Endpoint, now time.Time) ([][]byte, error) {
 
 // result is what one request came to.
 type result struct {
-	status     int
-	err        string
+	status int
+	err    string
+	// cause is err without the endpoint's URL, which may hold a token in
+	// its query: what the log says.
+	cause      string
 	response   string
 	retryAfter time.Duration
 	duration   time.Duration
@@ -296,7 +318,11 @@ func (w *Worker) send(ctx context.Context, url string, h http.Header, body []byt
 	start := time.Now()
 	resp, err := w.Client.Do(req)
 	if err != nil {
-		return result{err: err.Error(), duration: time.Since(start)}
+		r := result{err: err.Error(), cause: err.Error(), duration: time.Since(start)}
+		if ue := (*neturl.Error)(nil); errors.As(err, &ue) {
+			r.cause = ue.Err.Error()
+		}
+		return r
 	}
 	defer resp.Body.Close()
 	head, _ := io.ReadAll(io.LimitReader(resp.Body, keepBody))
@@ -309,17 +335,20 @@ func (w *Worker) send(ctx context.Context, url string, h http.Header, body []byt
 	case resp.StatusCode >= 400 || resp.StatusCode < 200:
 		r.err = fmt.Sprintf("the endpoint answered %d", resp.StatusCode)
 	}
+	r.cause = r.err
 	return r
 }
 
 // record stores the attempt and moves the delivery and its endpoint on, in
 // one transaction.
 func (w *Worker) record(ctx context.Context, d Delivery, res result, at time.Time) error {
-	return w.InTx(ctx, func(st Store) error {
+	var failingSince *time.Time // the endpoint's, before this attempt
+	err := w.InTx(ctx, func(st Store) error {
 		ep, err := st.WebhookEndpoint(ctx, d.EndpointID)
 		if err != nil {
 			return err
 		}
+		failingSince = ep.FailingSince
 		if err := st.InsertWebhookAttempt(ctx, Attempt{ID: id.New("att"), EndpointID: d.EndpointID, EventID: d.EventID,
 			AttemptedAt: at, StatusCode: res.status, Error: res.err, Response: res.response, Duration: res.duration}); err != nil {
 			return err
@@ -369,6 +398,32 @@ func (w *Worker) record(ctx context.Context, d Delivery, res result, at time.Tim
 		}
 		return st.SaveWebhookDelivery(ctx, d)
 	})
+	if err == nil {
+		w.logChange(d, res, failingSince)
+	}
+	return err
+}
+
+// logChange tells the operator when an endpoint starts failing, when it
+// answers again, and when a delivery is given up — not every failed
+// attempt, which a receiver down for hours would repeat for each event.
+func (w *Worker) logChange(d Delivery, res result, failingSince *time.Time) {
+	deliveries := "GET /v1/webhooks/endpoints/" + d.EndpointID + "/deliveries"
+	switch {
+	case res.ok() && failingSince != nil:
+		w.Log.Info("webhook endpoint answers again", "endpoint", d.EndpointID,
+			"failing_since", failingSince.UTC())
+	case !res.ok() && failingSince == nil && d.Status == Pending:
+		w.Log.Warn("webhook endpoint failing; deliveries to it are retried, see "+deliveries,
+			"endpoint", d.EndpointID, "event_type", d.EventType, "status", res.status, "err", res.cause,
+			"next_attempt", d.NextAttemptAt.UTC())
+	}
+	if d.Status == Failed {
+		w.Log.Warn("webhook delivery given up after its retries; send it again with POST "+
+			deliveries+"/"+d.EventID+"/replay once the endpoint answers",
+			"endpoint", d.EndpointID, "event", d.EventID, "event_type", d.EventType,
+			"attempts", d.Attempts, "status", res.status, "err", res.cause)
+	}
 }
 
 // next schedules the attempt after a failed one, or fails the delivery when
