@@ -32,7 +32,7 @@ export PORTAL_TEST_CLERK_MODULES
 VERSION ?= $(shell [ -e .git ] && git describe --tags --always --dirty 2>/dev/null)
 VERSION_FLAGS := $(if $(VERSION),-ldflags "-X main.version=$(VERSION)")
 
-.PHONY: run test unit bench generate check-generated lint deps postgres chromium axe clerk-js build screenshots vulncheck
+.PHONY: run test unit bench generate check-generated lint deps postgres chromium axe clerk-js history build screenshots vulncheck
 
 ## run: start a development portal (SQLite under ./data, dev outbox, no configuration)
 run:
@@ -80,7 +80,15 @@ screenshots: chromium axe
 	@echo "written: screenshots/<theme>/<page>.desktop.png and .phone.png"
 
 ## deps: start or install what the tests need (PostgreSQL running, Chromium and axe-core installed)
-deps: postgres chromium axe clerk-js
+deps: postgres chromium axe clerk-js history
+
+# The upgrade test builds an older Portal from this repository's history
+# (internal/e2e/upgrade_test.go); a shallow clone fetches the rest once.
+history:
+	@if [ "$$(git rev-parse --is-shallow-repository 2>/dev/null)" = true ]; then \
+		echo "fetching the repository's history for the upgrade test (git fetch --unshallow)..."; \
+		git fetch --quiet --unshallow || echo "could not fetch the history: the upgrade test will say what to do"; \
+	fi
 
 postgres:
 	@if ! pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then \

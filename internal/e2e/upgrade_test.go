@@ -164,14 +164,15 @@ func oldPortal(t *testing.T) string {
 	t.Helper()
 	cache, err := os.UserCacheDir()
 	if err != nil {
-		t.Skipf("no cache directory for the older Portal's binary: %v", err)
+		t.Fatalf("no cache directory for the older Portal's binary (set HOME or XDG_CACHE_HOME): %v", err)
 	}
 	bin := filepath.Join(cache, "portal-test", "old-portal", oldPortalCommit, "portal")
 	if _, err := os.Stat(bin); err == nil {
 		return bin
 	}
 	if out, err := exec.Command("git", "cat-file", "-e", oldPortalCommit+"^{commit}").CombinedOutput(); err != nil {
-		t.Skipf("commit %s is not in this checkout (a shallow clone or a tarball): %v %s", oldPortalCommit, err, out)
+		t.Fatalf("commit %s, the older Portal this test upgrades from, is not in this checkout (a shallow clone or a tarball): %v %s\n"+
+			"fetch the history (`git fetch --unshallow`, which `make deps` tries), or run the suite from a full clone", oldPortalCommit, err, out)
 	}
 	top, err := exec.Command("git", "rev-parse", "--show-toplevel").Output()
 	if err != nil {
