@@ -142,3 +142,34 @@ func TestStartWarnsOfAppsTheCookiesNeverReach(t *testing.T) {
 		}
 	}
 }
+
+// A portal on https:// marks its cookies Secure, which a browser never
+// sends to an app on http:// (localhost aside): start-up warns, naming
+// those apps, and names none when every app is on https:// or loopback.
+func TestStartWarnsOfAppsOnPlainHTTPBesideASecurePortal(t *testing.T) {
+	for _, c := range []struct {
+		tls           bool
+		origins, want string // want "" = no warning
+	}{
+		{true, "https://app.example.com,http://localhost:*,http://127.0.0.1:3000", ""},
+		{true, "https://app.example.com,http://app.example.com,http://localhost:*", "http://app.example.com"},
+		{false, "http://app.example.com", ""},
+	} {
+		log := &syncBuffer{}
+		portaltest.Start(t, portaltest.Options{TLS: c.tls, Log: log, Env: map[string]string{
+			"PORTAL_LOG_FORMAT": "json", "PORTAL_ALLOWED_REDIRECT_ORIGINS": c.origins}})
+		var warned []map[string]any
+		for _, l := range logLines(t, log) {
+			if msg, _ := l["msg"].(string); strings.Contains(msg, "served over http://") {
+				warned = append(warned, l)
+			}
+		}
+		switch {
+		case c.want == "" && len(warned) > 0:
+			t.Errorf("%s: warned %v", c.origins, warned)
+		case c.want != "" && (len(warned) != 1 || warned[0]["origins"] != c.want ||
+			!strings.Contains(warned[0]["msg"].(string), "serve the apps over https://")):
+			t.Errorf("%s: warnings %v, want one naming %s", c.origins, warned, c.want)
+		}
+	}
+}

@@ -362,6 +362,20 @@ func (p *Policy) BeyondCookies(portalHost, cookieDomain string) []string {
 	return out
 }
 
+// OverPlainHTTP returns the allowed origins, as configured, served over
+// http:// on a host that is not this machine's. A portal on https:// marks
+// its cookies Secure, which browsers send over https:// and to loopback
+// hosts alone: such an app never receives __session.
+func (p *Policy) OverPlainHTTP() []string {
+	var out []string
+	for _, pat := range p.patterns {
+		if pat.scheme == "http" && !loopbackHost(pat.host) {
+			out = append(out, pat.String())
+		}
+	}
+	return out
+}
+
 // String is the pattern as configured, in canonical form.
 func (p pattern) String() string {
 	host := p.host

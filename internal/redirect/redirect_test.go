@@ -670,3 +670,17 @@ func TestRefusalNamesTheNearMiss(t *testing.T) {
 		}
 	}
 }
+
+// OverPlainHTTP names the allowed origins on http:// that are not this
+// machine, which a portal's Secure cookies never reach.
+func TestOverPlainHTTP(t *testing.T) {
+	p, err := redirect.NewPolicy([]string{"http://app.example.com", "https://app.example.com", "http://localhost:*",
+		"http://*.localhost:3000", "http://127.0.0.1:5173", "http://[::1]:8080", "http://*.example.org", "http://10.0.0.5:3000"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"http://app.example.com", "http://*.example.org", "http://10.0.0.5:3000"}
+	if got := p.OverPlainHTTP(); !slices.Equal(got, want) {
+		t.Errorf("OverPlainHTTP = %q, want %q", got, want)
+	}
+}
