@@ -173,3 +173,41 @@ func TestStartWarnsOfAppsOnPlainHTTPBesideASecurePortal(t *testing.T) {
 		}
 	}
 }
+
+// In development the page that refuses a redirect also tells the
+// developer integrating an app which setting refused it and what it
+// allows (never the refused address itself); in production the person
+// sees only their message. A target refused for being no URL at all
+// gets no such line: no origin setting would help.
+func TestRedirectRefusedPageTellsTheDeveloper(t *testing.T) {
+	const detail = "For the developer: the origin (scheme, host and port) of the address this link returns to " +
+		"is not among those PORTAL_ALLOWED_REDIRECT_ORIGINS allows: http://localhost:*."
+	dev := portaltest.Start(t, portaltest.Options{})
+	b := newBrowser(t, dev)
+	for _, path := range []string{"/sign-in?redirect_url=http://127.0.0.1:3000/", handshakePath("https://app.example.com/")} {
+		pg := b.getRaw(path)
+		wantRefused(t, path, pg)
+		if !strings.Contains(pg.text(), detail) {
+			t.Errorf("%s in development: no word for the developer:\n%s", path, pg.text())
+		}
+		if strings.Contains(pg.Body, "127.0.0.1:3000") || strings.Contains(pg.Body, "app.example.com") {
+			t.Errorf("%s: the page repeats the refused address", path)
+		}
+	}
+	if pg := b.getRaw("/sign-in?redirect_url=dashboard"); strings.Contains(pg.text(), "For the developer") {
+		t.Errorf("a relative redirect_url: the page blames the allowed origins:\n%s", pg.text())
+	}
+
+	prod := portaltest.Start(t, portaltest.Options{TLS: true, Env: map[string]string{
+		"PORTAL_ENV": "production", "PORTAL_SECRET_KEY": "sk_test_" + strings.Repeat("k", 40),
+		"PORTAL_COOKIE_SECRET": strings.Repeat("c", 40), "PORTAL_SMTP_URL": "smtp://localhost:2525",
+	}})
+	if prod.Config.Dev() {
+		t.Fatal("precondition: the portal runs in production")
+	}
+	pg := newBrowser(t, prod).getRaw("/sign-in?redirect_url=http://127.0.0.1:3000/")
+	wantRefused(t, "production", pg)
+	if strings.Contains(pg.text(), "PORTAL_ALLOWED_REDIRECT_ORIGINS") {
+		t.Errorf("in production the page names the setting:\n%s", pg.text())
+	}
+}

@@ -260,7 +260,7 @@ func (p *Policy) Check(raw string) (*url.URL, error) {
 		return nil, refused(raw, err)
 	}
 	if !p.allows(o) {
-		return nil, refused(raw, fmt.Errorf("origin %s is not allowed: %s%s", o, p.allowedList(), p.nearMiss(o)))
+		return nil, refused(raw, p.originRefused(o, false))
 	}
 	return u, nil
 }
@@ -286,7 +286,7 @@ func (p *Policy) CheckOrPortal(raw string, portalBase *url.URL) (*url.URL, error
 	if base, ok := originOf(portalBase); (ok && o == base) || p.allows(o) {
 		return u, nil
 	}
-	return nil, refused(raw, fmt.Errorf("origin %s is neither the portal nor allowed: %s%s", o, p.allowedList(), p.nearMiss(o)))
+	return nil, refused(raw, p.originRefused(o, true))
 }
 
 // allowedList says, for the log, which origins are allowed and where that
@@ -297,6 +297,41 @@ func (p *Policy) allowedList() string {
 		return "PORTAL_ALLOWED_REDIRECT_ORIGINS is empty, which allows no app"
 	}
 	return "PORTAL_ALLOWED_REDIRECT_ORIGINS allows " + p.allowed
+}
+
+// Refusal is, for a developer, why a target was refused for its origin:
+// the origin and the allowed origins as configured ("" for none).
+type Refusal struct {
+	Origin  string
+	Allowed string
+}
+
+// originError is the reason of a refusal for the target's origin.
+type originError struct {
+	Refusal
+	text string
+}
+
+func (e *originError) Error() string { return e.text }
+
+// RefusalOf returns why err refused a target for its origin; false when
+// err refused it for anything else (no URL, a relative one, a bad
+// character) or is no refusal.
+func RefusalOf(err error) (Refusal, bool) {
+	var e *originError
+	if errors.As(err, &e) {
+		return e.Refusal, true
+	}
+	return Refusal{}, false
+}
+
+func (p *Policy) originRefused(o origin, portalToo bool) error {
+	what := "is not allowed"
+	if portalToo {
+		what = "is neither the portal nor allowed"
+	}
+	return &originError{Refusal: Refusal{Origin: o.String(), Allowed: p.allowed},
+		text: fmt.Sprintf("origin %s %s: %s%s", o, what, p.allowedList(), p.nearMiss(o))}
 }
 
 // nearMiss says, for the log line of a refusal, what an allowed origin
