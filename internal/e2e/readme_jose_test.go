@@ -21,7 +21,8 @@ import (
 // written, the example's names given the test portal's and app's: it
 // accepts the token the portal handed the app, throws jose's JWTExpired
 // for one that ran out (the README's cue for the handshake), and refuses
-// a token issued for another app. Its stillSignedIn, for a form posted
+// a token issued for another app, and takes one from a portal whose
+// clock runs a few seconds ahead. Its stillSignedIn, for a form posted
 // with an expired token, accepts the app's while the session is active,
 // and neither another app's nor one whose session was revoked.
 func TestReadmeNodeJoseExample(t *testing.T) {
@@ -49,6 +50,11 @@ func TestReadmeNodeJoseExample(t *testing.T) {
 	valid := wantHandBack(t, b.getRaw(handshakePath(appURL)), http.StatusTemporaryRedirect, appURL)
 	other := wantHandBack(t, b.getRaw(handshakePath(otherApp)), http.StatusTemporaryRedirect, otherApp)
 	c, _ := verify(t, p, valid)
+	// A portal whose clock runs 9 s ahead of the app's issues a token
+	// not good until 4 s from now (nbf is iat minus 5 s): the README's
+	// clockTolerance takes it.
+	clock.Advance(9 * time.Second)
+	ahead := wantHandBack(t, b.getRaw(handshakePath(appURL)), http.StatusTemporaryRedirect, appURL)
 
 	names := strings.NewReplacer("https://accounts.example.com", p.URL, "https://app.example.com", appOrigin)
 	// The README's import line goes to the top of the module, the rest of
@@ -109,7 +115,10 @@ process.stdout.write(JSON.stringify(out));
 		return res
 	}
 
-	res := run(valid, expired, other, expiredOther)
+	res := run(valid, expired, other, expiredOther, ahead)
+	if res[4] != (result{Sub: c.Subject}) {
+		t.Errorf("a token from a portal 9 s ahead: %+v, want accepted as %s", res[4], c.Subject)
+	}
 	if res[0] != (result{Sub: c.Subject}) {
 		t.Errorf("the app's token: %+v, want %s", res[0], c.Subject)
 	}
