@@ -211,3 +211,42 @@ func TestRedirectRefusedPageTellsTheDeveloper(t *testing.T) {
 		t.Errorf("in production the page names the setting:\n%s", pg.text())
 	}
 }
+
+// A developer who opens the portal at 127.0.0.1 while PORTAL_BASE_URL
+// says localhost signs in there, on cookies the apps and the handshake
+// (on localhost) never see. In development the portal warns once per
+// such host, naming it and the base URL; pages at the base URL's host,
+// the API and the JWKS do not warn.
+func TestDevelopmentWarnsOfPagesOpenedAtAnotherHost(t *testing.T) {
+	log := &syncBuffer{}
+	p := portaltest.Start(t, portaltest.Options{Log: log, Env: map[string]string{"PORTAL_LOG_FORMAT": "json"}})
+	other := strings.Replace(p.URL, "localhost", "127.0.0.1", 1)
+	if other == p.URL {
+		t.Fatalf("precondition: the test portal is on localhost, not %s", p.URL)
+	}
+	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	get := func(u string) {
+		t.Helper()
+		res, err := client.Get(u)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+	}
+	get(p.URL + "/sign-in")
+	get(other + "/.well-known/jwks.json")
+	get(other + "/healthz")
+	get(other + "/v1/client/handshake?redirect_url=" + url.QueryEscape(appURL))
+	get(other + "/sign-in")
+	get(other + "/sign-up")
+	var warned []map[string]any
+	for _, l := range logLines(t, log) {
+		if msg, _ := l["msg"].(string); strings.Contains(msg, "but PORTAL_BASE_URL is") {
+			warned = append(warned, l)
+		}
+	}
+	host := strings.TrimPrefix(other, "http://")
+	if len(warned) != 1 || warned[0]["host"] != host || !strings.Contains(warned[0]["msg"].(string), "open the portal at its base URL") {
+		t.Errorf("warnings %v, want one naming %s", warned, host)
+	}
+}
