@@ -443,7 +443,10 @@ func CSPSource(pattern string) (string, error) {
 // the person seems signed out and signs in again. Production stays quiet:
 // behind a proxy the Host a portal sees need not be its public one.
 func OtherHost(dev bool, base *url.URL, log *slog.Logger) echo.MiddlewareFunc {
-	var warned sync.Map // host → struct{}; a developer has few
+	var (
+		mu     sync.Mutex
+		warned = map[string]bool{} // a developer has few hosts; a flood of made-up ones stops at 20
+	)
 	want := strings.ToLower(base.Host)
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
@@ -452,7 +455,13 @@ func OtherHost(dev bool, base *url.URL, log *slog.Logger) echo.MiddlewareFunc {
 			p := r.URL.Path
 			if dev && host != want && r.Method == http.MethodGet && !strings.HasPrefix(p, "/v1/") &&
 				!strings.HasPrefix(p, "/static/") && !strings.HasPrefix(p, "/.well-known/") && p != "/healthz" && p != "/readyz" {
-				if _, seen := warned.LoadOrStore(host, struct{}{}); !seen {
+				mu.Lock()
+				first := !warned[host] && len(warned) < 20
+				if first {
+					warned[host] = true
+				}
+				mu.Unlock()
+				if first {
 					log.WarnContext(r.Context(), "a page of this portal was opened at "+base.Scheme+"://"+r.Host+
 						" but PORTAL_BASE_URL is "+base.Scheme+"://"+base.Host+": cookies set here (a sign-in) stay with "+
 						r.Host+" while the apps, the handshake and emailed links use "+base.Host+
