@@ -89,6 +89,10 @@ func (a *app) noteRefusedToken(c echo.Context, sess *session.Session, target *ur
 		"that it fetches the JWKS again for a kid it has not seen (portal keys rotate)",
 		"origin", origin, "portal_time", now.UTC().Format(time.RFC3339), "iss", claims.Issuer, "azp", claims.AuthorizedParty,
 		"nbf", stamp(claims.NotBefore), "exp", stamp(claims.Expiry), "kid", a.Signer.ActiveKID(),
+		// Clerk's SDKs name why they sent the browser (__clerk_hs_reason):
+		// session-token-nbf or session-token-iat-in-the-future is the
+		// app's clock behind the portal's.
+		"app_reason", c.QueryParam("__clerk_hs_reason"),
 		"request_id", RequestIDFrom(c.Request().Context()))
 }
 

@@ -341,8 +341,9 @@ func TestHandshakeWarnsOfAnAppRefusingItsFreshToken(t *testing.T) {
 		t.Fatalf("warned on handshakes an app has reasons for: %v", w)
 	}
 
-	// The app sends the browser back with the token it just got.
-	wantHandBack(t, b.getRaw(handshakePath(appURL)), http.StatusTemporaryRedirect, appURL)
+	// The app sends the browser back with the token it just got (Clerk's
+	// SDK saying why).
+	wantHandBack(t, b.getRaw(handshakePath(appURL)+"&__clerk_hs_reason=session-token-nbf"), http.StatusTemporaryRedirect, appURL)
 	w := warnings()
 	if len(w) != 1 {
 		t.Fatalf("%d warnings for an app refusing its fresh token, want 1: %v", len(w), w)
@@ -352,7 +353,8 @@ func TestHandshakeWarnsOfAnAppRefusingItsFreshToken(t *testing.T) {
 			t.Errorf("the warning lacks %s: %v", k, w[0])
 		}
 	}
-	if w[0]["origin"] != appOrigin || w[0]["iss"] != p.URL || !strings.Contains(w[0]["msg"].(string), "clock") {
+	if w[0]["origin"] != appOrigin || w[0]["iss"] != p.URL || w[0]["app_reason"] != "session-token-nbf" ||
+		!strings.Contains(w[0]["msg"].(string), "clock") {
 		t.Errorf("warning %v, want the app's origin, the portal's issuer and the clock named", w[0])
 	}
 
