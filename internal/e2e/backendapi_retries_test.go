@@ -10,7 +10,8 @@ import (
 // The README's "Retries": with no idempotency keys, a request sent again
 // after a timeout meets its first attempt's result, each in a way an
 // integration can tell from an error: the user created again is 422
-// form_identifier_exists (and the lookup by address finds it), the user
+// form_identifier_exists (and the lookup by address finds it), the
+// invitation sent again 400 duplicate_record, the user
 // deleted again 404 resource_not_found, the session revoked again 200
 // and still revoked.
 func TestBackendAPIRetriesMeetTheFirstAttempt(t *testing.T) {
@@ -30,6 +31,12 @@ func TestBackendAPIRetriesMeetTheFirstAttempt(t *testing.T) {
 		len(found) != 1 || found[0].ID != u.ID {
 		t.Errorf("lookup by address: %d %s, want %s", r.Status, r.Body, u.ID)
 	}
+
+	inv := map[string]any{"email_address": "grace@example.com"}
+	if r := api(t, p, http.MethodPost, "/v1/invitations", inv, nil); r.Status != http.StatusOK {
+		t.Fatalf("invitation: %d %s", r.Status, r.Body)
+	}
+	wantAPIError(t, api(t, p, http.MethodPost, "/v1/invitations", inv, nil), http.StatusBadRequest, "duplicate_record")
 
 	var s struct {
 		ID     string `json:"id"`
