@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"errors"
 	"net/http"
 	"strings"
 
@@ -36,8 +37,20 @@ func (a *app) corsOrigin(c echo.Context) (origin string, ok bool) {
 }
 
 func (a *app) refuseOrigin(c echo.Context) error {
+	o := c.Request().Header.Get("Origin")
+	why := "an Origin header that names no origin"
+	if o == "" {
+		why = "no Origin header: a preflight always has one"
+	} else if _, err := a.Redirects.CheckOrPortal(o+"/", a.base); err != nil {
+		// The refusal names what PORTAL_ALLOWED_REDIRECT_ORIGINS allows and
+		// how near the page's origin came (127.0.0.1 beside localhost).
+		why = err.Error()
+		if cause := errors.Unwrap(err); cause != nil {
+			why = cause.Error()
+		}
+	}
 	a.Log.WarnContext(c.Request().Context(), "token request from an origin that is not allowed",
-		"origin", c.Request().Header.Get("Origin"), "request_id", RequestIDFrom(c.Request().Context()))
+		"origin", o, "why", why, "request_id", RequestIDFrom(c.Request().Context()))
 	a.apiFail(c, &apiError{Status: http.StatusForbidden, Code: "origin_invalid", Message: "Origin not allowed",
 		LongMessage: "This origin is not in PORTAL_ALLOWED_REDIRECT_ORIGINS."})
 	return nil

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"cmp"
 	"errors"
 	"net/http"
 	"net/url"
@@ -83,8 +84,17 @@ func (a *app) adopt(c echo.Context, sess *session.Session) error {
 func (a *app) refusedRedirect(c echo.Context, err error) error {
 	a.Log.WarnContext(c.Request().Context(), "redirect refused", "err", err,
 		"request_id", RequestIDFrom(c.Request().Context()))
-	return a.message(c, http.StatusBadRequest, a.t(c, "page.link_unusable_title"), a.t(c, "page.redirect_refused_body"),
-		"", "")
+	heading := a.t(c, "page.link_unusable_title")
+	p := views.Message{Page: a.page(c, heading), Status: http.StatusBadRequest, Heading: heading,
+		Body: a.t(c, "page.redirect_refused_body")}
+	if r, ok := redirect.RefusalOf(err); ok && a.Config.Dev() {
+		// A developer integrating an app meets this page first, the log
+		// line in another window: say here which setting, and what it
+		// allows. The refused origin itself is not shown: the page never
+		// repeats an address it refuses.
+		p.DevDetail = a.t(c, "page.redirect_refused_dev", "Allowed", cmp.Or(r.Allowed, "—"))
+	}
+	return renderMessage(c, http.StatusBadRequest, views.MessagePage(p))
 }
 
 // flowGone shows that a sign-in or sign-up can't continue, with a way back

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -35,6 +36,7 @@ func (a *app) handshake(c echo.Context) error {
 	if sess, err = a.forApps(c, sess, target); err != nil {
 		return err
 	}
+	a.noteRefusedToken(c, sess, target)
 	if sess == nil {
 		a.clearSessionCookies(c)
 		return c.Redirect(http.StatusTemporaryRedirect, target.String())
@@ -49,6 +51,49 @@ func (a *app) handshake(c echo.Context) error {
 	}
 	a.setSessionCookies(c, tok, sess.CreatedAt)
 	return c.Redirect(http.StatusTemporaryRedirect, target.String())
+}
+
+// refusedTokenAge is how recent a token the handshake hands out again may
+// be for noteRefusedToken to name the app: older than that, an app may
+// have had reasons of its own to refresh it.
+const refusedTokenAge = 10 * time.Second
+
+// noteRefusedToken logs a warning when the browser comes for a fresh token
+// while it holds one the portal issued for this app moments ago and that
+// is still good: the app refuses what the portal gives it, and sends the
+// browser back, round and round until the browser gives up ("too many
+// redirects"). The usual causes are the app's: its clock, the issuer or
+// origin it expects, a JWKS it never fetches again. The log line says
+// which values to compare. A switch of organization (organization_id) is
+// a reason of its own, and two tabs refreshing at once may cross once.
+func (a *app) noteRefusedToken(c echo.Context, sess *session.Session, target *url.URL) {
+	if sess == nil || c.QueryParams().Has("organization_id") {
+		return
+	}
+	ck, err := c.Request().Cookie(sessionCookie)
+	if err != nil || ck.Value == "" {
+		return
+	}
+	claims, err := a.Signer.Verify(ck.Value, a.Sessions.Issuer)
+	origin := redirect.Origin(target)
+	now := a.Clock.Now()
+	if err != nil || claims.AuthorizedParty != origin || claims.SessionID != sess.ID ||
+		now.Sub(time.Unix(claims.IssuedAt, 0)) > refusedTokenAge {
+		return
+	}
+	stamp := func(unix int64) string { return time.Unix(unix, 0).UTC().Format(time.RFC3339) }
+	a.Log.WarnContext(c.Request().Context(), "handshake for an app that holds a token the portal issued it moments ago "+
+		"and that is still good: the app refuses the token, and if the browser goes round between the app and the "+
+		"handshake (\"too many redirects\"), check in the app its clock against the portal's (portal_time; the token "+
+		"is good from nbf to exp), the issuer it expects (iss, the portal's base URL), its own origin as azp, and "+
+		"that it fetches the JWKS again for a kid it has not seen (portal keys rotate)",
+		"origin", origin, "portal_time", now.UTC().Format(time.RFC3339), "iss", claims.Issuer, "azp", claims.AuthorizedParty,
+		"nbf", stamp(claims.NotBefore), "exp", stamp(claims.Expiry), "kid", a.Signer.ActiveKID(),
+		// Clerk's SDKs name why they sent the browser (__clerk_hs_reason):
+		// session-token-nbf or session-token-iat-in-the-future is the
+		// app's clock behind the portal's.
+		"app_reason", c.QueryParam("__clerk_hs_reason"),
+		"request_id", RequestIDFrom(c.Request().Context()))
 }
 
 // forApps is sess as the relying apps may see it, for the handshake and

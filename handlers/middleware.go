@@ -16,6 +16,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/a-h/templ"
@@ -433,6 +434,44 @@ func CSPSource(pattern string) (string, error) {
 		}
 	}
 	return scheme + "://" + rest, nil
+}
+
+// OtherHost warns, in development, the first time pages are asked for
+// under a host other than PORTAL_BASE_URL's (127.0.0.1 for localhost, a
+// LAN address): the cookies a sign-in sets there belong to that host,
+// while the apps, the handshake and emailed links use the base URL's, so
+// the person seems signed out and signs in again. Production stays quiet:
+// behind a proxy the Host a portal sees need not be its public one.
+func OtherHost(dev bool, base *url.URL, log *slog.Logger) echo.MiddlewareFunc {
+	var (
+		mu     sync.Mutex
+		warned = map[string]bool{} // a developer has few hosts; a flood of made-up ones stops at 20
+	)
+	want := strings.ToLower(base.Host)
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			r := c.Request()
+			host := strings.ToLower(r.Host)
+			p := r.URL.Path
+			if dev && host != want && r.Method == http.MethodGet && !strings.HasPrefix(p, "/v1/") &&
+				!strings.HasPrefix(p, "/static/") && !strings.HasPrefix(p, "/.well-known/") && p != "/healthz" && p != "/readyz" {
+				mu.Lock()
+				first := !warned[host] && len(warned) < 20
+				if first {
+					warned[host] = true
+				}
+				mu.Unlock()
+				if first {
+					log.WarnContext(r.Context(), "a page of this portal was opened at "+base.Scheme+"://"+r.Host+
+						" but PORTAL_BASE_URL is "+base.Scheme+"://"+base.Host+": cookies set here (a sign-in) stay with "+
+						r.Host+" while the apps, the handshake and emailed links use "+base.Host+
+						", so the browser reads as signed out there; open the portal at its base URL, or set PORTAL_BASE_URL",
+						"host", r.Host, "base_url", base.String(), "request_id", RequestIDFrom(r.Context()))
+				}
+			}
+			return next(c)
+		}
+	}
 }
 
 // NoStore marks every response Cache-Control: no-store (REQ-HDR-06), since

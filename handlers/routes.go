@@ -402,6 +402,7 @@ func New(d Deps) (*echo.Echo, error) {
 		ClientIP(d.Config.TrustedProxies),
 		Compress(),
 		Logger(d.Log),
+		OtherHost(d.Config.Dev(), base, d.Log),
 		Recover(d.Log, func(c echo.Context) error {
 			return a.somethingWentWrong(c)
 		}),

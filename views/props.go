@@ -354,6 +354,9 @@ type Message struct {
 	BackURL   string // optional way back
 	BackLabel string
 	RequestID string // shown for "Something went wrong" so support can find the log
+	// DevDetail, in development mode only, tells the developer integrating
+	// an app what the person's message cannot: which setting refused what.
+	DevDetail string
 }
 
 // OAuthConfirm asks a person who arrived from another site to start a

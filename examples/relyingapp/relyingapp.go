@@ -28,7 +28,7 @@ func userID(r *http.Request) (string, error) {
 	}
 	keys := jwks.Key(tok.Headers[0].KeyID)
 	if len(keys) == 0 {
-		return "", errors.New("unknown signing key")
+		return "", errors.New("unknown signing key") // after portal keys rotate: fetch the JWKS again, then retry
 	}
 	var claims struct {
 		jwt.Claims
@@ -39,7 +39,7 @@ func userID(r *http.Request) (string, error) {
 		return "", err
 	}
 	if err := claims.ValidateWithLeeway(jwt.Expected{Issuer: "https://accounts.example.com", Time: time.Now()}, 5*time.Second); err != nil {
-		return "", err // expired: redirect through /v1/client/handshake
+		return "", err // errors.Is(err, jwt.ErrExpired): redirect through /v1/client/handshake; else refuse
 	}
 	if claims.AZP != "https://app.example.com" {
 		return "", errors.New("token issued for another app")

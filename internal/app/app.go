@@ -229,6 +229,14 @@ func (p *Portal) wire(ctx context.Context, opt Options, ahead *token.PendingKey)
 				"origins", strings.Join(far, ","), "cookie_domain", cmp.Or(cfg.CookieDomain, base.Hostname()+" (host-only)"))
 		}
 	}
+	if plain := policy.OverPlainHTTP(); cfg.Secure() && len(plain) > 0 {
+		// The cookies of a portal on https:// are Secure: a browser keeps
+		// them from a page on http:// (localhost aside), so sign-in returns
+		// to such an app without a token, round and round.
+		p.Log.Warn("PORTAL_ALLOWED_REDIRECT_ORIGINS: these apps are served over http:// but the portal, on https://, "+
+			"marks __session and __client_uat Secure, which browsers never send to an http:// page: "+
+			"serve the apps over https://", "origins", strings.Join(plain, ","))
+	}
 	warnRisky(p.Log, cfg)
 	hasher := opt.Hasher
 	if hasher == nil {

@@ -228,3 +228,27 @@ func TestClientTokenCORS_REQ_HDR_03(t *testing.T) {
 		t.Errorf("after sign-out: %d", pg.Status)
 	}
 }
+
+// A front end on an origin the portal does not allow gets 403; the log
+// line says why, for its developer: what PORTAL_ALLOWED_REDIRECT_ORIGINS
+// allows and, for a page on 127.0.0.1 beside localhost, that near miss.
+func TestClientTokenRefusalLogSaysWhy(t *testing.T) {
+	log := &syncBuffer{}
+	p := portaltest.Start(t, portaltest.Options{Log: log, Env: map[string]string{"PORTAL_LOG_FORMAT": "json"}})
+	b := newBrowser(t, p)
+	pg := b.postForm(http.MethodPost, "/v1/client/sessions/sess_x/tokens", nil,
+		map[string]string{"Origin": "http://127.0.0.1:5173", "Sec-Fetch-Site": "same-site"})
+	wantAPIError(t, apiResponse{Status: pg.Status, Header: pg.Header, Body: []byte(pg.Body)}, http.StatusForbidden, "origin_invalid")
+	var why string
+	for _, l := range logLines(t, log) {
+		if l["msg"] == "token request from an origin that is not allowed" {
+			why, _ = l["why"].(string)
+		}
+	}
+	for _, want := range []string{"PORTAL_ALLOWED_REDIRECT_ORIGINS allows http://localhost:*",
+		"http://localhost:5173 is allowed, and to a browser 127.0.0.1 is another host than localhost"} {
+		if !strings.Contains(why, want) {
+			t.Errorf("the refusal's log line says why=%q, want it to say %q", why, want)
+		}
+	}
+}

@@ -304,3 +304,64 @@ func TestHeadOnJWKSAndHealth(t *testing.T) {
 		}
 	}
 }
+
+// An app that refuses the token the handshake just gave it (its clock
+// behind, the wrong issuer or azp expected, a JWKS it never fetches
+// again) sends the browser straight back, round and round. The portal
+// cannot stop the app, but the handshake that meets a token it issued
+// for that app moments ago, still good, logs a warning naming the values
+// to compare; an expired token's handshake, a token for another app, an
+// older one and an organization switch log nothing.
+func TestHandshakeWarnsOfAnAppRefusingItsFreshToken(t *testing.T) {
+	log := &syncBuffer{}
+	p, clock := startFake(t, portaltest.Options{Log: log, Env: map[string]string{"PORTAL_LOG_FORMAT": "json"}})
+	b := newBrowser(t, p)
+	wantHandBack(t, signUp(t, p, b, "ada@example.com", appURL), http.StatusSeeOther, appURL)
+	warnings := func() []map[string]any {
+		var out []map[string]any
+		for _, l := range logLines(t, log) {
+			if msg, _ := l["msg"].(string); strings.Contains(msg, "the app refuses the token") {
+				out = append(out, l)
+			}
+		}
+		return out
+	}
+
+	// The app had a good reason: its token expired.
+	clock.Advance(tokenTTL + time.Second)
+	wantHandBack(t, b.getRaw(handshakePath(appURL)), http.StatusTemporaryRedirect, appURL)
+	// Another app on the cookie's domain asks for its own token.
+	const other = "http://localhost:5174/"
+	wantHandBack(t, b.getRaw(handshakePath(other)), http.StatusTemporaryRedirect, other)
+	// Back to the first, holding the other's: the handshake is how it gets one.
+	wantHandBack(t, b.getRaw(handshakePath(appURL)), http.StatusTemporaryRedirect, appURL)
+	// An organization switch with a good token.
+	wantHandBack(t, b.getRaw(handshakePath(appURL)+"&organization_id="), http.StatusTemporaryRedirect, appURL)
+	if w := warnings(); len(w) > 0 {
+		t.Fatalf("warned on handshakes an app has reasons for: %v", w)
+	}
+
+	// The app sends the browser back with the token it just got (Clerk's
+	// SDK saying why).
+	wantHandBack(t, b.getRaw(handshakePath(appURL)+"&__clerk_hs_reason=session-token-nbf"), http.StatusTemporaryRedirect, appURL)
+	w := warnings()
+	if len(w) != 1 {
+		t.Fatalf("%d warnings for an app refusing its fresh token, want 1: %v", len(w), w)
+	}
+	for _, k := range []string{"origin", "portal_time", "iss", "azp", "nbf", "exp", "kid"} {
+		if w[0][k] == nil || w[0][k] == "" {
+			t.Errorf("the warning lacks %s: %v", k, w[0])
+		}
+	}
+	if w[0]["origin"] != appOrigin || w[0]["iss"] != p.URL || w[0]["app_reason"] != "session-token-nbf" ||
+		!strings.Contains(w[0]["msg"].(string), "clock") {
+		t.Errorf("warning %v, want the app's origin, the portal's issuer and the clock named", w[0])
+	}
+
+	// A token older than a few seconds: the app may refresh early.
+	clock.Advance(11 * time.Second)
+	wantHandBack(t, b.getRaw(handshakePath(appURL)), http.StatusTemporaryRedirect, appURL)
+	if n := len(warnings()); n != 1 {
+		t.Errorf("%d warnings after a handshake with an 11 s old token, want still 1", n)
+	}
+}

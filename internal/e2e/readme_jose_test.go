@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"net/http"
 	"os"
@@ -20,7 +21,8 @@ import (
 // written, the example's names given the test portal's and app's: it
 // accepts the token the portal handed the app, throws jose's JWTExpired
 // for one that ran out (the README's cue for the handshake), and refuses
-// a token issued for another app. Its stillSignedIn, for a form posted
+// a token issued for another app, and takes one from a portal whose
+// clock runs a few seconds ahead. Its stillSignedIn, for a form posted
 // with an expired token, accepts the app's while the session is active,
 // and neither another app's nor one whose session was revoked.
 func TestReadmeNodeJoseExample(t *testing.T) {
@@ -48,9 +50,20 @@ func TestReadmeNodeJoseExample(t *testing.T) {
 	valid := wantHandBack(t, b.getRaw(handshakePath(appURL)), http.StatusTemporaryRedirect, appURL)
 	other := wantHandBack(t, b.getRaw(handshakePath(otherApp)), http.StatusTemporaryRedirect, otherApp)
 	c, _ := verify(t, p, valid)
+	// A portal whose clock runs 9 s ahead of the app's issues a token
+	// not good until 4 s from now (nbf is iat minus 5 s): the README's
+	// clockTolerance takes it.
+	clock.Advance(9 * time.Second)
+	ahead := wantHandBack(t, b.getRaw(handshakePath(appURL)), http.StatusTemporaryRedirect, appURL)
 
 	names := strings.NewReplacer("https://accounts.example.com", p.URL, "https://app.example.com", appOrigin)
-	script := `import { createRemoteJWKSet, jwtVerify, errors } from 'jose';
+	// The README's import line goes to the top of the module, the rest of
+	// the check into a function of the request's cookies.
+	imports, check, ok := strings.Cut(check, "\n\n")
+	if !ok || !strings.HasPrefix(imports, "import ") {
+		t.Fatalf("README's jose check does not start with its import line:\n%s", imports)
+	}
+	script := imports + `
 import fs from 'node:fs';
 
 async function check(cookies) {
@@ -102,7 +115,10 @@ process.stdout.write(JSON.stringify(out));
 		return res
 	}
 
-	res := run(valid, expired, other, expiredOther)
+	res := run(valid, expired, other, expiredOther, ahead)
+	if res[4] != (result{Sub: c.Subject}) {
+		t.Errorf("a token from a portal 9 s ahead: %+v, want accepted as %s", res[4], c.Subject)
+	}
 	if res[0] != (result{Sub: c.Subject}) {
 		t.Errorf("the app's token: %+v, want %s", res[0], c.Subject)
 	}
@@ -121,5 +137,115 @@ process.stdout.write(JSON.stringify(out));
 	}
 	if res := run(expired); res[0] != (result{Error: "JWTExpired"}) {
 		t.Errorf("the expired token of a revoked session: %+v, want JWTExpired and not still signed in", res[0])
+	}
+}
+
+// The README's two ways of checking the token with @clerk/backend's
+// verifyToken run as written: with secretKey and apiUrl, the app's token
+// is accepted and another app's refused by authorizedParties; with
+// jwtKey, the PEM its shell line prints from the JWKS accepts the app's
+// token, and once `portal keys rotate` has made a new key sign, that
+// PEM refuses the new tokens ("JWT signature is invalid") while secretKey
+// fetches the new key by itself.
+func TestReadmeClerkVerifyToken(t *testing.T) {
+	modules := clerkModules(t)
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, call, _ := strings.Cut(strings.Join(strings.Fields(string(readme)), " "),
+		"Clerk's `@clerk/backend` works for this too: `verifyToken(token, {")
+	call, _, ok := strings.Cut(call, "})`")
+	if !ok || !strings.Contains(call, "secretKey") {
+		t.Fatalf("README has no `verifyToken(token, { secretKey, … })`")
+	}
+	pemLine := between(t, "README.md", string(readme), "public key as PEM, which this prints from the JWKS, each key in turn:\n\n```sh", "```\n")
+	_, printPEM, ok := strings.Cut(pemLine, `| node -e "`)
+	if !ok || !strings.HasSuffix(printPEM, `"`) {
+		t.Fatalf("README's PEM line is not `curl … | node -e \"…\"`: %s", pemLine)
+	}
+	printPEM = strings.TrimSuffix(printPEM, `"`)
+
+	p := portaltest.Start(t, portaltest.Options{})
+	b := newBrowser(t, p)
+	const otherApp = "http://localhost:5174/"
+	tok := wantHandBack(t, signUp(t, p, b, "ada@example.com", appURL), http.StatusSeeOther, appURL)
+	other := wantHandBack(t, b.getRaw(handshakePath(otherApp)), http.StatusTemporaryRedirect, otherApp)
+	c, _ := verify(t, p, tok)
+
+	pemOf := func() string {
+		t.Helper()
+		res, err := http.Get(p.URL + "/.well-known/jwks.json")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		cmd := exec.Command("node", "-e", printPEM)
+		cmd.Stdin = res.Body
+		out, err := cmd.Output()
+		if err != nil || !strings.HasPrefix(string(out), "-----BEGIN PUBLIC KEY-----\n") {
+			t.Fatalf("the README's PEM line: %q, %v", out, err)
+		}
+		return string(out)
+	}
+	names := strings.NewReplacer("https://accounts.example.com", p.URL, "https://app.example.com", appOrigin)
+	script := `import { verifyToken } from '@clerk/backend';
+import fs from 'node:fs';
+const { tokens, secretKey, jwtKey } = JSON.parse(fs.readFileSync(0, 'utf8'));
+const out = [];
+for (const token of tokens) {
+  for (const opts of [{` + names.Replace(call) + `}, { jwtKey }]) {
+    try { out.push((await verifyToken(token, opts)).sub); } catch (e) { out.push(e.message); }
+  }
+}
+process.stdout.write(JSON.stringify(out));
+`
+	dir := t.TempDir()
+	if err := os.Symlink(modules, filepath.Join(dir, "node_modules")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "verify.mjs"), []byte(script), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	run := func(jwtKey string, tokens ...string) []string {
+		t.Helper()
+		in, err := json.Marshal(map[string]any{"tokens": tokens, "secretKey": p.SecretKey, "jwtKey": jwtKey})
+		if err != nil {
+			t.Fatal(err)
+		}
+		cmd := exec.Command("node", filepath.Join(dir, "verify.mjs"))
+		cmd.Stdin = bytes.NewReader(in)
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
+		raw, err := cmd.Output()
+		if err != nil {
+			t.Fatalf("node: %v\n%s", err, stderr.String())
+		}
+		var res []string
+		if err := json.Unmarshal(raw, &res); err != nil || len(res) != 2*len(tokens) {
+			t.Fatalf("node answered %q (%v)", raw, err)
+		}
+		return res
+	}
+
+	before := pemOf()
+	res := run(before, tok, other)
+	if res[0] != c.Subject || res[1] != c.Subject {
+		t.Errorf("the app's token: secretKey %q, jwtKey %q; want %s both", res[0], res[1], c.Subject)
+	}
+	if !strings.Contains(res[2], "azp") {
+		t.Errorf("another app's token with authorizedParties: %q, want refused for its azp", res[2])
+	}
+
+	if _, err := p.Signer.Rotate(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	fresh := wantHandBack(t, b.getRaw(handshakePath(appURL)), http.StatusTemporaryRedirect, appURL)
+	res = run(before, fresh)
+	if res[0] != c.Subject || res[1] != "JWT signature is invalid." {
+		t.Errorf("after a rotation: secretKey %q, the old jwtKey %q; want %s, and the old key refused", res[0], res[1], c.Subject)
+	}
+	if n := strings.Count(pemOf(), "-----BEGIN PUBLIC KEY-----"); n != 2 {
+		t.Errorf("the README's line printed %d keys after a rotation, want the new and the old", n)
 	}
 }

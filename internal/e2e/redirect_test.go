@@ -142,3 +142,111 @@ func TestStartWarnsOfAppsTheCookiesNeverReach(t *testing.T) {
 		}
 	}
 }
+
+// A portal on https:// marks its cookies Secure, which a browser never
+// sends to an app on http:// (localhost aside): start-up warns, naming
+// those apps, and names none when every app is on https:// or loopback.
+func TestStartWarnsOfAppsOnPlainHTTPBesideASecurePortal(t *testing.T) {
+	for _, c := range []struct {
+		tls           bool
+		origins, want string // want "" = no warning
+	}{
+		{true, "https://app.example.com,http://localhost:*,http://127.0.0.1:3000", ""},
+		{true, "https://app.example.com,http://app.example.com,http://localhost:*", "http://app.example.com"},
+		{false, "http://app.example.com", ""},
+	} {
+		log := &syncBuffer{}
+		portaltest.Start(t, portaltest.Options{TLS: c.tls, Log: log, Env: map[string]string{
+			"PORTAL_LOG_FORMAT": "json", "PORTAL_ALLOWED_REDIRECT_ORIGINS": c.origins}})
+		var warned []map[string]any
+		for _, l := range logLines(t, log) {
+			if msg, _ := l["msg"].(string); strings.Contains(msg, "served over http://") {
+				warned = append(warned, l)
+			}
+		}
+		switch {
+		case c.want == "" && len(warned) > 0:
+			t.Errorf("%s: warned %v", c.origins, warned)
+		case c.want != "" && (len(warned) != 1 || warned[0]["origins"] != c.want ||
+			!strings.Contains(warned[0]["msg"].(string), "serve the apps over https://")):
+			t.Errorf("%s: warnings %v, want one naming %s", c.origins, warned, c.want)
+		}
+	}
+}
+
+// In development the page that refuses a redirect also tells the
+// developer integrating an app which setting refused it and what it
+// allows (never the refused address itself); in production the person
+// sees only their message. A target refused for being no URL at all
+// gets no such line: no origin setting would help.
+func TestRedirectRefusedPageTellsTheDeveloper(t *testing.T) {
+	const detail = "For the developer: the origin (scheme, host and port) of the address this link returns to " +
+		"is not among those PORTAL_ALLOWED_REDIRECT_ORIGINS allows: http://localhost:*."
+	dev := portaltest.Start(t, portaltest.Options{})
+	b := newBrowser(t, dev)
+	for _, path := range []string{"/sign-in?redirect_url=http://127.0.0.1:3000/", handshakePath("https://app.example.com/")} {
+		pg := b.getRaw(path)
+		wantRefused(t, path, pg)
+		if !strings.Contains(pg.text(), detail) {
+			t.Errorf("%s in development: no word for the developer:\n%s", path, pg.text())
+		}
+		if strings.Contains(pg.Body, "127.0.0.1:3000") || strings.Contains(pg.Body, "app.example.com") {
+			t.Errorf("%s: the page repeats the refused address", path)
+		}
+	}
+	if pg := b.getRaw("/sign-in?redirect_url=dashboard"); strings.Contains(pg.text(), "For the developer") {
+		t.Errorf("a relative redirect_url: the page blames the allowed origins:\n%s", pg.text())
+	}
+
+	prod := portaltest.Start(t, portaltest.Options{TLS: true, Env: map[string]string{
+		"PORTAL_ENV": "production", "PORTAL_SECRET_KEY": "sk_test_" + strings.Repeat("k", 40),
+		"PORTAL_COOKIE_SECRET": strings.Repeat("c", 40), "PORTAL_SMTP_URL": "smtp://localhost:2525",
+	}})
+	if prod.Config.Dev() {
+		t.Fatal("precondition: the portal runs in production")
+	}
+	pg := newBrowser(t, prod).getRaw("/sign-in?redirect_url=http://127.0.0.1:3000/")
+	wantRefused(t, "production", pg)
+	if strings.Contains(pg.text(), "PORTAL_ALLOWED_REDIRECT_ORIGINS") {
+		t.Errorf("in production the page names the setting:\n%s", pg.text())
+	}
+}
+
+// A developer who opens the portal at 127.0.0.1 while PORTAL_BASE_URL
+// says localhost signs in there, on cookies the apps and the handshake
+// (on localhost) never see. In development the portal warns once per
+// such host, naming it and the base URL; pages at the base URL's host,
+// the API and the JWKS do not warn.
+func TestDevelopmentWarnsOfPagesOpenedAtAnotherHost(t *testing.T) {
+	log := &syncBuffer{}
+	p := portaltest.Start(t, portaltest.Options{Log: log, Env: map[string]string{"PORTAL_LOG_FORMAT": "json"}})
+	other := strings.Replace(p.URL, "localhost", "127.0.0.1", 1)
+	if other == p.URL {
+		t.Fatalf("precondition: the test portal is on localhost, not %s", p.URL)
+	}
+	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	get := func(u string) {
+		t.Helper()
+		res, err := client.Get(u)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+	}
+	get(p.URL + "/sign-in")
+	get(other + "/.well-known/jwks.json")
+	get(other + "/healthz")
+	get(other + "/v1/client/handshake?redirect_url=" + url.QueryEscape(appURL))
+	get(other + "/sign-in")
+	get(other + "/sign-up")
+	var warned []map[string]any
+	for _, l := range logLines(t, log) {
+		if msg, _ := l["msg"].(string); strings.Contains(msg, "but PORTAL_BASE_URL is") {
+			warned = append(warned, l)
+		}
+	}
+	host := strings.TrimPrefix(other, "http://")
+	if len(warned) != 1 || warned[0]["host"] != host || !strings.Contains(warned[0]["msg"].(string), "open the portal at its base URL") {
+		t.Errorf("warnings %v, want one naming %s", warned, host)
+	}
+}

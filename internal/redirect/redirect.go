@@ -260,7 +260,7 @@ func (p *Policy) Check(raw string) (*url.URL, error) {
 		return nil, refused(raw, err)
 	}
 	if !p.allows(o) {
-		return nil, refused(raw, fmt.Errorf("origin %s is not allowed: %s", o, p.allowedList()))
+		return nil, refused(raw, p.originRefused(o, false))
 	}
 	return u, nil
 }
@@ -286,7 +286,7 @@ func (p *Policy) CheckOrPortal(raw string, portalBase *url.URL) (*url.URL, error
 	if base, ok := originOf(portalBase); (ok && o == base) || p.allows(o) {
 		return u, nil
 	}
-	return nil, refused(raw, fmt.Errorf("origin %s is neither the portal nor allowed: %s", o, p.allowedList()))
+	return nil, refused(raw, p.originRefused(o, true))
 }
 
 // allowedList says, for the log, which origins are allowed and where that
@@ -297,6 +297,78 @@ func (p *Policy) allowedList() string {
 		return "PORTAL_ALLOWED_REDIRECT_ORIGINS is empty, which allows no app"
 	}
 	return "PORTAL_ALLOWED_REDIRECT_ORIGINS allows " + p.allowed
+}
+
+// Refusal is, for a developer, why a target was refused for its origin:
+// the origin and the allowed origins as configured ("" for none).
+type Refusal struct {
+	Origin  string
+	Allowed string
+}
+
+// originError is the reason of a refusal for the target's origin.
+type originError struct {
+	Refusal
+	text string
+}
+
+func (e *originError) Error() string { return e.text }
+
+// RefusalOf returns why err refused a target for its origin; false when
+// err refused it for anything else (no URL, a relative one, a bad
+// character) or is no refusal.
+func RefusalOf(err error) (Refusal, bool) {
+	var e *originError
+	if errors.As(err, &e) {
+		return e.Refusal, true
+	}
+	return Refusal{}, false
+}
+
+func (p *Policy) originRefused(o origin, portalToo bool) error {
+	what := "is not allowed"
+	if portalToo {
+		what = "is neither the portal nor allowed"
+	}
+	return &originError{Refusal: Refusal{Origin: o.String(), Allowed: p.allowed},
+		text: fmt.Sprintf("origin %s %s: %s%s", o, what, p.allowedList(), p.nearMiss(o))}
+}
+
+// nearMiss says, for the log line of a refusal, what an allowed origin
+// differs from the refused one in when it is the same app but for its
+// scheme, its loopback name or its port, the mistakes of a first
+// integration; "" when no allowed origin is that close.
+func (p *Policy) nearMiss(o origin) string {
+	try := func(c origin) bool { return p.allows(c) }
+	other := map[string]string{"http": "https", "https": "http"}[o.scheme]
+	if c := (origin{other, o.host, o.port}); try(c) {
+		return fmt.Sprintf("; %s is allowed, over %s:// and not %s://: open the app on %s or allow %s", c, other, o.scheme, c, o)
+	}
+	for _, alias := range []string{"localhost", "127.0.0.1", "[::1]"} {
+		if alias == o.host || !loopbackHost(o.host) {
+			continue
+		}
+		if c := (origin{o.scheme, alias, o.port}); try(c) {
+			return fmt.Sprintf("; %s is allowed, and to a browser %s is another host than %s "+
+				"(its own origin, its own cookies): open the app on %s or allow %s", c, o.host, alias, c, o)
+		}
+	}
+	for _, pat := range p.patterns {
+		if pat.scheme == o.scheme && !pat.subdomains && pat.host == o.host {
+			return fmt.Sprintf("; %s is allowed, on another port: allow %s too, or %s://%s:* for any port", pat, o, o.scheme, o.host)
+		}
+	}
+	return ""
+}
+
+// loopbackHost reports whether h names this machine: localhost, its
+// subdomains, 127.0.0.0/8 or [::1].
+func loopbackHost(h string) bool {
+	if h == "localhost" || strings.HasSuffix(h, ".localhost") || h == "[::1]" {
+		return true
+	}
+	ip, err := netip.ParseAddr(h)
+	return err == nil && ip.IsLoopback()
 }
 
 // BeyondCookies returns the allowed origins, as configured, whose hosts the
@@ -319,6 +391,20 @@ func (p *Policy) BeyondCookies(portalHost, cookieDomain string) []string {
 			covered = pat.host == d || strings.HasSuffix(pat.host, "."+d)
 		}
 		if !covered {
+			out = append(out, pat.String())
+		}
+	}
+	return out
+}
+
+// OverPlainHTTP returns the allowed origins, as configured, served over
+// http:// on a host that is not this machine's. A portal on https:// marks
+// its cookies Secure, which browsers send over https:// and to loopback
+// hosts alone: such an app never receives __session.
+func (p *Policy) OverPlainHTTP() []string {
+	var out []string
+	for _, pat := range p.patterns {
+		if pat.scheme == "http" && !loopbackHost(pat.host) {
 			out = append(out, pat.String())
 		}
 	}

@@ -1,6 +1,7 @@
 package redirect_test
 
 import (
+	"errors"
 	"net/netip"
 	"net/url"
 	"slices"
@@ -631,5 +632,55 @@ func TestBeyondCookies(t *testing.T) {
 		if got := p.BeyondCookies(c.host, c.domain); !slices.Equal(got, c.want) {
 			t.Errorf("portal %s, cookie domain %q: %q, want %q", c.host, c.domain, got, c.want)
 		}
+	}
+}
+
+// A refusal's log line says what an allowed origin differs in when the
+// app is only a scheme, a loopback name or a port away from it, the usual
+// slips of a first integration, and nothing more when none is close.
+func TestRefusalNamesTheNearMiss(t *testing.T) {
+	p, err := redirect.NewPolicy([]string{"https://app.example.com", "http://localhost:*", "http://devbox.internal:5173", "https://api.example.com:8443"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	portal, _ := url.Parse("https://accounts.example.com")
+	for _, c := range []struct{ target, want string }{
+		{"http://app.example.com/", "https://app.example.com is allowed, over https:// and not http://: open the app on https://app.example.com or allow http://app.example.com"},
+		{"http://127.0.0.1:3000/", "http://localhost:3000 is allowed, and to a browser 127.0.0.1 is another host than localhost (its own origin, its own cookies): open the app on http://localhost:3000 or allow http://127.0.0.1:3000"},
+		{"http://[::1]:3000/", "http://localhost:3000 is allowed, and to a browser [::1] is another host than localhost"},
+		{"http://devbox.internal:5174/", "http://devbox.internal:5173 is allowed, on another port: allow http://devbox.internal:5174 too, or http://devbox.internal:* for any port"},
+		{"https://api.example.com/", "https://api.example.com:8443 is allowed, on another port"},
+		{"https://evil.example.net/", ""},
+		{"https://app.example.com.evil.net/", ""},
+	} {
+		_, err := p.CheckOrPortal(c.target, portal)
+		if err == nil {
+			t.Fatalf("%s: allowed", c.target)
+		}
+		msg := errors.Unwrap(err).Error()
+		_, hint, _ := strings.Cut(msg, "PORTAL_ALLOWED_REDIRECT_ORIGINS allows "+"https://app.example.com,http://localhost:*,http://devbox.internal:5173,https://api.example.com:8443")
+		switch {
+		case c.want == "" && hint != "":
+			t.Errorf("%s: hint %q, want none", c.target, hint)
+		case c.want != "" && !strings.Contains(hint, c.want):
+			t.Errorf("%s: logged %q, want the hint %q", c.target, msg, c.want)
+		}
+		if _, err := p.Check(c.target); c.want != "" && !strings.Contains(errors.Unwrap(err).Error(), c.want) {
+			t.Errorf("Check %s: %v, want the hint too", c.target, err)
+		}
+	}
+}
+
+// OverPlainHTTP names the allowed origins on http:// that are not this
+// machine, which a portal's Secure cookies never reach.
+func TestOverPlainHTTP(t *testing.T) {
+	p, err := redirect.NewPolicy([]string{"http://app.example.com", "https://app.example.com", "http://localhost:*",
+		"http://*.localhost:3000", "http://127.0.0.1:5173", "http://[::1]:8080", "http://*.example.org", "http://10.0.0.5:3000"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"http://app.example.com", "http://*.example.org", "http://10.0.0.5:3000"}
+	if got := p.OverPlainHTTP(); !slices.Equal(got, want) {
+		t.Errorf("OverPlainHTTP = %q, want %q", got, want)
 	}
 }
