@@ -71,7 +71,9 @@ func (a *app) noteRefusedToken(c echo.Context, sess *session.Session, target *ur
 		return
 	}
 	ck, err := c.Request().Cookie(sessionCookie)
-	if err != nil || ck.Value == "" {
+	// An expired token, what the handshake mostly sees, is told by its iat
+	// before any signature is checked.
+	if err != nil || !a.Signer.IssuedWithin(ck.Value, refusedTokenAge) {
 		return
 	}
 	claims, err := a.Signer.Verify(ck.Value, a.Sessions.Issuer)

@@ -732,3 +732,23 @@ func TestNewSignerStoresThePendingKeyOnlyWhenTheStoreHasNone(t *testing.T) {
 		t.Fatal("NewSigner accepted a pending key that failed")
 	}
 }
+
+// IssuedWithin reads iat without checking anything: recent and old tokens
+// are told apart, and what is no token at all is never recent.
+func TestIssuedWithinReadsIAT(t *testing.T) {
+	clock := clockwork.NewFakeClockAt(start)
+	s := newSigner(t, newMemStore(), clock)
+	tok := sign(t, s, sessionClaims(t, clock.Now()))
+	if !s.IssuedWithin(tok, 10*time.Second) {
+		t.Error("a token just issued is not within 10 s")
+	}
+	clock.Advance(11 * time.Second)
+	if s.IssuedWithin(tok, 10*time.Second) {
+		t.Error("a token issued 11 s ago is within 10 s")
+	}
+	for _, bad := range []string{"", "not.a.token", string(make([]byte, maxTokenBytes+1))} {
+		if s.IssuedWithin(bad, time.Hour) {
+			t.Errorf("IssuedWithin(%.20q) = true", bad)
+		}
+	}
+}
