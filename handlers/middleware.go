@@ -447,13 +447,16 @@ func OtherHost(dev bool, base *url.URL, log *slog.Logger) echo.MiddlewareFunc {
 		mu     sync.Mutex
 		warned = map[string]bool{} // a developer has few hosts; a flood of made-up ones stops at 20
 	)
+	if !dev {
+		return func(next echo.HandlerFunc) echo.HandlerFunc { return next }
+	}
 	want := strings.ToLower(base.Host)
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			r := c.Request()
 			host := strings.ToLower(r.Host)
 			p := r.URL.Path
-			if dev && host != want && r.Method == http.MethodGet && !strings.HasPrefix(p, "/v1/") &&
+			if host != want && r.Method == http.MethodGet && !strings.HasPrefix(p, "/v1/") &&
 				!strings.HasPrefix(p, "/static/") && !strings.HasPrefix(p, "/.well-known/") && p != "/healthz" && p != "/readyz" {
 				mu.Lock()
 				first := !warned[host] && len(warned) < 20
