@@ -43,11 +43,34 @@ func addressBreaks(s string) []string {
 	return append(parts, s[last:])
 }
 
+// compound is a word joined by hyphens: "text-message", "QR-Code",
+// "Authenticator-App".
+var compound = regexp.MustCompile(`[\p{L}\p{N}]+(?:-[\p{L}\p{N}]+)+`)
+
+// writeCompoundsWhole writes s escaped, each compound in it in a span of
+// class cl-compound, which the stylesheet keeps on one line when the line
+// has room for it: a phone shows "Turn on" over "text-message codes?",
+// not "Turn on text-" over "message codes?". The span only holds the
+// text, so what a screen reader says or a person copies is the same.
+func writeCompoundsWhole(w io.Writer, s string) error {
+	last := 0
+	for _, m := range compound.FindAllStringIndex(s, -1) {
+		if _, err := io.WriteString(w, templ.EscapeString(s[last:m[0]])+`<span class="cl-compound">`+
+			templ.EscapeString(s[m[0]:m[1]])+"</span>"); err != nil {
+			return err
+		}
+		last = m[1]
+	}
+	_, err := io.WriteString(w, templ.EscapeString(s[last:]))
+	return err
+}
+
 // breakableText renders s as text with a <wbr> at each of its
-// addressBreaks: a page's title and subtitle, which may name an address
-// ("Verify ada.unverified@example.com?"). The text, and so what a screen
-// reader says or a person copies, is the same. (breakable is for a cell
-// that holds only an address.)
+// addressBreaks, and its compounds kept whole (writeCompoundsWhole): a
+// page's title and subtitle, which may name an address ("Verify
+// ada.unverified@example.com?"). The text, and so what a screen reader
+// says or a person copies, is the same. (breakable is for a cell that
+// holds only an address.)
 func breakableText(s string) templ.Component {
 	return templ.ComponentFunc(func(_ context.Context, w io.Writer) error {
 		for i, part := range addressBreaks(s) {
@@ -56,7 +79,7 @@ func breakableText(s string) templ.Component {
 					return err
 				}
 			}
-			if _, err := io.WriteString(w, templ.EscapeString(part)); err != nil {
+			if err := writeCompoundsWhole(w, part); err != nil {
 				return err
 			}
 		}

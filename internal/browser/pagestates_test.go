@@ -46,6 +46,7 @@ const (
 	heidiEmail         = "heidi@example.com"
 	judyEmail          = "judy@example.com"
 	ivanEmail          = "ivan@example.com"
+	kimEmail           = "kim@example.com" // invited to Ada's organization, without an account
 	// breachedPassword passes every local check, but the matrix's fake
 	// of the Pwned Passwords range API lists it as seen in breaches.
 	breachedPassword = "amber-falcon-window-seventeen-9"
@@ -66,10 +67,11 @@ const (
 	suggested               // Heidi, signed in, with Ada's organization suggested to her
 	requester               // Eve, signed in, who asked to join Ada's organization
 	stranger                // nobody signed in, on the bot-protected portal only
+	newcomer                // Kim, without an account, who followed her invitation to Ada's organization
 )
 
 // people are everyone a page can be seen as.
-var people = []who{anon, member, invitee, hopeful, impersonator, suggested, requester, stranger}
+var people = []who{anon, member, invitee, hopeful, impersonator, suggested, requester, stranger, newcomer}
 
 // states are the IDs and links the pages of the matrix need, made once
 // through the real forms.
@@ -85,14 +87,18 @@ type states struct {
 	unverifiedEmail             string // an address the operator gave Ada unverified
 	unverifiedPhone             string // a number likewise
 	orgID, ticket               string
-	memberID                    string // Bob Jones's membership of Ada's organization
-	passkeyID                   string // Ada's passkey
-	otherSession, externalID    string // Ada's second device, and her connected Corp SSO account
-	factorTwo                   string // a sign-in flow (sia_…) for Eve, at her second step
-	compromised                 string // a sign-in flow (sia_…) for Judy, whose right password is marked as compromised
-	breached                    string // a sign-in flow (sia_…) for Ivan, whose right password turned up in a breach
-	ticketSignIn                string // a sign-in token for Grace (the __clerk_ticket value)
-	ticketActor                 string // an actor token for Grace, Ada acting (the __clerk_ticket value)
+	// Sign-up, where Kim's invitation to Ada's organization led (her
+	// browser keeps the invitation).
+	invitedSignUp            string
+	spentLink                string // a sign-in link for Grace, used already
+	memberID                 string // Bob Jones's membership of Ada's organization
+	passkeyID                string // Ada's passkey
+	otherSession, externalID string // Ada's second device, and her connected Corp SSO account
+	factorTwo                string // a sign-in flow (sia_…) for Eve, at her second step
+	compromised              string // a sign-in flow (sia_…) for Judy, whose right password is marked as compromised
+	breached                 string // a sign-in flow (sia_…) for Ivan, whose right password turned up in a breach
+	ticketSignIn             string // a sign-in token for Grace (the __clerk_ticket value)
+	ticketActor              string // an actor token for Grace, Ada acting (the __clerk_ticket value)
 	// Ada's organization's domains: one with a code on its way, one
 	// without, one her own address verified (which suggests the
 	// organization to people at example.com).
@@ -160,7 +166,8 @@ func startMatrix(t *testing.T, timeout time.Duration) *matrix {
 	m := &matrix{t: t, p: p, wl: portaltest.Start(t, portaltest.Options{Env: wlEnv}), bp: portaltest.Start(t, portaltest.Options{Env: bpEnv}),
 		captcha: captcha, op: op, pwned: pwned, browser: map[who]*tab{
 			anon: first, member: first.otherContext(), invitee: first.otherContext(), hopeful: first.otherContext(),
-			impersonator: first.otherContext(), suggested: first.otherContext(), stranger: first.otherContext()}}
+			impersonator: first.otherContext(), suggested: first.otherContext(), stranger: first.otherContext(),
+			newcomer: first.otherContext()}}
 	m.setUp()
 	return m
 }
@@ -244,6 +251,14 @@ func (m *matrix) setUp() {
 	ada.typeInto("email_address-field", graceEmail)
 	ada.submit("invite Grace", `form[action$="/invitations"]`)
 	s.ticket = queryOf(m.t, m.p.SMTP.WaitFor(m.t, graceEmail, mailWait).Link(), "ticket")
+	// Kim, who has no account, invited too: her link opens sign-up.
+	ada.open(m.p.URL + "/organizations/" + s.orgID + "/invitations")
+	ada.typeInto("email_address-field", kimEmail)
+	ada.submit("invite Kim", `form[action$="/invitations"]`)
+	kim := m.browser[newcomer]
+	kim.open(m.p.URL + pathOf(m.t, m.p.SMTP.WaitFor(m.t, kimEmail, mailWait).Link()))
+	kim.expectURL(m.p.URL + "/sign-up?")
+	s.invitedSignUp = pathOf(m.t, kim.url())
 	// Bob, a member, for the page that asks before removing him.
 	first, last, _ := strings.Cut(bobName, " ")
 	bob := &user.User{ID: id.New(id.User), FirstName: first, LastName: last, CreatedAt: now, UpdatedAt: now}
@@ -351,6 +366,14 @@ func (m *matrix) setUp() {
 	m.p.SMTP.WaitFor(m.t, graceEmail, mailWait)
 	s.link = m.signInStep(visitor, "email_link")
 	s.linkPath = pathOf(m.t, m.p.SMTP.WaitFor(m.t, graceEmail, mailWait).Link())
+	// A link used in a browser of its own, to be opened again where Grace
+	// is signed in.
+	spender := visitor.otherContext()
+	m.signInStep(spender, "email_link")
+	s.spentLink = pathOf(m.t, m.p.SMTP.WaitFor(m.t, graceEmail, mailWait).Link())
+	spender.open(m.p.URL + s.spentLink)
+	spender.submit("use Grace's sign-in link", `form[action="/v1/verify"]`)
+	spender.expectURL(m.p.URL + "/user?sign_in=")
 	s.reset = m.signInStep(visitor, "")
 	visitor.load("click Forgot password?", chromedp.Click(chromedp.CSS(`a[href^="/sign-in/forgot-password"]`)))
 	visitor.load("ask for a reset code", chromedp.Click(chromedp.CSS(`button[value="reset_password_email_code"]`)))

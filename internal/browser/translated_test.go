@@ -83,10 +83,12 @@ func tomlString(s string) string {
 // What <code> shows (a TOTP secret, backup codes) is data. An element
 // marked data-i18n-sentence is one message with others inside it (a
 // sentence whose words are links), and an address (.cl-address) or a title
-// naming one is one text with <wbr> inside it: their text is read whole.
+// naming one is one text with <wbr> inside it, a title with a hyphenated
+// word one with that word in a span (.cl-compound): their text is read
+// whole.
 const pageTextsScript = `(() => {
 	const out = [];
-	const whole = "[data-i18n-sentence], .cl-address, :has(> wbr)";
+	const whole = "[data-i18n-sentence], .cl-address, :has(> wbr), :has(> .cl-compound)";
 	const w = document.createTreeWalker(document.documentElement, NodeFilter.SHOW_TEXT);
 	for (let n; (n = w.nextNode());) {
 		// Scripts and styles are not read; <code> holds secrets and codes
