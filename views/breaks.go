@@ -47,14 +47,25 @@ func addressBreaks(s string) []string {
 // "Authenticator-App".
 var compound = regexp.MustCompile(`[\p{L}\p{N}]+(?:-[\p{L}\p{N}]+)+`)
 
-// writeCompoundsWhole writes s escaped, each compound in it in a span of
-// class cl-compound, which the stylesheet keeps on one line when the line
-// has room for it: a phone shows "Turn on" over "text-message codes?",
-// not "Turn on text-" over "message codes?". The span only holds the
-// text, so what a screen reader says or a person copies is the same.
+// longestWholeCompound is the most runes a compound kept whole has: one
+// that long fits a 320 px phone's line in every theme's heading; a longer
+// one ("Zwei-Faktor-Authentifizierung") may still break at its hyphens
+// rather than stick out of the card.
+const longestWholeCompound = 16
+
+// writeCompoundsWhole writes s escaped, each short compound in it in a
+// span of class cl-compound, which the stylesheet keeps on one line
+// (white-space: nowrap): a phone shows "Turn on" over "text-message
+// codes?", not "Turn on text-" over "message codes?". The span is inline
+// and only holds the text, so what a screen reader says or a person
+// copies is the same (an inline-block would add a space to the heading's
+// accessible name before a "?" after it).
 func writeCompoundsWhole(w io.Writer, s string) error {
 	last := 0
 	for _, m := range compound.FindAllStringIndex(s, -1) {
+		if utf8.RuneCountInString(s[m[0]:m[1]]) > longestWholeCompound {
+			continue
+		}
 		if _, err := io.WriteString(w, templ.EscapeString(s[last:m[0]])+`<span class="cl-compound">`+
 			templ.EscapeString(s[m[0]:m[1]])+"</span>"); err != nil {
 			return err

@@ -200,7 +200,10 @@ func TestTitlesBreakAddressesSensibly(t *testing.T) {
 func TestTitlesKeepHyphenatedWordsWhole(t *testing.T) {
 	for _, c := range []struct{ in, want string }{
 		{"Turn on text-message codes?", `Turn on <span class="cl-compound">text-message</span> codes?`},
-		{"Authenticator-App entfernen?", `<span class="cl-compound">Authenticator-App</span> entfernen?`},
+		{"Backup-Code eingeben", `<span class="cl-compound">Backup-Code</span> eingeben`},
+		{"Remove +1 415-555-0100?", `Remove +1 <span class="cl-compound">415-555-0100</span>?`},
+		// Too long to be sure of a phone's line: it may break at a hyphen.
+		{"Zwei-Faktor-Authentifizierung", "Zwei-Faktor-Authentifizierung"},
 		{"Neue Backup-Codes für E-Mail-Adressen", `Neue <span class="cl-compound">Backup-Codes</span> für <span class="cl-compound">E-Mail-Adressen</span>`},
 		{"Verify it@acme-rockets.test?", `Verify it@<wbr><span class="cl-compound">acme-rockets</span><wbr>.test?`},
 		{"Sign in - or not", "Sign in - or not"},
