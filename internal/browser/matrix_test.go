@@ -42,7 +42,10 @@ const (
 //   - axe-core finds no serious or critical violation: names and labels,
 //     landmarks, ARIA, and the colour contrast of what is actually drawn,
 //     links and buttons included;
-//   - at 320 px wide nothing scrolls sideways;
+//   - at 320 px wide nothing scrolls sideways, and at 320 and 375 px no
+//     heading breaks a line inside a short hyphenated word
+//     ("text-" / "message");
+//   - Tab goes down the page as it reads (in the default theme);
 //   - every request the page makes goes to the portal itself: no fonts,
 //     scripts or styles from anywhere else (but for bot protection's
 //     widget, from the provider the operator chose).
@@ -174,6 +177,13 @@ func (m *matrix) check(ct *checkedTab, p portalPage, th, script, shots string) {
 	}
 	if shots != "" {
 		b.screenshot(filepath.Join(shots, th, p.name+".desktop.png"))
+	}
+	// Tab goes down the page as a person reads it: once per page, the
+	// themes move nothing around.
+	if th == "default" {
+		if up, _ := b.tabsUpward(); len(up) > 0 {
+			t.Errorf("Tab goes back up the page: %v", up)
+		}
 	}
 
 	b.do("320 px viewport", chromedp.EmulateViewport(narrowWidth, narrowHeight))
