@@ -85,7 +85,11 @@ func (a *app) orgInvite(c echo.Context) error {
 			Emails: org.ParseEmails(form.Get("email_address")), Role: form.Get("role"), RedirectURL: targetString(target)})
 	}
 	if err == nil {
-		return c.Redirect(http.StatusSeeOther, afterPost("/organizations/"+c.Param("org_id")+"/invitations", "invited", form))
+		notice := "invited"
+		if len(made) == 1 {
+			notice = "invited_one" // "The invitation is on its way", not "invitations"
+		}
+		return c.Redirect(http.StatusSeeOther, afterPost("/organizations/"+c.Param("org_id")+"/invitations", notice, form))
 	}
 	if len(made) > 0 && apperr.CodeOf(err) == apperr.Unavailable {
 		// Saved, but the mail server refused some: "try again" would only

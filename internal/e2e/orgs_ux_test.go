@@ -322,3 +322,21 @@ func TestChangeRoleButtonsNameTheirMember(t *testing.T) {
 		t.Errorf("the Change role buttons are named %q, want %q", names, want)
 	}
 }
+
+// Inviting one address says the invitation (one) is on its way; several,
+// the invitations. It said "The invitations are on their way." for one.
+func TestInviteNoticeCountsTheInvitations(t *testing.T) {
+	p := portaltest.Start(t, portaltest.Options{})
+	ada := signedUp(t, p, "ada@example.com")
+	acme := ada.createOrg(t, p, "Acme")
+	form := `form[action="/organizations/` + acme.OrgID + `/invitations"]`
+	for emails, want := range map[string]string{
+		"bob@example.com":                 "The invitation is on its way.",
+		"cy@example.com, dee@example.com": "The invitations are on their way.",
+	} {
+		pg := ada.b.submit(ada.b.get("/organizations/"+acme.OrgID+"/invitations"), form, map[string]string{"email_address": emails})
+		if got := strings.TrimSpace(pg.Doc.Find(".cl-alert--success").Text()); got != want {
+			t.Errorf("inviting %s: the notice says %q, want %q", emails, got, want)
+		}
+	}
+}
