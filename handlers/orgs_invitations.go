@@ -397,8 +397,9 @@ func (a *app) orgInvitedEmail(c echo.Context) string {
 }
 
 // heldOrgInvitation names the organization of the live organization
-// invitation the browser keeps, and who sent it ("" when no name is on
-// file), so that sign-up can say what the new account is for; both ""
+// invitation the browser keeps, and who sent it (by name, or address;
+// "" when neither is on file), so that sign-up can say what the new
+// account is for; both ""
 // when the browser keeps none.
 func (a *app) heldOrgInvitation(c echo.Context) (orgName, inviter string) {
 	ticket := a.keptTicket(c, invitationCookie)
