@@ -44,8 +44,9 @@ func render(c echo.Context, status int, comp templ.Component) error {
 }
 
 // flowParams are the form fields that carry a flow's ID from step to step,
-// named as the steps' addresses name them.
-var flowParams = []string{"sign_in", "sign_up", "flow"}
+// named as the steps' addresses name them; "return" is where "confirm
+// it's you" (/user/verify) goes on to, with the way chosen ("strategy").
+var flowParams = []string{"sign_in", "sign_up", "flow", "return"}
 
 // stepAddress is the address of the step a POST carrying a flow's ID sent
 // back with a mistake: its path with that ID, when a GET of that path is
@@ -65,6 +66,9 @@ func stepAddress(c echo.Context) string {
 	}
 	if len(q) == 0 {
 		return ""
+	}
+	if q.Has("return") && c.FormValue("strategy") != "" {
+		q.Set("strategy", c.FormValue("strategy"))
 	}
 	// The step's own path, or the one it is an action of
 	// (/sign-up/verify-email-address/resend).

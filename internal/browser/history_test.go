@@ -69,4 +69,21 @@ func TestBackAndReloadAfterAMistakeResubmitNothing(t *testing.T) {
 	b.expectPage("Signed in · Portal", "You're signed in")
 	b.back("h1")
 	b.expectPage("Signed in · Portal", "You're signed in")
+
+	// "Confirm it's you" before a change: a wrong password, the right
+	// one, then Back from the page it let in.
+	b.open(w.p.URL + "/user/verify?return=%2Fuser%2Fpassword")
+	b.expectPage("Confirm it's you · Portal", "Enter your password")
+	b.typeInto("password-field", wrong)
+	if st := b.submit("confirm with a wrong password", `form[action="/user/verify"]`); st != http.StatusUnprocessableEntity {
+		b.fatalf("a wrong password: status %d, want 422", st)
+	}
+	if got := b.url(); !strings.Contains(got, "/user/verify?return=%2Fuser%2Fpassword") {
+		b.fatalf("confirming it's you sent back at %s, want its own address", got)
+	}
+	b.typeInto("password-field", password)
+	b.submit("confirm with the password", `form[action="/user/verify"]`)
+	b.expectPage("Password · Portal", "Change your password")
+	b.back("h1")
+	b.expectPage("Confirm it's you · Portal", "Enter your password") // asked again, as a page
 }
