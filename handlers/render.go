@@ -43,6 +43,12 @@ func render(c echo.Context, status int, comp templ.Component) error {
 	return write(ctx, c, status, comp)
 }
 
+// keepsTyped are the steps of a flow whose form sent back holds what the
+// person typed (a provider sign-up's missing address, name, username): a
+// reload of their address would show it empty, so their entry stays the
+// POST's, which the browser offers to send again.
+var keepsTyped = map[string]bool{"/sign-up/continue": true}
+
 // flowParams are the form fields that carry a flow's ID from step to step,
 // named as the steps' addresses name them; "return" is where "confirm
 // it's you" (/user/verify) goes on to, with the way chosen ("strategy").
@@ -51,11 +57,11 @@ var flowParams = []string{"sign_in", "sign_up", "flow", "return"}
 // stepAddress is the address of the step a POST carrying a flow's ID sent
 // back with a mistake: its path with that ID, when a GET of that path is
 // a page (it shows the step where the flow is now). "" otherwise: a form
-// whose typed values only the POST's answer holds (sign-up's first page)
-// keeps its entry.
+// whose typed values only the POST's answer holds (sign-up's first page,
+// keepsTyped) keeps its entry.
 func stepAddress(c echo.Context) string {
 	r := c.Request()
-	if r.Method != http.MethodPost {
+	if r.Method != http.MethodPost || keepsTyped[c.Path()] {
 		return ""
 	}
 	q := url.Values{}
