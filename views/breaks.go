@@ -48,10 +48,12 @@ func addressBreaks(s string) []string {
 var compound = regexp.MustCompile(`[\p{L}\p{N}]+(?:-[\p{L}\p{N}]+)+`)
 
 // longestWholeCompound is the most runes a compound kept whole has: one
-// that long fits a 320 px phone's line in every theme's heading; a longer
-// one ("Zwei-Faktor-Authentifizierung") may still break at its hyphens
-// rather than stick out of the card.
-const longestWholeCompound = 16
+// that long fits a 320 px phone's heading in every shipped theme (266 px
+// wide; "Authenticator-App", 17 runes and the longest of the catalogs'
+// titles, is 209 px), with room for wide letters; a longer one
+// ("Zwei-Faktor-Authentifizierung") may still break at its hyphens rather
+// than stick out of the card.
+const longestWholeCompound = 18
 
 // writeCompoundsWhole writes s escaped, each short compound in it in a
 // span of class cl-compound, which the stylesheet keeps on one line

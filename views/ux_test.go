@@ -201,6 +201,7 @@ func TestTitlesKeepHyphenatedWordsWhole(t *testing.T) {
 	for _, c := range []struct{ in, want string }{
 		{"Turn on text-message codes?", `Turn on <span class="cl-compound">text-message</span> codes?`},
 		{"Backup-Code eingeben", `<span class="cl-compound">Backup-Code</span> eingeben`},
+		{"Authenticator-App einrichten", `<span class="cl-compound">Authenticator-App</span> einrichten`},
 		{"Remove +1 415-555-0100?", `Remove +1 <span class="cl-compound">415-555-0100</span>?`},
 		// Too long to be sure of a phone's line: it may break at a hyphen.
 		{"Zwei-Faktor-Authentifizierung", "Zwei-Faktor-Authentifizierung"},
