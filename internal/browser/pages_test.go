@@ -72,8 +72,9 @@ var pages = []portalPage{
 	{name: "sign-in-code", route: "/sign-in/factor-one", path: flow("/sign-in/factor-one?sign_in=", (*states).codeFlow), h1: "Check your email"},
 	{name: "sign-in-link-sent", route: "/sign-in/factor-one", path: flow("/sign-in/factor-one?sign_in=", (*states).linkFlow), h1: "Check your email"},
 	{name: "sign-in-link-opened", route: "/v1/verify", path: func(s *states) string { return s.linkPath }, h1: "Sign in to Portal"},
-	// The same link, used already, opened where Grace is signed in.
-	{name: "sign-in-link-spent-signed-in", who: invitee, path: func(s *states) string { return s.spentLink }, h1: "You're already signed in"},
+	// A sign-in link, used already, opened again where it signed in.
+	{name: "sign-in-link-spent-signed-in", who: linker, waitlist: true, path: func(s *states) string { return s.spentLink },
+		h1: "You're already signed in"},
 	// A sign-in token's link (Clerk's __clerk_ticket) confirms before it signs in.
 	{name: "sign-in-token", route: "/sign-in", path: flow("/sign-in?__clerk_ticket=", (*states).signInTicket), h1: "Sign in to Portal"},
 	// An actor token's link says it starts an impersonation.

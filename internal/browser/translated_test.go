@@ -126,7 +126,7 @@ var word = regexp.MustCompile(`\p{L}{2,}`)
 // matrixData is what the matrix's pages show that people or the owner
 // typed, or that names a product: data, not the portal's words.
 var matrixData = []string{
-	adaEmail, adaWorkEmail, adaUnverifiedEmail, graceEmail, kimEmail, carolEmail, danEmail, eveEmail, heidiEmail, bobEmail, bobName, matrixOrgName, "acme-rockets",
+	adaEmail, adaWorkEmail, adaUnverifiedEmail, graceEmail, kimEmail, linEmail, carolEmail, danEmail, eveEmail, heidiEmail, bobEmail, bobName, matrixOrgName, "acme-rockets",
 	"acme-rockets.test", "beta-rockets.test", "example.com", // the organization's domains
 	"Ada", "Grace", "Carol", "Dan", "Xi", "Li", "Corp SSO", "Portal", "localhost",
 	"Eve", "Chrome on Linux", "HeadlessChrome", "Chrome", "Linux", "UTC",
