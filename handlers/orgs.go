@@ -461,6 +461,8 @@ func (a *app) orgNotice(c echo.Context, code string) string {
 		return a.t(c, "org.notice.removed")
 	case "invited":
 		return a.t(c, "org.notice.invited")
+	case "invited_one":
+		return a.t(c, "org.notice.invited_one")
 	case "invited_unsent":
 		return a.t(c, "org.notice.invited_unsent")
 	case "resent":

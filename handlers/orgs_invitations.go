@@ -84,8 +84,13 @@ func (a *app) orgInvite(c echo.Context) error {
 		made, err = a.Orgs.Invite(c.Request().Context(), actor, c.Param("org_id"), org.InviteInput{
 			Emails: org.ParseEmails(form.Get("email_address")), Role: form.Get("role"), RedirectURL: targetString(target)})
 	}
-	if err == nil {
-		return c.Redirect(http.StatusSeeOther, afterPost("/organizations/"+c.Param("org_id")+"/invitations", "invited", form))
+	emails := org.ParseEmails(form.Get("email_address"))
+	if err == nil || a.justInvited(c, actor, emails, err) {
+		notice := "invited"
+		if (err == nil && len(made) == 1) || (err != nil && len(emails) == 1) {
+			notice = "invited_one" // "The invitation is on its way", not "invitations"
+		}
+		return c.Redirect(http.StatusSeeOther, afterPost("/organizations/"+c.Param("org_id")+"/invitations", notice, form))
 	}
 	if len(made) > 0 && apperr.CodeOf(err) == apperr.Unavailable {
 		// Saved, but the mail server refused some: "try again" would only
@@ -112,6 +117,29 @@ func (a *app) orgInvite(c echo.Context) error {
 	}
 	errs, status := a.formErrorsOf(c, err)
 	return a.renderInvitations(c, status, actor, form.Get("email_address"), form.Get("role"), errs, "")
+}
+
+// doubleSubmit is how recent an invitation from the same person is, for
+// "already invited" to be the second press of one Send (a double click).
+const doubleSubmit = 10 * time.Second
+
+// justInvited tells a form sent twice (a double click) from a second
+// invitation: err refuses an address as already invited, and every
+// address of the form has a pending invitation this person sent in the
+// last seconds. The browser shows the second answer, which would say
+// "already invited" of what the first press just sent.
+func (a *app) justInvited(c echo.Context, actor org.Actor, emails []string, err error) bool {
+	if e, ok := apperr.As(err); !ok || e.APICode != "organization_invitation_not_unique" || len(emails) == 0 {
+		return false
+	}
+	now := a.Clock.Now()
+	for _, email := range emails {
+		inv, err := a.Orgs.Repo.PendingInvitation(c.Request().Context(), c.Param("org_id"), user.NormalizeEmail(email))
+		if err != nil || inv.InviterID != actor.UserID || now.Sub(inv.CreatedAt) > doubleSubmit {
+			return false
+		}
+	}
+	return true
 }
 
 // POST /organizations/:org_id/invitations/:invitation_id/revoke
@@ -393,8 +421,9 @@ func (a *app) orgInvitedEmail(c echo.Context) string {
 }
 
 // heldOrgInvitation names the organization of the live organization
-// invitation the browser keeps, and who sent it ("" when no name is on
-// file), so that sign-up can say what the new account is for; both ""
+// invitation the browser keeps, and who sent it (by name, or address;
+// "" when neither is on file), so that sign-up can say what the new
+// account is for; both ""
 // when the browser keeps none.
 func (a *app) heldOrgInvitation(c echo.Context) (orgName, inviter string) {
 	ticket := a.keptTicket(c, invitationCookie)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -36,8 +37,56 @@ func render(c echo.Context, status int, comp templ.Component) error {
 	ctx := c.Request().Context()
 	if status >= 400 && status < 500 {
 		ctx = views.WithFormError(ctx)
+		if u := stepAddress(c); u != "" {
+			ctx = views.WithStepURL(ctx, u)
+		}
 	}
 	return write(ctx, c, status, comp)
+}
+
+// keepsTyped are the steps of a flow whose form sent back holds what the
+// person typed (a provider sign-up's missing address, name, username): a
+// reload of their address would show it empty, so their entry stays the
+// POST's, which the browser offers to send again.
+var keepsTyped = map[string]bool{"/sign-up/continue": true}
+
+// flowParams are the form fields that carry a flow's ID from step to step,
+// named as the steps' addresses name them; "return" is where "confirm
+// it's you" (/user/verify) goes on to, with the way chosen ("strategy").
+var flowParams = []string{"sign_in", "sign_up", "flow", "return"}
+
+// stepAddress is the address of the step a POST carrying a flow's ID sent
+// back with a mistake: its path with that ID, when a GET of that path is
+// a page (it shows the step where the flow is now). "" otherwise: a form
+// whose typed values only the POST's answer holds (sign-up's first page,
+// keepsTyped) keeps its entry.
+func stepAddress(c echo.Context) string {
+	r := c.Request()
+	if r.Method != http.MethodPost || keepsTyped[c.Path()] {
+		return ""
+	}
+	q := url.Values{}
+	for _, name := range flowParams {
+		if v := c.FormValue(name); v != "" {
+			q.Set(name, v)
+		}
+	}
+	if len(q) == 0 {
+		return ""
+	}
+	if q.Has("return") && c.FormValue("strategy") != "" {
+		q.Set("strategy", c.FormValue("strategy"))
+	}
+	// The step's own path, or the one it is an action of
+	// (/sign-up/verify-email-address/resend).
+	for _, path := range []string{c.Path(), c.Path()[:max(0, strings.LastIndex(c.Path(), "/"))]} {
+		for _, rt := range c.Echo().Routes() {
+			if rt.Method == http.MethodGet && rt.Path == path && path != "" && !strings.Contains(path, ":") {
+				return path + "?" + q.Encode()
+			}
+		}
+	}
+	return ""
 }
 
 // renderMessage is render for a page whose heading names what went wrong

@@ -43,11 +43,47 @@ func addressBreaks(s string) []string {
 	return append(parts, s[last:])
 }
 
+// compound is a word joined by hyphens: "text-message", "QR-Code",
+// "Authenticator-App".
+var compound = regexp.MustCompile(`[\p{L}\p{N}]+(?:-[\p{L}\p{N}]+)+`)
+
+// longestWholeCompound is the most runes a compound kept whole has: one
+// that long fits a 320 px phone's heading in every shipped theme (266 px
+// wide; "Authenticator-App", 17 runes and the longest of the catalogs'
+// titles, is 209 px), with room for wide letters; a longer one
+// ("Zwei-Faktor-Authentifizierung") may still break at its hyphens rather
+// than stick out of the card.
+const longestWholeCompound = 18
+
+// writeCompoundsWhole writes s escaped, each short compound in it in a
+// span of class cl-compound, which the stylesheet keeps on one line
+// (white-space: nowrap): a phone shows "Turn on" over "text-message
+// codes?", not "Turn on text-" over "message codes?". The span is inline
+// and only holds the text, so what a screen reader says or a person
+// copies is the same (an inline-block would add a space to the heading's
+// accessible name before a "?" after it).
+func writeCompoundsWhole(w io.Writer, s string) error {
+	last := 0
+	for _, m := range compound.FindAllStringIndex(s, -1) {
+		if utf8.RuneCountInString(s[m[0]:m[1]]) > longestWholeCompound {
+			continue
+		}
+		if _, err := io.WriteString(w, templ.EscapeString(s[last:m[0]])+`<span class="cl-compound">`+
+			templ.EscapeString(s[m[0]:m[1]])+"</span>"); err != nil {
+			return err
+		}
+		last = m[1]
+	}
+	_, err := io.WriteString(w, templ.EscapeString(s[last:]))
+	return err
+}
+
 // breakableText renders s as text with a <wbr> at each of its
-// addressBreaks: a page's title and subtitle, which may name an address
-// ("Verify ada.unverified@example.com?"). The text, and so what a screen
-// reader says or a person copies, is the same. (breakable is for a cell
-// that holds only an address.)
+// addressBreaks, and its compounds kept whole (writeCompoundsWhole): a
+// page's title and subtitle, which may name an address ("Verify
+// ada.unverified@example.com?"). The text, and so what a screen reader
+// says or a person copies, is the same. (breakable is for a cell that
+// holds only an address.)
 func breakableText(s string) templ.Component {
 	return templ.ComponentFunc(func(_ context.Context, w io.Writer) error {
 		for i, part := range addressBreaks(s) {
@@ -56,7 +92,7 @@ func breakableText(s string) templ.Component {
 					return err
 				}
 			}
-			if _, err := io.WriteString(w, templ.EscapeString(part)); err != nil {
+			if err := writeCompoundsWhole(w, part); err != nil {
 				return err
 			}
 		}

@@ -243,6 +243,23 @@ func WithFormError(ctx context.Context) context.Context {
 	return context.WithValue(ctx, formErrorKey{}, true)
 }
 
+type stepURLKey struct{}
+
+// WithStepURL marks the page rendered with ctx as a step of a flow sent
+// back with something to fix, whose own address is url (a GET of it shows
+// the step where the flow is now): the page makes that address its
+// history entry (static/history.js), so that Back to it or a reload is no
+// resubmitted form.
+func WithStepURL(ctx context.Context, url string) context.Context {
+	return context.WithValue(ctx, stepURLKey{}, url)
+}
+
+// StepURL is the address WithStepURL gave ctx, "" for none.
+func StepURL(ctx context.Context) string {
+	v, _ := ctx.Value(stepURLKey{}).(string)
+	return v
+}
+
 // FormError reports whether ctx carries WithFormError.
 func FormError(ctx context.Context) bool {
 	v, _ := ctx.Value(formErrorKey{}).(bool)

@@ -192,6 +192,34 @@ func TestTitlesBreakAddressesSensibly(t *testing.T) {
 	}
 }
 
+// A title's hyphenated words are kept whole in a span the stylesheet
+// keeps on one line ("Turn on text-" / "message codes?" on a phone
+// otherwise); an address's hyphens are the address's, its breaks as
+// before. The text is unchanged. TestEveryPageInEveryTheme sees the
+// lines.
+func TestTitlesKeepHyphenatedWordsWhole(t *testing.T) {
+	for _, c := range []struct{ in, want string }{
+		{"Turn on text-message codes?", `Turn on <span class="cl-compound">text-message</span> codes?`},
+		{"Backup-Code eingeben", `<span class="cl-compound">Backup-Code</span> eingeben`},
+		{"Authenticator-App einrichten", `<span class="cl-compound">Authenticator-App</span> einrichten`},
+		{"Remove +1 415-555-0100?", `Remove +1 <span class="cl-compound">415-555-0100</span>?`},
+		// Too long to be sure of a phone's line: it may break at a hyphen.
+		{"Zwei-Faktor-Authentifizierung", "Zwei-Faktor-Authentifizierung"},
+		{"Neue Backup-Codes für E-Mail-Adressen", `Neue <span class="cl-compound">Backup-Codes</span> für <span class="cl-compound">E-Mail-Adressen</span>`},
+		{"Verify it@acme-rockets.test?", `Verify it@<wbr><span class="cl-compound">acme-rockets</span><wbr>.test?`},
+		{"Sign in - or not", "Sign in - or not"},
+		{"<b>-x", "&lt;b&gt;-x"},
+	} {
+		var b strings.Builder
+		if err := breakableText(c.in).Render(t.Context(), &b); err != nil {
+			t.Fatal(err)
+		}
+		if b.String() != c.want {
+			t.Errorf("breakableText(%q) = %q, want %q", c.in, b.String(), c.want)
+		}
+	}
+}
+
 // A page with two password fields loads password.js once.
 func TestPasswordScriptIsOnThePageOnce(t *testing.T) {
 	_, html := render(t, UserPasswordPage(UserPassword{Page: page("Password"), Action: "/user/password", AskCurrent: true, PasswordMin: 15}))

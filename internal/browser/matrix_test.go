@@ -31,6 +31,9 @@ const (
 	desktopWidth, desktopHeight = 1280, 800
 	narrowWidth, narrowHeight   = 320, 640
 	phoneWidth, phoneHeight     = 390, 844
+	// commonPhoneWidth is the width of many phones (375 px), where
+	// headings wrap otherwise than at 320.
+	commonPhoneWidth = 375
 )
 
 // TestEveryPageInEveryTheme opens every page of the table in every shipped
@@ -39,7 +42,10 @@ const (
 //   - axe-core finds no serious or critical violation: names and labels,
 //     landmarks, ARIA, and the colour contrast of what is actually drawn,
 //     links and buttons included;
-//   - at 320 px wide nothing scrolls sideways;
+//   - at 320 px wide nothing scrolls sideways, and at 320 and 375 px no
+//     heading breaks a line inside a short hyphenated word
+//     ("text-" / "message");
+//   - Tab goes down the page as it reads (in the default theme);
 //   - every request the page makes goes to the portal itself: no fonts,
 //     scripts or styles from anywhere else (but for bot protection's
 //     widget, from the provider the operator chose).
@@ -172,10 +178,34 @@ func (m *matrix) check(ct *checkedTab, p portalPage, th, script, shots string) {
 	if shots != "" {
 		b.screenshot(filepath.Join(shots, th, p.name+".desktop.png"))
 	}
+	// Tab goes down the page as a person reads it: once per page, the
+	// themes move nothing around.
+	if th == "default" {
+		if up, _ := b.tabsUpward(); len(up) > 0 {
+			t.Errorf("Tab goes back up the page: %v", up)
+		}
+	}
 
 	b.do("320 px viewport", chromedp.EmulateViewport(narrowWidth, narrowHeight))
 	if wide := b.eval(overflowScript); wide != "" {
 		t.Errorf("scrolls sideways at %d px wide; sticking out: %s", narrowWidth, wide)
+	}
+	for _, width := range []int64{narrowWidth, commonPhoneWidth} {
+		b.do("phone viewport", chromedp.EmulateViewport(width, narrowHeight))
+		if cut := b.eval(cutCompounds); cut != "" {
+			t.Errorf("at %d px wide a heading breaks a line inside a hyphenated word that fits on one: %s", width, cut)
+		}
+	}
+	// A hyphenated word kept whole is the same to a screen reader and
+	// to a person copying the heading.
+	if b.eval(`String(!!document.querySelector("h1 .cl-compound"))`) == "true" {
+		want := strings.Join(strings.Fields(b.eval(`document.querySelector("h1").textContent`)), " ")
+		if _, name, _ := b.axNode("h1"); name != want {
+			t.Errorf("a screen reader names the heading %q, want %q", name, want)
+		}
+		if copied := b.eval(copyHeading); copied != want {
+			t.Errorf("the heading copies as %q, want %q", copied, want)
+		}
 	}
 	if shots != "" {
 		b.do("phone viewport", chromedp.EmulateViewport(phoneWidth, phoneHeight, chromedp.EmulateMobile, chromedp.EmulateScale(2)))
@@ -268,6 +298,36 @@ const doubledGaps = `[...document.querySelectorAll(".cl-main > *")].filter(el =>
 	const cs = getComputedStyle(el), t = parseFloat(cs.marginTop), b = parseFloat(cs.marginBottom);
 	return t > 0 || b > 0 ? [el.tagName.toLowerCase() + "." + String(el.className).trim().split(/\s+/).join(".") + " " + t + "/" + b] : [];
 }).join("; ")`
+
+// cutCompounds names the hyphenated words of the card's title and
+// subtitle ("text-message") that a line break cuts after their hyphen
+// ("Turn on text-" / "message codes?") although the word would fit on a
+// line of its own.
+const cutCompounds = `[...document.querySelectorAll(".cl-headerTitle, .cl-headerSubtitle")].flatMap(el => {
+	const out = [], walk = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+	for (let n = walk.nextNode(); n; n = walk.nextNode()) {
+		for (const m of n.data.matchAll(/[\p{L}\p{N}]+(?:-[\p{L}\p{N}]+)+/gu)) {
+			const r = document.createRange();
+			r.setStart(n, m.index);
+			r.setEnd(n, m.index + m[0].length);
+			const rects = [...r.getClientRects()].filter(q => q.width > 0);
+			const lines = new Set(rects.map(q => Math.round(q.bottom))).size;
+			const width = rects.reduce((w, q) => w + q.width, 0);
+			if (lines > 1 && width <= el.clientWidth) out.push(JSON.stringify(m[0]) + " in " + JSON.stringify(el.textContent.trim()));
+		}
+	}
+	return out;
+}).join("; ")`
+
+// copyHeading is the text that selecting the page's heading and copying
+// it gives.
+const copyHeading = `(() => {
+	const sel = getSelection();
+	sel.selectAllChildren(document.querySelector("h1"));
+	const s = sel.toString();
+	sel.removeAllRanges();
+	return s.trim();
+})()`
 
 // overflowScript says what is wider than the viewport, "" when nothing is.
 const overflowScript = `(() => {

@@ -49,7 +49,7 @@ func TestOrganizationsEndToEnd(t *testing.T) {
 	ada.load("open the Invitations tab", chromedp.Click(chromedp.CSS(`.cl-orgNav a[href*="/invitations"]`)))
 	ada.typeInto("email_address-field", inviteeEmail)
 	ada.submit("send the invitation", `form[action$="/invitations"]`)
-	if got := ada.text(".cl-alert--success"); got != "The invitations are on their way." {
+	if got := ada.text(".cl-alert--success"); got != "The invitation is on its way." {
 		ada.fatalf("after inviting: %q", got)
 	}
 	link := w.p.SMTP.WaitFor(t, inviteeEmail, 10*time.Second).Link()

@@ -57,6 +57,11 @@ var pages = []portalPage{
 		status: http.StatusUnprocessableEntity, shows: `.cl-card:has(.cl-alert[role="alert"]) form .cf-turnstile[data-loaded="true"] iframe`,
 		submit: &formStep{form: `form[action^="/sign-up"]`, fields: map[string]string{
 			"email_address-field": ivanEmail, "password-field": password}}},
+	// An organization's invitation opened without an account: sign-up
+	// names the organization and who invited, and says the address is
+	// the one invited.
+	{name: "sign-up-invited", who: newcomer, path: func(s *states) string { return s.invitedSignUp }, h1: "Create your account",
+		shows: `#email_address-hint`},
 	{name: "signed-out", route: "/sign-out", path: at("/sign-out"), h1: "You're signed out"},
 
 	// Half-way through signing in or up.
@@ -67,6 +72,9 @@ var pages = []portalPage{
 	{name: "sign-in-code", route: "/sign-in/factor-one", path: flow("/sign-in/factor-one?sign_in=", (*states).codeFlow), h1: "Check your email"},
 	{name: "sign-in-link-sent", route: "/sign-in/factor-one", path: flow("/sign-in/factor-one?sign_in=", (*states).linkFlow), h1: "Check your email"},
 	{name: "sign-in-link-opened", route: "/v1/verify", path: func(s *states) string { return s.linkPath }, h1: "Sign in to Portal"},
+	// A sign-in link, used already, opened again where it signed in.
+	{name: "sign-in-link-spent-signed-in", who: linker, waitlist: true, path: func(s *states) string { return s.spentLink },
+		h1: "You're already signed in"},
 	// A sign-in token's link (Clerk's __clerk_ticket) confirms before it signs in.
 	{name: "sign-in-token", route: "/sign-in", path: flow("/sign-in?__clerk_ticket=", (*states).signInTicket), h1: "Sign in to Portal"},
 	// An actor token's link says it starts an impersonation.

@@ -46,6 +46,8 @@ const (
 	heidiEmail         = "heidi@example.com"
 	judyEmail          = "judy@example.com"
 	ivanEmail          = "ivan@example.com"
+	kimEmail           = "kim@example.com" // invited to Ada's organization, without an account
+	linEmail           = "lin@example.com" // signs in on the waitlist portal with a link
 	// breachedPassword passes every local check, but the matrix's fake
 	// of the Pwned Passwords range API lists it as seen in breaches.
 	breachedPassword = "amber-falcon-window-seventeen-9"
@@ -66,10 +68,12 @@ const (
 	suggested               // Heidi, signed in, with Ada's organization suggested to her
 	requester               // Eve, signed in, who asked to join Ada's organization
 	stranger                // nobody signed in, on the bot-protected portal only
+	newcomer                // Kim, without an account, who followed her invitation to Ada's organization
+	linker                  // Lin, signed in on the waitlist portal by an emailed link
 )
 
 // people are everyone a page can be seen as.
-var people = []who{anon, member, invitee, hopeful, impersonator, suggested, requester, stranger}
+var people = []who{anon, member, invitee, hopeful, impersonator, suggested, requester, stranger, newcomer, linker}
 
 // states are the IDs and links the pages of the matrix need, made once
 // through the real forms.
@@ -85,14 +89,18 @@ type states struct {
 	unverifiedEmail             string // an address the operator gave Ada unverified
 	unverifiedPhone             string // a number likewise
 	orgID, ticket               string
-	memberID                    string // Bob Jones's membership of Ada's organization
-	passkeyID                   string // Ada's passkey
-	otherSession, externalID    string // Ada's second device, and her connected Corp SSO account
-	factorTwo                   string // a sign-in flow (sia_…) for Eve, at her second step
-	compromised                 string // a sign-in flow (sia_…) for Judy, whose right password is marked as compromised
-	breached                    string // a sign-in flow (sia_…) for Ivan, whose right password turned up in a breach
-	ticketSignIn                string // a sign-in token for Grace (the __clerk_ticket value)
-	ticketActor                 string // an actor token for Grace, Ada acting (the __clerk_ticket value)
+	// Sign-up, where Kim's invitation to Ada's organization led (her
+	// browser keeps the invitation).
+	invitedSignUp            string
+	spentLink                string // a sign-in link for Lin on the waitlist portal, used already
+	memberID                 string // Bob Jones's membership of Ada's organization
+	passkeyID                string // Ada's passkey
+	otherSession, externalID string // Ada's second device, and her connected Corp SSO account
+	factorTwo                string // a sign-in flow (sia_…) for Eve, at her second step
+	compromised              string // a sign-in flow (sia_…) for Judy, whose right password is marked as compromised
+	breached                 string // a sign-in flow (sia_…) for Ivan, whose right password turned up in a breach
+	ticketSignIn             string // a sign-in token for Grace (the __clerk_ticket value)
+	ticketActor              string // an actor token for Grace, Ada acting (the __clerk_ticket value)
 	// Ada's organization's domains: one with a code on its way, one
 	// without, one her own address verified (which suggests the
 	// organization to people at example.com).
@@ -160,7 +168,8 @@ func startMatrix(t *testing.T, timeout time.Duration) *matrix {
 	m := &matrix{t: t, p: p, wl: portaltest.Start(t, portaltest.Options{Env: wlEnv}), bp: portaltest.Start(t, portaltest.Options{Env: bpEnv}),
 		captcha: captcha, op: op, pwned: pwned, browser: map[who]*tab{
 			anon: first, member: first.otherContext(), invitee: first.otherContext(), hopeful: first.otherContext(),
-			impersonator: first.otherContext(), suggested: first.otherContext(), stranger: first.otherContext()}}
+			impersonator: first.otherContext(), suggested: first.otherContext(), stranger: first.otherContext(),
+			newcomer: first.otherContext(), linker: first.otherContext()}}
 	m.setUp()
 	return m
 }
@@ -244,6 +253,14 @@ func (m *matrix) setUp() {
 	ada.typeInto("email_address-field", graceEmail)
 	ada.submit("invite Grace", `form[action$="/invitations"]`)
 	s.ticket = queryOf(m.t, m.p.SMTP.WaitFor(m.t, graceEmail, mailWait).Link(), "ticket")
+	// Kim, who has no account, invited too (through the Backend API, in
+	// Ada's name: the form's rate limit is the matrix's to spend on its
+	// pages): her link opens sign-up.
+	m.api("/v1/organizations/"+s.orgID+"/invitations", `{"email_address":"`+kimEmail+`","role":"`+org.RoleMember+`","inviter_user_id":"`+u.ID+`"}`)
+	kim := m.browser[newcomer]
+	kim.open(m.p.URL + pathOf(m.t, m.p.SMTP.WaitFor(m.t, kimEmail, mailWait).Link()))
+	kim.expectURL(m.p.URL + "/sign-up?")
+	s.invitedSignUp = pathOf(m.t, kim.url())
 	// Bob, a member, for the page that asks before removing him.
 	first, last, _ := strings.Cut(bobName, " ")
 	bob := &user.User{ID: id.New(id.User), FirstName: first, LastName: last, CreatedAt: now, UpdatedAt: now}
@@ -351,6 +368,18 @@ func (m *matrix) setUp() {
 	m.p.SMTP.WaitFor(m.t, graceEmail, mailWait)
 	s.link = m.signInStep(visitor, "email_link")
 	s.linkPath = pathOf(m.t, m.p.SMTP.WaitFor(m.t, graceEmail, mailWait).Link())
+	// Lin signs in on the waitlist portal (whose rate limits the sign-ins
+	// here do not spend) with an emailed link, to open it again signed in.
+	lin := m.browser[linker]
+	m.apiOn(m.wl, "/v1/users", `{"email_address":["`+linEmail+`"],"password":"`+password+`","skip_legal_checks":true}`)
+	lin.open(m.wl.URL + "/sign-in")
+	lin.typeInto("identifier-field", linEmail)
+	lin.submit("submit Lin's address", `form[action="/sign-in"]`)
+	lin.load("ask for a sign-in link", chromedp.Click(chromedp.CSS(`button[value="email_link"]`)))
+	s.spentLink = pathOf(m.t, m.wl.SMTP.WaitFor(m.t, linEmail, mailWait).Link())
+	lin.open(m.wl.URL + s.spentLink)
+	lin.submit("use Lin's sign-in link", `form[action="/v1/verify"]`)
+	lin.expectPage("Signed in · Portal", "You're signed in")
 	s.reset = m.signInStep(visitor, "")
 	visitor.load("click Forgot password?", chromedp.Click(chromedp.CSS(`a[href^="/sign-in/forgot-password"]`)))
 	visitor.load("ask for a reset code", chromedp.Click(chromedp.CSS(`button[value="reset_password_email_code"]`)))
@@ -417,13 +446,19 @@ func (m *matrix) setUp() {
 // key and returns the ID of the object it answers.
 func (m *matrix) api(path, body string) string {
 	m.t.Helper()
-	req, err := http.NewRequest(http.MethodPost, m.p.URL+path, strings.NewReader(body))
+	return m.apiOn(m.p, path, body)
+}
+
+// apiOn is api on portal p.
+func (m *matrix) apiOn(p *portaltest.Portal, path, body string) string {
+	m.t.Helper()
+	req, err := http.NewRequest(http.MethodPost, p.URL+path, strings.NewReader(body))
 	if err != nil {
 		m.t.Fatal(err)
 	}
-	req.Header.Set("Authorization", "Bearer "+m.p.SecretKey)
+	req.Header.Set("Authorization", "Bearer "+p.SecretKey)
 	req.Header.Set("Content-Type", "application/json")
-	resp, err := m.p.HTTPClient().Do(req)
+	resp, err := p.HTTPClient().Do(req)
 	if err != nil {
 		m.t.Fatal(err)
 	}

@@ -83,10 +83,12 @@ func tomlString(s string) string {
 // What <code> shows (a TOTP secret, backup codes) is data. An element
 // marked data-i18n-sentence is one message with others inside it (a
 // sentence whose words are links), and an address (.cl-address) or a title
-// naming one is one text with <wbr> inside it: their text is read whole.
+// naming one is one text with <wbr> inside it, a title with a hyphenated
+// word one with that word in a span (.cl-compound): their text is read
+// whole.
 const pageTextsScript = `(() => {
 	const out = [];
-	const whole = "[data-i18n-sentence], .cl-address, :has(> wbr)";
+	const whole = "[data-i18n-sentence], .cl-address, :has(> wbr), :has(> .cl-compound)";
 	const w = document.createTreeWalker(document.documentElement, NodeFilter.SHOW_TEXT);
 	for (let n; (n = w.nextNode());) {
 		// Scripts and styles are not read; <code> holds secrets and codes
@@ -124,7 +126,7 @@ var word = regexp.MustCompile(`\p{L}{2,}`)
 // matrixData is what the matrix's pages show that people or the owner
 // typed, or that names a product: data, not the portal's words.
 var matrixData = []string{
-	adaEmail, adaWorkEmail, adaUnverifiedEmail, graceEmail, carolEmail, danEmail, eveEmail, heidiEmail, bobEmail, bobName, matrixOrgName, "acme-rockets",
+	adaEmail, adaWorkEmail, adaUnverifiedEmail, graceEmail, kimEmail, linEmail, carolEmail, danEmail, eveEmail, heidiEmail, bobEmail, bobName, matrixOrgName, "acme-rockets",
 	"acme-rockets.test", "beta-rockets.test", "example.com", // the organization's domains
 	"Ada", "Grace", "Carol", "Dan", "Xi", "Li", "Corp SSO", "Portal", "localhost",
 	"Eve", "Chrome on Linux", "HeadlessChrome", "Chrome", "Linux", "UTC",

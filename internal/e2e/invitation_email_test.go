@@ -19,7 +19,7 @@ func TestInvitationEmailGivesTheInvitersAddress(t *testing.T) {
 	acme := ada.createOrg(t, p, "Acme")
 	pg := ada.b.get("/organizations/" + acme.OrgID + "/invitations?redirect_url=" + appURL)
 	pg = ada.b.submit(pg, `form[action="/organizations/`+acme.OrgID+`/invitations"]`, map[string]string{"email_address": "bob@example.com"})
-	wantText(t, "after inviting", pg, http.StatusOK, "The invitations are on their way.")
+	wantText(t, "after inviting", pg, http.StatusOK, "The invitation is on its way.")
 	m := p.SMTP.WaitFor(t, "bob@example.com", mailWait)
 
 	const intro = "Ada Lovelace (ada@example.com) has invited you to join the organization Acme"

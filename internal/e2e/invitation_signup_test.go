@@ -80,3 +80,26 @@ func TestInvitationSignUpNamesTheOrganization(t *testing.T) {
 		t.Errorf("plain sign-up says %q, want %q", got, welcome)
 	}
 }
+
+// An inviter with no name on file is named by their verified address, as
+// the invitation's email names them, on sign-up and on the page that asks
+// a signed-in invitee to join: both said only "Create your account to
+// join Acme Rockets." or named nobody.
+func TestInvitationFromSomeoneWithoutANameGivesTheirAddress(t *testing.T) {
+	p := portaltest.Start(t, portaltest.Options{})
+	ada := signedUp(t, p, "ada@example.com")
+	api(t, p, http.MethodPatch, "/v1/users/"+ada.id, map[string]any{"first_name": "", "last_name": ""}, nil)
+	acme := ada.createOrg(t, p, "Acme Rockets")
+	subtitle := func(pg *page) string {
+		return strings.Join(strings.Fields(pg.Doc.Find(".cl-headerSubtitle").Text()), " ")
+	}
+	pg := newBrowser(t, p).get(ada.invite(t, p, acme.OrgID, "bob@example.com", org.RoleMember))
+	if got, want := subtitle(pg), "ada@example.com invited you to join Acme Rockets. Create your account to accept."; got != want {
+		t.Errorf("sign-up from the invitation says %q, want %q", got, want)
+	}
+	cy := signedUp(t, p, "cy@example.com")
+	pg = cy.b.get(ada.invite(t, p, acme.OrgID, "cy@example.com", org.RoleMember))
+	if got := subtitle(pg); !strings.HasPrefix(got, "ada@example.com invited you") {
+		t.Errorf("the signed-in invitee's page says %q, want it to name ada@example.com", got)
+	}
+}

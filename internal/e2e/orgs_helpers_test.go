@@ -99,7 +99,7 @@ func (m *member) invite(t *testing.T, p *portaltest.Portal, orgID, email, role s
 	t.Helper()
 	pg := m.b.get("/organizations/" + orgID + "/invitations?redirect_url=" + url.QueryEscape(appURL))
 	pg = m.b.submit(pg, `form[action="/organizations/`+orgID+`/invitations"]`, map[string]string{"email_address": email, "role": role})
-	wantText(t, "after inviting", pg, http.StatusOK, "The invitations are on their way.", email)
+	wantText(t, "after inviting", pg, http.StatusOK, "The invitation is on its way.", email)
 	link := p.SMTP.WaitFor(t, email, mailWait).Link()
 	if !strings.Contains(link, "/accept-invitation?ticket=") {
 		t.Fatalf("invitation email link = %q", link)

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/PuerkitoBio/goquery"
+	"github.com/jonboulle/clockwork"
 
 	"github.com/portalhq/portal/internal/id"
 	"github.com/portalhq/portal/internal/org"
@@ -320,5 +321,51 @@ func TestChangeRoleButtonsNameTheirMember(t *testing.T) {
 	slices.Sort(names)
 	if !slices.Equal(names, want) {
 		t.Errorf("the Change role buttons are named %q, want %q", names, want)
+	}
+}
+
+// Inviting one address says the invitation (one) is on its way; several,
+// the invitations. It said "The invitations are on their way." for one.
+func TestInviteNoticeCountsTheInvitations(t *testing.T) {
+	p := portaltest.Start(t, portaltest.Options{})
+	ada := signedUp(t, p, "ada@example.com")
+	acme := ada.createOrg(t, p, "Acme")
+	form := `form[action="/organizations/` + acme.OrgID + `/invitations"]`
+	for emails, want := range map[string]string{
+		"bob@example.com":                 "The invitation is on its way.",
+		"cy@example.com, dee@example.com": "The invitations are on their way.",
+	} {
+		pg := ada.b.submit(ada.b.get("/organizations/"+acme.OrgID+"/invitations"), form, map[string]string{"email_address": emails})
+		if got := strings.TrimSpace(pg.Doc.Find(".cl-alert--success").Text()); got != want {
+			t.Errorf("inviting %s: the notice says %q, want %q", emails, got, want)
+		}
+	}
+}
+
+// "Send invitations" pressed twice (a double click) sends one invitation,
+// and the page the browser shows, the second press's answer, says it is
+// on its way: it said "bob@example.com has already been invited" of what
+// the first press had just sent. Inviting that address again later still
+// says it was invited already.
+func TestInviteSentTwiceSaysItIsOnItsWay(t *testing.T) {
+	p := portaltest.Start(t, portaltest.Options{Clock: clockwork.NewFakeClockAt(time.Now())})
+	ada := signedUp(t, p, "ada@example.com")
+	acme := ada.createOrg(t, p, "Acme")
+	form := `form[action="/organizations/` + acme.OrgID + `/invitations"]`
+	action, vals := ada.b.formValues(ada.b.get("/organizations/"+acme.OrgID+"/invitations"), form,
+		map[string]string{"email_address": "Bob@example.com"})
+	for i, pg := range sendTwice(t, ada.b, action, vals) {
+		if pg.Status != http.StatusSeeOther || !strings.Contains(pg.Header.Get("Location"), "notice=invited_one") {
+			t.Errorf("press %d: %d to %q, want 303 to the list saying the invitation is on its way:\n%.300s",
+				i+1, pg.Status, pg.Header.Get("Location"), pg.text())
+		}
+	}
+	if n := len(mailTo(p.SMTP, "bob@example.com")); n != 1 {
+		t.Errorf("%d invitations emailed to bob@example.com, want 1", n)
+	}
+	p.Clock.(*clockwork.FakeClock).Advance(time.Minute)
+	again := ada.b.submit(ada.b.get("/organizations/"+acme.OrgID+"/invitations"), form, map[string]string{"email_address": "bob@example.com"})
+	if again.Status != http.StatusConflict || !strings.Contains(again.text(), "already been invited") {
+		t.Errorf("inviting bob@example.com again a minute later: %d, want 409 saying already invited:\n%.300s", again.Status, again.text())
 	}
 }

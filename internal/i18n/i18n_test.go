@@ -3,6 +3,7 @@ package i18n
 import (
 	"io/fs"
 	"maps"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -394,6 +395,24 @@ func TestEndonym(t *testing.T) {
 		"pt-BR": "Português (Brasil)", "pt-PT": "Português europeu", "en-GB": "British English", "ja": "日本語", "ar": "العربية", "not a tag": "not a tag"} {
 		if got := Endonym(locale); got != want {
 			t.Errorf("Endonym(%q) = %q, want %q", locale, got, want)
+		}
+	}
+}
+
+// frenchLoose is a plain space where French typography wants one that
+// never breaks: before : ; ? ! and », after «. A browser may otherwise put
+// the "?" or the "»" alone at the start of a line.
+var frenchLoose = regexp.MustCompile(` [:;?!»]|« `)
+
+// The French catalogs space their punctuation with no-break spaces (as
+// most of their messages did): "… un lien : ce …" and « Renvoyer le
+// code » did not.
+func TestFrenchPunctuationDoesNotBreakAway(t *testing.T) {
+	for id, m := range readLocale(t, Locales(), "fr") {
+		for _, s := range []string{m.Other, m.One, m.Few, m.Many, m.Two, m.Zero} {
+			if loose := frenchLoose.FindString(s); loose != "" {
+				t.Errorf("fr %s: a plain space in %q: %q", id, loose, s)
+			}
 		}
 	}
 }

@@ -526,10 +526,15 @@ func (s *Service) inviteeLocale(ctx context.Context, email string) string {
 	return u.Locale
 }
 
-// InviterName is the name of who sent inv, as its email gives it; "" when
-// nobody (the Backend API) or no name is on file.
+// InviterName is who sent inv as its email introduces them: their name,
+// or without one on file their verified primary address; "" when nobody
+// (the Backend API) or neither.
 func (s *Service) InviterName(ctx context.Context, inv *Invitation) string {
-	return s.sender(ctx, inv.InviterID).name
+	from := s.sender(ctx, inv.InviterID)
+	if from.name != "" {
+		return from.name
+	}
+	return from.email
 }
 
 // sender is who sent an invitation, as its email names them.
