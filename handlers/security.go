@@ -526,13 +526,33 @@ func (a *app) backupCodes(c echo.Context) error {
 	if !ok {
 		return err
 	}
+	ctx := c.Request().Context()
+	// The set this page replaces: pressed twice (or in two tabs), the
+	// second press finds it gone and says so, rather than show codes
+	// that the first press's set then outlives, or the other way round.
+	version, err := a.Factors.BackupCodesVersion(ctx, u.ID)
+	if err != nil {
+		return err
+	}
 	confirm := views.Confirm{Page: a.page(c, a.t(c, "account.backup.new_title")), Heading: a.t(c, "account.backup.new_heading"),
 		Body:   a.localizer(c).N("account.backup.new_body", mfa.BackupCodeCount),
-		Action: here, Button: a.t(c, "account.security.backup_new"), BackURL: securityPath}
+		Action: here, Button: a.t(c, "account.security.backup_new"), BackURL: securityPath,
+		Hidden: []views.Hidden{{Name: "replaces", Value: version}}}
 	if c.Request().Method == http.MethodGet {
 		return render(c, http.StatusOK, views.ConfirmPage(confirm))
 	}
-	codes, err := a.Factors.RegenerateBackupCodes(c.Request().Context(), u)
+	replaces := c.FormValue("replaces")
+	if replaces == "" {
+		replaces = version // a form from before this field: as it is now
+	}
+	codes, err := a.Factors.RegenerateBackupCodes(ctx, u, replaces)
+	if errors.Is(err, factors.ErrBackupCodesReplaced) {
+		// Pressed again from here, it replaces the set there is now.
+		if confirm.Hidden[0].Value, err = a.Factors.BackupCodesVersion(ctx, u.ID); err != nil {
+			return err
+		}
+		err = factors.ErrBackupCodesReplaced
+	}
 	if err != nil {
 		return a.confirmFailed(c, confirm, err)
 	}

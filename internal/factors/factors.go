@@ -14,6 +14,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"time"
 
 	"github.com/jonboulle/clockwork"
@@ -411,7 +412,13 @@ func (s *Service) DisablePhone(ctx context.Context, u *user.User) error {
 
 // RegenerateBackupCodes replaces every backup code of u with new ones, to
 // be shown once.
-func (s *Service) RegenerateBackupCodes(ctx context.Context, u *user.User) ([]string, error) {
+//
+// version is the set the page asking for them showed (BackupCodesVersion):
+// when the codes are no longer that set — the same button pressed twice,
+// or in another tab — they are left as they are and the answer is
+// ErrBackupCodesReplaced, so that the codes a person was shown are always
+// the ones that work. "" replaces whatever set there is.
+func (s *Service) RegenerateBackupCodes(ctx context.Context, u *user.User, version string) ([]string, error) {
 	if !s.Enabled(BackupCodeFactor) {
 		return nil, errDisabled
 	}
@@ -421,6 +428,20 @@ func (s *Service) RegenerateBackupCodes(ctx context.Context, u *user.User) ([]st
 	var plain []string
 	err := s.InTx(ctx, func(r Repo) error {
 		now := s.Clock.Now()
+		if version != "" {
+			// Two presses take turns here, and the second finds the
+			// first's set.
+			if err := r.LockUser(ctx, u.ID); err != nil {
+				return err
+			}
+			cur, err := backupVersion(ctx, r, u.ID)
+			if err != nil {
+				return err
+			}
+			if cur != version {
+				return ErrBackupCodesReplaced
+			}
+		}
 		var err error
 		if plain, err = s.replaceCodes(ctx, r, u.ID, now); err != nil {
 			return err
@@ -428,6 +449,34 @@ func (s *Service) RegenerateBackupCodes(ctx context.Context, u *user.User) ([]st
 		return s.userUpdated(ctx, r, u.ID, now)
 	})
 	return plain, err
+}
+
+// ErrBackupCodesReplaced answers new backup codes asked for from a page
+// that showed an older set (RegenerateBackupCodes).
+var ErrBackupCodesReplaced = apperr.New(apperr.Conflict, "Your backup codes were replaced a moment ago, by another press of the button or in another tab: the codes shown there are the ones that work. If you didn't keep them, get new ones.").T("account.backup.replaced")
+
+// BackupCodesVersion names userID's set of backup codes as it is now, for
+// RegenerateBackupCodes to tell whether it changed since a page showed it.
+func (s *Service) BackupCodesVersion(ctx context.Context, userID string) (string, error) {
+	return backupVersion(ctx, s.Repo, userID)
+}
+
+// backupVersion is when the unused codes were made (one set is made at
+// once), "none" when there are none: a code used meanwhile leaves it as it
+// was, a new set changes it.
+func backupVersion(ctx context.Context, r Repo, userID string) (string, error) {
+	codes, err := r.UnusedBackupCodes(ctx, userID)
+	if err != nil {
+		return "", err
+	}
+	var last int64
+	for _, c := range codes {
+		last = max(last, c.CreatedAt.UnixMilli())
+	}
+	if last == 0 {
+		return "none", nil
+	}
+	return strconv.FormatInt(last, 10), nil
 }
 
 // firstFactorCodes issues backup codes when u had no second factor before

@@ -291,7 +291,7 @@ func TestBackupCodesSingleUse(t *testing.T) {
 			t.Errorf("%d unused, want 8", got)
 		}
 		// Regenerating replaces them all.
-		fresh, err := f.svc.RegenerateBackupCodes(ctx, f.reload(t, u))
+		fresh, err := f.svc.RegenerateBackupCodes(ctx, f.reload(t, u), "")
 		if err != nil || len(fresh) != 10 {
 			t.Fatalf("regenerate: %d, %v", len(fresh), err)
 		}
@@ -312,7 +312,7 @@ func TestPhoneAndBackupCodeRules(t *testing.T) {
 			t.Errorf("no phone: %v", err)
 		}
 		u := f.user(t, true)
-		if _, err := f.svc.RegenerateBackupCodes(ctx, u); apperr.CodeOf(err) != apperr.Invalid {
+		if _, err := f.svc.RegenerateBackupCodes(ctx, u, ""); apperr.CodeOf(err) != apperr.Invalid {
 			t.Errorf("backup codes without a second factor: %v", err)
 		}
 		codes, err := f.svc.EnablePhone(ctx, u)
@@ -446,7 +446,7 @@ func TestResetByTheOperator(t *testing.T) {
 		}
 
 		// The app while the phone stays: codes made again stay too.
-		if _, err := f.svc.RegenerateBackupCodes(ctx, f.reload(t, u)); err != nil {
+		if _, err := f.svc.RegenerateBackupCodes(ctx, f.reload(t, u), ""); err != nil {
 			t.Fatal(err)
 		}
 		if err := f.svc.Reset(ctx, u.ID, factors.TOTPFactor); err != nil {
