@@ -84,6 +84,11 @@ func (l Lockout) Fail(ctx context.Context, r FailureRecorder, u *user.User, now 
 // reveals nothing about which (REQ-RL-05).
 var ErrBadPassword = apperr.Field(apperr.Invalid, "password", "Password is incorrect. Try again, or use another method.").T("error.signin.bad_password")
 
+// ErrPasswordRequired answers an empty password (a browser whose required
+// check was turned off, a script): nothing was tried, so nothing is
+// hashed or counted towards the lockout, for any account or none alike.
+var ErrPasswordRequired = apperr.Field(apperr.Invalid, "password", "Enter your password.").T("error.signin.password_required")
+
 // ErrPasswordLocked and ErrPasswordBanned answer a password for a locked
 // or banned account: to the visitor they are ErrBadPassword word for word
 // (REQ-RL-05), but the log says why (reason "locked", "banned"), so
@@ -117,6 +122,9 @@ func (p *PasswordStrategy) Prepare(context.Context, *flow.Flow, *user.User, flow
 // Attempt does the same hashing work whatever the account's state, so status,
 // message and timing match for known and unknown identifiers.
 func (p *PasswordStrategy) Attempt(ctx context.Context, _ *flow.Flow, u *user.User, in flow.Input) error {
+	if in.Password == "" {
+		return ErrPasswordRequired
+	}
 	now := p.Clock.Now()
 	if u == nil || u.PasswordHash == "" || u.Locked(now) || u.Banned {
 		if err := p.Hasher.DummyVerify(ctx, in.Password); apperr.CodeOf(err) == apperr.Unavailable {
