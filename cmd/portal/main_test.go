@@ -127,18 +127,8 @@ func TestServeThenRotateKeys(t *testing.T) {
 	restoreGC(t)
 	addr, settings := serveSettings(t)
 	getenv, environ := envOf(settings)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	var logs syncBuffer
-	go func() { done <- run(ctx, nil, getenv, environ, io.Discard, &logs) }()
-	defer func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("serve: %v", err)
-		}
-	}()
+	logs := serveUntilEnd(t, addr, settings)
 	base := "http://" + addr
-	waitFor(t, base+"/readyz")
 	// No GOGC or GOMEMLIMIT in this environment: serve paces the collector
 	// for the hash slots (one per CPU).
 	want := planGC(getenv, runtime.NumCPU(), 19<<20, cgroupMemoryMax())
@@ -171,12 +161,7 @@ func TestServeThenRotateKeys(t *testing.T) {
 	addr2 := l2.Addr().String()
 	l2.Close()
 	settings2["PORTAL_ADDR"] = addr2
-	getenv2, environ2 := envOf(settings2)
-	ctx2, cancel2 := context.WithCancel(context.Background())
-	done2 := make(chan error, 1)
-	go func() { done2 <- run(ctx2, []string{"serve"}, getenv2, environ2, io.Discard, io.Discard) }()
-	defer func() { cancel2(); <-done2 }()
-	waitFor(t, "http://"+addr2+"/readyz")
+	serveUntilEnd(t, addr2, settings2)
 	if n := len(jwksKIDs(t, "http://"+addr2)); n != 2 {
 		t.Fatalf("JWKS after rotation has %d keys, want the new and the old one", n)
 	}
@@ -259,18 +244,7 @@ func TestServeSaysWhatTheDevelopmentSettingsLeadTo(t *testing.T) {
 	port := addr[strings.LastIndex(addr, ":")+1:]
 	delete(settings, "PORTAL_BASE_URL") // left at its default, on port 4000: what this test is about
 	settings["PORTAL_SMTP_URL"] = "smtp://127.0.0.1:1"
-	getenv, environ := envOf(settings)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	var logs syncBuffer
-	go func() { done <- run(ctx, nil, getenv, environ, io.Discard, &logs) }()
-	defer func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("serve: %v", err)
-		}
-	}()
-	waitFor(t, "http://"+addr+"/readyz")
+	logs := serveUntilEnd(t, addr, settings)
 	if want := "set PORTAL_BASE_URL=http://localhost:" + port; !strings.Contains(logs.String(), want) {
 		t.Errorf("start-up log does not say %q:\n%s", want, logs.String())
 	}
@@ -603,6 +577,25 @@ func serveSettings(t *testing.T) (addr string, settings map[string]string) {
 	}
 }
 
+// serveUntilEnd runs `portal serve` with settings until the test ends, from when
+// its /readyz at addr answers, and returns what it logs.
+func serveUntilEnd(t *testing.T, addr string, settings map[string]string) *syncBuffer {
+	t.Helper()
+	getenv, environ := envOf(settings)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	logs := &syncBuffer{}
+	go func() { done <- run(ctx, nil, getenv, environ, io.Discard, logs) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("serve: %v", err)
+		}
+	})
+	waitFor(t, "http://"+addr+"/readyz")
+	return logs
+}
+
 // A portal started on a database a newer Portal has migrated (an older
 // binary after a rollback) says so — portal migrate and serve alike —
 // and what to do, and goes on serving.
@@ -634,17 +627,7 @@ func TestOlderPortalOnANewerDatabaseSaysSo(t *testing.T) {
 		t.Errorf("portal migrate on a newer database said %q", out.String())
 	}
 
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	var logs syncBuffer
-	go func() { done <- run(ctx, nil, getenv, environ, io.Discard, &logs) }()
-	defer func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("serve: %v", err)
-		}
-	}()
-	waitFor(t, "http://"+addr+"/readyz")
+	logs := serveUntilEnd(t, addr, settings)
 	if !strings.Contains(logs.String(), "migrated by a newer Portal") || !strings.Contains(logs.String(), "database_migration=99999") {
 		t.Errorf("start-up log does not say the database is newer:\n%s", logs.String())
 	}
