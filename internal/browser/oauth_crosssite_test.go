@@ -25,12 +25,7 @@ func TestOAuthStartedByAnotherSiteWaitsForThePerson_REQ_SES_07(t *testing.T) {
 	t.Parallel()
 	op := oidctest.Start(t)
 	op.SetUser("corp-xsite", email, true, "Ada", "Lovelace")
-	w := startWith(t, portaltest.Options{Env: map[string]string{
-		"PORTAL_OIDC_CORP_ISSUER":        op.Issuer(),
-		"PORTAL_OIDC_CORP_CLIENT_ID":     op.ClientID,
-		"PORTAL_OIDC_CORP_CLIENT_SECRET": op.ClientSecret,
-		"PORTAL_OIDC_CORP_DISPLAY_NAME":  "Corp SSO",
-	}})
+	w := startWith(t, portaltest.Options{Env: corpSSO(op)})
 	b := w.b
 	b.open(w.app.URL)
 	w.expectSignedOut()

@@ -17,6 +17,17 @@ import (
 	"github.com/portalhq/portal/internal/user"
 )
 
+// corpSSO configures the loopback OpenID provider op as the portal's
+// "Corp SSO" sign-in.
+func corpSSO(op *oidctest.Server) map[string]string {
+	return map[string]string{
+		"PORTAL_OIDC_CORP_ISSUER":        op.Issuer(),
+		"PORTAL_OIDC_CORP_CLIENT_ID":     op.ClientID,
+		"PORTAL_OIDC_CORP_CLIENT_SECRET": op.ClientSecret,
+		"PORTAL_OIDC_CORP_DISPLAY_NAME":  "Corp SSO",
+	}
+}
+
 // TestSignUpAndInThroughOpenIDProvider signs up with a button on the
 // sign-in page, through a real OpenID provider on loopback (PKCE, nonce and
 // a signed ID token, REQ-OA-01/02/06), lands on the app with a session it
@@ -28,12 +39,7 @@ func TestSignUpAndInThroughOpenIDProvider(t *testing.T) {
 	t.Parallel()
 	op := oidctest.Start(t)
 	op.SetUser("corp-ada", email, true, "Ada", "Lovelace")
-	w := startWith(t, portaltest.Options{Env: map[string]string{
-		"PORTAL_OIDC_CORP_ISSUER":        op.Issuer(),
-		"PORTAL_OIDC_CORP_CLIENT_ID":     op.ClientID,
-		"PORTAL_OIDC_CORP_CLIENT_SECRET": op.ClientSecret,
-		"PORTAL_OIDC_CORP_DISPLAY_NAME":  "Corp SSO",
-	}})
+	w := startWith(t, portaltest.Options{Env: corpSSO(op)})
 	b := w.b
 	const button = `a.cl-socialButtonsBlockButton__oidc_corp`
 

@@ -136,19 +136,16 @@ func startMatrix(t *testing.T, timeout time.Duration) *matrix {
 	op := oidctest.Start(t)
 	first := openTab(t, timeout)
 	env := map[string]string{
-		"PORTAL_IDENTIFIERS":             "email,phone,username",
-		"PORTAL_SIGN_UP_REQUIRED":        "email_address,password",
-		"PORTAL_OIDC_CORP_ISSUER":        op.Issuer(),
-		"PORTAL_OIDC_CORP_CLIENT_ID":     op.ClientID,
-		"PORTAL_OIDC_CORP_CLIENT_SECRET": op.ClientSecret,
-		"PORTAL_OIDC_CORP_DISPLAY_NAME":  "Corp SSO",
-		"PORTAL_LOCALES_DIR":             pseudoCatalogDir(t),
+		"PORTAL_IDENTIFIERS":      "email,phone,username",
+		"PORTAL_SIGN_UP_REQUIRED": "email_address,password",
+		"PORTAL_LOCALES_DIR":      pseudoCatalogDir(t),
 		// Sign-up asks for consent, so that its box is checked on every
 		// sign-up page, and the step that asks for it alone is a page.
 		"PORTAL_LEGAL_CONSENT": "true",
 		"PORTAL_TERMS_URL":     "https://acme.example/terms",
 		"PORTAL_PRIVACY_URL":   "https://acme.example/privacy",
 	}
+	maps.Copy(env, corpSSO(op))
 	wlEnv := maps.Clone(env)
 	wlEnv["PORTAL_SIGN_UP_MODE"] = "waitlist"
 	captcha := refusingCaptchaProvider(t)
