@@ -23,11 +23,7 @@ func TestBackAndReloadAfterAMistakeResubmitNothing(t *testing.T) {
 	w := startWith(t, portaltest.Options{})
 	b := w.b
 
-	b.open(w.p.URL + "/sign-up")
-	b.typeInto("email_address-field", email)
-	b.typeInto("password-field", password)
-	b.submit("submit the sign-up form", `form[action="/sign-up"]`)
-	b.expectPage("Verify your email · Portal", "Verify your email")
+	w.signUpToCode(b, email)
 	step := b.url()
 	code := w.p.SMTP.WaitFor(t, email, 10*time.Second).Code()
 	b.typeInto("code-field", "000000")

@@ -258,11 +258,7 @@ func TestPastedCode(t *testing.T) {
 	t.Parallel()
 	w := startWith(t, portaltest.Options{})
 	b := w.b
-	b.open(w.p.URL + "/sign-up")
-	b.typeInto("email_address-field", email)
-	b.typeInto("password-field", password)
-	b.submit("submit the sign-up form", `form[action="/sign-up"]`)
-	b.expectPage("Verify your email · Portal", "Verify your email")
+	w.signUpToCode(b, email)
 	pasted := " " + w.p.SMTP.WaitFor(t, email, 10*time.Second).Code() + " "
 	b.do("focus the code field", chromedp.Focus(chromedp.ID("code-field")))
 	ctx, cancel := b.bounded()

@@ -11,15 +11,24 @@ import (
 	"github.com/jonboulle/clockwork"
 )
 
-// signUpOnPortal signs a person up in b on the portal's own sign-up page
-// (no app involved) and leaves them signed in there.
-func (w *world) signUpOnPortal(b *tab, address string) {
+// signUpToCode fills in the portal's own sign-up page in b with address
+// and the test password, sends it, and expects the page that asks for the
+// emailed code.
+func (w *world) signUpToCode(b *tab, address string) {
 	w.t.Helper()
 	b.open(w.p.URL + "/sign-up")
 	b.typeInto("email_address-field", address)
 	b.typeInto("password-field", password)
 	b.submit("submit the sign-up form", `form[action="/sign-up"]`)
 	b.expectURL(w.p.URL + "/sign-up/verify-email-address?")
+	b.expectPage("Verify your email · Portal", "Verify your email")
+}
+
+// signUpOnPortal signs a person up in b on the portal's own sign-up page
+// (no app involved) and leaves them signed in there.
+func (w *world) signUpOnPortal(b *tab, address string) {
+	w.t.Helper()
+	w.signUpToCode(b, address)
 	b.typeInto("code-field", w.p.SMTP.WaitFor(w.t, address, 10*time.Second).Code())
 	b.submit("enter the emailed code", `form[action="/sign-up/verify-email-address"]`)
 	b.expectPage("Signed in · Portal", "You're signed in")

@@ -23,11 +23,7 @@ func TestResendComesOnWhenTheWaitIsOver(t *testing.T) {
 	w := start(t, clock)
 	b := w.b
 
-	b.open(w.p.URL + "/sign-up")
-	b.typeInto("email_address-field", email)
-	b.typeInto("password-field", password)
-	b.submit("submit the sign-up form", `form[action="/sign-up"]`)
-	b.expectPage("Verify your email · Portal", "Verify your email")
+	w.signUpToCode(b, email)
 	w.p.SMTP.WaitFor(t, email, 10*time.Second)
 
 	// 28 of the 30 seconds pass; the page, opened again, has 2 to wait.
