@@ -65,6 +65,8 @@ type Limiter struct {
 // until one more would pass.
 type Shared interface {
 	TakeRate(ctx context.Context, key string, now, step, per int64) (ok bool, retryAfter time.Duration, err error)
+	// PeekRate answers as TakeRate would without spending anything.
+	PeekRate(ctx context.Context, key string, now, step, per int64) (ok bool, retryAfter time.Duration, err error)
 }
 
 // sharedTimeout bounds one call to the shared state; past it, or on any error,
@@ -73,10 +75,11 @@ const sharedTimeout = 2 * time.Second
 
 // Share makes Allow spend from s as well, after this process's own state
 // allows the request: the own state turns a flood away without a round trip,
-// the shared one makes the limit hold across processes. s sees only a
-// SHA-256 of each key (keys hold addresses). When s fails, Allow goes by the
-// process's own state and reports the error to onErr. Check and Reset act on
-// the process's own state only. Call Share before the limiter is used.
+// the shared one makes the limit hold across processes. Check looks at both
+// the same way, without spending. s sees only a SHA-256 of each key (keys
+// hold addresses). When s fails, Allow and Check go by the process's own
+// state and report the error to onErr. Reset acts on the process's own state
+// only. Call Share before the limiter is used.
 func (l *Limiter) Share(s Shared, onErr func(error)) {
 	l.shared, l.onShared = s, onErr
 }
@@ -122,10 +125,17 @@ func (l *Limiter) Allow(key string, w Window) (ok bool, retryAfter time.Duration
 	if !ok || l.shared == nil {
 		return ok, retryAfter
 	}
+	return l.sharedAnswer(key, w, l.shared.TakeRate)
+}
+
+// sharedAnswer asks the shared state (take or peek) about key; when it
+// cannot answer, the process's own yes stands.
+func (l *Limiter) sharedAnswer(key string, w Window,
+	ask func(ctx context.Context, key string, now, step, per int64) (bool, time.Duration, error)) (bool, time.Duration) {
 	ctx, cancel := context.WithTimeout(context.Background(), sharedTimeout)
 	defer cancel()
 	sum := sha256.Sum256([]byte(key))
-	ok, retryAfter, err := l.shared.TakeRate(ctx, hex.EncodeToString(sum[:]), l.clock.Now().UnixNano(), w.interval(), int64(w.Per))
+	ok, retryAfter, err := ask(ctx, hex.EncodeToString(sum[:]), l.clock.Now().UnixNano(), w.interval(), int64(w.Per))
 	if err != nil {
 		if l.onShared != nil {
 			l.onShared(err)
@@ -135,11 +145,16 @@ func (l *Limiter) Allow(key string, w Window) (ok bool, retryAfter time.Duration
 	return ok, retryAfter
 }
 
-// Check reports what Allow would answer without spending anything. Use it
-// with Allow for limits that count only failures: Check before the attempt,
-// Allow after it fails, Reset after it succeeds.
+// Check reports what Allow would answer without spending anything, from the
+// shared state too when there is one. Use it with Allow for limits that
+// count only failures: Check before the attempt, Allow after it fails.
+// (Reset after a success gives back only this process's count.)
 func (l *Limiter) Check(key string, w Window) (ok bool, retryAfter time.Duration) {
-	return l.take(key, w, false)
+	ok, retryAfter = l.take(key, w, false)
+	if !ok || l.shared == nil {
+		return ok, retryAfter
+	}
+	return l.sharedAnswer(key, w, l.shared.PeekRate)
 }
 
 func (l *Limiter) take(key string, w Window, spend bool) (bool, time.Duration) {

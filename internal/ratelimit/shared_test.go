@@ -59,6 +59,38 @@ func TestSharedLimitHoldsAcrossLimiters_REQ_RL_02(t *testing.T) {
 	}
 }
 
+// A limit that counts only failures checks before each attempt (REQ-RL-03:
+// a provider's callbacks): the check sees the failures every process spent,
+// not only its own, and checking spends nothing.
+func TestSharedCheckSeesEveryProcess_REQ_RL_03(t *testing.T) {
+	s := openShared(t)
+	clock := clockwork.NewFakeClock()
+	one, two := ratelimit.New(clock, 100), ratelimit.New(clock, 100)
+	for _, l := range []*ratelimit.Limiter{one, two} {
+		l.Share(s.Q, func(err error) { t.Errorf("shared state failed: %v", err) })
+	}
+	const key = "oauth-failed:203.0.113.9"
+	for range tenPerMinute.Limit {
+		if ok, _ := two.Check(key, tenPerMinute); !ok {
+			t.Fatal("check refused within the limit")
+		}
+		one.Allow(key, tenPerMinute) // every failure on the first process
+	}
+	ok, retry := two.Check(key, tenPerMinute)
+	if ok || retry != 6*time.Second {
+		t.Fatalf("the second process's check after 10 failures on the first: ok=%v retry=%v, want refused with 6s", ok, retry)
+	}
+	clock.Advance(6 * time.Second)
+	for range 3 {
+		if ok, _ := two.Check(key, tenPerMinute); !ok {
+			t.Fatal("check refused after one failure was earned back")
+		}
+	}
+	if ok, _ := two.Allow(key, tenPerMinute); !ok {
+		t.Fatal("checks spent the one request earned back")
+	}
+}
+
 // When the shared state cannot answer, the process's own limit still holds
 // and the failure is reported, rather than every request being refused.
 func TestSharedLimitFailureFallsBackToTheProcess(t *testing.T) {

@@ -37,6 +37,25 @@ func (q *Q) TakeRate(ctx context.Context, key string, now, step, per int64) (ok 
 	return false, time.Duration(over), nil
 }
 
+// PeekRate answers what TakeRate would at now without spending: whether
+// one more request of key would pass and, if not, how long until one would.
+// A limit that counts only failures asks it before the attempt and spends
+// with TakeRate after the attempt fails.
+func (q *Q) PeekRate(ctx context.Context, key string, now, step, per int64) (ok bool, retryAfter time.Duration, err error) {
+	var tat int64
+	err = q.row(ctx, `SELECT tat FROM rate_limits WHERE key = ?`, key).Scan(&tat)
+	if errors.Is(err, sql.ErrNoRows) {
+		return true, 0, nil
+	}
+	if err != nil {
+		return false, 0, err
+	}
+	if over := max(tat, now) + step - now - per; over > 0 {
+		return false, time.Duration(over), nil
+	}
+	return true, 0, nil
+}
+
 // DeleteSpentRates deletes the shared rate-limit state that is worth nothing
 // any more: keys whose allowance is full again at now.
 func (q *Q) DeleteSpentRates(ctx context.Context, now time.Time) (int64, error) {

@@ -53,6 +53,35 @@ func testRateLimits(t *testing.T, open func(t *testing.T) *store.Store) {
 		}
 	})
 
+	// A limit that counts only failures (a provider's callbacks, REQ-RL-03)
+	// asks before the attempt without spending: the answer is the one the
+	// next take would get, and asking changes nothing.
+	t.Run("peek answers as a take would, spending nothing", func(t *testing.T) {
+		s, ctx := open(t), t.Context()
+		if ok, retry, err := s.Q.PeekRate(ctx, "fresh", now, step, per); err != nil || !ok || retry != 0 {
+			t.Fatalf("an unknown key: ok=%v retry=%v err=%v, want allowed", ok, retry, err)
+		}
+		for i := range limit - 1 {
+			s.Q.TakeRate(ctx, "k1", now, step, per)
+			if ok, _, err := s.Q.PeekRate(ctx, "k1", now, step, per); err != nil || !ok {
+				t.Fatalf("after %d takes of %d: ok=%v err=%v, want allowed", i+1, limit, ok, err)
+			}
+		}
+		for range 3 { // peeking spends nothing: the last request still passes
+			s.Q.PeekRate(ctx, "k1", now, step, per)
+		}
+		if ok, _, _ := s.Q.TakeRate(ctx, "k1", now, step, per); !ok {
+			t.Fatal("the last request of the allowance was refused after peeks")
+		}
+		ok, retry, err := s.Q.PeekRate(ctx, "k1", now, step, per)
+		if err != nil || ok || retry != 3*time.Minute {
+			t.Fatalf("spent: ok=%v retry=%v err=%v, want refused with 3m", ok, retry, err)
+		}
+		if ok, _, _ := s.Q.PeekRate(ctx, "k1", now+int64(retry), step, per); !ok {
+			t.Fatal("refused once one request was earned back")
+		}
+	})
+
 	t.Run("concurrent takes never overspend", func(t *testing.T) {
 		s, ctx := open(t), t.Context()
 		var allowed atomic.Int32
