@@ -105,6 +105,7 @@ func (a *app) userVerify(c echo.Context) error {
 	// Per account too, so guesses spread over many addresses still stop.
 	if ok, retry := a.Limiter.Allow("reverify:"+u.ID, a.limits.identifier); !ok {
 		a.logLimited(c, "reverify", u.ID)
+		setRetryAfter(c, retry)
 		return a.renderVerify(c, http.StatusTooManyRequests, sess, u, strategy, back,
 			views.Errors{"": a.t(c, "account.verify.too_many", "Wait", a.waitText(c, retry))})
 	}

@@ -181,6 +181,7 @@ func (a *app) signInAttemptFactorTwo(c echo.Context) error {
 	}
 	if ok, retry := a.Limiter.Allow("identifier:"+f.Identifier, a.limits.identifier); !ok {
 		a.logLimited(c, "identifier", f.UserID)
+		setRetryAfter(c, retry)
 		return a.renderFactorTwo(c, http.StatusTooManyRequests, f, strategy, views.Errors{"": a.t(c, "error.rate.account", "Wait", a.waitText(c, retry))}, "")
 	}
 	in := flow.Input{Code: flow.CleanCode(c.FormValue("code"))}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"strconv"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -237,7 +238,14 @@ func (a *app) allow(c echo.Context, what string, w ratelimit.Window) (bool, stri
 		return true, ""
 	}
 	a.logLimited(c, what, "")
+	setRetryAfter(c, retry)
 	return false, a.t(c, "error.rate.network", "Wait", a.waitText(c, retry))
+}
+
+// setRetryAfter tells a refused client when to come back (RFC 9110 §10.2.3),
+// in whole seconds, rounded up.
+func setRetryAfter(c echo.Context, d time.Duration) {
+	c.Response().Header().Set("Retry-After", strconv.Itoa(int((d+time.Second-1)/time.Second)))
 }
 
 // waitText says how long to wait, roughly, in the request's language.

@@ -150,12 +150,25 @@ type limits struct {
 	start   ratelimit.Window // flows started, codes sent
 	// identifier caps attempts on one email address from anywhere.
 	identifier ratelimit.Window
+	// oauthFailed caps the provider callbacks from one network that fail
+	// (a forged or replayed answer, a refused code): only failures count,
+	// so an office signing in through its SSO behind one address is not
+	// held back by its own successes.
+	oauthFailed ratelimit.Window
+	// oauthFlow caps the failed callbacks of one provider round trip
+	// (its sealed state), from any network.
+	oauthFlow ratelimit.Window
+	// connect caps the provider accounts one user starts to connect.
+	connect ratelimit.Window
 }
 
 func defaultLimits() limits {
 	return limits{
-		attempt:    ratelimit.Window{Limit: 60, Per: 10 * time.Minute},
-		start:      ratelimit.Window{Limit: 30, Per: 10 * time.Minute},
-		identifier: ratelimit.Window{Limit: 20, Per: 10 * time.Minute},
+		attempt:     ratelimit.Window{Limit: 60, Per: 10 * time.Minute},
+		start:       ratelimit.Window{Limit: 30, Per: 10 * time.Minute},
+		identifier:  ratelimit.Window{Limit: 20, Per: 10 * time.Minute},
+		oauthFailed: ratelimit.Window{Limit: 60, Per: 10 * time.Minute},
+		oauthFlow:   ratelimit.Window{Limit: 3, Per: 10 * time.Minute},
+		connect:     ratelimit.Window{Limit: 10, Per: time.Hour},
 	}
 }

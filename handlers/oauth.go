@@ -4,11 +4,13 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/portalhq/portal/internal/apperr"
 	"github.com/portalhq/portal/internal/oauth"
+	"github.com/portalhq/portal/internal/ratelimit"
 	"github.com/portalhq/portal/internal/redirect"
 	"github.com/portalhq/portal/internal/signup"
 	"github.com/portalhq/portal/internal/social"
@@ -75,6 +77,11 @@ func (a *app) oauthStart(c echo.Context) error {
 	if fromAnotherSite(c) {
 		return a.oauthConfirm(c, p, intent, q)
 	}
+	// A network whose callbacks keep failing would be refused on its way
+	// back: say so before sending the person to the provider.
+	if ok, retry := a.Limiter.Check(a.oauthFailedKey(c), a.limits.oauthFailed); !ok {
+		return a.oauthLimited(c, intent, targetString(target), "oauth_failed", "", a.t(c, "error.rate.network", "Wait", a.waitText(c, retry)), retry)
+	}
 	connectFor := ""
 	if intent == oauth.IntentConnect {
 		// A connected account is a new way in, so the person confirms it
@@ -83,6 +90,12 @@ func (a *app) oauthStart(c echo.Context) error {
 		sess, _, ok, err := a.reverified(c, c.Request().URL.RequestURI())
 		if !ok {
 			return err
+		}
+		// Linking is a way in like the others, limited like them
+		// (REQ-RL-03): per user, every start counting, whatever becomes
+		// of it at the provider.
+		if ok, retry := a.Limiter.Allow("connect:"+sess.UserID, a.limits.connect); !ok {
+			return a.oauthLimited(c, intent, "", "connect", sess.UserID, a.t(c, "error.rate.connect", "Wait", a.waitText(c, retry)), retry)
 		}
 		connectFor = sess.UserID
 	}
@@ -179,24 +192,42 @@ func (a *app) oauthCallback(c echo.Context) error {
 	}
 	c.SetCookie(oauth.ClearPendingCookie(p.FormPost(), a.secureCookies()))
 	params := c.QueryParams()
+	var pend *oauth.Pending
 	ck, err := c.Cookie(oauth.PendingCookieName(a.secureCookies()))
 	if err != nil {
-		return a.oauthFailed(c, p, nil, oauth.ErrCookie)
+		err = oauth.ErrCookie
+	} else if opened, openErr := a.Sealer.Open(ck.Value, a.Clock.Now()); openErr != nil {
+		err = openErr
+	} else {
+		pend = &opened
 	}
-	pend, err := a.Sealer.Open(ck.Value, a.Clock.Now())
+	// Failed callbacks are limited per network and per round trip
+	// (REQ-RL-03), checked before anything is asked of the provider.
+	if ok, retry := a.Limiter.Check(a.oauthFailedKey(c), a.limits.oauthFailed); !ok {
+		intent, back := "", ""
+		if pend != nil {
+			intent, back = pend.Intent, pend.RedirectURL
+		}
+		return a.oauthLimited(c, intent, back, "oauth_failed", "", a.t(c, "error.rate.network", "Wait", a.waitText(c, retry)), retry)
+	}
+	if pend != nil {
+		if ok, retry := a.Limiter.Check(oauthFlowKey(pend), a.limits.oauthFlow); !ok {
+			return a.oauthLimited(c, pend.Intent, pend.RedirectURL, "oauth_flow", pend.UserID, a.t(c, "error.rate.flow"), retry)
+		}
+	}
 	if err != nil {
-		return a.oauthFailed(c, p, nil, err)
+		return a.callbackFailed(c, p, pend, err)
 	}
 	code, state, err := oauth.ParseCallback(p, params)
 	if err != nil {
-		return a.oauthFailed(c, p, &pend, err)
+		return a.callbackFailed(c, p, pend, err)
 	}
 	if err := pend.Check(name, state); err != nil {
-		return a.oauthFailed(c, p, &pend, err)
+		return a.callbackFailed(c, p, pend, err)
 	}
 	who, err := p.Exchange(ctx, code, pend.Nonce, pend.Verifier, a.callbackURL(p))
 	if err != nil {
-		return a.oauthFailed(c, p, &pend, err)
+		return a.callbackFailed(c, p, pend, err)
 	}
 	oauth.CallbackProfile(p, params, who)
 	if pend.Intent == oauth.IntentConnect {
@@ -207,10 +238,10 @@ func (a *app) oauthCallback(c echo.Context) error {
 		// The account goes to the user who asked for it: not to whoever
 		// signed in to this browser while the person was at the provider.
 		if sess == nil || pend.UserID == "" || sess.UserID != pend.UserID {
-			return a.oauthFailed(c, p, &pend, oauth.ErrCookie)
+			return a.callbackFailed(c, p, pend, oauth.ErrCookie)
 		}
 		if err := a.Social.Connect(ctx, sess.UserID, who); err != nil {
-			return a.oauthFailed(c, p, &pend, err)
+			return a.oauthFailed(c, p, pend, err)
 		}
 		return c.Redirect(http.StatusSeeOther, "/user?connected="+url.QueryEscape(p.Name()))
 	}
@@ -220,10 +251,10 @@ func (a *app) oauthCallback(c echo.Context) error {
 	}
 	res, err := a.Social.SignIn(ctx, cid, who, a.heldInvite(c), pend.RedirectURL, a.meta(c))
 	if errors.Is(err, signup.ErrInvitedAccount) {
-		return a.notInvitedAccount(c, p, &pend, err)
+		return a.notInvitedAccount(c, p, pend, err)
 	}
 	if err != nil {
-		return a.oauthFailed(c, p, &pend, err)
+		return a.oauthFailed(c, p, pend, err)
 	}
 	uid := sessionUser(res.Session)
 	if res.Next != nil {
@@ -256,6 +287,56 @@ func (a *app) notInvitedAccount(c echo.Context, p oauth.Provider, pend *oauth.Pe
 	}
 	e, _ := apperr.As(err)
 	return a.renderSignUp(c, statusOf(e.Code), signup.Form{Email: a.invitedEmail(c)}, q, views.Errors{"": a.say(c, e)})
+}
+
+// oauthFailedKey is the network's count of failed provider callbacks.
+func (a *app) oauthFailedKey(c echo.Context) string {
+	return "oauth-failed:" + ratelimit.IPKey(RealIP(c))
+}
+
+// oauthFlowKey is one round trip's count of failed callbacks: its state,
+// which only the sealed cookie and the provider's answer carry.
+func oauthFlowKey(pend *oauth.Pending) string {
+	return "oauth-flow:" + pend.State
+}
+
+// callbackFailed counts a failed callback against the network and the round
+// trip, when the failure is one a forged, replayed or guessed answer makes
+// (a missing or altered cookie or state, an answer for another provider, a
+// code or ID token the provider or the portal refused), then answers as
+// oauthFailed does. A person who cancels at the provider, and a provider
+// that cannot be reached or read, are nobody's attempt and count for
+// nothing, so an outage does not use up an office's allowance.
+func (a *app) callbackFailed(c echo.Context, p oauth.Provider, pend *oauth.Pending, err error) error {
+	switch {
+	case errors.Is(err, oauth.ErrDenied), errors.Is(err, oauth.ErrDiscovery), errors.Is(err, oauth.ErrProfile):
+	default:
+		a.Limiter.Allow(a.oauthFailedKey(c), a.limits.oauthFailed)
+		if pend != nil {
+			a.Limiter.Allow(oauthFlowKey(pend), a.limits.oauthFlow)
+		}
+	}
+	return a.oauthFailed(c, p, pend, err)
+}
+
+// oauthLimited answers a provider sign-in, sign-up or connect that a limit
+// refuses (REQ-RL-03): 429 with Retry-After, the "Too many attempts" page
+// saying how long to wait, and the way back to where the person started.
+func (a *app) oauthLimited(c echo.Context, intent, redirectURL, limit, userID, body string, retry time.Duration) error {
+	a.logLimited(c, limit, userID)
+	setRetryAfter(c, retry)
+	back, backLabel := "/sign-in", a.t(c, "signin.back_to_sign_in")
+	switch intent {
+	case oauth.IntentConnect:
+		back, backLabel = "/user", a.t(c, "page.back_to_account")
+	case oauth.IntentSignUp:
+		back, backLabel = "/sign-up", a.t(c, "oauth.back_to_sign_up")
+	}
+	if intent != oauth.IntentConnect && redirectURL != "" {
+		back += "?redirect_url=" + url.QueryEscape(redirectURL)
+	}
+	c.Response().Header().Set("Cache-Control", "no-store")
+	return a.message(c, http.StatusTooManyRequests, a.t(c, "page.rate_limited_title"), body, back, backLabel)
 }
 
 // oauthFailed ends a provider sign-in on a page a person understands, with a

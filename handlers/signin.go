@@ -336,6 +336,7 @@ func (a *app) signInAttempt(c echo.Context) error {
 	// capped (REQ-RL-02); the account lockout in the store adds to this.
 	if ok, retry := a.Limiter.Allow("identifier:"+f.Identifier, a.limits.identifier); !ok {
 		a.logLimited(c, "identifier", f.UserID)
+		setRetryAfter(c, retry)
 		return a.renderFactorOne(c, http.StatusTooManyRequests, f, strategy, views.Errors{"": a.t(c, "error.rate.account", "Wait", a.waitText(c, retry))}, "")
 	}
 	in := flow.Input{Password: c.FormValue("password"), Code: flow.CleanCode(c.FormValue("code")),

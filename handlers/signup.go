@@ -287,6 +287,7 @@ func (a *app) signUpVerify(c echo.Context) error {
 	}
 	if ok, retry := a.Limiter.Allow("sign-up:"+f.Identifier, a.limits.identifier); !ok {
 		a.logLimited(c, "sign-up", "")
+		setRetryAfter(c, retry)
 		return a.renderSignUpStep(c, http.StatusTooManyRequests, f, views.Errors{"": a.t(c, "error.rate.address", "Wait", a.waitText(c, retry))}, "")
 	}
 	factor := f.Data.Strategy // Verify moves the flow on to what is left

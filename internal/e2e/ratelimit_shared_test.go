@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -39,6 +40,10 @@ func TestRateLimitsHoldAcrossMachines_REQ_RL_02_REQ_RL_04(t *testing.T) {
 		if pg.Status != http.StatusTooManyRequests || !strings.Contains(pg.text(), "Too many attempts from your network") {
 			t.Fatalf("machine %d after %d starts in all: status %d, want 429 with the network message:\n%s",
 				n+1, limit, pg.Status, pg.text())
+		}
+		if s, err := strconv.Atoi(pg.Header.Get("Retry-After")); err != nil || s < 1 || s > 20 {
+			t.Errorf("machine %d: Retry-After %q, want the seconds until one more start is earned back (20 at most)",
+				n+1, pg.Header.Get("Retry-After"))
 		}
 		if got := pg.Doc.Find(`input[name="identifier"]`).AttrOr("value", ""); got != "nobody@example.com" {
 			t.Errorf("machine %d: the refused form lost what was typed: %q", n+1, got)
