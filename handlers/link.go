@@ -45,6 +45,12 @@ func (a *app) linkConfirm(c echo.Context) error {
 	c.Response().Header().Set("Referrer-Policy", "no-referrer")
 	ctx := c.Request().Context()
 	tok := c.FormValue("token")
+	// A link is a way in like a code: it spends from the network's
+	// attempts (REQ-RL-03), before it is looked at, so a refused one
+	// stays usable once the wait is over.
+	if ok, msg := a.allow(c, "attempt", a.limits.attempt); !ok {
+		return a.message(c, http.StatusTooManyRequests, a.t(c, "page.rate_limited_title"), msg, "/sign-in", a.t(c, "signin.back_to_sign_in"))
+	}
 	v, err := a.Codes.CheckLink(ctx, a.SignIn.Repo, tok)
 	if err != nil {
 		a.logAttempt(c, stepFirstFactor, flow.EmailLink, "", err)

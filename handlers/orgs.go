@@ -344,6 +344,11 @@ func (a *app) createOrg(c echo.Context) error {
 		return a.refusedRedirect(c, err)
 	}
 	in := org.CreateInput{Name: form.Get("name"), Slug: strings.TrimSpace(form.Get("slug"))}
+	// Creating organizations is costly and abusable (REQ-RL-04): limited
+	// per network as sign-ups are, with an allowance of its own.
+	if ok, msg := a.allow(c, "org-create", a.limits.start); !ok {
+		return a.renderCreateOrg(c, http.StatusTooManyRequests, in, form, views.Errors{"": msg})
+	}
 	logo, err := formLogo(c)
 	if err != nil {
 		return a.renderCreateOrg(c, http.StatusUnprocessableEntity, in, form, views.Errors{"logo": a.sayErr(c, err)})

@@ -369,3 +369,36 @@ func TestInviteSentTwiceSaysItIsOnItsWay(t *testing.T) {
 		t.Errorf("inviting bob@example.com again a minute later: %d, want 409 saying already invited:\n%.300s", again.Status, again.text())
 	}
 }
+
+// REQ-RL-04: creating organizations is anti-automated like the other costly
+// forms: one network makes at most 30 of them per 10 minutes; past that the
+// form comes back, 429 with the name typed and the network message, and
+// nothing is created.
+func TestCreateOrganizationLimitedPerNetwork_REQ_RL_04(t *testing.T) {
+	const perNetwork = 30 // handlers.defaultLimits().start
+	p, _ := startFake(t, portaltest.Options{})
+	ada := signedUp(t, p, "ada@example.com")
+	var pg *page
+	made := 0
+	for n := range perNetwork + 1 {
+		pg = ada.b.submit(ada.b.get(withRedirect("/create-organization", appURL)), createOrgForm,
+			map[string]string{"name": fmt.Sprintf("Acme %d", n)})
+		if pg.Status == http.StatusTooManyRequests {
+			break
+		}
+		if pg.Status != http.StatusSeeOther {
+			t.Fatalf("organization %d: status %d:\n%s", n+1, pg.Status, pg.text())
+		}
+		made++
+	}
+	if made != perNetwork {
+		t.Fatalf("%d organizations from one network in a moment before a refusal, want %d", made, perNetwork)
+	}
+	wantText(t, "past the network's allowance", pg, http.StatusTooManyRequests, "Too many attempts from your network")
+	if got := pg.Doc.Find(`input[name="name"]`).AttrOr("value", ""); got != fmt.Sprintf("Acme %d", made) {
+		t.Errorf("the refused form lost the name typed: %q", got)
+	}
+	if list, err := p.Store.Q.OrganizationsOfUser(t.Context(), ada.id); err != nil || len(list) != made {
+		t.Errorf("organizations: %d (%v), want the %d made before the refusal", len(list), err, made)
+	}
+}

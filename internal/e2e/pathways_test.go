@@ -148,3 +148,41 @@ func TestAttemptLimitSpansSecondFactors_REQ_RL_03(t *testing.T) {
 	wantHandBack(t, other.submit(signIn(t, other, "ada@example.com", goodPassword, appURL), factorTwoForm,
 		map[string]string{"code": code}), http.StatusSeeOther, appURL)
 }
+
+// REQ-RL-03, the email link: opening links spends from the network's
+// attempts as codes do. After 60 made-up links from one network, the right
+// one is refused there too (429, Retry-After, "Too many attempts") and left
+// unspent: opened on another network, it still signs in the browser that
+// asked for it.
+func TestAttemptLimitCoversEmailLinks_REQ_RL_03(t *testing.T) {
+	const perIP = 60 // attempts per 10 minutes
+	env := map[string]string{"PORTAL_TRUSTED_PROXIES": "127.0.0.1/32"}
+	for k, v := range linkEnv {
+		env[k] = v
+	}
+	p, _, _, _, link := startLink(t, env)
+	from := func(ip string) *browser {
+		b := newBrowser(t, p)
+		b.header = http.Header{"X-Forwarded-For": {ip}}
+		return b
+	}
+	b := from("203.0.113.9")
+	confirm := b.get(link)
+	for n := range perIP {
+		pg := b.postForm(http.MethodPost, "/v1/verify", url.Values{"_csrf": {b.csrf()}, "token": {fmt.Sprintf("made-up-%d", n)}}, nil)
+		if pg.Status == http.StatusTooManyRequests {
+			t.Fatalf("made-up link %d refused as too many, want the limit at %d", n+1, perIP)
+		}
+	}
+	pg := b.submit(confirm, linkConfirmForm, nil)
+	wantText(t, "the right link after the network's budget", pg, http.StatusTooManyRequests,
+		"Too many attempts", "Too many attempts from your network")
+	if pg.Header.Get("Retry-After") == "" || pg.setCookie("__session") != nil {
+		t.Errorf("the refused link: Retry-After %q, __session %v; want a wait and no session",
+			pg.Header.Get("Retry-After"), pg.setCookie("__session"))
+	}
+
+	other := from("198.51.100.2")
+	wantText(t, "the link on another network", other.submit(other.get(link), linkConfirmForm, nil),
+		http.StatusOK, "signed in on your other device")
+}
