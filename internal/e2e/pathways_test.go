@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"strings"
 	"testing"
 	"time"
 
@@ -12,7 +13,7 @@ import (
 
 // REQ-RL-03: one network's attempts are counted together whichever way in
 // it tries. Spent on wrong passwords, the budget is gone for an emailed
-// code, a sign-up code, a sign-in token and a passkey alike — even with
+// code, a sign-up code, a password-reset code, a sign-in token and a passkey alike — even with
 // the right code — while another network is unaffected.
 func TestAttemptLimitSpansPathways_REQ_RL_03(t *testing.T) {
 	const perIP, perIdentifier = 60, 20 // attempts per 10 minutes
@@ -35,6 +36,9 @@ func TestAttemptLimitSpansPathways_REQ_RL_03(t *testing.T) {
 	verifyPage := b.submit(b.get("/sign-up"), signUpForm, map[string]string{
 		"email_address": "eve@example.com", "password": goodPassword, "first_name": "Eve", "last_name": "X"})
 	signUpCode := p.SMTP.WaitFor(t, "eve@example.com", mailWait).Code()
+	rb := from("203.0.113.9")
+	resetPage := rb.submit(forgotPage(t, rb, "ada@example.com"), prepareForm, map[string]string{"strategy": "reset_password_email_code"})
+	resetCode := p.SMTP.WaitFor(t, "ada@example.com", mailWait).Code()
 	var tok struct {
 		URL string `json:"url"`
 	}
@@ -54,6 +58,7 @@ func TestAttemptLimitSpansPathways_REQ_RL_03(t *testing.T) {
 	for what, pg := range map[string]*page{
 		"the right emailed code": b.submit(codePage, codeForm, map[string]string{"code": code}),
 		"the right sign-up code": b.submit(verifyPage, verifyForm, map[string]string{"code": signUpCode}),
+		"the right reset code":   rb.submit(resetPage, codeForm, map[string]string{"code": resetCode}),
 		"a sign-in token":        b.submit(ticketPage, ticketForm, nil),
 		"a passkey":              b.postForm(http.MethodPost, "/sign-in/passkey", url.Values{"_csrf": {b.csrf()}, "challenge_id": {"x"}, "credential": {"{}"}}, nil),
 	} {
@@ -185,4 +190,75 @@ func TestAttemptLimitCoversEmailLinks_REQ_RL_03(t *testing.T) {
 	other := from("198.51.100.2")
 	wantText(t, "the link on another network", other.submit(other.get(link), linkConfirmForm, nil),
 		http.StatusOK, "signed in on your other device")
+}
+
+// REQ-RL-03, REQ-RL-04: one network's 30 starts per 10 minutes are shared by
+// every costly form. Spent on sign-in starts, they are gone for a sign-up,
+// asking for an email link, asking for a password-reset code and sending an
+// organization invitation — each refused 429 with the network message and
+// Retry-After, what was typed kept — while another network goes on.
+func TestStartLimitSpansCostlyForms_REQ_RL_03_REQ_RL_04(t *testing.T) {
+	const perIP = 30 // starts per 10 minutes
+	p, _ := startFake(t, portaltest.Options{Env: map[string]string{
+		"PORTAL_TRUSTED_PROXIES": "127.0.0.1/32", "PORTAL_FACTORS": "password,email_code,email_link"}})
+	from := func(b *browser, ip string) *browser {
+		c := *b // the same cookies, seen from ip
+		c.header = http.Header{"X-Forwarded-For": {ip}}
+		return &c
+	}
+	const home, attacker = "198.51.100.1", "203.0.113.9"
+	ada := from(newBrowser(t, p), home)
+	wantHandBack(t, signUp(t, p, ada, "ada@example.com", appURL), http.StatusSeeOther, appURL)
+	wantHandBack(t, ada.submit(ada.get(withRedirect("/create-organization", appURL)), createOrgForm,
+		map[string]string{"name": "Acme"}), http.StatusSeeOther, appURL)
+	orgs, err := p.Store.Q.OrganizationsOfUser(t.Context(), userByEmail(t, p, "ada@example.com").ID)
+	if err != nil || len(orgs) != 1 {
+		t.Fatalf("ada's organizations: %v, %v", orgs, err)
+	}
+	invitations := "/organizations/" + orgs[0].ID + "/invitations"
+	inviteForm := `form[action="` + invitations + `"]`
+
+	// The attacker's network readies each form, then spends its starts.
+	b := from(newBrowser(t, p), attacker)
+	linkStep := passwordStep(t, b, "ada@example.com", "")
+	fb := from(newBrowser(t, p), attacker)
+	forgot := forgotPage(t, fb, "ada@example.com")
+	adaThere := from(ada, attacker) // Ada's own browser, on that network
+	invitePage := adaThere.get(invitations)
+	limited := false
+	for n := range perIP {
+		pg := b.submit(b.get("/sign-in"), signInForm, map[string]string{"identifier": fmt.Sprintf("nobody%d@example.com", n)})
+		if pg.Status == http.StatusTooManyRequests {
+			limited = true
+			break
+		}
+	}
+	if !limited {
+		t.Fatalf("%d starts from one network and none refused", perIP)
+	}
+
+	refused := func(what string, pg *page) {
+		t.Helper()
+		wantText(t, what, pg, http.StatusTooManyRequests, "Too many attempts from your network")
+		if pg.Header.Get("Retry-After") == "" {
+			t.Errorf("%s: no Retry-After", what)
+		}
+	}
+	signUpPage := b.submit(b.get("/sign-up"), signUpForm, map[string]string{
+		"email_address": "eve@example.com", "password": goodPassword, "first_name": "Eve", "last_name": "X"})
+	refused("a sign-up", signUpPage)
+	if got := signUpPage.Doc.Find(`input[name="email_address"]`).AttrOr("value", ""); got != "eve@example.com" {
+		t.Errorf("the refused sign-up lost the address typed: %q", got)
+	}
+	refused("asking for an email link", b.submit(linkStep, prepareForm, map[string]string{"strategy": "email_link"}))
+	refused("asking for a reset code", fb.submit(forgot, prepareForm, map[string]string{"strategy": "reset_password_email_code"}))
+	invited := adaThere.submit(invitePage, inviteForm, map[string]string{"email_address": "bob@example.com", "role": "org:member"})
+	refused("sending an invitation", invited)
+	if got := invited.Doc.Find(`[name="email_address"]`).Text() + invited.Doc.Find(`[name="email_address"]`).AttrOr("value", ""); !strings.Contains(got, "bob@example.com") {
+		t.Errorf("the refused invitation lost the address typed: %q", got)
+	}
+
+	// At home, Ada invites as before.
+	pg := ada.submit(ada.get(invitations), inviteForm, map[string]string{"email_address": "bob@example.com", "role": "org:member"})
+	wantText(t, "an invitation from another network", pg, http.StatusOK, "The invitation is on its way.")
 }
