@@ -40,7 +40,8 @@ func wantLimited(t *testing.T, what string, pg *page, say, back string) {
 // code): 60 per 10 minutes from one network. Past them the network's
 // callbacks, even a genuine one, and its starts get the "Too many attempts"
 // page (429, Retry-After); an office signing everyone in through its SSO
-// behind one address is never held back by its own successes.
+// behind one address is never held back by its own successes, nor by people
+// cancelling at the provider.
 func TestOAuthFailedCallbacksLimitedPerNetwork_REQ_RL_03(t *testing.T) {
 	const perNetwork = 60 // handlers.defaultLimits().oauthFailed
 	op := oidctest.Start(t)
@@ -52,13 +53,18 @@ func TestOAuthFailedCallbacksLimitedPerNetwork_REQ_RL_03(t *testing.T) {
 		return b
 	}
 
-	// The office: more sign-ins than the limit, all through its SSO.
+	// The office: more sign-ins than the limit, all through its SSO, and
+	// as many people who change their mind at the provider: neither counts.
 	op.SetUser("corp-ada", "ada@example.com", true, "Ada", "Lovelace")
 	for n := range perNetwork + 5 {
 		b := from("198.51.100.7")
 		if pg := viaProvider(t, b, providerButton(t, b.get(withRedirect("/sign-in", appURL)), corp)); pg.Status != http.StatusSeeOther {
 			t.Fatalf("the office's sign-in %d: status %d, want 303 to the app:\n%s", n+1, pg.Status, pg.text())
 		}
+		op.DenyNext("access_denied")
+		b = from("198.51.100.7")
+		pg := viaProvider(t, b, providerButton(t, b.get(withRedirect("/sign-in", appURL)), corp))
+		wantText(t, "cancelled at the provider", pg, http.StatusBadRequest, "You cancelled signing in with "+corpDisplay)
 	}
 
 	// Someone else's network readies a genuine round trip, then sends
