@@ -305,11 +305,12 @@ func oauthFlowKey(pend *oauth.Pending) string {
 // (a missing or altered cookie or state, an answer for another provider, a
 // code or ID token the provider or the portal refused), then answers as
 // oauthFailed does. A person who cancels at the provider, and a provider
-// that cannot be reached or read, are nobody's attempt and count for
-// nothing, so an outage does not use up an office's allowance.
+// that cannot be reached, read or answer (oauth.ProviderFault), are nobody's
+// attempt and count for nothing, so an outage does not use up an office's
+// allowance.
 func (a *app) callbackFailed(c echo.Context, p oauth.Provider, pend *oauth.Pending, err error) error {
 	switch {
-	case errors.Is(err, oauth.ErrDenied), errors.Is(err, oauth.ErrDiscovery), errors.Is(err, oauth.ErrProfile):
+	case errors.Is(err, oauth.ErrDenied), oauth.ProviderFault(err):
 	default:
 		a.Limiter.Allow(a.oauthFailedKey(c), a.limits.oauthFailed)
 		if pend != nil {
@@ -373,7 +374,7 @@ func (a *app) oauthFailed(c echo.Context, p oauth.Provider, pend *oauth.Pending,
 	case errors.Is(err, oauth.ErrCookie), errors.Is(err, oauth.ErrExpired), errors.Is(err, oauth.ErrState),
 		errors.Is(err, oauth.ErrProvider):
 		heading, body = a.t(c, "oauth.attempt_unusable_title"), a.t(c, "oauth.attempt_unusable_body")
-	case errors.Is(err, oauth.ErrDiscovery), errors.Is(err, oauth.ErrProfile):
+	case oauth.ProviderFault(err):
 		status = http.StatusBadGateway
 		body = a.t(c, "oauth.bad_answer_body", "Provider", name)
 	}

@@ -185,3 +185,22 @@ func TestOAuthFailedCallbacksLimitHoldsAcrossMachines_REQ_RL_03(t *testing.T) {
 			tooManyFromNetwork, "/sign-in")
 	}
 }
+
+// REQ-RL-03 without malicious lockout by an outage: when the provider's
+// token endpoint fails (5xx, no OAuth answer), the person is told the
+// provider did not answer (502) and nothing counts against the network, so
+// an office keeps signing in once the provider is back.
+func TestOAuthProviderOutageDoesNotCount_REQ_RL_03(t *testing.T) {
+	const perNetwork = 60
+	p, op := startWithOIDC(t, portaltest.Options{})
+	op.SetUser("corp-ada", "ada@example.com", true, "Ada", "Lovelace")
+	op.FailTokens(perNetwork+5, http.StatusServiceUnavailable)
+	for n := range perNetwork + 5 {
+		b := newBrowser(t, p)
+		pg := viaProvider(t, b, providerButton(t, b.get(withRedirect("/sign-in", appURL)), corp))
+		wantText(t, "sign-in "+strconv.Itoa(n+1)+" while the provider fails", pg, http.StatusBadGateway,
+			corpDisplay+" didn't answer as expected")
+	}
+	b := newBrowser(t, p)
+	wantHandBack(t, viaProvider(t, b, providerButton(t, b.get(withRedirect("/sign-in", appURL)), corp)), http.StatusSeeOther, appURL)
+}

@@ -15,6 +15,7 @@ import (
 	"crypto/subtle"
 	"errors"
 	"fmt"
+	"net/http"
 	"net/url"
 	"slices"
 	"strings"
@@ -214,6 +215,22 @@ func CallbackURL(base, name string) string {
 
 // issuerer is implemented by OpenID providers, whose callbacks may carry iss.
 type issuerer interface{ Issuer() string }
+
+// ProviderFault reports a callback that failed through no doing of whoever
+// sent it: the provider's discovery or profile could not be read, or the code
+// exchange got no OAuth answer (no connection, a time-out, the provider's 5xx).
+// A provider that answered and refused the code (invalid_grant and the like)
+// is not one: that is what a forged or replayed code gets.
+func ProviderFault(err error) bool {
+	if errors.Is(err, ErrDiscovery) || errors.Is(err, ErrProfile) {
+		return true
+	}
+	if !errors.Is(err, ErrExchange) {
+		return false
+	}
+	var re *oauth2.RetrieveError
+	return !errors.As(err, &re) || re.Response == nil || re.Response.StatusCode >= http.StatusInternalServerError
+}
 
 // ParseCallback reads the provider's answer from the callback's query (or,
 // for form_post, its form): the code and state, or the error the provider

@@ -201,7 +201,7 @@ func (p *oidcProvider) Exchange(ctx context.Context, code, nonce, verifier, redi
 	ctx = oidc.ClientContext(ctx, p.client)
 	tok, err := cfg.Exchange(ctx, code, opts...)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %s: %v", ErrExchange, p.name, err)
+		return nil, fmt.Errorf("%w: %s: %w", ErrExchange, p.name, err)
 	}
 	raw, _ := tok.Extra("id_token").(string)
 	if raw == "" {

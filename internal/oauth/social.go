@@ -77,7 +77,7 @@ func (p *socialProvider) Exchange(ctx context.Context, code, _, verifier, redire
 	ctx = context.WithValue(ctx, oauth2.HTTPClient, p.client)
 	tok, err := cfg.Exchange(ctx, code, opts...)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %s: %v", ErrExchange, p.name, err)
+		return nil, fmt.Errorf("%w: %s: %w", ErrExchange, p.name, err)
 	}
 	u, err := p.goth.FetchUser(p.session(tok))
 	if err != nil && (p.tolerate == nil || !errors.Is(err, p.tolerate)) {

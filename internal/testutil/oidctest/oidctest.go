@@ -79,6 +79,8 @@ type Server struct {
 	rotated           map[string]string // refresh token a refresh answered → mockoidc's own, which it stands for
 	spentSeen         chan struct{}     // closed when a spent refresh token is first refused
 	held              *heldRefresh      // the next refresh answered with a token waits (HoldNextRefresh)
+	failTokens        int               // token requests still to answer failStatus (FailTokens)
+	failStatus        int
 }
 
 // heldRefresh is a refresh answer kept back: arrived closes when the
@@ -201,6 +203,14 @@ func (s *Server) DenyNext(code string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.deny = code
+}
+
+// FailTokens makes the next n token requests fail with status and a page
+// that is no OAuth answer, as a provider's overloaded front end does.
+func (s *Server) FailTokens(n, status int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.failTokens, s.failStatus = n, status
 }
 
 // ProfileInUserinfoOnly keeps email and profile claims out of ID tokens, as
@@ -500,6 +510,16 @@ func formPost(w http.ResponseWriter, action string, fields url.Values) {
 }
 
 func (s *Server) token(w http.ResponseWriter, r *http.Request, next http.Handler) {
+	s.mu.Lock()
+	fail := s.failTokens > 0
+	if fail {
+		s.failTokens--
+	}
+	s.mu.Unlock()
+	if fail {
+		http.Error(w, "upstream unavailable", s.failStatus)
+		return
+	}
 	if err := r.ParseForm(); err != nil {
 		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
