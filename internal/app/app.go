@@ -523,7 +523,7 @@ func (p *Portal) wire(ctx context.Context, opt Options, ahead *token.PendingKey)
 	p.Handler, err = handlers.New(handlers.Deps{Config: cfg, Log: p.Log, Clock: clock, SignIn: in, SignUp: up, Codes: codes,
 		Providers: providers, Sealer: sealer, Social: soc, OAuthTokens: providerTokens,
 		Sessions: sessions, Signer: p.Signer, Redirects: policy, Users: st.Q, Outbox: outbox, Limiter: p.Limiter,
-		Ready: st.Ping, ShuttingDown: p.shuttingDown.Load, CookieKeys: secrets.cookieKeys, PasswordMin: minLen,
+		Ready: st.Ready, ShuttingDown: p.shuttingDown.Load, CookieKeys: secrets.cookieKeys, PasswordMin: minLen,
 		SecretKey: p.SecretKey, AdminRepo: st.Q, Webhooks: p.Webhooks,
 		Templates: templates,
 		AdminUsers: &admin.Users{Clock: clock, Repo: st.Q, InTx: store.Tx[admin.Repo](st), Sessions: sessions, UserAbilities: can,

@@ -101,7 +101,7 @@ func Open(ctx context.Context, url string) (*Store, error) {
 		return nil, fmt.Errorf("store: connect to %s: %w", redact(url), err)
 	}
 	s := &Store{db: db, dialect: d, pg: pg}
-	s.Q = &Q{db: db, d: d, stmts: newStmts(db, d)}
+	s.Q = &Q{db: db, d: d, stmts: newStmts(db, d), writes: &writes{}}
 	if err := s.Migrate(ctx); err != nil {
 		db.Close()
 		return nil, err
@@ -233,14 +233,18 @@ func (q *Q) inTx(ctx context.Context, db *sql.DB, fn func(q *Q) error) error {
 func (q *Q) tryTx(ctx context.Context, db *sql.DB, t *txState, fn func(q *Q) error) error {
 	tx, err := db.BeginTx(ctx, nil)
 	if err != nil {
+		q.writes.note(err)
 		return err
 	}
-	if err := fn(&Q{db: tx, d: q.d, images: q.images, stmts: q.stmts, tx: t}); err != nil {
+	if err := fn(&Q{db: tx, d: q.d, images: q.images, stmts: q.stmts, tx: t, writes: q.writes}); err != nil {
+		q.writes.note(err) // one a Scan or rows.Err returned
 		_ = tx.Rollback()
 		return err
 	}
 	t.committing = true
-	return tx.Commit()
+	err = tx.Commit()
+	q.writes.note(err)
+	return err
 }
 
 // txState is what a transaction's run has come to.
@@ -264,6 +268,8 @@ type Q struct {
 	stmts *stmts
 	// tx is the state of the transaction q runs in; nil on the pool.
 	tx *txState
+	// writes remembers a write the database refused, for Ready.
+	writes *writes
 }
 
 // ServeImagesAt sets the portal's public base URL, which users' image_url
@@ -308,6 +314,7 @@ func (q *Q) exec(ctx context.Context, query string, args ...any) (sql.Result, er
 	} else {
 		res, err = q.db.ExecContext(ctx, text, args...)
 	}
+	q.writes.note(err)
 	q.answered(err)
 	return res, err
 }
@@ -324,6 +331,7 @@ func (q *Q) query(ctx context.Context, query string, args ...any) (*sql.Rows, er
 	if q.again(ctx, query, err) {
 		rows, err = run()
 	}
+	q.writes.note(err) // INSERT … RETURNING
 	q.answered(err)
 	return rows, err
 }
@@ -340,6 +348,7 @@ func (q *Q) row(ctx context.Context, query string, args ...any) *sql.Row {
 	if q.again(ctx, query, r.Err()) {
 		r = run()
 	}
+	q.writes.note(r.Err()) // INSERT … RETURNING
 	q.answered(r.Err())
 	return r
 }
