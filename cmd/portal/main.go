@@ -135,7 +135,7 @@ func command(ctx context.Context, args []string, getenv func(string) string, env
 		// Only the keys: building the whole portal would also bring the
 		// deployment in line with this command's configuration (the
 		// PORTAL_WEBHOOK_URL endpoint), which need not be the serving one.
-		st, err := store.Open(ctx, cfg.DatabaseURL)
+		st, err := store.OpenExisting(ctx, cfg.DatabaseURL) // not one it would make
 		if err != nil {
 			return err
 		}

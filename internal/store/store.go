@@ -71,8 +71,19 @@ func (s *Store) Newer() (database, known int64) {
 	return s.newer, s.known
 }
 
-// Open connects to url ("sqlite:PATH" or "postgres://…") and applies migrations.
-func Open(ctx context.Context, url string) (*Store, error) {
+// Open connects to url ("sqlite:PATH" or "postgres://…") and applies
+// migrations, making the database when there is none (a first start).
+func Open(ctx context.Context, url string) (*Store, error) { return open(ctx, url, false) }
+
+// OpenExisting is Open for a command that acts on the portal's database
+// (portal keys rotate): it refuses a database no portal has used — a
+// SQLite file that does not exist, a PostgreSQL database or schema
+// without the portal's tables — rather than make one, which would have
+// the command report success on a database no portal reads (a typo in
+// PORTAL_DATABASE_URL, or the command run where it is not set).
+func OpenExisting(ctx context.Context, url string) (*Store, error) { return open(ctx, url, true) }
+
+func open(ctx context.Context, url string, existing bool) (*Store, error) {
 	var (
 		db  *sql.DB
 		pg  *pgx.ConnConfig
@@ -82,7 +93,12 @@ func Open(ctx context.Context, url string) (*Store, error) {
 	switch {
 	case strings.HasPrefix(url, "sqlite:"):
 		d = SQLite
-		db, err = openSQLite(strings.TrimPrefix(url, "sqlite:"))
+		path := strings.TrimPrefix(url, "sqlite:")
+		if _, serr := os.Stat(path); existing && path != "" && serr != nil {
+			return nil, fmt.Errorf("store: no portal database at %s (%w): set PORTAL_DATABASE_URL to the database "+
+				"your portals use", path, serr)
+		}
+		db, err = openSQLite(path)
 	case strings.HasPrefix(url, "postgres://"), strings.HasPrefix(url, "postgresql://"):
 		d = Postgres
 		if pg, err = parsePostgres(url); err == nil {
@@ -100,6 +116,12 @@ func Open(ctx context.Context, url string) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("store: connect to %s: %w", redact(url), err)
 	}
+	if existing {
+		if err := portalIn(ctx, db, d, url); err != nil {
+			db.Close()
+			return nil, err
+		}
+	}
 	s := &Store{db: db, dialect: d, pg: pg}
 	s.Q = &Q{db: db, d: d, stmts: newStmts(db, d), writes: &writes{}}
 	if err := s.Migrate(ctx); err != nil {
@@ -107,6 +129,25 @@ func Open(ctx context.Context, url string) (*Store, error) {
 		return nil, err
 	}
 	return s, nil
+}
+
+// portalIn fails unless a portal has migrated the database db is open
+// on: it holds the migrations' version table (in the schema the
+// search_path names first, on PostgreSQL).
+func portalIn(ctx context.Context, db *sql.DB, d Dialect, url string) error {
+	q := `SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'goose_db_version'`
+	if d == Postgres {
+		q = `SELECT COUNT(*) FROM pg_tables WHERE tablename = 'goose_db_version' AND schemaname = current_schema()`
+	}
+	var n int
+	if err := db.QueryRowContext(ctx, q).Scan(&n); err != nil {
+		return fmt.Errorf("store: %s: %w", redact(url), err)
+	}
+	if n == 0 {
+		return fmt.Errorf("store: no portal has used the database at %s (it has none of the portal's tables): "+
+			"set PORTAL_DATABASE_URL to the database your portals use", redact(url))
+	}
+	return nil
 }
 
 // openSQLite opens the file in WAL mode with a busy timeout, and makes every
