@@ -216,7 +216,7 @@ func (p *Portal) wire(ctx context.Context, opt Options, ahead *token.PendingKey)
 	if err != nil {
 		return err
 	}
-	if base, err := url.Parse(cfg.BaseURL); err == nil {
+	if base, err := url.Parse(cfg.BaseURL); err == nil && !devOrigins(cfg) {
 		if far := policy.BeyondCookies(base.Hostname(), cfg.CookieDomain); len(far) > 0 {
 			// The first deployment's classic: portal and app on two hosts,
 			// PORTAL_COOKIE_DOMAIN unset; sign-in and the app then send the
@@ -809,6 +809,12 @@ func warnRisky(log *slog.Logger, cfg *config.Config) {
 	if cfg.Dev() {
 		return
 	}
+	if devOrigins(cfg) {
+		log.Warn("PORTAL_ALLOWED_REDIRECT_ORIGINS is left at its development default in production: sign-in sends "+
+			"people back only to apps on http://localhost, so a redirect_url to your apps is refused; set it to their "+
+			"origins (https://app.example.com, https://*.example.com)",
+			"setting", "PORTAL_ALLOWED_REDIRECT_ORIGINS", "value", strings.Join(cfg.AllowedRedirectOrigins, ","))
+	}
 	if cfg.WebhookAllowPrivate {
 		log.Warn("PORTAL_WEBHOOK_ALLOW_PRIVATE=true in production: webhook endpoints may be on loopback and private "+
 			"addresses, so whoever holds the secret key can make the portal send requests into your own network; "+
@@ -821,6 +827,13 @@ func warnRisky(log *slog.Logger, cfg *config.Config) {
 			"less (Clerk's is 60s)",
 			"setting", "PORTAL_SESSION_TOKEN_TTL", "value", ttl.String(), "warn_above", longTokenTTL.String())
 	}
+}
+
+// devOrigins reports that the apps sign-in may send people back to are
+// the development default's only, apps on this machine: in production, the
+// setting forgotten.
+func devOrigins(cfg *config.Config) bool {
+	return !cfg.Dev() && slices.Equal(cfg.AllowedRedirectOrigins, []string{"http://localhost:*"})
 }
 
 // warnContrast logs each pair of the theme's colours that the pages paint
