@@ -397,6 +397,7 @@ func TestShutdownLetsRequestsInFlightFinish(t *testing.T) {
 	for _, finish := range []bool{true, false} {
 		addr, settings := serveSettings(t)
 		settings["PORTAL_WRITE_TIMEOUT"], settings["PORTAL_READ_TIMEOUT"] = "2s", "30s"
+		settings["PORTAL_LOG_FORMAT"] = "json"
 		getenv, environ := envOf(settings)
 		ctx, cancel := context.WithCancel(context.Background())
 		done := make(chan error, 1)
@@ -446,7 +447,8 @@ func TestShutdownLetsRequestsInFlightFinish(t *testing.T) {
 				t.Errorf("a request cut off at the end of the grace period is not logged:\n%s", logs.String())
 			}
 		}
-		for _, want := range []string{"shutting down", "stopped"} {
+		// The grace period as a person writes it, not "grace":2000000000.
+		for _, want := range []string{"shutting down", `"grace":"2s"`, "stopped"} {
 			if !strings.Contains(logs.String(), want) {
 				t.Errorf("finish=%v: the log does not say %q:\n%s", finish, want, logs.String())
 			}

@@ -659,7 +659,7 @@ func (p *Portal) Serve(ctx context.Context) error {
 		// for a few seconds after the signal, until it sees /readyz fail or
 		// the endpoint removed: serve them, rather than refuse connections.
 		p.Log.Info("shutting down: /readyz answers 503; serving on for the shutdown delay (PORTAL_SHUTDOWN_DELAY) "+
-			"so load balancers stop sending requests here first", "delay", delay)
+			"so load balancers stop sending requests here first", "delay", delay.String())
 		wait := time.NewTimer(delay) // real time, as the balancer's
 		select {
 		case <-wait.C:
@@ -675,12 +675,12 @@ func (p *Portal) Serve(ctx context.Context) error {
 	// timeout, so waiting that long lets every request that can still be
 	// answered be answered.
 	grace := cmp.Or(cfg.WriteTimeout, 30*time.Second)
-	p.Log.Info("shutting down: no new connections; requests in flight may finish", "grace", grace)
+	p.Log.Info("shutting down: no new connections; requests in flight may finish", "grace", grace.String())
 	shut, done := context.WithTimeout(context.Background(), grace)
 	defer done()
 	if err := p.server.Shutdown(shut); errors.Is(err, context.DeadlineExceeded) {
 		p.Log.Warn("shutting down: requests still running after the grace period (PORTAL_WRITE_TIMEOUT) were cut off",
-			"grace", grace)
+			"grace", grace.String())
 		p.server.Close()
 	} else if err != nil {
 		return err
