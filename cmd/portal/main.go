@@ -82,6 +82,12 @@ func command(ctx context.Context, args []string, getenv func(string) string, env
 	// database check only its URL, so that they run where only it is set
 	// (a migration job in production has no SMTP server or secrets).
 	load, loadDB := loadWith(config.Load), loadWith(config.LoadDatabase)
+	// backup and keys take a word before their flags: --help in its place
+	// is a request for help too, not a missing FILE or subcommand.
+	if (cmd == "backup" || cmd == "keys") && len(args) > 0 && slices.Contains([]string{"-h", "-help", "--help"}, args[0]) {
+		fmt.Fprint(stdout, commands, config.Usage())
+		return nil
+	}
 	switch cmd {
 	case "serve":
 		cfg, err := load(args)

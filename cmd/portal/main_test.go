@@ -374,7 +374,8 @@ func TestMakeBuildStampsTheVersion(t *testing.T) {
 // "flag: help requested" with exit status 1.
 func TestHelpListsTheCommandsAndSucceeds(t *testing.T) {
 	getenv, environ := envOf(map[string]string{"PORTAL_DATABASE_URL": "sqlite:" + t.TempDir() + "/p.db"})
-	for _, args := range [][]string{{"help"}, {"--help"}, {"-h"}, {"serve", "-h"}, {"migrate", "--help"}, {"keys", "rotate", "-h"}} {
+	for _, args := range [][]string{{"help"}, {"--help"}, {"-h"}, {"serve", "-h"}, {"migrate", "--help"}, {"keys", "rotate", "-h"},
+		{"backup", "--help"}, {"keys", "--help"}, {"backup", "-h"}} {
 		var out bytes.Buffer
 		if err := run(context.Background(), args, getenv, environ, &out, io.Discard); err != nil {
 			t.Errorf("portal %s: %v, want success", strings.Join(args, " "), err)
