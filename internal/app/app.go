@@ -7,6 +7,7 @@ import (
 	"cmp"
 	"context"
 	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -209,6 +210,7 @@ func (p *Portal) wire(ctx context.Context, opt Options, ahead *token.PendingKey)
 		return err
 	}
 	p.SecretKey = secrets.apiKey
+	p.sameSecrets(ctx)
 	if p.Signer, err = token.NewSigner(ctx, st.Q, clock, cfg.SessionTokenTTL, token.WithPendingKey(ahead)); err != nil {
 		return fmt.Errorf("signing keys: %w", err)
 	}
@@ -600,6 +602,42 @@ func (p *Portal) secrets(ctx context.Context) (secrets, error) {
 	// signs in with the provider again.
 	return secrets{apiKey: apiKey, codeKey: derive("codes"), oauthKey: derive("oauth-pending"), totpKey: derive("totp-secret"),
 		cookieKeys: [][]byte{derive("client-cookie-hash"), derive("client-cookie-block")}}, nil
+}
+
+// sameSecrets warns when this portal's PORTAL_SECRET_KEY or
+// PORTAL_COOKIE_SECRET is not the one the portal started before it on
+// this database had: on several machines, one given another value than
+// the rest fails a share of the requests at random (the Backend API
+// answers 401 there, a __client cookie one machine sets opens on no
+// other, authenticator-app secrets sealed under one open under no other).
+// It compares fingerprints — a truncated SHA-256, which gives nothing of
+// the secret away — kept in instance_settings; a value left to be
+// generated is the database's own and always the same. A failure to
+// read or write them is no reason not to serve.
+func (p *Portal) sameSecrets(ctx context.Context) {
+	for _, s := range []struct{ name, value, harm string }{
+		{"PORTAL_SECRET_KEY", p.Config.SecretKey, "the Backend API refuses the apps' calls on the machines with the other key"},
+		{"PORTAL_COOKIE_SECRET", p.Config.CookieSecret, "a browser signed in on one machine is signed out on the others, " +
+			"and authenticator-app secrets and provider tokens saved by one cannot be read by the others"},
+	} {
+		if s.value == "" {
+			continue
+		}
+		sum := sha256.Sum256([]byte("portal secret fingerprint\x00" + s.name + "\x00" + s.value))
+		fp, key := hex.EncodeToString(sum[:8]), strings.ToLower(s.name)+"_fingerprint"
+		was, ok, err := p.Store.Q.Setting(ctx, key)
+		if err != nil || (ok && was == fp) {
+			continue
+		}
+		if ok {
+			p.Log.Warn(s.name+" is not the one the portal started before this one on this database had: give every "+
+				"machine the same, or "+s.harm+"; if you changed it on purpose, change it on every machine (this "+
+				"warning then stops once they all have the new one)", "setting", s.name)
+		}
+		if err := p.Store.Q.SetSetting(ctx, key, fp); err != nil {
+			p.Log.Debug("could not keep the fingerprint of "+s.name, "err", err)
+		}
+	}
 }
 
 // Listen binds the configured address (":0"-style addresses pick a port).
