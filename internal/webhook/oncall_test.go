@@ -202,8 +202,12 @@ func TestLogSaysWhyNoAnswerCame(t *testing.T) {
 		w := h.worker()
 		w.Log = slog.New(slog.NewJSONHandler(&log, nil))
 		w.Timeout = 200 * time.Millisecond // the silent endpoint never answers
-		h.emit("user.updated", "user_1", map[string]any{"id": "user_1"})
+		ev := h.emit("user.updated", "user_1", map[string]any{"id": "user_1"})
 		h.run(w)
+		if d := h.delivery(silent.ID, ev.ID); d.LastStatusCode != 0 || !strings.Contains(d.LastError, "no answer within 200ms") {
+			t.Errorf("the silent endpoint's delivery: last status %d, last error %q; want the timeout named",
+				d.LastStatusCode, d.LastError)
+		}
 
 		want := map[string]string{refused.ID: "connection refused", silent.ID: "no answer within 200ms",
 			tls.ID: "certificate"}

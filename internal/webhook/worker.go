@@ -340,7 +340,10 @@ func (w *Worker) send(ctx context.Context, url string, h http.Header, body []byt
 			r.cause = ue.Err.Error()
 		}
 		if errors.Is(err, context.DeadlineExceeded) && rctx.Err() != nil && ctx.Err() == nil {
-			r.cause = fmt.Sprintf("no answer within %s (the attempt timeout): %s", timeout, r.cause)
+			// The delivery's last_error, as the log, says what the
+			// deadline was.
+			in := fmt.Sprintf("no answer within %s (the attempt timeout): ", timeout)
+			r.err, r.cause = in+r.err, in+r.cause
 		}
 		return r
 	}
