@@ -232,7 +232,7 @@ func serve(ctx context.Context, cfg *config.Config, getenv func(string) string, 
 	// an idle portal stays small. Listening already, so /readyz answers.
 	go debug.FreeOSMemory()
 	p.Log.Info("portal is ready", append([]any{"open", cfg.BaseURL + "/sign-in", "listen", l.Addr().String(),
-		"env", cfg.Env, "database", p.Store.Dialect()}, currentVersion().attrs()...)...)
+		"env", cfg.Env, "database", p.Store.Dialect(), "database_at", p.Store.Where()}, currentVersion().attrs()...)...)
 	if pk := cfg.PublishableKey(); pk != "" {
 		p.Log.Info("publishable key for Clerk's SDKs in relying apps", "publishable_key", pk)
 	}

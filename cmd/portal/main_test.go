@@ -244,6 +244,9 @@ func TestServeSaysWhatTheDevelopmentSettingsLeadTo(t *testing.T) {
 	port := addr[strings.LastIndex(addr, ":")+1:]
 	delete(settings, "PORTAL_BASE_URL") // left at its default, on port 4000: what this test is about
 	settings["PORTAL_SMTP_URL"] = "smtp://127.0.0.1:1"
+	dir := t.TempDir()
+	t.Chdir(dir)
+	settings["PORTAL_DATABASE_URL"] = "sqlite:data/p.db"
 	logs := serveUntilEnd(t, addr, settings)
 	if want := "set PORTAL_BASE_URL=http://localhost:" + port; !strings.Contains(logs.String(), want) {
 		t.Errorf("start-up log does not say %q:\n%s", want, logs.String())
@@ -253,6 +256,11 @@ func TestServeSaysWhatTheDevelopmentSettingsLeadTo(t *testing.T) {
 	}
 	if !strings.Contains(logs.String(), "sk_test_") {
 		t.Errorf("start-up log no longer prints the generated secret key:\n%s", logs.String())
+	}
+	// Which database, the file by its whole path: a relative
+	// PORTAL_DATABASE_URL is found from the working directory.
+	if want := "database_at=sqlite:" + filepath.Join(dir, "data", "p.db"); !strings.Contains(logs.String(), want) {
+		t.Errorf("start-up log does not say %q:\n%s", want, logs.String())
 	}
 	if !strings.Contains(logs.String(), "version=") || !strings.Contains(logs.String(), "go="+runtime.Version()) {
 		t.Errorf("start-up log does not say which portal and Go version this is:\n%s", logs.String())

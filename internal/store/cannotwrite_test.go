@@ -122,3 +122,24 @@ func TestReadyAgainOncePostgresTakesWrites(t *testing.T) {
 		t.Errorf("writable again: a write: %v", err)
 	}
 }
+
+// The start-up log names the database a machine is on (store.Where):
+// PostgreSQL by host, port, database and schema, never the user name or a
+// password, which the URL may carry.
+func TestWhereNamesTheDatabaseWithoutCredentials(t *testing.T) {
+	base := pgtest.URL(t)
+	u, err := url.Parse(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u.User = url.UserPassword("postgres", "s3cret")
+	st, err := store.Open(t.Context(), u.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	want := "postgres://" + u.Host + u.Path + " search_path=" + u.Query().Get("search_path")
+	if got := st.Where(); got != want || strings.Contains(got, "s3cret") {
+		t.Errorf("Where() = %q, want %q", got, want)
+	}
+}

@@ -48,6 +48,8 @@ type Store struct {
 	// pg is the PostgreSQL connection configuration the URL gave, for
 	// the migrations' own pool (Migrate); nil on SQLite.
 	pg *pgx.ConnConfig
+	// path is the SQLite file's absolute path (Where); "" on PostgreSQL.
+	path string
 	// applied names the migrations Open applied (Applied).
 	applied []string
 	// newer is the database's highest migration when a newer Portal
@@ -123,6 +125,9 @@ func open(ctx context.Context, url string, existing bool) (*Store, error) {
 		}
 	}
 	s := &Store{db: db, dialect: d, pg: pg}
+	if d == SQLite {
+		s.path, _ = filepath.Abs(strings.TrimPrefix(url, "sqlite:"))
+	}
 	s.Q = &Q{db: db, d: d, stmts: newStmts(db, d), writes: &writes{}}
 	if err := s.Migrate(ctx); err != nil {
 		db.Close()
@@ -192,6 +197,22 @@ func openSQLite(path string) (*sql.DB, error) {
 
 // Dialect reports the engine in use.
 func (s *Store) Dialect() Dialect { return s.dialect }
+
+// Where names the database for the start-up log, so an operator sees which
+// one a machine is on: a SQLite file by its absolute path (a relative
+// PORTAL_DATABASE_URL is read from the working directory, which under a
+// service manager is seldom the one meant), PostgreSQL by host, port,
+// database and search_path. Never the user name or a password.
+func (s *Store) Where() string {
+	if s.pg == nil {
+		return "sqlite:" + s.path
+	}
+	w := fmt.Sprintf("postgres://%s:%d/%s", s.pg.Host, s.pg.Port, s.pg.Database)
+	if sp := s.pg.RuntimeParams["search_path"]; sp != "" {
+		w += " search_path=" + sp
+	}
+	return w
+}
 
 // DB exposes the pool for health checks.
 func (s *Store) DB() *sql.DB { return s.db }
