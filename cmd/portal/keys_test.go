@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -102,7 +103,8 @@ func TestRotateKeysRefusesADatabaseNoPortalUses(t *testing.T) {
 	ctx := context.Background()
 	missing := t.TempDir() + "/typo/portal.db"
 	empty := pgtest.URL(t) // a schema without the portal's tables
-	for _, url := range []string{"sqlite:" + missing, empty} {
+	typo := regexp.MustCompile(`search_path=[a-z0-9_]+`).ReplaceAllString(empty, "search_path=portal_typo")
+	for _, url := range []string{"sqlite:" + missing, empty, typo} {
 		getenv, environ := envOf(map[string]string{"PORTAL_DATABASE_URL": url})
 		var out bytes.Buffer
 		err := run(ctx, []string{"keys", "rotate"}, getenv, environ, &out, io.Discard)

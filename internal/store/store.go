@@ -148,6 +148,13 @@ func portalIn(ctx context.Context, db *sql.DB, d Dialect, url string) error {
 	if err := db.QueryRowContext(ctx, q).Scan(&n); err != nil {
 		return fmt.Errorf("store: %s: %w", redact(url), err)
 	}
+	if n == 0 && d == Postgres {
+		var schema sql.NullString
+		if err := db.QueryRowContext(ctx, `SELECT current_schema()`).Scan(&schema); err == nil && !schema.Valid {
+			return fmt.Errorf("store: the search_path of %s names no schema that exists: set PORTAL_DATABASE_URL "+
+				"to the database and schema your portals use", redact(url))
+		}
+	}
 	if n == 0 {
 		return fmt.Errorf("store: no portal has used the database at %s (it has none of the portal's tables): "+
 			"set PORTAL_DATABASE_URL to the database your portals use", redact(url))
