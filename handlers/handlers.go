@@ -75,7 +75,9 @@ type Deps struct {
 	Users       Users
 	Outbox      Outbox // nil unless the dev outbox is in use
 	Limiter     *ratelimit.Limiter
-	Ready       func(ctx context.Context) error
+	// Ready reports whether the database answers and takes writes
+	// (store.Ready): /readyz answers 503 with its error when not.
+	Ready func(ctx context.Context) error
 	// ShuttingDown reports that the portal was told to stop and is only
 	// serving out its shutdown delay: /readyz then answers 503, so load
 	// balancers send no more requests here. nil = never.

@@ -72,7 +72,8 @@ func etagMatches(header, etag string) bool {
 // GET /healthz: the process is up.
 func (a *app) healthz(c echo.Context) error { return c.String(http.StatusOK, "ok") }
 
-// GET /readyz: the database answers, and the portal is not shutting down.
+// GET /readyz: the database answers and takes writes (Deps.Ready), and the
+// portal is not shutting down.
 // While it serves out its shutdown delay it answers 503 "shutting down"
 // (logged at info: the operator asked for it), so that a load balancer or
 // Kubernetes takes it out of rotation before it stops taking connections.

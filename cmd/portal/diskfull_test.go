@@ -114,6 +114,24 @@ func TestFullDiskIsAnOutageThePortalRecoversFrom(t *testing.T) {
 	if refused.Header.Get("Retry-After") == "" {
 		t.Error("the Backend API's 503 has no Retry-After")
 	}
+	// The load balancer learns it too, from a warning that says why.
+	status, body := getText(t, base+"/readyz")
+	time.Sleep(100 * time.Millisecond) // the request's line is written after its answer
+	if status != http.StatusServiceUnavailable || body != "not ready" {
+		t.Errorf("/readyz on a full disk: %d %q, want 503 not ready", status, body)
+	}
+	var warned bool
+	for _, line := range strings.Split(log.String(), "\n") {
+		var m map[string]any
+		if json.Unmarshal([]byte(line), &m) != nil || m["path"] != "/readyz" || m["status"] != float64(503) {
+			continue
+		}
+		cause, _ := m["err"].(string)
+		warned = m["level"] == "WARN" && strings.Contains(cause, "disk is full") && strings.Contains(cause, "free space")
+	}
+	if !warned {
+		t.Errorf("/readyz's 503 is not a warning saying the disk is full and what to do:\n%s", log.String())
+	}
 
 	// A person's page: the sign-in's first step writes a flow.
 	jar, _ := cookiejar.New(nil)
@@ -159,6 +177,10 @@ func TestFullDiskIsAnOutageThePortalRecoversFrom(t *testing.T) {
 	if err := cmd.Process.Signal(syscall.SIGUSR1); err != nil {
 		t.Fatal(err)
 	}
+	eventually(t, "/readyz ready after the space was freed", func() bool {
+		status, _ := getText(t, base+"/readyz")
+		return status == http.StatusOK
+	})
 	eventually(t, "a write after the space was freed", func() bool {
 		n++
 		return createUser(n).StatusCode == http.StatusOK
@@ -171,6 +193,18 @@ func TestFullDiskIsAnOutageThePortalRecoversFrom(t *testing.T) {
 	if res.StatusCode != http.StatusSeeOther {
 		t.Errorf("signing in after the space was freed: %d, want 303 to the password step", res.StatusCode)
 	}
+}
+
+// getText answers a GET of url with its status and body.
+func getText(t *testing.T, url string) (int, string) {
+	t.Helper()
+	res, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	return res.StatusCode, string(b)
 }
 
 func eventually(t *testing.T, what string, ok func() bool) {

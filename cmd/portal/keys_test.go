@@ -3,13 +3,18 @@ package main
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"io"
+	"os"
+	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
 	"github.com/jonboulle/clockwork"
 
 	"github.com/portalhq/portal/internal/store"
+	"github.com/portalhq/portal/internal/testutil/pgtest"
 	"github.com/portalhq/portal/internal/webhook"
 )
 
@@ -86,5 +91,40 @@ func TestDatabaseCommandsNeedOnlyTheDatabaseURL(t *testing.T) {
 	if err := run(ctx, []string{"migrate"}, getenv, environ, io.Discard, io.Discard); err == nil ||
 		!strings.Contains(err.Error(), "PORTAL_DATABASE_URL") {
 		t.Errorf("portal migrate with a mysql:// URL: %v, want it refused", err)
+	}
+}
+
+// portal keys rotate pointed at a database no portal uses — PORTAL_DATABASE_URL
+// mistyped, or not set in the operator's shell, so ./data/portal.db — is
+// refused, naming the setting, and makes nothing. Before, it made a new
+// database there, put a key in it and said the new key was published "on
+// every machine", while the portals went on signing with their own.
+func TestRotateKeysRefusesADatabaseNoPortalUses(t *testing.T) {
+	ctx := context.Background()
+	missing := t.TempDir() + "/typo/portal.db"
+	empty := pgtest.URL(t) // a schema without the portal's tables
+	typo := regexp.MustCompile(`search_path=[a-z0-9_]+`).ReplaceAllString(empty, "search_path=portal_typo")
+	for _, url := range []string{"sqlite:" + missing, empty, typo} {
+		getenv, environ := envOf(map[string]string{"PORTAL_DATABASE_URL": url})
+		var out bytes.Buffer
+		err := run(ctx, []string{"keys", "rotate"}, getenv, environ, &out, io.Discard)
+		if err == nil || !strings.Contains(err.Error(), "PORTAL_DATABASE_URL") {
+			t.Errorf("keys rotate on %s: %v (%q), want it refused naming PORTAL_DATABASE_URL", url, err, out.String())
+		}
+	}
+	if _, err := os.Stat(filepath.Dir(missing)); !os.IsNotExist(err) {
+		t.Errorf("keys rotate made %s: %v", filepath.Dir(missing), err)
+	}
+	db, err := sql.Open("pgx", empty)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var tables int
+	if err := db.QueryRowContext(ctx, `SELECT COUNT(*) FROM pg_tables WHERE schemaname = current_schema()`).Scan(&tables); err != nil {
+		t.Fatal(err)
+	}
+	if tables != 0 {
+		t.Errorf("keys rotate made %d tables in the empty schema", tables)
 	}
 }

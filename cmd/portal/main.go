@@ -54,6 +54,34 @@ Commands:
 
 `
 
+// databaseHelp is the --help of each command that uses only the database:
+// the whole settings table would have a person think it needs them all.
+var databaseHelp = map[string]string{
+	"migrate": `usage: portal migrate [--database-url URL] [--config PATH]
+
+Applies the migrations the database lacks, names them (or says it is up to date) and exits.
+portal serve applies them too as it starts; run this ahead of a deploy.
+`,
+	"backup": `usage: portal backup FILE [--database-url URL] [--config PATH]
+
+Writes a consistent copy of the SQLite database to FILE, a new file readable by its owner only,
+while portals run. PostgreSQL: use pg_dump (README, "Operating it").
+`,
+	"keys": `usage: portal keys rotate [--now] [--database-url URL] [--config PATH]
+
+Publishes a new signing key, which every machine starts signing with 10 minutes later
+(--now: at once, for a key thought compromised); the previous key stays published until the
+tokens it signed have expired.
+`,
+}
+
+// databaseSettings ends databaseHelp.
+const databaseSettings = `
+It uses only PORTAL_DATABASE_URL (--database-url, or database_url in the --config file), and
+nothing else is needed, in production too. Other settings are read as portal serve reads them,
+so a value that does not parse is still refused; see portal help for them all.
+`
+
 // run is main without the process: tests call it in-process. Asking for
 // help (portal help, --help, -h after any command) prints it and succeeds.
 func run(ctx context.Context, args []string, getenv func(string) string, environ []string, stdout, stderr io.Writer) error {
@@ -69,11 +97,18 @@ func command(ctx context.Context, args []string, getenv func(string) string, env
 	if len(args) > 0 && len(args[0]) > 0 && args[0][0] != '-' {
 		cmd, args = args[0], args[1:]
 	}
+	help := func() {
+		if h, ok := databaseHelp[cmd]; ok {
+			fmt.Fprint(stdout, h, databaseSettings)
+			return
+		}
+		fmt.Fprint(stdout, commands, config.Usage())
+	}
 	loadWith := func(load func([]string, func(string) string, []string) (*config.Config, error)) func([]string) (*config.Config, error) {
 		return func(args []string) (*config.Config, error) {
 			c, err := load(args, getenv, environ)
 			if errors.Is(err, flag.ErrHelp) {
-				fmt.Fprint(stdout, commands, config.Usage())
+				help()
 			}
 			return c, err
 		}
@@ -82,6 +117,12 @@ func command(ctx context.Context, args []string, getenv func(string) string, env
 	// database check only its URL, so that they run where only it is set
 	// (a migration job in production has no SMTP server or secrets).
 	load, loadDB := loadWith(config.Load), loadWith(config.LoadDatabase)
+	// backup and keys take a word before their flags: --help in its place
+	// is a request for help too, not a missing FILE or subcommand.
+	if (cmd == "backup" || cmd == "keys") && len(args) > 0 && slices.Contains([]string{"-h", "-help", "--help"}, args[0]) {
+		help()
+		return nil
+	}
 	switch cmd {
 	case "serve":
 		cfg, err := load(args)
@@ -135,7 +176,7 @@ func command(ctx context.Context, args []string, getenv func(string) string, env
 		// Only the keys: building the whole portal would also bring the
 		// deployment in line with this command's configuration (the
 		// PORTAL_WEBHOOK_URL endpoint), which need not be the serving one.
-		st, err := store.Open(ctx, cfg.DatabaseURL)
+		st, err := store.OpenExisting(ctx, cfg.DatabaseURL) // not one it would make
 		if err != nil {
 			return err
 		}
@@ -191,7 +232,7 @@ func serve(ctx context.Context, cfg *config.Config, getenv func(string) string, 
 	// an idle portal stays small. Listening already, so /readyz answers.
 	go debug.FreeOSMemory()
 	p.Log.Info("portal is ready", append([]any{"open", cfg.BaseURL + "/sign-in", "listen", l.Addr().String(),
-		"env", cfg.Env, "database", p.Store.Dialect()}, currentVersion().attrs()...)...)
+		"env", cfg.Env, "database", p.Store.Dialect(), "database_at", p.Store.Where()}, currentVersion().attrs()...)...)
 	if pk := cfg.PublishableKey(); pk != "" {
 		p.Log.Info("publishable key for Clerk's SDKs in relying apps", "publishable_key", pk)
 	}

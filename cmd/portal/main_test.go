@@ -244,6 +244,9 @@ func TestServeSaysWhatTheDevelopmentSettingsLeadTo(t *testing.T) {
 	port := addr[strings.LastIndex(addr, ":")+1:]
 	delete(settings, "PORTAL_BASE_URL") // left at its default, on port 4000: what this test is about
 	settings["PORTAL_SMTP_URL"] = "smtp://127.0.0.1:1"
+	dir := t.TempDir()
+	t.Chdir(dir)
+	settings["PORTAL_DATABASE_URL"] = "sqlite:data/p.db"
 	logs := serveUntilEnd(t, addr, settings)
 	if want := "set PORTAL_BASE_URL=http://localhost:" + port; !strings.Contains(logs.String(), want) {
 		t.Errorf("start-up log does not say %q:\n%s", want, logs.String())
@@ -253,6 +256,11 @@ func TestServeSaysWhatTheDevelopmentSettingsLeadTo(t *testing.T) {
 	}
 	if !strings.Contains(logs.String(), "sk_test_") {
 		t.Errorf("start-up log no longer prints the generated secret key:\n%s", logs.String())
+	}
+	// Which database, the file by its whole path: a relative
+	// PORTAL_DATABASE_URL is found from the working directory.
+	if want := "database_at=sqlite:" + filepath.Join(dir, "data", "p.db"); !strings.Contains(logs.String(), want) {
+		t.Errorf("start-up log does not say %q:\n%s", want, logs.String())
 	}
 	if !strings.Contains(logs.String(), "version=") || !strings.Contains(logs.String(), "go="+runtime.Version()) {
 		t.Errorf("start-up log does not say which portal and Go version this is:\n%s", logs.String())
@@ -374,7 +382,7 @@ func TestMakeBuildStampsTheVersion(t *testing.T) {
 // "flag: help requested" with exit status 1.
 func TestHelpListsTheCommandsAndSucceeds(t *testing.T) {
 	getenv, environ := envOf(map[string]string{"PORTAL_DATABASE_URL": "sqlite:" + t.TempDir() + "/p.db"})
-	for _, args := range [][]string{{"help"}, {"--help"}, {"-h"}, {"serve", "-h"}, {"migrate", "--help"}, {"keys", "rotate", "-h"}} {
+	for _, args := range [][]string{{"help"}, {"--help"}, {"-h"}, {"serve", "-h"}} {
 		var out bytes.Buffer
 		if err := run(context.Background(), args, getenv, environ, &out, io.Discard); err != nil {
 			t.Errorf("portal %s: %v, want success", strings.Join(args, " "), err)
@@ -383,6 +391,34 @@ func TestHelpListsTheCommandsAndSucceeds(t *testing.T) {
 			if !strings.Contains(out.String(), want) {
 				t.Errorf("portal %s does not mention %q:\n%s", strings.Join(args, " "), want, out.String())
 			}
+		}
+	}
+}
+
+// A command that uses only the database says so in its help, with its own
+// usage, instead of the hundred settings of portal serve, which had an
+// operator writing a migration job think it needed them all; its help
+// succeeds however it is asked for (portal backup --help and portal keys
+// --help answered "usage: …" with exit status 1).
+func TestDatabaseCommandsHelpNamesOnlyTheDatabaseURL(t *testing.T) {
+	getenv, environ := envOf(map[string]string{"PORTAL_DATABASE_URL": "sqlite:" + t.TempDir() + "/p.db"})
+	for _, c := range []struct {
+		args  []string
+		usage string
+	}{
+		{[]string{"migrate", "--help"}, "usage: portal migrate "},
+		{[]string{"backup", "--help"}, "usage: portal backup FILE "},
+		{[]string{"backup", "-h"}, "usage: portal backup FILE "},
+		{[]string{"keys", "--help"}, "usage: portal keys rotate [--now] "},
+		{[]string{"keys", "rotate", "-h"}, "usage: portal keys rotate [--now] "},
+	} {
+		var out bytes.Buffer
+		if err := run(context.Background(), c.args, getenv, environ, &out, io.Discard); err != nil {
+			t.Errorf("portal %s: %v, want success", strings.Join(c.args, " "), err)
+		}
+		if got := out.String(); !strings.HasPrefix(got, c.usage) || !strings.Contains(got, "uses only PORTAL_DATABASE_URL") ||
+			strings.Contains(got, "PORTAL_SMTP_URL") {
+			t.Errorf("portal %s printed:\n%s\nwant its usage and that it uses only PORTAL_DATABASE_URL", strings.Join(c.args, " "), got)
 		}
 	}
 }
@@ -397,6 +433,7 @@ func TestShutdownLetsRequestsInFlightFinish(t *testing.T) {
 	for _, finish := range []bool{true, false} {
 		addr, settings := serveSettings(t)
 		settings["PORTAL_WRITE_TIMEOUT"], settings["PORTAL_READ_TIMEOUT"] = "2s", "30s"
+		settings["PORTAL_LOG_FORMAT"] = "json"
 		getenv, environ := envOf(settings)
 		ctx, cancel := context.WithCancel(context.Background())
 		done := make(chan error, 1)
@@ -446,7 +483,8 @@ func TestShutdownLetsRequestsInFlightFinish(t *testing.T) {
 				t.Errorf("a request cut off at the end of the grace period is not logged:\n%s", logs.String())
 			}
 		}
-		for _, want := range []string{"shutting down", "stopped"} {
+		// The grace period as a person writes it, not "grace":2000000000.
+		for _, want := range []string{"shutting down", `"grace":"2s"`, "stopped"} {
 			if !strings.Contains(logs.String(), want) {
 				t.Errorf("finish=%v: the log does not say %q:\n%s", finish, want, logs.String())
 			}

@@ -7,6 +7,7 @@ import (
 	"cmp"
 	"context"
 	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -209,6 +210,7 @@ func (p *Portal) wire(ctx context.Context, opt Options, ahead *token.PendingKey)
 		return err
 	}
 	p.SecretKey = secrets.apiKey
+	p.sameSecrets(ctx)
 	if p.Signer, err = token.NewSigner(ctx, st.Q, clock, cfg.SessionTokenTTL, token.WithPendingKey(ahead)); err != nil {
 		return fmt.Errorf("signing keys: %w", err)
 	}
@@ -216,7 +218,7 @@ func (p *Portal) wire(ctx context.Context, opt Options, ahead *token.PendingKey)
 	if err != nil {
 		return err
 	}
-	if base, err := url.Parse(cfg.BaseURL); err == nil {
+	if base, err := url.Parse(cfg.BaseURL); err == nil && !devOrigins(cfg) {
 		if far := policy.BeyondCookies(base.Hostname(), cfg.CookieDomain); len(far) > 0 {
 			// The first deployment's classic: portal and app on two hosts,
 			// PORTAL_COOKIE_DOMAIN unset; sign-in and the app then send the
@@ -523,7 +525,7 @@ func (p *Portal) wire(ctx context.Context, opt Options, ahead *token.PendingKey)
 	p.Handler, err = handlers.New(handlers.Deps{Config: cfg, Log: p.Log, Clock: clock, SignIn: in, SignUp: up, Codes: codes,
 		Providers: providers, Sealer: sealer, Social: soc, OAuthTokens: providerTokens,
 		Sessions: sessions, Signer: p.Signer, Redirects: policy, Users: st.Q, Outbox: outbox, Limiter: p.Limiter,
-		Ready: st.Ping, ShuttingDown: p.shuttingDown.Load, CookieKeys: secrets.cookieKeys, PasswordMin: minLen,
+		Ready: st.Ready, ShuttingDown: p.shuttingDown.Load, CookieKeys: secrets.cookieKeys, PasswordMin: minLen,
 		SecretKey: p.SecretKey, AdminRepo: st.Q, Webhooks: p.Webhooks,
 		Templates: templates,
 		AdminUsers: &admin.Users{Clock: clock, Repo: st.Q, InTx: store.Tx[admin.Repo](st), Sessions: sessions, UserAbilities: can,
@@ -602,6 +604,42 @@ func (p *Portal) secrets(ctx context.Context) (secrets, error) {
 		cookieKeys: [][]byte{derive("client-cookie-hash"), derive("client-cookie-block")}}, nil
 }
 
+// sameSecrets warns when this portal's PORTAL_SECRET_KEY or
+// PORTAL_COOKIE_SECRET is not the one the portal started before it on
+// this database had: on several machines, one given another value than
+// the rest fails a share of the requests at random (the Backend API
+// answers 401 there, a __client cookie one machine sets opens on no
+// other, authenticator-app secrets sealed under one open under no other).
+// It compares fingerprints — a truncated SHA-256, which gives nothing of
+// the secret away — kept in instance_settings; a value left to be
+// generated is the database's own and always the same. A failure to
+// read or write them is no reason not to serve.
+func (p *Portal) sameSecrets(ctx context.Context) {
+	for _, s := range []struct{ name, value, harm string }{
+		{"PORTAL_SECRET_KEY", p.Config.SecretKey, "the Backend API refuses the apps' calls on the machines with the other key"},
+		{"PORTAL_COOKIE_SECRET", p.Config.CookieSecret, "a browser signed in on one machine is signed out on the others, " +
+			"and authenticator-app secrets and provider tokens saved by one cannot be read by the others"},
+	} {
+		if s.value == "" {
+			continue
+		}
+		sum := sha256.Sum256([]byte("portal secret fingerprint\x00" + s.name + "\x00" + s.value))
+		fp, key := hex.EncodeToString(sum[:8]), strings.ToLower(s.name)+"_fingerprint"
+		was, ok, err := p.Store.Q.Setting(ctx, key)
+		if err != nil || (ok && was == fp) {
+			continue
+		}
+		if ok {
+			p.Log.Warn(s.name+" is not the one the portal started before this one on this database had: give every "+
+				"machine the same, or "+s.harm+"; if you changed it on purpose, change it on every machine (this "+
+				"warning then stops once they all have the new one)", "setting", s.name)
+		}
+		if err := p.Store.Q.SetSetting(ctx, key, fp); err != nil {
+			p.Log.Debug("could not keep the fingerprint of "+s.name, "err", err)
+		}
+	}
+}
+
 // Listen binds the configured address (":0"-style addresses pick a port).
 func (p *Portal) Listen() (net.Listener, error) {
 	l, err := net.Listen("tcp", p.Config.Addr)
@@ -659,7 +697,7 @@ func (p *Portal) Serve(ctx context.Context) error {
 		// for a few seconds after the signal, until it sees /readyz fail or
 		// the endpoint removed: serve them, rather than refuse connections.
 		p.Log.Info("shutting down: /readyz answers 503; serving on for the shutdown delay (PORTAL_SHUTDOWN_DELAY) "+
-			"so load balancers stop sending requests here first", "delay", delay)
+			"so load balancers stop sending requests here first", "delay", delay.String())
 		wait := time.NewTimer(delay) // real time, as the balancer's
 		select {
 		case <-wait.C:
@@ -675,12 +713,12 @@ func (p *Portal) Serve(ctx context.Context) error {
 	// timeout, so waiting that long lets every request that can still be
 	// answered be answered.
 	grace := cmp.Or(cfg.WriteTimeout, 30*time.Second)
-	p.Log.Info("shutting down: no new connections; requests in flight may finish", "grace", grace)
+	p.Log.Info("shutting down: no new connections; requests in flight may finish", "grace", grace.String())
 	shut, done := context.WithTimeout(context.Background(), grace)
 	defer done()
 	if err := p.server.Shutdown(shut); errors.Is(err, context.DeadlineExceeded) {
 		p.Log.Warn("shutting down: requests still running after the grace period (PORTAL_WRITE_TIMEOUT) were cut off",
-			"grace", grace)
+			"grace", grace.String())
 		p.server.Close()
 	} else if err != nil {
 		return err
@@ -809,6 +847,12 @@ func warnRisky(log *slog.Logger, cfg *config.Config) {
 	if cfg.Dev() {
 		return
 	}
+	if devOrigins(cfg) {
+		log.Warn("PORTAL_ALLOWED_REDIRECT_ORIGINS is left at its development default in production: sign-in sends "+
+			"people back only to apps on http://localhost, so a redirect_url to your apps is refused; set it to their "+
+			"origins (https://app.example.com, https://*.example.com)",
+			"setting", "PORTAL_ALLOWED_REDIRECT_ORIGINS", "value", strings.Join(cfg.AllowedRedirectOrigins, ","))
+	}
 	if cfg.WebhookAllowPrivate {
 		log.Warn("PORTAL_WEBHOOK_ALLOW_PRIVATE=true in production: webhook endpoints may be on loopback and private "+
 			"addresses, so whoever holds the secret key can make the portal send requests into your own network; "+
@@ -821,6 +865,13 @@ func warnRisky(log *slog.Logger, cfg *config.Config) {
 			"less (Clerk's is 60s)",
 			"setting", "PORTAL_SESSION_TOKEN_TTL", "value", ttl.String(), "warn_above", longTokenTTL.String())
 	}
+}
+
+// devOrigins reports that the apps sign-in may send people back to are
+// the development default's only, apps on this machine: in production, the
+// setting forgotten.
+func devOrigins(cfg *config.Config) bool {
+	return !cfg.Dev() && slices.Equal(cfg.AllowedRedirectOrigins, []string{"http://localhost:*"})
 }
 
 // warnContrast logs each pair of the theme's colours that the pages paint

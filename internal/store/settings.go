@@ -29,3 +29,10 @@ func (q *Q) SettingOrInit(ctx context.Context, key string, generate func() strin
 	v, _, err := q.Setting(ctx, key)
 	return v, err
 }
+
+// SetSetting stores value as key's, replacing what was there.
+func (q *Q) SetSetting(ctx context.Context, key, value string) error {
+	_, err := q.exec(ctx, `INSERT INTO instance_settings (key, value) VALUES (?, ?)
+		ON CONFLICT (key) DO UPDATE SET value = excluded.value`, key, value)
+	return err
+}

@@ -26,6 +26,18 @@ func testSettings(t *testing.T, open func(t *testing.T) *store.Store) {
 		}
 	})
 
+	t.Run("SetSetting stores and replaces", func(t *testing.T) {
+		s, ctx := open(t), t.Context()
+		for _, v := range []string{"one", "two"} {
+			if err := s.Q.SetSetting(ctx, "fingerprint", v); err != nil {
+				t.Fatal(err)
+			}
+			if got, ok, err := s.Q.Setting(ctx, "fingerprint"); got != v || !ok || err != nil {
+				t.Errorf("after SetSetting(%q): Setting = %q, %v, %v", v, got, ok, err)
+			}
+		}
+	})
+
 	// Portals starting together must agree on generated secrets, or each
 	// would reject the cookies the others sign.
 	t.Run("concurrent SettingOrInit: every caller gets the same value", func(t *testing.T) {

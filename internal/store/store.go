@@ -48,6 +48,8 @@ type Store struct {
 	// pg is the PostgreSQL connection configuration the URL gave, for
 	// the migrations' own pool (Migrate); nil on SQLite.
 	pg *pgx.ConnConfig
+	// path is the SQLite file's absolute path (Where); "" on PostgreSQL.
+	path string
 	// applied names the migrations Open applied (Applied).
 	applied []string
 	// newer is the database's highest migration when a newer Portal
@@ -71,8 +73,19 @@ func (s *Store) Newer() (database, known int64) {
 	return s.newer, s.known
 }
 
-// Open connects to url ("sqlite:PATH" or "postgres://…") and applies migrations.
-func Open(ctx context.Context, url string) (*Store, error) {
+// Open connects to url ("sqlite:PATH" or "postgres://…") and applies
+// migrations, making the database when there is none (a first start).
+func Open(ctx context.Context, url string) (*Store, error) { return open(ctx, url, false) }
+
+// OpenExisting is Open for a command that acts on the portal's database
+// (portal keys rotate): it refuses a database no portal has used — a
+// SQLite file that does not exist, a PostgreSQL database or schema
+// without the portal's tables — rather than make one, which would have
+// the command report success on a database no portal reads (a typo in
+// PORTAL_DATABASE_URL, or the command run where it is not set).
+func OpenExisting(ctx context.Context, url string) (*Store, error) { return open(ctx, url, true) }
+
+func open(ctx context.Context, url string, existing bool) (*Store, error) {
 	var (
 		db  *sql.DB
 		pg  *pgx.ConnConfig
@@ -82,7 +95,12 @@ func Open(ctx context.Context, url string) (*Store, error) {
 	switch {
 	case strings.HasPrefix(url, "sqlite:"):
 		d = SQLite
-		db, err = openSQLite(strings.TrimPrefix(url, "sqlite:"))
+		path := strings.TrimPrefix(url, "sqlite:")
+		if _, serr := os.Stat(path); existing && path != "" && serr != nil {
+			return nil, fmt.Errorf("store: no portal database at %s (%w): set PORTAL_DATABASE_URL to the database "+
+				"your portals use", path, serr)
+		}
+		db, err = openSQLite(path)
 	case strings.HasPrefix(url, "postgres://"), strings.HasPrefix(url, "postgresql://"):
 		d = Postgres
 		if pg, err = parsePostgres(url); err == nil {
@@ -100,13 +118,48 @@ func Open(ctx context.Context, url string) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("store: connect to %s: %w", redact(url), err)
 	}
+	if existing {
+		if err := portalIn(ctx, db, d, url); err != nil {
+			db.Close()
+			return nil, err
+		}
+	}
 	s := &Store{db: db, dialect: d, pg: pg}
-	s.Q = &Q{db: db, d: d, stmts: newStmts(db, d)}
+	if d == SQLite {
+		s.path, _ = filepath.Abs(strings.TrimPrefix(url, "sqlite:"))
+	}
+	s.Q = &Q{db: db, d: d, stmts: newStmts(db, d), writes: &writes{}}
 	if err := s.Migrate(ctx); err != nil {
 		db.Close()
 		return nil, err
 	}
 	return s, nil
+}
+
+// portalIn fails unless a portal has migrated the database db is open
+// on: it holds the migrations' version table (in the schema the
+// search_path names first, on PostgreSQL).
+func portalIn(ctx context.Context, db *sql.DB, d Dialect, url string) error {
+	q := `SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'goose_db_version'`
+	if d == Postgres {
+		q = `SELECT COUNT(*) FROM pg_tables WHERE tablename = 'goose_db_version' AND schemaname = current_schema()`
+	}
+	var n int
+	if err := db.QueryRowContext(ctx, q).Scan(&n); err != nil {
+		return fmt.Errorf("store: %s: %w", redact(url), err)
+	}
+	if n == 0 && d == Postgres {
+		var schema sql.NullString
+		if err := db.QueryRowContext(ctx, `SELECT current_schema()`).Scan(&schema); err == nil && !schema.Valid {
+			return fmt.Errorf("store: the search_path of %s names no schema that exists: set PORTAL_DATABASE_URL "+
+				"to the database and schema your portals use", redact(url))
+		}
+	}
+	if n == 0 {
+		return fmt.Errorf("store: no portal has used the database at %s (it has none of the portal's tables): "+
+			"set PORTAL_DATABASE_URL to the database your portals use", redact(url))
+	}
+	return nil
 }
 
 // openSQLite opens the file in WAL mode with a busy timeout, and makes every
@@ -151,6 +204,22 @@ func openSQLite(path string) (*sql.DB, error) {
 
 // Dialect reports the engine in use.
 func (s *Store) Dialect() Dialect { return s.dialect }
+
+// Where names the database for the start-up log, so an operator sees which
+// one a machine is on: a SQLite file by its absolute path (a relative
+// PORTAL_DATABASE_URL is read from the working directory, which under a
+// service manager is seldom the one meant), PostgreSQL by host, port,
+// database and search_path. Never the user name or a password.
+func (s *Store) Where() string {
+	if s.pg == nil {
+		return "sqlite:" + s.path
+	}
+	w := fmt.Sprintf("postgres://%s:%d/%s", s.pg.Host, s.pg.Port, s.pg.Database)
+	if sp := s.pg.RuntimeParams["search_path"]; sp != "" {
+		w += " search_path=" + sp
+	}
+	return w
+}
 
 // DB exposes the pool for health checks.
 func (s *Store) DB() *sql.DB { return s.db }
@@ -233,14 +302,18 @@ func (q *Q) inTx(ctx context.Context, db *sql.DB, fn func(q *Q) error) error {
 func (q *Q) tryTx(ctx context.Context, db *sql.DB, t *txState, fn func(q *Q) error) error {
 	tx, err := db.BeginTx(ctx, nil)
 	if err != nil {
+		q.writes.note(err)
 		return err
 	}
-	if err := fn(&Q{db: tx, d: q.d, images: q.images, stmts: q.stmts, tx: t}); err != nil {
+	if err := fn(&Q{db: tx, d: q.d, images: q.images, stmts: q.stmts, tx: t, writes: q.writes}); err != nil {
+		q.writes.note(err) // one a Scan or rows.Err returned
 		_ = tx.Rollback()
 		return err
 	}
 	t.committing = true
-	return tx.Commit()
+	err = tx.Commit()
+	q.writes.note(err)
+	return err
 }
 
 // txState is what a transaction's run has come to.
@@ -264,6 +337,8 @@ type Q struct {
 	stmts *stmts
 	// tx is the state of the transaction q runs in; nil on the pool.
 	tx *txState
+	// writes remembers a write the database refused, for Ready.
+	writes *writes
 }
 
 // ServeImagesAt sets the portal's public base URL, which users' image_url
@@ -308,6 +383,7 @@ func (q *Q) exec(ctx context.Context, query string, args ...any) (sql.Result, er
 	} else {
 		res, err = q.db.ExecContext(ctx, text, args...)
 	}
+	q.writes.note(err)
 	q.answered(err)
 	return res, err
 }
@@ -324,6 +400,7 @@ func (q *Q) query(ctx context.Context, query string, args ...any) (*sql.Rows, er
 	if q.again(ctx, query, err) {
 		rows, err = run()
 	}
+	q.writes.note(err) // INSERT … RETURNING
 	q.answered(err)
 	return rows, err
 }
@@ -340,6 +417,7 @@ func (q *Q) row(ctx context.Context, query string, args ...any) *sql.Row {
 	if q.again(ctx, query, r.Err()) {
 		r = run()
 	}
+	q.writes.note(r.Err()) // INSERT … RETURNING
 	q.answered(r.Err())
 	return r
 }

@@ -4,9 +4,12 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
+	stdlog "log"
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -158,4 +161,107 @@ func TestLostQueueIsLoggedOnceNotAtEveryPoll(t *testing.T) {
 	if strings.Join(got, ", ") != want {
 		t.Errorf("six minutes without the queue logged %d lines %q, want %q", len(got), got, want)
 	}
+}
+
+// An attempt that got no answer — the connection refused, no answer in
+// time, a certificate the portal does not trust — is logged with what
+// happened as err and no status: "status=0" read as if the endpoint had
+// answered. The failing, given-up and answers-again lines alike.
+func TestLogSaysWhyNoAnswerCame(t *testing.T) {
+	engines(t, func(t *testing.T, h *harness) {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		refused := h.endpointAt("http://" + l.Addr().String() + "/hooks")
+		l.Close()
+
+		var mu sync.Mutex
+		hang := true
+		slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			mu.Lock()
+			wait := hang
+			mu.Unlock()
+			if wait { // until the portal gives up and hangs up
+				_, _ = io.Copy(io.Discard, r.Body) // then the server sees the hang-up
+				<-r.Context().Done()
+				return
+			}
+			w.WriteHeader(http.StatusNoContent)
+		}))
+		defer slow.Close()
+		silent := h.endpointAt(slow.URL + "/hooks")
+
+		untrusted := httptest.NewUnstartedServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
+		untrusted.Config.ErrorLog = stdlog.New(io.Discard, "", 0) // the handshakes it refuses
+		untrusted.StartTLS()
+		defer untrusted.Close()
+		tls := h.endpointAt(untrusted.URL + "/hooks")
+
+		var log lockedBuffer
+		w := h.worker()
+		w.Log = slog.New(slog.NewJSONHandler(&log, nil))
+		w.Timeout = 200 * time.Millisecond // the silent endpoint never answers
+		ev := h.emit("user.updated", "user_1", map[string]any{"id": "user_1"})
+		h.run(w)
+		if d := h.delivery(silent.ID, ev.ID); d.LastStatusCode != 0 || !strings.Contains(d.LastError, "no answer within 200ms") {
+			t.Errorf("the silent endpoint's delivery: last status %d, last error %q; want the timeout named",
+				d.LastStatusCode, d.LastError)
+		}
+
+		want := map[string]string{refused.ID: "connection refused", silent.ID: "no answer within 200ms",
+			tls.ID: "certificate"}
+		lines := map[string][]map[string]any{}
+		for _, m := range log.lines(t) {
+			ep, _ := m["endpoint"].(string)
+			lines[ep] = append(lines[ep], m)
+		}
+		for ep, cause := range want {
+			got := lines[ep]
+			if len(got) != 1 || !strings.HasPrefix(got[0]["msg"].(string), "webhook endpoint failing") {
+				t.Errorf("endpoint %s logged %v, want one failing line", ep, got)
+				continue
+			}
+			if s, has := got[0]["status"]; has {
+				t.Errorf("endpoint %s: no answer came, yet the line says status=%v: %v", ep, s, got[0])
+			}
+			if e, _ := got[0]["err"].(string); !strings.Contains(e, cause) {
+				t.Errorf("endpoint %s: err=%q, want it to say %q", ep, e, cause)
+			}
+		}
+
+		// The silent one answers at last; the others go on failing to
+		// the end of the schedule.
+		mu.Lock()
+		hang = false
+		mu.Unlock()
+		mark := len(log.lines(t))
+		for _, wait := range webhook.Schedule()[1:] {
+			h.clock.Advance(wait)
+			h.run(w)
+		}
+		var again, givenUp []map[string]any
+		for _, m := range log.lines(t)[mark:] {
+			switch msg := m["msg"].(string); {
+			case strings.HasPrefix(msg, "webhook endpoint answers again"):
+				again = append(again, m)
+			case strings.HasPrefix(msg, "webhook delivery given up"):
+				givenUp = append(givenUp, m)
+			}
+		}
+		if len(again) != 1 || again[0]["endpoint"] != silent.ID || again[0]["status"] != float64(http.StatusNoContent) {
+			t.Errorf("the silent endpoint answering logged %v, want one line with the status it answered", again)
+		}
+		if len(givenUp) != 2 {
+			t.Fatalf("given up: %v, want the refused and the untrusted endpoint's deliveries", givenUp)
+		}
+		for _, m := range givenUp {
+			if s, has := m["status"]; has {
+				t.Errorf("given up with no answer, yet the line says status=%v: %v", s, m)
+			}
+			if e, _ := m["err"].(string); !strings.Contains(e, want[m["endpoint"].(string)]) {
+				t.Errorf("given up: err=%q, want the cause: %v", e, m)
+			}
+		}
+	})
 }

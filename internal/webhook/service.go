@@ -271,10 +271,11 @@ func (s *Service) Configure(ctx context.Context, rawURL, secret string) error {
 		}
 		u, err := CheckURL(ctx, rawURL, s.AllowPrivate, s.Resolve)
 		if err != nil {
-			if _, perr := CheckURL(ctx, rawURL, true, s.Resolve); perr == nil {
-				// Refused only for where it is: the operator may mean it.
-				return fmt.Errorf("PORTAL_WEBHOOK_URL: %w (for a receiver on this machine or your own network, "+
-					"set PORTAL_WEBHOOK_ALLOW_PRIVATE=true)", err)
+			// CheckURL's message says what is wrong and, for an internal
+			// address, that PORTAL_WEBHOOK_ALLOW_PRIVATE=true allows it:
+			// said once, without the "invalid:" its code would add.
+			if ae := (*apperr.Error)(nil); errors.As(err, &ae) {
+				return fmt.Errorf("PORTAL_WEBHOOK_URL: %s", ae.Message)
 			}
 			return fmt.Errorf("PORTAL_WEBHOOK_URL: %w", err)
 		}

@@ -294,6 +294,21 @@ type result struct {
 
 func (r result) ok() bool { return r.err == "" && r.status >= 200 && r.status < 300 }
 
+// logged is what the log says an attempt came to: the endpoint's status
+// when it answered, and err (the cause) when that was a failure. An
+// attempt that got no answer has no status: a status=0 would read as an
+// answer.
+func (r result) logged() []any {
+	var out []any
+	if r.status != 0 {
+		out = append(out, "status", r.status)
+	}
+	if r.cause != "" {
+		out = append(out, "err", r.cause)
+	}
+	return out
+}
+
 // throttles reports an answer that asks the sender to slow down: too many
 // requests, or a gateway in front of the receiver that could not get an
 // answer from it.
@@ -318,9 +333,17 @@ func (w *Worker) send(ctx context.Context, url string, h http.Header, body []byt
 	start := time.Now()
 	resp, err := w.Client.Do(req)
 	if err != nil {
+		// No answer came: no status to speak of, only what went wrong
+		// (connection refused, a name not found, a TLS error, a timeout).
 		r := result{err: err.Error(), cause: err.Error(), duration: time.Since(start)}
 		if ue := (*neturl.Error)(nil); errors.As(err, &ue) {
 			r.cause = ue.Err.Error()
+		}
+		if errors.Is(err, context.DeadlineExceeded) && rctx.Err() != nil && ctx.Err() == nil {
+			// The delivery's last_error, as the log, says what the
+			// deadline was.
+			in := fmt.Sprintf("no answer within %s (the attempt timeout): ", timeout)
+			r.err, r.cause = in+r.err, in+r.cause
 		}
 		return r
 	}
@@ -411,18 +434,18 @@ func (w *Worker) logChange(d Delivery, res result, failingSince *time.Time) {
 	deliveries := "GET /v1/webhooks/endpoints/" + d.EndpointID + "/deliveries"
 	switch {
 	case res.ok() && failingSince != nil:
-		w.Log.Info("webhook endpoint answers again", "endpoint", d.EndpointID,
-			"failing_since", failingSince.UTC())
+		w.Log.Info("webhook endpoint answers again",
+			append([]any{"endpoint", d.EndpointID, "failing_since", failingSince.UTC()}, res.logged()...)...)
 	case !res.ok() && failingSince == nil && d.Status == Pending:
 		w.Log.Warn("webhook endpoint failing; deliveries to it are retried, see "+deliveries,
-			"endpoint", d.EndpointID, "event_type", d.EventType, "status", res.status, "err", res.cause,
-			"next_attempt", d.NextAttemptAt.UTC())
+			append(append([]any{"endpoint", d.EndpointID, "event_type", d.EventType}, res.logged()...),
+				"next_attempt", d.NextAttemptAt.UTC())...)
 	}
 	if d.Status == Failed {
 		w.Log.Warn("webhook delivery given up after its retries; send it again with POST "+
 			deliveries+"/"+d.EventID+"/replay once the endpoint answers",
-			"endpoint", d.EndpointID, "event", d.EventID, "event_type", d.EventType,
-			"attempts", d.Attempts, "status", res.status, "err", res.cause)
+			append([]any{"endpoint", d.EndpointID, "event", d.EventID, "event_type", d.EventType,
+				"attempts", d.Attempts}, res.logged()...)...)
 	}
 }
 
