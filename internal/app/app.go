@@ -610,8 +610,11 @@ func (p *Portal) secrets(ctx context.Context) (secrets, error) {
 // the rest fails a share of the requests at random (the Backend API
 // answers 401 there, a __client cookie one machine sets opens on no
 // other, authenticator-app secrets sealed under one open under no other).
-// It compares fingerprints — a truncated SHA-256, which gives nothing of
-// the secret away — kept in instance_settings; a value left to be
+// It compares fingerprints kept in instance_settings: 64 bits of a
+// SHA-256 over the secret. Like any check value, one lets a reader of the
+// database test a guess, which is why production asks for 32 random
+// characters; the database already holds values sealed under keys derived
+// from the cookie secret, which allow the same. A value left to be
 // generated is the database's own and always the same. A failure to
 // read or write them is no reason not to serve.
 func (p *Portal) sameSecrets(ctx context.Context) {
