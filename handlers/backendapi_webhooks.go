@@ -56,7 +56,7 @@ type deliveryObject struct {
 	Attempts       int    `json:"attempts"`
 	NextAttemptAt  *int64 `json:"next_attempt_at"`
 	LastAttemptAt  *int64 `json:"last_attempt_at"`
-	LastStatusCode int    `json:"last_status_code"`
+	LastStatusCode *int   `json:"last_status_code"` // null until an attempt gets an HTTP answer
 	LastError      string `json:"last_error"`
 	CreatedAt      int64  `json:"created_at"`
 	UpdatedAt      int64  `json:"updated_at"`
@@ -65,8 +65,13 @@ type deliveryObject struct {
 func toDeliveryObject(d *webhook.Delivery) deliveryObject {
 	o := deliveryObject{Object: "webhook_delivery", EndpointID: d.EndpointID, MessageID: d.EventID,
 		EventType: d.EventType, ObjectID: d.ObjectID, Status: d.Status, Attempts: d.Attempts,
-		LastStatusCode: d.LastStatusCode, LastError: d.LastError, CreatedAt: d.CreatedAt.UnixMilli(),
-		UpdatedAt: d.UpdatedAt.UnixMilli()}
+		LastError: d.LastError, CreatedAt: d.CreatedAt.UnixMilli(), UpdatedAt: d.UpdatedAt.UnixMilli()}
+	// The store keeps 0 for "no answer" (refused, timed out, TLS): a
+	// developer reading the list should not take that for a status.
+	if d.LastStatusCode != 0 {
+		v := d.LastStatusCode
+		o.LastStatusCode = &v
+	}
 	if d.NextAttemptAt != nil {
 		v := d.NextAttemptAt.UnixMilli()
 		o.NextAttemptAt = &v

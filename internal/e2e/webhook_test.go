@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -187,6 +188,9 @@ type deliveriesJSON struct {
 		EventType string `json:"event_type"`
 		Status    string `json:"status"`
 		Attempts  int    `json:"attempts"`
+		// A pointer, to tell null (no HTTP answer) from a number.
+		LastStatusCode *int   `json:"last_status_code"`
+		LastError      string `json:"last_error"`
 	} `json:"data"`
 	TotalCount int `json:"total_count"`
 }
@@ -228,6 +232,9 @@ func TestWebhookEndpointsThroughTheBackendAPI(t *testing.T) {
 	if ds.TotalCount != 1 || ds.Data[0].MessageID != created.ID || ds.Data[0].Status != "succeeded" ||
 		ds.Data[0].Attempts != 1 || ds.Data[0].Object != "webhook_delivery" {
 		t.Errorf("deliveries = %+v", ds)
+	}
+	if c := ds.Data[0].LastStatusCode; c == nil || *c != http.StatusOK || ds.Data[0].LastError != "" {
+		t.Errorf("a delivery the receiver took: last_status_code %v, last_error %q; want 200 and none", c, ds.Data[0].LastError)
 	}
 	if r := api(t, p, http.MethodPost, "/v1/webhooks/endpoints/"+ep.ID+"/deliveries/"+created.ID+"/replay", nil, nil); r.Status != 200 {
 		t.Fatalf("replay: %d %s", r.Status, r.Body)
@@ -519,5 +526,43 @@ func TestWebhookSecretsPerEndpoint_REQ_WH_02(t *testing.T) {
 	}
 	if api(t, p, http.MethodGet, "/v1/webhooks/endpoints/"+ep.ID+"/secret", nil, &got); got.Secret != good {
 		t.Errorf("after the refused PATCH the secret is %q, want %q", got.Secret, good)
+	}
+}
+
+// A delivery that got no HTTP answer (the endpoint refused the connection)
+// lists last_status_code as null and says why in last_error: a 0 there
+// would read as a status.
+func TestDeliveryWithNoAnswerHasNoStatusCode(t *testing.T) {
+	p := portaltest.Start(t, portaltest.Options{Env: map[string]string{"PORTAL_WEBHOOK_ALLOW_PRIVATE": "true"}})
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := "http://" + l.Addr().String() + "/hooks"
+	l.Close() // nothing listens there now: each attempt is refused
+	var ep endpointJSON
+	if r := api(t, p, http.MethodPost, "/v1/webhooks/endpoints", map[string]any{"url": closed}, &ep); r.Status != 200 {
+		t.Fatalf("create: %d %s", r.Status, r.Body)
+	}
+	api(t, p, http.MethodPost, "/v1/users", map[string]any{"email_address": []string{"ada@example.com"},
+		"skip_password_requirement": true}, nil)
+	p.WebhookWorker.Wake()
+	var ds deliveriesJSON
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		ds = deliveriesJSON{}
+		api(t, p, http.MethodGet, "/v1/webhooks/endpoints/"+ep.ID+"/deliveries", nil, &ds)
+		if (len(ds.Data) > 0 && ds.Data[0].Attempts > 0) || time.Now().After(deadline) {
+			break
+		}
+	}
+	if len(ds.Data) == 0 || ds.Data[0].Attempts == 0 {
+		t.Fatalf("no attempt listed: %+v", ds)
+	}
+	d := ds.Data[0]
+	if d.LastStatusCode != nil {
+		t.Errorf("last_status_code = %d after a refused connection, want null", *d.LastStatusCode)
+	}
+	if d.LastError == "" || d.Status == "succeeded" {
+		t.Errorf("status %q, last_error %q: want the attempt failed with its cause", d.Status, d.LastError)
 	}
 }
