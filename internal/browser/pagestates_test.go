@@ -471,22 +471,29 @@ func (m *matrix) api(path, body string) string {
 // apiOn is api on portal p.
 func (m *matrix) apiOn(p *portaltest.Portal, path, body string) string {
 	m.t.Helper()
+	return apiPost(m.t, p, path, body)
+}
+
+// apiPost sends body to the Backend API of p as POST path and returns the
+// ID of what it made.
+func apiPost(t *testing.T, p *portaltest.Portal, path, body string) string {
+	t.Helper()
 	req, err := http.NewRequest(http.MethodPost, p.URL+path, strings.NewReader(body))
 	if err != nil {
-		m.t.Fatal(err)
+		t.Fatal(err)
 	}
 	req.Header.Set("Authorization", "Bearer "+p.SecretKey)
 	req.Header.Set("Content-Type", "application/json")
 	resp, err := p.HTTPClient().Do(req)
 	if err != nil {
-		m.t.Fatal(err)
+		t.Fatal(err)
 	}
 	defer resp.Body.Close()
 	var out struct {
 		ID string `json:"id"`
 	}
 	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil || resp.StatusCode != http.StatusOK {
-		m.t.Fatalf("POST %s: %d %v", path, resp.StatusCode, err)
+		t.Fatalf("POST %s: %d %v", path, resp.StatusCode, err)
 	}
 	return out.ID
 }
