@@ -15,6 +15,7 @@ import (
 	"github.com/portalhq/portal/internal/apperr"
 	"github.com/portalhq/portal/internal/avatar"
 	"github.com/portalhq/portal/internal/org"
+	"github.com/portalhq/portal/internal/redirect"
 	"github.com/portalhq/portal/internal/store"
 	"github.com/portalhq/portal/views"
 )
@@ -44,11 +45,21 @@ func render(c echo.Context, status int, comp templ.Component) error {
 	return write(ctx, c, status, comp)
 }
 
-// keepsTyped are the steps of a flow whose form sent back holds what the
-// person typed (a provider sign-up's missing address, name, username): a
-// reload of their address would show it empty, so their entry stays the
-// POST's, which the browser offers to send again.
-var keepsTyped = map[string]bool{"/sign-up/continue": true}
+// typedForms are the forms that keep what the person typed (marked
+// data-keep-typed; static/typed.js): sent back with a mistake, the
+// answer's history entry takes the address of the form's page, with the
+// redirect parameters it carries, so that a reload or Back shows the page
+// again instead of offering to send the form again ("Confirm Form
+// Resubmission"), and the script puts back what was typed. The typed
+// values stay out of the address: an email address or a name in it would
+// end up in the history list and in logs.
+var typedForms = map[string]string{
+	"/sign-up":              "/sign-up",
+	"/create-organization":  "/create-organization",
+	"/user/profile":         "/user",
+	"/user/email-addresses": "/user/email-addresses/new",
+	"/user/phone-numbers":   "/user/phone-numbers/new",
+}
 
 // flowParams are the form fields that carry a flow's ID from step to step,
 // named as the steps' addresses name them; "return" is where "confirm
@@ -57,13 +68,24 @@ var flowParams = []string{"sign_in", "sign_up", "flow", "return"}
 
 // stepAddress is the address of the step a POST carrying a flow's ID sent
 // back with a mistake: its path with that ID, when a GET of that path is
-// a page (it shows the step where the flow is now). "" otherwise: a form
-// whose typed values only the POST's answer holds (sign-up's first page,
-// keepsTyped) keeps its entry.
+// a page (it shows the step where the flow is now); for a form of
+// typedForms, its page. "" otherwise: the entry stays the POST's.
 func stepAddress(c echo.Context) string {
 	r := c.Request()
-	if r.Method != http.MethodPost || keepsTyped[c.Path()] {
+	if r.Method != http.MethodPost {
 		return ""
+	}
+	if page, ok := typedForms[c.Path()]; ok {
+		q := url.Values{}
+		for _, name := range redirect.Params() {
+			if v := c.FormValue(name); v != "" {
+				q.Set(name, v)
+			}
+		}
+		if len(q) == 0 {
+			return page
+		}
+		return page + "?" + q.Encode()
 	}
 	q := url.Values{}
 	for _, name := range flowParams {

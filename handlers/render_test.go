@@ -43,11 +43,12 @@ func TestErrorPageHeadingSaysWhatHappened(t *testing.T) {
 
 // A step of a flow sent back with a mistake takes the step's own address
 // (static/history.js), so that Back to it or a reload is no resubmitted
-// form; a form whose answer holds what was typed keeps the POST's entry.
+// form; a form that keeps what was typed (static/typed.js) takes its
+// page's, with the redirect parameters and without what was typed.
 func TestStepSentBackTakesItsOwnAddress(t *testing.T) {
 	e := echo.New()
 	nop := func(echo.Context) error { return nil }
-	for _, p := range []string{"/sign-up", "/sign-up/verify-email-address", "/sign-up/continue", "/user/verify", "/user/password"} {
+	for _, p := range []string{"/sign-up", "/sign-up/verify-email-address", "/sign-up/continue", "/user/verify", "/user/password", "/user/profile"} {
 		e.GET(p, nop)
 		e.POST(p, nop)
 	}
@@ -56,8 +57,9 @@ func TestStepSentBackTakesItsOwnAddress(t *testing.T) {
 		{"/sign-up/verify-email-address", "sign_up=sua_1&code=000000", "/sign-up/verify-email-address?sign_up=sua_1"},
 		{"/sign-up/verify-email-address/resend", "sign_up=sua_1", "/sign-up/verify-email-address?sign_up=sua_1"},
 		{"/user/verify", "return=/user/password&strategy=password&password=x", "/user/verify?return=%2Fuser%2Fpassword&strategy=password"},
-		{"/sign-up", "email_address=a@example.com&redirect_url=http://localhost:3000", ""}, // typed values: kept
-		{"/sign-up/continue", "sign_up=sua_1&username=ada", ""},                            // likewise
+		{"/sign-up", "email_address=a@example.com&redirect_url=http://localhost:3000", "/sign-up?redirect_url=http%3A%2F%2Flocalhost%3A3000"},
+		{"/sign-up/continue", "sign_up=sua_1&username=ada", "/sign-up/continue?sign_up=sua_1"},
+		{"/user/profile", "first_name=Ada", "/user"},
 		{"/user/password", "password=x", ""}, // no flow
 	} {
 		req := httptest.NewRequest(http.MethodPost, c.path, strings.NewReader(c.form))

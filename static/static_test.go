@@ -19,7 +19,7 @@ func readCSS(t *testing.T) string {
 }
 
 func TestEmbedsAssets(t *testing.T) {
-	for _, name := range []string{"portal.css", "favicon.svg", "wait.js", "resend.js", "password.js", "backup.js", "orgnav.js", "history.js"} {
+	for _, name := range []string{"portal.css", "favicon.svg", "wait.js", "resend.js", "password.js", "backup.js", "orgnav.js", "history.js", "typed.js"} {
 		if _, err := fs.Stat(FS, name); err != nil {
 			t.Errorf("%s not embedded: %v", name, err)
 		}

@@ -184,7 +184,7 @@ func TestNoExternalResourcesOrScripts(t *testing.T) {
 				t.Errorf("external resource %q", u)
 			}
 		})
-		if doc.Find(`script:not([src="/static/passkeys.js"], [src="/static/resend.js"], [src="/static/password.js"], [src="/static/backup.js"], [src="/static/orgnav.js"]), style, [style]`).Length() != 0 ||
+		if doc.Find(`script:not([src="/static/passkeys.js"], [src="/static/resend.js"], [src="/static/password.js"], [src="/static/backup.js"], [src="/static/orgnav.js"], [src="/static/typed.js"]), style, [style]`).Length() != 0 ||
 			strings.TrimSpace(doc.Find("script").Text()) != "" {
 			t.Error("inline script or style")
 		}

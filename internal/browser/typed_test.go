@@ -1,0 +1,138 @@
+package browser
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/portalhq/portal/internal/testutil/portaltest"
+)
+
+// TestFormsKeepWhatWasTypedAcrossReloadAndBack: a form that keeps what
+// was typed (sign-up's first page, create organization, the account's
+// forms) sent back with a mistake is the answer to a POST. A reload, or
+// Back to it from the next page, made Chromium send the form again or
+// show "Confirm Form Resubmission"; a page of its own, rendered empty,
+// would lose what was typed. Now the entry is the form's page, without
+// what was typed in its address, and what was typed — never the password
+// — comes back on a reload and on Back.
+func TestFormsKeepWhatWasTypedAcrossReloadAndBack(t *testing.T) {
+	t.Parallel()
+	w := startWith(t, portaltest.Options{})
+	b := w.b
+	const typedEmail = "ada.lovelace@example.com"
+
+	// Sign-up: a password too short (the browser's own checks off, so
+	// that the portal's message shows, as the page matrix does).
+	b.open(w.p.URL + "/sign-up")
+	b.typeInto("first_name-field", "Ada")
+	b.typeInto("email_address-field", typedEmail)
+	b.typeInto("password-field", "short")
+	noValidate(b, `form[action="/sign-up"]`)
+	if st := b.submit("submit a password too short", `form[action="/sign-up"]`); st != http.StatusUnprocessableEntity {
+		b.fatalf("a password too short: status %d, want 422", st)
+	}
+	b.expectFieldError("password")
+	if got := b.url(); got != w.p.URL+"/sign-up" {
+		b.fatalf("the form sent back is at %s, want %s/sign-up (and nothing typed in the address)", got, w.p.URL)
+	}
+	reload(b)
+	expectValues(b, map[string]string{"first_name-field": "Ada", "email_address-field": typedEmail, "password-field": ""})
+	// Typed after the reload, then the form sent: Back shows it all,
+	// but the password.
+	b.typeInto("last_name-field", "Lovelace")
+	b.typeInto("password-field", password)
+	b.submit("submit the sign-up form", `form[action="/sign-up"]`)
+	b.expectPage("Verify your email · Portal", "Verify your email")
+	goBack(b)
+	b.expectPage("Create your account · Portal", "Create your account")
+	expectValues(b, map[string]string{"first_name-field": "Ada", "last_name-field": "Lovelace",
+		"email_address-field": typedEmail, "password-field": ""})
+	b.do("go forward", chromedp.NavigateForward(), chromedp.WaitVisible(chromedp.ID("code-field")))
+	b.typeInto("code-field", w.p.SMTP.WaitFor(t, typedEmail, 10*time.Second).Code())
+	b.submit("enter the emailed code", `form[action="/sign-up/verify-email-address"]`)
+	b.expectPage("Signed in · Portal", "You're signed in")
+
+	// Create organization: a slug that is none.
+	b.open(w.p.URL + "/create-organization")
+	b.typeInto("name-field", "Analytical Engines")
+	b.do("lift the slug's pattern", chromedp.Evaluate[chromedp.Void](`document.getElementById("slug-field").removeAttribute("pattern")`))
+	b.do("clear the slug", chromedp.Clear(chromedp.ID("slug-field")))
+	b.typeInto("slug-field", "Not A Slug")
+	noValidate(b, `form[action="/create-organization"]`)
+	if st := b.submit("create with a slug that is none", `form[action="/create-organization"]`); st != http.StatusUnprocessableEntity {
+		b.fatalf("a slug with spaces: status %d, want 422", st)
+	}
+	b.expectFieldError("slug")
+	reload(b)
+	expectValues(b, map[string]string{"name-field": "Analytical Engines", "slug-field": "Not A Slug"})
+
+	// The account's names: a first name longer than a name can be
+	// (pasted past the field's own limit).
+	long := strings.Repeat("Ada ", 100)
+	b.open(w.p.URL + "/user")
+	b.do("clear the last name", chromedp.Clear(chromedp.ID("last_name-field")))
+	b.typeInto("last_name-field", "Byron")
+	b.do("paste a first name too long", chromedp.Evaluate[chromedp.Void](`(() => {
+		const f = document.getElementById("first_name-field");
+		f.removeAttribute("maxlength");
+		f.value = `+quoteJS(long)+`;
+	})()`))
+	noValidate(b, `form[action="/user/profile"]`)
+	if st := b.submit("save a first name too long", `form[action="/user/profile"]`); st != http.StatusUnprocessableEntity {
+		b.fatalf("a first name too long: status %d, want 422", st)
+	}
+	if got := b.url(); got != w.p.URL+"/user" {
+		b.fatalf("the profile sent back is at %s, want %s/user", got, w.p.URL)
+	}
+	reload(b)
+	expectValues(b, map[string]string{"first_name-field": long, "last_name-field": "Byron"})
+
+	// Adding an address that is none.
+	b.open(w.p.URL + "/user/email-addresses/new")
+	b.typeInto("email_address-field", "ada at example")
+	noValidate(b, `form[action="/user/email-addresses"]`)
+	if st := b.submit("add an address that is none", `form[action="/user/email-addresses"]`); st != http.StatusUnprocessableEntity {
+		b.fatalf("an address that is none: status %d, want 422", st)
+	}
+	reload(b)
+	expectValues(b, map[string]string{"email_address-field": "ada at example"})
+}
+
+// noValidate turns the browser's own checks off for the form, so that the
+// portal's answer to a mistake shows.
+func noValidate(b *tab, form string) {
+	b.t.Helper()
+	b.do("turn the browser's checks off", chromedp.Evaluate[chromedp.Void](`document.querySelector(`+quoteJS(form)+`).noValidate = true`))
+}
+
+// reload reloads the page as the browser's button does and expects the
+// page, not the form sent again.
+func reload(b *tab) {
+	b.t.Helper()
+	if st := b.load("reload", chromedp.Reload()); st != http.StatusOK {
+		b.fatalf("reload: status %d, want 200 (the page again, not the form sent again)", st)
+	}
+}
+
+// goBack goes Back as the browser's button does and expects a page, not
+// "Confirm Form Resubmission".
+func goBack(b *tab) {
+	b.t.Helper()
+	if st := b.load("go back", chromedp.NavigateBack()); st != http.StatusOK {
+		b.fatalf("back: status %d, want 200", st)
+	}
+}
+
+// expectValues checks what the fields hold, by id.
+func expectValues(b *tab, want map[string]string) {
+	b.t.Helper()
+	for id, v := range want {
+		if got := b.value("#" + id); got != v {
+			b.fatalf("#%s holds %q, want %q", id, got, v)
+		}
+	}
+}
