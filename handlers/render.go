@@ -54,11 +54,31 @@ func render(c echo.Context, status int, comp templ.Component) error {
 // values stay out of the address: an email address or a name in it would
 // end up in the history list and in logs.
 var typedForms = map[string]string{
-	"/sign-up":              "/sign-up",
-	"/create-organization":  "/create-organization",
-	"/user/profile":         "/user",
-	"/user/email-addresses": "/user/email-addresses/new",
-	"/user/phone-numbers":   "/user/phone-numbers/new",
+	"/sign-up":                                            "/sign-up",
+	"/create-organization":                                "/create-organization",
+	"/user/profile":                                       "/user",
+	"/user/email-addresses":                               "/user/email-addresses/new",
+	"/user/phone-numbers":                                 "/user/phone-numbers/new",
+	"/organizations/:org_id":                              "/organizations/:org_id",
+	"/organizations/:org_id/domains":                      "/organizations/:org_id",
+	"/organizations/:org_id/invitations":                  "/organizations/:org_id/invitations",
+	"/organizations/:org_id/domains/:domain_id/send-code": "/organizations/:org_id/domains/:domain_id",
+	// Confirmations typed to delete or leave: the page again, the name
+	// typed anew (their forms are not marked).
+	"/organizations/:org_id/delete": "/organizations/:org_id",
+	"/organizations/:org_id/leave":  "/organizations/:org_id",
+}
+
+// filled is the route pattern with its parameters (":org_id") taken from
+// the request.
+func filled(pattern string, c echo.Context) string {
+	parts := strings.Split(pattern, "/")
+	for i, part := range parts {
+		if name, ok := strings.CutPrefix(part, ":"); ok {
+			parts[i] = url.PathEscape(c.Param(name))
+		}
+	}
+	return strings.Join(parts, "/")
 }
 
 // flowParams are the form fields that carry a flow's ID from step to step,
@@ -75,7 +95,8 @@ func stepAddress(c echo.Context) string {
 	if r.Method != http.MethodPost {
 		return ""
 	}
-	if page, ok := typedForms[c.Path()]; ok {
+	if pattern, ok := typedForms[c.Path()]; ok {
+		page := filled(pattern, c)
 		q := url.Values{}
 		for _, name := range redirect.Params() {
 			if v := c.FormValue(name); v != "" {

@@ -12,8 +12,8 @@ import (
 )
 
 // TestFormsKeepWhatWasTypedAcrossReloadAndBack: a form that keeps what
-// was typed (sign-up's first page, create organization, the account's
-// forms) sent back with a mistake is the answer to a POST. A reload, or
+// was typed (sign-up's first page, create organization, an organization's
+// invitations, the account's forms) sent back with a mistake is the answer to a POST. A reload, or
 // Back to it from the next page, made Chromium send the form again or
 // show "Confirm Form Resubmission"; a page of its own, rendered empty,
 // would lose what was typed. Now the entry is the form's page, without
@@ -69,6 +69,26 @@ func TestFormsKeepWhatWasTypedAcrossReloadAndBack(t *testing.T) {
 	b.expectFieldError("slug")
 	reload(b)
 	expectValues(b, map[string]string{"name-field": "Analytical Engines", "slug-field": "Not A Slug"})
+	// (Cleared as a person's select-all does: chromedp.Clear resets only
+	// the attribute, which a field typed in no longer follows.)
+	b.do("clear the slug", chromedp.Evaluate[chromedp.Void](`document.getElementById("slug-field").value = ""`))
+	b.typeInto("slug-field", "analytical-engines")
+	b.submit("create the organization", `form[action="/create-organization"]`)
+	b.open(w.p.URL + "/organization")
+	orgID := afterPrefix(b, w.p.URL+"/organizations/")
+
+	// Its invitations: one address of two that is none.
+	invitations := w.p.URL + "/organizations/" + orgID + "/invitations"
+	b.open(invitations)
+	b.typeInto("email_address-field", "grace@example.com, not-an-email")
+	if st := b.submit("invite an address that is none", `form[action$="/invitations"]`); st != http.StatusUnprocessableEntity {
+		b.fatalf("an address that is none: status %d, want 422", st)
+	}
+	if got := b.url(); got != invitations {
+		b.fatalf("the invitations sent back are at %s, want %s", got, invitations)
+	}
+	reload(b)
+	expectValues(b, map[string]string{"email_address-field": "grace@example.com, not-an-email"})
 
 	// The account's names: a first name longer than a name can be
 	// (pasted past the field's own limit).
