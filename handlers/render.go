@@ -45,15 +45,16 @@ func render(c echo.Context, status int, comp templ.Component) error {
 	return write(ctx, c, status, comp)
 }
 
-// typedForms are the forms that keep what the person typed (marked
-// data-keep-typed; static/typed.js): sent back with a mistake, the
-// answer's history entry takes the address of the form's page, with the
-// redirect parameters it carries, so that a reload or Back shows the page
+// formPages are forms without a flow whose page a GET shows again: sent
+// back with a mistake, the answer's history entry takes the address of the
+// form's page (the route's parameters from the request, the redirect
+// parameters the form carries), so that a reload or Back shows the page
 // again instead of offering to send the form again ("Confirm Form
-// Resubmission"), and the script puts back what was typed. The typed
-// values stay out of the address: an email address or a name in it would
-// end up in the history list and in logs.
-var typedForms = map[string]string{
+// Resubmission"), a password with it. Forms marked data-keep-typed get
+// what was typed back from static/typed.js, which keeps it in the history
+// entry's state: an email address or a name in the address would end up
+// in the history list and in logs.
+var formPages = map[string]string{
 	"/sign-up":                                            "/sign-up",
 	"/create-organization":                                "/create-organization",
 	"/user/profile":                                       "/user",
@@ -63,8 +64,11 @@ var typedForms = map[string]string{
 	"/organizations/:org_id/domains":                      "/organizations/:org_id",
 	"/organizations/:org_id/invitations":                  "/organizations/:org_id/invitations",
 	"/organizations/:org_id/domains/:domain_id/send-code": "/organizations/:org_id/domains/:domain_id",
-	// Confirmations typed to delete or leave: the page again, the name
-	// typed anew (their forms are not marked).
+	// Forms of passwords, and confirmations typed to delete or leave: the
+	// page again, typed anew (their forms are not marked). A reload must
+	// not send a password again.
+	"/user/password":                "/user/password",
+	"/user/delete":                  "/user/delete",
 	"/organizations/:org_id/delete": "/organizations/:org_id",
 	"/organizations/:org_id/leave":  "/organizations/:org_id",
 }
@@ -89,13 +93,13 @@ var flowParams = []string{"sign_in", "sign_up", "flow", "return"}
 // stepAddress is the address of the step a POST carrying a flow's ID sent
 // back with a mistake: its path with that ID, when a GET of that path is
 // a page (it shows the step where the flow is now); for a form of
-// typedForms, its page. "" otherwise: the entry stays the POST's.
+// formPages, its page. "" otherwise: the entry stays the POST's.
 func stepAddress(c echo.Context) string {
 	r := c.Request()
 	if r.Method != http.MethodPost {
 		return ""
 	}
-	if pattern, ok := typedForms[c.Path()]; ok {
+	if pattern, ok := formPages[c.Path()]; ok {
 		page := filled(pattern, c)
 		q := url.Values{}
 		for _, name := range redirect.Params() {

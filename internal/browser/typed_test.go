@@ -111,6 +111,18 @@ func TestFormsKeepWhatWasTypedAcrossReloadAndBack(t *testing.T) {
 	reload(b)
 	expectValues(b, map[string]string{"first_name-field": long, "last_name-field": "Byron"})
 
+	// A new password too short: a reload shows the page again, and sends
+	// no password.
+	b.open(w.p.URL + "/user/password") // signed up a moment ago: no current password asked
+	b.typeInto("password-field", "short")
+	noValidate(b, `form[action="/user/password"]`)
+	if st := b.submit("choose a password too short", `form[action="/user/password"]`); st != http.StatusUnprocessableEntity {
+		b.fatalf("a password too short: status %d, want 422", st)
+	}
+	reload(b)
+	b.expectPage("Password · Portal", "Change your password")
+	expectValues(b, map[string]string{"password-field": ""})
+
 	// Adding an address that is none.
 	b.open(w.p.URL + "/user/email-addresses/new")
 	b.typeInto("email_address-field", "ada at example")
