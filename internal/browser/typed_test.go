@@ -8,6 +8,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/portalhq/portal/internal/testutil/oidctest"
 	"github.com/portalhq/portal/internal/testutil/portaltest"
 )
 
@@ -167,4 +168,31 @@ func expectValues(b *tab, want map[string]string) {
 			b.fatalf("#%s holds %q, want %q", id, got, v)
 		}
 	}
+}
+
+// TestProviderSignUpStepKeepsWhatWasTyped: a provider that gave no email
+// address leaves sign-up at "Almost there", which asks for it. Sent back
+// with a mistake, the step takes its own address: a reload shows it again,
+// with what was typed, instead of sending the form again.
+func TestProviderSignUpStepKeepsWhatWasTyped(t *testing.T) {
+	t.Parallel()
+	op := oidctest.Start(t)
+	op.SetUser("corp-noemail", "", false, "Xi", "Li")
+	w := startWith(t, portaltest.Options{Env: corpSSO(op)})
+	b := w.b
+	b.open(w.p.URL + "/sign-in")
+	b.load("continue with Corp SSO", chromedp.Click(chromedp.CSS(`a.cl-socialButtonsBlockButton__oidc_corp`)))
+	b.expectURL(w.p.URL + "/sign-up/continue?sign_up=")
+	step := b.url()
+	b.typeInto("email_address-field", "xi at example")
+	noValidate(b, `form[action^="/sign-up/continue"]`)
+	if st := b.submit("give an address that is none", `form[action^="/sign-up/continue"]`); st != http.StatusUnprocessableEntity {
+		b.fatalf("an address that is none: status %d, want 422", st)
+	}
+	if got := b.url(); got != step {
+		b.fatalf("the step sent back is at %s, want its own address %s", got, step)
+	}
+	reload(b)
+	b.expectPage("Almost there · Portal", "Almost there")
+	expectValues(b, map[string]string{"email_address-field": "xi at example"})
 }
