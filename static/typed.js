@@ -2,12 +2,15 @@
 // it — never a password — across a reload and Back. The browser brings
 // form values back on Back at best, and not on a reload; a form sent back
 // with a mistake also gives its history entry the page's own address
-// (history.js), whose GET renders the form empty. So what was typed is
-// kept in this entry's history state, in this browser alone (never in the
-// address, never sent anywhere), when the page is left (a reload too),
-// and put back when the entry is shown again.
+// (history.js), whose GET renders the form empty. So what is typed is
+// kept as it is typed in this tab's session storage, under the page's
+// address (in this browser alone, never in the address, never sent
+// anywhere, gone with the tab), and put back when the page is shown again
+// by a reload or by Back or Forward; a page reached afresh starts empty.
+// (Not in the history entry's state: replacing it as the person types is a
+// navigation of its own to the browser's tooling.)
 (() => {
-  const KEY = "portalTyped";
+  const key = "portalTyped:" + location.pathname + location.search;
   const forms = () => document.querySelectorAll("form[data-keep-typed]");
   // What a person types, but secrets: a password (even while "Show"
   // makes it text) or a one-time code.
@@ -25,9 +28,15 @@
       const values = (kept[f.getAttribute("action")] = {});
       for (const el of typed(f)) values[name(el)] = checkable(el) ? el.checked : el.value;
     }
-    history.replaceState({ ...(history.state || {}), [KEY]: kept }, "");
+    try {
+      sessionStorage.setItem(key, JSON.stringify(kept));
+    } catch {} // storage off or full: the browser's own behaviour
   };
-  const kept = history.state && history.state[KEY];
+  const how = performance.getEntriesByType("navigation")[0]?.type;
+  let kept = null;
+  try {
+    if (how === "reload" || how === "back_forward") kept = JSON.parse(sessionStorage.getItem(key) || "null");
+  } catch {}
   if (kept) {
     for (const f of forms()) {
       const values = kept[f.getAttribute("action")];
@@ -40,5 +49,5 @@
     }
   }
   save();
-  addEventListener("pagehide", save);
+  for (const f of forms()) f.addEventListener("input", save);
 })();

@@ -19,7 +19,8 @@ import (
 // show "Confirm Form Resubmission"; a page of its own, rendered empty,
 // would lose what was typed. Now the entry is the form's page, without
 // what was typed in its address, and what was typed — never the password
-// — comes back on a reload and on Back.
+// — comes back on a reload and on Back (not when the page is reached
+// afresh).
 func TestFormsKeepWhatWasTypedAcrossReloadAndBack(t *testing.T) {
 	t.Parallel()
 	w := startWith(t, portaltest.Options{})
@@ -42,10 +43,15 @@ func TestFormsKeepWhatWasTypedAcrossReloadAndBack(t *testing.T) {
 	}
 	reload(b)
 	expectValues(b, map[string]string{"first_name-field": "Ada", "email_address-field": typedEmail, "password-field": ""})
-	// Typed after the reload, then the form sent: Back shows it all,
-	// but the password.
+	// Typed after the reload: the next reload keeps it too.
 	b.typeInto("last_name-field", "Lovelace")
+	reload(b)
+	expectValues(b, map[string]string{"first_name-field": "Ada", "last_name-field": "Lovelace", "email_address-field": typedEmail})
+	// The form sent: Back shows it all, but the password.
 	b.typeInto("password-field", password)
+	if kept := b.eval(`JSON.stringify(Object.entries(sessionStorage))`); strings.Contains(kept, password) || !strings.Contains(kept, "Lovelace") {
+		b.fatalf("the tab's storage holds %s: want what was typed, never the password", kept)
+	}
 	b.submit("submit the sign-up form", `form[action="/sign-up"]`)
 	b.expectPage("Verify your email · Portal", "Verify your email")
 	goBack(b)
@@ -133,6 +139,9 @@ func TestFormsKeepWhatWasTypedAcrossReloadAndBack(t *testing.T) {
 	}
 	reload(b)
 	expectValues(b, map[string]string{"email_address-field": "ada at example"})
+	// Reached afresh, the page starts empty.
+	b.open(w.p.URL + "/user/email-addresses/new")
+	expectValues(b, map[string]string{"email_address-field": ""})
 }
 
 // noValidate turns the browser's own checks off for the form, so that the
