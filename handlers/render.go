@@ -15,6 +15,7 @@ import (
 	"github.com/portalhq/portal/internal/apperr"
 	"github.com/portalhq/portal/internal/avatar"
 	"github.com/portalhq/portal/internal/org"
+	"github.com/portalhq/portal/internal/redirect"
 	"github.com/portalhq/portal/internal/store"
 	"github.com/portalhq/portal/views"
 )
@@ -44,11 +45,45 @@ func render(c echo.Context, status int, comp templ.Component) error {
 	return write(ctx, c, status, comp)
 }
 
-// keepsTyped are the steps of a flow whose form sent back holds what the
-// person typed (a provider sign-up's missing address, name, username): a
-// reload of their address would show it empty, so their entry stays the
-// POST's, which the browser offers to send again.
-var keepsTyped = map[string]bool{"/sign-up/continue": true}
+// formPages are forms without a flow whose page a GET shows again: sent
+// back with a mistake, the answer's history entry takes the address of the
+// form's page (the route's parameters from the request, the redirect
+// parameters the form carries), so that a reload or Back shows the page
+// again instead of offering to send the form again ("Confirm Form
+// Resubmission"), a password with it. Forms marked data-keep-typed get
+// what was typed back from static/typed.js, which keeps it in the history
+// entry's state: an email address or a name in the address would end up
+// in the history list and in logs.
+var formPages = map[string]string{
+	"/sign-up":                                            "/sign-up",
+	"/create-organization":                                "/create-organization",
+	"/user/profile":                                       "/user",
+	"/user/email-addresses":                               "/user/email-addresses/new",
+	"/user/phone-numbers":                                 "/user/phone-numbers/new",
+	"/organizations/:org_id":                              "/organizations/:org_id",
+	"/organizations/:org_id/domains":                      "/organizations/:org_id",
+	"/organizations/:org_id/invitations":                  "/organizations/:org_id/invitations",
+	"/organizations/:org_id/domains/:domain_id/send-code": "/organizations/:org_id/domains/:domain_id",
+	// Forms of passwords, and confirmations typed to delete or leave: the
+	// page again, typed anew (their forms are not marked). A reload must
+	// not send a password again.
+	"/user/password":                "/user/password",
+	"/user/delete":                  "/user/delete",
+	"/organizations/:org_id/delete": "/organizations/:org_id",
+	"/organizations/:org_id/leave":  "/organizations/:org_id",
+}
+
+// filled is the route pattern with its parameters (":org_id") taken from
+// the request.
+func filled(pattern string, c echo.Context) string {
+	parts := strings.Split(pattern, "/")
+	for i, part := range parts {
+		if name, ok := strings.CutPrefix(part, ":"); ok {
+			parts[i] = url.PathEscape(c.Param(name))
+		}
+	}
+	return strings.Join(parts, "/")
+}
 
 // flowParams are the form fields that carry a flow's ID from step to step,
 // named as the steps' addresses name them; "return" is where "confirm
@@ -57,13 +92,25 @@ var flowParams = []string{"sign_in", "sign_up", "flow", "return"}
 
 // stepAddress is the address of the step a POST carrying a flow's ID sent
 // back with a mistake: its path with that ID, when a GET of that path is
-// a page (it shows the step where the flow is now). "" otherwise: a form
-// whose typed values only the POST's answer holds (sign-up's first page,
-// keepsTyped) keeps its entry.
+// a page (it shows the step where the flow is now); for a form of
+// formPages, its page. "" otherwise: the entry stays the POST's.
 func stepAddress(c echo.Context) string {
 	r := c.Request()
-	if r.Method != http.MethodPost || keepsTyped[c.Path()] {
+	if r.Method != http.MethodPost {
 		return ""
+	}
+	if pattern, ok := formPages[c.Path()]; ok {
+		page := filled(pattern, c)
+		q := url.Values{}
+		for _, name := range redirect.Params() {
+			if v := c.FormValue(name); v != "" {
+				q.Set(name, v)
+			}
+		}
+		if len(q) == 0 {
+			return page
+		}
+		return page + "?" + q.Encode()
 	}
 	q := url.Values{}
 	for _, name := range flowParams {

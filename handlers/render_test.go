@@ -43,27 +43,35 @@ func TestErrorPageHeadingSaysWhatHappened(t *testing.T) {
 
 // A step of a flow sent back with a mistake takes the step's own address
 // (static/history.js), so that Back to it or a reload is no resubmitted
-// form; a form whose answer holds what was typed keeps the POST's entry.
+// form; a form that keeps what was typed (static/typed.js) takes its
+// page's, with the redirect parameters and without what was typed.
 func TestStepSentBackTakesItsOwnAddress(t *testing.T) {
 	e := echo.New()
 	nop := func(echo.Context) error { return nil }
-	for _, p := range []string{"/sign-up", "/sign-up/verify-email-address", "/sign-up/continue", "/user/verify", "/user/password"} {
+	for _, p := range []string{"/sign-up", "/sign-up/verify-email-address", "/sign-up/continue", "/user/verify", "/user/password", "/user/profile"} {
 		e.GET(p, nop)
 		e.POST(p, nop)
 	}
 	e.POST("/sign-up/verify-email-address/resend", nop)
+	e.POST("/organizations/:org_id/invitations", nop)
+	e.POST("/organizations/:org_id/domains/:domain_id/send-code", nop)
 	for _, c := range []struct{ path, form, want string }{
 		{"/sign-up/verify-email-address", "sign_up=sua_1&code=000000", "/sign-up/verify-email-address?sign_up=sua_1"},
 		{"/sign-up/verify-email-address/resend", "sign_up=sua_1", "/sign-up/verify-email-address?sign_up=sua_1"},
 		{"/user/verify", "return=/user/password&strategy=password&password=x", "/user/verify?return=%2Fuser%2Fpassword&strategy=password"},
-		{"/sign-up", "email_address=a@example.com&redirect_url=http://localhost:3000", ""}, // typed values: kept
-		{"/sign-up/continue", "sign_up=sua_1&username=ada", ""},                            // likewise
-		{"/user/password", "password=x", ""}, // no flow
+		{"/sign-up", "email_address=a@example.com&redirect_url=http://localhost:3000", "/sign-up?redirect_url=http%3A%2F%2Flocalhost%3A3000"},
+		{"/sign-up/continue", "sign_up=sua_1&username=ada", "/sign-up/continue?sign_up=sua_1"},
+		{"/user/profile", "first_name=Ada", "/user"},
+		{"/organizations/:org_id/invitations", "email_address=grace@example.com&role=org:member", "/organizations/org_1/invitations"},
+		{"/organizations/:org_id/domains/:domain_id/send-code", "email_address=it@acme.test", "/organizations/org_1/domains/dom_2"},
+		{"/user/password", "password=x", "/user/password"}, // the page again, the password not sent again
 	} {
 		req := httptest.NewRequest(http.MethodPost, c.path, strings.NewReader(c.form))
 		req.Header.Set(echo.HeaderContentType, echo.MIMEApplicationForm)
 		ctx := e.NewContext(req, httptest.NewRecorder())
 		ctx.SetPath(c.path)
+		ctx.SetParamNames("org_id", "domain_id")
+		ctx.SetParamValues("org_1", "dom_2")
 		if got := stepAddress(ctx); got != c.want {
 			t.Errorf("POST %s (%s) sent back: address %q, want %q", c.path, c.form, got, c.want)
 		}

@@ -115,3 +115,27 @@ func breakable(s string) templ.Component {
 		return err
 	})
 }
+
+// phoneLike is a phone number as a sentence writes one: "+" and digits,
+// spaced or hyphenated ("+1 415 555 0100", "+55 11 91234-5678").
+var phoneLike = regexp.MustCompile(`\+\d[\d -]*\d`)
+
+// numbersWhole renders s as text with each phone number in it kept on
+// one line (in a span of class cl-compound, white-space: nowrap): a
+// field's hint on a phone shows "like" over "+1 415 555 0100", not
+// "+1 415 555" over "0100", which reads as two numbers. What a screen
+// reader says or a person copies is the same text, plain spaces and all.
+func numbersWhole(s string) templ.Component {
+	return templ.ComponentFunc(func(_ context.Context, w io.Writer) error {
+		last := 0
+		for _, m := range phoneLike.FindAllStringIndex(s, -1) {
+			if _, err := io.WriteString(w, templ.EscapeString(s[last:m[0]])+`<span class="cl-compound">`+
+				templ.EscapeString(s[m[0]:m[1]])+"</span>"); err != nil {
+				return err
+			}
+			last = m[1]
+		}
+		_, err := io.WriteString(w, templ.EscapeString(s[last:]))
+		return err
+	})
+}

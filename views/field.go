@@ -409,6 +409,27 @@ func signUpFields(p SignUp) []field {
 			}
 		}
 	}
+	return focusFirstEmpty(fields)
+}
+
+// focusFirstEmpty puts autofocus on the first field with an error, or else
+// on the first field left to fill, as Clerk does: sign-up opened from an
+// invitation (or a link with the address in it) has the address filled,
+// and the person lands where typing starts. With every field filled, the
+// first takes it.
+func focusFirstEmpty(fields []field) []field {
+	for i, f := range fields {
+		if f.Error != "" {
+			fields[i].Autofocus = true
+			return fields
+		}
+	}
+	for i, f := range fields {
+		if f.Value == "" {
+			fields[i].Autofocus = true
+			return fields
+		}
+	}
 	return focusFirst(fields)
 }
 

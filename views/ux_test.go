@@ -227,3 +227,28 @@ func TestPasswordScriptIsOnThePageOnce(t *testing.T) {
 		t.Errorf("%d password fields, %d password.js scripts; want 2 fields and one script", fields, scripts)
 	}
 }
+
+// A field's hint keeps the example phone number on one line, in every
+// language: a 320 px phone showed "+1 415 555" over "0100.", two numbers
+// to a reader. The text is unchanged (plain spaces, for a person copying
+// it).
+func TestHintsKeepPhoneNumbersWhole(t *testing.T) {
+	for _, locale := range []string{"en", "de", "es", "fr", "ja", "pt-BR"} {
+		p := page("x")
+		p.I18n = localizer(t, locale)
+		doc, _ := render(t, SignUpPage(SignUp{Page: p, Action: "/sign-up", ShowEmail: true, ShowPhone: true, ShowPassword: true}))
+		hint := doc.Find("#phone_number-hint")
+		whole := hint.Find(".cl-compound")
+		if whole.Length() != 1 || !strings.HasPrefix(whole.Text(), "+") || !strings.Contains(hint.Text(), whole.Text()) ||
+			strings.ContainsRune(hint.Text(), '\u00a0') {
+			t.Errorf("%s: the hint %q keeps %q whole, want its one phone number", locale, hint.Text(), whole.Text())
+		}
+	}
+	var b strings.Builder
+	if err := numbersWhole(`like +55 11 91234-5678. <b>`).Render(t.Context(), &b); err != nil {
+		t.Fatal(err)
+	}
+	if want := `like <span class="cl-compound">+55 11 91234-5678</span>. &lt;b&gt;`; b.String() != want {
+		t.Errorf("numbersWhole = %q, want %q", b.String(), want)
+	}
+}

@@ -184,7 +184,7 @@ func TestNoExternalResourcesOrScripts(t *testing.T) {
 				t.Errorf("external resource %q", u)
 			}
 		})
-		if doc.Find(`script:not([src="/static/passkeys.js"], [src="/static/resend.js"], [src="/static/password.js"], [src="/static/backup.js"], [src="/static/orgnav.js"]), style, [style]`).Length() != 0 ||
+		if doc.Find(`script:not([src="/static/passkeys.js"], [src="/static/resend.js"], [src="/static/password.js"], [src="/static/backup.js"], [src="/static/orgnav.js"], [src="/static/typed.js"]), style, [style]`).Length() != 0 ||
 			strings.TrimSpace(doc.Find("script").Text()) != "" {
 			t.Error("inline script or style")
 		}
@@ -379,6 +379,13 @@ func TestSignUpFocusesFirstFieldWithError(t *testing.T) {
 	}
 	if _, ok := inputNamed(doc, "first_name").Attr("required"); ok || !strings.Contains(doc.Find(`label[for="first_name-field"]`).Text(), "Optional") {
 		t.Error("optional names must say so and not be required")
+	}
+	// What a link or an invitation filled is skipped: the person starts
+	// where there is something to type.
+	doc, _ = render(t, SignUpPage(SignUp{ShowEmail: true, ShowPassword: true, Page: page("Sign up"), ShowNames: true,
+		FirstName: "Kim", LastName: "Lee", Email: "kim@example.com"}))
+	if f := doc.Find("[autofocus]"); f.Length() != 1 || f.AttrOr("name", "") != "password" {
+		t.Errorf("with the names and the address filled, autofocus on %q, want the password", f.AttrOr("name", ""))
 	}
 }
 

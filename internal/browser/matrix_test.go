@@ -219,7 +219,10 @@ func (m *matrix) check(ct *checkedTab, p portalPage, th, script, shots string) {
 	for _, u := range reqs {
 		// Bot protection's widget comes from its provider, as the
 		// operator chose (the page's CSP names it).
-		if !sameOrigin(u, m.portalOf(p).URL) && !(p.botProtected && sameOrigin(u, m.captcha.URL)) {
+		// A page reached from another site's link had that page
+		// loaded first.
+		if !sameOrigin(u, m.portalOf(p).URL) && !(p.botProtected && sameOrigin(u, m.captcha.URL)) &&
+			!(p.fromAnotherSite && sameOrigin(u, m.elsewhere.URL)) {
 			t.Errorf("the page requested %s: everything must come from the portal itself", u)
 		}
 	}
@@ -228,7 +231,12 @@ func (m *matrix) check(ct *checkedTab, p portalPage, th, script, shots string) {
 // reach opens p in theme th, submitting its form when it has one.
 func (m *matrix) reach(b *tab, p portalPage, th string) int64 {
 	b.t.Helper()
-	status := b.open(withTheme(m.portalOf(p).URL+p.path(&m.s), th))
+	target := withTheme(m.portalOf(p).URL+p.path(&m.s), th)
+	if p.fromAnotherSite {
+		b.open(m.elsewhere.URL + "/?" + url.Values{"to": {target}}.Encode())
+		return b.load("follow the other site's link to the portal", chromedp.Click(chromedp.ID("xsite")))
+	}
+	status := b.open(target)
 	if p.submit == nil {
 		return status
 	}

@@ -28,6 +28,11 @@ type portalPage struct {
 	// botProtected: the page is seen on the matrix's third portal, with
 	// bot protection on; it may load the stand-in provider's widget.
 	botProtected bool
+	// fromAnotherSite: the page is reached as a person reaches it from a
+	// link on another site's page (the matrix's elsewhere, on 127.0.0.1
+	// while the portals are on localhost), which Chromium follows with
+	// Sec-Fetch-Site: cross-site.
+	fromAnotherSite bool
 }
 
 // formStep is a form filled and submitted.
@@ -62,6 +67,10 @@ var pages = []portalPage{
 	// the one invited.
 	{name: "sign-up-invited", who: newcomer, path: func(s *states) string { return s.invitedSignUp }, h1: "Create your account",
 		shows: `#email_address-hint`},
+	// A provider's start linked from another site asks before going on
+	// (REQ-SES-07): nothing is set or stored, so the main portal serves it.
+	{name: "oauth-continue", route: "/sign-in/oauth/:provider", fromAnotherSite: true,
+		path: at("/sign-in/oauth/oidc_corp"), h1: "Continue with Corp SSO?", shows: `a.cl-formButtonPrimary[href^="/sign-in/oauth/oidc_corp"]`},
 	{name: "signed-out", route: "/sign-out", path: at("/sign-out"), h1: "You're signed out"},
 
 	// Half-way through signing in or up.
@@ -205,7 +214,6 @@ var notAPage = map[string]string{
 	"/theme-logo":                  "an image",
 	"/images/:file":                "an image",
 	"/organizations/:org_id/logo":  "an image",
-	"/sign-in/oauth/:provider":     "redirects to the provider",
 	"/v1/oauth_callback/:provider": "redirects onwards; its errors are the message page checked here",
 	"/organization":                "redirects to the active organization's page or the switcher, both checked here",
 	"/dev/themes":                  "development tool framing the pages checked here, one frame per theme",

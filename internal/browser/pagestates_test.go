@@ -3,6 +3,8 @@ package browser
 import (
 	"context"
 	"encoding/json"
+	"fmt"
+	"html"
 	"maps"
 	"net/http"
 	"net/http/httptest"
@@ -121,11 +123,14 @@ type matrix struct {
 	// refuses every token: nobody signs up there.
 	bp      *portaltest.Portal
 	captcha *httptest.Server
-	op      *oidctest.Server
-	pwned   *pwnedtest.Server // the Pwned Passwords range API p asks
-	browser map[who]*tab
-	s       states
-	signIns int // sign-in steps begun, each with a target of its own
+	// elsewhere is another site, on 127.0.0.1 (the portals are on
+	// localhost): its page at /?to=URL is a link to URL.
+	elsewhere *httptest.Server
+	op        *oidctest.Server
+	pwned     *pwnedtest.Server // the Pwned Passwords range API p asks
+	browser   map[who]*tab
+	s         states
+	signIns   int // sign-in steps begun, each with a target of its own
 }
 
 func startMatrix(t *testing.T, timeout time.Duration) *matrix {
@@ -163,12 +168,29 @@ func startMatrix(t *testing.T, timeout time.Duration) *matrix {
 	// Their visitors have browser contexts of their own: cookies on
 	// localhost are shared across ports, and the portals' must not meet.
 	m := &matrix{t: t, p: p, wl: portaltest.Start(t, portaltest.Options{Env: wlEnv}), bp: portaltest.Start(t, portaltest.Options{Env: bpEnv}),
-		captcha: captcha, op: op, pwned: pwned, browser: map[who]*tab{
+		captcha: captcha, elsewhere: anotherSite(t), op: op, pwned: pwned, browser: map[who]*tab{
 			anon: first, member: first.otherContext(), invitee: first.otherContext(), hopeful: first.otherContext(),
 			impersonator: first.otherContext(), suggested: first.otherContext(), stranger: first.otherContext(),
 			newcomer: first.otherContext(), linker: first.otherContext()}}
 	m.setUp()
 	return m
+}
+
+// anotherSite serves, on 127.0.0.1, a page whose one link goes to the
+// address in its query's "to": a site of its own to Chromium, beside
+// portals on localhost.
+func anotherSite(t *testing.T) *httptest.Server {
+	s := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/" {
+			http.NotFound(w, r)
+			return
+		}
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		fmt.Fprintf(w, `<!doctype html><html lang="en"><title>Another site</title><a id="xsite" href="%s">Sign in</a></html>`,
+			html.EscapeString(r.URL.Query().Get("to")))
+	}))
+	t.Cleanup(s.Close)
+	return s
 }
 
 // setUp walks each browser to where the pages need it.
@@ -449,22 +471,29 @@ func (m *matrix) api(path, body string) string {
 // apiOn is api on portal p.
 func (m *matrix) apiOn(p *portaltest.Portal, path, body string) string {
 	m.t.Helper()
+	return apiPost(m.t, p, path, body)
+}
+
+// apiPost sends body to the Backend API of p as POST path and returns the
+// ID of what it made.
+func apiPost(t *testing.T, p *portaltest.Portal, path, body string) string {
+	t.Helper()
 	req, err := http.NewRequest(http.MethodPost, p.URL+path, strings.NewReader(body))
 	if err != nil {
-		m.t.Fatal(err)
+		t.Fatal(err)
 	}
 	req.Header.Set("Authorization", "Bearer "+p.SecretKey)
 	req.Header.Set("Content-Type", "application/json")
 	resp, err := p.HTTPClient().Do(req)
 	if err != nil {
-		m.t.Fatal(err)
+		t.Fatal(err)
 	}
 	defer resp.Body.Close()
 	var out struct {
 		ID string `json:"id"`
 	}
 	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil || resp.StatusCode != http.StatusOK {
-		m.t.Fatalf("POST %s: %d %v", path, resp.StatusCode, err)
+		t.Fatalf("POST %s: %d %v", path, resp.StatusCode, err)
 	}
 	return out.ID
 }
