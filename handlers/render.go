@@ -51,9 +51,9 @@ func render(c echo.Context, status int, comp templ.Component) error {
 // parameters the form carries), so that a reload or Back shows the page
 // again instead of offering to send the form again ("Confirm Form
 // Resubmission"), a password with it. Forms marked data-keep-typed get
-// what was typed back from static/typed.js, which keeps it in the history
-// entry's state: an email address or a name in the address would end up
-// in the history list and in logs.
+// what was typed back from static/typed.js, which keeps it in the tab's
+// session storage (never passwords or codes): an email address or a name
+// in the address would end up in the history list and in logs.
 var formPages = map[string]string{
 	"/sign-up":                                            "/sign-up",
 	"/create-organization":                                "/create-organization",
