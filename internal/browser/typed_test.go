@@ -2,6 +2,7 @@ package browser
 
 import (
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -204,4 +205,41 @@ func TestProviderSignUpStepKeepsWhatWasTyped(t *testing.T) {
 	reload(b)
 	b.expectPage("Almost there · Portal", "Almost there")
 	expectValues(b, map[string]string{"email_address-field": "xi at example"})
+}
+
+// TestProviderSignUpStepHasAWayOut: at "Almost there", someone who would
+// rather not give what the provider left out is not held there. "Back to
+// sign up" goes back to choosing another way, and "Already have an
+// account? Sign in" to signing in; both keep where the person was going.
+func TestProviderSignUpStepHasAWayOut(t *testing.T) {
+	t.Parallel()
+	op := oidctest.Start(t)
+	op.SetUser("corp-noemail", "", false, "Xi", "Li")
+	w := startWith(t, portaltest.Options{Env: corpSSO(op)})
+	b := w.b
+	going := w.p.URL + "/user/security"
+	b.open(w.p.URL + "/sign-in?" + url.Values{"redirect_url": {going}}.Encode())
+	b.load("continue with Corp SSO", chromedp.Click(chromedp.CSS(`a.cl-socialButtonsBlockButton__oidc_corp`)))
+	b.expectURL(w.p.URL + "/sign-up/continue?sign_up=")
+	b.expectPage("Almost there · Portal", "Almost there")
+	step := b.url()
+
+	const back, signIn = `footer a[href^="/sign-up"]`, `footer a[href^="/sign-in"]`
+	if got := b.text(back); got != "Back to sign up" {
+		b.fatalf("the way back to sign-up reads %q, want %q", got, "Back to sign up")
+	}
+	if got := strings.Join(strings.Fields(b.text(`footer .cl-footerAction:has(a[href^="/sign-in"])`)), " "); got != "Already have an account? Sign in" {
+		b.fatalf("the way to sign in reads %q", got)
+	}
+	b.load("back to sign up", chromedp.Click(chromedp.CSS(back)))
+	b.expectPage("Create your account · Portal", "Create your account")
+	b.expectURL(w.p.URL + "/sign-up?" + url.Values{"redirect_url": {going}}.Encode())
+	if b.count(`a.cl-socialButtonsBlockButton__oidc_corp`) == 0 {
+		b.fatalf("back at sign-up, the provider is not offered among the ways to sign up")
+	}
+
+	b.open(step)
+	b.load("sign in instead", chromedp.Click(chromedp.CSS(signIn)))
+	b.expectPage("Sign in · Portal", "Sign in to Portal")
+	b.expectURL(w.p.URL + "/sign-in?" + url.Values{"redirect_url": {going}}.Encode())
 }
