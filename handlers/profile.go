@@ -257,8 +257,17 @@ func (a *app) renderSignUpContinue(c echo.Context, status int, f *flowT, form ur
 			provider = p.DisplayName()
 		}
 	}
+	// The ways out keep where the person was going.
+	q := url.Values{}
+	if f.RedirectURL != "" {
+		q.Set("redirect_url", f.RedirectURL)
+	}
+	back := ""
+	if !a.waitlistOn() {
+		back = a.signUpLink(q) // "" when sign-up is by invitation only
+	}
 	return render(c, status, views.SignUpPage(views.SignUp{Page: a.page(c, a.t(c, "signup.continue_title")), Action: "/sign-up/continue",
-		FlowID: f.ID, Provider: provider,
+		FlowID: f.ID, Provider: provider, SignInURL: withRedirect("/sign-in", q), BackURL: back,
 		Email: get("email_address"), Phone: get("phone_number"), Username: get("username"),
 		FirstName: firstNonEmpty(get("first_name"), f.Data.FirstName), LastName: firstNonEmpty(get("last_name"), f.Data.LastName),
 		ShowEmail: fs.Shown["email_address"], RequireEmail: true, ShowPhone: fs.Shown["phone_number"], RequirePhone: true,

@@ -1855,6 +1855,8 @@ func socialButtonList(p Page, buttons []SocialButton) templ.Component {
 
 // keepTypedScript follows a form marked data-keep-typed: static/typed.js
 // keeps what was typed in it (never a password) across a reload and Back.
+// It follows a sign-out form too (data-forget-typed), which forgets all
+// of it; a page may name it more than once.
 func keepTypedScript() templ.Component {
 	return templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
 		templ_7745c5c3_W, ctx := templ_7745c5c3_Input.Writer, templ_7745c5c3_Input.Context

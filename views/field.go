@@ -284,6 +284,14 @@ func plural(n int, one, many string) string {
 
 // footerLink is nil when there is nowhere to link to, so the card leaves
 // the footer out. An empty label says "Go back".
+// signUpFooter is nil when the page links nowhere.
+func signUpFooter(p SignUp) templ.Component {
+	if p.SignInURL == "" && p.BackURL == "" {
+		return nil
+	}
+	return signUpFooterLinks(p)
+}
+
 func footerLink(text, label, href string) templ.Component {
 	if href == "" {
 		return nil

@@ -270,6 +270,10 @@ type SignUp struct {
 	Hidden          []Hidden
 	Errors          Errors
 	SignInURL       string
+	// BackURL, on the step that continues a sign-up (FlowID set), goes
+	// back to the sign-up form, to sign up another way: the person who
+	// would rather not give what the step asks is not held there.
+	BackURL string
 	// Legal, when set, is the box agreeing to the legal documents
 	// (PORTAL_LEGAL_CONSENT); its message is Errors["legal_accepted"].
 	Legal *LegalConsent

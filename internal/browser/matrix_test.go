@@ -140,6 +140,7 @@ func (m *matrix) check(ct *checkedTab, p portalPage, th, script, shots string) {
 				Features: []*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: scheme}}})
 			return err
 		}))
+	b.do("a visitor's own address", m.from(nil))
 	ct.requests.reset()
 	status := m.reach(b, p, th)
 	want := p.status

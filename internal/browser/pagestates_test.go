@@ -13,9 +13,11 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 
 	"github.com/portalhq/portal/internal/id"
@@ -131,6 +133,25 @@ type matrix struct {
 	browser   map[who]*tab
 	s         states
 	signIns   int // sign-in steps begun, each with a target of its own
+	// visitors counts the addresses handed out by from.
+	visitors atomic.Uint32
+}
+
+// from is the X-Forwarded-For of one page's visit, with the other headers
+// h: a new address each time, in 198.18.0.0/15 (RFC 2544: for tests,
+// routed nowhere), so that no page shares a rate limit with another.
+// ClientIP believes it only because the portals trust loopback (REQ-RL-06).
+func (m *matrix) from(h network.Headers) chromedp.Action[chromedp.Void] {
+	n := m.visitors.Add(1)
+	if n >= 1<<17 {
+		m.t.Fatalf("more than %d pages: 198.18.0.0/15 has no address left", 1<<17-1)
+	}
+	h = maps.Clone(h)
+	if h == nil {
+		h = network.Headers{}
+	}
+	h["X-Forwarded-For"] = fmt.Sprintf("198.%d.%d.%d", 18+n>>16, n>>8&0xff, n&0xff)
+	return extraHeaders(h)
 }
 
 func startMatrix(t *testing.T, timeout time.Duration) *matrix {
@@ -149,6 +170,13 @@ func startMatrix(t *testing.T, timeout time.Duration) *matrix {
 		"PORTAL_LEGAL_CONSENT": "true",
 		"PORTAL_TERMS_URL":     "https://acme.example/terms",
 		"PORTAL_PRIVACY_URL":   "https://acme.example/privacy",
+		// The browser stands behind a proxy the portals trust, and each
+		// page is seen from an address of its own (matrix.from): the
+		// per-network limits (REQ-RL-02, REQ-RL-04) stay as real users
+		// meet them, and hundreds of pages from one address never reach
+		// them. What the browser does before, setUp, is seen from the
+		// loopback address itself.
+		"PORTAL_TRUSTED_PROXIES": "127.0.0.0/8,::1/128",
 	}
 	maps.Copy(env, corpSSO(op))
 	wlEnv := maps.Clone(env)

@@ -163,7 +163,7 @@ func untranslated(b *tab) []string {
 // is laid out right to left and fits 320 px so.
 func (m *matrix) checkTranslated(ct *checkedTab, p portalPage) {
 	b := ct.tab
-	b.do("ask for the pseudo-locale", extraHeaders(network.Headers{"Accept-Language": pseudoLocale}))
+	b.do("ask for the pseudo-locale, from a visitor's own address", m.from(network.Headers{"Accept-Language": pseudoLocale}))
 	defer b.do("back to the browser's languages", extraHeaders(network.Headers{}))
 	b.do("desktop viewport", chromedp.EmulateViewport(desktopWidth, desktopHeight))
 	m.reach(b, p, "default")

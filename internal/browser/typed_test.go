@@ -2,6 +2,7 @@ package browser
 
 import (
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -204,4 +205,115 @@ func TestProviderSignUpStepKeepsWhatWasTyped(t *testing.T) {
 	reload(b)
 	b.expectPage("Almost there · Portal", "Almost there")
 	expectValues(b, map[string]string{"email_address-field": "xi at example"})
+}
+
+// TestProviderSignUpStepHasAWayOut: at "Almost there", someone who would
+// rather not give what the provider left out is not held there. "Back to
+// sign up" goes back to choosing another way, and "Already have an
+// account? Sign in" to signing in; both keep where the person was going.
+func TestProviderSignUpStepHasAWayOut(t *testing.T) {
+	t.Parallel()
+	op := oidctest.Start(t)
+	op.SetUser("corp-noemail", "", false, "Xi", "Li")
+	w := startWith(t, portaltest.Options{Env: corpSSO(op)})
+	b := w.b
+	going := w.p.URL + "/user/security"
+	b.open(w.p.URL + "/sign-in?" + url.Values{"redirect_url": {going}}.Encode())
+	b.load("continue with Corp SSO", chromedp.Click(chromedp.CSS(`a.cl-socialButtonsBlockButton__oidc_corp`)))
+	b.expectURL(w.p.URL + "/sign-up/continue?sign_up=")
+	b.expectPage("Almost there · Portal", "Almost there")
+	step := b.url()
+
+	const back, signIn = `footer a[href^="/sign-up"]`, `footer a[href^="/sign-in"]`
+	if got := b.text(back); got != "Back to sign up" {
+		b.fatalf("the way back to sign-up reads %q, want %q", got, "Back to sign up")
+	}
+	if got := strings.Join(strings.Fields(b.text(`footer .cl-footerAction:has(a[href^="/sign-in"])`)), " "); got != "Already have an account? Sign in" {
+		b.fatalf("the way to sign in reads %q", got)
+	}
+	b.load("back to sign up", chromedp.Click(chromedp.CSS(back)))
+	b.expectPage("Create your account · Portal", "Create your account")
+	b.expectURL(w.p.URL + "/sign-up?" + url.Values{"redirect_url": {going}}.Encode())
+	if b.count(`a.cl-socialButtonsBlockButton__oidc_corp`) == 0 {
+		b.fatalf("back at sign-up, the provider is not offered among the ways to sign up")
+	}
+
+	b.open(step)
+	b.load("sign in instead", chromedp.Click(chromedp.CSS(signIn)))
+	b.expectPage("Sign in · Portal", "Sign in to Portal")
+	b.expectURL(w.p.URL + "/sign-in?" + url.Values{"redirect_url": {going}}.Encode())
+}
+
+// TestSigningOutForgetsWhatWasTyped: on a shared computer, what one person
+// typed into a form (sign-up's names and address, kept by typed.js in the
+// tab's session storage) must not come back to the next one by Back once
+// the first has signed out. The sign-out button forgets it, and so does
+// the page that says nobody is signed in (a session ended elsewhere).
+func TestSigningOutForgetsWhatWasTyped(t *testing.T) {
+	t.Parallel()
+	w := startWith(t, portaltest.Options{})
+	b := w.b
+	const typedEmail = "ada.shared@example.com"
+	kept := func() string {
+		return b.eval(`JSON.stringify(Object.entries(sessionStorage).filter(([k]) => k.startsWith("portalTyped:")))`)
+	}
+
+	b.open(w.p.URL + "/sign-up")
+	b.typeInto("first_name-field", "Ada")
+	b.typeInto("last_name-field", "Lovelace")
+	b.typeInto("email_address-field", typedEmail)
+	b.typeInto("password-field", password)
+	b.submit("sign up", `form[action="/sign-up"]`)
+	b.typeInto("code-field", w.p.SMTP.WaitFor(t, typedEmail, 10*time.Second).Code())
+	b.submit("enter the emailed code", `form[action="/sign-up/verify-email-address"]`)
+	b.expectPage("Signed in · Portal", "You're signed in")
+	if got := kept(); !strings.Contains(got, "Lovelace") {
+		b.fatalf("before signing out the tab keeps %s: want what was typed at sign-up", got)
+	}
+
+	b.open(w.p.URL + "/sign-out")
+	b.submit("sign out", `form[action="/sign-out"]`)
+	b.expectPage("Sign in · Portal", "Sign in to Portal")
+	if got := kept(); got != "[]" {
+		b.fatalf("after signing out the tab still keeps %s", got)
+	}
+	// The next person goes Back to the sign-up form: empty.
+	hist, err := chromedp.Run(b.ctx, chromedp.NavigationEntries())
+	if err != nil {
+		b.fatalf("history: %v", err)
+	}
+	var signUp int64 = -1
+	for _, e := range hist.Entries {
+		if e.URL == w.p.URL+"/sign-up" {
+			signUp = e.ID
+		}
+	}
+	if signUp < 0 {
+		b.fatalf("no /sign-up in the tab's history")
+	}
+	b.load("go back to the sign-up form", chromedp.NavigateToHistoryEntry(signUp))
+	b.expectPage("Create your account · Portal", "Create your account")
+	expectValues(b, map[string]string{"first_name-field": "", "last_name-field": "", "email_address-field": ""})
+	// The browser's own memory of the form was held back by turning the
+	// fields' autocomplete off; the first key the person presses gives
+	// autofill its hints back.
+	b.keys("G")
+	for id, want := range map[string]string{"first_name-field": "given-name", "email_address-field": "email"} {
+		if got := b.attr("#"+id, "autocomplete"); got != want {
+			b.fatalf("after a key, #%s has autocomplete %q, want %q", id, got, want)
+		}
+	}
+
+	// Typed again, then the session ends elsewhere: the page saying
+	// nobody is signed in forgets it too.
+	b.open(w.p.URL + "/sign-up")
+	b.typeInto("first_name-field", "Grace")
+	if got := kept(); !strings.Contains(got, "Grace") {
+		b.fatalf("the tab keeps %s: want what was typed", got)
+	}
+	b.open(w.p.URL + "/sign-out")
+	b.expectPage("You're signed out · Portal", "You're signed out")
+	if got := kept(); got != "[]" {
+		b.fatalf("on the signed-out page the tab still keeps %s", got)
+	}
 }
