@@ -845,6 +845,9 @@ type OrgDomain struct {
 type RoleOption struct {
 	Key  string
 	Name string
+	// Withheld: it can do more than the viewer's own role, so it is not
+	// theirs to give (REQ-AC-03): named, never offered.
+	Withheld bool
 }
 
 // OrgMember is one row of the member list.
@@ -859,6 +862,9 @@ type OrgMember struct {
 	Unoffered bool
 	Joined    string
 	You       bool
+	// Above: the member's role can do more than the viewer's, so the row
+	// offers no change of role and no removal (REQ-AC-03).
+	Above bool
 }
 
 // OrgMembers is the member list with search and pages.

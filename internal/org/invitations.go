@@ -139,6 +139,11 @@ func (s *Service) invite(ctx context.Context, actor Actor, orgID string, items [
 	)
 	err := s.within(ctx, actor, orgID, PermMembershipsManage, func(r Repo, a *Access) error {
 		orgName = a.Org.Name
+		for i, role := range roles {
+			if !a.CanGrant(role) {
+				return nth(ErrRoleAbove, i)
+			}
+		}
 		now := s.Clock.Now()
 		members := map[string]bool{}
 		for i, in := range items {
