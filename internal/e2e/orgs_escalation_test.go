@@ -19,8 +19,9 @@ import (
 // its holder can neither make a member an admin, nor invite one, nor
 // demote or remove the admin above them; each refusal says why and
 // changes nothing, and the members page offers none of it. What the role
-// does hold still works.
-func TestManagerRoleCannotReachAboveItself_REQ_AC_03(t *testing.T) {
+// does hold still works. And as such a role cannot make anyone admin, the
+// last admin cannot leave the organization to it (REQ-AC-06).
+func TestManagerRoleCannotReachAboveItself_REQ_AC_03_REQ_AC_06(t *testing.T) {
 	p := portaltest.Start(t, portaltest.Options{Env: map[string]string{
 		"PORTAL_ORG_ROLES": "org:manager=org:sys_memberships:read org:sys_memberships:manage"}})
 	admin := signedUp(t, p, "admin@example.com")
@@ -96,6 +97,12 @@ func TestManagerRoleCannotReachAboveItself_REQ_AC_03(t *testing.T) {
 		t.Errorf("the manager could not make a member manager: role %s", got)
 	}
 	manager.invite(t, p, orgID, "newcomer@example.com", "org:member")
+	// The admin cannot leave the organization to managers alone: none of
+	// them could make anyone admin again (REQ-AC-06).
+	left := admin.b.post("/organizations/"+orgID+"/leave", url.Values{"confirm_name": {"Acme"}})
+	if !strings.Contains(left.text(), "at least one admin") || roleOf(adminM) != "org:admin" {
+		t.Errorf("the only admin left an organization of managers: status %d, role %s:\n%s", left.Status, roleOf(adminM), left.text())
+	}
 	// And the admin still gives and takes every role.
 	admin.b.post(base+plainM+"/role", url.Values{"role": {"org:admin"}})
 	if got := roleOf(plainM); got != "org:admin" {

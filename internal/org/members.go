@@ -3,6 +3,7 @@ package org
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -110,7 +111,7 @@ func (s *Service) ChangeRole(ctx context.Context, actor Actor, orgID, membership
 		if !a.CanGrant(role) {
 			return ErrRoleAbove
 		}
-		if !s.Roles.Has(role, PermMembershipsManage) {
+		if !slices.Contains(s.Roles.Managers(), role) {
 			if err := s.keepsManager(ctx, r, orgID, m); err != nil {
 				return err
 			}

@@ -472,9 +472,9 @@ func (s *Service) newMember(ctx context.Context, r Repo, o *Organization, userID
 }
 
 // keepsManager refuses a change that would leave the organization without
-// a member who can manage memberships.
+// an admin (Roles.Managers).
 func (s *Service) keepsManager(ctx context.Context, r Repo, orgID string, m *Membership) error {
-	if !s.Roles.Has(m.Role, PermMembershipsManage) {
+	if !slices.Contains(s.Roles.Managers(), m.Role) {
 		return nil
 	}
 	n, err := r.CountMembersWithRoles(ctx, orgID, s.Roles.Managers())
