@@ -37,7 +37,7 @@ func (a *app) renderInvitations(c echo.Context, status int, actor org.Actor, ema
 	now := a.Clock.Now()
 	for _, inv := range list {
 		p.Invitations = append(p.Invitations, views.OrgInvitationRow{ID: inv.ID, Email: inv.Email,
-			RoleName: a.roleName(c, inv.Role), Expires: a.dayOf(c, inv.ExpireAt), Expired: !inv.Live(now)})
+			RoleName: a.roleName(c, inv.Role), Expires: a.dayOf(c, inv.ExpireAt), Expired: !inv.Live(now), Above: !acc.CanGrant(inv.Role)})
 	}
 	if notice != "" && c.QueryParam("notice") == "invited_unsent" {
 		if to := unsentTo(list, c.QueryParam("unsent")); len(to) > 0 {

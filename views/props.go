@@ -894,6 +894,9 @@ type OrgInvitationRow struct {
 	RoleName string
 	Expires  string
 	Expired  bool
+	// Above: it gives a role that can do more than the viewer's, so it is
+	// not theirs to resend or revoke (REQ-AC-03).
+	Above bool
 }
 
 // OrgInvitations is the invite form and the pending invitations.

@@ -90,6 +90,34 @@ func TestManagerRoleCannotReachAboveItself_REQ_AC_03_REQ_AC_06(t *testing.T) {
 		t.Errorf("the invitation form offers the manager org:admin")
 	}
 
+	// Nor is an admin's invitation to admin the manager's to resend or
+	// revoke (its row offers neither).
+	admin.invite(t, p, orgID, "second-admin@example.com", "org:admin")
+	var pending struct {
+		Data []struct {
+			ID     string `json:"id"`
+			Status string `json:"status"`
+		} `json:"data"`
+	}
+	api(t, p, http.MethodGet, "/v1/organizations/"+orgID+"/invitations?status=pending", nil, &pending)
+	if len(pending.Data) != 1 {
+		t.Fatalf("pending invitations = %+v", pending.Data)
+	}
+	invID := pending.Data[0].ID
+	if n := manager.b.get("/organizations/" + orgID + "/invitations").Doc.Find(`#` + invID + ` form`).Length(); n != 0 {
+		t.Errorf("the admin invitation's row offers the manager %d forms", n)
+	}
+	for _, action := range []string{"resend", "revoke"} {
+		pg := manager.b.post("/organizations/"+orgID+"/invitations/"+invID+"/"+action, nil)
+		if pg.Status != http.StatusForbidden || !strings.Contains(pg.text(), "can't resend or revoke it") {
+			t.Errorf("%s of an admin invitation by the manager: status %d:\n%s", action, pg.Status, pg.text())
+		}
+	}
+	api(t, p, http.MethodGet, "/v1/organizations/"+orgID+"/invitations?status=pending", nil, &pending)
+	if len(pending.Data) != 1 {
+		t.Errorf("the admin invitation is no longer pending after the manager's refused revoke")
+	}
+
 	// What the role holds still works: a member made manager, an invitation
 	// as a member.
 	manager.b.post(base+plainM+"/role", url.Values{"role": {"org:manager"}})
