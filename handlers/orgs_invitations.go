@@ -33,11 +33,11 @@ func (a *app) renderInvitations(c echo.Context, status int, actor org.Actor, ema
 		return a.orgRefused(c, actor, err)
 	}
 	p := views.OrgInvitations{Page: a.page(c, a.t(c, "org.invite.title", "Org", acc.Org.Name)), Nav: a.orgNav(c, acc, "invitations", query(c)),
-		Emails: emails, Role: role, Roles: a.roleOptions(c), Errors: errs, Notice: notice}
+		Emails: emails, Role: role, Roles: a.roleOptions(c, acc), Errors: errs, Notice: notice}
 	now := a.Clock.Now()
 	for _, inv := range list {
 		p.Invitations = append(p.Invitations, views.OrgInvitationRow{ID: inv.ID, Email: inv.Email,
-			RoleName: a.roleName(c, inv.Role), Expires: a.dayOf(c, inv.ExpireAt), Expired: !inv.Live(now)})
+			RoleName: a.roleName(c, inv.Role), Expires: a.dayOf(c, inv.ExpireAt), Expired: !inv.Live(now), Above: !acc.CanGrant(inv.Role)})
 	}
 	if notice != "" && c.QueryParam("notice") == "invited_unsent" {
 		if to := unsentTo(list, c.QueryParam("unsent")); len(to) > 0 {

@@ -52,12 +52,12 @@ func (a *app) renderMembers(c echo.Context, status int, actor org.Actor, errs vi
 		return a.orgRefused(c, actor, err)
 	}
 	p := views.OrgMembers{Page: a.page(c, a.t(c, "org.members.title", "Org", acc.Org.Name)), Nav: a.orgNav(c, acc, "members", q), Query: search,
-		Roles: a.roleOptions(c), CanManage: acc.Can(org.PermMembershipsManage), Total: list.Total,
+		Roles: a.roleOptions(c, acc), CanManage: acc.Can(org.PermMembershipsManage), Total: list.Total,
 		PageNum: list.Page, Pages: list.Pages(), Errors: errs, Notice: notice}
 	for _, m := range list.Members {
 		row := views.OrgMember{ID: m.ID, Name: firstNonEmpty(fullName(m.FirstName, m.LastName), m.Username),
 			Email: m.Email, Role: m.Role, RoleName: a.roleName(c, m.Role), Unoffered: !a.Orgs.Roles.Exists(m.Role),
-			Joined: a.dayOf(c, m.CreatedAt), You: m.UserID == actor.UserID}
+			Joined: a.dayOf(c, m.CreatedAt), You: m.UserID == actor.UserID, Above: !acc.CanGrant(m.Role)}
 		if row.Unoffered {
 			row.RoleName = a.t(c, "org.members.role_unoffered", "Role", m.Role)
 		}
@@ -110,10 +110,12 @@ func pageURL(path string, n int, q, extra url.Values) string {
 	return path + "?" + v.Encode()
 }
 
-func (a *app) roleOptions(c echo.Context) []views.RoleOption {
+// roleOptions are the organization's roles, each withheld that acc's role
+// may not give (REQ-AC-03).
+func (a *app) roleOptions(c echo.Context, acc *org.Access) []views.RoleOption {
 	var out []views.RoleOption
 	for _, k := range a.Orgs.Roles.Keys() {
-		out = append(out, views.RoleOption{Key: k, Name: a.roleName(c, k)})
+		out = append(out, views.RoleOption{Key: k, Name: a.roleName(c, k), Withheld: !acc.CanGrant(k)})
 	}
 	return out
 }

@@ -100,7 +100,9 @@ func invitationRoleField(p OrgInvitations) field {
 	f := field{Name: "role", Label: p.T("org.field.role"), Value: p.Role, Error: p.Errors["role"], Options: []option{},
 		Autofocus: p.Errors["role"] != "" && p.Errors["email_address"] == ""}
 	for _, r := range p.Roles {
-		f.Options = append(f.Options, option{Value: r.Key, Label: r.Name})
+		if !r.Withheld {
+			f.Options = append(f.Options, option{Value: r.Key, Label: r.Name})
+		}
 	}
 	return f
 }

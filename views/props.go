@@ -849,6 +849,9 @@ type OrgDomain struct {
 type RoleOption struct {
 	Key  string
 	Name string
+	// Withheld: it can do more than the viewer's own role, so it is not
+	// theirs to give (REQ-AC-03): named, never offered.
+	Withheld bool
 }
 
 // OrgMember is one row of the member list.
@@ -863,6 +866,9 @@ type OrgMember struct {
 	Unoffered bool
 	Joined    string
 	You       bool
+	// Above: the member's role can do more than the viewer's, so the row
+	// offers no change of role and no removal (REQ-AC-03).
+	Above bool
 }
 
 // OrgMembers is the member list with search and pages.
@@ -892,6 +898,9 @@ type OrgInvitationRow struct {
 	RoleName string
 	Expires  string
 	Expired  bool
+	// Above: it gives a role that can do more than the viewer's, so it is
+	// not theirs to resend or revoke (REQ-AC-03).
+	Above bool
 }
 
 // OrgInvitations is the invite form and the pending invitations.

@@ -53,6 +53,37 @@ func TestBackendAPIRefusesRequestsWithoutTheSecretKey(t *testing.T) {
 		http.StatusNotFound, "resource_not_found")
 }
 
+// Deny by default (REQ-AC-01): a route under /v1/ is the Backend API's,
+// behind the secret key, unless it is one of the few a browser or a
+// provider calls, each named here with what protects it instead. A new
+// /v1/ route added without api() fails here rather than answering anyone.
+func TestEveryV1RouteIsBehindTheSecretKeyOrNamed_REQ_AC_01(t *testing.T) {
+	browserFacing := map[string]string{
+		"GET /v1/verify":                                   "the emailed link's confirmation page (its one-time token)",
+		"POST /v1/verify":                                  "the emailed link's confirmation (its one-time token, CSRF)",
+		"GET /v1/client/handshake":                         "the __client cookie, handing back only to allowed redirect URLs",
+		"GET /v1/oauth_callback/:provider":                 "the sealed one-time OAuth state",
+		"POST /v1/oauth_callback/:provider":                "the sealed one-time OAuth state (form_post)",
+		"OPTIONS /v1/client/sessions/:id/tokens":           "CORS preflight for allowed origins",
+		"POST /v1/client/sessions/:id/tokens":              "the __client cookie and allowed origins",
+		"OPTIONS /v1/client/sessions/:id/tokens/:template": "CORS preflight for allowed origins",
+		"POST /v1/client/sessions/:id/tokens/:template":    "the __client cookie and allowed origins",
+	}
+	for _, r := range handlers.Routes() {
+		key := r.Method + " " + r.Path
+		if !strings.HasPrefix(r.Path, "/v1/") || r.API {
+			continue
+		}
+		if _, ok := browserFacing[key]; !ok {
+			t.Errorf("%s is under /v1/ but not a Backend API route: wrap it with api() (the secret key) or name what protects it here", key)
+		}
+		delete(browserFacing, key)
+	}
+	for key := range browserFacing {
+		t.Errorf("%s is named here but no longer routed outside the API: drop it", key)
+	}
+}
+
 // A POST, PATCH or DELETE with the key to a path or method the API does not
 // have (a typo, an empty ID) is answered in JSON too, 404 or 405, not with
 // the HTML page that refuses a form without its CSRF token: nothing is

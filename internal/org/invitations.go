@@ -139,6 +139,11 @@ func (s *Service) invite(ctx context.Context, actor Actor, orgID string, items [
 	)
 	err := s.within(ctx, actor, orgID, PermMembershipsManage, func(r Repo, a *Access) error {
 		orgName = a.Org.Name
+		for i, role := range roles {
+			if !a.CanGrant(role) {
+				return nth(ErrRoleAbove, i)
+			}
+		}
 		now := s.Clock.Now()
 		members := map[string]bool{}
 		for i, in := range items {
@@ -417,13 +422,16 @@ func (s *Service) Invitations(ctx context.Context, actor Actor, orgID string) (*
 // to the Backend API (Clerk's organization_invitation_not_pending); one of
 // another organization reads as missing (REQ-AC-02).
 func (s *Service) Revoke(ctx context.Context, actor Actor, orgID, invitationID string) error {
-	return s.within(ctx, actor, orgID, PermMembershipsManage, func(r Repo, _ *Access) error {
+	return s.within(ctx, actor, orgID, PermMembershipsManage, func(r Repo, a *Access) error {
 		inv, err := pendingIn(ctx, r, orgID, invitationID)
 		if errors.Is(err, ErrNotFound) {
 			return answeredAlready(ctx, r, orgID, invitationID)
 		}
 		if err != nil {
 			return err
+		}
+		if !a.CanGrant(inv.Role) {
+			return ErrInvitationAbove
 		}
 		now := s.Clock.Now()
 		inv.Status, inv.UpdatedAt = Revoked, now
@@ -451,6 +459,9 @@ func (s *Service) Resend(ctx context.Context, actor Actor, orgID, invitationID s
 		}
 		if err != nil {
 			return err
+		}
+		if !a.CanGrant(inv.Role) {
+			return ErrInvitationAbove
 		}
 		orgName = a.Org.Name
 		now := s.Clock.Now()

@@ -3,6 +3,7 @@ package org
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -104,7 +105,13 @@ func (s *Service) ChangeRole(ctx context.Context, actor Actor, orgID, membership
 		if !s.Roles.Exists(role) {
 			return errRoleInvalid
 		}
-		if !s.Roles.Has(role, PermMembershipsManage) {
+		if !a.CanGrant(m.Role) {
+			return ErrMemberAbove
+		}
+		if !a.CanGrant(role) {
+			return ErrRoleAbove
+		}
+		if !slices.Contains(s.Roles.Managers(), role) {
 			if err := s.keepsManager(ctx, r, orgID, m); err != nil {
 				return err
 			}
@@ -135,7 +142,7 @@ func (s *Service) RemoveMember(ctx context.Context, actor Actor, orgID, membersh
 		if err != nil {
 			return err
 		}
-		if err := s.removable(ctx, r, actor, m); err != nil {
+		if err := s.removable(ctx, r, actor, a, m); err != nil {
 			return err
 		}
 		return s.remove(ctx, r, a.Org, m)
@@ -157,7 +164,7 @@ func (s *Service) MemberToRemove(ctx context.Context, actor Actor, orgID, member
 		err = removedAlready(ctx, s.Repo, actor, orgID, membershipID, ErrMemberRemovedAlready)
 	}
 	if err == nil {
-		err = s.removable(ctx, s.Repo, actor, m)
+		err = s.removable(ctx, s.Repo, actor, a, m)
 	}
 	if err != nil {
 		return nil, nil, err
@@ -176,7 +183,10 @@ func (s *Service) MemberToRemove(ctx context.Context, actor Actor, orgID, member
 // removable is why actor may not remove m, nil when they may: the last
 // admin stays (the last admin removing themselves hears that first), and
 // one's own membership is left through Leave.
-func (s *Service) removable(ctx context.Context, r Repo, actor Actor, m *Membership) error {
+func (s *Service) removable(ctx context.Context, r Repo, actor Actor, a *Access, m *Membership) error {
+	if !a.CanGrant(m.Role) {
+		return ErrMemberAbove
+	}
 	if err := s.keepsManager(ctx, r, m.OrgID, m); err != nil || m.UserID != actor.UserID {
 		return err
 	}

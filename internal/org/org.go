@@ -277,6 +277,18 @@ var (
 	// ErrRemoveSelf: one's own row on the members page offers no Remove;
 	// leaving is confirmed by the organization's name (Leave), which
 	// removing oneself would skip.
+	// ErrRoleAbove: a role that grants a permission the actor's own
+	// lacks is not theirs to give (REQ-AC-03).
+	ErrRoleAbove = apperr.Field(apperr.Forbidden, "role",
+		"You can't give a role that can do more than your own. Ask an admin.").T("org.error.role_above")
+	// ErrMemberAbove: a member whose role can do more than the actor's is
+	// not theirs to change or remove (REQ-AC-03).
+	ErrMemberAbove = apperr.New(apperr.Forbidden,
+		"This member's role can do more than yours, so you can't change or remove them. Ask an admin.").T("org.error.member_above")
+	// ErrInvitationAbove: an invitation giving such a role is not the
+	// actor's to resend or revoke either (REQ-AC-03).
+	ErrInvitationAbove = apperr.New(apperr.Forbidden,
+		"This invitation gives a role that can do more than yours, so you can't resend or revoke it. Ask an admin.").T("org.error.invitation_above")
 	ErrRemoveSelf = apperr.New(apperr.Forbidden,
 		`You can't remove yourself. To leave the organization, use "Leave organization" on its General tab.`).T("org.error.remove_self")
 	ErrLastAdmin = apperr.New(apperr.Conflict,

@@ -214,18 +214,12 @@ func (r *Roles) Permissions(role string) []string {
 // Keys lists the role keys in display order.
 func (r *Roles) Keys() []string { return slices.Clone(r.order) }
 
-// Managers lists the roles that may manage memberships. An organization
-// must always keep a member holding one of them, or nobody could invite or
-// change roles again.
-func (r *Roles) Managers() []string {
-	var out []string
-	for _, k := range r.order {
-		if r.Has(k, PermMembershipsManage) {
-			out = append(out, k)
-		}
-	}
-	return out
-}
+// Managers lists the roles an organization must always keep a member
+// holding: org:admin alone (REQ-AC-06). A custom role that manages
+// members gives and takes only the roles it covers (Access.CanGrant), so
+// an organization left to such roles could never have an admin again, nor
+// anyone to rename, verify domains or delete it.
+func (r *Roles) Managers() []string { return []string{RoleAdmin} }
 
 // Name is a role's display name: org:billing_manager → "Billing manager".
 func Name(role string) string {

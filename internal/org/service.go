@@ -3,6 +3,7 @@ package org
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"time"
 
@@ -89,6 +90,27 @@ type Access struct {
 // everything.
 func (a *Access) Can(perm string) bool {
 	return a.instance || a.roles.Has(a.Membership.Role, perm)
+}
+
+// CanGrant reports whether the actor may give role, or change or remove a
+// member who holds it: every permission role grants, the actor's own role
+// grants too. Without it, a custom role that manages members but holds
+// less than an admin could make an accomplice admin, or demote and remove
+// the admins above it (REQ-AC-03). A role no longer configured grants
+// nothing. An admin, who holds every system permission, gives every role,
+// custom permissions included (they are the relying apps'); so does the
+// Backend API.
+func (a *Access) CanGrant(role string) bool {
+	if a.instance || a.Membership.Role == RoleAdmin {
+		return true
+	}
+	own := a.roles.Permissions(a.Membership.Role)
+	for _, p := range a.roles.Permissions(role) {
+		if !slices.Contains(own, p) {
+			return false
+		}
+	}
+	return true
 }
 
 // CreateInput is the create-organization form.
@@ -450,9 +472,9 @@ func (s *Service) newMember(ctx context.Context, r Repo, o *Organization, userID
 }
 
 // keepsManager refuses a change that would leave the organization without
-// a member who can manage memberships.
+// an admin (Roles.Managers).
 func (s *Service) keepsManager(ctx context.Context, r Repo, orgID string, m *Membership) error {
-	if !s.Roles.Has(m.Role, PermMembershipsManage) {
+	if !slices.Contains(s.Roles.Managers(), m.Role) {
 		return nil
 	}
 	n, err := r.CountMembersWithRoles(ctx, orgID, s.Roles.Managers())

@@ -2,6 +2,7 @@ package org
 
 import (
 	"context"
+	"slices"
 
 	"github.com/portalhq/portal/internal/events"
 )
@@ -15,7 +16,7 @@ func (s *Service) SoleManagerOf(ctx context.Context, r Repo, userID string) ([]s
 	}
 	var names []string
 	for _, uo := range orgs {
-		if !s.Roles.Has(uo.Role, PermMembershipsManage) {
+		if !slices.Contains(s.Roles.Managers(), uo.Role) {
 			continue
 		}
 		managers, err := r.CountMembersWithRoles(ctx, uo.ID, s.Roles.Managers())

@@ -28,8 +28,23 @@ func blockedPrefixes() []netip.Prefix {
 		"198.51.100.0/24", // documentation
 		"203.0.113.0/24",  // documentation
 		"240.0.0.0/4",     // reserved, broadcast
+		"192.88.99.0/24",  // 6to4 relay anycast (deprecated)
 		"2001:db8::/32",   // documentation
+		"3fff::/20",       // documentation
 		"100::/64",        // discard
+		// IPv6 ranges that reach IPv4 through a translator or tunnel the
+		// portal's network may run, whose embedded IPv4 address is not
+		// where the block below (64:ff9b::/96, 2002::/16) looks for it:
+		// refused whole, as no public receiver lives there.
+		"64:ff9b:1::/48",  // local-use NAT64 (RFC 8215), any prefix length
+		"::ffff:0:0:0/96", // IPv4-translated (SIIT, RFC 7915)
+		"::/96",           // IPv4-compatible (deprecated, RFC 4291)
+		"2001::/32",       // Teredo
+		"2001:2::/48",     // benchmarking
+		"2001:10::/28",    // ORCHID (deprecated)
+		"2001:20::/28",    // ORCHIDv2
+		"fec0::/10",       // site-local (deprecated, still routed inside some networks)
+		"5f00::/16",       // SRv6 segment identifiers (RFC 9602)
 	} {
 		out = append(out, netip.MustParsePrefix(p))
 	}

@@ -84,3 +84,42 @@ func TestBlockedCoversTheSpecialRanges(t *testing.T) {
 		}
 	}
 }
+
+// REQ-WH-06: IPv6 addresses that a translator or tunnel on the portal's own
+// network turns into IPv4 ones (local-use NAT64, SIIT, IPv4-compatible,
+// Teredo) and the other special-purpose ranges IANA marks as not globally
+// reachable are internal destinations too, written as an address or
+// resolved from a name; public addresses of both families still pass.
+func TestTranslatedAndSpecialPurposeAddressesAreInternal_REQ_WH_06(t *testing.T) {
+	internal := []string{
+		"64:ff9b:1::a9fe:a9fe",                 // local-use NAT64 /96 → 169.254.169.254
+		"64:ff9b:1:a9fe:a9:fe00::",             // local-use NAT64 /48 → 169.254.169.254
+		"::ffff:0:7f00:1",                      // SIIT → 127.0.0.1
+		"::ffff:0:a00:5",                       // SIIT → 10.0.0.5
+		"::7f00:1",                             // IPv4-compatible 127.0.0.1
+		"::a9fe:a9fe",                          // IPv4-compatible 169.254.169.254
+		"2001:0:4136:e378:8000:63bf:80ff:fffe", // Teredo
+		"2001:2::1", "2001:20::1", "3fff::1", "fec0::1", "5f00::1", "192.88.99.1",
+	}
+	for _, s := range internal {
+		a := netip.MustParseAddr(s)
+		if !webhook.Blocked(a) {
+			t.Errorf("Blocked(%s) = false", s)
+		}
+		literal := s
+		if a.Is6() {
+			literal = "[" + s + "]"
+		}
+		resolve := func(context.Context, string) ([]netip.Addr, error) { return []netip.Addr{a}, nil }
+		for _, host := range []string{literal, "hooks.example"} {
+			if _, err := webhook.CheckURL(t.Context(), "http://"+host+"/hook", false, resolve); err == nil {
+				t.Errorf("CheckURL accepted http://%s/hook (%s)", host, s)
+			}
+		}
+	}
+	for _, s := range []string{"93.184.216.34", "2606:4700:4700::1111", "2a00:1450:4001:80e::200e", "64:ff9b::5db8:d822"} {
+		if webhook.Blocked(netip.MustParseAddr(s)) {
+			t.Errorf("Blocked(%s) = true: a public address", s)
+		}
+	}
+}
