@@ -116,7 +116,14 @@ func command(ctx context.Context, args []string, getenv func(string) string, env
 	// serve checks the whole configuration; the commands that only use the
 	// database check only its URL, so that they run where only it is set
 	// (a migration job in production has no SMTP server or secrets).
-	load, loadDB := loadWith(config.Load), loadWith(config.LoadDatabase)
+	load := loadWith(config.Load)
+	loadDB := loadWith(func(args []string, getenv func(string) string, environ []string) (*config.Config, error) {
+		named := "portal " + cmd
+		if cmd == "keys" {
+			named = "portal keys rotate"
+		}
+		return config.LoadDatabase(named, args, getenv, environ)
+	})
 	// backup and keys take a word before their flags: --help in its place
 	// is a request for help too, not a missing FILE or subcommand.
 	if (cmd == "backup" || cmd == "keys") && len(args) > 0 && slices.Contains([]string{"-h", "-help", "--help"}, args[0]) {

@@ -203,7 +203,7 @@ func FromMap(env map[string]string) (*Config, error) {
 // An empty environment variable counts as unset. A -h/--help argument returns
 // an error matching flag.ErrHelp; print Usage() then.
 func Load(args []string, env func(string) string, environ []string) (*Config, error) {
-	return loadChecked(args, env, environ, (*Config).validate)
+	return loadChecked("portal serve", args, env, environ, (*Config).validate)
 }
 
 // LoadDatabase is Load for the commands that use the database and nothing
@@ -212,15 +212,17 @@ func Load(args []string, env func(string) string, environ []string) (*Config, er
 // the same way, but of the checks only PORTAL_DATABASE_URL's are made, so
 // such a command runs where only the database URL is set (a migration job
 // in production, without the SMTP server and secrets serving needs).
-func LoadDatabase(args []string, env func(string) string, environ []string) (*Config, error) {
-	return loadChecked(args, env, environ, func(c *Config) problems {
+// command names the command as it is typed ("portal migrate"), for the
+// message about a flag it does not know.
+func LoadDatabase(command string, args []string, env func(string) string, environ []string) (*Config, error) {
+	return loadChecked(command, args, env, environ, func(c *Config) problems {
 		var p problems
 		c.validateDatabase(&p)
 		return p
 	})
 }
 
-func loadChecked(args []string, env func(string) string, environ []string, validate func(*Config) problems) (*Config, error) {
+func loadChecked(command string, args []string, env func(string) string, environ []string, validate func(*Config) problems) (*Config, error) {
 	if env == nil {
 		env = func(string) string { return "" }
 	}
@@ -233,7 +235,7 @@ func loadChecked(args []string, env func(string) string, environ []string, valid
 	}
 
 	var errs problems
-	path, flagged, err := parseFlags(settings, args)
+	path, flagged, err := parseFlags(command, settings, args)
 	if err != nil {
 		return nil, err
 	}
@@ -271,8 +273,10 @@ type assignment struct {
 }
 
 // parseFlags records flag values instead of applying them, because flags
-// must win over the file and environment that are read afterwards.
-func parseFlags(settings []Setting, args []string) (string, []assignment, error) {
+// must win over the file and environment that are read afterwards. An
+// unknown flag is answered with the nearest known one, or with command's
+// own help, which lists the flags that command is meant to take.
+func parseFlags(command string, settings []Setting, args []string) (string, []assignment, error) {
 	fs := flag.NewFlagSet("portal", flag.ContinueOnError)
 	fs.SetOutput(&bytes.Buffer{})
 	fs.Usage = func() {}
@@ -296,7 +300,7 @@ func parseFlags(settings []Setting, args []string) (string, []assignment, error)
 			for _, s := range settings {
 				names = append(names, "--"+s.Flag)
 			}
-			msg = "unknown flag --" + name + hint("--"+name, append(names, "--config"))
+			msg = "unknown flag --" + name + hintFor(command, "--"+name, append(names, "--config"))
 		}
 		return "", nil, &Error{Problems: []string{msg}}
 	}
@@ -546,10 +550,13 @@ func prefixAll(prefix string, names []string) []string {
 
 // hint suggests the nearest valid name, or points at the help when nothing
 // is close enough to be a plausible typo.
-func hint(got string, valid []string) string {
+func hint(got string, valid []string) string { return hintFor("portal serve", got, valid) }
+
+// hintFor is hint pointing at command's help.
+func hintFor(command, got string, valid []string) string {
 	best, bestD := spelling.Nearest(got, valid)
 	if bestD < 0 || bestD > len(got)/2 {
-		return " (see portal serve --help for the list)"
+		return " (see " + command + " --help for the list)"
 	}
 	return " (did you mean " + best + "?)"
 }

@@ -357,3 +357,37 @@ func TestREADMEListsEverySetting(t *testing.T) {
 		t.Error("README.md's configuration table differs from config.Markdown(); paste Markdown()'s output over it")
 	}
 }
+
+// A duration whose 0 means something (keep for ever, off, at once),
+// written as that meaning in a word, is refused with the 0 that says it;
+// a duration with no such 0 is refused as before.
+func TestDurationWithAMeaningfulZeroSaysWhatZeroDoes(t *testing.T) {
+	mustFail(t, nil, map[string]string{"PORTAL_EVENT_RETENTION": "forever"},
+		"PORTAL_EVENT_RETENTION", `"forever" is not a duration`, "0 to keep them for ever")
+	mustFail(t, nil, map[string]string{"PORTAL_SESSION_INACTIVITY_TIMEOUT": "off"},
+		"PORTAL_SESSION_INACTIVITY_TIMEOUT", "0 to turn it off")
+	mustFail(t, []string{"--shutdown-delay=none"}, nil, "--shutdown-delay", "0 to stop taking connections at once")
+	file := writeFile(t, "event_retention: never\n")
+	mustFail(t, nil, map[string]string{"PORTAL_CONFIG": file}, "event_retention", `"never"`, "0 to keep them for ever")
+	_, err := load(nil, map[string]string{"PORTAL_LOCKOUT_DURATION": "forever"})
+	if err == nil || strings.Contains(err.Error(), "0 to") {
+		t.Errorf("PORTAL_LOCKOUT_DURATION=forever: %v, want refused without a 0 (it must be positive)", err)
+	}
+}
+
+// An unknown flag of a command that uses only the database points at that
+// command's own help, not at portal serve's.
+func TestUnknownFlagPointsAtItsCommandsHelp(t *testing.T) {
+	for _, command := range []string{"portal migrate", "portal keys rotate", "portal backup"} {
+		_, err := LoadDatabase(command, []string{"--zzzzzzzzzz"}, nil, nil)
+		want := "unknown flag --zzzzzzzzzz (see " + command + " --help for the list)"
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s --zzzzzzzzzz: %v, want %q", command, err, want)
+		}
+	}
+	mustFail(t, []string{"--zzzzzzzzzz"}, nil, "see portal serve --help")
+	_, err := LoadDatabase("portal migrate", []string{"--databse-url=sqlite:x"}, nil, nil)
+	if err == nil || !strings.Contains(err.Error(), "did you mean --database-url?") {
+		t.Errorf("a near miss: %v", err)
+	}
+}
