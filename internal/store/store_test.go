@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgconn"
+
 	"github.com/portalhq/portal/internal/account"
 	"github.com/portalhq/portal/internal/factors"
 	"github.com/portalhq/portal/internal/flow"
@@ -153,7 +155,9 @@ func TestOpenBadURL(t *testing.T) {
 		{"empty", "", []string{"unsupported database URL"}, ""},
 		{"sqlite without path", "sqlite:", []string{"empty path"}, ""},
 		{"sqlite in memory", "sqlite::memory:", []string{"in-memory databases are not supported"}, ""},
-		{"sqlite under a file", "sqlite:" + filepath.Join(notADir, "portal.db"), []string{"create directory"}, ""},
+		{"sqlite under a file", "sqlite:" + filepath.Join(notADir, "portal.db"), []string{"create directory", notADir + " is a file, not a directory"}, ""},
+		{"sqlite under a file, deeper", "sqlite:" + filepath.Join(notADir, "data", "portal.db"), []string{notADir + " is a file, not a directory"}, ""},
+		{"sqlite names a directory", "sqlite:" + filepath.Dir(notADir), []string{"is a directory", "PORTAL_DATABASE_URL names the database file", "e.g. sqlite:" + filepath.Join(filepath.Dir(notADir), "portal.db")}, ""},
 		{"postgres not listening", "postgres://portal:hunter2@127.0.0.1:1/portal?sslmode=disable&connect_timeout=2", []string{"connect to postgres://…@127.0.0.1:1"}, "hunter2"},
 	}
 	for _, c := range cases {
@@ -174,6 +178,25 @@ func TestOpenBadURL(t *testing.T) {
 				t.Errorf("error reveals the password: %q", err)
 			}
 		})
+	}
+}
+
+// PostgreSQL's default sslmode=prefer tries each server twice (with TLS,
+// then without); a server that is not there is said to be so once.
+func TestPostgresConnectErrorSaysEachFailureOnce(t *testing.T) {
+	ctx, cancel := context.WithTimeout(t.Context(), 15*time.Second)
+	defer cancel()
+	s, err := store.Open(ctx, "postgres://portal@127.0.0.1:1/portal?connect_timeout=2") // no sslmode: prefer
+	if err == nil {
+		s.Close()
+		t.Fatal("Open on a closed port succeeded")
+	}
+	if n := strings.Count(err.Error(), "connection refused"); n != 1 {
+		t.Errorf("the refusal is said %d times, want once:\n%v", n, err)
+	}
+	var ce *pgconn.ConnectError
+	if !errors.As(err, &ce) {
+		t.Errorf("the error no longer unwraps to pgconn's: %v", err)
 	}
 }
 
