@@ -239,18 +239,24 @@ func loadChecked(command string, args []string, env func(string) string, environ
 	if err != nil {
 		return nil, err
 	}
+	named := "--config"
 	if path == "" {
-		path = env("PORTAL_CONFIG")
+		path, named = env("PORTAL_CONFIG"), "PORTAL_CONFIG"
 	}
+	// origin says where each setting that the checks below name by its
+	// variable was given, when that was not the variable: a file's line,
+	// or a flag.
+	origin := map[string]string{}
 	if path != "" {
 		c.File = path
-		applyFile(c, settings, path, &errs)
+		applyFile(c, settings, path, named, origin, &errs)
 	}
-	applyEnv(c, settings, env, environ, &errs)
+	applyEnv(c, settings, env, environ, origin, &errs)
 	for _, f := range flagged {
 		if err := f.s.set(c, f.value); err != nil {
 			errs.add("--%s: %v", f.s.Flag, err)
 		}
+		origin[f.s.Env] = "--" + f.s.Flag
 	}
 
 	if c.LogFormat == "" {
@@ -260,7 +266,12 @@ func loadChecked(command string, args []string, env func(string) string, environ
 		}
 	}
 	c.BaseURL = strings.TrimSuffix(c.BaseURL, "/")
-	errs = append(errs, validate(c)...)
+	for _, p := range validate(c) {
+		if name, rest, ok := strings.Cut(p, ": "); ok && origin[name] != "" {
+			p = origin[name] + " (" + name + "): " + rest
+		}
+		errs = append(errs, p)
+	}
 	if len(errs) > 0 {
 		return nil, &Error{Problems: errs}
 	}
@@ -310,11 +321,12 @@ func parseFlags(command string, settings []Setting, args []string) (string, []as
 	return *path, flagged, nil
 }
 
-func applyEnv(c *Config, settings []Setting, env func(string) string, environ []string, errs *problems) {
+func applyEnv(c *Config, settings []Setting, env func(string) string, environ []string, origin map[string]string, errs *problems) {
 	known := map[string]bool{"PORTAL_CONFIG": true}
 	for _, s := range settings {
 		known[s.Env] = true
 		if v := env(s.Env); v != "" {
+			delete(origin, s.Env) // the variable wins over the file
 			if err := s.set(c, v); err != nil {
 				errs.add("%s: %v", s.Env, err)
 			}
@@ -338,10 +350,10 @@ func applyEnv(c *Config, settings []Setting, env func(string) string, environ []
 	}
 }
 
-func applyFile(c *Config, settings []Setting, path string, errs *problems) {
+func applyFile(c *Config, settings []Setting, path, named string, origin map[string]string, errs *problems) {
 	data, err := os.ReadFile(path)
 	if err != nil {
-		errs.add("config file: %v", err)
+		errs.add("%s: %v (give the path of a YAML file of settings, or leave it unset)", named, err)
 		return
 	}
 	var doc yaml.Node
@@ -371,6 +383,15 @@ func applyFile(c *Config, settings []Setting, path string, errs *problems) {
 		}
 		seen[k.Value] = true
 		s, known := byKey[k.Value]
+		if (k.Value == "oauth" || k.Value == "oidc") && v.Kind == yaml.MappingNode {
+			errs.add("%s: provider settings are flat keys, one a line: %s_<name>_client_id: … (e.g. oauth_github_client_id, "+
+				"oidc_corp_issuer)", where, k.Value)
+			continue
+		}
+		if known && !s.isList && v.Kind == yaml.SequenceNode {
+			errs.add("%s: takes one value, not a list", where)
+			continue
+		}
 		val, err := yamlValue(v, known && s.Key == "org_roles")
 		if err != nil {
 			errs.add("%s: %v", where, err)
@@ -380,6 +401,7 @@ func applyFile(c *Config, settings []Setting, path string, errs *problems) {
 			if err := s.set(c, val); err != nil {
 				errs.add("%s: %v", where, err)
 			}
+			origin[s.Env] = where
 			continue
 		}
 		upper := strings.ToUpper(k.Value)

@@ -22,11 +22,13 @@ type Setting struct {
 	Description string
 	set         func(c *Config, v string) error
 	isBool      bool
+	isList      bool // takes several values (a YAML list, or commas)
 }
 
 type binder struct {
 	set    func(c *Config, v string) error
 	isBool bool
+	isList bool
 }
 
 func setting(key, def, desc string, b binder) Setting {
@@ -38,6 +40,7 @@ func setting(key, def, desc string, b binder) Setting {
 		Description: desc,
 		set:         b.set,
 		isBool:      b.isBool,
+		isList:      b.isList,
 	}
 }
 
@@ -140,7 +143,7 @@ func str(p func(*Config) *string) binder {
 }
 
 func list(p func(*Config) *[]string) binder {
-	return binder{set: func(c *Config, v string) error { *p(c) = splitList(v); return nil }}
+	return binder{isList: true, set: func(c *Config, v string) error { *p(c) = splitList(v); return nil }}
 }
 
 func boolean(p func(*Config) *bool) binder {
@@ -203,7 +206,7 @@ func size(p func(*Config) *int64) binder {
 }
 
 func prefixes(p func(*Config) *[]netip.Prefix) binder {
-	return binder{set: func(c *Config, v string) error {
+	return binder{isList: true, set: func(c *Config, v string) error {
 		var out []netip.Prefix
 		for _, s := range splitList(v) {
 			pfx, err := parsePrefix(s)
@@ -232,6 +235,14 @@ func splitList(v string) []string {
 func parseDuration(v string) (time.Duration, error) {
 	s := strings.TrimSpace(v)
 	bad := fmt.Errorf("%q is not a duration (use e.g. 90s, 15m, 12h or 7d)", v)
+	// The two slips seen most: a number without its unit, and weeks.
+	if n, err := strconv.Atoi(s); err == nil && n != 0 {
+		bad = fmt.Errorf("%q has no unit: write %ds for seconds (or e.g. 15m, 12h, 7d)", v, n)
+	} else if w, ok := strings.CutSuffix(s, "w"); ok {
+		if n, err := strconv.Atoi(w); err == nil && n > 0 {
+			bad = fmt.Errorf("%q: weeks are written in days, %dd", v, 7*n)
+		}
+	}
 	days, rest, hasDays := strings.Cut(s, "d")
 	if !hasDays {
 		d, err := time.ParseDuration(s)

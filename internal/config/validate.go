@@ -50,7 +50,9 @@ func (c *Config) HasIdentifier(name string) bool { return slices.Contains(c.Iden
 
 func (c *Config) validate() problems {
 	var p problems
-	if _, port, err := net.SplitHostPort(c.Addr); err != nil || !validPort(port) {
+	if _, port, err := net.SplitHostPort(c.Addr); err == nil && !validPort(port) {
+		p.add("PORTAL_ADDR: %q: the port must be a number from 0 to 65535 (use e.g. 127.0.0.1:4000 or :4000)", c.Addr)
+	} else if err != nil {
 		p.add("PORTAL_ADDR: %q is not host:port (use e.g. 127.0.0.1:4000 or :4000)", c.Addr)
 	}
 	if err := checkBaseURL(c.BaseURL); err != nil {

@@ -158,6 +158,7 @@ func TestOpenBadURL(t *testing.T) {
 		{"sqlite under a file", "sqlite:" + filepath.Join(notADir, "portal.db"), []string{"create directory", notADir + " is a file, not a directory"}, ""},
 		{"sqlite under a file, deeper", "sqlite:" + filepath.Join(notADir, "data", "portal.db"), []string{notADir + " is a file, not a directory"}, ""},
 		{"sqlite names a directory", "sqlite:" + filepath.Dir(notADir), []string{"is a directory", "PORTAL_DATABASE_URL names the database file", "e.g. sqlite:" + filepath.Join(filepath.Dir(notADir), "portal.db")}, ""},
+		{"postgres port not a number", "postgres://portal:hunter2@127.0.0.1:notaport/portal", []string{"PORTAL_DATABASE_URL", "invalid port", "postgres://user:password@host:5432/database"}, "hunter2"},
 		{"postgres not listening", "postgres://portal:hunter2@127.0.0.1:1/portal?sslmode=disable&connect_timeout=2", []string{"connect to postgres://…@127.0.0.1:1"}, "hunter2"},
 	}
 	for _, c := range cases {
