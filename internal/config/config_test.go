@@ -416,6 +416,8 @@ func TestWrongSettingsNameWhereAndTheFix(t *testing.T) {
 			want: []string{"PORTAL_ADDR", "the port must be a number from 0 to 65535"}},
 		{name: "providers nested", file: "oauth:\n  github:\n    client_id: x\n",
 			want: []string{":1: oauth: provider settings are flat keys", "oauth_github_client_id"}},
+		{name: "sqlite path with a tilde", file: "database_url: sqlite:~/portal/portal.db\n",
+			want: []string{"database_url (PORTAL_DATABASE_URL)", "~ is not expanded here", "sqlite:/home/portal/portal/portal.db"}},
 		{name: "missing config file", vars: map[string]string{"PORTAL_CONFIG": "/nonexistent/portal.yaml"},
 			want: []string{"PORTAL_CONFIG: open /nonexistent/portal.yaml", "give the path of a YAML file"}},
 		{name: "missing config file by flag", args: []string{"--config=/nonexistent/portal.yaml"},

@@ -394,6 +394,12 @@ func (c *Config) validateDatabase(p *problems) {
 		if path == "" {
 			p.add("PORTAL_DATABASE_URL: sqlite: needs a file path, e.g. sqlite:./data/portal.db")
 		}
+		// Only a shell expands ~, and not in every place: from a unit file,
+		// a YAML file or a quoted value it would make a directory named ~.
+		if path == "~" || strings.HasPrefix(path, "~/") {
+			p.add("PORTAL_DATABASE_URL: %q: ~ is not expanded here; write the whole path, e.g. sqlite:/home/portal/%s",
+				c.DatabaseURL, strings.TrimPrefix(strings.TrimPrefix(path, "~"), "/"))
+		}
 	} else if !strings.HasPrefix(c.DatabaseURL, "postgres://") && !strings.HasPrefix(c.DatabaseURL, "postgresql://") {
 		// The value is not echoed: a postgres URL carries a password.
 		p.add("PORTAL_DATABASE_URL: must be sqlite:PATH or postgres://user:pass@host/db")

@@ -13,6 +13,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -240,11 +241,11 @@ func cannotWrite(dir string, err error) string {
 type onceEach struct{ err error }
 
 func (e onceEach) Error() string {
-	seen := map[string]bool{}
 	var lines []string
 	for _, l := range strings.Split(e.err.Error(), "\n") {
-		if !seen[l] {
-			seen[l] = true
+		// A line already said, or said within another (a name that does
+		// not resolve: "hostname resolving error: lookup …", then "lookup …").
+		if t := strings.TrimSpace(l); t == "" || !slices.ContainsFunc(lines, func(s string) bool { return strings.Contains(s, t) }) {
 			lines = append(lines, l)
 		}
 	}

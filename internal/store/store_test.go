@@ -195,6 +195,16 @@ func TestPostgresConnectErrorSaysEachFailureOnce(t *testing.T) {
 	if n := strings.Count(err.Error(), "connection refused"); n != 1 {
 		t.Errorf("the refusal is said %d times, want once:\n%v", n, err)
 	}
+	// A name that does not resolve: pgx says the lookup's error, then
+	// says it again within another line.
+	s, err = store.Open(ctx, "postgres://portal@nosuchhost.invalid:5432/portal?connect_timeout=2")
+	if err == nil {
+		s.Close()
+		t.Fatal("Open on a name that does not resolve succeeded")
+	}
+	if n := strings.Count(err.Error(), "lookup nosuchhost.invalid"); n != 1 {
+		t.Errorf("the failed lookup is said %d times, want once:\n%v", n, err)
+	}
 	var ce *pgconn.ConnectError
 	if !errors.As(err, &ce) {
 		t.Errorf("the error no longer unwraps to pgconn's: %v", err)
