@@ -118,6 +118,11 @@ func open(ctx context.Context, url string, existing bool) (*Store, error) {
 	defer cancel()
 	if err := db.PingContext(pingCtx); err != nil {
 		db.Close()
+		var pgErr *pgconn.PgError
+		if errors.As(err, &pgErr) && pgErr.Code == "3D000" && pg != nil { // invalid_catalog_name
+			return nil, fmt.Errorf("store: connect to %s: %w; create the database (createdb %s, as a role that may) "+
+				"or correct its name in PORTAL_DATABASE_URL", redact(url), onceEach{err}, pg.Database)
+		}
 		return nil, fmt.Errorf("store: connect to %s: %w", redact(url), onceEach{err})
 	}
 	if existing {

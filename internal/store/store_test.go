@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -16,6 +17,7 @@ import (
 	"github.com/portalhq/portal/internal/account"
 	"github.com/portalhq/portal/internal/factors"
 	"github.com/portalhq/portal/internal/flow"
+	"github.com/portalhq/portal/internal/id"
 	"github.com/portalhq/portal/internal/newdevice"
 	"github.com/portalhq/portal/internal/notify"
 	"github.com/portalhq/portal/internal/passkey"
@@ -208,6 +210,26 @@ func TestPostgresConnectErrorSaysEachFailureOnce(t *testing.T) {
 	var ce *pgconn.ConnectError
 	if !errors.As(err, &ce) {
 		t.Errorf("the error no longer unwraps to pgconn's: %v", err)
+	}
+}
+
+// A PostgreSQL URL naming a database the server does not have says to
+// create it or correct the name.
+func TestPostgresWithoutTheDatabaseSaysToCreateIt(t *testing.T) {
+	u, err := url.Parse(pgtest.URL(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	u.Path = "/portal_nosuch_" + strings.ToLower(id.Random(8))
+	s, err := store.Open(t.Context(), u.String())
+	if err == nil {
+		s.Close()
+		t.Fatal("Open on a database that does not exist succeeded")
+	}
+	for _, want := range []string{"does not exist", "createdb " + u.Path[1:], "PORTAL_DATABASE_URL"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q does not contain %q", err, want)
+		}
 	}
 }
 
