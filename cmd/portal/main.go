@@ -33,7 +33,16 @@ import (
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	stops := []os.Signal{os.Interrupt, syscall.SIGTERM}
+	switch hangupMeans() {
+	case hangupStops:
+		stops = append(stops, syscall.SIGHUP)
+	case hangupWarns:
+		// Caught from the start, so that a SIGHUP during start-up does
+		// not end the process either; serve logs each one.
+		signal.Notify(make(chan os.Signal, 1), syscall.SIGHUP)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), stops...)
 	defer stop()
 	if err := run(ctx, os.Args[1:], os.Getenv, os.Environ(), os.Stdout, os.Stderr); err != nil {
 		fmt.Fprintln(os.Stderr, "portal:", err)
@@ -116,7 +125,14 @@ func command(ctx context.Context, args []string, getenv func(string) string, env
 	// serve checks the whole configuration; the commands that only use the
 	// database check only its URL, so that they run where only it is set
 	// (a migration job in production has no SMTP server or secrets).
-	load, loadDB := loadWith(config.Load), loadWith(config.LoadDatabase)
+	load := loadWith(config.Load)
+	loadDB := loadWith(func(args []string, getenv func(string) string, environ []string) (*config.Config, error) {
+		named := "portal " + cmd
+		if cmd == "keys" {
+			named = "portal keys rotate"
+		}
+		return config.LoadDatabase(named, args, getenv, environ)
+	})
 	// backup and keys take a word before their flags: --help in its place
 	// is a request for help too, not a missing FILE or subcommand.
 	if (cmd == "backup" || cmd == "keys") && len(args) > 0 && slices.Contains([]string{"-h", "-help", "--help"}, args[0]) {
@@ -226,6 +242,22 @@ func serve(ctx context.Context, cfg *config.Config, getenv func(string) string, 
 	}
 	second, unwatch := secondSignal(ctx)
 	defer unwatch()
+	if hangupMeans() == hangupWarns {
+		hups := make(chan os.Signal, 1)
+		signal.Notify(hups, syscall.SIGHUP)
+		defer signal.Stop(hups)
+		go func() {
+			for {
+				select {
+				case <-hups:
+					p.Log.Warn("SIGHUP received and ignored: the portal reads its configuration only as it starts, " +
+						"so nothing was reloaded; restart it to apply a change (systemctl restart, not reload)")
+				case <-ctx.Done():
+					return
+				}
+			}
+		}()
+	}
 	p.EndDelayOn(second)
 	// Start-up (migrations, catalogs, themes, templates) leaves garbage
 	// the runtime would return to the OS only slowly; hand it back now, so
@@ -259,6 +291,33 @@ func serve(ctx context.Context, cfg *config.Config, getenv func(string) string, 
 		}
 	}
 	return p.Serve(ctx)
+}
+
+// What SIGHUP does to a portal.
+const (
+	hangupIgnored = iota // started with it ignored (nohup): it stays so
+	hangupStops          // a terminal's hangup: stop as on SIGINT
+	hangupWarns          // anything else (kill -HUP, a reload): keep serving, say so
+)
+
+// hangupMeans decides what SIGHUP does. Portal has no configuration to
+// reload, and the signal has two senders: a terminal that closes (the
+// window of a foreground make run) tells its processes so with it, and
+// there the portal should stop, not linger without a terminal holding its
+// port; a service manager's reload (systemd's ExecReload=kill -HUP) or an
+// operator's kill -HUP means "reload", and stopping the portal for it
+// would turn a harmless reload into an outage. A process with a
+// controlling terminal (one /dev/tty opens) has the first sender; one
+// without, as under systemd, Docker without -t or Kubernetes, the second.
+func hangupMeans() int {
+	if signal.Ignored(syscall.SIGHUP) {
+		return hangupIgnored
+	}
+	if tty, err := os.Open("/dev/tty"); err == nil {
+		tty.Close()
+		return hangupStops
+	}
+	return hangupWarns
 }
 
 // secondSignal returns a channel closed when the process has received

@@ -675,3 +675,20 @@ func TestOlderPortalOnANewerDatabaseSaysSo(t *testing.T) {
 		t.Errorf("start-up log does not say the database is newer:\n%s", logs.String())
 	}
 }
+
+// portal migrate, keys rotate and backup, given a flag they do not know,
+// point at their own help, which lists what they take.
+func TestUnknownFlagOfADatabaseCommandPointsAtItsHelp(t *testing.T) {
+	getenv, environ := envOf(map[string]string{"PORTAL_DATABASE_URL": "sqlite:" + t.TempDir() + "/p.db"})
+	for args, want := range map[string]string{
+		"migrate --zzzzzzzzzz":       "see portal migrate --help",
+		"keys rotate --zzzzzzzzzz":   "see portal keys rotate --help",
+		"backup out.db --zzzzzzzzzz": "see portal backup --help",
+		"serve --zzzzzzzzzz":         "see portal serve --help",
+	} {
+		err := run(t.Context(), strings.Fields(args), getenv, environ, io.Discard, io.Discard)
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("portal %s: %v, want %q", args, err, want)
+		}
+	}
+}

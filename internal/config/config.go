@@ -203,7 +203,7 @@ func FromMap(env map[string]string) (*Config, error) {
 // An empty environment variable counts as unset. A -h/--help argument returns
 // an error matching flag.ErrHelp; print Usage() then.
 func Load(args []string, env func(string) string, environ []string) (*Config, error) {
-	return loadChecked(args, env, environ, (*Config).validate)
+	return loadChecked("portal serve", args, env, environ, (*Config).validate)
 }
 
 // LoadDatabase is Load for the commands that use the database and nothing
@@ -212,15 +212,17 @@ func Load(args []string, env func(string) string, environ []string) (*Config, er
 // the same way, but of the checks only PORTAL_DATABASE_URL's are made, so
 // such a command runs where only the database URL is set (a migration job
 // in production, without the SMTP server and secrets serving needs).
-func LoadDatabase(args []string, env func(string) string, environ []string) (*Config, error) {
-	return loadChecked(args, env, environ, func(c *Config) problems {
+// command names the command as it is typed ("portal migrate"), for the
+// message about a flag it does not know.
+func LoadDatabase(command string, args []string, env func(string) string, environ []string) (*Config, error) {
+	return loadChecked(command, args, env, environ, func(c *Config) problems {
 		var p problems
 		c.validateDatabase(&p)
 		return p
 	})
 }
 
-func loadChecked(args []string, env func(string) string, environ []string, validate func(*Config) problems) (*Config, error) {
+func loadChecked(command string, args []string, env func(string) string, environ []string, validate func(*Config) problems) (*Config, error) {
 	if env == nil {
 		env = func(string) string { return "" }
 	}
@@ -233,22 +235,28 @@ func loadChecked(args []string, env func(string) string, environ []string, valid
 	}
 
 	var errs problems
-	path, flagged, err := parseFlags(settings, args)
+	path, flagged, err := parseFlags(command, settings, args)
 	if err != nil {
 		return nil, err
 	}
+	named := "--config"
 	if path == "" {
-		path = env("PORTAL_CONFIG")
+		path, named = env("PORTAL_CONFIG"), "PORTAL_CONFIG"
 	}
+	// origin says where each setting that the checks below name by its
+	// variable was given, when that was not the variable: a file's line,
+	// or a flag.
+	origin := map[string]string{}
 	if path != "" {
 		c.File = path
-		applyFile(c, settings, path, &errs)
+		applyFile(c, settings, path, named, origin, &errs)
 	}
-	applyEnv(c, settings, env, environ, &errs)
+	applyEnv(c, settings, env, environ, origin, &errs)
 	for _, f := range flagged {
 		if err := f.s.set(c, f.value); err != nil {
 			errs.add("--%s: %v", f.s.Flag, err)
 		}
+		origin[f.s.Env] = "--" + f.s.Flag
 	}
 
 	if c.LogFormat == "" {
@@ -258,7 +266,12 @@ func loadChecked(args []string, env func(string) string, environ []string, valid
 		}
 	}
 	c.BaseURL = strings.TrimSuffix(c.BaseURL, "/")
-	errs = append(errs, validate(c)...)
+	for _, p := range validate(c) {
+		if name, rest, ok := strings.Cut(p, ": "); ok && origin[name] != "" {
+			p = origin[name] + " (" + name + "): " + rest
+		}
+		errs = append(errs, p)
+	}
 	if len(errs) > 0 {
 		return nil, &Error{Problems: errs}
 	}
@@ -271,8 +284,10 @@ type assignment struct {
 }
 
 // parseFlags records flag values instead of applying them, because flags
-// must win over the file and environment that are read afterwards.
-func parseFlags(settings []Setting, args []string) (string, []assignment, error) {
+// must win over the file and environment that are read afterwards. An
+// unknown flag is answered with the nearest known one, or with command's
+// own help, which lists the flags that command is meant to take.
+func parseFlags(command string, settings []Setting, args []string) (string, []assignment, error) {
 	fs := flag.NewFlagSet("portal", flag.ContinueOnError)
 	fs.SetOutput(&bytes.Buffer{})
 	fs.Usage = func() {}
@@ -296,7 +311,7 @@ func parseFlags(settings []Setting, args []string) (string, []assignment, error)
 			for _, s := range settings {
 				names = append(names, "--"+s.Flag)
 			}
-			msg = "unknown flag --" + name + hint("--"+name, append(names, "--config"))
+			msg = "unknown flag --" + name + hintFor(command, "--"+name, append(names, "--config"))
 		}
 		return "", nil, &Error{Problems: []string{msg}}
 	}
@@ -306,11 +321,12 @@ func parseFlags(settings []Setting, args []string) (string, []assignment, error)
 	return *path, flagged, nil
 }
 
-func applyEnv(c *Config, settings []Setting, env func(string) string, environ []string, errs *problems) {
+func applyEnv(c *Config, settings []Setting, env func(string) string, environ []string, origin map[string]string, errs *problems) {
 	known := map[string]bool{"PORTAL_CONFIG": true}
 	for _, s := range settings {
 		known[s.Env] = true
 		if v := env(s.Env); v != "" {
+			delete(origin, s.Env) // the variable wins over the file
 			if err := s.set(c, v); err != nil {
 				errs.add("%s: %v", s.Env, err)
 			}
@@ -334,10 +350,10 @@ func applyEnv(c *Config, settings []Setting, env func(string) string, environ []
 	}
 }
 
-func applyFile(c *Config, settings []Setting, path string, errs *problems) {
+func applyFile(c *Config, settings []Setting, path, named string, origin map[string]string, errs *problems) {
 	data, err := os.ReadFile(path)
 	if err != nil {
-		errs.add("config file: %v", err)
+		errs.add("%s: %v (give the path of a YAML file of settings, or leave it unset)", named, err)
 		return
 	}
 	var doc yaml.Node
@@ -367,6 +383,15 @@ func applyFile(c *Config, settings []Setting, path string, errs *problems) {
 		}
 		seen[k.Value] = true
 		s, known := byKey[k.Value]
+		if (k.Value == "oauth" || k.Value == "oidc") && v.Kind == yaml.MappingNode {
+			errs.add("%s: provider settings are flat keys, one a line: %s_<name>_client_id: … (e.g. oauth_github_client_id, "+
+				"oidc_corp_issuer)", where, k.Value)
+			continue
+		}
+		if known && !s.isList && v.Kind == yaml.SequenceNode {
+			errs.add("%s: takes one value, not a list", where)
+			continue
+		}
 		val, err := yamlValue(v, known && s.Key == "org_roles")
 		if err != nil {
 			errs.add("%s: %v", where, err)
@@ -376,6 +401,7 @@ func applyFile(c *Config, settings []Setting, path string, errs *problems) {
 			if err := s.set(c, val); err != nil {
 				errs.add("%s: %v", where, err)
 			}
+			origin[s.Env] = where
 			continue
 		}
 		upper := strings.ToUpper(k.Value)
@@ -546,10 +572,13 @@ func prefixAll(prefix string, names []string) []string {
 
 // hint suggests the nearest valid name, or points at the help when nothing
 // is close enough to be a plausible typo.
-func hint(got string, valid []string) string {
+func hint(got string, valid []string) string { return hintFor("portal serve", got, valid) }
+
+// hintFor is hint pointing at command's help.
+func hintFor(command, got string, valid []string) string {
 	best, bestD := spelling.Nearest(got, valid)
 	if bestD < 0 || bestD > len(got)/2 {
-		return " (see portal serve --help for the list)"
+		return " (see " + command + " --help for the list)"
 	}
 	return " (did you mean " + best + "?)"
 }

@@ -357,3 +357,89 @@ func TestREADMEListsEverySetting(t *testing.T) {
 		t.Error("README.md's configuration table differs from config.Markdown(); paste Markdown()'s output over it")
 	}
 }
+
+// A duration whose 0 means something (keep for ever, off, at once),
+// written as that meaning in a word, is refused with the 0 that says it;
+// a duration with no such 0 is refused as before.
+func TestDurationWithAMeaningfulZeroSaysWhatZeroDoes(t *testing.T) {
+	mustFail(t, nil, map[string]string{"PORTAL_EVENT_RETENTION": "forever"},
+		"PORTAL_EVENT_RETENTION", `"forever" is not a duration`, "0 to keep them for ever")
+	mustFail(t, nil, map[string]string{"PORTAL_SESSION_INACTIVITY_TIMEOUT": "off"},
+		"PORTAL_SESSION_INACTIVITY_TIMEOUT", "0 to turn it off")
+	mustFail(t, []string{"--shutdown-delay=none"}, nil, "--shutdown-delay", "0 to stop taking connections at once")
+	file := writeFile(t, "event_retention: never\n")
+	mustFail(t, nil, map[string]string{"PORTAL_CONFIG": file}, "event_retention", `"never"`, "0 to keep them for ever")
+	_, err := load(nil, map[string]string{"PORTAL_LOCKOUT_DURATION": "forever"})
+	if err == nil || strings.Contains(err.Error(), "0 to") {
+		t.Errorf("PORTAL_LOCKOUT_DURATION=forever: %v, want refused without a 0 (it must be positive)", err)
+	}
+}
+
+// An unknown flag of a command that uses only the database points at that
+// command's own help, not at portal serve's.
+func TestUnknownFlagPointsAtItsCommandsHelp(t *testing.T) {
+	for _, command := range []string{"portal migrate", "portal keys rotate", "portal backup"} {
+		_, err := LoadDatabase(command, []string{"--zzzzzzzzzz"}, nil, nil)
+		want := "unknown flag --zzzzzzzzzz (see " + command + " --help for the list)"
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s --zzzzzzzzzz: %v, want %q", command, err, want)
+		}
+	}
+	mustFail(t, []string{"--zzzzzzzzzz"}, nil, "see portal serve --help")
+	_, err := LoadDatabase("portal migrate", []string{"--databse-url=sqlite:x"}, nil, nil)
+	if err == nil || !strings.Contains(err.Error(), "did you mean --database-url?") {
+		t.Errorf("a near miss: %v", err)
+	}
+}
+
+// The wrong settings an operator plausibly types, each refused naming
+// where it was written (the file's line, the flag) and the fix.
+func TestWrongSettingsNameWhereAndTheFix(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		file string
+		args []string
+		vars map[string]string
+		want []string
+	}{
+		{name: "duration without unit", vars: map[string]string{"PORTAL_SESSION_TOKEN_TTL": "60"},
+			want: []string{"PORTAL_SESSION_TOKEN_TTL", `"60" has no unit: write 60s`}},
+		{name: "duration in weeks", file: "session_max_lifetime: 2w\n",
+			want: []string{":1: session_max_lifetime", "weeks are written in days, 14d"}},
+		{name: "a list for one value", file: "base_url: [https://a.example.com, https://b.example.com]\n",
+			want: []string{":1: base_url: takes one value, not a list"}},
+		{name: "checked value from the file", file: "app_name: Portal\naddr: 4000\n",
+			want: []string{":2: addr (PORTAL_ADDR): \"4000\" is not host:port", "127.0.0.1:4000"}},
+		{name: "checked value from a flag", args: []string{"--addr=4000"},
+			want: []string{"--addr (PORTAL_ADDR): \"4000\" is not host:port"}},
+		{name: "port out of range", vars: map[string]string{"PORTAL_ADDR": ":99999"},
+			want: []string{"PORTAL_ADDR", "the port must be a number from 0 to 65535"}},
+		{name: "providers nested", file: "oauth:\n  github:\n    client_id: x\n",
+			want: []string{":1: oauth: provider settings are flat keys", "oauth_github_client_id"}},
+		{name: "sqlite path with a tilde", file: "database_url: sqlite:~/portal/portal.db\n",
+			want: []string{"database_url (PORTAL_DATABASE_URL)", "~ is not expanded here", "sqlite:/home/portal/portal/portal.db"}},
+		{name: "missing config file", vars: map[string]string{"PORTAL_CONFIG": "/nonexistent/portal.yaml"},
+			want: []string{"PORTAL_CONFIG: open /nonexistent/portal.yaml", "give the path of a YAML file"}},
+		{name: "missing config file by flag", args: []string{"--config=/nonexistent/portal.yaml"},
+			want: []string{"--config: open /nonexistent/portal.yaml"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			vars := maps.Clone(c.vars)
+			if c.file != "" {
+				if vars == nil {
+					vars = map[string]string{}
+				}
+				vars["PORTAL_CONFIG"] = writeFile(t, c.file)
+			}
+			mustFail(t, c.args, vars, c.want...)
+		})
+	}
+	// A list setting takes a YAML list as before; the variable wins over
+	// the file, and is named as the variable.
+	file := writeFile(t, "allowed_redirect_origins: [https://a.example.com, https://b.example.com]\naddr: 4000\n")
+	_, err := load(nil, map[string]string{"PORTAL_CONFIG": file})
+	if err == nil || strings.Contains(err.Error(), "allowed_redirect_origins") {
+		t.Errorf("a list for a list setting: %v", err)
+	}
+	mustFail(t, nil, map[string]string{"PORTAL_CONFIG": file, "PORTAL_ADDR": "4001"}, `config: PORTAL_ADDR: "4001" is not host:port`)
+}

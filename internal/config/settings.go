@@ -22,11 +22,13 @@ type Setting struct {
 	Description string
 	set         func(c *Config, v string) error
 	isBool      bool
+	isList      bool // takes several values (a YAML list, or commas)
 }
 
 type binder struct {
 	set    func(c *Config, v string) error
 	isBool bool
+	isList bool
 }
 
 func setting(key, def, desc string, b binder) Setting {
@@ -38,6 +40,7 @@ func setting(key, def, desc string, b binder) Setting {
 		Description: desc,
 		set:         b.set,
 		isBool:      b.isBool,
+		isList:      b.isList,
 	}
 }
 
@@ -95,10 +98,10 @@ func Settings() []Setting {
 		setting("webhook_url", "", "one webhook endpoint configured at start", str(func(c *Config) *string { return &c.WebhookURL })),
 		setting("webhook_secret", "", "signing secret of that endpoint", str(func(c *Config) *string { return &c.WebhookSecret })),
 		setting("webhook_allow_private", "false", "allow webhook endpoints on loopback and private addresses (development, tests)", boolean(func(c *Config) *bool { return &c.WebhookAllowPrivate })),
-		setting("event_retention", "30d", "how long events, finished webhook deliveries, captured development messages, spent sign-in tokens, the notes of what organizations removed (which let a second Remove say \"already removed\") and sessions after they ended or ran out are kept (0 = for ever)", duration(func(c *Config) *time.Duration { return &c.EventRetention })),
+		setting("event_retention", "30d", "how long events, finished webhook deliveries, captured development messages, spent sign-in tokens, the notes of what organizations removed (which let a second Remove say \"already removed\") and sessions after they ended or ran out are kept (0 = for ever)", durationOr("keep them for ever", func(c *Config) *time.Duration { return &c.EventRetention })),
 		setting("session_token_ttl", "60s", "lifetime of the __session JWT", duration(func(c *Config) *time.Duration { return &c.SessionTokenTTL })),
 		setting("session_max_lifetime", "7d", "absolute session lifetime (Go duration or days, e.g. 7d)", duration(func(c *Config) *time.Duration { return &c.SessionMaxLifetime })),
-		setting("session_inactivity_timeout", "0", "session ends after this long without activity; 0 = off", duration(func(c *Config) *time.Duration { return &c.SessionInactivityTimeout })),
+		setting("session_inactivity_timeout", "0", "session ends after this long without activity; 0 = off", durationOr("turn it off", func(c *Config) *time.Duration { return &c.SessionInactivityTimeout })),
 		setting("session_token_claims", "", "custom claims of every __session token, a JSON object with JWT template shortcodes, e.g. {\"metadata\":\"{{user.public_metadata}}\"}; 1.2 KB at most as rendered; the token's own claims can't be overridden", str(func(c *Config) *string { return &c.SessionTokenClaims })),
 		setting("session_cookie_httponly", "true", "mark the __session cookie HttpOnly", boolean(func(c *Config) *bool { return &c.SessionCookieHTTPOnly })),
 		setting("password_min_length", "15", "minimum password length for password-only accounts (8–64)", integer(func(c *Config) *int { return &c.PasswordMinLength })),
@@ -117,7 +120,7 @@ func Settings() []Setting {
 		setting("write_timeout", "30s", "HTTP server WriteTimeout", duration(func(c *Config) *time.Duration { return &c.WriteTimeout })),
 		setting("idle_timeout", "120s", "HTTP server IdleTimeout", duration(func(c *Config) *time.Duration { return &c.IdleTimeout })),
 		setting("max_body_bytes", "1MiB", "largest request body accepted (bytes, or with KiB/MiB suffix)", size(func(c *Config) *int64 { return &c.MaxBodyBytes })),
-		setting("shutdown_delay", "0", "on SIGTERM or SIGINT, how long /readyz answers 503 while the portal goes on serving, so a load balancer or Kubernetes stops sending it requests before it stops taking connections (e.g. 5s); a second signal ends the wait; 0 = stop taking connections at once", duration(func(c *Config) *time.Duration { return &c.ShutdownDelay })),
+		setting("shutdown_delay", "0", "on SIGTERM or SIGINT, how long /readyz answers 503 while the portal goes on serving, so a load balancer or Kubernetes stops sending it requests before it stops taking connections (e.g. 5s); a second signal ends the wait; 0 = stop taking connections at once", durationOr("stop taking connections at once", func(c *Config) *time.Duration { return &c.ShutdownDelay })),
 		setting("passkey_rp_id", "", "WebAuthn relying party ID: the base URL's host or a parent domain of it (example.com lets passkeys work on every subdomain); empty = the base URL's host", str(func(c *Config) *string { return &c.PasskeyRPID })),
 		setting("passkey_origins", "", "comma-separated origins passkey ceremonies may come from, matched exactly; empty = the base URL's origin", list(func(c *Config) *[]string { return &c.PasskeyOrigins })),
 		setting("passkeys_max", "10", "passkeys one user may register", integer(func(c *Config) *int { return &c.PasskeysMax })),
@@ -140,7 +143,7 @@ func str(p func(*Config) *string) binder {
 }
 
 func list(p func(*Config) *[]string) binder {
-	return binder{set: func(c *Config, v string) error { *p(c) = splitList(v); return nil }}
+	return binder{isList: true, set: func(c *Config, v string) error { *p(c) = splitList(v); return nil }}
 }
 
 func boolean(p func(*Config) *bool) binder {
@@ -176,6 +179,21 @@ func duration(p func(*Config) *time.Duration) binder {
 	}}
 }
 
+// durationOr is duration for a setting whose 0 means something other
+// than a length of time (keep for ever, off): a value that does not parse,
+// most often that meaning written as a word (forever, never, off), is
+// answered with it.
+func durationOr(zero string, p func(*Config) *time.Duration) binder {
+	return binder{set: func(c *Config, v string) error {
+		d, err := parseDuration(v)
+		if err != nil {
+			return fmt.Errorf("%q is not a duration (use e.g. 90s, 15m, 12h or 7d, or 0 to %s)", v, zero)
+		}
+		*p(c) = d
+		return nil
+	}}
+}
+
 func size(p func(*Config) *int64) binder {
 	return binder{set: func(c *Config, v string) error {
 		n, err := parseSize(v)
@@ -188,7 +206,7 @@ func size(p func(*Config) *int64) binder {
 }
 
 func prefixes(p func(*Config) *[]netip.Prefix) binder {
-	return binder{set: func(c *Config, v string) error {
+	return binder{isList: true, set: func(c *Config, v string) error {
 		var out []netip.Prefix
 		for _, s := range splitList(v) {
 			pfx, err := parsePrefix(s)
@@ -217,6 +235,14 @@ func splitList(v string) []string {
 func parseDuration(v string) (time.Duration, error) {
 	s := strings.TrimSpace(v)
 	bad := fmt.Errorf("%q is not a duration (use e.g. 90s, 15m, 12h or 7d)", v)
+	// The two slips seen most: a number without its unit, and weeks.
+	if n, err := strconv.Atoi(s); err == nil && n != 0 {
+		bad = fmt.Errorf("%q has no unit: write %ds for seconds (or e.g. 15m, 12h, 7d)", v, n)
+	} else if w, ok := strings.CutSuffix(s, "w"); ok {
+		if n, err := strconv.Atoi(w); err == nil && n > 0 {
+			bad = fmt.Errorf("%q: weeks are written in days, %dd", v, 7*n)
+		}
+	}
 	days, rest, hasDays := strings.Cut(s, "d")
 	if !hasDays {
 		d, err := time.ParseDuration(s)

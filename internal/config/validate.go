@@ -50,7 +50,9 @@ func (c *Config) HasIdentifier(name string) bool { return slices.Contains(c.Iden
 
 func (c *Config) validate() problems {
 	var p problems
-	if _, port, err := net.SplitHostPort(c.Addr); err != nil || !validPort(port) {
+	if _, port, err := net.SplitHostPort(c.Addr); err == nil && !validPort(port) {
+		p.add("PORTAL_ADDR: %q: the port must be a number from 0 to 65535 (use e.g. 127.0.0.1:4000 or :4000)", c.Addr)
+	} else if err != nil {
 		p.add("PORTAL_ADDR: %q is not host:port (use e.g. 127.0.0.1:4000 or :4000)", c.Addr)
 	}
 	if err := checkBaseURL(c.BaseURL); err != nil {
@@ -391,6 +393,12 @@ func (c *Config) validateDatabase(p *problems) {
 	if path, ok := c.SQLitePath(); ok {
 		if path == "" {
 			p.add("PORTAL_DATABASE_URL: sqlite: needs a file path, e.g. sqlite:./data/portal.db")
+		}
+		// Only a shell expands ~, and not in every place: from a unit file,
+		// a YAML file or a quoted value it would make a directory named ~.
+		if path == "~" || strings.HasPrefix(path, "~/") {
+			p.add("PORTAL_DATABASE_URL: %q: ~ is not expanded here; write the whole path, e.g. sqlite:/home/portal/%s",
+				c.DatabaseURL, strings.TrimPrefix(strings.TrimPrefix(path, "~"), "/"))
 		}
 	} else if !strings.HasPrefix(c.DatabaseURL, "postgres://") && !strings.HasPrefix(c.DatabaseURL, "postgresql://") {
 		// The value is not echoed: a postgres URL carries a password.

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/pressly/goose/v3"
 	"github.com/pressly/goose/v3/lock"
 )
@@ -113,6 +115,9 @@ func (s *Store) explain(ctx context.Context, db *sql.DB, err error) error {
 	if Busy(err) {
 		return s.lockWaitGaveUp(ctx, db, err)
 	}
+	if pgErr := (*pgconn.PgError)(nil); s.dialect == Postgres && errors.As(err, &pgErr) && pgErr.Code == "42501" {
+		return notAllowed(ctx, db, pgErr, err)
+	}
 	var pe *goose.PartialError
 	if !errors.As(err, &pe) || pe.Failed == nil || pe.Failed.Source == nil || pe.Failed.Source.Version != uniqueExternalID {
 		return err
@@ -125,6 +130,31 @@ func (s *Store) explain(ctx context.Context, db *sql.DB, err error) error {
 		"Give each of them its own external_id or none, then start the portal again: with the previous release, "+
 		`PATCH /v1/users/{id} {"external_id": ""}, or in the database, UPDATE users SET external_id = '' WHERE id = '…' (%w)`,
 		shared, err)
+}
+
+// notAllowed is explain's message for a PostgreSQL role that may not
+// make or change the portal's tables (42501 insufficient_privilege):
+// since PostgreSQL 15 no role but the database's owner may create in the
+// public schema, and a portal often runs as a role that only reads and
+// writes rows.
+func notAllowed(ctx context.Context, db *sql.DB, pgErr *pgconn.PgError, err error) error {
+	var role, schema string
+	if qerr := db.QueryRowContext(ctx, `SELECT current_user, COALESCE(current_schema(), '')`).Scan(&role, &schema); qerr != nil {
+		role, schema = "the portal's role", "the schema"
+	}
+	ident := func(s string) string { // quoted only where SQL needs it
+		if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyz0123456789_") == "" && (s[0] < '0' || s[0] > '9') {
+			return s
+		}
+		return pgx.Identifier{s}.Sanitize()
+	}
+	if strings.Contains(pgErr.Message, "for schema") {
+		return fmt.Errorf("the database role %s may not create the portal's tables in schema %s: run portal migrate "+
+			"once as the schema's owner (its PORTAL_DATABASE_URL naming that role), or let this role create there: "+
+			"GRANT CREATE ON SCHEMA %s TO %s (%w)", role, schema, ident(schema), ident(role), err)
+	}
+	return fmt.Errorf("the database role %s may not change the portal's tables in schema %s: run portal migrate as "+
+		"the role that owns them (the one that made them), or make %s their owner (%w)", role, schema, role, err)
 }
 
 // lockWaitGaveUp is explain's message for a migration that waited too

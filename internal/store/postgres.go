@@ -71,7 +71,8 @@ const sessionDefaults = `SELECT
 func parsePostgres(url string) (*pgx.ConnConfig, error) {
 	cfg, err := pgx.ParseConfig(url)
 	if err != nil {
-		return nil, fmt.Errorf("store: database URL: %w", err)
+		return nil, fmt.Errorf("store: PORTAL_DATABASE_URL: %w (write postgres://user:password@host:5432/database, "+
+			"with @ : / ? # in the user name or password written %%40 %%3A %%2F %%3F %%23)", err)
 	}
 	return cfg, nil
 }

@@ -13,8 +13,10 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -116,7 +118,12 @@ func open(ctx context.Context, url string, existing bool) (*Store, error) {
 	defer cancel()
 	if err := db.PingContext(pingCtx); err != nil {
 		db.Close()
-		return nil, fmt.Errorf("store: connect to %s: %w", redact(url), err)
+		var pgErr *pgconn.PgError
+		if errors.As(err, &pgErr) && pgErr.Code == "3D000" && pg != nil { // invalid_catalog_name
+			return nil, fmt.Errorf("store: connect to %s: %w; create the database (createdb %s, as a role that may) "+
+				"or correct its name in PORTAL_DATABASE_URL", redact(url), onceEach{err}, pg.Database)
+		}
+		return nil, fmt.Errorf("store: connect to %s: %w", redact(url), onceEach{err})
 	}
 	if existing {
 		if err := portalIn(ctx, db, d, url); err != nil {
@@ -176,8 +183,15 @@ func openSQLite(path string) (*sql.DB, error) {
 	if path == ":memory:" {
 		return nil, errors.New("store: sqlite: in-memory databases are not supported; use a file (tests: t.TempDir())")
 	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return nil, fmt.Errorf("store: create directory for %s: %w", path, err)
+	// SQLite says only "unable to open database file (14)" of a directory,
+	// or of a file it may not make: say which, and what to do.
+	if st, err := os.Stat(path); err == nil && st.IsDir() {
+		return nil, fmt.Errorf("store: sqlite:%s is a directory: PORTAL_DATABASE_URL names the database file, "+
+			"e.g. sqlite:%s", path, filepath.Join(path, "portal.db"))
+	}
+	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("store: create directory for %s: %s (%w)", path, cannotWrite(dir, err), err)
 	}
 	// The database holds the signing keys and sealed secrets: a new file
 	// is its owner's only, whatever the folder it is put in allows (SQLite
@@ -185,7 +199,7 @@ func openSQLite(path string) (*sql.DB, error) {
 	if f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600); err == nil {
 		f.Close()
 	} else if !errors.Is(err, fs.ErrExist) {
-		return nil, fmt.Errorf("store: create %s: %w", path, err)
+		return nil, fmt.Errorf("store: create %s: %s (%w)", path, cannotWrite(dir, err), err)
 	}
 	// The name is read as a URI: a '#' or '?' in it would end the path
 	// early and open another file, a '%' would start an escape.
@@ -201,6 +215,49 @@ func openSQLite(path string) (*sql.DB, error) {
 	db.SetMaxIdleConns(8)
 	return db, nil
 }
+
+// cannotWrite says why the SQLite database could not be made in dir, or
+// dir made, and what to do about it.
+func cannotWrite(dir string, err error) string {
+	elsewhere := "or set PORTAL_DATABASE_URL to sqlite:PATH in a directory that user may write"
+	switch {
+	case errors.Is(err, syscall.ENOTDIR):
+		// Some directory on the way is a file: name it.
+		for d := dir; d != filepath.Dir(d); d = filepath.Dir(d) {
+			if st, serr := os.Stat(d); serr == nil && !st.IsDir() {
+				return fmt.Sprintf("%s is a file, not a directory: move it, or set PORTAL_DATABASE_URL to sqlite:PATH "+
+					"in a directory", d)
+			}
+		}
+		return "a part of that path is a file, not a directory"
+	case errors.Is(err, fs.ErrPermission):
+		return fmt.Sprintf("the user portal runs as (uid %d) may not write in %s, or make it: give that user a "+
+			"directory of its own (mkdir -p %s && chown %d %s), %s", os.Getuid(), dir, dir, os.Getuid(), dir, elsewhere)
+	case errors.Is(err, syscall.EROFS):
+		return fmt.Sprintf("%s is on a read-only file system: %s", dir, strings.TrimPrefix(elsewhere, "or "))
+	}
+	return "check that the directory exists or can be made, and that portal's user may write in it"
+}
+
+// onceEach is a connection error with each of its lines said once: pgx
+// tries a server twice under sslmode=prefer (PostgreSQL's default: with
+// TLS, then without) and tells both attempts' errors, which are most
+// often the same refusal, so an operator read each failure twice.
+type onceEach struct{ err error }
+
+func (e onceEach) Error() string {
+	var lines []string
+	for _, l := range strings.Split(e.err.Error(), "\n") {
+		// A line already said, or said within another (a name that does
+		// not resolve: "hostname resolving error: lookup …", then "lookup …").
+		if t := strings.TrimSpace(l); t == "" || !slices.ContainsFunc(lines, func(s string) bool { return strings.Contains(s, t) }) {
+			lines = append(lines, l)
+		}
+	}
+	return strings.Join(lines, "\n")
+}
+
+func (e onceEach) Unwrap() error { return e.err }
 
 // Dialect reports the engine in use.
 func (s *Store) Dialect() Dialect { return s.dialect }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -11,9 +12,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgconn"
+
 	"github.com/portalhq/portal/internal/account"
 	"github.com/portalhq/portal/internal/factors"
 	"github.com/portalhq/portal/internal/flow"
+	"github.com/portalhq/portal/internal/id"
 	"github.com/portalhq/portal/internal/newdevice"
 	"github.com/portalhq/portal/internal/notify"
 	"github.com/portalhq/portal/internal/passkey"
@@ -153,7 +157,10 @@ func TestOpenBadURL(t *testing.T) {
 		{"empty", "", []string{"unsupported database URL"}, ""},
 		{"sqlite without path", "sqlite:", []string{"empty path"}, ""},
 		{"sqlite in memory", "sqlite::memory:", []string{"in-memory databases are not supported"}, ""},
-		{"sqlite under a file", "sqlite:" + filepath.Join(notADir, "portal.db"), []string{"create directory"}, ""},
+		{"sqlite under a file", "sqlite:" + filepath.Join(notADir, "portal.db"), []string{"create directory", notADir + " is a file, not a directory"}, ""},
+		{"sqlite under a file, deeper", "sqlite:" + filepath.Join(notADir, "data", "portal.db"), []string{notADir + " is a file, not a directory"}, ""},
+		{"sqlite names a directory", "sqlite:" + filepath.Dir(notADir), []string{"is a directory", "PORTAL_DATABASE_URL names the database file", "e.g. sqlite:" + filepath.Join(filepath.Dir(notADir), "portal.db")}, ""},
+		{"postgres port not a number", "postgres://portal:hunter2@127.0.0.1:notaport/portal", []string{"PORTAL_DATABASE_URL", "invalid port", "postgres://user:password@host:5432/database"}, "hunter2"},
 		{"postgres not listening", "postgres://portal:hunter2@127.0.0.1:1/portal?sslmode=disable&connect_timeout=2", []string{"connect to postgres://…@127.0.0.1:1"}, "hunter2"},
 	}
 	for _, c := range cases {
@@ -174,6 +181,55 @@ func TestOpenBadURL(t *testing.T) {
 				t.Errorf("error reveals the password: %q", err)
 			}
 		})
+	}
+}
+
+// PostgreSQL's default sslmode=prefer tries each server twice (with TLS,
+// then without); a server that is not there is said to be so once.
+func TestPostgresConnectErrorSaysEachFailureOnce(t *testing.T) {
+	ctx, cancel := context.WithTimeout(t.Context(), 15*time.Second)
+	defer cancel()
+	s, err := store.Open(ctx, "postgres://portal@127.0.0.1:1/portal?connect_timeout=2") // no sslmode: prefer
+	if err == nil {
+		s.Close()
+		t.Fatal("Open on a closed port succeeded")
+	}
+	if n := strings.Count(err.Error(), "connection refused"); n != 1 {
+		t.Errorf("the refusal is said %d times, want once:\n%v", n, err)
+	}
+	// A name that does not resolve: pgx says the lookup's error, then
+	// says it again within another line.
+	s, err = store.Open(ctx, "postgres://portal@nosuchhost.invalid:5432/portal?connect_timeout=2")
+	if err == nil {
+		s.Close()
+		t.Fatal("Open on a name that does not resolve succeeded")
+	}
+	if n := strings.Count(err.Error(), "lookup nosuchhost.invalid"); n != 1 {
+		t.Errorf("the failed lookup is said %d times, want once:\n%v", n, err)
+	}
+	var ce *pgconn.ConnectError
+	if !errors.As(err, &ce) {
+		t.Errorf("the error no longer unwraps to pgconn's: %v", err)
+	}
+}
+
+// A PostgreSQL URL naming a database the server does not have says to
+// create it or correct the name.
+func TestPostgresWithoutTheDatabaseSaysToCreateIt(t *testing.T) {
+	u, err := url.Parse(pgtest.URL(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	u.Path = "/portal_nosuch_" + strings.ToLower(id.Random(8))
+	s, err := store.Open(t.Context(), u.String())
+	if err == nil {
+		s.Close()
+		t.Fatal("Open on a database that does not exist succeeded")
+	}
+	for _, want := range []string{"does not exist", "createdb " + u.Path[1:], "PORTAL_DATABASE_URL"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q does not contain %q", err, want)
+		}
 	}
 }
 
