@@ -134,13 +134,7 @@ func fromAnotherSite(c echo.Context) bool {
 // set or stored here; the button is the same start, now a navigation from
 // the portal's own page.
 func (a *app) oauthConfirm(c echo.Context, p oauth.Provider, intent string, q url.Values) error {
-	back, backLabel := "/sign-in", a.t(c, "signin.back_to_sign_in")
-	switch intent {
-	case oauth.IntentSignUp:
-		back, backLabel = "/sign-up", a.t(c, "oauth.back_to_sign_up")
-	case oauth.IntentConnect:
-		back, backLabel = "/user", a.t(c, "page.back_to_account")
-	}
+	back, backLabel := a.oauthBack(c, intent, "")
 	v := url.Values{}
 	for _, name := range redirect.Params() {
 		if s := q.Get(name); s != "" && intent != oauth.IntentConnect {
@@ -326,18 +320,27 @@ func (a *app) callbackFailed(c echo.Context, p oauth.Provider, pend *oauth.Pendi
 func (a *app) oauthLimited(c echo.Context, intent, redirectURL, limit, userID, body string, retry time.Duration) error {
 	a.logLimited(c, limit, userID)
 	setRetryAfter(c, retry)
-	back, backLabel := "/sign-in", a.t(c, "signin.back_to_sign_in")
-	switch intent {
-	case oauth.IntentConnect:
-		back, backLabel = "/user", a.t(c, "page.back_to_account")
-	case oauth.IntentSignUp:
-		back, backLabel = "/sign-up", a.t(c, "oauth.back_to_sign_up")
-	}
-	if intent != oauth.IntentConnect && redirectURL != "" {
-		back += "?redirect_url=" + url.QueryEscape(redirectURL)
-	}
+	back, backLabel := a.oauthBack(c, intent, redirectURL)
 	c.Response().Header().Set("Cache-Control", "no-store")
 	return a.message(c, http.StatusTooManyRequests, a.t(c, "page.rate_limited_title"), body, back, backLabel)
+}
+
+// oauthBack is the way back from a provider sign-in, sign-up or connect
+// that stopped on a page of the portal's: to where the person started, with
+// the app's redirect_url kept (not for a connect, which returns to /user).
+func (a *app) oauthBack(c echo.Context, intent, redirectURL string) (href, label string) {
+	switch intent {
+	case oauth.IntentConnect:
+		return "/user", a.t(c, "page.back_to_account")
+	case oauth.IntentSignUp:
+		href, label = "/sign-up", a.t(c, "oauth.back_to_sign_up")
+	default:
+		href, label = "/sign-in", a.t(c, "signin.back_to_sign_in")
+	}
+	if redirectURL != "" {
+		href += "?redirect_url=" + url.QueryEscape(redirectURL)
+	}
+	return href, label
 }
 
 // oauthFailed ends a provider sign-in on a page a person understands, with a
@@ -348,18 +351,12 @@ func (a *app) oauthFailed(c echo.Context, p oauth.Provider, pend *oauth.Pending,
 		"request_id", RequestIDFrom(c.Request().Context()))
 	a.logAttempt(c, stepFirstFactor, "oauth", "", err)
 	name := p.DisplayName()
-	connecting, back, backLabel := false, "/sign-in", a.t(c, "signin.back_to_sign_in")
+	intent, redirectURL := "", ""
 	if pend != nil {
-		switch pend.Intent {
-		case oauth.IntentConnect:
-			connecting, back, backLabel = true, "/user", a.t(c, "page.back_to_account")
-		case oauth.IntentSignUp:
-			back, backLabel = "/sign-up", a.t(c, "oauth.back_to_sign_up")
-		}
-		if pend.Intent != oauth.IntentConnect && pend.RedirectURL != "" {
-			back += "?redirect_url=" + url.QueryEscape(pend.RedirectURL)
-		}
+		intent, redirectURL = pend.Intent, pend.RedirectURL
 	}
+	connecting := intent == oauth.IntentConnect
+	back, backLabel := a.oauthBack(c, intent, redirectURL)
 	status, heading, body := http.StatusBadRequest, a.t(c, "oauth.failed_sign_in_title", "Provider", name),
 		a.t(c, "oauth.failed_body", "Provider", name)
 	if connecting {

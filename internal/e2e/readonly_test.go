@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"context"
 	"database/sql"
 	"net/http"
 	"net/url"
@@ -9,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/portalhq/portal/internal/id"
 	"github.com/portalhq/portal/internal/testutil/pgtest"
 	"github.com/portalhq/portal/internal/testutil/portaltest"
 )
@@ -36,20 +34,8 @@ func TestReadOnlyPostgresIsNotReady(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	role := "r_" + strings.ToLower(id.Random(12))
-	for _, stmt := range []string{"CREATE ROLE " + role + " LOGIN", "GRANT USAGE, CREATE ON SCHEMA " + schema + " TO " + role} {
-		if _, err := admin.ExecContext(t.Context(), stmt); err != nil {
-			t.Fatal(err)
-		}
-	}
-	t.Cleanup(func() { // after the portal has stopped
-		for _, stmt := range []string{"DROP OWNED BY " + role, "DROP ROLE " + role} {
-			if _, err := admin.ExecContext(context.Background(), stmt); err != nil {
-				t.Errorf("%s: %v", stmt, err)
-			}
-		}
-		admin.Close()
-	})
+	t.Cleanup(func() { admin.Close() })
+	role := pgtest.Role(t, admin, schema, "USAGE, CREATE") // dropped after the portal has stopped
 	u.User = url.User(role)
 	var log syncBuffer
 	p := portaltest.Start(t, portaltest.Options{Log: &log, Env: map[string]string{

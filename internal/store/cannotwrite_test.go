@@ -1,7 +1,6 @@
 package store_test
 
 import (
-	"context"
 	"database/sql"
 	"errors"
 	"fmt"
@@ -9,7 +8,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/portalhq/portal/internal/id"
 	"github.com/portalhq/portal/internal/store"
 	"github.com/portalhq/portal/internal/testutil/pgtest"
 )
@@ -69,22 +67,7 @@ func TestReadyAgainOncePostgresTakesWrites(t *testing.T) {
 	}
 	t.Cleanup(func() { admin.Close() })
 	schema := u.Query().Get("search_path")
-	role := "r_" + strings.ToLower(id.Random(12))
-	for _, q := range []string{
-		"CREATE ROLE " + role + " LOGIN",
-		"GRANT USAGE, CREATE ON SCHEMA " + schema + " TO " + role,
-	} {
-		if _, err := admin.ExecContext(t.Context(), q); err != nil {
-			t.Fatal(err)
-		}
-	}
-	t.Cleanup(func() {
-		for _, q := range []string{"DROP OWNED BY " + role, "DROP ROLE " + role} {
-			if _, err := admin.ExecContext(context.Background(), q); err != nil {
-				t.Errorf("%s: %v", q, err)
-			}
-		}
-	})
+	role := pgtest.Role(t, admin, schema, "USAGE, CREATE")
 	u.User = url.User(role)
 	st, err := store.Open(t.Context(), u.String())
 	if err != nil {

@@ -1,13 +1,11 @@
 package store_test
 
 import (
-	"context"
 	"database/sql"
 	"net/url"
 	"strings"
 	"testing"
 
-	"github.com/portalhq/portal/internal/id"
 	"github.com/portalhq/portal/internal/store"
 	"github.com/portalhq/portal/internal/testutil/pgtest"
 )
@@ -28,19 +26,7 @@ func TestMigrateWithoutCreateOnTheSchemaSaysTheGrant(t *testing.T) {
 	}
 	t.Cleanup(func() { admin.Close() })
 	schema := u.Query().Get("search_path")
-	role := "r_" + strings.ToLower(id.Random(12))
-	for _, q := range []string{"CREATE ROLE " + role + " LOGIN", "GRANT USAGE ON SCHEMA " + schema + " TO " + role} {
-		if _, err := admin.ExecContext(t.Context(), q); err != nil {
-			t.Fatal(err)
-		}
-	}
-	t.Cleanup(func() {
-		for _, q := range []string{"DROP OWNED BY " + role, "DROP ROLE " + role} {
-			if _, err := admin.ExecContext(context.Background(), q); err != nil {
-				t.Errorf("%s: %v", q, err)
-			}
-		}
-	})
+	role := pgtest.Role(t, admin, schema, "USAGE")
 	u.User = url.User(role)
 	s, err := store.Open(t.Context(), u.String())
 	if err == nil {

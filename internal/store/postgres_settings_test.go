@@ -1,7 +1,6 @@
 package store_test
 
 import (
-	"context"
 	"database/sql"
 	"fmt"
 	"net/url"
@@ -93,29 +92,16 @@ func withRole(t *testing.T, u, settings string) string {
 		t.Fatal(err)
 	}
 	schema := parsed.Query().Get("search_path")
-	role := schema + "_role"
 	admin, err := sql.Open("pgx", u)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := admin.ExecContext(t.Context(), "CREATE ROLE "+role+" LOGIN"); err != nil {
-		admin.Close()
+	t.Cleanup(func() { admin.Close() })
+	// Dropped after the store is closed (its cleanup registered later runs
+	// first), before the schema is: the role's tables go with it.
+	role := pgtest.Role(t, admin, schema, "ALL")
+	if _, err := admin.ExecContext(t.Context(), "ALTER ROLE "+role+" SET "+settings); err != nil {
 		t.Fatal(err)
-	}
-	// Runs after the store is closed (registered before), before the
-	// schema is dropped: the role's tables go with it.
-	t.Cleanup(func() {
-		defer admin.Close()
-		for _, q := range []string{"DROP OWNED BY " + role, "DROP ROLE " + role} {
-			if _, err := admin.ExecContext(context.Background(), q); err != nil {
-				t.Errorf("%s: %v", q, err)
-			}
-		}
-	})
-	for _, q := range []string{"GRANT ALL ON SCHEMA " + schema + " TO " + role, "ALTER ROLE " + role + " SET " + settings} {
-		if _, err := admin.ExecContext(t.Context(), q); err != nil {
-			t.Fatal(err)
-		}
 	}
 	parsed.User = url.User(role)
 	return parsed.String()

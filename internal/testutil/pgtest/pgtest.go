@@ -164,3 +164,26 @@ func HoldIdle(t testing.TB, db *sql.DB, n int) {
 		}
 	}
 }
+
+// Role creates a login role of the test's own (r_ and 12 random letters)
+// with the given privileges on schema ("USAGE", "USAGE, CREATE", "ALL"),
+// through admin, and returns its name. At the end of the test — after
+// what the test started later has stopped, before the schema goes — what
+// it owns and the role itself are dropped, through admin.
+func Role(t testing.TB, admin *sql.DB, schema, privileges string) string {
+	t.Helper()
+	role := "r_" + strings.ToLower(id.Random(12))
+	for _, q := range []string{"CREATE ROLE " + role + " LOGIN", "GRANT " + privileges + " ON SCHEMA " + schema + " TO " + role} {
+		if _, err := admin.ExecContext(t.Context(), q); err != nil {
+			t.Fatalf("pgtest: %s: %v", q, err)
+		}
+	}
+	t.Cleanup(func() {
+		for _, q := range []string{"DROP OWNED BY " + role, "DROP ROLE " + role} {
+			if _, err := admin.ExecContext(context.Background(), q); err != nil {
+				t.Errorf("pgtest: %s: %v", q, err)
+			}
+		}
+	})
+	return role
+}
