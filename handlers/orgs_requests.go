@@ -32,7 +32,8 @@ func (a *app) renderRequests(c echo.Context, status int, actor org.Actor, errs v
 	}
 	q := query(c)
 	p := views.OrgRequests{Page: a.page(c, a.t(c, "org.requests.title", "Org", acc.Org.Name)), Nav: a.orgNav(c, acc, "requests", q),
-		Total: list.Total, PageNum: list.Page, Pages: list.Pages(), Errors: errs, Notice: notice}
+		Total: list.Total, PageNum: list.Page, Pages: list.Pages(), Errors: errs, Notice: notice,
+		CannotAccept: !acc.CanGrant(org.RoleMember)}
 	for _, r := range list.Requests {
 		row := views.OrgRequestRow{ID: r.ID, Name: firstNonEmpty(fullName(r.FirstName, r.LastName), r.Username), Email: r.Email}
 		if r.RequestedAt != nil {

@@ -477,3 +477,26 @@ func TestEmailsShowNamesWithoutBidiControls(t *testing.T) {
 		t.Errorf("subject lost the app's name: %q", s)
 	}
 }
+
+// A role that may not give the member role (REQ-AC-03) is offered Reject
+// on each request, not Accept, which the portal would refuse.
+func TestOrgRequestsWithoutAcceptOfferOnlyReject(t *testing.T) {
+	tr := orgLocalizer(t, "en")
+	pg := page("Requests")
+	pg.I18n = tr
+	p := OrgRequests{Page: pg, Nav: requestsNav(tr), PageNum: 1, Pages: 1,
+		Requests: []OrgRequestRow{{ID: "orgsugg_1", Email: "carol@acme.test"}}}
+	for _, c := range []struct {
+		cannot  bool
+		accepts int
+	}{{false, 1}, {true, 0}} {
+		p.CannotAccept = c.cannot
+		doc, _ := render(t, OrgRequestsPage(p))
+		if n := doc.Find(`form[action$="/requests/orgsugg_1/accept"]`).Length(); n != c.accepts {
+			t.Errorf("CannotAccept %v: %d accept forms, want %d", c.cannot, n, c.accepts)
+		}
+		if doc.Find(`form[action$="/requests/orgsugg_1/reject"]`).Length() != 1 {
+			t.Errorf("CannotAccept %v: no reject form", c.cannot)
+		}
+	}
+}

@@ -927,6 +927,9 @@ type OrgRequests struct {
 	NextURL  string
 	Errors   Errors
 	Notice   string
+	// CannotAccept: the viewer's role may not give the member role that
+	// accepting gives (a custom manager below it): only Reject is offered.
+	CannotAccept bool
 }
 
 // OrgRequestRow is one request to join.

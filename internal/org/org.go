@@ -289,6 +289,10 @@ var (
 	// actor's to resend or revoke either (REQ-AC-03).
 	ErrInvitationAbove = apperr.New(apperr.Forbidden,
 		"This invitation gives a role that can do more than yours, so you can't resend or revoke it. Ask an admin.").T("org.error.invitation_above")
+	// ErrRequestAbove: letting someone in gives them the member role; a
+	// role that cannot give it cannot accept a request either (REQ-AC-03).
+	ErrRequestAbove = apperr.New(apperr.Forbidden,
+		"Members here get a role that can do more than yours, so you can't let someone in. Ask an admin.").T("org.error.request_above")
 	ErrRemoveSelf = apperr.New(apperr.Forbidden,
 		`You can't remove yourself. To leave the organization, use "Leave organization" on its General tab.`).T("org.error.remove_self")
 	ErrLastAdmin = apperr.New(apperr.Conflict,

@@ -213,10 +213,16 @@ func (s *Service) TakesRequests(ctx context.Context, a *Access) (bool, int, erro
 // AcceptRequest lets the person who asked in, with the member role (the
 // role automatic invitations give): in one transaction that holds the
 // organization, within the member limit, writing
-// organizationMembership.created. It needs org:sys_memberships:manage; a
-// request of another organization reads as missing (REQ-AC-02).
+// organizationMembership.created. It needs org:sys_memberships:manage and
+// a role that may give the member role (Access.CanGrant); a request of
+// another organization reads as missing (REQ-AC-02).
 func (s *Service) AcceptRequest(ctx context.Context, actor Actor, orgID, requestID string) error {
-	return s.answerRequest(ctx, actor, orgID, requestID, Accepted, func(r Repo, o *Organization, sg *Suggestion, now time.Time) error {
+	return s.answerRequest(ctx, actor, orgID, requestID, Accepted, func(r Repo, a *Access, sg *Suggestion, now time.Time) error {
+		// The request's status change goes back with this transaction.
+		if !a.CanGrant(RoleMember) {
+			return ErrRequestAbove
+		}
+		o := a.Org
 		if _, err := r.MembershipOf(ctx, o.ID, sg.UserID); errors.Is(err, apperr.ErrNotFound) {
 			if err := s.checkRoom(ctx, r, o); err != nil {
 				return err
@@ -246,7 +252,7 @@ func (s *Service) RejectRequest(ctx context.Context, actor Actor, orgID, request
 // request is closed first, so that what then does (a membership, which
 // closes the person's open suggestion) finds it answered.
 func (s *Service) answerRequest(ctx context.Context, actor Actor, orgID, requestID, answer string,
-	then func(r Repo, o *Organization, sg *Suggestion, now time.Time) error) error {
+	then func(r Repo, a *Access, sg *Suggestion, now time.Time) error) error {
 	return s.within(ctx, actor, orgID, PermMembershipsManage, func(r Repo, a *Access) error {
 		sg, err := r.SuggestionByID(ctx, requestID)
 		if errors.Is(err, apperr.ErrNotFound) || err == nil && sg.OrgID != orgID {
@@ -275,7 +281,7 @@ func (s *Service) answerRequest(ctx context.Context, actor Actor, orgID, request
 		if then == nil {
 			return nil
 		}
-		return then(r, a.Org, sg, now)
+		return then(r, a, sg, now)
 	})
 }
 

@@ -473,3 +473,47 @@ func TestAutomaticSuggestionsWhileSigningUp(t *testing.T) {
 		}
 	})
 }
+
+// REQ-AC-03: accepting a request gives the member role, so a custom role
+// that manages members but lacks what the member role grants (here the
+// relying app's org:reports:read) cannot accept one: the request stays
+// open and nobody joins. An admin then can.
+func TestAcceptingARequestNeedsARoleThatGivesMember_REQ_AC_03(t *testing.T) {
+	onEngines(t, func(t *testing.T, e *env) {
+		ctx := t.Context()
+		roles, err := org.ParseRoles("org:member=org:reports:read; org:manager=org:sys_memberships:read org:sys_memberships:manage")
+		if err != nil {
+			t.Fatal(err)
+		}
+		e.svc.Roles = roles
+		ada, max := e.person("ada@acme.test"), e.person("max@example.com")
+		acme := e.create(ada, "Acme")
+		e.join(ada, max, acme, "org:manager")
+		e.suggesting(ada, acme, "acme.test")
+		carol := e.person("carol@acme.test")
+		if err := store.Tx[org.Repo](e.st)(ctx, func(r org.Repo) error {
+			return e.svc.Enroll(ctx, r, &carol.User, carol.VerifiedEmails())
+		}); err != nil {
+			t.Fatal(err)
+		}
+		sg := e.suggestionOf(carol)
+		if _, err := e.svc.RequestToJoin(ctx, carol.actor, sg.ID); err != nil {
+			t.Fatal(err)
+		}
+		if err := e.svc.AcceptRequest(ctx, max.actor, acme.ID, sg.ID); !errors.Is(err, org.ErrRequestAbove) {
+			t.Fatalf("the manager accepts: %v, want ErrRequestAbove", err)
+		}
+		if got := e.requests(ada, acme); !slices.Equal(got, []string{"carol@acme.test"}) {
+			t.Errorf("after the refusal the open requests are %q", got)
+		}
+		if _, err := e.st.Q.MembershipOf(ctx, acme.ID, carol.ID); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("carol is a member after the refusal: %v", err)
+		}
+		if err := e.svc.AcceptRequest(ctx, ada.actor, acme.ID, sg.ID); err != nil {
+			t.Fatalf("the admin accepts: %v", err)
+		}
+		if m := e.membership(acme, carol); m.Role != org.RoleMember {
+			t.Errorf("carol joined as %s", m.Role)
+		}
+	})
+}
