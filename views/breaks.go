@@ -63,9 +63,16 @@ const longestWholeCompound = 18
 // copies is the same (an inline-block would add a space to the heading's
 // accessible name before a "?" after it).
 func writeCompoundsWhole(w io.Writer, s string) error {
+	return writeWhole(w, s, compound, func(m string) bool { return utf8.RuneCountInString(m) <= longestWholeCompound })
+}
+
+// writeWhole writes s escaped, each match of re that keep accepts in an
+// inline span of class cl-compound (white-space: nowrap), so it stays on
+// one line while what is read aloud or copied stays the same text.
+func writeWhole(w io.Writer, s string, re *regexp.Regexp, keep func(string) bool) error {
 	last := 0
-	for _, m := range compound.FindAllStringIndex(s, -1) {
-		if utf8.RuneCountInString(s[m[0]:m[1]]) > longestWholeCompound {
+	for _, m := range re.FindAllStringIndex(s, -1) {
+		if !keep(s[m[0]:m[1]]) {
 			continue
 		}
 		if _, err := io.WriteString(w, templ.EscapeString(s[last:m[0]])+`<span class="cl-compound">`+
@@ -127,15 +134,6 @@ var phoneLike = regexp.MustCompile(`\+\d[\d -]*\d`)
 // reader says or a person copies is the same text, plain spaces and all.
 func numbersWhole(s string) templ.Component {
 	return templ.ComponentFunc(func(_ context.Context, w io.Writer) error {
-		last := 0
-		for _, m := range phoneLike.FindAllStringIndex(s, -1) {
-			if _, err := io.WriteString(w, templ.EscapeString(s[last:m[0]])+`<span class="cl-compound">`+
-				templ.EscapeString(s[m[0]:m[1]])+"</span>"); err != nil {
-				return err
-			}
-			last = m[1]
-		}
-		_, err := io.WriteString(w, templ.EscapeString(s[last:]))
-		return err
+		return writeWhole(w, s, phoneLike, func(string) bool { return true })
 	})
 }

@@ -5,7 +5,6 @@ import (
 	"testing"
 
 	"github.com/portalhq/portal/internal/org"
-	"github.com/portalhq/portal/internal/store"
 )
 
 // REVIEW3 (defect): joining by another way (an invitation) leaves an open
@@ -21,11 +20,7 @@ func TestReview3RequestAnsweredByJoiningDoesNotComeBackAfterRemoval(t *testing.T
 		acme := e.create(ada, "Acme")
 		e.suggesting(ada, acme, "acme.test")
 		carol := e.person("carol@acme.test")
-		if err := store.Tx[org.Repo](e.st)(ctx, func(r org.Repo) error {
-			return e.svc.Enroll(ctx, r, &carol.User, carol.VerifiedEmails())
-		}); err != nil {
-			t.Fatal(err)
-		}
+		e.enroll(carol)
 		sg := e.suggestionOf(carol)
 		if _, err := e.svc.RequestToJoin(ctx, carol.actor, sg.ID); err != nil {
 			t.Fatal(err)

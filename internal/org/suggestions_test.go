@@ -43,6 +43,18 @@ func (e *env) suggestionOf(p *person) org.UserSuggestion {
 	return list[0]
 }
 
+// enroll runs p through enrollment as signing up or verifying an address
+// does, with every address p has verified.
+func (e *env) enroll(p *person) {
+	e.t.Helper()
+	ctx := e.t.Context()
+	if err := store.Tx[org.Repo](e.st)(ctx, func(r org.Repo) error {
+		return e.svc.Enroll(ctx, r, &p.User, p.VerifiedEmails())
+	}); err != nil {
+		e.t.Fatal(err)
+	}
+}
+
 // suggesting adds name to o as admin (verified by the admin's own address
 // there) in automatic_suggestion mode.
 func (e *env) suggesting(admin *person, o *org.Organization, name string) *org.Domain {
@@ -165,11 +177,7 @@ func TestRequestToJoinAndAccept_REQ_AC_01_REQ_AC_02(t *testing.T) {
 		e.join(ada, bob, acme, org.RoleMember)
 		e.suggesting(ada, acme, "acme.test")
 		carol := e.person("carol@acme.test")
-		if err := store.Tx[org.Repo](e.st)(ctx, func(r org.Repo) error {
-			return e.svc.Enroll(ctx, r, &carol.User, carol.VerifiedEmails())
-		}); err != nil {
-			t.Fatal(err)
-		}
+		e.enroll(carol)
 		sg := e.suggestionOf(carol)
 		if e.requests(ada, acme) != nil {
 			t.Errorf("a suggestion nobody asked for is a request: %q", e.requests(ada, acme))
@@ -367,11 +375,7 @@ func TestSuggestionsWithdrawnWhenTheDomainStops(t *testing.T) {
 		}
 		// Removing the domain withdraws what was suggested through it.
 		erin := e.person("erin@acme.test")
-		if err := store.Tx[org.Repo](e.st)(ctx, func(r org.Repo) error {
-			return e.svc.Enroll(ctx, r, &erin.User, erin.VerifiedEmails())
-		}); err != nil {
-			t.Fatal(err)
-		}
+		e.enroll(erin)
 		if got := e.suggested(erin); len(got) != 1 {
 			t.Fatalf("erin is suggested %q", got)
 		}
@@ -491,11 +495,7 @@ func TestAcceptingARequestNeedsARoleThatGivesMember_REQ_AC_03(t *testing.T) {
 		e.join(ada, max, acme, "org:manager")
 		e.suggesting(ada, acme, "acme.test")
 		carol := e.person("carol@acme.test")
-		if err := store.Tx[org.Repo](e.st)(ctx, func(r org.Repo) error {
-			return e.svc.Enroll(ctx, r, &carol.User, carol.VerifiedEmails())
-		}); err != nil {
-			t.Fatal(err)
-		}
+		e.enroll(carol)
 		sg := e.suggestionOf(carol)
 		if _, err := e.svc.RequestToJoin(ctx, carol.actor, sg.ID); err != nil {
 			t.Fatal(err)
