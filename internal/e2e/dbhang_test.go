@@ -27,6 +27,26 @@ type stallProxy struct {
 	conns    []net.Conn
 }
 
+// behindStallProxy starts a portal on a PostgreSQL schema of the test's own,
+// reached through a stallProxy the test can pause or stop, with JSON logs
+// into log, the given settings added, and Ada as a user.
+func behindStallProxy(t *testing.T, log *syncBuffer, env map[string]string) (*portaltest.Portal, *stallProxy) {
+	t.Helper()
+	db, err := url.Parse(pgtest.URL(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	proxy := startStallProxy(t, db.Host)
+	db.Host = proxy.ln.Addr().String()
+	all := map[string]string{"PORTAL_DATABASE_URL": db.String(), "PORTAL_LOG_FORMAT": "json"}
+	for k, v := range env {
+		all[k] = v
+	}
+	p := portaltest.Start(t, portaltest.Options{Log: log, Env: all})
+	apiUser(t, p, "ada@example.com")
+	return p, proxy
+}
+
 func startStallProxy(t *testing.T, upstream string) *stallProxy {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -146,21 +166,13 @@ func (p *stallProxy) start(t *testing.T) {
 // answers 503 service_unavailable, and the log has a warning saying the
 // database could not be reached, not an "internal error".
 func TestStoppedDatabaseIsAnInterruptionNotAnInternalError(t *testing.T) {
-	db, err := url.Parse(pgtest.URL(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	proxy := startStallProxy(t, db.Host)
-	db.Host = proxy.ln.Addr().String()
 	var log syncBuffer
-	p := portaltest.Start(t, portaltest.Options{Log: &log, Env: map[string]string{
-		"PORTAL_DATABASE_URL": db.String(), "PORTAL_LOG_FORMAT": "json"}})
-	apiUser(t, p, "ada@example.com")
+	p, proxy := behindStallProxy(t, &log, nil)
 	b := newBrowser(t, p)
 	start := b.get("/sign-in")
 
 	proxy.stop()
-	if c, err := net.Dial("tcp", db.Host); err == nil {
+	if c, err := net.Dial("tcp", proxy.ln.Addr().String()); err == nil {
 		c.Close()
 		t.Fatal("the stopped database still takes connections")
 	}
@@ -203,16 +215,8 @@ func TestStoppedDatabaseIsAnInterruptionNotAnInternalError(t *testing.T) {
 // service_unavailable the same way. Once the database answers again, so
 // does the portal.
 func TestStalledDatabaseStillAnswersWithinTheWriteTimeout(t *testing.T) {
-	db, err := url.Parse(pgtest.URL(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	proxy := startStallProxy(t, db.Host)
-	db.Host = proxy.ln.Addr().String()
 	var log syncBuffer
-	p := portaltest.Start(t, portaltest.Options{Log: &log, Env: map[string]string{
-		"PORTAL_DATABASE_URL": db.String(), "PORTAL_WRITE_TIMEOUT": "3s", "PORTAL_LOG_FORMAT": "json", "PORTAL_LOG_LEVEL": "info"}})
-	apiUser(t, p, "ada@example.com")
+	p, proxy := behindStallProxy(t, &log, map[string]string{"PORTAL_WRITE_TIMEOUT": "3s", "PORTAL_LOG_LEVEL": "info"})
 	b := newBrowser(t, p)
 	start := b.get("/sign-in")
 
@@ -299,16 +303,8 @@ func readyzLines(t *testing.T, log string) []map[string]any {
 // takes connections again the portal is ready and serves by itself —
 // the sign-in begun before the outage goes on — with no restart.
 func TestStoppedDatabaseComingBackIsServedWithoutARestart(t *testing.T) {
-	db, err := url.Parse(pgtest.URL(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	proxy := startStallProxy(t, db.Host)
-	db.Host = proxy.ln.Addr().String()
 	var log syncBuffer
-	p := portaltest.Start(t, portaltest.Options{Log: &log, Env: map[string]string{
-		"PORTAL_DATABASE_URL": db.String(), "PORTAL_LOG_FORMAT": "json"}})
-	apiUser(t, p, "ada@example.com")
+	p, proxy := behindStallProxy(t, &log, nil)
 	b := newBrowser(t, p)
 	password := b.submit(b.get(withRedirect("/sign-in", appURL)), signInForm, map[string]string{"identifier": "ada@example.com"})
 	if password.Doc.Find(passwordForm).Length() == 0 {
@@ -329,7 +325,7 @@ func TestStoppedDatabaseComingBackIsServedWithoutARestart(t *testing.T) {
 	}
 	pg := b.get("/user")
 	wantText(t, "a page with the database stopped", pg, http.StatusServiceUnavailable, "Something interrupted this request.")
-	for _, leak := range []string{"dial tcp", "connect", "sql", "goroutine", db.Host} {
+	for _, leak := range []string{"dial tcp", "connect", "sql", "goroutine", proxy.ln.Addr().String()} {
 		if strings.Contains(strings.ToLower(pg.Body), leak) {
 			t.Errorf("the outage page tells the visitor %q:\n%s", leak, pg.Body)
 		}
